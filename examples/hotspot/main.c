@@ -1,0 +1,56 @@
+/*
+ * hotspot: the libhotspot command-line tool.
+ *
+ * Each subcommand lives in its own cmd_*.c file; this file only dispatches.
+ * Exit codes: 0 ok, 1 runtime error, 2 usage error.
+ */
+#include "cli.h"
+
+#include <string.h>
+
+struct command {
+    const char *name;
+    cli_fn fn;
+    const char *summary;
+};
+
+/* One line per subcommand, kept in the order `hotspot help` lists them. */
+static const struct command commands[] = {
+    {"image-info", cmd_image_info, "FILE...            format, size and resolution of images [--json]"},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void help(FILE *f)
+{
+    fprintf(f, "hotspot %s - frontline biometric screening\n\n", hs_version_string());
+    fprintf(f, "usage: hotspot <command> [options] [args]\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "  %-12s %s\n", "help", "                   this text");
+    fprintf(f, "\noptions: --version, --help\n");
+    fprintf(f, "exit codes: 0 ok, 1 runtime error, 2 usage error\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        help(stderr);
+        return CLI_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("hotspot %s (library %s)\n", HS_VERSION_STRING, hs_version_string());
+        return CLI_OK;
+    }
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        help(stdout);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(cmd, commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "hotspot: unknown command '%s'\n\n", cmd);
+    help(stderr);
+    return CLI_USAGE;
+}

@@ -1,0 +1,162 @@
+/*
+ * libhotspot - frontline biometric screening
+ *
+ * common.h: version, status codes, the context object (allocator, input
+ * limits, last error message). Every other module header includes this one.
+ *
+ * Conventions used by every module:
+ *  - Functions that can fail return hs_status: HS_OK (0) or a negative code.
+ *    Codes are appended, never renumbered.
+ *  - Constructors are `hs_status hs_x_new(hs_x **out, ...)`; on failure *out
+ *    is set to NULL. `hs_x_free(NULL)` is a no-op.
+ *  - A context (hs_ctx) may be NULL wherever one is accepted: the library then
+ *    uses malloc/free, the default limits, and discards detailed messages.
+ *  - Objects keep a copy of the allocator of the context that made them, so
+ *    they can be freed without it and outlive it.
+ *
+ * Thread-safety: an hs_ctx is used by one thread at a time (it records the
+ * last error). Functions taking no context and only const objects may be
+ * called from any number of threads at once.
+ */
+#ifndef HOTSPOT_COMMON_H
+#define HOTSPOT_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @defgroup common Common: version, status, context
+ *  @{ */
+
+/* ---- Export macro ------------------------------------------------------ */
+#if defined(HOTSPOT_STATIC)
+#  define HS_API
+#elif defined(_WIN32)
+#  if defined(HOTSPOT_BUILDING)
+#    define HS_API __declspec(dllexport)
+#  else
+#    define HS_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#  define HS_API __attribute__((visibility("default")))
+#else
+#  define HS_API
+#endif
+
+/* ---- Version ----------------------------------------------------------- */
+#define HS_VERSION_MAJOR 0
+#define HS_VERSION_MINOR 1
+#define HS_VERSION_PATCH 0
+/** Version as one number, MAJOR*10000 + MINOR*100 + PATCH (0.1.0 = 100). */
+#define HS_VERSION_NUMBER \
+    (HS_VERSION_MAJOR * 10000 + HS_VERSION_MINOR * 100 + HS_VERSION_PATCH)
+#define HS_VERSION_STRING "0.1.0"
+
+/** Runtime library version number; compare with HS_VERSION_NUMBER to detect a
+ *  header/library mismatch. Thread-safe. @since 0.1 */
+HS_API unsigned hs_version_number(void);
+
+/** Runtime library version as static text, e.g. "0.1.0". Thread-safe.
+ *  @since 0.1 */
+HS_API const char *hs_version_string(void);
+
+/* ---- Status codes (append only, never renumber) ------------------------ */
+typedef int hs_status;
+
+#define HS_OK                      0
+#define HS_ERR_INVALID_ARG        -1  /**< NULL pointer, value out of range */
+#define HS_ERR_NOMEM              -2  /**< allocation failed */
+#define HS_ERR_IO                 -3  /**< file could not be opened, read or written */
+#define HS_ERR_FORMAT             -4  /**< unknown format or wrong magic */
+#define HS_ERR_TRUNCATED          -5  /**< input ends before the record does */
+#define HS_ERR_CORRUPT            -6  /**< inconsistent lengths, counts or values */
+#define HS_ERR_UNSUPPORTED        -7  /**< valid input using an unsupported feature */
+#define HS_ERR_LIMIT              -8  /**< input exceeds a context limit */
+#define HS_ERR_BUFFER_TOO_SMALL   -9  /**< caller's output buffer is too small */
+#define HS_ERR_NO_FINGERPRINT    -10  /**< no usable fingerprint found in the image */
+#define HS_ERR_NO_FACE           -11  /**< no face found in the image */
+#define HS_ERR_CHECKSUM          -12  /**< integrity check (CRC) failed */
+#define HS_ERR_SIGNATURE         -13  /**< signature does not verify */
+#define HS_ERR_DECRYPT           -14  /**< wrong key, or ciphertext altered */
+#define HS_ERR_ROLLBACK          -15  /**< package older than the one installed */
+#define HS_ERR_NOT_FOUND         -16  /**< no such item (subject id, view, ...) */
+#define HS_ERR_EXISTS            -17  /**< item already present (duplicate id) */
+#define HS_ERR_MODEL             -18  /**< model file missing, corrupt or wrong shape */
+#define HS_ERR_NOT_BUILT         -19  /**< feature compiled out of this build */
+#define HS_ERR_INTERNAL          -20  /**< internal error (a bug: please report) */
+#define HS_ERR_STATE             -21  /**< object in the wrong state for this call */
+#define HS_ERR_VERSION           -22  /**< format version newer than this library reads */
+#define HS_ERR_THREAD            -23  /**< a thread could not be started */
+
+/** Static English text for a status code; never NULL (unknown codes get
+ *  "unknown status"). Thread-safe. @since 0.1 */
+HS_API const char *hs_status_str(hs_status status);
+
+/** Cheap error test, in the manner of ZSTD_isError(). */
+#define HS_FAILED(s) ((s) < 0)
+
+/* ---- Allocator --------------------------------------------------------- */
+
+/** Custom allocator. All three functions are required when one is given.
+ *  realloc_fn follows C realloc semantics. The struct layout is frozen.
+ *  @since 0.1 */
+typedef struct hs_allocator {
+    void *(*malloc_fn)(void *opaque, size_t size);
+    void *(*realloc_fn)(void *opaque, void *ptr, size_t size);
+    void (*free_fn)(void *opaque, void *ptr);
+    void *opaque;
+} hs_allocator;
+
+/* ---- Context ----------------------------------------------------------- */
+
+/** Opaque context: allocator, input limits and the last detailed error. */
+typedef struct hs_ctx hs_ctx;
+
+/** Keys for hs_ctx_set_limit() / hs_ctx_get_limit(). Append only. */
+#define HS_LIMIT_MAX_PIXELS          1 /**< width*height of a decoded image (default 64 Mpx) */
+#define HS_LIMIT_MAX_DIMENSION       2 /**< width or height of an image (default 32768) */
+#define HS_LIMIT_MAX_MINUTIAE        3 /**< minutiae per finger view (default 255) */
+#define HS_LIMIT_MAX_TEMPLATE_BYTES  4 /**< encoded template size (default 1 MiB) */
+#define HS_LIMIT_MAX_FILE_BYTES      5 /**< any file read whole by the library (default 1 GiB) */
+#define HS_LIMIT_MAX_VIEWS           6 /**< finger views per template (default 32) */
+
+/** Create a context. @p alloc may be NULL for malloc/free; it is copied.
+ *  Errors: HS_ERR_INVALID_ARG (out NULL, or alloc with a NULL function),
+ *  HS_ERR_NOMEM. @since 0.1 */
+HS_API hs_status hs_ctx_new(hs_ctx **out, const hs_allocator *alloc);
+
+/** Free a context; NULL is accepted. Objects created with it stay valid. */
+HS_API void hs_ctx_free(hs_ctx *ctx);
+
+/** Set an input limit (HS_LIMIT_*). Errors: HS_ERR_INVALID_ARG for an
+ *  unknown key or a value outside hs_limit_bounds(). Not thread-safe for the
+ *  same ctx. @since 0.1 */
+HS_API hs_status hs_ctx_set_limit(hs_ctx *ctx, int key, uint64_t value);
+
+/** Current value of a limit; with ctx NULL, the default. 0 for an unknown key.
+ *  @since 0.1 */
+HS_API uint64_t hs_ctx_get_limit(const hs_ctx *ctx, int key);
+
+/** Allowed range of a limit key. Errors: HS_ERR_INVALID_ARG (unknown key).
+ *  Thread-safe. @since 0.1 */
+HS_API hs_status hs_limit_bounds(int key, uint64_t *min_value, uint64_t *max_value);
+
+/** Detailed message of the last failed call made with @p ctx ("" if none).
+ *  The text stays valid until the next call with ctx. @since 0.1 */
+HS_API const char *hs_ctx_last_error(const hs_ctx *ctx);
+
+/** Status of the last failed call made with @p ctx (HS_OK if none). */
+HS_API hs_status hs_ctx_last_status(const hs_ctx *ctx);
+
+/** Forget the last error. @since 0.1 */
+HS_API void hs_ctx_clear_error(hs_ctx *ctx);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HOTSPOT_COMMON_H */

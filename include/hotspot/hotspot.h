@@ -1,0 +1,14 @@
+/*
+ * libhotspot - frontline biometric screening.
+ *
+ * Umbrella header: includes every public module header. See each header for
+ * its API and thread-safety; docs/ holds the guides.
+ */
+#ifndef HOTSPOT_HOTSPOT_H
+#define HOTSPOT_HOTSPOT_H
+
+#include "hotspot/common.h"
+#include "hotspot/image.h"
+#include "hotspot/template.h"
+
+#endif /* HOTSPOT_HOTSPOT_H */

@@ -1,0 +1,125 @@
+/*
+ * libhotspot - template.h: finger minutiae templates.
+ *
+ * An hs_template holds one or more finger views (as an ISO/IEC 19794-2
+ * record does); each view has the size and resolution of its image, the ISO
+ * finger position, impression type, a quality, and its minutiae.
+ *
+ * Minutia conventions (the same as ISO/IEC 19794-2 and ANSI/INCITS 378):
+ *  - x, y in pixels of the original image, origin at the top-left pixel
+ *    centre, y pointing down; stored as float for sub-pixel precision.
+ *  - angle in radians in [0, 2*pi), measured counter-clockwise from the
+ *    positive x axis as seen on screen (the direction vector in image
+ *    coordinates is (cos a, -sin a)).
+ *  - a ridge ending points from the ending into its ridge; a bifurcation
+ *    points from the fork into the gap between its two branches.
+ *
+ * Thread-safety: a template is not modified by functions taking it as
+ * const; one template may be read by many threads at once. Functions that
+ * modify a template need exclusive access to it.
+ */
+#ifndef HOTSPOT_TEMPLATE_H
+#define HOTSPOT_TEMPLATE_H
+
+#include "hotspot/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @defgroup template Templates
+ *  @{ */
+
+/** Minutia types (hs_minutia.type), as in ISO/IEC 19794-2. */
+#define HS_MINUTIA_OTHER       0
+#define HS_MINUTIA_ENDING      1
+#define HS_MINUTIA_BIFURCATION 2
+
+/** One minutia. This layout is frozen (16 bytes). @since 0.1 */
+typedef struct hs_minutia {
+    float x;          /**< pixels, original image frame */
+    float y;          /**< pixels, original image frame, y down */
+    float angle;      /**< radians in [0, 2*pi), see the header comment */
+    uint8_t type;     /**< HS_MINUTIA_* */
+    uint8_t quality;  /**< 0 (unknown/worst) .. 100 (best) */
+    uint8_t reserved[2]; /**< zero */
+} hs_minutia;
+
+/** ISO/IEC 19794-2 finger positions (hs_view_info.finger_position). */
+#define HS_FINGER_UNKNOWN       0
+#define HS_FINGER_RIGHT_THUMB   1
+#define HS_FINGER_RIGHT_INDEX   2
+#define HS_FINGER_RIGHT_MIDDLE  3
+#define HS_FINGER_RIGHT_RING    4
+#define HS_FINGER_RIGHT_LITTLE  5
+#define HS_FINGER_LEFT_THUMB    6
+#define HS_FINGER_LEFT_INDEX    7
+#define HS_FINGER_LEFT_MIDDLE   8
+#define HS_FINGER_LEFT_RING     9
+#define HS_FINGER_LEFT_LITTLE  10
+
+/** ISO impression types (hs_view_info.impression_type). */
+#define HS_IMPRESSION_LIVE_PLAIN    0
+#define HS_IMPRESSION_LIVE_ROLLED   1
+#define HS_IMPRESSION_NONLIVE_PLAIN 2
+#define HS_IMPRESSION_NONLIVE_ROLLED 3
+#define HS_IMPRESSION_SWIPE         8
+
+/** Description of one finger view. Grows at the end; set struct_size.
+ *  @since 0.1 */
+typedef struct hs_view_info {
+    uint32_t struct_size;     /**< sizeof(hs_view_info), set by the caller */
+    uint32_t width;           /**< image width in pixels */
+    uint32_t height;          /**< image height in pixels */
+    uint32_t ppi_x;           /**< horizontal resolution, pixels per inch */
+    uint32_t ppi_y;           /**< vertical resolution, pixels per inch */
+    uint32_t finger_position; /**< HS_FINGER_* (0-10) */
+    uint32_t view_number;     /**< 0-15, several views of one finger */
+    uint32_t impression_type; /**< HS_IMPRESSION_* */
+    uint32_t quality;         /**< 0-100 overall view quality */
+    uint32_t minutia_count;   /**< output only (ignored by add_view) */
+} hs_view_info;
+
+/** Opaque template. */
+typedef struct hs_template hs_template;
+
+/** Create an empty template (no views). Errors: HS_ERR_INVALID_ARG,
+ *  HS_ERR_NOMEM. @since 0.1 */
+HS_API hs_status hs_template_new(hs_ctx *ctx, hs_template **out);
+
+/** Free a template (NULL accepted); its minutiae are wiped first. */
+HS_API void hs_template_free(hs_template *t);
+
+/** Deep copy. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOMEM. @since 0.1 */
+HS_API hs_status hs_template_clone(hs_ctx *ctx, hs_template **out, const hs_template *t);
+
+/** Append a view holding a copy of @p count minutiae. Checks: count within
+ *  HS_LIMIT_MAX_MINUTIAE, views within HS_LIMIT_MAX_VIEWS, finite values,
+ *  angles in [0, 2*pi), types 0-2, quality 0-100, position 0-10, resolution
+ *  1..10000 ppi. Errors: HS_ERR_INVALID_ARG, HS_ERR_LIMIT, HS_ERR_NOMEM; the
+ *  template is unchanged on failure. @since 0.1 */
+HS_API hs_status hs_template_add_view(hs_ctx *ctx, hs_template *t, const hs_view_info *info,
+                                      const hs_minutia *minutiae, uint32_t count);
+
+/** Remove view @p view. Errors: HS_ERR_NOT_FOUND. @since 0.1 */
+HS_API hs_status hs_template_remove_view(hs_template *t, uint32_t view);
+
+/** Number of views (0 for NULL). */
+HS_API uint32_t hs_template_view_count(const hs_template *t);
+
+/** Describe view @p view (set info->struct_size first). Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND. @since 0.1 */
+HS_API hs_status hs_template_view_info(const hs_template *t, uint32_t view, hs_view_info *info);
+
+/** Minutiae of view @p view, owned by the template (valid until it is
+ *  modified or freed); *count receives their number. NULL when the view does
+ *  not exist (with *count 0) or has no minutiae. @since 0.1 */
+HS_API const hs_minutia *hs_template_minutiae(const hs_template *t, uint32_t view,
+                                              uint32_t *count);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HOTSPOT_TEMPLATE_H */

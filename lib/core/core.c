@@ -1,0 +1,213 @@
+/* Version, status text, context, allocation and error recording. */
+#include "internal/core.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+unsigned hs_version_number(void) { return HS_VERSION_NUMBER; }
+const char *hs_version_string(void) { return HS_VERSION_STRING; }
+
+const char *hs_status_str(hs_status s)
+{
+    switch (s) {
+    case HS_OK: return "ok";
+    case HS_ERR_INVALID_ARG: return "invalid argument";
+    case HS_ERR_NOMEM: return "out of memory";
+    case HS_ERR_IO: return "input/output error";
+    case HS_ERR_FORMAT: return "unknown or wrong format";
+    case HS_ERR_TRUNCATED: return "truncated input";
+    case HS_ERR_CORRUPT: return "corrupt input";
+    case HS_ERR_UNSUPPORTED: return "unsupported feature";
+    case HS_ERR_LIMIT: return "input exceeds a limit";
+    case HS_ERR_BUFFER_TOO_SMALL: return "buffer too small";
+    case HS_ERR_NO_FINGERPRINT: return "no fingerprint found";
+    case HS_ERR_NO_FACE: return "no face found";
+    case HS_ERR_CHECKSUM: return "checksum mismatch";
+    case HS_ERR_SIGNATURE: return "signature does not verify";
+    case HS_ERR_DECRYPT: return "decryption failed (wrong key or altered data)";
+    case HS_ERR_ROLLBACK: return "rollback refused (older version)";
+    case HS_ERR_NOT_FOUND: return "not found";
+    case HS_ERR_EXISTS: return "already exists";
+    case HS_ERR_MODEL: return "model missing, corrupt or of the wrong shape";
+    case HS_ERR_NOT_BUILT: return "feature not built into this library";
+    case HS_ERR_INTERNAL: return "internal error";
+    case HS_ERR_STATE: return "object in the wrong state";
+    case HS_ERR_VERSION: return "format version not supported";
+    case HS_ERR_THREAD: return "thread could not be started";
+    default: return "unknown status";
+    }
+}
+
+/* ---- allocation ------------------------------------------------------- */
+
+static void *std_malloc(void *o, size_t n) { (void)o; return malloc(n); }
+static void *std_realloc(void *o, void *p, size_t n) { (void)o; return realloc(p, n); }
+static void std_free(void *o, void *p) { (void)o; free(p); }
+
+static const hs_allocator default_alloc = {std_malloc, std_realloc, std_free, NULL};
+
+const hs_allocator *hs__default_allocator(void) { return &default_alloc; }
+
+const hs_allocator *hs__ctx_allocator(const hs_ctx *ctx)
+{
+    return ctx ? &ctx->alloc : &default_alloc;
+}
+
+bool hs__mul_ok(size_t n, size_t size, size_t *out)
+{
+    if (size != 0 && n > SIZE_MAX / size)
+        return false;
+    *out = n * size;
+    return true;
+}
+
+void *hs__malloc(const hs_allocator *a, size_t size)
+{
+    return a->malloc_fn(a->opaque, size ? size : 1);
+}
+
+void *hs__calloc(const hs_allocator *a, size_t n, size_t size)
+{
+    size_t total;
+    if (!hs__mul_ok(n, size, &total))
+        return NULL;
+    void *p = hs__malloc(a, total);
+    if (p)
+        memset(p, 0, total);
+    return p;
+}
+
+void *hs__realloc(const hs_allocator *a, void *ptr, size_t size)
+{
+    return a->realloc_fn(a->opaque, ptr, size ? size : 1);
+}
+
+void hs__free(const hs_allocator *a, void *ptr)
+{
+    if (ptr)
+        a->free_fn(a->opaque, ptr);
+}
+
+void hs__memzero(void *p, size_t n)
+{
+    volatile unsigned char *v = (volatile unsigned char *)p;
+    while (n--)
+        *v++ = 0;
+}
+
+/* ---- context ---------------------------------------------------------- */
+
+struct limit_desc {
+    uint64_t def, min, max;
+};
+
+static const struct limit_desc limit_table[] = {
+    {0, 0, 0},                                    /* unused 0 */
+    {64ull << 20, 1, 1ull << 32},                 /* MAX_PIXELS */
+    {32768, 1, 1u << 20},                         /* MAX_DIMENSION */
+    {255, 1, 65535},                              /* MAX_MINUTIAE */
+    {1u << 20, 64, 1ull << 32},                   /* MAX_TEMPLATE_BYTES */
+    {1ull << 30, 1024, 1ull << 40},               /* MAX_FILE_BYTES */
+    {32, 1, 255},                                 /* MAX_VIEWS */
+};
+#define LIMIT_KEYS ((int)(sizeof limit_table / sizeof limit_table[0]))
+
+hs_status hs_limit_bounds(int key, uint64_t *min_value, uint64_t *max_value)
+{
+    if (key <= 0 || key >= LIMIT_KEYS)
+        return HS_ERR_INVALID_ARG;
+    if (min_value)
+        *min_value = limit_table[key].min;
+    if (max_value)
+        *max_value = limit_table[key].max;
+    return HS_OK;
+}
+
+hs_status hs_ctx_new(hs_ctx **out, const hs_allocator *alloc)
+{
+    if (!out)
+        return HS_ERR_INVALID_ARG;
+    *out = NULL;
+    if (alloc && (!alloc->malloc_fn || !alloc->realloc_fn || !alloc->free_fn))
+        return HS_ERR_INVALID_ARG;
+    const hs_allocator *a = alloc ? alloc : &default_alloc;
+    hs_ctx *ctx = hs__malloc(a, sizeof *ctx);
+    if (!ctx)
+        return HS_ERR_NOMEM;
+    memset(ctx, 0, sizeof *ctx);
+    ctx->alloc = *a;
+    for (int k = 1; k < LIMIT_KEYS; k++)
+        ctx->limits[k] = limit_table[k].def;
+    *out = ctx;
+    return HS_OK;
+}
+
+void hs_ctx_free(hs_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    hs_allocator a = ctx->alloc;
+    hs__free(&a, ctx);
+}
+
+hs_status hs_ctx_set_limit(hs_ctx *ctx, int key, uint64_t value)
+{
+    if (!ctx || key <= 0 || key >= LIMIT_KEYS)
+        return ctx ? hs__error(ctx, HS_ERR_INVALID_ARG, "unknown limit key %d", key)
+                   : HS_ERR_INVALID_ARG;
+    if (value < limit_table[key].min || value > limit_table[key].max)
+        return hs__error(ctx, HS_ERR_INVALID_ARG,
+                         "limit %d: value %llu outside [%llu, %llu]", key,
+                         (unsigned long long)value,
+                         (unsigned long long)limit_table[key].min,
+                         (unsigned long long)limit_table[key].max);
+    ctx->limits[key] = value;
+    return HS_OK;
+}
+
+uint64_t hs__limit(const hs_ctx *ctx, int key)
+{
+    if (key <= 0 || key >= LIMIT_KEYS)
+        return 0;
+    return ctx ? ctx->limits[key] : limit_table[key].def;
+}
+
+uint64_t hs_ctx_get_limit(const hs_ctx *ctx, int key) { return hs__limit(ctx, key); }
+
+const char *hs_ctx_last_error(const hs_ctx *ctx)
+{
+    return ctx ? ctx->last_error : "";
+}
+
+hs_status hs_ctx_last_status(const hs_ctx *ctx)
+{
+    return ctx ? ctx->last_status : HS_OK;
+}
+
+void hs_ctx_clear_error(hs_ctx *ctx)
+{
+    if (ctx) {
+        ctx->last_status = HS_OK;
+        ctx->last_error[0] = '\0';
+    }
+}
+
+hs_status hs__verror(hs_ctx *ctx, hs_status status, const char *fmt, va_list ap)
+{
+    if (ctx) {
+        ctx->last_status = status;
+        vsnprintf(ctx->last_error, sizeof ctx->last_error, fmt, ap);
+    }
+    return status;
+}
+
+hs_status hs__error(hs_ctx *ctx, hs_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    hs__verror(ctx, status, fmt, ap);
+    va_end(ap);
+    return status;
+}

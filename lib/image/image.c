@@ -1,0 +1,230 @@
+/* hs_image: construction, accessors, format detection and dispatch. */
+#include "internal/image.h"
+
+#include <string.h>
+
+hs_status hs__image_check_size(hs_ctx *ctx, uint64_t w, uint64_t h)
+{
+    if (w == 0 || h == 0)
+        return hs__error(ctx, HS_ERR_CORRUPT, "image has zero size (%llux%llu)",
+                         (unsigned long long)w, (unsigned long long)h);
+    uint64_t maxdim = hs__limit(ctx, HS_LIMIT_MAX_DIMENSION);
+    if (w > maxdim || h > maxdim)
+        return hs__error(ctx, HS_ERR_LIMIT, "image size %llux%llu exceeds the %llu pixel side limit",
+                         (unsigned long long)w, (unsigned long long)h,
+                         (unsigned long long)maxdim);
+    uint64_t maxpix = hs__limit(ctx, HS_LIMIT_MAX_PIXELS);
+    if (w * h > maxpix)
+        return hs__error(ctx, HS_ERR_LIMIT, "image of %llu pixels exceeds the limit of %llu",
+                         (unsigned long long)(w * h), (unsigned long long)maxpix);
+    return HS_OK;
+}
+
+hs_status hs__image_alloc(hs_ctx *ctx, hs_image **out, uint32_t w, uint32_t h, int want_rgb)
+{
+    *out = NULL;
+    hs_status s = hs__image_check_size(ctx, w, h);
+    if (s)
+        return s;
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    hs_image *img = hs__calloc(a, 1, sizeof *img);
+    if (!img)
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    img->alloc = *a;
+    img->width = w;
+    img->height = h;
+    img->stride = w;
+    img->grey = hs__malloc(a, (size_t)w * h);
+    if (want_rgb)
+        img->rgb = hs__malloc(a, (size_t)w * h * 3);
+    if (!img->grey || (want_rgb && !img->rgb)) {
+        hs_image_free(img);
+        return hs__error(ctx, HS_ERR_NOMEM, "cannot allocate a %ux%u image", w, h);
+    }
+    img->view = img->grey;
+    *out = img;
+    return HS_OK;
+}
+
+void hs_image_free(hs_image *img)
+{
+    if (!img)
+        return;
+    hs_allocator a = img->alloc;
+    if (img->grey) {
+        hs__memzero(img->grey, (size_t)img->stride * img->height);
+        hs__free(&a, img->grey);
+    }
+    if (img->rgb) {
+        hs__memzero(img->rgb, (size_t)img->width * img->height * 3);
+        hs__free(&a, img->rgb);
+    }
+    hs__free(&a, img);
+}
+
+hs_status hs_image_new(hs_ctx *ctx, hs_image **out, uint32_t width, uint32_t height,
+                       uint32_t ppi, uint8_t fill)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    if (ppi > 10000)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "resolution %u ppi above 10000", ppi);
+    hs_status s = hs__image_alloc(ctx, out, width, height, 0);
+    if (s)
+        return s;
+    memset((*out)->grey, fill, (size_t)width * height);
+    (*out)->ppi = ppi;
+    (*out)->color = HS_IMAGE_COLOR_GREY;
+    (*out)->bits = 8;
+    return HS_OK;
+}
+
+hs_status hs_image_wrap(hs_ctx *ctx, hs_image **out, const uint8_t *pixels, uint32_t width,
+                        uint32_t height, uint32_t stride, uint32_t ppi)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!pixels || stride < width || ppi > 10000)
+        return hs__error(ctx, HS_ERR_INVALID_ARG,
+                         "wrap needs pixels, stride >= width and ppi <= 10000");
+    hs_status s = hs__image_check_size(ctx, width, height);
+    if (s)
+        return s;
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    hs_image *img = hs__calloc(a, 1, sizeof *img);
+    if (!img)
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    img->alloc = *a;
+    img->width = width;
+    img->height = height;
+    img->stride = stride;
+    img->ppi = ppi;
+    img->view = pixels;
+    img->wrapped = 1;
+    img->color = HS_IMAGE_COLOR_GREY;
+    img->bits = 8;
+    *out = img;
+    return HS_OK;
+}
+
+hs_status hs_image_from_rgb(hs_ctx *ctx, hs_image **out, const uint8_t *rgb, uint32_t width,
+                            uint32_t height, uint32_t stride, uint32_t ppi)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!rgb || stride / 3 < width || ppi > 10000)
+        return hs__error(ctx, HS_ERR_INVALID_ARG,
+                         "from_rgb needs pixels, stride >= 3*width and ppi <= 10000");
+    hs_image *img;
+    hs_status s = hs__image_alloc(ctx, &img, width, height, 1);
+    if (s)
+        return s;
+    for (uint32_t y = 0; y < height; y++) {
+        const uint8_t *src = rgb + (size_t)y * stride;
+        memcpy(img->rgb + (size_t)y * width * 3, src, (size_t)width * 3);
+        for (uint32_t x = 0; x < width; x++)
+            img->grey[(size_t)y * width + x] = hs__luma(src[3 * x], src[3 * x + 1], src[3 * x + 2]);
+    }
+    img->ppi = ppi;
+    img->color = HS_IMAGE_COLOR_RGB;
+    img->bits = 8;
+    *out = img;
+    return HS_OK;
+}
+
+uint32_t hs_image_width(const hs_image *img) { return img ? img->width : 0; }
+uint32_t hs_image_height(const hs_image *img) { return img ? img->height : 0; }
+uint32_t hs_image_stride(const hs_image *img) { return img ? img->stride : 0; }
+uint32_t hs_image_ppi(const hs_image *img) { return img ? img->ppi : 0; }
+const uint8_t *hs_image_pixels(const hs_image *img) { return img ? img->view : NULL; }
+uint8_t *hs_image_pixels_mut(hs_image *img) { return img && !img->wrapped ? img->grey : NULL; }
+const uint8_t *hs_image_rgb(const hs_image *img) { return img ? img->rgb : NULL; }
+
+hs_status hs_image_set_ppi(hs_image *img, uint32_t ppi)
+{
+    if (!img || ppi > 10000)
+        return HS_ERR_INVALID_ARG;
+    img->ppi = ppi;
+    return HS_OK;
+}
+
+hs_status hs_image_get_info(const hs_image *img, hs_image_info *info)
+{
+    if (!img || !info || info->struct_size < sizeof(hs_image_info))
+        return HS_ERR_INVALID_ARG;
+    info->struct_size = sizeof(hs_image_info);
+    info->width = img->width;
+    info->height = img->height;
+    info->ppi = img->ppi;
+    info->format = img->format;
+    info->color = img->color;
+    info->bits_per_sample = img->bits;
+    info->has_rgb = img->rgb != NULL;
+    return HS_OK;
+}
+
+const char *hs_image_format_name(uint32_t format)
+{
+    switch (format) {
+    case HS_IMAGE_FORMAT_NONE: return "memory";
+    case HS_IMAGE_FORMAT_PNG: return "png";
+    case HS_IMAGE_FORMAT_JPEG: return "jpeg";
+    case HS_IMAGE_FORMAT_TIFF: return "tiff";
+    case HS_IMAGE_FORMAT_PNM: return "pnm";
+    case HS_IMAGE_FORMAT_BMP: return "bmp";
+    default: return "unknown";
+    }
+}
+
+hs_status hs_image_decode(hs_ctx *ctx, hs_image **out, const void *data, size_t size,
+                          uint32_t flags)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!data && size)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "data is NULL");
+    if (flags & ~HS_IMAGE_KEEP_COLOR)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "unknown flags 0x%x", flags);
+    const uint8_t *p = (const uint8_t *)data;
+    if (size < 2)
+        return hs__error(ctx, HS_ERR_FORMAT, "%zu bytes are too few for an image", size);
+    hs_status s;
+    if (size >= 8 && !memcmp(p, "\x89PNG\r\n\x1a\n", 8))
+        s = hs__decode_png(ctx, out, p, size, flags);
+    else if (size >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF)
+        s = hs__decode_jpeg(ctx, out, p, size, flags);
+    else if (size >= 4 && (!memcmp(p, "II*\0", 4) || !memcmp(p, "MM\0*", 4) ||
+                           !memcmp(p, "II+\0", 4) || !memcmp(p, "MM\0+", 4)))
+        s = hs__decode_tiff(ctx, out, p, size, flags);
+    else if (p[0] == 'P' && p[1] >= '1' && p[1] <= '6')
+        s = hs__decode_pnm(ctx, out, p, size, flags);
+    else if (p[0] == 'B' && p[1] == 'M')
+        s = hs__decode_bmp(ctx, out, p, size, flags);
+    else
+        return hs__error(ctx, HS_ERR_FORMAT,
+                         "not a PNG, JPEG, TIFF, PNM or BMP image (first bytes %02x %02x)",
+                         p[0], p[1]);
+    if (s != HS_OK) {
+        hs_image_free(*out);
+        *out = NULL;
+    }
+    return s;
+}
+
+hs_status hs_image_load(hs_ctx *ctx, hs_image **out, const char *path, uint32_t flags)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    uint8_t *data;
+    size_t size;
+    hs_status s = hs__read_file(ctx, path, &data, &size);
+    if (s)
+        return s;
+    s = hs_image_decode(ctx, out, data, size, flags);
+    hs__free(hs__ctx_allocator(ctx), data);
+    return s;
+}

@@ -1,0 +1,262 @@
+/* PNG decoding and encoding through libpng, from and to memory. libpng's
+ * errors long-jump back here and are recorded in the context; nothing is
+ * printed. */
+#include "internal/image.h"
+
+#include <png.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+
+struct png_io {
+    hs_ctx *ctx;
+    const uint8_t *data;
+    size_t size;
+    size_t pos;
+    char msg[160];
+    int truncated;
+};
+
+static void on_error(png_structp png, png_const_charp msg)
+{
+    struct png_io *io = (struct png_io *)png_get_error_ptr(png);
+    if (io && !io->msg[0])
+        snprintf(io->msg, sizeof io->msg, "%s", msg);
+    png_longjmp(png, 1);
+}
+
+static void on_warning(png_structp png, png_const_charp msg)
+{
+    (void)png;
+    (void)msg;
+}
+
+static void mem_read(png_structp png, png_bytep out, size_t n)
+{
+    struct png_io *io = (struct png_io *)png_get_io_ptr(png);
+    if (n > io->size - io->pos) {
+        io->truncated = 1;
+        png_error(png, "unexpected end of data");
+    }
+    memcpy(out, io->data + io->pos, n);
+    io->pos += n;
+}
+
+static void *png_alloc(png_structp png, png_alloc_size_t n)
+{
+    const hs_allocator *a = (const hs_allocator *)png_get_mem_ptr(png);
+    return hs__malloc(a, n);
+}
+
+static void png_dealloc(png_structp png, png_voidp p)
+{
+    const hs_allocator *a = (const hs_allocator *)png_get_mem_ptr(png);
+    hs__free(a, p);
+}
+
+hs_status hs__decode_png(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size,
+                         uint32_t flags)
+{
+    *out = NULL;
+    struct png_io io;
+    memset(&io, 0, sizeof io);
+    io.ctx = ctx;
+    io.data = data;
+    io.size = size;
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    png_structp png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, &io, on_error, on_warning,
+                                               (png_voidp)a, png_alloc, png_dealloc);
+    if (!png)
+        return hs__error(ctx, HS_ERR_NOMEM, "PNG: out of memory");
+    png_infop info = png_create_info_struct(png);
+    if (!info) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        return hs__error(ctx, HS_ERR_NOMEM, "PNG: out of memory");
+    }
+    /* volatile: modified between setjmp and a possible longjmp */
+    hs_image *volatile img = NULL;
+    uint8_t *volatile row = NULL;
+    if (setjmp(png_jmpbuf(png))) {
+        hs_image_free(img);
+        hs__free(a, row);
+        png_destroy_read_struct(&png, &info, NULL);
+        return hs__error(ctx, io.truncated ? HS_ERR_TRUNCATED : HS_ERR_CORRUPT, "PNG: %s",
+                         io.msg[0] ? io.msg : "decode error");
+    }
+    uint64_t maxdim = hs__limit(ctx, HS_LIMIT_MAX_DIMENSION);
+    png_set_user_limits(png, (png_uint_32)(maxdim > 0x7fffffff ? 0x7fffffff : maxdim),
+                        (png_uint_32)(maxdim > 0x7fffffff ? 0x7fffffff : maxdim));
+    png_set_read_fn(png, &io, mem_read);
+    png_read_info(png, info);
+
+    png_uint_32 w = png_get_image_width(png, info);
+    png_uint_32 h = png_get_image_height(png, info);
+    int depth = png_get_bit_depth(png, info);
+    int ctype = png_get_color_type(png, info);
+    hs_status s = hs__image_check_size(ctx, w, h);
+    if (s) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return s;
+    }
+    uint32_t color;
+    switch (ctype) {
+    case PNG_COLOR_TYPE_GRAY: color = HS_IMAGE_COLOR_GREY; break;
+    case PNG_COLOR_TYPE_GRAY_ALPHA: color = HS_IMAGE_COLOR_GREY_ALPHA; break;
+    case PNG_COLOR_TYPE_PALETTE: color = HS_IMAGE_COLOR_PALETTE; break;
+    case PNG_COLOR_TYPE_RGB: color = HS_IMAGE_COLOR_RGB; break;
+    default: color = HS_IMAGE_COLOR_RGB_ALPHA; break;
+    }
+    /* Normalise everything to 8-bit RGB or grey without alpha. */
+    if (ctype == PNG_COLOR_TYPE_PALETTE)
+        png_set_palette_to_rgb(png);
+    if (ctype == PNG_COLOR_TYPE_GRAY && depth < 8)
+        png_set_expand_gray_1_2_4_to_8(png);
+    if (depth == 16)
+        png_set_strip_16(png);
+    if (ctype & PNG_COLOR_MASK_ALPHA)
+        png_set_strip_alpha(png);
+    png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+    int channels = png_get_channels(png, info);
+    size_t rowbytes = png_get_rowbytes(png, info);
+    if ((channels != 1 && channels != 3) || rowbytes != (size_t)w * (size_t)channels) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return hs__error(ctx, HS_ERR_UNSUPPORTED, "PNG: unexpected layout after conversion");
+    }
+    int want_rgb = (flags & HS_IMAGE_KEEP_COLOR) && channels == 3;
+    hs_image *im;
+    s = hs__image_alloc(ctx, &im, w, h, want_rgb);
+    if (s) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return s;
+    }
+    img = im;
+    if (channels == 1) {
+        png_bytep *rows = hs__malloc(a, (size_t)h * sizeof(png_bytep));
+        if (!rows) {
+            hs_image_free(im);
+            png_destroy_read_struct(&png, &info, NULL);
+            return hs__error(ctx, HS_ERR_NOMEM, "PNG: out of memory");
+        }
+        for (png_uint_32 y = 0; y < h; y++)
+            rows[y] = im->grey + (size_t)y * w;
+        row = (uint8_t *)rows;
+        png_read_image(png, rows);
+    } else {
+        /* Decode RGB into the rgb plane (or a scratch buffer), then luma. */
+        uint8_t *rgb = want_rgb ? im->rgb : hs__malloc(a, (size_t)w * h * 3);
+        png_bytep *rows = hs__malloc(a, (size_t)h * sizeof(png_bytep));
+        if (!rgb || !rows) {
+            if (!want_rgb)
+                hs__free(a, rgb);
+            hs__free(a, rows);
+            hs_image_free(im);
+            png_destroy_read_struct(&png, &info, NULL);
+            return hs__error(ctx, HS_ERR_NOMEM, "PNG: out of memory");
+        }
+        if (!want_rgb) {
+            /* free the scratch plane on the error path through img->rgb */
+            im->rgb = rgb;
+        }
+        for (png_uint_32 y = 0; y < h; y++)
+            rows[y] = rgb + (size_t)y * w * 3;
+        row = (uint8_t *)rows;
+        png_read_image(png, rows);
+        for (size_t i = 0; i < (size_t)w * h; i++)
+            im->grey[i] = hs__luma(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]);
+        if (!want_rgb) {
+            hs__free(a, rgb);
+            im->rgb = NULL;
+        }
+    }
+    png_read_end(png, NULL);
+    hs__free(a, row);
+    row = NULL;
+
+    png_uint_32 rx, ry;
+    int unit;
+    if (png_get_pHYs(png, info, &rx, &ry, &unit) && unit == PNG_RESOLUTION_METER) {
+        double ppi = (double)rx * 0.0254;
+        if (ppi >= 1.0 && ppi <= 10000.0)
+            im->ppi = (uint32_t)(ppi + 0.5);
+    }
+    png_destroy_read_struct(&png, &info, NULL);
+    im->format = HS_IMAGE_FORMAT_PNG;
+    im->color = color;
+    im->bits = (uint32_t)depth;
+    *out = im;
+    return HS_OK;
+}
+
+/* ---- encoding ---------------------------------------------------------- */
+
+static void mem_write(png_structp png, png_bytep src, size_t n)
+{
+    hs__writer *w = (hs__writer *)png_get_io_ptr(png);
+    hs__wr_bytes(w, src, n);
+    if (w->failed)
+        png_error(png, "out of memory");
+}
+
+static void mem_flush(png_structp png) { (void)png; }
+
+static hs_status encode(hs_ctx *ctx, const hs_image *img, hs__writer *w)
+{
+    if (!img)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "image is NULL");
+    struct png_io io;
+    memset(&io, 0, sizeof io);
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    png_structp png = png_create_write_struct_2(PNG_LIBPNG_VER_STRING, &io, on_error, on_warning,
+                                                (png_voidp)a, png_alloc, png_dealloc);
+    if (!png)
+        return hs__error(ctx, HS_ERR_NOMEM, "PNG: out of memory");
+    png_infop info = png_create_info_struct(png);
+    if (!info) {
+        png_destroy_write_struct(&png, NULL);
+        return hs__error(ctx, HS_ERR_NOMEM, "PNG: out of memory");
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        return hs__error(ctx, w->failed ? HS_ERR_NOMEM : HS_ERR_INTERNAL, "PNG: %s",
+                         io.msg[0] ? io.msg : "encode error");
+    }
+    png_set_write_fn(png, w, mem_write, mem_flush);
+    png_set_IHDR(png, info, img->width, img->height, 8, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_compression_level(png, 6);
+    if (img->ppi) {
+        png_uint_32 ppm = (png_uint_32)((double)img->ppi / 0.0254 + 0.5);
+        png_set_pHYs(png, info, ppm, ppm, PNG_RESOLUTION_METER);
+    }
+    png_write_info(png, info);
+    for (uint32_t y = 0; y < img->height; y++)
+        png_write_row(png, img->view + (size_t)y * img->stride);
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    return HS_OK;
+}
+
+hs_status hs_image_encode_png(hs_ctx *ctx, const hs_image *img, void *buf, size_t *size)
+{
+    if (!size)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "size is NULL");
+    hs__writer w;
+    hs__writer_init(&w, hs__ctx_allocator(ctx));
+    hs_status s = encode(ctx, img, &w);
+    if (!s)
+        s = hs__writer_output(ctx, &w, buf, size);
+    hs__writer_free(&w);
+    return s;
+}
+
+hs_status hs_image_save_png(hs_ctx *ctx, const hs_image *img, const char *path)
+{
+    hs__writer w;
+    hs__writer_init(&w, hs__ctx_allocator(ctx));
+    hs_status s = encode(ctx, img, &w);
+    if (!s)
+        s = hs__write_file_atomic(ctx, path, w.buf, w.len);
+    hs__writer_free(&w);
+    return s;
+}

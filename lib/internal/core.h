@@ -1,0 +1,114 @@
+/*
+ * Internal helpers shared by all modules: allocation through a context's
+ * allocator, error recording, bounded byte readers and writers.
+ * Never installed. Internal names carry the hs__ prefix.
+ */
+#ifndef HOTSPOT_INTERNAL_CORE_H
+#define HOTSPOT_INTERNAL_CORE_H
+
+#include "hotspot/common.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HS__ERRMSG_MAX 256
+
+struct hs_ctx {
+    hs_allocator alloc;
+    uint64_t limits[8]; /* indexed by HS_LIMIT_* key */
+    hs_status last_status;
+    char last_error[HS__ERRMSG_MAX];
+};
+
+/* The allocator used when no context (or a NULL allocator) is given. */
+const hs_allocator *hs__default_allocator(void);
+
+/* The allocator of ctx, or the default one when ctx is NULL. */
+const hs_allocator *hs__ctx_allocator(const hs_ctx *ctx);
+
+/* Allocation through an allocator (never NULL: use hs__ctx_allocator). Sizes
+ * are checked for overflow; a zero size allocates one byte. */
+void *hs__malloc(const hs_allocator *a, size_t size);
+void *hs__calloc(const hs_allocator *a, size_t n, size_t size); /* zeroed */
+void *hs__realloc(const hs_allocator *a, void *ptr, size_t size);
+void hs__free(const hs_allocator *a, void *ptr);
+/* Zero memory the compiler may not optimise away (for biometric data). */
+void hs__memzero(void *p, size_t n);
+/* n*size without overflow; false on overflow. */
+bool hs__mul_ok(size_t n, size_t size, size_t *out);
+
+/* Record an error on ctx (if not NULL) and return status, so that callers can
+ * write `return hs__error(ctx, HS_ERR_FORMAT, "bad magic in %s", name);`. */
+hs_status hs__error(hs_ctx *ctx, hs_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+hs_status hs__verror(hs_ctx *ctx, hs_status status, const char *fmt, va_list ap);
+
+/* Limit value for ctx (defaults when ctx is NULL). */
+uint64_t hs__limit(const hs_ctx *ctx, int key);
+
+/* Read a whole file into memory allocated with the ctx allocator, refusing
+ * files over HS_LIMIT_MAX_FILE_BYTES. The caller frees with hs__free. */
+hs_status hs__read_file(hs_ctx *ctx, const char *path, uint8_t **data, size_t *size);
+
+/* Write a file atomically: path.tmp, fsync, rename. */
+hs_status hs__write_file_atomic(hs_ctx *ctx, const char *path, const void *data, size_t size);
+
+/* ---- Bounded big-/little-endian reader -------------------------------- */
+typedef struct hs__reader {
+    const uint8_t *p;
+    size_t size;
+    size_t pos;
+    bool overrun; /* set once a read went past the end; reads then give 0 */
+} hs__reader;
+
+void hs__reader_init(hs__reader *r, const void *data, size_t size);
+size_t hs__reader_left(const hs__reader *r);
+uint8_t hs__rd_u8(hs__reader *r);
+uint16_t hs__rd_be16(hs__reader *r);
+uint32_t hs__rd_be24(hs__reader *r);
+uint32_t hs__rd_be32(hs__reader *r);
+uint16_t hs__rd_le16(hs__reader *r);
+uint32_t hs__rd_le32(hs__reader *r);
+uint64_t hs__rd_le64(hs__reader *r);
+float hs__rd_lef32(hs__reader *r);
+bool hs__rd_bytes(hs__reader *r, void *dst, size_t n);
+bool hs__skip(hs__reader *r, size_t n);
+
+/* ---- Growable byte writer (allocator-backed, or counting only) -------- */
+typedef struct hs__writer {
+    const hs_allocator *alloc; /* NULL: counting only (size query) */
+    uint8_t *buf;
+    size_t len;
+    size_t cap;
+    bool failed; /* allocation failure */
+} hs__writer;
+
+void hs__writer_init(hs__writer *w, const hs_allocator *alloc);
+void hs__writer_free(hs__writer *w);
+void hs__wr_bytes(hs__writer *w, const void *src, size_t n);
+void hs__wr_u8(hs__writer *w, uint8_t v);
+void hs__wr_be16(hs__writer *w, uint16_t v);
+void hs__wr_be24(hs__writer *w, uint32_t v);
+void hs__wr_be32(hs__writer *w, uint32_t v);
+void hs__wr_le16(hs__writer *w, uint16_t v);
+void hs__wr_le32(hs__writer *w, uint32_t v);
+void hs__wr_le64(hs__writer *w, uint64_t v);
+void hs__wr_lef32(hs__writer *w, float v);
+/* Overwrite already-written bytes at offset (for back-patched lengths). */
+void hs__wr_patch_be32(hs__writer *w, size_t off, uint32_t v);
+void hs__wr_patch_le32(hs__writer *w, size_t off, uint32_t v);
+
+/* Copy a finished writer into a caller buffer with the two-call size query:
+ * buf NULL -> *size = needed, HS_OK; *size too small -> HS_ERR_BUFFER_TOO_SMALL
+ * with *size = needed. */
+hs_status hs__writer_output(hs_ctx *ctx, const hs__writer *w, void *buf, size_t *size);
+
+/* CRC-32C (Castagnoli), as used by the native template and watchlist formats. */
+uint32_t hs__crc32c(uint32_t crc, const void *data, size_t n);
+
+#endif /* HOTSPOT_INTERNAL_CORE_H */

@@ -1,0 +1,39 @@
+/* Internal layout of hs_image and the decoder entry points. */
+#ifndef HOTSPOT_INTERNAL_IMAGE_H
+#define HOTSPOT_INTERNAL_IMAGE_H
+
+#include "hotspot/image.h"
+#include "internal/core.h"
+
+struct hs_image {
+    hs_allocator alloc;
+    uint32_t width, height, stride, ppi;
+    uint32_t format, color, bits;
+    uint8_t *grey;        /* owned unless wrapped */
+    const uint8_t *view;  /* pixels seen by readers (grey or wrapped) */
+    uint8_t *rgb;         /* owned, optional, stride 3*width */
+    int wrapped;
+};
+
+/* Allocate an owned image of w x h (grey, and RGB when want_rgb), checking
+ * the context limits. */
+hs_status hs__image_alloc(hs_ctx *ctx, hs_image **out, uint32_t w, uint32_t h,
+                          int want_rgb);
+
+/* Check dimensions against the context limits. */
+hs_status hs__image_check_size(hs_ctx *ctx, uint64_t w, uint64_t h);
+
+/* BT.601 luma in integers. */
+static inline uint8_t hs__luma(unsigned r, unsigned g, unsigned b)
+{
+    return (uint8_t)((299u * r + 587u * g + 114u * b + 500u) / 1000u);
+}
+
+/* Per-format decoders: data/size hold the whole file. */
+hs_status hs__decode_png(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
+hs_status hs__decode_jpeg(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
+hs_status hs__decode_tiff(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
+hs_status hs__decode_pnm(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
+hs_status hs__decode_bmp(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
+
+#endif

@@ -1,0 +1,46 @@
+# Install the built tree into WORK/prefix, then build two consumers against
+# it: the CMake package (find_package(hotspot)) and pkg-config.
+file(REMOVE_RECURSE ${WORK})
+execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK}/prefix
+                RESULT_VARIABLE rc OUTPUT_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "install failed")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${SRC} -B ${WORK}/build
+                -DCMAKE_PREFIX_PATH=${WORK}/prefix -DCMAKE_BUILD_RPATH=${WORK}/prefix/lib
+                RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "consumer configure failed")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK}/build RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "consumer build failed")
+endif()
+execute_process(COMMAND ${WORK}/build/consumer RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "CMake consumer failed to run")
+endif()
+# pkg-config consumer
+file(GLOB pcdirs ${WORK}/prefix/lib*/pkgconfig ${WORK}/prefix/lib/*/pkgconfig)
+string(REPLACE ";" ":" pcpath "${pcdirs}")
+set(ENV{PKG_CONFIG_PATH} "${pcpath}")
+execute_process(COMMAND pkg-config --cflags --libs hotspot OUTPUT_VARIABLE flags
+                RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "pkg-config --cflags --libs hotspot failed")
+endif()
+separate_arguments(flags UNIX_COMMAND "${flags}")
+file(GLOB libdirs ${WORK}/prefix/lib ${WORK}/prefix/lib/*-linux-gnu)
+set(rpath "")
+foreach(d ${libdirs})
+  list(APPEND rpath "-Wl,-rpath,${d}")
+endforeach()
+execute_process(COMMAND cc -std=c11 ${SRC}/main.c -o ${WORK}/pc_consumer ${flags} ${rpath}
+                RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "pkg-config consumer build failed")
+endif()
+execute_process(COMMAND ${WORK}/pc_consumer RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "pkg-config consumer failed to run")
+endif()

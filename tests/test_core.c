@@ -1,0 +1,167 @@
+/* Core: version, status text, context limits, allocator, errors, byte
+ * readers/writers and CRC-32C. */
+#include "testutil.h"
+#include "internal/core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void test_version(void **state)
+{
+    (void)state;
+    assert_int_equal(hs_version_number(), HS_VERSION_NUMBER);
+    assert_string_equal(hs_version_string(), HS_VERSION_STRING);
+}
+
+static void test_status_str(void **state)
+{
+    (void)state;
+    assert_string_equal(hs_status_str(HS_OK), "ok");
+    for (int s = HS_ERR_INVALID_ARG; s >= HS_ERR_THREAD; s--)
+        assert_string_not_equal(hs_status_str(s), "unknown status");
+    assert_string_equal(hs_status_str(-9999), "unknown status");
+    assert_true(HS_FAILED(HS_ERR_IO));
+    assert_false(HS_FAILED(HS_OK));
+}
+
+static void test_ctx_limits(void **state)
+{
+    (void)state;
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    assert_int_equal(hs_ctx_get_limit(ctx, HS_LIMIT_MAX_MINUTIAE), 255);
+    assert_int_equal(hs_ctx_set_limit(ctx, HS_LIMIT_MAX_MINUTIAE, 100), HS_OK);
+    assert_int_equal(hs_ctx_get_limit(ctx, HS_LIMIT_MAX_MINUTIAE), 100);
+    assert_int_equal(hs_ctx_set_limit(ctx, HS_LIMIT_MAX_MINUTIAE, 0), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_ctx_last_status(ctx), HS_ERR_INVALID_ARG);
+    assert_true(strlen(hs_ctx_last_error(ctx)) > 0);
+    hs_ctx_clear_error(ctx);
+    assert_string_equal(hs_ctx_last_error(ctx), "");
+    assert_int_equal(hs_ctx_set_limit(ctx, 999, 1), HS_ERR_INVALID_ARG);
+    uint64_t lo, hi;
+    assert_int_equal(hs_limit_bounds(HS_LIMIT_MAX_PIXELS, &lo, &hi), HS_OK);
+    assert_true(lo >= 1 && hi > lo);
+    assert_int_equal(hs_limit_bounds(0, &lo, &hi), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_ctx_get_limit(NULL, HS_LIMIT_MAX_MINUTIAE), 255);
+    hs_ctx_free(ctx);
+    hs_ctx_free(NULL);
+}
+
+struct counting { int mallocs, frees; };
+static void *c_malloc(void *o, size_t n) { ((struct counting *)o)->mallocs++; return malloc(n); }
+static void *c_realloc(void *o, void *p, size_t n) { if (!p) ((struct counting *)o)->mallocs++; return realloc(p, n); }
+static void c_free(void *o, void *p) { if (p) ((struct counting *)o)->frees++; free(p); }
+
+static void test_custom_allocator(void **state)
+{
+    (void)state;
+    struct counting c = {0, 0};
+    hs_allocator a = {c_malloc, c_realloc, c_free, &c};
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, &a), HS_OK);
+    hs_template *t;
+    assert_int_equal(hs_template_new(ctx, &t), HS_OK);
+    hs_view_info vi = {sizeof vi, 100, 100, 500, 500, 1, 0, 0, 80, 0};
+    hs_minutia m = {10.0f, 20.0f, 1.0f, HS_MINUTIA_ENDING, 50, {0, 0}};
+    assert_int_equal(hs_template_add_view(ctx, t, &vi, &m, 1), HS_OK);
+    hs_template_free(t);
+    hs_ctx_free(ctx);
+    assert_true(c.mallocs > 0);
+    assert_int_equal(c.mallocs, c.frees);
+    hs_allocator bad = {c_malloc, NULL, c_free, &c};
+    assert_int_equal(hs_ctx_new(&ctx, &bad), HS_ERR_INVALID_ARG);
+    assert_null(ctx);
+}
+
+static void test_reader(void **state)
+{
+    (void)state;
+    const uint8_t b[] = {1, 2, 3, 4, 5, 6, 7};
+    hs__reader r;
+    hs__reader_init(&r, b, sizeof b);
+    assert_int_equal(hs__rd_be16(&r), 0x0102);
+    assert_int_equal(hs__rd_le32(&r), 0x06050403u);
+    assert_false(r.overrun);
+    assert_int_equal(hs__rd_be16(&r), 0); /* only one byte left */
+    assert_true(r.overrun);
+    assert_int_equal(hs__rd_u8(&r), 0);   /* stays overrun */
+    assert_int_equal(hs__reader_left(&r), 0);
+}
+
+static void test_writer_size_query(void **state)
+{
+    (void)state;
+    hs__writer w;
+    hs__writer_init(&w, hs__default_allocator());
+    hs__wr_be32(&w, 0x01020304u);
+    hs__wr_le16(&w, 0x0506);
+    hs__wr_patch_le32(&w, 0, 0xAABBCCDDu);
+    size_t size = 0;
+    assert_int_equal(hs__writer_output(NULL, &w, NULL, &size), HS_OK);
+    assert_int_equal(size, 6);
+    uint8_t small[3];
+    size = sizeof small;
+    assert_int_equal(hs__writer_output(NULL, &w, small, &size), HS_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(size, 6);
+    uint8_t out[6];
+    size = sizeof out;
+    assert_int_equal(hs__writer_output(NULL, &w, out, &size), HS_OK);
+    const uint8_t want[] = {0xDD, 0xCC, 0xBB, 0xAA, 0x06, 0x05};
+    assert_memory_equal(out, want, 6);
+    hs__writer_free(&w);
+}
+
+static void test_crc32c(void **state)
+{
+    (void)state;
+    /* The standard check value of CRC-32C. */
+    assert_int_equal(hs__crc32c(0, "123456789", 9), 0xE3069283u);
+    /* Incremental equals one-shot. */
+    uint32_t c = hs__crc32c(0, "1234", 4);
+    assert_int_equal(hs__crc32c(c, "56789", 5), 0xE3069283u);
+}
+
+static void test_template_checks(void **state)
+{
+    (void)state;
+    hs_template *t;
+    assert_int_equal(hs_template_new(NULL, &t), HS_OK);
+    hs_view_info vi = {sizeof vi, 200, 200, 500, 500, 2, 0, 0, 70, 0};
+    hs_minutia m[2] = {{10, 10, 0.5f, HS_MINUTIA_ENDING, 90, {0, 0}},
+                       {50, 60, 7.0f, HS_MINUTIA_BIFURCATION, 90, {0, 0}}};
+    assert_int_equal(hs_template_add_view(NULL, t, &vi, m, 2), HS_ERR_INVALID_ARG); /* angle */
+    assert_int_equal(hs_template_view_count(t), 0);
+    m[1].angle = 3.0f;
+    assert_int_equal(hs_template_add_view(NULL, t, &vi, m, 2), HS_OK);
+    hs_view_info got = {sizeof got, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    assert_int_equal(hs_template_view_info(t, 0, &got), HS_OK);
+    assert_int_equal(got.minutia_count, 2);
+    assert_int_equal(got.finger_position, 2);
+    assert_int_equal(hs_template_view_info(t, 1, &got), HS_ERR_NOT_FOUND);
+    uint32_t n;
+    const hs_minutia *mm = hs_template_minutiae(t, 0, &n);
+    assert_int_equal(n, 2);
+    assert_true(mm[1].x == 50.0f);
+    hs_template *c;
+    assert_int_equal(hs_template_clone(NULL, &c, t), HS_OK);
+    assert_int_equal(hs_template_view_count(c), 1);
+    assert_int_equal(hs_template_remove_view(c, 0), HS_OK);
+    assert_int_equal(hs_template_view_count(c), 0);
+    hs_template_free(c);
+    hs_template_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_version),
+        cmocka_unit_test(test_status_str),
+        cmocka_unit_test(test_ctx_limits),
+        cmocka_unit_test(test_custom_allocator),
+        cmocka_unit_test(test_reader),
+        cmocka_unit_test(test_writer_size_query),
+        cmocka_unit_test(test_crc32c),
+        cmocka_unit_test(test_template_checks),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
