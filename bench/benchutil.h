@@ -1,0 +1,25 @@
+/* Shared helpers for the benchmarks: timing, medians, the FVC set table. */
+#ifndef HOTSPOT_BENCHUTIL_H
+#define HOTSPOT_BENCHUTIL_H
+
+#include <stddef.h>
+
+/* CPU time of the calling thread, in milliseconds. */
+double bu_thread_cpu_ms(void);
+/* Monotonic wall-clock time, in milliseconds. */
+double bu_wall_ms(void);
+/* Median of n values (the array is sorted in place). */
+double bu_median(double *v, size_t n);
+
+/* The eight FVC2002/2004 B sets in ../shared/data/fingerprint. */
+typedef struct bu_fvc_set {
+    const char *name; /* folder name, e.g. "FVC2002_DB1_B" */
+    unsigned ppi;     /* resolution from the data README */
+} bu_fvc_set;
+extern const bu_fvc_set bu_fvc_sets[8];
+
+/* Root of the shared data: $HS_SHARED_DATA, else ../shared/data relative to
+ * the source tree this benchmark was built from. */
+const char *bu_shared_root(void);
+
+#endif
