@@ -24,7 +24,7 @@ endif()
 file(GLOB pcdirs ${WORK}/prefix/lib*/pkgconfig ${WORK}/prefix/lib/*/pkgconfig)
 string(REPLACE ";" ":" pcpath "${pcdirs}")
 set(ENV{PKG_CONFIG_PATH} "${pcpath}")
-execute_process(COMMAND pkg-config --cflags --libs hotspot OUTPUT_VARIABLE flags
+execute_process(COMMAND pkg-config --define-variable=prefix=${WORK}/prefix --cflags --libs hotspot OUTPUT_VARIABLE flags
                 RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "pkg-config --cflags --libs hotspot failed")
