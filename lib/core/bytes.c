@@ -42,7 +42,7 @@ uint8_t hs__rd_u8(hs__reader *r)
 uint16_t hs__rd_be16(hs__reader *r)
 {
     const uint8_t *p = take(r, 2);
-    return p ? (uint16_t)((p[0] << 8) | p[1]) : 0;
+    return (uint16_t)(p ? (p[0] << 8) | p[1] : 0);
 }
 
 uint32_t hs__rd_be24(hs__reader *r)
@@ -62,7 +62,7 @@ uint32_t hs__rd_be32(hs__reader *r)
 uint16_t hs__rd_le16(hs__reader *r)
 {
     const uint8_t *p = take(r, 2);
-    return p ? (uint16_t)(p[0] | (p[1] << 8)) : 0;
+    return (uint16_t)(p ? p[0] | (p[1] << 8) : 0);
 }
 
 uint32_t hs__rd_le32(hs__reader *r)
