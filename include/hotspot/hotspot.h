@@ -10,5 +10,6 @@
 #include "hotspot/common.h"
 #include "hotspot/image.h"
 #include "hotspot/template.h"
+#include "hotspot/match.h"
 
 #endif /* HOTSPOT_HOTSPOT_H */

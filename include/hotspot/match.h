@@ -1,0 +1,151 @@
+/*
+ * libhotspot - match.h: 1:1 fingerprint comparison of minutiae templates.
+ *
+ * The matcher works in two steps, so that a 1:N search does the expensive
+ * work once per template:
+ *  1. hs_finger_prepare() turns one view of an hs_template into an
+ *     immutable hs_finger_prepared: minutiae normalised to 500 ppi plus one
+ *     bit-vector local descriptor per minutia (a Minutia Cylinder-Code
+ *     variant). A prepared template can be stored (hs_finger_prepared_encode)
+ *     and loaded again (hs_finger_prepared_decode) without re-preparation.
+ *  2. hs_finger_match() compares two prepared templates with a per-thread
+ *     hs_finger_matcher holding scratch space and options.
+ * hs_finger_compare() does both for two templates (convenience, slower).
+ *
+ * Score scale: a float in [0, 1]; higher means more similar; never NaN.
+ * Comparing a template with itself gives a score close to 1; unrelated
+ * fingers mostly score below 0.05. Templates with fewer than two minutiae
+ * score 0. The score is symmetric (match(a, b) == match(b, a) within float
+ * rounding). Use hs_finger_threshold_for_fmr() to turn a target false match
+ * rate into a decision threshold; docs/finger-matching.md says how the
+ * thresholds were calibrated.
+ *
+ * Thread-safety: a prepared template is immutable and may be read by any
+ * number of threads at once. A matcher is used by one thread at a time (keep
+ * one per thread).
+ */
+#ifndef HOTSPOT_MATCH_H
+#define HOTSPOT_MATCH_H
+
+#include "hotspot/common.h"
+#include "hotspot/template.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @defgroup match Fingerprint matching
+ *  @{ */
+
+/** Immutable prepared template (one finger view). */
+typedef struct hs_finger_prepared hs_finger_prepared;
+
+/** Prepare view @p view of template @p t for matching: coordinates are
+ *  normalised to 500 ppi using the view's resolution, and each minutia gets
+ *  its local descriptor. Views with 0 or 1 minutiae are accepted (they match
+ *  nothing). Errors: HS_ERR_INVALID_ARG (NULL argument), HS_ERR_NOT_FOUND
+ *  (no such view), HS_ERR_NOMEM. On failure *out is NULL. Thread-safe for
+ *  distinct ctx values; @p t is only read. @since 0.1 */
+HS_API hs_status hs_finger_prepare(hs_ctx *ctx, hs_finger_prepared **out,
+                                   const hs_template *t, uint32_t view);
+
+/** Free a prepared template (NULL accepted); its contents are wiped.
+ *  @since 0.1 */
+HS_API void hs_finger_prepared_free(hs_finger_prepared *p);
+
+/** Number of minutiae of a prepared template (0 for NULL). @since 0.1 */
+HS_API uint32_t hs_finger_prepared_count(const hs_finger_prepared *p);
+
+/** Finger position (HS_FINGER_*) the prepared view came from. @since 0.1 */
+HS_API uint32_t hs_finger_prepared_position(const hs_finger_prepared *p);
+
+/** Serialise a prepared template into a compact, versioned byte string
+ *  (magic "HSFP", version, CRC-32C). With @p buf NULL, *size receives the
+ *  needed size and HS_OK is returned; with *size too small the call returns
+ *  HS_ERR_BUFFER_TOO_SMALL and sets *size. Errors: HS_ERR_INVALID_ARG.
+ *  Thread-safe for distinct ctx values. @since 0.1 */
+HS_API hs_status hs_finger_prepared_encode(hs_ctx *ctx, const hs_finger_prepared *p,
+                                           void *buf, size_t *size);
+
+/** Load a prepared template written by hs_finger_prepared_encode(). The
+ *  input is treated as hostile and fully validated (magic, version, sizes,
+ *  CRC, value ranges). Errors: HS_ERR_INVALID_ARG, HS_ERR_FORMAT (magic),
+ *  HS_ERR_VERSION (newer format), HS_ERR_TRUNCATED, HS_ERR_CORRUPT,
+ *  HS_ERR_CHECKSUM, HS_ERR_LIMIT (more minutiae than HS_LIMIT_MAX_MINUTIAE),
+ *  HS_ERR_NOMEM. On failure *out is NULL. @since 0.1 */
+HS_API hs_status hs_finger_prepared_decode(hs_ctx *ctx, hs_finger_prepared **out,
+                                           const void *buf, size_t size);
+
+/** Matcher: scratch space and options. One per thread. */
+typedef struct hs_finger_matcher hs_finger_matcher;
+
+/** Matcher parameters (hs_finger_matcher_set / _get). Append only. */
+#define HS_MATCH_MAX_ROTATION 1 /**< largest rotation between the two
+                                     prints, degrees 0..180 (default 180: any) */
+#define HS_MATCH_FAST         2 /**< 1: first-stage filter mode, fewer anchors
+                                     (faster, less accurate); default 0 */
+
+/** Create a matcher with default parameters. Errors: HS_ERR_INVALID_ARG,
+ *  HS_ERR_NOMEM. @since 0.1 */
+HS_API hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out);
+
+/** Free a matcher (NULL accepted). @since 0.1 */
+HS_API void hs_finger_matcher_free(hs_finger_matcher *m);
+
+/** Set parameter @p key (HS_MATCH_*) to @p value. Errors: HS_ERR_INVALID_ARG
+ *  for an unknown key or a value outside hs_finger_matcher_bounds().
+ *  @since 0.1 */
+HS_API hs_status hs_finger_matcher_set(hs_finger_matcher *m, int key, int32_t value);
+
+/** Current value of parameter @p key; 0 for an unknown key. @since 0.1 */
+HS_API int32_t hs_finger_matcher_get(const hs_finger_matcher *m, int key);
+
+/** Allowed range of parameter @p key. Errors: HS_ERR_INVALID_ARG (unknown
+ *  key). Thread-safe. @since 0.1 */
+HS_API hs_status hs_finger_matcher_bounds(int key, int32_t *min_value, int32_t *max_value);
+
+/** Compare two prepared templates; *score receives the similarity in [0, 1]
+ *  (see the scale above). Does not allocate. Errors: HS_ERR_INVALID_ARG
+ *  (NULL argument). The matcher is used by one thread at a time; the
+ *  prepared templates are only read. @since 0.1 */
+HS_API hs_status hs_finger_match(hs_finger_matcher *m, const hs_finger_prepared *probe,
+                                 const hs_finger_prepared *candidate, float *score);
+
+/** Convenience: prepare view 0 of @p a and of @p b and compare them with
+ *  default parameters. Errors: those of hs_finger_prepare(). Thread-safe for
+ *  distinct ctx values. @since 0.1 */
+HS_API hs_status hs_finger_compare(hs_ctx *ctx, const hs_template *a, const hs_template *b,
+                                   float *score);
+
+/** Score threshold giving a false match rate of about @p fmr (clamped to
+ *  1e-6 .. 1e-2), calibrated on impostor comparisons (all cross-finger pairs
+ *  of the FVC2002/2004 B sets and the Neurotechnology sample set); values
+ *  below 1e-4 extrapolate a fitted impostor tail. Thread-safe. @since 0.1 */
+HS_API float hs_finger_threshold_for_fmr(double fmr);
+
+/* ---- Multi-finger fusion ---------------------------------------------- */
+
+/** Fusion rules for hs_finger_match_multi(). */
+#define HS_FUSION_MAX  0 /**< best pair score */
+#define HS_FUSION_MEAN 1 /**< mean of the per-finger scores */
+#define HS_FUSION_SUM_TOP2 2 /**< mean of the two best per-finger scores */
+
+/** Compare two sets of prepared fingers and fuse the scores. Fingers are
+ *  paired by finger position: a probe finger with a known position (1-10) is
+ *  only compared with candidate fingers of the same position; a finger with
+ *  unknown position (0) is compared with every finger of the other set and
+ *  keeps its best score. Each probe finger contributes one score (0 when it
+ *  has no partner); @p rule (HS_FUSION_*) fuses them. *score is in [0, 1].
+ *  Errors: HS_ERR_INVALID_ARG (NULL argument, zero counts, unknown rule).
+ *  Same thread-safety as hs_finger_match(). @since 0.1 */
+HS_API hs_status hs_finger_match_multi(hs_finger_matcher *m,
+                                       const hs_finger_prepared *const *probe, size_t nprobe,
+                                       const hs_finger_prepared *const *candidate,
+                                       size_t ncandidate, int rule, float *score);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HOTSPOT_MATCH_H */
