@@ -11,5 +11,6 @@
 #include "hotspot/image.h"
 #include "hotspot/template.h"
 #include "hotspot/match.h"
+#include "hotspot/face.h"
 
 #endif /* HOTSPOT_HOTSPOT_H */

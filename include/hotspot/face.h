@@ -1,0 +1,322 @@
+/*
+ * libhotspot - face.h: face detection, alignment and embedding (through
+ * OpenCV), and embedding comparison, storage and 1:N search (pure C).
+ *
+ * Two halves:
+ *  - Embeddings (always built): cosine similarity, a compact int8 stored
+ *    form, a self-describing encoded form ("HSFE" records), a gallery for
+ *    1:N search over a contiguous int8 matrix, and FMR-calibrated thresholds.
+ *  - The face engine (built with HOTSPOT_WITH_OPENCV): a detector (YuNet
+ *    ONNX, or OpenCV's Haar cascade as a fallback), alignment to the
+ *    standard 5-point 112x112 template and an embedding network (ONNX or
+ *    Caffe). Without OpenCV every engine function returns
+ *    HS_ERR_NOT_BUILT; the exported symbols are the same either way.
+ *
+ * Embeddings are arrays of float, L2-normalised, of dimension 1 ..
+ * HS_FACE_MAX_DIM. Scores are cosine similarities in [-1, 1]; higher means
+ * more alike.
+ *
+ * Thread-safety: the embedding functions without a context are pure and may
+ * be called from any thread. A gallery is read by many threads at once
+ * (search) but modified by one (add, remove) with no concurrent readers. An
+ * engine is used by one thread at a time (OpenCV nets keep per-call state);
+ * create one engine per thread.
+ */
+#ifndef HOTSPOT_FACE_H
+#define HOTSPOT_FACE_H
+
+#include "hotspot/common.h"
+#include "hotspot/image.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @defgroup face Faces
+ *  @{ */
+
+/** Largest embedding dimension accepted anywhere. */
+#define HS_FACE_MAX_DIM 4096
+
+/** Embedding models (model ids). They select the input normalisation preset
+ *  of the engine and the calibrated thresholds. Append only. */
+#define HS_FACE_MODEL_CUSTOM        0 /**< any net; normalisation set by params */
+#define HS_FACE_MODEL_SFACE         1 /**< OpenCV SFace (ONNX, 128-d, raw 0-255 BGR) */
+#define HS_FACE_MODEL_MOBILEFACENET 2 /**< MobileFaceNet (Caffe, 128-d, RGB, (x-127.5)/128) */
+#define HS_FACE_MODEL_ARCFACE       3 /**< ArcFace-style 512-d ONNX (RGB, (x-127.5)/128) */
+
+/* ==== Embeddings (pure C, always available) ============================ */
+
+/** Check that @p v has a dimension in 1..HS_FACE_MAX_DIM, only finite
+ *  values and a non-zero norm, then scale it to unit length in place (use it
+ *  to import embeddings computed by another SDK). Errors: HS_ERR_INVALID_ARG
+ *  (NULL, dimension, NaN/Inf, zero vector); @p v is unchanged on failure.
+ *  Thread-safe. @since 0.1 */
+HS_API hs_status hs_face_embedding_normalize(hs_ctx *ctx, float *v, uint32_t dim);
+
+/** Cosine similarity of two embeddings of the same dimension (they need not
+ *  be normalised) into *score, in [-1, 1]. Errors: HS_ERR_INVALID_ARG (NULL,
+ *  dimension, NaN/Inf, zero vector). Thread-safe. @since 0.1 */
+HS_API hs_status hs_face_similarity(hs_ctx *ctx, float *score, const float *a,
+                                    const float *b, uint32_t dim);
+
+/** Compact form: int8 with one scale per vector, q[i] = round(v[i] / scale),
+ *  scale = max|v[i]| / 127. A 128-d embedding then takes 132 bytes instead of
+ *  512; the cosine error this adds is documented in docs/face.md.
+ *  Errors: HS_ERR_INVALID_ARG (NULL, dimension, NaN/Inf, zero vector).
+ *  Thread-safe. @since 0.1 */
+HS_API hs_status hs_face_quantize(hs_ctx *ctx, int8_t *q, float *scale, const float *v,
+                                  uint32_t dim);
+
+/** Inverse of hs_face_quantize(): out[i] = q[i] * scale, then L2-normalised.
+ *  Errors: HS_ERR_INVALID_ARG (NULL, dimension, scale not finite and > 0,
+ *  all-zero q). Thread-safe. @since 0.1 */
+HS_API hs_status hs_face_dequantize(hs_ctx *ctx, float *out, const int8_t *q, float scale,
+                                    uint32_t dim);
+
+/** Cosine similarity of two compact embeddings (integer dot product; the
+ *  scales cancel out). Errors: HS_ERR_INVALID_ARG (NULL, dimension, zero
+ *  vector). Thread-safe. @since 0.1 */
+HS_API hs_status hs_face_similarity_q8(hs_ctx *ctx, float *score, const int8_t *a,
+                                       const int8_t *b, uint32_t dim);
+
+/** Scan a contiguous int8 matrix: scores[i] = probe_scale * row_scales[i] *
+ *  dot(probe, row i) for @p n rows of @p dim values, row i starting at
+ *  matrix + i*stride (stride >= dim bytes). With rows and probe made by
+ *  hs_face_quantize() from unit-length embeddings this is their cosine
+ *  similarity to within the int8 rounding. Uses AVX2 when the CPU has it.
+ *  The building block for callers that keep their own storage (watchlists).
+ *  Errors: HS_ERR_INVALID_ARG (NULL, dimension, stride < dim). Thread-safe.
+ *  @since 0.1 */
+HS_API hs_status hs_face_scan_q8(hs_ctx *ctx, float *scores, const int8_t *probe,
+                                 float probe_scale, const int8_t *matrix,
+                                 const float *row_scales, size_t n, uint32_t dim,
+                                 size_t stride);
+
+/** Encoded embedding kinds (hs_face_embedding_encode). */
+#define HS_FACE_ENC_F32 1 /**< 4*dim bytes of little-endian float32 */
+#define HS_FACE_ENC_Q8  2 /**< float32 scale + dim int8 values */
+
+/** Encode an embedding as a self-describing record: "HSFE", version 1, the
+ *  kind, the model id, the dimension, the values and a CRC-32C (format in
+ *  docs/face.md). Two-call size query: buf NULL sets *size to the size
+ *  needed. The embedding is normalised before encoding. Errors:
+ *  HS_ERR_INVALID_ARG (NULL, dimension, NaN/Inf, kind, model id > 65535),
+ *  HS_ERR_BUFFER_TOO_SMALL (*size set to the size needed). Thread-safe.
+ *  @since 0.1 */
+HS_API hs_status hs_face_embedding_encode(hs_ctx *ctx, void *buf, size_t *size,
+                                          const float *v, uint32_t dim, uint32_t model_id,
+                                          uint32_t kind);
+
+/** Decode an "HSFE" record into @p out (room for @p cap floats), normalised.
+ *  *dim (required) receives the record's dimension and *model_id (may be
+ *  NULL) its model. out NULL with cap 0 asks for the dimension only.
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_FORMAT (magic), HS_ERR_VERSION,
+ *  HS_ERR_TRUNCATED, HS_ERR_CORRUPT (sizes, kind, NaN, zero vector),
+ *  HS_ERR_CHECKSUM, HS_ERR_BUFFER_TOO_SMALL (cap < dimension, *dim set).
+ *  Thread-safe. @since 0.1 */
+HS_API hs_status hs_face_embedding_decode(hs_ctx *ctx, float *out, uint32_t cap,
+                                          uint32_t *dim, uint32_t *model_id,
+                                          const void *data, size_t size);
+
+/** Cosine threshold giving a false match rate of about @p fmr for @p model_id,
+ *  calibrated on the impostor scores of the AT&T set (40 people, 78,000
+ *  all-vs-all impostor pairs; see docs/face.md for how and its limits).
+ *  Between calibrated points the threshold is interpolated in log(fmr).
+ *  Errors: HS_ERR_INVALID_ARG (out NULL, fmr not in [1e-4, 0.1]: below 1e-4 a
+ *  78,000-pair set says nothing), HS_ERR_UNSUPPORTED (model not calibrated:
+ *  custom, SFace). Thread-safe. @since 0.1 */
+HS_API hs_status hs_face_threshold_for_fmr(float *out, uint32_t model_id, double fmr);
+
+/* ---- Gallery: 1:N search over a contiguous int8 matrix ---------------- */
+
+/** Opaque gallery of compact embeddings of one dimension, each with a
+ *  caller-chosen 64-bit label (a subject id; labels need not be unique: a
+ *  subject may have several embeddings). */
+typedef struct hs_face_gallery hs_face_gallery;
+
+/** One search result. Frozen layout (16 bytes). @since 0.1 */
+typedef struct hs_face_hit {
+    uint64_t label;  /**< label given to hs_face_gallery_add() */
+    uint32_t index;  /**< row in the gallery (changes when rows are removed) */
+    float score;     /**< cosine similarity */
+} hs_face_hit;
+
+/** Search options. Grows at the end; set struct_size. @since 0.1 */
+typedef struct hs_face_search_options {
+    uint32_t struct_size; /**< sizeof(hs_face_search_options) */
+    uint32_t threads;     /**< worker threads, 0 or 1 = the calling thread only; max 64 */
+    float min_score;      /**< hits below this score are dropped (-1 keeps all) */
+    uint32_t one_per_label; /**< 1: keep only the best hit of each label */
+} hs_face_search_options;
+
+/** Create an empty gallery for embeddings of dimension @p dim.
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NOMEM. @since 0.1 */
+HS_API hs_status hs_face_gallery_new(hs_ctx *ctx, hs_face_gallery **out, uint32_t dim);
+
+/** Free a gallery (NULL accepted); its embeddings are wiped first. */
+HS_API void hs_face_gallery_free(hs_face_gallery *g);
+
+/** Append an embedding (float, any norm; it is normalised and stored in the
+ *  compact form). Errors: HS_ERR_INVALID_ARG (NULL, dim different from the
+ *  gallery's, NaN/Inf, zero vector), HS_ERR_LIMIT (more than 2^31 rows),
+ *  HS_ERR_NOMEM; the gallery is unchanged on failure. Not thread-safe for
+ *  the gallery. @since 0.1 */
+HS_API hs_status hs_face_gallery_add(hs_ctx *ctx, hs_face_gallery *g, uint64_t label,
+                                     const float *v, uint32_t dim);
+
+/** Append a compact embedding as made by hs_face_quantize() from a unit
+ *  embedding (no float round trip), e.g. one a watchlist stored. Errors as
+ *  hs_face_gallery_add() (scale must be finite and > 0). @since 0.1 */
+HS_API hs_status hs_face_gallery_add_q8(hs_ctx *ctx, hs_face_gallery *g, uint64_t label,
+                                        const int8_t *q, float scale, uint32_t dim);
+
+/** Remove every row with @p label (the last rows move into the holes).
+ *  *removed (may be NULL) receives their number. Errors: HS_ERR_INVALID_ARG,
+ *  HS_ERR_NOT_FOUND (no such label). @since 0.1 */
+HS_API hs_status hs_face_gallery_remove(hs_face_gallery *g, uint64_t label, uint32_t *removed);
+
+/** Number of rows (0 for NULL). */
+HS_API uint32_t hs_face_gallery_count(const hs_face_gallery *g);
+/** Dimension (0 for NULL). */
+HS_API uint32_t hs_face_gallery_dim(const hs_face_gallery *g);
+
+/** Search the @p cap best rows for @p probe (float, dimension of the
+ *  gallery), best first, into hits; *count receives how many were written
+ *  (<= cap). opt may be NULL (1 thread, min_score -1, all rows). Errors:
+ *  HS_ERR_INVALID_ARG (NULL, dimension, NaN, cap 0 or > 100000, threads >
+ *  64), HS_ERR_THREAD, HS_ERR_NOMEM. Thread-safe for concurrent searches of
+ *  one gallery (with distinct ctx). @since 0.1 */
+HS_API hs_status hs_face_gallery_search(hs_ctx *ctx, const hs_face_gallery *g,
+                                        const float *probe, uint32_t dim,
+                                        const hs_face_search_options *opt,
+                                        hs_face_hit *hits, uint32_t cap, uint32_t *count);
+
+/* ==== Face engine (OpenCV; HS_ERR_NOT_BUILT without it) ================= */
+
+/** Opaque engine: detector + embedding network + parameters. */
+typedef struct hs_face_engine hs_face_engine;
+
+/** Embedding model file formats. */
+#define HS_FACE_FORMAT_AUTO  0 /**< from the file name (.onnx, .caffemodel) or content */
+#define HS_FACE_FORMAT_ONNX  1
+#define HS_FACE_FORMAT_CAFFE 2 /**< needs the prototxt as model_config */
+
+/** Engine options. Each model is given by a path or by a memory buffer
+ *  (the buffer wins when both are set; buffers are copied by OpenCV and need
+ *  not outlive the call). Grows at the end; set struct_size, zero the rest.
+ *  @since 0.1 */
+typedef struct hs_face_engine_options {
+    uint32_t struct_size;       /**< sizeof(hs_face_engine_options) */
+    uint32_t model_id;          /**< HS_FACE_MODEL_*: normalisation preset */
+    uint32_t model_format;      /**< HS_FACE_FORMAT_* */
+    uint32_t reserved0;         /**< zero */
+    const char *detector_path;  /**< YuNet ONNX; NULL (and no buffer): Haar fallback */
+    const void *detector_data;  /**< YuNet ONNX in memory */
+    size_t detector_size;
+    const char *cascade_path;   /**< Haar cascade XML for the fallback; NULL: OpenCV's
+                                     haarcascade_frontalface_default.xml from opencv-data */
+    const char *model_path;     /**< embedding net (.onnx or .caffemodel); NULL and no
+                                     buffer: detection only */
+    const void *model_data;
+    size_t model_size;
+    const char *model_config_path; /**< Caffe prototxt */
+    const void *model_config_data;
+    size_t model_config_size;
+} hs_face_engine_options;
+
+/** Create an engine. Loads and checks the models (the embedding net is run
+ *  once on a blank crop to learn its output dimension). Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_MODEL (file missing, unreadable, corrupt, or an
+ *  output that is not one vector of 2..HS_FACE_MAX_DIM values; the ctx
+ *  message says which), HS_ERR_NOT_BUILT, HS_ERR_NOMEM. @since 0.1 */
+HS_API hs_status hs_face_engine_new(hs_ctx *ctx, hs_face_engine **out,
+                                    const hs_face_engine_options *opt);
+
+/** Free an engine (NULL accepted). */
+HS_API void hs_face_engine_free(hs_face_engine *e);
+
+/** Embedding dimension of the engine's net (0 without one, or for NULL). */
+HS_API uint32_t hs_face_engine_dim(const hs_face_engine *e);
+/** Model id given at creation (HS_FACE_MODEL_*). */
+HS_API uint32_t hs_face_engine_model_id(const hs_face_engine *e);
+/** 1 when the engine detects with YuNet (real landmarks), 0 with the Haar
+ *  fallback (landmarks estimated from the box) or for NULL. */
+HS_API uint32_t hs_face_engine_has_landmarks(const hs_face_engine *e);
+
+/** Engine parameters (hs_face_engine_set_param). Append only. */
+#define HS_FACE_PARAM_SCORE_THRESHOLD 1 /**< detector confidence, 0..1 (0.6) */
+#define HS_FACE_PARAM_NMS_THRESHOLD   2 /**< detector NMS IoU, 0..1 (0.3) */
+#define HS_FACE_PARAM_MAX_SIDE        3 /**< downscale so the long side <= this, 160..4096 (640) */
+#define HS_FACE_PARAM_UPSCALE_BELOW   4 /**< upscale x2 when the long side < this, 0..1024 (200) */
+#define HS_FACE_PARAM_INPUT_SIZE      5 /**< square net input, 32..512 (preset, usually 112) */
+#define HS_FACE_PARAM_INPUT_SCALE     6 /**< pixel multiplier, 1e-6..1e3 (preset) */
+#define HS_FACE_PARAM_INPUT_MEAN      7 /**< subtracted before scaling, 0..255 (preset) */
+#define HS_FACE_PARAM_INPUT_RGB       8 /**< channel order: 1 RGB, 0 BGR (preset) */
+#define HS_FACE_PARAM_MIN_FACE        9 /**< smallest face kept, pixels of the input, 0..4096 (0) */
+
+/** Set a parameter. Errors: HS_ERR_INVALID_ARG (NULL, unknown key, value
+ *  outside hs_face_param_bounds()), HS_ERR_NOT_BUILT. Not thread-safe for the
+ *  engine. @since 0.1 */
+HS_API hs_status hs_face_engine_set_param(hs_face_engine *e, int key, double value);
+
+/** Current value of a parameter (0 for NULL or an unknown key). */
+HS_API double hs_face_engine_get_param(const hs_face_engine *e, int key);
+
+/** Allowed range of a parameter key. Errors: HS_ERR_INVALID_ARG (unknown
+ *  key). Thread-safe; available without OpenCV. @since 0.1 */
+HS_API hs_status hs_face_param_bounds(int key, double *min_value, double *max_value);
+
+/** hs_face.flags */
+#define HS_FACE_LANDMARKS_ESTIMATED 0x1u /**< Haar fallback: landmarks from the box */
+
+/** One detected face, in pixels of the original image. Frozen layout.
+ *  Landmarks are (x, y) pairs in YuNet order: right eye, left eye (as seen in
+ *  the image: the subject's right eye is on the image's left), nose tip,
+ *  right mouth corner, left mouth corner. @since 0.1 */
+typedef struct hs_face {
+    float x, y, width, height; /**< box */
+    float landmarks[10];       /**< 5 points */
+    float score;               /**< detector confidence 0..1 (Haar: 1) */
+    float quality;             /**< 0..100 overall (min of the parts below, weighted) */
+    float quality_size;        /**< 0..100 from the inter-eye distance (100 at >= 60 px) */
+    float quality_sharpness;   /**< 0..100 from the Laplacian variance of the aligned crop */
+    float quality_pose;        /**< 0..100 from landmark symmetry (100 = frontal) */
+    uint32_t flags;            /**< HS_FACE_LANDMARKS_ESTIMATED */
+    uint32_t reserved[4];      /**< zero */
+} hs_face;
+
+/** Detect faces in @p img (its RGB plane when present, else grey replicated
+ *  into 3 channels), largest first (ties: higher score). Up to @p cap faces
+ *  are written; *count receives the number found (which may exceed cap).
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NO_FACE (*count 0), HS_ERR_LIMIT
+ *  (image under 16 px a side), HS_ERR_NOT_BUILT, HS_ERR_INTERNAL (OpenCV
+ *  failure, message in ctx). Not thread-safe for the engine. @since 0.1 */
+HS_API hs_status hs_face_detect(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
+                                hs_face *faces, uint32_t cap, uint32_t *count);
+
+/** Align @p face (from hs_face_detect() on the same image) to the standard
+ *  5-point template and write the crop (size HS_FACE_PARAM_INPUT_SIZE,
+ *  interleaved RGB, size*size*3 bytes) into @p rgb of @p rgb_size bytes.
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_BUFFER_TOO_SMALL, HS_ERR_NOT_BUILT.
+ *  @since 0.1 */
+HS_API hs_status hs_face_align(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
+                               const hs_face *face, uint8_t *rgb, size_t rgb_size);
+
+/** Embed @p face of @p img (face NULL: detect and use the largest face),
+ *  writing hs_face_engine_dim() L2-normalised floats into @p out (room for
+ *  @p cap). *dim receives the dimension; @p used (may be NULL) the face used.
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_STATE (engine without an embedding
+ *  net), HS_ERR_BUFFER_TOO_SMALL, HS_ERR_NO_FACE, HS_ERR_MODEL (net output
+ *  not finite), HS_ERR_NOT_BUILT, HS_ERR_INTERNAL. Not thread-safe for the
+ *  engine. @since 0.1 */
+HS_API hs_status hs_face_embed(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
+                               const hs_face *face, float *out, uint32_t cap, uint32_t *dim,
+                               hs_face *used);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HOTSPOT_FACE_H */

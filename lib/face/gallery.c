@@ -1,0 +1,405 @@
+/* 1:N face search: a gallery of int8 embeddings in one contiguous matrix
+ * (rows padded to 32 bytes for aligned SIMD loads), scanned in blocks by
+ * hs__face_scan() and reduced to the top-K with a small min-heap per thread.
+ * 1,000,000 rows of 128-d take 128 MB; a scan is bound by memory bandwidth. */
+#include "internal/core.h"
+#include "internal/face.h"
+#include "hotspot/face.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ROWS (1u << 31)
+#define MAX_HITS 100000u
+#define MAX_THREADS 64u
+#define BLOCK 1024
+
+struct hs_face_gallery {
+    hs_allocator alloc;
+    uint32_t dim;
+    size_t stride;   /* bytes per row, dim rounded up to 32 */
+    size_t count, cap;
+    int8_t *rows;    /* count * stride */
+    float *scales;   /* per row */
+    uint64_t *labels;
+};
+
+hs_status hs_face_gallery_new(hs_ctx *ctx, hs_face_gallery **out, uint32_t dim)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "gallery_new: NULL out");
+    *out = NULL;
+    if (dim < 1 || dim > HS_FACE_MAX_DIM)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "gallery_new: dimension %u outside 1..%u",
+                         dim, (unsigned)HS_FACE_MAX_DIM);
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    hs_face_gallery *g = hs__calloc(a, 1, sizeof *g);
+    if (!g)
+        return hs__error(ctx, HS_ERR_NOMEM, "gallery_new: out of memory");
+    g->alloc = *a;
+    g->dim = dim;
+    g->stride = ((size_t)dim + 31) & ~(size_t)31;
+    *out = g;
+    return HS_OK;
+}
+
+void hs_face_gallery_free(hs_face_gallery *g)
+{
+    if (!g)
+        return;
+    hs_allocator a = g->alloc;
+    if (g->rows)
+        hs__memzero(g->rows, g->cap * g->stride);
+    if (g->scales)
+        hs__memzero(g->scales, g->cap * sizeof *g->scales);
+    if (g->labels)
+        hs__memzero(g->labels, g->cap * sizeof *g->labels);
+    hs__free(&a, g->rows);
+    hs__free(&a, g->scales);
+    hs__free(&a, g->labels);
+    hs__free(&a, g);
+}
+
+uint32_t hs_face_gallery_count(const hs_face_gallery *g) { return g ? (uint32_t)g->count : 0; }
+uint32_t hs_face_gallery_dim(const hs_face_gallery *g) { return g ? g->dim : 0; }
+
+/* Grow the three arrays together; on failure nothing changes (an array that
+ * did grow keeps its old contents and just has spare room). */
+static hs_status reserve(hs_ctx *ctx, hs_face_gallery *g, size_t want)
+{
+    if (want <= g->cap)
+        return HS_OK;
+    if (want > MAX_ROWS)
+        return hs__error(ctx, HS_ERR_LIMIT, "gallery: more than %u rows", MAX_ROWS);
+    size_t ncap = g->cap ? g->cap * 2 : 64;
+    if (ncap < want)
+        ncap = want;
+    if (ncap > MAX_ROWS)
+        ncap = MAX_ROWS;
+    size_t rb, sb, lb;
+    if (!hs__mul_ok(ncap, g->stride, &rb) || !hs__mul_ok(ncap, sizeof(float), &sb) ||
+        !hs__mul_ok(ncap, sizeof(uint64_t), &lb))
+        return hs__error(ctx, HS_ERR_LIMIT, "gallery: size overflow");
+    /* Fresh buffers rather than realloc, so that the old rows can be wiped. */
+    int8_t *r = hs__malloc(&g->alloc, rb);
+    float *s = hs__malloc(&g->alloc, sb);
+    uint64_t *l = hs__malloc(&g->alloc, lb);
+    if (!r || !s || !l) {
+        hs__free(&g->alloc, r);
+        hs__free(&g->alloc, s);
+        hs__free(&g->alloc, l);
+        return hs__error(ctx, HS_ERR_NOMEM, "gallery: out of memory for %zu rows", ncap);
+    }
+    if (g->count) {
+        memcpy(r, g->rows, g->count * g->stride);
+        memcpy(s, g->scales, g->count * sizeof *s);
+        memcpy(l, g->labels, g->count * sizeof *l);
+    }
+    if (g->rows) {
+        hs__memzero(g->rows, g->cap * g->stride);
+        hs__memzero(g->scales, g->cap * sizeof *s);
+        hs__memzero(g->labels, g->cap * sizeof *l);
+    }
+    hs__free(&g->alloc, g->rows);
+    hs__free(&g->alloc, g->scales);
+    hs__free(&g->alloc, g->labels);
+    g->rows = r;
+    g->scales = s;
+    g->labels = l;
+    g->cap = ncap;
+    return HS_OK;
+}
+
+hs_status hs_face_gallery_add(hs_ctx *ctx, hs_face_gallery *g, uint64_t label, const float *v,
+                              uint32_t dim)
+{
+    if (!g || !v)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "gallery_add: NULL argument");
+    if (dim != g->dim)
+        return hs__error(ctx, HS_ERR_INVALID_ARG,
+                         "gallery_add: embedding dimension %u, gallery holds %u", dim, g->dim);
+    int8_t q[HS_FACE_MAX_DIM];
+    float sc;
+    float tmp[HS_FACE_MAX_DIM];
+    memcpy(tmp, v, dim * sizeof *tmp);
+    hs_status s = hs_face_embedding_normalize(ctx, tmp, dim);
+    if (!s)
+        s = hs_face_quantize(ctx, q, &sc, tmp, dim);
+    hs__memzero(tmp, dim * sizeof *tmp);
+    if (!s)
+        s = hs_face_gallery_add_q8(ctx, g, label, q, sc, dim);
+    hs__memzero(q, dim);
+    return s;
+}
+
+hs_status hs_face_gallery_add_q8(hs_ctx *ctx, hs_face_gallery *g, uint64_t label,
+                                 const int8_t *q, float scale, uint32_t dim)
+{
+    if (!g || !q)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "gallery_add: NULL argument");
+    if (dim != g->dim)
+        return hs__error(ctx, HS_ERR_INVALID_ARG,
+                         "gallery_add: embedding dimension %u, gallery holds %u", dim, g->dim);
+    if (!isfinite(scale) || !(scale > 0))
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "gallery_add: scale not finite and > 0");
+    bool nonzero = false;
+    for (uint32_t i = 0; i < dim && !nonzero; i++)
+        nonzero = q[i] != 0;
+    if (!nonzero)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "gallery_add: zero vector");
+    hs_status s = reserve(ctx, g, g->count + 1);
+    if (s)
+        return s;
+    int8_t *row = g->rows + g->count * g->stride;
+    memcpy(row, q, dim);
+    memset(row + dim, 0, g->stride - dim);
+    g->scales[g->count] = scale;
+    g->labels[g->count] = label;
+    g->count++;
+    return HS_OK;
+}
+
+hs_status hs_face_gallery_remove(hs_face_gallery *g, uint64_t label, uint32_t *removed)
+{
+    if (removed)
+        *removed = 0;
+    if (!g)
+        return HS_ERR_INVALID_ARG;
+    uint32_t n = 0;
+    for (size_t i = 0; i < g->count;) {
+        if (g->labels[i] != label) {
+            i++;
+            continue;
+        }
+        size_t last = g->count - 1;
+        if (i != last) {
+            memcpy(g->rows + i * g->stride, g->rows + last * g->stride, g->stride);
+            g->scales[i] = g->scales[last];
+            g->labels[i] = g->labels[last];
+        }
+        hs__memzero(g->rows + last * g->stride, g->stride);
+        g->count--;
+        n++;
+    }
+    if (removed)
+        *removed = n;
+    return n ? HS_OK : HS_ERR_NOT_FOUND;
+}
+
+/* ---- search --------------------------------------------------------- */
+
+/* Min-heap of the best hits so far (root = worst kept). */
+typedef struct topk {
+    hs_face_hit *h;
+    uint32_t n, cap;
+    bool one_per_label;
+    float min_score;
+} topk;
+
+static bool worse(const hs_face_hit *a, const hs_face_hit *b)
+{
+    return a->score < b->score || (a->score == b->score && a->index > b->index);
+}
+
+static void sift_down(topk *t, uint32_t i)
+{
+    for (;;) {
+        uint32_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < t->n && worse(&t->h[l], &t->h[m]))
+            m = l;
+        if (r < t->n && worse(&t->h[r], &t->h[m]))
+            m = r;
+        if (m == i)
+            return;
+        hs_face_hit x = t->h[i];
+        t->h[i] = t->h[m];
+        t->h[m] = x;
+        i = m;
+    }
+}
+
+static void sift_up(topk *t, uint32_t i)
+{
+    while (i) {
+        uint32_t p = (i - 1) / 2;
+        if (!worse(&t->h[i], &t->h[p]))
+            return;
+        hs_face_hit x = t->h[i];
+        t->h[i] = t->h[p];
+        t->h[p] = x;
+        i = p;
+    }
+}
+
+/* Offer one hit. With one_per_label a label already kept is updated in place
+ * (its score only rises, so it sinks away from the root). */
+static void offer(topk *t, hs_face_hit hit)
+{
+    if (!(hit.score >= t->min_score))
+        return;
+    if (t->n == t->cap && !worse(&t->h[0], &hit))
+        return;
+    if (t->one_per_label) {
+        for (uint32_t i = 0; i < t->n; i++) {
+            if (t->h[i].label != hit.label)
+                continue;
+            if (worse(&t->h[i], &hit)) {
+                t->h[i] = hit;
+                sift_down(t, i);
+            }
+            return;
+        }
+    }
+    if (t->n < t->cap) {
+        t->h[t->n] = hit;
+        sift_up(t, t->n++);
+    } else {
+        t->h[0] = hit;
+        sift_down(t, 0);
+    }
+}
+
+typedef struct job {
+    const hs_face_gallery *g;
+    const int8_t *probe;
+    float ps;
+    size_t begin, end;
+    topk t;
+} job;
+
+static void run_job(job *j)
+{
+    float sc[BLOCK];
+    const hs_face_gallery *g = j->g;
+    for (size_t b = j->begin; b < j->end; b += BLOCK) {
+        size_t n = j->end - b < BLOCK ? j->end - b : BLOCK;
+        hs__face_scan(sc, j->probe, j->ps, g->rows + b * g->stride, g->scales + b, n, g->dim,
+                      g->stride);
+        float floor_score = j->t.n == j->t.cap ? j->t.h[0].score : -INFINITY;
+        for (size_t i = 0; i < n; i++) {
+            if (sc[i] < floor_score)
+                continue;
+            hs_face_hit h = {g->labels[b + i], (uint32_t)(b + i), sc[i]};
+            offer(&j->t, h);
+            floor_score = j->t.n == j->t.cap ? j->t.h[0].score : -INFINITY;
+        }
+    }
+}
+
+static void *thread_main(void *arg)
+{
+    run_job(arg);
+    return NULL;
+}
+
+static int cmp_hits(const void *a, const void *b)
+{
+    const hs_face_hit *x = a, *y = b;
+    return worse(x, y) ? 1 : worse(y, x) ? -1 : 0;
+}
+
+hs_status hs_face_gallery_search(hs_ctx *ctx, const hs_face_gallery *g, const float *probe,
+                                 uint32_t dim, const hs_face_search_options *opt,
+                                 hs_face_hit *hits, uint32_t cap, uint32_t *count)
+{
+    if (count)
+        *count = 0;
+    if (!g || !probe || !hits || !count)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "gallery_search: NULL argument");
+    if (dim != g->dim)
+        return hs__error(ctx, HS_ERR_INVALID_ARG,
+                         "gallery_search: probe dimension %u, gallery holds %u", dim, g->dim);
+    if (cap == 0 || cap > MAX_HITS)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "gallery_search: cap %u outside 1..%u", cap,
+                         MAX_HITS);
+    uint32_t threads = 1, one = 0;
+    float min_score = -1.0f;
+    if (opt) {
+        if (opt->struct_size < sizeof(uint32_t) * 2)
+            return hs__error(ctx, HS_ERR_INVALID_ARG, "gallery_search: bad struct_size");
+        threads = opt->threads ? opt->threads : 1;
+        if (opt->struct_size >= offsetof(hs_face_search_options, min_score) + sizeof(float))
+            min_score = opt->min_score;
+        if (opt->struct_size >= offsetof(hs_face_search_options, one_per_label) + 4)
+            one = opt->one_per_label;
+        if (threads > MAX_THREADS)
+            return hs__error(ctx, HS_ERR_INVALID_ARG, "gallery_search: %u threads > %u",
+                             threads, MAX_THREADS);
+        if (isnan(min_score))
+            return hs__error(ctx, HS_ERR_INVALID_ARG, "gallery_search: min_score is NaN");
+    }
+    int8_t q[HS_FACE_MAX_DIM];
+    float tmp[HS_FACE_MAX_DIM], ps;
+    memcpy(tmp, probe, dim * sizeof *tmp);
+    hs_status s = hs_face_embedding_normalize(ctx, tmp, dim);
+    if (!s)
+        s = hs_face_quantize(ctx, q, &ps, tmp, dim);
+    hs__memzero(tmp, dim * sizeof *tmp);
+    if (s)
+        return s;
+    if (g->count == 0)
+        return HS_OK;
+    /* Fewer threads than 64k rows each are not worth starting. */
+    size_t max_useful = g->count / 65536 + 1;
+    if (threads > max_useful)
+        threads = (uint32_t)max_useful;
+
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    size_t nheap;
+    if (!hs__mul_ok((size_t)threads * cap, sizeof(hs_face_hit), &nheap))
+        return hs__error(ctx, HS_ERR_LIMIT, "gallery_search: size overflow");
+    hs_face_hit *heaps = hs__malloc(a, nheap);
+    job *jobs = hs__calloc(a, threads, sizeof *jobs);
+    pthread_t *tids = hs__calloc(a, threads, sizeof *tids);
+    if (!heaps || !jobs || !tids) {
+        hs__free(a, heaps);
+        hs__free(a, jobs);
+        hs__free(a, tids);
+        hs__memzero(q, sizeof q);
+        return hs__error(ctx, HS_ERR_NOMEM, "gallery_search: out of memory");
+    }
+    size_t per = (g->count + threads - 1) / threads;
+    for (uint32_t i = 0; i < threads; i++) {
+        job *j = &jobs[i];
+        j->g = g;
+        j->probe = q;
+        j->ps = ps;
+        j->begin = per * i < g->count ? per * i : g->count;
+        j->end = j->begin + per < g->count ? j->begin + per : g->count;
+        j->t.h = heaps + (size_t)i * cap;
+        j->t.cap = cap;
+        j->t.one_per_label = one != 0;
+        j->t.min_score = min_score;
+    }
+    uint32_t started = 0;
+    for (uint32_t i = 1; i < threads; i++) {
+        if (pthread_create(&tids[i], NULL, thread_main, &jobs[i]))
+            break;
+        started = i;
+    }
+    run_job(&jobs[0]);
+    for (uint32_t i = 1; i <= started; i++)
+        pthread_join(tids[i], NULL);
+    if (started + 1 < threads) {
+        s = hs__error(ctx, HS_ERR_THREAD, "gallery_search: could not start thread %u",
+                      started + 1);
+    } else {
+        /* Merge the per-thread heaps into the first one. */
+        topk *t = &jobs[0].t;
+        for (uint32_t i = 1; i < threads; i++)
+            for (uint32_t k = 0; k < jobs[i].t.n; k++)
+                offer(t, jobs[i].t.h[k]);
+        qsort(t->h, t->n, sizeof *t->h, cmp_hits);
+        memcpy(hits, t->h, t->n * sizeof *hits);
+        *count = t->n;
+    }
+    hs__memzero(q, sizeof q);
+    hs__memzero(heaps, nheap);
+    hs__free(a, heaps);
+    hs__free(a, jobs);
+    hs__free(a, tids);
+    return s;
+}

@@ -1,0 +1,313 @@
+/* Face: embedding comparison, compact form, encoded records, gallery search
+ * and thresholds (always); the OpenCV engine on a few AT&T images when it is
+ * built and the models are in ../shared/data/face/models. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t rng_state = 12345;
+static float frand(void)
+{
+    rng_state = rng_state * 1664525u + 1013904223u;
+    return (float)((rng_state >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+
+static void rand_vec(float *v, uint32_t dim)
+{
+    for (uint32_t i = 0; i < dim; i++)
+        v[i] = frand();
+}
+
+static void test_normalize_similarity(void **state)
+{
+    (void)state;
+    float a[128], b[128], c[128];
+    rand_vec(a, 128);
+    memcpy(b, a, sizeof a);
+    assert_int_equal(hs_face_embedding_normalize(NULL, b, 128), HS_OK);
+    double n = 0;
+    for (int i = 0; i < 128; i++)
+        n += (double)b[i] * b[i];
+    assert_true(fabs(n - 1) < 1e-5);
+    float s;
+    assert_int_equal(hs_face_similarity(NULL, &s, a, b, 128), HS_OK);
+    assert_true(s > 0.9999f);
+    for (int i = 0; i < 128; i++)
+        c[i] = -a[i];
+    assert_int_equal(hs_face_similarity(NULL, &s, a, c, 128), HS_OK);
+    assert_true(s < -0.9999f);
+    float x[2] = {1, 0}, y[2] = {0, 3};
+    assert_int_equal(hs_face_similarity(NULL, &s, x, y, 2), HS_OK);
+    assert_true(fabsf(s) < 1e-6f);
+
+    /* Bad input: NaN, Inf, zero vector, dimension; v unchanged. */
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    c[5] = NAN;
+    float keep = c[0];
+    assert_int_equal(hs_face_embedding_normalize(ctx, c, 128), HS_ERR_INVALID_ARG);
+    assert_true(c[0] == keep);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "NaN"));
+    assert_int_equal(hs_face_similarity(ctx, &s, a, c, 128), HS_ERR_INVALID_ARG);
+    c[5] = INFINITY;
+    assert_int_equal(hs_face_similarity(ctx, &s, c, a, 128), HS_ERR_INVALID_ARG);
+    memset(c, 0, sizeof c);
+    assert_int_equal(hs_face_embedding_normalize(ctx, c, 128), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_face_embedding_normalize(ctx, a, 0), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_face_embedding_normalize(ctx, a, HS_FACE_MAX_DIM + 1), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_face_similarity(ctx, NULL, a, b, 128), HS_ERR_INVALID_ARG);
+    hs_ctx_free(ctx);
+}
+
+static void test_quantize(void **state)
+{
+    (void)state;
+    float a[128], b[128], r[128];
+    int8_t qa[128], qb[128];
+    float sa, sb, s, sq;
+    rand_vec(a, 128);
+    rand_vec(b, 128);
+    for (int i = 0; i < 128; i++)
+        b[i] = 0.7f * a[i] + 0.3f * b[i];
+    hs_face_embedding_normalize(NULL, a, 128);
+    hs_face_embedding_normalize(NULL, b, 128);
+    assert_int_equal(hs_face_quantize(NULL, qa, &sa, a, 128), HS_OK);
+    assert_int_equal(hs_face_quantize(NULL, qb, &sb, b, 128), HS_OK);
+    assert_int_equal(hs_face_dequantize(NULL, r, qa, sa, 128), HS_OK);
+    assert_int_equal(hs_face_similarity(NULL, &s, a, r, 128), HS_OK);
+    assert_true(s > 0.999f);
+    assert_int_equal(hs_face_similarity(NULL, &s, a, b, 128), HS_OK);
+    assert_int_equal(hs_face_similarity_q8(NULL, &sq, qa, qb, 128), HS_OK);
+    assert_true(fabsf(s - sq) < 0.005f);
+    /* scan over a padded matrix agrees with the pairwise form */
+    int8_t m[3 * 160];
+    float scales[3] = {sb, sa, sb}, scores[3];
+    memset(m, 0, sizeof m);
+    memcpy(m, qb, 128);
+    memcpy(m + 160, qa, 128);
+    memcpy(m + 320, qb, 128);
+    assert_int_equal(hs_face_scan_q8(NULL, scores, qa, sa, m, scales, 3, 128, 160), HS_OK);
+    assert_true(fabsf(scores[0] - s) < 0.01f);
+    assert_true(fabsf(scores[1] - 1) < 0.01f);
+    assert_true(scores[0] == scores[2]);
+    /* odd dimension takes the scalar tail */
+    assert_int_equal(hs_face_scan_q8(NULL, scores, qa, sa, m, scales, 3, 37, 160), HS_OK);
+    assert_int_equal(hs_face_scan_q8(NULL, scores, qa, sa, m, scales, 3, 128, 100),
+                     HS_ERR_INVALID_ARG);
+    memset(qa, 0, sizeof qa);
+    assert_int_equal(hs_face_similarity_q8(NULL, &s, qa, qb, 128), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_face_dequantize(NULL, r, qb, NAN, 128), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_face_dequantize(NULL, r, qa, 1.0f, 128), HS_ERR_INVALID_ARG);
+}
+
+static void test_encode_decode(void **state)
+{
+    (void)state;
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    float a[128], out[128];
+    rand_vec(a, 128);
+    for (uint32_t kind = HS_FACE_ENC_F32; kind <= HS_FACE_ENC_Q8; kind++) {
+        size_t size = 0;
+        assert_int_equal(hs_face_embedding_encode(ctx, NULL, &size, a, 128, 2, kind), HS_OK);
+        assert_int_equal(size, kind == HS_FACE_ENC_F32 ? 12 + 512 + 4 : 16 + 128 + 4);
+        uint8_t buf[600];
+        size_t small = 10;
+        assert_int_equal(hs_face_embedding_encode(ctx, buf, &small, a, 128, 2, kind),
+                         HS_ERR_BUFFER_TOO_SMALL);
+        assert_int_equal(small, size);
+        assert_int_equal(hs_face_embedding_encode(ctx, buf, &size, a, 128, 2, kind), HS_OK);
+        uint32_t dim = 0, model = 0;
+        assert_int_equal(hs_face_embedding_decode(ctx, NULL, 0, &dim, &model, buf, size), HS_OK);
+        assert_int_equal(dim, 128);
+        assert_int_equal(model, 2);
+        assert_int_equal(hs_face_embedding_decode(ctx, out, 64, &dim, NULL, buf, size),
+                         HS_ERR_BUFFER_TOO_SMALL);
+        assert_int_equal(hs_face_embedding_decode(ctx, out, 128, &dim, NULL, buf, size), HS_OK);
+        float s;
+        assert_int_equal(hs_face_similarity(ctx, &s, a, out, 128), HS_OK);
+        assert_true(s > (kind == HS_FACE_ENC_F32 ? 0.99999f : 0.999f));
+        /* damage: every truncation, a flipped bit, bad magic, version */
+        for (size_t n = 0; n < size; n++)
+            assert_true(hs_face_embedding_decode(ctx, out, 128, &dim, NULL, buf, n) < 0);
+        buf[20] ^= 1;
+        assert_int_equal(hs_face_embedding_decode(ctx, out, 128, &dim, NULL, buf, size),
+                         HS_ERR_CHECKSUM);
+        buf[20] ^= 1;
+        buf[4] = 9;
+        assert_int_equal(hs_face_embedding_decode(ctx, out, 128, &dim, NULL, buf, size),
+                         HS_ERR_VERSION);
+        buf[0] = 'X';
+        assert_int_equal(hs_face_embedding_decode(ctx, out, 128, &dim, NULL, buf, size),
+                         HS_ERR_FORMAT);
+    }
+    size_t size = 0;
+    a[3] = NAN;
+    assert_int_equal(hs_face_embedding_encode(ctx, NULL, &size, a, 128, 2, HS_FACE_ENC_F32),
+                     HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_face_embedding_encode(ctx, NULL, &size, out, 128, 2, 7),
+                     HS_ERR_INVALID_ARG);
+    hs_ctx_free(ctx);
+}
+
+static void test_gallery(void **state)
+{
+    (void)state;
+    enum { N = 500, D = 128 };
+    static float vecs[N][D];
+    hs_face_gallery *g;
+    assert_int_equal(hs_face_gallery_new(NULL, &g, D), HS_OK);
+    for (int i = 0; i < N; i++) {
+        rand_vec(vecs[i], D);
+        assert_int_equal(hs_face_gallery_add(NULL, g, (uint64_t)(i / 2), vecs[i], D), HS_OK);
+    }
+    assert_int_equal(hs_face_gallery_count(g), N);
+    assert_int_equal(hs_face_gallery_dim(g), D);
+    hs_face_hit hits[10];
+    uint32_t n;
+    assert_int_equal(hs_face_gallery_search(NULL, g, vecs[123], D, NULL, hits, 10, &n), HS_OK);
+    assert_int_equal(n, 10);
+    assert_int_equal(hits[0].index, 123);
+    assert_int_equal(hits[0].label, 61);
+    assert_true(hits[0].score > 0.99f);
+    for (int i = 1; i < 10; i++)
+        assert_true(hits[i].score <= hits[i - 1].score);
+    /* a probe close to rows 122 and 123 (both label 61): one_per_label keeps one */
+    float p[D];
+    for (int i = 0; i < D; i++)
+        p[i] = vecs[122][i] + vecs[123][i];
+    hs_face_search_options opt = {sizeof opt, 1, -1.0f, 0};
+    assert_int_equal(hs_face_gallery_search(NULL, g, p, D, &opt, hits, 10, &n), HS_OK);
+    assert_int_equal(hits[0].label, 61);
+    assert_int_equal(hits[1].label, 61);
+    opt.one_per_label = 1;
+    assert_int_equal(hs_face_gallery_search(NULL, g, p, D, &opt, hits, 10, &n), HS_OK);
+    assert_int_equal(hits[0].label, 61);
+    assert_int_not_equal(hits[1].label, 61);
+    opt.min_score = 0.5f;
+    assert_int_equal(hs_face_gallery_search(NULL, g, p, D, &opt, hits, 10, &n), HS_OK);
+    assert_int_equal(n, 1);
+    /* remove */
+    uint32_t removed;
+    assert_int_equal(hs_face_gallery_remove(g, 61, &removed), HS_OK);
+    assert_int_equal(removed, 2);
+    assert_int_equal(hs_face_gallery_count(g), N - 2);
+    assert_int_equal(hs_face_gallery_remove(g, 61, &removed), HS_ERR_NOT_FOUND);
+    assert_int_equal(hs_face_gallery_search(NULL, g, vecs[123], D, NULL, hits, 10, &n), HS_OK);
+    assert_int_not_equal(hits[0].label, 61);
+    /* bad input */
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    assert_int_equal(hs_face_gallery_add(ctx, g, 1, vecs[0], 64), HS_ERR_INVALID_ARG);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "dimension"));
+    p[7] = NAN;
+    assert_int_equal(hs_face_gallery_add(ctx, g, 1, p, D), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_face_gallery_search(ctx, g, p, D, NULL, hits, 10, &n), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_face_gallery_search(ctx, g, vecs[0], 64, NULL, hits, 10, &n),
+                     HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_face_gallery_search(ctx, g, vecs[0], D, NULL, hits, 0, &n),
+                     HS_ERR_INVALID_ARG);
+    opt.threads = 1000;
+    assert_int_equal(hs_face_gallery_search(ctx, g, vecs[0], D, &opt, hits, 10, &n),
+                     HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_face_gallery_count(g), N - 2);
+    hs_ctx_free(ctx);
+    hs_face_gallery_free(g);
+    hs_face_gallery_free(NULL);
+    assert_int_equal(hs_face_gallery_new(NULL, &g, 0), HS_ERR_INVALID_ARG);
+    assert_null(g);
+}
+
+/* Two threads must give exactly the single-thread answer. */
+static void test_gallery_threads(void **state)
+{
+    (void)state;
+    enum { N = 140000, D = 16 };
+    hs_face_gallery *g;
+    assert_int_equal(hs_face_gallery_new(NULL, &g, D), HS_OK);
+    float v[D], probe[D];
+    rand_vec(probe, D);
+    for (int i = 0; i < N; i++) {
+        rand_vec(v, D);
+        assert_int_equal(hs_face_gallery_add(NULL, g, (uint64_t)i % 5000, v, D), HS_OK);
+    }
+    hs_face_hit h1[50], h2[50];
+    uint32_t n1, n2;
+    for (uint32_t one = 0; one < 2; one++) {
+        hs_face_search_options o1 = {sizeof o1, 1, -1.0f, one}, o2 = {sizeof o2, 2, -1.0f, one};
+        assert_int_equal(hs_face_gallery_search(NULL, g, probe, D, &o1, h1, 50, &n1), HS_OK);
+        assert_int_equal(hs_face_gallery_search(NULL, g, probe, D, &o2, h2, 50, &n2), HS_OK);
+        assert_int_equal(n1, 50);
+        assert_int_equal(n2, 50);
+        for (int i = 0; i < 50; i++) {
+            assert_int_equal(h1[i].index, h2[i].index);
+            assert_true(h1[i].score == h2[i].score);
+            if (one)
+                for (int k = 0; k < i; k++)
+                    assert_int_not_equal(h1[i].label, h1[k].label);
+        }
+    }
+    hs_face_gallery_free(g);
+}
+
+static void test_thresholds(void **state)
+{
+    (void)state;
+    float t2, t3, t4, tm;
+    assert_int_equal(hs_face_threshold_for_fmr(&t2, HS_FACE_MODEL_MOBILEFACENET, 1e-2), HS_OK);
+    assert_int_equal(hs_face_threshold_for_fmr(&t3, HS_FACE_MODEL_MOBILEFACENET, 1e-3), HS_OK);
+    assert_int_equal(hs_face_threshold_for_fmr(&t4, HS_FACE_MODEL_MOBILEFACENET, 1e-4), HS_OK);
+    assert_int_equal(hs_face_threshold_for_fmr(&tm, HS_FACE_MODEL_MOBILEFACENET, 3e-3), HS_OK);
+    assert_true(t2 < t3 && t3 < t4);
+    assert_true(t2 < tm && tm < t3);
+    assert_true(t2 > 0 && t4 < 1);
+    assert_int_equal(hs_face_threshold_for_fmr(&t2, HS_FACE_MODEL_ARCFACE, 1e-3), HS_OK);
+    assert_int_equal(hs_face_threshold_for_fmr(&t2, HS_FACE_MODEL_SFACE, 1e-3), HS_ERR_UNSUPPORTED);
+    assert_int_equal(hs_face_threshold_for_fmr(&t2, HS_FACE_MODEL_CUSTOM, 1e-3), HS_ERR_UNSUPPORTED);
+    assert_int_equal(hs_face_threshold_for_fmr(&t2, HS_FACE_MODEL_MOBILEFACENET, 1e-6),
+                     HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_face_threshold_for_fmr(&t2, HS_FACE_MODEL_MOBILEFACENET, NAN),
+                     HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_face_threshold_for_fmr(NULL, HS_FACE_MODEL_MOBILEFACENET, 1e-3),
+                     HS_ERR_INVALID_ARG);
+    double lo, hi;
+    assert_int_equal(hs_face_param_bounds(HS_FACE_PARAM_MAX_SIDE, &lo, &hi), HS_OK);
+    assert_true(lo <= 640 && hi >= 640);
+    assert_int_equal(hs_face_param_bounds(0, &lo, &hi), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_face_param_bounds(99, &lo, &hi), HS_ERR_INVALID_ARG);
+}
+
+#ifndef HOTSPOT_HAVE_OPENCV
+static void test_engine_not_built(void **state)
+{
+    (void)state;
+    hs_face_engine *e = (hs_face_engine *)1;
+    hs_face_engine_options o;
+    memset(&o, 0, sizeof o);
+    o.struct_size = sizeof o;
+    assert_int_equal(hs_face_engine_new(NULL, &e, &o), HS_ERR_NOT_BUILT);
+    assert_null(e);
+    uint32_t n = 5;
+    assert_int_equal(hs_face_detect(NULL, NULL, NULL, NULL, 0, &n), HS_ERR_NOT_BUILT);
+    assert_int_equal(n, 0);
+}
+#endif
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_normalize_similarity),
+        cmocka_unit_test(test_quantize),
+        cmocka_unit_test(test_encode_decode),
+        cmocka_unit_test(test_gallery),
+        cmocka_unit_test(test_gallery_threads),
+        cmocka_unit_test(test_thresholds),
+#ifndef HOTSPOT_HAVE_OPENCV
+        cmocka_unit_test(test_engine_not_built),
+#endif
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
