@@ -117,6 +117,66 @@ HS_API hs_status hs_template_view_info(const hs_template *t, uint32_t view, hs_v
 HS_API const hs_minutia *hs_template_minutiae(const hs_template *t, uint32_t view,
                                               uint32_t *count);
 
+/* ---- Serialization ------------------------------------------------------ */
+
+/** Template formats (hs_template_encode/decode). Values are stable and only
+ *  ever appended. See docs/template-format.md. */
+#define HS_TEMPLATE_FORMAT_HST              1 /**< native .hst (read+write) */
+#define HS_TEMPLATE_FORMAT_ISO19794_2_2005  2 /**< ISO/IEC 19794-2:2005 (read+write) */
+#define HS_TEMPLATE_FORMAT_ANSI378_2004     3 /**< ANSI/INCITS 378-2004 (read+write) */
+#define HS_TEMPLATE_FORMAT_ANSI378_2009     4 /**< ANSI/INCITS 378-2009, version "030" (read+write) */
+#define HS_TEMPLATE_FORMAT_ISO19794_2_2011  5 /**< ISO/IEC 19794-2:2011, version "030" (read only) */
+
+/** Encode @p t in @p format into @p buf. Two-call size query: with buf NULL,
+ *  *size receives the size needed and HS_OK is returned; when *size is too
+ *  small, HS_ERR_BUFFER_TOO_SMALL is returned with *size set to the size
+ *  needed. On success *size is the number of bytes written.
+ *  Conversions round coordinates to whole pixels and angles to the format's
+ *  unit (ISO 360/256 degrees, ANSI 2 degrees); see docs/template-format.md.
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_UNSUPPORTED (format cannot hold the
+ *  template: views of different image sizes in one ISO/ANSI 2004 record, more
+ *  than 255 views or minutiae, sizes beyond 16 bits; or a read-only format),
+ *  HS_ERR_LIMIT (beyond HS_LIMIT_MAX_TEMPLATE_BYTES), HS_ERR_BUFFER_TOO_SMALL,
+ *  HS_ERR_NOMEM. Thread-safe for a const template with distinct contexts.
+ *  @since 0.1 */
+HS_API hs_status hs_template_encode(hs_ctx *ctx, const hs_template *t, uint32_t format,
+                                    void *buf, size_t *size);
+
+/** Decode one template record from memory, detecting its format by content
+ *  (native, ISO/IEC 19794-2:2005/2011, ANSI/INCITS 378-2004/2009). On
+ *  success *out owns a new template and *format (if not NULL) the format
+ *  found; on failure *out is NULL and nothing stays allocated. The input is
+ *  treated as hostile. Errors: HS_ERR_INVALID_ARG, HS_ERR_FORMAT (not a
+ *  template), HS_ERR_TRUNCATED, HS_ERR_CORRUPT (lengths that disagree,
+ *  reserved values, minutiae outside the image), HS_ERR_CHECKSUM (native CRC),
+ *  HS_ERR_VERSION (native version newer than this library), HS_ERR_LIMIT
+ *  (views, minutiae or bytes beyond the ctx limits), HS_ERR_UNSUPPORTED,
+ *  HS_ERR_NOMEM; the ctx message says what and where. Thread-safe with
+ *  distinct contexts. @since 0.1 */
+HS_API hs_status hs_template_decode(hs_ctx *ctx, hs_template **out, const void *data,
+                                    size_t size, uint32_t *format);
+
+/** Read a template file (any format hs_template_decode() knows). Errors: as
+ *  hs_template_decode(), plus HS_ERR_IO. @since 0.1 */
+HS_API hs_status hs_template_load(hs_ctx *ctx, hs_template **out, const char *path,
+                                  uint32_t *format);
+
+/** Encode @p t in @p format and write it to @p path atomically (a temporary
+ *  file renamed over the target, so readers never see half a file). Errors:
+ *  as hs_template_encode(), plus HS_ERR_IO. @since 0.1 */
+HS_API hs_status hs_template_save(hs_ctx *ctx, const hs_template *t, uint32_t format,
+                                  const char *path);
+
+/** Short static name of a format ("hst", "iso19794-2", "ansi378",
+ *  "ansi378-2009", "iso19794-2-2011"); "unknown" for other values.
+ *  Thread-safe. @since 0.1 */
+HS_API const char *hs_template_format_name(uint32_t format);
+
+/** Format for a name as printed by hs_template_format_name(), also accepting
+ *  "iso19794-2-2005", "ansi378-2004", "iso" and "ansi" (case-insensitive);
+ *  0 when unknown or NULL. Thread-safe. @since 0.1 */
+HS_API uint32_t hs_template_format_from_name(const char *name);
+
 /** @} */
 
 #ifdef __cplusplus

@@ -1,4 +1,5 @@
-/* Internal layout of hs_template, shared by the template codecs. */
+/* Internal layout of hs_template, shared by the template codecs and by other
+ * modules that attach data to views (the matcher's prepared form). */
 #ifndef HOTSPOT_INTERNAL_TEMPLATE_H
 #define HOTSPOT_INTERNAL_TEMPLATE_H
 
@@ -9,8 +10,9 @@ typedef struct hs__view {
     hs_view_info info;   /* minutia_count kept equal to count */
     hs_minutia *minutiae;
     uint32_t count;
-    /* Opaque extension blocks preserved across decode/encode (ISO extended
-     * data, matcher extras). Owned; may be NULL. */
+    /* Typed optional blocks, stored back to back exactly as in the native
+     * format: u16le type, u16le flags, u32le length, data. Owned; may be
+     * NULL. Use the hs__template_block_* functions, never edit directly. */
     uint8_t *ext;
     size_t ext_size;
 } hs__view;
@@ -20,10 +22,67 @@ struct hs_template {
     hs__view *views;
     uint32_t nviews;
     uint32_t cap;
+    /* Record-level header fields of the standard formats, kept so that a
+     * decoded record re-encodes to the same bytes. 0 when unknown. */
+    uint16_t capture_equipment; /* 4 bits compliance, 12 bits device id */
+    uint32_t cbeff_product_id;  /* ANSI: owner (high 16) and type (low 16) */
 };
 
 /* Validate one minutia against a view's info; NULL on success or a static
  * reason on failure. */
 const char *hs__minutia_check(const hs_minutia *m, const hs_view_info *info);
+
+/* ---- Typed optional blocks on a view ----------------------------------
+ * A view carries any number of typed opaque blocks (at most one per type).
+ * They are written to and read from the native .hst format unchanged, and
+ * survive hs_template_clone(). Types 0x0000 and 0xFFFF are invalid. */
+#define HS__TBLOCK_FMR_EDB   0x0001 /* ISO/ANSI extended data block, see fmr.c */
+#define HS__TBLOCK_FMR_QALG  0x0002 /* ANSI 2009 view: quality algorithm vendor+id, 4 bytes */
+#define HS__TBLOCK_MATCHER   0x0010 /* the matcher's prepared form (match module) */
+#define HS__TBLOCK_PRIVATE   0x8000 /* 0x8000-0xFFFE: application/experimental */
+#define HS__TBLOCK_HDR       8      /* bytes of type+flags+length per block */
+#define HS__TBLOCK_MAX_DATA  0x7FFFFFFFu
+
+/* Attach (or replace) block @type on view @view with a copy of @size bytes.
+ * Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND (view), HS_ERR_LIMIT (the
+ * template would exceed HS_LIMIT_MAX_TEMPLATE_BYTES), HS_ERR_NOMEM; the
+ * template is unchanged on failure. */
+hs_status hs__template_block_set(hs_ctx *ctx, hs_template *t, uint32_t view, uint16_t type,
+                                 const void *data, size_t size);
+
+/* Data of block @type on view @view, owned by the template (valid until the
+ * view's blocks change); NULL with *size 0 when absent. */
+const void *hs__template_block_get(const hs_template *t, uint32_t view, uint16_t type,
+                                   size_t *size);
+
+/* Remove block @type from view @view; HS_ERR_NOT_FOUND when absent. */
+hs_status hs__template_block_remove(hs_template *t, uint32_t view, uint16_t type);
+
+/* Walk the blocks of a raw block area: returns false at the end or on a
+ * malformed block (*bad set true). */
+typedef struct hs__tblock {
+    uint16_t type;
+    uint16_t flags;
+    const uint8_t *data;
+    size_t size;
+} hs__tblock;
+bool hs__tblock_next(const uint8_t *area, size_t area_size, size_t *pos, hs__tblock *b,
+                     bool *bad);
+
+/* Replace the whole block area of a view with a copy (used by decoders);
+ * the area must already be valid. */
+hs_status hs__template_set_ext(hs_ctx *ctx, hs_template *t, uint32_t view, const uint8_t *area,
+                               size_t size);
+
+/* ---- Codecs (lib/template/ codec files) --------------------------------------- */
+hs_status hs__hst_encode(hs_ctx *ctx, const hs_template *t, hs__writer *w);
+hs_status hs__hst_decode(hs_ctx *ctx, hs_template **out, const uint8_t *p, size_t n);
+/* Standard records ("FMR\0"): format is one of the ISO/ANSI formats. */
+hs_status hs__fmr_encode(hs_ctx *ctx, const hs_template *t, uint32_t format, hs__writer *w);
+hs_status hs__fmr_decode(hs_ctx *ctx, hs_template **out, const uint8_t *p, size_t n,
+                         uint32_t format);
+/* Which FMR format a buffer starting with "FMR\0" holds (0: unknown
+ * version); the rule is documented in docs/template-format.md. */
+uint32_t hs__fmr_detect(const uint8_t *p, size_t n);
 
 #endif

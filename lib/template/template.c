@@ -176,6 +176,8 @@ hs_status hs_template_clone(hs_ctx *ctx, hs_template **out, const hs_template *t
     hs_status s = hs_template_new(ctx, &c);
     if (s)
         return s;
+    c->capture_equipment = t->capture_equipment;
+    c->cbeff_product_id = t->cbeff_product_id;
     for (uint32_t i = 0; i < t->nviews; i++) {
         const hs__view *v = &t->views[i];
         s = hs_template_add_view(ctx, c, &v->info, v->minutiae, v->count);
@@ -195,5 +197,156 @@ hs_status hs_template_clone(hs_ctx *ctx, hs_template **out, const hs_template *t
         }
     }
     *out = c;
+    return HS_OK;
+}
+
+/* ---- typed optional blocks ------------------------------------------- */
+
+static uint16_t ld16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static uint32_t ld32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+}
+
+bool hs__tblock_next(const uint8_t *area, size_t area_size, size_t *pos, hs__tblock *b,
+                     bool *bad)
+{
+    *bad = false;
+    if (*pos >= area_size)
+        return false;
+    if (area_size - *pos < HS__TBLOCK_HDR) {
+        *bad = true;
+        return false;
+    }
+    const uint8_t *h = area + *pos;
+    uint32_t len = ld32(h + 4);
+    if (len > area_size - *pos - HS__TBLOCK_HDR) {
+        *bad = true;
+        return false;
+    }
+    b->type = ld16(h);
+    b->flags = ld16(h + 2);
+    b->data = h + HS__TBLOCK_HDR;
+    b->size = len;
+    *pos += HS__TBLOCK_HDR + (size_t)len;
+    return true;
+}
+
+/* Offset and total size (header included) of block type in the area. */
+static bool find_block(const hs__view *v, uint16_t type, size_t *off, size_t *len)
+{
+    size_t pos = 0;
+    hs__tblock b;
+    bool bad;
+    while (hs__tblock_next(v->ext, v->ext_size, &pos, &b, &bad)) {
+        if (b.type == type) {
+            *len = HS__TBLOCK_HDR + b.size;
+            *off = pos - *len;
+            return true;
+        }
+    }
+    return false;
+}
+
+const void *hs__template_block_get(const hs_template *t, uint32_t view, uint16_t type,
+                                   size_t *size)
+{
+    *size = 0;
+    if (!t || view >= t->nviews)
+        return NULL;
+    size_t off, len;
+    if (!find_block(&t->views[view], type, &off, &len))
+        return NULL;
+    *size = len - HS__TBLOCK_HDR;
+    return t->views[view].ext + off + HS__TBLOCK_HDR;
+}
+
+static size_t template_bytes(const hs_template *t)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < t->nviews; i++)
+        n += t->views[i].ext_size + (size_t)t->views[i].count * sizeof(hs_minutia);
+    return n;
+}
+
+hs_status hs__template_block_set(hs_ctx *ctx, hs_template *t, uint32_t view, uint16_t type,
+                                 const void *data, size_t size)
+{
+    if (!t || (size && !data) || type == 0 || type == 0xFFFF)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "bad block arguments");
+    if (view >= t->nviews)
+        return hs__error(ctx, HS_ERR_NOT_FOUND, "no view %u", view);
+    hs__view *v = &t->views[view];
+    size_t off = 0, old = 0;
+    bool had = find_block(v, type, &off, &old);
+    uint64_t lim = hs__limit(ctx, HS_LIMIT_MAX_TEMPLATE_BYTES);
+    if (size > HS__TBLOCK_MAX_DATA ||
+        (uint64_t)template_bytes(t) - old + HS__TBLOCK_HDR + size > lim)
+        return hs__error(ctx, HS_ERR_LIMIT, "block of %zu bytes exceeds the template limit of %llu",
+                         size, (unsigned long long)lim);
+    size_t nsize = v->ext_size - old + HS__TBLOCK_HDR + size;
+    uint8_t *n = hs__malloc(&t->alloc, nsize);
+    if (!n)
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    /* Keep the other blocks in order; the new one replaces the old in place
+     * or goes to the end. */
+    size_t head = had ? off : v->ext_size;
+    if (head)
+        memcpy(n, v->ext, head);
+    uint8_t *h = n + head;
+    h[0] = (uint8_t)type;
+    h[1] = (uint8_t)(type >> 8);
+    h[2] = h[3] = 0;
+    for (int i = 0; i < 4; i++)
+        h[4 + i] = (uint8_t)(size >> (8 * i));
+    if (size)
+        memcpy(h + HS__TBLOCK_HDR, data, size);
+    if (had && v->ext_size > off + old)
+        memcpy(h + HS__TBLOCK_HDR + size, v->ext + off + old, v->ext_size - off - old);
+    if (v->ext) {
+        hs__memzero(v->ext, v->ext_size);
+        hs__free(&t->alloc, v->ext);
+    }
+    v->ext = n;
+    v->ext_size = nsize;
+    return HS_OK;
+}
+
+hs_status hs__template_block_remove(hs_template *t, uint32_t view, uint16_t type)
+{
+    if (!t)
+        return HS_ERR_INVALID_ARG;
+    if (view >= t->nviews)
+        return HS_ERR_NOT_FOUND;
+    hs__view *v = &t->views[view];
+    size_t off, len;
+    if (!find_block(v, type, &off, &len))
+        return HS_ERR_NOT_FOUND;
+    memmove(v->ext + off, v->ext + off + len, v->ext_size - off - len);
+    v->ext_size -= len;
+    hs__memzero(v->ext + v->ext_size, len);
+    return HS_OK;
+}
+
+hs_status hs__template_set_ext(hs_ctx *ctx, hs_template *t, uint32_t view, const uint8_t *area,
+                               size_t size)
+{
+    if (!t || view >= t->nviews)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "no view %u", view);
+    hs__view *v = &t->views[view];
+    uint8_t *n = NULL;
+    if (size) {
+        n = hs__malloc(&t->alloc, size);
+        if (!n)
+            return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+        memcpy(n, area, size);
+    }
+    if (v->ext) {
+        hs__memzero(v->ext, v->ext_size);
+        hs__free(&t->alloc, v->ext);
+    }
+    v->ext = n;
+    v->ext_size = size;
     return HS_OK;
 }
