@@ -2,32 +2,79 @@
  * long-jumps back here and its messages go into the context. */
 #include "internal/image.h"
 
+#include <limits.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
 #include <jpeglib.h>
+#include <jerror.h>
 
 struct jerr {
     struct jpeg_error_mgr pub;
     jmp_buf jb;
     char msg[JMSG_LENGTH_MAX];
+    int first_warning; /* msg_code of the first corrupt-data warning, or -1 */
+    int bad_warnings;  /* corrupt-data warnings other than extraneous bytes */
 };
+
+/* A progressive file with thousands of tiny scans costs minutes of CPU; no
+ * real encoder writes more than a few dozen (libjpeg-turbo's TurboJPEG API
+ * stops at 500 as well). */
+#define MAX_SCANS 500
+
+struct jprogress {
+    struct jpeg_progress_mgr pub;
+    struct jerr *err;
+};
+
+static void on_progress(j_common_ptr cinfo)
+{
+    if (!cinfo->is_decompressor)
+        return;
+    j_decompress_ptr d = (j_decompress_ptr)cinfo;
+    if (d->input_scan_number > MAX_SCANS) {
+        struct jerr *e = (struct jerr *)cinfo->err;
+        snprintf(e->msg, sizeof e->msg, "more than %d scans", MAX_SCANS);
+        longjmp(e->jb, 2);
+    }
+}
 
 static void on_error_exit(j_common_ptr cinfo)
 {
     struct jerr *e = (struct jerr *)cinfo->err;
     (*cinfo->err->format_message)(cinfo, e->msg);
-    longjmp(e->jb, 1);
+    int code = cinfo->err->msg_code;
+    longjmp(e->jb, code == JERR_OUT_OF_MEMORY ? 3 : code == JERR_NO_BACKING_STORE ? 2 : 1);
 }
 
 static void on_output_message(j_common_ptr cinfo) { (void)cinfo; }
 
 static void on_emit_message(j_common_ptr cinfo, int level)
 {
-    /* Corrupt-data warnings (level -1) are counted by libjpeg; they do not
-     * stop decoding, which matches how viewers treat such files. */
-    (void)cinfo;
-    (void)level;
+    /* Level -1 is a corrupt-data warning. libjpeg would carry on and fill
+     * the damaged part with grey, which is no use for biometrics: the decode
+     * fails afterwards, as HS_ERR_TRUNCATED when the first sign of trouble
+     * was the end of the data. Extraneous bytes before a marker are common
+     * in camera files and harmless. */
+    if (level >= 0)
+        return;
+    struct jerr *e = (struct jerr *)cinfo->err;
+    int code = cinfo->err->msg_code;
+    if (e->first_warning < 0) {
+        e->first_warning = code;
+        (*cinfo->err->format_message)(cinfo, e->msg);
+    }
+    if (code != JWRN_EXTRANEOUS_DATA)
+        e->bad_warnings++;
+}
+
+static hs_status failure_status(const struct jerr *e, int jump)
+{
+    if (jump == 3)
+        return HS_ERR_NOMEM;
+    if (jump == 2)
+        return HS_ERR_LIMIT;
+    return e->first_warning == JWRN_JPEG_EOF ? HS_ERR_TRUNCATED : HS_ERR_CORRUPT;
 }
 
 hs_status hs__decode_jpeg(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size,
@@ -41,13 +88,25 @@ hs_status hs__decode_jpeg(hs_ctx *ctx, hs_image **out, const uint8_t *data, size
     err.pub.error_exit = on_error_exit;
     err.pub.output_message = on_output_message;
     err.pub.emit_message = on_emit_message;
+    err.first_warning = -1;
+    struct jprogress prog;
+    memset(&prog, 0, sizeof prog);
+    prog.pub.progress_monitor = on_progress;
+    prog.err = &err;
     hs_image *volatile img = NULL;
-    if (setjmp(err.jb)) {
+    int jump = setjmp(err.jb);
+    if (jump) {
         hs_image_free(img);
         jpeg_destroy_decompress(&cinfo);
-        return hs__error(ctx, HS_ERR_CORRUPT, "JPEG: %s", err.msg);
+        return hs__error(ctx, failure_status(&err, jump), "JPEG: %s", err.msg);
     }
     jpeg_create_decompress(&cinfo);
+    cinfo.progress = &prog.pub;
+    /* Progressive files buffer every coefficient (2 bytes per sample, up
+     * to 3 samples a pixel); beyond that budget libjpeg stops with "no
+     * backing store" instead of allocating what a hostile header asks. */
+    uint64_t budget = hs__limit(ctx, HS_LIMIT_MAX_PIXELS) * 8u + (16u << 20);
+    cinfo.mem->max_memory_to_use = budget > (uint64_t)LONG_MAX ? LONG_MAX : (long)budget;
     if (size > (size_t)(unsigned long)-1)
         size = (size_t)(unsigned long)-1;
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
@@ -86,10 +145,13 @@ hs_status hs__decode_jpeg(hs_ctx *ctx, hs_image **out, const uint8_t *data, size
         if (jpeg_read_scanlines(&cinfo, &row, 1) != 1)
             break;
     }
-    if (cinfo.output_scanline < h) {
+    if (cinfo.output_scanline < h || err.bad_warnings) {
         hs_image_free(im);
+        img = NULL;
         jpeg_destroy_decompress(&cinfo);
-        return hs__error(ctx, HS_ERR_TRUNCATED, "JPEG: image data ends early");
+        if (!err.bad_warnings)
+            return hs__error(ctx, HS_ERR_TRUNCATED, "JPEG: image data ends early");
+        return hs__error(ctx, failure_status(&err, 1), "JPEG: %s", err.msg);
     }
     if (color == HS_IMAGE_COLOR_RGB) {
         const uint8_t *rgb = im->rgb;
@@ -108,7 +170,14 @@ hs_status hs__decode_jpeg(hs_ctx *ctx, hs_image **out, const uint8_t *data, size
         if (ppi >= 1.0 && ppi <= 10000.0)
             im->ppi = (uint32_t)(ppi + 0.5);
     }
+    /* Reading to EOI may still reveal a damaged tail. */
     jpeg_finish_decompress(&cinfo);
+    if (err.bad_warnings) {
+        hs_image_free(im);
+        img = NULL;
+        jpeg_destroy_decompress(&cinfo);
+        return hs__error(ctx, failure_status(&err, 1), "JPEG: %s", err.msg);
+    }
     jpeg_destroy_decompress(&cinfo);
     im->format = HS_IMAGE_FORMAT_JPEG;
     im->color = color;

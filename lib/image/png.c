@@ -83,9 +83,13 @@ hs_status hs__decode_png(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_
         return hs__error(ctx, io.truncated ? HS_ERR_TRUNCATED : HS_ERR_CORRUPT, "PNG: %s",
                          io.msg[0] ? io.msg : "decode error");
     }
-    uint64_t maxdim = hs__limit(ctx, HS_LIMIT_MAX_DIMENSION);
-    png_set_user_limits(png, (png_uint_32)(maxdim > 0x7fffffff ? 0x7fffffff : maxdim),
-                        (png_uint_32)(maxdim > 0x7fffffff ? 0x7fffffff : maxdim));
+    /* Dimensions are checked against the context after the header, so
+     * that they give HS_ERR_LIMIT rather than a libpng error; libpng's own
+     * caps are opened to the PNG maximum. Ancillary chunks are capped so a
+     * hostile zTXt/iCCP cannot make libpng allocate much. */
+    png_set_user_limits(png, 0x7fffffffu, 0x7fffffffu);
+    png_set_chunk_cache_max(png, 1000);
+    png_set_chunk_malloc_max(png, 8u << 20);
     png_set_read_fn(png, &io, mem_read);
     png_read_info(png, info);
 
@@ -113,8 +117,8 @@ hs_status hs__decode_png(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_
         png_set_expand_gray_1_2_4_to_8(png);
     if (depth == 16)
         png_set_strip_16(png);
-    if (ctype & PNG_COLOR_MASK_ALPHA)
-        png_set_strip_alpha(png);
+    /* Also after a palette or grey tRNS expansion adds an alpha channel. */
+    png_set_strip_alpha(png);
     png_set_interlace_handling(png);
     png_read_update_info(png, info);
     int channels = png_get_channels(png, info);

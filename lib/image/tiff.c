@@ -2,6 +2,7 @@
  * into the context instead of stderr. */
 #include "internal/image.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <tiffio.h>
@@ -10,6 +11,7 @@ struct mem_src {
     const uint8_t *data;
     size_t size;
     size_t pos;
+    int short_read; /* libtiff asked for bytes past the end: truncated */
 };
 
 static tmsize_t mem_read(thandle_t h, void *buf, tmsize_t n)
@@ -19,9 +21,12 @@ static tmsize_t mem_read(thandle_t h, void *buf, tmsize_t n)
         return -1;
     size_t want = (size_t)n;
     size_t left = m->pos < m->size ? m->size - m->pos : 0;
-    if (want > left)
+    if (want > left) {
         want = left;
-    memcpy(buf, m->data + m->pos, want);
+        m->short_read = 1;
+    }
+    if (want)
+        memcpy(buf, m->data + m->pos, want);
     m->pos += want;
     return (tmsize_t)want;
 }
@@ -116,7 +121,7 @@ hs_status hs__decode_tiff(hs_ctx *ctx, hs_image **out, const uint8_t *data, size
                           uint32_t flags)
 {
     *out = NULL;
-    struct mem_src src = {data, size, 0};
+    struct mem_src src = {data, size, 0, 0};
     struct tiff_msgs msgs;
     memset(&msgs, 0, sizeof msgs);
     msgs.ctx = ctx;
@@ -126,11 +131,17 @@ hs_status hs__decode_tiff(hs_ctx *ctx, hs_image **out, const uint8_t *data, size
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     TIFFOpenOptionsSetErrorHandlerExtR(opts, on_error, &msgs);
     TIFFOpenOptionsSetWarningHandlerExtR(opts, on_warning, &msgs);
+    /* libtiff sizes some buffers (strip arrays, codec state) from tags;
+     * no single one needs more than the raster we would allocate. */
+    uint64_t maxpix = hs__limit(ctx, HS_LIMIT_MAX_PIXELS);
+    uint64_t cap = maxpix * 4u + (1u << 20);
+    TIFFOpenOptionsSetMaxSingleMemAlloc(opts, cap > (uint64_t)INT64_MAX ? INT64_MAX
+                                                                          : (tmsize_t)cap);
     TIFF *tif = TIFFClientOpenExt("memory", "rm", (thandle_t)&src, mem_read, mem_write,
                                   mem_seek, mem_close, mem_size, mem_map, mem_unmap, opts);
     TIFFOpenOptionsFree(opts);
     if (!tif)
-        return hs__error(ctx, src.size < 8 ? HS_ERR_TRUNCATED : HS_ERR_CORRUPT,
+        return hs__error(ctx, src.short_read || src.size < 8 ? HS_ERR_TRUNCATED : HS_ERR_CORRUPT,
                          "TIFF: cannot open: %s", msgs.errors ? msgs.first : "bad header");
 
     uint32_t w = 0, h = 0;
@@ -182,9 +193,14 @@ hs_status hs__decode_tiff(hs_ctx *ctx, hs_image **out, const uint8_t *data, size
     int want_rgb = (flags & HS_IMAGE_KEEP_COLOR) &&
                    (color == HS_IMAGE_COLOR_RGB || color == HS_IMAGE_COLOR_RGB_ALPHA ||
                     color == HS_IMAGE_COLOR_PALETTE);
-    if (!TIFFReadRGBAImageOriented(tif, w, h, raster, ORIENTATION_TOPLEFT, 0)) {
-        hs_status st = hs__error(ctx, HS_ERR_CORRUPT, "TIFF: cannot decode pixels: %s",
-                                 msgs.errors ? msgs.first : "read error");
+    /* stop_on_error 1: otherwise libtiff skips a bad strip or tile and
+     * reports success with part of the raster unset. */
+    msgs.errors = 0;
+    if (!TIFFReadRGBAImageOriented(tif, w, h, raster, ORIENTATION_TOPLEFT, 1) || msgs.errors ||
+        src.short_read) {
+        hs_status st = hs__error(ctx, src.short_read ? HS_ERR_TRUNCATED : HS_ERR_CORRUPT,
+                                 "TIFF: cannot decode pixels: %s",
+                                 msgs.errors ? msgs.first : "file ends early");
         hs__free(a, raster);
         TIFFClose(tif);
         return st;
