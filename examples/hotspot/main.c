@@ -17,6 +17,7 @@ struct command {
 /* One line per subcommand, kept in the order `hotspot help` lists them. */
 static const struct command commands[] = {
     {"image-info", cmd_image_info, "FILE...            format, size and resolution of images [--json]"},
+    {"extract", cmd_extract, "--out DIR IMAGE...  fingerprint minutiae templates [--ppi N --format F --debug-dir D]"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -12,5 +12,6 @@
 #include "hotspot/template.h"
 #include "hotspot/match.h"
 #include "hotspot/face.h"
+#include "hotspot/finger.h"
 
 #endif /* HOTSPOT_HOTSPOT_H */

@@ -1,0 +1,98 @@
+/*
+ * libhotspot - finger.h: fingerprint minutiae extraction.
+ *
+ * hs_finger_extract() turns a fingerprint image (8-bit grey, 150-2000 ppi,
+ * normalised internally to 500 ppi) into an hs_template with one view:
+ * the image size and resolution, finger position 0 (unknown), an overall
+ * quality 0-100 and the minutiae (conventions in template.h: x, y in pixels
+ * of the original image, ISO angle convention, an ending points into its
+ * ridge, a bifurcation into the gap between its branches), each with a
+ * quality 0-100.
+ *
+ * The pipeline (pure C): foreground segmentation, orientation field,
+ * ridge frequency, contextual enhancement, binarisation, thinning, minutia
+ * detection, false-minutia removal, direction and quality estimation. It is
+ * described in docs/finger-extraction.md.
+ *
+ * An extractor owns all scratch memory, so extracting a batch of images
+ * with one extractor allocates only when an image is larger than every
+ * image before it. Output is deterministic: the same image and parameters
+ * always give the same template. There is no global state.
+ *
+ * Thread-safety: an extractor is used by one thread at a time; use one
+ * extractor per thread to extract in parallel.
+ */
+#ifndef HOTSPOT_FINGER_H
+#define HOTSPOT_FINGER_H
+
+#include "hotspot/common.h"
+#include "hotspot/image.h"
+#include "hotspot/template.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @defgroup finger Fingerprint extraction
+ *  @{ */
+
+/** Opaque minutiae extractor holding its parameters and scratch memory. */
+typedef struct hs_finger_extractor hs_finger_extractor;
+
+/** Parameter keys for hs_finger_extractor_set() / _get(). Append only;
+ *  hs_finger_param_bounds() gives each key's range. */
+/** Resolution assumed for images whose ppi is 0 (unknown). Default 500. */
+#define HS_FINGER_PARAM_DEFAULT_PPI   1
+/** Resolution forced for every image, overriding the image's own; 0 (the
+ *  default) uses the image's ppi, or HS_FINGER_PARAM_DEFAULT_PPI when that
+ *  is 0. */
+#define HS_FINGER_PARAM_PPI           2
+/** Most minutiae kept per image; the best (by quality) are kept. Default
+ *  128, range 1-255 (also capped by the ctx's HS_LIMIT_MAX_MINUTIAE). */
+#define HS_FINGER_PARAM_MAX_MINUTIAE  3
+/** Minutiae with a quality below this (0-100) are dropped. Default 0. */
+#define HS_FINGER_PARAM_MIN_QUALITY   4
+
+/** Create an extractor with default parameters, using the allocator of
+ *  @p ctx (may be NULL for malloc/free); scratch memory is allocated on
+ *  first use and reused. Errors: HS_ERR_INVALID_ARG (out NULL),
+ *  HS_ERR_NOMEM. On failure *out is NULL. Thread-safe.
+ *  @since 0.1 */
+HS_API hs_status hs_finger_extractor_new(hs_ctx *ctx, hs_finger_extractor **out);
+
+/** Free an extractor and wipe its scratch memory; NULL is accepted.
+ *  @since 0.1 */
+HS_API void hs_finger_extractor_free(hs_finger_extractor *ex);
+
+/** Set parameter @p key (HS_FINGER_PARAM_*) to @p value. Errors:
+ *  HS_ERR_INVALID_ARG (ex NULL, unknown key, value outside
+ *  hs_finger_param_bounds()); the extractor is unchanged on failure. Not
+ *  thread-safe for the same extractor. @since 0.1 */
+HS_API hs_status hs_finger_extractor_set(hs_finger_extractor *ex, int key, int32_t value);
+
+/** Current value of parameter @p key; the default when @p ex is NULL; 0 for
+ *  an unknown key. @since 0.1 */
+HS_API int32_t hs_finger_extractor_get(const hs_finger_extractor *ex, int key);
+
+/** Allowed range of parameter @p key. Errors: HS_ERR_INVALID_ARG (unknown
+ *  key or NULL output). Thread-safe. @since 0.1 */
+HS_API hs_status hs_finger_param_bounds(int key, int32_t *min_value, int32_t *max_value);
+
+/** Extract the minutiae of the fingerprint in @p img into a new template
+ *  (*out, freed by the caller with hs_template_free()). The view's ppi is the
+ *  resolution used (see HS_FINGER_PARAM_PPI). A poor but usable image gives
+ *  a template with a low quality and few minutiae.
+ *  Errors: HS_ERR_INVALID_ARG (NULL argument), HS_ERR_UNSUPPORTED
+ *  (resolution outside 150-2000 ppi), HS_ERR_NO_FINGERPRINT (image too small
+ *  or no ridge area found: blank, noise), HS_ERR_LIMIT (image beyond the ctx
+ *  limits), HS_ERR_NOMEM. On failure *out is NULL. @p ctx may be NULL.
+ *  Not thread-safe for the same extractor. @since 0.1 */
+HS_API hs_status hs_finger_extract(hs_finger_extractor *ex, hs_ctx *ctx, const hs_image *img,
+                                   hs_template **out);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HOTSPOT_FINGER_H */

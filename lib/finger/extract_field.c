@@ -1,0 +1,506 @@
+/* Fingerprint extraction, first stages: gradient structure tensor per block,
+ * orientation field with coherence, foreground segmentation and the ridge
+ * period field. All fields live on the 8x8 block grid of the 500 ppi
+ * working image. */
+#include "internal/finger.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PI_F 3.14159265358979f
+#define TWO_PI_F 6.28318530717959f
+#define SIG_N 32  /* samples across the ridges in a period signature */
+#define SIG_M 12  /* samples along the ridges averaged into each */
+
+/* Weighted separable Gaussian on the block grid, in place:
+ * v = G*(w v) / G*w (w NULL: all ones). Edges renormalise. */
+static void smooth_blocks(hs_finger_extractor *ex, float *v, const float *wgt, float sigma)
+{
+    int bw = ex->bw, bh = ex->bh, nb = bw * bh;
+    int r = (int)ceilf(2.5f * sigma);
+    if (r > 12) r = 12;
+    float k[25];
+    for (int i = -r; i <= r; i++)
+        k[i + r] = expf(-(float)(i * i) / (2.0f * sigma * sigma));
+    float *num = ex->b_t1, *den = ex->b_t2, *tn = ex->b_t3;
+    for (int i = 0; i < nb; i++) {
+        float wi = wgt ? wgt[i] : 1.0f;
+        num[i] = wi * v[i];
+        den[i] = wi;
+    }
+    /* The label map is free whenever fields are smoothed. */
+    float *tden = (float *)(void *)ex->label;
+    for (int y = 0; y < bh; y++)
+        for (int x = 0; x < bw; x++) {
+            float sn = 0.0f, sd = 0.0f;
+            for (int i = -r; i <= r; i++) {
+                int xx = x + i;
+                if (xx < 0 || xx >= bw)
+                    continue;
+                sn += k[i + r] * num[y * bw + xx];
+                sd += k[i + r] * den[y * bw + xx];
+            }
+            tn[y * bw + x] = sn;
+            tden[y * bw + x] = sd;
+        }
+    for (int y = 0; y < bh; y++)
+        for (int x = 0; x < bw; x++) {
+            float sn = 0.0f, sd = 0.0f;
+            for (int i = -r; i <= r; i++) {
+                int yy = y + i;
+                if (yy < 0 || yy >= bh)
+                    continue;
+                sn += k[i + r] * tn[yy * bw + x];
+                sd += k[i + r] * tden[yy * bw + x];
+            }
+            v[y * bw + x] = sd > 1e-6f ? sn / sd : 0.0f;
+        }
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Per block: structure tensor of Sobel gradients, grey mean and deviation. */
+static void block_stats(hs_finger_extractor *ex)
+{
+    int w = ex->w, h = ex->h, bw = ex->bw, pw = ex->pw;
+    for (int by = 0; by < ex->bh; by++)
+        for (int bx = 0; bx < bw; bx++) {
+            float sxx = 0, syy = 0, sxy = 0, s1 = 0, s2 = 0;
+            int x0 = bx * HS__FX_BLOCK, y0 = by * HS__FX_BLOCK;
+            int x1 = x0 + HS__FX_BLOCK < w ? x0 + HS__FX_BLOCK : w;
+            int y1 = y0 + HS__FX_BLOCK < h ? y0 + HS__FX_BLOCK : h;
+            for (int y = y0; y < y1; y++) {
+                const float *p = ex->img + hs__fx_pidx(ex, x0, y);
+                for (int x = x0; x < x1; x++, p++) {
+                    float gx = (p[-pw + 1] + 2.0f * p[1] + p[pw + 1]) -
+                               (p[-pw - 1] + 2.0f * p[-1] + p[pw - 1]);
+                    float gy = (p[pw - 1] + 2.0f * p[pw] + p[pw + 1]) -
+                               (p[-pw - 1] + 2.0f * p[-pw] + p[-pw + 1]);
+                    sxx += gx * gx;
+                    syy += gy * gy;
+                    sxy += gx * gy;
+                    s1 += p[0];
+                    s2 += p[0] * p[0];
+                }
+            }
+            float n = (float)((x1 - x0) * (y1 - y0));
+            int i = by * bw + bx;
+            ex->b_a[i] = (sxx - syy) / n;
+            ex->b_b[i] = 2.0f * sxy / n;
+            ex->b_e[i] = (sxx + syy) / n;
+            ex->b_energy[i] = ex->b_e[i];
+            float mean = s1 / n, var = s2 / n - mean * mean;
+            ex->b_std[i] = var > 0.0f ? sqrtf(var) : 0.0f;
+        }
+}
+
+/* Orientation: tensor smoothed over ~1 block gives the coherence; the
+ * doubled-angle unit vectors scaled by it are smoothed again, so reliable
+ * blocks steer unreliable neighbours (creases, smudges). */
+static void orientation(hs_finger_extractor *ex)
+{
+    int nb = ex->bw * ex->bh;
+    smooth_blocks(ex, ex->b_a, NULL, 1.0f);
+    smooth_blocks(ex, ex->b_b, NULL, 1.0f);
+    smooth_blocks(ex, ex->b_e, NULL, 1.0f);
+    for (int i = 0; i < nb; i++) {
+        float a = ex->b_a[i], b = ex->b_b[i], e = ex->b_e[i];
+        float m = sqrtf(a * a + b * b);
+        float c = e > 1e-3f ? m / e : 0.0f;
+        if (c > 1.0f) c = 1.0f;
+        ex->b_coh[i] = c;
+        ex->b_ox[i] = m > 1e-6f ? c * a / m : 0.0f;
+        ex->b_oy[i] = m > 1e-6f ? c * b / m : 0.0f;
+    }
+    smooth_blocks(ex, ex->b_ox, NULL, 1.5f);
+    smooth_blocks(ex, ex->b_oy, NULL, 1.5f);
+}
+
+/* Foreground: enough gradient energy and coherent ridges, cleaned by a
+ * majority filter, kept to the main component(s), holes filled. */
+static void segment(hs_finger_extractor *ex)
+{
+    int bw = ex->bw, bh = ex->bh, nb = bw * bh;
+    float *es = ex->b_pw; /* scratch until the frequency stage */
+    memcpy(es, ex->b_energy, (size_t)nb * sizeof *es);
+    smooth_blocks(ex, es, NULL, 1.0f);
+    float *sorted = ex->b_per; /* scratch */
+    memcpy(sorted, es, (size_t)nb * sizeof *es);
+    qsort(sorted, (size_t)nb, sizeof *sorted, cmp_float);
+    float p90 = sorted[(nb * 9) / 10];
+    float thr = 0.12f * p90;
+    if (thr < 40.0f) thr = 40.0f; /* Sobel units: a few grey levels of contrast */
+    uint8_t *m = ex->b_mask, *t = ex->b_m2;
+    for (int i = 0; i < nb; i++)
+        m[i] = es[i] > thr && ex->b_coh[i] > 0.25f && ex->b_std[i] > 4.0f;
+    /* Majority filter, twice. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int y = 0; y < bh; y++)
+            for (int x = 0; x < bw; x++) {
+                int c = 0, n = 0;
+                for (int dy = -1; dy <= 1; dy++)
+                    for (int dx = -1; dx <= 1; dx++) {
+                        int xx = x + dx, yy = y + dy;
+                        if (xx < 0 || yy < 0 || xx >= bw || yy >= bh)
+                            continue;
+                        n++;
+                        c += m[yy * bw + xx];
+                    }
+                t[y * bw + x] = 2 * c > n;
+            }
+        memcpy(m, t, (size_t)nb);
+    }
+    /* Connected components (8-neighbour) by flood fill with an explicit
+     * stack in the label buffer; keep those of at least a third of the
+     * largest. */
+    int32_t *stack = ex->label;
+    int32_t *comp = ex->label + nb;
+    for (int i = 0; i < nb; i++)
+        comp[i] = -1;
+    int ncomp = 0, best = 0;
+    int32_t *sizes = ex->label + 2 * nb;
+    for (int i = 0; i < nb; i++) {
+        if (!m[i] || comp[i] >= 0)
+            continue;
+        int sp = 0, size = 0;
+        stack[sp++] = i;
+        comp[i] = ncomp;
+        while (sp) {
+            int j = stack[--sp];
+            size++;
+            int jx = j % bw, jy = j / bw;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int xx = jx + dx, yy = jy + dy;
+                    if (xx < 0 || yy < 0 || xx >= bw || yy >= bh)
+                        continue;
+                    int k = yy * bw + xx;
+                    if (m[k] && comp[k] < 0) {
+                        comp[k] = ncomp;
+                        stack[sp++] = k;
+                    }
+                }
+        }
+        sizes[ncomp] = size;
+        if (size > best) best = size;
+        ncomp++;
+    }
+    for (int i = 0; i < nb; i++)
+        m[i] = comp[i] >= 0 && 3 * sizes[comp[i]] >= best;
+    /* Fill holes: background not reachable from the border becomes
+     * foreground (4-neighbour flood from the border). */
+    for (int i = 0; i < nb; i++)
+        t[i] = 0;
+    int sp = 0;
+    for (int i = 0; i < nb; i++) {
+        int x = i % bw, y = i / bw;
+        if ((x == 0 || y == 0 || x == bw - 1 || y == bh - 1) && !m[i]) {
+            t[i] = 1;
+            stack[sp++] = i;
+        }
+    }
+    while (sp) {
+        int j = stack[--sp];
+        int jx = j % bw, jy = j / bw;
+        static const int d4[4][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
+        for (int k = 0; k < 4; k++) {
+            int xx = jx + d4[k][0], yy = jy + d4[k][1];
+            if (xx < 0 || yy < 0 || xx >= bw || yy >= bh)
+                continue;
+            int q = yy * bw + xx;
+            if (!m[q] && !t[q]) {
+                t[q] = 1;
+                stack[sp++] = q;
+            }
+        }
+    }
+    int fg = 0;
+    float csum = 0.0f;
+    for (int i = 0; i < nb; i++) {
+        m[i] = !t[i];
+        if (m[i]) {
+            fg++;
+            csum += ex->b_coh[i];
+        }
+    }
+    ex->fg_blocks = fg;
+    ex->mean_coh = fg ? csum / (float)fg : 0.0f;
+    /* Median grey deviation of the foreground, the contrast reference. */
+    int n = 0;
+    for (int i = 0; i < nb; i++)
+        if (m[i])
+            sorted[n++] = ex->b_std[i];
+    qsort(sorted, (size_t)n, sizeof *sorted, cmp_float);
+    ex->med_std = n ? sorted[n / 2] : 1.0f;
+    if (ex->med_std < 1.0f) ex->med_std = 1.0f;
+}
+
+/* Pixel mask from the block mask (bilinear, so edges are not blocky) and
+ * the chamfer distance of every pixel to the background or image edge. */
+static void pixel_mask(hs_finger_extractor *ex)
+{
+    int w = ex->w, h = ex->h, bw = ex->bw, bh = ex->bh;
+    for (int y = 0; y < h; y++) {
+        float fy = ((float)y + 0.5f) / HS__FX_BLOCK - 0.5f;
+        if (fy < 0.0f) fy = 0.0f;
+        int y0 = (int)fy;
+        if (y0 > bh - 1) y0 = bh - 1;
+        int y1 = y0 + 1 < bh ? y0 + 1 : y0;
+        float ay = fy - (float)y0;
+        if (ay > 1.0f) ay = 1.0f;
+        for (int x = 0; x < w; x++) {
+            float fx = ((float)x + 0.5f) / HS__FX_BLOCK - 0.5f;
+            if (fx < 0.0f) fx = 0.0f;
+            int x0 = (int)fx;
+            if (x0 > bw - 1) x0 = bw - 1;
+            int x1 = x0 + 1 < bw ? x0 + 1 : x0;
+            float ax = fx - (float)x0;
+            if (ax > 1.0f) ax = 1.0f;
+            const uint8_t *m = ex->b_mask;
+            float top = m[y0 * bw + x0] + ax * (float)(m[y0 * bw + x1] - m[y0 * bw + x0]);
+            float bot = m[y1 * bw + x0] + ax * (float)(m[y1 * bw + x1] - m[y1 * bw + x0]);
+            ex->mask[y * w + x] = top + ay * (bot - top) >= 0.5f;
+        }
+    }
+    /* Chamfer 3-4 distance, in thirds of a pixel, then to pixels. */
+    int32_t *d = ex->label;
+    const int32_t big = 3 * 255;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int i = y * w + x;
+            if (!ex->mask[i] || x == 0 || y == 0 || x == w - 1 || y == h - 1) {
+                d[i] = ex->mask[i] ? 3 : 0;
+                continue;
+            }
+            int32_t v = big;
+            if (d[i - 1] + 3 < v) v = d[i - 1] + 3;
+            if (d[i - w] + 3 < v) v = d[i - w] + 3;
+            if (d[i - w - 1] + 4 < v) v = d[i - w - 1] + 4;
+            if (d[i - w + 1] + 4 < v) v = d[i - w + 1] + 4;
+            d[i] = v;
+        }
+    for (int y = h - 2; y >= 1; y--)
+        for (int x = w - 2; x >= 1; x--) {
+            int i = y * w + x;
+            int32_t v = d[i];
+            if (!v)
+                continue;
+            if (d[i + 1] + 3 < v) v = d[i + 1] + 3;
+            if (d[i + w] + 3 < v) v = d[i + w] + 3;
+            if (d[i + w + 1] + 4 < v) v = d[i + w + 1] + 4;
+            if (d[i + w - 1] + 4 < v) v = d[i + w - 1] + 4;
+            d[i] = v;
+        }
+    for (int i = 0; i < w * h; i++) {
+        int32_t v = d[i] / 3;
+        ex->dist[i] = (uint8_t)(v > 255 ? 255 : v);
+    }
+}
+
+/* Ridge period per block from the spectrum of an oriented signature: grey
+ * levels averaged along the ridges, sampled across them, Hann-windowed and
+ * evaluated at each candidate period. Computed on every other block, then
+ * spread by confidence-weighted smoothing. */
+static void frequency(hs_finger_extractor *ex)
+{
+    int bw = ex->bw, bh = ex->bh, nb = bw * bh, pw = ex->pw;
+    float cs[HS__FX_NPER][SIG_N], sn[HS__FX_NPER][SIG_N], win[SIG_N];
+    float wsum = 0.0f, w2sum = 0.0f;
+    for (int k = 0; k < SIG_N; k++) {
+        win[k] = 0.5f - 0.5f * cosf(TWO_PI_F * ((float)k + 0.5f) / SIG_N);
+        wsum += win[k];
+        w2sum += win[k] * win[k];
+    }
+    float rmax = wsum * wsum / (2.0f * w2sum);
+    for (int p = 0; p < HS__FX_NPER; p++) {
+        float per = HS__FX_PER_MIN + HS__FX_PER_STEP * (float)p;
+        for (int k = 0; k < SIG_N; k++) {
+            cs[p][k] = win[k] * cosf(TWO_PI_F * (float)k / per);
+            sn[p][k] = win[k] * sinf(TWO_PI_F * (float)k / per);
+        }
+    }
+    float *per = ex->b_per, *conf = ex->b_pw;
+    int lo = -HS__FX_PAD, hix = ex->w + HS__FX_PAD - 1, hiy = ex->h + HS__FX_PAD - 1;
+    for (int i = 0; i < nb; i++) {
+        per[i] = 0.0f;
+        conf[i] = 0.0f;
+    }
+    for (int by = 0; by < bh; by += 2)
+        for (int bx = 0; bx < bw; bx += 2) {
+            int i = by * bw + bx;
+            if (!ex->b_mask[i])
+                continue;
+            float ox = ex->b_ox[i], oy = ex->b_oy[i];
+            float phi = 0.5f * atan2f(oy, ox); /* gradient (across-ridge) angle */
+            float nx = cosf(phi), ny = sinf(phi), tx = -ny, ty = nx;
+            float cx = (float)bx * HS__FX_BLOCK + 0.5f * HS__FX_BLOCK - 0.5f;
+            float cy = (float)by * HS__FX_BLOCK + 0.5f * HS__FX_BLOCK - 0.5f;
+            float sig[SIG_N], mean = 0.0f;
+            for (int k = 0; k < SIG_N; k++) {
+                float u = (float)k - 0.5f * SIG_N + 0.5f, acc = 0.0f;
+                for (int j = 0; j < SIG_M; j++) {
+                    float v = (float)j - 0.5f * SIG_M + 0.5f;
+                    int x = (int)lrintf(cx + u * nx + v * tx);
+                    int y = (int)lrintf(cy + u * ny + v * ty);
+                    if (x < lo) x = lo;
+                    if (x > hix) x = hix;
+                    if (y < lo) y = lo;
+                    if (y > hiy) y = hiy;
+                    acc += ex->img[(y + HS__FX_PAD) * pw + x + HS__FX_PAD];
+                }
+                sig[k] = acc / SIG_M;
+                mean += sig[k];
+            }
+            mean /= SIG_N;
+            float energy = 0.0f;
+            for (int k = 0; k < SIG_N; k++) {
+                sig[k] -= mean;
+                energy += win[k] * win[k] * sig[k] * sig[k];
+            }
+            if (energy < 1e-3f)
+                continue;
+            float pow_[HS__FX_NPER];
+            int best = 0;
+            for (int p = 0; p < HS__FX_NPER; p++) {
+                float re = 0.0f, im = 0.0f;
+                for (int k = 0; k < SIG_N; k++) {
+                    re += cs[p][k] * sig[k];
+                    im += sn[p][k] * sig[k];
+                }
+                pow_[p] = re * re + im * im;
+                if (pow_[p] > pow_[best])
+                    best = p;
+            }
+            float off = 0.0f;
+            if (best > 0 && best < HS__FX_NPER - 1) {
+                float a = pow_[best - 1], b = pow_[best], c = pow_[best + 1];
+                float den = a - 2.0f * b + c;
+                if (den < 0.0f)
+                    off = 0.5f * (a - c) / den;
+            }
+            float c = pow_[best] / (energy * rmax);
+            if (c > 1.0f) c = 1.0f;
+            if (c < 0.2f || best == 0 || best == HS__FX_NPER - 1)
+                continue;
+            per[i] = HS__FX_PER_MIN + HS__FX_PER_STEP * ((float)best + off);
+            conf[i] = c * c;
+        }
+    /* Global fallback: confidence-weighted mean period. */
+    float sp = 0.0f, sc = 0.0f;
+    for (int i = 0; i < nb; i++) {
+        sp += conf[i] * per[i];
+        sc += conf[i];
+    }
+    float gper = sc > 0.0f ? sp / sc : 9.0f;
+    ex->mean_per = gper;
+    smooth_blocks(ex, per, conf, 2.0f);
+    /* Where nothing was measured nearby, use the global period. */
+    for (int i = 0; i < nb; i++) {
+        if (per[i] < HS__FX_PER_MIN) per[i] = gper;
+        if (per[i] < HS__FX_PER_MIN) per[i] = HS__FX_PER_MIN;
+        float pmax = HS__FX_PER_MIN + HS__FX_PER_STEP * (HS__FX_NPER - 1);
+        if (per[i] > pmax) per[i] = pmax;
+    }
+}
+
+/* Bilinear sample of a block field at working pixel (x, y). */
+static float block_at(const hs_finger_extractor *ex, const float *f, float x, float y)
+{
+    float fx = (x + 0.5f) / HS__FX_BLOCK - 0.5f, fy = (y + 0.5f) / HS__FX_BLOCK - 0.5f;
+    if (fx < 0.0f) fx = 0.0f;
+    if (fy < 0.0f) fy = 0.0f;
+    int x0 = (int)fx, y0 = (int)fy;
+    if (x0 > ex->bw - 1) x0 = ex->bw - 1;
+    if (y0 > ex->bh - 1) y0 = ex->bh - 1;
+    int x1 = x0 + 1 < ex->bw ? x0 + 1 : x0, y1 = y0 + 1 < ex->bh ? y0 + 1 : y0;
+    float ax = fx - (float)x0, ay = fy - (float)y0;
+    if (ax > 1.0f) ax = 1.0f;
+    if (ay > 1.0f) ay = 1.0f;
+    int bw = ex->bw;
+    float top = f[y0 * bw + x0] + ax * (f[y0 * bw + x1] - f[y0 * bw + x0]);
+    float bot = f[y1 * bw + x0] + ax * (f[y1 * bw + x1] - f[y1 * bw + x0]);
+    return top + ay * (bot - top);
+}
+
+/* Orientation and period bins of each 4x4 cell for the enhancement. */
+static void cells(hs_finger_extractor *ex)
+{
+    for (int cy = 0; cy < ex->ch; cy++)
+        for (int cx = 0; cx < ex->cw; cx++) {
+            float x = (float)cx * HS__FX_CELL + 1.5f, y = (float)cy * HS__FX_CELL + 1.5f;
+            float ox = block_at(ex, ex->b_ox, x, y), oy = block_at(ex, ex->b_oy, x, y);
+            float phi = 0.5f * atan2f(oy, ox); /* across-ridge angle, (-pi/2, pi/2] */
+            if (phi < 0.0f) phi += PI_F;
+            int ob = (int)lrintf(phi * HS__FX_NORI / PI_F) % HS__FX_NORI;
+            float per = block_at(ex, ex->b_per, x, y);
+            int pb = (int)lrintf((per - HS__FX_PER_MIN) / HS__FX_PER_STEP);
+            if (pb < 0) pb = 0;
+            if (pb > HS__FX_NPER - 1) pb = HS__FX_NPER - 1;
+            ex->cell_ori[cy * ex->cw + cx] = (uint8_t)ob;
+            ex->cell_per[cy * ex->cw + cx] = (uint8_t)pb;
+        }
+}
+
+static void debug_fields(hs_finger_extractor *ex)
+{
+    int w = ex->w, h = ex->h, bw = ex->bw;
+    uint8_t *d = ex->dbg;
+    /* Normalised: each block to zero mean, unit deviation. */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            float v = ex->img[hs__fx_pidx(ex, x, y)];
+            float z = 128.0f + 45.0f * (v - 128.0f) / ex->med_std;
+            d[y * w + x] = (uint8_t)(z < 0.0f ? 0 : z > 255.0f ? 255 : z);
+        }
+    hs__fx_debug(ex, "normalised", d);
+    for (int i = 0; i < w * h; i++) {
+        float v = ex->img[hs__fx_pidx(ex, i % w, i / w)];
+        d[i] = ex->mask[i] ? (uint8_t)(v > 255.0f ? 255 : v < 0.0f ? 0 : v)
+                           : (uint8_t)(v * 0.25f);
+    }
+    hs__fx_debug(ex, "mask", d);
+    /* Orientation: a short line per foreground block over a dimmed image. */
+    for (int i = 0; i < w * h; i++)
+        d[i] = (uint8_t)(ex->mask[i] ? 200 : 120);
+    for (int by = 0; by < ex->bh; by++)
+        for (int bx = 0; bx < bw; bx++) {
+            int i = by * bw + bx;
+            if (!ex->b_mask[i])
+                continue;
+            float phi = 0.5f * atan2f(ex->b_oy[i], ex->b_ox[i]) + 0.5f * PI_F;
+            float tx = cosf(phi), ty = sinf(phi);
+            float cx = (float)bx * HS__FX_BLOCK + 3.5f, cy = (float)by * HS__FX_BLOCK + 3.5f;
+            for (int k = -3; k <= 3; k++) {
+                int x = (int)lrintf(cx + (float)k * tx), y = (int)lrintf(cy + (float)k * ty);
+                if (x >= 0 && y >= 0 && x < w && y < h)
+                    d[y * w + x] = 0;
+            }
+        }
+    hs__fx_debug(ex, "orientation", d);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int b = (y / HS__FX_BLOCK) * bw + x / HS__FX_BLOCK;
+            float v = (ex->b_per[b] - HS__FX_PER_MIN) * 255.0f / (HS__FX_PER_STEP * (HS__FX_NPER - 1));
+            d[y * w + x] = ex->b_mask[b] ? (uint8_t)(v < 0.0f ? 0 : v > 255.0f ? 255 : v) : 0;
+        }
+    hs__fx_debug(ex, "frequency", d);
+}
+
+void hs__fx_fields(hs_finger_extractor *ex)
+{
+    block_stats(ex);
+    orientation(ex);
+    segment(ex);
+    if (ex->fg_blocks == 0)
+        return;
+    pixel_mask(ex);
+    frequency(ex);
+    cells(ex);
+    if (ex->debug_fn)
+        debug_fields(ex);
+}
