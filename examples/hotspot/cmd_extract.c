@@ -8,27 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef HS_TEMPLATE_FORMAT_HST
-/* Until template encoding lands: a plain text dump in place of the codecs. */
-#define HS_TEMPLATE_FORMAT_HST 1
-#define HS_TEMPLATE_FORMAT_ISO19794_2_2005 2
-#define HS_TEMPLATE_FORMAT_ANSI378_2004 3
-static hs_status hs_template_save(hs_ctx *ctx, const hs_template *t, uint32_t format,
-                                  const char *path)
-{
-    (void)ctx;
-    (void)format;
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return HS_ERR_IO;
-    uint32_t n = 0;
-    const hs_minutia *m = hs_template_minutiae(t, 0, &n);
-    for (uint32_t i = 0; i < n; i++)
-        fprintf(f, "%.2f %.2f %.4f %u %u\n", m[i].x, m[i].y, m[i].angle, m[i].type, m[i].quality);
-    return fclose(f) ? HS_ERR_IO : HS_OK;
-}
-#endif
-
 struct debug_ctx {
     hs_ctx *ctx;
     const char *dir;
