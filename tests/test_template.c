@@ -370,6 +370,436 @@ static void test_save_load(void **state)
     hs_template_free(t);
 }
 
+
+/* ---- hostile input ---------------------------------------------------- */
+
+struct live { long n; };
+static void *cnt_malloc(void *o, size_t n) { ((struct live *)o)->n++; return malloc(n); }
+static void *cnt_realloc(void *o, void *p, size_t n)
+{
+    if (!p)
+        ((struct live *)o)->n++;
+    return realloc(p, n);
+}
+static void cnt_free(void *o, void *p)
+{
+    if (p)
+        ((struct live *)o)->n--;
+    free(p);
+}
+
+/* Decode with a counting allocator: returns the status, checks that a
+ * failure leaves *out NULL and nothing allocated, and that the ctx message
+ * is set. */
+static hs_status decode_checked(const uint8_t *p, size_t n, hs_ctx *limits_from)
+{
+    struct live live = {0};
+    hs_allocator a = {cnt_malloc, cnt_realloc, cnt_free, &live};
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, &a), HS_OK);
+    if (limits_from)
+        for (int k = 1; k <= 6; k++)
+            hs_ctx_set_limit(ctx, k, hs_ctx_get_limit(limits_from, k));
+    long base = live.n;
+    hs_template *t = (hs_template *)&live;
+    uint8_t *copy = malloc(n ? n : 1); /* exact-size buffer: ASan sees overreads */
+    memcpy(copy, p, n);
+    hs_status s = hs_template_decode(ctx, &t, copy, n, NULL);
+    free(copy);
+    if (getenv("TT_VERBOSE"))
+        printf("decode %zu bytes: %d %s\n", n, s, hs_ctx_last_error(ctx));
+    if (s) {
+        assert_null(t);
+        assert_int_equal(live.n, base);
+        assert_true(strlen(hs_ctx_last_error(ctx)) > 0);
+    } else {
+        hs_template_free(t);
+        assert_int_equal(live.n, base);
+    }
+    hs_ctx_free(ctx);
+    return s;
+}
+
+static void be16_at(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void be32_at(uint8_t *p, uint32_t v)
+{
+    be16_at(p, v >> 16);
+    be16_at(p + 2, v & 0xFFFF);
+}
+static void le32_at(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static void fix_crc(uint8_t *p, size_t n) { le32_at(p + n - 4, hs__crc32c(0, p, n - 4)); }
+
+static void test_bad_truncated(void **state)
+{
+    (void)state;
+    hs_template *t = make_template(2, 20, 300, 400, 500);
+    assert_int_equal(hs__template_block_set(NULL, t, 0, HS__TBLOCK_MATCHER, "abc", 3), HS_OK);
+    const uint32_t formats[] = {HS_TEMPLATE_FORMAT_HST, HS_TEMPLATE_FORMAT_ISO19794_2_2005,
+                                HS_TEMPLATE_FORMAT_ANSI378_2004, HS_TEMPLATE_FORMAT_ANSI378_2009};
+    for (size_t k = 0; k < 4; k++) {
+        size_t n;
+        uint8_t *buf = encode(t, formats[k], &n);
+        assert_int_equal(decode_checked(buf, n, NULL), HS_OK);
+        for (size_t cut = 0; cut < n; cut++) {
+            hs_status s = decode_checked(buf, cut, NULL);
+            if (cut == 0)
+                assert_int_equal(s, HS_ERR_FORMAT);
+            else
+                assert_int_equal(s, HS_ERR_TRUNCATED);
+        }
+        /* the record, cut, with its length field saying so: the content is
+         * missing, not the tail */
+        if (formats[k] == HS_TEMPLATE_FORMAT_ISO19794_2_2005) {
+            for (size_t cut = 24; cut < n - 40; cut += 7) {
+                uint8_t *c = malloc(cut);
+                memcpy(c, buf, cut);
+                be32_at(c + 8, (uint32_t)cut);
+                hs_status s = decode_checked(c, cut, NULL);
+                assert_true(s == HS_ERR_TRUNCATED || s == HS_ERR_CORRUPT);
+                free(c);
+            }
+        }
+        free(buf);
+    }
+    hs_template_free(t);
+}
+
+static void test_bad_lengths(void **state)
+{
+    (void)state;
+    hs_template *t = make_template(2, 20, 300, 400, 500);
+    size_t n;
+    uint8_t *iso = encode(t, HS_TEMPLATE_FORMAT_ISO19794_2_2005, &n);
+    uint8_t *c = malloc(n + 8);
+    /* record length larger / smaller than the data */
+    memcpy(c, iso, n);
+    be32_at(c + 8, (uint32_t)n + 1);
+    assert_int_equal(decode_checked(c, n, NULL), HS_ERR_TRUNCATED);
+    memcpy(c, iso, n);
+    c[n] = 0;
+    assert_int_equal(decode_checked(c, n + 1, NULL), HS_ERR_CORRUPT);
+    /* a view's extended data length claiming more than the record holds */
+    memcpy(c, iso, n);
+    size_t edb0 = 24 + 4 + 20 * 6;
+    assert_int_equal(c[edb0], 0);
+    be16_at(c + edb0, 5000);
+    assert_int_equal(decode_checked(c, n, NULL), HS_ERR_CORRUPT);
+    /* one minutia count more than present: the next view header shifts */
+    memcpy(c, iso, n);
+    c[24 + 3] = 21;
+    assert_true(decode_checked(c, n, NULL) < 0);
+    /* extended data area claiming more than its block */
+    static const uint8_t area[] = {0x00, 0x08, 0x00, 0x01, 0x00, 0x09, 1, 2, 3, 4};
+    uint8_t *e = malloc(n + sizeof area);
+    memcpy(e, iso, edb0);
+    memcpy(e + edb0, area, sizeof area);
+    memcpy(e + edb0 + sizeof area, iso + edb0 + 2, n - edb0 - 2);
+    size_t en = n + sizeof area - 2;
+    be32_at(e + 8, (uint32_t)en);
+    assert_int_equal(decode_checked(e, en, NULL), HS_ERR_CORRUPT);
+    e[edb0 + 5] = 8; /* now consistent: decodes and keeps the area */
+    assert_int_equal(decode_checked(e, en, NULL), HS_OK);
+    hs_template *u;
+    assert_int_equal(hs_template_decode(NULL, &u, e, en, NULL), HS_OK);
+    size_t bn;
+    const uint8_t *blk = hs__template_block_get(u, 0, HS__TBLOCK_FMR_EDB, &bn);
+    assert_int_equal(bn, 3 + 8);
+    assert_memory_equal(blk + 3, e + edb0 + 2, 8);
+    size_t n2;
+    uint8_t *again = encode(u, HS_TEMPLATE_FORMAT_ISO19794_2_2005, &n2);
+    assert_int_equal(n2, en);
+    assert_memory_equal(again, e, en);
+    free(again);
+    hs_template_free(u);
+    free(e);
+    /* ANSI 6-byte length form holding a small length */
+    uint8_t *ansi = encode(t, HS_TEMPLATE_FORMAT_ANSI378_2004, &n2);
+    uint8_t *l = malloc(n2 + 4);
+    memcpy(l, ansi, 8);
+    l[8] = l[9] = 0;
+    be32_at(l + 10, (uint32_t)n2 + 4);
+    memcpy(l + 14, ansi + 10, n2 - 10);
+    assert_int_equal(decode_checked(l, n2 + 4, NULL), HS_ERR_CORRUPT);
+    free(l);
+    free(ansi);
+    free(c);
+    free(iso);
+    hs_template_free(t);
+}
+
+static void test_bad_limits(void **state)
+{
+    (void)state;
+    hs_template *t = make_template(3, 40, 300, 400, 500);
+    hs_ctx *lim;
+    assert_int_equal(hs_ctx_new(&lim, NULL), HS_OK);
+    const uint32_t formats[] = {HS_TEMPLATE_FORMAT_HST, HS_TEMPLATE_FORMAT_ISO19794_2_2005,
+                                HS_TEMPLATE_FORMAT_ANSI378_2004, HS_TEMPLATE_FORMAT_ANSI378_2009};
+    for (size_t k = 0; k < 4; k++) {
+        size_t n;
+        uint8_t *buf = encode(t, formats[k], &n);
+        assert_int_equal(hs_ctx_set_limit(lim, HS_LIMIT_MAX_MINUTIAE, 39), HS_OK);
+        assert_int_equal(decode_checked(buf, n, lim), HS_ERR_LIMIT);
+        assert_int_equal(hs_ctx_set_limit(lim, HS_LIMIT_MAX_MINUTIAE, 40), HS_OK);
+        assert_int_equal(hs_ctx_set_limit(lim, HS_LIMIT_MAX_VIEWS, 2), HS_OK);
+        assert_int_equal(decode_checked(buf, n, lim), HS_ERR_LIMIT);
+        assert_int_equal(hs_ctx_set_limit(lim, HS_LIMIT_MAX_VIEWS, 3), HS_OK);
+        assert_int_equal(hs_ctx_set_limit(lim, HS_LIMIT_MAX_TEMPLATE_BYTES, 64), HS_OK);
+        assert_int_equal(decode_checked(buf, n, lim), HS_ERR_LIMIT);
+        size_t m = 0;
+        assert_int_equal(hs_template_encode(lim, t, formats[k], NULL, &m), HS_ERR_LIMIT);
+        assert_int_equal(hs_ctx_set_limit(lim, HS_LIMIT_MAX_TEMPLATE_BYTES, 1u << 20), HS_OK);
+        assert_int_equal(decode_checked(buf, n, lim), HS_OK);
+        free(buf);
+    }
+    hs_ctx_free(lim);
+    hs_template_free(t);
+}
+
+static void test_bad_values(void **state)
+{
+    (void)state;
+    hs_template *t = make_template(1, 10, 300, 400, 500);
+    size_t n;
+    uint8_t *iso = encode(t, HS_TEMPLATE_FORMAT_ISO19794_2_2005, &n);
+    uint8_t *c = malloc(n);
+    const size_t m0 = 28; /* first minutia */
+    struct {
+        size_t off;
+        uint8_t val;
+        hs_status want;
+    } cases[] = {
+        {0, 'X', HS_ERR_FORMAT},            /* magic */
+        {5, '9', HS_ERR_UNSUPPORTED},       /* version " 90" */
+        {23, 1, HS_ERR_CORRUPT},            /* reserved header byte */
+        {18, 0, HS_ERR_CORRUPT},            /* x resolution 0 (with byte 19) */
+        {24, 11, HS_ERR_CORRUPT},           /* finger position 11 */
+        {24, 200, HS_ERR_CORRUPT},          /* finger position 200 */
+        {25, 0x05, HS_ERR_CORRUPT},         /* impression type 5 */
+        {26, 101, HS_ERR_CORRUPT},          /* finger quality 101 */
+        {m0, 0xC0, HS_ERR_CORRUPT},         /* minutia type 3 */
+        {m0 + 2, 0x40, HS_ERR_CORRUPT},     /* reserved bits above y */
+        {m0 + 5, 101, HS_ERR_CORRUPT},      /* minutia quality 101 */
+        {m0, 0x7F, HS_ERR_CORRUPT},         /* x = 0x3Fxx: outside the 300 px image */
+        {m0 + 2, 0x3F, HS_ERR_CORRUPT},     /* y outside the image */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        memcpy(c, iso, n);
+        c[cases[k].off] = cases[k].val;
+        if (cases[k].off == 18)
+            c[19] = 0;
+        hs_status s = decode_checked(c, n, NULL);
+        if (s != cases[k].want)
+            printf("case %zu: got %d\n", k, s);
+        assert_int_equal(s, cases[k].want);
+    }
+    free(c);
+    /* ANSI: angle 180 and beyond is reserved */
+    uint8_t *ansi = encode(t, HS_TEMPLATE_FORMAT_ANSI378_2004, &n);
+    ansi[26 + 4 + 4] = 180;
+    assert_int_equal(decode_checked(ansi, n, NULL), HS_ERR_CORRUPT);
+    free(ansi);
+    free(iso);
+    /* encoder limits of the standard formats */
+    hs_template *big = make_template(1, 10, 20000, 300, 500);
+    size_t sz = 0;
+    assert_int_equal(hs_template_encode(NULL, big, HS_TEMPLATE_FORMAT_ISO19794_2_2005, NULL, &sz),
+                     HS_OK);
+    hs_template_free(big);
+    hs_template *mixed = make_template(1, 10, 300, 400, 500);
+    hs_view_info vi = {sizeof vi, 320, 400, 500, 500, 2, 0, 0, 50, 0};
+    assert_int_equal(hs_template_add_view(NULL, mixed, &vi, NULL, 0), HS_OK);
+    assert_int_equal(hs_template_encode(NULL, mixed, HS_TEMPLATE_FORMAT_ISO19794_2_2005, NULL, &sz),
+                     HS_ERR_UNSUPPORTED);
+    assert_int_equal(hs_template_encode(NULL, mixed, HS_TEMPLATE_FORMAT_ANSI378_2009, NULL, &sz),
+                     HS_OK);
+    assert_int_equal(hs_template_encode(NULL, mixed, HS_TEMPLATE_FORMAT_ISO19794_2_2011, NULL, &sz),
+                     HS_ERR_UNSUPPORTED);
+    assert_int_equal(hs_template_encode(NULL, mixed, 77, NULL, &sz), HS_ERR_INVALID_ARG);
+    hs_template_free(mixed);
+    hs_template_free(t);
+}
+
+static void test_bad_hst(void **state)
+{
+    (void)state;
+    hs_template *t = make_template(2, 10, 300, 400, 500);
+    assert_int_equal(hs__template_block_set(NULL, t, 1, HS__TBLOCK_MATCHER, "abcd", 4), HS_OK);
+    size_t n;
+    uint8_t *h = encode(t, HS_TEMPLATE_FORMAT_HST, &n);
+    uint8_t *c = malloc(n);
+    /* any flipped bit: CRC mismatch (or an earlier length check) */
+    for (size_t i = 8; i < n; i += 5) {
+        memcpy(c, h, n);
+        c[i] ^= 0x10;
+        hs_status s = decode_checked(c, n, NULL);
+        assert_true(s == HS_ERR_CHECKSUM || s == HS_ERR_TRUNCATED || s == HS_ERR_CORRUPT);
+    }
+    memcpy(c, h, n);
+    c[4] = 2; /* version 2 */
+    fix_crc(c, n);
+    assert_int_equal(decode_checked(c, n, NULL), HS_ERR_VERSION);
+    memcpy(c, h, n);
+    c[8] = 1; /* unknown critical flag */
+    fix_crc(c, n);
+    assert_int_equal(decode_checked(c, n, NULL), HS_ERR_UNSUPPORTED);
+    memcpy(c, h, n);
+    c[10] = 1; /* informational flag: ignored */
+    fix_crc(c, n);
+    assert_int_equal(decode_checked(c, n, NULL), HS_OK);
+    /* NaN x in the first minutia */
+    memcpy(c, h, n);
+    le32_at(c + 32 + 40, 0x7FC00000u);
+    fix_crc(c, n);
+    assert_int_equal(decode_checked(c, n, NULL), HS_ERR_CORRUPT);
+    /* angle 7 rad */
+    memcpy(c, h, n);
+    le32_at(c + 32 + 40 + 8, 0x40E00000u);
+    fix_crc(c, n);
+    assert_int_equal(decode_checked(c, n, NULL), HS_ERR_CORRUPT);
+    /* view count beyond the data */
+    memcpy(c, h, n);
+    le32_at(c + 16, 3);
+    fix_crc(c, n);
+    assert_int_equal(decode_checked(c, n, NULL), HS_ERR_TRUNCATED);
+    /* view length disagreeing with its content */
+    memcpy(c, h, n);
+    le32_at(c + 32, 40 + 160 + 1);
+    fix_crc(c, n);
+    assert_int_equal(decode_checked(c, n, NULL), HS_ERR_CORRUPT);
+    /* minutia count beyond the 255 default limit */
+    memcpy(c, h, n);
+    le32_at(c + 32 + 28, 256);
+    fix_crc(c, n);
+    assert_int_equal(decode_checked(c, n, NULL), HS_ERR_LIMIT);
+    /* block count disagreeing with the block area */
+    size_t v1 = 32 + 40 + 160;
+    memcpy(c, h, n);
+    le32_at(c + v1 + 32, 2);
+    fix_crc(c, n);
+    assert_int_equal(decode_checked(c, n, NULL), HS_ERR_CORRUPT);
+    /* block of type 0 */
+    memcpy(c, h, n);
+    c[v1 + 40 + 160] = 0;
+    c[v1 + 40 + 160 + 1] = 0;
+    fix_crc(c, n);
+    assert_int_equal(decode_checked(c, n, NULL), HS_ERR_CORRUPT);
+    free(c);
+    free(h);
+    hs_template_free(t);
+    /* empty template round trip */
+    hs_template *e;
+    assert_int_equal(hs_template_new(NULL, &e), HS_OK);
+    h = encode(e, HS_TEMPLATE_FORMAT_HST, &n);
+    assert_int_equal(n, 36);
+    assert_int_equal(decode_checked(h, n, NULL), HS_OK);
+    free(h);
+    hs_template_free(e);
+}
+
+/* A hand-built ISO/IEC 19794-2:2011 record: one representation with two
+ * quality blocks, 6-byte minutiae, no extended data. */
+static void test_iso2011(void **state)
+{
+    (void)state;
+    uint8_t r[128];
+    size_t n = 0;
+    memcpy(r, "FMR\0" "030\0", 8);
+    n = 8;
+    size_t lenpos = n;
+    n += 4;
+    be16_at(r + n, 1); n += 2;      /* representations */
+    r[n++] = 0;                      /* certification flag */
+    size_t rep = n;
+    n += 4;                          /* representation length */
+    memset(r + n, 0, 9); n += 9;     /* capture date/time */
+    r[n++] = 0;                      /* device technology */
+    be16_at(r + n, 0x1234); n += 2;  /* vendor */
+    be16_at(r + n, 0x0001); n += 2;  /* device type */
+    r[n++] = 2;                      /* quality blocks */
+    r[n++] = 77; be16_at(r + n, 1); n += 2; be16_at(r + n, 2); n += 2;
+    r[n++] = 55; be16_at(r + n, 3); n += 2; be16_at(r + n, 4); n += 2;
+    r[n++] = 3;                      /* finger position */
+    r[n++] = 0;                      /* representation number */
+    be16_at(r + n, 197); n += 2;
+    be16_at(r + n, 197); n += 2;
+    r[n++] = 0;                      /* impression */
+    be16_at(r + n, 300); n += 2;
+    be16_at(r + n, 400); n += 2;
+    r[n++] = 6;                      /* minutia field length */
+    r[n++] = 0;                      /* ridge ending type */
+    r[n++] = 2;                      /* minutiae */
+    uint8_t m[] = {0x40, 100, 0x00, 50, 64, 80, 0x80, 10, 0x01, 0x2C, 128, 254};
+    memcpy(r + n, m, sizeof m); n += sizeof m;
+    be16_at(r + n, 0); n += 2;       /* no extended data */
+    be32_at(r + rep, (uint32_t)(n - rep));
+    be32_at(r + lenpos, (uint32_t)n);
+    hs_template *t;
+    uint32_t f;
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_status s = hs_template_decode(ctx, &t, r, n, &f);
+    if (s)
+        printf("%s\n", hs_ctx_last_error(ctx));
+    assert_int_equal(s, HS_OK);
+    assert_int_equal(f, HS_TEMPLATE_FORMAT_ISO19794_2_2011);
+    assert_view(t, 0, 3, 0, 0, 77, 2, 300, 400, 500);
+    assert_minutia(t, 0, 0, HS_MINUTIA_ENDING, 100, 50, 90, 80);
+    assert_minutia(t, 0, 1, HS_MINUTIA_BIFURCATION, 10, 300, 180, 0); /* 254: not reported */
+    size_t sz;
+    assert_int_equal(hs_template_encode(NULL, t, HS_TEMPLATE_FORMAT_ISO19794_2_2011, NULL, &sz),
+                     HS_ERR_UNSUPPORTED);
+    hs_template_free(t);
+    for (size_t cut = 0; cut < n; cut++)
+        assert_true(decode_checked(r, cut, NULL) < 0);
+    /* a representation longer than the record no longer looks like ISO 2011
+     * (docs/template-format.md): it fails as ANSI 378-2009 instead */
+    r[rep + 3] = (uint8_t)(r[rep + 3] + 1);
+    assert_true(decode_checked(r, n, NULL) < 0);
+    r[rep + 3] = (uint8_t)(r[rep + 3] - 1);
+    r[n - 3] = 101; /* minutia quality 101 */
+    assert_int_equal(decode_checked(r, n, NULL), HS_ERR_CORRUPT);
+    hs_ctx_free(ctx);
+}
+
+/* Core/delta angles follow the record's unit when converting. */
+static void test_edb_convert(void **state)
+{
+    (void)state;
+    hs_template *t = make_template(1, 5, 300, 400, 500);
+    /* one angular core at 90 deg in ANSI units (45), one angular delta */
+    uint8_t blk[3 + 4 + 1 + 5 + 1 + 7];
+    size_t k = 0;
+    blk[k++] = HS_TEMPLATE_FORMAT_ANSI378_2004;
+    blk[k++] = (uint8_t)(sizeof blk - 3);
+    blk[k++] = 0;
+    uint8_t area[] = {0x00, 0x02, 0x00, (uint8_t)(sizeof blk - 3), 0x41, 0x40, 0x64, 0x00, 0x64,
+                      45, 0x41, 0x40, 0x32, 0x00, 0x32, 90, 0, 179};
+    memcpy(blk + k, area, sizeof area);
+    assert_int_equal(hs__template_block_set(NULL, t, 0, HS__TBLOCK_FMR_EDB, blk, sizeof blk), HS_OK);
+    size_t n;
+    uint8_t *iso = encode(t, HS_TEMPLATE_FORMAT_ISO19794_2_2005, &n);
+    const uint8_t *edb = iso + 24 + 4 + 5 * 6;
+    assert_int_equal(edb[1], sizeof area);
+    assert_int_equal(edb[2 + 9], 64);  /* 90 deg = 64 * 360/256 */
+    assert_int_equal(edb[2 + 15], 128); /* 180 deg */
+    assert_int_equal(edb[2 + 16], 0);
+    assert_int_equal(edb[2 + 17], 255); /* 358 deg -> 254.6 -> 255 */
+    hs_template *u;
+    assert_int_equal(hs_template_decode(NULL, &u, iso, n, NULL), HS_OK);
+    uint8_t *back = encode(u, HS_TEMPLATE_FORMAT_ANSI378_2004, &n);
+    const uint8_t *e2 = back + 26 + 4 + 5 * 6;
+    assert_memory_equal(e2 + 2, area, sizeof area);
+    free(back);
+    free(iso);
+    hs_template_free(u);
+    hs_template_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -381,6 +811,13 @@ int main(void)
         cmocka_unit_test(test_secugen_all),
         cmocka_unit_test(test_round_trips),
         cmocka_unit_test(test_save_load),
+        cmocka_unit_test(test_bad_truncated),
+        cmocka_unit_test(test_bad_lengths),
+        cmocka_unit_test(test_bad_limits),
+        cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_bad_hst),
+        cmocka_unit_test(test_iso2011),
+        cmocka_unit_test(test_edb_convert),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

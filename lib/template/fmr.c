@@ -39,18 +39,36 @@ uint32_t hs__fmr_detect(const uint8_t *p, size_t n)
                                     : HS_TEMPLATE_FORMAT_ANSI378_2004;
         if (be32(p + 8) == n)
             return HS_TEMPLATE_FORMAT_ISO19794_2_2005;
-        if (n >= 14 && (be32(p + 10) == n || be32(p + 10) >= 0x10000))
+        if (n >= 14 && be32(p + 10) == n)
             return HS_TEMPLATE_FORMAT_ANSI378_2004;
-        return HS_TEMPLATE_FORMAT_ISO19794_2_2005;
+        /* Neither length matches the data (truncated or padded input): an
+         * ISO length is at least its 24-byte header, while bytes 8-11 of the
+         * ANSI 6-byte form hold the high half of a length >= 64 KiB, which
+         * is below 24 for any record under 1.5 MiB. */
+        return be32(p + 8) >= 24 ? HS_TEMPLATE_FORMAT_ISO19794_2_2005
+                                 : HS_TEMPLATE_FORMAT_ANSI378_2004;
     }
     if (!memcmp(p + 4, "030", 4)) {
         /* ISO 2011: length(4) + representation count(2) + certification
          * flag(1) + first representation length(4). ANSI 2009: length(4) +
          * CBEFF product id(4) + equipment(2) + view count(1) + reserved(1). */
-        if (n >= 19 && p[14] <= 1 && be16(p + 12) >= 1 && be32(p + 15) >= 32 &&
-            be32(p + 15) <= n - 15)
-            return HS_TEMPLATE_FORMAT_ISO19794_2_2011;
-        return HS_TEMPLATE_FORMAT_ANSI378_2009;
+        if (n < 19 || p[14] > 1 || be16(p + 12) == 0)
+            return HS_TEMPLATE_FORMAT_ANSI378_2009;
+        /* ISO 2011 when the representation lengths chain exactly to the
+         * end of the data, or the first one at least fits (a damaged ISO
+         * record still gets ISO error messages). */
+        size_t pos = 15;
+        uint32_t reps = be16(p + 12);
+        for (uint32_t i = 0; i < reps && pos <= n - 4; i++) {
+            uint32_t l = be32(p + pos);
+            if (l < 32 || l > n - pos)
+                break;
+            pos += l;
+            if (i + 1 == reps && pos == n)
+                return HS_TEMPLATE_FORMAT_ISO19794_2_2011;
+        }
+        return pos > 15 && be32(p + 8) != n ? HS_TEMPLATE_FORMAT_ISO19794_2_2011
+                                             : HS_TEMPLATE_FORMAT_ANSI378_2009;
     }
     return 0;
 }
@@ -135,7 +153,7 @@ static hs_status read_minutiae(dec *d, const hs_view_info *vi, uint32_t view, ui
                                  d->fname, view, i, a);
             ang = (float)((double)a * (TWO_PI / 180.0));
         }
-        if (d->format == HS_TEMPLATE_FORMAT_ISO19794_2_2011 && q > 100)
+        if (d->format == HS_TEMPLATE_FORMAT_ISO19794_2_2011 && q >= 254)
             q = 0; /* 254: not reported, 255: failed to compute */
         if (q > 100)
             return hs__error(d->ctx, HS_ERR_CORRUPT,
@@ -525,8 +543,61 @@ static hs_status write_minutiae(hs_ctx *ctx, const hs__view *v, uint32_t vi, boo
     return HS_OK;
 }
 
+/* Extended data areas parse back to back without a remainder. */
+static bool areas_ok(const uint8_t *p, size_t n)
+{
+    size_t pos = 0;
+    while (pos < n) {
+        if (n - pos < 4)
+            return false;
+        uint32_t len = be16(p + pos + 2);
+        if (be16(p + pos) == 0 || len < 4 || len > n - pos)
+            return false;
+        pos += len;
+    }
+    return true;
+}
+
+/* Core and delta data (ISO 2005 / ANSI 2004 area type 2): a byte with the
+ * information type (bits 7-6, 1 = with angles) and a count (bits 3-0), the
+ * cores (x, y as 14-bit values, angle when typed so), the same for deltas
+ * with three angles each. True when it fills n bytes exactly. */
+static bool core_delta_ok(const uint8_t *p, size_t n)
+{
+    size_t pos = 0;
+    for (int part = 0; part < 2; part++) {
+        if (pos >= n)
+            return false;
+        uint32_t h = p[pos++];
+        size_t each = 4 + ((h >> 6) == 1 ? (part ? 3u : 1u) : 0u);
+        size_t need = (size_t)(h & 15) * each;
+        if ((h >> 6) > 1 || need > n - pos)
+            return false;
+        pos += need;
+    }
+    return pos == n;
+}
+
+/* Rescale the angles of parsed core/delta data to the target unit. */
+static void convert_core_delta(uint8_t *p, size_t n, bool to_iso)
+{
+    size_t pos = 0;
+    for (int part = 0; part < 2 && pos < n; part++) {
+        uint32_t h = p[pos++];
+        uint32_t nang = (h >> 6) == 1 ? (part ? 3u : 1u) : 0u;
+        for (uint32_t i = 0; i < (h & 15); i++) {
+            pos += 4;
+            for (uint32_t k = 0; k < nang; k++, pos++) {
+                double deg = to_iso ? p[pos] * 2.0 : p[pos] * (360.0 / 256.0);
+                float rad = (float)(deg * (TWO_PI / 360.0));
+                p[pos] = (uint8_t)encode_angle(rad, to_iso);
+            }
+        }
+    }
+}
+
 static hs_status write_edb(hs_ctx *ctx, const hs_template *t, uint32_t vi, bool last,
-                           const char *fname, hs__writer *w)
+                           uint32_t format, const char *fname, hs__writer *w)
 {
     size_t n;
     const uint8_t *b = hs__template_block_get(t, vi, HS__TBLOCK_FMR_EDB, &n);
@@ -543,7 +614,25 @@ static hs_status write_edb(hs_ctx *ctx, const hs_template *t, uint32_t vi, bool 
                          "%s: view %u: extended data of %zu bytes beyond 65535", fname, vi,
                          content);
     hs__wr_be16(w, (uint16_t)declared);
-    hs__wr_bytes(w, b + 3, content);
+    bool src_iso = is_iso(b[0]), dst_iso = is_iso(format);
+    if (src_iso == dst_iso || !areas_ok(b + 3, content)) {
+        hs__wr_bytes(w, b + 3, content);
+        return HS_OK;
+    }
+    size_t pos = 0;
+    while (pos < content) {
+        const uint8_t *a = b + 3 + pos;
+        uint32_t len = be16(a + 2);
+        if (be16(a) == 2 && core_delta_ok(a + 4, len - 4)) {
+            size_t start = w->len;
+            hs__wr_bytes(w, a, len);
+            if (w->buf && !w->failed)
+                convert_core_delta(w->buf + start + 4, len - 4, dst_iso);
+        } else {
+            hs__wr_bytes(w, a, len);
+        }
+        pos += len;
+    }
     return HS_OK;
 }
 
@@ -647,7 +736,7 @@ hs_status hs__fmr_encode(hs_ctx *ctx, const hs_template *t, uint32_t format, hs_
         }
         hs__wr_u8(w, (uint8_t)v->count);
         if ((s = write_minutiae(ctx, v, i, iso, fname, w)) ||
-            (s = write_edb(ctx, t, i, i + 1 == t->nviews, fname, w)))
+            (s = write_edb(ctx, t, i, i + 1 == t->nviews, format, fname, w)))
             return s;
     }
     if (!w->failed && w->len != total)
