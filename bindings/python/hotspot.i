@@ -1,0 +1,333 @@
+/*
+ * SWIG interface of libhotspot: the module hotspot.capi, the C API one to
+ * one. The friendly classes live in hotspot/__init__.py; this layer only
+ * turns C conventions into Python ones:
+ *  - `T **out` constructors return [status, handle] (handle None on failure);
+ *    handles are not owned here: the Python classes free them.
+ *  - `(const void *data, size_t size)` inputs take any object with the
+ *    buffer protocol (bytes, bytearray, memoryview, numpy), without a copy;
+ *    the buffer is held only for the duration of the call.
+ *  - `(void *buf, size_t *size)` outputs take None (size query) or a writable
+ *    buffer, and return [status, size].
+ *  - pointer outputs (score, bounds, info structs) are returned after the
+ *    status.
+ * Built with -threads: the GIL is released around every C call except the
+ * hs_py_* helpers below, which touch Python objects.
+ */
+%module(package="hotspot", docstring="libhotspot C API, one function per C function (see hotspot for the classes).") capi
+
+%{
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+#include <stdlib.h>
+#include "hotspot/hotspot.h"
+%}
+
+%include "stdint.i"
+%include "typemaps.i"
+
+#define HS_API
+
+/* ---- handles returned through T **out ------------------------------------ */
+%define HS_OUT_HANDLE(TYPE)
+%typemap(in, numinputs=0) TYPE **out (TYPE *tmp = NULL) { $1 = &tmp; }
+%typemap(argout) TYPE **out {
+  PyObject *o;
+  if (tmp$argnum) {
+    o = SWIG_NewPointerObj(SWIG_as_voidptr(tmp$argnum), $descriptor(TYPE *), 0);
+  } else {
+    Py_INCREF(Py_None);
+    o = Py_None;
+  }
+  $result = SWIG_Python_AppendOutput($result, o);
+}
+%enddef
+
+HS_OUT_HANDLE(hs_ctx)
+HS_OUT_HANDLE(hs_image)
+HS_OUT_HANDLE(hs_template)
+HS_OUT_HANDLE(hs_finger_prepared)
+HS_OUT_HANDLE(hs_finger_matcher)
+
+/* The Python layer always uses the default allocator. */
+%typemap(in, numinputs=0) const hs_allocator *alloc { $1 = NULL; }
+
+/* ---- scalar outputs -------------------------------------------------------- */
+%apply unsigned long long *OUTPUT { uint64_t *min_value, uint64_t *max_value };
+%apply int *OUTPUT { int32_t *min_value, int32_t *max_value };
+%apply float *OUTPUT { float *score };
+
+/* ---- info structs filled by the library ---------------------------------- */
+%define HS_OUT_INFO(TYPE)
+%typemap(in, numinputs=0) TYPE *info (TYPE tmp) {
+  memset(&tmp, 0, sizeof tmp);
+  tmp.struct_size = (uint32_t)sizeof tmp;
+  $1 = &tmp;
+}
+%typemap(argout) TYPE *info {
+  TYPE *copy = (TYPE *)malloc(sizeof(TYPE));
+  if (!copy) SWIG_exception_fail(SWIG_MemoryError, "out of memory");
+  *copy = tmp$argnum;
+  $result = SWIG_Python_AppendOutput($result,
+    SWIG_NewPointerObj(SWIG_as_voidptr(copy), $descriptor(TYPE *), SWIG_POINTER_OWN));
+}
+/* SWIG would also apply the output typemaps to const inputs: restore those. */
+%typemap(in) const TYPE *info (void *argp = 0, int res = 0) {
+  res = SWIG_ConvertPtr($input, &argp, $descriptor(TYPE *), 0);
+  if (!SWIG_IsOK(res)) SWIG_exception_fail(SWIG_ArgError(res), "expected a " #TYPE);
+  $1 = ($1_ltype)argp;
+}
+%typemap(argout) const TYPE *info "";
+%enddef
+HS_OUT_INFO(hs_image_info)
+HS_OUT_INFO(hs_view_info)
+
+/* Info structs made from Python start with their struct_size set. */
+%extend hs_image_info {
+  hs_image_info() {
+    hs_image_info *v = (hs_image_info *)calloc(1, sizeof *v);
+    if (v) v->struct_size = (uint32_t)sizeof *v;
+    return v;
+  }
+}
+%extend hs_view_info {
+  hs_view_info() {
+    hs_view_info *v = (hs_view_info *)calloc(1, sizeof *v);
+    if (v) v->struct_size = (uint32_t)sizeof *v;
+    return v;
+  }
+}
+
+/* ---- read-only byte buffers (no copy) ---------------------------------------- */
+%typemap(in) (const void *data, size_t size) (Py_buffer view, int view_ok = 0) {
+  if (PyObject_GetBuffer($input, &view, PyBUF_SIMPLE) != 0) SWIG_fail;
+  view_ok = 1;
+  $1 = view.buf;
+  $2 = (size_t)view.len;
+}
+%typemap(freearg) (const void *data, size_t size) {
+  if (view_ok$argnum) PyBuffer_Release(&view$argnum);
+}
+%typemap(typecheck, precedence=SWIG_TYPECHECK_POINTER) (const void *data, size_t size) {
+  $1 = PyObject_CheckBuffer($input);
+}
+%apply (const void *data, size_t size) { (const void *buf, size_t size) };
+
+/* Minutiae as 16-byte records (the frozen hs_minutia layout). */
+%typemap(in) (const hs_minutia *minutiae, uint32_t count) (Py_buffer view, int view_ok = 0) {
+  if (PyObject_GetBuffer($input, &view, PyBUF_SIMPLE) != 0) SWIG_fail;
+  view_ok = 1;
+  if (view.len % (Py_ssize_t)sizeof(hs_minutia) != 0 || view.len / 16 > UINT32_MAX) {
+    PyErr_SetString(PyExc_ValueError, "minutiae buffer: length is not a multiple of 16 bytes");
+    SWIG_fail;
+  }
+  $1 = ($1_ltype)view.buf;
+  $2 = (uint32_t)(view.len / (Py_ssize_t)sizeof(hs_minutia));
+}
+%typemap(freearg) (const hs_minutia *minutiae, uint32_t count) {
+  if (view_ok$argnum) PyBuffer_Release(&view$argnum);
+}
+
+/* ---- caller output buffers with the two-call size query ---------------------- */
+%typemap(in) (void *buf, size_t *size) (Py_buffer view, int view_ok = 0, size_t sz = 0) {
+  if ($input == Py_None) {
+    $1 = NULL;
+  } else {
+    if (PyObject_GetBuffer($input, &view, PyBUF_WRITABLE) != 0) SWIG_fail;
+    view_ok = 1;
+    $1 = view.buf;
+    sz = (size_t)view.len;
+  }
+  $2 = &sz;
+}
+%typemap(argout) (void *buf, size_t *size) {
+  $result = SWIG_Python_AppendOutput($result, PyLong_FromSize_t(sz$argnum));
+}
+%typemap(freearg) (void *buf, size_t *size) {
+  if (view_ok$argnum) PyBuffer_Release(&view$argnum);
+}
+
+/* ---- arrays of prepared templates (fusion) ------------------------------------- */
+%define HS_PREPARED_ARRAY(PTR, COUNT)
+%typemap(in) (const hs_finger_prepared *const *PTR, size_t COUNT) (const hs_finger_prepared **arr = NULL) {
+  Py_ssize_t i, n;
+  if (!PySequence_Check($input)) {
+    PyErr_SetString(PyExc_TypeError, "expected a sequence of prepared templates");
+    SWIG_fail;
+  }
+  n = PySequence_Size($input);
+  if (n < 0) SWIG_fail;
+  arr = (const hs_finger_prepared **)calloc((size_t)n + 1, sizeof *arr);
+  if (!arr) SWIG_exception_fail(SWIG_MemoryError, "out of memory");
+  for (i = 0; i < n; i++) {
+    void *p = NULL;
+    PyObject *item = PySequence_GetItem($input, i);
+    int r = item ? SWIG_ConvertPtr(item, &p, $descriptor(hs_finger_prepared *), 0) : SWIG_ERROR;
+    Py_XDECREF(item);
+    if (!SWIG_IsOK(r) || !p) {
+      PyErr_SetString(PyExc_TypeError, "expected a sequence of prepared templates");
+      SWIG_fail;
+    }
+    arr[i] = (const hs_finger_prepared *)p;
+  }
+  $1 = ($1_ltype)arr;
+  $2 = (size_t)n;
+}
+%typemap(freearg) (const hs_finger_prepared *const *PTR, size_t COUNT) { free((void *)arr$argnum); }
+%enddef
+HS_PREPARED_ARRAY(probe, nprobe)
+HS_PREPARED_ARRAY(candidate, ncandidate)
+
+/* ---- functions replaced by the hs_py_* helpers below ------------------------- */
+%ignore hs_allocator;
+%ignore hs_image_wrap;
+%ignore hs_image_from_rgb;
+%ignore hs_image_pixels;
+%ignore hs_image_pixels_mut;
+%ignore hs_image_rgb;
+%ignore hs_template_minutiae;
+
+/* ---- the C API --------------------------------------------------------------- */
+/* hs_api.i is generated by CMake: the headers of hotspot.h, minus the
+ * functions the library does not export yet. */
+%include "hs_api.i"
+
+/* ---- helpers that hand pixels and minutiae over as Python objects ------------ */
+/* The helpers above may leave a Python exception set: raise it. */
+%exception hs_py_image_wrap {
+  $action
+  if (PyErr_Occurred()) SWIG_fail;
+}
+%exception hs_py_image_from_rgb {
+  $action
+  if (PyErr_Occurred()) SWIG_fail;
+}
+%nothread hs_py_image_pixels;
+%nothread hs_py_image_rgb;
+%nothread hs_py_template_minutiae;
+%nothread hs_py_image_wrap;
+%nothread hs_py_image_from_rgb;
+%inline %{
+/** Grey pixels of @p img as bytes, rows packed (width*height bytes, the
+ *  stride removed). */
+PyObject *hs_py_image_pixels(const hs_image *img) {
+  const uint8_t *px = hs_image_pixels(img);
+  uint32_t w = hs_image_width(img), h = hs_image_height(img), st = hs_image_stride(img);
+  PyObject *b;
+  char *dst;
+  uint32_t y;
+  if (!px) {
+    PyErr_SetString(PyExc_ValueError, "image has no pixels");
+    return NULL;
+  }
+  b = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)w * h);
+  if (!b) return NULL;
+  dst = PyBytes_AS_STRING(b);
+  for (y = 0; y < h; y++) memcpy(dst + (size_t)y * w, px + (size_t)y * st, w);
+  return b;
+}
+
+/** Interleaved RGB pixels of @p img as bytes (3*width*height), or None when
+ *  the image kept no colour (see HS_IMAGE_KEEP_COLOR). */
+PyObject *hs_py_image_rgb(const hs_image *img) {
+  const uint8_t *px = hs_image_rgb(img);
+  if (!px) Py_RETURN_NONE;
+  return PyBytes_FromStringAndSize((const char *)px,
+    (Py_ssize_t)hs_image_width(img) * hs_image_height(img) * 3);
+}
+
+/** Minutiae of view @p view as bytes of 16-byte hs_minutia records (empty
+ *  when the view has none or does not exist). */
+PyObject *hs_py_template_minutiae(const hs_template *t, uint32_t view) {
+  uint32_t n = 0;
+  const hs_minutia *m = hs_template_minutiae(t, view, &n);
+  if (!m) n = 0;
+  return PyBytes_FromStringAndSize((const char *)m, (Py_ssize_t)n * (Py_ssize_t)sizeof(hs_minutia));
+}
+
+/* Pointer to a buffer of 8-bit samples holding rows of @p row_bytes bytes,
+ * @p stride bytes apart: a contiguous buffer of at least
+ * stride*(height-1)+row_bytes bytes, or a 2-D/3-D array whose first stride is
+ * @p stride. The view stays acquired: the caller releases it. */
+static const uint8_t *hs_py__rows(PyObject *obj, Py_buffer *view, uint32_t row_bytes,
+                                  uint32_t height, uint32_t stride) {
+  size_t need, span;
+  if (PyObject_GetBuffer(obj, view, PyBUF_STRIDED_RO) != 0) return NULL;
+  if (view->itemsize != 1) {
+    PyErr_SetString(PyExc_TypeError, "pixels must be 8-bit (uint8) samples");
+    goto fail;
+  }
+  if (height == 0 || row_bytes == 0 || stride < row_bytes) {
+    PyErr_SetString(PyExc_ValueError, "bad image dimensions or stride");
+    goto fail;
+  }
+  need = (size_t)stride * (height - 1) + row_bytes;
+  if (view->ndim <= 1) {
+    if (view->ndim == 1 && view->strides[0] != 1) {
+      PyErr_SetString(PyExc_ValueError, "pixel buffer is not contiguous");
+      goto fail;
+    }
+    span = (size_t)view->len;
+  } else {
+    Py_ssize_t inner = 1;
+    int d;
+    for (d = view->ndim - 1; d >= 1; d--) {
+      if (view->strides[d] != inner) {
+        PyErr_SetString(PyExc_ValueError, "pixel rows are not contiguous");
+        goto fail;
+      }
+      inner *= view->shape[d];
+    }
+    if (view->strides[0] != (Py_ssize_t)stride || (size_t)inner != row_bytes ||
+        view->shape[0] != (Py_ssize_t)height) {
+      PyErr_SetString(PyExc_ValueError, "array shape or strides disagree with width/height/stride");
+      goto fail;
+    }
+    span = need;
+  }
+  if (span < need) {
+    PyErr_Format(PyExc_ValueError, "pixel buffer holds %zu bytes, %zu needed", span, need);
+    goto fail;
+  }
+  return (const uint8_t *)view->buf;
+fail:
+  PyBuffer_Release(view);
+  return NULL;
+}
+
+/** Wrap 8-bit grey pixels held by a Python buffer without copying
+ *  (hs_image_wrap). The caller must keep the buffer object alive and
+ *  unchanged while the image lives: the Python class Image does. Returns
+ *  [status, image]; raises ValueError/TypeError for a buffer that does not
+ *  hold width x height pixels. */
+hs_status hs_py_image_wrap(hs_ctx *ctx, hs_image **out, PyObject *pixels, uint32_t width,
+                           uint32_t height, uint32_t stride, uint32_t ppi) {
+  Py_buffer view;
+  const uint8_t *p = hs_py__rows(pixels, &view, width, height, stride);
+  hs_status s;
+  if (!p) return HS_ERR_INVALID_ARG;
+  s = hs_image_wrap(ctx, out, p, width, height, stride, ppi);
+  PyBuffer_Release(&view);
+  return s;
+}
+
+/** Copy interleaved 8-bit RGB pixels from a Python buffer into a new image
+ *  (hs_image_from_rgb). Returns [status, image]. */
+hs_status hs_py_image_from_rgb(hs_ctx *ctx, hs_image **out, PyObject *rgb, uint32_t width,
+                               uint32_t height, uint32_t stride, uint32_t ppi) {
+  Py_buffer view;
+  const uint8_t *p;
+  hs_status s;
+  if (width > UINT32_MAX / 3) {
+    PyErr_SetString(PyExc_ValueError, "image too wide");
+    return HS_ERR_INVALID_ARG;
+  }
+  p = hs_py__rows(rgb, &view, width * 3, height, stride);
+  if (!p) return HS_ERR_INVALID_ARG;
+  s = hs_image_from_rgb(ctx, out, p, width, height, stride, ppi);
+  PyBuffer_Release(&view);
+  return s;
+}
+%}
+

@@ -1,0 +1,797 @@
+"""libhotspot for Python: fingerprint and face screening.
+
+The classes wrap the C library (``hotspot.capi`` is the C API one to one):
+
+* :class:`Image` - a decoded picture (PNG, JPEG, TIFF, PNM, BMP) or a numpy
+  array / buffer wrapped without a copy.
+* :class:`FingerTemplate` - minutiae of one or more finger views.
+* :class:`PreparedFinger` - one view made ready for fast matching.
+* :class:`Matcher` - 1:1 comparison of prepared fingers, fusion.
+
+Conventions:
+
+* Every failure raises :class:`Error` (``.status`` is the C status code,
+  ``.message`` the library's detailed message); using a closed object raises
+  :class:`ClosedError`; a wrong argument type raises :class:`TypeError`.
+* Objects holding C memory are context managers; ``close()`` frees them at
+  once (the garbage collector does it otherwise). Biometric data is wiped by
+  the C library when freed.
+* Inputs take ``bytes``, ``bytearray``, ``memoryview`` or numpy arrays
+  through the buffer protocol; outputs are numpy arrays or ``bytes``.
+* Long calls release the GIL, so Python threads run them in parallel. Each
+  Python thread gets its own C context (errors, limits) automatically.
+  Immutable objects (images, templates, prepared fingers) may be shared by
+  threads; an :class:`Matcher` serialises calls made on it from several
+  threads, so keep one per thread for parallelism.
+"""
+
+import os
+import threading
+
+import numpy as np
+
+from . import capi
+
+__all__ = ["Error", "ClosedError", "Image", "FingerTemplate", "PreparedFinger",
+           "Matcher", "compare", "threshold_for_fmr", "set_limit", "get_limit",
+           "limit_bounds", "status_str", "MINUTIA_DTYPE", "__version__"]
+
+#: Version of the C library actually loaded, e.g. ``"0.1.0"``.
+__version__ = capi.hs_version_string()
+#: The same as a tuple of ints.
+version_info = tuple(int(p) for p in __version__.split("."))
+
+# C constants without their HS_ prefix: ERR_IO, FINGER_RIGHT_INDEX, ...
+for _name in dir(capi):
+    if _name.startswith("HS_") and isinstance(getattr(capi, _name), int):
+        globals()[_name[3:]] = getattr(capi, _name)
+        __all__.append(_name[3:])
+del _name
+
+#: numpy dtype of one minutia: the C ``hs_minutia`` record (16 bytes).
+#: x, y in pixels of the source image (y down); angle in radians in
+#: [0, 2*pi), counter-clockwise; type MINUTIA_ENDING / MINUTIA_BIFURCATION /
+#: MINUTIA_OTHER; quality 0-100.
+MINUTIA_DTYPE = np.dtype([("x", "=f4"), ("y", "=f4"), ("angle", "=f4"),
+                          ("type", "u1"), ("quality", "u1"), ("reserved", "u1", (2,))])
+assert MINUTIA_DTYPE.itemsize == 16
+
+
+def _c(name):
+    """The C function ``name``, or a stand-in raising Error(ERR_NOT_BUILT)
+    when this build of the library does not have it yet."""
+    fn = getattr(capi, name, None)
+    if fn is None:
+        def missing(*args, **kwargs):
+            raise Error(capi.HS_ERR_NOT_BUILT, "%s is not in this build of libhotspot" % name)
+        missing.__name__ = name
+        return missing
+    return fn
+
+
+def _cdoc(*cnames):
+    """Append the C documentation of the wrapped functions to a docstring."""
+    def deco(fn):
+        parts = [fn.__doc__ or ""]
+        for n in cnames:
+            cd = getattr(getattr(capi, n, None), "__doc__", None)
+            if cd:
+                parts.append("C function %s:\n%s" % (n, cd.strip()))
+        fn.__doc__ = "\n\n".join(parts)
+        return fn
+    return deco
+
+
+# ---- errors ---------------------------------------------------------------
+
+class Error(Exception):
+    """A libhotspot call failed.
+
+    Attributes: ``status`` (negative C status code, compare with the
+    ``ERR_*`` constants), ``name`` (hs_status_str text) and ``message`` (the
+    detailed message from hs_ctx_last_error, may be empty).
+    """
+
+    def __init__(self, status, message=""):
+        self.status = int(status)
+        self.name = _c("hs_status_str")(self.status)
+        self.message = message or ""
+        text = self.name + (": " + self.message if self.message else "")
+        super().__init__("%s [status %d]" % (text, self.status))
+
+
+class ClosedError(Error, ValueError):
+    """The object was closed; status is ERR_STATE."""
+
+    def __init__(self, what):
+        super().__init__(capi.HS_ERR_STATE, "%s is closed" % what)
+
+
+def status_str(status):
+    """Static English text of a status code (hs_status_str)."""
+    return _c("hs_status_str")(int(status))
+
+
+# ---- per-thread context -----------------------------------------------------
+
+class _Ctx:
+    """An hs_ctx owned by one Python thread."""
+    __slots__ = ("h", "gen")
+
+    def __init__(self):
+        s, h = _c("hs_ctx_new")()
+        if s != 0:
+            raise Error(s, "cannot create a context")
+        self.h = h
+        self.gen = -1
+
+    def __del__(self):
+        try:
+            _c("hs_ctx_free")(self.h)
+        except Exception:  # interpreter shutdown
+            pass
+
+
+_tls = threading.local()
+_limits = {}            # key -> value set through set_limit()
+_limits_gen = 0
+_limits_lock = threading.Lock()
+
+
+def _ctx():
+    """The calling thread's hs_ctx, with the module's limits applied."""
+    c = getattr(_tls, "ctx", None)
+    if c is None:
+        c = _tls.ctx = _Ctx()
+    if c.gen != _limits_gen:
+        with _limits_lock:
+            for k, v in _limits.items():
+                _c("hs_ctx_set_limit")(c.h, k, v)
+            c.gen = _limits_gen
+    return c.h
+
+
+def _check(status, ctx=None):
+    if status < 0:
+        msg = _c("hs_ctx_last_error")(ctx) if ctx is not None else ""
+        raise Error(status, msg)
+    return status
+
+
+def set_limit(key, value):
+    """Set an input limit (``LIMIT_*``) for every thread's calls from now on.
+
+    Raises Error(ERR_INVALID_ARG) for an unknown key or a value outside
+    :func:`limit_bounds`."""
+    global _limits_gen
+    key, value = int(key), int(value)
+    lo, hi = limit_bounds(key)
+    if not lo <= value <= hi:
+        raise Error(capi.HS_ERR_INVALID_ARG,
+                    "limit %d: %d outside [%d, %d]" % (key, value, lo, hi))
+    with _limits_lock:
+        _limits[key] = value
+        _limits_gen += 1
+
+
+def get_limit(key):
+    """Current value of an input limit (``LIMIT_*``) for this thread."""
+    return _c("hs_ctx_get_limit")(_ctx(), int(key))
+
+
+@_cdoc("hs_limit_bounds")
+def limit_bounds(key):
+    """(min, max) allowed for an input limit (``LIMIT_*``)."""
+    s, lo, hi = _c("hs_limit_bounds")(int(key))
+    _check(s)
+    return lo, hi
+
+
+def _path(path):
+    if isinstance(path, bytes):
+        return os.fsdecode(path)
+    if isinstance(path, (str, os.PathLike)):
+        return os.fsdecode(os.fspath(path))
+    raise TypeError("expected a path (str, bytes or os.PathLike), got %s"
+                    % type(path).__name__)
+
+
+def _buffer(obj, what):
+    """A C-contiguous memoryview of obj (bytes-like or array), no copy when
+    the object allows it."""
+    if isinstance(obj, str):
+        raise TypeError("%s: expected a bytes-like object or array, got str" % what)
+    try:
+        mv = memoryview(obj)
+    except TypeError:
+        raise TypeError("%s: expected a bytes-like object or array, got %s"
+                        % (what, type(obj).__name__)) from None
+    if not mv.c_contiguous:
+        mv = memoryview(np.ascontiguousarray(obj))
+    return mv
+
+
+# ---- base of the handle classes ---------------------------------------------------
+
+class _Handle:
+    """Owns one C object. Calls borrow the handle (``with self._use as h``),
+    so that close() from another thread cannot free it under a running call;
+    exclusive objects also serialise their calls."""
+
+    _free = None          # capi function freeing the handle
+    _exclusive = False    # C object used by one thread at a time
+
+    def __init__(self, h, keep=None):
+        self._h = h
+        self._keep = keep                 # Python objects the C object points into
+        self._lock = threading.Lock()
+        self._busy = 0
+        self._mutex = threading.RLock() if self._exclusive else None
+        self._use = _Use(self)
+
+    @classmethod
+    def _adopt(cls, h, keep=None):
+        obj = cls.__new__(cls)
+        _Handle.__init__(obj, h, keep)
+        return obj
+
+    @property
+    def closed(self):
+        """True once close() was called."""
+        return self._h is None
+
+    def close(self):
+        """Free the C object now (its biometric content is wiped). Calling it
+        again does nothing. Raises Error(ERR_STATE) while another thread is
+        using the object."""
+        with self._lock:
+            if self._busy:
+                raise Error(capi.HS_ERR_STATE,
+                            "%s is in use by another thread" % type(self).__name__)
+            h, self._h = self._h, None
+            self._keep = None
+        if h is not None:
+            type(self)._free(h)
+
+    def __enter__(self):
+        if self._h is None:
+            raise ClosedError(type(self).__name__)
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            h = self.__dict__.get("_h")
+            if h is not None:
+                self._h = None
+                type(self)._free(h)
+        except Exception:
+            pass
+
+    def __getstate__(self):
+        raise TypeError("%s objects cannot be pickled; use encode()" % type(self).__name__)
+
+
+class _Use:
+    __slots__ = ("o",)
+
+    def __init__(self, o):
+        self.o = o
+
+    def __enter__(self):
+        o = self.o
+        if o._mutex is not None:
+            o._mutex.acquire()
+        with o._lock:
+            if o._h is None:
+                if o._mutex is not None:
+                    o._mutex.release()
+                raise ClosedError(type(o).__name__)
+            o._busy += 1
+            return o._h
+
+    def __exit__(self, *exc):
+        o = self.o
+        with o._lock:
+            o._busy -= 1
+        if o._mutex is not None:
+            o._mutex.release()
+
+
+def _handle_of(obj, cls, what):
+    if not isinstance(obj, cls):
+        raise TypeError("%s: expected %s, got %s" % (what, cls.__name__, type(obj).__name__))
+    return obj
+
+
+# ---- images ---------------------------------------------------------------------
+
+class Image(_Handle):
+    """A decoded 8-bit grey image (optionally with an RGB copy) and its
+    resolution in pixels per inch (0 = unknown).
+
+    Create one with :meth:`load`, :meth:`decode`, :meth:`from_array`,
+    :meth:`from_buffer` or ``Image(width, height, ppi=0, fill=255)``.
+    ``numpy.asarray(image)`` gives the grey pixels (a copy)."""
+
+    _free = _c("hs_image_free")
+
+    @_cdoc("hs_image_new")
+    def __init__(self, width, height, ppi=0, fill=255):
+        """A new image of width x height pixels, all set to ``fill``."""
+        ctx = _ctx()
+        s, h = _c("hs_image_new")(ctx, int(width), int(height), int(ppi), int(fill))
+        _check(s, ctx)
+        super().__init__(h)
+
+    @classmethod
+    @_cdoc("hs_image_load")
+    def load(cls, path, keep_color=False):
+        """Decode an image file (format detected from its content).
+        ``keep_color=True`` also keeps the RGB pixels of colour sources."""
+        p = _path(path)
+        ctx = _ctx()
+        s, h = _c("hs_image_load")(ctx, p, capi.HS_IMAGE_KEEP_COLOR if keep_color else 0)
+        _check(s, ctx)
+        return cls._adopt(h)
+
+    @classmethod
+    @_cdoc("hs_image_decode")
+    def decode(cls, data, keep_color=False):
+        """Decode an image file held in memory (bytes-like); not kept."""
+        mv = _buffer(data, "Image.decode")
+        ctx = _ctx()
+        s, h = _c("hs_image_decode")(ctx, mv, capi.HS_IMAGE_KEEP_COLOR if keep_color else 0)
+        _check(s, ctx)
+        return cls._adopt(h)
+
+    @classmethod
+    def from_array(cls, array, ppi=0):
+        """An image from a 2-D uint8 array (grey, wrapped without a copy when
+        its rows are contiguous: keep it unchanged while the image lives) or a
+        3-D (height, width, 3) uint8 array (RGB, copied; grey computed with
+        ITU-R BT.601)."""
+        if isinstance(array, (str, bytes)):
+            raise TypeError("Image.from_array: expected a 2-D or 3-D array; "
+                            "use Image.decode for file contents")
+        try:
+            mv = memoryview(array)
+        except TypeError:
+            mv = None
+        if mv is None or mv.ndim not in (2, 3):
+            a = np.asarray(array)
+            if a.ndim not in (2, 3):
+                raise TypeError("Image.from_array: expected a 2-D or 3-D array, got %r"
+                                % (type(array).__name__,))
+            mv = memoryview(np.ascontiguousarray(a))
+        if mv.itemsize != 1 or mv.format not in ("B", "b", "c", "<B", "=B", "|B"):
+            raise TypeError("Image.from_array: pixels must be uint8, got format %r" % mv.format)
+        if mv.ndim == 3 and mv.shape[2] != 3:
+            raise ValueError("Image.from_array: a 3-D array must be (height, width, 3)")
+        inner_ok = all(mv.strides[d] == (1 if d == mv.ndim - 1 else mv.shape[d + 1] * mv.strides[d + 1])
+                       for d in range(1, mv.ndim))
+        if not inner_ok or mv.strides[0] <= 0:
+            mv = memoryview(np.ascontiguousarray(np.asarray(mv)))
+        height, width = mv.shape[0], mv.shape[1]
+        ctx = _ctx()
+        if mv.ndim == 2:
+            s, h = _c("hs_py_image_wrap")(ctx, mv, width, height, mv.strides[0], int(ppi))
+            _check(s, ctx)
+            return cls._adopt(h, keep=mv)
+        s, h = _c("hs_py_image_from_rgb")(ctx, mv, width, height, mv.strides[0], int(ppi))
+        _check(s, ctx)
+        return cls._adopt(h)
+
+    @classmethod
+    @_cdoc("hs_py_image_wrap")
+    def from_buffer(cls, buffer, width, height, stride=None, ppi=0):
+        """Wrap raw 8-bit grey pixels (rows ``stride`` bytes apart, default
+        ``width``) without a copy; the buffer must stay unchanged while the
+        image lives (the image keeps a reference to it)."""
+        mv = _buffer(buffer, "Image.from_buffer").cast("B")
+        stride = int(width) if stride is None else int(stride)
+        ctx = _ctx()
+        s, h = _c("hs_py_image_wrap")(ctx, mv, int(width), int(height), stride, int(ppi))
+        _check(s, ctx)
+        return cls._adopt(h, keep=mv)
+
+    @property
+    def width(self):
+        """Width in pixels."""
+        with self._use as h:
+            return _c("hs_image_width")(h)
+
+    @property
+    def height(self):
+        """Height in pixels."""
+        with self._use as h:
+            return _c("hs_image_height")(h)
+
+    @property
+    def shape(self):
+        """(height, width), as numpy orders it."""
+        with self._use as h:
+            return _c("hs_image_height")(h), _c("hs_image_width")(h)
+
+    @property
+    def ppi(self):
+        """Resolution in pixels per inch (0 = unknown); settable (0..10000)."""
+        with self._use as h:
+            return _c("hs_image_ppi")(h)
+
+    @ppi.setter
+    def ppi(self, value):
+        with self._use as h:
+            _check(_c("hs_image_set_ppi")(h, int(value)))
+
+    @property
+    def info(self):
+        """Dict: width, height, ppi, format (name), color, bits_per_sample,
+        has_rgb."""
+        with self._use as h:
+            s, i = _c("hs_image_get_info")(h)
+            _check(s)
+            return {"width": i.width, "height": i.height, "ppi": i.ppi,
+                    "format": _c("hs_image_format_name")(i.format), "color": i.color,
+                    "bits_per_sample": i.bits_per_sample, "has_rgb": bool(i.has_rgb)}
+
+    @property
+    def pixels(self):
+        """Grey pixels as a new (height, width) uint8 numpy array."""
+        with self._use as h:
+            b = _c("hs_py_image_pixels")(h)
+            shape = _c("hs_image_height")(h), _c("hs_image_width")(h)
+        return np.frombuffer(b, dtype=np.uint8).reshape(shape).copy()
+
+    @property
+    def rgb(self):
+        """RGB pixels as a new (height, width, 3) uint8 array, or None when
+        the image was not loaded with ``keep_color=True`` or is grey."""
+        with self._use as h:
+            b = _c("hs_py_image_rgb")(h)
+            shape = _c("hs_image_height")(h), _c("hs_image_width")(h), 3
+        if b is None:
+            return None
+        return np.frombuffer(b, dtype=np.uint8).reshape(shape).copy()
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.pixels
+        return a if dtype is None else a.astype(dtype)
+
+    @_cdoc("hs_image_encode_png")
+    def encode_png(self):
+        """The grey plane as PNG file contents (bytes)."""
+        ctx = _ctx()
+        with self._use as h:
+            s, n = _c("hs_image_encode_png")(ctx, h, None)
+            _check(s, ctx)
+            buf = bytearray(n)
+            s, n = _c("hs_image_encode_png")(ctx, h, buf)
+            _check(s, ctx)
+        return bytes(buf[:n])
+
+    @_cdoc("hs_image_save_png")
+    def save_png(self, path):
+        """Write the grey plane to a PNG file."""
+        p = _path(path)
+        ctx = _ctx()
+        with self._use as h:
+            _check(_c("hs_image_save_png")(ctx, h, p), ctx)
+
+    def __repr__(self):
+        if self._h is None:
+            return "<hotspot.Image closed>"
+        i = self.info
+        src = " from %s" % i["format"] if i["format"] not in ("", "none", "memory", None) else ""
+        ppi = "%d ppi" % i["ppi"] if i["ppi"] else "ppi unknown"
+        return "<hotspot.Image %dx%d grey%s, %s%s>" % (
+            i["width"], i["height"], "+rgb" if i["has_rgb"] else "", ppi, src)
+
+
+def _as_image(obj, what):
+    """Image from an Image, a path or a 2-D/3-D array; second value says
+    whether the caller must close it."""
+    if isinstance(obj, Image):
+        return obj, False
+    if isinstance(obj, (str, bytes, os.PathLike)):
+        return Image.load(obj), True
+    try:
+        return Image.from_array(obj), True
+    except TypeError:
+        raise TypeError("%s: expected an Image, a path or a uint8 array, got %s"
+                        % (what, type(obj).__name__)) from None
+
+
+# ---- finger templates -------------------------------------------------------------
+
+def _minutiae_array(minutiae):
+    """Minutiae given as a MINUTIA_DTYPE array, 16-byte records, or rows of
+    (x, y, angle, type, quality) -> contiguous MINUTIA_DTYPE array."""
+    if isinstance(minutiae, np.ndarray) and minutiae.dtype.names:
+        a = np.zeros(minutiae.shape[0], MINUTIA_DTYPE)
+        for f in ("x", "y", "angle", "type", "quality"):
+            if f in minutiae.dtype.names:
+                a[f] = minutiae[f]
+        return a
+    if isinstance(minutiae, (bytes, bytearray, memoryview)):
+        mv = memoryview(minutiae).cast("B")
+        if len(mv) % 16:
+            raise ValueError("minutiae: %d bytes is not a whole number of 16-byte records"
+                             % len(mv))
+        return np.frombuffer(mv, MINUTIA_DTYPE)
+    rows = list(minutiae)
+    a = np.zeros(len(rows), MINUTIA_DTYPE)
+    for i, r in enumerate(rows):
+        r = tuple(r)
+        if len(r) not in (4, 5):
+            raise ValueError("minutia %d: expected (x, y, angle, type[, quality])" % i)
+        a[i] = (r[0], r[1], r[2], r[3], r[4] if len(r) == 5 else 0, (0, 0))
+    return a
+
+
+class FingerTemplate(_Handle):
+    """Minutiae of one or more finger views (as in an ISO/IEC 19794-2
+    record). ``FingerTemplate()`` is empty; fill it with :meth:`add_view`
+    (or get one from an extractor or a file)."""
+
+    _free = _c("hs_template_free")
+
+    @_cdoc("hs_template_new")
+    def __init__(self):
+        ctx = _ctx()
+        s, h = _c("hs_template_new")(ctx)
+        _check(s, ctx)
+        super().__init__(h)
+
+    @_cdoc("hs_template_add_view")
+    def add_view(self, minutiae, width, height, ppi=500, finger=0, view_number=0,
+                 impression=0, quality=0, ppi_y=None):
+        """Append a view: ``minutiae`` as a MINUTIA_DTYPE array, bytes of
+        16-byte records, or rows (x, y, angle, type[, quality]); the image
+        size and resolution; ISO finger position (FINGER_*), view number,
+        impression type (IMPRESSION_*) and quality 0-100."""
+        a = _minutiae_array(minutiae)
+        info = _c("hs_view_info")()
+        info.width, info.height = int(width), int(height)
+        info.ppi_x = int(ppi)
+        info.ppi_y = int(ppi if ppi_y is None else ppi_y)
+        info.finger_position, info.view_number = int(finger), int(view_number)
+        info.impression_type, info.quality = int(impression), int(quality)
+        ctx = _ctx()
+        with self._use as h:
+            _check(_c("hs_template_add_view")(ctx, h, info, memoryview(a).cast("B")), ctx)
+        return self
+
+    def remove_view(self, view):
+        """Remove view number ``view`` (Error ERR_NOT_FOUND if absent)."""
+        with self._use as h:
+            _check(_c("hs_template_remove_view")(h, int(view)))
+
+    def __len__(self):
+        with self._use as h:
+            return _c("hs_template_view_count")(h)
+
+    @property
+    def view_count(self):
+        """Number of finger views."""
+        return len(self)
+
+    @_cdoc("hs_template_view_info")
+    def view(self, view=0):
+        """Dict describing view ``view``: width, height, ppi_x, ppi_y, finger,
+        view_number, impression, quality, minutia_count."""
+        with self._use as h:
+            s, i = _c("hs_template_view_info")(h, int(view))
+            if s < 0:
+                raise Error(s, "view %d of a template with %d views"
+                            % (view, _c("hs_template_view_count")(h)))
+        return {"width": i.width, "height": i.height, "ppi_x": i.ppi_x, "ppi_y": i.ppi_y,
+                "finger": i.finger_position, "view_number": i.view_number,
+                "impression": i.impression_type, "quality": i.quality,
+                "minutia_count": i.minutia_count}
+
+    @property
+    def views(self):
+        """List of :meth:`view` dicts."""
+        return [self.view(i) for i in range(len(self))]
+
+    def minutiae(self, view=0):
+        """Minutiae of view ``view`` as a new MINUTIA_DTYPE numpy array."""
+        with self._use as h:
+            if not 0 <= int(view) < _c("hs_template_view_count")(h):
+                raise Error(capi.HS_ERR_NOT_FOUND, "no view %d" % view)
+            b = _c("hs_py_template_minutiae")(h, int(view))
+        return np.frombuffer(b, MINUTIA_DTYPE).copy()
+
+    @_cdoc("hs_template_clone")
+    def copy(self):
+        """A deep copy."""
+        ctx = _ctx()
+        with self._use as h:
+            s, c = _c("hs_template_clone")(ctx, h)
+            _check(s, ctx)
+        return FingerTemplate._adopt(c)
+
+    __copy__ = copy
+
+    def prepare(self, view=0):
+        """Prepare view ``view`` for matching (:class:`PreparedFinger`)."""
+        return PreparedFinger(self, view)
+
+    def __repr__(self):
+        if self._h is None:
+            return "<hotspot.FingerTemplate closed>"
+        v = self.views
+        return "<hotspot.FingerTemplate %d view%s, %d minutiae%s>" % (
+            len(v), "" if len(v) == 1 else "s", sum(x["minutia_count"] for x in v),
+            (", finger %d" % v[0]["finger"]) if len(v) == 1 and v[0]["finger"] else "")
+
+
+# ---- matching ---------------------------------------------------------------------------
+
+class PreparedFinger(_Handle):
+    """One finger view prepared for matching (immutable; may be shared by
+    threads). Build it from a template, or :meth:`decode` a stored one."""
+
+    _free = _c("hs_finger_prepared_free")
+
+    @_cdoc("hs_finger_prepare")
+    def __init__(self, template, view=0):
+        _handle_of(template, FingerTemplate, "PreparedFinger")
+        ctx = _ctx()
+        with template._use as t:
+            s, h = _c("hs_finger_prepare")(ctx, t, int(view))
+            _check(s, ctx)
+        super().__init__(h)
+
+    @classmethod
+    @_cdoc("hs_finger_prepared_decode")
+    def decode(cls, data):
+        """Load a prepared finger written by :meth:`encode`."""
+        mv = _buffer(data, "PreparedFinger.decode")
+        ctx = _ctx()
+        s, h = _c("hs_finger_prepared_decode")(ctx, mv)
+        _check(s, ctx)
+        return cls._adopt(h)
+
+    @_cdoc("hs_finger_prepared_encode")
+    def encode(self):
+        """Serialise to bytes (versioned, checksummed)."""
+        ctx = _ctx()
+        with self._use as h:
+            s, n = _c("hs_finger_prepared_encode")(ctx, h, None)
+            _check(s, ctx)
+            buf = bytearray(n)
+            s, n = _c("hs_finger_prepared_encode")(ctx, h, buf)
+            _check(s, ctx)
+        return bytes(buf[:n])
+
+    @property
+    def count(self):
+        """Number of minutiae."""
+        with self._use as h:
+            return _c("hs_finger_prepared_count")(h)
+
+    @property
+    def finger(self):
+        """ISO finger position (FINGER_*) of the source view."""
+        with self._use as h:
+            return _c("hs_finger_prepared_position")(h)
+
+    def __repr__(self):
+        if self._h is None:
+            return "<hotspot.PreparedFinger closed>"
+        return "<hotspot.PreparedFinger %d minutiae, finger %d>" % (self.count, self.finger)
+
+
+def _prepared(obj, what):
+    """(PreparedFinger, temporary?) from a PreparedFinger or a template."""
+    if isinstance(obj, PreparedFinger):
+        return obj, False
+    if isinstance(obj, FingerTemplate):
+        return PreparedFinger(obj, 0), True
+    raise TypeError("%s: expected a PreparedFinger or FingerTemplate, got %s"
+                    % (what, type(obj).__name__))
+
+
+class Matcher(_Handle):
+    """1:1 fingerprint comparison (scores in [0, 1], higher = more similar).
+
+    Options: ``max_rotation`` (degrees, 0-180) and ``fast`` (first-stage
+    filter mode). A matcher holds scratch space: calls on one matcher from
+    several threads are serialised; use one matcher per thread to run them
+    in parallel."""
+
+    _free = _c("hs_finger_matcher_free")
+    _exclusive = True
+    _keys = {"max_rotation": capi.HS_MATCH_MAX_ROTATION, "fast": capi.HS_MATCH_FAST}
+
+    @_cdoc("hs_finger_matcher_new")
+    def __init__(self, max_rotation=None, fast=None):
+        ctx = _ctx()
+        s, h = _c("hs_finger_matcher_new")(ctx)
+        _check(s, ctx)
+        super().__init__(h)
+        if max_rotation is not None:
+            self.set(capi.HS_MATCH_MAX_ROTATION, max_rotation)
+        if fast is not None:
+            self.set(capi.HS_MATCH_FAST, int(bool(fast)))
+
+    @_cdoc("hs_finger_matcher_set")
+    def set(self, key, value):
+        """Set a parameter (MATCH_* key or its name)."""
+        key = self._keys.get(key, key)
+        with self._use as h:
+            s = _c("hs_finger_matcher_set")(h, int(key), int(value))
+            if s < 0:
+                raise Error(s, "matcher parameter %r = %r" % (key, value))
+
+    def get(self, key):
+        """Current value of a parameter (MATCH_* key or its name)."""
+        key = self._keys.get(key, key)
+        with self._use as h:
+            return _c("hs_finger_matcher_get")(h, int(key))
+
+    @_cdoc("hs_finger_match")
+    def match(self, probe, candidate):
+        """Similarity of two fingers in [0, 1]. Each argument is a
+        PreparedFinger, or a FingerTemplate (its view 0 is prepared for this
+        call: prepare once when comparing many times)."""
+        p, tp = _prepared(probe, "Matcher.match probe")
+        c, tc = _prepared(candidate, "Matcher.match candidate")
+        try:
+            with self._use as m, p._use as ph, c._use as ch:
+                s, score = _c("hs_finger_match")(m, ph, ch)
+                _check(s)
+            return score
+        finally:
+            if tp:
+                p.close()
+            if tc:
+                c.close()
+
+    @_cdoc("hs_finger_match_multi")
+    def match_multi(self, probes, candidates, rule=capi.HS_FUSION_MAX):
+        """Fused similarity of two sets of prepared fingers (paired by finger
+        position), rule FUSION_MAX, FUSION_MEAN or FUSION_SUM_TOP2."""
+        ps = [_handle_of(p, PreparedFinger, "Matcher.match_multi") for p in probes]
+        cs = [_handle_of(c, PreparedFinger, "Matcher.match_multi") for c in candidates]
+        uses = [o._use for o in ps + cs]
+        hs = []
+        try:
+            for u in uses:
+                hs.append(u.__enter__())
+            with self._use as m:
+                s, score = _c("hs_finger_match_multi")(m, hs[:len(ps)], hs[len(ps):], int(rule))
+                _check(s)
+            return score
+        finally:
+            for u in uses[:len(hs)]:
+                u.__exit__(None, None, None)
+
+    def __repr__(self):
+        if self._h is None:
+            return "<hotspot.Matcher closed>"
+        return "<hotspot.Matcher max_rotation=%d fast=%d>" % (
+            self.get(capi.HS_MATCH_MAX_ROTATION), self.get(capi.HS_MATCH_FAST))
+
+
+@_cdoc("hs_finger_compare")
+def compare(a, b):
+    """Similarity in [0, 1] of view 0 of two templates (prepares both:
+    convenient but slower than a Matcher on prepared fingers)."""
+    _handle_of(a, FingerTemplate, "compare")
+    _handle_of(b, FingerTemplate, "compare")
+    ctx = _ctx()
+    with a._use as ha, b._use as hb:
+        s, score = _c("hs_finger_compare")(ctx, ha, hb)
+        _check(s, ctx)
+    return score
+
+
+@_cdoc("hs_finger_threshold_for_fmr")
+def threshold_for_fmr(fmr):
+    """Score threshold giving a false match rate of about ``fmr``."""
+    return _c("hs_finger_threshold_for_fmr")(float(fmr))

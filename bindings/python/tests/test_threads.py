@@ -1,0 +1,101 @@
+"""Long calls release the GIL, so Python threads run them in parallel."""
+import os
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import hotspot
+
+
+def _long_call():
+    """A C call taking some tens of milliseconds: fingerprint extraction when
+    the library has it, else decoding a large PNG."""
+    y, x = np.mgrid[0:480, 0:480].astype(np.float32)
+    ridges = (128 + 100 * np.sin(np.hypot(x - 240, y - 250) * 2 * np.pi / 9)).astype(np.uint8)
+    if hasattr(hotspot, "Extractor") and hasattr(hotspot.capi, "hs_finger_extract"):
+        img = hotspot.Image.from_array(ridges, ppi=500)
+        ex_local = threading.local()
+
+        def extract():
+            ex = getattr(ex_local, "ex", None)
+            if ex is None:
+                ex = ex_local.ex = hotspot.Extractor()   # one per thread
+            try:
+                ex.extract(img)
+            except hotspot.Error:
+                pass
+        return extract
+    big = np.random.default_rng(0).integers(0, 256, (1500, 1500), dtype=np.uint8)
+    png = hotspot.Image.from_array(big).encode_png()
+    return lambda: hotspot.Image.decode(png)
+
+
+def test_other_python_threads_run_during_a_long_call():
+    """While one thread is inside the C library, a pure-Python thread keeps
+    counting. With the GIL held it could not (beyond one 5 ms switch)."""
+    work = _long_call()
+    work()                                          # warm up
+    count = [0]
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            count[0] += 1
+
+    t = threading.Thread(target=spin)
+    t.start()
+    try:
+        time.sleep(0.05)
+        c0, w0 = count[0], time.perf_counter()
+        time.sleep(0.3)                             # baseline: GIL released by sleep
+        base_rate = (count[0] - c0) / (time.perf_counter() - w0)
+        c0, w0 = count[0], time.perf_counter()
+        n = 0
+        while time.perf_counter() - w0 < 0.3:
+            work()
+            n += 1
+        call_rate = (count[0] - c0) / (time.perf_counter() - w0)
+    finally:
+        stop.set()
+        t.join()
+    ratio = call_rate / max(base_rate, 1.0)
+    print("spinner rate during C calls: %.0f%% of baseline (%d calls)" % (100 * ratio, n))
+    assert ratio > 0.15
+
+
+def test_two_threads_use_more_cpu_than_wall_time():
+    """Total CPU time across two working threads exceeds the wall time."""
+    ncpu = os.cpu_count() or 1
+    if ncpu < 2:
+        pytest.skip("one CPU: threads cannot run in parallel here")
+    work = _long_call()
+    work()
+    best = 0.0
+    for attempt in range(3):
+        if os.getloadavg()[0] > ncpu - 0.5:
+            time.sleep(1.0)                          # give a busy machine a moment
+        cpu = []
+
+        def worker():
+            t0 = time.thread_time()
+            for _ in range(6):
+                work()
+            cpu.append(time.thread_time() - t0)
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        w0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - w0
+        best = max(best, sum(cpu) / wall)
+        print("attempt %d: cpu %.3fs over wall %.3fs = %.2f" % (attempt, sum(cpu), wall, best))
+        if best > 1.2:
+            return
+    load = os.getloadavg()[0]
+    if load > ncpu - 1:
+        pytest.skip("machine busy (load %.1f on %d CPUs): cpu/wall only %.2f" % (load, ncpu, best))
+    pytest.fail("two threads used %.2fx the wall time in CPU: GIL not released?" % best)
