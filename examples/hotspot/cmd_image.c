@@ -1,4 +1,9 @@
-/* hotspot image-info FILE... [--json] [--ppi N] */
+/* hotspot image-info [--json] [--] FILE...
+ *
+ * Prints format, size, colour type, bit depth and resolution of each image.
+ * A file that cannot be read or decoded is named on stderr and makes the
+ * exit code 1; the other files are still reported (in JSON as an entry with
+ * an "error" member). */
 #include "cli.h"
 
 #include <string.h>
@@ -15,16 +20,33 @@ static const char *color_name(uint32_t c)
     }
 }
 
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: hotspot image-info [--json] [--] FILE...\n"
+               "Print format, size, colour type, bits per sample and resolution (ppi,\n"
+               "0 or 'unknown' when the file does not say) of each image file.\n"
+               "Formats: PNG, JPEG, TIFF, PGM/PPM/PBM, BMP (detected by content).\n"
+               "Exit codes: 0 all files read, 1 some file failed, 2 usage error.\n");
+}
+
 int cmd_image_info(int argc, char **argv)
 {
-    int json = 0, nfiles = 0, failed = 0;
+    int json = 0, nfiles = 0, failed = 0, opts_done = 0;
+    /* First pass: options (anywhere before "--") and the file count. */
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
+        const char *a = argv[i];
+        if (!opts_done && !strcmp(a, "--")) {
+            opts_done = 1;
+        } else if (!opts_done && !strcmp(a, "--json")) {
             json = 1;
-        else if (argv[i][0] == '-' && argv[i][1])
-            return cli_usage("image-info", "unknown option %s", argv[i]);
-        else
+        } else if (!opts_done && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (!opts_done && a[0] == '-' && a[1]) {
+            return cli_usage("image-info", "unknown option %s", a);
+        } else {
             nfiles++;
+        }
     }
     if (!nfiles)
         return cli_usage("image-info", "no image files given");
@@ -36,21 +58,40 @@ int cmd_image_info(int argc, char **argv)
     if (json)
         printf("[");
     int first = 1;
+    opts_done = 0;
     for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1])
-            continue;
-        hs_image *img;
-        hs_status s = hs_image_load(ctx, &img, argv[i], 0);
-        if (s) {
-            cli_error(ctx, s, argv[i]);
-            failed++;
+        const char *a = argv[i];
+        if (!opts_done && !strcmp(a, "--")) {
+            opts_done = 1;
             continue;
         }
-        hs_image_info info = {sizeof info, 0, 0, 0, 0, 0, 0, 0};
+        if (!opts_done && a[0] == '-' && a[1])
+            continue;
+        hs_image *img;
+        hs_ctx_clear_error(ctx);
+        hs_status s = hs_image_load(ctx, &img, a, 0);
+        if (s) {
+            cli_error(ctx, s, a);
+            failed++;
+            if (json) {
+                printf("%s\n {\"path\": ", first ? "" : ",");
+                cli_json_str(stdout, a);
+                printf(", \"error\": ");
+                cli_json_str(stdout, hs_status_str(s));
+                printf(", \"status\": %d, \"detail\": ", s);
+                cli_json_str(stdout, hs_ctx_last_error(ctx));
+                printf("}");
+                first = 0;
+            }
+            continue;
+        }
+        hs_image_info info;
+        memset(&info, 0, sizeof info);
+        info.struct_size = sizeof info;
         hs_image_get_info(img, &info);
         if (json) {
             printf("%s\n {\"path\": ", first ? "" : ",");
-            cli_json_str(stdout, argv[i]);
+            cli_json_str(stdout, a);
             printf(", \"format\": \"%s\", \"width\": %u, \"height\": %u, \"ppi\": %u, "
                    "\"color\": \"%s\", \"bits\": %u}",
                    hs_image_format_name(info.format), info.width, info.height, info.ppi,
@@ -61,7 +102,7 @@ int cmd_image_info(int argc, char **argv)
                 snprintf(ppi, sizeof ppi, "%u ppi", info.ppi);
             else
                 snprintf(ppi, sizeof ppi, "ppi unknown");
-            printf("%s: %s %ux%u %s %u-bit, %s\n", argv[i], hs_image_format_name(info.format),
+            printf("%s: %s %ux%u %s %u-bit, %s\n", a, hs_image_format_name(info.format),
                    info.width, info.height, color_name(info.color), info.bits_per_sample, ppi);
         }
         first = 0;
@@ -70,5 +111,9 @@ int cmd_image_info(int argc, char **argv)
     if (json)
         printf("\n]\n");
     hs_ctx_free(ctx);
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "hotspot: image-info: cannot write output\n");
+        return CLI_ERR;
+    }
     return failed ? CLI_ERR : CLI_OK;
 }

@@ -87,6 +87,9 @@ struct tiff_msgs {
     int errors;
 };
 
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 0)))
+#endif
 static int on_error(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
 {
     (void)tif;

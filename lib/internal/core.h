@@ -46,7 +46,11 @@ hs_status hs__error(hs_ctx *ctx, hs_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-hs_status hs__verror(hs_ctx *ctx, hs_status status, const char *fmt, va_list ap);
+hs_status hs__verror(hs_ctx *ctx, hs_status status, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 0)))
+#endif
+    ;
 
 /* Limit value for ctx (defaults when ctx is NULL). */
 uint64_t hs__limit(const hs_ctx *ctx, int key);
