@@ -16,6 +16,7 @@ typedef int (*cli_fn)(int argc, char **argv);
 /* Subcommands: argv[0] is the subcommand name. */
 int cmd_image_info(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
+int cmd_template(int argc, char **argv);
 
 /* Print "hotspot: <what>: <status text>[: <detail>]" to stderr. */
 void cli_error(hs_ctx *ctx, hs_status s, const char *what);

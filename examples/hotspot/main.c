@@ -18,6 +18,7 @@ struct command {
 static const struct command commands[] = {
     {"image-info", cmd_image_info, "FILE...            format, size and resolution of images [--json]"},
     {"extract", cmd_extract, "--out DIR IMAGE...  fingerprint minutiae templates [--ppi N --format F --debug-dir D]"},
+    {"template", cmd_template, "info|convert ...   template formats: info [--json] FILE..., convert --to F IN OUT"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

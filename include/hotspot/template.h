@@ -95,8 +95,8 @@ HS_API hs_status hs_template_clone(hs_ctx *ctx, hs_template **out, const hs_temp
 
 /** Append a view holding a copy of @p count minutiae. Checks: count within
  *  HS_LIMIT_MAX_MINUTIAE, views within HS_LIMIT_MAX_VIEWS, finite values,
- *  angles in [0, 2*pi), types 0-2, quality 0-100, position 0-10, resolution
- *  1..10000 ppi. Errors: HS_ERR_INVALID_ARG, HS_ERR_LIMIT, HS_ERR_NOMEM; the
+ *  angles in [0, 2*pi), types 0-2, quality 0-100, position 0-10, impression
+ *  type 0-3 or 8, resolution 1..10000 ppi. Errors: HS_ERR_INVALID_ARG, HS_ERR_LIMIT, HS_ERR_NOMEM; the
  *  template is unchanged on failure. @since 0.1 */
 HS_API hs_status hs_template_add_view(hs_ctx *ctx, hs_template *t, const hs_view_info *info,
                                       const hs_minutia *minutiae, uint32_t count);

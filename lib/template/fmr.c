@@ -378,9 +378,13 @@ static hs_status decode_iso2011(dec *d, uint32_t nviews, bool certflag)
             (s = need(d, (size_t)count * fieldlen, "the minutiae", v)) ||
             (s = read_minutiae(d, &vi, v, count, fieldlen == 6)) || (s = add_view(d, &vi, count)))
             return s;
-        /* The extended data block ends the representation. */
-        if ((s = read_edb(d, v, true)))
+        /* The extended data block ends the representation exactly. */
+        if ((s = read_edb(d, v, false)))
             return s;
+        if (hs__reader_left(&d->r))
+            return hs__error(d->ctx, HS_ERR_CORRUPT,
+                             "%s: representation %u: %zu bytes after its extended data", d->fname,
+                             v, hs__reader_left(&d->r));
         d->r = outer;
         hs__skip(&d->r, replen - 4);
     }
@@ -613,6 +617,13 @@ static hs_status write_edb(hs_ctx *ctx, const hs_template *t, uint32_t vi, bool 
         return hs__error(ctx, HS_ERR_UNSUPPORTED,
                          "%s: view %u: extended data of %zu bytes beyond 65535", fname, vi,
                          content);
+    /* Only the last view may carry extended data kept as read from a
+     * record whose lengths disagreed (see read_edb). */
+    if (!last && !areas_ok(b + 3, content))
+        return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                         "%s: view %u: its extended data (kept as read) is malformed and can "
+                         "only be written as the last view",
+                         fname, vi);
     hs__wr_be16(w, (uint16_t)declared);
     bool src_iso = is_iso(b[0]), dst_iso = is_iso(format);
     if (src_iso == dst_iso || !areas_ok(b + 3, content)) {

@@ -125,8 +125,8 @@ static hs_status decode_view(hs_ctx *ctx, hs_template *t, hs__reader *r, uint32_
                          "hst: view %u: length %u disagrees with %u minutiae of %u bytes and %u "
                          "block bytes",
                          vi, vlen, count, msize, bsize);
-    if (info.impression_type > 15)
-        return hs__error(ctx, HS_ERR_CORRUPT, "hst: view %u: impression type %u", vi,
+    if (info.impression_type > 3 && info.impression_type != HS_IMPRESSION_SWIPE)
+        return hs__error(ctx, HS_ERR_CORRUPT, "hst: view %u: impression type %u is reserved", vi,
                          info.impression_type);
     for (uint32_t k = 0; k < count; k++) {
         hs_minutia *m = &mins[k];

@@ -78,6 +78,9 @@ static hs_status check_info(hs_ctx *ctx, const hs_view_info *info)
                          info->view_number);
     if (info->quality > 100)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "quality %u above 100", info->quality);
+    if (info->impression_type > 3 && info->impression_type != HS_IMPRESSION_SWIPE)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "impression type %u is not 0-3 or 8",
+                         info->impression_type);
     uint64_t maxdim = hs__limit(ctx, HS_LIMIT_MAX_DIMENSION);
     if (info->width > maxdim || info->height > maxdim)
         return hs__error(ctx, HS_ERR_LIMIT, "image size %ux%u beyond the limit %llu",

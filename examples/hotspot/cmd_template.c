@@ -1,0 +1,182 @@
+/* hotspot template info [--json] FILE...
+ * hotspot template convert --to FORMAT IN OUT */
+#include "cli.h"
+
+#include <string.h>
+
+static void usage_text(FILE *f)
+{
+    fprintf(f, "usage: hotspot template info [--json] FILE...\n"
+               "       hotspot template convert --to hst|iso19794-2|ansi378|ansi378-2009 IN OUT\n");
+}
+
+/* The format's own version field, read from the first bytes of the file:
+ * "2005"-style names for the standard records, the number for .hst. */
+static void format_version(const char *path, uint32_t format, char *buf, size_t size)
+{
+    snprintf(buf, size, "?");
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return;
+    unsigned char h[8];
+    size_t n = fread(h, 1, sizeof h, f);
+    fclose(f);
+    if (n < 8)
+        return;
+    switch (format) {
+    case HS_TEMPLATE_FORMAT_HST:
+        snprintf(buf, size, "%u", (unsigned)(h[4] | (h[5] << 8)));
+        break;
+    case HS_TEMPLATE_FORMAT_ISO19794_2_2005: snprintf(buf, size, "2005 (\" 20\")"); break;
+    case HS_TEMPLATE_FORMAT_ANSI378_2004: snprintf(buf, size, "2004 (\" 20\")"); break;
+    case HS_TEMPLATE_FORMAT_ANSI378_2009: snprintf(buf, size, "2009 (\"030\")"); break;
+    case HS_TEMPLATE_FORMAT_ISO19794_2_2011: snprintf(buf, size, "2011 (\"030\")"); break;
+    default: break;
+    }
+}
+
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+static int info(int argc, char **argv)
+{
+    int json = 0, nfiles = 0, failed = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (argv[i][0] == '-' && argv[i][1])
+            return cli_usage("template info", "unknown option %s", argv[i]);
+        else
+            nfiles++;
+    }
+    if (!nfiles)
+        return cli_usage("template info", "no template files given");
+    hs_ctx *ctx;
+    if (hs_ctx_new(&ctx, NULL) != HS_OK) {
+        fprintf(stderr, "hotspot: out of memory\n");
+        return CLI_ERR;
+    }
+    if (json)
+        printf("[");
+    int first = 1;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1])
+            continue;
+        hs_template *t;
+        uint32_t format;
+        hs_status s = hs_template_load(ctx, &t, argv[i], &format);
+        if (s) {
+            cli_error(ctx, s, argv[i]);
+            failed++;
+            continue;
+        }
+        char version[32];
+        format_version(argv[i], format, version, sizeof version);
+        uint32_t nv = hs_template_view_count(t);
+        if (json) {
+            printf("%s\n {\"path\": ", first ? "" : ",");
+            cli_json_str(stdout, argv[i]);
+            printf(", \"format\": \"%s\", \"version\": ", hs_template_format_name(format));
+            cli_json_str(stdout, version);
+            printf(", \"size\": %ld, \"views\": [", file_size(argv[i]));
+        } else {
+            printf("%s: %s, version %s, %ld bytes, %u view%s\n", argv[i],
+                   hs_template_format_name(format), version, file_size(argv[i]), nv,
+                   nv == 1 ? "" : "s");
+        }
+        for (uint32_t v = 0; v < nv; v++) {
+            hs_view_info vi = {sizeof vi, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+            hs_template_view_info(t, v, &vi);
+            if (json)
+                printf("%s{\"finger\": %u, \"view\": %u, \"impression\": %u, \"quality\": %u, "
+                       "\"minutiae\": %u, \"width\": %u, \"height\": %u, \"ppi_x\": %u, "
+                       "\"ppi_y\": %u}",
+                       v ? ", " : "", vi.finger_position, vi.view_number, vi.impression_type,
+                       vi.quality, vi.minutia_count, vi.width, vi.height, vi.ppi_x, vi.ppi_y);
+            else
+                printf("  view %u: finger %u, view number %u, impression %u, quality %u, "
+                       "%u minutiae, %ux%u px, %ux%u ppi\n",
+                       v, vi.finger_position, vi.view_number, vi.impression_type, vi.quality,
+                       vi.minutia_count, vi.width, vi.height, vi.ppi_x, vi.ppi_y);
+        }
+        if (json)
+            printf("]}");
+        first = 0;
+        hs_template_free(t);
+    }
+    if (json)
+        printf("%s]\n", first ? "" : "\n");
+    hs_ctx_free(ctx);
+    return failed ? CLI_ERR : CLI_OK;
+}
+
+static int convert(int argc, char **argv)
+{
+    const char *to = NULL, *in = NULL, *out = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--to")) {
+            if (++i >= argc)
+                return cli_usage("template convert", "--to needs a format");
+            to = argv[i];
+        } else if (!strncmp(argv[i], "--to=", 5)) {
+            to = argv[i] + 5;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return cli_usage("template convert", "unknown option %s", argv[i]);
+        } else if (!in) {
+            in = argv[i];
+        } else if (!out) {
+            out = argv[i];
+        } else {
+            return cli_usage("template convert", "too many arguments");
+        }
+    }
+    if (!to || !in || !out)
+        return cli_usage("template convert", "needs --to FORMAT, IN and OUT");
+    uint32_t format = hs_template_format_from_name(to);
+    if (!format)
+        return cli_usage("template convert", "unknown format '%s' (hst, iso19794-2, ansi378, "
+                         "ansi378-2009)", to);
+    hs_ctx *ctx;
+    if (hs_ctx_new(&ctx, NULL) != HS_OK) {
+        fprintf(stderr, "hotspot: out of memory\n");
+        return CLI_ERR;
+    }
+    hs_template *t;
+    hs_status s = hs_template_load(ctx, &t, in, NULL);
+    if (s) {
+        cli_error(ctx, s, in);
+        hs_ctx_free(ctx);
+        return CLI_ERR;
+    }
+    s = hs_template_save(ctx, t, format, out);
+    if (s)
+        cli_error(ctx, s, out);
+    hs_template_free(t);
+    hs_ctx_free(ctx);
+    return s ? CLI_ERR : CLI_OK;
+}
+
+int cmd_template(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage_text(stderr);
+        return CLI_USAGE;
+    }
+    if (!strcmp(argv[1], "info"))
+        return info(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "convert"))
+        return convert(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage_text(stdout);
+        return CLI_OK;
+    }
+    return cli_usage("template", "unknown subcommand '%s' (info, convert)", argv[1]);
+}
