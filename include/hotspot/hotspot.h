@@ -13,5 +13,6 @@
 #include "hotspot/match.h"
 #include "hotspot/face.h"
 #include "hotspot/finger.h"
+#include "hotspot/watchlist.h"
 
 #endif /* HOTSPOT_HOTSPOT_H */

@@ -1,0 +1,378 @@
+/*
+ * libhotspot - watchlist.h: 1:N search of fingers and faces against a list of
+ * subjects, persistent files, and signed + encrypted packages for devices.
+ *
+ * A watchlist holds subjects. A subject has a caller-chosen id (UTF-8, 1 to
+ * HS_WATCHLIST_ID_MAX bytes), up to HS_WATCHLIST_FIELDS_MAX key/value text
+ * fields (category, reference, country, expiry, ...), up to ten fingers (one
+ * per known ISO finger position, or several of unknown position 0) and up to
+ * HS_WATCHLIST_FACES_MAX face embeddings. Subjects are built with
+ * hs_watchlist_subject_* and copied into the list by hs_watchlist_add().
+ *
+ * Storage: each finger keeps at most HS_WATCHLIST_MINUTIAE_MAX minutiae
+ * (8 bytes each; the best-quality ones when there are more) plus a filter
+ * signature of at most 256 pair codes (2 bytes each) and a 16-byte header:
+ * at most 1,552 bytes per finger (about 800 bytes for a typical 50-minutia
+ * finger). Coordinates are kept to 1/2 pixel and angles to 2*pi/65536.
+ *
+ * Search (hs_watchlist_search): the first stage scores every gallery finger
+ * with its signature (rotation- and translation-invariant minutia-pair codes
+ * looked up in a bitmap of the probe's codes); the best subjects are
+ * re-scored by the full matcher (match.h), whose prepared form is built on
+ * the fly for those candidates only. HS_WATCHLIST_EXHAUSTIVE skips the
+ * filter and re-scores every subject (the accuracy reference).
+ *
+ * Fusion: every piece of evidence (each probe finger's best score against
+ * the compatible fingers of a subject, and the face) is turned into an
+ * impostor p-value using the calibrated thresholds (p = the false match rate
+ * at which that score would just be accepted, from
+ * hs_finger_threshold_for_fmr), multiplied by the number of comparisons it
+ * was the best of (Bonferroni). The k p-values are combined with Fisher's
+ * method: X = -2 sum ln p_i follows chi-square with 2k degrees of freedom
+ * for an impostor, so P = exp(-X/2) sum_{j<k} (X/2)^j / j!. The fused score
+ * is -log10(P); a candidate is a hit when P <= the requested false match
+ * rate, i.e. when score >= -log10(fmr). The rate is per subject compared:
+ * a search of N subjects expects about N*fmr false hits.
+ *
+ * Files (hs_watchlist_save/load) and packages (hs_watchlist_pack/unpack)
+ * are documented byte by byte in docs/watchlist-format.md; the threat model
+ * of packages is in docs/security.md.
+ *
+ * Thread-safety: a watchlist that is not being modified may be searched,
+ * read, encoded and saved by any number of threads at once (each search has
+ * its own scratch). hs_watchlist_add/replace/remove/set_version/apply need
+ * exclusive access: no other call may use the same watchlist meanwhile. A
+ * subject builder and a search result are used by one thread at a time.
+ */
+#ifndef HOTSPOT_WATCHLIST_H
+#define HOTSPOT_WATCHLIST_H
+
+#include "hotspot/common.h"
+#include "hotspot/template.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @defgroup watchlist Watchlists
+ *  @{ */
+
+#define HS_WATCHLIST_ID_MAX        128 /**< bytes of a subject id (UTF-8) */
+#define HS_WATCHLIST_KEY_MAX        32 /**< bytes of a field key */
+#define HS_WATCHLIST_VALUE_MAX     256 /**< bytes of a field value */
+#define HS_WATCHLIST_FIELDS_MAX     16 /**< fields per subject */
+#define HS_WATCHLIST_FINGERS_MAX    10 /**< fingers per subject and per probe */
+#define HS_WATCHLIST_MINUTIAE_MAX  128 /**< minutiae kept per stored finger */
+#define HS_WATCHLIST_FACES_MAX       4 /**< face embeddings per subject */
+#define HS_WATCHLIST_FACE_DIM_MAX 1024 /**< values of one face embedding */
+
+/** Conventional field keys (any key of [a-z0-9_.-] is accepted). */
+#define HS_WATCHLIST_FIELD_CATEGORY  "category"  /**< e.g. a notice type */
+#define HS_WATCHLIST_FIELD_REFERENCE "reference" /**< case or notice reference */
+#define HS_WATCHLIST_FIELD_COUNTRY   "country"   /**< issuing country, ISO 3166 alpha-3 */
+#define HS_WATCHLIST_FIELD_EXPIRY    "expiry"    /**< expiry date, YYYY-MM-DD */
+
+/* ---- Subjects ---------------------------------------------------------- */
+
+/** A subject being built or read back (a copy, never a view into a list). */
+typedef struct hs_watchlist_subject hs_watchlist_subject;
+
+/** Create an empty subject with id @p id (NUL-terminated UTF-8, 1 to
+ *  HS_WATCHLIST_ID_MAX bytes, no control characters). Errors:
+ *  HS_ERR_INVALID_ARG (NULL, bad UTF-8, bad length), HS_ERR_NOMEM.
+ *  @since 0.1 */
+HS_API hs_status hs_watchlist_subject_new(hs_ctx *ctx, hs_watchlist_subject **out,
+                                          const char *id);
+
+/** Free a subject (NULL accepted); its biometric data is wiped. @since 0.1 */
+HS_API void hs_watchlist_subject_free(hs_watchlist_subject *s);
+
+/** The subject's id, owned by the subject. @since 0.1 */
+HS_API const char *hs_watchlist_subject_id(const hs_watchlist_subject *s);
+
+/** Set field @p key to @p value (UTF-8, at most HS_WATCHLIST_VALUE_MAX
+ *  bytes); @p value NULL removes the field. Keys are 1 to
+ *  HS_WATCHLIST_KEY_MAX bytes of [a-z0-9_.-]. Errors: HS_ERR_INVALID_ARG,
+ *  HS_ERR_LIMIT (more than HS_WATCHLIST_FIELDS_MAX fields), HS_ERR_NOT_FOUND
+ *  (removing an absent field). @since 0.1 */
+HS_API hs_status hs_watchlist_subject_set_field(hs_ctx *ctx, hs_watchlist_subject *s,
+                                                const char *key, const char *value);
+
+/** Value of field @p key, owned by the subject, or NULL. @since 0.1 */
+HS_API const char *hs_watchlist_subject_field(const hs_watchlist_subject *s, const char *key);
+
+/** Number of fields. @since 0.1 */
+HS_API uint32_t hs_watchlist_subject_field_count(const hs_watchlist_subject *s);
+
+/** Field @p index (0..count-1): *key and *value point into the subject.
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND. @since 0.1 */
+HS_API hs_status hs_watchlist_subject_field_at(const hs_watchlist_subject *s, uint32_t index,
+                                               const char **key, const char **value);
+
+/** Add view @p view of template @p t as a finger; its position is the view's
+ *  finger_position. Known positions (1-10) may appear once per subject;
+ *  position 0 (unknown) may repeat. More than HS_WATCHLIST_MINUTIAE_MAX
+ *  minutiae: the best-quality ones are kept. Errors: HS_ERR_INVALID_ARG,
+ *  HS_ERR_NOT_FOUND (no such view), HS_ERR_EXISTS (position already
+ *  present), HS_ERR_LIMIT (ten fingers already). @since 0.1 */
+HS_API hs_status hs_watchlist_subject_add_finger(hs_ctx *ctx, hs_watchlist_subject *s,
+                                                 const hs_template *t, uint32_t view);
+
+/** Number of fingers. @since 0.1 */
+HS_API uint32_t hs_watchlist_subject_finger_count(const hs_watchlist_subject *s);
+
+/** Finger @p index as a new one-view template (the stored, quantised
+ *  minutiae), which the caller frees. Errors: HS_ERR_INVALID_ARG,
+ *  HS_ERR_NOT_FOUND, HS_ERR_NOMEM. @since 0.1 */
+HS_API hs_status hs_watchlist_subject_finger(hs_ctx *ctx, const hs_watchlist_subject *s,
+                                             uint32_t index, hs_template **out);
+
+/** Add a face embedding of @p dim values (1..HS_WATCHLIST_FACE_DIM_MAX,
+ *  finite, not all zero); it is stored L2-normalised. Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_LIMIT, HS_ERR_NOMEM. @since 0.1 */
+HS_API hs_status hs_watchlist_subject_add_face(hs_ctx *ctx, hs_watchlist_subject *s,
+                                               const float *embedding, uint32_t dim);
+
+/** Number of face embeddings. @since 0.1 */
+HS_API uint32_t hs_watchlist_subject_face_count(const hs_watchlist_subject *s);
+
+/** Face embedding @p index (owned by the subject); *dim receives its length.
+ *  NULL (and *dim 0) when absent. @since 0.1 */
+HS_API const float *hs_watchlist_subject_face(const hs_watchlist_subject *s, uint32_t index,
+                                              uint32_t *dim);
+
+/* ---- The list ---------------------------------------------------------- */
+
+/** Opaque watchlist. */
+typedef struct hs_watchlist hs_watchlist;
+
+/** Create an empty watchlist (version 0). Errors: HS_ERR_INVALID_ARG,
+ *  HS_ERR_NOMEM. @since 0.1 */
+HS_API hs_status hs_watchlist_new(hs_ctx *ctx, hs_watchlist **out);
+
+/** Free a watchlist (NULL accepted); all biometric data is wiped. */
+HS_API void hs_watchlist_free(hs_watchlist *wl);
+
+/** Number of subjects (0 for NULL). @since 0.1 */
+HS_API uint64_t hs_watchlist_count(const hs_watchlist *wl);
+
+/** Number of stored fingers over all subjects. @since 0.1 */
+HS_API uint64_t hs_watchlist_finger_count(const hs_watchlist *wl);
+
+/** Bytes of memory used by the subjects' records and the list's tables.
+ *  @since 0.1 */
+HS_API uint64_t hs_watchlist_memory_bytes(const hs_watchlist *wl);
+
+/** The list's version, a number chosen by the issuing authority that
+ *  packages carry for rollback protection (0 for a new list). @since 0.1 */
+HS_API uint64_t hs_watchlist_version(const hs_watchlist *wl);
+
+/** Set the version. Exclusive access. Errors: HS_ERR_INVALID_ARG.
+ *  @since 0.1 */
+HS_API hs_status hs_watchlist_set_version(hs_watchlist *wl, uint64_t version);
+
+/** Add a copy of subject @p s. Exclusive access. Errors: HS_ERR_INVALID_ARG,
+ *  HS_ERR_EXISTS (the id is present), HS_ERR_LIMIT (2^31 subjects),
+ *  HS_ERR_NOMEM; the list is unchanged on failure. @since 0.1 */
+HS_API hs_status hs_watchlist_add(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s);
+
+/** Replace the subject with the id of @p s by a copy of @p s. Exclusive
+ *  access. Errors: HS_ERR_NOT_FOUND, HS_ERR_INVALID_ARG, HS_ERR_NOMEM.
+ *  @since 0.1 */
+HS_API hs_status hs_watchlist_replace(hs_ctx *ctx, hs_watchlist *wl,
+                                      const hs_watchlist_subject *s);
+
+/** Remove subject @p id (the last subject takes its place in iteration
+ *  order). Exclusive access. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND.
+ *  @since 0.1 */
+HS_API hs_status hs_watchlist_remove(hs_ctx *ctx, hs_watchlist *wl, const char *id);
+
+/** Copy of subject @p id into a new subject the caller frees. Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND, HS_ERR_NOMEM. @since 0.1 */
+HS_API hs_status hs_watchlist_get(hs_ctx *ctx, const hs_watchlist *wl, const char *id,
+                                  hs_watchlist_subject **out);
+
+/** Copy of the subject at @p index (0..count-1), for iteration; the order is
+ *  unspecified and changes when subjects are removed. Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND, HS_ERR_NOMEM. @since 0.1 */
+HS_API hs_status hs_watchlist_subject_at(hs_ctx *ctx, const hs_watchlist *wl, uint64_t index,
+                                         hs_watchlist_subject **out);
+
+/** Id of the subject at @p index, owned by the list (valid until it is
+ *  modified), or NULL when out of range. @since 0.1 */
+HS_API const char *hs_watchlist_id_at(const hs_watchlist *wl, uint64_t index);
+
+/* ---- Files ------------------------------------------------------------- */
+
+/** Serialise the list (format in docs/watchlist-format.md). With @p buf NULL,
+ *  *size receives the size needed; a too small *size gives
+ *  HS_ERR_BUFFER_TOO_SMALL with *size set. Errors: HS_ERR_INVALID_ARG,
+ *  HS_ERR_NOMEM. @since 0.1 */
+HS_API hs_status hs_watchlist_encode(hs_ctx *ctx, const hs_watchlist *wl, void *buf,
+                                     size_t *size);
+
+/** Parse a serialised list; the input is validated completely (header and
+ *  payload CRC-32C, every length, count and value) before anything is
+ *  returned. Errors: HS_ERR_INVALID_ARG, HS_ERR_FORMAT (magic),
+ *  HS_ERR_VERSION (newer format), HS_ERR_TRUNCATED, HS_ERR_CHECKSUM,
+ *  HS_ERR_CORRUPT, HS_ERR_NOMEM. On failure *out is NULL. @since 0.1 */
+HS_API hs_status hs_watchlist_decode(hs_ctx *ctx, hs_watchlist **out, const void *data,
+                                     size_t size);
+
+/** Save atomically: write path.tmp, fsync, rename over @p path, fsync the
+ *  directory. A failure at any step leaves the previous file intact.
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_IO, HS_ERR_NOMEM. @since 0.1 */
+HS_API hs_status hs_watchlist_save(hs_ctx *ctx, const hs_watchlist *wl, const char *path);
+
+/** Load a file saved by hs_watchlist_save() with one read. Errors: those of
+ *  hs_watchlist_decode(), HS_ERR_IO, HS_ERR_LIMIT (file larger than
+ *  HS_LIMIT_MAX_FILE_BYTES). @since 0.1 */
+HS_API hs_status hs_watchlist_load(hs_ctx *ctx, hs_watchlist **out, const char *path);
+
+/* ---- Search ------------------------------------------------------------ */
+
+/** hs_watchlist_search_options.flags */
+#define HS_WATCHLIST_EXHAUSTIVE 1u /**< no filter: full matcher on every subject */
+#define HS_WATCHLIST_HITS_ONLY  2u /**< return only candidates that are hits */
+
+/** Search options. Grows at the end; set struct_size (use the _INIT macro).
+ *  @since 0.1 */
+typedef struct hs_watchlist_search_options {
+    uint32_t struct_size; /**< sizeof(hs_watchlist_search_options) */
+    uint32_t max_candidates; /**< K of the top-K list (1..1000, default 10) */
+    uint32_t threads;     /**< worker threads (1..64, default 1) */
+    uint32_t flags;       /**< HS_WATCHLIST_* flags */
+    uint32_t rescore;     /**< subjects the filter passes to the full matcher;
+                               0 = automatic: max(200, N/500) */
+    uint32_t reserved;    /**< zero */
+    double fmr;           /**< decision false match rate per subject,
+                               1e-12..0.5 (default 1e-4) */
+} hs_watchlist_search_options;
+
+#define HS_WATCHLIST_SEARCH_OPTIONS_INIT \
+    { sizeof(hs_watchlist_search_options), 10, 1, 0, 0, 0, 1e-4 }
+
+/** One candidate of a search result. Grows at the end; set struct_size.
+ *  @since 0.1 */
+typedef struct hs_watchlist_candidate {
+    uint32_t struct_size;   /**< sizeof(hs_watchlist_candidate), set by the caller */
+    uint32_t hit;           /**< 1 when the fused p-value <= fmr */
+    const char *id;         /**< subject id, owned by the result */
+    double score;           /**< fused score, -log10 of the combined p-value */
+    double finger_score;    /**< fingers only, same scale (0 without fingers) */
+    double face_score;      /**< face only, same scale (0 without a face) */
+    double face_similarity; /**< best cosine similarity, -2 when not compared */
+    uint32_t finger_count;  /**< number of probe fingers (entries below) */
+    uint32_t reserved;      /**< zero */
+    /** Matcher score (0..1) of probe finger i against its best finger of the
+     *  subject, 0 when the subject has no compatible finger. */
+    float finger_similarity[HS_WATCHLIST_FINGERS_MAX];
+    /** Position (1-10, 0 unknown) of that best gallery finger; 255 when none. */
+    uint32_t finger_position[HS_WATCHLIST_FINGERS_MAX];
+} hs_watchlist_candidate;
+
+/** Opaque search result. */
+typedef struct hs_watchlist_result hs_watchlist_result;
+
+/** Search the list. The probe is every view of @p fingers (may be NULL; at
+ *  most HS_WATCHLIST_FINGERS_MAX views; a view of known position is compared
+ *  with the subject's finger of that position and its fingers of unknown
+ *  position; a view of unknown position with all its fingers) and/or the
+ *  face embedding @p face of @p face_dim values (may be NULL; compared by
+ *  cosine similarity with embeddings of the same dimension). @p opts may be
+ *  NULL for the defaults. The result lists up to max_candidates subjects by
+ *  decreasing fused score (an empty list gives an empty result). Errors:
+ *  HS_ERR_INVALID_ARG (no probe, bad options), HS_ERR_LIMIT, HS_ERR_NOMEM,
+ *  HS_ERR_THREAD, HS_ERR_NOT_BUILT (finger matching absent). Thread-safe
+ *  with other searches on the same list (distinct ctx values). @since 0.1 */
+HS_API hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out,
+                                     const hs_watchlist *wl, const hs_template *fingers,
+                                     const float *face, uint32_t face_dim,
+                                     const hs_watchlist_search_options *opts);
+
+/** Number of candidates (0 for NULL). @since 0.1 */
+HS_API uint32_t hs_watchlist_result_count(const hs_watchlist_result *r);
+
+/** Candidate @p index (0 = best); set c->struct_size first. Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND. @since 0.1 */
+HS_API hs_status hs_watchlist_result_candidate(const hs_watchlist_result *r, uint32_t index,
+                                               hs_watchlist_candidate *c);
+
+/** Subjects scored by the full matcher in this search (filter statistics).
+ *  @since 0.1 */
+HS_API uint64_t hs_watchlist_result_rescored(const hs_watchlist_result *r);
+
+/** Free a result (NULL accepted). @since 0.1 */
+HS_API void hs_watchlist_result_free(hs_watchlist_result *r);
+
+/* ---- Packages for devices (libsodium) ---------------------------------- */
+
+#define HS_WATCHLIST_SIGN_PUBLIC_BYTES  32 /**< Ed25519 public key */
+#define HS_WATCHLIST_SIGN_SECRET_BYTES  64 /**< Ed25519 secret key */
+#define HS_WATCHLIST_BOX_PUBLIC_BYTES   32 /**< X25519 device public key */
+#define HS_WATCHLIST_BOX_SECRET_BYTES   32 /**< X25519 device secret key */
+
+/** Generate the authority's Ed25519 signing key pair. Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOT_BUILT (no libsodium). Thread-safe.
+ *  @since 0.1 */
+HS_API hs_status hs_watchlist_keygen_authority(uint8_t public_key[32], uint8_t secret_key[64]);
+
+/** Generate a device's X25519 key pair (packages are encrypted to device
+ *  public keys). Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_BUILT. Thread-safe.
+ *  @since 0.1 */
+HS_API hs_status hs_watchlist_keygen_device(uint8_t public_key[32], uint8_t secret_key[32]);
+
+/** Build a package: the list (full package when @p base is NULL) or the
+ *  changes from @p base to @p wl (delta: removed ids, added or changed
+ *  subjects; base must have a lower version), encrypted with a fresh key
+ *  (XChaCha20-Poly1305) that is sealed to each of the @p nrecipients device
+ *  public keys (1..1024, 32 bytes each, concatenated), and signed with the
+ *  authority's @p sign_secret. The package carries wl's version. Size query
+ *  as in hs_watchlist_encode() (the size does not depend on the random
+ *  parts). Errors: HS_ERR_INVALID_ARG, HS_ERR_STATE (base version not lower),
+ *  HS_ERR_NOMEM, HS_ERR_NOT_BUILT. @since 0.1 */
+HS_API hs_status hs_watchlist_pack(hs_ctx *ctx, const hs_watchlist *wl, const hs_watchlist *base,
+                                   const uint8_t sign_secret[64], const uint8_t *recipients,
+                                   uint32_t nrecipients, void *buf, size_t *size);
+
+/** Package header, read without keys (hs_watchlist_package_info).
+ *  @since 0.1 */
+typedef struct hs_watchlist_package_info {
+    uint32_t struct_size;   /**< sizeof(hs_watchlist_package_info) */
+    uint32_t delta;         /**< 1 for a delta package */
+    uint64_t version;       /**< version of the list it gives */
+    uint64_t base_version;  /**< delta: the version it applies to; else 0 */
+    uint32_t recipients;    /**< number of device keys it is sealed to */
+    uint32_t reserved;
+} hs_watchlist_package_info;
+
+/** Read the unauthenticated header of a package (for display only: nothing
+ *  in it is trusted until hs_watchlist_unpack verifies the signature).
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_FORMAT, HS_ERR_VERSION,
+ *  HS_ERR_TRUNCATED, HS_ERR_CORRUPT. Works without libsodium. @since 0.1 */
+HS_API hs_status hs_watchlist_package_info_get(hs_ctx *ctx, hs_watchlist_package_info *info,
+                                               const void *pkg, size_t size);
+
+/** Verify, decrypt and apply a package on a device. Checks, in order: the
+ *  Ed25519 signature over the whole package against @p authority_public
+ *  (HS_ERR_SIGNATURE); the version against @p installed_version and the
+ *  version of @p installed (not newer -> HS_ERR_ROLLBACK); for a delta, that
+ *  @p installed has the base version (HS_ERR_STATE); that the package is
+ *  sealed to this device and decrypts (HS_ERR_DECRYPT); the payload
+ *  (decode errors). On success *out is a new list (a full package's list,
+ *  or @p installed with the delta applied); @p installed is never modified.
+ *  Decrypted plaintext and the content key are wiped. Errors: as above,
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOMEM, HS_ERR_NOT_BUILT. @since 0.1 */
+HS_API hs_status hs_watchlist_unpack(hs_ctx *ctx, hs_watchlist **out,
+                                     const hs_watchlist *installed, uint64_t installed_version,
+                                     const void *pkg, size_t size,
+                                     const uint8_t authority_public[32],
+                                     const uint8_t device_public[32],
+                                     const uint8_t device_secret[32]);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HOTSPOT_WATCHLIST_H */

@@ -1,0 +1,115 @@
+/* Internal layout of watchlists and subjects, shared by lib/watchlist/. */
+#ifndef HOTSPOT_INTERNAL_WATCHLIST_H
+#define HOTSPOT_INTERNAL_WATCHLIST_H
+
+#include "hotspot/watchlist.h"
+#include "internal/core.h"
+
+#include <stdbool.h>
+
+/* Codes of the first-stage filter kept per finger (see signature.c). */
+#define HS__WL_CODES_MAX 256
+/* Bytes of the fixed part of a stored finger, and of one stored minutia. */
+#define HS__WL_FINGER_HDR 16
+#define HS__WL_MINUTIA_BYTES 8
+
+typedef struct hs__wl_bfinger {
+    uint32_t position, impression, quality;
+    uint32_t width, height, ppi_x, ppi_y;
+    uint32_t count;
+    hs_minutia m[HS_WATCHLIST_MINUTIAE_MAX]; /* already quantised */
+} hs__wl_bfinger;
+
+struct hs_watchlist_subject {
+    hs_allocator alloc;
+    char id[HS_WATCHLIST_ID_MAX + 1];
+    uint32_t nfields;
+    char key[HS_WATCHLIST_FIELDS_MAX][HS_WATCHLIST_KEY_MAX + 1];
+    char value[HS_WATCHLIST_FIELDS_MAX][HS_WATCHLIST_VALUE_MAX + 1];
+    uint32_t nfingers;
+    hs__wl_bfinger finger[HS_WATCHLIST_FINGERS_MAX];
+    uint32_t nfaces;
+    uint32_t face_dim[HS_WATCHLIST_FACES_MAX];
+    float *face[HS_WATCHLIST_FACES_MAX];
+};
+
+/* One subject of a list: its serialised record (the bytes after the record
+ * length, see docs/watchlist-format.md), validated when it entered the list.
+ * The record lives either in its own allocation (owned) or inside the
+ * buffer of a loaded file. */
+typedef struct hs__wl_entry {
+    const uint8_t *rec;
+    uint32_t len;
+    uint32_t fingers_off; /* offset of the finger-count byte */
+    uint32_t faces_off;   /* offset of the face-count byte */
+    uint8_t nfingers;
+    uint8_t nfaces;
+    uint8_t owned;
+    uint8_t id_len;
+} hs__wl_entry;
+
+struct hs_watchlist {
+    hs_allocator alloc;
+    uint64_t version;
+    hs__wl_entry *e;
+    uint32_t n, cap;
+    uint32_t *hash;       /* open addressing; entry index + 1, 0 = empty */
+    uint32_t hcap;        /* power of two */
+    uint64_t nfingers;
+    uint64_t rec_bytes;
+    uint8_t *blob;        /* buffer of a loaded file (records point into it) */
+    size_t blob_size;
+    int save_fault;       /* test hook: see hs__watchlist_set_save_fault */
+};
+
+/* A stored finger as read from a record. */
+typedef struct hs__wl_fview {
+    uint32_t position, impression, quality, count;
+    uint32_t width, height, ppi_x, ppi_y;
+    uint32_t ncodes;
+    const uint8_t *minutiae; /* count * 8 bytes */
+    const uint8_t *codes;    /* ncodes * 2 bytes, little-endian */
+} hs__wl_fview;
+
+/* Decode the finger at rec+off into *f; returns the offset after it. The
+ * record must have been validated. */
+uint32_t hs__wl_finger_read(const uint8_t *rec, uint32_t off, hs__wl_fview *f);
+/* Dequantise minutia i of a stored finger. */
+void hs__wl_minutia_read(const hs__wl_fview *f, uint32_t i, hs_minutia *m);
+/* Face j of an entry: *dim values at *vals (little-endian float32). */
+void hs__wl_face_read(const hs__wl_entry *e, uint32_t j, uint32_t *dim, const uint8_t **vals);
+/* Rebuild one stored finger as a one-view template. */
+hs_status hs__wl_finger_template(hs_ctx *ctx, const hs__wl_fview *f, hs_template **out);
+
+/* Validate a record body of len bytes; fills the offsets of *e (not rec,
+ * owned). Returns NULL or a static reason. */
+const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, hs__wl_entry *e);
+/* Serialise a subject to a record body (allocated with a); *len its size. */
+hs_status hs__wl_record_build(hs_ctx *ctx, const hs_allocator *a,
+                              const hs_watchlist_subject *s, uint8_t **rec, uint32_t *len);
+/* Parse a validated record into a new subject. */
+hs_status hs__wl_record_to_subject(hs_ctx *ctx, const uint8_t *rec, uint32_t len,
+                                   hs_watchlist_subject **out);
+
+/* List internals used by the package code. */
+hs_status hs__wl_insert_entry(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *rec, uint32_t len,
+                              bool copy, bool replace);
+long hs__wl_find(const hs_watchlist *wl, const char *id, size_t id_len);
+hs_status hs__wl_remove_index(hs_watchlist *wl, uint32_t i);
+hs_status hs__wl_delta_apply(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *p, size_t size);
+hs_status hs__wl_clone(hs_ctx *ctx, const hs_watchlist *src, hs_watchlist **out);
+
+/* Filter signature: minutia-pair codes of a finger (at most
+ * HS__WL_CODES_MAX), computed from minutiae at their resolution. */
+uint32_t hs__wl_codes(const hs_minutia *m, uint32_t n, uint32_t ppi_x, uint32_t ppi_y,
+                      uint16_t *codes);
+
+/* UTF-8 check (no NUL, no C0 controls except none allowed). */
+bool hs__wl_utf8_ok(const uint8_t *s, size_t n);
+
+/* Test hook: make the next save of this list fail at a stage
+ * (1 = after writing half of the temporary file, 2 = before the rename);
+ * 0 disables. */
+void hs__watchlist_set_save_fault(hs_watchlist *wl, int stage);
+
+#endif

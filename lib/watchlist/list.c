@@ -1,0 +1,740 @@
+/* The watchlist container: subjects by id, file encoding, atomic save and
+ * one-read load. File layout: docs/watchlist-format.md. */
+#include "internal/watchlist.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define WL_MAGIC "HSWL"
+#define WL_FORMAT_VERSION 1
+#define WL_HEADER_SIZE 64
+#define WL_CODE_SCHEME 1
+#define WL_MAX_SUBJECTS 0x7fffffffu
+
+/* ---- hash table of ids --------------------------------------------------- */
+
+static uint64_t id_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ull;
+    }
+    return h ^ (h >> 29);
+}
+
+static const uint8_t *entry_id(const hs__wl_entry *e)
+{
+    return e->rec + 1;
+}
+
+long hs__wl_find(const hs_watchlist *wl, const char *id, size_t id_len)
+{
+    if (!wl->hcap)
+        return -1;
+    uint32_t mask = wl->hcap - 1;
+    uint32_t h = (uint32_t)id_hash((const uint8_t *)id, id_len) & mask;
+    for (;; h = (h + 1) & mask) {
+        uint32_t v = wl->hash[h];
+        if (!v)
+            return -1;
+        const hs__wl_entry *e = &wl->e[v - 1];
+        if (e->id_len == id_len && !memcmp(entry_id(e), id, id_len))
+            return (long)(v - 1);
+    }
+}
+
+static void hash_put(hs_watchlist *wl, uint32_t idx)
+{
+    uint32_t mask = wl->hcap - 1;
+    const hs__wl_entry *e = &wl->e[idx];
+    uint32_t h = (uint32_t)id_hash(entry_id(e), e->id_len) & mask;
+    while (wl->hash[h])
+        h = (h + 1) & mask;
+    wl->hash[h] = idx + 1;
+}
+
+/* Slot holding idx (which must be present). */
+static uint32_t hash_slot(const hs_watchlist *wl, uint32_t idx)
+{
+    uint32_t mask = wl->hcap - 1;
+    const hs__wl_entry *e = &wl->e[idx];
+    uint32_t h = (uint32_t)id_hash(entry_id(e), e->id_len) & mask;
+    while (wl->hash[h] != idx + 1)
+        h = (h + 1) & mask;
+    return h;
+}
+
+/* Linear-probing deletion with backward shift (no tombstones). */
+static void hash_del_slot(hs_watchlist *wl, uint32_t slot)
+{
+    uint32_t mask = wl->hcap - 1;
+    uint32_t i = slot;
+    wl->hash[i] = 0;
+    for (uint32_t j = (i + 1) & mask; wl->hash[j]; j = (j + 1) & mask) {
+        const hs__wl_entry *e = &wl->e[wl->hash[j] - 1];
+        uint32_t k = (uint32_t)id_hash(entry_id(e), e->id_len) & mask;
+        /* move j back to i when its home k is not cyclically in (i, j] */
+        bool move = (i <= j) ? (k <= i || k > j) : (k <= i && k > j);
+        if (move) {
+            wl->hash[i] = wl->hash[j];
+            wl->hash[j] = 0;
+            i = j;
+        }
+    }
+}
+
+static bool reserve(hs_watchlist *wl, uint32_t n)
+{
+    if (n > wl->cap) {
+        uint32_t ncap = wl->cap ? wl->cap : 16;
+        while (ncap < n)
+            ncap = ncap > WL_MAX_SUBJECTS / 2 ? WL_MAX_SUBJECTS : ncap * 2;
+        hs__wl_entry *ne = hs__realloc(&wl->alloc, wl->e, (size_t)ncap * sizeof *ne);
+        if (!ne)
+            return false;
+        wl->e = ne;
+        wl->cap = ncap;
+    }
+    if ((uint64_t)n * 2 > wl->hcap) {
+        uint32_t hcap = wl->hcap ? wl->hcap : 32;
+        while ((uint64_t)n * 2 > hcap)
+            hcap *= 2;
+        uint32_t *nh = hs__calloc(&wl->alloc, hcap, sizeof *nh);
+        if (!nh)
+            return false;
+        hs__free(&wl->alloc, wl->hash);
+        wl->hash = nh;
+        wl->hcap = hcap;
+        for (uint32_t i = 0; i < wl->n; i++)
+            hash_put(wl, i);
+    }
+    return true;
+}
+
+/* ---- list ---------------------------------------------------------------- */
+
+hs_status hs_watchlist_new(hs_ctx *ctx, hs_watchlist **out)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    hs_watchlist *wl = hs__calloc(a, 1, sizeof *wl);
+    if (!wl)
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    wl->alloc = *a;
+    *out = wl;
+    return HS_OK;
+}
+
+static void entry_free(hs_watchlist *wl, hs__wl_entry *e)
+{
+    if (e->owned) {
+        uint8_t *p = (uint8_t *)(uintptr_t)e->rec;
+        hs__memzero(p, e->len);
+        hs__free(&wl->alloc, p);
+    }
+    e->rec = NULL;
+}
+
+void hs_watchlist_free(hs_watchlist *wl)
+{
+    if (!wl)
+        return;
+    hs_allocator a = wl->alloc;
+    for (uint32_t i = 0; i < wl->n; i++)
+        entry_free(wl, &wl->e[i]);
+    hs__free(&a, wl->e);
+    hs__free(&a, wl->hash);
+    if (wl->blob) {
+        hs__memzero(wl->blob, wl->blob_size);
+        hs__free(&a, wl->blob);
+    }
+    hs__memzero(wl, sizeof *wl);
+    hs__free(&a, wl);
+}
+
+uint64_t hs_watchlist_count(const hs_watchlist *wl)
+{
+    return wl ? wl->n : 0;
+}
+
+uint64_t hs_watchlist_finger_count(const hs_watchlist *wl)
+{
+    return wl ? wl->nfingers : 0;
+}
+
+uint64_t hs_watchlist_memory_bytes(const hs_watchlist *wl)
+{
+    if (!wl)
+        return 0;
+    return sizeof *wl + wl->rec_bytes + (uint64_t)wl->cap * sizeof(hs__wl_entry) +
+           (uint64_t)wl->hcap * sizeof(uint32_t);
+}
+
+uint64_t hs_watchlist_version(const hs_watchlist *wl)
+{
+    return wl ? wl->version : 0;
+}
+
+hs_status hs_watchlist_set_version(hs_watchlist *wl, uint64_t version)
+{
+    if (!wl)
+        return HS_ERR_INVALID_ARG;
+    wl->version = version;
+    return HS_OK;
+}
+
+void hs__watchlist_set_save_fault(hs_watchlist *wl, int stage)
+{
+    if (wl)
+        wl->save_fault = stage;
+}
+
+/* Insert (or replace) a record. With copy, the record is copied into an
+ * owned allocation; otherwise ownership of rec passes to the list on
+ * success (it must have been allocated with wl->alloc). */
+hs_status hs__wl_insert_entry(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *rec, uint32_t len,
+                              bool copy, bool replace)
+{
+    hs__wl_entry e;
+    memset(&e, 0, sizeof e);
+    const char *why = hs__wl_record_check(rec, len, &e);
+    if (why)
+        return hs__error(ctx, HS_ERR_CORRUPT, "subject record: %s", why);
+    long at = hs__wl_find(wl, (const char *)rec + 1, e.id_len);
+    if (at >= 0 && !replace)
+        return hs__error(ctx, HS_ERR_EXISTS, "subject '%s' is already in the list",
+                         (const char *)rec + 1);
+    if (at < 0 && replace)
+        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject '%s' in the list",
+                         (const char *)rec + 1);
+    if (at < 0 && wl->n >= WL_MAX_SUBJECTS)
+        return hs__error(ctx, HS_ERR_LIMIT, "the list is full");
+    if (at < 0 && !reserve(wl, wl->n + 1))
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    const uint8_t *stored = rec;
+    if (copy) {
+        uint8_t *c = hs__malloc(&wl->alloc, len);
+        if (!c)
+            return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+        memcpy(c, rec, len);
+        stored = c;
+    }
+    e.rec = stored;
+    e.len = len;
+    e.owned = 1;
+    if (at >= 0) {
+        hs__wl_entry *old = &wl->e[at];
+        wl->nfingers -= old->nfingers;
+        wl->rec_bytes -= old->len;
+        entry_free(wl, old);
+        *old = e; /* same id: the hash slot stays valid */
+    } else {
+        wl->e[wl->n] = e;
+        hash_put(wl, wl->n);
+        wl->n++;
+    }
+    wl->nfingers += e.nfingers;
+    wl->rec_bytes += len;
+    return HS_OK;
+}
+
+static hs_status add_or_replace(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s,
+                                bool replace)
+{
+    if (!wl || !s)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    uint8_t *rec;
+    uint32_t len;
+    hs_status st = hs__wl_record_build(ctx, &wl->alloc, s, &rec, &len);
+    if (st)
+        return st;
+    st = hs__wl_insert_entry(ctx, wl, rec, len, false, replace);
+    if (st) {
+        hs__memzero(rec, len);
+        hs__free(&wl->alloc, rec);
+    }
+    return st;
+}
+
+hs_status hs_watchlist_add(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s)
+{
+    return add_or_replace(ctx, wl, s, false);
+}
+
+hs_status hs_watchlist_replace(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s)
+{
+    return add_or_replace(ctx, wl, s, true);
+}
+
+hs_status hs__wl_remove_index(hs_watchlist *wl, uint32_t i)
+{
+    hs__wl_entry *e = &wl->e[i];
+    hash_del_slot(wl, hash_slot(wl, i));
+    wl->nfingers -= e->nfingers;
+    wl->rec_bytes -= e->len;
+    entry_free(wl, e);
+    uint32_t last = wl->n - 1;
+    if (i != last) {
+        uint32_t slot = hash_slot(wl, last);
+        wl->e[i] = wl->e[last];
+        wl->hash[slot] = i + 1;
+    }
+    wl->n--;
+    return HS_OK;
+}
+
+hs_status hs_watchlist_remove(hs_ctx *ctx, hs_watchlist *wl, const char *id)
+{
+    if (!wl || !id)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    long at = hs__wl_find(wl, id, strlen(id));
+    if (at < 0)
+        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject '%s' in the list", id);
+    return hs__wl_remove_index(wl, (uint32_t)at);
+}
+
+hs_status hs_watchlist_get(hs_ctx *ctx, const hs_watchlist *wl, const char *id,
+                           hs_watchlist_subject **out)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!wl || !id)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    long at = hs__wl_find(wl, id, strlen(id));
+    if (at < 0)
+        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject '%s' in the list", id);
+    return hs__wl_record_to_subject(ctx, wl->e[at].rec, wl->e[at].len, out);
+}
+
+hs_status hs_watchlist_subject_at(hs_ctx *ctx, const hs_watchlist *wl, uint64_t index,
+                                  hs_watchlist_subject **out)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!wl)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    if (index >= wl->n)
+        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject at index %llu",
+                         (unsigned long long)index);
+    return hs__wl_record_to_subject(ctx, wl->e[index].rec, wl->e[index].len, out);
+}
+
+const char *hs_watchlist_id_at(const hs_watchlist *wl, uint64_t index)
+{
+    if (!wl || index >= wl->n)
+        return NULL;
+    return (const char *)entry_id(&wl->e[index]);
+}
+
+/* ---- encoding ------------------------------------------------------------ */
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+    put_le32(p, (uint32_t)v);
+    put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+    return (uint64_t)get_le32(p) | ((uint64_t)get_le32(p + 4) << 32);
+}
+
+static uint64_t payload_size(const hs_watchlist *wl)
+{
+    return wl->rec_bytes + 4ull * wl->n;
+}
+
+static void make_header(const hs_watchlist *wl, uint32_t payload_crc, uint8_t h[WL_HEADER_SIZE])
+{
+    memset(h, 0, WL_HEADER_SIZE);
+    memcpy(h, WL_MAGIC, 4);
+    h[4] = WL_FORMAT_VERSION;
+    h[6] = WL_HEADER_SIZE;
+    put_le32(h + 12, wl->n);
+    put_le64(h + 16, wl->nfingers);
+    put_le64(h + 24, wl->version);
+    put_le64(h + 32, payload_size(wl));
+    put_le32(h + 40, payload_crc);
+    put_le32(h + 44, WL_CODE_SCHEME);
+    put_le32(h + 60, hs__crc32c(0, h, 60));
+}
+
+hs_status hs_watchlist_encode(hs_ctx *ctx, const hs_watchlist *wl, void *buf, size_t *size)
+{
+    if (!wl || !size)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    uint64_t need64 = WL_HEADER_SIZE + payload_size(wl);
+    if (need64 > SIZE_MAX)
+        return hs__error(ctx, HS_ERR_LIMIT, "list too large for memory");
+    size_t need = (size_t)need64;
+    if (!buf) {
+        *size = need;
+        return HS_OK;
+    }
+    if (*size < need) {
+        *size = need;
+        return hs__error(ctx, HS_ERR_BUFFER_TOO_SMALL, "need %zu bytes", need);
+    }
+    uint8_t *p = buf;
+    uint8_t *q = p + WL_HEADER_SIZE;
+    for (uint32_t i = 0; i < wl->n; i++) {
+        put_le32(q, wl->e[i].len);
+        memcpy(q + 4, wl->e[i].rec, wl->e[i].len);
+        q += 4 + (size_t)wl->e[i].len;
+    }
+    make_header(wl, hs__crc32c(0, p + WL_HEADER_SIZE, need - WL_HEADER_SIZE), p);
+    *size = need;
+    return HS_OK;
+}
+
+/* Parse a whole file image. With take, buf (allocated with the ctx
+ * allocator) becomes the list's blob and records point into it. */
+static hs_status decode(hs_ctx *ctx, hs_watchlist **out, uint8_t *buf, size_t size, bool take)
+{
+    const uint8_t *p = buf;
+    if (size < 4 || memcmp(p, WL_MAGIC, 4) != 0) {
+        if (size < 4 && !memcmp(p, WL_MAGIC, size))
+            return hs__error(ctx, HS_ERR_TRUNCATED, "watchlist file of %zu bytes", size);
+        return hs__error(ctx, HS_ERR_FORMAT, "not a watchlist file (bad magic)");
+    }
+    if (size < WL_HEADER_SIZE)
+        return hs__error(ctx, HS_ERR_TRUNCATED, "watchlist header truncated (%zu bytes)", size);
+    if (hs__crc32c(0, p, 60) != get_le32(p + 60))
+        return hs__error(ctx, HS_ERR_CHECKSUM, "watchlist header checksum mismatch");
+    uint32_t fv = (uint32_t)p[4] | ((uint32_t)p[5] << 8);
+    if (fv != WL_FORMAT_VERSION)
+        return hs__error(ctx, fv > WL_FORMAT_VERSION ? HS_ERR_VERSION : HS_ERR_CORRUPT,
+                         "watchlist format version %u (this library reads %d)", fv,
+                         WL_FORMAT_VERSION);
+    uint32_t hsize = (uint32_t)p[6] | ((uint32_t)p[7] << 8);
+    if (hsize != WL_HEADER_SIZE || get_le32(p + 8) != 0)
+        return hs__error(ctx, HS_ERR_CORRUPT, "unexpected header size or flags");
+    if (get_le32(p + 44) != WL_CODE_SCHEME)
+        return hs__error(ctx, HS_ERR_VERSION, "unknown filter code scheme %u",
+                         get_le32(p + 44));
+    for (int i = 48; i < 60; i++)
+        if (p[i])
+            return hs__error(ctx, HS_ERR_CORRUPT, "reserved header bytes not zero");
+    uint32_t nsub = get_le32(p + 12);
+    uint64_t nfing = get_le64(p + 16);
+    uint64_t psize = get_le64(p + 32);
+    if (psize > size - WL_HEADER_SIZE)
+        return hs__error(ctx, HS_ERR_TRUNCATED,
+                         "watchlist file truncated: payload of %llu bytes, %zu present",
+                         (unsigned long long)psize, size - WL_HEADER_SIZE);
+    if (psize < size - WL_HEADER_SIZE)
+        return hs__error(ctx, HS_ERR_CORRUPT, "%zu bytes after the end of the watchlist",
+                         (size_t)(size - WL_HEADER_SIZE - psize));
+    if (hs__crc32c(0, p + WL_HEADER_SIZE, (size_t)psize) != get_le32(p + 40))
+        return hs__error(ctx, HS_ERR_CHECKSUM, "watchlist payload checksum mismatch");
+    if (nsub > WL_MAX_SUBJECTS || (uint64_t)nsub * 8 > psize + 8)
+        return hs__error(ctx, HS_ERR_CORRUPT, "subject count %u impossible for the payload",
+                         nsub);
+    hs_watchlist *wl;
+    hs_status st = hs_watchlist_new(ctx, &wl);
+    if (st)
+        return st;
+    wl->version = get_le64(p + 24);
+    if (!reserve(wl, nsub)) {
+        hs_watchlist_free(wl);
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory for %u subjects", nsub);
+    }
+    const uint8_t *recs = p + WL_HEADER_SIZE;
+    if (!take) {
+        uint8_t *copy = hs__malloc(&wl->alloc, (size_t)psize);
+        if (!copy) {
+            hs_watchlist_free(wl);
+            return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+        }
+        memcpy(copy, recs, (size_t)psize);
+        wl->blob = copy;
+        wl->blob_size = (size_t)psize;
+        recs = copy;
+    }
+    size_t off = 0;
+    for (uint32_t i = 0; i < nsub; i++) {
+        if (psize - off < 4) {
+            st = hs__error(ctx, HS_ERR_CORRUPT, "subject %u: record length missing", i);
+            goto fail;
+        }
+        uint32_t len = get_le32(recs + off);
+        off += 4;
+        if (len > psize - off) {
+            st = hs__error(ctx, HS_ERR_CORRUPT, "subject %u: record beyond the payload", i);
+            goto fail;
+        }
+        hs__wl_entry e;
+        memset(&e, 0, sizeof e);
+        const char *why = hs__wl_record_check(recs + off, len, &e);
+        if (why) {
+            st = hs__error(ctx, HS_ERR_CORRUPT, "subject %u: %s", i, why);
+            goto fail;
+        }
+        e.rec = recs + off;
+        e.len = len;
+        e.owned = 0;
+        if (hs__wl_find(wl, (const char *)e.rec + 1, e.id_len) >= 0) {
+            st = hs__error(ctx, HS_ERR_CORRUPT, "subject %u: duplicate id", i);
+            goto fail;
+        }
+        wl->e[wl->n] = e;
+        hash_put(wl, wl->n);
+        wl->n++;
+        wl->nfingers += e.nfingers;
+        wl->rec_bytes += len;
+        off += len;
+    }
+    if (off != psize) {
+        st = hs__error(ctx, HS_ERR_CORRUPT, "payload holds bytes after the last subject");
+        goto fail;
+    }
+    if (wl->nfingers != nfing) {
+        st = hs__error(ctx, HS_ERR_CORRUPT, "finger count %llu in the header, %llu stored",
+                       (unsigned long long)nfing, (unsigned long long)wl->nfingers);
+        goto fail;
+    }
+    if (take) {
+        /* the header stays in front of the records: the whole buffer is kept */
+        wl->blob = buf;
+        wl->blob_size = size;
+    }
+    *out = wl;
+    return HS_OK;
+fail:
+    wl->n = 0; /* records are not owned: nothing per entry to free */
+    hs_watchlist_free(wl);
+    return st;
+}
+
+hs_status hs_watchlist_decode(hs_ctx *ctx, hs_watchlist **out, const void *data, size_t size)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!data && size)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "data is NULL");
+    static const uint8_t empty[1] = {0};
+    return decode(ctx, out, (uint8_t *)(uintptr_t)(data ? data : empty), size, false);
+}
+
+hs_status hs_watchlist_load(hs_ctx *ctx, hs_watchlist **out, const char *path)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    uint8_t *buf;
+    size_t size;
+    hs_status st = hs__read_file(ctx, path, &buf, &size);
+    if (st)
+        return st;
+    st = decode(ctx, out, buf, size, true);
+    if (st) {
+        const hs_allocator *a = hs__ctx_allocator(ctx);
+        hs__memzero(buf, size);
+        hs__free(a, buf);
+        const char *m = hs_ctx_last_error(ctx);
+        if (ctx && *m) {
+            char tmp[HS__ERRMSG_MAX];
+            snprintf(tmp, sizeof tmp, "%s", m);
+            hs__error(ctx, st, "%s: %s", path, tmp);
+        }
+    }
+    return st;
+}
+
+/* ---- atomic save -------------------------------------------------------- */
+
+typedef struct file_sink {
+    int fd;
+    uint8_t buf[1 << 16];
+    size_t len;
+    uint64_t written;
+    uint64_t fail_at; /* test hook: fail once this many bytes were written */
+    int err;
+} file_sink;
+
+static bool sink_flush(file_sink *s)
+{
+    size_t off = 0;
+    while (off < s->len) {
+        size_t n = s->len - off;
+        if (s->fail_at && s->written + n > s->fail_at) {
+            n = (size_t)(s->fail_at - s->written);
+            if (n == 0) {
+                s->err = EIO;
+                return false;
+            }
+        }
+        ssize_t w = write(s->fd, s->buf + off, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            s->err = errno;
+            return false;
+        }
+        off += (size_t)w;
+        s->written += (uint64_t)w;
+    }
+    s->len = 0;
+    return true;
+}
+
+static bool sink_put(file_sink *s, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    while (n) {
+        size_t k = sizeof s->buf - s->len;
+        if (k > n)
+            k = n;
+        memcpy(s->buf + s->len, p, k);
+        s->len += k;
+        p += k;
+        n -= k;
+        if (s->len == sizeof s->buf && !sink_flush(s))
+            return false;
+    }
+    return true;
+}
+
+static hs_status fsync_dir(hs_ctx *ctx, const char *path)
+{
+    size_t n = strlen(path);
+    char dir[4096];
+    if (n >= sizeof dir)
+        return HS_OK;
+    memcpy(dir, path, n + 1);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        strcpy(dir, ".");
+    else if (slash == dir)
+        dir[1] = 0;
+    else
+        *slash = 0;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return hs__error(ctx, HS_ERR_IO, "%s: %s", dir, strerror(errno));
+    int r = fsync(fd);
+    int e = errno;
+    close(fd);
+    /* some file systems refuse fsync on directories; the rename stands */
+    if (r != 0 && e != EINVAL && e != EBADF)
+        return hs__error(ctx, HS_ERR_IO, "%s: fsync: %s", dir, strerror(e));
+    return HS_OK;
+}
+
+hs_status hs_watchlist_save(hs_ctx *ctx, const hs_watchlist *wl, const char *path)
+{
+    if (!wl || !path)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    size_t plen = strlen(path);
+    char *tmp = hs__malloc(a, plen + 8);
+    file_sink *s = hs__calloc(a, 1, sizeof *s);
+    if (!tmp || !s) {
+        hs__free(a, tmp);
+        hs__free(a, s);
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    }
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp", 5);
+    hs_status st = HS_OK;
+    s->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (s->fd < 0) {
+        st = hs__error(ctx, HS_ERR_IO, "%s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    uint64_t total = WL_HEADER_SIZE + payload_size(wl);
+    if (wl->save_fault == 1)
+        s->fail_at = total / 2 ? total / 2 : 1;
+    /* header placeholder first; the real one (with the CRC) is written last */
+    uint8_t hdr[WL_HEADER_SIZE];
+    memset(hdr, 0, sizeof hdr);
+    bool ok = sink_put(s, hdr, sizeof hdr);
+    uint32_t crc = 0;
+    for (uint32_t i = 0; ok && i < wl->n; i++) {
+        uint8_t l[4];
+        put_le32(l, wl->e[i].len);
+        crc = hs__crc32c(crc, l, 4);
+        crc = hs__crc32c(crc, wl->e[i].rec, wl->e[i].len);
+        ok = sink_put(s, l, 4) && sink_put(s, wl->e[i].rec, wl->e[i].len);
+    }
+    ok = ok && sink_flush(s);
+    if (ok) {
+        make_header(wl, crc, hdr);
+        ok = pwrite(s->fd, hdr, sizeof hdr, 0) == (ssize_t)sizeof hdr;
+        if (!ok)
+            s->err = errno;
+    }
+    if (!ok) {
+        st = hs__error(ctx, HS_ERR_IO, "%s: write failed: %s", tmp, strerror(s->err));
+        close(s->fd);
+        unlink(tmp);
+        goto out;
+    }
+    if (fsync(s->fd) != 0) {
+        st = hs__error(ctx, HS_ERR_IO, "%s: fsync: %s", tmp, strerror(errno));
+        close(s->fd);
+        unlink(tmp);
+        goto out;
+    }
+    if (close(s->fd) != 0 || wl->save_fault == 2) {
+        st = hs__error(ctx, HS_ERR_IO, "%s: close failed", tmp);
+        unlink(tmp);
+        goto out;
+    }
+    if (rename(tmp, path) != 0) {
+        st = hs__error(ctx, HS_ERR_IO, "%s: rename: %s", path, strerror(errno));
+        unlink(tmp);
+        goto out;
+    }
+    st = fsync_dir(ctx, path);
+out:
+    hs__free(a, tmp);
+    hs__memzero(s->buf, sizeof s->buf);
+    hs__free(a, s);
+    return st;
+}
+
+/* ---- clone (used by delta packages) --------------------------------------- */
+
+hs_status hs__wl_clone(hs_ctx *ctx, const hs_watchlist *src, hs_watchlist **out)
+{
+    *out = NULL;
+    hs_watchlist *wl;
+    hs_status st = hs_watchlist_new(ctx, &wl);
+    if (st)
+        return st;
+    wl->version = src->version;
+    for (uint32_t i = 0; i < src->n; i++) {
+        st = hs__wl_insert_entry(ctx, wl, src->e[i].rec, src->e[i].len, true, false);
+        if (st) {
+            hs_watchlist_free(wl);
+            return st;
+        }
+    }
+    *out = wl;
+    return HS_OK;
+}

@@ -1,0 +1,456 @@
+/* Signed and encrypted watchlist packages for devices (libsodium).
+ * Layout and threat model: docs/watchlist-format.md, docs/security.md. */
+#include "internal/watchlist.h"
+
+#include <string.h>
+
+#ifdef HOTSPOT_HAVE_SODIUM
+#include <sodium.h>
+#endif
+
+#define PKG_MAGIC "HSWP"
+#define PKG_VERSION 1
+#define PKG_HDR 32
+#define PKG_KEYID 16
+#define PKG_SEALED 80 /* 32-byte content key + crypto_box_SEALBYTES */
+#define PKG_RECIPIENT (PKG_KEYID + PKG_SEALED)
+#define PKG_NONCE 24
+#define PKG_TAG 16
+#define PKG_SIG 64
+#define PKG_MAX_RECIPIENTS 1024
+#define DELTA_MAGIC "HSWD"
+
+static uint32_t get_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+    return (uint64_t)get_le32(p) | ((uint64_t)get_le32(p + 4) << 32);
+}
+
+/* Parsed outer layout (no cryptography). */
+typedef struct pkg_layout {
+    uint32_t delta;
+    uint64_t version, base_version;
+    uint32_t nrec;
+    const uint8_t *recipients;
+    const uint8_t *nonce;
+    uint64_t ct_len;
+    const uint8_t *ct;
+    size_t signed_len; /* bytes covered by the signature */
+    size_t ad_len;     /* bytes authenticated as AEAD associated data */
+    const uint8_t *sig;
+} pkg_layout;
+
+static hs_status parse_layout(hs_ctx *ctx, const uint8_t *p, size_t size, pkg_layout *l)
+{
+    if (size < 4 || memcmp(p, PKG_MAGIC, 4) != 0) {
+        if (size < 4 && !memcmp(p, PKG_MAGIC, size))
+            return hs__error(ctx, HS_ERR_TRUNCATED, "package of %zu bytes", size);
+        return hs__error(ctx, HS_ERR_FORMAT, "not a watchlist package (bad magic)");
+    }
+    if (size < PKG_HDR)
+        return hs__error(ctx, HS_ERR_TRUNCATED, "package header truncated");
+    uint32_t fv = (uint32_t)p[4] | ((uint32_t)p[5] << 8);
+    if (fv != PKG_VERSION)
+        return hs__error(ctx, fv > PKG_VERSION ? HS_ERR_VERSION : HS_ERR_CORRUPT,
+                         "package format version %u (this library reads %d)", fv, PKG_VERSION);
+    if (p[6] > 1 || p[7] != 0 || get_le32(p + 28) != 0)
+        return hs__error(ctx, HS_ERR_CORRUPT, "bad package kind or reserved bytes");
+    l->delta = p[6];
+    l->version = get_le64(p + 8);
+    l->base_version = get_le64(p + 16);
+    l->nrec = get_le32(p + 24);
+    if (l->nrec < 1 || l->nrec > PKG_MAX_RECIPIENTS)
+        return hs__error(ctx, HS_ERR_CORRUPT, "%u recipients (1..%d allowed)", l->nrec,
+                         PKG_MAX_RECIPIENTS);
+    if (!l->delta && l->base_version)
+        return hs__error(ctx, HS_ERR_CORRUPT, "full package with a base version");
+    size_t off = PKG_HDR;
+    size_t need = off + (size_t)l->nrec * PKG_RECIPIENT + PKG_NONCE + 8;
+    if (size < need)
+        return hs__error(ctx, HS_ERR_TRUNCATED, "package truncated in its key table");
+    l->recipients = p + off;
+    off += (size_t)l->nrec * PKG_RECIPIENT;
+    l->nonce = p + off;
+    off += PKG_NONCE;
+    l->ct_len = get_le64(p + off);
+    off += 8;
+    l->ad_len = off;
+    if (l->ct_len < PKG_TAG)
+        return hs__error(ctx, HS_ERR_CORRUPT, "ciphertext shorter than its tag");
+    if (l->ct_len > size - off || size - off - l->ct_len < PKG_SIG)
+        return hs__error(ctx, HS_ERR_TRUNCATED, "package truncated in its ciphertext");
+    if (size - off - l->ct_len != PKG_SIG)
+        return hs__error(ctx, HS_ERR_CORRUPT, "bytes after the package signature");
+    l->ct = p + off;
+    off += (size_t)l->ct_len;
+    l->signed_len = off;
+    l->sig = p + off;
+    return HS_OK;
+}
+
+hs_status hs_watchlist_package_info_get(hs_ctx *ctx, hs_watchlist_package_info *info,
+                                        const void *pkg, size_t size)
+{
+    if (!info || !pkg || info->struct_size < sizeof *info)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument or struct_size too small");
+    pkg_layout l;
+    hs_status st = parse_layout(ctx, pkg, size, &l);
+    if (st)
+        return st;
+    memset(info, 0, sizeof *info);
+    info->struct_size = sizeof *info;
+    info->delta = l.delta;
+    info->version = l.version;
+    info->base_version = l.base_version;
+    info->recipients = l.nrec;
+    return HS_OK;
+}
+
+/* Apply a delta payload (see docs/watchlist-format.md) to wl. */
+hs_status hs__wl_delta_apply(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *p, size_t size)
+{
+    hs__reader r;
+    hs__reader_init(&r, p, size);
+    uint8_t magic[4];
+    if (!hs__rd_bytes(&r, magic, 4) || memcmp(magic, DELTA_MAGIC, 4))
+        return hs__error(ctx, HS_ERR_CORRUPT, "delta payload: bad magic");
+    uint32_t nrem = hs__rd_le32(&r), nadd = hs__rd_le32(&r);
+    if (r.overrun)
+        return hs__error(ctx, HS_ERR_CORRUPT, "delta payload truncated");
+    for (uint32_t i = 0; i < nrem; i++) {
+        uint8_t n = hs__rd_u8(&r);
+        if (r.overrun || n == 0 || n > HS_WATCHLIST_ID_MAX || hs__reader_left(&r) < n)
+            return hs__error(ctx, HS_ERR_CORRUPT, "delta removal %u malformed", i);
+        long at = hs__wl_find(wl, (const char *)p + r.pos, n);
+        if (at < 0)
+            return hs__error(ctx, HS_ERR_CORRUPT, "delta removes an absent subject");
+        hs__wl_remove_index(wl, (uint32_t)at);
+        hs__skip(&r, n);
+    }
+    for (uint32_t i = 0; i < nadd; i++) {
+        uint32_t len = hs__rd_le32(&r);
+        if (r.overrun || hs__reader_left(&r) < len)
+            return hs__error(ctx, HS_ERR_CORRUPT, "delta addition %u truncated", i);
+        const uint8_t *rec = p + r.pos;
+        hs__wl_entry e;
+        memset(&e, 0, sizeof e);
+        const char *why = hs__wl_record_check(rec, len, &e);
+        if (why)
+            return hs__error(ctx, HS_ERR_CORRUPT, "delta addition %u: %s", i, why);
+        bool present = hs__wl_find(wl, (const char *)rec + 1, e.id_len) >= 0;
+        hs_status st = hs__wl_insert_entry(ctx, wl, rec, len, true, present);
+        if (st)
+            return st;
+        hs__skip(&r, len);
+    }
+    if (hs__reader_left(&r))
+        return hs__error(ctx, HS_ERR_CORRUPT, "bytes after the delta payload");
+    return HS_OK;
+}
+
+#ifdef HOTSPOT_HAVE_SODIUM
+
+static bool sodium_ready(void)
+{
+    /* sodium_init() is thread-safe and idempotent; it only fails when no
+     * entropy source is available */
+    return sodium_init() >= 0;
+}
+
+hs_status hs_watchlist_keygen_authority(uint8_t public_key[32], uint8_t secret_key[64])
+{
+    if (!public_key || !secret_key)
+        return HS_ERR_INVALID_ARG;
+    if (!sodium_ready())
+        return HS_ERR_INTERNAL;
+    crypto_sign_keypair(public_key, secret_key);
+    return HS_OK;
+}
+
+hs_status hs_watchlist_keygen_device(uint8_t public_key[32], uint8_t secret_key[32])
+{
+    if (!public_key || !secret_key)
+        return HS_ERR_INVALID_ARG;
+    if (!sodium_ready())
+        return HS_ERR_INTERNAL;
+    crypto_box_keypair(public_key, secret_key);
+    return HS_OK;
+}
+
+static void key_id(uint8_t id[PKG_KEYID], const uint8_t pk[32])
+{
+    crypto_generichash(id, PKG_KEYID, pk, 32, (const unsigned char *)"hotspot-device", 14);
+}
+
+/* ---- delta payloads ------------------------------------------------------ */
+
+static bool same_record(const hs__wl_entry *a, const hs__wl_entry *b)
+{
+    return a->len == b->len && !memcmp(a->rec, b->rec, a->len);
+}
+
+static void delta_write(hs__writer *w, const hs_watchlist *wl, const hs_watchlist *base)
+{
+    uint32_t nrem = 0, nadd = 0;
+    for (uint32_t i = 0; i < base->n; i++)
+        if (hs__wl_find(wl, (const char *)base->e[i].rec + 1, base->e[i].id_len) < 0)
+            nrem++;
+    for (uint32_t i = 0; i < wl->n; i++) {
+        long b = hs__wl_find(base, (const char *)wl->e[i].rec + 1, wl->e[i].id_len);
+        if (b < 0 || !same_record(&wl->e[i], &base->e[b]))
+            nadd++;
+    }
+    hs__wr_bytes(w, DELTA_MAGIC, 4);
+    hs__wr_le32(w, nrem);
+    hs__wr_le32(w, nadd);
+    for (uint32_t i = 0; i < base->n; i++) {
+        const hs__wl_entry *e = &base->e[i];
+        if (hs__wl_find(wl, (const char *)e->rec + 1, e->id_len) < 0) {
+            hs__wr_u8(w, e->id_len);
+            hs__wr_bytes(w, e->rec + 1, e->id_len);
+        }
+    }
+    for (uint32_t i = 0; i < wl->n; i++) {
+        const hs__wl_entry *e = &wl->e[i];
+        long b = hs__wl_find(base, (const char *)e->rec + 1, e->id_len);
+        if (b < 0 || !same_record(e, &base->e[b])) {
+            hs__wr_le32(w, e->len);
+            hs__wr_bytes(w, e->rec, e->len);
+        }
+    }
+}
+
+/* ---- pack ------------------------------------------------------------------ */
+
+hs_status hs_watchlist_pack(hs_ctx *ctx, const hs_watchlist *wl, const hs_watchlist *base,
+                            const uint8_t sign_secret[64], const uint8_t *recipients,
+                            uint32_t nrecipients, void *buf, size_t *size)
+{
+    if (!wl || !sign_secret || !recipients || !size)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    if (nrecipients < 1 || nrecipients > PKG_MAX_RECIPIENTS)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "%u recipients (1..%d allowed)", nrecipients,
+                         PKG_MAX_RECIPIENTS);
+    if (base && base->version >= wl->version)
+        return hs__error(ctx, HS_ERR_STATE,
+                         "delta base version %llu is not lower than the list's %llu",
+                         (unsigned long long)base->version, (unsigned long long)wl->version);
+    if (!sodium_ready())
+        return hs__error(ctx, HS_ERR_INTERNAL, "libsodium failed to initialise");
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    hs__writer plain;
+    hs__writer_init(&plain, a);
+    if (base) {
+        delta_write(&plain, wl, base);
+    } else {
+        size_t n = 0;
+        hs_watchlist_encode(ctx, wl, NULL, &n);
+        uint8_t *tmp = hs__malloc(a, n);
+        if (tmp && hs_watchlist_encode(ctx, wl, tmp, &n) == HS_OK)
+            hs__wr_bytes(&plain, tmp, n);
+        else
+            plain.failed = true;
+        if (tmp) {
+            sodium_memzero(tmp, n);
+            hs__free(a, tmp);
+        }
+    }
+    if (plain.failed) {
+        if (plain.buf)
+            sodium_memzero(plain.buf, plain.len);
+        hs__writer_free(&plain);
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    }
+    size_t need = PKG_HDR + (size_t)nrecipients * PKG_RECIPIENT + PKG_NONCE + 8 + plain.len +
+                  PKG_TAG + PKG_SIG;
+    hs_status st = HS_OK;
+    if (!buf || *size < need) {
+        st = buf ? hs__error(ctx, HS_ERR_BUFFER_TOO_SMALL, "need %zu bytes", need) : HS_OK;
+        *size = need;
+        sodium_memzero(plain.buf, plain.len);
+        hs__writer_free(&plain);
+        return st;
+    }
+    uint8_t *p = buf;
+    memset(p, 0, PKG_HDR);
+    memcpy(p, PKG_MAGIC, 4);
+    p[4] = PKG_VERSION;
+    p[6] = base ? 1 : 0;
+    for (int i = 0; i < 8; i++) {
+        p[8 + i] = (uint8_t)(wl->version >> (8 * i));
+        p[16 + i] = (uint8_t)((base ? base->version : 0) >> (8 * i));
+    }
+    for (int i = 0; i < 4; i++)
+        p[24 + i] = (uint8_t)(nrecipients >> (8 * i));
+    uint8_t key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+    crypto_aead_xchacha20poly1305_ietf_keygen(key);
+    size_t off = PKG_HDR;
+    for (uint32_t i = 0; i < nrecipients; i++) {
+        const uint8_t *pk = recipients + (size_t)i * 32;
+        key_id(p + off, pk);
+        if (crypto_box_seal(p + off + PKG_KEYID, key, sizeof key, pk) != 0) {
+            st = hs__error(ctx, HS_ERR_INVALID_ARG, "recipient %u: unusable public key", i);
+            goto out;
+        }
+        off += PKG_RECIPIENT;
+    }
+    randombytes_buf(p + off, PKG_NONCE);
+    const uint8_t *nonce = p + off;
+    off += PKG_NONCE;
+    uint64_t ct_len = plain.len + PKG_TAG;
+    for (int i = 0; i < 8; i++)
+        p[off + (size_t)i] = (uint8_t)(ct_len >> (8 * i));
+    off += 8;
+    unsigned long long clen = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(p + off, &clen, plain.buf, plain.len, p, off,
+                                               NULL, nonce, key);
+    off += (size_t)clen;
+    crypto_sign_detached(p + off, NULL, p, off, sign_secret);
+    off += PKG_SIG;
+    *size = off;
+out:
+    sodium_memzero(key, sizeof key);
+    sodium_memzero(plain.buf, plain.len);
+    hs__writer_free(&plain);
+    return st;
+}
+
+/* ---- unpack ------------------------------------------------------------------ */
+
+hs_status hs_watchlist_unpack(hs_ctx *ctx, hs_watchlist **out, const hs_watchlist *installed,
+                              uint64_t installed_version, const void *pkg, size_t size,
+                              const uint8_t authority_public[32], const uint8_t device_public[32],
+                              const uint8_t device_secret[32])
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!pkg || !authority_public || !device_public || !device_secret)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    if (!sodium_ready())
+        return hs__error(ctx, HS_ERR_INTERNAL, "libsodium failed to initialise");
+    const uint8_t *p = pkg;
+    pkg_layout l;
+    hs_status st = parse_layout(ctx, p, size, &l);
+    if (st)
+        return st;
+    if (crypto_sign_verify_detached(l.sig, p, l.signed_len, authority_public) != 0)
+        return hs__error(ctx, HS_ERR_SIGNATURE,
+                         "package signature does not verify with the authority key");
+    uint64_t have = installed_version;
+    if (installed && installed->version > have)
+        have = installed->version;
+    if (l.version <= have)
+        return hs__error(ctx, HS_ERR_ROLLBACK,
+                         "package version %llu is not newer than the installed %llu",
+                         (unsigned long long)l.version, (unsigned long long)have);
+    if (l.delta && (!installed || installed->version != l.base_version))
+        return hs__error(ctx, HS_ERR_STATE,
+                         "delta package applies to version %llu, installed is %llu",
+                         (unsigned long long)l.base_version,
+                         (unsigned long long)(installed ? installed->version : 0));
+    uint8_t id[PKG_KEYID];
+    key_id(id, device_public);
+    const uint8_t *sealed = NULL;
+    for (uint32_t i = 0; i < l.nrec; i++) {
+        const uint8_t *rcp = l.recipients + (size_t)i * PKG_RECIPIENT;
+        if (!memcmp(rcp, id, PKG_KEYID)) {
+            sealed = rcp + PKG_KEYID;
+            break;
+        }
+    }
+    if (!sealed)
+        return hs__error(ctx, HS_ERR_DECRYPT, "package is not addressed to this device");
+    uint8_t key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+    if (crypto_box_seal_open(key, sealed, PKG_SEALED, device_public, device_secret) != 0) {
+        sodium_memzero(key, sizeof key);
+        return hs__error(ctx, HS_ERR_DECRYPT, "wrong device key: content key does not open");
+    }
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    size_t plen = (size_t)l.ct_len - PKG_TAG;
+    uint8_t *plain = hs__malloc(a, plen ? plen : 1);
+    if (!plain) {
+        sodium_memzero(key, sizeof key);
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    }
+    unsigned long long got = 0;
+    int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &got, NULL, l.ct, l.ct_len, p,
+                                                        l.ad_len, l.nonce, key);
+    sodium_memzero(key, sizeof key);
+    if (rc != 0) {
+        st = hs__error(ctx, HS_ERR_DECRYPT, "package does not decrypt (altered or wrong key)");
+        goto out;
+    }
+    hs_watchlist *wl = NULL;
+    if (l.delta) {
+        st = hs__wl_clone(ctx, installed, &wl);
+        if (!st)
+            st = hs__wl_delta_apply(ctx, wl, plain, plen);
+    } else {
+        st = hs_watchlist_decode(ctx, &wl, plain, plen);
+    }
+    if (st) {
+        hs_watchlist_free(wl);
+        goto out;
+    }
+    wl->version = l.version;
+    *out = wl;
+out:
+    sodium_memzero(plain, plen ? plen : 1);
+    hs__free(a, plain);
+    return st;
+}
+
+#else /* !HOTSPOT_HAVE_SODIUM */
+
+hs_status hs_watchlist_keygen_authority(uint8_t public_key[32], uint8_t secret_key[64])
+{
+    (void)public_key;
+    (void)secret_key;
+    return HS_ERR_NOT_BUILT;
+}
+
+hs_status hs_watchlist_keygen_device(uint8_t public_key[32], uint8_t secret_key[32])
+{
+    (void)public_key;
+    (void)secret_key;
+    return HS_ERR_NOT_BUILT;
+}
+
+hs_status hs_watchlist_pack(hs_ctx *ctx, const hs_watchlist *wl, const hs_watchlist *base,
+                            const uint8_t sign_secret[64], const uint8_t *recipients,
+                            uint32_t nrecipients, void *buf, size_t *size)
+{
+    (void)wl;
+    (void)base;
+    (void)sign_secret;
+    (void)recipients;
+    (void)nrecipients;
+    (void)buf;
+    (void)size;
+    return hs__error(ctx, HS_ERR_NOT_BUILT, "built without libsodium");
+}
+
+hs_status hs_watchlist_unpack(hs_ctx *ctx, hs_watchlist **out, const hs_watchlist *installed,
+                              uint64_t installed_version, const void *pkg, size_t size,
+                              const uint8_t authority_public[32], const uint8_t device_public[32],
+                              const uint8_t device_secret[32])
+{
+    if (out)
+        *out = NULL;
+    (void)installed;
+    (void)installed_version;
+    (void)pkg;
+    (void)size;
+    (void)authority_public;
+    (void)device_public;
+    (void)device_secret;
+    return hs__error(ctx, HS_ERR_NOT_BUILT, "built without libsodium");
+}
+
+#endif

@@ -1,0 +1,417 @@
+/* Subject records (the serialised form shared by files, packages and the
+ * in-memory list) and the first-stage filter codes. Layout: see
+ * docs/watchlist-format.md. */
+#include "internal/template.h"
+#include "internal/watchlist.h"
+
+#include <math.h>
+#include <string.h>
+
+#define TWO_PI 6.28318530717958647692
+
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static float rdf32(const uint8_t *p)
+{
+    uint32_t u = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+                 ((uint32_t)p[3] << 24);
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* ---- filter codes -------------------------------------------------------
+ * Each minutia is paired with its K nearest neighbours at 8..128 pixels
+ * (after scaling to 500 ppi). A pair gives a 16-bit code: distance in 16
+ * bins of 7.5 px, and the directions of both minutiae relative to the line
+ * joining them in 64 bins each. Codes do not change under rotation or
+ * translation of the print. */
+#define CODE_DMIN 8.0
+#define CODE_DMAX 128.0
+#define CODE_DBIN 7.5
+
+static uint32_t angle_bin(double a)
+{
+    a = fmod(a, TWO_PI);
+    if (a < 0)
+        a += TWO_PI;
+    uint32_t b = (uint32_t)(a * (64.0 / TWO_PI));
+    return b > 63 ? 63 : b;
+}
+
+uint32_t hs__wl_codes(const hs_minutia *m, uint32_t n, uint32_t ppi_x, uint32_t ppi_y,
+                      uint16_t *codes)
+{
+    if (n < 2 || !ppi_x || !ppi_y)
+        return 0;
+    if (n > HS_WATCHLIST_MINUTIAE_MAX)
+        n = HS_WATCHLIST_MINUTIAE_MAX;
+    uint32_t k = HS__WL_CODES_MAX / n;
+    if (k > 4)
+        k = 4;
+    if (k < 1)
+        k = 1;
+    double sx = 500.0 / ppi_x, sy = 500.0 / ppi_y;
+    uint32_t nc = 0;
+    for (uint32_t i = 0; i < n && nc < HS__WL_CODES_MAX; i++) {
+        /* k nearest neighbours by insertion into a tiny sorted list */
+        double bd[4];
+        uint32_t bj[4];
+        uint32_t nb = 0;
+        double xi = m[i].x * sx, yi = m[i].y * sy;
+        for (uint32_t j = 0; j < n; j++) {
+            if (j == i)
+                continue;
+            double dx = m[j].x * sx - xi, dy = m[j].y * sy - yi;
+            double d = sqrt(dx * dx + dy * dy);
+            if (d < CODE_DMIN || d >= CODE_DMAX)
+                continue;
+            if (nb == k && d >= bd[nb - 1])
+                continue;
+            uint32_t p = nb < k ? nb++ : k - 1;
+            while (p > 0 && bd[p - 1] > d) {
+                bd[p] = bd[p - 1];
+                bj[p] = bj[p - 1];
+                p--;
+            }
+            bd[p] = d;
+            bj[p] = j;
+        }
+        for (uint32_t q = 0; q < nb && nc < HS__WL_CODES_MAX; q++) {
+            uint32_t j = bj[q];
+            double dx = m[j].x * sx - xi, dy = m[j].y * sy - yi;
+            double theta = atan2(-dy, dx);
+            uint32_t dq = (uint32_t)((bd[q] - CODE_DMIN) / CODE_DBIN);
+            if (dq > 15)
+                dq = 15;
+            uint32_t aq = angle_bin((double)m[i].angle - theta);
+            uint32_t bq = angle_bin((double)m[j].angle - theta);
+            codes[nc++] = (uint16_t)((dq << 12) | (aq << 6) | bq);
+        }
+    }
+    return nc;
+}
+
+/* ---- reading validated records ----------------------------------------- */
+
+uint32_t hs__wl_finger_read(const uint8_t *rec, uint32_t off, hs__wl_fview *f)
+{
+    const uint8_t *p = rec + off;
+    f->position = p[0];
+    f->impression = p[1];
+    f->quality = p[2];
+    f->count = p[3];
+    f->width = rd16(p + 4);
+    f->height = rd16(p + 6);
+    f->ppi_x = rd16(p + 8);
+    f->ppi_y = rd16(p + 10);
+    f->ncodes = rd16(p + 12);
+    f->minutiae = p + HS__WL_FINGER_HDR;
+    f->codes = f->minutiae + (size_t)f->count * HS__WL_MINUTIA_BYTES;
+    return off + HS__WL_FINGER_HDR + f->count * HS__WL_MINUTIA_BYTES + f->ncodes * 2u;
+}
+
+void hs__wl_minutia_read(const hs__wl_fview *f, uint32_t i, hs_minutia *m)
+{
+    const uint8_t *p = f->minutiae + (size_t)i * HS__WL_MINUTIA_BYTES;
+    m->x = (float)rd16(p) * 0.5f;
+    m->y = (float)rd16(p + 2) * 0.5f;
+    m->angle = (float)((double)rd16(p + 4) * (TWO_PI / 65536.0));
+    m->type = p[6];
+    m->quality = p[7];
+    m->reserved[0] = m->reserved[1] = 0;
+}
+
+void hs__wl_face_read(const hs__wl_entry *e, uint32_t j, uint32_t *dim, const uint8_t **vals)
+{
+    uint32_t off = e->faces_off + 1;
+    for (uint32_t i = 0;; i++) {
+        uint32_t d = rd16(e->rec + off);
+        if (i == j) {
+            *dim = d;
+            *vals = e->rec + off + 2;
+            return;
+        }
+        off += 2 + 4 * d;
+    }
+}
+
+hs_status hs__wl_finger_template(hs_ctx *ctx, const hs__wl_fview *f, hs_template **out)
+{
+    hs_template *t;
+    hs_status st = hs_template_new(ctx, &t);
+    if (st)
+        return st;
+    hs_view_info info;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    info.width = f->width;
+    info.height = f->height;
+    info.ppi_x = f->ppi_x;
+    info.ppi_y = f->ppi_y;
+    info.finger_position = f->position;
+    info.impression_type = f->impression;
+    info.quality = f->quality;
+    hs_minutia m[HS_WATCHLIST_MINUTIAE_MAX];
+    for (uint32_t i = 0; i < f->count; i++)
+        hs__wl_minutia_read(f, i, &m[i]);
+    st = hs_template_add_view(ctx, t, &info, m, f->count);
+    hs__memzero(m, sizeof m);
+    if (st) {
+        hs_template_free(t);
+        return st;
+    }
+    *out = t;
+    return HS_OK;
+}
+
+/* ---- validation --------------------------------------------------------- */
+
+const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, hs__wl_entry *e)
+{
+    hs__reader r;
+    hs__reader_init(&r, rec, len);
+    uint8_t idn = hs__rd_u8(&r);
+    if (r.overrun)
+        return "record ends in the id";
+    if (idn < 1 || idn > HS_WATCHLIST_ID_MAX)
+        return "subject id length outside 1..128";
+    if (hs__reader_left(&r) < (size_t)idn + 1)
+        return "record ends in the id";
+    if (!hs__wl_utf8_ok(rec + r.pos, idn))
+        return "subject id is not valid UTF-8";
+    if (rec[r.pos + idn] != 0)
+        return "subject id not terminated";
+    hs__skip(&r, (size_t)idn + 1);
+    uint8_t nf = hs__rd_u8(&r);
+    if (nf > HS_WATCHLIST_FIELDS_MAX)
+        return "too many fields";
+    for (uint32_t i = 0; i < nf; i++) {
+        uint8_t kn = hs__rd_u8(&r);
+        if (r.overrun || hs__reader_left(&r) < (size_t)kn + 1)
+            return "record ends in a field";
+        if (kn < 1 || kn > HS_WATCHLIST_KEY_MAX)
+            return "field key length outside 1..32";
+        for (uint32_t k = 0; k < kn; k++) {
+            uint8_t c = rec[r.pos + k];
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+                  c == '-'))
+                return "bad character in a field key";
+        }
+        if (rec[r.pos + kn] != 0)
+            return "field key not terminated";
+        hs__skip(&r, (size_t)kn + 1);
+        uint16_t vn = hs__rd_le16(&r);
+        if (r.overrun || hs__reader_left(&r) < (size_t)vn + 1)
+            return "record ends in a field";
+        if (vn > HS_WATCHLIST_VALUE_MAX)
+            return "field value too long";
+        if (!hs__wl_utf8_ok(rec + r.pos, vn) || rec[r.pos + vn] != 0)
+            return "field value is not valid UTF-8";
+        hs__skip(&r, (size_t)vn + 1);
+    }
+    if (r.overrun)
+        return "record ends in the fields";
+    e->fingers_off = (uint32_t)r.pos;
+    uint8_t nfing = hs__rd_u8(&r);
+    if (r.overrun)
+        return "record ends before the fingers";
+    if (nfing > HS_WATCHLIST_FINGERS_MAX)
+        return "more than ten fingers";
+    uint32_t seen = 0;
+    for (uint32_t i = 0; i < nfing; i++) {
+        if (hs__reader_left(&r) < HS__WL_FINGER_HDR)
+            return "record ends in a finger";
+        const uint8_t *p = rec + r.pos;
+        uint32_t pos = p[0], q = p[2], cnt = p[3];
+        uint32_t w = rd16(p + 4), h = rd16(p + 6), px = rd16(p + 8), py = rd16(p + 10);
+        uint32_t nc = rd16(p + 12);
+        if (pos > 10)
+            return "finger position above 10";
+        if (pos && (seen & (1u << pos)))
+            return "finger position repeated";
+        seen |= pos ? (1u << pos) : 0;
+        if (q > 100)
+            return "finger quality above 100";
+        if (cnt > HS_WATCHLIST_MINUTIAE_MAX)
+            return "more than 128 minutiae";
+        if (w > 32768 || h > 32768)
+            return "image size above 32768";
+        if (px < 1 || px > 10000 || py < 1 || py > 10000)
+            return "resolution outside 1..10000 ppi";
+        if (nc > HS__WL_CODES_MAX)
+            return "more than 256 filter codes";
+        if (rd16(p + 14) != 0)
+            return "reserved finger bytes not zero";
+        hs__skip(&r, HS__WL_FINGER_HDR);
+        size_t body = (size_t)cnt * HS__WL_MINUTIA_BYTES + (size_t)nc * 2;
+        if (hs__reader_left(&r) < body)
+            return "record ends in a finger";
+        const uint8_t *mp = rec + r.pos;
+        for (uint32_t k = 0; k < cnt; k++, mp += HS__WL_MINUTIA_BYTES) {
+            if (w && rd16(mp) > 2 * w)
+                return "minutia x beyond the image width";
+            if (h && rd16(mp + 2) > 2 * h)
+                return "minutia y beyond the image height";
+            if (mp[6] > HS_MINUTIA_BIFURCATION)
+                return "unknown minutia type";
+            if (mp[7] > 100)
+                return "minutia quality above 100";
+        }
+        hs__skip(&r, body);
+    }
+    e->faces_off = (uint32_t)r.pos;
+    uint8_t nface = hs__rd_u8(&r);
+    if (r.overrun)
+        return "record ends before the faces";
+    if (nface > HS_WATCHLIST_FACES_MAX)
+        return "too many faces";
+    for (uint32_t i = 0; i < nface; i++) {
+        uint16_t d = hs__rd_le16(&r);
+        if (r.overrun)
+            return "record ends in a face";
+        if (d < 1 || d > HS_WATCHLIST_FACE_DIM_MAX)
+            return "face dimension outside 1..1024";
+        if (hs__reader_left(&r) < (size_t)d * 4)
+            return "record ends in a face";
+        for (uint32_t k = 0; k < d; k++)
+            if (!isfinite(rdf32(rec + r.pos + 4 * k)))
+                return "face value not finite";
+        hs__skip(&r, (size_t)d * 4);
+    }
+    if (hs__reader_left(&r) != 0)
+        return "bytes after the end of the record";
+    e->nfingers = nfing;
+    e->nfaces = nface;
+    e->id_len = idn;
+    return NULL;
+}
+
+/* ---- building ------------------------------------------------------------ */
+
+hs_status hs__wl_record_build(hs_ctx *ctx, const hs_allocator *a, const hs_watchlist_subject *s,
+                              uint8_t **rec, uint32_t *len)
+{
+    *rec = NULL;
+    *len = 0;
+    hs__writer w;
+    hs__writer_init(&w, a);
+    size_t idn = strlen(s->id);
+    hs__wr_u8(&w, (uint8_t)idn);
+    hs__wr_bytes(&w, s->id, idn + 1);
+    hs__wr_u8(&w, (uint8_t)s->nfields);
+    for (uint32_t i = 0; i < s->nfields; i++) {
+        size_t kn = strlen(s->key[i]), vn = strlen(s->value[i]);
+        hs__wr_u8(&w, (uint8_t)kn);
+        hs__wr_bytes(&w, s->key[i], kn + 1);
+        hs__wr_le16(&w, (uint16_t)vn);
+        hs__wr_bytes(&w, s->value[i], vn + 1);
+    }
+    hs__wr_u8(&w, (uint8_t)s->nfingers);
+    for (uint32_t i = 0; i < s->nfingers; i++) {
+        const hs__wl_bfinger *f = &s->finger[i];
+        uint16_t codes[HS__WL_CODES_MAX];
+        uint32_t nc = hs__wl_codes(f->m, f->count, f->ppi_x, f->ppi_y, codes);
+        hs__wr_u8(&w, (uint8_t)f->position);
+        hs__wr_u8(&w, (uint8_t)f->impression);
+        hs__wr_u8(&w, (uint8_t)f->quality);
+        hs__wr_u8(&w, (uint8_t)f->count);
+        hs__wr_le16(&w, (uint16_t)f->width);
+        hs__wr_le16(&w, (uint16_t)f->height);
+        hs__wr_le16(&w, (uint16_t)f->ppi_x);
+        hs__wr_le16(&w, (uint16_t)f->ppi_y);
+        hs__wr_le16(&w, (uint16_t)nc);
+        hs__wr_le16(&w, 0);
+        for (uint32_t k = 0; k < f->count; k++) {
+            const hs_minutia *m = &f->m[k];
+            /* values were quantised when the finger was added */
+            hs__wr_le16(&w, (uint16_t)lrint((double)m->x * 2.0));
+            hs__wr_le16(&w, (uint16_t)lrint((double)m->y * 2.0));
+            hs__wr_le16(&w, (uint16_t)((uint32_t)lrint((double)m->angle * (65536.0 / TWO_PI)) &
+                                       0xffffu));
+            hs__wr_u8(&w, m->type);
+            hs__wr_u8(&w, m->quality);
+        }
+        for (uint32_t k = 0; k < nc; k++)
+            hs__wr_le16(&w, codes[k]);
+    }
+    hs__wr_u8(&w, (uint8_t)s->nfaces);
+    for (uint32_t i = 0; i < s->nfaces; i++) {
+        hs__wr_le16(&w, (uint16_t)s->face_dim[i]);
+        for (uint32_t k = 0; k < s->face_dim[i]; k++)
+            hs__wr_lef32(&w, s->face[i][k]);
+    }
+    if (w.failed) {
+        hs__writer_free(&w);
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    }
+    *rec = w.buf;
+    *len = (uint32_t)w.len;
+    return HS_OK;
+}
+
+hs_status hs__wl_record_to_subject(hs_ctx *ctx, const uint8_t *rec, uint32_t len,
+                                   hs_watchlist_subject **out)
+{
+    (void)len;
+    *out = NULL;
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    hs_watchlist_subject *s = hs__calloc(a, 1, sizeof *s);
+    if (!s)
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    s->alloc = *a;
+    uint32_t off = 0;
+    uint32_t idn = rec[off++];
+    memcpy(s->id, rec + off, idn);
+    s->id[idn] = 0;
+    off += idn + 1;
+    s->nfields = rec[off++];
+    for (uint32_t i = 0; i < s->nfields; i++) {
+        uint32_t kn = rec[off++];
+        memcpy(s->key[i], rec + off, kn);
+        s->key[i][kn] = 0;
+        off += kn + 1;
+        uint32_t vn = rd16(rec + off);
+        off += 2;
+        memcpy(s->value[i], rec + off, vn);
+        s->value[i][vn] = 0;
+        off += vn + 1;
+    }
+    s->nfingers = rec[off++];
+    for (uint32_t i = 0; i < s->nfingers; i++) {
+        hs__wl_fview fv;
+        off = hs__wl_finger_read(rec, off, &fv);
+        hs__wl_bfinger *f = &s->finger[i];
+        f->position = fv.position;
+        f->impression = fv.impression;
+        f->quality = fv.quality;
+        f->width = fv.width;
+        f->height = fv.height;
+        f->ppi_x = fv.ppi_x;
+        f->ppi_y = fv.ppi_y;
+        f->count = fv.count;
+        for (uint32_t k = 0; k < fv.count; k++)
+            hs__wl_minutia_read(&fv, k, &f->m[k]);
+    }
+    uint32_t nfaces = rec[off++];
+    for (uint32_t i = 0; i < nfaces; i++) {
+        uint32_t d = rd16(rec + off);
+        off += 2;
+        float *v = hs__malloc(a, (size_t)d * sizeof *v);
+        if (!v) {
+            hs_watchlist_subject_free(s);
+            return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+        }
+        for (uint32_t k = 0; k < d; k++)
+            v[k] = rdf32(rec + off + 4 * k);
+        off += 4 * d;
+        s->face[i] = v;
+        s->face_dim[i] = d;
+        s->nfaces++;
+    }
+    *out = s;
+    return HS_OK;
+}

@@ -1,0 +1,718 @@
+/* 1:N search: a first-stage filter over the pair codes of every stored
+ * finger, then the full matcher on the best subjects, score fusion and the
+ * decision. See watchlist.h for the fusion rule. */
+#include "internal/template.h"
+#include "internal/watchlist.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The full matcher (match.h) re-scores the filter's candidates; until its
+ * implementation is in the library, finger searches return HS_ERR_NOT_BUILT. */
+#define HS__WL_MATCH_READY 0
+#if HS__WL_MATCH_READY
+#include "hotspot/match.h"
+#define HS__WL_MATCH 1
+#endif
+
+#define BITMAP_WORDS 1024 /* 65536 bits: one per possible pair code */
+#define CODE_TOL_ANGLE 2  /* probe codes also cover +-2 angle bins (+-11 deg) */
+#define CODE_TOL_DIST 1   /* and +-1 distance bin (+-7.5 px) */
+#define LN10 2.30258509299404568402
+
+/* ---- result ------------------------------------------------------------- */
+
+typedef struct cand {
+    uint32_t idx;
+    uint32_t hit;
+    double score, finger_score, face_score, face_sim;
+    float fsim[HS_WATCHLIST_FINGERS_MAX];
+    uint32_t fpos[HS_WATCHLIST_FINGERS_MAX];
+    char id[HS_WATCHLIST_ID_MAX + 1];
+} cand;
+
+struct hs_watchlist_result {
+    hs_allocator alloc;
+    uint32_t n;
+    uint32_t nprobe;
+    uint64_t rescored;
+    cand *c;
+};
+
+uint32_t hs_watchlist_result_count(const hs_watchlist_result *r)
+{
+    return r ? r->n : 0;
+}
+
+uint64_t hs_watchlist_result_rescored(const hs_watchlist_result *r)
+{
+    return r ? r->rescored : 0;
+}
+
+void hs_watchlist_result_free(hs_watchlist_result *r)
+{
+    if (!r)
+        return;
+    hs_allocator a = r->alloc;
+    if (r->c) {
+        hs__memzero(r->c, (size_t)r->n * sizeof *r->c);
+        hs__free(&a, r->c);
+    }
+    hs__memzero(r, sizeof *r);
+    hs__free(&a, r);
+}
+
+hs_status hs_watchlist_result_candidate(const hs_watchlist_result *r, uint32_t index,
+                                        hs_watchlist_candidate *c)
+{
+    if (!r || !c || c->struct_size < sizeof *c)
+        return HS_ERR_INVALID_ARG;
+    if (index >= r->n)
+        return HS_ERR_NOT_FOUND;
+    const cand *x = &r->c[index];
+    memset(c, 0, sizeof *c);
+    c->struct_size = sizeof *c;
+    c->hit = x->hit;
+    c->id = x->id;
+    c->score = x->score;
+    c->finger_score = x->finger_score;
+    c->face_score = x->face_score;
+    c->face_similarity = x->face_sim;
+    c->finger_count = r->nprobe;
+    for (uint32_t i = 0; i < HS_WATCHLIST_FINGERS_MAX; i++) {
+        c->finger_similarity[i] = i < r->nprobe ? x->fsim[i] : 0.0f;
+        c->finger_position[i] = i < r->nprobe ? x->fpos[i] : 255;
+    }
+    return HS_OK;
+}
+
+/* ---- calibration and fusion --------------------------------------------- */
+
+#define NCAL 17 /* thresholds at FMR 1e-2 .. 1e-6 in quarter decades */
+
+typedef struct calib {
+    double thr[NCAL];
+    double lf[NCAL]; /* log10 of the FMR at thr[k] */
+} calib;
+
+/* log10 of the impostor probability of a finger score. */
+static double finger_log10p(const calib *c, double s)
+{
+    if (!(s > 0))
+        return 0.0;
+    if (s <= c->thr[0])
+        return c->thr[0] > 0 ? c->lf[0] * s / c->thr[0] : c->lf[0];
+    for (int k = 0; k + 1 < NCAL; k++) {
+        if (s <= c->thr[k + 1]) {
+            double d = c->thr[k + 1] - c->thr[k];
+            if (!(d > 0))
+                return c->lf[k + 1];
+            return c->lf[k] + (c->lf[k + 1] - c->lf[k]) * (s - c->thr[k]) / d;
+        }
+    }
+    /* beyond the last threshold: continue the last slope (per score unit) */
+    double d = c->thr[NCAL - 1] - c->thr[NCAL - 2];
+    double slope = d > 1e-9 ? (c->lf[NCAL - 1] - c->lf[NCAL - 2]) / d : -25.0;
+    if (slope > -1.0)
+        slope = -1.0;
+    double lp = c->lf[NCAL - 1] + slope * (s - c->thr[NCAL - 1]);
+    return lp < -40.0 ? -40.0 : lp;
+}
+
+/* Face impostor model until the face module publishes its calibration:
+ * cosine similarity of unrelated faces ~ N(0.15, 0.10^2), a conservative
+ * fit for 128- to 512-d embedding networks. log10 of the upper tail. */
+static double face_log10p(double cosv)
+{
+    double z = (cosv - 0.15) / 0.10;
+    if (z <= 0)
+        return log10(0.5 * erfc(z / sqrt(2.0)));
+    double x = z / sqrt(2.0);
+    double p = 0.5 * erfc(x);
+    if (p > 1e-300)
+        return log10(p);
+    /* asymptotic erfc(x) ~ exp(-x^2) / (x sqrt(pi)) */
+    return (-x * x - log(x * 1.77245385090551602730) - log(2.0)) / LN10;
+}
+
+/* Fisher's method: -log10 of the combined p-value of k p-values whose
+ * natural logs sum to lnsum (<= 0). */
+static double fisher(double lnsum, uint32_t k)
+{
+    if (k == 0)
+        return 0.0;
+    double y = -lnsum;
+    if (y <= 0)
+        return 0.0;
+    double t = 1.0, sum = 1.0;
+    for (uint32_t j = 1; j < k; j++) {
+        t *= y / j;
+        sum += t;
+    }
+    double lp = -y + log(sum);
+    double s = -lp / LN10;
+    return s > 0 ? s : 0.0;
+}
+
+/* ---- probe ---------------------------------------------------------------- */
+
+typedef struct probe_finger {
+    uint32_t position;
+    uint64_t *bitmap;
+    double density;
+#ifdef HS__WL_MATCH
+    hs_finger_prepared *prep;
+#endif
+} probe_finger;
+
+static void bitmap_build(probe_finger *pf, const hs_minutia *m, uint32_t n, uint32_t ppx,
+                         uint32_t ppy)
+{
+    uint16_t codes[HS__WL_CODES_MAX];
+    hs_minutia tmp[HS_WATCHLIST_MINUTIAE_MAX];
+    if (n > HS_WATCHLIST_MINUTIAE_MAX)
+        n = HS_WATCHLIST_MINUTIAE_MAX; /* caller passes the best ones first */
+    memcpy(tmp, m, (size_t)n * sizeof *tmp);
+    uint32_t nc = hs__wl_codes(tmp, n, ppx, ppy, codes);
+    hs__memzero(tmp, sizeof tmp);
+    memset(pf->bitmap, 0, BITMAP_WORDS * sizeof(uint64_t));
+    for (uint32_t i = 0; i < nc; i++) {
+        int dq = codes[i] >> 12, aq = (codes[i] >> 6) & 63, bq = codes[i] & 63;
+        for (int dd = -CODE_TOL_DIST; dd <= CODE_TOL_DIST; dd++) {
+            int d = dq + dd;
+            if (d < 0 || d > 15)
+                continue;
+            for (int da = -CODE_TOL_ANGLE; da <= CODE_TOL_ANGLE; da++)
+                for (int db = -CODE_TOL_ANGLE; db <= CODE_TOL_ANGLE; db++) {
+                    uint32_t c = ((uint32_t)d << 12) | ((uint32_t)((aq + da) & 63) << 6) |
+                                 (uint32_t)((bq + db) & 63);
+                    pf->bitmap[c >> 6] |= 1ull << (c & 63);
+                }
+        }
+    }
+    uint64_t bits = 0;
+    for (int w = 0; w < BITMAP_WORDS; w++)
+        bits += (uint64_t)__builtin_popcountll(pf->bitmap[w]);
+    pf->density = (double)bits / 65536.0;
+}
+
+static bool compatible(uint32_t probe_pos, uint32_t gallery_pos)
+{
+    return probe_pos == 0 || gallery_pos == 0 || probe_pos == gallery_pos;
+}
+
+/* ---- top-M heap (min-heap on score) ----------------------------------- */
+
+typedef struct scored {
+    double s;
+    uint32_t idx;
+} scored;
+
+typedef struct heap {
+    scored *v;
+    uint32_t n, cap;
+} heap;
+
+static void heap_push(heap *h, double s, uint32_t idx)
+{
+    if (h->cap == 0)
+        return;
+    if (h->n == h->cap) {
+        if (s <= h->v[0].s)
+            return;
+        /* replace the root and sift down */
+        uint32_t i = 0;
+        for (;;) {
+            uint32_t l = 2 * i + 1, r = l + 1, m = i;
+            double ms = s;
+            if (l < h->n && h->v[l].s < ms) {
+                m = l;
+                ms = h->v[l].s;
+            }
+            if (r < h->n && h->v[r].s < ms)
+                m = r;
+            if (m == i)
+                break;
+            h->v[i] = h->v[m];
+            i = m;
+        }
+        h->v[i].s = s;
+        h->v[i].idx = idx;
+        return;
+    }
+    uint32_t i = h->n++;
+    while (i > 0) {
+        uint32_t p = (i - 1) / 2;
+        if (h->v[p].s <= s)
+            break;
+        h->v[i] = h->v[p];
+        i = p;
+    }
+    h->v[i].s = s;
+    h->v[i].idx = idx;
+}
+
+/* ---- worker ---------------------------------------------------------------- */
+
+typedef struct job {
+    const hs_watchlist *wl;
+    const probe_finger *pf;
+    uint32_t nprobe;
+    const float *face;
+    uint32_t face_dim;
+    const calib *cal;
+    double fmr_score; /* -log10(fmr) */
+    /* filter phase: subjects [begin, end) */
+    uint32_t begin, end;
+    heap hf, hface;
+    /* rescoring phase: candidates tid, tid+nthreads, ... */
+    const uint32_t *cidx;
+    cand *cout;
+    uint32_t ncand, tid, nthreads;
+    int phase;
+    hs_status status;
+} job;
+
+static double face_best(const hs__wl_entry *e, const float *face, uint32_t dim)
+{
+    double best = -2.0;
+    for (uint32_t j = 0; j < e->nfaces; j++) {
+        uint32_t d;
+        const uint8_t *v;
+        hs__wl_face_read(e, j, &d, &v);
+        if (d != dim)
+            continue;
+        double dot = 0;
+        for (uint32_t k = 0; k < d; k++) {
+            float g;
+            uint32_t u = (uint32_t)v[4 * k] | ((uint32_t)v[4 * k + 1] << 8) |
+                         ((uint32_t)v[4 * k + 2] << 16) | ((uint32_t)v[4 * k + 3] << 24);
+            memcpy(&g, &u, sizeof g);
+            dot += (double)g * (double)face[k];
+        }
+        if (dot > best)
+            best = dot;
+    }
+    return best;
+}
+
+static void filter_range(job *j)
+{
+    const hs_watchlist *wl = j->wl;
+    for (uint32_t i = j->begin; i < j->end; i++) {
+        const hs__wl_entry *e = &wl->e[i];
+        if (j->nprobe && e->nfingers) {
+            double best[HS_WATCHLIST_FINGERS_MAX];
+            for (uint32_t v = 0; v < j->nprobe; v++)
+                best[v] = 0;
+            uint32_t off = e->fingers_off + 1;
+            for (uint32_t g = 0; g < e->nfingers; g++) {
+                hs__wl_fview f;
+                off = hs__wl_finger_read(e->rec, off, &f);
+                for (uint32_t v = 0; v < j->nprobe; v++) {
+                    const probe_finger *p = &j->pf[v];
+                    if (!compatible(p->position, f.position) || !f.ncodes)
+                        continue;
+                    uint32_t hits = 0;
+                    for (uint32_t k = 0; k < f.ncodes; k++) {
+                        uint32_t c = (uint32_t)f.codes[2 * k] | ((uint32_t)f.codes[2 * k + 1] << 8);
+                        hits += (uint32_t)((p->bitmap[c >> 6] >> (c & 63)) & 1u);
+                    }
+                    double ex = f.ncodes * p->density;
+                    double z = ((double)hits - ex) / sqrt(ex * (1.0 - p->density) + 1e-9);
+                    if (z > best[v])
+                        best[v] = z;
+                }
+            }
+            double s = 0;
+            for (uint32_t v = 0; v < j->nprobe; v++)
+                s += best[v];
+            heap_push(&j->hf, s, i);
+        }
+        if (j->face && e->nfaces) {
+            double c = face_best(e, j->face, j->face_dim);
+            if (c > -2.0)
+                heap_push(&j->hface, c, i);
+        }
+    }
+}
+
+static void rescore(job *j)
+{
+    const hs_watchlist *wl = j->wl;
+#ifdef HS__WL_MATCH
+    hs_ctx *ctx = NULL;
+    hs_finger_matcher *m = NULL;
+    if (j->nprobe) {
+        if (hs_ctx_new(&ctx, &wl->alloc) != HS_OK || hs_finger_matcher_new(ctx, &m) != HS_OK) {
+            hs_ctx_free(ctx);
+            j->status = HS_ERR_NOMEM;
+            return;
+        }
+    }
+#endif
+    for (uint32_t ci = j->tid; ci < j->ncand; ci += j->nthreads) {
+        cand *c = &j->cout[ci];
+        const hs__wl_entry *e = &wl->e[j->cidx[ci]];
+        memset(c, 0, sizeof *c);
+        c->idx = j->cidx[ci];
+        c->face_sim = -2.0;
+        uint32_t ncomp[HS_WATCHLIST_FINGERS_MAX];
+        for (uint32_t v = 0; v < j->nprobe; v++) {
+            c->fpos[v] = 255;
+            ncomp[v] = 0;
+        }
+#ifdef HS__WL_MATCH
+        uint32_t off = e->fingers_off + 1;
+        for (uint32_t g = 0; g < e->nfingers && j->nprobe; g++) {
+            hs__wl_fview f;
+            off = hs__wl_finger_read(e->rec, off, &f);
+            bool any = false;
+            for (uint32_t v = 0; v < j->nprobe; v++)
+                any = any || compatible(j->pf[v].position, f.position);
+            if (!any)
+                continue;
+            hs_template *t = NULL;
+            hs_finger_prepared *gp = NULL;
+            hs_status st = hs__wl_finger_template(ctx, &f, &t);
+            if (!st)
+                st = hs_finger_prepare(ctx, &gp, t, 0);
+            hs_template_free(t);
+            if (st) {
+                j->status = st;
+                break;
+            }
+            for (uint32_t v = 0; v < j->nprobe; v++) {
+                if (!compatible(j->pf[v].position, f.position))
+                    continue;
+                float s = 0;
+                if (hs_finger_match(m, j->pf[v].prep, gp, &s) != HS_OK)
+                    s = 0;
+                ncomp[v]++;
+                if (c->fpos[v] == 255 || s > c->fsim[v]) {
+                    c->fsim[v] = s;
+                    c->fpos[v] = f.position;
+                }
+            }
+            hs_finger_prepared_free(gp);
+        }
+#endif
+        double lnsum = 0;
+        uint32_t k = 0;
+        for (uint32_t v = 0; v < j->nprobe; v++) {
+            if (!ncomp[v])
+                continue;
+            double lp = finger_log10p(j->cal, c->fsim[v]) * LN10 + log((double)ncomp[v]);
+            lnsum += lp < 0 ? lp : 0;
+            k++;
+        }
+        c->finger_score = fisher(lnsum, k);
+        if (j->face && e->nfaces) {
+            c->face_sim = face_best(e, j->face, j->face_dim);
+            if (c->face_sim > -2.0) {
+                double lp = face_log10p(c->face_sim) * LN10;
+                c->face_score = fisher(lp, 1);
+                lnsum += lp;
+                k++;
+            }
+        }
+        c->score = fisher(lnsum, k);
+        c->hit = c->score >= j->fmr_score ? 1u : 0u;
+        memcpy(c->id, e->rec + 1, e->id_len);
+        c->id[e->id_len] = 0;
+    }
+#ifdef HS__WL_MATCH
+    hs_finger_matcher_free(m);
+    hs_ctx_free(ctx);
+#endif
+}
+
+static void *worker(void *arg)
+{
+    job *j = arg;
+    if (j->phase == 0)
+        filter_range(j);
+    else
+        rescore(j);
+    return NULL;
+}
+
+/* Run jobs[0..n) on n threads (the calling thread takes job 0; a thread that
+ * cannot be started has its job run here afterwards). */
+static void run_jobs(job *jobs, uint32_t n)
+{
+    pthread_t th[64];
+    bool started[64];
+    for (uint32_t t = 1; t < n; t++)
+        started[t] = pthread_create(&th[t], NULL, worker, &jobs[t]) == 0;
+    worker(&jobs[0]);
+    for (uint32_t t = 1; t < n; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else
+            worker(&jobs[t]);
+    }
+}
+
+static int cmp_cand(const void *pa, const void *pb)
+{
+    const cand *a = pa, *b = pb;
+    if (a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    /* equal fused scores: better raw evidence first, then id */
+    float fa = 0, fb = 0;
+    for (int i = 0; i < HS_WATCHLIST_FINGERS_MAX; i++) {
+        fa += a->fsim[i];
+        fb += b->fsim[i];
+    }
+    if (fa != fb)
+        return fa > fb ? -1 : 1;
+    if (a->face_sim != b->face_sim)
+        return a->face_sim > b->face_sim ? -1 : 1;
+    return strcmp(a->id, b->id);
+}
+
+static int cmp_u32(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* ---- search -------------------------------------------------------------- */
+
+hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_watchlist *wl,
+                              const hs_template *fingers, const float *face, uint32_t face_dim,
+                              const hs_watchlist_search_options *opts)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!wl)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "watchlist is NULL");
+    hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+    if (opts) {
+        if (opts->struct_size < sizeof o)
+            return hs__error(ctx, HS_ERR_INVALID_ARG, "options struct_size too small");
+        o = *opts;
+    }
+    if (o.max_candidates < 1 || o.max_candidates > 1000 || o.threads < 1 || o.threads > 64 ||
+        !(o.fmr >= 1e-12 && o.fmr <= 0.5) ||
+        (o.flags & ~(HS_WATCHLIST_EXHAUSTIVE | HS_WATCHLIST_HITS_ONLY)))
+        return hs__error(ctx, HS_ERR_INVALID_ARG,
+                         "options out of range (max_candidates 1..1000, threads 1..64, "
+                         "fmr 1e-12..0.5, known flags)");
+    uint32_t nprobe = fingers ? fingers->nviews : 0;
+    if (nprobe > HS_WATCHLIST_FINGERS_MAX)
+        return hs__error(ctx, HS_ERR_LIMIT, "probe of %u fingers (at most %d)", nprobe,
+                         HS_WATCHLIST_FINGERS_MAX);
+    if (face && (face_dim < 1 || face_dim > HS_WATCHLIST_FACE_DIM_MAX))
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "face dimension %u", face_dim);
+    if (!nprobe && !face)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "empty probe: give fingers or a face");
+#ifndef HS__WL_MATCH
+    if (nprobe)
+        return hs__error(ctx, HS_ERR_NOT_BUILT, "finger matching is not in this build");
+#endif
+    const hs_allocator *a = &wl->alloc;
+    hs_status st = HS_OK;
+    hs_watchlist_result *r = hs__calloc(a, 1, sizeof *r);
+    probe_finger *pf = hs__calloc(a, nprobe ? nprobe : 1, sizeof *pf);
+    uint64_t *bitmaps = hs__calloc(a, (size_t)(nprobe ? nprobe : 1) * BITMAP_WORDS,
+                                   sizeof(uint64_t));
+    float *fq = face ? hs__malloc(a, (size_t)face_dim * sizeof *fq) : NULL;
+    job *jobs = hs__calloc(a, o.threads, sizeof *jobs);
+    uint32_t *cidx = NULL;
+    cand *cands = NULL;
+    if (!r || !pf || !bitmaps || (face && !fq) || !jobs) {
+        st = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    r->alloc = *a;
+    r->nprobe = nprobe;
+    if (face) {
+        double ss = 0;
+        for (uint32_t i = 0; i < face_dim; i++) {
+            if (!isfinite(face[i])) {
+                st = hs__error(ctx, HS_ERR_INVALID_ARG, "face value %u not finite", i);
+                goto done;
+            }
+            ss += (double)face[i] * face[i];
+        }
+        if (!(ss > 0) || !isfinite(ss)) {
+            st = hs__error(ctx, HS_ERR_INVALID_ARG, "face embedding has zero length");
+            goto done;
+        }
+        for (uint32_t i = 0; i < face_dim; i++)
+            fq[i] = (float)(face[i] / sqrt(ss));
+    }
+    for (uint32_t v = 0; v < nprobe; v++) {
+        const hs__view *vw = &fingers->views[v];
+        pf[v].position = vw->info.finger_position;
+        pf[v].bitmap = bitmaps + (size_t)v * BITMAP_WORDS;
+        bitmap_build(&pf[v], vw->minutiae, vw->count, vw->info.ppi_x, vw->info.ppi_y);
+#ifdef HS__WL_MATCH
+        st = hs_finger_prepare(ctx, &pf[v].prep, fingers, v);
+        if (st)
+            goto done;
+#endif
+    }
+    calib cal;
+    for (int k = 0; k < NCAL; k++) {
+        cal.lf[k] = -2.0 - 0.25 * k;
+#ifdef HS__WL_MATCH
+        cal.thr[k] = (double)hs_finger_threshold_for_fmr(pow(10.0, cal.lf[k]));
+#else
+        cal.thr[k] = 0.05 * (k + 1);
+#endif
+    }
+    uint32_t n = wl->n;
+    if (n == 0) {
+        *out = r;
+        r = NULL;
+        goto done;
+    }
+    uint32_t T = o.threads > n ? n : o.threads;
+    /* choose the candidates */
+    uint32_t ncand = 0;
+    if ((o.flags & HS_WATCHLIST_EXHAUSTIVE) || (!nprobe && face)) {
+        /* face-only searches are exact anyway: every subject is scored */
+        cidx = hs__malloc(a, (size_t)n * sizeof *cidx);
+        if (!cidx) {
+            st = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            if (!(o.flags & HS_WATCHLIST_EXHAUSTIVE) ? wl->e[i].nfaces > 0 : 1)
+                cidx[ncand++] = i;
+    } else {
+        uint32_t M = o.rescore ? o.rescore : (n / 500 > 200 ? n / 500 : 200);
+        if (M > n)
+            M = n;
+        for (uint32_t t = 0; t < T; t++) {
+            job *j = &jobs[t];
+            j->wl = wl;
+            j->pf = pf;
+            j->nprobe = nprobe;
+            j->face = fq;
+            j->face_dim = face_dim;
+            j->begin = (uint32_t)((uint64_t)n * t / T);
+            j->end = (uint32_t)((uint64_t)n * (t + 1) / T);
+            j->phase = 0;
+            j->hf.cap = M;
+            j->hf.v = hs__malloc(a, (size_t)M * sizeof(scored));
+            j->hface.cap = face ? M : 0;
+            j->hface.v = face ? hs__malloc(a, (size_t)M * sizeof(scored)) : NULL;
+            if (!j->hf.v || (face && !j->hface.v)) {
+                st = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+                goto done;
+            }
+        }
+        run_jobs(jobs, T);
+        /* merge the per-thread heaps: top M by filter, plus top M by face */
+        heap all = {hs__malloc(a, (size_t)M * sizeof(scored)), 0, M};
+        cidx = hs__malloc(a, (size_t)M * 2 * sizeof *cidx);
+        if (!all.v || !cidx) {
+            hs__free(a, all.v);
+            st = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        for (uint32_t t = 0; t < T; t++)
+            for (uint32_t i = 0; i < jobs[t].hf.n; i++)
+                heap_push(&all, jobs[t].hf.v[i].s, jobs[t].hf.v[i].idx);
+        for (uint32_t i = 0; i < all.n; i++)
+            cidx[ncand++] = all.v[i].idx;
+        if (face) {
+            all.n = 0;
+            for (uint32_t t = 0; t < T; t++)
+                for (uint32_t i = 0; i < jobs[t].hface.n; i++)
+                    heap_push(&all, jobs[t].hface.v[i].s, jobs[t].hface.v[i].idx);
+            for (uint32_t i = 0; i < all.n; i++)
+                cidx[ncand++] = all.v[i].idx;
+        }
+        hs__free(a, all.v);
+        qsort(cidx, ncand, sizeof *cidx, cmp_u32);
+        uint32_t w = 0;
+        for (uint32_t i = 0; i < ncand; i++)
+            if (!w || cidx[w - 1] != cidx[i])
+                cidx[w++] = cidx[i];
+        ncand = w;
+    }
+    r->rescored = ncand;
+    if (ncand) {
+        cands = hs__calloc(a, ncand, sizeof *cands);
+        if (!cands) {
+            st = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        uint32_t T2 = T > ncand ? ncand : T;
+        for (uint32_t t = 0; t < T2; t++) {
+            job *j = &jobs[t];
+            j->wl = wl;
+            j->pf = pf;
+            j->nprobe = nprobe;
+            j->face = fq;
+            j->face_dim = face_dim;
+            j->cal = &cal;
+            j->fmr_score = -log10(o.fmr);
+            j->cidx = cidx;
+            j->cout = cands;
+            j->ncand = ncand;
+            j->tid = t;
+            j->nthreads = T2;
+            j->phase = 1;
+            j->status = HS_OK;
+        }
+        run_jobs(jobs, T2);
+        for (uint32_t t = 0; t < T2; t++)
+            if (jobs[t].status) {
+                st = hs__error(ctx, jobs[t].status, "rescoring failed");
+                goto done;
+            }
+        qsort(cands, ncand, sizeof *cands, cmp_cand);
+    }
+    uint32_t keep = 0;
+    for (uint32_t i = 0; i < ncand && keep < o.max_candidates; i++) {
+        if ((o.flags & HS_WATCHLIST_HITS_ONLY) && !cands[i].hit)
+            break;
+        keep++;
+    }
+    if (keep) {
+        r->c = hs__malloc(a, (size_t)keep * sizeof *r->c);
+        if (!r->c) {
+            st = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        memcpy(r->c, cands, (size_t)keep * sizeof *r->c);
+        r->n = keep;
+    }
+    *out = r;
+    r = NULL;
+done:
+    if (jobs)
+        for (uint32_t t = 0; t < o.threads; t++) {
+            hs__free(a, jobs[t].hf.v);
+            hs__free(a, jobs[t].hface.v);
+        }
+    hs__free(a, jobs);
+    hs__free(a, cands);
+    hs__free(a, cidx);
+    if (pf) {
+#ifdef HS__WL_MATCH
+        for (uint32_t v = 0; v < nprobe; v++)
+            hs_finger_prepared_free(pf[v].prep);
+#endif
+        hs__free(a, pf);
+    }
+    if (bitmaps) {
+        hs__memzero(bitmaps, (size_t)(nprobe ? nprobe : 1) * BITMAP_WORDS * sizeof(uint64_t));
+        hs__free(a, bitmaps);
+    }
+    if (fq) {
+        hs__memzero(fq, (size_t)face_dim * sizeof *fq);
+        hs__free(a, fq);
+    }
+    hs_watchlist_result_free(r);
+    return st;
+}

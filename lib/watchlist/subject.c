@@ -1,0 +1,362 @@
+/* Subject builder: id, fields, fingers (quantised as they will be stored)
+ * and face embeddings. */
+#include "internal/template.h"
+#include "internal/watchlist.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TWO_PI 6.28318530717958647692
+
+bool hs__wl_utf8_ok(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        if (c < 0x20 || c == 0x7f)
+            return false;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        uint32_t cp;
+        if ((c & 0xe0) == 0xc0) {
+            len = 2;
+            cp = c & 0x1fu;
+        } else if ((c & 0xf0) == 0xe0) {
+            len = 3;
+            cp = c & 0x0fu;
+        } else if ((c & 0xf8) == 0xf0) {
+            len = 4;
+            cp = c & 0x07u;
+        } else {
+            return false;
+        }
+        if (n - i < len)
+            return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3fu);
+        }
+        /* overlong forms, surrogates, beyond U+10FFFF */
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+static bool key_ok(const char *k, size_t n)
+{
+    if (n < 1 || n > HS_WATCHLIST_KEY_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = k[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+              c == '-'))
+            return false;
+    }
+    return true;
+}
+
+hs_status hs_watchlist_subject_new(hs_ctx *ctx, hs_watchlist_subject **out, const char *id)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!id)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "id is NULL");
+    size_t n = strlen(id);
+    if (n < 1 || n > HS_WATCHLIST_ID_MAX)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "subject id of %zu bytes (1..%d allowed)", n,
+                         HS_WATCHLIST_ID_MAX);
+    if (!hs__wl_utf8_ok((const uint8_t *)id, n))
+        return hs__error(ctx, HS_ERR_INVALID_ARG,
+                         "subject id is not valid UTF-8 or holds control characters");
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    hs_watchlist_subject *s = hs__calloc(a, 1, sizeof *s);
+    if (!s)
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    s->alloc = *a;
+    memcpy(s->id, id, n + 1);
+    *out = s;
+    return HS_OK;
+}
+
+void hs_watchlist_subject_free(hs_watchlist_subject *s)
+{
+    if (!s)
+        return;
+    hs_allocator a = s->alloc;
+    for (uint32_t i = 0; i < s->nfaces; i++) {
+        hs__memzero(s->face[i], (size_t)s->face_dim[i] * sizeof(float));
+        hs__free(&a, s->face[i]);
+    }
+    hs__memzero(s, sizeof *s);
+    hs__free(&a, s);
+}
+
+const char *hs_watchlist_subject_id(const hs_watchlist_subject *s)
+{
+    return s ? s->id : NULL;
+}
+
+static int field_find(const hs_watchlist_subject *s, const char *key)
+{
+    for (uint32_t i = 0; i < s->nfields; i++)
+        if (!strcmp(s->key[i], key))
+            return (int)i;
+    return -1;
+}
+
+hs_status hs_watchlist_subject_set_field(hs_ctx *ctx, hs_watchlist_subject *s, const char *key,
+                                         const char *value)
+{
+    if (!s || !key)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    size_t kn = strlen(key);
+    if (!key_ok(key, kn))
+        return hs__error(ctx, HS_ERR_INVALID_ARG,
+                         "field key must be 1..%d characters of [a-z0-9_.-]",
+                         HS_WATCHLIST_KEY_MAX);
+    int idx = field_find(s, key);
+    if (!value) {
+        if (idx < 0)
+            return hs__error(ctx, HS_ERR_NOT_FOUND, "no field '%s'", key);
+        uint32_t i = (uint32_t)idx;
+        for (; i + 1 < s->nfields; i++) {
+            memcpy(s->key[i], s->key[i + 1], sizeof s->key[i]);
+            memcpy(s->value[i], s->value[i + 1], sizeof s->value[i]);
+        }
+        s->nfields--;
+        return HS_OK;
+    }
+    size_t vn = strlen(value);
+    if (vn > HS_WATCHLIST_VALUE_MAX || !hs__wl_utf8_ok((const uint8_t *)value, vn))
+        return hs__error(ctx, HS_ERR_INVALID_ARG,
+                         "field value must be valid UTF-8 of at most %d bytes without "
+                         "control characters",
+                         HS_WATCHLIST_VALUE_MAX);
+    if (idx < 0) {
+        if (s->nfields >= HS_WATCHLIST_FIELDS_MAX)
+            return hs__error(ctx, HS_ERR_LIMIT, "a subject has at most %d fields",
+                             HS_WATCHLIST_FIELDS_MAX);
+        idx = (int)s->nfields++;
+        memcpy(s->key[idx], key, kn + 1);
+    }
+    memcpy(s->value[idx], value, vn + 1);
+    return HS_OK;
+}
+
+const char *hs_watchlist_subject_field(const hs_watchlist_subject *s, const char *key)
+{
+    if (!s || !key)
+        return NULL;
+    int i = field_find(s, key);
+    return i < 0 ? NULL : s->value[i];
+}
+
+uint32_t hs_watchlist_subject_field_count(const hs_watchlist_subject *s)
+{
+    return s ? s->nfields : 0;
+}
+
+hs_status hs_watchlist_subject_field_at(const hs_watchlist_subject *s, uint32_t index,
+                                        const char **key, const char **value)
+{
+    if (!s || !key || !value)
+        return HS_ERR_INVALID_ARG;
+    if (index >= s->nfields)
+        return HS_ERR_NOT_FOUND;
+    *key = s->key[index];
+    *value = s->value[index];
+    return HS_OK;
+}
+
+/* Quantise as the record stores it: x, y to 1/2 pixel, angle to 2*pi/65536. */
+static void quantise(hs_minutia *m)
+{
+    double x2 = floor((double)m->x * 2.0 + 0.5);
+    double y2 = floor((double)m->y * 2.0 + 0.5);
+    if (x2 > 65535.0)
+        x2 = 65535.0;
+    if (y2 > 65535.0)
+        y2 = 65535.0;
+    if (x2 < 0)
+        x2 = 0;
+    if (y2 < 0)
+        y2 = 0;
+    double aq = floor((double)m->angle * (65536.0 / TWO_PI) + 0.5);
+    uint32_t a = (uint32_t)aq & 0xffffu;
+    m->x = (float)(x2 / 2.0);
+    m->y = (float)(y2 / 2.0);
+    m->angle = (float)((double)a * (TWO_PI / 65536.0));
+    memset(m->reserved, 0, sizeof m->reserved);
+}
+
+static int by_quality_desc(const void *pa, const void *pb)
+{
+    const hs_minutia *a = pa, *b = pb;
+    if (a->quality != b->quality)
+        return a->quality > b->quality ? -1 : 1;
+    /* ties: keep a deterministic order */
+    if (a->y != b->y)
+        return a->y < b->y ? -1 : 1;
+    if (a->x != b->x)
+        return a->x < b->x ? -1 : 1;
+    return 0;
+}
+
+hs_status hs_watchlist_subject_add_finger(hs_ctx *ctx, hs_watchlist_subject *s,
+                                          const hs_template *t, uint32_t view)
+{
+    if (!s || !t)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    if (view >= t->nviews)
+        return hs__error(ctx, HS_ERR_NOT_FOUND, "template has no view %u", view);
+    const hs__view *v = &t->views[view];
+    uint32_t pos = v->info.finger_position;
+    if (pos > 10)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "finger position %u", pos);
+    if (s->nfingers >= HS_WATCHLIST_FINGERS_MAX)
+        return hs__error(ctx, HS_ERR_LIMIT, "a subject has at most %d fingers",
+                         HS_WATCHLIST_FINGERS_MAX);
+    if (pos)
+        for (uint32_t i = 0; i < s->nfingers; i++)
+            if (s->finger[i].position == pos)
+                return hs__error(ctx, HS_ERR_EXISTS, "subject already has finger position %u",
+                                 pos);
+    if (v->info.ppi_x < 1 || v->info.ppi_x > 10000 || v->info.ppi_y < 1 ||
+        v->info.ppi_y > 10000 || v->info.width > 32768 || v->info.height > 32768)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "view size or resolution out of range");
+    hs__wl_bfinger *f = &s->finger[s->nfingers];
+    memset(f, 0, sizeof *f);
+    f->position = pos;
+    f->impression = v->info.impression_type > 255 ? 0 : v->info.impression_type;
+    f->quality = v->info.quality > 100 ? 100 : v->info.quality;
+    f->width = v->info.width;
+    f->height = v->info.height;
+    f->ppi_x = v->info.ppi_x;
+    f->ppi_y = v->info.ppi_y;
+    uint32_t n = v->count;
+    if (n > HS_WATCHLIST_MINUTIAE_MAX) {
+        /* keep the best-quality minutiae; sort a scratch copy */
+        const hs_allocator *a = &s->alloc;
+        hs_minutia *tmp = hs__malloc(a, (size_t)n * sizeof *tmp);
+        if (!tmp)
+            return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+        memcpy(tmp, v->minutiae, (size_t)n * sizeof *tmp);
+        qsort(tmp, n, sizeof *tmp, by_quality_desc);
+        memcpy(f->m, tmp, HS_WATCHLIST_MINUTIAE_MAX * sizeof *tmp);
+        hs__memzero(tmp, (size_t)n * sizeof *tmp);
+        hs__free(a, tmp);
+        n = HS_WATCHLIST_MINUTIAE_MAX;
+    } else if (n) {
+        memcpy(f->m, v->minutiae, (size_t)n * sizeof *f->m);
+    }
+    f->count = n;
+    for (uint32_t i = 0; i < n; i++) {
+        quantise(&f->m[i]);
+        if (f->m[i].type > HS_MINUTIA_BIFURCATION)
+            f->m[i].type = HS_MINUTIA_OTHER;
+        if (f->m[i].quality > 100)
+            f->m[i].quality = 100;
+        if (f->width && f->m[i].x > (float)f->width)
+            f->m[i].x = (float)f->width;
+        if (f->height && f->m[i].y > (float)f->height)
+            f->m[i].y = (float)f->height;
+    }
+    s->nfingers++;
+    return HS_OK;
+}
+
+uint32_t hs_watchlist_subject_finger_count(const hs_watchlist_subject *s)
+{
+    return s ? s->nfingers : 0;
+}
+
+hs_status hs_watchlist_subject_finger(hs_ctx *ctx, const hs_watchlist_subject *s, uint32_t index,
+                                      hs_template **out)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!s)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "subject is NULL");
+    if (index >= s->nfingers)
+        return hs__error(ctx, HS_ERR_NOT_FOUND, "subject has no finger %u", index);
+    const hs__wl_bfinger *f = &s->finger[index];
+    hs_template *t;
+    hs_status st = hs_template_new(ctx, &t);
+    if (st)
+        return st;
+    hs_view_info info;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    info.width = f->width;
+    info.height = f->height;
+    info.ppi_x = f->ppi_x;
+    info.ppi_y = f->ppi_y;
+    info.finger_position = f->position;
+    info.impression_type = f->impression;
+    info.quality = f->quality;
+    st = hs_template_add_view(ctx, t, &info, f->m, f->count);
+    if (st) {
+        hs_template_free(t);
+        return st;
+    }
+    *out = t;
+    return HS_OK;
+}
+
+hs_status hs_watchlist_subject_add_face(hs_ctx *ctx, hs_watchlist_subject *s,
+                                        const float *embedding, uint32_t dim)
+{
+    if (!s || !embedding)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    if (dim < 1 || dim > HS_WATCHLIST_FACE_DIM_MAX)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "face dimension %u outside 1..%d", dim,
+                         HS_WATCHLIST_FACE_DIM_MAX);
+    if (s->nfaces >= HS_WATCHLIST_FACES_MAX)
+        return hs__error(ctx, HS_ERR_LIMIT, "a subject has at most %d faces",
+                         HS_WATCHLIST_FACES_MAX);
+    double ss = 0;
+    for (uint32_t i = 0; i < dim; i++) {
+        if (!isfinite(embedding[i]))
+            return hs__error(ctx, HS_ERR_INVALID_ARG, "face value %u is not finite", i);
+        ss += (double)embedding[i] * (double)embedding[i];
+    }
+    if (!(ss > 0) || !isfinite(ss))
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "face embedding has zero length");
+    float *v = hs__malloc(&s->alloc, (size_t)dim * sizeof *v);
+    if (!v)
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    double inv = 1.0 / sqrt(ss);
+    for (uint32_t i = 0; i < dim; i++)
+        v[i] = (float)((double)embedding[i] * inv);
+    s->face[s->nfaces] = v;
+    s->face_dim[s->nfaces] = dim;
+    s->nfaces++;
+    return HS_OK;
+}
+
+uint32_t hs_watchlist_subject_face_count(const hs_watchlist_subject *s)
+{
+    return s ? s->nfaces : 0;
+}
+
+const float *hs_watchlist_subject_face(const hs_watchlist_subject *s, uint32_t index,
+                                       uint32_t *dim)
+{
+    if (dim)
+        *dim = 0;
+    if (!s || index >= s->nfaces)
+        return NULL;
+    if (dim)
+        *dim = s->face_dim[index];
+    return s->face[index];
+}

@@ -1,0 +1,737 @@
+/* Watchlist: subjects, list operations, files (corruption, truncation,
+ * interrupted saves), packages (tampering, wrong keys, rollback, deltas),
+ * searches (empty list, concurrency, FVC identification when the shared
+ * data is present). */
+#include "testutil.h"
+#include "internal/template.h"
+#include "internal/watchlist.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* finger searches need the matcher (see HS__WL_MATCH_READY in search.c) */
+#define HAVE_MATCH 0
+
+/* ---- synthetic fingers ---------------------------------------------------- */
+
+static uint32_t rng_next(uint32_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+static double rng_unit(uint32_t *s)
+{
+    return (rng_next(s) & 0xffffff) / 16777216.0;
+}
+
+/* A random "finger": n minutiae spread over 300x400 px at 500 ppi. */
+static void synth_finger(uint32_t seed, hs_minutia *m, uint32_t n)
+{
+    uint32_t s = seed * 2654435761u + 1;
+    for (uint32_t i = 0; i < n; i++) {
+        m[i].x = (float)(20 + rng_unit(&s) * 260);
+        m[i].y = (float)(20 + rng_unit(&s) * 360);
+        m[i].angle = (float)(rng_unit(&s) * 6.2831);
+        m[i].type = (uint8_t)(1 + (rng_next(&s) & 1));
+        m[i].quality = (uint8_t)(40 + rng_next(&s) % 60);
+        m[i].reserved[0] = m[i].reserved[1] = 0;
+    }
+}
+
+/* Another impression: rotated by rot radians about the centre, shifted,
+ * jittered, with every 8th minutia dropped. Returns the new count. */
+static uint32_t impression(const hs_minutia *src, uint32_t n, double rot, double dx, double dy,
+                           uint32_t seed, hs_minutia *dst)
+{
+    uint32_t s = seed | 1, k = 0;
+    double c = cos(rot), sn = sin(rot);
+    for (uint32_t i = 0; i < n; i++) {
+        if (i % 8 == 7)
+            continue;
+        double x = src[i].x - 150, y = src[i].y - 200;
+        /* image y points down: a counter-clockwise rotation on screen */
+        double xr = c * x + sn * y + 150 + dx + (rng_unit(&s) - 0.5) * 3;
+        double yr = -sn * x + c * y + 200 + dy + (rng_unit(&s) - 0.5) * 3;
+        if (xr < 0 || yr < 0 || xr > 300 || yr > 400)
+            continue;
+        double a = fmod(src[i].angle + rot + (rng_unit(&s) - 0.5) * 0.1 + 6.283185307179586,
+                        6.283185307179586);
+        dst[k] = src[i];
+        dst[k].x = (float)xr;
+        dst[k].y = (float)yr;
+        dst[k].angle = (float)(a >= 6.283185307179586 ? 0 : a);
+        k++;
+    }
+    return k;
+}
+
+static hs_template *make_template(const hs_minutia *m, uint32_t n, uint32_t position)
+{
+    hs_template *t;
+    assert_int_equal(hs_template_new(NULL, &t), HS_OK);
+    hs_view_info info = {sizeof info, 300, 400, 500, 500, position, 0, 0, 60, 0};
+    assert_int_equal(hs_template_add_view(NULL, t, &info, m, n), HS_OK);
+    return t;
+}
+
+static hs_watchlist_subject *make_subject(const char *id, uint32_t seed, uint32_t nfingers,
+                                          int with_face)
+{
+    hs_watchlist_subject *s;
+    assert_int_equal(hs_watchlist_subject_new(NULL, &s, id), HS_OK);
+    assert_int_equal(hs_watchlist_subject_set_field(NULL, s, "category", "red"), HS_OK);
+    assert_int_equal(hs_watchlist_subject_set_field(NULL, s, "reference", id), HS_OK);
+    for (uint32_t f = 0; f < nfingers; f++) {
+        hs_minutia m[40];
+        synth_finger(seed * 16 + f, m, 40);
+        hs_template *t = make_template(m, 40, f + 1);
+        assert_int_equal(hs_watchlist_subject_add_finger(NULL, s, t, 0), HS_OK);
+        hs_template_free(t);
+    }
+    if (with_face) {
+        float e[128];
+        uint32_t r = seed * 7919u + 3;
+        for (int i = 0; i < 128; i++)
+            e[i] = (float)(rng_unit(&r) - 0.5);
+        assert_int_equal(hs_watchlist_subject_add_face(NULL, s, e, 128), HS_OK);
+    }
+    return s;
+}
+
+static hs_watchlist *make_list(uint32_t n, uint64_t version)
+{
+    hs_watchlist *wl;
+    assert_int_equal(hs_watchlist_new(NULL, &wl), HS_OK);
+    for (uint32_t i = 0; i < n; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "S%05u", i);
+        hs_watchlist_subject *s = make_subject(id, i, 1 + i % 3, i % 2 == 0);
+        assert_int_equal(hs_watchlist_add(NULL, wl, s), HS_OK);
+        hs_watchlist_subject_free(s);
+    }
+    hs_watchlist_set_version(wl, version);
+    return wl;
+}
+
+static uint8_t *encode(const hs_watchlist *wl, size_t *n)
+{
+    assert_int_equal(hs_watchlist_encode(NULL, wl, NULL, n), HS_OK);
+    uint8_t *b = malloc(*n);
+    assert_non_null(b);
+    assert_int_equal(hs_watchlist_encode(NULL, wl, b, n), HS_OK);
+    return b;
+}
+
+/* ---- subjects ---------------------------------------------------------------- */
+
+static void test_subject_fields(void **state)
+{
+    (void)state;
+    hs_watchlist_subject *s;
+    assert_int_equal(hs_watchlist_subject_new(NULL, &s, ""), HS_ERR_INVALID_ARG);
+    assert_null(s);
+    assert_int_equal(hs_watchlist_subject_new(NULL, &s, "bad\xff"), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_watchlist_subject_new(NULL, &s, "ctl\n"), HS_ERR_INVALID_ARG);
+    char longid[200];
+    memset(longid, 'a', sizeof longid - 1);
+    longid[sizeof longid - 1] = 0;
+    assert_int_equal(hs_watchlist_subject_new(NULL, &s, longid), HS_ERR_INVALID_ARG);
+    longid[HS_WATCHLIST_ID_MAX] = 0;
+    assert_int_equal(hs_watchlist_subject_new(NULL, &s, longid), HS_OK);
+    hs_watchlist_subject_free(s);
+    assert_int_equal(hs_watchlist_subject_new(NULL, &s, "M\xc3\xbcller-42"), HS_OK);
+    assert_int_equal(hs_watchlist_subject_set_field(NULL, s, "Bad Key", "x"), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_watchlist_subject_set_field(NULL, s, HS_WATCHLIST_FIELD_EXPIRY,
+                                                    "2027-01-31"), HS_OK);
+    assert_int_equal(hs_watchlist_subject_set_field(NULL, s, "country", "FRA"), HS_OK);
+    assert_int_equal(hs_watchlist_subject_set_field(NULL, s, "country", "DEU"), HS_OK);
+    assert_string_equal(hs_watchlist_subject_field(s, "country"), "DEU");
+    assert_int_equal(hs_watchlist_subject_field_count(s), 2);
+    assert_int_equal(hs_watchlist_subject_set_field(NULL, s, "country", NULL), HS_OK);
+    assert_null(hs_watchlist_subject_field(s, "country"));
+    assert_int_equal(hs_watchlist_subject_set_field(NULL, s, "country", NULL), HS_ERR_NOT_FOUND);
+    for (int i = 0; i < HS_WATCHLIST_FIELDS_MAX - 1; i++) {
+        char k[8];
+        snprintf(k, sizeof k, "k%d", i);
+        assert_int_equal(hs_watchlist_subject_set_field(NULL, s, k, "v"), HS_OK);
+    }
+    assert_int_equal(hs_watchlist_subject_set_field(NULL, s, "one-more", "v"), HS_ERR_LIMIT);
+    /* fingers: known positions once, unknown may repeat */
+    hs_minutia m[40];
+    synth_finger(1, m, 40);
+    hs_template *t = make_template(m, 40, 2);
+    assert_int_equal(hs_watchlist_subject_add_finger(NULL, s, t, 0), HS_OK);
+    assert_int_equal(hs_watchlist_subject_add_finger(NULL, s, t, 0), HS_ERR_EXISTS);
+    assert_int_equal(hs_watchlist_subject_add_finger(NULL, s, t, 1), HS_ERR_NOT_FOUND);
+    hs_template_free(t);
+    t = make_template(m, 40, 0);
+    assert_int_equal(hs_watchlist_subject_add_finger(NULL, s, t, 0), HS_OK);
+    assert_int_equal(hs_watchlist_subject_add_finger(NULL, s, t, 0), HS_OK);
+    hs_template_free(t);
+    assert_int_equal(hs_watchlist_subject_finger_count(s), 3);
+    hs_template *back;
+    assert_int_equal(hs_watchlist_subject_finger(NULL, s, 0, &back), HS_OK);
+    uint32_t n;
+    const hs_minutia *bm = hs_template_minutiae(back, 0, &n);
+    assert_int_equal(n, 40);
+    for (uint32_t i = 0; i < n; i++) {
+        assert_true(fabsf(bm[i].x - m[i].x) <= 0.25f);
+        assert_true(fabsf(bm[i].y - m[i].y) <= 0.25f);
+        float da = fabsf(bm[i].angle - m[i].angle);
+        assert_true(da <= 0.0001f || da >= 6.2831f);
+    }
+    hs_template_free(back);
+    float bad[3] = {0, 0, 0};
+    assert_int_equal(hs_watchlist_subject_add_face(NULL, s, bad, 3), HS_ERR_INVALID_ARG);
+    bad[1] = NAN;
+    assert_int_equal(hs_watchlist_subject_add_face(NULL, s, bad, 3), HS_ERR_INVALID_ARG);
+    float good[3] = {3, 0, 4};
+    assert_int_equal(hs_watchlist_subject_add_face(NULL, s, good, 3), HS_OK);
+    uint32_t dim;
+    const float *f = hs_watchlist_subject_face(s, 0, &dim);
+    assert_int_equal(dim, 3);
+    assert_true(fabsf(f[0] - 0.6f) < 1e-6f && fabsf(f[2] - 0.8f) < 1e-6f);
+    hs_watchlist_subject_free(s);
+}
+
+static void test_many_minutiae_kept_best(void **state)
+{
+    (void)state;
+    hs_minutia m[200];
+    synth_finger(9, m, 200);
+    for (int i = 0; i < 200; i++)
+        m[i].quality = (uint8_t)(i % 100);
+    hs_template *t = make_template(m, 200, 1);
+    hs_watchlist_subject *s;
+    assert_int_equal(hs_watchlist_subject_new(NULL, &s, "many"), HS_OK);
+    assert_int_equal(hs_watchlist_subject_add_finger(NULL, s, t, 0), HS_OK);
+    hs_template *back;
+    assert_int_equal(hs_watchlist_subject_finger(NULL, s, 0, &back), HS_OK);
+    uint32_t n;
+    const hs_minutia *bm = hs_template_minutiae(back, 0, &n);
+    assert_int_equal(n, HS_WATCHLIST_MINUTIAE_MAX);
+    for (uint32_t i = 0; i < n; i++)
+        assert_true(bm[i].quality >= 36); /* the 128 best of 0..99 twice */
+    hs_template_free(back);
+    hs_template_free(t);
+    hs_watchlist_subject_free(s);
+}
+
+/* ---- list ------------------------------------------------------------------- */
+
+static void test_list_operations(void **state)
+{
+    (void)state;
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_watchlist *wl = make_list(50, 7);
+    assert_int_equal(hs_watchlist_count(wl), 50);
+    uint64_t fingers = 0;
+    for (uint32_t i = 0; i < 50; i++)
+        fingers += 1 + i % 3;
+    assert_int_equal(hs_watchlist_finger_count(wl), fingers);
+    /* duplicate id */
+    hs_watchlist_subject *dup = make_subject("S00010", 999, 1, 0);
+    assert_int_equal(hs_watchlist_add(ctx, wl, dup), HS_ERR_EXISTS);
+    assert_true(strstr(hs_ctx_last_error(ctx), "S00010") != NULL);
+    assert_int_equal(hs_watchlist_count(wl), 50);
+    /* replace changes the record */
+    assert_int_equal(hs_watchlist_replace(ctx, wl, dup), HS_OK);
+    hs_watchlist_subject *got;
+    assert_int_equal(hs_watchlist_get(ctx, wl, "S00010", &got), HS_OK);
+    assert_int_equal(hs_watchlist_subject_finger_count(got), 1);
+    assert_int_equal(hs_watchlist_subject_face_count(got), 0);
+    assert_string_equal(hs_watchlist_subject_field(got, "category"), "red");
+    hs_watchlist_subject_free(got);
+    hs_watchlist_subject_free(dup);
+    dup = make_subject("absent", 1, 1, 0);
+    assert_int_equal(hs_watchlist_replace(ctx, wl, dup), HS_ERR_NOT_FOUND);
+    hs_watchlist_subject_free(dup);
+    /* removal keeps every other id reachable */
+    for (uint32_t i = 0; i < 50; i += 3) {
+        char id[32];
+        snprintf(id, sizeof id, "S%05u", i);
+        assert_int_equal(hs_watchlist_remove(ctx, wl, id), HS_OK);
+        assert_int_equal(hs_watchlist_remove(ctx, wl, id), HS_ERR_NOT_FOUND);
+    }
+    assert_int_equal(hs_watchlist_count(wl), 33);
+    for (uint32_t i = 0; i < 50; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "S%05u", i);
+        hs_status st = hs_watchlist_get(ctx, wl, id, &got);
+        assert_int_equal(st, i % 3 == 0 ? HS_ERR_NOT_FOUND : HS_OK);
+        if (!st) {
+            assert_string_equal(hs_watchlist_subject_id(got), id);
+            hs_watchlist_subject_free(got);
+        }
+    }
+    /* iteration visits each subject once */
+    int seen[50] = {0};
+    for (uint64_t i = 0; i < hs_watchlist_count(wl); i++) {
+        const char *id = hs_watchlist_id_at(wl, i);
+        assert_non_null(id);
+        seen[atoi(id + 1)]++;
+        assert_int_equal(hs_watchlist_subject_at(ctx, wl, i, &got), HS_OK);
+        assert_string_equal(hs_watchlist_subject_id(got), id);
+        hs_watchlist_subject_free(got);
+    }
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(seen[i], i % 3 == 0 ? 0 : 1);
+    assert_null(hs_watchlist_id_at(wl, 33));
+    assert_int_equal(hs_watchlist_subject_at(ctx, wl, 33, &got), HS_ERR_NOT_FOUND);
+    assert_true(hs_watchlist_memory_bytes(wl) > 0);
+    hs_watchlist_free(wl);
+    hs_ctx_free(ctx);
+}
+
+/* ---- files -------------------------------------------------------------------- */
+
+static void test_encode_roundtrip(void **state)
+{
+    (void)state;
+    hs_watchlist *wl = make_list(20, 42);
+    size_t n;
+    uint8_t *b = encode(wl, &n);
+    hs_watchlist *back;
+    assert_int_equal(hs_watchlist_decode(NULL, &back, b, n), HS_OK);
+    assert_int_equal(hs_watchlist_count(back), 20);
+    assert_int_equal(hs_watchlist_version(back), 42);
+    size_t n2;
+    uint8_t *b2 = encode(back, &n2);
+    assert_int_equal(n, n2);
+    assert_memory_equal(b, b2, n);
+    size_t small = 10;
+    assert_int_equal(hs_watchlist_encode(NULL, wl, b2, &small), HS_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(small, n);
+    free(b2);
+    free(b);
+    hs_watchlist_free(back);
+    hs_watchlist_free(wl);
+}
+
+static void test_file_flipped_bits_and_truncation(void **state)
+{
+    (void)state;
+    hs_watchlist *wl = make_list(3, 1);
+    size_t n;
+    uint8_t *b = encode(wl, &n);
+    hs_watchlist *back;
+    for (size_t i = 0; i < n; i++) {
+        for (int bit = 0; bit < 8; bit += 3) {
+            b[i] ^= (uint8_t)(1u << bit);
+            assert_int_not_equal(hs_watchlist_decode(NULL, &back, b, n), HS_OK);
+            assert_null(back);
+            b[i] ^= (uint8_t)(1u << bit);
+        }
+    }
+    for (size_t k = 0; k < n; k++) {
+        hs_status st = hs_watchlist_decode(NULL, &back, b, k);
+        assert_true(st == HS_ERR_TRUNCATED || st == HS_ERR_FORMAT);
+        assert_null(back);
+    }
+    /* a file truncated on disk is refused; the intact one still loads */
+    char path[512], cut[512];
+    snprintf(path, sizeof path, "%s/list.hswl", tu_tmpdir());
+    snprintf(cut, sizeof cut, "%s/cut.hswl", tu_tmpdir());
+    assert_int_equal(hs_watchlist_save(NULL, wl, path), HS_OK);
+    FILE *f = fopen(cut, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, n - 7, f), n - 7);
+    fclose(f);
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    assert_int_equal(hs_watchlist_load(ctx, &back, cut), HS_ERR_TRUNCATED);
+    assert_true(strstr(hs_ctx_last_error(ctx), "truncated") != NULL);
+    assert_int_equal(hs_watchlist_load(ctx, &back, path), HS_OK);
+    assert_int_equal(hs_watchlist_count(back), 3);
+    hs_watchlist_free(back);
+    hs_ctx_free(ctx);
+    free(b);
+    hs_watchlist_free(wl);
+}
+
+static void test_interrupted_save_keeps_old_file(void **state)
+{
+    (void)state;
+    char path[512], tmp[520];
+    snprintf(path, sizeof path, "%s/atomic.hswl", tu_tmpdir());
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    hs_watchlist *old = make_list(5, 1);
+    assert_int_equal(hs_watchlist_save(NULL, old, path), HS_OK);
+    size_t oldn;
+    uint8_t *oldb = tu_read(path, &oldn);
+    assert_non_null(oldb);
+    hs_watchlist *nw = make_list(40, 2);
+    for (int stage = 1; stage <= 2; stage++) {
+        hs__watchlist_set_save_fault(nw, stage);
+        assert_int_equal(hs_watchlist_save(NULL, nw, path), HS_ERR_IO);
+        size_t n;
+        uint8_t *b = tu_read(path, &n);
+        assert_non_null(b);
+        assert_int_equal(n, oldn);
+        assert_memory_equal(b, oldb, n);
+        free(b);
+        struct stat st;
+        assert_int_not_equal(stat(tmp, &st), 0); /* no temporary left behind */
+    }
+    hs__watchlist_set_save_fault(nw, 0);
+    assert_int_equal(hs_watchlist_save(NULL, nw, path), HS_OK);
+    hs_watchlist *back;
+    assert_int_equal(hs_watchlist_load(NULL, &back, path), HS_OK);
+    assert_int_equal(hs_watchlist_count(back), 40);
+    assert_int_equal(hs_watchlist_version(back), 2);
+    hs_watchlist_free(back);
+    /* an unwritable destination fails cleanly */
+    assert_int_equal(hs_watchlist_save(NULL, nw, "/nonexistent-dir/x.hswl"), HS_ERR_IO);
+    free(oldb);
+    hs_watchlist_free(old);
+    hs_watchlist_free(nw);
+}
+
+/* ---- packages ------------------------------------------------------------------- */
+
+typedef struct keys {
+    uint8_t apk[32], ask[64], dpk[32], dsk[32], d2pk[32], d2sk[32];
+} keys;
+
+static int make_keys(keys *k)
+{
+    if (hs_watchlist_keygen_authority(k->apk, k->ask) == HS_ERR_NOT_BUILT)
+        return 0;
+    assert_int_equal(hs_watchlist_keygen_device(k->dpk, k->dsk), HS_OK);
+    assert_int_equal(hs_watchlist_keygen_device(k->d2pk, k->d2sk), HS_OK);
+    return 1;
+}
+
+static uint8_t *pack(const hs_watchlist *wl, const hs_watchlist *base, const keys *k,
+                     const uint8_t *rcp, uint32_t nrcp, size_t *n)
+{
+    assert_int_equal(hs_watchlist_pack(NULL, wl, base, k->ask, rcp, nrcp, NULL, n), HS_OK);
+    uint8_t *b = malloc(*n);
+    size_t cap = *n;
+    assert_int_equal(hs_watchlist_pack(NULL, wl, base, k->ask, rcp, nrcp, b, n), HS_OK);
+    assert_int_equal(*n, cap);
+    return b;
+}
+
+static void test_package_roundtrip_and_tampering(void **state)
+{
+    (void)state;
+    keys k;
+    if (!make_keys(&k)) {
+        printf("built without libsodium: package tests skipped\n");
+        skip();
+    }
+    hs_watchlist *wl = make_list(2, 5);
+    size_t n;
+    uint8_t *p = pack(wl, NULL, &k, k.dpk, 1, &n);
+    hs_watchlist_package_info info = {sizeof info, 0, 0, 0, 0, 0};
+    assert_int_equal(hs_watchlist_package_info_get(NULL, &info, p, n), HS_OK);
+    assert_int_equal(info.version, 5);
+    assert_int_equal(info.delta, 0);
+    hs_watchlist *got;
+    assert_int_equal(hs_watchlist_unpack(NULL, &got, NULL, 0, p, n, k.apk, k.dpk, k.dsk), HS_OK);
+    assert_int_equal(hs_watchlist_count(got), 2);
+    assert_int_equal(hs_watchlist_version(got), 5);
+    hs_watchlist_free(got);
+    /* every flipped bit is refused */
+    for (size_t i = 0; i < n; i++) {
+        for (int bit = 0; bit < 8; bit++) {
+            p[i] ^= (uint8_t)(1u << bit);
+            assert_int_not_equal(
+                hs_watchlist_unpack(NULL, &got, NULL, 0, p, n, k.apk, k.dpk, k.dsk), HS_OK);
+            assert_null(got);
+            p[i] ^= (uint8_t)(1u << bit);
+        }
+    }
+    /* truncations */
+    for (size_t m = 0; m < n; m += 7)
+        assert_int_not_equal(hs_watchlist_unpack(NULL, &got, NULL, 0, p, m, k.apk, k.dpk, k.dsk),
+                             HS_OK);
+    /* wrong authority key, wrong device */
+    assert_int_equal(hs_watchlist_unpack(NULL, &got, NULL, 0, p, n, k.dpk, k.dpk, k.dsk),
+                     HS_ERR_SIGNATURE);
+    assert_int_equal(hs_watchlist_unpack(NULL, &got, NULL, 0, p, n, k.apk, k.d2pk, k.d2sk),
+                     HS_ERR_DECRYPT);
+    /* right public key id but the wrong secret */
+    assert_int_equal(hs_watchlist_unpack(NULL, &got, NULL, 0, p, n, k.apk, k.dpk, k.d2sk),
+                     HS_ERR_DECRYPT);
+    free(p);
+    /* two recipients: both open it */
+    uint8_t rcp[64];
+    memcpy(rcp, k.dpk, 32);
+    memcpy(rcp + 32, k.d2pk, 32);
+    p = pack(wl, NULL, &k, rcp, 2, &n);
+    assert_int_equal(hs_watchlist_unpack(NULL, &got, NULL, 0, p, n, k.apk, k.d2pk, k.d2sk), HS_OK);
+    hs_watchlist_free(got);
+    free(p);
+    hs_watchlist_free(wl);
+}
+
+static void test_package_rollback_and_delta(void **state)
+{
+    (void)state;
+    keys k;
+    if (!make_keys(&k)) {
+        printf("built without libsodium: package tests skipped\n");
+        skip();
+    }
+    hs_watchlist *v1 = make_list(30, 1);
+    hs_watchlist *v2 = make_list(30, 2);
+    /* v2: remove 5, replace 1, add 2 */
+    for (int i = 0; i < 5; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "S%05d", i * 4);
+        assert_int_equal(hs_watchlist_remove(NULL, v2, id), HS_OK);
+    }
+    hs_watchlist_subject *s = make_subject("S00001", 777, 2, 1);
+    assert_int_equal(hs_watchlist_replace(NULL, v2, s), HS_OK);
+    hs_watchlist_subject_free(s);
+    s = make_subject("NEW-1", 1001, 1, 0);
+    assert_int_equal(hs_watchlist_add(NULL, v2, s), HS_OK);
+    hs_watchlist_subject_free(s);
+    s = make_subject("NEW-2", 1002, 3, 1);
+    assert_int_equal(hs_watchlist_add(NULL, v2, s), HS_OK);
+    hs_watchlist_subject_free(s);
+
+    size_t n1, n2, nd;
+    uint8_t *p1 = pack(v1, NULL, &k, k.dpk, 1, &n1);
+    uint8_t *p2 = pack(v2, NULL, &k, k.dpk, 1, &n2);
+    uint8_t *pd = pack(v2, v1, &k, k.dpk, 1, &nd);
+    assert_true(nd < n2);
+    hs_watchlist *dev, *got;
+    assert_int_equal(hs_watchlist_unpack(NULL, &dev, NULL, 0, p1, n1, k.apk, k.dpk, k.dsk), HS_OK);
+    /* replay of the installed version, and an older one after an update */
+    assert_int_equal(hs_watchlist_unpack(NULL, &got, dev, 0, p1, n1, k.apk, k.dpk, k.dsk),
+                     HS_ERR_ROLLBACK);
+    assert_int_equal(hs_watchlist_unpack(NULL, &got, NULL, 2, p1, n1, k.apk, k.dpk, k.dsk),
+                     HS_ERR_ROLLBACK);
+    /* the delta applies to v1 and gives exactly v2's content */
+    assert_int_equal(hs_watchlist_unpack(NULL, &got, dev, 1, pd, nd, k.apk, k.dpk, k.dsk), HS_OK);
+    assert_int_equal(hs_watchlist_version(got), 2);
+    assert_int_equal(hs_watchlist_count(got), hs_watchlist_count(v2));
+    for (uint64_t i = 0; i < hs_watchlist_count(v2); i++) {
+        const char *id = hs_watchlist_id_at(v2, i);
+        hs_watchlist_subject *a, *b;
+        assert_int_equal(hs_watchlist_get(NULL, v2, id, &a), HS_OK);
+        assert_int_equal(hs_watchlist_get(NULL, got, id, &b), HS_OK);
+        assert_int_equal(hs_watchlist_subject_finger_count(a), hs_watchlist_subject_finger_count(b));
+        assert_int_equal(hs_watchlist_subject_face_count(a), hs_watchlist_subject_face_count(b));
+        hs_watchlist_subject_free(a);
+        hs_watchlist_subject_free(b);
+    }
+    /* the delta on a device without v1, or twice */
+    hs_watchlist *got2;
+    assert_int_equal(hs_watchlist_unpack(NULL, &got2, NULL, 0, pd, nd, k.apk, k.dpk, k.dsk),
+                     HS_ERR_STATE);
+    assert_int_equal(hs_watchlist_unpack(NULL, &got2, got, 0, pd, nd, k.apk, k.dpk, k.dsk),
+                     HS_ERR_ROLLBACK);
+    /* a delta from a newer base is refused at packing */
+    size_t bad;
+    assert_int_equal(hs_watchlist_pack(NULL, v1, v2, k.ask, k.dpk, 1, NULL, &bad), HS_ERR_STATE);
+    hs_watchlist_free(got);
+    hs_watchlist_free(dev);
+    free(p1);
+    free(p2);
+    free(pd);
+    hs_watchlist_free(v1);
+    hs_watchlist_free(v2);
+}
+
+/* ---- search -------------------------------------------------------------------- */
+
+static void test_search_empty_and_args(void **state)
+{
+    (void)state;
+    hs_watchlist *wl;
+    assert_int_equal(hs_watchlist_new(NULL, &wl), HS_OK);
+    float face[4] = {1, 0, 0, 0};
+    hs_watchlist_result *r;
+    assert_int_equal(hs_watchlist_search(NULL, &r, wl, NULL, face, 4, NULL), HS_OK);
+    assert_int_equal(hs_watchlist_result_count(r), 0);
+    hs_watchlist_result_free(r);
+    assert_int_equal(hs_watchlist_search(NULL, &r, wl, NULL, NULL, 0, NULL), HS_ERR_INVALID_ARG);
+    hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+    o.threads = 0;
+    assert_int_equal(hs_watchlist_search(NULL, &r, wl, NULL, face, 4, &o), HS_ERR_INVALID_ARG);
+    o.threads = 2;
+    o.fmr = NAN;
+    assert_int_equal(hs_watchlist_search(NULL, &r, wl, NULL, face, 4, &o), HS_ERR_INVALID_ARG);
+    hs_minutia m[40];
+    synth_finger(3, m, 40);
+    hs_template *t = make_template(m, 40, 1);
+    hs_status st = hs_watchlist_search(NULL, &r, wl, t, NULL, 0, NULL);
+#if HAVE_MATCH
+    assert_int_equal(st, HS_OK);
+    assert_int_equal(hs_watchlist_result_count(r), 0);
+    hs_watchlist_result_free(r);
+#else
+    assert_int_equal(st, HS_ERR_NOT_BUILT);
+#endif
+    hs_template_free(t);
+    hs_watchlist_free(wl);
+}
+
+static void test_face_search(void **state)
+{
+    (void)state;
+    hs_watchlist *wl = make_list(60, 1);
+    /* probe: subject 24's face plus noise */
+    hs_watchlist_subject *s;
+    assert_int_equal(hs_watchlist_get(NULL, wl, "S00024", &s), HS_OK);
+    uint32_t dim;
+    const float *f = hs_watchlist_subject_face(s, 0, &dim);
+    float probe[128];
+    uint32_t r = 5;
+    for (uint32_t i = 0; i < dim; i++)
+        probe[i] = f[i] + (float)(rng_unit(&r) - 0.5) * 0.05f;
+    hs_watchlist_result *res;
+    hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+    o.max_candidates = 5;
+    o.threads = 2;
+    assert_int_equal(hs_watchlist_search(NULL, &res, wl, NULL, probe, dim, &o), HS_OK);
+    assert_int_equal(hs_watchlist_result_count(res), 5);
+    hs_watchlist_candidate c = {sizeof c, 0, NULL, 0, 0, 0, 0, 0, 0, {0}, {0}};
+    assert_int_equal(hs_watchlist_result_candidate(res, 0, &c), HS_OK);
+    assert_string_equal(c.id, "S00024");
+    assert_true(c.hit);
+    assert_true(c.face_similarity > 0.9);
+    assert_true(c.score > 4);
+    hs_watchlist_candidate c2 = c;
+    assert_int_equal(hs_watchlist_result_candidate(res, 1, &c2), HS_OK);
+    assert_false(c2.hit);
+    assert_true(c2.score < c.score);
+    assert_int_equal(hs_watchlist_result_candidate(res, 5, &c2), HS_ERR_NOT_FOUND);
+    hs_watchlist_result_free(res);
+    o.flags = HS_WATCHLIST_HITS_ONLY;
+    assert_int_equal(hs_watchlist_search(NULL, &res, wl, NULL, probe, dim, &o), HS_OK);
+    assert_int_equal(hs_watchlist_result_count(res), 1);
+    hs_watchlist_result_free(res);
+    hs_watchlist_subject_free(s);
+    hs_watchlist_free(wl);
+}
+
+/* Concurrent searches on one list give the same answers as one at a time. */
+typedef struct conc {
+    const hs_watchlist *wl;
+    int rounds;
+    int errors;
+} conc;
+
+static int probe_for(uint32_t subject, hs_template **t, float *face)
+{
+    hs_minutia m[40], q[40];
+    synth_finger(subject * 16, m, 40);
+    uint32_t n = impression(m, 40, 0.3, 12, -8, subject + 1, q);
+    *t = make_template(q, n, 0);
+    uint32_t r = subject * 7919u + 3;
+    for (int i = 0; i < 128; i++)
+        face[i] = (float)(rng_unit(&r) - 0.5);
+    return 1;
+}
+
+static void *conc_thread(void *arg)
+{
+    conc *c = arg;
+    hs_ctx *ctx;
+    if (hs_ctx_new(&ctx, NULL))
+        return NULL;
+    for (int i = 0; i < c->rounds; i++) {
+        uint32_t subject = (uint32_t)(i * 7) % 40;
+        hs_template *t;
+        float face[128];
+        probe_for(subject, &t, face);
+        hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+        o.threads = 2;
+        hs_watchlist_result *r;
+#if HAVE_MATCH
+        hs_status st = hs_watchlist_search(ctx, &r, c->wl, t, subject % 2 ? NULL : face, 128, &o);
+#else
+        hs_status st = hs_watchlist_search(ctx, &r, c->wl, NULL, face, 128, &o);
+        if (subject % 2) { /* no face for odd subjects: any top candidate is fine */
+            hs_watchlist_result_free(r);
+            hs_template_free(t);
+            continue;
+        }
+#endif
+        hs_watchlist_candidate cd = {sizeof cd, 0, NULL, 0, 0, 0, 0, 0, 0, {0}, {0}};
+        char want[32];
+        snprintf(want, sizeof want, "S%05u", subject);
+        if (st || hs_watchlist_result_candidate(r, 0, &cd) || strcmp(cd.id, want))
+            c->errors++;
+        hs_watchlist_result_free(r);
+        hs_template_free(t);
+    }
+    hs_ctx_free(ctx);
+    return NULL;
+}
+
+static void test_concurrent_searches(void **state)
+{
+    (void)state;
+    hs_watchlist *wl = make_list(40, 1);
+    conc c[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        c[i].wl = wl;
+        c[i].rounds = 10;
+        c[i].errors = 0;
+        assert_int_equal(pthread_create(&th[i], NULL, conc_thread, &c[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(c[i].errors, 0);
+    }
+    hs_watchlist_free(wl);
+}
+
+/* The filter codes do not depend on where the print lies or how it is
+ * turned: a rotated, shifted impression keeps most codes. */
+static void test_codes_invariant(void **state)
+{
+    (void)state;
+    hs_minutia m[40], q[40];
+    synth_finger(77, m, 40);
+    uint32_t n = impression(m, 40, 0.5, 10, 5, 1, q);
+    uint16_t a[HS__WL_CODES_MAX], b[HS__WL_CODES_MAX];
+    uint32_t na = hs__wl_codes(m, 40, 500, 500, a);
+    uint32_t nb = hs__wl_codes(q, n, 500, 500, b);
+    assert_true(na > 100 && nb > 100);
+    uint32_t common = 0;
+    for (uint32_t i = 0; i < nb; i++)
+        for (uint32_t j = 0; j < na; j++)
+            if ((a[j] >> 12) == (b[i] >> 12) &&
+                abs(((a[j] >> 6) & 63) - ((b[i] >> 6) & 63)) <= 2)
+                if (abs((a[j] & 63) - (b[i] & 63)) <= 2) {
+                    common++;
+                    break;
+                }
+    assert_true(common * 2 > nb);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_subject_fields),
+        cmocka_unit_test(test_many_minutiae_kept_best),
+        cmocka_unit_test(test_list_operations),
+        cmocka_unit_test(test_encode_roundtrip),
+        cmocka_unit_test(test_file_flipped_bits_and_truncation),
+        cmocka_unit_test(test_interrupted_save_keeps_old_file),
+        cmocka_unit_test(test_package_roundtrip_and_tampering),
+        cmocka_unit_test(test_package_rollback_and_delta),
+        cmocka_unit_test(test_search_empty_and_args),
+        cmocka_unit_test(test_face_search),
+        cmocka_unit_test(test_concurrent_searches),
+        cmocka_unit_test(test_codes_invariant),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
