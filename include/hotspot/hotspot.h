@@ -14,5 +14,6 @@
 #include "hotspot/face.h"
 #include "hotspot/finger.h"
 #include "hotspot/watchlist.h"
+#include "hotspot/synth.h"
 
 #endif /* HOTSPOT_HOTSPOT_H */

@@ -1,0 +1,130 @@
+/*
+ * libhotspot - synth.h: synthetic fingerprints with known minutiae.
+ *
+ * Real fingerprints are personal data; the demo, the unit tests and the
+ * gallery-scale benchmarks use generated ones instead. The method follows
+ * SFinGe (Cappelli, Maio, Maltoni): a master fingerprint per finger (class,
+ * singular points, an orientation field from the zero-pole model with
+ * per-singularity corrections, a ridge-period map, ridges grown by iterative
+ * Gabor filtering from random seeds), then any number of impressions of it
+ * (contact region and pressure, translation, rotation, plastic distortion,
+ * dry or wet skin, sensor noise and background, any resolution), each with
+ * its ground-truth minutiae mapped through the same transforms.
+ *
+ * Ground truth follows template.h: ISO angles (counter-clockwise, y down),
+ * an ending points into its ridge, a bifurcation into the gap between its
+ * branches. Truth minutiae are found on the master's ridge skeleton (crossing
+ * number) and kept in an impression only where it shows them (inside the
+ * contact region and the image).
+ *
+ * Determinism: the same seed, finger and impression numbers and parameters
+ * give byte-identical images and truth with the same build of the library.
+ *
+ * Thread-safety: a generator is configured with hs_synth_set() by one thread;
+ * once configured, it and any master are only read, so many threads may make
+ * masters and impressions from them at once (each with its own ctx).
+ */
+#ifndef HOTSPOT_SYNTH_H
+#define HOTSPOT_SYNTH_H
+
+#include "hotspot/common.h"
+#include "hotspot/image.h"
+#include "hotspot/template.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @defgroup synth Synthetic fingerprints
+ *  @{ */
+
+/** Opaque generator: seed, parameters and precomputed filter banks. */
+typedef struct hs_synth hs_synth;
+/** Opaque master fingerprint of one synthetic finger. */
+typedef struct hs_synth_master hs_synth_master;
+
+/** Fingerprint classes (HS_SYNTH_CLASS and hs_synth_master_class()). */
+#define HS_SYNTH_CLASS_RANDOM      0 /**< drawn with natural frequencies
+                                          (arch 3.7%, tented arch 2.9%, left loop
+                                          33.8%, right loop 31.7%, whorl 27.9%) */
+#define HS_SYNTH_CLASS_ARCH        1
+#define HS_SYNTH_CLASS_TENTED_ARCH 2
+#define HS_SYNTH_CLASS_LEFT_LOOP   3 /**< opens to the left of the image */
+#define HS_SYNTH_CLASS_RIGHT_LOOP  4 /**< opens to the right of the image */
+#define HS_SYNTH_CLASS_WHORL       5
+
+/** Parameter keys for hs_synth_set() / hs_synth_get(). Append only. */
+#define HS_SYNTH_WIDTH           1 /**< impression width, px (default 400) */
+#define HS_SYNTH_HEIGHT          2 /**< impression height, px (default 400) */
+#define HS_SYNTH_PPI             3 /**< impression resolution (default 500) */
+#define HS_SYNTH_CLASS           4 /**< HS_SYNTH_CLASS_* of new masters (default random) */
+#define HS_SYNTH_MAX_ROTATION    5 /**< largest rotation, degrees (default 15) */
+#define HS_SYNTH_MAX_TRANSLATION 6 /**< largest shift of the finger, px at 500 ppi (default 40) */
+#define HS_SYNTH_DISTORTION      7 /**< plastic distortion strength, percent (default 100) */
+#define HS_SYNTH_NOISE           8 /**< sensor noise and background clutter, percent (default 100) */
+#define HS_SYNTH_SKIN            9 /**< spread of dry/wet ridge thickness, percent (default 100) */
+#define HS_SYNTH_PRESSURE       10 /**< mean contact size, percent of the finger (default 100) */
+#define HS_SYNTH_MINUTIAE       11 /**< ridge seed density, percent; more seeds give more
+                                        minutiae (default 100) */
+
+/** Create a generator. The same seed gives the same fingers. The filter banks
+ *  are computed here (about a millisecond). Errors: HS_ERR_INVALID_ARG (out
+ *  NULL), HS_ERR_NOMEM. On failure *out is NULL. @since 0.1 */
+HS_API hs_status hs_synth_new(hs_ctx *ctx, hs_synth **out, uint64_t seed);
+
+/** Free a generator (NULL accepted). Masters made from it stay valid. */
+HS_API void hs_synth_free(hs_synth *gen);
+
+/** Set a parameter (HS_SYNTH_*). Errors: HS_ERR_INVALID_ARG for an unknown key
+ *  or a value outside hs_synth_param_bounds(). Not thread-safe for the same
+ *  generator. @since 0.1 */
+HS_API hs_status hs_synth_set(hs_synth *gen, int key, int32_t value);
+
+/** Current value of a parameter; with gen NULL, the default. 0 for an unknown
+ *  key. @since 0.1 */
+HS_API int32_t hs_synth_get(const hs_synth *gen, int key);
+
+/** Allowed range of a parameter key. Errors: HS_ERR_INVALID_ARG (unknown key
+ *  or NULL outputs). Thread-safe. @since 0.1 */
+HS_API hs_status hs_synth_param_bounds(int key, int32_t *min_value, int32_t *max_value);
+
+/** Generate the master fingerprint of finger number @p finger (any value; the
+ *  generator's seed and @p finger determine it, with HS_SYNTH_CLASS). Takes
+ *  about 0.1 s at 500 ppi: make each master once and draw several impressions.
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NOMEM. Thread-safe for a configured
+ *  generator (one ctx per thread). @since 0.1 */
+HS_API hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth *gen,
+                                     uint32_t finger);
+
+/** Free a master (NULL accepted); its ridge data is wiped. */
+HS_API void hs_synth_master_free(hs_synth_master *master);
+
+/** HS_SYNTH_CLASS_* of a master (0 for NULL). */
+HS_API uint32_t hs_synth_master_class(const hs_synth_master *master);
+
+/** The master itself as a clean 500 ppi image (binary ridges, white outside the
+ *  finger) and, if @p truth is not NULL, its ground-truth minutiae as a one-view
+ *  template. Either output may be NULL (not both). Errors: HS_ERR_INVALID_ARG,
+ *  HS_ERR_NOMEM; on failure the outputs are NULL. @since 0.1 */
+HS_API hs_status hs_synth_master_image(hs_ctx *ctx, const hs_synth_master *master,
+                                       hs_image **img, hs_template **truth);
+
+/** Impression number @p impression of a master, with the generator's current
+ *  size, resolution and variation parameters: *img receives the grey image
+ *  (ridges dark) and *truth, if not NULL, the mapped ground-truth minutiae (one
+ *  view of the image's size and resolution, view_number = impression % 16).
+ *  @p img may be NULL for the truth alone, which skips rendering (about 100x
+ *  faster). Errors: HS_ERR_INVALID_ARG (NULL master or both outputs NULL),
+ *  HS_ERR_NOMEM, HS_ERR_LIMIT (image size beyond the ctx limits); on failure
+ *  the outputs are NULL. Thread-safe for a configured generator and any
+ *  master (one ctx per thread). @since 0.1 */
+HS_API hs_status hs_synth_impression(hs_ctx *ctx, const hs_synth *gen,
+                                     const hs_synth_master *master, uint32_t impression,
+                                     hs_image **img, hs_template **truth);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HOTSPOT_SYNTH_H */

@@ -1,0 +1,330 @@
+/* Master fingerprints: class and singular points, orientation field
+ * (zero-pole model with per-singularity angle corrections), ridge-period map,
+ * ridges grown by iterative Gabor filtering from random seeds, and the
+ * ground-truth minutiae found on the result. */
+#include "internal/synth.h"
+
+#include <string.h>
+
+#ifndef HS__SYNTH_ITERS
+#define HS__SYNTH_ITERS 14
+#endif
+#define MAXSP 2 /* cores (and deltas) per class at most */
+
+typedef struct sing {
+    float x, y;
+    float a1, a2; /* correction: g(t) = t + a1 sin t + a2 sin 2t */
+} sing;
+
+typedef struct field {
+    int ncore, ndelta;
+    sing core[MAXSP], delta[MAXSP];
+    int arch;               /* 1: arch model instead of zero-pole */
+    float ax0, aw, ay0, ah; /* arch: centre column, width, hump row and height */
+    float rot;              /* global rotation of the pattern, radians */
+    /* smooth random perturbation of the field */
+    float pa[3], pkx[3], pky[3], pph[3];
+} field;
+
+static uint32_t draw_class(hs__rng *r)
+{
+    double u = hs__rng_unif(r);
+    if (u < 0.037)
+        return HS_SYNTH_CLASS_ARCH;
+    if (u < 0.066)
+        return HS_SYNTH_CLASS_TENTED_ARCH;
+    if (u < 0.404)
+        return HS_SYNTH_CLASS_LEFT_LOOP;
+    if (u < 0.721)
+        return HS_SYNTH_CLASS_RIGHT_LOOP;
+    return HS_SYNTH_CLASS_WHORL;
+}
+
+static void corr(hs__rng *r, sing *s)
+{
+    s->a1 = (float)hs__rng_range(r, -0.25, 0.25);
+    s->a2 = (float)hs__rng_range(r, -0.12, 0.12);
+}
+
+static void place(field *f, hs_synth_master *m, hs__rng *r)
+{
+    float cx = m->fx + (float)hs__rng_range(r, -15, 15);
+    float cy = m->fy - 20 + (float)hs__rng_range(r, -25, 25);
+    memset(f, 0, sizeof *f);
+    switch (m->cls) {
+    case HS_SYNTH_CLASS_ARCH:
+        f->arch = 1;
+        f->ax0 = cx;
+        f->aw = (float)hs__rng_range(r, 70, 120);
+        f->ay0 = cy + 40;
+        f->ah = (float)hs__rng_range(r, 0.6, 1.2);
+        break;
+    case HS_SYNTH_CLASS_TENTED_ARCH:
+        f->ncore = f->ndelta = 1;
+        f->core[0].x = cx;
+        f->core[0].y = cy;
+        f->delta[0].x = cx + (float)hs__rng_range(r, -8, 8);
+        f->delta[0].y = cy + (float)hs__rng_range(r, 55, 90);
+        break;
+    case HS_SYNTH_CLASS_LEFT_LOOP:
+    case HS_SYNTH_CLASS_RIGHT_LOOP: {
+        float side = m->cls == HS_SYNTH_CLASS_LEFT_LOOP ? 1.0f : -1.0f;
+        f->ncore = f->ndelta = 1;
+        f->core[0].x = cx - side * (float)hs__rng_range(r, 0, 25);
+        f->core[0].y = cy;
+        f->delta[0].x = f->core[0].x + side * (float)hs__rng_range(r, 70, 130);
+        f->delta[0].y = cy + (float)hs__rng_range(r, 80, 140);
+        break;
+    }
+    default: { /* whorl */
+        float dx = (float)hs__rng_range(r, -18, 18);
+        float sep = (float)hs__rng_range(r, 12, 45);
+        f->ncore = f->ndelta = 2;
+        f->core[0].x = cx + dx;
+        f->core[0].y = cy - sep / 2;
+        f->core[1].x = cx - dx;
+        f->core[1].y = cy + sep / 2;
+        float dy = cy + (float)hs__rng_range(r, 90, 140);
+        f->delta[0].x = cx - (float)hs__rng_range(r, 80, 130);
+        f->delta[0].y = dy + (float)hs__rng_range(r, -20, 20);
+        f->delta[1].x = cx + (float)hs__rng_range(r, 80, 130);
+        f->delta[1].y = dy + (float)hs__rng_range(r, -20, 20);
+        break;
+    }
+    }
+    for (int i = 0; i < f->ncore; i++)
+        corr(r, &f->core[i]);
+    for (int i = 0; i < f->ndelta; i++)
+        corr(r, &f->delta[i]);
+    f->rot = (float)hs__rng_range(r, -0.12, 0.12);
+    for (int i = 0; i < 3; i++) {
+        f->pa[i] = (float)hs__rng_range(r, 0.0, 0.06);
+        double ang = hs__rng_range(r, 0, 2 * HS__PI), k = hs__rng_range(r, 0.004, 0.012);
+        f->pkx[i] = (float)(k * cos(ang));
+        f->pky[i] = (float)(k * sin(ang));
+        f->pph[i] = (float)hs__rng_range(r, 0, 2 * HS__PI);
+    }
+    m->core_x = f->ncore ? f->core[0].x : cx;
+    m->core_y = f->ncore ? f->core[0].y : cy;
+    if (f->ncore == 2) {
+        m->core_x = (f->core[0].x + f->core[1].x) / 2;
+        m->core_y = (f->core[0].y + f->core[1].y) / 2;
+    }
+}
+
+static double g_corr(const sing *s, double t)
+{
+    return t + s->a1 * sin(t) + s->a2 * sin(2 * t);
+}
+
+/* Ridge orientation (radians, image frame, modulo pi) at (x, y). */
+static double orientation(const field *f, double x, double y)
+{
+    double th = 0;
+    if (f->arch) {
+        double u = (x - f->ax0) / f->aw;
+        /* hump highest near ay0, flattening towards the tip and the crease */
+        double dy = (y - f->ay0) / 160.0;
+        double amp = f->ah * exp(-dy * dy) * (y < f->ay0 ? 1.0 : 0.6);
+        th = atan(amp * u * exp(-0.5 * u * u));
+    } else {
+        /* Poincare index +1/2 at a core, -1/2 at a delta */
+        for (int i = 0; i < f->ndelta; i++)
+            th -= 0.5 * g_corr(&f->delta[i], atan2(y - f->delta[i].y, x - f->delta[i].x));
+        for (int i = 0; i < f->ncore; i++)
+            th += 0.5 * g_corr(&f->core[i], atan2(y - f->core[i].y, x - f->core[i].x));
+    }
+    for (int i = 0; i < 3; i++)
+        th += f->pa[i] * sin(f->pkx[i] * x + f->pky[i] * y + f->pph[i]);
+    return th + f->rot;
+}
+
+/* One filtering pass: dst = clamp(gain * (bank kernel of each pixel) * src). */
+static void filter_pass(const hs_synth *g, const uint16_t *kidx, const float *src, float *dst,
+                        int w, int h, float gain, float lim, int y0, int y1, int x0, int x1)
+{
+    const int R = HS__SYNTH_R, K = HS__SYNTH_K;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) {
+            const float *k = g->bank + (size_t)kidx[(size_t)y * w + x] * HS__SYNTH_TAPS;
+            const float *s = src + (size_t)(y - R) * w + (x - R);
+            float acc = 0;
+            float v[HS__SYNTH_KS] = {0};
+            for (int ky = 0; ky < K; ky++, s += w, k += HS__SYNTH_KS)
+                for (int kx = 0; kx < HS__SYNTH_KS; kx++)
+                    v[kx] += k[kx] * s[kx];
+            for (int kx = 0; kx < HS__SYNTH_KS; kx++)
+                acc += v[kx];
+            acc *= gain;
+            dst[(size_t)y * w + x] = acc > lim ? lim : (acc < -lim ? -lim : acc);
+        }
+    (void)h;
+}
+
+hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth *gen,
+                              uint32_t finger)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!gen)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "generator is NULL");
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    const int w = HS__SYNTH_MW, h = HS__SYNTH_MH, R = HS__SYNTH_R;
+    const size_t n = (size_t)w * h;
+    hs_synth_master *m = hs__calloc(a, 1, sizeof *m);
+    float *buf = hs__calloc(a, n + HS__SYNTH_KS, sizeof(float));
+    uint16_t *kidx = hs__calloc(a, n, sizeof(uint16_t));
+    uint8_t *bin = hs__calloc(a, n, 2);
+    if (!m || !buf || !kidx || !bin) {
+        hs__free(a, m);
+        hs__free(a, buf);
+        hs__free(a, kidx);
+        hs__free(a, bin);
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    }
+    m->alloc = *a;
+    m->w = w;
+    m->h = h;
+    m->ridge = hs__calloc(a, n + HS__SYNTH_KS, sizeof(float));
+    if (!m->ridge) {
+        hs__free(a, buf);
+        hs__free(a, kidx);
+        hs__free(a, bin);
+        hs_synth_master_free(m);
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    }
+    hs__rng r = {hs__mix64(gen->seed) ^ hs__mix64(0x1000000ULL + finger)};
+    m->key = hs__rng_next(&r);
+    int32_t cls = gen->params[HS_SYNTH_CLASS];
+    m->cls = cls ? (uint32_t)cls : draw_class(&r);
+
+    /* finger shape: wider than an impression, running off the canvas bottom */
+    m->fa = (float)hs__rng_range(&r, 150, 185);
+    m->fbt = (float)hs__rng_range(&r, 175, 215);
+    m->fbb = 420;
+    m->fx = w / 2.0f + (float)hs__rng_range(&r, -8, 8);
+    m->fy = m->fbt + (float)hs__rng_range(&r, 35, 60);
+
+    field f;
+    place(&f, m, &r);
+
+    /* Orientation on a 4 px grid in doubled-angle form, interpolated per
+     * pixel; period map from a base period and a smooth random field. */
+    const int gs = 4, gw = w / gs + 2, gh = h / gs + 2;
+    float *gc = hs__malloc(a, sizeof(float) * 2 * (size_t)gw * gh);
+    if (!gc) {
+        hs__free(a, buf);
+        hs__free(a, kidx);
+        hs__free(a, bin);
+        hs_synth_master_free(m);
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    }
+    float *gsn = gc + (size_t)gw * gh;
+    for (int j = 0; j < gh; j++)
+        for (int i = 0; i < gw; i++) {
+            double th = orientation(&f, i * gs, j * gs);
+            gc[j * gw + i] = (float)cos(2 * th);
+            gsn[j * gw + i] = (float)sin(2 * th);
+        }
+    double per0 = hs__rng_range(&r, 8.4, 9.8);
+    float tox = (float)hs__rng_range(&r, 0, HS__SYNTH_TEX), toy = (float)hs__rng_range(&r, 0, HS__SYNTH_TEX);
+    for (int y = 0; y < h; y++) {
+        int j = y / gs;
+        float ay = (float)(y - j * gs) / gs;
+        for (int x = 0; x < w; x++) {
+            int i = x / gs;
+            float ax = (float)(x - i * gs) / gs;
+            size_t q = (size_t)j * gw + i;
+            float c = (1 - ay) * ((1 - ax) * gc[q] + ax * gc[q + 1]) +
+                      ay * ((1 - ax) * gc[q + gw] + ax * gc[q + gw + 1]);
+            float s = (1 - ay) * ((1 - ax) * gsn[q] + ax * gsn[q + 1]) +
+                      ay * ((1 - ax) * gsn[q + gw] + ax * gsn[q + gw + 1]);
+            float th = 0.5f * atan2f(s, c);
+            if (th < 0)
+                th += (float)HS__PI;
+            int o = (int)lrintf(th * HS__SYNTH_NORI / (float)HS__PI) % HS__SYNTH_NORI;
+            /* ridges a little wider apart above the core and near the tip */
+            float dyc = (m->core_y - (float)y) / 120.0f;
+            float per = (float)per0 + 1.1f * hs__synth_tex(gen, tox + x * 0.03f, toy + y * 0.03f) +
+                        (dyc > 0 ? 0.6f * (dyc > 1 ? 1 : dyc) : 0);
+            int p = (int)lrintf(per - HS__SYNTH_PER0);
+            p = p < 0 ? 0 : (p >= HS__SYNTH_NPER ? HS__SYNTH_NPER - 1 : p);
+            kidx[(size_t)y * w + x] = (uint16_t)(o * HS__SYNTH_NPER + p);
+        }
+    }
+    hs__free(a, gc);
+
+    /* Seeds: random dots; where the growing patterns meet out of phase,
+     * ridges end or fork, which is where the minutiae come from. */
+    double spacing = 44.0 / sqrt(gen->params[HS_SYNTH_MINUTIAE] / 100.0);
+    int nseed = (int)(w * h / (spacing * spacing));
+    for (int i = 0; i < nseed; i++) {
+        int x = R + (int)(hs__rng_unif(&r) * (w - 2 * R));
+        int y = R + (int)(hs__rng_unif(&r) * (h - 2 * R));
+        buf[(size_t)y * w + x] = hs__rng_unif(&r) < 0.5 ? 1.0f : -1.0f;
+    }
+    /* Grow with a strong gain (near-binary ridges), then settle. */
+    float *cur = buf, *nxt = m->ridge;
+    /* only the finger and a margin are needed */
+    int x0 = (int)(m->fx - m->fa) - 2 * R, x1 = (int)(m->fx + m->fa) + 2 * R;
+    int y0 = (int)(m->fy - m->fbt) - 2 * R;
+    x0 = x0 < R ? R : x0;
+    x1 = x1 > w - R ? w - R : x1;
+    y0 = y0 < R ? R : y0;
+    const int iters = HS__SYNTH_ITERS;
+    for (int it = 0; it < iters; it++) {
+        filter_pass(gen, kidx, cur, nxt, w, h, 8.0f, 1.0f, y0, h - R, x0, x1);
+        float *t = cur;
+        cur = nxt;
+        nxt = t;
+    }
+    /* The near-binary result, softened by a 5x5 binomial blur: ridges get
+     * ramps a few pixels wide so that an impression can thin or thicken them
+     * by its threshold. */
+    for (size_t i = 0; i < n; i++)
+        cur[i] = cur[i] > 0 ? 1.0f : -1.0f;
+    static const float bn[5] = {1 / 16.0f, 4 / 16.0f, 6 / 16.0f, 4 / 16.0f, 1 / 16.0f};
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            float acc = 0;
+            for (int d = -2; d <= 2; d++) {
+                int xx = x + d < 0 ? 0 : (x + d >= w ? w - 1 : x + d);
+                acc += bn[d + 2] * cur[(size_t)y * w + xx];
+            }
+            nxt[(size_t)y * w + x] = acc;
+        }
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            float acc = 0;
+            for (int d = -2; d <= 2; d++) {
+                int yy = y + d < 0 ? 0 : (y + d >= h ? h - 1 : y + d);
+                acc += bn[d + 2] * nxt[(size_t)yy * w + x];
+            }
+            cur[(size_t)y * w + x] = acc;
+        }
+    if (cur != m->ridge)
+        memcpy(m->ridge, cur, n * sizeof(float));
+    hs__free(a, buf);
+    hs__free(a, kidx);
+
+    /* Truth: minutiae on the binarised master, inside the finger shape. */
+    uint8_t *inside = bin + n;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t q = (size_t)y * w + x;
+            bin[q] = m->ridge[q] > 0;
+            float dx = (x - m->fx) / (m->fa - 14);
+            float dy = (y - m->fy) / ((y < m->fy ? m->fbt : m->fbb) - 14);
+            inside[q] = dx * dx + dy * dy <= 1.0f && x >= 16 && y >= 16 && x < w - 16 && y < h - 16;
+        }
+    hs_status s = hs__synth_minutiae(a, bin, w, h, inside, &m->min, &m->nmin);
+    hs__memzero(bin, 2 * n);
+    hs__free(a, bin);
+    if (s) {
+        hs_synth_master_free(m);
+        return hs__error(ctx, s, "out of memory");
+    }
+    *out = m;
+    return HS_OK;
+}

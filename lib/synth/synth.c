@@ -1,0 +1,256 @@
+/* Synthetic fingerprints: the generator object, its parameters, the Gabor
+ * filter bank and the noise texture, and the master image output. */
+#include "internal/synth.h"
+#include "internal/image.h"
+#include "internal/template.h"
+
+#include <string.h>
+
+typedef struct param_def {
+    int32_t def, lo, hi;
+} param_def;
+
+/* Indexed by HS_SYNTH_* key; entry 0 unused. */
+static const param_def params[HS__SYNTH_NPARAMS] = {
+    {0, 0, 0},
+    {400, 64, 4096},   /* WIDTH */
+    {400, 64, 4096},   /* HEIGHT */
+    {500, 250, 1000},  /* PPI */
+    {0, 0, 5},         /* CLASS */
+    {15, 0, 180},      /* MAX_ROTATION */
+    {40, 0, 200},      /* MAX_TRANSLATION */
+    {100, 0, 300},     /* DISTORTION */
+    {100, 0, 300},     /* NOISE */
+    {100, 0, 300},     /* SKIN */
+    {100, 50, 150},    /* PRESSURE */
+    {100, 25, 400},    /* MINUTIAE */
+};
+
+static int key_ok(int key) { return key >= 1 && key < HS__SYNTH_NPARAMS; }
+
+hs_status hs_synth_param_bounds(int key, int32_t *min_value, int32_t *max_value)
+{
+    if (!key_ok(key) || !min_value || !max_value)
+        return HS_ERR_INVALID_ARG;
+    *min_value = params[key].lo;
+    *max_value = params[key].hi;
+    return HS_OK;
+}
+
+hs_status hs_synth_set(hs_synth *gen, int key, int32_t value)
+{
+    if (!gen || !key_ok(key) || value < params[key].lo || value > params[key].hi)
+        return HS_ERR_INVALID_ARG;
+    gen->params[key] = value;
+    return HS_OK;
+}
+
+int32_t hs_synth_get(const hs_synth *gen, int key)
+{
+    if (!key_ok(key))
+        return 0;
+    return gen ? gen->params[key] : params[key].def;
+}
+
+/* One bank entry: an even Gabor filter across ridges of direction theta and
+ * period per, elongated along them so that growing ridges stay continuous.
+ * Zero mean (a flat area gives no response) and unit gain on an ideal
+ * sinusoidal ridge pattern of that orientation and period. */
+static void make_kernel(float *k, double theta, double per)
+{
+    const int R = HS__SYNTH_R;
+    double nx = -sin(theta), ny = cos(theta); /* across the ridges */
+    double tx = cos(theta), ty = sin(theta);  /* along them */
+    double su = 0.38 * per, sv = 0.55 * per;
+    double env[HS__SYNTH_TAPS] = {0}, sum_k = 0, sum_e = 0;
+    for (int i = 0; i < HS__SYNTH_TAPS; i++)
+        k[i] = 0;
+    for (int y = -R; y <= R; y++)
+        for (int x = -R, i = (y + R) * HS__SYNTH_KS; x <= R; x++, i++) {
+            double u = x * nx + y * ny, v = x * tx + y * ty;
+            env[i] = exp(-0.5 * (u * u / (su * su) + v * v / (sv * sv)));
+            k[i] = (float)(env[i] * cos(2 * HS__PI * u / per));
+            sum_k += k[i];
+            sum_e += env[i];
+        }
+    double gain = 0;
+    for (int y = -R; y <= R; y++)
+        for (int x = -R, i = (y + R) * HS__SYNTH_KS; x <= R; x++, i++) {
+            double u = x * nx + y * ny;
+            k[i] = (float)(k[i] - env[i] * sum_k / sum_e);
+            gain += k[i] * cos(2 * HS__PI * u / per);
+        }
+    for (int i = 0; i < HS__SYNTH_TAPS; i++)
+        k[i] = (float)(k[i] / gain);
+}
+
+/* Smooth tiled noise: random lattice values blurred by a few box passes with
+ * wrap-around, scaled to [-1, 1]. */
+static void make_texture(float *t, float *tmp, uint64_t seed)
+{
+    const int n = HS__SYNTH_TEX;
+    hs__rng r = {seed ^ 0x5eed7e47u};
+    for (int i = 0; i < n * n; i++)
+        t[i] = (float)hs__rng_unif(&r);
+    for (int pass = 0; pass < 3; pass++) {
+        for (int y = 0; y < n; y++)
+            for (int x = 0; x < n; x++) {
+                float s = 0;
+                for (int d = -2; d <= 2; d++)
+                    s += t[y * n + ((x + d + n) % n)];
+                tmp[y * n + x] = s / 5;
+            }
+        for (int y = 0; y < n; y++)
+            for (int x = 0; x < n; x++) {
+                float s = 0;
+                for (int d = -2; d <= 2; d++)
+                    s += tmp[((y + d + n) % n) * n + x];
+                t[y * n + x] = s / 5;
+            }
+    }
+    float lo = t[0], hi = t[0];
+    for (int i = 1; i < n * n; i++) {
+        lo = t[i] < lo ? t[i] : lo;
+        hi = t[i] > hi ? t[i] : hi;
+    }
+    for (int i = 0; i < n * n; i++)
+        t[i] = 2 * (t[i] - lo) / (hi - lo + 1e-6f) - 1;
+}
+
+float hs__synth_tex(const hs_synth *g, float x, float y)
+{
+    const int n = HS__SYNTH_TEX;
+    float fx = floorf(x), fy = floorf(y);
+    float ax = x - fx, ay = y - fy;
+    int x0 = ((int)fx % n + n) % n, y0 = ((int)fy % n + n) % n;
+    int x1 = (x0 + 1) % n, y1 = (y0 + 1) % n;
+    const float *t = g->tex;
+    float a = t[y0 * n + x0] + ax * (t[y0 * n + x1] - t[y0 * n + x0]);
+    float b = t[y1 * n + x0] + ax * (t[y1 * n + x1] - t[y1 * n + x0]);
+    return a + ay * (b - a);
+}
+
+hs_status hs_synth_new(hs_ctx *ctx, hs_synth **out, uint64_t seed)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    hs_synth *g = hs__calloc(a, 1, sizeof *g);
+    if (!g)
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    g->alloc = *a;
+    g->seed = seed;
+    for (int k = 1; k < HS__SYNTH_NPARAMS; k++)
+        g->params[k] = params[k].def;
+    g->bank = hs__malloc(a, sizeof(float) * HS__SYNTH_NORI * HS__SYNTH_NPER * HS__SYNTH_TAPS);
+    g->tex = hs__malloc(a, sizeof(float) * HS__SYNTH_TEX * HS__SYNTH_TEX);
+    float *tmp = hs__malloc(a, sizeof(float) * HS__SYNTH_TEX * HS__SYNTH_TEX);
+    if (!g->bank || !g->tex || !tmp) {
+        hs__free(a, tmp);
+        hs_synth_free(g);
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    }
+    for (int o = 0; o < HS__SYNTH_NORI; o++)
+        for (int p = 0; p < HS__SYNTH_NPER; p++)
+            make_kernel(g->bank + (size_t)(o * HS__SYNTH_NPER + p) * HS__SYNTH_TAPS,
+                        HS__PI * o / HS__SYNTH_NORI, HS__SYNTH_PER0 + p);
+    make_texture(g->tex, tmp, hs__mix64(seed));
+    hs__free(a, tmp);
+    *out = g;
+    return HS_OK;
+}
+
+void hs_synth_free(hs_synth *gen)
+{
+    if (!gen)
+        return;
+    hs_allocator a = gen->alloc;
+    hs__free(&a, gen->bank);
+    hs__free(&a, gen->tex);
+    hs__free(&a, gen);
+}
+
+uint32_t hs_synth_master_class(const hs_synth_master *master)
+{
+    return master ? master->cls : 0;
+}
+
+void hs_synth_master_free(hs_synth_master *m)
+{
+    if (!m)
+        return;
+    hs_allocator a = m->alloc;
+    if (m->ridge) {
+        hs__memzero(m->ridge, sizeof(float) * (size_t)m->w * (size_t)m->h);
+        hs__free(&a, m->ridge);
+    }
+    if (m->min) {
+        hs__memzero(m->min, sizeof *m->min * m->nmin);
+        hs__free(&a, m->min);
+    }
+    hs__memzero(m, sizeof *m);
+    hs__free(&a, m);
+}
+
+static int in_finger(const hs_synth_master *m, float x, float y)
+{
+    float dx = (x - m->fx) / m->fa;
+    float dy = (y - m->fy) / (y < m->fy ? m->fbt : m->fbb);
+    return dx * dx + dy * dy <= 1.0f;
+}
+
+hs_status hs_synth_master_image(hs_ctx *ctx, const hs_synth_master *m, hs_image **img,
+                                hs_template **truth)
+{
+    if (img)
+        *img = NULL;
+    if (truth)
+        *truth = NULL;
+    if (!m || (!img && !truth))
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "master NULL or no output requested");
+    hs_image *im = NULL;
+    hs_template *t = NULL;
+    hs_status s = HS_OK;
+    if (img) {
+        s = hs_image_new(ctx, &im, (uint32_t)m->w, (uint32_t)m->h, 500, 255);
+        if (s)
+            return s;
+        uint8_t *p = hs_image_pixels_mut(im);
+        for (int y = 0; y < m->h; y++)
+            for (int x = 0; x < m->w; x++)
+                if (in_finger(m, (float)x, (float)y) && m->ridge[(size_t)y * m->w + x] > 0)
+                    p[(size_t)y * m->w + x] = 0;
+    }
+    if (truth) {
+        hs_minutia *mm = hs__calloc(hs__ctx_allocator(ctx), m->nmin ? m->nmin : 1, sizeof *mm);
+        if (!mm) {
+            hs_image_free(im);
+            return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+        }
+        for (uint32_t i = 0; i < m->nmin; i++) {
+            mm[i].x = m->min[i].x;
+            mm[i].y = m->min[i].y;
+            mm[i].angle = m->min[i].angle;
+            mm[i].type = m->min[i].type;
+            mm[i].quality = 100;
+        }
+        hs_view_info vi = {sizeof vi, (uint32_t)m->w, (uint32_t)m->h, 500, 500, 0, 0,
+                           HS_IMPRESSION_LIVE_PLAIN, 100, 0};
+        s = hs_template_new(ctx, &t);
+        if (!s)
+            s = hs_template_add_view(ctx, t, &vi, mm, m->nmin);
+        hs__memzero(mm, sizeof *mm * m->nmin);
+        hs__free(hs__ctx_allocator(ctx), mm);
+        if (s) {
+            hs_template_free(t);
+            hs_image_free(im);
+            return s;
+        }
+    }
+    if (img)
+        *img = im;
+    if (truth)
+        *truth = t;
+    return HS_OK;
+}
