@@ -24,6 +24,7 @@
 #define HS__SYNTH_TEX 128
 
 #define HS__SYNTH_NPARAMS 12
+#define HS__SYNTH_ITERS 14
 #define HS__PI 3.14159265358979323846
 
 struct hs_synth {
@@ -32,6 +33,7 @@ struct hs_synth {
     int32_t params[HS__SYNTH_NPARAMS]; /* indexed by HS_SYNTH_* key */
     float *bank;  /* NORI*NPER kernels of TAPS floats */
     float *tex;   /* TEX*TEX smooth noise in [-1, 1] */
+    int iters;    /* ridge growth passes (tests lower it for speed) */
 };
 
 typedef struct hs__synth_minutia {

@@ -6,9 +6,6 @@
 
 #include <string.h>
 
-#ifndef HS__SYNTH_ITERS
-#define HS__SYNTH_ITERS 14
-#endif
 #define MAXSP 2 /* cores (and deltas) per class at most */
 
 typedef struct sing {
@@ -272,7 +269,7 @@ hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth
     x0 = x0 < R ? R : x0;
     x1 = x1 > w - R ? w - R : x1;
     y0 = y0 < R ? R : y0;
-    const int iters = HS__SYNTH_ITERS;
+    const int iters = gen->iters;
     for (int it = 0; it < iters; it++) {
         filter_pass(gen, kidx, cur, nxt, w, h, 8.0f, 1.0f, y0, h - R, x0, x1);
         float *t = cur;

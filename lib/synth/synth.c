@@ -141,6 +141,7 @@ hs_status hs_synth_new(hs_ctx *ctx, hs_synth **out, uint64_t seed)
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     g->alloc = *a;
     g->seed = seed;
+    g->iters = HS__SYNTH_ITERS;
     for (int k = 1; k < HS__SYNTH_NPARAMS; k++)
         g->params[k] = params[k].def;
     g->bank = hs__malloc(a, sizeof(float) * HS__SYNTH_NORI * HS__SYNTH_NPER * HS__SYNTH_TAPS);
