@@ -49,6 +49,10 @@ HS_OUT_HANDLE(hs_image)
 HS_OUT_HANDLE(hs_template)
 HS_OUT_HANDLE(hs_finger_prepared)
 HS_OUT_HANDLE(hs_finger_matcher)
+HS_OUT_HANDLE(hs_finger_extractor)
+HS_OUT_HANDLE(hs_face_gallery)
+HS_OUT_HANDLE(hs_face_engine)
+HS_OUT_HANDLE(hs_watchlist)
 
 /* The Python layer always uses the default allocator. */
 %typemap(in, numinputs=0) const hs_allocator *alloc { $1 = NULL; }
@@ -57,6 +61,7 @@ HS_OUT_HANDLE(hs_finger_matcher)
 %apply unsigned long long *OUTPUT { uint64_t *min_value, uint64_t *max_value };
 %apply int *OUTPUT { int32_t *min_value, int32_t *max_value };
 %apply float *OUTPUT { float *score };
+%apply unsigned int *OUTPUT { uint32_t *format };
 
 /* ---- info structs filled by the library ---------------------------------- */
 %define HS_OUT_INFO(TYPE)

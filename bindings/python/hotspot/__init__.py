@@ -32,7 +32,7 @@ import numpy as np
 
 from . import capi
 
-__all__ = ["Error", "ClosedError", "Image", "FingerTemplate", "PreparedFinger",
+__all__ = ["Error", "ClosedError", "Image", "FingerTemplate", "PreparedFinger", "Extractor",
            "Matcher", "compare", "threshold_for_fmr", "set_limit", "get_limit",
            "limit_bounds", "status_str", "MINUTIA_DTYPE", "__version__"]
 
@@ -531,12 +531,26 @@ def _minutiae_array(minutiae):
     return a
 
 
+def _template_format(fmt):
+    if isinstance(fmt, str):
+        v = _c("hs_template_format_from_name")(fmt)
+        if v == 0:
+            raise Error(capi.HS_ERR_INVALID_ARG, "unknown template format %r" % fmt)
+        return v
+    if isinstance(fmt, int):
+        return fmt
+    raise TypeError("template format: expected a name or TEMPLATE_FORMAT_* value, got %s"
+                    % type(fmt).__name__)
+
+
 class FingerTemplate(_Handle):
     """Minutiae of one or more finger views (as in an ISO/IEC 19794-2
     record). ``FingerTemplate()`` is empty; fill it with :meth:`add_view`
     (or get one from an extractor or a file)."""
 
     _free = _c("hs_template_free")
+    #: Format name the template was decoded from (None when built in memory).
+    source_format = None
 
     @_cdoc("hs_template_new")
     def __init__(self):
@@ -616,6 +630,54 @@ class FingerTemplate(_Handle):
 
     __copy__ = copy
 
+    @classmethod
+    @_cdoc("hs_template_decode")
+    def decode(cls, data):
+        """Decode a template record (native .hst, ISO/IEC 19794-2, ANSI/INCITS
+        378; detected by content). The format found is in ``source_format``."""
+        mv = _buffer(data, "FingerTemplate.decode")
+        ctx = _ctx()
+        s, h, fmt = _c("hs_template_decode")(ctx, mv)
+        _check(s, ctx)
+        t = cls._adopt(h)
+        t.source_format = _c("hs_template_format_name")(fmt)
+        return t
+
+    @classmethod
+    @_cdoc("hs_template_load")
+    def load(cls, path):
+        """Read a template file (any format :meth:`decode` knows)."""
+        p = _path(path)
+        ctx = _ctx()
+        s, h, fmt = _c("hs_template_load")(ctx, p)
+        _check(s, ctx)
+        t = cls._adopt(h)
+        t.source_format = _c("hs_template_format_name")(fmt)
+        return t
+
+    @_cdoc("hs_template_encode")
+    def encode(self, format="hst"):
+        """The template as bytes in ``format``: a TEMPLATE_FORMAT_* value or a
+        name ("hst", "iso19794-2", "ansi378", "ansi378-2009")."""
+        fmt = _template_format(format)
+        ctx = _ctx()
+        with self._use as h:
+            s, n = _c("hs_template_encode")(ctx, h, fmt, None)
+            _check(s, ctx)
+            buf = bytearray(n)
+            s, n = _c("hs_template_encode")(ctx, h, fmt, buf)
+            _check(s, ctx)
+        return bytes(buf[:n])
+
+    @_cdoc("hs_template_save")
+    def save(self, path, format="hst"):
+        """Write the template to ``path`` in ``format`` (atomically)."""
+        fmt = _template_format(format)
+        p = _path(path)
+        ctx = _ctx()
+        with self._use as h:
+            _check(_c("hs_template_save")(ctx, h, fmt, p), ctx)
+
     def prepare(self, view=0):
         """Prepare view ``view`` for matching (:class:`PreparedFinger`)."""
         return PreparedFinger(self, view)
@@ -627,6 +689,78 @@ class FingerTemplate(_Handle):
         return "<hotspot.FingerTemplate %d view%s, %d minutiae%s>" % (
             len(v), "" if len(v) == 1 else "s", sum(x["minutia_count"] for x in v),
             (", finger %d" % v[0]["finger"]) if len(v) == 1 and v[0]["finger"] else "")
+
+
+# ---- extraction -------------------------------------------------------------------
+
+class Extractor(_Handle):
+    """Fingerprint minutiae extractor: ``Extractor(max_minutiae=64)``, then
+    :meth:`extract`. Parameters (also set()/get()): ``default_ppi`` (assumed
+    when an image's resolution is unknown), ``ppi`` (forced resolution, 0 =
+    the image's own), ``max_minutiae``, ``min_quality``.
+
+    An extractor keeps scratch memory: calls on one extractor from several
+    threads are serialised; use one per thread to extract in parallel (the
+    GIL is released during extraction)."""
+
+    _free = _c("hs_finger_extractor_free")
+    _exclusive = True
+    _keys = {"default_ppi": getattr(capi, "HS_FINGER_PARAM_DEFAULT_PPI", 1),
+             "ppi": getattr(capi, "HS_FINGER_PARAM_PPI", 2),
+             "max_minutiae": getattr(capi, "HS_FINGER_PARAM_MAX_MINUTIAE", 3),
+             "min_quality": getattr(capi, "HS_FINGER_PARAM_MIN_QUALITY", 4)}
+
+    @_cdoc("hs_finger_extractor_new")
+    def __init__(self, **params):
+        ctx = _ctx()
+        s, h = _c("hs_finger_extractor_new")(ctx)
+        _check(s, ctx)
+        super().__init__(h)
+        for k, v in params.items():
+            if k not in self._keys:
+                self.close()
+                raise TypeError("Extractor: unknown parameter %r (known: %s)"
+                                % (k, ", ".join(sorted(self._keys))))
+            self.set(k, v)
+
+    @_cdoc("hs_finger_extractor_set")
+    def set(self, key, value):
+        """Set a parameter (its name or a FINGER_PARAM_* key)."""
+        key = self._keys.get(key, key)
+        with self._use as h:
+            s = _c("hs_finger_extractor_set")(h, int(key), int(value))
+        if s < 0:
+            s2, lo, hi = _c("hs_finger_param_bounds")(int(key))
+            raise Error(s, "extractor parameter %r = %r" % (key, value)
+                        + (" (allowed %d..%d)" % (lo, hi) if s2 == 0 else ""))
+
+    def get(self, key):
+        """Current value of a parameter (its name or a FINGER_PARAM_* key)."""
+        key = self._keys.get(key, key)
+        with self._use as h:
+            return _c("hs_finger_extractor_get")(h, int(key))
+
+    @_cdoc("hs_finger_extract")
+    def extract(self, image):
+        """Minutiae of the fingerprint in ``image`` (an Image, a path, or a
+        2-D uint8 array) as a new :class:`FingerTemplate`. Raises
+        Error(ERR_NO_FINGERPRINT) when no ridge area is found."""
+        img, temp = _as_image(image, "Extractor.extract")
+        ctx = _ctx()
+        try:
+            with self._use as h, img._use as ih:
+                s, t = _c("hs_finger_extract")(h, ctx, ih)
+                _check(s, ctx)
+            return FingerTemplate._adopt(t)
+        finally:
+            if temp:
+                img.close()
+
+    def __repr__(self):
+        if self._h is None:
+            return "<hotspot.Extractor closed>"
+        return "<hotspot.Extractor %s>" % " ".join(
+            "%s=%d" % (k, self.get(k)) for k in sorted(self._keys))
 
 
 # ---- matching ---------------------------------------------------------------------------
