@@ -6,8 +6,12 @@
 
 static void usage_text(FILE *f)
 {
-    fprintf(f, "usage: hotspot template info [--json] FILE...\n"
-               "       hotspot template convert --to hst|iso19794-2|ansi378|ansi378-2009 IN OUT\n");
+    fprintf(f, "usage: hotspot template info [--json] [--] FILE...\n"
+               "       hotspot template convert --to hst|iso19794-2|ansi378|ansi378-2009 [--] IN OUT\n"
+               "Formats read (detected by content): hst, iso19794-2 (2005), iso19794-2-2011,\n"
+               "ansi378 (2004), ansi378-2009. Coordinates are rounded to whole pixels and\n"
+               "angles to the target's unit (docs/template-format.md).\n"
+               "Exit codes: 0 ok, 1 some file failed, 2 usage error.\n");
 }
 
 /* The format's own version field, read from the first bytes of the file:
@@ -27,10 +31,10 @@ static void format_version(const char *path, uint32_t format, char *buf, size_t 
     case HS_TEMPLATE_FORMAT_HST:
         snprintf(buf, size, "%u", (unsigned)(h[4] | (h[5] << 8)));
         break;
-    case HS_TEMPLATE_FORMAT_ISO19794_2_2005: snprintf(buf, size, "2005 (\" 20\")"); break;
-    case HS_TEMPLATE_FORMAT_ANSI378_2004: snprintf(buf, size, "2004 (\" 20\")"); break;
-    case HS_TEMPLATE_FORMAT_ANSI378_2009: snprintf(buf, size, "2009 (\"030\")"); break;
-    case HS_TEMPLATE_FORMAT_ISO19794_2_2011: snprintf(buf, size, "2011 (\"030\")"); break;
+    case HS_TEMPLATE_FORMAT_ISO19794_2_2005: snprintf(buf, size, "2005"); break;
+    case HS_TEMPLATE_FORMAT_ANSI378_2004: snprintf(buf, size, "2004"); break;
+    case HS_TEMPLATE_FORMAT_ANSI378_2009: snprintf(buf, size, "2009"); break;
+    case HS_TEMPLATE_FORMAT_ISO19794_2_2011: snprintf(buf, size, "2011"); break;
     default: break;
     }
 }
@@ -48,14 +52,21 @@ static long file_size(const char *path)
 
 static int info(int argc, char **argv)
 {
-    int json = 0, nfiles = 0, failed = 0;
+    int json = 0, nfiles = 0, failed = 0, opts_done = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
+        const char *a = argv[i];
+        if (!opts_done && !strcmp(a, "--")) {
+            opts_done = 1;
+        } else if (!opts_done && !strcmp(a, "--json")) {
             json = 1;
-        else if (argv[i][0] == '-' && argv[i][1])
-            return cli_usage("template info", "unknown option %s", argv[i]);
-        else
+        } else if (!opts_done && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
+            usage_text(stdout);
+            return CLI_OK;
+        } else if (!opts_done && a[0] == '-' && a[1]) {
+            return cli_usage("template info", "unknown option %s", a);
+        } else {
             nfiles++;
+        }
     }
     if (!nfiles)
         return cli_usage("template info", "no template files given");
@@ -67,30 +78,46 @@ static int info(int argc, char **argv)
     if (json)
         printf("[");
     int first = 1;
+    opts_done = 0;
     for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1])
+        const char *a = argv[i];
+        if (!opts_done && !strcmp(a, "--")) {
+            opts_done = 1;
+            continue;
+        }
+        if (!opts_done && a[0] == '-' && a[1])
             continue;
         hs_template *t;
         uint32_t format;
-        hs_status s = hs_template_load(ctx, &t, argv[i], &format);
+        hs_ctx_clear_error(ctx);
+        hs_status s = hs_template_load(ctx, &t, a, &format);
         if (s) {
-            cli_error(ctx, s, argv[i]);
+            cli_error(ctx, s, a);
             failed++;
+            if (json) {
+                printf("%s\n {\"path\": ", first ? "" : ",");
+                cli_json_str(stdout, a);
+                printf(", \"error\": ");
+                cli_json_str(stdout, hs_status_str(s));
+                printf(", \"status\": %d, \"detail\": ", s);
+                cli_json_str(stdout, hs_ctx_last_error(ctx));
+                printf("}");
+                first = 0;
+            }
             continue;
         }
         char version[32];
-        format_version(argv[i], format, version, sizeof version);
+        format_version(a, format, version, sizeof version);
         uint32_t nv = hs_template_view_count(t);
         if (json) {
             printf("%s\n {\"path\": ", first ? "" : ",");
-            cli_json_str(stdout, argv[i]);
+            cli_json_str(stdout, a);
             printf(", \"format\": \"%s\", \"version\": ", hs_template_format_name(format));
             cli_json_str(stdout, version);
-            printf(", \"size\": %ld, \"views\": [", file_size(argv[i]));
+            printf(", \"size\": %ld, \"views\": [", file_size(a));
         } else {
-            printf("%s: %s, version %s, %ld bytes, %u view%s\n", argv[i],
-                   hs_template_format_name(format), version, file_size(argv[i]), nv,
-                   nv == 1 ? "" : "s");
+            printf("%s: %s, version %s, %ld bytes, %u view%s\n", a, hs_template_format_name(format),
+                   version, file_size(a), nv, nv == 1 ? "" : "s");
         }
         for (uint32_t v = 0; v < nv; v++) {
             hs_view_info vi = {sizeof vi, 0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -128,6 +155,18 @@ static int convert(int argc, char **argv)
             to = argv[i];
         } else if (!strncmp(argv[i], "--to=", 5)) {
             to = argv[i] + 5;
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage_text(stdout);
+            return CLI_OK;
+        } else if (!strcmp(argv[i], "--")) {
+            for (i++; i < argc; i++) {
+                if (!in)
+                    in = argv[i];
+                else if (!out)
+                    out = argv[i];
+                else
+                    return cli_usage("template convert", "too many arguments");
+            }
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage("template convert", "unknown option %s", argv[i]);
         } else if (!in) {
