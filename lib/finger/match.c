@@ -1,0 +1,875 @@
+/*
+ * Fingerprint matcher: bit-vector Minutia Cylinder-Code local descriptors
+ * (Cappelli, Ferrara, Maltoni, TPAMI 2010) paired by popcount, followed by
+ * a global consistency step: the best locally similar pairs serve as
+ * anchors of a rigid alignment, and the minutiae that agree with an anchor's
+ * alignment (position with an elastic tolerance, and direction) are paired
+ * one-to-one. The score grows with the number of consistent pairs relative
+ * to the minutiae in the overlapping area. docs/finger-matching.md explains
+ * the choice and the measured figures.
+ */
+#include "internal/match.h"
+#include "internal/template.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PI_F 3.14159265358979f
+#define TWO_PI_F 6.28318530717959f
+
+/* ---- Cylinder parameters (500 ppi) ------------------------------------ */
+#define CYL_NS 8               /* cells per side */
+#define CYL_R 70.0f            /* radius, pixels */
+#define CYL_CELL (2.0f * CYL_R / CYL_NS)
+#define CYL_SIGMA_S 9.0f       /* spatial spread of a contribution */
+#define CYL_SIGMA_D 0.6f       /* directional spread, radians */
+#define CYL_THRESH 0.35f       /* contribution sum that sets a bit */
+#define CYL_HULL_OMEGA 50.0f   /* cells this far outside the hull are invalid */
+#define CYL_MIN_COMMON 16      /* fewer mutually valid cells: no similarity */
+
+/* ---- Global consistency parameters ------------------------------------ */
+#define MAX_ANCHORS 6
+#define FAST_ANCHORS 4
+#define REFINE_ANCHORS 2
+#define ANCHOR_CAP 32           /* bounds of the tuning hook */
+#define REFINE_CAP 4
+#define TOL_BASE 8.0f          /* pixels at the anchor */
+#define TOL_SLOPE 0.12f        /* extra tolerance per pixel from the anchor */
+#define TOL_MAX 28.0f
+#define ANGLE_TOL 16           /* units of 2*pi/256 (22.5 degrees) */
+#define OVERLAP_DIST 40.0f     /* a minutia with a partner this close is in the overlap */
+#define MIN_NORM 8             /* floor of the overlap counts in the score */
+
+#define MAXN 256
+
+/* ===================================================================== */
+/* Preparation                                                            */
+/* ===================================================================== */
+
+hs_status hs__prepared_alloc(hs_ctx *ctx, hs_finger_prepared **out, uint32_t n)
+{
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    size_t head = (sizeof(hs_finger_prepared) + 63u) & ~(size_t)63u;
+    size_t bytes = head + (size_t)n * (sizeof(hs__cyl) + sizeof(hs__pmin));
+    uint8_t *blk = hs__calloc(a, 1, bytes);
+    if (!blk)
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    hs_finger_prepared *p = (hs_finger_prepared *)blk;
+    p->alloc = *a;
+    p->count = n;
+    p->cyl = (hs__cyl *)(blk + head);
+    p->min = (hs__pmin *)(blk + head + (size_t)n * sizeof(hs__cyl));
+    p->block = bytes;
+    *out = p;
+    return HS_OK;
+}
+
+void hs_finger_prepared_free(hs_finger_prepared *p)
+{
+    if (!p)
+        return;
+    hs_allocator a = p->alloc;
+    hs__memzero(p, p->block);
+    hs__free(&a, p);
+}
+
+uint32_t hs_finger_prepared_count(const hs_finger_prepared *p) { return p ? p->count : 0; }
+
+uint32_t hs_finger_prepared_position(const hs_finger_prepared *p) { return p ? p->position : 0; }
+
+static float ang_of(uint8_t a) { return (float)a * (TWO_PI_F / 256.0f); }
+
+/* Signed difference a - b in units, in [-128, 127]. */
+static int ang_diff(uint8_t a, uint8_t b) { return (int)(int8_t)(uint8_t)(a - b); }
+
+typedef struct pt {
+    float x, y;
+} pt;
+
+static float cross3(pt o, pt a, pt b) { return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x); }
+
+static int pt_cmp(const void *pa, const void *pb)
+{
+    const pt *a = pa, *b = pb;
+    if (a->x != b->x)
+        return a->x < b->x ? -1 : 1;
+    if (a->y != b->y)
+        return a->y < b->y ? -1 : 1;
+    return 0;
+}
+
+/* Convex hull by the monotone chain; returns the vertex count (ccw). */
+static int convex_hull(pt *p, int n, pt *h)
+{
+    if (n < 3) {
+        for (int i = 0; i < n; i++)
+            h[i] = p[i];
+        return n;
+    }
+    qsort(p, (size_t)n, sizeof *p, pt_cmp);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        while (k >= 2 && cross3(h[k - 2], h[k - 1], p[i]) <= 0)
+            k--;
+        h[k++] = p[i];
+    }
+    for (int i = n - 2, t = k + 1; i >= 0; i--) {
+        while (k >= t && cross3(h[k - 2], h[k - 1], p[i]) <= 0)
+            k--;
+        h[k++] = p[i];
+    }
+    return k - 1;
+}
+
+static float seg_dist2(pt p, pt a, pt b)
+{
+    float dx = b.x - a.x, dy = b.y - a.y;
+    float l2 = dx * dx + dy * dy;
+    float t = l2 > 0 ? ((p.x - a.x) * dx + (p.y - a.y) * dy) / l2 : 0.0f;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    float ex = a.x + t * dx - p.x, ey = a.y + t * dy - p.y;
+    return ex * ex + ey * ey;
+}
+
+/* Inside the hull, or within omega of it. */
+static bool near_hull(const pt *h, int nh, pt p, float omega)
+{
+    if (nh == 0)
+        return false;
+    if (nh >= 3) {
+        bool inside = true;
+        for (int i = 0; i < nh; i++)
+            if (cross3(h[i], h[(i + 1) % nh], p) < 0) {
+                inside = false;
+                break;
+            }
+        if (inside)
+            return true;
+    }
+    float o2 = omega * omega;
+    if (nh == 1)
+        return (p.x - h[0].x) * (p.x - h[0].x) + (p.y - h[0].y) * (p.y - h[0].y) <= o2;
+    for (int i = 0; i < nh; i++)
+        if (seg_dist2(p, h[i], h[(i + 1) % nh]) <= o2)
+            return true;
+    return false;
+}
+
+static void build_cylinders(hs_finger_prepared *p, const pt *hull, int nh)
+{
+    const uint32_t n = p->count;
+    const float reach = CYL_R + 3.0f * CYL_SIGMA_S;
+    const float inv2s = 1.0f / (2.0f * CYL_SIGMA_S * CYL_SIGMA_S);
+    const float inv2d = 1.0f / (2.0f * CYL_SIGMA_D * CYL_SIGMA_D);
+    const float half = (CYL_NS - 1) * 0.5f;
+    float acc[CYL_NS * CYL_NS][HS__CYL_ND];
+    for (uint32_t i = 0; i < n; i++) {
+        const hs__pmin *a = &p->min[i];
+        float th = ang_of(a->angle);
+        float c = cosf(th), s = sinf(th);
+        hs__cyl *cy = &p->cyl[i];
+        cy->mask = 0;
+        for (int cj = 0; cj < CYL_NS; cj++)
+            for (int ci = 0; ci < CYL_NS; ci++) {
+                float u = ((float)ci - half) * CYL_CELL, v = ((float)cj - half) * CYL_CELL;
+                if (u * u + v * v > CYL_R * CYL_R)
+                    continue;
+                pt w = {(float)a->x + u * c - v * s, (float)a->y + u * s + v * c};
+                if (near_hull(hull, nh, w, CYL_HULL_OMEGA))
+                    cy->mask |= (uint64_t)1 << (cj * CYL_NS + ci);
+            }
+        memset(acc, 0, sizeof acc);
+        for (uint32_t j = 0; j < n; j++) {
+            if (j == i)
+                continue;
+            const hs__pmin *b = &p->min[j];
+            float dx = (float)(b->x - a->x), dy = (float)(b->y - a->y);
+            if (dx * dx + dy * dy > reach * reach)
+                continue;
+            float u = dx * c + dy * s, v = -dx * s + dy * c;
+            float dth = (float)ang_diff(b->angle, a->angle) * (TWO_PI_F / 256.0f);
+            float wd[HS__CYL_ND];
+            for (int k = 0; k < HS__CYL_ND; k++) {
+                float phi = -PI_F + ((float)k + 0.5f) * (TWO_PI_F / HS__CYL_ND);
+                float d = dth - phi;
+                if (d > PI_F)
+                    d -= TWO_PI_F;
+                else if (d < -PI_F)
+                    d += TWO_PI_F;
+                wd[k] = expf(-d * d * inv2d);
+            }
+            for (int cj = 0; cj < CYL_NS; cj++) {
+                float cv = ((float)cj - half) * CYL_CELL - v;
+                if (fabsf(cv) > 3.0f * CYL_SIGMA_S)
+                    continue;
+                for (int ci = 0; ci < CYL_NS; ci++) {
+                    float cu = ((float)ci - half) * CYL_CELL - u;
+                    float d2 = cu * cu + cv * cv;
+                    if (d2 > 9.0f * CYL_SIGMA_S * CYL_SIGMA_S)
+                        continue;
+                    float ws = expf(-d2 * inv2s);
+                    for (int k = 0; k < HS__CYL_ND; k++)
+                        acc[cj * CYL_NS + ci][k] += ws * wd[k];
+                }
+            }
+        }
+        for (int k = 0; k < HS__CYL_ND; k++) {
+            uint64_t w = 0;
+            for (int cell = 0; cell < CYL_NS * CYL_NS; cell++)
+                if (acc[cell][k] >= CYL_THRESH)
+                    w |= (uint64_t)1 << cell;
+            cy->bits[k] = w & cy->mask;
+        }
+        p->min[i].nvalid = (uint8_t)__builtin_popcountll(cy->mask);
+    }
+}
+
+static uint8_t ang_quant(float a)
+{
+    long q = lrintf(a * (256.0f / TWO_PI_F));
+    return (uint8_t)(q & 255);
+}
+
+hs_status hs_finger_prepare(hs_ctx *ctx, hs_finger_prepared **out, const hs_template *t,
+                            uint32_t view)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!t)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "template is NULL");
+    if (view >= t->nviews)
+        return hs__error(ctx, HS_ERR_NOT_FOUND, "template has no view %u", view);
+    const hs__view *v = &t->views[view];
+    uint32_t n = v->count;
+    if (n > MAXN - 1)
+        return hs__error(ctx, HS_ERR_LIMIT, "view has %u minutiae (at most %d)", n, MAXN - 1);
+    hs_finger_prepared *p = NULL;
+    hs_status s = hs__prepared_alloc(ctx, &p, n);
+    if (s != HS_OK)
+        return s;
+    p->position = v->info.finger_position;
+    float sx = v->info.ppi_x ? 500.0f / (float)v->info.ppi_x : 1.0f;
+    float sy = v->info.ppi_y ? 500.0f / (float)v->info.ppi_y : sx;
+    pt pts[MAXN], hull[MAXN + 1];
+    for (uint32_t i = 0; i < n; i++) {
+        const hs_minutia *m = &v->minutiae[i];
+        float x = m->x * sx, y = -m->y * sy;
+        x = x < -32000.0f ? -32000.0f : x > 32000.0f ? 32000.0f : x;
+        y = y < -32000.0f ? -32000.0f : y > 32000.0f ? 32000.0f : y;
+        p->min[i].x = (int16_t)lrintf(x);
+        p->min[i].y = (int16_t)lrintf(y);
+        /* Direction vector (cos a, sin a) in the y-up frame; an anisotropic
+         * resolution changes it, so rescale it too. */
+        float dx = cosf(m->angle) * sx, dy = sinf(m->angle) * sy;
+        float a = atan2f(dy, dx);
+        if (a < 0)
+            a += TWO_PI_F;
+        long q = lrintf(a * (256.0f / TWO_PI_F));
+        p->min[i].angle = (uint8_t)(q & 255);
+        p->min[i].type = m->type;
+        p->min[i].quality = m->quality;
+        pts[i].x = (float)p->min[i].x;
+        pts[i].y = (float)p->min[i].y;
+    }
+    int nh = convex_hull(pts, (int)n, hull);
+    build_cylinders(p, hull, nh);
+    *out = p;
+    return HS_OK;
+}
+
+/* ===================================================================== */
+/* Matching                                                               */
+/* ===================================================================== */
+
+typedef struct align {
+    float c, s, tx, ty; /* b -> a frame: (c*x - s*y + tx, s*x + c*y + ty) */
+    uint8_t rot;
+    float ax, ay, bx, by; /* anchor positions, for the elastic tolerance */
+} align;
+
+static align make_align(const hs__pmin *pa, const hs__pmin *pb)
+{
+    align g;
+    g.rot = (uint8_t)(pa->angle - pb->angle);
+    float r = ang_of(g.rot);
+    g.c = cosf(r);
+    g.s = sinf(r);
+    g.tx = (float)pa->x - (g.c * (float)pb->x - g.s * (float)pb->y);
+    g.ty = (float)pa->y - (g.s * (float)pb->x + g.c * (float)pb->y);
+    g.ax = pa->x;
+    g.ay = pa->y;
+    g.bx = pb->x;
+    g.by = pb->y;
+    return g;
+}
+
+/* Per-alignment working data: B minutiae transformed into A's frame and the
+ * distances of every minutia from the anchor (for the elastic tolerance). */
+typedef struct params {
+    float tol_base, tol_slope, tol_max, ov_dist;
+    int angle_tol, min_norm;
+} params;
+
+typedef struct frame {
+    params pr;
+    float tbx[MAXN], tby[MAXN];
+    uint8_t tba[MAXN];
+    float ra[MAXN], rb[MAXN];
+} frame;
+
+static void make_frame(frame *f, const align *g, const hs_finger_prepared *A,
+                       const hs_finger_prepared *B)
+{
+    for (uint32_t j = 0; j < B->count; j++) {
+        const hs__pmin *b = &B->min[j];
+        f->tbx[j] = g->c * (float)b->x - g->s * (float)b->y + g->tx;
+        f->tby[j] = g->s * (float)b->x + g->c * (float)b->y + g->ty;
+        f->tba[j] = (uint8_t)(b->angle + g->rot);
+        float dx = (float)b->x - g->bx, dy = (float)b->y - g->by;
+        f->rb[j] = 0.5f * f->pr.tol_slope * sqrtf(dx * dx + dy * dy);
+    }
+    for (uint32_t i = 0; i < A->count; i++) {
+        const hs__pmin *a = &A->min[i];
+        float dx = (float)a->x - g->ax, dy = (float)a->y - g->ay;
+        f->ra[i] = f->pr.tol_base + 0.5f * f->pr.tol_slope * sqrtf(dx * dx + dy * dy);
+    }
+}
+
+typedef struct cand {
+    float sim;
+    uint32_t key;
+    uint8_t a, b;
+} cand;
+
+struct hs_finger_matcher {
+    hs_allocator alloc;
+    int32_t max_rotation;
+    int32_t fast;
+    float sqrt_tab[64 * HS__CYL_ND + 1];
+    float sim[MAXN * MAXN];
+    cand cands[4 * MAXN];
+    frame fr;
+    int anchors, refine;
+};
+
+hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    hs_finger_matcher *m = hs__malloc(a, sizeof *m);
+    if (!m)
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    m->alloc = *a;
+    m->max_rotation = 180;
+    m->fast = 0;
+    m->fr.pr.tol_base = TOL_BASE;
+    m->fr.pr.tol_slope = TOL_SLOPE;
+    m->fr.pr.tol_max = TOL_MAX;
+    m->fr.pr.ov_dist = OVERLAP_DIST;
+    m->fr.pr.angle_tol = ANGLE_TOL;
+    m->fr.pr.min_norm = MIN_NORM;
+    m->anchors = MAX_ANCHORS;
+    m->refine = REFINE_ANCHORS;
+    for (int i = 0; i <= 64 * HS__CYL_ND; i++)
+        m->sqrt_tab[i] = sqrtf((float)i);
+    *out = m;
+    return HS_OK;
+}
+
+void hs_finger_matcher_free(hs_finger_matcher *m)
+{
+    if (!m)
+        return;
+    hs_allocator a = m->alloc;
+    hs__memzero(m, sizeof *m);
+    hs__free(&a, m);
+}
+
+hs_status hs_finger_matcher_bounds(int key, int32_t *min_value, int32_t *max_value)
+{
+    int32_t lo, hi;
+    switch (key) {
+    case HS_MATCH_MAX_ROTATION: lo = 0; hi = 180; break;
+    case HS_MATCH_FAST: lo = 0; hi = 1; break;
+    default: return HS_ERR_INVALID_ARG;
+    }
+    if (min_value)
+        *min_value = lo;
+    if (max_value)
+        *max_value = hi;
+    return HS_OK;
+}
+
+hs_status hs_finger_matcher_set(hs_finger_matcher *m, int key, int32_t value)
+{
+    int32_t lo, hi;
+    if (!m || hs_finger_matcher_bounds(key, &lo, &hi) != HS_OK || value < lo || value > hi)
+        return HS_ERR_INVALID_ARG;
+    if (key == HS_MATCH_MAX_ROTATION)
+        m->max_rotation = value;
+    else
+        m->fast = value;
+    return HS_OK;
+}
+
+bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value)
+{
+    params *p = &m->fr.pr;
+    if (!strcmp(name, "tol_base"))
+        p->tol_base = value;
+    else if (!strcmp(name, "tol_slope"))
+        p->tol_slope = value;
+    else if (!strcmp(name, "tol_max"))
+        p->tol_max = value;
+    else if (!strcmp(name, "angle_tol"))
+        p->angle_tol = (int)value;
+    else if (!strcmp(name, "overlap"))
+        p->ov_dist = value;
+    else if (!strcmp(name, "min_norm"))
+        p->min_norm = (int)value;
+    else if (!strcmp(name, "anchors") && value >= 1 && value <= ANCHOR_CAP)
+        m->anchors = (int)value;
+    else if (!strcmp(name, "refine") && value >= 1 && value <= REFINE_CAP)
+        m->refine = (int)value;
+    else
+        return false;
+    return true;
+}
+
+int32_t hs_finger_matcher_get(const hs_finger_matcher *m, int key)
+{
+    if (!m)
+        return 0;
+    switch (key) {
+    case HS_MATCH_MAX_ROTATION: return m->max_rotation;
+    case HS_MATCH_FAST: return m->fast;
+    default: return 0;
+    }
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define HS_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define HS_POPCNT_CLONES
+#endif
+
+/* Local similarity of every pair (rows: a, columns: b); 0 for pairs whose
+ * directions differ more than the rotation bound. */
+HS_POPCNT_CLONES
+static void sim_matrix(hs_finger_matcher *m, const hs_finger_prepared *A,
+                       const hs_finger_prepared *B, int rot_units)
+{
+    const uint32_t na = A->count, nb = B->count;
+    const float *sq = m->sqrt_tab;
+    for (uint32_t i = 0; i < na; i++) {
+        const hs__cyl *ca = &A->cyl[i];
+        float *row = &m->sim[i * nb];
+        for (uint32_t j = 0; j < nb; j++) {
+            row[j] = 0.0f;
+            if (rot_units < 128 && abs(ang_diff(A->min[i].angle, B->min[j].angle)) > rot_units)
+                continue;
+            const hs__cyl *cb = &B->cyl[j];
+            uint64_t mk = ca->mask & cb->mask;
+            if (__builtin_popcountll(mk) < CYL_MIN_COMMON)
+                continue;
+            int x = 0, pa = 0, pb = 0;
+            for (int k = 0; k < HS__CYL_ND; k++) {
+                uint64_t va = ca->bits[k] & mk, vb = cb->bits[k] & mk;
+                x += __builtin_popcountll(va ^ vb);
+                pa += __builtin_popcountll(va);
+                pb += __builtin_popcountll(vb);
+            }
+            float den = sq[pa] + sq[pb];
+            if (den > 0.0f)
+                row[j] = 1.0f - sq[x] / den;
+        }
+    }
+}
+
+/* Sort candidates by decreasing similarity, ties by indices (a total order,
+ * so the result does not depend on the sort algorithm). */
+static void sort_cands(cand *c, int n)
+{
+    for (int i = 1; i < n; i++) {
+        cand v = c[i];
+        uint32_t kv = v.key;
+        int j = i - 1;
+        while (j >= 0 && c[j].key < kv) {
+            c[j + 1] = c[j];
+            j--;
+        }
+        c[j + 1] = v;
+    }
+}
+
+static cand make_cand(float sim, uint32_t a, uint32_t b)
+{
+    cand c;
+    c.sim = sim;
+    c.a = (uint8_t)a;
+    c.b = (uint8_t)b;
+    /* larger key first: similarity, then smaller indices */
+    c.key = ((uint32_t)lrintf(sim * 65535.0f) << 16) | ((255u - a) << 8) | (255u - b);
+    return c;
+}
+
+/* Candidate pairs: the two best columns of every row and the two best rows
+ * of every column. */
+static int collect_cands(hs_finger_matcher *m, uint32_t na, uint32_t nb)
+{
+    int nc = 0;
+    int16_t rb1[MAXN], rb2[MAXN];
+    for (uint32_t i = 0; i < na; i++) {
+        const float *row = &m->sim[i * nb];
+        int b1 = -1, b2 = -1;
+        float v1 = 0.0f, v2 = 0.0f;
+        for (uint32_t j = 0; j < nb; j++) {
+            float v = row[j];
+            if (v > v1) {
+                b2 = b1;
+                v2 = v1;
+                b1 = (int)j;
+                v1 = v;
+            } else if (v > v2) {
+                b2 = (int)j;
+                v2 = v;
+            }
+        }
+        rb1[i] = (int16_t)b1;
+        rb2[i] = (int16_t)b2;
+        if (b1 >= 0)
+            m->cands[nc++] = make_cand(v1, i, (uint32_t)b1);
+        if (b2 >= 0)
+            m->cands[nc++] = make_cand(v2, i, (uint32_t)b2);
+    }
+    for (uint32_t j = 0; j < nb; j++) {
+        int a1 = -1, a2 = -1;
+        float v1 = 0.0f, v2 = 0.0f;
+        for (uint32_t i = 0; i < na; i++) {
+            float v = m->sim[i * nb + j];
+            if (v > v1) {
+                a2 = a1;
+                v2 = v1;
+                a1 = (int)i;
+                v1 = v;
+            } else if (v > v2) {
+                a2 = (int)i;
+                v2 = v;
+            }
+        }
+        if (a1 >= 0 && rb1[a1] != (int)j && rb2[a1] != (int)j)
+            m->cands[nc++] = make_cand(v1, (uint32_t)a1, j);
+        if (a2 >= 0 && rb1[a2] != (int)j && rb2[a2] != (int)j)
+            m->cands[nc++] = make_cand(v2, (uint32_t)a2, j);
+    }
+    sort_cands(m->cands, nc);
+    return nc;
+}
+
+/* Does pair (i, j) agree with the alignment? The tolerance grows with the
+ * distance from the anchor (mean over both prints, to stay symmetric). */
+static inline bool consistent(const frame *f, const hs__pmin *a, uint32_t i, uint32_t j,
+                              float *d2out)
+{
+    if (abs(ang_diff(a->angle, f->tba[j])) > f->pr.angle_tol)
+        return false;
+    float dx = f->tbx[j] - (float)a->x, dy = f->tby[j] - (float)a->y;
+    float d2 = dx * dx + dy * dy;
+    float tol = f->ra[i] + f->rb[j];
+    if (tol > f->pr.tol_max)
+        tol = f->pr.tol_max;
+    *d2out = d2;
+    return d2 <= tol * tol;
+}
+
+typedef struct pairing {
+    int n;       /* pairs */
+    float wsum;  /* sum of local similarities of the pairs */
+    int ova, ovb; /* minutiae of a and b in the overlapping area */
+} pairing;
+
+/* Greedy one-to-one pairing of the candidate list under an alignment. */
+static pairing pair_cands(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
+                          const hs_finger_prepared *B, const frame *f, uint8_t *usea,
+                          uint8_t *useb)
+{
+    pairing r = {0, 0.0f, 0, 0};
+    memset(usea, 0, A->count);
+    memset(useb, 0, B->count);
+    for (int c = 0; c < nc; c++) {
+        const cand *q = &m->cands[c];
+        float d2;
+        if (usea[q->a] || useb[q->b] || !consistent(f, &A->min[q->a], q->a, q->b, &d2))
+            continue;
+        usea[q->a] = (uint8_t)(q->b + 1);
+        useb[q->b] = 1;
+        r.n++;
+        r.wsum += q->sim;
+    }
+    return r;
+}
+
+/* Complete a candidate pairing with geometric pairs among all minutiae and
+ * count the minutiae lying in the overlapping area. */
+static void refine(const hs_finger_matcher *m, const hs_finger_prepared *A,
+                   const hs_finger_prepared *B, const frame *f, uint8_t *usea, uint8_t *useb,
+                   pairing *r)
+{
+    const uint32_t na = A->count, nb = B->count;
+    const float ov2 = f->pr.ov_dist * f->pr.ov_dist;
+    uint8_t ovb[MAXN];
+    memset(ovb, 0, nb);
+    int ova = 0;
+    for (uint32_t i = 0; i < na; i++) {
+        const hs__pmin *a = &A->min[i];
+        float best = 1e30f;
+        int bj = -1;
+        bool in = false;
+        for (uint32_t j = 0; j < nb; j++) {
+            float dx = f->tbx[j] - (float)a->x, dy = f->tby[j] - (float)a->y;
+            float d2 = dx * dx + dy * dy;
+            if (d2 > ov2)
+                continue;
+            in = true;
+            ovb[j] = 1;
+            if (usea[i] || useb[j] || d2 >= best)
+                continue;
+            float dd;
+            if (consistent(f, a, i, j, &dd)) {
+                best = d2;
+                bj = (int)j;
+            }
+        }
+        ova += in;
+        if (bj >= 0) {
+            usea[i] = 1;
+            useb[bj] = 1;
+            r->n++;
+            r->wsum += 0.5f * m->sim[i * nb + (uint32_t)bj];
+        }
+    }
+    int nov = 0;
+    for (uint32_t j = 0; j < nb; j++)
+        nov += ovb[j];
+    r->ova = ova;
+    r->ovb = nov;
+}
+
+/* Score of a pairing: n^2 / (a * b), averaged over two normalisations: the
+ * minutia counts of the whole prints, and the counts of minutiae lying in
+ * the overlapping area (floored at min_norm, so that two tiny overlaps do
+ * not score high on a few chance pairs). */
+static float pairing_score(const pairing *r, const hs_finger_prepared *A,
+                           const hs_finger_prepared *B, int min_norm)
+{
+    if (r->n < 2)
+        return 0.0f;
+    float n2 = (float)r->n * (float)r->n;
+    float na = (float)(r->ova > min_norm ? r->ova : min_norm);
+    float nb = (float)(r->ovb > min_norm ? r->ovb : min_norm);
+    float s = 0.5f * n2 / ((float)A->count * (float)B->count) + 0.5f * n2 / (na * nb);
+    return s > 1.0f ? 1.0f : s;
+}
+
+/* Least-squares rigid alignment of the pairs recorded in usea (mate + 1),
+ * centred on their centroid so that the elastic tolerance grows from the
+ * middle of the paired area. False when fewer than 3 pairs. */
+static bool fit_align(const hs_finger_prepared *A, const hs_finger_prepared *B,
+                      const uint8_t *usea, align *g)
+{
+    float sax = 0, say = 0, sbx = 0, sby = 0;
+    int n = 0;
+    for (uint32_t i = 0; i < A->count; i++) {
+        if (!usea[i])
+            continue;
+        const hs__pmin *a = &A->min[i], *b = &B->min[usea[i] - 1];
+        sax += a->x;
+        say += a->y;
+        sbx += b->x;
+        sby += b->y;
+        n++;
+    }
+    if (n < 3)
+        return false;
+    sax /= (float)n;
+    say /= (float)n;
+    sbx /= (float)n;
+    sby /= (float)n;
+    float sc = 0, ss = 0;
+    for (uint32_t i = 0; i < A->count; i++) {
+        if (!usea[i])
+            continue;
+        const hs__pmin *a = &A->min[i], *b = &B->min[usea[i] - 1];
+        float ax = (float)a->x - sax, ay = (float)a->y - say;
+        float bx = (float)b->x - sbx, by = (float)b->y - sby;
+        sc += ax * bx + ay * by;
+        ss += ay * bx - ax * by;
+    }
+    float r = atan2f(ss, sc);
+    float nrm = sqrtf(sc * sc + ss * ss);
+    if (!(nrm > 0.0f))
+        return false;
+    g->c = sc / nrm;
+    g->s = ss / nrm;
+    if (r < 0)
+        r += TWO_PI_F;
+    g->rot = ang_quant(r);
+    g->tx = sax - (g->c * sbx - g->s * sby);
+    g->ty = say - (g->s * sbx + g->c * sby);
+    g->ax = sax;
+    g->ay = say;
+    g->bx = sbx;
+    g->by = sby;
+    return true;
+}
+
+/* Order the two templates canonically so that match(a, b) == match(b, a). */
+static bool swap_needed(const hs_finger_prepared *a, const hs_finger_prepared *b)
+{
+    if (a->count != b->count)
+        return a->count > b->count;
+    int c = memcmp(a->min, b->min, (size_t)a->count * sizeof(hs__pmin));
+    if (c == 0)
+        c = memcmp(a->cyl, b->cyl, (size_t)a->count * sizeof(hs__cyl));
+    return c > 0;
+}
+
+hs_status hs_finger_match(hs_finger_matcher *m, const hs_finger_prepared *probe,
+                          const hs_finger_prepared *candidate, float *score)
+{
+    if (!score)
+        return HS_ERR_INVALID_ARG;
+    *score = 0.0f;
+    if (!m || !probe || !candidate)
+        return HS_ERR_INVALID_ARG;
+    const hs_finger_prepared *A = probe, *B = candidate;
+    if (swap_needed(A, B)) {
+        A = candidate;
+        B = probe;
+    }
+    if (A->count < 2 || B->count < 2)
+        return HS_OK;
+    int rot_units = (int)lrintf((float)m->max_rotation * (256.0f / 360.0f));
+    sim_matrix(m, A, B, rot_units);
+    int nc = collect_cands(m, A->count, B->count);
+    int nanch = m->fast ? FAST_ANCHORS : m->anchors;
+    if (nanch > nc)
+        nanch = nc;
+    uint8_t usea[MAXN], useb[MAXN];
+    pairing best[REFINE_CAP];
+    align bestg[REFINE_CAP];
+    const int keep = m->fast ? 1 : m->refine;
+    int nbest = 0;
+    for (int k = 0; k < nanch; k++) {
+        align g = make_align(&A->min[m->cands[k].a], &B->min[m->cands[k].b]);
+        make_frame(&m->fr, &g, A, B);
+        pairing r = pair_cands(m, nc, A, B, &m->fr, usea, useb);
+        /* keep the keep best by (pairs, similarity) */
+        int pos = nbest;
+        while (pos > 0 && (r.n > best[pos - 1].n ||
+                           (r.n == best[pos - 1].n && r.wsum > best[pos - 1].wsum)))
+            pos--;
+        if (pos >= keep)
+            continue;
+        int last = nbest < keep ? nbest : keep - 1;
+        for (int q = last; q > pos; q--) {
+            best[q] = best[q - 1];
+            bestg[q] = bestg[q - 1];
+        }
+        best[pos] = r;
+        bestg[pos] = g;
+        if (nbest < keep)
+            nbest++;
+    }
+    float top = 0.0f;
+    for (int k = 0; k < nbest; k++) {
+        make_frame(&m->fr, &bestg[k], A, B);
+        pairing r = pair_cands(m, nc, A, B, &m->fr, usea, useb);
+        align g2;
+        if (fit_align(A, B, usea, &g2)) {
+            make_frame(&m->fr, &g2, A, B);
+            r = pair_cands(m, nc, A, B, &m->fr, usea, useb);
+        }
+        refine(m, A, B, &m->fr, usea, useb, &r);
+        float s = pairing_score(&r, A, B, m->fr.pr.min_norm);
+        if (s > top)
+            top = s;
+    }
+    if (!(top >= 0.0f))
+        top = 0.0f;
+    *score = top;
+    return HS_OK;
+}
+
+hs_status hs_finger_compare(hs_ctx *ctx, const hs_template *a, const hs_template *b, float *score)
+{
+    if (!score)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "score is NULL");
+    *score = 0.0f;
+    hs_finger_prepared *pa = NULL, *pb = NULL;
+    hs_finger_matcher *m = NULL;
+    hs_status s = hs_finger_prepare(ctx, &pa, a, 0);
+    if (s == HS_OK)
+        s = hs_finger_prepare(ctx, &pb, b, 0);
+    if (s == HS_OK)
+        s = hs_finger_matcher_new(ctx, &m);
+    if (s == HS_OK)
+        s = hs_finger_match(m, pa, pb, score);
+    hs_finger_matcher_free(m);
+    hs_finger_prepared_free(pa);
+    hs_finger_prepared_free(pb);
+    return s;
+}
+
+hs_status hs_finger_match_multi(hs_finger_matcher *m, const hs_finger_prepared *const *probe,
+                                size_t nprobe, const hs_finger_prepared *const *candidate,
+                                size_t ncandidate, int rule, float *score)
+{
+    if (!score)
+        return HS_ERR_INVALID_ARG;
+    *score = 0.0f;
+    if (!m || !probe || !candidate || nprobe == 0 || ncandidate == 0 ||
+        (rule != HS_FUSION_MAX && rule != HS_FUSION_MEAN && rule != HS_FUSION_SUM_TOP2))
+        return HS_ERR_INVALID_ARG;
+    for (size_t i = 0; i < nprobe; i++)
+        if (!probe[i])
+            return HS_ERR_INVALID_ARG;
+    for (size_t j = 0; j < ncandidate; j++)
+        if (!candidate[j])
+            return HS_ERR_INVALID_ARG;
+    float sum = 0.0f, top1 = 0.0f, top2 = 0.0f;
+    for (size_t i = 0; i < nprobe; i++) {
+        float best = 0.0f;
+        for (size_t j = 0; j < ncandidate; j++) {
+            uint32_t fp = probe[i]->position, fc = candidate[j]->position;
+            if (fp != 0 && fc != 0 && fp != fc)
+                continue;
+            float s;
+            hs_status st = hs_finger_match(m, probe[i], candidate[j], &s);
+            if (st != HS_OK)
+                return st;
+            if (s > best)
+                best = s;
+        }
+        sum += best;
+        if (best > top1) {
+            top2 = top1;
+            top1 = best;
+        } else if (best > top2)
+            top2 = best;
+    }
+    float r;
+    if (rule == HS_FUSION_MAX)
+        r = top1;
+    else if (rule == HS_FUSION_MEAN)
+        r = sum / (float)nprobe;
+    else
+        r = nprobe > 1 ? 0.5f * (top1 + top2) : top1;
+    *score = r;
+    return HS_OK;
+}

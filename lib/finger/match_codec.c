@@ -1,0 +1,165 @@
+/*
+ * Prepared-template codec and the score calibration table.
+ *
+ * Layout (little-endian), HS__PREPARED_BYTES(n) = 16 + 64 n bytes:
+ *   "HSFP"  magic
+ *   u8      format version (1)
+ *   u8      direction sections per cylinder (HS__CYL_ND)
+ *   u16     minutia count n
+ *   u8      finger position (0-10)
+ *   u8[3]   zero
+ *   n x     i16 x, i16 y (500 ppi, y up), u8 angle (2*pi/256), u8 type,
+ *           u8 quality, u8 zero
+ *   n x     u64 mask, u64 bits[HS__CYL_ND]
+ *   u32     CRC-32C of everything before it
+ * The decoder trusts nothing: it checks every length, the CRC, the value
+ * ranges and that each cylinder's values lie inside its mask.
+ */
+#include "internal/match.h"
+
+#include <math.h>
+#include <string.h>
+
+#define PREP_VERSION 1u
+
+hs_status hs_finger_prepared_encode(hs_ctx *ctx, const hs_finger_prepared *p, void *buf,
+                                    size_t *size)
+{
+    if (!p || !size)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "prepared template or size is NULL");
+    size_t need = HS__PREPARED_BYTES(p->count);
+    if (!buf) {
+        *size = need;
+        return HS_OK;
+    }
+    if (*size < need) {
+        *size = need;
+        return hs__error(ctx, HS_ERR_BUFFER_TOO_SMALL, "need %zu bytes", need);
+    }
+    uint8_t *o = buf;
+    memcpy(o, "HSFP", 4);
+    o[4] = (uint8_t)PREP_VERSION;
+    o[5] = (uint8_t)HS__CYL_ND;
+    o[6] = (uint8_t)(p->count & 0xffu);
+    o[7] = (uint8_t)(p->count >> 8);
+    o[8] = (uint8_t)p->position;
+    o[9] = o[10] = o[11] = 0;
+    uint8_t *q = o + HS__PREPARED_HEADER;
+    for (uint32_t i = 0; i < p->count; i++) {
+        const hs__pmin *m = &p->min[i];
+        uint16_t x = (uint16_t)m->x, y = (uint16_t)m->y;
+        q[0] = (uint8_t)(x & 0xffu);
+        q[1] = (uint8_t)(x >> 8);
+        q[2] = (uint8_t)(y & 0xffu);
+        q[3] = (uint8_t)(y >> 8);
+        q[4] = m->angle;
+        q[5] = m->type;
+        q[6] = m->quality;
+        q[7] = 0;
+        q += 8;
+    }
+    for (uint32_t i = 0; i < p->count; i++) {
+        uint64_t w[1 + HS__CYL_ND];
+        w[0] = p->cyl[i].mask;
+        memcpy(&w[1], p->cyl[i].bits, sizeof p->cyl[i].bits);
+        for (int k = 0; k < 1 + HS__CYL_ND; k++)
+            for (int b = 0; b < 8; b++)
+                *q++ = (uint8_t)(w[k] >> (8 * b));
+    }
+    uint32_t crc = hs__crc32c(0, o, (size_t)(q - o));
+    for (int b = 0; b < 4; b++)
+        *q++ = (uint8_t)(crc >> (8 * b));
+    *size = need;
+    return HS_OK;
+}
+
+hs_status hs_finger_prepared_decode(hs_ctx *ctx, hs_finger_prepared **out, const void *buf,
+                                    size_t size)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!buf)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "buffer is NULL");
+    const uint8_t *in = buf;
+    if (size < 4 || memcmp(in, "HSFP", 4) != 0)
+        return hs__error(ctx, HS_ERR_FORMAT, "not a prepared fingerprint (magic)");
+    if (size < HS__PREPARED_HEADER + 4)
+        return hs__error(ctx, HS_ERR_TRUNCATED, "prepared fingerprint header truncated");
+    if (in[4] > PREP_VERSION)
+        return hs__error(ctx, HS_ERR_VERSION, "prepared format version %u is newer than %u",
+                         in[4], PREP_VERSION);
+    if (in[4] != PREP_VERSION || in[5] != HS__CYL_ND)
+        return hs__error(ctx, HS_ERR_CORRUPT, "bad prepared version or cylinder shape");
+    uint32_t n = (uint32_t)in[6] | ((uint32_t)in[7] << 8);
+    if (n > hs__limit(ctx, HS_LIMIT_MAX_MINUTIAE) || n > 255)
+        return hs__error(ctx, HS_ERR_LIMIT, "%u minutiae exceed the limit", n);
+    size_t need = HS__PREPARED_BYTES(n);
+    if (size < need)
+        return hs__error(ctx, HS_ERR_TRUNCATED, "prepared fingerprint truncated");
+    if (size > need)
+        return hs__error(ctx, HS_ERR_CORRUPT, "trailing bytes after prepared fingerprint");
+    if (in[8] > 10 || in[9] || in[10] || in[11])
+        return hs__error(ctx, HS_ERR_CORRUPT, "bad finger position or reserved bytes");
+    const uint8_t *c = in + need - 4;
+    uint32_t crc = (uint32_t)c[0] | ((uint32_t)c[1] << 8) | ((uint32_t)c[2] << 16) |
+                   ((uint32_t)c[3] << 24);
+    if (hs__crc32c(0, in, need - 4) != crc)
+        return hs__error(ctx, HS_ERR_CHECKSUM, "prepared fingerprint CRC mismatch");
+    const uint8_t *q = in + HS__PREPARED_HEADER;
+    for (uint32_t i = 0; i < n; i++)
+        if (q[8 * i + 5] > HS_MINUTIA_BIFURCATION || q[8 * i + 6] > 100 || q[8 * i + 7])
+            return hs__error(ctx, HS_ERR_CORRUPT, "bad minutia %u", i);
+    hs_finger_prepared *p = NULL;
+    hs_status s = hs__prepared_alloc(ctx, &p, n);
+    if (s != HS_OK)
+        return s;
+    p->position = in[8];
+    for (uint32_t i = 0; i < n; i++, q += 8) {
+        p->min[i].x = (int16_t)(uint16_t)((uint32_t)q[0] | ((uint32_t)q[1] << 8));
+        p->min[i].y = (int16_t)(uint16_t)((uint32_t)q[2] | ((uint32_t)q[3] << 8));
+        p->min[i].angle = q[4];
+        p->min[i].type = q[5];
+        p->min[i].quality = q[6];
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t w[1 + HS__CYL_ND];
+        for (int k = 0; k < 1 + HS__CYL_ND; k++) {
+            uint64_t v = 0;
+            for (int b = 0; b < 8; b++)
+                v |= (uint64_t)q[b] << (8 * b);
+            w[k] = v;
+            q += 8;
+        }
+        p->cyl[i].mask = w[0];
+        for (int k = 0; k < HS__CYL_ND; k++) {
+            if (w[1 + k] & ~w[0]) {
+                hs_finger_prepared_free(p);
+                return hs__error(ctx, HS_ERR_CORRUPT, "cylinder %u has values outside its mask",
+                                 i);
+            }
+            p->cyl[i].bits[k] = w[1 + k];
+        }
+        p->min[i].nvalid = (uint8_t)__builtin_popcountll(w[0]);
+    }
+    *out = p;
+    return HS_OK;
+}
+
+/* Calibration: score thresholds at FMR 1e-2 .. 1e-6 (one per decade),
+ * derived as docs/finger-matching.md describes. */
+static const float fmr_thresholds[5] = {0.05f, 0.08f, 0.11f, 0.14f, 0.17f};
+
+float hs_finger_threshold_for_fmr(double fmr)
+{
+    if (!(fmr == fmr) || fmr >= 1e-2)
+        return fmr_thresholds[0];
+    if (fmr <= 1e-6)
+        return fmr_thresholds[4];
+    double d = -log10(fmr) - 2.0; /* 0 .. 4 */
+    int k = (int)d;
+    if (k >= 4)
+        return fmr_thresholds[4];
+    double f = d - k;
+    return (float)((1.0 - f) * fmr_thresholds[k] + f * fmr_thresholds[k + 1]);
+}

@@ -1,0 +1,452 @@
+/* Tests of the 1:1 fingerprint matcher on synthetic minutia sets, the
+ * prepared-template codec, and (when present) the shared ISO templates. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TWO_PI 6.28318530717958647692
+
+/* Deterministic generator, so that failures reproduce. */
+static uint32_t rng_state;
+static uint32_t rnd(void)
+{
+    rng_state = rng_state * 1664525u + 1013904223u;
+    return rng_state >> 8;
+}
+static float frand(float lo, float hi) { return lo + (hi - lo) * (float)(rnd() & 0xffff) / 65535.0f; }
+
+/* A random "finger": n minutiae in a disc of radius r around (cx, cy) with
+ * at least 12 px between them. */
+static int make_set(hs_minutia *m, int n, float cx, float cy, float r)
+{
+    int k = 0;
+    for (int tries = 0; k < n && tries < 100000; tries++) {
+        float x = cx + frand(-r, r), y = cy + frand(-r, r);
+        if ((x - cx) * (x - cx) + (y - cy) * (y - cy) > r * r)
+            continue;
+        int ok = 1;
+        for (int j = 0; j < k; j++)
+            if ((m[j].x - x) * (m[j].x - x) + (m[j].y - y) * (m[j].y - y) < 144.0f)
+                ok = 0;
+        if (!ok)
+            continue;
+        memset(&m[k], 0, sizeof m[k]);
+        m[k].x = x;
+        m[k].y = y;
+        m[k].angle = frand(0.0f, 6.28f);
+        m[k].type = (uint8_t)(1 + (rnd() & 1));
+        m[k].quality = 60;
+        k++;
+    }
+    return k;
+}
+
+static float wrap(float a)
+{
+    while (a >= (float)TWO_PI)
+        a -= (float)TWO_PI;
+    while (a < 0)
+        a += (float)TWO_PI;
+    if (a >= (float)TWO_PI)
+        a = 0;
+    return a;
+}
+
+/* Rotate by rot (radians, counter-clockwise on screen) about (cx, cy), then
+ * translate, add positional jitter, and drop every drop-th minutia. */
+static int transform(const hs_minutia *in, int n, hs_minutia *out, float rot, float cx, float cy,
+                     float tx, float ty, float jitter, int drop)
+{
+    float c = cosf(rot), s = sinf(rot);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (drop && i % drop == 0)
+            continue;
+        float dx = in[i].x - cx, dy = -(in[i].y - cy); /* y up */
+        float x = c * dx - s * dy, y = s * dx + c * dy;
+        out[k] = in[i];
+        out[k].x = cx + x + tx + frand(-jitter, jitter);
+        out[k].y = cy - y + ty + frand(-jitter, jitter);
+        out[k].angle = wrap(in[i].angle + rot + frand(-0.05f, 0.05f));
+        k++;
+    }
+    return k;
+}
+
+static hs_template *tpl(const hs_minutia *m, int n, uint32_t ppi, uint32_t position)
+{
+    hs_template *t = NULL;
+    assert_int_equal(hs_template_new(NULL, &t), HS_OK);
+    hs_view_info vi;
+    memset(&vi, 0, sizeof vi);
+    vi.struct_size = sizeof vi;
+    vi.width = 2000;
+    vi.height = 2000;
+    vi.ppi_x = vi.ppi_y = ppi;
+    vi.finger_position = position;
+    assert_int_equal(hs_template_add_view(NULL, t, &vi, m, (uint32_t)n), HS_OK);
+    return t;
+}
+
+static hs_finger_prepared *prep(const hs_minutia *m, int n, uint32_t ppi)
+{
+    hs_template *t = tpl(m, n, ppi, 0);
+    hs_finger_prepared *p = NULL;
+    assert_int_equal(hs_finger_prepare(NULL, &p, t, 0), HS_OK);
+    hs_template_free(t);
+    return p;
+}
+
+static float score_of(hs_finger_matcher *mt, const hs_finger_prepared *a,
+                      const hs_finger_prepared *b)
+{
+    float s = -1.0f;
+    assert_int_equal(hs_finger_match(mt, a, b, &s), HS_OK);
+    assert_true(isfinite(s));
+    assert_true(s >= 0.0f && s <= 1.0f);
+    return s;
+}
+
+static void test_identity_and_symmetry(void **state)
+{
+    (void)state;
+    rng_state = 1;
+    hs_minutia a[60], b[60];
+    hs_finger_matcher *mt = NULL;
+    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    float t6 = hs_finger_threshold_for_fmr(1e-6);
+    for (int trial = 0; trial < 5; trial++) {
+        int n = make_set(a, 40, 1000, 1000, 150);
+        hs_finger_prepared *pa = prep(a, n, 500);
+        assert_true(score_of(mt, pa, pa) > t6);
+        int nb = transform(a, n, b, 0.3f, 1000, 1000, 20, -10, 3.0f, 5);
+        hs_finger_prepared *pb = prep(b, nb, 500);
+        float s1 = score_of(mt, pa, pb), s2 = score_of(mt, pb, pa);
+        assert_true(fabsf(s1 - s2) <= 1e-6f);
+        hs_finger_prepared_free(pa);
+        hs_finger_prepared_free(pb);
+    }
+    hs_finger_matcher_free(mt);
+}
+
+static void test_rotation_translation(void **state)
+{
+    (void)state;
+    rng_state = 7;
+    hs_minutia a[60], b[60], c[60];
+    hs_finger_matcher *mt = NULL;
+    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    float t4 = hs_finger_threshold_for_fmr(1e-4);
+    int n = make_set(a, 40, 1000, 1000, 150);
+    int nc = make_set(c, 40, 1000, 1000, 150); /* another finger */
+    hs_finger_prepared *pa = prep(a, n, 500), *pc = prep(c, nc, 500);
+    const float rots[] = {0.0f, 0.5f, 1.57f, 3.1f, -2.0f};
+    for (size_t k = 0; k < sizeof rots / sizeof rots[0]; k++) {
+        int nb = transform(a, n, b, rots[k], 1000, 1000, 60, -45, 2.0f, 7);
+        hs_finger_prepared *pb = prep(b, nb, 500);
+        float s = score_of(mt, pa, pb);
+        assert_true(s > t4);
+        assert_true(s > 5.0f * score_of(mt, pc, pb));
+        /* bounded rotation rejects large rotations */
+        assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_MAX_ROTATION, 40), HS_OK);
+        float sb = score_of(mt, pa, pb);
+        if (fabsf(rots[k]) > 1.0f)
+            assert_true(sb < t4);
+        else
+            assert_true(sb > t4);
+        assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_MAX_ROTATION, 180), HS_OK);
+        hs_finger_prepared_free(pb);
+    }
+    hs_finger_prepared_free(pa);
+    hs_finger_prepared_free(pc);
+    hs_finger_matcher_free(mt);
+}
+
+static void test_resolution(void **state)
+{
+    (void)state;
+    rng_state = 11;
+    hs_minutia a[60], b[60];
+    int n = make_set(a, 35, 500, 500, 140);
+    for (int i = 0; i < n; i++) {
+        b[i] = a[i];
+        b[i].x = a[i].x * 2.0f;
+        b[i].y = a[i].y * 2.0f;
+    }
+    hs_finger_matcher *mt = NULL;
+    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    hs_finger_prepared *pa = prep(a, n, 500), *pb = prep(b, n, 1000), *pw = prep(b, n, 500);
+    float same = score_of(mt, pa, pb), wrong = score_of(mt, pa, pw);
+    assert_true(same > hs_finger_threshold_for_fmr(1e-6));
+    assert_true(same > 3.0f * wrong);
+    hs_finger_prepared_free(pa);
+    hs_finger_prepared_free(pb);
+    hs_finger_prepared_free(pw);
+    hs_finger_matcher_free(mt);
+}
+
+static void test_tiny_templates(void **state)
+{
+    (void)state;
+    rng_state = 3;
+    hs_minutia a[40];
+    int n = make_set(a, 30, 300, 300, 120);
+    hs_finger_matcher *mt = NULL;
+    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    hs_finger_prepared *p0 = prep(a, 0, 500), *p1 = prep(a, 1, 500), *pa = prep(a, n, 500);
+    assert_int_equal(hs_finger_prepared_count(p0), 0);
+    assert_true(score_of(mt, p0, p0) == 0.0f);
+    assert_true(score_of(mt, p1, p1) == 0.0f);
+    assert_true(score_of(mt, p0, pa) == 0.0f);
+    assert_true(score_of(mt, pa, p1) == 0.0f);
+    float s = -1;
+    hs_template *t = tpl(a, n, 500, 0);
+    assert_int_equal(hs_finger_compare(NULL, t, t, &s), HS_OK);
+    assert_true(s > 0.5f);
+    assert_int_equal(hs_finger_match(mt, NULL, pa, &s), HS_ERR_INVALID_ARG);
+    assert_true(s == 0.0f);
+    hs_finger_prepared *px = NULL;
+    assert_int_equal(hs_finger_prepare(NULL, &px, t, 1), HS_ERR_NOT_FOUND);
+    assert_null(px);
+    hs_template_free(t);
+    hs_finger_prepared_free(p0);
+    hs_finger_prepared_free(p1);
+    hs_finger_prepared_free(pa);
+    hs_finger_matcher_free(mt);
+}
+
+static void test_no_nan_random(void **state)
+{
+    (void)state;
+    rng_state = 99;
+    hs_finger_matcher *mt = NULL;
+    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    hs_minutia a[200], b[200];
+    for (int trial = 0; trial < 30; trial++) {
+        int na = make_set(a, 2 + (int)(rnd() % 150), 800, 800, 50 + (float)(rnd() % 400));
+        int nb = make_set(b, 2 + (int)(rnd() % 150), 800, 800, 50 + (float)(rnd() % 400));
+        /* duplicates and coincident points are legal input */
+        if (trial % 5 == 0 && na > 3)
+            a[1] = a[0];
+        hs_finger_prepared *pa = prep(a, na, 300 + (uint32_t)(rnd() % 900));
+        hs_finger_prepared *pb = prep(b, nb, 500);
+        float s1 = score_of(mt, pa, pb), s2 = score_of(mt, pb, pa);
+        assert_true(fabsf(s1 - s2) <= 1e-6f);
+        hs_finger_prepared_free(pa);
+        hs_finger_prepared_free(pb);
+    }
+    hs_finger_matcher_free(mt);
+}
+
+static void test_params(void **state)
+{
+    (void)state;
+    hs_finger_matcher *mt = NULL;
+    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    int32_t lo, hi;
+    assert_int_equal(hs_finger_matcher_bounds(HS_MATCH_MAX_ROTATION, &lo, &hi), HS_OK);
+    assert_int_equal(lo, 0);
+    assert_int_equal(hi, 180);
+    assert_int_equal(hs_finger_matcher_get(mt, HS_MATCH_MAX_ROTATION), 180);
+    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_MAX_ROTATION, 181), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_finger_matcher_set(mt, 999, 1), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_finger_matcher_bounds(999, &lo, &hi), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_FAST, 1), HS_OK);
+    assert_int_equal(hs_finger_matcher_get(mt, HS_MATCH_FAST), 1);
+    /* thresholds rise as the FMR falls, and are clamped */
+    float prev = -1;
+    for (double f = 1e-2; f >= 1e-6 * 0.99; f /= 10) {
+        float t = hs_finger_threshold_for_fmr(f);
+        assert_true(t > prev);
+        assert_true(t > 0.0f && t < 1.0f);
+        prev = t;
+    }
+    assert_true(hs_finger_threshold_for_fmr(1.0) == hs_finger_threshold_for_fmr(1e-2));
+    assert_true(hs_finger_threshold_for_fmr(1e-9) == hs_finger_threshold_for_fmr(1e-6));
+    assert_true(hs_finger_threshold_for_fmr(NAN) == hs_finger_threshold_for_fmr(1e-2));
+    hs_finger_matcher_free(mt);
+}
+
+static void test_multi(void **state)
+{
+    (void)state;
+    rng_state = 5;
+    hs_minutia a[50], b[50], c[50];
+    int na = make_set(a, 35, 1000, 1000, 140), nc = make_set(c, 35, 1000, 1000, 140);
+    int nb = transform(a, na, b, 0.2f, 1000, 1000, 10, 10, 2.0f, 6);
+    hs_template *ta = tpl(a, na, 500, HS_FINGER_RIGHT_INDEX);
+    hs_template *tb = tpl(b, nb, 500, HS_FINGER_RIGHT_INDEX);
+    hs_template *tc = tpl(c, nc, 500, HS_FINGER_LEFT_INDEX);
+    hs_template *tb2 = tpl(b, nb, 500, HS_FINGER_LEFT_INDEX); /* same minutiae, other finger */
+    hs_finger_prepared *pa, *pb, *pc, *pb2;
+    assert_int_equal(hs_finger_prepare(NULL, &pa, ta, 0), HS_OK);
+    assert_int_equal(hs_finger_prepare(NULL, &pb, tb, 0), HS_OK);
+    assert_int_equal(hs_finger_prepare(NULL, &pc, tc, 0), HS_OK);
+    assert_int_equal(hs_finger_prepare(NULL, &pb2, tb2, 0), HS_OK);
+    assert_int_equal(hs_finger_prepared_position(pa), HS_FINGER_RIGHT_INDEX);
+    hs_finger_matcher *mt = NULL;
+    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    const hs_finger_prepared *probe[2] = {pa, pc};
+    const hs_finger_prepared *cand[2] = {pc, pb};
+    const hs_finger_prepared *cand_wrong[1] = {pb2};
+    float smax, smean, stop2, sw;
+    assert_int_equal(hs_finger_match_multi(mt, probe, 2, cand, 2, HS_FUSION_MAX, &smax), HS_OK);
+    assert_int_equal(hs_finger_match_multi(mt, probe, 2, cand, 2, HS_FUSION_MEAN, &smean), HS_OK);
+    assert_int_equal(hs_finger_match_multi(mt, probe, 2, cand, 2, HS_FUSION_SUM_TOP2, &stop2),
+                     HS_OK);
+    float direct = score_of(mt, pa, pb);
+    assert_true(smax >= direct - 1e-6f);
+    assert_true(smean <= smax && stop2 <= smax);
+    /* position mismatch: no comparison, score 0 */
+    assert_int_equal(hs_finger_match_multi(mt, probe, 1, cand_wrong, 1, HS_FUSION_MAX, &sw),
+                     HS_OK);
+    assert_true(sw == 0.0f);
+    assert_int_equal(hs_finger_match_multi(mt, probe, 2, cand, 2, 77, &sw), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_finger_match_multi(mt, probe, 0, cand, 2, HS_FUSION_MAX, &sw),
+                     HS_ERR_INVALID_ARG);
+    hs_finger_matcher_free(mt);
+    hs_finger_prepared_free(pa);
+    hs_finger_prepared_free(pb);
+    hs_finger_prepared_free(pc);
+    hs_finger_prepared_free(pb2);
+    hs_template_free(ta);
+    hs_template_free(tb);
+    hs_template_free(tc);
+    hs_template_free(tb2);
+}
+
+static void test_codec(void **state)
+{
+    (void)state;
+    rng_state = 21;
+    hs_minutia a[60], b[60];
+    int na = make_set(a, 45, 600, 600, 150);
+    int nb = transform(a, na, b, 0.4f, 600, 600, 5, 5, 2.0f, 4);
+    hs_finger_prepared *pa = prep(a, na, 500), *pb = prep(b, nb, 500);
+    size_t size = 0;
+    assert_int_equal(hs_finger_prepared_encode(NULL, pa, NULL, &size), HS_OK);
+    assert_true(size > 16 && size < 64 * 60);
+    uint8_t *buf = malloc(size);
+    size_t small = size - 1;
+    assert_int_equal(hs_finger_prepared_encode(NULL, pa, buf, &small), HS_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(small, size);
+    assert_int_equal(hs_finger_prepared_encode(NULL, pa, buf, &size), HS_OK);
+    hs_finger_prepared *pd = NULL;
+    assert_int_equal(hs_finger_prepared_decode(NULL, &pd, buf, size), HS_OK);
+    assert_int_equal(hs_finger_prepared_count(pd), hs_finger_prepared_count(pa));
+    hs_finger_matcher *mt = NULL;
+    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    assert_true(score_of(mt, pd, pb) == score_of(mt, pa, pb));
+    /* re-encoding gives the same bytes */
+    uint8_t *buf2 = malloc(size);
+    size_t size2 = size;
+    assert_int_equal(hs_finger_prepared_encode(NULL, pd, buf2, &size2), HS_OK);
+    assert_memory_equal(buf, buf2, size);
+    hs_finger_prepared_free(pd);
+
+    /* hostile input: every truncation, every single-bit flip */
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    for (size_t n = 0; n < size; n++) {
+        pd = (hs_finger_prepared *)1;
+        hs_status s = hs_finger_prepared_decode(ctx, &pd, buf, n);
+        assert_true(s < 0);
+        assert_null(pd);
+    }
+    for (size_t bit = 0; bit < size * 8; bit += 3) {
+        memcpy(buf2, buf, size);
+        buf2[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        hs_status s = hs_finger_prepared_decode(ctx, &pd, buf2, size);
+        assert_true(s < 0);
+        assert_null(pd);
+    }
+    assert_int_equal(hs_finger_prepared_decode(ctx, &pd, "XXXXXXXXXXXXXXXXXXXXX", 20), HS_ERR_FORMAT);
+    buf2 = realloc(buf2, size + 1);
+    memcpy(buf2, buf, size);
+    buf2[size] = 0;
+    assert_int_equal(hs_finger_prepared_decode(ctx, &pd, buf2, size + 1), HS_ERR_CORRUPT);
+    memcpy(buf2, buf, size);
+    buf2[4] = 9; /* future version */
+    assert_int_equal(hs_finger_prepared_decode(ctx, &pd, buf2, size), HS_ERR_VERSION);
+    assert_int_equal(hs_finger_prepared_decode(ctx, NULL, buf, size), HS_ERR_INVALID_ARG);
+    hs_ctx_free(ctx);
+    free(buf);
+    free(buf2);
+    hs_finger_prepared_free(pa);
+    hs_finger_prepared_free(pb);
+    hs_finger_matcher_free(mt);
+}
+
+/* Shared data: genuine scores well above impostor scores on every FVC set
+ * (ISO templates of a commercial extractor; fingers 1-5, impressions 1-4). */
+static void test_shared_iso(void **state)
+{
+    (void)state;
+    static const char *sets[8] = {"FVC2002_DB1_B", "FVC2002_DB2_B", "FVC2002_DB3_B",
+                                  "FVC2002_DB4_B", "FVC2004_DB1_B", "FVC2004_DB2_B",
+                                  "FVC2004_DB3_B", "FVC2004_DB4_B"};
+    char root[512];
+    if (!tu_shared("fingerprint/iso19794-2-secugen", root, sizeof root)) {
+        skip();
+        return;
+    }
+    hs_finger_matcher *mt = NULL;
+    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    for (int s = 0; s < 8; s++) {
+        hs_finger_prepared *p[5][4];
+        for (int f = 0; f < 5; f++)
+            for (int i = 0; i < 4; i++) {
+                char path[700];
+                snprintf(path, sizeof path, "%s/%s/%d_%d.iso", root, sets[s], 101 + f, i + 1);
+                hs_template *t = NULL;
+                assert_int_equal(hs_template_load(NULL, &t, path, NULL), HS_OK);
+                assert_int_equal(hs_finger_prepare(NULL, &p[f][i], t, 0), HS_OK);
+                hs_template_free(t);
+            }
+        double g = 0, im = 0;
+        int ng = 0, ni = 0;
+        for (int f = 0; f < 5; f++)
+            for (int i = 0; i < 4; i++)
+                for (int f2 = f; f2 < 5; f2++)
+                    for (int i2 = 0; i2 < 4; i2++) {
+                        if (f2 == f && i2 <= i)
+                            continue;
+                        float sc = score_of(mt, p[f][i], p[f2][i2]);
+                        if (f2 == f) {
+                            g += sc;
+                            ng++;
+                        } else {
+                            im += sc;
+                            ni++;
+                        }
+                    }
+        g /= ng;
+        im /= ni;
+        printf("%s: genuine mean %.3f, impostor mean %.3f\n", sets[s], g, im);
+        assert_true(g > 2.0 * im);
+        assert_true(g > im + 0.1);
+        for (int f = 0; f < 5; f++)
+            for (int i = 0; i < 4; i++)
+                hs_finger_prepared_free(p[f][i]);
+    }
+    hs_finger_matcher_free(mt);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_identity_and_symmetry),
+        cmocka_unit_test(test_rotation_translation),
+        cmocka_unit_test(test_resolution),
+        cmocka_unit_test(test_tiny_templates),
+        cmocka_unit_test(test_no_nan_random),
+        cmocka_unit_test(test_params),
+        cmocka_unit_test(test_multi),
+        cmocka_unit_test(test_codec),
+        cmocka_unit_test(test_shared_iso),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
