@@ -17,6 +17,8 @@ typedef int (*cli_fn)(int argc, char **argv);
 int cmd_image_info(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_template(int argc, char **argv);
+int cmd_match(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 /* Print "hotspot: <what>: <status text>[: <detail>]" to stderr. */
 void cli_error(hs_ctx *ctx, hs_status s, const char *what);

@@ -19,6 +19,8 @@ static const struct command commands[] = {
     {"image-info", cmd_image_info, "FILE...            format, size and resolution of images [--json]"},
     {"extract", cmd_extract, "--out DIR IMAGE...  fingerprint minutiae templates [--ppi N --format F --debug-dir D]"},
     {"template", cmd_template, "info|convert ...   template formats: info [--json] FILE..., convert --to F IN OUT"},
+    {"match", cmd_match, "A B | --pairs FILE similarity score of fingerprints (templates or images)"},
+    {"eval", cmd_eval, "DIR...             FVC protocol: EER, FMR100, FMR1000 [--impostors --det --threads]"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

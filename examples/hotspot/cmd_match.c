@@ -1,0 +1,695 @@
+/*
+ * hotspot match / hotspot eval: 1:1 comparison and the FVC evaluation
+ * protocol. Inputs are template files (any format hs_template_decode reads)
+ * or fingerprint images (extracted with hs_finger_extract); the format is
+ * detected by content.
+ */
+#include "cli.h"
+
+#include "internal/eval.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- loading ------------------------------------------------------------ */
+
+typedef struct loader {
+    hs_ctx *ctx;
+    hs_finger_extractor *ex; /* created on the first image */
+    unsigned ppi_hint;       /* for images without a resolution (0: FVC table, else 500) */
+} loader;
+
+static double thread_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static unsigned char *read_all(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    unsigned char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap)
+            break;
+        if (cap > ((size_t)1 << 30)) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        unsigned char *nb = realloc(buf, cap * 2);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(buf);
+        return NULL;
+    }
+    *size = n;
+    return buf;
+}
+
+/* Load a template or extract one from an image, then prepare view 0.
+ * *extract_ms gets the extraction time (0 for templates); *is_image says
+ * which it was. Prints the error naming the file. */
+static hs_status load_prepared(loader *L, const char *path, hs_finger_prepared **out,
+                               double *extract_ms, int *is_image)
+{
+    *out = NULL;
+    *extract_ms = 0;
+    *is_image = 0;
+    size_t size = 0;
+    unsigned char *data = read_all(path, &size);
+    if (!data) {
+        fprintf(stderr, "hotspot: %s: cannot read file\n", path);
+        return HS_ERR_IO;
+    }
+    hs_template *t = NULL;
+    hs_status s = hs_template_decode(L->ctx, &t, data, size, NULL);
+    if (s == HS_ERR_FORMAT) {
+        hs_image *img = NULL;
+        hs_status si = hs_image_decode(L->ctx, &img, data, size, 0);
+        if (si == HS_OK) {
+            *is_image = 1;
+            if (hs_image_ppi(img) == 0) {
+                unsigned ppi = L->ppi_hint ? L->ppi_hint : hs__eval_fvc_ppi(path);
+                hs_image_set_ppi(img, ppi ? ppi : 500);
+            }
+            s = HS_OK;
+            if (!L->ex)
+                s = hs_finger_extractor_new(L->ctx, &L->ex);
+            if (s == HS_OK) {
+                double t0 = thread_ms();
+                s = hs_finger_extract(L->ex, L->ctx, img, &t);
+                *extract_ms = thread_ms() - t0;
+            }
+            hs_image_free(img);
+        } else if (si != HS_ERR_FORMAT) {
+            s = si;
+        }
+    }
+    free(data);
+    if (s == HS_OK)
+        s = hs_finger_prepare(L->ctx, out, t, 0);
+    hs_template_free(t);
+    if (s != HS_OK)
+        cli_error(L->ctx, s, path);
+    return s;
+}
+
+/* ---- hotspot match -------------------------------------------------------- */
+
+typedef struct entry {
+    char *path;
+    hs_finger_prepared *p;
+    hs_status st;
+} entry;
+
+/* Open-addressing table of distinct paths. */
+typedef struct table {
+    entry *e;
+    size_t cap, n;
+} table;
+
+static size_t hash_str(const char *s)
+{
+    size_t h = 1469598103934665603u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+static entry *table_get(table *t, const char *path, int *fresh)
+{
+    if (2 * (t->n + 1) > t->cap) {
+        size_t ncap = t->cap ? 2 * t->cap : 256;
+        entry *ne = calloc(ncap, sizeof *ne);
+        if (!ne)
+            return NULL;
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->e[i].path) {
+                size_t k = hash_str(t->e[i].path) & (ncap - 1);
+                while (ne[k].path)
+                    k = (k + 1) & (ncap - 1);
+                ne[k] = t->e[i];
+            }
+        free(t->e);
+        t->e = ne;
+        t->cap = ncap;
+    }
+    size_t k = hash_str(path) & (t->cap - 1);
+    while (t->e[k].path) {
+        if (!strcmp(t->e[k].path, path)) {
+            *fresh = 0;
+            return &t->e[k];
+        }
+        k = (k + 1) & (t->cap - 1);
+    }
+    t->e[k].path = strdup(path);
+    if (!t->e[k].path)
+        return NULL;
+    t->n++;
+    *fresh = 1;
+    return &t->e[k];
+}
+
+static void table_free(table *t)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->e[i].path) {
+            free(t->e[i].path);
+            hs_finger_prepared_free(t->e[i].p);
+        }
+    free(t->e);
+}
+
+static entry *lookup(table *t, loader *L, const char *path)
+{
+    int fresh = 0;
+    entry *e = table_get(t, path, &fresh);
+    if (!e) {
+        fprintf(stderr, "hotspot: out of memory\n");
+        return NULL;
+    }
+    if (fresh) {
+        double ms;
+        int img;
+        e->st = load_prepared(L, path, &e->p, &ms, &img);
+    }
+    return e->st == HS_OK ? e : NULL;
+}
+
+static void match_usage(FILE *f)
+{
+    fprintf(f, "usage: hotspot match [options] A B\n"
+               "       hotspot match [options] --pairs FILE\n"
+               "Compare fingerprints (templates or images, detected by content) and print\n"
+               "the similarity score (0..1, higher = more similar); with --pairs, read lines\n"
+               "'A B' and print 'A B score' per line, in input order.\n"
+               "options:\n"
+               "  --max-rotation DEG  largest rotation between prints (0-180, default 180)\n"
+               "  --ppi N             resolution of images that carry none (default: FVC\n"
+               "                      set table for FVC folder names, else 500)\n");
+}
+
+int cmd_match(int argc, char **argv)
+{
+    const char *pairs = NULL;
+    unsigned rot = 180, ppi = 0;
+    int ai = 1;
+    for (; ai < argc && argv[ai][0] == '-'; ai++) {
+        if (!strcmp(argv[ai], "--")) {
+            ai++;
+            break;
+        } else if (!strcmp(argv[ai], "--help") || !strcmp(argv[ai], "-h")) {
+            match_usage(stdout);
+            return CLI_OK;
+        } else if (!strcmp(argv[ai], "--pairs") && ai + 1 < argc) {
+            pairs = argv[++ai];
+        } else if (!strcmp(argv[ai], "--max-rotation") && ai + 1 < argc) {
+            if (!cli_parse_u32(argv[++ai], 0, 180, &rot))
+                return cli_usage("match", "bad --max-rotation '%s'", argv[ai]);
+        } else if (!strcmp(argv[ai], "--ppi") && ai + 1 < argc) {
+            if (!cli_parse_u32(argv[++ai], 50, 5000, &ppi))
+                return cli_usage("match", "bad --ppi '%s'", argv[ai]);
+        } else {
+            return cli_usage("match", "unknown option '%s'", argv[ai]);
+        }
+    }
+    if (pairs ? ai != argc : argc - ai != 2)
+        return cli_usage("match", pairs ? "--pairs takes no other arguments"
+                                        : "expected two files A B");
+    hs_ctx *ctx = NULL;
+    hs_finger_matcher *m = NULL;
+    if (hs_ctx_new(&ctx, NULL) != HS_OK || hs_finger_matcher_new(ctx, &m) != HS_OK) {
+        fprintf(stderr, "hotspot: out of memory\n");
+        hs_ctx_free(ctx);
+        return CLI_ERR;
+    }
+    hs_finger_matcher_set(m, HS_MATCH_MAX_ROTATION, (int32_t)rot);
+    loader L = {ctx, NULL, ppi};
+    table tab = {NULL, 0, 0};
+    int rc = CLI_OK;
+    if (!pairs) {
+        entry *a = lookup(&tab, &L, argv[ai]);
+        entry *b = a ? lookup(&tab, &L, argv[ai + 1]) : NULL;
+        float s = 0;
+        if (!a || !b)
+            rc = CLI_ERR;
+        else if (hs_finger_match(m, a->p, b->p, &s) == HS_OK)
+            printf("%.6f\n", (double)s);
+        else
+            rc = CLI_ERR;
+    } else {
+        FILE *f = strcmp(pairs, "-") ? fopen(pairs, "r") : stdin;
+        if (!f) {
+            fprintf(stderr, "hotspot: %s: cannot open pairs file\n", pairs);
+            rc = CLI_ERR;
+        }
+        char line[8192];
+        unsigned long lineno = 0;
+        while (rc == CLI_OK && f && fgets(line, sizeof line, f)) {
+            lineno++;
+            char *save = NULL;
+            char *pa = strtok_r(line, " \t\r\n", &save);
+            if (!pa || pa[0] == '#')
+                continue;
+            char *pb = strtok_r(NULL, " \t\r\n", &save);
+            if (!pb || strtok_r(NULL, " \t\r\n", &save)) {
+                fprintf(stderr, "hotspot: %s:%lu: expected 'A B'\n", pairs, lineno);
+                rc = CLI_ERR;
+                break;
+            }
+            entry *a = lookup(&tab, &L, pa);
+            entry *b = a ? lookup(&tab, &L, pb) : NULL;
+            float s = 0;
+            if (!a || !b || hs_finger_match(m, a->p, b->p, &s) != HS_OK) {
+                rc = CLI_ERR;
+                break;
+            }
+            printf("%s %s %.6f\n", pa, pb, (double)s);
+        }
+        if (f && f != stdin)
+            fclose(f);
+    }
+    table_free(&tab);
+    hs_finger_extractor_free(L.ex);
+    hs_finger_matcher_free(m);
+    hs_ctx_free(ctx);
+    return rc;
+}
+
+/* ---- hotspot eval ----------------------------------------------------------- */
+
+typedef struct sample {
+    char *path;
+    char finger[64];
+    unsigned impression;
+    hs_finger_prepared *p;
+    double extract_ms;
+    int is_image;
+    int failed;
+} sample;
+
+typedef struct folder {
+    const char *dir;
+    sample *s;
+    size_t n;
+    double *gen, *imp, *slots; /* slots: every comparison in enumeration order */
+    size_t ng, ni;
+    double match_ms; /* thread CPU time of all comparisons */
+    size_t ncomp;
+    hs__eval_result r;
+    int fte;
+} folder;
+
+static int sample_cmp(const void *pa, const void *pb)
+{
+    const sample *a = pa, *b = pb;
+    int c = strcmp(a->finger, b->finger);
+    if (c)
+        return c;
+    return (a->impression > b->impression) - (a->impression < b->impression);
+}
+
+static int list_folder(folder *fo)
+{
+    DIR *d = opendir(fo->dir);
+    if (!d) {
+        fprintf(stderr, "hotspot: %s: cannot open folder\n", fo->dir);
+        return -1;
+    }
+    size_t cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        char finger[64];
+        unsigned imp;
+        if (de->d_name[0] == '.' || !hs__eval_parse_name(de->d_name, finger, sizeof finger, &imp))
+            continue;
+        if (fo->n == cap) {
+            cap = cap ? 2 * cap : 128;
+            sample *ns = realloc(fo->s, cap * sizeof *ns);
+            if (!ns) {
+                closedir(d);
+                return -1;
+            }
+            fo->s = ns;
+        }
+        sample *s = &fo->s[fo->n];
+        memset(s, 0, sizeof *s);
+        size_t len = strlen(fo->dir) + strlen(de->d_name) + 2;
+        s->path = malloc(len);
+        if (!s->path) {
+            closedir(d);
+            return -1;
+        }
+        snprintf(s->path, len, "%s/%s", fo->dir, de->d_name);
+        memcpy(s->finger, finger, sizeof finger);
+        s->impression = imp;
+        fo->n++;
+    }
+    closedir(d);
+    if (fo->n)
+        qsort(fo->s, fo->n, sizeof *fo->s, sample_cmp);
+    return 0;
+}
+
+typedef struct job {
+    folder *fo;
+    size_t begin, end; /* samples to prepare */
+    unsigned ppi;
+    int fvc_impostors;
+    int phase; /* 0 prepare, 1 compare */
+    int threads, index;
+    double ms;
+    size_t ncomp;
+} job;
+
+static int is_genuine(const sample *a, const sample *b) { return !strcmp(a->finger, b->finger); }
+
+/* Comparison k of folder fo in a fixed enumeration (genuine: all pairs of
+ * impressions of a finger; impostors: all cross-finger pairs, or only the
+ * first impressions for the FVC protocol). */
+static void *worker(void *arg)
+{
+    job *j = arg;
+    folder *fo = j->fo;
+    if (j->phase == 0) {
+        hs_ctx *ctx = NULL;
+        hs_ctx_new(&ctx, NULL);
+        loader L = {ctx, NULL, j->ppi};
+        for (size_t i = j->begin; i < j->end; i++) {
+            sample *s = &fo->s[i];
+            hs_status st = load_prepared(&L, s->path, &s->p, &s->extract_ms, &s->is_image);
+            if (st != HS_OK || hs_finger_prepared_count(s->p) == 0)
+                s->failed = 1;
+        }
+        hs_finger_extractor_free(L.ex);
+        hs_ctx_free(ctx);
+        return NULL;
+    }
+    hs_finger_matcher *m = NULL;
+    if (hs_finger_matcher_new(NULL, &m) != HS_OK)
+        return NULL;
+    double t0 = thread_ms();
+    size_t k = 0;
+    for (size_t a = 0; a < fo->n; a++) {
+        const sample *sa = &fo->s[a];
+        for (size_t b = a + 1; b < fo->n; b++) {
+            const sample *sb = &fo->s[b];
+            if (!is_genuine(sa, sb) && j->fvc_impostors &&
+                (sa->impression != fo->s[0].impression || sb->impression != sa->impression))
+                continue;
+            /* slot k of the genuine or impostor list, computed by one thread */
+            size_t slot = k++;
+            if ((int)(slot % (size_t)j->threads) != j->index)
+                continue;
+            float sc = 0.0f;
+            if (sa->p && sb->p)
+                hs_finger_match(m, sa->p, sb->p, &sc);
+            j->ncomp++;
+            fo->slots[slot] = sc;
+        }
+    }
+    j->ms = thread_ms() - t0;
+    hs_finger_matcher_free(m);
+    return NULL;
+}
+
+static void run_jobs(job *jobs, int n)
+{
+    pthread_t th[64];
+    int started[64] = {0};
+    for (int i = 1; i < n; i++)
+        started[i] = pthread_create(&th[i], NULL, worker, &jobs[i]) == 0;
+    worker(&jobs[0]);
+    for (int i = 1; i < n; i++) {
+        if (started[i])
+            pthread_join(th[i], NULL);
+        else
+            worker(&jobs[i]);
+    }
+}
+
+static int eval_folder(folder *fo, int threads, int fvc_impostors, unsigned ppi)
+{
+    if (list_folder(fo) != 0)
+        return -1;
+    if (fo->n < 2) {
+        fprintf(stderr, "hotspot: %s: no FVC- or Neurotechnology-named samples\n", fo->dir);
+        return -1;
+    }
+    job jobs[64];
+    for (int i = 0; i < threads; i++) {
+        memset(&jobs[i], 0, sizeof jobs[i]);
+        jobs[i].fo = fo;
+        jobs[i].begin = fo->n * (size_t)i / (size_t)threads;
+        jobs[i].end = fo->n * (size_t)(i + 1) / (size_t)threads;
+        jobs[i].ppi = ppi;
+        jobs[i].fvc_impostors = fvc_impostors;
+        jobs[i].threads = threads;
+        jobs[i].index = i;
+    }
+    run_jobs(jobs, threads);
+    for (size_t i = 0; i < fo->n; i++)
+        fo->fte += fo->s[i].failed;
+    /* count slots */
+    size_t total = 0;
+    for (size_t a = 0; a < fo->n; a++)
+        for (size_t b = a + 1; b < fo->n; b++) {
+            int gen = is_genuine(&fo->s[a], &fo->s[b]);
+            if (!gen && fvc_impostors &&
+                (fo->s[a].impression != fo->s[0].impression ||
+                 fo->s[b].impression != fo->s[a].impression))
+                continue;
+            total++;
+        }
+    fo->slots = calloc(total ? total : 1, sizeof *fo->slots);
+    fo->gen = malloc((total ? total : 1) * sizeof *fo->gen);
+    fo->imp = malloc((total ? total : 1) * sizeof *fo->imp);
+    if (!fo->slots || !fo->gen || !fo->imp)
+        return -1;
+    for (int i = 0; i < threads; i++)
+        jobs[i].phase = 1;
+    run_jobs(jobs, threads);
+    size_t k = 0;
+    for (size_t a = 0; a < fo->n; a++)
+        for (size_t b = a + 1; b < fo->n; b++) {
+            int gen = is_genuine(&fo->s[a], &fo->s[b]);
+            if (!gen && fvc_impostors &&
+                (fo->s[a].impression != fo->s[0].impression ||
+                 fo->s[b].impression != fo->s[a].impression))
+                continue;
+            if (gen)
+                fo->gen[fo->ng++] = fo->slots[k];
+            else
+                fo->imp[fo->ni++] = fo->slots[k];
+            k++;
+        }
+    for (int i = 0; i < threads; i++) {
+        fo->match_ms += jobs[i].ms;
+        fo->ncomp += jobs[i].ncomp;
+    }
+    if (fo->ng == 0 || fo->ni == 0) {
+        fprintf(stderr, "hotspot: %s: needs genuine and impostor pairs\n", fo->dir);
+        return -1;
+    }
+    hs__eval_rates(fo->gen, fo->ng, fo->imp, fo->ni, &fo->r);
+    return 0;
+}
+
+/* ---- DET curve as SVG -------------------------------------------------------- */
+
+static double det_x(double fmr, double lo) /* log10 axis, 0..1 */
+{
+    double v = fmr < lo ? lo : fmr;
+    return (log10(v) - log10(lo)) / (0.0 - log10(lo));
+}
+
+static int write_det(const char *path, folder *fos, int nf)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "hotspot: %s: cannot write\n", path);
+        return -1;
+    }
+    static const char *colours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+    const double W = 640, H = 520, L = 70, T = 20, PW = 540, PH = 420, lo = 1e-4;
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+               "font-family=\"sans-serif\" font-size=\"11\">\n", W, H);
+    fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"white\" "
+               "stroke=\"black\"/>\n", L, T, PW, PH);
+    for (int e = -4; e <= 0; e++) {
+        double x = L + PW * det_x(pow(10, e), lo), y = T + PH * (1 - det_x(pow(10, e), lo));
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#ddd\"/>\n", x, T,
+                x, T + PH);
+        fprintf(f, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", L, y,
+                L + PW, y);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">1e%d</text>\n", x,
+                T + PH + 15, e);
+        fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">1e%d</text>\n", L - 5, y + 4,
+                e);
+    }
+    fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">FMR</text>\n", L + PW / 2,
+            T + PH + 32);
+    fprintf(f, "<text x=\"15\" y=\"%.0f\" transform=\"rotate(-90 15 %.0f)\" "
+               "text-anchor=\"middle\">FNMR</text>\n", T + PH / 2, T + PH / 2);
+    for (int i = 0; i < nf; i++) {
+        folder *fo = &fos[i];
+        size_t cap = fo->ng + fo->ni + 1;
+        double *x = malloc(cap * sizeof *x), *y = malloc(cap * sizeof *y);
+        if (!x || !y) {
+            free(x);
+            free(y);
+            continue;
+        }
+        size_t n = hs__eval_det(fo->gen, fo->ng, fo->imp, fo->ni, x, y);
+        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"",
+                colours[i % 10]);
+        for (size_t k = 0; k < n; k++)
+            fprintf(f, "%.1f,%.1f ", L + PW * det_x(x[k], lo), T + PH * (1 - det_x(y[k], lo)));
+        fprintf(f, "\"/>\n");
+        const char *name = strrchr(fo->dir, '/');
+        name = name && name[1] ? name + 1 : fo->dir;
+        fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" fill=\"%s\">", L + PW - 150, T + 16 + 14.0 * i,
+                colours[i % 10]);
+        for (const char *c = name; *c; c++) {
+            if (*c == '<')
+                fputs("&lt;", f);
+            else if (*c == '&')
+                fputs("&amp;", f);
+            else
+                fputc(*c, f);
+        }
+        fprintf(f, "</text>\n");
+        free(x);
+        free(y);
+    }
+    fprintf(f, "</svg>\n");
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        fprintf(stderr, "hotspot: %s: write failed\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+static void eval_usage(FILE *f)
+{
+    fprintf(f, "usage: hotspot eval [options] DIR...\n"
+               "FVC protocol on folders of FVC-named ({finger}_{impression}) or\n"
+               "Neurotechnology-named ({person}_{finger}_{impression}) images or templates.\n"
+               "Genuine: all same-finger pairs; impostors: all cross-finger pairs (all) or\n"
+               "first impressions only (fvc). Prints EER, FMR100, FMR1000, ZeroFMR (percent),\n"
+               "failures to extract, extraction and comparison times per folder and the mean.\n"
+               "options:\n"
+               "  --impostors all|fvc  impostor pairs (default all)\n"
+               "  --det FILE.svg       write the DET curves (FNMR vs FMR, log axes)\n"
+               "  --threads N          worker threads (default 1)\n"
+               "  --ppi N              resolution of images that carry none (default:\n"
+               "                       the FVC set table by folder name, else 500)\n");
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    int fvc = 0;
+    unsigned threads = 1, ppi = 0;
+    const char *det = NULL;
+    int ai = 1;
+    for (; ai < argc && argv[ai][0] == '-'; ai++) {
+        if (!strcmp(argv[ai], "--")) {
+            ai++;
+            break;
+        } else if (!strcmp(argv[ai], "--help") || !strcmp(argv[ai], "-h")) {
+            eval_usage(stdout);
+            return CLI_OK;
+        } else if (!strcmp(argv[ai], "--impostors") && ai + 1 < argc) {
+            ai++;
+            if (!strcmp(argv[ai], "fvc"))
+                fvc = 1;
+            else if (strcmp(argv[ai], "all"))
+                return cli_usage("eval", "--impostors takes all or fvc");
+        } else if (!strcmp(argv[ai], "--det") && ai + 1 < argc) {
+            det = argv[++ai];
+        } else if (!strcmp(argv[ai], "--threads") && ai + 1 < argc) {
+            if (!cli_parse_u32(argv[++ai], 1, 64, &threads))
+                return cli_usage("eval", "bad --threads '%s'", argv[ai]);
+        } else if (!strcmp(argv[ai], "--ppi") && ai + 1 < argc) {
+            if (!cli_parse_u32(argv[++ai], 50, 5000, &ppi))
+                return cli_usage("eval", "bad --ppi '%s'", argv[ai]);
+        } else {
+            return cli_usage("eval", "unknown option '%s'", argv[ai]);
+        }
+    }
+    int nf = argc - ai;
+    if (nf < 1)
+        return cli_usage("eval", "expected at least one folder");
+    folder *fos = calloc((size_t)nf, sizeof *fos);
+    if (!fos)
+        return CLI_ERR;
+    int rc = CLI_OK;
+    printf("%-24s %7s %7s %7s %7s %8s %5s %10s %10s\n", "folder", "EER%", "FMR100", "FMR1000",
+           "ZeroFMR", "pairs", "FTE", "extract_ms", "compare_us");
+    double s_eer = 0, s_100 = 0, s_1000 = 0, s_zero = 0;
+    for (int i = 0; i < nf; i++) {
+        folder *fo = &fos[i];
+        fo->dir = argv[ai + i];
+        if (eval_folder(fo, (int)threads, fvc, ppi) != 0) {
+            rc = CLI_ERR;
+            break;
+        }
+        double ext = 0;
+        int nimg = 0;
+        for (size_t k = 0; k < fo->n; k++)
+            if (fo->s[k].is_image) {
+                ext += fo->s[k].extract_ms;
+                nimg++;
+            }
+        const char *name = strrchr(fo->dir, '/');
+        name = name && name[1] ? name + 1 : fo->dir;
+        printf("%-24s %7.2f %7.2f %7.2f %7.2f %4zu/%-4zu %4d %10.2f %10.2f\n", name,
+               100 * fo->r.eer, 100 * fo->r.fmr100, 100 * fo->r.fmr1000, 100 * fo->r.zero_fmr,
+               fo->ng, fo->ni, fo->fte, nimg ? ext / nimg : 0.0,
+               fo->ncomp ? 1000.0 * fo->match_ms / (double)fo->ncomp : 0.0);
+        fflush(stdout);
+        s_eer += fo->r.eer;
+        s_100 += fo->r.fmr100;
+        s_1000 += fo->r.fmr1000;
+        s_zero += fo->r.zero_fmr;
+    }
+    if (rc == CLI_OK && nf > 1)
+        printf("%-24s %7.2f %7.2f %7.2f %7.2f\n", "mean", 100 * s_eer / nf, 100 * s_100 / nf,
+               100 * s_1000 / nf, 100 * s_zero / nf);
+    if (rc == CLI_OK && det && write_det(det, fos, nf) != 0)
+        rc = CLI_ERR;
+    for (int i = 0; i < nf; i++) {
+        for (size_t k = 0; k < fos[i].n; k++) {
+            free(fos[i].s[k].path);
+            hs_finger_prepared_free(fos[i].s[k].p);
+        }
+        free(fos[i].s);
+        free(fos[i].gen);
+        free(fos[i].imp);
+        free(fos[i].slots);
+    }
+    free(fos);
+    return rc;
+}
