@@ -16,11 +16,13 @@ struct command {
 
 /* One line per subcommand, kept in the order `hotspot help` lists them. */
 static const struct command commands[] = {
+    {"demo", cmd_demo, "                   end-to-end check on synthetic people [--people N --seed S]"},
     {"image-info", cmd_image_info, "FILE...            format, size and resolution of images [--json]"},
     {"extract", cmd_extract, "--out DIR IMAGE...  fingerprint minutiae templates [--ppi N --format F --debug-dir D]"},
     {"template", cmd_template, "info|convert ...   template formats: info [--json] FILE..., convert --to F IN OUT"},
     {"match", cmd_match, "A B | --pairs FILE similarity score of fingerprints (templates or images)"},
     {"eval", cmd_eval, "DIR...             FVC protocol: EER, FMR100, FMR1000 [--impostors --det --threads]"},
+    {"synth", cmd_synth, "--out DIR          synthetic fingerprints + truth [--fingers N --impressions K --seed S --size WxH --ppi P]"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
