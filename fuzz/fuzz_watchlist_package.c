@@ -22,7 +22,7 @@ static hs_watchlist *base_list(void)
         if (hs_watchlist_subject_new(NULL, &s, id))
             abort();
         float f[4] = {1.0f, (float)i, 0.0f, 0.5f};
-        hs_watchlist_subject_add_face(NULL, s, f, 4);
+        hs_watchlist_subject_add_face(NULL, s, f, 4, 0);
         if (hs_watchlist_add(NULL, wl, s))
             abort();
         hs_watchlist_subject_free(s);

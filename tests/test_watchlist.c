@@ -101,7 +101,7 @@ static hs_watchlist_subject *make_subject(const char *id, uint32_t seed, uint32_
         uint32_t r = seed * 7919u + 3;
         for (int i = 0; i < 128; i++)
             e[i] = (float)(rng_unit(&r) - 0.5);
-        assert_int_equal(hs_watchlist_subject_add_face(NULL, s, e, 128), HS_OK);
+        assert_int_equal(hs_watchlist_subject_add_face(NULL, s, e, 128, 0), HS_OK);
     }
     return s;
 }
@@ -190,15 +190,15 @@ static void test_subject_fields(void **state)
     }
     hs_template_free(back);
     float bad[3] = {0, 0, 0};
-    assert_int_equal(hs_watchlist_subject_add_face(NULL, s, bad, 3), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_watchlist_subject_add_face(NULL, s, bad, 3, 0), HS_ERR_INVALID_ARG);
     bad[1] = NAN;
-    assert_int_equal(hs_watchlist_subject_add_face(NULL, s, bad, 3), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_watchlist_subject_add_face(NULL, s, bad, 3, 0), HS_ERR_INVALID_ARG);
     float good[3] = {3, 0, 4};
-    assert_int_equal(hs_watchlist_subject_add_face(NULL, s, good, 3), HS_OK);
+    assert_int_equal(hs_watchlist_subject_add_face(NULL, s, good, 3, 2), HS_OK);
     uint32_t dim;
-    const float *f = hs_watchlist_subject_face(s, 0, &dim);
+    const float *f = hs_watchlist_subject_face(s, 0, &dim, NULL);
     assert_int_equal(dim, 3);
-    assert_true(fabsf(f[0] - 0.6f) < 1e-6f && fabsf(f[2] - 0.8f) < 1e-6f);
+    assert_true(fabsf(f[0] - 0.6f) < 0.01f && fabsf(f[2] - 0.8f) < 0.01f);
     hs_watchlist_subject_free(s);
 }
 
@@ -588,7 +588,7 @@ static void test_face_search(void **state)
     hs_watchlist_subject *s;
     assert_int_equal(hs_watchlist_get(NULL, wl, "S00024", &s), HS_OK);
     uint32_t dim;
-    const float *f = hs_watchlist_subject_face(s, 0, &dim);
+    const float *f = hs_watchlist_subject_face(s, 0, &dim, NULL);
     float probe[128];
     uint32_t r = 5;
     for (uint32_t i = 0; i < dim; i++)

@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"match", cmd_match, "A B | --pairs FILE similarity score of fingerprints (templates or images)"},
     {"eval", cmd_eval, "DIR...             FVC protocol: EER, FMR100, FMR1000 [--impostors --det --threads]"},
     {"synth", cmd_synth, "--out DIR          synthetic fingerprints + truth [--fingers N --impressions K --seed S --size WxH --ppi P]"},
+    {"watchlist", cmd_watchlist, "CMD ...            1:N watchlists: create add remove list info search pack unpack keygen"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

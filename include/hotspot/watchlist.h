@@ -23,10 +23,11 @@
  * filter and re-scores every subject (the accuracy reference).
  *
  * Fusion: every piece of evidence (each probe finger's best score against
- * the compatible fingers of a subject, and the face) is turned into an
- * impostor p-value using the calibrated thresholds (p = the false match rate
- * at which that score would just be accepted, from
- * hs_finger_threshold_for_fmr), multiplied by the number of comparisons it
+ * the compatible fingers of a subject, and the best face similarity) is
+ * turned into an impostor p-value using the calibrated thresholds (p = the
+ * false match rate at which that score would just be accepted, interpolated
+ * in log(fmr) between hs_finger_threshold_for_fmr / hs_face_threshold_for_fmr
+ * points and extrapolated beyond them), multiplied by the number of comparisons it
  * was the best of (Bonferroni). The k p-values are combined with Fisher's
  * method: X = -2 sum ln p_i follows chi-square with 2k degrees of freedom
  * for an impostor, so P = exp(-X/2) sum_{j<k} (X/2)^j / j!. The fused score
@@ -128,18 +129,22 @@ HS_API hs_status hs_watchlist_subject_finger(hs_ctx *ctx, const hs_watchlist_sub
                                              uint32_t index, hs_template **out);
 
 /** Add a face embedding of @p dim values (1..HS_WATCHLIST_FACE_DIM_MAX,
- *  finite, not all zero); it is stored L2-normalised. Errors:
- *  HS_ERR_INVALID_ARG, HS_ERR_LIMIT, HS_ERR_NOMEM. @since 0.1 */
+ *  finite, not all zero) made by model @p model_id (HS_FACE_MODEL_* of
+ *  face.h; 0 = custom). It is stored L2-normalised in face.h's compact int8
+ *  form (dim + 4 bytes). Errors: HS_ERR_INVALID_ARG, HS_ERR_LIMIT (more
+ *  than HS_WATCHLIST_FACES_MAX), HS_ERR_NOMEM. @since 0.1 */
 HS_API hs_status hs_watchlist_subject_add_face(hs_ctx *ctx, hs_watchlist_subject *s,
-                                               const float *embedding, uint32_t dim);
+                                               const float *embedding, uint32_t dim,
+                                               uint32_t model_id);
 
 /** Number of face embeddings. @since 0.1 */
 HS_API uint32_t hs_watchlist_subject_face_count(const hs_watchlist_subject *s);
 
-/** Face embedding @p index (owned by the subject); *dim receives its length.
- *  NULL (and *dim 0) when absent. @since 0.1 */
+/** Face embedding @p index (owned by the subject, unit length, as stored:
+ *  after int8 quantisation); *dim receives its length and *model_id (may be
+ *  NULL) its model. NULL (and *dim 0) when absent. @since 0.1 */
 HS_API const float *hs_watchlist_subject_face(const hs_watchlist_subject *s, uint32_t index,
-                                              uint32_t *dim);
+                                              uint32_t *dim, uint32_t *model_id);
 
 /* ---- The list ---------------------------------------------------------- */
 
@@ -244,7 +249,10 @@ typedef struct hs_watchlist_search_options {
     uint32_t flags;       /**< HS_WATCHLIST_* flags */
     uint32_t rescore;     /**< subjects the filter passes to the full matcher;
                                0 = automatic: max(200, N/500) */
-    uint32_t reserved;    /**< zero */
+    uint32_t face_model;  /**< model of the probe face (HS_FACE_MODEL_*, 0 =
+                               custom); a known model is only compared with
+                               gallery faces of the same or custom model,
+                               and selects the face calibration */
     double fmr;           /**< decision false match rate per subject,
                                1e-12..0.5 (default 1e-4) */
 } hs_watchlist_search_options;
@@ -279,7 +287,8 @@ typedef struct hs_watchlist_result hs_watchlist_result;
  *  with the subject's finger of that position and its fingers of unknown
  *  position; a view of unknown position with all its fingers) and/or the
  *  face embedding @p face of @p face_dim values (may be NULL; compared by
- *  cosine similarity with embeddings of the same dimension). @p opts may be
+ *  cosine similarity with embeddings of the same dimension; opts->face_model
+ *  names its model). @p opts may be
  *  NULL for the defaults. The result lists up to max_candidates subjects by
  *  decreasing fused score (an empty list gives an empty result). Errors:
  *  HS_ERR_INVALID_ARG (no probe, bad options), HS_ERR_LIMIT, HS_ERR_NOMEM,

@@ -30,7 +30,8 @@ struct hs_watchlist_subject {
     hs__wl_bfinger finger[HS_WATCHLIST_FINGERS_MAX];
     uint32_t nfaces;
     uint32_t face_dim[HS_WATCHLIST_FACES_MAX];
-    float *face[HS_WATCHLIST_FACES_MAX];
+    uint32_t face_model[HS_WATCHLIST_FACES_MAX];
+    float *face[HS_WATCHLIST_FACES_MAX]; /* unit length, as stored (int8) */
 };
 
 /* One subject of a list: its serialised record (the bytes after the record
@@ -76,8 +77,9 @@ typedef struct hs__wl_fview {
 uint32_t hs__wl_finger_read(const uint8_t *rec, uint32_t off, hs__wl_fview *f);
 /* Dequantise minutia i of a stored finger. */
 void hs__wl_minutia_read(const hs__wl_fview *f, uint32_t i, hs_minutia *m);
-/* Face j of an entry: *dim values at *vals (little-endian float32). */
-void hs__wl_face_read(const hs__wl_entry *e, uint32_t j, uint32_t *dim, const uint8_t **vals);
+/* Face j of an entry: dimension, model, int8 scale and the int8 values. */
+void hs__wl_face_read(const hs__wl_entry *e, uint32_t j, uint32_t *dim, uint32_t *model,
+                      float *scale, const int8_t **vals);
 /* Rebuild one stored finger as a one-view template. */
 hs_status hs__wl_finger_template(hs_ctx *ctx, const hs__wl_fview *f, hs_template **out);
 

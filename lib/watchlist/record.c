@@ -3,6 +3,7 @@
  * docs/watchlist-format.md. */
 #include "internal/template.h"
 #include "internal/watchlist.h"
+#include "hotspot/face.h"
 
 #include <math.h>
 #include <string.h>
@@ -125,17 +126,20 @@ void hs__wl_minutia_read(const hs__wl_fview *f, uint32_t i, hs_minutia *m)
     m->reserved[0] = m->reserved[1] = 0;
 }
 
-void hs__wl_face_read(const hs__wl_entry *e, uint32_t j, uint32_t *dim, const uint8_t **vals)
+void hs__wl_face_read(const hs__wl_entry *e, uint32_t j, uint32_t *dim, uint32_t *model,
+                      float *scale, const int8_t **vals)
 {
     uint32_t off = e->faces_off + 1;
     for (uint32_t i = 0;; i++) {
         uint32_t d = rd16(e->rec + off);
         if (i == j) {
             *dim = d;
-            *vals = e->rec + off + 2;
+            *model = rd16(e->rec + off + 2);
+            *scale = rdf32(e->rec + off + 4);
+            *vals = (const int8_t *)(e->rec + off + 8);
             return;
         }
-        off += 2 + 4 * d;
+        off += 8 + d;
     }
 }
 
@@ -271,16 +275,22 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, hs__wl_entry *
         return "too many faces";
     for (uint32_t i = 0; i < nface; i++) {
         uint16_t d = hs__rd_le16(&r);
+        hs__rd_le16(&r); /* model id: any value */
+        float scale = hs__rd_lef32(&r);
         if (r.overrun)
             return "record ends in a face";
         if (d < 1 || d > HS_WATCHLIST_FACE_DIM_MAX)
             return "face dimension outside 1..1024";
-        if (hs__reader_left(&r) < (size_t)d * 4)
+        if (!isfinite(scale) || !(scale > 0))
+            return "face scale not finite and positive";
+        if (hs__reader_left(&r) < d)
             return "record ends in a face";
+        bool nonzero = false;
         for (uint32_t k = 0; k < d; k++)
-            if (!isfinite(rdf32(rec + r.pos + 4 * k)))
-                return "face value not finite";
-        hs__skip(&r, (size_t)d * 4);
+            nonzero = nonzero || rec[r.pos + k] != 0;
+        if (!nonzero)
+            return "face embedding is all zero";
+        hs__skip(&r, d);
     }
     if (hs__reader_left(&r) != 0)
         return "bytes after the end of the record";
@@ -340,9 +350,17 @@ hs_status hs__wl_record_build(hs_ctx *ctx, const hs_allocator *a, const hs_watch
     }
     hs__wr_u8(&w, (uint8_t)s->nfaces);
     for (uint32_t i = 0; i < s->nfaces; i++) {
+        int8_t q[HS_WATCHLIST_FACE_DIM_MAX];
+        float scale = 0;
+        if (hs_face_quantize(ctx, q, &scale, s->face[i], s->face_dim[i]) != HS_OK) {
+            w.failed = true;
+            break;
+        }
         hs__wr_le16(&w, (uint16_t)s->face_dim[i]);
-        for (uint32_t k = 0; k < s->face_dim[i]; k++)
-            hs__wr_lef32(&w, s->face[i][k]);
+        hs__wr_le16(&w, (uint16_t)s->face_model[i]);
+        hs__wr_lef32(&w, scale);
+        hs__wr_bytes(&w, q, s->face_dim[i]);
+        hs__memzero(q, sizeof q);
     }
     if (w.failed) {
         hs__writer_free(&w);
@@ -398,18 +416,23 @@ hs_status hs__wl_record_to_subject(hs_ctx *ctx, const uint8_t *rec, uint32_t len
     }
     uint32_t nfaces = rec[off++];
     for (uint32_t i = 0; i < nfaces; i++) {
-        uint32_t d = rd16(rec + off);
-        off += 2;
+        uint32_t d = rd16(rec + off), model = rd16(rec + off + 2);
+        float scale = rdf32(rec + off + 4);
         float *v = hs__malloc(a, (size_t)d * sizeof *v);
         if (!v) {
             hs_watchlist_subject_free(s);
             return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
         }
-        for (uint32_t k = 0; k < d; k++)
-            v[k] = rdf32(rec + off + 4 * k);
-        off += 4 * d;
+        hs_status st = hs_face_dequantize(ctx, v, (const int8_t *)(rec + off + 8), scale, d);
+        if (st) {
+            hs__free(a, v);
+            hs_watchlist_subject_free(s);
+            return st;
+        }
+        off += 8 + d;
         s->face[i] = v;
         s->face_dim[i] = d;
+        s->face_model[i] = model;
         s->nfaces++;
     }
     *out = s;

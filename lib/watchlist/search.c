@@ -3,6 +3,7 @@
  * decision. See watchlist.h for the fusion rule. */
 #include "internal/template.h"
 #include "internal/watchlist.h"
+#include "hotspot/face.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -90,21 +91,27 @@ hs_status hs_watchlist_result_candidate(const hs_watchlist_result *r, uint32_t i
 
 /* ---- calibration and fusion --------------------------------------------- */
 
-#define NCAL 17 /* thresholds at FMR 1e-2 .. 1e-6 in quarter decades */
+#define NCAL 17 /* fingers: FMR 1e-2 .. 1e-6 in quarter decades */
 
 typedef struct calib {
+    int n;
+    double zero;     /* score at which p reaches 1 */
     double thr[NCAL];
     double lf[NCAL]; /* log10 of the FMR at thr[k] */
 } calib;
 
-/* log10 of the impostor probability of a finger score. */
-static double finger_log10p(const calib *c, double s)
+/* log10 of the impostor probability of a score, interpolated between the
+ * calibrated points (linear in log10 FMR), linear from (zero, 0) to the
+ * first point, and continuing the last slope beyond the last one. */
+static double cal_log10p(const calib *c, double s)
 {
-    if (!(s > 0))
+    if (s <= c->zero)
         return 0.0;
     if (s <= c->thr[0])
-        return c->thr[0] > 0 ? c->lf[0] * s / c->thr[0] : c->lf[0];
-    for (int k = 0; k + 1 < NCAL; k++) {
+        return c->thr[0] > c->zero ? c->lf[0] * (s - c->zero) / (c->thr[0] - c->zero)
+                                   : c->lf[0];
+    const int nc = c->n;
+    for (int k = 0; k + 1 < nc; k++) {
         if (s <= c->thr[k + 1]) {
             double d = c->thr[k + 1] - c->thr[k];
             if (!(d > 0))
@@ -113,18 +120,35 @@ static double finger_log10p(const calib *c, double s)
         }
     }
     /* beyond the last threshold: continue the last slope (per score unit) */
-    double d = c->thr[NCAL - 1] - c->thr[NCAL - 2];
-    double slope = d > 1e-9 ? (c->lf[NCAL - 1] - c->lf[NCAL - 2]) / d : -25.0;
+    int L = c->n - 1;
+    double d = c->thr[L] - c->thr[L - 1];
+    double slope = d > 1e-9 ? (c->lf[L] - c->lf[L - 1]) / d : -25.0;
     if (slope > -1.0)
         slope = -1.0;
-    double lp = c->lf[NCAL - 1] + slope * (s - c->thr[NCAL - 1]);
+    double lp = c->lf[L] + slope * (s - c->thr[L]);
     return lp < -40.0 ? -40.0 : lp;
 }
 
-/* Face impostor model until the face module publishes its calibration:
- * cosine similarity of unrelated faces ~ N(0.15, 0.10^2), a conservative
- * fit for 128- to 512-d embedding networks. log10 of the upper tail. */
-static double face_log10p(double cosv)
+/* Face calibration of a model from face.h (FMR 1e-1 .. 1e-4 in quarter
+ * decades); false for models it has not calibrated. */
+static bool face_calib(calib *c, uint32_t model)
+{
+    c->n = 13;
+    for (int k = 0; k < c->n; k++) {
+        float t;
+        c->lf[k] = -1.0 - 0.25 * k;
+        if (hs_face_threshold_for_fmr(&t, model, pow(10.0, c->lf[k])) != HS_OK)
+            return false;
+        c->thr[k] = t;
+    }
+    /* p = 1 half-way from the FMR 0.1 threshold down to 0 cosine */
+    c->zero = c->thr[0] / 2;
+    return true;
+}
+
+/* Uncalibrated faces (custom models): cosine of unrelated faces taken as
+ * N(0.15, 0.10^2), a conservative fit for 128- to 512-d networks. */
+static double face_log10p_default(double cosv)
 {
     double z = (cosv - 0.15) / 0.10;
     if (z <= 0)
@@ -135,6 +159,11 @@ static double face_log10p(double cosv)
         return log10(p);
     /* asymptotic erfc(x) ~ exp(-x^2) / (x sqrt(pi)) */
     return (-x * x - log(x * 1.77245385090551602730) - log(2.0)) / LN10;
+}
+
+static double face_log10p(const calib *fc, double cosv)
+{
+    return fc ? cal_log10p(fc, cosv) : face_log10p_default(cosv);
 }
 
 /* Fisher's method: -log10 of the combined p-value of k p-values whose
@@ -260,9 +289,10 @@ typedef struct job {
     const hs_watchlist *wl;
     const probe_finger *pf;
     uint32_t nprobe;
-    const float *face;
-    uint32_t face_dim;
+    const int8_t *face; /* int8 form of the probe face */
+    uint32_t face_dim, face_model;
     const calib *cal;
+    const calib *face_cal; /* NULL: default model */
     double fmr_score; /* -log10(fmr) */
     /* filter phase: subjects [begin, end) */
     uint32_t begin, end;
@@ -275,25 +305,19 @@ typedef struct job {
     hs_status status;
 } job;
 
-static double face_best(const hs__wl_entry *e, const float *face, uint32_t dim)
+static double face_best(const job *j, const hs__wl_entry *e)
 {
     double best = -2.0;
-    for (uint32_t j = 0; j < e->nfaces; j++) {
-        uint32_t d;
-        const uint8_t *v;
-        hs__wl_face_read(e, j, &d, &v);
-        if (d != dim)
+    for (uint32_t k = 0; k < e->nfaces; k++) {
+        uint32_t d, model;
+        float scale;
+        const int8_t *v;
+        hs__wl_face_read(e, k, &d, &model, &scale, &v);
+        if (d != j->face_dim || (model && j->face_model && model != j->face_model))
             continue;
-        double dot = 0;
-        for (uint32_t k = 0; k < d; k++) {
-            float g;
-            uint32_t u = (uint32_t)v[4 * k] | ((uint32_t)v[4 * k + 1] << 8) |
-                         ((uint32_t)v[4 * k + 2] << 16) | ((uint32_t)v[4 * k + 3] << 24);
-            memcpy(&g, &u, sizeof g);
-            dot += (double)g * (double)face[k];
-        }
-        if (dot > best)
-            best = dot;
+        float sc;
+        if (hs_face_similarity_q8(NULL, &sc, j->face, v, d) == HS_OK && sc > best)
+            best = sc;
     }
     return best;
 }
@@ -332,7 +356,7 @@ static void filter_range(job *j)
             heap_push(&j->hf, s, i);
         }
         if (j->face && e->nfaces) {
-            double c = face_best(e, j->face, j->face_dim);
+            double c = face_best(j, e);
             if (c > -2.0)
                 heap_push(&j->hface, c, i);
         }
@@ -404,15 +428,15 @@ static void rescore(job *j)
         for (uint32_t v = 0; v < j->nprobe; v++) {
             if (!ncomp[v])
                 continue;
-            double lp = finger_log10p(j->cal, c->fsim[v]) * LN10 + log((double)ncomp[v]);
+            double lp = cal_log10p(j->cal, c->fsim[v]) * LN10 + log((double)ncomp[v]);
             lnsum += lp < 0 ? lp : 0;
             k++;
         }
         c->finger_score = fisher(lnsum, k);
         if (j->face && e->nfaces) {
-            c->face_sim = face_best(e, j->face, j->face_dim);
+            c->face_sim = face_best(j, e);
             if (c->face_sim > -2.0) {
-                double lp = face_log10p(c->face_sim) * LN10;
+                double lp = face_log10p(j->face_cal, c->face_sim) * LN10;
                 c->face_score = fisher(lp, 1);
                 lnsum += lp;
                 k++;
@@ -521,7 +545,8 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
     probe_finger *pf = hs__calloc(a, nprobe ? nprobe : 1, sizeof *pf);
     uint64_t *bitmaps = hs__calloc(a, (size_t)(nprobe ? nprobe : 1) * BITMAP_WORDS,
                                    sizeof(uint64_t));
-    float *fq = face ? hs__malloc(a, (size_t)face_dim * sizeof *fq) : NULL;
+    int8_t *fq = face ? hs__malloc(a, face_dim) : NULL;
+    float fscale = 0;
     job *jobs = hs__calloc(a, o.threads, sizeof *jobs);
     uint32_t *cidx = NULL;
     cand *cands = NULL;
@@ -544,9 +569,12 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
             st = hs__error(ctx, HS_ERR_INVALID_ARG, "face embedding has zero length");
             goto done;
         }
-        for (uint32_t i = 0; i < face_dim; i++)
-            fq[i] = (float)(face[i] / sqrt(ss));
+        st = hs_face_quantize(ctx, fq, &fscale, face, face_dim);
+        if (st)
+            goto done;
     }
+    calib fcal;
+    bool have_fcal = face && face_calib(&fcal, o.face_model);
     for (uint32_t v = 0; v < nprobe; v++) {
         const hs__view *vw = &fingers->views[v];
         pf[v].position = vw->info.finger_position;
@@ -559,6 +587,8 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
 #endif
     }
     calib cal;
+    cal.n = NCAL;
+    cal.zero = 0;
     for (int k = 0; k < NCAL; k++) {
         cal.lf[k] = -2.0 - 0.25 * k;
 #ifdef HS__WL_MATCH
@@ -597,6 +627,8 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
             j->nprobe = nprobe;
             j->face = fq;
             j->face_dim = face_dim;
+            j->face_model = o.face_model;
+            j->face_cal = have_fcal ? &fcal : NULL;
             j->begin = (uint32_t)((uint64_t)n * t / T);
             j->end = (uint32_t)((uint64_t)n * (t + 1) / T);
             j->phase = 0;
@@ -654,6 +686,8 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
             j->nprobe = nprobe;
             j->face = fq;
             j->face_dim = face_dim;
+            j->face_model = o.face_model;
+            j->face_cal = have_fcal ? &fcal : NULL;
             j->cal = &cal;
             j->fmr_score = -log10(o.fmr);
             j->cidx = cidx;
@@ -710,7 +744,7 @@ done:
         hs__free(a, bitmaps);
     }
     if (fq) {
-        hs__memzero(fq, (size_t)face_dim * sizeof *fq);
+        hs__memzero(fq, face_dim);
         hs__free(a, fq);
     }
     hs_watchlist_result_free(r);

@@ -2,6 +2,7 @@
  * and face embeddings. */
 #include "internal/template.h"
 #include "internal/watchlist.h"
+#include "hotspot/face.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -314,8 +315,10 @@ hs_status hs_watchlist_subject_finger(hs_ctx *ctx, const hs_watchlist_subject *s
 }
 
 hs_status hs_watchlist_subject_add_face(hs_ctx *ctx, hs_watchlist_subject *s,
-                                        const float *embedding, uint32_t dim)
+                                        const float *embedding, uint32_t dim, uint32_t model_id)
 {
+    if (model_id > 0xffff)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "face model id %u", model_id);
     if (!s || !embedding)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
     if (dim < 1 || dim > HS_WATCHLIST_FACE_DIM_MAX)
@@ -335,10 +338,22 @@ hs_status hs_watchlist_subject_add_face(hs_ctx *ctx, hs_watchlist_subject *s,
     float *v = hs__malloc(&s->alloc, (size_t)dim * sizeof *v);
     if (!v)
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-    double inv = 1.0 / sqrt(ss);
-    for (uint32_t i = 0; i < dim; i++)
-        v[i] = (float)((double)embedding[i] * inv);
+    /* keep what the record will hold: the int8 form, back to unit floats */
+    int8_t *q = hs__malloc(&s->alloc, dim);
+    float scale = 0;
+    hs_status st = q ? hs_face_quantize(ctx, q, &scale, embedding, dim) : HS_ERR_NOMEM;
+    if (!st)
+        st = hs_face_dequantize(ctx, v, q, scale, dim);
+    if (q) {
+        hs__memzero(q, dim);
+        hs__free(&s->alloc, q);
+    }
+    if (st) {
+        hs__free(&s->alloc, v);
+        return st == HS_ERR_NOMEM ? hs__error(ctx, st, "out of memory") : st;
+    }
     s->face[s->nfaces] = v;
+    s->face_model[s->nfaces] = model_id;
     s->face_dim[s->nfaces] = dim;
     s->nfaces++;
     return HS_OK;
@@ -350,13 +365,17 @@ uint32_t hs_watchlist_subject_face_count(const hs_watchlist_subject *s)
 }
 
 const float *hs_watchlist_subject_face(const hs_watchlist_subject *s, uint32_t index,
-                                       uint32_t *dim)
+                                       uint32_t *dim, uint32_t *model_id)
 {
     if (dim)
         *dim = 0;
+    if (model_id)
+        *model_id = 0;
     if (!s || index >= s->nfaces)
         return NULL;
     if (dim)
         *dim = s->face_dim[index];
+    if (model_id)
+        *model_id = s->face_model[index];
     return s->face[index];
 }

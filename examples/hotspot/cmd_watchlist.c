@@ -1,0 +1,853 @@
+/* hotspot watchlist create|add|remove|list|info|search|pack|unpack|keygen
+ *
+ * Fingers are given as [POS:]FILE where FILE is a template (any format
+ * hs_template_load reads; every view is used, POS overrides the position of
+ * a one-view template) or a fingerprint image (extracted on the fly).
+ * Faces are HSFE embedding records (hotspot face tools write them). Keys are
+ * raw binary files: authority .pub (32 bytes) / .sec (64), device .pub /
+ * .sec (32 each). */
+#include "cli.h"
+#include "internal/core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define WL "watchlist"
+
+static const char *const usage_text =
+    "usage: hotspot watchlist <command> ...\n"
+    "  create LIST [--version N] [--force]\n"
+    "  add LIST --id ID [--field KEY=VALUE]... [--finger [POS:]FILE]... [--face FILE.hsfe]\n"
+    "          [--replace] [--ppi N]\n"
+    "  remove LIST ID...\n"
+    "  list LIST [--json]\n"
+    "  info LIST [--json]\n"
+    "  search LIST [--finger [POS:]FILE]... [--face FILE.hsfe] [--face-model N] [--top K]\n"
+    "          [--threads N] [--fmr F] [--rescore M] [--exhaustive] [--hits] [--json]\n"
+    "  pack LIST --key AUTHORITY.sec --to DEVICE.pub [--to ...] [--base OLDLIST]\n"
+    "          [--version N] --out PACKAGE\n"
+    "  unpack PACKAGE --authority AUTHORITY.pub --device DEVICE (DEVICE.pub, DEVICE.sec)\n"
+    "          [--installed LIST] [--state FILE] --out LIST\n"
+    "  keygen --authority PREFIX | --device PREFIX";
+
+static int usage_full(void)
+{
+    fprintf(stderr, "%s\n", usage_text);
+    return CLI_USAGE;
+}
+
+#define usage(...) cli_usage(WL, __VA_ARGS__)
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    if (!s || !*s || s[0] == '-')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int fail(hs_ctx *ctx, hs_status s, const char *what)
+{
+    cli_error(ctx, s, what);
+    return CLI_ERR;
+}
+
+/* ---- inputs --------------------------------------------------------------- */
+
+/* Read a template or extract one from an image; POS (when >= 0) overrides
+ * the finger position of a one-view template. */
+static hs_status load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_template **out)
+{
+    *out = NULL;
+    int pos = -1;
+    const char *path = spec;
+    const char *colon = strchr(spec, ':');
+    if (colon && colon - spec <= 2 && colon > spec) {
+        char num[3] = {0, 0, 0};
+        memcpy(num, spec, (size_t)(colon - spec));
+        unsigned p;
+        if (!cli_parse_u32(num, 0, 10, &p))
+            return hs__error(ctx, HS_ERR_INVALID_ARG, "finger position '%s' not 0..10", num);
+        pos = (int)p;
+        path = colon + 1;
+    }
+    hs_template *t = NULL;
+    hs_status s = hs_template_load(ctx, &t, path, NULL);
+    if (s == HS_ERR_FORMAT) {
+        hs_image *img = NULL;
+        s = hs_image_load(ctx, &img, path, 0);
+        if (s == HS_OK) {
+            hs_finger_extractor *ex = NULL;
+            s = hs_finger_extractor_new(ctx, &ex);
+            if (!s && ppi)
+                s = hs_finger_extractor_set(ex, HS_FINGER_PARAM_PPI, (int32_t)ppi);
+            if (!s)
+                s = hs_finger_extract(ex, ctx, img, &t);
+            hs_finger_extractor_free(ex);
+            hs_image_free(img);
+        }
+    }
+    if (s)
+        return s;
+    if (pos >= 0) {
+        if (hs_template_view_count(t) != 1) {
+            hs_template_free(t);
+            return hs__error(ctx, HS_ERR_INVALID_ARG,
+                             "%s: a position can only be given for a one-view template", path);
+        }
+        hs_view_info info;
+        memset(&info, 0, sizeof info);
+        info.struct_size = sizeof info;
+        hs_template_view_info(t, 0, &info);
+        info.finger_position = (uint32_t)pos;
+        uint32_t n;
+        const hs_minutia *m = hs_template_minutiae(t, 0, &n);
+        hs_template *u = NULL;
+        s = hs_template_new(ctx, &u);
+        if (!s)
+            s = hs_template_add_view(ctx, u, &info, m, n);
+        hs_template_free(t);
+        if (s) {
+            hs_template_free(u);
+            return s;
+        }
+        t = u;
+    }
+    *out = t;
+    return HS_OK;
+}
+
+/* Append every view of src to dst. */
+static hs_status append_views(hs_ctx *ctx, hs_template *dst, const hs_template *src)
+{
+    for (uint32_t v = 0; v < hs_template_view_count(src); v++) {
+        hs_view_info info;
+        memset(&info, 0, sizeof info);
+        info.struct_size = sizeof info;
+        hs_template_view_info(src, v, &info);
+        uint32_t n;
+        const hs_minutia *m = hs_template_minutiae(src, v, &n);
+        hs_status s = hs_template_add_view(ctx, dst, &info, m, n);
+        if (s)
+            return s;
+    }
+    return HS_OK;
+}
+
+static hs_status load_face(hs_ctx *ctx, const char *path, float **out, uint32_t *dim,
+                           uint32_t *model)
+{
+    *out = NULL;
+    uint8_t *data;
+    size_t size;
+    hs_status s = hs__read_file(ctx, path, &data, &size);
+    if (s)
+        return s;
+    s = hs_face_embedding_decode(ctx, NULL, 0, dim, model, data, size);
+    if (s == HS_ERR_BUFFER_TOO_SMALL || (s == HS_OK && *dim)) {
+        float *v = malloc((size_t)*dim * sizeof *v);
+        s = v ? hs_face_embedding_decode(ctx, v, *dim, dim, model, data, size) : HS_ERR_NOMEM;
+        if (s)
+            free(v);
+        else
+            *out = v;
+    }
+    free(data);
+    return s;
+}
+
+static int read_key(const char *path, uint8_t *key, size_t n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "hotspot: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    size_t got = fread(key, 1, n, f);
+    int extra = fgetc(f);
+    fclose(f);
+    if (got != n || extra != EOF) {
+        fprintf(stderr, "hotspot: %s: not a %zu-byte key file\n", path, n);
+        return -1;
+    }
+    return 0;
+}
+
+static int write_key(const char *path, const uint8_t *key, size_t n, int secret)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, secret ? 0600 : 0644);
+    if (fd < 0) {
+        fprintf(stderr, "hotspot: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    ssize_t w = write(fd, key, n);
+    int ok = w == (ssize_t)n && fsync(fd) == 0;
+    ok = (close(fd) == 0) && ok;
+    if (!ok) {
+        fprintf(stderr, "hotspot: %s: write failed\n", path);
+        unlink(path);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- subcommands ---------------------------------------------------------- */
+
+static int wl_create(hs_ctx *ctx, int argc, char **argv)
+{
+    const char *path = NULL;
+    uint64_t version = 0;
+    int force = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--version") && i + 1 < argc) {
+            if (!parse_u64(argv[++i], &version))
+                return usage("--version needs a number, not '%s'", argv[i]);
+        } else if (!strcmp(argv[i], "--force")) {
+            force = 1;
+        } else if (argv[i][0] == '-') {
+            return usage("create: unknown option %s", argv[i]);
+        } else if (!path) {
+            path = argv[i];
+        } else {
+            return usage("create: one list only (%s)", argv[i]);
+        }
+    }
+    if (!path)
+        return usage("create: LIST missing");
+    struct stat st;
+    if (!force && stat(path, &st) == 0) {
+        fprintf(stderr, "hotspot: %s exists (use --force to overwrite)\n", path);
+        return CLI_ERR;
+    }
+    hs_watchlist *wl;
+    hs_status s = hs_watchlist_new(ctx, &wl);
+    if (!s)
+        s = hs_watchlist_set_version(wl, version);
+    if (!s)
+        s = hs_watchlist_save(ctx, wl, path);
+    hs_watchlist_free(wl);
+    return s ? fail(ctx, s, path) : CLI_OK;
+}
+
+static int wl_add(hs_ctx *ctx, int argc, char **argv)
+{
+    const char *path = NULL, *id = NULL;
+    int replace = 0;
+    unsigned ppi = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--replace")) {
+            replace = 1;
+        } else if (!strcmp(a, "--id") && i + 1 < argc) {
+            id = argv[++i];
+        } else if ((!strcmp(a, "--field") || !strcmp(a, "--finger") || !strcmp(a, "--face")) &&
+                   i + 1 < argc) {
+            i++;
+        } else if (!strcmp(a, "--ppi") && i + 1 < argc) {
+            if (!cli_parse_u32(argv[++i], 150, 2000, &ppi))
+                return usage("--ppi must be 150..2000, not '%s'", argv[i]);
+        } else if (a[0] == '-') {
+            return usage("add: unknown option or missing value: %s", a);
+        } else if (!path) {
+            path = a;
+        } else {
+            return usage("add: one list only (%s)", a);
+        }
+    }
+    if (!path || !id)
+        return usage("add: LIST and --id ID are required");
+    hs_watchlist *wl = NULL;
+    hs_watchlist_subject *sub = NULL;
+    hs_status s = hs_watchlist_load(ctx, &wl, path);
+    if (s)
+        return fail(ctx, s, path);
+    int rc = CLI_ERR;
+    s = hs_watchlist_subject_new(ctx, &sub, id);
+    if (s) {
+        cli_error(ctx, s, id);
+        goto out;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--field") && i + 1 < argc) {
+            char kv[512];
+            snprintf(kv, sizeof kv, "%s", argv[++i]);
+            char *eq = strchr(kv, '=');
+            if (!eq) {
+                rc = usage("--field needs KEY=VALUE, not '%s'", argv[i]);
+                goto out;
+            }
+            *eq = 0;
+            s = hs_watchlist_subject_set_field(ctx, sub, kv, eq + 1);
+            if (s) {
+                cli_error(ctx, s, argv[i]);
+                goto out;
+            }
+        } else if (!strcmp(a, "--finger") && i + 1 < argc) {
+            hs_template *t;
+            s = load_finger(ctx, argv[++i], ppi, &t);
+            for (uint32_t v = 0; !s && v < hs_template_view_count(t); v++)
+                s = hs_watchlist_subject_add_finger(ctx, sub, t, v);
+            hs_template_free(t);
+            if (s) {
+                cli_error(ctx, s, argv[i]);
+                goto out;
+            }
+        } else if (!strcmp(a, "--face") && i + 1 < argc) {
+            float *v;
+            uint32_t dim, model;
+            s = load_face(ctx, argv[++i], &v, &dim, &model);
+            if (!s)
+                s = hs_watchlist_subject_add_face(ctx, sub, v, dim, model);
+            free(v);
+            if (s) {
+                cli_error(ctx, s, argv[i]);
+                goto out;
+            }
+        } else if (!strcmp(a, "--id") || !strcmp(a, "--ppi")) {
+            i++;
+        }
+    }
+    s = replace ? hs_watchlist_replace(ctx, wl, sub) : hs_watchlist_add(ctx, wl, sub);
+    if (s) {
+        cli_error(ctx, s, id);
+        goto out;
+    }
+    s = hs_watchlist_save(ctx, wl, path);
+    if (s) {
+        cli_error(ctx, s, path);
+        goto out;
+    }
+    printf("%s %s: %u fingers, %u faces, %u fields\n", replace ? "replaced" : "added", id,
+           hs_watchlist_subject_finger_count(sub), hs_watchlist_subject_face_count(sub),
+           hs_watchlist_subject_field_count(sub));
+    rc = CLI_OK;
+out:
+    hs_watchlist_subject_free(sub);
+    hs_watchlist_free(wl);
+    return rc;
+}
+
+static int wl_remove(hs_ctx *ctx, int argc, char **argv)
+{
+    if (argc < 3)
+        return usage("remove: LIST ID... needed");
+    hs_watchlist *wl;
+    hs_status s = hs_watchlist_load(ctx, &wl, argv[1]);
+    if (s)
+        return fail(ctx, s, argv[1]);
+    for (int i = 2; i < argc; i++) {
+        s = hs_watchlist_remove(ctx, wl, argv[i]);
+        if (s) {
+            hs_watchlist_free(wl);
+            return fail(ctx, s, argv[i]);
+        }
+    }
+    s = hs_watchlist_save(ctx, wl, argv[1]);
+    hs_watchlist_free(wl);
+    if (s)
+        return fail(ctx, s, argv[1]);
+    printf("removed %d subject%s\n", argc - 2, argc == 3 ? "" : "s");
+    return CLI_OK;
+}
+
+static int wl_list(hs_ctx *ctx, int argc, char **argv, int info_only)
+{
+    const char *path = NULL;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (argv[i][0] == '-')
+            return usage("unknown option %s", argv[i]);
+        else
+            path = argv[i];
+    }
+    if (!path)
+        return usage("LIST missing");
+    double t0 = cli_now_ms();
+    hs_watchlist *wl;
+    hs_status s = hs_watchlist_load(ctx, &wl, path);
+    if (s)
+        return fail(ctx, s, path);
+    double ms = cli_now_ms() - t0;
+    uint64_t n = hs_watchlist_count(wl);
+    if (info_only) {
+        struct stat st;
+        long long bytes = stat(path, &st) == 0 ? (long long)st.st_size : -1;
+        uint64_t nf = hs_watchlist_finger_count(wl);
+        if (json) {
+            printf("{\"path\": ");
+            cli_json_str(stdout, path);
+            printf(", \"version\": %" PRIu64 ", \"subjects\": %" PRIu64 ", \"fingers\": %" PRIu64
+                   ", \"file_bytes\": %lld, \"memory_bytes\": %" PRIu64
+                   ", \"load_ms\": %.1f}\n",
+                   hs_watchlist_version(wl), n, nf, bytes, hs_watchlist_memory_bytes(wl), ms);
+        } else {
+            printf("%s: version %" PRIu64 ", %" PRIu64 " subjects, %" PRIu64
+                   " fingers, %lld bytes (%.0f per finger), loaded in %.1f ms\n",
+                   path, hs_watchlist_version(wl), n, nf, bytes,
+                   nf ? (double)bytes / (double)nf : 0.0, ms);
+        }
+        hs_watchlist_free(wl);
+        return CLI_OK;
+    }
+    if (json)
+        printf("[");
+    for (uint64_t i = 0; i < n; i++) {
+        hs_watchlist_subject *sub;
+        s = hs_watchlist_subject_at(ctx, wl, i, &sub);
+        if (s) {
+            hs_watchlist_free(wl);
+            return fail(ctx, s, path);
+        }
+        uint32_t nf = hs_watchlist_subject_field_count(sub);
+        if (json) {
+            printf("%s\n {\"id\": ", i ? "," : "");
+            cli_json_str(stdout, hs_watchlist_subject_id(sub));
+            printf(", \"fingers\": [");
+            for (uint32_t f = 0; f < hs_watchlist_subject_finger_count(sub); f++) {
+                hs_template *t;
+                hs_view_info vi;
+                memset(&vi, 0, sizeof vi);
+                vi.struct_size = sizeof vi;
+                if (hs_watchlist_subject_finger(ctx, sub, f, &t) == HS_OK) {
+                    hs_template_view_info(t, 0, &vi);
+                    hs_template_free(t);
+                }
+                printf("%s{\"position\": %u, \"minutiae\": %u}", f ? ", " : "",
+                       vi.finger_position, vi.minutia_count);
+            }
+            printf("], \"faces\": %u, \"fields\": {", hs_watchlist_subject_face_count(sub));
+            for (uint32_t k = 0; k < nf; k++) {
+                const char *key, *val;
+                hs_watchlist_subject_field_at(sub, k, &key, &val);
+                printf("%s", k ? ", " : "");
+                cli_json_str(stdout, key);
+                printf(": ");
+                cli_json_str(stdout, val);
+            }
+            printf("}}");
+        } else {
+            printf("%-24s fingers %u faces %u", hs_watchlist_subject_id(sub),
+                   hs_watchlist_subject_finger_count(sub), hs_watchlist_subject_face_count(sub));
+            for (uint32_t k = 0; k < nf; k++) {
+                const char *key, *val;
+                hs_watchlist_subject_field_at(sub, k, &key, &val);
+                printf(" %s=%s", key, val);
+            }
+            printf("\n");
+        }
+        hs_watchlist_subject_free(sub);
+    }
+    if (json)
+        printf("%s]\n", n ? "\n" : "");
+    hs_watchlist_free(wl);
+    return CLI_OK;
+}
+
+static int wl_search(hs_ctx *ctx, int argc, char **argv)
+{
+    const char *path = NULL, *face_path = NULL;
+    int json = 0;
+    hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+    unsigned u, ppi = 0, face_model_set = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "--exhaustive")) {
+            o.flags |= HS_WATCHLIST_EXHAUSTIVE;
+        } else if (!strcmp(a, "--hits")) {
+            o.flags |= HS_WATCHLIST_HITS_ONLY;
+        } else if (!strcmp(a, "--finger") && v) {
+            i++;
+        } else if (!strcmp(a, "--face") && v) {
+            face_path = argv[++i];
+        } else if (!strcmp(a, "--top") && v) {
+            if (!cli_parse_u32(argv[++i], 1, 1000, &o.max_candidates))
+                return usage("--top must be 1..1000, not '%s'", v);
+        } else if (!strcmp(a, "--threads") && v) {
+            if (!cli_parse_u32(argv[++i], 1, 64, &o.threads))
+                return usage("--threads must be 1..64, not '%s'", v);
+        } else if (!strcmp(a, "--rescore") && v) {
+            if (!cli_parse_u32(argv[++i], 1, 100000000, &o.rescore))
+                return usage("--rescore must be a positive count, not '%s'", v);
+        } else if (!strcmp(a, "--face-model") && v) {
+            if (!cli_parse_u32(argv[++i], 0, 65535, &u))
+                return usage("--face-model must be 0..65535, not '%s'", v);
+            o.face_model = u;
+            face_model_set = 1;
+        } else if (!strcmp(a, "--ppi") && v) {
+            if (!cli_parse_u32(argv[++i], 150, 2000, &ppi))
+                return usage("--ppi must be 150..2000, not '%s'", v);
+        } else if (!strcmp(a, "--fmr") && v) {
+            char *end;
+            o.fmr = strtod(argv[++i], &end);
+            if (*end || !(o.fmr >= 1e-12 && o.fmr <= 0.5))
+                return usage("--fmr must be 1e-12..0.5, not '%s'", v);
+        } else if (a[0] == '-') {
+            return usage("search: unknown option or missing value: %s", a);
+        } else if (!path) {
+            path = a;
+        } else {
+            return usage("search: one list only (%s)", a);
+        }
+    }
+    if (!path)
+        return usage("search: LIST missing");
+    hs_template *probe = NULL;
+    float *face = NULL;
+    uint32_t face_dim = 0, face_model = 0;
+    hs_watchlist *wl = NULL;
+    hs_watchlist_result *r = NULL;
+    int rc = CLI_ERR;
+    hs_status s = hs_template_new(ctx, &probe);
+    for (int i = 1; !s && i < argc; i++) {
+        if (!strcmp(argv[i], "--finger") && i + 1 < argc) {
+            hs_template *t;
+            s = load_finger(ctx, argv[++i], ppi, &t);
+            if (!s)
+                s = append_views(ctx, probe, t);
+            hs_template_free(t);
+            if (s)
+                cli_error(ctx, s, argv[i]);
+        } else if (!strcmp(argv[i], "--face") || !strcmp(argv[i], "--top") ||
+                   !strcmp(argv[i], "--threads") || !strcmp(argv[i], "--fmr") ||
+                   !strcmp(argv[i], "--rescore") || !strcmp(argv[i], "--face-model") ||
+                   !strcmp(argv[i], "--ppi")) {
+            i++;
+        }
+    }
+    if (s)
+        goto out;
+    if (face_path) {
+        s = load_face(ctx, face_path, &face, &face_dim, &face_model);
+        if (s) {
+            cli_error(ctx, s, face_path);
+            goto out;
+        }
+        if (!face_model_set)
+            o.face_model = face_model;
+    }
+    if (!hs_template_view_count(probe) && !face) {
+        rc = usage("search: give --finger and/or --face");
+        goto out;
+    }
+    s = hs_watchlist_load(ctx, &wl, path);
+    if (s) {
+        cli_error(ctx, s, path);
+        goto out;
+    }
+    double t0 = cli_now_ms();
+    s = hs_watchlist_search(ctx, &r, wl, hs_template_view_count(probe) ? probe : NULL, face,
+                            face_dim, &o);
+    double ms = cli_now_ms() - t0;
+    if (s) {
+        cli_error(ctx, s, "search");
+        goto out;
+    }
+    uint32_t n = hs_watchlist_result_count(r);
+    uint32_t nprobe = hs_template_view_count(probe);
+    if (json) {
+        printf("{\"subjects\": %" PRIu64 ", \"rescored\": %" PRIu64
+               ", \"fmr\": %g, \"threshold\": %.3f, \"ms\": %.1f, \"candidates\": [",
+               hs_watchlist_count(wl), hs_watchlist_result_rescored(r), o.fmr, -log10(o.fmr),
+               ms);
+    } else {
+        printf("%" PRIu64 " subjects, %" PRIu64 " re-scored, %.1f ms; hit when score >= %.2f "
+               "(FMR %g per subject)\n",
+               hs_watchlist_count(wl), hs_watchlist_result_rescored(r), ms, -log10(o.fmr),
+               o.fmr);
+        printf("%4s  %-24s %7s %4s %7s %7s  %s\n", "rank", "id", "score", "hit", "finger",
+               "face", "per finger (probe: position similarity)");
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        hs_watchlist_candidate c;
+        memset(&c, 0, sizeof c);
+        c.struct_size = sizeof c;
+        hs_watchlist_result_candidate(r, i, &c);
+        if (json) {
+            printf("%s\n {\"rank\": %u, \"id\": ", i ? "," : "", i + 1);
+            cli_json_str(stdout, c.id);
+            printf(", \"score\": %.3f, \"hit\": %s, \"finger_score\": %.3f, \"face_score\": %.3f",
+                   c.score, c.hit ? "true" : "false", c.finger_score, c.face_score);
+            if (c.face_similarity > -2)
+                printf(", \"face_similarity\": %.4f", c.face_similarity);
+            printf(", \"fingers\": [");
+            for (uint32_t v = 0; v < nprobe; v++) {
+                printf("%s{\"probe\": %u, \"position\": ", v ? ", " : "", v);
+                if (c.finger_position[v] == 255)
+                    printf("null, \"similarity\": null}");
+                else
+                    printf("%u, \"similarity\": %.4f}", c.finger_position[v],
+                           (double)c.finger_similarity[v]);
+            }
+            printf("]}");
+        } else {
+            char fs[16] = "-", fc[16] = "-";
+            if (nprobe)
+                snprintf(fs, sizeof fs, "%.2f", c.finger_score);
+            if (c.face_similarity > -2)
+                snprintf(fc, sizeof fc, "%.2f", c.face_score);
+            printf("%4u  %-24s %7.2f %4s %7s %7s ", i + 1, c.id, c.score, c.hit ? "HIT" : "-",
+                   fs, fc);
+            for (uint32_t v = 0; v < nprobe; v++) {
+                if (c.finger_position[v] == 255)
+                    printf(" %u:-", v);
+                else
+                    printf(" %u:%u %.3f", v, c.finger_position[v], (double)c.finger_similarity[v]);
+            }
+            if (c.face_similarity > -2)
+                printf("  face cos %.3f", c.face_similarity);
+            printf("\n");
+        }
+    }
+    if (json)
+        printf("%s]}\n", n ? "\n" : "");
+    rc = CLI_OK;
+out:
+    hs_watchlist_result_free(r);
+    hs_watchlist_free(wl);
+    hs_template_free(probe);
+    free(face);
+    return rc;
+}
+
+static int wl_pack(hs_ctx *ctx, int argc, char **argv)
+{
+    const char *path = NULL, *key = NULL, *base_path = NULL, *out = NULL;
+    uint64_t version = 0;
+    int have_version = 0, nto = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--key") && v)
+            key = argv[++i];
+        else if (!strcmp(a, "--to") && v)
+            nto++, i++;
+        else if (!strcmp(a, "--base") && v)
+            base_path = argv[++i];
+        else if (!strcmp(a, "--out") && v)
+            out = argv[++i];
+        else if (!strcmp(a, "--version") && v) {
+            if (!parse_u64(argv[++i], &version))
+                return usage("--version needs a number, not '%s'", v);
+            have_version = 1;
+        } else if (a[0] == '-')
+            return usage("pack: unknown option or missing value: %s", a);
+        else if (!path)
+            path = a;
+        else
+            return usage("pack: one list only (%s)", a);
+    }
+    if (!path || !key || !nto || !out)
+        return usage("pack: LIST, --key, --to and --out are required");
+    uint8_t sk[64];
+    uint8_t *rcp = calloc((size_t)nto, 32);
+    hs_watchlist *wl = NULL, *base = NULL;
+    uint8_t *buf = NULL;
+    size_t size = 0;
+    int rc = CLI_ERR;
+    if (!rcp || read_key(key, sk, sizeof sk))
+        goto out;
+    for (int i = 1, k = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--to") && i + 1 < argc)
+            if (read_key(argv[++i], rcp + 32 * k++, 32))
+                goto out;
+    hs_status s = hs_watchlist_load(ctx, &wl, path);
+    if (!s && base_path)
+        s = hs_watchlist_load(ctx, &base, base_path);
+    if (!s && have_version)
+        s = hs_watchlist_set_version(wl, version);
+    if (!s)
+        s = hs_watchlist_pack(ctx, wl, base, sk, rcp, (uint32_t)nto, NULL, &size);
+    if (!s && !(buf = malloc(size)))
+        s = HS_ERR_NOMEM;
+    if (!s)
+        s = hs_watchlist_pack(ctx, wl, base, sk, rcp, (uint32_t)nto, buf, &size);
+    if (!s)
+        s = hs__write_file_atomic(ctx, out, buf, size);
+    if (s) {
+        cli_error(ctx, s, out);
+        goto out;
+    }
+    printf("%s: %s package, version %" PRIu64 "%s, %zu bytes, %d recipient%s\n", out,
+           base ? "delta" : "full", hs_watchlist_version(wl), base ? " (from base)" : "", size,
+           nto, nto == 1 ? "" : "s");
+    rc = CLI_OK;
+out:
+    hs__memzero(sk, sizeof sk);
+    free(rcp);
+    free(buf);
+    hs_watchlist_free(wl);
+    hs_watchlist_free(base);
+    return rc;
+}
+
+static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
+{
+    const char *pkg = NULL, *auth = NULL, *dev = NULL, *inst = NULL, *state = NULL, *out = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--authority") && v)
+            auth = argv[++i];
+        else if (!strcmp(a, "--device") && v)
+            dev = argv[++i];
+        else if (!strcmp(a, "--installed") && v)
+            inst = argv[++i];
+        else if (!strcmp(a, "--state") && v)
+            state = argv[++i];
+        else if (!strcmp(a, "--out") && v)
+            out = argv[++i];
+        else if (a[0] == '-')
+            return usage("unpack: unknown option or missing value: %s", a);
+        else if (!pkg)
+            pkg = a;
+        else
+            return usage("unpack: one package only (%s)", a);
+    }
+    if (!pkg || !auth || !dev || !out)
+        return usage("unpack: PACKAGE, --authority, --device and --out are required");
+    uint8_t apk[32], dpk[32], dsk[32];
+    char kp[4096];
+    uint8_t *data = NULL;
+    size_t size = 0;
+    hs_watchlist *installed = NULL, *wl = NULL;
+    uint64_t have = 0;
+    int rc = CLI_ERR;
+    if (read_key(auth, apk, 32))
+        goto out;
+    snprintf(kp, sizeof kp, "%s.pub", dev);
+    if (read_key(kp, dpk, 32))
+        goto out;
+    snprintf(kp, sizeof kp, "%s.sec", dev);
+    if (read_key(kp, dsk, 32))
+        goto out;
+    if (state) {
+        FILE *f = fopen(state, "r");
+        if (f) {
+            char line[64] = "";
+            if (!fgets(line, sizeof line, f) || !parse_u64(strtok(line, "\n"), &have)) {
+                fclose(f);
+                fprintf(stderr, "hotspot: %s: not a version state file\n", state);
+                goto out;
+            }
+            fclose(f);
+        }
+    }
+    hs_status s = hs__read_file(ctx, pkg, &data, &size);
+    if (!s && inst)
+        s = hs_watchlist_load(ctx, &installed, inst);
+    if (!s)
+        s = hs_watchlist_unpack(ctx, &wl, installed, have, data, size, apk, dpk, dsk);
+    if (!s)
+        s = hs_watchlist_save(ctx, wl, out);
+    if (s) {
+        cli_error(ctx, s, pkg);
+        goto out;
+    }
+    if (state) {
+        char line[32];
+        int n = snprintf(line, sizeof line, "%" PRIu64 "\n", hs_watchlist_version(wl));
+        s = hs__write_file_atomic(ctx, state, line, (size_t)n);
+        if (s) {
+            cli_error(ctx, s, state);
+            goto out;
+        }
+    }
+    printf("%s: version %" PRIu64 ", %" PRIu64 " subjects\n", out, hs_watchlist_version(wl),
+           hs_watchlist_count(wl));
+    rc = CLI_OK;
+out:
+    hs__memzero(dsk, sizeof dsk);
+    if (data) {
+        hs__memzero(data, size);
+        hs__free(hs__ctx_allocator(ctx), data);
+    }
+    hs_watchlist_free(installed);
+    hs_watchlist_free(wl);
+    return rc;
+}
+
+static int wl_keygen(int argc, char **argv)
+{
+    if (argc != 3 || (strcmp(argv[1], "--authority") && strcmp(argv[1], "--device")))
+        return usage("keygen: --authority PREFIX or --device PREFIX");
+    int authority = !strcmp(argv[1], "--authority");
+    uint8_t pk[32], sk[64];
+    hs_status s = authority ? hs_watchlist_keygen_authority(pk, sk)
+                            : hs_watchlist_keygen_device(pk, sk);
+    if (s) {
+        fprintf(stderr, "hotspot: keygen: %s\n", hs_status_str(s));
+        return CLI_ERR;
+    }
+    char pub[4096], sec[4096];
+    snprintf(pub, sizeof pub, "%s.pub", argv[2]);
+    snprintf(sec, sizeof sec, "%s.sec", argv[2]);
+    int rc = CLI_ERR;
+    if (!write_key(sec, sk, authority ? 64 : 32, 1)) {
+        if (!write_key(pub, pk, 32, 0)) {
+            printf("%s key pair: %s (secret, mode 0600), %s\n",
+                   authority ? "authority Ed25519" : "device X25519", sec, pub);
+            rc = CLI_OK;
+        } else {
+            unlink(sec);
+        }
+    }
+    hs__memzero(sk, sizeof sk);
+    return rc;
+}
+
+int cmd_watchlist(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        if (argc >= 2) {
+            printf("%s\n", usage_text);
+            return CLI_OK;
+        }
+        return usage_full();
+    }
+    const char *sub = argv[1];
+    if (!strcmp(sub, "keygen"))
+        return wl_keygen(argc - 1, argv + 1);
+    hs_ctx *ctx;
+    if (hs_ctx_new(&ctx, NULL) != HS_OK) {
+        fprintf(stderr, "hotspot: out of memory\n");
+        return CLI_ERR;
+    }
+    int rc;
+    if (!strcmp(sub, "create"))
+        rc = wl_create(ctx, argc - 1, argv + 1);
+    else if (!strcmp(sub, "add"))
+        rc = wl_add(ctx, argc - 1, argv + 1);
+    else if (!strcmp(sub, "remove"))
+        rc = wl_remove(ctx, argc - 1, argv + 1);
+    else if (!strcmp(sub, "list"))
+        rc = wl_list(ctx, argc - 1, argv + 1, 0);
+    else if (!strcmp(sub, "info"))
+        rc = wl_list(ctx, argc - 1, argv + 1, 1);
+    else if (!strcmp(sub, "search"))
+        rc = wl_search(ctx, argc - 1, argv + 1);
+    else if (!strcmp(sub, "pack"))
+        rc = wl_pack(ctx, argc - 1, argv + 1);
+    else if (!strcmp(sub, "unpack"))
+        rc = wl_unpack(ctx, argc - 1, argv + 1);
+    else
+        rc = usage("unknown watchlist command '%s'", sub);
+    hs_ctx_free(ctx);
+    return rc;
+}

@@ -1,0 +1,73 @@
+#!/bin/bash
+# hotspot watchlist: create/add/remove/list/info, keys, packages (tampered,
+# replayed, delta) and search, on ISO templates of the shared data (the
+# list-handling part runs without them, with the NIST sample template).
+set -u
+cli=${HS_CLI:?HS_CLI not set}
+data=${HS_SHARED_DATA:-../shared/data}/fingerprint
+work=${HS_WORK:-$(mktemp -d)}
+rm -rf "$work"; mkdir -p "$work"; cd "$work" || exit 1
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$cli" watchlist >/dev/null 2>&1; [ $? -eq 2 ] || fail "no subcommand should exit 2"
+"$cli" watchlist frobnicate x >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown subcommand should exit 2"
+"$cli" watchlist add l.hswl >/dev/null 2>&1; [ $? -eq 2 ] || fail "add without --id should exit 2"
+"$cli" watchlist create l.hswl --version 1 || fail "create"
+"$cli" watchlist create l.hswl >/dev/null 2>&1; [ $? -eq 1 ] || fail "create over a list should fail"
+"$cli" watchlist add l.hswl --id A-1 --field category=red --field country=FRA || fail "add A-1"
+out=$("$cli" watchlist add l.hswl --id A-1 2>&1); [ $? -eq 1 ] || fail "duplicate id should exit 1"
+case $out in *"already"*) ;; *) fail "duplicate message: $out" ;; esac
+"$cli" watchlist add l.hswl --id B-2 || fail "add B-2"
+"$cli" watchlist list l.hswl | grep -q "A-1 .*category=red country=FRA" || fail "list"
+"$cli" watchlist list --json l.hswl | grep -q '"id": "B-2"' || fail "list --json"
+"$cli" watchlist remove l.hswl B-2 || fail "remove"
+"$cli" watchlist remove l.hswl B-2 >/dev/null 2>&1; [ $? -eq 1 ] || fail "second remove should fail"
+"$cli" watchlist info --json l.hswl | grep -q '"version": 1, "subjects": 1' || fail "info"
+head -c 100 l.hswl > cut.hswl
+"$cli" watchlist info cut.hswl >/dev/null 2>&1; [ $? -eq 1 ] || fail "truncated list should fail"
+
+# packages
+if "$cli" watchlist keygen --authority auth >/dev/null 2>&1; then
+    "$cli" watchlist keygen --device dev >/dev/null || fail "keygen device"
+    "$cli" watchlist keygen --device other >/dev/null || fail "keygen other"
+    [ "$(stat -c %a dev.sec)" = 600 ] || fail "secret key mode"
+    "$cli" watchlist pack l.hswl --key auth.sec --to dev.pub --out v1.pkg >/dev/null || fail "pack v1"
+    "$cli" watchlist unpack v1.pkg --authority auth.pub --device dev --state state --out dev.hswl \
+        >/dev/null || fail "unpack v1"
+    [ "$(cat state)" = 1 ] || fail "state file"
+    "$cli" watchlist unpack v1.pkg --authority auth.pub --device dev --state state --out dev.hswl \
+        2>/dev/null; [ $? -eq 1 ] || fail "replay must be refused"
+    "$cli" watchlist unpack v1.pkg --authority auth.pub --device other --out x.hswl \
+        2>/dev/null; [ $? -eq 1 ] || fail "other device must be refused"
+    cp v1.pkg bad.pkg; printf '\x01' | dd of=bad.pkg bs=1 seek=200 conv=notrunc 2>/dev/null
+    "$cli" watchlist unpack bad.pkg --authority auth.pub --device dev --out x.hswl \
+        2>/dev/null; [ $? -eq 1 ] || fail "tampered package must be refused"
+    cp l.hswl v2.hswl
+    "$cli" watchlist add v2.hswl --id C-3 >/dev/null || fail "add C-3"
+    "$cli" watchlist pack v2.hswl --version 2 --base l.hswl --key auth.sec --to dev.pub \
+        --out d2.pkg | grep -q "delta package, version 2" || fail "pack delta"
+    "$cli" watchlist unpack d2.pkg --authority auth.pub --device dev --installed dev.hswl \
+        --state state --out dev2.hswl >/dev/null || fail "unpack delta"
+    "$cli" watchlist list dev2.hswl | grep -q "C-3" || fail "delta content"
+fi
+
+iso=$data/iso19794-2-secugen/FVC2002_DB1_B
+if [ ! -f "$iso/101_1.iso" ]; then
+    echo "SKIP: $iso is absent (set HS_SHARED_DATA)"
+    exit 77
+fi
+"$cli" watchlist create s.hswl || fail "create s"
+for f in 101 102 103 104; do
+    "$cli" watchlist add s.hswl --id "F$f" --finger "$iso/${f}_1.iso" >/dev/null || fail "add F$f"
+done
+"$cli" watchlist list --json s.hswl | grep -q '"minutiae": ' || fail "fingers listed"
+out=$("$cli" watchlist search s.hswl --finger "$iso/103_2.iso" --json 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && echo "$out" | grep -q "not built"; then
+    echo "SKIP: finger matching not in this build"
+    exit 77
+fi
+[ $rc -eq 0 ] || fail "search: $out"
+echo "$out" | grep -q '"rank": 1, "id": "F103"' || fail "rank 1 should be F103: $out"
+"$cli" watchlist search s.hswl --finger "$iso/103_2.iso" | grep -q "^   1  F103" || fail "table"
+exit 0
