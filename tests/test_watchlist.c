@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 /* finger searches need the matcher (see HS__WL_MATCH_READY in search.c) */
-#define HAVE_MATCH 0
+#define HAVE_MATCH 1
 
 /* ---- synthetic fingers ---------------------------------------------------- */
 

@@ -10,13 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The full matcher (match.h) re-scores the filter's candidates; until its
- * implementation is in the library, finger searches return HS_ERR_NOT_BUILT. */
-#define HS__WL_MATCH_READY 0
-#if HS__WL_MATCH_READY
+/* The full matcher (match.h) re-scores the filter's candidates. */
 #include "hotspot/match.h"
 #define HS__WL_MATCH 1
-#endif
 
 #define BITMAP_WORDS 1024 /* 65536 bits: one per possible pair code */
 #define CODE_TOL_ANGLE 2  /* probe codes also cover +-2 angle bins (+-11 deg) */
