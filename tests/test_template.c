@@ -800,6 +800,159 @@ static void test_edb_convert(void **state)
     hs_template_free(t);
 }
 
+/* A record that went through a standard format once is stable: encoding its
+ * decoded form gives the same bytes, in every writable format. */
+static void test_idempotent(void **state)
+{
+    (void)state;
+    const uint32_t formats[] = {HS_TEMPLATE_FORMAT_ISO19794_2_2005, HS_TEMPLATE_FORMAT_ANSI378_2004,
+                                HS_TEMPLATE_FORMAT_ANSI378_2009};
+    for (uint32_t ppi = 250; ppi <= 1000; ppi += 83) {
+        hs_template *t = make_template(2, 97, 357, 411, ppi);
+        for (size_t k = 0; k < 3; k++) {
+            size_t n1, n2;
+            uint8_t *a = encode(t, formats[k], &n1);
+            hs_template *u;
+            assert_int_equal(hs_template_decode(NULL, &u, a, n1, NULL), HS_OK);
+            uint8_t *b = encode(u, formats[k], &n2);
+            assert_int_equal(n1, n2);
+            assert_memory_equal(a, b, n1);
+            /* and through the native format */
+            uint8_t *h = encode(u, HS_TEMPLATE_FORMAT_HST, &n2);
+            hs_template *w;
+            assert_int_equal(hs_template_decode(NULL, &w, h, n2, NULL), HS_OK);
+            free(b);
+            b = encode(w, formats[k], &n2);
+            assert_int_equal(n1, n2);
+            assert_memory_equal(a, b, n1);
+            /* ISO <-> ANSI: the angle moves by at most half of each unit */
+            uint32_t other = formats[k] == HS_TEMPLATE_FORMAT_ISO19794_2_2005
+                                 ? HS_TEMPLATE_FORMAT_ANSI378_2004
+                                 : HS_TEMPLATE_FORMAT_ISO19794_2_2005;
+            free(h);
+            h = encode(u, other, &n2);
+            hs_template *x;
+            assert_int_equal(hs_template_decode(NULL, &x, h, n2, NULL), HS_OK);
+            uint32_t c1, c2;
+            const hs_minutia *m1 = hs_template_minutiae(u, 1, &c1);
+            const hs_minutia *m2 = hs_template_minutiae(x, 1, &c2);
+            assert_int_equal(c1, c2);
+            for (uint32_t i = 0; i < c1; i++) {
+                double d = fabs((double)m1[i].angle - (double)m2[i].angle) / DEG;
+                if (d > 180)
+                    d = 360 - d;
+                assert_true(d <= 1.0 + 0.71 + 1e-3);
+                assert_true(m1[i].x == m2[i].x && m1[i].y == m2[i].y);
+            }
+            hs_template_free(x);
+            hs_template_free(w);
+            hs_template_free(u);
+            free(h);
+            free(a);
+            free(b);
+        }
+        hs_template_free(t);
+    }
+}
+
+/* Records of 64 KiB and more: the ANSI 6-byte length form, the ISO 4-byte
+ * length with non-zero high bytes. */
+static void test_large_records(void **state)
+{
+    (void)state;
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    assert_int_equal(hs_ctx_set_limit(ctx, HS_LIMIT_MAX_VIEWS, 60), HS_OK);
+    hs_template *t;
+    assert_int_equal(hs_template_new(ctx, &t), HS_OK);
+    hs_minutia m[255];
+    for (uint32_t i = 0; i < 255; i++) {
+        memset(&m[i], 0, sizeof m[i]);
+        m[i].x = (float)(i % 300);
+        m[i].y = (float)(i % 400);
+        m[i].angle = 1.0f;
+        m[i].type = 1;
+    }
+    for (uint32_t v = 0; v < 45; v++) {
+        hs_view_info vi = {sizeof vi, 300, 400, 500, 500, v % 11, v % 16, 0, 50, 0};
+        assert_int_equal(hs_template_add_view(ctx, t, &vi, m, 255), HS_OK);
+    }
+    const uint32_t formats[] = {HS_TEMPLATE_FORMAT_ISO19794_2_2005, HS_TEMPLATE_FORMAT_ANSI378_2004,
+                                HS_TEMPLATE_FORMAT_ANSI378_2009, HS_TEMPLATE_FORMAT_HST};
+    for (size_t k = 0; k < 4; k++) {
+        size_t n;
+        uint8_t *b = encode(t, formats[k], &n);
+        assert_true(n > 65535);
+        if (formats[k] == HS_TEMPLATE_FORMAT_ANSI378_2004) {
+            assert_int_equal(b[8], 0);
+            assert_int_equal(b[9], 0);
+            assert_int_equal(((uint32_t)b[10] << 24) | ((uint32_t)b[11] << 16) |
+                                 ((uint32_t)b[12] << 8) | b[13],
+                             n);
+        }
+        hs_template *u;
+        uint32_t f;
+        assert_int_equal(hs_template_decode(ctx, &u, b, n, &f), HS_OK);
+        assert_int_equal(f, formats[k]);
+        assert_int_equal(hs_template_view_count(u), 45);
+        /* the default limit of 32 views refuses it */
+        assert_int_equal(decode_checked(b, n, NULL), HS_ERR_LIMIT);
+        hs_template_free(u);
+        free(b);
+    }
+    hs_template_free(t);
+    hs_ctx_free(ctx);
+}
+
+static void test_blocks(void **state)
+{
+    (void)state;
+    hs_template *t = make_template(2, 3, 100, 100, 500);
+    size_t n;
+    assert_null(hs__template_block_get(t, 0, 0x10, &n));
+    assert_int_equal(n, 0);
+    assert_int_equal(hs__template_block_set(NULL, t, 0, 0x10, "aaaa", 4), HS_OK);
+    assert_int_equal(hs__template_block_set(NULL, t, 0, 0x20, "bb", 2), HS_OK);
+    assert_int_equal(hs__template_block_set(NULL, t, 0, 0x30, NULL, 0), HS_OK);
+    /* replacing keeps the order and the others */
+    assert_int_equal(hs__template_block_set(NULL, t, 0, 0x10, "c", 1), HS_OK);
+    const uint8_t *p = hs__template_block_get(t, 0, 0x10, &n);
+    assert_int_equal(n, 1);
+    assert_memory_equal(p, "c", 1);
+    p = hs__template_block_get(t, 0, 0x20, &n);
+    assert_int_equal(n, 2);
+    assert_memory_equal(p, "bb", 2);
+    assert_non_null(hs__template_block_get(t, 0, 0x30, &n));
+    assert_int_equal(n, 0);
+    assert_null(hs__template_block_get(t, 1, 0x10, &n));
+    assert_int_equal(hs__template_block_remove(t, 0, 0x20), HS_OK);
+    assert_int_equal(hs__template_block_remove(t, 0, 0x20), HS_ERR_NOT_FOUND);
+    assert_null(hs__template_block_get(t, 0, 0x20, &n));
+    assert_non_null(hs__template_block_get(t, 0, 0x10, &n));
+    assert_int_equal(hs__template_block_set(NULL, t, 5, 0x10, "x", 1), HS_ERR_NOT_FOUND);
+    assert_int_equal(hs__template_block_set(NULL, t, 0, 0, "x", 1), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs__template_block_set(NULL, t, 0, 0xFFFF, "x", 1), HS_ERR_INVALID_ARG);
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    assert_int_equal(hs_ctx_set_limit(ctx, HS_LIMIT_MAX_TEMPLATE_BYTES, 1000), HS_OK);
+    static uint8_t big[2000];
+    assert_int_equal(hs__template_block_set(ctx, t, 1, 0x10, big, sizeof big), HS_ERR_LIMIT);
+    assert_null(hs__template_block_get(t, 1, 0x10, &n));
+    hs_ctx_free(ctx);
+    /* blocks survive clone and the native format, in order */
+    hs_template *c;
+    assert_int_equal(hs_template_clone(NULL, &c, t), HS_OK);
+    size_t n1, n2;
+    uint8_t *a = encode(t, HS_TEMPLATE_FORMAT_HST, &n1);
+    uint8_t *b = encode(c, HS_TEMPLATE_FORMAT_HST, &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(a, b, n1);
+    free(a);
+    free(b);
+    hs_template_free(c);
+    hs_template_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -818,6 +971,9 @@ int main(void)
         cmocka_unit_test(test_bad_hst),
         cmocka_unit_test(test_iso2011),
         cmocka_unit_test(test_edb_convert),
+        cmocka_unit_test(test_idempotent),
+        cmocka_unit_test(test_large_records),
+        cmocka_unit_test(test_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
