@@ -8,8 +8,8 @@
 
 #define PI_F 3.14159265358979f
 #define TWO_PI_F 6.28318530717959f
-#define SIGMA_ALONG 4.0f
-#define SIGMA_ACROSS_PER_PERIOD 0.42f
+#define SIGMA_ALONG HS__TUNE("SA", 4.0f)
+#define SIGMA_ACROSS_PER_PERIOD HS__TUNE("SX", 0.5f)
 
 /* Filter taps for each orientation bin (and period bin across): nearest-
  * pixel offsets along a line, weights computed from each offset's exact

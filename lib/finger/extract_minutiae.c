@@ -230,10 +230,10 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
 
     /* Structural filters on the skeleton graph; decisions are taken on the
      * unfiltered set (mark) and applied together. */
-    int spur_len = (int)lrintf(1.5f * per);
-    int short_len = (int)lrintf(2.2f * per);
-    int bridge_len = (int)lrintf(1.5f * per);
-    int dir_len = (int)lrintf(1.3f * per);
+    int spur_len = (int)lrintf(HS__TUNE("SPUR", 1.5f) * per);
+    int short_len = (int)lrintf(HS__TUNE("SHORT", 2.2f) * per);
+    int bridge_len = (int)lrintf(HS__TUNE("BRIDGE", 1.5f) * per);
+    int dir_len = (int)lrintf(HS__TUNE("DIRL", 1.3f) * per);
     trace_result tr;
     for (int i = 0; i < nc; i++) {
         hs__fx_cand *c = &ex->cand[i];
@@ -315,7 +315,7 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
             ex->cand[i].alive = 0;
 
     /* Border: ridges end where the foreground does. */
-    float border = 1.2f * per;
+    float border = HS__TUNE("BORDER", 0.8f) * per;
     for (int i = 0; i < nc; i++) {
         hs__fx_cand *c = &ex->cand[i];
         if (c->alive && (float)ex->dist[c->py * w + c->px] < border)
@@ -324,7 +324,7 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
 
     /* Pairwise rules on what is left: broken ridges (two endings facing each
      * other), close pairs, then clusters. */
-    float broken = 1.8f * per, close = 0.7f * per, clus = 1.8f * per;
+    float broken = HS__TUNE("BROKEN", 1.8f) * per, close = HS__TUNE("CLOSE", 0.7f) * per, clus = HS__TUNE("CLUS", 1.8f) * per;
     for (int i = 0; i < nc; i++)
         ex->cand[i].mark = 0;
     for (int i = 0; i < nc; i++) {
@@ -373,7 +373,7 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
             if (vx * vx + vy * vy < clus * clus)
                 cnt++;
         }
-        if (cnt >= 3)
+        if (cnt >= (int)HS__TUNE("CLUSN", 3))
             ex->cand[i].mark = 1;
     }
     for (int i = 0; i < nc; i++)
