@@ -214,9 +214,11 @@ def _buffer(obj, what):
 # ---- base of the handle classes ---------------------------------------------------
 
 class _Handle:
-    """Owns one C object. Calls borrow the handle (``with self._use as h``),
-    so that close() from another thread cannot free it under a running call;
-    exclusive objects also serialise their calls."""
+    """Owns one C object. Calls borrow the handle: ``with self._use as h``
+    for reads (any number of threads at once), ``with self._write as h`` for
+    changes (alone), so that close() from another thread can never free the
+    object under a running call. Exclusive objects (scratch space: extractor,
+    matcher) serialise every call."""
 
     _free = None          # capi function freeing the handle
     _exclusive = False    # C object used by one thread at a time
@@ -224,10 +226,12 @@ class _Handle:
     def __init__(self, h, keep=None):
         self._h = h
         self._keep = keep                 # Python objects the C object points into
-        self._lock = threading.Lock()
-        self._busy = 0
+        self._cond = threading.Condition(threading.Lock())
+        self._busy = 0                    # readers inside a call
+        self._writing = False
         self._mutex = threading.RLock() if self._exclusive else None
         self._use = _Use(self)
+        self._write = _Write(self)
 
     @classmethod
     def _adopt(cls, h, keep=None):
@@ -244,8 +248,8 @@ class _Handle:
         """Free the C object now (its biometric content is wiped). Calling it
         again does nothing. Raises Error(ERR_STATE) while another thread is
         using the object."""
-        with self._lock:
-            if self._busy:
+        with self._cond:
+            if self._busy or self._writing:
                 raise Error(capi.HS_ERR_STATE,
                             "%s is in use by another thread" % type(self).__name__)
             h, self._h = self._h, None
@@ -275,6 +279,7 @@ class _Handle:
 
 
 class _Use:
+    """Shared borrow of a handle (see _Handle)."""
     __slots__ = ("o",)
 
     def __init__(self, o):
@@ -284,20 +289,51 @@ class _Use:
         o = self.o
         if o._mutex is not None:
             o._mutex.acquire()
-        with o._lock:
+        try:
+            with o._cond:
+                while o._writing:
+                    o._cond.wait()
+                if o._h is None:
+                    raise ClosedError(type(o).__name__)
+                o._busy += 1
+                return o._h
+        except BaseException:
+            if o._mutex is not None:
+                o._mutex.release()
+            raise
+
+    def __exit__(self, *exc):
+        o = self.o
+        with o._cond:
+            o._busy -= 1
+            if not o._busy:
+                o._cond.notify_all()
+        if o._mutex is not None:
+            o._mutex.release()
+
+
+class _Write:
+    """Exclusive borrow of a handle, for calls that modify the C object."""
+    __slots__ = ("o",)
+
+    def __init__(self, o):
+        self.o = o
+
+    def __enter__(self):
+        o = self.o
+        with o._cond:
+            while o._writing or o._busy:
+                o._cond.wait()
             if o._h is None:
-                if o._mutex is not None:
-                    o._mutex.release()
                 raise ClosedError(type(o).__name__)
-            o._busy += 1
+            o._writing = True
             return o._h
 
     def __exit__(self, *exc):
         o = self.o
-        with o._lock:
-            o._busy -= 1
-        if o._mutex is not None:
-            o._mutex.release()
+        with o._cond:
+            o._writing = False
+            o._cond.notify_all()
 
 
 def _handle_of(obj, cls, what):
@@ -423,7 +459,7 @@ class Image(_Handle):
 
     @ppi.setter
     def ppi(self, value):
-        with self._use as h:
+        with self._write as h:
             _check(_c("hs_image_set_ppi")(h, int(value)))
 
     @property
@@ -574,13 +610,13 @@ class FingerTemplate(_Handle):
         info.finger_position, info.view_number = int(finger), int(view_number)
         info.impression_type, info.quality = int(impression), int(quality)
         ctx = _ctx()
-        with self._use as h:
+        with self._write as h:
             _check(_c("hs_template_add_view")(ctx, h, info, memoryview(a).cast("B")), ctx)
         return self
 
     def remove_view(self, view):
         """Remove view number ``view`` (Error ERR_NOT_FOUND if absent)."""
-        with self._use as h:
+        with self._write as h:
             _check(_c("hs_template_remove_view")(h, int(view)))
 
     def __len__(self):
@@ -929,3 +965,330 @@ def compare(a, b):
 def threshold_for_fmr(fmr):
     """Score threshold giving a false match rate of about ``fmr``."""
     return _c("hs_finger_threshold_for_fmr")(float(fmr))
+
+
+# ---- face embeddings (vectors) ------------------------------------------------------
+
+def _embedding(v, what):
+    """A face embedding as a 1-D float32 numpy array, without a copy when
+    ``v`` already holds float32 (bytes-like objects are read as raw float32)."""
+    if isinstance(v, (bytes, bytearray)) or (isinstance(v, memoryview) and v.format not in ("f", "<f", "=f")):
+        mv = memoryview(v).cast("B")
+        if len(mv) % 4:
+            raise ValueError("%s: %d bytes is not a whole number of float32 values" % (what, len(mv)))
+        return np.frombuffer(mv, np.float32)
+    if isinstance(v, str):
+        raise TypeError("%s: expected a float vector, got str" % what)
+    a = np.asarray(v)
+    if a.dtype.kind not in "fiu":
+        raise TypeError("%s: expected a float vector, got %s" % (what, a.dtype))
+    return np.ascontiguousarray(a, dtype=np.float32).reshape(-1)
+
+
+# ---- watchlists ----------------------------------------------------------------------
+
+class Candidate:
+    """One subject of a :meth:`Watchlist.search` result (best first).
+
+    ``id``, ``hit`` (fused false match probability <= the fmr asked),
+    ``score`` (fused, -log10 of the combined impostor p-value),
+    ``finger_score``, ``face_score`` (same scale), ``face_similarity``
+    (cosine, -2 when not compared), and per probe finger
+    ``finger_similarity`` (matcher score 0..1) and ``finger_position``."""
+
+    __slots__ = ("id", "hit", "score", "finger_score", "face_score", "face_similarity",
+                 "finger_similarity", "finger_position")
+
+    def __init__(self, d):
+        for k in self.__slots__:
+            setattr(self, k, d[k])
+
+    def as_dict(self):
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def __repr__(self):
+        return "<hotspot.Candidate %r score=%.2f%s>" % (self.id, self.score,
+                                                       " HIT" if self.hit else "")
+
+
+class Watchlist(_Handle):
+    """Subjects (id, text fields, fingers, face embeddings) searched 1:N.
+
+    ``Watchlist()`` is empty; :meth:`load` / :meth:`decode` read a saved one.
+    Searches may run in parallel from several threads (the GIL is released);
+    changes (add, remove, version) wait until running searches finish."""
+
+    _free = _c("hs_watchlist_free")
+
+    @_cdoc("hs_watchlist_new")
+    def __init__(self):
+        ctx = _ctx()
+        s, h = _c("hs_watchlist_new")(ctx)
+        _check(s, ctx)
+        super().__init__(h)
+
+    @classmethod
+    @_cdoc("hs_watchlist_load")
+    def load(cls, path):
+        """Read a watchlist file written by :meth:`save`."""
+        p = _path(path)
+        ctx = _ctx()
+        s, h = _c("hs_watchlist_load")(ctx, p)
+        _check(s, ctx)
+        return cls._adopt(h)
+
+    @classmethod
+    @_cdoc("hs_watchlist_decode")
+    def decode(cls, data):
+        """Parse a watchlist from bytes written by :meth:`encode`."""
+        mv = _buffer(data, "Watchlist.decode")
+        ctx = _ctx()
+        s, h = _c("hs_watchlist_decode")(ctx, mv)
+        _check(s, ctx)
+        return cls._adopt(h)
+
+    @_cdoc("hs_watchlist_save")
+    def save(self, path):
+        """Save atomically (the previous file survives any failure)."""
+        p = _path(path)
+        ctx = _ctx()
+        with self._use as h:
+            _check(_c("hs_watchlist_save")(ctx, h, p), ctx)
+
+    @_cdoc("hs_watchlist_encode")
+    def encode(self):
+        """The list as bytes."""
+        ctx = _ctx()
+        with self._use as h:
+            s, n = _c("hs_watchlist_encode")(ctx, h, None)
+            _check(s, ctx)
+            buf = bytearray(n)
+            s, n = _c("hs_watchlist_encode")(ctx, h, buf)
+            _check(s, ctx)
+        return bytes(buf[:n])
+
+    def _subject(self, ctx, id, fingers, faces, fields):
+        if not isinstance(id, str):
+            raise TypeError("subject id: expected str, got %s" % type(id).__name__)
+        if isinstance(fingers, FingerTemplate):
+            fingers = [fingers]
+        s, sub = _c("hs_watchlist_subject_new")(ctx, id)
+        _check(s, ctx)
+        try:
+            for k, v in (fields or {}).items():
+                _check(_c("hs_watchlist_subject_set_field")(ctx, sub, str(k), str(v)), ctx)
+            for t in fingers or ():
+                _handle_of(t, FingerTemplate, "Watchlist.add fingers")
+                with t._use as th:
+                    for view in range(_c("hs_template_view_count")(th)):
+                        _check(_c("hs_watchlist_subject_add_finger")(ctx, sub, th, view), ctx)
+            for f in faces or ():
+                _check(_c("hs_watchlist_subject_add_face")(ctx, sub, _embedding(f, "face")), ctx)
+        except BaseException:
+            _c("hs_watchlist_subject_free")(sub)
+            raise
+        return sub
+
+    @_cdoc("hs_watchlist_add", "hs_watchlist_subject_add_finger")
+    def add(self, id, fingers=None, faces=(), fields=None, replace=False):
+        """Add subject ``id`` with ``fingers`` (a FingerTemplate, every view
+        being one finger, or a list of them), ``faces`` (embeddings) and
+        ``fields`` (dict of text). ``replace=True`` replaces an existing
+        subject of that id instead of raising Error(ERR_EXISTS)."""
+        ctx = _ctx()
+        sub = self._subject(ctx, id, fingers, faces, fields)
+        try:
+            with self._write as h:
+                fn = "hs_watchlist_replace" if replace else "hs_watchlist_add"
+                _check(_c(fn)(ctx, h, sub), ctx)
+        finally:
+            _c("hs_watchlist_subject_free")(sub)
+
+    @_cdoc("hs_watchlist_remove")
+    def remove(self, id):
+        """Remove subject ``id`` (Error ERR_NOT_FOUND if absent)."""
+        ctx = _ctx()
+        with self._write as h:
+            _check(_c("hs_watchlist_remove")(ctx, h, str(id)), ctx)
+
+    def get(self, id):
+        """Subject ``id`` as a dict: id, fields, fingers (FingerTemplates of
+        the stored minutiae), faces (float32 arrays)."""
+        ctx = _ctx()
+        with self._use as h:
+            s, sub = _c("hs_watchlist_get")(ctx, h, str(id))
+            _check(s, ctx)
+        try:
+            fingers = []
+            for i in range(_c("hs_watchlist_subject_finger_count")(sub)):
+                s, t = _c("hs_watchlist_subject_finger")(ctx, sub, i)
+                _check(s, ctx)
+                fingers.append(FingerTemplate._adopt(t))
+            faces = [np.frombuffer(_c("hs_py_watchlist_subject_face")(sub, i), np.float32).copy()
+                     for i in range(_c("hs_watchlist_subject_face_count")(sub))]
+            return {"id": _c("hs_watchlist_subject_id")(sub),
+                    "fields": _c("hs_py_watchlist_subject_fields")(sub),
+                    "fingers": fingers, "faces": faces}
+        finally:
+            _c("hs_watchlist_subject_free")(sub)
+
+    def ids(self):
+        """Subject ids (unspecified order)."""
+        with self._use as h:
+            return [_c("hs_watchlist_id_at")(h, i) for i in range(_c("hs_watchlist_count")(h))]
+
+    def __len__(self):
+        with self._use as h:
+            return _c("hs_watchlist_count")(h)
+
+    def __contains__(self, id):
+        return id in self.ids()
+
+    @property
+    def finger_count(self):
+        """Stored fingers over all subjects."""
+        with self._use as h:
+            return _c("hs_watchlist_finger_count")(h)
+
+    @property
+    def memory_bytes(self):
+        """Memory used by the records and tables."""
+        with self._use as h:
+            return _c("hs_watchlist_memory_bytes")(h)
+
+    @property
+    def version(self):
+        """The list's version (set by the issuing authority); settable."""
+        with self._use as h:
+            return _c("hs_watchlist_version")(h)
+
+    @version.setter
+    def version(self, value):
+        with self._write as h:
+            _check(_c("hs_watchlist_set_version")(h, int(value)))
+
+    @_cdoc("hs_watchlist_search")
+    def search(self, fingers=None, face=None, max_candidates=10, fmr=1e-4, threads=1,
+               exhaustive=False, hits_only=False, rescore=0):
+        """Search the list with probe ``fingers`` (a FingerTemplate: each view
+        a finger) and/or a ``face`` embedding. Returns a list of
+        :class:`Candidate`, best first; ``hit`` says whether a candidate
+        passes the false match rate ``fmr`` (per subject compared)."""
+        if fingers is not None:
+            _handle_of(fingers, FingerTemplate, "Watchlist.search fingers")
+        fv = _embedding(face, "face") if face is not None else None
+        opt = capi.hs_watchlist_search_options()
+        opt.max_candidates, opt.threads, opt.rescore = int(max_candidates), int(threads), int(rescore)
+        opt.fmr = float(fmr)
+        opt.flags = ((capi.HS_WATCHLIST_EXHAUSTIVE if exhaustive else 0)
+                     | (capi.HS_WATCHLIST_HITS_ONLY if hits_only else 0))
+        ctx = _ctx()
+        with self._use as h:
+            if fingers is not None:
+                with fingers._use as th:
+                    s, r = _c("hs_watchlist_search")(ctx, h, th, fv, opt)
+            else:
+                s, r = _c("hs_watchlist_search")(ctx, h, None, fv, opt)
+            _check(s, ctx)
+        try:
+            return [Candidate(_c("hs_py_watchlist_candidate")(r, i))
+                    for i in range(_c("hs_watchlist_result_count")(r))]
+        finally:
+            _c("hs_watchlist_result_free")(r)
+
+    def __repr__(self):
+        if self._h is None:
+            return "<hotspot.Watchlist closed>"
+        with self._use as h:
+            return "<hotspot.Watchlist %d subjects, %d fingers, version %d, %d bytes>" % (
+                _c("hs_watchlist_count")(h), _c("hs_watchlist_finger_count")(h),
+                _c("hs_watchlist_version")(h), _c("hs_watchlist_memory_bytes")(h))
+
+
+# ---- synthetic fingerprints -----------------------------------------------------------
+
+class SynthMaster(_Handle):
+    """The master pattern of one synthetic finger (see :class:`Synth`)."""
+
+    _free = _c("hs_synth_master_free")
+
+    @property
+    def finger_class(self):
+        """SYNTH_CLASS_* of the pattern (arch, loop, whorl, ...)."""
+        with self._use as h:
+            return _c("hs_synth_master_class")(h)
+
+    def __repr__(self):
+        if self._h is None:
+            return "<hotspot.SynthMaster closed>"
+        return "<hotspot.SynthMaster class %d>" % self.finger_class
+
+
+class Synth(_Handle):
+    """Seeded generator of synthetic fingerprints (for tests and demos: no
+    real person's data). ``Synth(seed, width=400, noise=100, ...)``; the
+    same seed gives the same fingers. Parameters are the SYNTH_* keys in
+    lower case without the prefix."""
+
+    _free = _c("hs_synth_free")
+    _exclusive = True
+
+    @_cdoc("hs_synth_new")
+    def __init__(self, seed=0, **params):
+        ctx = _ctx()
+        s, h = _c("hs_synth_new")(ctx, int(seed))
+        _check(s, ctx)
+        super().__init__(h)
+        for k, v in params.items():
+            key = getattr(capi, "HS_SYNTH_" + k.upper(), None)
+            if key is None or k.upper().startswith("CLASS_"):
+                self.close()
+                raise TypeError("Synth: unknown parameter %r" % k)
+            self.set(key, v)
+
+    def set(self, key, value):
+        """Set a SYNTH_* parameter."""
+        with self._use as h:
+            _check(_c("hs_synth_set")(h, int(key), int(value)))
+
+    def get(self, key):
+        """Current value of a SYNTH_* parameter."""
+        with self._use as h:
+            return _c("hs_synth_get")(h, int(key))
+
+    @_cdoc("hs_synth_master_new")
+    def master(self, finger):
+        """The master pattern of finger number ``finger``."""
+        ctx = _ctx()
+        with self._use as h:
+            s, m = _c("hs_synth_master_new")(ctx, h, int(finger))
+            _check(s, ctx)
+        return SynthMaster._adopt(m)
+
+    @_cdoc("hs_synth_impression")
+    def impression(self, master, impression):
+        """Impression number ``impression`` of a master (or of finger number
+        ``master`` when an int): (Image, FingerTemplate of true minutiae)."""
+        tmp = None
+        if isinstance(master, int):
+            master = tmp = self.master(master)
+        _handle_of(master, SynthMaster, "Synth.impression")
+        ctx = _ctx()
+        try:
+            with self._use as h, master._use as mh:
+                s, img, truth = _c("hs_synth_impression")(ctx, h, mh, int(impression))
+                _check(s, ctx)
+            return Image._adopt(img), FingerTemplate._adopt(truth)
+        finally:
+            if tmp is not None:
+                tmp.close()
+
+    def __repr__(self):
+        if self._h is None:
+            return "<hotspot.Synth closed>"
+        return "<hotspot.Synth %dx%d at %d ppi>" % (self.get(capi.HS_SYNTH_WIDTH),
+                                                   self.get(capi.HS_SYNTH_HEIGHT),
+                                                   self.get(capi.HS_SYNTH_PPI))
+
+
+__all__ += ["Watchlist", "Candidate", "Synth", "SynthMaster"]

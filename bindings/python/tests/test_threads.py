@@ -12,10 +12,8 @@ import hotspot
 def _long_call():
     """A C call taking some tens of milliseconds: fingerprint extraction when
     the library has it, else decoding a large PNG."""
-    y, x = np.mgrid[0:480, 0:480].astype(np.float32)
-    ridges = (128 + 100 * np.sin(np.hypot(x - 240, y - 250) * 2 * np.pi / 9)).astype(np.uint8)
-    if hasattr(hotspot, "Extractor") and hasattr(hotspot.capi, "hs_finger_extract"):
-        img = hotspot.Image.from_array(ridges, ppi=500)
+    if hasattr(hotspot.capi, "hs_finger_extract") and hasattr(hotspot.capi, "hs_synth_new"):
+        img, _ = hotspot.Synth(5).impression(0, 0)
         ex_local = threading.local()
 
         def extract():

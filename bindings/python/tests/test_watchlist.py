@@ -1,0 +1,120 @@
+"""hotspot.Watchlist: subjects, files, search (face always; fingers once the
+matcher is in the library), error paths."""
+import numpy as np
+import pytest
+
+import hotspot
+from conftest import built
+
+pytestmark = built("hs_watchlist_new", "hs_watchlist_search")
+
+
+def _face(seed, dim=128):
+    return np.random.default_rng(seed).normal(size=dim).astype(np.float32)
+
+
+def _finger(seed):
+    rng = np.random.default_rng(seed)
+    rows = [(rng.uniform(20, 280), rng.uniform(20, 380), rng.uniform(0, 6.28), 1, 60)
+            for _ in range(30)]
+    return hotspot.FingerTemplate().add_view(rows, 300, 400, finger=hotspot.FINGER_RIGHT_INDEX)
+
+
+@pytest.fixture
+def wl():
+    w = hotspot.Watchlist()
+    for i in range(6):
+        w.add("person-%d" % i, fingers=_finger(i), faces=[_face(i)],
+              fields={"category": "wanted" if i % 2 else "missing", "country": "NLD"})
+    return w
+
+
+def test_subjects_and_fields(wl):
+    assert len(wl) == 6 and wl.finger_count == 6 and "person-3" in wl
+    s = wl.get("person-3")
+    assert s["id"] == "person-3" and s["fields"] == {"category": "wanted", "country": "NLD"}
+    assert len(s["fingers"]) == 1 and len(s["fingers"][0].minutiae()) == 30
+    assert np.allclose(s["faces"][0], _face(3) / np.linalg.norm(_face(3)), atol=1e-5)
+    wl.remove("person-3")
+    assert len(wl) == 5 and "person-3" not in wl
+    wl.add("person-0", faces=[_face(100)], replace=True)
+    assert wl.get("person-0")["fingers"] == []
+    wl.version = 42
+    assert wl.version == 42 and "version 42" in repr(wl)
+
+
+@pytest.mark.parametrize("kind", ["ndarray", "float64", "list", "bytes", "memoryview"])
+def test_face_search_accepts_any_vector(wl, kind):
+    v = _face(4)
+    probe = {"ndarray": v, "float64": v.astype(np.float64), "list": v.tolist(),
+             "bytes": v.tobytes(), "memoryview": memoryview(v)}[kind]
+    res = wl.search(face=probe, max_candidates=3)
+    assert len(res) == 3
+    assert res[0].id == "person-4" and res[0].hit
+    assert res[0].face_similarity == pytest.approx(1.0, abs=1e-3)
+    assert res[0].score > res[1].score and not res[1].hit
+    assert "person-4" in repr(res[0])
+
+
+def test_hits_only_and_fmr(wl):
+    res = wl.search(face=_face(1000), hits_only=True)
+    assert res == []
+
+
+def test_finger_search(wl):
+    try:
+        res = wl.search(fingers=_finger(2))
+    except hotspot.Error as e:
+        if e.status == hotspot.ERR_NOT_BUILT:
+            pytest.skip("finger search: %s" % e.message)
+        raise
+    assert res[0].id == "person-2" and res[0].hit
+
+
+def test_files_round_trip(wl, tmp_path):
+    back = hotspot.Watchlist.decode(wl.encode())
+    assert sorted(back.ids()) == sorted(wl.ids())
+    wl.save(tmp_path / "list.hswl")
+    back = hotspot.Watchlist.load(tmp_path / "list.hswl")
+    assert back.get("person-5")["fields"]["category"] == "wanted"
+
+
+def test_errors(wl, tmp_path):
+    with pytest.raises(hotspot.Error) as ei:
+        wl.add("person-1")
+    assert ei.value.status == hotspot.ERR_EXISTS
+    with pytest.raises(hotspot.Error) as ei:
+        wl.remove("nobody")
+    assert ei.value.status == hotspot.ERR_NOT_FOUND
+    with pytest.raises(hotspot.Error) as ei:
+        wl.get("nobody")
+    assert ei.value.status == hotspot.ERR_NOT_FOUND
+    with pytest.raises(hotspot.Error) as ei:
+        wl.search()
+    assert ei.value.status == hotspot.ERR_INVALID_ARG and "probe" in ei.value.message
+    with pytest.raises(hotspot.Error):
+        wl.add("bad\nid")
+    with pytest.raises(hotspot.Error):
+        wl.add("x", fields={"Bad Key!": "v"})
+    with pytest.raises(TypeError):
+        wl.add(17)
+    with pytest.raises(TypeError):
+        wl.search(face="a face")
+    with pytest.raises(TypeError):
+        wl.search(fingers=[1, 2])
+    with pytest.raises(hotspot.Error) as ei:
+        hotspot.Watchlist.load(tmp_path / "missing.hswl")
+    assert ei.value.status == hotspot.ERR_IO
+    blob = bytearray(wl.encode())
+    blob[len(blob) // 2] ^= 0xFF
+    with pytest.raises(hotspot.Error) as ei:
+        hotspot.Watchlist.decode(blob)
+    assert ei.value.status in (hotspot.ERR_CHECKSUM, hotspot.ERR_CORRUPT)
+    with pytest.raises(hotspot.Error) as ei:
+        hotspot.Watchlist.decode(b"nope")
+    assert ei.value.status in (hotspot.ERR_FORMAT, hotspot.ERR_TRUNCATED)
+    wl.close()
+    with pytest.raises(hotspot.ClosedError):
+        wl.search(face=_face(1))
+    with pytest.raises(hotspot.ClosedError):
+        len(wl)
