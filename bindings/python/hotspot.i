@@ -339,7 +339,7 @@ PyObject *hs_py_watchlist_candidate(const hs_watchlist_result *r, uint32_t index
 /** Face embedding @p index of a subject as bytes of float32 (None if absent). */
 PyObject *hs_py_watchlist_subject_face(const hs_watchlist_subject *s, uint32_t index) {
   uint32_t dim = 0;
-  const float *v = hs_watchlist_subject_face(s, index, &dim);
+  const float *v = hs_watchlist_subject_face(s, index, &dim, NULL);
   if (!v) Py_RETURN_NONE;
   return PyBytes_FromStringAndSize((const char *)v, (Py_ssize_t)dim * 4);
 }

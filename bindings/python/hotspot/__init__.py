@@ -1067,7 +1067,7 @@ class Watchlist(_Handle):
             _check(s, ctx)
         return bytes(buf[:n])
 
-    def _subject(self, ctx, id, fingers, faces, fields):
+    def _subject(self, ctx, id, fingers, faces, fields, face_model):
         if not isinstance(id, str):
             raise TypeError("subject id: expected str, got %s" % type(id).__name__)
         if isinstance(fingers, FingerTemplate):
@@ -1083,20 +1083,22 @@ class Watchlist(_Handle):
                     for view in range(_c("hs_template_view_count")(th)):
                         _check(_c("hs_watchlist_subject_add_finger")(ctx, sub, th, view), ctx)
             for f in faces or ():
-                _check(_c("hs_watchlist_subject_add_face")(ctx, sub, _embedding(f, "face")), ctx)
+                _check(_c("hs_watchlist_subject_add_face")(ctx, sub, _embedding(f, "face"),
+                                                               int(face_model)), ctx)
         except BaseException:
             _c("hs_watchlist_subject_free")(sub)
             raise
         return sub
 
     @_cdoc("hs_watchlist_add", "hs_watchlist_subject_add_finger")
-    def add(self, id, fingers=None, faces=(), fields=None, replace=False):
+    def add(self, id, fingers=None, faces=(), fields=None, replace=False, face_model=0):
         """Add subject ``id`` with ``fingers`` (a FingerTemplate, every view
-        being one finger, or a list of them), ``faces`` (embeddings) and
+        being one finger, or a list of them), ``faces`` (embeddings made by
+        model ``face_model``, a FACE_MODEL_* value, 0 = custom) and
         ``fields`` (dict of text). ``replace=True`` replaces an existing
         subject of that id instead of raising Error(ERR_EXISTS)."""
         ctx = _ctx()
-        sub = self._subject(ctx, id, fingers, faces, fields)
+        sub = self._subject(ctx, id, fingers, faces, fields, face_model)
         try:
             with self._write as h:
                 fn = "hs_watchlist_replace" if replace else "hs_watchlist_add"
@@ -1169,9 +1171,9 @@ class Watchlist(_Handle):
 
     @_cdoc("hs_watchlist_search")
     def search(self, fingers=None, face=None, max_candidates=10, fmr=1e-4, threads=1,
-               exhaustive=False, hits_only=False, rescore=0):
+               exhaustive=False, hits_only=False, rescore=0, face_model=0):
         """Search the list with probe ``fingers`` (a FingerTemplate: each view
-        a finger) and/or a ``face`` embedding. Returns a list of
+        a finger) and/or a ``face`` embedding (made by model ``face_model``). Returns a list of
         :class:`Candidate`, best first; ``hit`` says whether a candidate
         passes the false match rate ``fmr`` (per subject compared)."""
         if fingers is not None:
@@ -1180,6 +1182,7 @@ class Watchlist(_Handle):
         opt = capi.hs_watchlist_search_options()
         opt.max_candidates, opt.threads, opt.rescore = int(max_candidates), int(threads), int(rescore)
         opt.fmr = float(fmr)
+        opt.face_model = int(face_model)
         opt.flags = ((capi.HS_WATCHLIST_EXHAUSTIVE if exhaustive else 0)
                      | (capi.HS_WATCHLIST_HITS_ONLY if hits_only else 0))
         ctx = _ctx()

@@ -34,7 +34,7 @@ def test_subjects_and_fields(wl):
     s = wl.get("person-3")
     assert s["id"] == "person-3" and s["fields"] == {"category": "wanted", "country": "NLD"}
     assert len(s["fingers"]) == 1 and len(s["fingers"][0].minutiae()) == 30
-    assert np.allclose(s["faces"][0], _face(3) / np.linalg.norm(_face(3)), atol=1e-5)
+    assert float(np.dot(s["faces"][0], _face(3) / np.linalg.norm(_face(3)))) > 0.999   # int8 storage
     wl.remove("person-3")
     assert len(wl) == 5 and "person-3" not in wl
     wl.add("person-0", faces=[_face(100)], replace=True)
