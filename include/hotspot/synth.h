@@ -66,6 +66,11 @@ typedef struct hs_synth_master hs_synth_master;
 #define HS_SYNTH_PRESSURE       10 /**< mean contact size, percent of the finger (default 100) */
 #define HS_SYNTH_MINUTIAE       11 /**< ridge seed density, percent; more seeds give more
                                         minutiae (default 100) */
+#define HS_SYNTH_PROTOCOL       12 /**< 1 (default): impressions follow the FVC2004
+                                        acquisition cycle by impression number modulo 8:
+                                        0-1 normal, 2-3 exaggerated displacement and
+                                        rotation, 4-5 dry, 6-7 wet skin; 0: every
+                                        impression drawn alike */
 
 /** Create a generator. The same seed gives the same fingers. The filter banks
  *  are computed here (about a millisecond). Errors: HS_ERR_INVALID_ARG (out

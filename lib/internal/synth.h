@@ -23,8 +23,9 @@
 /* Tiled smooth noise texture used for skin and background variation. */
 #define HS__SYNTH_TEX 128
 
-#define HS__SYNTH_NPARAMS 12
+#define HS__SYNTH_NPARAMS 13
 #define HS__SYNTH_ITERS 14
+#define HS__SYNTH_MAXCREASE 10
 #define HS__PI 3.14159265358979323846
 
 struct hs_synth {
@@ -52,6 +53,11 @@ struct hs_synth_master {
     float core_x, core_y; /* centre of the pattern, for placing impressions */
     hs__synth_minutia *min;
     uint32_t nmin;
+    /* creases: white lines that cross the ridges in every impression */
+    uint32_t ncrease;
+    struct {
+        float x0, y0, x1, y1, width;
+    } crease[HS__SYNTH_MAXCREASE];
 };
 
 /* ---- random numbers (splitmix64: small state, good mixing) ---------- */

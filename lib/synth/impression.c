@@ -20,19 +20,30 @@ typedef struct imp {
     float tox, toy;           /* texture offsets */
     float bg, ink, sigma;     /* appearance */
     float edge;               /* contact border raggedness, px */
+    float hfine;              /* fine ridge break-up (dry skin, pores) */
+    float crease;             /* visibility of the finger's creases, 0..1 */
+    int spots;                /* dust specks */
+    int blur;                 /* extra blur passes */
 } imp;
+
+/* Acquisition conditions of the FVC2004 protocol, cycled over impression
+ * numbers when HS_SYNTH_PROTOCOL is 1. */
+enum { COND_ANY, COND_NORMAL, COND_PLACEMENT, COND_DRY, COND_WET };
 
 static void draw(imp *p, const hs_synth *g, const hs_synth_master *m, uint32_t impression)
 {
     const int32_t *P = g->params;
     hs__rng r = {hs__mix64(m->key ^ hs__mix64(0x2000000ULL + impression))};
+    int cond = P[HS_SYNTH_PROTOCOL] ? COND_NORMAL + (int)(impression % 8) / 2 : COND_ANY;
+    float big = cond == COND_PLACEMENT ? 1.0f : 0.0f;
     p->W = P[HS_SYNTH_WIDTH];
     p->H = P[HS_SYNTH_HEIGHT];
     p->s = 500.0f / (float)P[HS_SYNTH_PPI];
-    float rot = (float)(hs__rng_range(&r, -1, 1) * P[HS_SYNTH_MAX_ROTATION] * HS__PI / 180);
+    float rot = (float)(hs__rng_range(&r, -1, 1) * (1 + 0.75 * big) * P[HS_SYNTH_MAX_ROTATION] *
+                        HS__PI / 180);
     p->cr = cosf(rot);
     p->sr = sinf(rot);
-    float T = (float)P[HS_SYNTH_MAX_TRANSLATION];
+    float T = (float)P[HS_SYNTH_MAX_TRANSLATION] * (1 + 0.8f * big);
     p->mx = m->core_x + (float)hs__rng_range(&r, -T, T);
     p->my = m->core_y + 25 + (float)hs__rng_range(&r, -T, T);
     float pres = P[HS_SYNTH_PRESSURE] / 100.0f;
@@ -40,26 +51,75 @@ static void draw(imp *p, const hs_synth *g, const hs_synth_master *m, uint32_t i
     p->ccy = m->fy + 15 + (float)hs__rng_normal(&r) * 15;
     p->cax = m->fa * pres * (float)hs__rng_range(&r, 0.74, 0.92);
     p->cay = p->cax * (float)hs__rng_range(&r, 1.2, 1.45);
-    float dist = P[HS_SYNTH_DISTORTION] / 100.0f;
+    float dist = P[HS_SYNTH_DISTORTION] / 100.0f * (1 + 0.5f * big);
     p->pa = p->cax * (float)hs__rng_range(&r, 0.3, 0.5);
     p->pb = p->cay * (float)hs__rng_range(&r, 0.3, 0.5);
     p->pk = (float)hs__rng_range(&r, 0.6, 1.1);
-    float dth = (float)(hs__rng_range(&r, -4, 4) * dist * HS__PI / 180);
+    float dth = (float)(hs__rng_range(&r, -6, 6) * dist * HS__PI / 180);
     p->dc = cosf(dth);
     p->ds = sinf(dth);
-    p->dtx = (float)hs__rng_range(&r, -9, 9) * dist;
-    p->dty = (float)hs__rng_range(&r, -9, 9) * dist;
+    p->dtx = (float)hs__rng_range(&r, -14, 14) * dist;
+    p->dty = (float)hs__rng_range(&r, -14, 14) * dist;
+    /* Skin: the ridge threshold h thins ridges (h > 0, dry) or thickens
+     * them until they merge (h < 0, wet); its slow variation gives patchy
+     * contact, its fine positive part breaks dry ridges into fragments. */
     float skin = P[HS_SYNTH_SKIN] / 100.0f;
-    p->h0 = (float)hs__rng_range(&r, -0.32, 0.32) * skin;
-    p->hvar = (float)hs__rng_range(&r, 0.05, 0.2) * skin;
+    float h0lo = -0.25f, h0hi = 0.45f, hvlo = 0.05f, hvhi = 0.5f, hflo = 0, hfhi = 1.5f;
+    if (cond == COND_NORMAL || cond == COND_PLACEMENT) {
+        h0lo = -0.15f;
+        h0hi = 0.3f;
+        hvhi = 0.3f;
+        hfhi = 0.8f;
+    } else if (cond == COND_DRY) {
+        h0lo = 0.25f;
+        h0hi = 0.55f;
+        hflo = 1.0f;
+        hfhi = 3.0f;
+    } else if (cond == COND_WET) {
+        h0lo = -0.6f;
+        h0hi = -0.25f;
+        hvlo = 0.3f;
+        hvhi = 0.6f;
+        hfhi = 0.3f;
+    }
+    p->h0 = (float)hs__rng_range(&r, h0lo, h0hi) * skin;
+    p->hvar = (float)hs__rng_range(&r, hvlo, hvhi) * skin;
     p->hdry = p->h0 > 0 ? p->h0 * (float)hs__rng_range(&r, 0.6, 1.4) : 0.1f * skin;
+    p->hfine = (float)hs__rng_range(&r, hflo, hfhi) * skin;
     p->tox = (float)hs__rng_range(&r, 0, HS__SYNTH_TEX);
     p->toy = (float)hs__rng_range(&r, 0, HS__SYNTH_TEX);
+    /* Sensor: most impressions are fair, some poor. */
     float noise = P[HS_SYNTH_NOISE] / 100.0f;
+    float q = 1.5f * powf((float)hs__rng_unif(&r), 1.5f) * noise;
+    q = q > 1.5f ? 1.5f : q;
     p->bg = (float)hs__rng_range(&r, 205, 245);
     p->ink = (float)hs__rng_range(&r, 5, 60) + 30 * noise * (float)hs__rng_unif(&r);
-    p->sigma = (float)hs__rng_range(&r, 3, 11) * noise;
+    p->sigma = (float)hs__rng_range(&r, 3, 11) * noise + 10 * q;
     p->edge = (float)hs__rng_range(&r, 2, 8);
+    p->hfine += q * (float)hs__rng_range(&r, 0.0, 1.5) * skin;
+    p->crease = (float)hs__rng_range(&r, 0.3, 1.0);
+    p->spots = (int)(q * hs__rng_range(&r, 0, 500));
+    p->blur = hs__rng_unif(&r) < 0.3 * q ? 1 : 0;
+}
+
+/* 0 on a crease centre line, rising to 1 at its edge (master frame). */
+static float crease_factor(const hs_synth_master *m, const imp *p, float x, float y)
+{
+    float f = 1;
+    for (uint32_t i = 0; i < m->ncrease; i++) {
+        float ax = m->crease[i].x0, ay = m->crease[i].y0;
+        float bx = m->crease[i].x1 - ax, by = m->crease[i].y1 - ay, w = m->crease[i].width;
+        float px = x - ax, py = y - ay;
+        float t = (px * bx + py * by) / (bx * bx + by * by);
+        if (t < 0 || t > 1)
+            continue;
+        float dx = px - t * bx, dy = py - t * by, d2 = dx * dx + dy * dy;
+        if (d2 >= w * w)
+            continue;
+        float c = 1 - p->crease * (1 - sqrtf(d2) / w);
+        f = c < f ? c : f;
+    }
+    return f;
 }
 
 /* Image pixel (u, v) to master coordinates. */
@@ -161,10 +221,13 @@ static hs_status render(hs_ctx *ctx, const hs_synth *g, const hs_synth_master *m
             if (depth > 0) {
                 float fade = depth >= 12 ? 1.0f : depth / 12;
                 float h = p->h0 + p->hvar * hs__synth_tex(g, p->tox + ts * x, p->toy + ts * y) +
-                          p->hdry * hs__synth_tex(g, p->toy + tf * x, p->tox + tf * y);
+                          p->hdry * hs__synth_tex(g, p->toy + tf * x, p->tox + tf * y) +
+                          p->hfine * fmaxf(0, hs__synth_tex(g, p->tox + 2.7f * x, p->toy + 2.7f * y));
                 float t = sample(m, x, y) - h;
                 int li = (int)((t / LUT_SPAN + 1) * 0.5f * (LUT_N - 1));
                 li = li < 0 ? 0 : (li >= LUT_N ? LUT_N - 1 : li);
+                if (m->ncrease)
+                    fade *= crease_factor(m, p, x, y);
                 val = bg - (bg - p->ink) * lut[li] * fade;
             }
             f[(size_t)v * W + u] = val;
@@ -176,6 +239,29 @@ static hs_status render(hs_ctx *ctx, const hs_synth *g, const hs_synth_master *m
             int ul = u > 0 ? u - 1 : u, ur = u < W - 1 ? u + 1 : u;
             tmp[(size_t)v * W + u] = 0.25f * (q[ul] + 2 * q[u] + q[ur]);
         }
+    for (int b = 0; b < p->blur; b++) {
+        for (int v = 0; v < H; v++)
+            for (int u = 0; u < W; u++) {
+                const float *q = tmp + (size_t)v * W;
+                int ul = u > 0 ? u - 1 : u, ur = u < W - 1 ? u + 1 : u;
+                f[(size_t)v * W + u] = 0.25f * (q[ul] + 2 * q[u] + q[ur]);
+            }
+        for (int v = 0; v < H; v++)
+            for (int u = 0; u < W; u++) {
+                int vu = v > 0 ? v - 1 : v, vd = v < H - 1 ? v + 1 : v;
+                tmp[(size_t)v * W + u] = 0.25f * (f[(size_t)vu * W + u] + 2 * f[(size_t)v * W + u] +
+                                                  f[(size_t)vd * W + u]);
+            }
+    }
+    for (int i = 0; i < p->spots; i++) {
+        int cu = (int)(hs__rng_unif(&r) * W), cv = (int)(hs__rng_unif(&r) * H);
+        int rad = hs__rng_unif(&r) < 0.8 ? 1 : 2;
+        float dark = (float)hs__rng_range(&r, 30, 110);
+        for (int v = cv - rad; v <= cv + rad; v++)
+            for (int u = cu - rad; u <= cu + rad; u++)
+                if (u >= 0 && v >= 0 && u < W && v < H && (u - cu) * (u - cu) + (v - cv) * (v - cv) <= rad * rad)
+                    tmp[(size_t)v * W + u] -= dark;
+    }
     uint8_t *px = hs_image_pixels_mut(img);
     for (int v = 0; v < H; v++) {
         const float *up = tmp + (size_t)(v > 0 ? v - 1 : v) * W;

@@ -305,6 +305,23 @@ hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth
     hs__free(a, buf);
     hs__free(a, kidx);
 
+    /* Creases, mostly across the finger; a third of fingers have none. */
+    hs__rng cr = {m->key ^ 0xc4ea5e5ULL};
+    double u = hs__rng_unif(&cr);
+    m->ncrease = u < 0.33 ? 0 : (uint32_t)(1 + hs__rng_unif(&cr) * (HS__SYNTH_MAXCREASE - 1) * u);
+    for (uint32_t i = 0; i < m->ncrease; i++) {
+        float cx = m->fx + (float)hs__rng_range(&cr, -0.8, 0.8) * m->fa;
+        float cy = m->fy + (float)hs__rng_range(&cr, -0.7, 1.0) * m->fbt;
+        float an = (float)(hs__rng_unif(&cr) < 0.7 ? hs__rng_range(&cr, -0.5, 0.5)
+                                                   : hs__rng_range(&cr, 0, HS__PI));
+        float len = (float)hs__rng_range(&cr, 30, 220);
+        m->crease[i].x0 = cx - 0.5f * len * cosf(an);
+        m->crease[i].y0 = cy - 0.5f * len * sinf(an);
+        m->crease[i].x1 = cx + 0.5f * len * cosf(an);
+        m->crease[i].y1 = cy + 0.5f * len * sinf(an);
+        m->crease[i].width = (float)hs__rng_range(&cr, 1.0, 3.5);
+    }
+
     /* Truth: minutiae on the binarised master, inside the finger shape. */
     uint8_t *inside = bin + n;
     for (int y = 0; y < h; y++)

@@ -17,13 +17,14 @@ static const param_def params[HS__SYNTH_NPARAMS] = {
     {400, 64, 4096},   /* HEIGHT */
     {500, 250, 1000},  /* PPI */
     {0, 0, 5},         /* CLASS */
-    {15, 0, 180},      /* MAX_ROTATION */
-    {40, 0, 200},      /* MAX_TRANSLATION */
+    {20, 0, 180},      /* MAX_ROTATION */
+    {60, 0, 200},      /* MAX_TRANSLATION */
     {100, 0, 300},     /* DISTORTION */
     {100, 0, 300},     /* NOISE */
     {100, 0, 300},     /* SKIN */
     {100, 50, 150},    /* PRESSURE */
     {100, 25, 400},    /* MINUTIAE */
+    {1, 0, 1},         /* PROTOCOL */
 };
 
 static int key_ok(int key) { return key >= 1 && key < HS__SYNTH_NPARAMS; }
