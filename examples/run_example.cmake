@@ -19,16 +19,27 @@ function(run expect)
   endif()
 endfunction()
 
+# Synthetic fingerprints (generated, no real person's data) from the CLI:
+# WORK/synth/10F_I.png, finger F (1..3), impression I (1..2).
+function(make_synth)
+  execute_process(COMMAND ${CLI} synth --out ${WORK}/synth --fingers 3 --impressions 2
+                  --seed 2026 RESULT_VARIABLE rc OUTPUT_QUIET)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "hotspot synth failed (${rc})")
+  endif()
+endfunction()
+
 set(fvc ${DATA}/fingerprint/FVC2002_DB1_B)
+set(syn ${WORK}/synth)
 if(NAME STREQUAL "enroll_and_verify")
   run(2)                                            # usage error
   run(2 ${WORK}/missing.png ${WORK}/missing.png)     # bad file: an error, not a crash
-  if(NOT EXISTS ${fvc}/101_1.tif)
-    message("SKIP: ${fvc} absent, no fingerprint images to verify")
-    return()
+  make_synth()
+  run(0 ${syn}/101_1.png ${syn}/101_2.png)           # same synthetic finger
+  run("0|1" ${syn}/101_1.png ${syn}/102_1.png)       # different fingers (see report: calibration)
+  if(EXISTS ${fvc}/101_1.tif)
+    run("0|1" ${fvc}/101_1.tif ${fvc}/101_2.tif)     # real prints: decision not asserted
   endif()
-  run("0|1" ${fvc}/101_1.tif ${fvc}/101_2.tif)       # decision depends on the matcher
-  run("0|1" ${fvc}/101_1.tif ${fvc}/102_1.tif)
 elseif(NAME STREQUAL "iso_convert")
   # examples/data/synthetic.hst: a generated template (not biometric data).
   run(0 ${SRC}/data/synthetic.hst ${WORK}/t.iso iso19794-2)
@@ -51,7 +62,9 @@ elseif(NAME STREQUAL "face_compare")
   endif()
 elseif(NAME STREQUAL "watchlist_search")
   run(2)
-  run(0 ${WORK}/list.hswl)
+  make_synth()
+  run(0 ${syn}/102_2.png ${syn}/101_1.png ${syn}/102_1.png ${syn}/103_1.png)
+  run(2 ${WORK}/missing.png ${syn}/101_1.png)
 else()
   run(0)
 endif()
