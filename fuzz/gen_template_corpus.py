@@ -71,7 +71,7 @@ def iso2011(views):
     for i, n in enumerate(views):
         r = bytes(9) + bytes([0]) + struct.pack(">HH", 0x1234, 1) + bytes([1, 77]) + struct.pack(">HH", 1, 2)
         r += bytes([2 + i, 0]) + struct.pack(">HH", 197, 197) + bytes([0]) + struct.pack(">HH", 300, 400)
-        r += bytes([6, 0, n]) + fmr_min(minutiae(n, i), False) + b"\0\0"
+        r += bytes([0x60, n]) + fmr_min(minutiae(n, i), False) + b"\0\0"
         reps += struct.pack(">I", 4 + len(r)) + r
     total = 15 + len(reps)
     return b"FMR\x00" b"030\x00" + struct.pack(">IHB", total, len(views), 0) + reps

@@ -597,6 +597,23 @@ static void test_bad_values(void **state)
             printf("case %zu: got %d\n", k, s);
         assert_int_equal(s, cases[k].want);
     }
+    /* the message says where */
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_template *bad = NULL;
+    memcpy(c, iso, n);
+    c[m0 + 6] = 0xC0; /* minutia 1: type 3 */
+    assert_int_equal(hs_template_decode(ctx, &bad, c, n, NULL), HS_ERR_CORRUPT);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "iso19794-2: view 0 minutia 1: type 3"));
+    memcpy(c, iso, n);
+    c[m0 + 6] = 0x41; /* minutia 1 at x = 0x1xx > 300 */
+    c[m0 + 7] = 0x90;
+    assert_int_equal(hs_template_decode(ctx, &bad, c, n, NULL), HS_ERR_CORRUPT);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "minutia 1 at (400,"));
+    assert_int_equal(hs_template_decode(ctx, &bad, iso, n - 3, NULL), HS_ERR_TRUNCATED);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "only"));
+    assert_null(bad);
+    hs_ctx_free(ctx);
     free(c);
     /* ANSI: angle 180 and beyond is reserved */
     uint8_t *ansi = encode(t, HS_TEMPLATE_FORMAT_ANSI378_2004, &n);
@@ -730,8 +747,7 @@ static void test_iso2011(void **state)
     r[n++] = 0;                      /* impression */
     be16_at(r + n, 300); n += 2;
     be16_at(r + n, 400); n += 2;
-    r[n++] = 6;                      /* minutia field length */
-    r[n++] = 0;                      /* ridge ending type */
+    r[n++] = 0x60;                   /* minutia field length 6, ridge ending type 0 */
     r[n++] = 2;                      /* minutiae */
     uint8_t m[] = {0x40, 100, 0x00, 50, 64, 80, 0x80, 10, 0x01, 0x2C, 128, 254};
     memcpy(r + n, m, sizeof m); n += sizeof m;

@@ -355,7 +355,7 @@ static hs_status decode_iso2011(dec *d, uint32_t nviews, bool certflag)
                 return s;
             hs__skip(&d->r, (size_t)nc * 3);
         }
-        if ((s = need(d, 14, "the representation header", v)))
+        if ((s = need(d, 13, "the representation header", v)))
             return s;
         vi.finger_position = hs__rd_u8(&d->r);
         vi.view_number = hs__rd_u8(&d->r);
@@ -363,8 +363,7 @@ static hs_status decode_iso2011(dec *d, uint32_t nviews, bool certflag)
         vi.impression_type = hs__rd_u8(&d->r);
         vi.width = hs__rd_be16(&d->r);
         vi.height = hs__rd_be16(&d->r);
-        uint32_t fieldlen = hs__rd_u8(&d->r);
-        hs__skip(&d->r, 1); /* ridge ending type */
+        uint32_t fieldlen = hs__rd_u8(&d->r) >> 4; /* low 4 bits: ridge ending type */
         uint32_t count = hs__rd_u8(&d->r);
         if ((s = check_res(d, xr, yr, v)))
             return s;
