@@ -969,6 +969,33 @@ static void test_blocks(void **state)
     hs_template_free(t);
 }
 
+/* ANSI 378-2009 quality 254/255 (not reported / failed). */
+static void test_ansi2009_special_quality(void **state)
+{
+    (void)state;
+    hs_template *t = make_template(1, 4, 300, 400, 500);
+    size_t n;
+    uint8_t *b = encode(t, HS_TEMPLATE_FORMAT_ANSI378_2009, &n);
+    b[20 + 3] = 254;          /* view quality */
+    b[20 + 17 + 5] = 255;     /* first minutia's quality */
+    hs_template *u;
+    assert_int_equal(hs_template_decode(NULL, &u, b, n, NULL), HS_OK);
+    assert_view(u, 0, 1, 0, 0, 0, 4, 300, 400, 500);
+    uint32_t c;
+    assert_int_equal(hs_template_minutiae(u, 0, &c)[0].quality, 0);
+    size_t n2;
+    uint8_t *b2 = encode(u, HS_TEMPLATE_FORMAT_ANSI378_2009, &n2);
+    assert_int_equal(n2, n);
+    assert_int_equal(b2[20 + 3], 254);
+    assert_int_equal(b2[20 + 17 + 5], 0);
+    b[20 + 3] = 200;
+    assert_int_equal(decode_checked(b, n, NULL), HS_ERR_CORRUPT);
+    free(b2);
+    free(b);
+    hs_template_free(u);
+    hs_template_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -990,6 +1017,7 @@ int main(void)
         cmocka_unit_test(test_idempotent),
         cmocka_unit_test(test_large_records),
         cmocka_unit_test(test_blocks),
+        cmocka_unit_test(test_ansi2009_special_quality),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

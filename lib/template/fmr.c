@@ -153,7 +153,9 @@ static hs_status read_minutiae(dec *d, const hs_view_info *vi, uint32_t view, ui
                                  d->fname, view, i, a);
             ang = (float)((double)a * (TWO_PI / 180.0));
         }
-        if (d->format == HS_TEMPLATE_FORMAT_ISO19794_2_2011 && q >= 254)
+        if ((d->format == HS_TEMPLATE_FORMAT_ISO19794_2_2011 ||
+             d->format == HS_TEMPLATE_FORMAT_ANSI378_2009) &&
+            q >= 254)
             q = 0; /* 254: not reported, 255: failed to compute */
         if (q > 100)
             return hs__error(d->ctx, HS_ERR_CORRUPT,
@@ -293,8 +295,16 @@ static hs_status decode_ansi2009(dec *d, uint32_t nviews)
         vi.view_number = hs__rd_u8(&d->r);
         vi.impression_type = hs__rd_u8(&d->r);
         vi.quality = hs__rd_u8(&d->r);
-        uint8_t qalg[4];
+        /* Block 0x0002: quality vendor and algorithm id, then the raw view
+         * quality when it is 254 (not reported) or 255 (failed). */
+        uint8_t qalg[5];
         hs__rd_bytes(&d->r, qalg, 4);
+        size_t qn = 4;
+        if (vi.quality >= 254) {
+            qalg[4] = (uint8_t)vi.quality;
+            qn = 5;
+            vi.quality = 0;
+        }
         vi.width = hs__rd_be16(&d->r);
         vi.height = hs__rd_be16(&d->r);
         uint32_t xr = hs__rd_be16(&d->r), yr = hs__rd_be16(&d->r);
@@ -307,8 +317,8 @@ static hs_status decode_ansi2009(dec *d, uint32_t nviews)
             (s = need(d, (size_t)count * 6, "the minutiae", v)) ||
             (s = read_minutiae(d, &vi, v, count, true)) || (s = add_view(d, &vi, count)))
             return s;
-        if (be32(qalg) &&
-            (s = hs__template_block_set(d->ctx, d->t, v, HS__TBLOCK_FMR_QALG, qalg, 4)))
+        if ((be32(qalg) || qn == 5) &&
+            (s = hs__template_block_set(d->ctx, d->t, v, HS__TBLOCK_FMR_QALG, qalg, qn)))
             return s;
         if ((s = read_edb(d, v, v + 1 == nviews)))
             return s;
@@ -729,10 +739,13 @@ hs_status hs__fmr_encode(hs_ctx *ctx, const hs_template *t, uint32_t format, hs_
         if (a2009) {
             hs__wr_u8(w, (uint8_t)v->info.view_number);
             hs__wr_u8(w, (uint8_t)v->info.impression_type);
-            hs__wr_u8(w, (uint8_t)v->info.quality);
             size_t qn;
             const uint8_t *q = hs__template_block_get(t, i, HS__TBLOCK_FMR_QALG, &qn);
-            if (q && qn == 4)
+            if (q && qn == 5 && v->info.quality == 0 && q[4] >= 254)
+                hs__wr_u8(w, q[4]);
+            else
+                hs__wr_u8(w, (uint8_t)v->info.quality);
+            if (q && (qn == 4 || qn == 5))
                 hs__wr_bytes(w, q, 4);
             else
                 hs__wr_be32(w, 0);
