@@ -31,8 +31,8 @@ static int hs_fuzz_image(const uint8_t *data, size_t size, const uint8_t *magic,
         free(buf);
         return 0;
     }
-    hs_ctx_set_limit(ctx, HS_LIMIT_MAX_DIMENSION, 4096);
-    hs_ctx_set_limit(ctx, HS_LIMIT_MAX_PIXELS, 4u << 20);
+    hs_ctx_set_limit(ctx, HS_LIMIT_MAX_DIMENSION, 2048);
+    hs_ctx_set_limit(ctx, HS_LIMIT_MAX_PIXELS, 1u << 20);
     uint32_t flags = (size & 1) ? HS_IMAGE_KEEP_COLOR : 0;
     hs_image *img = (hs_image *)buf;
     hs_status s = hs_image_decode(ctx, &img, buf, size, flags);
@@ -41,7 +41,7 @@ static int hs_fuzz_image(const uint8_t *data, size_t size, const uint8_t *magic,
             __builtin_trap();
     } else {
         uint32_t w = hs_image_width(img), h = hs_image_height(img);
-        if (w == 0 || h == 0 || w > 4096 || h > 4096 || (uint64_t)w * h > (4u << 20))
+        if (w == 0 || h == 0 || w > 2048 || h > 2048 || (uint64_t)w * h > (1u << 20))
             __builtin_trap();
         const uint8_t *p = hs_image_pixels(img);
         const uint8_t *rgb = hs_image_rgb(img);

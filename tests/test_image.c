@@ -209,6 +209,24 @@ static void test_ppi_override(void **state)
     assert_int_equal(hs_image_ppi(img), 569);
     assert_int_equal(hs_image_set_ppi(img, 0), HS_OK);
     assert_int_equal(hs_image_set_ppi(NULL, 5), HS_ERR_INVALID_ARG);
+    hs_image *bad = (hs_image *)&bad;
+    assert_int_equal(hs_image_new(NULL, &bad, 4, 4, 10001, 0), HS_ERR_INVALID_ARG);
+    assert_null(bad);
+    /* struct_size: at least the 0.1 layout; a larger (newer) struct learns
+     * how much was filled */
+    struct {
+        hs_image_info info;
+        uint32_t future[4];
+    } big;
+    memset(&big, 0xAB, sizeof big);
+    big.info.struct_size = sizeof big;
+    assert_int_equal(hs_image_get_info(img, &big.info), HS_OK);
+    assert_int_equal(big.info.struct_size, sizeof(hs_image_info));
+    assert_int_equal(big.info.width, 4);
+    assert_int_equal(big.future[0], 0xABABABABu);
+    hs_image_info small;
+    small.struct_size = 16;
+    assert_int_equal(hs_image_get_info(img, &small), HS_ERR_INVALID_ARG);
     assert_int_equal(hs_image_pixels(img)[15], 9);
     assert_non_null(hs_image_pixels_mut(img));
     hs_image_free(img);
@@ -587,6 +605,21 @@ static void test_jpeg(void **state)
     struct buf k = make_jpeg(16, 16, 4, JCS_CMYK, 0, 0);
     expect_status(k.p, k.len, 0, HS_ERR_UNSUPPORTED, NULL);
     free(k.p);
+
+    /* 12-bit precision and the lossless process are valid JPEG this build
+     * does not decode: patch the SOF0 marker of an 8-bit baseline file. */
+    struct buf p = make_jpeg(16, 16, 1, JCS_GRAYSCALE, 0, 0);
+    size_t sof = 0;
+    for (size_t i = 2; i + 4 < p.len && !sof; i++)
+        if (p.p[i] == 0xFF && p.p[i + 1] == 0xC0)
+            sof = i;
+    assert_true(sof > 0);
+    p.p[sof + 4] = 12;
+    expect_status(p.p, p.len, 0, HS_ERR_UNSUPPORTED, NULL);
+    p.p[sof + 4] = 8;
+    p.p[sof + 1] = 0xC3;
+    expect_status(p.p, p.len, 0, HS_ERR_UNSUPPORTED, NULL);
+    free(p.p);
 }
 
 /* ---- TIFF -------------------------------------------------------------- */

@@ -113,7 +113,11 @@ HS_API const uint8_t *hs_image_pixels(const hs_image *img);
 HS_API uint8_t *hs_image_pixels_mut(hs_image *img);
 /** Interleaved RGB pixels (stride 3*width), or NULL when not kept. */
 HS_API const uint8_t *hs_image_rgb(const hs_image *img);
-/** Fill @p info (set info->struct_size first). Errors: HS_ERR_INVALID_ARG. */
+/** Fill @p info. Set info->struct_size first (sizeof(hs_image_info), at
+ *  least the 0.1 size of 32 bytes): the members that fit are filled and
+ *  struct_size becomes the number of bytes filled. Thread-safe for a const
+ *  image. Errors: HS_ERR_INVALID_ARG (NULL, struct_size too small).
+ *  @since 0.1 */
 HS_API hs_status hs_image_get_info(const hs_image *img, hs_image_info *info);
 
 /** Static name of an HS_IMAGE_FORMAT_* value ("png", "tiff", ...). */

@@ -110,8 +110,11 @@ void hs__writer_init(hs__writer *w, const hs_allocator *alloc)
 
 void hs__writer_free(hs__writer *w)
 {
-    if (w->alloc && w->buf)
+    /* Encoded templates and images are biometric data: wipe them. */
+    if (w->alloc && w->buf) {
+        hs__memzero(w->buf, w->cap);
         hs__free(w->alloc, w->buf);
+    }
     w->buf = NULL;
     w->len = w->cap = 0;
 }

@@ -67,6 +67,7 @@ hs_status hs_image_new(hs_ctx *ctx, hs_image **out, uint32_t width, uint32_t hei
 {
     if (!out)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
     if (ppi > 10000)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "resolution %u ppi above 10000", ppi);
     hs_status s = hs__image_alloc(ctx, out, width, height, 0);
@@ -150,18 +151,27 @@ hs_status hs_image_set_ppi(hs_image *img, uint32_t ppi)
     return HS_OK;
 }
 
+/* Size of hs_image_info in release 0.1; later releases only append. */
+#define IMAGE_INFO_V1_SIZE 32u
+
 hs_status hs_image_get_info(const hs_image *img, hs_image_info *info)
 {
-    if (!img || !info || info->struct_size < sizeof(hs_image_info))
+    if (!img || !info || info->struct_size < IMAGE_INFO_V1_SIZE)
         return HS_ERR_INVALID_ARG;
-    info->struct_size = sizeof(hs_image_info);
-    info->width = img->width;
-    info->height = img->height;
-    info->ppi = img->ppi;
-    info->format = img->format;
-    info->color = img->color;
-    info->bits_per_sample = img->bits;
-    info->has_rgb = img->rgb != NULL;
+    hs_image_info all;
+    memset(&all, 0, sizeof all);
+    all.width = img->width;
+    all.height = img->height;
+    all.ppi = img->ppi;
+    all.format = img->format;
+    all.color = img->color;
+    all.bits_per_sample = img->bits;
+    all.has_rgb = img->rgb != NULL;
+    /* A caller built against an older header gets the members it knows; a
+     * newer one learns from struct_size how much this library filled. */
+    uint32_t n = info->struct_size < sizeof all ? info->struct_size : (uint32_t)sizeof all;
+    all.struct_size = n;
+    memcpy(info, &all, n);
     return HS_OK;
 }
 

@@ -44,7 +44,15 @@ static void on_error_exit(j_common_ptr cinfo)
     struct jerr *e = (struct jerr *)cinfo->err;
     (*cinfo->err->format_message)(cinfo, e->msg);
     int code = cinfo->err->msg_code;
-    longjmp(e->jb, code == JERR_OUT_OF_MEMORY ? 3 : code == JERR_NO_BACKING_STORE ? 2 : 1);
+    if (code == JERR_NO_BACKING_STORE)
+        snprintf(e->msg, sizeof e->msg, "needs more memory than the pixel limit allows");
+    /* valid files this build cannot decode: 12/16-bit, lossless, ... */
+    int unsupported = code == JERR_BAD_PRECISION || code == JERR_SOF_UNSUPPORTED ||
+                      code == JERR_NOT_COMPILED || code == JERR_CONVERSION_NOTIMPL;
+    longjmp(e->jb, code == JERR_OUT_OF_MEMORY      ? 3
+                   : code == JERR_NO_BACKING_STORE ? 2
+                   : unsupported                   ? 4
+                                                   : 1);
 }
 
 static void on_output_message(j_common_ptr cinfo) { (void)cinfo; }
@@ -74,6 +82,8 @@ static hs_status failure_status(const struct jerr *e, int jump)
         return HS_ERR_NOMEM;
     if (jump == 2)
         return HS_ERR_LIMIT;
+    if (jump == 4)
+        return HS_ERR_UNSUPPORTED;
     return e->first_warning == JWRN_JPEG_EOF ? HS_ERR_TRUNCATED : HS_ERR_CORRUPT;
 }
 

@@ -15,6 +15,7 @@ struct png_io {
     size_t pos;
     char msg[160];
     int truncated;
+    int nomem;
 };
 
 static void on_error(png_structp png, png_const_charp msg)
@@ -45,7 +46,11 @@ static void mem_read(png_structp png, png_bytep out, size_t n)
 static void *png_alloc(png_structp png, png_alloc_size_t n)
 {
     const hs_allocator *a = (const hs_allocator *)png_get_mem_ptr(png);
-    return hs__malloc(a, n);
+    void *p = hs__malloc(a, n);
+    struct png_io *io = (struct png_io *)png_get_error_ptr(png);
+    if (!p && io)
+        io->nomem = 1;
+    return p;
 }
 
 static void png_dealloc(png_structp png, png_voidp p)
@@ -80,8 +85,10 @@ hs_status hs__decode_png(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_
         hs_image_free(img);
         hs__free(a, row);
         png_destroy_read_struct(&png, &info, NULL);
-        return hs__error(ctx, io.truncated ? HS_ERR_TRUNCATED : HS_ERR_CORRUPT, "PNG: %s",
-                         io.msg[0] ? io.msg : "decode error");
+        return hs__error(ctx, io.nomem      ? HS_ERR_NOMEM
+                              : io.truncated ? HS_ERR_TRUNCATED
+                                             : HS_ERR_CORRUPT,
+                         "PNG: %s", io.msg[0] ? io.msg : "decode error");
     }
     /* Dimensions are checked against the context after the header, so
      * that they give HS_ERR_LIMIT rather than a libpng error; libpng's own
