@@ -161,6 +161,72 @@ HS_OUT_INFO(hs_view_info)
 %apply (const float *embedding, uint32_t dim) { (const float *face, uint32_t face_dim),
                                                 (const float *v, uint32_t dim) };
 
+/* Writable float32 output vectors: None (size query) or a float32 buffer. */
+%typemap(in) (float *out, uint32_t cap) (Py_buffer view, int view_ok = 0) {
+  if ($input == Py_None) {
+    $1 = NULL;
+    $2 = 0;
+  } else {
+    if (PyObject_GetBuffer($input, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) != 0)
+      SWIG_fail;
+    view_ok = 1;
+    if (view.itemsize != 4 || !view.format || strchr(view.format, 'f') == NULL ||
+        view.len / 4 > UINT32_MAX) {
+      PyErr_SetString(PyExc_TypeError, "expected a writable float32 buffer");
+      SWIG_fail;
+    }
+    $1 = ($1_ltype)view.buf;
+    $2 = (uint32_t)(view.len / 4);
+  }
+}
+%typemap(argout) (float *out, uint32_t cap) "";
+%typemap(freearg) (float *out, uint32_t cap) {
+  if (view_ok$argnum) PyBuffer_Release(&view$argnum);
+}
+%apply unsigned int *OUTPUT { uint32_t *dim, uint32_t *model_id, uint32_t *count };
+
+/* Faces travel as bytes of hs_face records (see hs_py_sizeof_face). */
+%typemap(in) (hs_face *faces, uint32_t cap) (Py_buffer view, int view_ok = 0) {
+  if (PyObject_GetBuffer($input, &view, PyBUF_SIMPLE | PyBUF_WRITABLE) != 0) SWIG_fail;
+  view_ok = 1;
+  $1 = ($1_ltype)view.buf;
+  $2 = (uint32_t)((size_t)view.len / sizeof(hs_face));
+}
+%typemap(freearg) (hs_face *faces, uint32_t cap) {
+  if (view_ok$argnum) PyBuffer_Release(&view$argnum);
+}
+%typemap(in) const hs_face *face (Py_buffer view, int view_ok = 0) {
+  if ($input == Py_None) {
+    $1 = NULL;
+  } else {
+    if (PyObject_GetBuffer($input, &view, PyBUF_SIMPLE) != 0) SWIG_fail;
+    view_ok = 1;
+    if ((size_t)view.len != sizeof(hs_face)) {
+      PyErr_SetString(PyExc_ValueError, "a face is one hs_face record");
+      SWIG_fail;
+    }
+    $1 = ($1_ltype)view.buf;
+  }
+}
+%typemap(freearg) const hs_face *face {
+  if (view_ok$argnum) PyBuffer_Release(&view$argnum);
+}
+%typemap(in, numinputs=0) hs_face *used { $1 = NULL; }
+%typemap(in) (uint8_t *rgb, size_t rgb_size) (Py_buffer view, int view_ok = 0) {
+  if (PyObject_GetBuffer($input, &view, PyBUF_SIMPLE | PyBUF_WRITABLE) != 0) SWIG_fail;
+  view_ok = 1;
+  $1 = ($1_ltype)view.buf;
+  $2 = (size_t)view.len;
+}
+%typemap(freearg) (uint8_t *rgb, size_t rgb_size) {
+  if (view_ok$argnum) PyBuffer_Release(&view$argnum);
+}
+%apply double *OUTPUT { double *min_value, double *max_value };
+%typemap(in, numinputs=0) float *out (float tmp = 0) { $1 = &tmp; }
+%typemap(argout) float *out {
+  $result = SWIG_Python_AppendOutput($result, PyFloat_FromDouble(tmp$argnum));
+}
+
 /* Minutiae as 16-byte records (the frozen hs_minutia layout). */
 %typemap(in) (const hs_minutia *minutiae, uint32_t count) (Py_buffer view, int view_ok = 0) {
   if (PyObject_GetBuffer($input, &view, PyBUF_SIMPLE) != 0) SWIG_fail;
@@ -238,6 +304,17 @@ HS_PREPARED_ARRAY(candidate, ncandidate)
 %ignore hs_watchlist_subject_field_at;
 %ignore hs_watchlist_result_candidate;
 %ignore hs_watchlist_candidate;
+%ignore hs_face;
+%ignore hs_face_similarity;
+%ignore hs_face_engine_new;
+%ignore hs_face_engine_options;
+/* Raw-pointer vector helpers: numpy does these; not wrapped. */
+%ignore hs_face_embedding_normalize;
+%ignore hs_face_quantize;
+%ignore hs_face_dequantize;
+%ignore hs_face_similarity_q8;
+%ignore hs_face_scan_q8;
+%ignore hs_face_gallery_search;
 
 /* Search options made from Python start with the documented defaults. */
 %extend hs_watchlist_search_options {
@@ -260,6 +337,10 @@ HS_PREPARED_ARRAY(candidate, ncandidate)
   $action
   if (PyErr_Occurred()) SWIG_fail;
 }
+%exception hs_py_face_similarity {
+  $action
+  if (PyErr_Occurred()) SWIG_fail;
+}
 %exception hs_py_image_from_rgb {
   $action
   if (PyErr_Occurred()) SWIG_fail;
@@ -268,6 +349,7 @@ HS_PREPARED_ARRAY(candidate, ncandidate)
 %nothread hs_py_image_rgb;
 %nothread hs_py_template_minutiae;
 %nothread hs_py_image_wrap;
+%nothread hs_py_face_similarity;
 %nothread hs_py_watchlist_candidate;
 %nothread hs_py_watchlist_subject_face;
 %nothread hs_py_watchlist_subject_fields;
@@ -334,6 +416,51 @@ PyObject *hs_py_watchlist_candidate(const hs_watchlist_result *r, uint32_t index
                     "face_similarity", c.face_similarity, "finger_similarity", sim,
                     "finger_position", pos);
   return d;
+}
+
+/** Size in bytes of one hs_face record (detect / embed / align). */
+size_t hs_py_sizeof_face(void) { return sizeof(hs_face); }
+
+/** Cosine similarity of two float32 vectors of equal length
+ *  (hs_face_similarity). Returns [status, score]. */
+hs_status hs_py_face_similarity(hs_ctx *ctx, float *score, PyObject *a, PyObject *b) {
+  Py_buffer va, vb;
+  hs_status s = HS_ERR_INVALID_ARG;
+  if (PyObject_GetBuffer(a, &va, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) return s;
+  if (PyObject_GetBuffer(b, &vb, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+    PyBuffer_Release(&va);
+    return s;
+  }
+  if (va.itemsize != 4 || vb.itemsize != 4 || !va.format || !vb.format ||
+      !strchr(va.format, 'f') || !strchr(vb.format, 'f'))
+    PyErr_SetString(PyExc_TypeError, "expected two float32 vectors");
+  else if (va.len != vb.len || va.len / 4 > UINT32_MAX)
+    PyErr_SetString(PyExc_ValueError, "embeddings of different lengths");
+  else
+    s = hs_face_similarity(ctx, score, (const float *)va.buf, (const float *)vb.buf,
+                           (uint32_t)(va.len / 4));
+  PyBuffer_Release(&vb);
+  PyBuffer_Release(&va);
+  return s;
+}
+
+/** Create a face engine (hs_face_engine_new) from file paths; None leaves a
+ *  path unset (no detector path: the Haar fallback; no model: detection
+ *  only). Returns [status, engine]. */
+hs_status hs_py_face_engine_new(hs_ctx *ctx, hs_face_engine **out, uint32_t model_id,
+                                uint32_t model_format, const char *model_path,
+                                const char *model_config_path, const char *detector_path,
+                                const char *cascade_path) {
+  hs_face_engine_options o;
+  memset(&o, 0, sizeof o);
+  o.struct_size = (uint32_t)sizeof o;
+  o.model_id = model_id;
+  o.model_format = model_format;
+  o.model_path = model_path;
+  o.model_config_path = model_config_path;
+  o.detector_path = detector_path;
+  o.cascade_path = cascade_path;
+  return hs_face_engine_new(ctx, out, &o);
 }
 
 /** Face embedding @p index of a subject as bytes of float32 (None if absent). */

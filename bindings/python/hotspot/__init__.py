@@ -985,6 +985,218 @@ def _embedding(v, what):
     return np.ascontiguousarray(a, dtype=np.float32).reshape(-1)
 
 
+def _face_embedding_out(dim):
+    return np.empty(int(dim), np.float32)
+
+
+@_cdoc("hs_face_similarity")
+def face_similarity(a, b):
+    """Cosine similarity in [-1, 1] of two face embeddings of one length."""
+    a, b = _embedding(a, "face_similarity"), _embedding(b, "face_similarity")
+    ctx = _ctx()
+    s, score = capi.hs_py_face_similarity(ctx, a, b)
+    _check(s, ctx)
+    return score
+
+
+@_cdoc("hs_face_threshold_for_fmr")
+def face_threshold_for_fmr(model_id, fmr):
+    """Cosine threshold for a false match rate ``fmr`` (1e-4 .. 0.1) with
+    face model ``model_id`` (FACE_MODEL_*); Error(ERR_UNSUPPORTED) for a
+    model without calibration."""
+    s, t = _c("hs_face_threshold_for_fmr")(int(model_id), float(fmr))
+    if s < 0:
+        raise Error(s, "face model %d at FMR %g" % (model_id, fmr))
+    return t
+
+
+@_cdoc("hs_face_embedding_encode")
+def encode_embedding(v, model_id=0, kind=getattr(capi, "HS_FACE_ENC_F32", 1)):
+    """A face embedding as a self-describing "HSFE" record (bytes);
+    ``kind`` FACE_ENC_F32 (exact) or FACE_ENC_Q8 (compact int8)."""
+    v = _embedding(v, "encode_embedding")
+    ctx = _ctx()
+    s, n = _c("hs_face_embedding_encode")(ctx, None, v, int(model_id), int(kind))
+    _check(s, ctx)
+    buf = bytearray(n)
+    s, n = _c("hs_face_embedding_encode")(ctx, buf, v, int(model_id), int(kind))
+    _check(s, ctx)
+    return bytes(buf[:n])
+
+
+@_cdoc("hs_face_embedding_decode")
+def decode_embedding(data):
+    """(embedding as float32 array, model id) from an "HSFE" record."""
+    mv = _buffer(data, "decode_embedding")
+    ctx = _ctx()
+    s, dim, _ = _c("hs_face_embedding_decode")(ctx, None, mv)
+    if s < 0 and s != capi.HS_ERR_BUFFER_TOO_SMALL:
+        _check(s, ctx)
+    out = _face_embedding_out(dim)
+    s, dim, model = _c("hs_face_embedding_decode")(ctx, out, mv)
+    _check(s, ctx)
+    return out[:dim], model
+
+
+#: numpy dtype of one detected face: the C ``hs_face`` record.
+FACE_DTYPE = np.dtype([("x", "=f4"), ("y", "=f4"), ("width", "=f4"), ("height", "=f4"),
+                       ("landmarks", "=f4", (5, 2)), ("score", "=f4"), ("quality", "=f4"),
+                       ("quality_size", "=f4"), ("quality_sharpness", "=f4"),
+                       ("quality_pose", "=f4"), ("flags", "=u4"), ("reserved", "=u4", (4,))])
+
+
+class Face:
+    """One detected face, in pixels of the image: ``box`` (x, y, width,
+    height), ``landmarks`` (5 x 2: right eye, left eye, nose tip, right and
+    left mouth corners as seen in the image), detector ``score`` 0..1,
+    ``quality`` 0..100 and its parts, ``landmarks_estimated`` (Haar
+    fallback). Pass it back to :meth:`FaceEngine.embed` / :meth:`align`."""
+
+    __slots__ = ("_rec",)
+
+    def __init__(self, rec):
+        self._rec = np.array(rec, dtype=FACE_DTYPE).reshape(())
+
+    def __getattr__(self, name):
+        if name in FACE_DTYPE.names:
+            v = self._rec[name]
+            return v.copy() if v.shape else v.item()
+        raise AttributeError(name)
+
+    @property
+    def box(self):
+        r = self._rec
+        return (float(r["x"]), float(r["y"]), float(r["width"]), float(r["height"]))
+
+    @property
+    def landmarks_estimated(self):
+        return bool(int(self._rec["flags"]) & getattr(capi, "HS_FACE_LANDMARKS_ESTIMATED", 1))
+
+    def __repr__(self):
+        return "<hotspot.Face box=(%.0f, %.0f, %.0f, %.0f) score=%.2f quality=%.0f>" % (
+            self.box + (float(self._rec["score"]), float(self._rec["quality"])))
+
+
+class FaceEngine(_Handle):
+    """Face detection, alignment and embedding (needs a build with OpenCV;
+    otherwise Error(ERR_NOT_BUILT)).
+
+    ``FaceEngine(model="fr_feature.onnx", detector="yunet.onnx")``:
+    ``model`` is the embedding network (.onnx, or .caffemodel with
+    ``config`` = the prototxt; None: detection only), ``model_id`` its
+    FACE_MODEL_* preset (default: MOBILEFACENET for .caffemodel, else SFACE),
+    ``detector`` a YuNet ONNX file (None: OpenCV's Haar cascade, or
+    ``cascade``). Other keywords set parameters (score_threshold,
+    max_side, min_face, ...). An engine serialises its calls: use one per
+    thread for parallelism."""
+
+    _free = _c("hs_face_engine_free")
+    _exclusive = True
+    _keys = {k[len("HS_FACE_PARAM_"):].lower(): getattr(capi, k)
+             for k in dir(capi) if k.startswith("HS_FACE_PARAM_")}
+
+    @_cdoc("hs_face_engine_new")
+    def __init__(self, model=None, detector=None, config=None, cascade=None, model_id=None,
+                 model_format=0, **params):
+        paths = [None if p is None else _path(p) for p in (model, config, detector, cascade)]
+        if model_id is None:
+            model_id = (capi.HS_FACE_MODEL_MOBILEFACENET if paths[0] and paths[0].endswith(".caffemodel")
+                        else capi.HS_FACE_MODEL_SFACE if paths[0] else capi.HS_FACE_MODEL_CUSTOM)
+        ctx = _ctx()
+        s, h = _c("hs_py_face_engine_new")(ctx, int(model_id), int(model_format), *paths)
+        _check(s, ctx)
+        super().__init__(h)
+        for k, v in params.items():
+            if k not in self._keys:
+                self.close()
+                raise TypeError("FaceEngine: unknown parameter %r" % k)
+            self.set(k, v)
+
+    def set(self, key, value):
+        """Set a parameter (its name or FACE_PARAM_* key)."""
+        key = self._keys.get(key, key)
+        with self._use as h:
+            s = _c("hs_face_engine_set_param")(h, int(key), float(value))
+        if s < 0:
+            raise Error(s, "face engine parameter %r = %r" % (key, value))
+
+    def get(self, key):
+        """Current value of a parameter (its name or FACE_PARAM_* key)."""
+        key = self._keys.get(key, key)
+        with self._use as h:
+            return _c("hs_face_engine_get_param")(h, int(key))
+
+    @property
+    def dim(self):
+        """Embedding dimension (0 for a detection-only engine)."""
+        with self._use as h:
+            return _c("hs_face_engine_dim")(h)
+
+    @property
+    def model_id(self):
+        with self._use as h:
+            return _c("hs_face_engine_model_id")(h)
+
+    @_cdoc("hs_face_detect")
+    def detect(self, image, max_faces=32):
+        """Faces in ``image`` (Image, path or array), largest first; [] when
+        there is none."""
+        img, temp = _as_image(image, "FaceEngine.detect")
+        buf = bytearray(FACE_DTYPE.itemsize * int(max_faces))
+        ctx = _ctx()
+        try:
+            with self._use as h, img._use as ih:
+                s, n = _c("hs_face_detect")(ctx, h, ih, buf)
+            if s == capi.HS_ERR_NO_FACE:
+                return []
+            _check(s, ctx)
+        finally:
+            if temp:
+                img.close()
+        recs = np.frombuffer(bytes(buf), FACE_DTYPE)[:min(n, int(max_faces))]
+        return [Face(r) for r in recs]
+
+    @_cdoc("hs_face_embed")
+    def embed(self, image, face=None):
+        """L2-normalised embedding (float32 array) of ``face`` in ``image``
+        (None: detect and take the largest). Error(ERR_NO_FACE) without one."""
+        if face is not None and not isinstance(face, Face):
+            raise TypeError("FaceEngine.embed: face must be a Face from detect()")
+        img, temp = _as_image(image, "FaceEngine.embed")
+        out = np.empty(max(self.dim, 1), np.float32)
+        ctx = _ctx()
+        try:
+            with self._use as h, img._use as ih:
+                s, dim = _c("hs_face_embed")(ctx, h, ih, None if face is None else face._rec.tobytes(), out)
+            _check(s, ctx)
+        finally:
+            if temp:
+                img.close()
+        return out[:dim]
+
+    @_cdoc("hs_face_align")
+    def align(self, image, face):
+        """The aligned face crop as a (size, size, 3) RGB uint8 array."""
+        if not isinstance(face, Face):
+            raise TypeError("FaceEngine.align: face must be a Face from detect()")
+        size = int(self.get("input_size"))
+        img, temp = _as_image(image, "FaceEngine.align")
+        out = bytearray(size * size * 3)
+        ctx = _ctx()
+        try:
+            with self._use as h, img._use as ih:
+                _check(_c("hs_face_align")(ctx, h, ih, face._rec.tobytes(), out), ctx)
+        finally:
+            if temp:
+                img.close()
+        return np.frombuffer(bytes(out), np.uint8).reshape(size, size, 3)
+
+    def __repr__(self):
+        if self._h is None:
+            return "<hotspot.FaceEngine closed>"
+        return "<hotspot.FaceEngine model %d, dim %d>" % (self.model_id, self.dim)
+
+
 # ---- watchlists ----------------------------------------------------------------------
 
 class Candidate:
@@ -1234,7 +1446,6 @@ class Synth(_Handle):
     lower case without the prefix."""
 
     _free = _c("hs_synth_free")
-    _exclusive = True
 
     @_cdoc("hs_synth_new")
     def __init__(self, seed=0, **params):
@@ -1250,8 +1461,8 @@ class Synth(_Handle):
             self.set(key, v)
 
     def set(self, key, value):
-        """Set a SYNTH_* parameter."""
-        with self._use as h:
+        """Set a SYNTH_* parameter (waits for running generations)."""
+        with self._write as h:
             _check(_c("hs_synth_set")(h, int(key), int(value)))
 
     def get(self, key):
@@ -1294,4 +1505,6 @@ class Synth(_Handle):
                                                    self.get(capi.HS_SYNTH_PPI))
 
 
-__all__ += ["Watchlist", "Candidate", "Synth", "SynthMaster"]
+__all__ += ["Watchlist", "Candidate", "Synth", "SynthMaster", "FaceEngine", "Face",
+            "FACE_DTYPE", "face_similarity", "face_threshold_for_fmr", "encode_embedding",
+            "decode_embedding"]

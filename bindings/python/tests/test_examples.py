@@ -64,3 +64,13 @@ def test_watchlist_search(synthetic):
     assert p.returncode == 0
     first = [line for line in p.stdout.splitlines() if line.startswith("1. ")][0]
     assert "1_0.png" in first and "HIT" in first
+
+
+@built("hs_face_embed")
+def test_face_compare(shared_data):
+    assert run("face_compare.py").returncode == 2
+    models, att = shared_data / "face" / "models", shared_data / "face" / "att_faces"
+    p = run("face_compare.py", models / "fr_feature.onnx", att / "s1" / "1.pgm", att / "s1" / "2.pgm")
+    if p.returncode == 2 and "not built" in p.stderr:
+        pytest.skip("face engine not built into this libhotspot")
+    assert p.returncode in (0, 1, 3) and ("cosine" in p.stdout or p.returncode == 3)

@@ -1,0 +1,107 @@
+"""Face embeddings (always built) and hotspot.FaceEngine (OpenCV builds,
+with the models of ../shared/data/face/models)."""
+import numpy as np
+import pytest
+
+import hotspot
+from conftest import built
+
+pytestmark = built("hs_face_embedding_encode", "hs_face_engine_free")
+
+
+def _vec(seed, dim=128):
+    return np.random.default_rng(seed).normal(size=dim).astype(np.float32)
+
+
+def test_similarity_accepts_vectors_of_any_kind():
+    a, b = _vec(1), _vec(2)
+    assert hotspot.face_similarity(a, a) == pytest.approx(1.0, abs=1e-6)
+    assert hotspot.face_similarity(a, -a) == pytest.approx(-1.0, abs=1e-6)
+    s = hotspot.face_similarity(a, b)
+    for x in (a.tolist(), a.tobytes(), memoryview(a), a.astype(np.float64)):
+        assert hotspot.face_similarity(x, b) == pytest.approx(s, abs=1e-6)
+
+
+def test_embedding_records():
+    a = _vec(3)
+    v, model = hotspot.decode_embedding(hotspot.encode_embedding(a, hotspot.FACE_MODEL_ARCFACE))
+    assert model == hotspot.FACE_MODEL_ARCFACE and v.dtype == np.float32 and len(v) == 128
+    assert np.allclose(v, a / np.linalg.norm(a), atol=1e-6)
+    q = hotspot.encode_embedding(a, kind=hotspot.FACE_ENC_Q8)
+    assert len(q) < len(hotspot.encode_embedding(a))
+    assert float(np.dot(hotspot.decode_embedding(q)[0], a / np.linalg.norm(a))) > 0.999
+
+
+def test_thresholds():
+    t3 = hotspot.face_threshold_for_fmr(hotspot.FACE_MODEL_MOBILEFACENET, 1e-3)
+    t2 = hotspot.face_threshold_for_fmr(hotspot.FACE_MODEL_MOBILEFACENET, 1e-2)
+    assert -1 < t2 <= t3 < 1
+    with pytest.raises(hotspot.Error) as ei:
+        hotspot.face_threshold_for_fmr(hotspot.FACE_MODEL_CUSTOM, 1e-3)
+    assert ei.value.status == hotspot.ERR_UNSUPPORTED
+
+
+def test_embedding_errors():
+    with pytest.raises(ValueError):
+        hotspot.face_similarity(_vec(1, 128), _vec(2, 64))
+    with pytest.raises(hotspot.Error) as ei:
+        hotspot.face_similarity(np.zeros(8, np.float32), _vec(1, 8))
+    assert ei.value.status == hotspot.ERR_INVALID_ARG
+    with pytest.raises(hotspot.Error):
+        hotspot.face_similarity(np.full(8, np.nan, np.float32), _vec(1, 8))
+    with pytest.raises(TypeError):
+        hotspot.face_similarity("face", _vec(1))
+    with pytest.raises(ValueError):
+        hotspot.face_similarity(b"abc", b"abc")
+    blob = bytearray(hotspot.encode_embedding(_vec(4)))
+    blob[-1] ^= 1
+    with pytest.raises(hotspot.Error) as ei:
+        hotspot.decode_embedding(blob)
+    assert ei.value.status in (hotspot.ERR_CHECKSUM, hotspot.ERR_CORRUPT)
+    with pytest.raises(hotspot.Error) as ei:
+        hotspot.decode_embedding(b"HSFX....")
+    assert ei.value.status in (hotspot.ERR_FORMAT, hotspot.ERR_TRUNCATED)
+
+
+@pytest.fixture(scope="module")
+def engine(shared_data):
+    models = shared_data / "face" / "models"
+    if not (models / "fr_feature.onnx").exists():
+        pytest.skip("no face model at %s" % models)
+    try:
+        return hotspot.FaceEngine(model=models / "fr_feature.onnx",
+                                  detector=models / "face_detection_yunet_2022mar.onnx")
+    except hotspot.Error as e:
+        if e.status == hotspot.ERR_NOT_BUILT:
+            pytest.skip("face engine: %s" % e.message)
+        raise
+
+
+def test_engine_detect_embed_compare(engine, shared_data):
+    att = shared_data / "face" / "att_faces"
+    assert engine.dim > 0 and "dim" in repr(engine)
+    faces = engine.detect(att / "s1" / "1.pgm")
+    assert faces and "box" in repr(faces[0])
+    assert faces[0].landmarks.shape == (5, 2)
+    crop = engine.align(att / "s1" / "1.pgm", faces[0])
+    assert crop.shape[2] == 3 and crop.dtype == np.uint8
+    same = [engine.embed(att / "s1" / ("%d.pgm" % i)) for i in (1, 2)]
+    other = engine.embed(att / "s2" / "1.pgm")
+    assert len(same[0]) == engine.dim
+    assert hotspot.face_similarity(*same) > hotspot.face_similarity(same[0], other)
+    emb = engine.embed(hotspot.Image.load(att / "s1" / "1.pgm"), faces[0])
+    assert hotspot.face_similarity(emb, same[0]) > 0.99
+
+
+def test_engine_errors(engine, tmp_path):
+    assert engine.detect(hotspot.Image(200, 200, fill=128)) == []
+    with pytest.raises(hotspot.Error) as ei:
+        engine.embed(hotspot.Image(200, 200, fill=128))
+    assert ei.value.status == hotspot.ERR_NO_FACE
+    with pytest.raises(TypeError):
+        engine.embed(hotspot.Image(64, 64), face="largest")
+    with pytest.raises(TypeError):
+        hotspot.FaceEngine(colour=1)
+    with pytest.raises(hotspot.Error) as ei:
+        hotspot.FaceEngine(model=tmp_path / "missing.onnx")
+    assert ei.value.status in (hotspot.ERR_MODEL, hotspot.ERR_NOT_BUILT)
