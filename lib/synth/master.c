@@ -224,7 +224,7 @@ hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth
             gc[j * gw + i] = (float)cos(2 * th);
             gsn[j * gw + i] = (float)sin(2 * th);
         }
-    double per0 = hs__rng_range(&r, 8.4, 9.8);
+    double per0 = hs__rng_range(&r, 7.5, 11.0);
     float tox = (float)hs__rng_range(&r, 0, HS__SYNTH_TEX), toy = (float)hs__rng_range(&r, 0, HS__SYNTH_TEX);
     for (int y = 0; y < h; y++) {
         int j = y / gs;
@@ -243,7 +243,7 @@ hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth
             int o = (int)lrintf(th * HS__SYNTH_NORI / (float)HS__PI) % HS__SYNTH_NORI;
             /* ridges a little wider apart above the core and near the tip */
             float dyc = (m->core_y - (float)y) / 120.0f;
-            float per = (float)per0 + 1.1f * hs__synth_tex(gen, tox + x * 0.03f, toy + y * 0.03f) +
+            float per = (float)per0 + 2.0f * hs__synth_tex(gen, tox + x * 0.05f, toy + y * 0.05f) +
                         (dyc > 0 ? 0.6f * (dyc > 1 ? 1 : dyc) : 0);
             int p = (int)lrintf(per - HS__SYNTH_PER0);
             p = p < 0 ? 0 : (p >= HS__SYNTH_NPER ? HS__SYNTH_NPER - 1 : p);
@@ -252,15 +252,17 @@ hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth
     }
     hs__free(a, gc);
 
-    /* Seeds: random dots; where the growing patterns meet out of phase,
-     * ridges end or fork, which is where the minutiae come from. */
-    double spacing = 44.0 / sqrt(gen->params[HS_SYNTH_MINUTIAE] / 100.0);
-    int nseed = (int)(w * h / (spacing * spacing));
-    for (int i = 0; i < nseed; i++) {
-        int x = R + (int)(hs__rng_unif(&r) * (w - 2 * R));
-        int y = R + (int)(hs__rng_unif(&r) * (h - 2 * R));
-        buf[(size_t)y * w + x] = hs__rng_unif(&r) < 0.5 ? 1.0f : -1.0f;
-    }
+    /* Seeds: random dots, one per cell of a coarse grid; where the growing
+     * patterns meet out of phase, ridges end or fork. Sparse seeds keep such
+     * seams few; most minutiae then come from the period changes, as in real
+     * fingers, and not from rows of events along seams. */
+    double spacing = 110.0 / sqrt(gen->params[HS_SYNTH_MINUTIAE] / 100.0);
+    for (double gy = 0; gy < h; gy += spacing)
+        for (double gx = 0; gx < w; gx += spacing) {
+            int x = (int)(gx + hs__rng_unif(&r) * spacing), y = (int)(gy + hs__rng_unif(&r) * spacing);
+            if (x >= R && y >= R && x < w - R && y < h - R)
+                buf[(size_t)y * w + x] = hs__rng_unif(&r) < 0.5 ? 1.0f : -1.0f;
+        }
     /* Grow with a strong gain (near-binary ridges), then settle. */
     float *cur = buf, *nxt = m->ridge;
     /* only the finger and a margin are needed */
@@ -271,6 +273,13 @@ hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth
     y0 = y0 < R ? R : y0;
     const int iters = gen->iters;
     for (int it = 0; it < iters; it++) {
+        if (it == iters / 2) {
+            /* late seeds where growth has not reached yet */
+            for (int y = y0 + 8; y < h - R; y += 16)
+                for (int x = x0 + 8; x < x1; x += 16)
+                    if (cur[(size_t)y * w + x] == 0.0f && hs__rng_unif(&r) < 0.25)
+                        cur[(size_t)y * w + x] = hs__rng_unif(&r) < 0.5 ? 1.0f : -1.0f;
+        }
         filter_pass(gen, kidx, cur, nxt, w, h, 8.0f, 1.0f, y0, h - R, x0, x1);
         float *t = cur;
         cur = nxt;

@@ -69,7 +69,11 @@ static void make_kernel(float *k, double theta, double per)
     for (int y = -R; y <= R; y++)
         for (int x = -R, i = (y + R) * HS__SYNTH_KS; x <= R; x++, i++) {
             double u = x * nx + y * ny, v = x * tx + y * ty;
-            env[i] = exp(-0.5 * (u * u / (su * su) + v * v / (sv * sv)));
+            /* round support: a square one makes ridges grow as squares
+             * and meet along straight seams */
+            env[i] = x * x + y * y > (R + 0.5) * (R + 0.5)
+                         ? 0.0
+                         : exp(-0.5 * (u * u / (su * su) + v * v / (sv * sv)));
             k[i] = (float)(env[i] * cos(2 * HS__PI * u / per));
             sum_k += k[i];
             sum_e += env[i];
