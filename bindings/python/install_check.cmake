@@ -1,0 +1,20 @@
+# Install the build into a scratch prefix and import hotspot from there, from
+# another directory, with no PYTHONPATH to the build tree: what a user gets
+# from `cmake --install`.
+# -DBUILD_DIR -DWORK -DPYTHON -DSITE (relative install dir)
+file(REMOVE_RECURSE ${WORK})
+execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK}/prefix
+                RESULT_VARIABLE rc OUTPUT_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "cmake --install failed")
+endif()
+if(NOT EXISTS ${WORK}/prefix/${SITE}/hotspot/__init__.py)
+  message(FATAL_ERROR "hotspot package not installed under ${WORK}/prefix/${SITE}")
+endif()
+set(ENV{PYTHONPATH} ${WORK}/prefix/${SITE})
+execute_process(COMMAND ${PYTHON} -c
+  "import hotspot, sys; assert hotspot.__file__.startswith(sys.argv[1]), hotspot.__file__; print(hotspot.__version__, hotspot.__file__); hotspot.Image(8, 8).encode_png()"
+  ${WORK}/prefix WORKING_DIRECTORY ${WORK} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "installed hotspot module does not import")
+endif()
