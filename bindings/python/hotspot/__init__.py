@@ -6,7 +6,11 @@ The classes wrap the C library (``hotspot.capi`` is the C API one to one):
   array / buffer wrapped without a copy.
 * :class:`FingerTemplate` - minutiae of one or more finger views.
 * :class:`PreparedFinger` - one view made ready for fast matching.
+* :class:`Extractor` - fingerprint image -> minutiae template.
 * :class:`Matcher` - 1:1 comparison of prepared fingers, fusion.
+* :class:`Watchlist` - subjects (fingers, faces, fields) searched 1:N.
+* :class:`FaceEngine` - face detection and embeddings (OpenCV builds).
+* :class:`Synth` - synthetic fingerprints for tests and demos.
 
 Conventions:
 
@@ -20,9 +24,10 @@ Conventions:
   through the buffer protocol; outputs are numpy arrays or ``bytes``.
 * Long calls release the GIL, so Python threads run them in parallel. Each
   Python thread gets its own C context (errors, limits) automatically.
-  Immutable objects (images, templates, prepared fingers) may be shared by
-  threads; an :class:`Matcher` serialises calls made on it from several
-  threads, so keep one per thread for parallelism.
+  Images, templates, prepared fingers and watchlists may be shared by
+  threads; an Extractor, Matcher or FaceEngine serialises calls made on it
+  from several threads, so keep one per thread for parallelism. See
+  docs/python.md.
 """
 
 import os
@@ -402,7 +407,7 @@ class Image(_Handle):
                 raise TypeError("Image.from_array: expected a 2-D or 3-D array, got %r"
                                 % (type(array).__name__,))
             mv = memoryview(np.ascontiguousarray(a))
-        if mv.itemsize != 1 or mv.format not in ("B", "b", "c", "<B", "=B", "|B"):
+        if mv.itemsize != 1 or mv.format not in ("B", "c", "<B", "=B", "|B"):
             raise TypeError("Image.from_array: pixels must be uint8, got format %r" % mv.format)
         if mv.ndim == 3 and mv.shape[2] != 3:
             raise ValueError("Image.from_array: a 3-D array must be (height, width, 3)")

@@ -97,3 +97,59 @@ def test_two_threads_use_more_cpu_than_wall_time():
     if load > ncpu - 1:
         pytest.skip("machine busy (load %.1f on %d CPUs): cpu/wall only %.2f" % (load, ncpu, best))
     pytest.fail("two threads used %.2fx the wall time in CPU: GIL not released?" % best)
+
+
+def test_close_refuses_while_another_call_runs():
+    im = hotspot.Image(16, 16)
+    with im._use:                              # as a call running in another thread does
+        with pytest.raises(hotspot.Error) as ei:
+            im.close()
+        assert ei.value.status == hotspot.ERR_STATE
+    im.close()
+    assert im.closed
+
+
+@pytest.mark.skipif(not hasattr(hotspot.capi, "hs_synth_new"), reason="no hs_synth in this build")
+def test_shared_extractor_and_watchlist_from_threads():
+    """One Extractor used by 4 threads (calls serialised) gives the same
+    templates as sequential use; a shared Watchlist is searched while another
+    thread adds subjects."""
+    gen = hotspot.Synth(9)
+    imgs = [gen.impression(f, 0)[0] for f in range(4)]
+    ex = hotspot.Extractor()
+    expected = [ex.extract(i).minutiae() for i in imgs]
+    got = [None] * 4
+
+    def work(k):
+        got[k] = ex.extract(imgs[k]).minutiae()
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all((g == e).all() for g, e in zip(got, expected))
+
+    wl = hotspot.Watchlist()
+    rng = np.random.default_rng(0)
+    for k in range(50):
+        wl.add("s%d" % k, faces=[rng.normal(size=64)])
+    errors = []
+
+    def search():
+        try:
+            for _ in range(20):
+                assert wl.search(face=rng.normal(size=64), max_candidates=3)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    def add():
+        for k in range(50, 80):
+            wl.add("s%d" % k, faces=[np.ones(64)])
+
+    threads = [threading.Thread(target=search) for _ in range(2)] + [threading.Thread(target=add)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(wl) == 80
