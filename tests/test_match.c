@@ -427,7 +427,7 @@ static void test_shared_iso(void **state)
         im /= ni;
         printf("%s: genuine mean %.3f, impostor mean %.3f\n", sets[s], g, im);
         assert_true(g > 2.0 * im);
-        assert_true(g > im + 0.1);
+        assert_true(g > im + 0.04);
         for (int f = 0; f < 5; f++)
             for (int i = 0; i < 4; i++)
                 hs_finger_prepared_free(p[f][i]);

@@ -340,17 +340,25 @@ static void make_frame(frame *f, const align *g, const hs_finger_prepared *A,
 
 typedef struct cand {
     float sim;
-    uint32_t key;
     uint8_t a, b;
 } cand;
+
+typedef struct top2 {
+    float v1, v2;
+    int16_t i1, i2;
+} top2;
 
 struct hs_finger_matcher {
     hs_allocator alloc;
     int32_t max_rotation;
     int32_t fast;
     float sqrt_tab[64 * HS__CYL_ND + 1];
+    float inv_tab[2 * 64 * HS__CYL_ND + 1];
     float sim[MAXN * MAXN];
     cand cands[4 * MAXN];
+    uint32_t keys[4 * MAXN];
+    top2 row[MAXN], col[MAXN];
+    int cand2, wmode;
     frame fr;
     int anchors, refine;
 };
@@ -374,9 +382,14 @@ hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out)
     m->fr.pr.angle_tol = ANGLE_TOL;
     m->fr.pr.min_norm = MIN_NORM;
     m->anchors = MAX_ANCHORS;
+    m->cand2 = 1;
+    m->wmode = 1;
     m->refine = REFINE_ANCHORS;
     for (int i = 0; i <= 64 * HS__CYL_ND; i++)
         m->sqrt_tab[i] = sqrtf((float)i);
+    m->inv_tab[0] = 0.0f;
+    for (int i = 1; i <= 2 * 64 * HS__CYL_ND; i++)
+        m->inv_tab[i] = 1.0f / (float)i;
     *out = m;
     return HS_OK;
 }
@@ -432,6 +445,10 @@ bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value)
         p->ov_dist = value;
     else if (!strcmp(name, "min_norm"))
         p->min_norm = (int)value;
+    else if (!strcmp(name, "wmode"))
+        m->wmode = (int)value;
+    else if (!strcmp(name, "cand2"))
+        m->cand2 = value != 0.0f;
     else if (!strcmp(name, "anchors") && value >= 1 && value <= ANCHOR_CAP)
         m->anchors = (int)value;
     else if (!strcmp(name, "refine") && value >= 1 && value <= REFINE_CAP)
@@ -459,124 +476,123 @@ int32_t hs_finger_matcher_get(const hs_finger_matcher *m, int key)
 #endif
 
 /* Local similarity of every pair (rows: a, columns: b); 0 for pairs whose
- * directions differ more than the rotation bound. */
+ * directions differ more than the rotation bound. Tracks the two best
+ * columns of each row and the two best rows of each column on the way. */
 HS_POPCNT_CLONES
 static void sim_matrix(hs_finger_matcher *m, const hs_finger_prepared *A,
                        const hs_finger_prepared *B, int rot_units)
 {
     const uint32_t na = A->count, nb = B->count;
-    const float *sq = m->sqrt_tab;
+    top2 *col = m->col;
+    for (uint32_t j = 0; j < nb; j++)
+        col[j] = (top2){0.0f, 0.0f, -1, -1};
     for (uint32_t i = 0; i < na; i++) {
         const hs__cyl *ca = &A->cyl[i];
+        const uint8_t ai = A->min[i].angle;
         float *row = &m->sim[i * nb];
+        top2 rt = {0.0f, 0.0f, -1, -1};
         for (uint32_t j = 0; j < nb; j++) {
-            row[j] = 0.0f;
-            if (rot_units < 128 && abs(ang_diff(A->min[i].angle, B->min[j].angle)) > rot_units)
-                continue;
+            float v = 0.0f;
             const hs__cyl *cb = &B->cyl[j];
             uint64_t mk = ca->mask & cb->mask;
-            if (__builtin_popcountll(mk) < CYL_MIN_COMMON)
-                continue;
-            int x = 0, pa = 0, pb = 0;
-            for (int k = 0; k < HS__CYL_ND; k++) {
-                uint64_t va = ca->bits[k] & mk, vb = cb->bits[k] & mk;
-                x += __builtin_popcountll(va ^ vb);
-                pa += __builtin_popcountll(va);
-                pb += __builtin_popcountll(vb);
+            if ((rot_units >= 128 || abs(ang_diff(ai, B->min[j].angle)) <= rot_units) &&
+                __builtin_popcountll(mk) >= CYL_MIN_COMMON) {
+                /* Dice coefficient of the values inside the common cells:
+                 * 2 |a & b| / (|a| + |b|), with |a| + |b| = |a ^ b| + 2 |a & b| */
+                int x = 0, c = 0;
+                for (int k = 0; k < HS__CYL_ND; k++) {
+                    uint64_t va = ca->bits[k] & mk, vb = cb->bits[k] & mk;
+                    x += __builtin_popcountll(va ^ vb);
+                    c += __builtin_popcountll(va & vb);
+                }
+                v = (float)(2 * c) * m->inv_tab[x + 2 * c];
             }
-            float den = sq[pa] + sq[pb];
-            if (den > 0.0f)
-                row[j] = 1.0f - sq[x] / den;
+            row[j] = v;
+            /* branch-free top-2 updates: the comparisons are unpredictable */
+            {
+                bool g1 = v > rt.v1, g2 = v > rt.v2;
+                rt.v2 = g1 ? rt.v1 : g2 ? v : rt.v2;
+                rt.i2 = g1 ? rt.i1 : g2 ? (int16_t)j : rt.i2;
+                rt.v1 = g1 ? v : rt.v1;
+                rt.i1 = g1 ? (int16_t)j : rt.i1;
+            }
+            {
+                top2 c = col[j];
+                bool g1 = v > c.v1, g2 = v > c.v2;
+                c.v2 = g1 ? c.v1 : g2 ? v : c.v2;
+                c.i2 = g1 ? c.i1 : g2 ? (int16_t)i : c.i2;
+                c.v1 = g1 ? v : c.v1;
+                c.i1 = g1 ? (int16_t)i : c.i1;
+                col[j] = c;
+            }
         }
+        m->row[i] = rt;
     }
 }
 
-/* Sort candidates by decreasing similarity, ties by indices (a total order,
- * so the result does not depend on the sort algorithm). */
-static void sort_cands(cand *c, int n)
+/* Sort keys in decreasing order (insertion sort: the lists are short). */
+static void sort_keys(uint32_t *k, int n)
 {
     for (int i = 1; i < n; i++) {
-        cand v = c[i];
-        uint32_t kv = v.key;
+        uint32_t v = k[i];
         int j = i - 1;
-        while (j >= 0 && c[j].key < kv) {
-            c[j + 1] = c[j];
+        while (j >= 0 && k[j] < v) {
+            k[j + 1] = k[j];
             j--;
         }
-        c[j + 1] = v;
+        k[j + 1] = v;
     }
 }
 
-static cand make_cand(float sim, uint32_t a, uint32_t b)
+/* Key of a candidate pair: larger first by similarity, then by smaller
+ * indices; a total order, so results do not depend on the sort. */
+static uint32_t cand_key(float sim, uint32_t a, uint32_t b)
 {
-    cand c;
-    c.sim = sim;
-    c.a = (uint8_t)a;
-    c.b = (uint8_t)b;
-    /* larger key first: similarity, then smaller indices */
-    c.key = ((uint32_t)lrintf(sim * 65535.0f) << 16) | ((255u - a) << 8) | (255u - b);
-    return c;
+    return ((uint32_t)lrintf(sim * 65535.0f) << 16) | ((255u - a) << 8) | (255u - b);
 }
 
-/* Candidate pairs: the two best columns of every row and the two best rows
- * of every column. */
+/* Candidate pairs: the best (and, unless fast, second best) column of every
+ * row and row of every column, without duplicates, sorted. */
 static int collect_cands(hs_finger_matcher *m, uint32_t na, uint32_t nb)
 {
     int nc = 0;
-    int16_t rb1[MAXN], rb2[MAXN];
+    const int two = m->cand2;
+    uint32_t *key = m->keys;
     for (uint32_t i = 0; i < na; i++) {
-        const float *row = &m->sim[i * nb];
-        int b1 = -1, b2 = -1;
-        float v1 = 0.0f, v2 = 0.0f;
-        for (uint32_t j = 0; j < nb; j++) {
-            float v = row[j];
-            if (v > v1) {
-                b2 = b1;
-                v2 = v1;
-                b1 = (int)j;
-                v1 = v;
-            } else if (v > v2) {
-                b2 = (int)j;
-                v2 = v;
-            }
-        }
-        rb1[i] = (int16_t)b1;
-        rb2[i] = (int16_t)b2;
-        if (b1 >= 0)
-            m->cands[nc++] = make_cand(v1, i, (uint32_t)b1);
-        if (b2 >= 0)
-            m->cands[nc++] = make_cand(v2, i, (uint32_t)b2);
+        const top2 *r = &m->row[i];
+        if (r->i1 >= 0)
+            key[nc++] = cand_key(r->v1, i, (uint32_t)r->i1);
+        if (two && r->i2 >= 0)
+            key[nc++] = cand_key(r->v2, i, (uint32_t)r->i2);
     }
     for (uint32_t j = 0; j < nb; j++) {
-        int a1 = -1, a2 = -1;
-        float v1 = 0.0f, v2 = 0.0f;
-        for (uint32_t i = 0; i < na; i++) {
-            float v = m->sim[i * nb + j];
-            if (v > v1) {
-                a2 = a1;
-                v2 = v1;
-                a1 = (int)i;
-                v1 = v;
-            } else if (v > v2) {
-                a2 = (int)i;
-                v2 = v;
-            }
+        const top2 *c = &m->col[j];
+        for (int q = 0; q < 1 + two; q++) {
+            int a = q ? c->i2 : c->i1;
+            if (a < 0)
+                continue;
+            const top2 *r = &m->row[a];
+            if (r->i1 == (int)j || (two && r->i2 == (int)j))
+                continue;
+            key[nc++] = cand_key(q ? c->v2 : c->v1, (uint32_t)a, j);
         }
-        if (a1 >= 0 && rb1[a1] != (int)j && rb2[a1] != (int)j)
-            m->cands[nc++] = make_cand(v1, (uint32_t)a1, j);
-        if (a2 >= 0 && rb1[a2] != (int)j && rb2[a2] != (int)j)
-            m->cands[nc++] = make_cand(v2, (uint32_t)a2, j);
     }
-    sort_cands(m->cands, nc);
+    sort_keys(key, nc);
+    for (int c = 0; c < nc; c++) {
+        m->cands[c].a = (uint8_t)(255u - ((key[c] >> 8) & 255u));
+        m->cands[c].b = (uint8_t)(255u - (key[c] & 255u));
+        m->cands[c].sim = (float)(key[c] >> 16) * (1.0f / 65535.0f);
+    }
     return nc;
 }
 
 /* Does pair (i, j) agree with the alignment? The tolerance grows with the
  * distance from the anchor (mean over both prints, to stay symmetric). */
 static inline bool consistent(const frame *f, const hs__pmin *a, uint32_t i, uint32_t j,
-                              float *d2out)
+                              float *d2out, float *wout)
 {
-    if (abs(ang_diff(a->angle, f->tba[j])) > f->pr.angle_tol)
+    int da = abs(ang_diff(a->angle, f->tba[j]));
+    if (da > f->pr.angle_tol)
         return false;
     float dx = f->tbx[j] - (float)a->x, dy = f->tby[j] - (float)a->y;
     float d2 = dx * dx + dy * dy;
@@ -584,12 +600,18 @@ static inline bool consistent(const frame *f, const hs__pmin *a, uint32_t i, uin
     if (tol > f->pr.tol_max)
         tol = f->pr.tol_max;
     *d2out = d2;
-    return d2 <= tol * tol;
+    if (d2 > tol * tol)
+        return false;
+    /* closeness weight: chance pairs spread over the tolerance, true pairs
+     * gather near its centre */
+    *wout = 1.0f - 0.5f * sqrtf(d2) / tol - 0.5f * (float)da / (float)(f->pr.angle_tol + 1);
+    return true;
 }
 
 typedef struct pairing {
     int n;       /* pairs */
     float wsum;  /* sum of local similarities of the pairs */
+    float q;     /* sum of closeness weights of the pairs */
     int ova, ovb; /* minutiae of a and b in the overlapping area */
 } pairing;
 
@@ -598,14 +620,15 @@ static pairing pair_cands(const hs_finger_matcher *m, int nc, const hs_finger_pr
                           const hs_finger_prepared *B, const frame *f, uint8_t *usea,
                           uint8_t *useb)
 {
-    pairing r = {0, 0.0f, 0, 0};
+    pairing r = {0, 0.0f, 0.0f, 0, 0};
     memset(usea, 0, A->count);
     memset(useb, 0, B->count);
     for (int c = 0; c < nc; c++) {
         const cand *q = &m->cands[c];
-        float d2;
-        if (usea[q->a] || useb[q->b] || !consistent(f, &A->min[q->a], q->a, q->b, &d2))
+        float d2, w;
+        if (usea[q->a] || useb[q->b] || !consistent(f, &A->min[q->a], q->a, q->b, &d2, &w))
             continue;
+        r.q += w;
         usea[q->a] = (uint8_t)(q->b + 1);
         useb[q->b] = 1;
         r.n++;
@@ -625,31 +648,41 @@ static void refine(const hs_finger_matcher *m, const hs_finger_prepared *A,
     uint8_t ovb[MAXN];
     memset(ovb, 0, nb);
     int ova = 0;
+    float d2s[MAXN];
     for (uint32_t i = 0; i < na; i++) {
         const hs__pmin *a = &A->min[i];
+        const float ax = (float)a->x, ay = (float)a->y;
+        /* distances first, in a loop the compiler vectorises */
+        for (uint32_t j = 0; j < nb; j++) {
+            float dx = f->tbx[j] - ax, dy = f->tby[j] - ay;
+            d2s[j] = dx * dx + dy * dy;
+        }
         float best = 1e30f;
         int bj = -1;
+        float bw = 0.0f;
         bool in = false;
+        const bool free_a = !usea[i];
         for (uint32_t j = 0; j < nb; j++) {
-            float dx = f->tbx[j] - (float)a->x, dy = f->tby[j] - (float)a->y;
-            float d2 = dx * dx + dy * dy;
+            float d2 = d2s[j];
             if (d2 > ov2)
                 continue;
             in = true;
             ovb[j] = 1;
-            if (usea[i] || useb[j] || d2 >= best)
+            if (!free_a || useb[j] || d2 >= best)
                 continue;
-            float dd;
-            if (consistent(f, a, i, j, &dd)) {
+            float dd, w;
+            if (consistent(f, a, i, j, &dd, &w)) {
                 best = d2;
                 bj = (int)j;
+                bw = w;
             }
         }
         ova += in;
         if (bj >= 0) {
-            usea[i] = 1;
+            usea[i] = (uint8_t)(bj + 1);
             useb[bj] = 1;
             r->n++;
+            r->q += bw;
             r->wsum += 0.5f * m->sim[i * nb + (uint32_t)bj];
         }
     }
@@ -665,11 +698,12 @@ static void refine(const hs_finger_matcher *m, const hs_finger_prepared *A,
  * the overlapping area (floored at min_norm, so that two tiny overlaps do
  * not score high on a few chance pairs). */
 static float pairing_score(const pairing *r, const hs_finger_prepared *A,
-                           const hs_finger_prepared *B, int min_norm)
+                           const hs_finger_prepared *B, int min_norm, int wmode)
 {
     if (r->n < 2)
         return 0.0f;
-    float n2 = (float)r->n * (float)r->n;
+    float ne = wmode == 0 ? (float)r->n : r->q;
+    float n2 = ne * ne;
     float na = (float)(r->ova > min_norm ? r->ova : min_norm);
     float nb = (float)(r->ovb > min_norm ? r->ovb : min_norm);
     float s = 0.5f * n2 / ((float)A->count * (float)B->count) + 0.5f * n2 / (na * nb);
@@ -796,7 +830,7 @@ hs_status hs_finger_match(hs_finger_matcher *m, const hs_finger_prepared *probe,
             r = pair_cands(m, nc, A, B, &m->fr, usea, useb);
         }
         refine(m, A, B, &m->fr, usea, useb, &r);
-        float s = pairing_score(&r, A, B, m->fr.pr.min_norm);
+        float s = pairing_score(&r, A, B, m->fr.pr.min_norm, m->wmode);
         if (s > top)
             top = s;
     }
@@ -842,7 +876,7 @@ hs_status hs_finger_match_multi(hs_finger_matcher *m, const hs_finger_prepared *
     for (size_t j = 0; j < ncandidate; j++)
         if (!candidate[j])
             return HS_ERR_INVALID_ARG;
-    float sum = 0.0f, top1 = 0.0f, top2 = 0.0f;
+    float sum = 0.0f, top1 = 0.0f, second = 0.0f;
     for (size_t i = 0; i < nprobe; i++) {
         float best = 0.0f;
         for (size_t j = 0; j < ncandidate; j++) {
@@ -858,10 +892,10 @@ hs_status hs_finger_match_multi(hs_finger_matcher *m, const hs_finger_prepared *
         }
         sum += best;
         if (best > top1) {
-            top2 = top1;
+            second = top1;
             top1 = best;
-        } else if (best > top2)
-            top2 = best;
+        } else if (best > second)
+            second = best;
     }
     float r;
     if (rule == HS_FUSION_MAX)
@@ -869,7 +903,7 @@ hs_status hs_finger_match_multi(hs_finger_matcher *m, const hs_finger_prepared *
     else if (rule == HS_FUSION_MEAN)
         r = sum / (float)nprobe;
     else
-        r = nprobe > 1 ? 0.5f * (top1 + top2) : top1;
+        r = nprobe > 1 ? 0.5f * (top1 + second) : top1;
     *score = r;
     return HS_OK;
 }

@@ -1,0 +1,293 @@
+/* Fingerprint matcher benchmark on the SecuGen ISO templates of the eight
+ * FVC2002/2004 B sets (../shared/data/fingerprint/iso19794-2-secugen):
+ *  - comparisons per second on one core (thread CPU time, prepared probe
+ *    against prepared candidates, all 3,160 pairs of each set, median over
+ *    repeats), for the default matcher, HS_MATCH_FAST and a 60-degree bound;
+ *  - preparation time, encoded size, memory and decoding time per template;
+ *  - identification: gallery = first impression of the 80 fingers, probes =
+ *    the 560 other impressions, rank-1 rate;
+ *  - with --calibrate: impostor score quantiles and the fitted tail used for
+ *    hs_finger_threshold_for_fmr (ISO templates, our extractor on the FVC
+ *    images and on the Neurotechnology sample set; see docs/finger-matching.md).
+ * Usage: bench_match [--repeats N] [--calibrate] */
+#include "benchutil.h"
+
+#include <hotspot/hotspot.h>
+
+#include "internal/match.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NSETS 8
+#define NPER 80
+
+static hs_finger_prepared *prep[NSETS][NPER];
+
+static int load_iso(const char *root)
+{
+    double ms[NSETS * NPER];
+    int n = 0;
+    for (int s = 0; s < NSETS; s++)
+        for (int k = 0; k < NPER; k++) {
+            char path[1024];
+            snprintf(path, sizeof path, "%s/fingerprint/iso19794-2-secugen/%s/%d_%d.iso", root,
+                     bu_fvc_sets[s].name, 101 + k / 8, 1 + k % 8);
+            hs_template *t = NULL;
+            if (hs_template_load(NULL, &t, path, NULL) != HS_OK) {
+                fprintf(stderr, "bench_match: cannot load %s\n", path);
+                return -1;
+            }
+            double t0 = bu_thread_cpu_ms();
+            hs_status st = hs_finger_prepare(NULL, &prep[s][k], t, 0);
+            ms[n++] = bu_thread_cpu_ms() - t0;
+            hs_template_free(t);
+            if (st != HS_OK)
+                return -1;
+        }
+    size_t bytes = 0, mem = 0, mins = 0;
+    for (int s = 0; s < NSETS; s++)
+        for (int k = 0; k < NPER; k++) {
+            size_t sz = 0;
+            hs_finger_prepared_encode(NULL, prep[s][k], NULL, &sz);
+            bytes += sz;
+            mem += prep[s][k]->block;
+            mins += prep[s][k]->count;
+        }
+    printf("templates: %d, mean minutiae %.1f\n", n, (double)mins / n);
+    printf("prepare: median %.1f us per template\n", 1000.0 * bu_median(ms, (size_t)n));
+    printf("prepared size: mean %.0f bytes encoded (16 + %u per minutia), %.0f bytes in memory\n",
+           (double)bytes / n, (unsigned)(HS__PREPARED_BYTES(1) - HS__PREPARED_BYTES(0)),
+           (double)mem / n);
+    /* decoding speed: what loading a stored watchlist costs */
+    uint8_t *buf = malloc(bytes);
+    size_t off[NSETS * NPER + 1];
+    off[0] = 0;
+    for (int i = 0; i < n; i++) {
+        size_t sz = bytes - off[i];
+        hs_finger_prepared_encode(NULL, prep[i / NPER][i % NPER], buf + off[i], &sz);
+        off[i + 1] = off[i] + sz;
+    }
+    double t0 = bu_thread_cpu_ms();
+    int reps = 20;
+    for (int r = 0; r < reps; r++)
+        for (int i = 0; i < n; i++) {
+            hs_finger_prepared *p = NULL;
+            hs_finger_prepared_decode(NULL, &p, buf + off[i], off[i + 1] - off[i]);
+            hs_finger_prepared_free(p);
+        }
+    printf("decode: %.2f us per template (100,000 in %.2f s)\n",
+           1000.0 * (bu_thread_cpu_ms() - t0) / (reps * n),
+           100000.0 * (bu_thread_cpu_ms() - t0) / (reps * n) / 1000.0);
+    free(buf);
+    return 0;
+}
+
+static double speed(hs_finger_matcher *m, int repeats)
+{
+    double rate[16];
+    float sink = 0;
+    for (int r = 0; r < repeats; r++) {
+        long nc = 0;
+        double t0 = bu_thread_cpu_ms();
+        for (int s = 0; s < NSETS; s++)
+            for (int a = 0; a < NPER; a++)
+                for (int b = a + 1; b < NPER; b++) {
+                    float sc;
+                    hs_finger_match(m, prep[s][a], prep[s][b], &sc);
+                    sink += sc;
+                    nc++;
+                }
+        rate[r] = (double)nc / ((bu_thread_cpu_ms() - t0) / 1000.0);
+    }
+    if (sink < 0)
+        printf("?");
+    return bu_median(rate, (size_t)repeats);
+}
+
+static double rank1(hs_finger_matcher *m)
+{
+    int hits = 0, probes = 0;
+    for (int s = 0; s < NSETS; s++)
+        for (int k = 0; k < NPER; k++) {
+            if (k % 8 == 0)
+                continue;
+            float best = -1;
+            int bs = -1, bf = -1;
+            for (int s2 = 0; s2 < NSETS; s2++)
+                for (int f = 0; f < 10; f++) {
+                    float sc;
+                    hs_finger_match(m, prep[s][k], prep[s2][f * 8], &sc);
+                    if (sc > best) {
+                        best = sc;
+                        bs = s2;
+                        bf = f;
+                    }
+                }
+            probes++;
+            hits += bs == s && bf == k / 8;
+        }
+    return 100.0 * hits / probes;
+}
+
+/* ---- calibration ------------------------------------------------------- */
+
+static double *imp;
+static size_t nimp, capimp;
+
+static void add_imp(double v)
+{
+    if (nimp == capimp) {
+        capimp = capimp ? 2 * capimp : 65536;
+        imp = realloc(imp, capimp * sizeof *imp);
+        if (!imp)
+            exit(1);
+    }
+    imp[nimp++] = v;
+}
+
+/* Cross-finger scores of n prepared samples with finger keys. */
+static void impostors(hs_finger_matcher *m, hs_finger_prepared **p, const int *finger, int n)
+{
+    for (int a = 0; a < n; a++)
+        for (int b = a + 1; b < n; b++) {
+            if (finger[a] == finger[b] || !p[a] || !p[b])
+                continue;
+            float sc;
+            hs_finger_match(m, p[a], p[b], &sc);
+            add_imp(sc);
+        }
+}
+
+static int extract_folder(hs_finger_extractor *ex, const char *dir, int nt, unsigned ppi,
+                          hs_finger_prepared **p, int *finger, int nfingers, int nimp_per)
+{
+    int n = 0;
+    for (int f = 0; f < nfingers; f++)
+        for (int i = 1; i <= nimp_per; i++) {
+            char path[1200];
+            if (nt)
+                snprintf(path, sizeof path, "%s/%03d_%d_%d.tif", dir, 1 + f / 10, f % 10 + 1, i);
+            else
+                snprintf(path, sizeof path, "%s/%d_%d.tif", dir, 101 + f, i);
+            hs_image *img = NULL;
+            hs_template *t = NULL;
+            p[n] = NULL;
+            finger[n] = f;
+            if (hs_image_load(NULL, &img, path, 0) == HS_OK) {
+                if (ppi)
+                    hs_image_set_ppi(img, ppi);
+                if (hs_finger_extract(ex, NULL, img, &t) == HS_OK)
+                    hs_finger_prepare(NULL, &p[n], t, 0);
+            }
+            hs_template_free(t);
+            hs_image_free(img);
+            if (p[n] || !nt)
+                n++;
+        }
+    return n;
+}
+
+static int dcmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void calibrate(const char *root, hs_finger_matcher *m)
+{
+    int finger[1024];
+    hs_finger_prepared *p[1024];
+    for (int s = 0; s < NSETS; s++) {
+        for (int k = 0; k < NPER; k++)
+            finger[k] = k / 8;
+        impostors(m, prep[s], finger, NPER);
+    }
+    printf("calibration: %zu impostor scores from the ISO templates\n", nimp);
+    hs_finger_extractor *ex = NULL;
+    hs_finger_extractor_new(NULL, &ex);
+    for (int s = 0; s < NSETS; s++) {
+        char dir[900];
+        snprintf(dir, sizeof dir, "%s/fingerprint/%s", root, bu_fvc_sets[s].name);
+        int n = extract_folder(ex, dir, 0, bu_fvc_sets[s].ppi, p, finger, 10, 8);
+        impostors(m, p, finger, n);
+        for (int i = 0; i < n; i++)
+            hs_finger_prepared_free(p[i]);
+    }
+    printf("calibration: %zu with our extractor on the FVC images\n", nimp);
+    {
+        /* Neurotechnology names: {person}_{finger}_{impression}; walk the
+         * ids that exist (persons 1-..., fingers 1-10). */
+        char dir[900];
+        snprintf(dir, sizeof dir, "%s/fingerprint/NEUROTECH_CROSSMATCH", root);
+        int n = extract_folder(ex, dir, 1, 0, p, finger, 800, 8);
+        impostors(m, p, finger, n);
+        for (int i = 0; i < n; i++)
+            hs_finger_prepared_free(p[i]);
+        printf("calibration: %zu with the Neurotechnology set (%d samples)\n", nimp, n);
+    }
+    hs_finger_extractor_free(ex);
+    qsort(imp, nimp, sizeof *imp, dcmp);
+    printf("empirical thresholds (FMR(t) = share of impostors >= t):\n");
+    for (double f = 1e-2; f >= 1e-5 * 0.99; f /= 10) {
+        size_t allowed = (size_t)floor(f * (double)nimp);
+        if (allowed < 1) {
+            printf("  FMR %.0e: too few impostors\n", f);
+            continue;
+        }
+        printf("  FMR %.0e: t = %.4f (%zu of %zu above)\n", f, imp[nimp - allowed], allowed,
+               nimp);
+    }
+    /* exponential tail above the 1e-3 quantile: P(S >= t) = 1e-3 exp(-(t - t0) / beta) */
+    size_t k = (size_t)(1e-3 * (double)nimp);
+    double t0 = imp[nimp - k], mean = 0;
+    for (size_t i = nimp - k; i < nimp; i++)
+        mean += imp[i] - t0;
+    double beta = mean / (double)k;
+    printf("tail fit: t0 = %.4f at FMR 1e-3, beta = %.4f (%zu exceedances)\n", t0, beta, k);
+    for (double f = 1e-2; f >= 1e-6 * 0.99; f /= 10)
+        printf("  FMR %.0e: fitted t = %.4f, library t = %.4f\n", f,
+               f >= 1e-3 ? imp[nimp - (size_t)(f * (double)nimp)] : t0 + beta * log(1e-3 / f),
+               (double)hs_finger_threshold_for_fmr(f));
+    printf("max impostor score %.4f\n", imp[nimp - 1]);
+}
+
+int main(int argc, char **argv)
+{
+    int repeats = 3, cal = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
+            repeats = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--calibrate"))
+            cal = 1;
+    }
+    if (repeats < 1 || repeats > 16)
+        repeats = 3;
+    const char *root = bu_shared_root();
+    if (load_iso(root) != 0) {
+        printf("SKIP: shared data absent or unreadable under %s\n", root);
+        return 0;
+    }
+    hs_finger_matcher *m = NULL;
+    if (hs_finger_matcher_new(NULL, &m) != HS_OK)
+        return 1;
+    printf("speed (one core, thread CPU, median of %d): default %.0f/s", repeats,
+           speed(m, repeats));
+    hs_finger_matcher_set(m, HS_MATCH_FAST, 1);
+    printf(", fast %.0f/s", speed(m, repeats));
+    hs_finger_matcher_set(m, HS_MATCH_FAST, 0);
+    hs_finger_matcher_set(m, HS_MATCH_MAX_ROTATION, 60);
+    printf(", max-rotation 60: %.0f/s\n", speed(m, repeats));
+    hs_finger_matcher_set(m, HS_MATCH_MAX_ROTATION, 180);
+    printf("rank-1 (80 gallery, 560 probes): %.2f%%\n", rank1(m));
+    if (cal)
+        calibrate(root, m);
+    hs_finger_matcher_free(m);
+    for (int s = 0; s < NSETS; s++)
+        for (int k = 0; k < NPER; k++)
+            hs_finger_prepared_free(prep[s][k]);
+    free(imp);
+    return 0;
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# hotspot match and hotspot eval on the shared ISO templates and images:
+# scores, --pairs order and format, unreadable input, the FVC protocol.
+set -u
+cli=${HS_CLI:?HS_CLI must name the hotspot binary}
+data=${HS_SHARED_DATA:-../shared/data}
+iso="$data/fingerprint/iso19794-2-secugen/FVC2002_DB1_B"
+img="$data/fingerprint/FVC2002_DB1_B"
+if [ ! -d "$iso" ] || [ ! -d "$img" ]; then
+    echo "SKIP: shared data $data absent (set HS_SHARED_DATA)"
+    exit 77
+fi
+work=${HS_WORK:-$(mktemp -d)}
+mkdir -p "$work"
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+"$cli" match >/dev/null 2>&1; [ $? = 2 ] || fail "match without files should exit 2"
+s=$("$cli" match "$iso/101_1.iso" "$iso/101_1.iso") || fail "match A A exits non-zero"
+awk -v s="$s" 'BEGIN { exit !(s > 0.9) }' || fail "self score $s not near 1"
+g=$("$cli" match "$iso/101_1.iso" "$iso/101_2.iso")
+i=$("$cli" match "$iso/101_1.iso" "$iso/102_1.iso")
+awk -v g="$g" -v i="$i" 'BEGIN { exit !(g > i) }' || fail "genuine $g not above impostor $i"
+# images are detected by content and extracted (ppi from the FVC table)
+s=$("$cli" match "$img/101_1.tif" "$img/101_2.tif") || fail "match on images failed"
+awk -v s="$s" 'BEGIN { exit !(s > 0.05) }' || fail "image genuine score $s too low"
+
+printf '%s %s\n%s %s\n%s %s\n' "$iso/101_1.iso" "$iso/101_2.iso" "$iso/101_1.iso" \
+    "$iso/102_1.iso" "$iso/101_2.iso" "$iso/101_1.iso" > "$work/pairs"
+"$cli" match --pairs "$work/pairs" > "$work/out" || fail "--pairs exits non-zero"
+[ "$(wc -l < "$work/out")" = 3 ] || fail "--pairs should print 3 lines"
+[ "$(awk 'NR==1 {print $3}' "$work/out")" = "$g" ] || fail "--pairs line 1 differs from match A B"
+[ "$(awk 'NR==2 {print $2}' "$work/out")" = "$iso/102_1.iso" ] || fail "--pairs order"
+[ "$(awk 'NR==3 {print $3}' "$work/out")" = "$g" ] || fail "--pairs score not symmetric"
+
+echo "$iso/101_1.iso $work/missing.iso" > "$work/bad"
+"$cli" match --pairs "$work/bad" >/dev/null 2>"$work/err"; [ $? = 1 ] || fail "missing file should exit 1"
+grep -q "missing.iso" "$work/err" || fail "missing file not named"
+echo "not a template" > "$work/junk.iso"
+"$cli" match "$iso/101_1.iso" "$work/junk.iso" >/dev/null 2>"$work/err"; [ $? = 1 ] || fail "junk should exit 1"
+grep -q "junk.iso" "$work/err" || fail "junk file not named"
+
+"$cli" eval --impostors fvc --det "$work/det.svg" "$iso" > "$work/eval" || fail "eval exits non-zero"
+grep -q "FVC2002_DB1_B" "$work/eval" || fail "eval prints no folder line"
+grep -q " 280/45 " "$work/eval" || fail "eval fvc protocol should count 280 genuine / 45 impostor pairs"
+grep -q "<polyline" "$work/det.svg" || fail "DET SVG has no curve"
+"$cli" eval --impostors bogus "$iso" >/dev/null 2>&1; [ $? = 2 ] || fail "bad --impostors should exit 2"
+
+[ $fails = 0 ] && echo "ok: match and eval" || exit 1
