@@ -708,6 +708,18 @@ static void test_bad_hst(void **state)
     free(c);
     free(h);
     hs_template_free(t);
+    /* the same block type twice */
+    t = make_template(1, 10, 300, 400, 500);
+    assert_int_equal(hs__template_block_set(NULL, t, 0, 0x10, "abcd", 4), HS_OK);
+    assert_int_equal(hs__template_block_set(NULL, t, 0, 0x20, "ef", 2), HS_OK);
+    h = encode(t, HS_TEMPLATE_FORMAT_HST, &n);
+    assert_int_equal(decode_checked(h, n, NULL), HS_OK);
+    assert_int_equal(h[32 + 40 + 160 + 12], 0x20);
+    h[32 + 40 + 160 + 12] = 0x10;
+    fix_crc(h, n);
+    assert_int_equal(decode_checked(h, n, NULL), HS_ERR_CORRUPT);
+    free(h);
+    hs_template_free(t);
     /* empty template round trip */
     hs_template *e;
     assert_int_equal(hs_template_new(NULL, &e), HS_OK);

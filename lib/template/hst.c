@@ -147,17 +147,17 @@ static hs_status decode_view(hs_ctx *ctx, hs_template *t, hs__reader *r, uint32_
     hs__tblock b;
     bool bad;
     uint32_t seen = 0;
+    uint8_t types[65536 / 8]; /* one bit per block type: duplicates in linear time */
+    memset(types, 0, sizeof types);
     while (hs__tblock_next(area, bsize, &pos, &b, &bad)) {
         if (b.type == 0 || b.type == 0xFFFF)
             return hs__error(ctx, HS_ERR_CORRUPT, "hst: view %u block %u: type 0x%04x is invalid",
                              vi, seen, b.type);
-        size_t p2 = 0;
-        hs__tblock c;
-        bool bad2;
-        for (uint32_t j = 0; j < seen && hs__tblock_next(area, bsize, &p2, &c, &bad2); j++)
-            if (c.type == b.type)
-                return hs__error(ctx, HS_ERR_CORRUPT, "hst: view %u: block type 0x%04x twice", vi,
-                                 b.type);
+        uint8_t bit = (uint8_t)(1u << (b.type & 7));
+        if (types[b.type >> 3] & bit)
+            return hs__error(ctx, HS_ERR_CORRUPT, "hst: view %u: block type 0x%04x twice", vi,
+                             b.type);
+        types[b.type >> 3] |= bit;
         seen++;
     }
     if (bad || seen != nblocks)
