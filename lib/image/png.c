@@ -97,6 +97,15 @@ hs_status hs__decode_png(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_
     png_set_user_limits(png, 0x7fffffffu, 0x7fffffffu);
     png_set_chunk_cache_max(png, 1000);
     png_set_chunk_malloc_max(png, 8u << 20);
+    /* libpng buffers a whole ancillary chunk before parsing it, and an
+     * oversized length is only a "benign" error, so a 1.6 GB sPLT header
+     * in a 50-byte file made it allocate 1.6 GB (found by fuzz_png). Only
+     * pHYs and tRNS matter here: every other ancillary chunk, known or
+     * not, is skipped unread. */
+    static const png_byte skip[] = "bKGD\0cHRM\0eXIf\0gAMA\0hIST\0iCCP\0iTXt\0oFFs\0"
+                                   "pCAL\0sCAL\0sBIT\0sPLT\0sRGB\0sTER\0tEXt\0tIME\0zTXt";
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, 0);
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, skip, (int)(sizeof skip / 5));
     png_set_read_fn(png, &io, mem_read);
     png_read_info(png, info);
 
