@@ -24,6 +24,7 @@ static const struct command commands[] = {
     {"eval", cmd_eval, "DIR...             FVC protocol: EER, FMR100, FMR1000 [--impostors --det --threads]"},
     {"synth", cmd_synth, "--out DIR          synthetic fingerprints + truth [--fingers N --impressions K --seed S --size WxH --ppi P]"},
     {"watchlist", cmd_watchlist, "CMD ...            1:N watchlists: create add remove list info search pack unpack keygen"},
+    {"face", cmd_face, "detect|embed|compare|eval  face detection, embeddings, verification (docs/face.md)"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

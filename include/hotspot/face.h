@@ -41,7 +41,7 @@ extern "C" {
 /** Embedding models (model ids). They select the input normalisation preset
  *  of the engine and the calibrated thresholds. Append only. */
 #define HS_FACE_MODEL_CUSTOM        0 /**< any net; normalisation set by params */
-#define HS_FACE_MODEL_SFACE         1 /**< OpenCV SFace (ONNX, 128-d, raw 0-255 BGR) */
+#define HS_FACE_MODEL_SFACE         1 /**< OpenCV SFace (ONNX, 128-d, raw 0-255 RGB) */
 #define HS_FACE_MODEL_MOBILEFACENET 2 /**< MobileFaceNet (Caffe, 128-d, RGB, (x-127.5)/128) */
 #define HS_FACE_MODEL_ARCFACE       3 /**< ArcFace-style 512-d ONNX (RGB, (x-127.5)/128) */
 

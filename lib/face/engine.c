@@ -1,23 +1,35 @@
-/* The face engine's C side. This first version only carries the parameter
- * table; detection and embedding through OpenCV follow in cv_wrap.cpp. */
+/* The face engine's C side: options and parameters, image preparation,
+ * alignment (our own least-squares similarity transform onto the 5-point
+ * template), quality, ordering of faces and the normalisation of embeddings.
+ * OpenCV is reached only through lib/internal/face_cv.h; without it every
+ * engine function returns HS_ERR_NOT_BUILT and only the parameter table
+ * remains. */
 #include "internal/core.h"
 #include "hotspot/face.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef HOTSPOT_HAVE_OPENCV
+#  include "internal/face_cv.h"
+#endif
 
 struct param_desc {
     double def, min, max;
 };
 
 static const struct param_desc param_table[] = {
-    {0, 0, 0},         /* unused 0 */
-    {0.6, 0, 1},       /* SCORE_THRESHOLD */
-    {0.3, 0, 1},       /* NMS_THRESHOLD */
-    {640, 160, 4096},  /* MAX_SIDE */
-    {200, 0, 1024},    /* UPSCALE_BELOW */
-    {112, 32, 512},    /* INPUT_SIZE */
-    {1.0 / 128, 1e-6, 1e3}, /* INPUT_SCALE */
-    {127.5, 0, 255},   /* INPUT_MEAN */
-    {1, 0, 1},         /* INPUT_RGB */
-    {0, 0, 4096},      /* MIN_FACE */
+    {0, 0, 0},               /* unused 0 */
+    {0.6, 0, 1},             /* SCORE_THRESHOLD */
+    {0.3, 0, 1},             /* NMS_THRESHOLD */
+    {640, 160, 4096},        /* MAX_SIDE */
+    {200, 0, 1024},          /* UPSCALE_BELOW */
+    {112, 32, 512},          /* INPUT_SIZE */
+    {1.0 / 128, 1e-6, 1e3},  /* INPUT_SCALE */
+    {127.5, 0, 255},         /* INPUT_MEAN */
+    {1, 0, 1},               /* INPUT_RGB */
+    {0, 0, 4096},            /* MIN_FACE */
 };
 #define PARAM_KEYS ((int)(sizeof param_table / sizeof param_table[0]))
 
@@ -32,12 +44,22 @@ hs_status hs_face_param_bounds(int key, double *min_value, double *max_value)
     return HS_OK;
 }
 
+#ifndef HOTSPOT_HAVE_OPENCV
+
+/* ---- built without OpenCV ------------------------------------------- */
+
+static hs_status not_built(hs_ctx *ctx)
+{
+    return hs__error(ctx, HS_ERR_NOT_BUILT,
+                     "face engine not built (library configured with HOTSPOT_WITH_OPENCV=OFF)");
+}
+
 hs_status hs_face_engine_new(hs_ctx *ctx, hs_face_engine **out, const hs_face_engine_options *opt)
 {
     (void)opt;
     if (out)
         *out = NULL;
-    return hs__error(ctx, HS_ERR_NOT_BUILT, "face engine not built");
+    return not_built(ctx);
 }
 
 void hs_face_engine_free(hs_face_engine *e) { (void)e; }
@@ -47,38 +69,524 @@ uint32_t hs_face_engine_has_landmarks(const hs_face_engine *e) { (void)e; return
 
 hs_status hs_face_engine_set_param(hs_face_engine *e, int key, double value)
 {
-    (void)e; (void)key; (void)value;
+    (void)e;
+    (void)key;
+    (void)value;
     return HS_ERR_NOT_BUILT;
 }
 
 double hs_face_engine_get_param(const hs_face_engine *e, int key)
 {
-    (void)e; (void)key;
+    (void)e;
+    (void)key;
     return 0;
 }
 
 hs_status hs_face_detect(hs_ctx *ctx, hs_face_engine *e, const hs_image *img, hs_face *faces,
                          uint32_t cap, uint32_t *count)
 {
-    (void)e; (void)img; (void)faces; (void)cap;
+    (void)e;
+    (void)img;
+    (void)faces;
+    (void)cap;
     if (count)
         *count = 0;
-    return hs__error(ctx, HS_ERR_NOT_BUILT, "face engine not built");
+    return not_built(ctx);
 }
 
 hs_status hs_face_align(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
                         const hs_face *face, uint8_t *rgb, size_t rgb_size)
 {
-    (void)e; (void)img; (void)face; (void)rgb; (void)rgb_size;
-    return hs__error(ctx, HS_ERR_NOT_BUILT, "face engine not built");
+    (void)e;
+    (void)img;
+    (void)face;
+    (void)rgb;
+    (void)rgb_size;
+    return not_built(ctx);
 }
 
 hs_status hs_face_embed(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
                         const hs_face *face, float *out, uint32_t cap, uint32_t *dim,
                         hs_face *used)
 {
-    (void)e; (void)img; (void)face; (void)out; (void)cap; (void)used;
+    (void)e;
+    (void)img;
+    (void)face;
+    (void)out;
+    (void)cap;
     if (dim)
         *dim = 0;
-    return hs__error(ctx, HS_ERR_NOT_BUILT, "face engine not built");
+    if (used)
+        memset(used, 0, sizeof *used);
+    return not_built(ctx);
 }
+
+#else /* HOTSPOT_HAVE_OPENCV */
+
+/* Debian's opencv-data puts the cascades here. */
+#define DEFAULT_CASCADE "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"
+#define MAX_FACES 256
+
+struct hs_face_engine {
+    hs_allocator alloc;
+    hs__face_cv *cv;
+    uint32_t model_id;
+    uint32_t dim;
+    uint32_t has_landmarks;
+    double params[PARAM_KEYS];
+    uint8_t *crop;      /* INPUT_SIZE^2 * 3 scratch */
+    size_t crop_cap;
+    float rows[MAX_FACES * HS__FACE_ROW];
+};
+
+/* The standard 5-point template of ArcFace-style 112x112 crops. */
+static const double tmpl112[10] = {38.2946, 51.6963, 73.5318, 51.5014, 56.0252,
+                                   71.7366, 41.5493, 92.3655, 70.7299, 92.2041};
+
+static void preset(hs_face_engine *e, uint32_t model_id)
+{
+    for (int k = 1; k < PARAM_KEYS; k++)
+        e->params[k] = param_table[k].def;
+    if (model_id == HS_FACE_MODEL_SFACE) {
+        /* FaceRecognizerSF::feature(): raw 0-255, RGB (it swaps a BGR crop). */
+        e->params[HS_FACE_PARAM_INPUT_SCALE] = 1.0;
+        e->params[HS_FACE_PARAM_INPUT_MEAN] = 0.0;
+        e->params[HS_FACE_PARAM_INPUT_RGB] = 1;
+    }
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
+hs_status hs_face_engine_new(hs_ctx *ctx, hs_face_engine **out, const hs_face_engine_options *opt)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "face_engine_new: NULL out");
+    *out = NULL;
+    hs_face_engine_options o;
+    memset(&o, 0, sizeof o);
+    if (opt) {
+        if (opt->struct_size < offsetof(hs_face_engine_options, detector_path) ||
+            opt->struct_size > sizeof o)
+            return hs__error(ctx, HS_ERR_INVALID_ARG, "face_engine_new: bad struct_size %u",
+                             opt->struct_size);
+        memcpy(&o, opt, opt->struct_size);
+    }
+    if (o.model_id > HS_FACE_MODEL_ARCFACE)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "face_engine_new: unknown model id %u",
+                         o.model_id);
+    if (o.model_format > HS_FACE_FORMAT_CAFFE)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "face_engine_new: unknown model format %u",
+                         o.model_format);
+    if ((o.detector_data && !o.detector_size) || (o.model_data && !o.model_size) ||
+        (o.model_config_data && !o.model_config_size))
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "face_engine_new: buffer with size 0");
+    if (o.detector_data)
+        return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                         "face_engine_new: OpenCV 4.6 loads YuNet from a file only; "
+                         "give detector_path");
+
+    hs__face_cv_opts co;
+    memset(&co, 0, sizeof co);
+    co.det_path = o.detector_path;
+    co.cascade_path = o.cascade_path ? o.cascade_path : DEFAULT_CASCADE;
+    bool has_net = o.model_path || o.model_data;
+    if (has_net) {
+        int fmt = (int)o.model_format;
+        if (fmt == HS_FACE_FORMAT_AUTO) {
+            if (o.model_config_path || o.model_config_data)
+                fmt = HS_FACE_FORMAT_CAFFE;
+            else if (!o.model_data && o.model_path && ends_with(o.model_path, ".caffemodel"))
+                fmt = HS_FACE_FORMAT_CAFFE;
+            else
+                fmt = HS_FACE_FORMAT_ONNX;
+        }
+        if (fmt == HS_FACE_FORMAT_CAFFE && !o.model_config_path && !o.model_config_data)
+            return hs__error(ctx, HS_ERR_MODEL,
+                             "face_engine_new: a Caffe model needs its prototxt (model_config)");
+        co.net_format = fmt;
+        co.net_path = o.model_path;
+        co.net_data = o.model_data;
+        co.net_size = o.model_size;
+        co.cfg_path = o.model_config_path;
+        co.cfg_data = o.model_config_data;
+        co.cfg_size = o.model_config_size;
+    }
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    hs_face_engine *e = hs__calloc(a, 1, sizeof *e);
+    if (!e)
+        return hs__error(ctx, HS_ERR_NOMEM, "face_engine_new: out of memory");
+    e->alloc = *a;
+    e->model_id = o.model_id;
+    preset(e, o.model_id);
+    co.input_size = (int)e->params[HS_FACE_PARAM_INPUT_SIZE];
+    char msg[HS__ERRMSG_MAX] = "";
+    int s = hs__face_cv_new(&e->cv, &co, &e->dim, msg, sizeof msg);
+    if (s != HS_OK) {
+        hs__free(a, e);
+        return hs__error(ctx, s, "face model: %s", msg[0] ? msg : hs_status_str(s));
+    }
+    e->has_landmarks = o.detector_path != NULL;
+    *out = e;
+    return HS_OK;
+}
+
+void hs_face_engine_free(hs_face_engine *e)
+{
+    if (!e)
+        return;
+    hs_allocator a = e->alloc;
+    hs__face_cv_free(e->cv);
+    if (e->crop)
+        hs__memzero(e->crop, e->crop_cap);
+    hs__free(&a, e->crop);
+    hs__memzero(e->rows, sizeof e->rows);
+    hs__free(&a, e);
+}
+
+uint32_t hs_face_engine_dim(const hs_face_engine *e) { return e ? e->dim : 0; }
+uint32_t hs_face_engine_model_id(const hs_face_engine *e) { return e ? e->model_id : 0; }
+uint32_t hs_face_engine_has_landmarks(const hs_face_engine *e)
+{
+    return e ? e->has_landmarks : 0;
+}
+
+hs_status hs_face_engine_set_param(hs_face_engine *e, int key, double value)
+{
+    if (!e || key <= 0 || key >= PARAM_KEYS)
+        return HS_ERR_INVALID_ARG;
+    if (!(value >= param_table[key].min && value <= param_table[key].max))
+        return HS_ERR_INVALID_ARG;
+    e->params[key] = value;
+    return HS_OK;
+}
+
+double hs_face_engine_get_param(const hs_face_engine *e, int key)
+{
+    if (!e || key <= 0 || key >= PARAM_KEYS)
+        return 0;
+    return e->params[key];
+}
+
+/* ---- image preparation ------------------------------------------------ */
+
+/* Interleaved RGB of img: its own RGB plane, or grey replicated into a
+ * buffer allocated here (*owned set; caller frees). */
+static hs_status get_rgb(hs_ctx *ctx, const hs_image *img, const uint8_t **rgb, uint8_t **owned)
+{
+    *owned = NULL;
+    *rgb = hs_image_rgb(img);
+    if (*rgb)
+        return HS_OK;
+    uint32_t w = hs_image_width(img), h = hs_image_height(img), st = hs_image_stride(img);
+    const uint8_t *g = hs_image_pixels(img);
+    size_t n;
+    if (!g || !hs__mul_ok((size_t)w * h, 3, &n))
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "face: image without pixels");
+    uint8_t *b = hs__malloc(hs__ctx_allocator(ctx), n);
+    if (!b)
+        return hs__error(ctx, HS_ERR_NOMEM, "face: out of memory for a %ux%u image", w, h);
+    for (uint32_t y = 0; y < h; y++) {
+        const uint8_t *src = g + (size_t)y * st;
+        uint8_t *dst = b + (size_t)y * w * 3;
+        for (uint32_t x = 0; x < w; x++)
+            dst[3 * x] = dst[3 * x + 1] = dst[3 * x + 2] = src[x];
+    }
+    *rgb = b;
+    *owned = b;
+    return HS_OK;
+}
+
+static hs_status check_image(hs_ctx *ctx, const hs_image *img)
+{
+    uint32_t w = hs_image_width(img), h = hs_image_height(img);
+    if (w < 16 || h < 16)
+        return hs__error(ctx, HS_ERR_LIMIT, "face: image %ux%u is under 16 px a side", w, h);
+    if (w > 32768 || h > 32768)
+        return hs__error(ctx, HS_ERR_LIMIT, "face: image %ux%u over 32768 px a side", w, h);
+    return HS_OK;
+}
+
+static hs_status ensure_crop(hs_ctx *ctx, hs_face_engine *e, int size)
+{
+    size_t need = (size_t)size * size * 3;
+    if (need <= e->crop_cap)
+        return HS_OK;
+    uint8_t *c = hs__malloc(&e->alloc, need);
+    if (!c)
+        return hs__error(ctx, HS_ERR_NOMEM, "face: out of memory for the crop");
+    if (e->crop)
+        hs__memzero(e->crop, e->crop_cap);
+    hs__free(&e->alloc, e->crop);
+    e->crop = c;
+    e->crop_cap = need;
+    return HS_OK;
+}
+
+/* ---- alignment -------------------------------------------------------- */
+
+/* Least-squares similarity transform (rotation, uniform scale, shift) taking
+ * the 5 landmarks onto the template scaled to size: closed form after
+ * centring both point sets. m maps image -> crop. */
+static bool similarity(const float lm[10], int size, double m[6])
+{
+    double k = size / 112.0, mx = 0, my = 0, tx = 0, ty = 0;
+    for (int i = 0; i < 5; i++) {
+        mx += lm[2 * i];
+        my += lm[2 * i + 1];
+        tx += tmpl112[2 * i] * k;
+        ty += tmpl112[2 * i + 1] * k;
+    }
+    mx /= 5;
+    my /= 5;
+    tx /= 5;
+    ty /= 5;
+    double sxx = 0, num_a = 0, num_b = 0;
+    for (int i = 0; i < 5; i++) {
+        double px = lm[2 * i] - mx, py = lm[2 * i + 1] - my;
+        double qx = tmpl112[2 * i] * k - tx, qy = tmpl112[2 * i + 1] * k - ty;
+        sxx += px * px + py * py;
+        num_a += px * qx + py * qy;
+        num_b += px * qy - py * qx;
+    }
+    if (!(sxx > 1e-9) || !isfinite(sxx))
+        return false;
+    double a = num_a / sxx, b = num_b / sxx;
+    m[0] = a;
+    m[1] = -b;
+    m[2] = tx - (a * mx - b * my);
+    m[3] = b;
+    m[4] = a;
+    m[5] = ty - (b * mx + a * my);
+    return true;
+}
+
+static hs_status align_rgb(hs_ctx *ctx, hs_face_engine *e, const uint8_t *rgb, uint32_t w,
+                           uint32_t h, const hs_face *f, int size, uint8_t *crop)
+{
+    double m[6];
+    for (int i = 0; i < 10; i++)
+        if (!isfinite(f->landmarks[i]))
+            return hs__error(ctx, HS_ERR_INVALID_ARG, "face: landmark %d not finite", i);
+    if (!similarity(f->landmarks, size, m))
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "face: degenerate landmarks");
+    char msg[HS__ERRMSG_MAX] = "";
+    (void)e;
+    int s = hs__face_cv_warp(rgb, (int)w, (int)h, m, size, crop, msg, sizeof msg);
+    if (s != HS_OK)
+        return hs__error(ctx, s, "%s", msg[0] ? msg : "alignment failed");
+    return HS_OK;
+}
+
+/* ---- quality ------------------------------------------------------- */
+
+static float clamp100(double v) { return (float)(v < 0 ? 0 : v > 100 ? 100 : v); }
+
+/* Variance of the 4-neighbour Laplacian over the central part of the
+ * aligned crop (the face, not the border the warp may have filled). */
+static double laplacian_var(const uint8_t *crop, int size)
+{
+    int lo = size / 8, hi = size - size / 8;
+    double s = 0, s2 = 0;
+    long n = 0;
+    for (int y = lo; y < hi; y++)
+        for (int x = lo; x < hi; x++) {
+#define G(xx, yy) ((double)crop[((size_t)(yy) * size + (xx)) * 3] * 0.299 + \
+                   crop[((size_t)(yy) * size + (xx)) * 3 + 1] * 0.587 + \
+                   crop[((size_t)(yy) * size + (xx)) * 3 + 2] * 0.114)
+            double l = G(x - 1, y) + G(x + 1, y) + G(x, y - 1) + G(x, y + 1) - 4 * G(x, y);
+#undef G
+            s += l;
+            s2 += l * l;
+            n++;
+        }
+    if (!n)
+        return 0;
+    double mu = s / n;
+    return s2 / n - mu * mu;
+}
+
+static void quality(hs_face *f, const uint8_t *crop, int size)
+{
+    const float *p = f->landmarks;
+    double ex = p[2] - p[0], ey = p[3] - p[1];
+    double d = sqrt(ex * ex + ey * ey);
+    f->quality_size = clamp100(100.0 * d / 60.0);
+    /* Yaw: the nose tip's offset from the eye midline, in eye distances,
+     * projected on the eye axis; roll: the eye axis angle (alignment undoes
+     * it, so only large roll costs). */
+    double yaw = 0, roll = 0;
+    if (d > 1e-6) {
+        double mx = (p[0] + p[2]) / 2, my = (p[1] + p[3]) / 2;
+        yaw = ((p[4] - mx) * ex + (p[5] - my) * ey) / (d * d);
+        roll = atan2(ey, ex) * 180.0 / 3.14159265358979;
+    }
+    f->quality_pose = clamp100(100.0 * (1 - fabs(yaw) / 0.5) * (1 - fabs(roll) / 90.0));
+    double v = crop ? laplacian_var(crop, size) : 0;
+    f->quality_sharpness = clamp100(100.0 * v / 150.0);
+    float q = f->quality_size;
+    if (f->quality_pose < q)
+        q = f->quality_pose;
+    if (f->quality_sharpness < q)
+        q = f->quality_sharpness;
+    f->quality = q;
+}
+
+static int cmp_faces(const void *a, const void *b)
+{
+    const hs_face *x = a, *y = b;
+    double ax = (double)x->width * x->height, ay = (double)y->width * y->height;
+    if (ax != ay)
+        return ax > ay ? -1 : 1;
+    return x->score > y->score ? -1 : x->score < y->score ? 1 : 0;
+}
+
+/* ---- detection ------------------------------------------------------- */
+
+static hs_status detect_rgb(hs_ctx *ctx, hs_face_engine *e, const uint8_t *rgb, uint32_t w,
+                            uint32_t h, hs_face *faces, uint32_t cap, uint32_t *count)
+{
+    hs__face_det_params p;
+    p.score_threshold = (float)e->params[HS_FACE_PARAM_SCORE_THRESHOLD];
+    p.nms_threshold = (float)e->params[HS_FACE_PARAM_NMS_THRESHOLD];
+    p.max_side = (int)e->params[HS_FACE_PARAM_MAX_SIDE];
+    p.upscale_below = (int)e->params[HS_FACE_PARAM_UPSCALE_BELOW];
+    p.min_face = (int)e->params[HS_FACE_PARAM_MIN_FACE];
+    char msg[HS__ERRMSG_MAX] = "";
+    int n = 0;
+    int s = hs__face_cv_detect(e->cv, rgb, (int)w, (int)h, &p, e->rows, MAX_FACES, &n, msg,
+                               sizeof msg);
+    if (s != HS_OK)
+        return hs__error(ctx, s, "%s", msg[0] ? msg : "detection failed");
+    if (n == 0)
+        return hs__error(ctx, HS_ERR_NO_FACE, "no face found in the %ux%u image", w, h);
+    uint32_t kept = n < MAX_FACES ? (uint32_t)n : MAX_FACES;
+    hs_face *all = hs__calloc(&e->alloc, kept, sizeof *all);
+    if (!all)
+        return hs__error(ctx, HS_ERR_NOMEM, "face: out of memory");
+    int size = (int)e->params[HS_FACE_PARAM_INPUT_SIZE];
+    hs_status st = ensure_crop(ctx, e, size);
+    for (uint32_t i = 0; i < kept && !st; i++) {
+        const float *r = e->rows + (size_t)i * HS__FACE_ROW;
+        hs_face *f = &all[i];
+        f->x = r[0];
+        f->y = r[1];
+        f->width = r[2];
+        f->height = r[3];
+        memcpy(f->landmarks, r + 4, sizeof f->landmarks);
+        f->score = r[14];
+        f->flags = e->has_landmarks ? 0 : HS_FACE_LANDMARKS_ESTIMATED;
+        bool ok = align_rgb(NULL, e, rgb, w, h, f, size, e->crop) == HS_OK;
+        quality(f, ok ? e->crop : NULL, size);
+    }
+    if (!st) {
+        qsort(all, kept, sizeof *all, cmp_faces);
+        if (faces)
+            memcpy(faces, all, (cap < kept ? cap : kept) * sizeof *faces);
+        *count = (uint32_t)n;
+    }
+    hs__memzero(all, kept * sizeof *all);
+    hs__free(&e->alloc, all);
+    return st;
+}
+
+hs_status hs_face_detect(hs_ctx *ctx, hs_face_engine *e, const hs_image *img, hs_face *faces,
+                         uint32_t cap, uint32_t *count)
+{
+    if (count)
+        *count = 0;
+    if (!e || !img || !count || (cap && !faces))
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "face_detect: NULL argument");
+    hs_status s = check_image(ctx, img);
+    if (s)
+        return s;
+    const uint8_t *rgb;
+    uint8_t *owned;
+    s = get_rgb(ctx, img, &rgb, &owned);
+    if (s)
+        return s;
+    s = detect_rgb(ctx, e, rgb, hs_image_width(img), hs_image_height(img), faces, cap, count);
+    hs__free(hs__ctx_allocator(ctx), owned);
+    return s;
+}
+
+hs_status hs_face_align(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
+                        const hs_face *face, uint8_t *rgb_out, size_t rgb_size)
+{
+    if (!e || !img || !face || !rgb_out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "face_align: NULL argument");
+    int size = (int)e->params[HS_FACE_PARAM_INPUT_SIZE];
+    size_t need = (size_t)size * size * 3;
+    if (rgb_size < need)
+        return hs__error(ctx, HS_ERR_BUFFER_TOO_SMALL, "face_align: needs %zu bytes", need);
+    hs_status s = check_image(ctx, img);
+    if (s)
+        return s;
+    const uint8_t *rgb;
+    uint8_t *owned;
+    s = get_rgb(ctx, img, &rgb, &owned);
+    if (s)
+        return s;
+    s = align_rgb(ctx, e, rgb, hs_image_width(img), hs_image_height(img), face, size, rgb_out);
+    hs__free(hs__ctx_allocator(ctx), owned);
+    return s;
+}
+
+hs_status hs_face_embed(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
+                        const hs_face *face, float *out, uint32_t cap, uint32_t *dim,
+                        hs_face *used)
+{
+    if (dim)
+        *dim = 0;
+    if (!e || !img || !out || !dim)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "face_embed: NULL argument");
+    if (!e->dim)
+        return hs__error(ctx, HS_ERR_STATE, "face_embed: engine has no embedding net");
+    if (cap < e->dim)
+        return hs__error(ctx, HS_ERR_BUFFER_TOO_SMALL, "face_embed: dimension %u, room for %u",
+                         e->dim, cap);
+    hs_status s = check_image(ctx, img);
+    if (s)
+        return s;
+    const uint8_t *rgb;
+    uint8_t *owned;
+    s = get_rgb(ctx, img, &rgb, &owned);
+    if (s)
+        return s;
+    uint32_t w = hs_image_width(img), h = hs_image_height(img);
+    hs_face f;
+    if (face) {
+        f = *face;
+    } else {
+        uint32_t n = 0;
+        s = detect_rgb(ctx, e, rgb, w, h, &f, 1, &n);
+    }
+    int size = (int)e->params[HS_FACE_PARAM_INPUT_SIZE];
+    if (!s)
+        s = ensure_crop(ctx, e, size);
+    if (!s)
+        s = align_rgb(ctx, e, rgb, w, h, &f, size, e->crop);
+    if (!s) {
+        char msg[HS__ERRMSG_MAX] = "";
+        uint32_t d = 0;
+        int cs = hs__face_cv_embed(e->cv, e->crop, size, e->params[HS_FACE_PARAM_INPUT_SCALE],
+                                   e->params[HS_FACE_PARAM_INPUT_MEAN],
+                                   (int)e->params[HS_FACE_PARAM_INPUT_RGB], out, cap, &d, msg,
+                                   sizeof msg);
+        if (cs != HS_OK)
+            s = hs__error(ctx, cs, "%s", msg[0] ? msg : "embedding failed");
+        else if (hs_face_embedding_normalize(NULL, out, d) != HS_OK)
+            s = hs__error(ctx, HS_ERR_MODEL, "embedding net gave NaN, Inf or a zero vector");
+        else
+            *dim = d;
+    }
+    if (!s && used)
+        *used = f;
+    hs__free(hs__ctx_allocator(ctx), owned);
+    return s;
+}
+
+#endif /* HOTSPOT_HAVE_OPENCV */
