@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,6 +281,236 @@ static void test_thresholds(void **state)
     assert_int_equal(hs_face_param_bounds(99, &lo, &hi), HS_ERR_INVALID_ARG);
 }
 
+
+#ifdef HOTSPOT_HAVE_OPENCV
+/* ---- engine (OpenCV + shared models) --------------------------------- */
+
+static char models_dir[4096];
+
+static bool have_models(void)
+{
+    if (!tu_shared("face/models/mobilefacenet.caffemodel", models_dir, sizeof models_dir))
+        return false;
+    return tu_shared("face/models", models_dir, sizeof models_dir) != NULL;
+}
+
+static hs_face_engine *make_engine(hs_ctx *ctx, bool yunet)
+{
+    char det[4200], net[4200], cfg[4200];
+    snprintf(det, sizeof det, "%s/face_detection_yunet_2022mar.onnx", models_dir);
+    snprintf(net, sizeof net, "%s/mobilefacenet.caffemodel", models_dir);
+    snprintf(cfg, sizeof cfg, "%s/mobilefacenet.prototxt", models_dir);
+    hs_face_engine_options o;
+    memset(&o, 0, sizeof o);
+    o.struct_size = sizeof o;
+    o.model_id = HS_FACE_MODEL_MOBILEFACENET;
+    o.detector_path = yunet ? det : NULL;
+    o.model_path = net;
+    o.model_config_path = cfg;
+    hs_face_engine *e = NULL;
+    hs_status s = hs_face_engine_new(ctx, &e, &o);
+    if (s)
+        printf("engine: %s\n", hs_ctx_last_error(ctx));
+    assert_int_equal(s, HS_OK);
+    return e;
+}
+
+static hs_image *att(int person, int shot)
+{
+    char rel[64], path[4096];
+    snprintf(rel, sizeof rel, "face/att_faces/s%d/%d.pgm", person, shot);
+    assert_non_null(tu_shared(rel, path, sizeof path));
+    hs_image *img = NULL;
+    assert_int_equal(hs_image_load(NULL, &img, path, HS_IMAGE_KEEP_COLOR), HS_OK);
+    return img;
+}
+
+static void test_engine_att(void **state)
+{
+    (void)state;
+    if (!have_models() || !tu_shared("face/att_faces", models_dir + 2048, 2048)) {
+        skip();
+        return;
+    }
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_face_engine *e = make_engine(ctx, true);
+    assert_int_equal(hs_face_engine_dim(e), 128);
+    assert_int_equal(hs_face_engine_has_landmarks(e), 1);
+    static const int who[4][2] = {{1, 1}, {1, 5}, {2, 1}, {3, 2}};
+    float v[4][128];
+    for (int i = 0; i < 4; i++) {
+        hs_image *img = att(who[i][0], who[i][1]);
+        hs_face f[4];
+        uint32_t n = 0, d = 0;
+        assert_int_equal(hs_face_detect(ctx, e, img, f, 4, &n), HS_OK);
+        assert_int_equal(n, 1);
+        assert_true(f[0].width > 30 && f[0].width < 92);
+        /* the image's left eye is left of its right eye, both above the mouth */
+        assert_true(f[0].landmarks[0] < f[0].landmarks[2]);
+        assert_true(f[0].landmarks[1] < f[0].landmarks[7]);
+        assert_true(f[0].quality > 0 && f[0].quality <= 100);
+        assert_int_equal(f[0].flags, 0);
+        assert_int_equal(hs_face_embed(ctx, e, img, NULL, v[i], 128, &d, NULL), HS_OK);
+        assert_int_equal(d, 128);
+        hs_image_free(img);
+    }
+    float same, diff1, diff2, t;
+    hs_face_similarity(NULL, &same, v[0], v[1], 128);
+    hs_face_similarity(NULL, &diff1, v[0], v[2], 128);
+    hs_face_similarity(NULL, &diff2, v[0], v[3], 128);
+    printf("same person %.3f, different %.3f %.3f\n", same, diff1, diff2);
+    assert_true(same > diff1 && same > diff2);
+    assert_int_equal(hs_face_threshold_for_fmr(&t, HS_FACE_MODEL_MOBILEFACENET, 1e-3), HS_OK);
+    assert_true(same > t && diff1 < t && diff2 < t);
+
+    /* the aligned crop */
+    hs_image *img = att(1, 1);
+    hs_face f;
+    uint32_t n, d;
+    static uint8_t crop[112 * 112 * 3];
+    assert_int_equal(hs_face_detect(ctx, e, img, &f, 1, &n), HS_OK);
+    assert_int_equal(hs_face_align(ctx, e, img, &f, crop, sizeof crop), HS_OK);
+    assert_int_equal(hs_face_align(ctx, e, img, &f, crop, 100), HS_ERR_BUFFER_TOO_SMALL);
+    float small[16];
+    assert_int_equal(hs_face_embed(ctx, e, img, NULL, small, 16, &d, NULL),
+                     HS_ERR_BUFFER_TOO_SMALL);
+    hs_image_free(img);
+
+    /* Haar fallback: landmarks estimated and flagged */
+    hs_face_engine *h = make_engine(ctx, false);
+    assert_int_equal(hs_face_engine_has_landmarks(h), 0);
+    img = att(2, 1);
+    assert_int_equal(hs_face_detect(ctx, h, img, &f, 1, &n), HS_OK);
+    assert_true(f.flags & HS_FACE_LANDMARKS_ESTIMATED);
+    hs_image_free(img);
+    hs_face_engine_free(h);
+    hs_face_engine_free(e);
+    hs_ctx_free(ctx);
+}
+
+/* no face, tiny image, several faces */
+static void test_engine_bad_images(void **state)
+{
+    (void)state;
+    if (!have_models() || !tu_shared("face/att_faces", models_dir + 2048, 2048)) {
+        skip();
+        return;
+    }
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_face_engine *e = make_engine(ctx, true);
+    hs_image *img;
+    hs_face f[4];
+    uint32_t n = 9, d;
+    float v[128];
+    assert_int_equal(hs_image_new(NULL, &img, 300, 200, 0, 128), HS_OK);
+    assert_int_equal(hs_face_detect(ctx, e, img, f, 4, &n), HS_ERR_NO_FACE);
+    assert_int_equal(n, 0);
+    assert_int_equal(hs_face_embed(ctx, e, img, NULL, v, 128, &d, NULL), HS_ERR_NO_FACE);
+    hs_image_free(img);
+    assert_int_equal(hs_image_new(NULL, &img, 8, 8, 0, 128), HS_OK);
+    assert_int_equal(hs_face_detect(ctx, e, img, f, 4, &n), HS_ERR_LIMIT);
+    hs_image_free(img);
+    /* two AT&T faces side by side, the second enlarged x2: it comes first */
+    hs_image *a = att(4, 1), *b = att(5, 1);
+    static uint8_t canvas[400 * 260];
+    memset(canvas, 200, sizeof canvas);
+    const uint8_t *pa = hs_image_pixels(a), *pb = hs_image_pixels(b);
+    for (int y = 0; y < 112; y++)
+        memcpy(canvas + (size_t)(y + 70) * 400 + 10, pa + (size_t)y * hs_image_stride(a), 92);
+    for (int y = 0; y < 224; y++)
+        for (int x = 0; x < 184; x++)
+            canvas[(size_t)(y + 18) * 400 + 200 + x] = pb[(size_t)(y / 2) * hs_image_stride(b) + x / 2];
+    assert_int_equal(hs_image_wrap(NULL, &img, canvas, 400, 260, 400, 0), HS_OK);
+    assert_int_equal(hs_face_detect(ctx, e, img, f, 4, &n), HS_OK);
+    assert_int_equal(n, 2);
+    assert_true(f[0].x > 200 && f[1].x < 110);
+    assert_true(f[0].width > f[1].width);
+    /* cap smaller than the count: count still says 2 */
+    assert_int_equal(hs_face_detect(ctx, e, img, f, 1, &n), HS_OK);
+    assert_int_equal(n, 2);
+    hs_image_free(img);
+    hs_image_free(a);
+    hs_image_free(b);
+    hs_face_engine_free(e);
+    hs_ctx_free(ctx);
+}
+
+static void test_engine_bad_models(void **state)
+{
+    (void)state;
+    if (!have_models()) {
+        skip();
+        return;
+    }
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    char det[4200], bad[4200], cfg[4200];
+    snprintf(det, sizeof det, "%s/face_detection_yunet_2022mar.onnx", models_dir);
+    snprintf(cfg, sizeof cfg, "%s/mobilefacenet.prototxt", models_dir);
+    snprintf(bad, sizeof bad, "%s/corrupt.onnx", tu_tmpdir());
+    FILE *fp = fopen(bad, "wb");
+    assert_non_null(fp);
+    fputs("this is not an ONNX model, just text pretending to be one", fp);
+    fclose(fp);
+    hs_face_engine_options o;
+    hs_face_engine *e = (hs_face_engine *)&o;
+    /* corrupt embedding net */
+    memset(&o, 0, sizeof o);
+    o.struct_size = sizeof o;
+    o.detector_path = det;
+    o.model_path = bad;
+    assert_int_equal(hs_face_engine_new(ctx, &e, &o), HS_ERR_MODEL);
+    assert_null(e);
+    printf("corrupt net: %s\n", hs_ctx_last_error(ctx));
+    /* corrupt detector */
+    o.detector_path = bad;
+    o.model_path = NULL;
+    assert_int_equal(hs_face_engine_new(ctx, &e, &o), HS_ERR_MODEL);
+    /* missing files */
+    o.detector_path = "/nonexistent/yunet.onnx";
+    assert_int_equal(hs_face_engine_new(ctx, &e, &o), HS_ERR_MODEL);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "nonexistent"));
+    o.detector_path = NULL;
+    o.cascade_path = "/nonexistent/cascade.xml";
+    assert_int_equal(hs_face_engine_new(ctx, &e, &o), HS_ERR_MODEL);
+    /* wrong shape: YuNet as an embedding net (its output is not one vector) */
+    o.cascade_path = NULL;
+    o.model_path = det;
+    assert_int_equal(hs_face_engine_new(ctx, &e, &o), HS_ERR_MODEL);
+    printf("wrong shape: %s\n", hs_ctx_last_error(ctx));
+    /* Caffe without its prototxt; corrupt buffer */
+    snprintf(bad, sizeof bad, "%s/mobilefacenet.caffemodel", models_dir);
+    o.model_path = bad;
+    o.model_format = HS_FACE_FORMAT_CAFFE;
+    assert_int_equal(hs_face_engine_new(ctx, &e, &o), HS_ERR_MODEL);
+    o.model_path = NULL;
+    o.model_format = HS_FACE_FORMAT_ONNX;
+    o.model_data = "garbage";
+    o.model_size = 7;
+    assert_int_equal(hs_face_engine_new(ctx, &e, &o), HS_ERR_MODEL);
+    /* engine without a net: detection only, embed refuses */
+    o.model_data = NULL;
+    o.model_size = 0;
+    o.detector_path = det;
+    assert_int_equal(hs_face_engine_new(ctx, &e, &o), HS_OK);
+    assert_int_equal(hs_face_engine_dim(e), 0);
+    hs_image *img;
+    assert_int_equal(hs_image_new(NULL, &img, 64, 64, 0, 0), HS_OK);
+    float v[8];
+    uint32_t d;
+    assert_int_equal(hs_face_embed(ctx, e, img, NULL, v, 8, &d, NULL), HS_ERR_STATE);
+    assert_int_equal(hs_face_engine_set_param(e, HS_FACE_PARAM_MAX_SIDE, 10), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_face_engine_set_param(e, HS_FACE_PARAM_MAX_SIDE, 800), HS_OK);
+    assert_true(hs_face_engine_get_param(e, HS_FACE_PARAM_MAX_SIDE) == 800);
+    hs_image_free(img);
+    hs_face_engine_free(e);
+    (void)cfg;
+    hs_ctx_free(ctx);
+}
+#endif
+
 #ifndef HOTSPOT_HAVE_OPENCV
 static void test_engine_not_built(void **state)
 {
@@ -307,6 +538,10 @@ int main(void)
         cmocka_unit_test(test_thresholds),
 #ifndef HOTSPOT_HAVE_OPENCV
         cmocka_unit_test(test_engine_not_built),
+#else
+        cmocka_unit_test(test_engine_att),
+        cmocka_unit_test(test_engine_bad_images),
+        cmocka_unit_test(test_engine_bad_models),
 #endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

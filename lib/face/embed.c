@@ -361,8 +361,8 @@ struct fmr_row {
 };
 
 static const struct fmr_row fmr_table[] = {
-    {HS_FACE_MODEL_MOBILEFACENET, {0.3057f, 0.4283f, 0.5149f, 0.5824f}},
-    {HS_FACE_MODEL_ARCFACE, {0.1456f, 0.2350f, 0.3045f, 0.3705f}},
+    {HS_FACE_MODEL_MOBILEFACENET, {0.2306f, 0.3621f, 0.4542f, 0.5736f}},
+    {HS_FACE_MODEL_ARCFACE, {0.1995f, 0.3202f, 0.3957f, 0.4445f}},
 };
 
 hs_status hs_face_threshold_for_fmr(float *out, uint32_t model_id, double fmr)

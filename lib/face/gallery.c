@@ -393,6 +393,9 @@ hs_status hs_face_gallery_search(hs_ctx *ctx, const hs_face_gallery *g, const fl
             for (uint32_t k = 0; k < jobs[i].t.n; k++)
                 offer(t, jobs[i].t.h[k]);
         qsort(t->h, t->n, sizeof *t->h, cmp_hits);
+        /* int8 rounding can push a self-match a hair past 1 */
+        for (uint32_t k = 0; k < t->n; k++)
+            t->h[k].score = t->h[k].score > 1 ? 1 : t->h[k].score < -1 ? -1 : t->h[k].score;
         memcpy(hits, t->h, t->n * sizeof *hits);
         *count = t->n;
     }
