@@ -693,6 +693,48 @@ static void test_concurrent_searches(void **state)
     hs_watchlist_free(wl);
 }
 
+/* The prepared cache changes speed, not results; modifications drop it. */
+static void test_prepared_cache(void **state)
+{
+    (void)state;
+    hs_watchlist *wl = make_list(40, 1);
+    hs_template *t;
+    float face[128];
+    probe_for(13, &t, face);
+    hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+    o.flags = HS_WATCHLIST_EXHAUSTIVE;
+    o.max_candidates = 5;
+    hs_watchlist_result *r1, *r2;
+    assert_int_equal(hs_watchlist_search(NULL, &r1, wl, t, NULL, 0, &o), HS_OK);
+    uint64_t before = hs_watchlist_memory_bytes(wl);
+    assert_int_equal(hs_watchlist_cache_prepared(NULL, wl, 2), HS_OK);
+    assert_true(hs_watchlist_memory_bytes(wl) > before);
+    assert_int_equal(hs_watchlist_search(NULL, &r2, wl, t, NULL, 0, &o), HS_OK);
+    assert_int_equal(hs_watchlist_result_count(r1), hs_watchlist_result_count(r2));
+    for (uint32_t i = 0; i < hs_watchlist_result_count(r1); i++) {
+        hs_watchlist_candidate a = {sizeof a, 0, NULL, 0, 0, 0, 0, 0, 0, {0}, {0}}, b = a;
+        hs_watchlist_result_candidate(r1, i, &a);
+        hs_watchlist_result_candidate(r2, i, &b);
+        assert_string_equal(a.id, b.id);
+        assert_true(a.score == b.score);
+    }
+    hs_watchlist_candidate c = {sizeof c, 0, NULL, 0, 0, 0, 0, 0, 0, {0}, {0}};
+    hs_watchlist_result_candidate(r2, 0, &c);
+    assert_string_equal(c.id, "S00013");
+    assert_true(c.hit);
+    hs_watchlist_result_free(r1);
+    hs_watchlist_result_free(r2);
+    assert_int_equal(hs_watchlist_remove(NULL, wl, "S00002"), HS_OK);
+    assert_true(hs_watchlist_memory_bytes(wl) < before);
+    assert_int_equal(hs_watchlist_search(NULL, &r1, wl, t, NULL, 0, &o), HS_OK);
+    hs_watchlist_result_candidate(r1, 0, &c);
+    assert_string_equal(c.id, "S00013");
+    hs_watchlist_result_free(r1);
+    assert_int_equal(hs_watchlist_cache_prepared(NULL, wl, 0), HS_ERR_INVALID_ARG);
+    hs_template_free(t);
+    hs_watchlist_free(wl);
+}
+
 /* The filter codes do not depend on where the print lies or how it is
  * turned: a rotated, shifted impression keeps most codes. */
 static void test_codes_invariant(void **state)
@@ -731,6 +773,7 @@ int main(void)
         cmocka_unit_test(test_search_empty_and_args),
         cmocka_unit_test(test_face_search),
         cmocka_unit_test(test_concurrent_searches),
+        cmocka_unit_test(test_prepared_cache),
         cmocka_unit_test(test_codes_invariant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,6 +2,7 @@
 #ifndef HOTSPOT_INTERNAL_WATCHLIST_H
 #define HOTSPOT_INTERNAL_WATCHLIST_H
 
+#include "hotspot/match.h"
 #include "hotspot/watchlist.h"
 #include "internal/core.h"
 
@@ -61,7 +62,14 @@ struct hs_watchlist {
     uint8_t *blob;        /* buffer of a loaded file (records point into it) */
     size_t blob_size;
     int save_fault;       /* test hook: see hs__watchlist_set_save_fault */
+    /* optional prepared-matcher cache (hs_watchlist_cache_prepared):
+     * HS_WATCHLIST_FINGERS_MAX slots per entry; NULL when absent */
+    hs_finger_prepared **cache;
+    uint64_t cache_bytes;
 };
+
+/* Drop the prepared cache (any modification of the list does). */
+void hs__wl_cache_drop(hs_watchlist *wl);
 
 /* A stored finger as read from a record. */
 typedef struct hs__wl_fview {

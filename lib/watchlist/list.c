@@ -146,6 +146,7 @@ void hs_watchlist_free(hs_watchlist *wl)
 {
     if (!wl)
         return;
+    hs__wl_cache_drop(wl);
     hs_allocator a = wl->alloc;
     for (uint32_t i = 0; i < wl->n; i++)
         entry_free(wl, &wl->e[i]);
@@ -174,7 +175,7 @@ uint64_t hs_watchlist_memory_bytes(const hs_watchlist *wl)
     if (!wl)
         return 0;
     return sizeof *wl + wl->rec_bytes + (uint64_t)wl->cap * sizeof(hs__wl_entry) +
-           (uint64_t)wl->hcap * sizeof(uint32_t);
+           (uint64_t)wl->hcap * sizeof(uint32_t) + wl->cache_bytes;
 }
 
 uint64_t hs_watchlist_version(const hs_watchlist *wl)
@@ -214,6 +215,7 @@ hs_status hs__wl_insert_entry(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *rec,
     if (at < 0 && replace)
         return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject '%s' in the list",
                          (const char *)rec + 1);
+    hs__wl_cache_drop(wl);
     if (at < 0 && wl->n >= WL_MAX_SUBJECTS)
         return hs__error(ctx, HS_ERR_LIMIT, "the list is full");
     if (at < 0 && !reserve(wl, wl->n + 1))
@@ -275,6 +277,7 @@ hs_status hs_watchlist_replace(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist
 
 hs_status hs__wl_remove_index(hs_watchlist *wl, uint32_t i)
 {
+    hs__wl_cache_drop(wl);
     hs__wl_entry *e = &wl->e[i];
     hash_del_slot(wl, hash_slot(wl, i));
     wl->nfingers -= e->nfingers;

@@ -25,8 +25,8 @@ static float rdf32(const uint8_t *p)
 }
 
 /* ---- filter codes -------------------------------------------------------
- * Each minutia is paired with its K nearest neighbours at 8..128 pixels
- * (after scaling to 500 ppi). A pair gives a 16-bit code: distance in 16
+ * Each minutia is paired with its k nearest neighbours at 8..128 pixels
+ * (after scaling to 500 ppi; k = min(8, 256 / minutiae)). A pair gives a 16-bit code: distance in 16
  * bins of 7.5 px, and the directions of both minutiae relative to the line
  * joining them in 64 bins each. Codes do not change under rotation or
  * translation of the print. */
@@ -51,16 +51,16 @@ uint32_t hs__wl_codes(const hs_minutia *m, uint32_t n, uint32_t ppi_x, uint32_t 
     if (n > HS_WATCHLIST_MINUTIAE_MAX)
         n = HS_WATCHLIST_MINUTIAE_MAX;
     uint32_t k = HS__WL_CODES_MAX / n;
-    if (k > 4)
-        k = 4;
+    if (k > 8)
+        k = 8;
     if (k < 1)
         k = 1;
     double sx = 500.0 / ppi_x, sy = 500.0 / ppi_y;
     uint32_t nc = 0;
     for (uint32_t i = 0; i < n && nc < HS__WL_CODES_MAX; i++) {
         /* k nearest neighbours by insertion into a tiny sorted list */
-        double bd[4];
-        uint32_t bj[4];
+        double bd[8];
+        uint32_t bj[8];
         uint32_t nb = 0;
         double xi = m[i].x * sx, yi = m[i].y * sy;
         for (uint32_t j = 0; j < n; j++) {

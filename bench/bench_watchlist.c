@@ -1,0 +1,392 @@
+/* Watchlist benchmark.
+ *
+ *   bench_watchlist [N] [--threads T] [--exhaustive-probes K] [--probes P] [--file PATH]
+ *
+ * Uses the ISO templates of the eight FVC B sets (../shared/data/fingerprint/
+ * iso19794-2-secugen): the first impression of each of the 80 fingers is
+ * enrolled, the other 560 are probes. Prints:
+ *  1. direct identification with hs_finger_match (80 x 560) and the same
+ *     through the watchlist (filter and exhaustive): rank-1 and agreement;
+ *  2. a gallery of N distractors (perturbed real templates: mirrored, mixed
+ *     halves of two prints, random rigid transform, 20% dropped, 10% added,
+ *     jitter) plus the 80 planted fingers: memory per finger, exhaustive
+ *     comparisons per second on T threads, filtered search time and rank-1
+ *     against exhaustive search on the planted probes;
+ *  3. save and load time of that list.
+ */
+#include "benchutil.h"
+
+#include <hotspot/hotspot.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define SETS 8
+#define FINGERS 10
+#define IMPR 8
+#define M_PI_ 3.14159265358979323846
+
+static hs_template *tmpl[SETS][FINGERS][IMPR];
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint32_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state >> 11);
+}
+static double unit(void) { return (rnd() & 0xffffff) / 16777216.0; }
+
+/* CPU time of the whole process (all threads), ms: the machine is shared,
+ * so throughput is also reported per CPU second. */
+static double proc_cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int load_fvc(void)
+{
+    char path[4096];
+    for (int s = 0; s < SETS; s++)
+        for (int f = 0; f < FINGERS; f++)
+            for (int i = 0; i < IMPR; i++) {
+                snprintf(path, sizeof path, "%s/fingerprint/iso19794-2-secugen/%s/%d_%d.iso",
+                         bu_shared_root(), bu_fvc_sets[s].name, 101 + f, i + 1);
+                if (hs_template_load(NULL, &tmpl[s][f][i], path, NULL) != HS_OK) {
+                    printf("SKIP: cannot read %s\n", path);
+                    return 0;
+                }
+            }
+    return 1;
+}
+
+/* A distractor: a mirrored real print (or two mirrored halves of two prints),
+ * turned and shifted at random, 20% of minutiae dropped, 10% added, jittered. */
+static hs_template *distractor(void)
+{
+    const hs_template *a = tmpl[rnd() % SETS][rnd() % FINGERS][rnd() % IMPR];
+    const hs_template *b = tmpl[rnd() % SETS][rnd() % FINGERS][rnd() % IMPR];
+    int mix = rnd() & 1;
+    hs_view_info info;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    hs_template_view_info(a, 0, &info);
+    uint32_t na, nb;
+    const hs_minutia *ma = hs_template_minutiae(a, 0, &na);
+    const hs_minutia *mb = hs_template_minutiae(b, 0, &nb);
+    hs_minutia out[300];
+    uint32_t n = 0;
+    double w = info.width ? info.width : 300, h = info.height ? info.height : 400;
+    double rot = unit() * 2 * M_PI_, c = cos(rot), s = sin(rot);
+    double dx = (unit() - 0.5) * 40, dy = (unit() - 0.5) * 40;
+    for (int src = 0; src < (mix ? 2 : 1); src++) {
+        const hs_minutia *m = src ? mb : ma;
+        uint32_t cnt = src ? nb : na;
+        for (uint32_t i = 0; i < cnt && n < 250; i++) {
+            if (mix && ((m[i].y < h / 2) != (src == 0)))
+                continue; /* top half from a, bottom half from b */
+            if (unit() < 0.2)
+                continue;
+            double x = w - m[i].x - w / 2, y = m[i].y - h / 2; /* mirrored */
+            double ang = M_PI_ - m[i].angle;
+            double xr = c * x + s * y + w / 2 + dx + (unit() - 0.5) * 4;
+            double yr = -s * x + c * y + h / 2 + dy + (unit() - 0.5) * 4;
+            ang = fmod(ang + rot + (unit() - 0.5) * 0.17 + 4 * M_PI_, 2 * M_PI_);
+            if (xr < 0 || yr < 0 || xr > w || yr > h)
+                continue;
+            out[n] = m[i];
+            out[n].x = (float)xr;
+            out[n].y = (float)yr;
+            out[n].angle = (float)(ang >= 2 * M_PI_ ? 0 : ang);
+            n++;
+        }
+    }
+    /* added minutiae near existing ones, so the print keeps its extent */
+    uint32_t add = n / 10, base = n;
+    for (uint32_t i = 0; i < add && base && n < 250; i++) {
+        const hs_minutia *r = &out[rnd() % base];
+        double ang0 = unit() * 2 * M_PI_, l = 15 + unit() * 25;
+        double x = r->x + l * cos(ang0), y = r->y + l * sin(ang0);
+        if (x < 0 || y < 0 || x > w || y > h)
+            continue;
+        out[n] = *r;
+        out[n].x = (float)x;
+        out[n].y = (float)y;
+        out[n].angle = (float)(unit() * 6.28);
+        n++;
+    }
+    hs_template *t;
+    hs_template_new(NULL, &t);
+    info.finger_position = 0;
+    if (hs_template_add_view(NULL, t, &info, out, n) != HS_OK) {
+        hs_template_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static void enroll(hs_watchlist *wl, const char *id, const hs_template *t)
+{
+    hs_watchlist_subject *s;
+    if (hs_watchlist_subject_new(NULL, &s, id) || hs_watchlist_subject_add_finger(NULL, s, t, 0) ||
+        hs_watchlist_add(NULL, wl, s)) {
+        fprintf(stderr, "enrol %s failed\n", id);
+        exit(1);
+    }
+    hs_watchlist_subject_free(s);
+}
+
+/* Rank-1 identity of a probe: 1 when the top candidate is its own finger. */
+static double last_cpu_ms;
+
+static int search_top(const hs_watchlist *wl, const hs_template *probe,
+                      const hs_watchlist_search_options *o, char *top, double *ms)
+{
+    hs_watchlist_result *r;
+    double c0 = proc_cpu_ms();
+    double t0 = bu_wall_ms();
+    hs_status st = hs_watchlist_search(NULL, &r, wl, probe, NULL, 0, o);
+    *ms = bu_wall_ms() - t0;
+    last_cpu_ms = proc_cpu_ms() - c0;
+    if (st) {
+        fprintf(stderr, "search: %s\n", hs_status_str(st));
+        exit(1);
+    }
+    hs_watchlist_candidate c;
+    memset(&c, 0, sizeof c);
+    c.struct_size = sizeof c;
+    top[0] = 0;
+    if (hs_watchlist_result_candidate(r, 0, &c) == HS_OK)
+        snprintf(top, 64, "%s", c.id);
+    hs_watchlist_result_free(r);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    uint32_t N = 10000, T = 2, KEX = 56, P = 560;
+    const char *file = "bench_watchlist.hswl";
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            T = (uint32_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--exhaustive-probes") && i + 1 < argc)
+            KEX = (uint32_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--probes") && i + 1 < argc)
+            P = (uint32_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--file") && i + 1 < argc)
+            file = argv[++i];
+        else
+            N = (uint32_t)strtoul(argv[i], NULL, 10);
+    }
+    if (P > 560)
+        P = 560;
+    if (!load_fvc())
+        return 0;
+
+    /* 1. direct identification */
+    hs_finger_prepared *prep[SETS][FINGERS][IMPR];
+    for (int s = 0; s < SETS; s++)
+        for (int f = 0; f < FINGERS; f++)
+            for (int i = 0; i < IMPR; i++)
+                hs_finger_prepare(NULL, &prep[s][f][i], tmpl[s][f][i], 0);
+    hs_finger_matcher *m;
+    hs_finger_matcher_new(NULL, &m);
+    int direct_ok = 0, direct_top[SETS][FINGERS][IMPR];
+    double t0 = bu_thread_cpu_ms();
+    for (int s = 0; s < SETS; s++)
+        for (int f = 0; f < FINGERS; f++)
+            for (int i = 1; i < IMPR; i++) {
+                float best = -1;
+                int bi = -1;
+                for (int g = 0; g < SETS * FINGERS; g++) {
+                    float sc;
+                    hs_finger_match(m, prep[s][f][i], prep[g / FINGERS][g % FINGERS][0], &sc);
+                    if (sc > best) {
+                        best = sc;
+                        bi = g;
+                    }
+                }
+                direct_top[s][f][i] = bi;
+                direct_ok += bi == s * FINGERS + f;
+            }
+    double direct_ms = bu_thread_cpu_ms() - t0;
+    printf("direct matching, 80 enrolled x 560 probes: rank-1 %.2f%% (%d/560), "
+           "%.0f comparisons/s on 1 thread (prepared)\n",
+           100.0 * direct_ok / 560, direct_ok, 44800 / (direct_ms / 1000));
+
+    hs_watchlist *wl;
+    hs_watchlist_new(NULL, &wl);
+    char id[64], top[64];
+    for (int s = 0; s < SETS; s++)
+        for (int f = 0; f < FINGERS; f++) {
+            snprintf(id, sizeof id, "%s/%d", bu_fvc_sets[s].name, 101 + f);
+            enroll(wl, id, tmpl[s][f][0]);
+        }
+    hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+    o.threads = T;
+    for (int ex = 0; ex < 2; ex++) {
+        o.flags = ex ? HS_WATCHLIST_EXHAUSTIVE : 0;
+        int ok = 0, agree = 0;
+        double ms;
+        for (int s = 0; s < SETS; s++)
+            for (int f = 0; f < FINGERS; f++)
+                for (int i = 1; i < IMPR; i++) {
+                    search_top(wl, tmpl[s][f][i], &o, top, &ms);
+                    snprintf(id, sizeof id, "%s/%d", bu_fvc_sets[s].name, 101 + f);
+                    ok += !strcmp(top, id);
+                    int g = direct_top[s][f][i];
+                    snprintf(id, sizeof id, "%s/%d", bu_fvc_sets[g / FINGERS].name,
+                             101 + g % FINGERS);
+                    agree += !strcmp(top, id);
+                }
+        printf("watchlist (%s), 80 subjects: rank-1 %.2f%% (%d/560), same top candidate as "
+               "direct matching for %d/560 probes\n",
+               ex ? "exhaustive" : "filter", 100.0 * ok / 560, ok, agree);
+    }
+
+    /* 2. distractors */
+    double tb = bu_wall_ms();
+    for (uint32_t k = 0; k < N; k++) {
+        hs_template *t = distractor();
+        if (!t)
+            continue;
+        snprintf(id, sizeof id, "D%07u", k);
+        enroll(wl, id, t);
+        hs_template_free(t);
+    }
+    double build_ms = bu_wall_ms() - tb;
+    uint64_t nf = hs_watchlist_finger_count(wl);
+    printf("gallery: %llu subjects (%u distractors + 80 planted), built in %.1f s; memory %.1f "
+           "MiB = %.0f bytes per finger\n",
+           (unsigned long long)hs_watchlist_count(wl), N, build_ms / 1000,
+           hs_watchlist_memory_bytes(wl) / 1048576.0,
+           (double)hs_watchlist_memory_bytes(wl) / (double)nf);
+
+    /* exhaustive throughput and rank-1 on a subset of probes; filter on the
+     * same subset and on P probes */
+    int stride = KEX ? (int)(560 / KEX) : 560;
+    if (stride < 1)
+        stride = 1;
+    int nsub = 0, ex_ok = 0, fsub_ok = 0, f_ok = 0, nf_probes = 0;
+    double ex_wall = 0, ex_cpu = 0;
+    double *fms = calloc(560, sizeof *fms), *fcpu = calloc(560, sizeof *fcpu);
+    for (int p = 0; p < 560; p++) {
+        int s = p / 70, f = (p % 70) / 7, i = 1 + p % 7;
+        snprintf(id, sizeof id, "%s/%d", bu_fvc_sets[s].name, 101 + f);
+        int in_sub = KEX && p % stride == 0 && nsub < (int)KEX;
+        int in_p = (uint32_t)nf_probes < P && p % (560 / (P ? P : 1) ? 560 / (P ? P : 1) : 1) == 0;
+        if (!in_sub && !in_p)
+            continue;
+        double ms;
+        o.flags = 0;
+        search_top(wl, tmpl[s][f][i], &o, top, &ms);
+        int fok = !strcmp(top, id);
+        if (in_p) {
+            fcpu[nf_probes] = last_cpu_ms;
+            fms[nf_probes++] = ms;
+            f_ok += fok;
+        }
+        if (in_sub) {
+            fsub_ok += fok;
+            o.flags = HS_WATCHLIST_EXHAUSTIVE;
+            search_top(wl, tmpl[s][f][i], &o, top, &ms);
+            ex_wall += ms;
+            ex_cpu += last_cpu_ms;
+            ex_ok += !strcmp(top, id);
+            nsub++;
+        }
+    }
+    double med = bu_median(fms, (size_t)nf_probes);
+    double medcpu = bu_median(fcpu, (size_t)nf_probes);
+    if (nsub)
+        printf("exhaustive on %u threads: %.0f comparisons/s wall, %.0f per CPU second "
+               "(incl. re-preparing each stored finger); rank-1 %.2f%% (%d/%d probes)\n",
+               T, (double)nf * nsub / (ex_wall / 1000), (double)nf * nsub / (ex_cpu / 1000),
+               100.0 * ex_ok / nsub, ex_ok, nsub);
+    if (nsub)
+        printf("filter on the same %d probes: rank-1 %.2f%% (%d/%d), difference %.2f points\n",
+               nsub, 100.0 * fsub_ok / nsub, fsub_ok, nsub, 100.0 * (ex_ok - fsub_ok) / nsub);
+    printf("filter, %d probes: rank-1 %.2f%% (%d/%d); search time median %.1f ms wall, %.1f ms "
+           "CPU (%u threads, one finger)\n",
+           nf_probes, nf_probes ? 100.0 * f_ok / nf_probes : 0, f_ok, nf_probes, med, medcpu, T);
+    free(fms);
+    free(fcpu);
+
+    /* the same with the prepared cache */
+    double cb = bu_wall_ms(), cc = proc_cpu_ms();
+    hs_watchlist_cache_prepared(NULL, wl, T);
+    printf("prepared cache: built in %.1f s wall, %.1f s CPU; memory with it %.0f bytes per "
+           "finger\n",
+           (bu_wall_ms() - cb) / 1000, (proc_cpu_ms() - cc) / 1000,
+           (double)hs_watchlist_memory_bytes(wl) / (double)nf);
+    {
+        int n2 = 0, ok2 = 0;
+        double w2 = 0, c2 = 0, fw[64], fc[64];
+        int nfw = 0;
+        for (int p = 0; p < 560 && n2 < (int)(KEX ? KEX : 1); p += stride) {
+            int s = p / 70, f = (p % 70) / 7, i = 1 + p % 7;
+            snprintf(id, sizeof id, "%s/%d", bu_fvc_sets[s].name, 101 + f);
+            double ms;
+            o.flags = HS_WATCHLIST_EXHAUSTIVE;
+            search_top(wl, tmpl[s][f][i], &o, top, &ms);
+            w2 += ms;
+            c2 += last_cpu_ms;
+            ok2 += !strcmp(top, id);
+            n2++;
+            if (nfw < 64) {
+                o.flags = 0;
+                search_top(wl, tmpl[s][f][i], &o, top, &ms);
+                fw[nfw] = ms;
+                fc[nfw++] = last_cpu_ms;
+            }
+        }
+        printf("with the cache: exhaustive %.0f comparisons/s wall, %.0f per CPU second on %u "
+               "threads (rank-1 %d/%d); filter search median %.1f ms wall, %.1f ms CPU\n",
+               (double)nf * n2 / (w2 / 1000), (double)nf * n2 / (c2 / 1000), T, ok2, n2,
+               bu_median(fw, (size_t)nfw), bu_median(fc, (size_t)nfw));
+    }
+    o.flags = 0;
+
+    /* 3. save / load */
+    double ts = bu_wall_ms();
+    if (hs_watchlist_save(NULL, wl, file) != HS_OK) {
+        fprintf(stderr, "save failed\n");
+        return 1;
+    }
+    double save_ms = bu_wall_ms() - ts;
+    struct stat st;
+    stat(file, &st);
+    double best = 1e30;
+    for (int k = 0; k < 3; k++) {
+        hs_watchlist *back;
+        double tl = bu_wall_ms();
+        if (hs_watchlist_load(NULL, &back, file) != HS_OK) {
+            fprintf(stderr, "load failed\n");
+            return 1;
+        }
+        double ms = bu_wall_ms() - tl;
+        if (ms < best)
+            best = ms;
+        hs_watchlist_free(back);
+    }
+    printf("file: %.1f MiB, saved in %.0f ms, loaded in %.0f ms (best of 3, %llu subjects)\n",
+           st.st_size / 1048576.0, save_ms, best, (unsigned long long)hs_watchlist_count(wl));
+    remove(file);
+
+    hs_watchlist_free(wl);
+    hs_finger_matcher_free(m);
+    for (int s = 0; s < SETS; s++)
+        for (int f = 0; f < FINGERS; f++)
+            for (int i = 0; i < IMPR; i++) {
+                hs_finger_prepared_free(prep[s][f][i]);
+                hs_template_free(tmpl[s][f][i]);
+            }
+    return 0;
+}
