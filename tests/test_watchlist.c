@@ -159,7 +159,7 @@ static void test_subject_fields(void **state)
     assert_null(hs_watchlist_subject_field(s, "country"));
     assert_int_equal(hs_watchlist_subject_set_field(NULL, s, "country", NULL), HS_ERR_NOT_FOUND);
     for (int i = 0; i < HS_WATCHLIST_FIELDS_MAX - 1; i++) {
-        char k[8];
+        char k[16];
         snprintf(k, sizeof k, "k%d", i);
         assert_int_equal(hs_watchlist_subject_set_field(NULL, s, k, "v"), HS_OK);
     }
