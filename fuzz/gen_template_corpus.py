@@ -33,18 +33,23 @@ def fmr_min(ms, ansi):
         b += struct.pack(">HHBB", (t << 14) | x, y, ang, q)
     return b
 
-def edb(with_areas):
+def edb(with_areas, iso=False):
     if not with_areas:
         return b"\0\0"
     rc = struct.pack(">HHB", 1, 4 + 1 + 6, 1) + bytes([0, 1, 3, 1, 2, 5])
-    cd = struct.pack(">HH", 2, 4 + 1 + 5 + 1 + 7) + bytes([0x41, 0, 100, 0, 120, 40, 0x41, 0, 50, 1, 0, 10, 20, 30])
+    # core/delta: ANSI types each group in its count byte, ISO marks each point (bit 14 of x)
+    if iso:
+        pts = bytes([0x01, 0x40, 100, 0, 120, 40, 0x01, 0x40, 50, 1, 0, 10, 20, 30])
+    else:
+        pts = bytes([0x41, 0, 100, 0, 120, 40, 0x41, 0, 50, 1, 0, 10, 20, 30])
+    cd = struct.pack(">HH", 2, 4 + len(pts)) + pts
     body = rc + cd
     return struct.pack(">H", len(body)) + body
 
 def iso2005(views, w=300, h=400, ppcm=197, areas=False):
     body = b""
     for i, n in enumerate(views):
-        body += bytes([1 + i, 0, 60, n]) + fmr_min(minutiae(n, i, w, h), False) + edb(areas and i == 0)
+        body += bytes([1 + i, 0, 60, n]) + fmr_min(minutiae(n, i, w, h), False) + edb(areas and i == 0, iso=True)
     total = 24 + len(body)
     return b"FMR\0 20\0" + struct.pack(">IHHHHHBB", total, 0x00b5, w, h, ppcm, ppcm, len(views), 0) + body
 

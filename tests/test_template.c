@@ -805,23 +805,38 @@ static void test_edb_convert(void **state)
     blk[k++] = HS_TEMPLATE_FORMAT_ANSI378_2004;
     blk[k++] = (uint8_t)(sizeof blk - 3);
     blk[k++] = 0;
-    uint8_t area[] = {0x00, 0x02, 0x00, (uint8_t)(sizeof blk - 3), 0x41, 0x40, 0x64, 0x00, 0x64,
-                      45, 0x41, 0x40, 0x32, 0x00, 0x32, 90, 0, 179};
+    uint8_t area[] = {0x00, 0x02, 0x00, (uint8_t)(sizeof blk - 3), 0x41, 0x00, 0x64, 0x00, 0x64,
+                      45, 0x41, 0x00, 0x32, 0x00, 0x32, 90, 0, 179};
     memcpy(blk + k, area, sizeof area);
     assert_int_equal(hs__template_block_set(NULL, t, 0, HS__TBLOCK_FMR_EDB, blk, sizeof blk), HS_OK);
     size_t n;
     uint8_t *iso = encode(t, HS_TEMPLATE_FORMAT_ISO19794_2_2005, &n);
     const uint8_t *edb = iso + 24 + 4 + 5 * 6;
     assert_int_equal(edb[1], sizeof area);
-    assert_int_equal(edb[2 + 9], 64);  /* 90 deg = 64 * 360/256 */
-    assert_int_equal(edb[2 + 15], 128); /* 180 deg */
-    assert_int_equal(edb[2 + 16], 0);
-    assert_int_equal(edb[2 + 17], 255); /* 358 deg -> 254.6 -> 255 */
+    /* ISO layout: plain counts, "has angles" in bit 14 of each x */
+    static const uint8_t want[] = {0x00, 0x02, 0x00, 18, 0x01, 0x40, 0x64, 0x00, 0x64,
+                                   64 /* 90 deg */, 0x01, 0x40, 0x32, 0x00, 0x32,
+                                   128 /* 180 deg */, 0, 255 /* 358 deg -> 254.6 */};
+    assert_memory_equal(edb + 2, want, sizeof want);
     hs_template *u;
     assert_int_equal(hs_template_decode(NULL, &u, iso, n, NULL), HS_OK);
     uint8_t *back = encode(u, HS_TEMPLATE_FORMAT_ANSI378_2004, &n);
     const uint8_t *e2 = back + 26 + 4 + 5 * 6;
     assert_memory_equal(e2 + 2, area, sizeof area);
+    free(back);
+    /* ISO cores mixing points with and without angles cannot be typed per
+     * group in ANSI: the area is copied unchanged */
+    uint8_t mixed[3 + 4 + 1 + 5 + 4 + 1];
+    static const uint8_t marea[] = {0x00, 0x02, 0x00, 15, 0x02, 0x40, 0x10, 0x00, 0x10,
+                                    7, 0x00, 0x20, 0x00, 0x20, 0x00};
+    mixed[0] = HS_TEMPLATE_FORMAT_ISO19794_2_2005;
+    mixed[1] = 15;
+    mixed[2] = 0;
+    memcpy(mixed + 3, marea, sizeof marea);
+    assert_int_equal(hs__template_block_set(NULL, t, 0, HS__TBLOCK_FMR_EDB, mixed, sizeof mixed),
+                     HS_OK);
+    back = encode(t, HS_TEMPLATE_FORMAT_ANSI378_2004, &n);
+    assert_memory_equal(back + 26 + 4 + 5 * 6 + 2, marea, sizeof marea);
     free(back);
     free(iso);
     hs_template_free(u);

@@ -571,39 +571,79 @@ static bool areas_ok(const uint8_t *p, size_t n)
     return true;
 }
 
-/* Core and delta data (ISO 2005 / ANSI 2004 area type 2): a byte with the
- * information type (bits 7-6, 1 = with angles) and a count (bits 3-0), the
- * cores (x, y as 14-bit values, angle when typed so), the same for deltas
- * with three angles each. True when it fills n bytes exactly. */
-static bool core_delta_ok(const uint8_t *p, size_t n)
+/* Core and delta data (area type 2) differ between the families:
+ *  - ANSI 378: per group (cores, then deltas) an information byte, type in
+ *    bits 7-6 (1 = with angles, for the whole group), bits 5-4 zero, count
+ *    in bits 3-0; then per point x and y (14 bits each) and, when typed so,
+ *    one angle (core) or three (delta);
+ *  - ISO 19794-2: per group a count byte; then per point x with bit 14 set
+ *    when this point has angles, y, and its angles.
+ * A conversion is possible when the data parses exactly and every group
+ * has at most 15 points that all have angles or all have none; it keeps
+ * the size. */
+static bool core_delta_convertible(const uint8_t *p, size_t n, bool src_iso)
 {
     size_t pos = 0;
-    for (int part = 0; part < 2; part++) {
+    for (uint32_t part = 0; part < 2; part++) {
         if (pos >= n)
             return false;
-        uint32_t h = p[pos++];
-        size_t each = 4 + ((h >> 6) == 1 ? (part ? 3u : 1u) : 0u);
-        size_t need = (size_t)(h & 15) * each;
-        if ((h >> 6) > 1 || need > n - pos)
+        uint32_t h = p[pos++], count, has;
+        if (src_iso) {
+            count = h;
+            if (count > 15)
+                return false;
+            has = count && n - pos >= 2 ? (p[pos] >> 6) : 0;
+        } else {
+            count = h & 15;
+            has = h >> 6;
+            if (h & 0x30)
+                return false;
+        }
+        if (has > 1)
             return false;
-        pos += need;
+        for (uint32_t i = 0; i < count; i++) {
+            if (n - pos < 4)
+                return false;
+            uint32_t top = p[pos] >> 6;
+            if (src_iso ? top != has : top != 0)
+                return false;
+            size_t each = 4 + (has ? (part ? 3u : 1u) : 0u);
+            if (n - pos < each)
+                return false;
+            pos += each;
+        }
     }
     return pos == n;
 }
 
-/* Rescale the angles of parsed core/delta data to the target unit. */
-static void convert_core_delta(uint8_t *p, size_t n, bool to_iso)
+/* Rewrite convertible core/delta data in place into the other family's
+ * layout, angles rescaled to its unit. */
+static void core_delta_convert(uint8_t *p, size_t n, bool src_iso)
 {
     size_t pos = 0;
-    for (int part = 0; part < 2 && pos < n; part++) {
-        uint32_t h = p[pos++];
-        uint32_t nang = (h >> 6) == 1 ? (part ? 3u : 1u) : 0u;
-        for (uint32_t i = 0; i < (h & 15); i++) {
+    for (uint32_t part = 0; part < 2 && pos < n; part++) {
+        uint32_t h = p[pos], count, has;
+        if (src_iso) {
+            count = h;
+            has = count ? (uint32_t)(p[pos + 1] >> 6) : 0;
+            p[pos] = (uint8_t)((has << 6) | count);
+        } else {
+            count = h & 15;
+            has = h >> 6;
+            p[pos] = (uint8_t)count;
+        }
+        pos++;
+        uint32_t nang = has ? (part ? 3u : 1u) : 0u;
+        for (uint32_t i = 0; i < count; i++) {
+            if (src_iso)
+                p[pos] &= 0x3F;
+            else
+                p[pos] = (uint8_t)(p[pos] | (has << 6));
             pos += 4;
             for (uint32_t k = 0; k < nang; k++, pos++) {
-                double deg = to_iso ? p[pos] * 2.0 : p[pos] * (360.0 / 256.0);
+                double deg = src_iso ? p[pos] * (360.0 / 256.0) : p[pos] * 2.0;
                 float rad = (float)(deg * (TWO_PI / 360.0));
-                p[pos] = (uint8_t)encode_angle(rad, to_iso);
+                p[pos] = (uint8_t)encode_angle(rad, !src_iso);
             }
         }
     }
@@ -643,11 +683,11 @@ static hs_status write_edb(hs_ctx *ctx, const hs_template *t, uint32_t vi, bool 
     while (pos < content) {
         const uint8_t *a = b + 3 + pos;
         uint32_t len = be16(a + 2);
-        if (be16(a) == 2 && core_delta_ok(a + 4, len - 4)) {
+        if (be16(a) == 2 && core_delta_convertible(a + 4, len - 4, src_iso)) {
             size_t start = w->len;
             hs__wr_bytes(w, a, len);
             if (w->buf && !w->failed)
-                convert_core_delta(w->buf + start + 4, len - 4, dst_iso);
+                core_delta_convert(w->buf + start + 4, len - 4, src_iso);
         } else {
             hs__wr_bytes(w, a, len);
         }
