@@ -277,8 +277,10 @@ int cmd_demo(int argc, char **argv)
     }
     printf("hotspot demo: %u synthetic people (seed %u), 2 fingers each (right and left index),\n"
            "%u of them on the watchlist; every person then presents fresh impressions of both\n"
-           "fingers at a checkpoint. Decision: hit when the fused score reaches the threshold of\n"
-           "a false match rate of 1e-4 per subject.\n\n", people, seed, enrolled);
+           "fingers at a checkpoint. Decision: hit when the fused score of both fingers reaches\n"
+           "the threshold of a false match rate of 1e-4 per subject (fused score >= 4.0; one\n"
+           "finger alone: matcher score >= %.3f, hs_finger_threshold_for_fmr(1e-4)).\n\n",
+           people, seed, enrolled, (double)hs_finger_threshold_for_fmr(1e-4));
 
     /* Population and enrolment (impression 0 of each finger). */
     double t0 = cli_now_ms();
@@ -353,7 +355,8 @@ int cmd_demo(int argc, char **argv)
             cd.struct_size = sizeof cd;
             if (hs_watchlist_result_candidate(res, c, &cd))
                 continue;
-            printf(" %s %.1f%s", cd.id, cd.score, cd.hit ? "*" : "");
+            printf(" %s %.1f%s (%.2f/%.2f)", cd.id, cd.score, cd.hit ? "*" : "",
+                   (double)cd.finger_similarity[0], (double)cd.finger_similarity[1]);
             if (cd.hit && !hit_id)
                 hit_id = cd.id;
         }
@@ -382,7 +385,8 @@ int cmd_demo(int argc, char **argv)
                "%u correct no-hits; median %.0f ms per check (two fingers: generate, extract, "
                "search)\n", checks, on_list, checks - on_list,
                hits, misses, false_hits, rejections, times[(checks - 1) / 2]);
-        printf("(* = hit at FMR 1e-4; scores are -log10 of the fused impostor p-value)\n");
+        printf("(* = hit at FMR 1e-4; score = -log10 of the fused impostor p-value; in brackets\n"
+               " the matcher scores of the right and left index fingers)\n");
     }
     rc = CLI_OK;
 done:
