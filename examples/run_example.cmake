@@ -1,6 +1,7 @@
 # Run one example program on data it can use; prints "SKIP: reason" (ctest
 # marks the test skipped) when that data is absent.
 # -DEXAMPLE=binary -DNAME=example -DDATA=shared data -DSRC=examples/ -DWORK=dir
+# -DSYN=synthetic fingerprints (see CMakeLists.txt)
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 
@@ -19,22 +20,11 @@ function(run expect)
   endif()
 endfunction()
 
-# Synthetic fingerprints (generated, no real person's data) from the CLI:
-# WORK/synth/10F_I.png, finger F (1..3), impression I (1..2).
-function(make_synth)
-  execute_process(COMMAND ${CLI} synth --out ${WORK}/synth --fingers 3 --impressions 2
-                  --seed 2026 RESULT_VARIABLE rc OUTPUT_QUIET)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "hotspot synth failed (${rc})")
-  endif()
-endfunction()
-
 set(fvc ${DATA}/fingerprint/FVC2002_DB1_B)
-set(syn ${WORK}/synth)
+set(syn ${SYN})   # made by the examples_synth_data test (fixture)
 if(NAME STREQUAL "enroll_and_verify")
   run(2)                                            # usage error
   run(2 ${WORK}/missing.png ${WORK}/missing.png)     # bad file: an error, not a crash
-  make_synth()
   run(0 ${syn}/101_1.png ${syn}/101_2.png)           # same synthetic finger
   run("0|1" ${syn}/101_1.png ${syn}/102_1.png)       # different fingers (see report: calibration)
   if(EXISTS ${fvc}/101_1.tif)
@@ -62,7 +52,6 @@ elseif(NAME STREQUAL "face_compare")
   endif()
 elseif(NAME STREQUAL "watchlist_search")
   run(2)
-  make_synth()
   run(0 ${syn}/102_2.png ${syn}/101_1.png ${syn}/102_1.png ${syn}/103_1.png)
   run(2 ${WORK}/missing.png ${syn}/101_1.png)
 else()
