@@ -129,7 +129,7 @@ static hs_status layout(hs_finger_extractor *ex, hs_ctx *ctx)
         np * 4, np * 4, np * 4,             /* img, tmp, enh */
         n, n, ns, n * 4, n,                 /* mask, dist, skel, label, dbg */
         nc, nc,                             /* cell_ori, cell_per */
-        nb * 4 * 14, nb, nb,                /* block floats, b_mask, b_m2 */
+        nb * 4 * 16, nb, nb,                /* block floats, b_mask, b_m2 */
         sizeof(hs__fx_cand) * HS__FX_MAX_CAND,
     };
     size_t total = 0;
@@ -166,7 +166,7 @@ static hs_status layout(hs_finger_extractor *ex, hs_ctx *ctx)
 #undef TAKE
     float **fields[] = {&ex->b_a, &ex->b_b, &ex->b_e, &ex->b_ox, &ex->b_oy, &ex->b_coh,
                         &ex->b_energy, &ex->b_std, &ex->b_per, &ex->b_pw, &ex->b_t1,
-                        &ex->b_t2, &ex->b_t3};
+                        &ex->b_t2, &ex->b_t3, &ex->b_mean, &ex->b_lstd};
     for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++)
         *fields[k] = bf + k * nb;
     return HS_OK;

@@ -95,6 +95,7 @@ static void block_stats(hs_finger_extractor *ex)
             ex->b_e[i] = (sxx + syy) / n;
             ex->b_energy[i] = ex->b_e[i];
             float mean = s1 / n, var = s2 / n - mean * mean;
+            ex->b_mean[i] = mean;
             ex->b_std[i] = var > 0.0f ? sqrtf(var) : 0.0f;
         }
 }
@@ -134,7 +135,7 @@ static void segment(hs_finger_extractor *ex)
     qsort(sorted, (size_t)nb, sizeof *sorted, cmp_float);
     float p90 = sorted[(nb * 9) / 10];
     float thr = HS__TUNE("SEGT", 0.12f) * p90;
-    if (thr < 40.0f) thr = 40.0f; /* Sobel units: a few grey levels of contrast */
+    if (thr < HS__TUNE("SEGA", 40.0f)) thr = HS__TUNE("SEGA", 40.0f); /* Sobel units: a few grey levels of contrast */
     uint8_t *m = ex->b_mask, *t = ex->b_m2;
     for (int i = 0; i < nb; i++)
         m[i] = es[i] > thr && ex->b_coh[i] > HS__TUNE("SEGC", 0.15f) && ex->b_std[i] > 4.0f;
@@ -500,6 +501,10 @@ void hs__fx_fields(hs_finger_extractor *ex)
         return;
     pixel_mask(ex);
     frequency(ex);
+    /* Local grey statistics for the normalisation before enhancement. */
+    memcpy(ex->b_lstd, ex->b_std, (size_t)ex->bw * (size_t)ex->bh * sizeof(float));
+    smooth_blocks(ex, ex->b_lstd, NULL, HS__TUNE("LNS", 2.0f));
+    smooth_blocks(ex, ex->b_mean, NULL, HS__TUNE("LNS", 2.0f));
     cells(ex);
     if (ex->debug_fn)
         debug_fields(ex);

@@ -301,8 +301,8 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
             ty = -ty;
         }
         float agree = tx * dx + ty * dy;
-        if (agree > 0.8f || !reliable) {
-            float wf = reliable ? 0.5f : 0.8f;
+        if (agree > HS__TUNE("DIRA", 0.8f) || !reliable) {
+            float wf = reliable ? HS__TUNE("DIRW", 0.5f) : 0.8f;
             dx = wf * tx + (1.0f - wf) * dx;
             dy = wf * ty + (1.0f - wf) * dy;
             unit(&dx, &dy);

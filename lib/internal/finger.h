@@ -70,6 +70,8 @@ struct hs_finger_extractor {
     float *b_coh;             /* coherence 0..1 */
     float *b_energy;          /* mean squared gradient */
     float *b_std;             /* grey standard deviation */
+    float *b_mean;            /* grey mean, smoothed */
+    float *b_lstd;            /* grey deviation, smoothed (local normalisation) */
     float *b_per;             /* ridge period, pixels */
     float *b_pw;              /* period confidence */
     float *b_t1, *b_t2, *b_t3; /* block scratch */
