@@ -105,6 +105,7 @@ HS_OUT_HANDLE(hs_synth_master)
 %enddef
 HS_OUT_INFO(hs_image_info)
 HS_OUT_INFO(hs_view_info)
+HS_OUT_INFO(hs_watchlist_package_info)
 
 /* Info structs made from Python start with their struct_size set. */
 %extend hs_image_info {
@@ -135,7 +136,8 @@ HS_OUT_INFO(hs_view_info)
 %typemap(typecheck, precedence=SWIG_TYPECHECK_POINTER) (const void *data, size_t size) {
   $1 = PyObject_CheckBuffer($input);
 }
-%apply (const void *data, size_t size) { (const void *buf, size_t size) };
+%apply (const void *data, size_t size) { (const void *buf, size_t size),
+                                         (const void *pkg, size_t size) };
 
 /* float32 vectors (face embeddings): any buffer of C-contiguous float32. */
 %typemap(in) (const float *embedding, uint32_t dim) (Py_buffer view, int view_ok = 0) {
@@ -305,6 +307,10 @@ HS_PREPARED_ARRAY(candidate, ncandidate)
 %ignore hs_watchlist_result_candidate;
 %ignore hs_watchlist_candidate;
 %ignore hs_face;
+%ignore hs_watchlist_keygen_authority;
+%ignore hs_watchlist_keygen_device;
+%ignore hs_watchlist_pack;
+%ignore hs_watchlist_unpack;
 %ignore hs_face_similarity;
 %ignore hs_face_engine_new;
 %ignore hs_face_engine_options;
@@ -337,6 +343,14 @@ HS_PREPARED_ARRAY(candidate, ncandidate)
   $action
   if (PyErr_Occurred()) SWIG_fail;
 }
+%exception hs_py_watchlist_pack {
+  $action
+  if (PyErr_Occurred()) SWIG_fail;
+}
+%exception hs_py_watchlist_unpack {
+  $action
+  if (PyErr_Occurred()) SWIG_fail;
+}
 %exception hs_py_face_similarity {
   $action
   if (PyErr_Occurred()) SWIG_fail;
@@ -350,6 +364,9 @@ HS_PREPARED_ARRAY(candidate, ncandidate)
 %nothread hs_py_template_minutiae;
 %nothread hs_py_image_wrap;
 %nothread hs_py_face_similarity;
+%nothread hs_py_watchlist_keygen;
+%nothread hs_py_watchlist_pack;
+%nothread hs_py_watchlist_unpack;
 %nothread hs_py_watchlist_candidate;
 %nothread hs_py_watchlist_subject_face;
 %nothread hs_py_watchlist_subject_fields;
@@ -461,6 +478,82 @@ hs_status hs_py_face_engine_new(hs_ctx *ctx, hs_face_engine **out, uint32_t mode
   o.detector_path = detector_path;
   o.cascade_path = cascade_path;
   return hs_face_engine_new(ctx, out, &o);
+}
+
+/* Read-only view of exactly @p n bytes (keys), or of a multiple of @p n. */
+static int hs_py__bytes(PyObject *o, Py_buffer *v, Py_ssize_t n, int multiple, const char *what) {
+  if (PyObject_GetBuffer(o, v, PyBUF_SIMPLE) != 0) return 0;
+  if (multiple ? (v->len == 0 || v->len % n != 0) : v->len != n) {
+    PyErr_Format(PyExc_ValueError, "%s: %zd bytes, expected %s%zd", what, v->len,
+                 multiple ? "a multiple of " : "", n);
+    PyBuffer_Release(v);
+    return 0;
+  }
+  return 1;
+}
+
+/** Generate a key pair: the authority's Ed25519 signing pair (@p device 0)
+ *  or a device's X25519 pair (@p device 1). Returns [status, public bytes,
+ *  secret bytes] (None, None on failure). */
+PyObject *hs_py_watchlist_keygen(int device) {
+  uint8_t pub[32], sec[64];
+  hs_status s = device ? hs_watchlist_keygen_device(pub, sec)
+                       : hs_watchlist_keygen_authority(pub, sec);
+  PyObject *r;
+  if (s != HS_OK) return Py_BuildValue("(iOO)", s, Py_None, Py_None);
+  r = Py_BuildValue("(iy#y#)", s, (const char *)pub, (Py_ssize_t)32, (const char *)sec,
+                    (Py_ssize_t)(device ? 32 : 64));
+  memset(sec, 0, sizeof sec);
+  return r;
+}
+
+/** hs_watchlist_pack with keys given as bytes: @p sign_secret 64 bytes,
+ *  @p recipients a concatenation of 32-byte device public keys. Two-call
+ *  size query through buf (None asks the size). Returns [status, size]. */
+hs_status hs_py_watchlist_pack(hs_ctx *ctx, const hs_watchlist *wl, const hs_watchlist *base,
+                               PyObject *sign_secret, PyObject *recipients, void *buf,
+                               size_t *size) {
+  Py_buffer vs, vr;
+  hs_status s;
+  if (!hs_py__bytes(sign_secret, &vs, 64, 0, "signing secret key")) return HS_ERR_INVALID_ARG;
+  if (!hs_py__bytes(recipients, &vr, 32, 1, "device public keys")) {
+    PyBuffer_Release(&vs);
+    return HS_ERR_INVALID_ARG;
+  }
+  Py_BEGIN_ALLOW_THREADS
+  s = hs_watchlist_pack(ctx, wl, base, (const uint8_t *)vs.buf, (const uint8_t *)vr.buf,
+                        (uint32_t)(vr.len / 32), buf, size);
+  Py_END_ALLOW_THREADS
+  PyBuffer_Release(&vr);
+  PyBuffer_Release(&vs);
+  return s;
+}
+
+/** hs_watchlist_unpack with the package and keys given as bytes. Returns
+ *  [status, watchlist]. */
+hs_status hs_py_watchlist_unpack(hs_ctx *ctx, hs_watchlist **out, const hs_watchlist *installed,
+                                 uint64_t installed_version, PyObject *pkg,
+                                 PyObject *authority_public, PyObject *device_public,
+                                 PyObject *device_secret) {
+  Py_buffer vp, va, vd, vs;
+  hs_status s = HS_ERR_INVALID_ARG;
+  if (PyObject_GetBuffer(pkg, &vp, PyBUF_SIMPLE) != 0) return s;
+  if (!hs_py__bytes(authority_public, &va, 32, 0, "authority public key")) goto p;
+  if (!hs_py__bytes(device_public, &vd, 32, 0, "device public key")) goto a;
+  if (!hs_py__bytes(device_secret, &vs, 32, 0, "device secret key")) goto d;
+  Py_BEGIN_ALLOW_THREADS
+  s = hs_watchlist_unpack(ctx, out, installed, installed_version, vp.buf, (size_t)vp.len,
+                          (const uint8_t *)va.buf, (const uint8_t *)vd.buf,
+                          (const uint8_t *)vs.buf);
+  Py_END_ALLOW_THREADS
+  PyBuffer_Release(&vs);
+d:
+  PyBuffer_Release(&vd);
+a:
+  PyBuffer_Release(&va);
+p:
+  PyBuffer_Release(&vp);
+  return s;
 }
 
 /** Face embedding @p index of a subject as bytes of float32 (None if absent). */

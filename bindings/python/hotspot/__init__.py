@@ -1323,6 +1323,59 @@ class Watchlist(_Handle):
         finally:
             _c("hs_watchlist_subject_free")(sub)
 
+    @_cdoc("hs_watchlist_pack")
+    def pack(self, sign_secret, recipients, base=None):
+        """A package for devices (bytes): this list, or the changes since
+        ``base`` (a Watchlist with a lower version), encrypted to each
+        device public key in ``recipients`` (32 bytes each) and signed with
+        the authority's 64-byte ``sign_secret`` (see :func:`keygen_authority`)."""
+        if isinstance(recipients, (bytes, bytearray, memoryview)):
+            recipients = [recipients]
+        keys = b"".join(bytes(memoryview(k)) for k in recipients)
+        if base is not None:
+            _handle_of(base, Watchlist, "Watchlist.pack base")
+        ctx = _ctx()
+        with self._use as h:
+            bh = base._use.__enter__() if base is not None else None
+            try:
+                s, n = _c("hs_py_watchlist_pack")(ctx, h, bh, sign_secret, keys, None)
+                _check(s, ctx)
+                buf = bytearray(n)
+                s, n = _c("hs_py_watchlist_pack")(ctx, h, bh, sign_secret, keys, buf)
+                _check(s, ctx)
+            finally:
+                if base is not None:
+                    base._use.__exit__(None, None, None)
+        return bytes(buf[:n])
+
+    @classmethod
+    @_cdoc("hs_watchlist_unpack")
+    def unpack(cls, package, authority_public, device_public, device_secret,
+               installed=None, installed_version=0):
+        """Verify, decrypt and apply a package on a device: a new Watchlist
+        (``installed`` is never modified; a delta package needs it).
+        Error(ERR_SIGNATURE / ERR_ROLLBACK / ERR_DECRYPT / ...) otherwise."""
+        mv = _buffer(package, "Watchlist.unpack")
+        ctx = _ctx()
+        if installed is not None:
+            _handle_of(installed, Watchlist, "Watchlist.unpack installed")
+            with installed._use as ih:
+                s, h = _c("hs_py_watchlist_unpack")(ctx, ih, int(installed_version), mv,
+                                                    authority_public, device_public, device_secret)
+        else:
+            s, h = _c("hs_py_watchlist_unpack")(ctx, None, int(installed_version), mv,
+                                                authority_public, device_public, device_secret)
+        _check(s, ctx)
+        return cls._adopt(h)
+
+    @_cdoc("hs_watchlist_cache_prepared")
+    def cache_prepared(self, threads=1):
+        """Keep every stored finger prepared in memory, so that searches skip
+        re-preparing candidates (dropped by any later change)."""
+        ctx = _ctx()
+        with self._write as h:
+            _check(_c("hs_watchlist_cache_prepared")(ctx, h, int(threads)), ctx)
+
     @_cdoc("hs_watchlist_remove")
     def remove(self, id):
         """Remove subject ``id`` (Error ERR_NOT_FOUND if absent)."""
@@ -1425,6 +1478,34 @@ class Watchlist(_Handle):
                 _c("hs_watchlist_version")(h), _c("hs_watchlist_memory_bytes")(h))
 
 
+def keygen_authority():
+    """(public 32 bytes, secret 64 bytes): the issuing authority's Ed25519
+    signing key pair for :meth:`Watchlist.pack`. Keep the secret secret."""
+    s, pub, sec = _c("hs_py_watchlist_keygen")(0)
+    _check(s)
+    return pub, sec
+
+
+def keygen_device():
+    """(public 32 bytes, secret 32 bytes): a device's X25519 key pair;
+    packages are encrypted to device public keys."""
+    s, pub, sec = _c("hs_py_watchlist_keygen")(1)
+    _check(s)
+    return pub, sec
+
+
+@_cdoc("hs_watchlist_package_info_get")
+def package_info(package):
+    """The unauthenticated header of a package, for display only: dict with
+    delta, version, base_version, recipients."""
+    mv = _buffer(package, "package_info")
+    ctx = _ctx()
+    s, i = _c("hs_watchlist_package_info_get")(ctx, mv)
+    _check(s, ctx)
+    return {"delta": bool(i.delta), "version": i.version, "base_version": i.base_version,
+            "recipients": i.recipients}
+
+
 # ---- synthetic fingerprints -----------------------------------------------------------
 
 class SynthMaster(_Handle):
@@ -1512,4 +1593,4 @@ class Synth(_Handle):
 
 __all__ += ["Watchlist", "Candidate", "Synth", "SynthMaster", "FaceEngine", "Face",
             "FACE_DTYPE", "face_similarity", "face_threshold_for_fmr", "encode_embedding",
-            "decode_embedding"]
+            "decode_embedding", "keygen_authority", "keygen_device", "package_info"]

@@ -62,6 +62,8 @@ def test_hits_only_and_fmr(wl):
 
 
 def test_finger_search(wl):
+    if hasattr(hotspot.capi, "hs_watchlist_cache_prepared"):
+        wl.cache_prepared(threads=2)
     try:
         res = wl.search(fingers=_finger(2))
     except hotspot.Error as e:
@@ -118,3 +120,46 @@ def test_errors(wl, tmp_path):
         wl.search(face=_face(1))
     with pytest.raises(hotspot.ClosedError):
         len(wl)
+
+
+@built("hs_py_watchlist_pack")
+def test_packages_full_delta_and_attacks(wl):
+    try:
+        apub, asec = hotspot.keygen_authority()
+    except hotspot.Error as e:
+        if e.status == hotspot.ERR_NOT_BUILT:
+            pytest.skip("packages: %s" % e.message)
+        raise
+    dpub, dsec = hotspot.keygen_device()
+    other_pub, other_sec = hotspot.keygen_device()
+    wl.version = 7
+    pkg = wl.pack(asec, [dpub, other_pub])
+    assert hotspot.package_info(pkg) == {"delta": False, "version": 7, "base_version": 0,
+                                         "recipients": 2}
+    dev = hotspot.Watchlist.unpack(pkg, apub, dpub, dsec)
+    assert sorted(dev.ids()) == sorted(wl.ids()) and dev.version == 7
+    newer = hotspot.Watchlist.decode(wl.encode())
+    newer.remove("person-0")
+    newer.add("person-9", faces=[_face(9)])
+    newer.version = 8
+    delta = newer.pack(asec, [dpub, other_pub], base=wl)
+    assert hotspot.package_info(delta)["delta"]
+    dev2 = hotspot.Watchlist.unpack(delta, apub, other_pub, other_sec, installed=dev,
+                                    installed_version=7)
+    assert "person-9" in dev2 and "person-0" not in dev2 and "person-0" in dev
+    with pytest.raises(hotspot.Error) as ei:                       # replay of an older list
+        hotspot.Watchlist.unpack(pkg, apub, dpub, dsec, installed=dev2, installed_version=8)
+    assert ei.value.status == hotspot.ERR_ROLLBACK
+    forged = bytearray(pkg)
+    forged[len(forged) // 2] ^= 1
+    with pytest.raises(hotspot.Error) as ei:
+        hotspot.Watchlist.unpack(forged, apub, dpub, dsec)
+    assert ei.value.status == hotspot.ERR_SIGNATURE
+    stranger_pub, stranger_sec = hotspot.keygen_device()
+    with pytest.raises(hotspot.Error) as ei:
+        hotspot.Watchlist.unpack(pkg, apub, stranger_pub, stranger_sec)
+    assert ei.value.status == hotspot.ERR_DECRYPT
+    with pytest.raises(ValueError):
+        wl.pack(asec[:10], [dpub])
+    with pytest.raises(ValueError):
+        hotspot.Watchlist.unpack(pkg, apub, dpub, dsec[:5])
