@@ -220,6 +220,41 @@ static void test_truth_on_ridges(void **state)
     hs_synth_free(g);
 }
 
+/* Fast (half-resolution) masters: deterministic, truth on their own ridges,
+ * impressions render. */
+static void test_fast_master(void **state)
+{
+    (void)state;
+    hs_synth *g = gen_new(21);
+    assert_int_equal(hs_synth_set(g, HS_SYNTH_FAST, 1), HS_OK);
+    hs_synth_master *a = master_new(g, 0), *b = master_new(g, 0);
+    hs_image *ia, *ib;
+    hs_template *ta, *tb;
+    assert_int_equal(hs_synth_master_image(NULL, a, &ia, &ta), HS_OK);
+    assert_int_equal(hs_synth_master_image(NULL, b, &ib, &tb), HS_OK);
+    assert_true(same_image(ia, ib));
+    assert_true(same_truth(ta, tb));
+    assert_int_equal(hs_image_width(ia), 400);
+    uint32_t n;
+    hs_template_minutiae(ta, 0, &n);
+    assert_true(n >= 20 && n <= 200);
+    /* the half-resolution ridges are upsampled for images, which changes
+     * some thin junctions: most, not all, truth points show on the image */
+    assert_true(truth_on_skeleton(ia, ta, 128, 2) >= 0.75);
+    hs_image_free(ia);
+    hs_image_free(ib);
+    hs_template_free(ta);
+    hs_template_free(tb);
+    assert_int_equal(hs_synth_impression(NULL, g, a, 0, &ia, &ta), HS_OK);
+    hs_template_minutiae(ta, 0, &n);
+    assert_true(n >= 10);
+    hs_image_free(ia);
+    hs_template_free(ta);
+    hs_synth_master_free(a);
+    hs_synth_master_free(b);
+    hs_synth_free(g);
+}
+
 static void test_impressions_keep_truth(void **state)
 {
     (void)state;
@@ -361,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_distinct),
         cmocka_unit_test(test_truth_on_ridges),
         cmocka_unit_test(test_impressions_keep_truth),
+        cmocka_unit_test(test_fast_master),
         cmocka_unit_test(test_classes),
         cmocka_unit_test(test_allocator),
     };

@@ -44,11 +44,15 @@ int cmd_synth(int argc, char **argv)
     unsigned fingers = 10, impressions = 8, seed = 1, w = 400, h = 400, ppi = 500, first = 101;
     unsigned cls = 0, noise = 100, dist = 100;
     const char *out = NULL, *truth = "hst";
-    int master = 0;
+    int master = 0, fast = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--master")) {
             master = 1;
+            continue;
+        }
+        if (!strcmp(a, "--fast")) {
+            fast = 1;
             continue;
         }
         if (!v)
@@ -117,6 +121,8 @@ int cmd_synth(int argc, char **argv)
         s = hs_synth_set(g, HS_SYNTH_NOISE, (int32_t)noise);
     if (!s)
         s = hs_synth_set(g, HS_SYNTH_DISTORTION, (int32_t)dist);
+    if (!s)
+        s = hs_synth_set(g, HS_SYNTH_FAST, fast);
     if (s) {
         cli_error(ctx, s, "synth");
         hs_synth_free(g);

@@ -20,10 +20,18 @@
 /* kernel rows padded to 16 floats so that the inner loop vectorises */
 #define HS__SYNTH_KS 16
 #define HS__SYNTH_TAPS (HS__SYNTH_K * HS__SYNTH_KS)
+/* Half-resolution bank for fast masters (HS_SYNTH_FAST): periods 3.0-6.5 px
+ * in steps of 0.5, 7x7 taps in rows of 8. */
+#define HS__SYNTH_PER0_H 3.0f
+#define HS__SYNTH_PSTEP_H 0.5f
+#define HS__SYNTH_R_H 3
+#define HS__SYNTH_K_H (2 * HS__SYNTH_R_H + 1)
+#define HS__SYNTH_KS_H 8
+#define HS__SYNTH_TAPS_H (HS__SYNTH_K_H * HS__SYNTH_KS_H)
 /* Tiled smooth noise texture used for skin and background variation. */
 #define HS__SYNTH_TEX 128
 
-#define HS__SYNTH_NPARAMS 13
+#define HS__SYNTH_NPARAMS 14
 #define HS__SYNTH_ITERS 14
 #define HS__SYNTH_MAXCREASE 10
 #define HS__PI 3.14159265358979323846
@@ -33,6 +41,7 @@ struct hs_synth {
     uint64_t seed;
     int32_t params[HS__SYNTH_NPARAMS]; /* indexed by HS_SYNTH_* key */
     float *bank;  /* NORI*NPER kernels of TAPS floats */
+    float *bank_h; /* NORI*NPER kernels of TAPS_H floats (half resolution) */
     float *tex;   /* TEX*TEX smooth noise in [-1, 1] */
     int iters;    /* ridge growth passes (tests lower it for speed) */
 };
@@ -46,8 +55,10 @@ struct hs_synth_master {
     hs_allocator alloc;
     uint64_t key;      /* seeds the impressions */
     uint32_t cls;
-    int w, h;
-    float *ridge;      /* w*h, about [-1, 1]; > 0 on ridges */
+    int w, h;          /* 500 ppi frame of all master coordinates */
+    int scale;         /* 1, or 2 for a fast (250 ppi) master */
+    int rw, rh;        /* ridge grid: w/scale x h/scale */
+    float *ridge;      /* rw*rh, about [-1, 1]; > 0 on ridges */
     /* finger shape: half-ellipse top, half-ellipse bottom */
     float fx, fy, fa, fbt, fbb;
     float core_x, core_y; /* centre of the pattern, for placing impressions */
@@ -91,15 +102,21 @@ static inline double hs__rng_normal(hs__rng *r)
     return sqrt(-2.0 * log(1.0 - u)) * cos(6.283185307179586 * v);
 }
 
-/* Minutiae of a binary ridge map (1 = ridge) of w x h: thin it, find endings
+/* Minutiae of a binary ridge map (1 = ridge) of w x h, sampled at 500/scale
+ * ppi (lengths in the rules scale with it; output coordinates are at 500 ppi): thin it, find endings
  * and bifurcations by crossing number, drop spurs, short breaks and points
  * outside `inside` (NULL = everywhere; else w*h, non-zero where allowed).
  * Directions in the ISO convention. *out is allocated with a. */
 hs_status hs__synth_minutiae(const hs_allocator *a, const uint8_t *bin, int w, int h,
-                             const uint8_t *inside, hs__synth_minutia **out, uint32_t *count);
+                             const uint8_t *inside, int scale, hs__synth_minutia **out,
+                             uint32_t *count);
 
 /* Thin a binary image in place (Zhang-Suen); scratch of w*h bytes. */
 void hs__synth_thin(uint8_t *img, int w, int h, uint8_t *scratch);
+
+/* Ridge value of a master at (x, y) in its 500 ppi frame (bilinear); -1
+ * outside. */
+float hs__synth_ridge_at(const hs_synth_master *m, float x, float y);
 
 /* Sample the tiled noise texture at (x, y) texels (bilinear, wraps). */
 float hs__synth_tex(const hs_synth *g, float x, float y);

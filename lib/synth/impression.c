@@ -172,18 +172,6 @@ static float contact_depth(const imp *p, const hs_synth_master *m, float x, floa
     return d1 < d2 ? d1 : d2;
 }
 
-static float sample(const hs_synth_master *m, float x, float y)
-{
-    if (x < 0 || y < 0 || x >= m->w - 1 || y >= m->h - 1)
-        return -1.0f;
-    int ix = (int)x, iy = (int)y;
-    float ax = x - ix, ay = y - iy;
-    const float *q = m->ridge + (size_t)iy * m->w + ix;
-    float a = q[0] + ax * (q[1] - q[0]);
-    float b = q[m->w] + ax * (q[m->w + 1] - q[m->w]);
-    return a + ay * (b - a);
-}
-
 #define LUT_N 1024
 #define LUT_SPAN 3.0f
 
@@ -223,7 +211,7 @@ static hs_status render(hs_ctx *ctx, const hs_synth *g, const hs_synth_master *m
                 float h = p->h0 + p->hvar * hs__synth_tex(g, p->tox + ts * x, p->toy + ts * y) +
                           p->hdry * hs__synth_tex(g, p->toy + tf * x, p->tox + tf * y) +
                           p->hfine * fmaxf(0, hs__synth_tex(g, p->tox + 2.7f * x, p->toy + 2.7f * y));
-                float t = sample(m, x, y) - h;
+                float t = hs__synth_ridge_at(m, x, y) - h;
                 int li = (int)((t / LUT_SPAN + 1) * 0.5f * (LUT_N - 1));
                 li = li < 0 ? 0 : (li >= LUT_N ? LUT_N - 1 : li);
                 if (m->ncrease)

@@ -136,27 +136,29 @@ static double orientation(const field *f, double x, double y)
     return th + f->rot;
 }
 
-/* One filtering pass: dst = clamp(gain * (bank kernel of each pixel) * src). */
-static void filter_pass(const hs_synth *g, const uint16_t *kidx, const float *src, float *dst,
-                        int w, int h, float gain, float lim, int y0, int y1, int x0, int x1)
-{
-    const int R = HS__SYNTH_R, K = HS__SYNTH_K;
-    for (int y = y0; y < y1; y++)
-        for (int x = x0; x < x1; x++) {
-            const float *k = g->bank + (size_t)kidx[(size_t)y * w + x] * HS__SYNTH_TAPS;
-            const float *s = src + (size_t)(y - R) * w + (x - R);
-            float acc = 0;
-            float v[HS__SYNTH_KS] = {0};
-            for (int ky = 0; ky < K; ky++, s += w, k += HS__SYNTH_KS)
-                for (int kx = 0; kx < HS__SYNTH_KS; kx++)
-                    v[kx] += k[kx] * s[kx];
-            for (int kx = 0; kx < HS__SYNTH_KS; kx++)
-                acc += v[kx];
-            acc *= gain;
-            dst[(size_t)y * w + x] = acc > lim ? lim : (acc < -lim ? -lim : acc);
-        }
-    (void)h;
-}
+/* One filtering pass: dst = clamp(gain * (bank kernel of each pixel) * src).
+ * One copy per bank so that the padded rows are compile-time constants and
+ * the inner loop vectorises. */
+#define FILTER_PASS(name, BANK, R, KS)                                                      \
+    static void name(const hs_synth *g, const uint16_t *kidx, const float *src, float *dst,  \
+                     int w, float gain, float lim, int y0, int y1, int x0, int x1)           \
+    {                                                                                        \
+        for (int y = y0; y < y1; y++)                                                        \
+            for (int x = x0; x < x1; x++) {                                                  \
+                const float *k = g->BANK + (size_t)kidx[(size_t)y * w + x] * (2 * R + 1) * KS; \
+                const float *s = src + (size_t)(y - R) * w + (x - R);                        \
+                float v[KS] = {0}, acc = 0;                                                  \
+                for (int ky = 0; ky < 2 * R + 1; ky++, s += w, k += KS)                      \
+                    for (int kx = 0; kx < KS; kx++)                                          \
+                        v[kx] += k[kx] * s[kx];                                              \
+                for (int kx = 0; kx < KS; kx++)                                              \
+                    acc += v[kx];                                                            \
+                acc *= gain;                                                                 \
+                dst[(size_t)y * w + x] = acc > lim ? lim : (acc < -lim ? -lim : acc);        \
+            }                                                                                \
+    }
+FILTER_PASS(filter_pass, bank, HS__SYNTH_R, HS__SYNTH_KS)
+FILTER_PASS(filter_pass_h, bank_h, HS__SYNTH_R_H, HS__SYNTH_KS_H)
 
 hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth *gen,
                               uint32_t finger)
@@ -167,7 +169,11 @@ hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth
     if (!gen)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "generator is NULL");
     const hs_allocator *a = hs__ctx_allocator(ctx);
-    const int w = HS__SYNTH_MW, h = HS__SYNTH_MH, R = HS__SYNTH_R;
+    /* Fast masters grow on a half-resolution grid (sc = 2); all geometry
+     * stays in the 500 ppi frame of W x H. */
+    const int sc = gen->params[HS_SYNTH_FAST] ? 2 : 1;
+    const int W = HS__SYNTH_MW, H = HS__SYNTH_MH, w = W / sc, h = H / sc;
+    const int R = sc == 1 ? HS__SYNTH_R : HS__SYNTH_R_H;
     const size_t n = (size_t)w * h;
     hs_synth_master *m = hs__calloc(a, 1, sizeof *m);
     float *buf = hs__calloc(a, n + HS__SYNTH_KS, sizeof(float));
@@ -181,8 +187,11 @@ hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     }
     m->alloc = *a;
-    m->w = w;
-    m->h = h;
+    m->w = W;
+    m->h = H;
+    m->scale = sc;
+    m->rw = w;
+    m->rh = h;
     m->ridge = hs__calloc(a, n + HS__SYNTH_KS, sizeof(float));
     if (!m->ridge) {
         hs__free(a, buf);
@@ -200,7 +209,7 @@ hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth
     m->fa = (float)hs__rng_range(&r, 150, 185);
     m->fbt = (float)hs__rng_range(&r, 175, 215);
     m->fbb = 420;
-    m->fx = w / 2.0f + (float)hs__rng_range(&r, -8, 8);
+    m->fx = W / 2.0f + (float)hs__rng_range(&r, -8, 8);
     m->fy = m->fbt + (float)hs__rng_range(&r, 35, 60);
 
     field f;
@@ -220,7 +229,7 @@ hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth
     float *gsn = gc + (size_t)gw * gh;
     for (int j = 0; j < gh; j++)
         for (int i = 0; i < gw; i++) {
-            double th = orientation(&f, i * gs, j * gs);
+            double th = orientation(&f, i * gs * sc, j * gs * sc);
             gc[j * gw + i] = (float)cos(2 * th);
             gsn[j * gw + i] = (float)sin(2 * th);
         }
@@ -242,10 +251,12 @@ hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth
                 th += (float)HS__PI;
             int o = (int)lrintf(th * HS__SYNTH_NORI / (float)HS__PI) % HS__SYNTH_NORI;
             /* ridges a little wider apart above the core and near the tip */
-            float dyc = (m->core_y - (float)y) / 120.0f;
-            float per = (float)per0 + 2.0f * hs__synth_tex(gen, tox + x * 0.05f, toy + y * 0.05f) +
+            float xf = (float)(x * sc), yf = (float)(y * sc);
+            float dyc = (m->core_y - yf) / 120.0f;
+            float per = (float)per0 + 2.0f * hs__synth_tex(gen, tox + xf * 0.05f, toy + yf * 0.05f) +
                         (dyc > 0 ? 0.6f * (dyc > 1 ? 1 : dyc) : 0);
-            int p = (int)lrintf(per - HS__SYNTH_PER0);
+            int p = sc == 1 ? (int)lrintf(per - HS__SYNTH_PER0)
+                            : (int)lrintf((per / 2 - HS__SYNTH_PER0_H) / HS__SYNTH_PSTEP_H);
             p = p < 0 ? 0 : (p >= HS__SYNTH_NPER ? HS__SYNTH_NPER - 1 : p);
             kidx[(size_t)y * w + x] = (uint16_t)(o * HS__SYNTH_NPER + p);
         }
@@ -256,7 +267,7 @@ hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth
      * patterns meet out of phase, ridges end or fork. Sparse seeds keep such
      * seams few; most minutiae then come from the period changes, as in real
      * fingers, and not from rows of events along seams. */
-    double spacing = 110.0 / sqrt(gen->params[HS_SYNTH_MINUTIAE] / 100.0);
+    double spacing = 110.0 / sc / sqrt(gen->params[HS_SYNTH_MINUTIAE] / 100.0);
     for (double gy = 0; gy < h; gy += spacing)
         for (double gx = 0; gx < w; gx += spacing) {
             int x = (int)(gx + hs__rng_unif(&r) * spacing), y = (int)(gy + hs__rng_unif(&r) * spacing);
@@ -266,8 +277,8 @@ hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth
     /* Grow with a strong gain (near-binary ridges), then settle. */
     float *cur = buf, *nxt = m->ridge;
     /* only the finger and a margin are needed */
-    int x0 = (int)(m->fx - m->fa) - 2 * R, x1 = (int)(m->fx + m->fa) + 2 * R;
-    int y0 = (int)(m->fy - m->fbt) - 2 * R;
+    int x0 = (int)((m->fx - m->fa) / sc) - 2 * R, x1 = (int)((m->fx + m->fa) / sc) + 2 * R;
+    int y0 = (int)((m->fy - m->fbt) / sc) - 2 * R;
     x0 = x0 < R ? R : x0;
     x1 = x1 > w - R ? w - R : x1;
     y0 = y0 < R ? R : y0;
@@ -275,22 +286,27 @@ hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth
     for (int it = 0; it < iters; it++) {
         if (it == iters / 2) {
             /* late seeds where growth has not reached yet */
-            for (int y = y0 + 8; y < h - R; y += 16)
-                for (int x = x0 + 8; x < x1; x += 16)
+            for (int y = y0 + 8 / sc; y < h - R; y += 16 / sc)
+                for (int x = x0 + 8 / sc; x < x1; x += 16 / sc)
                     if (cur[(size_t)y * w + x] == 0.0f && hs__rng_unif(&r) < 0.25)
                         cur[(size_t)y * w + x] = hs__rng_unif(&r) < 0.5 ? 1.0f : -1.0f;
         }
-        filter_pass(gen, kidx, cur, nxt, w, h, 8.0f, 1.0f, y0, h - R, x0, x1);
+        if (sc == 1)
+            filter_pass(gen, kidx, cur, nxt, w, 8.0f, 1.0f, y0, h - R, x0, x1);
+        else
+            filter_pass_h(gen, kidx, cur, nxt, w, 8.0f, 1.0f, y0, h - R, x0, x1);
         float *t = cur;
         cur = nxt;
         nxt = t;
     }
-    /* The near-binary result, softened by a 5x5 binomial blur: ridges get
-     * ramps a few pixels wide so that an impression can thin or thicken them
-     * by its threshold. */
+    /* The near-binary result, softened by a 5x5 binomial blur (3x3 at half
+     * resolution): ridges get ramps a few pixels wide so that an impression
+     * can thin or thicken them by its threshold. */
     for (size_t i = 0; i < n; i++)
         cur[i] = cur[i] > 0 ? 1.0f : -1.0f;
-    static const float bn[5] = {1 / 16.0f, 4 / 16.0f, 6 / 16.0f, 4 / 16.0f, 1 / 16.0f};
+    static const float bn5[5] = {1 / 16.0f, 4 / 16.0f, 6 / 16.0f, 4 / 16.0f, 1 / 16.0f};
+    static const float bn3[5] = {0, 0.25f, 0.5f, 0.25f, 0};
+    const float *bn = sc == 1 ? bn5 : bn3;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             float acc = 0;
@@ -337,11 +353,12 @@ hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth
         for (int x = 0; x < w; x++) {
             size_t q = (size_t)y * w + x;
             bin[q] = m->ridge[q] > 0;
-            float dx = (x - m->fx) / (m->fa - 14);
-            float dy = (y - m->fy) / ((y < m->fy ? m->fbt : m->fbb) - 14);
-            inside[q] = dx * dx + dy * dy <= 1.0f && x >= 16 && y >= 16 && x < w - 16 && y < h - 16;
+            float xf = (float)(x * sc) + 0.5f * (sc - 1), yf = (float)(y * sc) + 0.5f * (sc - 1);
+            float dx = (xf - m->fx) / (m->fa - 14);
+            float dy = (yf - m->fy) / ((yf < m->fy ? m->fbt : m->fbb) - 14);
+            inside[q] = dx * dx + dy * dy <= 1.0f && xf >= 16 && yf >= 16 && xf < W - 16 && yf < H - 16;
         }
-    hs_status s = hs__synth_minutiae(a, bin, w, h, inside, &m->min, &m->nmin);
+    hs_status s = hs__synth_minutiae(a, bin, w, h, inside, sc, &m->min, &m->nmin);
     hs__memzero(bin, 2 * n);
     hs__free(a, bin);
     if (s) {

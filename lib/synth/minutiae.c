@@ -137,7 +137,8 @@ static float iso_angle(float dx, float dy)
 }
 
 hs_status hs__synth_minutiae(const hs_allocator *a, const uint8_t *bin, int w, int h,
-                             const uint8_t *inside, hs__synth_minutia **out, uint32_t *count)
+                             const uint8_t *inside, int scale, hs__synth_minutia **out,
+                             uint32_t *count)
 {
     const size_t n = (size_t)w * h;
     *out = NULL;
@@ -153,7 +154,7 @@ hs_status hs__synth_minutiae(const hs_allocator *a, const uint8_t *bin, int w, i
         hs__free(a, sk);
         return HS_ERR_NOMEM;
     }
-    const int L = 10;
+    const int L = 10 / scale, brk = 8 / scale, minlen = 5 / scale + (scale > 1);
     for (int y = 2; y < h - 2; y++)
         for (int x = 2; x < w - 2; x++) {
             if (!sk[(size_t)y * w + x])
@@ -215,10 +216,10 @@ hs_status hs__synth_minutiae(const hs_allocator *a, const uint8_t *bin, int w, i
         if (m->type == HS_MINUTIA_ENDING)
             for (size_t j = i + 1; j < nc; j++) {
                 int dx = c[j].x - m->x, dy = c[j].y - m->y;
-                if (c[j].type == HS_MINUTIA_ENDING && dx * dx + dy * dy < 8 * 8)
+                if (c[j].type == HS_MINUTIA_ENDING && dx * dx + dy * dy < brk * brk)
                     m->drop = c[j].drop = 1;
             }
-        if (m->hlen[0] < 5)
+        if (m->hlen[0] < minlen)
             m->drop = 1;
     }
     size_t k = 0;
@@ -249,7 +250,7 @@ hs_status hs__synth_minutiae(const hs_allocator *a, const uint8_t *bin, int w, i
             dx = cosf(th);
             dy = sinf(th);
             int vp = 0, vn = 0;
-            for (int st = 3; st <= 9; st++) {
+            for (int st = 3 / scale; st <= 9 / scale; st++) {
                 int xp = m->x + (int)lrintf(st * dx), yp = m->y + (int)lrintf(st * dy);
                 int xn = m->x - (int)lrintf(st * dx), yn = m->y - (int)lrintf(st * dy);
                 vp += xp >= 0 && yp >= 0 && xp < w && yp < h && !bin[(size_t)yp * w + xp];
@@ -260,8 +261,8 @@ hs_status hs__synth_minutiae(const hs_allocator *a, const uint8_t *bin, int w, i
                 dy = -dy;
             }
         }
-        res[k].x = (float)m->x;
-        res[k].y = (float)m->y;
+        res[k].x = (float)(m->x * scale) + 0.5f * (float)(scale - 1);
+        res[k].y = (float)(m->y * scale) + 0.5f * (float)(scale - 1);
         res[k].angle = iso_angle(dx, dy);
         res[k].type = (uint8_t)m->type;
         k++;

@@ -25,6 +25,7 @@ static const param_def params[HS__SYNTH_NPARAMS] = {
     {100, 50, 150},    /* PRESSURE */
     {100, 25, 400},    /* MINUTIAE */
     {1, 0, 1},         /* PROTOCOL */
+    {0, 0, 1},         /* FAST */
 };
 
 static int key_ok(int key) { return key >= 1 && key < HS__SYNTH_NPARAMS; }
@@ -57,17 +58,17 @@ int32_t hs_synth_get(const hs_synth *gen, int key)
  * period per, elongated along them so that growing ridges stay continuous.
  * Zero mean (a flat area gives no response) and unit gain on an ideal
  * sinusoidal ridge pattern of that orientation and period. */
-static void make_kernel(float *k, double theta, double per)
+static void make_kernel(float *k, double theta, double per, int R, int KS)
 {
-    const int R = HS__SYNTH_R;
+    const int taps = (2 * R + 1) * KS;
     double nx = -sin(theta), ny = cos(theta); /* across the ridges */
     double tx = cos(theta), ty = sin(theta);  /* along them */
     double su = 0.38 * per, sv = 0.55 * per;
     double env[HS__SYNTH_TAPS] = {0}, sum_k = 0, sum_e = 0;
-    for (int i = 0; i < HS__SYNTH_TAPS; i++)
+    for (int i = 0; i < taps; i++)
         k[i] = 0;
     for (int y = -R; y <= R; y++)
-        for (int x = -R, i = (y + R) * HS__SYNTH_KS; x <= R; x++, i++) {
+        for (int x = -R, i = (y + R) * KS; x <= R; x++, i++) {
             double u = x * nx + y * ny, v = x * tx + y * ty;
             /* round support: a square one makes ridges grow as squares
              * and meet along straight seams */
@@ -80,12 +81,12 @@ static void make_kernel(float *k, double theta, double per)
         }
     double gain = 0;
     for (int y = -R; y <= R; y++)
-        for (int x = -R, i = (y + R) * HS__SYNTH_KS; x <= R; x++, i++) {
+        for (int x = -R, i = (y + R) * KS; x <= R; x++, i++) {
             double u = x * nx + y * ny;
             k[i] = (float)(k[i] - env[i] * sum_k / sum_e);
             gain += k[i] * cos(2 * HS__PI * u / per);
         }
-    for (int i = 0; i < HS__SYNTH_TAPS; i++)
+    for (int i = 0; i < taps; i++)
         k[i] = (float)(k[i] / gain);
 }
 
@@ -122,6 +123,22 @@ static void make_texture(float *t, float *tmp, uint64_t seed)
         t[i] = 2 * (t[i] - lo) / (hi - lo + 1e-6f) - 1;
 }
 
+float hs__synth_ridge_at(const hs_synth_master *m, float x, float y)
+{
+    if (m->scale != 1) {
+        x = (x + 0.5f) / (float)m->scale - 0.5f;
+        y = (y + 0.5f) / (float)m->scale - 0.5f;
+    }
+    if (!(x >= 0 && y >= 0 && x < m->rw - 1 && y < m->rh - 1))
+        return -1.0f;
+    int ix = (int)x, iy = (int)y;
+    float ax = x - (float)ix, ay = y - (float)iy;
+    const float *q = m->ridge + (size_t)iy * m->rw + ix;
+    float a = q[0] + ax * (q[1] - q[0]);
+    float b = q[m->rw] + ax * (q[m->rw + 1] - q[m->rw]);
+    return a + ay * (b - a);
+}
+
 float hs__synth_tex(const hs_synth *g, float x, float y)
 {
     const int n = HS__SYNTH_TEX;
@@ -150,17 +167,23 @@ hs_status hs_synth_new(hs_ctx *ctx, hs_synth **out, uint64_t seed)
     for (int k = 1; k < HS__SYNTH_NPARAMS; k++)
         g->params[k] = params[k].def;
     g->bank = hs__malloc(a, sizeof(float) * HS__SYNTH_NORI * HS__SYNTH_NPER * HS__SYNTH_TAPS);
+    g->bank_h = hs__malloc(a, sizeof(float) * HS__SYNTH_NORI * HS__SYNTH_NPER * HS__SYNTH_TAPS_H);
     g->tex = hs__malloc(a, sizeof(float) * HS__SYNTH_TEX * HS__SYNTH_TEX);
     float *tmp = hs__malloc(a, sizeof(float) * HS__SYNTH_TEX * HS__SYNTH_TEX);
-    if (!g->bank || !g->tex || !tmp) {
+    if (!g->bank || !g->bank_h || !g->tex || !tmp) {
         hs__free(a, tmp);
         hs_synth_free(g);
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     }
     for (int o = 0; o < HS__SYNTH_NORI; o++)
-        for (int p = 0; p < HS__SYNTH_NPER; p++)
+        for (int p = 0; p < HS__SYNTH_NPER; p++) {
             make_kernel(g->bank + (size_t)(o * HS__SYNTH_NPER + p) * HS__SYNTH_TAPS,
-                        HS__PI * o / HS__SYNTH_NORI, HS__SYNTH_PER0 + p);
+                        HS__PI * o / HS__SYNTH_NORI, HS__SYNTH_PER0 + p, HS__SYNTH_R,
+                        HS__SYNTH_KS);
+            make_kernel(g->bank_h + (size_t)(o * HS__SYNTH_NPER + p) * HS__SYNTH_TAPS_H,
+                        HS__PI * o / HS__SYNTH_NORI, HS__SYNTH_PER0_H + HS__SYNTH_PSTEP_H * p,
+                        HS__SYNTH_R_H, HS__SYNTH_KS_H);
+        }
     make_texture(g->tex, tmp, hs__mix64(seed));
     hs__free(a, tmp);
     *out = g;
@@ -173,6 +196,7 @@ void hs_synth_free(hs_synth *gen)
         return;
     hs_allocator a = gen->alloc;
     hs__free(&a, gen->bank);
+    hs__free(&a, gen->bank_h);
     hs__free(&a, gen->tex);
     hs__free(&a, gen);
 }
@@ -188,7 +212,7 @@ void hs_synth_master_free(hs_synth_master *m)
         return;
     hs_allocator a = m->alloc;
     if (m->ridge) {
-        hs__memzero(m->ridge, sizeof(float) * (size_t)m->w * (size_t)m->h);
+        hs__memzero(m->ridge, sizeof(float) * (size_t)m->rw * (size_t)m->rh);
         hs__free(&a, m->ridge);
     }
     if (m->min) {
@@ -225,7 +249,7 @@ hs_status hs_synth_master_image(hs_ctx *ctx, const hs_synth_master *m, hs_image 
         uint8_t *p = hs_image_pixels_mut(im);
         for (int y = 0; y < m->h; y++)
             for (int x = 0; x < m->w; x++)
-                if (in_finger(m, (float)x, (float)y) && m->ridge[(size_t)y * m->w + x] > 0)
+                if (in_finger(m, (float)x, (float)y) && hs__synth_ridge_at(m, (float)x, (float)y) > 0)
                     p[(size_t)y * m->w + x] = 0;
     }
     if (truth) {
