@@ -33,6 +33,7 @@
 #define MAX_ANCHORS 6
 #define FAST_ANCHORS 4
 #define REFINE_ANCHORS 2
+#define RANK_CANDS 30           /* candidates used to rank the anchors */
 #define ANCHOR_CAP 32           /* bounds of the tuning hook */
 #define REFINE_CAP 4
 #define TOL_BASE 8.0f          /* pixels at the anchor */
@@ -359,6 +360,8 @@ struct hs_finger_matcher {
     uint32_t keys[4 * MAXN];
     top2 row[MAXN], col[MAXN];
     int cand2, wmode;
+    float mixw;
+    int rank_cands;
     frame fr;
     int anchors, refine;
 };
@@ -384,6 +387,8 @@ hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out)
     m->anchors = MAX_ANCHORS;
     m->cand2 = 1;
     m->wmode = 1;
+    m->mixw = 0.3f;
+    m->rank_cands = RANK_CANDS;
     m->refine = REFINE_ANCHORS;
     for (int i = 0; i <= 64 * HS__CYL_ND; i++)
         m->sqrt_tab[i] = sqrtf((float)i);
@@ -445,6 +450,10 @@ bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value)
         p->ov_dist = value;
     else if (!strcmp(name, "min_norm"))
         p->min_norm = (int)value;
+    else if (!strcmp(name, "rank_cands"))
+        m->rank_cands = (int)value;
+    else if (!strcmp(name, "mixw"))
+        m->mixw = value;
     else if (!strcmp(name, "wmode"))
         m->wmode = (int)value;
     else if (!strcmp(name, "cand2"))
@@ -698,7 +707,7 @@ static void refine(const hs_finger_matcher *m, const hs_finger_prepared *A,
  * the overlapping area (floored at min_norm, so that two tiny overlaps do
  * not score high on a few chance pairs). */
 static float pairing_score(const pairing *r, const hs_finger_prepared *A,
-                           const hs_finger_prepared *B, int min_norm, int wmode)
+                           const hs_finger_prepared *B, int min_norm, int wmode, float mixw)
 {
     if (r->n < 2)
         return 0.0f;
@@ -706,7 +715,7 @@ static float pairing_score(const pairing *r, const hs_finger_prepared *A,
     float n2 = ne * ne;
     float na = (float)(r->ova > min_norm ? r->ova : min_norm);
     float nb = (float)(r->ovb > min_norm ? r->ovb : min_norm);
-    float s = 0.5f * n2 / ((float)A->count * (float)B->count) + 0.5f * n2 / (na * nb);
+    float s = (1.0f - mixw) * n2 / ((float)A->count * (float)B->count) + mixw * n2 / (na * nb);
     return s > 1.0f ? 1.0f : s;
 }
 
@@ -802,7 +811,8 @@ hs_status hs_finger_match(hs_finger_matcher *m, const hs_finger_prepared *probe,
     for (int k = 0; k < nanch; k++) {
         align g = make_align(&A->min[m->cands[k].a], &B->min[m->cands[k].b]);
         make_frame(&m->fr, &g, A, B);
-        pairing r = pair_cands(m, nc, A, B, &m->fr, usea, useb);
+        pairing r = pair_cands(m, nc < m->rank_cands ? nc : m->rank_cands, A, B, &m->fr, usea,
+                               useb);
         /* keep the keep best by (pairs, similarity) */
         int pos = nbest;
         while (pos > 0 && (r.n > best[pos - 1].n ||
@@ -830,7 +840,7 @@ hs_status hs_finger_match(hs_finger_matcher *m, const hs_finger_prepared *probe,
             r = pair_cands(m, nc, A, B, &m->fr, usea, useb);
         }
         refine(m, A, B, &m->fr, usea, useb, &r);
-        float s = pairing_score(&r, A, B, m->fr.pr.min_norm, m->wmode);
+        float s = pairing_score(&r, A, B, m->fr.pr.min_norm, m->wmode, m->mixw);
         if (s > top)
             top = s;
     }
