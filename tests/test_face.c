@@ -377,6 +377,45 @@ static void test_engine_att(void **state)
                      HS_ERR_BUFFER_TOO_SMALL);
     hs_image_free(img);
 
+    /* the same models from memory buffers give the same embedding */
+    {
+        char det[4200], net[4200], cfg[4200];
+        snprintf(det, sizeof det, "%s/face_detection_yunet_2022mar.onnx", models_dir);
+        snprintf(net, sizeof net, "%s/mobilefacenet.caffemodel", models_dir);
+        snprintf(cfg, sizeof cfg, "%s/mobilefacenet.prototxt", models_dir);
+        size_t nd, nn, nc;
+        uint8_t *bd = tu_read(det, &nd), *bn = tu_read(net, &nn), *bc = tu_read(cfg, &nc);
+        assert_non_null(bd);
+        assert_non_null(bn);
+        assert_non_null(bc);
+        hs_face_engine_options o;
+        memset(&o, 0, sizeof o);
+        o.struct_size = sizeof o;
+        o.model_id = HS_FACE_MODEL_MOBILEFACENET;
+        o.detector_data = bd;
+        o.detector_size = nd;
+        o.model_data = bn;
+        o.model_size = nn;
+        o.model_config_data = bc;
+        o.model_config_size = nc;
+        hs_face_engine *m = NULL;
+        hs_status ms = hs_face_engine_new(ctx, &m, &o);
+        if (ms)
+            printf("from memory: %s\n", hs_ctx_last_error(ctx));
+        assert_int_equal(ms, HS_OK);
+        free(bd);
+        free(bn);
+        free(bc);
+        assert_int_equal(hs_face_engine_has_landmarks(m), 1);
+        float w[128], sm;
+        img = att(1, 1);
+        assert_int_equal(hs_face_embed(ctx, m, img, NULL, w, 128, &d, NULL), HS_OK);
+        assert_int_equal(hs_face_similarity(NULL, &sm, w, v[0], 128), HS_OK);
+        assert_true(sm > 0.9999f);
+        hs_image_free(img);
+        hs_face_engine_free(m);
+    }
+
     /* Haar fallback: landmarks estimated and flagged */
     hs_face_engine *h = make_engine(ctx, false);
     assert_int_equal(hs_face_engine_has_landmarks(h), 0);

@@ -212,7 +212,9 @@ typedef struct hs_face_engine_options {
     uint32_t model_format;      /**< HS_FACE_FORMAT_* */
     uint32_t reserved0;         /**< zero */
     const char *detector_path;  /**< YuNet ONNX; NULL (and no buffer): Haar fallback */
-    const void *detector_data;  /**< YuNet ONNX in memory */
+    const void *detector_data;  /**< YuNet ONNX in memory (OpenCV 4.6 reads YuNet from a
+                                     path only, so it passes through a private mkstemps
+                                     file in $TMPDIR, removed at once) */
     size_t detector_size;
     const char *cascade_path;   /**< Haar cascade XML for the fallback; NULL: OpenCV's
                                      haarcascade_frontalface_default.xml from opencv-data */

@@ -9,6 +9,9 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -74,6 +77,47 @@ void haar_landmarks(const cv::Rect &r, float *row)
     row[14] = 1.0f;
 }
 
+// OpenCV 4.6's FaceDetectorYN loads from a path only: a detector given in
+// memory goes through a private temporary file (mkstemps: mode 0600, unique
+// name, .onnx suffix), removed as soon as the detector is built.
+cv::Ptr<cv::FaceDetectorYN> yunet_from_memory(const void *data, size_t size, std::string &err)
+{
+    const char *dir = std::getenv("TMPDIR");
+    std::string tmpl = std::string(dir && *dir ? dir : "/tmp") + "/hotspot-yunet-XXXXXX.onnx";
+    std::vector<char> name(tmpl.begin(), tmpl.end());
+    name.push_back('\0');
+    // The suffix matters: readNet() picks the importer from the extension.
+    int fd = mkstemps(name.data(), 5);
+    if (fd < 0) {
+        err = "cannot create a temporary file for the in-memory detector";
+        return cv::Ptr<cv::FaceDetectorYN>();
+    }
+    const char *p = static_cast<const char *>(data);
+    size_t left = size;
+    while (left) {
+        ssize_t n = write(fd, p, left);
+        if (n <= 0)
+            break;
+        p += n;
+        left -= (size_t)n;
+    }
+    close(fd);
+    cv::Ptr<cv::FaceDetectorYN> det;
+    if (left) {
+        err = "cannot write the in-memory detector to a temporary file";
+    } else {
+        try {
+            det = cv::FaceDetectorYN::create(name.data(), "", cv::Size(320, 320), 0.6f, 0.3f,
+                                             5000);
+        } catch (...) {
+            unlink(name.data());
+            throw;
+        }
+    }
+    unlink(name.data());
+    return det;
+}
+
 int load_net(hs__face_cv *cv, const hs__face_cv_opts *o, char *msg, size_t msglen)
 {
     if (o->net_format == 1) {
@@ -135,7 +179,18 @@ extern "C" int hs__face_cv_new(hs__face_cv **out, const hs__face_cv_opts *o, uin
         return HS_ERR_NOMEM;
     const char *stage = "detector";
     try {
-        if (o->det_path) {
+        if (o->det_data) {
+            std::string err;
+            cv->yunet = yunet_from_memory(o->det_data, o->det_size, err);
+            if (!cv->yunet) {
+                set_msg(msg, msglen, err.empty() ? "detector could not be created" : err);
+                delete cv;
+                return HS_ERR_MODEL;
+            }
+            cv::Mat blank(320, 320, CV_8UC3, cv::Scalar(0, 0, 0)), faces;
+            cv->yunet->detect(blank, faces);
+            cv->use_yunet = true;
+        } else if (o->det_path) {
             if (!readable(o->det_path)) {
                 set_msg(msg, msglen, std::string("cannot open detector model ") + o->det_path);
                 delete cv;

@@ -184,14 +184,12 @@ hs_status hs_face_engine_new(hs_ctx *ctx, hs_face_engine **out, const hs_face_en
     if ((o.detector_data && !o.detector_size) || (o.model_data && !o.model_size) ||
         (o.model_config_data && !o.model_config_size))
         return hs__error(ctx, HS_ERR_INVALID_ARG, "face_engine_new: buffer with size 0");
-    if (o.detector_data)
-        return hs__error(ctx, HS_ERR_UNSUPPORTED,
-                         "face_engine_new: OpenCV 4.6 loads YuNet from a file only; "
-                         "give detector_path");
 
     hs__face_cv_opts co;
     memset(&co, 0, sizeof co);
     co.det_path = o.detector_path;
+    co.det_data = o.detector_data;
+    co.det_size = o.detector_size;
     co.cascade_path = o.cascade_path ? o.cascade_path : DEFAULT_CASCADE;
     bool has_net = o.model_path || o.model_data;
     if (has_net) {
@@ -229,7 +227,7 @@ hs_status hs_face_engine_new(hs_ctx *ctx, hs_face_engine **out, const hs_face_en
         hs__free(a, e);
         return hs__error(ctx, s, "face model: %s", msg[0] ? msg : hs_status_str(s));
     }
-    e->has_landmarks = o.detector_path != NULL;
+    e->has_landmarks = o.detector_path != NULL || o.detector_data != NULL;
     *out = e;
     return HS_OK;
 }

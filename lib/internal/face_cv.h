@@ -17,6 +17,8 @@ typedef struct hs__face_cv hs__face_cv;
 
 typedef struct hs__face_cv_opts {
     const char *det_path;      /* YuNet ONNX file, or NULL for the Haar cascade */
+    const void *det_data;      /* YuNet ONNX in memory (wins over det_path) */
+    size_t det_size;
     const char *cascade_path;  /* Haar cascade XML (used when det_path is NULL) */
     int net_format;            /* 0 none, 1 ONNX, 2 Caffe */
     const char *net_path;      /* file, or NULL when net_data is given */
