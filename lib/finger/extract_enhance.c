@@ -9,6 +9,7 @@
 #define PI_F 3.14159265358979f
 #define TWO_PI_F 6.28318530717959f
 #define SIGMA_ALONG HS__TUNE("SA", 4.0f)
+#define SIGMA_ALONG_LONG HS__TUNE("SAL", 6.0f)
 #define SIGMA_ACROSS_PER_PERIOD HS__TUNE("SX", 0.5f)
 
 /* Filter taps for each orientation bin (and period bin across): nearest-
@@ -20,19 +21,20 @@ static void build_tables(hs_finger_extractor *ex)
     for (int o = 0; o < HS__FX_NORI; o++) {
         float phi = (float)o * PI_F / HS__FX_NORI; /* across-ridge direction */
         float nx = cosf(phi), ny = sinf(phi), tx = -ny, ty = nx;
-        float sum = 0.0f;
-        for (int k = -HS__FX_ALONG_R; k <= HS__FX_ALONG_R; k++) {
-            int dx = (int)lrintf((float)k * tx), dy = (int)lrintf((float)k * ty);
-            float along = (float)dx * tx + (float)dy * ty;
-            float off = (float)dx * nx + (float)dy * ny;
-            float wgt = expf(-along * along / (2.0f * SIGMA_ALONG * SIGMA_ALONG) -
-                             off * off / (2.0f * 0.6f * 0.6f));
-            ex->off_along[o][k + HS__FX_ALONG_R] = dy * pw + dx;
-            ex->w_along[o][k + HS__FX_ALONG_R] = wgt;
-            sum += wgt;
+        for (int len = 0; len < 2; len++) {
+            float sa = len ? SIGMA_ALONG_LONG : SIGMA_ALONG, sum = 0.0f;
+            for (int k = -HS__FX_ALONG_R; k <= HS__FX_ALONG_R; k++) {
+                int dx = (int)lrintf((float)k * tx), dy = (int)lrintf((float)k * ty);
+                float along = (float)dx * tx + (float)dy * ty;
+                float off = (float)dx * nx + (float)dy * ny;
+                float wgt = expf(-along * along / (2.0f * sa * sa) - off * off / (2.0f * 0.6f * 0.6f));
+                ex->off_along[o][k + HS__FX_ALONG_R] = dy * pw + dx;
+                ex->w_along[len][o][k + HS__FX_ALONG_R] = wgt;
+                sum += wgt;
+            }
+            for (int k = 0; k < 2 * HS__FX_ALONG_R + 1; k++)
+                ex->w_along[len][o][k] /= sum;
         }
-        for (int k = 0; k < 2 * HS__FX_ALONG_R + 1; k++)
-            ex->w_along[o][k] /= sum;
         float u[2 * HS__FX_ACROSS_R + 1];
         for (int k = -HS__FX_ACROSS_R; k <= HS__FX_ACROSS_R; k++) {
             int dx = (int)lrintf((float)k * nx), dy = (int)lrintf((float)k * ny);
@@ -155,9 +157,9 @@ void hs__fx_enhance(hs_finger_extractor *ex)
             dst[x] = src[x];
         const uint8_t *co = ex->cell_ori + (y / HS__FX_CELL) * cw;
         for (int x = x0; x <= x1; x++) {
-            int o = co[x / HS__FX_CELL];
+            int o = co[x / HS__FX_CELL] & 127, len = co[x / HS__FX_CELL] >> 7;
             const int32_t *off = ex->off_along[o];
-            const float *wt = ex->w_along[o];
+            const float *wt = ex->w_along[len][o];
             const float *p = src + x;
             float acc = 0.0f;
             for (int k = 0; k < 2 * HS__FX_ALONG_R + 1; k++)
@@ -180,7 +182,7 @@ void hs__fx_enhance(hs_finger_extractor *ex)
                 dst[x] = 0.0f;
                 continue;
             }
-            int o = co[x / HS__FX_CELL], pb = cp[x / HS__FX_CELL];
+            int o = co[x / HS__FX_CELL] & 127, pb = cp[x / HS__FX_CELL];
             const int32_t *off = ex->off_across[o];
             const float *wt = ex->w_across[o][pb];
             const float *p = src + x;

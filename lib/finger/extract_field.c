@@ -442,6 +442,11 @@ static void cells(hs_finger_extractor *ex)
             int pb = (int)lrintf((per - HS__FX_PER_MIN) / HS__FX_PER_STEP);
             if (pb < 0) pb = 0;
             if (pb > HS__FX_NPER - 1) pb = HS__FX_NPER - 1;
+            /* Long smoothing along straight, clear ridges only: it would
+             * blur curved ones (cores, deltas). */
+            float coh = block_at(ex, ex->b_coh, x, y);
+            if (coh > HS__TUNE("CT", 0.7f))
+                ob |= 128;
             ex->cell_ori[cy * ex->cw + cx] = (uint8_t)ob;
             ex->cell_per[cy * ex->cw + cx] = (uint8_t)pb;
         }

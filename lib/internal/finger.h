@@ -25,7 +25,7 @@ void hs__finger_set_debug(hs_finger_extractor *ex, hs__finger_debug_fn fn, void 
 #define HS__FX_NPER 23     /* ridge period bins: 4.0 .. 15.0 px in 0.5 steps */
 #define HS__FX_PER_MIN 4.0f
 #define HS__FX_PER_STEP 0.5f
-#define HS__FX_ALONG_R 7   /* along-ridge taps each side */
+#define HS__FX_ALONG_R 10  /* along-ridge taps each side */
 #define HS__FX_ACROSS_R 9  /* across-ridge taps each side */
 #define HS__FX_MAX_CAND 6000
 #define HS__FX_NPARAMS 5
@@ -61,7 +61,7 @@ struct hs_finger_extractor {
     uint8_t *skel;       /* (w+2)*(h+2), binary then skeleton, 1-pixel border */
     int32_t *label;      /* w*h candidate index or -1 */
     uint8_t *dbg;        /* w*h debug picture */
-    uint8_t *cell_ori;   /* cw*ch orientation bin per cell */
+    uint8_t *cell_ori;   /* cw*ch orientation bin per cell, +128: long smoothing */
     uint8_t *cell_per;   /* cw*ch period bin per cell */
     int cw, ch;
     int bw, bh;          /* block grid */
@@ -87,7 +87,7 @@ struct hs_finger_extractor {
     /* Filter tables, rebuilt when pw changes (offsets depend on the stride). */
     int tab_pw;
     int32_t off_along[HS__FX_NORI][2 * HS__FX_ALONG_R + 1];
-    float w_along[HS__FX_NORI][2 * HS__FX_ALONG_R + 1];
+    float w_along[2][HS__FX_NORI][2 * HS__FX_ALONG_R + 1]; /* short, long */
     int32_t off_across[HS__FX_NORI][2 * HS__FX_ACROSS_R + 1];
     float w_across[HS__FX_NORI][HS__FX_NPER][2 * HS__FX_ACROSS_R + 1];
 };
