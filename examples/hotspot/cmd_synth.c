@@ -196,6 +196,84 @@ int cmd_synth(int argc, char **argv)
 
 /* ---- demo ---------------------------------------------------------------- */
 
+#include <sys/stat.h>
+
+static int file_exists(const char *p)
+{
+    struct stat st;
+    return p && stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Faces: only with a configured model ($HOTSPOT_FACE_MODELS or --face-models,
+ * as for 'hotspot face') and a folder of face images in the AT&T layout
+ * (DIR/s<N>/<k>.pgm; person N enrols image 1 and presents image 2). The
+ * synthetic people have no faces of their own. Returns the engine or NULL,
+ * and says on stdout why faces are skipped. */
+static hs_face_engine *demo_face_engine(hs_ctx *ctx, const char *models, const char *faces,
+                                        uint32_t *model_id)
+{
+    if (!models || !*models) {
+        printf("faces: skipped (no face model configured: set HOTSPOT_FACE_MODELS or give "
+               "--face-models DIR, and --faces DIR)\n");
+        return NULL;
+    }
+    if (!faces) {
+        printf("faces: skipped (the synthetic people have no face images: give --faces DIR, "
+               "e.g. the AT&T set as DIR/s<N>/<k>.pgm)\n");
+        return NULL;
+    }
+    static const char *const nets[3] = {"mobilefacenet.caffemodel",
+                                        "face_recognition_sface_2021dec.onnx", "fr_feature.onnx"};
+    static const uint32_t ids[3] = {HS_FACE_MODEL_MOBILEFACENET, HS_FACE_MODEL_SFACE,
+                                    HS_FACE_MODEL_ARCFACE};
+    char det[1024], net[1024], cfg[1024];
+    snprintf(det, sizeof det, "%s/face_detection_yunet_2022mar.onnx", models);
+    int k = -1;
+    for (int i = 0; i < 3 && k < 0; i++) {
+        snprintf(net, sizeof net, "%s/%s", models, nets[i]);
+        if (file_exists(net))
+            k = i;
+    }
+    if (k < 0) {
+        printf("faces: skipped (no embedding model in %s)\n", models);
+        return NULL;
+    }
+    snprintf(cfg, sizeof cfg, "%s/mobilefacenet.prototxt", models);
+    hs_face_engine_options eo;
+    memset(&eo, 0, sizeof eo);
+    eo.struct_size = sizeof eo;
+    eo.model_id = ids[k];
+    eo.detector_path = file_exists(det) ? det : NULL;
+    eo.model_path = net;
+    eo.model_config_path = k == 0 ? cfg : NULL;
+    hs_face_engine *e = NULL;
+    hs_status s = hs_face_engine_new(ctx, &e, &eo);
+    if (s) {
+        printf("faces: skipped (face engine: %s%s%s)\n", hs_status_str(s),
+               *hs_ctx_last_error(ctx) ? ": " : "", hs_ctx_last_error(ctx));
+        return NULL;
+    }
+    *model_id = ids[k];
+    printf("faces: %s, images from %s (enrol s<N>/1.pgm, check s<N>/2.pgm)\n", nets[k], faces);
+    return e;
+}
+
+/* Embedding of face image k of person i (1-based AT&T subject i+1); 0 dims
+ * when there is none. */
+static uint32_t demo_face(hs_ctx *ctx, hs_face_engine *e, const char *dir, unsigned i, int k,
+                          float *out, uint32_t cap)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/s%u/%d.pgm", dir, i + 1, k);
+    hs_image *img = NULL;
+    uint32_t dim = 0;
+    if (hs_image_load(ctx, &img, path, HS_IMAGE_KEEP_COLOR) == HS_OK &&
+        hs_face_embed(ctx, e, img, NULL, out, cap, &dim, NULL) != HS_OK)
+        dim = 0;
+    hs_image_free(img);
+    return dim;
+}
+
 typedef struct person {
     char id[16];
     int enrolled;
@@ -244,6 +322,7 @@ static hs_status capture(hs_ctx *ctx, const hs_synth *g, hs_finger_extractor *ex
 int cmd_demo(int argc, char **argv)
 {
     unsigned people = 40, enrolled = 30, seed = 2026;
+    const char *face_models = getenv("HOTSPOT_FACE_MODELS"), *face_dir = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -258,6 +337,10 @@ int cmd_demo(int argc, char **argv)
         } else if (!strcmp(a, "--seed")) {
             if (!cli_parse_u32(v, 0, 0xffffffffu, &seed))
                 return cli_usage("demo", "--seed 0..4294967295");
+        } else if (!strcmp(a, "--face-models")) {
+            face_models = v;
+        } else if (!strcmp(a, "--faces")) {
+            face_dir = v;
         } else
             return cli_usage("demo", "unknown option %s", a);
     }
@@ -267,6 +350,9 @@ int cmd_demo(int argc, char **argv)
     hs_synth *g = NULL;
     hs_finger_extractor *ex = NULL;
     hs_watchlist *wl = NULL;
+    hs_face_engine *fe = NULL;
+    uint32_t face_model = 0;
+    float face[HS_WATCHLIST_FACE_DIM_MAX];
     person *pp = calloc(people, sizeof *pp);
     double *times = calloc(people, sizeof *times);
     int rc = CLI_ERR;
@@ -287,6 +373,8 @@ int cmd_demo(int argc, char **argv)
            "the threshold of a false match rate of 1e-4 per subject (fused score >= 4.0; one\n"
            "finger alone: matcher score >= %.3f, hs_finger_threshold_for_fmr(1e-4)).\n\n",
            people, seed, enrolled, (double)hs_finger_threshold_for_fmr(1e-4));
+
+    fe = demo_face_engine(ctx, face_models, face_dir, &face_model);
 
     /* Population and enrolment (impression 0 of each finger). */
     double t0 = cli_now_ms();
@@ -309,6 +397,9 @@ int cmd_demo(int argc, char **argv)
             s = hs_watchlist_subject_new(ctx, &sub, p->id);
         for (uint32_t v = 0; v < 2 && !s; v++)
             s = hs_watchlist_subject_add_finger(ctx, sub, t, v);
+        uint32_t fd = fe && !s ? demo_face(ctx, fe, face_dir, i, 1, face, HS_WATCHLIST_FACE_DIM_MAX) : 0;
+        if (fd)
+            s = hs_watchlist_subject_add_face(ctx, sub, face, fd, face_model);
         if (!s)
             s = hs_watchlist_add(ctx, wl, sub);
         hs_watchlist_subject_free(sub);
@@ -321,8 +412,7 @@ int cmd_demo(int argc, char **argv)
     printf("enrolled %llu subjects (%llu fingers) in %.1f s, including generating all %u people\n",
            (unsigned long long)hs_watchlist_count(wl),
            (unsigned long long)hs_watchlist_finger_count(wl), (cli_now_ms() - t0) / 1000, people);
-    printf("faces: skipped (the demo's synthetic people have no face images; "
-           "no face model is configured)\n\n");
+    printf("\n");
 
     /* Checks: impression 1 of both fingers of every person. */
     unsigned hits = 0, misses = 0, false_hits = 0, rejections = 0, checks = 0, on_list = 0;
@@ -336,8 +426,10 @@ int cmd_demo(int argc, char **argv)
         hs_watchlist_result *res = NULL;
         double tc = cli_now_ms();
         s = capture(ctx, g, ex, p, 1, &probe);
+        uint32_t fd = fe && !s ? demo_face(ctx, fe, face_dir, i, 2, face, HS_WATCHLIST_FACE_DIM_MAX) : 0;
+        opt.face_model = face_model;
         if (!s)
-            s = hs_watchlist_search(ctx, &res, wl, probe, NULL, 0, &opt);
+            s = hs_watchlist_search(ctx, &res, wl, probe, fd ? face : NULL, fd, &opt);
         double el = cli_now_ms() - tc;
         hs_template_free(probe);
         if (s == HS_ERR_NOT_BUILT) {
@@ -361,8 +453,11 @@ int cmd_demo(int argc, char **argv)
             cd.struct_size = sizeof cd;
             if (hs_watchlist_result_candidate(res, c, &cd))
                 continue;
-            printf(" %s %.1f%s (%.2f/%.2f)", cd.id, cd.score, cd.hit ? "*" : "",
+            printf(" %s %.1f%s (%.2f/%.2f", cd.id, cd.score, cd.hit ? "*" : "",
                    (double)cd.finger_similarity[0], (double)cd.finger_similarity[1]);
+            if (cd.face_similarity > -2)
+                printf(" face %.2f", cd.face_similarity);
+            printf(")");
             if (cd.hit && !hit_id)
                 hit_id = cd.id;
         }
@@ -388,11 +483,13 @@ int cmd_demo(int argc, char **argv)
     if (matching && checks) {
         qsort(times, checks, sizeof *times, cmp_double);
         printf("\nsummary: %u checks (%u on the list, %u not), %u hits, %u misses, %u false hits, "
-               "%u correct no-hits; median %.0f ms per check (two fingers: generate, extract, "
+               "%u correct no-hits; median %.0f ms per check (generate and extract two fingers%s, "
                "search)\n", checks, on_list, checks - on_list,
-               hits, misses, false_hits, rejections, times[(checks - 1) / 2]);
+               hits, misses, false_hits, rejections, times[(checks - 1) / 2],
+               fe ? ", embed the face" : "");
         printf("(* = hit at FMR 1e-4; score = -log10 of the fused impostor p-value; in brackets\n"
-               " the matcher scores of the right and left index fingers)\n");
+               " the matcher scores of the right and left index fingers%s)\n",
+               fe ? " and the face cosine similarity" : "");
     }
     rc = CLI_OK;
 done:
@@ -403,6 +500,7 @@ done:
     free(pp);
     free(times);
     hs_watchlist_free(wl);
+    hs_face_engine_free(fe);
     hs_finger_extractor_free(ex);
     hs_synth_free(g);
     hs_ctx_free(ctx);
