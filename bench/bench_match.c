@@ -9,7 +9,9 @@
  *  - with --calibrate: impostor score quantiles and the fitted tail used for
  *    hs_finger_threshold_for_fmr (ISO templates, our extractor on the FVC
  *    images and on the Neurotechnology sample set; see docs/finger-matching.md).
- * Usage: bench_match [--repeats N] [--calibrate] */
+ * With --images the templates come from our extractor on the FVC images
+ * instead of the ISO files.
+ * Usage: bench_match [--repeats N] [--images] [--calibrate] */
 #include "benchutil.h"
 
 #include <hotspot/hotspot.h>
@@ -26,19 +28,38 @@
 
 static hs_finger_prepared *prep[NSETS][NPER];
 
-static int load_iso(const char *root)
+static int load_iso(const char *root, hs_finger_extractor *ex)
 {
     double ms[NSETS * NPER];
     int n = 0;
     for (int s = 0; s < NSETS; s++)
         for (int k = 0; k < NPER; k++) {
             char path[1024];
-            snprintf(path, sizeof path, "%s/fingerprint/iso19794-2-secugen/%s/%d_%d.iso", root,
-                     bu_fvc_sets[s].name, 101 + k / 8, 1 + k % 8);
             hs_template *t = NULL;
-            if (hs_template_load(NULL, &t, path, NULL) != HS_OK) {
-                fprintf(stderr, "bench_match: cannot load %s\n", path);
-                return -1;
+            if (ex) {
+                snprintf(path, sizeof path, "%s/fingerprint/%s/%d_%d.tif", root,
+                         bu_fvc_sets[s].name, 101 + k / 8, 1 + k % 8);
+                hs_image *img = NULL;
+                hs_status st = hs_image_load(NULL, &img, path, 0);
+                if (st == HS_OK) {
+                    hs_image_set_ppi(img, bu_fvc_sets[s].ppi);
+                    st = hs_finger_extract(ex, NULL, img, &t);
+                }
+                hs_image_free(img);
+                if (st != HS_OK) {
+                    /* a failure to extract stays in the protocol as an empty view */
+                    hs_view_info vi = {sizeof vi, 1, 1, 500, 500, 0, 0, 0, 0, 0};
+                    if (hs_template_new(NULL, &t) != HS_OK ||
+                        hs_template_add_view(NULL, t, &vi, NULL, 0) != HS_OK)
+                        return -1;
+                }
+            } else {
+                snprintf(path, sizeof path, "%s/fingerprint/iso19794-2-secugen/%s/%d_%d.iso", root,
+                         bu_fvc_sets[s].name, 101 + k / 8, 1 + k % 8);
+                if (hs_template_load(NULL, &t, path, NULL) != HS_OK) {
+                    fprintf(stderr, "bench_match: cannot load %s\n", path);
+                    return -1;
+                }
             }
             double t0 = bu_thread_cpu_ms();
             hs_status st = hs_finger_prepare(NULL, &prep[s][k], t, 0);
@@ -256,17 +277,25 @@ static void calibrate(const char *root, hs_finger_matcher *m)
 
 int main(int argc, char **argv)
 {
-    int repeats = 3, cal = 0;
+    int repeats = 3, cal = 0, images = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
             repeats = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--calibrate"))
             cal = 1;
+        else if (!strcmp(argv[i], "--images"))
+            images = 1;
     }
     if (repeats < 1 || repeats > 16)
         repeats = 3;
     const char *root = bu_shared_root();
-    if (load_iso(root) != 0) {
+    hs_finger_extractor *ex = NULL;
+    if (images && hs_finger_extractor_new(NULL, &ex) != HS_OK)
+        return 1;
+    printf("templates: %s\n", images ? "our extractor on the FVC images" : "SecuGen ISO");
+    int lrc = load_iso(root, ex);
+    hs_finger_extractor_free(ex);
+    if (lrc != 0) {
         printf("SKIP: shared data absent or unreadable under %s\n", root);
         return 0;
     }
