@@ -1,6 +1,7 @@
 /* Watchlist benchmark.
  *
  *   bench_watchlist [N] [--threads T] [--exhaustive-probes K] [--probes P] [--file PATH]
+ *                   [--no-cache]
  *
  * Uses the ISO templates of the eight FVC B sets (../shared/data/fingerprint/
  * iso19794-2-secugen): the first impression of each of the 80 fingers is
@@ -173,6 +174,7 @@ int main(int argc, char **argv)
 {
     uint32_t N = 10000, T = 2, KEX = 56, P = 560;
     const char *file = "bench_watchlist.hswl";
+    int cache = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             T = (uint32_t)atoi(argv[++i]);
@@ -180,6 +182,8 @@ int main(int argc, char **argv)
             KEX = (uint32_t)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--probes") && i + 1 < argc)
             P = (uint32_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--no-cache"))
+            cache = 0;
         else if (!strcmp(argv[i], "--file") && i + 1 < argc)
             file = argv[++i];
         else
@@ -321,36 +325,38 @@ int main(int argc, char **argv)
 
     /* the same with the prepared cache */
     double cb = bu_wall_ms(), cc = proc_cpu_ms();
-    hs_watchlist_cache_prepared(NULL, wl, T);
-    printf("prepared cache: built in %.1f s wall, %.1f s CPU; memory with it %.0f bytes per "
-           "finger\n",
-           (bu_wall_ms() - cb) / 1000, (proc_cpu_ms() - cc) / 1000,
-           (double)hs_watchlist_memory_bytes(wl) / (double)nf);
-    {
-        int n2 = 0, ok2 = 0;
-        double w2 = 0, c2 = 0, fw[64], fc[64];
-        int nfw = 0;
-        for (int p = 0; p < 560 && n2 < (int)(KEX ? KEX : 1); p += stride) {
-            int s = p / 70, f = (p % 70) / 7, i = 1 + p % 7;
-            snprintf(id, sizeof id, "%s/%d", bu_fvc_sets[s].name, 101 + f);
-            double ms;
-            o.flags = HS_WATCHLIST_EXHAUSTIVE;
-            search_top(wl, tmpl[s][f][i], &o, top, &ms);
-            w2 += ms;
-            c2 += last_cpu_ms;
-            ok2 += !strcmp(top, id);
-            n2++;
-            if (nfw < 64) {
-                o.flags = 0;
+    if (cache) {
+        hs_watchlist_cache_prepared(NULL, wl, T);
+        printf("prepared cache: built in %.1f s wall, %.1f s CPU; memory with it %.0f bytes per "
+               "finger\n",
+               (bu_wall_ms() - cb) / 1000, (proc_cpu_ms() - cc) / 1000,
+               (double)hs_watchlist_memory_bytes(wl) / (double)nf);
+        {
+            int n2 = 0, ok2 = 0;
+            double w2 = 0, c2 = 0, fw[64], fc[64];
+            int nfw = 0;
+            for (int p = 0; p < 560 && n2 < (int)(KEX ? KEX : 1); p += stride) {
+                int s = p / 70, f = (p % 70) / 7, i = 1 + p % 7;
+                snprintf(id, sizeof id, "%s/%d", bu_fvc_sets[s].name, 101 + f);
+                double ms;
+                o.flags = HS_WATCHLIST_EXHAUSTIVE;
                 search_top(wl, tmpl[s][f][i], &o, top, &ms);
-                fw[nfw] = ms;
-                fc[nfw++] = last_cpu_ms;
+                w2 += ms;
+                c2 += last_cpu_ms;
+                ok2 += !strcmp(top, id);
+                n2++;
+                if (nfw < 64) {
+                    o.flags = 0;
+                    search_top(wl, tmpl[s][f][i], &o, top, &ms);
+                    fw[nfw] = ms;
+                    fc[nfw++] = last_cpu_ms;
+                }
             }
+            printf("with the cache: exhaustive %.0f comparisons/s wall, %.0f per CPU second on %u "
+                   "threads (rank-1 %d/%d); filter search median %.1f ms wall, %.1f ms CPU\n",
+                   (double)nf * n2 / (w2 / 1000), (double)nf * n2 / (c2 / 1000), T, ok2, n2,
+                   bu_median(fw, (size_t)nfw), bu_median(fc, (size_t)nfw));
         }
-        printf("with the cache: exhaustive %.0f comparisons/s wall, %.0f per CPU second on %u "
-               "threads (rank-1 %d/%d); filter search median %.1f ms wall, %.1f ms CPU\n",
-               (double)nf * n2 / (w2 / 1000), (double)nf * n2 / (c2 / 1000), T, ok2, n2,
-               bu_median(fw, (size_t)nfw), bu_median(fc, (size_t)nfw));
     }
     o.flags = 0;
 

@@ -1,18 +1,43 @@
-/* Fuzz the watchlist file reader: hs_watchlist_decode on arbitrary bytes;
- * whatever it accepts must survive reading every subject back, a face
- * search, and re-encoding to identical bytes. */
+/* Fuzz the watchlist file reader: hs_watchlist_decode on arbitrary bytes,
+ * and again with both CRC-32C fields recomputed so that mutations reach the
+ * record parser behind the checksums. Whatever it accepts must survive
+ * reading every subject back, a face search, and re-encoding to identical
+ * bytes. */
 #include <hotspot/hotspot.h>
+#include "internal/core.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void check(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    check(data, size);
+    if (size >= 64 && !memcmp(data, "HSWL", 4)) {
+        uint8_t *c = malloc(size);
+        if (!c)
+            return 0;
+        memcpy(c, data, size);
+        uint32_t pc = hs__crc32c(0, c + 64, size - 64);
+        for (int i = 0; i < 4; i++)
+            c[40 + i] = (uint8_t)(pc >> (8 * i));
+        uint32_t hc = hs__crc32c(0, c, 60);
+        for (int i = 0; i < 4; i++)
+            c[60 + i] = (uint8_t)(hc >> (8 * i));
+        check(c, size);
+        free(c);
+    }
+    return 0;
+}
+
+static void check(const uint8_t *data, size_t size)
 {
     hs_watchlist *wl = NULL;
     if (hs_watchlist_decode(NULL, &wl, data, size) != HS_OK)
-        return 0;
+        return;
     uint64_t n = hs_watchlist_count(wl);
     for (uint64_t i = 0; i < n; i++) {
         hs_watchlist_subject *s = NULL;
@@ -39,5 +64,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     free(b);
     hs_watchlist_free(wl);
-    return 0;
 }

@@ -735,6 +735,83 @@ static void test_prepared_cache(void **state)
     hs_watchlist_free(wl);
 }
 
+/* FVC identification through the watchlist agrees with direct matching: the
+ * 80 first impressions of the eight FVC B sets (ISO templates) enrolled, the
+ * second impressions as probes (the full 560-probe run is in
+ * bench/bench_watchlist.c). */
+static void test_fvc_identification(void **state)
+{
+    (void)state;
+    static const char *sets[8] = {"FVC2002_DB1_B", "FVC2002_DB2_B", "FVC2002_DB3_B",
+                                  "FVC2002_DB4_B", "FVC2004_DB1_B", "FVC2004_DB2_B",
+                                  "FVC2004_DB3_B", "FVC2004_DB4_B"};
+    char buf[4096], rel[256];
+    if (!tu_shared("fingerprint/iso19794-2-secugen/FVC2002_DB1_B/101_1.iso", buf, sizeof buf))
+        skip();
+    hs_template *g[80], *p[80];
+    hs_finger_prepared *gp[80], *pp[80];
+    hs_watchlist *wl;
+    assert_int_equal(hs_watchlist_new(NULL, &wl), HS_OK);
+    for (int i = 0; i < 80; i++) {
+        snprintf(rel, sizeof rel, "fingerprint/iso19794-2-secugen/%s/%d_1.iso", sets[i / 10],
+                 101 + i % 10);
+        assert_non_null(tu_shared(rel, buf, sizeof buf));
+        assert_int_equal(hs_template_load(NULL, &g[i], buf, NULL), HS_OK);
+        snprintf(rel, sizeof rel, "fingerprint/iso19794-2-secugen/%s/%d_2.iso", sets[i / 10],
+                 101 + i % 10);
+        assert_non_null(tu_shared(rel, buf, sizeof buf));
+        assert_int_equal(hs_template_load(NULL, &p[i], buf, NULL), HS_OK);
+        assert_int_equal(hs_finger_prepare(NULL, &gp[i], g[i], 0), HS_OK);
+        assert_int_equal(hs_finger_prepare(NULL, &pp[i], p[i], 0), HS_OK);
+        hs_watchlist_subject *s;
+        snprintf(rel, sizeof rel, "G%02d", i);
+        assert_int_equal(hs_watchlist_subject_new(NULL, &s, rel), HS_OK);
+        assert_int_equal(hs_watchlist_subject_add_finger(NULL, s, g[i], 0), HS_OK);
+        assert_int_equal(hs_watchlist_add(NULL, wl, s), HS_OK);
+        hs_watchlist_subject_free(s);
+    }
+    assert_int_equal(hs_watchlist_cache_prepared(NULL, wl, 2), HS_OK);
+    hs_finger_matcher *m;
+    assert_int_equal(hs_finger_matcher_new(NULL, &m), HS_OK);
+    int direct_ok = 0, wl_ok = 0, agree = 0;
+    hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+    o.threads = 2;
+    for (int i = 0; i < 80; i++) {
+        float best = -1;
+        int bi = -1;
+        for (int k = 0; k < 80; k++) {
+            float sc;
+            assert_int_equal(hs_finger_match(m, pp[i], gp[k], &sc), HS_OK);
+            if (sc > best) {
+                best = sc;
+                bi = k;
+            }
+        }
+        direct_ok += bi == i;
+        hs_watchlist_result *r;
+        assert_int_equal(hs_watchlist_search(NULL, &r, wl, p[i], NULL, 0, &o), HS_OK);
+        hs_watchlist_candidate c = {sizeof c, 0, NULL, 0, 0, 0, 0, 0, 0, {0}, {0}};
+        assert_int_equal(hs_watchlist_result_candidate(r, 0, &c), HS_OK);
+        int top = atoi(c.id + 1);
+        wl_ok += top == i;
+        agree += top == bi || c.finger_similarity[0] == best;
+        hs_watchlist_result_free(r);
+    }
+    printf("FVC rank-1 over 80 probes: direct %d, watchlist %d, same top candidate %d\n",
+           direct_ok, wl_ok, agree);
+    assert_int_equal(wl_ok, direct_ok);
+    assert_int_equal(agree, 80);
+    assert_true(direct_ok >= 60);
+    hs_finger_matcher_free(m);
+    for (int i = 0; i < 80; i++) {
+        hs_finger_prepared_free(gp[i]);
+        hs_finger_prepared_free(pp[i]);
+        hs_template_free(g[i]);
+        hs_template_free(p[i]);
+    }
+    hs_watchlist_free(wl);
+}
+
 /* The filter codes do not depend on where the print lies or how it is
  * turned: a rotated, shifted impression keeps most codes. */
 static void test_codes_invariant(void **state)
@@ -774,6 +851,7 @@ int main(void)
         cmocka_unit_test(test_face_search),
         cmocka_unit_test(test_concurrent_searches),
         cmocka_unit_test(test_prepared_cache),
+        cmocka_unit_test(test_fvc_identification),
         cmocka_unit_test(test_codes_invariant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

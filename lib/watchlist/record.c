@@ -240,6 +240,8 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, hs__wl_entry *
         seen |= pos ? (1u << pos) : 0;
         if (q > 100)
             return "finger quality above 100";
+        if (p[1] > 3 && p[1] != 8)
+            return "impression type not 0-3 or 8";
         if (cnt > HS_WATCHLIST_MINUTIAE_MAX)
             return "more than 128 minutiae";
         if (w > 32768 || h > 32768)

@@ -237,7 +237,10 @@ hs_status hs_watchlist_subject_add_finger(hs_ctx *ctx, hs_watchlist_subject *s,
     hs__wl_bfinger *f = &s->finger[s->nfingers];
     memset(f, 0, sizeof *f);
     f->position = pos;
-    f->impression = v->info.impression_type > 255 ? 0 : v->info.impression_type;
+    /* template.h accepts 0-3 and 8 */
+    f->impression = (v->info.impression_type <= 3 || v->info.impression_type == 8)
+                        ? v->info.impression_type
+                        : 0;
     f->quality = v->info.quality > 100 ? 100 : v->info.quality;
     f->width = v->info.width;
     f->height = v->info.height;
