@@ -470,6 +470,22 @@ static void test_engine_bad_images(void **state)
     assert_int_equal(hs_face_detect(ctx, e, img, f, 1, &n), HS_OK);
     assert_int_equal(n, 2);
     hs_image_free(img);
+    /* a large photo (3000x2000, face enlarged x8 at 1500,400): detected after
+     * the downscale, box reported in original pixels */
+    uint8_t *big = malloc((size_t)3000 * 2000);
+    assert_non_null(big);
+    memset(big, 90, (size_t)3000 * 2000);
+    for (int y = 0; y < 112 * 8; y++)
+        for (int x = 0; x < 92 * 8; x++)
+            big[(size_t)(y + 400) * 3000 + 1500 + x] = pa[(size_t)(y / 8) * hs_image_stride(a) + x / 8];
+    assert_int_equal(hs_image_wrap(NULL, &img, big, 3000, 2000, 3000, 0), HS_OK);
+    assert_int_equal(hs_face_detect(ctx, e, img, f, 4, &n), HS_OK);
+    assert_int_equal(n, 1);
+    assert_true(f[0].x > 1400 && f[0].x < 1700);
+    assert_true(f[0].y > 400 && f[0].y < 800 && f[0].width > 400);
+    assert_int_equal(hs_face_embed(ctx, e, img, NULL, v, 128, &d, NULL), HS_OK);
+    hs_image_free(img);
+    free(big);
     hs_image_free(a);
     hs_image_free(b);
     hs_face_engine_free(e);
