@@ -128,6 +128,40 @@ static void test_distinct(void **state)
     hs_synth_free(g2);
 }
 
+/* Distinct fingers stay apart for the matcher: truth templates of two
+ * impressions of one finger score well above those of different fingers. */
+static void test_distinct_scores(void **state)
+{
+    (void)state;
+    hs_synth *g = gen_new(31);
+    assert_int_equal(hs_synth_set(g, HS_SYNTH_FAST, 1), HS_OK);
+    enum { N = 4 };
+    hs_template *t[N][2];
+    for (uint32_t f = 0; f < N; f++) {
+        hs_synth_master *m = master_new(g, f);
+        for (uint32_t k = 0; k < 2; k++)
+            assert_int_equal(hs_synth_impression(NULL, g, m, k, NULL, &t[f][k]), HS_OK);
+        hs_synth_master_free(m);
+    }
+    float gmin = 1, imax = 0;
+    for (int f = 0; f < N; f++) {
+        float sc;
+        assert_int_equal(hs_finger_compare(NULL, t[f][0], t[f][1], &sc), HS_OK);
+        gmin = sc < gmin ? sc : gmin;
+        for (int o = 0; o < N; o++)
+            if (o != f) {
+                assert_int_equal(hs_finger_compare(NULL, t[f][0], t[o][1], &sc), HS_OK);
+                imax = sc > imax ? sc : imax;
+            }
+    }
+    print_message("truth templates: weakest genuine %.3f, strongest impostor %.3f\n", gmin, imax);
+    assert_true(gmin > 2 * imax);
+    for (int f = 0; f < N; f++)
+        for (int k = 0; k < 2; k++)
+            hs_template_free(t[f][k]);
+    hs_synth_free(g);
+}
+
 static int cn_at(const uint8_t *s, int w, int h, int x, int y)
 {
     static const int dx[8] = {0, 1, 1, 1, 0, -1, -1, -1}, dy[8] = {-1, -1, 0, 1, 1, 1, 0, -1};
@@ -394,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_distinct),
+        cmocka_unit_test(test_distinct_scores),
         cmocka_unit_test(test_truth_on_ridges),
         cmocka_unit_test(test_impressions_keep_truth),
         cmocka_unit_test(test_fast_master),

@@ -2,6 +2,7 @@
  * hotspot demo: a watchlist of synthetic people and frontline checks. */
 #include "cli.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,13 +37,97 @@ static int write_truth_txt(const char *path, const hs_template *t)
     return fclose(f) == 0;
 }
 
+/* Fingers are handed out one at a time to the worker threads; each worker
+ * has its own context, the configured generator is shared read-only. */
+typedef struct synth_job {
+    const hs_synth *g;
+    const char *out, *truth;
+    unsigned fingers, impressions, first;
+    int master;
+    unsigned next; /* next finger, under lock */
+    int rc;        /* CLI_ERR once any finger failed, under lock */
+    pthread_mutex_t lock;
+} synth_job;
+
+static int synth_finger(synth_job *j, hs_ctx *ctx, unsigned f, char *path, size_t plen)
+{
+    hs_synth_master *m = NULL;
+    hs_status s = hs_synth_master_new(ctx, &m, j->g, f);
+    if (s) {
+        cli_error(ctx, s, "master");
+        return CLI_ERR;
+    }
+    int rc = CLI_OK;
+    unsigned nimp = j->impressions + (j->master ? 1 : 0);
+    for (unsigned k = 0; k < nimp && rc == CLI_OK; k++) {
+        hs_image *img = NULL;
+        hs_template *t = NULL;
+        int is_master = j->master && k == j->impressions;
+        char stem[64];
+        if (is_master)
+            snprintf(stem, sizeof stem, "%u_master", j->first + f);
+        else
+            snprintf(stem, sizeof stem, "%u_%u", j->first + f, k + 1);
+        s = is_master ? hs_synth_master_image(ctx, m, &img, &t)
+                      : hs_synth_impression(ctx, j->g, m, k, &img, &t);
+        if (!s) {
+            snprintf(path, plen, "%s/%s.png", j->out, stem);
+            s = hs_image_save_png(ctx, img, path);
+        }
+        if (!s && !strcmp(j->truth, "hst")) {
+            snprintf(path, plen, "%s/%s.hst", j->out, stem);
+            s = hs_template_save(ctx, t, HS_TEMPLATE_FORMAT_HST, path);
+        } else if (!s && !strcmp(j->truth, "iso")) {
+            snprintf(path, plen, "%s/%s.iso", j->out, stem);
+            s = hs_template_save(ctx, t, HS_TEMPLATE_FORMAT_ISO19794_2_2005, path);
+        } else if (!s && !strcmp(j->truth, "txt")) {
+            snprintf(path, plen, "%s/%s.txt", j->out, stem);
+            if (!write_truth_txt(path, t)) {
+                fprintf(stderr, "hotspot synth: cannot write %s\n", path);
+                rc = CLI_ERR;
+            }
+        }
+        if (s) {
+            cli_error(ctx, s, path);
+            rc = CLI_ERR;
+        }
+        hs_image_free(img);
+        hs_template_free(t);
+    }
+    hs_synth_master_free(m);
+    return rc;
+}
+
+static void *synth_worker(void *arg)
+{
+    synth_job *j = arg;
+    hs_ctx *ctx = NULL;
+    size_t plen = strlen(j->out) + 64;
+    char *path = malloc(plen);
+    int rc = path && hs_ctx_new(&ctx, NULL) == HS_OK ? CLI_OK : CLI_ERR;
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        if (rc != CLI_OK)
+            j->rc = rc;
+        unsigned f = j->next++;
+        int stop = j->rc != CLI_OK || f >= j->fingers;
+        pthread_mutex_unlock(&j->lock);
+        if (stop)
+            break;
+        rc = synth_finger(j, ctx, f, path, plen);
+    }
+    hs_ctx_free(ctx);
+    free(path);
+    return NULL;
+}
+
 static const char *const class_names[] = {"random", "arch", "tented-arch", "left-loop",
                                           "right-loop", "whorl"};
 
 int cmd_synth(int argc, char **argv)
 {
     unsigned fingers = 10, impressions = 8, seed = 1, w = 400, h = 400, ppi = 500, first = 101;
-    unsigned cls = 0, noise = 100, dist = 100;
+    unsigned cls = 0, noise = 100, dist = 100, threads = 1;
     const char *out = NULL, *truth = "hst";
     int master = 0, fast = 0;
     for (int i = 1; i < argc; i++) {
@@ -93,6 +178,9 @@ int cmd_synth(int argc, char **argv)
             if (strcmp(v, "hst") && strcmp(v, "txt") && strcmp(v, "iso") && strcmp(v, "none"))
                 return cli_usage("synth", "--truth hst|txt|iso|none");
             truth = v;
+        } else if (!strcmp(a, "--threads")) {
+            if (!cli_parse_u32(v, 1, 64, &threads))
+                return cli_usage("synth", "--threads 1..64");
         } else if (!strcmp(a, "--out")) {
             out = v;
         } else
@@ -129,66 +217,24 @@ int cmd_synth(int argc, char **argv)
         hs_ctx_free(ctx);
         return CLI_ERR;
     }
-    int rc = CLI_OK;
     double t0 = cli_now_ms();
-    size_t plen = strlen(out) + 64;
-    char *path = malloc(plen);
-    if (!path) {
-        fprintf(stderr, "hotspot synth: out of memory\n");
-        hs_synth_free(g);
-        hs_ctx_free(ctx);
-        return CLI_ERR;
-    }
-    for (unsigned f = 0; f < fingers && rc == CLI_OK; f++) {
-        hs_synth_master *m = NULL;
-        s = hs_synth_master_new(ctx, &m, g, f);
-        if (s) {
-            cli_error(ctx, s, "master");
-            rc = CLI_ERR;
+    synth_job job = {g, out, truth, fingers, impressions, first, master, 0, CLI_OK,
+                     PTHREAD_MUTEX_INITIALIZER};
+    pthread_t tid[64];
+    unsigned started = 0;
+    for (unsigned i = 1; i < threads; i++, started++)
+        if (pthread_create(&tid[started], NULL, synth_worker, &job)) {
+            fprintf(stderr, "hotspot synth: cannot start a thread; continuing with fewer\n");
             break;
         }
-        unsigned nimp = impressions + (master ? 1 : 0);
-        for (unsigned k = 0; k < nimp && rc == CLI_OK; k++) {
-            hs_image *img = NULL;
-            hs_template *t = NULL;
-            int is_master = master && k == impressions;
-            char stem[64];
-            if (is_master)
-                snprintf(stem, sizeof stem, "%u_master", first + f);
-            else
-                snprintf(stem, sizeof stem, "%u_%u", first + f, k + 1);
-            s = is_master ? hs_synth_master_image(ctx, m, &img, &t)
-                          : hs_synth_impression(ctx, g, m, k, &img, &t);
-            if (!s) {
-                snprintf(path, plen, "%s/%s.png", out, stem);
-                s = hs_image_save_png(ctx, img, path);
-            }
-            if (!s && !strcmp(truth, "hst")) {
-                snprintf(path, plen, "%s/%s.hst", out, stem);
-                s = hs_template_save(ctx, t, HS_TEMPLATE_FORMAT_HST, path);
-            } else if (!s && !strcmp(truth, "iso")) {
-                snprintf(path, plen, "%s/%s.iso", out, stem);
-                s = hs_template_save(ctx, t, HS_TEMPLATE_FORMAT_ISO19794_2_2005, path);
-            } else if (!s && !strcmp(truth, "txt")) {
-                snprintf(path, plen, "%s/%s.txt", out, stem);
-                if (!write_truth_txt(path, t)) {
-                    fprintf(stderr, "hotspot synth: cannot write %s\n", path);
-                    rc = CLI_ERR;
-                }
-            }
-            if (s) {
-                cli_error(ctx, s, path);
-                rc = CLI_ERR;
-            }
-            hs_image_free(img);
-            hs_template_free(t);
-        }
-        hs_synth_master_free(m);
-    }
+    synth_worker(&job);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    int rc = job.rc;
     if (rc == CLI_OK)
         printf("%u fingers x %u impressions (%ux%u, %u ppi, seed %u) in %s: %.1f s\n", fingers,
                impressions, w, h, ppi, seed, out, (cli_now_ms() - t0) / 1000);
-    free(path);
+    pthread_mutex_destroy(&job.lock);
     hs_synth_free(g);
     hs_ctx_free(ctx);
     return rc;

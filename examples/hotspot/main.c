@@ -22,7 +22,7 @@ static const struct command commands[] = {
     {"template", cmd_template, "info|convert ...   template formats: info [--json] FILE..., convert --to F IN OUT"},
     {"match", cmd_match, "A B | --pairs FILE similarity score of fingerprints (templates or images)"},
     {"eval", cmd_eval, "DIR...             FVC protocol: EER, FMR100, FMR1000 [--impostors --det --threads]"},
-    {"synth", cmd_synth, "--out DIR          synthetic fingerprints + truth [--fingers N --impressions K --seed S --size WxH --ppi P]"},
+    {"synth", cmd_synth, "--out DIR          synthetic fingerprints + truth [--fingers N --impressions K --seed S --size WxH --ppi P --threads T]"},
     {"watchlist", cmd_watchlist, "CMD ...            1:N watchlists: create add remove list info search pack unpack keygen"},
     {"face", cmd_face, "detect|embed|compare|eval  face detection, embeddings, verification (docs/face.md)"},
 };

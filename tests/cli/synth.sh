@@ -17,6 +17,8 @@ done
 cmp -s "$work/a/101_2.png" "$work/b/101_2.png" || fail "same seed gave different images"
 grep -v '^#' "$work/b/101_1.txt" | awk 'NF != 5 { bad = 1 } END { exit bad }' || fail "truth text lines are not 'x y angle type quality'"
 [ "$(grep -vc '^#' "$work/b/101_1.txt")" -ge 10 ] || fail "fewer than 10 truth minutiae"
+"$cli" synth --fingers 2 --impressions 2 --seed 5 --size 320x360 --threads 2 --out "$work/t" >/dev/null || fail "synth --threads 2 exit $?"
+diff -r "$work/a" "$work/t" >/dev/null || fail "two threads gave other files than one"
 "$cli" synth --fingers 1 --impressions 1 --seed 6 --size 320x360 --out "$work/c" >/dev/null
 cmp -s "$work/a/101_1.png" "$work/c/101_1.png" && fail "different seeds gave the same image"
 
