@@ -31,10 +31,12 @@ static void write_stage(void *user, const char *stage, const uint8_t *pixels, ui
     hs_image_free(img);
 }
 
+#define USAGE "usage: hotspot extract [--ppi N] [--format hst|iso19794-2|ansi378] " \
+              "[--debug-dir DIR] --out DIR IMAGE..."
+
 static int usage(void)
 {
-    return cli_usage("extract", "usage: hotspot extract [--ppi N] [--format hst|iso19794-2|ansi378] "
-                                "[--debug-dir DIR] --out DIR IMAGE...");
+    return cli_usage("extract", USAGE);
 }
 
 int cmd_extract(int argc, char **argv)
@@ -47,6 +49,13 @@ int cmd_extract(int argc, char **argv)
         if (!strcmp(a, "--")) {
             first_file = i + 1;
             break;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            printf("%s\n\nWrites OUT/<image name>.<hst|iso|ansi> per image and prints\n"
+                   "'path minutiae quality milliseconds'. --ppi overrides the images' resolution\n"
+                   "(FVC TIFFs carry none: 500 is assumed). --debug-dir writes the pipeline\n"
+                   "stages as PNG (<name>_<stage>.png). Exit 1 if any image failed.\n", USAGE);
+            return CLI_OK;
         }
         if (a[0] != '-' || !a[1]) {
             first_file = i;
