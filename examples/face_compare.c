@@ -6,6 +6,7 @@
  * cosine similarity against a threshold for a false match rate of 1e-3.
  *
  *   face_compare MODEL IMAGE_A IMAGE_B [sface|mobilefacenet|arcface]
+ *   (default preset from the model's file name; fr_feature.onnx is arcface)
  *   exit status: 0 same person, 1 different, 2 error, 3 no face found
  *
  * Needs a build with OpenCV (HOTSPOT_WITH_OPENCV); otherwise the engine
@@ -37,10 +38,13 @@ int main(int argc, char **argv)
         return 2;
     }
     /* The model id selects how pixels are normalised for the network. */
-    const char *kind = argc == 5 ? argv[4] : "sface";
+    const char *kind = argc == 5                          ? argv[4]
+                     : strstr(argv[1], "sface")           ? "sface"
+                     : strstr(argv[1], "mobilefacenet")   ? "mobilefacenet"
+                                                          : "arcface";
     uint32_t model_id = !strcmp(kind, "mobilefacenet") ? HS_FACE_MODEL_MOBILEFACENET
-                      : !strcmp(kind, "arcface")       ? HS_FACE_MODEL_ARCFACE
-                                                       : HS_FACE_MODEL_SFACE;
+                      : !strcmp(kind, "sface")         ? HS_FACE_MODEL_SFACE
+                                                       : HS_FACE_MODEL_ARCFACE;
     hs_ctx *ctx = NULL;
     hs_face_engine *engine = NULL;
     static float a[HS_FACE_MAX_DIM], b[HS_FACE_MAX_DIM];
@@ -73,8 +77,8 @@ int main(int argc, char **argv)
     float score = 0.0f, threshold = 0.0f;
     if (hs_face_similarity(ctx, &score, a, b, dim_a) != HS_OK)
         goto done;
-    /* Calibrated thresholds exist for some models; for the others use the
-     * figure published with the model (SFace: cosine 0.363, OpenCV docs). */
+    /* Calibrated thresholds exist for MobileFaceNet and the 512-d ArcFace
+     * net; SFace is not calibrated: use OpenCV's published cosine 0.363. */
     if (hs_face_threshold_for_fmr(&threshold, model_id, 1e-3) != HS_OK)
         threshold = 0.363f;
     printf("cosine %.4f, threshold %.4f: %s\n", score, threshold,

@@ -20,8 +20,8 @@ def main(argv):
         print("usage: face_compare.py MODEL IMAGE_A IMAGE_B [DETECTOR.onnx]", file=sys.stderr)
         return 2
     try:
-        # The model id (guessed from the file: .caffemodel -> MobileFaceNet,
-        # else SFace) selects how pixels are normalised for the network.
+        # The model id (from the file name: sface, mobilefacenet, arcface /
+        # fr_feature) selects how pixels are normalised for the network.
         # Without a YuNet detector the engine uses OpenCV's Haar cascade.
         engine = hotspot.FaceEngine(model=argv[1], detector=argv[4] if len(argv) == 5 else None)
         # keep_color: networks are trained on colour photos.
@@ -36,7 +36,7 @@ def main(argv):
     try:
         threshold = hotspot.face_threshold_for_fmr(engine.model_id, 1e-3)
     except hotspot.Error:
-        threshold = 0.363   # SFace's published cosine threshold (OpenCV docs)
+        threshold = 0.363   # not calibrated (SFace, custom): OpenCV's SFace figure
     same = score >= threshold
     print("cosine %.4f, threshold %.4f: %s" % (score, threshold,
                                                "same person" if same else "different people"))

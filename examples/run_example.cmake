@@ -40,15 +40,15 @@ elseif(NAME STREQUAL "iso_convert")
   run(1 ${WORK}/junk.iso ${WORK}/y.iso)
 elseif(NAME STREQUAL "face_compare")
   run(2)
-  set(model ${DATA}/face/models/fr_feature.onnx)   # SFace
+  set(model ${DATA}/face/models/fr_feature.onnx)   # ArcFace-style 512-d
   set(att ${DATA}/face/att_faces)
   if(NOT EXISTS ${model} OR NOT EXISTS ${att}/s1/1.pgm)
-    message("SKIP: no SFace model ${model} or no AT&T images under ${att}")
+    message("SKIP: no face model ${model} or no AT&T images under ${att}")
     return()
   endif()
-  run("0|1|3" ${model} ${att}/s1/1.pgm ${att}/s1/2.pgm)
+  run(0 ${model} ${att}/s1/1.pgm ${att}/s1/2.pgm)     # same person
   if(NOT skipped)
-    run("0|1|3" ${model} ${att}/s1/1.pgm ${att}/s2/1.pgm)
+    run(1 ${model} ${att}/s1/1.pgm ${att}/s2/1.pgm)   # different people
   endif()
 elseif(NAME STREQUAL "watchlist_search")
   run(2)

@@ -1082,6 +1082,18 @@ class Face:
             self.box + (float(self._rec["score"]), float(self._rec["quality"])))
 
 
+def _face_model_for(path):
+    """FACE_MODEL_* preset from a model file name, as the CLI does."""
+    name = os.path.basename(path or "").lower()
+    if "sface" in name:
+        return capi.HS_FACE_MODEL_SFACE
+    if "mobilefacenet" in name or name.endswith(".caffemodel"):
+        return capi.HS_FACE_MODEL_MOBILEFACENET
+    if "arcface" in name or "fr_feature" in name:
+        return capi.HS_FACE_MODEL_ARCFACE
+    return capi.HS_FACE_MODEL_CUSTOM
+
+
 class FaceEngine(_Handle):
     """Face detection, alignment and embedding (needs a build with OpenCV;
     otherwise Error(ERR_NOT_BUILT)).
@@ -1089,7 +1101,9 @@ class FaceEngine(_Handle):
     ``FaceEngine(model="fr_feature.onnx", detector="yunet.onnx")``:
     ``model`` is the embedding network (.onnx, or .caffemodel with
     ``config`` = the prototxt; None: detection only), ``model_id`` its
-    FACE_MODEL_* preset (default: MOBILEFACENET for .caffemodel, else SFACE),
+    FACE_MODEL_* preset (default from the file name, as the CLI does:
+    *sface* -> SFACE, *mobilefacenet* or .caffemodel -> MOBILEFACENET,
+    *arcface* or fr_feature -> ARCFACE, else CUSTOM),
     ``detector`` a YuNet ONNX file (None: OpenCV's Haar cascade, or
     ``cascade``). Other keywords set parameters (score_threshold,
     max_side, min_face, ...). An engine serialises its calls: use one per
@@ -1105,8 +1119,7 @@ class FaceEngine(_Handle):
                  model_format=0, **params):
         paths = [None if p is None else _path(p) for p in (model, config, detector, cascade)]
         if model_id is None:
-            model_id = (capi.HS_FACE_MODEL_MOBILEFACENET if paths[0] and paths[0].endswith(".caffemodel")
-                        else capi.HS_FACE_MODEL_SFACE if paths[0] else capi.HS_FACE_MODEL_CUSTOM)
+            model_id = _face_model_for(paths[0])
         ctx = _ctx()
         s, h = _c("hs_py_face_engine_new")(ctx, int(model_id), int(model_format), *paths)
         _check(s, ctx)

@@ -73,4 +73,7 @@ def test_face_compare(shared_data):
     p = run("face_compare.py", models / "fr_feature.onnx", att / "s1" / "1.pgm", att / "s1" / "2.pgm")
     if p.returncode == 2 and "not built" in p.stderr:
         pytest.skip("face engine not built into this libhotspot")
-    assert p.returncode in (0, 1, 3) and ("cosine" in p.stdout or p.returncode == 3)
+    assert p.returncode == 0 and "same person" in p.stdout
+    p = run("face_compare.py", models / "fr_feature.onnx", att / "s1" / "1.pgm", att / "s2" / "1.pgm",
+            models / "face_detection_yunet_2022mar.onnx")
+    assert p.returncode == 1 and "different people" in p.stdout

@@ -79,7 +79,8 @@ def engine(shared_data):
 
 def test_engine_detect_embed_compare(engine, shared_data):
     att = shared_data / "face" / "att_faces"
-    assert engine.dim > 0 and "dim" in repr(engine)
+    assert engine.dim == 512 and "dim" in repr(engine)
+    assert engine.model_id == hotspot.FACE_MODEL_ARCFACE      # preset from the file name
     faces = engine.detect(att / "s1" / "1.pgm")
     assert faces and "box" in repr(faces[0])
     assert faces[0].landmarks.shape == (5, 2)
@@ -91,6 +92,8 @@ def test_engine_detect_embed_compare(engine, shared_data):
     assert hotspot.face_similarity(*same) > hotspot.face_similarity(same[0], other)
     emb = engine.embed(hotspot.Image.load(att / "s1" / "1.pgm"), faces[0])
     assert hotspot.face_similarity(emb, same[0]) > 0.99
+    thr = hotspot.face_threshold_for_fmr(engine.model_id, 1e-3)
+    assert hotspot.face_similarity(*same) >= thr > hotspot.face_similarity(same[0], other)
 
 
 def test_engine_errors(engine, tmp_path):
