@@ -15,7 +15,7 @@
  * Score scale: a float in [0, 1]; higher means more similar; never NaN.
  * It is the squared share of paired minutiae, each pair weighted by how
  * closely it agrees (1 for a template against itself). On the calibration
- * set 99% of impostor comparisons score below 0.052 and 99.99% below 0.100;
+ * set 99% of impostor comparisons score below 0.053 and 99.99% below 0.102;
  * genuine FVC comparisons typically score 0.1-0.6. Templates with fewer
  * than two minutiae score 0. The score is symmetric (match(a, b) == match(b, a) within float
  * rounding). Use hs_finger_threshold_for_fmr() to turn a target false match

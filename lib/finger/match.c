@@ -353,7 +353,6 @@ struct hs_finger_matcher {
     hs_allocator alloc;
     int32_t max_rotation;
     int32_t fast;
-    float sqrt_tab[64 * HS__CYL_ND + 1];
     float inv_tab[2 * 64 * HS__CYL_ND + 1];
     float sim[MAXN * MAXN];
     cand cands[4 * MAXN];
@@ -385,13 +384,11 @@ hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out)
     m->fr.pr.angle_tol = ANGLE_TOL;
     m->fr.pr.min_norm = MIN_NORM;
     m->anchors = MAX_ANCHORS;
-    m->cand2 = 1;
+    m->cand2 = 0;
     m->wmode = 1;
     m->mixw = 0.3f;
     m->rank_cands = RANK_CANDS;
     m->refine = REFINE_ANCHORS;
-    for (int i = 0; i <= 64 * HS__CYL_ND; i++)
-        m->sqrt_tab[i] = sqrtf((float)i);
     m->inv_tab[0] = 0.0f;
     for (int i = 1; i <= 2 * 64 * HS__CYL_ND; i++)
         m->inv_tab[i] = 1.0f / (float)i;
@@ -492,7 +489,10 @@ static void sim_matrix(hs_finger_matcher *m, const hs_finger_prepared *A,
                        const hs_finger_prepared *B, int rot_units)
 {
     const uint32_t na = A->count, nb = B->count;
+    /* locals, so that the stores into the matrix cannot alias them */
     top2 *col = m->col;
+    const float *inv = m->inv_tab;
+    const bool two = m->cand2 != 0, anyrot = rot_units >= 128;
     for (uint32_t j = 0; j < nb; j++)
         col[j] = (top2){0.0f, 0.0f, -1, -1};
     for (uint32_t i = 0; i < na; i++) {
@@ -504,7 +504,7 @@ static void sim_matrix(hs_finger_matcher *m, const hs_finger_prepared *A,
             float v = 0.0f;
             const hs__cyl *cb = &B->cyl[j];
             uint64_t mk = ca->mask & cb->mask;
-            if ((rot_units >= 128 || abs(ang_diff(ai, B->min[j].angle)) <= rot_units) &&
+            if ((anyrot || abs(ang_diff(ai, B->min[j].angle)) <= rot_units) &&
                 __builtin_popcountll(mk) >= CYL_MIN_COMMON) {
                 /* Dice coefficient of the values inside the common cells:
                  * 2 |a & b| / (|a| + |b|), with |a| + |b| = |a ^ b| + 2 |a & b| */
@@ -514,7 +514,7 @@ static void sim_matrix(hs_finger_matcher *m, const hs_finger_prepared *A,
                     x += __builtin_popcountll(va ^ vb);
                     c += __builtin_popcountll(va & vb);
                 }
-                v = (float)(2 * c) * m->inv_tab[x + 2 * c];
+                v = (float)(2 * c) * inv[x + 2 * c];
             }
             row[j] = v;
             /* branch-free top-2 updates: the comparisons are unpredictable */
@@ -525,7 +525,7 @@ static void sim_matrix(hs_finger_matcher *m, const hs_finger_prepared *A,
                 rt.v1 = g1 ? v : rt.v1;
                 rt.i1 = g1 ? (int16_t)j : rt.i1;
             }
-            {
+            if (two) {
                 top2 c = col[j];
                 bool g1 = v > c.v1, g2 = v > c.v2;
                 c.v2 = g1 ? c.v1 : g2 ? v : c.v2;
@@ -533,6 +533,10 @@ static void sim_matrix(hs_finger_matcher *m, const hs_finger_prepared *A,
                 c.v1 = g1 ? v : c.v1;
                 c.i1 = g1 ? (int16_t)i : c.i1;
                 col[j] = c;
+            } else {
+                bool g1 = v > col[j].v1;
+                col[j].v1 = g1 ? v : col[j].v1;
+                col[j].i1 = g1 ? (int16_t)i : col[j].i1;
             }
         }
         m->row[i] = rt;
@@ -560,8 +564,8 @@ static uint32_t cand_key(float sim, uint32_t a, uint32_t b)
     return ((uint32_t)lrintf(sim * 65535.0f) << 16) | ((255u - a) << 8) | (255u - b);
 }
 
-/* Candidate pairs: the best (and, unless fast, second best) column of every
- * row and row of every column, without duplicates, sorted. */
+/* Candidate pairs: the two best columns of every row and the best (or two
+ * best) rows of every column, without duplicates, sorted. */
 static int collect_cands(hs_finger_matcher *m, uint32_t na, uint32_t nb)
 {
     int nc = 0;
@@ -571,7 +575,7 @@ static int collect_cands(hs_finger_matcher *m, uint32_t na, uint32_t nb)
         const top2 *r = &m->row[i];
         if (r->i1 >= 0)
             key[nc++] = cand_key(r->v1, i, (uint32_t)r->i1);
-        if (two && r->i2 >= 0)
+        if (r->i2 >= 0)
             key[nc++] = cand_key(r->v2, i, (uint32_t)r->i2);
     }
     for (uint32_t j = 0; j < nb; j++) {
@@ -581,7 +585,7 @@ static int collect_cands(hs_finger_matcher *m, uint32_t na, uint32_t nb)
             if (a < 0)
                 continue;
             const top2 *r = &m->row[a];
-            if (r->i1 == (int)j || (two && r->i2 == (int)j))
+            if (r->i1 == (int)j || r->i2 == (int)j)
                 continue;
             key[nc++] = cand_key(q ? c->v2 : c->v1, (uint32_t)a, j);
         }
@@ -646,6 +650,46 @@ static pairing pair_cands(const hs_finger_matcher *m, int nc, const hs_finger_pr
     return r;
 }
 
+/* Quick score of an anchor: greedy one-to-one pairing of the first nc
+ * candidates, transforming only their minutiae (no full frame). Same
+ * consistency rule as consistent(). */
+static pairing rank_anchor(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
+                           const hs_finger_prepared *B, const align *g, uint8_t *usea,
+                           uint8_t *useb)
+{
+    const params *pr = &m->fr.pr;
+    pairing r = {0, 0.0f, 0.0f, 0, 0};
+    memset(usea, 0, A->count);
+    memset(useb, 0, B->count);
+    for (int c = 0; c < nc; c++) {
+        const cand *q = &m->cands[c];
+        if (usea[q->a] || useb[q->b])
+            continue;
+        const hs__pmin *a = &A->min[q->a], *b = &B->min[q->b];
+        if (abs(ang_diff(a->angle, (uint8_t)(b->angle + g->rot))) > pr->angle_tol)
+            continue;
+        float bx = (float)b->x, by = (float)b->y;
+        float dx = g->c * bx - g->s * by + g->tx - (float)a->x;
+        float dy = g->s * bx + g->c * by + g->ty - (float)a->y;
+        float d2 = dx * dx + dy * dy;
+        if (d2 > pr->tol_max * pr->tol_max)
+            continue;
+        float ax = (float)a->x - g->ax, ay = (float)a->y - g->ay;
+        float ex = bx - g->bx, ey = by - g->by;
+        float tol = pr->tol_base +
+                    0.5f * pr->tol_slope * (sqrtf(ax * ax + ay * ay) + sqrtf(ex * ex + ey * ey));
+        if (tol > pr->tol_max)
+            tol = pr->tol_max;
+        if (d2 > tol * tol)
+            continue;
+        usea[q->a] = 1;
+        useb[q->b] = 1;
+        r.n++;
+        r.wsum += q->sim;
+    }
+    return r;
+}
+
 /* Complete a candidate pairing with geometric pairs among all minutiae and
  * count the minutiae lying in the overlapping area. */
 static void refine(const hs_finger_matcher *m, const hs_finger_prepared *A,
@@ -654,6 +698,7 @@ static void refine(const hs_finger_matcher *m, const hs_finger_prepared *A,
 {
     const uint32_t na = A->count, nb = B->count;
     const float ov2 = f->pr.ov_dist * f->pr.ov_dist;
+    const float tmax2 = f->pr.tol_max * f->pr.tol_max;
     uint8_t ovb[MAXN];
     memset(ovb, 0, nb);
     int ova = 0;
@@ -661,29 +706,31 @@ static void refine(const hs_finger_matcher *m, const hs_finger_prepared *A,
     for (uint32_t i = 0; i < na; i++) {
         const hs__pmin *a = &A->min[i];
         const float ax = (float)a->x, ay = (float)a->y;
-        /* distances first, in a loop the compiler vectorises */
+        /* distances and overlap flags first, branch-free (vectorised) */
+        uint8_t any = 0;
         for (uint32_t j = 0; j < nb; j++) {
             float dx = f->tbx[j] - ax, dy = f->tby[j] - ay;
-            d2s[j] = dx * dx + dy * dy;
+            float d2 = dx * dx + dy * dy;
+            d2s[j] = d2;
+            uint8_t fl = (uint8_t)(d2 <= ov2);
+            ovb[j] |= fl;
+            any |= fl;
         }
         float best = 1e30f;
         int bj = -1;
         float bw = 0.0f;
-        bool in = false;
-        const bool free_a = !usea[i];
-        for (uint32_t j = 0; j < nb; j++) {
-            float d2 = d2s[j];
-            if (d2 > ov2)
-                continue;
-            in = true;
-            ovb[j] = 1;
-            if (!free_a || useb[j] || d2 >= best)
-                continue;
-            float dd, w;
-            if (consistent(f, a, i, j, &dd, &w)) {
-                best = d2;
-                bj = (int)j;
-                bw = w;
+        bool in = any != 0;
+        if (!usea[i]) {
+            for (uint32_t j = 0; j < nb; j++) {
+                float d2 = d2s[j];
+                if (d2 > tmax2 || d2 >= best || useb[j])
+                    continue;
+                float dd, w;
+                if (consistent(f, a, i, j, &dd, &w)) {
+                    best = d2;
+                    bj = (int)j;
+                    bw = w;
+                }
             }
         }
         ova += in;
@@ -810,9 +857,8 @@ hs_status hs_finger_match(hs_finger_matcher *m, const hs_finger_prepared *probe,
     int nbest = 0;
     for (int k = 0; k < nanch; k++) {
         align g = make_align(&A->min[m->cands[k].a], &B->min[m->cands[k].b]);
-        make_frame(&m->fr, &g, A, B);
-        pairing r = pair_cands(m, nc < m->rank_cands ? nc : m->rank_cands, A, B, &m->fr, usea,
-                               useb);
+        pairing r = rank_anchor(m, nc < m->rank_cands ? nc : m->rank_cands, A, B, &g, usea,
+                                useb);
         /* keep the keep best by (pairs, similarity) */
         int pos = nbest;
         while (pos > 0 && (r.n > best[pos - 1].n ||
