@@ -372,6 +372,10 @@ static void test_engine_att(void **state)
     assert_int_equal(hs_face_detect(ctx, e, img, &f, 1, &n), HS_OK);
     assert_int_equal(hs_face_align(ctx, e, img, &f, crop, sizeof crop), HS_OK);
     assert_int_equal(hs_face_align(ctx, e, img, &f, crop, 100), HS_ERR_BUFFER_TOO_SMALL);
+    /* the net's input size is fixed once it is loaded */
+    assert_int_equal(hs_face_engine_set_param(e, HS_FACE_PARAM_INPUT_SIZE, 64),
+                     HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_face_engine_set_param(e, HS_FACE_PARAM_INPUT_SIZE, 112), HS_OK);
     float small[16];
     assert_int_equal(hs_face_embed(ctx, e, img, NULL, small, 16, &d, NULL),
                      HS_ERR_BUFFER_TOO_SMALL);
@@ -545,6 +549,19 @@ static void test_engine_bad_models(void **state)
     o.model_data = "garbage";
     o.model_size = 7;
     assert_int_equal(hs_face_engine_new(ctx, &e, &o), HS_ERR_MODEL);
+    /* a net probed at an input size it was not made for: HS_ERR_MODEL */
+    snprintf(bad, sizeof bad, "%s/mobilefacenet.caffemodel", models_dir);
+    o.model_path = bad;
+    o.model_config_path = cfg;
+    o.model_format = HS_FACE_FORMAT_AUTO;
+    o.input_size = 64;
+    o.model_data = NULL;
+    o.model_size = 0;
+    assert_int_equal(hs_face_engine_new(ctx, &e, &o), HS_ERR_MODEL);
+    printf("input size 64: %s\n", hs_ctx_last_error(ctx));
+    o.input_size = 0;
+    o.model_path = NULL;
+    o.model_config_path = NULL;
     /* engine without a net: detection only, embed refuses */
     o.model_data = NULL;
     o.model_size = 0;

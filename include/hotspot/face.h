@@ -210,7 +210,7 @@ typedef struct hs_face_engine_options {
     uint32_t struct_size;       /**< sizeof(hs_face_engine_options) */
     uint32_t model_id;          /**< HS_FACE_MODEL_*: normalisation preset */
     uint32_t model_format;      /**< HS_FACE_FORMAT_* */
-    uint32_t reserved0;         /**< zero */
+    uint32_t input_size;        /**< square net input in pixels, 32..512; 0: 112 */
     const char *detector_path;  /**< YuNet ONNX; NULL (and no buffer): Haar fallback */
     const void *detector_data;  /**< YuNet ONNX in memory (OpenCV 4.6 reads YuNet from a
                                      path only, so it passes through a private mkstemps
@@ -251,14 +251,16 @@ HS_API uint32_t hs_face_engine_has_landmarks(const hs_face_engine *e);
 #define HS_FACE_PARAM_NMS_THRESHOLD   2 /**< detector NMS IoU, 0..1 (0.3) */
 #define HS_FACE_PARAM_MAX_SIDE        3 /**< downscale so the long side <= this, 160..4096 (640) */
 #define HS_FACE_PARAM_UPSCALE_BELOW   4 /**< upscale x2 when the long side < this, 0..1024 (200) */
-#define HS_FACE_PARAM_INPUT_SIZE      5 /**< square net input, 32..512 (preset, usually 112) */
+#define HS_FACE_PARAM_INPUT_SIZE      5 /**< square net input, 32..512 (options.input_size;
+                                             read-only when the engine has a net) */
 #define HS_FACE_PARAM_INPUT_SCALE     6 /**< pixel multiplier, 1e-6..1e3 (preset) */
 #define HS_FACE_PARAM_INPUT_MEAN      7 /**< subtracted before scaling, 0..255 (preset) */
 #define HS_FACE_PARAM_INPUT_RGB       8 /**< channel order: 1 RGB, 0 BGR (preset) */
 #define HS_FACE_PARAM_MIN_FACE        9 /**< smallest face kept, pixels of the input, 0..4096 (0) */
 
 /** Set a parameter. Errors: HS_ERR_INVALID_ARG (NULL, unknown key, value
- *  outside hs_face_param_bounds()), HS_ERR_NOT_BUILT. Not thread-safe for the
+ *  outside hs_face_param_bounds(), or a new INPUT_SIZE for an engine with a
+ *  net: give it in the options instead), HS_ERR_NOT_BUILT. Not thread-safe for the
  *  engine. @since 0.1 */
 HS_API hs_status hs_face_engine_set_param(hs_face_engine *e, int key, double value);
 
@@ -309,7 +311,8 @@ HS_API hs_status hs_face_align(hs_ctx *ctx, hs_face_engine *e, const hs_image *i
  *  writing hs_face_engine_dim() L2-normalised floats into @p out (room for
  *  @p cap). *dim receives the dimension; @p used (may be NULL) the face used.
  *  Errors: HS_ERR_INVALID_ARG, HS_ERR_STATE (engine without an embedding
- *  net), HS_ERR_BUFFER_TOO_SMALL, HS_ERR_NO_FACE, HS_ERR_MODEL (net output
+ *  net), HS_ERR_BUFFER_TOO_SMALL, HS_ERR_NO_FACE, HS_ERR_MODEL (the net
+ *  fails on the crop, e.g. an INPUT_SIZE it was not made for, or its output is
  *  not finite), HS_ERR_NOT_BUILT, HS_ERR_INTERNAL. Not thread-safe for the
  *  engine. @since 0.1 */
 HS_API hs_status hs_face_embed(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,

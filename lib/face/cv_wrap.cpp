@@ -380,7 +380,9 @@ extern "C" int hs__face_cv_embed(hs__face_cv *cv, const uint8_t *crop, int size,
     } catch (const std::bad_alloc &) {
         return HS_ERR_NOMEM;
     } catch (const cv::Exception &e) {
-        set_msg(msg, msglen, std::string("embedding: ") + e.what());
+        // The net rejects this input (size or layout it was not made for).
+        set_msg(msg, msglen, std::string("embedding net failed on the crop: ") + e.what());
+        return HS_ERR_MODEL;
     } catch (const std::exception &e) {
         set_msg(msg, msglen, std::string("embedding: ") + e.what());
     } catch (...) {

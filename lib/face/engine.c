@@ -220,6 +220,15 @@ hs_status hs_face_engine_new(hs_ctx *ctx, hs_face_engine **out, const hs_face_en
     e->alloc = *a;
     e->model_id = o.model_id;
     preset(e, o.model_id);
+    if (o.input_size) {
+        if (o.input_size < param_table[HS_FACE_PARAM_INPUT_SIZE].min ||
+            o.input_size > param_table[HS_FACE_PARAM_INPUT_SIZE].max) {
+            hs__free(a, e);
+            return hs__error(ctx, HS_ERR_INVALID_ARG, "face_engine_new: input_size %u outside "
+                             "32..512", o.input_size);
+        }
+        e->params[HS_FACE_PARAM_INPUT_SIZE] = o.input_size;
+    }
     co.input_size = (int)e->params[HS_FACE_PARAM_INPUT_SIZE];
     char msg[HS__ERRMSG_MAX] = "";
     int s = hs__face_cv_new(&e->cv, &co, &e->dim, msg, sizeof msg);
@@ -258,6 +267,12 @@ hs_status hs_face_engine_set_param(hs_face_engine *e, int key, double value)
         return HS_ERR_INVALID_ARG;
     if (!(value >= param_table[key].min && value <= param_table[key].max))
         return HS_ERR_INVALID_ARG;
+    /* The net was probed (and its output size learnt) at this input size;
+     * another one could make OpenCV fail, and log, on every call. */
+    if (key == HS_FACE_PARAM_INPUT_SIZE && e->dim && (int)value != (int)e->params[key])
+        return HS_ERR_INVALID_ARG;
+    if (key == HS_FACE_PARAM_INPUT_SIZE)
+        value = (int)value;
     e->params[key] = value;
     return HS_OK;
 }
