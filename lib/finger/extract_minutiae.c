@@ -320,6 +320,15 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
         hs__fx_cand *c = &ex->cand[i];
         if (c->alive && (float)ex->dist[c->py * w + c->px] < border)
             c->alive = 0;
+        /* An ending whose ridge would continue straight out of the
+         * foreground within a short way is where the print stops, not where
+         * the ridge does. */
+        float look = HS__TUNE("BEND", 2.5f) * per;
+        if (c->alive && c->type == HS_MINUTIA_ENDING && look > 0.0f) {
+            int qx = (int)lrintf(c->x - look * c->dx), qy = (int)lrintf(c->y - look * c->dy);
+            if (qx < 0 || qy < 0 || qx >= w || qy >= h || !ex->mask[qy * w + qx])
+                c->alive = 0;
+        }
     }
 
     /* Pairwise rules on what is left: broken ridges (two endings facing each
