@@ -161,7 +161,20 @@ HS_OUT_INFO(hs_watchlist_package_info)
   if (view_ok$argnum) PyBuffer_Release(&view$argnum);
 }
 %apply (const float *embedding, uint32_t dim) { (const float *face, uint32_t face_dim),
-                                                (const float *v, uint32_t dim) };
+                                                (const float *v, uint32_t dim),
+                                                (const float *probe, uint32_t dim) };
+
+/* Face gallery hits: a writable buffer of 16-byte hs_face_hit records. */
+%typemap(in) (hs_face_hit *hits, uint32_t cap) (Py_buffer view, int view_ok = 0) {
+  if (PyObject_GetBuffer($input, &view, PyBUF_SIMPLE | PyBUF_WRITABLE) != 0) SWIG_fail;
+  view_ok = 1;
+  $1 = ($1_ltype)view.buf;
+  $2 = (uint32_t)((size_t)view.len / sizeof(hs_face_hit));
+}
+%typemap(freearg) (hs_face_hit *hits, uint32_t cap) {
+  if (view_ok$argnum) PyBuffer_Release(&view$argnum);
+}
+%apply unsigned int *OUTPUT { uint32_t *removed };
 
 /* Writable float32 output vectors: None (size query) or a float32 buffer. */
 %typemap(in) (float *out, uint32_t cap) (Py_buffer view, int view_ok = 0) {
@@ -320,7 +333,19 @@ HS_PREPARED_ARRAY(candidate, ncandidate)
 %ignore hs_face_dequantize;
 %ignore hs_face_similarity_q8;
 %ignore hs_face_scan_q8;
-%ignore hs_face_gallery_search;
+
+
+%extend hs_face_search_options {
+  hs_face_search_options() {
+    hs_face_search_options *v = (hs_face_search_options *)calloc(1, sizeof *v);
+    if (v) {
+      v->struct_size = (uint32_t)sizeof *v;
+      v->threads = 1;
+      v->min_score = -1.0f;
+    }
+    return v;
+  }
+}
 
 /* Search options made from Python start with the documented defaults. */
 %extend hs_watchlist_search_options {

@@ -1215,6 +1215,71 @@ class FaceEngine(_Handle):
         return "<hotspot.FaceEngine model %d, dim %d>" % (self.model_id, self.dim)
 
 
+#: numpy dtype of one face gallery hit: the C ``hs_face_hit`` record.
+FACE_HIT_DTYPE = np.dtype([("label", "=u8"), ("index", "=u4"), ("score", "=f4")])
+
+
+class FaceGallery(_Handle):
+    """Face embeddings of one dimension, each with a 64-bit label, searched
+    1:N by cosine similarity over a compact int8 matrix (no OpenCV needed).
+    Searches may run from several threads at once; add/remove wait for
+    them."""
+
+    _free = _c("hs_face_gallery_free")
+
+    @_cdoc("hs_face_gallery_new")
+    def __init__(self, dim):
+        ctx = _ctx()
+        s, h = _c("hs_face_gallery_new")(ctx, int(dim))
+        _check(s, ctx)
+        super().__init__(h)
+
+    @_cdoc("hs_face_gallery_add")
+    def add(self, label, embedding):
+        """Append ``embedding`` under ``label`` (an int; labels may repeat)."""
+        v = _embedding(embedding, "FaceGallery.add")
+        ctx = _ctx()
+        with self._write as h:
+            _check(_c("hs_face_gallery_add")(ctx, h, int(label), v), ctx)
+
+    @_cdoc("hs_face_gallery_remove")
+    def remove(self, label):
+        """Remove every row of ``label``; returns how many."""
+        with self._write as h:
+            s, n = _c("hs_face_gallery_remove")(h, int(label))
+        if s < 0:
+            raise Error(s, "no label %d" % label if s == capi.HS_ERR_NOT_FOUND else "")
+        return n
+
+    def __len__(self):
+        with self._use as h:
+            return _c("hs_face_gallery_count")(h)
+
+    @property
+    def dim(self):
+        with self._use as h:
+            return _c("hs_face_gallery_dim")(h)
+
+    @_cdoc("hs_face_gallery_search")
+    def search(self, probe, k=10, min_score=-1.0, one_per_label=False, threads=1):
+        """The ``k`` best rows for ``probe``, best first, as a FACE_HIT_DTYPE
+        array (label, index, score)."""
+        v = _embedding(probe, "FaceGallery.search")
+        opt = capi.hs_face_search_options()
+        opt.threads, opt.min_score, opt.one_per_label = int(threads), float(min_score), int(bool(one_per_label))
+        hits = bytearray(FACE_HIT_DTYPE.itemsize * max(int(k), 1))
+        ctx = _ctx()
+        with self._use as h:
+            s, n = _c("hs_face_gallery_search")(ctx, h, v, opt, hits)
+            _check(s, ctx)
+        return np.frombuffer(bytes(hits), FACE_HIT_DTYPE)[:n].copy()
+
+    def __repr__(self):
+        if self._h is None:
+            return "<hotspot.FaceGallery closed>"
+        return "<hotspot.FaceGallery %d embeddings of dim %d>" % (len(self), self.dim)
+
+
 # ---- watchlists ----------------------------------------------------------------------
 
 class Candidate:
@@ -1606,4 +1671,4 @@ class Synth(_Handle):
 
 __all__ += ["Watchlist", "Candidate", "Synth", "SynthMaster", "FaceEngine", "Face",
             "FACE_DTYPE", "face_similarity", "face_threshold_for_fmr", "encode_embedding",
-            "decode_embedding", "keygen_authority", "keygen_device", "package_info"]
+            "decode_embedding", "FaceGallery", "FACE_HIT_DTYPE", "keygen_authority", "keygen_device", "package_info"]

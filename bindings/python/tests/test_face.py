@@ -108,3 +108,31 @@ def test_engine_errors(engine, tmp_path):
     with pytest.raises(hotspot.Error) as ei:
         hotspot.FaceEngine(model=tmp_path / "missing.onnx")
     assert ei.value.status in (hotspot.ERR_MODEL, hotspot.ERR_NOT_BUILT)
+
+
+def test_face_gallery_search_and_errors():
+    rng = np.random.default_rng(0)
+    vs = rng.normal(size=(60, 64)).astype(np.float32)
+    g = hotspot.FaceGallery(64)
+    for i, v in enumerate(vs):
+        g.add(i % 30, v)                                  # two rows per label
+    assert len(g) == 60 and g.dim == 64 and "60 embeddings" in repr(g)
+    hits = g.search(vs[7], k=3)
+    assert hits.dtype == hotspot.FACE_HIT_DTYPE and len(hits) == 3
+    assert hits["label"][0] == 7 and hits["index"][0] == 7 and hits["score"][0] > 0.99
+    assert (np.diff(hits["score"]) <= 0).all()
+    one = g.search(vs[7], k=30, one_per_label=True, threads=2)
+    assert len(set(one["label"].tolist())) == len(one)
+    assert len(g.search(vs[7], k=10, min_score=0.9)) == 1
+    assert g.remove(7) == 2 and len(g) == 58
+    with pytest.raises(hotspot.Error) as ei:
+        g.remove(7)
+    assert ei.value.status == hotspot.ERR_NOT_FOUND
+    with pytest.raises(hotspot.Error) as ei:
+        g.add(1, np.ones(10))
+    assert ei.value.status == hotspot.ERR_INVALID_ARG
+    with pytest.raises(TypeError):
+        g.search("probe")
+    g.close()
+    with pytest.raises(hotspot.ClosedError):
+        g.search(vs[0])
