@@ -191,6 +191,7 @@ int main(int argc, char **argv)
     }
     if (P > 560)
         P = 560;
+    setvbuf(stdout, NULL, _IOLBF, 0); /* long runs: show each figure as it comes */
     if (!load_fvc())
         return 0;
 

@@ -99,6 +99,7 @@ hs_status hs_watchlist_package_info_get(hs_ctx *ctx, hs_watchlist_package_info *
     if (!info || !pkg || info->struct_size < sizeof *info)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument or struct_size too small");
     pkg_layout l;
+    memset(&l, 0, sizeof l);
     hs_status st = parse_layout(ctx, pkg, size, &l);
     if (st)
         return st;
@@ -336,6 +337,7 @@ hs_status hs_watchlist_unpack(hs_ctx *ctx, hs_watchlist **out, const hs_watchlis
         return hs__error(ctx, HS_ERR_INTERNAL, "libsodium failed to initialise");
     const uint8_t *p = pkg;
     pkg_layout l;
+    memset(&l, 0, sizeof l);
     hs_status st = parse_layout(ctx, p, size, &l);
     if (st)
         return st;
