@@ -344,10 +344,7 @@ typedef struct cand {
     uint8_t a, b;
 } cand;
 
-typedef struct top2 {
-    float v1, v2;
-    int16_t i1, i2;
-} top2;
+
 
 struct hs_finger_matcher {
     hs_allocator alloc;
@@ -357,8 +354,8 @@ struct hs_finger_matcher {
     float sim[MAXN * MAXN];
     cand cands[4 * MAXN];
     uint32_t keys[4 * MAXN];
-    top2 row[MAXN], col[MAXN];
-    int cand2, wmode;
+    uint32_t r1[MAXN], r2[MAXN], c1[MAXN]; /* top keys: similarity << 8 | index */
+    int wmode;
     float mixw;
     int rank_cands;
     frame fr;
@@ -384,7 +381,6 @@ hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out)
     m->fr.pr.angle_tol = ANGLE_TOL;
     m->fr.pr.min_norm = MIN_NORM;
     m->anchors = MAX_ANCHORS;
-    m->cand2 = 0;
     m->wmode = 1;
     m->mixw = 0.3f;
     m->rank_cands = RANK_CANDS;
@@ -453,8 +449,6 @@ bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value)
         m->mixw = value;
     else if (!strcmp(name, "wmode"))
         m->wmode = (int)value;
-    else if (!strcmp(name, "cand2"))
-        m->cand2 = value != 0.0f;
     else if (!strcmp(name, "anchors") && value >= 1 && value <= ANCHOR_CAP)
         m->anchors = (int)value;
     else if (!strcmp(name, "refine") && value >= 1 && value <= REFINE_CAP)
@@ -483,23 +477,23 @@ int32_t hs_finger_matcher_get(const hs_finger_matcher *m, int key)
 
 /* Local similarity of every pair (rows: a, columns: b); 0 for pairs whose
  * directions differ more than the rotation bound. Tracks the two best
- * columns of each row and the two best rows of each column on the way. */
+ * columns of each row and the best row of each column on the way. */
 HS_POPCNT_CLONES
 static void sim_matrix(hs_finger_matcher *m, const hs_finger_prepared *A,
                        const hs_finger_prepared *B, int rot_units)
 {
     const uint32_t na = A->count, nb = B->count;
     /* locals, so that the stores into the matrix cannot alias them */
-    top2 *col = m->col;
+    uint32_t *c1 = m->c1;
     const float *inv = m->inv_tab;
-    const bool two = m->cand2 != 0, anyrot = rot_units >= 128;
+    const bool anyrot = rot_units >= 128;
     for (uint32_t j = 0; j < nb; j++)
-        col[j] = (top2){0.0f, 0.0f, -1, -1};
+        c1[j] = 0;
     for (uint32_t i = 0; i < na; i++) {
         const hs__cyl *ca = &A->cyl[i];
         const uint8_t ai = A->min[i].angle;
         float *row = &m->sim[i * nb];
-        top2 rt = {0.0f, 0.0f, -1, -1};
+        uint32_t r1 = 0, r2 = 0;
         for (uint32_t j = 0; j < nb; j++) {
             float v = 0.0f;
             const hs__cyl *cb = &B->cyl[j];
@@ -517,29 +511,18 @@ static void sim_matrix(hs_finger_matcher *m, const hs_finger_prepared *A,
                 v = (float)(2 * c) * inv[x + 2 * c];
             }
             row[j] = v;
-            /* branch-free top-2 updates: the comparisons are unpredictable */
-            {
-                bool g1 = v > rt.v1, g2 = v > rt.v2;
-                rt.v2 = g1 ? rt.v1 : g2 ? v : rt.v2;
-                rt.i2 = g1 ? rt.i1 : g2 ? (int16_t)j : rt.i2;
-                rt.v1 = g1 ? v : rt.v1;
-                rt.i1 = g1 ? (int16_t)j : rt.i1;
-            }
-            if (two) {
-                top2 c = col[j];
-                bool g1 = v > c.v1, g2 = v > c.v2;
-                c.v2 = g1 ? c.v1 : g2 ? v : c.v2;
-                c.i2 = g1 ? c.i1 : g2 ? (int16_t)i : c.i2;
-                c.v1 = g1 ? v : c.v1;
-                c.i1 = g1 ? (int16_t)i : c.i1;
-                col[j] = c;
-            } else {
-                bool g1 = v > col[j].v1;
-                col[j].v1 = g1 ? v : col[j].v1;
-                col[j].i1 = g1 ? (int16_t)i : col[j].i1;
-            }
+            /* Top-2 tracking on integer keys (quantised similarity, index):
+             * max/min compile to conditional moves, where float compares
+             * became unpredictable branches. */
+            uint32_t q = (uint32_t)(v * 65535.0f + 0.5f);
+            uint32_t kr = (q << 8) | j, kc = (q << 8) | i;
+            uint32_t lo = kr < r1 ? kr : r1;
+            r1 = kr > r1 ? kr : r1;
+            r2 = lo > r2 ? lo : r2;
+            c1[j] = kc > c1[j] ? kc : c1[j];
         }
-        m->row[i] = rt;
+        m->r1[i] = r1;
+        m->r2[i] = r2;
     }
 }
 
@@ -559,36 +542,32 @@ static void sort_keys(uint32_t *k, int n)
 
 /* Key of a candidate pair: larger first by similarity, then by smaller
  * indices; a total order, so results do not depend on the sort. */
-static uint32_t cand_key(float sim, uint32_t a, uint32_t b)
+static uint32_t cand_key(uint32_t q, uint32_t a, uint32_t b)
 {
-    return ((uint32_t)lrintf(sim * 65535.0f) << 16) | ((255u - a) << 8) | (255u - b);
+    return (q << 16) | ((255u - a) << 8) | (255u - b);
 }
 
-/* Candidate pairs: the two best columns of every row and the best (or two
- * best) rows of every column, without duplicates, sorted. */
+/* Candidate pairs: the two best columns of every row and the best row of
+ * every column, without duplicates, sorted. */
 static int collect_cands(hs_finger_matcher *m, uint32_t na, uint32_t nb)
 {
     int nc = 0;
-    const int two = m->cand2;
     uint32_t *key = m->keys;
     for (uint32_t i = 0; i < na; i++) {
-        const top2 *r = &m->row[i];
-        if (r->i1 >= 0)
-            key[nc++] = cand_key(r->v1, i, (uint32_t)r->i1);
-        if (r->i2 >= 0)
-            key[nc++] = cand_key(r->v2, i, (uint32_t)r->i2);
+        uint32_t k1 = m->r1[i], k2 = m->r2[i];
+        if (k1 >> 8)
+            key[nc++] = cand_key(k1 >> 8, i, k1 & 255u);
+        if (k2 >> 8)
+            key[nc++] = cand_key(k2 >> 8, i, k2 & 255u);
     }
     for (uint32_t j = 0; j < nb; j++) {
-        const top2 *c = &m->col[j];
-        for (int q = 0; q < 1 + two; q++) {
-            int a = q ? c->i2 : c->i1;
-            if (a < 0)
-                continue;
-            const top2 *r = &m->row[a];
-            if (r->i1 == (int)j || r->i2 == (int)j)
-                continue;
-            key[nc++] = cand_key(q ? c->v2 : c->v1, (uint32_t)a, j);
-        }
+        uint32_t k = m->c1[j];
+        if (!(k >> 8))
+            continue;
+        uint32_t a = k & 255u;
+        if ((m->r1[a] >> 8 && (m->r1[a] & 255u) == j) || (m->r2[a] >> 8 && (m->r2[a] & 255u) == j))
+            continue;
+        key[nc++] = cand_key(k >> 8, a, j);
     }
     sort_keys(key, nc);
     for (int c = 0; c < nc; c++) {

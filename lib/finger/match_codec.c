@@ -155,7 +155,7 @@ hs_status hs_finger_prepared_decode(hs_ctx *ctx, hs_finger_prepared **out, const
  * that the largest impostor score seen (0.1665, 1 in 127,680) sits at the
  * rate the tail predicts. docs/finger-matching.md has the derivation.
  * Between decades the threshold is interpolated linearly in log10(FMR). */
-static const float fmr_thresholds[5] = {0.0525f, 0.0759f, 0.1015f, 0.1591f, 0.2166f};
+static const float fmr_thresholds[5] = {0.0524f, 0.0766f, 0.1018f, 0.1594f, 0.2169f};
 
 float hs_finger_threshold_for_fmr(double fmr)
 {
