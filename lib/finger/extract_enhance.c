@@ -100,6 +100,20 @@ void hs__fx_enhance(hs_finger_extractor *ex)
                 if (y > y1) y1 = y;
             }
     int g = HS__FX_ACROSS_R + 1;
+    /* Mask extent of each row (x0, x1; x1 < 0 when empty), in the label
+     * buffer, free during enhancement. */
+    int32_t *span = ex->label;
+    for (int y = 0; y < h; y++) {
+        int a = -1, b = -1;
+        const uint8_t *m = ex->mask + y * w;
+        for (int x = 0; x < w; x++)
+            if (m[x]) {
+                if (a < 0) a = x;
+                b = x;
+            }
+        span[2 * y] = a;
+        span[2 * y + 1] = b;
+    }
     x0 = x0 - g < 0 ? 0 : x0 - g;
     y0 = y0 - g < 0 ? 0 : y0 - g;
     x1 = x1 + g > w - 1 ? w - 1 : x1 + g;
@@ -151,12 +165,23 @@ void hs__fx_enhance(hs_finger_extractor *ex)
             memcpy(dst, src, (size_t)w * sizeof(float));
             continue;
         }
-        for (int x = 0; x < x0; x++)
+        /* The across pass reads this row only within g of the mask rows
+         * around it. */
+        int sx0 = w, sx1 = -1;
+        for (int yy = y - g; yy <= y + g; yy++) {
+            if (yy < 0 || yy >= h || span[2 * yy + 1] < 0)
+                continue;
+            if (span[2 * yy] < sx0) sx0 = span[2 * yy];
+            if (span[2 * yy + 1] > sx1) sx1 = span[2 * yy + 1];
+        }
+        sx0 = sx0 - g < x0 ? x0 : sx0 - g;
+        sx1 = sx1 + g > x1 ? x1 : sx1 + g;
+        for (int x = 0; x < sx0; x++)
             dst[x] = src[x];
-        for (int x = x1 + 1; x < w; x++)
+        for (int x = sx1 + 1; x < w; x++)
             dst[x] = src[x];
         const uint8_t *co = ex->cell_ori + (y / HS__FX_CELL) * cw;
-        for (int x = x0; x <= x1; x++) {
+        for (int x = sx0; x <= sx1; x++) {
             int o = co[x / HS__FX_CELL] & 127, len = co[x / HS__FX_CELL] >> 7;
             const int32_t *off = ex->off_along[o];
             const float *wt = ex->w_along[len][o];
