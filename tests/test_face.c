@@ -455,6 +455,13 @@ static void test_engine_bad_images(void **state)
     assert_int_equal(hs_image_new(NULL, &img, 8, 8, 0, 128), HS_OK);
     assert_int_equal(hs_face_detect(ctx, e, img, f, 4, &n), HS_ERR_LIMIT);
     hs_image_free(img);
+    /* tiny and thin images: no face, not an OpenCV failure */
+    static const uint32_t sizes[4][2] = {{16, 16}, {17, 40}, {2000, 16}, {16, 3000}};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(hs_image_new(NULL, &img, sizes[i][0], sizes[i][1], 0, 77), HS_OK);
+        assert_int_equal(hs_face_detect(ctx, e, img, f, 4, &n), HS_ERR_NO_FACE);
+        hs_image_free(img);
+    }
     /* two AT&T faces side by side, the second enlarged x2: it comes first */
     hs_image *a = att(4, 1), *b = att(5, 1);
     static uint8_t canvas[400 * 260];

@@ -284,6 +284,17 @@ extern "C" int hs__face_cv_detect(hs__face_cv *cv, const uint8_t *rgb, int w, in
         double fx = (double)w / img.cols, fy = (double)h / img.rows;
         std::vector<std::vector<float>> found;
         if (cv->use_yunet) {
+            // YuNet downsamples by up to 64: pad (right and bottom, so that
+            // coordinates do not move) to a multiple of 32 and at least 64,
+            // else thin or tiny inputs make its pooling layers fail.
+            int pw = std::max(64, (img.cols + 31) / 32 * 32);
+            int ph = std::max(64, (img.rows + 31) / 32 * 32);
+            if (pw != img.cols || ph != img.rows) {
+                cv::Mat padded;
+                cv::copyMakeBorder(img, padded, 0, ph - img.rows, 0, pw - img.cols,
+                                   cv::BORDER_CONSTANT, cv::Scalar(0, 0, 0));
+                img = padded;
+            }
             cv->yunet->setInputSize(img.size());
             cv->yunet->setScoreThreshold(p->score_threshold);
             cv->yunet->setNMSThreshold(p->nms_threshold);

@@ -361,8 +361,8 @@ struct fmr_row {
 };
 
 static const struct fmr_row fmr_table[] = {
-    {HS_FACE_MODEL_MOBILEFACENET, {0.2306f, 0.3621f, 0.4542f, 0.5736f}},
-    {HS_FACE_MODEL_ARCFACE, {0.1995f, 0.3202f, 0.3957f, 0.4445f}},
+    {HS_FACE_MODEL_MOBILEFACENET, {0.2296f, 0.3568f, 0.4514f, 0.5108f}},
+    {HS_FACE_MODEL_ARCFACE, {0.1910f, 0.3081f, 0.3889f, 0.4403f}},
 };
 
 hs_status hs_face_threshold_for_fmr(float *out, uint32_t model_id, double fmr)
