@@ -326,6 +326,35 @@ typedef struct person {
     hs_synth_master *finger[2];
 } person;
 
+/* Masters of all fingers, made by two threads (one ctx each). */
+typedef struct demo_gen {
+    const hs_synth *g;
+    person *pp;
+    unsigned people, next; /* next finger (2 per person), under lock */
+    hs_status status;      /* first failure, under lock */
+    pthread_mutex_t lock;
+} demo_gen;
+
+static void *demo_gen_worker(void *arg)
+{
+    demo_gen *d = arg;
+    hs_ctx *ctx = NULL;
+    hs_status s = hs_ctx_new(&ctx, NULL);
+    for (;;) {
+        pthread_mutex_lock(&d->lock);
+        if (s && !d->status)
+            d->status = s;
+        unsigned k = d->next++;
+        int stop = d->status || k >= 2 * d->people;
+        pthread_mutex_unlock(&d->lock);
+        if (stop)
+            break;
+        s = hs_synth_master_new(ctx, &d->pp[k / 2].finger[k % 2], d->g, k);
+    }
+    hs_ctx_free(ctx);
+    return NULL;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -422,18 +451,24 @@ int cmd_demo(int argc, char **argv)
 
     fe = demo_face_engine(ctx, face_models, face_dir, &face_model);
 
-    /* Population and enrolment (impression 0 of each finger). */
+    /* Population (the fingers' masters, on both cores), then enrolment
+     * (impression 0 of each finger). */
     double t0 = cli_now_ms();
+    demo_gen dg = {g, pp, people, 0, HS_OK, PTHREAD_MUTEX_INITIALIZER};
+    pthread_t helper;
+    int helped = pthread_create(&helper, NULL, demo_gen_worker, &dg) == 0;
+    demo_gen_worker(&dg);
+    if (helped)
+        pthread_join(helper, NULL);
+    pthread_mutex_destroy(&dg.lock);
+    if (dg.status) {
+        cli_error(NULL, dg.status, "synthetic finger");
+        goto done;
+    }
     for (unsigned i = 0; i < people; i++) {
         person *p = &pp[i];
         snprintf(p->id, sizeof p->id, "P%03u", i + 1);
         p->enrolled = i < enrolled;
-        for (int f = 0; f < 2 && !s; f++)
-            s = hs_synth_master_new(ctx, &p->finger[f], g, 2 * i + (uint32_t)f);
-        if (s) {
-            cli_error(ctx, s, "synthetic finger");
-            goto done;
-        }
         if (!p->enrolled)
             continue;
         hs_template *t = NULL;
