@@ -8,9 +8,9 @@
 
 #define PI_F 3.14159265358979f
 #define TWO_PI_F 6.28318530717959f
-#define SIGMA_ALONG HS__TUNE("SA", 4.0f)
-#define SIGMA_ALONG_LONG HS__TUNE("SAL", 6.0f)
-#define SIGMA_ACROSS_PER_PERIOD HS__TUNE("SX", 0.5f)
+#define SIGMA_ALONG 4.0f
+#define SIGMA_ALONG_LONG 6.0f
+#define SIGMA_ACROSS_PER_PERIOD 0.5f
 
 /* Filter taps for each orientation bin (and period bin across): nearest-
  * pixel offsets along a line, weights computed from each offset's exact
@@ -121,41 +121,38 @@ void hs__fx_enhance(hs_finger_extractor *ex)
     /* Local normalisation: zero mean, unit deviation from the smoothed block
      * statistics, so faint and dark ridge fragments weigh alike (dry and
      * wet prints). Written to enh, which the across pass rewrites later. */
-    const float *in = ex->img;
-    if (HS__TUNE("LN", 1.0f) > 0.5f) {
-        float floor_ = 0.15f * ex->med_std;
-        for (int y = 0; y < h; y++) {
-            float fy = ((float)y + 0.5f) / HS__FX_BLOCK - 0.5f;
-            if (fy < 0.0f) fy = 0.0f;
-            int by0 = (int)fy;
-            if (by0 > ex->bh - 1) by0 = ex->bh - 1;
-            int by1 = by0 + 1 < ex->bh ? by0 + 1 : by0;
-            float ay = fy - (float)by0;
-            if (ay > 1.0f) ay = 1.0f;
-            const float *m0 = ex->b_mean + by0 * ex->bw, *m1 = ex->b_mean + by1 * ex->bw;
-            const float *s0 = ex->b_lstd + by0 * ex->bw, *s1 = ex->b_lstd + by1 * ex->bw;
-            const float *src = ex->img + hs__fx_pidx(ex, 0, y);
-            float *dst = ex->enh + hs__fx_pidx(ex, 0, y);
-            for (int x = 0; x < w; x++) {
-                float fx = ((float)x + 0.5f) / HS__FX_BLOCK - 0.5f;
-                if (fx < 0.0f) fx = 0.0f;
-                int bx0 = (int)fx;
-                if (bx0 > ex->bw - 1) bx0 = ex->bw - 1;
-                int bx1 = bx0 + 1 < ex->bw ? bx0 + 1 : bx0;
-                float ax = fx - (float)bx0;
-                if (ax > 1.0f) ax = 1.0f;
-                float mt = m0[bx0] + ax * (m0[bx1] - m0[bx0]);
-                float mb = m1[bx0] + ax * (m1[bx1] - m1[bx0]);
-                float st = s0[bx0] + ax * (s0[bx1] - s0[bx0]);
-                float sb = s1[bx0] + ax * (s1[bx1] - s1[bx0]);
-                float mean = mt + ay * (mb - mt), sd = st + ay * (sb - st);
-                if (sd < floor_) sd = floor_;
-                dst[x] = (src[x] - mean) / sd;
-            }
+    float floor_ = 0.15f * ex->med_std;
+    for (int y = 0; y < h; y++) {
+        float fy = ((float)y + 0.5f) / HS__FX_BLOCK - 0.5f;
+        if (fy < 0.0f) fy = 0.0f;
+        int by0 = (int)fy;
+        if (by0 > ex->bh - 1) by0 = ex->bh - 1;
+        int by1 = by0 + 1 < ex->bh ? by0 + 1 : by0;
+        float ay = fy - (float)by0;
+        if (ay > 1.0f) ay = 1.0f;
+        const float *m0 = ex->b_mean + by0 * ex->bw, *m1 = ex->b_mean + by1 * ex->bw;
+        const float *s0 = ex->b_lstd + by0 * ex->bw, *s1 = ex->b_lstd + by1 * ex->bw;
+        const float *src = ex->img + hs__fx_pidx(ex, 0, y);
+        float *dst = ex->enh + hs__fx_pidx(ex, 0, y);
+        for (int x = 0; x < w; x++) {
+            float fx = ((float)x + 0.5f) / HS__FX_BLOCK - 0.5f;
+            if (fx < 0.0f) fx = 0.0f;
+            int bx0 = (int)fx;
+            if (bx0 > ex->bw - 1) bx0 = ex->bw - 1;
+            int bx1 = bx0 + 1 < ex->bw ? bx0 + 1 : bx0;
+            float ax = fx - (float)bx0;
+            if (ax > 1.0f) ax = 1.0f;
+            float mt = m0[bx0] + ax * (m0[bx1] - m0[bx0]);
+            float mb = m1[bx0] + ax * (m1[bx1] - m1[bx0]);
+            float st = s0[bx0] + ax * (s0[bx1] - s0[bx0]);
+            float sb = s1[bx0] + ax * (s1[bx1] - s1[bx0]);
+            float mean = mt + ay * (mb - mt), sd = st + ay * (sb - st);
+            if (sd < floor_) sd = floor_;
+            dst[x] = (src[x] - mean) / sd;
         }
-        replicate_pad(ex, ex->enh);
-        in = ex->enh;
     }
+    replicate_pad(ex, ex->enh);
+    const float *in = ex->enh;
     /* Outside the box the along pass just copies (the across pass never
      * reads there except through the padding). */
     for (int y = 0; y < h; y++) {
@@ -219,7 +216,7 @@ void hs__fx_enhance(hs_finger_extractor *ex)
         }
     }
     if (ex->debug_fn) {
-        float sc = in == ex->img ? 60.0f / ex->med_std : 60.0f;
+        float sc = 60.0f; /* enh is in units of the local deviation */
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
                 float v = 128.0f + sc * ex->enh[hs__fx_pidx(ex, x, y)];

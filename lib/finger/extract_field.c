@@ -106,9 +106,9 @@ static void block_stats(hs_finger_extractor *ex)
 static void orientation(hs_finger_extractor *ex)
 {
     int nb = ex->bw * ex->bh;
-    smooth_blocks(ex, ex->b_a, NULL, HS__TUNE("OS1", 1.0f));
-    smooth_blocks(ex, ex->b_b, NULL, HS__TUNE("OS1", 1.0f));
-    smooth_blocks(ex, ex->b_e, NULL, HS__TUNE("OS1", 1.0f));
+    smooth_blocks(ex, ex->b_a, NULL, 1.0f);
+    smooth_blocks(ex, ex->b_b, NULL, 1.0f);
+    smooth_blocks(ex, ex->b_e, NULL, 1.0f);
     for (int i = 0; i < nb; i++) {
         float a = ex->b_a[i], b = ex->b_b[i], e = ex->b_e[i];
         float m = sqrtf(a * a + b * b);
@@ -118,8 +118,8 @@ static void orientation(hs_finger_extractor *ex)
         ex->b_ox[i] = m > 1e-6f ? c * a / m : 0.0f;
         ex->b_oy[i] = m > 1e-6f ? c * b / m : 0.0f;
     }
-    smooth_blocks(ex, ex->b_ox, NULL, HS__TUNE("OS2", 1.5f));
-    smooth_blocks(ex, ex->b_oy, NULL, HS__TUNE("OS2", 1.5f));
+    smooth_blocks(ex, ex->b_ox, NULL, 1.5f);
+    smooth_blocks(ex, ex->b_oy, NULL, 1.5f);
 }
 
 /* Foreground: enough gradient energy and coherent ridges, cleaned by a
@@ -134,11 +134,11 @@ static void segment(hs_finger_extractor *ex)
     memcpy(sorted, es, (size_t)nb * sizeof *es);
     qsort(sorted, (size_t)nb, sizeof *sorted, cmp_float);
     float p90 = sorted[(nb * 9) / 10];
-    float thr = HS__TUNE("SEGT", 0.12f) * p90;
-    if (thr < HS__TUNE("SEGA", 40.0f)) thr = HS__TUNE("SEGA", 40.0f); /* Sobel units: a few grey levels of contrast */
+    float thr = 0.12f * p90;
+    if (thr < 40.0f) thr = 40.0f; /* Sobel units: a few grey levels of contrast */
     uint8_t *m = ex->b_mask, *t = ex->b_m2;
     for (int i = 0; i < nb; i++)
-        m[i] = es[i] > thr && ex->b_coh[i] > HS__TUNE("SEGC", 0.15f) && ex->b_std[i] > 4.0f;
+        m[i] = es[i] > thr && ex->b_coh[i] > 0.15f && ex->b_std[i] > 4.0f;
     /* Majority filter, twice. */
     for (int pass = 0; pass < 2; pass++) {
         for (int y = 0; y < bh; y++)
@@ -445,7 +445,7 @@ static void cells(hs_finger_extractor *ex)
             /* Long smoothing along straight, clear ridges only: it would
              * blur curved ones (cores, deltas). */
             float coh = block_at(ex, ex->b_coh, x, y);
-            if (coh > HS__TUNE("CT", 0.7f))
+            if (coh > 0.7f)
                 ob |= 128;
             ex->cell_ori[cy * ex->cw + cx] = (uint8_t)ob;
             ex->cell_per[cy * ex->cw + cx] = (uint8_t)pb;
@@ -508,8 +508,8 @@ void hs__fx_fields(hs_finger_extractor *ex)
     frequency(ex);
     /* Local grey statistics for the normalisation before enhancement. */
     memcpy(ex->b_lstd, ex->b_std, (size_t)ex->bw * (size_t)ex->bh * sizeof(float));
-    smooth_blocks(ex, ex->b_lstd, NULL, HS__TUNE("LNS", 2.0f));
-    smooth_blocks(ex, ex->b_mean, NULL, HS__TUNE("LNS", 2.0f));
+    smooth_blocks(ex, ex->b_lstd, NULL, 2.0f);
+    smooth_blocks(ex, ex->b_mean, NULL, 2.0f);
     cells(ex);
     if (ex->debug_fn)
         debug_fields(ex);

@@ -230,10 +230,10 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
 
     /* Structural filters on the skeleton graph; decisions are taken on the
      * unfiltered set (mark) and applied together. */
-    int spur_len = (int)lrintf(HS__TUNE("SPUR", 1.5f) * per);
-    int short_len = (int)lrintf(HS__TUNE("SHORT", 2.2f) * per);
-    int bridge_len = (int)lrintf(HS__TUNE("BRIDGE", 1.5f) * per);
-    int dir_len = (int)lrintf(HS__TUNE("DIRL", 1.3f) * per);
+    int spur_len = (int)lrintf(1.5f * per);
+    int short_len = (int)lrintf(2.2f * per);
+    int bridge_len = (int)lrintf(1.5f * per);
+    int dir_len = (int)lrintf(1.3f * per);
     trace_result tr;
     for (int i = 0; i < nc; i++) {
         hs__fx_cand *c = &ex->cand[i];
@@ -301,8 +301,8 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
             ty = -ty;
         }
         float agree = tx * dx + ty * dy;
-        if (agree > HS__TUNE("DIRA", 0.8f) || !reliable) {
-            float wf = reliable ? HS__TUNE("DIRW", 0.5f) : 0.8f;
+        if (agree > 0.8f || !reliable) {
+            float wf = reliable ? 0.5f : 0.8f;
             dx = wf * tx + (1.0f - wf) * dx;
             dy = wf * ty + (1.0f - wf) * dy;
             unit(&dx, &dy);
@@ -315,7 +315,7 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
             ex->cand[i].alive = 0;
 
     /* Border: ridges end where the foreground does. */
-    float border = HS__TUNE("BORDER", 0.8f) * per;
+    float border = 0.8f * per;
     for (int i = 0; i < nc; i++) {
         hs__fx_cand *c = &ex->cand[i];
         if (c->alive && (float)ex->dist[c->py * w + c->px] < border)
@@ -323,7 +323,7 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
         /* An ending whose ridge would continue straight out of the
          * foreground within a short way is where the print stops, not where
          * the ridge does. */
-        float look = HS__TUNE("BEND", 2.5f) * per;
+        float look = 2.5f * per;
         if (c->alive && c->type == HS_MINUTIA_ENDING && look > 0.0f) {
             int qx = (int)lrintf(c->x - look * c->dx), qy = (int)lrintf(c->y - look * c->dy);
             if (qx < 0 || qy < 0 || qx >= w || qy >= h || !ex->mask[qy * w + qx])
@@ -333,7 +333,7 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
 
     /* Pairwise rules on what is left: broken ridges (two endings facing each
      * other), close pairs, then clusters. */
-    float broken = HS__TUNE("BROKEN", 1.8f) * per, close = HS__TUNE("CLOSE", 0.7f) * per, clus = HS__TUNE("CLUS", 1.8f) * per;
+    float broken = 1.8f * per, close = 0.7f * per, clus = 1.8f * per;
     for (int i = 0; i < nc; i++)
         ex->cand[i].mark = 0;
     for (int i = 0; i < nc; i++) {
@@ -382,7 +382,7 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
             if (vx * vx + vy * vy < clus * clus)
                 cnt++;
         }
-        if (cnt >= (int)HS__TUNE("CLUSN", 3))
+        if (cnt >= 3)
             ex->cand[i].mark = 1;
     }
     for (int i = 0; i < nc; i++)

@@ -92,19 +92,6 @@ struct hs_finger_extractor {
     float w_across[HS__FX_NORI][HS__FX_NPER][2 * HS__FX_ACROSS_R + 1];
 };
 
-/* Tuning hook for private experiments only (never defined in builds). */
-#ifdef HS_FX_TUNE
-#include <stdlib.h>
-static inline float hs__fx_tune(const char *n, float d)
-{
-    const char *v = getenv(n);
-    return v ? (float)atof(v) : d;
-}
-#define HS__TUNE(n, d) hs__fx_tune(n, d)
-#else
-#define HS__TUNE(n, d) (d)
-#endif
-
 /* Stages; each works on ex's per-image state. */
 void hs__fx_fields(hs_finger_extractor *ex);        /* orientation, mask, frequency */
 void hs__fx_enhance(hs_finger_extractor *ex);       /* enhancement, binarisation */
