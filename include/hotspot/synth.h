@@ -54,18 +54,18 @@ typedef struct hs_synth_master hs_synth_master;
 #define HS_SYNTH_CLASS_WHORL       5
 
 /** Parameter keys for hs_synth_set() / hs_synth_get(). Append only. */
-#define HS_SYNTH_WIDTH           1 /**< impression width, px (default 400) */
-#define HS_SYNTH_HEIGHT          2 /**< impression height, px (default 400) */
-#define HS_SYNTH_PPI             3 /**< impression resolution (default 500) */
+#define HS_SYNTH_WIDTH           1 /**< impression width, px, 64-4096 (default 400) */
+#define HS_SYNTH_HEIGHT          2 /**< impression height, px, 64-4096 (default 400) */
+#define HS_SYNTH_PPI             3 /**< impression resolution, 250-1000 ppi (default 500) */
 #define HS_SYNTH_CLASS           4 /**< HS_SYNTH_CLASS_* of new masters (default random) */
-#define HS_SYNTH_MAX_ROTATION    5 /**< largest rotation, degrees (default 15) */
-#define HS_SYNTH_MAX_TRANSLATION 6 /**< largest shift of the finger, px at 500 ppi (default 40) */
-#define HS_SYNTH_DISTORTION      7 /**< plastic distortion strength, percent (default 100) */
-#define HS_SYNTH_NOISE           8 /**< sensor noise and background clutter, percent (default 100) */
-#define HS_SYNTH_SKIN            9 /**< spread of dry/wet ridge thickness, percent (default 100) */
-#define HS_SYNTH_PRESSURE       10 /**< mean contact size, percent of the finger (default 100) */
-#define HS_SYNTH_MINUTIAE       11 /**< ridge seed density, percent; more seeds give more
-                                        minutiae (default 100) */
+#define HS_SYNTH_MAX_ROTATION    5 /**< largest rotation, degrees, 0-180 (default 20) */
+#define HS_SYNTH_MAX_TRANSLATION 6 /**< largest shift of the finger, px at 500 ppi, 0-200 (default 60) */
+#define HS_SYNTH_DISTORTION      7 /**< plastic distortion strength, percent, 0-300 (default 100) */
+#define HS_SYNTH_NOISE           8 /**< sensor noise and clutter, percent, 0-300 (default 100) */
+#define HS_SYNTH_SKIN            9 /**< dry/wet skin effects, percent, 0-300 (default 100) */
+#define HS_SYNTH_PRESSURE       10 /**< contact size, percent, 50-150 (default 100) */
+#define HS_SYNTH_MINUTIAE       11 /**< ridge seed density, percent, 25-400: seams
+                                        between seed patches add minutiae (default 100) */
 #define HS_SYNTH_PROTOCOL       12 /**< 1 (default): impressions follow the FVC2004
                                         acquisition cycle by impression number modulo 8:
                                         0-1 normal, 2-3 exaggerated displacement and
@@ -121,7 +121,7 @@ HS_API hs_status hs_synth_master_image(hs_ctx *ctx, const hs_synth_master *maste
  *  size, resolution and variation parameters: *img receives the grey image
  *  (ridges dark) and *truth, if not NULL, the mapped ground-truth minutiae (one
  *  view of the image's size and resolution, view_number = impression % 16).
- *  @p img may be NULL for the truth alone, which skips rendering (about 100x
+ *  @p img may be NULL for the truth alone, which skips rendering (about 300x
  *  faster). Errors: HS_ERR_INVALID_ARG (NULL master or both outputs NULL),
  *  HS_ERR_NOMEM, HS_ERR_LIMIT (image size beyond the ctx limits); on failure
  *  the outputs are NULL. Thread-safe for a configured generator and any
