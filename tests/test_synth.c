@@ -400,6 +400,19 @@ static void test_params(void **state)
     m = master_new(g, 0);
     assert_int_equal(hs_synth_impression(ctx, g, m, 0, &img, NULL), HS_ERR_LIMIT);
     assert_null(img);
+    /* truth is cut to the minutiae limit, not refused */
+    assert_int_equal(hs_ctx_set_limit(ctx, HS_LIMIT_MAX_DIMENSION, 32768), HS_OK);
+    assert_int_equal(hs_ctx_set_limit(ctx, HS_LIMIT_MAX_MINUTIAE, 5), HS_OK);
+    hs_template *t5;
+    assert_int_equal(hs_synth_master_image(ctx, m, NULL, &t5), HS_OK);
+    uint32_t n5;
+    hs_template_minutiae(t5, 0, &n5);
+    assert_int_equal(n5, 5);
+    hs_template_free(t5);
+    assert_int_equal(hs_synth_impression(ctx, g, m, 0, NULL, &t5), HS_OK);
+    hs_template_minutiae(t5, 0, &n5);
+    assert_true(n5 <= 5);
+    hs_template_free(t5);
     hs_synth_master_free(m);
     hs_ctx_free(ctx);
     hs_synth_free(g);

@@ -267,9 +267,12 @@ hs_status hs_synth_master_image(hs_ctx *ctx, const hs_synth_master *m, hs_image 
         }
         hs_view_info vi = {sizeof vi, (uint32_t)m->w, (uint32_t)m->h, 500, 500, 0, 0,
                            HS_IMPRESSION_LIVE_PLAIN, 100, 0};
+        /* as for impressions, at most the ctx's minutiae limit (the first ones) */
+        uint64_t lim = hs__limit(ctx, HS_LIMIT_MAX_MINUTIAE);
+        uint32_t cnt = m->nmin < lim ? m->nmin : (uint32_t)lim;
         s = hs_template_new(ctx, &t);
         if (!s)
-            s = hs_template_add_view(ctx, t, &vi, mm, m->nmin);
+            s = hs_template_add_view(ctx, t, &vi, mm, cnt);
         hs__memzero(mm, sizeof *mm * m->nmin);
         hs__free(hs__ctx_allocator(ctx), mm);
         if (s) {
