@@ -263,6 +263,11 @@ static void pixel_mask(hs_finger_extractor *ex)
             float ax = fx - (float)x0;
             if (ax > 1.0f) ax = 1.0f;
             const uint8_t *m = ex->b_mask;
+            uint8_t v00 = m[y0 * bw + x0];
+            if (v00 == m[y0 * bw + x1] && v00 == m[y1 * bw + x0] && v00 == m[y1 * bw + x1]) {
+                ex->mask[y * w + x] = v00; /* inside a uniform 2x2 of blocks */
+                continue;
+            }
             float top = m[y0 * bw + x0] + ax * (float)(m[y0 * bw + x1] - m[y0 * bw + x0]);
             float bot = m[y1 * bw + x0] + ax * (float)(m[y1 * bw + x1] - m[y1 * bw + x0]);
             ex->mask[y * w + x] = top + ay * (bot - top) >= 0.5f;
