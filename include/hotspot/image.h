@@ -10,6 +10,12 @@
  * Colour to grey: ITU-R BT.601 luma, Y = (299 R + 587 G + 114 B + 500) / 1000,
  * computed in integers; alpha is ignored. 16-bit samples keep their high byte.
  *
+ * Damaged data is refused, never patched: a JPEG with corrupt entropy data,
+ * a TIFF strip that cannot be read or a file that ends early gives an error
+ * (HS_ERR_CORRUPT / HS_ERR_TRUNCATED) rather than an image with grey fill.
+ * Colour management is not applied (PNG gAMA/iCCP, JPEG/TIFF ICC profiles
+ * and EXIF orientation are ignored); only the first TIFF directory is read.
+ *
  * Resolution: read from the file when it says (PNG pHYs, JPEG JFIF density,
  * TIFF X/YResolution with ResolutionUnit, BMP pels-per-metre) and rounded to
  * whole pixels per inch; 0 means "unknown". Callers may override it.
