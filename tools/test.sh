@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
 tools/build.sh
+tools/install.sh
 echo "== tests (Release)"
 ctest --test-dir build --output-on-failure -j"$(nproc)"
 echo "== tests (ASan + UBSan)"
