@@ -333,7 +333,7 @@ int main(int argc, char **argv)
                (bu_wall_ms() - cb) / 1000, (proc_cpu_ms() - cc) / 1000,
                (double)hs_watchlist_memory_bytes(wl) / (double)nf);
         {
-            int n2 = 0, ok2 = 0;
+            int n2 = 0, ok2 = 0, fok2 = 0;
             double w2 = 0, c2 = 0, fw[64], fc[64];
             int nfw = 0;
             for (int p = 0; p < 560 && n2 < (int)(KEX ? KEX : 1); p += stride) {
@@ -351,12 +351,14 @@ int main(int argc, char **argv)
                     search_top(wl, tmpl[s][f][i], &o, top, &ms);
                     fw[nfw] = ms;
                     fc[nfw++] = last_cpu_ms;
+                    fok2 += !strcmp(top, id);
                 }
             }
             printf("with the cache: exhaustive %.0f comparisons/s wall, %.0f per CPU second on %u "
-                   "threads (rank-1 %d/%d); filter search median %.1f ms wall, %.1f ms CPU\n",
+                   "threads (rank-1 %d/%d); filter (5%% re-scored) rank-1 %d/%d, search median "
+                   "%.1f ms wall, %.1f ms CPU\n",
                    (double)nf * n2 / (w2 / 1000), (double)nf * n2 / (c2 / 1000), T, ok2, n2,
-                   bu_median(fw, (size_t)nfw), bu_median(fc, (size_t)nfw));
+                   fok2, nfw, bu_median(fw, (size_t)nfw), bu_median(fc, (size_t)nfw));
         }
     }
     o.flags = 0;

@@ -667,7 +667,10 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
             if (!(o.flags & HS_WATCHLIST_EXHAUSTIVE) ? wl->e[i].nfaces > 0 : 1)
                 cidx[ncand++] = i;
     } else {
-        uint32_t M = o.rescore ? o.rescore : (n / 100 > 200 ? n / 100 : 200);
+        /* automatic window: 1% of the list, or 5% when prepared forms are
+         * cached (re-scoring then costs one comparison, not four) */
+        uint32_t share = wl->cache ? n / 20 : n / 100;
+        uint32_t M = o.rescore ? o.rescore : (share > 200 ? share : 200);
         if (M > n)
             M = n;
         for (uint32_t t = 0; t < T; t++) {
