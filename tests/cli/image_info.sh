@@ -3,6 +3,7 @@
 # text and --json output; on the shared data when it is present.
 set -u
 cli=${HS_CLI:?HS_CLI must name the hotspot binary}
+cli=$(cd "$(dirname "$cli")" && pwd)/$(basename "$cli")   # absolute: one check runs elsewhere
 work=${HS_WORK:-$(mktemp -d)}
 mkdir -p "$work"
 fails=0
