@@ -17,8 +17,12 @@
  *
  * Search (hs_watchlist_search): the first stage scores every gallery finger
  * with its signature (rotation- and translation-invariant minutia-pair codes
- * looked up in a bitmap of the probe's codes); the best subjects are
- * re-scored by the full matcher (match.h), whose prepared form is built on
+ * looked up in a bitmap of the probe's codes); a second stage re-scores the
+ * best 8x as many as go on to the matcher by voting on the rotation between
+ * the probe's pairs and each stored finger's pairs of the same code (codes
+ * recomputed from the stored minutiae, so the file format is unchanged);
+ * the best of those are re-scored by the full matcher (match.h), whose
+ * prepared form is built on
  * the fly for those candidates only. HS_WATCHLIST_EXHAUSTIVE skips the
  * filter and re-scores every subject (the accuracy reference).
  *
@@ -256,7 +260,8 @@ typedef struct hs_watchlist_search_options {
     uint32_t max_candidates; /**< K of the top-K list (1..1000, default 10) */
     uint32_t threads;     /**< worker threads (1..64, default 1) */
     uint32_t flags;       /**< HS_WATCHLIST_* flags */
-    uint32_t rescore;     /**< subjects the filter passes to the full matcher;
+    uint32_t rescore;     /**< subjects the filter passes to the full matcher
+                               (its second stage scores 8 times as many);
                                0 = automatic: max(200, N/100), or
                                max(200, N/20) with the prepared cache */
     uint32_t face_model;  /**< model of the probe face (HS_FACE_MODEL_*, 0 =

@@ -46,6 +46,12 @@ static uint32_t angle_bin(double a)
 uint32_t hs__wl_codes(const hs_minutia *m, uint32_t n, uint32_t ppi_x, uint32_t ppi_y,
                       uint16_t *codes)
 {
+    return hs__wl_codes_dir(m, n, ppi_x, ppi_y, codes, NULL);
+}
+
+uint32_t hs__wl_codes_dir(const hs_minutia *m, uint32_t n, uint32_t ppi_x, uint32_t ppi_y,
+                          uint16_t *codes, uint8_t *dir)
+{
     if (n < 2 || !ppi_x || !ppi_y)
         return 0;
     if (n > HS_WATCHLIST_MINUTIAE_MAX)
@@ -90,6 +96,8 @@ uint32_t hs__wl_codes(const hs_minutia *m, uint32_t n, uint32_t ppi_x, uint32_t 
                 dq = 15;
             uint32_t aq = angle_bin((double)m[i].angle - theta);
             uint32_t bq = angle_bin((double)m[j].angle - theta);
+            if (dir)
+                dir[nc] = (uint8_t)(angle_bin(theta) >> 1);
             codes[nc++] = (uint16_t)((dq << 12) | (aq << 6) | bq);
         }
     }

@@ -19,6 +19,9 @@
 #define CODE_TOL_ANGLE 1  /* probe codes also cover +-1 angle bin (+-5.6 deg) */
 #define CODE_TOL_DIST 1   /* and +-1 distance bin (+-7.5 px) */
 #define LN10 2.30258509299404568402
+#ifndef MID_FACTOR
+#define MID_FACTOR 8 /* first stage keeps 8x the re-scored share for the second */
+#endif
 
 /* ---- result ------------------------------------------------------------- */
 
@@ -187,6 +190,7 @@ static double fisher(double lnsum, uint32_t k)
 typedef struct probe_finger {
     uint32_t position;
     uint64_t *bitmap;
+    uint32_t *rot; /* per code: the pair directions (32 bins) it occurs with */
     double density;
 #ifdef HS__WL_MATCH
     hs_finger_prepared *prep;
@@ -197,13 +201,15 @@ static void bitmap_build(probe_finger *pf, const hs_minutia *m, uint32_t n, uint
                          uint32_t ppy)
 {
     uint16_t codes[HS__WL_CODES_MAX];
+    uint8_t dir[HS__WL_CODES_MAX];
     hs_minutia tmp[HS_WATCHLIST_MINUTIAE_MAX];
     if (n > HS_WATCHLIST_MINUTIAE_MAX)
         n = HS_WATCHLIST_MINUTIAE_MAX; /* caller passes the best ones first */
     memcpy(tmp, m, (size_t)n * sizeof *tmp);
-    uint32_t nc = hs__wl_codes(tmp, n, ppx, ppy, codes);
+    uint32_t nc = hs__wl_codes_dir(tmp, n, ppx, ppy, codes, dir);
     hs__memzero(tmp, sizeof tmp);
     memset(pf->bitmap, 0, BITMAP_WORDS * sizeof(uint64_t));
+    memset(pf->rot, 0, 65536 * sizeof(uint32_t));
     for (uint32_t i = 0; i < nc; i++) {
         int dq = codes[i] >> 12, aq = (codes[i] >> 6) & 63, bq = codes[i] & 63;
         for (int dd = -CODE_TOL_DIST; dd <= CODE_TOL_DIST; dd++) {
@@ -215,6 +221,7 @@ static void bitmap_build(probe_finger *pf, const hs_minutia *m, uint32_t n, uint
                     uint32_t c = ((uint32_t)d << 12) | ((uint32_t)((aq + da) & 63) << 6) |
                                  (uint32_t)((bq + db) & 63);
                     pf->bitmap[c >> 6] |= 1ull << (c & 63);
+                    pf->rot[c] |= 1u << dir[i];
                 }
         }
     }
@@ -297,6 +304,7 @@ typedef struct job {
     /* rescoring phase: candidates tid, tid+nthreads, ... */
     const uint32_t *cidx;
     cand *cout;
+    scored *mid; /* phase 3: second-stage candidates, scored in place */
     uint32_t ncand, tid, nthreads;
     int phase;
     hs_status status;
@@ -360,6 +368,72 @@ static void filter_range(job *j)
             if (c > -2.0)
                 heap_push(&j->hface, c, i);
         }
+    }
+}
+
+/* Second stage: the stored finger's codes are recomputed from its minutiae
+ * with the direction of each pair; every code the probe also has votes for
+ * the rotations (32 bins) between the probe pairs of that code and this
+ * pair. The score is the best vote over two adjacent bins, as a share of
+ * the stored codes: chance code hits scatter over rotations, a mate's
+ * gather in one. */
+static double rot_score(const probe_finger *p, const hs__wl_fview *f)
+{
+    hs_minutia m[HS_WATCHLIST_MINUTIAE_MAX];
+    uint16_t codes[HS__WL_CODES_MAX];
+    uint8_t dir[HS__WL_CODES_MAX];
+    uint32_t n = f->count > HS_WATCHLIST_MINUTIAE_MAX ? HS_WATCHLIST_MINUTIAE_MAX : f->count;
+    for (uint32_t i = 0; i < n; i++)
+        hs__wl_minutia_read(f, i, &m[i]);
+    uint32_t nc = hs__wl_codes_dir(m, n, f->ppi_x, f->ppi_y, codes, dir);
+    hs__memzero(m, sizeof m);
+    uint32_t votes[32] = {0};
+    for (uint32_t k = 0; k < nc; k++) {
+        uint32_t mask = p->rot[codes[k]];
+        if (!mask)
+            continue;
+        uint32_t r = dir[k] & 31u;
+        mask = r ? (mask >> r) | (mask << (32 - r)) : mask; /* bin b: probe - stored = b */
+        while (mask) {
+            int b = __builtin_ctz(mask);
+            votes[b]++;
+            mask &= mask - 1;
+        }
+    }
+    uint32_t best = 0;
+    for (int b = 0; b < 32; b++) {
+        uint32_t v = votes[b] + votes[(b + 1) & 31];
+        if (v > best)
+            best = v;
+    }
+    return (double)best / (nc + 1.0);
+}
+
+/* Phase 3: second-stage score of candidates tid, tid+nthreads, ... */
+static void mid_range(job *j)
+{
+    const hs_watchlist *wl = j->wl;
+    for (uint32_t ci = j->tid; ci < j->ncand; ci += j->nthreads) {
+        const hs__wl_entry *e = &wl->e[j->mid[ci].idx];
+        double best[HS_WATCHLIST_FINGERS_MAX];
+        for (uint32_t v = 0; v < j->nprobe; v++)
+            best[v] = 0;
+        uint32_t off = e->fingers_off + 1;
+        for (uint32_t g = 0; g < e->nfingers; g++) {
+            hs__wl_fview f;
+            off = hs__wl_finger_read(e->rec, off, &f);
+            for (uint32_t v = 0; v < j->nprobe; v++) {
+                if (!compatible(j->pf[v].position, f.position))
+                    continue;
+                double z = rot_score(&j->pf[v], &f);
+                if (z > best[v])
+                    best[v] = z;
+            }
+        }
+        double s = 0;
+        for (uint32_t v = 0; v < j->nprobe; v++)
+            s += best[v];
+        j->mid[ci].s = s;
     }
 }
 
@@ -497,6 +571,8 @@ static void *worker(void *arg)
         filter_range(j);
     else if (j->phase == 1)
         rescore(j);
+    else if (j->phase == 3)
+        mid_range(j);
     else
         cache_range(j);
     return NULL;
@@ -595,12 +671,13 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
     probe_finger *pf = hs__calloc(a, nprobe ? nprobe : 1, sizeof *pf);
     uint64_t *bitmaps = hs__calloc(a, (size_t)(nprobe ? nprobe : 1) * BITMAP_WORDS,
                                    sizeof(uint64_t));
+    uint32_t *rots = hs__calloc(a, (size_t)(nprobe ? nprobe : 1) * 65536, sizeof(uint32_t));
     int8_t *fq = face ? hs__malloc(a, face_dim) : NULL;
     float fscale = 0;
     job *jobs = hs__calloc(a, o.threads, sizeof *jobs);
     uint32_t *cidx = NULL;
     cand *cands = NULL;
-    if (!r || !pf || !bitmaps || (face && !fq) || !jobs) {
+    if (!r || !pf || !bitmaps || !rots || (face && !fq) || !jobs) {
         st = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -629,6 +706,7 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
         const hs__view *vw = &fingers->views[v];
         pf[v].position = vw->info.finger_position;
         pf[v].bitmap = bitmaps + (size_t)v * BITMAP_WORDS;
+        pf[v].rot = rots + (size_t)v * 65536;
         bitmap_build(&pf[v], vw->minutiae, vw->count, vw->info.ppi_x, vw->info.ppi_y);
 #ifdef HS__WL_MATCH
         st = hs_finger_prepare(ctx, &pf[v].prep, fingers, v);
@@ -673,6 +751,10 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
         uint32_t M = o.rescore ? o.rescore : (share > 200 ? share : 200);
         if (M > n)
             M = n;
+        /* the first stage passes MID_FACTOR times as many to the second */
+        uint32_t M1 = M > n / MID_FACTOR ? n : M * MID_FACTOR;
+        if (!nprobe)
+            M1 = M;
         for (uint32_t t = 0; t < T; t++) {
             job *j = &jobs[t];
             j->wl = wl;
@@ -685,8 +767,8 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
             j->begin = (uint32_t)((uint64_t)n * t / T);
             j->end = (uint32_t)((uint64_t)n * (t + 1) / T);
             j->phase = 0;
-            j->hf.cap = M;
-            j->hf.v = hs__malloc(a, (size_t)M * sizeof(scored));
+            j->hf.cap = M1;
+            j->hf.v = hs__malloc(a, (size_t)M1 * sizeof(scored));
             j->hface.cap = face ? M : 0;
             j->hface.v = face ? hs__malloc(a, (size_t)M * sizeof(scored)) : NULL;
             if (!j->hf.v || (face && !j->hface.v)) {
@@ -696,7 +778,7 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
         }
         run_jobs(jobs, T);
         /* merge the per-thread heaps: top M by filter, plus top M by face */
-        heap all = {hs__malloc(a, (size_t)M * sizeof(scored)), 0, M};
+        heap all = {hs__malloc(a, (size_t)M1 * sizeof(scored)), 0, M1};
         cidx = hs__malloc(a, (size_t)M * 2 * sizeof *cidx);
         if (!all.v || !cidx) {
             hs__free(a, all.v);
@@ -706,8 +788,27 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
         for (uint32_t t = 0; t < T; t++)
             for (uint32_t i = 0; i < jobs[t].hf.n; i++)
                 heap_push(&all, jobs[t].hf.v[i].s, jobs[t].hf.v[i].idx);
-        for (uint32_t i = 0; i < all.n; i++)
-            cidx[ncand++] = all.v[i].idx;
+        if (all.n > M) {
+            /* second stage over the first stage's M1, keeping the best M */
+            uint32_t T3 = T > all.n ? all.n : T;
+            for (uint32_t t = 0; t < T3; t++) {
+                job *j = &jobs[t];
+                j->mid = all.v;
+                j->ncand = all.n;
+                j->tid = t;
+                j->nthreads = T3;
+                j->phase = 3;
+            }
+            run_jobs(jobs, T3);
+            heap h2 = {jobs[0].hf.v, 0, M}; /* reuse: phase 0 is over */
+            for (uint32_t i = 0; i < all.n; i++)
+                heap_push(&h2, all.v[i].s, all.v[i].idx);
+            for (uint32_t i = 0; i < h2.n; i++)
+                cidx[ncand++] = h2.v[i].idx;
+        } else
+            for (uint32_t i = 0; i < all.n; i++)
+                cidx[ncand++] = all.v[i].idx;
+        all.cap = M;
         if (face) {
             all.n = 0;
             for (uint32_t t = 0; t < T; t++)
@@ -791,6 +892,10 @@ done:
             hs_finger_prepared_free(pf[v].prep);
 #endif
         hs__free(a, pf);
+    }
+    if (rots) {
+        hs__memzero(rots, (size_t)(nprobe ? nprobe : 1) * 65536 * sizeof(uint32_t));
+        hs__free(a, rots);
     }
     if (bitmaps) {
         hs__memzero(bitmaps, (size_t)(nprobe ? nprobe : 1) * BITMAP_WORDS * sizeof(uint64_t));
