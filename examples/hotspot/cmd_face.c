@@ -478,6 +478,17 @@ int cmd_face(int argc, char **argv)
     if (argc < 2)
         return cli_usage("face", "give detect, embed, compare or eval");
     const char *sub = argv[1];
+    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
+        fputs("usage: hotspot face detect [--json] IMAGE...\n"
+              "       hotspot face embed [--int8] --out FILE IMAGE\n"
+              "       hotspot face compare A B        (images or embedding files)\n"
+              "       hotspot face eval DIR           (one sub-directory per identity)\n"
+              "model options: --detector YUNET.onnx --model NET.onnx|.caffemodel\n"
+              "  [--config NET.prototxt] [--cascade HAAR.xml]\n"
+              "  [--preset sface|mobilefacenet|arcface|custom]; or HOTSPOT_FACE_MODELS=DIR\n",
+              stdout);
+        return CLI_OK;
+    }
     face_opts o;
     memset(&o, 0, sizeof o);
     o.preset = -1;

@@ -124,6 +124,23 @@ static void *synth_worker(void *arg)
 static const char *const class_names[] = {"random", "arch", "tented-arch", "left-loop",
                                           "right-loop", "whorl"};
 
+static const char synth_help[] =
+    "usage: hotspot synth [options] --out DIR\n"
+    "Generate synthetic fingerprints: DIR/{finger}_{impression}.png (fingers from\n"
+    "101, impressions from 1) and their ground-truth minutiae.\n"
+    "options:\n"
+    "  --fingers N (10)  --impressions K (8)  --seed S (1)  --first N (101)\n"
+    "  --size WxH (400x400)  --ppi P (500)  --threads T (1)\n"
+    "  --class random|arch|tented-arch|left-loop|right-loop|whorl\n"
+    "  --noise PCT (100)  --distortion PCT (100)\n"
+    "  --truth hst|iso|txt|none (hst)  --master (master prints only)  --fast\n";
+
+static const char demo_help[] =
+    "usage: hotspot demo [--people N (40)] [--enrolled N (30)] [--seed S (2026)]\n"
+    "                    [--face-models DIR --faces DIR]\n"
+    "Generate synthetic people, enrol some into a watchlist, check everybody with\n"
+    "fresh impressions, print each candidate list and decision, and a summary.\n";
+
 int cmd_synth(int argc, char **argv)
 {
     unsigned fingers = 10, impressions = 8, seed = 1, w = 400, h = 400, ppi = 500, first = 101;
@@ -132,6 +149,10 @@ int cmd_synth(int argc, char **argv)
     int master = 0, fast = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(synth_help, stdout);
+            return CLI_OK;
+        }
         if (!strcmp(a, "--master")) {
             master = 1;
             continue;
@@ -400,6 +421,10 @@ int cmd_demo(int argc, char **argv)
     const char *face_models = getenv("HOTSPOT_FACE_MODELS"), *face_dir = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(demo_help, stdout);
+            return CLI_OK;
+        }
         if (!v)
             return cli_usage("demo", "%s needs a value", a);
         i++;
