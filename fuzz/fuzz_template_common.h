@@ -119,4 +119,29 @@ static void fz_decode_limited(const uint8_t *data, size_t size)
     hs_ctx_free(ctx);
 }
 
+/* Body of the ISO and ANSI targets: detection first, then the FMR parser
+ * forced to the layout (old_format, or new_format for version "030"
+ * records), so that every input reaches it. */
+static void fz_fmr_target(const uint8_t *data, size_t size, uint32_t old_format,
+                          uint32_t new_format)
+{
+    hs_template *t = NULL;
+    uint32_t f = 0;
+    if (hs_template_decode(NULL, &t, data, size, &f) == HS_OK)
+        fz_encode_all(t);
+    else if (t)
+        abort();
+    hs_template_free(t);
+    if (size >= 8) {
+        uint32_t forced = data[4] == '0' ? new_format : old_format;
+        hs_template *u = NULL;
+        if (hs__fmr_decode(NULL, &u, data, size, forced) == HS_OK) {
+            fz_round_trip(u, forced);
+            fz_encode_all(u);
+        }
+        hs_template_free(u);
+    }
+    fz_decode_limited(data, size);
+}
+
 #endif
