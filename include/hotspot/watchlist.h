@@ -18,9 +18,10 @@
  * Search (hs_watchlist_search): the first stage scores every gallery finger
  * with its signature (rotation- and translation-invariant minutia-pair codes
  * looked up in a bitmap of the probe's codes); a second stage re-scores the
- * best 8x as many as go on to the matcher by voting on the rotation between
- * the probe's pairs and each stored finger's pairs of the same code (codes
- * recomputed from the stored minutiae, so the file format is unchanged);
+ * best 8x as many as go on to the matcher by voting on the pose (rotation
+ * and translation) that maps each stored finger's pairs onto the probe's
+ * pairs of the same code (codes recomputed from the stored minutiae, so the
+ * file format is unchanged);
  * the best of those are re-scored by the full matcher (match.h), whose
  * prepared form is built on
  * the fly for those candidates only. HS_WATCHLIST_EXHAUSTIVE skips the

@@ -115,10 +115,11 @@ uint32_t hs__wl_codes(const hs_minutia *m, uint32_t n, uint32_t ppi_x, uint32_t 
                       uint16_t *codes);
 
 /* The same codes, and for each the direction of the line joining the pair
- * in 32 bins (dir may be NULL): the second filter stage votes on the
- * rotation between probe and stored finger with them. */
+ * in 32 bins and in radians, and the index of the pair's first minutia (each
+ * output may be NULL): the second filter stage votes on the rotation and
+ * translation between probe and stored finger with them. */
 uint32_t hs__wl_codes_dir(const hs_minutia *m, uint32_t n, uint32_t ppi_x, uint32_t ppi_y,
-                          uint16_t *codes, uint8_t *dir);
+                          uint16_t *codes, uint8_t *dir, float *theta, uint8_t *first);
 
 /* UTF-8 check (no NUL, no C0 controls except none allowed). */
 bool hs__wl_utf8_ok(const uint8_t *s, size_t n);

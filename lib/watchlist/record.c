@@ -46,11 +46,11 @@ static uint32_t angle_bin(double a)
 uint32_t hs__wl_codes(const hs_minutia *m, uint32_t n, uint32_t ppi_x, uint32_t ppi_y,
                       uint16_t *codes)
 {
-    return hs__wl_codes_dir(m, n, ppi_x, ppi_y, codes, NULL);
+    return hs__wl_codes_dir(m, n, ppi_x, ppi_y, codes, NULL, NULL, NULL);
 }
 
 uint32_t hs__wl_codes_dir(const hs_minutia *m, uint32_t n, uint32_t ppi_x, uint32_t ppi_y,
-                          uint16_t *codes, uint8_t *dir)
+                          uint16_t *codes, uint8_t *dir, float *theta_out, uint8_t *first)
 {
     if (n < 2 || !ppi_x || !ppi_y)
         return 0;
@@ -98,6 +98,10 @@ uint32_t hs__wl_codes_dir(const hs_minutia *m, uint32_t n, uint32_t ppi_x, uint3
             uint32_t bq = angle_bin((double)m[j].angle - theta);
             if (dir)
                 dir[nc] = (uint8_t)(angle_bin(theta) >> 1);
+            if (theta_out)
+                theta_out[nc] = (float)theta;
+            if (first)
+                first[nc] = (uint8_t)i;
             codes[nc++] = (uint16_t)((dq << 12) | (aq << 6) | bq);
         }
     }

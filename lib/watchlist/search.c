@@ -187,10 +187,18 @@ static double fisher(double lnsum, uint32_t k)
 
 /* ---- probe ---------------------------------------------------------------- */
 
+/* A probe pair under one (tolerance-widened) code: its direction and the
+ * position of its first minutia (500 ppi, y up). */
+typedef struct pent {
+    float theta, x, y;
+} pent;
+#define PENT_MAX (HS__WL_CODES_MAX * 27)
+
 typedef struct probe_finger {
     uint32_t position;
     uint64_t *bitmap;
-    uint32_t *rot; /* per code: the pair directions (32 bins) it occurs with */
+    uint32_t *start; /* per code c: its pairs are ent[start[c] .. start[c+1]) */
+    struct pent *ent;
     double density;
 #ifdef HS__WL_MATCH
     hs_finger_prepared *prep;
@@ -201,15 +209,49 @@ static void bitmap_build(probe_finger *pf, const hs_minutia *m, uint32_t n, uint
                          uint32_t ppy)
 {
     uint16_t codes[HS__WL_CODES_MAX];
-    uint8_t dir[HS__WL_CODES_MAX];
+    float theta[HS__WL_CODES_MAX];
+    uint8_t first[HS__WL_CODES_MAX];
     hs_minutia tmp[HS_WATCHLIST_MINUTIAE_MAX];
     if (n > HS_WATCHLIST_MINUTIAE_MAX)
         n = HS_WATCHLIST_MINUTIAE_MAX; /* caller passes the best ones first */
     memcpy(tmp, m, (size_t)n * sizeof *tmp);
-    uint32_t nc = hs__wl_codes_dir(tmp, n, ppx, ppy, codes, dir);
-    hs__memzero(tmp, sizeof tmp);
+    uint32_t nc = hs__wl_codes_dir(tmp, n, ppx, ppy, codes, NULL, theta, first);
     memset(pf->bitmap, 0, BITMAP_WORDS * sizeof(uint64_t));
-    memset(pf->rot, 0, 65536 * sizeof(uint32_t));
+    memset(pf->start, 0, 65537 * sizeof(uint32_t));
+    double sx = ppx ? 500.0 / ppx : 1.0, sy = ppy ? 500.0 / ppy : 1.0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < nc; i++) {
+            int dq = codes[i] >> 12, aq = (codes[i] >> 6) & 63, bq = codes[i] & 63;
+            for (int dd = -CODE_TOL_DIST; dd <= CODE_TOL_DIST; dd++) {
+                int d = dq + dd;
+                if (d < 0 || d > 15)
+                    continue;
+                for (int da = -CODE_TOL_ANGLE; da <= CODE_TOL_ANGLE; da++)
+                    for (int db = -CODE_TOL_ANGLE; db <= CODE_TOL_ANGLE; db++) {
+                        uint32_t c = ((uint32_t)d << 12) | ((uint32_t)((aq + da) & 63) << 6) |
+                                     (uint32_t)((bq + db) & 63);
+                        if (pass == 0) {
+                            pf->start[c]++;
+                            continue;
+                        }
+                        pent *e = &pf->ent[--pf->start[c]];
+                        e->theta = theta[i];
+                        e->x = (float)(tmp[first[i]].x * sx);
+                        e->y = (float)(-tmp[first[i]].y * sy);
+                    }
+            }
+        }
+        if (pass == 0) {
+            /* inclusive prefix sums: filling backwards leaves the starts */
+            uint32_t acc = 0;
+            for (uint32_t c = 0; c < 65536; c++) {
+                acc += pf->start[c];
+                pf->start[c] = acc;
+            }
+            pf->start[65536] = acc;
+        }
+    }
+    hs__memzero(tmp, sizeof tmp);
     for (uint32_t i = 0; i < nc; i++) {
         int dq = codes[i] >> 12, aq = (codes[i] >> 6) & 63, bq = codes[i] & 63;
         for (int dd = -CODE_TOL_DIST; dd <= CODE_TOL_DIST; dd++) {
@@ -221,7 +263,6 @@ static void bitmap_build(probe_finger *pf, const hs_minutia *m, uint32_t n, uint
                     uint32_t c = ((uint32_t)d << 12) | ((uint32_t)((aq + da) & 63) << 6) |
                                  (uint32_t)((bq + db) & 63);
                     pf->bitmap[c >> 6] |= 1ull << (c & 63);
-                    pf->rot[c] |= 1u << dir[i];
                 }
         }
     }
@@ -372,39 +413,64 @@ static void filter_range(job *j)
 }
 
 /* Second stage: the stored finger's codes are recomputed from its minutiae
- * with the direction of each pair; every code the probe also has votes for
- * the rotations (32 bins) between the probe pairs of that code and this
- * pair. The score is the best vote over two adjacent bins, as a share of
- * the stored codes: chance code hits scatter over rotations, a mate's
- * gather in one. */
+ * with the direction of each pair and its first minutia; every probe pair
+ * of the same code votes for the rotation (16 bins) and translation (32 px
+ * bins, about the stored finger's centroid) that map the stored pair onto
+ * it. The score is the largest vote as a share of the stored codes: chance
+ * code hits scatter over poses, a mate's gather in one. */
+static int cmp_key(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+#define VOTES_MAX 4096
 static double rot_score(const probe_finger *p, const hs__wl_fview *f)
 {
     hs_minutia m[HS_WATCHLIST_MINUTIAE_MAX];
     uint16_t codes[HS__WL_CODES_MAX];
-    uint8_t dir[HS__WL_CODES_MAX];
+    float theta[HS__WL_CODES_MAX];
+    uint8_t first[HS__WL_CODES_MAX];
+    uint32_t keys[VOTES_MAX];
     uint32_t n = f->count > HS_WATCHLIST_MINUTIAE_MAX ? HS_WATCHLIST_MINUTIAE_MAX : f->count;
     for (uint32_t i = 0; i < n; i++)
         hs__wl_minutia_read(f, i, &m[i]);
-    uint32_t nc = hs__wl_codes_dir(m, n, f->ppi_x, f->ppi_y, codes, dir);
-    hs__memzero(m, sizeof m);
-    uint32_t votes[32] = {0};
-    for (uint32_t k = 0; k < nc; k++) {
-        uint32_t mask = p->rot[codes[k]];
-        if (!mask)
-            continue;
-        uint32_t r = dir[k] & 31u;
-        mask = r ? (mask >> r) | (mask << (32 - r)) : mask; /* bin b: probe - stored = b */
-        while (mask) {
-            int b = __builtin_ctz(mask);
-            votes[b]++;
-            mask &= mask - 1;
+    uint32_t nc = hs__wl_codes_dir(m, n, f->ppi_x, f->ppi_y, codes, NULL, theta, first);
+    double sx = f->ppi_x ? 500.0 / f->ppi_x : 1.0, sy = f->ppi_y ? 500.0 / f->ppi_y : 1.0;
+    double cx = 0, cy = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        cx += m[i].x * sx;
+        cy -= m[i].y * sy;
+    }
+    if (n) {
+        cx /= n;
+        cy /= n;
+    }
+    uint32_t nv = 0;
+    for (uint32_t k = 0; k < nc && nv < VOTES_MAX; k++) {
+        uint32_t b = p->start[codes[k]], e = p->start[codes[k] + 1];
+        double gx = m[first[k]].x * sx - cx, gy = -m[first[k]].y * sy - cy;
+        for (; b < e && nv < VOTES_MAX; b++) {
+            const pent *q = &p->ent[b];
+            double phi = (double)q->theta - (double)theta[k];
+            double c = cos(phi), s = sin(phi);
+            double tx = q->x - (c * gx - s * gy), ty = q->y - (s * gx + c * gy);
+            double a = phi * (16.0 / 6.28318530717958647692);
+            int qa = (int)floor(a) & 15;
+            int qx = (int)floor(tx / 32.0) & 127, qy = (int)floor(ty / 32.0) & 127;
+            keys[nv++] = ((uint32_t)qa << 14) | ((uint32_t)qx << 7) | (uint32_t)qy;
         }
     }
+    hs__memzero(m, sizeof m);
+    qsort(keys, nv, sizeof *keys, cmp_key);
     uint32_t best = 0;
-    for (int b = 0; b < 32; b++) {
-        uint32_t v = votes[b] + votes[(b + 1) & 31];
-        if (v > best)
-            best = v;
+    for (uint32_t i = 0; i < nv;) {
+        uint32_t j = i + 1;
+        while (j < nv && keys[j] == keys[i])
+            j++;
+        if (j - i > best)
+            best = j - i;
+        i = j;
     }
     return (double)best / (nc + 1.0);
 }
@@ -671,13 +737,14 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
     probe_finger *pf = hs__calloc(a, nprobe ? nprobe : 1, sizeof *pf);
     uint64_t *bitmaps = hs__calloc(a, (size_t)(nprobe ? nprobe : 1) * BITMAP_WORDS,
                                    sizeof(uint64_t));
-    uint32_t *rots = hs__calloc(a, (size_t)(nprobe ? nprobe : 1) * 65536, sizeof(uint32_t));
+    uint32_t *starts = hs__calloc(a, (size_t)(nprobe ? nprobe : 1) * 65537, sizeof(uint32_t));
+    pent *ents = hs__calloc(a, (size_t)(nprobe ? nprobe : 1) * PENT_MAX, sizeof(pent));
     int8_t *fq = face ? hs__malloc(a, face_dim) : NULL;
     float fscale = 0;
     job *jobs = hs__calloc(a, o.threads, sizeof *jobs);
     uint32_t *cidx = NULL;
     cand *cands = NULL;
-    if (!r || !pf || !bitmaps || !rots || (face && !fq) || !jobs) {
+    if (!r || !pf || !bitmaps || !starts || !ents || (face && !fq) || !jobs) {
         st = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -706,7 +773,8 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
         const hs__view *vw = &fingers->views[v];
         pf[v].position = vw->info.finger_position;
         pf[v].bitmap = bitmaps + (size_t)v * BITMAP_WORDS;
-        pf[v].rot = rots + (size_t)v * 65536;
+        pf[v].start = starts + (size_t)v * 65537;
+        pf[v].ent = ents + (size_t)v * PENT_MAX;
         bitmap_build(&pf[v], vw->minutiae, vw->count, vw->info.ppi_x, vw->info.ppi_y);
 #ifdef HS__WL_MATCH
         st = hs_finger_prepare(ctx, &pf[v].prep, fingers, v);
@@ -893,9 +961,13 @@ done:
 #endif
         hs__free(a, pf);
     }
-    if (rots) {
-        hs__memzero(rots, (size_t)(nprobe ? nprobe : 1) * 65536 * sizeof(uint32_t));
-        hs__free(a, rots);
+    if (starts) {
+        hs__memzero(starts, (size_t)(nprobe ? nprobe : 1) * 65537 * sizeof(uint32_t));
+        hs__free(a, starts);
+    }
+    if (ents) {
+        hs__memzero(ents, (size_t)(nprobe ? nprobe : 1) * PENT_MAX * sizeof(pent));
+        hs__free(a, ents);
     }
     if (bitmaps) {
         hs__memzero(bitmaps, (size_t)(nprobe ? nprobe : 1) * BITMAP_WORDS * sizeof(uint64_t));
