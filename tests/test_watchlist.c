@@ -809,8 +809,8 @@ static void test_fvc_identification(void **state)
         agree += top == bi || c.finger_similarity[0] == best;
         hs_watchlist_result_free(r);
     }
-    /* both filter stages at work: 64 subjects (8 x 8) for the second stage,
-     * 8 for the matcher; the mate should mostly survive both */
+    /* both filter stages at work: 16 subjects (2 x 8 with the cache) for
+     * the second stage, 8 for the matcher; the mate should mostly survive */
     int passed = 0;
     o.rescore = 8;
     for (int i = 0; i < 80; i++) {

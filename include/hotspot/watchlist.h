@@ -262,7 +262,8 @@ typedef struct hs_watchlist_search_options {
     uint32_t threads;     /**< worker threads (1..64, default 1) */
     uint32_t flags;       /**< HS_WATCHLIST_* flags */
     uint32_t rescore;     /**< subjects the filter passes to the full matcher
-                               (its second stage scores 8 times as many);
+                               (its second stage scores 8 times as many,
+                               twice as many with the prepared cache);
                                0 = automatic: max(200, N/100), or
                                max(200, N/20) with the prepared cache */
     uint32_t face_model;  /**< model of the probe face (HS_FACE_MODEL_*, 0 =

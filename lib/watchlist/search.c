@@ -819,8 +819,11 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
         uint32_t M = o.rescore ? o.rescore : (share > 200 ? share : 200);
         if (M > n)
             M = n;
-        /* the first stage passes MID_FACTOR times as many to the second */
-        uint32_t M1 = M > n / MID_FACTOR ? n : M * MID_FACTOR;
+        /* the first stage passes MID_FACTOR times as many to the second;
+         * only twice as many with the cache, where a full comparison costs
+         * less than a second-stage score */
+        uint32_t mf = wl->cache ? 2 : MID_FACTOR;
+        uint32_t M1 = M > n / mf ? n : M * mf;
         if (!nprobe)
             M1 = M;
         for (uint32_t t = 0; t < T; t++) {
