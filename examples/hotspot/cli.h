@@ -32,6 +32,17 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* Parse the arguments of a command taking `[--json] [--help] [--] FILE...`
+ * (options anywhere before "--"). Returns -1 when the command should go on
+ * (*json set), else the exit code to return (help printed, or usage error). */
+int cli_file_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *),
+                  const char *no_files, int *json);
+/* The next file operand at or after *pos (skipping options before "--"), or
+ * NULL at the end; start with *pos = 1 and *opts_done = 0. */
+const char *cli_next_file(int argc, char **argv, int *pos, int *opts_done);
+/* Print a JSON array entry for a file that failed: path, error, status,
+ * detail (with a leading comma unless first). */
+void cli_json_error(hs_ctx *ctx, hs_status s, const char *path, int first);
 /* Write s as a JSON string (with quotes) to f. */
 void cli_json_str(FILE *f, const char *s);
 /* Parse an unsigned integer option value in [lo, hi]; false on error. */

@@ -100,3 +100,52 @@ bool cli_mkdirs(const char *path)
     struct stat st;
     return stat(tmp, &st) == 0 && S_ISDIR(st.st_mode);
 }
+
+int cli_file_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *),
+                  const char *no_files, int *json)
+{
+    int nfiles = 0, opts_done = 0;
+    *json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!opts_done && !strcmp(a, "--")) {
+            opts_done = 1;
+        } else if (!opts_done && !strcmp(a, "--json")) {
+            *json = 1;
+        } else if (!opts_done && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
+            usage(stdout);
+            return CLI_OK;
+        } else if (!opts_done && a[0] == '-' && a[1]) {
+            return cli_usage(cmd, "unknown option %s", a);
+        } else {
+            nfiles++;
+        }
+    }
+    return nfiles ? -1 : cli_usage(cmd, "%s", no_files);
+}
+
+const char *cli_next_file(int argc, char **argv, int *pos, int *opts_done)
+{
+    while (*pos < argc) {
+        const char *a = argv[(*pos)++];
+        if (!*opts_done && !strcmp(a, "--")) {
+            *opts_done = 1;
+            continue;
+        }
+        if (!*opts_done && a[0] == '-' && a[1])
+            continue;
+        return a;
+    }
+    return NULL;
+}
+
+void cli_json_error(hs_ctx *ctx, hs_status s, const char *path, int first)
+{
+    printf("%s\n {\"path\": ", first ? "" : ",");
+    cli_json_str(stdout, path);
+    printf(", \"error\": ");
+    cli_json_str(stdout, hs_status_str(s));
+    printf(", \"status\": %d, \"detail\": ", s);
+    cli_json_str(stdout, hs_ctx_last_error(ctx));
+    printf("}");
+}

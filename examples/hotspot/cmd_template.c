@@ -52,24 +52,10 @@ static long file_size(const char *path)
 
 static int info(int argc, char **argv)
 {
-    int json = 0, nfiles = 0, failed = 0, opts_done = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!opts_done && !strcmp(a, "--")) {
-            opts_done = 1;
-        } else if (!opts_done && !strcmp(a, "--json")) {
-            json = 1;
-        } else if (!opts_done && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
-            usage_text(stdout);
-            return CLI_OK;
-        } else if (!opts_done && a[0] == '-' && a[1]) {
-            return cli_usage("template info", "unknown option %s", a);
-        } else {
-            nfiles++;
-        }
-    }
-    if (!nfiles)
-        return cli_usage("template info", "no template files given");
+    int json, failed = 0;
+    int rc = cli_file_args(argc, argv, "template info", usage_text, "no template files given", &json);
+    if (rc >= 0)
+        return rc;
     hs_ctx *ctx;
     if (hs_ctx_new(&ctx, NULL) != HS_OK) {
         fprintf(stderr, "hotspot: out of memory\n");
@@ -78,15 +64,9 @@ static int info(int argc, char **argv)
     if (json)
         printf("[");
     int first = 1;
-    opts_done = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!opts_done && !strcmp(a, "--")) {
-            opts_done = 1;
-            continue;
-        }
-        if (!opts_done && a[0] == '-' && a[1])
-            continue;
+    int pos = 1, opts_done = 0;
+    const char *a;
+    while ((a = cli_next_file(argc, argv, &pos, &opts_done)) != NULL) {
         hs_template *t;
         uint32_t format;
         hs_ctx_clear_error(ctx);
@@ -95,13 +75,7 @@ static int info(int argc, char **argv)
             cli_error(ctx, s, a);
             failed++;
             if (json) {
-                printf("%s\n {\"path\": ", first ? "" : ",");
-                cli_json_str(stdout, a);
-                printf(", \"error\": ");
-                cli_json_str(stdout, hs_status_str(s));
-                printf(", \"status\": %d, \"detail\": ", s);
-                cli_json_str(stdout, hs_ctx_last_error(ctx));
-                printf("}");
+                cli_json_error(ctx, s, a, first);
                 first = 0;
             }
             continue;
