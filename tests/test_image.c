@@ -186,7 +186,7 @@ static void test_wrap_no_copy(void **state)
     assert_int_equal(hs_image_wrap(NULL, &img, px, 3, 3, 2, 0), HS_ERR_INVALID_ARG);
     assert_null(img);
     assert_int_equal(hs_image_wrap(NULL, &img, NULL, 3, 3, 3, 0), HS_ERR_INVALID_ARG);
-    assert_int_equal(hs_image_wrap(NULL, &img, px, 0, 3, 3, 0), HS_ERR_CORRUPT);
+    assert_int_equal(hs_image_wrap(NULL, &img, px, 0, 3, 3, 0), HS_ERR_INVALID_ARG);
     assert_null(img);
     assert_int_equal(hs_image_wrap(NULL, &img, px, 3, 3, 3, 10001), HS_ERR_INVALID_ARG);
     hs_ctx *ctx = NULL;
@@ -211,6 +211,9 @@ static void test_ppi_override(void **state)
     assert_int_equal(hs_image_set_ppi(NULL, 5), HS_ERR_INVALID_ARG);
     hs_image *bad = (hs_image *)&bad;
     assert_int_equal(hs_image_new(NULL, &bad, 4, 4, 10001, 0), HS_ERR_INVALID_ARG);
+    assert_null(bad);
+    bad = (hs_image *)&bad;
+    assert_int_equal(hs_image_new(NULL, &bad, 0, 10, 0, 0), HS_ERR_INVALID_ARG);
     assert_null(bad);
     /* struct_size: at least the 0.1 layout; a larger (newer) struct learns
      * how much was filled */

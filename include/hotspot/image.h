@@ -89,7 +89,8 @@ HS_API hs_status hs_image_wrap(hs_ctx *ctx, hs_image **out, const uint8_t *pixel
                                uint32_t width, uint32_t height, uint32_t stride,
                                uint32_t ppi);
 
-/** Create an owned grey image filled with @p fill. @since 0.1 */
+/** Create an owned grey image filled with @p fill. Errors: HS_ERR_INVALID_ARG
+ *  (zero side, ppi above 10000), HS_ERR_LIMIT, HS_ERR_NOMEM. @since 0.1 */
 HS_API hs_status hs_image_new(hs_ctx *ctx, hs_image **out, uint32_t width,
                               uint32_t height, uint32_t ppi, uint8_t fill);
 

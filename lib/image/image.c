@@ -70,6 +70,8 @@ hs_status hs_image_new(hs_ctx *ctx, hs_image **out, uint32_t width, uint32_t hei
     *out = NULL;
     if (ppi > 10000)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "resolution %u ppi above 10000", ppi);
+    if (width == 0 || height == 0)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "image size %ux%u has a zero side", width, height);
     hs_status s = hs__image_alloc(ctx, out, width, height, 0);
     if (s)
         return s;
@@ -86,9 +88,9 @@ hs_status hs_image_wrap(hs_ctx *ctx, hs_image **out, const uint8_t *pixels, uint
     if (!out)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
     *out = NULL;
-    if (!pixels || stride < width || ppi > 10000)
+    if (!pixels || stride < width || ppi > 10000 || width == 0 || height == 0)
         return hs__error(ctx, HS_ERR_INVALID_ARG,
-                         "wrap needs pixels, stride >= width and ppi <= 10000");
+                         "wrap needs pixels, a non-zero size, stride >= width and ppi <= 10000");
     hs_status s = hs__image_check_size(ctx, width, height);
     if (s)
         return s;
@@ -115,9 +117,10 @@ hs_status hs_image_from_rgb(hs_ctx *ctx, hs_image **out, const uint8_t *rgb, uin
     if (!out)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
     *out = NULL;
-    if (!rgb || stride / 3 < width || ppi > 10000)
+    if (!rgb || stride / 3 < width || ppi > 10000 || width == 0 || height == 0)
         return hs__error(ctx, HS_ERR_INVALID_ARG,
-                         "from_rgb needs pixels, stride >= 3*width and ppi <= 10000");
+                         "from_rgb needs pixels, a non-zero size, stride >= 3*width and "
+                         "ppi <= 10000");
     hs_image *img;
     hs_status s = hs__image_alloc(ctx, &img, width, height, 1);
     if (s)
