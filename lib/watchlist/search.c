@@ -232,6 +232,7 @@ static void bitmap_build(probe_finger *pf, const hs_minutia *m, uint32_t n, uint
                                      (uint32_t)((bq + db) & 63);
                         if (pass == 0) {
                             pf->start[c]++;
+                            pf->bitmap[c >> 6] |= 1ull << (c & 63);
                             continue;
                         }
                         pent *e = &pf->ent[--pf->start[c]];
@@ -252,20 +253,6 @@ static void bitmap_build(probe_finger *pf, const hs_minutia *m, uint32_t n, uint
         }
     }
     hs__memzero(tmp, sizeof tmp);
-    for (uint32_t i = 0; i < nc; i++) {
-        int dq = codes[i] >> 12, aq = (codes[i] >> 6) & 63, bq = codes[i] & 63;
-        for (int dd = -CODE_TOL_DIST; dd <= CODE_TOL_DIST; dd++) {
-            int d = dq + dd;
-            if (d < 0 || d > 15)
-                continue;
-            for (int da = -CODE_TOL_ANGLE; da <= CODE_TOL_ANGLE; da++)
-                for (int db = -CODE_TOL_ANGLE; db <= CODE_TOL_ANGLE; db++) {
-                    uint32_t c = ((uint32_t)d << 12) | ((uint32_t)((aq + da) & 63) << 6) |
-                                 (uint32_t)((bq + db) & 63);
-                    pf->bitmap[c >> 6] |= 1ull << (c & 63);
-                }
-        }
-    }
     uint64_t bits = 0;
     for (int w = 0; w < BITMAP_WORDS; w++)
         bits += (uint64_t)__builtin_popcountll(pf->bitmap[w]);
