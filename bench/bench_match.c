@@ -11,7 +11,10 @@
  *    images and on the Neurotechnology sample set; see docs/finger-matching.md).
  * With --images the templates come from our extractor on the FVC images
  * instead of the ISO files.
- * Usage: bench_match [--repeats N] [--images] [--calibrate] */
+ * With --dump FILE every score of the speed pairs is written to FILE (one
+ * per line, fixed order), so that two builds can be compared score by score.
+ * --no-simd forces the portable kernels (they must give the same scores).
+ * Usage: bench_match [--repeats N] [--images] [--calibrate] [--dump FILE] [--no-simd] */
 #include "benchutil.h"
 
 #include <hotspot/hotspot.h>
@@ -126,6 +129,21 @@ static double speed(hs_finger_matcher *m, int repeats)
     if (sink < 0)
         printf("?");
     return bu_median(rate, (size_t)repeats);
+}
+
+static int dump(hs_finger_matcher *m, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    for (int s = 0; s < NSETS; s++)
+        for (int a = 0; a < NPER; a++)
+            for (int b = a + 1; b < NPER; b++) {
+                float sc;
+                hs_finger_match(m, prep[s][a], prep[s][b], &sc);
+                fprintf(f, "%d %d %d %.6f\n", s, a, b, (double)sc);
+            }
+    return fclose(f);
 }
 
 static double rank1(hs_finger_matcher *m)
@@ -278,6 +296,8 @@ static void calibrate(const char *root, hs_finger_matcher *m)
 int main(int argc, char **argv)
 {
     int repeats = 3, cal = 0, images = 0;
+    const char *dumpfile = NULL;
+    int nosimd = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
             repeats = atoi(argv[++i]);
@@ -285,6 +305,10 @@ int main(int argc, char **argv)
             cal = 1;
         else if (!strcmp(argv[i], "--images"))
             images = 1;
+        else if (!strcmp(argv[i], "--dump") && i + 1 < argc)
+            dumpfile = argv[++i];
+        else if (!strcmp(argv[i], "--no-simd"))
+            nosimd = 1;
     }
     if (repeats < 1 || repeats > 16)
         repeats = 3;
@@ -302,6 +326,15 @@ int main(int argc, char **argv)
     hs_finger_matcher *m = NULL;
     if (hs_finger_matcher_new(NULL, &m) != HS_OK)
         return 1;
+    if (nosimd)
+        hs__matcher_tune(m, "simd", 0);
+    if (dumpfile) {
+        if (dump(m, dumpfile) != 0) {
+            fprintf(stderr, "bench_match: cannot write %s\n", dumpfile);
+            return 1;
+        }
+        printf("scores written to %s\n", dumpfile);
+    }
     printf("speed (one core, thread CPU, median of %d): default %.0f/s", repeats,
            speed(m, repeats));
     hs_finger_matcher_set(m, HS_MATCH_FAST, 1);

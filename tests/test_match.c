@@ -2,6 +2,8 @@
  * prepared-template codec, and (when present) the shared ISO templates. */
 #include "testutil.h"
 
+#include "internal/match.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,6 +243,50 @@ static void test_no_nan_random(void **state)
     hs_finger_matcher_free(mt);
 }
 
+/* The vector kernels (AVX-512, chosen at run time) must give exactly the
+ * scores of the portable code: random pairs, mated pairs (rotated, shifted,
+ * jittered, with dropped minutiae), every matcher mode. */
+static void test_vector_kernels(void **state)
+{
+    (void)state;
+    hs_finger_matcher *mv = NULL, *mc = NULL;
+    assert_int_equal(hs_finger_matcher_new(NULL, &mv), HS_OK);
+    assert_int_equal(hs_finger_matcher_new(NULL, &mc), HS_OK);
+    assert_true(hs__matcher_tune(mc, "simd", 0));
+    if (!hs__matcher_tune(mv, "simd", 1))
+        printf("note: this CPU has no vector matcher kernels; portable code only\n");
+    rng_state = 4242;
+    hs_minutia a[220], b[220];
+    int compared = 0, mated_high = 0;
+    for (int trial = 0; trial < 240; trial++) {
+        int na = make_set(a, 2 + (int)(rnd() % 200), 800, 800, 60 + (float)(rnd() % 300));
+        int nb;
+        int mated = trial % 2 == 0;
+        if (mated)
+            nb = transform(a, na, b, frand(-3.1f, 3.1f), 800, 800, frand(-80, 80),
+                           frand(-80, 80), frand(0, 6), 2 + (int)(rnd() % 6));
+        else
+            nb = make_set(b, 2 + (int)(rnd() % 200), 800, 800, 60 + (float)(rnd() % 300));
+        hs_finger_prepared *pa = prep(a, na, 500), *pb = prep(b, nb, 500);
+        int mode = trial % 3; /* default, fast, 60-degree bound */
+        for (int k = 0; k < 2; k++) {
+            hs_finger_matcher *mt = k ? mc : mv;
+            hs_finger_matcher_set(mt, HS_MATCH_FAST, mode == 1);
+            hs_finger_matcher_set(mt, HS_MATCH_MAX_ROTATION, mode == 2 ? 60 : 180);
+        }
+        float sv = score_of(mv, pa, pb), sc = score_of(mc, pa, pb);
+        assert_true(sv == sc);
+        mated_high += mated && mode != 2 && sv > hs_finger_threshold_for_fmr(1e-4);
+        compared++;
+        hs_finger_prepared_free(pa);
+        hs_finger_prepared_free(pb);
+    }
+    assert_int_equal(compared, 240);
+    assert_true(mated_high >= 40); /* the mated pairs did exercise the pairing code */
+    hs_finger_matcher_free(mv);
+    hs_finger_matcher_free(mc);
+}
+
 static void test_params(void **state)
 {
     (void)state;
@@ -443,6 +489,7 @@ int main(void)
         cmocka_unit_test(test_resolution),
         cmocka_unit_test(test_tiny_templates),
         cmocka_unit_test(test_no_nan_random),
+        cmocka_unit_test(test_vector_kernels),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_multi),
         cmocka_unit_test(test_codec),

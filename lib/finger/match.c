@@ -45,6 +45,33 @@
 
 #define MAXN 256
 
+/* Vector kernels: AVX-512 with VPOPCNTQ (x86-64, GCC or Clang), chosen at
+ * run time; the portable code gives the same results everywhere. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HS_MATCH_AVX512 1
+#include <immintrin.h>
+#ifdef __clang__
+/* The vector kernels repeat the portable float arithmetic operation by
+ * operation; a fused multiply-add would round differently. (GCC does not
+ * contract in ISO C mode, which the build uses.) */
+#pragma STDC FP_CONTRACT OFF
+#endif
+#define HS_AVX512_TARGET \
+    __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx512vpopcntdq")))
+#endif
+
+static int cpu_has_simd(void)
+{
+#ifdef HS_MATCH_AVX512
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512vpopcntdq");
+#else
+    return 0;
+#endif
+}
+
 /* ===================================================================== */
 /* Preparation                                                            */
 /* ===================================================================== */
@@ -53,15 +80,16 @@ hs_status hs__prepared_alloc(hs_ctx *ctx, hs_finger_prepared **out, uint32_t n)
 {
     const hs_allocator *a = hs__ctx_allocator(ctx);
     size_t head = (sizeof(hs_finger_prepared) + 63u) & ~(size_t)63u;
-    size_t bytes = head + (size_t)n * (sizeof(hs__cyl) + sizeof(hs__pmin));
+    size_t cyl_bytes = (size_t)n * HS__CYL_WORDS * sizeof(uint64_t);
+    size_t bytes = head + cyl_bytes + (size_t)n * sizeof(hs__pmin);
     uint8_t *blk = hs__calloc(a, 1, bytes);
     if (!blk)
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     hs_finger_prepared *p = (hs_finger_prepared *)blk;
     p->alloc = *a;
     p->count = n;
-    p->cyl = (hs__cyl *)(blk + head);
-    p->min = (hs__pmin *)(blk + head + (size_t)n * sizeof(hs__cyl));
+    p->cyl = (uint64_t *)(blk + head);
+    p->min = (hs__pmin *)(blk + head + cyl_bytes);
     p->block = bytes;
     *out = p;
     return HS_OK;
@@ -170,8 +198,7 @@ static void build_cylinders(hs_finger_prepared *p, const pt *hull, int nh)
         const hs__pmin *a = &p->min[i];
         float th = ang_of(a->angle);
         float c = cosf(th), s = sinf(th);
-        hs__cyl *cy = &p->cyl[i];
-        cy->mask = 0;
+        uint64_t mask = 0;
         for (int cj = 0; cj < CYL_NS; cj++)
             for (int ci = 0; ci < CYL_NS; ci++) {
                 float u = ((float)ci - half) * CYL_CELL, v = ((float)cj - half) * CYL_CELL;
@@ -179,7 +206,7 @@ static void build_cylinders(hs_finger_prepared *p, const pt *hull, int nh)
                     continue;
                 pt w = {(float)a->x + u * c - v * s, (float)a->y + u * s + v * c};
                 if (near_hull(hull, nh, w, CYL_HULL_OMEGA))
-                    cy->mask |= (uint64_t)1 << (cj * CYL_NS + ci);
+                    mask |= (uint64_t)1 << (cj * CYL_NS + ci);
             }
         memset(acc, 0, sizeof acc);
         for (uint32_t j = 0; j < n; j++) {
@@ -221,9 +248,10 @@ static void build_cylinders(hs_finger_prepared *p, const pt *hull, int nh)
             for (int cell = 0; cell < CYL_NS * CYL_NS; cell++)
                 if (acc[cell][k] >= CYL_THRESH)
                     w |= (uint64_t)1 << cell;
-            cy->bits[k] = w & cy->mask;
+            p->cyl[(1 + (uint32_t)k) * n + i] = w & mask;
         }
-        p->min[i].nvalid = (uint8_t)__builtin_popcountll(cy->mask);
+        p->cyl[i] = mask;
+        p->min[i].nvalid = (uint8_t)__builtin_popcountll(mask);
     }
 }
 
@@ -350,8 +378,8 @@ struct hs_finger_matcher {
     hs_allocator alloc;
     int32_t max_rotation;
     int32_t fast;
-    float inv_tab[2 * 64 * HS__CYL_ND + 1];
-    float sim[MAXN * MAXN];
+    int simd; /* 1: vector kernels (the CPU has them and they are not disabled) */
+    uint16_t sim[MAXN * MAXN]; /* quantised local similarities, row-major */
     cand cands[4 * MAXN];
     uint32_t keys[4 * MAXN];
     uint32_t r1[MAXN], r2[MAXN], c1[MAXN]; /* top keys: similarity << 8 | index */
@@ -385,9 +413,7 @@ hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out)
     m->mixw = 0.3f;
     m->rank_cands = RANK_CANDS;
     m->refine = REFINE_ANCHORS;
-    m->inv_tab[0] = 0.0f;
-    for (int i = 1; i <= 2 * 64 * HS__CYL_ND; i++)
-        m->inv_tab[i] = 1.0f / (float)i;
+    m->simd = cpu_has_simd();
     *out = m;
     return HS_OK;
 }
@@ -453,6 +479,10 @@ bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value)
         m->anchors = (int)value;
     else if (!strcmp(name, "refine") && value >= 1 && value <= REFINE_CAP)
         m->refine = (int)value;
+    else if (!strcmp(name, "simd")) {
+        m->simd = value != 0.0f && cpu_has_simd();
+        return m->simd || value == 0.0f;
+    }
     else
         return false;
     return true;
@@ -475,46 +505,61 @@ int32_t hs_finger_matcher_get(const hs_finger_matcher *m, int key)
 #define HS_POPCNT_CLONES
 #endif
 
-/* Local similarity of every pair (rows: a, columns: b); 0 for pairs whose
- * directions differ more than the rotation bound. Tracks the two best
- * columns of each row and the best row of each column on the way. */
+/* Quantised Dice coefficient: round(65535 * 2c / d) for c common set values
+ * and d = |a| + |b| values inside the common cells, computed exactly (the
+ * vector kernel gets the same integer from a correctly rounded division). */
+static inline uint32_t dice_q(int c, int d)
+{
+    if (d <= 0)
+        return 0;
+    uint32_t n = (uint32_t)c * 131070u; /* 2c * 65535 */
+    return (2u * n + (uint32_t)d) / (2u * (uint32_t)d);
+}
+
+/* Local similarity of every pair (rows: a, columns: b), quantised to 16
+ * bits; 0 for pairs whose directions differ more than the rotation bound or
+ * whose cylinders share fewer than CYL_MIN_COMMON valid cells. Tracks the
+ * two best columns of each row and the best row of each column on the way,
+ * as keys (similarity << 8 | index): keys are unique, so the order of the
+ * scan does not matter. */
 HS_POPCNT_CLONES
-static void sim_matrix(hs_finger_matcher *m, const hs_finger_prepared *A,
-                       const hs_finger_prepared *B, int rot_units)
+static void sim_matrix_c(hs_finger_matcher *m, const hs_finger_prepared *A,
+                         const hs_finger_prepared *B, int rot_units)
 {
     const uint32_t na = A->count, nb = B->count;
     /* locals, so that the stores into the matrix cannot alias them */
     uint32_t *c1 = m->c1;
-    const float *inv = m->inv_tab;
     const bool anyrot = rot_units >= 128;
     for (uint32_t j = 0; j < nb; j++)
         c1[j] = 0;
     for (uint32_t i = 0; i < na; i++) {
-        const hs__cyl *ca = &A->cyl[i];
+        const uint64_t amask = A->cyl[i];
+        uint64_t abits[HS__CYL_ND];
+        for (uint32_t k = 0; k < HS__CYL_ND; k++)
+            abits[k] = A->cyl[(1 + k) * na + i];
         const uint8_t ai = A->min[i].angle;
-        float *row = &m->sim[i * nb];
+        uint16_t *row = &m->sim[i * nb];
         uint32_t r1 = 0, r2 = 0;
         for (uint32_t j = 0; j < nb; j++) {
-            float v = 0.0f;
-            const hs__cyl *cb = &B->cyl[j];
-            uint64_t mk = ca->mask & cb->mask;
+            uint32_t q = 0;
+            uint64_t mk = amask & B->cyl[j];
             if ((anyrot || abs(ang_diff(ai, B->min[j].angle)) <= rot_units) &&
                 __builtin_popcountll(mk) >= CYL_MIN_COMMON) {
                 /* Dice coefficient of the values inside the common cells:
-                 * 2 |a & b| / (|a| + |b|), with |a| + |b| = |a ^ b| + 2 |a & b| */
+                 * 2 |a & b| / (|a| + |b|), with |a| + |b| = |a ^ b| + 2 |a & b|;
+                 * values lie inside their own masks, so a & b needs no mask */
                 int x = 0, c = 0;
-                for (int k = 0; k < HS__CYL_ND; k++) {
-                    uint64_t va = ca->bits[k] & mk, vb = cb->bits[k] & mk;
-                    x += __builtin_popcountll(va ^ vb);
-                    c += __builtin_popcountll(va & vb);
+                for (uint32_t k = 0; k < HS__CYL_ND; k++) {
+                    uint64_t vb = B->cyl[(1 + k) * nb + j];
+                    x += __builtin_popcountll((abits[k] ^ vb) & mk);
+                    c += __builtin_popcountll(abits[k] & vb);
                 }
-                v = (float)(2 * c) * inv[x + 2 * c];
+                q = dice_q(c, x + 2 * c);
             }
-            row[j] = v;
-            /* Top-2 tracking on integer keys (quantised similarity, index):
-             * max/min compile to conditional moves, where float compares
-             * became unpredictable branches. */
-            uint32_t q = (uint32_t)(v * 65535.0f + 0.5f);
+            row[j] = (uint16_t)q;
+            /* Top-2 tracking on integer keys: max/min compile to
+             * conditional moves, where compares became unpredictable
+             * branches. */
             uint32_t kr = (q << 8) | j, kc = (q << 8) | i;
             uint32_t lo = kr < r1 ? kr : r1;
             r1 = kr > r1 ? kr : r1;
@@ -524,6 +569,88 @@ static void sim_matrix(hs_finger_matcher *m, const hs_finger_prepared *A,
         m->r1[i] = r1;
         m->r2[i] = r2;
     }
+}
+
+#ifdef HS_MATCH_AVX512
+/* The same matrix, eight columns at a time, with AVX-512 (VPOPCNTQ for the
+ * popcounts, a double division for the quantised Dice). Gives exactly the
+ * values and keys of sim_matrix_c. */
+HS_AVX512_TARGET
+static void sim_matrix_avx512(hs_finger_matcher *m, const hs_finger_prepared *A,
+                              const hs_finger_prepared *B, int rot_units)
+{
+    const uint32_t na = A->count, nb = B->count;
+    const bool anyrot = rot_units >= 128;
+    uint32_t *c1 = m->c1;
+    for (uint32_t j = 0; j < nb; j++)
+        c1[j] = 0;
+    const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i min_common = _mm512_set1_epi64(CYL_MIN_COMMON);
+    const __m512i rot = _mm512_set1_epi64(rot_units);
+    const __m512i c255 = _mm512_set1_epi64(255), c256 = _mm512_set1_epi64(256);
+    const __m512d half = _mm512_set1_pd(0.5);
+    for (uint32_t i = 0; i < na; i++) {
+        const __m512i am = _mm512_set1_epi64((long long)A->cyl[i]);
+        __m512i ab[HS__CYL_ND];
+        for (uint32_t k = 0; k < HS__CYL_ND; k++)
+            ab[k] = _mm512_set1_epi64((long long)A->cyl[(1 + k) * na + i]);
+        const __m512i ai = _mm512_set1_epi64(A->min[i].angle);
+        const __m512i iv = _mm512_set1_epi64(i);
+        uint16_t *row = &m->sim[i * nb];
+        __m512i r1 = _mm512_setzero_si512(), r2 = _mm512_setzero_si512();
+        for (uint32_t j = 0; j < nb; j += 8) {
+            const __mmask8 t = nb - j >= 8 ? (__mmask8)0xff : (__mmask8)((1u << (nb - j)) - 1u);
+            const __m512i bm = _mm512_maskz_loadu_epi64(t, &B->cyl[j]);
+            const __m512i mk = _mm512_and_si512(am, bm);
+            __mmask8 ok = _mm512_mask_cmpge_epu64_mask(t, _mm512_popcnt_epi64(mk), min_common);
+            if (!anyrot) {
+                __m512i pm = _mm512_maskz_loadu_epi64(t, &B->min[j]);
+                __m512i bang = _mm512_and_si512(_mm512_srli_epi64(pm, 32), c255);
+                __m512i d = _mm512_and_si512(_mm512_sub_epi64(ai, bang), c255);
+                __m512i ad = _mm512_min_epu64(d, _mm512_sub_epi64(c256, d));
+                ok = _mm512_mask_cmple_epu64_mask(ok, ad, rot);
+            }
+            __m512i c = _mm512_setzero_si512(), x = _mm512_setzero_si512();
+            for (uint32_t k = 0; k < HS__CYL_ND; k++) {
+                __m512i vb = _mm512_maskz_loadu_epi64(t, &B->cyl[(1 + k) * nb + j]);
+                c = _mm512_add_epi64(c, _mm512_popcnt_epi64(_mm512_and_si512(ab[k], vb)));
+                x = _mm512_add_epi64(
+                    x, _mm512_popcnt_epi64(_mm512_and_si512(_mm512_xor_si512(ab[k], vb), mk)));
+            }
+            __m512i d = _mm512_add_epi64(x, _mm512_add_epi64(c, c));
+            ok = _mm512_mask_cmpgt_epu64_mask(ok, d, _mm512_setzero_si512());
+            __m512d num = _mm512_cvtepu64_pd(_mm512_mullo_epi64(c, _mm512_set1_epi64(131070)));
+            __m512d den = _mm512_cvtepu64_pd(_mm512_mask_blend_epi64(ok, _mm512_set1_epi64(1), d));
+            __m512i q = _mm512_maskz_cvttpd_epu64(ok, _mm512_add_pd(_mm512_div_pd(num, den), half));
+            _mm512_mask_cvtepi64_storeu_epi16(row + j, t, q);
+            __m512i q8 = _mm512_slli_epi64(q, 8);
+            __m512i jv = _mm512_add_epi64(lane, _mm512_set1_epi64(j));
+            __m512i kr = _mm512_maskz_or_epi64(t, q8, jv);
+            __m512i lo = _mm512_min_epu64(kr, r1);
+            r1 = _mm512_max_epu64(kr, r1);
+            r2 = _mm512_max_epu64(lo, r2);
+            __m256i kc = _mm512_cvtepi64_epi32(_mm512_or_si512(q8, iv));
+            __m256i old = _mm256_maskz_loadu_epi32(t, &c1[j]);
+            _mm256_mask_storeu_epi32(&c1[j], t, _mm256_max_epu32(kc, old));
+        }
+        uint64_t top = _mm512_reduce_max_epu64(r1);
+        __mmask8 at = _mm512_cmpeq_epu64_mask(r1, _mm512_set1_epi64((long long)top));
+        m->r1[i] = (uint32_t)top;
+        m->r2[i] = (uint32_t)_mm512_reduce_max_epu64(_mm512_mask_blend_epi64(at, r1, r2));
+    }
+}
+#endif
+
+static void sim_matrix(hs_finger_matcher *m, const hs_finger_prepared *A,
+                       const hs_finger_prepared *B, int rot_units)
+{
+#ifdef HS_MATCH_AVX512
+    if (m->simd) {
+        sim_matrix_avx512(m, A, B, rot_units);
+        return;
+    }
+#endif
+    sim_matrix_c(m, A, B, rot_units);
 }
 
 /* Sort keys in decreasing order (insertion sort: the lists are short). */
@@ -671,9 +798,9 @@ static pairing rank_anchor(const hs_finger_matcher *m, int nc, const hs_finger_p
 
 /* Complete a candidate pairing with geometric pairs among all minutiae and
  * count the minutiae lying in the overlapping area. */
-static void refine(const hs_finger_matcher *m, const hs_finger_prepared *A,
-                   const hs_finger_prepared *B, const frame *f, uint8_t *usea, uint8_t *useb,
-                   pairing *r)
+static void refine_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
+                     const hs_finger_prepared *B, const frame *f, uint8_t *usea, uint8_t *useb,
+                     pairing *r)
 {
     const uint32_t na = A->count, nb = B->count;
     const float ov2 = f->pr.ov_dist * f->pr.ov_dist;
@@ -718,7 +845,7 @@ static void refine(const hs_finger_matcher *m, const hs_finger_prepared *A,
             useb[bj] = 1;
             r->n++;
             r->q += bw;
-            r->wsum += 0.5f * m->sim[i * nb + (uint32_t)bj];
+            r->wsum += 0.5f * (1.0f / 65535.0f) * (float)m->sim[i * nb + (uint32_t)bj];
         }
     }
     int nov = 0;
@@ -726,6 +853,88 @@ static void refine(const hs_finger_matcher *m, const hs_finger_prepared *A,
         nov += ovb[j];
     r->ova = ova;
     r->ovb = nov;
+}
+
+#ifdef HS_MATCH_AVX512
+/* refine() sixteen B minutiae at a time: the distances and overlap flags in
+ * vectors, the bit masks of the B minutiae within the largest tolerance then
+ * visited in index order, so the pairs are those refine_c() finds. */
+HS_AVX512_TARGET
+static void refine_avx512(const hs_finger_matcher *m, const hs_finger_prepared *A,
+                          const hs_finger_prepared *B, const frame *f, uint8_t *usea,
+                          uint8_t *useb, pairing *r)
+{
+    const uint32_t na = A->count, nb = B->count;
+    const __m512 ov2 = _mm512_set1_ps(f->pr.ov_dist * f->pr.ov_dist);
+    const __m512 tmax2 = _mm512_set1_ps(f->pr.tol_max * f->pr.tol_max);
+    uint64_t ovw[MAXN / 64] = {0}, usew[MAXN / 64] = {0};
+    for (uint32_t j = 0; j < nb; j++)
+        usew[j >> 6] |= (uint64_t)(useb[j] != 0) << (j & 63);
+    int ova = 0;
+    float d2s[16];
+    for (uint32_t i = 0; i < na; i++) {
+        const hs__pmin *a = &A->min[i];
+        const __m512 ax = _mm512_set1_ps((float)a->x), ay = _mm512_set1_ps((float)a->y);
+        const bool free_a = !usea[i];
+        float best = 1e30f, bw = 0.0f;
+        int bj = -1;
+        bool in = false;
+        for (uint32_t j = 0; j < nb; j += 16) {
+            const __mmask16 t =
+                nb - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (nb - j)) - 1u);
+            __m512 dx = _mm512_sub_ps(_mm512_maskz_loadu_ps(t, &f->tbx[j]), ax);
+            __m512 dy = _mm512_sub_ps(_mm512_maskz_loadu_ps(t, &f->tby[j]), ay);
+            __m512 d2 = _mm512_add_ps(_mm512_mul_ps(dx, dx), _mm512_mul_ps(dy, dy));
+            __mmask16 o = _mm512_mask_cmp_ps_mask(t, d2, ov2, _CMP_LE_OQ);
+            ovw[j >> 6] |= (uint64_t)o << (j & 63);
+            in |= o != 0;
+            if (!free_a)
+                continue;
+            __mmask16 c = _mm512_mask_cmp_ps_mask(t, d2, tmax2, _CMP_LE_OQ) &
+                          (__mmask16) ~(usew[j >> 6] >> (j & 63));
+            if (!c)
+                continue;
+            _mm512_storeu_ps(d2s, d2);
+            while (c) {
+                unsigned b = (unsigned)__builtin_ctz(c);
+                c &= (__mmask16)(c - 1u);
+                float dd, w;
+                if (d2s[b] < best && consistent(f, a, i, j + b, &dd, &w)) {
+                    best = d2s[b];
+                    bj = (int)(j + b);
+                    bw = w;
+                }
+            }
+        }
+        ova += in;
+        if (bj >= 0) {
+            usea[i] = (uint8_t)(bj + 1);
+            useb[bj] = 1;
+            usew[(uint32_t)bj >> 6] |= (uint64_t)1 << (bj & 63);
+            r->n++;
+            r->q += bw;
+            r->wsum += 0.5f * (1.0f / 65535.0f) * (float)m->sim[i * nb + (uint32_t)bj];
+        }
+    }
+    int nov = 0;
+    for (uint32_t w = 0; w < MAXN / 64; w++)
+        nov += __builtin_popcountll(ovw[w]);
+    r->ova = ova;
+    r->ovb = nov;
+}
+#endif
+
+static void refine(const hs_finger_matcher *m, const hs_finger_prepared *A,
+                   const hs_finger_prepared *B, const frame *f, uint8_t *usea, uint8_t *useb,
+                   pairing *r)
+{
+#ifdef HS_MATCH_AVX512
+    if (m->simd) {
+        refine_avx512(m, A, B, f, usea, useb, r);
+        return;
+    }
+#endif
+    refine_c(m, A, B, f, usea, useb, r);
 }
 
 /* Score of a pairing: n^2 / (a * b), averaged over two normalisations: the
@@ -804,7 +1013,7 @@ static bool swap_needed(const hs_finger_prepared *a, const hs_finger_prepared *b
         return a->count > b->count;
     int c = memcmp(a->min, b->min, (size_t)a->count * sizeof(hs__pmin));
     if (c == 0)
-        c = memcmp(a->cyl, b->cyl, (size_t)a->count * sizeof(hs__cyl));
+        c = memcmp(a->cyl, b->cyl, (size_t)a->count * HS__CYL_WORDS * sizeof(uint64_t));
     return c > 0;
 }
 

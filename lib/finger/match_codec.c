@@ -59,12 +59,11 @@ hs_status hs_finger_prepared_encode(hs_ctx *ctx, const hs_finger_prepared *p, vo
         q += 8;
     }
     for (uint32_t i = 0; i < p->count; i++) {
-        uint64_t w[1 + HS__CYL_ND];
-        w[0] = p->cyl[i].mask;
-        memcpy(&w[1], p->cyl[i].bits, sizeof p->cyl[i].bits);
-        for (int k = 0; k < 1 + HS__CYL_ND; k++)
+        for (uint32_t k = 0; k < HS__CYL_WORDS; k++) {
+            uint64_t w = p->cyl[k * p->count + i];
             for (int b = 0; b < 8; b++)
-                *q++ = (uint8_t)(w[k] >> (8 * b));
+                *q++ = (uint8_t)(w >> (8 * b));
+        }
     }
     uint32_t crc = hs__crc32c(0, o, (size_t)(q - o));
     for (int b = 0; b < 4; b++)
@@ -123,22 +122,21 @@ hs_status hs_finger_prepared_decode(hs_ctx *ctx, hs_finger_prepared **out, const
         p->min[i].quality = q[6];
     }
     for (uint32_t i = 0; i < n; i++) {
-        uint64_t w[1 + HS__CYL_ND];
-        for (int k = 0; k < 1 + HS__CYL_ND; k++) {
+        uint64_t w[HS__CYL_WORDS];
+        for (int k = 0; k < HS__CYL_WORDS; k++) {
             uint64_t v = 0;
             for (int b = 0; b < 8; b++)
                 v |= (uint64_t)q[b] << (8 * b);
             w[k] = v;
             q += 8;
         }
-        p->cyl[i].mask = w[0];
-        for (int k = 0; k < HS__CYL_ND; k++) {
-            if (w[1 + k] & ~w[0]) {
+        for (uint32_t k = 0; k < HS__CYL_WORDS; k++) {
+            if (w[k] & ~w[0]) {
                 hs_finger_prepared_free(p);
                 return hs__error(ctx, HS_ERR_CORRUPT, "cylinder %u has values outside its mask",
                                  i);
             }
-            p->cyl[i].bits[k] = w[1 + k];
+            p->cyl[k * n + i] = w[k];
         }
         p->min[i].nvalid = (uint8_t)__builtin_popcountll(w[0]);
     }

@@ -21,19 +21,19 @@ typedef struct hs__pmin {
     uint8_t quality;
 } hs__pmin;
 
-/* Bit-vector cylinder: validity mask of the 64 cells and one value word per
- * direction section (values are a subset of the mask). */
-typedef struct hs__cyl {
-    uint64_t mask;
-    uint64_t bits[HS__CYL_ND];
-} hs__cyl;
+/* Words of a bit-vector cylinder: the validity mask of the 64 cells, then
+ * one value word per direction section (values are a subset of the mask). */
+#define HS__CYL_WORDS (1 + HS__CYL_ND)
 
 struct hs_finger_prepared {
     hs_allocator alloc;
     uint32_t count;
     uint32_t position;
     hs__pmin *min; /* count entries, same block as the struct */
-    hs__cyl *cyl;  /* count entries, same block */
+    /* Cylinders, word-major (structure of arrays, so that the matcher loads
+     * the same word of consecutive minutiae at once): cyl[w * count + i] is
+     * word w of minutia i, w = 0 the mask, w = 1 + k section k. Same block. */
+    uint64_t *cyl;
     size_t block;  /* bytes of the whole allocation (for wiping) */
 };
 
@@ -46,7 +46,9 @@ hs_status hs__prepared_alloc(hs_ctx *ctx, hs_finger_prepared **out, uint32_t n);
 
 /* Tuning hook for experiments and benchmarks: set an internal matcher
  * parameter by name ("tol_base", "tol_slope", "tol_max", "angle_tol",
- * "overlap", "min_norm", "anchors", "refine"). False for an unknown name. */
+ * "overlap", "min_norm", "anchors", "refine", and "simd": 0 forces the portable
+ * kernels, 1 uses the vector ones when the CPU has them). False for an
+ * unknown name, and for "simd" 1 on a CPU without the vector kernels. */
 bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value);
 
 #endif
