@@ -344,14 +344,16 @@ typedef struct params {
 
 typedef struct frame {
     params pr;
+    uint8_t rot; /* rotation of the alignment, angle units */
     float tbx[MAXN], tby[MAXN];
     uint8_t tba[MAXN];
     float ra[MAXN], rb[MAXN];
 } frame;
 
-static void make_frame(frame *f, const align *g, const hs_finger_prepared *A,
-                       const hs_finger_prepared *B)
+static void make_frame_c(frame *f, const align *g, const hs_finger_prepared *A,
+                         const hs_finger_prepared *B)
 {
+    f->rot = g->rot;
     for (uint32_t j = 0; j < B->count; j++) {
         const hs__pmin *b = &B->min[j];
         f->tbx[j] = g->c * (float)b->x - g->s * (float)b->y + g->tx;
@@ -381,7 +383,10 @@ struct hs_finger_matcher {
     int simd; /* 1: vector kernels (the CPU has them and they are not disabled) */
     uint16_t sim[MAXN * MAXN]; /* quantised local similarities, row-major */
     cand cands[4 * MAXN];
-    uint32_t keys[4 * MAXN];
+    uint32_t keys[4 * MAXN], sorted[4 * MAXN];
+    /* the candidates again, as arrays for the vector kernels */
+    float cax[4 * MAXN], cay[4 * MAXN], cbx[4 * MAXN], cby[4 * MAXN];
+    int32_t cia[4 * MAXN], cib[4 * MAXN], cdang[4 * MAXN]; /* a, b, (angle a - angle b) & 255 */
     uint32_t r1[MAXN], r2[MAXN], c1[MAXN]; /* top keys: similarity << 8 | index */
     int wmode;
     float mixw;
@@ -676,8 +681,36 @@ static uint32_t cand_key(uint32_t q, uint32_t a, uint32_t b)
 
 /* Candidate pairs: the two best columns of every row and the best row of
  * every column, without duplicates, sorted. */
-static int collect_cands(hs_finger_matcher *m, uint32_t na, uint32_t nb)
+#ifdef HS_MATCH_AVX512
+/* Sort distinct keys in decreasing order by rank: the rank of a key is the
+ * number of keys above it (equal keys, which the callers never make, are
+ * ranked by position, so the output is always a permutation). */
+HS_AVX512_TARGET
+static void rank_sort_avx512(const uint32_t *k, uint32_t *out, int n)
 {
+    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    for (int c = 0; c < n; c++) {
+        const __m512i v = _mm512_set1_epi32((int)k[c]);
+        const __m512i cv = _mm512_set1_epi32(c);
+        int rank = 0;
+        for (int j = 0; j < n; j += 16) {
+            const __mmask16 t =
+                n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1u);
+            __m512i w = _mm512_maskz_loadu_epi32(t, &k[j]);
+            __mmask16 gt = _mm512_mask_cmpgt_epu32_mask(t, w, v);
+            __mmask16 eq = _mm512_mask_cmpeq_epu32_mask(t, w, v);
+            eq = _mm512_mask_cmplt_epi32_mask(eq, _mm512_add_epi32(lane, _mm512_set1_epi32(j)), cv);
+            rank += __builtin_popcount((unsigned)gt) + __builtin_popcount((unsigned)eq);
+        }
+        out[rank] = k[c];
+    }
+}
+#endif
+
+static int collect_cands(hs_finger_matcher *m, const hs_finger_prepared *A,
+                         const hs_finger_prepared *B)
+{
+    const uint32_t na = A->count, nb = B->count;
     int nc = 0;
     uint32_t *key = m->keys;
     for (uint32_t i = 0; i < na; i++) {
@@ -696,12 +729,29 @@ static int collect_cands(hs_finger_matcher *m, uint32_t na, uint32_t nb)
             continue;
         key[nc++] = cand_key(k >> 8, a, j);
     }
-    sort_keys(key, nc);
+#ifdef HS_MATCH_AVX512
+    if (m->simd) {
+        rank_sort_avx512(key, m->sorted, nc);
+        key = m->sorted;
+    } else
+#endif
+        sort_keys(key, nc);
     for (int c = 0; c < nc; c++) {
         m->cands[c].a = (uint8_t)(255u - ((key[c] >> 8) & 255u));
         m->cands[c].b = (uint8_t)(255u - (key[c] & 255u));
         m->cands[c].sim = (float)(key[c] >> 16) * (1.0f / 65535.0f);
     }
+    if (m->simd)
+        for (int c = 0; c < nc; c++) {
+            const hs__pmin *a = &A->min[m->cands[c].a], *b = &B->min[m->cands[c].b];
+            m->cax[c] = (float)a->x;
+            m->cay[c] = (float)a->y;
+            m->cbx[c] = (float)b->x;
+            m->cby[c] = (float)b->y;
+            m->cia[c] = m->cands[c].a;
+            m->cib[c] = m->cands[c].b;
+            m->cdang[c] = (int32_t)(uint8_t)(a->angle - b->angle);
+        }
     return nc;
 }
 
@@ -735,9 +785,9 @@ typedef struct pairing {
 } pairing;
 
 /* Greedy one-to-one pairing of the candidate list under an alignment. */
-static pairing pair_cands(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
-                          const hs_finger_prepared *B, const frame *f, uint8_t *usea,
-                          uint8_t *useb)
+static pairing pair_cands_c(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
+                            const hs_finger_prepared *B, const frame *f, uint8_t *usea,
+                            uint8_t *useb)
 {
     pairing r = {0, 0.0f, 0.0f, 0, 0};
     memset(usea, 0, A->count);
@@ -759,9 +809,9 @@ static pairing pair_cands(const hs_finger_matcher *m, int nc, const hs_finger_pr
 /* Quick score of an anchor: greedy one-to-one pairing of the first nc
  * candidates, transforming only their minutiae (no full frame). Same
  * consistency rule as consistent(). */
-static pairing rank_anchor(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
-                           const hs_finger_prepared *B, const align *g, uint8_t *usea,
-                           uint8_t *useb)
+static pairing rank_anchor_c(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
+                             const hs_finger_prepared *B, const align *g, uint8_t *usea,
+                             uint8_t *useb)
 {
     const params *pr = &m->fr.pr;
     pairing r = {0, 0.0f, 0.0f, 0, 0};
@@ -794,6 +844,201 @@ static pairing rank_anchor(const hs_finger_matcher *m, int nc, const hs_finger_p
         r.wsum += q->sim;
     }
     return r;
+}
+
+#ifdef HS_MATCH_AVX512
+/* |signed 8-bit angle difference| of (dang - rot) & 255, sixteen at a time. */
+HS_AVX512_TARGET
+static inline __m512i abs_ang16(__m512i dang, int rot)
+{
+    __m512i d = _mm512_and_si512(_mm512_sub_epi32(dang, _mm512_set1_epi32(rot)),
+                                 _mm512_set1_epi32(255));
+    return _mm512_min_epi32(d, _mm512_sub_epi32(_mm512_set1_epi32(256), d));
+}
+
+/* rank_anchor_c() with the geometry of sixteen candidates per step; the
+ * greedy one-to-one choice then visits the consistent ones in order. */
+HS_AVX512_TARGET
+static pairing rank_anchor_avx512(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
+                                  const hs_finger_prepared *B, const align *g, uint8_t *usea,
+                                  uint8_t *useb)
+{
+    const params *pr = &m->fr.pr;
+    pairing r = {0, 0.0f, 0.0f, 0, 0};
+    memset(usea, 0, A->count);
+    memset(useb, 0, B->count);
+    const __m512 gc = _mm512_set1_ps(g->c), gs = _mm512_set1_ps(g->s);
+    const __m512 tx = _mm512_set1_ps(g->tx), ty = _mm512_set1_ps(g->ty);
+    const __m512 gax = _mm512_set1_ps(g->ax), gay = _mm512_set1_ps(g->ay);
+    const __m512 gbx = _mm512_set1_ps(g->bx), gby = _mm512_set1_ps(g->by);
+    const __m512 tmax = _mm512_set1_ps(pr->tol_max);
+    const __m512 tmax2 = _mm512_set1_ps(pr->tol_max * pr->tol_max);
+    const __m512 base = _mm512_set1_ps(pr->tol_base), slope = _mm512_set1_ps(0.5f * pr->tol_slope);
+    const __m512i atol = _mm512_set1_epi32(pr->angle_tol);
+    for (int c0 = 0; c0 < nc; c0 += 16) {
+        const __mmask16 t = nc - c0 >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (nc - c0)) - 1u);
+        __mmask16 ok = _mm512_mask_cmple_epi32_mask(
+            t, abs_ang16(_mm512_maskz_loadu_epi32(t, &m->cdang[c0]), g->rot), atol);
+        __m512 bx = _mm512_maskz_loadu_ps(t, &m->cbx[c0]), by = _mm512_maskz_loadu_ps(t, &m->cby[c0]);
+        __m512 ax = _mm512_maskz_loadu_ps(t, &m->cax[c0]), ay = _mm512_maskz_loadu_ps(t, &m->cay[c0]);
+        __m512 dx = _mm512_sub_ps(
+            _mm512_add_ps(_mm512_sub_ps(_mm512_mul_ps(gc, bx), _mm512_mul_ps(gs, by)), tx), ax);
+        __m512 dy = _mm512_sub_ps(
+            _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(gs, bx), _mm512_mul_ps(gc, by)), ty), ay);
+        __m512 d2 = _mm512_add_ps(_mm512_mul_ps(dx, dx), _mm512_mul_ps(dy, dy));
+        ok = _mm512_mask_cmp_ps_mask(ok, d2, tmax2, _CMP_LE_OQ);
+        __m512 ux = _mm512_sub_ps(ax, gax), uy = _mm512_sub_ps(ay, gay);
+        __m512 ex = _mm512_sub_ps(bx, gbx), ey = _mm512_sub_ps(by, gby);
+        __m512 da = _mm512_sqrt_ps(_mm512_add_ps(_mm512_mul_ps(ux, ux), _mm512_mul_ps(uy, uy)));
+        __m512 db = _mm512_sqrt_ps(_mm512_add_ps(_mm512_mul_ps(ex, ex), _mm512_mul_ps(ey, ey)));
+        __m512 tol = _mm512_add_ps(base, _mm512_mul_ps(slope, _mm512_add_ps(da, db)));
+        tol = _mm512_min_ps(tol, tmax);
+        ok = _mm512_mask_cmp_ps_mask(ok, d2, _mm512_mul_ps(tol, tol), _CMP_LE_OQ);
+        while (ok) {
+            int c = c0 + __builtin_ctz(ok);
+            ok &= (__mmask16)(ok - 1u);
+            const cand *q = &m->cands[c];
+            if (usea[q->a] || useb[q->b])
+                continue;
+            usea[q->a] = 1;
+            useb[q->b] = 1;
+            r.n++;
+            r.wsum += q->sim;
+        }
+    }
+    return r;
+}
+
+/* pair_cands_c() with the consistency test of sixteen candidates per step. */
+HS_AVX512_TARGET
+static pairing pair_cands_avx512(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
+                                 const hs_finger_prepared *B, const frame *f, uint8_t *usea,
+                                 uint8_t *useb)
+{
+    pairing r = {0, 0.0f, 0.0f, 0, 0};
+    memset(usea, 0, A->count);
+    memset(useb, 0, B->count);
+    const __m512 tmax = _mm512_set1_ps(f->pr.tol_max), one = _mm512_set1_ps(1.0f);
+    const __m512 halfv = _mm512_set1_ps(0.5f);
+    const __m512 aden = _mm512_set1_ps((float)(f->pr.angle_tol + 1));
+    const __m512i atol = _mm512_set1_epi32(f->pr.angle_tol);
+    const int rot = f->rot;
+    float w16[16];
+    for (int c0 = 0; c0 < nc; c0 += 16) {
+        const __mmask16 t = nc - c0 >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (nc - c0)) - 1u);
+        __m512i ad = abs_ang16(_mm512_maskz_loadu_epi32(t, &m->cdang[c0]), rot);
+        __mmask16 ok = _mm512_mask_cmple_epi32_mask(t, ad, atol);
+        if (!ok)
+            continue;
+        __m512i ia = _mm512_maskz_loadu_epi32(t, &m->cia[c0]);
+        __m512i ib = _mm512_maskz_loadu_epi32(t, &m->cib[c0]);
+        __m512 z = _mm512_setzero_ps();
+        __m512 tbx = _mm512_mask_i32gather_ps(z, ok, ib, f->tbx, 4);
+        __m512 tby = _mm512_mask_i32gather_ps(z, ok, ib, f->tby, 4);
+        __m512 ra = _mm512_mask_i32gather_ps(z, ok, ia, f->ra, 4);
+        __m512 rb = _mm512_mask_i32gather_ps(z, ok, ib, f->rb, 4);
+        __m512 dx = _mm512_sub_ps(tbx, _mm512_maskz_loadu_ps(t, &m->cax[c0]));
+        __m512 dy = _mm512_sub_ps(tby, _mm512_maskz_loadu_ps(t, &m->cay[c0]));
+        __m512 d2 = _mm512_add_ps(_mm512_mul_ps(dx, dx), _mm512_mul_ps(dy, dy));
+        __m512 tol = _mm512_min_ps(_mm512_add_ps(ra, rb), tmax);
+        ok = _mm512_mask_cmp_ps_mask(ok, d2, _mm512_mul_ps(tol, tol), _CMP_LE_OQ);
+        if (!ok)
+            continue;
+        __m512 w = _mm512_sub_ps(
+            _mm512_sub_ps(one, _mm512_div_ps(_mm512_mul_ps(halfv, _mm512_sqrt_ps(d2)), tol)),
+            _mm512_div_ps(_mm512_mul_ps(halfv, _mm512_cvtepi32_ps(ad)), aden));
+        _mm512_storeu_ps(w16, w);
+        while (ok) {
+            int b = __builtin_ctz(ok);
+            ok &= (__mmask16)(ok - 1u);
+            const cand *q = &m->cands[c0 + b];
+            if (usea[q->a] || useb[q->b])
+                continue;
+            r.q += w16[b];
+            usea[q->a] = (uint8_t)(q->b + 1);
+            useb[q->b] = 1;
+            r.n++;
+            r.wsum += q->sim;
+        }
+    }
+    return r;
+}
+
+/* make_frame() eight minutiae per step (x, y and angle from the packed
+ * minutia records). */
+HS_AVX512_TARGET
+static void make_frame_avx512(frame *f, const align *g, const hs_finger_prepared *A,
+                              const hs_finger_prepared *B)
+{
+    const __m256 gc = _mm256_set1_ps(g->c), gs = _mm256_set1_ps(g->s);
+    const __m256 tx = _mm256_set1_ps(g->tx), ty = _mm256_set1_ps(g->ty);
+    const __m256 slope = _mm256_set1_ps(0.5f * f->pr.tol_slope);
+    const __m256 base = _mm256_set1_ps(f->pr.tol_base);
+    f->rot = g->rot;
+    for (uint32_t j = 0; j < B->count; j += 8) {
+        const uint32_t left = B->count - j;
+        const __mmask8 t = left >= 8 ? (__mmask8)0xff : (__mmask8)((1u << left) - 1u);
+        __m512i v = _mm512_maskz_loadu_epi64(t, &B->min[j]);
+        __m256 bx = _mm512_cvtepi64_ps(_mm512_srai_epi64(_mm512_slli_epi64(v, 48), 48));
+        __m256 by = _mm512_cvtepi64_ps(_mm512_srai_epi64(_mm512_slli_epi64(v, 32), 48));
+        __m256 x = _mm256_add_ps(_mm256_sub_ps(_mm256_mul_ps(gc, bx), _mm256_mul_ps(gs, by)), tx);
+        __m256 y = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(gs, bx), _mm256_mul_ps(gc, by)), ty);
+        _mm256_mask_storeu_ps(&f->tbx[j], t, x);
+        _mm256_mask_storeu_ps(&f->tby[j], t, y);
+        __m256 dx = _mm256_sub_ps(bx, _mm256_set1_ps(g->bx));
+        __m256 dy = _mm256_sub_ps(by, _mm256_set1_ps(g->by));
+        __m256 d = _mm256_sqrt_ps(_mm256_add_ps(_mm256_mul_ps(dx, dx), _mm256_mul_ps(dy, dy)));
+        _mm256_mask_storeu_ps(&f->rb[j], t, _mm256_mul_ps(slope, d));
+        __m128i ang = _mm512_cvtepi64_epi8(_mm512_srli_epi64(v, 32));
+        ang = _mm_add_epi8(ang, _mm_set1_epi8((char)g->rot));
+        _mm_mask_storeu_epi8(&f->tba[j], t, ang);
+    }
+    for (uint32_t i = 0; i < A->count; i += 8) {
+        const uint32_t left = A->count - i;
+        const __mmask8 t = left >= 8 ? (__mmask8)0xff : (__mmask8)((1u << left) - 1u);
+        __m512i v = _mm512_maskz_loadu_epi64(t, &A->min[i]);
+        __m256 ax = _mm512_cvtepi64_ps(_mm512_srai_epi64(_mm512_slli_epi64(v, 48), 48));
+        __m256 ay = _mm512_cvtepi64_ps(_mm512_srai_epi64(_mm512_slli_epi64(v, 32), 48));
+        __m256 dx = _mm256_sub_ps(ax, _mm256_set1_ps(g->ax));
+        __m256 dy = _mm256_sub_ps(ay, _mm256_set1_ps(g->ay));
+        __m256 d = _mm256_sqrt_ps(_mm256_add_ps(_mm256_mul_ps(dx, dx), _mm256_mul_ps(dy, dy)));
+        _mm256_mask_storeu_ps(&f->ra[i], t, _mm256_add_ps(base, _mm256_mul_ps(slope, d)));
+    }
+}
+#endif
+
+static pairing rank_anchor(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
+                           const hs_finger_prepared *B, const align *g, uint8_t *usea,
+                           uint8_t *useb)
+{
+#ifdef HS_MATCH_AVX512
+    if (m->simd)
+        return rank_anchor_avx512(m, nc, A, B, g, usea, useb);
+#endif
+    return rank_anchor_c(m, nc, A, B, g, usea, useb);
+}
+
+static pairing pair_cands(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
+                          const hs_finger_prepared *B, const frame *f, uint8_t *usea,
+                          uint8_t *useb)
+{
+#ifdef HS_MATCH_AVX512
+    if (m->simd)
+        return pair_cands_avx512(m, nc, A, B, f, usea, useb);
+#endif
+    return pair_cands_c(m, nc, A, B, f, usea, useb);
+}
+
+static void make_frame(const hs_finger_matcher *m, frame *f, const align *g,
+                       const hs_finger_prepared *A, const hs_finger_prepared *B)
+{
+#ifdef HS_MATCH_AVX512
+    if (m->simd) {
+        make_frame_avx512(f, g, A, B);
+        return;
+    }
+#endif
+    make_frame_c(f, g, A, B);
 }
 
 /* Complete a candidate pairing with geometric pairs among all minutiae and
@@ -1034,7 +1279,7 @@ hs_status hs_finger_match(hs_finger_matcher *m, const hs_finger_prepared *probe,
         return HS_OK;
     int rot_units = (int)lrintf((float)m->max_rotation * (256.0f / 360.0f));
     sim_matrix(m, A, B, rot_units);
-    int nc = collect_cands(m, A->count, B->count);
+    int nc = collect_cands(m, A, B);
     int nanch = m->fast ? FAST_ANCHORS : m->anchors;
     if (nanch > nc)
         nanch = nc;
@@ -1066,11 +1311,11 @@ hs_status hs_finger_match(hs_finger_matcher *m, const hs_finger_prepared *probe,
     }
     float top = 0.0f;
     for (int k = 0; k < nbest; k++) {
-        make_frame(&m->fr, &bestg[k], A, B);
+        make_frame(m, &m->fr, &bestg[k], A, B);
         pairing r = pair_cands(m, nc, A, B, &m->fr, usea, useb);
         align g2;
         if (fit_align(A, B, usea, &g2)) {
-            make_frame(&m->fr, &g2, A, B);
+            make_frame(m, &m->fr, &g2, A, B);
             r = pair_cands(m, nc, A, B, &m->fr, usea, useb);
         }
         refine(m, A, B, &m->fr, usea, useb, &r);
