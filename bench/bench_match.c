@@ -335,14 +335,23 @@ int main(int argc, char **argv)
         }
         printf("scores written to %s\n", dumpfile);
     }
-    printf("speed (one core, thread CPU, median of %d): default %.0f/s", repeats,
-           speed(m, repeats));
+    double vec = speed(m, repeats);
+    printf("speed (one core, thread CPU, median of %d): default %.0f/s", repeats, vec);
     hs_finger_matcher_set(m, HS_MATCH_FAST, 1);
     printf(", fast %.0f/s", speed(m, repeats));
     hs_finger_matcher_set(m, HS_MATCH_FAST, 0);
     hs_finger_matcher_set(m, HS_MATCH_MAX_ROTATION, 60);
     printf(", max-rotation 60: %.0f/s\n", speed(m, repeats));
     hs_finger_matcher_set(m, HS_MATCH_MAX_ROTATION, 180);
+    if (!nosimd && hs__matcher_tune(m, "simd", 1)) {
+        /* the portable kernels in the same run, as the baseline */
+        hs__matcher_tune(m, "simd", 0);
+        double port = speed(m, repeats);
+        hs__matcher_tune(m, "simd", 1);
+        printf("portable kernels (same scores): default %.0f/s; vector/portable = %.2f\n", port,
+               vec / port);
+    } else
+        printf("vector kernels: %s\n", nosimd ? "disabled (--no-simd)" : "not available on this CPU");
     printf("rank-1 (80 gallery, 560 probes): %.2f%%\n", rank1(m));
     if (cal)
         calibrate(root, m);
