@@ -60,6 +60,18 @@
     __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx512vpopcntdq")))
 #endif
 
+#ifdef HS_MATCH_AVX512
+/* Lane masks for the last, partial vector of a loop: left > 0 lanes remain. */
+static inline uint16_t tail16(uint32_t left)
+{
+    return left >= 16 ? (uint16_t)0xffff : (uint16_t)((1u << left) - 1u);
+}
+static inline uint8_t tail8(uint32_t left)
+{
+    return left >= 8 ? (uint8_t)0xff : (uint8_t)((1u << left) - 1u);
+}
+#endif
+
 static int cpu_has_simd(void)
 {
 #ifdef HS_MATCH_AVX512
@@ -376,11 +388,40 @@ typedef struct cand {
 
 
 
+typedef struct pairing {
+    int n;       /* pairs */
+    float wsum;  /* sum of local similarities of the pairs */
+    float q;     /* sum of closeness weights of the pairs */
+    int ova, ovb; /* minutiae of a and b in the overlapping area */
+} pairing;
+
+/* The kernels of one implementation. Both give bit-identical results
+ * (test_vector_kernels), so the choice only changes the speed. */
+struct kernels {
+    void (*sim_matrix)(hs_finger_matcher *m, const hs_finger_prepared *A,
+                       const hs_finger_prepared *B, int rot_units);
+    void (*sort)(const uint32_t *in, uint32_t *out, int n);
+    pairing (*rank_anchor)(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
+                           const hs_finger_prepared *B, const align *g, uint8_t *usea,
+                           uint8_t *useb);
+    void (*make_frame)(frame *f, const align *g, const hs_finger_prepared *A,
+                       const hs_finger_prepared *B);
+    pairing (*pair_cands)(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
+                          const hs_finger_prepared *B, const frame *f, uint8_t *usea,
+                          uint8_t *useb);
+    void (*refine)(const hs_finger_matcher *m, const hs_finger_prepared *A,
+                   const hs_finger_prepared *B, const frame *f, uint8_t *usea, uint8_t *useb,
+                   pairing *r);
+};
+
+static void set_kernels(hs_finger_matcher *m, bool vector);
+
 struct hs_finger_matcher {
     hs_allocator alloc;
     int32_t max_rotation;
     int32_t fast;
     int simd; /* 1: vector kernels (the CPU has them and they are not disabled) */
+    const struct kernels *kern;
     uint16_t sim[MAXN * MAXN]; /* quantised local similarities, row-major */
     cand cands[4 * MAXN];
     uint32_t keys[4 * MAXN], sorted[4 * MAXN];
@@ -418,7 +459,7 @@ hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out)
     m->mixw = 0.3f;
     m->rank_cands = RANK_CANDS;
     m->refine = REFINE_ANCHORS;
-    m->simd = cpu_has_simd();
+    set_kernels(m, true);
     *out = m;
     return HS_OK;
 }
@@ -485,7 +526,7 @@ bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value)
     else if (!strcmp(name, "refine") && value >= 1 && value <= REFINE_CAP)
         m->refine = (int)value;
     else if (!strcmp(name, "simd")) {
-        m->simd = value != 0.0f && cpu_has_simd();
+        set_kernels(m, value != 0.0f);
         return m->simd || value == 0.0f;
     }
     else
@@ -604,7 +645,7 @@ static void sim_matrix_avx512(hs_finger_matcher *m, const hs_finger_prepared *A,
         uint16_t *row = &m->sim[i * nb];
         __m512i r1 = _mm512_setzero_si512(), r2 = _mm512_setzero_si512();
         for (uint32_t j = 0; j < nb; j += 8) {
-            const __mmask8 t = nb - j >= 8 ? (__mmask8)0xff : (__mmask8)((1u << (nb - j)) - 1u);
+            const __mmask8 t = tail8(nb - j);
             const __m512i bm = _mm512_maskz_loadu_epi64(t, &B->cyl[j]);
             const __m512i mk = _mm512_and_si512(am, bm);
             __mmask8 ok = _mm512_mask_cmpge_epu64_mask(t, _mm512_popcnt_epi64(mk), min_common);
@@ -646,21 +687,11 @@ static void sim_matrix_avx512(hs_finger_matcher *m, const hs_finger_prepared *A,
 }
 #endif
 
-static void sim_matrix(hs_finger_matcher *m, const hs_finger_prepared *A,
-                       const hs_finger_prepared *B, int rot_units)
+/* Sort keys into out in decreasing order (insertion sort: the lists are
+ * short). */
+static void sort_keys_c(const uint32_t *in, uint32_t *k, int n)
 {
-#ifdef HS_MATCH_AVX512
-    if (m->simd) {
-        sim_matrix_avx512(m, A, B, rot_units);
-        return;
-    }
-#endif
-    sim_matrix_c(m, A, B, rot_units);
-}
-
-/* Sort keys in decreasing order (insertion sort: the lists are short). */
-static void sort_keys(uint32_t *k, int n)
-{
+    memcpy(k, in, (size_t)n * sizeof *k);
     for (int i = 1; i < n; i++) {
         uint32_t v = k[i];
         int j = i - 1;
@@ -694,8 +725,7 @@ static void rank_sort_avx512(const uint32_t *k, uint32_t *out, int n)
         const __m512i cv = _mm512_set1_epi32(c);
         int rank = 0;
         for (int j = 0; j < n; j += 16) {
-            const __mmask16 t =
-                n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1u);
+            const __mmask16 t = tail16((uint32_t)(n - j));
             __m512i w = _mm512_maskz_loadu_epi32(t, &k[j]);
             __mmask16 gt = _mm512_mask_cmpgt_epu32_mask(t, w, v);
             __mmask16 eq = _mm512_mask_cmpeq_epu32_mask(t, w, v);
@@ -729,13 +759,8 @@ static int collect_cands(hs_finger_matcher *m, const hs_finger_prepared *A,
             continue;
         key[nc++] = cand_key(k >> 8, a, j);
     }
-#ifdef HS_MATCH_AVX512
-    if (m->simd) {
-        rank_sort_avx512(key, m->sorted, nc);
-        key = m->sorted;
-    } else
-#endif
-        sort_keys(key, nc);
+    m->kern->sort(key, m->sorted, nc);
+    key = m->sorted;
     for (int c = 0; c < nc; c++) {
         m->cands[c].a = (uint8_t)(255u - ((key[c] >> 8) & 255u));
         m->cands[c].b = (uint8_t)(255u - (key[c] & 255u));
@@ -777,12 +802,6 @@ static inline bool consistent(const frame *f, const hs__pmin *a, uint32_t i, uin
     return true;
 }
 
-typedef struct pairing {
-    int n;       /* pairs */
-    float wsum;  /* sum of local similarities of the pairs */
-    float q;     /* sum of closeness weights of the pairs */
-    int ova, ovb; /* minutiae of a and b in the overlapping area */
-} pairing;
 
 /* Greedy one-to-one pairing of the candidate list under an alignment. */
 static pairing pair_cands_c(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
@@ -876,7 +895,7 @@ static pairing rank_anchor_avx512(const hs_finger_matcher *m, int nc, const hs_f
     const __m512 base = _mm512_set1_ps(pr->tol_base), slope = _mm512_set1_ps(0.5f * pr->tol_slope);
     const __m512i atol = _mm512_set1_epi32(pr->angle_tol);
     for (int c0 = 0; c0 < nc; c0 += 16) {
-        const __mmask16 t = nc - c0 >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (nc - c0)) - 1u);
+        const __mmask16 t = tail16((uint32_t)(nc - c0));
         __mmask16 ok = _mm512_mask_cmple_epi32_mask(
             t, abs_ang16(_mm512_maskz_loadu_epi32(t, &m->cdang[c0]), g->rot), atol);
         __m512 bx = _mm512_maskz_loadu_ps(t, &m->cbx[c0]), by = _mm512_maskz_loadu_ps(t, &m->cby[c0]);
@@ -925,7 +944,7 @@ static pairing pair_cands_avx512(const hs_finger_matcher *m, int nc, const hs_fi
     const int rot = f->rot;
     float w16[16];
     for (int c0 = 0; c0 < nc; c0 += 16) {
-        const __mmask16 t = nc - c0 >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (nc - c0)) - 1u);
+        const __mmask16 t = tail16((uint32_t)(nc - c0));
         __m512i ad = abs_ang16(_mm512_maskz_loadu_epi32(t, &m->cdang[c0]), rot);
         __mmask16 ok = _mm512_mask_cmple_epi32_mask(t, ad, atol);
         if (!ok)
@@ -977,7 +996,7 @@ static void make_frame_avx512(frame *f, const align *g, const hs_finger_prepared
     f->rot = g->rot;
     for (uint32_t j = 0; j < B->count; j += 8) {
         const uint32_t left = B->count - j;
-        const __mmask8 t = left >= 8 ? (__mmask8)0xff : (__mmask8)((1u << left) - 1u);
+        const __mmask8 t = tail8(left);
         __m512i v = _mm512_maskz_loadu_epi64(t, &B->min[j]);
         __m256 bx = _mm512_cvtepi64_ps(_mm512_srai_epi64(_mm512_slli_epi64(v, 48), 48));
         __m256 by = _mm512_cvtepi64_ps(_mm512_srai_epi64(_mm512_slli_epi64(v, 32), 48));
@@ -995,7 +1014,7 @@ static void make_frame_avx512(frame *f, const align *g, const hs_finger_prepared
     }
     for (uint32_t i = 0; i < A->count; i += 8) {
         const uint32_t left = A->count - i;
-        const __mmask8 t = left >= 8 ? (__mmask8)0xff : (__mmask8)((1u << left) - 1u);
+        const __mmask8 t = tail8(left);
         __m512i v = _mm512_maskz_loadu_epi64(t, &A->min[i]);
         __m256 ax = _mm512_cvtepi64_ps(_mm512_srai_epi64(_mm512_slli_epi64(v, 48), 48));
         __m256 ay = _mm512_cvtepi64_ps(_mm512_srai_epi64(_mm512_slli_epi64(v, 32), 48));
@@ -1006,40 +1025,6 @@ static void make_frame_avx512(frame *f, const align *g, const hs_finger_prepared
     }
 }
 #endif
-
-static pairing rank_anchor(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
-                           const hs_finger_prepared *B, const align *g, uint8_t *usea,
-                           uint8_t *useb)
-{
-#ifdef HS_MATCH_AVX512
-    if (m->simd)
-        return rank_anchor_avx512(m, nc, A, B, g, usea, useb);
-#endif
-    return rank_anchor_c(m, nc, A, B, g, usea, useb);
-}
-
-static pairing pair_cands(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
-                          const hs_finger_prepared *B, const frame *f, uint8_t *usea,
-                          uint8_t *useb)
-{
-#ifdef HS_MATCH_AVX512
-    if (m->simd)
-        return pair_cands_avx512(m, nc, A, B, f, usea, useb);
-#endif
-    return pair_cands_c(m, nc, A, B, f, usea, useb);
-}
-
-static void make_frame(const hs_finger_matcher *m, frame *f, const align *g,
-                       const hs_finger_prepared *A, const hs_finger_prepared *B)
-{
-#ifdef HS_MATCH_AVX512
-    if (m->simd) {
-        make_frame_avx512(f, g, A, B);
-        return;
-    }
-#endif
-    make_frame_c(f, g, A, B);
-}
 
 /* Complete a candidate pairing with geometric pairs among all minutiae and
  * count the minutiae lying in the overlapping area. */
@@ -1125,8 +1110,7 @@ static void refine_avx512(const hs_finger_matcher *m, const hs_finger_prepared *
         int bj = -1;
         bool in = false;
         for (uint32_t j = 0; j < nb; j += 16) {
-            const __mmask16 t =
-                nb - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (nb - j)) - 1u);
+            const __mmask16 t = tail16(nb - j);
             __m512 dx = _mm512_sub_ps(_mm512_maskz_loadu_ps(t, &f->tbx[j]), ax);
             __m512 dy = _mm512_sub_ps(_mm512_maskz_loadu_ps(t, &f->tby[j]), ay);
             __m512 d2 = _mm512_add_ps(_mm512_mul_ps(dx, dx), _mm512_mul_ps(dy, dy));
@@ -1168,19 +1152,6 @@ static void refine_avx512(const hs_finger_matcher *m, const hs_finger_prepared *
     r->ovb = nov;
 }
 #endif
-
-static void refine(const hs_finger_matcher *m, const hs_finger_prepared *A,
-                   const hs_finger_prepared *B, const frame *f, uint8_t *usea, uint8_t *useb,
-                   pairing *r)
-{
-#ifdef HS_MATCH_AVX512
-    if (m->simd) {
-        refine_avx512(m, A, B, f, usea, useb, r);
-        return;
-    }
-#endif
-    refine_c(m, A, B, f, usea, useb, r);
-}
 
 /* Score of a pairing: n^2 / (a * b), averaged over two normalisations: the
  * minutia counts of the whole prints, and the counts of minutiae lying in
@@ -1262,6 +1233,24 @@ static bool swap_needed(const hs_finger_prepared *a, const hs_finger_prepared *b
     return c > 0;
 }
 
+static const struct kernels kernels_c = {sim_matrix_c, sort_keys_c,  rank_anchor_c,
+                                         make_frame_c, pair_cands_c, refine_c};
+#ifdef HS_MATCH_AVX512
+static const struct kernels kernels_avx512 = {sim_matrix_avx512, rank_sort_avx512,
+                                              rank_anchor_avx512, make_frame_avx512,
+                                              pair_cands_avx512, refine_avx512};
+#endif
+
+static void set_kernels(hs_finger_matcher *m, bool vector)
+{
+    m->simd = vector && cpu_has_simd();
+#ifdef HS_MATCH_AVX512
+    m->kern = m->simd ? &kernels_avx512 : &kernels_c;
+#else
+    m->kern = &kernels_c;
+#endif
+}
+
 hs_status hs_finger_match(hs_finger_matcher *m, const hs_finger_prepared *probe,
                           const hs_finger_prepared *candidate, float *score)
 {
@@ -1278,7 +1267,7 @@ hs_status hs_finger_match(hs_finger_matcher *m, const hs_finger_prepared *probe,
     if (A->count < 2 || B->count < 2)
         return HS_OK;
     int rot_units = (int)lrintf((float)m->max_rotation * (256.0f / 360.0f));
-    sim_matrix(m, A, B, rot_units);
+    m->kern->sim_matrix(m, A, B, rot_units);
     int nc = collect_cands(m, A, B);
     int nanch = m->fast ? FAST_ANCHORS : m->anchors;
     if (nanch > nc)
@@ -1290,7 +1279,7 @@ hs_status hs_finger_match(hs_finger_matcher *m, const hs_finger_prepared *probe,
     int nbest = 0;
     for (int k = 0; k < nanch; k++) {
         align g = make_align(&A->min[m->cands[k].a], &B->min[m->cands[k].b]);
-        pairing r = rank_anchor(m, nc < m->rank_cands ? nc : m->rank_cands, A, B, &g, usea,
+        pairing r = m->kern->rank_anchor(m, nc < m->rank_cands ? nc : m->rank_cands, A, B, &g, usea,
                                 useb);
         /* keep the keep best by (pairs, similarity) */
         int pos = nbest;
@@ -1311,14 +1300,14 @@ hs_status hs_finger_match(hs_finger_matcher *m, const hs_finger_prepared *probe,
     }
     float top = 0.0f;
     for (int k = 0; k < nbest; k++) {
-        make_frame(m, &m->fr, &bestg[k], A, B);
-        pairing r = pair_cands(m, nc, A, B, &m->fr, usea, useb);
+        m->kern->make_frame(&m->fr, &bestg[k], A, B);
+        pairing r = m->kern->pair_cands(m, nc, A, B, &m->fr, usea, useb);
         align g2;
         if (fit_align(A, B, usea, &g2)) {
-            make_frame(m, &m->fr, &g2, A, B);
-            r = pair_cands(m, nc, A, B, &m->fr, usea, useb);
+            m->kern->make_frame(&m->fr, &g2, A, B);
+            r = m->kern->pair_cands(m, nc, A, B, &m->fr, usea, useb);
         }
-        refine(m, A, B, &m->fr, usea, useb, &r);
+        m->kern->refine(m, A, B, &m->fr, usea, useb, &r);
         float s = pairing_score(&r, A, B, m->fr.pr.min_norm, m->wmode, m->mixw);
         if (s > top)
             top = s;
