@@ -8,7 +8,7 @@
  * to the minutiae in the overlapping area. docs/finger-matching.md explains
  * the choice and the measured figures.
  */
-#include "internal/match.h"
+#include "match_impl.h"
 #include "internal/template.h"
 
 #include <math.h>
@@ -27,7 +27,6 @@
 #define CYL_SIGMA_D 0.6f       /* directional spread, radians */
 #define CYL_THRESH 0.35f       /* contribution sum that sets a bit */
 #define CYL_HULL_OMEGA 50.0f   /* cells this far outside the hull are invalid */
-#define CYL_MIN_COMMON 16      /* fewer mutually valid cells: no similarity */
 
 /* ---- Global consistency parameters ------------------------------------ */
 #define MAX_ANCHORS 6
@@ -42,47 +41,6 @@
 #define ANGLE_TOL 16           /* units of 2*pi/256 (22.5 degrees) */
 #define OVERLAP_DIST 40.0f     /* a minutia with a partner this close is in the overlap */
 #define MIN_NORM 8             /* floor of the overlap counts in the score */
-
-#define MAXN 256
-
-/* Vector kernels: AVX-512 with VPOPCNTQ (x86-64, GCC or Clang), chosen at
- * run time; the portable code gives the same results everywhere. */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define HS_MATCH_AVX512 1
-#include <immintrin.h>
-#ifdef __clang__
-/* The vector kernels repeat the portable float arithmetic operation by
- * operation; a fused multiply-add would round differently. (GCC does not
- * contract in ISO C mode, which the build uses.) */
-#pragma STDC FP_CONTRACT OFF
-#endif
-#define HS_AVX512_TARGET \
-    __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx512vpopcntdq")))
-#endif
-
-#ifdef HS_MATCH_AVX512
-/* Lane masks for the last, partial vector of a loop: left > 0 lanes remain. */
-static inline uint16_t tail16(uint32_t left)
-{
-    return left >= 16 ? (uint16_t)0xffff : (uint16_t)((1u << left) - 1u);
-}
-static inline uint8_t tail8(uint32_t left)
-{
-    return left >= 8 ? (uint8_t)0xff : (uint8_t)((1u << left) - 1u);
-}
-#endif
-
-static int cpu_has_simd(void)
-{
-#ifdef HS_MATCH_AVX512
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-           __builtin_cpu_supports("avx512vpopcntdq");
-#else
-    return 0;
-#endif
-}
 
 /* ===================================================================== */
 /* Preparation                                                            */
@@ -122,8 +80,6 @@ uint32_t hs_finger_prepared_position(const hs_finger_prepared *p) { return p ? p
 
 static float ang_of(uint8_t a) { return (float)a * (TWO_PI_F / 256.0f); }
 
-/* Signed difference a - b in units, in [-128, 127]. */
-static int ang_diff(uint8_t a, uint8_t b) { return (int)(int8_t)(uint8_t)(a - b); }
 
 typedef struct pt {
     float x, y;
@@ -325,11 +281,6 @@ hs_status hs_finger_prepare(hs_ctx *ctx, hs_finger_prepared **out, const hs_temp
 /* Matching                                                               */
 /* ===================================================================== */
 
-typedef struct align {
-    float c, s, tx, ty; /* b -> a frame: (c*x - s*y + tx, s*x + c*y + ty) */
-    uint8_t rot;
-    float ax, ay, bx, by; /* anchor positions, for the elastic tolerance */
-} align;
 
 static align make_align(const hs__pmin *pa, const hs__pmin *pb)
 {
@@ -347,20 +298,6 @@ static align make_align(const hs__pmin *pa, const hs__pmin *pb)
     return g;
 }
 
-/* Per-alignment working data: B minutiae transformed into A's frame and the
- * distances of every minutia from the anchor (for the elastic tolerance). */
-typedef struct params {
-    float tol_base, tol_slope, tol_max, ov_dist;
-    int angle_tol, min_norm;
-} params;
-
-typedef struct frame {
-    params pr;
-    uint8_t rot; /* rotation of the alignment, angle units */
-    float tbx[MAXN], tby[MAXN];
-    uint8_t tba[MAXN];
-    float ra[MAXN], rb[MAXN];
-} frame;
 
 static void make_frame_c(frame *f, const align *g, const hs_finger_prepared *A,
                          const hs_finger_prepared *B)
@@ -381,60 +318,27 @@ static void make_frame_c(frame *f, const align *g, const hs_finger_prepared *A,
     }
 }
 
-typedef struct cand {
-    float sim;
-    uint8_t a, b;
-} cand;
 
 
 
-typedef struct pairing {
-    int n;       /* pairs */
-    float wsum;  /* sum of local similarities of the pairs */
-    float q;     /* sum of closeness weights of the pairs */
-    int ova, ovb; /* minutiae of a and b in the overlapping area */
-} pairing;
 
-/* The kernels of one implementation. Both give bit-identical results
- * (test_vector_kernels), so the choice only changes the speed. */
-struct kernels {
-    void (*sim_matrix)(hs_finger_matcher *m, const hs_finger_prepared *A,
-                       const hs_finger_prepared *B, int rot_units);
-    void (*sort)(const uint32_t *in, uint32_t *out, int n);
-    pairing (*rank_anchor)(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
-                           const hs_finger_prepared *B, const align *g, uint8_t *usea,
-                           uint8_t *useb);
-    void (*make_frame)(frame *f, const align *g, const hs_finger_prepared *A,
-                       const hs_finger_prepared *B);
-    pairing (*pair_cands)(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
-                          const hs_finger_prepared *B, const frame *f, uint8_t *usea,
-                          uint8_t *useb);
-    void (*refine)(const hs_finger_matcher *m, const hs_finger_prepared *A,
-                   const hs_finger_prepared *B, const frame *f, uint8_t *usea, uint8_t *useb,
-                   pairing *r);
-};
 
-static void set_kernels(hs_finger_matcher *m, bool vector);
 
-struct hs_finger_matcher {
-    hs_allocator alloc;
-    int32_t max_rotation;
-    int32_t fast;
-    int simd; /* 1: vector kernels (the CPU has them and they are not disabled) */
-    const struct kernels *kern;
-    uint16_t sim[MAXN * MAXN]; /* quantised local similarities, row-major */
-    cand cands[4 * MAXN];
-    uint32_t keys[4 * MAXN], sorted[4 * MAXN];
-    /* the candidates again, as arrays for the vector kernels */
-    float cax[4 * MAXN], cay[4 * MAXN], cbx[4 * MAXN], cby[4 * MAXN];
-    int32_t cia[4 * MAXN], cib[4 * MAXN], cdang[4 * MAXN]; /* a, b, (angle a - angle b) & 255 */
-    uint32_t r1[MAXN], r2[MAXN], c1[MAXN]; /* top keys: similarity << 8 | index */
-    int wmode;
-    float mixw;
-    int rank_cands;
-    frame fr;
-    int anchors, refine;
-};
+
+/* Vector kernels when asked for and the CPU has them, else the portable ones. */
+static void set_kernels(hs_finger_matcher *m, bool vector)
+{
+    m->simd = 0;
+    m->kern = &hs__match_kernels_c;
+#ifdef HS_MATCH_AVX512
+    if (vector && hs__match_cpu_avx512()) {
+        m->simd = 1;
+        m->kern = &hs__match_kernels_avx512;
+    }
+#else
+    (void)vector;
+#endif
+}
 
 hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out)
 {
@@ -617,75 +521,6 @@ static void sim_matrix_c(hs_finger_matcher *m, const hs_finger_prepared *A,
     }
 }
 
-#ifdef HS_MATCH_AVX512
-/* The same matrix, eight columns at a time, with AVX-512 (VPOPCNTQ for the
- * popcounts, a double division for the quantised Dice). Gives exactly the
- * values and keys of sim_matrix_c. */
-HS_AVX512_TARGET
-static void sim_matrix_avx512(hs_finger_matcher *m, const hs_finger_prepared *A,
-                              const hs_finger_prepared *B, int rot_units)
-{
-    const uint32_t na = A->count, nb = B->count;
-    const bool anyrot = rot_units >= 128;
-    uint32_t *c1 = m->c1;
-    for (uint32_t j = 0; j < nb; j++)
-        c1[j] = 0;
-    const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
-    const __m512i min_common = _mm512_set1_epi64(CYL_MIN_COMMON);
-    const __m512i rot = _mm512_set1_epi64(rot_units);
-    const __m512i c255 = _mm512_set1_epi64(255), c256 = _mm512_set1_epi64(256);
-    const __m512d half = _mm512_set1_pd(0.5);
-    for (uint32_t i = 0; i < na; i++) {
-        const __m512i am = _mm512_set1_epi64((long long)A->cyl[i]);
-        __m512i ab[HS__CYL_ND];
-        for (uint32_t k = 0; k < HS__CYL_ND; k++)
-            ab[k] = _mm512_set1_epi64((long long)A->cyl[(1 + k) * na + i]);
-        const __m512i ai = _mm512_set1_epi64(A->min[i].angle);
-        const __m512i iv = _mm512_set1_epi64(i);
-        uint16_t *row = &m->sim[i * nb];
-        __m512i r1 = _mm512_setzero_si512(), r2 = _mm512_setzero_si512();
-        for (uint32_t j = 0; j < nb; j += 8) {
-            const __mmask8 t = tail8(nb - j);
-            const __m512i bm = _mm512_maskz_loadu_epi64(t, &B->cyl[j]);
-            const __m512i mk = _mm512_and_si512(am, bm);
-            __mmask8 ok = _mm512_mask_cmpge_epu64_mask(t, _mm512_popcnt_epi64(mk), min_common);
-            if (!anyrot) {
-                __m512i pm = _mm512_maskz_loadu_epi64(t, &B->min[j]);
-                __m512i bang = _mm512_and_si512(_mm512_srli_epi64(pm, 32), c255);
-                __m512i d = _mm512_and_si512(_mm512_sub_epi64(ai, bang), c255);
-                __m512i ad = _mm512_min_epu64(d, _mm512_sub_epi64(c256, d));
-                ok = _mm512_mask_cmple_epu64_mask(ok, ad, rot);
-            }
-            __m512i c = _mm512_setzero_si512(), x = _mm512_setzero_si512();
-            for (uint32_t k = 0; k < HS__CYL_ND; k++) {
-                __m512i vb = _mm512_maskz_loadu_epi64(t, &B->cyl[(1 + k) * nb + j]);
-                c = _mm512_add_epi64(c, _mm512_popcnt_epi64(_mm512_and_si512(ab[k], vb)));
-                x = _mm512_add_epi64(
-                    x, _mm512_popcnt_epi64(_mm512_and_si512(_mm512_xor_si512(ab[k], vb), mk)));
-            }
-            __m512i d = _mm512_add_epi64(x, _mm512_add_epi64(c, c));
-            ok = _mm512_mask_cmpgt_epu64_mask(ok, d, _mm512_setzero_si512());
-            __m512d num = _mm512_cvtepu64_pd(_mm512_mullo_epi64(c, _mm512_set1_epi64(131070)));
-            __m512d den = _mm512_cvtepu64_pd(_mm512_mask_blend_epi64(ok, _mm512_set1_epi64(1), d));
-            __m512i q = _mm512_maskz_cvttpd_epu64(ok, _mm512_add_pd(_mm512_div_pd(num, den), half));
-            _mm512_mask_cvtepi64_storeu_epi16(row + j, t, q);
-            __m512i q8 = _mm512_slli_epi64(q, 8);
-            __m512i jv = _mm512_add_epi64(lane, _mm512_set1_epi64(j));
-            __m512i kr = _mm512_maskz_or_epi64(t, q8, jv);
-            __m512i lo = _mm512_min_epu64(kr, r1);
-            r1 = _mm512_max_epu64(kr, r1);
-            r2 = _mm512_max_epu64(lo, r2);
-            __m256i kc = _mm512_cvtepi64_epi32(_mm512_or_si512(q8, iv));
-            __m256i old = _mm256_maskz_loadu_epi32(t, &c1[j]);
-            _mm256_mask_storeu_epi32(&c1[j], t, _mm256_max_epu32(kc, old));
-        }
-        uint64_t top = _mm512_reduce_max_epu64(r1);
-        __mmask8 at = _mm512_cmpeq_epu64_mask(r1, _mm512_set1_epi64((long long)top));
-        m->r1[i] = (uint32_t)top;
-        m->r2[i] = (uint32_t)_mm512_reduce_max_epu64(_mm512_mask_blend_epi64(at, r1, r2));
-    }
-}
-#endif
 
 /* Sort keys into out in decreasing order (insertion sort: the lists are
  * short). */
@@ -712,30 +547,6 @@ static uint32_t cand_key(uint32_t q, uint32_t a, uint32_t b)
 
 /* Candidate pairs: the two best columns of every row and the best row of
  * every column, without duplicates, sorted. */
-#ifdef HS_MATCH_AVX512
-/* Sort distinct keys in decreasing order by rank: the rank of a key is the
- * number of keys above it (equal keys, which the callers never make, are
- * ranked by position, so the output is always a permutation). */
-HS_AVX512_TARGET
-static void rank_sort_avx512(const uint32_t *k, uint32_t *out, int n)
-{
-    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-    for (int c = 0; c < n; c++) {
-        const __m512i v = _mm512_set1_epi32((int)k[c]);
-        const __m512i cv = _mm512_set1_epi32(c);
-        int rank = 0;
-        for (int j = 0; j < n; j += 16) {
-            const __mmask16 t = tail16((uint32_t)(n - j));
-            __m512i w = _mm512_maskz_loadu_epi32(t, &k[j]);
-            __mmask16 gt = _mm512_mask_cmpgt_epu32_mask(t, w, v);
-            __mmask16 eq = _mm512_mask_cmpeq_epu32_mask(t, w, v);
-            eq = _mm512_mask_cmplt_epi32_mask(eq, _mm512_add_epi32(lane, _mm512_set1_epi32(j)), cv);
-            rank += __builtin_popcount((unsigned)gt) + __builtin_popcount((unsigned)eq);
-        }
-        out[rank] = k[c];
-    }
-}
-#endif
 
 static int collect_cands(hs_finger_matcher *m, const hs_finger_prepared *A,
                          const hs_finger_prepared *B)
@@ -780,27 +591,6 @@ static int collect_cands(hs_finger_matcher *m, const hs_finger_prepared *A,
     return nc;
 }
 
-/* Does pair (i, j) agree with the alignment? The tolerance grows with the
- * distance from the anchor (mean over both prints, to stay symmetric). */
-static inline bool consistent(const frame *f, const hs__pmin *a, uint32_t i, uint32_t j,
-                              float *d2out, float *wout)
-{
-    int da = abs(ang_diff(a->angle, f->tba[j]));
-    if (da > f->pr.angle_tol)
-        return false;
-    float dx = f->tbx[j] - (float)a->x, dy = f->tby[j] - (float)a->y;
-    float d2 = dx * dx + dy * dy;
-    float tol = f->ra[i] + f->rb[j];
-    if (tol > f->pr.tol_max)
-        tol = f->pr.tol_max;
-    *d2out = d2;
-    if (d2 > tol * tol)
-        return false;
-    /* closeness weight: chance pairs spread over the tolerance, true pairs
-     * gather near its centre */
-    *wout = 1.0f - 0.5f * sqrtf(d2) / tol - 0.5f * (float)da / (float)(f->pr.angle_tol + 1);
-    return true;
-}
 
 
 /* Greedy one-to-one pairing of the candidate list under an alignment. */
@@ -865,166 +655,6 @@ static pairing rank_anchor_c(const hs_finger_matcher *m, int nc, const hs_finger
     return r;
 }
 
-#ifdef HS_MATCH_AVX512
-/* |signed 8-bit angle difference| of (dang - rot) & 255, sixteen at a time. */
-HS_AVX512_TARGET
-static inline __m512i abs_ang16(__m512i dang, int rot)
-{
-    __m512i d = _mm512_and_si512(_mm512_sub_epi32(dang, _mm512_set1_epi32(rot)),
-                                 _mm512_set1_epi32(255));
-    return _mm512_min_epi32(d, _mm512_sub_epi32(_mm512_set1_epi32(256), d));
-}
-
-/* rank_anchor_c() with the geometry of sixteen candidates per step; the
- * greedy one-to-one choice then visits the consistent ones in order. */
-HS_AVX512_TARGET
-static pairing rank_anchor_avx512(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
-                                  const hs_finger_prepared *B, const align *g, uint8_t *usea,
-                                  uint8_t *useb)
-{
-    const params *pr = &m->fr.pr;
-    pairing r = {0, 0.0f, 0.0f, 0, 0};
-    memset(usea, 0, A->count);
-    memset(useb, 0, B->count);
-    const __m512 gc = _mm512_set1_ps(g->c), gs = _mm512_set1_ps(g->s);
-    const __m512 tx = _mm512_set1_ps(g->tx), ty = _mm512_set1_ps(g->ty);
-    const __m512 gax = _mm512_set1_ps(g->ax), gay = _mm512_set1_ps(g->ay);
-    const __m512 gbx = _mm512_set1_ps(g->bx), gby = _mm512_set1_ps(g->by);
-    const __m512 tmax = _mm512_set1_ps(pr->tol_max);
-    const __m512 tmax2 = _mm512_set1_ps(pr->tol_max * pr->tol_max);
-    const __m512 base = _mm512_set1_ps(pr->tol_base), slope = _mm512_set1_ps(0.5f * pr->tol_slope);
-    const __m512i atol = _mm512_set1_epi32(pr->angle_tol);
-    for (int c0 = 0; c0 < nc; c0 += 16) {
-        const __mmask16 t = tail16((uint32_t)(nc - c0));
-        __mmask16 ok = _mm512_mask_cmple_epi32_mask(
-            t, abs_ang16(_mm512_maskz_loadu_epi32(t, &m->cdang[c0]), g->rot), atol);
-        __m512 bx = _mm512_maskz_loadu_ps(t, &m->cbx[c0]), by = _mm512_maskz_loadu_ps(t, &m->cby[c0]);
-        __m512 ax = _mm512_maskz_loadu_ps(t, &m->cax[c0]), ay = _mm512_maskz_loadu_ps(t, &m->cay[c0]);
-        __m512 dx = _mm512_sub_ps(
-            _mm512_add_ps(_mm512_sub_ps(_mm512_mul_ps(gc, bx), _mm512_mul_ps(gs, by)), tx), ax);
-        __m512 dy = _mm512_sub_ps(
-            _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(gs, bx), _mm512_mul_ps(gc, by)), ty), ay);
-        __m512 d2 = _mm512_add_ps(_mm512_mul_ps(dx, dx), _mm512_mul_ps(dy, dy));
-        ok = _mm512_mask_cmp_ps_mask(ok, d2, tmax2, _CMP_LE_OQ);
-        __m512 ux = _mm512_sub_ps(ax, gax), uy = _mm512_sub_ps(ay, gay);
-        __m512 ex = _mm512_sub_ps(bx, gbx), ey = _mm512_sub_ps(by, gby);
-        __m512 da = _mm512_sqrt_ps(_mm512_add_ps(_mm512_mul_ps(ux, ux), _mm512_mul_ps(uy, uy)));
-        __m512 db = _mm512_sqrt_ps(_mm512_add_ps(_mm512_mul_ps(ex, ex), _mm512_mul_ps(ey, ey)));
-        __m512 tol = _mm512_add_ps(base, _mm512_mul_ps(slope, _mm512_add_ps(da, db)));
-        tol = _mm512_min_ps(tol, tmax);
-        ok = _mm512_mask_cmp_ps_mask(ok, d2, _mm512_mul_ps(tol, tol), _CMP_LE_OQ);
-        while (ok) {
-            int c = c0 + __builtin_ctz(ok);
-            ok &= (__mmask16)(ok - 1u);
-            const cand *q = &m->cands[c];
-            if (usea[q->a] || useb[q->b])
-                continue;
-            usea[q->a] = 1;
-            useb[q->b] = 1;
-            r.n++;
-            r.wsum += q->sim;
-        }
-    }
-    return r;
-}
-
-/* pair_cands_c() with the consistency test of sixteen candidates per step. */
-HS_AVX512_TARGET
-static pairing pair_cands_avx512(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
-                                 const hs_finger_prepared *B, const frame *f, uint8_t *usea,
-                                 uint8_t *useb)
-{
-    pairing r = {0, 0.0f, 0.0f, 0, 0};
-    memset(usea, 0, A->count);
-    memset(useb, 0, B->count);
-    const __m512 tmax = _mm512_set1_ps(f->pr.tol_max), one = _mm512_set1_ps(1.0f);
-    const __m512 halfv = _mm512_set1_ps(0.5f);
-    const __m512 aden = _mm512_set1_ps((float)(f->pr.angle_tol + 1));
-    const __m512i atol = _mm512_set1_epi32(f->pr.angle_tol);
-    const int rot = f->rot;
-    float w16[16];
-    for (int c0 = 0; c0 < nc; c0 += 16) {
-        const __mmask16 t = tail16((uint32_t)(nc - c0));
-        __m512i ad = abs_ang16(_mm512_maskz_loadu_epi32(t, &m->cdang[c0]), rot);
-        __mmask16 ok = _mm512_mask_cmple_epi32_mask(t, ad, atol);
-        if (!ok)
-            continue;
-        __m512i ia = _mm512_maskz_loadu_epi32(t, &m->cia[c0]);
-        __m512i ib = _mm512_maskz_loadu_epi32(t, &m->cib[c0]);
-        __m512 z = _mm512_setzero_ps();
-        __m512 tbx = _mm512_mask_i32gather_ps(z, ok, ib, f->tbx, 4);
-        __m512 tby = _mm512_mask_i32gather_ps(z, ok, ib, f->tby, 4);
-        __m512 ra = _mm512_mask_i32gather_ps(z, ok, ia, f->ra, 4);
-        __m512 rb = _mm512_mask_i32gather_ps(z, ok, ib, f->rb, 4);
-        __m512 dx = _mm512_sub_ps(tbx, _mm512_maskz_loadu_ps(t, &m->cax[c0]));
-        __m512 dy = _mm512_sub_ps(tby, _mm512_maskz_loadu_ps(t, &m->cay[c0]));
-        __m512 d2 = _mm512_add_ps(_mm512_mul_ps(dx, dx), _mm512_mul_ps(dy, dy));
-        __m512 tol = _mm512_min_ps(_mm512_add_ps(ra, rb), tmax);
-        ok = _mm512_mask_cmp_ps_mask(ok, d2, _mm512_mul_ps(tol, tol), _CMP_LE_OQ);
-        if (!ok)
-            continue;
-        __m512 w = _mm512_sub_ps(
-            _mm512_sub_ps(one, _mm512_div_ps(_mm512_mul_ps(halfv, _mm512_sqrt_ps(d2)), tol)),
-            _mm512_div_ps(_mm512_mul_ps(halfv, _mm512_cvtepi32_ps(ad)), aden));
-        _mm512_storeu_ps(w16, w);
-        while (ok) {
-            int b = __builtin_ctz(ok);
-            ok &= (__mmask16)(ok - 1u);
-            const cand *q = &m->cands[c0 + b];
-            if (usea[q->a] || useb[q->b])
-                continue;
-            r.q += w16[b];
-            usea[q->a] = (uint8_t)(q->b + 1);
-            useb[q->b] = 1;
-            r.n++;
-            r.wsum += q->sim;
-        }
-    }
-    return r;
-}
-
-/* make_frame() eight minutiae per step (x, y and angle from the packed
- * minutia records). */
-HS_AVX512_TARGET
-static void make_frame_avx512(frame *f, const align *g, const hs_finger_prepared *A,
-                              const hs_finger_prepared *B)
-{
-    const __m256 gc = _mm256_set1_ps(g->c), gs = _mm256_set1_ps(g->s);
-    const __m256 tx = _mm256_set1_ps(g->tx), ty = _mm256_set1_ps(g->ty);
-    const __m256 slope = _mm256_set1_ps(0.5f * f->pr.tol_slope);
-    const __m256 base = _mm256_set1_ps(f->pr.tol_base);
-    f->rot = g->rot;
-    for (uint32_t j = 0; j < B->count; j += 8) {
-        const uint32_t left = B->count - j;
-        const __mmask8 t = tail8(left);
-        __m512i v = _mm512_maskz_loadu_epi64(t, &B->min[j]);
-        __m256 bx = _mm512_cvtepi64_ps(_mm512_srai_epi64(_mm512_slli_epi64(v, 48), 48));
-        __m256 by = _mm512_cvtepi64_ps(_mm512_srai_epi64(_mm512_slli_epi64(v, 32), 48));
-        __m256 x = _mm256_add_ps(_mm256_sub_ps(_mm256_mul_ps(gc, bx), _mm256_mul_ps(gs, by)), tx);
-        __m256 y = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(gs, bx), _mm256_mul_ps(gc, by)), ty);
-        _mm256_mask_storeu_ps(&f->tbx[j], t, x);
-        _mm256_mask_storeu_ps(&f->tby[j], t, y);
-        __m256 dx = _mm256_sub_ps(bx, _mm256_set1_ps(g->bx));
-        __m256 dy = _mm256_sub_ps(by, _mm256_set1_ps(g->by));
-        __m256 d = _mm256_sqrt_ps(_mm256_add_ps(_mm256_mul_ps(dx, dx), _mm256_mul_ps(dy, dy)));
-        _mm256_mask_storeu_ps(&f->rb[j], t, _mm256_mul_ps(slope, d));
-        __m128i ang = _mm512_cvtepi64_epi8(_mm512_srli_epi64(v, 32));
-        ang = _mm_add_epi8(ang, _mm_set1_epi8((char)g->rot));
-        _mm_mask_storeu_epi8(&f->tba[j], t, ang);
-    }
-    for (uint32_t i = 0; i < A->count; i += 8) {
-        const uint32_t left = A->count - i;
-        const __mmask8 t = tail8(left);
-        __m512i v = _mm512_maskz_loadu_epi64(t, &A->min[i]);
-        __m256 ax = _mm512_cvtepi64_ps(_mm512_srai_epi64(_mm512_slli_epi64(v, 48), 48));
-        __m256 ay = _mm512_cvtepi64_ps(_mm512_srai_epi64(_mm512_slli_epi64(v, 32), 48));
-        __m256 dx = _mm256_sub_ps(ax, _mm256_set1_ps(g->ax));
-        __m256 dy = _mm256_sub_ps(ay, _mm256_set1_ps(g->ay));
-        __m256 d = _mm256_sqrt_ps(_mm256_add_ps(_mm256_mul_ps(dx, dx), _mm256_mul_ps(dy, dy)));
-        _mm256_mask_storeu_ps(&f->ra[i], t, _mm256_add_ps(base, _mm256_mul_ps(slope, d)));
-    }
-}
-#endif
 
 /* Complete a candidate pairing with geometric pairs among all minutiae and
  * count the minutiae lying in the overlapping area. */
@@ -1085,73 +715,6 @@ static void refine_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
     r->ovb = nov;
 }
 
-#ifdef HS_MATCH_AVX512
-/* refine() sixteen B minutiae at a time: the distances and overlap flags in
- * vectors, the bit masks of the B minutiae within the largest tolerance then
- * visited in index order, so the pairs are those refine_c() finds. */
-HS_AVX512_TARGET
-static void refine_avx512(const hs_finger_matcher *m, const hs_finger_prepared *A,
-                          const hs_finger_prepared *B, const frame *f, uint8_t *usea,
-                          uint8_t *useb, pairing *r)
-{
-    const uint32_t na = A->count, nb = B->count;
-    const __m512 ov2 = _mm512_set1_ps(f->pr.ov_dist * f->pr.ov_dist);
-    const __m512 tmax2 = _mm512_set1_ps(f->pr.tol_max * f->pr.tol_max);
-    uint64_t ovw[MAXN / 64] = {0}, usew[MAXN / 64] = {0};
-    for (uint32_t j = 0; j < nb; j++)
-        usew[j >> 6] |= (uint64_t)(useb[j] != 0) << (j & 63);
-    int ova = 0;
-    float d2s[16];
-    for (uint32_t i = 0; i < na; i++) {
-        const hs__pmin *a = &A->min[i];
-        const __m512 ax = _mm512_set1_ps((float)a->x), ay = _mm512_set1_ps((float)a->y);
-        const bool free_a = !usea[i];
-        float best = 1e30f, bw = 0.0f;
-        int bj = -1;
-        bool in = false;
-        for (uint32_t j = 0; j < nb; j += 16) {
-            const __mmask16 t = tail16(nb - j);
-            __m512 dx = _mm512_sub_ps(_mm512_maskz_loadu_ps(t, &f->tbx[j]), ax);
-            __m512 dy = _mm512_sub_ps(_mm512_maskz_loadu_ps(t, &f->tby[j]), ay);
-            __m512 d2 = _mm512_add_ps(_mm512_mul_ps(dx, dx), _mm512_mul_ps(dy, dy));
-            __mmask16 o = _mm512_mask_cmp_ps_mask(t, d2, ov2, _CMP_LE_OQ);
-            ovw[j >> 6] |= (uint64_t)o << (j & 63);
-            in |= o != 0;
-            if (!free_a)
-                continue;
-            __mmask16 c = _mm512_mask_cmp_ps_mask(t, d2, tmax2, _CMP_LE_OQ) &
-                          (__mmask16) ~(usew[j >> 6] >> (j & 63));
-            if (!c)
-                continue;
-            _mm512_storeu_ps(d2s, d2);
-            while (c) {
-                unsigned b = (unsigned)__builtin_ctz(c);
-                c &= (__mmask16)(c - 1u);
-                float dd, w;
-                if (d2s[b] < best && consistent(f, a, i, j + b, &dd, &w)) {
-                    best = d2s[b];
-                    bj = (int)(j + b);
-                    bw = w;
-                }
-            }
-        }
-        ova += in;
-        if (bj >= 0) {
-            usea[i] = (uint8_t)(bj + 1);
-            useb[bj] = 1;
-            usew[(uint32_t)bj >> 6] |= (uint64_t)1 << (bj & 63);
-            r->n++;
-            r->q += bw;
-            r->wsum += 0.5f * (1.0f / 65535.0f) * (float)m->sim[i * nb + (uint32_t)bj];
-        }
-    }
-    int nov = 0;
-    for (uint32_t w = 0; w < MAXN / 64; w++)
-        nov += __builtin_popcountll(ovw[w]);
-    r->ova = ova;
-    r->ovb = nov;
-}
-#endif
 
 /* Score of a pairing: n^2 / (a * b), averaged over two normalisations: the
  * minutia counts of the whole prints, and the counts of minutiae lying in
@@ -1233,23 +796,10 @@ static bool swap_needed(const hs_finger_prepared *a, const hs_finger_prepared *b
     return c > 0;
 }
 
-static const struct kernels kernels_c = {sim_matrix_c, sort_keys_c,  rank_anchor_c,
-                                         make_frame_c, pair_cands_c, refine_c};
-#ifdef HS_MATCH_AVX512
-static const struct kernels kernels_avx512 = {sim_matrix_avx512, rank_sort_avx512,
-                                              rank_anchor_avx512, make_frame_avx512,
-                                              pair_cands_avx512, refine_avx512};
-#endif
 
-static void set_kernels(hs_finger_matcher *m, bool vector)
-{
-    m->simd = vector && cpu_has_simd();
-#ifdef HS_MATCH_AVX512
-    m->kern = m->simd ? &kernels_avx512 : &kernels_c;
-#else
-    m->kern = &kernels_c;
-#endif
-}
+
+const struct hs__match_kernels hs__match_kernels_c = {
+    sim_matrix_c, sort_keys_c, rank_anchor_c, make_frame_c, pair_cands_c, refine_c};
 
 hs_status hs_finger_match(hs_finger_matcher *m, const hs_finger_prepared *probe,
                           const hs_finger_prepared *candidate, float *score)

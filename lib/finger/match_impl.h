@@ -1,0 +1,129 @@
+/* Internals of the fingerprint matcher shared by its implementations:
+ * lib/finger/match.c (preparation, the consolidation steps and the portable
+ * kernels) and lib/finger/match_avx512.c (the same kernels with AVX-512).
+ * Not an interface for other modules: they use internal/match.h. */
+#ifndef HOTSPOT_FINGER_MATCH_IMPL_H
+#define HOTSPOT_FINGER_MATCH_IMPL_H
+
+#include "internal/match.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#define MAXN 256            /* minutiae per template, exclusive */
+#define CYL_MIN_COMMON 16   /* fewer mutually valid cells: no similarity */
+
+/* x86-64 with GCC or Clang: the AVX-512 kernels are compiled (with target
+ * attributes, so the rest of the library keeps the baseline ISA) and chosen
+ * at run time. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HS_MATCH_AVX512 1
+#endif
+
+/* Signed difference a - b of two angles in units of 2 pi / 256, in [-128, 127]. */
+static inline int ang_diff(uint8_t a, uint8_t b) { return (int)(int8_t)(uint8_t)(a - b); }
+
+typedef struct align {
+    float c, s, tx, ty; /* b -> a frame: (c*x - s*y + tx, s*x + c*y + ty) */
+    uint8_t rot;
+    float ax, ay, bx, by; /* anchor positions, for the elastic tolerance */
+} align;
+
+/* Per-alignment working data: B minutiae transformed into A's frame and the
+ * distances of every minutia from the anchor (for the elastic tolerance). */
+typedef struct params {
+    float tol_base, tol_slope, tol_max, ov_dist;
+    int angle_tol, min_norm;
+} params;
+
+typedef struct frame {
+    params pr;
+    uint8_t rot; /* rotation of the alignment, angle units */
+    float tbx[MAXN], tby[MAXN];
+    uint8_t tba[MAXN];
+    float ra[MAXN], rb[MAXN];
+} frame;
+
+typedef struct cand {
+    float sim;
+    uint8_t a, b;
+} cand;
+
+typedef struct pairing {
+    int n;       /* pairs */
+    float wsum;  /* sum of local similarities of the pairs */
+    float q;     /* sum of closeness weights of the pairs */
+    int ova, ovb; /* minutiae of a and b in the overlapping area */
+} pairing;
+
+/* The kernels of one implementation. Both give bit-identical results
+ * (test_vector_kernels), so the choice only changes the speed. */
+struct hs__match_kernels {
+    void (*sim_matrix)(hs_finger_matcher *m, const hs_finger_prepared *A,
+                       const hs_finger_prepared *B, int rot_units);
+    void (*sort)(const uint32_t *in, uint32_t *out, int n);
+    pairing (*rank_anchor)(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
+                           const hs_finger_prepared *B, const align *g, uint8_t *usea,
+                           uint8_t *useb);
+    void (*make_frame)(frame *f, const align *g, const hs_finger_prepared *A,
+                       const hs_finger_prepared *B);
+    pairing (*pair_cands)(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
+                          const hs_finger_prepared *B, const frame *f, uint8_t *usea,
+                          uint8_t *useb);
+    void (*refine)(const hs_finger_matcher *m, const hs_finger_prepared *A,
+                   const hs_finger_prepared *B, const frame *f, uint8_t *usea, uint8_t *useb,
+                   pairing *r);
+};
+
+struct hs_finger_matcher {
+    hs_allocator alloc;
+    int32_t max_rotation;
+    int32_t fast;
+    int simd; /* 1: vector kernels (the CPU has them and they are not disabled) */
+    const struct hs__match_kernels *kern;
+    uint16_t sim[MAXN * MAXN]; /* quantised local similarities, row-major */
+    cand cands[4 * MAXN];
+    uint32_t keys[4 * MAXN], sorted[4 * MAXN];
+    /* the candidates again, as arrays for the vector kernels */
+    float cax[4 * MAXN], cay[4 * MAXN], cbx[4 * MAXN], cby[4 * MAXN];
+    int32_t cia[4 * MAXN], cib[4 * MAXN], cdang[4 * MAXN]; /* a, b, (angle a - angle b) & 255 */
+    uint32_t r1[MAXN], r2[MAXN], c1[MAXN]; /* top keys: similarity << 8 | index */
+    int wmode;
+    float mixw;
+    int rank_cands;
+    frame fr;
+    int anchors, refine;
+};
+
+/* Does pair (i, j) agree with the alignment? The tolerance grows with the
+ * distance from the anchor (mean over both prints, to stay symmetric). */
+static inline bool consistent(const frame *f, const hs__pmin *a, uint32_t i, uint32_t j,
+                              float *d2out, float *wout)
+{
+    int da = abs(ang_diff(a->angle, f->tba[j]));
+    if (da > f->pr.angle_tol)
+        return false;
+    float dx = f->tbx[j] - (float)a->x, dy = f->tby[j] - (float)a->y;
+    float d2 = dx * dx + dy * dy;
+    float tol = f->ra[i] + f->rb[j];
+    if (tol > f->pr.tol_max)
+        tol = f->pr.tol_max;
+    *d2out = d2;
+    if (d2 > tol * tol)
+        return false;
+    /* closeness weight: chance pairs spread over the tolerance, true pairs
+     * gather near its centre */
+    *wout = 1.0f - 0.5f * sqrtf(d2) / tol - 0.5f * (float)da / (float)(f->pr.angle_tol + 1);
+    return true;
+}
+
+/* The kernel tables. hs__match_kernels_avx512 may only be used when
+ * hs__match_cpu_avx512() is true. */
+extern const struct hs__match_kernels hs__match_kernels_c;
+#ifdef HS_MATCH_AVX512
+extern const struct hs__match_kernels hs__match_kernels_avx512;
+bool hs__match_cpu_avx512(void);
+#endif
+
+#endif
