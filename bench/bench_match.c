@@ -13,8 +13,9 @@
  * instead of the ISO files.
  * With --dump FILE every score of the speed pairs is written to FILE (one
  * per line, fixed order), so that two builds can be compared score by score.
- * --no-simd forces the portable kernels (they must give the same scores).
- * Usage: bench_match [--repeats N] [--images] [--calibrate] [--dump FILE] [--no-simd] */
+ * --no-simd forces the portable kernels, --avx2 the AVX2 ones (they must give
+ * the same scores).
+ * Usage: bench_match [--repeats N] [--images] [--calibrate] [--dump FILE] [--no-simd|--avx2] */
 #include "benchutil.h"
 
 #include <hotspot/hotspot.h>
@@ -309,6 +310,8 @@ int main(int argc, char **argv)
             dumpfile = argv[++i];
         else if (!strcmp(argv[i], "--no-simd"))
             nosimd = 1;
+        else if (!strcmp(argv[i], "--avx2"))
+            nosimd = 2;
     }
     if (repeats < 1 || repeats > 16)
         repeats = 3;
@@ -326,8 +329,10 @@ int main(int argc, char **argv)
     hs_finger_matcher *m = NULL;
     if (hs_finger_matcher_new(NULL, &m) != HS_OK)
         return 1;
-    if (nosimd)
-        hs__matcher_tune(m, "simd", 0);
+    if (nosimd && !hs__matcher_tune(m, "simd", nosimd == 2 ? 2.0f : 0.0f)) {
+        fprintf(stderr, "bench_match: this CPU has no AVX2\n");
+        return 1;
+    }
     if (dumpfile) {
         if (dump(m, dumpfile) != 0) {
             fprintf(stderr, "bench_match: cannot write %s\n", dumpfile);
@@ -344,14 +349,21 @@ int main(int argc, char **argv)
     printf(", max-rotation 60: %.0f/s\n", speed(m, repeats));
     hs_finger_matcher_set(m, HS_MATCH_MAX_ROTATION, 180);
     if (!nosimd && hs__matcher_tune(m, "simd", 1)) {
-        /* the portable kernels in the same run, as the baseline */
+        /* the other kernel sets in the same run, the portable one as the
+         * baseline */
+        double avx2 = hs__matcher_tune(m, "simd", 2) ? speed(m, repeats) : 0.0;
         hs__matcher_tune(m, "simd", 0);
         double port = speed(m, repeats);
         hs__matcher_tune(m, "simd", 1);
+        if (avx2 > 0.0)
+            printf("AVX2 kernels (same scores): default %.0f/s; AVX2/portable = %.2f\n", avx2,
+                   avx2 / port);
         printf("portable kernels (same scores): default %.0f/s; vector/portable = %.2f\n", port,
                vec / port);
     } else
-        printf("vector kernels: %s\n", nosimd ? "disabled (--no-simd)" : "not available on this CPU");
+        printf("vector kernels: %s\n", nosimd == 1   ? "disabled (--no-simd)"
+                                           : nosimd == 2 ? "AVX2 only (--avx2)"
+                                                         : "not available on this CPU");
     printf("rank-1 (80 gallery, 560 probes): %.2f%%\n", rank1(m));
     if (cal)
         calibrate(root, m);

@@ -325,18 +325,23 @@ static void make_frame_c(frame *f, const align *g, const hs_finger_prepared *A,
 
 
 
-/* Vector kernels when asked for and the CPU has them, else the portable ones. */
-static void set_kernels(hs_finger_matcher *m, bool vector)
+/* Kernels: mode 0 portable, 1 the best vector set the CPU has, 2 AVX2 (the
+ * AVX2 set replaces two portable kernels). Falls back to the portable set. */
+static void set_kernels(hs_finger_matcher *m, int mode)
 {
     m->simd = 0;
-    m->kern = &hs__match_kernels_c;
+    m->kern = hs__match_kernels_c;
 #ifdef HS_MATCH_AVX512
-    if (vector && hs__match_cpu_avx512()) {
+    if (mode == 1 && hs__match_cpu_avx512()) {
         m->simd = 1;
-        m->kern = &hs__match_kernels_avx512;
+        m->kern = hs__match_kernels_avx512;
+    } else if (mode != 0 && hs__match_cpu_avx2()) {
+        m->simd = 2;
+        m->kern.sim_matrix = hs__match_sim_matrix_avx2;
+        m->kern.refine = hs__match_refine_avx2;
     }
 #else
-    (void)vector;
+    (void)mode;
 #endif
 }
 
@@ -346,7 +351,7 @@ hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
     *out = NULL;
     const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_finger_matcher *m = hs__malloc(a, sizeof *m);
+    hs_finger_matcher *m = hs__calloc(a, 1, sizeof *m);
     if (!m)
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     m->alloc = *a;
@@ -363,7 +368,7 @@ hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out)
     m->mixw = 0.3f;
     m->rank_cands = RANK_CANDS;
     m->refine = REFINE_ANCHORS;
-    set_kernels(m, true);
+    set_kernels(m, 1);
     *out = m;
     return HS_OK;
 }
@@ -430,8 +435,9 @@ bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value)
     else if (!strcmp(name, "refine") && value >= 1 && value <= REFINE_CAP)
         m->refine = (int)value;
     else if (!strcmp(name, "simd")) {
-        set_kernels(m, value != 0.0f);
-        return m->simd || value == 0.0f;
+        int mode = value == 2.0f ? 2 : value != 0.0f;
+        set_kernels(m, mode);
+        return mode == 0 || (mode == 1 && m->simd != 0) || (mode == 2 && m->simd == 2);
     }
     else
         return false;
@@ -570,14 +576,14 @@ static int collect_cands(hs_finger_matcher *m, const hs_finger_prepared *A,
             continue;
         key[nc++] = cand_key(k >> 8, a, j);
     }
-    m->kern->sort(key, m->sorted, nc);
+    m->kern.sort(key, m->sorted, nc);
     key = m->sorted;
     for (int c = 0; c < nc; c++) {
         m->cands[c].a = (uint8_t)(255u - ((key[c] >> 8) & 255u));
         m->cands[c].b = (uint8_t)(255u - (key[c] & 255u));
         m->cands[c].sim = (float)(key[c] >> 16) * (1.0f / 65535.0f);
     }
-    if (m->simd)
+    if (m->simd == 1) /* the AVX-512 kernels read the candidates as arrays */
         for (int c = 0; c < nc; c++) {
             const hs__pmin *a = &A->min[m->cands[c].a], *b = &B->min[m->cands[c].b];
             m->cax[c] = (float)a->x;
@@ -817,7 +823,7 @@ hs_status hs_finger_match(hs_finger_matcher *m, const hs_finger_prepared *probe,
     if (A->count < 2 || B->count < 2)
         return HS_OK;
     int rot_units = (int)lrintf((float)m->max_rotation * (256.0f / 360.0f));
-    m->kern->sim_matrix(m, A, B, rot_units);
+    m->kern.sim_matrix(m, A, B, rot_units);
     int nc = collect_cands(m, A, B);
     int nanch = m->fast ? FAST_ANCHORS : m->anchors;
     if (nanch > nc)
@@ -829,7 +835,7 @@ hs_status hs_finger_match(hs_finger_matcher *m, const hs_finger_prepared *probe,
     int nbest = 0;
     for (int k = 0; k < nanch; k++) {
         align g = make_align(&A->min[m->cands[k].a], &B->min[m->cands[k].b]);
-        pairing r = m->kern->rank_anchor(m, nc < m->rank_cands ? nc : m->rank_cands, A, B, &g, usea,
+        pairing r = m->kern.rank_anchor(m, nc < m->rank_cands ? nc : m->rank_cands, A, B, &g, usea,
                                 useb);
         /* keep the keep best by (pairs, similarity) */
         int pos = nbest;
@@ -850,14 +856,14 @@ hs_status hs_finger_match(hs_finger_matcher *m, const hs_finger_prepared *probe,
     }
     float top = 0.0f;
     for (int k = 0; k < nbest; k++) {
-        m->kern->make_frame(&m->fr, &bestg[k], A, B);
-        pairing r = m->kern->pair_cands(m, nc, A, B, &m->fr, usea, useb);
+        m->kern.make_frame(&m->fr, &bestg[k], A, B);
+        pairing r = m->kern.pair_cands(m, nc, A, B, &m->fr, usea, useb);
         align g2;
         if (fit_align(A, B, usea, &g2)) {
-            m->kern->make_frame(&m->fr, &g2, A, B);
-            r = m->kern->pair_cands(m, nc, A, B, &m->fr, usea, useb);
+            m->kern.make_frame(&m->fr, &g2, A, B);
+            r = m->kern.pair_cands(m, nc, A, B, &m->fr, usea, useb);
         }
-        m->kern->refine(m, A, B, &m->fr, usea, useb, &r);
+        m->kern.refine(m, A, B, &m->fr, usea, useb, &r);
         float s = pairing_score(&r, A, B, m->fr.pr.min_norm, m->wmode, m->mixw);
         if (s > top)
             top = s;

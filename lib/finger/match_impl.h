@@ -1,6 +1,7 @@
 /* Internals of the fingerprint matcher shared by its implementations:
  * lib/finger/match.c (preparation, the consolidation steps and the portable
- * kernels) and lib/finger/match_avx512.c (the same kernels with AVX-512).
+ * kernels), lib/finger/match_avx512.c and match_avx2.c (the same kernels with
+ * AVX-512 and AVX2).
  * Not an interface for other modules: they use internal/match.h. */
 #ifndef HOTSPOT_FINGER_MATCH_IMPL_H
 #define HOTSPOT_FINGER_MATCH_IMPL_H
@@ -14,7 +15,7 @@
 #define MAXN 256            /* minutiae per template, exclusive */
 #define CYL_MIN_COMMON 16   /* fewer mutually valid cells: no similarity */
 
-/* x86-64 with GCC or Clang: the AVX-512 kernels are compiled (with target
+/* x86-64 with GCC or Clang: the AVX-512 and AVX2 kernels are compiled (with target
  * attributes, so the rest of the library keeps the baseline ISA) and chosen
  * at run time. */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -80,8 +81,8 @@ struct hs_finger_matcher {
     hs_allocator alloc;
     int32_t max_rotation;
     int32_t fast;
-    int simd; /* 1: vector kernels (the CPU has them and they are not disabled) */
-    const struct hs__match_kernels *kern;
+    int simd; /* kernels in use: 0 portable, 1 AVX-512, 2 AVX2 */
+    struct hs__match_kernels kern; /* the kernels in use */
     uint16_t sim[MAXN * MAXN]; /* quantised local similarities, row-major */
     cand cands[4 * MAXN];
     uint32_t keys[4 * MAXN], sorted[4 * MAXN];
@@ -118,12 +119,19 @@ static inline bool consistent(const frame *f, const hs__pmin *a, uint32_t i, uin
     return true;
 }
 
-/* The kernel tables. hs__match_kernels_avx512 may only be used when
- * hs__match_cpu_avx512() is true. */
+/* The kernels. hs__match_kernels_avx512 may only be used when
+ * hs__match_cpu_avx512() is true, the AVX2 ones when hs__match_cpu_avx2() is;
+ * the AVX2 set replaces only the similarity matrix and the refinement. */
 extern const struct hs__match_kernels hs__match_kernels_c;
 #ifdef HS_MATCH_AVX512
 extern const struct hs__match_kernels hs__match_kernels_avx512;
 bool hs__match_cpu_avx512(void);
+bool hs__match_cpu_avx2(void);
+void hs__match_sim_matrix_avx2(hs_finger_matcher *m, const hs_finger_prepared *A,
+                               const hs_finger_prepared *B, int rot_units);
+void hs__match_refine_avx2(const hs_finger_matcher *m, const hs_finger_prepared *A,
+                           const hs_finger_prepared *B, const frame *f, uint8_t *usea,
+                           uint8_t *useb, pairing *r);
 #endif
 
 #endif
