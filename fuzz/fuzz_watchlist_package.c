@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     hs_watchlist *wl = base_list();
-    if (hs__wl_delta_apply(NULL, wl, data, size) == HS_OK) {
+    if (hs__wl_delta_apply(NULL, wl, data, size, 2) == HS_OK) {
         size_t m = 0;
         if (hs_watchlist_encode(NULL, wl, NULL, &m) != HS_OK)
             abort();

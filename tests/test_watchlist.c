@@ -300,6 +300,7 @@ static void test_encode_roundtrip(void **state)
     hs_watchlist *wl = make_list(20, 42);
     size_t n;
     uint8_t *b = encode(wl, &n);
+    assert_int_equal(b[4], 2); /* format 2: fingers carry pose bytes */
     hs_watchlist *back;
     assert_int_equal(hs_watchlist_decode(NULL, &back, b, n), HS_OK);
     assert_int_equal(hs_watchlist_count(back), 20);
@@ -865,6 +866,132 @@ static void test_codes_invariant(void **state)
     assert_true(common * 2 > nb);
 }
 
+/* A format-1 image of a list: records without pose bytes (finger flags 0),
+ * header version 1, CRCs recomputed. What an older library wrote. */
+static uint8_t *encode_v1(const hs_watchlist *wl, size_t *n)
+{
+    size_t cap = 64 + 8 * (size_t)wl->n + (size_t)wl->rec_bytes, len = 64;
+    uint8_t *b = calloc(1, cap);
+    assert_non_null(b);
+    for (uint32_t i = 0; i < wl->n; i++) {
+        const hs__wl_entry *e = &wl->e[i];
+        size_t at = len;
+        len += 4;
+        memcpy(b + len, e->rec, e->fingers_off + 1);
+        len += e->fingers_off + 1;
+        uint32_t off = e->fingers_off + 1;
+        for (uint32_t g = 0; g < e->nfingers; g++) {
+            hs__wl_fview f;
+            uint32_t start = off;
+            off = hs__wl_finger_read(e->rec, off, &f);
+            assert_non_null(f.dirs);
+            size_t keep = 16 + 8 * (size_t)f.count + 2 * (size_t)f.ncodes;
+            memcpy(b + len, e->rec + start, keep);
+            b[len + 14] = b[len + 15] = 0;
+            len += keep;
+        }
+        memcpy(b + len, e->rec + e->faces_off, e->len - e->faces_off);
+        len += e->len - e->faces_off;
+        uint32_t rl = (uint32_t)(len - at - 4);
+        for (int k = 0; k < 4; k++)
+            b[at + k] = (uint8_t)(rl >> (8 * k));
+    }
+    size_t ref;
+    uint8_t *v2 = encode(wl, &ref);
+    memcpy(b, v2, 64);
+    free(v2);
+    b[4] = 1;
+    uint64_t ps = len - 64;
+    for (int k = 0; k < 8; k++)
+        b[32 + k] = (uint8_t)(ps >> (8 * k));
+    uint32_t c = hs__crc32c(0, b + 64, ps);
+    for (int k = 0; k < 4; k++)
+        b[40 + k] = (uint8_t)(c >> (8 * k));
+    c = hs__crc32c(0, b, 60);
+    for (int k = 0; k < 4; k++)
+        b[60 + k] = (uint8_t)(c >> (8 * k));
+    *n = len;
+    return b;
+}
+
+/* Format 2 stores pose bytes and is written as version 2; format-1 files
+ * still load, save back unchanged, and search with the same results (the
+ * pose bytes are recomputed on the fly); pose flags in a version 1 file
+ * are refused. */
+static void test_format_v1_compat(void **state)
+{
+    (void)state;
+    hs_watchlist *wl = make_list(30, 5);
+    size_t n2, n1;
+    uint8_t *b2 = encode(wl, &n2);
+    assert_int_equal(b2[4], 2);
+    uint8_t *b1 = encode_v1(wl, &n1);
+    assert_true(n1 < n2);
+    hs_watchlist *old;
+    assert_int_equal(hs_watchlist_decode(NULL, &old, b1, n1), HS_OK);
+    assert_int_equal(hs_watchlist_count(old), 30);
+    assert_int_equal(hs_watchlist_finger_count(old), hs_watchlist_finger_count(wl));
+    size_t n1b;
+    uint8_t *b1b = encode(old, &n1b);
+    assert_int_equal(n1b, n1);
+    assert_memory_equal(b1b, b1, n1);
+    free(b1b);
+    /* the same search on both lists: same candidates and scores */
+    for (uint32_t probe = 0; probe < 30; probe += 7) {
+        hs_minutia m[40], q[40];
+        synth_finger(probe * 16, m, 40);
+        uint32_t k = impression(m, 40, 0.4, 12, -8, probe + 1, q);
+        hs_template *t = make_template(q, k, 0);
+        hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+        o.rescore = 3;
+        o.max_candidates = 3;
+        hs_watchlist_result *ra, *rb;
+        assert_int_equal(hs_watchlist_search(NULL, &ra, wl, t, NULL, 0, &o), HS_OK);
+        assert_int_equal(hs_watchlist_search(NULL, &rb, old, t, NULL, 0, &o), HS_OK);
+        assert_int_equal(hs_watchlist_result_count(ra), hs_watchlist_result_count(rb));
+        for (uint32_t i = 0; i < hs_watchlist_result_count(ra); i++) {
+            hs_watchlist_candidate ca, cb;
+            memset(&ca, 0, sizeof ca);
+            memset(&cb, 0, sizeof cb);
+            ca.struct_size = cb.struct_size = sizeof ca;
+            assert_int_equal(hs_watchlist_result_candidate(ra, i, &ca), HS_OK);
+            assert_int_equal(hs_watchlist_result_candidate(rb, i, &cb), HS_OK);
+            assert_string_equal(ca.id, cb.id);
+            assert_true(ca.score == cb.score);
+        }
+        char want[32];
+        snprintf(want, sizeof want, "S%05u", probe);
+        hs_watchlist_candidate c0;
+        memset(&c0, 0, sizeof c0);
+        c0.struct_size = sizeof c0;
+        assert_int_equal(hs_watchlist_result_candidate(ra, 0, &c0), HS_OK);
+        assert_string_equal(c0.id, want);
+        hs_watchlist_result_free(ra);
+        hs_watchlist_result_free(rb);
+        hs_template_free(t);
+    }
+    /* a version 1 file whose finger claims pose bytes: refused */
+    hs_watchlist *bad;
+    uint8_t *b2v1 = malloc(n2);
+    memcpy(b2v1, b2, n2);
+    b2v1[4] = 1;
+    uint32_t c = hs__crc32c(0, b2v1, 60);
+    for (int k = 0; k < 4; k++)
+        b2v1[60 + k] = (uint8_t)(c >> (8 * k));
+    assert_int_equal(hs_watchlist_decode(NULL, &bad, b2v1, n2), HS_ERR_CORRUPT);
+    /* version 3 is from the future */
+    b2v1[4] = 3;
+    c = hs__crc32c(0, b2v1, 60);
+    for (int k = 0; k < 4; k++)
+        b2v1[60 + k] = (uint8_t)(c >> (8 * k));
+    assert_int_equal(hs_watchlist_decode(NULL, &bad, b2v1, n2), HS_ERR_VERSION);
+    free(b2v1);
+    free(b1);
+    free(b2);
+    hs_watchlist_free(old);
+    hs_watchlist_free(wl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -882,6 +1009,7 @@ int main(void)
         cmocka_unit_test(test_prepared_cache),
         cmocka_unit_test(test_fvc_identification),
         cmocka_unit_test(test_codes_invariant),
+        cmocka_unit_test(test_format_v1_compat),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,21 +11,22 @@
  *
  * Storage: each finger keeps at most HS_WATCHLIST_MINUTIAE_MAX minutiae
  * (8 bytes each; the best-quality ones when there are more) plus a filter
- * signature of at most 256 pair codes (2 bytes each) and a 16-byte header:
- * at most 1,552 bytes per finger (about 900 bytes for a typical 50-minutia
+ * signature of at most 256 pair codes (2 bytes each, and 2 pose bytes: the
+ * direction of the pair and its first minutia) and a 16-byte header: at
+ * most 2,048 bytes per finger (about 1,400 bytes for a typical 50-minutia
  * finger). Coordinates are kept to 1/2 pixel and angles to 2*pi/65536.
  *
  * Search (hs_watchlist_search): the first stage scores every gallery finger
- * with its signature (rotation- and translation-invariant minutia-pair codes
- * looked up in a bitmap of the probe's codes); a second stage re-scores the
- * best 8x as many as go on to the matcher by voting on the pose (rotation
- * and translation) that maps each stored finger's pairs onto the probe's
- * pairs of the same code (codes recomputed from the stored minutiae, so the
- * file format is unchanged);
- * the best of those are re-scored by the full matcher (match.h), whose
- * prepared form is built on
- * the fly for those candidates only. HS_WATCHLIST_EXHAUSTIVE skips the
- * filter and re-scores every subject (the accuracy reference).
+ * with its signature: each stored pair code found among the probe's votes
+ * for the rotation between the two prints, and the score is the largest
+ * vote (rotation- and translation-invariant codes, rotation-consistent
+ * hits). A second stage re-scores the best of them (at least 16x as many as
+ * go on to the matcher, and a tenth of the list) by voting on the
+ * translation at that rotation; the best of those are re-scored by the full
+ * matcher (match.h), whose prepared form is built on the fly for those
+ * candidates only. HS_WATCHLIST_EXHAUSTIVE skips the filter and re-scores
+ * every subject (the accuracy reference). docs/watchlist-format.md gives the
+ * details.
  *
  * Fusion: every piece of evidence (each probe finger's best score against
  * the compatible fingers of a subject, and the best face similarity) is
@@ -262,10 +263,9 @@ typedef struct hs_watchlist_search_options {
     uint32_t threads;     /**< worker threads (1..64, default 1) */
     uint32_t flags;       /**< HS_WATCHLIST_* flags */
     uint32_t rescore;     /**< subjects the filter passes to the full matcher
-                               (its second stage scores 8 times as many,
-                               twice as many with the prepared cache);
-                               0 = automatic: max(200, N/100), or
-                               max(200, N/20) with the prepared cache */
+                               (its second stage scores max(16 times as
+                               many, N/10)); 0 = automatic: 200 + N/400,
+                               4 times that with the prepared cache */
     uint32_t face_model;  /**< model of the probe face (HS_FACE_MODEL_*, 0 =
                                custom); a known model is only compared with
                                gallery faces of the same or custom model,

@@ -13,6 +13,8 @@
 /* Bytes of the fixed part of a stored finger, and of one stored minutia. */
 #define HS__WL_FINGER_HDR 16
 #define HS__WL_MINUTIA_BYTES 8
+/* Finger flag (format 2): each code is followed by its pose bytes. */
+#define HS__WL_FINGER_POSE 1
 
 typedef struct hs__wl_bfinger {
     uint32_t position, impression, quality;
@@ -75,9 +77,12 @@ void hs__wl_cache_drop(hs_watchlist *wl);
 typedef struct hs__wl_fview {
     uint32_t position, impression, quality, count;
     uint32_t width, height, ppi_x, ppi_y;
-    uint32_t ncodes;
+    uint32_t ncodes, flags;
     const uint8_t *minutiae; /* count * 8 bytes */
     const uint8_t *codes;    /* ncodes * 2 bytes, little-endian */
+    /* pose bytes (NULL in fingers without HS__WL_FINGER_POSE): per code the
+     * direction of the pair's line in 256 bins and its first minutia */
+    const uint8_t *dirs, *firsts;
 } hs__wl_fview;
 
 /* Decode the finger at rec+off into *f; returns the offset after it. The
@@ -91,9 +96,12 @@ void hs__wl_face_read(const hs__wl_entry *e, uint32_t j, uint32_t *dim, uint32_t
 /* Rebuild one stored finger as a one-view template. */
 hs_status hs__wl_finger_template(hs_ctx *ctx, const hs__wl_fview *f, hs_template **out);
 
-/* Validate a record body of len bytes; fills the offsets of *e (not rec,
- * owned). Returns NULL or a static reason. */
-const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, hs__wl_entry *e);
+/* Validate a record body of len bytes as found in a file or package of
+ * format version fmt (1 or 2: finger flags allowed from 2 on); fills the
+ * offsets of *e (not rec, owned). Returns NULL or a static reason. */
+const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, hs__wl_entry *e);
+/* Format version of the files, packages and records this library writes. */
+#define HS__WL_FORMAT 2
 /* Serialise a subject to a record body (allocated with a); *len its size. */
 hs_status hs__wl_record_build(hs_ctx *ctx, const hs_allocator *a,
                               const hs_watchlist_subject *s, uint8_t **rec, uint32_t *len);
@@ -106,7 +114,9 @@ hs_status hs__wl_insert_entry(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *rec,
                               bool copy, bool replace);
 long hs__wl_find(const hs_watchlist *wl, const char *id, size_t id_len);
 hs_status hs__wl_remove_index(hs_watchlist *wl, uint32_t i);
-hs_status hs__wl_delta_apply(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *p, size_t size);
+/* Apply a delta payload of a package of format version fmt. */
+hs_status hs__wl_delta_apply(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *p, size_t size,
+                             uint32_t fmt);
 hs_status hs__wl_clone(hs_ctx *ctx, const hs_watchlist *src, hs_watchlist **out);
 
 /* Filter signature: minutia-pair codes of a finger (at most
@@ -115,7 +125,7 @@ uint32_t hs__wl_codes(const hs_minutia *m, uint32_t n, uint32_t ppi_x, uint32_t 
                       uint16_t *codes);
 
 /* The same codes, and for each the direction of the line joining the pair
- * in 32 bins and in radians, and the index of the pair's first minutia (each
+ * in 256 bins and in radians, and the index of the pair's first minutia (each
  * output may be NULL): the second filter stage votes on the rotation and
  * translation between probe and stored finger with them. */
 uint32_t hs__wl_codes_dir(const hs_minutia *m, uint32_t n, uint32_t ppi_x, uint32_t ppi_y,

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #define WL_MAGIC "HSWL"
-#define WL_FORMAT_VERSION 1
+#define WL_FORMAT_VERSION HS__WL_FORMAT
 #define WL_HEADER_SIZE 64
 #define WL_CODE_SCHEME 1
 #define WL_MAX_SUBJECTS 0x7fffffffu
@@ -205,7 +205,7 @@ hs_status hs__wl_insert_entry(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *rec,
 {
     hs__wl_entry e;
     memset(&e, 0, sizeof e);
-    const char *why = hs__wl_record_check(rec, len, &e);
+    const char *why = hs__wl_record_check(rec, len, HS__WL_FORMAT, &e);
     if (why)
         return hs__error(ctx, HS_ERR_CORRUPT, "subject record: %s", why);
     long at = hs__wl_find(wl, (const char *)rec + 1, e.id_len);
@@ -370,11 +370,29 @@ static uint64_t payload_size(const hs_watchlist *wl)
     return wl->rec_bytes + 4ull * wl->n;
 }
 
+/* Format version a list is written in: 2 when a stored finger carries pose
+ * bytes, else 1 (what a format-1 reader accepts: loading and saving a
+ * version 1 file gives the same bytes). */
+static uint8_t list_format(const hs_watchlist *wl)
+{
+    for (uint32_t i = 0; i < wl->n; i++) {
+        const hs__wl_entry *e = &wl->e[i];
+        uint32_t off = e->fingers_off + 1;
+        for (uint32_t g = 0; g < e->nfingers; g++) {
+            hs__wl_fview f;
+            off = hs__wl_finger_read(e->rec, off, &f);
+            if (f.flags)
+                return WL_FORMAT_VERSION;
+        }
+    }
+    return 1;
+}
+
 static void make_header(const hs_watchlist *wl, uint32_t payload_crc, uint8_t h[WL_HEADER_SIZE])
 {
     memset(h, 0, WL_HEADER_SIZE);
     memcpy(h, WL_MAGIC, 4);
-    h[4] = WL_FORMAT_VERSION;
+    h[4] = list_format(wl);
     h[6] = WL_HEADER_SIZE;
     put_le32(h + 12, wl->n);
     put_le64(h + 16, wl->nfingers);
@@ -428,9 +446,9 @@ static hs_status decode(hs_ctx *ctx, hs_watchlist **out, uint8_t *buf, size_t si
     if (hs__crc32c(0, p, 60) != get_le32(p + 60))
         return hs__error(ctx, HS_ERR_CHECKSUM, "watchlist header checksum mismatch");
     uint32_t fv = (uint32_t)p[4] | ((uint32_t)p[5] << 8);
-    if (fv != WL_FORMAT_VERSION)
+    if (fv < 1 || fv > WL_FORMAT_VERSION)
         return hs__error(ctx, fv > WL_FORMAT_VERSION ? HS_ERR_VERSION : HS_ERR_CORRUPT,
-                         "watchlist format version %u (this library reads %d)", fv,
+                         "watchlist format version %u (this library reads 1..%d)", fv,
                          WL_FORMAT_VERSION);
     uint32_t hsize = (uint32_t)p[6] | ((uint32_t)p[7] << 8);
     if (hsize != WL_HEADER_SIZE || get_le32(p + 8) != 0)
@@ -491,7 +509,7 @@ static hs_status decode(hs_ctx *ctx, hs_watchlist **out, uint8_t *buf, size_t si
         }
         hs__wl_entry e;
         memset(&e, 0, sizeof e);
-        const char *why = hs__wl_record_check(recs + off, len, &e);
+        const char *why = hs__wl_record_check(recs + off, len, fv, &e);
         if (why) {
             st = hs__error(ctx, HS_ERR_CORRUPT, "subject %u: %s", i, why);
             goto fail;

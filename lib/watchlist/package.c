@@ -9,7 +9,7 @@
 #endif
 
 #define PKG_MAGIC "HSWP"
-#define PKG_VERSION 1
+#define PKG_VERSION HS__WL_FORMAT
 #define PKG_HDR 32
 #define PKG_KEYID 16
 #define PKG_SEALED 80 /* 32-byte content key + crypto_box_SEALBYTES */
@@ -33,7 +33,7 @@ static uint64_t get_le64(const uint8_t *p)
 
 /* Parsed outer layout (no cryptography). */
 typedef struct pkg_layout {
-    uint32_t delta;
+    uint32_t delta, format;
     uint64_t version, base_version;
     uint32_t nrec;
     const uint8_t *recipients;
@@ -55,9 +55,11 @@ static hs_status parse_layout(hs_ctx *ctx, const uint8_t *p, size_t size, pkg_la
     if (size < PKG_HDR)
         return hs__error(ctx, HS_ERR_TRUNCATED, "package header truncated");
     uint32_t fv = (uint32_t)p[4] | ((uint32_t)p[5] << 8);
-    if (fv != PKG_VERSION)
+    if (fv < 1 || fv > PKG_VERSION)
         return hs__error(ctx, fv > PKG_VERSION ? HS_ERR_VERSION : HS_ERR_CORRUPT,
-                         "package format version %u (this library reads %d)", fv, PKG_VERSION);
+                         "package format version %u (this library reads 1..%d)", fv,
+                         PKG_VERSION);
+    l->format = fv;
     if (p[6] > 1 || p[7] != 0 || get_le32(p + 28) != 0)
         return hs__error(ctx, HS_ERR_CORRUPT, "bad package kind or reserved bytes");
     l->delta = p[6];
@@ -113,7 +115,8 @@ hs_status hs_watchlist_package_info_get(hs_ctx *ctx, hs_watchlist_package_info *
 }
 
 /* Apply a delta payload (see docs/watchlist-format.md) to wl. */
-hs_status hs__wl_delta_apply(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *p, size_t size)
+hs_status hs__wl_delta_apply(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *p, size_t size,
+                             uint32_t fmt)
 {
     hs__reader r;
     hs__reader_init(&r, p, size);
@@ -140,7 +143,7 @@ hs_status hs__wl_delta_apply(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *p, si
         const uint8_t *rec = p + r.pos;
         hs__wl_entry e;
         memset(&e, 0, sizeof e);
-        const char *why = hs__wl_record_check(rec, len, &e);
+        const char *why = hs__wl_record_check(rec, len, fmt, &e);
         if (why)
             return hs__error(ctx, HS_ERR_CORRUPT, "delta addition %u: %s", i, why);
         bool present = hs__wl_find(wl, (const char *)rec + 1, e.id_len) >= 0;
@@ -392,7 +395,7 @@ hs_status hs_watchlist_unpack(hs_ctx *ctx, hs_watchlist **out, const hs_watchlis
     if (l.delta) {
         st = hs__wl_clone(ctx, installed, &wl);
         if (!st)
-            st = hs__wl_delta_apply(ctx, wl, plain, plen);
+            st = hs__wl_delta_apply(ctx, wl, plain, plen, l.format);
     } else {
         st = hs_watchlist_decode(ctx, &wl, plain, plen);
     }

@@ -43,6 +43,13 @@ static uint32_t angle_bin(double a)
     return b > 63 ? 63 : b;
 }
 
+/* Direction of a pair's line in 256 bins (stored codes' pose byte). */
+static uint8_t dir_byte(double t)
+{
+    long b = lrint(t * (256.0 / TWO_PI));
+    return (uint8_t)((unsigned long)b & 255u);
+}
+
 uint32_t hs__wl_codes(const hs_minutia *m, uint32_t n, uint32_t ppi_x, uint32_t ppi_y,
                       uint16_t *codes)
 {
@@ -57,13 +64,16 @@ uint32_t hs__wl_codes_dir(const hs_minutia *m, uint32_t n, uint32_t ppi_x, uint3
     if (n > HS_WATCHLIST_MINUTIAE_MAX)
         n = HS_WATCHLIST_MINUTIAE_MAX;
     uint32_t k = HS__WL_CODES_MAX / n;
+    /* at most 508 - 2n codes, so that 8 bytes per minutia and 4 per code
+     * stay within 2 KiB per finger (only matters above 126 minutiae) */
+    uint32_t cap = 508 - 2 * n < HS__WL_CODES_MAX ? 508 - 2 * n : HS__WL_CODES_MAX;
     if (k > 8)
         k = 8;
     if (k < 1)
         k = 1;
     double sx = 500.0 / ppi_x, sy = 500.0 / ppi_y;
     uint32_t nc = 0;
-    for (uint32_t i = 0; i < n && nc < HS__WL_CODES_MAX; i++) {
+    for (uint32_t i = 0; i < n && nc < cap; i++) {
         /* k nearest neighbours by insertion into a tiny sorted list */
         double bd[8];
         uint32_t bj[8];
@@ -87,7 +97,7 @@ uint32_t hs__wl_codes_dir(const hs_minutia *m, uint32_t n, uint32_t ppi_x, uint3
             bd[p] = d;
             bj[p] = j;
         }
-        for (uint32_t q = 0; q < nb && nc < HS__WL_CODES_MAX; q++) {
+        for (uint32_t q = 0; q < nb && nc < cap; q++) {
             uint32_t j = bj[q];
             double dx = m[j].x * sx - xi, dy = m[j].y * sy - yi;
             double theta = atan2(-dy, dx);
@@ -97,7 +107,7 @@ uint32_t hs__wl_codes_dir(const hs_minutia *m, uint32_t n, uint32_t ppi_x, uint3
             uint32_t aq = angle_bin((double)m[i].angle - theta);
             uint32_t bq = angle_bin((double)m[j].angle - theta);
             if (dir)
-                dir[nc] = (uint8_t)(angle_bin(theta) >> 1);
+                dir[nc] = dir_byte(theta);
             if (theta_out)
                 theta_out[nc] = (float)theta;
             if (first)
@@ -122,9 +132,13 @@ uint32_t hs__wl_finger_read(const uint8_t *rec, uint32_t off, hs__wl_fview *f)
     f->ppi_x = rd16(p + 8);
     f->ppi_y = rd16(p + 10);
     f->ncodes = rd16(p + 12);
+    f->flags = rd16(p + 14);
     f->minutiae = p + HS__WL_FINGER_HDR;
     f->codes = f->minutiae + (size_t)f->count * HS__WL_MINUTIA_BYTES;
-    return off + HS__WL_FINGER_HDR + f->count * HS__WL_MINUTIA_BYTES + f->ncodes * 2u;
+    f->dirs = f->flags & HS__WL_FINGER_POSE ? f->codes + 2 * (size_t)f->ncodes : NULL;
+    f->firsts = f->dirs ? f->dirs + f->ncodes : NULL;
+    return off + HS__WL_FINGER_HDR + f->count * HS__WL_MINUTIA_BYTES +
+           f->ncodes * (f->dirs ? 4u : 2u);
 }
 
 void hs__wl_minutia_read(const hs__wl_fview *f, uint32_t i, hs_minutia *m)
@@ -186,7 +200,7 @@ hs_status hs__wl_finger_template(hs_ctx *ctx, const hs__wl_fview *f, hs_template
 
 /* ---- validation --------------------------------------------------------- */
 
-const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, hs__wl_entry *e)
+const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, hs__wl_entry *e)
 {
     hs__reader r;
     hs__reader_init(&r, rec, len);
@@ -262,13 +276,21 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, hs__wl_entry *
             return "resolution outside 1..10000 ppi";
         if (nc > HS__WL_CODES_MAX)
             return "more than 256 filter codes";
-        if (rd16(p + 14) != 0)
-            return "reserved finger bytes not zero";
+        uint32_t flags = rd16(p + 14);
+        if (flags & ~(fmt >= 2 ? (uint32_t)HS__WL_FINGER_POSE : 0u))
+            return "unknown finger flags";
+        bool pose = flags & HS__WL_FINGER_POSE;
+        if (pose && 8 * cnt + 4 * nc > 2032)
+            return "finger larger than 2 KiB";
         hs__skip(&r, HS__WL_FINGER_HDR);
-        size_t body = (size_t)cnt * HS__WL_MINUTIA_BYTES + (size_t)nc * 2;
+        size_t body = (size_t)cnt * HS__WL_MINUTIA_BYTES + (size_t)nc * (pose ? 4 : 2);
         if (hs__reader_left(&r) < body)
             return "record ends in a finger";
         const uint8_t *mp = rec + r.pos;
+        if (pose)
+            for (uint32_t k = 0; k < nc; k++)
+                if (mp[(size_t)cnt * HS__WL_MINUTIA_BYTES + 3 * (size_t)nc + k] >= cnt)
+                    return "filter code of a minutia that does not exist";
         for (uint32_t k = 0; k < cnt; k++, mp += HS__WL_MINUTIA_BYTES) {
             if (w && rd16(mp) > 2 * w)
                 return "minutia x beyond the image width";
@@ -338,7 +360,9 @@ hs_status hs__wl_record_build(hs_ctx *ctx, const hs_allocator *a, const hs_watch
     for (uint32_t i = 0; i < s->nfingers; i++) {
         const hs__wl_bfinger *f = &s->finger[i];
         uint16_t codes[HS__WL_CODES_MAX];
-        uint32_t nc = hs__wl_codes(f->m, f->count, f->ppi_x, f->ppi_y, codes);
+        uint8_t dirs[HS__WL_CODES_MAX], firsts[HS__WL_CODES_MAX];
+        uint32_t nc =
+            hs__wl_codes_dir(f->m, f->count, f->ppi_x, f->ppi_y, codes, dirs, NULL, firsts);
         hs__wr_u8(&w, (uint8_t)f->position);
         hs__wr_u8(&w, (uint8_t)f->impression);
         hs__wr_u8(&w, (uint8_t)f->quality);
@@ -348,7 +372,7 @@ hs_status hs__wl_record_build(hs_ctx *ctx, const hs_allocator *a, const hs_watch
         hs__wr_le16(&w, (uint16_t)f->ppi_x);
         hs__wr_le16(&w, (uint16_t)f->ppi_y);
         hs__wr_le16(&w, (uint16_t)nc);
-        hs__wr_le16(&w, 0);
+        hs__wr_le16(&w, HS__WL_FINGER_POSE);
         for (uint32_t k = 0; k < f->count; k++) {
             const hs_minutia *m = &f->m[k];
             /* values were quantised when the finger was added */
@@ -361,6 +385,8 @@ hs_status hs__wl_record_build(hs_ctx *ctx, const hs_allocator *a, const hs_watch
         }
         for (uint32_t k = 0; k < nc; k++)
             hs__wr_le16(&w, codes[k]);
+        hs__wr_bytes(&w, dirs, nc);
+        hs__wr_bytes(&w, firsts, nc);
     }
     hs__wr_u8(&w, (uint8_t)s->nfaces);
     for (uint32_t i = 0; i < s->nfaces; i++) {

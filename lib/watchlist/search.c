@@ -15,12 +15,12 @@
 #include "internal/match.h"
 #define HS__WL_MATCH 1
 
-#define BITMAP_WORDS 1024 /* 65536 bits: one per possible pair code */
+#define BITMAP_WORDS 65536 /* per possible pair code: 32 direction bits */
 #define CODE_TOL_ANGLE 1  /* probe codes also cover +-1 angle bin (+-5.6 deg) */
 #define CODE_TOL_DIST 1   /* and +-1 distance bin (+-7.5 px) */
 #define LN10 2.30258509299404568402
 #ifndef MID_FACTOR
-#define MID_FACTOR 8 /* first stage keeps 8x the re-scored share for the second */
+#define MID_FACTOR 16 /* the first stage keeps at least 16x the re-scored share */
 #endif
 
 /* ---- result ------------------------------------------------------------- */
@@ -196,7 +196,7 @@ typedef struct pent {
 
 typedef struct probe_finger {
     uint32_t position;
-    uint64_t *bitmap;
+    uint32_t *bitmap; /* per code: the directions (32 bins) of probe pairs with it */
     uint32_t *start; /* per code c: its pairs are ent[start[c] .. start[c+1]) */
     struct pent *ent;
     double density;
@@ -210,13 +210,13 @@ static void bitmap_build(probe_finger *pf, const hs_minutia *m, uint32_t n, uint
 {
     uint16_t codes[HS__WL_CODES_MAX];
     float theta[HS__WL_CODES_MAX];
-    uint8_t first[HS__WL_CODES_MAX];
+    uint8_t first[HS__WL_CODES_MAX], dir[HS__WL_CODES_MAX];
     hs_minutia tmp[HS_WATCHLIST_MINUTIAE_MAX];
     if (n > HS_WATCHLIST_MINUTIAE_MAX)
         n = HS_WATCHLIST_MINUTIAE_MAX; /* caller passes the best ones first */
     memcpy(tmp, m, (size_t)n * sizeof *tmp);
-    uint32_t nc = hs__wl_codes_dir(tmp, n, ppx, ppy, codes, NULL, theta, first);
-    memset(pf->bitmap, 0, BITMAP_WORDS * sizeof(uint64_t));
+    uint32_t nc = hs__wl_codes_dir(tmp, n, ppx, ppy, codes, dir, theta, first);
+    memset(pf->bitmap, 0, BITMAP_WORDS * sizeof(uint32_t));
     memset(pf->start, 0, 65537 * sizeof(uint32_t));
     double sx = ppx ? 500.0 / ppx : 1.0, sy = ppy ? 500.0 / ppy : 1.0;
     for (int pass = 0; pass < 2; pass++) {
@@ -232,7 +232,7 @@ static void bitmap_build(probe_finger *pf, const hs_minutia *m, uint32_t n, uint
                                      (uint32_t)((bq + db) & 63);
                         if (pass == 0) {
                             pf->start[c]++;
-                            pf->bitmap[c >> 6] |= 1ull << (c & 63);
+                            pf->bitmap[c] |= 1u << (dir[i] >> 3);
                             continue;
                         }
                         pent *e = &pf->ent[--pf->start[c]];
@@ -255,7 +255,7 @@ static void bitmap_build(probe_finger *pf, const hs_minutia *m, uint32_t n, uint
     hs__memzero(tmp, sizeof tmp);
     uint64_t bits = 0;
     for (int w = 0; w < BITMAP_WORDS; w++)
-        bits += (uint64_t)__builtin_popcountll(pf->bitmap[w]);
+        bits += pf->bitmap[w] != 0;
     pf->density = (double)bits / 65536.0;
 }
 
@@ -356,6 +356,64 @@ static double face_best(const job *j, const hs__wl_entry *e)
     return best;
 }
 
+
+/* Pose bytes computed from the minutiae of a finger stored without them
+ * (format 1 files): f is pointed at the buffer. */
+typedef struct pose_buf {
+    uint8_t codes[2 * HS__WL_CODES_MAX], dirs[HS__WL_CODES_MAX], firsts[HS__WL_CODES_MAX];
+} pose_buf;
+
+static void pose_fill(hs__wl_fview *f, pose_buf *b)
+{
+    hs_minutia m[HS_WATCHLIST_MINUTIAE_MAX];
+    uint16_t codes[HS__WL_CODES_MAX];
+    uint32_t n = f->count > HS_WATCHLIST_MINUTIAE_MAX ? HS_WATCHLIST_MINUTIAE_MAX : f->count;
+    for (uint32_t i = 0; i < n; i++)
+        hs__wl_minutia_read(f, i, &m[i]);
+    uint32_t nc = hs__wl_codes_dir(m, n, f->ppi_x, f->ppi_y, codes, b->dirs, NULL, b->firsts);
+    for (uint32_t k = 0; k < nc; k++) {
+        b->codes[2 * k] = (uint8_t)(codes[k] & 255u);
+        b->codes[2 * k + 1] = (uint8_t)(codes[k] >> 8);
+    }
+    hs__memzero(m, sizeof m);
+    f->ncodes = nc;
+    f->codes = b->codes;
+    f->dirs = b->dirs;
+    f->firsts = b->firsts;
+}
+
+/* First stage: every stored code found among the probe's (within the code
+ * tolerance) votes for the rotations (32 bins) that map its pair's
+ * direction onto those of the probe pairs with that code. The score is the
+ * largest vote over three adjacent bins as a share of the stored codes:
+ * chance code hits scatter over rotations, a mate's gather in one. */
+#ifndef S1_SMOOTH
+#define S1_SMOOTH 8.0
+#endif
+static double vote1(const probe_finger *p, const hs__wl_fview *f)
+{
+    uint32_t h[32] = {0};
+    for (uint32_t k = 0; k < f->ncodes; k++) {
+        uint32_t c = (uint32_t)f->codes[2 * k] | ((uint32_t)f->codes[2 * k + 1] << 8);
+        uint32_t msk = p->bitmap[c];
+        if (!msk)
+            continue;
+        uint32_t r = (uint32_t)(f->dirs[k] >> 3);
+        msk = (msk >> r) | (msk << ((32 - r) & 31));
+        while (msk) {
+            h[__builtin_ctz(msk)]++;
+            msk &= msk - 1;
+        }
+    }
+    uint32_t best = 0;
+    for (uint32_t r = 0; r < 32; r++) {
+        uint32_t v = h[(r + 31) & 31] + h[r] + h[(r + 1) & 31];
+        if (v > best)
+            best = v;
+    }
+    return (double)best / (f->ncodes + S1_SMOOTH);
+}
+
 static void filter_range(job *j)
 {
     const hs_watchlist *wl = j->wl;
@@ -368,20 +426,15 @@ static void filter_range(job *j)
             uint32_t off = e->fingers_off + 1;
             for (uint32_t g = 0; g < e->nfingers; g++) {
                 hs__wl_fview f;
+                pose_buf pb;
                 off = hs__wl_finger_read(e->rec, off, &f);
+                if (!f.dirs)
+                    pose_fill(&f, &pb);
                 for (uint32_t v = 0; v < j->nprobe; v++) {
                     const probe_finger *p = &j->pf[v];
                     if (!compatible(p->position, f.position) || !f.ncodes)
                         continue;
-                    uint32_t hits = 0;
-                    for (uint32_t k = 0; k < f.ncodes; k++) {
-                        uint32_t c = (uint32_t)f.codes[2 * k] | ((uint32_t)f.codes[2 * k + 1] << 8);
-                        hits += (uint32_t)((p->bitmap[c >> 6] >> (c & 63)) & 1u);
-                    }
-                    /* share of the gallery finger's codes found in the probe
-                     * (this ranked genuine mates better than a z-score of
-                     * the hits on the FVC sets) */
-                    double z = (double)hits / (f.ncodes + 1.0);
+                    double z = vote1(p, &f);
                     if (z > best[v])
                         best[v] = z;
                 }
@@ -405,61 +458,114 @@ static void filter_range(job *j)
  * bins, about the stored finger's centroid) that map the stored pair onto
  * it. The score is the largest vote as a share of the stored codes: chance
  * code hits scatter over poses, a mate's gather in one. */
-static int cmp_key(const void *pa, const void *pb)
-{
-    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-    return a < b ? -1 : a > b;
-}
 
-#define VOTES_MAX 4096
-static double rot_score(const probe_finger *p, const hs__wl_fview *f)
+/* Second stage: the first stage's best rotation of the stored finger is
+ * taken again; each stored pair whose code the probe has, and whose
+ * rotation onto the probe pair lies within one 11.25-degree bin of it, votes
+ * for the translation that maps its first minutia (rotated) onto the probe
+ * pair's. Votes go to 12 px cells; the score is the largest count in a 3x3
+ * window (36 px) as a share of the stored codes. A mate's votes gather at
+ * one pose, chance hits scatter. */
+#define GRID 128
+#define GRID_BIN 12.0
+#define GRID_OFF 600.0
+#define VOTES_MAX 2048
+#ifndef S2_W
+#define S2_W 0.5
+#endif
+#ifndef S2_ROT_TOL
+#define S2_ROT_TOL 1
+#endif
+static double rot_score(const probe_finger *p, const hs__wl_fview *f0)
 {
-    hs_minutia m[HS_WATCHLIST_MINUTIAE_MAX];
-    uint16_t codes[HS__WL_CODES_MAX];
-    float theta[HS__WL_CODES_MAX];
-    uint8_t first[HS__WL_CODES_MAX];
-    uint32_t keys[VOTES_MAX];
-    uint32_t n = f->count > HS_WATCHLIST_MINUTIAE_MAX ? HS_WATCHLIST_MINUTIAE_MAX : f->count;
-    for (uint32_t i = 0; i < n; i++)
-        hs__wl_minutia_read(f, i, &m[i]);
-    uint32_t nc = hs__wl_codes_dir(m, n, f->ppi_x, f->ppi_y, codes, NULL, theta, first);
+    hs__wl_fview fv = *f0, *f = &fv;
+    pose_buf pb;
+    if (!f->dirs)
+        pose_fill(f, &pb);
+    uint32_t nc = f->ncodes;
+    if (!nc)
+        return 0;
+    /* the first stage's rotation histogram, for its best bin */
+    uint32_t h[32] = {0};
+    for (uint32_t k = 0; k < nc; k++) {
+        uint32_t c = (uint32_t)f->codes[2 * k] | ((uint32_t)f->codes[2 * k + 1] << 8);
+        uint32_t msk = p->bitmap[c];
+        uint32_t r = (uint32_t)(f->dirs[k] >> 3);
+        msk = (msk >> r) | (msk << ((32 - r) & 31));
+        while (msk) {
+            h[__builtin_ctz(msk)]++;
+            msk &= msk - 1;
+        }
+    }
+    int rbest = 0;
+    uint32_t vbest = 0;
+    for (int r = 0; r < 32; r++) {
+        uint32_t v = h[(r + 31) & 31] + h[r] + h[(r + 1) & 31];
+        if (v > vbest) {
+            vbest = v;
+            rbest = r;
+        }
+    }
     double sx = f->ppi_x ? 500.0 / f->ppi_x : 1.0, sy = f->ppi_y ? 500.0 / f->ppi_y : 1.0;
+    /* the stored minutiae used, in the probe's frame convention (y up) */
+    float gxs[HS_WATCHLIST_MINUTIAE_MAX], gys[HS_WATCHLIST_MINUTIAE_MAX];
+    uint32_t n = f->count > HS_WATCHLIST_MINUTIAE_MAX ? HS_WATCHLIST_MINUTIAE_MAX : f->count;
     double cx = 0, cy = 0;
     for (uint32_t i = 0; i < n; i++) {
-        cx += m[i].x * sx;
-        cy -= m[i].y * sy;
+        hs_minutia m;
+        hs__wl_minutia_read(f, i, &m);
+        gxs[i] = (float)(m.x * sx);
+        gys[i] = (float)(-m.y * sy);
+        cx += gxs[i];
+        cy += gys[i];
     }
     if (n) {
         cx /= n;
         cy /= n;
     }
+    static const double two_pi = 6.28318530717958647692;
+    uint16_t grid[GRID * GRID];
+    uint16_t cell[VOTES_MAX];
     uint32_t nv = 0;
+    memset(grid, 0, sizeof grid);
     for (uint32_t k = 0; k < nc && nv < VOTES_MAX; k++) {
-        uint32_t b = p->start[codes[k]], e = p->start[codes[k] + 1];
-        double gx = m[first[k]].x * sx - cx, gy = -m[first[k]].y * sy - cy;
+        uint32_t code = (uint32_t)f->codes[2 * k] | ((uint32_t)f->codes[2 * k + 1] << 8);
+        uint32_t b = p->start[code], e = p->start[code + 1];
+        if (b == e)
+            continue;
+        uint32_t fi = f->firsts[k];
+        double gx = gxs[fi] - cx, gy = gys[fi] - cy;
+        double th = f->dirs[k] * (two_pi / 256.0);
         for (; b < e && nv < VOTES_MAX; b++) {
             const pent *q = &p->ent[b];
-            double phi = (double)q->theta - (double)theta[k];
-            double c = cos(phi), s = sin(phi);
-            double tx = q->x - (c * gx - s * gy), ty = q->y - (s * gx + c * gy);
-            double a = phi * (16.0 / 6.28318530717958647692);
-            int qa = (int)floor(a) & 15;
-            int qx = (int)floor(tx / 32.0) & 127, qy = (int)floor(ty / 32.0) & 127;
-            keys[nv++] = ((uint32_t)qa << 14) | ((uint32_t)qx << 7) | (uint32_t)qy;
+            double phi = (double)q->theta - th;
+            int rb = (int)floor(phi * (32.0 / two_pi));
+            int dr = ((rb - rbest) % 32 + 32 + 16) % 32 - 16;
+            if (dr < -S2_ROT_TOL || dr > S2_ROT_TOL)
+                continue;
+            double c = cos(phi), sn = sin(phi);
+            double tx = q->x - (c * gx - sn * gy) + GRID_OFF;
+            double ty = q->y - (sn * gx + c * gy) + GRID_OFF * 1.5;
+            int ix = (int)(tx / GRID_BIN), iy = (int)(ty / GRID_BIN);
+            if (tx < 0 || ty < 0 || ix < 1 || iy < 1 || ix >= GRID - 1 || iy >= GRID - 1)
+                continue;
+            uint32_t ci = (uint32_t)(iy * GRID + ix);
+            if (grid[ci]++ == 0)
+                cell[nv++] = (uint16_t)ci;
         }
     }
-    hs__memzero(m, sizeof m);
-    qsort(keys, nv, sizeof *keys, cmp_key);
     uint32_t best = 0;
-    for (uint32_t i = 0; i < nv;) {
-        uint32_t j = i + 1;
-        while (j < nv && keys[j] == keys[i])
-            j++;
-        if (j - i > best)
-            best = j - i;
-        i = j;
+    for (uint32_t i = 0; i < nv; i++) {
+        uint32_t ci = cell[i], v = 0;
+        for (int dy = -1; dy <= 1; dy++)
+            for (int dx = -1; dx <= 1; dx++)
+                v += grid[(int)ci + dy * GRID + dx];
+        if (v > best)
+            best = v;
     }
-    return (double)best / (nc + 1.0);
+    hs__memzero(gxs, sizeof gxs);
+    hs__memzero(gys, sizeof gys);
+    return (double)best / (nc + S1_SMOOTH);
 }
 
 /* Phase 3: second-stage score of candidates tid, tid+nthreads, ... */
@@ -486,7 +592,7 @@ static void mid_range(job *j)
         double s = 0;
         for (uint32_t v = 0; v < j->nprobe; v++)
             s += best[v];
-        j->mid[ci].s = s;
+        j->mid[ci].s = s + S2_W * j->mid[ci].s;
     }
 }
 
@@ -722,8 +828,8 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
     hs_status st = HS_OK;
     hs_watchlist_result *r = hs__calloc(a, 1, sizeof *r);
     probe_finger *pf = hs__calloc(a, nprobe ? nprobe : 1, sizeof *pf);
-    uint64_t *bitmaps = hs__calloc(a, (size_t)(nprobe ? nprobe : 1) * BITMAP_WORDS,
-                                   sizeof(uint64_t));
+    uint32_t *bitmaps = hs__calloc(a, (size_t)(nprobe ? nprobe : 1) * BITMAP_WORDS,
+                                   sizeof(uint32_t));
     uint32_t *starts = hs__calloc(a, (size_t)(nprobe ? nprobe : 1) * 65537, sizeof(uint32_t));
     pent *ents = hs__calloc(a, (size_t)(nprobe ? nprobe : 1) * PENT_MAX, sizeof(pent));
     int8_t *fq = face ? hs__malloc(a, face_dim) : NULL;
@@ -800,17 +906,21 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
             if (!(o.flags & HS_WATCHLIST_EXHAUSTIVE) ? wl->e[i].nfaces > 0 : 1)
                 cidx[ncand++] = i;
     } else {
-        /* automatic window: 1% of the list, or 5% when prepared forms are
-         * cached (re-scoring then costs one comparison, not four) */
-        uint32_t share = wl->cache ? n / 20 : n / 100;
-        uint32_t M = o.rescore ? o.rescore : (share > 200 ? share : 200);
+        /* automatic budgets. The full matcher (about 175 us per stored
+         * finger with its prepared form built on the fly, 15 us with the
+         * cache) takes 200 + N/400 subjects (4x as many with the cache);
+         * the second stage (a few us each) scores max(16x that, N/10). At a
+         * million subjects: 2,700 matched, 100,000 pose-voted. */
+        uint64_t Mw = 200 + (uint64_t)n / 400;
+        if (wl->cache)
+            Mw *= 4;
+        uint32_t M = o.rescore ? o.rescore : (uint32_t)(Mw < n ? Mw : n);
         if (M > n)
             M = n;
-        /* the first stage passes MID_FACTOR times as many to the second;
-         * only twice as many with the cache, where a full comparison costs
-         * less than a second-stage score */
-        uint32_t mf = wl->cache ? 2 : MID_FACTOR;
-        uint32_t M1 = M > n / mf ? n : M * mf;
+        uint64_t M1w = (uint64_t)M * MID_FACTOR;
+        if (M1w < n / 10)
+            M1w = n / 10;
+        uint32_t M1 = (uint32_t)(M1w < n ? M1w : n);
         if (!nprobe)
             M1 = M;
         for (uint32_t t = 0; t < T; t++) {
@@ -960,7 +1070,7 @@ done:
         hs__free(a, ents);
     }
     if (bitmaps) {
-        hs__memzero(bitmaps, (size_t)(nprobe ? nprobe : 1) * BITMAP_WORDS * sizeof(uint64_t));
+        hs__memzero(bitmaps, (size_t)(nprobe ? nprobe : 1) * BITMAP_WORDS * sizeof(uint32_t));
         hs__free(a, bitmaps);
     }
     if (fq) {
