@@ -325,8 +325,8 @@ static void make_frame_c(frame *f, const align *g, const hs_finger_prepared *A,
 
 
 
-/* Kernels: mode 0 portable, 1 the best vector set the CPU has, 2 AVX2 (the
- * AVX2 set replaces two portable kernels). Falls back to the portable set. */
+/* Kernels: mode 0 portable, 1 the best vector set the CPU has, 2 AVX2.
+ * Falls back to the portable set. */
 static void set_kernels(hs_finger_matcher *m, int mode)
 {
     m->simd = 0;
@@ -337,8 +337,7 @@ static void set_kernels(hs_finger_matcher *m, int mode)
         m->kern = hs__match_kernels_avx512;
     } else if (mode != 0 && hs__match_cpu_avx2()) {
         m->simd = 2;
-        m->kern.sim_matrix = hs__match_sim_matrix_avx2;
-        m->kern.refine = hs__match_refine_avx2;
+        m->kern = hs__match_kernels_avx2;
     }
 #else
     (void)mode;
@@ -583,7 +582,7 @@ static int collect_cands(hs_finger_matcher *m, const hs_finger_prepared *A,
         m->cands[c].b = (uint8_t)(255u - (key[c] & 255u));
         m->cands[c].sim = (float)(key[c] >> 16) * (1.0f / 65535.0f);
     }
-    if (m->simd == 1) /* the AVX-512 kernels read the candidates as arrays */
+    if (m->simd) /* the vector kernels read the candidates as arrays */
         for (int c = 0; c < nc; c++) {
             const hs__pmin *a = &A->min[m->cands[c].a], *b = &B->min[m->cands[c].b];
             m->cax[c] = (float)a->x;
@@ -604,9 +603,7 @@ static pairing pair_cands_c(const hs_finger_matcher *m, int nc, const hs_finger_
                             const hs_finger_prepared *B, const frame *f, uint8_t *usea,
                             uint8_t *useb)
 {
-    pairing r = {0, 0.0f, 0.0f, 0, 0};
-    memset(usea, 0, A->count);
-    memset(useb, 0, B->count);
+    pairing r = new_pairing(A, B, usea, useb);
     for (int c = 0; c < nc; c++) {
         const cand *q = &m->cands[c];
         float d2, w;
@@ -629,9 +626,7 @@ static pairing rank_anchor_c(const hs_finger_matcher *m, int nc, const hs_finger
                              uint8_t *useb)
 {
     const params *pr = &m->fr.pr;
-    pairing r = {0, 0.0f, 0.0f, 0, 0};
-    memset(usea, 0, A->count);
-    memset(useb, 0, B->count);
+    pairing r = new_pairing(A, B, usea, useb);
     for (int c = 0; c < nc; c++) {
         const cand *q = &m->cands[c];
         if (usea[q->a] || useb[q->b])

@@ -1,8 +1,7 @@
 /* AVX2 kernels of the fingerprint matcher, for x86-64 CPUs without the
  * AVX-512 set of match_avx512.c (Intel Haswell to Cascade Lake, AMD Zen 1-3):
- * the similarity matrix (four candidates per step, popcounts by nibble table
- * lookups) and the refinement (eight distances per step). The other steps use
- * the portable kernels. Each repeats its portable twin in lib/finger/match.c
+ * the similarity matrix four candidates per step (popcounts by nibble table
+ * lookups), the other steps eight candidates or minutiae per step. Each repeats its portable twin in lib/finger/match.c
  * operation by operation, so the scores are identical (test_vector_kernels).
  * Compiled with target attributes, chosen at run time by hs__match_cpu_avx2(). */
 #include "match_impl.h"
@@ -67,7 +66,7 @@ static inline __m128i low32(__m256i v)
  * entries of the next row, which that row then overwrites (the matrix has room
  * for 256 x 256 entries). */
 HS_AVX2_TARGET
-void hs__match_sim_matrix_avx2(hs_finger_matcher *m, const hs_finger_prepared *A,
+static void sim_matrix_avx2(hs_finger_matcher *m, const hs_finger_prepared *A,
                             const hs_finger_prepared *B, int rot_units)
 {
     const uint32_t na = A->count, nb = B->count;
@@ -154,9 +153,9 @@ void hs__match_sim_matrix_avx2(hs_finger_matcher *m, const hs_finger_prepared *A
  * frame arrays up to the next multiple of 8 (within their MAXN entries; the
  * lanes past the count are masked off). */
 HS_AVX2_TARGET
-void hs__match_refine_avx2(const hs_finger_matcher *m, const hs_finger_prepared *A,
-                           const hs_finger_prepared *B, const frame *f, uint8_t *usea,
-                           uint8_t *useb, pairing *r)
+static void refine_avx2(const hs_finger_matcher *m, const hs_finger_prepared *A,
+                        const hs_finger_prepared *B, const frame *f, uint8_t *usea,
+                        uint8_t *useb, pairing *r)
 {
     const uint32_t na = A->count, nb = B->count;
     const __m256 ov2 = _mm256_set1_ps(f->pr.ov_dist * f->pr.ov_dist);
@@ -188,26 +187,10 @@ void hs__match_refine_avx2(const hs_finger_matcher *m, const hs_finger_prepared 
             if (!c)
                 continue;
             _mm256_storeu_ps(d2s, d2);
-            while (c) {
-                unsigned b = (unsigned)__builtin_ctz(c);
-                c &= c - 1u;
-                float dd, w;
-                if (d2s[b] < best && consistent(f, a, i, j + b, &dd, &w)) {
-                    best = d2s[b];
-                    bj = (int)(j + b);
-                    bw = w;
-                }
-            }
+            refine_nearest(f, a, i, j, c, d2s, &best, &bj, &bw);
         }
         ova += in;
-        if (bj >= 0) {
-            usea[i] = (uint8_t)(bj + 1);
-            useb[bj] = 1;
-            usew[(uint32_t)bj >> 6] |= (uint64_t)1 << (bj & 63);
-            r->n++;
-            r->q += bw;
-            r->wsum += 0.5f * (1.0f / 65535.0f) * (float)m->sim[i * nb + (uint32_t)bj];
-        }
+        refine_take(m, i, nb, bj, bw, usea, useb, usew, r);
     }
     int nov = 0;
     for (uint32_t w = 0; w < MAXN / 64; w++)
@@ -215,6 +198,198 @@ void hs__match_refine_avx2(const hs_finger_matcher *m, const hs_finger_prepared 
     r->ova = ova;
     r->ovb = nov;
 }
+
+/* Bit mask of the first `left` of eight lanes. */
+static inline unsigned tail8(int left) { return left >= 8 ? 0xffu : (1u << left) - 1u; }
+
+/* Lane bits of a float comparison result. */
+HS_AVX2_TARGET
+static inline unsigned bits_ps(__m256 v) { return (unsigned)_mm256_movemask_ps(v); }
+
+/* |signed 8-bit angle difference| of (dang - rot) & 255, eight at a time. */
+HS_AVX2_TARGET
+static inline __m256i abs_ang8(__m256i dang, int rot)
+{
+    __m256i d = _mm256_and_si256(_mm256_sub_epi32(dang, _mm256_set1_epi32(rot)),
+                                 _mm256_set1_epi32(255));
+    return _mm256_min_epi32(d, _mm256_sub_epi32(_mm256_set1_epi32(256), d));
+}
+
+/* Lanes whose angle difference is within the tolerance. */
+HS_AVX2_TARGET
+static inline unsigned ang_ok8(__m256i ad, int angle_tol)
+{
+    return bits_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(angle_tol + 1), ad)));
+}
+
+/* The candidate-key sort of the portable code, by rank counting (eight
+ * unsigned comparisons per step, via the sign flip). */
+HS_AVX2_TARGET
+static void rank_sort_avx2(const uint32_t *k, uint32_t *out, int n)
+{
+    const __m256i flip = _mm256_set1_epi32((int)0x80000000u);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int c = 0; c < n; c++) {
+        const __m256i v = _mm256_set1_epi32((int)(k[c] ^ 0x80000000u));
+        const __m256i cv = _mm256_set1_epi32(c);
+        int rank = 0;
+        for (int j = 0; j < n; j += 8) {
+            __m256i w = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)&k[j]), flip);
+            __m256i gt = _mm256_cmpgt_epi32(w, v);
+            __m256i before = _mm256_and_si256(_mm256_cmpeq_epi32(w, v),
+                                              _mm256_cmpgt_epi32(cv, _mm256_add_epi32(
+                                                                         lane, _mm256_set1_epi32(j))));
+            unsigned bits = bits_ps(_mm256_castsi256_ps(_mm256_or_si256(gt, before))) & tail8(n - j);
+            rank += __builtin_popcount(bits);
+        }
+        out[rank] = k[c];
+    }
+}
+
+/* rank_anchor_c() with the geometry of eight candidates per step. */
+HS_AVX2_TARGET
+static pairing rank_anchor_avx2(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
+                                const hs_finger_prepared *B, const align *g, uint8_t *usea,
+                                uint8_t *useb)
+{
+    const params *pr = &m->fr.pr;
+    pairing r = new_pairing(A, B, usea, useb);
+    const __m256 gc = _mm256_set1_ps(g->c), gs = _mm256_set1_ps(g->s);
+    const __m256 tx = _mm256_set1_ps(g->tx), ty = _mm256_set1_ps(g->ty);
+    const __m256 gax = _mm256_set1_ps(g->ax), gay = _mm256_set1_ps(g->ay);
+    const __m256 gbx = _mm256_set1_ps(g->bx), gby = _mm256_set1_ps(g->by);
+    const __m256 tmax = _mm256_set1_ps(pr->tol_max);
+    const __m256 tmax2 = _mm256_set1_ps(pr->tol_max * pr->tol_max);
+    const __m256 base = _mm256_set1_ps(pr->tol_base), slope = _mm256_set1_ps(0.5f * pr->tol_slope);
+    for (int c0 = 0; c0 < nc; c0 += 8) {
+        unsigned ok = tail8(nc - c0) &
+                      ang_ok8(abs_ang8(_mm256_loadu_si256((const __m256i *)&m->cdang[c0]), g->rot),
+                              pr->angle_tol);
+        if (!ok)
+            continue;
+        __m256 bx = _mm256_loadu_ps(&m->cbx[c0]), by = _mm256_loadu_ps(&m->cby[c0]);
+        __m256 ax = _mm256_loadu_ps(&m->cax[c0]), ay = _mm256_loadu_ps(&m->cay[c0]);
+        __m256 dx = _mm256_sub_ps(
+            _mm256_add_ps(_mm256_sub_ps(_mm256_mul_ps(gc, bx), _mm256_mul_ps(gs, by)), tx), ax);
+        __m256 dy = _mm256_sub_ps(
+            _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(gs, bx), _mm256_mul_ps(gc, by)), ty), ay);
+        __m256 d2 = _mm256_add_ps(_mm256_mul_ps(dx, dx), _mm256_mul_ps(dy, dy));
+        __m256 ux = _mm256_sub_ps(ax, gax), uy = _mm256_sub_ps(ay, gay);
+        __m256 ex = _mm256_sub_ps(bx, gbx), ey = _mm256_sub_ps(by, gby);
+        __m256 da = _mm256_sqrt_ps(_mm256_add_ps(_mm256_mul_ps(ux, ux), _mm256_mul_ps(uy, uy)));
+        __m256 db = _mm256_sqrt_ps(_mm256_add_ps(_mm256_mul_ps(ex, ex), _mm256_mul_ps(ey, ey)));
+        __m256 tol = _mm256_add_ps(base, _mm256_mul_ps(slope, _mm256_add_ps(da, db)));
+        tol = _mm256_min_ps(tol, tmax);
+        ok &= bits_ps(_mm256_cmp_ps(d2, tmax2, _CMP_LE_OQ)) &
+              bits_ps(_mm256_cmp_ps(d2, _mm256_mul_ps(tol, tol), _CMP_LE_OQ));
+        take_ranked(m, c0, ok, usea, useb, &r);
+    }
+    return r;
+}
+
+/* pair_cands_c() with the consistency test of eight candidates per step. */
+HS_AVX2_TARGET
+static pairing pair_cands_avx2(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
+                               const hs_finger_prepared *B, const frame *f, uint8_t *usea,
+                               uint8_t *useb)
+{
+    pairing r = new_pairing(A, B, usea, useb);
+    const __m256 tmax = _mm256_set1_ps(f->pr.tol_max), one = _mm256_set1_ps(1.0f);
+    const __m256 halfv = _mm256_set1_ps(0.5f);
+    const __m256 aden = _mm256_set1_ps((float)(f->pr.angle_tol + 1));
+    float w8[8];
+    for (int c0 = 0; c0 < nc; c0 += 8) {
+        __m256i ad = abs_ang8(_mm256_loadu_si256((const __m256i *)&m->cdang[c0]), f->rot);
+        unsigned ok = tail8(nc - c0) & ang_ok8(ad, f->pr.angle_tol);
+        if (!ok)
+            continue;
+        /* indices past nc are stale but in range (< MAXN): their lanes are off */
+        __m256i ia = _mm256_loadu_si256((const __m256i *)&m->cia[c0]);
+        __m256i ib = _mm256_loadu_si256((const __m256i *)&m->cib[c0]);
+        __m256 tbx = _mm256_i32gather_ps(f->tbx, ib, 4);
+        __m256 tby = _mm256_i32gather_ps(f->tby, ib, 4);
+        __m256 ra = _mm256_i32gather_ps(f->ra, ia, 4);
+        __m256 rb = _mm256_i32gather_ps(f->rb, ib, 4);
+        __m256 dx = _mm256_sub_ps(tbx, _mm256_loadu_ps(&m->cax[c0]));
+        __m256 dy = _mm256_sub_ps(tby, _mm256_loadu_ps(&m->cay[c0]));
+        __m256 d2 = _mm256_add_ps(_mm256_mul_ps(dx, dx), _mm256_mul_ps(dy, dy));
+        __m256 tol = _mm256_min_ps(_mm256_add_ps(ra, rb), tmax);
+        ok &= bits_ps(_mm256_cmp_ps(d2, _mm256_mul_ps(tol, tol), _CMP_LE_OQ));
+        if (!ok)
+            continue;
+        __m256 w = _mm256_sub_ps(
+            _mm256_sub_ps(one, _mm256_div_ps(_mm256_mul_ps(halfv, _mm256_sqrt_ps(d2)), tol)),
+            _mm256_div_ps(_mm256_mul_ps(halfv, _mm256_cvtepi32_ps(ad)), aden));
+        _mm256_storeu_ps(w8, w);
+        take_paired(m, c0, ok, w8, usea, useb, &r);
+    }
+    return r;
+}
+
+/* Eight packed minutia records from p (count of them valid, > 0): x and y
+ * as floats and the 32-bit word holding the angle in its low byte. */
+HS_AVX2_TARGET
+static inline void load_min8(const hs__pmin *p, uint32_t count, __m256 *x, __m256 *y,
+                             __m256i *ang)
+{
+    const __m256i lane = _mm256_setr_epi64x(0, 1, 2, 3);
+    __m256i t0 = _mm256_cmpgt_epi64(_mm256_set1_epi64x(count), lane);
+    __m256i t1 = _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)count - 4), lane);
+    __m256i v0 = _mm256_maskload_epi64((const long long *)p, t0);
+    __m256i v1 = _mm256_maskload_epi64((const long long *)p + 4, t1);
+    const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    __m256i p0 = _mm256_permutevar8x32_epi32(v0, even), p1 = _mm256_permutevar8x32_epi32(v1, even);
+    __m256i xy = _mm256_permute2x128_si256(p0, p1, 0x20); /* x | y << 16 */
+    *ang = _mm256_permute2x128_si256(p0, p1, 0x31);      /* angle | type << 8 | ... */
+    *x = _mm256_cvtepi32_ps(_mm256_srai_epi32(_mm256_slli_epi32(xy, 16), 16));
+    *y = _mm256_cvtepi32_ps(_mm256_srai_epi32(xy, 16));
+}
+
+/* make_frame_c() eight minutiae per step. Writes the frame arrays up to the
+ * next multiple of eight (within their MAXN entries). */
+HS_AVX2_TARGET
+static void make_frame_avx2(frame *f, const align *g, const hs_finger_prepared *A,
+                            const hs_finger_prepared *B)
+{
+    const __m256 gc = _mm256_set1_ps(g->c), gs = _mm256_set1_ps(g->s);
+    const __m256 tx = _mm256_set1_ps(g->tx), ty = _mm256_set1_ps(g->ty);
+    const __m256 slope = _mm256_set1_ps(0.5f * f->pr.tol_slope);
+    const __m256 base = _mm256_set1_ps(f->pr.tol_base);
+    const __m256i bytes0 =
+        _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8, 12,
+                         -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    f->rot = g->rot;
+    for (uint32_t j = 0; j < B->count; j += 8) {
+        __m256 bx, by;
+        __m256i ang;
+        load_min8(&B->min[j], B->count - j, &bx, &by, &ang);
+        __m256 x = _mm256_add_ps(_mm256_sub_ps(_mm256_mul_ps(gc, bx), _mm256_mul_ps(gs, by)), tx);
+        __m256 y = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(gs, bx), _mm256_mul_ps(gc, by)), ty);
+        _mm256_storeu_ps(&f->tbx[j], x);
+        _mm256_storeu_ps(&f->tby[j], y);
+        __m256 dx = _mm256_sub_ps(bx, _mm256_set1_ps(g->bx));
+        __m256 dy = _mm256_sub_ps(by, _mm256_set1_ps(g->by));
+        __m256 d = _mm256_sqrt_ps(_mm256_add_ps(_mm256_mul_ps(dx, dx), _mm256_mul_ps(dy, dy)));
+        _mm256_storeu_ps(&f->rb[j], _mm256_mul_ps(slope, d));
+        __m256i a8 = _mm256_shuffle_epi8(ang, bytes0); /* the angle bytes, 4 per lane half */
+        __m128i a = _mm_unpacklo_epi32(_mm256_castsi256_si128(a8), _mm256_extracti128_si256(a8, 1));
+        a = _mm_add_epi8(a, _mm_set1_epi8((char)g->rot));
+        _mm_storel_epi64((__m128i *)&f->tba[j], a);
+    }
+    for (uint32_t i = 0; i < A->count; i += 8) {
+        __m256 ax, ay;
+        __m256i ang;
+        load_min8(&A->min[i], A->count - i, &ax, &ay, &ang);
+        __m256 dx = _mm256_sub_ps(ax, _mm256_set1_ps(g->ax));
+        __m256 dy = _mm256_sub_ps(ay, _mm256_set1_ps(g->ay));
+        __m256 d = _mm256_sqrt_ps(_mm256_add_ps(_mm256_mul_ps(dx, dx), _mm256_mul_ps(dy, dy)));
+        _mm256_storeu_ps(&f->ra[i], _mm256_add_ps(base, _mm256_mul_ps(slope, d)));
+    }
+}
+
+const struct hs__match_kernels hs__match_kernels_avx2 = {
+    sim_matrix_avx2, rank_sort_avx2,  rank_anchor_avx2,
+    make_frame_avx2,           pair_cands_avx2, refine_avx2};
 
 #else
 /* ISO C wants a translation unit to declare something. */

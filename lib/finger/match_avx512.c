@@ -145,9 +145,7 @@ static pairing rank_anchor_avx512(const hs_finger_matcher *m, int nc, const hs_f
                                   uint8_t *useb)
 {
     const params *pr = &m->fr.pr;
-    pairing r = {0, 0.0f, 0.0f, 0, 0};
-    memset(usea, 0, A->count);
-    memset(useb, 0, B->count);
+    pairing r = new_pairing(A, B, usea, useb);
     const __m512 gc = _mm512_set1_ps(g->c), gs = _mm512_set1_ps(g->s);
     const __m512 tx = _mm512_set1_ps(g->tx), ty = _mm512_set1_ps(g->ty);
     const __m512 gax = _mm512_set1_ps(g->ax), gay = _mm512_set1_ps(g->ay);
@@ -175,17 +173,7 @@ static pairing rank_anchor_avx512(const hs_finger_matcher *m, int nc, const hs_f
         __m512 tol = _mm512_add_ps(base, _mm512_mul_ps(slope, _mm512_add_ps(da, db)));
         tol = _mm512_min_ps(tol, tmax);
         ok = _mm512_mask_cmp_ps_mask(ok, d2, _mm512_mul_ps(tol, tol), _CMP_LE_OQ);
-        while (ok) {
-            int c = c0 + __builtin_ctz(ok);
-            ok &= (__mmask16)(ok - 1u);
-            const cand *q = &m->cands[c];
-            if (usea[q->a] || useb[q->b])
-                continue;
-            usea[q->a] = 1;
-            useb[q->b] = 1;
-            r.n++;
-            r.wsum += q->sim;
-        }
+        take_ranked(m, c0, ok, usea, useb, &r);
     }
     return r;
 }
@@ -196,9 +184,7 @@ static pairing pair_cands_avx512(const hs_finger_matcher *m, int nc, const hs_fi
                                  const hs_finger_prepared *B, const frame *f, uint8_t *usea,
                                  uint8_t *useb)
 {
-    pairing r = {0, 0.0f, 0.0f, 0, 0};
-    memset(usea, 0, A->count);
-    memset(useb, 0, B->count);
+    pairing r = new_pairing(A, B, usea, useb);
     const __m512 tmax = _mm512_set1_ps(f->pr.tol_max), one = _mm512_set1_ps(1.0f);
     const __m512 halfv = _mm512_set1_ps(0.5f);
     const __m512 aden = _mm512_set1_ps((float)(f->pr.angle_tol + 1));
@@ -229,18 +215,7 @@ static pairing pair_cands_avx512(const hs_finger_matcher *m, int nc, const hs_fi
             _mm512_sub_ps(one, _mm512_div_ps(_mm512_mul_ps(halfv, _mm512_sqrt_ps(d2)), tol)),
             _mm512_div_ps(_mm512_mul_ps(halfv, _mm512_cvtepi32_ps(ad)), aden));
         _mm512_storeu_ps(w16, w);
-        while (ok) {
-            int b = __builtin_ctz(ok);
-            ok &= (__mmask16)(ok - 1u);
-            const cand *q = &m->cands[c0 + b];
-            if (usea[q->a] || useb[q->b])
-                continue;
-            r.q += w16[b];
-            usea[q->a] = (uint8_t)(q->b + 1);
-            useb[q->b] = 1;
-            r.n++;
-            r.wsum += q->sim;
-        }
+        take_paired(m, c0, ok, w16, usea, useb, &r);
     }
     return r;
 }
@@ -332,26 +307,10 @@ static void refine_avx512(const hs_finger_matcher *m, const hs_finger_prepared *
             if (!c)
                 continue;
             _mm512_storeu_ps(d2s, d2);
-            while (c) {
-                unsigned b = (unsigned)__builtin_ctz(c);
-                c &= (__mmask16)(c - 1u);
-                float dd, w;
-                if (d2s[b] < best && consistent(f, a, i, j + b, &dd, &w)) {
-                    best = d2s[b];
-                    bj = (int)(j + b);
-                    bw = w;
-                }
-            }
+            refine_nearest(f, a, i, j, c, d2s, &best, &bj, &bw);
         }
         ova += in;
-        if (bj >= 0) {
-            usea[i] = (uint8_t)(bj + 1);
-            useb[bj] = 1;
-            usew[(uint32_t)bj >> 6] |= (uint64_t)1 << (bj & 63);
-            r->n++;
-            r->q += bw;
-            r->wsum += 0.5f * (1.0f / 65535.0f) * (float)m->sim[i * nb + (uint32_t)bj];
-        }
+        refine_take(m, i, nb, bj, bw, usea, useb, usew, r);
     }
     int nov = 0;
     for (uint32_t w = 0; w < MAXN / 64; w++)

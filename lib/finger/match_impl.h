@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MAXN 256            /* minutiae per template, exclusive */
 #define CYL_MIN_COMMON 16   /* fewer mutually valid cells: no similarity */
@@ -119,19 +120,95 @@ static inline bool consistent(const frame *f, const hs__pmin *a, uint32_t i, uin
     return true;
 }
 
-/* The kernels. hs__match_kernels_avx512 may only be used when
- * hs__match_cpu_avx512() is true, the AVX2 ones when hs__match_cpu_avx2() is;
- * the AVX2 set replaces only the similarity matrix and the refinement. */
+/* The scalar tails of the vector kernels, shared by them so that each
+ * repeats the portable choice exactly. Bit b of ok stands for candidate
+ * c0 + b (or minutia j0 + b); they are visited in increasing order. */
+
+/* An empty pairing, with no minutia of A or B used. */
+static inline pairing new_pairing(const hs_finger_prepared *A, const hs_finger_prepared *B,
+                                  uint8_t *usea, uint8_t *useb)
+{
+    pairing r = {0, 0.0f, 0.0f, 0, 0};
+    memset(usea, 0, A->count);
+    memset(useb, 0, B->count);
+    return r;
+}
+
+/* Anchor ranking: take each consistent candidate whose minutiae are free. */
+static inline void take_ranked(const hs_finger_matcher *m, int c0, uint32_t ok, uint8_t *usea,
+                               uint8_t *useb, pairing *r)
+{
+    while (ok) {
+        const cand *q = &m->cands[c0 + __builtin_ctz(ok)];
+        ok &= ok - 1u;
+        if (usea[q->a] || useb[q->b])
+            continue;
+        usea[q->a] = 1;
+        useb[q->b] = 1;
+        r->n++;
+        r->wsum += q->sim;
+    }
+}
+
+/* Candidate pairing: the same, recording mates and closeness weights w[b]. */
+static inline void take_paired(const hs_finger_matcher *m, int c0, uint32_t ok, const float *w,
+                               uint8_t *usea, uint8_t *useb, pairing *r)
+{
+    while (ok) {
+        unsigned b = (unsigned)__builtin_ctz(ok);
+        ok &= ok - 1u;
+        const cand *q = &m->cands[c0 + (int)b];
+        if (usea[q->a] || useb[q->b])
+            continue;
+        r->q += w[b];
+        usea[q->a] = (uint8_t)(q->b + 1);
+        useb[q->b] = 1;
+        r->n++;
+        r->wsum += q->sim;
+    }
+}
+
+/* Refinement: the nearest consistent free minutia of B among those in ok
+ * (d2[b]: squared distance of minutia j0 + b), as in refine_c(). */
+static inline void refine_nearest(const frame *f, const hs__pmin *a, uint32_t i, uint32_t j0,
+                                  uint32_t ok, const float *d2, float *best, int *bj, float *bw)
+{
+    while (ok) {
+        unsigned b = (unsigned)__builtin_ctz(ok);
+        ok &= ok - 1u;
+        float dd, w;
+        if (d2[b] < *best && consistent(f, a, i, j0 + b, &dd, &w)) {
+            *best = d2[b];
+            *bj = (int)(j0 + b);
+            *bw = w;
+        }
+    }
+}
+
+/* Refinement: pair minutia i with bj (if any) and count it. */
+static inline void refine_take(const hs_finger_matcher *m, uint32_t i, uint32_t nb, int bj,
+                               float bw, uint8_t *usea, uint8_t *useb, uint64_t *usew,
+                               pairing *r)
+{
+    if (bj < 0)
+        return;
+    usea[i] = (uint8_t)(bj + 1);
+    useb[bj] = 1;
+    usew[(uint32_t)bj >> 6] |= (uint64_t)1 << (bj & 63);
+    r->n++;
+    r->q += bw;
+    r->wsum += 0.5f * (1.0f / 65535.0f) * (float)m->sim[i * nb + (uint32_t)bj];
+}
+
+/* The kernel sets. hs__match_kernels_avx512 may only be used when
+ * hs__match_cpu_avx512() is true, hs__match_kernels_avx2 when
+ * hs__match_cpu_avx2() is. */
 extern const struct hs__match_kernels hs__match_kernels_c;
 #ifdef HS_MATCH_AVX512
 extern const struct hs__match_kernels hs__match_kernels_avx512;
+extern const struct hs__match_kernels hs__match_kernels_avx2;
 bool hs__match_cpu_avx512(void);
 bool hs__match_cpu_avx2(void);
-void hs__match_sim_matrix_avx2(hs_finger_matcher *m, const hs_finger_prepared *A,
-                               const hs_finger_prepared *B, int rot_units);
-void hs__match_refine_avx2(const hs_finger_matcher *m, const hs_finger_prepared *A,
-                           const hs_finger_prepared *B, const frame *f, uint8_t *usea,
-                           uint8_t *useb, pairing *r);
 #endif
 
 #endif
