@@ -1,9 +1,12 @@
 /* libFuzzer target: prepared-fingerprint decoding (hs_finger_prepared_decode),
- * re-encoding and matching of whatever decodes. A second pass repairs the
- * CRC of the input so that mutations reach the checks behind it. */
+ * re-encoding and matching of whatever decodes: against itself and against
+ * a shifted and turned copy, with every kernel set the CPU has (portable,
+ * AVX2, AVX-512), which must all give the same score. A second pass repairs
+ * the CRC of the input so that mutations reach the checks behind it. */
 #include <hotspot/hotspot.h>
 
 #include "internal/core.h"
+#include "internal/match.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -28,16 +31,57 @@ static void exercise(const uint8_t *data, size_t size)
     if (hs_finger_prepared_encode(NULL, p, buf, &n) != HS_OK || memcmp(buf, data, n) != 0)
         abort();
     free(buf);
-    hs_finger_matcher *m = NULL;
-    if (hs_finger_matcher_new(NULL, &m) != HS_OK)
+    /* the copy: every minutia moved by (+7, -3) pixels and turned by 5 units */
+    hs_finger_prepared *q = NULL;
+    buf = malloc(n);
+    if (!buf)
         abort();
-    float s1 = -1, s2 = -1;
-    if (hs_finger_match(m, p, p, &s1) != HS_OK || !(s1 >= 0.0f && s1 <= 1.0f))
+    memcpy(buf, data, n);
+    uint32_t count = (uint32_t)buf[6] | ((uint32_t)buf[7] << 8);
+    for (uint32_t i = 0; i < count; i++) {
+        uint8_t *r = buf + HS__PREPARED_HEADER + 8 * i;
+        uint16_t x = (uint16_t)(r[0] | (r[1] << 8)), y = (uint16_t)(r[2] | (r[3] << 8));
+        x = (uint16_t)(x + 7);
+        y = (uint16_t)(y - 3);
+        r[0] = (uint8_t)x;
+        r[1] = (uint8_t)(x >> 8);
+        r[2] = (uint8_t)y;
+        r[3] = (uint8_t)(y >> 8);
+        r[4] = (uint8_t)(r[4] + 5);
+    }
+    uint32_t crc = hs__crc32c(0, buf, n - 4);
+    for (int b = 0; b < 4; b++)
+        buf[n - 4 + (size_t)b] = (uint8_t)(crc >> (8 * b));
+    if (hs_finger_prepared_decode(NULL, &q, buf, n) != HS_OK)
         abort();
-    hs_finger_matcher_set(m, HS_MATCH_FAST, 1);
-    if (hs_finger_match(m, p, p, &s2) != HS_OK || !(s2 >= 0.0f && s2 <= 1.0f))
-        abort();
-    hs_finger_matcher_free(m);
+    free(buf);
+    float ref[4] = {0};
+    for (int set = 0; set < 3; set++) {
+        hs_finger_matcher *m = NULL;
+        if (hs_finger_matcher_new(NULL, &m) != HS_OK)
+            abort();
+        if (!hs__matcher_tune(m, "simd", (float)set)) {
+            hs_finger_matcher_free(m);
+            continue;
+        }
+        float s[4];
+        for (int fast = 0; fast < 2; fast++) {
+            hs_finger_matcher_set(m, HS_MATCH_FAST, fast);
+            if (hs_finger_match(m, p, p, &s[2 * fast]) != HS_OK ||
+                hs_finger_match(m, p, q, &s[2 * fast + 1]) != HS_OK)
+                abort();
+        }
+        for (int k = 0; k < 4; k++) {
+            if (!(s[k] >= 0.0f && s[k] <= 1.0f))
+                abort();
+            if (set == 0)
+                ref[k] = s[k];
+            else if (s[k] != ref[k])
+                abort(); /* a vector kernel set disagrees with the portable code */
+        }
+        hs_finger_matcher_free(m);
+    }
+    hs_finger_prepared_free(q);
     hs_finger_prepared_free(p);
 }
 

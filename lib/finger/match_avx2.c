@@ -11,12 +11,6 @@
 #include <immintrin.h>
 #include <string.h>
 
-#ifdef __clang__
-/* A fused multiply-add would round differently from the portable code.
- * (GCC does not contract in ISO C mode, which the build uses.) */
-#pragma STDC FP_CONTRACT OFF
-#endif
-
 #define HS_AVX2_TARGET __attribute__((target("avx2")))
 
 bool hs__match_cpu_avx2(void)

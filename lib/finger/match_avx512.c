@@ -10,12 +10,6 @@
 #include <immintrin.h>
 #include <string.h>
 
-#ifdef __clang__
-/* A fused multiply-add would round differently from the portable code.
- * (GCC does not contract in ISO C mode, which the build uses.) */
-#pragma STDC FP_CONTRACT OFF
-#endif
-
 #define HS_AVX512_TARGET \
     __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx512vpopcntdq")))
 

@@ -8,6 +8,15 @@
 
 #include "internal/match.h"
 
+#ifdef __clang__
+/* The vector kernels repeat the portable float arithmetic operation by
+ * operation, and the inline helpers below are compiled into both; a fused
+ * multiply-add (Clang contracts by default, and the AVX-512 and AVX2 targets
+ * have FMA) would round differently. GCC does not contract in ISO C mode,
+ * and the build also passes -ffp-contract=off for these files. */
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
