@@ -154,9 +154,8 @@ static void refine_avx2(const hs_finger_matcher *m, const hs_finger_prepared *A,
     const uint32_t na = A->count, nb = B->count;
     const __m256 ov2 = _mm256_set1_ps(f->pr.ov_dist * f->pr.ov_dist);
     const __m256 tmax2 = _mm256_set1_ps(f->pr.tol_max * f->pr.tol_max);
-    uint64_t ovw[MAXN / 64] = {0}, usew[MAXN / 64] = {0};
-    for (uint32_t j = 0; j < nb; j++)
-        usew[j >> 6] |= (uint64_t)(useb[j] != 0) << (j & 63);
+    uint64_t ovw[MAXN / 64] = {0}, usew[MAXN / 64];
+    use_bits(useb, nb, usew);
     int ova = 0;
     float d2s[8];
     for (uint32_t i = 0; i < na; i++) {
@@ -186,11 +185,7 @@ static void refine_avx2(const hs_finger_matcher *m, const hs_finger_prepared *A,
         ova += in;
         refine_take(m, i, nb, bj, bw, usea, useb, usew, r);
     }
-    int nov = 0;
-    for (uint32_t w = 0; w < MAXN / 64; w++)
-        nov += __builtin_popcountll(ovw[w]);
-    r->ova = ova;
-    r->ovb = nov;
+    refine_finish(ovw, ova, r);
 }
 
 /* Bit mask of the first `left` of eight lanes. */

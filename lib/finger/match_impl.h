@@ -194,6 +194,25 @@ static inline void refine_nearest(const frame *f, const hs__pmin *a, uint32_t i,
     }
 }
 
+/* Refinement: the used minutiae of B as bits. */
+static inline void use_bits(const uint8_t *useb, uint32_t nb, uint64_t *usew)
+{
+    memset(usew, 0, MAXN / 8);
+    for (uint32_t j = 0; j < nb; j++)
+        usew[j >> 6] |= (uint64_t)(useb[j] != 0) << (j & 63);
+}
+
+/* Refinement: record the overlap counts (ovw: bits of the B minutiae in the
+ * overlap; ova: A minutiae in it). */
+static inline void refine_finish(const uint64_t *ovw, int ova, pairing *r)
+{
+    int nov = 0;
+    for (uint32_t w = 0; w < MAXN / 64; w++)
+        nov += __builtin_popcountll(ovw[w]);
+    r->ova = ova;
+    r->ovb = nov;
+}
+
 /* Refinement: pair minutia i with bj (if any) and count it. */
 static inline void refine_take(const hs_finger_matcher *m, uint32_t i, uint32_t nb, int bj,
                                float bw, uint8_t *usea, uint8_t *useb, uint64_t *usew,
