@@ -286,15 +286,21 @@ double hs_face_engine_get_param(const hs_face_engine *e, int key)
 
 /* ---- image preparation ------------------------------------------------ */
 
-/* Interleaved RGB of img: its own RGB plane, or grey replicated into a
- * buffer allocated here (*owned set; caller frees). */
-static hs_status get_rgb(hs_ctx *ctx, const hs_image *img, const uint8_t **rgb, uint8_t **owned)
+/* Interleaved RGB of img, after checking its size: its own RGB plane, or
+ * grey replicated into a buffer allocated here (*owned set; caller frees). */
+static hs_status image_rgb(hs_ctx *ctx, const hs_image *img, const uint8_t **rgb,
+                           uint8_t **owned)
 {
     *owned = NULL;
+    *rgb = NULL;
+    uint32_t w = hs_image_width(img), h = hs_image_height(img), st = hs_image_stride(img);
+    if (w < 16 || h < 16)
+        return hs__error(ctx, HS_ERR_LIMIT, "face: image %ux%u is under 16 px a side", w, h);
+    if (w > 32768 || h > 32768)
+        return hs__error(ctx, HS_ERR_LIMIT, "face: image %ux%u over 32768 px a side", w, h);
     *rgb = hs_image_rgb(img);
     if (*rgb)
         return HS_OK;
-    uint32_t w = hs_image_width(img), h = hs_image_height(img), st = hs_image_stride(img);
     const uint8_t *g = hs_image_pixels(img);
     size_t n;
     if (!g || !hs__mul_ok((size_t)w * h, 3, &n))
@@ -310,16 +316,6 @@ static hs_status get_rgb(hs_ctx *ctx, const hs_image *img, const uint8_t **rgb, 
     }
     *rgb = b;
     *owned = b;
-    return HS_OK;
-}
-
-static hs_status check_image(hs_ctx *ctx, const hs_image *img)
-{
-    uint32_t w = hs_image_width(img), h = hs_image_height(img);
-    if (w < 16 || h < 16)
-        return hs__error(ctx, HS_ERR_LIMIT, "face: image %ux%u is under 16 px a side", w, h);
-    if (w > 32768 || h > 32768)
-        return hs__error(ctx, HS_ERR_LIMIT, "face: image %ux%u over 32768 px a side", w, h);
     return HS_OK;
 }
 
@@ -513,12 +509,9 @@ hs_status hs_face_detect(hs_ctx *ctx, hs_face_engine *e, const hs_image *img, hs
         *count = 0;
     if (!e || !img || !count || (cap && !faces))
         return hs__error(ctx, HS_ERR_INVALID_ARG, "face_detect: NULL argument");
-    hs_status s = check_image(ctx, img);
-    if (s)
-        return s;
     const uint8_t *rgb;
     uint8_t *owned;
-    s = get_rgb(ctx, img, &rgb, &owned);
+    hs_status s = image_rgb(ctx, img, &rgb, &owned);
     if (s)
         return s;
     s = detect_rgb(ctx, e, rgb, hs_image_width(img), hs_image_height(img), faces, cap, count);
@@ -535,12 +528,9 @@ hs_status hs_face_align(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
     size_t need = (size_t)size * size * 3;
     if (rgb_size < need)
         return hs__error(ctx, HS_ERR_BUFFER_TOO_SMALL, "face_align: needs %zu bytes", need);
-    hs_status s = check_image(ctx, img);
-    if (s)
-        return s;
     const uint8_t *rgb;
     uint8_t *owned;
-    s = get_rgb(ctx, img, &rgb, &owned);
+    hs_status s = image_rgb(ctx, img, &rgb, &owned);
     if (s)
         return s;
     s = align_rgb(ctx, e, rgb, hs_image_width(img), hs_image_height(img), face, size, rgb_out);
@@ -561,12 +551,9 @@ hs_status hs_face_embed(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
     if (cap < e->dim)
         return hs__error(ctx, HS_ERR_BUFFER_TOO_SMALL, "face_embed: dimension %u, room for %u",
                          e->dim, cap);
-    hs_status s = check_image(ctx, img);
-    if (s)
-        return s;
     const uint8_t *rgb;
     uint8_t *owned;
-    s = get_rgb(ctx, img, &rgb, &owned);
+    hs_status s = image_rgb(ctx, img, &rgb, &owned);
     if (s)
         return s;
     uint32_t w = hs_image_width(img), h = hs_image_height(img);
