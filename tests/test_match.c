@@ -261,7 +261,7 @@ static void test_vector_kernels(void **state)
     if (!have[2])
         printf("note: this CPU has no AVX2; AVX2 kernels not compared\n");
     rng_state = 4242;
-    hs_minutia a[220], b[220];
+    hs_minutia a[256], b[256];
     int compared = 0, mated_high = 0;
     for (int trial = 0; trial < 240; trial++) {
         int na = make_set(a, 2 + (int)(rnd() % 200), 800, 800, 60 + (float)(rnd() % 300));
@@ -287,7 +287,29 @@ static void test_vector_kernels(void **state)
         hs_finger_prepared_free(pa);
         hs_finger_prepared_free(pb);
     }
-    assert_int_equal(compared, 240);
+    /* the largest templates (255 minutiae): every array bound of the kernels */
+    for (int trial = 0; trial < 4; trial++) {
+        int na = make_set(a, 255, 800, 800, 450), nb;
+        assert_int_equal(na, 255);
+        if (trial % 2 == 0)
+            nb = transform(a, na, b, 0.3f, 800, 800, 10, -20, 3, 0);
+        else
+            nb = make_set(b, 255, 800, 800, 450);
+        hs_finger_prepared *pa = prep(a, na, 500), *pb = prep(b, nb, 500);
+        float sc[3];
+        for (int k = 0; k < 3; k++) {
+            hs_finger_matcher_set(mt[k], HS_MATCH_FAST, trial >= 2);
+            hs_finger_matcher_set(mt[k], HS_MATCH_MAX_ROTATION, 180);
+            sc[k] = score_of(mt[k], pa, pb);
+        }
+        assert_true(sc[1] == sc[0] && sc[2] == sc[0]);
+        if (trial % 2 == 0)
+            assert_true(sc[0] > hs_finger_threshold_for_fmr(1e-6));
+        compared++;
+        hs_finger_prepared_free(pa);
+        hs_finger_prepared_free(pb);
+    }
+    assert_int_equal(compared, 244);
     assert_true(mated_high >= 40); /* the mated pairs did exercise the pairing code */
     for (int k = 0; k < 3; k++)
         hs_finger_matcher_free(mt[k]);
