@@ -7,7 +7,15 @@
  * usage: bench_synth [masters] [impressions-per-master]
  *        bench_synth scores OUT.svg DIR... : genuine (FVC protocol) and
  *        impostor (all cross-finger pairs) score histograms of FVC-named
- *        sets ({finger}_{impression}.tif or .png), one panel per set. */
+ *        sets ({finger}_{impression}.tif or .png), one panel per set.
+ *        bench_synth fmr SET... : per set, the empirical false match rate at
+ *        the calibrated thresholds (hs_finger_threshold_for_fmr 1e-2, 1e-3,
+ *        1e-4), exact impostor and genuine quantiles, the EER, and minutia
+ *        statistics. A SET is a directory of FVC-named images (our
+ *        extractor), of FVC-named .iso templates, or synth:N:SEED[:FLAGS]
+ *        (N fingers x 8 impressions of a generator seeded SEED, 288x384,
+ *        ground truth; FLAGS "img": rendered and extracted instead, "fast":
+ *        fast masters, "fastimg": both). */
 #include "benchutil.h"
 
 #include <hotspot/hotspot.h>
@@ -249,10 +257,261 @@ static int scores_main(int argc, char **argv)
     return 0;
 }
 
+
+/* ---- false match rate at the calibrated thresholds --------------------- */
+
+enum { FM_MAXF = 200, FM_K = 8 };
+
+typedef struct fm_set {
+    hs_template *t[FM_MAXF][FM_K];
+    int nf;
+} fm_set;
+
+/* Templates of one SET argument (see the header comment). */
+static int fm_load(const char *spec, fm_set *s)
+{
+    memset(s, 0, sizeof *s);
+    unsigned n = 0, seed = 0;
+    char mode[16] = "";
+    if (sscanf(spec, "synth:%u:%u:%15s", &n, &seed, mode) >= 2) {
+        int img = strstr(mode, "img") != NULL;
+        hs_synth *g = NULL;
+        hs_finger_extractor *ex = NULL;
+        if (n > FM_MAXF || hs_synth_new(NULL, &g, seed) || hs_finger_extractor_new(NULL, &ex))
+            return -1;
+        hs_synth_set(g, HS_SYNTH_WIDTH, 288);
+        hs_synth_set(g, HS_SYNTH_HEIGHT, 384);
+        hs_synth_set(g, HS_SYNTH_FAST, strstr(mode, "fast") != NULL);
+        for (unsigned f = 0; f < n; f++) {
+            hs_synth_master *m = NULL;
+            if (hs_synth_master_new(NULL, &m, g, 101 + f))
+                return -1;
+            for (uint32_t k = 0; k < FM_K; k++) {
+                hs_image *im = NULL;
+                hs_template *t = NULL;
+                if (hs_synth_impression(NULL, g, m, k, img ? &im : NULL, img ? NULL : &t))
+                    return -1;
+                if (img && hs_finger_extract(ex, NULL, im, &t))
+                    t = NULL;
+                s->t[f][k] = t;
+                hs_image_free(im);
+            }
+            hs_synth_master_free(m);
+        }
+        s->nf = (int)n;
+        hs_finger_extractor_free(ex);
+        hs_synth_free(g);
+        return 0;
+    }
+    unsigned ppi = 500;
+    for (int i = 0; i < 8; i++)
+        if (strstr(spec, bu_fvc_sets[i].name))
+            ppi = bu_fvc_sets[i].ppi;
+    hs_finger_extractor *ex = NULL;
+    if (hs_finger_extractor_new(NULL, &ex))
+        return -1;
+    for (int f = 0; f < FM_MAXF; f++) {
+        int any = 0;
+        for (int k = 0; k < FM_K; k++) {
+            char path[1024];
+            snprintf(path, sizeof path, "%s/%d_%d.iso", spec, 101 + f, k + 1);
+            hs_template *t = NULL;
+            if (hs_template_load(NULL, &t, path, 0) != HS_OK)
+                t = load_extract(ex, spec, 101 + f, k + 1, ppi);
+            s->t[f][k] = t;
+            any |= t != NULL;
+        }
+        if (!any)
+            break;
+        s->nf = f + 1;
+    }
+    hs_finger_extractor_free(ex);
+    return 0;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Value at quantile q of n sorted scores (nearest rank). */
+static float fm_q(const float *v, size_t n, double q)
+{
+    if (!n)
+        return 0;
+    size_t i = (size_t)ceil(q * (double)n);
+    return v[i ? i - 1 : 0];
+}
+
+/* Share of sorted scores >= t. */
+static double fm_above(const float *v, size_t n, float t)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return n ? (double)(n - lo) / (double)n : 0;
+}
+
+/* Equal error rate of sorted genuine and impostor scores. */
+static double fm_eer(const float *gv, size_t ng, const float *iv, size_t ni)
+{
+    double best = 1, eer = 0;
+    for (int i = 0; i <= 1000; i++) {
+        float t = (float)i / 1000;
+        double fnmr = 1 - fm_above(gv, ng, t), fmr = fm_above(iv, ni, t);
+        double d = fabs(fnmr - fmr);
+        if (d < best) {
+            best = d;
+            eer = (fnmr + fmr) / 2;
+        }
+    }
+    return eer;
+}
+
+/* Minutia statistics at 500 ppi: count per template, share of endings,
+ * nearest-neighbour distance (p10, median) and the share of minutiae whose
+ * nearest neighbour points the same way (within 30 degrees) or the opposite
+ * way (within 30 degrees of opposite). */
+static void fm_stats(const fm_set *s, double out[6])
+{
+    double nt = 0, nm = 0, ne = 0, par = 0, anti = 0, cnt = 0;
+    static float nn[FM_MAXF * FM_K * 256];
+    size_t nnn = 0;
+    for (int f = 0; f < s->nf; f++)
+        for (int k = 0; k < FM_K; k++) {
+            const hs_template *t = s->t[f][k];
+            if (!t)
+                continue;
+            uint32_t n;
+            const hs_minutia *m = hs_template_minutiae(t, 0, &n);
+            hs_view_info vi = {sizeof vi, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+            hs_template_view_info(t, 0, &vi);
+            float sc = vi.ppi_x ? 500.0f / (float)vi.ppi_x : 1.0f;
+            nt++;
+            nm += n;
+            for (uint32_t i = 0; i < n && i < 256; i++) {
+                ne += m[i].type == HS_MINUTIA_ENDING;
+                float bd = 1e30f;
+                uint32_t bj = i;
+                for (uint32_t j = 0; j < n && j < 256; j++) {
+                    float dx = m[i].x - m[j].x, dy = m[i].y - m[j].y, d = dx * dx + dy * dy;
+                    if (j != i && d < bd) {
+                        bd = d;
+                        bj = j;
+                    }
+                }
+                if (bj == i)
+                    continue;
+                nn[nnn++] = sqrtf(bd) * sc;
+                float da = fabsf(m[i].angle - m[bj].angle);
+                if (da > 3.14159265f)
+                    da = 6.2831853f - da;
+                par += da < 0.5236f;
+                anti += da > 3.14159265f - 0.5236f;
+                cnt++;
+            }
+        }
+    qsort(nn, nnn, sizeof *nn, cmp_float);
+    out[0] = nt ? nm / nt : 0;
+    out[1] = nm ? ne / nm : 0;
+    out[2] = fm_q(nn, nnn, 0.1);
+    out[3] = fm_q(nn, nnn, 0.5);
+    out[4] = cnt ? par / cnt : 0;
+    out[5] = cnt ? anti / cnt : 0;
+}
+
+static int fmr_main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: bench_synth fmr SET... (DIR of images or .iso, or synth:N:SEED[:img|fast|fastimg])\n");
+        return 2;
+    }
+    const double fmrs[3] = {1e-2, 1e-3, 1e-4};
+    float thr[3];
+    for (int i = 0; i < 3; i++)
+        thr[i] = hs_finger_threshold_for_fmr(fmrs[i]);
+    printf("FMR at the calibrated thresholds %.4f (1e-2) %.4f (1e-3) %.4f (1e-4); genuine: all\n"
+           "pairs of a finger's 8 impressions; impostors: all cross-finger pairs.\n",
+           (double)thr[0], (double)thr[1], (double)thr[2]);
+    printf("%-26s %4s %7s %8s %8s %8s %6s %6s %6s %6s %6s %6s %6s %5s | %5s %5s %5s %5s %5s %5s\n",
+           "set", "fing", "imp", "FMR@1e-2", "FMR@1e-3", "FMR@1e-4", "i.med", "i.p99", "i.p999",
+           "i.max", "g.p5", "g.med", "EER%", "gen", "min", "end", "nn10", "nn50", "par", "anti");
+    static fm_set s;
+    hs_finger_matcher *mt = NULL;
+    if (hs_finger_matcher_new(NULL, &mt))
+        return 1;
+    for (int a = 2; a < argc; a++) {
+        if (fm_load(argv[a], &s)) {
+            fprintf(stderr, "bench_synth: cannot load %s\n", argv[a]);
+            return 1;
+        }
+        static hs_finger_prepared *pr[FM_MAXF][FM_K];
+        for (int f = 0; f < s.nf; f++)
+            for (int k = 0; k < FM_K; k++)
+                if (!s.t[f][k] || hs_finger_prepare(NULL, &pr[f][k], s.t[f][k], 0))
+                    pr[f][k] = NULL;
+        size_t maxi = (size_t)s.nf * FM_K * (size_t)s.nf * FM_K / 2 + 1;
+        float *iv = malloc(sizeof(float) * maxi), *gv = malloc(sizeof(float) * (size_t)s.nf * 28 + 1);
+        size_t ni = 0, ng = 0;
+        if (!iv || !gv)
+            return 1;
+        for (int f = 0; f < s.nf; f++)
+            for (int i = 0; i < FM_K; i++) {
+                if (!pr[f][i])
+                    continue;
+                for (int j = i + 1; j < FM_K; j++)
+                    if (pr[f][j] && hs_finger_match(mt, pr[f][i], pr[f][j], &gv[ng]) == HS_OK)
+                        ng++;
+                for (int g = f + 1; g < s.nf; g++)
+                    for (int j = 0; j < FM_K; j++)
+                        if (pr[g][j] && hs_finger_match(mt, pr[f][i], pr[g][j], &iv[ni]) == HS_OK)
+                            ni++;
+            }
+        qsort(iv, ni, sizeof *iv, cmp_float);
+        qsort(gv, ng, sizeof *gv, cmp_float);
+        double st[6];
+        fm_stats(&s, st);
+        const char *name = argv[a];
+        if (strncmp(name, "synth:", 6)) {
+            const char *b = strrchr(name, '/');
+            while (b && !b[1] && b > name) /* trailing slash */
+                for (b--; b > name && *b != '/'; b--)
+                    ;
+            name = b && b[1] ? b + 1 : name;
+        }
+        printf("%-26.26s %4d %7zu %8.2e %8.2e %8.2e %6.3f %6.3f %6.3f %6.3f %6.3f %6.3f %6.2f %5zu | "
+               "%5.1f %5.2f %5.1f %5.1f %5.2f %5.2f\n",
+               name, s.nf, ni, fm_above(iv, ni, thr[0]), fm_above(iv, ni, thr[1]),
+               fm_above(iv, ni, thr[2]), (double)fm_q(iv, ni, 0.5), (double)fm_q(iv, ni, 0.99),
+               (double)fm_q(iv, ni, 0.999), (double)(ni ? iv[ni - 1] : 0), (double)fm_q(gv, ng, 0.05),
+               (double)fm_q(gv, ng, 0.5), 100 * fm_eer(gv, ng, iv, ni), ng, st[0], st[1], st[2],
+               st[3], st[4], st[5]);
+        fflush(stdout);
+        for (int f = 0; f < s.nf; f++)
+            for (int k = 0; k < FM_K; k++) {
+                hs_finger_prepared_free(pr[f][k]);
+                pr[f][k] = NULL;
+                hs_template_free(s.t[f][k]);
+            }
+        free(iv);
+        free(gv);
+    }
+    hs_finger_matcher_free(mt);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "scores"))
         return scores_main(argc, argv);
+    if (argc > 1 && !strcmp(argv[1], "fmr"))
+        return fmr_main(argc, argv);
     int nm = argc > 1 ? atoi(argv[1]) : 20;
     int ni = argc > 2 ? atoi(argv[2]) : 8;
     if (nm < 1 || ni < 1 || nm > 100000 || ni > 1000) {

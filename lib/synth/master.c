@@ -10,7 +10,7 @@
 
 typedef struct sing {
     float x, y;
-    float a1, a2; /* correction: g(t) = t + a1 sin t + a2 sin 2t */
+    float c[6]; /* correction: g(t) = t + sum over k of c[2k-2] sin kt + c[2k-1] cos kt */
 } sing;
 
 typedef struct field {
@@ -39,8 +39,20 @@ static uint32_t draw_class(hs__rng *r)
 
 static void corr(hs__rng *r, sing *s)
 {
-    s->a1 = (float)hs__rng_range(r, -0.25, 0.25);
-    s->a2 = (float)hs__rng_range(r, -0.12, 0.12);
+    static const double amp[6] = {0.56, 0.56, 0.32, 0.32, 0.16, 0.16};
+    for (int i = 0; i < 6; i++)
+        s->c[i] = (float)hs__rng_range(r, -amp[i], amp[i]);
+    double mx = 0;
+    for (int i = 0; i < 72; i++) {
+        double t = i * HS__PI / 36, d = 0;
+        for (int k = 1; k <= 3; k++)
+            d += k * (s->c[2 * k - 2] * cos(k * t) - s->c[2 * k - 1] * sin(k * t));
+        mx = fabs(d) > mx ? fabs(d) : mx;
+    }
+    const double lim = 0.85;
+    if (mx > lim)
+        for (int i = 0; i < 6; i++)
+            s->c[i] = (float)(s->c[i] * lim / mx);
 }
 
 static void place(field *f, hs_synth_master *m, hs__rng *r)
@@ -95,7 +107,7 @@ static void place(field *f, hs_synth_master *m, hs__rng *r)
         corr(r, &f->delta[i]);
     f->rot = (float)hs__rng_range(r, -0.12, 0.12);
     for (int i = 0; i < 3; i++) {
-        f->pa[i] = (float)hs__rng_range(r, 0.0, 0.06);
+        f->pa[i] = (float)hs__rng_range(r, 0.0, 0.3);
         double ang = hs__rng_range(r, 0, 2 * HS__PI), k = hs__rng_range(r, 0.004, 0.012);
         f->pkx[i] = (float)(k * cos(ang));
         f->pky[i] = (float)(k * sin(ang));
@@ -111,7 +123,10 @@ static void place(field *f, hs_synth_master *m, hs__rng *r)
 
 static double g_corr(const sing *s, double t)
 {
-    return t + s->a1 * sin(t) + s->a2 * sin(2 * t);
+    double g = t;
+    for (int k = 1; k <= 3; k++)
+        g += s->c[2 * k - 2] * sin(k * t) + s->c[2 * k - 1] * cos(k * t);
+    return g;
 }
 
 /* Ridge orientation (radians, image frame, modulo pi) at (x, y). */
@@ -159,6 +174,76 @@ static double orientation(const field *f, double x, double y)
     }
 FILTER_PASS(filter_pass, bank, HS__SYNTH_R, HS__SYNTH_KS)
 FILTER_PASS(filter_pass_h, bank_h, HS__SYNTH_R_H, HS__SYNTH_KS_H)
+
+/* Dislocation pairs. Ridge growth makes only the minutiae that change the
+ * ridge count (a new ridge where ridges diverge), and those point the way the
+ * ridges diverge, so neighbouring minutiae point the same way far more often
+ * than in real fingers, whose many ridge-count-neutral pairs (a ridge ends
+ * and a neighbour starts beside it, short ridges, forks that end again) point
+ * opposite ways. A pair is made by Volterra's construction: the pattern is
+ * shifted across the ridges by u = per/(2 pi) arg((z - z1)/(z - z2)), which
+ * jumps by one period (invisibly) across the segment z1-z2 and fades away
+ * from it, leaving one minutia of each sign at its ends. cur: near-binary
+ * ridge map of scale sc; tmp: scratch of the same size. */
+static void dislocate(float *cur, float *tmp, const uint16_t *kidx, int w, int h, int sc,
+                      const hs_synth_master *m, const field *f, hs__rng *r, int npair)
+{
+    for (int tries = 0; npair > 0 && tries < 20 * npair + 20; tries++) {
+        /* within the finger and the largest contact region of an
+         * impression (impression.c), so that impressions can show them */
+        float x = m->fx + (float)hs__rng_range(r, -0.92, 0.92) * m->fa;
+        float y = m->fy + 15 + (float)hs__rng_range(r, -1.33, 1.33) * m->fa;
+        float ex = (x - m->fx) / m->fa, ey = (y - m->fy) / (y < m->fy ? m->fbt : m->fbb);
+        float cx = (x - m->fx) / (0.92f * m->fa), cy = (y - m->fy - 15) / (1.33f * m->fa);
+        int gx = (int)(x / sc), gy = (int)(y / sc);
+        if (ex * ex + ey * ey > 0.8f || cx * cx + cy * cy > 1 || gx < 2 || gy < 2 || gx >= w - 2 || gy >= h - 2)
+            continue;
+        int near = 0;
+        for (int i = 0; i < f->ncore; i++)
+            near |= hypotf(x - f->core[i].x, y - f->core[i].y) < 45;
+        for (int i = 0; i < f->ndelta; i++)
+            near |= hypotf(x - f->delta[i].x, y - f->delta[i].y) < 45;
+        if (near)
+            continue;
+        int k = kidx[(size_t)gy * w + gx];
+        float th = (float)(k / HS__SYNTH_NPER) * (float)HS__PI / HS__SYNTH_NORI;
+        float per = sc == 1 ? HS__SYNTH_PER0 + (float)(k % HS__SYNTH_NPER)
+                            : 2 * (HS__SYNTH_PER0_H + HS__SYNTH_PSTEP_H * (float)(k % HS__SYNTH_NPER));
+        float len = (float)hs__rng_range(r, 12, 45);
+        float sa = th + (float)hs__rng_range(r, -0.5, 0.5);
+        float nx = -sinf(th), ny = cosf(th); /* across the ridges */
+        float amp = per / (2 * (float)HS__PI) * (hs__rng_unif(r) < 0.5 ? -1.0f : 1.0f);
+        float x1 = x - 0.5f * len * cosf(sa), y1 = y - 0.5f * len * sinf(sa);
+        float x2 = x + 0.5f * len * cosf(sa), y2 = y + 0.5f * len * sinf(sa);
+        float rad = 1.5f * len + 30; /* |u| < 0.3 px beyond; faded out to rad */
+        int xa = (int)((x - rad) / sc), xb = (int)((x + rad) / sc) + 1;
+        int ya = (int)((y - rad) / sc), yb = (int)((y + rad) / sc) + 1;
+        xa = xa < 0 ? 0 : xa;
+        ya = ya < 0 ? 0 : ya;
+        xb = xb >= w ? w - 1 : xb;
+        yb = yb >= h ? h - 1 : yb;
+        for (int yy = ya; yy <= yb; yy++)
+            for (int xx = xa; xx <= xb; xx++) {
+                float px = (float)(xx * sc), py = (float)(yy * sc);
+                float d = hypotf(px - x, py - y);
+                float fade = d <= rad - 15 ? 1.0f : (d >= rad ? 0.0f : (rad - d) / 15);
+                /* arg((z - z1) / (z - z2)) */
+                float ax = px - x1, ay = py - y1, bx = px - x2, by = py - y2;
+                float u = amp * fade * atan2f(ay * bx - ax * by, ax * bx + ay * by);
+                float sx = (px + u * nx) / sc, sy = (py + u * ny) / sc;
+                sx = sx < 0 ? 0 : (sx > w - 2 ? (float)(w - 2) : sx);
+                sy = sy < 0 ? 0 : (sy > h - 2 ? (float)(h - 2) : sy);
+                int ix = (int)sx, iy = (int)sy;
+                float fx = sx - (float)ix, fy = sy - (float)iy;
+                const float *q = cur + (size_t)iy * w + ix;
+                tmp[(size_t)yy * w + xx] = (1 - fy) * ((1 - fx) * q[0] + fx * q[1]) + fy * ((1 - fx) * q[w] + fx * q[w + 1]);
+            }
+        for (int yy = ya; yy <= yb; yy++)
+            for (int xx = xa; xx <= xb; xx++)
+                cur[(size_t)yy * w + xx] = tmp[(size_t)yy * w + xx] > 0 ? 1.0f : -1.0f;
+        npair--;
+    }
+}
 
 hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth *gen,
                               uint32_t finger)
@@ -304,6 +389,9 @@ hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth
      * can thin or thicken them by its threshold. */
     for (size_t i = 0; i < n; i++)
         cur[i] = cur[i] > 0 ? 1.0f : -1.0f;
+    /* dislocation pairs: 2-17 per finger (fingers differ in how broken
+     * their ridges are) */
+    dislocate(cur, nxt, kidx, w, h, sc, m, &f, &r, (int)lrint(hs__rng_range(&r, 2.5, 17.5)));
     static const float bn5[5] = {1 / 16.0f, 4 / 16.0f, 6 / 16.0f, 4 / 16.0f, 1 / 16.0f};
     static const float bn3[5] = {0, 0.25f, 0.5f, 0.25f, 0};
     const float *bn = sc == 1 ? bn5 : bn3;
