@@ -2,6 +2,7 @@
  *
  *   bench_watchlist [N] [--threads T] [--exhaustive-probes K] [--probes P] [--file PATH]
  *                   [--no-cache] [--distractors synth|perturbed] [--gallery PATH]
+ *                   [--reference-cached]
  *
  * --distractors synth (default): ground-truth minutiae of synthetic
  *   impressions (synth.h, fast masters), max(10, N / 20000) impressions per
@@ -12,6 +13,9 @@
  *   they may flatter it); kept for comparison.
  * --gallery PATH: the distractors are loaded from PATH when it holds N of
  *   them, else built and saved there (the 1M gallery takes minutes to build).
+ * --reference-cached: the exhaustive reference runs after the prepared cache
+ *   is built (same results, ~12x faster: what makes it affordable at 1M);
+ *   the filter figures are still those without the cache.
  *
  * Uses the ISO templates of the eight FVC B sets (../shared/data/fingerprint/
  * iso19794-2-secugen): the first impression of each of the 80 fingers is
@@ -320,7 +324,7 @@ int main(int argc, char **argv)
 {
     uint32_t N = 10000, T = 2, KEX = 56, P = 560;
     const char *file = "bench_watchlist.hswl";
-    int cache = 1, synth = 1;
+    int cache = 1, synth = 1, ref_cached = 0;
     const char *gallery = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc)
@@ -331,6 +335,8 @@ int main(int argc, char **argv)
             P = (uint32_t)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--no-cache"))
             cache = 0;
+        else if (!strcmp(argv[i], "--reference-cached"))
+            ref_cached = 1;
         else if (!strcmp(argv[i], "--distractors") && i + 1 < argc)
             synth = strcmp(argv[++i], "perturbed") != 0;
         else if (!strcmp(argv[i], "--gallery") && i + 1 < argc)
@@ -342,6 +348,8 @@ int main(int argc, char **argv)
     }
     if (P > 560)
         P = 560;
+    if (!cache)
+        ref_cached = 0;
     setvbuf(stdout, NULL, _IOLBF, 0); /* long runs: show each figure as it comes */
     if (!load_fvc())
         return 0;
@@ -480,22 +488,24 @@ int main(int argc, char **argv)
         }
         if (in_sub) {
             fsub_ok += fok;
-            o.flags = HS_WATCHLIST_EXHAUSTIVE;
-            search_top(wl, tmpl[s][f][i], &o, top, &ms);
-            ex_wall += ms;
-            ex_cpu += last_cpu_ms;
-            ex_ok += !strcmp(top, id);
+            if (!ref_cached) {
+                o.flags = HS_WATCHLIST_EXHAUSTIVE;
+                search_top(wl, tmpl[s][f][i], &o, top, &ms);
+                ex_wall += ms;
+                ex_cpu += last_cpu_ms;
+                ex_ok += !strcmp(top, id);
+            }
             nsub++;
         }
     }
     double med = bu_median(fms, (size_t)nf_probes);
     double medcpu = bu_median(fcpu, (size_t)nf_probes);
-    if (nsub)
+    if (nsub && !ref_cached)
         printf("exhaustive on %u threads: %.0f comparisons/s wall, %.0f per CPU second "
                "(incl. re-preparing each stored finger); rank-1 %.2f%% (%d/%d probes)\n",
                T, (double)nf * nsub / (ex_wall / 1000), (double)nf * nsub / (ex_cpu / 1000),
                100.0 * ex_ok / nsub, ex_ok, nsub);
-    if (nsub)
+    if (nsub && !ref_cached)
         printf("filter on the same %d probes: rank-1 %.2f%% (%d/%d), difference %.2f points\n",
                nsub, 100.0 * fsub_ok / nsub, fsub_ok, nsub, 100.0 * (ex_ok - fsub_ok) / nsub);
     printf("filter, %d probes: rank-1 %.2f%% (%d/%d); search time median %.1f ms wall, %.1f ms "
@@ -537,10 +547,15 @@ int main(int argc, char **argv)
                 }
             }
             printf("with the cache: exhaustive %.0f comparisons/s wall, %.0f per CPU second on %u "
-                   "threads (rank-1 %d/%d); filter (5%% re-scored) rank-1 %d/%d, search median "
+                   "threads (rank-1 %d/%d); filter (4x budget) rank-1 %d/%d, search median "
                    "%.1f ms wall, %.1f ms CPU\n",
                    (double)nf * n2 / (w2 / 1000), (double)nf * n2 / (c2 / 1000), T, ok2, n2,
                    fok2, nfw, bu_median(fw, (size_t)nfw), bu_median(fc, (size_t)nfw));
+            if (ref_cached && nsub)
+                printf("filter (no cache) on the same %d probes: rank-1 %.2f%% (%d/%d) against "
+                       "exhaustive %.2f%% (%d/%d), difference %.2f points\n",
+                       nsub, 100.0 * fsub_ok / nsub, fsub_ok, nsub, 100.0 * ok2 / n2, ok2, n2,
+                       100.0 * (ok2 - fsub_ok) / nsub);
         }
     }
     o.flags = 0;

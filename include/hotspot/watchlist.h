@@ -21,9 +21,10 @@
  * for the rotation between the two prints, and the score is the largest
  * vote (rotation- and translation-invariant codes, rotation-consistent
  * hits). A second stage re-scores the best of them (at least 16x as many as
- * go on to the matcher, and a tenth of the list) by voting on the
- * translation at that rotation; the best of those are re-scored by the full
- * matcher (match.h), whose prepared form is built on the fly for those
+ * go on to the matcher, and a tenth of the list): it finds the pose
+ * (rotation, then translation by voting) and counts the stored minutiae that
+ * land on probe minutiae under it; the best of those are re-scored by the
+ * full matcher (match.h), whose prepared form is built on the fly for those
  * candidates only. HS_WATCHLIST_EXHAUSTIVE skips the filter and re-scores
  * every subject (the accuracy reference). docs/watchlist-format.md gives the
  * details.

@@ -200,6 +200,10 @@ typedef struct probe_finger {
     uint32_t *start; /* per code c: its pairs are ent[start[c] .. start[c+1]) */
     struct pent *ent;
     double density;
+    /* its minutiae at 500 ppi, y up (second stage) */
+    uint32_t nm;
+    float mx[HS_WATCHLIST_MINUTIAE_MAX], my[HS_WATCHLIST_MINUTIAE_MAX];
+    float ma[HS_WATCHLIST_MINUTIAE_MAX];
 #ifdef HS__WL_MATCH
     hs_finger_prepared *prep;
 #endif
@@ -216,6 +220,15 @@ static void bitmap_build(probe_finger *pf, const hs_minutia *m, uint32_t n, uint
         n = HS_WATCHLIST_MINUTIAE_MAX; /* caller passes the best ones first */
     memcpy(tmp, m, (size_t)n * sizeof *tmp);
     uint32_t nc = hs__wl_codes_dir(tmp, n, ppx, ppy, codes, dir, theta, first);
+    {
+        double ax = ppx ? 500.0 / ppx : 1.0, ay = ppy ? 500.0 / ppy : 1.0;
+        pf->nm = n;
+        for (uint32_t i = 0; i < n; i++) {
+            pf->mx[i] = (float)(tmp[i].x * ax);
+            pf->my[i] = (float)(-tmp[i].y * ay);
+            pf->ma[i] = tmp[i].angle;
+        }
+    }
     memset(pf->bitmap, 0, BITMAP_WORDS * sizeof(uint32_t));
     memset(pf->start, 0, 65537 * sizeof(uint32_t));
     double sx = ppx ? 500.0 / ppx : 1.0, sy = ppy ? 500.0 / ppy : 1.0;
@@ -471,7 +484,22 @@ static void filter_range(job *j)
 #define GRID_OFF 600.0
 #define VOTES_MAX 2048
 #ifndef S2_W
-#define S2_W 0.5
+#define S2_W 1.0
+#endif
+#ifndef S2_PHI_TOL
+#define S2_PHI_TOL 0.25
+#endif
+#ifndef S2_PV
+#define S2_PV 0.0
+#endif
+#ifndef S2_DIST
+#define S2_DIST 15.0
+#endif
+#ifndef S2_ANGLE
+#define S2_ANGLE 0.4
+#endif
+#ifndef S2_NSMOOTH
+#define S2_NSMOOTH 5.0
 #endif
 #ifndef S2_ROT_TOL
 #define S2_ROT_TOL 1
@@ -509,6 +537,7 @@ static double rot_score(const probe_finger *p, const hs__wl_fview *f0)
     double sx = f->ppi_x ? 500.0 / f->ppi_x : 1.0, sy = f->ppi_y ? 500.0 / f->ppi_y : 1.0;
     /* the stored minutiae used, in the probe's frame convention (y up) */
     float gxs[HS_WATCHLIST_MINUTIAE_MAX], gys[HS_WATCHLIST_MINUTIAE_MAX];
+    float gas[HS_WATCHLIST_MINUTIAE_MAX];
     uint32_t n = f->count > HS_WATCHLIST_MINUTIAE_MAX ? HS_WATCHLIST_MINUTIAE_MAX : f->count;
     double cx = 0, cy = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -516,6 +545,7 @@ static double rot_score(const probe_finger *p, const hs__wl_fview *f0)
         hs__wl_minutia_read(f, i, &m);
         gxs[i] = (float)(m.x * sx);
         gys[i] = (float)(-m.y * sy);
+        gas[i] = m.angle;
         cx += gxs[i];
         cy += gys[i];
     }
@@ -526,46 +556,133 @@ static double rot_score(const probe_finger *p, const hs__wl_fview *f0)
     static const double two_pi = 6.28318530717958647692;
     uint16_t grid[GRID * GRID];
     uint16_t cell[VOTES_MAX];
-    uint32_t nv = 0;
-    memset(grid, 0, sizeof grid);
-    for (uint32_t k = 0; k < nc && nv < VOTES_MAX; k++) {
+    uint16_t vcell[VOTES_MAX];
+    float vphi[VOTES_MAX], vtx[VOTES_MAX], vty[VOTES_MAX];
+    uint32_t nv = 0, nvotes = 0;
+    /* pass 1: the pairs whose rotation lies near the first stage's; their
+     * circular mean, refined once, is the rotation */
+    double sc = 0, ss = 0;
+    for (uint32_t k = 0; k < nc && nvotes < VOTES_MAX; k++) {
         uint32_t code = (uint32_t)f->codes[2 * k] | ((uint32_t)f->codes[2 * k + 1] << 8);
         uint32_t b = p->start[code], e = p->start[code + 1];
         if (b == e)
             continue;
         uint32_t fi = f->firsts[k];
-        double gx = gxs[fi] - cx, gy = gys[fi] - cy;
         double th = f->dirs[k] * (two_pi / 256.0);
-        for (; b < e && nv < VOTES_MAX; b++) {
+        for (; b < e && nvotes < VOTES_MAX; b++) {
             const pent *q = &p->ent[b];
             double phi = (double)q->theta - th;
             int rb = (int)floor(phi * (32.0 / two_pi));
             int dr = ((rb - rbest) % 32 + 32 + 16) % 32 - 16;
             if (dr < -S2_ROT_TOL || dr > S2_ROT_TOL)
                 continue;
-            double c = cos(phi), sn = sin(phi);
-            double tx = q->x - (c * gx - sn * gy) + GRID_OFF;
-            double ty = q->y - (sn * gx + c * gy) + GRID_OFF * 1.5;
-            int ix = (int)(tx / GRID_BIN), iy = (int)(ty / GRID_BIN);
-            if (tx < 0 || ty < 0 || ix < 1 || iy < 1 || ix >= GRID - 1 || iy >= GRID - 1)
-                continue;
-            uint32_t ci = (uint32_t)(iy * GRID + ix);
-            if (grid[ci]++ == 0)
-                cell[nv++] = (uint16_t)ci;
+            sc += cos(phi);
+            ss += sin(phi);
+            vphi[nvotes] = (float)phi;
+            vtx[nvotes] = q->x;
+            vty[nvotes] = q->y;
+            vcell[nvotes++] = (uint16_t)fi;
         }
     }
-    uint32_t best = 0;
+    if (nvotes < 2) {
+        hs__memzero(gxs, sizeof gxs);
+        hs__memzero(gys, sizeof gys);
+        hs__memzero(gas, sizeof gas);
+        return 0;
+    }
+    double phi0 = atan2(ss, sc);
+    sc = ss = 0;
+    for (uint32_t i = 0; i < nvotes; i++) {
+        double d = remainder((double)vphi[i] - phi0, two_pi);
+        if (fabs(d) <= S2_PHI_TOL) {
+            sc += cos(d);
+            ss += sin(d);
+        }
+    }
+    double phi = phi0 + (sc > 0 || ss != 0 ? atan2(ss, sc) : 0.0);
+    double c = cos(phi), sn = sin(phi);
+    /* pass 2: at that rotation, each pair votes for the translation of its
+     * first minutia */
+    memset(grid, 0, sizeof grid);
+    for (uint32_t i = 0; i < nvotes; i++) {
+        if (fabs(remainder((double)vphi[i] - phi, two_pi)) > S2_PHI_TOL) {
+            vcell[i] = 0xffff;
+            continue;
+        }
+        double gx = gxs[vcell[i]] - cx, gy = gys[vcell[i]] - cy;
+        double tx = vtx[i] - (c * gx - sn * gy), ty = vty[i] - (sn * gx + c * gy);
+        vtx[i] = (float)tx;
+        vty[i] = (float)ty;
+        tx += GRID_OFF;
+        ty += GRID_OFF * 1.5;
+        int ix = (int)(tx / GRID_BIN), iy = (int)(ty / GRID_BIN);
+        if (tx < 0 || ty < 0 || ix < 1 || iy < 1 || ix >= GRID - 1 || iy >= GRID - 1) {
+            vcell[i] = 0xffff;
+            continue;
+        }
+        uint32_t ci = (uint32_t)(iy * GRID + ix);
+        if (grid[ci]++ == 0)
+            cell[nv++] = (uint16_t)ci;
+        vcell[i] = (uint16_t)ci;
+    }
+    uint32_t best = 0, bc = 0;
     for (uint32_t i = 0; i < nv; i++) {
         uint32_t ci = cell[i], v = 0;
         for (int dy = -1; dy <= 1; dy++)
             for (int dx = -1; dx <= 1; dx++)
                 v += grid[(int)ci + dy * GRID + dx];
-        if (v > best)
+        if (v > best) {
             best = v;
+            bc = ci;
+        }
+    }
+    double score = 0;
+    if (best >= 2) {
+        /* the translation: mean of the votes in the best window */
+        double stx = 0, sty = 0;
+        uint32_t cnt = 0;
+        int bx = (int)(bc % GRID), by = (int)(bc / GRID);
+        for (uint32_t i = 0; i < nvotes; i++) {
+            if (vcell[i] == 0xffff)
+                continue;
+            int x = (int)(vcell[i] % GRID), y = (int)(vcell[i] / GRID);
+            if (x < bx - 1 || x > bx + 1 || y < by - 1 || y > by + 1)
+                continue;
+            stx += vtx[i];
+            sty += vty[i];
+            cnt++;
+        }
+        stx /= cnt;
+        sty /= cnt;
+        /* stored minutiae under that pose that land on a probe minutia of
+         * similar direction (one to one, first come) */
+        uint8_t used[HS_WATCHLIST_MINUTIAE_MAX] = {0};
+        uint32_t match = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            double x = gxs[i] - cx, y = gys[i] - cy;
+            double px = c * x - sn * y + stx, py = sn * x + c * y + sty;
+            double pa = gas[i] + phi;
+            for (uint32_t q = 0; q < p->nm; q++) {
+                double dx = p->mx[q] - px, dy = p->my[q] - py;
+                if (used[q] || dx * dx + dy * dy > S2_DIST * S2_DIST)
+                    continue;
+                double da = fabs(remainder(p->ma[q] - pa, two_pi));
+                if (da > S2_ANGLE)
+                    continue;
+                used[q] = 1;
+                match++;
+                break;
+            }
+        }
+        score = (double)match * match / ((n + S2_NSMOOTH) * (p->nm + S2_NSMOOTH)) +
+                S2_PV * best / (nc + S1_SMOOTH);
     }
     hs__memzero(gxs, sizeof gxs);
     hs__memzero(gys, sizeof gys);
-    return (double)best / (nc + S1_SMOOTH);
+    hs__memzero(gas, sizeof gas);
+    hs__memzero(vtx, sizeof vtx);
+    hs__memzero(vty, sizeof vty);
+    return score;
 }
 
 /* Phase 3: second-stage score of candidates tid, tid+nthreads, ... */
@@ -1059,6 +1176,7 @@ done:
         for (uint32_t v = 0; v < nprobe; v++)
             hs_finger_prepared_free(pf[v].prep);
 #endif
+        hs__memzero(pf, (size_t)(nprobe ? nprobe : 1) * sizeof *pf);
         hs__free(a, pf);
     }
     if (starts) {
