@@ -21,7 +21,7 @@
  * for the rotation between the two prints, and the score is the largest
  * vote (rotation- and translation-invariant codes, rotation-consistent
  * hits). A second stage re-scores the best of them (at least 16x as many as
- * go on to the matcher, and a tenth of the list): it finds the pose
+ * go on to the matcher, and a twentieth of the list): it finds the pose
  * (rotation, then translation by voting) and counts the stored minutiae that
  * land on probe minutiae under it; the best of those are re-scored by the
  * full matcher (match.h), whose prepared form is built on the fly for those
@@ -265,7 +265,7 @@ typedef struct hs_watchlist_search_options {
     uint32_t flags;       /**< HS_WATCHLIST_* flags */
     uint32_t rescore;     /**< subjects the filter passes to the full matcher
                                (its second stage scores max(16 times as
-                               many, N/10)); 0 = automatic: 200 + N/400,
+                               many, N/20)); 0 = automatic: 200 + N/400,
                                4 times that with the prepared cache */
     uint32_t face_model;  /**< model of the probe face (HS_FACE_MODEL_*, 0 =
                                custom); a known model is only compared with
