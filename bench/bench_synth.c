@@ -227,7 +227,8 @@ static int scores_main(int argc, char **argv)
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                "font-family=\"sans-serif\" font-size=\"10\">\n", cols * pw + 10, rows * ph + 30);
     fprintf(f, "<text x=\"10\" y=\"14\">Score histograms (share of comparisons per 0.01 bin, "
-               "square-root scale): genuine (blue), impostor (red)</text>\n");
+               "square-root scale): genuine (blue), impostor (red); dashed: thresholds for "
+               "FMR 1e-2, 1e-3, 1e-4</text>\n");
     for (int i = 0; i < n; i++) {
         int ox = 10 + (i % cols) * pw, oy = 24 + (i / cols) * ph;
         int w = pw - 20, h = ph - 30;
@@ -248,6 +249,12 @@ static int scores_main(int argc, char **argv)
             }
             fprintf(f, "\"/>\n");
         }
+        /* the matcher's calibrated thresholds for FMR 1e-2, 1e-3, 1e-4 */
+        for (int e = 2; e <= 4; e++) {
+            double tx = w * (double)hs_finger_threshold_for_fmr(pow(10, -e));
+            fprintf(f, "<line x1=\"%.1f\" y1=\"12\" x2=\"%.1f\" y2=\"%d\" stroke=\"#999\" "
+                       "stroke-dasharray=\"2,2\"/>\n", tx, tx, h + 12);
+        }
         fprintf(f, "<text x=\"0\" y=\"%d\">0</text><text x=\"%d\" y=\"%d\">1</text></g>\n",
                 h + 22, w - 5, h + 22);
     }
@@ -264,6 +271,7 @@ enum { FM_MAXF = 200, FM_K = 8 };
 
 typedef struct fm_set {
     hs_template *t[FM_MAXF][FM_K];
+    uint32_t cls[FM_MAXF]; /* synthetic sets: HS_SYNTH_CLASS_* of each finger */
     int nf;
 } fm_set;
 
@@ -286,6 +294,7 @@ static int fm_load(const char *spec, fm_set *s)
             hs_synth_master *m = NULL;
             if (hs_synth_master_new(NULL, &m, g, 101 + f))
                 return -1;
+            s->cls[f] = hs_synth_master_class(m);
             for (uint32_t k = 0; k < FM_K; k++) {
                 hs_image *im = NULL;
                 hs_template *t = NULL;
@@ -459,6 +468,7 @@ static int fmr_main(int argc, char **argv)
         size_t maxi = (size_t)s.nf * FM_K * (size_t)s.nf * FM_K / 2 + 1;
         float *iv = malloc(sizeof(float) * maxi), *gv = malloc(sizeof(float) * (size_t)s.nf * 28 + 1);
         size_t ni = 0, ng = 0;
+        unsigned long cn[2] = {0, 0}, ca[2] = {0, 0}; /* cross, same class: pairs, above */
         if (!iv || !gv)
             return 1;
         for (int f = 0; f < s.nf; f++)
@@ -470,8 +480,12 @@ static int fmr_main(int argc, char **argv)
                         ng++;
                 for (int g = f + 1; g < s.nf; g++)
                     for (int j = 0; j < FM_K; j++)
-                        if (pr[g][j] && hs_finger_match(mt, pr[f][i], pr[g][j], &iv[ni]) == HS_OK)
+                        if (pr[g][j] && hs_finger_match(mt, pr[f][i], pr[g][j], &iv[ni]) == HS_OK) {
+                            int same = s.cls[f] == s.cls[g];
+                            cn[same]++;
+                            ca[same] += iv[ni] >= thr[0];
                             ni++;
+                        }
             }
         qsort(iv, ni, sizeof *iv, cmp_float);
         qsort(gv, ng, sizeof *gv, cmp_float);
@@ -492,6 +506,10 @@ static int fmr_main(int argc, char **argv)
                (double)fm_q(iv, ni, 0.999), (double)(ni ? iv[ni - 1] : 0), (double)fm_q(gv, ng, 0.05),
                (double)fm_q(gv, ng, 0.5), 100 * fm_eer(gv, ng, iv, ni), ng, st[0], st[1], st[2],
                st[3], st[4], st[5]);
+        if (s.cls[0]) /* synthetic: the share above the 1e-2 threshold by class relation */
+            printf("%-26s same class %.2e (%lu pairs), different classes %.2e (%lu pairs)\n", "",
+                   cn[1] ? (double)ca[1] / (double)cn[1] : 0, cn[1],
+                   cn[0] ? (double)ca[0] / (double)cn[0] : 0, cn[0]);
         fflush(stdout);
         for (int f = 0; f < s.nf; f++)
             for (int k = 0; k < FM_K; k++) {

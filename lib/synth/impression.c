@@ -49,7 +49,7 @@ static void draw(imp *p, const hs_synth *g, const hs_synth_master *m, uint32_t i
     float pres = P[HS_SYNTH_PRESSURE] / 100.0f;
     p->ccx = m->fx + (float)hs__rng_normal(&r) * 10;
     p->ccy = m->fy + 15 + (float)hs__rng_normal(&r) * 15;
-    p->cax = m->fa * pres * (float)hs__rng_range(&r, 0.62, 0.92);
+    p->cax = m->fa * pres * (float)hs__rng_range(&r, 0.68, 0.95);
     p->cay = p->cax * (float)hs__rng_range(&r, 1.2, 1.45);
     float dist = P[HS_SYNTH_DISTORTION] / 100.0f * (1 + 1.0f * big);
     p->pa = p->cax * (float)hs__rng_range(&r, 0.3, 0.5);
