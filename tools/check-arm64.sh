@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Build libhotspot for 64-bit ARM (aarch64: the handheld devices) and run the
+# fast unit tests under qemu-aarch64; with ../shared/data present, also check
+# that the ARM build scores all 25,280 FVC pairs exactly as the x86-64 build
+# (build/ must exist). Not part of CI: it adds the arm64 architecture to dpkg
+# and installs cross compilers and arm64 libraries (a few hundred MB).
+#   tools/check-arm64.sh [BUILD_DIR]          (default build-arm64)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${1:-build-arm64}
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  $SUDO dpkg --add-architecture arm64
+fi
+PKGS=(qemu-user gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross
+      libpng-dev:arm64 libjpeg62-turbo-dev:arm64 libtiff-dev:arm64 libsodium-dev:arm64
+      libcmocka-dev:arm64 zlib1g-dev:arm64)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+cmake -S . -B "$B" -DCMAKE_TOOLCHAIN_FILE=tools/toolchain-aarch64.cmake -DCMAKE_BUILD_TYPE=Release \
+  -DHOTSPOT_WITH_OPENCV=OFF -DHOTSPOT_PYTHON=OFF -DHOTSPOT_BENCH=ON -DHOTSPOT_WERROR=ON >/dev/null
+cmake --build "$B" -j2 >/dev/null
+run() { qemu-aarch64 -L /usr/aarch64-linux-gnu "$@"; }
+# The unit tests that finish in seconds under emulation (synth, watchlist and
+# face build large galleries and take many minutes there).
+for t in test_core test_image test_template test_finger test_match test_eval; do
+  echo "arm64: $t"
+  HS_SHARED_DATA=/nonexistent run "$B/tests/$t" >"$B/$t.log" 2>&1 || { cat "$B/$t.log"; exit 1; }
+done
+DATA=${HS_SHARED_DATA:-../shared/data}
+if [ -d "$DATA/fingerprint/iso19794-2-secugen" ] && [ -x build/bench/bench_match ]; then
+  HS_SHARED_DATA=$DATA run "$B/bench/bench_match" --repeats 1 --dump "$B/scores-arm64.txt" >/dev/null
+  HS_SHARED_DATA=$DATA build/bench/bench_match --repeats 1 --no-simd --dump "$B/scores-x86.txt" >/dev/null
+  cmp "$B/scores-arm64.txt" "$B/scores-x86.txt"
+  echo "arm64: all $(wc -l <"$B/scores-arm64.txt") FVC pair scores identical to the x86-64 build"
+else
+  echo "arm64: score comparison skipped (no shared data or no x86 build/bench/bench_match)"
+fi
+echo "arm64: OK"
