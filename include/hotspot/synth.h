@@ -6,7 +6,8 @@
  * SFinGe (Cappelli, Maio, Maltoni): a master fingerprint per finger (class,
  * singular points, an orientation field from the zero-pole model with
  * per-singularity corrections, a ridge-period map, ridges grown by iterative
- * Gabor filtering from random seeds), then any number of impressions of it
+ * Gabor filtering from random seeds, ridge-count-neutral minutia pairs added
+ * by dislocation), then any number of impressions of it
  * (contact region and pressure, translation, rotation, plastic distortion,
  * dry or wet skin, sensor noise and background, any resolution), each with
  * its ground-truth minutiae mapped through the same transforms.
@@ -71,7 +72,7 @@ typedef struct hs_synth_master hs_synth_master;
                                         0-1 normal, 2-3 exaggerated displacement and
                                         rotation, 4-5 dry, 6-7 wet skin; 0: every
                                         impression drawn alike */
-#define HS_SYNTH_FAST           13 /**< 1: grow masters at 250 ppi, about 10x faster,
+#define HS_SYNTH_FAST           13 /**< 1: grow masters at 250 ppi, about 7x faster,
                                         for truth-only galleries (impression images
                                         then have softer ridges); default 0 */
 
@@ -121,7 +122,7 @@ HS_API hs_status hs_synth_master_image(hs_ctx *ctx, const hs_synth_master *maste
  *  size, resolution and variation parameters: *img receives the grey image
  *  (ridges dark) and *truth, if not NULL, the mapped ground-truth minutiae (one
  *  view of the image's size and resolution, view_number = impression % 16).
- *  @p img may be NULL for the truth alone, which skips rendering (about 300x
+ *  @p img may be NULL for the truth alone, which skips rendering (about 250x
  *  faster). Errors: HS_ERR_INVALID_ARG (NULL master or both outputs NULL),
  *  HS_ERR_NOMEM, HS_ERR_LIMIT (image size beyond the ctx limits); on failure
  *  the outputs are NULL. Thread-safe for a configured generator and any
