@@ -15,7 +15,8 @@
  *        extractor), of FVC-named .iso templates, or synth:N:SEED[:FLAGS]
  *        (N fingers x 8 impressions of a generator seeded SEED, 288x384,
  *        ground truth; FLAGS "img": rendered and extracted instead, "fast":
- *        fast masters, "fastimg": both). */
+ *        fast masters, "fastimg": both, a suffix "pNN": HS_SYNTH_PRESSURE
+ *        NN, e.g. synth:100:7:fastp75). */
 #include "benchutil.h"
 
 #include <hotspot/hotspot.h>
@@ -290,6 +291,8 @@ static int fm_load(const char *spec, fm_set *s)
         hs_synth_set(g, HS_SYNTH_WIDTH, 288);
         hs_synth_set(g, HS_SYNTH_HEIGHT, 384);
         hs_synth_set(g, HS_SYNTH_FAST, strstr(mode, "fast") != NULL);
+        if (strchr(mode, 'p'))
+            hs_synth_set(g, HS_SYNTH_PRESSURE, atoi(strchr(mode, 'p') + 1));
         for (unsigned f = 0; f < n; f++) {
             hs_synth_master *m = NULL;
             if (hs_synth_master_new(NULL, &m, g, 101 + f))
@@ -438,7 +441,7 @@ static void fm_stats(const fm_set *s, double out[6])
 static int fmr_main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_synth fmr SET... (DIR of images or .iso, or synth:N:SEED[:img|fast|fastimg])\n");
+        fprintf(stderr, "usage: bench_synth fmr SET... (DIR of images or .iso, or synth:N:SEED[:img|fast|fastimg][pNN])\n");
         return 2;
     }
     const double fmrs[3] = {1e-2, 1e-3, 1e-4};
