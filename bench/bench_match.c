@@ -13,9 +13,11 @@
  * instead of the ISO files.
  * With --dump FILE every score of the speed pairs is written to FILE (one
  * per line, fixed order), so that two builds can be compared score by score.
- * --no-simd forces the portable kernels, --avx2 the AVX2 ones (they must give
- * the same scores).
- * Usage: bench_match [--repeats N] [--images] [--calibrate] [--dump FILE] [--no-simd|--avx2] */
+ * --kernels portable|avx2|avx512 picks the matcher's kernel set (default: the
+ * fastest the CPU runs, and then the slower sets are measured too, in the
+ * same run); every set must give the same scores.
+ * Usage: bench_match [--repeats N] [--images] [--calibrate] [--dump FILE]
+ *                    [--kernels portable|avx2|avx512] */
 #include "benchutil.h"
 
 #include <hotspot/hotspot.h>
@@ -130,6 +132,14 @@ static double speed(hs_finger_matcher *m, int repeats)
     if (sink < 0)
         printf("?");
     return bu_median(rate, (size_t)repeats);
+}
+
+static const char *kernel_name(int32_t k)
+{
+    return k == HS_MATCH_KERNELS_AVX512 ? "AVX-512"
+           : k == HS_MATCH_KERNELS_AVX2 ? "AVX2"
+           : k == HS_MATCH_KERNELS_PORTABLE ? "portable"
+                                            : "auto";
 }
 
 static int dump(hs_finger_matcher *m, const char *path)
@@ -298,7 +308,7 @@ int main(int argc, char **argv)
 {
     int repeats = 3, cal = 0, images = 0;
     const char *dumpfile = NULL;
-    int nosimd = 0;
+    int32_t kernels = HS_MATCH_KERNELS_AUTO;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
             repeats = atoi(argv[++i]);
@@ -308,10 +318,13 @@ int main(int argc, char **argv)
             images = 1;
         else if (!strcmp(argv[i], "--dump") && i + 1 < argc)
             dumpfile = argv[++i];
-        else if (!strcmp(argv[i], "--no-simd"))
-            nosimd = 1;
-        else if (!strcmp(argv[i], "--avx2"))
-            nosimd = 2;
+        else if (!strcmp(argv[i], "--kernels") && i + 1 < argc) {
+            i++;
+            kernels = !strcmp(argv[i], "portable") ? HS_MATCH_KERNELS_PORTABLE
+                      : !strcmp(argv[i], "avx2")   ? HS_MATCH_KERNELS_AVX2
+                      : !strcmp(argv[i], "avx512") ? HS_MATCH_KERNELS_AVX512
+                                                   : HS_MATCH_KERNELS_AUTO;
+        }
     }
     if (repeats < 1 || repeats > 16)
         repeats = 3;
@@ -329,8 +342,9 @@ int main(int argc, char **argv)
     hs_finger_matcher *m = NULL;
     if (hs_finger_matcher_new(NULL, &m) != HS_OK)
         return 1;
-    if (nosimd && !hs__matcher_tune(m, "simd", nosimd == 2 ? 2.0f : 0.0f)) {
-        fprintf(stderr, "bench_match: this CPU has no AVX2\n");
+    if (kernels != HS_MATCH_KERNELS_AUTO &&
+        hs_finger_matcher_set(m, HS_MATCH_KERNELS, kernels) != HS_OK) {
+        fprintf(stderr, "bench_match: this CPU cannot run kernel set %s\n", kernel_name(kernels));
         return 1;
     }
     if (dumpfile) {
@@ -340,30 +354,30 @@ int main(int argc, char **argv)
         }
         printf("scores written to %s\n", dumpfile);
     }
-    double vec = speed(m, repeats);
-    printf("speed (one core, thread CPU, median of %d): default %.0f/s", repeats, vec);
+    const int32_t used = hs_finger_matcher_get(m, HS_MATCH_KERNELS);
+    double first = speed(m, repeats);
+    printf("speed (one core, thread CPU, median of %d), %s kernels: default %.0f/s", repeats,
+           kernel_name(used), first);
     hs_finger_matcher_set(m, HS_MATCH_FAST, 1);
     printf(", fast %.0f/s", speed(m, repeats));
     hs_finger_matcher_set(m, HS_MATCH_FAST, 0);
     hs_finger_matcher_set(m, HS_MATCH_MAX_ROTATION, 60);
     printf(", max-rotation 60: %.0f/s\n", speed(m, repeats));
     hs_finger_matcher_set(m, HS_MATCH_MAX_ROTATION, 180);
-    if (!nosimd && hs__matcher_tune(m, "simd", 1)) {
+    if (kernels == HS_MATCH_KERNELS_AUTO && used != HS_MATCH_KERNELS_PORTABLE) {
         /* the other kernel sets in the same run, the portable one as the
-         * baseline */
-        double avx2 = hs__matcher_tune(m, "simd", 2) ? speed(m, repeats) : 0.0;
-        hs__matcher_tune(m, "simd", 0);
-        double port = speed(m, repeats);
-        hs__matcher_tune(m, "simd", 1);
-        if (avx2 > 0.0)
-            printf("AVX2 kernels (same scores): default %.0f/s; AVX2/portable = %.2f\n", avx2,
-                   avx2 / port);
-        printf("portable kernels (same scores): default %.0f/s; vector/portable = %.2f\n", port,
-               vec / port);
-    } else
-        printf("vector kernels: %s\n", nosimd == 1   ? "disabled (--no-simd)"
-                                           : nosimd == 2 ? "AVX2 only (--avx2)"
-                                                         : "not available on this CPU");
+         * baseline of the ratios (every set gives the same scores) */
+        double rate[4] = {0, 0, 0, 0};
+        rate[used] = first;
+        for (int32_t k = HS_MATCH_KERNELS_PORTABLE; k < used; k++)
+            if (hs_finger_matcher_set(m, HS_MATCH_KERNELS, k) == HS_OK)
+                rate[k] = speed(m, repeats);
+        hs_finger_matcher_set(m, HS_MATCH_KERNELS, used);
+        for (int32_t k = HS_MATCH_KERNELS_AVX512; k >= HS_MATCH_KERNELS_PORTABLE; k--)
+            if (rate[k] > 0)
+                printf("  %-8s default %7.0f/s  %.2f x portable\n", kernel_name(k), rate[k],
+                       rate[k] / rate[HS_MATCH_KERNELS_PORTABLE]);
+    }
     printf("rank-1 (80 gallery, 560 probes): %.2f%%\n", rank1(m));
     if (cal)
         calibrate(root, m);

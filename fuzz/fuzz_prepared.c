@@ -60,7 +60,7 @@ static void exercise(const uint8_t *data, size_t size)
         hs_finger_matcher *m = NULL;
         if (hs_finger_matcher_new(NULL, &m) != HS_OK)
             abort();
-        if (!hs__matcher_tune(m, "simd", (float)set)) {
+        if (hs_finger_matcher_set(m, HS_MATCH_KERNELS, HS_MATCH_KERNELS_PORTABLE + set) != HS_OK) {
             hs_finger_matcher_free(m);
             continue;
         }

@@ -249,17 +249,22 @@ static void test_no_nan_random(void **state)
 static void test_vector_kernels(void **state)
 {
     (void)state;
-    hs_finger_matcher *mt[3] = {NULL, NULL, NULL}; /* portable, best, AVX2 */
-    bool have[3] = {true, true, true};
+    /* portable, AVX2, AVX-512 (each where the CPU runs it) */
+    const int32_t set[3] = {HS_MATCH_KERNELS_PORTABLE, HS_MATCH_KERNELS_AVX2,
+                            HS_MATCH_KERNELS_AVX512};
+    hs_finger_matcher *mt[3] = {NULL, NULL, NULL};
     for (int k = 0; k < 3; k++) {
         assert_int_equal(hs_finger_matcher_new(NULL, &mt[k]), HS_OK);
-        have[k] = hs__matcher_tune(mt[k], "simd", (float)k);
+        hs_status s = hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS, set[k]);
+        if (s == HS_ERR_UNSUPPORTED) {
+            printf("note: kernel set %d not run on this CPU; the portable set stands in\n", set[k]);
+            assert_int_equal(hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS,
+                                                   HS_MATCH_KERNELS_PORTABLE), HS_OK);
+        } else
+            assert_int_equal(s, HS_OK);
+        assert_int_not_equal(hs_finger_matcher_get(mt[k], HS_MATCH_KERNELS), HS_MATCH_KERNELS_AUTO);
     }
-    assert_true(have[0]);
-    if (!have[1])
-        printf("note: this CPU has no vector matcher kernels; portable code only\n");
-    if (!have[2])
-        printf("note: this CPU has no AVX2; AVX2 kernels not compared\n");
+    assert_int_equal(hs_finger_matcher_get(mt[0], HS_MATCH_KERNELS), HS_MATCH_KERNELS_PORTABLE);
     rng_state = 4242;
     hs_minutia a[256], b[256];
     int compared = 0, mated_high = 0;
@@ -328,6 +333,21 @@ static void test_params(void **state)
     assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_MAX_ROTATION, 181), HS_ERR_INVALID_ARG);
     assert_int_equal(hs_finger_matcher_set(mt, 999, 1), HS_ERR_INVALID_ARG);
     assert_int_equal(hs_finger_matcher_bounds(999, &lo, &hi), HS_ERR_INVALID_ARG);
+    /* kernel sets: AUTO resolves to a real set; unknown values are refused */
+    assert_int_equal(hs_finger_matcher_bounds(HS_MATCH_KERNELS, &lo, &hi), HS_OK);
+    assert_int_equal(lo, HS_MATCH_KERNELS_AUTO);
+    assert_int_equal(hi, HS_MATCH_KERNELS_AVX512);
+    int32_t auto_set = hs_finger_matcher_get(mt, HS_MATCH_KERNELS);
+    assert_true(auto_set >= HS_MATCH_KERNELS_PORTABLE && auto_set <= HS_MATCH_KERNELS_AVX512);
+    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_KERNELS, 4), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_KERNELS, HS_MATCH_KERNELS_PORTABLE), HS_OK);
+    assert_int_equal(hs_finger_matcher_get(mt, HS_MATCH_KERNELS), HS_MATCH_KERNELS_PORTABLE);
+    hs_status ks = hs_finger_matcher_set(mt, HS_MATCH_KERNELS, HS_MATCH_KERNELS_AVX512);
+    assert_true(ks == HS_OK || ks == HS_ERR_UNSUPPORTED);
+    if (ks == HS_ERR_UNSUPPORTED) /* refused: the set in use stays */
+        assert_int_equal(hs_finger_matcher_get(mt, HS_MATCH_KERNELS), HS_MATCH_KERNELS_PORTABLE);
+    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_KERNELS, HS_MATCH_KERNELS_AUTO), HS_OK);
+    assert_int_equal(hs_finger_matcher_get(mt, HS_MATCH_KERNELS), auto_set);
     assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_FAST, 1), HS_OK);
     assert_int_equal(hs_finger_matcher_get(mt, HS_MATCH_FAST), 1);
     /* thresholds rise as the FMR falls, and are clamped */

@@ -86,6 +86,17 @@ typedef struct hs_finger_matcher hs_finger_matcher;
                                      prints, degrees 0..180 (default 180: any) */
 #define HS_MATCH_FAST         2 /**< 1: first-stage filter mode, fewer anchors
                                      (faster, less accurate); default 0 */
+#define HS_MATCH_KERNELS      3 /**< implementation of the inner loops, one of
+                                     HS_MATCH_KERNELS_*; it changes the speed
+                                     only: every set gives bit-identical
+                                     scores. hs_finger_matcher_get() returns
+                                     the set in use, never AUTO. @since 0.1 */
+
+/** Kernel sets (values of HS_MATCH_KERNELS). Append only. */
+#define HS_MATCH_KERNELS_AUTO     0 /**< the fastest set this CPU runs (default) */
+#define HS_MATCH_KERNELS_PORTABLE 1 /**< plain C, every platform */
+#define HS_MATCH_KERNELS_AVX2     2 /**< x86-64 with AVX2 */
+#define HS_MATCH_KERNELS_AVX512   3 /**< x86-64 with AVX-512 F, DQ, BW, VL and VPOPCNTDQ */
 
 /** Create a matcher with default parameters. Errors: HS_ERR_INVALID_ARG,
  *  HS_ERR_NOMEM. @since 0.1 */
@@ -95,8 +106,9 @@ HS_API hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out);
 HS_API void hs_finger_matcher_free(hs_finger_matcher *m);
 
 /** Set parameter @p key (HS_MATCH_*) to @p value. Errors: HS_ERR_INVALID_ARG
- *  for an unknown key or a value outside hs_finger_matcher_bounds().
- *  @since 0.1 */
+ *  for an unknown key or a value outside hs_finger_matcher_bounds();
+ *  HS_ERR_UNSUPPORTED for a kernel set this CPU or build cannot run (the
+ *  matcher keeps its set). @since 0.1 */
 HS_API hs_status hs_finger_matcher_set(hs_finger_matcher *m, int key, int32_t value);
 
 /** Current value of parameter @p key; 0 for an unknown key. @since 0.1 */

@@ -325,23 +325,29 @@ static void make_frame_c(frame *f, const align *g, const hs_finger_prepared *A,
 
 
 
-/* Kernels: mode 0 portable, 1 the best vector set the CPU has, 2 AVX2.
- * Falls back to the portable set. */
-static void set_kernels(hs_finger_matcher *m, int mode)
+/* Use kernel set `want` (HS_MATCH_KERNELS_*; AUTO = the fastest the CPU
+ * runs). False, with the set unchanged, when the CPU or build lacks it. */
+static bool set_kernels(hs_finger_matcher *m, int32_t want)
 {
-    m->simd = 0;
-    m->kern = hs__match_kernels_c;
 #ifdef HS_MATCH_AVX512
-    if (mode == 1 && hs__match_cpu_avx512()) {
-        m->simd = 1;
-        m->kern = hs__match_kernels_avx512;
-    } else if (mode != 0 && hs__match_cpu_avx2()) {
-        m->simd = 2;
-        m->kern = hs__match_kernels_avx2;
-    }
+    bool avx512 = hs__match_cpu_avx512(), avx2 = hs__match_cpu_avx2();
+    if (want == HS_MATCH_KERNELS_AUTO)
+        want = avx512 ? HS_MATCH_KERNELS_AVX512 : avx2 ? HS_MATCH_KERNELS_AVX2
+                                                       : HS_MATCH_KERNELS_PORTABLE;
+    if ((want == HS_MATCH_KERNELS_AVX512 && !avx512) || (want == HS_MATCH_KERNELS_AVX2 && !avx2))
+        return false;
+    m->kern = want == HS_MATCH_KERNELS_AVX512 ? hs__match_kernels_avx512
+              : want == HS_MATCH_KERNELS_AVX2 ? hs__match_kernels_avx2
+                                              : hs__match_kernels_c;
 #else
-    (void)mode;
+    if (want == HS_MATCH_KERNELS_AUTO)
+        want = HS_MATCH_KERNELS_PORTABLE;
+    if (want != HS_MATCH_KERNELS_PORTABLE)
+        return false;
+    m->kern = hs__match_kernels_c;
 #endif
+    m->kernels = want;
+    return true;
 }
 
 hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out)
@@ -367,7 +373,7 @@ hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out)
     m->mixw = 0.3f;
     m->rank_cands = RANK_CANDS;
     m->refine = REFINE_ANCHORS;
-    set_kernels(m, 1);
+    set_kernels(m, HS_MATCH_KERNELS_AUTO);
     *out = m;
     return HS_OK;
 }
@@ -387,6 +393,7 @@ hs_status hs_finger_matcher_bounds(int key, int32_t *min_value, int32_t *max_val
     switch (key) {
     case HS_MATCH_MAX_ROTATION: lo = 0; hi = 180; break;
     case HS_MATCH_FAST: lo = 0; hi = 1; break;
+    case HS_MATCH_KERNELS: lo = HS_MATCH_KERNELS_AUTO; hi = HS_MATCH_KERNELS_AVX512; break;
     default: return HS_ERR_INVALID_ARG;
     }
     if (min_value)
@@ -403,8 +410,10 @@ hs_status hs_finger_matcher_set(hs_finger_matcher *m, int key, int32_t value)
         return HS_ERR_INVALID_ARG;
     if (key == HS_MATCH_MAX_ROTATION)
         m->max_rotation = value;
-    else
+    else if (key == HS_MATCH_FAST)
         m->fast = value;
+    else if (!set_kernels(m, value))
+        return HS_ERR_UNSUPPORTED;
     return HS_OK;
 }
 
@@ -433,11 +442,6 @@ bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value)
         m->anchors = (int)value;
     else if (!strcmp(name, "refine") && value >= 1 && value <= REFINE_CAP)
         m->refine = (int)value;
-    else if (!strcmp(name, "simd")) {
-        int mode = value == 2.0f ? 2 : value != 0.0f;
-        set_kernels(m, mode);
-        return mode == 0 || (mode == 1 && m->simd != 0) || (mode == 2 && m->simd == 2);
-    }
     else
         return false;
     return true;
@@ -450,6 +454,7 @@ int32_t hs_finger_matcher_get(const hs_finger_matcher *m, int key)
     switch (key) {
     case HS_MATCH_MAX_ROTATION: return m->max_rotation;
     case HS_MATCH_FAST: return m->fast;
+    case HS_MATCH_KERNELS: return m->kernels;
     default: return 0;
     }
 }
@@ -582,7 +587,7 @@ static int collect_cands(hs_finger_matcher *m, const hs_finger_prepared *A,
         m->cands[c].b = (uint8_t)(255u - (key[c] & 255u));
         m->cands[c].sim = (float)(key[c] >> 16) * (1.0f / 65535.0f);
     }
-    if (m->simd) /* the vector kernels read the candidates as arrays */
+    if (m->kernels != HS_MATCH_KERNELS_PORTABLE) /* vector kernels read these arrays */
         for (int c = 0; c < nc; c++) {
             const hs__pmin *a = &A->min[m->cands[c].a], *b = &B->min[m->cands[c].b];
             m->cax[c] = (float)a->x;

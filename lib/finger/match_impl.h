@@ -91,7 +91,7 @@ struct hs_finger_matcher {
     hs_allocator alloc;
     int32_t max_rotation;
     int32_t fast;
-    int simd; /* kernels in use: 0 portable, 1 AVX-512, 2 AVX2 */
+    int32_t kernels; /* HS_MATCH_KERNELS_* in use (never AUTO) */
     struct hs__match_kernels kern; /* the kernels in use */
     uint16_t sim[MAXN * MAXN]; /* quantised local similarities, row-major */
     cand cands[4 * MAXN];

@@ -46,10 +46,7 @@ hs_status hs__prepared_alloc(hs_ctx *ctx, hs_finger_prepared **out, uint32_t n);
 
 /* Tuning hook for experiments and benchmarks: set an internal matcher
  * parameter by name ("tol_base", "tol_slope", "tol_max", "angle_tol",
- * "overlap", "min_norm", "anchors", "refine", and "simd": 0 forces the portable
- * kernels, 1 uses the best vector kernels the CPU has (the default), 2 the
- * AVX2 ones). False for an unknown name, and for a "simd" choice the CPU
- * cannot run (the portable kernels are then used). */
+ * "overlap", "min_norm", "anchors", "refine"). False for an unknown name. */
 bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value);
 
 #endif

@@ -874,17 +874,20 @@ def _prepared(obj, what):
 class Matcher(_Handle):
     """1:1 fingerprint comparison (scores in [0, 1], higher = more similar).
 
-    Options: ``max_rotation`` (degrees, 0-180) and ``fast`` (first-stage
-    filter mode). A matcher holds scratch space: calls on one matcher from
+    Options: ``max_rotation`` (degrees, 0-180), ``fast`` (first-stage
+    filter mode) and ``kernels`` (MATCH_KERNELS_AUTO, _PORTABLE, _AVX2 or
+    _AVX512: speed only, every set gives the same scores; ``get("kernels")``
+    tells which set runs). A matcher holds scratch space: calls on one matcher from
     several threads are serialised; use one matcher per thread to run them
     in parallel."""
 
     _free = _c("hs_finger_matcher_free")
     _exclusive = True
-    _keys = {"max_rotation": capi.HS_MATCH_MAX_ROTATION, "fast": capi.HS_MATCH_FAST}
+    _keys = {"max_rotation": capi.HS_MATCH_MAX_ROTATION, "fast": capi.HS_MATCH_FAST,
+             "kernels": capi.HS_MATCH_KERNELS}
 
     @_cdoc("hs_finger_matcher_new")
-    def __init__(self, max_rotation=None, fast=None):
+    def __init__(self, max_rotation=None, fast=None, kernels=None):
         ctx = _ctx()
         s, h = _c("hs_finger_matcher_new")(ctx)
         _check(s, ctx)
@@ -893,6 +896,8 @@ class Matcher(_Handle):
             self.set(capi.HS_MATCH_MAX_ROTATION, max_rotation)
         if fast is not None:
             self.set(capi.HS_MATCH_FAST, int(bool(fast)))
+        if kernels is not None:
+            self.set(capi.HS_MATCH_KERNELS, kernels)
 
     @_cdoc("hs_finger_matcher_set")
     def set(self, key, value):

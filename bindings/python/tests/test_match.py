@@ -46,6 +46,21 @@ def test_matcher_options_and_fusion():
         m.match_multi([a for a in p] + ["x"], q)
 
 
+def test_kernel_sets_give_the_same_scores():
+    a, b = _template(5).prepare(), _template(6).prepare()
+    auto = hotspot.Matcher()
+    used = auto.get("kernels")
+    assert used in (hotspot.MATCH_KERNELS_PORTABLE, hotspot.MATCH_KERNELS_AVX2,
+                    hotspot.MATCH_KERNELS_AVX512)
+    portable = hotspot.Matcher(kernels=hotspot.MATCH_KERNELS_PORTABLE)
+    assert portable.get("kernels") == hotspot.MATCH_KERNELS_PORTABLE
+    assert auto.match(a, b) == portable.match(a, b)
+    assert auto.match(a, a) == portable.match(a, a)
+    with pytest.raises(hotspot.Error) as ei:
+        portable.set("kernels", 99)
+    assert ei.value.status == hotspot.ERR_INVALID_ARG
+
+
 def test_threshold_for_fmr_is_monotonic():
     t2, t4 = hotspot.threshold_for_fmr(1e-2), hotspot.threshold_for_fmr(1e-4)
     assert 0.0 < t2 <= t4 < 1.0
