@@ -199,8 +199,15 @@ static void add_imp(double v)
 }
 
 /* Cross-finger scores of n prepared samples with finger keys. */
+/* Impostors of the FVC sources by the smaller template's minutia count
+ * (<15, 15-19, 20-24, 25-29, 30-39, >= 40): pairs, and pairs at or above the
+ * library's 1e-2 and 1e-3 thresholds. */
+static long size_n[6], size_hit2[6], size_hit3[6];
+static int size_bucket_on;
+
 static void impostors(hs_finger_matcher *m, hs_finger_prepared **p, const int *finger, int n)
 {
+    const float t2 = hs_finger_threshold_for_fmr(1e-2), t3 = hs_finger_threshold_for_fmr(1e-3);
     for (int a = 0; a < n; a++)
         for (int b = a + 1; b < n; b++) {
             if (finger[a] == finger[b] || !p[a] || !p[b])
@@ -208,6 +215,14 @@ static void impostors(hs_finger_matcher *m, hs_finger_prepared **p, const int *f
             float sc;
             hs_finger_match(m, p[a], p[b], &sc);
             add_imp(sc);
+            if (size_bucket_on) {
+                uint32_t na = hs_finger_prepared_count(p[a]), nb = hs_finger_prepared_count(p[b]);
+                uint32_t mn = na < nb ? na : nb;
+                int k = mn < 15 ? 0 : mn < 20 ? 1 : mn < 25 ? 2 : mn < 30 ? 3 : mn < 40 ? 4 : 5;
+                size_n[k]++;
+                size_hit2[k] += sc >= t2;
+                size_hit3[k] += sc >= t3;
+            }
         }
 }
 
@@ -250,11 +265,14 @@ static void calibrate(const char *root, hs_finger_matcher *m)
 {
     int finger[1024];
     hs_finger_prepared *p[1024];
+    size_bucket_on = 1;
     for (int s = 0; s < NSETS; s++) {
         for (int k = 0; k < NPER; k++)
             finger[k] = k / 8;
         impostors(m, prep[s], finger, NPER);
     }
+    size_t src_end[3];
+    src_end[0] = nimp;
     printf("calibration: %zu impostor scores from the ISO templates\n", nimp);
     hs_finger_extractor *ex = NULL;
     hs_finger_extractor_new(NULL, &ex);
@@ -266,7 +284,19 @@ static void calibrate(const char *root, hs_finger_matcher *m)
         for (int i = 0; i < n; i++)
             hs_finger_prepared_free(p[i]);
     }
+    src_end[1] = nimp;
+    size_bucket_on = 0;
     printf("calibration: %zu with our extractor on the FVC images\n", nimp);
+    {
+        static const char *lab[6] = {"<15", "15-19", "20-24", "25-29", "30-39", ">=40"};
+        printf("FVC impostors (ISO and our extractor) by the smaller minutia count:\n");
+        for (int k = 0; k < 6; k++)
+            if (size_n[k])
+                printf("  %-5s %6ld pairs, FMR at the library's 1e-2 / 1e-3 thresholds %.4f / "
+                       "%.5f\n",
+                       lab[k], size_n[k], (double)size_hit2[k] / (double)size_n[k],
+                       (double)size_hit3[k] / (double)size_n[k]);
+    }
     {
         /* Neurotechnology names: {person}_{finger}_{impression}; walk the
          * ids that exist (persons 1-..., fingers 1-10). */
@@ -277,6 +307,47 @@ static void calibrate(const char *root, hs_finger_matcher *m)
         for (int i = 0; i < n; i++)
             hs_finger_prepared_free(p[i]);
         printf("calibration: %zu with the Neurotechnology set (%d samples)\n", nimp, n);
+    }
+    src_end[2] = nimp;
+    /* Each source counts equally, however many pairs it has (the
+     * Neurotechnology set has 3.5 times the pairs of an FVC source and
+     * lower impostor scores, so a pooled quantile would favour it):
+     * FMR(t) = mean over the sources of the share of their impostors >= t. */
+    {
+        size_t b0[3] = {0, src_end[0], src_end[1]};
+        for (int k = 0; k < 3; k++)
+            qsort(imp + b0[k], src_end[k] - b0[k], sizeof *imp, dcmp);
+        printf("equal-weight thresholds (ISO, our extractor, Neurotechnology):\n");
+        for (double f = 1e-2; f >= 1e-4 * 0.99; f /= 10) {
+            /* smallest t among the scores with mixture FMR(t) <= f */
+            double best = 1.0;
+            for (int k = 0; k < 3; k++)
+                for (size_t i = b0[k]; i < src_end[k]; i++) {
+                    double t = imp[i], fm = 0;
+                    for (int q = 0; q < 3; q++) {
+                        size_t n = src_end[q] - b0[q], lo = b0[q], hi = src_end[q];
+                        while (lo < hi) { /* first index with score >= t */
+                            size_t mid = lo + (hi - lo) / 2;
+                            if (imp[mid] < t)
+                                lo = mid + 1;
+                            else
+                                hi = mid;
+                        }
+                        fm += (double)(src_end[q] - lo) / (double)n / 3.0;
+                    }
+                    if (fm <= f && t < best)
+                        best = t;
+                }
+            double per[3];
+            for (int k = 0; k < 3; k++) {
+                size_t n = src_end[k] - b0[k], allowed = (size_t)floor(f * (double)n);
+                per[k] = allowed >= 1 ? imp[src_end[k] - allowed] : NAN;
+            }
+            printf("  FMR %.0e: t = %.4f (per source %.4f %.4f %.4f)\n", f, best, per[0], per[1],
+                   per[2]);
+        }
+        printf("  largest impostor score per source: %.4f %.4f %.4f\n", imp[src_end[0] - 1],
+               imp[src_end[1] - 1], imp[src_end[2] - 1]);
     }
     hs_finger_extractor_free(ex);
     qsort(imp, nimp, sizeof *imp, dcmp);
