@@ -26,8 +26,8 @@
  * land on probe minutiae under it; the best of those are re-scored by the
  * full matcher (match.h), whose prepared form is built on the fly for those
  * candidates only. HS_WATCHLIST_EXHAUSTIVE skips the filter and re-scores
- * every subject (the accuracy reference). docs/watchlist-format.md gives the
- * details.
+ * every subject (the accuracy reference). docs/watchlist-search.md gives the
+ * details and figures.
  *
  * Fusion: every piece of evidence (each probe finger's best score against
  * the compatible fingers of a subject, and the best face similarity) is
@@ -265,7 +265,7 @@ typedef struct hs_watchlist_search_options {
     uint32_t flags;       /**< HS_WATCHLIST_* flags */
     uint32_t rescore;     /**< subjects the filter passes to the full matcher
                                (its second stage scores max(16 times as
-                               many, N/20)); 0 = automatic: 200 + N/400,
+                               many, N/20)); 0 = automatic: 200 + 3 sqrt(N),
                                4 times that with the prepared cache */
     uint32_t face_model;  /**< model of the probe face (HS_FACE_MODEL_*, 0 =
                                custom); a known model is only compared with

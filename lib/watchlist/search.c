@@ -1030,13 +1030,13 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
     } else {
         /* automatic budgets. The full matcher (about 175 us per stored
          * finger with its prepared form built on the fly, 15 us with the
-         * cache) takes 200 + N/400 subjects (4x as many with the cache);
+         * cache) takes 200 + 3 sqrt(N) subjects (4x as many with the cache);
          * the second stage (5-10 us each) scores max(16x that, N/20). At a
-         * million subjects: 2,700 matched, 50,000 pose-voted. (Mates of
+         * million subjects: 3,200 matched, 50,000 pose-voted. (Mates of
          * the FVC probes that the matcher finds in a 1M gallery ranked
          * within the first 1% of the first stage and the first 0.1% of the
          * second.) */
-        uint64_t Mw = 200 + (uint64_t)n / 400;
+        uint64_t Mw = 200 + (uint64_t)lrint(3.0 * sqrt((double)n));
         if (wl->cache)
             Mw *= 4;
         uint32_t M = o.rescore ? o.rescore : (uint32_t)(Mw < n ? Mw : n);
