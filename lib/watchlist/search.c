@@ -1032,7 +1032,7 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
          * finger with its prepared form built on the fly, 15 us with the
          * cache) takes 200 + 3 sqrt(N) subjects (4x as many with the cache);
          * the second stage (5-10 us each) scores max(16x that, N/20). At a
-         * million subjects: 3,200 matched, 50,000 pose-voted. (Mates of
+         * million subjects: 3,200 matched, 51,200 pose-voted. (Mates of
          * the FVC probes that the matcher finds in a 1M gallery ranked
          * within the first 1% of the first stage and the first 0.1% of the
          * second.) */
