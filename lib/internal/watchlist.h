@@ -55,6 +55,7 @@ typedef struct hs__wl_entry {
 struct hs_watchlist {
     hs_allocator alloc;
     uint64_t version;
+    uint32_t file_format; /* version it was loaded from (new lists: current) */
     hs__wl_entry *e;
     uint32_t n, cap;
     uint32_t *hash;       /* open addressing; entry index + 1, 0 = empty */

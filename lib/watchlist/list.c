@@ -128,6 +128,7 @@ hs_status hs_watchlist_new(hs_ctx *ctx, hs_watchlist **out)
     if (!wl)
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     wl->alloc = *a;
+    wl->file_format = WL_FORMAT_VERSION;
     *out = wl;
     return HS_OK;
 }
@@ -371,10 +372,12 @@ static uint64_t payload_size(const hs_watchlist *wl)
 }
 
 /* Format version a list is written in: 2 when a stored finger carries pose
- * bytes, else 1 (what a format-1 reader accepts: loading and saving a
- * version 1 file gives the same bytes). */
+ * bytes, else the version it was loaded from (2 for a new list), so that
+ * loading and saving a file gives the same bytes. */
 static uint8_t list_format(const hs_watchlist *wl)
 {
+    if (wl->file_format >= WL_FORMAT_VERSION)
+        return WL_FORMAT_VERSION;
     for (uint32_t i = 0; i < wl->n; i++) {
         const hs__wl_entry *e = &wl->e[i];
         uint32_t off = e->fingers_off + 1;
@@ -385,7 +388,7 @@ static uint8_t list_format(const hs_watchlist *wl)
                 return WL_FORMAT_VERSION;
         }
     }
-    return 1;
+    return (uint8_t)wl->file_format;
 }
 
 static void make_header(const hs_watchlist *wl, uint32_t payload_crc, uint8_t h[WL_HEADER_SIZE])
@@ -479,6 +482,7 @@ static hs_status decode(hs_ctx *ctx, hs_watchlist **out, uint8_t *buf, size_t si
     if (st)
         return st;
     wl->version = get_le64(p + 24);
+    wl->file_format = fv;
     if (!reserve(wl, nsub)) {
         hs_watchlist_free(wl);
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory for %u subjects", nsub);
@@ -749,6 +753,7 @@ hs_status hs__wl_clone(hs_ctx *ctx, const hs_watchlist *src, hs_watchlist **out)
     if (st)
         return st;
     wl->version = src->version;
+    wl->file_format = src->file_format;
     for (uint32_t i = 0; i < src->n; i++) {
         st = hs__wl_insert_entry(ctx, wl, src->e[i].rec, src->e[i].len, true, false);
         if (st) {
