@@ -508,55 +508,13 @@ static void filter_range(job *j)
 #ifndef S2_ROT_TOL
 #define S2_ROT_TOL 1
 #endif
-static double rot_score(const probe_finger *p, const hs__wl_fview *f0, uint16_t *grid)
+/* Second-stage score of a stored finger at rotation bin rbest (see above);
+ * g* are its minutiae at 500 ppi, y up, (cx, cy) their centroid. */
+static double pose_score(const probe_finger *p, const hs__wl_fview *f, uint16_t *grid, int rbest,
+                         const float *gxs, const float *gys, const float *gas, uint32_t n,
+                         double cx, double cy)
 {
-    hs__wl_fview fv = *f0, *f = &fv;
-    pose_buf pb;
-    if (!f->dirs)
-        pose_fill(f, &pb);
     uint32_t nc = f->ncodes;
-    if (!nc)
-        return 0;
-    /* the first stage's rotation histogram, for its best bin */
-    uint32_t h[32] = {0};
-    for (uint32_t k = 0; k < nc; k++) {
-        uint32_t c = (uint32_t)f->codes[2 * k] | ((uint32_t)f->codes[2 * k + 1] << 8);
-        uint32_t msk = p->bitmap[c];
-        uint32_t r = (uint32_t)(f->dirs[k] >> 3);
-        msk = (msk >> r) | (msk << ((32 - r) & 31));
-        while (msk) {
-            h[__builtin_ctz(msk)]++;
-            msk &= msk - 1;
-        }
-    }
-    int rbest = 0;
-    uint32_t vbest = 0;
-    for (int r = 0; r < 32; r++) {
-        uint32_t v = h[(r + 31) & 31] + h[r] + h[(r + 1) & 31];
-        if (v > vbest) {
-            vbest = v;
-            rbest = r;
-        }
-    }
-    double sx = f->ppi_x ? 500.0 / f->ppi_x : 1.0, sy = f->ppi_y ? 500.0 / f->ppi_y : 1.0;
-    /* the stored minutiae used, in the probe's frame convention (y up) */
-    float gxs[HS_WATCHLIST_MINUTIAE_MAX], gys[HS_WATCHLIST_MINUTIAE_MAX];
-    float gas[HS_WATCHLIST_MINUTIAE_MAX];
-    uint32_t n = f->count > HS_WATCHLIST_MINUTIAE_MAX ? HS_WATCHLIST_MINUTIAE_MAX : f->count;
-    double cx = 0, cy = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        hs_minutia m;
-        hs__wl_minutia_read(f, i, &m);
-        gxs[i] = (float)(m.x * sx);
-        gys[i] = (float)(-m.y * sy);
-        gas[i] = m.angle;
-        cx += gxs[i];
-        cy += gys[i];
-    }
-    if (n) {
-        cx /= n;
-        cy /= n;
-    }
     static const double two_pi = 6.28318530717958647692;
     uint16_t cell[VOTES_MAX];
     uint16_t vcell[VOTES_MAX];
@@ -587,12 +545,8 @@ static double rot_score(const probe_finger *p, const hs__wl_fview *f0, uint16_t 
             vcell[nvotes++] = (uint16_t)fi;
         }
     }
-    if (nvotes < 2) {
-        hs__memzero(gxs, n * sizeof *gxs);
-        hs__memzero(gys, n * sizeof *gys);
-        hs__memzero(gas, n * sizeof *gas);
+    if (nvotes < 2)
         return 0;
-    }
     double phi0 = atan2(ss, sc);
     sc = ss = 0;
     for (uint32_t i = 0; i < nvotes; i++) {
@@ -682,11 +636,84 @@ static double rot_score(const probe_finger *p, const hs__wl_fview *f0, uint16_t 
     /* the grid (zero on entry, per-thread scratch) is cleared where voted */
     for (uint32_t i = 0; i < nv; i++)
         grid[cell[i]] = 0;
+    hs__memzero(vtx, nvotes * sizeof *vtx);
+    hs__memzero(vty, nvotes * sizeof *vty);
+    return score;
+}
+
+static double rot_score(const probe_finger *p, const hs__wl_fview *f0, uint16_t *grid)
+{
+    hs__wl_fview fv = *f0, *f = &fv;
+    pose_buf pb;
+    if (!f->dirs)
+        pose_fill(f, &pb);
+    uint32_t nc = f->ncodes;
+    if (!nc)
+        return 0;
+    /* the first stage's rotation histogram, for its best bin */
+    uint32_t h[32] = {0};
+    for (uint32_t k = 0; k < nc; k++) {
+        uint32_t c = (uint32_t)f->codes[2 * k] | ((uint32_t)f->codes[2 * k + 1] << 8);
+        uint32_t msk = p->bitmap[c];
+        uint32_t r = (uint32_t)(f->dirs[k] >> 3);
+        msk = (msk >> r) | (msk << ((32 - r) & 31));
+        while (msk) {
+            h[__builtin_ctz(msk)]++;
+            msk &= msk - 1;
+        }
+    }
+    int rbest = 0;
+    uint32_t vbest = 0;
+    for (int r = 0; r < 32; r++) {
+        uint32_t v = h[(r + 31) & 31] + h[r] + h[(r + 1) & 31];
+        if (v > vbest) {
+            vbest = v;
+            rbest = r;
+        }
+    }
+    double sx = f->ppi_x ? 500.0 / f->ppi_x : 1.0, sy = f->ppi_y ? 500.0 / f->ppi_y : 1.0;
+    /* the stored minutiae used, in the probe's frame convention (y up) */
+    float gxs[HS_WATCHLIST_MINUTIAE_MAX], gys[HS_WATCHLIST_MINUTIAE_MAX];
+    float gas[HS_WATCHLIST_MINUTIAE_MAX];
+    uint32_t n = f->count > HS_WATCHLIST_MINUTIAE_MAX ? HS_WATCHLIST_MINUTIAE_MAX : f->count;
+    double cx = 0, cy = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        hs_minutia m;
+        hs__wl_minutia_read(f, i, &m);
+        gxs[i] = (float)(m.x * sx);
+        gys[i] = (float)(-m.y * sy);
+        gas[i] = m.angle;
+        cx += gxs[i];
+        cy += gys[i];
+    }
+    if (n) {
+        cx /= n;
+        cy /= n;
+    }
+    double score = pose_score(p, f, grid, rbest, gxs, gys, gas, n, cx, cy);
+    /* also the best rotation bin away from the first peak (more than two
+     * bins off) when its vote reaches 70% of it: distorted or partial prints
+     * can put a mate's true rotation just below a chance peak */
+    int r2 = -1;
+    uint32_t v2 = 0;
+    for (int r = 0; r < 32; r++) {
+        int d = ((r - rbest) % 32 + 32 + 16) % 32 - 16;
+        if (d >= -2 && d <= 2)
+            continue;
+        uint32_t v = h[(r + 31) & 31] + h[r] + h[(r + 1) & 31];
+        if (v > v2) {
+            v2 = v;
+            r2 = r;
+        }
+    }
+    if (r2 >= 0 && v2 >= 2 && 10 * v2 >= 7 * vbest) {
+        double s2 = pose_score(p, f, grid, r2, gxs, gys, gas, n, cx, cy);
+        if (s2 > score)
+            score = s2;
+    }
     hs__memzero(gxs, n * sizeof *gxs);
     hs__memzero(gys, n * sizeof *gys);
     hs__memzero(gas, n * sizeof *gas);
-    hs__memzero(vtx, nvotes * sizeof *vtx);
-    hs__memzero(vty, nvotes * sizeof *vty);
     return score;
 }
 
