@@ -407,9 +407,13 @@ static void pose_fill(hs__wl_fview *f, pose_buf *b)
 #ifndef S1_SMOOTH
 #define S1_SMOOTH 8.0
 #endif
-static double vote1(const probe_finger *p, const hs__wl_fview *f)
+/* Rotation histogram of a stored finger's code hits in the probe (32 bins
+ * of 11.25 degrees); returns the largest vote over three adjacent bins and
+ * sets *rbin to the centre of the first window that has it. */
+static uint32_t rotation_votes(const probe_finger *p, const hs__wl_fview *f, uint32_t h[32],
+                               int *rbin)
 {
-    uint32_t h[32] = {0};
+    memset(h, 0, 32 * sizeof *h);
     for (uint32_t k = 0; k < f->ncodes; k++) {
         uint32_t c = (uint32_t)f->codes[2 * k] | ((uint32_t)f->codes[2 * k + 1] << 8);
         if (!((p->any[c >> 6] >> (c & 63)) & 1u))
@@ -423,11 +427,22 @@ static double vote1(const probe_finger *p, const hs__wl_fview *f)
         }
     }
     uint32_t best = 0;
-    for (uint32_t r = 0; r < 32; r++) {
+    *rbin = 0;
+    for (int r = 0; r < 32; r++) {
         uint32_t v = h[(r + 31) & 31] + h[r] + h[(r + 1) & 31];
-        if (v > best)
+        if (v > best) {
             best = v;
+            *rbin = r;
+        }
     }
+    return best;
+}
+
+static double vote1(const probe_finger *p, const hs__wl_fview *f)
+{
+    uint32_t h[32];
+    int r;
+    uint32_t best = rotation_votes(p, f, h, &r);
     return (double)best / (f->ncodes + S1_SMOOTH);
 }
 
@@ -651,26 +666,9 @@ static double rot_score(const probe_finger *p, const hs__wl_fview *f0, uint16_t 
     if (!nc)
         return 0;
     /* the first stage's rotation histogram, for its best bin */
-    uint32_t h[32] = {0};
-    for (uint32_t k = 0; k < nc; k++) {
-        uint32_t c = (uint32_t)f->codes[2 * k] | ((uint32_t)f->codes[2 * k + 1] << 8);
-        uint32_t msk = p->bitmap[c];
-        uint32_t r = (uint32_t)(f->dirs[k] >> 3);
-        msk = (msk >> r) | (msk << ((32 - r) & 31));
-        while (msk) {
-            h[__builtin_ctz(msk)]++;
-            msk &= msk - 1;
-        }
-    }
-    int rbest = 0;
-    uint32_t vbest = 0;
-    for (int r = 0; r < 32; r++) {
-        uint32_t v = h[(r + 31) & 31] + h[r] + h[(r + 1) & 31];
-        if (v > vbest) {
-            vbest = v;
-            rbest = r;
-        }
-    }
+    uint32_t h[32];
+    int rbest;
+    uint32_t vbest = rotation_votes(p, f, h, &rbest);
     double sx = f->ppi_x ? 500.0 / f->ppi_x : 1.0, sy = f->ppi_y ? 500.0 / f->ppi_y : 1.0;
     /* the stored minutiae used, in the probe's frame convention (y up) */
     float gxs[HS_WATCHLIST_MINUTIAE_MAX], gys[HS_WATCHLIST_MINUTIAE_MAX];
