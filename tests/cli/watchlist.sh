@@ -39,7 +39,12 @@ if "$cli" watchlist keygen --authority auth >/dev/null 2>&1; then
         2>/dev/null; [ $? -eq 1 ] || fail "replay must be refused"
     "$cli" watchlist unpack v1.pkg --authority auth.pub --device other --out x.hswl \
         2>/dev/null; [ $? -eq 1 ] || fail "other device must be refused"
-    cp v1.pkg bad.pkg; printf '\x01' | dd of=bad.pkg bs=1 seek=200 conv=notrunc 2>/dev/null
+    # flip one bit of byte 200 (writing a fixed value left the package intact
+    # whenever the random ciphertext already had it there: 1 run in 256)
+    cp v1.pkg bad.pkg
+    b=$(od -An -tu1 -j200 -N1 bad.pkg | tr -d ' ')
+    printf "\\$(printf %03o $((b ^ 1)))" | dd of=bad.pkg bs=1 seek=200 conv=notrunc 2>/dev/null
+    cmp -s v1.pkg bad.pkg && fail "tampering did not change the package"
     "$cli" watchlist unpack bad.pkg --authority auth.pub --device dev --out x.hswl \
         2>/dev/null; [ $? -eq 1 ] || fail "tampered package must be refused"
     cp l.hswl v2.hswl
