@@ -130,15 +130,66 @@ static float seg_dist2(pt p, pt a, pt b)
     return ex * ex + ey * ey;
 }
 
-/* Inside the hull, or within omega of it. */
-static bool near_hull(const pt *h, int nh, pt p, float omega)
+/* Bounding box of the hull, for a quick rejection, and a disc inside it
+ * (centred on the vertices' mean, radius the least distance from there to
+ * an edge's line), for a quick acceptance. */
+typedef struct box {
+    float x0, y0, x1, y1;
+    float cx, cy, r_in;
+} box;
+
+static box hull_box(const pt *h, int nh)
+{
+    box b = {0, 0, 0, 0, 0, 0, -1.0f};
+    for (int i = 0; i < nh; i++) {
+        if (i == 0 || h[i].x < b.x0)
+            b.x0 = h[i].x;
+        if (i == 0 || h[i].x > b.x1)
+            b.x1 = h[i].x;
+        if (i == 0 || h[i].y < b.y0)
+            b.y0 = h[i].y;
+        if (i == 0 || h[i].y > b.y1)
+            b.y1 = h[i].y;
+        b.cx += h[i].x;
+        b.cy += h[i].y;
+    }
+    if (nh < 3)
+        return b;
+    b.cx /= (float)nh;
+    b.cy /= (float)nh;
+    pt c = {b.cx, b.cy};
+    float r = 1e30f;
+    for (int i = 0; i < nh; i++) {
+        float dx = h[i + 1].x - h[i].x, dy = h[i + 1].y - h[i].y;
+        float len = sqrtf(dx * dx + dy * dy);
+        float d = len > 0.0f ? cross3(h[i], h[i + 1], c) / len : 0.0f;
+        if (d < r)
+            r = d;
+    }
+    b.r_in = r;
+    return b;
+}
+
+/* Inside the hull, or within omega of it. A point more than omega + 1 px
+ * outside the hull's bounding box is answered at once: the 1 px margin is
+ * far above the rounding of the exact test, so the answer is the same. */
+static bool near_hull(const pt *h, int nh, const box *bb, pt p, float omega)
 {
     if (nh == 0)
         return false;
+    const float m = omega + 1.0f;
+    if (p.x < bb->x0 - m || p.x > bb->x1 + m || p.y < bb->y0 - m || p.y > bb->y1 + m)
+        return false;
+    /* h[nh] repeats h[0] (the caller closes the polygon) */
     if (nh >= 3) {
+        /* well inside the inscribed disc (1 px margin, far above the
+         * rounding of the exact test): inside */
+        float dx = p.x - bb->cx, dy = p.y - bb->cy, r = bb->r_in - 1.0f;
+        if (r > 0.0f && dx * dx + dy * dy < r * r)
+            return true;
         bool inside = true;
         for (int i = 0; i < nh; i++)
-            if (cross3(h[i], h[(i + 1) % nh], p) < 0) {
+            if (cross3(h[i], h[i + 1], p) < 0) {
                 inside = false;
                 break;
             }
@@ -148,9 +199,15 @@ static bool near_hull(const pt *h, int nh, pt p, float omega)
     float o2 = omega * omega;
     if (nh == 1)
         return (p.x - h[0].x) * (p.x - h[0].x) + (p.y - h[0].y) * (p.y - h[0].y) <= o2;
-    for (int i = 0; i < nh; i++)
-        if (seg_dist2(p, h[i], h[(i + 1) % nh]) <= o2)
+    for (int i = 0; i < nh; i++) {
+        /* an edge whose box is more than omega + 1 px away cannot be near */
+        pt a = h[i], b = h[i + 1];
+        if ((p.x < a.x - m && p.x < b.x - m) || (p.x > a.x + m && p.x > b.x + m) ||
+            (p.y < a.y - m && p.y < b.y - m) || (p.y > a.y + m && p.y > b.y + m))
+            continue;
+        if (seg_dist2(p, a, b) <= o2)
             return true;
+    }
     return false;
 }
 
@@ -162,6 +219,7 @@ static void build_cylinders(hs_finger_prepared *p, const pt *hull, int nh)
     const float inv2d = 1.0f / (2.0f * CYL_SIGMA_D * CYL_SIGMA_D);
     const float half = (CYL_NS - 1) * 0.5f;
     float acc[CYL_NS * CYL_NS][HS__CYL_ND];
+    const box hb = hull_box(hull, nh);
     for (uint32_t i = 0; i < n; i++) {
         const hs__pmin *a = &p->min[i];
         float th = ang_of(a->angle);
@@ -173,7 +231,7 @@ static void build_cylinders(hs_finger_prepared *p, const pt *hull, int nh)
                 if (u * u + v * v > CYL_R * CYL_R)
                     continue;
                 pt w = {(float)a->x + u * c - v * s, (float)a->y + u * s + v * c};
-                if (near_hull(hull, nh, w, CYL_HULL_OMEGA))
+                if (near_hull(hull, nh, &hb, w, CYL_HULL_OMEGA))
                     mask |= (uint64_t)1 << (cj * CYL_NS + ci);
             }
         memset(acc, 0, sizeof acc);
@@ -272,6 +330,8 @@ hs_status hs_finger_prepare(hs_ctx *ctx, hs_finger_prepared **out, const hs_temp
         pts[i].y = (float)p->min[i].y;
     }
     int nh = convex_hull(pts, (int)n, hull);
+    if (nh > 0)
+        hull[nh] = hull[0]; /* closed polygon: edge i runs from hull[i] to hull[i + 1] */
     build_cylinders(p, hull, nh);
     *out = p;
     return HS_OK;
