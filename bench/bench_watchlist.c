@@ -2,7 +2,7 @@
  *
  *   bench_watchlist [N] [--threads T] [--exhaustive-probes K] [--probes P] [--file PATH]
  *                   [--no-cache] [--distractors synth|perturbed] [--gallery PATH]
- *                   [--reference-cached]
+ *                   [--reference-cached] [--pressure P]
  *
  * --distractors synth (default): ground-truth minutiae of synthetic
  *   impressions (synth.h, fast masters), max(10, N / 20000) impressions per
@@ -11,6 +11,11 @@
  *   spurious, 1.5 px / 3 degree jitter). perturbed: the older mirrored and
  *   mixed real FVC templates (a filter can tell mirrored prints apart, so
  *   they may flatter it); kept for comparison.
+ * --pressure P: HS_SYNTH_PRESSURE of the synthetic distractors (contact size,
+ *   percent; default 100). docs/synthetic.md: at 75 the truth templates have
+ *   about 30 minutiae and an impostor tail like extracted impressions; at
+ *   100 (45-47 minutiae) their tail is lighter, which flatters a filter. A
+ *   --gallery file does not record the pressure: use one path per pressure.
  * --gallery PATH: the distractors are loaded from PATH when it holds N of
  *   them, else built and saved there (the 1M gallery takes minutes to build).
  * --reference-cached: the exhaustive reference runs after the prepared cache
@@ -254,10 +259,11 @@ static void *synth_worker(void *arg)
     return NULL;
 }
 
-static int synth_gallery(hs_watchlist *wl, uint32_t n, uint32_t threads)
+static int synth_gallery(hs_watchlist *wl, uint32_t n, uint32_t threads, int32_t pressure)
 {
     hs_synth *gen = NULL;
-    if (hs_synth_new(NULL, &gen, 20261123) || hs_synth_set(gen, HS_SYNTH_FAST, 1))
+    if (hs_synth_new(NULL, &gen, 20261123) || hs_synth_set(gen, HS_SYNTH_FAST, 1) ||
+        hs_synth_set(gen, HS_SYNTH_PRESSURE, pressure))
         return 0;
     pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
     synth_job j = {gen, wl, &mu, 0, 0, n / 20000 > 10 ? n / 20000 : 10, n, 0};
@@ -271,7 +277,8 @@ static int synth_gallery(hs_watchlist *wl, uint32_t n, uint32_t threads)
     for (uint32_t t = 1; t < threads; t++)
         pthread_join(th[t], NULL);
     hs_synth_free(gen);
-    printf("synthetic distractors: %u masters x %u impressions\n", j.masters, j.ipm);
+    printf("synthetic distractors: %u masters x %u impressions, pressure %d\n", j.masters, j.ipm,
+           (int)pressure);
     return !j.failed;
 }
 
@@ -326,6 +333,7 @@ int main(int argc, char **argv)
     const char *file = "bench_watchlist.hswl";
     int cache = 1, synth = 1, ref_cached = 0;
     const char *gallery = NULL;
+    int32_t pressure = 100;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             T = (uint32_t)atoi(argv[++i]);
@@ -341,6 +349,8 @@ int main(int argc, char **argv)
             synth = strcmp(argv[++i], "perturbed") != 0;
         else if (!strcmp(argv[i], "--gallery") && i + 1 < argc)
             gallery = argv[++i];
+        else if (!strcmp(argv[i], "--pressure") && i + 1 < argc)
+            pressure = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--file") && i + 1 < argc)
             file = argv[++i];
         else
@@ -433,7 +443,7 @@ int main(int argc, char **argv)
         hs_watchlist_free(wl);
         hs_watchlist_new(NULL, &wl);
         if (synth) {
-            if (!synth_gallery(wl, N, T)) {
+            if (!synth_gallery(wl, N, T, pressure)) {
                 fprintf(stderr, "synthetic gallery failed\n");
                 return 1;
             }
