@@ -1,12 +1,14 @@
-/* Writes the seed corpora of the image fuzz targets into fuzz/corpus/fuzz_<fmt>/:
- * a few tiny valid files of each format and a few broken ones. Not part of
- * the build; regenerate with
- *   cc -O1 -o /tmp/gen fuzz/gen_image_seeds.c -lpng -ljpeg -ltiff -lz && /tmp/gen fuzz/corpus
- * Pixel content is a synthetic ramp, never biometric data. */
+/* Writes the seed corpora of the image fuzz targets into DIR/fuzz_<fmt>/: a
+ * few tiny valid files of each format and a few broken ones. The build makes
+ * it and ctest runs it (test fuzz_image_seeds, DIR = build/fuzz/seeds) before
+ * replaying the image corpora, so no image file is kept in the tree. Pixel
+ * content is a synthetic ramp, never biometric data.
+ *   gen_image_seeds DIR */
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <jpeglib.h>
 #include <tiffio.h>
 
@@ -119,7 +121,8 @@ static struct mem jpeg(unsigned w, unsigned h, int comps, J_COLOR_SPACE cs, int 
 static struct mem tiff(unsigned w, unsigned h, int bps, int spp, int photo, int comp, int tile,
                        int res)
 {
-    const char *path = "/tmp/hs_seed.tif";
+    char path[1024];
+    snprintf(path, sizeof path, "%s/.seed.tif", root); /* scratch file, removed below */
     TIFF *t = TIFFOpen(path, "w");
     TIFFSetField(t, TIFFTAG_IMAGEWIDTH, w);
     TIFFSetField(t, TIFFTAG_IMAGELENGTH, h);
@@ -249,10 +252,17 @@ static void save_with_trunc(const char *fmt, const char *name, struct mem m)
 int main(int argc, char **argv)
 {
     if (argc != 2) {
-        fprintf(stderr, "usage: %s fuzz/corpus\n", argv[0]);
+        fprintf(stderr, "usage: %s DIR\n", argv[0]);
         return 2;
     }
     root = argv[1];
+    static const char *fmts[] = {"png", "jpeg", "tiff", "pnm", "bmp"};
+    mkdir(root, 0777);
+    for (size_t i = 0; i < sizeof fmts / sizeof *fmts; i++) {
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s/fuzz_%s", root, fmts[i]);
+        mkdir(dir, 0777);
+    }
 
     save_with_trunc("png", "grey8.png", png(16, 12, PNG_COLOR_TYPE_GRAY, 8, 0, 0));
     save_mem("png", "grey16_adam7.png", png(9, 7, PNG_COLOR_TYPE_GRAY, 16, 1, 0));
