@@ -123,25 +123,15 @@ void hs__fx_enhance(hs_finger_extractor *ex)
      * wet prints). Written to enh, which the across pass rewrites later. */
     float floor_ = 0.15f * ex->med_std;
     for (int y = 0; y < h; y++) {
-        float fy = ((float)y + 0.5f) / HS__FX_BLOCK - 0.5f;
-        if (fy < 0.0f) fy = 0.0f;
-        int by0 = (int)fy;
-        if (by0 > ex->bh - 1) by0 = ex->bh - 1;
-        int by1 = by0 + 1 < ex->bh ? by0 + 1 : by0;
-        float ay = fy - (float)by0;
-        if (ay > 1.0f) ay = 1.0f;
+        int by0, by1;
+        float ay = hs__fx_block_pos((float)y, ex->bh, &by0, &by1);
         const float *m0 = ex->b_mean + by0 * ex->bw, *m1 = ex->b_mean + by1 * ex->bw;
         const float *s0 = ex->b_lstd + by0 * ex->bw, *s1 = ex->b_lstd + by1 * ex->bw;
         const float *src = ex->img + hs__fx_pidx(ex, 0, y);
         float *dst = ex->enh + hs__fx_pidx(ex, 0, y);
         for (int x = 0; x < w; x++) {
-            float fx = ((float)x + 0.5f) / HS__FX_BLOCK - 0.5f;
-            if (fx < 0.0f) fx = 0.0f;
-            int bx0 = (int)fx;
-            if (bx0 > ex->bw - 1) bx0 = ex->bw - 1;
-            int bx1 = bx0 + 1 < ex->bw ? bx0 + 1 : bx0;
-            float ax = fx - (float)bx0;
-            if (ax > 1.0f) ax = 1.0f;
+            int bx0, bx1;
+            float ax = hs__fx_block_pos((float)x, ex->bw, &bx0, &bx1);
             float mt = m0[bx0] + ax * (m0[bx1] - m0[bx0]);
             float mb = m1[bx0] + ax * (m1[bx1] - m1[bx0]);
             float st = s0[bx0] + ax * (s0[bx1] - s0[bx0]);

@@ -247,21 +247,11 @@ static void pixel_mask(hs_finger_extractor *ex)
 {
     int w = ex->w, h = ex->h, bw = ex->bw, bh = ex->bh;
     for (int y = 0; y < h; y++) {
-        float fy = ((float)y + 0.5f) / HS__FX_BLOCK - 0.5f;
-        if (fy < 0.0f) fy = 0.0f;
-        int y0 = (int)fy;
-        if (y0 > bh - 1) y0 = bh - 1;
-        int y1 = y0 + 1 < bh ? y0 + 1 : y0;
-        float ay = fy - (float)y0;
-        if (ay > 1.0f) ay = 1.0f;
+        int y0, y1;
+        float ay = hs__fx_block_pos((float)y, bh, &y0, &y1);
         for (int x = 0; x < w; x++) {
-            float fx = ((float)x + 0.5f) / HS__FX_BLOCK - 0.5f;
-            if (fx < 0.0f) fx = 0.0f;
-            int x0 = (int)fx;
-            if (x0 > bw - 1) x0 = bw - 1;
-            int x1 = x0 + 1 < bw ? x0 + 1 : x0;
-            float ax = fx - (float)x0;
-            if (ax > 1.0f) ax = 1.0f;
+            int x0, x1;
+            float ax = hs__fx_block_pos((float)x, bw, &x0, &x1);
             const uint8_t *m = ex->b_mask;
             uint8_t v00 = m[y0 * bw + x0];
             if (v00 == m[y0 * bw + x1] && v00 == m[y1 * bw + x0] && v00 == m[y1 * bw + x1]) {
@@ -417,16 +407,9 @@ static void frequency(hs_finger_extractor *ex)
 /* Bilinear sample of a block field at working pixel (x, y). */
 static float block_at(const hs_finger_extractor *ex, const float *f, float x, float y)
 {
-    float fx = (x + 0.5f) / HS__FX_BLOCK - 0.5f, fy = (y + 0.5f) / HS__FX_BLOCK - 0.5f;
-    if (fx < 0.0f) fx = 0.0f;
-    if (fy < 0.0f) fy = 0.0f;
-    int x0 = (int)fx, y0 = (int)fy;
-    if (x0 > ex->bw - 1) x0 = ex->bw - 1;
-    if (y0 > ex->bh - 1) y0 = ex->bh - 1;
-    int x1 = x0 + 1 < ex->bw ? x0 + 1 : x0, y1 = y0 + 1 < ex->bh ? y0 + 1 : y0;
-    float ax = fx - (float)x0, ay = fy - (float)y0;
-    if (ax > 1.0f) ax = 1.0f;
-    if (ay > 1.0f) ay = 1.0f;
+    int x0, x1, y0, y1;
+    float ax = hs__fx_block_pos(x, ex->bw, &x0, &x1);
+    float ay = hs__fx_block_pos(y, ex->bh, &y0, &y1);
     int bw = ex->bw;
     float top = f[y0 * bw + x0] + ax * (f[y0 * bw + x1] - f[y0 * bw + x0]);
     float bot = f[y1 * bw + x0] + ax * (f[y1 * bw + x1] - f[y1 * bw + x0]);

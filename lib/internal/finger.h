@@ -101,6 +101,23 @@ void hs__fx_minutiae(hs_finger_extractor *ex);      /* detection, filtering, qua
 /* Emit a debug picture when a hook is installed. */
 void hs__fx_debug(hs_finger_extractor *ex, const char *stage, const uint8_t *pix);
 
+/* Bilinear position of pixel coordinate c among the block centres of a field
+ * n blocks long: the two blocks to blend (*b0, *b1) and the weight of *b1,
+ * clamped at the field's edges. */
+static inline float hs__fx_block_pos(float c, int n, int *b0, int *b1)
+{
+    float f = (c + 0.5f) / HS__FX_BLOCK - 0.5f;
+    if (f < 0.0f)
+        f = 0.0f;
+    int b = (int)f;
+    if (b > n - 1)
+        b = n - 1;
+    *b0 = b;
+    *b1 = b + 1 < n ? b + 1 : b;
+    float a = f - (float)b;
+    return a > 1.0f ? 1.0f : a;
+}
+
 /* Padded index of working pixel (x, y). */
 static inline int hs__fx_pidx(const hs_finger_extractor *ex, int x, int y)
 {
