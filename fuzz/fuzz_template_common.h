@@ -122,8 +122,9 @@ static void fz_decode_limited(const uint8_t *data, size_t size)
 /* Body of the ISO and ANSI targets: detection first, then the FMR parser
  * forced to the layout (old_format, or new_format for version "030"
  * records), so that every input reaches it. */
-static void fz_fmr_target(const uint8_t *data, size_t size, uint32_t old_format,
-                          uint32_t new_format)
+/* Decode with format detection; whatever decodes is encoded in every format,
+ * and a failed decode must leave no template. */
+static void fz_decode_detected(const uint8_t *data, size_t size)
 {
     hs_template *t = NULL;
     uint32_t f = 0;
@@ -132,6 +133,12 @@ static void fz_fmr_target(const uint8_t *data, size_t size, uint32_t old_format,
     else if (t)
         abort();
     hs_template_free(t);
+}
+
+static void fz_fmr_target(const uint8_t *data, size_t size, uint32_t old_format,
+                          uint32_t new_format)
+{
+    fz_decode_detected(data, size);
     if (size >= 8) {
         uint32_t forced = data[4] == '0' ? new_format : old_format;
         hs_template *u = NULL;
