@@ -446,36 +446,46 @@ static double vote1(const probe_finger *p, const hs__wl_fview *f)
     return (double)best / (f->ncodes + S1_SMOOTH);
 }
 
+static double rot_score(const probe_finger *p, const hs__wl_fview *f, uint16_t *grid);
+
+/* Score of a subject in filter stage 1 (rotation votes) or 2 (pose and
+ * minutia count): each probe finger's best score against the subject's
+ * fingers of a compatible position, summed. Fingers without pose bytes (read
+ * from a version 1 file) get them computed here, once per finger. */
+static double subject_score(job *j, const hs__wl_entry *e, int stage)
+{
+    double best[HS_WATCHLIST_FINGERS_MAX];
+    for (uint32_t v = 0; v < j->nprobe; v++)
+        best[v] = 0;
+    uint32_t off = e->fingers_off + 1;
+    for (uint32_t g = 0; g < e->nfingers; g++) {
+        hs__wl_fview f;
+        pose_buf pb;
+        off = hs__wl_finger_read(e->rec, off, &f);
+        if (!f.dirs)
+            pose_fill(&f, &pb);
+        for (uint32_t v = 0; v < j->nprobe; v++) {
+            const probe_finger *p = &j->pf[v];
+            if (!compatible(p->position, f.position) || !f.ncodes)
+                continue;
+            double z = stage == 1 ? vote1(p, &f) : rot_score(p, &f, j->grid);
+            if (z > best[v])
+                best[v] = z;
+        }
+    }
+    double s = 0;
+    for (uint32_t v = 0; v < j->nprobe; v++)
+        s += best[v];
+    return s;
+}
+
 static void filter_range(job *j)
 {
     const hs_watchlist *wl = j->wl;
     for (uint32_t i = j->begin; i < j->end; i++) {
         const hs__wl_entry *e = &wl->e[i];
-        if (j->nprobe && e->nfingers) {
-            double best[HS_WATCHLIST_FINGERS_MAX];
-            for (uint32_t v = 0; v < j->nprobe; v++)
-                best[v] = 0;
-            uint32_t off = e->fingers_off + 1;
-            for (uint32_t g = 0; g < e->nfingers; g++) {
-                hs__wl_fview f;
-                pose_buf pb;
-                off = hs__wl_finger_read(e->rec, off, &f);
-                if (!f.dirs)
-                    pose_fill(&f, &pb);
-                for (uint32_t v = 0; v < j->nprobe; v++) {
-                    const probe_finger *p = &j->pf[v];
-                    if (!compatible(p->position, f.position) || !f.ncodes)
-                        continue;
-                    double z = vote1(p, &f);
-                    if (z > best[v])
-                        best[v] = z;
-                }
-            }
-            double s = 0;
-            for (uint32_t v = 0; v < j->nprobe; v++)
-                s += best[v];
-            heap_push(&j->hf, s, i);
-        }
+        if (j->nprobe && e->nfingers)
+            heap_push(&j->hf, subject_score(j, e, 1), i);
         if (j->face && e->nfaces) {
             double c = face_best(j, e);
             if (c > -2.0)
@@ -483,13 +493,6 @@ static void filter_range(job *j)
         }
     }
 }
-
-/* Second stage: the stored finger's codes are recomputed from its minutiae
- * with the direction of each pair and its first minutia; every probe pair
- * of the same code votes for the rotation (16 bins) and translation (32 px
- * bins, about the stored finger's centroid) that map the stored pair onto
- * it. The score is the largest vote as a share of the stored codes: chance
- * code hits scatter over poses, a mate's gather in one. */
 
 /* Second stage: the first stage's best rotation of the stored finger is
  * taken again; each stored pair whose code the probe has, and whose
@@ -656,12 +659,9 @@ static double pose_score(const probe_finger *p, const hs__wl_fview *f, uint16_t 
     return score;
 }
 
-static double rot_score(const probe_finger *p, const hs__wl_fview *f0, uint16_t *grid)
+/* Second-stage score of a stored finger whose pose bytes are present. */
+static double rot_score(const probe_finger *p, const hs__wl_fview *f, uint16_t *grid)
 {
-    hs__wl_fview fv = *f0, *f = &fv;
-    pose_buf pb;
-    if (!f->dirs)
-        pose_fill(f, &pb);
     uint32_t nc = f->ncodes;
     if (!nc)
         return 0;
@@ -721,25 +721,7 @@ static void mid_range(job *j)
     const hs_watchlist *wl = j->wl;
     for (uint32_t ci = j->tid; ci < j->ncand; ci += j->nthreads) {
         const hs__wl_entry *e = &wl->e[j->mid[ci].idx];
-        double best[HS_WATCHLIST_FINGERS_MAX];
-        for (uint32_t v = 0; v < j->nprobe; v++)
-            best[v] = 0;
-        uint32_t off = e->fingers_off + 1;
-        for (uint32_t g = 0; g < e->nfingers; g++) {
-            hs__wl_fview f;
-            off = hs__wl_finger_read(e->rec, off, &f);
-            for (uint32_t v = 0; v < j->nprobe; v++) {
-                if (!compatible(j->pf[v].position, f.position))
-                    continue;
-                double z = rot_score(&j->pf[v], &f, j->grid);
-                if (z > best[v])
-                    best[v] = z;
-            }
-        }
-        double s = 0;
-        for (uint32_t v = 0; v < j->nprobe; v++)
-            s += best[v];
-        j->mid[ci].s = s + S2_W * j->mid[ci].s;
+        j->mid[ci].s = subject_score(j, e, 2) + S2_W * j->mid[ci].s;
     }
 }
 
