@@ -119,6 +119,25 @@ static void test_crc32c(void **state)
     /* Incremental equals one-shot. */
     uint32_t c = hs__crc32c(0, "1234", 4);
     assert_int_equal(hs__crc32c(c, "56789", 5), 0xE3069283u);
+    /* Known value of 32 zero bytes (RFC 3720, B.4). */
+    uint8_t buf[1100];
+    memset(buf, 0, 32);
+    assert_int_equal(hs__crc32c(0, buf, 32), 0x8A9136AAu);
+    assert_int_equal(hs__crc32c_portable(0, buf, 32), 0x8A9136AAu);
+    /* The instruction path (used from 16 bytes on where the CPU has one)
+     * equals the table at every length and alignment, one-shot and split. */
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        x = x * 1103515245u + 12345u;
+        buf[i] = (uint8_t)(x >> 16);
+    }
+    for (size_t off = 0; off < 9; off++)
+        for (size_t n = 0; n + off <= sizeof buf; n += n < 80 ? 1 : 97) {
+            uint32_t want = hs__crc32c_portable(0, buf + off, n);
+            assert_int_equal(hs__crc32c(0, buf + off, n), want);
+            size_t h = n / 3;
+            assert_int_equal(hs__crc32c(hs__crc32c(0, buf + off, h), buf + off + h, n - h), want);
+        }
 }
 
 static void test_template_checks(void **state)

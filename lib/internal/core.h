@@ -112,7 +112,11 @@ void hs__wr_patch_le32(hs__writer *w, size_t off, uint32_t v);
  * with *size = needed. */
 hs_status hs__writer_output(hs_ctx *ctx, const hs__writer *w, void *buf, size_t *size);
 
-/* CRC-32C (Castagnoli), as used by the native template and watchlist formats. */
+/* CRC-32C (Castagnoli), as used by the native template and watchlist formats:
+ * crc is the value of the data before (0 to start). Uses the CPU's CRC
+ * instruction when it has one; hs__crc32c_portable is the table version
+ * (same results, for tests). */
 uint32_t hs__crc32c(uint32_t crc, const void *data, size_t n);
+uint32_t hs__crc32c_portable(uint32_t crc, const void *data, size_t n);
 
 #endif /* HOTSPOT_INTERNAL_CORE_H */
