@@ -218,20 +218,45 @@ static void build_cylinders(hs_finger_prepared *p, const pt *hull, int nh)
     const float inv2s = 1.0f / (2.0f * CYL_SIGMA_S * CYL_SIGMA_S);
     const float inv2d = 1.0f / (2.0f * CYL_SIGMA_D * CYL_SIGMA_D);
     const float half = (CYL_NS - 1) * 0.5f;
-    float acc[CYL_NS * CYL_NS][HS__CYL_ND];
+    float acc[HS__CYL_ND][CYL_NS * CYL_NS]; /* direction-major: the thresholds vectorise */
+    float wdt[256][HS__CYL_ND];
+    uint8_t have_wd[256] = {0};
     const box hb = hull_box(hull, nh);
+    float inv_len[MAXN];
+    for (int e = 0; e < nh && nh >= 3; e++) {
+        float dx = hull[e + 1].x - hull[e].x, dy = hull[e + 1].y - hull[e].y;
+        float len = sqrtf(dx * dx + dy * dy);
+        inv_len[e] = len > 0.0f ? 1.0f / len : 0.0f;
+    }
     for (uint32_t i = 0; i < n; i++) {
         const hs__pmin *a = &p->min[i];
         float th = ang_of(a->angle);
         float c = cosf(th), s = sinf(th);
         uint64_t mask = 0;
+        /* A minutia D px inside the convex hull has the disc of radius D
+         * around it in the hull, so a cell within D + omega of it is near
+         * the hull; cells within D + omega - 1 px (a margin far above the
+         * rounding of near_hull) skip the exact test. */
+        float sure2 = -1.0f;
+        if (nh >= 3) {
+            pt ap = {(float)a->x, (float)a->y};
+            float dmin = 1e30f;
+            for (int e = 0; e < nh; e++) {
+                float d = cross3(hull[e], hull[e + 1], ap) * inv_len[e];
+                if (d < dmin)
+                    dmin = d;
+            }
+            float r = (dmin > 0.0f ? dmin : 0.0f) + CYL_HULL_OMEGA - 1.0f;
+            sure2 = r * r;
+        }
         for (int cj = 0; cj < CYL_NS; cj++)
             for (int ci = 0; ci < CYL_NS; ci++) {
                 float u = ((float)ci - half) * CYL_CELL, v = ((float)cj - half) * CYL_CELL;
-                if (u * u + v * v > CYL_R * CYL_R)
+                float r2 = u * u + v * v;
+                if (r2 > CYL_R * CYL_R)
                     continue;
                 pt w = {(float)a->x + u * c - v * s, (float)a->y + u * s + v * c};
-                if (near_hull(hull, nh, &hb, w, CYL_HULL_OMEGA))
+                if (r2 <= sure2 || near_hull(hull, nh, &hb, w, CYL_HULL_OMEGA))
                     mask |= (uint64_t)1 << (cj * CYL_NS + ci);
             }
         memset(acc, 0, sizeof acc);
@@ -243,37 +268,55 @@ static void build_cylinders(hs_finger_prepared *p, const pt *hull, int nh)
             if (dx * dx + dy * dy > reach * reach)
                 continue;
             float u = dx * c + dy * s, v = -dx * s + dy * c;
-            float dth = (float)ang_diff(b->angle, a->angle) * (TWO_PI_F / 256.0f);
-            float wd[HS__CYL_ND];
-            for (int k = 0; k < HS__CYL_ND; k++) {
-                float phi = -PI_F + ((float)k + 0.5f) * (TWO_PI_F / HS__CYL_ND);
-                float d = dth - phi;
-                if (d > PI_F)
-                    d -= TWO_PI_F;
-                else if (d < -PI_F)
-                    d += TWO_PI_F;
-                wd[k] = expf(-d * d * inv2d);
+            /* the directional weights depend on the 256 possible direction
+             * differences only: each is computed once per preparation */
+            uint8_t ad = (uint8_t)(b->angle - a->angle);
+            float *wd = wdt[ad];
+            if (!have_wd[ad]) {
+                have_wd[ad] = 1;
+                float dth = (float)ang_diff(b->angle, a->angle) * (TWO_PI_F / 256.0f);
+                for (int k = 0; k < HS__CYL_ND; k++) {
+                    float phi = -PI_F + ((float)k + 0.5f) * (TWO_PI_F / HS__CYL_ND);
+                    float d = dth - phi;
+                    if (d > PI_F)
+                        d -= TWO_PI_F;
+                    else if (d < -PI_F)
+                        d += TWO_PI_F;
+                    wd[k] = expf(-d * d * inv2d);
+                }
             }
-            for (int cj = 0; cj < CYL_NS; cj++) {
+            /* only the rows and columns within 3 sigma (plus a cell of
+             * slack: the exact tests below decide), and only cells that the
+             * mask keeps: the others are cleared at the end anyway */
+            int j0 = (int)floorf((v - 3.0f * CYL_SIGMA_S) / CYL_CELL + half) - 1;
+            int j1 = (int)ceilf((v + 3.0f * CYL_SIGMA_S) / CYL_CELL + half) + 1;
+            int i0 = (int)floorf((u - 3.0f * CYL_SIGMA_S) / CYL_CELL + half) - 1;
+            int i1 = (int)ceilf((u + 3.0f * CYL_SIGMA_S) / CYL_CELL + half) + 1;
+            j0 = j0 < 0 ? 0 : j0;
+            i0 = i0 < 0 ? 0 : i0;
+            j1 = j1 > CYL_NS - 1 ? CYL_NS - 1 : j1;
+            i1 = i1 > CYL_NS - 1 ? CYL_NS - 1 : i1;
+            for (int cj = j0; cj <= j1; cj++) {
                 float cv = ((float)cj - half) * CYL_CELL - v;
                 if (fabsf(cv) > 3.0f * CYL_SIGMA_S)
                     continue;
-                for (int ci = 0; ci < CYL_NS; ci++) {
+                for (int ci = i0; ci <= i1; ci++) {
+                    if (!((mask >> (cj * CYL_NS + ci)) & 1u))
+                        continue;
                     float cu = ((float)ci - half) * CYL_CELL - u;
                     float d2 = cu * cu + cv * cv;
                     if (d2 > 9.0f * CYL_SIGMA_S * CYL_SIGMA_S)
                         continue;
                     float ws = expf(-d2 * inv2s);
                     for (int k = 0; k < HS__CYL_ND; k++)
-                        acc[cj * CYL_NS + ci][k] += ws * wd[k];
+                        acc[k][cj * CYL_NS + ci] += ws * wd[k];
                 }
             }
         }
         for (int k = 0; k < HS__CYL_ND; k++) {
             uint64_t w = 0;
             for (int cell = 0; cell < CYL_NS * CYL_NS; cell++)
-                if (acc[cell][k] >= CYL_THRESH)
-                    w |= (uint64_t)1 << cell;
+                w |= (uint64_t)(acc[k][cell] >= CYL_THRESH) << cell;
             p->cyl[(1 + (uint32_t)k) * n + i] = w & mask;
         }
         p->cyl[i] = mask;
