@@ -748,6 +748,55 @@ static void test_prepared_cache(void **state)
     hs_watchlist_free(wl);
 }
 
+/* A short top-K list is the head of a long one: the best candidates are
+ * selected before sorting, so every K must give the same order. */
+static void test_top_k_is_prefix(void **state)
+{
+    (void)state;
+    hs_watchlist *wl = make_list(60, 1);
+    hs_template *t;
+    float face[128];
+    probe_for(21, &t, face);
+    hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+    o.flags = HS_WATCHLIST_EXHAUSTIVE;
+    o.max_candidates = 1000;
+    hs_watchlist_result *all;
+#if HAVE_MATCH
+    assert_int_equal(hs_watchlist_search(NULL, &all, wl, t, face, 128, &o), HS_OK);
+#else
+    assert_int_equal(hs_watchlist_search(NULL, &all, wl, NULL, face, 128, &o), HS_OK);
+#endif
+    assert_int_equal(hs_watchlist_result_count(all), 60);
+    hs_watchlist_candidate a = {sizeof a, 0, NULL, 0, 0, 0, 0, 0, 0, {0}, {0}}, b = a;
+    for (uint32_t i = 1; i < 60; i++) {
+        hs_watchlist_result_candidate(all, i - 1, &a);
+        hs_watchlist_result_candidate(all, i, &b);
+        assert_true(a.score >= b.score);
+    }
+    static const uint32_t ks[] = {1, 2, 7, 33, 59};
+    for (size_t q = 0; q < sizeof ks / sizeof ks[0]; q++) {
+        hs_watchlist_result *r;
+        o.max_candidates = ks[q];
+        o.threads = (uint32_t)(1 + q % 2);
+#if HAVE_MATCH
+        assert_int_equal(hs_watchlist_search(NULL, &r, wl, t, face, 128, &o), HS_OK);
+#else
+        assert_int_equal(hs_watchlist_search(NULL, &r, wl, NULL, face, 128, &o), HS_OK);
+#endif
+        assert_int_equal(hs_watchlist_result_count(r), ks[q]);
+        for (uint32_t i = 0; i < ks[q]; i++) {
+            hs_watchlist_result_candidate(all, i, &a);
+            hs_watchlist_result_candidate(r, i, &b);
+            assert_string_equal(a.id, b.id);
+            assert_true(a.score == b.score);
+        }
+        hs_watchlist_result_free(r);
+    }
+    hs_watchlist_result_free(all);
+    hs_template_free(t);
+    hs_watchlist_free(wl);
+}
+
 /* FVC identification through the watchlist agrees with direct matching: the
  * 80 first impressions of the eight FVC B sets (ISO templates) enrolled, the
  * second impressions as probes (the full 560-probe run is in
@@ -1007,6 +1056,7 @@ int main(void)
         cmocka_unit_test(test_face_search),
         cmocka_unit_test(test_concurrent_searches),
         cmocka_unit_test(test_prepared_cache),
+        cmocka_unit_test(test_top_k_is_prefix),
         cmocka_unit_test(test_fvc_identification),
         cmocka_unit_test(test_codes_invariant),
         cmocka_unit_test(test_format_v1_compat),

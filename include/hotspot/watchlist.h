@@ -265,8 +265,9 @@ typedef struct hs_watchlist_search_options {
     uint32_t flags;       /**< HS_WATCHLIST_* flags */
     uint32_t rescore;     /**< subjects the filter passes to the full matcher
                                (its second stage scores max(16 times as
-                               many, N/20)); 0 = automatic: 200 + 3 sqrt(N),
-                               4 times that with the prepared cache */
+                               many, N/10)); 0 = automatic: 200 + 4.5 sqrt(N),
+                               4 times that with the prepared cache (the
+                               second stage stays at the uncached share) */
     uint32_t face_model;  /**< model of the probe face (HS_FACE_MODEL_*, 0 =
                                custom); a known model is only compared with
                                gallery faces of the same or custom model,

@@ -22,6 +22,12 @@
 #ifndef MID_FACTOR
 #define MID_FACTOR 16 /* the first stage keeps at least 16x the re-scored share */
 #endif
+#ifndef MID_SHARE
+#define MID_SHARE 10 /* and at least a tenth of the list */
+#endif
+#ifndef RESCORE_SQRT
+#define RESCORE_SQRT 4.5 /* the full matcher re-scores 200 + 4.5 sqrt(N) */
+#endif
 
 /* ---- result ------------------------------------------------------------- */
 
@@ -526,6 +532,19 @@ static void filter_range(job *j)
 #ifndef S2_ROT_TOL
 #define S2_ROT_TOL 1
 #endif
+/* An angle (within a few turns of 0) brought into [-pi, pi]. */
+static double wrap_pi(double d)
+{
+    static const double pi = 3.14159265358979323846;
+    if (!(fabs(d) < 64.0))
+        return isfinite(d) ? remainder(d, 2 * pi) : 0.0; /* never loop long */
+    while (d > pi)
+        d -= 2 * pi;
+    while (d < -pi)
+        d += 2 * pi;
+    return d;
+}
+
 /* Second-stage score of a stored finger at rotation bin rbest (see above);
  * g* are its minutiae at 500 ppi, y up, (cx, cy) their centroid. */
 static double pose_score(const probe_finger *p, const hs__wl_fview *f, uint16_t *grid, int rbest,
@@ -539,8 +558,11 @@ static double pose_score(const probe_finger *p, const hs__wl_fview *f, uint16_t 
     float vphi[VOTES_MAX], vtx[VOTES_MAX], vty[VOTES_MAX];
     uint32_t nv = 0, nvotes = 0;
     /* pass 1: the pairs whose rotation lies near the first stage's; their
-     * circular mean, refined once, is the rotation */
-    double sc = 0, ss = 0;
+     * mean, refined once, is the rotation (they lie within 1.5 bins of the
+     * peak bin's centre, where the arithmetic mean of their offsets is the
+     * circular mean to far below a degree, without a sine or cosine each) */
+    const double centre = (rbest + 0.5) * (two_pi / 32.0);
+    double sum = 0;
     for (uint32_t k = 0; k < nc && nvotes < VOTES_MAX; k++) {
         uint32_t code = (uint32_t)f->codes[2 * k] | ((uint32_t)f->codes[2 * k + 1] << 8);
         uint32_t b = p->start[code], e = p->start[code + 1];
@@ -555,8 +577,7 @@ static double pose_score(const probe_finger *p, const hs__wl_fview *f, uint16_t 
             int dr = ((rb - rbest) % 32 + 32 + 16) % 32 - 16;
             if (dr < -S2_ROT_TOL || dr > S2_ROT_TOL)
                 continue;
-            sc += cos(phi);
-            ss += sin(phi);
+            sum += wrap_pi(phi - centre);
             vphi[nvotes] = (float)phi;
             vtx[nvotes] = q->x;
             vty[nvotes] = q->y;
@@ -565,21 +586,22 @@ static double pose_score(const probe_finger *p, const hs__wl_fview *f, uint16_t 
     }
     if (nvotes < 2)
         return 0;
-    double phi0 = atan2(ss, sc);
-    sc = ss = 0;
+    double phi0 = centre + sum / nvotes;
+    sum = 0;
+    uint32_t nin = 0;
     for (uint32_t i = 0; i < nvotes; i++) {
-        double d = remainder((double)vphi[i] - phi0, two_pi);
+        double d = wrap_pi((double)vphi[i] - phi0);
         if (fabs(d) <= S2_PHI_TOL) {
-            sc += cos(d);
-            ss += sin(d);
+            sum += d;
+            nin++;
         }
     }
-    double phi = phi0 + (sc > 0 || ss != 0 ? atan2(ss, sc) : 0.0);
+    double phi = phi0 + (nin ? sum / nin : 0.0);
     double c = cos(phi), sn = sin(phi);
     /* pass 2: at that rotation, each pair votes for the translation of its
      * first minutia */
     for (uint32_t i = 0; i < nvotes; i++) {
-        if (fabs(remainder((double)vphi[i] - phi, two_pi)) > S2_PHI_TOL) {
+        if (fabs(wrap_pi((double)vphi[i] - phi)) > S2_PHI_TOL) {
             vcell[i] = 0xffff;
             continue;
         }
@@ -640,7 +662,7 @@ static double pose_score(const probe_finger *p, const hs__wl_fview *f, uint16_t 
                 double dx = p->mx[q] - px, dy = p->my[q] - py;
                 if (used[q] || dx * dx + dy * dy > S2_DIST * S2_DIST)
                     continue;
-                double da = fabs(remainder(p->ma[q] - pa, two_pi));
+                double da = fabs(wrap_pi(p->ma[q] - pa));
                 if (da > S2_ANGLE)
                     continue;
                 used[q] = 1;
@@ -912,6 +934,45 @@ static int cmp_cand(const void *pa, const void *pb)
     return strcmp(a->id, b->id);
 }
 
+/* Copy the best k of c[0..n) (in cmp_cand order; k <= 1000) to out, in no
+ * particular order: a heap of the k best seen, its root the worst of them. */
+static void top_k(cand *out, const cand *c, uint32_t n, uint32_t k)
+{
+    uint32_t h[1000], hn = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t pos;
+        if (hn < k) {
+            pos = hn++;
+            while (pos > 0 && cmp_cand(&c[h[(pos - 1) / 2]], &c[i]) < 0) {
+                h[pos] = h[(pos - 1) / 2];
+                pos = (pos - 1) / 2;
+            }
+            h[pos] = i;
+            continue;
+        }
+        if (cmp_cand(&c[i], &c[h[0]]) >= 0)
+            continue; /* not better than the worst kept */
+        pos = 0;
+        for (;;) {
+            uint32_t l = 2 * pos + 1, r = l + 1, w = pos;
+            const cand *wc = &c[i];
+            if (l < hn && cmp_cand(&c[h[l]], wc) > 0) {
+                w = l;
+                wc = &c[h[l]];
+            }
+            if (r < hn && cmp_cand(&c[h[r]], wc) > 0)
+                w = r;
+            if (w == pos)
+                break;
+            h[pos] = h[w];
+            pos = w;
+        }
+        h[pos] = i;
+    }
+    for (uint32_t i = 0; i < hn; i++)
+        out[i] = c[h[i]];
+}
+
 static int cmp_u32(const void *pa, const void *pb)
 {
     uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
@@ -1035,23 +1096,25 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
             if (!(o.flags & HS_WATCHLIST_EXHAUSTIVE) ? wl->e[i].nfaces > 0 : 1)
                 cidx[ncand++] = i;
     } else {
-        /* automatic budgets. The full matcher (about 175 us per stored
+        /* automatic budgets. The full matcher (about 105 us per stored
          * finger with its prepared form built on the fly, 15 us with the
-         * cache) takes 200 + 3 sqrt(N) subjects (4x as many with the cache);
-         * the second stage (5-10 us each) scores max(16x that, N/20). At a
-         * million subjects: 3,200 matched, 51,200 pose-voted. (Mates of
-         * the FVC probes that the matcher finds in a 1M gallery ranked
-         * within the first 1% of the first stage and the first 0.1% of the
-         * second.) */
-        uint64_t Mw = 200 + (uint64_t)lrint(3.0 * sqrt((double)n));
-        if (wl->cache)
-            Mw *= 4;
-        uint32_t M = o.rescore ? o.rescore : (uint32_t)(Mw < n ? Mw : n);
-        if (M > n)
-            M = n;
-        uint64_t M1w = (uint64_t)M * MID_FACTOR;
-        if (M1w < n / 20)
-            M1w = n / 20;
+         * cache) takes 200 + 4.5 sqrt(N) subjects (4x as many with the
+         * cache); the second stage (5-10 us each) scores max(16x that,
+         * N/10). At a million subjects: 4,700 matched, 100,000 pose-voted.
+         * Of the 560 FVC probes in a 1M synthetic gallery, the mates that
+         * exhaustive search ranks first and this filter still missed were
+         * 4 at 3 sqrt(N) and N/20, 3 now (docs/watchlist-search.md). */
+        uint64_t Mbase = o.rescore ? o.rescore
+                                   : 200 + (uint64_t)lrint(RESCORE_SQRT * sqrt((double)n));
+        uint64_t Mw = o.rescore || !wl->cache ? Mbase : 4 * Mbase;
+        uint32_t M = (uint32_t)(Mw < n ? Mw : n);
+        /* the second stage's share follows the budget without the cache (the
+         * cache makes the last stage cheaper, not the second) */
+        uint64_t M1w = Mbase * MID_FACTOR;
+        if (M1w < n / MID_SHARE)
+            M1w = n / MID_SHARE;
+        if (M1w < M)
+            M1w = M;
         uint32_t M1 = (uint32_t)(M1w < n ? M1w : n);
         if (!nprobe)
             M1 = M;
@@ -1165,21 +1228,22 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
                 st = hs__error(ctx, jobs[t].status, "rescoring failed");
                 goto done;
             }
-        qsort(cands, ncand, sizeof *cands, cmp_cand);
     }
-    uint32_t keep = 0;
-    for (uint32_t i = 0; i < ncand && keep < o.max_candidates; i++) {
-        if ((o.flags & HS_WATCHLIST_HITS_ONLY) && !cands[i].hit)
-            break;
-        keep++;
-    }
-    if (keep) {
-        r->c = hs__malloc(a, (size_t)keep * sizeof *r->c);
+    /* the best max_candidates, sorted (selected first: exhaustive search
+     * of a large list would otherwise sort every subject's record) */
+    uint32_t K = ncand < o.max_candidates ? ncand : o.max_candidates;
+    if (K) {
+        r->c = hs__malloc(a, (size_t)K * sizeof *r->c);
         if (!r->c) {
             st = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
             goto done;
         }
-        memcpy(r->c, cands, (size_t)keep * sizeof *r->c);
+        top_k(r->c, cands, ncand, K);
+        qsort(r->c, K, sizeof *r->c, cmp_cand);
+        uint32_t keep = 0;
+        while (keep < K && !((o.flags & HS_WATCHLIST_HITS_ONLY) && !r->c[keep].hit))
+            keep++;
+        hs__memzero(r->c + keep, (size_t)(K - keep) * sizeof *r->c);
         r->n = keep;
     }
     *out = r;
