@@ -397,27 +397,31 @@ uint32_t hs__crc32c_portable(uint32_t crc, const void *data, size_t n)
     return ~crc;
 }
 
-#if (defined(__x86_64__) || defined(__aarch64__)) && (defined(__GNUC__) || defined(__clang__))
-#if defined(__x86_64__)
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HS__CRC_HW 1
 #define HS__CRC_TARGET __attribute__((target("sse4.2")))
 #define HS__CRC_U8(c, b) __builtin_ia32_crc32qi((c), (b))
 #define HS__CRC_U64(c, w) ((uint32_t)__builtin_ia32_crc32di((c), (w)))
 static bool crc_hw(void) { return __builtin_cpu_supports("sse4.2"); }
-#else
+#elif defined(__aarch64__) && defined(__ARM_FEATURE_CRC32)
+/* built for a CPU with the CRC extension: no check needed */
+#include <arm_acle.h>
+#define HS__CRC_HW 1
+#define HS__CRC_TARGET
+#define HS__CRC_U8(c, b) __crc32cb((c), (b))
+#define HS__CRC_U64(c, w) __crc32cd((c), (w))
+static bool crc_hw(void) { return true; }
+#elif defined(__aarch64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+/* generic AArch64 build (GCC): the extension is checked at run time */
 #include <sys/auxv.h>
+#define HS__CRC_HW 1
 #define HS__CRC_TARGET __attribute__((target("+crc")))
 #define HS__CRC_U8(c, b) __builtin_aarch64_crc32cb((c), (b))
 #define HS__CRC_U64(c, w) __builtin_aarch64_crc32cx((c), (w))
-static bool crc_hw(void)
-{
-#ifdef __linux__
-    return (getauxval(AT_HWCAP) & (1ul << 7)) != 0; /* HWCAP_CRC32 */
-#else
-    return false;
-#endif
-}
+static bool crc_hw(void) { return (getauxval(AT_HWCAP) & (1ul << 7)) != 0; /* HWCAP_CRC32 */ }
 #endif
 
+#ifdef HS__CRC_HW
 HS__CRC_TARGET static uint32_t crc32c_hw(uint32_t crc, const uint8_t *p, size_t n)
 {
     crc = ~crc;
