@@ -535,9 +535,13 @@ int main(int argc, char **argv)
     if (nsub && !ref_cached)
         printf("filter on the same %d probes: rank-1 %.2f%% (%d/%d), difference %.2f points\n",
                nsub, 100.0 * fsub_ok / nsub, fsub_ok, nsub, 100.0 * (ex_ok - fsub_ok) / nsub);
-    printf("filter, %d probes: rank-1 %.2f%% (%d/%d); search time median %.1f ms wall, %.1f ms "
-           "CPU (%u threads, one finger)\n",
-           nf_probes, nf_probes ? 100.0 * f_ok / nf_probes : 0, f_ok, nf_probes, med, medcpu, T);
+    /* (bu_median sorted fms: the 90th percentile and the maximum follow) */
+    double p90 = nf_probes ? fms[(9 * nf_probes + 9) / 10 - 1] : 0;
+    double wmax = nf_probes ? fms[nf_probes - 1] : 0;
+    printf("filter, %d probes: rank-1 %.2f%% (%d/%d); search time median %.1f ms wall (90th "
+           "percentile %.1f, max %.1f), %.1f ms CPU (%u threads, one finger)\n",
+           nf_probes, nf_probes ? 100.0 * f_ok / nf_probes : 0, f_ok, nf_probes, med, p90, wmax,
+           medcpu, T);
     printf("filter recall (mate among the re-scored candidates, up to 1000 listed): %.2f%% "
            "(%d/%d)\n", nfilt ? 100.0 * recall / nfilt : 0, recall, nfilt);
     free(fms);
