@@ -130,15 +130,29 @@ static float seg_dist2(pt p, pt a, pt b)
     return ex * ex + ey * ey;
 }
 
+/* Depth of p in the convex hull: its least signed distance to an edge's
+ * line (positive inside), with inv_len[i] the inverse length of edge i (0
+ * for a degenerate edge, which then counts as distance 0). */
+static float hull_depth(const pt *h, int nh, const float *inv_len, pt p)
+{
+    float r = 1e30f;
+    for (int i = 0; i < nh; i++) {
+        float d = cross3(h[i], h[i + 1], p) * inv_len[i];
+        if (d < r)
+            r = d;
+    }
+    return r;
+}
+
 /* Bounding box of the hull, for a quick rejection, and a disc inside it
- * (centred on the vertices' mean, radius the least distance from there to
- * an edge's line), for a quick acceptance. */
+ * (centred on the vertices' mean, radius its depth), for a quick
+ * acceptance. */
 typedef struct box {
     float x0, y0, x1, y1;
     float cx, cy, r_in;
 } box;
 
-static box hull_box(const pt *h, int nh)
+static box hull_box(const pt *h, int nh, const float *inv_len)
 {
     box b = {0, 0, 0, 0, 0, 0, -1.0f};
     for (int i = 0; i < nh; i++) {
@@ -157,16 +171,7 @@ static box hull_box(const pt *h, int nh)
         return b;
     b.cx /= (float)nh;
     b.cy /= (float)nh;
-    pt c = {b.cx, b.cy};
-    float r = 1e30f;
-    for (int i = 0; i < nh; i++) {
-        float dx = h[i + 1].x - h[i].x, dy = h[i + 1].y - h[i].y;
-        float len = sqrtf(dx * dx + dy * dy);
-        float d = len > 0.0f ? cross3(h[i], h[i + 1], c) / len : 0.0f;
-        if (d < r)
-            r = d;
-    }
-    b.r_in = r;
+    b.r_in = hull_depth(h, nh, inv_len, (pt){b.cx, b.cy});
     return b;
 }
 
@@ -221,13 +226,13 @@ static void build_cylinders(hs_finger_prepared *p, const pt *hull, int nh)
     float acc[HS__CYL_ND][CYL_NS * CYL_NS]; /* direction-major: the thresholds vectorise */
     float wdt[256][HS__CYL_ND];
     uint8_t have_wd[256] = {0};
-    const box hb = hull_box(hull, nh);
     float inv_len[MAXN];
     for (int e = 0; e < nh && nh >= 3; e++) {
         float dx = hull[e + 1].x - hull[e].x, dy = hull[e + 1].y - hull[e].y;
         float len = sqrtf(dx * dx + dy * dy);
         inv_len[e] = len > 0.0f ? 1.0f / len : 0.0f;
     }
+    const box hb = hull_box(hull, nh, inv_len);
     for (uint32_t i = 0; i < n; i++) {
         const hs__pmin *a = &p->min[i];
         float th = ang_of(a->angle);
@@ -239,14 +244,8 @@ static void build_cylinders(hs_finger_prepared *p, const pt *hull, int nh)
          * rounding of near_hull) skip the exact test. */
         float sure2 = -1.0f;
         if (nh >= 3) {
-            pt ap = {(float)a->x, (float)a->y};
-            float dmin = 1e30f;
-            for (int e = 0; e < nh; e++) {
-                float d = cross3(hull[e], hull[e + 1], ap) * inv_len[e];
-                if (d < dmin)
-                    dmin = d;
-            }
-            float r = (dmin > 0.0f ? dmin : 0.0f) + CYL_HULL_OMEGA - 1.0f;
+            float d = hull_depth(hull, nh, inv_len, (pt){(float)a->x, (float)a->y});
+            float r = (d > 0.0f ? d : 0.0f) + CYL_HULL_OMEGA - 1.0f;
             sure2 = r * r;
         }
         for (int cj = 0; cj < CYL_NS; cj++)
