@@ -761,11 +761,7 @@ static void test_top_k_is_prefix(void **state)
     o.flags = HS_WATCHLIST_EXHAUSTIVE;
     o.max_candidates = 1000;
     hs_watchlist_result *all;
-#if HAVE_MATCH
     assert_int_equal(hs_watchlist_search(NULL, &all, wl, t, face, 128, &o), HS_OK);
-#else
-    assert_int_equal(hs_watchlist_search(NULL, &all, wl, NULL, face, 128, &o), HS_OK);
-#endif
     assert_int_equal(hs_watchlist_result_count(all), 60);
     hs_watchlist_candidate a = {sizeof a, 0, NULL, 0, 0, 0, 0, 0, 0, {0}, {0}}, b = a;
     for (uint32_t i = 1; i < 60; i++) {
@@ -778,11 +774,7 @@ static void test_top_k_is_prefix(void **state)
         hs_watchlist_result *r;
         o.max_candidates = ks[q];
         o.threads = (uint32_t)(1 + q % 2);
-#if HAVE_MATCH
         assert_int_equal(hs_watchlist_search(NULL, &r, wl, t, face, 128, &o), HS_OK);
-#else
-        assert_int_equal(hs_watchlist_search(NULL, &r, wl, NULL, face, 128, &o), HS_OK);
-#endif
         assert_int_equal(hs_watchlist_result_count(r), ks[q]);
         for (uint32_t i = 0; i < ks[q]; i++) {
             hs_watchlist_result_candidate(all, i, &a);

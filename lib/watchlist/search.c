@@ -413,6 +413,18 @@ static void pose_fill(hs__wl_fview *f, pose_buf *b)
 #ifndef S1_SMOOTH
 #define S1_SMOOTH 8.0
 #endif
+/* Votes of a rotation histogram (32 bins) in the three bins centred on r. */
+static uint32_t window3(const uint32_t h[32], int r)
+{
+    return h[(r + 31) & 31] + h[r] + h[(r + 1) & 31];
+}
+
+/* Signed distance a - b between two of the 32 rotation bins, in -16..15. */
+static int bin_dist(int a, int b)
+{
+    return ((a - b) % 32 + 32 + 16) % 32 - 16;
+}
+
 /* Rotation histogram of a stored finger's code hits in the probe (32 bins
  * of 11.25 degrees); returns the largest vote over three adjacent bins and
  * sets *rbin to the centre of the first window that has it. */
@@ -435,7 +447,7 @@ static uint32_t rotation_votes(const probe_finger *p, const hs__wl_fview *f, uin
     uint32_t best = 0;
     *rbin = 0;
     for (int r = 0; r < 32; r++) {
-        uint32_t v = h[(r + 31) & 31] + h[r] + h[(r + 1) & 31];
+        uint32_t v = window3(h, r);
         if (v > best) {
             best = v;
             *rbin = r;
@@ -574,7 +586,7 @@ static double pose_score(const probe_finger *p, const hs__wl_fview *f, uint16_t 
             const pent *q = &p->ent[b];
             double phi = (double)q->theta - th;
             int rb = (int)floor(phi * (32.0 / two_pi));
-            int dr = ((rb - rbest) % 32 + 32 + 16) % 32 - 16;
+            int dr = bin_dist(rb, rbest);
             if (dr < -S2_ROT_TOL || dr > S2_ROT_TOL)
                 continue;
             sum += wrap_pi(phi - centre);
@@ -717,10 +729,10 @@ static double rot_score(const probe_finger *p, const hs__wl_fview *f, uint16_t *
     int r2 = -1;
     uint32_t v2 = 0;
     for (int r = 0; r < 32; r++) {
-        int d = ((r - rbest) % 32 + 32 + 16) % 32 - 16;
+        int d = bin_dist(r, rbest);
         if (d >= -2 && d <= 2)
             continue;
-        uint32_t v = h[(r + 31) & 31] + h[r] + h[(r + 1) & 31];
+        uint32_t v = window3(h, r);
         if (v > v2) {
             v2 = v;
             r2 = r;
