@@ -92,6 +92,15 @@ static int load_fvc(void)
     return 1;
 }
 
+/* Probe p (0..559) of the FVC sets: impression 2..8 of finger p / 7, with
+ * its mate's subject id written to id (64 bytes). */
+static const hs_template *fvc_probe(int p, char *id)
+{
+    int s = p / 70, f = (p % 70) / 7, i = 1 + p % 7;
+    snprintf(id, 64, "%s/%d", bu_fvc_sets[s].name, 101 + f);
+    return tmpl[s][f][i];
+}
+
 /* A distractor: a mirrored real print (or two mirrored halves of two prints),
  * turned and shifted at random, 20% of minutiae dropped, 10% added, jittered. */
 static hs_template *distractor(void)
@@ -491,8 +500,7 @@ int main(int argc, char **argv)
     double *fms = calloc(560, sizeof *fms), *fcpu = calloc(560, sizeof *fcpu);
     int unscored[560], nunscored = 0;
     for (int p = 0; p < 560; p++) {
-        int s = p / 70, f = (p % 70) / 7, i = 1 + p % 7;
-        snprintf(id, sizeof id, "%s/%d", bu_fvc_sets[s].name, 101 + f);
+        const hs_template *probe = fvc_probe(p, id);
         int in_sub = KEX && p % stride == 0 && nsub < (int)KEX;
         int in_p = (uint32_t)nf_probes < P && p % (560 / (P ? P : 1) ? 560 / (P ? P : 1) : 1) == 0;
         if (!in_sub && !in_p)
@@ -501,7 +509,7 @@ int main(int argc, char **argv)
         o.flags = 0;
         o.max_candidates = 1000;
         want = id;
-        search_top(wl, tmpl[s][f][i], &o, top, &ms);
+        search_top(wl, probe, &o, top, &ms);
         want = NULL;
         int fok = !strcmp(top, id);
         recall += found;
@@ -517,7 +525,7 @@ int main(int argc, char **argv)
             fsub_ok += fok;
             if (!ref_cached) {
                 o.flags = HS_WATCHLIST_EXHAUSTIVE;
-                search_top(wl, tmpl[s][f][i], &o, top, &ms);
+                search_top(wl, probe, &o, top, &ms);
                 ex_wall += ms;
                 ex_cpu += last_cpu_ms;
                 ex_ok += !strcmp(top, id);
@@ -560,18 +568,17 @@ int main(int argc, char **argv)
             double w2 = 0, c2 = 0, fw[64], fc[64];
             int nfw = 0;
             for (int p = 0; p < 560 && n2 < (int)(KEX ? KEX : 1); p += stride) {
-                int s = p / 70, f = (p % 70) / 7, i = 1 + p % 7;
-                snprintf(id, sizeof id, "%s/%d", bu_fvc_sets[s].name, 101 + f);
+                const hs_template *probe = fvc_probe(p, id);
                 double ms;
                 o.flags = HS_WATCHLIST_EXHAUSTIVE;
-                search_top(wl, tmpl[s][f][i], &o, top, &ms);
+                search_top(wl, probe, &o, top, &ms);
                 w2 += ms;
                 c2 += last_cpu_ms;
                 ok2 += !strcmp(top, id);
                 n2++;
                 if (nfw < 64) {
                     o.flags = 0;
-                    search_top(wl, tmpl[s][f][i], &o, top, &ms);
+                    search_top(wl, probe, &o, top, &ms);
                     fw[nfw] = ms;
                     fc[nfw++] = last_cpu_ms;
                     fok2 += !strcmp(top, id);
@@ -586,10 +593,9 @@ int main(int argc, char **argv)
                 int eok = 0;
                 o.flags = HS_WATCHLIST_EXHAUSTIVE;
                 for (int k = 0; k < nunscored; k++) {
-                    int p = unscored[k], s = p / 70, f = (p % 70) / 7, i = 1 + p % 7;
-                    snprintf(id, sizeof id, "%s/%d", bu_fvc_sets[s].name, 101 + f);
+                    const hs_template *probe = fvc_probe(unscored[k], id);
                     double ms;
-                    search_top(wl, tmpl[s][f][i], &o, top, &ms);
+                    search_top(wl, probe, &o, top, &ms);
                     eok += !strcmp(top, id);
                 }
                 printf("filter, %d probes: rank-1 %d; its candidates missed the mate of %d "
