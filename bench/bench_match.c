@@ -198,13 +198,13 @@ static void add_imp(double v)
     imp[nimp++] = v;
 }
 
-/* Cross-finger scores of n prepared samples with finger keys. */
 /* Impostors of the FVC sources by the smaller template's minutia count
  * (<15, 15-19, 20-24, 25-29, 30-39, >= 40): pairs, and pairs at or above the
  * library's 1e-2 and 1e-3 thresholds. */
 static long size_n[6], size_hit2[6], size_hit3[6];
 static int size_bucket_on;
 
+/* Cross-finger scores of n prepared samples with finger keys. */
 static void impostors(hs_finger_matcher *m, hs_finger_prepared **p, const int *finger, int n)
 {
     const float t2 = hs_finger_threshold_for_fmr(1e-2), t3 = hs_finger_threshold_for_fmr(1e-3);

@@ -119,9 +119,6 @@ static void fz_decode_limited(const uint8_t *data, size_t size)
     hs_ctx_free(ctx);
 }
 
-/* Body of the ISO and ANSI targets: detection first, then the FMR parser
- * forced to the layout (old_format, or new_format for version "030"
- * records), so that every input reaches it. */
 /* Decode with format detection; whatever decodes is encoded in every format,
  * and a failed decode must leave no template. */
 static void fz_decode_detected(const uint8_t *data, size_t size)
@@ -135,6 +132,9 @@ static void fz_decode_detected(const uint8_t *data, size_t size)
     hs_template_free(t);
 }
 
+/* Body of the ISO and ANSI targets: detection first, then the FMR parser
+ * forced to the layout (old_format, or new_format for version "030"
+ * records), so that every input reaches it. */
 static void fz_fmr_target(const uint8_t *data, size_t size, uint32_t old_format,
                           uint32_t new_format)
 {
