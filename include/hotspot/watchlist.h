@@ -309,10 +309,12 @@ typedef struct hs_watchlist_result hs_watchlist_result;
  *  cosine similarity with embeddings of the same dimension; opts->face_model
  *  names its model). @p opts may be
  *  NULL for the defaults. The result lists up to max_candidates subjects by
- *  decreasing fused score (an empty list gives an empty result). Errors:
- *  HS_ERR_INVALID_ARG (no probe, bad options), HS_ERR_LIMIT, HS_ERR_NOMEM,
- *  HS_ERR_THREAD, HS_ERR_NOT_BUILT (finger matching absent). Thread-safe
- *  with other searches on the same list (distinct ctx values). @since 0.1 */
+ *  decreasing fused score (an empty list gives an empty result). Memory
+ *  comes from @p ctx's allocator, also in the worker threads, and the
+ *  result keeps a copy of it. Errors: HS_ERR_INVALID_ARG (no probe, bad
+ *  options), HS_ERR_LIMIT, HS_ERR_NOMEM, HS_ERR_THREAD (a worker thread
+ *  could not be started); on failure *out is NULL. Thread-safe with other
+ *  searches on the same list (distinct ctx values). @since 0.1 */
 HS_API hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out,
                                      const hs_watchlist *wl, const hs_template *fingers,
                                      const float *face, uint32_t face_dim,
