@@ -248,8 +248,9 @@ HS_API hs_status hs_watchlist_load(hs_ctx *ctx, hs_watchlist **out, const char *
  *  typically 1.3-2.5 KiB more per finger), so that searches, exhaustive ones
  *  above all, skip re-preparing candidates (preparing costs about 3 times a
  *  comparison). Uses @p threads threads (1..64). Any later add, replace or
- *  remove drops the cache. Exclusive access. Errors: HS_ERR_INVALID_ARG,
- *  HS_ERR_NOMEM. @since 0.1 */
+ *  remove drops the cache. The cache is allocated with the list's
+ *  allocator. Exclusive access. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOMEM,
+ *  HS_ERR_THREAD; on failure the list has no cache. @since 0.1 */
 HS_API hs_status hs_watchlist_cache_prepared(hs_ctx *ctx, hs_watchlist *wl, uint32_t threads);
 
 /** hs_watchlist_search_options.flags */

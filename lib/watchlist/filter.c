@@ -613,14 +613,7 @@ hs_status hs__wl_filter_select(hs_ctx *ctx, uint32_t **cidx_out, uint32_t *ncand
     if (!flt->nprobe)
         M1 = M;
     const hs_allocator *a = hs__ctx_allocator(ctx);
-    select_run r;
-    memset(&r, 0, sizeof r);
-    r.flt = flt;
-    r.wl = wl;
-    r.face = face;
-    r.nthreads = T;
-    r.m1 = M1;
-    r.m = M;
+    select_run r = {.flt = flt, .wl = wl, .face = face, .nthreads = T, .m1 = M1, .m = M};
     r.hf = hs__malloc(a, (size_t)T * M1 * sizeof *r.hf);
     r.hface = face->q ? hs__malloc(a, (size_t)T * M * sizeof *r.hface) : NULL;
     r.grids = hs__calloc(a, (size_t)T * GRID * GRID, sizeof *r.grids);

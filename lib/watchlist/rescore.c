@@ -110,16 +110,14 @@ hs_status hs__wl_rescore(hs_ctx *ctx, hs__wl_cand *out, const hs_watchlist *wl,
     if (!ncand)
         return HS_OK;
     const hs_allocator *a = hs__ctx_allocator(ctx);
-    rescore_run r;
-    memset(&r, 0, sizeof r);
-    r.wl = wl;
-    r.cidx = cidx;
-    r.out = out;
-    r.ncand = ncand;
-    r.nthreads = threads > ncand ? ncand : threads;
-    r.nprobe = fingers ? fingers->nviews : 0;
-    r.face = face;
-    r.fu = fu;
+    rescore_run r = {.wl = wl,
+                     .cidx = cidx,
+                     .out = out,
+                     .ncand = ncand,
+                     .nthreads = threads > ncand ? ncand : threads,
+                     .nprobe = fingers ? fingers->nviews : 0,
+                     .face = face,
+                     .fu = fu};
     hs_status st = HS_OK;
     /* everything the workers need is made here, on the caller's thread and
      * with its context: the workers cannot fail */
@@ -211,10 +209,7 @@ hs_status hs_watchlist_cache_prepared(hs_ctx *ctx, hs_watchlist *wl, uint32_t th
                            sizeof *wl->cache);
     if (!wl->cache)
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-    cache_run r;
-    memset(&r, 0, sizeof r);
-    r.wl = wl;
-    r.nthreads = threads > wl->n ? wl->n : threads;
+    cache_run r = {.wl = wl, .nthreads = threads > wl->n ? wl->n : threads};
     hs_status st = hs__run_tasks(ctx, r.nthreads, cache_task, &r);
     if (st) {
         hs__wl_cache_drop(wl);
