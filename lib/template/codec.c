@@ -165,7 +165,7 @@ hs_status hs_template_save(hs_ctx *ctx, const hs_template *t, uint32_t format, c
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     s = hs_template_encode(ctx, t, format, buf, &size);
     if (!s)
-        s = hs__write_file_atomic(ctx, path, buf, size);
+        s = hs__write_file_atomic(ctx, path, buf, size, HS_FILE_PRIVATE);
     hs__memzero(buf, size);
     hs__free(a, buf);
     return s;
