@@ -519,6 +519,7 @@ hs_status hs_finger_matcher_set(hs_finger_matcher *m, int key, int32_t value)
     return HS_OK;
 }
 
+#ifdef HOTSPOT_TESTING
 bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value)
 {
     params *p = &m->fr.pr;
@@ -548,6 +549,7 @@ bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value)
         return false;
     return true;
 }
+#endif
 
 int32_t hs_finger_matcher_get(const hs_finger_matcher *m, int key)
 {
