@@ -5,8 +5,6 @@
  * of mobilefacenet.caffemodel+.prototxt, face_recognition_sface_2021dec.onnx,
  * fr_feature.onnx). Without a detector the Haar cascade is used. */
 #include "cli.h"
-#include "internal/core.h"
-#include "internal/face.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -182,7 +180,7 @@ static hs_status load_embedding(hs_ctx *ctx, face_opts *o, hs_face_engine **e, c
     uint8_t *data = NULL;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return hs__error(ctx, HS_ERR_IO, "cannot open %s", path);
+        return cli_fail(HS_ERR_IO, "cannot open %s", path);
     if (fseek(f, 0, SEEK_END) == 0) {
         long n = ftell(f);
         if (n > 0 && n <= 64L << 20) {
@@ -197,15 +195,15 @@ static hs_status load_embedding(hs_ctx *ctx, face_opts *o, hs_face_engine **e, c
     }
     fclose(f);
     if (!data)
-        return hs__error(ctx, HS_ERR_IO, "cannot read %s", path);
+        return cli_fail(HS_ERR_IO, "cannot read %s", path);
     hs_status s;
     size_t n = strlen(path);
     if (size >= 4 && !memcmp(data, "HSFE", 4)) {
         s = hs_face_embedding_decode(ctx, v, MAX_DIM, dim, model, data, size);
     } else if (n > 4 && !strcmp(path + n - 4, ".f32")) {
         if (size % 4 || size / 4 > MAX_DIM) {
-            s = hs__error(ctx, HS_ERR_INVALID_ARG, "%s: %zu bytes is not a float32 vector", path,
-                          size);
+            s = cli_fail(HS_ERR_INVALID_ARG, "%s: %zu bytes is not a float32 vector", path,
+                         size);
         } else {
             for (size_t i = 0; i < size / 4; i++) {
                 uint32_t u = (uint32_t)data[4 * i] | (uint32_t)data[4 * i + 1] << 8 |
@@ -279,7 +277,7 @@ static int face_compare(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
     if (!s)
         s = load_embedding(ctx, o, &e, files[1], b, &db, &mb);
     if (!s && da != db)
-        s = hs__error(ctx, HS_ERR_INVALID_ARG, "dimensions differ: %u and %u", da, db);
+        s = cli_fail(HS_ERR_INVALID_ARG, "dimensions differ: %u and %u", da, db);
     float score = 0;
     if (!s)
         s = hs_face_similarity(ctx, &score, a, b, da);
@@ -347,6 +345,36 @@ static void free_list(char **v, size_t n)
     free(v);
 }
 
+/* Verification figures: EER and, at FAR 1e-1 .. 1e-4, the threshold (a
+ * pair is accepted when its score is above it, as with
+ * hs_face_threshold_for_fmr) and the TAR; far_valid[k] is 0 when the
+ * impostor pairs are too few to measure FAR k. */
+typedef struct face_roc {
+    double eer, eer_threshold;
+    double thr[4], tar[4];
+    int far_valid[4];
+} face_roc;
+
+static hs_status face_roc_compute(face_roc *r, const double *gen, size_t ng, const double *imp,
+                                  size_t ni)
+{
+    static const double fars[4] = {1e-1, 1e-2, 1e-3, 1e-4};
+    hs_eval_result er = HS_EVAL_RESULT_INIT;
+    hs_status s = hs_eval_rates(NULL, &er, gen, ng, imp, ni, HS_EVAL_ACCEPT_ABOVE);
+    r->eer = er.eer;
+    r->eer_threshold = er.eer_threshold;
+    for (int k = 0; k < 4 && s == HS_OK; k++) {
+        hs_eval_point p;
+        s = hs_eval_threshold_for_fmr(NULL, &p, gen, ng, imp, ni, fars[k], HS_EVAL_ACCEPT_ABOVE);
+        if (s != HS_OK)
+            break;
+        r->far_valid[k] = fars[k] * (double)ni >= 1.0;
+        r->thr[k] = p.threshold;
+        r->tar[k] = 1.0 - p.fnmr;
+    }
+    return s;
+}
+
 static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
 {
     if (nfiles != 1 || !is_dir(files[0]))
@@ -405,8 +433,8 @@ static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
             *(who[i] == who[j] ? &ng : &ni) += 1;
-    float *gen = malloc((ng + 1) * sizeof *gen), *imp = malloc((ni + 1) * sizeof *imp);
-    float *gq = malloc((ng + 1) * sizeof *gq), *iq = malloc((ni + 1) * sizeof *iq);
+    double *gen = malloc((ng + 1) * sizeof *gen), *imp = malloc((ni + 1) * sizeof *imp);
+    double *gq = malloc((ng + 1) * sizeof *gq), *iq = malloc((ni + 1) * sizeof *iq);
     int rc = CLI_OK;
     if (!gen || !imp || !gq || !iq || !emb || !q || !who) {
         fprintf(stderr, "hotspot face eval: out of memory\n");
@@ -426,9 +454,9 @@ static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
                     imp[m++] = s;
                 }
             }
-        hs__face_roc r, rq;
-        if (!hs__face_roc_compute(&r, gen, ng, imp, ni) ||
-            !hs__face_roc_compute(&rq, gq, ng, iq, ni)) {
+        face_roc r, rq;
+        if (face_roc_compute(&r, gen, ng, imp, ni) != HS_OK ||
+            face_roc_compute(&rq, gq, ng, iq, ni) != HS_OK) {
             fprintf(stderr, "hotspot face eval: need genuine and impostor pairs\n");
             rc = CLI_ERR;
         } else if (o->json) {
