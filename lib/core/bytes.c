@@ -271,7 +271,7 @@ hs_status hs__read_file(hs_ctx *ctx, const char *path, uint8_t **data, size_t *s
                          : S_ISCHR(st.st_mode)  ? "a character device"
                          : S_ISBLK(st.st_mode)  ? "a block device"
                          : S_ISSOCK(st.st_mode) ? "a socket"
-                                                : "not a file");
+                                                : "another file type");
     }
     uint64_t max = hs__limit(ctx, HS_LIMIT_MAX_FILE_BYTES);
     if (st.st_size < 0 || (uint64_t)st.st_size > max || (uint64_t)st.st_size > SIZE_MAX) {
