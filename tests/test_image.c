@@ -73,8 +73,11 @@ static void expect_status(const void *data, size_t size, uint32_t flags, hs_stat
     struct counter c;
     hs_ctx *ctx = counting_ctx(&c);
     if (limits) {
-        hs_ctx_set_limit(ctx, HS_LIMIT_MAX_DIMENSION, hs_ctx_get_limit(limits, HS_LIMIT_MAX_DIMENSION));
-        hs_ctx_set_limit(ctx, HS_LIMIT_MAX_PIXELS, hs_ctx_get_limit(limits, HS_LIMIT_MAX_PIXELS));
+        uint64_t lv = 0;
+        hs_ctx_get_limit(limits, &lv, HS_LIMIT_MAX_DIMENSION);
+        hs_ctx_set_limit(ctx, HS_LIMIT_MAX_DIMENSION, lv);
+        hs_ctx_get_limit(limits, &lv, HS_LIMIT_MAX_PIXELS);
+        hs_ctx_set_limit(ctx, HS_LIMIT_MAX_PIXELS, lv);
     }
     hs_image *img = (hs_image *)&c; /* must be overwritten */
     hs_status s = hs_image_decode(ctx, &img, data, size, flags);

@@ -115,13 +115,16 @@ typedef struct hs_allocator {
 /** Opaque context: allocator, input limits and the last detailed error. */
 typedef struct hs_ctx hs_ctx;
 
-/** Keys for hs_ctx_set_limit() / hs_ctx_get_limit(). Append only. */
-#define HS_LIMIT_MAX_PIXELS          1 /**< width*height of a decoded image (default 64 Mpx) */
-#define HS_LIMIT_MAX_DIMENSION       2 /**< width or height of an image (default 32768) */
-#define HS_LIMIT_MAX_MINUTIAE        3 /**< minutiae per finger view (default 255) */
-#define HS_LIMIT_MAX_TEMPLATE_BYTES  4 /**< encoded template size (default 1 MiB) */
-#define HS_LIMIT_MAX_FILE_BYTES      5 /**< any file read whole by the library (default 1 GiB) */
-#define HS_LIMIT_MAX_VIEWS           6 /**< finger views per template (default 32) */
+/** Keys for hs_ctx_set_limit() / hs_ctx_get_limit() / hs_limit_bounds();
+ *  values are uint64_t. Append only, never renumbered. @since 1.0 */
+typedef enum hs_limit {
+    HS_LIMIT_MAX_PIXELS         = 1, /**< width*height of a decoded image (default 64 Mpx) */
+    HS_LIMIT_MAX_DIMENSION      = 2, /**< width or height of an image (default 32768) */
+    HS_LIMIT_MAX_MINUTIAE       = 3, /**< minutiae per finger view (default 255) */
+    HS_LIMIT_MAX_TEMPLATE_BYTES = 4, /**< encoded template size (default 1 MiB) */
+    HS_LIMIT_MAX_FILE_BYTES     = 5, /**< any file read whole by the library (default 1 GiB) */
+    HS_LIMIT_MAX_VIEWS          = 6  /**< finger views per template (default 32) */
+} hs_limit;
 
 /** Create a context. @p alloc may be NULL for malloc/free; it is copied.
  *  Errors: HS_ERR_INVALID_ARG (out NULL, or alloc with a NULL function),
@@ -131,18 +134,19 @@ HS_API hs_status hs_ctx_new(hs_ctx **out, const hs_allocator *alloc);
 /** Free a context; NULL is accepted. Objects created with it stay valid. */
 HS_API void hs_ctx_free(hs_ctx *ctx);
 
-/** Set an input limit (HS_LIMIT_*). Errors: HS_ERR_INVALID_ARG for an
- *  unknown key or a value outside hs_limit_bounds(). Not thread-safe for the
- *  same ctx. @since 0.1 */
-HS_API hs_status hs_ctx_set_limit(hs_ctx *ctx, int key, uint64_t value);
+/** Set input limit @p key to @p value. Errors: HS_ERR_INVALID_ARG (ctx NULL,
+ *  unknown key, or a value outside hs_limit_bounds(); the message gives the
+ *  range). One thread per object. @since 1.0 */
+HS_API hs_status hs_ctx_set_limit(hs_ctx *ctx, hs_limit key, uint64_t value);
 
-/** Current value of a limit; with ctx NULL, the default. 0 for an unknown key.
- *  @since 0.1 */
-HS_API uint64_t hs_ctx_get_limit(const hs_ctx *ctx, int key);
+/** Current value of limit @p key into *value; with ctx NULL, the default.
+ *  Errors: HS_ERR_INVALID_ARG (value NULL or unknown key). Concurrent
+ *  readers. @since 1.0 */
+HS_API hs_status hs_ctx_get_limit(const hs_ctx *ctx, uint64_t *value, hs_limit key);
 
-/** Allowed range of a limit key. Errors: HS_ERR_INVALID_ARG (unknown key).
- *  Thread-safe. @since 0.1 */
-HS_API hs_status hs_limit_bounds(int key, uint64_t *min_value, uint64_t *max_value);
+/** Allowed range of limit @p key. Errors: HS_ERR_INVALID_ARG (unknown key or
+ *  NULL output). Thread-safe. @since 1.0 */
+HS_API hs_status hs_limit_bounds(uint64_t *min_value, uint64_t *max_value, hs_limit key);
 
 /** Detailed message of the last failed call made with @p ctx ("" if none).
  *  The text stays valid until the next call with ctx. @since 0.1 */

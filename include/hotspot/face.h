@@ -150,6 +150,9 @@ typedef struct hs_face_search_options {
     uint32_t one_per_label; /**< 1: keep only the best hit of each label */
 } hs_face_search_options;
 
+/** Initialiser: calling thread only, keep every score, every hit. @since 1.0 */
+#define HS_FACE_SEARCH_OPTIONS_INIT { sizeof(hs_face_search_options), 1, -1.0f, 0 }
+
 /** Create an empty gallery for embeddings of dimension @p dim.
  *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NOMEM. @since 0.1 */
 HS_API hs_status hs_face_gallery_new(hs_ctx *ctx, hs_face_gallery **out, uint32_t dim);
@@ -174,7 +177,7 @@ HS_API hs_status hs_face_gallery_add_q8(hs_ctx *ctx, hs_face_gallery *g, uint64_
 /** Remove every row with @p label (the last rows move into the holes).
  *  *removed (may be NULL) receives their number. Errors: HS_ERR_INVALID_ARG,
  *  HS_ERR_NOT_FOUND (no such label). @since 0.1 */
-HS_API hs_status hs_face_gallery_remove(hs_face_gallery *g, uint64_t label, uint32_t *removed);
+HS_API hs_status hs_face_gallery_remove(hs_face_gallery *g, uint32_t *removed, uint64_t label);
 
 /** Number of rows (0 for NULL). */
 HS_API uint32_t hs_face_gallery_count(const hs_face_gallery *g);
@@ -187,10 +190,10 @@ HS_API uint32_t hs_face_gallery_dim(const hs_face_gallery *g);
  *  HS_ERR_INVALID_ARG (NULL, dimension, NaN, cap 0 or > 100000, threads >
  *  64), HS_ERR_THREAD, HS_ERR_NOMEM. Thread-safe for concurrent searches of
  *  one gallery (with distinct ctx). @since 0.1 */
-HS_API hs_status hs_face_gallery_search(hs_ctx *ctx, const hs_face_gallery *g,
-                                        const float *probe, uint32_t dim,
-                                        const hs_face_search_options *opt,
-                                        hs_face_hit *hits, uint32_t cap, uint32_t *count);
+HS_API hs_status hs_face_gallery_search(hs_ctx *ctx, hs_face_hit *hits,
+                                        uint32_t cap, uint32_t *count,
+                                        const hs_face_gallery *g,
+                                        const float *probe, uint32_t dim, const hs_face_search_options *opt);
 
 /* ==== Face engine (OpenCV; HS_ERR_NOT_BUILT without it) ================= */
 
@@ -227,6 +230,11 @@ typedef struct hs_face_engine_options {
     size_t model_config_size;
 } hs_face_engine_options;
 
+/** Initialiser: every field zero (custom model, format from the file name,
+ *  112-pixel input, no models). @since 1.0 */
+#define HS_FACE_ENGINE_OPTIONS_INIT { sizeof(hs_face_engine_options), 0, 0, 0, NULL, NULL, 0, \
+                                      NULL, NULL, NULL, 0, NULL, NULL, 0 }
+
 /** Create an engine. Loads and checks the models (the embedding net is run
  *  once on a blank crop to learn its output dimension). Errors:
  *  HS_ERR_INVALID_ARG, HS_ERR_MODEL (file missing, unreadable, corrupt, or an
@@ -247,29 +255,34 @@ HS_API uint32_t hs_face_engine_model_id(const hs_face_engine *e);
 HS_API uint32_t hs_face_engine_has_landmarks(const hs_face_engine *e);
 
 /** Engine parameters (hs_face_engine_set_param). Append only. */
-#define HS_FACE_PARAM_SCORE_THRESHOLD 1 /**< detector confidence, 0..1 (0.6) */
-#define HS_FACE_PARAM_NMS_THRESHOLD   2 /**< detector NMS IoU, 0..1 (0.3) */
-#define HS_FACE_PARAM_MAX_SIDE        3 /**< downscale so the long side <= this, 160..4096 (640) */
-#define HS_FACE_PARAM_UPSCALE_BELOW   4 /**< upscale x2 when the long side < this, 0..1024 (200) */
-#define HS_FACE_PARAM_INPUT_SIZE      5 /**< square net input, 32..512 (options.input_size;
+typedef enum hs_face_param {
+    HS_FACE_PARAM_SCORE_THRESHOLD = 1, /**< detector confidence, 0..1 (0.6) */
+    HS_FACE_PARAM_NMS_THRESHOLD = 2, /**< detector NMS IoU, 0..1 (0.3) */
+    HS_FACE_PARAM_MAX_SIDE = 3, /**< downscale so the long side <= this, 160..4096 (640) */
+    HS_FACE_PARAM_UPSCALE_BELOW = 4, /**< upscale x2 when the long side < this, 0..1024 (200) */
+    HS_FACE_PARAM_INPUT_SIZE = 5, /**< square net input, 32..512 (options.input_size;
                                              read-only when the engine has a net) */
-#define HS_FACE_PARAM_INPUT_SCALE     6 /**< pixel multiplier, 1e-6..1e3 (preset) */
-#define HS_FACE_PARAM_INPUT_MEAN      7 /**< subtracted before scaling, 0..255 (preset) */
-#define HS_FACE_PARAM_INPUT_RGB       8 /**< channel order: 1 RGB, 0 BGR (preset) */
-#define HS_FACE_PARAM_MIN_FACE        9 /**< smallest face kept, pixels of the input, 0..4096 (0) */
+    HS_FACE_PARAM_INPUT_SCALE = 6, /**< pixel multiplier, 1e-6..1e3 (preset) */
+    HS_FACE_PARAM_INPUT_MEAN = 7, /**< subtracted before scaling, 0..255 (preset) */
+    HS_FACE_PARAM_INPUT_RGB = 8, /**< channel order: 1 RGB, 0 BGR (preset) */
+    HS_FACE_PARAM_MIN_FACE = 9, /**< smallest face kept, pixels of the input, 0..4096 (0) */
+} hs_face_param;
 
 /** Set a parameter. Errors: HS_ERR_INVALID_ARG (NULL, unknown key, value
  *  outside hs_face_param_bounds(), or a new INPUT_SIZE for an engine with a
  *  net: give it in the options instead), HS_ERR_NOT_BUILT. Not thread-safe for the
  *  engine. @since 0.1 */
-HS_API hs_status hs_face_engine_set_param(hs_face_engine *e, int key, double value);
+HS_API hs_status hs_face_engine_set_param(hs_face_engine *e, hs_face_param key, double value);
 
-/** Current value of a parameter (0 for NULL or an unknown key). */
-HS_API double hs_face_engine_get_param(const hs_face_engine *e, int key);
+/** Current value of parameter @p key into *value. Errors:
+ *  HS_ERR_INVALID_ARG (e or value NULL, unknown key). Concurrent readers.
+ *  @since 1.0 */
+HS_API hs_status hs_face_engine_get_param(const hs_face_engine *e, double *value,
+                                          hs_face_param key);
 
 /** Allowed range of a parameter key. Errors: HS_ERR_INVALID_ARG (unknown
  *  key). Thread-safe; available without OpenCV. @since 0.1 */
-HS_API hs_status hs_face_param_bounds(int key, double *min_value, double *max_value);
+HS_API hs_status hs_face_param_bounds(double *min_value, double *max_value, hs_face_param key);
 
 /** hs_face.flags */
 #define HS_FACE_LANDMARKS_ESTIMATED 0x1u /**< Haar fallback: landmarks from the box */
@@ -296,16 +309,16 @@ typedef struct hs_face {
  *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NO_FACE (*count 0), HS_ERR_LIMIT
  *  (image under 16 px a side), HS_ERR_NOT_BUILT, HS_ERR_INTERNAL (OpenCV
  *  failure, message in ctx). Not thread-safe for the engine. @since 0.1 */
-HS_API hs_status hs_face_detect(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
-                                hs_face *faces, uint32_t cap, uint32_t *count);
+HS_API hs_status hs_face_detect(hs_ctx *ctx, hs_face *faces, uint32_t cap,
+                                uint32_t *count, hs_face_engine *e, const hs_image *img);
 
 /** Align @p face (from hs_face_detect() on the same image) to the standard
  *  5-point template and write the crop (size HS_FACE_PARAM_INPUT_SIZE,
  *  interleaved RGB, size*size*3 bytes) into @p rgb of @p rgb_size bytes.
  *  Errors: HS_ERR_INVALID_ARG, HS_ERR_BUFFER_TOO_SMALL, HS_ERR_NOT_BUILT.
  *  @since 0.1 */
-HS_API hs_status hs_face_align(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
-                               const hs_face *face, uint8_t *rgb, size_t rgb_size);
+HS_API hs_status hs_face_align(hs_ctx *ctx, uint8_t *rgb, size_t rgb_size,
+                               hs_face_engine *e, const hs_image *img, const hs_face *face);
 
 /** Embed @p face of @p img (face NULL: detect and use the largest face),
  *  writing hs_face_engine_dim() L2-normalised floats into @p out (room for
@@ -315,9 +328,9 @@ HS_API hs_status hs_face_align(hs_ctx *ctx, hs_face_engine *e, const hs_image *i
  *  fails on the crop, e.g. an INPUT_SIZE it was not made for, or its output is
  *  not finite), HS_ERR_NOT_BUILT, HS_ERR_INTERNAL. Not thread-safe for the
  *  engine. @since 0.1 */
-HS_API hs_status hs_face_embed(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
-                               const hs_face *face, float *out, uint32_t cap, uint32_t *dim,
-                               hs_face *used);
+HS_API hs_status hs_face_embed(hs_ctx *ctx, float *out, uint32_t cap,
+                               uint32_t *dim, hs_face *used, hs_face_engine *e, const hs_image *img,
+                               const hs_face *face);
 
 /** @} */
 

@@ -68,6 +68,9 @@ typedef struct hs_image_info {
     uint32_t has_rgb;          /**< 1 if hs_image_rgb() returns pixels */
 } hs_image_info;
 
+/** Initialiser: `hs_image_info info = HS_IMAGE_INFO_INIT;` @since 1.0 */
+#define HS_IMAGE_INFO_INIT { sizeof(hs_image_info), 0, 0, 0, 0, 0, 0, 0 }
+
 /** Decode an image file. flags: 0 or HS_IMAGE_KEEP_COLOR.
  *  Errors: HS_ERR_IO (cannot read), HS_ERR_FORMAT (not a known image),
  *  HS_ERR_TRUNCATED, HS_ERR_CORRUPT, HS_ERR_UNSUPPORTED (bit depth,

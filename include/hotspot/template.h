@@ -80,6 +80,10 @@ typedef struct hs_view_info {
     uint32_t minutia_count;   /**< output only (ignored by add_view) */
 } hs_view_info;
 
+/** Initialiser: 500 ppi, unknown finger, live-scan plain impression, every
+ *  other field zero. @since 1.0 */
+#define HS_VIEW_INFO_INIT { sizeof(hs_view_info), 0, 0, 500, 500, 0, 0, 0, 0, 0 }
+
 /** Opaque template. */
 typedef struct hs_template hs_template;
 
@@ -109,13 +113,13 @@ HS_API uint32_t hs_template_view_count(const hs_template *t);
 
 /** Describe view @p view (set info->struct_size first). Errors:
  *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND. @since 0.1 */
-HS_API hs_status hs_template_view_info(const hs_template *t, uint32_t view, hs_view_info *info);
+HS_API hs_status hs_template_view_info(const hs_template *t, hs_view_info *info, uint32_t view);
 
 /** Minutiae of view @p view, owned by the template (valid until it is
  *  modified or freed); *count receives their number. NULL when the view does
  *  not exist (with *count 0) or has no minutiae. @since 0.1 */
-HS_API const hs_minutia *hs_template_minutiae(const hs_template *t, uint32_t view,
-                                              uint32_t *count);
+HS_API const hs_minutia *hs_template_minutiae(const hs_template *t, uint32_t *count,
+                                              uint32_t view);
 
 /* ---- Serialization ------------------------------------------------------ */
 
@@ -139,8 +143,8 @@ HS_API const hs_minutia *hs_template_minutiae(const hs_template *t, uint32_t vie
  *  HS_ERR_LIMIT (beyond HS_LIMIT_MAX_TEMPLATE_BYTES), HS_ERR_BUFFER_TOO_SMALL,
  *  HS_ERR_NOMEM. Thread-safe for a const template with distinct contexts.
  *  @since 0.1 */
-HS_API hs_status hs_template_encode(hs_ctx *ctx, const hs_template *t, uint32_t format,
-                                    void *buf, size_t *size);
+HS_API hs_status hs_template_encode(hs_ctx *ctx, void *buf, size_t *size,
+                                    const hs_template *t, uint32_t format);
 
 /** Decode one template record from memory, detecting its format by content
  *  (native, ISO/IEC 19794-2:2005/2011, ANSI/INCITS 378-2004/2009). On
@@ -153,19 +157,19 @@ HS_API hs_status hs_template_encode(hs_ctx *ctx, const hs_template *t, uint32_t 
  *  (views, minutiae or bytes beyond the ctx limits), HS_ERR_UNSUPPORTED,
  *  HS_ERR_NOMEM; the ctx message says what and where. Thread-safe with
  *  distinct contexts. @since 0.1 */
-HS_API hs_status hs_template_decode(hs_ctx *ctx, hs_template **out, const void *data,
-                                    size_t size, uint32_t *format);
+HS_API hs_status hs_template_decode(hs_ctx *ctx, hs_template **out, uint32_t *format,
+                                    const void *data, size_t size);
 
 /** Read a template file (any format hs_template_decode() knows). Errors: as
  *  hs_template_decode(), plus HS_ERR_IO. @since 0.1 */
-HS_API hs_status hs_template_load(hs_ctx *ctx, hs_template **out, const char *path,
-                                  uint32_t *format);
+HS_API hs_status hs_template_load(hs_ctx *ctx, hs_template **out, uint32_t *format,
+                                  const char *path);
 
 /** Encode @p t in @p format and write it to @p path atomically (a temporary
  *  file renamed over the target, so readers never see half a file). Errors:
  *  as hs_template_encode(), plus HS_ERR_IO. @since 0.1 */
-HS_API hs_status hs_template_save(hs_ctx *ctx, const hs_template *t, uint32_t format,
-                                  const char *path);
+HS_API hs_status hs_template_save(hs_ctx *ctx, const char *path, const hs_template *t,
+                                  uint32_t format);
 
 /** Short static name of a format ("hst", "iso19794-2", "ansi378",
  *  "ansi378-2009", "iso19794-2-2011"); "unknown" for other values.

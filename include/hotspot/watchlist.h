@@ -114,8 +114,8 @@ HS_API uint32_t hs_watchlist_subject_field_count(const hs_watchlist_subject *s);
 
 /** Field @p index (0..count-1): *key and *value point into the subject.
  *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND. @since 0.1 */
-HS_API hs_status hs_watchlist_subject_field_at(const hs_watchlist_subject *s, uint32_t index,
-                                               const char **key, const char **value);
+HS_API hs_status hs_watchlist_subject_field_at(const hs_watchlist_subject *s, const char **key,
+                                               const char **value, uint32_t index);
 
 /** Add view @p view of template @p t as a finger; its position is the view's
  *  finger_position. Known positions (1-10) may appear once per subject;
@@ -132,8 +132,8 @@ HS_API uint32_t hs_watchlist_subject_finger_count(const hs_watchlist_subject *s)
 /** Finger @p index as a new one-view template (the stored, quantised
  *  minutiae), which the caller frees. Errors: HS_ERR_INVALID_ARG,
  *  HS_ERR_NOT_FOUND, HS_ERR_NOMEM. @since 0.1 */
-HS_API hs_status hs_watchlist_subject_finger(hs_ctx *ctx, const hs_watchlist_subject *s,
-                                             uint32_t index, hs_template **out);
+HS_API hs_status hs_watchlist_subject_finger(hs_ctx *ctx, hs_template **out,
+                                             const hs_watchlist_subject *s, uint32_t index);
 
 /** Add a face embedding of @p dim values (1..HS_WATCHLIST_FACE_DIM_MAX,
  *  finite, not all zero) made by model @p model_id (HS_FACE_MODEL_* of
@@ -150,8 +150,8 @@ HS_API uint32_t hs_watchlist_subject_face_count(const hs_watchlist_subject *s);
 /** Face embedding @p index (owned by the subject, unit length, as stored:
  *  after int8 quantisation); *dim receives its length and *model_id (may be
  *  NULL) its model. NULL (and *dim 0) when absent. @since 0.1 */
-HS_API const float *hs_watchlist_subject_face(const hs_watchlist_subject *s, uint32_t index,
-                                              uint32_t *dim, uint32_t *model_id);
+HS_API const float *hs_watchlist_subject_face(const hs_watchlist_subject *s, uint32_t *dim,
+                                              uint32_t *model_id, uint32_t index);
 
 /* ---- The list ---------------------------------------------------------- */
 
@@ -201,14 +201,14 @@ HS_API hs_status hs_watchlist_remove(hs_ctx *ctx, hs_watchlist *wl, const char *
 
 /** Copy of subject @p id into a new subject the caller frees. Errors:
  *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND, HS_ERR_NOMEM. @since 0.1 */
-HS_API hs_status hs_watchlist_get(hs_ctx *ctx, const hs_watchlist *wl, const char *id,
-                                  hs_watchlist_subject **out);
+HS_API hs_status hs_watchlist_get(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
+                                  const char *id);
 
 /** Copy of the subject at @p index (0..count-1), for iteration; the order is
  *  unspecified and changes when subjects are removed. Errors:
  *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND, HS_ERR_NOMEM. @since 0.1 */
-HS_API hs_status hs_watchlist_subject_at(hs_ctx *ctx, const hs_watchlist *wl, uint64_t index,
-                                         hs_watchlist_subject **out);
+HS_API hs_status hs_watchlist_subject_at(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
+                                         uint64_t index);
 
 /** Id of the subject at @p index, owned by the list (valid until it is
  *  modified), or NULL when out of range. @since 0.1 */
@@ -220,8 +220,8 @@ HS_API const char *hs_watchlist_id_at(const hs_watchlist *wl, uint64_t index);
  *  *size receives the size needed; a too small *size gives
  *  HS_ERR_BUFFER_TOO_SMALL with *size set. Errors: HS_ERR_INVALID_ARG,
  *  HS_ERR_NOMEM. @since 0.1 */
-HS_API hs_status hs_watchlist_encode(hs_ctx *ctx, const hs_watchlist *wl, void *buf,
-                                     size_t *size);
+HS_API hs_status hs_watchlist_encode(hs_ctx *ctx, void *buf, size_t *size,
+                                     const hs_watchlist *wl);
 
 /** Parse a serialised list; the input is validated completely (header and
  *  payload CRC-32C, every length, count and value) before anything is
@@ -234,7 +234,7 @@ HS_API hs_status hs_watchlist_decode(hs_ctx *ctx, hs_watchlist **out, const void
 /** Save atomically: write path.tmp, fsync, rename over @p path, fsync the
  *  directory. A failure at any step leaves the previous file intact.
  *  Errors: HS_ERR_INVALID_ARG, HS_ERR_IO, HS_ERR_NOMEM. @since 0.1 */
-HS_API hs_status hs_watchlist_save(hs_ctx *ctx, const hs_watchlist *wl, const char *path);
+HS_API hs_status hs_watchlist_save(hs_ctx *ctx, const char *path, const hs_watchlist *wl);
 
 /** Load a file saved by hs_watchlist_save() with one read. Errors: those of
  *  hs_watchlist_decode(), HS_ERR_IO, HS_ERR_LIMIT (file larger than
@@ -298,6 +298,10 @@ typedef struct hs_watchlist_candidate {
     uint32_t finger_position[HS_WATCHLIST_FINGERS_MAX];
 } hs_watchlist_candidate;
 
+/** Initialiser: sets struct_size, zeroes the rest. @since 1.0 */
+#define HS_WATCHLIST_CANDIDATE_INIT { sizeof(hs_watchlist_candidate), 0, NULL, 0, 0, 0, 0, 0, 0, \
+                                      {0}, {0} }
+
 /** Opaque search result. */
 typedef struct hs_watchlist_result hs_watchlist_result;
 
@@ -323,8 +327,8 @@ HS_API uint32_t hs_watchlist_result_count(const hs_watchlist_result *r);
 
 /** Candidate @p index (0 = best); set c->struct_size first. Errors:
  *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND. @since 0.1 */
-HS_API hs_status hs_watchlist_result_candidate(const hs_watchlist_result *r, uint32_t index,
-                                               hs_watchlist_candidate *c);
+HS_API hs_status hs_watchlist_result_candidate(const hs_watchlist_result *r, hs_watchlist_candidate *c,
+                                               uint32_t index);
 
 /** Subjects scored by the full matcher in this search (filter statistics).
  *  @since 0.1 */
@@ -359,9 +363,9 @@ HS_API hs_status hs_watchlist_keygen_device(uint8_t public_key[32], uint8_t secr
  *  as in hs_watchlist_encode() (the size does not depend on the random
  *  parts). Errors: HS_ERR_INVALID_ARG, HS_ERR_STATE (base version not lower),
  *  HS_ERR_NOMEM, HS_ERR_NOT_BUILT. @since 0.1 */
-HS_API hs_status hs_watchlist_pack(hs_ctx *ctx, const hs_watchlist *wl, const hs_watchlist *base,
-                                   const uint8_t sign_secret[64], const uint8_t *recipients,
-                                   uint32_t nrecipients, void *buf, size_t *size);
+HS_API hs_status hs_watchlist_pack(hs_ctx *ctx, void *buf, size_t *size,
+                                   const hs_watchlist *wl, const hs_watchlist *base,
+                                   const uint8_t sign_secret[64], const uint8_t *recipients, uint32_t nrecipients);
 
 /** Package header, read without keys (hs_watchlist_package_info).
  *  @since 0.1 */
@@ -373,6 +377,9 @@ typedef struct hs_watchlist_package_info {
     uint32_t recipients;    /**< number of device keys it is sealed to */
     uint32_t reserved;
 } hs_watchlist_package_info;
+
+/** Initialiser: sets struct_size, zeroes the rest. @since 1.0 */
+#define HS_WATCHLIST_PACKAGE_INFO_INIT { sizeof(hs_watchlist_package_info), 0, 0, 0, 0, 0 }
 
 /** Read the unauthenticated header of a package (for display only: nothing
  *  in it is trusted until hs_watchlist_unpack verifies the signature).

@@ -166,8 +166,8 @@ uint32_t hs_watchlist_subject_field_count(const hs_watchlist_subject *s)
     return s ? s->nfields : 0;
 }
 
-hs_status hs_watchlist_subject_field_at(const hs_watchlist_subject *s, uint32_t index,
-                                        const char **key, const char **value)
+hs_status hs_watchlist_subject_field_at(const hs_watchlist_subject *s, const char **key,
+                                        const char **value, uint32_t index)
 {
     if (!s || !key || !value)
         return HS_ERR_INVALID_ARG;
@@ -283,8 +283,8 @@ uint32_t hs_watchlist_subject_finger_count(const hs_watchlist_subject *s)
     return s ? s->nfingers : 0;
 }
 
-hs_status hs_watchlist_subject_finger(hs_ctx *ctx, const hs_watchlist_subject *s, uint32_t index,
-                                      hs_template **out)
+hs_status hs_watchlist_subject_finger(hs_ctx *ctx, hs_template **out, const hs_watchlist_subject *s,
+                                      uint32_t index)
 {
     if (!out)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
@@ -367,8 +367,8 @@ uint32_t hs_watchlist_subject_face_count(const hs_watchlist_subject *s)
     return s ? s->nfaces : 0;
 }
 
-const float *hs_watchlist_subject_face(const hs_watchlist_subject *s, uint32_t index,
-                                       uint32_t *dim, uint32_t *model_id)
+const float *hs_watchlist_subject_face(const hs_watchlist_subject *s, uint32_t *dim,
+                                       uint32_t *model_id, uint32_t index)
 {
     if (dim)
         *dim = 0;

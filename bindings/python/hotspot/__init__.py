@@ -156,10 +156,10 @@ def _ctx():
     return c.h
 
 
-def _check(status, ctx=None):
+def _check(status, ctx=None, message=""):
     if status < 0:
         msg = _c("hs_ctx_last_error")(ctx) if ctx is not None else ""
-        raise Error(status, msg)
+        raise Error(status, msg or message)
     return status
 
 
@@ -181,7 +181,9 @@ def set_limit(key, value):
 
 def get_limit(key):
     """Current value of an input limit (``LIMIT_*``) for this thread."""
-    return _c("hs_ctx_get_limit")(_ctx(), int(key))
+    s, v = _c("hs_ctx_get_limit")(_ctx(), int(key))
+    _check(s, message="unknown limit key %r" % (key,))
+    return v
 
 
 @_cdoc("hs_limit_bounds")
@@ -703,10 +705,10 @@ class FingerTemplate(_Handle):
         fmt = _template_format(format)
         ctx = _ctx()
         with self._use as h:
-            s, n = _c("hs_template_encode")(ctx, h, fmt, None)
+            s, n = _c("hs_template_encode")(ctx, None, h, fmt)
             _check(s, ctx)
             buf = bytearray(n)
-            s, n = _c("hs_template_encode")(ctx, h, fmt, buf)
+            s, n = _c("hs_template_encode")(ctx, buf, h, fmt)
             _check(s, ctx)
         return bytes(buf[:n])
 
@@ -717,7 +719,7 @@ class FingerTemplate(_Handle):
         p = _path(path)
         ctx = _ctx()
         with self._use as h:
-            _check(_c("hs_template_save")(ctx, h, fmt, p), ctx)
+            _check(_c("hs_template_save")(ctx, p, h, fmt), ctx)
 
     def prepare(self, view=0):
         """Prepare view ``view`` for matching (:class:`PreparedFinger`)."""
@@ -779,7 +781,9 @@ class Extractor(_Handle):
         """Current value of a parameter (its name or a FINGER_PARAM_* key)."""
         key = self._keys.get(key, key)
         with self._use as h:
-            return _c("hs_finger_extractor_get")(h, int(key))
+            s, v = _c("hs_finger_extractor_get")(h, int(key))
+        _check(s, message="unknown extractor parameter %r" % (key,))
+        return v
 
     @_cdoc("hs_finger_extract")
     def extract(self, image):
@@ -790,7 +794,7 @@ class Extractor(_Handle):
         ctx = _ctx()
         try:
             with self._use as h, img._use as ih:
-                s, t = _c("hs_finger_extract")(h, ctx, ih)
+                s, t = _c("hs_finger_extract")(ctx, h, ih)
                 _check(s, ctx)
             return FingerTemplate._adopt(t)
         finally:
@@ -836,10 +840,10 @@ class PreparedFinger(_Handle):
         """Serialise to bytes (versioned, checksummed)."""
         ctx = _ctx()
         with self._use as h:
-            s, n = _c("hs_finger_prepared_encode")(ctx, h, None)
+            s, n = _c("hs_finger_prepared_encode")(ctx, None, h)
             _check(s, ctx)
             buf = bytearray(n)
-            s, n = _c("hs_finger_prepared_encode")(ctx, h, buf)
+            s, n = _c("hs_finger_prepared_encode")(ctx, buf, h)
             _check(s, ctx)
         return bytes(buf[:n])
 
@@ -912,7 +916,9 @@ class Matcher(_Handle):
         """Current value of a parameter (MATCH_* key or its name)."""
         key = self._keys.get(key, key)
         with self._use as h:
-            return _c("hs_finger_matcher_get")(h, int(key))
+            s, v = _c("hs_finger_matcher_get")(h, int(key))
+        _check(s, message="unknown matcher parameter %r" % (key,))
+        return v
 
     @_cdoc("hs_finger_match")
     def match(self, probe, candidate):
@@ -974,7 +980,9 @@ def compare(a, b):
 @_cdoc("hs_finger_threshold_for_fmr")
 def threshold_for_fmr(fmr):
     """Score threshold giving a false match rate of about ``fmr``."""
-    return _c("hs_finger_threshold_for_fmr")(float(fmr))
+    s, t = _c("hs_finger_threshold_for_fmr")(float(fmr))
+    _check(s, message="fmr %r: must be a finite rate in (0, 1)" % (fmr,))
+    return t
 
 
 # ---- face embeddings (vectors) ------------------------------------------------------
@@ -1147,7 +1155,9 @@ class FaceEngine(_Handle):
         """Current value of a parameter (its name or FACE_PARAM_* key)."""
         key = self._keys.get(key, key)
         with self._use as h:
-            return _c("hs_face_engine_get_param")(h, int(key))
+            s, v = _c("hs_face_engine_get_param")(h, int(key))
+        _check(s, message="unknown face engine parameter %r" % (key,))
+        return v
 
     @property
     def dim(self):
@@ -1169,7 +1179,7 @@ class FaceEngine(_Handle):
         ctx = _ctx()
         try:
             with self._use as h, img._use as ih:
-                s, n = _c("hs_face_detect")(ctx, h, ih, buf)
+                s, n = _c("hs_face_detect")(ctx, buf, h, ih)
             if s == capi.HS_ERR_NO_FACE:
                 return []
             _check(s, ctx)
@@ -1190,7 +1200,7 @@ class FaceEngine(_Handle):
         ctx = _ctx()
         try:
             with self._use as h, img._use as ih:
-                s, dim = _c("hs_face_embed")(ctx, h, ih, None if face is None else face._rec.tobytes(), out)
+                s, dim = _c("hs_face_embed")(ctx, out, h, ih, None if face is None else face._rec.tobytes())
             _check(s, ctx)
         finally:
             if temp:
@@ -1208,7 +1218,7 @@ class FaceEngine(_Handle):
         ctx = _ctx()
         try:
             with self._use as h, img._use as ih:
-                _check(_c("hs_face_align")(ctx, h, ih, face._rec.tobytes(), out), ctx)
+                _check(_c("hs_face_align")(ctx, out, h, ih, face._rec.tobytes()), ctx)
         finally:
             if temp:
                 img.close()
@@ -1275,7 +1285,7 @@ class FaceGallery(_Handle):
         hits = bytearray(FACE_HIT_DTYPE.itemsize * max(int(k), 1))
         ctx = _ctx()
         with self._use as h:
-            s, n = _c("hs_face_gallery_search")(ctx, h, v, opt, hits)
+            s, n = _c("hs_face_gallery_search")(ctx, hits, h, v, opt)
             _check(s, ctx)
         return np.frombuffer(bytes(hits), FACE_HIT_DTYPE)[:n].copy()
 
@@ -1353,17 +1363,17 @@ class Watchlist(_Handle):
         p = _path(path)
         ctx = _ctx()
         with self._use as h:
-            _check(_c("hs_watchlist_save")(ctx, h, p), ctx)
+            _check(_c("hs_watchlist_save")(ctx, p, h), ctx)
 
     @_cdoc("hs_watchlist_encode")
     def encode(self):
         """The list as bytes."""
         ctx = _ctx()
         with self._use as h:
-            s, n = _c("hs_watchlist_encode")(ctx, h, None)
+            s, n = _c("hs_watchlist_encode")(ctx, None, h)
             _check(s, ctx)
             buf = bytearray(n)
-            s, n = _c("hs_watchlist_encode")(ctx, h, buf)
+            s, n = _c("hs_watchlist_encode")(ctx, buf, h)
             _check(s, ctx)
         return bytes(buf[:n])
 
@@ -1421,10 +1431,10 @@ class Watchlist(_Handle):
         with self._use as h:
             bh = base._use.__enter__() if base is not None else None
             try:
-                s, n = _c("hs_py_watchlist_pack")(ctx, h, bh, sign_secret, keys, None)
+                s, n = _c("hs_py_watchlist_pack")(ctx, None, h, bh, sign_secret, keys)
                 _check(s, ctx)
                 buf = bytearray(n)
-                s, n = _c("hs_py_watchlist_pack")(ctx, h, bh, sign_secret, keys, buf)
+                s, n = _c("hs_py_watchlist_pack")(ctx, buf, h, bh, sign_secret, keys)
                 _check(s, ctx)
             finally:
                 if base is not None:
@@ -1637,7 +1647,9 @@ class Synth(_Handle):
     def get(self, key):
         """Current value of a SYNTH_* parameter."""
         with self._use as h:
-            return _c("hs_synth_get")(h, int(key))
+            s, v = _c("hs_synth_get")(h, int(key))
+        _check(s, message="unknown synth parameter %r" % (key,))
+        return v
 
     @_cdoc("hs_synth_master_new")
     def master(self, finger):
