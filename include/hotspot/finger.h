@@ -59,11 +59,11 @@ typedef enum hs_finger_param {
  *  @p ctx (may be NULL for malloc/free); scratch memory is allocated on
  *  first use and reused. Errors: HS_ERR_INVALID_ARG (out NULL),
  *  HS_ERR_NOMEM. On failure *out is NULL. Thread-safe.
- *  @since 0.1 */
+ *  @since 1.0 */
 HS_API hs_status hs_finger_extractor_new(hs_ctx *ctx, hs_finger_extractor **out);
 
 /** Free an extractor and wipe its scratch memory; NULL is accepted.
- *  @since 0.1 */
+ *  @since 1.0 */
 HS_API void hs_finger_extractor_free(hs_finger_extractor *ex);
 
 /** Set parameter @p key to @p value. Errors: HS_ERR_INVALID_ARG (ex NULL,
@@ -91,7 +91,7 @@ HS_API hs_status hs_finger_param_bounds(int32_t *min_value, int32_t *max_value,
  *  (resolution outside 150-2000 ppi), HS_ERR_NO_FINGERPRINT (image too small
  *  or no ridge area found: blank, noise), HS_ERR_LIMIT (image beyond the ctx
  *  limits), HS_ERR_NOMEM. On failure *out is NULL. @p ctx may be NULL.
- *  Not thread-safe for the same extractor. @since 0.1 */
+ *  Not thread-safe for the same extractor. @since 1.0 */
 HS_API hs_status hs_finger_extract(hs_ctx *ctx, hs_template **out, hs_finger_extractor *ex,
                                    const hs_image *img);
 

@@ -80,7 +80,7 @@ typedef enum hs_synth_param {
 
 /** Create a generator. The same seed gives the same fingers. The filter banks
  *  are computed here (about a millisecond). Errors: HS_ERR_INVALID_ARG (out
- *  NULL), HS_ERR_NOMEM. On failure *out is NULL. @since 0.1 */
+ *  NULL), HS_ERR_NOMEM. On failure *out is NULL. @since 1.0 */
 HS_API hs_status hs_synth_new(hs_ctx *ctx, hs_synth **out, uint64_t seed);
 
 /** Free a generator (NULL accepted). Masters made from it stay valid. */
@@ -88,7 +88,7 @@ HS_API void hs_synth_free(hs_synth *gen);
 
 /** Set a parameter (HS_SYNTH_*). Errors: HS_ERR_INVALID_ARG for an unknown key
  *  or a value outside hs_synth_param_bounds(). Not thread-safe for the same
- *  generator. @since 0.1 */
+ *  generator. @since 1.0 */
 HS_API hs_status hs_synth_set(hs_synth *gen, hs_synth_param key, int32_t value);
 
 /** Current value of parameter @p key into *value; the default when @p gen
@@ -97,7 +97,7 @@ HS_API hs_status hs_synth_set(hs_synth *gen, hs_synth_param key, int32_t value);
 HS_API hs_status hs_synth_get(const hs_synth *gen, int32_t *value, hs_synth_param key);
 
 /** Allowed range of a parameter key. Errors: HS_ERR_INVALID_ARG (unknown key
- *  or NULL outputs). Thread-safe. @since 0.1 */
+ *  or NULL outputs). Thread-safe. @since 1.0 */
 HS_API hs_status hs_synth_param_bounds(int32_t *min_value, int32_t *max_value,
                                        hs_synth_param key);
 
@@ -105,7 +105,7 @@ HS_API hs_status hs_synth_param_bounds(int32_t *min_value, int32_t *max_value,
  *  generator's seed and @p finger determine it, with HS_SYNTH_CLASS). Takes
  *  about 0.1 s at 500 ppi: make each master once and draw several impressions.
  *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NOMEM. Thread-safe for a configured
- *  generator (one ctx per thread). @since 0.1 */
+ *  generator (one ctx per thread). @since 1.0 */
 HS_API hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth *gen,
                                      uint32_t finger);
 
@@ -118,7 +118,7 @@ HS_API uint32_t hs_synth_master_class(const hs_synth_master *master);
 /** The master itself as a clean 500 ppi image (binary ridges, white outside the
  *  finger) and, if @p truth is not NULL, its ground-truth minutiae as a one-view
  *  template. Either output may be NULL (not both). Errors: HS_ERR_INVALID_ARG,
- *  HS_ERR_NOMEM; on failure the outputs are NULL. @since 0.1 */
+ *  HS_ERR_NOMEM; on failure the outputs are NULL. @since 1.0 */
 HS_API hs_status hs_synth_master_image(hs_ctx *ctx, hs_image **img,
                                        hs_template **truth, const hs_synth_master *master);
 
@@ -130,7 +130,7 @@ HS_API hs_status hs_synth_master_image(hs_ctx *ctx, hs_image **img,
  *  faster). Errors: HS_ERR_INVALID_ARG (NULL master or both outputs NULL),
  *  HS_ERR_NOMEM, HS_ERR_LIMIT (image size beyond the ctx limits); on failure
  *  the outputs are NULL. Thread-safe for a configured generator and any
- *  master (one ctx per thread). @since 0.1 */
+ *  master (one ctx per thread). @since 1.0 */
 HS_API hs_status hs_synth_impression(hs_ctx *ctx, hs_image **img,
                                      hs_template **truth, const hs_synth *gen,
                                      const hs_synth_master *master, uint32_t impression);

@@ -41,7 +41,7 @@ __all__ = ["Error", "ClosedError", "Image", "FingerTemplate", "PreparedFinger", 
            "Matcher", "compare", "threshold_for_fmr", "set_limit", "get_limit",
            "limit_bounds", "status_str", "MINUTIA_DTYPE", "__version__"]
 
-#: Version of the C library actually loaded, e.g. ``"0.1.0"``.
+#: Version of the C library actually loaded, e.g. ``"1.0.0"``.
 __version__ = capi.hs_version_string()
 #: The same as a tuple of ints.
 version_info = tuple(int(p) for p in __version__.split("."))
