@@ -985,7 +985,7 @@ hs_status hs_finger_compare(hs_ctx *ctx, float *score, const hs_template *a, con
 {
     if (!score)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "score is NULL");
-    *score = 0.0f;
+    float sc = 0.0f;
     hs_finger_prepared *pa = NULL, *pb = NULL;
     hs_finger_matcher *m = NULL;
     hs_status s = hs_finger_prepare(ctx, &pa, a, 0);
@@ -994,7 +994,9 @@ hs_status hs_finger_compare(hs_ctx *ctx, float *score, const hs_template *a, con
     if (s == HS_OK)
         s = hs_finger_matcher_new(ctx, &m);
     if (s == HS_OK)
-        s = hs_finger_match(m, score, pa, pb);
+        s = hs_finger_match(m, &sc, pa, pb);
+    if (s == HS_OK)
+        *score = sc;
     hs_finger_matcher_free(m);
     hs_finger_prepared_free(pa);
     hs_finger_prepared_free(pb);
