@@ -1033,10 +1033,54 @@ static void test_format_v1_compat(void **state)
     hs_watchlist_free(wl);
 }
 
+/* Ids that print alike must be the same id: controls, bidirectional controls
+ * and invisible characters are refused; errors quote ids escaped. */
+static void test_id_rules(void **state)
+{
+    (void)state;
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    const char *bad[] = {
+        "P\xc2\x85" "1",        /* U+0085 NEL, a C1 control */
+        "P-\xe2\x80\xae" "1",  /* U+202E right-to-left override */
+        "P-\xe2\x80\x8b" "1",  /* U+200B zero-width space */
+        "P-\xe2\x81\xa6" "1",  /* U+2066 left-to-right isolate */
+        "\xef\xbb\xbf" "P-1",  /* U+FEFF byte order mark */
+        "P-\xc2\xad" "1",       /* U+00AD soft hyphen */
+        "P-\x1b[31m1",          /* ESC, a C0 control */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        hs_watchlist_subject *s = (hs_watchlist_subject *)1;
+        assert_int_equal(hs_watchlist_subject_new(ctx, &s, bad[i]), HS_ERR_INVALID_ARG);
+        assert_null(s);
+        const char *msg = hs_ctx_last_error(ctx);
+        for (const char *p = msg; *p; p++)
+            assert_true((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f);
+        assert_non_null(strstr(msg, "\\x"));
+    }
+    hs_watchlist_subject *s = NULL;
+    assert_int_equal(hs_watchlist_subject_new(ctx, &s, "\xc3\x9c" "nal-\xc3\x87" "elik 7"), HS_OK);
+    /* values: a right-to-left mark is legitimate in a name, NEL is not */
+    assert_int_equal(hs_watchlist_subject_set_field(ctx, s, "name", "\xd8\xb9\xd9\x84\xd9\x8a\xe2\x80\x8f"),
+                     HS_OK);
+    assert_int_equal(hs_watchlist_subject_set_field(ctx, s, "note", "a\xc2\x85" "b"),
+                     HS_ERR_INVALID_ARG);
+    hs_watchlist_subject_free(s);
+    /* a missing id is quoted, not echoed raw */
+    hs_watchlist *wl = NULL;
+    assert_int_equal(hs_watchlist_new(ctx, &wl), HS_OK);
+    assert_int_equal(hs_watchlist_remove(ctx, wl, "x\x1b]0;pwned\x07"), HS_ERR_NOT_FOUND);
+    assert_null(strchr(hs_ctx_last_error(ctx), 0x1b));
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "\"x\\x1b]0;pwned\\x07\""));
+    hs_watchlist_free(wl);
+    hs_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_subject_fields),
+        cmocka_unit_test(test_id_rules),
         cmocka_unit_test(test_many_minutiae_kept_best),
         cmocka_unit_test(test_list_operations),
         cmocka_unit_test(test_encode_roundtrip),

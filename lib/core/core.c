@@ -199,6 +199,40 @@ hs_status hs_ctx_get_limit(const hs_ctx *ctx, uint64_t *value, hs_limit key)
     return HS_OK;
 }
 
+/* ---- quoting ------------------------------------------------------------- */
+
+const char *hs__quote(char *buf, size_t cap, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    if (cap < 8) {
+        if (cap)
+            buf[0] = '\0';
+        return buf;
+    }
+    buf[o++] = '"';
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+        /* room for one escape, the closing quote, "..." and the NUL */
+        if (o + 4 + 5 > cap) {
+            memcpy(buf + o, "\"...", 4);
+            o += 4;
+            buf[o] = '\0';
+            return buf;
+        }
+        if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') {
+            buf[o++] = (char)*p;
+        } else {
+            buf[o++] = '\\';
+            buf[o++] = 'x';
+            buf[o++] = hex[*p >> 4];
+            buf[o++] = hex[*p & 15];
+        }
+    }
+    buf[o++] = '"';
+    buf[o] = '\0';
+    return buf;
+}
+
 /* ---- versioned structs ------------------------------------------------- */
 
 hs_status hs__struct_in(hs_ctx *ctx, void *dst, size_t cur_size, const void *src,

@@ -156,6 +156,15 @@ def _ctx():
     return c.h
 
 
+def _text(value, what):
+    """``value`` as str for a C string argument: a NUL inside would end the
+    C string early, so that "P-1\\0x" silently became "P-1"; refuse it."""
+    value = str(value)
+    if "\0" in value:
+        raise Error(capi.HS_ERR_INVALID_ARG, "%s holds a NUL character" % what)
+    return value
+
+
 def _check(status, ctx=None, message=""):
     if status < 0:
         msg = _c("hs_ctx_last_error")(ctx) if ctx is not None else ""
@@ -1382,11 +1391,12 @@ class Watchlist(_Handle):
             raise TypeError("subject id: expected str, got %s" % type(id).__name__)
         if isinstance(fingers, FingerTemplate):
             fingers = [fingers]
-        s, sub = _c("hs_watchlist_subject_new")(ctx, id)
+        s, sub = _c("hs_watchlist_subject_new")(ctx, _text(id, "subject id"))
         _check(s, ctx)
         try:
             for k, v in (fields or {}).items():
-                _check(_c("hs_watchlist_subject_set_field")(ctx, sub, str(k), str(v)), ctx)
+                _check(_c("hs_watchlist_subject_set_field")(
+                    ctx, sub, _text(k, "field key"), _text(v, "field %r" % (k,))), ctx)
             for t in fingers or ():
                 _handle_of(t, FingerTemplate, "Watchlist.add fingers")
                 with t._use as th:
@@ -1474,14 +1484,14 @@ class Watchlist(_Handle):
         """Remove subject ``id`` (Error ERR_NOT_FOUND if absent)."""
         ctx = _ctx()
         with self._write as h:
-            _check(_c("hs_watchlist_remove")(ctx, h, str(id)), ctx)
+            _check(_c("hs_watchlist_remove")(ctx, h, _text(id, "subject id")), ctx)
 
     def get(self, id):
         """Subject ``id`` as a dict: id, fields, fingers (FingerTemplates of
         the stored minutiae), faces (float32 arrays)."""
         ctx = _ctx()
         with self._use as h:
-            s, sub = _c("hs_watchlist_get")(ctx, h, str(id))
+            s, sub = _c("hs_watchlist_get")(ctx, h, _text(id, "subject id"))
             _check(s, ctx)
         try:
             fingers = []
