@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* The size of hs_eval_result as 1.0 published it. */
-#define EVAL_RESULT_V1_SIZE (offsetof(hs_eval_result, zero_fmr) + sizeof(hs_eval_point))
+#define EVAL_RESULT_V1_SIZE HS__SIZE_TO(hs_eval_result, zero_fmr)
 
 #define EVAL_FLAGS HS_EVAL_ACCEPT_ABOVE
 
@@ -131,10 +131,6 @@ hs_status hs_eval_rates(hs_ctx *ctx, hs_eval_result *out, const double *genuine,
 {
     if (!out)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "eval_rates: out is NULL");
-    if (out->struct_size < EVAL_RESULT_V1_SIZE || out->struct_size % 4)
-        return hs__error(ctx, HS_ERR_INVALID_ARG,
-                         "eval_rates: struct_size %u (at least %zu, a multiple of 4)",
-                         (unsigned)out->struct_size, (size_t)EVAL_RESULT_V1_SIZE);
     scores s;
     hs_status st = scores_load(ctx, &s, genuine, genuine_count, impostor, impostor_count, flags);
     if (st != HS_OK)
@@ -179,12 +175,8 @@ hs_status hs_eval_rates(hs_ctx *ctx, hs_eval_result *out, const double *genuine,
         r.eer_threshold = t2.threshold;
     }
     scores_free(&s);
-    /* An older caller gets the members it knows; a newer one learns from
-     * struct_size how much this library filled. */
-    uint32_t n = out->struct_size < sizeof r ? out->struct_size : (uint32_t)sizeof r;
-    r.struct_size = n;
-    memcpy(out, &r, n);
-    return HS_OK;
+    r.struct_size = (uint32_t)sizeof r;
+    return hs__struct_out(ctx, out, &r, sizeof r, EVAL_RESULT_V1_SIZE, "hs_eval_result");
 }
 
 hs_status hs_eval_threshold_for_fmr(hs_ctx *ctx, hs_eval_point *out, const double *genuine,
