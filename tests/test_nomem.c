@@ -241,6 +241,46 @@ static hs_status op_template_clone(hs_ctx *ctx)
     return s;
 }
 
+static hs_status op_eval(hs_ctx *ctx)
+{
+    static const double g[] = {0.9, 0.8, 0.7, 0.6, 0.2}, im[] = {0.1, 0.3, 0.5, 0.05, 0.0};
+    hs_eval_result r = HS_EVAL_RESULT_INIT;
+    r.eer = -1.0;
+    hs_status s = hs_eval_rates(ctx, &r, g, 5, im, 5, 0);
+    if (s) {
+        assert_true(r.eer == -1.0); /* untouched */
+        return s;
+    }
+    hs_eval_point p = {-1.0, -1.0, -1.0};
+    s = hs_eval_threshold_for_fmr(ctx, &p, g, 5, im, 5, 0.2, 0);
+    if (s) {
+        assert_true(p.threshold == -1.0);
+        return s;
+    }
+    hs_eval_point pts[11];
+    size_t n = 11;
+    return hs_eval_det(ctx, pts, &n, g, 5, im, 5, 0);
+}
+
+static hs_status op_file(hs_ctx *ctx)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/nomem.bin", tu_tmpdir());
+    hs_status s = hs_file_save(ctx, path, fx.iso, fx.iso_size, HS_FILE_PRIVATE);
+    if (s)
+        return s;
+    void *data = (void *)1;
+    size_t size = 1;
+    s = hs_file_read(ctx, &data, &size, path);
+    OUT_NULL_ON_FAIL(s, data);
+    if (!s) {
+        assert_int_equal(size, fx.iso_size);
+        assert_memory_equal(data, fx.iso, size);
+    }
+    hs_file_free(ctx, data, size);
+    return s;
+}
+
 static hs_status op_watchlist_decode(hs_ctx *ctx)
 {
     hs_watchlist *wl = (hs_watchlist *)1;
@@ -496,6 +536,8 @@ T(test_compare, op_compare)
 T(test_template_encode, op_template_encode)
 T(test_template_decode, op_template_decode)
 T(test_template_clone, op_template_clone)
+T(test_eval, op_eval)
+T(test_file, op_file)
 T(test_watchlist_decode, op_watchlist_decode)
 T(test_watchlist_add, op_watchlist_add)
 T(test_watchlist_search, op_watchlist_search)
@@ -519,6 +561,8 @@ int main(void)
         cmocka_unit_test(test_template_encode),
         cmocka_unit_test(test_template_decode),
         cmocka_unit_test(test_template_clone),
+        cmocka_unit_test(test_eval),
+        cmocka_unit_test(test_file),
         cmocka_unit_test(test_watchlist_decode),
         cmocka_unit_test(test_watchlist_add),
         cmocka_unit_test(test_watchlist_search),
