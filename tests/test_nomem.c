@@ -9,13 +9,15 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Atomic: a threaded search allocates from its worker threads. */
 typedef struct fail_alloc {
-    long live;    /* blocks handed out and not yet freed */
-    long count;   /* allocations attempted since arming */
+    atomic_long live;  /* blocks handed out and not yet freed */
+    atomic_long count; /* allocations attempted since arming */
     long fail_at; /* 0: never fail; else the ordinal of the first failure */
     int sticky;   /* 1: every allocation from fail_at on fails too */
 } fail_alloc;
@@ -24,8 +26,8 @@ static int should_fail(fail_alloc *f)
 {
     if (!f->fail_at)
         return 0;
-    f->count++;
-    return f->sticky ? f->count >= f->fail_at : f->count == f->fail_at;
+    long c = atomic_fetch_add(&f->count, 1) + 1;
+    return f->sticky ? c >= f->fail_at : c == f->fail_at;
 }
 
 static void *fa_malloc(void *o, size_t n)
@@ -105,7 +107,7 @@ static void torture(const char *name, op_fn op)
             }
             if (fx.fa.live != before) {
                 fprintf(stderr, "%s: allocation %ld (%s): %ld blocks not given back\n", name, n,
-                        sticky ? "sticky" : "once", fx.fa.live - before);
+                        sticky ? "sticky" : "once", (long)fx.fa.live - before);
                 fail();
             }
             if (s == HS_OK && fx.fa.count < n)
