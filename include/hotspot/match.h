@@ -145,7 +145,8 @@ HS_API hs_status hs_finger_matcher_bounds(int32_t *min_value, int32_t *max_value
  *  HS_ERR_INVALID_ARG (NULL argument). The prepared templates are only read;
  *  the matcher's scratch is written. One thread per object. @since 1.0 */
 HS_API hs_status hs_finger_match(hs_finger_matcher *m, float *score,
-                                 const hs_finger_prepared *probe, const hs_finger_prepared *candidate);
+                                 const hs_finger_prepared *probe,
+                                 const hs_finger_prepared *candidate);
 
 /** Convenience: prepare view 0 of @p a and of @p b and compare them with a
  *  temporary matcher of default parameters. *score is written only on
@@ -183,7 +184,8 @@ HS_API hs_status hs_finger_threshold_for_fmr(float *threshold, double fmr);
 HS_API hs_status hs_finger_match_multi(hs_finger_matcher *m,
                                        float *score, const hs_finger_prepared *const *probe,
                                        size_t nprobe,
-                                       const hs_finger_prepared *const *candidate, size_t ncandidate, int rule);
+                                       const hs_finger_prepared *const *candidate,
+                                       size_t ncandidate, int rule);
 
 /** @} */
 
