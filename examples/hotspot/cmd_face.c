@@ -38,9 +38,9 @@ static int preset_from_name(const char *model)
         return HS_FACE_MODEL_SFACE;
     if (strstr(model, "mobilefacenet"))
         return HS_FACE_MODEL_MOBILEFACENET;
-    if (strstr(model, "fr_feature"))
-        return HS_FACE_MODEL_FR_FEATURE;
-    if (strstr(model, "arcface"))
+    /* fr_feature named with YuNet was calibrated as ARCFACE; the default
+     * set (no model named) gets FR_FEATURE from the library */
+    if (strstr(model, "fr_feature") || strstr(model, "arcface"))
         return HS_FACE_MODEL_ARCFACE;
     return HS_FACE_MODEL_CUSTOM;
 }
