@@ -8,7 +8,6 @@
 #include "internal/core.h"
 #include "internal/face.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,46 +287,6 @@ static int face_compare(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
 
 /* ---- eval ------------------------------------------------------------ */
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted entry names of dir (without . and ..); caller frees. */
-static char **list_dir(const char *dir, size_t *n)
-{
-    *n = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return NULL;
-    size_t cap = 64;
-    char **v = malloc(cap * sizeof *v);
-    struct dirent *de;
-    while (v && (de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
-        if (*n == cap) {
-            char **nv = realloc(v, 2 * cap * sizeof *v);
-            if (!nv)
-                break;
-            v = nv;
-            cap *= 2;
-        }
-        v[(*n)++] = strdup(de->d_name);
-    }
-    closedir(d);
-    if (v)
-        qsort(v, *n, sizeof *v, cmp_str);
-    return v;
-}
-
-static void free_list(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
 {
     if (nfiles != 1 || !is_dir(files[0]))
@@ -337,7 +296,7 @@ static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
         return CLI_ERR;
     uint32_t dim = hs_face_engine_dim(e);
     size_t nid = 0, cap = 256, n = 0, fte = 0;
-    char **ids = list_dir(files[0], &nid);
+    char **ids = cli_list_dir(files[0], &nid);
     float *emb = malloc(cap * dim * sizeof *emb);
     int8_t *q = malloc(cap * dim);
     size_t *who = malloc(cap * sizeof *who);
@@ -348,7 +307,7 @@ static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
         if (!is_dir(path))
             continue;
         size_t nf;
-        char **fs = list_dir(path, &nf);
+        char **fs = cli_list_dir(path, &nf);
         for (size_t k = 0; k < nf; k++) {
             char fp[8192];
             snprintf(fp, sizeof fp, "%s/%s", path, fs[k]);
@@ -379,7 +338,7 @@ static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
             hs_face_quantize(NULL, q + n * dim, &sc, emb + n * dim, dim);
             who[n++] = i;
         }
-        free_list(fs, nf);
+        cli_free_list(fs, nf);
     }
     double t_embed = cli_now_ms() - t0;
     size_t ng = 0, ni = 0;
@@ -449,7 +408,7 @@ static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
     free(emb);
     free(q);
     free(who);
-    free_list(ids, nid);
+    cli_free_list(ids, nid);
     hs_face_engine_free(e);
     return rc;
 }
