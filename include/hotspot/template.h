@@ -35,7 +35,7 @@ extern "C" {
 #define HS_MINUTIA_ENDING      1
 #define HS_MINUTIA_BIFURCATION 2
 
-/** One minutia. This layout is frozen (16 bytes). @since 0.1 */
+/** One minutia. This layout is frozen (16 bytes). @since 1.0 */
 typedef struct hs_minutia {
     float x;          /**< pixels, original image frame */
     float y;          /**< pixels, original image frame, y down */
@@ -66,7 +66,7 @@ typedef struct hs_minutia {
 #define HS_IMPRESSION_SWIPE         8
 
 /** Description of one finger view. Grows at the end; set struct_size.
- *  @since 0.1 */
+ *  @since 1.0 */
 typedef struct hs_view_info {
     uint32_t struct_size;     /**< sizeof(hs_view_info), set by the caller */
     uint32_t width;           /**< image width in pixels */
@@ -80,42 +80,46 @@ typedef struct hs_view_info {
     uint32_t minutia_count;   /**< output only (ignored by add_view) */
 } hs_view_info;
 
+/** Initialiser: 500 ppi, unknown finger, live-scan plain impression, every
+ *  other field zero. @since 1.0 */
+#define HS_VIEW_INFO_INIT { sizeof(hs_view_info), 0, 0, 500, 500, 0, 0, 0, 0, 0 }
+
 /** Opaque template. */
 typedef struct hs_template hs_template;
 
 /** Create an empty template (no views). Errors: HS_ERR_INVALID_ARG,
- *  HS_ERR_NOMEM. @since 0.1 */
+ *  HS_ERR_NOMEM. @since 1.0 */
 HS_API hs_status hs_template_new(hs_ctx *ctx, hs_template **out);
 
 /** Free a template (NULL accepted); its minutiae are wiped first. */
 HS_API void hs_template_free(hs_template *t);
 
-/** Deep copy. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOMEM. @since 0.1 */
+/** Deep copy. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOMEM. @since 1.0 */
 HS_API hs_status hs_template_clone(hs_ctx *ctx, hs_template **out, const hs_template *t);
 
 /** Append a view holding a copy of @p count minutiae. Checks: count within
  *  HS_LIMIT_MAX_MINUTIAE, views within HS_LIMIT_MAX_VIEWS, finite values,
  *  angles in [0, 2*pi), types 0-2, quality 0-100, position 0-10, impression
  *  type 0-3 or 8, resolution 1..10000 ppi. Errors: HS_ERR_INVALID_ARG, HS_ERR_LIMIT, HS_ERR_NOMEM; the
- *  template is unchanged on failure. @since 0.1 */
+ *  template is unchanged on failure. @since 1.0 */
 HS_API hs_status hs_template_add_view(hs_ctx *ctx, hs_template *t, const hs_view_info *info,
                                       const hs_minutia *minutiae, uint32_t count);
 
-/** Remove view @p view. Errors: HS_ERR_NOT_FOUND. @since 0.1 */
+/** Remove view @p view. Errors: HS_ERR_NOT_FOUND. @since 1.0 */
 HS_API hs_status hs_template_remove_view(hs_template *t, uint32_t view);
 
 /** Number of views (0 for NULL). */
 HS_API uint32_t hs_template_view_count(const hs_template *t);
 
 /** Describe view @p view (set info->struct_size first). Errors:
- *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND. @since 0.1 */
-HS_API hs_status hs_template_view_info(const hs_template *t, uint32_t view, hs_view_info *info);
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND. @since 1.0 */
+HS_API hs_status hs_template_view_info(const hs_template *t, hs_view_info *info, uint32_t view);
 
 /** Minutiae of view @p view, owned by the template (valid until it is
  *  modified or freed); *count receives their number. NULL when the view does
- *  not exist (with *count 0) or has no minutiae. @since 0.1 */
-HS_API const hs_minutia *hs_template_minutiae(const hs_template *t, uint32_t view,
-                                              uint32_t *count);
+ *  not exist (with *count 0) or has no minutiae. @since 1.0 */
+HS_API const hs_minutia *hs_template_minutiae(const hs_template *t, uint32_t *count,
+                                              uint32_t view);
 
 /* ---- Serialization ------------------------------------------------------ */
 
@@ -138,9 +142,9 @@ HS_API const hs_minutia *hs_template_minutiae(const hs_template *t, uint32_t vie
  *  than 255 views or minutiae, sizes beyond 16 bits; or a read-only format),
  *  HS_ERR_LIMIT (beyond HS_LIMIT_MAX_TEMPLATE_BYTES), HS_ERR_BUFFER_TOO_SMALL,
  *  HS_ERR_NOMEM. Thread-safe for a const template with distinct contexts.
- *  @since 0.1 */
-HS_API hs_status hs_template_encode(hs_ctx *ctx, const hs_template *t, uint32_t format,
-                                    void *buf, size_t *size);
+ *  @since 1.0 */
+HS_API hs_status hs_template_encode(hs_ctx *ctx, void *buf, size_t *size,
+                                    const hs_template *t, uint32_t format);
 
 /** Decode one template record from memory, detecting its format by content
  *  (native, ISO/IEC 19794-2:2005/2011, ANSI/INCITS 378-2004/2009). On
@@ -152,29 +156,29 @@ HS_API hs_status hs_template_encode(hs_ctx *ctx, const hs_template *t, uint32_t 
  *  HS_ERR_VERSION (native version newer than this library), HS_ERR_LIMIT
  *  (views, minutiae or bytes beyond the ctx limits), HS_ERR_UNSUPPORTED,
  *  HS_ERR_NOMEM; the ctx message says what and where. Thread-safe with
- *  distinct contexts. @since 0.1 */
-HS_API hs_status hs_template_decode(hs_ctx *ctx, hs_template **out, const void *data,
-                                    size_t size, uint32_t *format);
+ *  distinct contexts. @since 1.0 */
+HS_API hs_status hs_template_decode(hs_ctx *ctx, hs_template **out, uint32_t *format,
+                                    const void *data, size_t size);
 
 /** Read a template file (any format hs_template_decode() knows). Errors: as
- *  hs_template_decode(), plus HS_ERR_IO. @since 0.1 */
-HS_API hs_status hs_template_load(hs_ctx *ctx, hs_template **out, const char *path,
-                                  uint32_t *format);
+ *  hs_template_decode(), plus HS_ERR_IO. @since 1.0 */
+HS_API hs_status hs_template_load(hs_ctx *ctx, hs_template **out, uint32_t *format,
+                                  const char *path);
 
 /** Encode @p t in @p format and write it to @p path atomically (a temporary
  *  file renamed over the target, so readers never see half a file). Errors:
- *  as hs_template_encode(), plus HS_ERR_IO. @since 0.1 */
-HS_API hs_status hs_template_save(hs_ctx *ctx, const hs_template *t, uint32_t format,
-                                  const char *path);
+ *  as hs_template_encode(), plus HS_ERR_IO. @since 1.0 */
+HS_API hs_status hs_template_save(hs_ctx *ctx, const char *path, const hs_template *t,
+                                  uint32_t format);
 
 /** Short static name of a format ("hst", "iso19794-2", "ansi378",
  *  "ansi378-2009", "iso19794-2-2011"); "unknown" for other values.
- *  Thread-safe. @since 0.1 */
+ *  Thread-safe. @since 1.0 */
 HS_API const char *hs_template_format_name(uint32_t format);
 
 /** Format for a name as printed by hs_template_format_name(), also accepting
  *  "iso19794-2-2005", "ansi378-2004", "iso" and "ansi" (case-insensitive);
- *  0 when unknown or NULL. Thread-safe. @since 0.1 */
+ *  0 when unknown or NULL. Thread-safe. @since 1.0 */
 HS_API uint32_t hs_template_format_from_name(const char *name);
 
 /** @} */

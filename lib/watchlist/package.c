@@ -95,23 +95,31 @@ static hs_status parse_layout(hs_ctx *ctx, const uint8_t *p, size_t size, pkg_la
     return HS_OK;
 }
 
+/* First published size of hs_watchlist_package_info (1.0). */
+#define PACKAGE_INFO_SIZE_1_0 HS__SIZE_TO(hs_watchlist_package_info, reserved)
+
 hs_status hs_watchlist_package_info_get(hs_ctx *ctx, hs_watchlist_package_info *info,
                                         const void *pkg, size_t size)
 {
-    if (!info || !pkg || info->struct_size < sizeof *info)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument or struct_size too small");
+    if (!info || !pkg)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    if (info->struct_size < PACKAGE_INFO_SIZE_1_0)
+        return hs__struct_out(ctx, info, info, sizeof *info, PACKAGE_INFO_SIZE_1_0,
+                              "hs_watchlist_package_info");
     pkg_layout l;
     memset(&l, 0, sizeof l);
     hs_status st = parse_layout(ctx, pkg, size, &l);
     if (st)
         return st;
-    memset(info, 0, sizeof *info);
-    info->struct_size = sizeof *info;
-    info->delta = l.delta;
-    info->version = l.version;
-    info->base_version = l.base_version;
-    info->recipients = l.nrec;
-    return HS_OK;
+    hs_watchlist_package_info all;
+    memset(&all, 0, sizeof all);
+    all.struct_size = sizeof all;
+    all.delta = l.delta;
+    all.version = l.version;
+    all.base_version = l.base_version;
+    all.recipients = l.nrec;
+    return hs__struct_out(ctx, info, &all, sizeof all, PACKAGE_INFO_SIZE_1_0,
+                          "hs_watchlist_package_info");
 }
 
 /* Apply a delta payload (see docs/watchlist-format.md) to wl. */
@@ -231,9 +239,9 @@ static void delta_write(hs__writer *w, const hs_watchlist *wl, const hs_watchlis
 
 /* ---- pack ------------------------------------------------------------------ */
 
-hs_status hs_watchlist_pack(hs_ctx *ctx, const hs_watchlist *wl, const hs_watchlist *base,
-                            const uint8_t sign_secret[64], const uint8_t *recipients,
-                            uint32_t nrecipients, void *buf, size_t *size)
+hs_status hs_watchlist_pack(hs_ctx *ctx, void *buf, size_t *size,
+                            const hs_watchlist *wl, const hs_watchlist *base,
+                            const uint8_t sign_secret[64], const uint8_t *recipients, uint32_t nrecipients)
 {
     if (!wl || !sign_secret || !recipients || !size)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
@@ -253,9 +261,9 @@ hs_status hs_watchlist_pack(hs_ctx *ctx, const hs_watchlist *wl, const hs_watchl
         delta_write(&plain, wl, base);
     } else {
         size_t n = 0;
-        hs_watchlist_encode(ctx, wl, NULL, &n);
+        hs_watchlist_encode(ctx, NULL, &n, wl);
         uint8_t *tmp = hs__malloc(a, n);
-        if (tmp && hs_watchlist_encode(ctx, wl, tmp, &n) == HS_OK)
+        if (tmp && hs_watchlist_encode(ctx, tmp, &n, wl) == HS_OK)
             hs__wr_bytes(&plain, tmp, n);
         else
             plain.failed = true;
@@ -427,9 +435,9 @@ hs_status hs_watchlist_keygen_device(uint8_t public_key[32], uint8_t secret_key[
     return HS_ERR_NOT_BUILT;
 }
 
-hs_status hs_watchlist_pack(hs_ctx *ctx, const hs_watchlist *wl, const hs_watchlist *base,
-                            const uint8_t sign_secret[64], const uint8_t *recipients,
-                            uint32_t nrecipients, void *buf, size_t *size)
+hs_status hs_watchlist_pack(hs_ctx *ctx, void *buf, size_t *size,
+                            const hs_watchlist *wl, const hs_watchlist *base,
+                            const uint8_t sign_secret[64], const uint8_t *recipients, uint32_t nrecipients)
 {
     (void)wl;
     (void)base;
