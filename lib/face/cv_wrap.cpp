@@ -310,15 +310,19 @@ void landmarks68(hs__face_cv *cv, const cv::Mat &src, float *row)
 {
     // The square on the box's larger side, same centre: UltraFace boxes are
     // taller than wide and Haar's are tighter, while the net expects the
-    // face in a square (on AT&T the square lowers EER from 0.78 to 0.67%).
+    // face in a square (on AT&T, with every image padded by a quarter, the
+    // square lowered EER from 0.78 to 0.67% and made the accuracy
+    // insensitive to the padding).
     double side = std::max(row[2], row[3]);
     double sx0 = row[0] + (row[2] - side) / 2, sy0 = row[1] + (row[3] - side) / 2;
     int x0 = (int)std::floor(sx0), y0 = (int)std::floor(sy0);
     int x1 = (int)std::ceil(sx0 + side), y1 = (int)std::ceil(sy0 + side);
     if (x1 - x0 < 4 || y1 - y0 < 4)
         return;
-    int cx0 = std::max(0, std::min(src.cols - 1, x0)), cy0 = std::max(0, std::min(src.rows - 1, y0));
-    int cx1 = std::max(cx0 + 1, std::min(src.cols, x1)), cy1 = std::max(cy0 + 1, std::min(src.rows, y1));
+    int cx0 = std::max(0, std::min(src.cols - 1, x0));
+    int cy0 = std::max(0, std::min(src.rows - 1, y0));
+    int cx1 = std::max(cx0 + 1, std::min(src.cols, x1));
+    int cy1 = std::max(cy0 + 1, std::min(src.rows, y1));
     cv::Mat region = src(cv::Rect(cx0, cy0, cx1 - cx0, cy1 - cy0)), box;
     if (cx0 != x0 || cy0 != y0 || cx1 != x1 || cy1 != y1)
         cv::copyMakeBorder(region, box, cy0 - y0, y1 - cy1, cx0 - x0, x1 - cx1,
