@@ -874,7 +874,7 @@ static void test_engine_not_built(void **state)
     assert_int_equal(hs_face_engine_new(NULL, &e, &o), HS_ERR_NOT_BUILT);
     assert_null(e);
     uint32_t n = 5;
-    assert_int_equal(hs_face_detect(NULL, &n, NULL, NULL, NULL, 0), HS_ERR_NOT_BUILT);
+    assert_int_equal(hs_face_detect(NULL, NULL, 0, &n, NULL, NULL), HS_ERR_NOT_BUILT);
     assert_int_equal(n, 0);
 }
 #endif
