@@ -199,7 +199,9 @@ def get_limit(key):
 def limit_bounds(key):
     """(min, max) allowed for an input limit (``LIMIT_*``)."""
     s, lo, hi = _c("hs_limit_bounds")(int(key))
-    _check(s)
+    known = sorted(n for n in dir(capi) if n.startswith("HS_LIMIT_"))
+    _check(s, message="unknown limit key %r (known: %s)"
+           % (key, ", ".join(n[3:] for n in known)))
     return lo, hi
 
 
@@ -476,7 +478,8 @@ class Image(_Handle):
     @ppi.setter
     def ppi(self, value):
         with self._write as h:
-            _check(_c("hs_image_set_ppi")(h, int(value)))
+            _check(_c("hs_image_set_ppi")(h, int(value)),
+                   message="ppi %r outside the allowed range 0..10000 (0 = unknown)" % (value,))
 
     @property
     def info(self):
