@@ -72,5 +72,9 @@ bool cli_fvc_parse_name(const char *name, char *finger, size_t fsize, unsigned *
 /* Resolution of a known FVC set from its folder name (e.g. "FVC2002_DB2_B"
  * -> 569), 0 when unknown. */
 unsigned cli_fvc_ppi(const char *folder);
+/* Sorted entry names of dir (without names starting with '.'), *n of them;
+ * NULL when dir cannot be read. Free with cli_free_list(). */
+char **cli_list_dir(const char *dir, size_t *n);
+void cli_free_list(char **v, size_t n);
 
 #endif

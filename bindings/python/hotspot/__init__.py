@@ -1194,16 +1194,23 @@ class FaceEngine(_Handle):
     """Face detection, alignment and embedding (needs a build with OpenCV;
     otherwise Error(ERR_NOT_BUILT)).
 
-    ``FaceEngine(model="fr_feature.onnx", detector="yunet.onnx")``:
-    ``model`` is the embedding network (.onnx, or .caffemodel with
-    ``config`` = the prototxt; None: detection only), ``model_id`` its
-    FACE_MODEL_* preset (default from the file name, as the CLI does:
-    *sface* -> SFACE, *mobilefacenet* or .caffemodel -> MOBILEFACENET,
-    *arcface* or fr_feature -> ARCFACE, else CUSTOM),
-    ``detector`` a YuNet ONNX file (None: OpenCV's Haar cascade, or
-    ``cascade``). Other keywords set parameters (score_threshold,
-    max_side, min_face, ...). An engine serialises its calls: use one per
-    thread for parallelism."""
+    ``FaceEngine()`` loads the default models (UltraFace detector, 68-point
+    landmarks, fr_feature 512-d embedder; model_id FACE_MODEL_FR_FEATURE)
+    from ``models_dir``, else the directory in $HOTSPOT_FACE_MODELS, else
+    the installed ones (tools/setup.sh fetches them); Error(ERR_MODEL)
+    naming the paths tried when they are not there.
+
+    ``FaceEngine(model="fr_feature.onnx", detector="yunet.onnx")`` names
+    the models instead (then nothing is looked up): ``model`` is the
+    embedding network (.onnx, or .caffemodel with ``config`` = the
+    prototxt; None: detection only), ``model_id`` its FACE_MODEL_* preset
+    (default from the file name, as the CLI does: *sface* -> SFACE,
+    *mobilefacenet* or .caffemodel -> MOBILEFACENET, *arcface* or
+    fr_feature -> ARCFACE, else CUSTOM), ``detector`` a YuNet or UltraFace
+    ONNX file (None: OpenCV's Haar cascade, or ``cascade``), ``landmarks``
+    a 68-point landmark ONNX file for UltraFace or Haar boxes. Other
+    keywords set parameters (score_threshold, max_side, min_face, ...). An
+    engine serialises its calls: use one per thread for parallelism."""
 
     _free = _c("hs_face_engine_free")
     _exclusive = True
@@ -1212,19 +1219,24 @@ class FaceEngine(_Handle):
 
     @_cdoc("hs_face_engine_new")
     def __init__(self, model=None, detector=None, config=None, cascade=None, model_id=None,
-                 model_format=0, **params):
-        paths = [None if p is None else _path(p) for p in (model, config, detector, cascade)]
+                 model_format=0, landmarks=None, models_dir=None, **params):
+        paths = [None if p is None else _path(p)
+                 for p in (model, config, detector, cascade, landmarks, models_dir)]
         if model_id is None:
-            model_id = _face_model_for(paths[0])
+            model_id = _face_model_for(paths[0]) if paths[0] else capi.HS_FACE_MODEL_CUSTOM
+        for k in params:
+            if k not in self._keys:  # before loading anything
+                raise TypeError("FaceEngine: unknown parameter %r" % k)
         ctx = _ctx()
         s, h = _c("hs_py_face_engine_new")(ctx, int(model_id), int(model_format), *paths)
         _check(s, ctx)
         super().__init__(h)
-        for k, v in params.items():
-            if k not in self._keys:
-                self.close()
-                raise TypeError("FaceEngine: unknown parameter %r" % k)
-            self.set(k, v)
+        try:
+            for k, v in params.items():
+                self.set(k, v)
+        except BaseException:
+            self.close()
+            raise
 
     def set(self, key, value):
         """Set a parameter (its name or FACE_PARAM_* key)."""
