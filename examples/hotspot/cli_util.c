@@ -208,3 +208,39 @@ void cli_free_list(char **v, size_t n)
         free(v[i]);
     free(v);
 }
+
+int cli_out_open(cli_out *o)
+{
+    o->buf = NULL;
+    o->len = 0;
+    o->f = open_memstream(&o->buf, &o->len);
+    if (!o->f) {
+        fprintf(stderr, "hotspot: out of memory\n");
+        return -1;
+    }
+    return 0;
+}
+
+void cli_out_drop(cli_out *o)
+{
+    if (o->f)
+        fclose(o->f);
+    free(o->buf);
+    o->f = NULL;
+    o->buf = NULL;
+}
+
+int cli_out_save(hs_ctx *ctx, cli_out *o, const char *path, uint32_t flags)
+{
+    int bad = fclose(o->f) != 0;
+    o->f = NULL;
+    hs_status s = bad ? HS_ERR_NOMEM : hs_file_save(ctx, path, o->buf, o->len, flags);
+    free(o->buf);
+    o->buf = NULL;
+    if (s) {
+        fprintf(stderr, "hotspot: %s: cannot write: %s\n", path,
+                bad ? "out of memory" : cli_detail(ctx));
+        return -1;
+    }
+    return 0;
+}

@@ -178,37 +178,45 @@ static hs_status load_face(hs_ctx *ctx, const char *path, float **out, uint32_t 
 
 static int read_key(const char *path, uint8_t *key, size_t n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "hotspot: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    size_t got = fread(key, 1, n, f);
-    int extra = fgetc(f);
-    fclose(f);
-    if (got != n || extra != EOF) {
+    hs_ctx *ctx = NULL;
+    void *data = NULL;
+    size_t size = 0;
+    hs_status s = hs_ctx_new(&ctx, NULL);
+    if (!s)
+        s = hs_file_read(ctx, &data, &size, path);
+    int rc = 0;
+    if (s) {
+        fprintf(stderr, "hotspot: %s: %s\n", path, ctx ? cli_detail(ctx) : hs_status_str(s));
+        rc = -1;
+    } else if (size != n) {
         fprintf(stderr, "hotspot: %s: not a %zu-byte key file\n", path, n);
-        return -1;
+        rc = -1;
+    } else {
+        memcpy(key, data, n);
     }
-    return 0;
+    hs_file_free(ctx, data, size);
+    hs_ctx_free(ctx);
+    return rc;
 }
 
+/* Keys are never overwritten: an existing file (or a link) is refused. The
+ * key then goes through the library's atomic save, so a crash leaves no
+ * half-written key behind. */
 static int write_key(const char *path, const uint8_t *key, size_t n, int secret)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, secret ? 0600 : 0644);
-    if (fd < 0) {
-        fprintf(stderr, "hotspot: %s: %s\n", path, strerror(errno));
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        fprintf(stderr, "hotspot: %s: exists; keys are never overwritten\n", path);
         return -1;
     }
-    ssize_t w = write(fd, key, n);
-    int ok = w == (ssize_t)n && fsync(fd) == 0;
-    ok = (close(fd) == 0) && ok;
-    if (!ok) {
-        fprintf(stderr, "hotspot: %s: write failed\n", path);
-        unlink(path);
-        return -1;
-    }
-    return 0;
+    hs_ctx *ctx = NULL;
+    hs_status s = hs_ctx_new(&ctx, NULL);
+    if (!s)
+        s = hs_file_save(ctx, path, key, n, secret ? HS_FILE_PRIVATE : 0);
+    if (s)
+        fprintf(stderr, "hotspot: %s: %s\n", path, ctx ? cli_detail(ctx) : hs_status_str(s));
+    hs_ctx_free(ctx);
+    return s ? -1 : 0;
 }
 
 /* ---- subcommands ---------------------------------------------------------- */
@@ -747,15 +755,34 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
     if (read_key(kp, dsk, 32))
         goto out;
     if (state) {
-        FILE *f = fopen(state, "r");
-        if (f) {
-            char line[64] = "";
-            if (!fgets(line, sizeof line, f) || !parse_u64(strtok(line, "\n"), &have)) {
-                fclose(f);
-                fprintf(stderr, "hotspot: %s: not a version state file\n", state);
+        /* Rollback protection fails closed: a state that cannot be read
+         * (permissions, a link loop, not a file, garbage) refuses the
+         * package instead of counting as version 0. Only a device with no
+         * list installed yet may start without a state file. */
+        struct stat st;
+        if (lstat(state, &st) != 0 && errno == ENOENT && !inst) {
+            have = 0;
+        } else {
+            void *sdata = NULL;
+            size_t ssize = 0;
+            hs_status ss = hs_file_read(ctx, &sdata, &ssize, state);
+            char line[32] = "";
+            int ok = !ss && ssize > 0 && ssize < sizeof line;
+            if (ok) {
+                memcpy(line, sdata, ssize);
+                char *nl = strchr(line, '\n');
+                if (nl)
+                    *nl = '\0';
+                ok = parse_u64(line, &have);
+            }
+            hs_file_free(ctx, sdata, ssize);
+            if (!ok) {
+                fprintf(stderr,
+                        "hotspot: %s: the version state cannot be read (%s); the package is "
+                        "refused, since an unknown state would let an older list back in\n",
+                        state, ss ? cli_detail(ctx) : "not a version state file");
                 goto out;
             }
-            fclose(f);
         }
     }
     void *file = NULL;
