@@ -687,8 +687,11 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
     hs_status s = hs_watchlist_load(ctx, &wl, path);
     if (!s && base_path)
         s = hs_watchlist_load(ctx, &base, base_path);
-    if (!s && have_version)
+    int version_changed = 0;
+    if (!s && have_version && version != hs_watchlist_version(wl)) {
         s = hs_watchlist_set_version(wl, version);
+        version_changed = !s;
+    }
     if (!s)
         s = hs_watchlist_pack(ctx, NULL, &size, wl, base, sk, rcp, (uint32_t)nto);
     if (!s && !(buf = malloc(size)))
@@ -699,6 +702,13 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
         s = hs_file_save(ctx, out, buf, size, HS_FILE_PRIVATE);
     if (s) {
         cli_error(ctx, s, out);
+        goto out;
+    }
+    /* The list now is the version it was published as: a later delta made
+     * with --base LIST must name that version (and digest), or devices that
+     * installed this package would refuse it. */
+    if (version_changed && (s = hs_watchlist_save(ctx, path, wl)) != HS_OK) {
+        cli_error(ctx, s, path);
         goto out;
     }
     printf("%s: %s package, version %" PRIu64 "%s, %zu bytes, %d recipient%s\n", out,

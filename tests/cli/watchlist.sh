@@ -54,6 +54,14 @@ if "$cli" watchlist keygen --authority auth >/dev/null 2>&1; then
     "$cli" watchlist unpack d2.pkg --authority auth.pub --device dev --installed dev.hswl \
         --state state --out dev2.hswl >/dev/null || fail "unpack delta"
     "$cli" watchlist list dev2.hswl | grep -q "C-3" || fail "delta content"
+    # pack --version writes the version back, so the next delta's base is right
+    "$cli" watchlist info --json v2.hswl | grep -q '"version": 2' || fail "pack --version kept"
+    cp v2.hswl v3.hswl
+    "$cli" watchlist add v3.hswl --id D-4 >/dev/null || fail "add D-4"
+    "$cli" watchlist pack v3.hswl --version 3 --base v2.hswl --key auth.sec --to dev.pub \
+        --out d3.pkg >/dev/null || fail "pack delta 3"
+    "$cli" watchlist unpack d3.pkg --authority auth.pub --device dev --installed dev2.hswl \
+        --state state --out dev3.hswl >/dev/null || fail "unpack delta 3 on the device's v2"
     # rollback protection fails closed: a state that cannot be read refuses
     # the package instead of counting as version 0
     ln -s loop1 loop2; ln -s loop2 loop1
