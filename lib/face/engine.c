@@ -67,7 +67,7 @@ uint32_t hs_face_engine_dim(const hs_face_engine *e) { (void)e; return 0; }
 uint32_t hs_face_engine_model_id(const hs_face_engine *e) { (void)e; return 0; }
 uint32_t hs_face_engine_has_landmarks(const hs_face_engine *e) { (void)e; return 0; }
 
-hs_status hs_face_engine_set_param(hs_face_engine *e, int key, double value)
+hs_status hs_face_engine_set_param(hs_face_engine *e, hs_face_param key, double value)
 {
     (void)e;
     (void)key;
@@ -75,11 +75,13 @@ hs_status hs_face_engine_set_param(hs_face_engine *e, int key, double value)
     return HS_ERR_NOT_BUILT;
 }
 
-double hs_face_engine_get_param(const hs_face_engine *e, int key)
+hs_status hs_face_engine_get_param(const hs_face_engine *e, double *value, hs_face_param key)
 {
     (void)e;
     (void)key;
-    return 0;
+    if (value)
+        *value = 0;
+    return HS_ERR_NOT_BUILT;
 }
 
 hs_status hs_face_detect(hs_ctx *ctx, hs_face *faces, uint32_t cap, uint32_t *count,
