@@ -13,11 +13,11 @@
  * instead of the ISO files.
  * With --dump FILE every score of the speed pairs is written to FILE (one
  * per line, fixed order), so that two builds can be compared score by score.
- * --kernels portable|avx2|avx512 picks the matcher's kernel set (default: the
+ * --kernels portable|avx2|avx512|neon picks the matcher's kernel set (default: the
  * fastest the CPU runs, and then the slower sets are measured too, in the
  * same run); every set must give the same scores.
  * Usage: bench_match [--repeats N] [--images] [--calibrate] [--dump FILE]
- *                    [--kernels portable|avx2|avx512] */
+ *                    [--kernels portable|avx2|avx512|neon] */
 #include "benchutil.h"
 
 #include <hotspot/hotspot.h>
@@ -138,6 +138,7 @@ static const char *kernel_name(int32_t k)
 {
     return k == HS_MATCH_KERNELS_AVX512 ? "AVX-512"
            : k == HS_MATCH_KERNELS_AVX2 ? "AVX2"
+           : k == HS_MATCH_KERNELS_NEON ? "NEON"
            : k == HS_MATCH_KERNELS_PORTABLE ? "portable"
                                             : "auto";
 }
@@ -394,6 +395,7 @@ int main(int argc, char **argv)
             kernels = !strcmp(argv[i], "portable") ? HS_MATCH_KERNELS_PORTABLE
                       : !strcmp(argv[i], "avx2")   ? HS_MATCH_KERNELS_AVX2
                       : !strcmp(argv[i], "avx512") ? HS_MATCH_KERNELS_AVX512
+                      : !strcmp(argv[i], "neon")   ? HS_MATCH_KERNELS_NEON
                                                    : HS_MATCH_KERNELS_AUTO;
         }
     }
@@ -439,13 +441,13 @@ int main(int argc, char **argv)
     if (kernels == HS_MATCH_KERNELS_AUTO && used != HS_MATCH_KERNELS_PORTABLE) {
         /* the other kernel sets in the same run, the portable one as the
          * baseline of the ratios (every set gives the same scores) */
-        double rate[4] = {0, 0, 0, 0};
+        double rate[HS_MATCH_KERNELS_NEON + 1] = {0};
         rate[used] = first;
         for (int32_t k = HS_MATCH_KERNELS_PORTABLE; k < used; k++)
             if (hs_finger_matcher_set(m, HS_MATCH_KERNELS, k) == HS_OK)
                 rate[k] = speed(m, repeats);
         hs_finger_matcher_set(m, HS_MATCH_KERNELS, used);
-        for (int32_t k = HS_MATCH_KERNELS_AVX512; k >= HS_MATCH_KERNELS_PORTABLE; k--)
+        for (int32_t k = HS_MATCH_KERNELS_NEON; k >= HS_MATCH_KERNELS_PORTABLE; k--)
             if (rate[k] > 0)
                 printf("  %-8s default %7.0f/s  %.2f x portable\n", kernel_name(k), rate[k],
                        rate[k] / rate[HS_MATCH_KERNELS_PORTABLE]);
