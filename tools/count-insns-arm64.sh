@@ -27,7 +27,7 @@ for k in portable neon; do
   count "$k" 0 "$B/insn-$k-0.txt"
   count "$k" "$N" "$B/insn-$k-$N.txt"
   echo "$k kernels: instructions per comparison (mean over $N FVC pairs), and the largest parts:"
-  awk 'FNR == NR { base[$2] = $1; next } $1 - base[$2] > 0 { print $1 - base[$2], $2 }' \
+  awk 'FNR == NR { base[$2] = $1; next } $1 - base[$2] > 0 { printf "%.0f %s\n", $1 - base[$2], $2 }' \
     "$B/insn-$k-0.txt" "$B/insn-$k-$N.txt" | sort -rn | head -12 |
     awk -v n="$N" '{ printf "  %-24s %9.0f\n", $2, $1 / n }'
 done

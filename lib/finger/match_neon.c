@@ -1,12 +1,13 @@
 /* NEON (Advanced SIMD) kernels of the fingerprint matcher, for AArch64, where
  * NEON is part of the base architecture: the handheld devices. The
- * similarity matrix two candidate cylinders per step (popcounts with CNT on
+ * similarity matrix four candidate cylinders per step (popcounts with CNT on
  * bytes), the other steps four candidates or minutiae per step. Each repeats
  * its portable twin in lib/finger/match.c operation by operation, so the
  * scores are identical (test_vector_kernels, fuzz_prepared, and the FVC
- * score comparison of tools/check-arm64.sh). Only the base instruction set
- * is used, so no run-time CPU test is needed; the set is chosen in
- * match.c's set_kernels(). */
+ * score comparison of tools/check-arm64.sh). The kernels of this set work
+ * together: refine_neon() relies on the frame make_frame_neon() writes.
+ * Only the base instruction set is used, so no run-time CPU test is needed;
+ * the set is chosen in match.c's set_kernels(). */
 #include "match_impl.h"
 
 #ifdef HS_MATCH_NEON
@@ -24,134 +25,154 @@ static inline unsigned bits4(uint32x4_t v)
 /* Lanes 0 .. left - 1 of four. */
 static inline unsigned tail4(int left) { return left >= 4 ? 0xfu : (1u << left) - 1u; }
 
-/* Two consecutive words from p, of which left (> 0) exist; lane 1 is zero
- * when only one does (the loads never reach past the count). */
-static inline uint64x2_t load2(const uint64_t *p, uint32_t left)
+/* Byte popcounts of a word vector. */
+static inline uint8x16_t cnt(uint64x2_t v) { return vcntq_u8(vreinterpretq_u8_u64(v)); }
+
+/* round(65535 * 2c / d) for the four lanes, as dice_q() computes it (d > 0):
+ * a correctly rounded double division, as in the AVX kernels (the distance
+ * of 2c/d from a rounding boundary is at least 1/1024, far above the
+ * division's error), two lanes per division. */
+static inline uint32x4_t dice4(uint32x4_t c, uint32x4_t d)
 {
-    return left >= 2 ? vld1q_u64(p) : vcombine_u64(vld1_u64(p), vdup_n_u64(0));
+    const uint32x4_t k = vdupq_n_u32(131070);
+    const float64x2_t half = vdupq_n_f64(0.5);
+    float64x2_t nlo = vcvtq_f64_u64(vmull_u32(vget_low_u32(c), vget_low_u32(k)));
+    float64x2_t nhi = vcvtq_f64_u64(vmull_high_u32(c, k));
+    float64x2_t dlo = vcvtq_f64_u64(vmovl_u32(vget_low_u32(d)));
+    float64x2_t dhi = vcvtq_f64_u64(vmovl_high_u32(d));
+    uint64x2_t qlo = vcvtq_u64_f64(vaddq_f64(vdivq_f64(nlo, dlo), half));
+    uint64x2_t qhi = vcvtq_u64_f64(vaddq_f64(vdivq_f64(nhi, dhi), half));
+    return vuzp1q_u32(vreinterpretq_u32_u64(qlo), vreinterpretq_u32_u64(qhi));
 }
 
-/* Sum of the bytes of each 64-bit lane. */
-static inline uint64x2_t sum_lanes(uint8x16_t bytes)
+/* Quantised similarities of one minutia of A (mask am, values ab) and four
+ * of B, whose cylinder word w of lane l is bw[w * stride + l]; allow: the
+ * lanes within the direction bound. */
+static inline uint32x4_t sim4(const uint64_t *bw, uint32_t stride, uint64x2_t am,
+                              const uint64x2_t *ab, uint32x4_t allow)
 {
-    return vpaddlq_u32(vpaddlq_u16(vpaddlq_u8(bytes)));
+    const uint64x2_t m0 = vandq_u64(am, vld1q_u64(bw)), m1 = vandq_u64(am, vld1q_u64(bw + 2));
+    /* per-lane byte sums: a pairwise add, then widening ones */
+    uint32x4_t pm = vpaddlq_u16(vpaddlq_u8(vpaddq_u8(cnt(m0), cnt(m1))));
+    uint32x4_t ok = vandq_u32(allow, vcgtq_u32(pm, vdupq_n_u32(CYL_MIN_COMMON - 1)));
+    /* byte counts of the common values (c) and of the differing values
+     * inside the common cells (x): at most 4 x 8 per byte */
+    uint8x16_t c0 = vdupq_n_u8(0), c1 = c0, x0 = c0, x1 = c0;
+    for (uint32_t k = 0; k < HS__CYL_ND; k++) {
+        const uint64_t *w = bw + (1 + k) * stride;
+        uint64x2_t v0 = vld1q_u64(w), v1 = vld1q_u64(w + 2);
+        c0 = vaddq_u8(c0, cnt(vandq_u64(ab[k], v0)));
+        c1 = vaddq_u8(c1, cnt(vandq_u64(ab[k], v1)));
+        x0 = vaddq_u8(x0, cnt(vandq_u64(veorq_u64(ab[k], v0), m0)));
+        x1 = vaddq_u8(x1, cnt(vandq_u64(veorq_u64(ab[k], v1), m1)));
+    }
+    /* two pairwise byte adds (sums at most 128), then a widening one:
+     * halfwords c of the four lanes, then x of them */
+    uint16x8_t cx = vpaddlq_u8(vpaddq_u8(vpaddq_u8(c0, c1), vpaddq_u8(x0, x1)));
+    uint32x4_t c = vmovl_u16(vget_low_u16(cx)), x = vmovl_high_u16(cx);
+    uint32x4_t d = vaddq_u32(x, vshlq_n_u32(c, 1));
+    ok = vandq_u32(ok, vtstq_u32(d, d));
+    return vandq_u32(dice4(c, vmaxq_u32(d, vdupq_n_u32(1))), ok);
 }
 
-/* sim_matrix_c() two columns per step. The matrix rows are written two
- * entries at a time, so the last step of a row with an odd count writes a
- * zero into the first entry of the next row, which that row then overwrites
- * (the matrix has room for 256 x 256 entries); likewise c1 is kept up to an
- * even count. */
+/* Lanes of B minutiae j .. j + 3 (left of them exist) within rot_units of
+ * direction ai: |ang_diff| > rot exactly when both d and 256 - d exceed it. */
+static inline uint32x4_t allow4(const hs_finger_prepared *B, uint32_t j, uint32_t left,
+                                uint32x4_t ai, uint32x4_t rot)
+{
+    uint32_t ba[4] = {0, 0, 0, 0};
+    for (uint32_t l = 0; l < 4 && l < left; l++)
+        ba[l] = B->min[j + l].angle;
+    uint32x4_t d = vandq_u32(vsubq_u32(ai, vld1q_u32(ba)), vdupq_n_u32(255));
+    return vmvnq_u32(vandq_u32(vcgtq_u32(d, rot), vcgtq_u32(vsubq_u32(vdupq_n_u32(256), d), rot)));
+}
+
+/* sim_matrix_c() four columns per step, in 32-bit lanes. The last,
+ * partial step of a row reads a zero-padded copy of its columns, so its
+ * lanes past the count have similarity 0; keys of similarity 0 are never
+ * used (collect_cands() takes keys above 255 only), so they may enter the
+ * top-2 tracking. The matrix rows are written four entries at a time: the
+ * last step of a row may write zeros into the first entries of the next
+ * row, which that row then overwrites (the matrix has room for 256 x 256
+ * entries). */
 static void sim_matrix_neon(hs_finger_matcher *m, const hs_finger_prepared *A,
                             const hs_finger_prepared *B, int rot_units)
 {
-    const uint32_t na = A->count, nb = B->count;
+    static const uint32_t lane_init[4] = {0, 1, 2, 3};
+    const uint32_t na = A->count, nb = B->count, nb4 = nb & ~3u;
     const bool anyrot = rot_units >= 128;
     uint32_t *c1 = m->c1;
-    memset(c1, 0, ((nb + 1u) & ~1u) * sizeof *c1);
-    const uint64x2_t lane = vcombine_u64(vcreate_u64(0), vcreate_u64(1));
-    const uint64x2_t zero = vdupq_n_u64(0);
-    const uint64x2_t common = vdupq_n_u64(CYL_MIN_COMMON - 1);
-    const uint64x2_t rot = vdupq_n_u64((uint64_t)rot_units);
-    const uint64x2_t c255 = vdupq_n_u64(255), c256 = vdupq_n_u64(256), one = vdupq_n_u64(1);
-    const uint32x2_t k131070 = vdup_n_u32(131070);
-    const float64x2_t half = vdupq_n_f64(0.5);
+    memset(c1, 0, nb * sizeof *c1);
+    const uint32x4_t lane = vld1q_u32(lane_init), four = vdupq_n_u32(4);
+    const uint32x4_t rot = vdupq_n_u32((uint32_t)rot_units), all = vdupq_n_u32(~0u);
+    /* the last columns, zero-padded to four */
+    uint64_t tail[HS__CYL_WORDS * 4] = {0};
+    for (uint32_t w = 0; w < HS__CYL_WORDS; w++)
+        for (uint32_t l = 0; nb4 + l < nb; l++)
+            tail[w * 4 + l] = B->cyl[w * nb + nb4 + l];
     for (uint32_t i = 0; i < na; i++) {
         const uint64x2_t am = vdupq_n_u64(A->cyl[i]);
         uint64x2_t ab[HS__CYL_ND];
         for (uint32_t k = 0; k < HS__CYL_ND; k++)
             ab[k] = vdupq_n_u64(A->cyl[(1 + k) * na + i]);
-        const uint64x2_t ai = vdupq_n_u64(A->min[i].angle);
-        const uint32x2_t iv = vdup_n_u32(i);
+        const uint32x4_t ai = vdupq_n_u32(A->min[i].angle);
+        const uint32x4_t iv = vdupq_n_u32(i);
         uint16_t *row = &m->sim[i * nb];
-        uint64x2_t r1 = zero, r2 = zero;
-        for (uint32_t j = 0; j < nb; j += 2) {
-            const uint32_t left = nb - j;
-            const uint64x2_t t = vcgtq_u64(vdupq_n_u64(left), lane);
-            const uint64x2_t mk = vandq_u64(am, load2(&B->cyl[j], left));
-            uint64x2_t ok =
-                vandq_u64(t, vcgtq_u64(sum_lanes(vcntq_u8(vreinterpretq_u8_u64(mk))), common));
-            if (!anyrot) {
-                /* |ang_diff| > rot exactly when both d and 256 - d exceed it */
-                uint64x2_t bang = vcombine_u64(vcreate_u64(B->min[j].angle),
-                                               vcreate_u64(left >= 2 ? B->min[j + 1].angle : 0));
-                uint64x2_t d = vandq_u64(vsubq_u64(ai, bang), c255);
-                uint64x2_t far = vandq_u64(vcgtq_u64(d, rot), vcgtq_u64(vsubq_u64(c256, d), rot));
-                ok = vbicq_u64(ok, far);
+        uint32x4_t r1 = vdupq_n_u32(0), r2 = r1, jv = lane;
+        for (uint32_t j = 0; j < nb; j += 4, jv = vaddq_u32(jv, four)) {
+            const bool part = j == nb4;
+            uint32x4_t allow = anyrot ? all : allow4(B, j, nb - j, ai, rot);
+            uint32x4_t q = part ? sim4(tail, 4, am, ab, allow) : sim4(&B->cyl[j], nb, am, ab, allow);
+            vst1_u16(row + j, vmovn_u32(q));
+            uint32x4_t q8 = vshlq_n_u32(q, 8);
+            uint32x4_t kr = vorrq_u32(q8, jv);
+            r2 = vmaxq_u32(r2, vminq_u32(kr, r1));
+            r1 = vmaxq_u32(r1, kr);
+            uint32x4_t kc = vorrq_u32(q8, iv);
+            if (!part)
+                vst1q_u32(&c1[j], vmaxq_u32(vld1q_u32(&c1[j]), kc));
+            else {
+                uint32_t k4[4];
+                vst1q_u32(k4, kc);
+                for (uint32_t l = 0; j + l < nb; l++)
+                    c1[j + l] = k4[l] > c1[j + l] ? k4[l] : c1[j + l];
             }
-            uint8x16_t cb = vdupq_n_u8(0), xb = cb; /* byte counts: at most 4 x 8 */
-            for (uint32_t k = 0; k < HS__CYL_ND; k++) {
-                uint64x2_t vb = load2(&B->cyl[(1 + k) * nb + j], left);
-                cb = vaddq_u8(cb, vcntq_u8(vreinterpretq_u8_u64(vandq_u64(ab[k], vb))));
-                xb = vaddq_u8(xb, vcntq_u8(vreinterpretq_u8_u64(
-                                      vandq_u64(veorq_u64(ab[k], vb), mk))));
-            }
-            /* both reductions at once: pairwise byte sums (at most 64), then
-             * widening ones; lanes c(j), c(j + 1), x(j), x(j + 1) */
-            uint32x4_t cx = vpaddlq_u16(vpaddlq_u8(vpaddq_u8(cb, xb)));
-            uint32x2_t c = vget_low_u32(cx), x = vget_high_u32(cx);
-            uint64x2_t d = vmovl_u32(vadd_u32(x, vadd_u32(c, c)));
-            ok = vandq_u64(ok, vtstq_u64(d, d));
-            /* the quantised Dice value as in the AVX kernels: a correctly
-             * rounded double division equals dice_q()'s integer rounding */
-            float64x2_t num = vcvtq_f64_u64(vmull_u32(c, k131070));
-            float64x2_t den = vcvtq_f64_u64(vbslq_u64(ok, d, one));
-            uint64x2_t q = vandq_u64(vcvtq_u64_f64(vaddq_f64(vdivq_f64(num, den), half)), ok);
-            uint32x2_t q32 = vmovn_u64(q);
-            row[j] = (uint16_t)vget_lane_u32(q32, 0);
-            row[j + 1] = (uint16_t)vget_lane_u32(q32, 1);
-            uint64x2_t kr = vandq_u64(vorrq_u64(vshlq_n_u64(q, 8), vaddq_u64(lane, vdupq_n_u64(j))), t);
-            uint64x2_t gt = vcgtq_u64(kr, r1);
-            uint64x2_t lo = vbslq_u64(gt, r1, kr);
-            r1 = vbslq_u64(gt, kr, r1);
-            r2 = vbslq_u64(vcgtq_u64(lo, r2), lo, r2);
-            uint32x2_t kc = vand_u32(vorr_u32(vshl_n_u32(q32, 8), iv), vmovn_u64(t));
-            vst1_u32(&c1[j], vmax_u32(vld1_u32(&c1[j]), kc));
         }
-        /* the two largest of the four lane keys (keys are distinct, or 0) */
-        uint64_t v[4] = {vgetq_lane_u64(r1, 0), vgetq_lane_u64(r1, 1), vgetq_lane_u64(r2, 0),
-                         vgetq_lane_u64(r2, 1)};
-        uint64_t t1 = 0, t2 = 0;
-        for (int l = 0; l < 4; l++) {
-            if (v[l] > t1) {
-                t2 = t1;
-                t1 = v[l];
-            } else if (v[l] > t2)
-                t2 = v[l];
-        }
-        m->r1[i] = (uint32_t)t1;
-        m->r2[i] = (uint32_t)t2;
+        /* the two largest of the eight lane keys (keys of distinct lanes
+         * are distinct: their low bytes differ) */
+        uint32_t t1 = vmaxvq_u32(r1);
+        uint32x4_t rest = vbicq_u32(r1, vceqq_u32(r1, vdupq_n_u32(t1)));
+        m->r1[i] = t1;
+        m->r2[i] = vmaxvq_u32(vmaxq_u32(rest, r2));
     }
 }
 
 /* The candidate-key sort of the portable code, by rank counting: a key's
- * place is the number of keys above it (equal keys, which the callers never
- * make, by position). Reads the keys up to the next multiple of four (the
- * key array has 4 * MAXN entries; the lanes past n are masked off). */
+ * place is the number of keys above it, counted eight at a time over a
+ * zero-padded copy (a zero key is never above another). Equal keys, which
+ * the callers never make, would get the same count: each then takes the
+ * next free place, so they keep their order and the output is always a
+ * permutation of the input. */
 static void rank_sort_neon(const uint32_t *k, uint32_t *out, int n)
 {
-    static const uint32_t lane_init[4] = {0, 1, 2, 3};
-    const uint32x4_t lane = vld1q_u32(lane_init);
-    const int n4 = n & ~3;
-    const uint32x4_t tail = vcltq_u32(lane, vdupq_n_u32((uint32_t)(n - n4)));
+    uint32_t pad[4 * MAXN + 8];
+    uint8_t taken[4 * MAXN];
+    const int n8 = (n + 7) & ~7;
+    memcpy(pad, k, (size_t)n * sizeof *pad);
+    memset(pad + n, 0, (size_t)(n8 - n) * sizeof *pad);
+    memset(taken, 0, (size_t)n);
     for (int c = 0; c < n; c++) {
-        const uint32x4_t v = vdupq_n_u32(k[c]);
-        const uint32x4_t cv = vdupq_n_u32((uint32_t)c);
-        uint32x4_t acc = vdupq_n_u32(0); /* minus the count: a true lane is all ones */
-        int j = 0;
-        for (; j < n4; j += 4) {
-            uint32x4_t w = vld1q_u32(&k[j]);
-            uint32x4_t before = vandq_u32(vceqq_u32(w, v),
-                                          vcltq_u32(vaddq_u32(lane, vdupq_n_u32((uint32_t)j)), cv));
-            acc = vaddq_u32(acc, vorrq_u32(vcgtq_u32(w, v), before));
+        const uint32x4_t v = vdupq_n_u32(pad[c]);
+        uint32x4_t a0 = vdupq_n_u32(0), a1 = a0; /* minus the counts: true lanes are all ones */
+        for (int j = 0; j < n8; j += 8) {
+            a0 = vaddq_u32(a0, vcgtq_u32(vld1q_u32(&pad[j]), v));
+            a1 = vaddq_u32(a1, vcgtq_u32(vld1q_u32(&pad[j + 4]), v));
         }
-        if (j < n) {
-            uint32x4_t w = vld1q_u32(&k[j]);
-            uint32x4_t before = vandq_u32(vceqq_u32(w, v),
-                                          vcltq_u32(vaddq_u32(lane, vdupq_n_u32((uint32_t)j)), cv));
-            acc = vaddq_u32(acc, vandq_u32(vorrq_u32(vcgtq_u32(w, v), before), tail));
-        }
-        out[0u - vaddvq_u32(acc)] = k[c];
+        uint32_t rank = 0u - vaddvq_u32(vaddq_u32(a0, a1));
+        while (taken[rank])
+            rank++;
+        taken[rank] = 1;
+        out[rank] = pad[c];
     }
 }
 
@@ -261,7 +282,8 @@ static inline void load_min4(const hs__pmin *p, uint32_t left, float32x4_t *x, f
 }
 
 /* make_frame_c() four minutiae per step. Writes the frame arrays up to the
- * next multiple of four (within their MAXN entries). */
+ * next multiple of four (within their MAXN entries), the positions past the
+ * count far away. */
 static void make_frame_neon(frame *f, const align *g, const hs_finger_prepared *A,
                             const hs_finger_prepared *B)
 {
@@ -271,13 +293,25 @@ static void make_frame_neon(frame *f, const align *g, const hs_finger_prepared *
     const float32x4_t slope = vdupq_n_f32(0.5f * f->pr.tol_slope);
     const float32x4_t base = vdupq_n_f32(f->pr.tol_base);
     const uint16x4_t rot = vdup_n_u16(g->rot), c255 = vdup_n_u16(255);
+    static const uint32_t lane_init[4] = {0, 1, 2, 3};
+    const uint32x4_t lane = vld1q_u32(lane_init);
+    const float32x4_t far = vdupq_n_f32(1e30f);
     f->rot = g->rot;
     for (uint32_t j = 0; j < B->count; j += 4) {
         float32x4_t bx, by;
         uint16x4_t ang;
         load_min4(&B->min[j], B->count - j, &bx, &by, &ang);
-        vst1q_f32(&f->tbx[j], vaddq_f32(vsubq_f32(vmulq_f32(gc, bx), vmulq_f32(gs, by)), tx));
-        vst1q_f32(&f->tby[j], vaddq_f32(vaddq_f32(vmulq_f32(gs, bx), vmulq_f32(gc, by)), ty));
+        float32x4_t x = vaddq_f32(vsubq_f32(vmulq_f32(gc, bx), vmulq_f32(gs, by)), tx);
+        float32x4_t y = vaddq_f32(vaddq_f32(vmulq_f32(gs, bx), vmulq_f32(gc, by)), ty);
+        if (B->count - j < 4) {
+            /* lanes past the count: far away, so that refine_neon() needs
+             * no lane mask (the squared distance overflows to infinity) */
+            uint32x4_t real = vcltq_u32(lane, vdupq_n_u32(B->count - j));
+            x = vbslq_f32(real, x, far);
+            y = vbslq_f32(real, y, far);
+        }
+        vst1q_f32(&f->tbx[j], x);
+        vst1q_f32(&f->tby[j], y);
         float32x4_t dx = vsubq_f32(bx, vdupq_n_f32(g->bx));
         float32x4_t dy = vsubq_f32(by, vdupq_n_f32(g->by));
         float32x4_t d = vsqrtq_f32(vaddq_f32(vmulq_f32(dx, dx), vmulq_f32(dy, dy)));
@@ -300,19 +334,26 @@ static void make_frame_neon(frame *f, const align *g, const hs_finger_prepared *
 }
 
 /* refine_c() four B minutiae per step: the distances and overlap flags in
- * vectors, then the minutiae within the largest tolerance, as bit masks,
- * visited in index order, so the pairs are those refine_c() finds. Reads the
- * frame arrays up to the next multiple of four (within their MAXN entries;
- * the lanes past the count are masked off). */
+ * vectors, then the free minutiae within the largest tolerance, visited in
+ * index order, so the pairs are those refine_c() finds. The overlap flags
+ * and the free minutiae of B are kept as lane masks, one 32-bit word per
+ * minutia. Reads the frame arrays up to the next multiple of four: the
+ * lanes past the count hold the far positions make_frame_neon() writes
+ * there, which no comparison accepts. */
 static void refine_neon(const hs_finger_matcher *m, const hs_finger_prepared *A,
                         const hs_finger_prepared *B, const frame *f, uint8_t *usea,
                         uint8_t *useb, pairing *r)
 {
-    const uint32_t na = A->count, nb = B->count;
+    const uint32_t na = A->count, nb = B->count, nb4 = (nb + 3u) & ~3u;
     const float32x4_t ov2 = vdupq_n_f32(f->pr.ov_dist * f->pr.ov_dist);
     const float32x4_t tmax2 = vdupq_n_f32(f->pr.tol_max * f->pr.tol_max);
-    uint64_t ovw[MAXN / 64] = {0}, usew[MAXN / 64];
+    uint32_t ovb[MAXN], freeb[MAXN];
+    uint64_t usew[MAXN / 64];
     use_bits(useb, nb, usew);
+    for (uint32_t j = 0; j < nb4; j++) {
+        ovb[j] = 0;
+        freeb[j] = j < nb && !useb[j] ? ~0u : 0u;
+    }
     int ova = 0;
     float d2s[4];
     for (uint32_t i = 0; i < na; i++) {
@@ -321,27 +362,32 @@ static void refine_neon(const hs_finger_matcher *m, const hs_finger_prepared *A,
         const bool free_a = !usea[i];
         float best = 1e30f, bw = 0.0f;
         int bj = -1;
-        bool in = false;
-        for (uint32_t j = 0; j < nb; j += 4) {
-            const unsigned t = tail4((int)(nb - j));
+        uint32x4_t in = vdupq_n_u32(0);
+        for (uint32_t j = 0; j < nb4; j += 4) {
             float32x4_t dx = vsubq_f32(vld1q_f32(&f->tbx[j]), ax);
             float32x4_t dy = vsubq_f32(vld1q_f32(&f->tby[j]), ay);
             float32x4_t d2 = vaddq_f32(vmulq_f32(dx, dx), vmulq_f32(dy, dy));
-            unsigned o = bits4(vcleq_f32(d2, ov2)) & t;
-            ovw[j >> 6] |= (uint64_t)o << (j & 63);
-            in |= o != 0;
+            uint32x4_t o = vcleq_f32(d2, ov2);
+            vst1q_u32(&ovb[j], vorrq_u32(vld1q_u32(&ovb[j]), o));
+            in = vorrq_u32(in, o);
             if (!free_a)
                 continue;
-            unsigned c = bits4(vcleq_f32(d2, tmax2)) & t & ~(unsigned)(usew[j >> 6] >> (j & 63));
-            if (!c)
+            uint32x4_t c = vandq_u32(vcleq_f32(d2, tmax2), vld1q_u32(&freeb[j]));
+            if (!vmaxvq_u32(c))
                 continue;
             vst1q_f32(d2s, d2);
-            refine_nearest(f, a, i, j, c, d2s, &best, &bj, &bw);
+            refine_nearest(f, a, i, j, bits4(c), d2s, &best, &bj, &bw);
         }
-        ova += in;
+        ova += vmaxvq_u32(in) != 0;
         refine_take(m, i, nb, bj, bw, usea, useb, usew, r);
+        if (bj >= 0)
+            freeb[bj] = 0;
     }
-    refine_finish(ovw, ova, r);
+    int nov = 0;
+    for (uint32_t j = 0; j < nb; j++)
+        nov += ovb[j] != 0;
+    r->ova = ova;
+    r->ovb = nov;
 }
 
 const struct hs__match_kernels hs__match_kernels_neon = {
