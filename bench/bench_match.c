@@ -15,14 +15,18 @@
  * per line, fixed order, nine significant digits: every float exactly), so
  * that two builds can be compared score by score.
  * With --pairs N only the first N speed pairs are compared, once, after the
- * templates are loaded, and nothing else is measured: run with N = 0 and
- * N = 25280 under an emulator that counts instructions, the difference is
- * the matcher's count (tools/count-insns-arm64.sh).
+ * templates are loaded (and the dump written), and nothing else is
+ * measured: run with N = 0 and N = 25280 under an emulator that counts
+ * instructions, the difference is the matcher's count
+ * (tools/count-insns-arm64.sh). --fast and --max-rotation DEG set the
+ * matcher's mode for the dump and the pairs, and imply --pairs 0 unless it
+ * is given (the speed figures always cover the three modes).
  * --kernels portable|avx2|avx512|neon picks the matcher's kernel set (default: the
  * fastest the CPU runs, and then the slower sets are measured too, in the
  * same run); every set must give the same scores.
  * Usage: bench_match [--repeats N] [--images] [--calibrate] [--dump FILE]
- *                    [--kernels portable|avx2|avx512|neon] [--pairs N] */
+ *                    [--kernels portable|avx2|avx512|neon] [--pairs N]
+ *                    [--fast] [--max-rotation DEG] */
 #include "benchutil.h"
 
 #include <hotspot/hotspot.h>
@@ -404,6 +408,7 @@ int main(int argc, char **argv)
     const char *dumpfile = NULL;
     int32_t kernels = HS_MATCH_KERNELS_AUTO;
     long pairs = -1;
+    int fast = 0, max_rot = -1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
             repeats = atoi(argv[++i]);
@@ -415,6 +420,10 @@ int main(int argc, char **argv)
             dumpfile = argv[++i];
         else if (!strcmp(argv[i], "--pairs") && i + 1 < argc)
             pairs = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--fast"))
+            fast = 1;
+        else if (!strcmp(argv[i], "--max-rotation") && i + 1 < argc)
+            max_rot = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--kernels") && i + 1 < argc) {
             i++;
             kernels = !strcmp(argv[i], "portable") ? HS_MATCH_KERNELS_PORTABLE
@@ -445,11 +454,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_match: this CPU cannot run kernel set %s\n", kernel_name(kernels));
         return 1;
     }
-    if (pairs >= 0) {
-        float sink = match_pairs(m, pairs);
-        printf("compared %ld pairs (score sum %.6f)\n", pairs, (double)sink);
-        hs_finger_matcher_free(m);
-        return 0;
+    if (fast)
+        hs_finger_matcher_set(m, HS_MATCH_FAST, 1);
+    if (max_rot >= 0 && hs_finger_matcher_set(m, HS_MATCH_MAX_ROTATION, max_rot) != HS_OK) {
+        fprintf(stderr, "bench_match: --max-rotation takes 0..180\n");
+        return 1;
     }
     if (dumpfile) {
         if (dump(m, dumpfile) != 0) {
@@ -457,6 +466,12 @@ int main(int argc, char **argv)
             return 1;
         }
         printf("scores written to %s\n", dumpfile);
+    }
+    if (pairs >= 0 || fast || max_rot >= 0) {
+        float sink = match_pairs(m, pairs < 0 ? 0 : pairs);
+        printf("compared %ld pairs (score sum %.6f)\n", pairs < 0 ? 0 : pairs, (double)sink);
+        hs_finger_matcher_free(m);
+        return 0;
     }
     int32_t used = HS_MATCH_KERNELS_PORTABLE;
     hs_finger_matcher_get(m, &used, HS_MATCH_KERNELS);

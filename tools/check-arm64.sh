@@ -43,10 +43,17 @@ run "$B/fuzz/fuzz_prepared_replay" fuzz/corpus/fuzz_prepared >"$B/fuzz_prepared.
   { cat "$B/fuzz_prepared.log"; exit 1; }
 DATA=${HS_SHARED_DATA:-../shared/data}
 if [ -d "$DATA/fingerprint/iso19794-2-secugen" ] && [ -x build/bench/bench_match ]; then
-  HS_SHARED_DATA=$DATA run "$B/bench/bench_match" --repeats 1 --dump "$B/scores-arm64.txt" >/dev/null
-  HS_SHARED_DATA=$DATA build/bench/bench_match --repeats 1 --kernels portable --dump "$B/scores-x86.txt" >/dev/null
-  cmp "$B/scores-arm64.txt" "$B/scores-x86.txt"
-  echo "arm64: all $(wc -l <"$B/scores-arm64.txt") FVC pair scores identical to the x86-64 build"
+  # the default mode, the fast mode and a 60-degree rotation bound
+  for mode in default --fast "--max-rotation 60"; do
+    opt=(); [ "$mode" = default ] || read -r -a opt <<<"$mode"
+    tag=${mode//[- ]/}
+    HS_SHARED_DATA=$DATA run "$B/bench/bench_match" --pairs 0 "${opt[@]}" \
+      --dump "$B/scores-arm64-$tag.txt" >/dev/null
+    HS_SHARED_DATA=$DATA build/bench/bench_match --pairs 0 --kernels portable "${opt[@]}" \
+      --dump "$B/scores-x86-$tag.txt" >/dev/null
+    cmp "$B/scores-arm64-$tag.txt" "$B/scores-x86-$tag.txt"
+    echo "arm64: all $(wc -l <"$B/scores-arm64-$tag.txt") FVC pair scores ($mode) identical to the x86-64 build"
+  done
 else
   echo "arm64: score comparison skipped (no shared data or no x86 build/bench/bench_match)"
 fi
