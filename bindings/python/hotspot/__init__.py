@@ -30,6 +30,7 @@ Conventions:
   docs/python.md.
 """
 
+import collections
 import os
 import threading
 
@@ -39,7 +40,8 @@ from . import capi
 
 __all__ = ["Error", "ClosedError", "Image", "FingerTemplate", "PreparedFinger", "Extractor",
            "Matcher", "compare", "threshold_for_fmr", "set_limit", "get_limit",
-           "limit_bounds", "status_str", "MINUTIA_DTYPE", "__version__"]
+           "limit_bounds", "status_str", "MINUTIA_DTYPE", "__version__", "eval_rates",
+           "eval_threshold_for_fmr", "eval_det", "EvalRates", "EvalPoint", "EVAL_POINT_DTYPE"]
 
 #: Version of the C library actually loaded, e.g. ``"1.0.0"``.
 __version__ = capi.hs_version_string()
@@ -156,6 +158,15 @@ def _ctx():
     return c.h
 
 
+def _text(value, what):
+    """``value`` as str for a C string argument: a NUL inside would end the
+    C string early, so that "P-1\\0x" silently became "P-1"; refuse it."""
+    value = str(value)
+    if "\0" in value:
+        raise Error(capi.HS_ERR_INVALID_ARG, "%s holds a NUL character" % what)
+    return value
+
+
 def _check(status, ctx=None, message=""):
     if status < 0:
         msg = _c("hs_ctx_last_error")(ctx) if ctx is not None else ""
@@ -190,7 +201,9 @@ def get_limit(key):
 def limit_bounds(key):
     """(min, max) allowed for an input limit (``LIMIT_*``)."""
     s, lo, hi = _c("hs_limit_bounds")(int(key))
-    _check(s)
+    known = sorted(n for n in dir(capi) if n.startswith("HS_LIMIT_"))
+    _check(s, message="unknown limit key %r (known: %s)"
+           % (key, ", ".join(n[3:] for n in known)))
     return lo, hi
 
 
@@ -467,7 +480,8 @@ class Image(_Handle):
     @ppi.setter
     def ppi(self, value):
         with self._write as h:
-            _check(_c("hs_image_set_ppi")(h, int(value)))
+            _check(_c("hs_image_set_ppi")(h, int(value)),
+                   message="ppi %r outside the allowed range 0..10000 (0 = unknown)" % (value,))
 
     @property
     def info(self):
@@ -985,6 +999,75 @@ def threshold_for_fmr(fmr):
     return t
 
 
+# ---- evaluation (eval.h) ----------------------------------------------------------
+
+#: numpy dtype of one DET point: the C ``hs_eval_point`` record.
+EVAL_POINT_DTYPE = np.dtype([("threshold", "=f8"), ("fmr", "=f8"), ("fnmr", "=f8")])
+assert EVAL_POINT_DTYPE.itemsize == 24
+
+#: One operating point: the threshold and the FMR and FNMR there (0..1).
+EvalPoint = collections.namedtuple("EvalPoint", "threshold fmr fnmr")
+#: The headline rates of a score set: ``eer`` and ``eer_threshold``, and the
+#: points (:class:`EvalPoint`) giving FMR100, FMR1000 and ZeroFMR (their
+#: ``fnmr``).
+EvalRates = collections.namedtuple("EvalRates", "eer eer_threshold fmr100 fmr1000 zero_fmr")
+
+
+def _scores(v, what):
+    """Scores as a 1-D C-contiguous float64 array (no copy when possible)."""
+    if isinstance(v, (str, bytes, bytearray)):
+        raise TypeError("%s: expected a sequence or array of numbers" % what)
+    a = np.asarray(v, dtype=np.float64).reshape(-1)
+    return np.ascontiguousarray(a)
+
+
+def _eval_flags(accept_above):
+    return capi.HS_EVAL_ACCEPT_ABOVE if accept_above else 0
+
+
+def _point(p):
+    return EvalPoint(p.threshold, p.fmr, p.fnmr)
+
+
+@_cdoc("hs_eval_rates")
+def eval_rates(genuine, impostor, accept_above=False):
+    """EER, FMR100, FMR1000 and ZeroFMR of genuine and impostor scores
+    (higher = more alike), as an :class:`EvalRates`. Thresholds accept
+    ``score >= t``, or ``score > t`` with ``accept_above``. Error
+    (ERR_INVALID_ARG) for an empty list or a score that is not finite."""
+    g, i = _scores(genuine, "genuine"), _scores(impostor, "impostor")
+    ctx = _ctx()
+    s, r = _c("hs_eval_rates")(ctx, g, i, _eval_flags(accept_above))
+    _check(s, ctx)
+    return EvalRates(r.eer, r.eer_threshold, _point(r.fmr100), _point(r.fmr1000),
+                     _point(r.zero_fmr))
+
+
+@_cdoc("hs_eval_threshold_for_fmr")
+def eval_threshold_for_fmr(genuine, impostor, fmr, accept_above=False):
+    """The operating point (:class:`EvalPoint`) with the lowest FNMR whose
+    FMR is at most ``fmr``."""
+    g, i = _scores(genuine, "genuine"), _scores(impostor, "impostor")
+    ctx = _ctx()
+    s, p = _c("hs_eval_threshold_for_fmr")(ctx, g, i, float(fmr), _eval_flags(accept_above))
+    _check(s, ctx)
+    return _point(p)
+
+
+@_cdoc("hs_eval_det")
+def eval_det(genuine, impostor, accept_above=False):
+    """Every point of the DET curve, thresholds ascending, as a numpy array
+    of :data:`EVAL_POINT_DTYPE` (fields threshold, fmr, fnmr)."""
+    g, i = _scores(genuine, "genuine"), _scores(impostor, "impostor")
+    ctx, flags = _ctx(), _eval_flags(accept_above)
+    s, n = _c("hs_eval_det")(ctx, None, g, i, flags)
+    _check(s, ctx)
+    out = np.zeros(n, EVAL_POINT_DTYPE)
+    s, n = _c("hs_eval_det")(ctx, out, g, i, flags)
+    _check(s, ctx)
+    return out[:n]
+
+
 # ---- face embeddings (vectors) ------------------------------------------------------
 
 def _embedding(v, what):
@@ -1111,16 +1194,23 @@ class FaceEngine(_Handle):
     """Face detection, alignment and embedding (needs a build with OpenCV;
     otherwise Error(ERR_NOT_BUILT)).
 
-    ``FaceEngine(model="fr_feature.onnx", detector="yunet.onnx")``:
-    ``model`` is the embedding network (.onnx, or .caffemodel with
-    ``config`` = the prototxt; None: detection only), ``model_id`` its
-    FACE_MODEL_* preset (default from the file name, as the CLI does:
-    *sface* -> SFACE, *mobilefacenet* or .caffemodel -> MOBILEFACENET,
-    *arcface* or fr_feature -> ARCFACE, else CUSTOM),
-    ``detector`` a YuNet ONNX file (None: OpenCV's Haar cascade, or
-    ``cascade``). Other keywords set parameters (score_threshold,
-    max_side, min_face, ...). An engine serialises its calls: use one per
-    thread for parallelism."""
+    ``FaceEngine()`` loads the default models (UltraFace detector, 68-point
+    landmarks, fr_feature 512-d embedder; model_id FACE_MODEL_FR_FEATURE)
+    from ``models_dir``, else the directory in $HOTSPOT_FACE_MODELS, else
+    the installed ones (tools/setup.sh fetches them); Error(ERR_MODEL)
+    naming the paths tried when they are not there.
+
+    ``FaceEngine(model="fr_feature.onnx", detector="yunet.onnx")`` names
+    the models instead (then nothing is looked up): ``model`` is the
+    embedding network (.onnx, or .caffemodel with ``config`` = the
+    prototxt; None: detection only), ``model_id`` its FACE_MODEL_* preset
+    (default from the file name, as the CLI does: *sface* -> SFACE,
+    *mobilefacenet* or .caffemodel -> MOBILEFACENET, *arcface* or
+    fr_feature -> ARCFACE, else CUSTOM), ``detector`` a YuNet or UltraFace
+    ONNX file (None: OpenCV's Haar cascade, or ``cascade``), ``landmarks``
+    a 68-point landmark ONNX file for UltraFace or Haar boxes. Other
+    keywords set parameters (score_threshold, max_side, min_face, ...). An
+    engine serialises its calls: use one per thread for parallelism."""
 
     _free = _c("hs_face_engine_free")
     _exclusive = True
@@ -1129,19 +1219,24 @@ class FaceEngine(_Handle):
 
     @_cdoc("hs_face_engine_new")
     def __init__(self, model=None, detector=None, config=None, cascade=None, model_id=None,
-                 model_format=0, **params):
-        paths = [None if p is None else _path(p) for p in (model, config, detector, cascade)]
+                 model_format=0, landmarks=None, models_dir=None, **params):
+        paths = [None if p is None else _path(p)
+                 for p in (model, config, detector, cascade, landmarks, models_dir)]
         if model_id is None:
-            model_id = _face_model_for(paths[0])
+            model_id = _face_model_for(paths[0]) if paths[0] else capi.HS_FACE_MODEL_CUSTOM
+        for k in params:
+            if k not in self._keys:  # before loading anything
+                raise TypeError("FaceEngine: unknown parameter %r" % k)
         ctx = _ctx()
         s, h = _c("hs_py_face_engine_new")(ctx, int(model_id), int(model_format), *paths)
         _check(s, ctx)
         super().__init__(h)
-        for k, v in params.items():
-            if k not in self._keys:
-                self.close()
-                raise TypeError("FaceEngine: unknown parameter %r" % k)
-            self.set(k, v)
+        try:
+            for k, v in params.items():
+                self.set(k, v)
+        except BaseException:
+            self.close()
+            raise
 
     def set(self, key, value):
         """Set a parameter (its name or FACE_PARAM_* key)."""
@@ -1382,11 +1477,12 @@ class Watchlist(_Handle):
             raise TypeError("subject id: expected str, got %s" % type(id).__name__)
         if isinstance(fingers, FingerTemplate):
             fingers = [fingers]
-        s, sub = _c("hs_watchlist_subject_new")(ctx, id)
+        s, sub = _c("hs_watchlist_subject_new")(ctx, _text(id, "subject id"))
         _check(s, ctx)
         try:
             for k, v in (fields or {}).items():
-                _check(_c("hs_watchlist_subject_set_field")(ctx, sub, str(k), str(v)), ctx)
+                _check(_c("hs_watchlist_subject_set_field")(
+                    ctx, sub, _text(k, "field key"), _text(v, "field %r" % (k,))), ctx)
             for t in fingers or ():
                 _handle_of(t, FingerTemplate, "Watchlist.add fingers")
                 with t._use as th:
@@ -1474,14 +1570,14 @@ class Watchlist(_Handle):
         """Remove subject ``id`` (Error ERR_NOT_FOUND if absent)."""
         ctx = _ctx()
         with self._write as h:
-            _check(_c("hs_watchlist_remove")(ctx, h, str(id)), ctx)
+            _check(_c("hs_watchlist_remove")(ctx, h, _text(id, "subject id")), ctx)
 
     def get(self, id):
         """Subject ``id`` as a dict: id, fields, fingers (FingerTemplates of
         the stored minutiae), faces (float32 arrays)."""
         ctx = _ctx()
         with self._use as h:
-            s, sub = _c("hs_watchlist_get")(ctx, h, str(id))
+            s, sub = _c("hs_watchlist_get")(ctx, h, _text(id, "subject id"))
             _check(s, ctx)
         try:
             fingers = []
