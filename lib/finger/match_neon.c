@@ -122,7 +122,8 @@ static void sim_matrix_neon(hs_finger_matcher *m, const hs_finger_prepared *A,
         for (uint32_t j = 0; j < nb; j += 4, jv = vaddq_u32(jv, four)) {
             const bool part = j == nb4;
             uint32x4_t allow = anyrot ? all : allow4(B, j, nb - j, ai, rot);
-            uint32x4_t q = part ? sim4(tail, 4, am, ab, allow) : sim4(&B->cyl[j], nb, am, ab, allow);
+            uint32x4_t q = part ? sim4(tail, 4, am, ab, allow)
+                                : sim4(&B->cyl[j], nb, am, ab, allow);
             vst1_u16(row + j, vmovn_u32(q));
             uint32x4_t q8 = vshlq_n_u32(q, 8);
             uint32x4_t kr = vorrq_u32(q8, jv);
@@ -208,8 +209,10 @@ static pairing rank_anchor_neon(const hs_finger_matcher *m, int nc, const hs_fin
             continue;
         float32x4_t bx = vld1q_f32(&m->cbx[c0]), by = vld1q_f32(&m->cby[c0]);
         float32x4_t ax = vld1q_f32(&m->cax[c0]), ay = vld1q_f32(&m->cay[c0]);
-        float32x4_t dx = vsubq_f32(vaddq_f32(vsubq_f32(vmulq_f32(gc, bx), vmulq_f32(gs, by)), tx), ax);
-        float32x4_t dy = vsubq_f32(vaddq_f32(vaddq_f32(vmulq_f32(gs, bx), vmulq_f32(gc, by)), ty), ay);
+        float32x4_t dx =
+            vsubq_f32(vaddq_f32(vsubq_f32(vmulq_f32(gc, bx), vmulq_f32(gs, by)), tx), ax);
+        float32x4_t dy =
+            vsubq_f32(vaddq_f32(vaddq_f32(vmulq_f32(gs, bx), vmulq_f32(gc, by)), ty), ay);
         float32x4_t d2 = vaddq_f32(vmulq_f32(dx, dx), vmulq_f32(dy, dy));
         float32x4_t ux = vsubq_f32(ax, gax), uy = vsubq_f32(ay, gay);
         float32x4_t ex = vsubq_f32(bx, gbx), ey = vsubq_f32(by, gby);
