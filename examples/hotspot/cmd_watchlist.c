@@ -837,16 +837,44 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
         }
     }
     void *file = NULL;
-    hs_status s = hs_file_read(ctx, &file, &size, pkg);
-    data = file;
-    if (!s && inst)
-        s = hs_watchlist_load(ctx, &installed, inst);
+    hs_status s = HS_OK;
+    const char *failed = pkg;
+    if (inst && (s = hs_watchlist_load(ctx, &installed, inst)) != HS_OK)
+        failed = inst;
+    if (!s && state && installed) {
+        /* The list is saved before the state, so a crash between the two
+         * leaves the list one version ahead: the state rolls forward to it.
+         * The other way round, a list older than the state was put back
+         * from elsewhere: refused. */
+        uint64_t v = hs_watchlist_version(installed);
+        if (v < have) {
+            fprintf(stderr,
+                    "hotspot: %s: installed list version %" PRIu64 " is older than the "
+                    "version state %" PRIu64 " (%s): refused; install a full package\n",
+                    inst, v, have, state);
+            goto out;
+        }
+        if (v > have) {
+            char line[32];
+            int n = snprintf(line, sizeof line, "%" PRIu64 "\n", v);
+            s = hs_file_save(ctx, state, line, (size_t)n, HS_FILE_PRIVATE);
+            if (s) {
+                cli_error(ctx, s, state);
+                goto out;
+            }
+            have = v;
+        }
+    }
+    if (!s) {
+        s = hs_file_read(ctx, &file, &size, pkg);
+        data = file;
+    }
     if (!s)
         s = hs_watchlist_unpack(ctx, &wl, installed, have, data, size, apk, dpk, dsk);
-    if (!s)
-        s = hs_watchlist_save(ctx, out, wl);
+    if (!s && (s = hs_watchlist_save(ctx, out, wl)) != HS_OK)
+        failed = out;
     if (s) {
-        cli_error(ctx, s, pkg);
+        cli_error(ctx, s, failed);
         goto out;
     }
     if (state) {
