@@ -45,6 +45,8 @@ typedef struct hs_image hs_image;
 #define HS_IMAGE_FORMAT_TIFF 3
 #define HS_IMAGE_FORMAT_PNM  4
 #define HS_IMAGE_FORMAT_BMP  5
+#define HS_IMAGE_FORMAT_WSQ  6 /**< FBI WSQ (IAFIS-IC-0110 v3.1) */
+#define HS_IMAGE_FORMAT_JP2  7 /**< JPEG 2000: JP2 file or raw J2K codestream */
 
 /** Source colour types (hs_image_info.color). Append only. */
 #define HS_IMAGE_COLOR_GREY    1

@@ -34,6 +34,9 @@ hs_status hs__decode_png(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_
 hs_status hs__decode_jpeg(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
 hs_status hs__decode_tiff(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
 hs_status hs__decode_pnm(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
+hs_status hs__decode_wsq(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
+hs_status hs__decode_jp2(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
+hs_status hs__encode_wsq(hs_ctx *ctx, hs__writer *out, const hs_image *img, double rate);
 hs_status hs__decode_bmp(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
 
 #endif
