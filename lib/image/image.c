@@ -209,6 +209,8 @@ hs_status hs_image_decode(hs_ctx *ctx, hs_image **out, const void *data, size_t 
     hs_status s;
     if (size >= 8 && !memcmp(p, "\x89PNG\r\n\x1a\n", 8))
         s = hs__decode_png(ctx, out, p, size, flags);
+    else if (hs__is_jp2(p, size))
+        s = hs__decode_jp2(ctx, out, p, size, flags);
     else if (p[0] == 0xFF && p[1] == 0xA0)
         s = hs__decode_wsq(ctx, out, p, size, flags);
     else if (size >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF)
