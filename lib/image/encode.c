@@ -111,7 +111,7 @@ static hs_status encode_to(hs_ctx *ctx, hs__writer *w, const hs_image *img, uint
         return s;
     switch (format) {
     case HS_IMAGE_FORMAT_PNG: return hs__encode_png(ctx, w, img);
-    case HS_IMAGE_FORMAT_WSQ: return hs__encode_wsq(ctx, w, img, (double)o.wsq_bitrate);
+    case HS_IMAGE_FORMAT_WSQ: return hs__encode_wsq(ctx, w, img, (double)o.wsq_bitrate, 0);
     case HS_IMAGE_FORMAT_JP2:
         return hs__encode_jp2(ctx, w, img, (int)o.jp2_lossless, (double)o.jp2_ratio,
                               codestream);

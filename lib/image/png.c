@@ -236,7 +236,7 @@ hs_status hs__encode_png(hs_ctx *ctx, hs__writer *w, const hs_image *img)
     }
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
-        return hs__error(ctx, w->failed ? HS_ERR_NOMEM : HS_ERR_INTERNAL, "PNG: %s",
+        return hs__error(ctx, w->failed || io.nomem ? HS_ERR_NOMEM : HS_ERR_INTERNAL, "PNG: %s",
                          io.msg[0] ? io.msg : "encode error");
     }
     png_set_write_fn(png, w, mem_write, mem_flush);

@@ -335,47 +335,34 @@ typedef struct bitreader {
     const uint8_t *p, *end;
     uint64_t acc;
     int nbits;
-    int marker;     /* a marker (other than RST) was reached */
-    int restarts;   /* restart markers crossed since the last check */
+    int at_rst; /* p is on a restart marker */
 } bitreader;
 
-/* Next entropy-coded byte with 0xFF00 unstuffed; at a marker, returns -1
- * and leaves p on the marker (RST markers are skipped and counted). */
+/* Next entropy-coded byte with 0xFF00 unstuffed; at a marker (restart or
+ * other) returns -1 and leaves p on it. */
 static int br_byte(bitreader *b)
 {
-    for (;;) {
-        if (b->p >= b->end) {
-            b->marker = 1;
-            return -1;
-        }
-        uint8_t c = b->p[0];
-        if (c != 0xFF) {
-            b->p++;
-            return c;
-        }
-        if (b->end - b->p < 2) {
-            b->marker = 1;
-            return -1;
-        }
-        uint8_t d = b->p[1];
-        if (d == 0x00) {
-            b->p += 2;
-            return 0xFF;
-        }
-        if (d >= 0xB0 && d <= 0xB7) {
-            b->p += 2;
-            b->restarts++;
-            /* bits of the interval before the marker are padding */
-            b->nbits = 0;
-            b->acc = 0;
-            continue;
-        }
-        b->marker = 1;
+    if (b->p >= b->end)
         return -1;
+    uint8_t c = b->p[0];
+    if (c != 0xFF) {
+        b->p++;
+        return c;
     }
+    if (b->end - b->p < 2)
+        return -1;
+    uint8_t d = b->p[1];
+    if (d == 0x00) {
+        b->p += 2;
+        return 0xFF;
+    }
+    if (d >= 0xB0 && d <= 0xB7)
+        b->at_rst = 1;
+    return -1;
 }
 
-/* Make at least n (<= 32) bits available; false at a marker. */
+/* Make at least n (<= 32) bits available; false when a marker comes
+ * first (the bits before it stay available). */
 static int br_fill(bitreader *b, int n)
 {
     while (b->nbits < n) {
@@ -394,39 +381,41 @@ static inline uint32_t br_get(bitreader *b, int n)
     return (uint32_t)(b->acc >> b->nbits) & ((1u << n) - 1u);
 }
 
-/* Decode one Huffman symbol: >= 0, or -1 at a marker (end of block),
- * -2 for a code not in the table. A restart marker in the middle of a
- * code (padding ones read as a code prefix) restarts the code. */
+/* Decode one Huffman symbol: >= 0, or -1 at the end of the block (a
+ * marker other than RST), -2 for a code not in the table. The bits before
+ * a restart marker that complete no code are its padding (ones, which no
+ * code consists of): they are dropped and decoding goes on after it. */
 static int br_symbol(bitreader *b, const huff_dec *t)
 {
-restart:;
-    int r0 = b->restarts;
-    if (b->nbits < 8)
-        br_fill(b, 8);
-    if (b->restarts != r0)
-        goto restart;
-    if (b->nbits >= 8) {
-        uint32_t peek = (uint32_t)(b->acc >> (b->nbits - 8)) & 0xFFu;
-        int len = t->look_len[peek];
-        if (len) {
-            b->nbits -= len;
-            return t->look_sym[peek];
+    for (;;) {
+        if (b->nbits < 8)
+            br_fill(b, 8);
+        if (b->nbits >= 8) {
+            uint32_t peek = (uint32_t)(b->acc >> (b->nbits - 8)) & 0xFFu;
+            int len = t->look_len[peek];
+            if (len) {
+                b->nbits -= len;
+                return t->look_sym[peek];
+            }
         }
-    }
-    int32_t code = 0;
-    for (int len = 1; len <= 16; len++) {
-        if (!br_fill(b, 1)) {
-            if (b->restarts != r0)
-                goto restart;
+        int32_t code = 0;
+        int len;
+        for (len = 1; len <= 16; len++) {
+            if (b->nbits == 0 && !br_fill(b, 1))
+                break;
+            code = (code << 1) | (int32_t)br_get(b, 1);
+            if (t->maxcode[len] >= 0 && code <= t->maxcode[len] && code >= t->mincode[len])
+                return t->vals[t->valptr[len] + code - t->mincode[len]];
+        }
+        if (len > 16)
+            return -2;
+        if (!b->at_rst)
             return -1;
-        }
-        if (b->restarts != r0)
-            goto restart;
-        code = (code << 1) | (int32_t)br_get(b, 1);
-        if (t->maxcode[len] >= 0 && code <= t->maxcode[len] && code >= t->mincode[len])
-            return t->vals[t->valptr[len] + code - t->mincode[len]];
+        b->p += 2;
+        b->at_rst = 0;
+        b->nbits = 0;
+        b->acc = 0;
     }
-    return -2;
 }
 
 typedef struct wsq_dec {
@@ -974,6 +963,9 @@ typedef struct bitwriter {
     hs__writer *w;
     uint64_t acc;
     int nbits;
+    uint32_t restart;  /* symbols between restart markers, 0 = none */
+    uint32_t symbols;  /* symbols since the last marker */
+    uint32_t next_rst; /* RSTn number of the next marker */
 } bitwriter;
 
 static void bw_put(bitwriter *b, uint32_t v, int n)
@@ -996,6 +988,17 @@ static void bw_flush(bitwriter *b)
     b->acc = 0;
 }
 
+/* After each symbol: a restart marker when the interval is full. */
+static void bw_symbol_done(bitwriter *b)
+{
+    if (!b->restart || ++b->symbols < b->restart)
+        return;
+    bw_flush(b);
+    hs__wr_be16(b->w, (uint16_t)(M_RST0 + b->next_rst));
+    b->next_rst = (b->next_rst + 1) & 7u;
+    b->symbols = 0;
+}
+
 /* Walk the quantised indices of subbands [k0, k1) as symbols: counting
  * into freq when enc is NULL, writing codes otherwise. */
 static void code_bands(const int32_t *const *band, const wsq_geom *g, const double *qbin, int k0,
@@ -1008,6 +1011,7 @@ static void code_bands(const int32_t *const *band, const wsq_geom *g, const doub
             bw_put(bw, enc->code[sym], enc->len[sym]);                                         \
             if ((nextra) > 0)                                                                  \
                 bw_put(bw, (uint32_t)(extra), (nextra));                                       \
+            bw_symbol_done(bw);                                                                \
         } else {                                                                               \
             freq[sym]++;                                                                       \
         }                                                                                      \
@@ -1143,9 +1147,11 @@ static inline int32_t quantise(float a, float q, float z2)
     return (int32_t)v;
 }
 
-/* Encode img's grey plane (8-bit, w, h >= HS__WSQ_MIN_SIDE) at bit rate
- * rate into w. */
-hs_status hs__encode_wsq(hs_ctx *ctx, hs__writer *out, const hs_image *img, double rate)
+/* Encode img's grey plane at bit rate rate into out; restart > 0 puts a
+ * DRT segment and a restart marker after every restart symbols (the
+ * library's encoder uses none; tests use it to exercise the decoder). */
+hs_status hs__encode_wsq(hs_ctx *ctx, hs__writer *out, const hs_image *img, double rate,
+                         uint32_t restart)
 {
     uint32_t w = img->width, h = img->height;
     if (w < 32 || h < 32 || w > 0xFFFF || h > 0xFFFF)
@@ -1290,6 +1296,12 @@ hs_status hs__encode_wsq(hs_ctx *ctx, hs__writer *out, const hs_image *img, doub
     wr_scaled16(o, er, ri);
     hs__wr_u8(o, 2);   /* WSQ encoder number (the NBIS parameter set) */
     hs__wr_be16(o, 0); /* software implementation number */
+    if (restart) {
+        wr_marker(o, M_DRT);
+        hs__wr_be16(o, 4);
+        hs__wr_be16(o, (uint16_t)(restart > 0xFFFF ? 0xFFFF : restart));
+        restart = restart > 0xFFFF ? 0xFFFF : restart;
+    }
     /* three blocks: 0-18 with table 0, 19-51 and 52-63 with table 1 */
     static const int blk[4] = {0, 19, 52, NBANDS};
     for (int t = 0; t < 2; t++) {
@@ -1318,7 +1330,7 @@ hs_status hs__encode_wsq(hs_ctx *ctx, hs__writer *out, const hs_image *img, doub
             wr_marker(o, M_SOB);
             hs__wr_be16(o, 3);
             hs__wr_u8(o, (uint8_t)t);
-            bitwriter bw = {o, 0, 0};
+            bitwriter bw = {o, 0, 0, restart, 0, 0};
             code_bands(band, &g, qs, blk[b], blk[b + 1], NULL, &enc, &bw);
             bw_flush(&bw);
         }

@@ -43,7 +43,9 @@ hs_status hs__decode_jp2(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_
  * writer); hs_image_encode() checks the arguments. */
 hs_status hs__encode_png(hs_ctx *ctx, hs__writer *w, const hs_image *img);
 hs_status hs__encode_jpeg(hs_ctx *ctx, hs__writer *w, const hs_image *img, int quality);
-hs_status hs__encode_wsq(hs_ctx *ctx, hs__writer *w, const hs_image *img, double rate);
+/* restart > 0: a restart marker every restart symbols (for tests). */
+hs_status hs__encode_wsq(hs_ctx *ctx, hs__writer *w, const hs_image *img, double rate,
+                         uint32_t restart);
 /* JPEG 2000: lossless (5/3) or lossy 9/7 at ratio:1; codestream: a raw
  * J2K codestream instead of a JP2 file. */
 hs_status hs__encode_jp2(hs_ctx *ctx, hs__writer *w, const hs_image *img, int lossless,
