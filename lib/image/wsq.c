@@ -157,6 +157,10 @@ typedef struct wsq_filters {
     float hi[MAX_TAPS];   /* analysis high-pass, centre first */
     float slo[MAX_TAPS];  /* synthesis low-pass (from hi), centre first */
     float shi[MAX_TAPS];  /* synthesis high-pass (from lo), centre first */
+    /* the synthesis taps an even / odd output sample applies to the
+     * interleaved signal (low samples on even positions), centre first */
+    float even[MAX_TAPS + 1], odd[MAX_TAPS + 1];
+    int half;
 } wsq_filters;
 
 /* The 9/7 pair of the specification's Part 3 (the values NBIS's cwsq and
@@ -174,6 +178,13 @@ static void filters_finish(wsq_filters *f)
         f->slo[k] = (k & 1) ? -f->hi[k] : f->hi[k];
     for (int k = 0; k <= f->nlo / 2; k++)
         f->shi[k] = (k & 1) ? -f->lo[k] : f->lo[k];
+    int a = f->nhi / 2, b = f->nlo / 2;
+    f->half = a > b ? a : b;
+    for (int k = 0; k <= f->half; k++) {
+        float l = k <= a ? f->slo[k] : 0.0f, h = k <= b ? f->shi[k] : 0.0f;
+        f->even[k] = (k & 1) ? h : l;
+        f->odd[k] = (k & 1) ? l : h;
+    }
 }
 
 /* Reflect index i into [0, n): whole-sample symmetric extension. */
@@ -188,89 +199,143 @@ static inline long reflect(long i, long n)
     return i < n ? i : period - i;
 }
 
-/* One line of n samples (stride apart in src) into lo/hi outputs placed at
- * dst (stride apart): low first unless inv. pad is scratch of n + 2*MAX_TAPS
- * floats. */
-static void analyse_line(const wsq_filters *f, float *line, long n, long stride, int inv,
-                         float *pad)
+/* Horizontal analysis of one row of n samples, in place: low-pass outputs
+ * first unless inv. pad: scratch of n + 2 * MAX_TAPS floats. */
+static void analyse_row(const wsq_filters *f, float *line, long n, int inv, float *pad)
 {
     const long P = MAX_TAPS;
     for (long i = -P; i < n + P; i++)
-        pad[P + i] = line[reflect(i, n) * stride];
+        pad[P + i] = line[reflect(i, n)];
     long nl = (n + 1) / 2, nh = n / 2;
-    float *lo = inv ? line + nh * stride : line;
-    float *hi = inv ? line : line + nl * stride;
+    float *lo = inv ? line + nh : line;
+    float *hi = inv ? line : line + nl;
     int a = f->nlo / 2, b = f->nhi / 2;
     for (long j = 0; j < nl; j++) {
         const float *c = pad + P + 2 * j;
         float s = f->lo[0] * c[0];
         for (int k = 1; k <= a; k++)
             s += f->lo[k] * (c[k] + c[-k]);
-        lo[j * stride] = s;
+        lo[j] = s;
     }
     for (long j = 0; j < nh; j++) {
         const float *c = pad + P + 2 * j + 1;
         float s = f->hi[0] * c[0];
         for (int k = 1; k <= b; k++)
             s += f->hi[k] * (c[k] + c[-k]);
-        hi[j * stride] = s;
+        hi[j] = s;
     }
 }
 
-static void synthesise_line(const wsq_filters *f, float *line, long n, long stride, int inv,
-                            float *pad)
+/* Horizontal synthesis of one row, in place. The low and high samples are
+ * interleaved back to full rate (low on even positions); reflection keeps
+ * parity, so an even output sees low samples at even offsets and high
+ * ones at odd offsets: f->even / f->odd merge the two synthesis filters
+ * for each output parity. */
+static void synthesise_row(const wsq_filters *f, float *line, long n, int inv, float *pad)
 {
     const long P = MAX_TAPS;
     long nl = (n + 1) / 2, nh = n / 2;
-    const float *lo = inv ? line + nh * stride : line;
-    const float *hi = inv ? line : line + nl * stride;
-    /* interleave to the full-rate signal: even samples low, odd high; the
-     * reflection keeps parity, so the padded signal stays interleaved */
+    const float *lo = inv ? line + nh : line;
+    const float *hi = inv ? line : line + nl;
     for (long i = -P; i < n + P; i++) {
         long r = reflect(i, n);
-        pad[P + i] = (r & 1) ? hi[(r >> 1) * stride] : lo[(r >> 1) * stride];
+        pad[P + i] = (r & 1) ? hi[r >> 1] : lo[r >> 1];
     }
-    int a = f->nhi / 2; /* synthesis low-pass half length */
-    int b = f->nlo / 2; /* synthesis high-pass half length */
+    int half = f->half;
     for (long m = 0; m < n; m++) {
         const float *c = pad + P + m;
-        float s = 0.0f;
-        /* taps k with (m - k) even hit low samples, the others high ones */
-        for (int k = -a; k <= a; k++)
-            if ((((m - k) & 1) == 0))
-                s += f->slo[k < 0 ? -k : k] * c[-k];
-        for (int k = -b; k <= b; k++)
-            if ((((m - k) & 1) != 0))
-                s += f->shi[k < 0 ? -k : k] * c[-k];
-        line[m * stride] = s;
+        const float *t = (m & 1) ? f->odd : f->even;
+        float s = t[0] * c[0];
+        for (int k = 1; k <= half; k++)
+            s += t[k] * (c[k] + c[-k]);
+        line[m] = s;
     }
 }
 
+/* Vertical passes work on whole rows at a time (the inner loops run along
+ * x, over contiguous memory): out row j is a weighted sum of input rows.
+ * tmp holds r.h rows of r.w floats. */
+static void analyse_cols(const wsq_filters *f, float *img, size_t stride, wsq_rect r, int inv,
+                         float *tmp)
+{
+    long n = r.h, nl = (n + 1) / 2, nh = n / 2;
+    int a = f->nlo / 2, b = f->nhi / 2;
+    float *base = img + (size_t)r.y * stride + r.x;
+    for (long j = 0; j < n; j++) {
+        int high = j >= nl;
+        long centre = high ? 2 * (j - nl) + 1 : 2 * j;
+        const float *taps = high ? f->hi : f->lo;
+        int half = high ? b : a;
+        long dst_row = inv ? (high ? j - nl : j + nh) : j;
+        float *out = tmp + (size_t)dst_row * r.w;
+        const float *c0 = base + (size_t)reflect(centre, n) * stride;
+        for (uint32_t x = 0; x < r.w; x++)
+            out[x] = taps[0] * c0[x];
+        for (int k = 1; k <= half; k++) {
+            const float *cp = base + (size_t)reflect(centre + k, n) * stride;
+            const float *cm = base + (size_t)reflect(centre - k, n) * stride;
+            float t = taps[k];
+            for (uint32_t x = 0; x < r.w; x++)
+                out[x] += t * (cp[x] + cm[x]);
+        }
+    }
+    for (long j = 0; j < n; j++)
+        memcpy(base + (size_t)j * stride, tmp + (size_t)j * r.w, sizeof(float) * r.w);
+}
+
+static void synthesise_cols(const wsq_filters *f, float *img, size_t stride, wsq_rect r,
+                            int inv, float *tmp)
+{
+    long n = r.h, nl = (n + 1) / 2, nh = n / 2;
+    float *base = img + (size_t)r.y * stride + r.x;
+    /* row of the full-rate index i (after reflection): low rows are first
+     * unless inv */
+#define SRC_ROW(i)                                                                             \
+    (base + (size_t)((reflect((i), n) & 1) ? (inv ? 0 : nl) + (reflect((i), n) >> 1)          \
+                                           : (inv ? nh : 0) + (reflect((i), n) >> 1)) *        \
+                stride)
+    for (long m = 0; m < n; m++) {
+        const float *t = (m & 1) ? f->odd : f->even;
+        float *out = tmp + (size_t)m * r.w;
+        const float *c0 = SRC_ROW(m);
+        for (uint32_t x = 0; x < r.w; x++)
+            out[x] = t[0] * c0[x];
+        for (int k = 1; k <= f->half; k++) {
+            if (t[k] == 0.0f)
+                continue;
+            const float *cp = SRC_ROW(m + k);
+            const float *cm = SRC_ROW(m - k);
+            float tk = t[k];
+            for (uint32_t x = 0; x < r.w; x++)
+                out[x] += tk * (cp[x] + cm[x]);
+        }
+    }
+#undef SRC_ROW
+    for (long j = 0; j < n; j++)
+        memcpy(base + (size_t)j * stride, tmp + (size_t)j * r.w, sizeof(float) * r.w);
+}
+
+/* pad: n + 2 * MAX_TAPS floats for the longest side; tmp: a plane. */
 static void forward_transform(const wsq_filters *f, const wsq_geom *g, float *img,
-                              uint32_t stride, float *pad)
+                              uint32_t stride, float *pad, float *tmp)
 {
     for (int n = 0; n < NNODES; n++) {
         wsq_rect r = g->node[n];
         for (uint32_t y = 0; y < r.h; y++)
-            analyse_line(f, img + (size_t)(r.y + y) * stride + r.x, r.w, 1,
-                         node_def[n].inv_x, pad);
-        for (uint32_t x = 0; x < r.w; x++)
-            analyse_line(f, img + (size_t)r.y * stride + r.x + x, r.h, (long)stride,
-                         node_def[n].inv_y, pad);
+            analyse_row(f, img + (size_t)(r.y + y) * stride + r.x, r.w, node_def[n].inv_x, pad);
+        analyse_cols(f, img, stride, r, node_def[n].inv_y, tmp);
     }
 }
 
 static void inverse_transform(const wsq_filters *f, const wsq_geom *g, float *img,
-                              uint32_t stride, float *pad)
+                              uint32_t stride, float *pad, float *tmp)
 {
     for (int n = NNODES - 1; n >= 0; n--) {
         wsq_rect r = g->node[n];
-        for (uint32_t x = 0; x < r.w; x++)
-            synthesise_line(f, img + (size_t)r.y * stride + r.x + x, r.h, (long)stride,
-                            node_def[n].inv_y, pad);
+        synthesise_cols(f, img, stride, r, node_def[n].inv_y, tmp);
         for (uint32_t y = 0; y < r.h; y++)
-            synthesise_line(f, img + (size_t)(r.y + y) * stride + r.x, r.w, 1,
-                            node_def[n].inv_x, pad);
+            synthesise_row(f, img + (size_t)(r.y + y) * stride + r.x, r.w, node_def[n].inv_x,
+                           pad);
     }
 }
 
@@ -661,7 +726,7 @@ static hs_status decode_block(wsq_dec *d, const huff_dec *t, size_t *pos)
     return HS_OK;
 }
 
-static void dequantise_and_render(wsq_dec *d, float *img, uint8_t *out, float *pad)
+static void dequantise_and_render(wsq_dec *d, float *img, uint8_t *out, float *pad, float *tmp)
 {
     uint32_t w = d->width;
     size_t i = 0;
@@ -682,7 +747,7 @@ static void dequantise_and_render(wsq_dec *d, float *img, uint8_t *out, float *p
             }
         }
     }
-    inverse_transform(&d->filt, &d->geom, img, w, pad);
+    inverse_transform(&d->filt, &d->geom, img, w, pad, tmp);
     float m = (float)d->shift, sc = (float)d->scale;
     size_t npix = (size_t)w * d->height;
     for (size_t j = 0; j < npix; j++) {
@@ -789,19 +854,20 @@ hs_status hs__decode_wsq(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_
         s = hs__error(ctx, HS_ERR_TRUNCATED,
                       "WSQ: the blocks hold %zu of %zu coefficients", d->filled, d->ncoef);
     hs_image *img = NULL;
-    float *plane = NULL, *pad = NULL;
+    float *plane = NULL, *pad = NULL, *tmp = NULL;
     if (!s)
         s = hs__image_alloc(ctx, &img, d->width, d->height, 0);
     if (!s) {
-        plane = hs__calloc(a, (size_t)d->width * d->height, sizeof *plane);
+        plane = hs__malloc(a, (size_t)d->width * d->height * sizeof *plane);
+        tmp = hs__malloc(a, (size_t)d->width * d->height * sizeof *tmp);
         uint32_t longest = d->width > d->height ? d->width : d->height;
         pad = hs__calloc(a, (size_t)longest + 2 * MAX_TAPS + 2, sizeof *pad);
-        if (!plane || !pad)
+        if (!plane || !pad || !tmp)
             s = hs__error(ctx, HS_ERR_NOMEM, "WSQ: cannot allocate a %ux%u work plane",
                           d->width, d->height);
     }
     if (!s) {
-        dequantise_and_render(d, plane, img->grey, pad);
+        dequantise_and_render(d, plane, img->grey, pad, tmp);
         img->ppi = d->ppi;
         img->format = HS_IMAGE_FORMAT_WSQ;
         img->color = HS_IMAGE_COLOR_GREY;
@@ -813,6 +879,10 @@ hs_status hs__decode_wsq(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_
     if (plane) {
         hs__memzero(plane, (size_t)d->width * d->height * sizeof *plane);
         hs__free(a, plane);
+    }
+    if (tmp) {
+        hs__memzero(tmp, (size_t)d->width * d->height * sizeof *tmp);
+        hs__free(a, tmp);
     }
     hs__free(a, pad);
     if (d->coef) {
@@ -1164,10 +1234,12 @@ hs_status hs__encode_wsq(hs_ctx *ctx, hs__writer *out, const hs_image *img, doub
     float *plane = hs__malloc(a, npix * sizeof *plane);
     int32_t *coef = hs__malloc(a, npix * sizeof *coef);
     float *pad = hs__malloc(a, ((size_t)(w > h ? w : h) + 2 * MAX_TAPS + 2) * sizeof *pad);
-    if (!plane || !coef || !pad) {
+    float *tmp = hs__malloc(a, npix * sizeof *tmp);
+    if (!plane || !coef || !pad || !tmp) {
         hs__free(a, plane);
         hs__free(a, coef);
         hs__free(a, pad);
+        hs__free(a, tmp);
         return hs__error(ctx, HS_ERR_NOMEM, "WSQ: cannot allocate a %ux%u work plane", w, h);
     }
     /* shift and scale: mean to 0, the range to +-128; the values the
@@ -1213,7 +1285,7 @@ hs_status hs__encode_wsq(hs_ctx *ctx, hs__writer *out, const hs_image *img, doub
     filters_finish(&f);
     wsq_geom g;
     build_geom(&g, w, h);
-    forward_transform(&f, &g, plane, w, pad);
+    forward_transform(&f, &g, plane, w, pad, tmp);
 
     double var[NBANDS], qb[NBANDS];
     for (int k = 0; k < NBANDS; k++)
@@ -1339,9 +1411,11 @@ hs_status hs__encode_wsq(hs_ctx *ctx, hs__writer *out, const hs_image *img, doub
 
     hs__memzero(plane, npix * sizeof *plane);
     hs__memzero(coef, npix * sizeof *coef);
+    hs__memzero(tmp, npix * sizeof *tmp);
     hs__free(a, plane);
     hs__free(a, coef);
     hs__free(a, pad);
+    hs__free(a, tmp);
     if (o->failed)
         return hs__error(ctx, HS_ERR_NOMEM, "WSQ: out of memory while encoding");
     return HS_OK;
