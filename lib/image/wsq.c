@@ -752,7 +752,9 @@ static void dequantise_and_render(wsq_dec *d, float *img, uint8_t *out, float *p
     size_t npix = (size_t)w * d->height;
     for (size_t j = 0; j < npix; j++) {
         float v = img[j] * sc + m + 0.5f;
-        out[j] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
+        /* written so that NaN (from absurd tables: infinite products of
+         * huge filter taps and bin widths) gives 0, found by fuzz_wsq */
+        out[j] = v > 0.0f ? (v < 255.0f ? (uint8_t)v : 255) : 0;
     }
 }
 
