@@ -187,7 +187,7 @@ static void filters_finish(wsq_filters *f)
     }
 }
 
-/* Reflect index i into [0, n): whole-sample symmetric extension. */
+/* Reflect index i into [0, n), n >= 1: whole-sample symmetric extension. */
 static inline long reflect(long i, long n)
 {
     if (n == 1)
@@ -321,6 +321,8 @@ static void forward_transform(const wsq_filters *f, const wsq_geom *g, float *im
 {
     for (int n = 0; n < NNODES; n++) {
         wsq_rect r = g->node[n];
+        if (r.w == 0 || r.h == 0) /* tiny images: nothing to split */
+            continue;
         for (uint32_t y = 0; y < r.h; y++)
             analyse_row(f, img + (size_t)(r.y + y) * stride + r.x, r.w, node_def[n].inv_x, pad);
         analyse_cols(f, img, stride, r, node_def[n].inv_y, tmp);
@@ -332,6 +334,8 @@ static void inverse_transform(const wsq_filters *f, const wsq_geom *g, float *im
 {
     for (int n = NNODES - 1; n >= 0; n--) {
         wsq_rect r = g->node[n];
+        if (r.w == 0 || r.h == 0)
+            continue;
         synthesise_cols(f, img, stride, r, node_def[n].inv_y, tmp);
         for (uint32_t y = 0; y < r.h; y++)
             synthesise_row(f, img + (size_t)(r.y + y) * stride + r.x, r.w, node_def[n].inv_x,
