@@ -87,7 +87,7 @@ static void bench_att(uint32_t model_id, const char *name)
             uint32_t d;
             float sc;
             double t0 = bu_wall_ms();
-            hs_status s = hs_face_embed(NULL, e, img, NULL, emb + (size_t)n * dim, dim, &d, NULL);
+            hs_status s = hs_face_embed(NULL, emb + (size_t)n * dim, dim, &d, NULL, e, img, NULL);
             double t1 = bu_wall_ms();
             hs_image_free(img);
             if (s) {
@@ -191,11 +191,11 @@ static void bench_photo(void)
             uint32_t nf;
             double w0 = bu_wall_ms(), c0 = proc_cpu_ms();
             if (part == 0)
-                s = hs_face_embed(NULL, e, img, NULL, v, HS_FACE_MAX_DIM, &d, &f);
+                s = hs_face_embed(NULL, v, HS_FACE_MAX_DIM, &d, &f, e, img, NULL);
             else if (part == 1)
-                s = hs_face_detect(NULL, e, img, &f, 1, &nf);
+                s = hs_face_detect(NULL, &f, 1, &nf, e, img);
             else
-                s = hs_face_embed(NULL, e, img, &f, v, HS_FACE_MAX_DIM, &d, NULL);
+                s = hs_face_embed(NULL, v, HS_FACE_MAX_DIM, &d, NULL, e, img, &f);
             if (i >= 2) { /* the first runs warm OpenCV up */
                 wall[part][i - 2] = bu_wall_ms() - w0;
                 cpu[part][i - 2] = proc_cpu_ms() - c0;
@@ -240,7 +240,7 @@ static void bench_gallery(void)
         double t[11];
         for (int i = 0; i < 11; i++) {
             double t0 = bu_wall_ms();
-            hs_face_gallery_search(NULL, g, v, D, &o, hits, 10, &n);
+            hs_face_gallery_search(NULL, hits, 10, &n, g, v, D, &o);
             t[i] = bu_wall_ms() - t0;
         }
         printf("  %u thread%s: median %.1f ms (best %.1f), top hit score %.3f\n", threads,

@@ -49,7 +49,7 @@ static int load_iso(const char *root, hs_finger_extractor *ex)
                 hs_status st = hs_image_load(NULL, &img, path, 0);
                 if (st == HS_OK) {
                     hs_image_set_ppi(img, bu_fvc_sets[s].ppi);
-                    st = hs_finger_extract(ex, NULL, img, &t);
+                    st = hs_finger_extract(NULL, &t, ex, img);
                 }
                 hs_image_free(img);
                 if (st != HS_OK) {
@@ -62,7 +62,7 @@ static int load_iso(const char *root, hs_finger_extractor *ex)
             } else {
                 snprintf(path, sizeof path, "%s/fingerprint/iso19794-2-secugen/%s/%d_%d.iso", root,
                          bu_fvc_sets[s].name, 101 + k / 8, 1 + k % 8);
-                if (hs_template_load(NULL, &t, path, NULL) != HS_OK) {
+                if (hs_template_load(NULL, &t, NULL, path) != HS_OK) {
                     fprintf(stderr, "bench_match: cannot load %s\n", path);
                     return -1;
                 }
@@ -78,7 +78,7 @@ static int load_iso(const char *root, hs_finger_extractor *ex)
     for (int s = 0; s < NSETS; s++)
         for (int k = 0; k < NPER; k++) {
             size_t sz = 0;
-            hs_finger_prepared_encode(NULL, prep[s][k], NULL, &sz);
+            hs_finger_prepared_encode(NULL, NULL, &sz, prep[s][k]);
             bytes += sz;
             mem += prep[s][k]->block;
             mins += prep[s][k]->count;
@@ -94,7 +94,7 @@ static int load_iso(const char *root, hs_finger_extractor *ex)
     off[0] = 0;
     for (int i = 0; i < n; i++) {
         size_t sz = bytes - off[i];
-        hs_finger_prepared_encode(NULL, prep[i / NPER][i % NPER], buf + off[i], &sz);
+        hs_finger_prepared_encode(NULL, buf + off[i], &sz, prep[i / NPER][i % NPER]);
         off[i + 1] = off[i] + sz;
     }
     double t0 = bu_thread_cpu_ms();
@@ -123,7 +123,7 @@ static double speed(hs_finger_matcher *m, int repeats)
             for (int a = 0; a < NPER; a++)
                 for (int b = a + 1; b < NPER; b++) {
                     float sc;
-                    hs_finger_match(m, prep[s][a], prep[s][b], &sc);
+                    hs_finger_match(m, &sc, prep[s][a], prep[s][b]);
                     sink += sc;
                     nc++;
                 }
@@ -151,7 +151,7 @@ static int dump(hs_finger_matcher *m, const char *path)
         for (int a = 0; a < NPER; a++)
             for (int b = a + 1; b < NPER; b++) {
                 float sc;
-                hs_finger_match(m, prep[s][a], prep[s][b], &sc);
+                hs_finger_match(m, &sc, prep[s][a], prep[s][b]);
                 fprintf(f, "%d %d %d %.6f\n", s, a, b, (double)sc);
             }
     return fclose(f);
@@ -169,7 +169,7 @@ static double rank1(hs_finger_matcher *m)
             for (int s2 = 0; s2 < NSETS; s2++)
                 for (int f = 0; f < 10; f++) {
                     float sc;
-                    hs_finger_match(m, prep[s][k], prep[s2][f * 8], &sc);
+                    hs_finger_match(m, &sc, prep[s][k], prep[s2][f * 8]);
                     if (sc > best) {
                         best = sc;
                         bs = s2;
@@ -207,13 +207,13 @@ static int size_bucket_on;
 /* Cross-finger scores of n prepared samples with finger keys. */
 static void impostors(hs_finger_matcher *m, hs_finger_prepared **p, const int *finger, int n)
 {
-    const float t2 = hs_finger_threshold_for_fmr(1e-2), t3 = hs_finger_threshold_for_fmr(1e-3);
+    const float t2 = bu_thr(1e-2), t3 = bu_thr(1e-3);
     for (int a = 0; a < n; a++)
         for (int b = a + 1; b < n; b++) {
             if (finger[a] == finger[b] || !p[a] || !p[b])
                 continue;
             float sc;
-            hs_finger_match(m, p[a], p[b], &sc);
+            hs_finger_match(m, &sc, p[a], p[b]);
             add_imp(sc);
             if (size_bucket_on) {
                 uint32_t na = hs_finger_prepared_count(p[a]), nb = hs_finger_prepared_count(p[b]);
@@ -244,7 +244,7 @@ static int extract_folder(hs_finger_extractor *ex, const char *dir, int nt, unsi
             if (hs_image_load(NULL, &img, path, 0) == HS_OK) {
                 if (ppi)
                     hs_image_set_ppi(img, ppi);
-                if (hs_finger_extract(ex, NULL, img, &t) == HS_OK)
+                if (hs_finger_extract(NULL, &t, ex, img) == HS_OK)
                     hs_finger_prepare(NULL, &p[n], t, 0);
             }
             hs_template_free(t);
@@ -371,7 +371,7 @@ static void calibrate(const char *root, hs_finger_matcher *m)
     for (double f = 1e-2; f >= 1e-6 * 0.99; f /= 10)
         printf("  FMR %.0e: fitted t = %.4f, library t = %.4f\n", f,
                f >= 1e-3 ? imp[nimp - (size_t)(f * (double)nimp)] : t0 + beta * log(1e-3 / f),
-               (double)hs_finger_threshold_for_fmr(f));
+               (double)bu_thr(f));
     printf("max impostor score %.4f\n", imp[nimp - 1]);
 }
 
@@ -425,7 +425,8 @@ int main(int argc, char **argv)
         }
         printf("scores written to %s\n", dumpfile);
     }
-    const int32_t used = hs_finger_matcher_get(m, HS_MATCH_KERNELS);
+    int32_t used = HS_MATCH_KERNELS_PORTABLE;
+    hs_finger_matcher_get(m, &used, HS_MATCH_KERNELS);
     double first = speed(m, repeats);
     printf("speed (one core, thread CPU, median of %d), %s kernels: default %.0f/s", repeats,
            kernel_name(used), first);

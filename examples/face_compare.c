@@ -23,7 +23,7 @@ static hs_status embed_file(hs_ctx *ctx, hs_face_engine *e, const char *path, fl
     hs_image *img = NULL;
     hs_status s = hs_image_load(ctx, &img, path, HS_IMAGE_KEEP_COLOR);  /* nets want colour */
     if (s == HS_OK)
-        s = hs_face_embed(ctx, e, img, NULL /* detect, take the largest */, out, cap, dim, NULL);
+        s = hs_face_embed(ctx, out, cap, dim, NULL, e, img, NULL /* detect, take the largest */);
     if (s != HS_OK)
         fprintf(stderr, "%s: %s (%s)\n", path, hs_status_str(s), hs_ctx_last_error(ctx));
     hs_image_free(img);

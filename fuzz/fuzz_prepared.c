@@ -23,12 +23,12 @@ static void exercise(const uint8_t *data, size_t size)
         return;
     }
     size_t n = 0;
-    if (hs_finger_prepared_encode(NULL, p, NULL, &n) != HS_OK || n != size)
+    if (hs_finger_prepared_encode(NULL, NULL, &n, p) != HS_OK || n != size)
         abort();
     uint8_t *buf = malloc(n);
     if (!buf)
         abort();
-    if (hs_finger_prepared_encode(NULL, p, buf, &n) != HS_OK || memcmp(buf, data, n) != 0)
+    if (hs_finger_prepared_encode(NULL, buf, &n, p) != HS_OK || memcmp(buf, data, n) != 0)
         abort();
     free(buf);
     /* the copy: every minutia moved by (+7, -3) pixels and turned by 5 units */
@@ -67,8 +67,8 @@ static void exercise(const uint8_t *data, size_t size)
         float s[4];
         for (int fast = 0; fast < 2; fast++) {
             hs_finger_matcher_set(m, HS_MATCH_FAST, fast);
-            if (hs_finger_match(m, p, p, &s[2 * fast]) != HS_OK ||
-                hs_finger_match(m, p, q, &s[2 * fast + 1]) != HS_OK)
+            if (hs_finger_match(m, &s[2 * fast], p, p) != HS_OK ||
+                hs_finger_match(m, &s[2 * fast + 1], p, q) != HS_OK)
                 abort();
         }
         for (int k = 0; k < 4; k++) {

@@ -29,9 +29,14 @@ static void test_ctx_limits(void **state)
     (void)state;
     hs_ctx *ctx = NULL;
     assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
-    assert_int_equal(hs_ctx_get_limit(ctx, HS_LIMIT_MAX_MINUTIAE), 255);
+    uint64_t lv = 0;
+    assert_int_equal(hs_ctx_get_limit(ctx, &lv, HS_LIMIT_MAX_MINUTIAE), HS_OK);
+    assert_int_equal(lv, 255);
+    assert_int_equal(hs_ctx_get_limit(ctx, &lv, (hs_limit)99), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_ctx_get_limit(ctx, NULL, HS_LIMIT_MAX_MINUTIAE), HS_ERR_INVALID_ARG);
     assert_int_equal(hs_ctx_set_limit(ctx, HS_LIMIT_MAX_MINUTIAE, 100), HS_OK);
-    assert_int_equal(hs_ctx_get_limit(ctx, HS_LIMIT_MAX_MINUTIAE), 100);
+    assert_int_equal(hs_ctx_get_limit(ctx, &lv, HS_LIMIT_MAX_MINUTIAE), HS_OK);
+    assert_int_equal(lv, 100);
     assert_int_equal(hs_ctx_set_limit(ctx, HS_LIMIT_MAX_MINUTIAE, 0), HS_ERR_INVALID_ARG);
     assert_int_equal(hs_ctx_last_status(ctx), HS_ERR_INVALID_ARG);
     assert_true(strlen(hs_ctx_last_error(ctx)) > 0);
@@ -39,10 +44,11 @@ static void test_ctx_limits(void **state)
     assert_string_equal(hs_ctx_last_error(ctx), "");
     assert_int_equal(hs_ctx_set_limit(ctx, 999, 1), HS_ERR_INVALID_ARG);
     uint64_t lo, hi;
-    assert_int_equal(hs_limit_bounds(HS_LIMIT_MAX_PIXELS, &lo, &hi), HS_OK);
+    assert_int_equal(hs_limit_bounds(&lo, &hi, HS_LIMIT_MAX_PIXELS), HS_OK);
     assert_true(lo >= 1 && hi > lo);
-    assert_int_equal(hs_limit_bounds(0, &lo, &hi), HS_ERR_INVALID_ARG);
-    assert_int_equal(hs_ctx_get_limit(NULL, HS_LIMIT_MAX_MINUTIAE), 255);
+    assert_int_equal(hs_limit_bounds(&lo, &hi, 0), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_ctx_get_limit(NULL, &lv, HS_LIMIT_MAX_MINUTIAE), HS_OK);
+    assert_int_equal(lv, 255);
     hs_ctx_free(ctx);
     hs_ctx_free(NULL);
 }
@@ -153,12 +159,12 @@ static void test_template_checks(void **state)
     m[1].angle = 3.0f;
     assert_int_equal(hs_template_add_view(NULL, t, &vi, m, 2), HS_OK);
     hs_view_info got = {sizeof got, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-    assert_int_equal(hs_template_view_info(t, 0, &got), HS_OK);
+    assert_int_equal(hs_template_view_info(t, &got, 0), HS_OK);
     assert_int_equal(got.minutia_count, 2);
     assert_int_equal(got.finger_position, 2);
-    assert_int_equal(hs_template_view_info(t, 1, &got), HS_ERR_NOT_FOUND);
+    assert_int_equal(hs_template_view_info(t, &got, 1), HS_ERR_NOT_FOUND);
     uint32_t n;
-    const hs_minutia *mm = hs_template_minutiae(t, 0, &n);
+    const hs_minutia *mm = hs_template_minutiae(t, &n, 0);
     assert_int_equal(n, 2);
     assert_true(mm[1].x == 50.0f);
     hs_template *c;

@@ -169,7 +169,7 @@ static void test_gallery(void **state)
     assert_int_equal(hs_face_gallery_dim(g), D);
     hs_face_hit hits[10];
     uint32_t n;
-    assert_int_equal(hs_face_gallery_search(NULL, g, vecs[123], D, NULL, hits, 10, &n), HS_OK);
+    assert_int_equal(hs_face_gallery_search(NULL, hits, 10, &n, g, vecs[123], D, NULL), HS_OK);
     assert_int_equal(n, 10);
     assert_int_equal(hits[0].index, 123);
     assert_int_equal(hits[0].label, 61);
@@ -181,23 +181,23 @@ static void test_gallery(void **state)
     for (int i = 0; i < D; i++)
         p[i] = vecs[122][i] + vecs[123][i];
     hs_face_search_options opt = {sizeof opt, 1, -1.0f, 0};
-    assert_int_equal(hs_face_gallery_search(NULL, g, p, D, &opt, hits, 10, &n), HS_OK);
+    assert_int_equal(hs_face_gallery_search(NULL, hits, 10, &n, g, p, D, &opt), HS_OK);
     assert_int_equal(hits[0].label, 61);
     assert_int_equal(hits[1].label, 61);
     opt.one_per_label = 1;
-    assert_int_equal(hs_face_gallery_search(NULL, g, p, D, &opt, hits, 10, &n), HS_OK);
+    assert_int_equal(hs_face_gallery_search(NULL, hits, 10, &n, g, p, D, &opt), HS_OK);
     assert_int_equal(hits[0].label, 61);
     assert_int_not_equal(hits[1].label, 61);
     opt.min_score = 0.5f;
-    assert_int_equal(hs_face_gallery_search(NULL, g, p, D, &opt, hits, 10, &n), HS_OK);
+    assert_int_equal(hs_face_gallery_search(NULL, hits, 10, &n, g, p, D, &opt), HS_OK);
     assert_int_equal(n, 1);
     /* remove */
     uint32_t removed;
-    assert_int_equal(hs_face_gallery_remove(g, 61, &removed), HS_OK);
+    assert_int_equal(hs_face_gallery_remove(g, &removed, 61), HS_OK);
     assert_int_equal(removed, 2);
     assert_int_equal(hs_face_gallery_count(g), N - 2);
-    assert_int_equal(hs_face_gallery_remove(g, 61, &removed), HS_ERR_NOT_FOUND);
-    assert_int_equal(hs_face_gallery_search(NULL, g, vecs[123], D, NULL, hits, 10, &n), HS_OK);
+    assert_int_equal(hs_face_gallery_remove(g, &removed, 61), HS_ERR_NOT_FOUND);
+    assert_int_equal(hs_face_gallery_search(NULL, hits, 10, &n, g, vecs[123], D, NULL), HS_OK);
     assert_int_not_equal(hits[0].label, 61);
     /* bad input */
     hs_ctx *ctx;
@@ -206,13 +206,13 @@ static void test_gallery(void **state)
     assert_non_null(strstr(hs_ctx_last_error(ctx), "dimension"));
     p[7] = NAN;
     assert_int_equal(hs_face_gallery_add(ctx, g, 1, p, D), HS_ERR_INVALID_ARG);
-    assert_int_equal(hs_face_gallery_search(ctx, g, p, D, NULL, hits, 10, &n), HS_ERR_INVALID_ARG);
-    assert_int_equal(hs_face_gallery_search(ctx, g, vecs[0], 64, NULL, hits, 10, &n),
+    assert_int_equal(hs_face_gallery_search(ctx, hits, 10, &n, g, p, D, NULL), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_face_gallery_search(ctx, hits, 10, &n, g, vecs[0], 64, NULL),
                      HS_ERR_INVALID_ARG);
-    assert_int_equal(hs_face_gallery_search(ctx, g, vecs[0], D, NULL, hits, 0, &n),
+    assert_int_equal(hs_face_gallery_search(ctx, hits, 0, &n, g, vecs[0], D, NULL),
                      HS_ERR_INVALID_ARG);
     opt.threads = 1000;
-    assert_int_equal(hs_face_gallery_search(ctx, g, vecs[0], D, &opt, hits, 10, &n),
+    assert_int_equal(hs_face_gallery_search(ctx, hits, 10, &n, g, vecs[0], D, &opt),
                      HS_ERR_INVALID_ARG);
     assert_int_equal(hs_face_gallery_count(g), N - 2);
     hs_ctx_free(ctx);
@@ -239,8 +239,8 @@ static void test_gallery_threads(void **state)
     uint32_t n1, n2;
     for (uint32_t one = 0; one < 2; one++) {
         hs_face_search_options o1 = {sizeof o1, 1, -1.0f, one}, o2 = {sizeof o2, 2, -1.0f, one};
-        assert_int_equal(hs_face_gallery_search(NULL, g, probe, D, &o1, h1, 50, &n1), HS_OK);
-        assert_int_equal(hs_face_gallery_search(NULL, g, probe, D, &o2, h2, 50, &n2), HS_OK);
+        assert_int_equal(hs_face_gallery_search(NULL, h1, 50, &n1, g, probe, D, &o1), HS_OK);
+        assert_int_equal(hs_face_gallery_search(NULL, h2, 50, &n2, g, probe, D, &o2), HS_OK);
         assert_int_equal(n1, 50);
         assert_int_equal(n2, 50);
         for (int i = 0; i < 50; i++) {
@@ -275,10 +275,10 @@ static void test_thresholds(void **state)
     assert_int_equal(hs_face_threshold_for_fmr(NULL, HS_FACE_MODEL_MOBILEFACENET, 1e-3),
                      HS_ERR_INVALID_ARG);
     double lo, hi;
-    assert_int_equal(hs_face_param_bounds(HS_FACE_PARAM_MAX_SIDE, &lo, &hi), HS_OK);
+    assert_int_equal(hs_face_param_bounds(&lo, &hi, HS_FACE_PARAM_MAX_SIDE), HS_OK);
     assert_true(lo <= 640 && hi >= 640);
-    assert_int_equal(hs_face_param_bounds(0, &lo, &hi), HS_ERR_INVALID_ARG);
-    assert_int_equal(hs_face_param_bounds(99, &lo, &hi), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_face_param_bounds(&lo, &hi, 0), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_face_param_bounds(&lo, &hi, 99), HS_ERR_INVALID_ARG);
 }
 
 
@@ -343,7 +343,7 @@ static void test_engine_att(void **state)
         hs_image *img = att(who[i][0], who[i][1]);
         hs_face f[4];
         uint32_t n = 0, d = 0;
-        assert_int_equal(hs_face_detect(ctx, e, img, f, 4, &n), HS_OK);
+        assert_int_equal(hs_face_detect(ctx, f, 4, &n, e, img), HS_OK);
         assert_int_equal(n, 1);
         assert_true(f[0].width > 30 && f[0].width < 92);
         /* the image's left eye is left of its right eye, both above the mouth */
@@ -351,7 +351,7 @@ static void test_engine_att(void **state)
         assert_true(f[0].landmarks[1] < f[0].landmarks[7]);
         assert_true(f[0].quality > 0 && f[0].quality <= 100);
         assert_int_equal(f[0].flags, 0);
-        assert_int_equal(hs_face_embed(ctx, e, img, NULL, v[i], 128, &d, NULL), HS_OK);
+        assert_int_equal(hs_face_embed(ctx, v[i], 128, &d, NULL, e, img, NULL), HS_OK);
         assert_int_equal(d, 128);
         hs_image_free(img);
     }
@@ -369,15 +369,15 @@ static void test_engine_att(void **state)
     hs_face f;
     uint32_t n, d;
     static uint8_t crop[112 * 112 * 3];
-    assert_int_equal(hs_face_detect(ctx, e, img, &f, 1, &n), HS_OK);
-    assert_int_equal(hs_face_align(ctx, e, img, &f, crop, sizeof crop), HS_OK);
-    assert_int_equal(hs_face_align(ctx, e, img, &f, crop, 100), HS_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(hs_face_detect(ctx, &f, 1, &n, e, img), HS_OK);
+    assert_int_equal(hs_face_align(ctx, crop, sizeof crop, e, img, &f), HS_OK);
+    assert_int_equal(hs_face_align(ctx, crop, 100, e, img, &f), HS_ERR_BUFFER_TOO_SMALL);
     /* the net's input size is fixed once it is loaded */
     assert_int_equal(hs_face_engine_set_param(e, HS_FACE_PARAM_INPUT_SIZE, 64),
                      HS_ERR_INVALID_ARG);
     assert_int_equal(hs_face_engine_set_param(e, HS_FACE_PARAM_INPUT_SIZE, 112), HS_OK);
     float small[16];
-    assert_int_equal(hs_face_embed(ctx, e, img, NULL, small, 16, &d, NULL),
+    assert_int_equal(hs_face_embed(ctx, small, 16, &d, NULL, e, img, NULL),
                      HS_ERR_BUFFER_TOO_SMALL);
     hs_image_free(img);
 
@@ -413,7 +413,7 @@ static void test_engine_att(void **state)
         assert_int_equal(hs_face_engine_has_landmarks(m), 1);
         float w[128], sm;
         img = att(1, 1);
-        assert_int_equal(hs_face_embed(ctx, m, img, NULL, w, 128, &d, NULL), HS_OK);
+        assert_int_equal(hs_face_embed(ctx, w, 128, &d, NULL, m, img, NULL), HS_OK);
         assert_int_equal(hs_face_similarity(NULL, &sm, w, v[0], 128), HS_OK);
         assert_true(sm > 0.9999f);
         hs_image_free(img);
@@ -424,7 +424,7 @@ static void test_engine_att(void **state)
     hs_face_engine *h = make_engine(ctx, false);
     assert_int_equal(hs_face_engine_has_landmarks(h), 0);
     img = att(2, 1);
-    assert_int_equal(hs_face_detect(ctx, h, img, &f, 1, &n), HS_OK);
+    assert_int_equal(hs_face_detect(ctx, &f, 1, &n, h, img), HS_OK);
     assert_true(f.flags & HS_FACE_LANDMARKS_ESTIMATED);
     hs_image_free(img);
     hs_face_engine_free(h);
@@ -448,18 +448,18 @@ static void test_engine_bad_images(void **state)
     uint32_t n = 9, d;
     float v[128];
     assert_int_equal(hs_image_new(NULL, &img, 300, 200, 0, 128), HS_OK);
-    assert_int_equal(hs_face_detect(ctx, e, img, f, 4, &n), HS_ERR_NO_FACE);
+    assert_int_equal(hs_face_detect(ctx, f, 4, &n, e, img), HS_ERR_NO_FACE);
     assert_int_equal(n, 0);
-    assert_int_equal(hs_face_embed(ctx, e, img, NULL, v, 128, &d, NULL), HS_ERR_NO_FACE);
+    assert_int_equal(hs_face_embed(ctx, v, 128, &d, NULL, e, img, NULL), HS_ERR_NO_FACE);
     hs_image_free(img);
     assert_int_equal(hs_image_new(NULL, &img, 8, 8, 0, 128), HS_OK);
-    assert_int_equal(hs_face_detect(ctx, e, img, f, 4, &n), HS_ERR_LIMIT);
+    assert_int_equal(hs_face_detect(ctx, f, 4, &n, e, img), HS_ERR_LIMIT);
     hs_image_free(img);
     /* tiny and thin images: no face, not an OpenCV failure */
     static const uint32_t sizes[4][2] = {{16, 16}, {17, 40}, {2000, 16}, {16, 3000}};
     for (int i = 0; i < 4; i++) {
         assert_int_equal(hs_image_new(NULL, &img, sizes[i][0], sizes[i][1], 0, 77), HS_OK);
-        assert_int_equal(hs_face_detect(ctx, e, img, f, 4, &n), HS_ERR_NO_FACE);
+        assert_int_equal(hs_face_detect(ctx, f, 4, &n, e, img), HS_ERR_NO_FACE);
         hs_image_free(img);
     }
     /* two AT&T faces side by side, the second enlarged x2: it comes first */
@@ -473,12 +473,12 @@ static void test_engine_bad_images(void **state)
         for (int x = 0; x < 184; x++)
             canvas[(size_t)(y + 18) * 400 + 200 + x] = pb[(size_t)(y / 2) * hs_image_stride(b) + x / 2];
     assert_int_equal(hs_image_wrap(NULL, &img, canvas, 400, 260, 400, 0), HS_OK);
-    assert_int_equal(hs_face_detect(ctx, e, img, f, 4, &n), HS_OK);
+    assert_int_equal(hs_face_detect(ctx, f, 4, &n, e, img), HS_OK);
     assert_int_equal(n, 2);
     assert_true(f[0].x > 200 && f[1].x < 110);
     assert_true(f[0].width > f[1].width);
     /* cap smaller than the count: count still says 2 */
-    assert_int_equal(hs_face_detect(ctx, e, img, f, 1, &n), HS_OK);
+    assert_int_equal(hs_face_detect(ctx, f, 1, &n, e, img), HS_OK);
     assert_int_equal(n, 2);
     hs_image_free(img);
     /* a large photo (3000x2000, face enlarged x8 at 1500,400): detected after
@@ -490,11 +490,11 @@ static void test_engine_bad_images(void **state)
         for (int x = 0; x < 92 * 8; x++)
             big[(size_t)(y + 400) * 3000 + 1500 + x] = pa[(size_t)(y / 8) * hs_image_stride(a) + x / 8];
     assert_int_equal(hs_image_wrap(NULL, &img, big, 3000, 2000, 3000, 0), HS_OK);
-    assert_int_equal(hs_face_detect(ctx, e, img, f, 4, &n), HS_OK);
+    assert_int_equal(hs_face_detect(ctx, f, 4, &n, e, img), HS_OK);
     assert_int_equal(n, 1);
     assert_true(f[0].x > 1400 && f[0].x < 1700);
     assert_true(f[0].y > 400 && f[0].y < 800 && f[0].width > 400);
-    assert_int_equal(hs_face_embed(ctx, e, img, NULL, v, 128, &d, NULL), HS_OK);
+    assert_int_equal(hs_face_embed(ctx, v, 128, &d, NULL, e, img, NULL), HS_OK);
     hs_image_free(img);
     free(big);
     hs_image_free(a);
@@ -579,10 +579,13 @@ static void test_engine_bad_models(void **state)
     assert_int_equal(hs_image_new(NULL, &img, 64, 64, 0, 0), HS_OK);
     float v[8];
     uint32_t d;
-    assert_int_equal(hs_face_embed(ctx, e, img, NULL, v, 8, &d, NULL), HS_ERR_STATE);
+    assert_int_equal(hs_face_embed(ctx, v, 8, &d, NULL, e, img, NULL), HS_ERR_STATE);
     assert_int_equal(hs_face_engine_set_param(e, HS_FACE_PARAM_MAX_SIDE, 10), HS_ERR_INVALID_ARG);
     assert_int_equal(hs_face_engine_set_param(e, HS_FACE_PARAM_MAX_SIDE, 800), HS_OK);
-    assert_true(hs_face_engine_get_param(e, HS_FACE_PARAM_MAX_SIDE) == 800);
+    double pv = 0;
+    assert_int_equal(hs_face_engine_get_param(e, &pv, HS_FACE_PARAM_MAX_SIDE), HS_OK);
+    assert_true(pv == 800);
+    assert_int_equal(hs_face_engine_get_param(e, &pv, (hs_face_param)99), HS_ERR_INVALID_ARG);
     hs_image_free(img);
     hs_face_engine_free(e);
     (void)cfg;
@@ -601,7 +604,7 @@ static void test_engine_not_built(void **state)
     assert_int_equal(hs_face_engine_new(NULL, &e, &o), HS_ERR_NOT_BUILT);
     assert_null(e);
     uint32_t n = 5;
-    assert_int_equal(hs_face_detect(NULL, NULL, NULL, NULL, 0, &n), HS_ERR_NOT_BUILT);
+    assert_int_equal(hs_face_detect(NULL, NULL, 0, &n, NULL, NULL), HS_ERR_NOT_BUILT);
     assert_int_equal(n, 0);
 }
 #endif

@@ -78,7 +78,10 @@ HS_OUT_HANDLE(hs_synth_master)
 /* ---- scalar outputs -------------------------------------------------------- */
 %apply unsigned long long *OUTPUT { uint64_t *min_value, uint64_t *max_value };
 %apply int *OUTPUT { int32_t *min_value, int32_t *max_value };
-%apply float *OUTPUT { float *score };
+%apply float *OUTPUT { float *score, float *threshold };
+%apply unsigned long long *OUTPUT { uint64_t *value };
+%apply int *OUTPUT { int32_t *value };
+%apply double *OUTPUT { double *value };
 %apply unsigned int *OUTPUT { uint32_t *format };
 
 /* ---- info structs filled by the library ---------------------------------- */
@@ -439,7 +442,7 @@ PyObject *hs_py_image_rgb(const hs_image *img) {
  *  when the view has none or does not exist). */
 PyObject *hs_py_template_minutiae(const hs_template *t, uint32_t view) {
   uint32_t n = 0;
-  const hs_minutia *m = hs_template_minutiae(t, view, &n);
+  const hs_minutia *m = hs_template_minutiae(t, &n, view);
   if (!m) n = 0;
   return PyBytes_FromStringAndSize((const char *)m, (Py_ssize_t)n * (Py_ssize_t)sizeof(hs_minutia));
 }
@@ -453,7 +456,7 @@ PyObject *hs_py_watchlist_candidate(const hs_watchlist_result *r, uint32_t index
   uint32_t i, n;
   memset(&c, 0, sizeof c);
   c.struct_size = (uint32_t)sizeof c;
-  if (hs_watchlist_result_candidate(r, index, &c) != HS_OK) Py_RETURN_NONE;
+  if (hs_watchlist_result_candidate(r, &c, index) != HS_OK) Py_RETURN_NONE;
   n = c.finger_count <= HS_WATCHLIST_FINGERS_MAX ? c.finger_count : HS_WATCHLIST_FINGERS_MAX;
   sim = PyList_New(n);
   pos = PyList_New(n);
@@ -545,9 +548,9 @@ PyObject *hs_py_watchlist_keygen(int device) {
 /** hs_watchlist_pack with keys given as bytes: @p sign_secret 64 bytes,
  *  @p recipients a concatenation of 32-byte device public keys. Two-call
  *  size query through buf (None asks the size). Returns [status, size]. */
-hs_status hs_py_watchlist_pack(hs_ctx *ctx, const hs_watchlist *wl, const hs_watchlist *base,
-                               PyObject *sign_secret, PyObject *recipients, void *buf,
-                               size_t *size) {
+hs_status hs_py_watchlist_pack(hs_ctx *ctx, void *buf, size_t *size, const hs_watchlist *wl,
+                               const hs_watchlist *base, PyObject *sign_secret,
+                               PyObject *recipients) {
   Py_buffer vs, vr;
   hs_status s;
   if (!hs_py__bytes(sign_secret, &vs, 64, 0, "signing secret key")) return HS_ERR_INVALID_ARG;
@@ -556,8 +559,8 @@ hs_status hs_py_watchlist_pack(hs_ctx *ctx, const hs_watchlist *wl, const hs_wat
     return HS_ERR_INVALID_ARG;
   }
   Py_BEGIN_ALLOW_THREADS
-  s = hs_watchlist_pack(ctx, wl, base, (const uint8_t *)vs.buf, (const uint8_t *)vr.buf,
-                        (uint32_t)(vr.len / 32), buf, size);
+  s = hs_watchlist_pack(ctx, buf, size, wl, base,
+                        (const uint8_t *)vs.buf, (const uint8_t *)vr.buf, (uint32_t)(vr.len / 32));
   Py_END_ALLOW_THREADS
   PyBuffer_Release(&vr);
   PyBuffer_Release(&vs);
@@ -594,7 +597,7 @@ p:
 /** Face embedding @p index of a subject as bytes of float32 (None if absent). */
 PyObject *hs_py_watchlist_subject_face(const hs_watchlist_subject *s, uint32_t index) {
   uint32_t dim = 0;
-  const float *v = hs_watchlist_subject_face(s, index, &dim, NULL);
+  const float *v = hs_watchlist_subject_face(s, &dim, NULL, index);
   if (!v) Py_RETURN_NONE;
   return PyBytes_FromStringAndSize((const char *)v, (Py_ssize_t)dim * 4);
 }
@@ -607,7 +610,7 @@ PyObject *hs_py_watchlist_subject_fields(const hs_watchlist_subject *s) {
   for (i = 0; i < n; i++) {
     const char *k = NULL, *v = NULL;
     PyObject *pv;
-    if (hs_watchlist_subject_field_at(s, i, &k, &v) != HS_OK || !k || !v) continue;
+    if (hs_watchlist_subject_field_at(s, &k, &v, i) != HS_OK || !k || !v) continue;
     pv = PyUnicode_FromString(v);
     if (!pv || PyDict_SetItemString(d, k, pv) != 0) { Py_XDECREF(pv); Py_DECREF(d); return NULL; }
     Py_DECREF(pv);

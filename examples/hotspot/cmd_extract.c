@@ -138,7 +138,7 @@ int cmd_extract(int argc, char **argv)
         }
         hs_template *t = NULL;
         double t0 = cli_now_ms();
-        s = hs_finger_extract(ex, ctx, img, &t);
+        s = hs_finger_extract(ctx, &t, ex, img);
         double ms = cli_now_ms() - t0;
         hs_image_free(img);
         if (s) {
@@ -147,7 +147,7 @@ int cmd_extract(int argc, char **argv)
             continue;
         }
         snprintf(outp, sizeof outp, "%s/%s.%s", out_dir, stem, ext);
-        s = hs_template_save(ctx, t, fmt, outp);
+        s = hs_template_save(ctx, outp, t, fmt);
         if (s) {
             cli_error(ctx, s, outp);
             hs_template_free(t);
@@ -157,7 +157,7 @@ int cmd_extract(int argc, char **argv)
         hs_view_info info;
         memset(&info, 0, sizeof info);
         info.struct_size = sizeof info;
-        hs_template_view_info(t, 0, &info);
+        hs_template_view_info(t, &info, 0);
         printf("%s %u %u %.1f\n", path, info.minutia_count, info.quality, ms);
         hs_template_free(t);
     }

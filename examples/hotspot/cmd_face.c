@@ -119,7 +119,7 @@ static int face_detect(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
         hs_face faces[64];
         uint32_t n = 0;
         if (!s)
-            s = hs_face_detect(ctx, e, img, faces, 64, &n);
+            s = hs_face_detect(ctx, faces, 64, &n, e, img);
         if (s && s != HS_ERR_NO_FACE) {
             cli_error(ctx, s, files[i]);
             failed++;
@@ -222,7 +222,7 @@ static hs_status load_embedding(hs_ctx *ctx, face_opts *o, hs_face_engine **e, c
         if (!s && !*e && make_engine(ctx, o, true, e))
             s = HS_ERR_MODEL;
         if (!s)
-            s = hs_face_embed(ctx, *e, img, NULL, v, MAX_DIM, dim, NULL);
+            s = hs_face_embed(ctx, v, MAX_DIM, dim, NULL, *e, img, NULL);
         if (!s)
             *model = hs_face_engine_model_id(*e);
         hs_image_free(img);
@@ -388,7 +388,7 @@ static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
                 continue;
             uint32_t d;
             float sc;
-            s = hs_face_embed(ctx, e, img, NULL, emb + n * dim, dim, &d, NULL);
+            s = hs_face_embed(ctx, emb + n * dim, dim, &d, NULL, e, img, NULL);
             hs_image_free(img);
             if (s) {
                 fprintf(stderr, "hotspot face eval: %s: %s\n", fp, hs_status_str(s));

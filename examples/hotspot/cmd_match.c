@@ -82,7 +82,7 @@ static hs_status load_prepared(loader *L, const char *path, hs_finger_prepared *
         return HS_ERR_IO;
     }
     hs_template *t = NULL;
-    hs_status s = hs_template_decode(L->ctx, &t, data, size, NULL);
+    hs_status s = hs_template_decode(L->ctx, &t, NULL, data, size);
     if (s == HS_ERR_FORMAT) {
         hs_image *img = NULL;
         hs_status si = hs_image_decode(L->ctx, &img, data, size, 0);
@@ -97,7 +97,7 @@ static hs_status load_prepared(loader *L, const char *path, hs_finger_prepared *
                 s = hs_finger_extractor_new(L->ctx, &L->ex);
             if (s == HS_OK) {
                 double t0 = thread_ms();
-                s = hs_finger_extract(L->ex, L->ctx, img, &t);
+                s = hs_finger_extract(L->ctx, &t, L->ex, img);
                 *extract_ms = thread_ms() - t0;
             }
             hs_image_free(img);
@@ -253,7 +253,7 @@ int cmd_match(int argc, char **argv)
         float s = 0;
         if (!a || !b)
             rc = CLI_ERR;
-        else if (hs_finger_match(m, a->p, b->p, &s) == HS_OK)
+        else if (hs_finger_match(m, &s, a->p, b->p) == HS_OK)
             printf("%.6f\n", (double)s);
         else
             rc = CLI_ERR;
@@ -280,7 +280,7 @@ int cmd_match(int argc, char **argv)
             entry *a = lookup(&tab, &L, pa);
             entry *b = a ? lookup(&tab, &L, pb) : NULL;
             float s = 0;
-            if (!a || !b || hs_finger_match(m, a->p, b->p, &s) != HS_OK) {
+            if (!a || !b || hs_finger_match(m, &s, a->p, b->p) != HS_OK) {
                 rc = CLI_ERR;
                 break;
             }
@@ -423,7 +423,7 @@ static void *worker(void *arg)
                 continue;
             float sc = 0.0f;
             if (sa->p && sb->p)
-                hs_finger_match(m, sa->p, sb->p, &sc);
+                hs_finger_match(m, &sc, sa->p, sb->p);
             j->ncomp++;
             fo->slots[slot] = sc;
         }

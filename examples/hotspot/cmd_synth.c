@@ -30,7 +30,7 @@ static int write_truth_txt(const char *path, const hs_template *t)
     if (!f)
         return 0;
     uint32_t n;
-    const hs_minutia *m = hs_template_minutiae(t, 0, &n);
+    const hs_minutia *m = hs_template_minutiae(t, &n, 0);
     fprintf(f, "# hotspot synth ground truth: x y angle_radians type(1 ending, 2 bifurcation) quality\n");
     for (uint32_t i = 0; i < n; i++)
         fprintf(f, "%.2f %.2f %.5f %u %u\n", m[i].x, m[i].y, m[i].angle, m[i].type, m[i].quality);
@@ -68,18 +68,18 @@ static int synth_finger(synth_job *j, hs_ctx *ctx, unsigned f, char *path, size_
             snprintf(stem, sizeof stem, "%u_master", j->first + f);
         else
             snprintf(stem, sizeof stem, "%u_%u", j->first + f, k + 1);
-        s = is_master ? hs_synth_master_image(ctx, m, &img, &t)
-                      : hs_synth_impression(ctx, j->g, m, k, &img, &t);
+        s = is_master ? hs_synth_master_image(ctx, &img, &t, m)
+                      : hs_synth_impression(ctx, &img, &t, j->g, m, k);
         if (!s) {
             snprintf(path, plen, "%s/%s.png", j->out, stem);
             s = hs_image_save(ctx, path, img, HS_IMAGE_FORMAT_PNG, NULL);
         }
         if (!s && !strcmp(j->truth, "hst")) {
             snprintf(path, plen, "%s/%s.hst", j->out, stem);
-            s = hs_template_save(ctx, t, HS_TEMPLATE_FORMAT_HST, path);
+            s = hs_template_save(ctx, path, t, HS_TEMPLATE_FORMAT_HST);
         } else if (!s && !strcmp(j->truth, "iso")) {
             snprintf(path, plen, "%s/%s.iso", j->out, stem);
-            s = hs_template_save(ctx, t, HS_TEMPLATE_FORMAT_ISO19794_2_2005, path);
+            s = hs_template_save(ctx, path, t, HS_TEMPLATE_FORMAT_ISO19794_2_2005);
         } else if (!s && !strcmp(j->truth, "txt")) {
             snprintf(path, plen, "%s/%s.txt", j->out, stem);
             if (!write_truth_txt(path, t)) {
@@ -335,7 +335,7 @@ static uint32_t demo_face(hs_ctx *ctx, hs_face_engine *e, const char *dir, unsig
     hs_image *img = NULL;
     uint32_t dim = 0;
     if (hs_image_load(ctx, &img, path, HS_IMAGE_KEEP_COLOR) == HS_OK &&
-        hs_face_embed(ctx, e, img, NULL, out, cap, &dim, NULL) != HS_OK)
+        hs_face_embed(ctx, out, cap, &dim, NULL, e, img, NULL) != HS_OK)
         dim = 0;
     hs_image_free(img);
     return dim;
@@ -392,14 +392,14 @@ static hs_status capture(hs_ctx *ctx, const hs_synth *g, hs_finger_extractor *ex
     for (int f = 0; f < 2 && !s; f++) {
         hs_image *img = NULL;
         hs_template *x = NULL;
-        s = hs_synth_impression(ctx, g, p->finger[f], k, &img, NULL);
+        s = hs_synth_impression(ctx, &img, NULL, g, p->finger[f], k);
         if (!s)
-            s = hs_finger_extract(ex, ctx, img, &x);
+            s = hs_finger_extract(ctx, &x, ex, img);
         if (!s) {
             hs_view_info vi = {sizeof vi, 0, 0, 0, 0, 0, 0, 0, 0, 0};
             uint32_t n;
-            const hs_minutia *m = hs_template_minutiae(x, 0, &n);
-            s = hs_template_view_info(x, 0, &vi);
+            const hs_minutia *m = hs_template_minutiae(x, &n, 0);
+            s = hs_template_view_info(x, &vi, 0);
             vi.finger_position = pos[f];
             if (!s)
                 s = hs_template_add_view(ctx, t, &vi, m, n);
@@ -467,12 +467,14 @@ int cmd_demo(int argc, char **argv)
         cli_error(ctx, s, "demo");
         goto done;
     }
+    float demo_threshold = 0.0f;
+    hs_finger_threshold_for_fmr(&demo_threshold, 1e-4);
     printf("hotspot demo: %u synthetic people (seed %u), 2 fingers each (right and left index),\n"
            "%u of them on the watchlist; every person then presents fresh impressions of both\n"
            "fingers at a checkpoint. Decision: hit when the fused score of both fingers reaches\n"
            "the threshold of a false match rate of 1e-4 per subject (fused score >= 4.0; one\n"
            "finger alone: matcher score >= %.3f, hs_finger_threshold_for_fmr(1e-4)).\n\n",
-           people, seed, enrolled, (double)hs_finger_threshold_for_fmr(1e-4));
+           people, seed, enrolled, (double)demo_threshold);
 
     fe = demo_face_engine(ctx, face_models, face_dir, &face_model);
 
@@ -557,7 +559,7 @@ int cmd_demo(int argc, char **argv)
             hs_watchlist_candidate cd;
             memset(&cd, 0, sizeof cd);
             cd.struct_size = sizeof cd;
-            if (hs_watchlist_result_candidate(res, c, &cd))
+            if (hs_watchlist_result_candidate(res, &cd, c))
                 continue;
             printf(" %s %.1f%s (%.2f/%.2f", cd.id, cd.score, cd.hit ? "*" : "",
                    (double)cd.finger_similarity[0], (double)cd.finger_similarity[1]);

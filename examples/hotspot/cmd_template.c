@@ -70,7 +70,7 @@ static int info(int argc, char **argv)
         hs_template *t;
         uint32_t format;
         hs_ctx_clear_error(ctx);
-        hs_status s = hs_template_load(ctx, &t, a, &format);
+        hs_status s = hs_template_load(ctx, &t, &format, a);
         if (s) {
             cli_error(ctx, s, a);
             failed++;
@@ -95,7 +95,7 @@ static int info(int argc, char **argv)
         }
         for (uint32_t v = 0; v < nv; v++) {
             hs_view_info vi = {sizeof vi, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-            hs_template_view_info(t, v, &vi);
+            hs_template_view_info(t, &vi, v);
             if (json)
                 printf("%s{\"finger\": %u, \"view\": %u, \"impression\": %u, \"quality\": %u, "
                        "\"minutiae\": %u, \"width\": %u, \"height\": %u, \"ppi_x\": %u, "
@@ -163,13 +163,13 @@ static int convert(int argc, char **argv)
         return CLI_ERR;
     }
     hs_template *t;
-    hs_status s = hs_template_load(ctx, &t, in, NULL);
+    hs_status s = hs_template_load(ctx, &t, NULL, in);
     if (s) {
         cli_error(ctx, s, in);
         hs_ctx_free(ctx);
         return CLI_ERR;
     }
-    s = hs_template_save(ctx, t, format, out);
+    s = hs_template_save(ctx, out, t, format);
     if (s)
         cli_error(ctx, s, out);
     hs_template_free(t);

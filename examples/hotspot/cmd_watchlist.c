@@ -83,7 +83,7 @@ static hs_status load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_tem
         path = colon + 1;
     }
     hs_template *t = NULL;
-    hs_status s = hs_template_load(ctx, &t, path, NULL);
+    hs_status s = hs_template_load(ctx, &t, NULL, path);
     if (s == HS_ERR_FORMAT) {
         hs_image *img = NULL;
         s = hs_image_load(ctx, &img, path, 0);
@@ -93,7 +93,7 @@ static hs_status load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_tem
             if (!s && ppi)
                 s = hs_finger_extractor_set(ex, HS_FINGER_PARAM_PPI, (int32_t)ppi);
             if (!s)
-                s = hs_finger_extract(ex, ctx, img, &t);
+                s = hs_finger_extract(ctx, &t, ex, img);
             hs_finger_extractor_free(ex);
             hs_image_free(img);
         }
@@ -109,10 +109,10 @@ static hs_status load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_tem
         hs_view_info info;
         memset(&info, 0, sizeof info);
         info.struct_size = sizeof info;
-        hs_template_view_info(t, 0, &info);
+        hs_template_view_info(t, &info, 0);
         info.finger_position = (uint32_t)pos;
         uint32_t n;
-        const hs_minutia *m = hs_template_minutiae(t, 0, &n);
+        const hs_minutia *m = hs_template_minutiae(t, &n, 0);
         hs_template *u = NULL;
         s = hs_template_new(ctx, &u);
         if (!s)
@@ -135,9 +135,9 @@ static hs_status append_views(hs_ctx *ctx, hs_template *dst, const hs_template *
         hs_view_info info;
         memset(&info, 0, sizeof info);
         info.struct_size = sizeof info;
-        hs_template_view_info(src, v, &info);
+        hs_template_view_info(src, &info, v);
         uint32_t n;
-        const hs_minutia *m = hs_template_minutiae(src, v, &n);
+        const hs_minutia *m = hs_template_minutiae(src, &n, v);
         hs_status s = hs_template_add_view(ctx, dst, &info, m, n);
         if (s)
             return s;
@@ -235,7 +235,7 @@ static int wl_create(hs_ctx *ctx, int argc, char **argv)
     if (!s)
         s = hs_watchlist_set_version(wl, version);
     if (!s)
-        s = hs_watchlist_save(ctx, wl, path);
+        s = hs_watchlist_save(ctx, path, wl);
     hs_watchlist_free(wl);
     return s ? fail(ctx, s, path) : CLI_OK;
 }
@@ -324,7 +324,7 @@ static int wl_add(hs_ctx *ctx, int argc, char **argv)
         cli_error(ctx, s, id);
         goto out;
     }
-    s = hs_watchlist_save(ctx, wl, path);
+    s = hs_watchlist_save(ctx, path, wl);
     if (s) {
         cli_error(ctx, s, path);
         goto out;
@@ -354,7 +354,7 @@ static int wl_remove(hs_ctx *ctx, int argc, char **argv)
             return fail(ctx, s, argv[i]);
         }
     }
-    s = hs_watchlist_save(ctx, wl, argv[1]);
+    s = hs_watchlist_save(ctx, argv[1], wl);
     hs_watchlist_free(wl);
     if (s)
         return fail(ctx, s, argv[1]);
@@ -407,7 +407,7 @@ static int wl_list(hs_ctx *ctx, int argc, char **argv, int info_only)
         printf("[");
     for (uint64_t i = 0; i < n; i++) {
         hs_watchlist_subject *sub;
-        s = hs_watchlist_subject_at(ctx, wl, i, &sub);
+        s = hs_watchlist_subject_at(ctx, &sub, wl, i);
         if (s) {
             hs_watchlist_free(wl);
             return fail(ctx, s, path);
@@ -422,8 +422,8 @@ static int wl_list(hs_ctx *ctx, int argc, char **argv, int info_only)
                 hs_view_info vi;
                 memset(&vi, 0, sizeof vi);
                 vi.struct_size = sizeof vi;
-                if (hs_watchlist_subject_finger(ctx, sub, f, &t) == HS_OK) {
-                    hs_template_view_info(t, 0, &vi);
+                if (hs_watchlist_subject_finger(ctx, &t, sub, f) == HS_OK) {
+                    hs_template_view_info(t, &vi, 0);
                     hs_template_free(t);
                 }
                 printf("%s{\"position\": %u, \"minutiae\": %u}", f ? ", " : "",
@@ -432,7 +432,7 @@ static int wl_list(hs_ctx *ctx, int argc, char **argv, int info_only)
             printf("], \"faces\": %u, \"fields\": {", hs_watchlist_subject_face_count(sub));
             for (uint32_t k = 0; k < nf; k++) {
                 const char *key, *val;
-                hs_watchlist_subject_field_at(sub, k, &key, &val);
+                hs_watchlist_subject_field_at(sub, &key, &val, k);
                 printf("%s", k ? ", " : "");
                 cli_json_str(stdout, key);
                 printf(": ");
@@ -444,7 +444,7 @@ static int wl_list(hs_ctx *ctx, int argc, char **argv, int info_only)
                    hs_watchlist_subject_finger_count(sub), hs_watchlist_subject_face_count(sub));
             for (uint32_t k = 0; k < nf; k++) {
                 const char *key, *val;
-                hs_watchlist_subject_field_at(sub, k, &key, &val);
+                hs_watchlist_subject_field_at(sub, &key, &val, k);
                 printf(" %s=%s", key, val);
             }
             printf("\n");
@@ -578,7 +578,7 @@ static int wl_search(hs_ctx *ctx, int argc, char **argv)
         hs_watchlist_candidate c;
         memset(&c, 0, sizeof c);
         c.struct_size = sizeof c;
-        hs_watchlist_result_candidate(r, i, &c);
+        hs_watchlist_result_candidate(r, &c, i);
         if (json) {
             printf("%s\n {\"rank\": %u, \"id\": ", i ? "," : "", i + 1);
             cli_json_str(stdout, c.id);
@@ -673,11 +673,11 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
     if (!s && have_version)
         s = hs_watchlist_set_version(wl, version);
     if (!s)
-        s = hs_watchlist_pack(ctx, wl, base, sk, rcp, (uint32_t)nto, NULL, &size);
+        s = hs_watchlist_pack(ctx, NULL, &size, wl, base, sk, rcp, (uint32_t)nto);
     if (!s && !(buf = malloc(size)))
         s = HS_ERR_NOMEM;
     if (!s)
-        s = hs_watchlist_pack(ctx, wl, base, sk, rcp, (uint32_t)nto, buf, &size);
+        s = hs_watchlist_pack(ctx, buf, &size, wl, base, sk, rcp, (uint32_t)nto);
     if (!s)
         s = hs__write_file_atomic(ctx, out, buf, size);
     if (s) {
@@ -755,7 +755,7 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
     if (!s)
         s = hs_watchlist_unpack(ctx, &wl, installed, have, data, size, apk, dpk, dsk);
     if (!s)
-        s = hs_watchlist_save(ctx, wl, out);
+        s = hs_watchlist_save(ctx, out, wl);
     if (s) {
         cli_error(ctx, s, pkg);
         goto out;

@@ -52,7 +52,8 @@ int main(int argc, char **argv)
         printf("hotspot %s (library %s)\n", HS_VERSION_STRING, hs_version_string());
         hs_finger_matcher *m = NULL;
         if (hs_finger_matcher_new(NULL, &m) == HS_OK) {
-            int32_t k = hs_finger_matcher_get(m, HS_MATCH_KERNELS);
+            int32_t k = HS_MATCH_KERNELS_PORTABLE;
+            hs_finger_matcher_get(m, &k, HS_MATCH_KERNELS);
             printf("matcher kernels: %s\n", k == HS_MATCH_KERNELS_AVX512 ? "AVX-512"
                                             : k == HS_MATCH_KERNELS_AVX2 ? "AVX2"
                                                                          : "portable");

@@ -47,20 +47,20 @@ extern "C" {
 #endif
 
 /* ---- Version ----------------------------------------------------------- */
-#define HS_VERSION_MAJOR 0
-#define HS_VERSION_MINOR 1
+#define HS_VERSION_MAJOR 1
+#define HS_VERSION_MINOR 0
 #define HS_VERSION_PATCH 0
 /** Version as one number, MAJOR*10000 + MINOR*100 + PATCH (0.1.0 = 100). */
 #define HS_VERSION_NUMBER \
     (HS_VERSION_MAJOR * 10000 + HS_VERSION_MINOR * 100 + HS_VERSION_PATCH)
-#define HS_VERSION_STRING "0.1.0"
+#define HS_VERSION_STRING "1.0.0"
 
 /** Runtime library version number; compare with HS_VERSION_NUMBER to detect a
- *  header/library mismatch. Thread-safe. @since 0.1 */
+ *  header/library mismatch. Thread-safe. @since 1.0 */
 HS_API unsigned hs_version_number(void);
 
 /** Runtime library version as static text, e.g. "0.1.0". Thread-safe.
- *  @since 0.1 */
+ *  @since 1.0 */
 HS_API const char *hs_version_string(void);
 
 /* ---- Status codes (append only, never renumber) ------------------------ */
@@ -92,7 +92,7 @@ typedef int hs_status;
 #define HS_ERR_THREAD            -23  /**< a thread could not be started */
 
 /** Static English text for a status code; never NULL (unknown codes get
- *  "unknown status"). Thread-safe. @since 0.1 */
+ *  "unknown status"). Thread-safe. @since 1.0 */
 HS_API const char *hs_status_str(hs_status status);
 
 /** Cheap error test, in the manner of ZSTD_isError(). */
@@ -102,7 +102,7 @@ HS_API const char *hs_status_str(hs_status status);
 
 /** Custom allocator. All three functions are required when one is given.
  *  realloc_fn follows C realloc semantics. The struct layout is frozen.
- *  @since 0.1 */
+ *  @since 1.0 */
 typedef struct hs_allocator {
     void *(*malloc_fn)(void *opaque, size_t size);
     void *(*realloc_fn)(void *opaque, void *ptr, size_t size);
@@ -115,43 +115,47 @@ typedef struct hs_allocator {
 /** Opaque context: allocator, input limits and the last detailed error. */
 typedef struct hs_ctx hs_ctx;
 
-/** Keys for hs_ctx_set_limit() / hs_ctx_get_limit(). Append only. */
-#define HS_LIMIT_MAX_PIXELS          1 /**< width*height of a decoded image (default 64 Mpx) */
-#define HS_LIMIT_MAX_DIMENSION       2 /**< width or height of an image (default 32768) */
-#define HS_LIMIT_MAX_MINUTIAE        3 /**< minutiae per finger view (default 255) */
-#define HS_LIMIT_MAX_TEMPLATE_BYTES  4 /**< encoded template size (default 1 MiB) */
-#define HS_LIMIT_MAX_FILE_BYTES      5 /**< any file read whole by the library (default 1 GiB) */
-#define HS_LIMIT_MAX_VIEWS           6 /**< finger views per template (default 32) */
+/** Keys for hs_ctx_set_limit() / hs_ctx_get_limit() / hs_limit_bounds();
+ *  values are uint64_t. Append only, never renumbered. @since 1.0 */
+typedef enum hs_limit {
+    HS_LIMIT_MAX_PIXELS         = 1, /**< width*height of a decoded image (default 64 Mpx) */
+    HS_LIMIT_MAX_DIMENSION      = 2, /**< width or height of an image (default 32768) */
+    HS_LIMIT_MAX_MINUTIAE       = 3, /**< minutiae per finger view (default 255) */
+    HS_LIMIT_MAX_TEMPLATE_BYTES = 4, /**< encoded template size (default 1 MiB) */
+    HS_LIMIT_MAX_FILE_BYTES     = 5, /**< any file read whole by the library (default 1 GiB) */
+    HS_LIMIT_MAX_VIEWS          = 6  /**< finger views per template (default 32) */
+} hs_limit;
 
 /** Create a context. @p alloc may be NULL for malloc/free; it is copied.
  *  Errors: HS_ERR_INVALID_ARG (out NULL, or alloc with a NULL function),
- *  HS_ERR_NOMEM. @since 0.1 */
+ *  HS_ERR_NOMEM. @since 1.0 */
 HS_API hs_status hs_ctx_new(hs_ctx **out, const hs_allocator *alloc);
 
 /** Free a context; NULL is accepted. Objects created with it stay valid. */
 HS_API void hs_ctx_free(hs_ctx *ctx);
 
-/** Set an input limit (HS_LIMIT_*). Errors: HS_ERR_INVALID_ARG for an
- *  unknown key or a value outside hs_limit_bounds(). Not thread-safe for the
- *  same ctx. @since 0.1 */
-HS_API hs_status hs_ctx_set_limit(hs_ctx *ctx, int key, uint64_t value);
+/** Set input limit @p key to @p value. Errors: HS_ERR_INVALID_ARG (ctx NULL,
+ *  unknown key, or a value outside hs_limit_bounds(); the message gives the
+ *  range). One thread per object. @since 1.0 */
+HS_API hs_status hs_ctx_set_limit(hs_ctx *ctx, hs_limit key, uint64_t value);
 
-/** Current value of a limit; with ctx NULL, the default. 0 for an unknown key.
- *  @since 0.1 */
-HS_API uint64_t hs_ctx_get_limit(const hs_ctx *ctx, int key);
+/** Current value of limit @p key into *value; with ctx NULL, the default.
+ *  Errors: HS_ERR_INVALID_ARG (value NULL or unknown key). Concurrent
+ *  readers. @since 1.0 */
+HS_API hs_status hs_ctx_get_limit(const hs_ctx *ctx, uint64_t *value, hs_limit key);
 
-/** Allowed range of a limit key. Errors: HS_ERR_INVALID_ARG (unknown key).
- *  Thread-safe. @since 0.1 */
-HS_API hs_status hs_limit_bounds(int key, uint64_t *min_value, uint64_t *max_value);
+/** Allowed range of limit @p key. Errors: HS_ERR_INVALID_ARG (unknown key or
+ *  NULL output). Thread-safe. @since 1.0 */
+HS_API hs_status hs_limit_bounds(uint64_t *min_value, uint64_t *max_value, hs_limit key);
 
 /** Detailed message of the last failed call made with @p ctx ("" if none).
- *  The text stays valid until the next call with ctx. @since 0.1 */
+ *  The text stays valid until the next call with ctx. @since 1.0 */
 HS_API const char *hs_ctx_last_error(const hs_ctx *ctx);
 
 /** Status of the last failed call made with @p ctx (HS_OK if none). */
 HS_API hs_status hs_ctx_last_status(const hs_ctx *ctx);
 
-/** Forget the last error. @since 0.1 */
+/** Forget the last error. @since 1.0 */
 HS_API void hs_ctx_clear_error(hs_ctx *ctx);
 
 /** @} */

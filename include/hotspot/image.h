@@ -77,34 +77,37 @@ typedef struct hs_image_info {
     uint32_t has_rgb;          /**< 1 if hs_image_rgb() returns pixels */
 } hs_image_info;
 
+/** Initialiser: `hs_image_info info = HS_IMAGE_INFO_INIT;` @since 1.0 */
+#define HS_IMAGE_INFO_INIT { sizeof(hs_image_info), 0, 0, 0, 0, 0, 0, 0 }
+
 /** Decode an image file. flags: 0 or HS_IMAGE_KEEP_COLOR.
  *  Errors: HS_ERR_IO (cannot read), HS_ERR_FORMAT (not a known image),
  *  HS_ERR_TRUNCATED, HS_ERR_CORRUPT, HS_ERR_UNSUPPORTED (bit depth,
  *  compression), HS_ERR_LIMIT (size beyond the ctx limits), HS_ERR_NOMEM.
- *  On failure *out is NULL and nothing is left allocated. @since 0.1 */
+ *  On failure *out is NULL and nothing is left allocated. @since 1.0 */
 HS_API hs_status hs_image_load(hs_ctx *ctx, hs_image **out, const char *path,
                                uint32_t flags);
 
 /** Decode an image held in memory; @p data is not kept. Errors as for
- *  hs_image_load(). @since 0.1 */
+ *  hs_image_load(). @since 1.0 */
 HS_API hs_status hs_image_decode(hs_ctx *ctx, hs_image **out, const void *data,
                                  size_t size, uint32_t flags);
 
 /** Wrap a caller's 8-bit grey buffer without copying. The buffer must stay
  *  valid and unchanged while the image lives; hs_image_free() does not free
  *  it. stride >= width (bytes between rows). ppi 0 = unknown.
- *  Errors: HS_ERR_INVALID_ARG, HS_ERR_LIMIT, HS_ERR_NOMEM. @since 0.1 */
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_LIMIT, HS_ERR_NOMEM. @since 1.0 */
 HS_API hs_status hs_image_wrap(hs_ctx *ctx, hs_image **out, const uint8_t *pixels,
                                uint32_t width, uint32_t height, uint32_t stride,
                                uint32_t ppi);
 
 /** Create an owned grey image filled with @p fill. Errors: HS_ERR_INVALID_ARG
- *  (zero side, ppi above 10000), HS_ERR_LIMIT, HS_ERR_NOMEM. @since 0.1 */
+ *  (zero side, ppi above 10000), HS_ERR_LIMIT, HS_ERR_NOMEM. @since 1.0 */
 HS_API hs_status hs_image_new(hs_ctx *ctx, hs_image **out, uint32_t width,
                               uint32_t height, uint32_t ppi, uint8_t fill);
 
 /** Create an owned image from interleaved 8-bit RGB (copied). The grey plane
- *  is computed with the BT.601 formula above. @since 0.1 */
+ *  is computed with the BT.601 formula above. @since 1.0 */
 HS_API hs_status hs_image_from_rgb(hs_ctx *ctx, hs_image **out, const uint8_t *rgb,
                                    uint32_t width, uint32_t height, uint32_t stride,
                                    uint32_t ppi);
@@ -133,7 +136,7 @@ HS_API const uint8_t *hs_image_rgb(const hs_image *img);
  *  least the 0.1 size of 32 bytes): the members that fit are filled and
  *  struct_size becomes the number of bytes filled. Thread-safe for a const
  *  image. Errors: HS_ERR_INVALID_ARG (NULL, struct_size too small).
- *  @since 0.1 */
+ *  @since 1.0 */
 HS_API hs_status hs_image_get_info(const hs_image *img, hs_image_info *info);
 
 /** Static name of an HS_IMAGE_FORMAT_* value ("png", "tiff", ...). */

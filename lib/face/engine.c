@@ -33,9 +33,9 @@ static const struct param_desc param_table[] = {
 };
 #define PARAM_KEYS ((int)(sizeof param_table / sizeof param_table[0]))
 
-hs_status hs_face_param_bounds(int key, double *min_value, double *max_value)
+hs_status hs_face_param_bounds(double *min_value, double *max_value, hs_face_param key)
 {
-    if (key <= 0 || key >= PARAM_KEYS)
+    if ((int)key <= 0 || (int)key >= PARAM_KEYS || (!min_value && !max_value))
         return HS_ERR_INVALID_ARG;
     if (min_value)
         *min_value = param_table[key].min;
@@ -82,8 +82,8 @@ double hs_face_engine_get_param(const hs_face_engine *e, int key)
     return 0;
 }
 
-hs_status hs_face_detect(hs_ctx *ctx, hs_face_engine *e, const hs_image *img, hs_face *faces,
-                         uint32_t cap, uint32_t *count)
+hs_status hs_face_detect(hs_ctx *ctx, hs_face *faces, uint32_t cap, uint32_t *count,
+                         hs_face_engine *e, const hs_image *img)
 {
     (void)e;
     (void)img;
@@ -94,8 +94,8 @@ hs_status hs_face_detect(hs_ctx *ctx, hs_face_engine *e, const hs_image *img, hs
     return not_built(ctx);
 }
 
-hs_status hs_face_align(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
-                        const hs_face *face, uint8_t *rgb, size_t rgb_size)
+hs_status hs_face_align(hs_ctx *ctx, uint8_t *rgb, size_t rgb_size,
+                        hs_face_engine *e, const hs_image *img, const hs_face *face)
 {
     (void)e;
     (void)img;
@@ -105,9 +105,9 @@ hs_status hs_face_align(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
     return not_built(ctx);
 }
 
-hs_status hs_face_embed(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
-                        const hs_face *face, float *out, uint32_t cap, uint32_t *dim,
-                        hs_face *used)
+hs_status hs_face_embed(hs_ctx *ctx, float *out, uint32_t cap,
+                        uint32_t *dim, hs_face *used, hs_face_engine *e, const hs_image *img,
+                        const hs_face *face)
 {
     (void)e;
     (void)img;
@@ -168,12 +168,14 @@ hs_status hs_face_engine_new(hs_ctx *ctx, hs_face_engine **out, const hs_face_en
     *out = NULL;
     hs_face_engine_options o;
     memset(&o, 0, sizeof o);
+    o.struct_size = sizeof o;
     if (opt) {
-        if (opt->struct_size < offsetof(hs_face_engine_options, detector_path) ||
-            opt->struct_size > sizeof o)
-            return hs__error(ctx, HS_ERR_INVALID_ARG, "face_engine_new: bad struct_size %u",
-                             opt->struct_size);
-        memcpy(&o, opt, opt->struct_size);
+        /* The 1.0 struct ends with the model config buffer. */
+        hs_status st = hs__struct_in(ctx, &o, sizeof o, opt,
+                                     HS__SIZE_TO(hs_face_engine_options, model_config_size),
+                                     "hs_face_engine_options");
+        if (st)
+            return st;
     }
     if (o.model_id > HS_FACE_MODEL_ARCFACE)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "face_engine_new: unknown model id %u",
@@ -261,9 +263,9 @@ uint32_t hs_face_engine_has_landmarks(const hs_face_engine *e)
     return e ? e->has_landmarks : 0;
 }
 
-hs_status hs_face_engine_set_param(hs_face_engine *e, int key, double value)
+hs_status hs_face_engine_set_param(hs_face_engine *e, hs_face_param key, double value)
 {
-    if (!e || key <= 0 || key >= PARAM_KEYS)
+    if (!e || (int)key <= 0 || (int)key >= PARAM_KEYS)
         return HS_ERR_INVALID_ARG;
     if (!(value >= param_table[key].min && value <= param_table[key].max))
         return HS_ERR_INVALID_ARG;
@@ -277,11 +279,12 @@ hs_status hs_face_engine_set_param(hs_face_engine *e, int key, double value)
     return HS_OK;
 }
 
-double hs_face_engine_get_param(const hs_face_engine *e, int key)
+hs_status hs_face_engine_get_param(const hs_face_engine *e, double *value, hs_face_param key)
 {
-    if (!e || key <= 0 || key >= PARAM_KEYS)
-        return 0;
-    return e->params[key];
+    if (!e || !value || (int)key <= 0 || (int)key >= PARAM_KEYS)
+        return HS_ERR_INVALID_ARG;
+    *value = e->params[key];
+    return HS_OK;
 }
 
 /* ---- image preparation ------------------------------------------------ */
@@ -502,8 +505,8 @@ static hs_status detect_rgb(hs_ctx *ctx, hs_face_engine *e, const uint8_t *rgb, 
     return st;
 }
 
-hs_status hs_face_detect(hs_ctx *ctx, hs_face_engine *e, const hs_image *img, hs_face *faces,
-                         uint32_t cap, uint32_t *count)
+hs_status hs_face_detect(hs_ctx *ctx, hs_face *faces, uint32_t cap, uint32_t *count,
+                         hs_face_engine *e, const hs_image *img)
 {
     if (count)
         *count = 0;
@@ -519,8 +522,8 @@ hs_status hs_face_detect(hs_ctx *ctx, hs_face_engine *e, const hs_image *img, hs
     return s;
 }
 
-hs_status hs_face_align(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
-                        const hs_face *face, uint8_t *rgb_out, size_t rgb_size)
+hs_status hs_face_align(hs_ctx *ctx, uint8_t *rgb_out, size_t rgb_size,
+                        hs_face_engine *e, const hs_image *img, const hs_face *face)
 {
     if (!e || !img || !face || !rgb_out)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "face_align: NULL argument");
@@ -538,9 +541,9 @@ hs_status hs_face_align(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
     return s;
 }
 
-hs_status hs_face_embed(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
-                        const hs_face *face, float *out, uint32_t cap, uint32_t *dim,
-                        hs_face *used)
+hs_status hs_face_embed(hs_ctx *ctx, float *out, uint32_t cap,
+                        uint32_t *dim, hs_face *used, hs_face_engine *e, const hs_image *img,
+                        const hs_face *face)
 {
     if (dim)
         *dim = 0;

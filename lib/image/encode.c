@@ -8,11 +8,11 @@
 
 /* The first published size of hs_image_encode_options (release 1.0); later
  * releases only append. */
-#define ENCODE_OPTIONS_V1_SIZE 20u
+#define ENCODE_OPTIONS_SIZE_1_0 HS__SIZE_TO(hs_image_encode_options, jpeg_quality)
 
-/* Options as given, or the defaults; fields beyond a caller's (older)
- * struct_size keep their defaults, and a caller built against a newer
- * header is accepted when the fields this library does not know are zero. */
+/* Options as given, or the defaults: fields beyond a caller's (older)
+ * struct_size keep their defaults; a newer caller's fields this library
+ * does not know must be zero (hs__struct_in). */
 static hs_status read_options(hs_ctx *ctx, hs_image_encode_options *o,
                               const hs_image_encode_options *in)
 {
@@ -20,24 +20,10 @@ static hs_status read_options(hs_ctx *ctx, hs_image_encode_options *o,
     *o = def;
     if (!in)
         return HS_OK;
-    uint32_t n = in->struct_size;
-    if (n < ENCODE_OPTIONS_V1_SIZE || n % 4u)
-        return hs__error(ctx, HS_ERR_INVALID_ARG,
-                         "hs_image_encode_options.struct_size %u: below %u or not a "
-                         "multiple of 4",
-                         n, ENCODE_OPTIONS_V1_SIZE);
-    if (n > sizeof *o) {
-        const uint8_t *extra = (const uint8_t *)in + sizeof *o;
-        for (uint32_t i = 0; i < n - (uint32_t)sizeof *o; i++)
-            if (extra[i])
-                return hs__error(ctx, HS_ERR_UNSUPPORTED,
-                                 "hs_image_encode_options: option at byte %zu needs a newer "
-                                 "library",
-                                 sizeof *o + i);
-        n = (uint32_t)sizeof *o;
-    }
-    memcpy(o, in, n);
-    o->struct_size = (uint32_t)sizeof *o;
+    hs_status st = hs__struct_in(ctx, o, sizeof *o, in, ENCODE_OPTIONS_SIZE_1_0,
+                                 "hs_image_encode_options");
+    if (st)
+        return st;
     if (!(o->wsq_bitrate >= 0.1f && o->wsq_bitrate <= 8.0f))
         return hs__error(ctx, HS_ERR_INVALID_ARG, "wsq_bitrate %g outside [0.1, 8]",
                          (double)o->wsq_bitrate);

@@ -154,12 +154,12 @@ hs_status hs_image_set_ppi(hs_image *img, uint32_t ppi)
     return HS_OK;
 }
 
-/* Size of hs_image_info in release 0.1; later releases only append. */
-#define IMAGE_INFO_V1_SIZE 32u
+/* First published size of hs_image_info (1.0); later releases only append. */
+#define IMAGE_INFO_SIZE_1_0 HS__SIZE_TO(hs_image_info, has_rgb)
 
 hs_status hs_image_get_info(const hs_image *img, hs_image_info *info)
 {
-    if (!img || !info || info->struct_size < IMAGE_INFO_V1_SIZE)
+    if (!img || !info)
         return HS_ERR_INVALID_ARG;
     hs_image_info all;
     memset(&all, 0, sizeof all);
@@ -170,12 +170,7 @@ hs_status hs_image_get_info(const hs_image *img, hs_image_info *info)
     all.color = img->color;
     all.bits_per_sample = img->bits;
     all.has_rgb = img->rgb != NULL;
-    /* A caller built against an older header gets the members it knows; a
-     * newer one learns from struct_size how much this library filled. */
-    uint32_t n = info->struct_size < sizeof all ? info->struct_size : (uint32_t)sizeof all;
-    all.struct_size = n;
-    memcpy(info, &all, n);
-    return HS_OK;
+    return hs__struct_out(NULL, info, &all, sizeof all, IMAGE_INFO_SIZE_1_0, "hs_image_info");
 }
 
 const char *hs_image_format_name(uint32_t format)

@@ -49,4 +49,8 @@ hs_status hs__prepared_alloc(hs_ctx *ctx, hs_finger_prepared **out, uint32_t n);
  * "overlap", "min_norm", "anchors", "refine"). False for an unknown name. */
 bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value);
 
+/* Threshold for a false match rate, without argument checks (callers pass
+ * rates they validated; the public hs_finger_threshold_for_fmr() checks). */
+float hs__finger_threshold(double fmr);
+
 #endif

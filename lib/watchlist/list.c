@@ -210,12 +210,13 @@ hs_status hs__wl_insert_entry(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *rec,
     if (why)
         return hs__error(ctx, HS_ERR_CORRUPT, "subject record: %s", why);
     long at = hs__wl_find(wl, (const char *)rec + 1, e.id_len);
+    char q[96];
     if (at >= 0 && !replace)
-        return hs__error(ctx, HS_ERR_EXISTS, "subject '%s' is already in the list",
-                         (const char *)rec + 1);
+        return hs__error(ctx, HS_ERR_EXISTS, "subject %s is already in the list",
+                         hs__quote(q, sizeof q, (const char *)rec + 1));
     if (at < 0 && replace)
-        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject '%s' in the list",
-                         (const char *)rec + 1);
+        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject %s in the list",
+                         hs__quote(q, sizeof q, (const char *)rec + 1));
     hs__wl_cache_drop(wl);
     if (at < 0 && wl->n >= WL_MAX_SUBJECTS)
         return hs__error(ctx, HS_ERR_LIMIT, "the list is full");
@@ -299,13 +300,16 @@ hs_status hs_watchlist_remove(hs_ctx *ctx, hs_watchlist *wl, const char *id)
     if (!wl || !id)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
     long at = hs__wl_find(wl, id, strlen(id));
-    if (at < 0)
-        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject '%s' in the list", id);
+    if (at < 0) {
+        char q[96];
+        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject %s in the list",
+                         hs__quote(q, sizeof q, id));
+    }
     return hs__wl_remove_index(wl, (uint32_t)at);
 }
 
-hs_status hs_watchlist_get(hs_ctx *ctx, const hs_watchlist *wl, const char *id,
-                           hs_watchlist_subject **out)
+hs_status hs_watchlist_get(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
+                           const char *id)
 {
     if (!out)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
@@ -313,13 +317,16 @@ hs_status hs_watchlist_get(hs_ctx *ctx, const hs_watchlist *wl, const char *id,
     if (!wl || !id)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
     long at = hs__wl_find(wl, id, strlen(id));
-    if (at < 0)
-        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject '%s' in the list", id);
+    if (at < 0) {
+        char q[96];
+        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject %s in the list",
+                         hs__quote(q, sizeof q, id));
+    }
     return hs__wl_record_to_subject(ctx, wl->e[at].rec, wl->e[at].len, out);
 }
 
-hs_status hs_watchlist_subject_at(hs_ctx *ctx, const hs_watchlist *wl, uint64_t index,
-                                  hs_watchlist_subject **out)
+hs_status hs_watchlist_subject_at(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
+                                  uint64_t index)
 {
     if (!out)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
@@ -406,7 +413,7 @@ static void make_header(const hs_watchlist *wl, uint32_t payload_crc, uint8_t h[
     put_le32(h + 60, hs__crc32c(0, h, 60));
 }
 
-hs_status hs_watchlist_encode(hs_ctx *ctx, const hs_watchlist *wl, void *buf, size_t *size)
+hs_status hs_watchlist_encode(hs_ctx *ctx, void *buf, size_t *size, const hs_watchlist *wl)
 {
     if (!wl || !size)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
@@ -670,7 +677,7 @@ static hs_status fsync_dir(hs_ctx *ctx, const char *path)
     return HS_OK;
 }
 
-hs_status hs_watchlist_save(hs_ctx *ctx, const hs_watchlist *wl, const char *path)
+hs_status hs_watchlist_save(hs_ctx *ctx, const char *path, const hs_watchlist *wl)
 {
     if (!wl || !path)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");

@@ -71,14 +71,19 @@ void hs_watchlist_result_free(hs_watchlist_result *r)
     hs__free(&a, r);
 }
 
-hs_status hs_watchlist_result_candidate(const hs_watchlist_result *r, uint32_t index,
-                                        hs_watchlist_candidate *c)
+/* First published sizes of the search structs (1.0). */
+#define CANDIDATE_SIZE_1_0 HS__SIZE_TO(hs_watchlist_candidate, finger_position)
+#define SEARCH_OPTIONS_SIZE_1_0 HS__SIZE_TO(hs_watchlist_search_options, fmr)
+
+hs_status hs_watchlist_result_candidate(const hs_watchlist_result *r, hs_watchlist_candidate *out,
+                                        uint32_t index)
 {
-    if (!r || !c || c->struct_size < sizeof *c)
+    if (!r || !out)
         return HS_ERR_INVALID_ARG;
     if (index >= r->n)
         return HS_ERR_NOT_FOUND;
     const cand *x = &r->c[index];
+    hs_watchlist_candidate all, *c = &all;
     memset(c, 0, sizeof *c);
     c->struct_size = sizeof *c;
     c->hit = x->hit;
@@ -92,7 +97,8 @@ hs_status hs_watchlist_result_candidate(const hs_watchlist_result *r, uint32_t i
         c->finger_similarity[i] = i < r->nprobe ? x->fsim[i] : 0.0f;
         c->finger_position[i] = i < r->nprobe ? x->fpos[i] : 255;
     }
-    return HS_OK;
+    return hs__struct_out(NULL, out, &all, sizeof all, CANDIDATE_SIZE_1_0,
+                          "hs_watchlist_candidate");
 }
 
 /* ---- calibration and fusion --------------------------------------------- */
@@ -813,7 +819,7 @@ static void rescore(job *j)
                 if (!compatible(j->pf[v].position, f.position))
                     continue;
                 float s = 0;
-                if (hs_finger_match(m, j->pf[v].prep, cached, &s) != HS_OK)
+                if (hs_finger_match(m, &s, j->pf[v].prep, cached) != HS_OK)
                     s = 0;
                 ncomp[v]++;
                 if (c->fpos[v] == 255 || s > c->fsim[v]) {
@@ -1004,9 +1010,10 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
         return hs__error(ctx, HS_ERR_INVALID_ARG, "watchlist is NULL");
     hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
     if (opts) {
-        if (opts->struct_size < sizeof o)
-            return hs__error(ctx, HS_ERR_INVALID_ARG, "options struct_size too small");
-        o = *opts;
+        hs_status st = hs__struct_in(ctx, &o, sizeof o, opts, SEARCH_OPTIONS_SIZE_1_0,
+                                     "hs_watchlist_search_options");
+        if (st)
+            return st;
     }
     if (o.max_candidates < 1 || o.max_candidates > 1000 || o.threads < 1 || o.threads > 64 ||
         !(o.fmr >= 1e-12 && o.fmr <= 0.5) ||
@@ -1083,7 +1090,7 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
     for (int k = 0; k < NCAL; k++) {
         cal.lf[k] = -2.0 - 0.25 * k;
 #ifdef HS__WL_MATCH
-        cal.thr[k] = (double)hs_finger_threshold_for_fmr(pow(10.0, cal.lf[k]));
+        cal.thr[k] = (double)hs__finger_threshold(pow(10.0, cal.lf[k]));
 #else
         cal.thr[k] = 0.05 * (k + 1);
 #endif

@@ -41,7 +41,7 @@ __all__ = ["Error", "ClosedError", "Image", "FingerTemplate", "PreparedFinger", 
            "Matcher", "compare", "threshold_for_fmr", "set_limit", "get_limit",
            "limit_bounds", "status_str", "MINUTIA_DTYPE", "__version__"]
 
-#: Version of the C library actually loaded, e.g. ``"0.1.0"``.
+#: Version of the C library actually loaded, e.g. ``"1.0.0"``.
 __version__ = capi.hs_version_string()
 #: The same as a tuple of ints.
 version_info = tuple(int(p) for p in __version__.split("."))
@@ -156,10 +156,19 @@ def _ctx():
     return c.h
 
 
-def _check(status, ctx=None):
+def _text(value, what):
+    """``value`` as str for a C string argument: a NUL inside would end the
+    C string early, so that "P-1\\0x" silently became "P-1"; refuse it."""
+    value = str(value)
+    if "\0" in value:
+        raise Error(capi.HS_ERR_INVALID_ARG, "%s holds a NUL character" % what)
+    return value
+
+
+def _check(status, ctx=None, message=""):
     if status < 0:
         msg = _c("hs_ctx_last_error")(ctx) if ctx is not None else ""
-        raise Error(status, msg)
+        raise Error(status, msg or message)
     return status
 
 
@@ -181,14 +190,18 @@ def set_limit(key, value):
 
 def get_limit(key):
     """Current value of an input limit (``LIMIT_*``) for this thread."""
-    return _c("hs_ctx_get_limit")(_ctx(), int(key))
+    s, v = _c("hs_ctx_get_limit")(_ctx(), int(key))
+    _check(s, message="unknown limit key %r" % (key,))
+    return v
 
 
 @_cdoc("hs_limit_bounds")
 def limit_bounds(key):
     """(min, max) allowed for an input limit (``LIMIT_*``)."""
     s, lo, hi = _c("hs_limit_bounds")(int(key))
-    _check(s)
+    known = sorted(n for n in dir(capi) if n.startswith("HS_LIMIT_"))
+    _check(s, message="unknown limit key %r (known: %s)"
+           % (key, ", ".join(n[3:] for n in known)))
     return lo, hi
 
 
@@ -465,7 +478,8 @@ class Image(_Handle):
     @ppi.setter
     def ppi(self, value):
         with self._write as h:
-            _check(_c("hs_image_set_ppi")(h, int(value)))
+            _check(_c("hs_image_set_ppi")(h, int(value)),
+                   message="ppi %r outside the allowed range 0..10000 (0 = unknown)" % (value,))
 
     @property
     def info(self):
@@ -742,10 +756,10 @@ class FingerTemplate(_Handle):
         fmt = _template_format(format)
         ctx = _ctx()
         with self._use as h:
-            s, n = _c("hs_template_encode")(ctx, h, fmt, None)
+            s, n = _c("hs_template_encode")(ctx, None, h, fmt)
             _check(s, ctx)
             buf = bytearray(n)
-            s, n = _c("hs_template_encode")(ctx, h, fmt, buf)
+            s, n = _c("hs_template_encode")(ctx, buf, h, fmt)
             _check(s, ctx)
         return bytes(buf[:n])
 
@@ -756,7 +770,7 @@ class FingerTemplate(_Handle):
         p = _path(path)
         ctx = _ctx()
         with self._use as h:
-            _check(_c("hs_template_save")(ctx, h, fmt, p), ctx)
+            _check(_c("hs_template_save")(ctx, p, h, fmt), ctx)
 
     def prepare(self, view=0):
         """Prepare view ``view`` for matching (:class:`PreparedFinger`)."""
@@ -818,7 +832,9 @@ class Extractor(_Handle):
         """Current value of a parameter (its name or a FINGER_PARAM_* key)."""
         key = self._keys.get(key, key)
         with self._use as h:
-            return _c("hs_finger_extractor_get")(h, int(key))
+            s, v = _c("hs_finger_extractor_get")(h, int(key))
+        _check(s, message="unknown extractor parameter %r" % (key,))
+        return v
 
     @_cdoc("hs_finger_extract")
     def extract(self, image):
@@ -829,7 +845,7 @@ class Extractor(_Handle):
         ctx = _ctx()
         try:
             with self._use as h, img._use as ih:
-                s, t = _c("hs_finger_extract")(h, ctx, ih)
+                s, t = _c("hs_finger_extract")(ctx, h, ih)
                 _check(s, ctx)
             return FingerTemplate._adopt(t)
         finally:
@@ -875,10 +891,10 @@ class PreparedFinger(_Handle):
         """Serialise to bytes (versioned, checksummed)."""
         ctx = _ctx()
         with self._use as h:
-            s, n = _c("hs_finger_prepared_encode")(ctx, h, None)
+            s, n = _c("hs_finger_prepared_encode")(ctx, None, h)
             _check(s, ctx)
             buf = bytearray(n)
-            s, n = _c("hs_finger_prepared_encode")(ctx, h, buf)
+            s, n = _c("hs_finger_prepared_encode")(ctx, buf, h)
             _check(s, ctx)
         return bytes(buf[:n])
 
@@ -951,7 +967,9 @@ class Matcher(_Handle):
         """Current value of a parameter (MATCH_* key or its name)."""
         key = self._keys.get(key, key)
         with self._use as h:
-            return _c("hs_finger_matcher_get")(h, int(key))
+            s, v = _c("hs_finger_matcher_get")(h, int(key))
+        _check(s, message="unknown matcher parameter %r" % (key,))
+        return v
 
     @_cdoc("hs_finger_match")
     def match(self, probe, candidate):
@@ -1013,7 +1031,9 @@ def compare(a, b):
 @_cdoc("hs_finger_threshold_for_fmr")
 def threshold_for_fmr(fmr):
     """Score threshold giving a false match rate of about ``fmr``."""
-    return _c("hs_finger_threshold_for_fmr")(float(fmr))
+    s, t = _c("hs_finger_threshold_for_fmr")(float(fmr))
+    _check(s, message="fmr %r: must be a finite rate in (0, 1)" % (fmr,))
+    return t
 
 
 # ---- face embeddings (vectors) ------------------------------------------------------
@@ -1186,7 +1206,9 @@ class FaceEngine(_Handle):
         """Current value of a parameter (its name or FACE_PARAM_* key)."""
         key = self._keys.get(key, key)
         with self._use as h:
-            return _c("hs_face_engine_get_param")(h, int(key))
+            s, v = _c("hs_face_engine_get_param")(h, int(key))
+        _check(s, message="unknown face engine parameter %r" % (key,))
+        return v
 
     @property
     def dim(self):
@@ -1208,7 +1230,7 @@ class FaceEngine(_Handle):
         ctx = _ctx()
         try:
             with self._use as h, img._use as ih:
-                s, n = _c("hs_face_detect")(ctx, h, ih, buf)
+                s, n = _c("hs_face_detect")(ctx, buf, h, ih)
             if s == capi.HS_ERR_NO_FACE:
                 return []
             _check(s, ctx)
@@ -1229,7 +1251,7 @@ class FaceEngine(_Handle):
         ctx = _ctx()
         try:
             with self._use as h, img._use as ih:
-                s, dim = _c("hs_face_embed")(ctx, h, ih, None if face is None else face._rec.tobytes(), out)
+                s, dim = _c("hs_face_embed")(ctx, out, h, ih, None if face is None else face._rec.tobytes())
             _check(s, ctx)
         finally:
             if temp:
@@ -1247,7 +1269,7 @@ class FaceEngine(_Handle):
         ctx = _ctx()
         try:
             with self._use as h, img._use as ih:
-                _check(_c("hs_face_align")(ctx, h, ih, face._rec.tobytes(), out), ctx)
+                _check(_c("hs_face_align")(ctx, out, h, ih, face._rec.tobytes()), ctx)
         finally:
             if temp:
                 img.close()
@@ -1314,7 +1336,7 @@ class FaceGallery(_Handle):
         hits = bytearray(FACE_HIT_DTYPE.itemsize * max(int(k), 1))
         ctx = _ctx()
         with self._use as h:
-            s, n = _c("hs_face_gallery_search")(ctx, h, v, opt, hits)
+            s, n = _c("hs_face_gallery_search")(ctx, hits, h, v, opt)
             _check(s, ctx)
         return np.frombuffer(bytes(hits), FACE_HIT_DTYPE)[:n].copy()
 
@@ -1392,17 +1414,17 @@ class Watchlist(_Handle):
         p = _path(path)
         ctx = _ctx()
         with self._use as h:
-            _check(_c("hs_watchlist_save")(ctx, h, p), ctx)
+            _check(_c("hs_watchlist_save")(ctx, p, h), ctx)
 
     @_cdoc("hs_watchlist_encode")
     def encode(self):
         """The list as bytes."""
         ctx = _ctx()
         with self._use as h:
-            s, n = _c("hs_watchlist_encode")(ctx, h, None)
+            s, n = _c("hs_watchlist_encode")(ctx, None, h)
             _check(s, ctx)
             buf = bytearray(n)
-            s, n = _c("hs_watchlist_encode")(ctx, h, buf)
+            s, n = _c("hs_watchlist_encode")(ctx, buf, h)
             _check(s, ctx)
         return bytes(buf[:n])
 
@@ -1411,11 +1433,12 @@ class Watchlist(_Handle):
             raise TypeError("subject id: expected str, got %s" % type(id).__name__)
         if isinstance(fingers, FingerTemplate):
             fingers = [fingers]
-        s, sub = _c("hs_watchlist_subject_new")(ctx, id)
+        s, sub = _c("hs_watchlist_subject_new")(ctx, _text(id, "subject id"))
         _check(s, ctx)
         try:
             for k, v in (fields or {}).items():
-                _check(_c("hs_watchlist_subject_set_field")(ctx, sub, str(k), str(v)), ctx)
+                _check(_c("hs_watchlist_subject_set_field")(
+                    ctx, sub, _text(k, "field key"), _text(v, "field %r" % (k,))), ctx)
             for t in fingers or ():
                 _handle_of(t, FingerTemplate, "Watchlist.add fingers")
                 with t._use as th:
@@ -1460,10 +1483,10 @@ class Watchlist(_Handle):
         with self._use as h:
             bh = base._use.__enter__() if base is not None else None
             try:
-                s, n = _c("hs_py_watchlist_pack")(ctx, h, bh, sign_secret, keys, None)
+                s, n = _c("hs_py_watchlist_pack")(ctx, None, h, bh, sign_secret, keys)
                 _check(s, ctx)
                 buf = bytearray(n)
-                s, n = _c("hs_py_watchlist_pack")(ctx, h, bh, sign_secret, keys, buf)
+                s, n = _c("hs_py_watchlist_pack")(ctx, buf, h, bh, sign_secret, keys)
                 _check(s, ctx)
             finally:
                 if base is not None:
@@ -1503,14 +1526,14 @@ class Watchlist(_Handle):
         """Remove subject ``id`` (Error ERR_NOT_FOUND if absent)."""
         ctx = _ctx()
         with self._write as h:
-            _check(_c("hs_watchlist_remove")(ctx, h, str(id)), ctx)
+            _check(_c("hs_watchlist_remove")(ctx, h, _text(id, "subject id")), ctx)
 
     def get(self, id):
         """Subject ``id`` as a dict: id, fields, fingers (FingerTemplates of
         the stored minutiae), faces (float32 arrays)."""
         ctx = _ctx()
         with self._use as h:
-            s, sub = _c("hs_watchlist_get")(ctx, h, str(id))
+            s, sub = _c("hs_watchlist_get")(ctx, h, _text(id, "subject id"))
             _check(s, ctx)
         try:
             fingers = []
@@ -1676,7 +1699,9 @@ class Synth(_Handle):
     def get(self, key):
         """Current value of a SYNTH_* parameter."""
         with self._use as h:
-            return _c("hs_synth_get")(h, int(key))
+            s, v = _c("hs_synth_get")(h, int(key))
+        _check(s, message="unknown synth parameter %r" % (key,))
+        return v
 
     @_cdoc("hs_synth_master_new")
     def master(self, finger):
