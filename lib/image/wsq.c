@@ -19,8 +19,9 @@
  * (A_k ln var), a global scale chosen for the requested bit rate, zero bin
  * 1.2 Q, C = 0.44, three blocks with two Huffman tables.
  *
- * All arithmetic is single precision except the rate solver; decodes match
- * NIST's double-checked reference within a grey level (see docs/wsq.md).
+ * The filter bank runs in single precision, the rate solver in double;
+ * decodes of NIST NBIS 5.0 files match its dwsq within a grey level, and
+ * encodes match its cwsq's sizes and PSNR (docs/wsq.md).
  */
 #include "internal/image.h"
 
@@ -499,6 +500,8 @@ typedef struct wsq_dec {
     wsq_filters filt;
     double qbin[NBANDS], zbin[NBANDS], cbin;
     huff_dec huff[NTABLES];
+    /* DRT's interval is read but not needed: restart markers delimit
+     * themselves, and WSQ has no prediction to reset */
     uint32_t restart_interval;
     /* coefficients */
     wsq_geom geom;
