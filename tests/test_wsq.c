@@ -23,11 +23,14 @@
 struct counter {
     long live;
     long calls;
-    long fail_at; /* fail the fail_at-th allocation (1-based), 0 = never */
+    long fail_at;   /* fail the fail_at-th allocation (1-based), 0 = never */
+    size_t biggest; /* largest single request */
 };
 static void *c_malloc(void *o, size_t n)
 {
     struct counter *c = o;
+    if (n > c->biggest)
+        c->biggest = n;
     if (c->fail_at && ++c->calls == c->fail_at)
         return NULL;
     void *p = malloc(n);
@@ -38,6 +41,8 @@ static void *c_malloc(void *o, size_t n)
 static void *c_realloc(void *o, void *p, size_t n)
 {
     struct counter *c = o;
+    if (n > c->biggest)
+        c->biggest = n;
     if (c->fail_at && ++c->calls == c->fail_at)
         return NULL;
     void *q = realloc(p, n);
@@ -783,6 +788,24 @@ static void test_wsq_bad_structure(void **state)
         else
             assert_null(t);
         hs_ctx_free(c2);
+    }
+
+    /* a header declaring 4000x4000 pixels over blocks made for 64x48: the
+     * blocks are checked first, so nothing large is ever allocated */
+    {
+        memcpy(m, buf, n);
+        m[sof + 6] = 0x0F;
+        m[sof + 7] = 0xA0;
+        m[sof + 8] = 0x0F;
+        m[sof + 9] = 0xA0;
+        struct counter c;
+        hs_ctx *c3 = counting_ctx(&c);
+        hs_image *t = NULL;
+        assert_int_equal(hs_image_decode(c3, &t, m, n, 0), HS_ERR_TRUNCATED);
+        assert_null(t);
+        assert_true(c.biggest < 64 * 1024);
+        assert_int_equal(c.live, 0);
+        hs_ctx_free(c3);
     }
 
     /* unknown marker */

@@ -507,6 +507,7 @@ typedef struct wsq_dec {
     wsq_geom geom;
     int32_t *coef; /* quantised indices of the coded subbands, in order */
     size_t ncoef, filled;
+    int counting;  /* first pass: check the blocks, store nothing */
 } wsq_dec;
 
 static double scaled(uint8_t e, uint32_t v)
@@ -664,6 +665,8 @@ static hs_status prepare_coefficients(wsq_dec *d, size_t off)
         if (d->qbin[k] != 0.0)
             n += (size_t)d->geom.band[k].w * d->geom.band[k].h;
     d->ncoef = n;
+    if (d->counting)
+        return HS_OK;
     d->coef = hs__calloc(hs__ctx_allocator(d->ctx), n ? n : 1, sizeof *d->coef);
     if (!d->coef)
         return hs__error(d->ctx, HS_ERR_NOMEM, "WSQ: cannot allocate %zu coefficients", n);
@@ -725,7 +728,9 @@ static hs_status decode_block(wsq_dec *d, const huff_dec *t, size_t *pos)
                 return hs__error(d->ctx, HS_ERR_CORRUPT,
                                  "WSQ: block at offset %zu: more than %zu coefficients", start,
                                  n);
-            c[i++] = v;
+            if (c)
+                c[i] = v;
+            i++;
         }
     }
     d->filled = i;
@@ -765,18 +770,13 @@ static void dequantise_and_render(wsq_dec *d, float *img, uint8_t *out, float *p
     }
 }
 
-hs_status hs__decode_wsq(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size,
-                         uint32_t flags)
+/* Read the segments and the blocks' coefficients: counting (d->counting,
+ * nothing stored, nothing large allocated) or into d->coef. */
+static hs_status parse(wsq_dec *d)
 {
-    (void)flags;
-    *out = NULL;
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    wsq_dec *d = hs__calloc(a, 1, sizeof *d);
-    if (!d)
-        return hs__error(ctx, HS_ERR_NOMEM, "WSQ: out of memory");
-    d->ctx = ctx;
-    d->data = data;
-    d->size = size;
+    hs_ctx *ctx = d->ctx;
+    const uint8_t *data = d->data;
+    size_t size = d->size;
     hs_status s = HS_OK;
     size_t pos = 2; /* SOI checked by the caller */
     int blocks = 0, eoi = 0;
@@ -862,6 +862,32 @@ hs_status hs__decode_wsq(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_
     if (!s && d->filled < d->ncoef)
         s = hs__error(ctx, HS_ERR_TRUNCATED,
                       "WSQ: the blocks hold %zu of %zu coefficients", d->filled, d->ncoef);
+    return s;
+}
+
+hs_status hs__decode_wsq(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size,
+                         uint32_t flags)
+{
+    (void)flags;
+    *out = NULL;
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    wsq_dec *d = hs__calloc(a, 1, sizeof *d);
+    if (!d)
+        return hs__error(ctx, HS_ERR_NOMEM, "WSQ: out of memory");
+    /* Two passes over the data: the first checks every segment and counts
+     * the coefficients the blocks hold, so that a small file whose header
+     * declares a large image (WSQ compresses blank areas over 30,000:1)
+     * costs no more than its size until it is known to be complete; the
+     * second stores them. */
+    hs_status s = HS_OK;
+    for (int pass = 0; pass < 2 && !s; pass++) {
+        memset(d, 0, sizeof *d);
+        d->ctx = ctx;
+        d->data = data;
+        d->size = size;
+        d->counting = pass == 0;
+        s = parse(d);
+    }
     hs_image *img = NULL;
     float *plane = NULL, *pad = NULL, *tmp = NULL;
     if (!s)
