@@ -7,7 +7,6 @@
  * raw binary files: authority .pub (32 bytes) / .sec (64), device .pub /
  * .sec (32 each). */
 #include "cli.h"
-#include "internal/core.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,6 +56,15 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+/* Wipe key material; the volatile function pointer keeps the compiler
+ * from dropping the stores as dead. */
+static void *(*const volatile wipe_memset)(void *, int, size_t) = memset;
+
+static void wipe(void *p, size_t n)
+{
+    wipe_memset(p, 0, n);
+}
+
 static int fail(hs_ctx *ctx, hs_status s, const char *what)
 {
     cli_error(ctx, s, what);
@@ -78,7 +86,7 @@ static hs_status load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_tem
         memcpy(num, spec, (size_t)(colon - spec));
         unsigned p;
         if (!cli_parse_u32(num, 0, 10, &p))
-            return hs__error(ctx, HS_ERR_INVALID_ARG, "finger position '%s' not 0..10", num);
+            return cli_fail(HS_ERR_INVALID_ARG, "finger position '%s' not 0..10", num);
         pos = (int)p;
         path = colon + 1;
     }
@@ -103,8 +111,8 @@ static hs_status load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_tem
     if (pos >= 0) {
         if (hs_template_view_count(t) != 1) {
             hs_template_free(t);
-            return hs__error(ctx, HS_ERR_INVALID_ARG,
-                             "%s: a position can only be given for a one-view template", path);
+            return cli_fail(HS_ERR_INVALID_ARG,
+                            "%s: a position can only be given for a one-view template", path);
         }
         hs_view_info info;
         memset(&info, 0, sizeof info);
@@ -149,11 +157,12 @@ static hs_status load_face(hs_ctx *ctx, const char *path, float **out, uint32_t 
                            uint32_t *model)
 {
     *out = NULL;
-    uint8_t *data;
+    void *file;
     size_t size;
-    hs_status s = hs__read_file(ctx, path, &data, &size);
+    hs_status s = hs_file_read(ctx, &file, &size, path);
     if (s)
         return s;
+    const uint8_t *data = file;
     s = hs_face_embedding_decode(ctx, NULL, 0, dim, model, data, size);
     if (s == HS_ERR_BUFFER_TOO_SMALL || (s == HS_OK && *dim)) {
         float *v = malloc((size_t)*dim * sizeof *v);
@@ -163,7 +172,7 @@ static hs_status load_face(hs_ctx *ctx, const char *path, float **out, uint32_t 
         else
             *out = v;
     }
-    free(data);
+    hs_file_free(ctx, file, size);
     return s;
 }
 
@@ -679,7 +688,7 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
     if (!s)
         s = hs_watchlist_pack(ctx, buf, &size, wl, base, sk, rcp, (uint32_t)nto);
     if (!s)
-        s = hs__write_file_atomic(ctx, out, buf, size);
+        s = hs_file_save(ctx, out, buf, size, HS_FILE_PRIVATE);
     if (s) {
         cli_error(ctx, s, out);
         goto out;
@@ -689,7 +698,7 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
            nto, nto == 1 ? "" : "s");
     rc = CLI_OK;
 out:
-    hs__memzero(sk, sizeof sk);
+    wipe(sk, sizeof sk);
     free(rcp);
     free(buf);
     hs_watchlist_free(wl);
@@ -749,7 +758,9 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
             fclose(f);
         }
     }
-    hs_status s = hs__read_file(ctx, pkg, &data, &size);
+    void *file = NULL;
+    hs_status s = hs_file_read(ctx, &file, &size, pkg);
+    data = file;
     if (!s && inst)
         s = hs_watchlist_load(ctx, &installed, inst);
     if (!s)
@@ -763,7 +774,7 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
     if (state) {
         char line[32];
         int n = snprintf(line, sizeof line, "%" PRIu64 "\n", hs_watchlist_version(wl));
-        s = hs__write_file_atomic(ctx, state, line, (size_t)n);
+        s = hs_file_save(ctx, state, line, (size_t)n, HS_FILE_PRIVATE);
         if (s) {
             cli_error(ctx, s, state);
             goto out;
@@ -773,11 +784,8 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
            hs_watchlist_count(wl));
     rc = CLI_OK;
 out:
-    hs__memzero(dsk, sizeof dsk);
-    if (data) {
-        hs__memzero(data, size);
-        hs__free(hs__ctx_allocator(ctx), data);
-    }
+    wipe(dsk, sizeof dsk);
+    hs_file_free(ctx, data, size);
     hs_watchlist_free(installed);
     hs_watchlist_free(wl);
     return rc;
@@ -808,7 +816,7 @@ static int wl_keygen(int argc, char **argv)
             unlink(sec);
         }
     }
-    hs__memzero(sk, sizeof sk);
+    wipe(sk, sizeof sk);
     return rc;
 }
 

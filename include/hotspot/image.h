@@ -190,8 +190,9 @@ HS_API hs_status hs_image_encode(hs_ctx *ctx, void *buf, size_t *size, const hs_
                                  uint32_t format, const hs_image_encode_options *opts);
 
 /** Encode as hs_image_encode() and write the file at @p path atomically
- *  (a temporary file renamed over the target: a failed save leaves any
- *  existing file unchanged). @p format 0 chooses by the extension of
+ *  through the same routine as hs_file_save() with HS_FILE_PRIVATE (mode
+ *  0600: fingerprint and face images are biometric data; a failed save
+ *  leaves any existing file unchanged). @p format 0 chooses by the extension of
  *  @p path, case-insensitively: .png, .wsq, .jp2 (JP2 file), .j2k/.j2c
  *  (raw JPEG 2000 codestream), .jpg/.jpeg, .pgm/.pnm, .bmp. Errors: as for
  *  hs_image_encode(), HS_ERR_INVALID_ARG (format 0 with an unknown

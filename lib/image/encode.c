@@ -171,7 +171,7 @@ hs_status hs_image_save(hs_ctx *ctx, const char *path, const hs_image *img, uint
     if (!s && w.failed)
         s = hs__error(ctx, HS_ERR_NOMEM, "out of memory while encoding");
     if (!s)
-        s = hs__write_file_atomic(ctx, path, w.buf, w.len);
+        s = hs__write_file_atomic(ctx, path, w.buf, w.len, HS_FILE_PRIVATE);
     hs__writer_free(&w);
     return s;
 }
