@@ -1252,6 +1252,193 @@ static inline int32_t quantise(float a, float q, float z2)
     return (int32_t)v;
 }
 
+/* What the encoder decided, as the file will state it. */
+typedef struct wsq_enc {
+    uint32_t w, h;
+    uint8_t em, er;      /* SOF shift and scale, scaled form */
+    uint32_t mi, ri;
+    uint8_t lo_e[5], hi_e[4]; /* DTT taps, scaled form */
+    uint32_t lo_v[5], hi_v[4];
+    uint8_t qe[NBANDS], ze[NBANDS]; /* DQT, scaled form */
+    uint32_t qv[NBANDS], zv[NBANDS];
+    double qs[NBANDS];   /* bin widths as stored (0: not coded) */
+    wsq_filters f;
+    wsq_geom g;
+} wsq_enc;
+
+/* Shift and scale: mean to 0, the range to +-128 (R = max(M - min,
+ * max - M) / 128); the values the decoder will read back are the ones used. */
+static void normalise(wsq_enc *e, const hs_image *img, float *plane)
+{
+    uint32_t w = e->w, h = e->h;
+    uint64_t sum = 0;
+    unsigned lo = 255, hi = 0;
+    for (uint32_t y = 0; y < h; y++) {
+        const uint8_t *row = img->view + (size_t)y * img->stride;
+        for (uint32_t x = 0; x < w; x++) {
+            sum += row[x];
+            lo = row[x] < lo ? row[x] : lo;
+            hi = row[x] > hi ? row[x] : hi;
+        }
+    }
+    double mean = (double)sum / ((double)w * h);
+    double m = to_scaled(mean, 0xFFFF, &e->em, &e->mi);
+    double rr = (m - lo > hi - m ? m - lo : hi - m) / 128.0;
+    if (rr <= 0.0)
+        rr = 1.0; /* a flat image */
+    rr = to_scaled(rr, 0xFFFF, &e->er, &e->ri);
+    for (uint32_t y = 0; y < h; y++) {
+        const uint8_t *row = img->view + (size_t)y * img->stride;
+        float *dst = plane + (size_t)y * w;
+        for (uint32_t x = 0; x < w; x++)
+            dst[x] = (float)(((double)row[x] - m) / rr);
+    }
+}
+
+/* The 9/7 filters as DTT states them, so that encoder and decoder use the
+ * same taps. */
+static void standard_filters(wsq_enc *e)
+{
+    wsq_filters *f = &e->f;
+    memset(f, 0, sizeof *f);
+    f->nlo = 9;
+    f->nhi = 7;
+    for (int k = 0; k < 5; k++)
+        f->lo[k] = (float)((std_lo[k] < 0 ? -1 : 1) *
+                           to_scaled(fabs(std_lo[k]), 0xFFFFFFFFu, &e->lo_e[k], &e->lo_v[k]));
+    for (int k = 0; k < 4; k++)
+        f->hi[k] = (float)((std_hi[k] < 0 ? -1 : 1) *
+                           to_scaled(fabs(std_hi[k]), 0xFFFFFFFFu, &e->hi_e[k], &e->hi_v[k]));
+    filters_finish(f);
+}
+
+/* Bin widths for the rate from the transformed plane, then every coded
+ * subband quantised into coef (subband after subband, as the blocks code
+ * them); band[k] points at subband k's indices. */
+static void quantise_plane(wsq_enc *e, const float *plane, double rate, int32_t *coef,
+                           const int32_t *band[NBANDS])
+{
+    double var[NBANDS], qb[NBANDS], zs[NBANDS];
+    for (int k = 0; k < NBANDS; k++)
+        var[k] = k < NCODED ? band_variance(plane, e->w, e->g.band[k]) : 0.0;
+    solve_bins(var, rate, qb);
+    for (int k = 0; k < NBANDS; k++) {
+        e->qs[k] = to_scaled(qb[k], 0xFFFF, &e->qe[k], &e->qv[k]);
+        e->ze[k] = 0;
+        e->zv[k] = 0;
+        zs[k] = e->qs[k] == 0.0 ? 0.0 : to_scaled(1.2 * e->qs[k], 0xFFFF, &e->ze[k], &e->zv[k]);
+    }
+    size_t at = 0;
+    for (int k = 0; k < NBANDS; k++) {
+        wsq_rect r = e->g.band[k];
+        band[k] = coef + at;
+        if (e->qs[k] == 0.0)
+            continue;
+        float q = (float)e->qs[k], z2 = (float)(zs[k] / 2.0);
+        for (uint32_t y = 0; y < r.h; y++) {
+            const float *row = plane + (size_t)(r.y + y) * e->w + r.x;
+            for (uint32_t x = 0; x < r.w; x++)
+                coef[at++] = quantise(row[x], q, z2);
+        }
+    }
+}
+
+/* SOI and the table segments, in the order NBIS's cwsq writes them: COM
+ * (NISTCOM, where WSQ keeps the resolution), DTT, DQT, SOF, [DRT]. */
+static void write_header(hs__writer *o, const wsq_enc *e, uint32_t ppi, double rate,
+                         uint32_t restart)
+{
+    wr_marker(o, M_SOI);
+    char com[320], p[16];
+    if (ppi)
+        snprintf(p, sizeof p, "%u", ppi);
+    else
+        snprintf(p, sizeof p, "-1");
+    int cn = snprintf(com, sizeof com,
+                      "NIST_COM 9\nPIX_WIDTH %u\nPIX_HEIGHT %u\nPIX_DEPTH 8\nPPI %s\n"
+                      "LOSSY 1\nCOLORSPACE GRAY\nCOMPRESSION WSQ\nWSQ_BITRATE %f",
+                      e->w, e->h, p, rate);
+    wr_marker(o, M_COM);
+    hs__wr_be16(o, (uint16_t)(cn + 2));
+    hs__wr_bytes(o, com, (size_t)cn);
+    wr_marker(o, M_DTT);
+    hs__wr_be16(o, 58);
+    hs__wr_u8(o, 9);
+    hs__wr_u8(o, 7);
+    for (int k = 0; k < 5; k++) {
+        hs__wr_u8(o, std_lo[k] < 0);
+        hs__wr_u8(o, e->lo_e[k]);
+        hs__wr_be32(o, e->lo_v[k]);
+    }
+    for (int k = 0; k < 4; k++) {
+        hs__wr_u8(o, std_hi[k] < 0);
+        hs__wr_u8(o, e->hi_e[k]);
+        hs__wr_be32(o, e->hi_v[k]);
+    }
+    wr_marker(o, M_DQT);
+    hs__wr_be16(o, 389);
+    wr_scaled16(o, 2, 44); /* C = 0.44 */
+    for (int k = 0; k < NBANDS; k++) {
+        wr_scaled16(o, e->qe[k], e->qv[k]);
+        wr_scaled16(o, e->ze[k], e->zv[k]);
+    }
+    wr_marker(o, M_SOF);
+    hs__wr_be16(o, 17);
+    hs__wr_u8(o, 0);   /* black */
+    hs__wr_u8(o, 255); /* white */
+    hs__wr_be16(o, (uint16_t)e->h);
+    hs__wr_be16(o, (uint16_t)e->w);
+    wr_scaled16(o, e->em, e->mi);
+    wr_scaled16(o, e->er, e->ri);
+    hs__wr_u8(o, 2);   /* WSQ encoder number (the NBIS parameter set) */
+    hs__wr_be16(o, 0); /* software implementation number */
+    if (restart) {
+        wr_marker(o, M_DRT);
+        hs__wr_be16(o, 4);
+        hs__wr_be16(o, (uint16_t)restart);
+    }
+}
+
+/* Three blocks: subbands 0-18 with table 0, 19-51 and 52-63 with table 1
+ * (each table built from the symbols of the blocks that use it). */
+static void write_blocks(hs__writer *o, const wsq_enc *e, const int32_t *const band[NBANDS],
+                         uint32_t restart)
+{
+    static const int blk[4] = {0, 19, 52, NBANDS};
+    for (int t = 0; t < 2; t++) {
+        uint32_t freq[256];
+        memset(freq, 0, sizeof freq);
+        int b0 = t == 0 ? 0 : 1, b1 = t == 0 ? 1 : 3;
+        for (int b = b0; b < b1; b++)
+            code_bands(band, &e->g, e->qs, blk[b], blk[b + 1], freq, NULL, NULL);
+        freq[0] = 0; /* symbol 0 is never used */
+        int any = 0;
+        for (int k = 0; k < 256; k++)
+            any |= freq[k] != 0;
+        if (!any)
+            freq[1] = 1; /* an empty block still names a table */
+        uint8_t counts[16], vals[256];
+        int nv = 0;
+        huff_lengths(freq, counts, vals, &nv);
+        wr_marker(o, M_DHT);
+        hs__wr_be16(o, (uint16_t)(2 + 1 + 16 + nv));
+        hs__wr_u8(o, (uint8_t)t);
+        hs__wr_bytes(o, counts, 16);
+        hs__wr_bytes(o, vals, (size_t)nv);
+        huff_enc enc;
+        huff_codes(&enc, counts, vals);
+        for (int b = b0; b < b1; b++) {
+            wr_marker(o, M_SOB);
+            hs__wr_be16(o, 3);
+            hs__wr_u8(o, (uint8_t)t);
+            bitwriter bw = {o, 0, 0, restart, 0, 0};
+            code_bands(band, &e->g, e->qs, blk[b], blk[b + 1], NULL, &enc, &bw);
+            bw_flush(&bw);
+        }
+    }
+    wr_marker(o, M_EOI);
+}
+
 /* Encode img's grey plane at bit rate rate into out; restart > 0 puts a
  * DRT segment and a restart marker after every restart symbols (the
  * library's encoder uses none; tests use it to exercise the decoder). */
@@ -1266,192 +1453,40 @@ hs_status hs__encode_wsq(hs_ctx *ctx, hs__writer *out, const hs_image *img, doub
                          w, h);
     const hs_allocator *a = hs__ctx_allocator(ctx);
     size_t npix = (size_t)w * h;
+    wsq_enc *e = hs__calloc(a, 1, sizeof *e);
     float *plane = hs__malloc(a, npix * sizeof *plane);
     int32_t *coef = hs__malloc(a, npix * sizeof *coef);
     float *pad = hs__malloc(a, ((size_t)(w > h ? w : h) + 2 * MAX_TAPS + 2) * sizeof *pad);
     float *tmp = hs__malloc(a, npix * sizeof *tmp);
-    if (!plane || !coef || !pad || !tmp) {
-        hs__free(a, plane);
-        hs__free(a, coef);
-        hs__free(a, pad);
-        hs__free(a, tmp);
-        return hs__error(ctx, HS_ERR_NOMEM, "WSQ: cannot allocate a %ux%u work plane", w, h);
+    hs_status s = HS_OK;
+    if (!e || !plane || !coef || !pad || !tmp) {
+        s = hs__error(ctx, HS_ERR_NOMEM, "WSQ: cannot allocate a %ux%u work plane", w, h);
+    } else {
+        e->w = w;
+        e->h = h;
+        normalise(e, img, plane);
+        standard_filters(e);
+        build_geom(&e->g, w, h);
+        forward_transform(&e->f, &e->g, plane, w, pad, tmp);
+        const int32_t *band[NBANDS];
+        quantise_plane(e, plane, rate, coef, band);
+        if (restart > 0xFFFF)
+            restart = 0xFFFF;
+        write_header(out, e, img->ppi, rate, restart);
+        write_blocks(out, e, band, restart);
+        if (out->failed)
+            s = hs__error(ctx, HS_ERR_NOMEM, "WSQ: out of memory while encoding");
     }
-    /* shift and scale: mean to 0, the range to +-128; the values the
-     * decoder will read back are the ones used */
-    uint64_t sum = 0;
-    unsigned lo = 255, hi = 0;
-    for (uint32_t y = 0; y < h; y++) {
-        const uint8_t *row = img->view + (size_t)y * img->stride;
-        for (uint32_t x = 0; x < w; x++) {
-            sum += row[x];
-            lo = row[x] < lo ? row[x] : lo;
-            hi = row[x] > hi ? row[x] : hi;
-        }
-    }
-    double mean = (double)sum / (double)npix;
-    uint8_t em, er;
-    uint32_t mi, ri;
-    double m = to_scaled(mean, 0xFFFF, &em, &mi);
-    double rr = (m - lo > hi - m ? m - lo : hi - m) / 128.0;
-    if (rr <= 0.0)
-        rr = 1.0;
-    rr = to_scaled(rr, 0xFFFF, &er, &ri);
-    for (uint32_t y = 0; y < h; y++) {
-        const uint8_t *row = img->view + (size_t)y * img->stride;
-        float *dst = plane + (size_t)y * w;
-        for (uint32_t x = 0; x < w; x++)
-            dst[x] = (float)(((double)row[x] - m) / rr);
-    }
-    wsq_filters f;
-    memset(&f, 0, sizeof f);
-    f.nlo = 9;
-    f.nhi = 7;
-    /* the filters as the file states them (DTT), so that encoder and
-     * decoder use the same taps */
-    uint8_t lo_e[5], hi_e[4];
-    uint32_t lo_v[5], hi_v[4];
-    for (int k = 0; k < 5; k++)
-        f.lo[k] = (float)((std_lo[k] < 0 ? -1 : 1) *
-                          to_scaled(fabs(std_lo[k]), 0xFFFFFFFFu, &lo_e[k], &lo_v[k]));
-    for (int k = 0; k < 4; k++)
-        f.hi[k] = (float)((std_hi[k] < 0 ? -1 : 1) *
-                          to_scaled(fabs(std_hi[k]), 0xFFFFFFFFu, &hi_e[k], &hi_v[k]));
-    filters_finish(&f);
-    wsq_geom g;
-    build_geom(&g, w, h);
-    forward_transform(&f, &g, plane, w, pad, tmp);
-
-    double var[NBANDS], qb[NBANDS];
-    for (int k = 0; k < NBANDS; k++)
-        var[k] = k < NCODED ? band_variance(plane, w, g.band[k]) : 0.0;
-    solve_bins(var, rate, qb);
-    /* bin widths and zero bins as stored */
-    uint8_t qe[NBANDS], ze[NBANDS];
-    uint32_t qv[NBANDS], zv[NBANDS];
-    double qs[NBANDS], zs[NBANDS];
-    for (int k = 0; k < NBANDS; k++) {
-        qs[k] = to_scaled(qb[k], 0xFFFF, &qe[k], &qv[k]);
-        zs[k] = qs[k] == 0.0 ? 0.0 : to_scaled(1.2 * qs[k], 0xFFFF, &ze[k], &zv[k]);
-        if (qs[k] == 0.0)
-            ze[k] = 0, zv[k] = 0;
-    }
-    /* quantise, subband after subband, into coef */
-    const int32_t *band[NBANDS];
-    size_t at = 0;
-    for (int k = 0; k < NBANDS; k++) {
-        wsq_rect r = g.band[k];
-        band[k] = coef + at;
-        if (qs[k] == 0.0)
-            continue;
-        float q = (float)qs[k], z2 = (float)(zs[k] / 2.0);
-        for (uint32_t y = 0; y < r.h; y++) {
-            const float *row = plane + (size_t)(r.y + y) * w + r.x;
-            for (uint32_t x = 0; x < r.w; x++)
-                coef[at++] = quantise(row[x], q, z2);
-        }
-    }
-
-    /* ---- the file ---- */
-    hs__writer *o = out;
-    wr_marker(o, M_SOI);
-    /* NISTCOM: where WSQ keeps the resolution */
-    char com[320];
-    char ppi[16];
-    if (img->ppi)
-        snprintf(ppi, sizeof ppi, "%u", img->ppi);
-    else
-        snprintf(ppi, sizeof ppi, "-1");
-    int cn = snprintf(com, sizeof com,
-                      "NIST_COM 9\nPIX_WIDTH %u\nPIX_HEIGHT %u\nPIX_DEPTH 8\nPPI %s\n"
-                      "LOSSY 1\nCOLORSPACE GRAY\nCOMPRESSION WSQ\nWSQ_BITRATE %f",
-                      w, h, ppi, rate);
-    wr_marker(o, M_COM);
-    hs__wr_be16(o, (uint16_t)(cn + 2));
-    hs__wr_bytes(o, com, (size_t)cn);
-    /* DTT */
-    wr_marker(o, M_DTT);
-    hs__wr_be16(o, 58);
-    hs__wr_u8(o, 9);
-    hs__wr_u8(o, 7);
-    for (int k = 0; k < 5; k++) {
-        hs__wr_u8(o, std_lo[k] < 0);
-        hs__wr_u8(o, lo_e[k]);
-        hs__wr_be32(o, lo_v[k]);
-    }
-    for (int k = 0; k < 4; k++) {
-        hs__wr_u8(o, std_hi[k] < 0);
-        hs__wr_u8(o, hi_e[k]);
-        hs__wr_be32(o, hi_v[k]);
-    }
-    /* DQT */
-    wr_marker(o, M_DQT);
-    hs__wr_be16(o, 389);
-    wr_scaled16(o, 2, 44); /* C = 0.44 */
-    for (int k = 0; k < NBANDS; k++) {
-        wr_scaled16(o, qe[k], qv[k]);
-        wr_scaled16(o, ze[k], zv[k]);
-    }
-    /* SOF */
-    wr_marker(o, M_SOF);
-    hs__wr_be16(o, 17);
-    hs__wr_u8(o, 0);   /* black */
-    hs__wr_u8(o, 255); /* white */
-    hs__wr_be16(o, (uint16_t)h);
-    hs__wr_be16(o, (uint16_t)w);
-    wr_scaled16(o, em, mi);
-    wr_scaled16(o, er, ri);
-    hs__wr_u8(o, 2);   /* WSQ encoder number (the NBIS parameter set) */
-    hs__wr_be16(o, 0); /* software implementation number */
-    if (restart) {
-        wr_marker(o, M_DRT);
-        hs__wr_be16(o, 4);
-        hs__wr_be16(o, (uint16_t)(restart > 0xFFFF ? 0xFFFF : restart));
-        restart = restart > 0xFFFF ? 0xFFFF : restart;
-    }
-    /* three blocks: 0-18 with table 0, 19-51 and 52-63 with table 1 */
-    static const int blk[4] = {0, 19, 52, NBANDS};
-    for (int t = 0; t < 2; t++) {
-        uint32_t freq[256];
-        memset(freq, 0, sizeof freq);
-        int b0 = t == 0 ? 0 : 1, b1 = t == 0 ? 1 : 3;
-        for (int b = b0; b < b1; b++)
-            code_bands(band, &g, qs, blk[b], blk[b + 1], freq, NULL, NULL);
-        freq[0] = 0; /* symbol 0 is never used */
-        uint8_t counts[16], vals[256];
-        int nv = 0;
-        int any = 0;
-        for (int s = 0; s < 256; s++)
-            any |= freq[s] != 0;
-        if (!any)
-            freq[1] = 1; /* an all-zero block still needs a table */
-        huff_lengths(freq, counts, vals, &nv);
-        wr_marker(o, M_DHT);
-        hs__wr_be16(o, (uint16_t)(2 + 1 + 16 + nv));
-        hs__wr_u8(o, (uint8_t)t);
-        hs__wr_bytes(o, counts, 16);
-        hs__wr_bytes(o, vals, (size_t)nv);
-        huff_enc enc;
-        huff_codes(&enc, counts, vals);
-        for (int b = b0; b < b1; b++) {
-            wr_marker(o, M_SOB);
-            hs__wr_be16(o, 3);
-            hs__wr_u8(o, (uint8_t)t);
-            bitwriter bw = {o, 0, 0, restart, 0, 0};
-            code_bands(band, &g, qs, blk[b], blk[b + 1], NULL, &enc, &bw);
-            bw_flush(&bw);
-        }
-    }
-    wr_marker(o, M_EOI);
-
-    hs__memzero(plane, npix * sizeof *plane);
-    hs__memzero(coef, npix * sizeof *coef);
-    hs__memzero(tmp, npix * sizeof *tmp);
+    if (plane)
+        hs__memzero(plane, npix * sizeof *plane);
+    if (coef)
+        hs__memzero(coef, npix * sizeof *coef);
+    if (tmp)
+        hs__memzero(tmp, npix * sizeof *tmp);
+    hs__free(a, e);
     hs__free(a, plane);
     hs__free(a, coef);
     hs__free(a, pad);
     hs__free(a, tmp);
-    if (o->failed)
-        return hs__error(ctx, HS_ERR_NOMEM, "WSQ: out of memory while encoding");
-    return HS_OK;
+    return s;
 }
