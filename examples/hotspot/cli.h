@@ -78,4 +78,17 @@ unsigned cli_fvc_ppi(const char *folder);
 char **cli_list_dir(const char *dir, size_t *n);
 void cli_free_list(char **v, size_t n);
 
+/* Text output to a file through the library's one atomic save: write to
+ * o->f (a memory stream), then cli_out_save() saves it (mode 0600 with
+ * HS_FILE_PRIVATE) and frees it; cli_out_drop() discards it. Both return
+ * 0 or -1 with a message printed. */
+typedef struct cli_out {
+    FILE *f;
+    char *buf;
+    size_t len;
+} cli_out;
+int cli_out_open(cli_out *o);
+int cli_out_save(hs_ctx *ctx, cli_out *o, const char *path, uint32_t flags);
+void cli_out_drop(cli_out *o);
+
 #endif

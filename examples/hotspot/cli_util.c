@@ -26,13 +26,32 @@ const char *cli_detail(hs_ctx *ctx)
     return pending_detail[0] ? pending_detail : hs_ctx_last_error(ctx);
 }
 
+/* @p what (a file name or a subject id the officer typed or a file held)
+ * with control bytes and everything outside printable ASCII as \xNN: a
+ * rejected id must not put terminal escapes or a right-to-left override on
+ * the screen. */
+static const char *printable(const char *what, char *buf, size_t size)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)what; *p && o + 5 < size; p++) {
+        if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+            buf[o++] = (char)*p;
+        else
+            o += (size_t)snprintf(buf + o, size - o, "\\x%02x", *p);
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 void cli_error(hs_ctx *ctx, hs_status s, const char *what)
 {
+    char w[1024];
     const char *detail = cli_detail(ctx);
     if (detail && *detail)
-        fprintf(stderr, "hotspot: %s: %s: %s\n", what, hs_status_str(s), detail);
+        fprintf(stderr, "hotspot: %s: %s: %s\n", printable(what, w, sizeof w), hs_status_str(s),
+                detail);
     else
-        fprintf(stderr, "hotspot: %s: %s\n", what, hs_status_str(s));
+        fprintf(stderr, "hotspot: %s: %s\n", printable(what, w, sizeof w), hs_status_str(s));
     pending_detail[0] = '\0';
 }
 
@@ -207,4 +226,40 @@ void cli_free_list(char **v, size_t n)
     for (size_t i = 0; i < n; i++)
         free(v[i]);
     free(v);
+}
+
+int cli_out_open(cli_out *o)
+{
+    o->buf = NULL;
+    o->len = 0;
+    o->f = open_memstream(&o->buf, &o->len);
+    if (!o->f) {
+        fprintf(stderr, "hotspot: out of memory\n");
+        return -1;
+    }
+    return 0;
+}
+
+void cli_out_drop(cli_out *o)
+{
+    if (o->f)
+        fclose(o->f);
+    free(o->buf);
+    o->f = NULL;
+    o->buf = NULL;
+}
+
+int cli_out_save(hs_ctx *ctx, cli_out *o, const char *path, uint32_t flags)
+{
+    int bad = fclose(o->f) != 0;
+    o->f = NULL;
+    hs_status s = bad ? HS_ERR_NOMEM : hs_file_save(ctx, path, o->buf, o->len, flags);
+    free(o->buf);
+    o->buf = NULL;
+    if (s) {
+        fprintf(stderr, "hotspot: %s: cannot write: %s\n", path,
+                bad ? "out of memory" : cli_detail(ctx));
+        return -1;
+    }
+    return 0;
 }

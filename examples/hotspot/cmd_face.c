@@ -157,25 +157,11 @@ static hs_status load_embedding(hs_ctx *ctx, face_opts *o, hs_face_engine **e, c
                                 float *v, uint32_t *dim, uint32_t *model)
 {
     size_t size = 0;
-    uint8_t *data = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return cli_fail(HS_ERR_IO, "cannot open %s", path);
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n > 0 && n <= 64L << 20) {
-            size = (size_t)n;
-            data = malloc(size);
-            rewind(f);
-            if (data && fread(data, 1, size, f) != size) {
-                free(data);
-                data = NULL;
-            }
-        }
-    }
-    fclose(f);
-    if (!data)
-        return cli_fail(HS_ERR_IO, "cannot read %s", path);
+    void *file = NULL;
+    hs_status rs = hs_file_read(ctx, &file, &size, path);
+    if (rs)
+        return cli_fail(rs, "%s: %s", path, cli_detail(ctx));
+    const uint8_t *data = file;
     hs_status s;
     size_t n = strlen(path);
     if (size >= 4 && !memcmp(data, "HSFE", 4)) {
@@ -205,7 +191,7 @@ static hs_status load_embedding(hs_ctx *ctx, face_opts *o, hs_face_engine **e, c
             *model = hs_face_engine_model_id(*e);
         hs_image_free(img);
     }
-    free(data);
+    hs_file_free(ctx, file, size);
     return s;
 }
 
@@ -230,13 +216,13 @@ static int face_embed(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
     hs_face_embedding_encode(ctx, NULL, &size, v, dim, model, o->kind);
     uint8_t *buf = malloc(size);
     s = buf ? hs_face_embedding_encode(ctx, buf, &size, v, dim, model, o->kind) : HS_ERR_NOMEM;
-    FILE *f = s ? NULL : fopen(o->out, "wb");
     int rc = CLI_OK;
     if (s) {
         cli_error(ctx, s, "encode");
         rc = CLI_ERR;
-    } else if (!f || fwrite(buf, 1, size, f) != size || fclose(f)) {
-        fprintf(stderr, "hotspot face embed: cannot write %s\n", o->out);
+    } else if ((s = hs_file_save(ctx, o->out, buf, size, HS_FILE_PRIVATE)) != HS_OK) {
+        /* an embedding is biometric data: the file is the owner's only */
+        cli_error(ctx, s, o->out);
         rc = CLI_ERR;
     } else {
         printf("%s: %u-d embedding (%s, %zu bytes) -> %s\n", files[0], dim,

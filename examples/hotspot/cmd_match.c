@@ -221,10 +221,22 @@ int cmd_match(int argc, char **argv)
         else
             rc = CLI_ERR;
     } else {
-        FILE *f = strcmp(pairs, "-") ? fopen(pairs, "r") : stdin;
-        if (!f) {
-            fprintf(stderr, "hotspot: %s: cannot open pairs file\n", pairs);
-            rc = CLI_ERR;
+        /* A pairs file is read like every other input: a FIFO, a directory
+         * or a device is refused, not waited on or read forever. */
+        void *pdata = NULL;
+        size_t psize = 0;
+        FILE *f = NULL;
+        if (!strcmp(pairs, "-")) {
+            f = stdin;
+        } else {
+            hs_status ps = hs_file_read(ctx, &pdata, &psize, pairs);
+            if (ps) {
+                cli_error(ctx, ps, pairs);
+                rc = CLI_ERR;
+            } else if (psize && !(f = fmemopen(pdata, psize, "r"))) {
+                fprintf(stderr, "hotspot: out of memory\n");
+                rc = CLI_ERR;
+            }
         }
         char line[8192];
         unsigned long lineno = 0;
@@ -251,6 +263,7 @@ int cmd_match(int argc, char **argv)
         }
         if (f && f != stdin)
             fclose(f);
+        hs_file_free(ctx, pdata, psize);
     }
     table_free(&tab);
     hs_finger_extractor_free(L.ex);
@@ -494,11 +507,10 @@ static double det_x(double fmr, double lo) /* log10 axis, 0..1 */
 
 static int write_det(const char *path, folder *fos, int nf)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "hotspot: %s: cannot write\n", path);
+    cli_out out;
+    if (cli_out_open(&out) != 0)
         return -1;
-    }
+    FILE *f = out.f;
     static const char *colours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
     const double W = 640, H = 520, L = 70, T = 20, PW = 540, PH = 420, lo = 1e-4;
@@ -553,12 +565,20 @@ static int write_det(const char *path, folder *fos, int nf)
         free(pt);
     }
     fprintf(f, "</svg>\n");
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
+    if (ferror(f)) {
+        cli_out_drop(&out);
         fprintf(stderr, "hotspot: %s: write failed\n", path);
         return -1;
     }
-    return 0;
+    hs_ctx *ctx = NULL;
+    if (hs_ctx_new(&ctx, NULL) != HS_OK) {
+        cli_out_drop(&out);
+        fprintf(stderr, "hotspot: out of memory\n");
+        return -1;
+    }
+    int rc = cli_out_save(ctx, &out, path, 0);
+    hs_ctx_free(ctx);
+    return rc;
 }
 
 static void eval_usage(FILE *f)

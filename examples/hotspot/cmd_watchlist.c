@@ -178,40 +178,63 @@ static hs_status load_face(hs_ctx *ctx, const char *path, float **out, uint32_t 
 
 static int read_key(const char *path, uint8_t *key, size_t n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "hotspot: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    size_t got = fread(key, 1, n, f);
-    int extra = fgetc(f);
-    fclose(f);
-    if (got != n || extra != EOF) {
+    hs_ctx *ctx = NULL;
+    void *data = NULL;
+    size_t size = 0;
+    hs_status s = hs_ctx_new(&ctx, NULL);
+    if (!s)
+        s = hs_file_read(ctx, &data, &size, path);
+    int rc = 0;
+    if (s) {
+        fprintf(stderr, "hotspot: %s: %s\n", path, ctx ? cli_detail(ctx) : hs_status_str(s));
+        rc = -1;
+    } else if (size != n) {
         fprintf(stderr, "hotspot: %s: not a %zu-byte key file\n", path, n);
-        return -1;
+        rc = -1;
+    } else {
+        memcpy(key, data, n);
     }
-    return 0;
+    hs_file_free(ctx, data, size);
+    hs_ctx_free(ctx);
+    return rc;
 }
 
+/* Keys are never overwritten: an existing file (or a link) is refused. The
+ * key then goes through the library's atomic save, so a crash leaves no
+ * half-written key behind. */
 static int write_key(const char *path, const uint8_t *key, size_t n, int secret)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, secret ? 0600 : 0644);
-    if (fd < 0) {
-        fprintf(stderr, "hotspot: %s: %s\n", path, strerror(errno));
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        fprintf(stderr, "hotspot: %s: exists; keys are never overwritten\n", path);
         return -1;
     }
-    ssize_t w = write(fd, key, n);
-    int ok = w == (ssize_t)n && fsync(fd) == 0;
-    ok = (close(fd) == 0) && ok;
-    if (!ok) {
-        fprintf(stderr, "hotspot: %s: write failed\n", path);
-        unlink(path);
-        return -1;
-    }
-    return 0;
+    hs_ctx *ctx = NULL;
+    hs_status s = hs_ctx_new(&ctx, NULL);
+    if (!s)
+        s = hs_file_save(ctx, path, key, n, secret ? HS_FILE_PRIVATE : 0);
+    if (s)
+        fprintf(stderr, "hotspot: %s: %s\n", path, ctx ? cli_detail(ctx) : hs_status_str(s));
+    hs_ctx_free(ctx);
+    return s ? -1 : 0;
 }
 
 /* ---- subcommands ---------------------------------------------------------- */
+
+/* Every command that writes a list holds its writer lock from before it
+ * reads the list until after it saved it: two concurrent 'add's queue up
+ * instead of one losing the other's subject. HOTSPOT_LOCK_NOWAIT=1 makes a
+ * command fail with "locked" instead of waiting. */
+static hs_file_lock *lock_list(hs_ctx *ctx, const char *path)
+{
+    const char *nw = getenv("HOTSPOT_LOCK_NOWAIT");
+    hs_file_lock *l = NULL;
+    hs_status s = hs_file_lock_acquire(ctx, &l, path,
+                                       nw && !strcmp(nw, "1") ? HS_FILE_LOCK_NOWAIT : 0);
+    if (s)
+        cli_error(ctx, s, path);
+    return l;
+}
 
 static int wl_create(hs_ctx *ctx, int argc, char **argv)
 {
@@ -234,9 +257,13 @@ static int wl_create(hs_ctx *ctx, int argc, char **argv)
     }
     if (!path)
         return usage("create: LIST missing");
+    hs_file_lock *lock = lock_list(ctx, path);
+    if (!lock)
+        return CLI_ERR;
     struct stat st;
     if (!force && stat(path, &st) == 0) {
         fprintf(stderr, "hotspot: %s exists (use --force to overwrite)\n", path);
+        hs_file_lock_release(lock);
         return CLI_ERR;
     }
     hs_watchlist *wl;
@@ -246,6 +273,7 @@ static int wl_create(hs_ctx *ctx, int argc, char **argv)
     if (!s)
         s = hs_watchlist_save(ctx, path, wl);
     hs_watchlist_free(wl);
+    hs_file_lock_release(lock);
     return s ? fail(ctx, s, path) : CLI_OK;
 }
 
@@ -278,9 +306,14 @@ static int wl_add(hs_ctx *ctx, int argc, char **argv)
         return usage("add: LIST and --id ID are required");
     hs_watchlist *wl = NULL;
     hs_watchlist_subject *sub = NULL;
+    hs_file_lock *lock = lock_list(ctx, path);
+    if (!lock)
+        return CLI_ERR;
     hs_status s = hs_watchlist_load(ctx, &wl, path);
-    if (s)
+    if (s) {
+        hs_file_lock_release(lock);
         return fail(ctx, s, path);
+    }
     int rc = CLI_ERR;
     s = hs_watchlist_subject_new(ctx, &sub, id);
     if (s) {
@@ -343,6 +376,7 @@ static int wl_add(hs_ctx *ctx, int argc, char **argv)
            hs_watchlist_subject_field_count(sub));
     rc = CLI_OK;
 out:
+    hs_file_lock_release(lock);
     hs_watchlist_subject_free(sub);
     hs_watchlist_free(wl);
     return rc;
@@ -353,18 +387,25 @@ static int wl_remove(hs_ctx *ctx, int argc, char **argv)
     if (argc < 3)
         return usage("remove: LIST ID... needed");
     hs_watchlist *wl;
+    hs_file_lock *lock = lock_list(ctx, argv[1]);
+    if (!lock)
+        return CLI_ERR;
     hs_status s = hs_watchlist_load(ctx, &wl, argv[1]);
-    if (s)
+    if (s) {
+        hs_file_lock_release(lock);
         return fail(ctx, s, argv[1]);
+    }
     for (int i = 2; i < argc; i++) {
         s = hs_watchlist_remove(ctx, wl, argv[i]);
         if (s) {
             hs_watchlist_free(wl);
+            hs_file_lock_release(lock);
             return fail(ctx, s, argv[i]);
         }
     }
     s = hs_watchlist_save(ctx, argv[1], wl);
     hs_watchlist_free(wl);
+    hs_file_lock_release(lock);
     if (s)
         return fail(ctx, s, argv[1]);
     printf("removed %d subject%s\n", argc - 2, argc == 3 ? "" : "s");
@@ -667,6 +708,7 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
     uint8_t sk[64];
     uint8_t *rcp = calloc((size_t)nto, 32);
     hs_watchlist *wl = NULL, *base = NULL;
+    hs_file_lock *lock = NULL;
     uint8_t *buf = NULL;
     size_t size = 0;
     int rc = CLI_ERR;
@@ -676,11 +718,16 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
         if (!strcmp(argv[i], "--to") && i + 1 < argc)
             if (read_key(argv[++i], rcp + 32 * k++, 32))
                 goto out;
+    if (!(lock = lock_list(ctx, path)))
+        goto out;
     hs_status s = hs_watchlist_load(ctx, &wl, path);
     if (!s && base_path)
         s = hs_watchlist_load(ctx, &base, base_path);
-    if (!s && have_version)
+    int version_changed = 0;
+    if (!s && have_version && version != hs_watchlist_version(wl)) {
         s = hs_watchlist_set_version(wl, version);
+        version_changed = !s;
+    }
     if (!s)
         s = hs_watchlist_pack(ctx, NULL, &size, wl, base, sk, rcp, (uint32_t)nto);
     if (!s && !(buf = malloc(size)))
@@ -693,6 +740,13 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
         cli_error(ctx, s, out);
         goto out;
     }
+    /* The list now is the version it was published as: a later delta made
+     * with --base LIST must name that version (and digest), or devices that
+     * installed this package would refuse it. */
+    if (version_changed && (s = hs_watchlist_save(ctx, path, wl)) != HS_OK) {
+        cli_error(ctx, s, path);
+        goto out;
+    }
     printf("%s: %s package, version %" PRIu64 "%s, %zu bytes, %d recipient%s\n", out,
            base ? "delta" : "full", hs_watchlist_version(wl), base ? " (from base)" : "", size,
            nto, nto == 1 ? "" : "s");
@@ -701,6 +755,7 @@ out:
     wipe(sk, sizeof sk);
     free(rcp);
     free(buf);
+    hs_file_lock_release(lock);
     hs_watchlist_free(wl);
     hs_watchlist_free(base);
     return rc;
@@ -736,8 +791,12 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
     uint8_t *data = NULL;
     size_t size = 0;
     hs_watchlist *installed = NULL, *wl = NULL;
+    hs_file_lock *lock = NULL;
     uint64_t have = 0;
     int rc = CLI_ERR;
+    /* One installer at a time: the state is read and written under it. */
+    if (!(lock = lock_list(ctx, out)))
+        goto out;
     if (read_key(auth, apk, 32))
         goto out;
     snprintf(kp, sizeof kp, "%s.pub", dev);
@@ -747,15 +806,34 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
     if (read_key(kp, dsk, 32))
         goto out;
     if (state) {
-        FILE *f = fopen(state, "r");
-        if (f) {
-            char line[64] = "";
-            if (!fgets(line, sizeof line, f) || !parse_u64(strtok(line, "\n"), &have)) {
-                fclose(f);
-                fprintf(stderr, "hotspot: %s: not a version state file\n", state);
+        /* Rollback protection fails closed: a state that cannot be read
+         * (permissions, a link loop, not a file, garbage) refuses the
+         * package instead of counting as version 0. Only a device with no
+         * list installed yet may start without a state file. */
+        struct stat st;
+        if (lstat(state, &st) != 0 && errno == ENOENT && !inst) {
+            have = 0;
+        } else {
+            void *sdata = NULL;
+            size_t ssize = 0;
+            hs_status ss = hs_file_read(ctx, &sdata, &ssize, state);
+            char line[32] = "";
+            int ok = !ss && ssize > 0 && ssize < sizeof line;
+            if (ok) {
+                memcpy(line, sdata, ssize);
+                char *nl = strchr(line, '\n');
+                if (nl)
+                    *nl = '\0';
+                ok = parse_u64(line, &have);
+            }
+            hs_file_free(ctx, sdata, ssize);
+            if (!ok) {
+                fprintf(stderr,
+                        "hotspot: %s: the version state cannot be read (%s); the package is "
+                        "refused, since an unknown state would let an older list back in\n",
+                        state, ss ? cli_detail(ctx) : "not a version state file");
                 goto out;
             }
-            fclose(f);
         }
     }
     void *file = NULL;
@@ -785,6 +863,7 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
     rc = CLI_OK;
 out:
     wipe(dsk, sizeof dsk);
+    hs_file_lock_release(lock);
     hs_file_free(ctx, data, size);
     hs_watchlist_free(installed);
     hs_watchlist_free(wl);

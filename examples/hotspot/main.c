@@ -56,6 +56,7 @@ int main(int argc, char **argv)
             hs_finger_matcher_get(m, &k, HS_MATCH_KERNELS);
             printf("matcher kernels: %s\n", k == HS_MATCH_KERNELS_AVX512 ? "AVX-512"
                                             : k == HS_MATCH_KERNELS_AVX2 ? "AVX2"
+                                            : k == HS_MATCH_KERNELS_NEON ? "NEON"
                                                                          : "portable");
             hs_finger_matcher_free(m);
         }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -491,6 +492,71 @@ hs_status hs_file_save(hs_ctx *ctx, const char *path, const void *data, size_t s
         return hs__error(ctx, HS_ERR_INVALID_ARG, "unknown file flags 0x%x",
                          (unsigned)(flags & ~(uint32_t)HS_FILE_PRIVATE));
     return hs__write_file_atomic(ctx, path, data, size, flags);
+}
+
+/* ---- writer lock ---------------------------------------------------------- */
+
+struct hs_file_lock {
+    hs_allocator alloc;
+    int fd;
+};
+
+hs_status hs_file_lock_acquire(hs_ctx *ctx, hs_file_lock **out, const char *path, uint32_t flags)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!path || (flags & ~HS_FILE_LOCK_NOWAIT))
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "lock: NULL path or unknown flag");
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    size_t n = strlen(path);
+    char *lp = hs__malloc(a, n + 6);
+    hs_file_lock *l = hs__malloc(a, sizeof *l);
+    if (!lp || !l) {
+        hs__free(a, lp);
+        hs__free(a, l);
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    }
+    memcpy(lp, path, n);
+    memcpy(lp + n, ".lock", 6);
+    hs_status st = HS_OK;
+    int fd = open(lp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+    struct stat sb;
+    if (fd < 0) {
+        st = hs__error(ctx, HS_ERR_IO, "%s: cannot open the lock file: %s", lp, strerror(errno));
+    } else if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        st = hs__error(ctx, HS_ERR_IO, "%s: the lock file is not a regular file", lp);
+    } else {
+        int r;
+        do
+            r = flock(fd, LOCK_EX | ((flags & HS_FILE_LOCK_NOWAIT) ? LOCK_NB : 0));
+        while (r != 0 && errno == EINTR);
+        if (r != 0)
+            st = errno == EWOULDBLOCK
+                     ? hs__error(ctx, HS_ERR_LOCKED, "%s: locked by another writer", path)
+                     : hs__error(ctx, HS_ERR_IO, "%s: cannot lock: %s", lp, strerror(errno));
+    }
+    hs__free(a, lp);
+    if (st) {
+        if (fd >= 0)
+            close(fd);
+        hs__free(a, l);
+        return st;
+    }
+    l->alloc = *a;
+    l->fd = fd;
+    *out = l;
+    return HS_OK;
+}
+
+void hs_file_lock_release(hs_file_lock *lock)
+{
+    if (!lock)
+        return;
+    hs_allocator a = lock->alloc;
+    flock(lock->fd, LOCK_UN);
+    close(lock->fd);
+    hs__free(&a, lock);
 }
 
 /* ---- CRC-32C ----------------------------------------------------------- */

@@ -932,8 +932,8 @@ class Matcher(_Handle):
     """1:1 fingerprint comparison (scores in [0, 1], higher = more similar).
 
     Options: ``max_rotation`` (degrees, 0-180), ``fast`` (first-stage
-    filter mode) and ``kernels`` (MATCH_KERNELS_AUTO, _PORTABLE, _AVX2 or
-    _AVX512: speed only, every set gives the same scores; ``get("kernels")``
+    filter mode) and ``kernels`` (MATCH_KERNELS_AUTO, _PORTABLE, _AVX2,
+    _AVX512 or _NEON: speed only, every set gives the same scores; ``get("kernels")``
     tells which set runs). A matcher holds scratch space: calls on one matcher from
     several threads are serialised; use one matcher per thread to run them
     in parallel."""
