@@ -41,7 +41,7 @@ int main(int argc, char **argv)
                 hs_image_set_ppi(img, set->ppi);
                 hs_template *t = NULL;
                 double t0 = bu_thread_cpu_ms();
-                hs_status st = hs_finger_extract(ex, NULL, img, &t);
+                hs_status st = hs_finger_extract(NULL, &t, ex, img);
                 double dt = bu_thread_cpu_ms() - t0;
                 ms[n++] = dt;
                 if (nall < 640)
@@ -50,7 +50,7 @@ int main(int argc, char **argv)
                 memset(&info, 0, sizeof info);
                 info.struct_size = sizeof info;
                 if (st == HS_OK)
-                    hs_template_view_info(t, 0, &info);
+                    hs_template_view_info(t, &info, 0);
                 if (st != HS_OK || info.minutia_count == 0 || info.quality == 0) {
                     fail++;
                     printf("  failed: %s (%s)\n", path, hs_status_str(st));

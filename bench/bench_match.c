@@ -12,12 +12,21 @@
  * With --images the templates come from our extractor on the FVC images
  * instead of the ISO files.
  * With --dump FILE every score of the speed pairs is written to FILE (one
- * per line, fixed order), so that two builds can be compared score by score.
- * --kernels portable|avx2|avx512 picks the matcher's kernel set (default: the
+ * per line, fixed order, nine significant digits: every float exactly), so
+ * that two builds can be compared score by score.
+ * With --pairs N only the first N speed pairs are compared, once, after the
+ * templates are loaded (and the dump written), and nothing else is
+ * measured: run with N = 0 and N = 25280 under an emulator that counts
+ * instructions, the difference is the matcher's count
+ * (tools/count-insns-arm64.sh). --fast and --max-rotation DEG set the
+ * matcher's mode for the dump and the pairs, and imply --pairs 0 unless it
+ * is given (the speed figures always cover the three modes).
+ * --kernels portable|avx2|avx512|neon picks the matcher's kernel set (default: the
  * fastest the CPU runs, and then the slower sets are measured too, in the
  * same run); every set must give the same scores.
  * Usage: bench_match [--repeats N] [--images] [--calibrate] [--dump FILE]
- *                    [--kernels portable|avx2|avx512] */
+ *                    [--kernels portable|avx2|avx512|neon] [--pairs N]
+ *                    [--fast] [--max-rotation DEG] */
 #include "benchutil.h"
 
 #include <hotspot/hotspot.h>
@@ -49,7 +58,7 @@ static int load_iso(const char *root, hs_finger_extractor *ex)
                 hs_status st = hs_image_load(NULL, &img, path, 0);
                 if (st == HS_OK) {
                     hs_image_set_ppi(img, bu_fvc_sets[s].ppi);
-                    st = hs_finger_extract(ex, NULL, img, &t);
+                    st = hs_finger_extract(NULL, &t, ex, img);
                 }
                 hs_image_free(img);
                 if (st != HS_OK) {
@@ -62,7 +71,7 @@ static int load_iso(const char *root, hs_finger_extractor *ex)
             } else {
                 snprintf(path, sizeof path, "%s/fingerprint/iso19794-2-secugen/%s/%d_%d.iso", root,
                          bu_fvc_sets[s].name, 101 + k / 8, 1 + k % 8);
-                if (hs_template_load(NULL, &t, path, NULL) != HS_OK) {
+                if (hs_template_load(NULL, &t, NULL, path) != HS_OK) {
                     fprintf(stderr, "bench_match: cannot load %s\n", path);
                     return -1;
                 }
@@ -78,7 +87,7 @@ static int load_iso(const char *root, hs_finger_extractor *ex)
     for (int s = 0; s < NSETS; s++)
         for (int k = 0; k < NPER; k++) {
             size_t sz = 0;
-            hs_finger_prepared_encode(NULL, prep[s][k], NULL, &sz);
+            hs_finger_prepared_encode(NULL, NULL, &sz, prep[s][k]);
             bytes += sz;
             mem += prep[s][k]->block;
             mins += prep[s][k]->count;
@@ -94,7 +103,7 @@ static int load_iso(const char *root, hs_finger_extractor *ex)
     off[0] = 0;
     for (int i = 0; i < n; i++) {
         size_t sz = bytes - off[i];
-        hs_finger_prepared_encode(NULL, prep[i / NPER][i % NPER], buf + off[i], &sz);
+        hs_finger_prepared_encode(NULL, buf + off[i], &sz, prep[i / NPER][i % NPER]);
         off[i + 1] = off[i] + sz;
     }
     double t0 = bu_thread_cpu_ms();
@@ -123,7 +132,7 @@ static double speed(hs_finger_matcher *m, int repeats)
             for (int a = 0; a < NPER; a++)
                 for (int b = a + 1; b < NPER; b++) {
                     float sc;
-                    hs_finger_match(m, prep[s][a], prep[s][b], &sc);
+                    hs_finger_match(m, &sc, prep[s][a], prep[s][b]);
                     sink += sc;
                     nc++;
                 }
@@ -138,6 +147,7 @@ static const char *kernel_name(int32_t k)
 {
     return k == HS_MATCH_KERNELS_AVX512 ? "AVX-512"
            : k == HS_MATCH_KERNELS_AVX2 ? "AVX2"
+           : k == HS_MATCH_KERNELS_NEON ? "NEON"
            : k == HS_MATCH_KERNELS_PORTABLE ? "portable"
                                             : "auto";
 }
@@ -151,10 +161,27 @@ static int dump(hs_finger_matcher *m, const char *path)
         for (int a = 0; a < NPER; a++)
             for (int b = a + 1; b < NPER; b++) {
                 float sc;
-                hs_finger_match(m, prep[s][a], prep[s][b], &sc);
-                fprintf(f, "%d %d %d %.6f\n", s, a, b, (double)sc);
+                hs_finger_match(m, &sc, prep[s][a], prep[s][b]);
+                fprintf(f, "%d %d %d %.9g\n", s, a, b, (double)sc);
             }
     return fclose(f);
+}
+
+/* The first n speed pairs, compared once (for instruction counts). */
+static float match_pairs(hs_finger_matcher *m, long n)
+{
+    float sink = 0;
+    long done = 0;
+    for (int s = 0; s < NSETS; s++)
+        for (int a = 0; a < NPER; a++)
+            for (int b = a + 1; b < NPER; b++) {
+                if (done++ >= n)
+                    return sink;
+                float sc;
+                hs_finger_match(m, &sc, prep[s][a], prep[s][b]);
+                sink += sc;
+            }
+    return sink;
 }
 
 static double rank1(hs_finger_matcher *m)
@@ -169,7 +196,7 @@ static double rank1(hs_finger_matcher *m)
             for (int s2 = 0; s2 < NSETS; s2++)
                 for (int f = 0; f < 10; f++) {
                     float sc;
-                    hs_finger_match(m, prep[s][k], prep[s2][f * 8], &sc);
+                    hs_finger_match(m, &sc, prep[s][k], prep[s2][f * 8]);
                     if (sc > best) {
                         best = sc;
                         bs = s2;
@@ -207,13 +234,13 @@ static int size_bucket_on;
 /* Cross-finger scores of n prepared samples with finger keys. */
 static void impostors(hs_finger_matcher *m, hs_finger_prepared **p, const int *finger, int n)
 {
-    const float t2 = hs_finger_threshold_for_fmr(1e-2), t3 = hs_finger_threshold_for_fmr(1e-3);
+    const float t2 = bu_thr(1e-2), t3 = bu_thr(1e-3);
     for (int a = 0; a < n; a++)
         for (int b = a + 1; b < n; b++) {
             if (finger[a] == finger[b] || !p[a] || !p[b])
                 continue;
             float sc;
-            hs_finger_match(m, p[a], p[b], &sc);
+            hs_finger_match(m, &sc, p[a], p[b]);
             add_imp(sc);
             if (size_bucket_on) {
                 uint32_t na = hs_finger_prepared_count(p[a]), nb = hs_finger_prepared_count(p[b]);
@@ -244,7 +271,7 @@ static int extract_folder(hs_finger_extractor *ex, const char *dir, int nt, unsi
             if (hs_image_load(NULL, &img, path, 0) == HS_OK) {
                 if (ppi)
                     hs_image_set_ppi(img, ppi);
-                if (hs_finger_extract(ex, NULL, img, &t) == HS_OK)
+                if (hs_finger_extract(NULL, &t, ex, img) == HS_OK)
                     hs_finger_prepare(NULL, &p[n], t, 0);
             }
             hs_template_free(t);
@@ -371,7 +398,7 @@ static void calibrate(const char *root, hs_finger_matcher *m)
     for (double f = 1e-2; f >= 1e-6 * 0.99; f /= 10)
         printf("  FMR %.0e: fitted t = %.4f, library t = %.4f\n", f,
                f >= 1e-3 ? imp[nimp - (size_t)(f * (double)nimp)] : t0 + beta * log(1e-3 / f),
-               (double)hs_finger_threshold_for_fmr(f));
+               (double)bu_thr(f));
     printf("max impostor score %.4f\n", imp[nimp - 1]);
 }
 
@@ -380,6 +407,8 @@ int main(int argc, char **argv)
     int repeats = 3, cal = 0, images = 0;
     const char *dumpfile = NULL;
     int32_t kernels = HS_MATCH_KERNELS_AUTO;
+    long pairs = -1;
+    int fast = 0, max_rot = -1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
             repeats = atoi(argv[++i]);
@@ -389,11 +418,18 @@ int main(int argc, char **argv)
             images = 1;
         else if (!strcmp(argv[i], "--dump") && i + 1 < argc)
             dumpfile = argv[++i];
+        else if (!strcmp(argv[i], "--pairs") && i + 1 < argc)
+            pairs = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--fast"))
+            fast = 1;
+        else if (!strcmp(argv[i], "--max-rotation") && i + 1 < argc)
+            max_rot = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--kernels") && i + 1 < argc) {
             i++;
             kernels = !strcmp(argv[i], "portable") ? HS_MATCH_KERNELS_PORTABLE
                       : !strcmp(argv[i], "avx2")   ? HS_MATCH_KERNELS_AVX2
                       : !strcmp(argv[i], "avx512") ? HS_MATCH_KERNELS_AVX512
+                      : !strcmp(argv[i], "neon")   ? HS_MATCH_KERNELS_NEON
                                                    : HS_MATCH_KERNELS_AUTO;
         }
     }
@@ -418,6 +454,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_match: this CPU cannot run kernel set %s\n", kernel_name(kernels));
         return 1;
     }
+    if (fast)
+        hs_finger_matcher_set(m, HS_MATCH_FAST, 1);
+    if (max_rot >= 0 && hs_finger_matcher_set(m, HS_MATCH_MAX_ROTATION, max_rot) != HS_OK) {
+        fprintf(stderr, "bench_match: --max-rotation takes 0..180\n");
+        return 1;
+    }
     if (dumpfile) {
         if (dump(m, dumpfile) != 0) {
             fprintf(stderr, "bench_match: cannot write %s\n", dumpfile);
@@ -425,7 +467,14 @@ int main(int argc, char **argv)
         }
         printf("scores written to %s\n", dumpfile);
     }
-    const int32_t used = hs_finger_matcher_get(m, HS_MATCH_KERNELS);
+    if (pairs >= 0 || fast || max_rot >= 0) {
+        float sink = match_pairs(m, pairs < 0 ? 0 : pairs);
+        printf("compared %ld pairs (score sum %.6f)\n", pairs < 0 ? 0 : pairs, (double)sink);
+        hs_finger_matcher_free(m);
+        return 0;
+    }
+    int32_t used = HS_MATCH_KERNELS_PORTABLE;
+    hs_finger_matcher_get(m, &used, HS_MATCH_KERNELS);
     double first = speed(m, repeats);
     printf("speed (one core, thread CPU, median of %d), %s kernels: default %.0f/s", repeats,
            kernel_name(used), first);
@@ -438,13 +487,13 @@ int main(int argc, char **argv)
     if (kernels == HS_MATCH_KERNELS_AUTO && used != HS_MATCH_KERNELS_PORTABLE) {
         /* the other kernel sets in the same run, the portable one as the
          * baseline of the ratios (every set gives the same scores) */
-        double rate[4] = {0, 0, 0, 0};
+        double rate[HS_MATCH_KERNELS_NEON + 1] = {0};
         rate[used] = first;
         for (int32_t k = HS_MATCH_KERNELS_PORTABLE; k < used; k++)
             if (hs_finger_matcher_set(m, HS_MATCH_KERNELS, k) == HS_OK)
                 rate[k] = speed(m, repeats);
         hs_finger_matcher_set(m, HS_MATCH_KERNELS, used);
-        for (int32_t k = HS_MATCH_KERNELS_AVX512; k >= HS_MATCH_KERNELS_PORTABLE; k--)
+        for (int32_t k = HS_MATCH_KERNELS_NEON; k >= HS_MATCH_KERNELS_PORTABLE; k--)
             if (rate[k] > 0)
                 printf("  %-8s default %7.0f/s  %.2f x portable\n", kernel_name(k), rate[k],
                        rate[k] / rate[HS_MATCH_KERNELS_PORTABLE]);

@@ -66,11 +66,11 @@ static void realism(int nf)
         for (uint32_t k = 0; k < 8; k++) {
             hs_image *img = NULL;
             hs_template *t = NULL, *e = NULL;
-            if (hs_synth_impression(NULL, g, m, k, &img, &t) == HS_OK &&
-                hs_finger_extract(ex, NULL, img, &e) == HS_OK) {
+            if (hs_synth_impression(NULL, &img, &t, g, m, k) == HS_OK &&
+                hs_finger_extract(NULL, &e, ex, img) == HS_OK) {
                 uint32_t a, b;
-                const hs_minutia *tm = hs_template_minutiae(t, 0, &a);
-                const hs_minutia *em = hs_template_minutiae(e, 0, &b);
+                const hs_minutia *tm = hs_template_minutiae(t, &a, 0);
+                const hs_minutia *em = hs_template_minutiae(e, &b, 0);
                 int c = (int)k / 2;
                 nt[c] += a;
                 ne[c] += b;
@@ -119,7 +119,7 @@ static hs_template *load_extract(hs_finger_extractor *ex, const char *dir, int f
         if (!hs_image_ppi(img))
             hs_image_set_ppi(img, ppi);
         hs_template *t = NULL;
-        if (hs_finger_extract(ex, NULL, img, &t) != HS_OK)
+        if (hs_finger_extract(NULL, &t, ex, img) != HS_OK)
             t = NULL;
         hs_image_free(img);
         return t;
@@ -171,7 +171,7 @@ static int score_set(const char *dir, set_scores *out)
                 continue;
             for (int b = a + 1; b < K; b++) {
                 float s = 0;
-                if (pr[f][b] && hs_finger_match(m, pr[f][a], pr[f][b], &s) == HS_OK) {
+                if (pr[f][b] && hs_finger_match(m, &s, pr[f][a], pr[f][b]) == HS_OK) {
                     out->gen[bin_of(s)]++;
                     out->ng++;
                 }
@@ -179,7 +179,7 @@ static int score_set(const char *dir, set_scores *out)
             for (int g = f + 1; g < nf; g++)
                 for (int b = 0; b < K; b++) {
                     float s = 0;
-                    if (pr[g][b] && hs_finger_match(m, pr[f][a], pr[g][b], &s) == HS_OK) {
+                    if (pr[g][b] && hs_finger_match(m, &s, pr[f][a], pr[g][b]) == HS_OK) {
                         out->imp[bin_of(s)]++;
                         out->ni++;
                     }
@@ -252,7 +252,7 @@ static int scores_main(int argc, char **argv)
         }
         /* the matcher's calibrated thresholds for FMR 1e-2, 1e-3, 1e-4 */
         for (int e = 2; e <= 4; e++) {
-            double tx = w * (double)hs_finger_threshold_for_fmr(pow(10, -e));
+            double tx = w * (double)bu_thr(pow(10, -e));
             fprintf(f, "<line x1=\"%.1f\" y1=\"12\" x2=\"%.1f\" y2=\"%d\" stroke=\"#999\" "
                        "stroke-dasharray=\"2,2\"/>\n", tx, tx, h + 12);
         }
@@ -301,9 +301,9 @@ static int fm_load(const char *spec, fm_set *s)
             for (uint32_t k = 0; k < FM_K; k++) {
                 hs_image *im = NULL;
                 hs_template *t = NULL;
-                if (hs_synth_impression(NULL, g, m, k, img ? &im : NULL, img ? NULL : &t))
+                if (hs_synth_impression(NULL, img ? &im : NULL, img ? NULL : &t, g, m, k))
                     return -1;
-                if (img && hs_finger_extract(ex, NULL, im, &t))
+                if (img && hs_finger_extract(NULL, &t, ex, im))
                     t = NULL;
                 s->t[f][k] = t;
                 hs_image_free(im);
@@ -328,7 +328,7 @@ static int fm_load(const char *spec, fm_set *s)
             char path[1024];
             snprintf(path, sizeof path, "%s/%d_%d.iso", spec, 101 + f, k + 1);
             hs_template *t = NULL;
-            if (hs_template_load(NULL, &t, path, 0) != HS_OK)
+            if (hs_template_load(NULL, &t, 0, path) != HS_OK)
                 t = load_extract(ex, spec, 101 + f, k + 1, ppi);
             s->t[f][k] = t;
             any |= t != NULL;
@@ -401,9 +401,9 @@ static void fm_stats(const fm_set *s, double out[6])
             if (!t)
                 continue;
             uint32_t n;
-            const hs_minutia *m = hs_template_minutiae(t, 0, &n);
+            const hs_minutia *m = hs_template_minutiae(t, &n, 0);
             hs_view_info vi = {sizeof vi, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-            hs_template_view_info(t, 0, &vi);
+            hs_template_view_info(t, &vi, 0);
             float sc = vi.ppi_x ? 500.0f / (float)vi.ppi_x : 1.0f;
             nt++;
             nm += n;
@@ -447,7 +447,7 @@ static int fmr_main(int argc, char **argv)
     const double fmrs[3] = {1e-2, 1e-3, 1e-4};
     float thr[3];
     for (int i = 0; i < 3; i++)
-        thr[i] = hs_finger_threshold_for_fmr(fmrs[i]);
+        thr[i] = bu_thr(fmrs[i]);
     printf("FMR at the calibrated thresholds %.4f (1e-2) %.4f (1e-3) %.4f (1e-4); genuine: all\n"
            "pairs of a finger's 8 impressions; impostors: all cross-finger pairs.\n",
            (double)thr[0], (double)thr[1], (double)thr[2]);
@@ -479,11 +479,11 @@ static int fmr_main(int argc, char **argv)
                 if (!pr[f][i])
                     continue;
                 for (int j = i + 1; j < FM_K; j++)
-                    if (pr[f][j] && hs_finger_match(mt, pr[f][i], pr[f][j], &gv[ng]) == HS_OK)
+                    if (pr[f][j] && hs_finger_match(mt, &gv[ng], pr[f][i], pr[f][j]) == HS_OK)
                         ng++;
                 for (int g = f + 1; g < s.nf; g++)
                     for (int j = 0; j < FM_K; j++)
-                        if (pr[g][j] && hs_finger_match(mt, pr[f][i], pr[g][j], &iv[ni]) == HS_OK) {
+                        if (pr[g][j] && hs_finger_match(mt, &iv[ni], pr[f][i], pr[g][j]) == HS_OK) {
                             int same = s.cls[f] == s.cls[g];
                             cn[same]++;
                             ca[same] += iv[ni] >= thr[0];
@@ -560,19 +560,19 @@ int main(int argc, char **argv)
             hs_image *img = NULL;
             hs_template *t = NULL;
             double t1 = bu_thread_cpu_ms();
-            if (hs_synth_impression(NULL, g, m, (uint32_t)k, &img, &t) != HS_OK)
+            if (hs_synth_impression(NULL, &img, &t, g, m, (uint32_t)k) != HS_OK)
                 return 1;
             double t2 = bu_thread_cpu_ms();
             ti[f * ni + k] = t2 - t1;
             total += t2 - t1;
             uint32_t n;
-            hs_template_minutiae(t, 0, &n);
+            hs_template_minutiae(t, &n, 0);
             nmin += n;
             hs_image_free(img);
             hs_template_free(t);
             hs_template *tr = NULL;
             double t3 = bu_thread_cpu_ms();
-            if (hs_synth_impression(NULL, g, m, (uint32_t)k, NULL, &tr) != HS_OK)
+            if (hs_synth_impression(NULL, NULL, &tr, g, m, (uint32_t)k) != HS_OK)
                 return 1;
             tt[f * ni + k] = bu_thread_cpu_ms() - t3;
             mins += tt[f * ni + k];

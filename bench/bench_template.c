@@ -62,11 +62,11 @@ int main(void)
         return 0;
     }
     for (size_t i = 0; i < count; i++) {
-        if (hs_template_decode(NULL, &tpl[i], iso[i], iso_n[i], NULL) != HS_OK)
+        if (hs_template_decode(NULL, &tpl[i], NULL, iso[i], iso_n[i]) != HS_OK)
             return 1;
-        hs_template_encode(NULL, tpl[i], HS_TEMPLATE_FORMAT_HST, NULL, &hst_n[i]);
+        hs_template_encode(NULL, NULL, &hst_n[i], tpl[i], HS_TEMPLATE_FORMAT_HST);
         hst[i] = malloc(hst_n[i]);
-        hs_template_encode(NULL, tpl[i], HS_TEMPLATE_FORMAT_HST, hst[i], &hst_n[i]);
+        hs_template_encode(NULL, hst[i], &hst_n[i], tpl[i], HS_TEMPLATE_FORMAT_HST);
         hst_bytes += hst_n[i];
     }
     const char *names[4] = {"decode iso", "encode iso", "encode hst", "decode hst"};
@@ -80,10 +80,10 @@ int main(void)
                 hs_template *t = NULL;
                 size_t n = sizeof out;
                 switch (op) {
-                case 0: hs_template_decode(NULL, &t, iso[i], iso_n[i], NULL); break;
-                case 1: hs_template_encode(NULL, tpl[i], HS_TEMPLATE_FORMAT_ISO19794_2_2005, out, &n); break;
-                case 2: hs_template_encode(NULL, tpl[i], HS_TEMPLATE_FORMAT_HST, out, &n); break;
-                default: hs_template_decode(NULL, &t, hst[i], hst_n[i], NULL); break;
+                case 0: hs_template_decode(NULL, &t, NULL, iso[i], iso_n[i]); break;
+                case 1: hs_template_encode(NULL, out, &n, tpl[i], HS_TEMPLATE_FORMAT_ISO19794_2_2005); break;
+                case 2: hs_template_encode(NULL, out, &n, tpl[i], HS_TEMPLATE_FORMAT_HST); break;
+                default: hs_template_decode(NULL, &t, NULL, hst[i], hst_n[i]); break;
                 }
                 hs_template_free(t);
             }

@@ -88,7 +88,7 @@ static int load_fvc(void)
             for (int i = 0; i < IMPR; i++) {
                 snprintf(path, sizeof path, "%s/fingerprint/iso19794-2-secugen/%s/%d_%d.iso",
                          bu_shared_root(), bu_fvc_sets[s].name, 101 + f, i + 1);
-                if (hs_template_load(NULL, &tmpl[s][f][i], path, NULL) != HS_OK) {
+                if (hs_template_load(NULL, &tmpl[s][f][i], NULL, path) != HS_OK) {
                     printf("SKIP: cannot read %s\n", path);
                     return 0;
                 }
@@ -115,10 +115,10 @@ static hs_template *distractor(void)
     hs_view_info info;
     memset(&info, 0, sizeof info);
     info.struct_size = sizeof info;
-    hs_template_view_info(a, 0, &info);
+    hs_template_view_info(a, &info, 0);
     uint32_t na, nb;
-    const hs_minutia *ma = hs_template_minutiae(a, 0, &na);
-    const hs_minutia *mb = hs_template_minutiae(b, 0, &nb);
+    const hs_minutia *ma = hs_template_minutiae(a, &na, 0);
+    const hs_minutia *mb = hs_template_minutiae(b, &nb, 0);
     hs_minutia out[300];
     uint32_t n = 0;
     double w = info.width ? info.width : 300, h = info.height ? info.height : 400;
@@ -197,9 +197,9 @@ static hs_template *noisy(const hs_template *t, uint64_t seed)
     hs_view_info info;
     memset(&info, 0, sizeof info);
     info.struct_size = sizeof info;
-    hs_template_view_info(t, 0, &info);
+    hs_template_view_info(t, &info, 0);
     uint32_t n0;
-    const hs_minutia *m = hs_template_minutiae(t, 0, &n0);
+    const hs_minutia *m = hs_template_minutiae(t, &n0, 0);
     hs_minutia out[300];
     uint32_t n = 0;
     double w = info.width, h = info.height;
@@ -257,7 +257,7 @@ static void *synth_worker(void *arg)
             char id[32];
             snprintf(id, sizeof id, "D%07u", mi * j->ipm + k);
             subs[k] = NULL;
-            if (hs_synth_impression(NULL, j->gen, ms, k, NULL, &t) == HS_OK &&
+            if (hs_synth_impression(NULL, NULL, &t, j->gen, ms, k) == HS_OK &&
                 (nt = noisy(t, (uint64_t)mi * j->ipm + k)) != NULL &&
                 hs_watchlist_subject_new(NULL, &subs[k], id) == HS_OK)
                 hs_watchlist_subject_add_finger(NULL, subs[k], nt, 0);
@@ -330,7 +330,7 @@ static void dump_result(const hs_watchlist_result *r, uint32_t flags)
     for (uint32_t k = 0; k < hs_watchlist_result_count(r); k++) {
         memset(&c, 0, sizeof c);
         c.struct_size = sizeof c;
-        if (hs_watchlist_result_candidate(r, k, &c) != HS_OK)
+        if (hs_watchlist_result_candidate(r, &c, k) != HS_OK)
             continue;
         fprintf(dump, " %s %u %.17g", c.id, c.hit, c.score);
         for (uint32_t v = 0; v < c.finger_count; v++)
@@ -356,13 +356,13 @@ static int search_top(const hs_watchlist *wl, const hs_template *probe,
     memset(&c, 0, sizeof c);
     c.struct_size = sizeof c;
     top[0] = 0;
-    if (hs_watchlist_result_candidate(r, 0, &c) == HS_OK)
+    if (hs_watchlist_result_candidate(r, &c, 0) == HS_OK)
         snprintf(top, 64, "%s", c.id);
     if (dump)
         dump_result(r, o->flags);
     found = 0;
     for (uint32_t k = 0; want && k < hs_watchlist_result_count(r); k++)
-        if (hs_watchlist_result_candidate(r, k, &c) == HS_OK && !strcmp(c.id, want))
+        if (hs_watchlist_result_candidate(r, &c, k) == HS_OK && !strcmp(c.id, want))
             found = 1;
     hs_watchlist_result_free(r);
     return 0;
@@ -431,7 +431,7 @@ int main(int argc, char **argv)
                 int bi = -1;
                 for (int g = 0; g < SETS * FINGERS; g++) {
                     float sc;
-                    hs_finger_match(m, prep[s][f][i], prep[g / FINGERS][g % FINGERS][0], &sc);
+                    hs_finger_match(m, &sc, prep[s][f][i], prep[g / FINGERS][g % FINGERS][0]);
                     if (sc > best) {
                         best = sc;
                         bi = g;
@@ -506,7 +506,7 @@ int main(int argc, char **argv)
                 enroll(wl, id, t);
                 hs_template_free(t);
             }
-        if (gallery && hs_watchlist_save(NULL, wl, gallery) != HS_OK)
+        if (gallery && hs_watchlist_save(NULL, gallery, wl) != HS_OK)
             fprintf(stderr, "cannot save the gallery to %s\n", gallery);
     }
     for (int s = 0; s < SETS; s++)
@@ -650,7 +650,7 @@ int main(int argc, char **argv)
 
     /* 3. save / load */
     double ts = bu_wall_ms();
-    if (hs_watchlist_save(NULL, wl, file) != HS_OK) {
+    if (hs_watchlist_save(NULL, file, wl) != HS_OK) {
         fprintf(stderr, "save failed\n");
         return 1;
     }

@@ -1,4 +1,6 @@
 #include "benchutil.h"
+#include <hotspot/hotspot.h>
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <time.h>
@@ -45,4 +47,14 @@ const char *bu_shared_root(void)
 {
     const char *e = getenv("HS_SHARED_DATA");
     return e && *e ? e : HS_SOURCE_DIR "/../shared/data";
+}
+
+float bu_thr(double fmr)
+{
+    float t = 0.0f;
+    if (hs_finger_threshold_for_fmr(&t, fmr) != HS_OK) {
+        fprintf(stderr, "bench: no threshold for FMR %g\n", fmr);
+        exit(2);
+    }
+    return t;
 }

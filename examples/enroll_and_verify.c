@@ -22,7 +22,7 @@ static hs_status load_finger(hs_ctx *ctx, hs_finger_extractor *ex, const char *p
     hs_template *tmpl = NULL;
     hs_status s = hs_image_load(ctx, &img, path, 0);       /* PNG, JPEG, TIFF, ... */
     if (s == HS_OK)
-        s = hs_finger_extract(ex, ctx, img, &tmpl);        /* minutiae */
+        s = hs_finger_extract(ctx, &tmpl, ex, img);        /* minutiae */
     if (s == HS_OK)
         s = hs_finger_prepare(ctx, out, tmpl, 0);          /* view 0, ready to match */
     if (s != HS_OK)
@@ -61,9 +61,11 @@ int main(int argc, char **argv)
     /* Score in [0, 1]. The threshold comes from the calibration of the
      * matcher: about 1 impostor in 10,000 scores above it. */
     float score = 0.0f;
-    if (hs_finger_match(matcher, probe, enrolled, &score) != HS_OK)
+    if (hs_finger_match(matcher, &score, probe, enrolled) != HS_OK)
         goto done;
-    float threshold = hs_finger_threshold_for_fmr(1e-4);
+    float threshold = 1.0f;
+    if (hs_finger_threshold_for_fmr(&threshold, 1e-4) != HS_OK)
+        goto done;
     printf("score %.4f, threshold %.4f (FMR 1e-4): %s\n", score, threshold,
            score >= threshold ? "MATCH" : "no match");
     rc = score >= threshold ? 0 : 1;

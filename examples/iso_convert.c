@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 
     /* Load and validate: the input is treated as hostile, and a broken file
      * gives a precise status plus a message saying what and where. */
-    hs_status s = hs_template_load(ctx, &t, argv[1], &in_format);
+    hs_status s = hs_template_load(ctx, &t, &in_format, argv[1]);
     if (s != HS_OK) {
         fprintf(stderr, "%s: %s (%s)\n", argv[1], hs_status_str(s), hs_ctx_last_error(ctx));
         goto done;
@@ -47,7 +47,7 @@ int main(int argc, char **argv)
            hs_template_view_count(t));
     for (uint32_t v = 0; v < hs_template_view_count(t); v++) {
         hs_view_info info = {.struct_size = sizeof info};   /* structs that grow carry their size */
-        if (hs_template_view_info(t, v, &info) == HS_OK)
+        if (hs_template_view_info(t, &info, v) == HS_OK)
             printf("  view %u: finger %u, %ux%u px at %u ppi, %u minutiae, quality %u\n", v,
                    info.finger_position, info.width, info.height, info.ppi_x,
                    info.minutia_count, info.quality);
@@ -56,7 +56,7 @@ int main(int argc, char **argv)
     /* Save writes a temporary file and renames it: readers never see half a
      * file. Some conversions lose precision (ISO stores angles in 1.4 degree
      * steps) or cannot hold the template (HS_ERR_UNSUPPORTED). */
-    s = hs_template_save(ctx, t, out_format, argv[2]);
+    s = hs_template_save(ctx, argv[2], t, out_format);
     if (s != HS_OK) {
         fprintf(stderr, "%s: %s (%s)\n", argv[2], hs_status_str(s), hs_ctx_last_error(ctx));
         goto done;

@@ -23,7 +23,7 @@ static hs_template *extract(hs_ctx *ctx, hs_finger_extractor *ex, const char *pa
     hs_template *t = NULL;
     hs_status s = hs_image_load(ctx, &img, path, 0);
     if (s == HS_OK)
-        s = hs_finger_extract(ex, ctx, img, &t);
+        s = hs_finger_extract(ctx, &t, ex, img);
     if (s != HS_OK)
         fprintf(stderr, "%s: %s (%s)\n", path, hs_status_str(s), hs_ctx_last_error(ctx));
     hs_image_free(img);
@@ -80,7 +80,7 @@ int main(int argc, char **argv)
     rc = 1;
     for (uint32_t i = 0; i < hs_watchlist_result_count(res); i++) {
         hs_watchlist_candidate c = {.struct_size = sizeof c};
-        if (hs_watchlist_result_candidate(res, i, &c) != HS_OK)
+        if (hs_watchlist_result_candidate(res, &c, i) != HS_OK)
             break;
         /* score is -log10 of the chance that an impostor scores this high. */
         printf("%u. %-20s score %6.2f  finger similarity %.3f  %s\n", i + 1, c.id, c.score,

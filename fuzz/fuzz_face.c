@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hs_face_hit hit;
     uint32_t count = 0;
     if (hs_face_gallery_new(NULL, &g, dim) != HS_OK || hs_face_gallery_add(NULL, g, 7, v, dim) ||
-        hs_face_gallery_search(NULL, g, v, dim, NULL, &hit, 1, &count) != HS_OK || count != 1 ||
+        hs_face_gallery_search(NULL, &hit, 1, &count, g, v, dim, NULL) != HS_OK || count != 1 ||
         hit.label != 7)
         abort();
     hs_face_gallery_free(g);

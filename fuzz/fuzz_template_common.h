@@ -13,10 +13,10 @@
 static uint8_t *fz_encode(const hs_template *t, uint32_t format, size_t *n)
 {
     *n = 0;
-    if (hs_template_encode(NULL, t, format, NULL, n) != HS_OK)
+    if (hs_template_encode(NULL, NULL, n, t, format) != HS_OK)
         return NULL;
     uint8_t *b = malloc(*n ? *n : 1);
-    if (!b || hs_template_encode(NULL, t, format, b, n) != HS_OK)
+    if (!b || hs_template_encode(NULL, b, n, t, format) != HS_OK)
         abort(); /* the size query succeeded, so must the encode */
     return b;
 }
@@ -47,7 +47,7 @@ static void fz_round_trip(const hs_template *t, uint32_t format)
         abort(); /* a decoded template must re-encode in its own format */
     hs_template *u = NULL;
     uint32_t f2 = 0;
-    hs_status s = hs_template_decode(NULL, &u, b, n, &f2);
+    hs_status s = hs_template_decode(NULL, &u, &f2, b, n);
     if (s == HS_OK && f2 != format) {
         /* ANSI 378-2009 and ISO 19794-2:2011 share "FMR\0" "030\0"; an
          * ANSI record whose CBEFF/equipment bytes happen to chain like ISO
@@ -87,7 +87,7 @@ static void fz_encode_all(const hs_template *t)
         if (!b)
             continue; /* e.g. views of different sizes in ISO 2005 */
         hs_template *u = NULL;
-        if (hs_template_decode(NULL, &u, b, n, NULL) != HS_OK &&
+        if (hs_template_decode(NULL, &u, NULL, b, n) != HS_OK &&
             !(formats[k] == HS_TEMPLATE_FORMAT_ANSI378_2009 &&
               hs__fmr_detect(b, n) == HS_TEMPLATE_FORMAT_ISO19794_2_2011))
             abort(); /* everything we write, we read */
@@ -106,7 +106,7 @@ static void fz_decode_limited(const uint8_t *data, size_t size)
     hs_ctx_set_limit(ctx, HS_LIMIT_MAX_VIEWS, 2);
     hs_ctx_set_limit(ctx, HS_LIMIT_MAX_TEMPLATE_BYTES, 256);
     hs_template *t = NULL;
-    if (hs_template_decode(ctx, &t, data, size, NULL) == HS_OK) {
+    if (hs_template_decode(ctx, &t, NULL, data, size) == HS_OK) {
         if (t->nviews > 2)
             abort();
         for (uint32_t i = 0; i < t->nviews; i++)
@@ -125,7 +125,7 @@ static void fz_decode_detected(const uint8_t *data, size_t size)
 {
     hs_template *t = NULL;
     uint32_t f = 0;
-    if (hs_template_decode(NULL, &t, data, size, &f) == HS_OK)
+    if (hs_template_decode(NULL, &t, &f, data, size) == HS_OK)
         fz_encode_all(t);
     else if (t)
         abort();

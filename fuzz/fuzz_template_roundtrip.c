@@ -9,7 +9,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     hs_template *t = NULL;
     uint32_t f = 0;
-    if (hs_template_decode(NULL, &t, data, size, &f) == HS_OK) {
+    if (hs_template_decode(NULL, &t, &f, data, size) == HS_OK) {
         fz_round_trip(t, f);
         /* through the native format, blocks included */
         fz_round_trip(t, HS_TEMPLATE_FORMAT_HST);

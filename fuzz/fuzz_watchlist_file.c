@@ -41,11 +41,11 @@ static void check(const uint8_t *data, size_t size)
     uint64_t n = hs_watchlist_count(wl);
     for (uint64_t i = 0; i < n; i++) {
         hs_watchlist_subject *s = NULL;
-        if (hs_watchlist_subject_at(NULL, wl, i, &s) != HS_OK)
+        if (hs_watchlist_subject_at(NULL, &s, wl, i) != HS_OK)
             abort();
         for (uint32_t f = 0; f < hs_watchlist_subject_finger_count(s); f++) {
             hs_template *t = NULL;
-            if (hs_watchlist_subject_finger(NULL, s, f, &t) != HS_OK)
+            if (hs_watchlist_subject_finger(NULL, &t, s, f) != HS_OK)
                 abort();
             hs_template_free(t);
         }
@@ -57,10 +57,10 @@ static void check(const uint8_t *data, size_t size)
         abort();
     hs_watchlist_result_free(r);
     size_t m = 0;
-    if (hs_watchlist_encode(NULL, wl, NULL, &m) != HS_OK || m != size)
+    if (hs_watchlist_encode(NULL, NULL, &m, wl) != HS_OK || m != size)
         abort();
     uint8_t *b = malloc(m);
-    if (!b || hs_watchlist_encode(NULL, wl, b, &m) != HS_OK || memcmp(b, data, size))
+    if (!b || hs_watchlist_encode(NULL, b, &m, wl) != HS_OK || memcmp(b, data, size))
         abort();
     free(b);
     hs_watchlist_free(wl);

@@ -57,11 +57,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hs_watchlist *wl = base_list();
     if (hs__wl_delta_apply(NULL, wl, data, size, 2) == HS_OK) {
         size_t m = 0;
-        if (hs_watchlist_encode(NULL, wl, NULL, &m) != HS_OK)
+        if (hs_watchlist_encode(NULL, NULL, &m, wl) != HS_OK)
             abort();
         uint8_t *b = malloc(m);
         hs_watchlist *back = NULL;
-        if (!b || hs_watchlist_encode(NULL, wl, b, &m) != HS_OK ||
+        if (!b || hs_watchlist_encode(NULL, b, &m, wl) != HS_OK ||
             hs_watchlist_decode(NULL, &back, b, m) != HS_OK ||
             hs_watchlist_count(back) != hs_watchlist_count(wl))
             abort();

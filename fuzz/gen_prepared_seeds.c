@@ -30,9 +30,9 @@ static int write_seed(const char *dir, const char *name, int n, unsigned seed)
         hs_finger_prepare(NULL, &p, t, 0))
         return 1;
     size_t size = 0;
-    hs_finger_prepared_encode(NULL, p, NULL, &size);
+    hs_finger_prepared_encode(NULL, NULL, &size, p);
     unsigned char *buf = malloc(size);
-    hs_finger_prepared_encode(NULL, p, buf, &size);
+    hs_finger_prepared_encode(NULL, buf, &size, p);
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "wb");

@@ -106,7 +106,7 @@ static float score_of(hs_finger_matcher *mt, const hs_finger_prepared *a,
                       const hs_finger_prepared *b)
 {
     float s = -1.0f;
-    assert_int_equal(hs_finger_match(mt, a, b, &s), HS_OK);
+    assert_int_equal(hs_finger_match(mt, &s, a, b), HS_OK);
     assert_true(isfinite(s));
     assert_true(s >= 0.0f && s <= 1.0f);
     return s;
@@ -119,7 +119,7 @@ static void test_identity_and_symmetry(void **state)
     hs_minutia a[60], b[60];
     hs_finger_matcher *mt = NULL;
     assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
-    float t6 = hs_finger_threshold_for_fmr(1e-6);
+    float t6 = tu_thr(1e-6);
     for (int trial = 0; trial < 5; trial++) {
         int n = make_set(a, 40, 1000, 1000, 150);
         hs_finger_prepared *pa = prep(a, n, 500);
@@ -141,7 +141,7 @@ static void test_rotation_translation(void **state)
     hs_minutia a[60], b[60], c[60];
     hs_finger_matcher *mt = NULL;
     assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
-    float t4 = hs_finger_threshold_for_fmr(1e-4);
+    float t4 = tu_thr(1e-4);
     int n = make_set(a, 40, 1000, 1000, 150);
     int nc = make_set(c, 40, 1000, 1000, 150); /* another finger */
     hs_finger_prepared *pa = prep(a, n, 500), *pc = prep(c, nc, 500);
@@ -182,7 +182,7 @@ static void test_resolution(void **state)
     assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
     hs_finger_prepared *pa = prep(a, n, 500), *pb = prep(b, n, 1000), *pw = prep(b, n, 500);
     float same = score_of(mt, pa, pb), wrong = score_of(mt, pa, pw);
-    assert_true(same > hs_finger_threshold_for_fmr(1e-6));
+    assert_true(same > tu_thr(1e-6));
     assert_true(same > 3.0f * wrong);
     hs_finger_prepared_free(pa);
     hs_finger_prepared_free(pb);
@@ -206,9 +206,9 @@ static void test_tiny_templates(void **state)
     assert_true(score_of(mt, pa, p1) == 0.0f);
     float s = -1;
     hs_template *t = tpl(a, n, 500, 0);
-    assert_int_equal(hs_finger_compare(NULL, t, t, &s), HS_OK);
+    assert_int_equal(hs_finger_compare(NULL, &s, t, t), HS_OK);
     assert_true(s > 0.5f);
-    assert_int_equal(hs_finger_match(mt, NULL, pa, &s), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_finger_match(mt, &s, NULL, pa), HS_ERR_INVALID_ARG);
     assert_true(s == 0.0f);
     hs_finger_prepared *px = NULL;
     assert_int_equal(hs_finger_prepare(NULL, &px, t, 1), HS_ERR_NOT_FOUND);
@@ -243,28 +243,38 @@ static void test_no_nan_random(void **state)
     hs_finger_matcher_free(mt);
 }
 
-/* The vector kernels (AVX-512 or AVX2, chosen at run time) must give exactly
- * the scores of the portable code: random pairs, mated pairs (rotated,
- * shifted, jittered, with dropped minutiae), every matcher mode. */
+/* The vector kernels (AVX-512 or AVX2 on x86-64, NEON on AArch64, chosen at
+ * run time) must give exactly the scores of the portable code: random pairs,
+ * mated pairs (rotated, shifted, jittered, with dropped minutiae), every
+ * matcher mode. */
+#define NSETS 4
 static void test_vector_kernels(void **state)
 {
     (void)state;
-    /* portable, AVX2, AVX-512 (each where the CPU runs it) */
-    const int32_t set[3] = {HS_MATCH_KERNELS_PORTABLE, HS_MATCH_KERNELS_AVX2,
-                            HS_MATCH_KERNELS_AVX512};
-    hs_finger_matcher *mt[3] = {NULL, NULL, NULL};
-    for (int k = 0; k < 3; k++) {
+    /* portable, AVX2, AVX-512, NEON (each where the CPU runs it) */
+    const int32_t set[NSETS] = {HS_MATCH_KERNELS_PORTABLE, HS_MATCH_KERNELS_AVX2,
+                                HS_MATCH_KERNELS_AVX512, HS_MATCH_KERNELS_NEON};
+    hs_finger_matcher *mt[NSETS] = {NULL, NULL, NULL, NULL};
+    int vector_sets = 0;
+    for (int k = 0; k < NSETS; k++) {
         assert_int_equal(hs_finger_matcher_new(NULL, &mt[k]), HS_OK);
         hs_status s = hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS, set[k]);
         if (s == HS_ERR_UNSUPPORTED) {
             printf("note: kernel set %d not run on this CPU; the portable set stands in\n", set[k]);
             assert_int_equal(hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS,
                                                    HS_MATCH_KERNELS_PORTABLE), HS_OK);
-        } else
+        } else {
             assert_int_equal(s, HS_OK);
-        assert_int_not_equal(hs_finger_matcher_get(mt[k], HS_MATCH_KERNELS), HS_MATCH_KERNELS_AUTO);
+            vector_sets += k > 0;
+        }
+        assert_int_not_equal(tu_mget(mt[k], HS_MATCH_KERNELS), HS_MATCH_KERNELS_AUTO);
     }
-    assert_int_equal(hs_finger_matcher_get(mt[0], HS_MATCH_KERNELS), HS_MATCH_KERNELS_PORTABLE);
+#ifdef __aarch64__
+    assert_int_equal(vector_sets, 1); /* NEON: every AArch64 CPU has it */
+#else
+    (void)vector_sets;
+#endif
+    assert_int_equal(tu_mget(mt[0], HS_MATCH_KERNELS), HS_MATCH_KERNELS_PORTABLE);
     rng_state = 4242;
     hs_minutia a[256], b[256];
     int compared = 0, mated_high = 0;
@@ -279,15 +289,15 @@ static void test_vector_kernels(void **state)
             nb = make_set(b, 2 + (int)(rnd() % 200), 800, 800, 60 + (float)(rnd() % 300));
         hs_finger_prepared *pa = prep(a, na, 500), *pb = prep(b, nb, 500);
         int mode = trial % 3; /* default, fast, 60-degree bound */
-        float sc[3];
-        for (int k = 0; k < 3; k++) {
+        float sc[NSETS];
+        for (int k = 0; k < NSETS; k++) {
             hs_finger_matcher_set(mt[k], HS_MATCH_FAST, mode == 1);
             hs_finger_matcher_set(mt[k], HS_MATCH_MAX_ROTATION, mode == 2 ? 60 : 180);
             sc[k] = score_of(mt[k], pa, pb);
         }
-        assert_true(sc[1] == sc[0]);
-        assert_true(sc[2] == sc[0]);
-        mated_high += mated && mode != 2 && sc[0] > hs_finger_threshold_for_fmr(1e-4);
+        for (int k = 1; k < NSETS; k++)
+            assert_true(sc[k] == sc[0]);
+        mated_high += mated && mode != 2 && sc[0] > tu_thr(1e-4);
         compared++;
         hs_finger_prepared_free(pa);
         hs_finger_prepared_free(pb);
@@ -301,24 +311,26 @@ static void test_vector_kernels(void **state)
         else
             nb = make_set(b, 255, 800, 800, 450);
         hs_finger_prepared *pa = prep(a, na, 500), *pb = prep(b, nb, 500);
-        float sc[3];
-        for (int k = 0; k < 3; k++) {
+        float sc[NSETS];
+        for (int k = 0; k < NSETS; k++) {
             hs_finger_matcher_set(mt[k], HS_MATCH_FAST, trial >= 2);
             hs_finger_matcher_set(mt[k], HS_MATCH_MAX_ROTATION, 180);
             sc[k] = score_of(mt[k], pa, pb);
         }
-        assert_true(sc[1] == sc[0] && sc[2] == sc[0]);
+        for (int k = 1; k < NSETS; k++)
+            assert_true(sc[k] == sc[0]);
         if (trial % 2 == 0)
-            assert_true(sc[0] > hs_finger_threshold_for_fmr(1e-6));
+            assert_true(sc[0] > tu_thr(1e-6));
         compared++;
         hs_finger_prepared_free(pa);
         hs_finger_prepared_free(pb);
     }
     assert_int_equal(compared, 244);
     assert_true(mated_high >= 40); /* the mated pairs did exercise the pairing code */
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < NSETS; k++)
         hs_finger_matcher_free(mt[k]);
 }
+#undef NSETS
 
 static void test_params(void **state)
 {
@@ -326,41 +338,63 @@ static void test_params(void **state)
     hs_finger_matcher *mt = NULL;
     assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
     int32_t lo, hi;
-    assert_int_equal(hs_finger_matcher_bounds(HS_MATCH_MAX_ROTATION, &lo, &hi), HS_OK);
+    assert_int_equal(hs_finger_matcher_bounds(&lo, &hi, HS_MATCH_MAX_ROTATION), HS_OK);
     assert_int_equal(lo, 0);
     assert_int_equal(hi, 180);
-    assert_int_equal(hs_finger_matcher_get(mt, HS_MATCH_MAX_ROTATION), 180);
+    assert_int_equal(tu_mget(mt, HS_MATCH_MAX_ROTATION), 180);
     assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_MAX_ROTATION, 181), HS_ERR_INVALID_ARG);
     assert_int_equal(hs_finger_matcher_set(mt, 999, 1), HS_ERR_INVALID_ARG);
-    assert_int_equal(hs_finger_matcher_bounds(999, &lo, &hi), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_finger_matcher_bounds(&lo, &hi, 999), HS_ERR_INVALID_ARG);
     /* kernel sets: AUTO resolves to a real set; unknown values are refused */
-    assert_int_equal(hs_finger_matcher_bounds(HS_MATCH_KERNELS, &lo, &hi), HS_OK);
+    assert_int_equal(hs_finger_matcher_bounds(&lo, &hi, HS_MATCH_KERNELS), HS_OK);
     assert_int_equal(lo, HS_MATCH_KERNELS_AUTO);
-    assert_int_equal(hi, HS_MATCH_KERNELS_AVX512);
-    int32_t auto_set = hs_finger_matcher_get(mt, HS_MATCH_KERNELS);
-    assert_true(auto_set >= HS_MATCH_KERNELS_PORTABLE && auto_set <= HS_MATCH_KERNELS_AVX512);
-    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_KERNELS, 4), HS_ERR_INVALID_ARG);
+    assert_int_equal(hi, HS_MATCH_KERNELS_NEON);
+    int32_t auto_set = tu_mget(mt, HS_MATCH_KERNELS);
+    assert_true(auto_set >= HS_MATCH_KERNELS_PORTABLE && auto_set <= HS_MATCH_KERNELS_NEON);
+    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_KERNELS, 5), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_KERNELS, -1), HS_ERR_INVALID_ARG);
+#if defined(__aarch64__)
+    /* every AArch64 CPU has NEON: AUTO picks it, and the x86 sets are refused */
+    assert_int_equal(auto_set, HS_MATCH_KERNELS_NEON);
+    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_KERNELS, HS_MATCH_KERNELS_AVX2),
+                     HS_ERR_UNSUPPORTED);
+    assert_int_equal(tu_mget(mt, HS_MATCH_KERNELS), HS_MATCH_KERNELS_NEON);
+#elif defined(__x86_64__)
+    assert_true(auto_set != HS_MATCH_KERNELS_NEON);
+    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_KERNELS, HS_MATCH_KERNELS_NEON),
+                     HS_ERR_UNSUPPORTED);
+    assert_int_equal(tu_mget(mt, HS_MATCH_KERNELS), auto_set);
+#endif
     assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_KERNELS, HS_MATCH_KERNELS_PORTABLE), HS_OK);
-    assert_int_equal(hs_finger_matcher_get(mt, HS_MATCH_KERNELS), HS_MATCH_KERNELS_PORTABLE);
+    assert_int_equal(tu_mget(mt, HS_MATCH_KERNELS), HS_MATCH_KERNELS_PORTABLE);
     hs_status ks = hs_finger_matcher_set(mt, HS_MATCH_KERNELS, HS_MATCH_KERNELS_AVX512);
     assert_true(ks == HS_OK || ks == HS_ERR_UNSUPPORTED);
     if (ks == HS_ERR_UNSUPPORTED) /* refused: the set in use stays */
-        assert_int_equal(hs_finger_matcher_get(mt, HS_MATCH_KERNELS), HS_MATCH_KERNELS_PORTABLE);
+        assert_int_equal(tu_mget(mt, HS_MATCH_KERNELS), HS_MATCH_KERNELS_PORTABLE);
     assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_KERNELS, HS_MATCH_KERNELS_AUTO), HS_OK);
-    assert_int_equal(hs_finger_matcher_get(mt, HS_MATCH_KERNELS), auto_set);
+    assert_int_equal(tu_mget(mt, HS_MATCH_KERNELS), auto_set);
     assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_FAST, 1), HS_OK);
-    assert_int_equal(hs_finger_matcher_get(mt, HS_MATCH_FAST), 1);
+    assert_int_equal(tu_mget(mt, HS_MATCH_FAST), 1);
     /* thresholds rise as the FMR falls, and are clamped */
     float prev = -1;
     for (double f = 1e-2; f >= 1e-6 * 0.99; f /= 10) {
-        float t = hs_finger_threshold_for_fmr(f);
+        float t = tu_thr(f);
         assert_true(t > prev);
         assert_true(t > 0.0f && t < 1.0f);
         prev = t;
     }
-    assert_true(hs_finger_threshold_for_fmr(1.0) == hs_finger_threshold_for_fmr(1e-2));
-    assert_true(hs_finger_threshold_for_fmr(1e-9) == hs_finger_threshold_for_fmr(1e-6));
-    assert_true(hs_finger_threshold_for_fmr(NAN) == hs_finger_threshold_for_fmr(1e-2));
+    assert_true(tu_thr(0.5) == tu_thr(1e-2));
+    assert_true(tu_thr(1e-9) == tu_thr(1e-6));
+    /* Rates that are not a probability are refused, never clamped. */
+    float t = 0.25f;
+    assert_int_equal(hs_finger_threshold_for_fmr(&t, NAN), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_finger_threshold_for_fmr(&t, INFINITY), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_finger_threshold_for_fmr(&t, 1.0), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_finger_threshold_for_fmr(&t, 2.0), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_finger_threshold_for_fmr(&t, 0.0), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_finger_threshold_for_fmr(&t, -1e-3), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_finger_threshold_for_fmr(NULL, 1e-3), HS_ERR_INVALID_ARG);
+    assert_true(t == 0.25f);
     hs_finger_matcher_free(mt);
 }
 
@@ -387,19 +421,19 @@ static void test_multi(void **state)
     const hs_finger_prepared *cand[2] = {pc, pb};
     const hs_finger_prepared *cand_wrong[1] = {pb2};
     float smax, smean, stop2, sw;
-    assert_int_equal(hs_finger_match_multi(mt, probe, 2, cand, 2, HS_FUSION_MAX, &smax), HS_OK);
-    assert_int_equal(hs_finger_match_multi(mt, probe, 2, cand, 2, HS_FUSION_MEAN, &smean), HS_OK);
-    assert_int_equal(hs_finger_match_multi(mt, probe, 2, cand, 2, HS_FUSION_SUM_TOP2, &stop2),
+    assert_int_equal(hs_finger_match_multi(mt, &smax, probe, 2, cand, 2, HS_FUSION_MAX), HS_OK);
+    assert_int_equal(hs_finger_match_multi(mt, &smean, probe, 2, cand, 2, HS_FUSION_MEAN), HS_OK);
+    assert_int_equal(hs_finger_match_multi(mt, &stop2, probe, 2, cand, 2, HS_FUSION_SUM_TOP2),
                      HS_OK);
     float direct = score_of(mt, pa, pb);
     assert_true(smax >= direct - 1e-6f);
     assert_true(smean <= smax && stop2 <= smax);
     /* position mismatch: no comparison, score 0 */
-    assert_int_equal(hs_finger_match_multi(mt, probe, 1, cand_wrong, 1, HS_FUSION_MAX, &sw),
+    assert_int_equal(hs_finger_match_multi(mt, &sw, probe, 1, cand_wrong, 1, HS_FUSION_MAX),
                      HS_OK);
     assert_true(sw == 0.0f);
-    assert_int_equal(hs_finger_match_multi(mt, probe, 2, cand, 2, 77, &sw), HS_ERR_INVALID_ARG);
-    assert_int_equal(hs_finger_match_multi(mt, probe, 0, cand, 2, HS_FUSION_MAX, &sw),
+    assert_int_equal(hs_finger_match_multi(mt, &sw, probe, 2, cand, 2, 77), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_finger_match_multi(mt, &sw, probe, 0, cand, 2, HS_FUSION_MAX),
                      HS_ERR_INVALID_ARG);
     hs_finger_matcher_free(mt);
     hs_finger_prepared_free(pa);
@@ -421,13 +455,13 @@ static void test_codec(void **state)
     int nb = transform(a, na, b, 0.4f, 600, 600, 5, 5, 2.0f, 4);
     hs_finger_prepared *pa = prep(a, na, 500), *pb = prep(b, nb, 500);
     size_t size = 0;
-    assert_int_equal(hs_finger_prepared_encode(NULL, pa, NULL, &size), HS_OK);
+    assert_int_equal(hs_finger_prepared_encode(NULL, NULL, &size, pa), HS_OK);
     assert_true(size > 16 && size < 64 * 60);
     uint8_t *buf = malloc(size);
     size_t small = size - 1;
-    assert_int_equal(hs_finger_prepared_encode(NULL, pa, buf, &small), HS_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(hs_finger_prepared_encode(NULL, buf, &small, pa), HS_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(small, size);
-    assert_int_equal(hs_finger_prepared_encode(NULL, pa, buf, &size), HS_OK);
+    assert_int_equal(hs_finger_prepared_encode(NULL, buf, &size, pa), HS_OK);
     hs_finger_prepared *pd = NULL;
     assert_int_equal(hs_finger_prepared_decode(NULL, &pd, buf, size), HS_OK);
     assert_int_equal(hs_finger_prepared_count(pd), hs_finger_prepared_count(pa));
@@ -437,7 +471,7 @@ static void test_codec(void **state)
     /* re-encoding gives the same bytes */
     uint8_t *buf2 = malloc(size);
     size_t size2 = size;
-    assert_int_equal(hs_finger_prepared_encode(NULL, pd, buf2, &size2), HS_OK);
+    assert_int_equal(hs_finger_prepared_encode(NULL, buf2, &size2, pd), HS_OK);
     assert_memory_equal(buf, buf2, size);
     hs_finger_prepared_free(pd);
 
@@ -496,7 +530,7 @@ static void test_shared_iso(void **state)
                 char path[700];
                 snprintf(path, sizeof path, "%s/%s/%d_%d.iso", root, sets[s], 101 + f, i + 1);
                 hs_template *t = NULL;
-                assert_int_equal(hs_template_load(NULL, &t, path, NULL), HS_OK);
+                assert_int_equal(hs_template_load(NULL, &t, NULL, path), HS_OK);
                 assert_int_equal(hs_finger_prepare(NULL, &p[f][i], t, 0), HS_OK);
                 hs_template_free(t);
             }

@@ -35,13 +35,13 @@ static hs_template *make_template(uint32_t nviews, uint32_t n, uint32_t w, uint3
 static uint8_t *encode(const hs_template *t, uint32_t format, size_t *size)
 {
     size_t n = 0;
-    assert_int_equal(hs_template_encode(NULL, t, format, NULL, &n), HS_OK);
+    assert_int_equal(hs_template_encode(NULL, NULL, &n, t, format), HS_OK);
     uint8_t *buf = malloc(n);
     assert_non_null(buf);
     size_t small = n - 1;
-    assert_int_equal(hs_template_encode(NULL, t, format, buf, &small), HS_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(hs_template_encode(NULL, buf, &small, t, format), HS_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(small, n);
-    assert_int_equal(hs_template_encode(NULL, t, format, buf, &n), HS_OK);
+    assert_int_equal(hs_template_encode(NULL, buf, &n, t, format), HS_OK);
     *size = n;
     return buf;
 }
@@ -51,7 +51,7 @@ static void assert_view(const hs_template *t, uint32_t v, uint32_t pos, uint32_t
                         uint32_t ppi)
 {
     hs_view_info vi = {sizeof vi, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-    assert_int_equal(hs_template_view_info(t, v, &vi), HS_OK);
+    assert_int_equal(hs_template_view_info(t, &vi, v), HS_OK);
     assert_int_equal(vi.finger_position, pos);
     assert_int_equal(vi.view_number, viewno);
     assert_int_equal(vi.impression_type, imp);
@@ -67,7 +67,7 @@ static void assert_minutia(const hs_template *t, uint32_t v, uint32_t i, uint8_t
                            float y, double deg, uint8_t q)
 {
     uint32_t n;
-    const hs_minutia *m = hs_template_minutiae(t, v, &n);
+    const hs_minutia *m = hs_template_minutiae(t, &n, v);
     assert_true(i < n);
     assert_int_equal(m[i].type, type);
     assert_true(m[i].x == x);
@@ -90,7 +90,7 @@ static hs_template *load_sample(const char *name, uint32_t want_format)
     uint32_t f = 0;
     hs_ctx *ctx;
     assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
-    hs_status s = hs_template_decode(ctx, &t, data, size, &f);
+    hs_status s = hs_template_decode(ctx, &t, &f, data, size);
     if (s)
         printf("%s: %s\n", name, hs_ctx_last_error(ctx));
     assert_int_equal(s, HS_OK);
@@ -194,12 +194,12 @@ static void test_nist_iso_vs_ansi(void **state)
         return;
     }
     hs_template *a, *b;
-    assert_int_equal(hs_template_load(NULL, &a, p1, NULL), HS_OK);
-    assert_int_equal(hs_template_load(NULL, &b, p2, NULL), HS_OK);
+    assert_int_equal(hs_template_load(NULL, &a, NULL, p1), HS_OK);
+    assert_int_equal(hs_template_load(NULL, &b, NULL, p2), HS_OK);
     for (uint32_t v = 0; v < 2; v++) {
         uint32_t na, nb;
-        const hs_minutia *ma = hs_template_minutiae(a, v, &na);
-        const hs_minutia *mb = hs_template_minutiae(b, v, &nb);
+        const hs_minutia *ma = hs_template_minutiae(a, &na, v);
+        const hs_minutia *mb = hs_template_minutiae(b, &nb, v);
         assert_int_equal(na, nb);
         for (uint32_t i = 0; i < na; i++) {
             assert_true(ma[i].x == mb[i].x && ma[i].y == mb[i].y);
@@ -245,14 +245,14 @@ static void test_secugen_all(void **state)
             assert_non_null(data);
             hs_template *t;
             uint32_t fmt;
-            hs_status s = hs_template_decode(ctx, &t, data, size, &fmt);
+            hs_status s = hs_template_decode(ctx, &t, &fmt, data, size);
             if (s)
                 printf("%s: %s\n", path, hs_ctx_last_error(ctx));
             assert_int_equal(s, HS_OK);
             assert_int_equal(fmt, HS_TEMPLATE_FORMAT_ISO19794_2_2005);
             assert_true(hs_template_view_count(t) >= 1);
             uint32_t n;
-            hs_template_minutiae(t, 0, &n);
+            hs_template_minutiae(t, &n, 0);
             minutiae += (int)n;
             size_t n2;
             uint8_t *again = encode(t, fmt, &n2);
@@ -286,18 +286,18 @@ static void test_round_trips(void **state)
         uint8_t *buf = encode(t, formats[k], &n);
         hs_template *u;
         uint32_t f;
-        assert_int_equal(hs_template_decode(NULL, &u, buf, n, &f), HS_OK);
+        assert_int_equal(hs_template_decode(NULL, &u, &f, buf, n), HS_OK);
         assert_int_equal(f, formats[k]);
         assert_int_equal(hs_template_view_count(u), 3);
         double unit = formats[k] == HS_TEMPLATE_FORMAT_ISO19794_2_2005 ? 360.0 / 256 : 2.0;
         for (uint32_t v = 0; v < 3; v++) {
             uint32_t na, nb;
-            const hs_minutia *a = hs_template_minutiae(t, v, &na);
-            const hs_minutia *b = hs_template_minutiae(u, v, &nb);
+            const hs_minutia *a = hs_template_minutiae(t, &na, v);
+            const hs_minutia *b = hs_template_minutiae(u, &nb, v);
             assert_int_equal(na, nb);
             hs_view_info ia = {sizeof ia, 0, 0, 0, 0, 0, 0, 0, 0, 0}, ib = ia;
-            hs_template_view_info(t, v, &ia);
-            hs_template_view_info(u, v, &ib);
+            hs_template_view_info(t, &ia, v);
+            hs_template_view_info(u, &ib, v);
             assert_int_equal(ia.finger_position, ib.finger_position);
             assert_int_equal(ia.quality, ib.quality);
             assert_int_equal(ia.width, ib.width);
@@ -357,15 +357,15 @@ static void test_save_load(void **state)
     hs_template *t = make_template(1, 30, 300, 400, 500);
     char path[512];
     snprintf(path, sizeof path, "%s/t.hst", tu_tmpdir());
-    assert_int_equal(hs_template_save(NULL, t, HS_TEMPLATE_FORMAT_HST, path), HS_OK);
+    assert_int_equal(hs_template_save(NULL, path, t, HS_TEMPLATE_FORMAT_HST), HS_OK);
     hs_template *u;
     uint32_t f;
-    assert_int_equal(hs_template_load(NULL, &u, path, &f), HS_OK);
+    assert_int_equal(hs_template_load(NULL, &u, &f, path), HS_OK);
     assert_int_equal(f, HS_TEMPLATE_FORMAT_HST);
     assert_int_equal(hs_template_view_count(u), 1);
     hs_template_free(u);
     snprintf(path, sizeof path, "%s/missing/t.hst", tu_tmpdir());
-    assert_int_equal(hs_template_load(NULL, &u, path, &f), HS_ERR_IO);
+    assert_int_equal(hs_template_load(NULL, &u, &f, path), HS_ERR_IO);
     assert_null(u);
     hs_template_free(t);
 }
@@ -398,13 +398,16 @@ static hs_status decode_checked(const uint8_t *p, size_t n, hs_ctx *limits_from)
     hs_ctx *ctx;
     assert_int_equal(hs_ctx_new(&ctx, &a), HS_OK);
     if (limits_from)
-        for (int k = 1; k <= 6; k++)
-            hs_ctx_set_limit(ctx, k, hs_ctx_get_limit(limits_from, k));
+        for (int k = 1; k <= 6; k++) {
+            uint64_t lv = 0;
+            hs_ctx_get_limit(limits_from, &lv, (hs_limit)k);
+            hs_ctx_set_limit(ctx, (hs_limit)k, lv);
+        }
     long base = live.n;
     hs_template *t = (hs_template *)&live;
     uint8_t *copy = malloc(n ? n : 1); /* exact-size buffer: ASan sees overreads */
     memcpy(copy, p, n);
-    hs_status s = hs_template_decode(ctx, &t, copy, n, NULL);
+    hs_status s = hs_template_decode(ctx, &t, NULL, copy, n);
     free(copy);
     if (getenv("TT_VERBOSE"))
         printf("decode %zu bytes: %d %s\n", n, s, hs_ctx_last_error(ctx));
@@ -504,7 +507,7 @@ static void test_bad_lengths(void **state)
     e[edb0 + 5] = 8; /* now consistent: decodes and keeps the area */
     assert_int_equal(decode_checked(e, en, NULL), HS_OK);
     hs_template *u;
-    assert_int_equal(hs_template_decode(NULL, &u, e, en, NULL), HS_OK);
+    assert_int_equal(hs_template_decode(NULL, &u, NULL, e, en), HS_OK);
     size_t bn;
     const uint8_t *blk = hs__template_block_get(u, 0, HS__TBLOCK_FMR_EDB, &bn);
     assert_int_equal(bn, 3 + 8);
@@ -551,7 +554,7 @@ static void test_bad_limits(void **state)
         assert_int_equal(hs_ctx_set_limit(lim, HS_LIMIT_MAX_TEMPLATE_BYTES, 64), HS_OK);
         assert_int_equal(decode_checked(buf, n, lim), HS_ERR_LIMIT);
         size_t m = 0;
-        assert_int_equal(hs_template_encode(lim, t, formats[k], NULL, &m), HS_ERR_LIMIT);
+        assert_int_equal(hs_template_encode(lim, NULL, &m, t, formats[k]), HS_ERR_LIMIT);
         assert_int_equal(hs_ctx_set_limit(lim, HS_LIMIT_MAX_TEMPLATE_BYTES, 1u << 20), HS_OK);
         assert_int_equal(decode_checked(buf, n, lim), HS_OK);
         free(buf);
@@ -603,14 +606,14 @@ static void test_bad_values(void **state)
     hs_template *bad = NULL;
     memcpy(c, iso, n);
     c[m0 + 6] = 0xC0; /* minutia 1: type 3 */
-    assert_int_equal(hs_template_decode(ctx, &bad, c, n, NULL), HS_ERR_CORRUPT);
+    assert_int_equal(hs_template_decode(ctx, &bad, NULL, c, n), HS_ERR_CORRUPT);
     assert_non_null(strstr(hs_ctx_last_error(ctx), "iso19794-2: view 0 minutia 1: type 3"));
     memcpy(c, iso, n);
     c[m0 + 6] = 0x41; /* minutia 1 at x = 0x1xx > 300 */
     c[m0 + 7] = 0x90;
-    assert_int_equal(hs_template_decode(ctx, &bad, c, n, NULL), HS_ERR_CORRUPT);
+    assert_int_equal(hs_template_decode(ctx, &bad, NULL, c, n), HS_ERR_CORRUPT);
     assert_non_null(strstr(hs_ctx_last_error(ctx), "minutia 1 at (400,"));
-    assert_int_equal(hs_template_decode(ctx, &bad, iso, n - 3, NULL), HS_ERR_TRUNCATED);
+    assert_int_equal(hs_template_decode(ctx, &bad, NULL, iso, n - 3), HS_ERR_TRUNCATED);
     assert_non_null(strstr(hs_ctx_last_error(ctx), "only"));
     assert_null(bad);
     hs_ctx_free(ctx);
@@ -624,19 +627,19 @@ static void test_bad_values(void **state)
     /* encoder limits of the standard formats */
     hs_template *big = make_template(1, 10, 20000, 300, 500);
     size_t sz = 0;
-    assert_int_equal(hs_template_encode(NULL, big, HS_TEMPLATE_FORMAT_ISO19794_2_2005, NULL, &sz),
+    assert_int_equal(hs_template_encode(NULL, NULL, &sz, big, HS_TEMPLATE_FORMAT_ISO19794_2_2005),
                      HS_OK);
     hs_template_free(big);
     hs_template *mixed = make_template(1, 10, 300, 400, 500);
     hs_view_info vi = {sizeof vi, 320, 400, 500, 500, 2, 0, 0, 50, 0};
     assert_int_equal(hs_template_add_view(NULL, mixed, &vi, NULL, 0), HS_OK);
-    assert_int_equal(hs_template_encode(NULL, mixed, HS_TEMPLATE_FORMAT_ISO19794_2_2005, NULL, &sz),
+    assert_int_equal(hs_template_encode(NULL, NULL, &sz, mixed, HS_TEMPLATE_FORMAT_ISO19794_2_2005),
                      HS_ERR_UNSUPPORTED);
-    assert_int_equal(hs_template_encode(NULL, mixed, HS_TEMPLATE_FORMAT_ANSI378_2009, NULL, &sz),
+    assert_int_equal(hs_template_encode(NULL, NULL, &sz, mixed, HS_TEMPLATE_FORMAT_ANSI378_2009),
                      HS_OK);
-    assert_int_equal(hs_template_encode(NULL, mixed, HS_TEMPLATE_FORMAT_ISO19794_2_2011, NULL, &sz),
+    assert_int_equal(hs_template_encode(NULL, NULL, &sz, mixed, HS_TEMPLATE_FORMAT_ISO19794_2_2011),
                      HS_ERR_UNSUPPORTED);
-    assert_int_equal(hs_template_encode(NULL, mixed, 77, NULL, &sz), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_template_encode(NULL, NULL, &sz, mixed, 77), HS_ERR_INVALID_ARG);
     hs_template_free(mixed);
     hs_template_free(t);
 }
@@ -770,7 +773,7 @@ static void test_iso2011(void **state)
     uint32_t f;
     hs_ctx *ctx;
     assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
-    hs_status s = hs_template_decode(ctx, &t, r, n, &f);
+    hs_status s = hs_template_decode(ctx, &t, &f, r, n);
     if (s)
         printf("%s\n", hs_ctx_last_error(ctx));
     assert_int_equal(s, HS_OK);
@@ -779,7 +782,7 @@ static void test_iso2011(void **state)
     assert_minutia(t, 0, 0, HS_MINUTIA_ENDING, 100, 50, 90, 80);
     assert_minutia(t, 0, 1, HS_MINUTIA_BIFURCATION, 10, 300, 180, 0); /* 254: not reported */
     size_t sz;
-    assert_int_equal(hs_template_encode(NULL, t, HS_TEMPLATE_FORMAT_ISO19794_2_2011, NULL, &sz),
+    assert_int_equal(hs_template_encode(NULL, NULL, &sz, t, HS_TEMPLATE_FORMAT_ISO19794_2_2011),
                      HS_ERR_UNSUPPORTED);
     hs_template_free(t);
     for (size_t cut = 0; cut < n; cut++)
@@ -819,7 +822,7 @@ static void test_edb_convert(void **state)
                                    128 /* 180 deg */, 0, 255 /* 358 deg -> 254.6 */};
     assert_memory_equal(edb + 2, want, sizeof want);
     hs_template *u;
-    assert_int_equal(hs_template_decode(NULL, &u, iso, n, NULL), HS_OK);
+    assert_int_equal(hs_template_decode(NULL, &u, NULL, iso, n), HS_OK);
     uint8_t *back = encode(u, HS_TEMPLATE_FORMAT_ANSI378_2004, &n);
     const uint8_t *e2 = back + 26 + 4 + 5 * 6;
     assert_memory_equal(e2 + 2, area, sizeof area);
@@ -856,14 +859,14 @@ static void test_idempotent(void **state)
             size_t n1, n2;
             uint8_t *a = encode(t, formats[k], &n1);
             hs_template *u;
-            assert_int_equal(hs_template_decode(NULL, &u, a, n1, NULL), HS_OK);
+            assert_int_equal(hs_template_decode(NULL, &u, NULL, a, n1), HS_OK);
             uint8_t *b = encode(u, formats[k], &n2);
             assert_int_equal(n1, n2);
             assert_memory_equal(a, b, n1);
             /* and through the native format */
             uint8_t *h = encode(u, HS_TEMPLATE_FORMAT_HST, &n2);
             hs_template *w;
-            assert_int_equal(hs_template_decode(NULL, &w, h, n2, NULL), HS_OK);
+            assert_int_equal(hs_template_decode(NULL, &w, NULL, h, n2), HS_OK);
             free(b);
             b = encode(w, formats[k], &n2);
             assert_int_equal(n1, n2);
@@ -875,10 +878,10 @@ static void test_idempotent(void **state)
             free(h);
             h = encode(u, other, &n2);
             hs_template *x;
-            assert_int_equal(hs_template_decode(NULL, &x, h, n2, NULL), HS_OK);
+            assert_int_equal(hs_template_decode(NULL, &x, NULL, h, n2), HS_OK);
             uint32_t c1, c2;
-            const hs_minutia *m1 = hs_template_minutiae(u, 1, &c1);
-            const hs_minutia *m2 = hs_template_minutiae(x, 1, &c2);
+            const hs_minutia *m1 = hs_template_minutiae(u, &c1, 1);
+            const hs_minutia *m2 = hs_template_minutiae(x, &c2, 1);
             assert_int_equal(c1, c2);
             for (uint32_t i = 0; i < c1; i++) {
                 double d = fabs((double)m1[i].angle - (double)m2[i].angle) / DEG;
@@ -935,7 +938,7 @@ static void test_large_records(void **state)
         }
         hs_template *u;
         uint32_t f;
-        assert_int_equal(hs_template_decode(ctx, &u, b, n, &f), HS_OK);
+        assert_int_equal(hs_template_decode(ctx, &u, &f, b, n), HS_OK);
         assert_int_equal(f, formats[k]);
         assert_int_equal(hs_template_view_count(u), 45);
         /* the default limit of 32 views refuses it */
@@ -1006,10 +1009,10 @@ static void test_ansi2009_special_quality(void **state)
     b[20 + 3] = 254;          /* view quality */
     b[20 + 17 + 5] = 255;     /* first minutia's quality */
     hs_template *u;
-    assert_int_equal(hs_template_decode(NULL, &u, b, n, NULL), HS_OK);
+    assert_int_equal(hs_template_decode(NULL, &u, NULL, b, n), HS_OK);
     assert_view(u, 0, 1, 0, 0, 0, 4, 300, 400, 500);
     uint32_t c;
-    assert_int_equal(hs_template_minutiae(u, 0, &c)[0].quality, 0);
+    assert_int_equal(hs_template_minutiae(u, &c, 0)[0].quality, 0);
     size_t n2;
     uint8_t *b2 = encode(u, HS_TEMPLATE_FORMAT_ANSI378_2009, &n2);
     assert_int_equal(n2, n);

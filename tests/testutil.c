@@ -57,3 +57,17 @@ uint8_t *tu_read(const char *path, size_t *size)
         *size = (size_t)(n > 0 ? n : 0);
     return b;
 }
+
+float tu_thr(double fmr)
+{
+    float t = 0.0f;
+    assert_int_equal(hs_finger_threshold_for_fmr(&t, fmr), HS_OK);
+    return t;
+}
+
+int32_t tu_mget(const hs_finger_matcher *m, hs_finger_matcher_param key)
+{
+    int32_t v = -1;
+    assert_int_equal(hs_finger_matcher_get(m, &v, key), HS_OK);
+    return v;
+}

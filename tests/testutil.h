@@ -24,4 +24,10 @@ const char *tu_tmpdir(void);
 /* Read a whole file; NULL if it cannot. Caller frees with free(). */
 uint8_t *tu_read(const char *path, size_t *size);
 
+/* Finger threshold for a valid FMR (asserts the call succeeds). */
+float tu_thr(double fmr);
+
+/* Matcher parameter (asserts the call succeeds). */
+int32_t tu_mget(const hs_finger_matcher *m, hs_finger_matcher_param key);
+
 #endif

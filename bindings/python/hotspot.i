@@ -78,7 +78,10 @@ HS_OUT_HANDLE(hs_synth_master)
 /* ---- scalar outputs -------------------------------------------------------- */
 %apply unsigned long long *OUTPUT { uint64_t *min_value, uint64_t *max_value };
 %apply int *OUTPUT { int32_t *min_value, int32_t *max_value };
-%apply float *OUTPUT { float *score };
+%apply float *OUTPUT { float *score, float *threshold };
+%apply unsigned long long *OUTPUT { uint64_t *value };
+%apply int *OUTPUT { int32_t *value };
+%apply double *OUTPUT { double *value };
 %apply unsigned int *OUTPUT { uint32_t *format };
 
 /* ---- info structs filled by the library ---------------------------------- */
@@ -276,6 +279,73 @@ HS_OUT_INFO(hs_watchlist_package_info)
   if (view_ok$argnum) PyBuffer_Release(&view$argnum);
 }
 
+/* ---- score lists and results of eval.h ------------------------------------------ */
+/* Scores: any C-contiguous buffer of native float64 (the Python layer makes
+ * one with numpy), read without a copy. */
+%define HS_SCORES(PTR, COUNT)
+%typemap(in) (const double *PTR, size_t COUNT) (Py_buffer view, int view_ok = 0) {
+  const char *f;
+  if (PyObject_GetBuffer($input, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) SWIG_fail;
+  view_ok = 1;
+  f = view.format ? view.format : "B";
+  if (view.itemsize != (Py_ssize_t)sizeof(double) || f[strlen(f) - 1] != 'd' ||
+      (strlen(f) == 2 && !strchr("@=", f[0])) || strlen(f) > 2) {
+    PyErr_SetString(PyExc_TypeError, "scores: expected a contiguous float64 buffer");
+    SWIG_fail;
+  }
+  $1 = ($1_ltype)view.buf;
+  $2 = (size_t)(view.len / (Py_ssize_t)sizeof(double));
+}
+%typemap(freearg) (const double *PTR, size_t COUNT) {
+  if (view_ok$argnum) PyBuffer_Release(&view$argnum);
+}
+%enddef
+HS_SCORES(genuine, genuine_count)
+HS_SCORES(impostor, impostor_count)
+
+%typemap(in, numinputs=0) hs_eval_result *out (hs_eval_result tmp) {
+  memset(&tmp, 0, sizeof tmp);
+  tmp.struct_size = (uint32_t)sizeof tmp;
+  $1 = &tmp;
+}
+%typemap(argout) hs_eval_result *out {
+  hs_eval_result *copy = (hs_eval_result *)malloc(sizeof(hs_eval_result));
+  if (!copy) SWIG_exception_fail(SWIG_MemoryError, "out of memory");
+  *copy = tmp$argnum;
+  $result = SWIG_Python_AppendOutput($result,
+    SWIG_NewPointerObj(SWIG_as_voidptr(copy), $descriptor(hs_eval_result *), SWIG_POINTER_OWN));
+}
+%typemap(in, numinputs=0) hs_eval_point *out (hs_eval_point tmp) {
+  memset(&tmp, 0, sizeof tmp);
+  $1 = &tmp;
+}
+%typemap(argout) hs_eval_point *out {
+  hs_eval_point *copy = (hs_eval_point *)malloc(sizeof(hs_eval_point));
+  if (!copy) SWIG_exception_fail(SWIG_MemoryError, "out of memory");
+  *copy = tmp$argnum;
+  $result = SWIG_Python_AppendOutput($result,
+    SWIG_NewPointerObj(SWIG_as_voidptr(copy), $descriptor(hs_eval_point *), SWIG_POINTER_OWN));
+}
+/* DET points: None (count query) or a writable buffer of hs_eval_point
+ * records (numpy EVAL_POINT_DTYPE); returns [status, count]. */
+%typemap(in) (hs_eval_point *points, size_t *count) (Py_buffer view, int view_ok = 0, size_t n = 0) {
+  if ($input == Py_None) {
+    $1 = NULL;
+  } else {
+    if (PyObject_GetBuffer($input, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) != 0) SWIG_fail;
+    view_ok = 1;
+    $1 = (hs_eval_point *)view.buf;
+    n = (size_t)view.len / sizeof(hs_eval_point);
+  }
+  $2 = &n;
+}
+%typemap(argout) (hs_eval_point *points, size_t *count) {
+  $result = SWIG_Python_AppendOutput($result, PyLong_FromSize_t(n$argnum));
+}
+%typemap(freearg) (hs_eval_point *points, size_t *count) {
+  if (view_ok$argnum) PyBuffer_Release(&view$argnum);
+}
+
 /* ---- arrays of prepared templates (fusion) ------------------------------------- */
 %define HS_PREPARED_ARRAY(PTR, COUNT)
 %typemap(in) (const hs_finger_prepared *const *PTR, size_t COUNT) (const hs_finger_prepared **arr = NULL) {
@@ -333,6 +403,9 @@ HS_PREPARED_ARRAY(candidate, ncandidate)
 %ignore hs_face_dequantize;
 %ignore hs_face_similarity_q8;
 %ignore hs_face_scan_q8;
+/* Python reads and frees files itself; hs_file_save is wrapped. */
+%ignore hs_file_read;
+%ignore hs_file_free;
 
 
 %extend hs_face_search_options {
@@ -352,6 +425,16 @@ HS_PREPARED_ARRAY(candidate, ncandidate)
   hs_watchlist_search_options() {
     hs_watchlist_search_options init = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
     hs_watchlist_search_options *v = (hs_watchlist_search_options *)malloc(sizeof *v);
+    if (v) *v = init;
+    return v;
+  }
+}
+
+/* Image encode options made from Python start with the documented defaults. */
+%extend hs_image_encode_options {
+  hs_image_encode_options() {
+    hs_image_encode_options init = HS_IMAGE_ENCODE_OPTIONS_INIT;
+    hs_image_encode_options *v = (hs_image_encode_options *)malloc(sizeof *v);
     if (v) *v = init;
     return v;
   }
@@ -429,7 +512,7 @@ PyObject *hs_py_image_rgb(const hs_image *img) {
  *  when the view has none or does not exist). */
 PyObject *hs_py_template_minutiae(const hs_template *t, uint32_t view) {
   uint32_t n = 0;
-  const hs_minutia *m = hs_template_minutiae(t, view, &n);
+  const hs_minutia *m = hs_template_minutiae(t, &n, view);
   if (!m) n = 0;
   return PyBytes_FromStringAndSize((const char *)m, (Py_ssize_t)n * (Py_ssize_t)sizeof(hs_minutia));
 }
@@ -443,7 +526,7 @@ PyObject *hs_py_watchlist_candidate(const hs_watchlist_result *r, uint32_t index
   uint32_t i, n;
   memset(&c, 0, sizeof c);
   c.struct_size = (uint32_t)sizeof c;
-  if (hs_watchlist_result_candidate(r, index, &c) != HS_OK) Py_RETURN_NONE;
+  if (hs_watchlist_result_candidate(r, &c, index) != HS_OK) Py_RETURN_NONE;
   n = c.finger_count <= HS_WATCHLIST_FINGERS_MAX ? c.finger_count : HS_WATCHLIST_FINGERS_MAX;
   sim = PyList_New(n);
   pos = PyList_New(n);
@@ -487,12 +570,15 @@ hs_status hs_py_face_similarity(hs_ctx *ctx, float *score, PyObject *a, PyObject
 }
 
 /** Create a face engine (hs_face_engine_new) from file paths; None leaves a
- *  path unset (no detector path: the Haar fallback; no model: detection
- *  only). Returns [status, engine]. */
+ *  path unset (all None: the default models, from models_dir, else
+ *  $HOTSPOT_FACE_MODELS, else the installed ones; otherwise no detector
+ *  path: the Haar fallback, no model: detection only). Returns
+ *  [status, engine]. */
 hs_status hs_py_face_engine_new(hs_ctx *ctx, hs_face_engine **out, uint32_t model_id,
                                 uint32_t model_format, const char *model_path,
                                 const char *model_config_path, const char *detector_path,
-                                const char *cascade_path) {
+                                const char *cascade_path, const char *landmark_path,
+                                const char *models_dir) {
   hs_face_engine_options o;
   memset(&o, 0, sizeof o);
   o.struct_size = (uint32_t)sizeof o;
@@ -502,6 +588,8 @@ hs_status hs_py_face_engine_new(hs_ctx *ctx, hs_face_engine **out, uint32_t mode
   o.model_config_path = model_config_path;
   o.detector_path = detector_path;
   o.cascade_path = cascade_path;
+  o.landmark_path = landmark_path;
+  o.models_dir = models_dir;
   return hs_face_engine_new(ctx, out, &o);
 }
 
@@ -535,9 +623,9 @@ PyObject *hs_py_watchlist_keygen(int device) {
 /** hs_watchlist_pack with keys given as bytes: @p sign_secret 64 bytes,
  *  @p recipients a concatenation of 32-byte device public keys. Two-call
  *  size query through buf (None asks the size). Returns [status, size]. */
-hs_status hs_py_watchlist_pack(hs_ctx *ctx, const hs_watchlist *wl, const hs_watchlist *base,
-                               PyObject *sign_secret, PyObject *recipients, void *buf,
-                               size_t *size) {
+hs_status hs_py_watchlist_pack(hs_ctx *ctx, void *buf, size_t *size, const hs_watchlist *wl,
+                               const hs_watchlist *base, PyObject *sign_secret,
+                               PyObject *recipients) {
   Py_buffer vs, vr;
   hs_status s;
   if (!hs_py__bytes(sign_secret, &vs, 64, 0, "signing secret key")) return HS_ERR_INVALID_ARG;
@@ -546,8 +634,8 @@ hs_status hs_py_watchlist_pack(hs_ctx *ctx, const hs_watchlist *wl, const hs_wat
     return HS_ERR_INVALID_ARG;
   }
   Py_BEGIN_ALLOW_THREADS
-  s = hs_watchlist_pack(ctx, wl, base, (const uint8_t *)vs.buf, (const uint8_t *)vr.buf,
-                        (uint32_t)(vr.len / 32), buf, size);
+  s = hs_watchlist_pack(ctx, buf, size, wl, base,
+                        (const uint8_t *)vs.buf, (const uint8_t *)vr.buf, (uint32_t)(vr.len / 32));
   Py_END_ALLOW_THREADS
   PyBuffer_Release(&vr);
   PyBuffer_Release(&vs);
@@ -584,7 +672,7 @@ p:
 /** Face embedding @p index of a subject as bytes of float32 (None if absent). */
 PyObject *hs_py_watchlist_subject_face(const hs_watchlist_subject *s, uint32_t index) {
   uint32_t dim = 0;
-  const float *v = hs_watchlist_subject_face(s, index, &dim, NULL);
+  const float *v = hs_watchlist_subject_face(s, &dim, NULL, index);
   if (!v) Py_RETURN_NONE;
   return PyBytes_FromStringAndSize((const char *)v, (Py_ssize_t)dim * 4);
 }
@@ -597,7 +685,7 @@ PyObject *hs_py_watchlist_subject_fields(const hs_watchlist_subject *s) {
   for (i = 0; i < n; i++) {
     const char *k = NULL, *v = NULL;
     PyObject *pv;
-    if (hs_watchlist_subject_field_at(s, i, &k, &v) != HS_OK || !k || !v) continue;
+    if (hs_watchlist_subject_field_at(s, &k, &v, i) != HS_OK || !k || !v) continue;
     pv = PyUnicode_FromString(v);
     if (!pv || PyDict_SetItemString(d, k, pv) != 0) { Py_XDECREF(pv); Py_DECREF(d); return NULL; }
     Py_DECREF(pv);

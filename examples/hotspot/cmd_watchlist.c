@@ -7,7 +7,6 @@
  * raw binary files: authority .pub (32 bytes) / .sec (64), device .pub /
  * .sec (32 each). */
 #include "cli.h"
-#include "internal/core.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,6 +56,15 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+/* Wipe key material; the volatile function pointer keeps the compiler
+ * from dropping the stores as dead. */
+static void *(*const volatile wipe_memset)(void *, int, size_t) = memset;
+
+static void wipe(void *p, size_t n)
+{
+    wipe_memset(p, 0, n);
+}
+
 static int fail(hs_ctx *ctx, hs_status s, const char *what)
 {
     cli_error(ctx, s, what);
@@ -78,12 +86,12 @@ static hs_status load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_tem
         memcpy(num, spec, (size_t)(colon - spec));
         unsigned p;
         if (!cli_parse_u32(num, 0, 10, &p))
-            return hs__error(ctx, HS_ERR_INVALID_ARG, "finger position '%s' not 0..10", num);
+            return cli_fail(HS_ERR_INVALID_ARG, "finger position '%s' not 0..10", num);
         pos = (int)p;
         path = colon + 1;
     }
     hs_template *t = NULL;
-    hs_status s = hs_template_load(ctx, &t, path, NULL);
+    hs_status s = hs_template_load(ctx, &t, NULL, path);
     if (s == HS_ERR_FORMAT) {
         hs_image *img = NULL;
         s = hs_image_load(ctx, &img, path, 0);
@@ -93,7 +101,7 @@ static hs_status load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_tem
             if (!s && ppi)
                 s = hs_finger_extractor_set(ex, HS_FINGER_PARAM_PPI, (int32_t)ppi);
             if (!s)
-                s = hs_finger_extract(ex, ctx, img, &t);
+                s = hs_finger_extract(ctx, &t, ex, img);
             hs_finger_extractor_free(ex);
             hs_image_free(img);
         }
@@ -103,16 +111,16 @@ static hs_status load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_tem
     if (pos >= 0) {
         if (hs_template_view_count(t) != 1) {
             hs_template_free(t);
-            return hs__error(ctx, HS_ERR_INVALID_ARG,
-                             "%s: a position can only be given for a one-view template", path);
+            return cli_fail(HS_ERR_INVALID_ARG,
+                            "%s: a position can only be given for a one-view template", path);
         }
         hs_view_info info;
         memset(&info, 0, sizeof info);
         info.struct_size = sizeof info;
-        hs_template_view_info(t, 0, &info);
+        hs_template_view_info(t, &info, 0);
         info.finger_position = (uint32_t)pos;
         uint32_t n;
-        const hs_minutia *m = hs_template_minutiae(t, 0, &n);
+        const hs_minutia *m = hs_template_minutiae(t, &n, 0);
         hs_template *u = NULL;
         s = hs_template_new(ctx, &u);
         if (!s)
@@ -135,9 +143,9 @@ static hs_status append_views(hs_ctx *ctx, hs_template *dst, const hs_template *
         hs_view_info info;
         memset(&info, 0, sizeof info);
         info.struct_size = sizeof info;
-        hs_template_view_info(src, v, &info);
+        hs_template_view_info(src, &info, v);
         uint32_t n;
-        const hs_minutia *m = hs_template_minutiae(src, v, &n);
+        const hs_minutia *m = hs_template_minutiae(src, &n, v);
         hs_status s = hs_template_add_view(ctx, dst, &info, m, n);
         if (s)
             return s;
@@ -149,11 +157,12 @@ static hs_status load_face(hs_ctx *ctx, const char *path, float **out, uint32_t 
                            uint32_t *model)
 {
     *out = NULL;
-    uint8_t *data;
+    void *file;
     size_t size;
-    hs_status s = hs__read_file(ctx, path, &data, &size);
+    hs_status s = hs_file_read(ctx, &file, &size, path);
     if (s)
         return s;
+    const uint8_t *data = file;
     s = hs_face_embedding_decode(ctx, NULL, 0, dim, model, data, size);
     if (s == HS_ERR_BUFFER_TOO_SMALL || (s == HS_OK && *dim)) {
         float *v = malloc((size_t)*dim * sizeof *v);
@@ -163,46 +172,69 @@ static hs_status load_face(hs_ctx *ctx, const char *path, float **out, uint32_t 
         else
             *out = v;
     }
-    free(data);
+    hs_file_free(ctx, file, size);
     return s;
 }
 
 static int read_key(const char *path, uint8_t *key, size_t n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "hotspot: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    size_t got = fread(key, 1, n, f);
-    int extra = fgetc(f);
-    fclose(f);
-    if (got != n || extra != EOF) {
+    hs_ctx *ctx = NULL;
+    void *data = NULL;
+    size_t size = 0;
+    hs_status s = hs_ctx_new(&ctx, NULL);
+    if (!s)
+        s = hs_file_read(ctx, &data, &size, path);
+    int rc = 0;
+    if (s) {
+        fprintf(stderr, "hotspot: %s: %s\n", path, ctx ? cli_detail(ctx) : hs_status_str(s));
+        rc = -1;
+    } else if (size != n) {
         fprintf(stderr, "hotspot: %s: not a %zu-byte key file\n", path, n);
-        return -1;
+        rc = -1;
+    } else {
+        memcpy(key, data, n);
     }
-    return 0;
+    hs_file_free(ctx, data, size);
+    hs_ctx_free(ctx);
+    return rc;
 }
 
+/* Keys are never overwritten: an existing file (or a link) is refused. The
+ * key then goes through the library's atomic save, so a crash leaves no
+ * half-written key behind. */
 static int write_key(const char *path, const uint8_t *key, size_t n, int secret)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, secret ? 0600 : 0644);
-    if (fd < 0) {
-        fprintf(stderr, "hotspot: %s: %s\n", path, strerror(errno));
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        fprintf(stderr, "hotspot: %s: exists; keys are never overwritten\n", path);
         return -1;
     }
-    ssize_t w = write(fd, key, n);
-    int ok = w == (ssize_t)n && fsync(fd) == 0;
-    ok = (close(fd) == 0) && ok;
-    if (!ok) {
-        fprintf(stderr, "hotspot: %s: write failed\n", path);
-        unlink(path);
-        return -1;
-    }
-    return 0;
+    hs_ctx *ctx = NULL;
+    hs_status s = hs_ctx_new(&ctx, NULL);
+    if (!s)
+        s = hs_file_save(ctx, path, key, n, secret ? HS_FILE_PRIVATE : 0);
+    if (s)
+        fprintf(stderr, "hotspot: %s: %s\n", path, ctx ? cli_detail(ctx) : hs_status_str(s));
+    hs_ctx_free(ctx);
+    return s ? -1 : 0;
 }
 
 /* ---- subcommands ---------------------------------------------------------- */
+
+/* Every command that writes a list holds its writer lock from before it
+ * reads the list until after it saved it: two concurrent 'add's queue up
+ * instead of one losing the other's subject. HOTSPOT_LOCK_NOWAIT=1 makes a
+ * command fail with "locked" instead of waiting. */
+static hs_file_lock *lock_list(hs_ctx *ctx, const char *path)
+{
+    const char *nw = getenv("HOTSPOT_LOCK_NOWAIT");
+    hs_file_lock *l = NULL;
+    hs_status s = hs_file_lock_acquire(ctx, &l, path,
+                                       nw && !strcmp(nw, "1") ? HS_FILE_LOCK_NOWAIT : 0);
+    if (s)
+        cli_error(ctx, s, path);
+    return l;
+}
 
 static int wl_create(hs_ctx *ctx, int argc, char **argv)
 {
@@ -225,9 +257,13 @@ static int wl_create(hs_ctx *ctx, int argc, char **argv)
     }
     if (!path)
         return usage("create: LIST missing");
+    hs_file_lock *lock = lock_list(ctx, path);
+    if (!lock)
+        return CLI_ERR;
     struct stat st;
     if (!force && stat(path, &st) == 0) {
         fprintf(stderr, "hotspot: %s exists (use --force to overwrite)\n", path);
+        hs_file_lock_release(lock);
         return CLI_ERR;
     }
     hs_watchlist *wl;
@@ -235,8 +271,9 @@ static int wl_create(hs_ctx *ctx, int argc, char **argv)
     if (!s)
         s = hs_watchlist_set_version(wl, version);
     if (!s)
-        s = hs_watchlist_save(ctx, wl, path);
+        s = hs_watchlist_save(ctx, path, wl);
     hs_watchlist_free(wl);
+    hs_file_lock_release(lock);
     return s ? fail(ctx, s, path) : CLI_OK;
 }
 
@@ -269,9 +306,14 @@ static int wl_add(hs_ctx *ctx, int argc, char **argv)
         return usage("add: LIST and --id ID are required");
     hs_watchlist *wl = NULL;
     hs_watchlist_subject *sub = NULL;
+    hs_file_lock *lock = lock_list(ctx, path);
+    if (!lock)
+        return CLI_ERR;
     hs_status s = hs_watchlist_load(ctx, &wl, path);
-    if (s)
+    if (s) {
+        hs_file_lock_release(lock);
         return fail(ctx, s, path);
+    }
     int rc = CLI_ERR;
     s = hs_watchlist_subject_new(ctx, &sub, id);
     if (s) {
@@ -324,7 +366,7 @@ static int wl_add(hs_ctx *ctx, int argc, char **argv)
         cli_error(ctx, s, id);
         goto out;
     }
-    s = hs_watchlist_save(ctx, wl, path);
+    s = hs_watchlist_save(ctx, path, wl);
     if (s) {
         cli_error(ctx, s, path);
         goto out;
@@ -334,6 +376,7 @@ static int wl_add(hs_ctx *ctx, int argc, char **argv)
            hs_watchlist_subject_field_count(sub));
     rc = CLI_OK;
 out:
+    hs_file_lock_release(lock);
     hs_watchlist_subject_free(sub);
     hs_watchlist_free(wl);
     return rc;
@@ -344,18 +387,25 @@ static int wl_remove(hs_ctx *ctx, int argc, char **argv)
     if (argc < 3)
         return usage("remove: LIST ID... needed");
     hs_watchlist *wl;
+    hs_file_lock *lock = lock_list(ctx, argv[1]);
+    if (!lock)
+        return CLI_ERR;
     hs_status s = hs_watchlist_load(ctx, &wl, argv[1]);
-    if (s)
+    if (s) {
+        hs_file_lock_release(lock);
         return fail(ctx, s, argv[1]);
+    }
     for (int i = 2; i < argc; i++) {
         s = hs_watchlist_remove(ctx, wl, argv[i]);
         if (s) {
             hs_watchlist_free(wl);
+            hs_file_lock_release(lock);
             return fail(ctx, s, argv[i]);
         }
     }
-    s = hs_watchlist_save(ctx, wl, argv[1]);
+    s = hs_watchlist_save(ctx, argv[1], wl);
     hs_watchlist_free(wl);
+    hs_file_lock_release(lock);
     if (s)
         return fail(ctx, s, argv[1]);
     printf("removed %d subject%s\n", argc - 2, argc == 3 ? "" : "s");
@@ -407,7 +457,7 @@ static int wl_list(hs_ctx *ctx, int argc, char **argv, int info_only)
         printf("[");
     for (uint64_t i = 0; i < n; i++) {
         hs_watchlist_subject *sub;
-        s = hs_watchlist_subject_at(ctx, wl, i, &sub);
+        s = hs_watchlist_subject_at(ctx, &sub, wl, i);
         if (s) {
             hs_watchlist_free(wl);
             return fail(ctx, s, path);
@@ -422,8 +472,8 @@ static int wl_list(hs_ctx *ctx, int argc, char **argv, int info_only)
                 hs_view_info vi;
                 memset(&vi, 0, sizeof vi);
                 vi.struct_size = sizeof vi;
-                if (hs_watchlist_subject_finger(ctx, sub, f, &t) == HS_OK) {
-                    hs_template_view_info(t, 0, &vi);
+                if (hs_watchlist_subject_finger(ctx, &t, sub, f) == HS_OK) {
+                    hs_template_view_info(t, &vi, 0);
                     hs_template_free(t);
                 }
                 printf("%s{\"position\": %u, \"minutiae\": %u}", f ? ", " : "",
@@ -432,7 +482,7 @@ static int wl_list(hs_ctx *ctx, int argc, char **argv, int info_only)
             printf("], \"faces\": %u, \"fields\": {", hs_watchlist_subject_face_count(sub));
             for (uint32_t k = 0; k < nf; k++) {
                 const char *key, *val;
-                hs_watchlist_subject_field_at(sub, k, &key, &val);
+                hs_watchlist_subject_field_at(sub, &key, &val, k);
                 printf("%s", k ? ", " : "");
                 cli_json_str(stdout, key);
                 printf(": ");
@@ -444,7 +494,7 @@ static int wl_list(hs_ctx *ctx, int argc, char **argv, int info_only)
                    hs_watchlist_subject_finger_count(sub), hs_watchlist_subject_face_count(sub));
             for (uint32_t k = 0; k < nf; k++) {
                 const char *key, *val;
-                hs_watchlist_subject_field_at(sub, k, &key, &val);
+                hs_watchlist_subject_field_at(sub, &key, &val, k);
                 printf(" %s=%s", key, val);
             }
             printf("\n");
@@ -578,7 +628,7 @@ static int wl_search(hs_ctx *ctx, int argc, char **argv)
         hs_watchlist_candidate c;
         memset(&c, 0, sizeof c);
         c.struct_size = sizeof c;
-        hs_watchlist_result_candidate(r, i, &c);
+        hs_watchlist_result_candidate(r, &c, i);
         if (json) {
             printf("%s\n {\"rank\": %u, \"id\": ", i ? "," : "", i + 1);
             cli_json_str(stdout, c.id);
@@ -658,6 +708,7 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
     uint8_t sk[64];
     uint8_t *rcp = calloc((size_t)nto, 32);
     hs_watchlist *wl = NULL, *base = NULL;
+    hs_file_lock *lock = NULL;
     uint8_t *buf = NULL;
     size_t size = 0;
     int rc = CLI_ERR;
@@ -667,21 +718,33 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
         if (!strcmp(argv[i], "--to") && i + 1 < argc)
             if (read_key(argv[++i], rcp + 32 * k++, 32))
                 goto out;
+    if (!(lock = lock_list(ctx, path)))
+        goto out;
     hs_status s = hs_watchlist_load(ctx, &wl, path);
     if (!s && base_path)
         s = hs_watchlist_load(ctx, &base, base_path);
-    if (!s && have_version)
+    int version_changed = 0;
+    if (!s && have_version && version != hs_watchlist_version(wl)) {
         s = hs_watchlist_set_version(wl, version);
+        version_changed = !s;
+    }
     if (!s)
-        s = hs_watchlist_pack(ctx, wl, base, sk, rcp, (uint32_t)nto, NULL, &size);
+        s = hs_watchlist_pack(ctx, NULL, &size, wl, base, sk, rcp, (uint32_t)nto);
     if (!s && !(buf = malloc(size)))
         s = HS_ERR_NOMEM;
     if (!s)
-        s = hs_watchlist_pack(ctx, wl, base, sk, rcp, (uint32_t)nto, buf, &size);
+        s = hs_watchlist_pack(ctx, buf, &size, wl, base, sk, rcp, (uint32_t)nto);
     if (!s)
-        s = hs__write_file_atomic(ctx, out, buf, size);
+        s = hs_file_save(ctx, out, buf, size, HS_FILE_PRIVATE);
     if (s) {
         cli_error(ctx, s, out);
+        goto out;
+    }
+    /* The list now is the version it was published as: a later delta made
+     * with --base LIST must name that version (and digest), or devices that
+     * installed this package would refuse it. */
+    if (version_changed && (s = hs_watchlist_save(ctx, path, wl)) != HS_OK) {
+        cli_error(ctx, s, path);
         goto out;
     }
     printf("%s: %s package, version %" PRIu64 "%s, %zu bytes, %d recipient%s\n", out,
@@ -689,9 +752,10 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
            nto, nto == 1 ? "" : "s");
     rc = CLI_OK;
 out:
-    hs__memzero(sk, sizeof sk);
+    wipe(sk, sizeof sk);
     free(rcp);
     free(buf);
+    hs_file_lock_release(lock);
     hs_watchlist_free(wl);
     hs_watchlist_free(base);
     return rc;
@@ -727,8 +791,12 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
     uint8_t *data = NULL;
     size_t size = 0;
     hs_watchlist *installed = NULL, *wl = NULL;
+    hs_file_lock *lock = NULL;
     uint64_t have = 0;
     int rc = CLI_ERR;
+    /* One installer at a time: the state is read and written under it. */
+    if (!(lock = lock_list(ctx, out)))
+        goto out;
     if (read_key(auth, apk, 32))
         goto out;
     snprintf(kp, sizeof kp, "%s.pub", dev);
@@ -738,32 +806,81 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
     if (read_key(kp, dsk, 32))
         goto out;
     if (state) {
-        FILE *f = fopen(state, "r");
-        if (f) {
-            char line[64] = "";
-            if (!fgets(line, sizeof line, f) || !parse_u64(strtok(line, "\n"), &have)) {
-                fclose(f);
-                fprintf(stderr, "hotspot: %s: not a version state file\n", state);
+        /* Rollback protection fails closed: a state that cannot be read
+         * (permissions, a link loop, not a file, garbage) refuses the
+         * package instead of counting as version 0. Only a device with no
+         * list installed yet may start without a state file. */
+        struct stat st;
+        if (lstat(state, &st) != 0 && errno == ENOENT && !inst) {
+            have = 0;
+        } else {
+            void *sdata = NULL;
+            size_t ssize = 0;
+            hs_status ss = hs_file_read(ctx, &sdata, &ssize, state);
+            char line[32] = "";
+            int ok = !ss && ssize > 0 && ssize < sizeof line;
+            if (ok) {
+                memcpy(line, sdata, ssize);
+                char *nl = strchr(line, '\n');
+                if (nl)
+                    *nl = '\0';
+                ok = parse_u64(line, &have);
+            }
+            hs_file_free(ctx, sdata, ssize);
+            if (!ok) {
+                fprintf(stderr,
+                        "hotspot: %s: the version state cannot be read (%s); the package is "
+                        "refused, since an unknown state would let an older list back in\n",
+                        state, ss ? cli_detail(ctx) : "not a version state file");
                 goto out;
             }
-            fclose(f);
         }
     }
-    hs_status s = hs__read_file(ctx, pkg, &data, &size);
-    if (!s && inst)
-        s = hs_watchlist_load(ctx, &installed, inst);
+    void *file = NULL;
+    hs_status s = HS_OK;
+    const char *failed = pkg;
+    if (inst && (s = hs_watchlist_load(ctx, &installed, inst)) != HS_OK)
+        failed = inst;
+    if (!s && state && installed) {
+        /* The list is saved before the state, so a crash between the two
+         * leaves the list one version ahead: the state rolls forward to it.
+         * The other way round, a list older than the state was put back
+         * from elsewhere: refused. */
+        uint64_t v = hs_watchlist_version(installed);
+        if (v < have) {
+            fprintf(stderr,
+                    "hotspot: %s: installed list version %" PRIu64 " is older than the "
+                    "version state %" PRIu64 " (%s): refused; install a full package\n",
+                    inst, v, have, state);
+            goto out;
+        }
+        if (v > have) {
+            char line[32];
+            int n = snprintf(line, sizeof line, "%" PRIu64 "\n", v);
+            s = hs_file_save(ctx, state, line, (size_t)n, HS_FILE_PRIVATE);
+            if (s) {
+                cli_error(ctx, s, state);
+                goto out;
+            }
+            have = v;
+        }
+    }
+    if (!s) {
+        s = hs_file_read(ctx, &file, &size, pkg);
+        data = file;
+    }
     if (!s)
         s = hs_watchlist_unpack(ctx, &wl, installed, have, data, size, apk, dpk, dsk);
-    if (!s)
-        s = hs_watchlist_save(ctx, wl, out);
+    if (!s && (s = hs_watchlist_save(ctx, out, wl)) != HS_OK)
+        failed = out;
     if (s) {
-        cli_error(ctx, s, pkg);
+        cli_error(ctx, s, failed);
         goto out;
     }
     if (state) {
         char line[32];
         int n = snprintf(line, sizeof line, "%" PRIu64 "\n", hs_watchlist_version(wl));
-        s = hs__write_file_atomic(ctx, state, line, (size_t)n);
+        s = hs_file_save(ctx, state, line, (size_t)n, HS_FILE_PRIVATE);
         if (s) {
             cli_error(ctx, s, state);
             goto out;
@@ -773,11 +890,9 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
            hs_watchlist_count(wl));
     rc = CLI_OK;
 out:
-    hs__memzero(dsk, sizeof dsk);
-    if (data) {
-        hs__memzero(data, size);
-        hs__free(hs__ctx_allocator(ctx), data);
-    }
+    wipe(dsk, sizeof dsk);
+    hs_file_lock_release(lock);
+    hs_file_free(ctx, data, size);
     hs_watchlist_free(installed);
     hs_watchlist_free(wl);
     return rc;
@@ -808,7 +923,7 @@ static int wl_keygen(int argc, char **argv)
             unlink(sec);
         }
     }
-    hs__memzero(sk, sizeof sk);
+    wipe(sk, sizeof sk);
     return rc;
 }
 

@@ -47,20 +47,20 @@ extern "C" {
 #endif
 
 /* ---- Version ----------------------------------------------------------- */
-#define HS_VERSION_MAJOR 0
-#define HS_VERSION_MINOR 1
+#define HS_VERSION_MAJOR 1
+#define HS_VERSION_MINOR 0
 #define HS_VERSION_PATCH 0
 /** Version as one number, MAJOR*10000 + MINOR*100 + PATCH (0.1.0 = 100). */
 #define HS_VERSION_NUMBER \
     (HS_VERSION_MAJOR * 10000 + HS_VERSION_MINOR * 100 + HS_VERSION_PATCH)
-#define HS_VERSION_STRING "0.1.0"
+#define HS_VERSION_STRING "1.0.0"
 
 /** Runtime library version number; compare with HS_VERSION_NUMBER to detect a
- *  header/library mismatch. Thread-safe. @since 0.1 */
+ *  header/library mismatch. Thread-safe. @since 1.0 */
 HS_API unsigned hs_version_number(void);
 
 /** Runtime library version as static text, e.g. "0.1.0". Thread-safe.
- *  @since 0.1 */
+ *  @since 1.0 */
 HS_API const char *hs_version_string(void);
 
 /* ---- Status codes (append only, never renumber) ------------------------ */
@@ -90,9 +90,10 @@ typedef int hs_status;
 #define HS_ERR_STATE             -21  /**< object in the wrong state for this call */
 #define HS_ERR_VERSION           -22  /**< format version newer than this library reads */
 #define HS_ERR_THREAD            -23  /**< a thread could not be started */
+#define HS_ERR_LOCKED            -25  /**< another writer holds the file's lock */
 
 /** Static English text for a status code; never NULL (unknown codes get
- *  "unknown status"). Thread-safe. @since 0.1 */
+ *  "unknown status"). Thread-safe. @since 1.0 */
 HS_API const char *hs_status_str(hs_status status);
 
 /** Cheap error test, in the manner of ZSTD_isError(). */
@@ -102,7 +103,7 @@ HS_API const char *hs_status_str(hs_status status);
 
 /** Custom allocator. All three functions are required when one is given.
  *  realloc_fn follows C realloc semantics. The struct layout is frozen.
- *  @since 0.1 */
+ *  @since 1.0 */
 typedef struct hs_allocator {
     void *(*malloc_fn)(void *opaque, size_t size);
     void *(*realloc_fn)(void *opaque, void *ptr, size_t size);
@@ -115,44 +116,112 @@ typedef struct hs_allocator {
 /** Opaque context: allocator, input limits and the last detailed error. */
 typedef struct hs_ctx hs_ctx;
 
-/** Keys for hs_ctx_set_limit() / hs_ctx_get_limit(). Append only. */
-#define HS_LIMIT_MAX_PIXELS          1 /**< width*height of a decoded image (default 64 Mpx) */
-#define HS_LIMIT_MAX_DIMENSION       2 /**< width or height of an image (default 32768) */
-#define HS_LIMIT_MAX_MINUTIAE        3 /**< minutiae per finger view (default 255) */
-#define HS_LIMIT_MAX_TEMPLATE_BYTES  4 /**< encoded template size (default 1 MiB) */
-#define HS_LIMIT_MAX_FILE_BYTES      5 /**< any file read whole by the library (default 1 GiB) */
-#define HS_LIMIT_MAX_VIEWS           6 /**< finger views per template (default 32) */
+/** Keys for hs_ctx_set_limit() / hs_ctx_get_limit() / hs_limit_bounds();
+ *  values are uint64_t. Append only, never renumbered. @since 1.0 */
+typedef enum hs_limit {
+    HS_LIMIT_MAX_PIXELS         = 1, /**< width*height of a decoded image (default 64 Mpx) */
+    HS_LIMIT_MAX_DIMENSION      = 2, /**< width or height of an image (default 32768) */
+    HS_LIMIT_MAX_MINUTIAE       = 3, /**< minutiae per finger view (default 255) */
+    HS_LIMIT_MAX_TEMPLATE_BYTES = 4, /**< encoded template size (default 1 MiB) */
+    HS_LIMIT_MAX_FILE_BYTES     = 5, /**< any file read whole by the library (default 1 GiB) */
+    HS_LIMIT_MAX_VIEWS          = 6  /**< finger views per template (default 32) */
+} hs_limit;
 
 /** Create a context. @p alloc may be NULL for malloc/free; it is copied.
  *  Errors: HS_ERR_INVALID_ARG (out NULL, or alloc with a NULL function),
- *  HS_ERR_NOMEM. @since 0.1 */
+ *  HS_ERR_NOMEM. @since 1.0 */
 HS_API hs_status hs_ctx_new(hs_ctx **out, const hs_allocator *alloc);
 
 /** Free a context; NULL is accepted. Objects created with it stay valid. */
 HS_API void hs_ctx_free(hs_ctx *ctx);
 
-/** Set an input limit (HS_LIMIT_*). Errors: HS_ERR_INVALID_ARG for an
- *  unknown key or a value outside hs_limit_bounds(). Not thread-safe for the
- *  same ctx. @since 0.1 */
-HS_API hs_status hs_ctx_set_limit(hs_ctx *ctx, int key, uint64_t value);
+/** Set input limit @p key to @p value. Errors: HS_ERR_INVALID_ARG (ctx NULL,
+ *  unknown key, or a value outside hs_limit_bounds(); the message gives the
+ *  range). One thread per object. @since 1.0 */
+HS_API hs_status hs_ctx_set_limit(hs_ctx *ctx, hs_limit key, uint64_t value);
 
-/** Current value of a limit; with ctx NULL, the default. 0 for an unknown key.
- *  @since 0.1 */
-HS_API uint64_t hs_ctx_get_limit(const hs_ctx *ctx, int key);
+/** Current value of limit @p key into *value; with ctx NULL, the default.
+ *  Errors: HS_ERR_INVALID_ARG (value NULL or unknown key). Concurrent
+ *  readers. @since 1.0 */
+HS_API hs_status hs_ctx_get_limit(const hs_ctx *ctx, uint64_t *value, hs_limit key);
 
-/** Allowed range of a limit key. Errors: HS_ERR_INVALID_ARG (unknown key).
- *  Thread-safe. @since 0.1 */
-HS_API hs_status hs_limit_bounds(int key, uint64_t *min_value, uint64_t *max_value);
+/** Allowed range of limit @p key. Errors: HS_ERR_INVALID_ARG (unknown key or
+ *  NULL output). Thread-safe. @since 1.0 */
+HS_API hs_status hs_limit_bounds(uint64_t *min_value, uint64_t *max_value, hs_limit key);
 
 /** Detailed message of the last failed call made with @p ctx ("" if none).
- *  The text stays valid until the next call with ctx. @since 0.1 */
+ *  The text stays valid until the next call with ctx. @since 1.0 */
 HS_API const char *hs_ctx_last_error(const hs_ctx *ctx);
 
 /** Status of the last failed call made with @p ctx (HS_OK if none). */
 HS_API hs_status hs_ctx_last_status(const hs_ctx *ctx);
 
-/** Forget the last error. @since 0.1 */
+/** Forget the last error. @since 1.0 */
 HS_API void hs_ctx_clear_error(hs_ctx *ctx);
+
+/* ---- Files ------------------------------------------------------------- */
+
+/** Flag of hs_file_save(): create the file readable and writable by its
+ *  owner only (mode 0600), for biometric data and keys. @since 1.0 */
+#define HS_FILE_PRIVATE 0x1u
+
+/** Read a whole regular file into memory. The file is opened without
+ *  blocking and its type checked before anything is read: a directory,
+ *  FIFO, device or socket is refused, as is a file larger than the
+ *  context's HS_LIMIT_MAX_FILE_BYTES (before any allocation).
+ *  Ownership: *data is allocated with the context's allocator and belongs
+ *  to the caller, who releases it with hs_file_free() passing a context
+ *  with the same allocator (the same ctx, or NULL when ctx was NULL). On
+ *  failure *data is NULL and *size 0.
+ *  Errors: HS_ERR_IO (cannot open or read, not a regular file),
+ *  HS_ERR_LIMIT (too large). One thread per object (the context; with ctx
+ *  NULL, thread-safe). @since 1.0 */
+HS_API hs_status hs_file_read(hs_ctx *ctx, void **data, size_t *size, const char *path);
+
+/** Wipe @p size bytes of @p data (a buffer from hs_file_read()) and free it
+ *  with the allocator of @p ctx; NULL data is accepted. One thread per
+ *  object (the context; with ctx NULL, thread-safe). @since 1.0 */
+HS_API void hs_file_free(hs_ctx *ctx, void *data, size_t size);
+
+/** Write @p size bytes to @p path atomically: readers see the old file or
+ *  the whole new one, never a part, even after a crash. The bytes go to a
+ *  new temporary file with a random name in the same directory (created
+ *  exclusively, never through a symlink), which is flushed to disk, renamed
+ *  over @p path, and the directory flushed. Without HS_FILE_PRIVATE the new
+ *  file has mode 0666 less the umask. On failure the temporary file is
+ *  removed and @p path is unchanged (unless only the final directory flush
+ *  failed: the new file is then in place).
+ *  Errors: HS_ERR_IO, HS_ERR_INVALID_ARG (unknown flag). One thread per
+ *  object (the context; with ctx NULL, thread-safe). @since 1.0 */
+HS_API hs_status hs_file_save(hs_ctx *ctx, const char *path, const void *data, size_t size,
+                              uint32_t flags);
+
+/** An exclusive advisory lock serialising the writers of one file. */
+typedef struct hs_file_lock hs_file_lock;
+
+/** Flag of hs_file_lock_acquire(): fail at once with HS_ERR_LOCKED when
+ *  another writer holds the lock, instead of waiting for it. @since 1.0 */
+#define HS_FILE_LOCK_NOWAIT 0x1u
+
+/** Take the exclusive lock of @p path, for a read-modify-write of the file
+ *  (load, change, hs_file_save or hs_watchlist_save) that must not lose a
+ *  concurrent writer's update. The lock is a flock(2) on the companion file
+ *  "<path>.lock" (created mode 0600, never through a symlink), so that it
+ *  survives the atomic rename of @p path itself; it is released by
+ *  hs_file_lock_release() or when the process ends, also when it is killed.
+ *  Every process and thread that writes the file must take it; readers need
+ *  not (saves are atomic). Waits for the holder unless HS_FILE_LOCK_NOWAIT.
+ *  Ownership: *out belongs to the caller, released with
+ *  hs_file_lock_release(). Errors: HS_ERR_LOCKED (NOWAIT and held),
+ *  HS_ERR_IO (the lock file cannot be created or locked). One thread per
+ *  object (the context). @since 1.0 */
+HS_API hs_status hs_file_lock_acquire(hs_ctx *ctx, hs_file_lock **out, const char *path,
+                                      uint32_t flags);
+
+/** Release a lock from hs_file_lock_acquire(); NULL is accepted. The lock
+ *  file stays (removing it would let two writers lock different files).
+ *  Exclusive. @since 1.0 */
+HS_API void hs_file_lock_release(hs_file_lock *lock);
 
 /** @} */
 

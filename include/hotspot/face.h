@@ -7,10 +7,12 @@
  *    form, a self-describing encoded form ("HSFE" records), a gallery for
  *    1:N search over a contiguous int8 matrix, and FMR-calibrated thresholds.
  *  - The face engine (built with HOTSPOT_WITH_OPENCV): a detector (YuNet
- *    ONNX, or OpenCV's Haar cascade as a fallback), alignment to the
- *    standard 5-point 112x112 template and an embedding network (ONNX or
- *    Caffe). Without OpenCV every engine function returns
- *    HS_ERR_NOT_BUILT; the exported symbols are the same either way.
+ *    ONNX, an UltraFace ONNX with a 68-point landmark net, or OpenCV's Haar
+ *    cascade as a fallback), alignment to the standard 5-point 112x112
+ *    template and an embedding network (ONNX or Caffe). With no model
+ *    named it loads the default set (see hs_face_engine_options). Without
+ *    OpenCV every engine function returns HS_ERR_NOT_BUILT; the exported
+ *    symbols are the same either way.
  *
  * Embeddings are arrays of float, L2-normalised, of dimension 1 ..
  * HS_FACE_MAX_DIM. Scores are cosine similarities in [-1, 1]; higher means
@@ -44,6 +46,11 @@ extern "C" {
 #define HS_FACE_MODEL_SFACE         1 /**< OpenCV SFace (ONNX, 128-d, raw 0-255 RGB) */
 #define HS_FACE_MODEL_MOBILEFACENET 2 /**< MobileFaceNet (Caffe, 128-d, RGB, (x-127.5)/128) */
 #define HS_FACE_MODEL_ARCFACE       3 /**< ArcFace-style 512-d ONNX (RGB, (x-127.5)/128) */
+/** The default embedder, fr_feature.onnx (512-d ONNX, RGB, (x-127)/128), with
+ *  thresholds calibrated on the default pipeline (UltraFace + 68-point
+ *  landmarks). An engine made from the default models gets this id.
+ *  @since 1.0 */
+#define HS_FACE_MODEL_FR_FEATURE    4
 
 /* ==== Embeddings (pure C, always available) ============================ */
 
@@ -51,12 +58,12 @@ extern "C" {
  *  values and a non-zero norm, then scale it to unit length in place (use it
  *  to import embeddings computed by another SDK). Errors: HS_ERR_INVALID_ARG
  *  (NULL, dimension, NaN/Inf, zero vector); @p v is unchanged on failure.
- *  Thread-safe. @since 0.1 */
+ *  Thread-safe. @since 1.0 */
 HS_API hs_status hs_face_embedding_normalize(hs_ctx *ctx, float *v, uint32_t dim);
 
 /** Cosine similarity of two embeddings of the same dimension (they need not
  *  be normalised) into *score, in [-1, 1]. Errors: HS_ERR_INVALID_ARG (NULL,
- *  dimension, NaN/Inf, zero vector). Thread-safe. @since 0.1 */
+ *  dimension, NaN/Inf, zero vector). Thread-safe. @since 1.0 */
 HS_API hs_status hs_face_similarity(hs_ctx *ctx, float *score, const float *a,
                                     const float *b, uint32_t dim);
 
@@ -64,19 +71,19 @@ HS_API hs_status hs_face_similarity(hs_ctx *ctx, float *score, const float *a,
  *  scale = max|v[i]| / 127. A 128-d embedding then takes 132 bytes instead of
  *  512; the cosine error this adds is documented in docs/face.md.
  *  Errors: HS_ERR_INVALID_ARG (NULL, dimension, NaN/Inf, zero vector).
- *  Thread-safe. @since 0.1 */
+ *  Thread-safe. @since 1.0 */
 HS_API hs_status hs_face_quantize(hs_ctx *ctx, int8_t *q, float *scale, const float *v,
                                   uint32_t dim);
 
 /** Inverse of hs_face_quantize(): out[i] = q[i] * scale, then L2-normalised.
  *  Errors: HS_ERR_INVALID_ARG (NULL, dimension, scale not finite and > 0,
- *  all-zero q). Thread-safe. @since 0.1 */
+ *  all-zero q). Thread-safe. @since 1.0 */
 HS_API hs_status hs_face_dequantize(hs_ctx *ctx, float *out, const int8_t *q, float scale,
                                     uint32_t dim);
 
 /** Cosine similarity of two compact embeddings (integer dot product; the
  *  scales cancel out). Errors: HS_ERR_INVALID_ARG (NULL, dimension, zero
- *  vector). Thread-safe. @since 0.1 */
+ *  vector). Thread-safe. @since 1.0 */
 HS_API hs_status hs_face_similarity_q8(hs_ctx *ctx, float *score, const int8_t *a,
                                        const int8_t *b, uint32_t dim);
 
@@ -87,7 +94,7 @@ HS_API hs_status hs_face_similarity_q8(hs_ctx *ctx, float *score, const int8_t *
  *  similarity to within the int8 rounding. Uses AVX2 when the CPU has it.
  *  The building block for callers that keep their own storage (watchlists).
  *  Errors: HS_ERR_INVALID_ARG (NULL, dimension, stride < dim). Thread-safe.
- *  @since 0.1 */
+ *  @since 1.0 */
 HS_API hs_status hs_face_scan_q8(hs_ctx *ctx, float *scores, const int8_t *probe,
                                  float probe_scale, const int8_t *matrix,
                                  const float *row_scales, size_t n, uint32_t dim,
@@ -103,7 +110,7 @@ HS_API hs_status hs_face_scan_q8(hs_ctx *ctx, float *scores, const int8_t *probe
  *  needed. The embedding is normalised before encoding. Errors:
  *  HS_ERR_INVALID_ARG (NULL, dimension, NaN/Inf, kind, model id > 65535),
  *  HS_ERR_BUFFER_TOO_SMALL (*size set to the size needed). Thread-safe.
- *  @since 0.1 */
+ *  @since 1.0 */
 HS_API hs_status hs_face_embedding_encode(hs_ctx *ctx, void *buf, size_t *size,
                                           const float *v, uint32_t dim, uint32_t model_id,
                                           uint32_t kind);
@@ -114,7 +121,7 @@ HS_API hs_status hs_face_embedding_encode(hs_ctx *ctx, void *buf, size_t *size,
  *  Errors: HS_ERR_INVALID_ARG, HS_ERR_FORMAT (magic), HS_ERR_VERSION,
  *  HS_ERR_TRUNCATED, HS_ERR_CORRUPT (sizes, kind, NaN, zero vector),
  *  HS_ERR_CHECKSUM, HS_ERR_BUFFER_TOO_SMALL (cap < dimension, *dim set).
- *  Thread-safe. @since 0.1 */
+ *  Thread-safe. @since 1.0 */
 HS_API hs_status hs_face_embedding_decode(hs_ctx *ctx, float *out, uint32_t cap,
                                           uint32_t *dim, uint32_t *model_id,
                                           const void *data, size_t size);
@@ -125,7 +132,8 @@ HS_API hs_status hs_face_embedding_decode(hs_ctx *ctx, float *out, uint32_t cap,
  *  Between calibrated points the threshold is interpolated in log(fmr).
  *  Errors: HS_ERR_INVALID_ARG (out NULL, fmr not in [1e-4, 0.1]: below 1e-4 a
  *  78,000-pair set says nothing), HS_ERR_UNSUPPORTED (model not calibrated:
- *  custom, SFace). Thread-safe. @since 0.1 */
+ *  custom, SFace). Calibrated: MOBILEFACENET and ARCFACE (YuNet alignment),
+ *  FR_FEATURE (the default pipeline). Thread-safe. @since 1.0 */
 HS_API hs_status hs_face_threshold_for_fmr(float *out, uint32_t model_id, double fmr);
 
 /* ---- Gallery: 1:N search over a contiguous int8 matrix ---------------- */
@@ -135,14 +143,14 @@ HS_API hs_status hs_face_threshold_for_fmr(float *out, uint32_t model_id, double
  *  subject may have several embeddings). */
 typedef struct hs_face_gallery hs_face_gallery;
 
-/** One search result. Frozen layout (16 bytes). @since 0.1 */
+/** One search result. Frozen layout (16 bytes). @since 1.0 */
 typedef struct hs_face_hit {
     uint64_t label;  /**< label given to hs_face_gallery_add() */
     uint32_t index;  /**< row in the gallery (changes when rows are removed) */
     float score;     /**< cosine similarity */
 } hs_face_hit;
 
-/** Search options. Grows at the end; set struct_size. @since 0.1 */
+/** Search options. Grows at the end; set struct_size. @since 1.0 */
 typedef struct hs_face_search_options {
     uint32_t struct_size; /**< sizeof(hs_face_search_options) */
     uint32_t threads;     /**< worker threads, 0 or 1 = the calling thread only; max 64 */
@@ -150,8 +158,11 @@ typedef struct hs_face_search_options {
     uint32_t one_per_label; /**< 1: keep only the best hit of each label */
 } hs_face_search_options;
 
+/** Initialiser: calling thread only, keep every score, every hit. @since 1.0 */
+#define HS_FACE_SEARCH_OPTIONS_INIT { sizeof(hs_face_search_options), 1, -1.0f, 0 }
+
 /** Create an empty gallery for embeddings of dimension @p dim.
- *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NOMEM. @since 0.1 */
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NOMEM. @since 1.0 */
 HS_API hs_status hs_face_gallery_new(hs_ctx *ctx, hs_face_gallery **out, uint32_t dim);
 
 /** Free a gallery (NULL accepted); its embeddings are wiped first. */
@@ -161,20 +172,20 @@ HS_API void hs_face_gallery_free(hs_face_gallery *g);
  *  compact form). Errors: HS_ERR_INVALID_ARG (NULL, dim different from the
  *  gallery's, NaN/Inf, zero vector), HS_ERR_LIMIT (more than 2^31 rows),
  *  HS_ERR_NOMEM; the gallery is unchanged on failure. Not thread-safe for
- *  the gallery. @since 0.1 */
+ *  the gallery. @since 1.0 */
 HS_API hs_status hs_face_gallery_add(hs_ctx *ctx, hs_face_gallery *g, uint64_t label,
                                      const float *v, uint32_t dim);
 
 /** Append a compact embedding as made by hs_face_quantize() from a unit
  *  embedding (no float round trip), e.g. one a watchlist stored. Errors as
- *  hs_face_gallery_add() (scale must be finite and > 0). @since 0.1 */
+ *  hs_face_gallery_add() (scale must be finite and > 0). @since 1.0 */
 HS_API hs_status hs_face_gallery_add_q8(hs_ctx *ctx, hs_face_gallery *g, uint64_t label,
                                         const int8_t *q, float scale, uint32_t dim);
 
 /** Remove every row with @p label (the last rows move into the holes).
  *  *removed (may be NULL) receives their number. Errors: HS_ERR_INVALID_ARG,
- *  HS_ERR_NOT_FOUND (no such label). @since 0.1 */
-HS_API hs_status hs_face_gallery_remove(hs_face_gallery *g, uint64_t label, uint32_t *removed);
+ *  HS_ERR_NOT_FOUND (no such label). @since 1.0 */
+HS_API hs_status hs_face_gallery_remove(hs_face_gallery *g, uint32_t *removed, uint64_t label);
 
 /** Number of rows (0 for NULL). */
 HS_API uint32_t hs_face_gallery_count(const hs_face_gallery *g);
@@ -186,11 +197,11 @@ HS_API uint32_t hs_face_gallery_dim(const hs_face_gallery *g);
  *  (<= cap). opt may be NULL (1 thread, min_score -1, all rows). Errors:
  *  HS_ERR_INVALID_ARG (NULL, dimension, NaN, cap 0 or > 100000, threads >
  *  64), HS_ERR_THREAD, HS_ERR_NOMEM. Thread-safe for concurrent searches of
- *  one gallery (with distinct ctx). @since 0.1 */
-HS_API hs_status hs_face_gallery_search(hs_ctx *ctx, const hs_face_gallery *g,
-                                        const float *probe, uint32_t dim,
-                                        const hs_face_search_options *opt,
-                                        hs_face_hit *hits, uint32_t cap, uint32_t *count);
+ *  one gallery (with distinct ctx). @since 1.0 */
+HS_API hs_status hs_face_gallery_search(hs_ctx *ctx, hs_face_hit *hits,
+                                        uint32_t cap, uint32_t *count,
+                                        const hs_face_gallery *g,
+                                        const float *probe, uint32_t dim, const hs_face_search_options *opt);
 
 /* ==== Face engine (OpenCV; HS_ERR_NOT_BUILT without it) ================= */
 
@@ -202,18 +213,44 @@ typedef struct hs_face_engine hs_face_engine;
 #define HS_FACE_FORMAT_ONNX  1
 #define HS_FACE_FORMAT_CAFFE 2 /**< needs the prototxt as model_config */
 
+/** File names of the default model set, looked up in a models directory
+ *  (see hs_face_engine_options). */
+#define HS_FACE_DEFAULT_DETECTOR "fr_detect.onnx"   /**< UltraFace RFB-320 */
+#define HS_FACE_DEFAULT_LANDMARK "fr_landmark.onnx" /**< 68 points on a 64x64 grey crop */
+#define HS_FACE_DEFAULT_EMBEDDER "fr_feature.onnx"  /**< 512-d, HS_FACE_MODEL_FR_FEATURE */
+
+/** Environment variable naming a directory with the default model set. */
+#define HS_FACE_MODELS_ENV "HOTSPOT_FACE_MODELS"
+
 /** Engine options. Each model is given by a path or by a memory buffer
  *  (the buffer wins when both are set; buffers are copied by OpenCV and need
  *  not outlive the call). Grows at the end; set struct_size, zero the rest.
- *  @since 0.1 */
+ *
+ *  Default models: when the options name no model at all (no path and no
+ *  buffer for the detector, cascade, landmark net or embedding net; opt NULL
+ *  included), the engine loads the default set (HS_FACE_DEFAULT_DETECTOR,
+ *  _LANDMARK and _EMBEDDER, all three required) from the first of:
+ *   1. models_dir, when set;
+ *   2. the directory in the environment variable HOTSPOT_FACE_MODELS, when
+ *      set and not empty (read with secure_getenv() where there is one, so
+ *      set-uid programs ignore it);
+ *   3. the directory the library was installed with
+ *      (<prefix>/share/hotspot/models, compiled in).
+ *  The first of these that is given is the only one used: a models_dir or
+ *  HOTSPOT_FACE_MODELS that lacks a file is an error (HS_ERR_MODEL naming
+ *  the paths tried), never a silent fall-back. model_id 0 then means
+ *  HS_FACE_MODEL_FR_FEATURE. When any model is named, nothing is looked up:
+ *  the options say everything (no detector: Haar; no embedding net:
+ *  detection only), as in 0.1. @since 1.0 */
 typedef struct hs_face_engine_options {
     uint32_t struct_size;       /**< sizeof(hs_face_engine_options) */
     uint32_t model_id;          /**< HS_FACE_MODEL_*: normalisation preset */
     uint32_t model_format;      /**< HS_FACE_FORMAT_* */
     uint32_t input_size;        /**< square net input in pixels, 32..512; 0: 112 */
-    const char *detector_path;  /**< YuNet ONNX; NULL (and no buffer): Haar fallback */
-    const void *detector_data;  /**< YuNet ONNX in memory (OpenCV 4.6 reads YuNet from a
-                                     path only, so it passes through a private mkstemps
+    const char *detector_path;  /**< YuNet or UltraFace ONNX (told apart by the net's
+                                     outputs); NULL (and no buffer): Haar fallback */
+    const void *detector_data;  /**< detector ONNX in memory (OpenCV 4.6 reads YuNet from a
+                                     path only, so YuNet passes through a private mkstemps
                                      file in $TMPDIR, removed at once) */
     size_t detector_size;
     const char *cascade_path;   /**< Haar cascade XML for the fallback; NULL: OpenCV's
@@ -225,13 +262,31 @@ typedef struct hs_face_engine_options {
     const char *model_config_path; /**< Caffe prototxt */
     const void *model_config_data;
     size_t model_config_size;
+    const char *landmark_path;  /**< 68-point landmark ONNX (input 1x1x64x64 grey box crop,
+                                     x/256; output 136 values relative to the box); used
+                                     with UltraFace and Haar boxes. NULL: YuNet's own 5
+                                     points, or estimated from the box. @since 1.0 */
+    const void *landmark_data;  /**< the landmark net in memory @since 1.0 */
+    size_t landmark_size;
+    const char *models_dir;     /**< directory with the default set, used only when no
+                                     model is named (see above) @since 1.0 */
 } hs_face_engine_options;
 
+/** Initialiser: every field zero (custom model, format from the file name,
+ *  112-pixel input, no model named: the default set). @since 1.0 */
+#define HS_FACE_ENGINE_OPTIONS_INIT { sizeof(hs_face_engine_options), 0, 0, 0, NULL, NULL, 0, \
+                                      NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, NULL }
+
 /** Create an engine. Loads and checks the models (the embedding net is run
- *  once on a blank crop to learn its output dimension). Errors:
- *  HS_ERR_INVALID_ARG, HS_ERR_MODEL (file missing, unreadable, corrupt, or an
- *  output that is not one vector of 2..HS_FACE_MAX_DIM values; the ctx
- *  message says which), HS_ERR_NOT_BUILT, HS_ERR_NOMEM. @since 0.1 */
+ *  once on a blank crop to learn its output dimension). @p opt NULL, or
+ *  options naming no model, load the default set (search order in
+ *  hs_face_engine_options). The engine owns everything it loaded; options
+ *  and buffers need not outlive the call. Errors: HS_ERR_INVALID_ARG,
+ *  HS_ERR_MODEL (file missing, unreadable, corrupt, or an output that is
+ *  not one vector of 2..HS_FACE_MAX_DIM values; default models not found:
+ *  the ctx message names the paths tried), HS_ERR_NOT_BUILT, HS_ERR_NOMEM.
+ *  Thread-safe (reads the environment; do not call setenv() concurrently).
+ *  @since 1.0 */
 HS_API hs_status hs_face_engine_new(hs_ctx *ctx, hs_face_engine **out,
                                     const hs_face_engine_options *opt);
 
@@ -242,42 +297,52 @@ HS_API void hs_face_engine_free(hs_face_engine *e);
 HS_API uint32_t hs_face_engine_dim(const hs_face_engine *e);
 /** Model id given at creation (HS_FACE_MODEL_*). */
 HS_API uint32_t hs_face_engine_model_id(const hs_face_engine *e);
-/** 1 when the engine detects with YuNet (real landmarks), 0 with the Haar
- *  fallback (landmarks estimated from the box) or for NULL. */
+/** 1 when the engine finds real landmarks (YuNet, or a landmark net on
+ *  UltraFace or Haar boxes), 0 when they are estimated from the box, or for
+ *  NULL. */
 HS_API uint32_t hs_face_engine_has_landmarks(const hs_face_engine *e);
 
 /** Engine parameters (hs_face_engine_set_param). Append only. */
-#define HS_FACE_PARAM_SCORE_THRESHOLD 1 /**< detector confidence, 0..1 (0.6) */
-#define HS_FACE_PARAM_NMS_THRESHOLD   2 /**< detector NMS IoU, 0..1 (0.3) */
-#define HS_FACE_PARAM_MAX_SIDE        3 /**< downscale so the long side <= this, 160..4096 (640) */
-#define HS_FACE_PARAM_UPSCALE_BELOW   4 /**< upscale x2 when the long side < this, 0..1024 (200) */
-#define HS_FACE_PARAM_INPUT_SIZE      5 /**< square net input, 32..512 (options.input_size;
+typedef enum hs_face_param {
+    HS_FACE_PARAM_SCORE_THRESHOLD = 1, /**< detector confidence, 0..1 (0.6; UltraFace 0.7) */
+    HS_FACE_PARAM_NMS_THRESHOLD = 2, /**< detector NMS IoU, 0..1 (0.3) */
+    HS_FACE_PARAM_MAX_SIDE = 3, /**< downscale so the long side <= this, 160..4096 (640) */
+    HS_FACE_PARAM_UPSCALE_BELOW = 4, /**< upscale x2 when the long side < this, 0..1024 (200) */
+    HS_FACE_PARAM_INPUT_SIZE = 5, /**< square net input, 32..512 (options.input_size;
                                              read-only when the engine has a net) */
-#define HS_FACE_PARAM_INPUT_SCALE     6 /**< pixel multiplier, 1e-6..1e3 (preset) */
-#define HS_FACE_PARAM_INPUT_MEAN      7 /**< subtracted before scaling, 0..255 (preset) */
-#define HS_FACE_PARAM_INPUT_RGB       8 /**< channel order: 1 RGB, 0 BGR (preset) */
-#define HS_FACE_PARAM_MIN_FACE        9 /**< smallest face kept, pixels of the input, 0..4096 (0) */
+    HS_FACE_PARAM_INPUT_SCALE = 6, /**< pixel multiplier, 1e-6..1e3 (preset) */
+    HS_FACE_PARAM_INPUT_MEAN = 7, /**< subtracted before scaling, 0..255 (preset) */
+    HS_FACE_PARAM_INPUT_RGB = 8, /**< channel order: 1 RGB, 0 BGR (preset) */
+    HS_FACE_PARAM_MIN_FACE = 9, /**< smallest face kept, pixels of the input, 0..4096 (0) */
+} hs_face_param;
 
 /** Set a parameter. Errors: HS_ERR_INVALID_ARG (NULL, unknown key, value
  *  outside hs_face_param_bounds(), or a new INPUT_SIZE for an engine with a
  *  net: give it in the options instead), HS_ERR_NOT_BUILT. Not thread-safe for the
- *  engine. @since 0.1 */
-HS_API hs_status hs_face_engine_set_param(hs_face_engine *e, int key, double value);
+ *  engine. @since 1.0 */
+HS_API hs_status hs_face_engine_set_param(hs_face_engine *e, hs_face_param key, double value);
 
-/** Current value of a parameter (0 for NULL or an unknown key). */
-HS_API double hs_face_engine_get_param(const hs_face_engine *e, int key);
+/** Current value of parameter @p key into *value. Errors:
+ *  HS_ERR_INVALID_ARG (e or value NULL, unknown key). Concurrent readers.
+ *  @since 1.0 */
+HS_API hs_status hs_face_engine_get_param(const hs_face_engine *e, double *value,
+                                          hs_face_param key);
 
 /** Allowed range of a parameter key. Errors: HS_ERR_INVALID_ARG (unknown
- *  key). Thread-safe; available without OpenCV. @since 0.1 */
-HS_API hs_status hs_face_param_bounds(int key, double *min_value, double *max_value);
+ *  key). Thread-safe; available without OpenCV. @since 1.0 */
+HS_API hs_status hs_face_param_bounds(double *min_value, double *max_value, hs_face_param key);
 
 /** hs_face.flags */
-#define HS_FACE_LANDMARKS_ESTIMATED 0x1u /**< Haar fallback: landmarks from the box */
+#define HS_FACE_LANDMARKS_ESTIMATED 0x1u /**< no landmark source: landmarks from the box */
 
 /** One detected face, in pixels of the original image. Frozen layout.
  *  Landmarks are (x, y) pairs in YuNet order: right eye, left eye (as seen in
  *  the image: the subject's right eye is on the image's left), nose tip,
- *  right mouth corner, left mouth corner. @since 0.1 */
+ *  right mouth corner, left mouth corner. From a 68-point landmark net the
+ *  eyes are the centres of the four eyelid points of each eye (37, 38, 40,
+ *  41 and 43, 44, 46, 47, 0-based), the nose tip is point 30 and the mouth
+ *  corners the means of the outer and inner lip corners (48+60, 54+64).
+ *  @since 1.0 */
 typedef struct hs_face {
     float x, y, width, height; /**< box */
     float landmarks[10];       /**< 5 points */
@@ -295,17 +360,17 @@ typedef struct hs_face {
  *  are written; *count receives the number found (which may exceed cap).
  *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NO_FACE (*count 0), HS_ERR_LIMIT
  *  (image under 16 px a side), HS_ERR_NOT_BUILT, HS_ERR_INTERNAL (OpenCV
- *  failure, message in ctx). Not thread-safe for the engine. @since 0.1 */
-HS_API hs_status hs_face_detect(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
-                                hs_face *faces, uint32_t cap, uint32_t *count);
+ *  failure, message in ctx). Not thread-safe for the engine. @since 1.0 */
+HS_API hs_status hs_face_detect(hs_ctx *ctx, hs_face *faces, uint32_t cap,
+                                uint32_t *count, hs_face_engine *e, const hs_image *img);
 
 /** Align @p face (from hs_face_detect() on the same image) to the standard
  *  5-point template and write the crop (size HS_FACE_PARAM_INPUT_SIZE,
  *  interleaved RGB, size*size*3 bytes) into @p rgb of @p rgb_size bytes.
  *  Errors: HS_ERR_INVALID_ARG, HS_ERR_BUFFER_TOO_SMALL, HS_ERR_NOT_BUILT.
- *  @since 0.1 */
-HS_API hs_status hs_face_align(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
-                               const hs_face *face, uint8_t *rgb, size_t rgb_size);
+ *  @since 1.0 */
+HS_API hs_status hs_face_align(hs_ctx *ctx, uint8_t *rgb, size_t rgb_size,
+                               hs_face_engine *e, const hs_image *img, const hs_face *face);
 
 /** Embed @p face of @p img (face NULL: detect and use the largest face),
  *  writing hs_face_engine_dim() L2-normalised floats into @p out (room for
@@ -314,10 +379,10 @@ HS_API hs_status hs_face_align(hs_ctx *ctx, hs_face_engine *e, const hs_image *i
  *  net), HS_ERR_BUFFER_TOO_SMALL, HS_ERR_NO_FACE, HS_ERR_MODEL (the net
  *  fails on the crop, e.g. an INPUT_SIZE it was not made for, or its output is
  *  not finite), HS_ERR_NOT_BUILT, HS_ERR_INTERNAL. Not thread-safe for the
- *  engine. @since 0.1 */
-HS_API hs_status hs_face_embed(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
-                               const hs_face *face, float *out, uint32_t cap, uint32_t *dim,
-                               hs_face *used);
+ *  engine. @since 1.0 */
+HS_API hs_status hs_face_embed(hs_ctx *ctx, float *out, uint32_t cap,
+                               uint32_t *dim, hs_face *used, hs_face_engine *e, const hs_image *img,
+                               const hs_face *face);
 
 /** @} */
 

@@ -88,70 +88,70 @@ typedef struct hs_watchlist_subject hs_watchlist_subject;
 /** Create an empty subject with id @p id (NUL-terminated UTF-8, 1 to
  *  HS_WATCHLIST_ID_MAX bytes, no control characters). Errors:
  *  HS_ERR_INVALID_ARG (NULL, bad UTF-8, bad length), HS_ERR_NOMEM.
- *  @since 0.1 */
+ *  @since 1.0 */
 HS_API hs_status hs_watchlist_subject_new(hs_ctx *ctx, hs_watchlist_subject **out,
                                           const char *id);
 
-/** Free a subject (NULL accepted); its biometric data is wiped. @since 0.1 */
+/** Free a subject (NULL accepted); its biometric data is wiped. @since 1.0 */
 HS_API void hs_watchlist_subject_free(hs_watchlist_subject *s);
 
-/** The subject's id, owned by the subject. @since 0.1 */
+/** The subject's id, owned by the subject. @since 1.0 */
 HS_API const char *hs_watchlist_subject_id(const hs_watchlist_subject *s);
 
 /** Set field @p key to @p value (UTF-8, at most HS_WATCHLIST_VALUE_MAX
  *  bytes); @p value NULL removes the field. Keys are 1 to
  *  HS_WATCHLIST_KEY_MAX bytes of [a-z0-9_.-]. Errors: HS_ERR_INVALID_ARG,
  *  HS_ERR_LIMIT (more than HS_WATCHLIST_FIELDS_MAX fields), HS_ERR_NOT_FOUND
- *  (removing an absent field). @since 0.1 */
+ *  (removing an absent field). @since 1.0 */
 HS_API hs_status hs_watchlist_subject_set_field(hs_ctx *ctx, hs_watchlist_subject *s,
                                                 const char *key, const char *value);
 
-/** Value of field @p key, owned by the subject, or NULL. @since 0.1 */
+/** Value of field @p key, owned by the subject, or NULL. @since 1.0 */
 HS_API const char *hs_watchlist_subject_field(const hs_watchlist_subject *s, const char *key);
 
-/** Number of fields. @since 0.1 */
+/** Number of fields. @since 1.0 */
 HS_API uint32_t hs_watchlist_subject_field_count(const hs_watchlist_subject *s);
 
 /** Field @p index (0..count-1): *key and *value point into the subject.
- *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND. @since 0.1 */
-HS_API hs_status hs_watchlist_subject_field_at(const hs_watchlist_subject *s, uint32_t index,
-                                               const char **key, const char **value);
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND. @since 1.0 */
+HS_API hs_status hs_watchlist_subject_field_at(const hs_watchlist_subject *s, const char **key,
+                                               const char **value, uint32_t index);
 
 /** Add view @p view of template @p t as a finger; its position is the view's
  *  finger_position. Known positions (1-10) may appear once per subject;
  *  position 0 (unknown) may repeat. More than HS_WATCHLIST_MINUTIAE_MAX
  *  minutiae: the best-quality ones are kept. Errors: HS_ERR_INVALID_ARG,
  *  HS_ERR_NOT_FOUND (no such view), HS_ERR_EXISTS (position already
- *  present), HS_ERR_LIMIT (ten fingers already). @since 0.1 */
+ *  present), HS_ERR_LIMIT (ten fingers already). @since 1.0 */
 HS_API hs_status hs_watchlist_subject_add_finger(hs_ctx *ctx, hs_watchlist_subject *s,
                                                  const hs_template *t, uint32_t view);
 
-/** Number of fingers. @since 0.1 */
+/** Number of fingers. @since 1.0 */
 HS_API uint32_t hs_watchlist_subject_finger_count(const hs_watchlist_subject *s);
 
 /** Finger @p index as a new one-view template (the stored, quantised
  *  minutiae), which the caller frees. Errors: HS_ERR_INVALID_ARG,
- *  HS_ERR_NOT_FOUND, HS_ERR_NOMEM. @since 0.1 */
-HS_API hs_status hs_watchlist_subject_finger(hs_ctx *ctx, const hs_watchlist_subject *s,
-                                             uint32_t index, hs_template **out);
+ *  HS_ERR_NOT_FOUND, HS_ERR_NOMEM. @since 1.0 */
+HS_API hs_status hs_watchlist_subject_finger(hs_ctx *ctx, hs_template **out,
+                                             const hs_watchlist_subject *s, uint32_t index);
 
 /** Add a face embedding of @p dim values (1..HS_WATCHLIST_FACE_DIM_MAX,
  *  finite, not all zero) made by model @p model_id (HS_FACE_MODEL_* of
  *  face.h; 0 = custom). It is stored L2-normalised in face.h's compact int8
  *  form (dim + 4 bytes). Errors: HS_ERR_INVALID_ARG, HS_ERR_LIMIT (more
- *  than HS_WATCHLIST_FACES_MAX), HS_ERR_NOMEM. @since 0.1 */
+ *  than HS_WATCHLIST_FACES_MAX), HS_ERR_NOMEM. @since 1.0 */
 HS_API hs_status hs_watchlist_subject_add_face(hs_ctx *ctx, hs_watchlist_subject *s,
                                                const float *embedding, uint32_t dim,
                                                uint32_t model_id);
 
-/** Number of face embeddings. @since 0.1 */
+/** Number of face embeddings. @since 1.0 */
 HS_API uint32_t hs_watchlist_subject_face_count(const hs_watchlist_subject *s);
 
 /** Face embedding @p index (owned by the subject, unit length, as stored:
  *  after int8 quantisation); *dim receives its length and *model_id (may be
- *  NULL) its model. NULL (and *dim 0) when absent. @since 0.1 */
-HS_API const float *hs_watchlist_subject_face(const hs_watchlist_subject *s, uint32_t index,
-                                              uint32_t *dim, uint32_t *model_id);
+ *  NULL) its model. NULL (and *dim 0) when absent. @since 1.0 */
+HS_API const float *hs_watchlist_subject_face(const hs_watchlist_subject *s, uint32_t *dim,
+                                              uint32_t *model_id, uint32_t index);
 
 /* ---- The list ---------------------------------------------------------- */
 
@@ -159,59 +159,59 @@ HS_API const float *hs_watchlist_subject_face(const hs_watchlist_subject *s, uin
 typedef struct hs_watchlist hs_watchlist;
 
 /** Create an empty watchlist (version 0). Errors: HS_ERR_INVALID_ARG,
- *  HS_ERR_NOMEM. @since 0.1 */
+ *  HS_ERR_NOMEM. @since 1.0 */
 HS_API hs_status hs_watchlist_new(hs_ctx *ctx, hs_watchlist **out);
 
 /** Free a watchlist (NULL accepted); all biometric data is wiped. */
 HS_API void hs_watchlist_free(hs_watchlist *wl);
 
-/** Number of subjects (0 for NULL). @since 0.1 */
+/** Number of subjects (0 for NULL). @since 1.0 */
 HS_API uint64_t hs_watchlist_count(const hs_watchlist *wl);
 
-/** Number of stored fingers over all subjects. @since 0.1 */
+/** Number of stored fingers over all subjects. @since 1.0 */
 HS_API uint64_t hs_watchlist_finger_count(const hs_watchlist *wl);
 
 /** Bytes of memory used by the subjects' records and the list's tables.
- *  @since 0.1 */
+ *  @since 1.0 */
 HS_API uint64_t hs_watchlist_memory_bytes(const hs_watchlist *wl);
 
 /** The list's version, a number chosen by the issuing authority that
- *  packages carry for rollback protection (0 for a new list). @since 0.1 */
+ *  packages carry for rollback protection (0 for a new list). @since 1.0 */
 HS_API uint64_t hs_watchlist_version(const hs_watchlist *wl);
 
 /** Set the version. Exclusive access. Errors: HS_ERR_INVALID_ARG.
- *  @since 0.1 */
+ *  @since 1.0 */
 HS_API hs_status hs_watchlist_set_version(hs_watchlist *wl, uint64_t version);
 
 /** Add a copy of subject @p s. Exclusive access. Errors: HS_ERR_INVALID_ARG,
  *  HS_ERR_EXISTS (the id is present), HS_ERR_LIMIT (2^31 subjects),
- *  HS_ERR_NOMEM; the list is unchanged on failure. @since 0.1 */
+ *  HS_ERR_NOMEM; the list is unchanged on failure. @since 1.0 */
 HS_API hs_status hs_watchlist_add(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s);
 
 /** Replace the subject with the id of @p s by a copy of @p s. Exclusive
  *  access. Errors: HS_ERR_NOT_FOUND, HS_ERR_INVALID_ARG, HS_ERR_NOMEM.
- *  @since 0.1 */
+ *  @since 1.0 */
 HS_API hs_status hs_watchlist_replace(hs_ctx *ctx, hs_watchlist *wl,
                                       const hs_watchlist_subject *s);
 
 /** Remove subject @p id (the last subject takes its place in iteration
  *  order). Exclusive access. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND.
- *  @since 0.1 */
+ *  @since 1.0 */
 HS_API hs_status hs_watchlist_remove(hs_ctx *ctx, hs_watchlist *wl, const char *id);
 
 /** Copy of subject @p id into a new subject the caller frees. Errors:
- *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND, HS_ERR_NOMEM. @since 0.1 */
-HS_API hs_status hs_watchlist_get(hs_ctx *ctx, const hs_watchlist *wl, const char *id,
-                                  hs_watchlist_subject **out);
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND, HS_ERR_NOMEM. @since 1.0 */
+HS_API hs_status hs_watchlist_get(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
+                                  const char *id);
 
 /** Copy of the subject at @p index (0..count-1), for iteration; the order is
  *  unspecified and changes when subjects are removed. Errors:
- *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND, HS_ERR_NOMEM. @since 0.1 */
-HS_API hs_status hs_watchlist_subject_at(hs_ctx *ctx, const hs_watchlist *wl, uint64_t index,
-                                         hs_watchlist_subject **out);
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND, HS_ERR_NOMEM. @since 1.0 */
+HS_API hs_status hs_watchlist_subject_at(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
+                                         uint64_t index);
 
 /** Id of the subject at @p index, owned by the list (valid until it is
- *  modified), or NULL when out of range. @since 0.1 */
+ *  modified), or NULL when out of range. @since 1.0 */
 HS_API const char *hs_watchlist_id_at(const hs_watchlist *wl, uint64_t index);
 
 /* ---- Files ------------------------------------------------------------- */
@@ -219,26 +219,26 @@ HS_API const char *hs_watchlist_id_at(const hs_watchlist *wl, uint64_t index);
 /** Serialise the list (format in docs/watchlist-format.md). With @p buf NULL,
  *  *size receives the size needed; a too small *size gives
  *  HS_ERR_BUFFER_TOO_SMALL with *size set. Errors: HS_ERR_INVALID_ARG,
- *  HS_ERR_NOMEM. @since 0.1 */
-HS_API hs_status hs_watchlist_encode(hs_ctx *ctx, const hs_watchlist *wl, void *buf,
-                                     size_t *size);
+ *  HS_ERR_NOMEM. @since 1.0 */
+HS_API hs_status hs_watchlist_encode(hs_ctx *ctx, void *buf, size_t *size,
+                                     const hs_watchlist *wl);
 
 /** Parse a serialised list; the input is validated completely (header and
  *  payload CRC-32C, every length, count and value) before anything is
  *  returned. Errors: HS_ERR_INVALID_ARG, HS_ERR_FORMAT (magic),
  *  HS_ERR_VERSION (newer format), HS_ERR_TRUNCATED, HS_ERR_CHECKSUM,
- *  HS_ERR_CORRUPT, HS_ERR_NOMEM. On failure *out is NULL. @since 0.1 */
+ *  HS_ERR_CORRUPT, HS_ERR_NOMEM. On failure *out is NULL. @since 1.0 */
 HS_API hs_status hs_watchlist_decode(hs_ctx *ctx, hs_watchlist **out, const void *data,
                                      size_t size);
 
 /** Save atomically: write path.tmp, fsync, rename over @p path, fsync the
  *  directory. A failure at any step leaves the previous file intact.
- *  Errors: HS_ERR_INVALID_ARG, HS_ERR_IO, HS_ERR_NOMEM. @since 0.1 */
-HS_API hs_status hs_watchlist_save(hs_ctx *ctx, const hs_watchlist *wl, const char *path);
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_IO, HS_ERR_NOMEM. @since 1.0 */
+HS_API hs_status hs_watchlist_save(hs_ctx *ctx, const char *path, const hs_watchlist *wl);
 
 /** Load a file saved by hs_watchlist_save() with one read. Errors: those of
  *  hs_watchlist_decode(), HS_ERR_IO, HS_ERR_LIMIT (file larger than
- *  HS_LIMIT_MAX_FILE_BYTES). @since 0.1 */
+ *  HS_LIMIT_MAX_FILE_BYTES). @since 1.0 */
 HS_API hs_status hs_watchlist_load(hs_ctx *ctx, hs_watchlist **out, const char *path);
 
 /* ---- Search ------------------------------------------------------------ */
@@ -250,7 +250,7 @@ HS_API hs_status hs_watchlist_load(hs_ctx *ctx, hs_watchlist **out, const char *
  *  comparison). Uses @p threads threads (1..64). Any later add, replace or
  *  remove drops the cache. The cache is allocated with the list's
  *  allocator. Exclusive access. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOMEM,
- *  HS_ERR_THREAD; on failure the list has no cache. @since 0.1 */
+ *  HS_ERR_THREAD; on failure the list has no cache. @since 1.0 */
 HS_API hs_status hs_watchlist_cache_prepared(hs_ctx *ctx, hs_watchlist *wl, uint32_t threads);
 
 /** hs_watchlist_search_options.flags */
@@ -258,7 +258,7 @@ HS_API hs_status hs_watchlist_cache_prepared(hs_ctx *ctx, hs_watchlist *wl, uint
 #define HS_WATCHLIST_HITS_ONLY  2u /**< return only candidates that are hits */
 
 /** Search options. Grows at the end; set struct_size (use the _INIT macro).
- *  @since 0.1 */
+ *  @since 1.0 */
 typedef struct hs_watchlist_search_options {
     uint32_t struct_size; /**< sizeof(hs_watchlist_search_options) */
     uint32_t max_candidates; /**< K of the top-K list (1..1000, default 10) */
@@ -281,7 +281,7 @@ typedef struct hs_watchlist_search_options {
     { sizeof(hs_watchlist_search_options), 10, 1, 0, 0, 0, 1e-4 }
 
 /** One candidate of a search result. Grows at the end; set struct_size.
- *  @since 0.1 */
+ *  @since 1.0 */
 typedef struct hs_watchlist_candidate {
     uint32_t struct_size;   /**< sizeof(hs_watchlist_candidate), set by the caller */
     uint32_t hit;           /**< 1 when the fused p-value <= fmr */
@@ -299,6 +299,10 @@ typedef struct hs_watchlist_candidate {
     uint32_t finger_position[HS_WATCHLIST_FINGERS_MAX];
 } hs_watchlist_candidate;
 
+/** Initialiser: sets struct_size, zeroes the rest. @since 1.0 */
+#define HS_WATCHLIST_CANDIDATE_INIT { sizeof(hs_watchlist_candidate), 0, NULL, 0, 0, 0, 0, 0, 0, \
+                                      {0}, {0} }
+
 /** Opaque search result. */
 typedef struct hs_watchlist_result hs_watchlist_result;
 
@@ -315,25 +319,25 @@ typedef struct hs_watchlist_result hs_watchlist_result;
  *  result keeps a copy of it. Errors: HS_ERR_INVALID_ARG (no probe, bad
  *  options), HS_ERR_LIMIT, HS_ERR_NOMEM, HS_ERR_THREAD (a worker thread
  *  could not be started); on failure *out is NULL. Thread-safe with other
- *  searches on the same list (distinct ctx values). @since 0.1 */
+ *  searches on the same list (distinct ctx values). @since 1.0 */
 HS_API hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out,
                                      const hs_watchlist *wl, const hs_template *fingers,
                                      const float *face, uint32_t face_dim,
                                      const hs_watchlist_search_options *opts);
 
-/** Number of candidates (0 for NULL). @since 0.1 */
+/** Number of candidates (0 for NULL). @since 1.0 */
 HS_API uint32_t hs_watchlist_result_count(const hs_watchlist_result *r);
 
 /** Candidate @p index (0 = best); set c->struct_size first. Errors:
- *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND. @since 0.1 */
-HS_API hs_status hs_watchlist_result_candidate(const hs_watchlist_result *r, uint32_t index,
-                                               hs_watchlist_candidate *c);
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND. @since 1.0 */
+HS_API hs_status hs_watchlist_result_candidate(const hs_watchlist_result *r, hs_watchlist_candidate *c,
+                                               uint32_t index);
 
 /** Subjects scored by the full matcher in this search (filter statistics).
- *  @since 0.1 */
+ *  @since 1.0 */
 HS_API uint64_t hs_watchlist_result_rescored(const hs_watchlist_result *r);
 
-/** Free a result (NULL accepted). @since 0.1 */
+/** Free a result (NULL accepted). @since 1.0 */
 HS_API void hs_watchlist_result_free(hs_watchlist_result *r);
 
 /* ---- Packages for devices (libsodium) ---------------------------------- */
@@ -345,29 +349,39 @@ HS_API void hs_watchlist_result_free(hs_watchlist_result *r);
 
 /** Generate the authority's Ed25519 signing key pair. Errors:
  *  HS_ERR_INVALID_ARG, HS_ERR_NOT_BUILT (no libsodium). Thread-safe.
- *  @since 0.1 */
+ *  @since 1.0 */
 HS_API hs_status hs_watchlist_keygen_authority(uint8_t public_key[32], uint8_t secret_key[64]);
 
 /** Generate a device's X25519 key pair (packages are encrypted to device
  *  public keys). Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_BUILT. Thread-safe.
- *  @since 0.1 */
+ *  @since 1.0 */
 HS_API hs_status hs_watchlist_keygen_device(uint8_t public_key[32], uint8_t secret_key[32]);
 
 /** Build a package: the list (full package when @p base is NULL) or the
  *  changes from @p base to @p wl (delta: removed ids, added or changed
- *  subjects; base must have a lower version), encrypted with a fresh key
+ *  subjects, and the digest of @p base (hs_watchlist_digest), so that it
+ *  applies to that exact list only; base must have a lower version), encrypted with a fresh key
  *  (XChaCha20-Poly1305) that is sealed to each of the @p nrecipients device
  *  public keys (1..1024, 32 bytes each, concatenated), and signed with the
  *  authority's @p sign_secret. The package carries wl's version. Size query
  *  as in hs_watchlist_encode() (the size does not depend on the random
  *  parts). Errors: HS_ERR_INVALID_ARG, HS_ERR_STATE (base version not lower),
- *  HS_ERR_NOMEM, HS_ERR_NOT_BUILT. @since 0.1 */
-HS_API hs_status hs_watchlist_pack(hs_ctx *ctx, const hs_watchlist *wl, const hs_watchlist *base,
-                                   const uint8_t sign_secret[64], const uint8_t *recipients,
-                                   uint32_t nrecipients, void *buf, size_t *size);
+ *  HS_ERR_NOMEM, HS_ERR_NOT_BUILT. @since 1.0 */
+HS_API hs_status hs_watchlist_pack(hs_ctx *ctx, void *buf, size_t *size,
+                                   const hs_watchlist *wl, const hs_watchlist *base,
+                                   const uint8_t sign_secret[64], const uint8_t *recipients, uint32_t nrecipients);
+
+/** BLAKE2b-256 digest of the list's content (its version and every subject
+ *  record, in id order: iteration order does not count) into @p digest. A
+ *  delta package carries the digest of the list it was made from and
+ *  applies only to a list with that digest, so an authority and its devices
+ *  can compare this value to know they hold the same list. Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOMEM, HS_ERR_NOT_BUILT (no libsodium).
+ *  Concurrent readers. @since 1.0 */
+HS_API hs_status hs_watchlist_digest(hs_ctx *ctx, uint8_t digest[32], const hs_watchlist *wl);
 
 /** Package header, read without keys (hs_watchlist_package_info).
- *  @since 0.1 */
+ *  @since 1.0 */
 typedef struct hs_watchlist_package_info {
     uint32_t struct_size;   /**< sizeof(hs_watchlist_package_info) */
     uint32_t delta;         /**< 1 for a delta package */
@@ -377,10 +391,13 @@ typedef struct hs_watchlist_package_info {
     uint32_t reserved;
 } hs_watchlist_package_info;
 
+/** Initialiser: sets struct_size, zeroes the rest. @since 1.0 */
+#define HS_WATCHLIST_PACKAGE_INFO_INIT { sizeof(hs_watchlist_package_info), 0, 0, 0, 0, 0 }
+
 /** Read the unauthenticated header of a package (for display only: nothing
  *  in it is trusted until hs_watchlist_unpack verifies the signature).
  *  Errors: HS_ERR_INVALID_ARG, HS_ERR_FORMAT, HS_ERR_VERSION,
- *  HS_ERR_TRUNCATED, HS_ERR_CORRUPT. Works without libsodium. @since 0.1 */
+ *  HS_ERR_TRUNCATED, HS_ERR_CORRUPT. Works without libsodium. @since 1.0 */
 HS_API hs_status hs_watchlist_package_info_get(hs_ctx *ctx, hs_watchlist_package_info *info,
                                                const void *pkg, size_t size);
 
@@ -389,11 +406,14 @@ HS_API hs_status hs_watchlist_package_info_get(hs_ctx *ctx, hs_watchlist_package
  *  (HS_ERR_SIGNATURE); the version against @p installed_version and the
  *  version of @p installed (not newer -> HS_ERR_ROLLBACK); for a delta, that
  *  @p installed has the base version (HS_ERR_STATE); that the package is
- *  sealed to this device and decrypts (HS_ERR_DECRYPT); the payload
- *  (decode errors). On success *out is a new list (a full package's list,
+ *  sealed to this device and decrypts (HS_ERR_DECRYPT); for a delta, that
+ *  @p installed has the content the delta was made from, by its digest
+ *  (HS_ERR_STATE: another list of the same version, or one changed on the
+ *  device); the payload (decode errors; HS_ERR_VERSION for a 0.1 delta,
+ *  which names its base by version only). On success *out is a new list (a full package's list,
  *  or @p installed with the delta applied); @p installed is never modified.
  *  Decrypted plaintext and the content key are wiped. Errors: as above,
- *  HS_ERR_INVALID_ARG, HS_ERR_NOMEM, HS_ERR_NOT_BUILT. @since 0.1 */
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOMEM, HS_ERR_NOT_BUILT. @since 1.0 */
 HS_API hs_status hs_watchlist_unpack(hs_ctx *ctx, hs_watchlist **out,
                                      const hs_watchlist *installed, uint64_t installed_version,
                                      const void *pkg, size_t size,

@@ -36,6 +36,7 @@ const char *hs_status_str(hs_status s)
     case HS_ERR_STATE: return "object in the wrong state";
     case HS_ERR_VERSION: return "format version not supported";
     case HS_ERR_THREAD: return "thread could not be started";
+    case HS_ERR_LOCKED: return "locked by another writer";
     default: return "unknown status";
     }
 }
@@ -124,9 +125,14 @@ static const struct limit_desc limit_table[] = {
 };
 #define LIMIT_KEYS ((int)(sizeof limit_table / sizeof limit_table[0]))
 
-hs_status hs_limit_bounds(int key, uint64_t *min_value, uint64_t *max_value)
+static const char *const limit_names[] = {
+    "", "max_pixels", "max_dimension", "max_minutiae", "max_template_bytes",
+    "max_file_bytes", "max_views",
+};
+
+hs_status hs_limit_bounds(uint64_t *min_value, uint64_t *max_value, hs_limit key)
 {
-    if (key <= 0 || key >= LIMIT_KEYS)
+    if ((int)key <= 0 || (int)key >= LIMIT_KEYS || (!min_value && !max_value))
         return HS_ERR_INVALID_ARG;
     if (min_value)
         *min_value = limit_table[key].min;
@@ -162,14 +168,16 @@ void hs_ctx_free(hs_ctx *ctx)
     hs__free(&a, ctx);
 }
 
-hs_status hs_ctx_set_limit(hs_ctx *ctx, int key, uint64_t value)
+hs_status hs_ctx_set_limit(hs_ctx *ctx, hs_limit key, uint64_t value)
 {
-    if (!ctx || key <= 0 || key >= LIMIT_KEYS)
-        return ctx ? hs__error(ctx, HS_ERR_INVALID_ARG, "unknown limit key %d", key)
+    if (!ctx || (int)key <= 0 || (int)key >= LIMIT_KEYS)
+        return ctx ? hs__error(ctx, HS_ERR_INVALID_ARG,
+                               "unknown limit key %d (known: 1..%d)", (int)key, LIMIT_KEYS - 1)
                    : HS_ERR_INVALID_ARG;
     if (value < limit_table[key].min || value > limit_table[key].max)
         return hs__error(ctx, HS_ERR_INVALID_ARG,
-                         "limit %d: value %llu outside [%llu, %llu]", key,
+                         "limit %s: value %llu outside the allowed range [%llu, %llu]",
+                         limit_names[key],
                          (unsigned long long)value,
                          (unsigned long long)limit_table[key].min,
                          (unsigned long long)limit_table[key].max);
@@ -184,7 +192,98 @@ uint64_t hs__limit(const hs_ctx *ctx, int key)
     return ctx ? ctx->limits[key] : limit_table[key].def;
 }
 
-uint64_t hs_ctx_get_limit(const hs_ctx *ctx, int key) { return hs__limit(ctx, key); }
+hs_status hs_ctx_get_limit(const hs_ctx *ctx, uint64_t *value, hs_limit key)
+{
+    if (!value || (int)key <= 0 || (int)key >= LIMIT_KEYS)
+        return HS_ERR_INVALID_ARG;
+    *value = hs__limit(ctx, (int)key);
+    return HS_OK;
+}
+
+/* ---- quoting ------------------------------------------------------------- */
+
+const char *hs__quote(char *buf, size_t cap, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    if (cap < 8) {
+        if (cap)
+            buf[0] = '\0';
+        return buf;
+    }
+    buf[o++] = '"';
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+        /* room for one escape, the closing quote, "..." and the NUL */
+        if (o + 4 + 5 > cap) {
+            memcpy(buf + o, "\"...", 4);
+            o += 4;
+            buf[o] = '\0';
+            return buf;
+        }
+        if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') {
+            buf[o++] = (char)*p;
+        } else {
+            buf[o++] = '\\';
+            buf[o++] = 'x';
+            buf[o++] = hex[*p >> 4];
+            buf[o++] = hex[*p & 15];
+        }
+    }
+    buf[o++] = '"';
+    buf[o] = '\0';
+    return buf;
+}
+
+/* ---- versioned structs ------------------------------------------------- */
+
+/* The caller's struct_size, checked the same way for input and output. */
+static hs_status struct_size_of(hs_ctx *ctx, uint32_t *n, const void *s, size_t cur_size,
+                                size_t min_size, const char *name)
+{
+    memcpy(n, s, sizeof *n);
+    if (*n < min_size || *n % 4 != 0)
+        return hs__error(ctx, HS_ERR_INVALID_ARG,
+                         "%s.struct_size %u: expected %zu (the 1.0 size) or more, a multiple of 4 "
+                         "(this library's is %zu)",
+                         name, *n, min_size, cur_size);
+    return HS_OK;
+}
+
+hs_status hs__struct_in(hs_ctx *ctx, void *dst, size_t cur_size, const void *src,
+                        size_t min_size, const char *name)
+{
+    uint32_t n;
+    hs_status st = struct_size_of(ctx, &n, src, cur_size, min_size, name);
+    if (st)
+        return st;
+    if (n > cur_size) {
+        const unsigned char *tail = (const unsigned char *)src + cur_size;
+        for (size_t i = 0; i < n - cur_size; i++)
+            if (tail[i])
+                return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                                 "%s: a field beyond byte %zu is set; it needs a newer library",
+                                 name, cur_size);
+        n = (uint32_t)cur_size;
+    }
+    /* dst holds the defaults; the caller's bytes replace what it has. */
+    memcpy((unsigned char *)dst + sizeof n, (const unsigned char *)src + sizeof n, n - sizeof n);
+    return HS_OK;
+}
+
+hs_status hs__struct_out(hs_ctx *ctx, void *dst, const void *src, size_t cur_size,
+                         size_t min_size, const char *name)
+{
+    uint32_t n;
+    hs_status st = struct_size_of(ctx, &n, dst, cur_size, min_size, name);
+    if (st)
+        return st;
+    /* A caller built against a newer header learns from struct_size how much
+     * this library filled; its bytes beyond that are left as they were. */
+    uint32_t fill = n < cur_size ? n : (uint32_t)cur_size;
+    memcpy((unsigned char *)dst + sizeof n, (const unsigned char *)src + sizeof n, fill - sizeof n);
+    memcpy(dst, &fill, sizeof fill);
+    return HS_OK;
+}
 
 const char *hs_ctx_last_error(const hs_ctx *ctx)
 {

@@ -162,7 +162,7 @@ hs_status hs_face_gallery_add_q8(hs_ctx *ctx, hs_face_gallery *g, uint64_t label
     return HS_OK;
 }
 
-hs_status hs_face_gallery_remove(hs_face_gallery *g, uint64_t label, uint32_t *removed)
+hs_status hs_face_gallery_remove(hs_face_gallery *g, uint32_t *removed, uint64_t label)
 {
     if (removed)
         *removed = 0;
@@ -267,9 +267,9 @@ static int cmp_hits(const void *a, const void *b)
     return hit_worse(NULL, x, y) ? 1 : hit_worse(NULL, y, x) ? -1 : 0;
 }
 
-hs_status hs_face_gallery_search(hs_ctx *ctx, const hs_face_gallery *g, const float *probe,
-                                 uint32_t dim, const hs_face_search_options *opt,
-                                 hs_face_hit *hits, uint32_t cap, uint32_t *count)
+hs_status hs_face_gallery_search(hs_ctx *ctx, hs_face_hit *hits, uint32_t cap,
+                                 uint32_t *count, const hs_face_gallery *g,
+                                 const float *probe, uint32_t dim, const hs_face_search_options *opt)
 {
     if (count)
         *count = 0;
@@ -284,13 +284,15 @@ hs_status hs_face_gallery_search(hs_ctx *ctx, const hs_face_gallery *g, const fl
     uint32_t threads = 1, one = 0;
     float min_score = -1.0f;
     if (opt) {
-        if (opt->struct_size < sizeof(uint32_t) * 2)
-            return hs__error(ctx, HS_ERR_INVALID_ARG, "gallery_search: bad struct_size");
-        threads = opt->threads ? opt->threads : 1;
-        if (opt->struct_size >= offsetof(hs_face_search_options, min_score) + sizeof(float))
-            min_score = opt->min_score;
-        if (opt->struct_size >= offsetof(hs_face_search_options, one_per_label) + 4)
-            one = opt->one_per_label;
+        hs_face_search_options o = {sizeof o, 1, -1.0f, 0};
+        hs_status st = hs__struct_in(ctx, &o, sizeof o, opt,
+                                     HS__SIZE_TO(hs_face_search_options, one_per_label),
+                                     "hs_face_search_options");
+        if (st)
+            return st;
+        threads = o.threads ? o.threads : 1;
+        min_score = o.min_score;
+        one = o.one_per_label;
         if (threads > HS__THREADS_MAX)
             return hs__error(ctx, HS_ERR_INVALID_ARG, "gallery_search: %u threads > %u",
                              threads, HS__THREADS_MAX);

@@ -38,18 +38,20 @@ static int key_ok(int key)
     return key >= 1 && key < HS__FX_NPARAMS;
 }
 
-hs_status hs_finger_param_bounds(int key, int32_t *min_value, int32_t *max_value)
+hs_status hs_finger_param_bounds(int32_t *min_value, int32_t *max_value, hs_finger_param key)
 {
-    if (!key_ok(key) || !min_value || !max_value)
+    if (!key_ok((int)key) || (!min_value && !max_value))
         return HS_ERR_INVALID_ARG;
-    *min_value = param_defs[key].lo;
-    *max_value = param_defs[key].hi;
+    if (min_value)
+        *min_value = param_defs[key].lo;
+    if (max_value)
+        *max_value = param_defs[key].hi;
     return HS_OK;
 }
 
-hs_status hs_finger_extractor_set(hs_finger_extractor *ex, int key, int32_t value)
+hs_status hs_finger_extractor_set(hs_finger_extractor *ex, hs_finger_param key, int32_t value)
 {
-    if (!ex || !key_ok(key))
+    if (!ex || !key_ok((int)key))
         return HS_ERR_INVALID_ARG;
     if (value < param_defs[key].lo || value > param_defs[key].hi)
         return HS_ERR_INVALID_ARG;
@@ -59,11 +61,13 @@ hs_status hs_finger_extractor_set(hs_finger_extractor *ex, int key, int32_t valu
     return HS_OK;
 }
 
-int32_t hs_finger_extractor_get(const hs_finger_extractor *ex, int key)
+hs_status hs_finger_extractor_get(const hs_finger_extractor *ex, int32_t *value,
+                                  hs_finger_param key)
 {
-    if (!key_ok(key))
-        return 0;
-    return ex ? ex->params[key] : param_defs[key].def;
+    if (!value || !key_ok((int)key))
+        return HS_ERR_INVALID_ARG;
+    *value = ex ? ex->params[key] : param_defs[key].def;
+    return HS_OK;
 }
 
 hs_status hs_finger_extractor_new(hs_ctx *ctx, hs_finger_extractor **out)
@@ -96,17 +100,21 @@ void hs_finger_extractor_free(hs_finger_extractor *ex)
     hs__free(&a, ex);
 }
 
-void hs__finger_set_debug(hs_finger_extractor *ex, hs__finger_debug_fn fn, void *user)
+#ifdef HOTSPOT_TESTING
+hs_status hs_finger_extractor_set_debug(hs_finger_extractor *ex, hs_finger_debug_fn fn,
+                                        void *user)
 {
     if (!ex)
-        return;
+        return HS_ERR_INVALID_ARG;
     ex->debug_fn = fn;
     ex->debug_user = fn ? user : NULL;
+    return HS_OK;
 }
+#endif
 
 void hs__fx_debug(hs_finger_extractor *ex, const char *stage, const uint8_t *pix)
 {
-    if (ex->debug_fn)
+    if (HS__FX_DEBUGGING(ex))
         ex->debug_fn(ex->debug_user, stage, pix, (uint32_t)ex->w, (uint32_t)ex->h);
 }
 
@@ -290,8 +298,8 @@ static uint32_t image_quality(const hs_finger_extractor *ex, int nmin)
     return (uint32_t)qi;
 }
 
-hs_status hs_finger_extract(hs_finger_extractor *ex, hs_ctx *ctx, const hs_image *img,
-                            hs_template **out)
+hs_status hs_finger_extract(hs_ctx *ctx, hs_template **out, hs_finger_extractor *ex,
+                            const hs_image *img)
 {
     if (out)
         *out = NULL;

@@ -464,11 +464,18 @@ static bool set_kernels(hs_finger_matcher *m, int32_t want)
     if (want == HS_MATCH_KERNELS_AUTO)
         want = avx512 ? HS_MATCH_KERNELS_AVX512 : avx2 ? HS_MATCH_KERNELS_AVX2
                                                        : HS_MATCH_KERNELS_PORTABLE;
-    if ((want == HS_MATCH_KERNELS_AVX512 && !avx512) || (want == HS_MATCH_KERNELS_AVX2 && !avx2))
+    if ((want == HS_MATCH_KERNELS_AVX512 && !avx512) || (want == HS_MATCH_KERNELS_AVX2 && !avx2) ||
+        want == HS_MATCH_KERNELS_NEON)
         return false;
     m->kern = want == HS_MATCH_KERNELS_AVX512 ? hs__match_kernels_avx512
               : want == HS_MATCH_KERNELS_AVX2 ? hs__match_kernels_avx2
                                               : hs__match_kernels_c;
+#elif defined(HS_MATCH_NEON)
+    if (want == HS_MATCH_KERNELS_AUTO)
+        want = HS_MATCH_KERNELS_NEON;
+    if (want != HS_MATCH_KERNELS_PORTABLE && want != HS_MATCH_KERNELS_NEON)
+        return false;
+    m->kern = want == HS_MATCH_KERNELS_NEON ? hs__match_kernels_neon : hs__match_kernels_c;
 #else
     if (want == HS_MATCH_KERNELS_AUTO)
         want = HS_MATCH_KERNELS_PORTABLE;
@@ -517,13 +524,16 @@ void hs_finger_matcher_free(hs_finger_matcher *m)
     hs__free(&a, m);
 }
 
-hs_status hs_finger_matcher_bounds(int key, int32_t *min_value, int32_t *max_value)
+hs_status hs_finger_matcher_bounds(int32_t *min_value, int32_t *max_value,
+                                   hs_finger_matcher_param key)
 {
+    if (!min_value && !max_value)
+        return HS_ERR_INVALID_ARG;
     int32_t lo, hi;
     switch (key) {
     case HS_MATCH_MAX_ROTATION: lo = 0; hi = 180; break;
     case HS_MATCH_FAST: lo = 0; hi = 1; break;
-    case HS_MATCH_KERNELS: lo = HS_MATCH_KERNELS_AUTO; hi = HS_MATCH_KERNELS_AVX512; break;
+    case HS_MATCH_KERNELS: lo = HS_MATCH_KERNELS_AUTO; hi = HS_MATCH_KERNELS_NEON; break;
     default: return HS_ERR_INVALID_ARG;
     }
     if (min_value)
@@ -533,10 +543,11 @@ hs_status hs_finger_matcher_bounds(int key, int32_t *min_value, int32_t *max_val
     return HS_OK;
 }
 
-hs_status hs_finger_matcher_set(hs_finger_matcher *m, int key, int32_t value)
+hs_status hs_finger_matcher_set(hs_finger_matcher *m, hs_finger_matcher_param key,
+                                int32_t value)
 {
     int32_t lo, hi;
-    if (!m || hs_finger_matcher_bounds(key, &lo, &hi) != HS_OK || value < lo || value > hi)
+    if (!m || hs_finger_matcher_bounds(&lo, &hi, key) != HS_OK || value < lo || value > hi)
         return HS_ERR_INVALID_ARG;
     if (key == HS_MATCH_MAX_ROTATION)
         m->max_rotation = value;
@@ -547,6 +558,7 @@ hs_status hs_finger_matcher_set(hs_finger_matcher *m, int key, int32_t value)
     return HS_OK;
 }
 
+#ifdef HOTSPOT_TESTING
 bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value)
 {
     params *p = &m->fr.pr;
@@ -576,16 +588,18 @@ bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value)
         return false;
     return true;
 }
+#endif
 
-int32_t hs_finger_matcher_get(const hs_finger_matcher *m, int key)
+hs_status hs_finger_matcher_get(const hs_finger_matcher *m, int32_t *value,
+                                hs_finger_matcher_param key)
 {
-    if (!m)
-        return 0;
+    if (!value)
+        return HS_ERR_INVALID_ARG;
     switch (key) {
-    case HS_MATCH_MAX_ROTATION: return m->max_rotation;
-    case HS_MATCH_FAST: return m->fast;
-    case HS_MATCH_KERNELS: return m->kernels;
-    default: return 0;
+    case HS_MATCH_MAX_ROTATION: *value = m ? m->max_rotation : 180; return HS_OK;
+    case HS_MATCH_FAST: *value = m ? m->fast : 0; return HS_OK;
+    case HS_MATCH_KERNELS: *value = m ? m->kernels : HS_MATCH_KERNELS_AUTO; return HS_OK;
+    default: return HS_ERR_INVALID_ARG;
     }
 }
 
@@ -937,8 +951,8 @@ static bool swap_needed(const hs_finger_prepared *a, const hs_finger_prepared *b
 const struct hs__match_kernels hs__match_kernels_c = {
     sim_matrix_c, sort_keys_c, rank_anchor_c, make_frame_c, pair_cands_c, refine_c};
 
-hs_status hs_finger_match(hs_finger_matcher *m, const hs_finger_prepared *probe,
-                          const hs_finger_prepared *candidate, float *score)
+hs_status hs_finger_match(hs_finger_matcher *m, float *score,
+                          const hs_finger_prepared *probe, const hs_finger_prepared *candidate)
 {
     if (!score)
         return HS_ERR_INVALID_ARG;
@@ -1004,11 +1018,11 @@ hs_status hs_finger_match(hs_finger_matcher *m, const hs_finger_prepared *probe,
     return HS_OK;
 }
 
-hs_status hs_finger_compare(hs_ctx *ctx, const hs_template *a, const hs_template *b, float *score)
+hs_status hs_finger_compare(hs_ctx *ctx, float *score, const hs_template *a, const hs_template *b)
 {
     if (!score)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "score is NULL");
-    *score = 0.0f;
+    float sc = 0.0f;
     hs_finger_prepared *pa = NULL, *pb = NULL;
     hs_finger_matcher *m = NULL;
     hs_status s = hs_finger_prepare(ctx, &pa, a, 0);
@@ -1017,16 +1031,18 @@ hs_status hs_finger_compare(hs_ctx *ctx, const hs_template *a, const hs_template
     if (s == HS_OK)
         s = hs_finger_matcher_new(ctx, &m);
     if (s == HS_OK)
-        s = hs_finger_match(m, pa, pb, score);
+        s = hs_finger_match(m, &sc, pa, pb);
+    if (s == HS_OK)
+        *score = sc;
     hs_finger_matcher_free(m);
     hs_finger_prepared_free(pa);
     hs_finger_prepared_free(pb);
     return s;
 }
 
-hs_status hs_finger_match_multi(hs_finger_matcher *m, const hs_finger_prepared *const *probe,
-                                size_t nprobe, const hs_finger_prepared *const *candidate,
-                                size_t ncandidate, int rule, float *score)
+hs_status hs_finger_match_multi(hs_finger_matcher *m, float *score,
+                                const hs_finger_prepared *const *probe, size_t nprobe,
+                                const hs_finger_prepared *const *candidate, size_t ncandidate, int rule)
 {
     if (!score)
         return HS_ERR_INVALID_ARG;
@@ -1048,7 +1064,7 @@ hs_status hs_finger_match_multi(hs_finger_matcher *m, const hs_finger_prepared *
             if (fp != 0 && fc != 0 && fp != fc)
                 continue;
             float s;
-            hs_status st = hs_finger_match(m, probe[i], candidate[j], &s);
+            hs_status st = hs_finger_match(m, &s, probe[i], candidate[j]);
             if (st != HS_OK)
                 return st;
             if (s > best)

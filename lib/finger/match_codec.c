@@ -1,7 +1,7 @@
 /*
  * Prepared-template codec and the score calibration table.
  *
- * Layout (little-endian), HS__PREPARED_BYTES(n) = 16 + 64 n bytes:
+ * Layout (little-endian), HS__PREPARED_BYTES(n) = 16 + 48 n bytes:
  *   "HSFP"  magic
  *   u8      format version (1)
  *   u8      direction sections per cylinder (HS__CYL_ND)
@@ -22,8 +22,8 @@
 
 #define PREP_VERSION 1u
 
-hs_status hs_finger_prepared_encode(hs_ctx *ctx, const hs_finger_prepared *p, void *buf,
-                                    size_t *size)
+hs_status hs_finger_prepared_encode(hs_ctx *ctx, void *buf, size_t *size,
+                                    const hs_finger_prepared *p)
 {
     if (!p || !size)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "prepared template or size is NULL");
@@ -159,7 +159,7 @@ hs_status hs_finger_prepared_decode(hs_ctx *ctx, hs_finger_prepared **out, const
  * is interpolated linearly in log10(FMR). */
 static const float fmr_thresholds[5] = {0.0569f, 0.0821f, 0.1135f, 0.1711f, 0.2287f};
 
-float hs_finger_threshold_for_fmr(double fmr)
+float hs__finger_threshold(double fmr)
 {
     if (!(fmr == fmr) || fmr >= 1e-2)
         return fmr_thresholds[0];
@@ -171,4 +171,14 @@ float hs_finger_threshold_for_fmr(double fmr)
         return fmr_thresholds[4];
     double f = d - k;
     return (float)((1.0 - f) * fmr_thresholds[k] + f * fmr_thresholds[k + 1]);
+}
+
+hs_status hs_finger_threshold_for_fmr(float *threshold, double fmr)
+{
+    /* A NaN or out-of-range rate is a caller's bug; giving back the loosest
+     * threshold would turn it into a silent flood of false hits. */
+    if (!threshold || !(fmr > 0.0 && fmr < 1.0))
+        return HS_ERR_INVALID_ARG;
+    *threshold = hs__finger_threshold(fmr);
+    return HS_OK;
 }

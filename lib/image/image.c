@@ -154,12 +154,12 @@ hs_status hs_image_set_ppi(hs_image *img, uint32_t ppi)
     return HS_OK;
 }
 
-/* Size of hs_image_info in release 0.1; later releases only append. */
-#define IMAGE_INFO_V1_SIZE 32u
+/* First published size of hs_image_info (1.0); later releases only append. */
+#define IMAGE_INFO_SIZE_1_0 HS__SIZE_TO(hs_image_info, has_rgb)
 
 hs_status hs_image_get_info(const hs_image *img, hs_image_info *info)
 {
-    if (!img || !info || info->struct_size < IMAGE_INFO_V1_SIZE)
+    if (!img || !info)
         return HS_ERR_INVALID_ARG;
     hs_image_info all;
     memset(&all, 0, sizeof all);
@@ -170,12 +170,7 @@ hs_status hs_image_get_info(const hs_image *img, hs_image_info *info)
     all.color = img->color;
     all.bits_per_sample = img->bits;
     all.has_rgb = img->rgb != NULL;
-    /* A caller built against an older header gets the members it knows; a
-     * newer one learns from struct_size how much this library filled. */
-    uint32_t n = info->struct_size < sizeof all ? info->struct_size : (uint32_t)sizeof all;
-    all.struct_size = n;
-    memcpy(info, &all, n);
-    return HS_OK;
+    return hs__struct_out(NULL, info, &all, sizeof all, IMAGE_INFO_SIZE_1_0, "hs_image_info");
 }
 
 const char *hs_image_format_name(uint32_t format)
@@ -187,6 +182,8 @@ const char *hs_image_format_name(uint32_t format)
     case HS_IMAGE_FORMAT_TIFF: return "tiff";
     case HS_IMAGE_FORMAT_PNM: return "pnm";
     case HS_IMAGE_FORMAT_BMP: return "bmp";
+    case HS_IMAGE_FORMAT_WSQ: return "wsq";
+    case HS_IMAGE_FORMAT_JP2: return "jp2";
     default: return "unknown";
     }
 }
@@ -207,6 +204,10 @@ hs_status hs_image_decode(hs_ctx *ctx, hs_image **out, const void *data, size_t 
     hs_status s;
     if (size >= 8 && !memcmp(p, "\x89PNG\r\n\x1a\n", 8))
         s = hs__decode_png(ctx, out, p, size, flags);
+    else if (hs__is_jp2(p, size))
+        s = hs__decode_jp2(ctx, out, p, size, flags);
+    else if (p[0] == 0xFF && p[1] == 0xA0)
+        s = hs__decode_wsq(ctx, out, p, size, flags);
     else if (size >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF)
         s = hs__decode_jpeg(ctx, out, p, size, flags);
     else if (size >= 4 && (!memcmp(p, "II*\0", 4) || !memcmp(p, "MM\0*", 4) ||
@@ -218,7 +219,7 @@ hs_status hs_image_decode(hs_ctx *ctx, hs_image **out, const void *data, size_t 
         s = hs__decode_bmp(ctx, out, p, size, flags);
     else
         return hs__error(ctx, HS_ERR_FORMAT,
-                         "not a PNG, JPEG, TIFF, PNM or BMP image (first bytes %02x %02x)",
+                         "not a PNG, JPEG, TIFF, PNM, BMP, WSQ or JPEG 2000 image (first bytes %02x %02x)",
                          p[0], p[1]);
     if (s != HS_OK) {
         hs_image_free(*out);

@@ -114,6 +114,14 @@ hs_status hs__decode_png(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_
     int depth = png_get_bit_depth(png, info);
     int ctype = png_get_color_type(png, info);
     hs_status s = hs__image_check_size(ctx, w, h);
+    /* Deflate cannot expand a byte into more than 1032 (258-byte matches of
+     * at least 2 bits each), and every row carries a filter byte; an
+     * interlaced image is buffered whole before its last pass arrives, so
+     * a 6 KB file declaring 64 Mpx made libpng and us allocate 200 MB. */
+    if (!s)
+        s = hs__image_check_ratio(ctx, "PNG", w, h,
+                                  (uint64_t)depth * (uint64_t)png_get_channels(png, info),
+                                  io.size, 1032);
     if (s) {
         png_destroy_read_struct(&png, &info, NULL);
         return s;
@@ -220,10 +228,8 @@ static void mem_write(png_structp png, png_bytep src, size_t n)
 
 static void mem_flush(png_structp png) { (void)png; }
 
-static hs_status encode(hs_ctx *ctx, const hs_image *img, hs__writer *w)
+hs_status hs__encode_png(hs_ctx *ctx, hs__writer *w, const hs_image *img)
 {
-    if (!img)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "image is NULL");
     struct png_io io;
     memset(&io, 0, sizeof io);
     const hs_allocator *a = hs__ctx_allocator(ctx);
@@ -238,7 +244,7 @@ static hs_status encode(hs_ctx *ctx, const hs_image *img, hs__writer *w)
     }
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
-        return hs__error(ctx, w->failed ? HS_ERR_NOMEM : HS_ERR_INTERNAL, "PNG: %s",
+        return hs__error(ctx, w->failed || io.nomem ? HS_ERR_NOMEM : HS_ERR_INTERNAL, "PNG: %s",
                          io.msg[0] ? io.msg : "encode error");
     }
     png_set_write_fn(png, w, mem_write, mem_flush);
@@ -255,28 +261,4 @@ static hs_status encode(hs_ctx *ctx, const hs_image *img, hs__writer *w)
     png_write_end(png, info);
     png_destroy_write_struct(&png, &info);
     return HS_OK;
-}
-
-hs_status hs_image_encode_png(hs_ctx *ctx, const hs_image *img, void *buf, size_t *size)
-{
-    if (!size)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "size is NULL");
-    hs__writer w;
-    hs__writer_init(&w, hs__ctx_allocator(ctx));
-    hs_status s = encode(ctx, img, &w);
-    if (!s)
-        s = hs__writer_output(ctx, &w, buf, size);
-    hs__writer_free(&w);
-    return s;
-}
-
-hs_status hs_image_save_png(hs_ctx *ctx, const hs_image *img, const char *path)
-{
-    hs__writer w;
-    hs__writer_init(&w, hs__ctx_allocator(ctx));
-    hs_status s = encode(ctx, img, &w);
-    if (!s)
-        s = hs__write_file_atomic(ctx, path, w.buf, w.len);
-    hs__writer_free(&w);
-    return s;
 }

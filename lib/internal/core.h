@@ -55,12 +55,66 @@ hs_status hs__verror(hs_ctx *ctx, hs_status status, const char *fmt, va_list ap)
 /* Limit value for ctx (defaults when ctx is NULL). */
 uint64_t hs__limit(const hs_ctx *ctx, int key);
 
-/* Read a whole file into memory allocated with the ctx allocator, refusing
- * files over HS_LIMIT_MAX_FILE_BYTES. The caller frees with hs__free. */
+/* Untrusted text (a subject id, a field key, a file name) as a quoted,
+ * printable-ASCII string for an error message: bytes outside 0x20..0x7e,
+ * quotes and backslashes become \xNN, so that no message carries terminal
+ * escapes, bidirectional overrides or look-alike invisible characters; cut
+ * with "..." to fit @p cap bytes (at least 8). Returns buf. */
+const char *hs__quote(char *buf, size_t cap, const char *s);
+
+/* Versioned structs (docs/conventions.md, section 6). Every public struct
+ * that begins with struct_size goes through these two, so that every one
+ * accepts the same sizes and says the same thing when it cannot.
+ *
+ * hs__struct_in: @p dst (cur_size bytes) holds the defaults; the caller's
+ * @p src replaces them as far as its struct_size reaches. Sizes from
+ * min_size (the 1.0 size) to cur_size are accepted; a larger size only when
+ * every byte beyond cur_size is zero (a newer caller leaving new fields at
+ * their defaults), else HS_ERR_UNSUPPORTED.
+ *
+ * hs__struct_out: copy @p src (cur_size bytes, fully filled by the library)
+ * into the caller's @p dst as far as dst->struct_size reaches, and set
+ * dst->struct_size to the bytes filled: a caller with a newer, larger struct
+ * learns what this library knows, and its bytes beyond are left untouched. */
+hs_status hs__struct_in(hs_ctx *ctx, void *dst, size_t cur_size, const void *src,
+                        size_t min_size, const char *name);
+hs_status hs__struct_out(hs_ctx *ctx, void *dst, const void *src, size_t cur_size,
+                         size_t min_size, const char *name);
+
+/* Size of a struct up to and including member m: the first published size
+ * of a versioned struct is written as HS__SIZE_TO(type, last 1.0 member). */
+#define HS__SIZE_TO(type, m) (offsetof(type, m) + sizeof(((type *)0)->m))
+
+/* Read a whole regular file into memory allocated with the ctx allocator,
+ * refusing other file types (without blocking on a FIFO) and files over
+ * HS_LIMIT_MAX_FILE_BYTES before allocating. The caller frees with hs__free. */
 hs_status hs__read_file(hs_ctx *ctx, const char *path, uint8_t **data, size_t *size);
 
-/* Write a file atomically: path.tmp, fsync, rename. */
-hs_status hs__write_file_atomic(hs_ctx *ctx, const char *path, const void *data, size_t size);
+/* The one atomic-save routine. hs__atomic_open creates a temporary file in
+ * path's directory: an unnamed one (O_TMPFILE) where the file system has
+ * them, so that a process killed while writing leaves nothing behind, else
+ * ".<name>.hs-<random>.tmp" (O_CREAT | O_EXCL | O_NOFOLLOW); mode 0600 with
+ * HS_FILE_PRIVATE, else 0666 less the umask. The caller writes af->fd, then
+ * hs__atomic_commit fsyncs, gives the file its random name (unnamed case),
+ * renames it over path and fsyncs the directory, or hs__atomic_abort drops
+ * it. Both commit and abort release af; a failed commit removes the
+ * temporary. hs_file_lock_acquire() removes the named temporaries a killed
+ * writer of the same path left. */
+typedef struct hs__atomic_file {
+    int fd;
+    int unnamed; /* O_TMPFILE, not linked yet */
+    char *tmp, *dir;
+    const char *path;
+    const hs_allocator *alloc;
+} hs__atomic_file;
+
+hs_status hs__atomic_open(hs_ctx *ctx, hs__atomic_file *af, const char *path, uint32_t flags);
+hs_status hs__atomic_commit(hs_ctx *ctx, hs__atomic_file *af);
+void hs__atomic_abort(hs__atomic_file *af);
+
+/* Write a whole buffer to path through the atomic-save routine. */
+hs_status hs__write_file_atomic(hs_ctx *ctx, const char *path, const void *data, size_t size,
+                                uint32_t flags);
 
 /* ---- Bounded big-/little-endian reader -------------------------------- */
 typedef struct hs__reader {

@@ -74,9 +74,16 @@ const hs_finger_prepared *hs__prepared_scratch_fill(hs__prepared_scratch *s, con
                                                     uint32_t n, uint32_t ppi_x, uint32_t ppi_y,
                                                     uint32_t position);
 
-/* Tuning hook for experiments and benchmarks: set an internal matcher
- * parameter by name ("tol_base", "tol_slope", "tol_max", "angle_tol",
- * "overlap", "min_norm", "anchors", "refine"). False for an unknown name. */
+#ifdef HOTSPOT_TESTING
+/* Tuning hook for experiments (HOTSPOT_TESTING builds only): set an
+ * internal matcher parameter by name ("tol_base", "tol_slope", "tol_max",
+ * "angle_tol", "overlap", "min_norm", "anchors", "refine"). False for an
+ * unknown name. */
 bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value);
+#endif
+
+/* Threshold for a false match rate, without argument checks (callers pass
+ * rates they validated; the public hs_finger_threshold_for_fmr() checks). */
+float hs__finger_threshold(double fmr);
 
 #endif

@@ -324,8 +324,8 @@ static hs_status truth_of(hs_ctx *ctx, const hs_synth *g, const hs_synth_master 
     return HS_OK;
 }
 
-hs_status hs_synth_impression(hs_ctx *ctx, const hs_synth *gen, const hs_synth_master *master,
-                              uint32_t impression, hs_image **img, hs_template **truth)
+hs_status hs_synth_impression(hs_ctx *ctx, hs_image **img, hs_template **truth,
+                              const hs_synth *gen, const hs_synth_master *master, uint32_t impression)
 {
     if (img)
         *img = NULL;

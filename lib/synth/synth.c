@@ -30,28 +30,31 @@ static const param_def params[HS__SYNTH_NPARAMS] = {
 
 static int key_ok(int key) { return key >= 1 && key < HS__SYNTH_NPARAMS; }
 
-hs_status hs_synth_param_bounds(int key, int32_t *min_value, int32_t *max_value)
+hs_status hs_synth_param_bounds(int32_t *min_value, int32_t *max_value, hs_synth_param key)
 {
-    if (!key_ok(key) || !min_value || !max_value)
+    if (!key_ok((int)key) || (!min_value && !max_value))
         return HS_ERR_INVALID_ARG;
-    *min_value = params[key].lo;
-    *max_value = params[key].hi;
+    if (min_value)
+        *min_value = params[key].lo;
+    if (max_value)
+        *max_value = params[key].hi;
     return HS_OK;
 }
 
-hs_status hs_synth_set(hs_synth *gen, int key, int32_t value)
+hs_status hs_synth_set(hs_synth *gen, hs_synth_param key, int32_t value)
 {
-    if (!gen || !key_ok(key) || value < params[key].lo || value > params[key].hi)
+    if (!gen || !key_ok((int)key) || value < params[key].lo || value > params[key].hi)
         return HS_ERR_INVALID_ARG;
     gen->params[key] = value;
     return HS_OK;
 }
 
-int32_t hs_synth_get(const hs_synth *gen, int key)
+hs_status hs_synth_get(const hs_synth *gen, int32_t *value, hs_synth_param key)
 {
-    if (!key_ok(key))
-        return 0;
-    return gen ? gen->params[key] : params[key].def;
+    if (!value || !key_ok((int)key))
+        return HS_ERR_INVALID_ARG;
+    *value = gen ? gen->params[key] : params[key].def;
+    return HS_OK;
 }
 
 /* One bank entry: an even Gabor filter across ridges of direction theta and
@@ -230,8 +233,8 @@ static int in_finger(const hs_synth_master *m, float x, float y)
     return dx * dx + dy * dy <= 1.0f;
 }
 
-hs_status hs_synth_master_image(hs_ctx *ctx, const hs_synth_master *m, hs_image **img,
-                                hs_template **truth)
+hs_status hs_synth_master_image(hs_ctx *ctx, hs_image **img, hs_template **truth,
+                                const hs_synth_master *m)
 {
     if (img)
         *img = NULL;

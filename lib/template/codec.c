@@ -60,8 +60,8 @@ uint32_t hs_template_format_from_name(const char *name)
 
 static const uint8_t hst_magic[4] = {'H', 'S', 'T', 0x1A};
 
-hs_status hs_template_encode(hs_ctx *ctx, const hs_template *t, uint32_t format, void *buf,
-                             size_t *size)
+hs_status hs_template_encode(hs_ctx *ctx, void *buf, size_t *size, const hs_template *t,
+                             uint32_t format)
 {
     if (!t || !size)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL template or size");
@@ -98,8 +98,8 @@ hs_status hs_template_encode(hs_ctx *ctx, const hs_template *t, uint32_t format,
     return s;
 }
 
-hs_status hs_template_decode(hs_ctx *ctx, hs_template **out, const void *data, size_t size,
-                             uint32_t *format)
+hs_status hs_template_decode(hs_ctx *ctx, hs_template **out, uint32_t *format, const void *data,
+                             size_t size)
 {
     if (format)
         *format = 0;
@@ -133,7 +133,7 @@ hs_status hs_template_decode(hs_ctx *ctx, hs_template **out, const void *data, s
     return hs__error(ctx, HS_ERR_FORMAT, "not a template (no hst or FMR signature)");
 }
 
-hs_status hs_template_load(hs_ctx *ctx, hs_template **out, const char *path, uint32_t *format)
+hs_status hs_template_load(hs_ctx *ctx, hs_template **out, uint32_t *format, const char *path)
 {
     if (format)
         *format = 0;
@@ -145,27 +145,27 @@ hs_status hs_template_load(hs_ctx *ctx, hs_template **out, const char *path, uin
     hs_status s = hs__read_file(ctx, path, &data, &size);
     if (s)
         return s;
-    s = hs_template_decode(ctx, out, data, size, format);
+    s = hs_template_decode(ctx, out, format, data, size);
     hs__memzero(data, size);
     hs__free(hs__ctx_allocator(ctx), data);
     return s;
 }
 
-hs_status hs_template_save(hs_ctx *ctx, const hs_template *t, uint32_t format, const char *path)
+hs_status hs_template_save(hs_ctx *ctx, const char *path, const hs_template *t, uint32_t format)
 {
     if (!t || !path)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
     size_t size = 0;
-    hs_status s = hs_template_encode(ctx, t, format, NULL, &size);
+    hs_status s = hs_template_encode(ctx, NULL, &size, t, format);
     if (s)
         return s;
     const hs_allocator *a = hs__ctx_allocator(ctx);
     uint8_t *buf = hs__malloc(a, size);
     if (!buf)
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-    s = hs_template_encode(ctx, t, format, buf, &size);
+    s = hs_template_encode(ctx, buf, &size, t, format);
     if (!s)
-        s = hs__write_file_atomic(ctx, path, buf, size);
+        s = hs__write_file_atomic(ctx, path, buf, size, HS_FILE_PRIVATE);
     hs__memzero(buf, size);
     hs__free(a, buf);
     return s;

@@ -63,10 +63,19 @@ const char *hs__minutia_check(const hs_minutia *m, const hs_view_info *info)
     return NULL;
 }
 
-static hs_status check_info(hs_ctx *ctx, const hs_view_info *info)
+/* First published size of hs_view_info (1.0). */
+#define VIEW_INFO_SIZE_1_0 HS__SIZE_TO(hs_view_info, minutia_count)
+
+/* The caller's view description with any fields it does not know at their
+ * defaults (zero), then checked. */
+static hs_status check_info(hs_ctx *ctx, hs_view_info *out, const hs_view_info *in)
 {
-    if (info->struct_size < sizeof(hs_view_info))
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_view_info.struct_size too small");
+    memset(out, 0, sizeof *out);
+    out->struct_size = sizeof *out;
+    hs_status st = hs__struct_in(ctx, out, sizeof *out, in, VIEW_INFO_SIZE_1_0, "hs_view_info");
+    if (st)
+        return st;
+    const hs_view_info *info = out;
     if (info->ppi_x < 1 || info->ppi_x > 10000 || info->ppi_y < 1 || info->ppi_y > 10000)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "resolution %ux%u ppi outside 1..10000",
                          info->ppi_x, info->ppi_y);
@@ -88,12 +97,14 @@ static hs_status check_info(hs_ctx *ctx, const hs_view_info *info)
     return HS_OK;
 }
 
-hs_status hs_template_add_view(hs_ctx *ctx, hs_template *t, const hs_view_info *info,
+hs_status hs_template_add_view(hs_ctx *ctx, hs_template *t, const hs_view_info *caller_info,
                                const hs_minutia *minutiae, uint32_t count)
 {
-    if (!t || !info || (count && !minutiae))
+    if (!t || !caller_info || (count && !minutiae))
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
-    hs_status s = check_info(ctx, info);
+    hs_view_info full;
+    const hs_view_info *info = &full;
+    hs_status s = check_info(ctx, &full, caller_info);
     if (s)
         return s;
     if (count > hs__limit(ctx, HS_LIMIT_MAX_MINUTIAE))
@@ -147,19 +158,19 @@ hs_status hs_template_remove_view(hs_template *t, uint32_t view)
 
 uint32_t hs_template_view_count(const hs_template *t) { return t ? t->nviews : 0; }
 
-hs_status hs_template_view_info(const hs_template *t, uint32_t view, hs_view_info *info)
+hs_status hs_template_view_info(const hs_template *t, hs_view_info *info, uint32_t view)
 {
-    if (!t || !info || info->struct_size < sizeof(hs_view_info))
+    if (!t || !info)
         return HS_ERR_INVALID_ARG;
     if (view >= t->nviews)
         return HS_ERR_NOT_FOUND;
-    *info = t->views[view].info;
-    info->struct_size = sizeof(hs_view_info);
-    info->minutia_count = t->views[view].count;
-    return HS_OK;
+    hs_view_info all = t->views[view].info;
+    all.struct_size = sizeof all;
+    all.minutia_count = t->views[view].count;
+    return hs__struct_out(NULL, info, &all, sizeof all, VIEW_INFO_SIZE_1_0, "hs_view_info");
 }
 
-const hs_minutia *hs_template_minutiae(const hs_template *t, uint32_t view, uint32_t *count)
+const hs_minutia *hs_template_minutiae(const hs_template *t, uint32_t *count, uint32_t view)
 {
     if (count)
         *count = 0;

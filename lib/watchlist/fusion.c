@@ -2,6 +2,7 @@
  * probe finger's best matcher score and the best face similarity become
  * impostor p-values, combined by Fisher's method (the rule is documented
  * in watchlist.h). */
+#include "internal/match.h"
 #include "internal/watchlist_search.h"
 #include "hotspot/face.h"
 #include "hotspot/match.h"
@@ -47,7 +48,7 @@ static void finger_calib(hs__wl_calib *c)
     c->zero = 0;
     for (int k = 0; k < HS__WL_NCAL; k++) {
         c->lf[k] = -2.0 - 0.25 * k;
-        c->thr[k] = (double)hs_finger_threshold_for_fmr(pow(10.0, c->lf[k]));
+        c->thr[k] = (double)hs__finger_threshold(pow(10.0, c->lf[k]));
     }
 }
 

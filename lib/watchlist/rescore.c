@@ -65,7 +65,7 @@ static void match_subject(const rescore_run *r, const rescore_worker *w, uint32_
             if (!hs__wl_compatible(r->probe_pos[v], f.position))
                 continue;
             float s = 0;
-            if (hs_finger_match(w->m, r->probe[v], gp, &s) != HS_OK)
+            if (hs_finger_match(w->m, &s, r->probe[v], gp) != HS_OK)
                 s = 0;
             ncomp[v]++;
             if (c->fpos[v] == 255 || s > c->fsim[v]) {

@@ -47,14 +47,19 @@ void hs_watchlist_result_free(hs_watchlist_result *r)
     hs__free(&a, r);
 }
 
-hs_status hs_watchlist_result_candidate(const hs_watchlist_result *r, uint32_t index,
-                                        hs_watchlist_candidate *c)
+/* First published sizes of the search structs (1.0). */
+#define CANDIDATE_SIZE_1_0 HS__SIZE_TO(hs_watchlist_candidate, finger_position)
+#define SEARCH_OPTIONS_SIZE_1_0 HS__SIZE_TO(hs_watchlist_search_options, fmr)
+
+hs_status hs_watchlist_result_candidate(const hs_watchlist_result *r, hs_watchlist_candidate *out,
+                                        uint32_t index)
 {
-    if (!r || !c || c->struct_size < sizeof *c)
+    if (!r || !out)
         return HS_ERR_INVALID_ARG;
     if (index >= r->n)
         return HS_ERR_NOT_FOUND;
     const hs__wl_cand *x = &r->c[index];
+    hs_watchlist_candidate all, *c = &all;
     memset(c, 0, sizeof *c);
     c->struct_size = sizeof *c;
     c->hit = x->hit;
@@ -68,7 +73,8 @@ hs_status hs_watchlist_result_candidate(const hs_watchlist_result *r, uint32_t i
         c->finger_similarity[i] = i < r->nprobe ? x->fsim[i] : 0.0f;
         c->finger_position[i] = i < r->nprobe ? x->fpos[i] : 255;
     }
-    return HS_OK;
+    return hs__struct_out(NULL, out, &all, sizeof all, CANDIDATE_SIZE_1_0,
+                          "hs_watchlist_candidate");
 }
 
 /* ---- ranking -------------------------------------------------------------- */
@@ -124,9 +130,10 @@ static hs_status check_args(hs_ctx *ctx, hs_watchlist_search_options *o,
     hs_watchlist_search_options def = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
     *o = def;
     if (opts) {
-        if (opts->struct_size < sizeof *o)
-            return hs__error(ctx, HS_ERR_INVALID_ARG, "options struct_size too small");
-        *o = *opts;
+        hs_status st = hs__struct_in(ctx, o, sizeof *o, opts, SEARCH_OPTIONS_SIZE_1_0,
+                                     "hs_watchlist_search_options");
+        if (st)
+            return st;
     }
     if (o->max_candidates < 1 || o->max_candidates > MAX_CANDIDATES || o->threads < 1 ||
         o->threads > HS__THREADS_MAX || !(o->fmr >= 1e-12 && o->fmr <= 0.5) ||

@@ -30,6 +30,7 @@ Conventions:
   docs/python.md.
 """
 
+import collections
 import os
 import threading
 
@@ -39,9 +40,10 @@ from . import capi
 
 __all__ = ["Error", "ClosedError", "Image", "FingerTemplate", "PreparedFinger", "Extractor",
            "Matcher", "compare", "threshold_for_fmr", "set_limit", "get_limit",
-           "limit_bounds", "status_str", "MINUTIA_DTYPE", "__version__"]
+           "limit_bounds", "status_str", "MINUTIA_DTYPE", "__version__", "eval_rates",
+           "eval_threshold_for_fmr", "eval_det", "EvalRates", "EvalPoint", "EVAL_POINT_DTYPE"]
 
-#: Version of the C library actually loaded, e.g. ``"0.1.0"``.
+#: Version of the C library actually loaded, e.g. ``"1.0.0"``.
 __version__ = capi.hs_version_string()
 #: The same as a tuple of ints.
 version_info = tuple(int(p) for p in __version__.split("."))
@@ -156,10 +158,19 @@ def _ctx():
     return c.h
 
 
-def _check(status, ctx=None):
+def _text(value, what):
+    """``value`` as str for a C string argument: a NUL inside would end the
+    C string early, so that "P-1\\0x" silently became "P-1"; refuse it."""
+    value = str(value)
+    if "\0" in value:
+        raise Error(capi.HS_ERR_INVALID_ARG, "%s holds a NUL character" % what)
+    return value
+
+
+def _check(status, ctx=None, message=""):
     if status < 0:
         msg = _c("hs_ctx_last_error")(ctx) if ctx is not None else ""
-        raise Error(status, msg)
+        raise Error(status, msg or message)
     return status
 
 
@@ -181,14 +192,18 @@ def set_limit(key, value):
 
 def get_limit(key):
     """Current value of an input limit (``LIMIT_*``) for this thread."""
-    return _c("hs_ctx_get_limit")(_ctx(), int(key))
+    s, v = _c("hs_ctx_get_limit")(_ctx(), int(key))
+    _check(s, message="unknown limit key %r" % (key,))
+    return v
 
 
 @_cdoc("hs_limit_bounds")
 def limit_bounds(key):
     """(min, max) allowed for an input limit (``LIMIT_*``)."""
     s, lo, hi = _c("hs_limit_bounds")(int(key))
-    _check(s)
+    known = sorted(n for n in dir(capi) if n.startswith("HS_LIMIT_"))
+    _check(s, message="unknown limit key %r (known: %s)"
+           % (key, ", ".join(n[3:] for n in known)))
     return lo, hi
 
 
@@ -465,7 +480,8 @@ class Image(_Handle):
     @ppi.setter
     def ppi(self, value):
         with self._write as h:
-            _check(_c("hs_image_set_ppi")(h, int(value)))
+            _check(_c("hs_image_set_ppi")(h, int(value)),
+                   message="ppi %r outside the allowed range 0..10000 (0 = unknown)" % (value,))
 
     @property
     def info(self):
@@ -501,25 +517,64 @@ class Image(_Handle):
         a = self.pixels
         return a if dtype is None else a.astype(dtype)
 
-    @_cdoc("hs_image_encode_png")
-    def encode_png(self):
-        """The grey plane as PNG file contents (bytes)."""
+    _FORMATS = {"png": 1, "jpeg": 2, "jpg": 2, "pnm": 4, "pgm": 4, "bmp": 5, "wsq": 6,
+                "jp2": 7}
+
+    @staticmethod
+    def _encode_options(bitrate, lossless, ratio, quality):
+        opt = capi.hs_image_encode_options()
+        if bitrate is not None:
+            opt.wsq_bitrate = float(bitrate)
+        if lossless is not None:
+            opt.jp2_lossless = 1 if lossless else 0
+        if ratio is not None:
+            opt.jp2_ratio = float(ratio)
+            if lossless is None:
+                opt.jp2_lossless = 0
+        if quality is not None:
+            opt.jpeg_quality = int(quality)
+        return opt
+
+    @classmethod
+    def _format(cls, fmt):
+        if fmt is None:
+            return 0
+        if isinstance(fmt, int):
+            return fmt
+        try:
+            return cls._FORMATS[str(fmt).lower().lstrip(".")]
+        except KeyError:
+            raise ValueError("unknown image format %r (one of %s)"
+                             % (fmt, ", ".join(sorted(cls._FORMATS)))) from None
+
+    @_cdoc("hs_image_encode")
+    def encode(self, format="png", bitrate=None, lossless=None, ratio=None, quality=None):
+        """The grey plane encoded as ``format`` ("png", "wsq", "jp2", "jpeg",
+        "pgm", "bmp"), as bytes. ``bitrate``: WSQ bits per pixel (default
+        0.75); ``lossless``/``ratio``: JPEG 2000 reversible coding or a lossy
+        compression ratio; ``quality``: JPEG quality."""
+        fmt = self._format(format)
+        if fmt == 0:
+            raise ValueError("encode needs a format")
+        opt = self._encode_options(bitrate, lossless, ratio, quality)
         ctx = _ctx()
         with self._use as h:
-            s, n = _c("hs_image_encode_png")(ctx, h, None)
+            s, n = _c("hs_image_encode")(ctx, None, h, fmt, opt)
             _check(s, ctx)
             buf = bytearray(n)
-            s, n = _c("hs_image_encode_png")(ctx, h, buf)
+            s, n = _c("hs_image_encode")(ctx, buf, h, fmt, opt)
             _check(s, ctx)
         return bytes(buf[:n])
 
-    @_cdoc("hs_image_save_png")
-    def save_png(self, path):
-        """Write the grey plane to a PNG file."""
+    @_cdoc("hs_image_save")
+    def save(self, path, format=None, bitrate=None, lossless=None, ratio=None, quality=None):
+        """Write the grey plane to ``path`` (atomically); the format comes from
+        the extension (.png .wsq .jp2 .j2k .jpg .pgm .bmp) unless given."""
         p = _path(path)
+        opt = self._encode_options(bitrate, lossless, ratio, quality)
         ctx = _ctx()
         with self._use as h:
-            _check(_c("hs_image_save_png")(ctx, h, p), ctx)
+            _check(_c("hs_image_save")(ctx, p, h, self._format(format), opt), ctx)
 
     def __repr__(self):
         if self._h is None:
@@ -703,10 +758,10 @@ class FingerTemplate(_Handle):
         fmt = _template_format(format)
         ctx = _ctx()
         with self._use as h:
-            s, n = _c("hs_template_encode")(ctx, h, fmt, None)
+            s, n = _c("hs_template_encode")(ctx, None, h, fmt)
             _check(s, ctx)
             buf = bytearray(n)
-            s, n = _c("hs_template_encode")(ctx, h, fmt, buf)
+            s, n = _c("hs_template_encode")(ctx, buf, h, fmt)
             _check(s, ctx)
         return bytes(buf[:n])
 
@@ -717,7 +772,7 @@ class FingerTemplate(_Handle):
         p = _path(path)
         ctx = _ctx()
         with self._use as h:
-            _check(_c("hs_template_save")(ctx, h, fmt, p), ctx)
+            _check(_c("hs_template_save")(ctx, p, h, fmt), ctx)
 
     def prepare(self, view=0):
         """Prepare view ``view`` for matching (:class:`PreparedFinger`)."""
@@ -779,7 +834,9 @@ class Extractor(_Handle):
         """Current value of a parameter (its name or a FINGER_PARAM_* key)."""
         key = self._keys.get(key, key)
         with self._use as h:
-            return _c("hs_finger_extractor_get")(h, int(key))
+            s, v = _c("hs_finger_extractor_get")(h, int(key))
+        _check(s, message="unknown extractor parameter %r" % (key,))
+        return v
 
     @_cdoc("hs_finger_extract")
     def extract(self, image):
@@ -790,7 +847,7 @@ class Extractor(_Handle):
         ctx = _ctx()
         try:
             with self._use as h, img._use as ih:
-                s, t = _c("hs_finger_extract")(h, ctx, ih)
+                s, t = _c("hs_finger_extract")(ctx, h, ih)
                 _check(s, ctx)
             return FingerTemplate._adopt(t)
         finally:
@@ -836,10 +893,10 @@ class PreparedFinger(_Handle):
         """Serialise to bytes (versioned, checksummed)."""
         ctx = _ctx()
         with self._use as h:
-            s, n = _c("hs_finger_prepared_encode")(ctx, h, None)
+            s, n = _c("hs_finger_prepared_encode")(ctx, None, h)
             _check(s, ctx)
             buf = bytearray(n)
-            s, n = _c("hs_finger_prepared_encode")(ctx, h, buf)
+            s, n = _c("hs_finger_prepared_encode")(ctx, buf, h)
             _check(s, ctx)
         return bytes(buf[:n])
 
@@ -875,8 +932,8 @@ class Matcher(_Handle):
     """1:1 fingerprint comparison (scores in [0, 1], higher = more similar).
 
     Options: ``max_rotation`` (degrees, 0-180), ``fast`` (first-stage
-    filter mode) and ``kernels`` (MATCH_KERNELS_AUTO, _PORTABLE, _AVX2 or
-    _AVX512: speed only, every set gives the same scores; ``get("kernels")``
+    filter mode) and ``kernels`` (MATCH_KERNELS_AUTO, _PORTABLE, _AVX2,
+    _AVX512 or _NEON: speed only, every set gives the same scores; ``get("kernels")``
     tells which set runs). A matcher holds scratch space: calls on one matcher from
     several threads are serialised; use one matcher per thread to run them
     in parallel."""
@@ -912,7 +969,9 @@ class Matcher(_Handle):
         """Current value of a parameter (MATCH_* key or its name)."""
         key = self._keys.get(key, key)
         with self._use as h:
-            return _c("hs_finger_matcher_get")(h, int(key))
+            s, v = _c("hs_finger_matcher_get")(h, int(key))
+        _check(s, message="unknown matcher parameter %r" % (key,))
+        return v
 
     @_cdoc("hs_finger_match")
     def match(self, probe, candidate):
@@ -974,7 +1033,78 @@ def compare(a, b):
 @_cdoc("hs_finger_threshold_for_fmr")
 def threshold_for_fmr(fmr):
     """Score threshold giving a false match rate of about ``fmr``."""
-    return _c("hs_finger_threshold_for_fmr")(float(fmr))
+    s, t = _c("hs_finger_threshold_for_fmr")(float(fmr))
+    _check(s, message="fmr %r: must be a finite rate in (0, 1)" % (fmr,))
+    return t
+
+
+# ---- evaluation (eval.h) ----------------------------------------------------------
+
+#: numpy dtype of one DET point: the C ``hs_eval_point`` record.
+EVAL_POINT_DTYPE = np.dtype([("threshold", "=f8"), ("fmr", "=f8"), ("fnmr", "=f8")])
+assert EVAL_POINT_DTYPE.itemsize == 24
+
+#: One operating point: the threshold and the FMR and FNMR there (0..1).
+EvalPoint = collections.namedtuple("EvalPoint", "threshold fmr fnmr")
+#: The headline rates of a score set: ``eer`` and ``eer_threshold``, and the
+#: points (:class:`EvalPoint`) giving FMR100, FMR1000 and ZeroFMR (their
+#: ``fnmr``).
+EvalRates = collections.namedtuple("EvalRates", "eer eer_threshold fmr100 fmr1000 zero_fmr")
+
+
+def _scores(v, what):
+    """Scores as a 1-D C-contiguous float64 array (no copy when possible)."""
+    if isinstance(v, (str, bytes, bytearray)):
+        raise TypeError("%s: expected a sequence or array of numbers" % what)
+    a = np.asarray(v, dtype=np.float64).reshape(-1)
+    return np.ascontiguousarray(a)
+
+
+def _eval_flags(accept_above):
+    return capi.HS_EVAL_ACCEPT_ABOVE if accept_above else 0
+
+
+def _point(p):
+    return EvalPoint(p.threshold, p.fmr, p.fnmr)
+
+
+@_cdoc("hs_eval_rates")
+def eval_rates(genuine, impostor, accept_above=False):
+    """EER, FMR100, FMR1000 and ZeroFMR of genuine and impostor scores
+    (higher = more alike), as an :class:`EvalRates`. Thresholds accept
+    ``score >= t``, or ``score > t`` with ``accept_above``. Error
+    (ERR_INVALID_ARG) for an empty list or a score that is not finite."""
+    g, i = _scores(genuine, "genuine"), _scores(impostor, "impostor")
+    ctx = _ctx()
+    s, r = _c("hs_eval_rates")(ctx, g, i, _eval_flags(accept_above))
+    _check(s, ctx)
+    return EvalRates(r.eer, r.eer_threshold, _point(r.fmr100), _point(r.fmr1000),
+                     _point(r.zero_fmr))
+
+
+@_cdoc("hs_eval_threshold_for_fmr")
+def eval_threshold_for_fmr(genuine, impostor, fmr, accept_above=False):
+    """The operating point (:class:`EvalPoint`) with the lowest FNMR whose
+    FMR is at most ``fmr``."""
+    g, i = _scores(genuine, "genuine"), _scores(impostor, "impostor")
+    ctx = _ctx()
+    s, p = _c("hs_eval_threshold_for_fmr")(ctx, g, i, float(fmr), _eval_flags(accept_above))
+    _check(s, ctx)
+    return _point(p)
+
+
+@_cdoc("hs_eval_det")
+def eval_det(genuine, impostor, accept_above=False):
+    """Every point of the DET curve, thresholds ascending, as a numpy array
+    of :data:`EVAL_POINT_DTYPE` (fields threshold, fmr, fnmr)."""
+    g, i = _scores(genuine, "genuine"), _scores(impostor, "impostor")
+    ctx, flags = _ctx(), _eval_flags(accept_above)
+    s, n = _c("hs_eval_det")(ctx, None, g, i, flags)
+    _check(s, ctx)
+    out = np.zeros(n, EVAL_POINT_DTYPE)
+    s, n = _c("hs_eval_det")(ctx, out, g, i, flags)
+    _check(s, ctx)
+    return out[:n]
 
 
 # ---- face embeddings (vectors) ------------------------------------------------------
@@ -1103,16 +1233,23 @@ class FaceEngine(_Handle):
     """Face detection, alignment and embedding (needs a build with OpenCV;
     otherwise Error(ERR_NOT_BUILT)).
 
-    ``FaceEngine(model="fr_feature.onnx", detector="yunet.onnx")``:
-    ``model`` is the embedding network (.onnx, or .caffemodel with
-    ``config`` = the prototxt; None: detection only), ``model_id`` its
-    FACE_MODEL_* preset (default from the file name, as the CLI does:
-    *sface* -> SFACE, *mobilefacenet* or .caffemodel -> MOBILEFACENET,
-    *arcface* or fr_feature -> ARCFACE, else CUSTOM),
-    ``detector`` a YuNet ONNX file (None: OpenCV's Haar cascade, or
-    ``cascade``). Other keywords set parameters (score_threshold,
-    max_side, min_face, ...). An engine serialises its calls: use one per
-    thread for parallelism."""
+    ``FaceEngine()`` loads the default models (UltraFace detector, 68-point
+    landmarks, fr_feature 512-d embedder; model_id FACE_MODEL_FR_FEATURE)
+    from ``models_dir``, else the directory in $HOTSPOT_FACE_MODELS, else
+    the installed ones (tools/setup.sh fetches them); Error(ERR_MODEL)
+    naming the paths tried when they are not there.
+
+    ``FaceEngine(model="fr_feature.onnx", detector="yunet.onnx")`` names
+    the models instead (then nothing is looked up): ``model`` is the
+    embedding network (.onnx, or .caffemodel with ``config`` = the
+    prototxt; None: detection only), ``model_id`` its FACE_MODEL_* preset
+    (default from the file name, as the CLI does: *sface* -> SFACE,
+    *mobilefacenet* or .caffemodel -> MOBILEFACENET, *arcface* or
+    fr_feature -> ARCFACE, else CUSTOM), ``detector`` a YuNet or UltraFace
+    ONNX file (None: OpenCV's Haar cascade, or ``cascade``), ``landmarks``
+    a 68-point landmark ONNX file for UltraFace or Haar boxes. Other
+    keywords set parameters (score_threshold, max_side, min_face, ...). An
+    engine serialises its calls: use one per thread for parallelism."""
 
     _free = _c("hs_face_engine_free")
     _exclusive = True
@@ -1121,19 +1258,24 @@ class FaceEngine(_Handle):
 
     @_cdoc("hs_face_engine_new")
     def __init__(self, model=None, detector=None, config=None, cascade=None, model_id=None,
-                 model_format=0, **params):
-        paths = [None if p is None else _path(p) for p in (model, config, detector, cascade)]
+                 model_format=0, landmarks=None, models_dir=None, **params):
+        paths = [None if p is None else _path(p)
+                 for p in (model, config, detector, cascade, landmarks, models_dir)]
         if model_id is None:
-            model_id = _face_model_for(paths[0])
+            model_id = _face_model_for(paths[0]) if paths[0] else capi.HS_FACE_MODEL_CUSTOM
+        for k in params:
+            if k not in self._keys:  # before loading anything
+                raise TypeError("FaceEngine: unknown parameter %r" % k)
         ctx = _ctx()
         s, h = _c("hs_py_face_engine_new")(ctx, int(model_id), int(model_format), *paths)
         _check(s, ctx)
         super().__init__(h)
-        for k, v in params.items():
-            if k not in self._keys:
-                self.close()
-                raise TypeError("FaceEngine: unknown parameter %r" % k)
-            self.set(k, v)
+        try:
+            for k, v in params.items():
+                self.set(k, v)
+        except BaseException:
+            self.close()
+            raise
 
     def set(self, key, value):
         """Set a parameter (its name or FACE_PARAM_* key)."""
@@ -1147,7 +1289,9 @@ class FaceEngine(_Handle):
         """Current value of a parameter (its name or FACE_PARAM_* key)."""
         key = self._keys.get(key, key)
         with self._use as h:
-            return _c("hs_face_engine_get_param")(h, int(key))
+            s, v = _c("hs_face_engine_get_param")(h, int(key))
+        _check(s, message="unknown face engine parameter %r" % (key,))
+        return v
 
     @property
     def dim(self):
@@ -1169,7 +1313,7 @@ class FaceEngine(_Handle):
         ctx = _ctx()
         try:
             with self._use as h, img._use as ih:
-                s, n = _c("hs_face_detect")(ctx, h, ih, buf)
+                s, n = _c("hs_face_detect")(ctx, buf, h, ih)
             if s == capi.HS_ERR_NO_FACE:
                 return []
             _check(s, ctx)
@@ -1190,7 +1334,7 @@ class FaceEngine(_Handle):
         ctx = _ctx()
         try:
             with self._use as h, img._use as ih:
-                s, dim = _c("hs_face_embed")(ctx, h, ih, None if face is None else face._rec.tobytes(), out)
+                s, dim = _c("hs_face_embed")(ctx, out, h, ih, None if face is None else face._rec.tobytes())
             _check(s, ctx)
         finally:
             if temp:
@@ -1208,7 +1352,7 @@ class FaceEngine(_Handle):
         ctx = _ctx()
         try:
             with self._use as h, img._use as ih:
-                _check(_c("hs_face_align")(ctx, h, ih, face._rec.tobytes(), out), ctx)
+                _check(_c("hs_face_align")(ctx, out, h, ih, face._rec.tobytes()), ctx)
         finally:
             if temp:
                 img.close()
@@ -1275,7 +1419,7 @@ class FaceGallery(_Handle):
         hits = bytearray(FACE_HIT_DTYPE.itemsize * max(int(k), 1))
         ctx = _ctx()
         with self._use as h:
-            s, n = _c("hs_face_gallery_search")(ctx, h, v, opt, hits)
+            s, n = _c("hs_face_gallery_search")(ctx, hits, h, v, opt)
             _check(s, ctx)
         return np.frombuffer(bytes(hits), FACE_HIT_DTYPE)[:n].copy()
 
@@ -1353,17 +1497,17 @@ class Watchlist(_Handle):
         p = _path(path)
         ctx = _ctx()
         with self._use as h:
-            _check(_c("hs_watchlist_save")(ctx, h, p), ctx)
+            _check(_c("hs_watchlist_save")(ctx, p, h), ctx)
 
     @_cdoc("hs_watchlist_encode")
     def encode(self):
         """The list as bytes."""
         ctx = _ctx()
         with self._use as h:
-            s, n = _c("hs_watchlist_encode")(ctx, h, None)
+            s, n = _c("hs_watchlist_encode")(ctx, None, h)
             _check(s, ctx)
             buf = bytearray(n)
-            s, n = _c("hs_watchlist_encode")(ctx, h, buf)
+            s, n = _c("hs_watchlist_encode")(ctx, buf, h)
             _check(s, ctx)
         return bytes(buf[:n])
 
@@ -1372,11 +1516,12 @@ class Watchlist(_Handle):
             raise TypeError("subject id: expected str, got %s" % type(id).__name__)
         if isinstance(fingers, FingerTemplate):
             fingers = [fingers]
-        s, sub = _c("hs_watchlist_subject_new")(ctx, id)
+        s, sub = _c("hs_watchlist_subject_new")(ctx, _text(id, "subject id"))
         _check(s, ctx)
         try:
             for k, v in (fields or {}).items():
-                _check(_c("hs_watchlist_subject_set_field")(ctx, sub, str(k), str(v)), ctx)
+                _check(_c("hs_watchlist_subject_set_field")(
+                    ctx, sub, _text(k, "field key"), _text(v, "field %r" % (k,))), ctx)
             for t in fingers or ():
                 _handle_of(t, FingerTemplate, "Watchlist.add fingers")
                 with t._use as th:
@@ -1421,10 +1566,10 @@ class Watchlist(_Handle):
         with self._use as h:
             bh = base._use.__enter__() if base is not None else None
             try:
-                s, n = _c("hs_py_watchlist_pack")(ctx, h, bh, sign_secret, keys, None)
+                s, n = _c("hs_py_watchlist_pack")(ctx, None, h, bh, sign_secret, keys)
                 _check(s, ctx)
                 buf = bytearray(n)
-                s, n = _c("hs_py_watchlist_pack")(ctx, h, bh, sign_secret, keys, buf)
+                s, n = _c("hs_py_watchlist_pack")(ctx, buf, h, bh, sign_secret, keys)
                 _check(s, ctx)
             finally:
                 if base is not None:
@@ -1464,14 +1609,14 @@ class Watchlist(_Handle):
         """Remove subject ``id`` (Error ERR_NOT_FOUND if absent)."""
         ctx = _ctx()
         with self._write as h:
-            _check(_c("hs_watchlist_remove")(ctx, h, str(id)), ctx)
+            _check(_c("hs_watchlist_remove")(ctx, h, _text(id, "subject id")), ctx)
 
     def get(self, id):
         """Subject ``id`` as a dict: id, fields, fingers (FingerTemplates of
         the stored minutiae), faces (float32 arrays)."""
         ctx = _ctx()
         with self._use as h:
-            s, sub = _c("hs_watchlist_get")(ctx, h, str(id))
+            s, sub = _c("hs_watchlist_get")(ctx, h, _text(id, "subject id"))
             _check(s, ctx)
         try:
             fingers = []
@@ -1637,7 +1782,9 @@ class Synth(_Handle):
     def get(self, key):
         """Current value of a SYNTH_* parameter."""
         with self._use as h:
-            return _c("hs_synth_get")(h, int(key))
+            s, v = _c("hs_synth_get")(h, int(key))
+        _check(s, message="unknown synth parameter %r" % (key,))
+        return v
 
     @_cdoc("hs_synth_master_new")
     def master(self, finger):
