@@ -297,17 +297,26 @@ hs_status hs__wl_remove_index(hs_watchlist *wl, uint32_t i)
     return HS_OK;
 }
 
-hs_status hs_watchlist_remove(hs_ctx *ctx, hs_watchlist *wl, const char *id)
+/* The entry of subject id, or HS_ERR_NOT_FOUND naming it (quoted). */
+static hs_status find_id(hs_ctx *ctx, const hs_watchlist *wl, const char *id, uint32_t *at)
 {
-    if (!wl || !id)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
-    long at = hs__wl_find(wl, id, strlen(id));
-    if (at < 0) {
+    long i = hs__wl_find(wl, id, strlen(id));
+    if (i < 0) {
         char q[96];
         return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject %s in the list",
                          hs__quote(q, sizeof q, id));
     }
-    return hs__wl_remove_index(wl, (uint32_t)at);
+    *at = (uint32_t)i;
+    return HS_OK;
+}
+
+hs_status hs_watchlist_remove(hs_ctx *ctx, hs_watchlist *wl, const char *id)
+{
+    if (!wl || !id)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    uint32_t at = 0;
+    hs_status st = find_id(ctx, wl, id, &at);
+    return st ? st : hs__wl_remove_index(wl, at);
 }
 
 hs_status hs_watchlist_get(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
@@ -318,13 +327,9 @@ hs_status hs_watchlist_get(hs_ctx *ctx, hs_watchlist_subject **out, const hs_wat
     *out = NULL;
     if (!wl || !id)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
-    long at = hs__wl_find(wl, id, strlen(id));
-    if (at < 0) {
-        char q[96];
-        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject %s in the list",
-                         hs__quote(q, sizeof q, id));
-    }
-    return hs__wl_record_to_subject(ctx, wl->e[at].rec, wl->e[at].len, out);
+    uint32_t at = 0;
+    hs_status st = find_id(ctx, wl, id, &at);
+    return st ? st : hs__wl_record_to_subject(ctx, wl->e[at].rec, wl->e[at].len, out);
 }
 
 hs_status hs_watchlist_subject_at(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
