@@ -197,11 +197,8 @@ void hs__wl_cache_drop(hs_watchlist *wl)
     wl->cache_bytes = 0;
 }
 
-hs_status hs_watchlist_cache_prepared(hs_ctx *ctx, hs_watchlist *wl, uint32_t threads)
+static hs_status cache_prepared_locked(hs_ctx *ctx, hs_watchlist *wl, uint32_t threads)
 {
-    if (!wl || threads < 1 || threads > HS__THREADS_MAX)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL list or threads outside 1..%u",
-                         HS__THREADS_MAX);
     hs__wl_cache_drop(wl);
     if (!wl->n)
         return HS_OK;
@@ -220,4 +217,15 @@ hs_status hs_watchlist_cache_prepared(hs_ctx *ctx, hs_watchlist *wl, uint32_t th
         bytes += r.bytes[t];
     wl->cache_bytes = bytes;
     return HS_OK;
+}
+
+hs_status hs_watchlist_cache_prepared(hs_ctx *ctx, hs_watchlist *wl, uint32_t threads)
+{
+    if (!wl || threads < 1 || threads > HS__THREADS_MAX)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL list or threads outside 1..%u",
+                         HS__THREADS_MAX);
+    hs__wl_wrlock(wl); /* the cache is part of the list: searches wait */
+    hs_status st = cache_prepared_locked(ctx, wl, threads);
+    hs__wl_unlock(wl);
+    return st;
 }

@@ -247,12 +247,14 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
     if (face)
         st = hs_face_quantize(ctx, fq, &fscale, face, face_dim);
     hs__wl_fusion_init(&fu, face != NULL, o.face_model, o.fmr);
+    hs__wl_rdlock(wl); /* the stages read the list; the candidates copy their ids */
     if (!st && wl->n)
         st = choose_candidates(ctx, &cidx, &ncand, wl, fingers, &fp, &o);
     if (!st && ncand && !(cands = hs__calloc(a, ncand, sizeof *cands)))
         st = hs__error(ctx, HS_ERR_NOMEM, "out of memory for %u candidates", ncand);
     if (!st)
         st = hs__wl_rescore(ctx, cands, wl, cidx, ncand, fingers, &fp, &fu, o.threads);
+    hs__wl_unlock(wl);
     r->rescored = ncand;
     if (!st)
         st = result_fill(ctx, r, cands, ncand, &o);
