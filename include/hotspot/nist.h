@@ -123,6 +123,12 @@ HS_API uint32_t hs_nist_field_number(const hs_nist *n, uint32_t record, uint32_t
 HS_API const uint8_t *hs_nist_field(const hs_nist *n, size_t *size, uint32_t record,
                                     uint32_t field);
 
+/** Raw value of the @p index-th field of @p record in file order (as
+ *  hs_nist_field(), also reaching repeated tags). NULL when absent.
+ *  Concurrent readers. @since 1.0 */
+HS_API const uint8_t *hs_nist_field_at(const hs_nist *n, size_t *size, uint32_t record,
+                                       uint32_t index);
+
 /** Number of subfields of a field, and of items of one subfield
  *  (subfield, item 0-based); 0 when absent. Concurrent readers.
  *  @since 1.0 */
@@ -264,10 +270,13 @@ typedef struct hs_nist_build_options {
     uint32_t priority;    /**< 1.006 PRY 1-9, 0 = absent */
     float wsq_bitrate;    /**< WSQ bit rate for finger images, 0 = 0.75 */
     uint32_t impression;  /**< IMP of the finger images (default 0 live plain) */
+    char dai_country[4];  /**< ISO 3166 alpha-3 of the destination ("XPO" for
+                               INTERPOL), NUL-terminated; "" = none */
+    char ori_country[4];  /**< ISO 3166 alpha-3 of the originating agency; "" = none */
 } hs_nist_build_options;
 
 /** Initialiser. @since 1.0 */
-#define HS_NIST_BUILD_OPTIONS_INIT { sizeof(hs_nist_build_options), 0, 0.0f, 0 }
+#define HS_NIST_BUILD_OPTIONS_INIT { sizeof(hs_nist_build_options), 0, 0.0f, 0, "", "" }
 
 /** One finger for hs_nist_build_search(): frozen layout. @since 1.0 */
 typedef struct hs_nist_finger {
@@ -279,7 +288,9 @@ typedef struct hs_nist_finger {
 /** Build an INT-I search transaction (@p tot "CPS" or "NPS"): Type-1 with
  *  VER 0502, TOT, DAT and GMT from @p when (seconds since 1970, UTC), DAI
  *  and ORI, TCN (@p tcn_serial as YY + 12 digits + check character),
- *  NSR/NTR 00.00, DOM "INT-I" 6.00, ANM, DCS 3 UTF-8; a Type-2; one
+ *  NSR/NTR 00.00, DOM "INT-I" 6.00, ANM (with the agencies' countries from
+ *  @p opts as items 3 and 4, which the INT-I XML encoding requires), DCS
+ *  3 UTF-8; a Type-2; one
  *  Type-14 per finger (WSQ 3.1 at 500 ppi, NQM), the face as a Type-10
  *  JPEGB sRGB record when @p face_jpeg is given (the JPEG bytes are
  *  stored as they are), and the minutiae of @p minutiae (optional) as

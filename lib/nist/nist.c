@@ -470,10 +470,11 @@ static hs_status cnt_value(hs_ctx *ctx, const hs_nist *n, hs__writer *w)
             subs += cnt->val[i] == HS__NIST_RS;
         keep = keep && subs == n->nr;
         for (uint32_t i = 1; keep && i < n->nr; i++) {
-            uint32_t t, idc, ridc;
+            /* An IDC that disagrees with the record's is kept as written
+             * (hs_nist_validate() reports it). */
+            uint32_t t, idc;
             keep = hs__nist_item_u32(cnt, i, 0, &t) && t == n->r[i].type &&
-                   hs__nist_item_u32(cnt, i, 1, &idc) &&
-                   hs__nist_item_u32(hs__nist_find(&n->r[i], 2), 0, 0, &ridc) && ridc == idc;
+                   hs__nist_item_u32(cnt, i, 1, &idc);
         }
     }
     if (keep) {
@@ -788,6 +789,18 @@ const uint8_t *hs_nist_field(const hs_nist *n, size_t *size, uint32_t record, ui
     return f->val ? f->val : empty;
 }
 
+const uint8_t *hs_nist_field_at(const hs_nist *n, size_t *size, uint32_t record, uint32_t index)
+{
+    const hs__nist_field *f =
+        n && record < n->nr && index < n->r[record].nf ? &n->r[record].f[index] : NULL;
+    if (size)
+        *size = f ? f->len : 0;
+    if (!f)
+        return NULL;
+    static const uint8_t empty[1] = { 0 };
+    return f->val ? f->val : empty;
+}
+
 uint32_t hs_nist_subfield_count(const hs_nist *n, uint32_t record, uint32_t field)
 {
     const hs__nist_field *f = get_field(n, record, field);
@@ -878,34 +891,27 @@ hs_status hs_nist_record_add(hs_ctx *ctx, uint32_t *record, hs_nist *n, uint32_t
     hs_status s = hs__nist_add_record(ctx, n, type, &r);
     if (s)
         return s;
-    uint32_t nfields = hs__nist_is_binary(type) ? (type == 8 ? 8 : 9) : (type == 1 ? 1 : 2);
-    for (uint32_t f = 1; f <= nfields && !s; f++) {
-        if (f == 2 && type != 1)
-            s = add_num_field(ctx, n, r, 2, idc);
-        else if (f == 4 && type != 8)
-            s = hs__nist_add_field(ctx, n, r, 4, NULL, "255\x1f" "255\x1f" "255\x1f" "255\x1f" "255\x1f" "255", 23);
-        else if (f == nfields && hs__nist_is_binary(type))
-            s = hs__nist_add_field(ctx, n, r, f, NULL, NULL, 0);
-        else if (f == 2 && !hs__nist_is_binary(type) && type != 1)
-            s = add_num_field(ctx, n, r, 2, idc);
-        else
-            s = hs__nist_is_binary(type) || f == 1 ? add_num_field(ctx, n, r, f, 0) : HS_OK;
-    }
-    if (!s && type != 1 && !hs__nist_is_binary(type)) {
-        /* Tagged IDC is written with two digits, as CNT is. */
-        char b[8];
-        int k = snprintf(b, sizeof b, "%02u", idc);
-        hs__nist_field *f = hs__nist_find(r, 2);
-        if (f && f->len <= (size_t)k) {
-            uint8_t *v = hs__realloc(&n->alloc, f->val, (size_t)k);
-            if (!v)
-                s = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-            else {
-                memcpy(v, b, (size_t)k);
-                f->val = v;
-                f->len = (size_t)k;
-            }
+    char b[8];
+    s = add_num_field(ctx, n, r, 1, 0);
+    if (!s && hs__nist_is_binary(type)) {
+        uint32_t last = type == 8 ? 8 : 9;
+        for (uint32_t f = 2; f < last && !s; f++) {
+            if (f == 2)
+                s = add_num_field(ctx, n, r, 2, idc > 255 ? 255 : idc);
+            else if (f == 4 && type != 8)
+                s = hs__nist_add_field(ctx, n, r, 4, NULL,
+                                       "255\x1f" "255\x1f" "255\x1f" "255\x1f" "255\x1f" "255", 23);
+            else
+                s = add_num_field(ctx, n, r, f, 0);
         }
+        if (!s)
+            s = hs__nist_add_field(ctx, n, r, last, NULL, NULL, 0);
+    } else if (!s && type == 1) {
+        /* CNT is rewritten by the encoder from the records. */
+        s = hs__nist_add_field(ctx, n, r, 3, NULL, "1\x1f" "0", 3);
+    } else if (!s) {
+        int k = snprintf(b, sizeof b, "%02u", idc);
+        s = hs__nist_add_field(ctx, n, r, 2, NULL, b, (size_t)k);
     }
     if (s) {
         free_record(&n->alloc, &n->r[--n->nr]);
@@ -1330,10 +1336,10 @@ hs_status hs_nist_minutiae(hs_ctx *ctx, hs_template **out, const hs_nist *n, uin
             break;
         }
         uint32_t q = 0;
-        const uint8_t *tp;
-        size_t tl;
-        hs__nist_item_span(mrc->val, mrc->len, i, 2, &tp, &tl);
-        parse_u32(tp, tl, &q);
+        const uint8_t *tp = NULL;
+        size_t tl = 0;
+        if (hs__nist_item_span(mrc->val, mrc->len, i, 2, &tp, &tl))
+            parse_u32(tp, tl, &q);
         uint8_t type = HS_MINUTIA_OTHER;
         if (hs__nist_item_span(mrc->val, mrc->len, i, 3, &tp, &tl) && tl == 1)
             type = tp[0] == 'A' ? HS_MINUTIA_ENDING

@@ -146,6 +146,9 @@ static void check_type1(hs_nist_findings *fs, const hs_nist *n, bool inti)
     size_t il;
     if (f && !hs__nist_item_span(f->val, f->len, 0, 1, &ip, &il))
         add(fs, 0, 17, "INT-I: 1.017 ANM needs the destination and originating agency names");
+    else if (f && !hs__nist_item_span(f->val, f->len, 0, 3, &ip, &il))
+        add(fs, 0, 17, "INT-I: 1.017 ANM items 3 and 4 (destination and originating country, "
+                       "ISO 3166 alpha-3) are needed for the XML encoding");
     f = hs__nist_find(r, 9);
     if (f) {
         bool ok = f->len == 15;
@@ -288,6 +291,11 @@ hs_status hs_nist_validate(hs_ctx *ctx, hs_nist_findings **out, const hs_nist *n
                 if (!good)
                     add(fs, i, 0, "INT-I: Type-%u records are not part of the profile", r->type);
             }
+            uint32_t cidc, ridc;
+            if (hs__nist_item_u32(hs__nist_find(&n->r[0], 3), i, 1, &cidc) &&
+                hs__nist_item_u32(hs__nist_find(r, 2), 0, 0, &ridc) && cidc != ridc)
+                add(fs, i, 2, "1.003 CNT gives IDC %u for record %u, its %u.002 IDC is %u", cidc,
+                    i + 1, r->type, ridc);
             if (!hs__nist_is_binary(r->type)) {
                 uint32_t idc;
                 if (!hs__nist_item_u32(hs__nist_find(r, 2), 0, 0, &idc) || idc > 99)

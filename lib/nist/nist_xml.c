@@ -73,7 +73,7 @@ static const xentry table[] = {
     ONE(1, 4, CV_TEXT, "biom:Transaction/int-i:TransactionCategoryCode"),
     { 1, 3, CV_TEXT, "biom:Transaction/biom:TransactionContentSummary", { { 0, "" } } },
     { 1, 15, CV_TEXT, "biom:Transaction/biom:TransactionCharacterSetDirectory",
-      { { 0, "biom:CharacterSetIndexCode" }, { 1, "biom:CharacterSetCommonNameCode" },
+      { { 1, "biom:CharacterSetCommonNameCode" }, { 0, "biom:CharacterSetIndexCode" },
         { 2, "biom:CharacterSetVersionIdentification/nc:IdentificationID" } } },
     IDC(2),
     /* Type-9: the header; the minutiae blocks stay in the kept XML. */
@@ -143,7 +143,7 @@ static const struct { uint32_t type; const char *name; } record_names[] = {
     { 14, "PackageFingerprintImageRecord" },
     { 15, "PackagePalmprintImageRecord" },
     { 17, "PackageIrisImageRecord" },
-    { 20, "PackageSourceRepresentationRecord" },
+    { 20, "PackageSourceRepresentationRecord" }, /* not INT-I; in its MPS sample */
     { 98, "PackageInformationAssuranceRecord" },
     { 99, "PackageCBEFFBiometricDataRecord" },
 };
@@ -255,6 +255,55 @@ static int b64v(int c)
     return -1;
 }
 
+static bool digits(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+    return true;
+}
+
+static long num(const char *p, size_t n)
+{
+    long v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (p[i] - '0');
+    return v;
+}
+
+/* "Z", "+hh:mm" or "-hh:mm". */
+static bool tz_ok(const char *p, size_t n)
+{
+    if (n == 1)
+        return p[0] == 'Z';
+    return n == 6 && (p[0] == '+' || p[0] == '-') && digits(p + 1, 2) && p[3] == ':' &&
+           digits(p + 4, 2);
+}
+
+/* Days since 1970-01-01 and back (Howard Hinnant's algorithms). */
+static int64_t days_from_civil(long y, long m, long d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t days, int *y, int *m, int *d)
+{
+    days += 719468;
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    int64_t doe = days - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
 /* Convert an element's text into traditional bytes (appended to w). */
 static bool convert_in(hs__writer *w, const char *text, uint8_t conv)
 {
@@ -268,25 +317,46 @@ static bool convert_in(hs__writer *w, const char *text, uint8_t conv)
         n--;
     }
     switch (conv) {
-    case CV_DATE: /* YYYY-MM-DD -> YYYYMMDD */
-        if (n == 10 && text[4] == '-' && text[7] == '-') {
+    case CV_DATE: /* YYYY-MM-DD[timezone] -> YYYYMMDD */
+        if (n >= 10 && digits(text, 4) && text[4] == '-' && digits(text + 5, 2) &&
+            text[7] == '-' && digits(text + 8, 2) && (n == 10 || tz_ok(text + 10, n - 10))) {
             hs__wr_bytes(w, text, 4);
             hs__wr_bytes(w, text + 5, 2);
             hs__wr_bytes(w, text + 8, 2);
             return true;
         }
-        break;
-    case CV_DATETIME: /* YYYY-MM-DDThh:mm:ssZ -> YYYYMMDDhhmmssZ */
-        if (n == 20 && text[4] == '-' && text[7] == '-' && text[10] == 'T' && text[19] == 'Z') {
-            hs__wr_bytes(w, text, 4);
-            hs__wr_bytes(w, text + 5, 2);
-            hs__wr_bytes(w, text + 8, 2);
-            hs__wr_bytes(w, text + 11, 2);
-            hs__wr_bytes(w, text + 14, 2);
-            hs__wr_bytes(w, text + 17, 3);
-            return true;
+        return false;
+    case CV_DATETIME: { /* YYYY-MM-DDThh:mm:ss[.f][timezone] -> UTC YYYYMMDDhhmmssZ */
+        if (n < 19 || !digits(text, 4) || text[4] != '-' || !digits(text + 5, 2) ||
+            text[7] != '-' || !digits(text + 8, 2) || text[10] != 'T' || !digits(text + 11, 2) ||
+            text[13] != ':' || !digits(text + 14, 2) || text[16] != ':' || !digits(text + 17, 2))
+            return false;
+        size_t k = 19;
+        if (k < n && text[k] == '.') {
+            k++;
+            while (k < n && text[k] >= '0' && text[k] <= '9')
+                k++;
         }
-        break;
+        if (k < n && !tz_ok(text + k, n - k))
+            return false;
+        long off = 0;
+        if (k < n && text[k] != 'Z')
+            off = (text[k] == '-' ? -1 : 1) * (num(text + k + 1, 2) * 60 + num(text + k + 4, 2));
+        int64_t days = days_from_civil(num(text, 4), num(text + 5, 2), num(text + 8, 2));
+        int64_t t = days * 86400 + num(text + 11, 2) * 3600 + num(text + 14, 2) * 60 +
+                    num(text + 17, 2) - off * 60;
+        int64_t d = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+        int64_t sec = t - d * 86400;
+        int y, m, dd;
+        civil_from_days(d, &y, &m, &dd);
+        char buf[24];
+        int len = snprintf(buf, sizeof buf, "%04d%02d%02d%02d%02d%02dZ", y, m, dd,
+                           (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
+        if (len != 15)
+            return false;
+        hs__wr_bytes(w, buf, 15);
+        return true;
+    }
     case CV_BOOL_FMT:
         if (n == 4 && !memcmp(text, "true", 4)) {
             hs__wr_u8(w, 'S');
@@ -354,7 +424,7 @@ static hs_status read_entry(xdec *d, hs__nist_record *r, xmlNodePtr rec, const x
             if (e->items[k].item + 1 > nitems)
                 nitems = e->items[k].item + 1;
         bool any = false;
-        size_t start = w->len;
+        size_t start = w->len, last_end = w->len;
         if (sub)
             hs__wr_u8(w, HS__NIST_RS);
         for (int it = 0; it < nitems; it++) {
@@ -379,12 +449,14 @@ static hs_status read_entry(xdec *d, hs__nist_record *r, xmlNodePtr rec, const x
                                      xmlGetLineNo(leaf));
                 mark(leaf);
                 any = true;
+                last_end = w->len;
             }
         }
         if (!any) {
             w->len = start;
             continue;
         }
+        w->len = last_end; /* trailing empty items are not written */
         sub++;
     }
     *found = sub > 0;
@@ -734,11 +806,13 @@ static hs_status gen_record(hs_ctx *ctx, xmlNodePtr root, xmlNsPtr *ns, const hs
             xmlNewChild(cs, ns[1], BAD_CAST "ContentRecordQuantity", BAD_CAST num);
             for (uint32_t k = 1; k < n->nr; k++) {
                 xmlNodePtr sum = xmlNewChild(cs, ns[1], BAD_CAST "ContentRecordSummary", NULL);
-                uint32_t idc = 0;
-                hs__nist_item_u32(hs__nist_find(&n->r[k], 2), 0, 0, &idc);
+                /* The IDC as the record spells it ("00" or "0"). */
+                const hs__nist_field *idf = hs__nist_find(&n->r[k], 2);
                 xmlNodePtr iri = xmlNewChild(sum, ns[1], BAD_CAST "ImageReferenceIdentification", NULL);
-                snprintf(num, sizeof num, "%u", idc);
-                xmlNewChild(iri, ns[2], BAD_CAST "IdentificationID", BAD_CAST num);
+                xmlNodePtr id = xmlNewChild(iri, ns[2], BAD_CAST "IdentificationID", NULL);
+                if (!id || !set_text(id, idf ? idf->val : (const uint8_t *)"0", idf ? idf->len : 1,
+                                     CV_TEXT, tmp))
+                    return hs__error(ctx, HS_ERR_NOMEM, "XML: out of memory");
                 snprintf(num, sizeof num, "%u", n->r[k].type);
                 xmlNewChild(sum, ns[1], BAD_CAST "RecordCategoryCode", BAD_CAST num);
             }
@@ -795,7 +869,7 @@ hs_status hs__nist_encode_xml(hs_ctx *ctx, hs__writer *w, const hs_nist *n, uint
         const hs__nist_record *r = &n->r[i];
         if (r->xml)
             continue;
-        if (!record_name(r->type) || r->type == 20)
+        if (!record_name(r->type))
             return hs__error(ctx, HS_ERR_UNSUPPORTED,
                              "record %u: Type-%u records have no XML encoding here", i + 1,
                              r->type);
