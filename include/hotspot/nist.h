@@ -33,6 +33,7 @@
 #include "hotspot/common.h"
 #include "hotspot/image.h"
 #include "hotspot/template.h"
+#include "hotspot/watchlist.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -305,6 +306,20 @@ HS_API hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *to
                                       const void *face_jpeg, size_t face_size,
                                       const hs_template *minutiae,
                                       const hs_nist_build_options *opts);
+
+/** Build an INT-I search result (TOT SRE) answering @p search with the
+ *  candidates of @p result: Type-1 with DAI/ORI and the ANM names swapped
+ *  from the search, TCR = the search's TCN, a new TCN from @p tcn_serial,
+ *  DAT/GMT from @p when; a Type-2 with 2.064 RLS = candidate sequence 1,
+ *  manual verification "false", the candidate count, the search's TOT and
+ *  "I" when a candidate is a hit, else "N"; the hit candidates' subject
+ *  ids go into 2.065 (one subfield per hit, a field without an XML element:
+ *  the XML encoding needs HS_NIST_ALLOW_LOSS for it). Errors:
+ *  HS_ERR_NOT_FOUND (the search lacks TOT, TCN, ORI or DAI). One thread per
+ *  object. @since 1.0 */
+HS_API hs_status hs_nist_build_result(hs_ctx *ctx, hs_nist **out, const hs_nist *search,
+                                      const hs_watchlist_result *result,
+                                      uint64_t tcn_serial, int64_t when);
 
 /** Compute the TCN check character of @p digits (YY + serial, decimal
  *  digits only, at most 18), the INT-I check character: the number modulo

@@ -402,8 +402,10 @@ hs_status hs__nist_decode_traditional(hs_ctx *ctx, hs_nist *n, const uint8_t *p,
     if (!cnt)
         return hs__error(ctx, HS_ERR_CORRUPT, "Type-1 record: no CNT field (1.003)");
     uint32_t first = 0, count = 0;
+    const uint8_t *xp;
+    size_t xl;
     if (!hs__nist_item_u32(cnt, 0, 0, &first) || first != 1 ||
-        !hs__nist_item_u32(cnt, 0, 1, &count))
+        !hs__nist_item_u32(cnt, 0, 1, &count) || hs__nist_item_span(cnt->val, cnt->len, 0, 2, &xp, &xl))
         return hs__error(ctx, HS_ERR_CORRUPT,
                          "field 1.003 CNT: first subfield is not 1<US>record count");
     if (count >= HS__NIST_MAX_RECORDS)
@@ -416,10 +418,16 @@ hs_status hs__nist_decode_traditional(hs_ctx *ctx, hs_nist *n, const uint8_t *p,
         return hs__error(ctx, HS_ERR_CORRUPT,
                          "field 1.003 CNT: says %u records but lists %u", count, subfields - 1);
     for (uint32_t i = 1; i <= count; i++) {
-        uint32_t type;
+        uint32_t type, idc;
+        const uint8_t *ip;
+        size_t il;
         if (!hs__nist_item_u32(cnt, i, 0, &type) || type == 0 || type > 99 || type == 1)
             return hs__error(ctx, HS_ERR_CORRUPT,
                              "field 1.003 CNT, subfield %u: record type is not 2-99", i + 1);
+        if (!hs__nist_item_u32(cnt, i, 1, &idc) || hs__nist_item_span(cnt->val, cnt->len, i, 2, &ip, &il))
+            return hs__error(ctx, HS_ERR_CORRUPT,
+                             "field 1.003 CNT, subfield %u: not a record type and a numeric IDC",
+                             i + 1);
         if (pos >= size)
             return hs__error(ctx, HS_ERR_TRUNCATED,
                              "CNT (1.003) lists %u records, the data ends after %u", count + 1, i);

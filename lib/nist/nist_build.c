@@ -320,3 +320,105 @@ hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, cons
     *out = n;
     return HS_OK;
 }
+
+/* A copy of an item of the search's Type-1 (NUL-terminated). */
+static bool item_text(const hs_nist *n, uint32_t field, uint32_t item, char *buf, size_t size)
+{
+    const hs__nist_field *f = n->nr ? hs__nist_find(&n->r[0], field) : NULL;
+    const uint8_t *p;
+    size_t len;
+    if (!f || !hs__nist_item_span(f->val, f->len, 0, item, &p, &len) || len == 0 || len >= size)
+        return false;
+    memcpy(buf, p, len);
+    buf[len] = 0;
+    return true;
+}
+
+hs_status hs_nist_build_result(hs_ctx *ctx, hs_nist **out, const hs_nist *search,
+                               const hs_watchlist_result *result, uint64_t tcn_serial,
+                               int64_t when)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_result: out is NULL");
+    *out = NULL;
+    if (!search || !result || tcn_serial > 999999999999ull)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_result: bad arguments");
+    char tot[8], tcn[64], ori[128], dai[128], an[4][128];
+    if (search->nr == 0 || search->r[0].type != 1 || !item_text(search, 4, 0, tot, sizeof tot) ||
+        !item_text(search, 9, 0, tcn, sizeof tcn) || !item_text(search, 8, 0, ori, sizeof ori) ||
+        !item_text(search, 7, 0, dai, sizeof dai))
+        return hs__error(ctx, HS_ERR_NOT_FOUND,
+                         "hs_nist_build_result: the search lacks TOT, TCN, ORI or DAI");
+    for (uint32_t i = 0; i < 4; i++)
+        if (!item_text(search, 17, i, an[i], sizeof an[i]))
+            an[i][0] = 0;
+    int y, mo, d;
+    int64_t days = when >= 0 ? when / 86400 : (when - 86399) / 86400;
+    int64_t secs = when - days * 86400;
+    civil(days, &y, &mo, &d);
+    if (y < 2000 || y > 9999)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_result: date out of range");
+    char date[16], digits[16];
+    snprintf(date, sizeof date, "%04d%02d%02d", y, mo, d);
+    snprintf(digits, sizeof digits, "%02d%012llu", y % 100, (unsigned long long)tcn_serial);
+
+    hs_nist *n;
+    hs_status s = hs_nist_new(ctx, &n);
+    if (s)
+        return s;
+    bld b = { ctx, n, NULL, HS_OK };
+    record(&b, 1);
+    field(&b, 2, "0502", 4);
+    field(&b, 3, "1\x1f" "1\x1e" "2\x1f" "00", 8);
+    field(&b, 4, "SRE", 3);
+    field(&b, 5, date, 8);
+    fieldf(&b, 7, "%s", ori);
+    fieldf(&b, 8, "%s", dai);
+    fieldf(&b, 9, "%s%c", digits, hs_nist_tcn_check(digits));
+    fieldf(&b, 10, "%s", tcn);
+    field(&b, 11, "00.00", 5);
+    field(&b, 12, "00.00", 5);
+    field(&b, 13, "INT-I\x1f" "06.00", 11);
+    fieldf(&b, 14, "%s%02d%02d%02dZ", date, (int)(secs / 3600), (int)(secs / 60 % 60),
+           (int)(secs % 60));
+    field(&b, 15, "3\x1fUTF-8", 7);
+    if (an[0][0] && an[1][0]) {
+        if (an[2][0] && an[3][0])
+            fieldf(&b, 17, "%s\x1f%s\x1f%s\x1f%s", an[1], an[0], an[3], an[2]);
+        else
+            fieldf(&b, 17, "%s\x1f%s", an[1], an[0]);
+    }
+    record(&b, 2);
+    field(&b, 2, "00", 2);
+    uint32_t count = hs_watchlist_result_count(result), hits = 0;
+    hs__writer w;
+    hs__writer_init(&w, &n->alloc);
+    for (uint32_t i = 0; i < count && !b.s; i++) {
+        hs_watchlist_candidate c = HS_WATCHLIST_CANDIDATE_INIT;
+        b.s = hs_watchlist_result_candidate(result, &c, i);
+        if (b.s || !c.hit || !c.id)
+            continue;
+        size_t idl = strlen(c.id);
+        if (memchr(c.id, HS__NIST_RS, idl) || memchr(c.id, HS__NIST_US, idl) ||
+            memchr(c.id, HS__NIST_GS, idl) || memchr(c.id, HS__NIST_FS, idl)) {
+            b.s = hs__error(ctx, HS_ERR_CORRUPT, "candidate %u: separator inside the subject id", i);
+            break;
+        }
+        if (hits++)
+            hs__wr_u8(&w, HS__NIST_RS);
+        hs__wr_bytes(&w, c.id, idl);
+    }
+    fieldf(&b, 64, "1\x1f" "false\x1f%u\x1f%s\x1f%s", count, tot, hits ? "I" : "N");
+    if (hits && !b.s) {
+        if (w.failed)
+            b.s = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+        field(&b, 65, w.buf, w.len);
+    }
+    hs__writer_free(&w);
+    if (b.s) {
+        hs_nist_free(n);
+        return b.s;
+    }
+    *out = n;
+    return HS_OK;
+}

@@ -37,7 +37,7 @@ typedef struct xentry {
     uint16_t field;
     uint8_t conv;
     const char *group; /* repeated once per subfield, below the record element */
-    xitem items[4];    /* in schema order */
+    xitem items[6];    /* in schema order */
 } xentry;
 
 #define FII "biom:FingerImpressionImage/"
@@ -76,6 +76,16 @@ static const xentry table[] = {
       { { 1, "biom:CharacterSetCommonNameCode" }, { 0, "biom:CharacterSetIndexCode" },
         { 2, "biom:CharacterSetVersionIdentification/nc:IdentificationID" } } },
     IDC(2),
+    /* INT-I 2.064 RLS, the respondents list of a search result: CSI, MVI,
+     * CTQ, CAC, SRC in item order. */
+    { 2, 64, CV_TEXT,
+      "itl:UserDefinedDescriptiveDetail/int-i:DomainDefinedDescriptiveDetail/"
+      "int-i:TransactionResponseData/int-i:RespondentsList",
+      { { 0, "int-i:TransactionCandidate/int-i:CandidateSequenceID/nc:IdentificationID" },
+        { 1, "int-i:TransactionCandidate/int-i:TransactionCandidateManualVerificationIndicator" },
+        { 2, "int-i:TransactionCandidatesTotalQuantity" },
+        { 3, "int-i:TransactionCategoryCode" },
+        { 4, "int-i:TransactionSearchResultsCode" } } },
     /* Type-9: the header; the minutiae blocks stay in the kept XML. */
     IDC(9),
     ONE(9, 3, CV_TEXT, "biom:MinutiaeImpressionCaptureCategoryCode"),
@@ -420,7 +430,7 @@ static hs_status read_entry(xdec *d, hs__nist_record *r, xmlNodePtr rec, const x
          grp = child_named(parent, local, grp)) {
         /* Items in traditional order. */
         int nitems = 0;
-        for (int k = 0; k < 4 && e->items[k].path; k++)
+        for (int k = 0; k < 6 && e->items[k].path; k++)
             if (e->items[k].item + 1 > nitems)
                 nitems = e->items[k].item + 1;
         bool any = false;
@@ -430,7 +440,7 @@ static hs_status read_entry(xdec *d, hs__nist_record *r, xmlNodePtr rec, const x
         for (int it = 0; it < nitems; it++) {
             if (it)
                 hs__wr_u8(w, HS__NIST_US);
-            for (int k = 0; k < 4 && e->items[k].path; k++) {
+            for (int k = 0; k < 6 && e->items[k].path; k++) {
                 if (e->items[k].item != it)
                     continue;
                 xmlNodePtr leaf = e->items[k].path[0] ? follow(grp, e->items[k].path) : grp;
@@ -627,7 +637,14 @@ hs_status hs__nist_decode_xml(hs_ctx *ctx, hs_nist *n, const uint8_t *p, size_t 
         xmlFreeParserCtxt(pc);
         return s;
     }
+    /* Undeclared prefixes are only a namespace error to libxml2; to us the
+     * document is malformed (its elements could not be written back). */
+    int ns_ok = pc->nsWellFormed;
     xmlFreeParserCtxt(pc);
+    if (!ns_ok) {
+        xmlFreeDoc(doc);
+        return hs__error(ctx, HS_ERR_CORRUPT, "XML: namespace error (an undeclared prefix?)");
+    }
     xmlNodePtr root = xmlDocGetRootElement(doc);
     xdec d = { ctx, n, &n->alloc };
     if (!root || !root->ns || strcmp((const char *)root->ns->href, NS_ITL) ||
@@ -685,8 +702,11 @@ hs_status hs__nist_decode_xml(hs_ctx *ctx, hs_nist *n, const uint8_t *p, size_t 
                           "XML: TransactionContentSummary says %u records, the package has %u",
                           count, n->nr - 1);
         for (uint32_t i = 1; !s && i < n->nr; i++) {
-            uint32_t t = 0;
-            if (!hs__nist_item_u32(cnt, i, 0, &t) || t != n->r[i].type)
+            uint32_t t = 0, idc;
+            if (!hs__nist_item_u32(cnt, i, 1, &idc))
+                s = hs__error(ctx, HS_ERR_CORRUPT,
+                              "XML: ContentRecordSummary %u has no numeric IDC", i);
+            else if (!hs__nist_item_u32(cnt, i, 0, &t) || t != n->r[i].type)
                 s = hs__error(ctx, HS_ERR_CORRUPT,
                               "XML: ContentRecordSummary %u says Type-%u, record %u is Type-%u",
                               i, t, i + 1, n->r[i].type);
@@ -774,6 +794,51 @@ static bool set_text(xmlNodePtr node, const uint8_t *p, size_t n, uint8_t conv, 
     return true;
 }
 
+/* Whether a traditional value can become the text of an element and be
+ * read back the same: UTF-8 of XML 1.0 characters (no CR, which parsers
+ * turn into LF), and the form a converted value needs. */
+static bool xml_value_ok(const uint8_t *p, size_t n, uint8_t conv)
+{
+    if (conv == CV_BASE64)
+        return true;
+    if (conv == CV_DATE)
+        return n == 8 && digits((const char *)p, 8);
+    if (conv == CV_DATETIME)
+        return n == 15 && digits((const char *)p, 14) && p[14] == 'Z';
+    if (conv == CV_BOOL_FMT)
+        return n == 1 && (p[0] == 'S' || p[0] == 'U');
+    if (n && (p[0] == ' ' || p[0] == '\t' || p[0] == '\n' || p[n - 1] == ' ' ||
+              p[n - 1] == '\t' || p[n - 1] == '\n'))
+        return false; /* the reader trims the ends */
+    for (size_t i = 0; i < n;) {
+        uint32_t c = p[i], len = 1;
+        if (c >= 0x80) {
+            if (c >= 0xC2 && c <= 0xDF)
+                len = 2, c &= 0x1F;
+            else if (c >= 0xE0 && c <= 0xEF)
+                len = 3, c &= 0x0F;
+            else if (c >= 0xF0 && c <= 0xF4)
+                len = 4, c &= 0x07;
+            else
+                return false;
+            if (n - i < len)
+                return false;
+            for (uint32_t k = 1; k < len; k++) {
+                if ((p[i + k] & 0xC0) != 0x80)
+                    return false;
+                c = (c << 6) | (p[i + k] & 0x3Fu);
+            }
+            if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
+                (c >= 0xD800 && c <= 0xDFFF) || c == 0xFFFE || c == 0xFFFF)
+                return false;
+        } else if (c < 0x20 && c != '\t' && c != '\n') {
+            return false;
+        }
+        i += len;
+    }
+    return true;
+}
+
 static bool field_mapped(uint32_t type, uint32_t num)
 {
     if (num == 1)
@@ -785,7 +850,7 @@ static bool field_mapped(uint32_t type, uint32_t num)
 }
 
 static hs_status gen_record(hs_ctx *ctx, xmlNodePtr root, xmlNsPtr *ns, const hs_nist *n,
-                            uint32_t ri, hs__writer *tmp)
+                            uint32_t ri, hs__writer *tmp, uint32_t flags)
 {
     const hs__nist_record *r = &n->r[ri];
     const char *name = record_name(r->type);
@@ -836,10 +901,30 @@ static hs_status gen_record(hs_ctx *ctx, xmlNodePtr root, xmlNsPtr *ns, const hs
         if (e->conv != CV_BASE64)
             for (size_t k = 0; k < f->len; k++)
                 subs += f->val[k] == HS__NIST_RS;
-        bool repeat = e->items[0].path[0] == 0 || e->items[1].path != NULL;
+        /* Subfields repeat the group element, except in Type-1, whose groups
+         * are shared containers of single values. */
+        bool repeat = r->type != 1 && (e->items[0].path[0] == 0 || e->items[1].path != NULL);
+        int maxitem = 0;
+        for (int k = 0; k < 6 && e->items[k].path; k++)
+            if (e->items[k].item > maxitem)
+                maxitem = e->items[k].item;
+        if (e->conv != CV_BASE64) {
+            const uint8_t *xp;
+            size_t xl;
+            bool extra = !repeat && subs > 1;
+            for (uint32_t sfi = 0; sfi < subs && !extra; sfi++)
+                extra = hs__nist_item_span(f->val, f->len, sfi, (uint32_t)maxitem + 1, &xp, &xl);
+            if (extra && !(flags & HS_NIST_ALLOW_LOSS))
+                return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                                 "record %u: field %u.%03u has more subfields or items than its "
+                                 "XML elements hold (HS_NIST_ALLOW_LOSS drops them)",
+                                 ri + 1, r->type, e->field);
+            if (!repeat)
+                subs = 1;
+        }
         for (uint32_t sfi = 0; sfi < subs; sfi++) {
             xmlNodePtr grp = NULL;
-            for (int k = 0; k < 4 && e->items[k].path; k++) {
+            for (int k = 0; k < 6 && e->items[k].path; k++) {
                 const uint8_t *p;
                 size_t len;
                 if (e->conv == CV_BASE64) {
@@ -849,6 +934,12 @@ static hs_status gen_record(hs_ctx *ctx, xmlNodePtr root, xmlNsPtr *ns, const hs
                            len == 0) {
                     continue;
                 }
+                if (!xml_value_ok(p, len, e->conv))
+                    return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                                     "record %u: field %u.%03u item %u cannot be written as XML "
+                                     "(a control character, invalid UTF-8, white space at an end, "
+                                     "or not the date, time or indicator form the element needs)",
+                                     ri + 1, r->type, e->field, e->items[k].item + 1);
                 if (!grp)
                     grp = make_path(rec, ns, e->group, repeat && sfi > 0);
                 xmlNodePtr leaf = e->items[k].path[0] ? make_path(grp, ns, e->items[k].path, false)
@@ -909,7 +1000,7 @@ hs_status hs__nist_encode_xml(hs_ctx *ctx, hs__writer *w, const hs_nist *n, uint
             if (!xmlAddChild(root, xmlNewDocComment(doc, BAD_CAST mark_text)))
                 s = hs__error(ctx, HS_ERR_NOMEM, "XML: out of memory");
         } else {
-            s = gen_record(ctx, root, ns, n, i, &tmp);
+            s = gen_record(ctx, root, ns, n, i, &tmp, flags);
         }
     }
     xmlChar *out = NULL;
