@@ -508,7 +508,10 @@ static hs_status encode_tagged(hs_ctx *ctx, hs__writer *w, const hs_nist *n, uin
     /* Body length without the LEN value: every field as "tag:value" plus one
      * separator; LEN's own digits are added until the count is stable. */
     size_t body = 0;
-    bool have_len = false;
+    /* LEN is the first field (the reader insists); CNT the first 1.003. A
+     * repeated tag of either is an ordinary field. */
+    bool have_len = r->nf && r->f[0].num == 1;
+    const hs__nist_field *cnt = ri == 0 ? hs__nist_find(r, 3) : NULL;
     hs__writer cw;
     hs__writer_init(&cw, NULL);
     for (uint32_t i = 0; i < r->nf; i++) {
@@ -516,11 +519,9 @@ static hs_status encode_tagged(hs_ctx *ctx, hs__writer *w, const hs_nist *n, uin
         char tag[24];
         tag_text(tag, r->type, f);
         body += strlen(tag) + 2;
-        if (f->num == 1) {
-            have_len = true;
+        if (i == 0 && have_len)
             continue;
-        }
-        if (ri == 0 && f->num == 3) {
+        if (f == cnt) {
             cnt_value(ctx, n, &cw);
             body += cw.len;
         } else {
@@ -548,10 +549,10 @@ static hs_status encode_tagged(hs_ctx *ctx, hs__writer *w, const hs_nist *n, uin
         tag_text(tag, r->type, f);
         hs__wr_bytes(w, tag, strlen(tag));
         hs__wr_u8(w, ':');
-        if (f->num == 1) {
+        if (i == 0 && have_len) {
             k = snprintf(num, sizeof num, "%zu", total);
             hs__wr_bytes(w, num, (size_t)k);
-        } else if (ri == 0 && f->num == 3) {
+        } else if (f == cnt) {
             cnt_value(ctx, n, w);
         } else {
             if (!is_data_field(r->type, f->num) && f->val &&

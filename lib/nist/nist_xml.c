@@ -627,7 +627,10 @@ hs_status hs__nist_decode_xml(hs_ctx *ctx, hs_nist *n, const uint8_t *p, size_t 
     pc->sax->serror = NULL;
     pc->vctxt.error = xml_silent;
     pc->vctxt.warning = xml_silent;
-    xmlDocPtr doc = xmlCtxtReadMemory(pc, (const char *)p, (int)size, NULL, NULL,
+    /* UTF-8 is imposed (INT-I and ANSI/NIST-ITL XML are UTF-8): other
+     * declared encodings would go through libxml2's converters, which report
+     * failures on the global error channel, i.e. print. */
+    xmlDocPtr doc = xmlCtxtReadMemory(pc, (const char *)p, (int)size, NULL, "UTF-8",
                                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     hs_status s = HS_OK;
     if (!doc) {
