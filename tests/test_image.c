@@ -218,21 +218,7 @@ static void test_ppi_override(void **state)
     bad = (hs_image *)&bad;
     assert_int_equal(hs_image_new(NULL, &bad, 0, 10, 0, 0), HS_ERR_INVALID_ARG);
     assert_null(bad);
-    /* struct_size: at least the 0.1 layout; a larger (newer) struct learns
-     * how much was filled */
-    struct {
-        hs_image_info info;
-        uint32_t future[4];
-    } big;
-    memset(&big, 0xAB, sizeof big);
-    big.info.struct_size = sizeof big;
-    assert_int_equal(hs_image_get_info(img, &big.info), HS_OK);
-    assert_int_equal(big.info.struct_size, sizeof(hs_image_info));
-    assert_int_equal(big.info.width, 4);
-    assert_int_equal(big.future[0], 0xABABABABu);
-    hs_image_info small;
-    small.struct_size = 16;
-    assert_int_equal(hs_image_get_info(img, &small), HS_ERR_INVALID_ARG);
+    /* older and newer struct sizes: tests/test_abi_structs.c */
     assert_int_equal(hs_image_pixels(img)[15], 9);
     assert_non_null(hs_image_pixels_mut(img));
     hs_image_free(img);
@@ -547,6 +533,8 @@ static void test_png_limits(void **state)
 
 /* ---- JPEG -------------------------------------------------------------- */
 
+static int g_jpeg_progressive; /* make_jpeg writes a progressive file */
+
 static struct buf make_jpeg(uint32_t w, uint32_t h, int comps, J_COLOR_SPACE cs, int unit,
                             int density)
 {
@@ -563,6 +551,8 @@ static struct buf make_jpeg(uint32_t w, uint32_t h, int comps, J_COLOR_SPACE cs,
     c.in_color_space = cs;
     jpeg_set_defaults(&c);
     jpeg_set_quality(&c, 95, TRUE);
+    if (g_jpeg_progressive)
+        jpeg_simple_progression(&c);
     if (unit) {
         c.write_JFIF_header = TRUE;
         c.density_unit = (UINT8)unit;
@@ -588,6 +578,59 @@ static struct buf make_jpeg(uint32_t w, uint32_t h, int comps, J_COLOR_SPACE cs,
     put(&b, mem, size);
     free(mem);
     return b;
+}
+
+/* Decompression bombs: a small file whose header declares a huge image is
+ * refused before its rows are allocated (memory bounded by the input size,
+ * not by what the header asks), and says why. */
+static void test_decode_bombs(void **state)
+{
+    (void)state;
+    hs_allocator ba = {big_malloc, big_realloc, big_free, NULL};
+    hs_ctx *bctx = NULL;
+    assert_int_equal(hs_ctx_new(&bctx, &ba), HS_OK);
+    hs_image *img = NULL;
+
+    /* an interlaced 16x16 PNG relabelled 8000x8000 (CRC fixed up) */
+    struct png_spec sp = {PNG_COLOR_TYPE_GRAY, 8, 1, 0, 16, 16};
+    struct buf b = make_png(&sp);
+    for (int i = 0; i < 2; i++) {
+        b.p[16 + 4 * i] = 0;
+        b.p[17 + 4 * i] = 0;
+        b.p[18 + 4 * i] = 0x1f;
+        b.p[19 + 4 * i] = 0x40;
+    }
+    uint32_t crc = (uint32_t)crc32(0, b.p + 12, 17);
+    for (int i = 0; i < 4; i++)
+        b.p[29 + i] = (uint8_t)(crc >> (24 - 8 * i));
+    g_biggest = 0;
+    assert_int_equal(hs_image_decode(bctx, &img, b.p, b.len, 0), HS_ERR_TRUNCATED);
+    assert_null(img);
+    assert_non_null(strstr(hs_ctx_last_error(bctx), "more than a complete file"));
+    assert_true(g_biggest < (1u << 20));
+    free(b.p);
+
+    /* a progressive 16x16 JPEG relabelled 8000x8000 in its SOF2 */
+    g_jpeg_progressive = 1;
+    b = make_jpeg(16, 16, 1, JCS_GRAYSCALE, 0, 0);
+    g_jpeg_progressive = 0;
+    size_t sof = 0;
+    for (size_t i = 0; i + 9 < b.len; i++)
+        if (b.p[i] == 0xff && b.p[i + 1] == 0xc2) {
+            sof = i;
+            break;
+        }
+    assert_true(sof > 0);
+    b.p[sof + 5] = 0x1f;
+    b.p[sof + 6] = 0x40;
+    b.p[sof + 7] = 0x1f;
+    b.p[sof + 8] = 0x40;
+    assert_true(b.len < 1000);
+    assert_int_equal(hs_image_decode(bctx, &img, b.p, b.len, 0), HS_ERR_TRUNCATED);
+    assert_null(img);
+    assert_non_null(strstr(hs_ctx_last_error(bctx), "at most 512:1"));
+    free(b.p);
+    hs_ctx_free(bctx);
 }
 
 static void test_jpeg(void **state)
@@ -1405,6 +1448,7 @@ int main(void)
         cmocka_unit_test(test_png_roundtrip),
         cmocka_unit_test(test_png_variants),
         cmocka_unit_test(test_png_limits),
+        cmocka_unit_test(test_decode_bombs),
         cmocka_unit_test(test_jpeg),
         cmocka_unit_test(test_tiff_grey),
         cmocka_unit_test(test_tiff_palette_bilevel_rgb),

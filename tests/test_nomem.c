@@ -147,6 +147,44 @@ static hs_status op_image_decode(hs_ctx *ctx)
     return s;
 }
 
+static char png_path[512], wl_path[512], iso_path[512];
+
+static hs_status op_image_load(hs_ctx *ctx)
+{
+    hs_image *img = (hs_image *)1;
+    hs_status s = hs_image_load(ctx, &img, png_path, 0);
+    OUT_NULL_ON_FAIL(s, img);
+    hs_image_free(img);
+    return s;
+}
+
+static hs_status op_template_load(hs_ctx *ctx)
+{
+    hs_template *t = (hs_template *)1;
+    hs_status s = hs_template_load(ctx, &t, NULL, iso_path);
+    OUT_NULL_ON_FAIL(s, t);
+    hs_template_free(t);
+    return s;
+}
+
+static hs_status op_watchlist_load(hs_ctx *ctx)
+{
+    hs_watchlist *wl = (hs_watchlist *)1;
+    hs_status s = hs_watchlist_load(ctx, &wl, wl_path);
+    OUT_NULL_ON_FAIL(s, wl);
+    hs_watchlist_free(wl);
+    return s;
+}
+
+static hs_status op_watchlist_save(hs_ctx *ctx)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s.saved", wl_path);
+    hs_status s = hs_watchlist_save(ctx, path, fx.wl);
+    remove(path);
+    return s;
+}
+
 static hs_status op_image_new(hs_ctx *ctx)
 {
     hs_image *img = (hs_image *)1;
@@ -452,6 +490,17 @@ static int setup(void **state)
     fx.wl_bytes = malloc(fx.wl_size);
     if (hs_watchlist_encode(fx.ctx, fx.wl_bytes, &fx.wl_size, fx.wl))
         return -1;
+    snprintf(png_path, sizeof png_path, "%s/nomem.png", tu_tmpdir());
+    snprintf(iso_path, sizeof iso_path, "%s/nomem.iso", tu_tmpdir());
+    snprintf(wl_path, sizeof wl_path, "%s/nomem.hswl", tu_tmpdir());
+    FILE *f = fopen(png_path, "wb");
+    if (!f || fwrite(fx.png, 1, fx.png_size, f) != fx.png_size || fclose(f))
+        return -1;
+    f = fopen(iso_path, "wb");
+    if (!f || fwrite(fx.iso, 1, fx.iso_size, f) != fx.iso_size || fclose(f))
+        return -1;
+    if (hs_watchlist_save(fx.ctx, wl_path, fx.wl))
+        return -1;
 #ifdef HOTSPOT_HAVE_SODIUM
     if (hs_watchlist_keygen_authority(fx.auth_pk, fx.auth_sk) ||
         hs_watchlist_keygen_device(fx.dev_pk, fx.dev_sk) ||
@@ -490,6 +539,10 @@ static int teardown(void **state)
 T(test_ctx_new, op_ctx_new)
 T(test_image_decode, op_image_decode)
 T(test_image_new, op_image_new)
+T(test_image_load, op_image_load)
+T(test_template_load, op_template_load)
+T(test_watchlist_load, op_watchlist_load)
+T(test_watchlist_save, op_watchlist_save)
 T(test_extract, op_extract)
 T(test_prepare_match, op_prepare_match)
 T(test_compare, op_compare)
@@ -513,6 +566,10 @@ int main(void)
         cmocka_unit_test(test_ctx_new),
         cmocka_unit_test(test_image_decode),
         cmocka_unit_test(test_image_new),
+        cmocka_unit_test(test_image_load),
+        cmocka_unit_test(test_template_load),
+        cmocka_unit_test(test_watchlist_load),
+        cmocka_unit_test(test_watchlist_save),
         cmocka_unit_test(test_extract),
         cmocka_unit_test(test_prepare_match),
         cmocka_unit_test(test_compare),

@@ -559,6 +559,91 @@ static void test_package_rollback_and_delta(void **state)
     hs_watchlist_free(v2);
 }
 
+/* A delta applies to the exact list it was made from (its digest), not to
+ * any list of the same version, and not to one changed on the device. */
+static void test_delta_bound_to_base(void **state)
+{
+    (void)state;
+    keys k;
+    if (!make_keys(&k)) {
+        printf("built without libsodium: package tests skipped\n");
+        skip();
+    }
+    hs_watchlist *v1 = make_list(12, 1);
+    hs_watchlist *v2 = make_list(12, 2);
+    hs_watchlist_subject *s = make_subject("ADD-1", 501, 1, 0);
+    assert_int_equal(hs_watchlist_add(NULL, v2, s), HS_OK);
+    hs_watchlist_subject_free(s);
+    size_t nd;
+    uint8_t *pd = pack(v2, v1, &k, k.dpk, 1, &nd); /* add-only delta */
+
+    /* an unrelated list with the same version */
+    hs_watchlist *other = make_list(5, 1), *got = (hs_watchlist *)1;
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    assert_int_equal(hs_watchlist_unpack(ctx, &got, other, 1, pd, nd, k.apk, k.dpk, k.dsk),
+                     HS_ERR_STATE);
+    assert_null(got);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "another base list"));
+
+    /* v1 changed locally on the device */
+    hs_watchlist *local = NULL;
+    assert_int_equal(hs__wl_clone(NULL, v1, &local), HS_OK);
+    s = make_subject("LOCAL-1", 502, 1, 0);
+    assert_int_equal(hs_watchlist_add(NULL, local, s), HS_OK);
+    hs_watchlist_subject_free(s);
+    assert_int_equal(hs_watchlist_unpack(ctx, &got, local, 1, pd, nd, k.apk, k.dpk, k.dsk),
+                     HS_ERR_STATE);
+
+    /* the same subjects in another order are the same list */
+    hs_watchlist *shuffled = NULL;
+    assert_int_equal(hs_watchlist_new(NULL, &shuffled), HS_OK);
+    for (uint64_t i = hs_watchlist_count(v1); i-- > 0;) {
+        hs_watchlist_subject *c = NULL;
+        assert_int_equal(hs_watchlist_subject_at(NULL, &c, v1, i), HS_OK);
+        assert_int_equal(hs_watchlist_add(NULL, shuffled, c), HS_OK);
+        hs_watchlist_subject_free(c);
+    }
+    hs_watchlist_set_version(shuffled, 1);
+    uint8_t d1[32], d2[32];
+    assert_int_equal(hs_watchlist_digest(NULL, d1, v1), HS_OK);
+    assert_int_equal(hs_watchlist_digest(NULL, d2, shuffled), HS_OK);
+    assert_memory_equal(d1, d2, 32);
+    assert_int_equal(hs_watchlist_unpack(ctx, &got, shuffled, 1, pd, nd, k.apk, k.dpk, k.dsk),
+                     HS_OK);
+    /* what the device now holds is what the authority holds: the next
+     * delta, made from the authority's v2, applies to it */
+    assert_int_equal(hs_watchlist_digest(NULL, d1, v2), HS_OK);
+    assert_int_equal(hs_watchlist_digest(NULL, d2, got), HS_OK);
+    assert_memory_equal(d1, d2, 32);
+    hs_watchlist *v3 = NULL;
+    assert_int_equal(hs__wl_clone(NULL, v2, &v3), HS_OK);
+    assert_int_equal(hs_watchlist_remove(NULL, v3, "S00003"), HS_OK);
+    hs_watchlist_set_version(v3, 3);
+    size_t nd3;
+    uint8_t *pd3 = pack(v3, v2, &k, k.dpk, 1, &nd3);
+    hs_watchlist *got3 = NULL;
+    assert_int_equal(hs_watchlist_unpack(ctx, &got3, got, 2, pd3, nd3, k.apk, k.dpk, k.dsk),
+                     HS_OK);
+    assert_int_equal(hs_watchlist_count(got3), hs_watchlist_count(v3));
+
+    /* a 0.1 delta payload (no base digest) is refused as such */
+    const uint8_t old[12] = {'H', 'S', 'W', 'D', 0, 0, 0, 0, 0, 0, 0, 0};
+    assert_int_equal(hs__wl_delta_apply(ctx, local, old, sizeof old, 2), HS_ERR_VERSION);
+
+    hs_watchlist_free(got3);
+    free(pd3);
+    hs_watchlist_free(v3);
+    hs_watchlist_free(got);
+    hs_watchlist_free(shuffled);
+    hs_watchlist_free(local);
+    hs_watchlist_free(other);
+    hs_ctx_free(ctx);
+    free(pd);
+    hs_watchlist_free(v1);
+    hs_watchlist_free(v2);
+}
+
 /* ---- search -------------------------------------------------------------------- */
 
 static void test_search_empty_and_args(void **state)
@@ -1033,10 +1118,55 @@ static void test_format_v1_compat(void **state)
     hs_watchlist_free(wl);
 }
 
+/* Ids that print alike must be the same id: controls, bidirectional controls
+ * and invisible characters are refused; errors quote ids escaped. */
+static void test_id_rules(void **state)
+{
+    (void)state;
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    const char *bad[] = {
+        "P\xc2\x85" "1",        /* U+0085 NEL, a C1 control */
+        "P-\xe2\x80\xae" "1",  /* U+202E right-to-left override */
+        "P-\xe2\x80\x8b" "1",  /* U+200B zero-width space */
+        "P-\xe2\x81\xa6" "1",  /* U+2066 left-to-right isolate */
+        "\xef\xbb\xbf" "P-1",  /* U+FEFF byte order mark */
+        "P-\xc2\xad" "1",       /* U+00AD soft hyphen */
+        "P-\x1b[31m1",          /* ESC, a C0 control */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        hs_watchlist_subject *s = (hs_watchlist_subject *)1;
+        assert_int_equal(hs_watchlist_subject_new(ctx, &s, bad[i]), HS_ERR_INVALID_ARG);
+        assert_null(s);
+        const char *msg = hs_ctx_last_error(ctx);
+        for (const char *p = msg; *p; p++)
+            assert_true((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f);
+        assert_non_null(strstr(msg, "\\x"));
+    }
+    hs_watchlist_subject *s = NULL;
+    assert_int_equal(hs_watchlist_subject_new(ctx, &s, "\xc3\x9c" "nal-\xc3\x87" "elik 7"), HS_OK);
+    /* values: a right-to-left mark is legitimate in a name, NEL is not */
+    assert_int_equal(hs_watchlist_subject_set_field(ctx, s, "name", "\xd8\xb9\xd9\x84\xd9\x8a\xe2\x80\x8f"),
+                     HS_OK);
+    assert_int_equal(hs_watchlist_subject_set_field(ctx, s, "note", "a\xc2\x85" "b"),
+                     HS_ERR_INVALID_ARG);
+    hs_watchlist_subject_free(s);
+    /* a missing id is quoted, not echoed raw */
+    hs_watchlist *wl = NULL;
+    assert_int_equal(hs_watchlist_new(ctx, &wl), HS_OK);
+    assert_int_equal(hs_watchlist_remove(ctx, wl, "x\x1b]0;pwned\x07"), HS_ERR_NOT_FOUND);
+    assert_null(strchr(hs_ctx_last_error(ctx), 0x1b));
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "\"x\\x1b]0;pwned\\x07\""));
+    hs_watchlist_free(wl);
+    hs_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_subject_fields),
+        cmocka_unit_test(test_id_rules),
+        cmocka_unit_test(test_delta_bound_to_base),
         cmocka_unit_test(test_many_minutiae_kept_best),
         cmocka_unit_test(test_list_operations),
         cmocka_unit_test(test_encode_roundtrip),

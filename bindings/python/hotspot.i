@@ -498,12 +498,15 @@ hs_status hs_py_face_similarity(hs_ctx *ctx, float *score, PyObject *a, PyObject
 }
 
 /** Create a face engine (hs_face_engine_new) from file paths; None leaves a
- *  path unset (no detector path: the Haar fallback; no model: detection
- *  only). Returns [status, engine]. */
+ *  path unset (all None: the default models, from models_dir, else
+ *  $HOTSPOT_FACE_MODELS, else the installed ones; otherwise no detector
+ *  path: the Haar fallback, no model: detection only). Returns
+ *  [status, engine]. */
 hs_status hs_py_face_engine_new(hs_ctx *ctx, hs_face_engine **out, uint32_t model_id,
                                 uint32_t model_format, const char *model_path,
                                 const char *model_config_path, const char *detector_path,
-                                const char *cascade_path) {
+                                const char *cascade_path, const char *landmark_path,
+                                const char *models_dir) {
   hs_face_engine_options o;
   memset(&o, 0, sizeof o);
   o.struct_size = (uint32_t)sizeof o;
@@ -513,6 +516,8 @@ hs_status hs_py_face_engine_new(hs_ctx *ctx, hs_face_engine **out, uint32_t mode
   o.model_config_path = model_config_path;
   o.detector_path = detector_path;
   o.cascade_path = cascade_path;
+  o.landmark_path = landmark_path;
+  o.models_dir = models_dir;
   return hs_face_engine_new(ctx, out, &o);
 }
 

@@ -54,5 +54,9 @@ double cli_now_ms(void);
 void cli_stem(const char *path, char *buf, size_t size);
 /* Create a directory (and parents); true if it exists afterwards. */
 bool cli_mkdirs(const char *path);
+/* Sorted entry names of dir (without names starting with '.'), *n of them;
+ * NULL when dir cannot be read. Free with cli_free_list(). */
+char **cli_list_dir(const char *dir, size_t *n);
+void cli_free_list(char **v, size_t n);
 
 #endif

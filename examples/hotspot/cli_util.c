@@ -1,6 +1,7 @@
 /* Helpers shared by the hotspot subcommands. */
 #include "cli.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -148,4 +149,43 @@ void cli_json_error(hs_ctx *ctx, hs_status s, const char *path, int first)
     printf(", \"status\": %d, \"detail\": ", s);
     cli_json_str(stdout, hs_ctx_last_error(ctx));
     printf("}");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **cli_list_dir(const char *dir, size_t *n)
+{
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    size_t cap = 64;
+    char **v = malloc(cap * sizeof *v);
+    struct dirent *de;
+    while (v && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        if (*n == cap) {
+            char **nv = realloc(v, 2 * cap * sizeof *v);
+            if (!nv)
+                break;
+            v = nv;
+            cap *= 2;
+        }
+        v[(*n)++] = strdup(de->d_name);
+    }
+    closedir(d);
+    if (v)
+        qsort(v, *n, sizeof *v, cmp_str);
+    return v;
+}
+
+void cli_free_list(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
 }

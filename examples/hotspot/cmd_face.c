@@ -1,14 +1,13 @@
 /* hotspot face detect|embed|compare|eval
  *
- * Models come from --detector/--model/--config, else from the directory in
- * $HOTSPOT_FACE_MODELS (YuNet face_detection_yunet_2022mar.onnx; the first
- * of mobilefacenet.caffemodel+.prototxt, face_recognition_sface_2021dec.onnx,
- * fr_feature.onnx). Without a detector the Haar cascade is used. */
+ * Models come from --detector/--landmarks/--model/--config/--cascade. With
+ * none of them the library loads its default set from --models DIR, else
+ * $HOTSPOT_FACE_MODELS, else the installed models (hs_face_engine_options).
+ * A model named without a detector gets the Haar cascade. */
 #include "cli.h"
 #include "internal/core.h"
 #include "internal/face.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,18 +16,12 @@
 #define MAX_DIM HS_FACE_MAX_DIM
 
 typedef struct face_opts {
-    const char *detector, *model, *config, *cascade, *out;
+    const char *detector, *landmarks, *model, *config, *cascade, *models_dir, *out;
     int preset; /* -1: from the model file name */
     int json;
     uint32_t kind;
-    char det_buf[4096], model_buf[4096], cfg_buf[4096];
+    char cfg_buf[4096];
 } face_opts;
-
-static bool file_exists(const char *p)
-{
-    struct stat st;
-    return p && stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
 
 static bool is_dir(const char *p)
 {
@@ -44,32 +37,16 @@ static int preset_from_name(const char *model)
         return HS_FACE_MODEL_SFACE;
     if (strstr(model, "mobilefacenet"))
         return HS_FACE_MODEL_MOBILEFACENET;
+    /* fr_feature named with YuNet was calibrated as ARCFACE; the default
+     * set (no model named) gets FR_FEATURE from the library */
     if (strstr(model, "fr_feature") || strstr(model, "arcface"))
         return HS_FACE_MODEL_ARCFACE;
     return HS_FACE_MODEL_CUSTOM;
 }
 
-/* Fill unset model paths from $HOTSPOT_FACE_MODELS. */
-static void resolve_models(face_opts *o, bool need_net)
+/* The prototxt beside a .caffemodel, and the preset from the file name. */
+static void resolve_models(face_opts *o)
 {
-    const char *dir = getenv("HOTSPOT_FACE_MODELS");
-    if (dir && *dir) {
-        if (!o->detector) {
-            snprintf(o->det_buf, sizeof o->det_buf, "%s/face_detection_yunet_2022mar.onnx", dir);
-            if (file_exists(o->det_buf))
-                o->detector = o->det_buf;
-        }
-        if (!o->model && need_net) {
-            static const char *const names[] = {"mobilefacenet.caffemodel",
-                                                "face_recognition_sface_2021dec.onnx",
-                                                "fr_feature.onnx"};
-            for (size_t i = 0; i < 3 && !o->model; i++) {
-                snprintf(o->model_buf, sizeof o->model_buf, "%s/%s", dir, names[i]);
-                if (file_exists(o->model_buf))
-                    o->model = o->model_buf;
-            }
-        }
-    }
     if (o->model && !o->config) {
         size_t n = strlen(o->model);
         if (n > 11 && !strcmp(o->model + n - 11, ".caffemodel") && n < sizeof o->cfg_buf) {
@@ -83,18 +60,21 @@ static void resolve_models(face_opts *o, bool need_net)
 
 static hs_status make_engine(hs_ctx *ctx, face_opts *o, bool need_net, hs_face_engine **e)
 {
-    resolve_models(o, need_net);
+    resolve_models(o);
     hs_face_engine_options eo;
     memset(&eo, 0, sizeof eo);
     eo.struct_size = sizeof eo;
     eo.model_id = (uint32_t)o->preset;
     eo.detector_path = o->detector;
+    eo.landmark_path = o->landmarks;
     eo.cascade_path = o->cascade;
-    eo.model_path = need_net ? o->model : NULL;
-    eo.model_config_path = need_net ? o->config : NULL;
-    if (need_net && !o->model) {
-        fprintf(stderr, "hotspot face: no embedding model: give --model or set "
-                        "HOTSPOT_FACE_MODELS (see docs/face.md)\n");
+    eo.model_path = o->model;
+    eo.model_config_path = o->config;
+    eo.models_dir = o->models_dir;
+    bool named = o->detector || o->landmarks || o->cascade || o->model;
+    if (need_net && named && !o->model) {
+        fprintf(stderr, "hotspot face: no embedding model: give --model too, or no model "
+                        "option at all for the default models (see docs/face.md)\n");
         return HS_ERR_MODEL;
     }
     hs_status s = hs_face_engine_new(ctx, e, &eo);
@@ -307,46 +287,6 @@ static int face_compare(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
 
 /* ---- eval ------------------------------------------------------------ */
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted entry names of dir (without . and ..); caller frees. */
-static char **list_dir(const char *dir, size_t *n)
-{
-    *n = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return NULL;
-    size_t cap = 64;
-    char **v = malloc(cap * sizeof *v);
-    struct dirent *de;
-    while (v && (de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
-        if (*n == cap) {
-            char **nv = realloc(v, 2 * cap * sizeof *v);
-            if (!nv)
-                break;
-            v = nv;
-            cap *= 2;
-        }
-        v[(*n)++] = strdup(de->d_name);
-    }
-    closedir(d);
-    if (v)
-        qsort(v, *n, sizeof *v, cmp_str);
-    return v;
-}
-
-static void free_list(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
 {
     if (nfiles != 1 || !is_dir(files[0]))
@@ -356,7 +296,7 @@ static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
         return CLI_ERR;
     uint32_t dim = hs_face_engine_dim(e);
     size_t nid = 0, cap = 256, n = 0, fte = 0;
-    char **ids = list_dir(files[0], &nid);
+    char **ids = cli_list_dir(files[0], &nid);
     float *emb = malloc(cap * dim * sizeof *emb);
     int8_t *q = malloc(cap * dim);
     size_t *who = malloc(cap * sizeof *who);
@@ -367,7 +307,7 @@ static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
         if (!is_dir(path))
             continue;
         size_t nf;
-        char **fs = list_dir(path, &nf);
+        char **fs = cli_list_dir(path, &nf);
         for (size_t k = 0; k < nf; k++) {
             char fp[8192];
             snprintf(fp, sizeof fp, "%s/%s", path, fs[k]);
@@ -398,7 +338,7 @@ static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
             hs_face_quantize(NULL, q + n * dim, &sc, emb + n * dim, dim);
             who[n++] = i;
         }
-        free_list(fs, nf);
+        cli_free_list(fs, nf);
     }
     double t_embed = cli_now_ms() - t0;
     size_t ng = 0, ni = 0;
@@ -468,7 +408,7 @@ static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
     free(emb);
     free(q);
     free(who);
-    free_list(ids, nid);
+    cli_free_list(ids, nid);
     hs_face_engine_free(e);
     return rc;
 }
@@ -483,9 +423,11 @@ int cmd_face(int argc, char **argv)
               "       hotspot face embed [--int8] --out FILE IMAGE\n"
               "       hotspot face compare A B        (images or embedding files)\n"
               "       hotspot face eval DIR           (one sub-directory per identity)\n"
-              "model options: --detector YUNET.onnx --model NET.onnx|.caffemodel\n"
-              "  [--config NET.prototxt] [--cascade HAAR.xml]\n"
-              "  [--preset sface|mobilefacenet|arcface|custom]; or HOTSPOT_FACE_MODELS=DIR\n",
+              "models: none given = the default set (fr_detect, fr_landmark, fr_feature .onnx)\n"
+              "  from --models DIR, else $HOTSPOT_FACE_MODELS, else the installed models;\n"
+              "  or name them: --detector YUNET|ULTRAFACE.onnx [--landmarks LMK68.onnx]\n"
+              "  --model NET.onnx|.caffemodel [--config NET.prototxt] [--cascade HAAR.xml]\n"
+              "  [--preset sface|mobilefacenet|arcface|fr_feature|custom]\n",
               stdout);
         return CLI_OK;
     }
@@ -506,6 +448,10 @@ int cmd_face(int argc, char **argv)
             o.detector = argv[++i];
         else if (!strcmp(a, "--model") && has_val)
             o.model = argv[++i];
+        else if (!strcmp(a, "--landmarks") && has_val)
+            o.landmarks = argv[++i];
+        else if (!strcmp(a, "--models") && has_val)
+            o.models_dir = argv[++i];
         else if (!strcmp(a, "--config") && has_val)
             o.config = argv[++i];
         else if (!strcmp(a, "--cascade") && has_val)
@@ -519,12 +465,13 @@ int cmd_face(int argc, char **argv)
             o.preset = !strcmp(p, "sface")           ? HS_FACE_MODEL_SFACE
                        : !strcmp(p, "mobilefacenet") ? HS_FACE_MODEL_MOBILEFACENET
                        : !strcmp(p, "arcface")       ? HS_FACE_MODEL_ARCFACE
+                       : !strcmp(p, "fr_feature")    ? HS_FACE_MODEL_FR_FEATURE
                        : !strcmp(p, "custom")        ? HS_FACE_MODEL_CUSTOM
                                                      : -2;
             if (o.preset == -2) {
                 free(files);
                 return cli_usage("face", "unknown preset %s (sface, mobilefacenet, arcface, "
-                                         "custom)", p);
+                                         "fr_feature, custom)", p);
             }
         } else if (a[0] == '-' && a[1]) {
             free(files);

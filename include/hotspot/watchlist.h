@@ -356,7 +356,8 @@ HS_API hs_status hs_watchlist_keygen_device(uint8_t public_key[32], uint8_t secr
 
 /** Build a package: the list (full package when @p base is NULL) or the
  *  changes from @p base to @p wl (delta: removed ids, added or changed
- *  subjects; base must have a lower version), encrypted with a fresh key
+ *  subjects, and the digest of @p base (hs_watchlist_digest), so that it
+ *  applies to that exact list only; base must have a lower version), encrypted with a fresh key
  *  (XChaCha20-Poly1305) that is sealed to each of the @p nrecipients device
  *  public keys (1..1024, 32 bytes each, concatenated), and signed with the
  *  authority's @p sign_secret. The package carries wl's version. Size query
@@ -366,6 +367,15 @@ HS_API hs_status hs_watchlist_keygen_device(uint8_t public_key[32], uint8_t secr
 HS_API hs_status hs_watchlist_pack(hs_ctx *ctx, void *buf, size_t *size,
                                    const hs_watchlist *wl, const hs_watchlist *base,
                                    const uint8_t sign_secret[64], const uint8_t *recipients, uint32_t nrecipients);
+
+/** BLAKE2b-256 digest of the list's content (its version and every subject
+ *  record, in id order: iteration order does not count) into @p digest. A
+ *  delta package carries the digest of the list it was made from and
+ *  applies only to a list with that digest, so an authority and its devices
+ *  can compare this value to know they hold the same list. Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOMEM, HS_ERR_NOT_BUILT (no libsodium).
+ *  Concurrent readers. @since 1.0 */
+HS_API hs_status hs_watchlist_digest(hs_ctx *ctx, uint8_t digest[32], const hs_watchlist *wl);
 
 /** Package header, read without keys (hs_watchlist_package_info).
  *  @since 1.0 */
@@ -393,8 +403,11 @@ HS_API hs_status hs_watchlist_package_info_get(hs_ctx *ctx, hs_watchlist_package
  *  (HS_ERR_SIGNATURE); the version against @p installed_version and the
  *  version of @p installed (not newer -> HS_ERR_ROLLBACK); for a delta, that
  *  @p installed has the base version (HS_ERR_STATE); that the package is
- *  sealed to this device and decrypts (HS_ERR_DECRYPT); the payload
- *  (decode errors). On success *out is a new list (a full package's list,
+ *  sealed to this device and decrypts (HS_ERR_DECRYPT); for a delta, that
+ *  @p installed has the content the delta was made from, by its digest
+ *  (HS_ERR_STATE: another list of the same version, or one changed on the
+ *  device); the payload (decode errors; HS_ERR_VERSION for a 0.1 delta,
+ *  which names its base by version only). On success *out is a new list (a full package's list,
  *  or @p installed with the delta applied); @p installed is never modified.
  *  Decrypted plaintext and the content key are wiped. Errors: as above,
  *  HS_ERR_INVALID_ARG, HS_ERR_NOMEM, HS_ERR_NOT_BUILT. @since 1.0 */

@@ -319,15 +319,12 @@ hs_status hs_face_embedding_decode(hs_ctx *ctx, float *out, uint32_t cap, uint32
         return hs__error(ctx, HS_ERR_CORRUPT, "decode: %zu trailing bytes", size - need);
     if (hs__crc32c(0, p, need - 4) != get_le32(p + need - 4))
         return hs__error(ctx, HS_ERR_CHECKSUM, "decode: CRC-32C mismatch");
-    *dim = d;
-    if (model_id)
-        *model_id = (uint32_t)p[6] | (uint32_t)p[7] << 8;
-    if (!out)
-        return HS_OK;
-    if (cap < d)
-        return hs__error(ctx, HS_ERR_BUFFER_TOO_SMALL, "decode: dimension %u, room for %u", d,
-                         cap);
+    /* The values are checked whether or not the caller asked for them, so
+     * that the size query and the full decode accept the same records (a
+     * record of subnormal values passed the first and failed the second). */
     double sq = 0;
+    float sc = 0;
+    const int8_t *q = (const int8_t *)(p + HSFE_HEAD + 4);
     if (kind == HS_FACE_ENC_F32) {
         for (uint32_t i = 0; i < d; i++) {
             float f = get_f32(p + HSFE_HEAD + 4 * (size_t)i);
@@ -336,15 +333,25 @@ hs_status hs_face_embedding_decode(hs_ctx *ctx, float *out, uint32_t cap, uint32
             sq += (double)f * f;
         }
         if (!(sq > 1e-30))
-            return hs__error(ctx, HS_ERR_CORRUPT, "decode: zero vector");
+            return hs__error(ctx, HS_ERR_CORRUPT, "decode: zero (or subnormal) vector");
+    } else {
+        sc = get_f32(p + HSFE_HEAD);
+        if (!isfinite(sc) || !(sc > 0) || !dot_q8_c(q, q, d))
+            return hs__error(ctx, HS_ERR_CORRUPT, "decode: bad scale or zero vector");
+    }
+    if (out && cap < d)
+        return hs__error(ctx, HS_ERR_BUFFER_TOO_SMALL, "decode: dimension %u, room for %u", d,
+                         cap);
+    *dim = d;
+    if (model_id)
+        *model_id = (uint32_t)p[6] | (uint32_t)p[7] << 8;
+    if (!out)
+        return HS_OK;
+    if (kind == HS_FACE_ENC_F32) {
         double inv = 1.0 / sqrt(sq);
         for (uint32_t i = 0; i < d; i++)
             out[i] = (float)(get_f32(p + HSFE_HEAD + 4 * (size_t)i) * inv);
     } else {
-        float sc = get_f32(p + HSFE_HEAD);
-        const int8_t *q = (const int8_t *)(p + HSFE_HEAD + 4);
-        if (!isfinite(sc) || !(sc > 0) || !dot_q8_c(q, q, d))
-            return hs__error(ctx, HS_ERR_CORRUPT, "decode: bad scale or zero vector");
         hs_face_dequantize(ctx, out, q, sc, d);
     }
     return HS_OK;
@@ -363,6 +370,8 @@ struct fmr_row {
 static const struct fmr_row fmr_table[] = {
     {HS_FACE_MODEL_MOBILEFACENET, {0.2296f, 0.3568f, 0.4514f, 0.5108f}},
     {HS_FACE_MODEL_ARCFACE, {0.1910f, 0.3081f, 0.3889f, 0.4403f}},
+    /* the default pipeline: UltraFace, 68-point landmarks, fr_feature */
+    {HS_FACE_MODEL_FR_FEATURE, {0.1991f, 0.3222f, 0.3922f, 0.4315f}},
 };
 
 hs_status hs_face_threshold_for_fmr(float *out, uint32_t model_id, double fmr)

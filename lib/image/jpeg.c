@@ -133,6 +133,16 @@ hs_status hs__decode_jpeg(hs_ctx *ctx, hs_image **out, const uint8_t *data, size
                          (int)cinfo.jpeg_color_space);
     }
     hs_status s = hs__image_check_size(ctx, cinfo.image_width, cinfo.image_height);
+    /* Huffman coding spends at least one bit on every 8x8 block of the
+     * first component (its DC difference, in baseline and in the first
+     * progressive scan): a complete file holds at most 512 pixels a byte,
+     * counted here as 8 bits of samples. Progressive files allocate every
+     * coefficient up front, so a 633-byte file declaring 64 Mpx cost 450 MB.
+     * Arithmetic coding can go below a bit a block; the memory budget
+     * above still bounds it. */
+    if (!s && !cinfo.arith_code)
+        s = hs__image_check_ratio(ctx, "JPEG", cinfo.image_width, cinfo.image_height, 8, size,
+                                  512);
     if (s) {
         jpeg_destroy_decompress(&cinfo);
         return s;

@@ -114,6 +114,14 @@ hs_status hs__decode_png(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_
     int depth = png_get_bit_depth(png, info);
     int ctype = png_get_color_type(png, info);
     hs_status s = hs__image_check_size(ctx, w, h);
+    /* Deflate cannot expand a byte into more than 1032 (258-byte matches of
+     * at least 2 bits each), and every row carries a filter byte; an
+     * interlaced image is buffered whole before its last pass arrives, so
+     * a 6 KB file declaring 64 Mpx made libpng and us allocate 200 MB. */
+    if (!s)
+        s = hs__image_check_ratio(ctx, "PNG", w, h,
+                                  (uint64_t)depth * (uint64_t)png_get_channels(png, info),
+                                  io.size, 1032);
     if (s) {
         png_destroy_read_struct(&png, &info, NULL);
         return s;

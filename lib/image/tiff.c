@@ -157,6 +157,19 @@ hs_status hs__decode_tiff(hs_ctx *ctx, hs_image **out, const uint8_t *data, size
         photometric = spp >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK;
 
     hs_status s = hs__image_check_size(ctx, w, h);
+    /* The highest expansion each codec can reach: LZW emits at most 4096
+     * bytes for a 9-bit code, deflate 1032 per byte, PackBits 128 for 2
+     * bytes; uncompressed data is all there. Other codecs are refused
+     * below or decoded by libtiff within its allocation cap. */
+    uint16_t comp = COMPRESSION_NONE;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &comp);
+    uint64_t ratio = comp == COMPRESSION_NONE       ? 1
+                     : comp == COMPRESSION_PACKBITS ? 64
+                     : comp == COMPRESSION_LZW      ? 3641
+                     : comp == COMPRESSION_ADOBE_DEFLATE || comp == COMPRESSION_DEFLATE ? 1032
+                                                    : 0;
+    if (!s && ratio)
+        s = hs__image_check_ratio(ctx, "TIFF", w, h, (uint64_t)bps * spp, size, ratio);
     if (s) {
         TIFFClose(tif);
         return s;

@@ -55,6 +55,13 @@ hs_status hs__verror(hs_ctx *ctx, hs_status status, const char *fmt, va_list ap)
 /* Limit value for ctx (defaults when ctx is NULL). */
 uint64_t hs__limit(const hs_ctx *ctx, int key);
 
+/* Untrusted text (a subject id, a field key, a file name) as a quoted,
+ * printable-ASCII string for an error message: bytes outside 0x20..0x7e,
+ * quotes and backslashes become \xNN, so that no message carries terminal
+ * escapes, bidirectional overrides or look-alike invisible characters; cut
+ * with "..." to fit @p cap bytes (at least 8). Returns buf. */
+const char *hs__quote(char *buf, size_t cap, const char *s);
+
 /* Versioned structs (docs/conventions.md, section 6). Every public struct
  * that begins with struct_size goes through these two, so that every one
  * accepts the same sizes and says the same thing when it cannot.

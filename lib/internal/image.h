@@ -23,6 +23,12 @@ hs_status hs__image_alloc(hs_ctx *ctx, hs_image **out, uint32_t w, uint32_t h,
 /* Check dimensions against the context limits. */
 hs_status hs__image_check_size(hs_ctx *ctx, uint64_t w, uint64_t h);
 
+/* Refuse (HS_ERR_TRUNCATED) a header that declares more raw sample bits
+ * (w*h*sample_bits) than @p input_size bytes of @p format can carry at its
+ * highest possible compression ratio @p max_ratio (limits.c gives why). */
+hs_status hs__image_check_ratio(hs_ctx *ctx, const char *format, uint64_t w, uint64_t h,
+                                uint64_t sample_bits, size_t input_size, uint64_t max_ratio);
+
 /* BT.601 luma in integers. */
 static inline uint8_t hs__luma(unsigned r, unsigned g, unsigned b)
 {

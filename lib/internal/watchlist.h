@@ -134,6 +134,11 @@ uint32_t hs__wl_codes_dir(const hs_minutia *m, uint32_t n, uint32_t ppi_x, uint3
 
 /* UTF-8 check (no NUL, no C0 controls except none allowed). */
 bool hs__wl_utf8_ok(const uint8_t *s, size_t n);
+/* Subject id text: UTF-8 without C0/C1 controls, bidirectional controls or
+ * invisible format characters (subject.c lists them). */
+bool hs__wl_id_ok(const uint8_t *s, size_t n);
+/* Field value text: UTF-8 without C0/C1 controls. */
+bool hs__wl_value_ok(const uint8_t *s, size_t n);
 
 /* Test hook: make the next save of this list fail at a stage
  * (1 = after writing half of the temporary file, 2 = before the rename);

@@ -210,12 +210,13 @@ hs_status hs__wl_insert_entry(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *rec,
     if (why)
         return hs__error(ctx, HS_ERR_CORRUPT, "subject record: %s", why);
     long at = hs__wl_find(wl, (const char *)rec + 1, e.id_len);
+    char q[96];
     if (at >= 0 && !replace)
-        return hs__error(ctx, HS_ERR_EXISTS, "subject '%s' is already in the list",
-                         (const char *)rec + 1);
+        return hs__error(ctx, HS_ERR_EXISTS, "subject %s is already in the list",
+                         hs__quote(q, sizeof q, (const char *)rec + 1));
     if (at < 0 && replace)
-        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject '%s' in the list",
-                         (const char *)rec + 1);
+        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject %s in the list",
+                         hs__quote(q, sizeof q, (const char *)rec + 1));
     hs__wl_cache_drop(wl);
     if (at < 0 && wl->n >= WL_MAX_SUBJECTS)
         return hs__error(ctx, HS_ERR_LIMIT, "the list is full");
@@ -299,8 +300,11 @@ hs_status hs_watchlist_remove(hs_ctx *ctx, hs_watchlist *wl, const char *id)
     if (!wl || !id)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
     long at = hs__wl_find(wl, id, strlen(id));
-    if (at < 0)
-        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject '%s' in the list", id);
+    if (at < 0) {
+        char q[96];
+        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject %s in the list",
+                         hs__quote(q, sizeof q, id));
+    }
     return hs__wl_remove_index(wl, (uint32_t)at);
 }
 
@@ -313,8 +317,11 @@ hs_status hs_watchlist_get(hs_ctx *ctx, hs_watchlist_subject **out, const hs_wat
     if (!wl || !id)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
     long at = hs__wl_find(wl, id, strlen(id));
-    if (at < 0)
-        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject '%s' in the list", id);
+    if (at < 0) {
+        char q[96];
+        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject %s in the list",
+                         hs__quote(q, sizeof q, id));
+    }
     return hs__wl_record_to_subject(ctx, wl->e[at].rec, wl->e[at].len, out);
 }
 

@@ -18,7 +18,11 @@
 #define PKG_TAG 16
 #define PKG_SIG 64
 #define PKG_MAX_RECIPIENTS 1024
-#define DELTA_MAGIC "HSWD"
+/* "HSWD" deltas of 0.1 named their base by version number only and are
+ * refused; "HSWE" deltas carry the base list's digest. */
+#define DELTA_MAGIC "HSWE"
+#define DELTA_MAGIC_0_1 "HSWD"
+#define DIGEST_BYTES 32
 
 static uint32_t get_le32(const uint8_t *p)
 {
@@ -129,8 +133,15 @@ hs_status hs__wl_delta_apply(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *p, si
     hs__reader r;
     hs__reader_init(&r, p, size);
     uint8_t magic[4];
-    if (!hs__rd_bytes(&r, magic, 4) || memcmp(magic, DELTA_MAGIC, 4))
+    if (!hs__rd_bytes(&r, magic, 4))
+        return hs__error(ctx, HS_ERR_CORRUPT, "delta payload truncated");
+    if (!memcmp(magic, DELTA_MAGIC_0_1, 4))
+        return hs__error(ctx, HS_ERR_VERSION,
+                         "delta without a base digest (made by 0.1): pack it again");
+    if (memcmp(magic, DELTA_MAGIC, 4))
         return hs__error(ctx, HS_ERR_CORRUPT, "delta payload: bad magic");
+    /* The base digest was checked by the caller (hs_watchlist_unpack). */
+    hs__skip(&r, DIGEST_BYTES);
     uint32_t nrem = hs__rd_le32(&r), nadd = hs__rd_le32(&r);
     if (r.overrun)
         return hs__error(ctx, HS_ERR_CORRUPT, "delta payload truncated");
@@ -206,7 +217,81 @@ static bool same_record(const hs__wl_entry *a, const hs__wl_entry *b)
     return a->len == b->len && !memcmp(a->rec, b->rec, a->len);
 }
 
-static void delta_write(hs__writer *w, const hs_watchlist *wl, const hs_watchlist *base)
+/* ---- list digest ------------------------------------------------------------ */
+
+static int cmp_entry_id(const void *a, const void *b, void *wl_)
+{
+    const hs_watchlist *wl = wl_;
+    const hs__wl_entry *x = &wl->e[*(const uint32_t *)a], *y = &wl->e[*(const uint32_t *)b];
+    size_t n = x->id_len < y->id_len ? x->id_len : y->id_len;
+    int c = memcmp(x->rec + 1, y->rec + 1, n);
+    return c ? c : (int)x->id_len - (int)y->id_len;
+}
+
+/* Insertion-free merge sort of subject indexes by id (qsort has no context
+ * argument in C11, and a global would not be thread-safe). */
+static void sort_ids(uint32_t *v, uint32_t *tmp, uint32_t n, const hs_watchlist *wl)
+{
+    if (n < 2)
+        return;
+    uint32_t h = n / 2;
+    sort_ids(v, tmp, h, wl);
+    sort_ids(v + h, tmp, n - h, wl);
+    uint32_t i = 0, j = h, k = 0;
+    while (i < h && j < n)
+        tmp[k++] = cmp_entry_id(&v[j], &v[i], (void *)wl) < 0 ? v[j++] : v[i++];
+    while (i < h)
+        tmp[k++] = v[i++];
+    while (j < n)
+        tmp[k++] = v[j++];
+    memcpy(v, tmp, (size_t)n * sizeof *v);
+}
+
+/* BLAKE2b-256 of the list's canonical content: its version, then every
+ * subject record ordered by id. Iteration order is not part of it (a
+ * removal moves the last subject into the hole), so the authority's list
+ * and a device's list with the same subjects give the same digest. */
+static hs_status list_digest(hs_ctx *ctx, uint8_t out[DIGEST_BYTES], const hs_watchlist *wl)
+{
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    uint32_t n = wl->n;
+    uint32_t *idx = hs__malloc(a, (size_t)(n ? n : 1) * 2 * sizeof *idx);
+    if (!idx)
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    for (uint32_t i = 0; i < n; i++)
+        idx[i] = i;
+    sort_ids(idx, idx + n, n, wl);
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, (const unsigned char *)"hotspot-list-v1", 15, DIGEST_BYTES);
+    uint8_t hdr[12];
+    for (int i = 0; i < 8; i++)
+        hdr[i] = (uint8_t)(wl->version >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        hdr[8 + i] = (uint8_t)(n >> (8 * i));
+    crypto_generichash_update(&st, hdr, sizeof hdr);
+    for (uint32_t i = 0; i < n; i++) {
+        const hs__wl_entry *e = &wl->e[idx[i]];
+        uint8_t len[4] = {(uint8_t)e->len, (uint8_t)(e->len >> 8), (uint8_t)(e->len >> 16),
+                          (uint8_t)(e->len >> 24)};
+        crypto_generichash_update(&st, len, 4);
+        crypto_generichash_update(&st, e->rec, e->len);
+    }
+    crypto_generichash_final(&st, out, DIGEST_BYTES);
+    hs__free(a, idx);
+    return HS_OK;
+}
+
+hs_status hs_watchlist_digest(hs_ctx *ctx, uint8_t digest[32], const hs_watchlist *wl)
+{
+    if (!digest || !wl)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    if (!sodium_ready())
+        return hs__error(ctx, HS_ERR_INTERNAL, "libsodium failed to initialise");
+    return list_digest(ctx, digest, wl);
+}
+
+static void delta_write(hs__writer *w, const hs_watchlist *wl, const hs_watchlist *base,
+                        const uint8_t base_digest[DIGEST_BYTES])
 {
     uint32_t nrem = 0, nadd = 0;
     for (uint32_t i = 0; i < base->n; i++)
@@ -218,6 +303,7 @@ static void delta_write(hs__writer *w, const hs_watchlist *wl, const hs_watchlis
             nadd++;
     }
     hs__wr_bytes(w, DELTA_MAGIC, 4);
+    hs__wr_bytes(w, base_digest, DIGEST_BYTES);
     hs__wr_le32(w, nrem);
     hs__wr_le32(w, nadd);
     for (uint32_t i = 0; i < base->n; i++) {
@@ -258,7 +344,13 @@ hs_status hs_watchlist_pack(hs_ctx *ctx, void *buf, size_t *size,
     hs__writer plain;
     hs__writer_init(&plain, a);
     if (base) {
-        delta_write(&plain, wl, base);
+        uint8_t d[DIGEST_BYTES];
+        hs_status ds = list_digest(ctx, d, base);
+        if (ds) {
+            hs__writer_free(&plain);
+            return ds;
+        }
+        delta_write(&plain, wl, base, d);
     } else {
         size_t n = 0;
         hs_watchlist_encode(ctx, NULL, &n, wl);
@@ -401,6 +493,20 @@ hs_status hs_watchlist_unpack(hs_ctx *ctx, hs_watchlist **out, const hs_watchlis
     }
     hs_watchlist *wl = NULL;
     if (l.delta) {
+        /* Applies only to the exact list it was made from: not to another
+         * list of the same version, nor to one changed on the device. */
+        uint8_t have_digest[DIGEST_BYTES];
+        if (plen >= 4 + DIGEST_BYTES && !memcmp(plain, DELTA_MAGIC, 4)) {
+            st = list_digest(ctx, have_digest, installed);
+            if (!st && sodium_memcmp(have_digest, plain + 4, DIGEST_BYTES) != 0)
+                st = hs__error(ctx, HS_ERR_STATE,
+                               "delta was made for another base list: the installed version "
+                               "%llu differs in content (changed on the device, or not the "
+                               "list the authority holds); install a full package",
+                               (unsigned long long)installed->version);
+            if (st)
+                goto out;
+        }
         st = hs__wl_clone(ctx, installed, &wl);
         if (!st)
             st = hs__wl_delta_apply(ctx, wl, plain, plen, l.format);
@@ -420,6 +526,13 @@ out:
 }
 
 #else /* !HOTSPOT_HAVE_SODIUM */
+
+hs_status hs_watchlist_digest(hs_ctx *ctx, uint8_t digest[32], const hs_watchlist *wl)
+{
+    (void)digest;
+    (void)wl;
+    return hs__error(ctx, HS_ERR_NOT_BUILT, "built without libsodium");
+}
 
 hs_status hs_watchlist_keygen_authority(uint8_t public_key[32], uint8_t secret_key[64])
 {

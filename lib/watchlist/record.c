@@ -211,8 +211,8 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, 
         return "subject id length outside 1..128";
     if (hs__reader_left(&r) < (size_t)idn + 1)
         return "record ends in the id";
-    if (!hs__wl_utf8_ok(rec + r.pos, idn))
-        return "subject id is not valid UTF-8";
+    if (!hs__wl_id_ok(rec + r.pos, idn))
+        return "subject id is not valid UTF-8 or holds a refused character";
     if (rec[r.pos + idn] != 0)
         return "subject id not terminated";
     hs__skip(&r, (size_t)idn + 1);
@@ -239,7 +239,7 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, 
             return "record ends in a field";
         if (vn > HS_WATCHLIST_VALUE_MAX)
             return "field value too long";
-        if (!hs__wl_utf8_ok(rec + r.pos, vn) || rec[r.pos + vn] != 0)
+        if (!hs__wl_value_ok(rec + r.pos, vn) || rec[r.pos + vn] != 0)
             return "field value is not valid UTF-8";
         hs__skip(&r, (size_t)vn + 1);
     }

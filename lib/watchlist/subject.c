@@ -51,6 +51,45 @@ bool hs__wl_utf8_ok(const uint8_t *s, size_t n)
     return true;
 }
 
+/* Code points refused in subject ids besides the C0 controls and DEL that
+ * hs__wl_utf8_ok() refuses: the C1 controls (U+0085 is a line break), the
+ * bidirectional controls (U+202E turns "P-1" and "1-P" into look-alikes) and
+ * invisible format characters (zero-width spaces and joiners, word joiner,
+ * invisible operators, BOM, soft hyphen), so that two ids that print the
+ * same are the same id. docs/watchlist-format.md lists them. */
+static bool id_cp_refused(uint32_t cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || cp == 0xad || cp == 0x34f || cp == 0x61c ||
+           cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+           (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb) ||
+           cp == 0xfffe || cp == 0xffff;
+}
+
+/* Value rule for field values: no C1 controls either (they are controls in
+ * every terminal); bidirectional marks stay allowed, names need them. */
+static bool value_cp_refused(uint32_t cp) { return cp >= 0x80 && cp <= 0x9f; }
+
+static bool text_ok(const uint8_t *s, size_t n, bool (*refused)(uint32_t))
+{
+    if (!hs__wl_utf8_ok(s, n))
+        return false;
+    for (size_t i = 0; i < n;) {
+        uint8_t c = s[i];
+        size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : 4;
+        uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1fu : len == 3 ? c & 0x0fu : c & 0x07u;
+        for (size_t k = 1; k < len; k++)
+            cp = (cp << 6) | (s[i + k] & 0x3fu);
+        if (refused(cp))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+bool hs__wl_id_ok(const uint8_t *s, size_t n) { return text_ok(s, n, id_cp_refused); }
+
+bool hs__wl_value_ok(const uint8_t *s, size_t n) { return text_ok(s, n, value_cp_refused); }
+
 static bool key_ok(const char *k, size_t n)
 {
     if (n < 1 || n > HS_WATCHLIST_KEY_MAX)
@@ -75,9 +114,13 @@ hs_status hs_watchlist_subject_new(hs_ctx *ctx, hs_watchlist_subject **out, cons
     if (n < 1 || n > HS_WATCHLIST_ID_MAX)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "subject id of %zu bytes (1..%d allowed)", n,
                          HS_WATCHLIST_ID_MAX);
-    if (!hs__wl_utf8_ok((const uint8_t *)id, n))
+    if (!hs__wl_id_ok((const uint8_t *)id, n)) {
+        char q[64];
         return hs__error(ctx, HS_ERR_INVALID_ARG,
-                         "subject id is not valid UTF-8 or holds control characters");
+                         "subject id %s is not valid UTF-8 or holds control, bidirectional or "
+                         "invisible characters (docs/watchlist-format.md lists them)",
+                         hs__quote(q, sizeof q, id));
+    }
     const hs_allocator *a = hs__ctx_allocator(ctx);
     hs_watchlist_subject *s = hs__calloc(a, 1, sizeof *s);
     if (!s)
@@ -127,7 +170,7 @@ hs_status hs_watchlist_subject_set_field(hs_ctx *ctx, hs_watchlist_subject *s, c
     int idx = field_find(s, key);
     if (!value) {
         if (idx < 0)
-            return hs__error(ctx, HS_ERR_NOT_FOUND, "no field '%s'", key);
+            return hs__error(ctx, HS_ERR_NOT_FOUND, "no field \"%s\"", key);
         uint32_t i = (uint32_t)idx;
         for (; i + 1 < s->nfields; i++) {
             memcpy(s->key[i], s->key[i + 1], sizeof s->key[i]);
@@ -137,7 +180,7 @@ hs_status hs_watchlist_subject_set_field(hs_ctx *ctx, hs_watchlist_subject *s, c
         return HS_OK;
     }
     size_t vn = strlen(value);
-    if (vn > HS_WATCHLIST_VALUE_MAX || !hs__wl_utf8_ok((const uint8_t *)value, vn))
+    if (vn > HS_WATCHLIST_VALUE_MAX || !hs__wl_value_ok((const uint8_t *)value, vn))
         return hs__error(ctx, HS_ERR_INVALID_ARG,
                          "field value must be valid UTF-8 of at most %d bytes without "
                          "control characters",

@@ -157,6 +157,15 @@ def _ctx():
     return c.h
 
 
+def _text(value, what):
+    """``value`` as str for a C string argument: a NUL inside would end the
+    C string early, so that "P-1\\0x" silently became "P-1"; refuse it."""
+    value = str(value)
+    if "\0" in value:
+        raise Error(capi.HS_ERR_INVALID_ARG, "%s holds a NUL character" % what)
+    return value
+
+
 def _check(status, ctx=None, message=""):
     if status < 0:
         msg = _c("hs_ctx_last_error")(ctx) if ctx is not None else ""
@@ -191,7 +200,9 @@ def get_limit(key):
 def limit_bounds(key):
     """(min, max) allowed for an input limit (``LIMIT_*``)."""
     s, lo, hi = _c("hs_limit_bounds")(int(key))
-    _check(s)
+    known = sorted(n for n in dir(capi) if n.startswith("HS_LIMIT_"))
+    _check(s, message="unknown limit key %r (known: %s)"
+           % (key, ", ".join(n[3:] for n in known)))
     return lo, hi
 
 
@@ -468,7 +479,8 @@ class Image(_Handle):
     @ppi.setter
     def ppi(self, value):
         with self._write as h:
-            _check(_c("hs_image_set_ppi")(h, int(value)))
+            _check(_c("hs_image_set_ppi")(h, int(value)),
+                   message="ppi %r outside the allowed range 0..10000 (0 = unknown)" % (value,))
 
     @property
     def info(self):
@@ -1112,16 +1124,23 @@ class FaceEngine(_Handle):
     """Face detection, alignment and embedding (needs a build with OpenCV;
     otherwise Error(ERR_NOT_BUILT)).
 
-    ``FaceEngine(model="fr_feature.onnx", detector="yunet.onnx")``:
-    ``model`` is the embedding network (.onnx, or .caffemodel with
-    ``config`` = the prototxt; None: detection only), ``model_id`` its
-    FACE_MODEL_* preset (default from the file name, as the CLI does:
-    *sface* -> SFACE, *mobilefacenet* or .caffemodel -> MOBILEFACENET,
-    *arcface* or fr_feature -> ARCFACE, else CUSTOM),
-    ``detector`` a YuNet ONNX file (None: OpenCV's Haar cascade, or
-    ``cascade``). Other keywords set parameters (score_threshold,
-    max_side, min_face, ...). An engine serialises its calls: use one per
-    thread for parallelism."""
+    ``FaceEngine()`` loads the default models (UltraFace detector, 68-point
+    landmarks, fr_feature 512-d embedder; model_id FACE_MODEL_FR_FEATURE)
+    from ``models_dir``, else the directory in $HOTSPOT_FACE_MODELS, else
+    the installed ones (tools/setup.sh fetches them); Error(ERR_MODEL)
+    naming the paths tried when they are not there.
+
+    ``FaceEngine(model="fr_feature.onnx", detector="yunet.onnx")`` names
+    the models instead (then nothing is looked up): ``model`` is the
+    embedding network (.onnx, or .caffemodel with ``config`` = the
+    prototxt; None: detection only), ``model_id`` its FACE_MODEL_* preset
+    (default from the file name, as the CLI does: *sface* -> SFACE,
+    *mobilefacenet* or .caffemodel -> MOBILEFACENET, *arcface* or
+    fr_feature -> ARCFACE, else CUSTOM), ``detector`` a YuNet or UltraFace
+    ONNX file (None: OpenCV's Haar cascade, or ``cascade``), ``landmarks``
+    a 68-point landmark ONNX file for UltraFace or Haar boxes. Other
+    keywords set parameters (score_threshold, max_side, min_face, ...). An
+    engine serialises its calls: use one per thread for parallelism."""
 
     _free = _c("hs_face_engine_free")
     _exclusive = True
@@ -1130,19 +1149,24 @@ class FaceEngine(_Handle):
 
     @_cdoc("hs_face_engine_new")
     def __init__(self, model=None, detector=None, config=None, cascade=None, model_id=None,
-                 model_format=0, **params):
-        paths = [None if p is None else _path(p) for p in (model, config, detector, cascade)]
+                 model_format=0, landmarks=None, models_dir=None, **params):
+        paths = [None if p is None else _path(p)
+                 for p in (model, config, detector, cascade, landmarks, models_dir)]
         if model_id is None:
-            model_id = _face_model_for(paths[0])
+            model_id = _face_model_for(paths[0]) if paths[0] else capi.HS_FACE_MODEL_CUSTOM
+        for k in params:
+            if k not in self._keys:  # before loading anything
+                raise TypeError("FaceEngine: unknown parameter %r" % k)
         ctx = _ctx()
         s, h = _c("hs_py_face_engine_new")(ctx, int(model_id), int(model_format), *paths)
         _check(s, ctx)
         super().__init__(h)
-        for k, v in params.items():
-            if k not in self._keys:
-                self.close()
-                raise TypeError("FaceEngine: unknown parameter %r" % k)
-            self.set(k, v)
+        try:
+            for k, v in params.items():
+                self.set(k, v)
+        except BaseException:
+            self.close()
+            raise
 
     def set(self, key, value):
         """Set a parameter (its name or FACE_PARAM_* key)."""
@@ -1383,11 +1407,12 @@ class Watchlist(_Handle):
             raise TypeError("subject id: expected str, got %s" % type(id).__name__)
         if isinstance(fingers, FingerTemplate):
             fingers = [fingers]
-        s, sub = _c("hs_watchlist_subject_new")(ctx, id)
+        s, sub = _c("hs_watchlist_subject_new")(ctx, _text(id, "subject id"))
         _check(s, ctx)
         try:
             for k, v in (fields or {}).items():
-                _check(_c("hs_watchlist_subject_set_field")(ctx, sub, str(k), str(v)), ctx)
+                _check(_c("hs_watchlist_subject_set_field")(
+                    ctx, sub, _text(k, "field key"), _text(v, "field %r" % (k,))), ctx)
             for t in fingers or ():
                 _handle_of(t, FingerTemplate, "Watchlist.add fingers")
                 with t._use as th:
@@ -1475,14 +1500,14 @@ class Watchlist(_Handle):
         """Remove subject ``id`` (Error ERR_NOT_FOUND if absent)."""
         ctx = _ctx()
         with self._write as h:
-            _check(_c("hs_watchlist_remove")(ctx, h, str(id)), ctx)
+            _check(_c("hs_watchlist_remove")(ctx, h, _text(id, "subject id")), ctx)
 
     def get(self, id):
         """Subject ``id`` as a dict: id, fields, fingers (FingerTemplates of
         the stored minutiae), faces (float32 arrays)."""
         ctx = _ctx()
         with self._use as h:
-            s, sub = _c("hs_watchlist_get")(ctx, h, str(id))
+            s, sub = _c("hs_watchlist_get")(ctx, h, _text(id, "subject id"))
             _check(s, ctx)
         try:
             fingers = []

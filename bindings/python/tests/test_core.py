@@ -41,9 +41,14 @@ def test_limit_bounds_and_errors():
     with pytest.raises(hotspot.Error) as ei:
         hotspot.limit_bounds(999)
     assert ei.value.status == hotspot.ERR_INVALID_ARG
+    assert "unknown limit key 999" in str(ei.value) and "LIMIT_MAX_PIXELS" in str(ei.value)
+    with pytest.raises(hotspot.Error) as ei:
+        hotspot.set_limit(99, 5)
+    assert "unknown limit key 99" in str(ei.value)
     with pytest.raises(hotspot.Error) as ei:
         hotspot.set_limit(hotspot.LIMIT_MAX_PIXELS, hi + 1)
     assert ei.value.status == hotspot.ERR_INVALID_ARG
+    assert "[%d, %d]" % (lo, hi) in str(ei.value)
 
 
 def test_limit_applies_to_every_thread():

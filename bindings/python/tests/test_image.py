@@ -20,6 +20,9 @@ def test_new_and_accessors():
         assert im.rgb is None
         im.ppi = 1000
         assert im.ppi == 1000
+        with pytest.raises(hotspot.Error) as ei:
+            im.ppi = 10**9
+        assert "0..10000" in str(ei.value) and im.ppi == 1000
         assert "120x80" in repr(im) and "1000 ppi" in repr(im)
     assert im.closed
     assert "closed" in repr(im)

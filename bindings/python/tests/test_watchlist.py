@@ -43,6 +43,27 @@ def test_subjects_and_fields(wl):
     assert wl.version == 42 and "version 42" in repr(wl)
 
 
+def test_text_with_nul_or_hidden_characters_is_refused(wl):
+    # a NUL used to end the C string early: "person-1\0x" removed person-1
+    for bad in ("person-1\0x", "person-1\u202e", "person\u200b-1", "person-1\x85"):
+        with pytest.raises(hotspot.Error) as e:
+            wl.remove(bad)
+        assert e.value.status in (hotspot.ERR_INVALID_ARG, hotspot.ERR_NOT_FOUND)
+        with pytest.raises(hotspot.Error):
+            wl.add(bad, faces=[_face(9)])
+    assert len(wl) == 6 and "person-1" in wl
+    with pytest.raises(hotspot.Error):
+        wl.add("person-9", faces=[_face(9)], fields={"note": "a\0b"})
+    assert "person-9" not in wl
+
+
+def test_threshold_for_fmr_refuses_nonsense():
+    for bad in (float("nan"), float("inf"), 2.0, 1.0, 0.0, -1e-3):
+        with pytest.raises(hotspot.Error):
+            hotspot.threshold_for_fmr(bad)
+    assert 0 < hotspot.threshold_for_fmr(1e-4) < 1
+
+
 @pytest.mark.parametrize("kind", ["ndarray", "float64", "list", "bytes", "memoryview"])
 def test_face_search_accepts_any_vector(wl, kind):
     v = _face(4)
