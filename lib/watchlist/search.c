@@ -1046,11 +1046,14 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
     job *jobs = hs__calloc(a, o.threads, sizeof *jobs);
     uint32_t *cidx = NULL;
     cand *cands = NULL;
+    /* The result frees itself with its own allocator copy, also when a
+     * later allocation fails. */
+    if (r)
+        r->alloc = *a;
     if (!r || !pf || !bitmaps || !starts || !ents || (face && !fq) || !jobs) {
         st = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
         goto done;
     }
-    r->alloc = *a;
     r->nprobe = nprobe;
     if (face) {
         double ss = 0;
