@@ -55,16 +55,19 @@ typedef enum hs_nist_encoding {
 #define HS_NIST_ALLOW_LOSS 0x1u /**< drop what the target encoding cannot hold
                                      instead of failing with HS_ERR_UNSUPPORTED */
 
-/** Create an empty transaction (no records). @since 1.0 */
+/** Create an empty transaction (no records); the caller frees it with
+ *  hs_nist_free(). Errors: HS_ERR_INVALID_ARG, HS_ERR_NOMEM. One thread per
+ *  object. @since 1.0 */
 HS_API hs_status hs_nist_new(hs_ctx *ctx, hs_nist **out);
 
-/** Free a transaction (NULL accepted); image and minutiae bytes are wiped.
- *  @since 1.0 */
+/** Free a transaction (NULL accepted); every field value is wiped first.
+ *  Exclusive. @since 1.0 */
 HS_API void hs_nist_free(hs_nist *n);
 
 /** Decode a transaction from memory, detecting the encoding (traditional
  *  when the data begins "1.0", XML when it begins with '<' after optional
- *  white space or a UTF-8 byte order mark). *encoding (if not NULL)
+ *  white space or a UTF-8 byte order mark; XML is read as UTF-8 whatever
+ *  its declaration says). The caller frees *out with hs_nist_free(). *encoding (if not NULL)
  *  receives the HS_NIST_ENCODING_* found. @p data is not kept. flags: 0.
  *  On failure *out is NULL and nothing stays allocated.
  *  Errors: HS_ERR_FORMAT (neither encoding), HS_ERR_TRUNCATED (record
@@ -130,11 +133,12 @@ HS_API const uint8_t *hs_nist_field(const hs_nist *n, size_t *size, uint32_t rec
 HS_API const uint8_t *hs_nist_field_at(const hs_nist *n, size_t *size, uint32_t record,
                                        uint32_t index);
 
-/** Number of subfields of a field, and of items of one subfield
- *  (subfield, item 0-based); 0 when absent. Concurrent readers.
+/** Number of subfields of the first field numbered @p field (a binary
+ *  data field counts as one); 0 when absent. Concurrent readers.
  *  @since 1.0 */
 HS_API uint32_t hs_nist_subfield_count(const hs_nist *n, uint32_t record, uint32_t field);
-/** See hs_nist_subfield_count(). @since 1.0 */
+/** Number of items of subfield @p subfield (0-based) of that field; 0 when
+ *  absent. Concurrent readers. @since 1.0 */
 HS_API uint32_t hs_nist_item_count(const hs_nist *n, uint32_t record, uint32_t field,
                                    uint32_t subfield);
 
@@ -345,7 +349,7 @@ typedef struct hs_nist_findings hs_nist_findings;
 HS_API hs_status hs_nist_validate(hs_ctx *ctx, hs_nist_findings **out, const hs_nist *n,
                                   hs_nist_profile profile);
 
-/** Free findings (NULL accepted). @since 1.0 */
+/** Free findings (NULL accepted). Exclusive. @since 1.0 */
 HS_API void hs_nist_findings_free(hs_nist_findings *f);
 
 /** Number of findings (0 for NULL). Concurrent readers. @since 1.0 */
