@@ -876,6 +876,11 @@ static hs_status gen_record(hs_ctx *ctx, xmlNodePtr root, xmlNsPtr *ns, const hs
                 xmlNodePtr sum = xmlNewChild(cs, ns[1], BAD_CAST "ContentRecordSummary", NULL);
                 /* The IDC as the record spells it ("00" or "0"). */
                 const hs__nist_field *idf = hs__nist_find(&n->r[k], 2);
+                uint32_t idv;
+                if (idf && !hs__nist_item_u32(idf, 0, 0, &idv))
+                    return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                                     "record %u: IDC (.002) is not a number; the XML content "
+                                     "summary needs one", k + 1);
                 xmlNodePtr iri = xmlNewChild(sum, ns[1], BAD_CAST "ImageReferenceIdentification", NULL);
                 xmlNodePtr id = xmlNewChild(iri, ns[2], BAD_CAST "IdentificationID", NULL);
                 if (!id || !set_text(id, idf ? idf->val : (const uint8_t *)"0", idf ? idf->len : 1,
