@@ -895,7 +895,11 @@ static hs_status gen_record(hs_ctx *ctx, xmlNodePtr root, xmlNsPtr *ns, const hs
         if (!f)
             continue;
         if (r->type == 1 && e->field == 2) {
-            if (f->len == 4) {
+            if (f->len != 4 || !digits((const char *)f->val, 4))
+                return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                                 "field 1.002 VER is not four digits; the XML encoding splits "
+                                 "it into major and minor version numbers");
+            {
                 xmlNodePtr t = make_path(rec, ns, "biom:Transaction", false);
                 xmlNodePtr a = xmlNewChild(t, ns[1], BAD_CAST "TransactionMajorVersionValue", NULL);
                 xmlNodePtr b = xmlNewChild(t, ns[1], BAD_CAST "TransactionMinorVersionValue", NULL);
