@@ -558,6 +558,14 @@ static hs_status encode_tagged(hs_ctx *ctx, hs__writer *w, const hs_nist *n, uin
             if (!is_data_field(r->type, f->num) && f->val &&
                 (memchr(f->val, HS__NIST_FS, f->len) || memchr(f->val, HS__NIST_GS, f->len)))
                 return hs__error(ctx, HS_ERR_CORRUPT, "field %s: FS or GS inside its value", tag);
+            /* Data that begins like a short duplicate .999 field would be
+             * read back as two fields (docs/nist.md). */
+            if (f->num == 999 && is_data_field(r->type, f->num) && f->len &&
+                short_999(f->val, 0, f->len, tag))
+                return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                                 "field %s: the data begins with text, GS and another %s tag, "
+                                 "which reads back as two fields",
+                                 tag, tag);
             hs__wr_bytes(w, f->val, f->len);
         }
         hs__wr_u8(w, i + 1 == r->nf ? HS__NIST_FS : HS__NIST_GS);

@@ -892,6 +892,10 @@ static hs_status gen_record(hs_ctx *ctx, xmlNodePtr root, xmlNsPtr *ns, const hs
             continue;
         }
         const hs__nist_field *f = hs__nist_find(r, e->field);
+        if (e->field == 999) /* the image is the last .999 (docs/nist.md) */
+            for (uint32_t k = 0; k < r->nf; k++)
+                if (r->f[k].num == 999)
+                    f = &r->f[k];
         if (!f)
             continue;
         if (r->type == 1 && e->field == 2) {
@@ -978,6 +982,13 @@ hs_status hs__nist_encode_xml(hs_ctx *ctx, hs__writer *w, const hs_nist *n, uint
                              r->type);
         if (flags & HS_NIST_ALLOW_LOSS)
             continue;
+        for (uint32_t k = 0; k < r->nf; k++)
+            for (uint32_t j = k + 1; j < r->nf; j++)
+                if (r->f[j].num == r->f[k].num)
+                    return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                                     "record %u: field %u.%03u appears twice; XML holds one "
+                                     "(HS_NIST_ALLOW_LOSS keeps the first, or the last .999)",
+                                     i + 1, r->type, r->f[k].num);
         for (uint32_t k = 0; k < r->nf; k++)
             if (!field_mapped(r->type, r->f[k].num) &&
                 !(r->type == 1 && r->f[k].num == 3))
