@@ -868,23 +868,42 @@ static hs_status gen_record(hs_ctx *ctx, xmlNodePtr root, xmlNsPtr *ns, const hs
         if (e->type != r->type)
             continue;
         if (r->type == 1 && e->field == 3) {
+            const hs__nist_field *cntf = hs__nist_find(r, 3);
+            bool cnt_kept = cntf != NULL;
+            uint32_t v1, v2;
+            const uint8_t *xp;
+            size_t xl;
+            if (cnt_kept)
+                cnt_kept = hs__nist_item_u32(cntf, 0, 0, &v1) && v1 == 1 &&
+                           hs__nist_item_u32(cntf, 0, 1, &v2) && v2 == n->nr - 1 &&
+                           !hs__nist_item_span(cntf->val, cntf->len, n->nr, 0, &xp, &xl);
+            for (uint32_t k = 1; cnt_kept && k < n->nr; k++)
+                cnt_kept = hs__nist_item_u32(cntf, k, 0, &v1) && v1 == n->r[k].type &&
+                           hs__nist_item_u32(cntf, k, 1, &v2) &&
+                           !hs__nist_item_span(cntf->val, cntf->len, k, 2, &xp, &xl);
             xmlNodePtr cs = make_path(rec, ns, e->group, false);
             xmlNewChild(cs, ns[1], BAD_CAST "ContentFirstRecordCategoryCode", BAD_CAST "1");
             snprintf(num, sizeof num, "%u", n->nr - 1);
             xmlNewChild(cs, ns[1], BAD_CAST "ContentRecordQuantity", BAD_CAST num);
             for (uint32_t k = 1; k < n->nr; k++) {
                 xmlNodePtr sum = xmlNewChild(cs, ns[1], BAD_CAST "ContentRecordSummary", NULL);
-                /* The IDC as the record spells it ("00" or "0"). */
+                /* The IDC as the stored CNT gives it when that lists the
+                 * records in order (as the traditional writer keeps it),
+                 * else as the record spells it ("00" or "0"). */
                 const hs__nist_field *idf = hs__nist_find(&n->r[k], 2);
+                const uint8_t *ip = idf ? idf->val : (const uint8_t *)"0";
+                size_t il = idf ? idf->len : 1;
                 uint32_t idv;
-                if (idf && !hs__nist_item_u32(idf, 0, 0, &idv))
+                if (cnt_kept) {
+                    hs__nist_item_span(cntf->val, cntf->len, k, 1, &ip, &il);
+                } else if (idf && !hs__nist_item_u32(idf, 0, 0, &idv)) {
                     return hs__error(ctx, HS_ERR_UNSUPPORTED,
                                      "record %u: IDC (.002) is not a number; the XML content "
                                      "summary needs one", k + 1);
+                }
                 xmlNodePtr iri = xmlNewChild(sum, ns[1], BAD_CAST "ImageReferenceIdentification", NULL);
                 xmlNodePtr id = xmlNewChild(iri, ns[2], BAD_CAST "IdentificationID", NULL);
-                if (!id || !set_text(id, idf ? idf->val : (const uint8_t *)"0", idf ? idf->len : 1,
-                                     CV_TEXT, tmp))
+                if (!id || !set_text(id, ip, il, CV_TEXT, tmp))
                     return hs__error(ctx, HS_ERR_NOMEM, "XML: out of memory");
                 snprintf(num, sizeof num, "%u", n->r[k].type);
                 xmlNewChild(sum, ns[1], BAD_CAST "RecordCategoryCode", BAD_CAST num);
