@@ -18,7 +18,6 @@
  *      $HOTSPOT_FACE_MODELS, then the installed models)
  *  YuNet, MobileFaceNet and fr_feature come from ../shared/data/face/models. */
 #include "benchutil.h"
-#include "internal/face.h"
 
 #include <hotspot/hotspot.h>
 #include <math.h>
@@ -79,6 +78,33 @@ static hs_face_engine *make_engine(int pipeline)
     return e;
 }
 
+/* EER and, at FAR 1e-1 .. 1e-4, the threshold a pair must exceed and the
+ * TAR (eval.h, "accept above" thresholds as hs_face_threshold_for_fmr). */
+typedef struct face_roc {
+    double eer, eer_threshold;
+    double thr[4], tar[4];
+} face_roc;
+
+static void face_roc_compute(face_roc *r, const double *gen, size_t ng, const double *imp,
+                             size_t ni)
+{
+    static const double fars[4] = {1e-1, 1e-2, 1e-3, 1e-4};
+    memset(r, 0, sizeof *r);
+    hs_eval_result er = HS_EVAL_RESULT_INIT;
+    if (hs_eval_rates(NULL, &er, gen, ng, imp, ni, HS_EVAL_ACCEPT_ABOVE) != HS_OK)
+        return;
+    r->eer = er.eer;
+    r->eer_threshold = er.eer_threshold;
+    for (int k = 0; k < 4; k++) {
+        hs_eval_point p;
+        if (hs_eval_threshold_for_fmr(NULL, &p, gen, ng, imp, ni, fars[k],
+                                      HS_EVAL_ACCEPT_ABOVE) == HS_OK) {
+            r->thr[k] = p.threshold;
+            r->tar[k] = 1.0 - p.fnmr;
+        }
+    }
+}
+
 static void bench_att(int pipeline)
 {
     printf("\n== AT&T all-vs-all, %s ==\n", pipeline_name[pipeline]);
@@ -119,8 +145,8 @@ static void bench_att(int pipeline)
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++)
             *(who[i] == who[j] ? &ng : &ni) += 1;
-    float *gen = malloc(ng * sizeof *gen), *imp = malloc(ni * sizeof *imp);
-    float *gq = malloc(ng * sizeof *gq), *iq = malloc(ni * sizeof *iq);
+    double *gen = malloc(ng * sizeof *gen), *imp = malloc(ni * sizeof *imp);
+    double *gq = malloc(ng * sizeof *gq), *iq = malloc(ni * sizeof *iq);
     size_t g = 0, m = 0;
     double max_err = 0, sum_err = 0;
     for (int i = 0; i < n; i++)
@@ -139,9 +165,9 @@ static void bench_att(int pipeline)
                 imp[m++] = s;
             }
         }
-    hs__face_roc r, rq;
-    hs__face_roc_compute(&r, gen, ng, imp, ni);
-    hs__face_roc_compute(&rq, gq, ng, iq, ni);
+    face_roc r, rq;
+    face_roc_compute(&r, gen, ng, imp, ni);
+    face_roc_compute(&rq, gq, ng, iq, ni);
     printf("  detected and embedded %d / 400 (%d failed), %u-d, median %.1f ms per 92x112 image\n",
            n, missed, dim, bu_median(ms, (size_t)n));
     printf("  pairs: %zu genuine / %zu impostor\n", ng, ni);

@@ -5,8 +5,6 @@
  * $HOTSPOT_FACE_MODELS, else the installed models (hs_face_engine_options).
  * A model named without a detector gets the Haar cascade. */
 #include "cli.h"
-#include "internal/core.h"
-#include "internal/face.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -159,33 +157,19 @@ static hs_status load_embedding(hs_ctx *ctx, face_opts *o, hs_face_engine **e, c
                                 float *v, uint32_t *dim, uint32_t *model)
 {
     size_t size = 0;
-    uint8_t *data = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return hs__error(ctx, HS_ERR_IO, "cannot open %s", path);
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n > 0 && n <= 64L << 20) {
-            size = (size_t)n;
-            data = malloc(size);
-            rewind(f);
-            if (data && fread(data, 1, size, f) != size) {
-                free(data);
-                data = NULL;
-            }
-        }
-    }
-    fclose(f);
-    if (!data)
-        return hs__error(ctx, HS_ERR_IO, "cannot read %s", path);
+    void *file = NULL;
+    hs_status rs = hs_file_read(ctx, &file, &size, path);
+    if (rs)
+        return cli_fail(rs, "%s: %s", path, cli_detail(ctx));
+    const uint8_t *data = file;
     hs_status s;
     size_t n = strlen(path);
     if (size >= 4 && !memcmp(data, "HSFE", 4)) {
         s = hs_face_embedding_decode(ctx, v, MAX_DIM, dim, model, data, size);
     } else if (n > 4 && !strcmp(path + n - 4, ".f32")) {
         if (size % 4 || size / 4 > MAX_DIM) {
-            s = hs__error(ctx, HS_ERR_INVALID_ARG, "%s: %zu bytes is not a float32 vector", path,
-                          size);
+            s = cli_fail(HS_ERR_INVALID_ARG, "%s: %zu bytes is not a float32 vector", path,
+                         size);
         } else {
             for (size_t i = 0; i < size / 4; i++) {
                 uint32_t u = (uint32_t)data[4 * i] | (uint32_t)data[4 * i + 1] << 8 |
@@ -207,7 +191,7 @@ static hs_status load_embedding(hs_ctx *ctx, face_opts *o, hs_face_engine **e, c
             *model = hs_face_engine_model_id(*e);
         hs_image_free(img);
     }
-    free(data);
+    hs_file_free(ctx, file, size);
     return s;
 }
 
@@ -232,13 +216,13 @@ static int face_embed(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
     hs_face_embedding_encode(ctx, NULL, &size, v, dim, model, o->kind);
     uint8_t *buf = malloc(size);
     s = buf ? hs_face_embedding_encode(ctx, buf, &size, v, dim, model, o->kind) : HS_ERR_NOMEM;
-    FILE *f = s ? NULL : fopen(o->out, "wb");
     int rc = CLI_OK;
     if (s) {
         cli_error(ctx, s, "encode");
         rc = CLI_ERR;
-    } else if (!f || fwrite(buf, 1, size, f) != size || fclose(f)) {
-        fprintf(stderr, "hotspot face embed: cannot write %s\n", o->out);
+    } else if ((s = hs_file_save(ctx, o->out, buf, size, HS_FILE_PRIVATE)) != HS_OK) {
+        /* an embedding is biometric data: the file is the owner's only */
+        cli_error(ctx, s, o->out);
         rc = CLI_ERR;
     } else {
         printf("%s: %u-d embedding (%s, %zu bytes) -> %s\n", files[0], dim,
@@ -259,7 +243,7 @@ static int face_compare(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
     if (!s)
         s = load_embedding(ctx, o, &e, files[1], b, &db, &mb);
     if (!s && da != db)
-        s = hs__error(ctx, HS_ERR_INVALID_ARG, "dimensions differ: %u and %u", da, db);
+        s = cli_fail(HS_ERR_INVALID_ARG, "dimensions differ: %u and %u", da, db);
     float score = 0;
     if (!s)
         s = hs_face_similarity(ctx, &score, a, b, da);
@@ -286,6 +270,36 @@ static int face_compare(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
 }
 
 /* ---- eval ------------------------------------------------------------ */
+
+/* Verification figures: EER and, at FAR 1e-1 .. 1e-4, the threshold (a
+ * pair is accepted when its score is above it, as with
+ * hs_face_threshold_for_fmr) and the TAR; far_valid[k] is 0 when the
+ * impostor pairs are too few to measure FAR k. */
+typedef struct face_roc {
+    double eer, eer_threshold;
+    double thr[4], tar[4];
+    int far_valid[4];
+} face_roc;
+
+static hs_status face_roc_compute(face_roc *r, const double *gen, size_t ng, const double *imp,
+                                  size_t ni)
+{
+    static const double fars[4] = {1e-1, 1e-2, 1e-3, 1e-4};
+    hs_eval_result er = HS_EVAL_RESULT_INIT;
+    hs_status s = hs_eval_rates(NULL, &er, gen, ng, imp, ni, HS_EVAL_ACCEPT_ABOVE);
+    r->eer = er.eer;
+    r->eer_threshold = er.eer_threshold;
+    for (int k = 0; k < 4 && s == HS_OK; k++) {
+        hs_eval_point p;
+        s = hs_eval_threshold_for_fmr(NULL, &p, gen, ng, imp, ni, fars[k], HS_EVAL_ACCEPT_ABOVE);
+        if (s != HS_OK)
+            break;
+        r->far_valid[k] = fars[k] * (double)ni >= 1.0;
+        r->thr[k] = p.threshold;
+        r->tar[k] = 1.0 - p.fnmr;
+    }
+    return s;
+}
 
 static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
 {
@@ -345,8 +359,8 @@ static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
             *(who[i] == who[j] ? &ng : &ni) += 1;
-    float *gen = malloc((ng + 1) * sizeof *gen), *imp = malloc((ni + 1) * sizeof *imp);
-    float *gq = malloc((ng + 1) * sizeof *gq), *iq = malloc((ni + 1) * sizeof *iq);
+    double *gen = malloc((ng + 1) * sizeof *gen), *imp = malloc((ni + 1) * sizeof *imp);
+    double *gq = malloc((ng + 1) * sizeof *gq), *iq = malloc((ni + 1) * sizeof *iq);
     int rc = CLI_OK;
     if (!gen || !imp || !gq || !iq || !emb || !q || !who) {
         fprintf(stderr, "hotspot face eval: out of memory\n");
@@ -366,9 +380,9 @@ static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
                     imp[m++] = s;
                 }
             }
-        hs__face_roc r, rq;
-        if (!hs__face_roc_compute(&r, gen, ng, imp, ni) ||
-            !hs__face_roc_compute(&rq, gq, ng, iq, ni)) {
+        face_roc r, rq;
+        if (face_roc_compute(&r, gen, ng, imp, ni) != HS_OK ||
+            face_roc_compute(&rq, gq, ng, iq, ni) != HS_OK) {
             fprintf(stderr, "hotspot face eval: need genuine and impostor pairs\n");
             rc = CLI_ERR;
         } else if (o->json) {

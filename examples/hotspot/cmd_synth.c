@@ -25,17 +25,19 @@ static int parse_size(const char *s, unsigned *w, unsigned *h)
 
 /* Plain-text truth: a header comment, then "x y angle_radians type quality"
  * per line (type 1 ending, 2 bifurcation; ISO angle convention). */
-static int write_truth_txt(const char *path, const hs_template *t)
+static int write_truth_txt(hs_ctx *ctx, const char *path, const hs_template *t)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
+    cli_out out;
+    if (cli_out_open(&out) != 0)
         return 0;
     uint32_t n;
     const hs_minutia *m = hs_template_minutiae(t, &n, 0);
-    fprintf(f, "# hotspot synth ground truth: x y angle_radians type(1 ending, 2 bifurcation) quality\n");
+    fprintf(out.f, "# hotspot synth ground truth: x y angle_radians type(1 ending, 2 bifurcation) "
+                   "quality\n");
     for (uint32_t i = 0; i < n; i++)
-        fprintf(f, "%.2f %.2f %.5f %u %u\n", m[i].x, m[i].y, m[i].angle, m[i].type, m[i].quality);
-    return fclose(f) == 0;
+        fprintf(out.f, "%.2f %.2f %.5f %u %u\n", m[i].x, m[i].y, m[i].angle, m[i].type,
+                m[i].quality);
+    return cli_out_save(ctx, &out, path, 0) == 0;
 }
 
 /* Fingers are handed out one at a time to the worker threads; each worker
@@ -83,10 +85,8 @@ static int synth_finger(synth_job *j, hs_ctx *ctx, unsigned f, char *path, size_
             s = hs_template_save(ctx, path, t, HS_TEMPLATE_FORMAT_ISO19794_2_2005);
         } else if (!s && !strcmp(j->truth, "txt")) {
             snprintf(path, plen, "%s/%s.txt", j->out, stem);
-            if (!write_truth_txt(path, t)) {
-                fprintf(stderr, "hotspot synth: cannot write %s\n", path);
+            if (!write_truth_txt(ctx, path, t))
                 rc = CLI_ERR;
-            }
         }
         if (s) {
             cli_error(ctx, s, path);

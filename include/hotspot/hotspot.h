@@ -16,5 +16,6 @@
 #include "hotspot/finger.h"
 #include "hotspot/watchlist.h"
 #include "hotspot/synth.h"
+#include "hotspot/eval.h"
 
 #endif /* HOTSPOT_HOTSPOT_H */
