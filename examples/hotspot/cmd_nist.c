@@ -374,15 +374,13 @@ static int extract(int argc, char **argv)
         char path[1024];
         snprintf(path, sizeof path, "%s/%s-r%02u-t%u-%s-p%u.%s", dir, stem, ii.record + 1,
                  ii.record_type, kind_name(ii.kind), ii.position, extension(ii.compression));
-        FILE *f = fopen(path, "wb");
-        if (!f || fwrite(d, 1, size, f) != size) {
-            fprintf(stderr, "hotspot: cannot write %s\n", path);
+        s = hs_file_save(ctx, path, d, size, HS_FILE_PRIVATE);
+        if (s) {
+            cli_error(ctx, s, path);
             failed++;
         } else {
             printf("%s\n", path);
         }
-        if (f)
-            fclose(f);
     }
     /* Minutiae of Type-9 records as ISO/IEC 19794-2 templates. */
     for (uint32_t r = 0; r < hs_nist_record_count(n); r++) {
@@ -405,24 +403,6 @@ static int extract(int argc, char **argv)
     hs_nist_free(n);
     hs_ctx_free(ctx);
     return failed ? CLI_ERR : CLI_OK;
-}
-
-static uint8_t *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = n > 0 ? malloc((size_t)n) : NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *size = buf ? (size_t)n : 0;
-    return buf;
 }
 
 /* %1E / %1F / %25 escapes of --field values. */
@@ -537,9 +517,14 @@ static int build(int argc, char **argv)
         fingers[i].position = finger_pos[i];
         fingers[i].quality = 255;
     }
-    if (face && !(jpeg = read_all(face, &jpeg_size))) {
-        fprintf(stderr, "hotspot: cannot read %s\n", face);
-        goto done;
+    if (face) {
+        void *buf = NULL;
+        s = hs_file_read(ctx, &buf, &jpeg_size, face);
+        if (s) {
+            cli_error(ctx, s, face);
+            goto done;
+        }
+        jpeg = buf;
     }
     hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
     snprintf(o.ori_country, sizeof o.ori_country, "%s", ori_c);
@@ -582,7 +567,7 @@ static int build(int argc, char **argv)
     rc = CLI_OK;
 done:
     hs_nist_free(n);
-    free(jpeg);
+    hs_file_free(ctx, jpeg, jpeg_size);
     for (uint32_t i = 0; i < nf; i++)
         hs_image_free(imgs[i]);
     hs_ctx_free(ctx);

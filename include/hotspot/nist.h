@@ -97,7 +97,9 @@ HS_API hs_status hs_nist_load(hs_ctx *ctx, hs_nist **out, uint32_t *encoding,
 HS_API hs_status hs_nist_encode(hs_ctx *ctx, void *buf, size_t *size, const hs_nist *n,
                                 hs_nist_encoding encoding, uint32_t flags);
 
-/** Encode @p n and write it to @p path atomically. Errors: as
+/** Encode @p n and write it to @p path atomically, mode 0600 (as
+ *  hs_file_save() with HS_FILE_PRIVATE: transactions hold biometric data).
+ *  Errors: as
  *  hs_nist_encode(), plus HS_ERR_IO. Concurrent readers. @since 1.0 */
 HS_API hs_status hs_nist_save(hs_ctx *ctx, const char *path, const hs_nist *n,
                               hs_nist_encoding encoding, uint32_t flags);

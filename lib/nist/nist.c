@@ -759,7 +759,7 @@ hs_status hs_nist_save(hs_ctx *ctx, const char *path, const hs_nist *n,
     if (!s && w.failed)
         s = hs__error(ctx, HS_ERR_NOMEM, "hs_nist_save: out of memory");
     if (!s)
-        s = hs__write_file_atomic(ctx, path, w.buf, w.len);
+        s = hs__write_file_atomic(ctx, path, w.buf, w.len, HS_FILE_PRIVATE);
     hs__writer_free(&w);
     return s;
 }
