@@ -144,8 +144,8 @@ static int list_dir(const char *dir, const char *suffix, char names[][128], int 
     struct dirent *e;
     while ((e = readdir(d)) && k < max) {
         size_t l = strlen(e->d_name), sl = strlen(suffix);
-        if (l > sl && !strcmp(e->d_name + l - sl, suffix))
-            snprintf(names[k++], 128, "%s", e->d_name);
+        if (l > sl && l < 128 && !strcmp(e->d_name + l - sl, suffix))
+            memcpy(names[k++], e->d_name, l + 1);
     }
     closedir(d);
     char *ptrs[64];
