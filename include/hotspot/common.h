@@ -90,6 +90,7 @@ typedef int hs_status;
 #define HS_ERR_STATE             -21  /**< object in the wrong state for this call */
 #define HS_ERR_VERSION           -22  /**< format version newer than this library reads */
 #define HS_ERR_THREAD            -23  /**< a thread could not be started */
+#define HS_ERR_LOCKED            -25  /**< another writer holds the file's lock */
 
 /** Static English text for a status code; never NULL (unknown codes get
  *  "unknown status"). Thread-safe. @since 1.0 */
@@ -194,6 +195,33 @@ HS_API void hs_file_free(hs_ctx *ctx, void *data, size_t size);
  *  object (the context; with ctx NULL, thread-safe). @since 1.0 */
 HS_API hs_status hs_file_save(hs_ctx *ctx, const char *path, const void *data, size_t size,
                               uint32_t flags);
+
+/** An exclusive advisory lock serialising the writers of one file. */
+typedef struct hs_file_lock hs_file_lock;
+
+/** Flag of hs_file_lock_acquire(): fail at once with HS_ERR_LOCKED when
+ *  another writer holds the lock, instead of waiting for it. @since 1.0 */
+#define HS_FILE_LOCK_NOWAIT 0x1u
+
+/** Take the exclusive lock of @p path, for a read-modify-write of the file
+ *  (load, change, hs_file_save or hs_watchlist_save) that must not lose a
+ *  concurrent writer's update. The lock is a flock(2) on the companion file
+ *  "<path>.lock" (created mode 0600, never through a symlink), so that it
+ *  survives the atomic rename of @p path itself; it is released by
+ *  hs_file_lock_release() or when the process ends, also when it is killed.
+ *  Every process and thread that writes the file must take it; readers need
+ *  not (saves are atomic). Waits for the holder unless HS_FILE_LOCK_NOWAIT.
+ *  Ownership: *out belongs to the caller, released with
+ *  hs_file_lock_release(). Errors: HS_ERR_LOCKED (NOWAIT and held),
+ *  HS_ERR_IO (the lock file cannot be created or locked). One thread per
+ *  object (the context). @since 1.0 */
+HS_API hs_status hs_file_lock_acquire(hs_ctx *ctx, hs_file_lock **out, const char *path,
+                                      uint32_t flags);
+
+/** Release a lock from hs_file_lock_acquire(); NULL is accepted. The lock
+ *  file stays (removing it would let two writers lock different files).
+ *  Exclusive. @since 1.0 */
+HS_API void hs_file_lock_release(hs_file_lock *lock);
 
 /** @} */
 

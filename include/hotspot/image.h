@@ -5,7 +5,13 @@
  * Formats read: PNG (libpng), JPEG (libjpeg-turbo), TIFF (libtiff: grey,
  * palette, RGB; uncompressed, LZW, Deflate, PackBits; strips and tiles),
  * PGM/PPM/PBM (binary and ASCII), BMP (1/4/8/24/32-bit, uncompressed and
- * RLE8/RLE4). Formats are detected by content, never by file name.
+ * RLE8/RLE4), FBI WSQ (our own codec, IAFIS-IC-0110 v3.1: every marker,
+ * restart intervals, up to eight Huffman tables; odd-length filters), JPEG
+ * 2000 (OpenJPEG: JP2 files and raw J2K codestreams, grey or RGB, up to 16
+ * bits). Formats are detected by content, never by file name.
+ *
+ * Formats written (hs_image_encode): PNG, WSQ, JPEG 2000 (lossless and
+ * lossy), JPEG, PGM, BMP; always the 8-bit grey plane.
  *
  * Colour to grey: ITU-R BT.601 luma, Y = (299 R + 587 G + 114 B + 500) / 1000,
  * computed in integers; alpha is ignored. 16-bit samples keep their high byte.
@@ -17,8 +23,9 @@
  * and EXIF orientation are ignored); only the first TIFF directory is read.
  *
  * Resolution: read from the file when it says (PNG pHYs, JPEG JFIF density,
- * TIFF X/YResolution with ResolutionUnit, BMP pels-per-metre) and rounded to
- * whole pixels per inch; 0 means "unknown". Callers may override it.
+ * TIFF X/YResolution with ResolutionUnit, BMP pels-per-metre, the "PPI"
+ * line of a WSQ file's NISTCOM comment) and rounded to whole pixels per
+ * inch; 0 means "unknown" (always for JPEG 2000). Callers may override it.
  *
  * Thread-safety: an hs_image is not modified by any function taking it as
  * const, so one image may be read by many threads at once.
@@ -45,6 +52,8 @@ typedef struct hs_image hs_image;
 #define HS_IMAGE_FORMAT_TIFF 3
 #define HS_IMAGE_FORMAT_PNM  4
 #define HS_IMAGE_FORMAT_BMP  5
+#define HS_IMAGE_FORMAT_WSQ  6 /**< FBI WSQ (IAFIS-IC-0110 v3.1) */
+#define HS_IMAGE_FORMAT_JP2  7 /**< JPEG 2000: JP2 file or raw J2K codestream */
 
 /** Source colour types (hs_image_info.color). Append only. */
 #define HS_IMAGE_COLOR_GREY    1
@@ -133,15 +142,63 @@ HS_API hs_status hs_image_get_info(const hs_image *img, hs_image_info *info);
 /** Static name of an HS_IMAGE_FORMAT_* value ("png", "tiff", ...). */
 HS_API const char *hs_image_format_name(uint32_t format);
 
-/** Encode the grey plane as PNG (8-bit grey, pHYs from ppi) with the two-call
- *  size query: buf NULL sets *size to the size needed. Errors:
- *  HS_ERR_BUFFER_TOO_SMALL (*size set to the size needed), HS_ERR_NOMEM.
- *  @since 1.0 */
-HS_API hs_status hs_image_encode_png(hs_ctx *ctx, const hs_image *img, void *buf,
-                                     size_t *size);
+/* ---- Encoding ------------------------------------------------------------ */
 
-/** Write the grey plane to a PNG file. Errors: HS_ERR_IO, HS_ERR_NOMEM. */
-HS_API hs_status hs_image_save_png(hs_ctx *ctx, const hs_image *img, const char *path);
+/** Options of hs_image_encode() and hs_image_save(). Initialise with
+ *  HS_IMAGE_ENCODE_OPTIONS_INIT and change what you need; a NULL options
+ *  pointer means the defaults. Grows at the end (struct_size). @since 1.0 */
+typedef struct hs_image_encode_options {
+    uint32_t struct_size;   /**< sizeof(hs_image_encode_options) */
+    float wsq_bitrate;      /**< WSQ target bits per pixel, 0.1 to 8 (default 0.75,
+                                 about 15:1; 2.25 is about 5:1) */
+    uint32_t jp2_lossless;  /**< JPEG 2000: 1 = reversible 5/3 wavelet, exact
+                                 (default); 0 = irreversible 9/7 at jp2_ratio */
+    float jp2_ratio;        /**< JPEG 2000 lossy compression ratio, 1 to 1000
+                                 (default 15) */
+    uint32_t jpeg_quality;  /**< JPEG quality 1 to 100 (default 90) */
+} hs_image_encode_options;
+
+/** Defaults of hs_image_encode_options. */
+#define HS_IMAGE_ENCODE_OPTIONS_INIT \
+    { (uint32_t)sizeof(hs_image_encode_options), 0.75f, 1u, 15.0f, 90u }
+
+/** Encode the image's grey plane in @p format (HS_IMAGE_FORMAT_PNG, _WSQ,
+ *  _JP2, _JPEG, _PNM (binary PGM) or _BMP (8-bit palette)) with the two-call
+ *  size query: @p buf NULL sets *size to the exact size needed and returns
+ *  HS_OK; otherwise *size is the capacity on input and the bytes written on
+ *  output. Every call encodes the image afresh (a size query costs as much
+ *  as the encode).
+ *
+ *  Only the 8-bit grey plane is written: a colour image is written as its
+ *  grey plane (hs_image_pixels()). The resolution goes into the file where
+ *  the format has a place for it (PNG pHYs, JPEG JFIF density, BMP
+ *  pels-per-metre, WSQ NISTCOM "PPI"); JP2 and PGM do not record it.
+ *  WSQ: the image is coded at its own resolution and size, which must be
+ *  32 to 65535 pixels a side (HS_ERR_UNSUPPORTED otherwise); NIST NBIS's
+ *  dwsq and other WSQ decoders read the result. The WSQ specification is
+ *  written for 500 ppi fingerprints; other resolutions are coded as they
+ *  are (the ppi recorded is the image's, -1 in NISTCOM when unknown).
+ *
+ *  Errors: HS_ERR_INVALID_ARG (NULL image or size, unknown format, an
+ *  option out of range, struct_size too small or not a multiple of 4),
+ *  HS_ERR_UNSUPPORTED (a format that cannot be written, such as TIFF; WSQ
+ *  size outside the range above; options from a newer library with
+ *  non-default values), HS_ERR_BUFFER_TOO_SMALL (*size set to the size
+ *  needed, @p buf unspecified but not written beyond *size), HS_ERR_NOMEM.
+ *  One thread per object. @since 1.0 */
+HS_API hs_status hs_image_encode(hs_ctx *ctx, void *buf, size_t *size, const hs_image *img,
+                                 uint32_t format, const hs_image_encode_options *opts);
+
+/** Encode as hs_image_encode() and write the file at @p path atomically
+ *  through the same routine as hs_file_save() with HS_FILE_PRIVATE (mode
+ *  0600: fingerprint and face images are biometric data; a failed save
+ *  leaves any existing file unchanged). @p format 0 chooses by the extension of
+ *  @p path, case-insensitively: .png, .wsq, .jp2 (JP2 file), .j2k/.j2c
+ *  (raw JPEG 2000 codestream), .jpg/.jpeg, .pgm/.pnm, .bmp. Errors: as for
+ *  hs_image_encode(), HS_ERR_INVALID_ARG (format 0 with an unknown
+ *  extension), HS_ERR_IO. One thread per object. @since 1.0 */
+HS_API hs_status hs_image_save(hs_ctx *ctx, const char *path, const hs_image *img,
+                               uint32_t format, const hs_image_encode_options *opts);
 
 /** @} */
 
