@@ -359,6 +359,15 @@ static void test_typed_access(void **state)
     assert_int_equal(info.compression, HS_NIST_COMPRESSION_WSQ);
     assert_int_equal(info.quality, 2);
     assert_int_equal(info.data_size, 8495);
+#ifdef HS_IMAGE_FORMAT_WSQ
+    /* The WSQ finger decodes at the record's size and resolution. */
+    hs_image *wsq = NULL;
+    assert_int_equal(hs_nist_image_decode(NULL, &wsq, n, 0, 0), HS_OK);
+    assert_int_equal(hs_image_width(wsq), 388);
+    assert_int_equal(hs_image_height(wsq), 374);
+    assert_int_equal(hs_image_ppi(wsq), 500);
+    hs_image_free(wsq);
+#endif
     assert_int_equal(hs_nist_image_info_get(NULL, &info, n, 2), HS_OK);
     assert_int_equal(info.kind, HS_NIST_IMAGE_FACE);
     hs_image *img = NULL;

@@ -53,6 +53,19 @@ for out in "$work/built.an2" "$work/built.xml"; do
         $extra "$out"; check "build $(basename "$out")" 0 $?
     "$cli" nist validate "$out" >/dev/null; check "built $(basename "$out") validates" 0 $?
 done
+# Fingers need the WSQ encoder: build from the extracted WSQ streams when there is one.
+if "$cli" image-info "$work/x/frontline-sample-r03-t14-finger-p2.wsq" >/dev/null 2>&1; then
+    "$cli" nist build --tot CPS --ori BKA --ori-name Bundeskriminalamt --ori-country DEU \
+        --dai INT --dai-name INTERPOL --dai-country XPO \
+        --finger "2:$work/x/frontline-sample-r03-t14-finger-p2.wsq" \
+        --finger "7:$work/x/frontline-sample-r04-t14-finger-p7.wsq" "$work/fingers.xml"
+    check "build with two fingers" 0 $?
+    "$cli" nist validate "$work/fingers.xml" >/dev/null; check "built fingers validate" 0 $?
+    "$cli" nist info "$work/fingers.xml" | grep -c "finger, position" | grep -q '^2$'
+    check "two finger images" 0 $?
+else
+    echo "SKIP part: no WSQ decoder in this build"
+fi
 "$cli" nist build --tot NPS --ori A --dai B --field 2.018=X "$work/lossy.xml" 2>/dev/null
 check "a field without an XML element is refused in XML" 1 $?
 "$cli" nist dump "$work/built.an2" | grep -q '^2.3.1.2 \[2.018\]=JOHN$'; check "--field items" 0 $?
