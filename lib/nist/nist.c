@@ -1185,20 +1185,19 @@ hs_status hs_nist_image_info_get(hs_ctx *ctx, hs_nist_image_info *info, const hs
         hs__nist_item_u32(hs__nist_find(r, 5), 0, 0, &x);
         v.ppi = ppmm_to_ppi(hs__nist_find(&n->r[0], x ? 12 : 11));
     } else {
-        uint32_t cga = t == 10 || t == 17 ? 11 : 11;
-        if (t == 17) {
-            cga = 12;
-        }
+        /* Every tagged image record keeps HLL .006, VLL .007, SLC .008,
+         * horizontal density .009 and compression .011. */
+        uint32_t cga = 11;
         hs__nist_item_u32(hs__nist_find(r, 6), 0, 0, &v.width);
         hs__nist_item_u32(hs__nist_find(r, 7), 0, 0, &v.height);
         uint32_t slc = 0, hps = 0;
-        hs__nist_item_u32(hs__nist_find(r, t == 17 ? 9 : 8), 0, 0, &slc);
-        hs__nist_item_u32(hs__nist_find(r, t == 17 ? 10 : 9), 0, 0, &hps);
+        hs__nist_item_u32(hs__nist_find(r, 8), 0, 0, &slc);
+        hs__nist_item_u32(hs__nist_find(r, 9), 0, 0, &hps);
         v.ppi = slc == 1 ? hps : (slc == 2 ? (uint32_t)lround(hps * 2.54) : 0);
         const hs__nist_field *c = hs__nist_find(r, cga);
         v.compression = c ? compression_code(c->val, c->len) : HS_NIST_COMPRESSION_OTHER;
         v.bits_per_pixel = 8;
-        if (t == 13 || t == 14 || t == 15 || t == 16 || t == 19 || t == 20)
+        if (t == 13 || t == 14 || t == 15 || t == 16 || t == 17 || t == 19 || t == 20)
             hs__nist_item_u32(hs__nist_find(r, 12), 0, 0, &v.bits_per_pixel);
         if (t == 13 || t == 14 || t == 15) {
             v.kind = t == 15 ? HS_NIST_IMAGE_PALM : HS_NIST_IMAGE_FINGER;

@@ -186,7 +186,7 @@ static void check_image(hs_nist_findings *fs, const hs_nist *n, uint32_t ri, boo
     bool has_image = t == 10 || (t >= 13 && t <= 17);
     if (!has_image)
         return;
-    uint32_t cga_f = t == 17 ? 12 : 11;
+    uint32_t cga_f = 11;
     for (uint32_t k = 6; k <= 7; k++) {
         uint32_t v;
         if (d && !hs__nist_item_u32(hs__nist_find(r, k), 0, 0, &v))
@@ -212,8 +212,8 @@ static void check_image(hs_nist_findings *fs, const hs_nist *n, uint32_t ri, boo
             add(fs, ri, 999, "%u.999 data is neither a JP2 file nor a J2K codestream", t);
     }
     uint32_t slc = 0, hps = 0;
-    hs__nist_item_u32(hs__nist_find(r, t == 17 ? 9 : 8), 0, 0, &slc);
-    hs__nist_item_u32(hs__nist_find(r, t == 17 ? 10 : 9), 0, 0, &hps);
+    hs__nist_item_u32(hs__nist_find(r, 8), 0, 0, &slc);
+    hs__nist_item_u32(hs__nist_find(r, 9), 0, 0, &hps);
     uint32_t ppi = slc == 1 ? hps : (slc == 2 ? (hps * 254 + 50) / 100 : 0);
     if (t == 13 || t == 14 || t == 15) {
         uint32_t imp;
