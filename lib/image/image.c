@@ -239,6 +239,8 @@ hs_status hs_image_load(hs_ctx *ctx, hs_image **out, const char *path, uint32_t 
     if (s)
         return s;
     s = hs_image_decode(ctx, out, data, size, flags);
+    /* the file's bytes are a face or a fingerprint too */
+    hs__memzero(data, size);
     hs__free(hs__ctx_allocator(ctx), data);
     return s;
 }
