@@ -92,8 +92,9 @@ HS_API hs_status hs_nist_load(hs_ctx *ctx, hs_nist **out, uint32_t *encoding,
  *  encoding cannot hold, named in the message; record types other than
  *  1, 2, 4, 9, 10, 13, 14, 15, 17, 98, 99 in XML), HS_ERR_CORRUPT (a binary
  *  record field out of its byte range, a separator inside a value),
- *  HS_ERR_BUFFER_TOO_SMALL (*size set to the size needed). Concurrent
- *  readers (with distinct contexts). @since 1.0 */
+ *  HS_ERR_BUFFER_TOO_SMALL (*size set to the size needed); HS_ERR_UNSUPPORTED
+ *  also for values the XML writer could not read back the same (docs/nist.md).
+ *  Each thread passes its own context. Concurrent readers. @since 1.0 */
 HS_API hs_status hs_nist_encode(hs_ctx *ctx, void *buf, size_t *size, const hs_nist *n,
                                 hs_nist_encoding encoding, uint32_t flags);
 
