@@ -24,6 +24,7 @@ int cmd_synth(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_watchlist(int argc, char **argv);
 int cmd_face(int argc, char **argv);
+int cmd_nist(int argc, char **argv);
 
 /* Print "hotspot: <what>: <status text>[: <detail>]" to stderr. */
 void cli_error(hs_ctx *ctx, hs_status s, const char *what);

@@ -26,6 +26,7 @@ static const struct command commands[] = {
     {"synth", cmd_synth, "--out DIR          synthetic fingerprints + truth [--fingers N --impressions K --seed S --size WxH --ppi P --threads T]"},
     {"watchlist", cmd_watchlist, "CMD ...            1:N watchlists: create add remove list info search pack unpack keygen"},
     {"face", cmd_face, "detect|embed|compare|eval  face detection, embeddings, verification (docs/face.md)"},
+    {"nist", cmd_nist, "info|dump|validate|convert|extract|build  ANSI/NIST-ITL transactions (docs/nist.md)"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
