@@ -283,7 +283,7 @@ static void test_shard_lost(void **state)
     double ms = cu_now_ms() - t0;
     assert_null(r);
     assert_non_null(strstr(hs_ctx_last_error(ctx), "2 (no answer)"));
-    assert_true(ms >= 1400 && ms < 2500);
+    assert_true(ms >= 1400 && ms < 4000); /* the deadline, with room for a loaded machine */
     co.flags = HS_CLUSTER_PARTIAL_OK;
     assert_int_equal(hs_cluster_search(ctx, &r, cl, probe[1], NULL, 0, &co), HS_OK);
     assert_int_equal(hs_cluster_result_shards(r), SHARDS);
