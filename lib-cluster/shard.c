@@ -183,6 +183,31 @@ static uint64_t stream_last(hs_cluster_shard *sh, int *ok)
     return v;
 }
 
+/* Prove that every change of this shard up to the stream's current end is
+ * applied: the end is read first, then the consumer holds nothing
+ * undelivered and nothing unacknowledged (a change is acknowledged only
+ * once applied). Raises the horizon; for a probe that waits for a
+ * sequence another shard was written at. */
+static void probe_horizon(hs_cluster_shard *sh)
+{
+    int ok = 0;
+    uint64_t last = stream_last(sh, &ok);
+    if (!ok)
+        return;
+    jsConsumerInfo *ci = NULL;
+    jsErrCode je = 0;
+    if (js_GetConsumerInfo(&ci, sh->c.js, sh->c.stream, sh->durable, NULL, &je) != NATS_OK)
+        return;
+    int done = ci->NumPending == 0 && ci->NumAckPending == 0;
+    jsConsumerInfo_Destroy(ci);
+    if (done) {
+        pthread_mutex_lock(&sh->mu);
+        if (last > sh->horizon)
+            sh->horizon = last;
+        pthread_mutex_unlock(&sh->mu);
+    }
+}
+
 static void *applier(void *arg)
 {
     hs_cluster_shard *sh = arg;
@@ -196,14 +221,24 @@ static void *applier(void *arg)
             }
             need_reset = 0;
         }
-        /* the stream's end before a fetch that finds nothing: every change
-         * of this shard up to it has been applied */
+        /* Take what is there without waiting; when nothing is, wait for
+         * the next change (a batch of one returns as soon as it arrives).
+         * The stream's end read before a fetch that finds nothing: every
+         * change of this shard up to it has been applied. */
         int ok = 0;
         uint64_t last = idle ? stream_last(sh, &ok) : 0;
         natsMsgList list = {0};
-        jsErrCode je = 0;
-        natsStatus s = natsSubscription_Fetch(&list, sh->pull, FETCH_BATCH, FETCH_WAIT_MS, &je);
-        if (s == NATS_TIMEOUT) {
+        jsFetchRequest fr;
+        jsFetchRequest_Init(&fr);
+        fr.Batch = FETCH_BATCH;
+        fr.NoWait = true;
+        fr.Expires = (int64_t)FETCH_WAIT_MS * 1000000;
+        natsStatus s = natsSubscription_FetchRequest(&list, sh->pull, &fr);
+        if (s == NATS_OK && list.Count == 0) {
+            natsMsgList_Destroy(&list);
+            s = NATS_TIMEOUT;
+        }
+        if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND) {
             if (ok) {
                 pthread_mutex_lock(&sh->mu);
                 if (last > sh->horizon)
@@ -211,6 +246,16 @@ static void *applier(void *arg)
                 pthread_cond_broadcast(&sh->cv);
                 pthread_mutex_unlock(&sh->mu);
             }
+            fr.Batch = 1;
+            fr.NoWait = false;
+            memset(&list, 0, sizeof list);
+            s = natsSubscription_FetchRequest(&list, sh->pull, &fr);
+            if (s == NATS_OK && list.Count == 0) {
+                natsMsgList_Destroy(&list);
+                s = NATS_TIMEOUT;
+            }
+        }
+        if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND) {
             idle = 1;
         } else if (s != NATS_OK) {
             need_reset = 1;
@@ -302,12 +347,24 @@ static void on_search(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
         snprintf(a.message, sizeof a.message, "%s", hs_ctx_last_error(ctx));
         goto send;
     }
-    /* read-your-writes: wait until the minimum sequence is applied */
+    /* read-your-writes: wait until the minimum sequence is applied (the
+     * applier wakes us); a sequence written on another shard is proven
+     * reached by asking the stream and the consumer, every 20 ms */
     pthread_mutex_lock(&sh->mu);
     double end = t0 + p->wait_ms;
     while ((sh->applied > sh->horizon ? sh->applied : sh->horizon) < p->min_sequence &&
            !atomic_load(&sh->stop)) {
         double left = end - hsc_now_ms();
+        if (left <= 0)
+            break;
+        pthread_mutex_unlock(&sh->mu);
+        probe_horizon(sh);
+        pthread_mutex_lock(&sh->mu);
+        if ((sh->applied > sh->horizon ? sh->applied : sh->horizon) >= p->min_sequence)
+            break;
+        left = end - hsc_now_ms();
+        if (left > 20)
+            left = 20;
         if (left <= 0)
             break;
         struct timespec ts;
