@@ -139,8 +139,9 @@ static natsStatus consumer_reset(hs_cluster_shard *sh)
     return s;
 }
 
-/* Apply one change; returns false when the stream holds something this
- * replica must not apply (it is counted and skipped, never crashes). */
+/* Apply one change. Something this replica must not or cannot apply (a
+ * malformed message, an id of another shard, an enrolment of a present id,
+ * a removal of an absent one) is counted as refused and skipped. */
 static void apply(hs_cluster_shard *sh, const void *data, size_t size)
 {
     hs_ctx *ctx = sh->actx;

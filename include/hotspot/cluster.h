@@ -159,7 +159,8 @@ HS_CLUSTER_API hs_status hs_cluster_enrol(hs_ctx *ctx, uint64_t *seq, hs_cluster
                                           const hs_watchlist_subject *s);
 
 /** As hs_cluster_enrol, but the subject replaces one with the same id (or
- *  is added when there is none). @since 1.0 */
+ *  is added when there is none). Errors: as hs_cluster_enrol. One thread
+ *  per object. @since 1.0 */
 HS_CLUSTER_API hs_status hs_cluster_replace(hs_ctx *ctx, uint64_t *seq, hs_cluster *cl,
                                             const hs_watchlist_subject *s);
 
@@ -256,7 +257,8 @@ HS_CLUSTER_API hs_status hs_cluster_search(hs_ctx *ctx, hs_cluster_result **out,
                                            uint32_t face_dim,
                                            const hs_cluster_search_options *opts);
 
-/** Number of merged candidates (0 for NULL). @since 1.0 */
+/** Number of merged candidates (0 for NULL). Concurrent readers.
+ *  @since 1.0 */
 HS_CLUSTER_API uint32_t hs_cluster_result_count(const hs_cluster_result *r);
 
 /** Candidate @p index (0 = best), in the struct of hs_watchlist_search
@@ -265,11 +267,12 @@ HS_CLUSTER_API uint32_t hs_cluster_result_count(const hs_cluster_result *r);
 HS_CLUSTER_API hs_status hs_cluster_result_candidate(const hs_cluster_result *r,
                                                      hs_watchlist_candidate *c, uint32_t index);
 
-/** Number of shards the search went to (0 for NULL). @since 1.0 */
+/** Number of shards the search went to (0 for NULL). Concurrent readers.
+ *  @since 1.0 */
 HS_CLUSTER_API uint32_t hs_cluster_result_shards(const hs_cluster_result *r);
 
 /** Number of shards that did not answer (state other than ANSWERED): the
- *  result is complete when this is 0. @since 1.0 */
+ *  result is complete when this is 0. Concurrent readers. @since 1.0 */
 HS_CLUSTER_API uint32_t hs_cluster_result_missing(const hs_cluster_result *r);
 
 /** Part of shard @p index (0..shards-1, i.e. shard index+1); set
@@ -278,7 +281,7 @@ HS_CLUSTER_API uint32_t hs_cluster_result_missing(const hs_cluster_result *r);
 HS_CLUSTER_API hs_status hs_cluster_result_shard(const hs_cluster_result *r,
                                                  hs_cluster_shard_result *s, uint32_t index);
 
-/** Free a result (NULL accepted). @since 1.0 */
+/** Free a result (NULL accepted). Exclusive. @since 1.0 */
 HS_CLUSTER_API void hs_cluster_result_free(hs_cluster_result *r);
 
 /* ---- Status ------------------------------------------------------------ */
@@ -310,10 +313,12 @@ typedef struct hs_cluster_status_report hs_cluster_status_report;
 HS_CLUSTER_API hs_status hs_cluster_status(hs_ctx *ctx, hs_cluster_status_report **out,
                                            hs_cluster *cl, uint32_t wait_ms);
 
-/** Last sequence of the stream when the report was made. @since 1.0 */
+/** Last sequence of the stream when the report was made. Concurrent
+ *  readers. @since 1.0 */
 HS_CLUSTER_API uint64_t hs_cluster_status_sequence(const hs_cluster_status_report *st);
 
-/** Number of replicas that answered, sorted by shard then name. @since 1.0 */
+/** Number of replicas that answered, sorted by shard then name.
+ *  Concurrent readers. @since 1.0 */
 HS_CLUSTER_API uint32_t hs_cluster_status_replicas(const hs_cluster_status_report *st);
 
 /** Replica @p index; set info->struct_size first. Errors:
@@ -321,7 +326,7 @@ HS_CLUSTER_API uint32_t hs_cluster_status_replicas(const hs_cluster_status_repor
 HS_CLUSTER_API hs_status hs_cluster_status_replica(const hs_cluster_status_report *st,
                                                    hs_cluster_replica_info *info, uint32_t index);
 
-/** Free a status report (NULL accepted). @since 1.0 */
+/** Free a status report (NULL accepted). Exclusive. @since 1.0 */
 HS_CLUSTER_API void hs_cluster_status_free(hs_cluster_status_report *st);
 
 /* ---- Shard server ------------------------------------------------------ */
@@ -354,7 +359,8 @@ typedef struct hs_cluster_shard hs_cluster_shard;
  *  up to the probe's deadline, then answers "behind". Ownership: *out is
  *  freed with hs_cluster_shard_free. Errors: as hs_cluster_connect and
  *  hs_watchlist_load, HS_ERR_STATE (cluster not initialised or with another
- *  shard count), HS_ERR_THREAD. @since 1.0 */
+ *  shard count), HS_ERR_THREAD. One thread per object (the new shard runs
+ *  on threads of its own). @since 1.0 */
 HS_CLUSTER_API hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out,
                                               const char *urls, uint32_t shard, uint32_t shards,
                                               const char *data_dir,
