@@ -545,10 +545,14 @@ hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *
                              "cluster %s is not initialised (hotspot cluster init)", sh->c.name);
         goto fail;
     }
+    /* The consumer is made on the applier's first round when JetStream
+     * cannot make it now (a server down, its groups electing leaders): the
+     * replica comes up and catches up as soon as the stream lets it, and
+     * probes waiting for a sequence wait for that. */
     natsStatus ns = consumer_reset(sh);
-    if (ns != NATS_OK) {
-        s = hsc_nats_error(ctx, ns, "creating the shard's durable consumer");
-        goto fail;
+    if (ns != NATS_OK && sh->pull) {
+        natsSubscription_Destroy(sh->pull);
+        sh->pull = NULL;
     }
     if (pthread_create(&sh->applier, NULL, applier, sh)) {
         s = hsc_error(ctx, HS_ERR_THREAD, "shard: cannot start the applier thread");

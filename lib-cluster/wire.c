@@ -155,7 +155,7 @@ static uint8_t g8(rd *r)
 static uint16_t g16(rd *r)
 {
     const uint8_t *q = take(r, 2);
-    return q ? (uint16_t)(q[0] | q[1] << 8) : 0;
+    return q ? (uint16_t)((unsigned)q[0] | (unsigned)q[1] << 8) : 0;
 }
 
 static uint32_t g32(rd *r)
