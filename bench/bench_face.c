@@ -1,19 +1,23 @@
 /* bench_face: figures for the face module (printed, never asserted).
  *
  *  1. AT&T all-vs-all (400 images, 1,800 genuine / 78,000 impostor pairs)
- *     with MobileFaceNet (and fr_feature when present): detection rate, EER,
+ *     with the default models (UltraFace + 68-point landmarks + fr_feature),
+ *     YuNet + MobileFaceNet and YuNet + fr_feature: detection rate, EER,
  *     TAR at FAR 1e-2/1e-3/1e-4, the impostor-score thresholds used for
  *     hs_face_threshold_for_fmr(), and the loss of the int8 form.
  *  2. Detection + alignment + embedding of a 640x480 photo (an AT&T face
  *     enlarged x3 on a 640x480 background, as there is no 640x480 face photo
- *     in the shared data): median wall and CPU time.
+ *     in the shared data): median wall and CPU time, default models and
+ *     YuNet + MobileFaceNet in the same run.
  *  3. A 128-d probe against 1,000,000 int8 embeddings, 1 and 2 threads,
  *     next to the time a plain read of the same 128 MB takes.
  *
- *  usage: bench_face [--quick]   (--quick: parts 2 and 3 only)
- *  Models: $HOTSPOT_FACE_MODELS, else ../shared/data/face/models. */
+ *  usage: bench_face [--quick] [--models DIR]
+ *    --quick: parts 2 and 3 only
+ *    --models DIR: the default set from DIR (else the library's own search:
+ *      $HOTSPOT_FACE_MODELS, then the installed models)
+ *  YuNet, MobileFaceNet and fr_feature come from ../shared/data/face/models. */
 #include "benchutil.h"
-#include "internal/face.h"
 
 #include <hotspot/hotspot.h>
 #include <math.h>
@@ -24,6 +28,13 @@
 #include <time.h>
 
 static char models[4096];
+static const char *default_dir; /* --models, or NULL: the library's search */
+
+/* Pipelines measured. */
+enum { P_DEFAULT, P_YUNET_MFN, P_YUNET_FR };
+static const char *const pipeline_name[3] = {
+    "default models (UltraFace + 68-point landmarks + fr_feature, 512-d)",
+    "YuNet + MobileFaceNet (Caffe, 128-d)", "YuNet + fr_feature (ARCFACE preset, 512-d)"};
 
 /* CPU time of the whole process (OpenCV runs layers on its own threads). */
 static double proc_cpu_ms(void)
@@ -39,18 +50,22 @@ static const char *model_path(char *buf, size_t n, const char *name)
     return buf;
 }
 
-static hs_face_engine *make_engine(uint32_t model_id)
+static hs_face_engine *make_engine(int pipeline)
 {
     char det[4200], net[4200], cfg[4200];
     hs_face_engine_options o;
     memset(&o, 0, sizeof o);
     o.struct_size = sizeof o;
-    o.model_id = model_id;
-    o.detector_path = model_path(det, sizeof det, "face_detection_yunet_2022mar.onnx");
-    if (model_id == HS_FACE_MODEL_MOBILEFACENET) {
+    if (pipeline == P_DEFAULT) {
+        o.models_dir = default_dir; /* nothing named: the default set */
+    } else if (pipeline == P_YUNET_MFN) {
+        o.model_id = HS_FACE_MODEL_MOBILEFACENET;
+        o.detector_path = model_path(det, sizeof det, "face_detection_yunet_2022mar.onnx");
         o.model_path = model_path(net, sizeof net, "mobilefacenet.caffemodel");
         o.model_config_path = model_path(cfg, sizeof cfg, "mobilefacenet.prototxt");
     } else {
+        o.model_id = HS_FACE_MODEL_ARCFACE;
+        o.detector_path = model_path(det, sizeof det, "face_detection_yunet_2022mar.onnx");
         o.model_path = model_path(net, sizeof net, "fr_feature.onnx");
     }
     hs_ctx *ctx;
@@ -63,10 +78,37 @@ static hs_face_engine *make_engine(uint32_t model_id)
     return e;
 }
 
-static void bench_att(uint32_t model_id, const char *name)
+/* EER and, at FAR 1e-1 .. 1e-4, the threshold a pair must exceed and the
+ * TAR (eval.h, "accept above" thresholds as hs_face_threshold_for_fmr). */
+typedef struct face_roc {
+    double eer, eer_threshold;
+    double thr[4], tar[4];
+} face_roc;
+
+static void face_roc_compute(face_roc *r, const double *gen, size_t ng, const double *imp,
+                             size_t ni)
 {
-    printf("\n== AT&T all-vs-all, %s ==\n", name);
-    hs_face_engine *e = make_engine(model_id);
+    static const double fars[4] = {1e-1, 1e-2, 1e-3, 1e-4};
+    memset(r, 0, sizeof *r);
+    hs_eval_result er = HS_EVAL_RESULT_INIT;
+    if (hs_eval_rates(NULL, &er, gen, ng, imp, ni, HS_EVAL_ACCEPT_ABOVE) != HS_OK)
+        return;
+    r->eer = er.eer;
+    r->eer_threshold = er.eer_threshold;
+    for (int k = 0; k < 4; k++) {
+        hs_eval_point p;
+        if (hs_eval_threshold_for_fmr(NULL, &p, gen, ng, imp, ni, fars[k],
+                                      HS_EVAL_ACCEPT_ABOVE) == HS_OK) {
+            r->thr[k] = p.threshold;
+            r->tar[k] = 1.0 - p.fnmr;
+        }
+    }
+}
+
+static void bench_att(int pipeline)
+{
+    printf("\n== AT&T all-vs-all, %s ==\n", pipeline_name[pipeline]);
+    hs_face_engine *e = make_engine(pipeline);
     if (!e)
         return;
     uint32_t dim = hs_face_engine_dim(e);
@@ -103,8 +145,8 @@ static void bench_att(uint32_t model_id, const char *name)
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++)
             *(who[i] == who[j] ? &ng : &ni) += 1;
-    float *gen = malloc(ng * sizeof *gen), *imp = malloc(ni * sizeof *imp);
-    float *gq = malloc(ng * sizeof *gq), *iq = malloc(ni * sizeof *iq);
+    double *gen = malloc(ng * sizeof *gen), *imp = malloc(ni * sizeof *imp);
+    double *gq = malloc(ng * sizeof *gq), *iq = malloc(ni * sizeof *iq);
     size_t g = 0, m = 0;
     double max_err = 0, sum_err = 0;
     for (int i = 0; i < n; i++)
@@ -123,9 +165,9 @@ static void bench_att(uint32_t model_id, const char *name)
                 imp[m++] = s;
             }
         }
-    hs__face_roc r, rq;
-    hs__face_roc_compute(&r, gen, ng, imp, ni);
-    hs__face_roc_compute(&rq, gq, ng, iq, ni);
+    face_roc r, rq;
+    face_roc_compute(&r, gen, ng, imp, ni);
+    face_roc_compute(&rq, gq, ng, iq, ni);
     printf("  detected and embedded %d / 400 (%d failed), %u-d, median %.1f ms per 92x112 image\n",
            n, missed, dim, bu_median(ms, (size_t)n));
     printf("  pairs: %zu genuine / %zu impostor\n", ng, ni);
@@ -147,10 +189,10 @@ static void bench_att(uint32_t model_id, const char *name)
     hs_face_engine_free(e);
 }
 
-static void bench_photo(void)
+static void bench_photo(int pipeline)
 {
-    printf("\n== 640x480 photo: detect + align + embed (MobileFaceNet) ==\n");
-    hs_face_engine *e = make_engine(HS_FACE_MODEL_MOBILEFACENET);
+    printf("\n== 640x480 photo: detect + align + embed, %s ==\n", pipeline_name[pipeline]);
+    hs_face_engine *e = make_engine(pipeline);
     if (!e)
         return;
     char path[4096];
@@ -272,25 +314,43 @@ static void bench_gallery(void)
 
 int main(int argc, char **argv)
 {
-    int quick = argc > 1 && !strcmp(argv[1], "--quick");
+    int quick = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--quick")) {
+            quick = 1;
+        } else if (!strcmp(argv[i], "--models") && i + 1 < argc) {
+            default_dir = argv[++i];
+        } else {
+            fprintf(stderr, "usage: bench_face [--quick] [--models DIR]\n");
+            return 2;
+        }
+    }
+    snprintf(models, sizeof models, "%s/face/models", bu_shared_root());
     const char *env = getenv("HOTSPOT_FACE_MODELS");
-    if (env && *env)
-        snprintf(models, sizeof models, "%s", env);
-    else
-        snprintf(models, sizeof models, "%s/face/models", bu_shared_root());
-    printf("bench_face: models in %s\n", models);
+    printf("bench_face: YuNet, MobileFaceNet in %s; default set from %s\n", models,
+           default_dir ? default_dir
+           : env && *env ? env
+                         : "the installed models (HOTSPOT_FACE_MODELS not set)");
+    /* Is the engine built? A Haar-only engine loads without any model file. */
+    hs_face_engine_options ho;
+    memset(&ho, 0, sizeof ho);
+    ho.struct_size = sizeof ho;
+    ho.cascade_path = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
     hs_face_engine *probe = NULL;
-    hs_status s = hs_face_engine_new(NULL, &probe, NULL);
+    hs_status s = hs_face_engine_new(NULL, &probe, &ho);
     hs_face_engine_free(probe);
     bool engine = s != HS_ERR_NOT_BUILT;
     if (!engine)
         printf("(face engine not built: HOTSPOT_WITH_OPENCV=OFF; gallery figures only)\n");
     if (engine && !quick) {
-        bench_att(HS_FACE_MODEL_MOBILEFACENET, "MobileFaceNet (Caffe, 128-d)");
-        bench_att(HS_FACE_MODEL_ARCFACE, "fr_feature.onnx (ArcFace-style, 512-d)");
+        bench_att(P_DEFAULT);
+        bench_att(P_YUNET_MFN);
+        bench_att(P_YUNET_FR);
     }
-    if (engine)
-        bench_photo();
+    if (engine) {
+        bench_photo(P_DEFAULT);
+        bench_photo(P_YUNET_MFN);
+    }
     bench_gallery();
     return 0;
 }

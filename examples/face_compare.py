@@ -5,8 +5,12 @@ Detects the largest face in each image, aligns it, computes an embedding (a
 unit vector) and compares the two by cosine similarity against a threshold
 for a false match rate of 1e-3.
 
+    python3 face_compare.py IMAGE_A IMAGE_B        (the default models)
     python3 face_compare.py MODEL IMAGE_A IMAGE_B [DETECTOR.onnx]
     exit status: 0 same person, 1 different, 2 error, 3 no face found
+
+The default models are the set tools/setup.sh fetches, found in
+$HOTSPOT_FACE_MODELS or where libhotspot was installed.
 
 Needs a libhotspot built with OpenCV (else hotspot.Error ERR_NOT_BUILT).
 """
@@ -16,17 +20,24 @@ import hotspot
 
 
 def main(argv):
-    if len(argv) not in (4, 5):
-        print("usage: face_compare.py MODEL IMAGE_A IMAGE_B [DETECTOR.onnx]", file=sys.stderr)
+    if len(argv) not in (3, 4, 5):
+        print("usage: face_compare.py [MODEL] IMAGE_A IMAGE_B [DETECTOR.onnx]", file=sys.stderr)
         return 2
     try:
-        # The model id (from the file name: sface, mobilefacenet, arcface /
-        # fr_feature) selects how pixels are normalised for the network.
-        # Without a YuNet detector the engine uses OpenCV's Haar cascade.
-        engine = hotspot.FaceEngine(model=argv[1], detector=argv[4] if len(argv) == 5 else None)
+        if len(argv) == 3:
+            # No model named: the default set (detector, landmarks, embedder).
+            engine = hotspot.FaceEngine()
+            images = argv[1:3]
+        else:
+            # The model id (from the file name: sface, mobilefacenet, arcface /
+            # fr_feature) selects how pixels are normalised for the network.
+            # Without a detector the engine uses OpenCV's Haar cascade.
+            engine = hotspot.FaceEngine(model=argv[1],
+                                        detector=argv[4] if len(argv) == 5 else None)
+            images = argv[2:4]
         # keep_color: networks are trained on colour photos.
-        a = engine.embed(hotspot.Image.load(argv[2], keep_color=True))
-        b = engine.embed(hotspot.Image.load(argv[3], keep_color=True))
+        a = engine.embed(hotspot.Image.load(images[0], keep_color=True))
+        b = engine.embed(hotspot.Image.load(images[1], keep_color=True))
     except hotspot.Error as e:
         print("error:", e, file=sys.stderr)
         return 3 if e.status == hotspot.ERR_NO_FACE else 2

@@ -1,7 +1,7 @@
 # Run one example program on data it can use; prints "SKIP: reason" (ctest
 # marks the test skipped) when that data is absent.
 # -DEXAMPLE=binary -DNAME=example -DDATA=shared data -DSRC=examples/ -DWORK=dir
-# -DSYN=synthetic fingerprints (see CMakeLists.txt)
+# -DSYN=synthetic fingerprints (see CMakeLists.txt) -DMODELS=default face models
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 
@@ -49,6 +49,14 @@ elseif(NAME STREQUAL "face_compare")
   run(0 ${model} ${att}/s1/1.pgm ${att}/s1/2.pgm)     # same person
   if(NOT skipped)
     run(1 ${model} ${att}/s1/1.pgm ${att}/s2/1.pgm)   # different people
+  endif()
+  # Two images only: the default models (tools/setup.sh's cache).
+  if(NOT skipped AND EXISTS ${MODELS}/fr_feature.onnx)
+    set(ENV{HOTSPOT_FACE_MODELS} ${MODELS})
+    run(0 ${att}/s1/1.pgm ${att}/s1/2.pgm)
+    run(1 ${att}/s1/1.pgm ${att}/s2/1.pgm)
+  elseif(NOT skipped)
+    message("default face models not in '${MODELS}' (run tools/setup.sh): that part skipped")
   endif()
 elseif(NAME STREQUAL "watchlist_search")
   run(2)

@@ -185,34 +185,42 @@ static uint64_t stream_last(hs_cluster_shard *sh, int *ok)
 }
 
 /* Prove that every change of this shard up to the stream's current end is
- * applied: the end is read first, then the consumer holds nothing
- * undelivered and nothing unacknowledged (a change is acknowledged only
- * once applied). Raises the horizon; for a probe that waits for a
- * sequence another shard was written at. */
+ * applied, and raise the horizon to that end: read the end L from the
+ * stream leader, then the last message on this shard's subject, also from
+ * the leader; when that message is applied, so is every change of this
+ * shard up to L (any later one gets a sequence above L). The consumer's
+ * view cannot prove it: with a replicated stream it reads the copy of the
+ * server it lives on, which may lag the leader that acknowledged a write.
+ * Used for a probe that waits for a sequence written on another shard. */
 static void probe_horizon(hs_cluster_shard *sh)
 {
     int ok = 0;
     uint64_t last = stream_last(sh, &ok);
     if (!ok)
         return;
-    jsConsumerInfo *ci = NULL;
+    char subj[128];
+    hsc_subject_update(subj, sizeof subj, &sh->c, sh->shard);
+    natsMsg *m = NULL;
     jsErrCode je = 0;
-    if (js_GetConsumerInfo(&ci, sh->c.js, sh->c.stream, sh->durable, NULL, &je) != NATS_OK)
+    natsStatus s = js_GetLastMsg(&m, sh->c.js, sh->c.stream, subj, NULL, &je);
+    uint64_t mine = 0;
+    if (s == NATS_OK)
+        mine = natsMsg_GetSequence(m);
+    natsMsg_Destroy(m);
+    if (s != NATS_OK && s != NATS_NOT_FOUND)
         return;
-    int done = ci->NumPending == 0 && ci->NumAckPending == 0;
-    jsConsumerInfo_Destroy(ci);
-    if (done) {
-        pthread_mutex_lock(&sh->mu);
-        if (last > sh->horizon)
-            sh->horizon = last;
-        pthread_mutex_unlock(&sh->mu);
+    pthread_mutex_lock(&sh->mu);
+    if (mine <= sh->applied && last > sh->horizon) {
+        sh->horizon = last;
+        pthread_cond_broadcast(&sh->cv);
     }
+    pthread_mutex_unlock(&sh->mu);
 }
 
 static void *applier(void *arg)
 {
     hs_cluster_shard *sh = arg;
-    int need_reset = sh->pull == NULL, idle = 1;
+    int need_reset = sh->pull == NULL;
     double last_save = hsc_now_ms();
     while (!atomic_load(&sh->stop)) {
         if (need_reset) {
@@ -223,11 +231,7 @@ static void *applier(void *arg)
             need_reset = 0;
         }
         /* Take what is there without waiting; when nothing is, wait for
-         * the next change (a batch of one returns as soon as it arrives).
-         * The stream's end read before a fetch that finds nothing: every
-         * change of this shard up to it has been applied. */
-        int ok = 0;
-        uint64_t last = idle ? stream_last(sh, &ok) : 0;
+         * the next change (a batch of one returns as soon as it arrives). */
         natsMsgList list = {0};
         jsFetchRequest fr;
         jsFetchRequest_Init(&fr);
@@ -240,13 +244,6 @@ static void *applier(void *arg)
             s = NATS_TIMEOUT;
         }
         if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND) {
-            if (ok) {
-                pthread_mutex_lock(&sh->mu);
-                if (last > sh->horizon)
-                    sh->horizon = last;
-                pthread_cond_broadcast(&sh->cv);
-                pthread_mutex_unlock(&sh->mu);
-            }
             fr.Batch = 1;
             fr.NoWait = false;
             memset(&list, 0, sizeof list);
@@ -257,7 +254,7 @@ static void *applier(void *arg)
             }
         }
         if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND) {
-            idle = 1;
+            /* nothing to apply */
         } else if (s != NATS_OK) {
             need_reset = 1;
             hsc_sleep_ms(100);
@@ -297,7 +294,6 @@ static void *applier(void *arg)
             pthread_mutex_lock(&sh->mu);
             pthread_cond_broadcast(&sh->cv);
             pthread_mutex_unlock(&sh->mu);
-            idle = list.Count < FETCH_BATCH;
             natsMsgList_Destroy(&list);
         }
         pthread_mutex_lock(&sh->mu);

@@ -52,6 +52,16 @@ typedef struct v10_face_search_options {
     uint32_t one_per_label;
 } v10_face_search_options;
 
+typedef struct v10_eval_point {
+    double threshold, fmr, fnmr;
+} v10_eval_point;
+
+typedef struct v10_eval_result {
+    uint32_t struct_size, reserved;
+    double eer, eer_threshold;
+    v10_eval_point fmr100, fmr1000, zero_fmr;
+} v10_eval_result;
+
 /* Every 1.0 field is where a 1.0 caller put it. */
 #define SAME(cur, old, f) \
     _Static_assert(offsetof(cur, f) == offsetof(old, f), #cur "." #f " moved")
@@ -66,6 +76,11 @@ SAME(hs_watchlist_candidate, v10_candidate, face_similarity);
 SAME(hs_watchlist_candidate, v10_candidate, finger_position);
 SAME(hs_watchlist_package_info, v10_package_info, recipients);
 SAME(hs_face_search_options, v10_face_search_options, one_per_label);
+SAME(hs_eval_result, v10_eval_result, eer);
+SAME(hs_eval_result, v10_eval_result, zero_fmr);
+SAME(hs_eval_point, v10_eval_point, fnmr);
+_Static_assert(sizeof(hs_eval_point) == sizeof(v10_eval_point), "hs_eval_point is frozen");
+_Static_assert(sizeof(hs_eval_result) >= sizeof(v10_eval_result), "hs_eval_result shrank");
 _Static_assert(sizeof(hs_image_info) >= sizeof(v10_image_info), "hs_image_info shrank");
 _Static_assert(sizeof(hs_view_info) >= sizeof(v10_view_info), "hs_view_info shrank");
 _Static_assert(sizeof(hs_watchlist_search_options) >= sizeof(v10_search_options), "shrank");
@@ -125,6 +140,31 @@ static void test_image_info(void **state)
     old.struct_size = sizeof old + 2;
     assert_int_equal(hs_image_get_info(img, (hs_image_info *)&old), HS_ERR_INVALID_ARG);
     hs_image_free(img);
+}
+
+static void test_eval_result(void **state)
+{
+    (void)state;
+    static const double g[] = {0.9, 0.8, 0.7, 0.6, 0.2}, im[] = {0.1, 0.3, 0.5, 0.05, 0.0};
+    v10_eval_result old;
+    memset(&old, 0xEE, sizeof old);
+    old.struct_size = sizeof old;
+    assert_int_equal(hs_eval_rates(NULL, (hs_eval_result *)&old, g, 5, im, 5, 0), HS_OK);
+    assert_int_equal(old.struct_size, sizeof old);
+    assert_true(fabs(old.eer - 0.2) < 1e-12);
+    assert_true(old.zero_fmr.threshold == 0.6);
+    struct {
+        hs_eval_result cur;
+        uint32_t later[2];
+    } newer;
+    memset(&newer, 0xEE, sizeof newer);
+    newer.cur.struct_size = sizeof newer;
+    assert_int_equal(hs_eval_rates(NULL, &newer.cur, g, 5, im, 5, 0), HS_OK);
+    assert_int_equal(newer.cur.struct_size, sizeof(hs_eval_result));
+    assert_int_equal(newer.later[0], 0xEEEEEEEEu);
+    old.struct_size = 16;
+    assert_int_equal(hs_eval_rates(NULL, (hs_eval_result *)&old, g, 5, im, 5, 0),
+                     HS_ERR_INVALID_ARG);
 }
 
 static void test_view_info_in_and_out(void **state)
@@ -261,6 +301,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_image_info),
+        cmocka_unit_test(test_eval_result),
         cmocka_unit_test(test_view_info_in_and_out),
         cmocka_unit_test(test_watchlist_structs),
         cmocka_unit_test(test_face_search_options),

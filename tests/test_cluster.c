@@ -62,6 +62,22 @@ static void same_answers(uint32_t flags, uint32_t deadline_ms)
             fail_msg("cluster search: %s: %s", hs_status_str(s), hs_ctx_last_error(ctx));
         hs_ctx_free(ctx);
         assert_int_equal(hs_cluster_result_missing(cr), 0);
+        for (uint32_t i = 0; i < hs_watchlist_result_count(wr); i++) {
+            hs_watchlist_candidate a = HS_WATCHLIST_CANDIDATE_INIT, b = HS_WATCHLIST_CANDIDATE_INIT;
+            hs_watchlist_result_candidate(wr, &a, i);
+            hs_cluster_result_candidate(cr, &b, i);
+            if (!b.id || strcmp(a.id, b.id) || a.score != b.score) {
+                /* print both lists before the assertions below fail */
+                for (uint32_t j = 0; j < hs_watchlist_result_count(wr); j++) {
+                    hs_watchlist_result_candidate(wr, &a, j);
+                    hs_cluster_result_candidate(cr, &b, j);
+                    printf("probe %d rank %u: one list %s %.17g %.9g | cluster %s %.17g %.9g\n", p,
+                           j + 1, a.id, a.score, (double)a.finger_similarity[0],
+                           b.id ? b.id : "-", b.score, (double)b.finger_similarity[0]);
+                }
+                break;
+            }
+        }
         assert_int_equal(hs_cluster_result_count(cr), hs_watchlist_result_count(wr));
         for (uint32_t i = 0; i < hs_watchlist_result_count(wr); i++) {
             hs_watchlist_candidate a = HS_WATCHLIST_CANDIDATE_INIT, b = HS_WATCHLIST_CANDIDATE_INIT;

@@ -3,8 +3,12 @@
 #include "testutil.h"
 #include "internal/core.h"
 
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_version(void **state)
 {
@@ -98,6 +102,148 @@ static void test_custom_allocator(void **state)
     hs_allocator bad = {c_malloc, NULL, c_free, &c};
     assert_int_equal(hs_ctx_new(&ctx, &bad), HS_ERR_INVALID_ARG);
     assert_null(ctx);
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+static void write_bytes(const char *path, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (size_t i = 0; i < n; i++)
+        fputc((int)(i * 7 % 251), f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static int temporaries_in(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+        n += strncmp(de->d_name, ".hs-", 4) == 0;
+    closedir(d);
+    return n;
+}
+
+static void test_file_read(void **state)
+{
+    (void)state;
+    struct counting c = {0, 0};
+    hs_allocator a = {c_malloc, c_realloc, c_free, &c};
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, &a), HS_OK);
+    char path[512];
+    snprintf(path, sizeof path, "%s/read.bin", tu_tmpdir());
+    write_bytes(path, 3000);
+    void *data = NULL;
+    size_t size = 0;
+    assert_int_equal(hs_file_read(ctx, &data, &size, path), HS_OK);
+    assert_int_equal(size, 3000);
+    assert_int_equal(((const uint8_t *)data)[10], 70);
+    hs_file_free(ctx, data, size);
+    hs_file_free(ctx, NULL, 0);
+    /* an empty file is a zero-byte buffer, not an error */
+    snprintf(path, sizeof path, "%s/empty.bin", tu_tmpdir());
+    write_bytes(path, 0);
+    assert_int_equal(hs_file_read(ctx, &data, &size, path), HS_OK);
+    assert_int_equal(size, 0);
+    hs_file_free(ctx, data, size);
+
+    /* over the limit: refused before anything is allocated */
+    snprintf(path, sizeof path, "%s/big.bin", tu_tmpdir());
+    write_bytes(path, 2000);
+    assert_int_equal(hs_ctx_set_limit(ctx, HS_LIMIT_MAX_FILE_BYTES, 1024), HS_OK);
+    int mallocs = c.mallocs;
+    assert_int_equal(hs_file_read(ctx, &data, &size, path), HS_ERR_LIMIT);
+    assert_int_equal(c.mallocs, mallocs);
+    assert_null(data);
+    assert_int_equal(size, 0);
+    assert_true(strstr(hs_ctx_last_error(ctx), "HS_LIMIT_MAX_FILE_BYTES") != NULL);
+
+    /* a directory, a FIFO (opening one must not wait for a writer: the
+     * alarm turns a hang into a failure) and a missing file */
+    assert_int_equal(hs_file_read(ctx, &data, &size, tu_tmpdir()), HS_ERR_IO);
+    assert_true(strstr(hs_ctx_last_error(ctx), "directory") != NULL);
+    snprintf(path, sizeof path, "%s/fifo", tu_tmpdir());
+    unlink(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    alarm(10);
+    assert_int_equal(hs_file_read(ctx, &data, &size, path), HS_ERR_IO);
+    alarm(0);
+    assert_true(strstr(hs_ctx_last_error(ctx), "FIFO") != NULL);
+    assert_int_equal(c.mallocs, mallocs);
+    snprintf(path, sizeof path, "%s/missing.bin", tu_tmpdir());
+    assert_int_equal(hs_file_read(ctx, &data, &size, path), HS_ERR_IO);
+    assert_int_equal(hs_file_read(ctx, &data, &size, NULL), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_file_read(ctx, NULL, &size, path), HS_ERR_INVALID_ARG);
+    hs_ctx_free(ctx);
+    assert_int_equal(c.mallocs, c.frees);
+}
+
+static void test_file_save(void **state)
+{
+    (void)state;
+    char dir[512], path[600], other[600], link[600];
+    snprintf(dir, sizeof dir, "%s/save", tu_tmpdir());
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/out.bin", dir);
+    const char one[] = "first version", two[] = "second, longer version";
+    assert_int_equal(hs_file_save(NULL, path, one, sizeof one, HS_FILE_PRIVATE), HS_OK);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    /* replacing: the whole new content, no temporary left behind */
+    mode_t mask = umask(022);
+    assert_int_equal(hs_file_save(NULL, path, two, sizeof two, 0), HS_OK);
+    umask(mask);
+    size_t n;
+    uint8_t *b = tu_read(path, &n);
+    assert_non_null(b);
+    assert_int_equal(n, sizeof two);
+    assert_memory_equal(b, two, n);
+    free(b);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+    assert_int_equal(temporaries_in(dir), 0);
+    /* a symlink at the target is replaced, its target left alone */
+    snprintf(other, sizeof other, "%s/other.bin", dir);
+    snprintf(link, sizeof link, "%s/link.bin", dir);
+    assert_int_equal(hs_file_save(NULL, other, one, sizeof one, 0), HS_OK);
+    assert_int_equal(symlink(other, link), 0);
+    assert_int_equal(hs_file_save(NULL, link, two, sizeof two, 0), HS_OK);
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    b = tu_read(other, &n);
+    assert_non_null(b);
+    assert_memory_equal(b, one, sizeof one);
+    free(b);
+    /* failures: nothing created, the old file unchanged */
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    char bad[700];
+    snprintf(bad, sizeof bad, "%s/no-such-dir/x.bin", dir);
+    assert_int_equal(hs_file_save(ctx, bad, one, sizeof one, 0), HS_ERR_IO);
+    assert_true(strstr(hs_ctx_last_error(ctx), "no-such-dir") != NULL);
+    assert_int_equal(hs_file_save(ctx, dir, one, sizeof one, 0), HS_ERR_IO); /* a directory */
+    assert_int_equal(hs_file_save(ctx, path, one, sizeof one, 0x10), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_file_save(ctx, NULL, one, sizeof one, 0), HS_ERR_INVALID_ARG);
+    assert_int_equal(temporaries_in(dir), 0);
+    b = tu_read(path, &n);
+    assert_non_null(b);
+    assert_memory_equal(b, two, sizeof two);
+    free(b);
+    /* a relative path saves in the current directory */
+    char cwd[512];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(dir), 0);
+    assert_int_equal(hs_file_save(ctx, "rel.bin", one, sizeof one, 0), HS_OK);
+    assert_int_equal(chdir(cwd), 0);
+    snprintf(other, sizeof other, "%s/rel.bin", dir);
+    assert_int_equal(stat(other, &st), 0);
+    assert_int_equal(temporaries_in(dir), 0);
+    hs_ctx_free(ctx);
 }
 
 static void test_reader(void **state)
@@ -205,6 +351,8 @@ int main(void)
         cmocka_unit_test(test_ctx_set_error),
         cmocka_unit_test(test_ctx_limits),
         cmocka_unit_test(test_custom_allocator),
+        cmocka_unit_test(test_file_read),
+        cmocka_unit_test(test_file_save),
         cmocka_unit_test(test_reader),
         cmocka_unit_test(test_writer_size_query),
         cmocka_unit_test(test_crc32c),

@@ -1,6 +1,8 @@
 /* Face: embedding comparison, compact form, encoded records, gallery search
  * and thresholds (always); the OpenCV engine on a few AT&T images when it is
- * built and the models are in ../shared/data/face/models. */
+ * built and the models are in ../shared/data/face/models; the default model
+ * set and its search order (the set from tools/setup.sh's cache or the
+ * installed directory; tests that need it skip, saying why, without it). */
 #include "testutil.h"
 
 #include <math.h>
@@ -266,6 +268,10 @@ static void test_thresholds(void **state)
     assert_true(t2 < tm && tm < t3);
     assert_true(t2 > 0 && t4 < 1);
     assert_int_equal(hs_face_threshold_for_fmr(&t2, HS_FACE_MODEL_ARCFACE, 1e-3), HS_OK);
+    assert_int_equal(hs_face_threshold_for_fmr(&t3, HS_FACE_MODEL_FR_FEATURE, 1e-3), HS_OK);
+    assert_int_equal(hs_face_threshold_for_fmr(&t4, HS_FACE_MODEL_FR_FEATURE, 1e-4), HS_OK);
+    assert_true(t3 > 0.3f && t3 < t4);
+    assert_int_equal(hs_face_threshold_for_fmr(&t2, 5, 1e-3), HS_ERR_UNSUPPORTED);
     assert_int_equal(hs_face_threshold_for_fmr(&t2, HS_FACE_MODEL_SFACE, 1e-3), HS_ERR_UNSUPPORTED);
     assert_int_equal(hs_face_threshold_for_fmr(&t2, HS_FACE_MODEL_CUSTOM, 1e-3), HS_ERR_UNSUPPORTED);
     assert_int_equal(hs_face_threshold_for_fmr(&t2, HS_FACE_MODEL_MOBILEFACENET, 1e-6),
@@ -591,6 +597,271 @@ static void test_engine_bad_models(void **state)
     (void)cfg;
     hs_ctx_free(ctx);
 }
+
+/* ---- the default models ---------------------------------------------- */
+
+static char defaults_dir[4096];
+
+static bool has_default_set(const char *dir)
+{
+    static const char *const names[3] = {HS_FACE_DEFAULT_DETECTOR, HS_FACE_DEFAULT_LANDMARK,
+                                         HS_FACE_DEFAULT_EMBEDDER};
+    for (int i = 0; i < 3; i++) {
+        char p[4200];
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        FILE *f = fopen(p, "rb");
+        if (!f)
+            return false;
+        fclose(f);
+    }
+    return true;
+}
+
+/* The default set: where tools/setup.sh cached it (HS_MODEL_CACHE, set by
+ * ctest), else where the library was installed; NULL (with the reason
+ * printed when say_why) when neither has it. */
+static const char *default_models(bool say_why)
+{
+    const char *cache = getenv("HS_MODEL_CACHE");
+    if (cache && *cache && has_default_set(cache)) {
+        snprintf(defaults_dir, sizeof defaults_dir, "%s", cache);
+        return defaults_dir;
+    }
+    if (has_default_set(HOTSPOT_MODEL_DIR)) {
+        snprintf(defaults_dir, sizeof defaults_dir, "%s", HOTSPOT_MODEL_DIR);
+        return defaults_dir;
+    }
+    if (say_why)
+        printf("SKIP: default face models in neither %s nor %s (run tools/setup.sh)\n",
+               cache && *cache ? cache : "(HS_MODEL_CACHE unset)", HOTSPOT_MODEL_DIR);
+    return NULL;
+}
+
+/* Search order without models: a models_dir or HOTSPOT_FACE_MODELS that
+ * lacks the set is an error naming the paths tried, never a fall-back. */
+static void test_engine_search_order(void **state)
+{
+    (void)state;
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_face_engine *e = (hs_face_engine *)&e;
+    /* a directory that does not exist */
+    assert_int_equal(setenv(HS_FACE_MODELS_ENV, "/nonexistent/hotspot-models", 1), 0);
+    assert_int_equal(hs_face_engine_new(ctx, &e, NULL), HS_ERR_MODEL);
+    assert_null(e);
+    printf("missing dir: %s\n", hs_ctx_last_error(ctx));
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "/nonexistent/hotspot-models"));
+    assert_non_null(strstr(hs_ctx_last_error(ctx), HS_FACE_MODELS_ENV));
+    /* a directory without the models: the first missing file is named */
+    assert_int_equal(setenv(HS_FACE_MODELS_ENV, tu_tmpdir(), 1), 0);
+    hs_face_engine_options o;
+    memset(&o, 0, sizeof o);
+    o.struct_size = sizeof o;
+    assert_int_equal(hs_face_engine_new(ctx, &e, &o), HS_ERR_MODEL);
+    char want[4200];
+    snprintf(want, sizeof want, "%s/%s", tu_tmpdir(), HS_FACE_DEFAULT_DETECTOR);
+    printf("empty dir: %s\n", hs_ctx_last_error(ctx));
+    assert_non_null(strstr(hs_ctx_last_error(ctx), want));
+    /* models_dir comes first: a bad one fails even with a good variable */
+    const char *good = default_models(false);
+    if (good)
+        assert_int_equal(setenv(HS_FACE_MODELS_ENV, good, 1), 0);
+    o.models_dir = "/nonexistent/models-dir";
+    assert_int_equal(hs_face_engine_new(ctx, &e, &o), HS_ERR_MODEL);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "/nonexistent/models-dir"));
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "models_dir"));
+    /* no variable: the installed directory, named when it lacks the set */
+    assert_int_equal(unsetenv(HS_FACE_MODELS_ENV), 0);
+    hs_status s = hs_face_engine_new(ctx, &e, NULL);
+    if (has_default_set(HOTSPOT_MODEL_DIR)) {
+        assert_int_equal(s, HS_OK);
+        assert_int_equal(hs_face_engine_model_id(e), HS_FACE_MODEL_FR_FEATURE);
+    } else {
+        assert_int_equal(s, HS_ERR_MODEL);
+        printf("not installed: %s\n", hs_ctx_last_error(ctx));
+        assert_non_null(strstr(hs_ctx_last_error(ctx), HOTSPOT_MODEL_DIR));
+    }
+    hs_face_engine_free(e);
+    /* a named model turns the search off: the variable is not even read */
+    assert_int_equal(setenv(HS_FACE_MODELS_ENV, "/nonexistent/hotspot-models", 1), 0);
+    memset(&o, 0, sizeof o);
+    o.struct_size = sizeof o;
+    o.cascade_path = "/nonexistent/cascade.xml";
+    assert_int_equal(hs_face_engine_new(ctx, &e, &o), HS_ERR_MODEL);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "cascade"));
+    assert_int_equal(unsetenv(HS_FACE_MODELS_ENV), 0);
+    hs_ctx_free(ctx);
+}
+
+static void test_engine_defaults(void **state)
+{
+    (void)state;
+    const char *dir = default_models(true);
+    if (!dir) {
+        skip();
+        return;
+    }
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    /* no options at all, the set found through HOTSPOT_FACE_MODELS */
+    assert_int_equal(setenv(HS_FACE_MODELS_ENV, dir, 1), 0);
+    hs_face_engine *e = NULL;
+    hs_status s = hs_face_engine_new(ctx, &e, NULL);
+    if (s)
+        printf("defaults: %s\n", hs_ctx_last_error(ctx));
+    assert_int_equal(s, HS_OK);
+    assert_int_equal(unsetenv(HS_FACE_MODELS_ENV), 0);
+    assert_int_equal(hs_face_engine_dim(e), 512);
+    assert_int_equal(hs_face_engine_model_id(e), HS_FACE_MODEL_FR_FEATURE);
+    assert_int_equal(hs_face_engine_has_landmarks(e), 1);
+    double mean = 0;
+    assert_int_equal(hs_face_engine_get_param(e, &mean, HS_FACE_PARAM_INPUT_MEAN), HS_OK);
+    assert_true(mean == 127.0);
+    /* the same set through models_dir, with a bad variable ignored */
+    assert_int_equal(setenv(HS_FACE_MODELS_ENV, "/nonexistent/hotspot-models", 1), 0);
+    hs_face_engine_options o;
+    memset(&o, 0, sizeof o);
+    o.struct_size = sizeof o;
+    o.models_dir = dir;
+    hs_face_engine *m = NULL;
+    assert_int_equal(hs_face_engine_new(ctx, &m, &o), HS_OK);
+    assert_int_equal(unsetenv(HS_FACE_MODELS_ENV), 0);
+
+    /* no face; several faces ordered by size (a synthetic canvas needs the
+     * AT&T images, below) */
+    hs_image *img;
+    hs_face f[4];
+    uint32_t n = 9, d = 0;
+    float v[4][512];
+    assert_int_equal(hs_image_new(NULL, &img, 320, 240, 0, 128), HS_OK);
+    assert_int_equal(hs_face_detect(ctx, f, 4, &n, e, img), HS_ERR_NO_FACE);
+    assert_int_equal(n, 0);
+    hs_image_free(img);
+    static const uint32_t sizes[3][2] = {{16, 16}, {2000, 16}, {16, 3000}};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(hs_image_new(NULL, &img, sizes[i][0], sizes[i][1], 0, 77), HS_OK);
+        assert_int_equal(hs_face_detect(ctx, f, 4, &n, e, img), HS_ERR_NO_FACE);
+        hs_image_free(img);
+    }
+    if (!tu_shared("face/att_faces", models_dir, sizeof models_dir)) {
+        printf("SKIP (part): AT&T faces absent, detection not checked on faces\n");
+    } else {
+        static const int who[4][2] = {{1, 1}, {1, 5}, {2, 1}, {3, 2}};
+        for (int i = 0; i < 4; i++) {
+            img = att(who[i][0], who[i][1]);
+            assert_int_equal(hs_face_detect(ctx, f, 4, &n, e, img), HS_OK);
+            assert_int_equal(n, 1);
+            /* the box stays in the image; eyes left to right, above the mouth */
+            assert_true(f[0].x >= 0 && f[0].y >= 0 && f[0].x + f[0].width <= 92.01f &&
+                        f[0].y + f[0].height <= 112.01f && f[0].width > 30);
+            assert_true(f[0].landmarks[0] < f[0].landmarks[2]);
+            assert_true(f[0].landmarks[1] < f[0].landmarks[7]);
+            assert_true(f[0].landmarks[3] < f[0].landmarks[9]);
+            assert_true(f[0].landmarks[4] > f[0].landmarks[0] &&
+                        f[0].landmarks[4] < f[0].landmarks[2]);
+            assert_int_equal(f[0].flags, 0);
+            assert_true(f[0].score >= 0.7f && f[0].score <= 1);
+            assert_int_equal(hs_face_embed(ctx, v[i], 512, &d, NULL, e, img, NULL), HS_OK);
+            assert_int_equal(d, 512);
+            float w[512], sm;
+            assert_int_equal(hs_face_embed(ctx, w, 512, &d, NULL, m, img, &f[0]), HS_OK);
+            assert_int_equal(hs_face_similarity(NULL, &sm, w, v[i], 512), HS_OK);
+            assert_true(sm > 0.9999f);
+            hs_image_free(img);
+        }
+        float same, diff1, diff2, t;
+        hs_face_similarity(NULL, &same, v[0], v[1], 512);
+        hs_face_similarity(NULL, &diff1, v[0], v[2], 512);
+        hs_face_similarity(NULL, &diff2, v[0], v[3], 512);
+        printf("defaults: same person %.3f, different %.3f %.3f\n", same, diff1, diff2);
+        assert_int_equal(hs_face_threshold_for_fmr(&t, HS_FACE_MODEL_FR_FEATURE, 1e-3), HS_OK);
+        assert_true(same > t && diff1 < t && diff2 < t);
+
+        /* two faces, the second enlarged x2 on a 400x260 canvas: largest first */
+        hs_image *a = att(4, 1), *b = att(5, 1);
+        static uint8_t canvas[400 * 260];
+        memset(canvas, 200, sizeof canvas);
+        const uint8_t *pa = hs_image_pixels(a), *pb = hs_image_pixels(b);
+        for (int y = 0; y < 112; y++)
+            memcpy(canvas + (size_t)(y + 70) * 400 + 10, pa + (size_t)y * hs_image_stride(a), 92);
+        for (int y = 0; y < 224; y++)
+            for (int x = 0; x < 184; x++)
+                canvas[(size_t)(y + 18) * 400 + 200 + x] =
+                    pb[(size_t)(y / 2) * hs_image_stride(b) + x / 2];
+        assert_int_equal(hs_image_wrap(NULL, &img, canvas, 400, 260, 400, 0), HS_OK);
+        assert_int_equal(hs_face_detect(ctx, f, 4, &n, e, img), HS_OK);
+        assert_int_equal(n, 2);
+        assert_true(f[0].x > 200 && f[1].x < 110);
+        hs_image_free(img);
+        hs_image_free(a);
+        hs_image_free(b);
+
+        /* models named explicitly, the detector and landmarks from memory;
+         * Haar with the landmark net has real landmarks */
+        char det[4200], lmk[4200], net[4200];
+        snprintf(det, sizeof det, "%s/%s", dir, HS_FACE_DEFAULT_DETECTOR);
+        snprintf(lmk, sizeof lmk, "%s/%s", dir, HS_FACE_DEFAULT_LANDMARK);
+        snprintf(net, sizeof net, "%s/%s", dir, HS_FACE_DEFAULT_EMBEDDER);
+        size_t nd, nl;
+        uint8_t *bd = tu_read(det, &nd), *bl = tu_read(lmk, &nl);
+        assert_non_null(bd);
+        assert_non_null(bl);
+        memset(&o, 0, sizeof o);
+        o.struct_size = sizeof o;
+        o.model_id = HS_FACE_MODEL_FR_FEATURE;
+        o.detector_data = bd;
+        o.detector_size = nd;
+        o.landmark_data = bl;
+        o.landmark_size = nl;
+        o.model_path = net;
+        hs_face_engine *x = NULL;
+        assert_int_equal(hs_face_engine_new(ctx, &x, &o), HS_OK);
+        img = att(1, 1);
+        float w[512], sm;
+        assert_int_equal(hs_face_embed(ctx, w, 512, &d, NULL, x, img, NULL), HS_OK);
+        assert_int_equal(hs_face_similarity(NULL, &sm, w, v[0], 512), HS_OK);
+        assert_true(sm > 0.9999f);
+        hs_face_engine_free(x);
+        /* a landmark net that is not one: the detector file, or garbage */
+        o.landmark_data = bd;
+        o.landmark_size = nd;
+        assert_int_equal(hs_face_engine_new(ctx, &x, &o), HS_ERR_MODEL);
+        printf("detector as landmark net: %s\n", hs_ctx_last_error(ctx));
+        o.landmark_data = "garbage";
+        o.landmark_size = 7;
+        assert_int_equal(hs_face_engine_new(ctx, &x, &o), HS_ERR_MODEL);
+        o.landmark_data = NULL;
+        o.landmark_size = 0;
+        o.landmark_path = "/nonexistent/lmk.onnx";
+        assert_int_equal(hs_face_engine_new(ctx, &x, &o), HS_ERR_MODEL);
+        assert_non_null(strstr(hs_ctx_last_error(ctx), "/nonexistent/lmk.onnx"));
+        /* Haar boxes + the landmark net */
+        memset(&o, 0, sizeof o);
+        o.struct_size = sizeof o;
+        o.landmark_path = lmk;
+        assert_int_equal(hs_face_engine_new(ctx, &x, &o), HS_OK);
+        assert_int_equal(hs_face_engine_has_landmarks(x), 1);
+        assert_int_equal(hs_face_detect(ctx, f, 4, &n, x, img), HS_OK);
+        assert_int_equal(f[0].flags, 0);
+        hs_face_engine_free(x);
+        /* UltraFace without landmarks: estimated and flagged */
+        memset(&o, 0, sizeof o);
+        o.struct_size = sizeof o;
+        o.detector_path = det;
+        assert_int_equal(hs_face_engine_new(ctx, &x, &o), HS_OK);
+        assert_int_equal(hs_face_engine_has_landmarks(x), 0);
+        assert_int_equal(hs_face_engine_dim(x), 0);
+        assert_int_equal(hs_face_detect(ctx, f, 4, &n, x, img), HS_OK);
+        assert_true(f[0].flags & HS_FACE_LANDMARKS_ESTIMATED);
+        hs_face_engine_free(x);
+        hs_image_free(img);
+        free(bd);
+        free(bl);
+    }
+    hs_face_engine_free(m);
+    hs_face_engine_free(e);
+    hs_ctx_free(ctx);
+}
 #endif
 
 #ifndef HOTSPOT_HAVE_OPENCV
@@ -624,6 +895,8 @@ int main(void)
         cmocka_unit_test(test_engine_att),
         cmocka_unit_test(test_engine_bad_images),
         cmocka_unit_test(test_engine_bad_models),
+        cmocka_unit_test(test_engine_search_order),
+        cmocka_unit_test(test_engine_defaults),
 #endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

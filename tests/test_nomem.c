@@ -9,13 +9,15 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Atomic: a threaded search allocates from its worker threads. */
 typedef struct fail_alloc {
-    long live;    /* blocks handed out and not yet freed */
-    long count;   /* allocations attempted since arming */
+    atomic_long live;  /* blocks handed out and not yet freed */
+    atomic_long count; /* allocations attempted since arming */
     long fail_at; /* 0: never fail; else the ordinal of the first failure */
     int sticky;   /* 1: every allocation from fail_at on fails too */
 } fail_alloc;
@@ -24,8 +26,8 @@ static int should_fail(fail_alloc *f)
 {
     if (!f->fail_at)
         return 0;
-    f->count++;
-    return f->sticky ? f->count >= f->fail_at : f->count == f->fail_at;
+    long c = atomic_fetch_add(&f->count, 1) + 1;
+    return f->sticky ? c >= f->fail_at : c == f->fail_at;
 }
 
 static void *fa_malloc(void *o, size_t n)
@@ -105,7 +107,7 @@ static void torture(const char *name, op_fn op)
             }
             if (fx.fa.live != before) {
                 fprintf(stderr, "%s: allocation %ld (%s): %ld blocks not given back\n", name, n,
-                        sticky ? "sticky" : "once", fx.fa.live - before);
+                        sticky ? "sticky" : "once", (long)fx.fa.live - before);
                 fail();
             }
             if (s == HS_OK && fx.fa.count < n)
@@ -144,6 +146,44 @@ static hs_status op_image_decode(hs_ctx *ctx)
     if (!s)
         assert_int_equal(hs_image_width(img), hs_image_width(fx.img));
     hs_image_free(img);
+    return s;
+}
+
+static char png_path[512], wl_path[512], iso_path[512];
+
+static hs_status op_image_load(hs_ctx *ctx)
+{
+    hs_image *img = (hs_image *)1;
+    hs_status s = hs_image_load(ctx, &img, png_path, 0);
+    OUT_NULL_ON_FAIL(s, img);
+    hs_image_free(img);
+    return s;
+}
+
+static hs_status op_template_load(hs_ctx *ctx)
+{
+    hs_template *t = (hs_template *)1;
+    hs_status s = hs_template_load(ctx, &t, NULL, iso_path);
+    OUT_NULL_ON_FAIL(s, t);
+    hs_template_free(t);
+    return s;
+}
+
+static hs_status op_watchlist_load(hs_ctx *ctx)
+{
+    hs_watchlist *wl = (hs_watchlist *)1;
+    hs_status s = hs_watchlist_load(ctx, &wl, wl_path);
+    OUT_NULL_ON_FAIL(s, wl);
+    hs_watchlist_free(wl);
+    return s;
+}
+
+static hs_status op_watchlist_save(hs_ctx *ctx)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s.saved", wl_path);
+    hs_status s = hs_watchlist_save(ctx, path, fx.wl);
+    remove(path);
     return s;
 }
 
@@ -238,6 +278,46 @@ static hs_status op_template_clone(hs_ctx *ctx)
     hs_status s = hs_template_clone(ctx, &t, fx.tpl);
     OUT_NULL_ON_FAIL(s, t);
     hs_template_free(t);
+    return s;
+}
+
+static hs_status op_eval(hs_ctx *ctx)
+{
+    static const double g[] = {0.9, 0.8, 0.7, 0.6, 0.2}, im[] = {0.1, 0.3, 0.5, 0.05, 0.0};
+    hs_eval_result r = HS_EVAL_RESULT_INIT;
+    r.eer = -1.0;
+    hs_status s = hs_eval_rates(ctx, &r, g, 5, im, 5, 0);
+    if (s) {
+        assert_true(r.eer == -1.0); /* untouched */
+        return s;
+    }
+    hs_eval_point p = {-1.0, -1.0, -1.0};
+    s = hs_eval_threshold_for_fmr(ctx, &p, g, 5, im, 5, 0.2, 0);
+    if (s) {
+        assert_true(p.threshold == -1.0);
+        return s;
+    }
+    hs_eval_point pts[11];
+    size_t n = 11;
+    return hs_eval_det(ctx, pts, &n, g, 5, im, 5, 0);
+}
+
+static hs_status op_file(hs_ctx *ctx)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/nomem.bin", tu_tmpdir());
+    hs_status s = hs_file_save(ctx, path, fx.iso, fx.iso_size, HS_FILE_PRIVATE);
+    if (s)
+        return s;
+    void *data = (void *)1;
+    size_t size = 1;
+    s = hs_file_read(ctx, &data, &size, path);
+    OUT_NULL_ON_FAIL(s, data);
+    if (!s) {
+        assert_int_equal(size, fx.iso_size);
+        assert_memory_equal(data, fx.iso, size);
+    }
+    hs_file_free(ctx, data, size);
     return s;
 }
 
@@ -452,6 +532,17 @@ static int setup(void **state)
     fx.wl_bytes = malloc(fx.wl_size);
     if (hs_watchlist_encode(fx.ctx, fx.wl_bytes, &fx.wl_size, fx.wl))
         return -1;
+    snprintf(png_path, sizeof png_path, "%s/nomem.png", tu_tmpdir());
+    snprintf(iso_path, sizeof iso_path, "%s/nomem.iso", tu_tmpdir());
+    snprintf(wl_path, sizeof wl_path, "%s/nomem.hswl", tu_tmpdir());
+    FILE *f = fopen(png_path, "wb");
+    if (!f || fwrite(fx.png, 1, fx.png_size, f) != fx.png_size || fclose(f))
+        return -1;
+    f = fopen(iso_path, "wb");
+    if (!f || fwrite(fx.iso, 1, fx.iso_size, f) != fx.iso_size || fclose(f))
+        return -1;
+    if (hs_watchlist_save(fx.ctx, wl_path, fx.wl))
+        return -1;
 #ifdef HOTSPOT_HAVE_SODIUM
     if (hs_watchlist_keygen_authority(fx.auth_pk, fx.auth_sk) ||
         hs_watchlist_keygen_device(fx.dev_pk, fx.dev_sk) ||
@@ -490,12 +581,18 @@ static int teardown(void **state)
 T(test_ctx_new, op_ctx_new)
 T(test_image_decode, op_image_decode)
 T(test_image_new, op_image_new)
+T(test_image_load, op_image_load)
+T(test_template_load, op_template_load)
+T(test_watchlist_load, op_watchlist_load)
+T(test_watchlist_save, op_watchlist_save)
 T(test_extract, op_extract)
 T(test_prepare_match, op_prepare_match)
 T(test_compare, op_compare)
 T(test_template_encode, op_template_encode)
 T(test_template_decode, op_template_decode)
 T(test_template_clone, op_template_clone)
+T(test_eval, op_eval)
+T(test_file, op_file)
 T(test_watchlist_decode, op_watchlist_decode)
 T(test_watchlist_add, op_watchlist_add)
 T(test_watchlist_search, op_watchlist_search)
@@ -513,12 +610,18 @@ int main(void)
         cmocka_unit_test(test_ctx_new),
         cmocka_unit_test(test_image_decode),
         cmocka_unit_test(test_image_new),
+        cmocka_unit_test(test_image_load),
+        cmocka_unit_test(test_template_load),
+        cmocka_unit_test(test_watchlist_load),
+        cmocka_unit_test(test_watchlist_save),
         cmocka_unit_test(test_extract),
         cmocka_unit_test(test_prepare_match),
         cmocka_unit_test(test_compare),
         cmocka_unit_test(test_template_encode),
         cmocka_unit_test(test_template_decode),
         cmocka_unit_test(test_template_clone),
+        cmocka_unit_test(test_eval),
+        cmocka_unit_test(test_file),
         cmocka_unit_test(test_watchlist_decode),
         cmocka_unit_test(test_watchlist_add),
         cmocka_unit_test(test_watchlist_search),

@@ -6,6 +6,7 @@
 #include "internal/template.h"
 #include "internal/watchlist.h"
 
+#include <dirent.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -359,12 +360,27 @@ static void test_file_flipped_bits_and_truncation(void **state)
     hs_watchlist_free(wl);
 }
 
+#ifdef HOTSPOT_TESTING
+/* Entries of a directory other than . and .. */
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+        n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+    closedir(d);
+    return n;
+}
+
 static void test_interrupted_save_keeps_old_file(void **state)
 {
     (void)state;
-    char path[512], tmp[520];
-    snprintf(path, sizeof path, "%s/atomic.hswl", tu_tmpdir());
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    char dir[512], path[600];
+    snprintf(dir, sizeof dir, "%s/atomic", tu_tmpdir());
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/atomic.hswl", dir);
     hs_watchlist *old = make_list(5, 1);
     assert_int_equal(hs_watchlist_save(NULL, path, old), HS_OK);
     size_t oldn;
@@ -380,8 +396,7 @@ static void test_interrupted_save_keeps_old_file(void **state)
         assert_int_equal(n, oldn);
         assert_memory_equal(b, oldb, n);
         free(b);
-        struct stat st;
-        assert_int_not_equal(stat(tmp, &st), 0); /* no temporary left behind */
+        assert_int_equal(count_entries(dir), 1); /* no temporary left behind */
     }
     hs__watchlist_set_save_fault(nw, 0);
     assert_int_equal(hs_watchlist_save(NULL, path, nw), HS_OK);
@@ -396,6 +411,15 @@ static void test_interrupted_save_keeps_old_file(void **state)
     hs_watchlist_free(old);
     hs_watchlist_free(nw);
 }
+#else
+static void test_interrupted_save_keeps_old_file(void **state)
+{
+    (void)state;
+    print_message("SKIP: the save fault injector exists only in HOTSPOT_TESTING builds "
+                  "(tools/test.sh runs them in its sanitizer build)\n");
+    skip();
+}
+#endif
 
 /* ---- packages ------------------------------------------------------------------- */
 

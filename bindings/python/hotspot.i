@@ -279,6 +279,73 @@ HS_OUT_INFO(hs_watchlist_package_info)
   if (view_ok$argnum) PyBuffer_Release(&view$argnum);
 }
 
+/* ---- score lists and results of eval.h ------------------------------------------ */
+/* Scores: any C-contiguous buffer of native float64 (the Python layer makes
+ * one with numpy), read without a copy. */
+%define HS_SCORES(PTR, COUNT)
+%typemap(in) (const double *PTR, size_t COUNT) (Py_buffer view, int view_ok = 0) {
+  const char *f;
+  if (PyObject_GetBuffer($input, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) SWIG_fail;
+  view_ok = 1;
+  f = view.format ? view.format : "B";
+  if (view.itemsize != (Py_ssize_t)sizeof(double) || f[strlen(f) - 1] != 'd' ||
+      (strlen(f) == 2 && !strchr("@=", f[0])) || strlen(f) > 2) {
+    PyErr_SetString(PyExc_TypeError, "scores: expected a contiguous float64 buffer");
+    SWIG_fail;
+  }
+  $1 = ($1_ltype)view.buf;
+  $2 = (size_t)(view.len / (Py_ssize_t)sizeof(double));
+}
+%typemap(freearg) (const double *PTR, size_t COUNT) {
+  if (view_ok$argnum) PyBuffer_Release(&view$argnum);
+}
+%enddef
+HS_SCORES(genuine, genuine_count)
+HS_SCORES(impostor, impostor_count)
+
+%typemap(in, numinputs=0) hs_eval_result *out (hs_eval_result tmp) {
+  memset(&tmp, 0, sizeof tmp);
+  tmp.struct_size = (uint32_t)sizeof tmp;
+  $1 = &tmp;
+}
+%typemap(argout) hs_eval_result *out {
+  hs_eval_result *copy = (hs_eval_result *)malloc(sizeof(hs_eval_result));
+  if (!copy) SWIG_exception_fail(SWIG_MemoryError, "out of memory");
+  *copy = tmp$argnum;
+  $result = SWIG_Python_AppendOutput($result,
+    SWIG_NewPointerObj(SWIG_as_voidptr(copy), $descriptor(hs_eval_result *), SWIG_POINTER_OWN));
+}
+%typemap(in, numinputs=0) hs_eval_point *out (hs_eval_point tmp) {
+  memset(&tmp, 0, sizeof tmp);
+  $1 = &tmp;
+}
+%typemap(argout) hs_eval_point *out {
+  hs_eval_point *copy = (hs_eval_point *)malloc(sizeof(hs_eval_point));
+  if (!copy) SWIG_exception_fail(SWIG_MemoryError, "out of memory");
+  *copy = tmp$argnum;
+  $result = SWIG_Python_AppendOutput($result,
+    SWIG_NewPointerObj(SWIG_as_voidptr(copy), $descriptor(hs_eval_point *), SWIG_POINTER_OWN));
+}
+/* DET points: None (count query) or a writable buffer of hs_eval_point
+ * records (numpy EVAL_POINT_DTYPE); returns [status, count]. */
+%typemap(in) (hs_eval_point *points, size_t *count) (Py_buffer view, int view_ok = 0, size_t n = 0) {
+  if ($input == Py_None) {
+    $1 = NULL;
+  } else {
+    if (PyObject_GetBuffer($input, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) != 0) SWIG_fail;
+    view_ok = 1;
+    $1 = (hs_eval_point *)view.buf;
+    n = (size_t)view.len / sizeof(hs_eval_point);
+  }
+  $2 = &n;
+}
+%typemap(argout) (hs_eval_point *points, size_t *count) {
+  $result = SWIG_Python_AppendOutput($result, PyLong_FromSize_t(n$argnum));
+}
+%typemap(freearg) (hs_eval_point *points, size_t *count) {
+  if (view_ok$argnum) PyBuffer_Release(&view$argnum);
+}
+
 /* ---- arrays of prepared templates (fusion) ------------------------------------- */
 %define HS_PREPARED_ARRAY(PTR, COUNT)
 %typemap(in) (const hs_finger_prepared *const *PTR, size_t COUNT) (const hs_finger_prepared **arr = NULL) {
@@ -336,6 +403,9 @@ HS_PREPARED_ARRAY(candidate, ncandidate)
 %ignore hs_face_dequantize;
 %ignore hs_face_similarity_q8;
 %ignore hs_face_scan_q8;
+/* Python reads and frees files itself; hs_file_save is wrapped. */
+%ignore hs_file_read;
+%ignore hs_file_free;
 
 
 %extend hs_face_search_options {
@@ -490,12 +560,15 @@ hs_status hs_py_face_similarity(hs_ctx *ctx, float *score, PyObject *a, PyObject
 }
 
 /** Create a face engine (hs_face_engine_new) from file paths; None leaves a
- *  path unset (no detector path: the Haar fallback; no model: detection
- *  only). Returns [status, engine]. */
+ *  path unset (all None: the default models, from models_dir, else
+ *  $HOTSPOT_FACE_MODELS, else the installed ones; otherwise no detector
+ *  path: the Haar fallback, no model: detection only). Returns
+ *  [status, engine]. */
 hs_status hs_py_face_engine_new(hs_ctx *ctx, hs_face_engine **out, uint32_t model_id,
                                 uint32_t model_format, const char *model_path,
                                 const char *model_config_path, const char *detector_path,
-                                const char *cascade_path) {
+                                const char *cascade_path, const char *landmark_path,
+                                const char *models_dir) {
   hs_face_engine_options o;
   memset(&o, 0, sizeof o);
   o.struct_size = (uint32_t)sizeof o;
@@ -505,6 +578,8 @@ hs_status hs_py_face_engine_new(hs_ctx *ctx, hs_face_engine **out, uint32_t mode
   o.model_config_path = model_config_path;
   o.detector_path = detector_path;
   o.cascade_path = cascade_path;
+  o.landmark_path = landmark_path;
+  o.models_dir = models_dir;
   return hs_face_engine_new(ctx, out, &o);
 }
 

@@ -57,5 +57,41 @@ double cli_now_ms(void);
 void cli_stem(const char *path, char *buf, size_t size);
 /* Create a directory (and parents); true if it exists afterwards. */
 bool cli_mkdirs(const char *path);
+/* Record a detail message for the next cli_error() (the tool's own errors,
+ * which have no library context to carry them) and return s. */
+hs_status cli_fail(hs_status s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* The detail of the last error: cli_fail's message if one is pending,
+ * else the context's last error. */
+const char *cli_detail(hs_ctx *ctx);
+
+/* FVC protocol (fvc.c). Parse a sample file name: FVC
+ * "{finger}_{impression}.ext" or Neurotechnology
+ * "{person}_{finger}_{impression}.ext"; finger receives a key unique per
+ * finger ("101" or "012_3"). False for names that fit neither. */
+bool cli_fvc_parse_name(const char *name, char *finger, size_t fsize, unsigned *impression);
+/* Resolution of a known FVC set from its folder name (e.g. "FVC2002_DB2_B"
+ * -> 569), 0 when unknown. */
+unsigned cli_fvc_ppi(const char *folder);
+/* Sorted entry names of dir (without names starting with '.'), *n of them;
+ * NULL when dir cannot be read. Free with cli_free_list(). */
+char **cli_list_dir(const char *dir, size_t *n);
+void cli_free_list(char **v, size_t n);
+
+/* Text output to a file through the library's one atomic save: write to
+ * o->f (a memory stream), then cli_out_save() saves it (mode 0600 with
+ * HS_FILE_PRIVATE) and frees it; cli_out_drop() discards it. Both return
+ * 0 or -1 with a message printed. */
+typedef struct cli_out {
+    FILE *f;
+    char *buf;
+    size_t len;
+} cli_out;
+int cli_out_open(cli_out *o);
+int cli_out_save(hs_ctx *ctx, cli_out *o, const char *path, uint32_t flags);
+void cli_out_drop(cli_out *o);
 
 #endif

@@ -1,6 +1,7 @@
 /* Helpers shared by the hotspot subcommands. */
 #include "cli.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -8,13 +9,31 @@
 #include <sys/stat.h>
 #include <time.h>
 
+/* Per thread: `eval` reports load errors from its worker threads. */
+static _Thread_local char pending_detail[512];
+
+hs_status cli_fail(hs_status s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(pending_detail, sizeof pending_detail, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+const char *cli_detail(hs_ctx *ctx)
+{
+    return pending_detail[0] ? pending_detail : hs_ctx_last_error(ctx);
+}
+
 void cli_error(hs_ctx *ctx, hs_status s, const char *what)
 {
-    const char *detail = hs_ctx_last_error(ctx);
+    const char *detail = cli_detail(ctx);
     if (detail && *detail)
         fprintf(stderr, "hotspot: %s: %s: %s\n", what, hs_status_str(s), detail);
     else
         fprintf(stderr, "hotspot: %s: %s\n", what, hs_status_str(s));
+    pending_detail[0] = '\0';
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)
@@ -146,6 +165,82 @@ void cli_json_error(hs_ctx *ctx, hs_status s, const char *path, int first)
     printf(", \"error\": ");
     cli_json_str(stdout, hs_status_str(s));
     printf(", \"status\": %d, \"detail\": ", s);
-    cli_json_str(stdout, hs_ctx_last_error(ctx));
+    cli_json_str(stdout, cli_detail(ctx));
     printf("}");
+    pending_detail[0] = '\0';
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **cli_list_dir(const char *dir, size_t *n)
+{
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    size_t cap = 64;
+    char **v = malloc(cap * sizeof *v);
+    struct dirent *de;
+    while (v && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        if (*n == cap) {
+            char **nv = realloc(v, 2 * cap * sizeof *v);
+            if (!nv)
+                break;
+            v = nv;
+            cap *= 2;
+        }
+        v[(*n)++] = strdup(de->d_name);
+    }
+    closedir(d);
+    if (v)
+        qsort(v, *n, sizeof *v, cmp_str);
+    return v;
+}
+
+void cli_free_list(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+int cli_out_open(cli_out *o)
+{
+    o->buf = NULL;
+    o->len = 0;
+    o->f = open_memstream(&o->buf, &o->len);
+    if (!o->f) {
+        fprintf(stderr, "hotspot: out of memory\n");
+        return -1;
+    }
+    return 0;
+}
+
+void cli_out_drop(cli_out *o)
+{
+    if (o->f)
+        fclose(o->f);
+    free(o->buf);
+    o->f = NULL;
+    o->buf = NULL;
+}
+
+int cli_out_save(hs_ctx *ctx, cli_out *o, const char *path, uint32_t flags)
+{
+    int bad = fclose(o->f) != 0;
+    o->f = NULL;
+    hs_status s = bad ? HS_ERR_NOMEM : hs_file_save(ctx, path, o->buf, o->len, flags);
+    free(o->buf);
+    o->buf = NULL;
+    if (s) {
+        fprintf(stderr, "hotspot: %s: cannot write: %s\n", path,
+                bad ? "out of memory" : cli_detail(ctx));
+        return -1;
+    }
+    return 0;
 }

@@ -105,41 +105,6 @@ static int fail(hs_ctx *ctx, hs_status s, const char *what)
 
 /* ---- inputs --------------------------------------------------------------- */
 
-static hs_status read_all(hs_ctx *ctx, const char *path, uint8_t **data, size_t *size)
-{
-    char msg[512];
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(msg, sizeof msg, "%s: %s", path, strerror(errno));
-        return hs_ctx_set_error(ctx, HS_ERR_IO, msg);
-    }
-    size_t cap = 4096, n = 0;
-    uint8_t *b = malloc(cap);
-    while (b) {
-        n += fread(b + n, 1, cap - n, f);
-        if (n < cap || cap >= ((size_t)64 << 20))
-            break;
-        uint8_t *q = realloc(b, cap * 2);
-        if (!q) {
-            free(b);
-            b = NULL;
-            break;
-        }
-        b = q;
-        cap *= 2;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (!b || err) {
-        free(b);
-        snprintf(msg, sizeof msg, "%s: cannot read", path);
-        return hs_ctx_set_error(ctx, b ? HS_ERR_IO : HS_ERR_NOMEM, msg);
-    }
-    *data = b;
-    *size = n;
-    return HS_OK;
-}
-
 /* A template file, or an image to extract; POS (when >= 0) overrides the
  * position of a one-view template. Every view is appended to dst. */
 static hs_status add_finger(hs_ctx *ctx, hs_template *dst, const char *spec, unsigned ppi)
@@ -199,9 +164,9 @@ static hs_status load_face(hs_ctx *ctx, const char *path, float **out, uint32_t 
                            uint32_t *model)
 {
     *out = NULL;
-    uint8_t *data = NULL;
+    void *data = NULL;
     size_t size = 0;
-    hs_status s = read_all(ctx, path, &data, &size);
+    hs_status s = hs_file_read(ctx, &data, &size, path);
     if (s)
         return s;
     s = hs_face_embedding_decode(ctx, NULL, 0, dim, model, data, size);
@@ -213,7 +178,7 @@ static hs_status load_face(hs_ctx *ctx, const char *path, float **out, uint32_t 
         else
             *out = v;
     }
-    free(data);
+    hs_file_free(ctx, data, size);
     return s;
 }
 

@@ -3,11 +3,15 @@
  * Writes DIR/<stem>.<hst|iso|ansi> per image and prints
  * "path minutiae quality milliseconds". */
 #include "cli.h"
-#include "internal/finger.h"
+#ifdef HOTSPOT_TESTING
+#include <hotspot/testing.h>
+#endif
 
 #include <stdlib.h>
 #include <string.h>
 
+/* The stage pictures come from a hook that only libraries configured with
+ * -DHOTSPOT_TESTING=ON have (hotspot/testing.h). */
 struct debug_ctx {
     hs_ctx *ctx;
     const char *dir;
@@ -15,6 +19,7 @@ struct debug_ctx {
     int failed;
 };
 
+#ifdef HOTSPOT_TESTING
 static void write_stage(void *user, const char *stage, const uint8_t *pixels, uint32_t width,
                         uint32_t height)
 {
@@ -30,6 +35,7 @@ static void write_stage(void *user, const char *stage, const uint8_t *pixels, ui
         d->failed = 1;
     hs_image_free(img);
 }
+#endif
 
 #define USAGE "usage: hotspot extract [--ppi N] [--format hst|iso19794-2|ansi378] " \
               "[--debug-dir DIR] --out DIR IMAGE..."
@@ -54,7 +60,8 @@ int cmd_extract(int argc, char **argv)
             printf("%s\n\nWrites OUT/<image name>.<hst|iso|ansi> per image and prints\n"
                    "'path minutiae quality milliseconds'. --ppi overrides the images' resolution\n"
                    "(FVC TIFFs carry none: 500 is assumed). --debug-dir writes the pipeline\n"
-                   "stages as PNG (<name>_<stage>.png). Exit 1 if any image failed.\n", USAGE);
+                   "stages as PNG (<name>_<stage>.png; builds configured with\n"
+                   "-DHOTSPOT_TESTING=ON only). Exit 1 if any image failed.\n", USAGE);
             return CLI_OK;
         }
         if (a[0] != '-' || !a[1]) {
@@ -70,6 +77,10 @@ int cmd_extract(int argc, char **argv)
         } else if (!strcmp(a, "--out")) {
             out_dir = v;
         } else if (!strcmp(a, "--debug-dir")) {
+#ifndef HOTSPOT_TESTING
+            return cli_usage("extract", "--debug-dir needs a build configured with "
+                                        "-DHOTSPOT_TESTING=ON (debug stage pictures)");
+#endif
             debug_dir = v;
         } else if (!strcmp(a, "--format")) {
             format = v;
@@ -121,8 +132,10 @@ int cmd_extract(int argc, char **argv)
     if (ppi)
         hs_finger_extractor_set(ex, HS_FINGER_PARAM_PPI, (int32_t)ppi);
     struct debug_ctx dbg = {ctx, debug_dir, NULL, 0};
+#ifdef HOTSPOT_TESTING
     if (debug_dir)
-        hs__finger_set_debug(ex, write_stage, &dbg);
+        hs_finger_extractor_set_debug(ex, write_stage, &dbg);
+#endif
     int failed = 0;
     for (int i = first_file; i < argc; i++) {
         const char *path = argv[i];

@@ -1,14 +1,11 @@
 /* hotspot face detect|embed|compare|eval
  *
- * Models come from --detector/--model/--config, else from the directory in
- * $HOTSPOT_FACE_MODELS (YuNet face_detection_yunet_2022mar.onnx; the first
- * of mobilefacenet.caffemodel+.prototxt, face_recognition_sface_2021dec.onnx,
- * fr_feature.onnx). Without a detector the Haar cascade is used. */
+ * Models come from --detector/--landmarks/--model/--config/--cascade. With
+ * none of them the library loads its default set from --models DIR, else
+ * $HOTSPOT_FACE_MODELS, else the installed models (hs_face_engine_options).
+ * A model named without a detector gets the Haar cascade. */
 #include "cli.h"
-#include "internal/core.h"
-#include "internal/face.h"
 
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,18 +14,12 @@
 #define MAX_DIM HS_FACE_MAX_DIM
 
 typedef struct face_opts {
-    const char *detector, *model, *config, *cascade, *out;
+    const char *detector, *landmarks, *model, *config, *cascade, *models_dir, *out;
     int preset; /* -1: from the model file name */
     int json;
     uint32_t kind;
-    char det_buf[4096], model_buf[4096], cfg_buf[4096];
+    char cfg_buf[4096];
 } face_opts;
-
-static bool file_exists(const char *p)
-{
-    struct stat st;
-    return p && stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
 
 static bool is_dir(const char *p)
 {
@@ -44,32 +35,16 @@ static int preset_from_name(const char *model)
         return HS_FACE_MODEL_SFACE;
     if (strstr(model, "mobilefacenet"))
         return HS_FACE_MODEL_MOBILEFACENET;
+    /* fr_feature named with YuNet was calibrated as ARCFACE; the default
+     * set (no model named) gets FR_FEATURE from the library */
     if (strstr(model, "fr_feature") || strstr(model, "arcface"))
         return HS_FACE_MODEL_ARCFACE;
     return HS_FACE_MODEL_CUSTOM;
 }
 
-/* Fill unset model paths from $HOTSPOT_FACE_MODELS. */
-static void resolve_models(face_opts *o, bool need_net)
+/* The prototxt beside a .caffemodel, and the preset from the file name. */
+static void resolve_models(face_opts *o)
 {
-    const char *dir = getenv("HOTSPOT_FACE_MODELS");
-    if (dir && *dir) {
-        if (!o->detector) {
-            snprintf(o->det_buf, sizeof o->det_buf, "%s/face_detection_yunet_2022mar.onnx", dir);
-            if (file_exists(o->det_buf))
-                o->detector = o->det_buf;
-        }
-        if (!o->model && need_net) {
-            static const char *const names[] = {"mobilefacenet.caffemodel",
-                                                "face_recognition_sface_2021dec.onnx",
-                                                "fr_feature.onnx"};
-            for (size_t i = 0; i < 3 && !o->model; i++) {
-                snprintf(o->model_buf, sizeof o->model_buf, "%s/%s", dir, names[i]);
-                if (file_exists(o->model_buf))
-                    o->model = o->model_buf;
-            }
-        }
-    }
     if (o->model && !o->config) {
         size_t n = strlen(o->model);
         if (n > 11 && !strcmp(o->model + n - 11, ".caffemodel") && n < sizeof o->cfg_buf) {
@@ -83,18 +58,21 @@ static void resolve_models(face_opts *o, bool need_net)
 
 static hs_status make_engine(hs_ctx *ctx, face_opts *o, bool need_net, hs_face_engine **e)
 {
-    resolve_models(o, need_net);
+    resolve_models(o);
     hs_face_engine_options eo;
     memset(&eo, 0, sizeof eo);
     eo.struct_size = sizeof eo;
     eo.model_id = (uint32_t)o->preset;
     eo.detector_path = o->detector;
+    eo.landmark_path = o->landmarks;
     eo.cascade_path = o->cascade;
-    eo.model_path = need_net ? o->model : NULL;
-    eo.model_config_path = need_net ? o->config : NULL;
-    if (need_net && !o->model) {
-        fprintf(stderr, "hotspot face: no embedding model: give --model or set "
-                        "HOTSPOT_FACE_MODELS (see docs/face.md)\n");
+    eo.model_path = o->model;
+    eo.model_config_path = o->config;
+    eo.models_dir = o->models_dir;
+    bool named = o->detector || o->landmarks || o->cascade || o->model;
+    if (need_net && named && !o->model) {
+        fprintf(stderr, "hotspot face: no embedding model: give --model too, or no model "
+                        "option at all for the default models (see docs/face.md)\n");
         return HS_ERR_MODEL;
     }
     hs_status s = hs_face_engine_new(ctx, e, &eo);
@@ -179,33 +157,19 @@ static hs_status load_embedding(hs_ctx *ctx, face_opts *o, hs_face_engine **e, c
                                 float *v, uint32_t *dim, uint32_t *model)
 {
     size_t size = 0;
-    uint8_t *data = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return hs__error(ctx, HS_ERR_IO, "cannot open %s", path);
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n > 0 && n <= 64L << 20) {
-            size = (size_t)n;
-            data = malloc(size);
-            rewind(f);
-            if (data && fread(data, 1, size, f) != size) {
-                free(data);
-                data = NULL;
-            }
-        }
-    }
-    fclose(f);
-    if (!data)
-        return hs__error(ctx, HS_ERR_IO, "cannot read %s", path);
+    void *file = NULL;
+    hs_status rs = hs_file_read(ctx, &file, &size, path);
+    if (rs)
+        return cli_fail(rs, "%s: %s", path, cli_detail(ctx));
+    const uint8_t *data = file;
     hs_status s;
     size_t n = strlen(path);
     if (size >= 4 && !memcmp(data, "HSFE", 4)) {
         s = hs_face_embedding_decode(ctx, v, MAX_DIM, dim, model, data, size);
     } else if (n > 4 && !strcmp(path + n - 4, ".f32")) {
         if (size % 4 || size / 4 > MAX_DIM) {
-            s = hs__error(ctx, HS_ERR_INVALID_ARG, "%s: %zu bytes is not a float32 vector", path,
-                          size);
+            s = cli_fail(HS_ERR_INVALID_ARG, "%s: %zu bytes is not a float32 vector", path,
+                         size);
         } else {
             for (size_t i = 0; i < size / 4; i++) {
                 uint32_t u = (uint32_t)data[4 * i] | (uint32_t)data[4 * i + 1] << 8 |
@@ -227,7 +191,7 @@ static hs_status load_embedding(hs_ctx *ctx, face_opts *o, hs_face_engine **e, c
             *model = hs_face_engine_model_id(*e);
         hs_image_free(img);
     }
-    free(data);
+    hs_file_free(ctx, file, size);
     return s;
 }
 
@@ -252,13 +216,13 @@ static int face_embed(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
     hs_face_embedding_encode(ctx, NULL, &size, v, dim, model, o->kind);
     uint8_t *buf = malloc(size);
     s = buf ? hs_face_embedding_encode(ctx, buf, &size, v, dim, model, o->kind) : HS_ERR_NOMEM;
-    FILE *f = s ? NULL : fopen(o->out, "wb");
     int rc = CLI_OK;
     if (s) {
         cli_error(ctx, s, "encode");
         rc = CLI_ERR;
-    } else if (!f || fwrite(buf, 1, size, f) != size || fclose(f)) {
-        fprintf(stderr, "hotspot face embed: cannot write %s\n", o->out);
+    } else if ((s = hs_file_save(ctx, o->out, buf, size, HS_FILE_PRIVATE)) != HS_OK) {
+        /* an embedding is biometric data: the file is the owner's only */
+        cli_error(ctx, s, o->out);
         rc = CLI_ERR;
     } else {
         printf("%s: %u-d embedding (%s, %zu bytes) -> %s\n", files[0], dim,
@@ -279,7 +243,7 @@ static int face_compare(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
     if (!s)
         s = load_embedding(ctx, o, &e, files[1], b, &db, &mb);
     if (!s && da != db)
-        s = hs__error(ctx, HS_ERR_INVALID_ARG, "dimensions differ: %u and %u", da, db);
+        s = cli_fail(HS_ERR_INVALID_ARG, "dimensions differ: %u and %u", da, db);
     float score = 0;
     if (!s)
         s = hs_face_similarity(ctx, &score, a, b, da);
@@ -307,44 +271,34 @@ static int face_compare(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
 
 /* ---- eval ------------------------------------------------------------ */
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+/* Verification figures: EER and, at FAR 1e-1 .. 1e-4, the threshold (a
+ * pair is accepted when its score is above it, as with
+ * hs_face_threshold_for_fmr) and the TAR; far_valid[k] is 0 when the
+ * impostor pairs are too few to measure FAR k. */
+typedef struct face_roc {
+    double eer, eer_threshold;
+    double thr[4], tar[4];
+    int far_valid[4];
+} face_roc;
 
-/* Sorted entry names of dir (without . and ..); caller frees. */
-static char **list_dir(const char *dir, size_t *n)
+static hs_status face_roc_compute(face_roc *r, const double *gen, size_t ng, const double *imp,
+                                  size_t ni)
 {
-    *n = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return NULL;
-    size_t cap = 64;
-    char **v = malloc(cap * sizeof *v);
-    struct dirent *de;
-    while (v && (de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
-        if (*n == cap) {
-            char **nv = realloc(v, 2 * cap * sizeof *v);
-            if (!nv)
-                break;
-            v = nv;
-            cap *= 2;
-        }
-        v[(*n)++] = strdup(de->d_name);
+    static const double fars[4] = {1e-1, 1e-2, 1e-3, 1e-4};
+    hs_eval_result er = HS_EVAL_RESULT_INIT;
+    hs_status s = hs_eval_rates(NULL, &er, gen, ng, imp, ni, HS_EVAL_ACCEPT_ABOVE);
+    r->eer = er.eer;
+    r->eer_threshold = er.eer_threshold;
+    for (int k = 0; k < 4 && s == HS_OK; k++) {
+        hs_eval_point p;
+        s = hs_eval_threshold_for_fmr(NULL, &p, gen, ng, imp, ni, fars[k], HS_EVAL_ACCEPT_ABOVE);
+        if (s != HS_OK)
+            break;
+        r->far_valid[k] = fars[k] * (double)ni >= 1.0;
+        r->thr[k] = p.threshold;
+        r->tar[k] = 1.0 - p.fnmr;
     }
-    closedir(d);
-    if (v)
-        qsort(v, *n, sizeof *v, cmp_str);
-    return v;
-}
-
-static void free_list(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
+    return s;
 }
 
 static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
@@ -356,7 +310,7 @@ static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
         return CLI_ERR;
     uint32_t dim = hs_face_engine_dim(e);
     size_t nid = 0, cap = 256, n = 0, fte = 0;
-    char **ids = list_dir(files[0], &nid);
+    char **ids = cli_list_dir(files[0], &nid);
     float *emb = malloc(cap * dim * sizeof *emb);
     int8_t *q = malloc(cap * dim);
     size_t *who = malloc(cap * sizeof *who);
@@ -367,7 +321,7 @@ static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
         if (!is_dir(path))
             continue;
         size_t nf;
-        char **fs = list_dir(path, &nf);
+        char **fs = cli_list_dir(path, &nf);
         for (size_t k = 0; k < nf; k++) {
             char fp[8192];
             snprintf(fp, sizeof fp, "%s/%s", path, fs[k]);
@@ -398,15 +352,15 @@ static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
             hs_face_quantize(NULL, q + n * dim, &sc, emb + n * dim, dim);
             who[n++] = i;
         }
-        free_list(fs, nf);
+        cli_free_list(fs, nf);
     }
     double t_embed = cli_now_ms() - t0;
     size_t ng = 0, ni = 0;
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
             *(who[i] == who[j] ? &ng : &ni) += 1;
-    float *gen = malloc((ng + 1) * sizeof *gen), *imp = malloc((ni + 1) * sizeof *imp);
-    float *gq = malloc((ng + 1) * sizeof *gq), *iq = malloc((ni + 1) * sizeof *iq);
+    double *gen = malloc((ng + 1) * sizeof *gen), *imp = malloc((ni + 1) * sizeof *imp);
+    double *gq = malloc((ng + 1) * sizeof *gq), *iq = malloc((ni + 1) * sizeof *iq);
     int rc = CLI_OK;
     if (!gen || !imp || !gq || !iq || !emb || !q || !who) {
         fprintf(stderr, "hotspot face eval: out of memory\n");
@@ -426,9 +380,9 @@ static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
                     imp[m++] = s;
                 }
             }
-        hs__face_roc r, rq;
-        if (!hs__face_roc_compute(&r, gen, ng, imp, ni) ||
-            !hs__face_roc_compute(&rq, gq, ng, iq, ni)) {
+        face_roc r, rq;
+        if (face_roc_compute(&r, gen, ng, imp, ni) != HS_OK ||
+            face_roc_compute(&rq, gq, ng, iq, ni) != HS_OK) {
             fprintf(stderr, "hotspot face eval: need genuine and impostor pairs\n");
             rc = CLI_ERR;
         } else if (o->json) {
@@ -468,7 +422,7 @@ static int face_eval(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
     free(emb);
     free(q);
     free(who);
-    free_list(ids, nid);
+    cli_free_list(ids, nid);
     hs_face_engine_free(e);
     return rc;
 }
@@ -483,9 +437,11 @@ int cmd_face(int argc, char **argv)
               "       hotspot face embed [--int8] --out FILE IMAGE\n"
               "       hotspot face compare A B        (images or embedding files)\n"
               "       hotspot face eval DIR           (one sub-directory per identity)\n"
-              "model options: --detector YUNET.onnx --model NET.onnx|.caffemodel\n"
-              "  [--config NET.prototxt] [--cascade HAAR.xml]\n"
-              "  [--preset sface|mobilefacenet|arcface|custom]; or HOTSPOT_FACE_MODELS=DIR\n",
+              "models: none given = the default set (fr_detect, fr_landmark, fr_feature .onnx)\n"
+              "  from --models DIR, else $HOTSPOT_FACE_MODELS, else the installed models;\n"
+              "  or name them: --detector YUNET|ULTRAFACE.onnx [--landmarks LMK68.onnx]\n"
+              "  --model NET.onnx|.caffemodel [--config NET.prototxt] [--cascade HAAR.xml]\n"
+              "  [--preset sface|mobilefacenet|arcface|fr_feature|custom]\n",
               stdout);
         return CLI_OK;
     }
@@ -506,6 +462,10 @@ int cmd_face(int argc, char **argv)
             o.detector = argv[++i];
         else if (!strcmp(a, "--model") && has_val)
             o.model = argv[++i];
+        else if (!strcmp(a, "--landmarks") && has_val)
+            o.landmarks = argv[++i];
+        else if (!strcmp(a, "--models") && has_val)
+            o.models_dir = argv[++i];
         else if (!strcmp(a, "--config") && has_val)
             o.config = argv[++i];
         else if (!strcmp(a, "--cascade") && has_val)
@@ -519,12 +479,13 @@ int cmd_face(int argc, char **argv)
             o.preset = !strcmp(p, "sface")           ? HS_FACE_MODEL_SFACE
                        : !strcmp(p, "mobilefacenet") ? HS_FACE_MODEL_MOBILEFACENET
                        : !strcmp(p, "arcface")       ? HS_FACE_MODEL_ARCFACE
+                       : !strcmp(p, "fr_feature")    ? HS_FACE_MODEL_FR_FEATURE
                        : !strcmp(p, "custom")        ? HS_FACE_MODEL_CUSTOM
                                                      : -2;
             if (o.preset == -2) {
                 free(files);
                 return cli_usage("face", "unknown preset %s (sface, mobilefacenet, arcface, "
-                                         "custom)", p);
+                                         "fr_feature, custom)", p);
             }
         } else if (a[0] == '-' && a[1]) {
             free(files);

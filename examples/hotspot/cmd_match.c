@@ -6,8 +6,6 @@
  */
 #include "cli.h"
 
-#include "internal/eval.h"
-
 #include <dirent.h>
 #include <math.h>
 #include <pthread.h>
@@ -30,42 +28,6 @@ static double thread_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static unsigned char *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    unsigned char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap)
-            break;
-        if (cap > ((size_t)1 << 30)) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        unsigned char *nb = realloc(buf, cap * 2);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        free(buf);
-        return NULL;
-    }
-    *size = n;
-    return buf;
-}
-
 /* Load a template or extract one from an image, then prepare view 0.
  * *extract_ms gets the extraction time (0 for templates); *is_image says
  * which it was. Prints the error naming the file. */
@@ -76,20 +38,21 @@ static hs_status load_prepared(loader *L, const char *path, hs_finger_prepared *
     *extract_ms = 0;
     *is_image = 0;
     size_t size = 0;
-    unsigned char *data = read_all(path, &size);
-    if (!data) {
-        fprintf(stderr, "hotspot: %s: cannot read file\n", path);
-        return HS_ERR_IO;
+    void *data = NULL;
+    hs_status s = hs_file_read(L->ctx, &data, &size, path);
+    if (s != HS_OK) {
+        cli_error(L->ctx, s, path);
+        return s;
     }
     hs_template *t = NULL;
-    hs_status s = hs_template_decode(L->ctx, &t, NULL, data, size);
+    s = hs_template_decode(L->ctx, &t, NULL, data, size);
     if (s == HS_ERR_FORMAT) {
         hs_image *img = NULL;
         hs_status si = hs_image_decode(L->ctx, &img, data, size, 0);
         if (si == HS_OK) {
             *is_image = 1;
             if (hs_image_ppi(img) == 0) {
-                unsigned ppi = L->ppi_hint ? L->ppi_hint : hs__eval_fvc_ppi(path);
+                unsigned ppi = L->ppi_hint ? L->ppi_hint : cli_fvc_ppi(path);
                 hs_image_set_ppi(img, ppi ? ppi : 500);
             }
             s = HS_OK;
@@ -105,7 +68,7 @@ static hs_status load_prepared(loader *L, const char *path, hs_finger_prepared *
             s = si;
         }
     }
-    free(data);
+    hs_file_free(L->ctx, data, size);
     if (s == HS_OK)
         s = hs_finger_prepare(L->ctx, out, t, 0);
     hs_template_free(t);
@@ -258,10 +221,22 @@ int cmd_match(int argc, char **argv)
         else
             rc = CLI_ERR;
     } else {
-        FILE *f = strcmp(pairs, "-") ? fopen(pairs, "r") : stdin;
-        if (!f) {
-            fprintf(stderr, "hotspot: %s: cannot open pairs file\n", pairs);
-            rc = CLI_ERR;
+        /* A pairs file is read like every other input: a FIFO, a directory
+         * or a device is refused, not waited on or read forever. */
+        void *pdata = NULL;
+        size_t psize = 0;
+        FILE *f = NULL;
+        if (!strcmp(pairs, "-")) {
+            f = stdin;
+        } else {
+            hs_status ps = hs_file_read(ctx, &pdata, &psize, pairs);
+            if (ps) {
+                cli_error(ctx, ps, pairs);
+                rc = CLI_ERR;
+            } else if (psize && !(f = fmemopen(pdata, psize, "r"))) {
+                fprintf(stderr, "hotspot: out of memory\n");
+                rc = CLI_ERR;
+            }
         }
         char line[8192];
         unsigned long lineno = 0;
@@ -288,6 +263,7 @@ int cmd_match(int argc, char **argv)
         }
         if (f && f != stdin)
             fclose(f);
+        hs_file_free(ctx, pdata, psize);
     }
     table_free(&tab);
     hs_finger_extractor_free(L.ex);
@@ -316,7 +292,7 @@ typedef struct folder {
     size_t ng, ni;
     double match_ms; /* thread CPU time of all comparisons */
     size_t ncomp;
-    hs__eval_result r;
+    hs_eval_result r;
     int fte;
 } folder;
 
@@ -341,7 +317,7 @@ static int list_folder(folder *fo)
     while ((de = readdir(d)) != NULL) {
         char finger[64];
         unsigned imp;
-        if (de->d_name[0] == '.' || !hs__eval_parse_name(de->d_name, finger, sizeof finger, &imp))
+        if (de->d_name[0] == '.' || !cli_fvc_parse_name(de->d_name, finger, sizeof finger, &imp))
             continue;
         if (fo->n == cap) {
             cap = cap ? 2 * cap : 128;
@@ -511,7 +487,13 @@ static int eval_folder(folder *fo, int threads, int fvc_impostors, unsigned ppi)
         fprintf(stderr, "hotspot: %s: needs genuine and impostor pairs\n", fo->dir);
         return -1;
     }
-    hs__eval_rates(fo->gen, fo->ng, fo->imp, fo->ni, &fo->r);
+    hs_eval_result r = HS_EVAL_RESULT_INIT;
+    hs_status st = hs_eval_rates(NULL, &r, fo->gen, fo->ng, fo->imp, fo->ni, 0);
+    if (st != HS_OK) {
+        fprintf(stderr, "hotspot: %s: %s\n", fo->dir, hs_status_str(st));
+        return -1;
+    }
+    fo->r = r;
     return 0;
 }
 
@@ -525,11 +507,10 @@ static double det_x(double fmr, double lo) /* log10 axis, 0..1 */
 
 static int write_det(const char *path, folder *fos, int nf)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "hotspot: %s: cannot write\n", path);
+    cli_out out;
+    if (cli_out_open(&out) != 0)
         return -1;
-    }
+    FILE *f = out.f;
     static const char *colours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
     const double W = 640, H = 520, L = 70, T = 20, PW = 540, PH = 420, lo = 1e-4;
@@ -554,18 +535,19 @@ static int write_det(const char *path, folder *fos, int nf)
                "text-anchor=\"middle\">FNMR</text>\n", T + PH / 2, T + PH / 2);
     for (int i = 0; i < nf; i++) {
         folder *fo = &fos[i];
-        size_t cap = fo->ng + fo->ni + 1;
-        double *x = malloc(cap * sizeof *x), *y = malloc(cap * sizeof *y);
-        if (!x || !y) {
-            free(x);
-            free(y);
+        size_t n = 0;
+        hs_eval_point *pt = NULL;
+        if (hs_eval_det(NULL, NULL, &n, fo->gen, fo->ng, fo->imp, fo->ni, 0) != HS_OK ||
+            !(pt = malloc(n * sizeof *pt)) ||
+            hs_eval_det(NULL, pt, &n, fo->gen, fo->ng, fo->imp, fo->ni, 0) != HS_OK) {
+            free(pt);
             continue;
         }
-        size_t n = hs__eval_det(fo->gen, fo->ng, fo->imp, fo->ni, x, y);
         fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"",
                 colours[i % 10]);
         for (size_t k = 0; k < n; k++)
-            fprintf(f, "%.1f,%.1f ", L + PW * det_x(x[k], lo), T + PH * (1 - det_x(y[k], lo)));
+            fprintf(f, "%.1f,%.1f ", L + PW * det_x(pt[k].fmr, lo),
+                    T + PH * (1 - det_x(pt[k].fnmr, lo)));
         fprintf(f, "\"/>\n");
         const char *name = strrchr(fo->dir, '/');
         name = name && name[1] ? name + 1 : fo->dir;
@@ -580,16 +562,23 @@ static int write_det(const char *path, folder *fos, int nf)
                 fputc(*c, f);
         }
         fprintf(f, "</text>\n");
-        free(x);
-        free(y);
+        free(pt);
     }
     fprintf(f, "</svg>\n");
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
+    if (ferror(f)) {
+        cli_out_drop(&out);
         fprintf(stderr, "hotspot: %s: write failed\n", path);
         return -1;
     }
-    return 0;
+    hs_ctx *ctx = NULL;
+    if (hs_ctx_new(&ctx, NULL) != HS_OK) {
+        cli_out_drop(&out);
+        fprintf(stderr, "hotspot: out of memory\n");
+        return -1;
+    }
+    int rc = cli_out_save(ctx, &out, path, 0);
+    hs_ctx_free(ctx);
+    return rc;
 }
 
 static void eval_usage(FILE *f)
@@ -666,14 +655,15 @@ int cmd_eval(int argc, char **argv)
         const char *name = strrchr(fo->dir, '/');
         name = name && name[1] ? name + 1 : fo->dir;
         printf("%-24s %7.2f %7.2f %7.2f %7.2f %4zu/%-4zu %4d %10.2f %10.2f\n", name,
-               100 * fo->r.eer, 100 * fo->r.fmr100, 100 * fo->r.fmr1000, 100 * fo->r.zero_fmr,
+               100 * fo->r.eer, 100 * fo->r.fmr100.fnmr, 100 * fo->r.fmr1000.fnmr,
+               100 * fo->r.zero_fmr.fnmr,
                fo->ng, fo->ni, fo->fte, nimg ? ext / nimg : 0.0,
                fo->ncomp ? 1000.0 * fo->match_ms / (double)fo->ncomp : 0.0);
         fflush(stdout);
         s_eer += fo->r.eer;
-        s_100 += fo->r.fmr100;
-        s_1000 += fo->r.fmr1000;
-        s_zero += fo->r.zero_fmr;
+        s_100 += fo->r.fmr100.fnmr;
+        s_1000 += fo->r.fmr1000.fnmr;
+        s_zero += fo->r.zero_fmr.fnmr;
     }
     if (rc == CLI_OK && nf > 1)
         printf("%-24s %7.2f %7.2f %7.2f %7.2f\n", "mean", 100 * s_eer / nf, 100 * s_100 / nf,

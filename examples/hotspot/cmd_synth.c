@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- synth --------------------------------------------------------------- */
 
@@ -24,17 +25,19 @@ static int parse_size(const char *s, unsigned *w, unsigned *h)
 
 /* Plain-text truth: a header comment, then "x y angle_radians type quality"
  * per line (type 1 ending, 2 bifurcation; ISO angle convention). */
-static int write_truth_txt(const char *path, const hs_template *t)
+static int write_truth_txt(hs_ctx *ctx, const char *path, const hs_template *t)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
+    cli_out out;
+    if (cli_out_open(&out) != 0)
         return 0;
     uint32_t n;
     const hs_minutia *m = hs_template_minutiae(t, &n, 0);
-    fprintf(f, "# hotspot synth ground truth: x y angle_radians type(1 ending, 2 bifurcation) quality\n");
+    fprintf(out.f, "# hotspot synth ground truth: x y angle_radians type(1 ending, 2 bifurcation) "
+                   "quality\n");
     for (uint32_t i = 0; i < n; i++)
-        fprintf(f, "%.2f %.2f %.5f %u %u\n", m[i].x, m[i].y, m[i].angle, m[i].type, m[i].quality);
-    return fclose(f) == 0;
+        fprintf(out.f, "%.2f %.2f %.5f %u %u\n", m[i].x, m[i].y, m[i].angle, m[i].type,
+                m[i].quality);
+    return cli_out_save(ctx, &out, path, 0) == 0;
 }
 
 /* Fingers are handed out one at a time to the worker threads; each worker
@@ -82,10 +85,8 @@ static int synth_finger(synth_job *j, hs_ctx *ctx, unsigned f, char *path, size_
             s = hs_template_save(ctx, path, t, HS_TEMPLATE_FORMAT_ISO19794_2_2005);
         } else if (!s && !strcmp(j->truth, "txt")) {
             snprintf(path, plen, "%s/%s.txt", j->out, stem);
-            if (!write_truth_txt(path, t)) {
-                fprintf(stderr, "hotspot synth: cannot write %s\n", path);
+            if (!write_truth_txt(ctx, path, t))
                 rc = CLI_ERR;
-            }
         }
         if (s) {
             cli_error(ctx, s, path);
@@ -137,9 +138,13 @@ static const char synth_help[] =
 
 static const char demo_help[] =
     "usage: hotspot demo [--people N (40)] [--enrolled N (30)] [--seed S (2026)]\n"
-    "                    [--face-models DIR --faces DIR]\n"
+    "                    [--faces DIR [--face-models DIR]]\n"
     "Generate synthetic people, enrol some into a watchlist, check everybody with\n"
-    "fresh impressions, print each candidate list and decision, and a summary.\n";
+    "fresh impressions, print each candidate list and decision, and a summary.\n"
+    "--faces DIR: photos, one folder per person (DIR/<person>/<images>); person N\n"
+    "enrols the first photo of the N-th folder and presents the second, and the\n"
+    "face joins the fingers as evidence. Models: the default set, from\n"
+    "--face-models DIR, else $HOTSPOT_FACE_MODELS, else the installed models.\n";
 
 int cmd_synth(int argc, char **argv)
 {
@@ -263,81 +268,106 @@ int cmd_synth(int argc, char **argv)
 
 /* ---- demo ---------------------------------------------------------------- */
 
-#include <sys/stat.h>
+/* Faces: with --faces DIR, a folder of photos with one sub-folder per
+ * identity (DIR/<identity>/<images>, as for 'hotspot face eval'; the AT&T
+ * set is one): person N takes the N-th identity in name order, enrols its
+ * first image and presents its second. The engine uses the default models
+ * (from --face-models DIR, else $HOTSPOT_FACE_MODELS, else the installed
+ * ones). The synthetic people have no faces of their own. */
+typedef struct demo_faces {
+    hs_face_engine *e;
+    uint32_t model_id;
+    const char *dir;
+    char **ids;      /* identity folders, sorted */
+    size_t nids;
+} demo_faces;
 
-static int file_exists(const char *p)
+/* Load the engine and list the identities; says on stdout why faces are
+ * skipped when they are. Returns false then. */
+static bool demo_faces_open(hs_ctx *ctx, demo_faces *df, const char *models, const char *dir)
 {
-    struct stat st;
-    return p && stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* Faces: only with a configured model ($HOTSPOT_FACE_MODELS or --face-models,
- * as for 'hotspot face') and a folder of face images in the AT&T layout
- * (DIR/s<N>/<k>.pgm; person N enrols image 1 and presents image 2). The
- * synthetic people have no faces of their own. Returns the engine or NULL,
- * and says on stdout why faces are skipped. */
-static hs_face_engine *demo_face_engine(hs_ctx *ctx, const char *models, const char *faces,
-                                        uint32_t *model_id)
-{
-    if (!models || !*models) {
-        printf("faces: skipped (no face model configured: set HOTSPOT_FACE_MODELS or give "
-               "--face-models DIR, and --faces DIR)\n");
-        return NULL;
+    memset(df, 0, sizeof *df);
+    if (!dir) {
+        printf("faces: not used (the synthetic people have no face photos: give --faces DIR,\n"
+               "       one folder of photos per person, e.g. ../shared/data/face/att_faces)\n");
+        return false;
     }
-    if (!faces) {
-        printf("faces: skipped (the synthetic people have no face images: give --faces DIR, "
-               "e.g. the AT&T set as DIR/s<N>/<k>.pgm)\n");
-        return NULL;
+    size_t n = 0;
+    char **names = cli_list_dir(dir, &n);
+    if (!names) {
+        printf("faces: skipped (cannot read %s)\n", dir);
+        return false;
     }
-    static const char *const nets[3] = {"mobilefacenet.caffemodel",
-                                        "face_recognition_sface_2021dec.onnx", "fr_feature.onnx"};
-    static const uint32_t ids[3] = {HS_FACE_MODEL_MOBILEFACENET, HS_FACE_MODEL_SFACE,
-                                    HS_FACE_MODEL_ARCFACE};
-    char det[1024], net[1024], cfg[1024];
-    snprintf(det, sizeof det, "%s/face_detection_yunet_2022mar.onnx", models);
-    int k = -1;
-    for (int i = 0; i < 3 && k < 0; i++) {
-        snprintf(net, sizeof net, "%s/%s", models, nets[i]);
-        if (file_exists(net))
-            k = i;
+    /* keep the sub-folders only */
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        char p[4096];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            names[k++] = names[i];
+        else
+            free(names[i]);
     }
-    if (k < 0) {
-        printf("faces: skipped (no embedding model in %s)\n", models);
-        return NULL;
+    if (!k) {
+        free(names);
+        printf("faces: skipped (no identity folders in %s: DIR/<person>/<images>)\n", dir);
+        return false;
     }
-    snprintf(cfg, sizeof cfg, "%s/mobilefacenet.prototxt", models);
     hs_face_engine_options eo;
     memset(&eo, 0, sizeof eo);
     eo.struct_size = sizeof eo;
-    eo.model_id = ids[k];
-    eo.detector_path = file_exists(det) ? det : NULL;
-    eo.model_path = net;
-    eo.model_config_path = k == 0 ? cfg : NULL;
-    hs_face_engine *e = NULL;
-    hs_status s = hs_face_engine_new(ctx, &e, &eo);
+    eo.models_dir = models; /* NULL: $HOTSPOT_FACE_MODELS, else the installed models */
+    hs_status s = hs_face_engine_new(ctx, &df->e, &eo);
     if (s) {
         printf("faces: skipped (face engine: %s%s%s)\n", hs_status_str(s),
                *hs_ctx_last_error(ctx) ? ": " : "", hs_ctx_last_error(ctx));
-        return NULL;
+        cli_free_list(names, k);
+        return false;
     }
-    *model_id = ids[k];
-    printf("faces: %s, images from %s (enrol s<N>/1.pgm, check s<N>/2.pgm)\n", nets[k], faces);
-    return e;
+    df->model_id = hs_face_engine_model_id(df->e);
+    df->dir = dir;
+    df->ids = names;
+    df->nids = k;
+    printf("faces: default models (%u-d); %zu people with photos in %s\n"
+           "       (person N: the N-th folder, enrols its first photo, presents its second)\n",
+           hs_face_engine_dim(df->e), k, dir);
+    return true;
 }
 
-/* Embedding of face image k of person i (1-based AT&T subject i+1); 0 dims
- * when there is none. */
-static uint32_t demo_face(hs_ctx *ctx, hs_face_engine *e, const char *dir, unsigned i, int k,
-                          float *out, uint32_t cap)
+static void demo_faces_close(demo_faces *df)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/s%u/%d.pgm", dir, i + 1, k);
-    hs_image *img = NULL;
+    hs_face_engine_free(df->e);
+    cli_free_list(df->ids, df->nids);
+    memset(df, 0, sizeof *df);
+}
+
+/* Embedding of photo k (0 = first) of person i; 0 dims when there is none
+ * (no such person or photo, or no face found). */
+static uint32_t demo_face(hs_ctx *ctx, const demo_faces *df, unsigned i, size_t k, float *out,
+                          uint32_t cap)
+{
+    if (!df->e || i >= df->nids)
+        return 0;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s", df->dir, df->ids[i]);
+    size_t n = 0;
+    char **files = cli_list_dir(dir, &n);
     uint32_t dim = 0;
-    if (hs_image_load(ctx, &img, path, HS_IMAGE_KEEP_COLOR) == HS_OK &&
-        hs_face_embed(ctx, out, cap, &dim, NULL, e, img, NULL) != HS_OK)
-        dim = 0;
-    hs_image_free(img);
+    size_t seen = 0;
+    for (size_t f = 0; f < n && !dim; f++) {
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, files[f]);
+        hs_image *img = NULL;
+        if (hs_image_load(ctx, &img, path, HS_IMAGE_KEEP_COLOR) != HS_OK)
+            continue; /* not an image */
+        if (seen++ == k && hs_face_embed(ctx, out, cap, &dim, NULL, df->e, img, NULL) != HS_OK)
+            dim = 0;
+        hs_image_free(img);
+        if (seen > k)
+            break;
+    }
+    cli_free_list(files, n);
     return dim;
 }
 
@@ -418,7 +448,7 @@ static hs_status capture(hs_ctx *ctx, const hs_synth *g, hs_finger_extractor *ex
 int cmd_demo(int argc, char **argv)
 {
     unsigned people = 40, enrolled = 30, seed = 2026;
-    const char *face_models = getenv("HOTSPOT_FACE_MODELS"), *face_dir = NULL;
+    const char *face_models = NULL, *face_dir = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -450,8 +480,8 @@ int cmd_demo(int argc, char **argv)
     hs_synth *g = NULL;
     hs_finger_extractor *ex = NULL;
     hs_watchlist *wl = NULL;
-    hs_face_engine *fe = NULL;
-    uint32_t face_model = 0;
+    demo_faces df;
+    memset(&df, 0, sizeof df);
     float face[HS_WATCHLIST_FACE_DIM_MAX];
     person *pp = calloc(people, sizeof *pp);
     double *times = calloc(people, sizeof *times);
@@ -476,7 +506,7 @@ int cmd_demo(int argc, char **argv)
            "finger alone: matcher score >= %.3f, hs_finger_threshold_for_fmr(1e-4)).\n\n",
            people, seed, enrolled, (double)demo_threshold);
 
-    fe = demo_face_engine(ctx, face_models, face_dir, &face_model);
+    demo_faces_open(ctx, &df, face_models, face_dir);
 
     /* Population (the fingers' masters, on both cores), then enrolment
      * (impression 0 of each finger). */
@@ -505,9 +535,9 @@ int cmd_demo(int argc, char **argv)
             s = hs_watchlist_subject_new(ctx, &sub, p->id);
         for (uint32_t v = 0; v < 2 && !s; v++)
             s = hs_watchlist_subject_add_finger(ctx, sub, t, v);
-        uint32_t fd = fe && !s ? demo_face(ctx, fe, face_dir, i, 1, face, HS_WATCHLIST_FACE_DIM_MAX) : 0;
+        uint32_t fd = !s ? demo_face(ctx, &df, i, 0, face, HS_WATCHLIST_FACE_DIM_MAX) : 0;
         if (fd)
-            s = hs_watchlist_subject_add_face(ctx, sub, face, fd, face_model);
+            s = hs_watchlist_subject_add_face(ctx, sub, face, fd, df.model_id);
         if (!s)
             s = hs_watchlist_add(ctx, wl, sub);
         hs_watchlist_subject_free(sub);
@@ -534,8 +564,8 @@ int cmd_demo(int argc, char **argv)
         hs_watchlist_result *res = NULL;
         double tc = cli_now_ms();
         s = capture(ctx, g, ex, p, 1, &probe);
-        uint32_t fd = fe && !s ? demo_face(ctx, fe, face_dir, i, 2, face, HS_WATCHLIST_FACE_DIM_MAX) : 0;
-        opt.face_model = face_model;
+        uint32_t fd = !s ? demo_face(ctx, &df, i, 1, face, HS_WATCHLIST_FACE_DIM_MAX) : 0;
+        opt.face_model = df.model_id;
         if (!s)
             s = hs_watchlist_search(ctx, &res, wl, probe, fd ? face : NULL, fd, &opt);
         double el = cli_now_ms() - tc;
@@ -594,10 +624,10 @@ int cmd_demo(int argc, char **argv)
                "%u correct no-hits; median %.0f ms per check (generate and extract two fingers%s, "
                "search)\n", checks, on_list, checks - on_list,
                hits, misses, false_hits, rejections, times[(checks - 1) / 2],
-               fe ? ", embed the face" : "");
+               df.e ? ", embed the face" : "");
         printf("(* = hit at FMR 1e-4; score = -log10 of the fused impostor p-value; in brackets\n"
                " the matcher scores of the right and left index fingers%s)\n",
-               fe ? " and the face cosine similarity" : "");
+               df.e ? " and the face cosine similarity" : "");
     }
     rc = CLI_OK;
 done:
@@ -608,7 +638,7 @@ done:
     free(pp);
     free(times);
     hs_watchlist_free(wl);
-    hs_face_engine_free(fe);
+    demo_faces_close(&df);
     hs_finger_extractor_free(ex);
     hs_synth_free(g);
     hs_ctx_free(ctx);

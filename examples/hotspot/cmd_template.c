@@ -16,15 +16,10 @@ static void usage_text(FILE *f)
 
 /* The format's own version field, read from the first bytes of the file:
  * "2005"-style names for the standard records, the number for .hst. */
-static void format_version(const char *path, uint32_t format, char *buf, size_t size)
+static void format_version(const unsigned char *h, size_t n, uint32_t format, char *buf,
+                           size_t size)
 {
     snprintf(buf, size, "?");
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return;
-    unsigned char h[8];
-    size_t n = fread(h, 1, sizeof h, f);
-    fclose(f);
     if (n < 8)
         return;
     switch (format) {
@@ -39,16 +34,6 @@ static void format_version(const char *path, uint32_t format, char *buf, size_t 
     }
 }
 
-static long file_size(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fclose(f);
-    return n;
-}
 
 static int info(int argc, char **argv)
 {
@@ -67,10 +52,19 @@ static int info(int argc, char **argv)
     int pos = 1, opts_done = 0;
     const char *a;
     while ((a = cli_next_file(argc, argv, &pos, &opts_done)) != NULL) {
-        hs_template *t;
+        hs_template *t = NULL;
         uint32_t format;
         hs_ctx_clear_error(ctx);
-        hs_status s = hs_template_load(ctx, &t, &format, a);
+        /* Read once: the version bytes and the size come from what was decoded. */
+        void *data = NULL;
+        size_t fsize = 0;
+        hs_status s = hs_file_read(ctx, &data, &fsize, a);
+        if (!s)
+            s = hs_template_decode(ctx, &t, &format, data, fsize);
+        char version[32];
+        if (!s)
+            format_version(data, fsize, format, version, sizeof version);
+        hs_file_free(ctx, data, fsize);
         if (s) {
             cli_error(ctx, s, a);
             failed++;
@@ -80,18 +74,16 @@ static int info(int argc, char **argv)
             }
             continue;
         }
-        char version[32];
-        format_version(a, format, version, sizeof version);
         uint32_t nv = hs_template_view_count(t);
         if (json) {
             printf("%s\n {\"path\": ", first ? "" : ",");
             cli_json_str(stdout, a);
             printf(", \"format\": \"%s\", \"version\": ", hs_template_format_name(format));
             cli_json_str(stdout, version);
-            printf(", \"size\": %ld, \"views\": [", file_size(a));
+            printf(", \"size\": %zu, \"views\": [", fsize);
         } else {
-            printf("%s: %s, version %s, %ld bytes, %u view%s\n", a, hs_template_format_name(format),
-                   version, file_size(a), nv, nv == 1 ? "" : "s");
+            printf("%s: %s, version %s, %zu bytes, %u view%s\n", a, hs_template_format_name(format),
+                   version, fsize, nv, nv == 1 ? "" : "s");
         }
         for (uint32_t v = 0; v < nv; v++) {
             hs_view_info vi = {sizeof vi, 0, 0, 0, 0, 0, 0, 0, 0, 0};

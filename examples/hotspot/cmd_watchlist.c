@@ -7,7 +7,6 @@
  * raw binary files: authority .pub (32 bytes) / .sec (64), device .pub /
  * .sec (32 each). */
 #include "cli.h"
-#include "internal/core.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,6 +56,15 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+/* Wipe key material; the volatile function pointer keeps the compiler
+ * from dropping the stores as dead. */
+static void *(*const volatile wipe_memset)(void *, int, size_t) = memset;
+
+static void wipe(void *p, size_t n)
+{
+    wipe_memset(p, 0, n);
+}
+
 static int fail(hs_ctx *ctx, hs_status s, const char *what)
 {
     cli_error(ctx, s, what);
@@ -78,7 +86,7 @@ static hs_status load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_tem
         memcpy(num, spec, (size_t)(colon - spec));
         unsigned p;
         if (!cli_parse_u32(num, 0, 10, &p))
-            return hs__error(ctx, HS_ERR_INVALID_ARG, "finger position '%s' not 0..10", num);
+            return cli_fail(HS_ERR_INVALID_ARG, "finger position '%s' not 0..10", num);
         pos = (int)p;
         path = colon + 1;
     }
@@ -103,8 +111,8 @@ static hs_status load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_tem
     if (pos >= 0) {
         if (hs_template_view_count(t) != 1) {
             hs_template_free(t);
-            return hs__error(ctx, HS_ERR_INVALID_ARG,
-                             "%s: a position can only be given for a one-view template", path);
+            return cli_fail(HS_ERR_INVALID_ARG,
+                            "%s: a position can only be given for a one-view template", path);
         }
         hs_view_info info;
         memset(&info, 0, sizeof info);
@@ -149,11 +157,12 @@ static hs_status load_face(hs_ctx *ctx, const char *path, float **out, uint32_t 
                            uint32_t *model)
 {
     *out = NULL;
-    uint8_t *data;
+    void *file;
     size_t size;
-    hs_status s = hs__read_file(ctx, path, &data, &size);
+    hs_status s = hs_file_read(ctx, &file, &size, path);
     if (s)
         return s;
+    const uint8_t *data = file;
     s = hs_face_embedding_decode(ctx, NULL, 0, dim, model, data, size);
     if (s == HS_ERR_BUFFER_TOO_SMALL || (s == HS_OK && *dim)) {
         float *v = malloc((size_t)*dim * sizeof *v);
@@ -163,43 +172,51 @@ static hs_status load_face(hs_ctx *ctx, const char *path, float **out, uint32_t 
         else
             *out = v;
     }
-    free(data);
+    hs_file_free(ctx, file, size);
     return s;
 }
 
 static int read_key(const char *path, uint8_t *key, size_t n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "hotspot: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    size_t got = fread(key, 1, n, f);
-    int extra = fgetc(f);
-    fclose(f);
-    if (got != n || extra != EOF) {
+    hs_ctx *ctx = NULL;
+    void *data = NULL;
+    size_t size = 0;
+    hs_status s = hs_ctx_new(&ctx, NULL);
+    if (!s)
+        s = hs_file_read(ctx, &data, &size, path);
+    int rc = 0;
+    if (s) {
+        fprintf(stderr, "hotspot: %s: %s\n", path, ctx ? cli_detail(ctx) : hs_status_str(s));
+        rc = -1;
+    } else if (size != n) {
         fprintf(stderr, "hotspot: %s: not a %zu-byte key file\n", path, n);
-        return -1;
+        rc = -1;
+    } else {
+        memcpy(key, data, n);
     }
-    return 0;
+    hs_file_free(ctx, data, size);
+    hs_ctx_free(ctx);
+    return rc;
 }
 
+/* Keys are never overwritten: an existing file (or a link) is refused. The
+ * key then goes through the library's atomic save, so a crash leaves no
+ * half-written key behind. */
 static int write_key(const char *path, const uint8_t *key, size_t n, int secret)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, secret ? 0600 : 0644);
-    if (fd < 0) {
-        fprintf(stderr, "hotspot: %s: %s\n", path, strerror(errno));
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        fprintf(stderr, "hotspot: %s: exists; keys are never overwritten\n", path);
         return -1;
     }
-    ssize_t w = write(fd, key, n);
-    int ok = w == (ssize_t)n && fsync(fd) == 0;
-    ok = (close(fd) == 0) && ok;
-    if (!ok) {
-        fprintf(stderr, "hotspot: %s: write failed\n", path);
-        unlink(path);
-        return -1;
-    }
-    return 0;
+    hs_ctx *ctx = NULL;
+    hs_status s = hs_ctx_new(&ctx, NULL);
+    if (!s)
+        s = hs_file_save(ctx, path, key, n, secret ? HS_FILE_PRIVATE : 0);
+    if (s)
+        fprintf(stderr, "hotspot: %s: %s\n", path, ctx ? cli_detail(ctx) : hs_status_str(s));
+    hs_ctx_free(ctx);
+    return s ? -1 : 0;
 }
 
 /* ---- subcommands ---------------------------------------------------------- */
@@ -670,8 +687,11 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
     hs_status s = hs_watchlist_load(ctx, &wl, path);
     if (!s && base_path)
         s = hs_watchlist_load(ctx, &base, base_path);
-    if (!s && have_version)
+    int version_changed = 0;
+    if (!s && have_version && version != hs_watchlist_version(wl)) {
         s = hs_watchlist_set_version(wl, version);
+        version_changed = !s;
+    }
     if (!s)
         s = hs_watchlist_pack(ctx, NULL, &size, wl, base, sk, rcp, (uint32_t)nto);
     if (!s && !(buf = malloc(size)))
@@ -679,9 +699,16 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
     if (!s)
         s = hs_watchlist_pack(ctx, buf, &size, wl, base, sk, rcp, (uint32_t)nto);
     if (!s)
-        s = hs__write_file_atomic(ctx, out, buf, size);
+        s = hs_file_save(ctx, out, buf, size, HS_FILE_PRIVATE);
     if (s) {
         cli_error(ctx, s, out);
+        goto out;
+    }
+    /* The list now is the version it was published as: a later delta made
+     * with --base LIST must name that version (and digest), or devices that
+     * installed this package would refuse it. */
+    if (version_changed && (s = hs_watchlist_save(ctx, path, wl)) != HS_OK) {
+        cli_error(ctx, s, path);
         goto out;
     }
     printf("%s: %s package, version %" PRIu64 "%s, %zu bytes, %d recipient%s\n", out,
@@ -689,7 +716,7 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
            nto, nto == 1 ? "" : "s");
     rc = CLI_OK;
 out:
-    hs__memzero(sk, sizeof sk);
+    wipe(sk, sizeof sk);
     free(rcp);
     free(buf);
     hs_watchlist_free(wl);
@@ -738,18 +765,39 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
     if (read_key(kp, dsk, 32))
         goto out;
     if (state) {
-        FILE *f = fopen(state, "r");
-        if (f) {
-            char line[64] = "";
-            if (!fgets(line, sizeof line, f) || !parse_u64(strtok(line, "\n"), &have)) {
-                fclose(f);
-                fprintf(stderr, "hotspot: %s: not a version state file\n", state);
+        /* Rollback protection fails closed: a state that cannot be read
+         * (permissions, a link loop, not a file, garbage) refuses the
+         * package instead of counting as version 0. Only a device with no
+         * list installed yet may start without a state file. */
+        struct stat st;
+        if (lstat(state, &st) != 0 && errno == ENOENT && !inst) {
+            have = 0;
+        } else {
+            void *sdata = NULL;
+            size_t ssize = 0;
+            hs_status ss = hs_file_read(ctx, &sdata, &ssize, state);
+            char line[32] = "";
+            int ok = !ss && ssize > 0 && ssize < sizeof line;
+            if (ok) {
+                memcpy(line, sdata, ssize);
+                char *nl = strchr(line, '\n');
+                if (nl)
+                    *nl = '\0';
+                ok = parse_u64(line, &have);
+            }
+            hs_file_free(ctx, sdata, ssize);
+            if (!ok) {
+                fprintf(stderr,
+                        "hotspot: %s: the version state cannot be read (%s); the package is "
+                        "refused, since an unknown state would let an older list back in\n",
+                        state, ss ? cli_detail(ctx) : "not a version state file");
                 goto out;
             }
-            fclose(f);
         }
     }
-    hs_status s = hs__read_file(ctx, pkg, &data, &size);
+    void *file = NULL;
+    hs_status s = hs_file_read(ctx, &file, &size, pkg);
+    data = file;
     if (!s && inst)
         s = hs_watchlist_load(ctx, &installed, inst);
     if (!s)
@@ -763,7 +811,7 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
     if (state) {
         char line[32];
         int n = snprintf(line, sizeof line, "%" PRIu64 "\n", hs_watchlist_version(wl));
-        s = hs__write_file_atomic(ctx, state, line, (size_t)n);
+        s = hs_file_save(ctx, state, line, (size_t)n, HS_FILE_PRIVATE);
         if (s) {
             cli_error(ctx, s, state);
             goto out;
@@ -773,11 +821,8 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
            hs_watchlist_count(wl));
     rc = CLI_OK;
 out:
-    hs__memzero(dsk, sizeof dsk);
-    if (data) {
-        hs__memzero(data, size);
-        hs__free(hs__ctx_allocator(ctx), data);
-    }
+    wipe(dsk, sizeof dsk);
+    hs_file_free(ctx, data, size);
     hs_watchlist_free(installed);
     hs_watchlist_free(wl);
     return rc;
@@ -808,7 +853,7 @@ static int wl_keygen(int argc, char **argv)
             unlink(sec);
         }
     }
-    hs__memzero(sk, sizeof sk);
+    wipe(sk, sizeof sk);
     return rc;
 }
 

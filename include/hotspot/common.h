@@ -166,6 +166,43 @@ HS_API hs_status hs_ctx_set_error(hs_ctx *ctx, hs_status status, const char *mes
 /** Forget the last error. @since 1.0 */
 HS_API void hs_ctx_clear_error(hs_ctx *ctx);
 
+/* ---- Files ------------------------------------------------------------- */
+
+/** Flag of hs_file_save(): create the file readable and writable by its
+ *  owner only (mode 0600), for biometric data and keys. @since 1.0 */
+#define HS_FILE_PRIVATE 0x1u
+
+/** Read a whole regular file into memory. The file is opened without
+ *  blocking and its type checked before anything is read: a directory,
+ *  FIFO, device or socket is refused, as is a file larger than the
+ *  context's HS_LIMIT_MAX_FILE_BYTES (before any allocation).
+ *  Ownership: *data is allocated with the context's allocator and belongs
+ *  to the caller, who releases it with hs_file_free() passing a context
+ *  with the same allocator (the same ctx, or NULL when ctx was NULL). On
+ *  failure *data is NULL and *size 0.
+ *  Errors: HS_ERR_IO (cannot open or read, not a regular file),
+ *  HS_ERR_LIMIT (too large). One thread per object (the context; with ctx
+ *  NULL, thread-safe). @since 1.0 */
+HS_API hs_status hs_file_read(hs_ctx *ctx, void **data, size_t *size, const char *path);
+
+/** Wipe @p size bytes of @p data (a buffer from hs_file_read()) and free it
+ *  with the allocator of @p ctx; NULL data is accepted. One thread per
+ *  object (the context; with ctx NULL, thread-safe). @since 1.0 */
+HS_API void hs_file_free(hs_ctx *ctx, void *data, size_t size);
+
+/** Write @p size bytes to @p path atomically: readers see the old file or
+ *  the whole new one, never a part, even after a crash. The bytes go to a
+ *  new temporary file with a random name in the same directory (created
+ *  exclusively, never through a symlink), which is flushed to disk, renamed
+ *  over @p path, and the directory flushed. Without HS_FILE_PRIVATE the new
+ *  file has mode 0666 less the umask. On failure the temporary file is
+ *  removed and @p path is unchanged (unless only the final directory flush
+ *  failed: the new file is then in place).
+ *  Errors: HS_ERR_IO, HS_ERR_INVALID_ARG (unknown flag). One thread per
+ *  object (the context; with ctx NULL, thread-safe). @since 1.0 */
+HS_API hs_status hs_file_save(hs_ctx *ctx, const char *path, const void *data, size_t size,
+                              uint32_t flags);
+
 /** @} */
 
 #ifdef __cplusplus

@@ -7,10 +7,12 @@
  *    form, a self-describing encoded form ("HSFE" records), a gallery for
  *    1:N search over a contiguous int8 matrix, and FMR-calibrated thresholds.
  *  - The face engine (built with HOTSPOT_WITH_OPENCV): a detector (YuNet
- *    ONNX, or OpenCV's Haar cascade as a fallback), alignment to the
- *    standard 5-point 112x112 template and an embedding network (ONNX or
- *    Caffe). Without OpenCV every engine function returns
- *    HS_ERR_NOT_BUILT; the exported symbols are the same either way.
+ *    ONNX, an UltraFace ONNX with a 68-point landmark net, or OpenCV's Haar
+ *    cascade as a fallback), alignment to the standard 5-point 112x112
+ *    template and an embedding network (ONNX or Caffe). With no model
+ *    named it loads the default set (see hs_face_engine_options). Without
+ *    OpenCV every engine function returns HS_ERR_NOT_BUILT; the exported
+ *    symbols are the same either way.
  *
  * Embeddings are arrays of float, L2-normalised, of dimension 1 ..
  * HS_FACE_MAX_DIM. Scores are cosine similarities in [-1, 1]; higher means
@@ -44,6 +46,11 @@ extern "C" {
 #define HS_FACE_MODEL_SFACE         1 /**< OpenCV SFace (ONNX, 128-d, raw 0-255 RGB) */
 #define HS_FACE_MODEL_MOBILEFACENET 2 /**< MobileFaceNet (Caffe, 128-d, RGB, (x-127.5)/128) */
 #define HS_FACE_MODEL_ARCFACE       3 /**< ArcFace-style 512-d ONNX (RGB, (x-127.5)/128) */
+/** The default embedder, fr_feature.onnx (512-d ONNX, RGB, (x-127)/128), with
+ *  thresholds calibrated on the default pipeline (UltraFace + 68-point
+ *  landmarks). An engine made from the default models gets this id.
+ *  @since 1.0 */
+#define HS_FACE_MODEL_FR_FEATURE    4
 
 /* ==== Embeddings (pure C, always available) ============================ */
 
@@ -125,7 +132,8 @@ HS_API hs_status hs_face_embedding_decode(hs_ctx *ctx, float *out, uint32_t cap,
  *  Between calibrated points the threshold is interpolated in log(fmr).
  *  Errors: HS_ERR_INVALID_ARG (out NULL, fmr not in [1e-4, 0.1]: below 1e-4 a
  *  78,000-pair set says nothing), HS_ERR_UNSUPPORTED (model not calibrated:
- *  custom, SFace). Thread-safe. @since 1.0 */
+ *  custom, SFace). Calibrated: MOBILEFACENET and ARCFACE (YuNet alignment),
+ *  FR_FEATURE (the default pipeline). Thread-safe. @since 1.0 */
 HS_API hs_status hs_face_threshold_for_fmr(float *out, uint32_t model_id, double fmr);
 
 /* ---- Gallery: 1:N search over a contiguous int8 matrix ---------------- */
@@ -205,18 +213,44 @@ typedef struct hs_face_engine hs_face_engine;
 #define HS_FACE_FORMAT_ONNX  1
 #define HS_FACE_FORMAT_CAFFE 2 /**< needs the prototxt as model_config */
 
+/** File names of the default model set, looked up in a models directory
+ *  (see hs_face_engine_options). */
+#define HS_FACE_DEFAULT_DETECTOR "fr_detect.onnx"   /**< UltraFace RFB-320 */
+#define HS_FACE_DEFAULT_LANDMARK "fr_landmark.onnx" /**< 68 points on a 64x64 grey crop */
+#define HS_FACE_DEFAULT_EMBEDDER "fr_feature.onnx"  /**< 512-d, HS_FACE_MODEL_FR_FEATURE */
+
+/** Environment variable naming a directory with the default model set. */
+#define HS_FACE_MODELS_ENV "HOTSPOT_FACE_MODELS"
+
 /** Engine options. Each model is given by a path or by a memory buffer
  *  (the buffer wins when both are set; buffers are copied by OpenCV and need
  *  not outlive the call). Grows at the end; set struct_size, zero the rest.
- *  @since 1.0 */
+ *
+ *  Default models: when the options name no model at all (no path and no
+ *  buffer for the detector, cascade, landmark net or embedding net; opt NULL
+ *  included), the engine loads the default set (HS_FACE_DEFAULT_DETECTOR,
+ *  _LANDMARK and _EMBEDDER, all three required) from the first of:
+ *   1. models_dir, when set;
+ *   2. the directory in the environment variable HOTSPOT_FACE_MODELS, when
+ *      set and not empty (read with secure_getenv() where there is one, so
+ *      set-uid programs ignore it);
+ *   3. the directory the library was installed with
+ *      (<prefix>/share/hotspot/models, compiled in).
+ *  The first of these that is given is the only one used: a models_dir or
+ *  HOTSPOT_FACE_MODELS that lacks a file is an error (HS_ERR_MODEL naming
+ *  the paths tried), never a silent fall-back. model_id 0 then means
+ *  HS_FACE_MODEL_FR_FEATURE. When any model is named, nothing is looked up:
+ *  the options say everything (no detector: Haar; no embedding net:
+ *  detection only), as in 0.1. @since 1.0 */
 typedef struct hs_face_engine_options {
     uint32_t struct_size;       /**< sizeof(hs_face_engine_options) */
     uint32_t model_id;          /**< HS_FACE_MODEL_*: normalisation preset */
     uint32_t model_format;      /**< HS_FACE_FORMAT_* */
     uint32_t input_size;        /**< square net input in pixels, 32..512; 0: 112 */
-    const char *detector_path;  /**< YuNet ONNX; NULL (and no buffer): Haar fallback */
-    const void *detector_data;  /**< YuNet ONNX in memory (OpenCV 4.6 reads YuNet from a
-                                     path only, so it passes through a private mkstemps
+    const char *detector_path;  /**< YuNet or UltraFace ONNX (told apart by the net's
+                                     outputs); NULL (and no buffer): Haar fallback */
+    const void *detector_data;  /**< detector ONNX in memory (OpenCV 4.6 reads YuNet from a
+                                     path only, so YuNet passes through a private mkstemps
                                      file in $TMPDIR, removed at once) */
     size_t detector_size;
     const char *cascade_path;   /**< Haar cascade XML for the fallback; NULL: OpenCV's
@@ -228,18 +262,31 @@ typedef struct hs_face_engine_options {
     const char *model_config_path; /**< Caffe prototxt */
     const void *model_config_data;
     size_t model_config_size;
+    const char *landmark_path;  /**< 68-point landmark ONNX (input 1x1x64x64 grey box crop,
+                                     x/256; output 136 values relative to the box); used
+                                     with UltraFace and Haar boxes. NULL: YuNet's own 5
+                                     points, or estimated from the box. @since 1.0 */
+    const void *landmark_data;  /**< the landmark net in memory @since 1.0 */
+    size_t landmark_size;
+    const char *models_dir;     /**< directory with the default set, used only when no
+                                     model is named (see above) @since 1.0 */
 } hs_face_engine_options;
 
 /** Initialiser: every field zero (custom model, format from the file name,
- *  112-pixel input, no models). @since 1.0 */
+ *  112-pixel input, no model named: the default set). @since 1.0 */
 #define HS_FACE_ENGINE_OPTIONS_INIT { sizeof(hs_face_engine_options), 0, 0, 0, NULL, NULL, 0, \
-                                      NULL, NULL, NULL, 0, NULL, NULL, 0 }
+                                      NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, 0, NULL }
 
 /** Create an engine. Loads and checks the models (the embedding net is run
- *  once on a blank crop to learn its output dimension). Errors:
- *  HS_ERR_INVALID_ARG, HS_ERR_MODEL (file missing, unreadable, corrupt, or an
- *  output that is not one vector of 2..HS_FACE_MAX_DIM values; the ctx
- *  message says which), HS_ERR_NOT_BUILT, HS_ERR_NOMEM. @since 1.0 */
+ *  once on a blank crop to learn its output dimension). @p opt NULL, or
+ *  options naming no model, load the default set (search order in
+ *  hs_face_engine_options). The engine owns everything it loaded; options
+ *  and buffers need not outlive the call. Errors: HS_ERR_INVALID_ARG,
+ *  HS_ERR_MODEL (file missing, unreadable, corrupt, or an output that is
+ *  not one vector of 2..HS_FACE_MAX_DIM values; default models not found:
+ *  the ctx message names the paths tried), HS_ERR_NOT_BUILT, HS_ERR_NOMEM.
+ *  Thread-safe (reads the environment; do not call setenv() concurrently).
+ *  @since 1.0 */
 HS_API hs_status hs_face_engine_new(hs_ctx *ctx, hs_face_engine **out,
                                     const hs_face_engine_options *opt);
 
@@ -250,13 +297,14 @@ HS_API void hs_face_engine_free(hs_face_engine *e);
 HS_API uint32_t hs_face_engine_dim(const hs_face_engine *e);
 /** Model id given at creation (HS_FACE_MODEL_*). */
 HS_API uint32_t hs_face_engine_model_id(const hs_face_engine *e);
-/** 1 when the engine detects with YuNet (real landmarks), 0 with the Haar
- *  fallback (landmarks estimated from the box) or for NULL. */
+/** 1 when the engine finds real landmarks (YuNet, or a landmark net on
+ *  UltraFace or Haar boxes), 0 when they are estimated from the box, or for
+ *  NULL. */
 HS_API uint32_t hs_face_engine_has_landmarks(const hs_face_engine *e);
 
 /** Engine parameters (hs_face_engine_set_param). Append only. */
 typedef enum hs_face_param {
-    HS_FACE_PARAM_SCORE_THRESHOLD = 1, /**< detector confidence, 0..1 (0.6) */
+    HS_FACE_PARAM_SCORE_THRESHOLD = 1, /**< detector confidence, 0..1 (0.6; UltraFace 0.7) */
     HS_FACE_PARAM_NMS_THRESHOLD = 2, /**< detector NMS IoU, 0..1 (0.3) */
     HS_FACE_PARAM_MAX_SIDE = 3, /**< downscale so the long side <= this, 160..4096 (640) */
     HS_FACE_PARAM_UPSCALE_BELOW = 4, /**< upscale x2 when the long side < this, 0..1024 (200) */
@@ -285,12 +333,16 @@ HS_API hs_status hs_face_engine_get_param(const hs_face_engine *e, double *value
 HS_API hs_status hs_face_param_bounds(double *min_value, double *max_value, hs_face_param key);
 
 /** hs_face.flags */
-#define HS_FACE_LANDMARKS_ESTIMATED 0x1u /**< Haar fallback: landmarks from the box */
+#define HS_FACE_LANDMARKS_ESTIMATED 0x1u /**< no landmark source: landmarks from the box */
 
 /** One detected face, in pixels of the original image. Frozen layout.
  *  Landmarks are (x, y) pairs in YuNet order: right eye, left eye (as seen in
  *  the image: the subject's right eye is on the image's left), nose tip,
- *  right mouth corner, left mouth corner. @since 1.0 */
+ *  right mouth corner, left mouth corner. From a 68-point landmark net the
+ *  eyes are the centres of the four eyelid points of each eye (37, 38, 40,
+ *  41 and 43, 44, 46, 47, 0-based), the nose tip is point 30 and the mouth
+ *  corners the means of the outer and inner lip corners (48+60, 54+64).
+ *  @since 1.0 */
 typedef struct hs_face {
     float x, y, width, height; /**< box */
     float landmarks[10];       /**< 5 points */

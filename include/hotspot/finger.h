@@ -19,8 +19,11 @@
  * image before it. Output is deterministic: the same image and parameters
  * always give the same template. There is no global state.
  *
- * Thread-safety: an extractor is used by one thread at a time; use one
- * extractor per thread to extract in parallel.
+ * Thread-safety (the phrases of docs/conventions.md, section 8): extraction
+ * writes the extractor's scratch, so an extractor is "One thread per object":
+ * use one extractor (and one ctx) per thread to extract in parallel. Setting
+ * a parameter is "Exclusive", reading one "Concurrent readers", and the
+ * bounds query "Thread-safe".
  */
 #ifndef HOTSPOT_FINGER_H
 #define HOTSPOT_FINGER_H
@@ -57,41 +60,46 @@ typedef enum hs_finger_param {
 
 /** Create an extractor with default parameters, using the allocator of
  *  @p ctx (may be NULL for malloc/free); scratch memory is allocated on
- *  first use and reused. Errors: HS_ERR_INVALID_ARG (out NULL),
- *  HS_ERR_NOMEM. On failure *out is NULL. Thread-safe.
- *  @since 1.0 */
+ *  first use and reused. *out belongs to the caller
+ *  (hs_finger_extractor_free()) and may outlive ctx; on failure it is NULL.
+ *  Errors: HS_ERR_INVALID_ARG (out NULL), HS_ERR_NOMEM. One thread per
+ *  object. @since 1.0 */
 HS_API hs_status hs_finger_extractor_new(hs_ctx *ctx, hs_finger_extractor **out);
 
-/** Free an extractor and wipe its scratch memory; NULL is accepted.
- *  @since 1.0 */
+/** Free an extractor; NULL is accepted. Its scratch memory (the last image
+ *  and its ridge maps) is wiped first. Exclusive. @since 1.0 */
 HS_API void hs_finger_extractor_free(hs_finger_extractor *ex);
 
-/** Set parameter @p key to @p value. Errors: HS_ERR_INVALID_ARG (ex NULL,
- *  unknown key, value outside hs_finger_param_bounds()); the extractor is
- *  unchanged on failure. Exclusive. @since 1.0 */
+/** Set parameter @p key to @p value for later extractions. No output.
+ *  Errors: HS_ERR_INVALID_ARG (ex NULL, unknown key, value outside
+ *  hs_finger_param_bounds(); HS_FINGER_PARAM_PPI also refuses 1-149); the
+ *  extractor is unchanged on failure. Exclusive. @since 1.0 */
 HS_API hs_status hs_finger_extractor_set(hs_finger_extractor *ex, hs_finger_param key,
                                          int32_t value);
 
-/** Current value of parameter @p key into *value; the default when @p ex is
- *  NULL. Errors: HS_ERR_INVALID_ARG (value NULL, unknown key). Concurrent
- *  readers. @since 1.0 */
+/** Current value of parameter @p key into *value (written only on
+ *  success); the default when @p ex is NULL. Errors: HS_ERR_INVALID_ARG
+ *  (value NULL, unknown key). Concurrent readers. @since 1.0 */
 HS_API hs_status hs_finger_extractor_get(const hs_finger_extractor *ex, int32_t *value,
                                          hs_finger_param key);
 
-/** Allowed range of parameter @p key. Errors: HS_ERR_INVALID_ARG (unknown
- *  key or both outputs NULL). Thread-safe. @since 1.0 */
+/** Allowed range of parameter @p key into *min_value and *max_value (either
+ *  may be NULL; written only on success). Errors: HS_ERR_INVALID_ARG
+ *  (unknown key or both outputs NULL). Thread-safe. @since 1.0 */
 HS_API hs_status hs_finger_param_bounds(int32_t *min_value, int32_t *max_value,
                                         hs_finger_param key);
 
 /** Extract the minutiae of the fingerprint in @p img into a new template
- *  (*out, freed by the caller with hs_template_free()). The view's ppi is the
- *  resolution used (see HS_FINGER_PARAM_PPI). A poor but usable image gives
- *  a template with a low quality and few minutiae.
+ *  (*out, allocated with the ctx's allocator and freed by the caller with
+ *  hs_template_free(); independent of @p ex and @p img). The view's ppi is
+ *  the resolution used (see HS_FINGER_PARAM_PPI). A poor but usable image
+ *  gives a template with a low quality and few minutiae.
  *  Errors: HS_ERR_INVALID_ARG (NULL argument), HS_ERR_UNSUPPORTED
  *  (resolution outside 150-2000 ppi), HS_ERR_NO_FINGERPRINT (image too small
  *  or no ridge area found: blank, noise), HS_ERR_LIMIT (image beyond the ctx
- *  limits), HS_ERR_NOMEM. On failure *out is NULL. @p ctx may be NULL.
- *  Not thread-safe for the same extractor. @since 1.0 */
+ *  limits, or beyond 4096 pixels a side once scaled to 500 ppi),
+ *  HS_ERR_NOMEM. On failure *out is NULL. @p ctx may be NULL. It writes the
+ *  extractor's scratch. One thread per object. @since 1.0 */
 HS_API hs_status hs_finger_extract(hs_ctx *ctx, hs_template **out, hs_finger_extractor *ex,
                                    const hs_image *img);
 

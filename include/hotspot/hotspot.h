@@ -15,5 +15,6 @@
 #include "hotspot/finger.h"
 #include "hotspot/watchlist.h"
 #include "hotspot/synth.h"
+#include "hotspot/eval.h"
 
 #endif /* HOTSPOT_HOTSPOT_H */

@@ -22,9 +22,11 @@
  * rate into a decision threshold; docs/finger-matching.md says how the
  * thresholds were calibrated.
  *
- * Thread-safety: a prepared template is immutable and may be read by any
- * number of threads at once. A matcher is used by one thread at a time (keep
- * one per thread).
+ * Thread-safety (the phrases of docs/conventions.md, section 8): a prepared
+ * template is immutable, so every call that reads one is "Concurrent
+ * readers". A comparison writes the matcher's scratch, so a matcher is "One
+ * thread per object" (keep one per thread); setting its parameters is
+ * "Exclusive". Calls taking a ctx need it to themselves: one ctx per thread.
  */
 #ifndef HOTSPOT_MATCH_H
 #define HOTSPOT_MATCH_H
@@ -45,36 +47,43 @@ typedef struct hs_finger_prepared hs_finger_prepared;
 /** Prepare view @p view of template @p t for matching: coordinates are
  *  normalised to 500 ppi using the view's resolution, and each minutia gets
  *  its local descriptor. Views with 0 or 1 minutiae are accepted (they match
- *  nothing). Errors: HS_ERR_INVALID_ARG (NULL argument), HS_ERR_NOT_FOUND
- *  (no such view), HS_ERR_NOMEM. On failure *out is NULL. Thread-safe for
- *  distinct ctx values; @p t is only read. @since 1.0 */
+ *  nothing). *out belongs to the caller (hs_finger_prepared_free()) and does
+ *  not refer to @p t; on failure it is NULL. Errors: HS_ERR_INVALID_ARG (NULL
+ *  argument), HS_ERR_NOT_FOUND (no such view), HS_ERR_LIMIT (more than 255
+ *  minutiae in the view), HS_ERR_NOMEM. Concurrent readers. @since 1.0 */
 HS_API hs_status hs_finger_prepare(hs_ctx *ctx, hs_finger_prepared **out,
                                    const hs_template *t, uint32_t view);
 
-/** Free a prepared template (NULL accepted); its contents are wiped.
- *  @since 1.0 */
+/** Free a prepared template; NULL is accepted. Its minutiae and descriptors
+ *  are wiped first. Exclusive. @since 1.0 */
 HS_API void hs_finger_prepared_free(hs_finger_prepared *p);
 
-/** Number of minutiae of a prepared template (0 for NULL). @since 1.0 */
+/** Number of minutiae of a prepared template (0 for NULL). Cannot fail.
+ *  Concurrent readers. @since 1.0 */
 HS_API uint32_t hs_finger_prepared_count(const hs_finger_prepared *p);
 
-/** Finger position (HS_FINGER_*) the prepared view came from. @since 1.0 */
+/** Finger position (HS_FINGER_*) the prepared view came from (0 for NULL).
+ *  Cannot fail. Concurrent readers. @since 1.0 */
 HS_API uint32_t hs_finger_prepared_position(const hs_finger_prepared *p);
 
-/** Serialise a prepared template into a compact, versioned byte string
- *  (magic "HSFP", version, CRC-32C). With @p buf NULL, *size receives the
- *  needed size and HS_OK is returned; with *size too small the call returns
- *  HS_ERR_BUFFER_TOO_SMALL and sets *size. Errors: HS_ERR_INVALID_ARG.
- *  Thread-safe for distinct ctx values. @since 1.0 */
+/** Serialise a prepared template into the caller's @p buf as a compact,
+ *  versioned byte string (magic "HSFP", version, CRC-32C; 16 + 48 bytes per
+ *  minutia). With @p buf NULL, *size receives the needed size and HS_OK is
+ *  returned; with *size too small the call returns HS_ERR_BUFFER_TOO_SMALL,
+ *  sets *size to the size needed and leaves buf unwritten. On success *size
+ *  is the bytes written. Does not allocate. Errors: HS_ERR_BUFFER_TOO_SMALL.
+ *  Concurrent readers. @since 1.0 */
 HS_API hs_status hs_finger_prepared_encode(hs_ctx *ctx, void *buf,
                                            size_t *size, const hs_finger_prepared *p);
 
 /** Load a prepared template written by hs_finger_prepared_encode(). The
  *  input is treated as hostile and fully validated (magic, version, sizes,
- *  CRC, value ranges). Errors: HS_ERR_INVALID_ARG, HS_ERR_FORMAT (magic),
- *  HS_ERR_VERSION (newer format), HS_ERR_TRUNCATED, HS_ERR_CORRUPT,
- *  HS_ERR_CHECKSUM, HS_ERR_LIMIT (more minutiae than HS_LIMIT_MAX_MINUTIAE),
- *  HS_ERR_NOMEM. On failure *out is NULL. @since 1.0 */
+ *  CRC, value ranges). *out belongs to the caller (hs_finger_prepared_free())
+ *  and does not refer to @p buf; on failure it is NULL. Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_FORMAT (magic), HS_ERR_VERSION (newer format),
+ *  HS_ERR_TRUNCATED, HS_ERR_CORRUPT, HS_ERR_CHECKSUM, HS_ERR_LIMIT (more
+ *  minutiae than HS_LIMIT_MAX_MINUTIAE or 255), HS_ERR_NOMEM. One thread per
+ *  object. @since 1.0 */
 HS_API hs_status hs_finger_prepared_decode(hs_ctx *ctx, hs_finger_prepared **out,
                                            const void *buf, size_t size);
 
@@ -90,8 +99,9 @@ typedef enum hs_finger_matcher_param {
     HS_MATCH_KERNELS = 3, /**< implementation of the inner loops, one of
                                      HS_MATCH_KERNELS_*; it changes the speed
                                      only: every set gives bit-identical
-                                     scores. hs_finger_matcher_get() returns
-                                     the set in use, never AUTO. @since 1.0 */
+                                     scores. hs_finger_matcher_get() on a
+                                     matcher returns the set in use, never
+                                     AUTO. @since 1.0 */
 } hs_finger_matcher_param;
 
 /** Kernel sets (values of HS_MATCH_KERNELS). Append only. */
@@ -100,51 +110,59 @@ typedef enum hs_finger_matcher_param {
 #define HS_MATCH_KERNELS_AVX2     2 /**< x86-64 with AVX2 */
 #define HS_MATCH_KERNELS_AVX512   3 /**< x86-64 with AVX-512 F, DQ, BW, VL and VPOPCNTDQ */
 
-/** Create a matcher with default parameters. Errors: HS_ERR_INVALID_ARG,
- *  HS_ERR_NOMEM. @since 1.0 */
+/** Create a matcher with default parameters (kernels: the fastest set this
+ *  CPU runs). *out belongs to the caller (hs_finger_matcher_free()) and may
+ *  outlive ctx; on failure it is NULL. Errors: HS_ERR_INVALID_ARG,
+ *  HS_ERR_NOMEM. One thread per object. @since 1.0 */
 HS_API hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out);
 
-/** Free a matcher (NULL accepted). @since 1.0 */
+/** Free a matcher; NULL is accepted. Its scratch (the similarities and
+ *  pairings of the last comparison) is wiped first. Exclusive. @since 1.0 */
 HS_API void hs_finger_matcher_free(hs_finger_matcher *m);
 
-/** Set parameter @p key to @p value. Errors: HS_ERR_INVALID_ARG for an
- *  unknown key or a value outside hs_finger_matcher_bounds();
- *  HS_ERR_UNSUPPORTED for a kernel set this CPU or build cannot run (the
- *  matcher keeps its set). Exclusive. @since 1.0 */
+/** Set parameter @p key to @p value for later comparisons. No output.
+ *  Errors: HS_ERR_INVALID_ARG for m NULL, an unknown key or a value outside
+ *  hs_finger_matcher_bounds(); HS_ERR_UNSUPPORTED for a kernel set this CPU
+ *  or build cannot run (the matcher keeps its set). Exclusive. @since 1.0 */
 HS_API hs_status hs_finger_matcher_set(hs_finger_matcher *m, hs_finger_matcher_param key,
                                        int32_t value);
 
-/** Current value of parameter @p key into *value; the default when @p m is
- *  NULL. Errors: HS_ERR_INVALID_ARG (value NULL, unknown key). Concurrent
- *  readers. @since 1.0 */
+/** Current value of parameter @p key into *value (written only on
+ *  success); the default when @p m is NULL (HS_MATCH_KERNELS_AUTO for the
+ *  kernels). Errors: HS_ERR_INVALID_ARG (value NULL, unknown key).
+ *  Concurrent readers. @since 1.0 */
 HS_API hs_status hs_finger_matcher_get(const hs_finger_matcher *m, int32_t *value,
                                        hs_finger_matcher_param key);
 
-/** Allowed range of parameter @p key. Errors: HS_ERR_INVALID_ARG (unknown
- *  key or both outputs NULL). Thread-safe. @since 1.0 */
+/** Allowed range of parameter @p key into *min_value and *max_value (either
+ *  may be NULL; written only on success). Errors: HS_ERR_INVALID_ARG
+ *  (unknown key or both outputs NULL). Thread-safe. @since 1.0 */
 HS_API hs_status hs_finger_matcher_bounds(int32_t *min_value, int32_t *max_value,
                                           hs_finger_matcher_param key);
 
 /** Compare two prepared templates; *score receives the similarity in [0, 1]
- *  (see the scale above). Does not allocate. Errors: HS_ERR_INVALID_ARG
- *  (NULL argument). The matcher is used by one thread at a time; the
- *  prepared templates are only read. @since 1.0 */
+ *  (see the scale above), 0 on failure. Does not allocate. Errors:
+ *  HS_ERR_INVALID_ARG (NULL argument). The prepared templates are only read;
+ *  the matcher's scratch is written. One thread per object. @since 1.0 */
 HS_API hs_status hs_finger_match(hs_finger_matcher *m, float *score,
-                                 const hs_finger_prepared *probe, const hs_finger_prepared *candidate);
+                                 const hs_finger_prepared *probe,
+                                 const hs_finger_prepared *candidate);
 
-/** Convenience: prepare view 0 of @p a and of @p b and compare them with
- *  default parameters. Errors: those of hs_finger_prepare(). Thread-safe for
- *  distinct ctx values. @since 1.0 */
+/** Convenience: prepare view 0 of @p a and of @p b and compare them with a
+ *  temporary matcher of default parameters. *score is written only on
+ *  success. Errors: those of hs_finger_prepare() (HS_ERR_NOT_FOUND for a
+ *  template without views, HS_ERR_LIMIT). Concurrent readers. @since 1.0 */
 HS_API hs_status hs_finger_compare(hs_ctx *ctx, float *score, const hs_template *a,
                                    const hs_template *b);
 
 /** Score threshold giving a false match rate of about @p fmr into
- *  *threshold. @p fmr must be finite and in (0, 1); values outside
- *  1e-6 .. 1e-2 are clamped to that range, where the calibration holds
- *  (impostor comparisons: all cross-finger pairs of the FVC2002/2004 B sets
- *  and the Neurotechnology sample set; values below 1e-4 extrapolate a fitted
- *  impostor tail). Errors: HS_ERR_INVALID_ARG (threshold NULL; fmr NaN,
- *  infinite, <= 0 or >= 1). Thread-safe. @since 1.0 */
+ *  *threshold (written only on success), from a static table. @p fmr must be
+ *  finite and in (0, 1); values outside 1e-6 .. 1e-2 are clamped to that
+ *  range, where the calibration holds (impostor comparisons: all
+ *  cross-finger pairs of the FVC2002/2004 B sets and the Neurotechnology
+ *  sample set; values below 1e-4 extrapolate a fitted impostor tail). Errors:
+ *  HS_ERR_INVALID_ARG (threshold NULL; fmr NaN, infinite, <= 0 or >= 1).
+ *  Thread-safe. @since 1.0 */
 HS_API hs_status hs_finger_threshold_for_fmr(float *threshold, double fmr);
 
 /* ---- Multi-finger fusion ---------------------------------------------- */
@@ -159,13 +177,15 @@ HS_API hs_status hs_finger_threshold_for_fmr(float *threshold, double fmr);
  *  only compared with candidate fingers of the same position; a finger with
  *  unknown position (0) is compared with every finger of the other set and
  *  keeps its best score. Each probe finger contributes one score (0 when it
- *  has no partner); @p rule (HS_FUSION_*) fuses them. *score is in [0, 1].
- *  Errors: HS_ERR_INVALID_ARG (NULL argument, zero counts, unknown rule).
- *  Same thread-safety as hs_finger_match(). @since 1.0 */
+ *  has no partner); @p rule (HS_FUSION_*) fuses them. *score is in [0, 1],
+ *  0 on failure. Does not allocate. Errors: HS_ERR_INVALID_ARG (NULL argument
+ *  or array entry, zero counts, unknown rule). Like hs_finger_match(), it
+ *  writes the matcher's scratch. One thread per object. @since 1.0 */
 HS_API hs_status hs_finger_match_multi(hs_finger_matcher *m,
                                        float *score, const hs_finger_prepared *const *probe,
                                        size_t nprobe,
-                                       const hs_finger_prepared *const *candidate, size_t ncandidate, int rule);
+                                       const hs_finger_prepared *const *candidate,
+                                       size_t ncandidate, int rule);
 
 /** @} */
 

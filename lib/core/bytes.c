@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- reader ------------------------------------------------------------ */
@@ -251,88 +252,245 @@ hs_status hs__read_file(hs_ctx *ctx, const char *path, uint8_t **data, size_t *s
     *size = 0;
     if (!path)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "path is NULL");
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+     * writer; the file type is checked before anything is read. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return hs__error(ctx, HS_ERR_IO, "%s: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return hs__error(ctx, HS_ERR_IO, "%s: not a regular file", path);
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return hs__error(ctx, HS_ERR_IO, "%s: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return hs__error(ctx, HS_ERR_IO, "%s: not a regular file (%s)", path,
+                         S_ISDIR(st.st_mode)    ? "a directory"
+                         : S_ISFIFO(st.st_mode) ? "a FIFO"
+                         : S_ISCHR(st.st_mode)  ? "a character device"
+                         : S_ISBLK(st.st_mode)  ? "a block device"
+                         : S_ISSOCK(st.st_mode) ? "a socket"
+                                                : "another file type");
     }
     uint64_t max = hs__limit(ctx, HS_LIMIT_MAX_FILE_BYTES);
-    if ((uint64_t)st.st_size > max || (uint64_t)st.st_size > SIZE_MAX) {
-        fclose(f);
-        return hs__error(ctx, HS_ERR_LIMIT, "%s: %lld bytes exceeds the file limit of %llu",
+    if (st.st_size < 0 || (uint64_t)st.st_size > max || (uint64_t)st.st_size > SIZE_MAX) {
+        close(fd);
+        return hs__error(ctx, HS_ERR_LIMIT,
+                         "%s: %lld bytes exceeds the file limit of %llu (HS_LIMIT_MAX_FILE_BYTES)",
                          path, (long long)st.st_size, (unsigned long long)max);
     }
     size_t n = (size_t)st.st_size;
     const hs_allocator *a = hs__ctx_allocator(ctx);
     uint8_t *buf = hs__malloc(a, n);
     if (!buf) {
-        fclose(f);
+        close(fd);
         return hs__error(ctx, HS_ERR_NOMEM, "%s: cannot allocate %zu bytes", path, n);
     }
-    size_t got = n ? fread(buf, 1, n, f) : 0;
-    int err = ferror(f);
-    fclose(f);
-    if (got != n || err) {
-        hs__free(a, buf);
-        return hs__error(ctx, HS_ERR_IO, "%s: read error", path);
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            int e = r < 0 ? errno : 0;
+            close(fd);
+            hs__memzero(buf, got);
+            hs__free(a, buf);
+            if (e)
+                return hs__error(ctx, HS_ERR_IO, "%s: read error: %s", path, strerror(e));
+            return hs__error(ctx, HS_ERR_IO, "%s: file shrank while being read", path);
+        }
+        got += (size_t)r;
     }
+    close(fd);
     *data = buf;
     *size = n;
     return HS_OK;
 }
 
-hs_status hs__write_file_atomic(hs_ctx *ctx, const char *path, const void *data, size_t size)
+/* Random part of a temporary name: the kernel's random bytes where there
+ * are any, mixed with the time, the process and the attempt (O_EXCL makes
+ * a guessed name harmless: it only costs a retry). */
+static uint64_t mix64(uint64_t x)
 {
-    if (!path)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "path is NULL");
-    size_t plen = strlen(path);
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    char *tmp = hs__malloc(a, plen + 16);
-    if (!tmp)
+    x += 0x9e3779b97f4a7c15u;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+    return x ^ (x >> 31);
+}
+
+static uint64_t temp_nonce(const void *where, unsigned attempt)
+{
+    uint64_t r = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (read(fd, &r, sizeof r) != (ssize_t)sizeof r)
+            r = 0;
+        close(fd);
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return r ^ mix64((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^
+                     ((uint64_t)getpid() << 12) ^ (uint64_t)(uintptr_t)where ^ attempt);
+}
+
+/* The directory part of path ("." when there is none), in a new buffer. */
+static char *dir_of(const hs_allocator *a, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+    char *d = hs__malloc(a, n + 1);
+    if (!d)
+        return NULL;
+    if (!slash)
+        d[0] = '.';
+    else
+        memcpy(d, slash == path ? "/" : path, n);
+    d[n] = '\0';
+    return d;
+}
+
+hs_status hs__atomic_open(hs_ctx *ctx, hs__atomic_file *af, const char *path, uint32_t flags)
+{
+    memset(af, 0, sizeof *af);
+    af->fd = -1;
+    if (!path || !*path)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "path is NULL or empty");
+    af->alloc = hs__ctx_allocator(ctx);
+    af->path = path;
+    af->dir = dir_of(af->alloc, path);
+    size_t dlen = af->dir ? strlen(af->dir) : 0;
+    af->tmp = af->dir ? hs__malloc(af->alloc, dlen + 32) : NULL;
+    if (!af->tmp) {
+        hs__free(af->alloc, af->dir);
+        af->dir = NULL;
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        hs_status s = hs__error(ctx, HS_ERR_IO, "%s: %s", tmp, strerror(errno));
-        hs__free(a, tmp);
+    }
+    /* The temporary file lives in the target's directory (rename does not
+     * cross file systems), under a fresh random name, created exclusively:
+     * neither a symlink planted there nor an old temporary file is used. */
+    mode_t mode = (flags & HS_FILE_PRIVATE) ? 0600 : 0666;
+    for (unsigned attempt = 0; attempt < 16; attempt++) {
+        snprintf(af->tmp, dlen + 32, "%s/.hs-%016llx.tmp", af->dir,
+                 (unsigned long long)temp_nonce(af, attempt));
+        af->fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        if (af->fd >= 0 || errno != EEXIST)
+            break;
+    }
+    if (af->fd < 0) {
+        hs_status s = hs__error(ctx, HS_ERR_IO, "%s: cannot create a temporary file in %s: %s",
+                                path, af->dir, strerror(errno));
+        hs__free(af->alloc, af->tmp);
+        hs__free(af->alloc, af->dir);
+        af->tmp = af->dir = NULL;
         return s;
     }
+    return HS_OK;
+}
+
+void hs__atomic_abort(hs__atomic_file *af)
+{
+    if (af->fd >= 0)
+        close(af->fd);
+    if (af->tmp)
+        unlink(af->tmp);
+    hs__free(af->alloc, af->tmp);
+    hs__free(af->alloc, af->dir);
+    af->fd = -1;
+    af->tmp = af->dir = NULL;
+}
+
+hs_status hs__atomic_commit(hs_ctx *ctx, hs__atomic_file *af)
+{
+    hs_status s = HS_OK;
+    if (fsync(af->fd) != 0) {
+        s = hs__error(ctx, HS_ERR_IO, "%s: fsync: %s", af->path, strerror(errno));
+        hs__atomic_abort(af);
+        return s;
+    }
+    int r = close(af->fd);
+    af->fd = -1;
+    if (r != 0) {
+        s = hs__error(ctx, HS_ERR_IO, "%s: close: %s", af->path, strerror(errno));
+        hs__atomic_abort(af);
+        return s;
+    }
+    if (rename(af->tmp, af->path) != 0) {
+        s = hs__error(ctx, HS_ERR_IO, "%s: rename: %s", af->path, strerror(errno));
+        hs__atomic_abort(af);
+        return s;
+    }
+    /* The rename is durable once the directory is on disk. Some file
+     * systems refuse fsync on a directory: the rename stands then. */
+    int dfd = open(af->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        s = hs__error(ctx, HS_ERR_IO, "%s: %s", af->dir, strerror(errno));
+    } else {
+        if (fsync(dfd) != 0 && errno != EINVAL && errno != EBADF)
+            s = hs__error(ctx, HS_ERR_IO, "%s: fsync: %s", af->dir, strerror(errno));
+        close(dfd);
+    }
+    hs__free(af->alloc, af->tmp);
+    hs__free(af->alloc, af->dir);
+    af->tmp = af->dir = NULL;
+    return s;
+}
+
+hs_status hs__write_file_atomic(hs_ctx *ctx, const char *path, const void *data, size_t size,
+                                uint32_t flags)
+{
+    if (!data && size)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "data is NULL");
+    hs__atomic_file af;
+    hs_status s = hs__atomic_open(ctx, &af, path, flags);
+    if (s)
+        return s;
     const uint8_t *p = (const uint8_t *)data;
     size_t left = size;
     while (left) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            hs_status s = hs__error(ctx, HS_ERR_IO, "%s: write failed: %s", tmp, strerror(e));
-            hs__free(a, tmp);
+        ssize_t w = write(af.fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            s = hs__error(ctx, HS_ERR_IO, "%s: write failed: %s", path,
+                          w < 0 ? strerror(errno) : "no progress");
+            hs__atomic_abort(&af);
             return s;
         }
         p += w;
         left -= (size_t)w;
     }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        unlink(tmp);
-        hs_status s = hs__error(ctx, HS_ERR_IO, "%s: fsync/close failed", tmp);
-        hs__free(a, tmp);
-        return s;
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        hs_status s = hs__error(ctx, HS_ERR_IO, "%s: rename failed: %s", path, strerror(e));
-        hs__free(a, tmp);
-        return s;
-    }
-    hs__free(a, tmp);
-    return HS_OK;
+    return hs__atomic_commit(ctx, &af);
+}
+
+/* ---- public file helpers ----------------------------------------------- */
+
+hs_status hs_file_read(hs_ctx *ctx, void **data, size_t *size, const char *path)
+{
+    if (!data || !size)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "file_read: NULL output");
+    uint8_t *buf;
+    hs_status s = hs__read_file(ctx, path, &buf, size);
+    *data = buf;
+    return s;
+}
+
+void hs_file_free(hs_ctx *ctx, void *data, size_t size)
+{
+    if (!data)
+        return;
+    hs__memzero(data, size);
+    hs__free(hs__ctx_allocator(ctx), data);
+}
+
+hs_status hs_file_save(hs_ctx *ctx, const char *path, const void *data, size_t size,
+                       uint32_t flags)
+{
+    if (flags & ~(uint32_t)HS_FILE_PRIVATE)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "unknown file flags 0x%x",
+                         (unsigned)(flags & ~(uint32_t)HS_FILE_PRIVATE));
+    return hs__write_file_atomic(ctx, path, data, size, flags);
 }
 
 /* ---- CRC-32C ----------------------------------------------------------- */

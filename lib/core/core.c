@@ -236,15 +236,26 @@ const char *hs__quote(char *buf, size_t cap, const char *s)
 
 /* ---- versioned structs ------------------------------------------------- */
 
+/* The caller's struct_size, checked the same way for input and output. */
+static hs_status struct_size_of(hs_ctx *ctx, uint32_t *n, const void *s, size_t cur_size,
+                                size_t min_size, const char *name)
+{
+    memcpy(n, s, sizeof *n);
+    if (*n < min_size || *n % 4 != 0)
+        return hs__error(ctx, HS_ERR_INVALID_ARG,
+                         "%s.struct_size %u: expected %zu (the 1.0 size) or more, a multiple of 4 "
+                         "(this library's is %zu)",
+                         name, *n, min_size, cur_size);
+    return HS_OK;
+}
+
 hs_status hs__struct_in(hs_ctx *ctx, void *dst, size_t cur_size, const void *src,
                         size_t min_size, const char *name)
 {
     uint32_t n;
-    memcpy(&n, src, sizeof n);
-    if (n < min_size || n % 4 != 0)
-        return hs__error(ctx, HS_ERR_INVALID_ARG,
-                         "%s.struct_size %u: expected %zu (the 1.0 size) up to %zu, a multiple of 4",
-                         name, n, min_size, cur_size);
+    hs_status st = struct_size_of(ctx, &n, src, cur_size, min_size, name);
+    if (st)
+        return st;
     if (n > cur_size) {
         const unsigned char *tail = (const unsigned char *)src + cur_size;
         for (size_t i = 0; i < n - cur_size; i++)
@@ -263,11 +274,9 @@ hs_status hs__struct_out(hs_ctx *ctx, void *dst, const void *src, size_t cur_siz
                          size_t min_size, const char *name)
 {
     uint32_t n;
-    memcpy(&n, dst, sizeof n);
-    if (n < min_size || n % 4 != 0)
-        return hs__error(ctx, HS_ERR_INVALID_ARG,
-                         "%s.struct_size %u: expected %zu (the 1.0 size) up to %zu, a multiple of 4",
-                         name, n, min_size, cur_size);
+    hs_status st = struct_size_of(ctx, &n, dst, cur_size, min_size, name);
+    if (st)
+        return st;
     /* A caller built against a newer header learns from struct_size how much
      * this library filled; its bytes beyond that are left as they were. */
     uint32_t fill = n < cur_size ? n : (uint32_t)cur_size;

@@ -1,11 +1,19 @@
-/* Error-rate metrics of the FVC protocol (Maio et al., FVC2002/FVC2004
- * reports): EER, FMR100, FMR1000, ZeroFMR, DET points. */
-#include "internal/eval.h"
+/* Error rates of a genuine/impostor score set (eval.h): EER, FMR100,
+ * FMR1000, ZeroFMR as in the FVC reports (Maio et al.), thresholds for a
+ * target FMR, DET points. Every function sorts copies of the two lists and
+ * walks the operating points in threshold order. */
+#include "hotspot/eval.h"
+#include "internal/core.h"
 
-#include <ctype.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The size of hs_eval_result as 1.0 published it. */
+#define EVAL_RESULT_V1_SIZE HS__SIZE_TO(hs_eval_result, zero_fmr)
+
+#define EVAL_FLAGS HS_EVAL_ACCEPT_ABOVE
 
 static int dcmp(const void *pa, const void *pb)
 {
@@ -13,208 +21,218 @@ static int dcmp(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-static void clean_sort(double *v, size_t n)
+/* Both lists copied and sorted ascending. */
+typedef struct scores {
+    const hs_allocator *alloc;
+    double *g, *im;
+    size_t ng, ni;
+} scores;
+
+static void scores_free(scores *s)
 {
+    hs__free(s->alloc, s->g);
+    hs__free(s->alloc, s->im);
+}
+
+static hs_status copy_sorted(hs_ctx *ctx, double **out, const double *v, size_t n,
+                             const char *what)
+{
+    if (!v)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "%s scores are NULL", what);
+    if (n == 0)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "no %s scores", what);
     for (size_t i = 0; i < n; i++)
-        if (v[i] != v[i])
-            v[i] = -HUGE_VAL;
-    qsort(v, n, sizeof *v, dcmp);
-}
-
-/* Number of entries < t in a sorted array. */
-static size_t count_below(const double *v, size_t n, double t)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid] < t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-double hs__eval_fmr(const double *imp, size_t ni, double t)
-{
-    return ni ? (double)(ni - count_below(imp, ni, t)) / (double)ni : 0.0;
-}
-
-double hs__eval_fnmr(const double *gen, size_t ng, double t)
-{
-    return ng ? (double)count_below(gen, ng, t) / (double)ng : 0.0;
-}
-
-/* Candidate thresholds: every distinct score, plus one above all. The rates
- * only change at scores, so these cover every operating point. */
-static double next_threshold(const double *g, size_t ng, const double *im, size_t ni,
-                             size_t *ig, size_t *ii, bool *done)
-{
-    double t;
-    if (*ig < ng && (*ii >= ni || g[*ig] <= im[*ii]))
-        t = g[*ig];
-    else if (*ii < ni)
-        t = im[*ii];
-    else {
-        *done = true;
-        return HUGE_VAL;
-    }
-    while (*ig < ng && g[*ig] <= t)
-        (*ig)++;
-    while (*ii < ni && im[*ii] <= t)
-        (*ii)++;
-    return t;
-}
-
-size_t hs__eval_det(const double *g, size_t ng, const double *im, size_t ni, double *fmr,
-                    double *fnmr)
-{
-    size_t ig = 0, ii = 0, k = 0;
-    bool done = false;
-    while (!done) {
-        size_t g0 = ig, i0 = ii;
-        double t = next_threshold(g, ng, im, ni, &ig, &ii, &done);
-        (void)t;
-        /* at threshold t: genuine below = g0, impostors at or above = ni - i0 */
-        fmr[k] = ni ? (double)(ni - i0) / (double)ni : 0.0;
-        fnmr[k] = ng ? (double)g0 / (double)ng : 0.0;
-        k++;
-    }
-    return k;
-}
-
-double hs__eval_threshold_at(const double *imp, size_t ni, double f)
-{
-    if (ni == 0)
-        return -HUGE_VAL;
-    /* FMR(t) <= f  <=>  at most floor(f * ni) impostors >= t */
-    size_t allowed = (size_t)floor(f * (double)ni + 1e-9);
-    if (allowed >= ni)
-        return imp[0];
-    /* t must exceed imp[ni - allowed - 1] */
-    return nextafter(imp[ni - allowed - 1], HUGE_VAL);
-}
-
-hs_status hs__eval_rates(double *g, size_t ng, double *im, size_t ni, hs__eval_result *out)
-{
-    if (!g || !im || !out || ng == 0 || ni == 0)
-        return HS_ERR_INVALID_ARG;
-    memset(out, 0, sizeof *out);
-    clean_sort(g, ng);
-    clean_sort(im, ni);
-    out->ngenuine = ng;
-    out->nimpostor = ni;
-    double sg = 0, si = 0;
-    for (size_t i = 0; i < ng; i++)
-        sg += isfinite(g[i]) ? g[i] : 0.0;
-    for (size_t i = 0; i < ni; i++)
-        si += isfinite(im[i]) ? im[i] : 0.0;
-    out->genuine_mean = sg / (double)ng;
-    out->impostor_mean = si / (double)ni;
-
-    out->fmr100 = out->fmr1000 = out->zero_fmr = 1.0;
-    /* EER as in FVC: t1 = last threshold with FNMR <= FMR, t2 = first with
-     * FNMR >= FMR; the EER interval is taken at whichever has the smaller
-     * sum of rates. */
-    double t1_fmr = 1.0, t1_fnmr = 0.0, t1_t = -HUGE_VAL;
-    double t2_fmr = 0.0, t2_fnmr = 1.0, t2_t = HUGE_VAL;
-    bool have2 = false;
-    size_t ig = 0, ii = 0;
-    bool done = false;
-    while (!done) {
-        size_t g0 = ig, i0 = ii;
-        double t = next_threshold(g, ng, im, ni, &ig, &ii, &done);
-        double fmr = (double)(ni - i0) / (double)ni;
-        double fnmr = (double)g0 / (double)ng;
-        if (fmr <= 0.01 && fnmr < out->fmr100)
-            out->fmr100 = fnmr;
-        if (fmr <= 0.001 && fnmr < out->fmr1000)
-            out->fmr1000 = fnmr;
-        if (fmr <= 0.0 && fnmr < out->zero_fmr)
-            out->zero_fmr = fnmr;
-        if (fnmr <= fmr) {
-            t1_fmr = fmr;
-            t1_fnmr = fnmr;
-            t1_t = t;
-        }
-        if (!have2 && fnmr >= fmr) {
-            have2 = true;
-            t2_fmr = fmr;
-            t2_fnmr = fnmr;
-            t2_t = t;
-        }
-    }
-    double lo, hi;
-    if (t1_fnmr + t1_fmr <= t2_fnmr + t2_fmr) {
-        lo = t1_fnmr;
-        hi = t1_fmr;
-        out->eer_threshold = t1_t;
-    } else {
-        lo = t2_fmr;
-        hi = t2_fnmr;
-        out->eer_threshold = t2_t;
-    }
-    out->eer = 0.5 * (lo + hi);
+        if (!isfinite(v[i]))
+            return hs__error(ctx, HS_ERR_INVALID_ARG, "%s score %zu is not a finite number",
+                             what, i);
+    size_t bytes;
+    if (!hs__mul_ok(n, sizeof *v, &bytes))
+        return hs__error(ctx, HS_ERR_NOMEM, "%zu %s scores: size overflow", n, what);
+    double *c = hs__malloc(hs__ctx_allocator(ctx), bytes);
+    if (!c)
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory copying %zu %s scores", n, what);
+    memcpy(c, v, bytes);
+    qsort(c, n, sizeof *c, dcmp);
+    *out = c;
     return HS_OK;
 }
 
-static bool all_digits(const char *s, size_t n)
+static hs_status scores_load(hs_ctx *ctx, scores *s, const double *g, size_t ng,
+                             const double *im, size_t ni, uint32_t flags)
 {
-    if (n == 0)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-    return true;
+    memset(s, 0, sizeof *s);
+    s->alloc = hs__ctx_allocator(ctx);
+    if (flags & ~(uint32_t)EVAL_FLAGS)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "unknown eval flags 0x%x",
+                         (unsigned)(flags & ~(uint32_t)EVAL_FLAGS));
+    hs_status st = copy_sorted(ctx, &s->g, g, ng, "genuine");
+    if (st == HS_OK)
+        st = copy_sorted(ctx, &s->im, im, ni, "impostor");
+    if (st != HS_OK) {
+        scores_free(s);
+        return st;
+    }
+    s->ng = ng;
+    s->ni = ni;
+    return HS_OK;
 }
 
-bool hs__eval_parse_name(const char *name, char *finger, size_t fsize, unsigned *impression)
+/* Walk over the operating points, thresholds ascending. The ">=" threshold
+ * of a point is the next distinct score (+inf after the last one); the ">"
+ * threshold is the previous one (-inf before the first). */
+typedef struct walk {
+    const scores *s;
+    size_t ig, ii;
+    double prev;
+    int above;
+    int done;
+} walk;
+
+static void walk_init(walk *w, const scores *s, uint32_t flags)
 {
-    const char *base = strrchr(name, '/');
-    base = base ? base + 1 : name;
-    size_t len = strlen(base);
-    const char *dot = strrchr(base, '.');
-    if (dot && dot != base)
-        len = (size_t)(dot - base);
-    const char *u1 = memchr(base, '_', len);
-    if (!u1)
-        return false;
-    const char *u2 = memchr(u1 + 1, '_', len - (size_t)(u1 + 1 - base));
-    const char *imp = u2 ? u2 + 1 : u1 + 1;
-    size_t implen = len - (size_t)(imp - base);
-    size_t keylen = (size_t)(imp - 1 - base);
-    if (!all_digits(imp, implen) || implen > 4 || keylen == 0 || keylen + 1 > fsize)
-        return false;
-    if (!all_digits(base, (size_t)(u1 - base)))
-        return false;
-    if (u2 && !all_digits(u1 + 1, (size_t)(u2 - u1 - 1)))
-        return false;
-    memcpy(finger, base, keylen);
-    finger[keylen] = '\0';
-    *impression = (unsigned)strtoul(imp, NULL, 10);
-    return true;
+    w->s = s;
+    w->ig = w->ii = 0;
+    w->prev = -HUGE_VAL;
+    w->above = (flags & HS_EVAL_ACCEPT_ABOVE) != 0;
+    w->done = 0;
 }
 
-static const struct {
-    const char *name;
-    unsigned ppi;
-} fvc_sets[] = {
-    {"FVC2002_DB1", 500}, {"FVC2002_DB2", 569}, {"FVC2002_DB3", 500}, {"FVC2002_DB4", 500},
-    {"FVC2004_DB1", 500}, {"FVC2004_DB2", 500}, {"FVC2004_DB3", 512}, {"FVC2004_DB4", 500},
-};
-
-unsigned hs__eval_fvc_ppi(const char *folder)
+static int walk_next(walk *w, hs_eval_point *p)
 {
-    if (!folder)
+    const scores *s = w->s;
+    if (w->done)
         return 0;
-    /* last path component that names a set (trailing slashes allowed) */
-    unsigned ppi = 0;
-    for (size_t k = 0; k < sizeof fvc_sets / sizeof fvc_sets[0]; k++) {
-        const char *p = folder, *hit;
-        while ((hit = strstr(p, fvc_sets[k].name)) != NULL) {
-            ppi = fvc_sets[k].ppi;
-            p = hit + 1;
+    size_t g0 = w->ig, i0 = w->ii;
+    double t;
+    if (w->ig < s->ng && (w->ii >= s->ni || s->g[w->ig] <= s->im[w->ii])) {
+        t = s->g[w->ig];
+    } else if (w->ii < s->ni) {
+        t = s->im[w->ii];
+    } else {
+        t = HUGE_VAL;
+        w->done = 1;
+    }
+    while (w->ig < s->ng && s->g[w->ig] <= t)
+        w->ig++;
+    while (w->ii < s->ni && s->im[w->ii] <= t)
+        w->ii++;
+    /* at threshold t: genuine rejected = those below t, impostors accepted =
+     * those at or above t */
+    p->threshold = w->above ? w->prev : t;
+    p->fmr = (double)(s->ni - i0) / (double)s->ni;
+    p->fnmr = (double)g0 / (double)s->ng;
+    w->prev = t;
+    return 1;
+}
+
+hs_status hs_eval_rates(hs_ctx *ctx, hs_eval_result *out, const double *genuine,
+                        size_t genuine_count, const double *impostor, size_t impostor_count,
+                        uint32_t flags)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "eval_rates: out is NULL");
+    scores s;
+    hs_status st = scores_load(ctx, &s, genuine, genuine_count, impostor, impostor_count, flags);
+    if (st != HS_OK)
+        return st;
+
+    hs_eval_result r;
+    memset(&r, 0, sizeof r);
+    int have100 = 0, have1000 = 0, have0 = 0;
+    /* EER as in FVC: t1 = last point with FNMR <= FMR, t2 = first with
+     * FNMR >= FMR; the EER interval is taken at whichever has the smaller
+     * sum of rates. The first point (accept all: FNMR 0) is always a t1 and
+     * the last (accept none: FMR 0) always a t2. */
+    hs_eval_point t1 = {0.0, 1.0, 0.0}, t2 = {0.0, 0.0, 1.0}, p;
+    int have2 = 0;
+    walk w;
+    walk_init(&w, &s, flags);
+    while (walk_next(&w, &p)) {
+        if (!have100 && p.fmr <= 0.01) {
+            r.fmr100 = p;
+            have100 = 1;
+        }
+        if (!have1000 && p.fmr <= 0.001) {
+            r.fmr1000 = p;
+            have1000 = 1;
+        }
+        if (!have0 && p.fmr <= 0.0) {
+            r.zero_fmr = p;
+            have0 = 1;
+        }
+        if (p.fnmr <= p.fmr)
+            t1 = p;
+        if (!have2 && p.fnmr >= p.fmr) {
+            t2 = p;
+            have2 = 1;
         }
     }
-    return ppi;
+    if (t1.fnmr + t1.fmr <= t2.fnmr + t2.fmr) {
+        r.eer = 0.5 * (t1.fnmr + t1.fmr);
+        r.eer_threshold = t1.threshold;
+    } else {
+        r.eer = 0.5 * (t2.fmr + t2.fnmr);
+        r.eer_threshold = t2.threshold;
+    }
+    scores_free(&s);
+    r.struct_size = (uint32_t)sizeof r;
+    return hs__struct_out(ctx, out, &r, sizeof r, EVAL_RESULT_V1_SIZE, "hs_eval_result");
+}
+
+hs_status hs_eval_threshold_for_fmr(hs_ctx *ctx, hs_eval_point *out, const double *genuine,
+                                    size_t genuine_count, const double *impostor,
+                                    size_t impostor_count, double fmr, uint32_t flags)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "eval_threshold_for_fmr: out is NULL");
+    if (!(fmr >= 0.0 && fmr <= 1.0))
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "target FMR %g not in [0, 1]", fmr);
+    scores s;
+    hs_status st = scores_load(ctx, &s, genuine, genuine_count, impostor, impostor_count, flags);
+    if (st != HS_OK)
+        return st;
+    /* The same comparison as hs_eval_rates, so that a target of 0.01 gives
+     * exactly its FMR100 point. The last point has FMR 0: one always fits. */
+    hs_eval_point p = {0.0, 0.0, 0.0};
+    walk w;
+    walk_init(&w, &s, flags);
+    while (walk_next(&w, &p) && p.fmr > fmr)
+        continue;
+    scores_free(&s);
+    *out = p;
+    return HS_OK;
+}
+
+hs_status hs_eval_det(hs_ctx *ctx, hs_eval_point *points, size_t *count, const double *genuine,
+                      size_t genuine_count, const double *impostor, size_t impostor_count,
+                      uint32_t flags)
+{
+    if (!count)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "eval_det: count is NULL");
+    scores s;
+    hs_status st = scores_load(ctx, &s, genuine, genuine_count, impostor, impostor_count, flags);
+    if (st != HS_OK)
+        return st;
+    hs_eval_point p;
+    walk w;
+    size_t need = 0;
+    walk_init(&w, &s, flags);
+    while (walk_next(&w, &p))
+        need++;
+    if (points && *count < need) {
+        size_t have = *count;
+        *count = need;
+        scores_free(&s);
+        return hs__error(ctx, HS_ERR_BUFFER_TOO_SMALL, "DET needs %zu points, room for %zu",
+                         need, have);
+    }
+    if (points) {
+        size_t k = 0;
+        walk_init(&w, &s, flags);
+        while (walk_next(&w, &p))
+            points[k++] = p;
+    }
+    *count = need;
+    scores_free(&s);
+    return HS_OK;
 }

@@ -370,6 +370,8 @@ struct fmr_row {
 static const struct fmr_row fmr_table[] = {
     {HS_FACE_MODEL_MOBILEFACENET, {0.2296f, 0.3568f, 0.4514f, 0.5108f}},
     {HS_FACE_MODEL_ARCFACE, {0.1910f, 0.3081f, 0.3889f, 0.4403f}},
+    /* the default pipeline: UltraFace, 68-point landmarks, fr_feature */
+    {HS_FACE_MODEL_FR_FEATURE, {0.1991f, 0.3222f, 0.3922f, 0.4315f}},
 };
 
 hs_status hs_face_threshold_for_fmr(float *out, uint32_t model_id, double fmr)

@@ -4,12 +4,15 @@
  * OpenCV is reached only through lib/internal/face_cv.h; without it every
  * engine function returns HS_ERR_NOT_BUILT and only the parameter table
  * remains. */
+#define _GNU_SOURCE /* secure_getenv */
 #include "internal/core.h"
 #include "hotspot/face.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #ifdef HOTSPOT_HAVE_OPENCV
 #  include "internal/face_cv.h"
@@ -67,7 +70,7 @@ uint32_t hs_face_engine_dim(const hs_face_engine *e) { (void)e; return 0; }
 uint32_t hs_face_engine_model_id(const hs_face_engine *e) { (void)e; return 0; }
 uint32_t hs_face_engine_has_landmarks(const hs_face_engine *e) { (void)e; return 0; }
 
-hs_status hs_face_engine_set_param(hs_face_engine *e, int key, double value)
+hs_status hs_face_engine_set_param(hs_face_engine *e, hs_face_param key, double value)
 {
     (void)e;
     (void)key;
@@ -75,11 +78,13 @@ hs_status hs_face_engine_set_param(hs_face_engine *e, int key, double value)
     return HS_ERR_NOT_BUILT;
 }
 
-double hs_face_engine_get_param(const hs_face_engine *e, int key)
+hs_status hs_face_engine_get_param(const hs_face_engine *e, double *value, hs_face_param key)
 {
     (void)e;
     (void)key;
-    return 0;
+    if (value)
+        *value = 0;
+    return HS_ERR_NOT_BUILT;
 }
 
 hs_status hs_face_detect(hs_ctx *ctx, hs_face *faces, uint32_t cap, uint32_t *count,
@@ -127,6 +132,15 @@ hs_status hs_face_embed(hs_ctx *ctx, float *out, uint32_t cap,
 #define DEFAULT_CASCADE "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"
 #define MAX_FACES 256
 
+/* The installed default models: <prefix>/share/hotspot/models, given by
+ * CMake. */
+#ifndef HOTSPOT_MODEL_DIR
+#  define HOTSPOT_MODEL_DIR "/usr/local/share/hotspot/models"
+#endif
+
+/* UltraFace scores sit higher than YuNet's on faces and clutter alike. */
+#define ULTRAFACE_SCORE_THRESHOLD 0.7
+
 struct hs_face_engine {
     hs_allocator alloc;
     hs__face_cv *cv;
@@ -152,7 +166,72 @@ static void preset(hs_face_engine *e, uint32_t model_id)
         e->params[HS_FACE_PARAM_INPUT_SCALE] = 1.0;
         e->params[HS_FACE_PARAM_INPUT_MEAN] = 0.0;
         e->params[HS_FACE_PARAM_INPUT_RGB] = 1;
+    } else if (model_id == HS_FACE_MODEL_FR_FEATURE) {
+        /* what the model's own JavaScript feeds it */
+        e->params[HS_FACE_PARAM_INPUT_MEAN] = 127.0;
     }
+}
+
+static bool is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static const char *env_dir(void)
+{
+#if defined(__GLIBC__) && defined(_GNU_SOURCE)
+    return secure_getenv(HS_FACE_MODELS_ENV);
+#else
+    return getenv(HS_FACE_MODELS_ENV);
+#endif
+}
+
+/* Paths of the default model set (detector, landmarks, embedder). */
+typedef struct default_paths {
+    char det[1024], lmk[1024], net[1024];
+} default_paths;
+
+/* Find the default set: models_dir, else $HOTSPOT_FACE_MODELS, else the
+ * installed directory; the first one given is the only one tried. */
+static hs_status find_defaults(hs_ctx *ctx, const char *models_dir, default_paths *d)
+{
+    const char *env = env_dir();
+    const char *dir, *from;
+    if (models_dir && *models_dir) {
+        dir = models_dir;
+        from = "models_dir";
+    } else if (env && *env) {
+        dir = env;
+        from = HS_FACE_MODELS_ENV;
+    } else {
+        dir = HOTSPOT_MODEL_DIR;
+        from = "installed default, " HS_FACE_MODELS_ENV " not set";
+    }
+    const char *what = "run tools/setup.sh and install, set " HS_FACE_MODELS_ENV
+                       ", or name the models in hs_face_engine_options";
+    if (!is_dir(dir))
+        return hs__error(ctx, HS_ERR_MODEL, "face models: no directory %s (%s); %s", dir, from,
+                         what);
+    char *paths[3] = {d->det, d->lmk, d->net};
+    static const char *const names[3] = {HS_FACE_DEFAULT_DETECTOR, HS_FACE_DEFAULT_LANDMARK,
+                                         HS_FACE_DEFAULT_EMBEDDER};
+    for (int i = 0; i < 3; i++) {
+        int n = snprintf(paths[i], sizeof d->det, "%s/%s", dir, names[i]);
+        if (n < 0 || (size_t)n >= sizeof d->det)
+            return hs__error(ctx, HS_ERR_MODEL, "face models: directory path too long (%s)",
+                             from);
+        if (!is_file(paths[i]))
+            return hs__error(ctx, HS_ERR_MODEL, "face models: %s not found (%s); %s", paths[i],
+                             from, what);
+    }
+    return HS_OK;
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -170,22 +249,38 @@ hs_status hs_face_engine_new(hs_ctx *ctx, hs_face_engine **out, const hs_face_en
     memset(&o, 0, sizeof o);
     o.struct_size = sizeof o;
     if (opt) {
-        /* The 1.0 struct ends with the model config buffer. */
+        /* The first 1.0 layout ends with the model config buffer; callers
+         * built before the landmark and models_dir fields get them zero. */
         hs_status st = hs__struct_in(ctx, &o, sizeof o, opt,
                                      HS__SIZE_TO(hs_face_engine_options, model_config_size),
                                      "hs_face_engine_options");
         if (st)
             return st;
     }
-    if (o.model_id > HS_FACE_MODEL_ARCFACE)
+    if (o.model_id > HS_FACE_MODEL_FR_FEATURE)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "face_engine_new: unknown model id %u",
                          o.model_id);
     if (o.model_format > HS_FACE_FORMAT_CAFFE)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "face_engine_new: unknown model format %u",
                          o.model_format);
     if ((o.detector_data && !o.detector_size) || (o.model_data && !o.model_size) ||
-        (o.model_config_data && !o.model_config_size))
+        (o.model_config_data && !o.model_config_size) ||
+        (o.landmark_data && !o.landmark_size))
         return hs__error(ctx, HS_ERR_INVALID_ARG, "face_engine_new: buffer with size 0");
+    bool named = o.detector_path || o.detector_data || o.cascade_path || o.model_path ||
+                 o.model_data || o.landmark_path || o.landmark_data;
+    default_paths dp;
+    if (!named) {
+        hs_status ds = find_defaults(ctx, o.models_dir, &dp);
+        if (ds)
+            return ds;
+        o.detector_path = dp.det;
+        o.landmark_path = dp.lmk;
+        o.model_path = dp.net;
+        o.model_format = HS_FACE_FORMAT_ONNX;
+        if (o.model_id == HS_FACE_MODEL_CUSTOM)
+            o.model_id = HS_FACE_MODEL_FR_FEATURE;
+    }
 
     hs__face_cv_opts co;
     memset(&co, 0, sizeof co);
@@ -193,6 +288,9 @@ hs_status hs_face_engine_new(hs_ctx *ctx, hs_face_engine **out, const hs_face_en
     co.det_data = o.detector_data;
     co.det_size = o.detector_size;
     co.cascade_path = o.cascade_path ? o.cascade_path : DEFAULT_CASCADE;
+    co.lmk_path = o.landmark_path;
+    co.lmk_data = o.landmark_data;
+    co.lmk_size = o.landmark_size;
     bool has_net = o.model_path || o.model_data;
     if (has_net) {
         int fmt = (int)o.model_format;
@@ -238,7 +336,11 @@ hs_status hs_face_engine_new(hs_ctx *ctx, hs_face_engine **out, const hs_face_en
         hs__free(a, e);
         return hs__error(ctx, s, "face model: %s", msg[0] ? msg : hs_status_str(s));
     }
-    e->has_landmarks = o.detector_path != NULL || o.detector_data != NULL;
+    int det_kind = 0, real = 0;
+    hs__face_cv_info(e->cv, &det_kind, &real);
+    e->has_landmarks = real ? 1 : 0;
+    if (det_kind == HS__FACE_DET_ULTRAFACE)
+        e->params[HS_FACE_PARAM_SCORE_THRESHOLD] = ULTRAFACE_SCORE_THRESHOLD;
     *out = e;
     return HS_OK;
 }

@@ -100,17 +100,21 @@ void hs_finger_extractor_free(hs_finger_extractor *ex)
     hs__free(&a, ex);
 }
 
-void hs__finger_set_debug(hs_finger_extractor *ex, hs__finger_debug_fn fn, void *user)
+#ifdef HOTSPOT_TESTING
+hs_status hs_finger_extractor_set_debug(hs_finger_extractor *ex, hs_finger_debug_fn fn,
+                                        void *user)
 {
     if (!ex)
-        return;
+        return HS_ERR_INVALID_ARG;
     ex->debug_fn = fn;
     ex->debug_user = fn ? user : NULL;
+    return HS_OK;
 }
+#endif
 
 void hs__fx_debug(hs_finger_extractor *ex, const char *stage, const uint8_t *pix)
 {
-    if (ex->debug_fn)
+    if (HS__FX_DEBUGGING(ex))
         ex->debug_fn(ex->debug_user, stage, pix, (uint32_t)ex->w, (uint32_t)ex->h);
 }
 

@@ -205,7 +205,7 @@ void hs__fx_enhance(hs_finger_extractor *ex)
             b[x] = acc < 0.0f; /* ridges are dark */
         }
     }
-    if (ex->debug_fn) {
+    if (HS__FX_DEBUGGING(ex)) {
         float sc = 60.0f; /* enh is in units of the local deviation */
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++) {
@@ -319,7 +319,7 @@ void hs__fx_thin(hs_finger_extractor *ex)
         if (sk[p] && corner[ncode(sk + p, sw)])
             sk[p] = 0;
     }
-    if (ex->debug_fn) {
+    if (HS__FX_DEBUGGING(ex)) {
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
                 ex->dbg[y * w + x] = sk[(y + 1) * sw + x + 1] ? 0 : 255;

@@ -499,6 +499,6 @@ void hs__fx_fields(hs_finger_extractor *ex)
     smooth_blocks(ex, ex->b_lstd, NULL, 2.0f);
     smooth_blocks(ex, ex->b_mean, NULL, 2.0f);
     cells(ex);
-    if (ex->debug_fn)
+    if (HS__FX_DEBUGGING(ex))
         debug_fields(ex);
 }

@@ -403,6 +403,6 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
         qs = qs > 1.0f ? 1.0f : qs;
         c->quality = sqrtf(qc) * (0.4f + 0.6f * qd) * (0.6f + 0.4f * qs);
     }
-    if (ex->debug_fn)
+    if (HS__FX_DEBUGGING(ex))
         debug_minutiae(ex);
 }

@@ -523,6 +523,7 @@ hs_status hs_finger_matcher_set(hs_finger_matcher *m, hs_finger_matcher_param ke
     return HS_OK;
 }
 
+#ifdef HOTSPOT_TESTING
 bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value)
 {
     params *p = &m->fr.pr;
@@ -552,6 +553,7 @@ bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value)
         return false;
     return true;
 }
+#endif
 
 hs_status hs_finger_matcher_get(const hs_finger_matcher *m, int32_t *value,
                                 hs_finger_matcher_param key)

@@ -1,7 +1,7 @@
 /*
  * Prepared-template codec and the score calibration table.
  *
- * Layout (little-endian), HS__PREPARED_BYTES(n) = 16 + 64 n bytes:
+ * Layout (little-endian), HS__PREPARED_BYTES(n) = 16 + 48 n bytes:
  *   "HSFP"  magic
  *   u8      format version (1)
  *   u8      direction sections per cylinder (HS__CYL_ND)

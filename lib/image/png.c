@@ -284,7 +284,7 @@ hs_status hs_image_save_png(hs_ctx *ctx, const hs_image *img, const char *path)
     hs__writer_init(&w, hs__ctx_allocator(ctx));
     hs_status s = encode(ctx, img, &w);
     if (!s)
-        s = hs__write_file_atomic(ctx, path, w.buf, w.len);
+        s = hs__write_file_atomic(ctx, path, w.buf, w.len, HS_FILE_PRIVATE);
     hs__writer_free(&w);
     return s;
 }

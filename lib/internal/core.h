@@ -85,12 +85,31 @@ hs_status hs__struct_out(hs_ctx *ctx, void *dst, const void *src, size_t cur_siz
  * of a versioned struct is written as HS__SIZE_TO(type, last 1.0 member). */
 #define HS__SIZE_TO(type, m) (offsetof(type, m) + sizeof(((type *)0)->m))
 
-/* Read a whole file into memory allocated with the ctx allocator, refusing
- * files over HS_LIMIT_MAX_FILE_BYTES. The caller frees with hs__free. */
+/* Read a whole regular file into memory allocated with the ctx allocator,
+ * refusing other file types (without blocking on a FIFO) and files over
+ * HS_LIMIT_MAX_FILE_BYTES before allocating. The caller frees with hs__free. */
 hs_status hs__read_file(hs_ctx *ctx, const char *path, uint8_t **data, size_t *size);
 
-/* Write a file atomically: path.tmp, fsync, rename. */
-hs_status hs__write_file_atomic(hs_ctx *ctx, const char *path, const void *data, size_t size);
+/* The one atomic-save routine. hs__atomic_open creates a temporary file
+ * with a random name in path's directory (O_CREAT | O_EXCL | O_NOFOLLOW;
+ * mode 0600 with HS_FILE_PRIVATE, else 0666 less the umask); the caller
+ * writes af->fd, then hs__atomic_commit fsyncs, closes, renames it over
+ * path and fsyncs the directory, or hs__atomic_abort removes it. Both
+ * commit and abort release af; a failed commit removes the temporary. */
+typedef struct hs__atomic_file {
+    int fd;
+    char *tmp, *dir;
+    const char *path;
+    const hs_allocator *alloc;
+} hs__atomic_file;
+
+hs_status hs__atomic_open(hs_ctx *ctx, hs__atomic_file *af, const char *path, uint32_t flags);
+hs_status hs__atomic_commit(hs_ctx *ctx, hs__atomic_file *af);
+void hs__atomic_abort(hs__atomic_file *af);
+
+/* Write a whole buffer to path through the atomic-save routine. */
+hs_status hs__write_file_atomic(hs_ctx *ctx, const char *path, const void *data, size_t size,
+                                uint32_t flags);
 
 /* ---- Bounded big-/little-endian reader -------------------------------- */
 typedef struct hs__reader {

@@ -1,5 +1,6 @@
 /* The face module's OpenCV wrapper (lib/face/cv_wrap.cpp): a C interface to
- * cv::FaceDetectorYN, cv::CascadeClassifier, cv::warpAffine and cv::dnn.
+ * cv::FaceDetectorYN, cv::CascadeClassifier, cv::warpAffine and cv::dnn
+ * (UltraFace detection, 68-point landmarks, embedding nets).
  * Every function catches cv::Exception and std::exception (and anything
  * else) and turns them into a status plus a message in msg; no exception
  * ever crosses into C. Only compiled with HOTSPOT_HAVE_OPENCV. */
@@ -16,9 +17,12 @@ extern "C" {
 typedef struct hs__face_cv hs__face_cv;
 
 typedef struct hs__face_cv_opts {
-    const char *det_path;      /* YuNet ONNX file, or NULL for the Haar cascade */
-    const void *det_data;      /* YuNet ONNX in memory (wins over det_path) */
+    const char *det_path;      /* YuNet or UltraFace ONNX file, or NULL for Haar */
+    const void *det_data;      /* the same in memory (wins over det_path) */
     size_t det_size;
+    const char *lmk_path;      /* 68-point landmark ONNX, or NULL */
+    const void *lmk_data;      /* the same in memory (wins over lmk_path) */
+    size_t lmk_size;
     const char *cascade_path;  /* Haar cascade XML (used when det_path is NULL) */
     int net_format;            /* 0 none, 1 ONNX, 2 Caffe */
     const char *net_path;      /* file, or NULL when net_data is given */
@@ -35,6 +39,11 @@ typedef struct hs__face_det_params {
     int max_side, upscale_below, min_face;
 } hs__face_det_params;
 
+/* Detector kinds (hs__face_cv_info). */
+#define HS__FACE_DET_HAAR 0
+#define HS__FACE_DET_YUNET 1
+#define HS__FACE_DET_ULTRAFACE 2
+
 /* Row of a detection: x, y, w, h, 10 landmark coordinates, score. */
 #define HS__FACE_ROW 15
 
@@ -43,6 +52,10 @@ typedef struct hs__face_det_params {
 int hs__face_cv_new(hs__face_cv **out, const hs__face_cv_opts *o, uint32_t *dim, char *msg,
                     size_t msglen);
 void hs__face_cv_free(hs__face_cv *cv);
+
+/* The detector kind (HS__FACE_DET_*) and whether landmarks are real (YuNet,
+ * or a landmark net), not estimated from the box. */
+void hs__face_cv_info(const hs__face_cv *cv, int *det_kind, int *real_landmarks);
 
 /* Detect on interleaved RGB (stride 3*w). Writes up to cap rows (in
  * original image pixels) and the number found into *count. Returns HS_OK or

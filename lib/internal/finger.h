@@ -6,15 +6,17 @@
 #include "hotspot/finger.h"
 #include "internal/core.h"
 
-/* Called once per pipeline stage with an 8-bit grey picture of it (in the
- * 500 ppi working frame). Stage names: "normalised", "mask", "orientation",
- * "frequency", "enhanced", "binary", "skeleton", "minutiae". The pixels are
- * only valid during the call. */
+/* The stage-picture hook (hs_finger_extractor_set_debug, testing.h) exists
+ * only in HOTSPOT_TESTING builds; elsewhere the picture code is dead and
+ * the compiler drops it. */
 typedef void (*hs__finger_debug_fn)(void *user, const char *stage, const uint8_t *pixels,
                                     uint32_t width, uint32_t height);
-
-/* Install (fn non-NULL) or remove (fn NULL) the debug hook of ex. */
-void hs__finger_set_debug(hs_finger_extractor *ex, hs__finger_debug_fn fn, void *user);
+#ifdef HOTSPOT_TESTING
+#include "hotspot/testing.h"
+#define HS__FX_DEBUGGING(ex) ((ex)->debug_fn != NULL)
+#else
+#define HS__FX_DEBUGGING(ex) ((void)(ex), 0)
+#endif
 
 /* ---- Pipeline internals (lib/finger/extract*.c) ------------------------ */
 
@@ -44,7 +46,7 @@ typedef struct hs__fx_cand {
 struct hs_finger_extractor {
     hs_allocator alloc;
     int32_t params[HS__FX_NPARAMS];
-    hs__finger_debug_fn debug_fn;
+    hs__finger_debug_fn debug_fn; /* HOTSPOT_TESTING builds only; else NULL */
     void *debug_user;
 
     uint8_t *arena;
@@ -98,7 +100,7 @@ void hs__fx_enhance(hs_finger_extractor *ex);       /* enhancement, binarisation
 void hs__fx_thin(hs_finger_extractor *ex);          /* thinning */
 void hs__fx_minutiae(hs_finger_extractor *ex);      /* detection, filtering, quality */
 
-/* Emit a debug picture when a hook is installed. */
+/* Emit a debug picture when a hook is installed (HOTSPOT_TESTING builds). */
 void hs__fx_debug(hs_finger_extractor *ex, const char *stage, const uint8_t *pix);
 
 /* Bilinear position of pixel coordinate c among the block centres of a field

@@ -44,10 +44,13 @@ struct hs_finger_prepared {
 /* Allocate an empty prepared template for n minutiae (arrays zeroed). */
 hs_status hs__prepared_alloc(hs_ctx *ctx, hs_finger_prepared **out, uint32_t n);
 
-/* Tuning hook for experiments and benchmarks: set an internal matcher
- * parameter by name ("tol_base", "tol_slope", "tol_max", "angle_tol",
- * "overlap", "min_norm", "anchors", "refine"). False for an unknown name. */
+#ifdef HOTSPOT_TESTING
+/* Tuning hook for experiments (HOTSPOT_TESTING builds only): set an
+ * internal matcher parameter by name ("tol_base", "tol_slope", "tol_max",
+ * "angle_tol", "overlap", "min_norm", "anchors", "refine"). False for an
+ * unknown name. */
 bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value);
+#endif
 
 /* Threshold for a false match rate, without argument checks (callers pass
  * rates they validated; the public hs_finger_threshold_for_fmr() checks). */

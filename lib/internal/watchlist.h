@@ -64,7 +64,7 @@ struct hs_watchlist {
     uint64_t rec_bytes;
     uint8_t *blob;        /* buffer of a loaded file (records point into it) */
     size_t blob_size;
-    int save_fault;       /* test hook: see hs__watchlist_set_save_fault */
+    int save_fault;       /* HOTSPOT_TESTING builds: hs__watchlist_set_save_fault */
     /* optional prepared-matcher cache (hs_watchlist_cache_prepared):
      * HS_WATCHLIST_FINGERS_MAX slots per entry; NULL when absent */
     hs_finger_prepared **cache;
@@ -140,9 +140,11 @@ bool hs__wl_id_ok(const uint8_t *s, size_t n);
 /* Field value text: UTF-8 without C0/C1 controls. */
 bool hs__wl_value_ok(const uint8_t *s, size_t n);
 
-/* Test hook: make the next save of this list fail at a stage
- * (1 = after writing half of the temporary file, 2 = before the rename);
- * 0 disables. */
+#ifdef HOTSPOT_TESTING
+/* Test hook (HOTSPOT_TESTING builds only): make the next save of this list
+ * fail at a stage (1 = after writing half of the temporary file, 2 = before
+ * the rename); 0 disables. */
 void hs__watchlist_set_save_fault(hs_watchlist *wl, int stage);
+#endif
 
 #endif

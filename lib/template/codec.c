@@ -165,7 +165,7 @@ hs_status hs_template_save(hs_ctx *ctx, const char *path, const hs_template *t, 
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     s = hs_template_encode(ctx, buf, &size, t, format);
     if (!s)
-        s = hs__write_file_atomic(ctx, path, buf, size);
+        s = hs__write_file_atomic(ctx, path, buf, size, HS_FILE_PRIVATE);
     hs__memzero(buf, size);
     hs__free(a, buf);
     return s;

@@ -192,11 +192,13 @@ hs_status hs_watchlist_set_version(hs_watchlist *wl, uint64_t version)
     return HS_OK;
 }
 
+#ifdef HOTSPOT_TESTING
 void hs__watchlist_set_save_fault(hs_watchlist *wl, int stage)
 {
     if (wl)
         wl->save_fault = stage;
 }
+#endif
 
 /* Insert (or replace) a record. With copy, the record is copied into an
  * owned allocation; otherwise ownership of rec passes to the list on
@@ -597,14 +599,14 @@ hs_status hs_watchlist_load(hs_ctx *ctx, hs_watchlist **out, const char *path)
     return st;
 }
 
-/* ---- atomic save -------------------------------------------------------- */
+/* ---- save ---------------------------------------------------------------- */
 
 typedef struct file_sink {
     int fd;
     uint8_t buf[1 << 16];
     size_t len;
     uint64_t written;
-    uint64_t fail_at; /* test hook: fail once this many bytes were written */
+    uint64_t fail_at; /* HOTSPOT_TESTING: fail once this many bytes were written */
     int err;
 } file_sink;
 
@@ -613,6 +615,7 @@ static bool sink_flush(file_sink *s)
     size_t off = 0;
     while (off < s->len) {
         size_t n = s->len - off;
+#ifdef HOTSPOT_TESTING
         if (s->fail_at && s->written + n > s->fail_at) {
             n = (size_t)(s->fail_at - s->written);
             if (n == 0) {
@@ -620,6 +623,7 @@ static bool sink_flush(file_sink *s)
                 return false;
             }
         }
+#endif
         ssize_t w = write(s->fd, s->buf + off, n);
         if (w < 0) {
             if (errno == EINTR)
@@ -651,56 +655,26 @@ static bool sink_put(file_sink *s, const void *data, size_t n)
     return true;
 }
 
-static hs_status fsync_dir(hs_ctx *ctx, const char *path)
-{
-    size_t n = strlen(path);
-    char dir[4096];
-    if (n >= sizeof dir)
-        return HS_OK;
-    memcpy(dir, path, n + 1);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        strcpy(dir, ".");
-    else if (slash == dir)
-        dir[1] = 0;
-    else
-        *slash = 0;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return hs__error(ctx, HS_ERR_IO, "%s: %s", dir, strerror(errno));
-    int r = fsync(fd);
-    int e = errno;
-    close(fd);
-    /* some file systems refuse fsync on directories; the rename stands */
-    if (r != 0 && e != EINVAL && e != EBADF)
-        return hs__error(ctx, HS_ERR_IO, "%s: fsync: %s", dir, strerror(e));
-    return HS_OK;
-}
-
 hs_status hs_watchlist_save(hs_ctx *ctx, const char *path, const hs_watchlist *wl)
 {
     if (!wl || !path)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
     const hs_allocator *a = hs__ctx_allocator(ctx);
-    size_t plen = strlen(path);
-    char *tmp = hs__malloc(a, plen + 8);
     file_sink *s = hs__calloc(a, 1, sizeof *s);
-    if (!tmp || !s) {
-        hs__free(a, tmp);
-        hs__free(a, s);
+    if (!s)
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-    }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
-    hs_status st = HS_OK;
-    s->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (s->fd < 0) {
-        st = hs__error(ctx, HS_ERR_IO, "%s: %s", tmp, strerror(errno));
+    /* The core's atomic save (a fresh temporary beside path, fsync,
+     * rename, directory fsync); the list is streamed into it. */
+    hs__atomic_file af;
+    hs_status st = hs__atomic_open(ctx, &af, path, HS_FILE_PRIVATE);
+    if (st)
         goto out;
-    }
+    s->fd = af.fd;
+#ifdef HOTSPOT_TESTING
     uint64_t total = WL_HEADER_SIZE + payload_size(wl);
     if (wl->save_fault == 1)
         s->fail_at = total / 2 ? total / 2 : 1;
+#endif
     /* header placeholder first; the real one (with the CRC) is written last */
     uint8_t hdr[WL_HEADER_SIZE];
     memset(hdr, 0, sizeof hdr);
@@ -721,30 +695,19 @@ hs_status hs_watchlist_save(hs_ctx *ctx, const char *path, const hs_watchlist *w
             s->err = errno;
     }
     if (!ok) {
-        st = hs__error(ctx, HS_ERR_IO, "%s: write failed: %s", tmp, strerror(s->err));
-        close(s->fd);
-        unlink(tmp);
+        st = hs__error(ctx, HS_ERR_IO, "%s: write failed: %s", path, strerror(s->err));
+        hs__atomic_abort(&af);
         goto out;
     }
-    if (fsync(s->fd) != 0) {
-        st = hs__error(ctx, HS_ERR_IO, "%s: fsync: %s", tmp, strerror(errno));
-        close(s->fd);
-        unlink(tmp);
+#ifdef HOTSPOT_TESTING
+    if (wl->save_fault == 2) {
+        st = hs__error(ctx, HS_ERR_IO, "%s: injected failure before the rename", path);
+        hs__atomic_abort(&af);
         goto out;
     }
-    if (close(s->fd) != 0 || wl->save_fault == 2) {
-        st = hs__error(ctx, HS_ERR_IO, "%s: close failed", tmp);
-        unlink(tmp);
-        goto out;
-    }
-    if (rename(tmp, path) != 0) {
-        st = hs__error(ctx, HS_ERR_IO, "%s: rename: %s", path, strerror(errno));
-        unlink(tmp);
-        goto out;
-    }
-    st = fsync_dir(ctx, path);
+#endif
+    st = hs__atomic_commit(ctx, &af);
 out:
-    hs__free(a, tmp);
     hs__memzero(s->buf, sizeof s->buf);
     hs__free(a, s);
     return st;

@@ -1036,6 +1036,8 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
     const hs_allocator *a = &wl->alloc;
     hs_status st = HS_OK;
     hs_watchlist_result *r = hs__calloc(a, 1, sizeof *r);
+    if (r) /* before anything can fail: the clean-up frees r with it */
+        r->alloc = *a;
     probe_finger *pf = hs__calloc(a, nprobe ? nprobe : 1, sizeof *pf);
     uint32_t *bitmaps = hs__calloc(a, (size_t)(nprobe ? nprobe : 1) * BITMAP_WORDS,
                                    sizeof(uint32_t));
@@ -1050,7 +1052,6 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
         st = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
         goto done;
     }
-    r->alloc = *a;
     r->nprobe = nprobe;
     if (face) {
         double ss = 0;

@@ -31,10 +31,18 @@ done | grep FAIL && fails=$((fails + 1))
 "$cli" extract --format ansi378 --ppi 500 --out "$work/ansi" "$work/in/101_1.png" >/dev/null; check "ansi format" 0 $?
 [ -s "$work/ansi/101_1.ansi" ] || fail "no 101_1.ansi"
 
-"$cli" extract --debug-dir "$work/dbg" --out "$work/d" "$work/in/101_1.png" >/dev/null; check "debug dir" 0 $?
-for s in normalised mask orientation frequency enhanced binary skeleton minutiae; do
-    [ -s "$work/dbg/101_1_$s.png" ] || fail "no debug stage $s"
-done
+# The stage pictures need a HOTSPOT_TESTING build (tools/test.sh makes its
+# sanitizer build one); elsewhere --debug-dir is a usage error naming it.
+"$cli" extract --debug-dir "$work/dbg" --out "$work/d" "$work/in/101_1.png" >/dev/null 2>"$work/err"
+rc=$?
+if [ $rc = 2 ] && grep -q HOTSPOT_TESTING "$work/err"; then
+    echo "SKIP: debug stages: this build has no HOTSPOT_TESTING hooks"
+else
+    check "debug dir" 0 $rc
+    for s in normalised mask orientation frequency enhanced binary skeleton minutiae; do
+        [ -s "$work/dbg/101_1_$s.png" ] || fail "no debug stage $s"
+    done
+fi
 
 missing="$work/none.png"
 "$cli" extract --out "$work/x" "$work/in/101_1.png" "$missing" >/dev/null 2>"$work/err"; check "missing image exits 1" 1 $?

@@ -54,7 +54,50 @@ if "$cli" watchlist keygen --authority auth >/dev/null 2>&1; then
     "$cli" watchlist unpack d2.pkg --authority auth.pub --device dev --installed dev.hswl \
         --state state --out dev2.hswl >/dev/null || fail "unpack delta"
     "$cli" watchlist list dev2.hswl | grep -q "C-3" || fail "delta content"
+    # pack --version writes the version back, so the next delta's base is right
+    "$cli" watchlist info --json v2.hswl | grep -q '"version": 2' || fail "pack --version kept"
+    cp v2.hswl v3.hswl
+    "$cli" watchlist add v3.hswl --id D-4 >/dev/null || fail "add D-4"
+    "$cli" watchlist pack v3.hswl --version 3 --base v2.hswl --key auth.sec --to dev.pub \
+        --out d3.pkg >/dev/null || fail "pack delta 3"
+    "$cli" watchlist unpack d3.pkg --authority auth.pub --device dev --installed dev2.hswl \
+        --state state --out dev3.hswl >/dev/null || fail "unpack delta 3 on the device's v2"
+    # rollback protection fails closed: a state that cannot be read refuses
+    # the package instead of counting as version 0
+    ln -s loop1 loop2; ln -s loop2 loop1
+    out=$("$cli" watchlist unpack v1.pkg --authority auth.pub --device dev --installed dev.hswl \
+        --state loop1 --out y.hswl 2>&1); [ $? -eq 1 ] || fail "unreadable state must refuse"
+    case $out in *"cannot be read"*) ;; *) fail "state message: $out" ;; esac
+    [ -e y.hswl ] && fail "nothing may be installed with an unreadable state"
+    echo garbage > bad.state
+    "$cli" watchlist unpack v1.pkg --authority auth.pub --device dev --state bad.state \
+        --out y.hswl 2>/dev/null; [ $? -eq 1 ] || fail "garbage state must refuse"
+    mkdir dir.state
+    "$cli" watchlist unpack v1.pkg --authority auth.pub --device dev --state dir.state \
+        --out y.hswl 2>/dev/null; [ $? -eq 1 ] || fail "directory state must refuse"
+    # with a list installed, a missing state is not a fresh device
+    "$cli" watchlist unpack v1.pkg --authority auth.pub --device dev --installed dev.hswl \
+        --state missing.state --out y.hswl 2>/dev/null; [ $? -eq 1 ] || fail "missing state"
+    # a delta made for l.hswl does not apply to another list of version 1
+    "$cli" watchlist create other.hswl --version 1 >/dev/null || fail "create other"
+    "$cli" watchlist add other.hswl --id Z-9 >/dev/null || fail "add Z-9"
+    out=$("$cli" watchlist unpack d2.pkg --authority auth.pub --device dev --installed other.hswl \
+        --out z.hswl 2>&1); [ $? -eq 1 ] || fail "delta on another base must be refused"
+    case $out in *"another base list"*) ;; *) fail "delta base message: $out" ;; esac
+    # ids that print alike are refused, and the message is escaped
+    out=$("$cli" watchlist add l.hswl --id "$(printf 'A-1\xe2\x80\xae')" 2>&1); [ $? -ne 0 ] \
+        || fail "bidi id must be refused"
+    case $out in *'\xe2\x80\xae'*) ;; *) fail "escaped id: $out" ;; esac
 fi
+
+# readers refuse FIFOs and directories instead of hanging on them
+mkfifo fifo
+timeout 10 "$cli" watchlist info fifo >/dev/null 2>&1; rc=$?
+[ $rc -eq 1 ] || fail "watchlist info on a FIFO: exit $rc"
+timeout 10 "$cli" match --pairs fifo >/dev/null 2>&1; rc=$?
+[ $rc -eq 1 ] || fail "match --pairs on a FIFO: exit $rc"
+timeout 10 "$cli" match --pairs . >/dev/null 2>&1; rc=$?
+[ $rc -eq 1 ] || fail "match --pairs on a directory: exit $rc"
 
 iso=$data/iso19794-2-secugen/FVC2002_DB1_B
 if [ ! -f "$iso/101_1.iso" ]; then

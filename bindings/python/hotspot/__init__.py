@@ -30,6 +30,7 @@ Conventions:
   docs/python.md.
 """
 
+import collections
 import os
 import threading
 
@@ -39,7 +40,8 @@ from . import capi
 
 __all__ = ["Error", "ClosedError", "Image", "FingerTemplate", "PreparedFinger", "Extractor",
            "Matcher", "compare", "threshold_for_fmr", "set_limit", "get_limit",
-           "limit_bounds", "status_str", "MINUTIA_DTYPE", "__version__"]
+           "limit_bounds", "status_str", "MINUTIA_DTYPE", "__version__", "eval_rates",
+           "eval_threshold_for_fmr", "eval_det", "EvalRates", "EvalPoint", "EVAL_POINT_DTYPE"]
 
 #: Version of the C library actually loaded, e.g. ``"1.0.0"``.
 __version__ = capi.hs_version_string()
@@ -997,6 +999,75 @@ def threshold_for_fmr(fmr):
     return t
 
 
+# ---- evaluation (eval.h) ----------------------------------------------------------
+
+#: numpy dtype of one DET point: the C ``hs_eval_point`` record.
+EVAL_POINT_DTYPE = np.dtype([("threshold", "=f8"), ("fmr", "=f8"), ("fnmr", "=f8")])
+assert EVAL_POINT_DTYPE.itemsize == 24
+
+#: One operating point: the threshold and the FMR and FNMR there (0..1).
+EvalPoint = collections.namedtuple("EvalPoint", "threshold fmr fnmr")
+#: The headline rates of a score set: ``eer`` and ``eer_threshold``, and the
+#: points (:class:`EvalPoint`) giving FMR100, FMR1000 and ZeroFMR (their
+#: ``fnmr``).
+EvalRates = collections.namedtuple("EvalRates", "eer eer_threshold fmr100 fmr1000 zero_fmr")
+
+
+def _scores(v, what):
+    """Scores as a 1-D C-contiguous float64 array (no copy when possible)."""
+    if isinstance(v, (str, bytes, bytearray)):
+        raise TypeError("%s: expected a sequence or array of numbers" % what)
+    a = np.asarray(v, dtype=np.float64).reshape(-1)
+    return np.ascontiguousarray(a)
+
+
+def _eval_flags(accept_above):
+    return capi.HS_EVAL_ACCEPT_ABOVE if accept_above else 0
+
+
+def _point(p):
+    return EvalPoint(p.threshold, p.fmr, p.fnmr)
+
+
+@_cdoc("hs_eval_rates")
+def eval_rates(genuine, impostor, accept_above=False):
+    """EER, FMR100, FMR1000 and ZeroFMR of genuine and impostor scores
+    (higher = more alike), as an :class:`EvalRates`. Thresholds accept
+    ``score >= t``, or ``score > t`` with ``accept_above``. Error
+    (ERR_INVALID_ARG) for an empty list or a score that is not finite."""
+    g, i = _scores(genuine, "genuine"), _scores(impostor, "impostor")
+    ctx = _ctx()
+    s, r = _c("hs_eval_rates")(ctx, g, i, _eval_flags(accept_above))
+    _check(s, ctx)
+    return EvalRates(r.eer, r.eer_threshold, _point(r.fmr100), _point(r.fmr1000),
+                     _point(r.zero_fmr))
+
+
+@_cdoc("hs_eval_threshold_for_fmr")
+def eval_threshold_for_fmr(genuine, impostor, fmr, accept_above=False):
+    """The operating point (:class:`EvalPoint`) with the lowest FNMR whose
+    FMR is at most ``fmr``."""
+    g, i = _scores(genuine, "genuine"), _scores(impostor, "impostor")
+    ctx = _ctx()
+    s, p = _c("hs_eval_threshold_for_fmr")(ctx, g, i, float(fmr), _eval_flags(accept_above))
+    _check(s, ctx)
+    return _point(p)
+
+
+@_cdoc("hs_eval_det")
+def eval_det(genuine, impostor, accept_above=False):
+    """Every point of the DET curve, thresholds ascending, as a numpy array
+    of :data:`EVAL_POINT_DTYPE` (fields threshold, fmr, fnmr)."""
+    g, i = _scores(genuine, "genuine"), _scores(impostor, "impostor")
+    ctx, flags = _ctx(), _eval_flags(accept_above)
+    s, n = _c("hs_eval_det")(ctx, None, g, i, flags)
+    _check(s, ctx)
+    out = np.zeros(n, EVAL_POINT_DTYPE)
+    s, n = _c("hs_eval_det")(ctx, out, g, i, flags)
+    _check(s, ctx)
+    return out[:n]
+
+
 # ---- face embeddings (vectors) ------------------------------------------------------
 
 def _embedding(v, what):
@@ -1123,16 +1194,23 @@ class FaceEngine(_Handle):
     """Face detection, alignment and embedding (needs a build with OpenCV;
     otherwise Error(ERR_NOT_BUILT)).
 
-    ``FaceEngine(model="fr_feature.onnx", detector="yunet.onnx")``:
-    ``model`` is the embedding network (.onnx, or .caffemodel with
-    ``config`` = the prototxt; None: detection only), ``model_id`` its
-    FACE_MODEL_* preset (default from the file name, as the CLI does:
-    *sface* -> SFACE, *mobilefacenet* or .caffemodel -> MOBILEFACENET,
-    *arcface* or fr_feature -> ARCFACE, else CUSTOM),
-    ``detector`` a YuNet ONNX file (None: OpenCV's Haar cascade, or
-    ``cascade``). Other keywords set parameters (score_threshold,
-    max_side, min_face, ...). An engine serialises its calls: use one per
-    thread for parallelism."""
+    ``FaceEngine()`` loads the default models (UltraFace detector, 68-point
+    landmarks, fr_feature 512-d embedder; model_id FACE_MODEL_FR_FEATURE)
+    from ``models_dir``, else the directory in $HOTSPOT_FACE_MODELS, else
+    the installed ones (tools/setup.sh fetches them); Error(ERR_MODEL)
+    naming the paths tried when they are not there.
+
+    ``FaceEngine(model="fr_feature.onnx", detector="yunet.onnx")`` names
+    the models instead (then nothing is looked up): ``model`` is the
+    embedding network (.onnx, or .caffemodel with ``config`` = the
+    prototxt; None: detection only), ``model_id`` its FACE_MODEL_* preset
+    (default from the file name, as the CLI does: *sface* -> SFACE,
+    *mobilefacenet* or .caffemodel -> MOBILEFACENET, *arcface* or
+    fr_feature -> ARCFACE, else CUSTOM), ``detector`` a YuNet or UltraFace
+    ONNX file (None: OpenCV's Haar cascade, or ``cascade``), ``landmarks``
+    a 68-point landmark ONNX file for UltraFace or Haar boxes. Other
+    keywords set parameters (score_threshold, max_side, min_face, ...). An
+    engine serialises its calls: use one per thread for parallelism."""
 
     _free = _c("hs_face_engine_free")
     _exclusive = True
@@ -1141,19 +1219,24 @@ class FaceEngine(_Handle):
 
     @_cdoc("hs_face_engine_new")
     def __init__(self, model=None, detector=None, config=None, cascade=None, model_id=None,
-                 model_format=0, **params):
-        paths = [None if p is None else _path(p) for p in (model, config, detector, cascade)]
+                 model_format=0, landmarks=None, models_dir=None, **params):
+        paths = [None if p is None else _path(p)
+                 for p in (model, config, detector, cascade, landmarks, models_dir)]
         if model_id is None:
-            model_id = _face_model_for(paths[0])
+            model_id = _face_model_for(paths[0]) if paths[0] else capi.HS_FACE_MODEL_CUSTOM
+        for k in params:
+            if k not in self._keys:  # before loading anything
+                raise TypeError("FaceEngine: unknown parameter %r" % k)
         ctx = _ctx()
         s, h = _c("hs_py_face_engine_new")(ctx, int(model_id), int(model_format), *paths)
         _check(s, ctx)
         super().__init__(h)
-        for k, v in params.items():
-            if k not in self._keys:
-                self.close()
-                raise TypeError("FaceEngine: unknown parameter %r" % k)
-            self.set(k, v)
+        try:
+            for k, v in params.items():
+                self.set(k, v)
+        except BaseException:
+            self.close()
+            raise
 
     def set(self, key, value):
         """Set a parameter (its name or FACE_PARAM_* key)."""

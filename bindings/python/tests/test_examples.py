@@ -12,9 +12,9 @@ from conftest import built
 EXAMPLES = pathlib.Path(os.environ.get("HS_SOURCE_DIR", pathlib.Path(__file__).parents[3])) / "examples"
 
 
-def run(script, *args):
+def run(script, *args, env=None):
     p = subprocess.run([sys.executable, str(EXAMPLES / script), *map(str, args)],
-                       capture_output=True, text=True, timeout=300)
+                       capture_output=True, text=True, timeout=300, env=env)
     print(p.stdout, p.stderr)
     return p
 
@@ -77,3 +77,10 @@ def test_face_compare(shared_data):
     p = run("face_compare.py", models / "fr_feature.onnx", att / "s1" / "1.pgm", att / "s2" / "1.pgm",
             models / "face_detection_yunet_2022mar.onnx")
     assert p.returncode == 1 and "different people" in p.stdout
+    # Two images only: the default models, found through HOTSPOT_FACE_MODELS.
+    cache = os.environ.get("HS_MODEL_CACHE")
+    if not cache or not os.path.isfile(os.path.join(cache, "fr_feature.onnx")):
+        pytest.skip("default face models not in %s (run tools/setup.sh)" % cache)
+    env = dict(os.environ, HOTSPOT_FACE_MODELS=cache)
+    p = run("face_compare.py", att / "s1" / "1.pgm", att / "s1" / "2.pgm", env=env)
+    assert p.returncode == 0 and "same person" in p.stdout

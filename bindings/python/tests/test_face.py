@@ -1,5 +1,7 @@
 """Face embeddings (always built) and hotspot.FaceEngine (OpenCV builds,
 with the models of ../shared/data/face/models)."""
+import os
+
 import numpy as np
 import pytest
 
@@ -136,3 +138,54 @@ def test_face_gallery_search_and_errors():
     g.close()
     with pytest.raises(hotspot.ClosedError):
         g.search(vs[0])
+
+
+def _default_models():
+    """The default model set: tools/setup.sh's cache (HS_MODEL_CACHE, set by
+    ctest), else $HOTSPOT_FACE_MODELS; skip, saying why, without it."""
+    names = ("fr_detect.onnx", "fr_landmark.onnx", "fr_feature.onnx")
+    tried = []
+    for d in (os.environ.get("HS_MODEL_CACHE"), os.environ.get("HOTSPOT_FACE_MODELS")):
+        if d:
+            tried.append(d)
+            if all(os.path.isfile(os.path.join(d, n)) for n in names):
+                return d
+    pytest.skip("default face models not in %s (run tools/setup.sh)"
+                % (", ".join(tried) or "HS_MODEL_CACHE/HOTSPOT_FACE_MODELS (unset)"))
+
+
+def test_engine_defaults(shared_data, monkeypatch):
+    d = _default_models()
+    monkeypatch.setenv("HOTSPOT_FACE_MODELS", d)
+    try:
+        engine = hotspot.FaceEngine()
+    except hotspot.Error as e:
+        if e.status == hotspot.ERR_NOT_BUILT:
+            pytest.skip("face engine: %s" % e.message)
+        raise
+    assert engine.dim == 512 and engine.model_id == hotspot.FACE_MODEL_FR_FEATURE
+    att = shared_data / "face" / "att_faces"
+    faces = engine.detect(att / "s1" / "1.pgm")
+    assert len(faces) == 1
+    same = [engine.embed(att / "s1" / ("%d.pgm" % i)) for i in (1, 2)]
+    other = engine.embed(att / "s2" / "1.pgm")
+    thr = hotspot.face_threshold_for_fmr(hotspot.FACE_MODEL_FR_FEATURE, 1e-3)
+    assert hotspot.face_similarity(*same) >= thr > hotspot.face_similarity(same[0], other)
+    # models_dir wins over the variable
+    monkeypatch.setenv("HOTSPOT_FACE_MODELS", "/nonexistent/hotspot-models")
+    assert hotspot.FaceEngine(models_dir=d).dim == 512
+
+
+def test_engine_default_search_errors(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOTSPOT_FACE_MODELS", str(tmp_path / "missing"))
+    with pytest.raises(hotspot.Error) as ei:
+        hotspot.FaceEngine()
+    if ei.value.status == hotspot.ERR_NOT_BUILT:
+        pytest.skip("face engine: %s" % ei.value.message)
+    assert ei.value.status == hotspot.ERR_MODEL
+    assert str(tmp_path / "missing") in str(ei.value)
+    monkeypatch.setenv("HOTSPOT_FACE_MODELS", str(tmp_path))
+    with pytest.raises(hotspot.Error) as ei:
+        hotspot.FaceEngine()
+    assert ei.value.status == hotspot.ERR_MODEL
+    assert str(tmp_path / "fr_detect.onnx") in str(ei.value)
