@@ -12,12 +12,21 @@
  * With --images the templates come from our extractor on the FVC images
  * instead of the ISO files.
  * With --dump FILE every score of the speed pairs is written to FILE (one
- * per line, fixed order), so that two builds can be compared score by score.
- * --kernels portable|avx2|avx512 picks the matcher's kernel set (default: the
+ * per line, fixed order, nine significant digits: every float exactly), so
+ * that two builds can be compared score by score.
+ * With --pairs N only the first N speed pairs are compared, once, after the
+ * templates are loaded (and the dump written), and nothing else is
+ * measured: run with N = 0 and N = 25280 under an emulator that counts
+ * instructions, the difference is the matcher's count
+ * (tools/count-insns-arm64.sh). --fast and --max-rotation DEG set the
+ * matcher's mode for the dump and the pairs, and imply --pairs 0 unless it
+ * is given (the speed figures always cover the three modes).
+ * --kernels portable|avx2|avx512|neon picks the matcher's kernel set (default: the
  * fastest the CPU runs, and then the slower sets are measured too, in the
  * same run); every set must give the same scores.
  * Usage: bench_match [--repeats N] [--images] [--calibrate] [--dump FILE]
- *                    [--kernels portable|avx2|avx512] */
+ *                    [--kernels portable|avx2|avx512|neon] [--pairs N]
+ *                    [--fast] [--max-rotation DEG] */
 #include "benchutil.h"
 
 #include <hotspot/hotspot.h>
@@ -138,6 +147,7 @@ static const char *kernel_name(int32_t k)
 {
     return k == HS_MATCH_KERNELS_AVX512 ? "AVX-512"
            : k == HS_MATCH_KERNELS_AVX2 ? "AVX2"
+           : k == HS_MATCH_KERNELS_NEON ? "NEON"
            : k == HS_MATCH_KERNELS_PORTABLE ? "portable"
                                             : "auto";
 }
@@ -152,9 +162,26 @@ static int dump(hs_finger_matcher *m, const char *path)
             for (int b = a + 1; b < NPER; b++) {
                 float sc;
                 hs_finger_match(m, &sc, prep[s][a], prep[s][b]);
-                fprintf(f, "%d %d %d %.6f\n", s, a, b, (double)sc);
+                fprintf(f, "%d %d %d %.9g\n", s, a, b, (double)sc);
             }
     return fclose(f);
+}
+
+/* The first n speed pairs, compared once (for instruction counts). */
+static float match_pairs(hs_finger_matcher *m, long n)
+{
+    float sink = 0;
+    long done = 0;
+    for (int s = 0; s < NSETS; s++)
+        for (int a = 0; a < NPER; a++)
+            for (int b = a + 1; b < NPER; b++) {
+                if (done++ >= n)
+                    return sink;
+                float sc;
+                hs_finger_match(m, &sc, prep[s][a], prep[s][b]);
+                sink += sc;
+            }
+    return sink;
 }
 
 static double rank1(hs_finger_matcher *m)
@@ -380,6 +407,8 @@ int main(int argc, char **argv)
     int repeats = 3, cal = 0, images = 0;
     const char *dumpfile = NULL;
     int32_t kernels = HS_MATCH_KERNELS_AUTO;
+    long pairs = -1;
+    int fast = 0, max_rot = -1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
             repeats = atoi(argv[++i]);
@@ -389,11 +418,18 @@ int main(int argc, char **argv)
             images = 1;
         else if (!strcmp(argv[i], "--dump") && i + 1 < argc)
             dumpfile = argv[++i];
+        else if (!strcmp(argv[i], "--pairs") && i + 1 < argc)
+            pairs = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--fast"))
+            fast = 1;
+        else if (!strcmp(argv[i], "--max-rotation") && i + 1 < argc)
+            max_rot = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--kernels") && i + 1 < argc) {
             i++;
             kernels = !strcmp(argv[i], "portable") ? HS_MATCH_KERNELS_PORTABLE
                       : !strcmp(argv[i], "avx2")   ? HS_MATCH_KERNELS_AVX2
                       : !strcmp(argv[i], "avx512") ? HS_MATCH_KERNELS_AVX512
+                      : !strcmp(argv[i], "neon")   ? HS_MATCH_KERNELS_NEON
                                                    : HS_MATCH_KERNELS_AUTO;
         }
     }
@@ -418,12 +454,24 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_match: this CPU cannot run kernel set %s\n", kernel_name(kernels));
         return 1;
     }
+    if (fast)
+        hs_finger_matcher_set(m, HS_MATCH_FAST, 1);
+    if (max_rot >= 0 && hs_finger_matcher_set(m, HS_MATCH_MAX_ROTATION, max_rot) != HS_OK) {
+        fprintf(stderr, "bench_match: --max-rotation takes 0..180\n");
+        return 1;
+    }
     if (dumpfile) {
         if (dump(m, dumpfile) != 0) {
             fprintf(stderr, "bench_match: cannot write %s\n", dumpfile);
             return 1;
         }
         printf("scores written to %s\n", dumpfile);
+    }
+    if (pairs >= 0 || fast || max_rot >= 0) {
+        float sink = match_pairs(m, pairs < 0 ? 0 : pairs);
+        printf("compared %ld pairs (score sum %.6f)\n", pairs < 0 ? 0 : pairs, (double)sink);
+        hs_finger_matcher_free(m);
+        return 0;
     }
     int32_t used = HS_MATCH_KERNELS_PORTABLE;
     hs_finger_matcher_get(m, &used, HS_MATCH_KERNELS);
@@ -439,13 +487,13 @@ int main(int argc, char **argv)
     if (kernels == HS_MATCH_KERNELS_AUTO && used != HS_MATCH_KERNELS_PORTABLE) {
         /* the other kernel sets in the same run, the portable one as the
          * baseline of the ratios (every set gives the same scores) */
-        double rate[4] = {0, 0, 0, 0};
+        double rate[HS_MATCH_KERNELS_NEON + 1] = {0};
         rate[used] = first;
         for (int32_t k = HS_MATCH_KERNELS_PORTABLE; k < used; k++)
             if (hs_finger_matcher_set(m, HS_MATCH_KERNELS, k) == HS_OK)
                 rate[k] = speed(m, repeats);
         hs_finger_matcher_set(m, HS_MATCH_KERNELS, used);
-        for (int32_t k = HS_MATCH_KERNELS_AVX512; k >= HS_MATCH_KERNELS_PORTABLE; k--)
+        for (int32_t k = HS_MATCH_KERNELS_NEON; k >= HS_MATCH_KERNELS_PORTABLE; k--)
             if (rate[k] > 0)
                 printf("  %-8s default %7.0f/s  %.2f x portable\n", kernel_name(k), rate[k],
                        rate[k] / rate[HS_MATCH_KERNELS_PORTABLE]);

@@ -52,6 +52,14 @@ typedef struct v10_face_search_options {
     uint32_t one_per_label;
 } v10_face_search_options;
 
+typedef struct v10_image_encode_options {
+    uint32_t struct_size;
+    float wsq_bitrate;
+    uint32_t jp2_lossless;
+    float jp2_ratio;
+    uint32_t jpeg_quality;
+} v10_image_encode_options;
+
 typedef struct v10_eval_point {
     double threshold, fmr, fnmr;
 } v10_eval_point;
@@ -67,6 +75,8 @@ typedef struct v10_eval_result {
     _Static_assert(offsetof(cur, f) == offsetof(old, f), #cur "." #f " moved")
 SAME(hs_image_info, v10_image_info, has_rgb);
 SAME(hs_image_info, v10_image_info, ppi);
+SAME(hs_image_encode_options, v10_image_encode_options, wsq_bitrate);
+SAME(hs_image_encode_options, v10_image_encode_options, jpeg_quality);
 SAME(hs_view_info, v10_view_info, quality);
 SAME(hs_view_info, v10_view_info, minutia_count);
 SAME(hs_watchlist_search_options, v10_search_options, face_model);
@@ -297,6 +307,46 @@ static void test_face_search_options(void **state)
     hs_face_gallery_free(g);
 }
 
+/* A 1.0 caller's encode options; a newer caller's zero and non-zero tail;
+ * the 1.0 bit rate is honoured (a lower rate, a smaller file). */
+static void test_image_encode_options(void **state)
+{
+    (void)state;
+    hs_image *img = NULL;
+    assert_int_equal(hs_image_new(NULL, &img, 64, 64, 500, 0), HS_OK);
+    uint8_t *p = hs_image_pixels_mut(img);
+    for (size_t i = 0; i < 64 * 64; i++)
+        p[i] = (uint8_t)(128 + 100 * sin(0.4 * (double)(i % 64) + 0.3 * (double)(i / 64)));
+    v10_image_encode_options old = {sizeof old, 0.5f, 1, 15.0f, 90};
+    size_t lo = 0, hi = 0;
+    assert_int_equal(hs_image_encode(NULL, NULL, &lo, img, HS_IMAGE_FORMAT_WSQ,
+                                     (const hs_image_encode_options *)&old),
+                     HS_OK);
+    old.wsq_bitrate = 4.0f;
+    assert_int_equal(hs_image_encode(NULL, NULL, &hi, img, HS_IMAGE_FORMAT_WSQ,
+                                     (const hs_image_encode_options *)&old),
+                     HS_OK);
+    assert_true(hi > lo);
+    struct {
+        hs_image_encode_options cur;
+        uint32_t later[2];
+    } newer;
+    memset(&newer, 0, sizeof newer);
+    newer.cur = (hs_image_encode_options)HS_IMAGE_ENCODE_OPTIONS_INIT;
+    newer.cur.struct_size = sizeof newer;
+    size_t n = 0;
+    assert_int_equal(hs_image_encode(NULL, NULL, &n, img, HS_IMAGE_FORMAT_WSQ, &newer.cur),
+                     HS_OK);
+    newer.later[1] = 1;
+    assert_int_equal(hs_image_encode(NULL, NULL, &n, img, HS_IMAGE_FORMAT_WSQ, &newer.cur),
+                     HS_ERR_UNSUPPORTED);
+    old.struct_size = 12;
+    assert_int_equal(hs_image_encode(NULL, NULL, &n, img, HS_IMAGE_FORMAT_WSQ,
+                                     (const hs_image_encode_options *)&old),
+                     HS_ERR_INVALID_ARG);
+    hs_image_free(img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_view_info_in_and_out),
         cmocka_unit_test(test_watchlist_structs),
         cmocka_unit_test(test_face_search_options),
+        cmocka_unit_test(test_image_encode_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,7 +21,7 @@ static void test_status_str(void **state)
 {
     (void)state;
     assert_string_equal(hs_status_str(HS_OK), "ok");
-    for (int s = HS_ERR_INVALID_ARG; s >= HS_ERR_UNAVAILABLE; s--)
+    for (int s = HS_ERR_INVALID_ARG; s >= HS_ERR_LOCKED; s--)
         assert_string_not_equal(hs_status_str(s), "unknown status");
     assert_string_equal(hs_status_str(-9999), "unknown status");
     assert_true(HS_FAILED(HS_ERR_IO));
@@ -343,6 +343,37 @@ static void test_template_checks(void **state)
     hs_template_free(t);
 }
 
+/* Writers of one file queue on its lock; a planted link is not followed. */
+static void test_file_lock(void **state)
+{
+    (void)state;
+    char path[512], lockp[600];
+    snprintf(path, sizeof path, "%s/locked.hswl", tu_tmpdir());
+    snprintf(lockp, sizeof lockp, "%s.lock", path);
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_file_lock *a = NULL, *b = (hs_file_lock *)1;
+    assert_int_equal(hs_file_lock_acquire(ctx, &a, path, 0), HS_OK);
+    assert_non_null(a);
+    assert_int_equal(hs_file_lock_acquire(ctx, &b, path, HS_FILE_LOCK_NOWAIT), HS_ERR_LOCKED);
+    assert_null(b);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "locked by another writer"));
+    hs_file_lock_release(a);
+    assert_int_equal(hs_file_lock_acquire(ctx, &b, path, HS_FILE_LOCK_NOWAIT), HS_OK);
+    hs_file_lock_release(b);
+    hs_file_lock_release(NULL);
+    assert_int_equal(hs_file_lock_acquire(ctx, &b, path, 0x80), HS_ERR_INVALID_ARG);
+    /* the lock file replaced by a symlink: refused, the target untouched */
+    char victim[512];
+    snprintf(victim, sizeof victim, "%s/victim", tu_tmpdir());
+    remove(lockp);
+    assert_int_equal(symlink(victim, lockp), 0);
+    assert_int_equal(hs_file_lock_acquire(ctx, &b, path, HS_FILE_LOCK_NOWAIT), HS_ERR_IO);
+    assert_int_equal(access(victim, F_OK), -1);
+    remove(lockp);
+    hs_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_reader),
         cmocka_unit_test(test_writer_size_query),
         cmocka_unit_test(test_crc32c),
+        cmocka_unit_test(test_file_lock),
         cmocka_unit_test(test_template_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -288,13 +288,13 @@ static hs_image *pattern_image(uint32_t w, uint32_t h, uint32_t ppi)
 static uint8_t *encode_png(const hs_image *img, size_t *size)
 {
     size_t n = 0;
-    assert_int_equal(hs_image_encode_png(NULL, img, NULL, &n), HS_OK);
+    assert_int_equal(hs_image_encode(NULL, NULL, &n, img, HS_IMAGE_FORMAT_PNG, NULL), HS_OK);
     assert_true(n > 8);
     uint8_t *buf = malloc(n);
     size_t small = n - 1;
-    assert_int_equal(hs_image_encode_png(NULL, img, buf, &small), HS_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(hs_image_encode(NULL, buf, &small, img, HS_IMAGE_FORMAT_PNG, NULL), HS_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(small, n);
-    assert_int_equal(hs_image_encode_png(NULL, img, buf, &n), HS_OK);
+    assert_int_equal(hs_image_encode(NULL, buf, &n, img, HS_IMAGE_FORMAT_PNG, NULL), HS_OK);
     *size = n;
     return buf;
 }
@@ -318,7 +318,7 @@ static void test_png_roundtrip(void **state)
     /* file round trip */
     char path[512];
     snprintf(path, sizeof path, "%s/rt.png", tu_tmpdir());
-    assert_int_equal(hs_image_save_png(NULL, src, path), HS_OK);
+    assert_int_equal(hs_image_save(NULL, path, src, 0, NULL), HS_OK);
     assert_int_equal(hs_image_load(NULL, &img, path, 0), HS_OK);
     assert_pattern(img, 37, 21, 0);
     hs_image_free(img);

@@ -243,27 +243,37 @@ static void test_no_nan_random(void **state)
     hs_finger_matcher_free(mt);
 }
 
-/* The vector kernels (AVX-512 or AVX2, chosen at run time) must give exactly
- * the scores of the portable code: random pairs, mated pairs (rotated,
- * shifted, jittered, with dropped minutiae), every matcher mode. */
+/* The vector kernels (AVX-512 or AVX2 on x86-64, NEON on AArch64, chosen at
+ * run time) must give exactly the scores of the portable code: random pairs,
+ * mated pairs (rotated, shifted, jittered, with dropped minutiae), every
+ * matcher mode. */
+#define NSETS 4
 static void test_vector_kernels(void **state)
 {
     (void)state;
-    /* portable, AVX2, AVX-512 (each where the CPU runs it) */
-    const int32_t set[3] = {HS_MATCH_KERNELS_PORTABLE, HS_MATCH_KERNELS_AVX2,
-                            HS_MATCH_KERNELS_AVX512};
-    hs_finger_matcher *mt[3] = {NULL, NULL, NULL};
-    for (int k = 0; k < 3; k++) {
+    /* portable, AVX2, AVX-512, NEON (each where the CPU runs it) */
+    const int32_t set[NSETS] = {HS_MATCH_KERNELS_PORTABLE, HS_MATCH_KERNELS_AVX2,
+                                HS_MATCH_KERNELS_AVX512, HS_MATCH_KERNELS_NEON};
+    hs_finger_matcher *mt[NSETS] = {NULL, NULL, NULL, NULL};
+    int vector_sets = 0;
+    for (int k = 0; k < NSETS; k++) {
         assert_int_equal(hs_finger_matcher_new(NULL, &mt[k]), HS_OK);
         hs_status s = hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS, set[k]);
         if (s == HS_ERR_UNSUPPORTED) {
             printf("note: kernel set %d not run on this CPU; the portable set stands in\n", set[k]);
             assert_int_equal(hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS,
                                                    HS_MATCH_KERNELS_PORTABLE), HS_OK);
-        } else
+        } else {
             assert_int_equal(s, HS_OK);
+            vector_sets += k > 0;
+        }
         assert_int_not_equal(tu_mget(mt[k], HS_MATCH_KERNELS), HS_MATCH_KERNELS_AUTO);
     }
+#ifdef __aarch64__
+    assert_int_equal(vector_sets, 1); /* NEON: every AArch64 CPU has it */
+#else
+    (void)vector_sets;
+#endif
     assert_int_equal(tu_mget(mt[0], HS_MATCH_KERNELS), HS_MATCH_KERNELS_PORTABLE);
     rng_state = 4242;
     hs_minutia a[256], b[256];
@@ -279,14 +289,14 @@ static void test_vector_kernels(void **state)
             nb = make_set(b, 2 + (int)(rnd() % 200), 800, 800, 60 + (float)(rnd() % 300));
         hs_finger_prepared *pa = prep(a, na, 500), *pb = prep(b, nb, 500);
         int mode = trial % 3; /* default, fast, 60-degree bound */
-        float sc[3];
-        for (int k = 0; k < 3; k++) {
+        float sc[NSETS];
+        for (int k = 0; k < NSETS; k++) {
             hs_finger_matcher_set(mt[k], HS_MATCH_FAST, mode == 1);
             hs_finger_matcher_set(mt[k], HS_MATCH_MAX_ROTATION, mode == 2 ? 60 : 180);
             sc[k] = score_of(mt[k], pa, pb);
         }
-        assert_true(sc[1] == sc[0]);
-        assert_true(sc[2] == sc[0]);
+        for (int k = 1; k < NSETS; k++)
+            assert_true(sc[k] == sc[0]);
         mated_high += mated && mode != 2 && sc[0] > tu_thr(1e-4);
         compared++;
         hs_finger_prepared_free(pa);
@@ -301,13 +311,14 @@ static void test_vector_kernels(void **state)
         else
             nb = make_set(b, 255, 800, 800, 450);
         hs_finger_prepared *pa = prep(a, na, 500), *pb = prep(b, nb, 500);
-        float sc[3];
-        for (int k = 0; k < 3; k++) {
+        float sc[NSETS];
+        for (int k = 0; k < NSETS; k++) {
             hs_finger_matcher_set(mt[k], HS_MATCH_FAST, trial >= 2);
             hs_finger_matcher_set(mt[k], HS_MATCH_MAX_ROTATION, 180);
             sc[k] = score_of(mt[k], pa, pb);
         }
-        assert_true(sc[1] == sc[0] && sc[2] == sc[0]);
+        for (int k = 1; k < NSETS; k++)
+            assert_true(sc[k] == sc[0]);
         if (trial % 2 == 0)
             assert_true(sc[0] > tu_thr(1e-6));
         compared++;
@@ -316,9 +327,10 @@ static void test_vector_kernels(void **state)
     }
     assert_int_equal(compared, 244);
     assert_true(mated_high >= 40); /* the mated pairs did exercise the pairing code */
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < NSETS; k++)
         hs_finger_matcher_free(mt[k]);
 }
+#undef NSETS
 
 static void test_params(void **state)
 {
@@ -336,10 +348,23 @@ static void test_params(void **state)
     /* kernel sets: AUTO resolves to a real set; unknown values are refused */
     assert_int_equal(hs_finger_matcher_bounds(&lo, &hi, HS_MATCH_KERNELS), HS_OK);
     assert_int_equal(lo, HS_MATCH_KERNELS_AUTO);
-    assert_int_equal(hi, HS_MATCH_KERNELS_AVX512);
+    assert_int_equal(hi, HS_MATCH_KERNELS_NEON);
     int32_t auto_set = tu_mget(mt, HS_MATCH_KERNELS);
-    assert_true(auto_set >= HS_MATCH_KERNELS_PORTABLE && auto_set <= HS_MATCH_KERNELS_AVX512);
-    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_KERNELS, 4), HS_ERR_INVALID_ARG);
+    assert_true(auto_set >= HS_MATCH_KERNELS_PORTABLE && auto_set <= HS_MATCH_KERNELS_NEON);
+    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_KERNELS, 5), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_KERNELS, -1), HS_ERR_INVALID_ARG);
+#if defined(__aarch64__)
+    /* every AArch64 CPU has NEON: AUTO picks it, and the x86 sets are refused */
+    assert_int_equal(auto_set, HS_MATCH_KERNELS_NEON);
+    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_KERNELS, HS_MATCH_KERNELS_AVX2),
+                     HS_ERR_UNSUPPORTED);
+    assert_int_equal(tu_mget(mt, HS_MATCH_KERNELS), HS_MATCH_KERNELS_NEON);
+#elif defined(__x86_64__)
+    assert_true(auto_set != HS_MATCH_KERNELS_NEON);
+    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_KERNELS, HS_MATCH_KERNELS_NEON),
+                     HS_ERR_UNSUPPORTED);
+    assert_int_equal(tu_mget(mt, HS_MATCH_KERNELS), auto_set);
+#endif
     assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_KERNELS, HS_MATCH_KERNELS_PORTABLE), HS_OK);
     assert_int_equal(tu_mget(mt, HS_MATCH_KERNELS), HS_MATCH_KERNELS_PORTABLE);
     hs_status ks = hs_finger_matcher_set(mt, HS_MATCH_KERNELS, HS_MATCH_KERNELS_AVX512);

@@ -149,6 +149,28 @@ static hs_status op_image_decode(hs_ctx *ctx)
     return s;
 }
 
+/* WSQ: encoding into memory and decoding what it made */
+static hs_status op_image_wsq(hs_ctx *ctx)
+{
+    size_t n = 0;
+    hs_status s = hs_image_encode(ctx, NULL, &n, fx.img, HS_IMAGE_FORMAT_WSQ, NULL);
+    if (s)
+        return s;
+    uint8_t *buf = malloc(n);
+    assert_non_null(buf);
+    s = hs_image_encode(ctx, buf, &n, fx.img, HS_IMAGE_FORMAT_WSQ, NULL);
+    if (!s) {
+        hs_image *img = (hs_image *)1;
+        s = hs_image_decode(ctx, &img, buf, n, 0);
+        OUT_NULL_ON_FAIL(s, img);
+        if (!s)
+            assert_int_equal(hs_image_width(img), hs_image_width(fx.img));
+        hs_image_free(img);
+    }
+    free(buf);
+    return s;
+}
+
 static char png_path[512], wl_path[512], iso_path[512];
 
 static hs_status op_image_load(hs_ctx *ctx)
@@ -498,10 +520,10 @@ static int setup(void **state)
     hs_image_free(img2);
     hs_synth_master_free(m);
     hs_synth_free(gen);
-    if (hs_image_encode_png(fx.ctx, fx.img, NULL, &fx.png_size))
+    if (hs_image_encode(fx.ctx, NULL, &fx.png_size, fx.img, HS_IMAGE_FORMAT_PNG, NULL))
         return -1;
     fx.png = malloc(fx.png_size);
-    if (hs_image_encode_png(fx.ctx, fx.img, fx.png, &fx.png_size))
+    if (hs_image_encode(fx.ctx, fx.png, &fx.png_size, fx.img, HS_IMAGE_FORMAT_PNG, NULL))
         return -1;
     if (hs_template_encode(fx.ctx, NULL, &fx.iso_size, fx.tpl, HS_TEMPLATE_FORMAT_ISO19794_2_2005))
         return -1;
@@ -581,6 +603,7 @@ static int teardown(void **state)
 T(test_ctx_new, op_ctx_new)
 T(test_image_decode, op_image_decode)
 T(test_image_new, op_image_new)
+T(test_image_wsq, op_image_wsq)
 T(test_image_load, op_image_load)
 T(test_template_load, op_template_load)
 T(test_watchlist_load, op_watchlist_load)
@@ -609,6 +632,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ctx_new),
         cmocka_unit_test(test_image_decode),
+        cmocka_unit_test(test_image_wsq),
         cmocka_unit_test(test_image_new),
         cmocka_unit_test(test_image_load),
         cmocka_unit_test(test_template_load),

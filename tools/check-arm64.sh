@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Build libhotspot for 64-bit ARM (aarch64: the handheld devices) and run the
-# fast unit tests under qemu-aarch64; with ../shared/data present, also check
-# that the ARM build scores all 25,280 FVC pairs exactly as the x86-64 build
-# (build/ must exist). Not part of CI: it adds the arm64 architecture to dpkg
-# and installs cross compilers and arm64 libraries (a few hundred MB).
+# fast unit tests and the prepared-template fuzz corpus (which cross-checks
+# the portable and NEON kernels) under qemu-aarch64; with ../shared/data
+# present, also check that the ARM build (default kernels: NEON) scores all
+# 25,280 FVC pairs exactly as the x86-64 build's portable kernels (build/
+# must exist). Not part of CI: it adds the arm64 architecture to dpkg and
+# installs cross compilers and arm64 libraries (a few hundred MB).
 #   tools/check-arm64.sh [BUILD_DIR]          (default build-arm64)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,12 +36,24 @@ for t in test_core test_image test_template test_finger test_match test_eval; do
   echo "arm64: $t"
   HS_SHARED_DATA=/nonexistent run "$B/tests/$t" >"$B/$t.log" 2>&1 || { cat "$B/$t.log"; exit 1; }
 done
+# The prepared-template fuzzer's corpus: every input is matched with the
+# portable and the NEON kernels, which must give the same scores.
+echo "arm64: fuzz_prepared corpus (kernel cross-check)"
+run "$B/fuzz/fuzz_prepared_replay" fuzz/corpus/fuzz_prepared >"$B/fuzz_prepared.log" 2>&1 ||
+  { cat "$B/fuzz_prepared.log"; exit 1; }
 DATA=${HS_SHARED_DATA:-../shared/data}
 if [ -d "$DATA/fingerprint/iso19794-2-secugen" ] && [ -x build/bench/bench_match ]; then
-  HS_SHARED_DATA=$DATA run "$B/bench/bench_match" --repeats 1 --dump "$B/scores-arm64.txt" >/dev/null
-  HS_SHARED_DATA=$DATA build/bench/bench_match --repeats 1 --kernels portable --dump "$B/scores-x86.txt" >/dev/null
-  cmp "$B/scores-arm64.txt" "$B/scores-x86.txt"
-  echo "arm64: all $(wc -l <"$B/scores-arm64.txt") FVC pair scores identical to the x86-64 build"
+  # the default mode, the fast mode and a 60-degree rotation bound
+  for mode in default --fast "--max-rotation 60"; do
+    opt=(); [ "$mode" = default ] || read -r -a opt <<<"$mode"
+    tag=${mode//[- ]/}
+    HS_SHARED_DATA=$DATA run "$B/bench/bench_match" --pairs 0 "${opt[@]}" \
+      --dump "$B/scores-arm64-$tag.txt" >/dev/null
+    HS_SHARED_DATA=$DATA build/bench/bench_match --pairs 0 --kernels portable "${opt[@]}" \
+      --dump "$B/scores-x86-$tag.txt" >/dev/null
+    cmp "$B/scores-arm64-$tag.txt" "$B/scores-x86-$tag.txt"
+    echo "arm64: all $(wc -l <"$B/scores-arm64-$tag.txt") FVC pair scores ($mode) identical to the x86-64 build"
+  done
 else
   echo "arm64: score comparison skipped (no shared data or no x86 build/bench/bench_match)"
 fi

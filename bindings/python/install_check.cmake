@@ -13,7 +13,7 @@ if(NOT EXISTS ${WORK}/prefix/${SITE}/hotspot/__init__.py)
 endif()
 set(ENV{PYTHONPATH} ${WORK}/prefix/${SITE})
 execute_process(COMMAND ${PYTHON} -c
-  "import hotspot, sys; assert hotspot.__file__.startswith(sys.argv[1]), hotspot.__file__; print(hotspot.__version__, hotspot.__file__); hotspot.Image(8, 8).encode_png()"
+  "import hotspot, sys; assert hotspot.__file__.startswith(sys.argv[1]), hotspot.__file__; print(hotspot.__version__, hotspot.__file__); hotspot.Image(8, 8).encode('png')"
   ${WORK}/prefix WORKING_DIRECTORY ${WORK} RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "installed hotspot module does not import")

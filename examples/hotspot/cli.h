@@ -15,6 +15,7 @@ typedef int (*cli_fn)(int argc, char **argv);
 
 /* Subcommands: argv[0] is the subcommand name. */
 int cmd_image_info(int argc, char **argv);
+int cmd_image(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_template(int argc, char **argv);
 int cmd_match(int argc, char **argv);

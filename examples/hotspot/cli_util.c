@@ -26,13 +26,32 @@ const char *cli_detail(hs_ctx *ctx)
     return pending_detail[0] ? pending_detail : hs_ctx_last_error(ctx);
 }
 
+/* @p what (a file name or a subject id the officer typed or a file held)
+ * with control bytes and everything outside printable ASCII as \xNN: a
+ * rejected id must not put terminal escapes or a right-to-left override on
+ * the screen. */
+static const char *printable(const char *what, char *buf, size_t size)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)what; *p && o + 5 < size; p++) {
+        if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+            buf[o++] = (char)*p;
+        else
+            o += (size_t)snprintf(buf + o, size - o, "\\x%02x", *p);
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 void cli_error(hs_ctx *ctx, hs_status s, const char *what)
 {
+    char w[1024];
     const char *detail = cli_detail(ctx);
     if (detail && *detail)
-        fprintf(stderr, "hotspot: %s: %s: %s\n", what, hs_status_str(s), detail);
+        fprintf(stderr, "hotspot: %s: %s: %s\n", printable(what, w, sizeof w), hs_status_str(s),
+                detail);
     else
-        fprintf(stderr, "hotspot: %s: %s\n", what, hs_status_str(s));
+        fprintf(stderr, "hotspot: %s: %s\n", printable(what, w, sizeof w), hs_status_str(s));
     pending_detail[0] = '\0';
 }
 

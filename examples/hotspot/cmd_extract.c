@@ -31,7 +31,7 @@ static void write_stage(void *user, const char *stage, const uint8_t *pixels, ui
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/%s_%s.png", d->dir, d->stem, stage);
-    if (hs_image_save_png(d->ctx, img, path) != HS_OK)
+    if (hs_image_save(d->ctx, path, img, HS_IMAGE_FORMAT_PNG, NULL) != HS_OK)
         d->failed = 1;
     hs_image_free(img);
 }

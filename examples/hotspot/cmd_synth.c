@@ -75,7 +75,7 @@ static int synth_finger(synth_job *j, hs_ctx *ctx, unsigned f, char *path, size_
                       : hs_synth_impression(ctx, &img, &t, j->g, m, k);
         if (!s) {
             snprintf(path, plen, "%s/%s.png", j->out, stem);
-            s = hs_image_save_png(ctx, img, path);
+            s = hs_image_save(ctx, path, img, HS_IMAGE_FORMAT_PNG, NULL);
         }
         if (!s && !strcmp(j->truth, "hst")) {
             snprintf(path, plen, "%s/%s.hst", j->out, stem);

@@ -221,6 +221,21 @@ static int write_key(const char *path, const uint8_t *key, size_t n, int secret)
 
 /* ---- subcommands ---------------------------------------------------------- */
 
+/* Every command that writes a list holds its writer lock from before it
+ * reads the list until after it saved it: two concurrent 'add's queue up
+ * instead of one losing the other's subject. HOTSPOT_LOCK_NOWAIT=1 makes a
+ * command fail with "locked" instead of waiting. */
+static hs_file_lock *lock_list(hs_ctx *ctx, const char *path)
+{
+    const char *nw = getenv("HOTSPOT_LOCK_NOWAIT");
+    hs_file_lock *l = NULL;
+    hs_status s = hs_file_lock_acquire(ctx, &l, path,
+                                       nw && !strcmp(nw, "1") ? HS_FILE_LOCK_NOWAIT : 0);
+    if (s)
+        cli_error(ctx, s, path);
+    return l;
+}
+
 static int wl_create(hs_ctx *ctx, int argc, char **argv)
 {
     const char *path = NULL;
@@ -242,9 +257,13 @@ static int wl_create(hs_ctx *ctx, int argc, char **argv)
     }
     if (!path)
         return usage("create: LIST missing");
+    hs_file_lock *lock = lock_list(ctx, path);
+    if (!lock)
+        return CLI_ERR;
     struct stat st;
     if (!force && stat(path, &st) == 0) {
         fprintf(stderr, "hotspot: %s exists (use --force to overwrite)\n", path);
+        hs_file_lock_release(lock);
         return CLI_ERR;
     }
     hs_watchlist *wl;
@@ -254,6 +273,7 @@ static int wl_create(hs_ctx *ctx, int argc, char **argv)
     if (!s)
         s = hs_watchlist_save(ctx, path, wl);
     hs_watchlist_free(wl);
+    hs_file_lock_release(lock);
     return s ? fail(ctx, s, path) : CLI_OK;
 }
 
@@ -286,9 +306,14 @@ static int wl_add(hs_ctx *ctx, int argc, char **argv)
         return usage("add: LIST and --id ID are required");
     hs_watchlist *wl = NULL;
     hs_watchlist_subject *sub = NULL;
+    hs_file_lock *lock = lock_list(ctx, path);
+    if (!lock)
+        return CLI_ERR;
     hs_status s = hs_watchlist_load(ctx, &wl, path);
-    if (s)
+    if (s) {
+        hs_file_lock_release(lock);
         return fail(ctx, s, path);
+    }
     int rc = CLI_ERR;
     s = hs_watchlist_subject_new(ctx, &sub, id);
     if (s) {
@@ -351,6 +376,7 @@ static int wl_add(hs_ctx *ctx, int argc, char **argv)
            hs_watchlist_subject_field_count(sub));
     rc = CLI_OK;
 out:
+    hs_file_lock_release(lock);
     hs_watchlist_subject_free(sub);
     hs_watchlist_free(wl);
     return rc;
@@ -361,18 +387,25 @@ static int wl_remove(hs_ctx *ctx, int argc, char **argv)
     if (argc < 3)
         return usage("remove: LIST ID... needed");
     hs_watchlist *wl;
+    hs_file_lock *lock = lock_list(ctx, argv[1]);
+    if (!lock)
+        return CLI_ERR;
     hs_status s = hs_watchlist_load(ctx, &wl, argv[1]);
-    if (s)
+    if (s) {
+        hs_file_lock_release(lock);
         return fail(ctx, s, argv[1]);
+    }
     for (int i = 2; i < argc; i++) {
         s = hs_watchlist_remove(ctx, wl, argv[i]);
         if (s) {
             hs_watchlist_free(wl);
+            hs_file_lock_release(lock);
             return fail(ctx, s, argv[i]);
         }
     }
     s = hs_watchlist_save(ctx, argv[1], wl);
     hs_watchlist_free(wl);
+    hs_file_lock_release(lock);
     if (s)
         return fail(ctx, s, argv[1]);
     printf("removed %d subject%s\n", argc - 2, argc == 3 ? "" : "s");
@@ -675,6 +708,7 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
     uint8_t sk[64];
     uint8_t *rcp = calloc((size_t)nto, 32);
     hs_watchlist *wl = NULL, *base = NULL;
+    hs_file_lock *lock = NULL;
     uint8_t *buf = NULL;
     size_t size = 0;
     int rc = CLI_ERR;
@@ -684,6 +718,8 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
         if (!strcmp(argv[i], "--to") && i + 1 < argc)
             if (read_key(argv[++i], rcp + 32 * k++, 32))
                 goto out;
+    if (!(lock = lock_list(ctx, path)))
+        goto out;
     hs_status s = hs_watchlist_load(ctx, &wl, path);
     if (!s && base_path)
         s = hs_watchlist_load(ctx, &base, base_path);
@@ -719,6 +755,7 @@ out:
     wipe(sk, sizeof sk);
     free(rcp);
     free(buf);
+    hs_file_lock_release(lock);
     hs_watchlist_free(wl);
     hs_watchlist_free(base);
     return rc;
@@ -754,8 +791,12 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
     uint8_t *data = NULL;
     size_t size = 0;
     hs_watchlist *installed = NULL, *wl = NULL;
+    hs_file_lock *lock = NULL;
     uint64_t have = 0;
     int rc = CLI_ERR;
+    /* One installer at a time: the state is read and written under it. */
+    if (!(lock = lock_list(ctx, out)))
+        goto out;
     if (read_key(auth, apk, 32))
         goto out;
     snprintf(kp, sizeof kp, "%s.pub", dev);
@@ -796,16 +837,44 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
         }
     }
     void *file = NULL;
-    hs_status s = hs_file_read(ctx, &file, &size, pkg);
-    data = file;
-    if (!s && inst)
-        s = hs_watchlist_load(ctx, &installed, inst);
+    hs_status s = HS_OK;
+    const char *failed = pkg;
+    if (inst && (s = hs_watchlist_load(ctx, &installed, inst)) != HS_OK)
+        failed = inst;
+    if (!s && state && installed) {
+        /* The list is saved before the state, so a crash between the two
+         * leaves the list one version ahead: the state rolls forward to it.
+         * The other way round, a list older than the state was put back
+         * from elsewhere: refused. */
+        uint64_t v = hs_watchlist_version(installed);
+        if (v < have) {
+            fprintf(stderr,
+                    "hotspot: %s: installed list version %" PRIu64 " is older than the "
+                    "version state %" PRIu64 " (%s): refused; install a full package\n",
+                    inst, v, have, state);
+            goto out;
+        }
+        if (v > have) {
+            char line[32];
+            int n = snprintf(line, sizeof line, "%" PRIu64 "\n", v);
+            s = hs_file_save(ctx, state, line, (size_t)n, HS_FILE_PRIVATE);
+            if (s) {
+                cli_error(ctx, s, state);
+                goto out;
+            }
+            have = v;
+        }
+    }
+    if (!s) {
+        s = hs_file_read(ctx, &file, &size, pkg);
+        data = file;
+    }
     if (!s)
         s = hs_watchlist_unpack(ctx, &wl, installed, have, data, size, apk, dpk, dsk);
-    if (!s)
-        s = hs_watchlist_save(ctx, out, wl);
+    if (!s && (s = hs_watchlist_save(ctx, out, wl)) != HS_OK)
+        failed = out;
     if (s) {
-        cli_error(ctx, s, pkg);
+        cli_error(ctx, s, failed);
         goto out;
     }
     if (state) {
@@ -822,6 +891,7 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
     rc = CLI_OK;
 out:
     wipe(dsk, sizeof dsk);
+    hs_file_lock_release(lock);
     hs_file_free(ctx, data, size);
     hs_watchlist_free(installed);
     hs_watchlist_free(wl);

@@ -18,6 +18,7 @@ struct command {
 static const struct command commands[] = {
     {"demo", cmd_demo, "                   end-to-end check on synthetic people [--people N --seed S]"},
     {"image-info", cmd_image_info, "FILE...            format, size and resolution of images [--json]"},
+    {"image", cmd_image, "info|convert ...   image info FILE..., convert [--bitrate R --ppi N] IN OUT (.wsq .jp2 .png ...)"},
     {"extract", cmd_extract, "--out DIR IMAGE...  fingerprint minutiae templates [--ppi N --format F --debug-dir D]"},
     {"template", cmd_template, "info|convert ...   template formats: info [--json] FILE..., convert --to F IN OUT"},
     {"match", cmd_match, "A B | --pairs FILE similarity score of fingerprints (templates or images)"},
@@ -59,6 +60,7 @@ int main(int argc, char **argv)
             hs_finger_matcher_get(m, &k, HS_MATCH_KERNELS);
             printf("matcher kernels: %s\n", k == HS_MATCH_KERNELS_AVX512 ? "AVX-512"
                                             : k == HS_MATCH_KERNELS_AVX2 ? "AVX2"
+                                            : k == HS_MATCH_KERNELS_NEON ? "NEON"
                                                                          : "portable");
             hs_finger_matcher_free(m);
         }

@@ -35,6 +35,12 @@
  * refused, so that the thresholds -INFINITY and +INFINITY keep their
  * meaning; a comparison that failed gets the score the caller decides on
  * (usually the lowest possible one).
+ *
+ * Thread-safety (the phrases of docs/conventions.md, section 8): the score
+ * arrays are only read, so many threads may evaluate one set at once; the
+ * one object each call writes is its ctx (the last error), so every
+ * function is "One thread per object" (with ctx NULL, any number of
+ * threads).
  */
 #ifndef HOTSPOT_EVAL_H
 #define HOTSPOT_EVAL_H
@@ -79,12 +85,12 @@ typedef struct hs_eval_result {
 
 /** Compute the EER, FMR100, FMR1000 and ZeroFMR of a score set, with the
  *  threshold of each. @p genuine and @p impostor are only read.
- *  Ownership: @p out belongs to the caller.
- *  Errors: HS_ERR_INVALID_ARG (NULL argument, an empty list, a score that is not finite,
- *  struct_size below the 1.0 size or not a multiple of 4, an unknown flag),
- *  HS_ERR_NOMEM (the sorted copies). On failure @p out is unchanged.
- *  One thread per object (the context; with ctx NULL, thread-safe).
- *  @since 1.0 */
+ *  Ownership: @p out is the caller's; it is filled as far as its
+ *  struct_size, which becomes the bytes filled. Errors: HS_ERR_INVALID_ARG
+ *  (NULL argument, an empty list, a score that is not finite, struct_size
+ *  below the 1.0 size or not a multiple of 4, an unknown flag),
+ *  HS_ERR_NOMEM (the sorted copies); no other. On failure @p out is
+ *  unchanged. One thread per object. @since 1.0 */
 HS_API hs_status hs_eval_rates(hs_ctx *ctx, hs_eval_result *out,
                                const double *genuine, size_t genuine_count,
                                const double *impostor, size_t impostor_count,
@@ -94,10 +100,10 @@ HS_API hs_status hs_eval_rates(hs_ctx *ctx, hs_eval_result *out,
  *  (the lowest such threshold): at most floor(fmr * impostor_count)
  *  impostor scores are accepted there. When that floor is 0 (too few
  *  impostor scores to measure @p fmr) the point is the ZeroFMR one.
- *  Errors: HS_ERR_INVALID_ARG (NULL argument, an empty list, a score that is not finite,
- *  @p fmr not in [0, 1], an unknown flag), HS_ERR_NOMEM. On failure @p out
- *  is unchanged. One thread per object (the context; with ctx NULL,
- *  thread-safe). @since 1.0 */
+ *  Ownership: the point is written to the caller's *out. Errors:
+ *  HS_ERR_INVALID_ARG (NULL argument, an empty list, a score that is not
+ *  finite, @p fmr not in [0, 1], an unknown flag), HS_ERR_NOMEM; no other.
+ *  On failure @p out is unchanged. One thread per object. @since 1.0 */
 HS_API hs_status hs_eval_threshold_for_fmr(hs_ctx *ctx, hs_eval_point *out,
                                            const double *genuine, size_t genuine_count,
                                            const double *impostor, size_t impostor_count,
@@ -107,13 +113,12 @@ HS_API hs_status hs_eval_threshold_for_fmr(hs_ctx *ctx, hs_eval_point *out,
  *  thresholds ascending (FMR falling, FNMR rising), from "accept all" to
  *  "accept none"; at most genuine_count + impostor_count + 1 points.
  *  Two-call size query: with @p points NULL, *count receives the number of
- *  points and HS_OK is returned; otherwise *count is the capacity of
- *  @p points on input and the number written on output.
+ *  points and HS_OK is returned; otherwise *count is the capacity of the
+ *  caller's @p points on input and the number written on output.
  *  Errors: HS_ERR_BUFFER_TOO_SMALL (*count set to the number needed; the
  *  array is left unwritten), HS_ERR_INVALID_ARG (NULL argument, an empty
  *  list, a score that is not finite, an unknown flag), HS_ERR_NOMEM.
- *  One thread per object (the context; with ctx NULL, thread-safe).
- *  @since 1.0 */
+ *  One thread per object. @since 1.0 */
 HS_API hs_status hs_eval_det(hs_ctx *ctx, hs_eval_point *points, size_t *count,
                              const double *genuine, size_t genuine_count,
                              const double *impostor, size_t impostor_count,

@@ -18,11 +18,17 @@
  * HS_FACE_MAX_DIM. Scores are cosine similarities in [-1, 1]; higher means
  * more alike.
  *
- * Thread-safety: the embedding functions without a context are pure and may
- * be called from any thread. A gallery is read by many threads at once
- * (search) but modified by one (add, remove) with no concurrent readers. An
- * engine is used by one thread at a time (OpenCV nets keep per-call state);
- * create one engine per thread.
+ * Thread-safety (the phrases of docs/conventions.md, section 8): the
+ * embedding functions only read their inputs; their one object is the ctx,
+ * which records the last error, so they are "One thread per object" (with
+ * ctx NULL, any number of threads), as are hs_face_gallery_new() and
+ * hs_face_engine_new(); those without a ctx (thresholds, parameter bounds)
+ * are "Thread-safe". A gallery is "Concurrent readers" for search, count
+ * and dim, and "Exclusive" for add, remove and free. An engine's detect and
+ * embed write its scratch and run OpenCV nets that keep per-call state, so
+ * they are "One thread per object": create one engine per thread; align
+ * and the getters only read it ("Concurrent readers"); setting a parameter
+ * and free are "Exclusive".
  */
 #ifndef HOTSPOT_FACE_H
 #define HOTSPOT_FACE_H
@@ -57,33 +63,36 @@ extern "C" {
 /** Check that @p v has a dimension in 1..HS_FACE_MAX_DIM, only finite
  *  values and a non-zero norm, then scale it to unit length in place (use it
  *  to import embeddings computed by another SDK). Errors: HS_ERR_INVALID_ARG
- *  (NULL, dimension, NaN/Inf, zero vector); @p v is unchanged on failure.
- *  Thread-safe. @since 1.0 */
+ *  (NULL, dimension, NaN/Inf, zero vector) only; @p v is unchanged on
+ *  failure. One thread per object. @since 1.0 */
 HS_API hs_status hs_face_embedding_normalize(hs_ctx *ctx, float *v, uint32_t dim);
 
 /** Cosine similarity of two embeddings of the same dimension (they need not
- *  be normalised) into *score, in [-1, 1]. Errors: HS_ERR_INVALID_ARG (NULL,
- *  dimension, NaN/Inf, zero vector). Thread-safe. @since 1.0 */
+ *  be normalised) into *score, in [-1, 1]; @p a and @p b are only read.
+ *  Errors: HS_ERR_INVALID_ARG only (NULL, dimension, NaN/Inf, zero vector).
+ *  One thread per object. @since 1.0 */
 HS_API hs_status hs_face_similarity(hs_ctx *ctx, float *score, const float *a,
                                     const float *b, uint32_t dim);
 
 /** Compact form: int8 with one scale per vector, q[i] = round(v[i] / scale),
  *  scale = max|v[i]| / 127. A 128-d embedding then takes 132 bytes instead of
- *  512; the cosine error this adds is documented in docs/face.md.
- *  Errors: HS_ERR_INVALID_ARG (NULL, dimension, NaN/Inf, zero vector).
- *  Thread-safe. @since 1.0 */
+ *  512; the cosine error this adds is documented in docs/face.md. The
+ *  caller's @p q (room for @p dim values) and *scale receive the result.
+ *  Errors: HS_ERR_INVALID_ARG only (NULL, dimension, NaN/Inf, zero vector).
+ *  One thread per object. @since 1.0 */
 HS_API hs_status hs_face_quantize(hs_ctx *ctx, int8_t *q, float *scale, const float *v,
                                   uint32_t dim);
 
-/** Inverse of hs_face_quantize(): out[i] = q[i] * scale, then L2-normalised.
- *  Errors: HS_ERR_INVALID_ARG (NULL, dimension, scale not finite and > 0,
- *  all-zero q). Thread-safe. @since 1.0 */
+/** Inverse of hs_face_quantize(): out[i] = q[i] * scale, then L2-normalised,
+ *  into the caller's @p out (room for @p dim floats). Errors:
+ *  HS_ERR_INVALID_ARG only (NULL, dimension, scale not finite and > 0,
+ *  all-zero q). One thread per object. @since 1.0 */
 HS_API hs_status hs_face_dequantize(hs_ctx *ctx, float *out, const int8_t *q, float scale,
                                     uint32_t dim);
 
-/** Cosine similarity of two compact embeddings (integer dot product; the
- *  scales cancel out). Errors: HS_ERR_INVALID_ARG (NULL, dimension, zero
- *  vector). Thread-safe. @since 1.0 */
+/** Cosine similarity of two compact embeddings into *score (integer dot
+ *  product; the scales cancel out). Errors: HS_ERR_INVALID_ARG only (NULL,
+ *  dimension, zero vector). One thread per object. @since 1.0 */
 HS_API hs_status hs_face_similarity_q8(hs_ctx *ctx, float *score, const int8_t *a,
                                        const int8_t *b, uint32_t dim);
 
@@ -93,8 +102,9 @@ HS_API hs_status hs_face_similarity_q8(hs_ctx *ctx, float *score, const int8_t *
  *  hs_face_quantize() from unit-length embeddings this is their cosine
  *  similarity to within the int8 rounding. Uses AVX2 when the CPU has it.
  *  The building block for callers that keep their own storage (watchlists).
- *  Errors: HS_ERR_INVALID_ARG (NULL, dimension, stride < dim). Thread-safe.
- *  @since 1.0 */
+ *  The caller's @p scores has room for @p n floats. Errors:
+ *  HS_ERR_INVALID_ARG only (NULL, dimension, stride < dim, probe_scale not
+ *  finite). One thread per object. @since 1.0 */
 HS_API hs_status hs_face_scan_q8(hs_ctx *ctx, float *scores, const int8_t *probe,
                                  float probe_scale, const int8_t *matrix,
                                  const float *row_scales, size_t n, uint32_t dim,
@@ -106,22 +116,26 @@ HS_API hs_status hs_face_scan_q8(hs_ctx *ctx, float *scores, const int8_t *probe
 
 /** Encode an embedding as a self-describing record: "HSFE", version 1, the
  *  kind, the model id, the dimension, the values and a CRC-32C (format in
- *  docs/face.md). Two-call size query: buf NULL sets *size to the size
- *  needed. The embedding is normalised before encoding. Errors:
- *  HS_ERR_INVALID_ARG (NULL, dimension, NaN/Inf, kind, model id > 65535),
- *  HS_ERR_BUFFER_TOO_SMALL (*size set to the size needed). Thread-safe.
+ *  docs/face.md), into the caller's @p buf. Two-call size query: buf NULL
+ *  sets *size to the size needed; otherwise *size is the capacity on input
+ *  and the bytes written on output. The embedding is normalised in the
+ *  record (@p v is only read). Errors: HS_ERR_INVALID_ARG (NULL, dimension,
+ *  NaN/Inf, zero vector, kind, model id > 65535), HS_ERR_BUFFER_TOO_SMALL
+ *  (*size set to the size needed, buf not written). One thread per object.
  *  @since 1.0 */
 HS_API hs_status hs_face_embedding_encode(hs_ctx *ctx, void *buf, size_t *size,
                                           const float *v, uint32_t dim, uint32_t model_id,
                                           uint32_t kind);
 
-/** Decode an "HSFE" record into @p out (room for @p cap floats), normalised.
- *  *dim (required) receives the record's dimension and *model_id (may be
- *  NULL) its model. out NULL with cap 0 asks for the dimension only.
+/** Decode an "HSFE" record into the caller's @p out (room for @p cap
+ *  floats), normalised. On success *dim (required) receives the record's
+ *  dimension and *model_id (may be NULL) its model. out NULL with cap 0
+ *  asks for the dimension only (the record is checked all the same).
  *  Errors: HS_ERR_INVALID_ARG, HS_ERR_FORMAT (magic), HS_ERR_VERSION,
- *  HS_ERR_TRUNCATED, HS_ERR_CORRUPT (sizes, kind, NaN, zero vector),
- *  HS_ERR_CHECKSUM, HS_ERR_BUFFER_TOO_SMALL (cap < dimension, *dim set).
- *  Thread-safe. @since 1.0 */
+ *  HS_ERR_TRUNCATED, HS_ERR_CORRUPT (sizes, kind, trailing bytes, NaN,
+ *  zero vector), HS_ERR_CHECKSUM, HS_ERR_BUFFER_TOO_SMALL (cap < dimension;
+ *  *dim is not set: ask first with out NULL). One thread per object.
+ *  @since 1.0 */
 HS_API hs_status hs_face_embedding_decode(hs_ctx *ctx, float *out, uint32_t cap,
                                           uint32_t *dim, uint32_t *model_id,
                                           const void *data, size_t size);
@@ -129,8 +143,8 @@ HS_API hs_status hs_face_embedding_decode(hs_ctx *ctx, float *out, uint32_t cap,
 /** Cosine threshold giving a false match rate of about @p fmr for @p model_id,
  *  calibrated on the impostor scores of the AT&T set (40 people, 78,000
  *  all-vs-all impostor pairs; see docs/face.md for how and its limits).
- *  Between calibrated points the threshold is interpolated in log(fmr).
- *  Errors: HS_ERR_INVALID_ARG (out NULL, fmr not in [1e-4, 0.1]: below 1e-4 a
+ *  It is written to *out; between calibrated points it is interpolated in
+ *  log(fmr). Errors: HS_ERR_INVALID_ARG (out NULL, fmr not in [1e-4, 0.1]: below 1e-4 a
  *  78,000-pair set says nothing), HS_ERR_UNSUPPORTED (model not calibrated:
  *  custom, SFace). Calibrated: MOBILEFACENET and ARCFACE (YuNet alignment),
  *  FR_FEATURE (the default pipeline). Thread-safe. @since 1.0 */
@@ -161,47 +175,57 @@ typedef struct hs_face_search_options {
 /** Initialiser: calling thread only, keep every score, every hit. @since 1.0 */
 #define HS_FACE_SEARCH_OPTIONS_INIT { sizeof(hs_face_search_options), 1, -1.0f, 0 }
 
-/** Create an empty gallery for embeddings of dimension @p dim.
- *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NOMEM. @since 1.0 */
+/** Create an empty gallery for embeddings of dimension @p dim
+ *  (1..HS_FACE_MAX_DIM). *out belongs to the caller (hs_face_gallery_free());
+ *  it keeps the ctx's allocator and may outlive ctx; NULL on failure.
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NOMEM; no other. One thread per
+ *  object. @since 1.0 */
 HS_API hs_status hs_face_gallery_new(hs_ctx *ctx, hs_face_gallery **out, uint32_t dim);
 
-/** Free a gallery (NULL accepted); its embeddings are wiped first. */
+/** Free a gallery; NULL is accepted. Its embeddings, scales and labels are
+ *  wiped first (they are biometric data). Exclusive. @since 1.0 */
 HS_API void hs_face_gallery_free(hs_face_gallery *g);
 
 /** Append an embedding (float, any norm; it is normalised and stored in the
  *  compact form). Errors: HS_ERR_INVALID_ARG (NULL, dim different from the
  *  gallery's, NaN/Inf, zero vector), HS_ERR_LIMIT (more than 2^31 rows),
- *  HS_ERR_NOMEM; the gallery is unchanged on failure. Not thread-safe for
- *  the gallery. @since 1.0 */
+ *  HS_ERR_NOMEM; the gallery is unchanged on failure. The caller keeps
+ *  @p v. Exclusive. @since 1.0 */
 HS_API hs_status hs_face_gallery_add(hs_ctx *ctx, hs_face_gallery *g, uint64_t label,
                                      const float *v, uint32_t dim);
 
 /** Append a compact embedding as made by hs_face_quantize() from a unit
- *  embedding (no float round trip), e.g. one a watchlist stored. Errors as
- *  hs_face_gallery_add() (scale must be finite and > 0). @since 1.0 */
+ *  embedding (no float round trip), e.g. one a watchlist stored; it is
+ *  copied. Errors: as hs_face_gallery_add() (scale must be finite and > 0,
+ *  q not all zero). Exclusive. @since 1.0 */
 HS_API hs_status hs_face_gallery_add_q8(hs_ctx *ctx, hs_face_gallery *g, uint64_t label,
                                         const int8_t *q, float scale, uint32_t dim);
 
-/** Remove every row with @p label (the last rows move into the holes).
- *  *removed (may be NULL) receives their number. Errors: HS_ERR_INVALID_ARG,
- *  HS_ERR_NOT_FOUND (no such label). @since 1.0 */
+/** Remove every row with @p label, wiping it (the last rows move into the
+ *  holes, so hs_face_hit.index values change). *removed (may be NULL)
+ *  receives their number, 0 on failure. Errors: HS_ERR_INVALID_ARG (g
+ *  NULL), HS_ERR_NOT_FOUND (no such label). Exclusive. @since 1.0 */
 HS_API hs_status hs_face_gallery_remove(hs_face_gallery *g, uint32_t *removed, uint64_t label);
 
-/** Number of rows (0 for NULL). */
+/** Number of rows (0 for NULL). Cannot fail. Concurrent readers.
+ *  @since 1.0 */
 HS_API uint32_t hs_face_gallery_count(const hs_face_gallery *g);
-/** Dimension (0 for NULL). */
+/** Dimension (0 for NULL). Cannot fail. Concurrent readers. @since 1.0 */
 HS_API uint32_t hs_face_gallery_dim(const hs_face_gallery *g);
 
 /** Search the @p cap best rows for @p probe (float, dimension of the
- *  gallery), best first, into hits; *count receives how many were written
- *  (<= cap). opt may be NULL (1 thread, min_score -1, all rows). Errors:
- *  HS_ERR_INVALID_ARG (NULL, dimension, NaN, cap 0 or > 100000, threads >
- *  64), HS_ERR_THREAD, HS_ERR_NOMEM. Thread-safe for concurrent searches of
- *  one gallery (with distinct ctx). @since 1.0 */
+ *  gallery), best first, into the caller's @p hits; *count receives how
+ *  many were written (<= cap; 0 on failure). opt may be NULL (1 thread,
+ *  min_score -1, all rows). Errors: HS_ERR_INVALID_ARG (NULL, dimension,
+ *  NaN/Inf or zero probe, cap 0 or > 100000, threads > 64, min_score NaN,
+ *  struct_size), HS_ERR_UNSUPPORTED (options from a newer header with a
+ *  field set), HS_ERR_THREAD, HS_ERR_NOMEM. Many threads may search one
+ *  gallery at once, each with its own ctx. Concurrent readers. @since 1.0 */
 HS_API hs_status hs_face_gallery_search(hs_ctx *ctx, hs_face_hit *hits,
                                         uint32_t cap, uint32_t *count,
                                         const hs_face_gallery *g,
-                                        const float *probe, uint32_t dim, const hs_face_search_options *opt);
+                                        const float *probe, uint32_t dim,
+                                        const hs_face_search_options *opt);
 
 /* ==== Face engine (OpenCV; HS_ERR_NOT_BUILT without it) ================= */
 
@@ -284,22 +308,28 @@ typedef struct hs_face_engine_options {
  *  and buffers need not outlive the call. Errors: HS_ERR_INVALID_ARG,
  *  HS_ERR_MODEL (file missing, unreadable, corrupt, or an output that is
  *  not one vector of 2..HS_FACE_MAX_DIM values; default models not found:
- *  the ctx message names the paths tried), HS_ERR_NOT_BUILT, HS_ERR_NOMEM.
- *  Thread-safe (reads the environment; do not call setenv() concurrently).
- *  @since 1.0 */
+ *  the ctx message names the paths tried), HS_ERR_UNSUPPORTED (options from
+ *  a newer header with a field set), HS_ERR_NOT_BUILT, HS_ERR_NOMEM. *out
+ *  belongs to the caller (hs_face_engine_free()) and may outlive ctx; NULL
+ *  on failure. It reads HOTSPOT_FACE_MODELS: do not call setenv() at the
+ *  same time. One thread per object. @since 1.0 */
 HS_API hs_status hs_face_engine_new(hs_ctx *ctx, hs_face_engine **out,
                                     const hs_face_engine_options *opt);
 
-/** Free an engine (NULL accepted). */
+/** Free an engine and its nets; NULL is accepted. Its scratch (the last
+ *  aligned face crop and detections) is wiped first. Exclusive.
+ *  @since 1.0 */
 HS_API void hs_face_engine_free(hs_face_engine *e);
 
-/** Embedding dimension of the engine's net (0 without one, or for NULL). */
+/** Embedding dimension of the engine's net (0 without one, or for NULL).
+ *  Cannot fail. Concurrent readers. @since 1.0 */
 HS_API uint32_t hs_face_engine_dim(const hs_face_engine *e);
-/** Model id given at creation (HS_FACE_MODEL_*). */
+/** Model id given at creation (HS_FACE_MODEL_*; 0 for NULL). Cannot fail.
+ *  Concurrent readers. @since 1.0 */
 HS_API uint32_t hs_face_engine_model_id(const hs_face_engine *e);
 /** 1 when the engine finds real landmarks (YuNet, or a landmark net on
  *  UltraFace or Haar boxes), 0 when they are estimated from the box, or for
- *  NULL. */
+ *  NULL. Cannot fail. Concurrent readers. @since 1.0 */
 HS_API uint32_t hs_face_engine_has_landmarks(const hs_face_engine *e);
 
 /** Engine parameters (hs_face_engine_set_param). Append only. */
@@ -316,20 +346,23 @@ typedef enum hs_face_param {
     HS_FACE_PARAM_MIN_FACE = 9, /**< smallest face kept, pixels of the input, 0..4096 (0) */
 } hs_face_param;
 
-/** Set a parameter. Errors: HS_ERR_INVALID_ARG (NULL, unknown key, value
- *  outside hs_face_param_bounds(), or a new INPUT_SIZE for an engine with a
- *  net: give it in the options instead), HS_ERR_NOT_BUILT. Not thread-safe for the
- *  engine. @since 1.0 */
+/** Set parameter @p key to @p value for later calls. No output. Errors:
+ *  HS_ERR_INVALID_ARG (NULL, unknown key, value outside
+ *  hs_face_param_bounds(), or a new INPUT_SIZE for an engine with a net:
+ *  give it in the options instead), HS_ERR_NOT_BUILT; the engine is
+ *  unchanged on failure. Exclusive. @since 1.0 */
 HS_API hs_status hs_face_engine_set_param(hs_face_engine *e, hs_face_param key, double value);
 
 /** Current value of parameter @p key into *value. Errors:
- *  HS_ERR_INVALID_ARG (e or value NULL, unknown key). Concurrent readers.
- *  @since 1.0 */
+ *  HS_ERR_INVALID_ARG (e or value NULL, unknown key), HS_ERR_NOT_BUILT
+ *  (*value set to 0). Concurrent readers. @since 1.0 */
 HS_API hs_status hs_face_engine_get_param(const hs_face_engine *e, double *value,
                                           hs_face_param key);
 
-/** Allowed range of a parameter key. Errors: HS_ERR_INVALID_ARG (unknown
- *  key). Thread-safe; available without OpenCV. @since 1.0 */
+/** Allowed range of parameter @p key into *min_value and *max_value
+ *  (either may be NULL; written only on success); available without OpenCV.
+ *  Errors: HS_ERR_INVALID_ARG only (unknown key or both outputs NULL).
+ *  Thread-safe. @since 1.0 */
 HS_API hs_status hs_face_param_bounds(double *min_value, double *max_value, hs_face_param key);
 
 /** hs_face.flags */
@@ -357,29 +390,35 @@ typedef struct hs_face {
 
 /** Detect faces in @p img (its RGB plane when present, else grey replicated
  *  into 3 channels), largest first (ties: higher score). Up to @p cap faces
- *  are written; *count receives the number found (which may exceed cap).
- *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NO_FACE (*count 0), HS_ERR_LIMIT
- *  (image under 16 px a side), HS_ERR_NOT_BUILT, HS_ERR_INTERNAL (OpenCV
- *  failure, message in ctx). Not thread-safe for the engine. @since 1.0 */
+ *  are written to the caller's @p faces (NULL with cap 0 counts only);
+ *  *count receives the number found (which may exceed cap; 0 on failure).
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NO_FACE, HS_ERR_LIMIT (image under 16
+ *  or over 32768 px a side), HS_ERR_NOT_BUILT, HS_ERR_INTERNAL (OpenCV
+ *  failure, message in ctx), HS_ERR_NOMEM. It writes the engine's scratch.
+ *  One thread per object. @since 1.0 */
 HS_API hs_status hs_face_detect(hs_ctx *ctx, hs_face *faces, uint32_t cap,
                                 uint32_t *count, hs_face_engine *e, const hs_image *img);
 
 /** Align @p face (from hs_face_detect() on the same image) to the standard
  *  5-point template and write the crop (size HS_FACE_PARAM_INPUT_SIZE,
- *  interleaved RGB, size*size*3 bytes) into @p rgb of @p rgb_size bytes.
- *  Errors: HS_ERR_INVALID_ARG, HS_ERR_BUFFER_TOO_SMALL, HS_ERR_NOT_BUILT.
- *  @since 1.0 */
+ *  interleaved RGB, size*size*3 bytes) into the caller's @p rgb of
+ *  @p rgb_size bytes. Errors: HS_ERR_INVALID_ARG (also landmarks not finite
+ *  or degenerate), HS_ERR_BUFFER_TOO_SMALL, HS_ERR_LIMIT (image under 16 or
+ *  over 32768 px a side), HS_ERR_NOT_BUILT, HS_ERR_INTERNAL, HS_ERR_NOMEM.
+ *  It only reads the engine's parameters. Concurrent readers. @since 1.0 */
 HS_API hs_status hs_face_align(hs_ctx *ctx, uint8_t *rgb, size_t rgb_size,
                                hs_face_engine *e, const hs_image *img, const hs_face *face);
 
 /** Embed @p face of @p img (face NULL: detect and use the largest face),
- *  writing hs_face_engine_dim() L2-normalised floats into @p out (room for
- *  @p cap). *dim receives the dimension; @p used (may be NULL) the face used.
- *  Errors: HS_ERR_INVALID_ARG, HS_ERR_STATE (engine without an embedding
- *  net), HS_ERR_BUFFER_TOO_SMALL, HS_ERR_NO_FACE, HS_ERR_MODEL (the net
- *  fails on the crop, e.g. an INPUT_SIZE it was not made for, or its output is
- *  not finite), HS_ERR_NOT_BUILT, HS_ERR_INTERNAL. Not thread-safe for the
- *  engine. @since 1.0 */
+ *  writing hs_face_engine_dim() L2-normalised floats into the caller's
+ *  @p out (room for @p cap). On success *dim receives the dimension (0 on
+ *  failure) and *used (may be NULL) the face used. Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_STATE (engine without an embedding net),
+ *  HS_ERR_BUFFER_TOO_SMALL, HS_ERR_NO_FACE, HS_ERR_LIMIT (as
+ *  hs_face_detect()), HS_ERR_MODEL (the net fails on the crop, e.g. an
+ *  INPUT_SIZE it was not made for, or its output is not finite),
+ *  HS_ERR_NOT_BUILT, HS_ERR_INTERNAL, HS_ERR_NOMEM. It writes the engine's
+ *  scratch. One thread per object. @since 1.0 */
 HS_API hs_status hs_face_embed(hs_ctx *ctx, float *out, uint32_t cap,
                                uint32_t *dim, hs_face *used, hs_face_engine *e, const hs_image *img,
                                const hs_face *face);

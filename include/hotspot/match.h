@@ -109,6 +109,8 @@ typedef enum hs_finger_matcher_param {
 #define HS_MATCH_KERNELS_PORTABLE 1 /**< plain C, every platform */
 #define HS_MATCH_KERNELS_AVX2     2 /**< x86-64 with AVX2 */
 #define HS_MATCH_KERNELS_AVX512   3 /**< x86-64 with AVX-512 F, DQ, BW, VL and VPOPCNTDQ */
+#define HS_MATCH_KERNELS_NEON     4 /**< AArch64 (64-bit ARM) with NEON, which every AArch64
+                                         CPU has; HS_ERR_UNSUPPORTED elsewhere. @since 1.0 */
 
 /** Create a matcher with default parameters (kernels: the fastest set this
  *  CPU runs). *out belongs to the caller (hs_finger_matcher_free()) and may

@@ -1,4 +1,6 @@
 /* Bounded byte readers and writers, whole-file I/O, CRC-32C. */
+/* O_TMPFILE (Linux) for temporaries that vanish with a killed writer. */
+#define _GNU_SOURCE
 #include "internal/core.h"
 
 #include <errno.h>
@@ -6,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -360,8 +364,10 @@ hs_status hs__atomic_open(hs_ctx *ctx, hs__atomic_file *af, const char *path, ui
     af->alloc = hs__ctx_allocator(ctx);
     af->path = path;
     af->dir = dir_of(af->alloc, path);
-    size_t dlen = af->dir ? strlen(af->dir) : 0;
-    af->tmp = af->dir ? hs__malloc(af->alloc, dlen + 32) : NULL;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t dlen = af->dir ? strlen(af->dir) : 0, cap = dlen + strlen(base) + 40;
+    af->tmp = af->dir ? hs__malloc(af->alloc, cap) : NULL;
     if (!af->tmp) {
         hs__free(af->alloc, af->dir);
         af->dir = NULL;
@@ -371,8 +377,20 @@ hs_status hs__atomic_open(hs_ctx *ctx, hs__atomic_file *af, const char *path, ui
      * cross file systems), under a fresh random name, created exclusively:
      * neither a symlink planted there nor an old temporary file is used. */
     mode_t mode = (flags & HS_FILE_PRIVATE) ? 0600 : 0666;
+    snprintf(af->tmp, cap, "%s/.%s.hs-%016llx.tmp", af->dir, base,
+             (unsigned long long)temp_nonce(af, 0));
+#ifdef O_TMPFILE
+    /* Linked in by its /proc/self/fd name at commit, so /proc must be there. */
+    if (access("/proc/self/fd", X_OK) == 0) {
+        af->fd = open(af->dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+        if (af->fd >= 0) {
+            af->unnamed = 1;
+            return HS_OK;
+        }
+    }
+#endif
     for (unsigned attempt = 0; attempt < 16; attempt++) {
-        snprintf(af->tmp, dlen + 32, "%s/.hs-%016llx.tmp", af->dir,
+        snprintf(af->tmp, cap, "%s/.%s.hs-%016llx.tmp", af->dir, base,
                  (unsigned long long)temp_nonce(af, attempt));
         af->fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
         if (af->fd >= 0 || errno != EEXIST)
@@ -393,7 +411,7 @@ void hs__atomic_abort(hs__atomic_file *af)
 {
     if (af->fd >= 0)
         close(af->fd);
-    if (af->tmp)
+    if (af->tmp && !af->unnamed)
         unlink(af->tmp);
     hs__free(af->alloc, af->tmp);
     hs__free(af->alloc, af->dir);
@@ -408,6 +426,28 @@ hs_status hs__atomic_commit(hs_ctx *ctx, hs__atomic_file *af)
         s = hs__error(ctx, HS_ERR_IO, "%s: fsync: %s", af->path, strerror(errno));
         hs__atomic_abort(af);
         return s;
+    }
+    if (af->unnamed) {
+        /* Only now, with every byte on disk, does the file get a name. */
+        char proc[64];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", af->fd);
+        int r = -1;
+        for (unsigned attempt = 0; attempt < 16; attempt++) {
+            r = linkat(AT_FDCWD, proc, AT_FDCWD, af->tmp, AT_SYMLINK_FOLLOW);
+            if (r == 0 || errno != EEXIST)
+                break;
+            /* another random part in place: "...hs-<16 hex>.tmp" */
+            char hex[17];
+            snprintf(hex, sizeof hex, "%016llx", (unsigned long long)temp_nonce(af, attempt + 1));
+            memcpy(af->tmp + strlen(af->tmp) - 20, hex, 16);
+        }
+        if (r != 0) {
+            s = hs__error(ctx, HS_ERR_IO, "%s: cannot link the temporary file: %s", af->path,
+                          strerror(errno));
+            hs__atomic_abort(af);
+            return s;
+        }
+        af->unnamed = 0;
     }
     int r = close(af->fd);
     af->fd = -1;
@@ -491,6 +531,106 @@ hs_status hs_file_save(hs_ctx *ctx, const char *path, const void *data, size_t s
         return hs__error(ctx, HS_ERR_INVALID_ARG, "unknown file flags 0x%x",
                          (unsigned)(flags & ~(uint32_t)HS_FILE_PRIVATE));
     return hs__write_file_atomic(ctx, path, data, size, flags);
+}
+
+/* ---- writer lock ---------------------------------------------------------- */
+
+/* With the writer lock held no save of path is under way, so a temporary
+ * of path still there was left by a writer that died (where the file system
+ * has no unnamed temporaries, or between naming and renaming): remove it,
+ * it may hold biometric data. */
+static void remove_stale_temporaries(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char dir[4096], prefix[512];
+    size_t dn = slash ? (size_t)(slash - path) : 0;
+    if (dn >= sizeof dir || strlen(base) + 6 >= sizeof prefix)
+        return;
+    if (slash) {
+        memcpy(dir, path, dn);
+        dir[dn] = '\0';
+        if (!dn)
+            strcpy(dir, "/");
+    } else {
+        strcpy(dir, ".");
+    }
+    int pn = snprintf(prefix, sizeof prefix, ".%s.hs-", base);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n == (size_t)pn + 20 && !strncmp(e->d_name, prefix, (size_t)pn) &&
+            !strcmp(e->d_name + n - 4, ".tmp"))
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
+struct hs_file_lock {
+    hs_allocator alloc;
+    int fd;
+};
+
+hs_status hs_file_lock_acquire(hs_ctx *ctx, hs_file_lock **out, const char *path, uint32_t flags)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!path || (flags & ~HS_FILE_LOCK_NOWAIT))
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "lock: NULL path or unknown flag");
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    size_t n = strlen(path);
+    char *lp = hs__malloc(a, n + 6);
+    hs_file_lock *l = hs__malloc(a, sizeof *l);
+    if (!lp || !l) {
+        hs__free(a, lp);
+        hs__free(a, l);
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+    }
+    memcpy(lp, path, n);
+    memcpy(lp + n, ".lock", 6);
+    hs_status st = HS_OK;
+    int fd = open(lp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+    struct stat sb;
+    if (fd < 0) {
+        st = hs__error(ctx, HS_ERR_IO, "%s: cannot open the lock file: %s", lp, strerror(errno));
+    } else if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        st = hs__error(ctx, HS_ERR_IO, "%s: the lock file is not a regular file", lp);
+    } else {
+        int r;
+        do
+            r = flock(fd, LOCK_EX | ((flags & HS_FILE_LOCK_NOWAIT) ? LOCK_NB : 0));
+        while (r != 0 && errno == EINTR);
+        if (r != 0)
+            st = errno == EWOULDBLOCK
+                     ? hs__error(ctx, HS_ERR_LOCKED, "%s: locked by another writer", path)
+                     : hs__error(ctx, HS_ERR_IO, "%s: cannot lock: %s", lp, strerror(errno));
+    }
+    hs__free(a, lp);
+    if (st) {
+        if (fd >= 0)
+            close(fd);
+        hs__free(a, l);
+        return st;
+    }
+    l->alloc = *a;
+    l->fd = fd;
+    remove_stale_temporaries(path);
+    *out = l;
+    return HS_OK;
+}
+
+void hs_file_lock_release(hs_file_lock *lock)
+{
+    if (!lock)
+        return;
+    hs_allocator a = lock->alloc;
+    flock(lock->fd, LOCK_UN);
+    close(lock->fd);
+    hs__free(&a, lock);
 }
 
 /* ---- CRC-32C ----------------------------------------------------------- */

@@ -37,6 +37,7 @@ const char *hs_status_str(hs_status s)
     case HS_ERR_VERSION: return "format version not supported";
     case HS_ERR_THREAD: return "thread could not be started";
     case HS_ERR_UNAVAILABLE: return "service unavailable: no answer in time";
+    case HS_ERR_LOCKED: return "locked by another writer";
     default: return "unknown status";
     }
 }

@@ -436,11 +436,18 @@ static bool set_kernels(hs_finger_matcher *m, int32_t want)
     if (want == HS_MATCH_KERNELS_AUTO)
         want = avx512 ? HS_MATCH_KERNELS_AVX512 : avx2 ? HS_MATCH_KERNELS_AVX2
                                                        : HS_MATCH_KERNELS_PORTABLE;
-    if ((want == HS_MATCH_KERNELS_AVX512 && !avx512) || (want == HS_MATCH_KERNELS_AVX2 && !avx2))
+    if ((want == HS_MATCH_KERNELS_AVX512 && !avx512) || (want == HS_MATCH_KERNELS_AVX2 && !avx2) ||
+        want == HS_MATCH_KERNELS_NEON)
         return false;
     m->kern = want == HS_MATCH_KERNELS_AVX512 ? hs__match_kernels_avx512
               : want == HS_MATCH_KERNELS_AVX2 ? hs__match_kernels_avx2
                                               : hs__match_kernels_c;
+#elif defined(HS_MATCH_NEON)
+    if (want == HS_MATCH_KERNELS_AUTO)
+        want = HS_MATCH_KERNELS_NEON;
+    if (want != HS_MATCH_KERNELS_PORTABLE && want != HS_MATCH_KERNELS_NEON)
+        return false;
+    m->kern = want == HS_MATCH_KERNELS_NEON ? hs__match_kernels_neon : hs__match_kernels_c;
 #else
     if (want == HS_MATCH_KERNELS_AUTO)
         want = HS_MATCH_KERNELS_PORTABLE;
@@ -498,7 +505,7 @@ hs_status hs_finger_matcher_bounds(int32_t *min_value, int32_t *max_value,
     switch (key) {
     case HS_MATCH_MAX_ROTATION: lo = 0; hi = 180; break;
     case HS_MATCH_FAST: lo = 0; hi = 1; break;
-    case HS_MATCH_KERNELS: lo = HS_MATCH_KERNELS_AUTO; hi = HS_MATCH_KERNELS_AVX512; break;
+    case HS_MATCH_KERNELS: lo = HS_MATCH_KERNELS_AUTO; hi = HS_MATCH_KERNELS_NEON; break;
     default: return HS_ERR_INVALID_ARG;
     }
     if (min_value)

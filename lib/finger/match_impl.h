@@ -1,7 +1,7 @@
 /* Internals of the fingerprint matcher shared by its implementations:
  * lib/finger/match.c (preparation, the consolidation steps and the portable
  * kernels), lib/finger/match_avx512.c and match_avx2.c (the same kernels with
- * AVX-512 and AVX2).
+ * AVX-512 and AVX2), lib/finger/match_neon.c (with NEON, on AArch64).
  * Not an interface for other modules: they use internal/match.h. */
 #ifndef HOTSPOT_FINGER_MATCH_IMPL_H
 #define HOTSPOT_FINGER_MATCH_IMPL_H
@@ -12,7 +12,7 @@
 /* The vector kernels repeat the portable float arithmetic operation by
  * operation, and the inline helpers below are compiled into both; a fused
  * multiply-add (Clang contracts by default, and the AVX-512 and AVX2 targets
- * have FMA) would round differently. GCC does not contract in ISO C mode,
+ * have FMA, as AArch64 always does) would round differently. GCC does not contract in ISO C mode,
  * and the build also passes -ffp-contract=off for these files. */
 #pragma STDC FP_CONTRACT OFF
 #endif
@@ -30,6 +30,12 @@
  * at run time. */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define HS_MATCH_AVX512 1
+#endif
+
+/* AArch64: NEON is part of the base architecture, so the NEON kernels are
+ * compiled in and always runnable (no CPU test). */
+#if defined(__aarch64__) && defined(__ARM_NEON)
+#define HS_MATCH_NEON 1
 #endif
 
 /* Signed difference a - b of two angles in units of 2 pi / 256, in [-128, 127]. */
@@ -237,6 +243,9 @@ extern const struct hs__match_kernels hs__match_kernels_avx512;
 extern const struct hs__match_kernels hs__match_kernels_avx2;
 bool hs__match_cpu_avx512(void);
 bool hs__match_cpu_avx2(void);
+#endif
+#ifdef HS_MATCH_NEON
+extern const struct hs__match_kernels hs__match_kernels_neon;
 #endif
 
 #endif

@@ -182,6 +182,8 @@ const char *hs_image_format_name(uint32_t format)
     case HS_IMAGE_FORMAT_TIFF: return "tiff";
     case HS_IMAGE_FORMAT_PNM: return "pnm";
     case HS_IMAGE_FORMAT_BMP: return "bmp";
+    case HS_IMAGE_FORMAT_WSQ: return "wsq";
+    case HS_IMAGE_FORMAT_JP2: return "jp2";
     default: return "unknown";
     }
 }
@@ -202,6 +204,10 @@ hs_status hs_image_decode(hs_ctx *ctx, hs_image **out, const void *data, size_t 
     hs_status s;
     if (size >= 8 && !memcmp(p, "\x89PNG\r\n\x1a\n", 8))
         s = hs__decode_png(ctx, out, p, size, flags);
+    else if (hs__is_jp2(p, size))
+        s = hs__decode_jp2(ctx, out, p, size, flags);
+    else if (p[0] == 0xFF && p[1] == 0xA0)
+        s = hs__decode_wsq(ctx, out, p, size, flags);
     else if (size >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF)
         s = hs__decode_jpeg(ctx, out, p, size, flags);
     else if (size >= 4 && (!memcmp(p, "II*\0", 4) || !memcmp(p, "MM\0*", 4) ||
@@ -213,7 +219,7 @@ hs_status hs_image_decode(hs_ctx *ctx, hs_image **out, const void *data, size_t 
         s = hs__decode_bmp(ctx, out, p, size, flags);
     else
         return hs__error(ctx, HS_ERR_FORMAT,
-                         "not a PNG, JPEG, TIFF, PNM or BMP image (first bytes %02x %02x)",
+                         "not a PNG, JPEG, TIFF, PNM, BMP, WSQ or JPEG 2000 image (first bytes %02x %02x)",
                          p[0], p[1]);
     if (s != HS_OK) {
         hs_image_free(*out);
@@ -233,6 +239,8 @@ hs_status hs_image_load(hs_ctx *ctx, hs_image **out, const char *path, uint32_t 
     if (s)
         return s;
     s = hs_image_decode(ctx, out, data, size, flags);
+    /* the file's bytes are a face or a fingerprint too */
+    hs__memzero(data, size);
     hs__free(hs__ctx_allocator(ctx), data);
     return s;
 }

@@ -205,3 +205,82 @@ hs_status hs__decode_jpeg(hs_ctx *ctx, hs_image **out, const uint8_t *data, size
     *out = im;
     return HS_OK;
 }
+
+/* ---- encoding ------------------------------------------------------------ */
+
+struct jdest {
+    struct jpeg_destination_mgr pub;
+    hs__writer *w;
+    JOCTET buf[4096];
+};
+
+static void dest_init(j_compress_ptr c)
+{
+    struct jdest *d = (struct jdest *)c->dest;
+    d->pub.next_output_byte = d->buf;
+    d->pub.free_in_buffer = sizeof d->buf;
+}
+
+static boolean dest_empty(j_compress_ptr c)
+{
+    struct jdest *d = (struct jdest *)c->dest;
+    hs__wr_bytes(d->w, d->buf, sizeof d->buf);
+    if (d->w->failed)
+        ERREXIT(c, JERR_OUT_OF_MEMORY);
+    d->pub.next_output_byte = d->buf;
+    d->pub.free_in_buffer = sizeof d->buf;
+    return TRUE;
+}
+
+static void dest_term(j_compress_ptr c)
+{
+    struct jdest *d = (struct jdest *)c->dest;
+    hs__wr_bytes(d->w, d->buf, sizeof d->buf - d->pub.free_in_buffer);
+}
+
+hs_status hs__encode_jpeg(hs_ctx *ctx, hs__writer *w, const hs_image *img, int quality)
+{
+    if (img->width > 65500 || img->height > 65500)
+        return hs__error(ctx, HS_ERR_UNSUPPORTED, "JPEG: %ux%u exceeds 65500 pixels a side",
+                         img->width, img->height);
+    struct jpeg_compress_struct cinfo;
+    struct jerr err;
+    memset(&err, 0, sizeof err);
+    cinfo.err = jpeg_std_error(&err.pub);
+    err.pub.error_exit = on_error_exit;
+    err.pub.output_message = on_output_message;
+    err.first_warning = -1;
+    struct jdest dest;
+    memset(&dest, 0, sizeof dest);
+    dest.w = w;
+    int jump = setjmp(err.jb);
+    if (jump) {
+        jpeg_destroy_compress(&cinfo);
+        return hs__error(ctx, jump == 3 || w->failed ? HS_ERR_NOMEM : HS_ERR_INTERNAL,
+                         "JPEG: %s", err.msg);
+    }
+    jpeg_create_compress(&cinfo);
+    dest.pub.init_destination = dest_init;
+    dest.pub.empty_output_buffer = dest_empty;
+    dest.pub.term_destination = dest_term;
+    cinfo.dest = &dest.pub;
+    cinfo.image_width = img->width;
+    cinfo.image_height = img->height;
+    cinfo.input_components = 1;
+    cinfo.in_color_space = JCS_GRAYSCALE;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, quality, TRUE);
+    if (img->ppi && img->ppi <= 65535) {
+        cinfo.write_JFIF_header = TRUE;
+        cinfo.density_unit = 1;
+        cinfo.X_density = cinfo.Y_density = (UINT16)img->ppi;
+    }
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = (JSAMPROW)(img->view + (size_t)cinfo.next_scanline * img->stride);
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    return HS_OK;
+}

@@ -228,10 +228,8 @@ static void mem_write(png_structp png, png_bytep src, size_t n)
 
 static void mem_flush(png_structp png) { (void)png; }
 
-static hs_status encode(hs_ctx *ctx, const hs_image *img, hs__writer *w)
+hs_status hs__encode_png(hs_ctx *ctx, hs__writer *w, const hs_image *img)
 {
-    if (!img)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "image is NULL");
     struct png_io io;
     memset(&io, 0, sizeof io);
     const hs_allocator *a = hs__ctx_allocator(ctx);
@@ -246,7 +244,7 @@ static hs_status encode(hs_ctx *ctx, const hs_image *img, hs__writer *w)
     }
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
-        return hs__error(ctx, w->failed ? HS_ERR_NOMEM : HS_ERR_INTERNAL, "PNG: %s",
+        return hs__error(ctx, w->failed || io.nomem ? HS_ERR_NOMEM : HS_ERR_INTERNAL, "PNG: %s",
                          io.msg[0] ? io.msg : "encode error");
     }
     png_set_write_fn(png, w, mem_write, mem_flush);
@@ -263,28 +261,4 @@ static hs_status encode(hs_ctx *ctx, const hs_image *img, hs__writer *w)
     png_write_end(png, info);
     png_destroy_write_struct(&png, &info);
     return HS_OK;
-}
-
-hs_status hs_image_encode_png(hs_ctx *ctx, const hs_image *img, void *buf, size_t *size)
-{
-    if (!size)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "size is NULL");
-    hs__writer w;
-    hs__writer_init(&w, hs__ctx_allocator(ctx));
-    hs_status s = encode(ctx, img, &w);
-    if (!s)
-        s = hs__writer_output(ctx, &w, buf, size);
-    hs__writer_free(&w);
-    return s;
-}
-
-hs_status hs_image_save_png(hs_ctx *ctx, const hs_image *img, const char *path)
-{
-    hs__writer w;
-    hs__writer_init(&w, hs__ctx_allocator(ctx));
-    hs_status s = encode(ctx, img, &w);
-    if (!s)
-        s = hs__write_file_atomic(ctx, path, w.buf, w.len, HS_FILE_PRIVATE);
-    hs__writer_free(&w);
-    return s;
 }

@@ -90,14 +90,19 @@ hs_status hs__struct_out(hs_ctx *ctx, void *dst, const void *src, size_t cur_siz
  * HS_LIMIT_MAX_FILE_BYTES before allocating. The caller frees with hs__free. */
 hs_status hs__read_file(hs_ctx *ctx, const char *path, uint8_t **data, size_t *size);
 
-/* The one atomic-save routine. hs__atomic_open creates a temporary file
- * with a random name in path's directory (O_CREAT | O_EXCL | O_NOFOLLOW;
- * mode 0600 with HS_FILE_PRIVATE, else 0666 less the umask); the caller
- * writes af->fd, then hs__atomic_commit fsyncs, closes, renames it over
- * path and fsyncs the directory, or hs__atomic_abort removes it. Both
- * commit and abort release af; a failed commit removes the temporary. */
+/* The one atomic-save routine. hs__atomic_open creates a temporary file in
+ * path's directory: an unnamed one (O_TMPFILE) where the file system has
+ * them, so that a process killed while writing leaves nothing behind, else
+ * ".<name>.hs-<random>.tmp" (O_CREAT | O_EXCL | O_NOFOLLOW); mode 0600 with
+ * HS_FILE_PRIVATE, else 0666 less the umask. The caller writes af->fd, then
+ * hs__atomic_commit fsyncs, gives the file its random name (unnamed case),
+ * renames it over path and fsyncs the directory, or hs__atomic_abort drops
+ * it. Both commit and abort release af; a failed commit removes the
+ * temporary. hs_file_lock_acquire() removes the named temporaries a killed
+ * writer of the same path left. */
 typedef struct hs__atomic_file {
     int fd;
+    int unnamed; /* O_TMPFILE, not linked yet */
     char *tmp, *dir;
     const char *path;
     const hs_allocator *alloc;

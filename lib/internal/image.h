@@ -40,6 +40,22 @@ hs_status hs__decode_png(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_
 hs_status hs__decode_jpeg(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
 hs_status hs__decode_tiff(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
 hs_status hs__decode_pnm(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
+hs_status hs__decode_wsq(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
+/* JP2 signature box or a raw codestream's SOC + SIZ. */
+int hs__is_jp2(const uint8_t *p, size_t n);
+hs_status hs__decode_jp2(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
+
+/* Per-format encoders of the grey plane, appending to w (an allocating
+ * writer); hs_image_encode() checks the arguments. */
+hs_status hs__encode_png(hs_ctx *ctx, hs__writer *w, const hs_image *img);
+hs_status hs__encode_jpeg(hs_ctx *ctx, hs__writer *w, const hs_image *img, int quality);
+/* restart > 0: a restart marker every restart symbols (for tests). */
+hs_status hs__encode_wsq(hs_ctx *ctx, hs__writer *w, const hs_image *img, double rate,
+                         uint32_t restart);
+/* JPEG 2000: lossless (5/3) or lossy 9/7 at ratio:1; codestream: a raw
+ * J2K codestream instead of a JP2 file. */
+hs_status hs__encode_jp2(hs_ctx *ctx, hs__writer *w, const hs_image *img, int lossless,
+                         double ratio, int codestream);
 hs_status hs__decode_bmp(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
 
 #endif

@@ -6,6 +6,8 @@
 #include "hotspot/watchlist.h"
 #include "internal/core.h"
 
+#include <pthread.h>
+
 #include <stdbool.h>
 
 /* Codes of the first-stage filter kept per finger (see signature.c). */
@@ -69,7 +71,16 @@ struct hs_watchlist {
      * HS_WATCHLIST_FINGERS_MAX slots per entry; NULL when absent */
     hs_finger_prepared **cache;
     uint64_t cache_bytes;
+    /* Readers-writer lock, writer preference (list.c): every public call
+     * takes it; internal helpers never do (no nested locking). */
+    pthread_rwlock_t lock;
 };
+
+void hs__wl_rdlock(const hs_watchlist *wl);
+void hs__wl_wrlock(hs_watchlist *wl);
+void hs__wl_unlock(const hs_watchlist *wl);
+/* hs_watchlist_encode without taking the lock (the caller holds it). */
+hs_status hs__wl_encode(hs_ctx *ctx, void *buf, size_t *size, const hs_watchlist *wl);
 
 /* Drop the prepared cache (any modification of the list does). */
 void hs__wl_cache_drop(hs_watchlist *wl);

@@ -1,5 +1,7 @@
 /* The watchlist container: subjects by id, file encoding, atomic save and
  * one-read load. File layout: docs/watchlist-format.md. */
+/* pthread_rwlockattr_setkind_np (glibc) for a writer-preferring lock. */
+#define _GNU_SOURCE
 #include "internal/watchlist.h"
 
 #include <errno.h>
@@ -129,8 +131,37 @@ hs_status hs_watchlist_new(hs_ctx *ctx, hs_watchlist **out)
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     wl->alloc = *a;
     wl->file_format = WL_FORMAT_VERSION;
+    /* Writer preference: an update (a device receiving a package while an
+     * officer searches) waits for the searches running now, and searches
+     * that start after it wait for the update, so a stream of searches
+     * cannot starve it. */
+    pthread_rwlockattr_t attr;
+    int rc = pthread_rwlockattr_init(&attr);
+    if (!rc) {
+#if defined(__GLIBC__)
+        pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+#endif
+        rc = pthread_rwlock_init(&wl->lock, &attr);
+        pthread_rwlockattr_destroy(&attr);
+    }
+    if (rc) {
+        hs__free(a, wl);
+        return hs__error(ctx, HS_ERR_NOMEM, "cannot create the list's lock");
+    }
     *out = wl;
     return HS_OK;
+}
+
+void hs__wl_rdlock(const hs_watchlist *wl)
+{
+    pthread_rwlock_rdlock((pthread_rwlock_t *)(uintptr_t)&wl->lock);
+}
+
+void hs__wl_wrlock(hs_watchlist *wl) { pthread_rwlock_wrlock(&wl->lock); }
+
+void hs__wl_unlock(const hs_watchlist *wl)
+{
+    pthread_rwlock_unlock((pthread_rwlock_t *)(uintptr_t)&wl->lock);
 }
 
 static void entry_free(hs_watchlist *wl, hs__wl_entry *e)
@@ -157,21 +188,22 @@ void hs_watchlist_free(hs_watchlist *wl)
         hs__memzero(wl->blob, wl->blob_size);
         hs__free(&a, wl->blob);
     }
+    pthread_rwlock_destroy(&wl->lock);
     hs__memzero(wl, sizeof *wl);
     hs__free(&a, wl);
 }
 
-uint64_t hs_watchlist_count(const hs_watchlist *wl)
+static uint64_t count_unlocked(const hs_watchlist *wl)
 {
     return wl ? wl->n : 0;
 }
 
-uint64_t hs_watchlist_finger_count(const hs_watchlist *wl)
+static uint64_t finger_count_unlocked(const hs_watchlist *wl)
 {
     return wl ? wl->nfingers : 0;
 }
 
-uint64_t hs_watchlist_memory_bytes(const hs_watchlist *wl)
+static uint64_t memory_bytes_unlocked(const hs_watchlist *wl)
 {
     if (!wl)
         return 0;
@@ -179,12 +211,12 @@ uint64_t hs_watchlist_memory_bytes(const hs_watchlist *wl)
            (uint64_t)wl->hcap * sizeof(uint32_t) + wl->cache_bytes;
 }
 
-uint64_t hs_watchlist_version(const hs_watchlist *wl)
+static uint64_t version_unlocked(const hs_watchlist *wl)
 {
     return wl ? wl->version : 0;
 }
 
-hs_status hs_watchlist_set_version(hs_watchlist *wl, uint64_t version)
+static hs_status set_version_unlocked(hs_watchlist *wl, uint64_t version)
 {
     if (!wl)
         return HS_ERR_INVALID_ARG;
@@ -269,12 +301,12 @@ static hs_status add_or_replace(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlis
     return st;
 }
 
-hs_status hs_watchlist_add(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s)
+static hs_status add_unlocked(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s)
 {
     return add_or_replace(ctx, wl, s, false);
 }
 
-hs_status hs_watchlist_replace(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s)
+static hs_status replace_unlocked(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s)
 {
     return add_or_replace(ctx, wl, s, true);
 }
@@ -297,7 +329,7 @@ hs_status hs__wl_remove_index(hs_watchlist *wl, uint32_t i)
     return HS_OK;
 }
 
-hs_status hs_watchlist_remove(hs_ctx *ctx, hs_watchlist *wl, const char *id)
+static hs_status remove_unlocked(hs_ctx *ctx, hs_watchlist *wl, const char *id)
 {
     if (!wl || !id)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
@@ -310,7 +342,7 @@ hs_status hs_watchlist_remove(hs_ctx *ctx, hs_watchlist *wl, const char *id)
     return hs__wl_remove_index(wl, (uint32_t)at);
 }
 
-hs_status hs_watchlist_get(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
+static hs_status get_unlocked(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
                            const char *id)
 {
     if (!out)
@@ -327,7 +359,7 @@ hs_status hs_watchlist_get(hs_ctx *ctx, hs_watchlist_subject **out, const hs_wat
     return hs__wl_record_to_subject(ctx, wl->e[at].rec, wl->e[at].len, out);
 }
 
-hs_status hs_watchlist_subject_at(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
+static hs_status subject_at_unlocked(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
                                   uint64_t index)
 {
     if (!out)
@@ -341,7 +373,7 @@ hs_status hs_watchlist_subject_at(hs_ctx *ctx, hs_watchlist_subject **out, const
     return hs__wl_record_to_subject(ctx, wl->e[index].rec, wl->e[index].len, out);
 }
 
-const char *hs_watchlist_id_at(const hs_watchlist *wl, uint64_t index)
+static const char *id_at_unlocked(const hs_watchlist *wl, uint64_t index)
 {
     if (!wl || index >= wl->n)
         return NULL;
@@ -415,7 +447,7 @@ static void make_header(const hs_watchlist *wl, uint32_t payload_crc, uint8_t h[
     put_le32(h + 60, hs__crc32c(0, h, 60));
 }
 
-hs_status hs_watchlist_encode(hs_ctx *ctx, void *buf, size_t *size, const hs_watchlist *wl)
+hs_status hs__wl_encode(hs_ctx *ctx, void *buf, size_t *size, const hs_watchlist *wl)
 {
     if (!wl || !size)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
@@ -655,7 +687,7 @@ static bool sink_put(file_sink *s, const void *data, size_t n)
     return true;
 }
 
-hs_status hs_watchlist_save(hs_ctx *ctx, const char *path, const hs_watchlist *wl)
+static hs_status save_unlocked(hs_ctx *ctx, const char *path, const hs_watchlist *wl)
 {
     if (!wl || !path)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
@@ -733,4 +765,144 @@ hs_status hs__wl_clone(hs_ctx *ctx, const hs_watchlist *src, hs_watchlist **out)
     }
     *out = wl;
     return HS_OK;
+}
+
+/* ---- public entry points: each holds the list's lock ---------------- */
+
+uint64_t hs_watchlist_count(const hs_watchlist *wl)
+{
+    if (!wl)
+        return 0;
+    hs__wl_rdlock(wl);
+    uint64_t r = count_unlocked(wl);
+    hs__wl_unlock(wl);
+    return r;
+}
+
+uint64_t hs_watchlist_finger_count(const hs_watchlist *wl)
+{
+    if (!wl)
+        return 0;
+    hs__wl_rdlock(wl);
+    uint64_t r = finger_count_unlocked(wl);
+    hs__wl_unlock(wl);
+    return r;
+}
+
+uint64_t hs_watchlist_memory_bytes(const hs_watchlist *wl)
+{
+    if (!wl)
+        return 0;
+    hs__wl_rdlock(wl);
+    uint64_t r = memory_bytes_unlocked(wl);
+    hs__wl_unlock(wl);
+    return r;
+}
+
+uint64_t hs_watchlist_version(const hs_watchlist *wl)
+{
+    if (!wl)
+        return 0;
+    hs__wl_rdlock(wl);
+    uint64_t r = version_unlocked(wl);
+    hs__wl_unlock(wl);
+    return r;
+}
+
+hs_status hs_watchlist_set_version(hs_watchlist *wl, uint64_t version)
+{
+    if (!wl)
+        return HS_ERR_INVALID_ARG;
+    hs__wl_wrlock(wl);
+    hs_status r = set_version_unlocked(wl, version);
+    hs__wl_unlock(wl);
+    return r;
+}
+
+hs_status hs_watchlist_add(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s)
+{
+    if (!wl)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    hs__wl_wrlock(wl);
+    hs_status r = add_unlocked(ctx, wl, s);
+    hs__wl_unlock(wl);
+    return r;
+}
+
+hs_status hs_watchlist_replace(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s)
+{
+    if (!wl)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    hs__wl_wrlock(wl);
+    hs_status r = replace_unlocked(ctx, wl, s);
+    hs__wl_unlock(wl);
+    return r;
+}
+
+hs_status hs_watchlist_remove(hs_ctx *ctx, hs_watchlist *wl, const char *id)
+{
+    if (!wl)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    hs__wl_wrlock(wl);
+    hs_status r = remove_unlocked(ctx, wl, id);
+    hs__wl_unlock(wl);
+    return r;
+}
+
+hs_status hs_watchlist_get(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
+                           const char *id)
+{
+    if (!wl) {
+        if (out)
+            *out = NULL;
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    }
+    hs__wl_rdlock(wl);
+    hs_status r = get_unlocked(ctx, out, wl, id);
+    hs__wl_unlock(wl);
+    return r;
+}
+
+hs_status hs_watchlist_subject_at(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
+                                  uint64_t index)
+{
+    if (!wl) {
+        if (out)
+            *out = NULL;
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    }
+    hs__wl_rdlock(wl);
+    hs_status r = subject_at_unlocked(ctx, out, wl, index);
+    hs__wl_unlock(wl);
+    return r;
+}
+
+const char *hs_watchlist_id_at(const hs_watchlist *wl, uint64_t index)
+{
+    if (!wl)
+        return NULL;
+    hs__wl_rdlock(wl);
+    const char *r = id_at_unlocked(wl, index);
+    hs__wl_unlock(wl);
+    return r;
+}
+
+hs_status hs_watchlist_save(hs_ctx *ctx, const char *path, const hs_watchlist *wl)
+{
+    if (!wl)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    hs__wl_rdlock(wl);
+    hs_status r = save_unlocked(ctx, path, wl);
+    hs__wl_unlock(wl);
+    return r;
+}
+
+hs_status hs_watchlist_encode(hs_ctx *ctx, void *buf, size_t *size, const hs_watchlist *wl)
+{
+    if (!wl)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    hs__wl_rdlock(wl);
+    hs_status r = hs__wl_encode(ctx, buf, size, wl);
+    hs__wl_unlock(wl);
+    return r;
 }

@@ -287,7 +287,10 @@ hs_status hs_watchlist_digest(hs_ctx *ctx, uint8_t digest[32], const hs_watchlis
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
     if (!sodium_ready())
         return hs__error(ctx, HS_ERR_INTERNAL, "libsodium failed to initialise");
-    return list_digest(ctx, digest, wl);
+    hs__wl_rdlock(wl);
+    hs_status st = list_digest(ctx, digest, wl);
+    hs__wl_unlock(wl);
+    return st;
 }
 
 static void delta_write(hs__writer *w, const hs_watchlist *wl, const hs_watchlist *base,
@@ -325,9 +328,31 @@ static void delta_write(hs__writer *w, const hs_watchlist *wl, const hs_watchlis
 
 /* ---- pack ------------------------------------------------------------------ */
 
+static hs_status pack_unlocked(hs_ctx *ctx, void *buf, size_t *size, const hs_watchlist *wl,
+                               const hs_watchlist *base, const uint8_t sign_secret[64],
+                               const uint8_t *recipients, uint32_t nrecipients);
+
 hs_status hs_watchlist_pack(hs_ctx *ctx, void *buf, size_t *size,
                             const hs_watchlist *wl, const hs_watchlist *base,
                             const uint8_t sign_secret[64], const uint8_t *recipients, uint32_t nrecipients)
+{
+    if (!wl)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    /* Both lists are read under their locks (once when they are the same:
+     * a second read lock behind a waiting writer would deadlock). */
+    hs__wl_rdlock(wl);
+    if (base && base != wl)
+        hs__wl_rdlock(base);
+    hs_status st = pack_unlocked(ctx, buf, size, wl, base, sign_secret, recipients, nrecipients);
+    if (base && base != wl)
+        hs__wl_unlock(base);
+    hs__wl_unlock(wl);
+    return st;
+}
+
+static hs_status pack_unlocked(hs_ctx *ctx, void *buf, size_t *size, const hs_watchlist *wl,
+                               const hs_watchlist *base, const uint8_t sign_secret[64],
+                               const uint8_t *recipients, uint32_t nrecipients)
 {
     if (!wl || !sign_secret || !recipients || !size)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
@@ -353,9 +378,9 @@ hs_status hs_watchlist_pack(hs_ctx *ctx, void *buf, size_t *size,
         delta_write(&plain, wl, base, d);
     } else {
         size_t n = 0;
-        hs_watchlist_encode(ctx, NULL, &n, wl);
+        hs__wl_encode(ctx, NULL, &n, wl);
         uint8_t *tmp = hs__malloc(a, n);
-        if (tmp && hs_watchlist_encode(ctx, tmp, &n, wl) == HS_OK)
+        if (tmp && hs__wl_encode(ctx, tmp, &n, wl) == HS_OK)
             hs__wr_bytes(&plain, tmp, n);
         else
             plain.failed = true;
@@ -426,10 +451,29 @@ out:
 
 /* ---- unpack ------------------------------------------------------------------ */
 
+static hs_status unpack_unlocked(hs_ctx *ctx, hs_watchlist **out, const hs_watchlist *installed,
+                                 uint64_t installed_version, const void *pkg, size_t size,
+                                 const uint8_t authority_public[32],
+                                 const uint8_t device_public[32], const uint8_t device_secret[32]);
+
 hs_status hs_watchlist_unpack(hs_ctx *ctx, hs_watchlist **out, const hs_watchlist *installed,
                               uint64_t installed_version, const void *pkg, size_t size,
                               const uint8_t authority_public[32], const uint8_t device_public[32],
                               const uint8_t device_secret[32])
+{
+    if (installed)
+        hs__wl_rdlock(installed);
+    hs_status st = unpack_unlocked(ctx, out, installed, installed_version, pkg, size,
+                                   authority_public, device_public, device_secret);
+    if (installed)
+        hs__wl_unlock(installed);
+    return st;
+}
+
+static hs_status unpack_unlocked(hs_ctx *ctx, hs_watchlist **out, const hs_watchlist *installed,
+                                 uint64_t installed_version, const void *pkg, size_t size,
+                                 const uint8_t authority_public[32],
+                                 const uint8_t device_public[32], const uint8_t device_secret[32])
 {
     if (!out)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");

@@ -34,7 +34,7 @@ expect_line "$out" "c.bmp: bmp 2x2 palette 8-bit, 100 ppi"
 
 out=$("$cli" image-info --json "$work/a.pgm" "$work/c.bmp"); rc=$?
 [ $rc -eq 0 ] || fail "--json exit $rc"
-expect_line "$out" '"format": "pnm", "width": 3, "height": 2, "ppi": 0, "color": "grey", "bits": 8}'
+expect_line "$out" '"format": "pnm", "width": 3, "height": 2, "ppi": 0, "color": "grey", "bits": 8, "bytes": 24, "bpp": 32.000, "ratio": 0.25}'
 expect_line "$out" '"format": "bmp", "width": 2, "height": 2, "ppi": 100'
 if command -v python3 >/dev/null; then
     echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d)==2' \

@@ -90,6 +90,20 @@ if "$cli" watchlist keygen --authority auth >/dev/null 2>&1; then
     case $out in *'\xe2\x80\xae'*) ;; *) fail "escaped id: $out" ;; esac
 fi
 
+# concurrent writers queue on the list's lock: no add is lost
+"$cli" watchlist create c.hswl >/dev/null || fail "create c"
+for w in 1 2 3; do
+    (for i in 1 2 3 4 5 6; do "$cli" watchlist add c.hswl --id "W$w-$i" >/dev/null || exit 1; done) &
+done
+wait
+n=$("$cli" watchlist info --json c.hswl | sed -n 's/.*"subjects": \([0-9]*\).*/\1/p')
+[ "$n" = 18 ] || fail "concurrent adds: $n subjects, 18 expected"
+# a writer that must not wait is told the list is locked
+exec 9>c.hswl.lock; flock 9
+out=$(HOTSPOT_LOCK_NOWAIT=1 "$cli" watchlist add c.hswl --id X-1 2>&1); [ $? -eq 1 ] || fail "nowait"
+case $out in *"locked"*) ;; *) fail "locked message: $out" ;; esac
+flock -u 9; exec 9>&-
+
 # readers refuse FIFOs and directories instead of hanging on them
 mkfifo fifo
 timeout 10 "$cli" watchlist info fifo >/dev/null 2>&1; rc=$?

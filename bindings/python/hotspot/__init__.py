@@ -517,25 +517,64 @@ class Image(_Handle):
         a = self.pixels
         return a if dtype is None else a.astype(dtype)
 
-    @_cdoc("hs_image_encode_png")
-    def encode_png(self):
-        """The grey plane as PNG file contents (bytes)."""
+    _FORMATS = {"png": 1, "jpeg": 2, "jpg": 2, "pnm": 4, "pgm": 4, "bmp": 5, "wsq": 6,
+                "jp2": 7}
+
+    @staticmethod
+    def _encode_options(bitrate, lossless, ratio, quality):
+        opt = capi.hs_image_encode_options()
+        if bitrate is not None:
+            opt.wsq_bitrate = float(bitrate)
+        if lossless is not None:
+            opt.jp2_lossless = 1 if lossless else 0
+        if ratio is not None:
+            opt.jp2_ratio = float(ratio)
+            if lossless is None:
+                opt.jp2_lossless = 0
+        if quality is not None:
+            opt.jpeg_quality = int(quality)
+        return opt
+
+    @classmethod
+    def _format(cls, fmt):
+        if fmt is None:
+            return 0
+        if isinstance(fmt, int):
+            return fmt
+        try:
+            return cls._FORMATS[str(fmt).lower().lstrip(".")]
+        except KeyError:
+            raise ValueError("unknown image format %r (one of %s)"
+                             % (fmt, ", ".join(sorted(cls._FORMATS)))) from None
+
+    @_cdoc("hs_image_encode")
+    def encode(self, format="png", bitrate=None, lossless=None, ratio=None, quality=None):
+        """The grey plane encoded as ``format`` ("png", "wsq", "jp2", "jpeg",
+        "pgm", "bmp"), as bytes. ``bitrate``: WSQ bits per pixel (default
+        0.75); ``lossless``/``ratio``: JPEG 2000 reversible coding or a lossy
+        compression ratio; ``quality``: JPEG quality."""
+        fmt = self._format(format)
+        if fmt == 0:
+            raise ValueError("encode needs a format")
+        opt = self._encode_options(bitrate, lossless, ratio, quality)
         ctx = _ctx()
         with self._use as h:
-            s, n = _c("hs_image_encode_png")(ctx, h, None)
+            s, n = _c("hs_image_encode")(ctx, None, h, fmt, opt)
             _check(s, ctx)
             buf = bytearray(n)
-            s, n = _c("hs_image_encode_png")(ctx, h, buf)
+            s, n = _c("hs_image_encode")(ctx, buf, h, fmt, opt)
             _check(s, ctx)
         return bytes(buf[:n])
 
-    @_cdoc("hs_image_save_png")
-    def save_png(self, path):
-        """Write the grey plane to a PNG file."""
+    @_cdoc("hs_image_save")
+    def save(self, path, format=None, bitrate=None, lossless=None, ratio=None, quality=None):
+        """Write the grey plane to ``path`` (atomically); the format comes from
+        the extension (.png .wsq .jp2 .j2k .jpg .pgm .bmp) unless given."""
         p = _path(path)
+        opt = self._encode_options(bitrate, lossless, ratio, quality)
         ctx = _ctx()
         with self._use as h:
-            _check(_c("hs_image_save_png")(ctx, h, p), ctx)
+            _check(_c("hs_image_save")(ctx, p, h, self._format(format), opt), ctx)
 
     def __repr__(self):
         if self._h is None:
@@ -893,8 +932,8 @@ class Matcher(_Handle):
     """1:1 fingerprint comparison (scores in [0, 1], higher = more similar).
 
     Options: ``max_rotation`` (degrees, 0-180), ``fast`` (first-stage
-    filter mode) and ``kernels`` (MATCH_KERNELS_AUTO, _PORTABLE, _AVX2 or
-    _AVX512: speed only, every set gives the same scores; ``get("kernels")``
+    filter mode) and ``kernels`` (MATCH_KERNELS_AUTO, _PORTABLE, _AVX2,
+    _AVX512 or _NEON: speed only, every set gives the same scores; ``get("kernels")``
     tells which set runs). A matcher holds scratch space: calls on one matcher from
     several threads are serialised; use one matcher per thread to run them
     in parallel."""

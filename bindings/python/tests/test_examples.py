@@ -45,7 +45,7 @@ def synthetic(tmp_path_factory):
         for i in range(2):
             img, _ = gen.impression(m, i)
             files[f, i] = d / ("%d_%d.png" % (f, i))
-            img.save_png(files[f, i])
+            img.save(files[f, i])
     return files
 
 

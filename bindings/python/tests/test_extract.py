@@ -15,7 +15,7 @@ def test_extract_from_array_image_and_path(ridges, tmp_path):
     t = ex.extract(img)
     assert len(t) == 1 and t.view(0)["width"] == 300 and t.view(0)["ppi_x"] == 500
     assert len(t.minutiae()) <= 40
-    img.save_png(tmp_path / "r.png")
+    img.save(tmp_path / "r.png")
     t2 = ex.extract(tmp_path / "r.png")               # a path
     t3 = ex.extract(ridges)                           # an array (default 500 ppi)
     assert (t2.minutiae() == t.minutiae()).all()

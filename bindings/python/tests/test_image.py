@@ -69,14 +69,14 @@ def test_from_buffer_too_small():
 
 def test_png_round_trip_bytes_and_file(tmp_path, ridges):
     im = hotspot.Image.from_array(ridges, ppi=500)
-    png = im.encode_png()
+    png = im.encode("png")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     for src in (png, bytearray(png), memoryview(png), np.frombuffer(png, np.uint8)):
         back = hotspot.Image.decode(src)
         assert (back.pixels == ridges).all() and back.ppi == 500
         assert back.info["format"] == "png"
     path = tmp_path / "r.png"
-    im.save_png(path)
+    im.save(path)
     back = hotspot.Image.load(path)
     assert (back.pixels == ridges).all()
     assert hotspot.Image.load(str(path)).shape == ridges.shape
@@ -113,14 +113,14 @@ def test_bad_file_errors(tmp_path):
     with pytest.raises(hotspot.Error) as ei:
         hotspot.Image.load(junk)
     assert ei.value.status == hotspot.ERR_FORMAT
-    png = hotspot.Image(64, 64).encode_png()
+    png = hotspot.Image(64, 64).encode("png")
     with pytest.raises(hotspot.Error) as ei:
         hotspot.Image.decode(png[: len(png) // 2])
     assert ei.value.status in (hotspot.ERR_TRUNCATED, hotspot.ERR_CORRUPT)
 
 
 def test_limits_are_enforced():
-    png = hotspot.Image(300, 300).encode_png()
+    png = hotspot.Image(300, 300).encode("png")
     old = hotspot.get_limit(hotspot.LIMIT_MAX_PIXELS)
     try:
         hotspot.set_limit(hotspot.LIMIT_MAX_PIXELS, 1000)
@@ -156,7 +156,7 @@ def test_closed_object():
     im = hotspot.Image(10, 10)
     im.close()
     im.close()                                   # idempotent
-    for op in (lambda: im.width, lambda: im.pixels, lambda: im.encode_png(),
+    for op in (lambda: im.width, lambda: im.pixels, lambda: im.encode("png"),
                lambda: im.info, lambda: im.__enter__()):
         with pytest.raises(hotspot.ClosedError) as ei:
             op()

@@ -51,7 +51,7 @@ def test_kernel_sets_give_the_same_scores():
     auto = hotspot.Matcher()
     used = auto.get("kernels")
     assert used in (hotspot.MATCH_KERNELS_PORTABLE, hotspot.MATCH_KERNELS_AVX2,
-                    hotspot.MATCH_KERNELS_AVX512)
+                    hotspot.MATCH_KERNELS_AVX512, hotspot.MATCH_KERNELS_NEON)
     portable = hotspot.Matcher(kernels=hotspot.MATCH_KERNELS_PORTABLE)
     assert portable.get("kernels") == hotspot.MATCH_KERNELS_PORTABLE
     assert auto.match(a, b) == portable.match(a, b)

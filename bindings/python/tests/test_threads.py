@@ -26,7 +26,7 @@ def _long_call():
                 pass
         return extract
     big = np.random.default_rng(0).integers(0, 256, (1500, 1500), dtype=np.uint8)
-    png = hotspot.Image.from_array(big).encode_png()
+    png = hotspot.Image.from_array(big).encode("png")
     return lambda: hotspot.Image.decode(png)
 
 
