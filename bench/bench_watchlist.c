@@ -3,6 +3,7 @@
  *   bench_watchlist [N] [--threads T] [--exhaustive-probes K] [--probes P] [--file PATH]
  *                   [--no-cache] [--distractors synth|perturbed] [--gallery PATH]
  *                   [--reference-cached] [--reference-unscored] [--pressure P]
+ *                   [--dump PATH]
  *
  * --distractors synth (default): ground-truth minutiae of synthetic
  *   impressions (synth.h, fast masters), max(10, N / 20000) impressions per
@@ -26,6 +27,9 @@
  *   filter re-scored the mate, exhaustive search can only rank it as well or
  *   worse, so this bounds the difference from above at a tenth of the cost:
  *   what makes all 560 probes affordable at a million subjects.
+ * --dump PATH: write every search's candidate list (ids, fused scores and
+ *   matcher scores, in order) to PATH, one line per search, so that two
+ *   builds can be compared with diff (their timings cannot be).
  *
  * Uses the ISO templates of the eight FVC B sets (../shared/data/fingerprint/
  * iso19794-2-secugen): the first impression of each of the 80 fingers is
@@ -313,6 +317,27 @@ static void enroll(hs_watchlist *wl, const char *id, const hs_template *t)
 static double last_cpu_ms;
 static const char *want;
 static int found;
+static FILE *dump;
+static unsigned long dump_seq;
+
+/* One line of the --dump file: the search's number and flags, then each
+ * candidate's id, hit flag, fused score and matcher scores (exact digits). */
+static void dump_result(const hs_watchlist_result *r, uint32_t flags)
+{
+    hs_watchlist_candidate c;
+    fprintf(dump, "%lu flags %u n %u rescored %llu:", dump_seq++, flags,
+            hs_watchlist_result_count(r), (unsigned long long)hs_watchlist_result_rescored(r));
+    for (uint32_t k = 0; k < hs_watchlist_result_count(r); k++) {
+        memset(&c, 0, sizeof c);
+        c.struct_size = sizeof c;
+        if (hs_watchlist_result_candidate(r, &c, k) != HS_OK)
+            continue;
+        fprintf(dump, " %s %u %.17g", c.id, c.hit, c.score);
+        for (uint32_t v = 0; v < c.finger_count; v++)
+            fprintf(dump, " %.9g/%u", (double)c.finger_similarity[v], c.finger_position[v]);
+    }
+    fputc('\n', dump);
+}
 
 static int search_top(const hs_watchlist *wl, const hs_template *probe,
                       const hs_watchlist_search_options *o, char *top, double *ms)
@@ -333,6 +358,8 @@ static int search_top(const hs_watchlist *wl, const hs_template *probe,
     top[0] = 0;
     if (hs_watchlist_result_candidate(r, &c, 0) == HS_OK)
         snprintf(top, 64, "%s", c.id);
+    if (dump)
+        dump_result(r, o->flags);
     found = 0;
     for (uint32_t k = 0; want && k < hs_watchlist_result_count(r); k++)
         if (hs_watchlist_result_candidate(r, &c, k) == HS_OK && !strcmp(c.id, want))
@@ -369,6 +396,13 @@ int main(int argc, char **argv)
             pressure = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--file") && i + 1 < argc)
             file = argv[++i];
+        else if (!strcmp(argv[i], "--dump") && i + 1 < argc) {
+            dump = fopen(argv[++i], "w");
+            if (!dump) {
+                fprintf(stderr, "cannot write %s\n", argv[i]);
+                return 1;
+            }
+        }
         else
             N = (uint32_t)strtoul(argv[i], NULL, 10);
     }
@@ -643,6 +677,8 @@ int main(int argc, char **argv)
     hs_watchlist_free(wl);
     hs_ctx_free(big);
     hs_finger_matcher_free(m);
+    if (dump)
+        fclose(dump);
     for (int s = 0; s < SETS; s++)
         for (int f = 0; f < FINGERS; f++)
             for (int i = 0; i < IMPR; i++) {

@@ -15,9 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* finger searches need the matcher (see HS__WL_MATCH_READY in search.c) */
-#define HAVE_MATCH 1
-
 /* ---- synthetic fingers ---------------------------------------------------- */
 
 static uint32_t rng_next(uint32_t *s)
@@ -690,14 +687,9 @@ static void test_search_empty_and_args(void **state)
     hs_minutia m[40];
     synth_finger(3, m, 40);
     hs_template *t = make_template(m, 40, 1);
-    hs_status st = hs_watchlist_search(NULL, &r, wl, t, NULL, 0, NULL);
-#if HAVE_MATCH
-    assert_int_equal(st, HS_OK);
+    assert_int_equal(hs_watchlist_search(NULL, &r, wl, t, NULL, 0, NULL), HS_OK);
     assert_int_equal(hs_watchlist_result_count(r), 0);
     hs_watchlist_result_free(r);
-#else
-    assert_int_equal(st, HS_ERR_NOT_BUILT);
-#endif
     hs_template_free(t);
     hs_watchlist_free(wl);
 }
@@ -774,16 +766,7 @@ static void *conc_thread(void *arg)
         hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
         o.threads = 2;
         hs_watchlist_result *r;
-#if HAVE_MATCH
         hs_status st = hs_watchlist_search(ctx, &r, c->wl, t, subject % 2 ? NULL : face, 128, &o);
-#else
-        hs_status st = hs_watchlist_search(ctx, &r, c->wl, NULL, face, 128, &o);
-        if (subject % 2) { /* no face for odd subjects: any top candidate is fine */
-            hs_watchlist_result_free(r);
-            hs_template_free(t);
-            continue;
-        }
-#endif
         hs_watchlist_candidate cd = {sizeof cd, 0, NULL, 0, 0, 0, 0, 0, 0, {0}, {0}};
         char want[32];
         snprintf(want, sizeof want, "S%05u", subject);
@@ -1142,6 +1125,169 @@ static void test_format_v1_compat(void **state)
     hs_watchlist_free(wl);
 }
 
+/* ---- allocation failure -------------------------------------------------------- */
+
+/* An allocator that fails its fail_at-th call (0: never) and counts the
+ * blocks it has handed out and not had back. */
+typedef struct fail_alloc {
+    long calls, fail_at, live;
+} fail_alloc;
+
+static int fa_fails(fail_alloc *f)
+{
+    return f->fail_at && ++f->calls == f->fail_at;
+}
+
+static void *fa_malloc(void *opaque, size_t size)
+{
+    fail_alloc *f = opaque;
+    if (fa_fails(f))
+        return NULL;
+    void *p = malloc(size);
+    f->live += p != NULL;
+    return p;
+}
+
+static void *fa_realloc(void *opaque, void *ptr, size_t size)
+{
+    fail_alloc *f = opaque;
+    if (fa_fails(f))
+        return NULL;
+    void *p = realloc(ptr, size);
+    f->live += p && !ptr;
+    return p;
+}
+
+static void fa_free(void *opaque, void *ptr)
+{
+    fail_alloc *f = opaque;
+    f->live -= ptr != NULL;
+    free(ptr);
+}
+
+/* Same candidates, same scores. */
+static void assert_same_result(const hs_watchlist_result *a, const hs_watchlist_result *b)
+{
+    assert_int_equal(hs_watchlist_result_count(a), hs_watchlist_result_count(b));
+    assert_true(hs_watchlist_result_rescored(a) == hs_watchlist_result_rescored(b));
+    for (uint32_t i = 0; i < hs_watchlist_result_count(a); i++) {
+        hs_watchlist_candidate x = {sizeof x, 0, NULL, 0, 0, 0, 0, 0, 0, {0}, {0}}, y = x;
+        assert_int_equal(hs_watchlist_result_candidate(a, &x, i), HS_OK);
+        assert_int_equal(hs_watchlist_result_candidate(b, &y, i), HS_OK);
+        assert_string_equal(x.id, y.id);
+        assert_true(x.score == y.score);
+    }
+}
+
+/* Fail the Nth allocation of a search for N = 1, 2, ... until it succeeds
+ * (SQLite's malloc tests): every failure is HS_ERR_NOMEM with *out NULL, a
+ * message, and nothing left allocated; the search that succeeds gives the
+ * same result as one with the default allocator. */
+static void nomem_search(const hs_watchlist *wl, const hs_template *t, const float *face,
+                         const hs_watchlist_search_options *o)
+{
+    fail_alloc fa = {0, 0, 0};
+    hs_allocator al = {fa_malloc, fa_realloc, fa_free, &fa};
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, &al), HS_OK);
+    hs_watchlist_result *ref;
+    assert_int_equal(hs_watchlist_search(NULL, &ref, wl, t, face, 128, o), HS_OK);
+    long live = fa.live, n;
+    for (n = 1;; n++) {
+        assert_true(n < 10000);
+        fa.calls = 0;
+        fa.fail_at = n;
+        hs_watchlist_result *r = (hs_watchlist_result *)&fa; /* must be reset */
+        hs_status st = hs_watchlist_search(ctx, &r, wl, t, face, 128, o);
+        if (st == HS_OK) {
+            fa.fail_at = 0;
+            assert_same_result(r, ref);
+            hs_watchlist_result_free(r);
+            break;
+        }
+        assert_int_equal(st, HS_ERR_NOMEM);
+        assert_null(r);
+        assert_true(strlen(hs_ctx_last_error(ctx)) > 0);
+        assert_int_equal(fa.live, live);
+    }
+    assert_true(n > 1); /* the search allocated, and each of its allocations failed once */
+    assert_int_equal(fa.live, live);
+    hs_watchlist_result_free(ref);
+    hs_ctx_free(ctx);
+}
+
+static void test_search_nomem(void **state)
+{
+    (void)state;
+    hs_watchlist *wl = make_list(40, 1);
+    hs_template *t;
+    float face[128];
+    probe_for(13, &t, face);
+    hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+    o.threads = 2;
+    o.rescore = 4; /* the filter's second stage runs too */
+    nomem_search(wl, t, NULL, &o);  /* fingers, filtered */
+    nomem_search(wl, t, face, &o);  /* fingers and face */
+    nomem_search(wl, NULL, face, &o); /* face only */
+    o.flags = HS_WATCHLIST_EXHAUSTIVE;
+    nomem_search(wl, t, face, &o);
+    assert_int_equal(hs_watchlist_cache_prepared(NULL, wl, 2), HS_OK);
+    o.flags = 0;
+    nomem_search(wl, t, face, &o); /* with the prepared cache */
+    hs_template_free(t);
+    hs_watchlist_free(wl);
+}
+
+/* The same for the face gallery: its search fails cleanly with *count 0. */
+static void test_face_gallery_search_nomem(void **state)
+{
+    (void)state;
+    enum { DIM = 16, ROWS = 70000 }; /* over 65,536 rows: two threads are used */
+    hs_face_gallery *g;
+    assert_int_equal(hs_face_gallery_new(NULL, &g, DIM), HS_OK);
+    uint32_t seed = 11;
+    float v[DIM], probe[DIM];
+    for (uint32_t i = 0; i < ROWS; i++) {
+        for (int k = 0; k < DIM; k++)
+            v[k] = (float)(rng_unit(&seed) - 0.5);
+        if (i == 4321)
+            memcpy(probe, v, sizeof probe);
+        assert_int_equal(hs_face_gallery_add(NULL, g, i, v, DIM), HS_OK);
+    }
+    hs_face_search_options so = {sizeof so, 2, -1.0f, 0};
+    hs_face_hit ref[5], hits[5];
+    uint32_t nref = 0, count = 0;
+    assert_int_equal(hs_face_gallery_search(NULL, ref, 5, &nref, g, probe, DIM, &so), HS_OK);
+    assert_int_equal(nref, 5);
+    assert_true(ref[0].label == 4321);
+    fail_alloc fa = {0, 0, 0};
+    hs_allocator al = {fa_malloc, fa_realloc, fa_free, &fa};
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, &al), HS_OK);
+    long live = fa.live, n;
+    for (n = 1;; n++) {
+        assert_true(n < 1000);
+        fa.calls = 0;
+        fa.fail_at = n;
+        count = 99;
+        hs_status st = hs_face_gallery_search(ctx, hits, 5, &count, g, probe, DIM, &so);
+        if (st == HS_OK)
+            break;
+        assert_int_equal(st, HS_ERR_NOMEM);
+        assert_int_equal(count, 0);
+        assert_int_equal(fa.live, live);
+    }
+    assert_true(n > 1);
+    assert_int_equal(fa.live, live);
+    assert_int_equal(count, nref);
+    for (uint32_t i = 0; i < nref; i++) {
+        assert_true(hits[i].label == ref[i].label);
+        assert_true(hits[i].score == ref[i].score);
+    }
+    hs_ctx_free(ctx);
+    hs_face_gallery_free(g);
+}
+
 /* Ids that print alike must be the same id: controls, bidirectional controls
  * and invisible characters are refused; errors quote ids escaped. */
 static void test_id_rules(void **state)
@@ -1206,6 +1352,8 @@ int main(void)
         cmocka_unit_test(test_fvc_identification),
         cmocka_unit_test(test_codes_invariant),
         cmocka_unit_test(test_format_v1_compat),
+        cmocka_unit_test(test_search_nomem),
+        cmocka_unit_test(test_face_gallery_search_nomem),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

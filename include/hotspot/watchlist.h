@@ -248,8 +248,9 @@ HS_API hs_status hs_watchlist_load(hs_ctx *ctx, hs_watchlist **out, const char *
  *  typically 1.3-2.5 KiB more per finger), so that searches, exhaustive ones
  *  above all, skip re-preparing candidates (preparing costs about 3 times a
  *  comparison). Uses @p threads threads (1..64). Any later add, replace or
- *  remove drops the cache. Exclusive access. Errors: HS_ERR_INVALID_ARG,
- *  HS_ERR_NOMEM. @since 1.0 */
+ *  remove drops the cache. The cache is allocated with the list's
+ *  allocator. Exclusive access. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOMEM,
+ *  HS_ERR_THREAD; on failure the list has no cache. @since 1.0 */
 HS_API hs_status hs_watchlist_cache_prepared(hs_ctx *ctx, hs_watchlist *wl, uint32_t threads);
 
 /** hs_watchlist_search_options.flags */
@@ -313,10 +314,12 @@ typedef struct hs_watchlist_result hs_watchlist_result;
  *  cosine similarity with embeddings of the same dimension; opts->face_model
  *  names its model). @p opts may be
  *  NULL for the defaults. The result lists up to max_candidates subjects by
- *  decreasing fused score (an empty list gives an empty result). Errors:
- *  HS_ERR_INVALID_ARG (no probe, bad options), HS_ERR_LIMIT, HS_ERR_NOMEM,
- *  HS_ERR_THREAD, HS_ERR_NOT_BUILT (finger matching absent). Thread-safe
- *  with other searches on the same list (distinct ctx values). @since 1.0 */
+ *  decreasing fused score (an empty list gives an empty result). Memory
+ *  comes from @p ctx's allocator, also in the worker threads, and the
+ *  result keeps a copy of it. Errors: HS_ERR_INVALID_ARG (no probe, bad
+ *  options), HS_ERR_LIMIT, HS_ERR_NOMEM, HS_ERR_THREAD (a worker thread
+ *  could not be started); on failure *out is NULL. Thread-safe with other
+ *  searches on the same list (distinct ctx values). @since 1.0 */
 HS_API hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out,
                                      const hs_watchlist *wl, const hs_template *fingers,
                                      const float *face, uint32_t face_dim,

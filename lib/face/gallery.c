@@ -1,20 +1,20 @@
 /* 1:N face search: a gallery of int8 embeddings in one contiguous matrix
  * (rows padded to 32 bytes for aligned SIMD loads), scanned in blocks by
- * hs__face_scan() and reduced to the top-K with a small min-heap per thread.
+ * hs__face_scan() and reduced to the top-K with a heap per thread (internal/topk.h).
  * 1,000,000 rows of 128-d take 128 MB; a scan is bound by memory bandwidth. */
 #include "internal/core.h"
 #include "internal/face.h"
+#include "internal/threads.h"
+#include "internal/topk.h"
 #include "hotspot/face.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_ROWS (1u << 31)
 #define MAX_HITS 100000u
-#define MAX_THREADS 64u
 #define BLOCK 1024
 
 struct hs_face_gallery {
@@ -191,7 +191,15 @@ hs_status hs_face_gallery_remove(hs_face_gallery *g, uint32_t *removed, uint64_t
 
 /* ---- search --------------------------------------------------------- */
 
-/* Min-heap of the best hits so far (root = worst kept). */
+/* Order of the hits: score, then (equal scores) the lower row first. */
+static inline bool hit_worse(const void *ctx, const hs_face_hit *a, const hs_face_hit *b)
+{
+    (void)ctx;
+    return a->score < b->score || (a->score == b->score && a->index > b->index);
+}
+HS__TOPK_DEFINE(best_hits, hs_face_hit, hit_worse)
+
+/* The best hits of one thread's rows. */
 typedef struct topk {
     hs_face_hit *h;
     uint32_t n, cap;
@@ -199,106 +207,64 @@ typedef struct topk {
     float min_score;
 } topk;
 
-static bool worse(const hs_face_hit *a, const hs_face_hit *b)
-{
-    return a->score < b->score || (a->score == b->score && a->index > b->index);
-}
-
-static void sift_down(topk *t, uint32_t i)
-{
-    for (;;) {
-        uint32_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < t->n && worse(&t->h[l], &t->h[m]))
-            m = l;
-        if (r < t->n && worse(&t->h[r], &t->h[m]))
-            m = r;
-        if (m == i)
-            return;
-        hs_face_hit x = t->h[i];
-        t->h[i] = t->h[m];
-        t->h[m] = x;
-        i = m;
-    }
-}
-
-static void sift_up(topk *t, uint32_t i)
-{
-    while (i) {
-        uint32_t p = (i - 1) / 2;
-        if (!worse(&t->h[i], &t->h[p]))
-            return;
-        hs_face_hit x = t->h[i];
-        t->h[i] = t->h[p];
-        t->h[p] = x;
-        i = p;
-    }
-}
-
 /* Offer one hit. With one_per_label a label already kept is updated in place
  * (its score only rises, so it sinks away from the root). */
 static void offer(topk *t, hs_face_hit hit)
 {
-    if (!(hit.score >= t->min_score))
-        return;
-    if (t->n == t->cap && !worse(&t->h[0], &hit))
+    if (!(hit.score >= t->min_score) || !best_hits_admits(t->h, t->n, t->cap, NULL, &hit))
         return;
     if (t->one_per_label) {
         for (uint32_t i = 0; i < t->n; i++) {
             if (t->h[i].label != hit.label)
                 continue;
-            if (worse(&t->h[i], &hit)) {
+            if (hit_worse(NULL, &t->h[i], &hit)) {
                 t->h[i] = hit;
-                sift_down(t, i);
+                best_hits_sift_down(t->h, t->n, NULL, i);
             }
             return;
         }
     }
-    if (t->n < t->cap) {
-        t->h[t->n] = hit;
-        sift_up(t, t->n++);
-    } else {
-        t->h[0] = hit;
-        sift_down(t, 0);
-    }
+    best_hits_push(t->h, &t->n, t->cap, NULL, hit);
 }
 
-typedef struct job {
+typedef struct search_run {
     const hs_face_gallery *g;
     const int8_t *probe;
     float ps;
-    size_t begin, end;
-    topk t;
-} job;
+    uint32_t nthreads;
+    topk t[HS__THREADS_MAX];
+} search_run;
 
-static void run_job(job *j)
+/* Thread t scans its share of the rows in blocks. */
+static hs_status search_task(void *arg, uint32_t t, hs__task_error *err)
 {
+    (void)err;
+    search_run *r = arg;
+    const hs_face_gallery *g = r->g;
+    topk *k = &r->t[t];
+    uint32_t begin, end; /* (at most 2^31 rows) */
+    hs__task_share((uint32_t)g->count, t, r->nthreads, &begin, &end);
     float sc[BLOCK];
-    const hs_face_gallery *g = j->g;
-    for (size_t b = j->begin; b < j->end; b += BLOCK) {
-        size_t n = j->end - b < BLOCK ? j->end - b : BLOCK;
-        hs__face_scan(sc, j->probe, j->ps, g->rows + b * g->stride, g->scales + b, n, g->dim,
+    for (size_t b = begin; b < end; b += BLOCK) {
+        size_t n = end - b < BLOCK ? end - b : BLOCK;
+        hs__face_scan(sc, r->probe, r->ps, g->rows + b * g->stride, g->scales + b, n, g->dim,
                       g->stride);
-        float floor_score = j->t.n == j->t.cap ? j->t.h[0].score : -INFINITY;
+        float floor_score = k->n == k->cap ? k->h[0].score : -INFINITY;
         for (size_t i = 0; i < n; i++) {
             if (sc[i] < floor_score)
                 continue;
             hs_face_hit h = {g->labels[b + i], (uint32_t)(b + i), sc[i]};
-            offer(&j->t, h);
-            floor_score = j->t.n == j->t.cap ? j->t.h[0].score : -INFINITY;
+            offer(k, h);
+            floor_score = k->n == k->cap ? k->h[0].score : -INFINITY;
         }
     }
-}
-
-static void *thread_main(void *arg)
-{
-    run_job(arg);
-    return NULL;
+    return HS_OK;
 }
 
 static int cmp_hits(const void *a, const void *b)
 {
     const hs_face_hit *x = a, *y = b;
-    return worse(x, y) ? 1 : worse(y, x) ? -1 : 0;
+    return hit_worse(NULL, x, y) ? 1 : hit_worse(NULL, y, x) ? -1 : 0;
 }
 
 hs_status hs_face_gallery_search(hs_ctx *ctx, hs_face_hit *hits, uint32_t cap,
@@ -327,9 +293,9 @@ hs_status hs_face_gallery_search(hs_ctx *ctx, hs_face_hit *hits, uint32_t cap,
         threads = o.threads ? o.threads : 1;
         min_score = o.min_score;
         one = o.one_per_label;
-        if (threads > MAX_THREADS)
+        if (threads > HS__THREADS_MAX)
             return hs__error(ctx, HS_ERR_INVALID_ARG, "gallery_search: %u threads > %u",
-                             threads, MAX_THREADS);
+                             threads, HS__THREADS_MAX);
         if (isnan(min_score))
             return hs__error(ctx, HS_ERR_INVALID_ARG, "gallery_search: min_score is NaN");
     }
@@ -354,46 +320,31 @@ hs_status hs_face_gallery_search(hs_ctx *ctx, hs_face_hit *hits, uint32_t cap,
     if (!hs__mul_ok((size_t)threads * cap, sizeof(hs_face_hit), &nheap))
         return hs__error(ctx, HS_ERR_LIMIT, "gallery_search: size overflow");
     hs_face_hit *heaps = hs__malloc(a, nheap);
-    job *jobs = hs__calloc(a, threads, sizeof *jobs);
-    pthread_t *tids = hs__calloc(a, threads, sizeof *tids);
-    if (!heaps || !jobs || !tids) {
+    search_run *r = hs__calloc(a, 1, sizeof *r);
+    if (!heaps || !r) {
         hs__free(a, heaps);
-        hs__free(a, jobs);
-        hs__free(a, tids);
+        hs__free(a, r);
         hs__memzero(q, sizeof q);
         return hs__error(ctx, HS_ERR_NOMEM, "gallery_search: out of memory");
     }
-    size_t per = (g->count + threads - 1) / threads;
+    r->g = g;
+    r->probe = q;
+    r->ps = ps;
+    r->nthreads = threads;
     for (uint32_t i = 0; i < threads; i++) {
-        job *j = &jobs[i];
-        j->g = g;
-        j->probe = q;
-        j->ps = ps;
-        j->begin = per * i < g->count ? per * i : g->count;
-        j->end = j->begin + per < g->count ? j->begin + per : g->count;
-        j->t.h = heaps + (size_t)i * cap;
-        j->t.cap = cap;
-        j->t.one_per_label = one != 0;
-        j->t.min_score = min_score;
+        topk *t = &r->t[i];
+        t->h = heaps + (size_t)i * cap;
+        t->cap = cap;
+        t->one_per_label = one != 0;
+        t->min_score = min_score;
     }
-    uint32_t started = 0;
-    for (uint32_t i = 1; i < threads; i++) {
-        if (pthread_create(&tids[i], NULL, thread_main, &jobs[i]))
-            break;
-        started = i;
-    }
-    run_job(&jobs[0]);
-    for (uint32_t i = 1; i <= started; i++)
-        pthread_join(tids[i], NULL);
-    if (started + 1 < threads) {
-        s = hs__error(ctx, HS_ERR_THREAD, "gallery_search: could not start thread %u",
-                      started + 1);
-    } else {
+    s = hs__run_tasks(ctx, threads, search_task, r);
+    if (!s) {
         /* Merge the per-thread heaps into the first one. */
-        topk *t = &jobs[0].t;
+        topk *t = &r->t[0];
         for (uint32_t i = 1; i < threads; i++)
-            for (uint32_t k = 0; k < jobs[i].t.n; k++)
-                offer(t, jobs[i].t.h[k]);
+            for (uint32_t k = 0; k < r->t[i].n; k++)
+                offer(t, r->t[i].h[k]);
         qsort(t->h, t->n, sizeof *t->h, cmp_hits);
         /* int8 rounding can push a self-match a hair past 1 */
         for (uint32_t k = 0; k < t->n; k++)
@@ -404,7 +355,6 @@ hs_status hs_face_gallery_search(hs_ctx *ctx, hs_face_hit *hits, uint32_t cap,
     hs__memzero(q, sizeof q);
     hs__memzero(heaps, nheap);
     hs__free(a, heaps);
-    hs__free(a, jobs);
-    hs__free(a, tids);
+    hs__free(a, r);
     return s;
 }

@@ -46,23 +46,27 @@
 /* Preparation                                                            */
 /* ===================================================================== */
 
-hs_status hs__prepared_alloc(hs_ctx *ctx, hs_finger_prepared **out, uint32_t n)
+hs_finger_prepared *hs__prepared_new(const hs_allocator *a, uint32_t n)
 {
-    const hs_allocator *a = hs__ctx_allocator(ctx);
     size_t head = (sizeof(hs_finger_prepared) + 63u) & ~(size_t)63u;
     size_t cyl_bytes = (size_t)n * HS__CYL_WORDS * sizeof(uint64_t);
     size_t bytes = head + cyl_bytes + (size_t)n * sizeof(hs__pmin);
     uint8_t *blk = hs__calloc(a, 1, bytes);
     if (!blk)
-        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+        return NULL;
     hs_finger_prepared *p = (hs_finger_prepared *)blk;
     p->alloc = *a;
     p->count = n;
     p->cyl = (uint64_t *)(blk + head);
     p->min = (hs__pmin *)(blk + head + cyl_bytes);
     p->block = bytes;
-    *out = p;
-    return HS_OK;
+    return p;
+}
+
+hs_status hs__prepared_alloc(hs_ctx *ctx, hs_finger_prepared **out, uint32_t n)
+{
+    *out = hs__prepared_new(hs__ctx_allocator(ctx), n);
+    return *out ? HS_OK : hs__error(ctx, HS_ERR_NOMEM, "out of memory");
 }
 
 void hs_finger_prepared_free(hs_finger_prepared *p)
@@ -329,6 +333,56 @@ static uint8_t ang_quant(float a)
     return (uint8_t)(q & 255);
 }
 
+_Static_assert(HS__PREPARED_MAX == MAXN - 1, "scratch room follows the matcher's limit");
+
+void hs__finger_prepare_into(hs_finger_prepared *p, const hs_minutia *m, uint32_t n,
+                             uint32_t ppi_x, uint32_t ppi_y, uint32_t position)
+{
+    p->count = n;
+    p->position = position;
+    float sx = ppi_x ? 500.0f / (float)ppi_x : 1.0f;
+    float sy = ppi_y ? 500.0f / (float)ppi_y : sx;
+    pt pts[MAXN], hull[MAXN + 1];
+    for (uint32_t i = 0; i < n; i++) {
+        float x = m[i].x * sx, y = -m[i].y * sy;
+        x = x < -32000.0f ? -32000.0f : x > 32000.0f ? 32000.0f : x;
+        y = y < -32000.0f ? -32000.0f : y > 32000.0f ? 32000.0f : y;
+        p->min[i].x = (int16_t)lrintf(x);
+        p->min[i].y = (int16_t)lrintf(y);
+        /* Direction vector (cos a, sin a) in the y-up frame; an anisotropic
+         * resolution changes it, so rescale it too. */
+        float dx = cosf(m[i].angle) * sx, dy = sinf(m[i].angle) * sy;
+        float a = atan2f(dy, dx);
+        if (a < 0)
+            a += TWO_PI_F;
+        long q = lrintf(a * (256.0f / TWO_PI_F));
+        p->min[i].angle = (uint8_t)(q & 255);
+        p->min[i].type = m[i].type;
+        p->min[i].quality = m[i].quality;
+        pts[i].x = (float)p->min[i].x;
+        pts[i].y = (float)p->min[i].y;
+    }
+    int nh = convex_hull(pts, (int)n, hull);
+    if (nh > 0)
+        hull[nh] = hull[0]; /* closed polygon: edge i runs from hull[i] to hull[i + 1] */
+    build_cylinders(p, hull, nh);
+}
+
+const hs_finger_prepared *hs__prepared_scratch_fill(hs__prepared_scratch *s, const hs_minutia *m,
+                                                    uint32_t n, uint32_t ppi_x, uint32_t ppi_y,
+                                                    uint32_t position)
+{
+    if (n > HS__PREPARED_MAX)
+        n = HS__PREPARED_MAX;
+    hs_finger_prepared *p = &s->p;
+    memset(&p->alloc, 0, sizeof p->alloc); /* never freed: it lives in s */
+    p->cyl = s->cyl;
+    p->min = s->min;
+    p->block = 0;
+    hs__finger_prepare_into(p, m, n, ppi_x, ppi_y, position);
+    return p;
+}
+
 hs_status hs_finger_prepare(hs_ctx *ctx, hs_finger_prepared **out, const hs_template *t,
                             uint32_t view)
 {
@@ -347,34 +401,8 @@ hs_status hs_finger_prepare(hs_ctx *ctx, hs_finger_prepared **out, const hs_temp
     hs_status s = hs__prepared_alloc(ctx, &p, n);
     if (s != HS_OK)
         return s;
-    p->position = v->info.finger_position;
-    float sx = v->info.ppi_x ? 500.0f / (float)v->info.ppi_x : 1.0f;
-    float sy = v->info.ppi_y ? 500.0f / (float)v->info.ppi_y : sx;
-    pt pts[MAXN], hull[MAXN + 1];
-    for (uint32_t i = 0; i < n; i++) {
-        const hs_minutia *m = &v->minutiae[i];
-        float x = m->x * sx, y = -m->y * sy;
-        x = x < -32000.0f ? -32000.0f : x > 32000.0f ? 32000.0f : x;
-        y = y < -32000.0f ? -32000.0f : y > 32000.0f ? 32000.0f : y;
-        p->min[i].x = (int16_t)lrintf(x);
-        p->min[i].y = (int16_t)lrintf(y);
-        /* Direction vector (cos a, sin a) in the y-up frame; an anisotropic
-         * resolution changes it, so rescale it too. */
-        float dx = cosf(m->angle) * sx, dy = sinf(m->angle) * sy;
-        float a = atan2f(dy, dx);
-        if (a < 0)
-            a += TWO_PI_F;
-        long q = lrintf(a * (256.0f / TWO_PI_F));
-        p->min[i].angle = (uint8_t)(q & 255);
-        p->min[i].type = m->type;
-        p->min[i].quality = m->quality;
-        pts[i].x = (float)p->min[i].x;
-        pts[i].y = (float)p->min[i].y;
-    }
-    int nh = convex_hull(pts, (int)n, hull);
-    if (nh > 0)
-        hull[nh] = hull[0]; /* closed polygon: edge i runs from hull[i] to hull[i + 1] */
-    build_cylinders(p, hull, nh);
+    hs__finger_prepare_into(p, v->minutiae, n, v->info.ppi_x, v->info.ppi_y,
+                            v->info.finger_position);
     *out = p;
     return HS_OK;
 }

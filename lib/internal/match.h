@@ -41,8 +41,38 @@ struct hs_finger_prepared {
 #define HS__PREPARED_HEADER 12u
 #define HS__PREPARED_BYTES(n) (HS__PREPARED_HEADER + (size_t)(n) * (8u + 8u * (1u + HS__CYL_ND)) + 4u)
 
-/* Allocate an empty prepared template for n minutiae (arrays zeroed). */
+/* Allocate an empty prepared template for n minutiae (arrays zeroed) with
+ * allocator a; NULL when out of memory. hs__prepared_alloc does the same
+ * with ctx's allocator and records the error in ctx. */
+hs_finger_prepared *hs__prepared_new(const hs_allocator *a, uint32_t n);
 hs_status hs__prepared_alloc(hs_ctx *ctx, hs_finger_prepared **out, uint32_t n);
+
+/* Most minutiae the matcher prepares (one less than its index range). */
+#define HS__PREPARED_MAX 255
+
+/* Prepare minutiae m[0..n) of a finger scanned at ppi_x x ppi_y (0: 500)
+ * at position `position` into p, whose arrays have room for n minutiae
+ * (n <= HS__PREPARED_MAX). Allocates nothing and checks nothing: the
+ * caller has validated the minutiae (hs_finger_prepare does, a watchlist
+ * did when the finger entered it). hs_finger_prepare gives the same bytes. */
+void hs__finger_prepare_into(hs_finger_prepared *p, const hs_minutia *m, uint32_t n,
+                             uint32_t ppi_x, uint32_t ppi_y, uint32_t position);
+
+/* Room for one prepared finger, owned by its user (one per thread): a
+ * search prepares each stored finger it re-scores into it instead of
+ * allocating a prepared template per finger. About 12 KiB. */
+typedef struct hs__prepared_scratch {
+    hs_finger_prepared p;
+    uint64_t cyl[HS__PREPARED_MAX * HS__CYL_WORDS];
+    hs__pmin min[HS__PREPARED_MAX];
+} hs__prepared_scratch;
+
+/* Prepare a finger into s (at most HS__PREPARED_MAX minutiae are used) and
+ * return it; valid until the next fill of s. Never fails, never allocates.
+ * The caller wipes s (hs__memzero) when done: it holds biometric data. */
+const hs_finger_prepared *hs__prepared_scratch_fill(hs__prepared_scratch *s, const hs_minutia *m,
+                                                    uint32_t n, uint32_t ppi_x, uint32_t ppi_y,
+                                                    uint32_t position);
 
 #ifdef HOTSPOT_TESTING
 /* Tuning hook for experiments (HOTSPOT_TESTING builds only): set an

@@ -105,8 +105,6 @@ void hs__wl_minutia_read(const hs__wl_fview *f, uint32_t i, hs_minutia *m);
 /* Face j of an entry: dimension, model, int8 scale and the int8 values. */
 void hs__wl_face_read(const hs__wl_entry *e, uint32_t j, uint32_t *dim, uint32_t *model,
                       float *scale, const int8_t **vals);
-/* Rebuild one stored finger as a one-view template. */
-hs_status hs__wl_finger_template(hs_ctx *ctx, const hs__wl_fview *f, hs_template **out);
 
 /* Validate a record body of len bytes as found in a file or package of
  * format version fmt (1 or 2: finger flags allowed from 2 on); fills the

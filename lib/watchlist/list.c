@@ -329,17 +329,26 @@ hs_status hs__wl_remove_index(hs_watchlist *wl, uint32_t i)
     return HS_OK;
 }
 
-static hs_status remove_unlocked(hs_ctx *ctx, hs_watchlist *wl, const char *id)
+/* The entry of subject id, or HS_ERR_NOT_FOUND naming it (quoted). */
+static hs_status find_id(hs_ctx *ctx, const hs_watchlist *wl, const char *id, uint32_t *at)
 {
-    if (!wl || !id)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
-    long at = hs__wl_find(wl, id, strlen(id));
-    if (at < 0) {
+    long i = hs__wl_find(wl, id, strlen(id));
+    if (i < 0) {
         char q[96];
         return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject %s in the list",
                          hs__quote(q, sizeof q, id));
     }
-    return hs__wl_remove_index(wl, (uint32_t)at);
+    *at = (uint32_t)i;
+    return HS_OK;
+}
+
+static hs_status remove_unlocked(hs_ctx *ctx, hs_watchlist *wl, const char *id)
+{
+    if (!wl || !id)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    uint32_t at = 0;
+    hs_status st = find_id(ctx, wl, id, &at);
+    return st ? st : hs__wl_remove_index(wl, at);
 }
 
 static hs_status get_unlocked(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
@@ -350,13 +359,9 @@ static hs_status get_unlocked(hs_ctx *ctx, hs_watchlist_subject **out, const hs_
     *out = NULL;
     if (!wl || !id)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
-    long at = hs__wl_find(wl, id, strlen(id));
-    if (at < 0) {
-        char q[96];
-        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject %s in the list",
-                         hs__quote(q, sizeof q, id));
-    }
-    return hs__wl_record_to_subject(ctx, wl->e[at].rec, wl->e[at].len, out);
+    uint32_t at = 0;
+    hs_status st = find_id(ctx, wl, id, &at);
+    return st ? st : hs__wl_record_to_subject(ctx, wl->e[at].rec, wl->e[at].len, out);
 }
 
 static hs_status subject_at_unlocked(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,

@@ -2,6 +2,7 @@
  * Layout and threat model: docs/watchlist-format.md, docs/security.md. */
 #include "internal/watchlist.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #ifdef HOTSPOT_HAVE_SODIUM
@@ -340,13 +341,20 @@ hs_status hs_watchlist_pack(hs_ctx *ctx, void *buf, size_t *size,
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
     /* Both lists are read under their locks (once when they are the same:
      * a second read lock behind a waiting writer would deadlock). */
-    hs__wl_rdlock(wl);
-    if (base && base != wl)
-        hs__wl_rdlock(base);
+    const hs_watchlist *first = wl, *second = base && base != wl ? base : NULL;
+    if (second && (uintptr_t)second < (uintptr_t)first) {
+        /* one global order (by address): two packs with the lists swapped
+         * cannot each hold one lock and wait for the other */
+        first = second;
+        second = wl;
+    }
+    hs__wl_rdlock(first);
+    if (second)
+        hs__wl_rdlock(second);
     hs_status st = pack_unlocked(ctx, buf, size, wl, base, sign_secret, recipients, nrecipients);
-    if (base && base != wl)
-        hs__wl_unlock(base);
-    hs__wl_unlock(wl);
+    if (second)
+        hs__wl_unlock(second);
+    hs__wl_unlock(first);
     return st;
 }
 

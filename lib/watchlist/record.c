@@ -169,35 +169,6 @@ void hs__wl_face_read(const hs__wl_entry *e, uint32_t j, uint32_t *dim, uint32_t
     }
 }
 
-hs_status hs__wl_finger_template(hs_ctx *ctx, const hs__wl_fview *f, hs_template **out)
-{
-    hs_template *t;
-    hs_status st = hs_template_new(ctx, &t);
-    if (st)
-        return st;
-    hs_view_info info;
-    memset(&info, 0, sizeof info);
-    info.struct_size = sizeof info;
-    info.width = f->width;
-    info.height = f->height;
-    info.ppi_x = f->ppi_x;
-    info.ppi_y = f->ppi_y;
-    info.finger_position = f->position;
-    info.impression_type = f->impression;
-    info.quality = f->quality;
-    hs_minutia m[HS_WATCHLIST_MINUTIAE_MAX];
-    for (uint32_t i = 0; i < f->count; i++)
-        hs__wl_minutia_read(f, i, &m[i]);
-    st = hs_template_add_view(ctx, t, &info, m, f->count);
-    hs__memzero(m, sizeof m);
-    if (st) {
-        hs_template_free(t);
-        return st;
-    }
-    *out = t;
-    return HS_OK;
-}
-
 /* ---- validation --------------------------------------------------------- */
 
 const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, hs__wl_entry *e)

@@ -85,12 +85,7 @@ def test_hits_only_and_fmr(wl):
 def test_finger_search(wl):
     if hasattr(hotspot.capi, "hs_watchlist_cache_prepared"):
         wl.cache_prepared(threads=2)
-    try:
-        res = wl.search(fingers=_finger(2))
-    except hotspot.Error as e:
-        if e.status == hotspot.ERR_NOT_BUILT:
-            pytest.skip("finger search: %s" % e.message)
-        raise
+    res = wl.search(fingers=_finger(2))
     assert res[0].id == "person-2" and res[0].hit
 
 
