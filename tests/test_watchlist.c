@@ -798,6 +798,92 @@ static void test_concurrent_searches(void **state)
     hs_watchlist_free(wl);
 }
 
+/* Eight threads search while a ninth adds, replaces and removes subjects
+ * (a device receiving an update while officers search): every search sees
+ * a whole list, nothing is used after free (run under ASan and TSan), and
+ * the writer is not starved by the stream of searches. */
+typedef struct rw_reader {
+    hs_watchlist *wl;
+    volatile int *stop;
+    int searches, errors;
+} rw_reader;
+
+static void *rw_reader_thread(void *arg)
+{
+    rw_reader *c = arg;
+    hs_ctx *ctx;
+    if (hs_ctx_new(&ctx, NULL))
+        return NULL;
+    for (uint32_t i = 0; !__atomic_load_n(c->stop, __ATOMIC_ACQUIRE); i++) {
+        uint32_t subject = (i * 7) % 40;
+        hs_template *t;
+        float face[128];
+        probe_for(subject, &t, face);
+        hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+        hs_watchlist_result *r = NULL;
+        hs_status st = hs_watchlist_search(ctx, &r, c->wl, t, face, 128, &o);
+        hs_watchlist_candidate cd = HS_WATCHLIST_CANDIDATE_INIT;
+        char want[32];
+        snprintf(want, sizeof want, "S%05u", subject);
+        /* the 40 searched subjects are never removed by the writer */
+        if (st || hs_watchlist_result_candidate(r, &cd, 0) || strcmp(cd.id, want))
+            c->errors++;
+        /* read the list's own data too while it changes */
+        uint64_t n = hs_watchlist_count(c->wl);
+        hs_watchlist_subject *s = NULL;
+        if (n && hs_watchlist_subject_at(ctx, &s, c->wl, (uint64_t)i % n) == HS_OK)
+            hs_watchlist_subject_free(s);
+        hs_watchlist_result_free(r);
+        hs_template_free(t);
+        c->searches++;
+    }
+    hs_ctx_free(ctx);
+    return NULL;
+}
+
+static void test_search_while_updating(void **state)
+{
+    (void)state;
+    hs_watchlist *wl = make_list(40, 1);
+    volatile int stop = 0;
+    rw_reader c[8];
+    pthread_t th[8];
+    for (int i = 0; i < 8; i++) {
+        c[i] = (rw_reader){wl, &stop, 0, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, rw_reader_thread, &c[i]), 0);
+    }
+    /* the writer: 60 updates, each a burst that reallocates the tables */
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    for (int round = 0; round < 60; round++) {
+        char id[32];
+        snprintf(id, sizeof id, "W%04d", round);
+        hs_watchlist_subject *s = make_subject(id, 1000u + (uint32_t)round, 2, round % 2);
+        assert_int_equal(hs_watchlist_add(ctx, wl, s), HS_OK);
+        assert_int_equal(hs_watchlist_replace(ctx, wl, s), HS_OK);
+        hs_watchlist_subject_free(s);
+        if (round % 3 == 2) {
+            snprintf(id, sizeof id, "W%04d", round - 1);
+            assert_int_equal(hs_watchlist_remove(ctx, wl, id), HS_OK);
+        }
+        assert_int_equal(hs_watchlist_set_version(wl, 2 + (uint64_t)round), HS_OK);
+    }
+    /* the writer finished its 60 rounds while the readers kept searching:
+     * it was not starved (a reader-preferring lock never let it in) */
+    __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+    int total = 0;
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(c[i].errors, 0);
+        total += c[i].searches;
+    }
+    assert_true(total >= 8);
+    assert_int_equal(hs_watchlist_count(wl), 40 + 60 - 20);
+    assert_int_equal(hs_watchlist_version(wl), 61);
+    hs_ctx_free(ctx);
+    hs_watchlist_free(wl);
+}
+
 /* The prepared cache changes speed, not results; modifications drop it. */
 static void test_prepared_cache(void **state)
 {
@@ -1347,6 +1433,7 @@ int main(void)
         cmocka_unit_test(test_search_empty_and_args),
         cmocka_unit_test(test_face_search),
         cmocka_unit_test(test_concurrent_searches),
+        cmocka_unit_test(test_search_while_updating),
         cmocka_unit_test(test_prepared_cache),
         cmocka_unit_test(test_top_k_is_prefix),
         cmocka_unit_test(test_fvc_identification),

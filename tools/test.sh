@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# README command 2: set up, build, and run the whole test suite twice: a
-# Release build, then an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# README command 2: set up, build, and run the whole test suite: a
+# Release build, an AddressSanitizer + UndefinedBehaviorSanitizer build, and a
+# ThreadSanitizer build of the threaded parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
@@ -18,3 +19,15 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DHOTSPOT_WERROR=ON -DHOTSPOT_
 cmake --build build-asan -j"$(nproc)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$(nproc)" -E '^(consumer|abi_symbols|header_test)$'
+echo "== tests (ThreadSanitizer: the threaded parts)"
+# The watchlist (readers-writer lock, search workers, the shared thread
+# runner) and the face gallery's parallel search, built with clang's
+# -fsanitize=thread; any data race fails the run.
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+      -DCMAKE_CXX_COMPILER=clang++ -DHOTSPOT_WITH_OPENCV=OFF -DHOTSPOT_BENCH=OFF \
+      -DCMAKE_C_FLAGS="-fsanitize=thread -O1 -g" -DCMAKE_CXX_FLAGS="-fsanitize=thread -O1 -g" \
+      -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread \
+      >/dev/null
+cmake --build build-tsan -j"$(nproc)" --target test_watchlist test_face test_nomem
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure \
+  -R '^(test_watchlist|test_face|test_nomem)$'

@@ -57,6 +57,8 @@ HS_OUT_HANDLE(hs_watchlist_subject)
 HS_OUT_HANDLE(hs_watchlist_result)
 HS_OUT_HANDLE(hs_synth)
 HS_OUT_HANDLE(hs_synth_master)
+HS_OUT_HANDLE(hs_nist)
+HS_OUT_HANDLE(hs_nist_findings)
 
 /* Synthetic fingerprints come out as an image and its true minutiae. */
 %typemap(in, numinputs=0) hs_image **img (hs_image *tmp = NULL) { $1 = &tmp; }
@@ -82,7 +84,7 @@ HS_OUT_HANDLE(hs_synth_master)
 %apply unsigned long long *OUTPUT { uint64_t *value };
 %apply int *OUTPUT { int32_t *value };
 %apply double *OUTPUT { double *value };
-%apply unsigned int *OUTPUT { uint32_t *format };
+%apply unsigned int *OUTPUT { uint32_t *format, uint32_t *encoding };
 
 /* ---- info structs filled by the library ---------------------------------- */
 %define HS_OUT_INFO(TYPE)
@@ -109,6 +111,7 @@ HS_OUT_HANDLE(hs_synth_master)
 HS_OUT_INFO(hs_image_info)
 HS_OUT_INFO(hs_view_info)
 HS_OUT_INFO(hs_watchlist_package_info)
+HS_OUT_INFO(hs_nist_image_info)
 
 /* Info structs made from Python start with their struct_size set. */
 %extend hs_image_info {
@@ -278,6 +281,7 @@ HS_OUT_INFO(hs_watchlist_package_info)
 %typemap(freearg) (void *buf, size_t *size) {
   if (view_ok$argnum) PyBuffer_Release(&view$argnum);
 }
+%apply (void *buf, size_t *size) { (char *buf, size_t *size) };
 
 /* ---- score lists and results of eval.h ------------------------------------------ */
 /* Scores: any C-contiguous buffer of native float64 (the Python layer makes
@@ -479,6 +483,10 @@ HS_PREPARED_ARRAY(candidate, ncandidate)
 %nothread hs_py_watchlist_subject_face;
 %nothread hs_py_watchlist_subject_fields;
 %nothread hs_py_image_from_rgb;
+%nothread hs_py_nist_field_at;
+%nothread hs_py_nist_image_data;
+%nothread hs_py_nist_finding;
+%nothread hs_py_nist_build_search;
 %inline %{
 /** Grey pixels of @p img as bytes, rows packed (width*height bytes, the
  *  stride removed). */
@@ -666,6 +674,83 @@ a:
   PyBuffer_Release(&va);
 p:
   PyBuffer_Release(&vp);
+  return s;
+}
+
+/** Raw value of field @p index of @p record of a transaction as bytes
+ *  (None when absent). */
+PyObject *hs_py_nist_field_at(const hs_nist *n, uint32_t record, uint32_t index) {
+  size_t size = 0;
+  const uint8_t *p = hs_nist_field_at(n, &size, record, index);
+  if (!p) Py_RETURN_NONE;
+  return PyBytes_FromStringAndSize((const char *)p, (Py_ssize_t)size);
+}
+
+/** Bytes of image @p index of a transaction as stored (None when absent). */
+PyObject *hs_py_nist_image_data(const hs_nist *n, uint32_t index) {
+  size_t size = 0;
+  const uint8_t *p = hs_nist_image_data(n, &size, index);
+  if (!p) Py_RETURN_NONE;
+  return PyBytes_FromStringAndSize((const char *)p, (Py_ssize_t)size);
+}
+
+/** Finding @p index as (record, field, message), None when out of range. */
+PyObject *hs_py_nist_finding(const hs_nist_findings *f, uint32_t index) {
+  uint32_t record = 0, field = 0;
+  const char *msg = hs_nist_finding(f, &record, &field, index);
+  if (!msg) Py_RETURN_NONE;
+  return Py_BuildValue("(IIs)", record, field, msg);
+}
+
+/** hs_nist_build_search with the fingers as a sequence of
+ *  (image, position, quality) and the countries as str. Returns
+ *  [status, transaction]. */
+hs_status hs_py_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, const char *ori,
+                                  const char *ori_name, const char *dai, const char *dai_name,
+                                  uint64_t tcn_serial, int64_t when, PyObject *fingers,
+                                  PyObject *face, const char *ori_country,
+                                  const char *dai_country) {
+  hs_nist_finger f[14];
+  Py_ssize_t i, nf = 0;
+  Py_buffer vf;
+  int face_ok = 0;
+  hs_status s;
+  hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
+  *out = NULL;
+  if (fingers != Py_None) {
+    nf = PySequence_Size(fingers);
+    if (nf < 0 || nf > 14) return HS_ERR_INVALID_ARG;
+    for (i = 0; i < nf; i++) {
+      PyObject *t = PySequence_GetItem(fingers, i), *img;
+      void *p = NULL;
+      unsigned pos = 0, q = 255;
+      int ok = t && PyArg_ParseTuple(t, "OI|I", &img, &pos, &q) &&
+               SWIG_IsOK(SWIG_ConvertPtr(img, &p, SWIGTYPE_p_hs_image, 0)) && p;
+      Py_XDECREF(t);
+      if (!ok) {
+        PyErr_Clear();
+        return HS_ERR_INVALID_ARG;
+      }
+      f[i].image = (const hs_image *)p;
+      f[i].position = pos;
+      f[i].quality = q;
+    }
+  }
+  if (face != Py_None) {
+    if (PyObject_GetBuffer(face, &vf, PyBUF_SIMPLE) != 0) {
+      PyErr_Clear();
+      return HS_ERR_INVALID_ARG;
+    }
+    face_ok = 1;
+  }
+  snprintf(o.ori_country, sizeof o.ori_country, "%s", ori_country ? ori_country : "");
+  snprintf(o.dai_country, sizeof o.dai_country, "%s", dai_country ? dai_country : "");
+  Py_BEGIN_ALLOW_THREADS
+  s = hs_nist_build_search(ctx, out, tot, ori, ori_name, dai, dai_name, tcn_serial, when,
+                           nf ? f : NULL, (uint32_t)nf, face_ok ? vf.buf : NULL,
+                           face_ok ? (size_t)vf.len : 0, NULL, &o);
+  Py_END_ALLOW_THREADS
+  if (face_ok) PyBuffer_Release(&vf);
   return s;
 }
 

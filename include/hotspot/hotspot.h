@@ -10,6 +10,7 @@
 #include "hotspot/common.h"
 #include "hotspot/image.h"
 #include "hotspot/template.h"
+#include "hotspot/nist.h"
 #include "hotspot/match.h"
 #include "hotspot/face.h"
 #include "hotspot/finger.h"

@@ -195,12 +195,14 @@ HS_API hs_status hs_template_decode(hs_ctx *ctx, hs_template **out, uint32_t *fo
 HS_API hs_status hs_template_load(hs_ctx *ctx, hs_template **out, uint32_t *format,
                                   const char *path);
 
-/** Encode @p t in @p format and write it to @p path atomically (path".tmp"
- *  written, synced and renamed over the target, so readers never see half a
- *  file; on failure the target is unchanged). Errors: as hs_template_encode()
- *  except HS_ERR_BUFFER_TOO_SMALL, plus HS_ERR_IO. Concurrent readers. Two
- *  saves to one path at once share its ".tmp" file: serialise them.
- *  @since 1.0 */
+/** Encode @p t in @p format and write it to @p path through the atomic save
+ *  of hs_file_save() (a private, mode 0600 temporary with a random name,
+ *  synced and renamed over the target, so readers never see half a file; on
+ *  failure the target is unchanged). Two saves to one path at once each
+ *  write their own temporary and the last rename wins; use
+ *  hs_file_lock_acquire() to serialise read-modify-write. Errors: as
+ *  hs_template_encode() except HS_ERR_BUFFER_TOO_SMALL, plus HS_ERR_IO.
+ *  Concurrent readers. @since 1.0 */
 HS_API hs_status hs_template_save(hs_ctx *ctx, const char *path, const hs_template *t,
                                   uint32_t format);
 

@@ -46,11 +46,27 @@
  * are documented byte by byte in docs/watchlist-format.md; the threat model
  * of packages is in docs/security.md.
  *
- * Thread-safety: a watchlist that is not being modified may be searched,
- * read, encoded and saved by any number of threads at once (each search has
- * its own scratch). hs_watchlist_add/replace/remove/set_version/apply need
- * exclusive access: no other call may use the same watchlist meanwhile. A
- * subject builder and a search result are used by one thread at a time.
+ * Thread-safety (the phrases of docs/conventions.md, section 8): a
+ * watchlist protects itself with a readers-writer lock that prefers writers,
+ * so every call on an hs_watchlist is "Locked" except hs_watchlist_free().
+ * Calls that read the list (search, get, subject_at, id_at, the counts,
+ * encode, save, digest, pack, unpack's installed list) take it as readers
+ * and run at the same time as one another, searches included.
+ * hs_watchlist_add, replace, remove, set_version and cache_prepared take it
+ * as writers: each waits for the running readers to finish, and readers
+ * that start after a writer is waiting wait for that writer, so a stream of
+ * searches cannot starve an update. No call through the public API can see
+ * a half-changed list or use memory another call freed. The one limit: the
+ * pointer hs_watchlist_id_at() returns points into the list and stays valid
+ * only until the list is next changed, so with concurrent writers use
+ * hs_watchlist_subject_at() (a copy). hs_watchlist_free() does not lock: no
+ * other call may be running on the list or start after it. Creating a list
+ * (new, decode, load) is "One thread per object", the object being the ctx;
+ * the key generators are "Thread-safe". Subjects (hs_watchlist_subject) and
+ * search results (hs_watchlist_result) are not locked: reading one is
+ * "Concurrent readers", changing or freeing one "Exclusive". A ctx records
+ * the last error, so threads calling at the same time pass distinct
+ * contexts; docs/integrators.md has an example.
  */
 #ifndef HOTSPOT_WATCHLIST_H
 #define HOTSPOT_WATCHLIST_H
@@ -86,70 +102,96 @@ extern "C" {
 typedef struct hs_watchlist_subject hs_watchlist_subject;
 
 /** Create an empty subject with id @p id (NUL-terminated UTF-8, 1 to
- *  HS_WATCHLIST_ID_MAX bytes, no control characters). Errors:
- *  HS_ERR_INVALID_ARG (NULL, bad UTF-8, bad length), HS_ERR_NOMEM.
- *  @since 1.0 */
+ *  HS_WATCHLIST_ID_MAX bytes, no control characters), to be filled with the
+ *  hs_watchlist_subject_* setters. *out belongs to the caller
+ *  (hs_watchlist_subject_free()); it keeps the ctx's allocator and may outlive
+ *  ctx. On failure *out is NULL. Errors: HS_ERR_INVALID_ARG (NULL, bad UTF-8,
+ *  bad length), HS_ERR_NOMEM; no others. One thread per object. @since 1.0 */
 HS_API hs_status hs_watchlist_subject_new(hs_ctx *ctx, hs_watchlist_subject **out,
                                           const char *id);
 
-/** Free a subject (NULL accepted); its biometric data is wiped. @since 1.0 */
+/** Free a subject; NULL is accepted. Its id, fields, fingers and face
+ *  embeddings are wiped first (they are biometric data). Exclusive.
+ *  @since 1.0 */
 HS_API void hs_watchlist_subject_free(hs_watchlist_subject *s);
 
-/** The subject's id, owned by the subject. @since 1.0 */
+/** The subject's id, borrowed from the subject: valid until it is freed; do
+ *  not free it. NULL for NULL; no other failure. Concurrent readers.
+ *  @since 1.0 */
 HS_API const char *hs_watchlist_subject_id(const hs_watchlist_subject *s);
 
 /** Set field @p key to @p value (UTF-8, at most HS_WATCHLIST_VALUE_MAX
- *  bytes); @p value NULL removes the field. Keys are 1 to
- *  HS_WATCHLIST_KEY_MAX bytes of [a-z0-9_.-]. Errors: HS_ERR_INVALID_ARG,
- *  HS_ERR_LIMIT (more than HS_WATCHLIST_FIELDS_MAX fields), HS_ERR_NOT_FOUND
- *  (removing an absent field). @since 1.0 */
+ *  bytes, no control characters; copied); @p value NULL removes the field
+ *  (later fields move down one index). Keys are 1 to HS_WATCHLIST_KEY_MAX
+ *  bytes of [a-z0-9_.-]. Pointers from hs_watchlist_subject_field() and
+ *  hs_watchlist_subject_field_at() may then point to other text. No output.
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_LIMIT (more than
+ *  HS_WATCHLIST_FIELDS_MAX fields), HS_ERR_NOT_FOUND (removing an absent
+ *  field); the subject is unchanged on failure. Exclusive. @since 1.0 */
 HS_API hs_status hs_watchlist_subject_set_field(hs_ctx *ctx, hs_watchlist_subject *s,
                                                 const char *key, const char *value);
 
-/** Value of field @p key, owned by the subject, or NULL. @since 1.0 */
+/** Value of field @p key, borrowed from the subject (valid until it is
+ *  changed or freed; do not free it), or NULL when absent or for a NULL
+ *  argument; no other failure. Concurrent readers. @since 1.0 */
 HS_API const char *hs_watchlist_subject_field(const hs_watchlist_subject *s, const char *key);
 
-/** Number of fields. @since 1.0 */
+/** Number of fields (0 for NULL). Cannot fail. Concurrent readers.
+ *  @since 1.0 */
 HS_API uint32_t hs_watchlist_subject_field_count(const hs_watchlist_subject *s);
 
-/** Field @p index (0..count-1): *key and *value point into the subject.
- *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND. @since 1.0 */
+/** Field @p index (0..count-1): *key and *value are borrowed from the
+ *  subject, valid until it is changed or freed. No ctx, so no message.
+ *  Errors: HS_ERR_INVALID_ARG (NULL), HS_ERR_NOT_FOUND (index out of range);
+ *  the outputs are untouched on failure. Concurrent readers. @since 1.0 */
 HS_API hs_status hs_watchlist_subject_field_at(const hs_watchlist_subject *s, const char **key,
                                                const char **value, uint32_t index);
 
-/** Add view @p view of template @p t as a finger; its position is the view's
- *  finger_position. Known positions (1-10) may appear once per subject;
- *  position 0 (unknown) may repeat. More than HS_WATCHLIST_MINUTIAE_MAX
- *  minutiae: the best-quality ones are kept. Errors: HS_ERR_INVALID_ARG,
- *  HS_ERR_NOT_FOUND (no such view), HS_ERR_EXISTS (position already
- *  present), HS_ERR_LIMIT (ten fingers already). @since 1.0 */
+/** Add a copy of view @p view of template @p t as a finger (the subject
+ *  does not refer to @p t); its position is the view's finger_position.
+ *  Known positions (1-10) may appear once per subject; position 0 (unknown)
+ *  may repeat. More than HS_WATCHLIST_MINUTIAE_MAX minutiae: the best-quality
+ *  ones are kept. Coordinates are quantised as stored (see the top). No
+ *  output. Errors: HS_ERR_INVALID_ARG (also position beyond 10, image side
+ *  beyond 32768 or resolution outside 1..10000 ppi), HS_ERR_NOT_FOUND (no such
+ *  view), HS_ERR_EXISTS (position already present), HS_ERR_LIMIT
+ *  (HS_WATCHLIST_FINGERS_MAX fingers already), HS_ERR_NOMEM; the subject is
+ *  unchanged on failure. Exclusive. @since 1.0 */
 HS_API hs_status hs_watchlist_subject_add_finger(hs_ctx *ctx, hs_watchlist_subject *s,
                                                  const hs_template *t, uint32_t view);
 
-/** Number of fingers. @since 1.0 */
+/** Number of fingers (0 for NULL). Cannot fail. Concurrent readers.
+ *  @since 1.0 */
 HS_API uint32_t hs_watchlist_subject_finger_count(const hs_watchlist_subject *s);
 
 /** Finger @p index as a new one-view template (the stored, quantised
- *  minutiae), which the caller frees. Errors: HS_ERR_INVALID_ARG,
- *  HS_ERR_NOT_FOUND, HS_ERR_NOMEM. @since 1.0 */
+ *  minutiae). *out belongs to the caller (hs_template_free()), is allocated
+ *  with the ctx's allocator and does not refer to the subject; on failure it
+ *  is NULL. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND (no such finger),
+ *  HS_ERR_LIMIT (the view beyond the ctx's template limits), HS_ERR_NOMEM.
+ *  Concurrent readers. @since 1.0 */
 HS_API hs_status hs_watchlist_subject_finger(hs_ctx *ctx, hs_template **out,
                                              const hs_watchlist_subject *s, uint32_t index);
 
 /** Add a face embedding of @p dim values (1..HS_WATCHLIST_FACE_DIM_MAX,
  *  finite, not all zero) made by model @p model_id (HS_FACE_MODEL_* of
- *  face.h; 0 = custom). It is stored L2-normalised in face.h's compact int8
- *  form (dim + 4 bytes). Errors: HS_ERR_INVALID_ARG, HS_ERR_LIMIT (more
- *  than HS_WATCHLIST_FACES_MAX), HS_ERR_NOMEM. @since 1.0 */
+ *  face.h; 0 = custom; at most 65535). It is copied and stored L2-normalised
+ *  in face.h's compact int8 form (dim + 4 bytes). No output. Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_LIMIT (more than HS_WATCHLIST_FACES_MAX),
+ *  HS_ERR_NOMEM; the subject is unchanged on failure. Exclusive. @since 1.0 */
 HS_API hs_status hs_watchlist_subject_add_face(hs_ctx *ctx, hs_watchlist_subject *s,
                                                const float *embedding, uint32_t dim,
                                                uint32_t model_id);
 
-/** Number of face embeddings. @since 1.0 */
+/** Number of face embeddings (0 for NULL). Cannot fail. Concurrent
+ *  readers. @since 1.0 */
 HS_API uint32_t hs_watchlist_subject_face_count(const hs_watchlist_subject *s);
 
-/** Face embedding @p index (owned by the subject, unit length, as stored:
- *  after int8 quantisation); *dim receives its length and *model_id (may be
- *  NULL) its model. NULL (and *dim 0) when absent. @since 1.0 */
+/** Face embedding @p index (unit length, as stored: after int8
+ *  quantisation), borrowed from the subject: valid until it is freed; do not
+ *  free it. *dim (may be NULL) receives its length and *model_id (may be
+ *  NULL) its model. NULL (and *dim 0) when absent; no other failure.
+ *  Concurrent readers. @since 1.0 */
 HS_API const float *hs_watchlist_subject_face(const hs_watchlist_subject *s, uint32_t *dim,
                                               uint32_t *model_id, uint32_t index);
 
@@ -158,87 +200,127 @@ HS_API const float *hs_watchlist_subject_face(const hs_watchlist_subject *s, uin
 /** Opaque watchlist. */
 typedef struct hs_watchlist hs_watchlist;
 
-/** Create an empty watchlist (version 0). Errors: HS_ERR_INVALID_ARG,
- *  HS_ERR_NOMEM. @since 1.0 */
+/** Create an empty watchlist (version 0) with its lock. *out belongs to the
+ *  caller (hs_watchlist_free()); it keeps the ctx's allocator and may outlive
+ *  ctx. On failure *out is NULL. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOMEM
+ *  (also when the lock cannot be created); no others. One thread per object.
+ *  @since 1.0 */
 HS_API hs_status hs_watchlist_new(hs_ctx *ctx, hs_watchlist **out);
 
-/** Free a watchlist (NULL accepted); all biometric data is wiped. */
+/** Free a watchlist; NULL is accepted. Every subject record, the file
+ *  buffer it was loaded from and the prepared cache are wiped first (they are
+ *  biometric data). This is the one call that does not take the list's lock:
+ *  no other call may be running on the list or start after it. Exclusive.
+ *  @since 1.0 */
 HS_API void hs_watchlist_free(hs_watchlist *wl);
 
-/** Number of subjects (0 for NULL). @since 1.0 */
+/** Number of subjects (0 for NULL). Cannot fail. Locked. @since 1.0 */
 HS_API uint64_t hs_watchlist_count(const hs_watchlist *wl);
 
-/** Number of stored fingers over all subjects. @since 1.0 */
+/** Number of stored fingers over all subjects (0 for NULL). Cannot fail.
+ *  Locked. @since 1.0 */
 HS_API uint64_t hs_watchlist_finger_count(const hs_watchlist *wl);
 
-/** Bytes of memory used by the subjects' records and the list's tables.
- *  @since 1.0 */
+/** Bytes of memory used by the list: the subjects' records, the list's
+ *  tables and the prepared cache (hs_watchlist_cache_prepared()); 0 for NULL.
+ *  Cannot fail. Locked. @since 1.0 */
 HS_API uint64_t hs_watchlist_memory_bytes(const hs_watchlist *wl);
 
 /** The list's version, a number chosen by the issuing authority that
- *  packages carry for rollback protection (0 for a new list). @since 1.0 */
+ *  packages carry for rollback protection (0 for a new list or NULL). Cannot
+ *  fail. Locked. @since 1.0 */
 HS_API uint64_t hs_watchlist_version(const hs_watchlist *wl);
 
-/** Set the version. Exclusive access. Errors: HS_ERR_INVALID_ARG.
- *  @since 1.0 */
+/** Set the version (it changes the digest, not the subjects or the
+ *  prepared cache). No output; no ctx, so no message. Errors:
+ *  HS_ERR_INVALID_ARG (@p wl NULL) only. Locked. @since 1.0 */
 HS_API hs_status hs_watchlist_set_version(hs_watchlist *wl, uint64_t version);
 
-/** Add a copy of subject @p s. Exclusive access. Errors: HS_ERR_INVALID_ARG,
- *  HS_ERR_EXISTS (the id is present), HS_ERR_LIMIT (2^31 subjects),
- *  HS_ERR_NOMEM; the list is unchanged on failure. @since 1.0 */
+/** Add a copy of subject @p s (the list does not refer to @p s). Drops the
+ *  prepared cache, also when it fails after checking the id. No output.
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_EXISTS (the id is present), HS_ERR_LIMIT
+ *  (2^31 - 1 subjects), HS_ERR_NOMEM; the subjects are unchanged on failure.
+ *  Locked. @since 1.0 */
 HS_API hs_status hs_watchlist_add(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s);
 
-/** Replace the subject with the id of @p s by a copy of @p s. Exclusive
- *  access. Errors: HS_ERR_NOT_FOUND, HS_ERR_INVALID_ARG, HS_ERR_NOMEM.
- *  @since 1.0 */
+/** Replace the subject with the id of @p s by a copy of @p s; its index in
+ *  iteration order stays. Drops the prepared cache, also when it fails after
+ *  finding the id. No output. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND
+ *  (no subject with that id), HS_ERR_NOMEM; the subjects are unchanged on
+ *  failure. Locked. @since 1.0 */
 HS_API hs_status hs_watchlist_replace(hs_ctx *ctx, hs_watchlist *wl,
                                       const hs_watchlist_subject *s);
 
-/** Remove subject @p id (the last subject takes its place in iteration
- *  order). Exclusive access. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND.
- *  @since 1.0 */
+/** Remove subject @p id, wiping its record (the last subject takes its
+ *  place in iteration order). Drops the prepared cache. No output. Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND (the message names the id); the list
+ *  is unchanged on failure. Locked. @since 1.0 */
 HS_API hs_status hs_watchlist_remove(hs_ctx *ctx, hs_watchlist *wl, const char *id);
 
-/** Copy of subject @p id into a new subject the caller frees. Errors:
- *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND, HS_ERR_NOMEM. @since 1.0 */
+/** Copy of subject @p id into a new subject. *out belongs to the caller
+ *  (hs_watchlist_subject_free()), is allocated with the ctx's allocator and
+ *  does not refer to the list; on failure it is NULL. Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND (the message names the id),
+ *  HS_ERR_NOMEM. Locked. @since 1.0 */
 HS_API hs_status hs_watchlist_get(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
                                   const char *id);
 
-/** Copy of the subject at @p index (0..count-1), for iteration; the order is
- *  unspecified and changes when subjects are removed. Errors:
- *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND, HS_ERR_NOMEM. @since 1.0 */
-HS_API hs_status hs_watchlist_subject_at(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
-                                         uint64_t index);
+/** Copy of the subject at @p index (0..count-1), for iteration; the order
+ *  is unspecified and changes when subjects are removed. *out belongs to the
+ *  caller (hs_watchlist_subject_free()) and does not refer to the list, so it
+ *  stays valid whatever other threads do to the list; on failure it is NULL.
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND (index out of range),
+ *  HS_ERR_NOMEM. Locked. @since 1.0 */
+HS_API hs_status hs_watchlist_subject_at(hs_ctx *ctx, hs_watchlist_subject **out,
+                                         const hs_watchlist *wl, uint64_t index);
 
-/** Id of the subject at @p index, owned by the list (valid until it is
- *  modified), or NULL when out of range. @since 1.0 */
+/** Id of the subject at @p index, borrowed from the list: valid only until
+ *  the list is next changed (add, replace, remove) or freed; do not free it.
+ *  The lock covers the call, not the pointer it returns: with concurrent
+ *  writers use hs_watchlist_subject_at() (a copy) instead. NULL when out of
+ *  range or for NULL; no other failure. Locked. @since 1.0 */
 HS_API const char *hs_watchlist_id_at(const hs_watchlist *wl, uint64_t index);
 
 /* ---- Files ------------------------------------------------------------- */
 
-/** Serialise the list (format in docs/watchlist-format.md). With @p buf NULL,
- *  *size receives the size needed; a too small *size gives
- *  HS_ERR_BUFFER_TOO_SMALL with *size set. Errors: HS_ERR_INVALID_ARG,
- *  HS_ERR_NOMEM. @since 1.0 */
+/** Serialise the list (format in docs/watchlist-format.md) into the
+ *  caller's @p buf. Two-call size query: with @p buf NULL, *size receives the
+ *  size needed and HS_OK is returned; when *size is too small,
+ *  HS_ERR_BUFFER_TOO_SMALL is returned with *size set to the size needed. On
+ *  success *size is the number of bytes written. Does not allocate. Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_BUFFER_TOO_SMALL, HS_ERR_LIMIT (the encoding
+ *  would not fit in a size_t). Locked. @since 1.0 */
 HS_API hs_status hs_watchlist_encode(hs_ctx *ctx, void *buf, size_t *size,
                                      const hs_watchlist *wl);
 
-/** Parse a serialised list; the input is validated completely (header and
- *  payload CRC-32C, every length, count and value) before anything is
- *  returned. Errors: HS_ERR_INVALID_ARG, HS_ERR_FORMAT (magic),
- *  HS_ERR_VERSION (newer format), HS_ERR_TRUNCATED, HS_ERR_CHECKSUM,
- *  HS_ERR_CORRUPT, HS_ERR_NOMEM. On failure *out is NULL. @since 1.0 */
+/** Parse a serialised list; the input is treated as hostile and validated
+ *  completely (header and payload CRC-32C, every length, count and value)
+ *  before anything is returned. On success *out is a new list (version as
+ *  stored, no prepared cache) owned by the caller (hs_watchlist_free()),
+ *  independent of @p data; on failure *out is NULL and nothing stays
+ *  allocated. Errors: HS_ERR_INVALID_ARG, HS_ERR_FORMAT (magic),
+ *  HS_ERR_VERSION (newer format or filter code scheme), HS_ERR_TRUNCATED,
+ *  HS_ERR_CHECKSUM, HS_ERR_CORRUPT, HS_ERR_NOMEM. One thread per object.
+ *  @since 1.0 */
 HS_API hs_status hs_watchlist_decode(hs_ctx *ctx, hs_watchlist **out, const void *data,
                                      size_t size);
 
-/** Save atomically: write path.tmp, fsync, rename over @p path, fsync the
- *  directory. A failure at any step leaves the previous file intact.
- *  Errors: HS_ERR_INVALID_ARG, HS_ERR_IO, HS_ERR_NOMEM. @since 1.0 */
+/** Encode the list and write it to @p path atomically, through the same
+ *  routine as hs_file_save() with HS_FILE_PRIVATE (a new temporary file with a
+ *  random name beside @p path, mode 0600, flushed, renamed over @p path, then
+ *  the directory flushed): a failed save leaves any existing file unchanged
+ *  (unless only the final directory flush failed: the new file is then in
+ *  place). No output. Errors: HS_ERR_INVALID_ARG, HS_ERR_IO, HS_ERR_NOMEM.
+ *  The list is read-locked while the file is written, so writers wait for
+ *  the save. Two saves to one path at once are safe (distinct temporaries);
+ *  the last rename wins. Locked. @since 1.0 */
 HS_API hs_status hs_watchlist_save(hs_ctx *ctx, const char *path, const hs_watchlist *wl);
 
-/** Load a file saved by hs_watchlist_save() with one read. Errors: those of
- *  hs_watchlist_decode(), HS_ERR_IO, HS_ERR_LIMIT (file larger than
- *  HS_LIMIT_MAX_FILE_BYTES). @since 1.0 */
+/** Load a file saved by hs_watchlist_save() with one read (hs_file_read()
+ *  rules: a regular file only). Outputs as hs_watchlist_decode(); on failure
+ *  the file's bytes are wiped and the ctx message starts with @p path. Errors:
+ *  those of hs_watchlist_decode(), HS_ERR_IO, HS_ERR_LIMIT (file larger than
+ *  HS_LIMIT_MAX_FILE_BYTES). One thread per object. @since 1.0 */
 HS_API hs_status hs_watchlist_load(hs_ctx *ctx, hs_watchlist **out, const char *path);
 
 /* ---- Search ------------------------------------------------------------ */
@@ -248,9 +330,12 @@ HS_API hs_status hs_watchlist_load(hs_ctx *ctx, hs_watchlist **out, const char *
  *  typically 1.3-2.5 KiB more per finger), so that searches, exhaustive ones
  *  above all, skip re-preparing candidates (preparing costs about 3 times a
  *  comparison). Uses @p threads threads (1..64). Any later add, replace or
- *  remove drops the cache. The cache is allocated with the list's
- *  allocator. Exclusive access. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOMEM,
- *  HS_ERR_THREAD; on failure the list has no cache. @since 1.0 */
+ *  remove drops the cache. The cache is allocated with the list's allocator
+ *  and belongs to the list (hs_watchlist_free() wipes it). It takes the lock
+ *  as a writer for the whole preparation: searches that start meanwhile wait.
+ *  No output. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOMEM, HS_ERR_THREAD (a
+ *  worker thread could not be started); on failure the list has no cache.
+ *  Locked. @since 1.0 */
 HS_API hs_status hs_watchlist_cache_prepared(hs_ctx *ctx, hs_watchlist *wl, uint32_t threads);
 
 /** hs_watchlist_search_options.flags */
@@ -312,32 +397,42 @@ typedef struct hs_watchlist_result hs_watchlist_result;
  *  position; a view of unknown position with all its fingers) and/or the
  *  face embedding @p face of @p face_dim values (may be NULL; compared by
  *  cosine similarity with embeddings of the same dimension; opts->face_model
- *  names its model). @p opts may be
- *  NULL for the defaults. The result lists up to max_candidates subjects by
- *  decreasing fused score (an empty list gives an empty result). Memory
- *  comes from @p ctx's allocator, also in the worker threads, and the
- *  result keeps a copy of it. Errors: HS_ERR_INVALID_ARG (no probe, bad
- *  options), HS_ERR_LIMIT, HS_ERR_NOMEM, HS_ERR_THREAD (a worker thread
- *  could not be started); on failure *out is NULL. Thread-safe with other
- *  searches on the same list (distinct ctx values). @since 1.0 */
+ *  names its model). @p opts may be NULL for the defaults. The result lists
+ *  up to max_candidates subjects by decreasing fused score (an empty list
+ *  gives an empty result). *out belongs to the caller
+ *  (hs_watchlist_result_free()); it copies the subject ids, does not refer to
+ *  the list and may outlive it. Memory comes from @p ctx's allocator, also in
+ *  the worker threads, and the result keeps a copy of it. The list is
+ *  read-locked for the whole search: other searches run at the same time,
+ *  writers wait. Errors: HS_ERR_INVALID_ARG (no probe, bad options),
+ *  HS_ERR_UNSUPPORTED (options from a newer header with a field this library
+ *  does not know set), HS_ERR_LIMIT (more than HS_WATCHLIST_FINGERS_MAX
+ *  views), HS_ERR_NOMEM, HS_ERR_THREAD (a worker thread could not be
+ *  started); on failure *out is NULL. Locked. @since 1.0 */
 HS_API hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out,
                                      const hs_watchlist *wl, const hs_template *fingers,
                                      const float *face, uint32_t face_dim,
                                      const hs_watchlist_search_options *opts);
 
-/** Number of candidates (0 for NULL). @since 1.0 */
+/** Number of candidates (0 for NULL). Cannot fail. Concurrent readers.
+ *  @since 1.0 */
 HS_API uint32_t hs_watchlist_result_count(const hs_watchlist_result *r);
 
-/** Candidate @p index (0 = best); set c->struct_size first. Errors:
- *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND. @since 1.0 */
-HS_API hs_status hs_watchlist_result_candidate(const hs_watchlist_result *r, hs_watchlist_candidate *c,
-                                               uint32_t index);
+/** Candidate @p index (0 = best) into the caller's *c: set c->struct_size
+ *  first; it is filled as far as that size, which becomes the bytes filled.
+ *  c->id is borrowed from the result: valid until it is freed. No ctx, so no
+ *  message. Errors: HS_ERR_INVALID_ARG (NULL, or struct_size below the 1.0
+ *  size or not a multiple of 4), HS_ERR_NOT_FOUND (index out of range).
+ *  Concurrent readers. @since 1.0 */
+HS_API hs_status hs_watchlist_result_candidate(const hs_watchlist_result *r,
+                                               hs_watchlist_candidate *c, uint32_t index);
 
-/** Subjects scored by the full matcher in this search (filter statistics).
- *  @since 1.0 */
+/** Subjects scored by the full matcher in this search (filter statistics);
+ *  0 for NULL. Cannot fail. Concurrent readers. @since 1.0 */
 HS_API uint64_t hs_watchlist_result_rescored(const hs_watchlist_result *r);
 
-/** Free a result (NULL accepted). @since 1.0 */
+/** Free a result; NULL is accepted. Its candidates (ids and scores) are
+ *  wiped first. Exclusive. @since 1.0 */
 HS_API void hs_watchlist_result_free(hs_watchlist_result *r);
 
 /* ---- Packages for devices (libsodium) ---------------------------------- */
@@ -347,37 +442,45 @@ HS_API void hs_watchlist_result_free(hs_watchlist_result *r);
 #define HS_WATCHLIST_BOX_PUBLIC_BYTES   32 /**< X25519 device public key */
 #define HS_WATCHLIST_BOX_SECRET_BYTES   32 /**< X25519 device secret key */
 
-/** Generate the authority's Ed25519 signing key pair. Errors:
- *  HS_ERR_INVALID_ARG, HS_ERR_NOT_BUILT (no libsodium). Thread-safe.
+/** Generate the authority's Ed25519 signing key pair into the caller's
+ *  arrays (keep the secret key secret; wipe it when done). No ctx, so no
+ *  message. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_BUILT (no libsodium),
+ *  HS_ERR_INTERNAL (libsodium failed to initialise). Thread-safe.
  *  @since 1.0 */
 HS_API hs_status hs_watchlist_keygen_authority(uint8_t public_key[32], uint8_t secret_key[64]);
 
-/** Generate a device's X25519 key pair (packages are encrypted to device
- *  public keys). Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_BUILT. Thread-safe.
- *  @since 1.0 */
+/** Generate a device's X25519 key pair into the caller's arrays (packages
+ *  are encrypted to device public keys). No ctx, so no message. Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOT_BUILT (no libsodium), HS_ERR_INTERNAL
+ *  (libsodium failed to initialise). Thread-safe. @since 1.0 */
 HS_API hs_status hs_watchlist_keygen_device(uint8_t public_key[32], uint8_t secret_key[32]);
 
 /** Build a package: the list (full package when @p base is NULL) or the
  *  changes from @p base to @p wl (delta: removed ids, added or changed
  *  subjects, and the digest of @p base (hs_watchlist_digest), so that it
- *  applies to that exact list only; base must have a lower version), encrypted with a fresh key
- *  (XChaCha20-Poly1305) that is sealed to each of the @p nrecipients device
- *  public keys (1..1024, 32 bytes each, concatenated), and signed with the
- *  authority's @p sign_secret. The package carries wl's version. Size query
- *  as in hs_watchlist_encode() (the size does not depend on the random
- *  parts). Errors: HS_ERR_INVALID_ARG, HS_ERR_STATE (base version not lower),
- *  HS_ERR_NOMEM, HS_ERR_NOT_BUILT. @since 1.0 */
+ *  applies to that exact list only; base must have a lower version),
+ *  encrypted with a fresh key (XChaCha20-Poly1305) that is sealed to each of
+ *  the @p nrecipients device public keys (1..1024, 32 bytes each,
+ *  concatenated), and signed with the authority's @p sign_secret. The package
+ *  carries wl's version. Size query as in hs_watchlist_encode() (the size
+ *  does not depend on the random parts); the plaintext and content key are
+ *  wiped. Both lists are read-locked (in one fixed order, so two packs with
+ *  the lists swapped cannot deadlock). Errors: HS_ERR_INVALID_ARG (also an
+ *  unusable recipient key), HS_ERR_STATE (base version not lower),
+ *  HS_ERR_BUFFER_TOO_SMALL, HS_ERR_NOMEM, HS_ERR_NOT_BUILT (no libsodium),
+ *  HS_ERR_INTERNAL (libsodium failed to initialise). Locked. @since 1.0 */
 HS_API hs_status hs_watchlist_pack(hs_ctx *ctx, void *buf, size_t *size,
                                    const hs_watchlist *wl, const hs_watchlist *base,
-                                   const uint8_t sign_secret[64], const uint8_t *recipients, uint32_t nrecipients);
+                                   const uint8_t sign_secret[64], const uint8_t *recipients,
+                                   uint32_t nrecipients);
 
 /** BLAKE2b-256 digest of the list's content (its version and every subject
- *  record, in id order: iteration order does not count) into @p digest. A
- *  delta package carries the digest of the list it was made from and
- *  applies only to a list with that digest, so an authority and its devices
- *  can compare this value to know they hold the same list. Errors:
- *  HS_ERR_INVALID_ARG, HS_ERR_NOMEM, HS_ERR_NOT_BUILT (no libsodium).
- *  Concurrent readers. @since 1.0 */
+ *  record, in id order: iteration order does not count) into the caller's
+ *  @p digest. A delta package carries the digest of the list it was made
+ *  from and applies only to a list with that digest, so an authority and its
+ *  devices can compare this value to know they hold the same list. Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOMEM, HS_ERR_NOT_BUILT (no libsodium),
+ *  HS_ERR_INTERNAL (libsodium failed to initialise). Locked. @since 1.0 */
 HS_API hs_status hs_watchlist_digest(hs_ctx *ctx, uint8_t digest[32], const hs_watchlist *wl);
 
 /** Package header, read without keys (hs_watchlist_package_info).
@@ -394,26 +497,34 @@ typedef struct hs_watchlist_package_info {
 /** Initialiser: sets struct_size, zeroes the rest. @since 1.0 */
 #define HS_WATCHLIST_PACKAGE_INFO_INIT { sizeof(hs_watchlist_package_info), 0, 0, 0, 0, 0 }
 
-/** Read the unauthenticated header of a package (for display only: nothing
- *  in it is trusted until hs_watchlist_unpack verifies the signature).
+/** Read the unauthenticated header of a package into the caller's *info
+ *  (set info->struct_size first; filled as far as that size, which becomes
+ *  the bytes filled). For display only: nothing in it is trusted until
+ *  hs_watchlist_unpack() verifies the signature. Works without libsodium.
  *  Errors: HS_ERR_INVALID_ARG, HS_ERR_FORMAT, HS_ERR_VERSION,
- *  HS_ERR_TRUNCATED, HS_ERR_CORRUPT. Works without libsodium. @since 1.0 */
+ *  HS_ERR_TRUNCATED, HS_ERR_CORRUPT. One thread per object. @since 1.0 */
 HS_API hs_status hs_watchlist_package_info_get(hs_ctx *ctx, hs_watchlist_package_info *info,
                                                const void *pkg, size_t size);
 
 /** Verify, decrypt and apply a package on a device. Checks, in order: the
- *  Ed25519 signature over the whole package against @p authority_public
- *  (HS_ERR_SIGNATURE); the version against @p installed_version and the
- *  version of @p installed (not newer -> HS_ERR_ROLLBACK); for a delta, that
- *  @p installed has the base version (HS_ERR_STATE); that the package is
- *  sealed to this device and decrypts (HS_ERR_DECRYPT); for a delta, that
- *  @p installed has the content the delta was made from, by its digest
- *  (HS_ERR_STATE: another list of the same version, or one changed on the
- *  device); the payload (decode errors; HS_ERR_VERSION for a 0.1 delta,
- *  which names its base by version only). On success *out is a new list (a full package's list,
- *  or @p installed with the delta applied); @p installed is never modified.
- *  Decrypted plaintext and the content key are wiped. Errors: as above,
- *  HS_ERR_INVALID_ARG, HS_ERR_NOMEM, HS_ERR_NOT_BUILT. @since 1.0 */
+ *  package's layout (HS_ERR_FORMAT, HS_ERR_VERSION, HS_ERR_TRUNCATED,
+ *  HS_ERR_CORRUPT); the Ed25519 signature over the whole package against
+ *  @p authority_public (HS_ERR_SIGNATURE); the version against
+ *  @p installed_version and the version of @p installed (not newer ->
+ *  HS_ERR_ROLLBACK); for a delta, that @p installed has the base version
+ *  (HS_ERR_STATE); that the package is sealed to this device and decrypts
+ *  (HS_ERR_DECRYPT); for a delta, that @p installed has the content the delta
+ *  was made from, by its digest (HS_ERR_STATE: another list of the same
+ *  version, or one changed on the device); the payload (decode errors;
+ *  HS_ERR_VERSION for a 0.1 delta, which names its base by version only). On
+ *  success *out is a new list owned by the caller (hs_watchlist_free()),
+ *  allocated with the ctx's allocator and independent of @p installed and
+ *  @p pkg (a full package's list, or @p installed with the delta applied);
+ *  on failure *out is NULL. @p installed is never modified; it is read-locked
+ *  during the call. Decrypted plaintext and the content key are wiped.
+ *  Errors: as above, HS_ERR_INVALID_ARG, HS_ERR_NOMEM, HS_ERR_NOT_BUILT (no
+ *  libsodium), HS_ERR_INTERNAL (libsodium failed to initialise). Locked.
+ *  @since 1.0 */
 HS_API hs_status hs_watchlist_unpack(hs_ctx *ctx, hs_watchlist **out,
                                      const hs_watchlist *installed, uint64_t installed_version,
                                      const void *pkg, size_t size,

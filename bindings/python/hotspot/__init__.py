@@ -39,6 +39,7 @@ import numpy as np
 from . import capi
 
 __all__ = ["Error", "ClosedError", "Image", "FingerTemplate", "PreparedFinger", "Extractor",
+           "Transaction",
            "Matcher", "compare", "threshold_for_fmr", "set_limit", "get_limit",
            "limit_bounds", "status_str", "MINUTIA_DTYPE", "__version__", "eval_rates",
            "eval_threshold_for_fmr", "eval_det", "EvalRates", "EvalPoint", "EVAL_POINT_DTYPE"]
@@ -1824,3 +1825,206 @@ class Synth(_Handle):
 __all__ += ["Watchlist", "Candidate", "Synth", "SynthMaster", "FaceEngine", "Face",
             "FACE_DTYPE", "face_similarity", "face_threshold_for_fmr", "encode_embedding",
             "decode_embedding", "FaceGallery", "FACE_HIT_DTYPE", "keygen_authority", "keygen_device", "package_info"]
+
+
+# ---- ANSI/NIST-ITL transactions --------------------------------------------
+
+def _nist_encoding(name):
+    e = {"traditional": capi.HS_NIST_ENCODING_TRADITIONAL, "xml": capi.HS_NIST_ENCODING_XML}
+    if name not in e:
+        raise ValueError("encoding must be 'traditional' or 'xml', not %r" % (name,))
+    return e[name]
+
+
+class Transaction(_Handle):
+    """An ANSI/NIST-ITL 1-2011 transaction (traditional or XML encoding),
+    see docs/nist.md. ``Transaction.load(path)`` or ``Transaction.decode(data)``
+    read one; :meth:`build` makes an INT-I search; :meth:`records`,
+    :meth:`field`, :meth:`images`, :meth:`image`, :meth:`minutiae` and
+    :meth:`validate` read it; :meth:`encode` / :meth:`save` write it."""
+
+    _free = _c("hs_nist_free")
+    #: "traditional" or "xml": the encoding it was read from (None when built).
+    source_encoding = None
+
+    @classmethod
+    def _from(cls, h, enc=None):
+        t = cls._adopt(h)
+        t.source_encoding = {capi.HS_NIST_ENCODING_TRADITIONAL: "traditional",
+                             capi.HS_NIST_ENCODING_XML: "xml"}.get(enc)
+        return t
+
+    @classmethod
+    @_cdoc("hs_nist_load")
+    def load(cls, path):
+        """Read a transaction file (encoding detected by content)."""
+        p = _path(path)
+        ctx = _ctx()
+        s, h, enc = _c("hs_nist_load")(ctx, p, 0)
+        _check(s, ctx)
+        return cls._from(h, enc)
+
+    @classmethod
+    @_cdoc("hs_nist_decode")
+    def decode(cls, data):
+        """Decode a transaction held in memory (bytes-like); not kept."""
+        mv = _buffer(data, "Transaction.decode")
+        ctx = _ctx()
+        s, h, enc = _c("hs_nist_decode")(ctx, mv, 0)
+        _check(s, ctx)
+        return cls._from(h, enc)
+
+    @classmethod
+    @_cdoc("hs_nist_build_search")
+    def build(cls, tot, ori, dai, ori_name=None, dai_name=None, ori_country="",
+              dai_country="", tcn_serial=0, when=None, fingers=(), face=None):
+        """An INT-I search (tot "CPS" or "NPS"): ``fingers`` as (Image,
+        position[, quality]) tuples (WSQ-coded; needs a build with the WSQ
+        encoder), ``face`` the bytes of a JPEG, ``when`` seconds since 1970
+        (default now)."""
+        import time
+        fl = [(_handle_of(f[0], Image, "finger image")._h,) + tuple(int(v) for v in f[1:])
+              for f in fingers]
+        ctx = _ctx()
+        s, h = _c("hs_py_nist_build_search")(
+            ctx, str(tot), str(ori), str(ori_name or ori), str(dai), str(dai_name or dai),
+            int(tcn_serial), int(time.time() if when is None else when), fl or None,
+            None if face is None else _buffer(face, "face"), str(ori_country), str(dai_country))
+        _check(s, ctx)
+        t = cls._from(h)
+        t._keep = [f[0] for f in fingers]
+        return t
+
+    def records(self):
+        """Record types in file order, Type-1 first."""
+        with self._use as h:
+            return [_c("hs_nist_record_type")(h, i)
+                    for i in range(_c("hs_nist_record_count")(h))]
+
+    def fields(self, record):
+        """Fields of record ``record`` (0-based) as a list of (number, bytes),
+        in file order; subfields are separated by b"\\x1e" and items by
+        b"\\x1f" as in the traditional encoding."""
+        with self._use as h:
+            n = _c("hs_nist_field_count")(h, int(record))
+            return [(_c("hs_nist_field_number")(h, int(record), i),
+                     _c("hs_py_nist_field_at")(h, int(record), i)) for i in range(n)]
+
+    def field(self, record, number):
+        """Raw value (bytes) of the first field ``number`` of ``record``, or None."""
+        for num, value in self.fields(record):
+            if num == int(number):
+                return value
+        return None
+
+    def set_field(self, record, number, value):
+        """Set a field to ``value`` (str or bytes, separators included)."""
+        if isinstance(value, str):
+            value = value.encode("utf-8")
+        ctx = _ctx()
+        with self._write as h:
+            _check(_c("hs_nist_field_set")(ctx, h, int(record), int(number), bytes(value)), ctx)
+
+    @_cdoc("hs_nist_text_get")
+    def text(self, key):
+        """A Type-1 value by name: "version", "tot", "date", "dai", "ori",
+        "tcn", "tcr", "domain", "gmt", "dai_name", "ori_name"; None if absent."""
+        keys = {"version": 1, "tot": 2, "date": 3, "dai": 4, "ori": 5, "tcn": 6, "tcr": 7,
+                "domain": 8, "gmt": 9, "dai_name": 10, "ori_name": 11}
+        ctx = _ctx()
+        with self._use as h:
+            s, n = _c("hs_nist_text_get")(ctx, None, h, keys[key])
+            if s == capi.HS_ERR_NOT_FOUND:
+                return None
+            _check(s, ctx)
+            buf = bytearray(n)
+            s, n = _c("hs_nist_text_get")(ctx, buf, h, keys[key])
+            _check(s, ctx)
+        return bytes(buf[:n - 1]).decode("utf-8", "replace")
+
+    def images(self):
+        """Descriptions of the images (dicts, file order)."""
+        out = []
+        ctx = _ctx()
+        with self._use as h:
+            for i in range(_c("hs_nist_image_count")(h)):
+                s, info = _c("hs_nist_image_info_get")(ctx, h, i)
+                _check(s, ctx)
+                out.append({k: getattr(info, k) for k in (
+                    "record", "record_type", "kind", "position", "impression", "width",
+                    "height", "ppi", "compression", "bits_per_pixel", "quality", "data_size")})
+        return out
+
+    def image_data(self, index):
+        """Bytes of image ``index`` as stored (compressed stream or raw pixels)."""
+        with self._use as h:
+            return _c("hs_py_nist_image_data")(h, int(index))
+
+    @_cdoc("hs_nist_image_decode")
+    def image(self, index):
+        """Image ``index`` decoded to an :class:`Image`."""
+        ctx = _ctx()
+        with self._use as h:
+            s, img = _c("hs_nist_image_decode")(ctx, h, int(index), 0)
+        _check(s, ctx)
+        return Image._adopt(img)
+
+    @_cdoc("hs_nist_minutiae")
+    def minutiae(self, record):
+        """Minutiae of Type-9 record ``record`` as a :class:`FingerTemplate`."""
+        ctx = _ctx()
+        with self._use as h:
+            s, t = _c("hs_nist_minutiae")(ctx, h, int(record))
+        _check(s, ctx)
+        return FingerTemplate._adopt(t)
+
+    @_cdoc("hs_nist_validate")
+    def validate(self, profile="int-i"):
+        """Findings as a list of (record or None, field, message); empty when
+        the transaction conforms to what the library checks."""
+        prof = {"base": capi.HS_NIST_PROFILE_BASE, "int-i": capi.HS_NIST_PROFILE_INT_I}[profile]
+        ctx = _ctx()
+        with self._use as h:
+            s, f = _c("hs_nist_validate")(ctx, h, prof)
+        _check(s, ctx)
+        try:
+            out = []
+            for i in range(_c("hs_nist_findings_count")(f)):
+                r, fl, msg = _c("hs_py_nist_finding")(f, i)
+                out.append((None if r == 0xFFFFFFFF else r, fl, msg))
+            return out
+        finally:
+            _c("hs_nist_findings_free")(f)
+
+    @_cdoc("hs_nist_encode")
+    def encode(self, encoding="traditional", allow_loss=False):
+        """The transaction as bytes in ``encoding`` ("traditional" or "xml")."""
+        enc = _nist_encoding(encoding)
+        flags = capi.HS_NIST_ALLOW_LOSS if allow_loss else 0
+        ctx = _ctx()
+        with self._use as h:
+            s, n = _c("hs_nist_encode")(ctx, None, h, enc, flags)
+            _check(s, ctx)
+            buf = bytearray(n)
+            s, n = _c("hs_nist_encode")(ctx, buf, h, enc, flags)
+            _check(s, ctx)
+        return bytes(buf[:n])
+
+    @_cdoc("hs_nist_save")
+    def save(self, path, encoding=None, allow_loss=False):
+        """Write to ``path`` (XML when ``encoding`` is "xml", or when it is
+        None and the path ends in .xml)."""
+        p = _path(path)
+        if encoding is None:
+            encoding = "xml" if str(path).lower().endswith(".xml") else "traditional"
+        enc = _nist_encoding(encoding)
+        ctx = _ctx()
+        with self._use as h:
+            _check(_c("hs_nist_save")(ctx, p, h, enc,
+                                      capi.HS_NIST_ALLOW_LOSS if allow_loss else 0), ctx)
+
+    def __repr__(self):
+        if self._h is None:
+            return "<hotspot.Transaction closed>"
+        return "<hotspot.Transaction %s TOT=%s records=%s>" % (
+            self.source_encoding or "built", self.text("tot"), self.records())

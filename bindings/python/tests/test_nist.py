@@ -1,0 +1,50 @@
+"""hotspot.Transaction: ANSI/NIST-ITL transactions from Python."""
+import hotspot
+import pytest
+
+
+def test_load_fields_images(shared_data):
+    t = hotspot.Transaction.load(shared_data / "fingerprint/an2k-nbis/frontline-sample.an2")
+    assert t.source_encoding == "traditional"
+    assert t.records() == [1, 2, 14, 14, 10]
+    assert t.text("tcn") == "FRONTLINE-SAMPLE-0001"
+    assert t.text("tcr") is None
+    assert t.field(0, 2) == b"0400"
+    imgs = t.images()
+    assert [i["record_type"] for i in imgs] == [14, 14, 10]
+    assert imgs[0]["width"] == 388 and imgs[0]["ppi"] == 500
+    assert len(t.image_data(0)) == 8495
+    face = t.image(2)
+    assert (face.width, face.height) == (240, 320)
+    assert t.encode() == (shared_data / "fingerprint/an2k-nbis/frontline-sample.an2").read_bytes()
+    assert any("INT-I" in m for _, _, m in t.validate())
+    assert t.validate("base") == []
+
+
+def test_xml_and_minutiae(shared_data, tmp_path):
+    t = hotspot.Transaction.load(shared_data / "int-i/XMLsamples/Sample-SRE-NOHIT-INT-ITransaction.xml")
+    assert t.source_encoding == "xml"
+    assert t.text("tot") == "SRE"
+    assert t.validate() == []
+    out = tmp_path / "again.xml"
+    t.save(out)
+    assert hotspot.Transaction.load(out).text("tcn") == t.text("tcn")
+    m = hotspot.Transaction.load(shared_data / "fingerprint/format-samples/type9.an2k")
+    tpl = m.minutiae(1)
+    assert len(tpl.minutiae(0)) == 28
+
+
+def test_build_and_errors(shared_data):
+    src = hotspot.Transaction.load(shared_data / "fingerprint/an2k-nbis/frontline-sample.an2")
+    t = hotspot.Transaction.build("NPS", "BKA", "INT", ori_name="Bundeskriminalamt",
+                                  dai_name="INTERPOL", ori_country="DEU", dai_country="XPO",
+                                  tcn_serial=42, when=1796558400, face=src.image_data(2))
+    assert t.records() == [1, 2, 10]
+    assert t.validate() == []
+    back = hotspot.Transaction.decode(t.encode("xml"))
+    assert back.text("tcn") == t.text("tcn")
+    with pytest.raises(hotspot.Error) as e:
+        hotspot.Transaction.decode(b"1.001:99999\x1d")
+    assert e.value.status in (hotspot.ERR_TRUNCATED, hotspot.ERR_CORRUPT)
+    with pytest.raises(hotspot.Error):
+        hotspot.Transaction.build("XYZ", "A", "B")

@@ -1,0 +1,424 @@
+/* Builders: an INT-I search transaction (CPS/NPS) from the library's own
+ * objects. Finger images are WSQ-coded at 500 ppi through hs_image_encode()
+ * when this build has the WSQ encoder (HS_IMAGE_FORMAT_WSQ); the face JPEG
+ * is stored as given; minutiae become Type-9 standard-format records. */
+#include "internal/nist.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define PI 3.14159265358979323846
+
+/* Civil date from days since 1970-01-01 (Howard Hinnant's algorithm):
+ * gmtime() is not reentrant and gmtime_r() is not C11. */
+static void civil(int64_t days, int *y, int *m, int *d)
+{
+    days += 719468;
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    int64_t doe = days - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+typedef struct bld {
+    hs_ctx *ctx;
+    hs_nist *n;
+    hs__nist_record *r;
+    hs_status s;
+} bld;
+
+static void field(bld *b, uint32_t num, const void *val, size_t len)
+{
+    if (!b->s)
+        b->s = hs__nist_add_field(b->ctx, b->n, b->r, num, NULL, val, len);
+}
+
+static void fieldf(bld *b, uint32_t num, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void fieldf(bld *b, uint32_t num, const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (k < 0 || (size_t)k >= sizeof buf) {
+        if (!b->s)
+            b->s = hs__error(b->ctx, HS_ERR_INVALID_ARG, "field %u: value too long", num);
+        return;
+    }
+    field(b, num, buf, (size_t)k);
+}
+
+static void record(bld *b, uint32_t type)
+{
+    if (!b->s)
+        b->s = hs__nist_add_record(b->ctx, b->n, type, &b->r);
+    if (!b->s)
+        field(b, 1, "0", 1);
+}
+
+static bool text_ok(const char *s, size_t max)
+{
+    if (!s || !*s || strlen(s) > max)
+        return false;
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20)
+            return false;
+    return true;
+}
+
+hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, const char *ori,
+                               const char *ori_name, const char *dai, const char *dai_name,
+                               uint64_t tcn_serial, int64_t when,
+                               const hs_nist_finger *fingers, uint32_t finger_count,
+                               const void *face_jpeg, size_t face_size,
+                               const hs_template *minutiae, const hs_nist_build_options *opts)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_search: out is NULL");
+    *out = NULL;
+    hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
+    if (opts) {
+        hs_status s = hs__struct_in(ctx, &o, sizeof o, opts,
+                                    HS__SIZE_TO(hs_nist_build_options, impression),
+                                    "hs_nist_build_options");
+        if (s)
+            return s;
+    }
+    if (!tot || (strcmp(tot, "CPS") && strcmp(tot, "NPS")))
+        return hs__error(ctx, HS_ERR_UNSUPPORTED, "hs_nist_build_search: TOT must be CPS or NPS");
+    if (!text_ok(ori, 64) || !text_ok(dai, 64) || !text_ok(ori_name, 125) ||
+        !text_ok(dai_name, 125))
+        return hs__error(ctx, HS_ERR_INVALID_ARG,
+                         "hs_nist_build_search: ORI, DAI and their names must be 1-64 and "
+                         "1-125 printable characters");
+    for (int i = 0; i < 3; i++)
+        if ((o.dai_country[0] && (o.dai_country[i] < 'A' || o.dai_country[i] > 'Z')) ||
+            (o.ori_country[0] && (o.ori_country[i] < 'A' || o.ori_country[i] > 'Z')))
+            return hs__error(ctx, HS_ERR_INVALID_ARG,
+                             "hs_nist_build_search: countries are three capital letters");
+    if (tcn_serial > 999999999999ull)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_search: TCN serial over 12 digits");
+    if (o.priority > 9 || (o.impression != 0 && o.impression != 1 && o.impression != 8 &&
+                           o.impression != 24 && o.impression != 25))
+        return hs__error(ctx, HS_ERR_INVALID_ARG,
+                         "hs_nist_build_search: priority 0-9, impression 0, 1, 8, 24 or 25");
+    if ((finger_count && !fingers) || finger_count > 14 || (face_size && !face_jpeg))
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_search: 0-14 fingers");
+    for (uint32_t i = 0; i < finger_count; i++)
+        if (!fingers[i].image || fingers[i].position < 1 || fingers[i].position > 14 ||
+            (fingers[i].quality > 100 && fingers[i].quality != 254 && fingers[i].quality != 255))
+            return hs__error(ctx, HS_ERR_INVALID_ARG,
+                             "hs_nist_build_search: finger %u needs an image, position 1-14 and "
+                             "quality 0-100 or 255",
+                             i);
+    uint32_t face_w = 0, face_h = 0;
+    if (face_jpeg) {
+        const uint8_t *fp = face_jpeg;
+        if (face_size < 4 || fp[0] != 0xFF || fp[1] != 0xD8)
+            return hs__error(ctx, HS_ERR_FORMAT, "hs_nist_build_search: the face is not a JPEG");
+        hs_image *fi;
+        hs_status s = hs_image_decode(ctx, &fi, face_jpeg, face_size, 0);
+        if (s)
+            return s;
+        face_w = hs_image_width(fi);
+        face_h = hs_image_height(fi);
+        hs_image_free(fi);
+    }
+
+    int y, mo, d;
+    int64_t days = when >= 0 ? when / 86400 : (when - 86399) / 86400;
+    int64_t secs = when - days * 86400;
+    civil(days, &y, &mo, &d);
+    if (y < 2000 || y > 9999)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_search: date out of range");
+    char date[16];
+    snprintf(date, sizeof date, "%04d%02d%02d", y, mo, d);
+    char digits[16];
+    snprintf(digits, sizeof digits, "%02d%012llu", y % 100, (unsigned long long)tcn_serial);
+
+    hs_nist *n;
+    hs_status s = hs_nist_new(ctx, &n);
+    if (s)
+        return s;
+    bld b = { ctx, n, NULL, HS_OK };
+    record(&b, 1);
+    field(&b, 2, "0502", 4);
+    field(&b, 3, "1\x1f" "0", 3); /* rewritten by the encoder from the records */
+    fieldf(&b, 4, "%s", tot);
+    field(&b, 5, date, 8);
+    if (o.priority)
+        fieldf(&b, 6, "%u", o.priority);
+    fieldf(&b, 7, "%s", dai);
+    fieldf(&b, 8, "%s", ori);
+    fieldf(&b, 9, "%s%c", digits, hs_nist_tcn_check(digits));
+    field(&b, 11, "00.00", 5);
+    field(&b, 12, "00.00", 5);
+    field(&b, 13, "INT-I\x1f" "06.00", 11);
+    fieldf(&b, 14, "%s%02d%02d%02dZ", date, (int)(secs / 3600), (int)(secs / 60 % 60),
+           (int)(secs % 60));
+    field(&b, 15, "3\x1fUTF-8", 7);
+    if (o.dai_country[0] || o.ori_country[0])
+        fieldf(&b, 17, "%s\x1f%s\x1f%.3s\x1f%.3s", dai_name, ori_name, o.dai_country,
+               o.ori_country);
+    else
+        fieldf(&b, 17, "%s\x1f%s", dai_name, ori_name);
+
+    record(&b, 2);
+    field(&b, 2, "00", 2);
+    uint32_t idc = 1;
+
+    hs__writer enc;
+    hs__writer_init(&enc, &n->alloc);
+    for (uint32_t i = 0; i < finger_count && !b.s; i++) {
+#ifdef HS_IMAGE_FORMAT_WSQ
+        const hs_image *img = fingers[i].image;
+        hs_image_encode_options eo = HS_IMAGE_ENCODE_OPTIONS_INIT;
+        if (o.wsq_bitrate > 0)
+            eo.wsq_bitrate = o.wsq_bitrate;
+        if (hs_image_ppi(img) != 500) {
+            b.s = hs__error(ctx, HS_ERR_UNSUPPORTED,
+                            "hs_nist_build_search: finger %u is %u ppi; INT-I WSQ needs 500", i,
+                            hs_image_ppi(img));
+            break;
+        }
+        size_t need = 0;
+        b.s = hs_image_encode(ctx, NULL, &need, img, HS_IMAGE_FORMAT_WSQ, &eo);
+        uint8_t *wsq = b.s ? NULL : hs__malloc(&n->alloc, need);
+        if (!b.s && !wsq)
+            b.s = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+        if (!b.s)
+            b.s = hs_image_encode(ctx, wsq, &need, img, HS_IMAGE_FORMAT_WSQ, &eo);
+        record(&b, 14);
+        fieldf(&b, 2, "%02u", idc++);
+        fieldf(&b, 3, "%u", o.impression);
+        fieldf(&b, 4, "%s", ori);
+        field(&b, 5, date, 8);
+        fieldf(&b, 6, "%u", hs_image_width(img));
+        fieldf(&b, 7, "%u", hs_image_height(img));
+        field(&b, 8, "1", 1);
+        field(&b, 9, "500", 3);
+        field(&b, 10, "500", 3);
+        field(&b, 11, "WSQ20", 5);
+        field(&b, 12, "8", 1);
+        fieldf(&b, 13, "%u", fingers[i].position);
+        if (fingers[i].quality != 255)
+            fieldf(&b, 22, "%u\x1f%u", fingers[i].position, fingers[i].quality);
+        field(&b, 999, wsq, need);
+        hs__free(&n->alloc, wsq);
+#else
+        b.s = hs__error(ctx, HS_ERR_NOT_BUILT,
+                        "hs_nist_build_search: this build has no WSQ encoder for finger images");
+#endif
+    }
+    hs__writer_free(&enc);
+
+    if (face_jpeg && !b.s) {
+        record(&b, 10);
+        fieldf(&b, 2, "%02u", idc++);
+        field(&b, 3, "FACE", 4);
+        fieldf(&b, 4, "%s", ori);
+        field(&b, 5, date, 8);
+        fieldf(&b, 6, "%u", face_w);
+        fieldf(&b, 7, "%u", face_h);
+        field(&b, 8, "0", 1);
+        field(&b, 9, "1", 1);
+        field(&b, 10, "1", 1);
+        field(&b, 11, "JPEGB", 5);
+        field(&b, 12, "SRGB", 4);
+        field(&b, 13, "1", 1);
+        field(&b, 20, "F", 1);
+        field(&b, 999, face_jpeg, face_size);
+    }
+
+    uint32_t views = minutiae ? hs_template_view_count(minutiae) : 0;
+    for (uint32_t v = 0; v < views && !b.s; v++) {
+        hs_view_info vi = HS_VIEW_INFO_INIT;
+        b.s = hs_template_view_info(minutiae, &vi, v);
+        if (b.s)
+            break;
+        uint32_t count;
+        const hs_minutia *m = hs_template_minutiae(minutiae, &count, v);
+        if (count > 999) {
+            b.s = hs__error(ctx, HS_ERR_UNSUPPORTED, "view %u: more than 999 minutiae", v);
+            break;
+        }
+        /* The Type-9 record shares the IDC of the finger image of the same
+         * position, when there is one. */
+        uint32_t vidc = idc;
+        for (uint32_t k = 0; k < finger_count; k++)
+            if (fingers[k].position == vi.finger_position)
+                vidc = k + 1;
+        if (vidc == idc)
+            idc++;
+        record(&b, 9);
+        fieldf(&b, 2, "%02u", vidc);
+        fieldf(&b, 3, "%u", vi.impression_type <= 3 ? vi.impression_type : 0);
+        field(&b, 4, "S", 1);
+        field(&b, 5, "LIBHOTSPOT\x1f" "A", 12);
+        fieldf(&b, 6, "%u", vi.finger_position);
+        field(&b, 7, "T\x1fUN", 4);
+        fieldf(&b, 10, "%u", count);
+        field(&b, 11, "0", 1);
+        hs__writer w;
+        hs__writer_init(&w, &n->alloc);
+        double mm_per_px = vi.ppi_x ? 25.4 / vi.ppi_x : 25.4 / 500;
+        for (uint32_t k = 0; k < count; k++) {
+            double fy = (double)vi.height - 1 - m[k].y;
+            long x = lround(m[k].x * mm_per_px * 100), yy = lround((fy < 0 ? 0 : fy) * mm_per_px * 100);
+            long t = lround(m[k].angle * 180.0 / PI) % 360;
+            char buf[64];
+            int len = snprintf(buf, sizeof buf, "%s%03u\x1f%04ld%04ld%03ld\x1f%u\x1f%c", k ? "\x1e" : "",
+                               k + 1, x > 9999 ? 9999 : x, yy > 9999 ? 9999 : yy, t,
+                               (unsigned)m[k].quality * 63u / 100u,
+                               m[k].type == HS_MINUTIA_ENDING
+                                   ? 'A'
+                                   : (m[k].type == HS_MINUTIA_BIFURCATION ? 'B' : 'D'));
+            hs__wr_bytes(&w, buf, (size_t)len);
+        }
+        if (w.failed)
+            b.s = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+        field(&b, 12, w.buf, w.len);
+        if (w.buf)
+            hs__memzero(w.buf, w.len);
+        hs__writer_free(&w);
+    }
+
+    if (b.s) {
+        hs_nist_free(n);
+        return b.s;
+    }
+    /* CNT from the records as built. */
+    hs__writer cw;
+    hs__writer_init(&cw, &n->alloc);
+    char buf[32];
+    int k = snprintf(buf, sizeof buf, "1\x1f%u", n->nr - 1);
+    hs__wr_bytes(&cw, buf, (size_t)k);
+    for (uint32_t i = 1; i < n->nr; i++) {
+        uint32_t ridc = 0;
+        hs__nist_item_u32(hs__nist_find(&n->r[i], 2), 0, 0, &ridc);
+        k = snprintf(buf, sizeof buf, "\x1e%u\x1f%02u", n->r[i].type, ridc);
+        hs__wr_bytes(&cw, buf, (size_t)k);
+    }
+    s = cw.failed ? hs__error(ctx, HS_ERR_NOMEM, "out of memory")
+                  : hs_nist_field_set(ctx, n, 0, 3, cw.buf, cw.len);
+    hs__writer_free(&cw);
+    if (s) {
+        hs_nist_free(n);
+        return s;
+    }
+    *out = n;
+    return HS_OK;
+}
+
+/* A copy of an item of the search's Type-1 (NUL-terminated). */
+static bool item_text(const hs_nist *n, uint32_t field, uint32_t item, char *buf, size_t size)
+{
+    const hs__nist_field *f = n->nr ? hs__nist_find(&n->r[0], field) : NULL;
+    const uint8_t *p;
+    size_t len;
+    if (!f || !hs__nist_item_span(f->val, f->len, 0, item, &p, &len) || len == 0 || len >= size)
+        return false;
+    memcpy(buf, p, len);
+    buf[len] = 0;
+    return true;
+}
+
+hs_status hs_nist_build_result(hs_ctx *ctx, hs_nist **out, const hs_nist *search,
+                               const hs_watchlist_result *result, uint64_t tcn_serial,
+                               int64_t when)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_result: out is NULL");
+    *out = NULL;
+    if (!search || !result || tcn_serial > 999999999999ull)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_result: bad arguments");
+    char tot[8], tcn[64], ori[128], dai[128], an[4][128];
+    if (search->nr == 0 || search->r[0].type != 1 || !item_text(search, 4, 0, tot, sizeof tot) ||
+        !item_text(search, 9, 0, tcn, sizeof tcn) || !item_text(search, 8, 0, ori, sizeof ori) ||
+        !item_text(search, 7, 0, dai, sizeof dai))
+        return hs__error(ctx, HS_ERR_NOT_FOUND,
+                         "hs_nist_build_result: the search lacks TOT, TCN, ORI or DAI");
+    for (uint32_t i = 0; i < 4; i++)
+        if (!item_text(search, 17, i, an[i], sizeof an[i]))
+            an[i][0] = 0;
+    int y, mo, d;
+    int64_t days = when >= 0 ? when / 86400 : (when - 86399) / 86400;
+    int64_t secs = when - days * 86400;
+    civil(days, &y, &mo, &d);
+    if (y < 2000 || y > 9999)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_result: date out of range");
+    char date[16], digits[16];
+    snprintf(date, sizeof date, "%04d%02d%02d", y, mo, d);
+    snprintf(digits, sizeof digits, "%02d%012llu", y % 100, (unsigned long long)tcn_serial);
+
+    hs_nist *n;
+    hs_status s = hs_nist_new(ctx, &n);
+    if (s)
+        return s;
+    bld b = { ctx, n, NULL, HS_OK };
+    record(&b, 1);
+    field(&b, 2, "0502", 4);
+    field(&b, 3, "1\x1f" "1\x1e" "2\x1f" "00", 8);
+    field(&b, 4, "SRE", 3);
+    field(&b, 5, date, 8);
+    fieldf(&b, 7, "%s", ori);
+    fieldf(&b, 8, "%s", dai);
+    fieldf(&b, 9, "%s%c", digits, hs_nist_tcn_check(digits));
+    fieldf(&b, 10, "%s", tcn);
+    field(&b, 11, "00.00", 5);
+    field(&b, 12, "00.00", 5);
+    field(&b, 13, "INT-I\x1f" "06.00", 11);
+    fieldf(&b, 14, "%s%02d%02d%02dZ", date, (int)(secs / 3600), (int)(secs / 60 % 60),
+           (int)(secs % 60));
+    field(&b, 15, "3\x1fUTF-8", 7);
+    if (an[0][0] && an[1][0]) {
+        if (an[2][0] && an[3][0])
+            fieldf(&b, 17, "%s\x1f%s\x1f%s\x1f%s", an[1], an[0], an[3], an[2]);
+        else
+            fieldf(&b, 17, "%s\x1f%s", an[1], an[0]);
+    }
+    record(&b, 2);
+    field(&b, 2, "00", 2);
+    uint32_t count = hs_watchlist_result_count(result), hits = 0;
+    hs__writer w;
+    hs__writer_init(&w, &n->alloc);
+    for (uint32_t i = 0; i < count && !b.s; i++) {
+        hs_watchlist_candidate c = HS_WATCHLIST_CANDIDATE_INIT;
+        b.s = hs_watchlist_result_candidate(result, &c, i);
+        if (b.s || !c.hit || !c.id)
+            continue;
+        size_t idl = strlen(c.id);
+        if (memchr(c.id, HS__NIST_RS, idl) || memchr(c.id, HS__NIST_US, idl) ||
+            memchr(c.id, HS__NIST_GS, idl) || memchr(c.id, HS__NIST_FS, idl)) {
+            b.s = hs__error(ctx, HS_ERR_CORRUPT, "candidate %u: separator inside the subject id", i);
+            break;
+        }
+        if (hits++)
+            hs__wr_u8(&w, HS__NIST_RS);
+        hs__wr_bytes(&w, c.id, idl);
+    }
+    fieldf(&b, 64, "1\x1f" "false\x1f%u\x1f%s\x1f%s", count, tot, hits ? "I" : "N");
+    if (hits && !b.s) {
+        if (w.failed)
+            b.s = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+        field(&b, 65, w.buf, w.len);
+    }
+    hs__writer_free(&w);
+    if (b.s) {
+        hs_nist_free(n);
+        return b.s;
+    }
+    *out = n;
+    return HS_OK;
+}
