@@ -24,15 +24,20 @@ timeout 90 "$src/tools/cluster.sh" start "$work/c" --servers 1 --stream-replicas
   --replicas 1 --cli "$cli" || fail "cluster start"
 . "$work/c/env"
 N=(--nats "$NATS_URLS")
+# each command is a client of its own: a search passes --after the sequence
+# of the write it must see (read-your-writes holds within one client)
+seq_of() { sed -n 's/.*sequence \([0-9][0-9]*\).*/\1/p' | tail -1; }
 "$cli" watchlist create l.hswl >/dev/null || fail "create"
 for f in 101 102 103 104 105 106; do
   out=$("$cli" cluster enrol "${N[@]}" --id "F$f" --field category=red --finger "syn/${f}_1.png") \
     || fail "enrol F$f"
   case $out in *"sequence "[0-9]*) ;; *) fail "enrol output: $out" ;; esac
+  last=$(echo "$out" | seq_of)
   "$cli" watchlist add l.hswl --id "F$f" --field category=red --finger "syn/${f}_1.png" >/dev/null \
     || fail "add F$f"
 done
-"$cli" cluster search "${N[@]}" --finger syn/103_2.png --json > c.json || fail "cluster search"
+"$cli" cluster search "${N[@]}" --after "$last" --finger syn/103_2.png --json > c.json \
+  || fail "cluster search"
 "$cli" watchlist search l.hswl --finger syn/103_2.png --json > w.json || fail "watchlist search"
 python3 - <<'PY' || fail "cluster and watchlist answers differ"
 import json
@@ -43,16 +48,21 @@ assert c["candidates"][0]["id"] == "F103" and c["candidates"][0]["hit"]
 assert c["complete"] and not c["shards_missing"] and len(c["shards_answered"]) == 2
 assert c["subjects"] == 6
 PY
-"$cli" cluster remove "${N[@]}" F103 | grep -q "removed F103: sequence" || fail "remove"
-"$cli" cluster search "${N[@]}" --finger syn/103_2.png --json | grep -q '"F103"' \
-  && fail "a removed subject was found by the client that removed it"
+out=$("$cli" cluster remove "${N[@]}" F103) || fail "remove"
+case $out in "removed F103: sequence "*) ;; *) fail "remove output: $out" ;; esac
+last=$(echo "$out" | seq_of)
+"$cli" cluster search "${N[@]}" --after "$last" --finger syn/103_2.png --json | grep -q '"F103"' \
+  && fail "a removed subject was found after its removal"
 "$cli" cluster status "${N[@]}" --json > s.json || fail "status"
 python3 -c 'import json; s = json.load(open("s.json")); assert s["shards"] == 2 and len(s["replicas"]) == 2 and sum(r["subjects"] for r in s["replicas"]) == 5' \
   || fail "status content: $(cat s.json)"
 "$cli" watchlist create b.hswl >/dev/null && "$cli" watchlist add b.hswl --id B1 --finger syn/103_1.png >/dev/null \
   || fail "bulk list"
-"$cli" cluster load "${N[@]}" b.hswl | grep -q "loaded 1 subjects" || fail "load"
-"$cli" cluster search "${N[@]}" --finger syn/103_2.png --top 1 | grep -q "^   1  B1 " || fail "loaded subject not found"
+out=$("$cli" cluster load "${N[@]}" b.hswl) || fail "load"
+case $out in "loaded 1 subjects"*) ;; *) fail "load output: $out" ;; esac
+last=$(echo "$out" | seq_of)
+"$cli" cluster search "${N[@]}" --after "$last" --finger syn/103_2.png --top 1 | grep -q "^   1  B1 " \
+  || fail "loaded subject not found"
 # a shard without replica: named, exit 1
 kill -TERM "$(awk '$1 == "shard" && $4 == 1 {print $2}' "$work/c/pids")"
 sleep 0.5
