@@ -21,11 +21,32 @@ static void test_status_str(void **state)
 {
     (void)state;
     assert_string_equal(hs_status_str(HS_OK), "ok");
-    for (int s = HS_ERR_INVALID_ARG; s >= HS_ERR_THREAD; s--)
+    for (int s = HS_ERR_INVALID_ARG; s >= HS_ERR_LOCKED; s--)
         assert_string_not_equal(hs_status_str(s), "unknown status");
     assert_string_equal(hs_status_str(-9999), "unknown status");
     assert_true(HS_FAILED(HS_ERR_IO));
     assert_false(HS_FAILED(HS_OK));
+}
+
+/* hs_ctx_set_error: the way add-on libraries record their failures. */
+static void test_ctx_set_error(void **state)
+{
+    (void)state;
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    assert_int_equal(hs_ctx_set_error(ctx, HS_ERR_UNAVAILABLE, "shard 2 of 3: no answer"),
+                     HS_ERR_UNAVAILABLE);
+    assert_int_equal(hs_ctx_last_status(ctx), HS_ERR_UNAVAILABLE);
+    assert_string_equal(hs_ctx_last_error(ctx), "shard 2 of 3: no answer");
+    char big[600];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    assert_int_equal(hs_ctx_set_error(ctx, HS_ERR_IO, big), HS_ERR_IO);
+    assert_int_equal(strlen(hs_ctx_last_error(ctx)), 255);
+    assert_int_equal(hs_ctx_set_error(ctx, HS_ERR_IO, NULL), HS_ERR_IO);
+    assert_string_equal(hs_ctx_last_error(ctx), "");
+    assert_int_equal(hs_ctx_set_error(NULL, HS_ERR_IO, "x"), HS_ERR_IO);
+    hs_ctx_free(ctx);
 }
 
 static void test_ctx_limits(void **state)
@@ -358,6 +379,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_version),
         cmocka_unit_test(test_status_str),
+        cmocka_unit_test(test_ctx_set_error),
         cmocka_unit_test(test_ctx_limits),
         cmocka_unit_test(test_custom_allocator),
         cmocka_unit_test(test_file_read),

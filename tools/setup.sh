@@ -7,7 +7,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config clang llvm libclang-rt-14-dev
       libpng-dev libjpeg62-turbo-dev libtiff-dev libopenjp2-7-dev libxml2-dev libsodium-dev libcmocka-dev
       libopencv-dev opencv-data swig python3-dev python3-numpy python3-pytest
-      doxygen binutils)
+      doxygen binutils nats-server libnats-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -25,6 +25,10 @@ int cmd_demo(int argc, char **argv);
 int cmd_watchlist(int argc, char **argv);
 int cmd_face(int argc, char **argv);
 int cmd_nist(int argc, char **argv);
+#ifdef HOTSPOT_HAVE_CLUSTER
+int cmd_cluster(int argc, char **argv);
+int cmd_shard(int argc, char **argv);
+#endif
 
 /* Print "hotspot: <what>: <status text>[: <detail>]" to stderr. */
 void cli_error(hs_ctx *ctx, hs_status s, const char *what);

@@ -94,6 +94,7 @@ typedef int hs_status;
 #define HS_ERR_STATE             -21  /**< object in the wrong state for this call */
 #define HS_ERR_VERSION           -22  /**< format version newer than this library reads */
 #define HS_ERR_THREAD            -23  /**< a thread could not be started */
+#define HS_ERR_UNAVAILABLE       -24  /**< a server, or part of a distributed service, did not answer in time */
 #define HS_ERR_LOCKED            -25  /**< another writer holds the file's lock */
 
 /** English text for a status code; never NULL (unknown codes get "unknown
@@ -171,6 +172,14 @@ HS_API const char *hs_ctx_last_error(const hs_ctx *ctx);
  *  NULL). Cannot fail. Concurrent readers. @since 1.0 */
 HS_API hs_status hs_ctx_last_status(const hs_ctx *ctx);
 
+/** Record @p status and @p message (copied, cut to 255 bytes; NULL gives
+ *  "") as the last error of @p ctx and return @p status, for libraries built
+ *  on this one (libhotspot-cluster) so that their failures read like ours
+ *  (libgit2's git_error_set_str). The message must not contain biometric
+ *  data. NULL ctx: nothing recorded. One thread per object. @since 1.0 */
+HS_API hs_status hs_ctx_set_error(hs_ctx *ctx, hs_status status, const char *message);
+
+/** Forget the last error. @since 1.0 */
 /** Forget the last error: status HS_OK, message "". NULL is accepted.
  *  Cannot fail. Exclusive. @since 1.0 */
 HS_API void hs_ctx_clear_error(hs_ctx *ctx);

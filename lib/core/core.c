@@ -36,6 +36,7 @@ const char *hs_status_str(hs_status s)
     case HS_ERR_STATE: return "object in the wrong state";
     case HS_ERR_VERSION: return "format version not supported";
     case HS_ERR_THREAD: return "thread could not be started";
+    case HS_ERR_UNAVAILABLE: return "service unavailable: no answer in time";
     case HS_ERR_LOCKED: return "locked by another writer";
     default: return "unknown status";
     }
@@ -301,6 +302,11 @@ void hs_ctx_clear_error(hs_ctx *ctx)
         ctx->last_status = HS_OK;
         ctx->last_error[0] = '\0';
     }
+}
+
+hs_status hs_ctx_set_error(hs_ctx *ctx, hs_status status, const char *message)
+{
+    return hs__error(ctx, status, "%s", message ? message : "");
 }
 
 hs_status hs__verror(hs_ctx *ctx, hs_status status, const char *fmt, va_list ap)

@@ -1,0 +1,390 @@
+/*
+ * libhotspot-cluster - cluster.h: one watchlist spread over many machines,
+ * searched centrally, on NATS JetStream.
+ *
+ * A separate, optional library (libhotspot-cluster.so.1, link with
+ * -lhotspot-cluster -lhotspot; pkg-config hotspot-cluster), built when the
+ * NATS C client (libnats) is found. The core libhotspot does not depend on
+ * NATS.
+ *
+ * Model (docs/cluster.md gives the design, the wire format and the figures):
+ *  - A cluster has a name (default "hotspot") and N shards, numbered 1..N.
+ *    A subject lives on exactly one shard, hs_cluster_shard_of(id, N), a
+ *    stable hash of its id.
+ *  - Every change (enrol, replace, remove) is a message of one replicated
+ *    JetStream stream, on the subject of its shard, so each shard sees its
+ *    changes in order and the stream sequence names a point in the history.
+ *  - A shard is served by one or more replicas (hs_cluster_shard_new), each
+ *    holding the whole partition in memory, applying the stream through its
+ *    own durable consumer and saving the partition with the last applied
+ *    sequence. The replicas of a shard share a queue group: a search reaches
+ *    one of them, and another takes over when one dies.
+ *  - A search (hs_cluster_search) goes to every shard at once, each answers
+ *    its own top-K with the fused scores of hs_watchlist_search, and the
+ *    client merges them by score. A shard that does not answer by the
+ *    deadline is named in the result; without HS_CLUSTER_PARTIAL_OK such a
+ *    search fails with HS_ERR_UNAVAILABLE instead of returning a partial
+ *    list.
+ *  - Read-your-writes: a client remembers the sequence of its last write to
+ *    each shard and asks that shard not to answer before it has applied it.
+ *
+ * Shard numbers are 1-based everywhere (API, wire, NATS subjects, CLI).
+ * Biometric payloads are never logged; connections outside the loopback
+ * interface must use TLS (see hs_cluster_options).
+ *
+ * Thread-safety: an hs_cluster handle is used by one thread at a time (open
+ * one per thread; the NATS connection behind each is its own). A shard
+ * handle serves requests on its own threads; the calls on it are Exclusive.
+ */
+#ifndef HOTSPOT_CLUSTER_H
+#define HOTSPOT_CLUSTER_H
+
+#include "hotspot/common.h"
+#include "hotspot/template.h"
+#include "hotspot/watchlist.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Export macro of libhotspot-cluster (a library of its own: HS_API marks
+ * the core library's exports). */
+#if defined(HOTSPOT_STATIC)
+#  define HS_CLUSTER_API
+#elif defined(_WIN32)
+#  if defined(HOTSPOT_CLUSTER_BUILDING)
+#    define HS_CLUSTER_API __declspec(dllexport)
+#  else
+#    define HS_CLUSTER_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#  define HS_CLUSTER_API __attribute__((visibility("default")))
+#else
+#  define HS_CLUSTER_API
+#endif
+
+/** @defgroup cluster Cluster search (libhotspot-cluster)
+ *  @{ */
+
+#define HS_CLUSTER_NAME_MAX     32 /**< bytes of a cluster name: [A-Za-z0-9_-] */
+#define HS_CLUSTER_REPLICA_MAX  64 /**< bytes of a replica name: [A-Za-z0-9_-] */
+#define HS_CLUSTER_SHARDS_MAX  1024 /**< shards of a cluster */
+#define HS_CLUSTER_DEFAULT_NAME "hotspot" /**< the cluster name when none is given */
+
+/** Shard (1..shards) of subject @p id in a cluster of @p shards shards:
+ *  jump consistent hash (Lamping and Veach) of the 64-bit FNV-1a hash of the
+ *  id's bytes, finalised with SplitMix64 (docs/cluster.md, with test
+ *  vectors). 0 when id is NULL or shards is 0 or above
+ *  HS_CLUSTER_SHARDS_MAX. Thread-safe. @since 1.0 */
+HS_CLUSTER_API uint32_t hs_cluster_shard_of(const char *id, uint32_t shards);
+
+/* ---- Connection -------------------------------------------------------- */
+
+/** hs_cluster_options.flags: allow plain-text connections to servers
+ *  outside the loopback interface (never for biometric data on a network
+ *  you do not control). */
+#define HS_CLUSTER_INSECURE 1u
+
+/** Connection options, shared by clients and shards; every path is passed
+ *  through to libnats. Grows at the end; set struct_size (use the _INIT
+ *  macro). Strings belong to the caller and are read during the call only.
+ *  @since 1.0 */
+typedef struct hs_cluster_options {
+    uint32_t struct_size;     /**< sizeof(hs_cluster_options) */
+    uint32_t flags;           /**< HS_CLUSTER_* flags */
+    const char *name;         /**< cluster name; NULL = "hotspot" */
+    const char *tls_ca_file;  /**< PEM CA certificates: enables TLS */
+    const char *tls_cert_file; /**< PEM client certificate (with tls_key_file) */
+    const char *tls_key_file; /**< PEM client key */
+    const char *creds_file;   /**< NATS user credentials (JWT + NKEY seed) */
+    const char *nkey_public;  /**< NKEY public user key (with nkey_seed_file) */
+    const char *nkey_seed_file; /**< file holding the NKEY seed */
+    uint32_t timeout_ms;      /**< connect, publish-ack and API timeout per try
+                                   (100..60000, default 5000) */
+    uint32_t write_timeout_ms; /**< how long a write keeps retrying while
+                                   the stream has no leader (100..600000,
+                                   default 30000) */
+} hs_cluster_options;
+
+#define HS_CLUSTER_OPTIONS_INIT \
+    { sizeof(hs_cluster_options), 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 5000, 30000 }
+
+/** A client's connection to a cluster. */
+typedef struct hs_cluster hs_cluster;
+
+/** Connect to the NATS servers @p urls (comma-separated, e.g.
+ *  "nats://10.0.0.1:4222,nats://10.0.0.2:4222"; tls:// selects TLS) and
+ *  read the cluster's shard count if it has been initialised. The client
+ *  reconnects by itself to any of the servers. Ownership: *out is freed with
+ *  hs_cluster_free. Errors: HS_ERR_INVALID_ARG (bad URL list, cluster name
+ *  or options; a non-loopback server without TLS and without
+ *  HS_CLUSTER_INSECURE), HS_ERR_UNAVAILABLE (no server reachable),
+ *  HS_ERR_IO (TLS or credential files), HS_ERR_NOMEM. One thread per
+ *  object. @since 1.0 */
+HS_CLUSTER_API hs_status hs_cluster_connect(hs_ctx *ctx, hs_cluster **out, const char *urls,
+                                            const hs_cluster_options *opts);
+
+/** Close the connection and free the handle (NULL accepted). Exclusive.
+ *  @since 1.0 */
+HS_CLUSTER_API void hs_cluster_free(hs_cluster *cl);
+
+/** Number of shards of the connected cluster (0 before hs_cluster_init).
+ *  One thread per object. @since 1.0 */
+HS_CLUSTER_API uint32_t hs_cluster_shards(const hs_cluster *cl);
+
+/** Highest stream sequence this handle has written (0 before any write);
+ *  searches on this handle wait for it. One thread per object. @since 1.0 */
+HS_CLUSTER_API uint64_t hs_cluster_last_sequence(const hs_cluster *cl);
+
+/** Create the cluster's stream: @p shards shards (1..HS_CLUSTER_SHARDS_MAX)
+ *  and @p replicas copies of the stream (1..5, at most the number of NATS
+ *  servers with JetStream). Errors: HS_ERR_EXISTS (the cluster exists with
+ *  another shard count; the same count is accepted), HS_ERR_UNAVAILABLE,
+ *  HS_ERR_STATE (JetStream refused, message from the server). Exclusive.
+ *  @since 1.0 */
+HS_CLUSTER_API hs_status hs_cluster_init(hs_ctx *ctx, hs_cluster *cl, uint32_t shards,
+                                         uint32_t replicas);
+
+/* ---- Writes ------------------------------------------------------------ */
+
+/** Enrol a copy of subject @p s on its shard; *seq (may be NULL) receives
+ *  the stream sequence of the change once JetStream has stored it on a
+ *  quorum. A subject whose id is already on the shard is not changed (the
+ *  shard counts the change as refused: hs_cluster_replace overwrites).
+ *  Retries, without duplicates, until write_timeout_ms while the stream
+ *  elects a leader. Errors: HS_ERR_STATE (cluster not initialised),
+ *  HS_ERR_UNAVAILABLE, HS_ERR_LIMIT (message above the server's maximum
+ *  payload), HS_ERR_NOMEM. One thread per object. @since 1.0 */
+HS_CLUSTER_API hs_status hs_cluster_enrol(hs_ctx *ctx, uint64_t *seq, hs_cluster *cl,
+                                          const hs_watchlist_subject *s);
+
+/** As hs_cluster_enrol, but the subject replaces one with the same id (or
+ *  is added when there is none). Errors: as hs_cluster_enrol. One thread
+ *  per object. @since 1.0 */
+HS_CLUSTER_API hs_status hs_cluster_replace(hs_ctx *ctx, uint64_t *seq, hs_cluster *cl,
+                                            const hs_watchlist_subject *s);
+
+/** Remove subject @p id from its shard (a removal of an absent id is
+ *  counted as refused by the shard). *seq as in hs_cluster_enrol. Errors:
+ *  HS_ERR_INVALID_ARG (id), HS_ERR_STATE, HS_ERR_UNAVAILABLE. One thread per
+ *  object. @since 1.0 */
+HS_CLUSTER_API hs_status hs_cluster_remove(hs_ctx *ctx, uint64_t *seq, hs_cluster *cl,
+                                           const char *id);
+
+/** Enrol every subject of @p wl (bulk load), many in flight at once; *seq
+ *  (may be NULL) receives the highest sequence written. On failure some
+ *  subjects may already be enrolled: loading again with @p flags
+ *  HS_CLUSTER_LOAD_REPLACE is safe. Errors: as hs_cluster_enrol. One thread
+ *  per object (concurrent readers of wl). @since 1.0 */
+HS_CLUSTER_API hs_status hs_cluster_load(hs_ctx *ctx, uint64_t *seq, hs_cluster *cl,
+                                         const hs_watchlist *wl, uint32_t flags);
+
+/** hs_cluster_load flags: replace subjects already present. */
+#define HS_CLUSTER_LOAD_REPLACE 1u
+
+/* ---- Search ------------------------------------------------------------ */
+
+/** hs_cluster_search_options.flags, beside HS_WATCHLIST_EXHAUSTIVE and
+ *  HS_WATCHLIST_HITS_ONLY (same values, passed on to the shards): return
+ *  a result even when shards are missing (named in the result). */
+#define HS_CLUSTER_PARTIAL_OK 0x100u
+
+/** Search options. Grows at the end; set struct_size (use the _INIT macro).
+ *  @since 1.0 */
+typedef struct hs_cluster_search_options {
+    uint32_t struct_size;    /**< sizeof(hs_cluster_search_options) */
+    uint32_t max_candidates; /**< K of the merged top-K (1..1000, default 10);
+                                  each shard returns its own top K */
+    uint32_t flags;          /**< HS_WATCHLIST_EXHAUSTIVE, HS_WATCHLIST_HITS_ONLY,
+                                  HS_CLUSTER_PARTIAL_OK */
+    uint32_t rescore;        /**< as hs_watchlist_search_options.rescore,
+                                  per shard (0 = automatic) */
+    uint32_t face_model;     /**< model of the probe face (HS_FACE_MODEL_*) */
+    uint32_t deadline_ms;    /**< answers arriving later are not waited
+                                  for (10..600000, default 5000) */
+    double fmr;              /**< decision false match rate per subject,
+                                  1e-12..0.5 (default 1e-4) */
+    uint64_t min_sequence;   /**< each shard answers only once it has applied
+                                  every change up to this stream sequence
+                                  (besides this handle's own writes, which
+                                  are always waited for); 0 = none */
+} hs_cluster_search_options;
+
+#define HS_CLUSTER_SEARCH_OPTIONS_INIT \
+    { sizeof(hs_cluster_search_options), 10, 0, 0, 0, 5000, 1e-4, 0 }
+
+/** What became of one shard in a search (hs_cluster_result_shard). */
+#define HS_CLUSTER_SHARD_ANSWERED 0u /**< answered; its candidates are merged */
+#define HS_CLUSTER_SHARD_MISSING  1u /**< no replica answered by the deadline */
+#define HS_CLUSTER_SHARD_BEHIND   2u /**< replicas answered, none had reached
+                                          the minimum sequence */
+#define HS_CLUSTER_SHARD_FAILED   3u /**< the replica reported an error */
+
+/** One shard's part in a search result. Grows at the end; set struct_size.
+ *  @since 1.0 */
+typedef struct hs_cluster_shard_result {
+    uint32_t struct_size;    /**< sizeof(hs_cluster_shard_result) */
+    uint32_t shard;          /**< shard number, 1..N */
+    uint32_t state;          /**< HS_CLUSTER_SHARD_* */
+    uint32_t candidates;     /**< candidates it returned */
+    uint64_t sequence;       /**< stream sequence it had applied */
+    uint64_t subjects;       /**< subjects it holds */
+    uint64_t rescored;       /**< subjects its full matcher scored */
+    double search_ms;        /**< its search time */
+    char replica[HS_CLUSTER_REPLICA_MAX + 1]; /**< replica that answered ("" if none) */
+    char reserved[3];
+} hs_cluster_shard_result;
+
+#define HS_CLUSTER_SHARD_RESULT_INIT { sizeof(hs_cluster_shard_result), 0, 0, 0, 0, 0, 0, 0, {0}, {0} }
+
+/** Opaque cluster search result. */
+typedef struct hs_cluster_result hs_cluster_result;
+
+/** Search the whole cluster: the probe is as in hs_watchlist_search (every
+ *  view of @p fingers and/or the face @p face of @p face_dim values). Each
+ *  shard searches its partition with the same options and fusion; the
+ *  merged list holds the best max_candidates subjects by decreasing fused
+ *  score (ties broken as hs_watchlist_search breaks them), so it equals a
+ *  search of one list holding every shard's subjects. Ownership: *out is
+ *  freed with hs_cluster_result_free. Errors: HS_ERR_INVALID_ARG (no probe,
+ *  bad options), HS_ERR_STATE (cluster not initialised), HS_ERR_UNAVAILABLE
+ *  (a shard did not answer by the deadline and HS_CLUSTER_PARTIAL_OK is not
+ *  set: the message names the shards), HS_ERR_LIMIT (probe larger than the
+ *  server's maximum payload), HS_ERR_NOMEM, HS_ERR_THREAD. One thread per
+ *  object. @since 1.0 */
+HS_CLUSTER_API hs_status hs_cluster_search(hs_ctx *ctx, hs_cluster_result **out, hs_cluster *cl,
+                                           const hs_template *fingers, const float *face,
+                                           uint32_t face_dim,
+                                           const hs_cluster_search_options *opts);
+
+/** Number of merged candidates (0 for NULL). Concurrent readers.
+ *  @since 1.0 */
+HS_CLUSTER_API uint32_t hs_cluster_result_count(const hs_cluster_result *r);
+
+/** Candidate @p index (0 = best), in the struct of hs_watchlist_search
+ *  (set c->struct_size first; c->id is owned by the result). Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND. Concurrent readers. @since 1.0 */
+HS_CLUSTER_API hs_status hs_cluster_result_candidate(const hs_cluster_result *r,
+                                                     hs_watchlist_candidate *c, uint32_t index);
+
+/** Number of shards the search went to (0 for NULL). Concurrent readers.
+ *  @since 1.0 */
+HS_CLUSTER_API uint32_t hs_cluster_result_shards(const hs_cluster_result *r);
+
+/** Number of shards that did not answer (state other than ANSWERED): the
+ *  result is complete when this is 0. Concurrent readers. @since 1.0 */
+HS_CLUSTER_API uint32_t hs_cluster_result_missing(const hs_cluster_result *r);
+
+/** Part of shard @p index (0..shards-1, i.e. shard index+1); set
+ *  s->struct_size first. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND.
+ *  Concurrent readers. @since 1.0 */
+HS_CLUSTER_API hs_status hs_cluster_result_shard(const hs_cluster_result *r,
+                                                 hs_cluster_shard_result *s, uint32_t index);
+
+/** Free a result (NULL accepted). Exclusive. @since 1.0 */
+HS_CLUSTER_API void hs_cluster_result_free(hs_cluster_result *r);
+
+/* ---- Status ------------------------------------------------------------ */
+
+/** One replica as it reported itself to hs_cluster_status. @since 1.0 */
+typedef struct hs_cluster_replica_info {
+    uint32_t struct_size;    /**< sizeof(hs_cluster_replica_info) */
+    uint32_t shard;          /**< its shard, 1..N */
+    uint64_t sequence;       /**< last stream sequence applied */
+    uint64_t subjects;       /**< subjects held */
+    uint64_t fingers;        /**< fingers held */
+    uint64_t refused;        /**< changes refused (enrol of a present id,
+                                  removal of an absent one) */
+    uint64_t saved_sequence; /**< sequence of its last saved partition */
+    char replica[HS_CLUSTER_REPLICA_MAX + 1]; /**< its name */
+    char reserved[7];
+} hs_cluster_replica_info;
+
+#define HS_CLUSTER_REPLICA_INFO_INIT { sizeof(hs_cluster_replica_info), 0, 0, 0, 0, 0, 0, {0}, {0} }
+
+/** Opaque status report. */
+typedef struct hs_cluster_status_report hs_cluster_status_report;
+
+/** Ask every replica of every shard for its state, waiting @p wait_ms
+ *  (10..60000) for their answers, and read the stream's last sequence.
+ *  Ownership: *out is freed with hs_cluster_status_free. Errors:
+ *  HS_ERR_STATE (not initialised), HS_ERR_UNAVAILABLE, HS_ERR_NOMEM. One
+ *  thread per object. @since 1.0 */
+HS_CLUSTER_API hs_status hs_cluster_status(hs_ctx *ctx, hs_cluster_status_report **out,
+                                           hs_cluster *cl, uint32_t wait_ms);
+
+/** Last sequence of the stream when the report was made. Concurrent
+ *  readers. @since 1.0 */
+HS_CLUSTER_API uint64_t hs_cluster_status_sequence(const hs_cluster_status_report *st);
+
+/** Number of replicas that answered, sorted by shard then name.
+ *  Concurrent readers. @since 1.0 */
+HS_CLUSTER_API uint32_t hs_cluster_status_replicas(const hs_cluster_status_report *st);
+
+/** Replica @p index; set info->struct_size first. Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND. Concurrent readers. @since 1.0 */
+HS_CLUSTER_API hs_status hs_cluster_status_replica(const hs_cluster_status_report *st,
+                                                   hs_cluster_replica_info *info, uint32_t index);
+
+/** Free a status report (NULL accepted). Exclusive. @since 1.0 */
+HS_CLUSTER_API void hs_cluster_status_free(hs_cluster_status_report *st);
+
+/* ---- Shard server ------------------------------------------------------ */
+
+/** Shard server options. Grows at the end; set struct_size. @since 1.0 */
+typedef struct hs_cluster_shard_options {
+    uint32_t struct_size;     /**< sizeof(hs_cluster_shard_options) */
+    uint32_t threads;         /**< threads per search (1..64, default 1) */
+    const char *replica;      /**< replica name ([A-Za-z0-9_-], 1..64 bytes);
+                                   NULL = "r" + the process id */
+    uint32_t save_interval_ms; /**< save the partition at most this often
+                                   while changes arrive (100..3600000,
+                                   default 5000); always on free */
+    uint32_t reserved;        /**< zero */
+} hs_cluster_shard_options;
+
+#define HS_CLUSTER_SHARD_OPTIONS_INIT { sizeof(hs_cluster_shard_options), 1, NULL, 5000, 0 }
+
+/** A running replica of one shard. */
+typedef struct hs_cluster_shard hs_cluster_shard;
+
+/** Start serving shard @p shard of @p shards: load the partition saved in
+ *  directory @p data_dir (file shard-I-of-N.hswl, whose watchlist version
+ *  is the last applied stream sequence; an empty partition when absent),
+ *  connect as hs_cluster_connect, check that the cluster has @p shards
+ *  shards, apply the changes after the saved sequence through the durable
+ *  consumer of this replica, and answer searches in the shard's queue group
+ *  and status requests, on threads of its own, until hs_cluster_shard_free.
+ *  A search whose minimum sequence the replica has not applied waits for it
+ *  up to the probe's deadline, then answers "behind". Ownership: *out is
+ *  freed with hs_cluster_shard_free. Errors: as hs_cluster_connect and
+ *  hs_watchlist_load, HS_ERR_STATE (cluster not initialised or with another
+ *  shard count), HS_ERR_THREAD. One thread per object (the new shard runs
+ *  on threads of its own). @since 1.0 */
+HS_CLUSTER_API hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out,
+                                              const char *urls, uint32_t shard, uint32_t shards,
+                                              const char *data_dir,
+                                              const hs_cluster_options *opts,
+                                              const hs_cluster_shard_options *shard_opts);
+
+/** Save the partition now (atomically, with its sequence). Errors:
+ *  HS_ERR_IO, HS_ERR_NOMEM. Exclusive. @since 1.0 */
+HS_CLUSTER_API hs_status hs_cluster_shard_save(hs_ctx *ctx, hs_cluster_shard *sh);
+
+/** Last stream sequence the replica has applied. Concurrent readers.
+ *  @since 1.0 */
+HS_CLUSTER_API uint64_t hs_cluster_shard_sequence(const hs_cluster_shard *sh);
+
+/** Number of subjects of the partition. Concurrent readers. @since 1.0 */
+HS_CLUSTER_API uint64_t hs_cluster_shard_count(const hs_cluster_shard *sh);
+
+/** Stop answering, finish the change being applied, save the partition,
+ *  disconnect and free (NULL accepted). Exclusive. @since 1.0 */
+HS_CLUSTER_API void hs_cluster_shard_free(hs_cluster_shard *sh);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HOTSPOT_CLUSTER_H */

@@ -1,0 +1,49 @@
+/* libhotspot-cluster internals: the NATS connection shared by clients and
+ * shards, subject names, versioned-struct checks, timing. */
+#ifndef HOTSPOT_CLUSTER_CONN_H
+#define HOTSPOT_CLUSTER_CONN_H
+
+#include "wire.h"
+
+#include <nats/nats.h>
+
+typedef struct hsc_conn {
+    natsConnection *nc;
+    jsCtx *js;
+    char name[HS_CLUSTER_NAME_MAX + 1];   /* cluster name */
+    char stream[HS_CLUSTER_NAME_MAX + 16]; /* JetStream stream name */
+    hs_cluster_options opts;              /* resolved (strings not kept) */
+} hsc_conn;
+
+/* Check a versioned input struct as hs__struct_in does in the core
+ * (docs/conventions.md, section 6): dst holds the defaults. */
+hs_status hsc_struct_in(hs_ctx *ctx, void *dst, size_t cur_size, const void *src,
+                        size_t min_size, const char *name);
+/* Output struct: fill as far as dst->struct_size reaches, then set it. */
+hs_status hsc_struct_out(hs_ctx *ctx, void *dst, const void *src, size_t cur_size,
+                         size_t min_size, const char *name);
+
+hs_status hsc_options(hs_ctx *ctx, hs_cluster_options *o, const hs_cluster_options *in);
+
+/* Connect (o already checked); nothing is left open on failure. */
+hs_status hsc_connect(hs_ctx *ctx, hsc_conn *c, const char *urls, const hs_cluster_options *o,
+                      jsPubAckHandler ack, void *ack_closure);
+void hsc_disconnect(hsc_conn *c);
+
+/* A NATS failure as an hs_status with a message naming what failed. */
+hs_status hsc_nats_error(hs_ctx *ctx, natsStatus s, const char *what);
+
+/* The cluster's shard count (0 when the stream does not exist) and the
+ * stream's last sequence. */
+hs_status hsc_stream_info(hs_ctx *ctx, hsc_conn *c, uint32_t *shards, uint64_t *last_seq);
+
+/* Subjects: updates of shard i, searches of shard i, status requests. */
+void hsc_subject_update(char *buf, size_t cap, const hsc_conn *c, uint32_t shard);
+void hsc_subject_search(char *buf, size_t cap, const hsc_conn *c, uint32_t shard);
+void hsc_subject_status(char *buf, size_t cap, const hsc_conn *c);
+
+/* Monotonic milliseconds. */
+double hsc_now_ms(void);
+void hsc_sleep_ms(unsigned ms);
+
+#endif

@@ -1,0 +1,618 @@
+/* A shard replica: its partition in memory, the stream applied in order
+ * through a durable consumer, searches answered in the shard's queue group.
+ *
+ * Threads: libnats delivers searches on one thread and status requests on
+ * another; the applier is a thread of ours. The partition is guarded by a
+ * read-write lock (searches and saves read, the applier writes); the
+ * sequences by a mutex with a condition variable that searches waiting for
+ * a minimum sequence sleep on. */
+#include "conn.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SHARD_OPTIONS_SIZE_1_0 sizeof(hs_cluster_shard_options)
+#define FETCH_BATCH 256
+#define FETCH_WAIT_MS 200
+
+struct hs_cluster_shard {
+    hsc_conn c;
+    uint32_t shard, shards, threads, save_interval_ms;
+    char replica[HS_CLUSTER_REPLICA_MAX + 1];
+    char durable[HS_CLUSTER_NAME_MAX + HS_CLUSTER_REPLICA_MAX + 16];
+    char path[4096];
+    hs_ctx *actx; /* applier's context */
+    hs_ctx *qctx; /* searcher's context */
+    hs_watchlist *wl;
+    pthread_rwlock_t lock;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t applied;  /* stream sequence of the last change applied */
+    uint64_t horizon;  /* every change of this shard up to here is applied */
+    uint64_t saved;    /* sequence of the partition on disk */
+    uint64_t refused;
+    uint64_t expect_dseq; /* next consumer delivery sequence */
+    atomic_int stop;
+    int started;
+    pthread_t applier;
+    natsSubscription *pull, *qsub, *ssub;
+};
+
+uint64_t hs_cluster_shard_sequence(const hs_cluster_shard *sh)
+{
+    if (!sh)
+        return 0;
+    pthread_mutex_lock((pthread_mutex_t *)&sh->mu);
+    uint64_t v = sh->applied;
+    pthread_mutex_unlock((pthread_mutex_t *)&sh->mu);
+    return v;
+}
+
+uint64_t hs_cluster_shard_count(const hs_cluster_shard *sh)
+{
+    if (!sh)
+        return 0;
+    pthread_rwlock_rdlock((pthread_rwlock_t *)&sh->lock);
+    uint64_t n = hs_watchlist_count(sh->wl);
+    pthread_rwlock_unlock((pthread_rwlock_t *)&sh->lock);
+    return n;
+}
+
+/* Save with the partition's version set to the applied sequence; called
+ * with the partition not being modified. */
+static hs_status save(hs_ctx *ctx, hs_cluster_shard *sh)
+{
+    pthread_mutex_lock(&sh->mu);
+    uint64_t seq = sh->applied;
+    pthread_mutex_unlock(&sh->mu);
+    hs_status s = hs_watchlist_save(ctx, sh->path, sh->wl);
+    if (!s) {
+        pthread_mutex_lock(&sh->mu);
+        sh->saved = seq;
+        pthread_mutex_unlock(&sh->mu);
+    }
+    return s;
+}
+
+hs_status hs_cluster_shard_save(hs_ctx *ctx, hs_cluster_shard *sh)
+{
+    if (!sh)
+        return hsc_error(ctx, HS_ERR_INVALID_ARG, "shard save: NULL shard");
+    pthread_rwlock_rdlock(&sh->lock);
+    hs_status s = save(ctx, sh);
+    pthread_rwlock_unlock(&sh->lock);
+    return s;
+}
+
+/* (Re)create this replica's durable consumer so that it delivers the
+ * shard's changes after the applied sequence, and bind a pull
+ * subscription to it. The consumer is made anew rather than resumed: the
+ * saved partition, not the consumer's acknowledgements, says where to go
+ * on (a change acknowledged but not saved before a crash is applied
+ * again). */
+static natsStatus consumer_reset(hs_cluster_shard *sh)
+{
+    if (sh->pull) {
+        natsSubscription_Unsubscribe(sh->pull);
+        natsSubscription_Destroy(sh->pull);
+        sh->pull = NULL;
+    }
+    jsErrCode je = 0;
+    js_DeleteConsumer(sh->c.js, sh->c.stream, sh->durable, NULL, &je);
+    char filter[128];
+    hsc_subject_update(filter, sizeof filter, &sh->c, sh->shard);
+    jsConsumerConfig cc;
+    jsConsumerConfig_Init(&cc);
+    cc.Durable = sh->durable;
+    cc.FilterSubject = filter;
+    cc.AckPolicy = js_AckAll;
+    cc.AckWait = (int64_t)30 * 1000000000;
+    cc.MaxAckPending = 4 * FETCH_BATCH;
+    pthread_mutex_lock(&sh->mu);
+    uint64_t from = sh->applied + 1;
+    pthread_mutex_unlock(&sh->mu);
+    if (from > 1) {
+        cc.DeliverPolicy = js_DeliverByStartSequence;
+        cc.OptStartSeq = from;
+    } else {
+        cc.DeliverPolicy = js_DeliverAll;
+    }
+    jsConsumerInfo *ci = NULL;
+    natsStatus s = js_AddConsumer(&ci, sh->c.js, sh->c.stream, &cc, NULL, &je);
+    jsConsumerInfo_Destroy(ci);
+    if (s != NATS_OK)
+        return s;
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = sh->c.stream;
+    so.Consumer = sh->durable;
+    so.ManualAck = true;
+    s = js_PullSubscribe(&sh->pull, sh->c.js, filter, sh->durable, NULL, &so, &je);
+    sh->expect_dseq = 1;
+    return s;
+}
+
+/* Apply one change. Something this replica must not or cannot apply (a
+ * malformed message, an id of another shard, an enrolment of a present id,
+ * a removal of an absent one) is counted as refused and skipped. */
+static void apply(hs_cluster_shard *sh, const void *data, size_t size)
+{
+    hs_ctx *ctx = sh->actx;
+    hsc_update u;
+    hs_watchlist *one = NULL;
+    hs_watchlist_subject *sub = NULL;
+    hs_status s = hsc_update_parse(ctx, &u, data, size);
+    if (!s && hs_cluster_shard_of(u.id, sh->shards) != sh->shard)
+        s = HS_ERR_CORRUPT;
+    if (!s && u.op != HSC_OP_REMOVE) {
+        s = hs_watchlist_decode(ctx, &one, u.subject, u.subject_size);
+        if (!s && hs_watchlist_count(one) != 1)
+            s = HS_ERR_CORRUPT;
+        if (!s)
+            s = hs_watchlist_subject_at(ctx, &sub, one, 0);
+        if (!s && strcmp(hs_watchlist_subject_id(sub), u.id))
+            s = HS_ERR_CORRUPT;
+    }
+    if (!s) {
+        if (u.op == HSC_OP_REMOVE)
+            s = hs_watchlist_remove(ctx, sh->wl, u.id);
+        else if (u.op == HSC_OP_ENROL)
+            s = hs_watchlist_add(ctx, sh->wl, sub);
+        else if ((s = hs_watchlist_replace(ctx, sh->wl, sub)) == HS_ERR_NOT_FOUND)
+            s = hs_watchlist_add(ctx, sh->wl, sub);
+    }
+    if (s)
+        sh->refused++;
+    hs_watchlist_subject_free(sub);
+    hs_watchlist_free(one);
+}
+
+static uint64_t stream_last(hs_cluster_shard *sh, int *ok)
+{
+    jsStreamInfo *si = NULL;
+    jsErrCode je = 0;
+    *ok = js_GetStreamInfo(&si, sh->c.js, sh->c.stream, NULL, &je) == NATS_OK;
+    uint64_t v = *ok ? si->State.LastSeq : 0;
+    jsStreamInfo_Destroy(si);
+    return v;
+}
+
+/* Prove that every change of this shard up to the stream's current end is
+ * applied, and raise the horizon to that end: read the end L from the
+ * stream leader, then the last message on this shard's subject, also from
+ * the leader; when that message is applied, so is every change of this
+ * shard up to L (any later one gets a sequence above L). The consumer's
+ * view cannot prove it: with a replicated stream it reads the copy of the
+ * server it lives on, which may lag the leader that acknowledged a write.
+ * Used for a probe that waits for a sequence written on another shard. */
+static void probe_horizon(hs_cluster_shard *sh)
+{
+    int ok = 0;
+    uint64_t last = stream_last(sh, &ok);
+    if (!ok)
+        return;
+    char subj[128];
+    hsc_subject_update(subj, sizeof subj, &sh->c, sh->shard);
+    natsMsg *m = NULL;
+    jsErrCode je = 0;
+    natsStatus s = js_GetLastMsg(&m, sh->c.js, sh->c.stream, subj, NULL, &je);
+    uint64_t mine = 0;
+    if (s == NATS_OK)
+        mine = natsMsg_GetSequence(m);
+    natsMsg_Destroy(m);
+    if (s != NATS_OK && s != NATS_NOT_FOUND)
+        return;
+    pthread_mutex_lock(&sh->mu);
+    if (mine <= sh->applied && last > sh->horizon) {
+        sh->horizon = last;
+        pthread_cond_broadcast(&sh->cv);
+    }
+    pthread_mutex_unlock(&sh->mu);
+}
+
+static void *applier(void *arg)
+{
+    hs_cluster_shard *sh = arg;
+    int need_reset = sh->pull == NULL;
+    double last_save = hsc_now_ms();
+    while (!atomic_load(&sh->stop)) {
+        if (need_reset) {
+            if (consumer_reset(sh) != NATS_OK) {
+                hsc_sleep_ms(200);
+                continue;
+            }
+            need_reset = 0;
+        }
+        /* Take what is there without waiting; when nothing is, wait for
+         * the next change (a batch of one returns as soon as it arrives). */
+        natsMsgList list = {0};
+        jsFetchRequest fr;
+        jsFetchRequest_Init(&fr);
+        fr.Batch = FETCH_BATCH;
+        fr.NoWait = true;
+        fr.Expires = (int64_t)FETCH_WAIT_MS * 1000000;
+        natsStatus s = natsSubscription_FetchRequest(&list, sh->pull, &fr);
+        if (s == NATS_OK && list.Count == 0) {
+            natsMsgList_Destroy(&list);
+            s = NATS_TIMEOUT;
+        }
+        if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND) {
+            fr.Batch = 1;
+            fr.NoWait = false;
+            memset(&list, 0, sizeof list);
+            s = natsSubscription_FetchRequest(&list, sh->pull, &fr);
+            if (s == NATS_OK && list.Count == 0) {
+                natsMsgList_Destroy(&list);
+                s = NATS_TIMEOUT;
+            }
+        }
+        if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND) {
+            /* nothing to apply */
+        } else if (s != NATS_OK) {
+            need_reset = 1;
+            hsc_sleep_ms(100);
+            continue;
+        } else {
+            natsMsg *acked = NULL;
+            pthread_rwlock_wrlock(&sh->lock);
+            for (int i = 0; i < list.Count; i++) {
+                jsMsgMetaData *md = NULL;
+                if (natsMsg_GetMetaData(&md, list.Msgs[i]) != NATS_OK) {
+                    need_reset = 1;
+                    break;
+                }
+                uint64_t sseq = md->Sequence.Stream, dseq = md->Sequence.Consumer;
+                jsMsgMetaData_Destroy(md);
+                if (dseq != sh->expect_dseq) {
+                    /* a delivery was lost (reconnection): start again
+                     * after the last change applied */
+                    need_reset = 1;
+                    break;
+                }
+                sh->expect_dseq++;
+                acked = list.Msgs[i];
+                if (sseq <= sh->applied)
+                    continue;
+                apply(sh, natsMsg_GetData(list.Msgs[i]), (size_t)natsMsg_GetDataLength(list.Msgs[i]));
+                hs_watchlist_set_version(sh->wl, sseq);
+                pthread_mutex_lock(&sh->mu);
+                sh->applied = sseq;
+                if (sseq > sh->horizon)
+                    sh->horizon = sseq;
+                pthread_mutex_unlock(&sh->mu);
+            }
+            pthread_rwlock_unlock(&sh->lock);
+            if (acked)
+                natsMsg_Ack(acked, NULL);
+            pthread_mutex_lock(&sh->mu);
+            pthread_cond_broadcast(&sh->cv);
+            pthread_mutex_unlock(&sh->mu);
+            natsMsgList_Destroy(&list);
+        }
+        pthread_mutex_lock(&sh->mu);
+        int dirty = sh->applied != sh->saved;
+        pthread_mutex_unlock(&sh->mu);
+        if (dirty && hsc_now_ms() - last_save >= sh->save_interval_ms) {
+            save(sh->actx, sh); /* a failure is retried at the next interval */
+            last_save = hsc_now_ms();
+        }
+    }
+    return NULL;
+}
+
+static void reply(natsConnection *nc, natsMsg *msg, const hsc_answer *a)
+{
+    const char *to = natsMsg_GetReply(msg);
+    if (!to)
+        return;
+    hsc_buf b = {0};
+    hsc_answer_encode(&b, a);
+    if (!b.failed)
+        natsConnection_Publish(nc, to, b.p, (int)b.len);
+    hsc_buf_free(&b);
+}
+
+static void on_search(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void)sub;
+    hs_cluster_shard *sh = closure;
+    hs_ctx *ctx = sh->qctx;
+    double t0 = hsc_now_ms();
+    hsc_probe *p = malloc(sizeof *p);
+    hsc_answer a;
+    memset(&a, 0, sizeof a);
+    a.shard = sh->shard;
+    a.shards = sh->shards;
+    snprintf(a.replica, sizeof a.replica, "%s", sh->replica);
+    hs_template *t = NULL;
+    hs_watchlist_result *r = NULL;
+    hs_status s = p ? hsc_probe_parse(ctx, p, natsMsg_GetData(msg),
+                                      (size_t)natsMsg_GetDataLength(msg))
+                    : hsc_error(ctx, HS_ERR_NOMEM, "out of memory");
+    if (!s && (p->shard != sh->shard || p->shards != sh->shards))
+        s = hsc_error(ctx, HS_ERR_STATE, "probe for shard %u/%u reached shard %u/%u", p->shard,
+                      p->shards, sh->shard, sh->shards);
+    if (s) {
+        a.state = HSC_ANSWER_FAILED;
+        snprintf(a.message, sizeof a.message, "%s", hs_ctx_last_error(ctx));
+        goto send;
+    }
+    /* read-your-writes: wait until the minimum sequence is applied (the
+     * applier wakes us); a sequence written on another shard is proven
+     * reached by asking the stream and the consumer, every 20 ms */
+    pthread_mutex_lock(&sh->mu);
+    double end = t0 + p->wait_ms;
+    while ((sh->applied > sh->horizon ? sh->applied : sh->horizon) < p->min_sequence &&
+           !atomic_load(&sh->stop)) {
+        double left = end - hsc_now_ms();
+        if (left <= 0)
+            break;
+        pthread_mutex_unlock(&sh->mu);
+        probe_horizon(sh);
+        pthread_mutex_lock(&sh->mu);
+        if ((sh->applied > sh->horizon ? sh->applied : sh->horizon) >= p->min_sequence)
+            break;
+        left = end - hsc_now_ms();
+        if (left > 20)
+            left = 20;
+        if (left <= 0)
+            break;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        long long ns = (long long)ts.tv_nsec + (long long)(left * 1e6);
+        ts.tv_sec += (time_t)(ns / 1000000000LL);
+        ts.tv_nsec = (long)(ns % 1000000000LL);
+        pthread_cond_timedwait(&sh->cv, &sh->mu, &ts);
+    }
+    uint64_t reached = sh->applied > sh->horizon ? sh->applied : sh->horizon;
+    pthread_mutex_unlock(&sh->mu);
+    if (reached < p->min_sequence) {
+        a.state = HSC_ANSWER_BEHIND;
+        a.sequence = reached;
+        goto send;
+    }
+    if (p->fingers)
+        s = hs_template_decode(ctx, &t, NULL, p->fingers, p->fingers_size);
+    if (!s) {
+        hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+        o.max_candidates = p->max_candidates;
+        o.threads = sh->threads;
+        o.flags = p->flags;
+        o.rescore = p->rescore;
+        o.face_model = p->face_model;
+        o.fmr = p->fmr;
+        pthread_rwlock_rdlock(&sh->lock);
+        pthread_mutex_lock(&sh->mu);
+        a.sequence = sh->applied > sh->horizon ? sh->applied : sh->horizon;
+        pthread_mutex_unlock(&sh->mu);
+        a.subjects = hs_watchlist_count(sh->wl);
+        s = hs_watchlist_search(ctx, &r, sh->wl, t, p->face_dim ? p->face : NULL, p->face_dim,
+                                &o);
+        pthread_rwlock_unlock(&sh->lock);
+    }
+    if (s) {
+        a.state = HSC_ANSWER_FAILED;
+        snprintf(a.message, sizeof a.message, "%s", hs_ctx_last_error(ctx));
+        goto send;
+    }
+    a.rescored = hs_watchlist_result_rescored(r);
+    a.count = hs_watchlist_result_count(r);
+    a.cand = a.count ? calloc(a.count, sizeof *a.cand) : NULL;
+    if (a.count && !a.cand) {
+        a.state = HSC_ANSWER_FAILED;
+        a.count = 0;
+        snprintf(a.message, sizeof a.message, "out of memory");
+        goto send;
+    }
+    for (uint32_t i = 0; i < a.count; i++) {
+        hs_watchlist_candidate c = HS_WATCHLIST_CANDIDATE_INIT;
+        hs_watchlist_result_candidate(r, &c, i);
+        hsc_cand *x = &a.cand[i];
+        snprintf(x->id, sizeof x->id, "%s", c.id);
+        x->hit = c.hit;
+        x->score = c.score;
+        x->finger_score = c.finger_score;
+        x->face_score = c.face_score;
+        x->face_similarity = c.face_similarity;
+        x->finger_count = c.finger_count;
+        for (uint32_t f = 0; f < HS_WATCHLIST_FINGERS_MAX; f++) {
+            x->finger_similarity[f] = c.finger_similarity[f];
+            x->finger_position[f] = c.finger_position[f];
+        }
+    }
+    a.state = HSC_ANSWER_OK;
+send:
+    a.search_us = (uint32_t)((hsc_now_ms() - t0) * 1000);
+    reply(nc, msg, &a);
+    free(a.cand);
+    hs_watchlist_result_free(r);
+    hs_template_free(t);
+    if (p) {
+        memset(p, 0, sizeof *p);
+        free(p);
+    }
+    natsMsg_Destroy(msg);
+}
+
+static void on_status(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void)sub;
+    hs_cluster_shard *sh = closure;
+    const char *to = natsMsg_GetReply(msg);
+    if (to) {
+        hsc_state st;
+        memset(&st, 0, sizeof st);
+        st.shard = sh->shard;
+        st.shards = sh->shards;
+        pthread_rwlock_rdlock(&sh->lock);
+        st.subjects = hs_watchlist_count(sh->wl);
+        st.fingers = hs_watchlist_finger_count(sh->wl);
+        pthread_rwlock_unlock(&sh->lock);
+        pthread_mutex_lock(&sh->mu);
+        st.sequence = sh->applied;
+        st.refused = sh->refused;
+        st.saved_sequence = sh->saved;
+        pthread_mutex_unlock(&sh->mu);
+        snprintf(st.replica, sizeof st.replica, "%s", sh->replica);
+        hsc_buf b = {0};
+        hsc_state_encode(&b, &st);
+        if (!b.failed)
+            natsConnection_Publish(nc, to, b.p, (int)b.len);
+        hsc_buf_free(&b);
+    }
+    natsMsg_Destroy(msg);
+}
+
+hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *urls,
+                               uint32_t shard, uint32_t shards, const char *data_dir,
+                               const hs_cluster_options *opts,
+                               const hs_cluster_shard_options *shard_opts)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !data_dir || shards < 1 || shards > HS_CLUSTER_SHARDS_MAX || shard < 1 ||
+        shard > shards)
+        return hsc_error(ctx, HS_ERR_INVALID_ARG, "shard: need out, a data directory and "
+                                                  "shard I/N with 1 <= I <= N <= %d",
+                         HS_CLUSTER_SHARDS_MAX);
+    hs_cluster_options o;
+    hs_status s = hsc_options(ctx, &o, opts);
+    if (s)
+        return s;
+    hs_cluster_shard_options so = HS_CLUSTER_SHARD_OPTIONS_INIT;
+    if ((s = hsc_struct_in(ctx, &so, sizeof so, shard_opts, SHARD_OPTIONS_SIZE_1_0,
+                           "hs_cluster_shard_options")) != HS_OK)
+        return s;
+    if (so.threads < 1 || so.threads > 64 || so.save_interval_ms < 100 ||
+        so.save_interval_ms > 3600000 || so.reserved ||
+        (so.replica && !hsc_name_ok(so.replica, HS_CLUSTER_REPLICA_MAX)))
+        return hsc_error(ctx, HS_ERR_INVALID_ARG,
+                         "shard options: threads 1..64, save interval 100..3600000 ms, replica "
+                         "name 1..%d characters of [A-Za-z0-9_-]",
+                         HS_CLUSTER_REPLICA_MAX);
+    hs_cluster_shard *sh = calloc(1, sizeof *sh);
+    if (!sh)
+        return hsc_error(ctx, HS_ERR_NOMEM, "out of memory");
+    pthread_rwlock_init(&sh->lock, NULL);
+    pthread_mutex_init(&sh->mu, NULL);
+    pthread_cond_init(&sh->cv, NULL);
+    sh->shard = shard;
+    sh->shards = shards;
+    sh->threads = so.threads;
+    sh->save_interval_ms = so.save_interval_ms;
+    if (so.replica)
+        snprintf(sh->replica, sizeof sh->replica, "%s", so.replica);
+    else
+        snprintf(sh->replica, sizeof sh->replica, "r%ld", (long)getpid());
+    snprintf(sh->durable, sizeof sh->durable, "%s_s%u_%s", o.name, shard, sh->replica);
+    int n = snprintf(sh->path, sizeof sh->path, "%s/shard-%u-of-%u.hswl", data_dir, shard, shards);
+    if (n < 0 || (size_t)n >= sizeof sh->path) {
+        s = hsc_error(ctx, HS_ERR_INVALID_ARG, "shard: data directory path too long");
+        goto fail;
+    }
+    if ((s = hs_ctx_new(&sh->actx, NULL)) != HS_OK || (s = hs_ctx_new(&sh->qctx, NULL)) != HS_OK)
+        goto fail;
+    struct stat st;
+    if (stat(sh->path, &st) == 0)
+        s = hs_watchlist_load(ctx, &sh->wl, sh->path);
+    else if (errno == ENOENT)
+        s = hs_watchlist_new(ctx, &sh->wl);
+    else
+        s = hsc_error(ctx, HS_ERR_IO, "%s: %s", sh->path, strerror(errno));
+    if (s)
+        goto fail;
+    sh->applied = sh->horizon = sh->saved = hs_watchlist_version(sh->wl);
+    if ((s = hsc_connect(ctx, &sh->c, urls, &o, NULL, NULL)) != HS_OK)
+        goto fail;
+    uint32_t have = 0;
+    if ((s = hsc_stream_info(ctx, &sh->c, &have, NULL)) != HS_OK)
+        goto fail;
+    if (have != shards) {
+        s = have ? hsc_error(ctx, HS_ERR_STATE, "cluster %s has %u shards, not %u", sh->c.name,
+                             have, shards)
+                 : hsc_error(ctx, HS_ERR_STATE,
+                             "cluster %s is not initialised (hotspot cluster init)", sh->c.name);
+        goto fail;
+    }
+    /* The consumer is made on the applier's first round when JetStream
+     * cannot make it now (a server down, its groups electing leaders): the
+     * replica comes up and catches up as soon as the stream lets it, and
+     * probes waiting for a sequence wait for that. */
+    natsStatus ns = consumer_reset(sh);
+    if (ns != NATS_OK && sh->pull) {
+        natsSubscription_Destroy(sh->pull);
+        sh->pull = NULL;
+    }
+    if (pthread_create(&sh->applier, NULL, applier, sh)) {
+        s = hsc_error(ctx, HS_ERR_THREAD, "shard: cannot start the applier thread");
+        goto fail;
+    }
+    sh->started = 1;
+    char subj[128], group[64];
+    hsc_subject_search(subj, sizeof subj, &sh->c, shard);
+    snprintf(group, sizeof group, "s%u", shard);
+    ns = natsConnection_QueueSubscribe(&sh->qsub, sh->c.nc, subj, group, on_search, sh);
+    if (ns == NATS_OK)
+        ns = natsSubscription_SetPendingLimits(sh->qsub, 65536, 1 << 30);
+    if (ns == NATS_OK) {
+        hsc_subject_status(subj, sizeof subj, &sh->c);
+        ns = natsConnection_Subscribe(&sh->ssub, sh->c.nc, subj, on_status, sh);
+    }
+    if (ns == NATS_OK)
+        ns = natsConnection_Flush(sh->c.nc);
+    if (ns != NATS_OK) {
+        s = hsc_nats_error(ctx, ns, "subscribing");
+        goto fail;
+    }
+    *out = sh;
+    return HS_OK;
+fail:
+    hs_cluster_shard_free(sh);
+    return s;
+}
+
+static void drain(natsSubscription **sub)
+{
+    if (*sub) {
+        if (natsSubscription_Drain(*sub) == NATS_OK)
+            natsSubscription_WaitForDrainCompletion(*sub, 5000);
+        natsSubscription_Destroy(*sub);
+        *sub = NULL;
+    }
+}
+
+void hs_cluster_shard_free(hs_cluster_shard *sh)
+{
+    if (!sh)
+        return;
+    /* stop taking searches first, let those in progress finish */
+    drain(&sh->qsub);
+    drain(&sh->ssub);
+    atomic_store(&sh->stop, 1);
+    pthread_mutex_lock(&sh->mu);
+    pthread_cond_broadcast(&sh->cv);
+    pthread_mutex_unlock(&sh->mu);
+    if (sh->started)
+        pthread_join(sh->applier, NULL);
+    if (sh->pull) {
+        natsSubscription_Unsubscribe(sh->pull);
+        natsSubscription_Destroy(sh->pull);
+    }
+    if (sh->wl && sh->started && sh->applied != sh->saved)
+        save(sh->actx, sh);
+    hsc_disconnect(&sh->c);
+    hs_watchlist_free(sh->wl);
+    hs_ctx_free(sh->actx);
+    hs_ctx_free(sh->qctx);
+    pthread_rwlock_destroy(&sh->lock);
+    pthread_mutex_destroy(&sh->mu);
+    pthread_cond_destroy(&sh->cv);
+    free(sh);
+}

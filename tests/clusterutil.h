@@ -1,0 +1,47 @@
+/* A local cluster for the cluster test and benchmark: nats-server processes
+ * with JetStream on 127.0.0.1 (free ports, store dirs under a scratch
+ * directory) and `hotspot shard` replicas, each started, killed and
+ * restarted one by one. Every process started here is stopped by
+ * cu_stop_all (also registered with atexit), every wait is bounded. */
+#ifndef HOTSPOT_CLUSTERUTIL_H
+#define HOTSPOT_CLUSTERUTIL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define CU_SERVERS_MAX 5
+#define CU_SHARDS_MAX 16
+#define CU_REPLICAS_MAX 4
+
+typedef struct cu_cluster {
+    char dir[512];
+    const char *cli; /* the hotspot command-line tool */
+    int nservers;
+    pid_t server[CU_SERVERS_MAX];
+    int port[CU_SERVERS_MAX], cport[CU_SERVERS_MAX];
+    char urls[512];
+    int shards, replicas, threads;
+    pid_t shard[CU_SHARDS_MAX + 1][CU_REPLICAS_MAX + 1]; /* [1..shards][1..replicas] */
+} cu_cluster;
+
+/* Path of nats-server, or NULL (with the reason printed) when absent. */
+const char *cu_nats_server(void);
+
+/* Write the configurations and start n servers (a JetStream cluster when
+ * n > 1) under dir; returns false on failure. */
+bool cu_start_servers(cu_cluster *c, const char *dir, int n, const char *cli);
+/* (Re)start server i (0-based) with its configuration and store. */
+bool cu_start_server(cu_cluster *c, int i);
+/* Start replica r (1-based) of shard s (1-based), data in dir/s<s>r<r>. */
+bool cu_start_shard(cu_cluster *c, int s, int r);
+/* Send sig to a process and reap it (bounded wait; SIGKILL after 10 s). */
+void cu_kill_server(cu_cluster *c, int i, int sig);
+void cu_kill_shard(cu_cluster *c, int s, int r, int sig);
+/* Stop everything (shards with SIGTERM first, then the servers). */
+void cu_stop_all(void);
+
+/* Milliseconds of monotonic time. */
+double cu_now_ms(void);
+void cu_sleep_ms(int ms);
+
+#endif

@@ -1,0 +1,409 @@
+/* libhotspot-cluster against real nats-server processes on 127.0.0.1: three
+ * servers in a JetStream cluster (stream replicated 3 times), 3 shards x 2
+ * replicas (`hotspot shard`), a synthetic gallery. The cluster's answers
+ * are compared with hs_watchlist_search of one list holding every subject,
+ * before and after a replica is killed, a server is killed, a whole shard
+ * is lost and a replica comes back from its saved partition. Skips (with
+ * the reason printed) when nats-server is not installed. */
+#include "clusterutil.h"
+#include "testutil.h"
+
+#include <hotspot/cluster.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MASTERS 100 /* subjects S000.. (impression 0) */
+#define PROBES 16   /* impression 1 of the first masters */
+#define SHARDS 3
+#define REPLICAS 2
+
+static cu_cluster clu;
+static hs_cluster *cl;
+static hs_watchlist *all;   /* every subject the cluster should hold */
+static hs_template *probe[PROBES];
+static hs_template *extra[2]; /* masters beyond the gallery, for late enrolments */
+static int ready;
+
+static hs_template *impression(hs_synth *gen, hs_synth_master *m, uint32_t k)
+{
+    hs_template *t = NULL;
+    assert_int_equal(hs_synth_impression(NULL, NULL, &t, gen, m, k), HS_OK);
+    return t;
+}
+
+static hs_watchlist_subject *subject(const char *id, const hs_template *t)
+{
+    hs_watchlist_subject *s = NULL;
+    assert_int_equal(hs_watchlist_subject_new(NULL, &s, id), HS_OK);
+    assert_int_equal(hs_watchlist_subject_add_finger(NULL, s, t, 0), HS_OK);
+    return s;
+}
+
+/* The cluster's top-K for every probe equals the single list's. */
+static void same_answers(uint32_t flags, uint32_t deadline_ms)
+{
+    for (int p = 0; p < PROBES; p++) {
+        hs_watchlist_search_options wo = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+        hs_cluster_search_options co = HS_CLUSTER_SEARCH_OPTIONS_INIT;
+        wo.max_candidates = co.max_candidates = 10;
+        co.deadline_ms = deadline_ms;
+        co.flags = flags;
+        hs_watchlist_result *wr = NULL;
+        hs_cluster_result *cr = NULL;
+        assert_int_equal(hs_watchlist_search(NULL, &wr, all, probe[p], NULL, 0, &wo), HS_OK);
+        hs_ctx *ctx = NULL;
+        assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+        hs_status s = hs_cluster_search(ctx, &cr, cl, probe[p], NULL, 0, &co);
+        if (s)
+            fail_msg("cluster search: %s: %s", hs_status_str(s), hs_ctx_last_error(ctx));
+        hs_ctx_free(ctx);
+        assert_int_equal(hs_cluster_result_missing(cr), 0);
+        for (uint32_t i = 0; i < hs_watchlist_result_count(wr); i++) {
+            hs_watchlist_candidate a = HS_WATCHLIST_CANDIDATE_INIT, b = HS_WATCHLIST_CANDIDATE_INIT;
+            hs_watchlist_result_candidate(wr, &a, i);
+            hs_cluster_result_candidate(cr, &b, i);
+            if (!b.id || strcmp(a.id, b.id) || a.score != b.score) {
+                /* print both lists before the assertions below fail */
+                for (uint32_t j = 0; j < hs_watchlist_result_count(wr); j++) {
+                    hs_watchlist_result_candidate(wr, &a, j);
+                    hs_cluster_result_candidate(cr, &b, j);
+                    printf("probe %d rank %u: one list %s %.17g %.9g | cluster %s %.17g %.9g\n", p,
+                           j + 1, a.id, a.score, (double)a.finger_similarity[0],
+                           b.id ? b.id : "-", b.score, (double)b.finger_similarity[0]);
+                }
+                break;
+            }
+        }
+        assert_int_equal(hs_cluster_result_count(cr), hs_watchlist_result_count(wr));
+        for (uint32_t i = 0; i < hs_watchlist_result_count(wr); i++) {
+            hs_watchlist_candidate a = HS_WATCHLIST_CANDIDATE_INIT, b = HS_WATCHLIST_CANDIDATE_INIT;
+            assert_int_equal(hs_watchlist_result_candidate(wr, &a, i), HS_OK);
+            assert_int_equal(hs_cluster_result_candidate(cr, &b, i), HS_OK);
+            assert_string_equal(a.id, b.id);
+            assert_true(a.score == b.score);
+            assert_int_equal(a.hit, b.hit);
+            assert_int_equal(a.finger_count, b.finger_count);
+            assert_true(a.finger_similarity[0] == b.finger_similarity[0]);
+            assert_int_equal(a.finger_position[0], b.finger_position[0]);
+        }
+        hs_watchlist_result_free(wr);
+        hs_cluster_result_free(cr);
+    }
+}
+
+/* Wait until every live replica has applied the stream (bounded). */
+static void wait_replicas(int want)
+{
+    double end = cu_now_ms() + 30000;
+    int got = 0;
+    while (cu_now_ms() < end) {
+        hs_cluster_status_report *st = NULL;
+        if (hs_cluster_status(NULL, &st, cl, 300) == HS_OK) {
+            got = (int)hs_cluster_status_replicas(st);
+            hs_cluster_status_free(st);
+            if (got >= want)
+                return;
+        }
+        cu_sleep_ms(100);
+    }
+    fail_msg("only %d of %d shard replicas answered status", got, want);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *cli = getenv("HS_CLI");
+    if (!cli)
+        printf("SKIP: HS_CLI (the hotspot tool that runs the shards) is not set\n");
+    if (!cu_nats_server() || !cli)
+        return 0;
+    /* the gallery */
+    hs_synth *gen = NULL;
+    assert_int_equal(hs_synth_new(NULL, &gen, 20261206), HS_OK);
+    assert_int_equal(hs_synth_set(gen, HS_SYNTH_FAST, 1), HS_OK);
+    assert_int_equal(hs_watchlist_new(NULL, &all), HS_OK);
+    for (uint32_t m = 0; m < MASTERS + 2; m++) {
+        hs_synth_master *ms = NULL;
+        assert_int_equal(hs_synth_master_new(NULL, &ms, gen, m), HS_OK);
+        hs_template *t = impression(gen, ms, 0);
+        if (m < MASTERS) {
+            char id[16];
+            snprintf(id, sizeof id, "S%03u", m);
+            hs_watchlist_subject *s = subject(id, t);
+            assert_int_equal(hs_watchlist_add(NULL, all, s), HS_OK);
+            hs_watchlist_subject_free(s);
+            hs_template_free(t);
+        } else {
+            extra[m - MASTERS] = t; /* enrolled later, during outages */
+        }
+        if (m < PROBES)
+            probe[m] = impression(gen, ms, 1);
+        hs_synth_master_free(ms);
+    }
+    hs_synth_free(gen);
+
+    /* the servers, the stream, the shards */
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/cluster", tu_tmpdir());
+    mkdir(dir, 0755);
+    assert_true(cu_start_servers(&clu, dir, 3, cli));
+    clu.shards = SHARDS;
+    clu.replicas = REPLICAS;
+    double end = cu_now_ms() + 30000;
+    hs_status s = HS_ERR_UNAVAILABLE;
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    while (cu_now_ms() < end) {
+        if (!cl)
+            hs_cluster_connect(ctx, &cl, clu.urls, NULL);
+        /* JetStream answers once its meta leader is elected */
+        if (cl && (s = hs_cluster_init(ctx, cl, SHARDS, 3)) == HS_OK)
+            break;
+        cu_sleep_ms(200);
+    }
+    if (s)
+        fail_msg("cluster init: %s: %s", hs_status_str(s), hs_ctx_last_error(ctx));
+    hs_ctx_free(ctx);
+    for (int sh = 1; sh <= SHARDS; sh++)
+        for (int r = 1; r <= REPLICAS; r++)
+            assert_true(cu_start_shard(&clu, sh, r));
+    wait_replicas(SHARDS * REPLICAS);
+    uint64_t seq = 0;
+    assert_int_equal(hs_cluster_load(NULL, &seq, cl, all, 0), HS_OK);
+    assert_int_equal(seq, MASTERS);
+    ready = 1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    hs_cluster_free(cl);
+    cu_stop_all();
+    hs_watchlist_free(all);
+    for (int p = 0; p < PROBES; p++)
+        hs_template_free(probe[p]);
+    hs_template_free(extra[0]);
+    hs_template_free(extra[1]);
+    return 0;
+}
+
+#define NEED_CLUSTER()                                                                           \
+    do {                                                                                         \
+        if (!ready)                                                                              \
+            skip();                                                                              \
+    } while (0)
+
+/* Routing is a fixed function of the id: these values are part of the
+ * format (docs/cluster.md); growing N moves ids only to the new shard. */
+static void test_shard_of(void **state)
+{
+    (void)state;
+    assert_int_equal(hs_cluster_shard_of("S000", 1), 1);
+    assert_int_equal(hs_cluster_shard_of(NULL, 3), 0);
+    assert_int_equal(hs_cluster_shard_of("x", 0), 0);
+    assert_int_equal(hs_cluster_shard_of("x", HS_CLUSTER_SHARDS_MAX + 1), 0);
+    uint32_t count[5] = {0};
+    for (int i = 0; i < 4000; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "P%d", i);
+        uint32_t a = hs_cluster_shard_of(id, 4), b = hs_cluster_shard_of(id, 5);
+        assert_true(a >= 1 && a <= 4);
+        assert_true(b == a || b == 5);
+        count[a]++;
+    }
+    for (int k = 1; k <= 4; k++)
+        assert_in_range(count[k], 900, 1100);
+    printf("vectors: S000->%u/3 S001->%u/3 P12345->%u/4 INTERPOL-0001->%u/16\n",
+           hs_cluster_shard_of("S000", 3), hs_cluster_shard_of("S001", 3),
+           hs_cluster_shard_of("P12345", 4), hs_cluster_shard_of("INTERPOL-0001", 16));
+}
+
+/* (1) the cluster's top-K equals one list's, for every probe */
+static void test_same_as_one_list(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    same_answers(0, 8000);
+    same_answers(HS_WATCHLIST_EXHAUSTIVE, 8000);
+}
+
+/* (2) a replica killed with SIGKILL: the other one answers, same results */
+static void test_replica_killed(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    cu_kill_shard(&clu, 1, 1, SIGKILL);
+    same_answers(0, 8000);
+}
+
+/* (3) a nats-server killed: same results, and a subject enrolled during
+ * the outage is found by the next search of the client that enrolled it */
+static void test_server_killed(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    cu_kill_server(&clu, 0, SIGKILL);
+    /* probe 0's own template under a new id: a hit */
+    hs_watchlist_subject *s = subject("LATE-0", probe[0]);
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    uint64_t seq = 0;
+    double t0 = cu_now_ms();
+    hs_status st = hs_cluster_enrol(ctx, &seq, cl, s);
+    if (st)
+        fail_msg("enrol during the outage: %s: %s", hs_status_str(st), hs_ctx_last_error(ctx));
+    printf("enrolled during the server outage: sequence %llu after %.0f ms\n",
+           (unsigned long long)seq, cu_now_ms() - t0);
+    assert_int_equal(hs_watchlist_add(NULL, all, s), HS_OK);
+    hs_watchlist_subject_free(s);
+    /* a replica whose consumer lived on the dead server makes a new one
+     * before it applies the enrolment: seconds while JetStream elects
+     * leaders, more on a loaded machine */
+    hs_cluster_search_options co = HS_CLUSTER_SEARCH_OPTIONS_INIT;
+    co.deadline_ms = 30000;
+    hs_cluster_result *r = NULL;
+    st = hs_cluster_search(ctx, &r, cl, probe[0], NULL, 0, &co);
+    if (st)
+        fail_msg("search after the outage: %s: %s", hs_status_str(st), hs_ctx_last_error(ctx));
+    int found = 0;
+    for (uint32_t i = 0; i < hs_cluster_result_count(r); i++) {
+        hs_watchlist_candidate c = HS_WATCHLIST_CANDIDATE_INIT;
+        assert_int_equal(hs_cluster_result_candidate(r, &c, i), HS_OK);
+        if (!strcmp(c.id, "LATE-0")) {
+            found = 1;
+            assert_true(c.hit);
+        }
+    }
+    assert_true(found);
+    hs_cluster_result_free(r);
+    hs_ctx_free(ctx);
+    same_answers(0, 30000);
+}
+
+/* (4) both replicas of a shard gone: the answer names it, by the deadline */
+static void test_shard_lost(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    cu_kill_shard(&clu, 2, 1, SIGKILL);
+    cu_kill_shard(&clu, 2, 2, SIGKILL);
+    hs_cluster_search_options co = HS_CLUSTER_SEARCH_OPTIONS_INIT;
+    co.deadline_ms = 1500;
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_cluster_result *r = NULL;
+    double t0 = cu_now_ms();
+    assert_int_equal(hs_cluster_search(ctx, &r, cl, probe[1], NULL, 0, &co), HS_ERR_UNAVAILABLE);
+    double ms = cu_now_ms() - t0;
+    assert_null(r);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "2 (no answer)"));
+    assert_true(ms >= 1400 && ms < 4000); /* the deadline, with room for a loaded machine */
+    co.flags = HS_CLUSTER_PARTIAL_OK;
+    assert_int_equal(hs_cluster_search(ctx, &r, cl, probe[1], NULL, 0, &co), HS_OK);
+    assert_int_equal(hs_cluster_result_shards(r), SHARDS);
+    assert_int_equal(hs_cluster_result_missing(r), 1);
+    for (uint32_t i = 0; i < SHARDS; i++) {
+        hs_cluster_shard_result sr = HS_CLUSTER_SHARD_RESULT_INIT;
+        assert_int_equal(hs_cluster_result_shard(r, &sr, i), HS_OK);
+        assert_int_equal(sr.shard, i + 1);
+        assert_int_equal(sr.state, i == 1 ? HS_CLUSTER_SHARD_MISSING : HS_CLUSTER_SHARD_ANSWERED);
+    }
+    /* no candidate of the missing shard */
+    for (uint32_t i = 0; i < hs_cluster_result_count(r); i++) {
+        hs_watchlist_candidate c = HS_WATCHLIST_CANDIDATE_INIT;
+        assert_int_equal(hs_cluster_result_candidate(r, &c, i), HS_OK);
+        assert_int_not_equal(hs_cluster_shard_of(c.id, SHARDS), 2);
+    }
+    hs_cluster_result_free(r);
+    hs_ctx_free(ctx);
+}
+
+/* (5) a replica restarted from its saved partition catches up from its
+ * sequence (a change made while the shard was down included) and answers
+ * the same */
+static void test_replica_restarted(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    char path[700];
+    snprintf(path, sizeof path, "%s/s2r1/shard-2-of-%d.hswl", clu.dir, SHARDS);
+    hs_watchlist *saved = NULL;
+    assert_int_equal(hs_watchlist_load(NULL, &saved, path), HS_OK);
+    uint64_t saved_seq = hs_watchlist_version(saved);
+    assert_true(saved_seq > 0);
+    hs_watchlist_free(saved);
+    /* a subject of shard 2, enrolled while shard 2 is down */
+    char id[32] = "";
+    for (int i = 0; i < 100; i++) {
+        snprintf(id, sizeof id, "LATE-%d", i + 1);
+        if (hs_cluster_shard_of(id, SHARDS) == 2)
+            break;
+    }
+    hs_watchlist_subject *s = subject(id, extra[1]);
+    uint64_t seq = 0;
+    assert_int_equal(hs_cluster_enrol(NULL, &seq, cl, s), HS_OK);
+    assert_int_equal(hs_watchlist_add(NULL, all, s), HS_OK);
+    hs_watchlist_subject_free(s);
+    assert_true(seq > saved_seq);
+    assert_true(cu_start_shard(&clu, 2, 1));
+    /* waits for seq through read-your-writes; a restart on a JetStream
+     * cluster that lost a server may take seconds to get its consumer */
+    same_answers(0, 30000);
+    hs_cluster_status_report *st = NULL;
+    assert_int_equal(hs_cluster_status(NULL, &st, cl, 500), HS_OK);
+    int found = 0;
+    for (uint32_t i = 0; i < hs_cluster_status_replicas(st); i++) {
+        hs_cluster_replica_info ri = HS_CLUSTER_REPLICA_INFO_INIT;
+        assert_int_equal(hs_cluster_status_replica(st, &ri, i), HS_OK);
+        if (!strcmp(ri.replica, "s2r1")) {
+            found = 1;
+            assert_true(ri.sequence >= seq);
+            assert_int_equal(ri.refused, 0);
+        }
+    }
+    assert_true(found);
+    hs_cluster_status_free(st);
+}
+
+/* Bad arguments never reach the network. */
+static void test_arguments(void **state)
+{
+    (void)state;
+    hs_cluster *c = NULL;
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    assert_int_equal(hs_cluster_connect(ctx, &c, "nats://10.1.2.3:4222", NULL),
+                     HS_ERR_INVALID_ARG);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "TLS"));
+    assert_null(c);
+    hs_cluster_options o = HS_CLUSTER_OPTIONS_INIT;
+    o.name = "bad name";
+    assert_int_equal(hs_cluster_connect(ctx, &c, "nats://127.0.0.1:1", &o), HS_ERR_INVALID_ARG);
+    o.name = NULL;
+    o.struct_size = 6;
+    assert_int_equal(hs_cluster_connect(ctx, &c, "nats://127.0.0.1:1", &o), HS_ERR_INVALID_ARG);
+    o.struct_size = sizeof o;
+    o.timeout_ms = 200;
+    assert_int_equal(hs_cluster_connect(ctx, &c, "nats://127.0.0.1:1", &o), HS_ERR_UNAVAILABLE);
+    assert_null(c);
+    hs_ctx_free(ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shard_of),
+        cmocka_unit_test(test_arguments),
+        cmocka_unit_test(test_same_as_one_list),
+        cmocka_unit_test(test_replica_killed),
+        cmocka_unit_test(test_server_killed),
+        cmocka_unit_test(test_shard_lost),
+        cmocka_unit_test(test_replica_restarted),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
