@@ -179,7 +179,6 @@ HS_API hs_status hs_ctx_last_status(const hs_ctx *ctx);
  *  data. NULL ctx: nothing recorded. One thread per object. @since 1.0 */
 HS_API hs_status hs_ctx_set_error(hs_ctx *ctx, hs_status status, const char *message);
 
-/** Forget the last error. @since 1.0 */
 /** Forget the last error: status HS_OK, message "". NULL is accepted.
  *  Cannot fail. Exclusive. @since 1.0 */
 HS_API void hs_ctx_clear_error(hs_ctx *ctx);
