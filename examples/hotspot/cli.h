@@ -83,6 +83,13 @@ unsigned cli_fvc_ppi(const char *folder);
 char **cli_list_dir(const char *dir, size_t *n);
 void cli_free_list(char **v, size_t n);
 
+/* One candidate of a search, as `watchlist search` and `cluster search`
+ * print it: a JSON object (preceded by a comma unless it is the first), or
+ * a table row; @p details adds the per-finger similarities and the face
+ * cosine to the row. */
+void cli_print_candidate(const hs_watchlist_candidate *c, uint32_t rank, uint32_t nprobe,
+                         int json, int details);
+
 /* Text output to a file through the library's one atomic save: write to
  * o->f (a memory stream), then cli_out_save() saves it (mode 0600 with
  * HS_FILE_PRIVATE) and frees it; cli_out_drop() discards it. Both return

@@ -263,3 +263,45 @@ int cli_out_save(hs_ctx *ctx, cli_out *o, const char *path, uint32_t flags)
     }
     return 0;
 }
+
+void cli_print_candidate(const hs_watchlist_candidate *c, uint32_t rank, uint32_t nprobe,
+                         int json, int details)
+{
+    if (json) {
+        printf("%s\n {\"rank\": %u, \"id\": ", rank > 1 ? "," : "", rank);
+        cli_json_str(stdout, c->id);
+        printf(", \"score\": %.3f, \"hit\": %s, \"finger_score\": %.3f, \"face_score\": %.3f",
+               c->score, c->hit ? "true" : "false", c->finger_score, c->face_score);
+        if (c->face_similarity > -2)
+            printf(", \"face_similarity\": %.4f", c->face_similarity);
+        printf(", \"fingers\": [");
+        for (uint32_t v = 0; v < nprobe; v++) {
+            printf("%s{\"probe\": %u, \"position\": ", v ? ", " : "", v);
+            if (c->finger_position[v] == 255)
+                printf("null, \"similarity\": null}");
+            else
+                printf("%u, \"similarity\": %.4f}", c->finger_position[v],
+                       (double)c->finger_similarity[v]);
+        }
+        printf("]}");
+        return;
+    }
+    char fs[16] = "-", fc[16] = "-";
+    if (nprobe)
+        snprintf(fs, sizeof fs, "%.2f", c->finger_score);
+    if (c->face_similarity > -2)
+        snprintf(fc, sizeof fc, "%.2f", c->face_score);
+    printf("%4u  %-24s %7.2f %4s %7s %7s", rank, c->id, c->score, c->hit ? "HIT" : "-", fs, fc);
+    if (details) {
+        printf(" ");
+        for (uint32_t v = 0; v < nprobe; v++) {
+            if (c->finger_position[v] == 255)
+                printf(" %u:-", v);
+            else
+                printf(" %u:%u %.3f", v, c->finger_position[v], (double)c->finger_similarity[v]);
+        }
+        if (c->face_similarity > -2)
+            printf("  face cos %.3f", c->face_similarity);
+    }
+    printf("\n");
+}

@@ -459,32 +459,7 @@ static int cl_search(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
     for (uint32_t i = 0; i < n; i++) {
         hs_watchlist_candidate cd = HS_WATCHLIST_CANDIDATE_INIT;
         hs_cluster_result_candidate(r, &cd, i);
-        if (json) {
-            printf("%s\n {\"rank\": %u, \"id\": ", i ? "," : "", i + 1);
-            cli_json_str(stdout, cd.id);
-            printf(", \"score\": %.3f, \"hit\": %s, \"finger_score\": %.3f, \"face_score\": %.3f",
-                   cd.score, cd.hit ? "true" : "false", cd.finger_score, cd.face_score);
-            if (cd.face_similarity > -2)
-                printf(", \"face_similarity\": %.4f", cd.face_similarity);
-            printf(", \"fingers\": [");
-            for (uint32_t v = 0; v < nprobe; v++) {
-                printf("%s{\"probe\": %u, \"position\": ", v ? ", " : "", v);
-                if (cd.finger_position[v] == 255)
-                    printf("null, \"similarity\": null}");
-                else
-                    printf("%u, \"similarity\": %.4f}", cd.finger_position[v],
-                           (double)cd.finger_similarity[v]);
-            }
-            printf("]}");
-        } else {
-            char fs[16] = "-", fc[16] = "-";
-            if (nprobe)
-                snprintf(fs, sizeof fs, "%.2f", cd.finger_score);
-            if (cd.face_similarity > -2)
-                snprintf(fc, sizeof fc, "%.2f", cd.face_score);
-            printf("%4u  %-24s %7.2f %4s %7s %7s\n", i + 1, cd.id, cd.score,
-                   cd.hit ? "HIT" : "-", fs, fc);
-        }
+        cli_print_candidate(&cd, i + 1, nprobe, json, 0);
     }
     if (json) {
         printf("%s], \"shards_answered\": [", n ? "\n" : "");

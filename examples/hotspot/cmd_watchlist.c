@@ -625,45 +625,9 @@ static int wl_search(hs_ctx *ctx, int argc, char **argv)
                "face", "per finger (probe: position similarity)");
     }
     for (uint32_t i = 0; i < n; i++) {
-        hs_watchlist_candidate c;
-        memset(&c, 0, sizeof c);
-        c.struct_size = sizeof c;
+        hs_watchlist_candidate c = HS_WATCHLIST_CANDIDATE_INIT;
         hs_watchlist_result_candidate(r, &c, i);
-        if (json) {
-            printf("%s\n {\"rank\": %u, \"id\": ", i ? "," : "", i + 1);
-            cli_json_str(stdout, c.id);
-            printf(", \"score\": %.3f, \"hit\": %s, \"finger_score\": %.3f, \"face_score\": %.3f",
-                   c.score, c.hit ? "true" : "false", c.finger_score, c.face_score);
-            if (c.face_similarity > -2)
-                printf(", \"face_similarity\": %.4f", c.face_similarity);
-            printf(", \"fingers\": [");
-            for (uint32_t v = 0; v < nprobe; v++) {
-                printf("%s{\"probe\": %u, \"position\": ", v ? ", " : "", v);
-                if (c.finger_position[v] == 255)
-                    printf("null, \"similarity\": null}");
-                else
-                    printf("%u, \"similarity\": %.4f}", c.finger_position[v],
-                           (double)c.finger_similarity[v]);
-            }
-            printf("]}");
-        } else {
-            char fs[16] = "-", fc[16] = "-";
-            if (nprobe)
-                snprintf(fs, sizeof fs, "%.2f", c.finger_score);
-            if (c.face_similarity > -2)
-                snprintf(fc, sizeof fc, "%.2f", c.face_score);
-            printf("%4u  %-24s %7.2f %4s %7s %7s ", i + 1, c.id, c.score, c.hit ? "HIT" : "-",
-                   fs, fc);
-            for (uint32_t v = 0; v < nprobe; v++) {
-                if (c.finger_position[v] == 255)
-                    printf(" %u:-", v);
-                else
-                    printf(" %u:%u %.3f", v, c.finger_position[v], (double)c.finger_similarity[v]);
-            }
-            if (c.face_similarity > -2)
-                printf("  face cos %.3f", c.face_similarity);
-            printf("\n");
-        }
+        cli_print_candidate(&c, i + 1, nprobe, json, 1);
     }
     if (json)
         printf("%s]}\n", n ? "\n" : "");
