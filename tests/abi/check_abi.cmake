@@ -10,6 +10,15 @@
 #   nm -D --defined-only --with-symbol-versions build/libhotspot.so \
 #     | awk '$3 ~ /^hs_/ {split($3, a, "@@"); print a[2], a[1]}' | sort -k2 \
 #     > tests/abi/symbols.txt
+#
+# The same script checks libhotspot-cluster (test abi_symbols_cluster) with
+# -DMACRO=HS_CLUSTER_API -DPREFIX=^hs_cluster_ -DHEADERS=<one header file>.
+if(NOT MACRO)
+  set(MACRO HS_API)
+endif()
+if(NOT PREFIX)
+  set(PREFIX "^hs_[a-z]")
+endif()
 execute_process(COMMAND nm -D --defined-only --with-symbol-versions ${LIB}
                 OUTPUT_VARIABLE out RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
@@ -25,8 +34,8 @@ foreach(l ${lines})
     if(s MATCHES "^HOTSPOT_")
       continue()
     endif()
-    if(NOT s MATCHES "^hs_[a-z]")
-      message(SEND_ERROR "exported symbol without the hs_ prefix (or internal hs__): ${s}")
+    if(NOT s MATCHES "${PREFIX}")
+      message(SEND_ERROR "exported symbol without the ${PREFIX} prefix (or internal hs__): ${s}")
     endif()
     if(node STREQUAL "")
       message(SEND_ERROR "exported symbol without a version node: ${s}")
@@ -38,7 +47,11 @@ endforeach()
 list(REMOVE_DUPLICATES exported)
 
 # 1. headers
-file(GLOB headers ${HEADERS}/*.h)
+if(IS_DIRECTORY ${HEADERS})
+  file(GLOB headers ${HEADERS}/*.h)
+else()
+  set(headers ${HEADERS})
+endif()
 # testing.h declares the hooks only HOTSPOT_TESTING builds export.
 if(NOT TESTING_LIST)
   list(FILTER headers EXCLUDE REGEX "/testing\\.h$")
@@ -46,7 +59,7 @@ endif()
 set(declared "")
 foreach(h ${headers})
   file(READ ${h} text)
-  string(REGEX MATCHALL "HS_API[^;(]*[ *](hs_[a-z0-9_]+)[ \t\n]*\\(" decls "${text}")
+  string(REGEX MATCHALL "${MACRO}[^;(]*[ *](hs_[a-z0-9_]+)[ \t\n]*\\(" decls "${text}")
   foreach(d ${decls})
     string(REGEX REPLACE ".*[ *](hs_[a-z0-9_]+)[ \t\n]*\\($" "\\1" name "${d}")
     list(APPEND declared ${name})
@@ -58,7 +71,7 @@ list(REMOVE_ITEM unexported ${exported})
 set(undeclared ${exported})
 list(REMOVE_ITEM undeclared ${declared})
 if(unexported)
-  message(SEND_ERROR "declared HS_API but not exported (no node in lib/hotspot.map?): ${unexported}")
+  message(SEND_ERROR "declared ${MACRO} but not exported (no node in lib/hotspot.map?): ${unexported}")
 endif()
 if(undeclared)
   message(SEND_ERROR "exported but declared in no public header: ${undeclared}")
