@@ -884,6 +884,36 @@ static void test_search_while_updating(void **state)
     hs_watchlist_free(wl);
 }
 
+/* A face probe no stored face can be compared with is an error, not a
+ * search that silently ignores it. */
+static void test_face_probe_dimension(void **state)
+{
+    (void)state;
+    hs_watchlist *wl = make_list(6, 1); /* even subjects hold a 128-d face */
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    float face[256];
+    for (int i = 0; i < 256; i++)
+        face[i] = (float)sin(0.3 * i);
+    hs_watchlist_result *r = (hs_watchlist_result *)1;
+    assert_int_equal(hs_watchlist_search(ctx, &r, wl, NULL, face, 64, NULL), HS_ERR_INVALID_ARG);
+    assert_null(r);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "probe face has 64 values"));
+    assert_int_equal(hs_watchlist_search(ctx, &r, wl, NULL, face, 128, NULL), HS_OK);
+    hs_watchlist_result_free(r);
+    /* the count follows removals: without faces, nothing to compare with */
+    for (uint32_t i = 0; i < 6; i += 2) {
+        char id[16];
+        snprintf(id, sizeof id, "S%05u", i);
+        assert_int_equal(hs_watchlist_remove(ctx, wl, id), HS_OK);
+    }
+    r = NULL;
+    assert_int_equal(hs_watchlist_search(ctx, &r, wl, NULL, face, 64, NULL), HS_OK);
+    hs_watchlist_result_free(r);
+    hs_ctx_free(ctx);
+    hs_watchlist_free(wl);
+}
+
 /* The prepared cache changes speed, not results; modifications drop it. */
 static void test_prepared_cache(void **state)
 {
@@ -1434,6 +1464,7 @@ int main(void)
         cmocka_unit_test(test_face_search),
         cmocka_unit_test(test_concurrent_searches),
         cmocka_unit_test(test_search_while_updating),
+        cmocka_unit_test(test_face_probe_dimension),
         cmocka_unit_test(test_prepared_cache),
         cmocka_unit_test(test_top_k_is_prefix),
         cmocka_unit_test(test_fvc_identification),

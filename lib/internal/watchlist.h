@@ -74,7 +74,14 @@ struct hs_watchlist {
     /* Readers-writer lock, writer preference (list.c): every public call
      * takes it; internal helpers never do (no nested locking). */
     pthread_rwlock_t lock;
+    /* stored faces per dimension, so a probe of a dimension the list does
+     * not hold is refused instead of silently ignored */
+    uint32_t face_dims[HS_WATCHLIST_FACE_DIM_MAX + 1];
+    uint32_t nfaces;
 };
+
+/* Count (+1) or uncount (-1) the faces of entry e in wl->face_dims. */
+void hs__wl_face_dims_update(hs_watchlist *wl, const hs__wl_entry *e, int sign);
 
 void hs__wl_rdlock(const hs_watchlist *wl);
 void hs__wl_wrlock(hs_watchlist *wl);

@@ -164,6 +164,20 @@ void hs__wl_unlock(const hs_watchlist *wl)
     pthread_rwlock_unlock((pthread_rwlock_t *)(uintptr_t)&wl->lock);
 }
 
+void hs__wl_face_dims_update(hs_watchlist *wl, const hs__wl_entry *e, int sign)
+{
+    for (uint32_t j = 0; j < e->nfaces; j++) {
+        uint32_t dim, model;
+        float scale;
+        const int8_t *vals;
+        hs__wl_face_read(e, j, &dim, &model, &scale, &vals);
+        if (dim <= HS_WATCHLIST_FACE_DIM_MAX) { /* checked by the record validation */
+            wl->face_dims[dim] += (uint32_t)sign;
+            wl->nfaces += (uint32_t)sign;
+        }
+    }
+}
+
 static void entry_free(hs_watchlist *wl, hs__wl_entry *e)
 {
     if (e->owned) {
@@ -271,6 +285,7 @@ hs_status hs__wl_insert_entry(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *rec,
         hs__wl_entry *old = &wl->e[at];
         wl->nfingers -= old->nfingers;
         wl->rec_bytes -= old->len;
+        hs__wl_face_dims_update(wl, old, -1);
         entry_free(wl, old);
         *old = e; /* same id: the hash slot stays valid */
     } else {
@@ -278,6 +293,7 @@ hs_status hs__wl_insert_entry(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *rec,
         hash_put(wl, wl->n);
         wl->n++;
     }
+    hs__wl_face_dims_update(wl, &e, 1);
     wl->nfingers += e.nfingers;
     wl->rec_bytes += len;
     return HS_OK;
@@ -318,6 +334,7 @@ hs_status hs__wl_remove_index(hs_watchlist *wl, uint32_t i)
     hash_del_slot(wl, hash_slot(wl, i));
     wl->nfingers -= e->nfingers;
     wl->rec_bytes -= e->len;
+    hs__wl_face_dims_update(wl, e, -1);
     entry_free(wl, e);
     uint32_t last = wl->n - 1;
     if (i != last) {
@@ -574,6 +591,7 @@ static hs_status decode(hs_ctx *ctx, hs_watchlist **out, uint8_t *buf, size_t si
         wl->e[wl->n] = e;
         hash_put(wl, wl->n);
         wl->n++;
+        hs__wl_face_dims_update(wl, &e, 1);
         wl->nfingers += e.nfingers;
         wl->rec_bytes += len;
         off += len;

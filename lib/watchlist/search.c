@@ -248,6 +248,19 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
         st = hs_face_quantize(ctx, fq, &fscale, face, face_dim);
     hs__wl_fusion_init(&fu, face != NULL, o.face_model, o.fmr);
     hs__wl_rdlock(wl); /* the stages read the list; the candidates copy their ids */
+    /* A probe no stored face can be compared with was silently ignored (the
+     * CLI exited 0, Python gave similarity -2): a wrong model or a flattened
+     * array. Refused when the list holds faces, none of this length. */
+    if (!st && face && wl->nfaces && !wl->face_dims[face_dim]) {
+        uint32_t some = 0;
+        for (uint32_t d = 1; d <= HS_WATCHLIST_FACE_DIM_MAX && !some; d++)
+            if (wl->face_dims[d])
+                some = d;
+        st = hs__error(ctx, HS_ERR_INVALID_ARG,
+                       "probe face has %u values; the list's faces have %u (and no face of "
+                       "%u): another face model?",
+                       face_dim, some, face_dim);
+    }
     if (!st && wl->n)
         st = choose_candidates(ctx, &cidx, &ncand, wl, fingers, &fp, &o);
     if (!st && ncand && !(cands = hs__calloc(a, ncand, sizeof *cands)))

@@ -1677,6 +1677,11 @@ class Watchlist(_Handle):
         passes the false match rate ``fmr`` (per subject compared)."""
         if fingers is not None:
             _handle_of(fingers, FingerTemplate, "Watchlist.search fingers")
+        if face is not None and not isinstance(face, (bytes, bytearray, memoryview, str)) \
+                and np.ndim(face) != 1:
+            # a (2, 128) array used to be flattened into one 256-value probe
+            raise Error(capi.HS_ERR_INVALID_ARG,
+                        "face: expected one embedding (1-D), got shape %s" % (np.shape(face),))
         fv = _embedding(face, "face") if face is not None else None
         opt = capi.hs_watchlist_search_options()
         opt.max_candidates, opt.threads, opt.rescore = int(max_candidates), int(threads), int(rescore)

@@ -77,6 +77,15 @@ def test_face_search_accepts_any_vector(wl, kind):
     assert "person-4" in repr(res[0])
 
 
+def test_face_probe_of_the_wrong_shape_or_length_is_refused(wl):
+    with pytest.raises(hotspot.Error) as e:
+        wl.search(face=np.stack([_face(1), _face(2)]))
+    assert "1-D" in str(e.value)
+    with pytest.raises(hotspot.Error) as e:
+        wl.search(face=_face(1, dim=64))
+    assert "64 values" in str(e.value) and "128" in str(e.value)
+
+
 def test_hits_only_and_fmr(wl):
     res = wl.search(face=_face(1000), hits_only=True)
     assert res == []
