@@ -239,17 +239,24 @@ static int face_compare(hs_ctx *ctx, face_opts *o, int nfiles, char **files)
     hs_face_engine *e = NULL;
     static float a[MAX_DIM], b[MAX_DIM];
     uint32_t da = 0, db = 0, ma = 0, mb = 0;
+    /* every failure names the file it comes from */
+    const char *which = files[0];
     hs_status s = load_embedding(ctx, o, &e, files[0], a, &da, &ma);
-    if (!s)
+    if (!s) {
+        which = files[1];
         s = load_embedding(ctx, o, &e, files[1], b, &db, &mb);
-    if (!s && da != db)
-        s = cli_fail(HS_ERR_INVALID_ARG, "dimensions differ: %u and %u", da, db);
+    }
+    if (!s && da != db) {
+        which = files[1];
+        s = cli_fail(HS_ERR_INVALID_ARG, "%u values, but %s has %u", db, files[0], da);
+    }
     float score = 0;
     if (!s)
         s = hs_face_similarity(ctx, &score, a, b, da);
     hs_face_engine_free(e);
     if (s) {
-        cli_error(ctx, s, "face compare");
+        if (s != HS_ERR_MODEL || e)
+            cli_error(ctx, s, which);
         return CLI_ERR;
     }
     uint32_t model = ma ? ma : mb;

@@ -188,10 +188,11 @@ int cmd_match(int argc, char **argv)
             pairs = argv[++ai];
         } else if (!strcmp(argv[ai], "--max-rotation") && ai + 1 < argc) {
             if (!cli_parse_u32(argv[++ai], 0, 180, &rot))
-                return cli_usage("match", "bad --max-rotation '%s'", argv[ai]);
+                return cli_usage("match", "--max-rotation must be 0..180 degrees, not '%s'",
+                                 argv[ai]);
         } else if (!strcmp(argv[ai], "--ppi") && ai + 1 < argc) {
             if (!cli_parse_u32(argv[++ai], 50, 5000, &ppi))
-                return cli_usage("match", "bad --ppi '%s'", argv[ai]);
+                return cli_usage("match", "--ppi must be 50..5000, not '%s'", argv[ai]);
         } else {
             return cli_usage("match", "unknown option '%s'", argv[ai]);
         }
@@ -620,10 +621,10 @@ int cmd_eval(int argc, char **argv)
             det = argv[++ai];
         } else if (!strcmp(argv[ai], "--threads") && ai + 1 < argc) {
             if (!cli_parse_u32(argv[++ai], 1, 64, &threads))
-                return cli_usage("eval", "bad --threads '%s'", argv[ai]);
+                return cli_usage("eval", "--threads must be 1..64, not '%s'", argv[ai]);
         } else if (!strcmp(argv[ai], "--ppi") && ai + 1 < argc) {
             if (!cli_parse_u32(argv[++ai], 50, 5000, &ppi))
-                return cli_usage("eval", "bad --ppi '%s'", argv[ai]);
+                return cli_usage("eval", "--ppi must be 50..5000, not '%s'", argv[ai]);
         } else {
             return cli_usage("eval", "unknown option '%s'", argv[ai]);
         }

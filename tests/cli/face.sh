@@ -41,6 +41,11 @@ PY
 "$CLI" face compare "$WORK/ok.f32" "$WORK/a.hsfe" >/dev/null || fail "f32 import"
 "$CLI" face compare "$WORK/short.f32" "$WORK/a.hsfe" 2>/dev/null && fail "wrong dimension accepted"
 "$CLI" face compare "$WORK/nan.f32" "$WORK/a.hsfe" 2>/dev/null && fail "NaN accepted"
+# errors name the file they come from
+out=$("$CLI" face compare "$WORK/a.hsfe" "$WORK/nan.f32" 2>&1) && fail "NaN accepted (second)"
+case $out in *nan.f32*) ;; *) fail "error does not name the file: $out" ;; esac
+out=$("$CLI" face compare "$WORK/a.hsfe" "$WORK/short.f32" 2>&1) && fail "short accepted"
+case $out in *short.f32*) ;; *) fail "error does not name the file: $out" ;; esac
 head -c 40 "$WORK/a.hsfe" > "$WORK/trunc.hsfe"
 "$CLI" face compare "$WORK/trunc.hsfe" "$WORK/a.hsfe" 2>/dev/null && fail "truncated record accepted"
 "$CLI" face detect --detector /nonexistent.onnx "$A/s1/1.pgm" 2>/dev/null && fail "missing model accepted"

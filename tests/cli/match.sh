@@ -15,6 +15,12 @@ mkdir -p "$work"
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
+# an out-of-range option gives the allowed range; a device is not read
+out=$("$cli" match --ppi 0 "$iso/101_1.iso" "$iso/101_2.iso" 2>&1); [ $? -eq 2 ] || fail "--ppi 0"
+case $out in *"50..5000"*) ;; *) fail "--ppi message: $out" ;; esac
+timeout 20 "$cli" match /dev/zero "$iso/101_1.iso" >/dev/null 2>&1; rc=$?
+[ $rc -eq 1 ] || fail "match /dev/zero: exit $rc"
+
 "$cli" match >/dev/null 2>&1; [ $? = 2 ] || fail "match without files should exit 2"
 s=$("$cli" match "$iso/101_1.iso" "$iso/101_1.iso") || fail "match A A exits non-zero"
 awk -v s="$s" 'BEGIN { exit !(s > 0.9) }' || fail "self score $s not near 1"
