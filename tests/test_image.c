@@ -836,6 +836,22 @@ static void test_tiff_grey(void **state)
     assert_int_equal(hs_image_ppi(img), 500);
     hs_image_free(img);
     expect_truncated_prefixes(b.p, b.len, 4, HS_ERR_TRUNCATED);
+    /* a damaged strip is named as such, never "scanline 4294967295" */
+    {
+        hs_ctx *mctx = NULL;
+        assert_int_equal(hs_ctx_new(&mctx, NULL), HS_OK);
+        uint8_t *bad = malloc(b.len);
+        for (size_t off = 8; off < b.len; off += 3) {
+            memcpy(bad, b.p, b.len);
+            bad[off] ^= 0xA5;
+            hs_image *bi = NULL;
+            if (hs_image_decode(mctx, &bi, bad, b.len, 0) != HS_OK)
+                assert_null(strstr(hs_ctx_last_error(mctx), "4294967295"));
+            hs_image_free(bi);
+        }
+        free(bad);
+        hs_ctx_free(mctx);
+    }
     free(b.p);
 
     /* LZW tiles of 16 with partial edge tiles, 196.85 px/cm = 500 ppi */

@@ -95,8 +95,18 @@ static int on_error(TIFF *tif, void *user, const char *module, const char *fmt, 
     (void)tif;
     (void)module;
     struct tiff_msgs *m = (struct tiff_msgs *)user;
-    if (m && m->errors++ == 0)
+    if (m && m->errors++ == 0) {
         vsnprintf(m->first, sizeof m->first, fmt, ap);
+        /* libtiff reports a bad strip as "at scanline 4294967295" (its row
+         * counter is (uint32)-1 for whole strips): say what it means. */
+        char *at = strstr(m->first, "at scanline 4294967295");
+        if (at) {
+            static const char strip[] = "in a strip";
+            size_t tail = strlen(at + 22) + 1;
+            memcpy(at, strip, sizeof strip - 1);
+            memmove(at + sizeof strip - 1, at + 22, tail);
+        }
+    }
     return 1; /* handled: libtiff must not print */
 }
 
