@@ -83,6 +83,11 @@ unsigned cli_fvc_ppi(const char *folder);
 char **cli_list_dir(const char *dir, size_t *n);
 void cli_free_list(char **v, size_t n);
 
+/* A finger from "[POS:]FILE": a template file, or an image the extractor
+ * reads (at @p ppi when not 0); POS (0-10) sets the position of a one-view
+ * template. Used by watchlist and cluster commands alike. */
+hs_status cli_load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_template **out);
+
 /* One candidate of a search, as `watchlist search` and `cluster search`
  * print it: a JSON object (preceded by a comma unless it is the first), or
  * a table row; @p details adds the per-finger similarities and the face

@@ -305,3 +305,66 @@ void cli_print_candidate(const hs_watchlist_candidate *c, uint32_t rank, uint32_
     }
     printf("\n");
 }
+
+/* Read a template or extract one from an image; POS (when >= 0) overrides
+ * the finger position of a one-view template. */
+hs_status cli_load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_template **out)
+{
+    *out = NULL;
+    int pos = -1;
+    const char *path = spec;
+    const char *colon = strchr(spec, ':');
+    if (colon && colon - spec <= 2 && colon > spec) {
+        char num[3] = {0, 0, 0};
+        memcpy(num, spec, (size_t)(colon - spec));
+        unsigned p;
+        if (!cli_parse_u32(num, 0, 10, &p))
+            return cli_fail(HS_ERR_INVALID_ARG, "finger position '%s' not 0..10", num);
+        pos = (int)p;
+        path = colon + 1;
+    }
+    hs_template *t = NULL;
+    hs_status s = hs_template_load(ctx, &t, NULL, path);
+    if (s == HS_ERR_FORMAT) {
+        hs_image *img = NULL;
+        s = hs_image_load(ctx, &img, path, 0);
+        if (s == HS_OK) {
+            hs_finger_extractor *ex = NULL;
+            s = hs_finger_extractor_new(ctx, &ex);
+            if (!s && ppi)
+                s = hs_finger_extractor_set(ex, HS_FINGER_PARAM_PPI, (int32_t)ppi);
+            if (!s)
+                s = hs_finger_extract(ctx, &t, ex, img);
+            hs_finger_extractor_free(ex);
+            hs_image_free(img);
+        }
+    }
+    if (s)
+        return s;
+    if (pos >= 0) {
+        if (hs_template_view_count(t) != 1) {
+            hs_template_free(t);
+            return cli_fail(HS_ERR_INVALID_ARG,
+                            "%s: a position can only be given for a one-view template", path);
+        }
+        hs_view_info info;
+        memset(&info, 0, sizeof info);
+        info.struct_size = sizeof info;
+        hs_template_view_info(t, &info, 0);
+        info.finger_position = (uint32_t)pos;
+        uint32_t n;
+        const hs_minutia *m = hs_template_minutiae(t, &n, 0);
+        hs_template *u = NULL;
+        s = hs_template_new(ctx, &u);
+        if (!s)
+            s = hs_template_add_view(ctx, u, &info, m, n);
+        hs_template_free(t);
+        if (s) {
+            hs_template_free(u);
+            return s;
+        }
+        t = u;
+    }
+    *out = t;
+    return HS_OK;
+}

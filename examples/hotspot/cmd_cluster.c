@@ -109,49 +109,16 @@ static int fail(hs_ctx *ctx, hs_status s, const char *what)
  * position of a one-view template. Every view is appended to dst. */
 static hs_status add_finger(hs_ctx *ctx, hs_template *dst, const char *spec, unsigned ppi)
 {
-    int pos = -1;
-    const char *path = spec;
-    const char *colon = strchr(spec, ':');
-    if (colon && colon > spec && colon - spec <= 2) {
-        char num[3] = {0, 0, 0};
-        memcpy(num, spec, (size_t)(colon - spec));
-        unsigned p;
-        if (!cli_parse_u32(num, 0, 10, &p))
-            return hs_ctx_set_error(ctx, HS_ERR_INVALID_ARG, "finger position not 0..10");
-        pos = (int)p;
-        path = colon + 1;
-    }
     hs_template *t = NULL;
-    hs_status s = hs_template_load(ctx, &t, NULL, path);
-    if (s == HS_ERR_FORMAT) {
-        hs_image *img = NULL;
-        s = hs_image_load(ctx, &img, path, 0);
-        if (!s) {
-            hs_finger_extractor *ex = NULL;
-            s = hs_finger_extractor_new(ctx, &ex);
-            if (!s && ppi)
-                s = hs_finger_extractor_set(ex, HS_FINGER_PARAM_PPI, (int32_t)ppi);
-            if (!s)
-                s = hs_finger_extract(ctx, &t, ex, img);
-            hs_finger_extractor_free(ex);
-            hs_image_free(img);
-        }
-    }
+    hs_status s = cli_load_finger(ctx, spec, ppi, &t);
     if (s)
         return s;
     uint32_t nv = hs_template_view_count(t);
-    if (pos >= 0 && nv != 1) {
-        hs_template_free(t);
-        return hs_ctx_set_error(ctx, HS_ERR_INVALID_ARG,
-                                "a position can only be given for a one-view template");
-    }
     for (uint32_t v = 0; v < nv && !s; v++) {
         hs_view_info info;
         memset(&info, 0, sizeof info);
         info.struct_size = sizeof info;
         hs_template_view_info(t, &info, v);
-        if (pos >= 0)
-            info.finger_position = (uint32_t)pos;
         uint32_t n;
         const hs_minutia *m = hs_template_minutiae(t, &n, v);
         s = hs_template_add_view(ctx, dst, &info, m, n);
