@@ -209,6 +209,20 @@ static bool gtext(rd *r, char *dst, size_t cap, size_t n)
 #define BAD(what, field)                                                                         \
     hsc_error(ctx, HS_ERR_CORRUPT, "cluster %s: bad %s at offset %zu", what, field, at)
 
+/* "shard I of N" (1 <= I <= N <= HS_CLUSTER_SHARDS_MAX), as every message
+ * that names a shard carries it. */
+static hs_status shard_pair(hs_ctx *ctx, rd *r, const char *what, uint32_t *shard,
+                            uint32_t *shards)
+{
+    size_t at = r->pos;
+    *shard = g32(r);
+    *shards = g32(r);
+    if (!r->overrun && (*shards == 0 || *shards > HS_CLUSTER_SHARDS_MAX || *shard == 0 ||
+                        *shard > *shards))
+        return BAD(what, "shard number");
+    return HS_OK;
+}
+
 /* Magic and version; returns HS_OK or the error. */
 static hs_status head(hs_ctx *ctx, rd *r, const char *magic, const char *what, uint16_t *extra)
 {
@@ -325,12 +339,9 @@ hs_status hsc_probe_parse(hs_ctx *ctx, hsc_probe *p, const void *data, size_t si
         return BAD(what, "reserved field");
     hsc_probe q;
     memset(&q, 0, sizeof q);
-    at = r.pos;
-    q.shard = g32(&r);
-    q.shards = g32(&r);
-    if (!r.overrun && (q.shards == 0 || q.shards > HS_CLUSTER_SHARDS_MAX || q.shard == 0 ||
-                       q.shard > q.shards))
-        return BAD(what, "shard number");
+    s = shard_pair(ctx, &r, what, &q.shard, &q.shards);
+    if (s)
+        return s;
     q.min_sequence = g64(&r);
     at = r.pos;
     q.wait_ms = g32(&r);
@@ -442,12 +453,9 @@ hs_status hsc_answer_parse(hs_ctx *ctx, hsc_answer *a, const void *data, size_t 
     hsc_answer x;
     memset(&x, 0, sizeof x);
     x.state = state;
-    at = r.pos;
-    x.shard = g32(&r);
-    x.shards = g32(&r);
-    if (!r.overrun && (x.shards == 0 || x.shards > HS_CLUSTER_SHARDS_MAX || x.shard == 0 ||
-                       x.shard > x.shards))
-        return BAD(what, "shard number");
+    s = shard_pair(ctx, &r, what, &x.shard, &x.shards);
+    if (s)
+        return s;
     x.sequence = g64(&r);
     x.subjects = g64(&r);
     x.rescored = g64(&r);
@@ -563,12 +571,9 @@ hs_status hsc_state_parse(hs_ctx *ctx, hsc_state *st, const void *data, size_t s
         return BAD(what, "reserved field");
     hsc_state x;
     memset(&x, 0, sizeof x);
-    at = r.pos;
-    x.shard = g32(&r);
-    x.shards = g32(&r);
-    if (!r.overrun && (x.shards == 0 || x.shards > HS_CLUSTER_SHARDS_MAX || x.shard == 0 ||
-                       x.shard > x.shards))
-        return BAD(what, "shard number");
+    s = shard_pair(ctx, &r, what, &x.shard, &x.shards);
+    if (s)
+        return s;
     x.sequence = g64(&r);
     x.subjects = g64(&r);
     x.fingers = g64(&r);
