@@ -51,6 +51,8 @@ const char *cli_next_file(int argc, char **argv, int *pos, int *opts_done);
 void cli_json_error(hs_ctx *ctx, hs_status s, const char *path, int first);
 /* Write s as a JSON string (with quotes) to f. */
 void cli_json_str(FILE *f, const char *s);
+/* A decimal uint64 with nothing after it (no sign, no overflow). */
+bool cli_parse_u64(const char *s, uint64_t *out);
 /* Parse an unsigned integer option value in [lo, hi]; false on error. */
 bool cli_parse_u32(const char *s, unsigned lo, unsigned hi, unsigned *out);
 /* Milliseconds of monotonic time. */

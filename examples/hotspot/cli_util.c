@@ -368,3 +368,16 @@ hs_status cli_load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_templa
     *out = t;
     return HS_OK;
 }
+
+bool cli_parse_u64(const char *s, uint64_t *out)
+{
+    if (!s || !*s || s[0] == '-')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end)
+        return false;
+    *out = v;
+    return true;
+}

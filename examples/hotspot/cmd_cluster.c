@@ -40,19 +40,6 @@ typedef struct conn_args {
     hs_cluster_options o;
 } conn_args;
 
-static bool parse_u64(const char *s, uint64_t *out)
-{
-    if (!s || !*s || s[0] == '-')
-        return false;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* Connection options anywhere in argv: consumed ones are replaced by NULL.
  * Returns -1 on success, else a usage exit code. */
 static int conn_parse(conn_args *c, int argc, char **argv)
@@ -354,7 +341,7 @@ static int cl_search(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
             if (!cli_parse_u32(argv[++i], 10, 600000, &o.deadline_ms))
                 return usage("--deadline-ms must be 10..600000");
         } else if (!strcmp(a, "--after") && v) {
-            if (!parse_u64(argv[++i], &o.min_sequence))
+            if (!cli_parse_u64(argv[++i], &o.min_sequence))
                 return usage("--after needs a stream sequence");
         } else if (!strcmp(a, "--ppi") && v) {
             if (!cli_parse_u32(argv[++i], 150, 2000, &ppi))

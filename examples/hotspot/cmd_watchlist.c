@@ -43,19 +43,6 @@ static int usage_full(void)
 
 #define usage(...) cli_usage(WL, __VA_ARGS__)
 
-static bool parse_u64(const char *s, uint64_t *out)
-{
-    if (!s || !*s || s[0] == '-')
-        return false;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* Wipe key material; the volatile function pointer keeps the compiler
  * from dropping the stores as dead. */
 static void *(*const volatile wipe_memset)(void *, int, size_t) = memset;
@@ -181,7 +168,7 @@ static int wl_create(hs_ctx *ctx, int argc, char **argv)
     int force = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--version") && i + 1 < argc) {
-            if (!parse_u64(argv[++i], &version))
+            if (!cli_parse_u64(argv[++i], &version))
                 return usage("--version needs a number, not '%s'", argv[i]);
         } else if (!strcmp(argv[i], "--force")) {
             force = 1;
@@ -595,7 +582,7 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
         else if (!strcmp(a, "--out") && v)
             out = argv[++i];
         else if (!strcmp(a, "--version") && v) {
-            if (!parse_u64(argv[++i], &version))
+            if (!cli_parse_u64(argv[++i], &version))
                 return usage("--version needs a number, not '%s'", v);
             have_version = 1;
         } else if (a[0] == '-')
@@ -726,7 +713,7 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
                 char *nl = strchr(line, '\n');
                 if (nl)
                     *nl = '\0';
-                ok = parse_u64(line, &have);
+                ok = cli_parse_u64(line, &have);
             }
             hs_file_free(ctx, sdata, ssize);
             if (!ok) {
