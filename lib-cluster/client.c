@@ -205,21 +205,16 @@ static hs_status publish(hs_ctx *ctx, uint64_t *seq, hs_cluster *cl, uint32_t sh
     }
 }
 
-static hs_status write_subject(hs_ctx *ctx, uint64_t *seq, hs_cluster *cl,
-                               const hs_watchlist_subject *sub, uint32_t op)
+/* The update message for @p sub into @p b. The subject travels as a
+ * one-subject watchlist file: its format is documented, versioned,
+ * checksummed and fuzzed already. The intermediate file is wiped. */
+static hs_status subject_update(hs_ctx *ctx, hsc_buf *b, uint32_t op,
+                                const hs_watchlist_subject *sub)
 {
-    if (!cl || !sub)
-        return hsc_error(ctx, HS_ERR_INVALID_ARG, "cluster write: NULL argument");
-    hs_status s = need_shards(ctx, cl);
-    if (s)
-        return s;
-    /* the subject travels as a one-subject watchlist file: its format is
-     * documented, versioned, checksummed and fuzzed already */
     hs_watchlist *one = NULL;
     uint8_t *file = NULL;
     size_t size = 0;
-    hsc_buf b = {0};
-    s = hs_watchlist_new(ctx, &one);
+    hs_status s = hs_watchlist_new(ctx, &one);
     if (!s)
         s = hs_watchlist_add(ctx, one, sub);
     if (!s)
@@ -229,19 +224,32 @@ static hs_status write_subject(hs_ctx *ctx, uint64_t *seq, hs_cluster *cl,
     if (!s)
         s = hs_watchlist_encode(ctx, file, &size, one);
     if (!s) {
-        const char *id = hs_watchlist_subject_id(sub);
-        hsc_update_encode(&b, op, id, file, size);
-        if (b.failed)
+        hsc_update_encode(b, op, hs_watchlist_subject_id(sub), file, size);
+        if (b->failed)
             s = hsc_error(ctx, HS_ERR_NOMEM, "out of memory");
-        else
-            s = publish(ctx, seq, cl, hs_cluster_shard_of(id, cl->shards), &b);
     }
-    hsc_buf_free(&b);
     if (file) {
         memset(file, 0, size);
         free(file);
     }
     hs_watchlist_free(one);
+    return s;
+}
+
+static hs_status write_subject(hs_ctx *ctx, uint64_t *seq, hs_cluster *cl,
+                               const hs_watchlist_subject *sub, uint32_t op)
+{
+    if (!cl || !sub)
+        return hsc_error(ctx, HS_ERR_INVALID_ARG, "cluster write: NULL argument");
+    hs_status s = need_shards(ctx, cl);
+    if (s)
+        return s;
+    hsc_buf b = {0};
+    s = subject_update(ctx, &b, op, sub);
+    if (!s)
+        s = publish(ctx, seq, cl, hs_cluster_shard_of(hs_watchlist_subject_id(sub), cl->shards),
+                    &b);
+    hsc_buf_free(&b);
     return s;
 }
 
@@ -292,22 +300,10 @@ hs_status hs_cluster_load(hs_ctx *ctx, uint64_t *seq, hs_cluster *cl, const hs_w
         s = hs_watchlist_subject_at(ctx, &sub, wl, i);
         if (s)
             break;
-        hs_watchlist *one = NULL;
-        uint8_t *file = NULL;
-        size_t size = 0;
         hsc_buf b = {0};
-        s = hs_watchlist_new(ctx, &one);
-        if (!s)
-            s = hs_watchlist_add(ctx, one, sub);
-        if (!s)
-            s = hs_watchlist_encode(ctx, NULL, &size, one);
-        if (!s && !(file = malloc(size)))
-            s = hsc_error(ctx, HS_ERR_NOMEM, "out of memory");
-        if (!s)
-            s = hs_watchlist_encode(ctx, file, &size, one);
+        s = subject_update(ctx, &b, flags ? HSC_OP_REPLACE : HSC_OP_ENROL, sub);
         if (!s) {
             const char *id = hs_watchlist_subject_id(sub);
-            hsc_update_encode(&b, flags ? HSC_OP_REPLACE : HSC_OP_ENROL, id, file, size);
             uint32_t shard = hs_cluster_shard_of(id, cl->shards);
             char subj[128], msgid[96];
             hsc_subject_update(subj, sizeof subj, &cl->c, shard);
@@ -315,8 +311,7 @@ hs_status hs_cluster_load(hs_ctx *ctx, uint64_t *seq, hs_cluster *cl, const hs_w
             jsPubOptions po;
             jsPubOptions_Init(&po);
             po.MsgId = msgid;
-            natsStatus ns = b.failed ? NATS_NO_MEMORY
-                                     : js_PublishAsync(cl->c.js, subj, b.p, (int)b.len, &po);
+            natsStatus ns = js_PublishAsync(cl->c.js, subj, b.p, (int)b.len, &po);
             if (ns != NATS_OK) {
                 if (ns == NATS_NO_MEMORY || ns == NATS_MAX_PAYLOAD)
                     s = hsc_nats_error(ctx, ns, "bulk load");
@@ -325,11 +320,6 @@ hs_status hs_cluster_load(hs_ctx *ctx, uint64_t *seq, hs_cluster *cl, const hs_w
             }
         }
         hsc_buf_free(&b);
-        if (file) {
-            memset(file, 0, size);
-            free(file);
-        }
-        hs_watchlist_free(one);
         hs_watchlist_subject_free(sub);
     }
     jsPubOptions po;
