@@ -539,24 +539,19 @@ hs_status hs_file_save(hs_ctx *ctx, const char *path, const void *data, size_t s
  * of path still there was left by a writer that died (where the file system
  * has no unnamed temporaries, or between naming and renaming): remove it,
  * it may hold biometric data. */
-static void remove_stale_temporaries(const char *path)
+static void remove_stale_temporaries(const hs_allocator *a, const char *path)
 {
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
-    char dir[4096], prefix[512];
-    size_t dn = slash ? (size_t)(slash - path) : 0;
-    if (dn >= sizeof dir || strlen(base) + 6 >= sizeof prefix)
+    char prefix[512];
+    if (strlen(base) + 6 >= sizeof prefix)
         return;
-    if (slash) {
-        memcpy(dir, path, dn);
-        dir[dn] = '\0';
-        if (!dn)
-            strcpy(dir, "/");
-    } else {
-        strcpy(dir, ".");
-    }
+    char *dir = dir_of(a, path);
+    if (!dir)
+        return; /* out of memory: the next writer cleans up */
     int pn = snprintf(prefix, sizeof prefix, ".%s.hs-", base);
     DIR *d = opendir(dir);
+    hs__free(a, dir);
     if (!d)
         return;
     struct dirent *e;
@@ -618,7 +613,7 @@ hs_status hs_file_lock_acquire(hs_ctx *ctx, hs_file_lock **out, const char *path
     }
     l->alloc = *a;
     l->fd = fd;
-    remove_stale_temporaries(path);
+    remove_stale_temporaries(a, path);
     *out = l;
     return HS_OK;
 }
