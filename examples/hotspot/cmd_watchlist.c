@@ -650,6 +650,17 @@ out:
     return rc;
 }
 
+/* The device's version state: the installed version as one decimal line. */
+static hs_status save_state(hs_ctx *ctx, const char *state, uint64_t version)
+{
+    char line[32];
+    int n = snprintf(line, sizeof line, "%" PRIu64 "\n", version);
+    hs_status s = hs_file_save(ctx, state, line, (size_t)n, HS_FILE_PRIVATE);
+    if (s)
+        cli_error(ctx, s, state);
+    return s;
+}
+
 static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
 {
     const char *pkg = NULL, *auth = NULL, *dev = NULL, *inst = NULL, *state = NULL, *out = NULL;
@@ -744,13 +755,8 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
             goto out;
         }
         if (v > have) {
-            char line[32];
-            int n = snprintf(line, sizeof line, "%" PRIu64 "\n", v);
-            s = hs_file_save(ctx, state, line, (size_t)n, HS_FILE_PRIVATE);
-            if (s) {
-                cli_error(ctx, s, state);
+            if ((s = save_state(ctx, state, v)) != HS_OK)
                 goto out;
-            }
             have = v;
         }
     }
@@ -766,15 +772,8 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
         cli_error(ctx, s, failed);
         goto out;
     }
-    if (state) {
-        char line[32];
-        int n = snprintf(line, sizeof line, "%" PRIu64 "\n", hs_watchlist_version(wl));
-        s = hs_file_save(ctx, state, line, (size_t)n, HS_FILE_PRIVATE);
-        if (s) {
-            cli_error(ctx, s, state);
-            goto out;
-        }
-    }
+    if (state && (s = save_state(ctx, state, hs_watchlist_version(wl))) != HS_OK)
+        goto out;
     printf("%s: version %" PRIu64 ", %" PRIu64 " subjects\n", out, hs_watchlist_version(wl),
            hs_watchlist_count(wl));
     rc = CLI_OK;
