@@ -21,7 +21,7 @@ static void test_status_str(void **state)
 {
     (void)state;
     assert_string_equal(hs_status_str(HS_OK), "ok");
-    for (int s = HS_ERR_INVALID_ARG; s >= HS_ERR_LOCKED; s--)
+    for (int s = HS_ERR_INVALID_ARG; s >= HS_ERR_REVOKED; s--)
         assert_string_not_equal(hs_status_str(s), "unknown status");
     assert_string_equal(hs_status_str(-9999), "unknown status");
     assert_true(HS_FAILED(HS_ERR_IO));

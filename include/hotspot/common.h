@@ -52,7 +52,7 @@ extern "C" {
 
 /* ---- Version ----------------------------------------------------------- */
 #define HS_VERSION_MAJOR 1
-#define HS_VERSION_MINOR 0
+#define HS_VERSION_MINOR 1
 #define HS_VERSION_PATCH 0
 /** Version as one number, MAJOR*10000 + MINOR*100 + PATCH (0.1.0 = 100). */
 #define HS_VERSION_NUMBER \
@@ -96,6 +96,9 @@ typedef int hs_status;
 #define HS_ERR_THREAD            -23  /**< a thread could not be started */
 #define HS_ERR_UNAVAILABLE       -24  /**< a server, or part of a distributed service, did not answer in time */
 #define HS_ERR_LOCKED            -25  /**< another writer holds the file's lock */
+#define HS_ERR_FULL              -26  /**< a store reached its size or count limit (@since 1.1) */
+#define HS_ERR_REPLAY            -27  /**< message already seen: replayed acknowledgement or encounter (@since 1.1) */
+#define HS_ERR_REVOKED           -28  /**< key unknown to the registry or revoked (@since 1.1) */
 
 /** English text for a status code; never NULL (unknown codes get "unknown
  *  status"). The text is static: never free it. Cannot fail. Thread-safe.

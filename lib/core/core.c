@@ -38,6 +38,9 @@ const char *hs_status_str(hs_status s)
     case HS_ERR_THREAD: return "thread could not be started";
     case HS_ERR_UNAVAILABLE: return "service unavailable: no answer in time";
     case HS_ERR_LOCKED: return "locked by another writer";
+    case HS_ERR_FULL: return "store full (size or count limit)";
+    case HS_ERR_REPLAY: return "replayed message";
+    case HS_ERR_REVOKED: return "key unknown or revoked";
     default: return "unknown status";
     }
 }
