@@ -84,6 +84,31 @@ void *hs__calloc(const hs_allocator *a, size_t n, size_t size)
     return p;
 }
 
+void *hs__object_alloc(hs_ctx *ctx, hs_status *st, size_t size, size_t alloc_offset)
+{
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    unsigned char *o = hs__calloc(a, 1, size);
+    if (!o) {
+        *st = hs__error(ctx, HS_ERR_NOMEM, "out of memory (%zu bytes)", size);
+        return NULL;
+    }
+    memcpy(o + alloc_offset, a, sizeof *a);
+    *st = HS_OK;
+    return o;
+}
+
+void *hs__object_new(hs_ctx *ctx, hs_status *st, void *out, size_t size, size_t alloc_offset)
+{
+    if (!out) {
+        *st = hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+        return NULL;
+    }
+    /* *out = NULL through memcpy: out is an hs_x ** seen as void * */
+    void *const none = NULL;
+    memcpy(out, &none, sizeof none);
+    return hs__object_alloc(ctx, st, size, alloc_offset);
+}
+
 void *hs__realloc(const hs_allocator *a, void *ptr, size_t size)
 {
     return a->realloc_fn(a->opaque, ptr, size ? size : 1);

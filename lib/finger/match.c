@@ -489,14 +489,10 @@ static bool set_kernels(hs_finger_matcher *m, int32_t want)
 
 hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out)
 {
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_finger_matcher *m = hs__calloc(a, 1, sizeof *m);
+    hs_status st;
+    hs_finger_matcher *m = HS__OBJECT_NEW(ctx, &st, out, hs_finger_matcher);
     if (!m)
-        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-    m->alloc = *a;
+        return st;
     m->max_rotation = 180;
     m->fast = 0;
     m->fr.pr.tol_base = TOL_BASE;

@@ -34,6 +34,19 @@ void *hs__malloc(const hs_allocator *a, size_t size);
 void *hs__calloc(const hs_allocator *a, size_t n, size_t size); /* zeroed */
 void *hs__realloc(const hs_allocator *a, void *ptr, size_t size);
 void hs__free(const hs_allocator *a, void *ptr);
+/* A new library object: size zeroed bytes from the ctx's allocator, with a
+ * copy of that allocator written into the object's hs_allocator member at
+ * alloc_offset (objects free themselves with it and may outlive the ctx).
+ * NULL on failure, with *st = HS_ERR_NOMEM and the ctx's error set; *st =
+ * HS_OK otherwise. */
+void *hs__object_alloc(hs_ctx *ctx, hs_status *st, size_t size, size_t alloc_offset);
+/* The start of a public constructor: refuses a NULL out (HS_ERR_INVALID_ARG),
+ * sets *out to NULL, then hs__object_alloc. out is the caller's hs_x **. */
+void *hs__object_new(hs_ctx *ctx, hs_status *st, void *out, size_t size, size_t alloc_offset);
+#define HS__OBJECT_ALLOC(ctx, st, type) \
+    ((type *)hs__object_alloc((ctx), (st), sizeof(type), offsetof(type, alloc)))
+#define HS__OBJECT_NEW(ctx, st, out, type) \
+    ((type *)hs__object_new((ctx), (st), (out), sizeof(type), offsetof(type, alloc)))
 /* Zero memory the compiler may not optimise away (for biometric data). */
 void hs__memzero(void *p, size_t n);
 /* n*size without overflow; false on overflow. */

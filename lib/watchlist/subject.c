@@ -121,11 +121,10 @@ hs_status hs_watchlist_subject_new(hs_ctx *ctx, hs_watchlist_subject **out, cons
                          "invisible characters (docs/watchlist-format.md lists them)",
                          hs__quote(q, sizeof q, id));
     }
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_watchlist_subject *s = hs__calloc(a, 1, sizeof *s);
+    hs_status st;
+    hs_watchlist_subject *s = HS__OBJECT_ALLOC(ctx, &st, hs_watchlist_subject);
     if (!s)
-        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-    s->alloc = *a;
+        return st;
     memcpy(s->id, id, n + 1);
     *out = s;
     return HS_OK;
