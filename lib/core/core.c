@@ -97,16 +97,23 @@ void *hs__object_alloc(hs_ctx *ctx, hs_status *st, size_t size, size_t alloc_off
     return o;
 }
 
-void *hs__object_new(hs_ctx *ctx, hs_status *st, void *out, size_t size, size_t alloc_offset)
+hs_status hs__out_and_input(hs_ctx *ctx, void *out, const void *in, const char *what)
 {
-    if (!out) {
-        *st = hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
-        return NULL;
-    }
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
     /* *out = NULL through memcpy: out is an hs_x ** seen as void * */
     void *const none = NULL;
     memcpy(out, &none, sizeof none);
-    return hs__object_alloc(ctx, st, size, alloc_offset);
+    if (!in)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "%s is NULL", what);
+    return HS_OK;
+}
+
+void *hs__object_new(hs_ctx *ctx, hs_status *st, void *out, size_t size, size_t alloc_offset)
+{
+    static const char present = 0;
+    *st = hs__out_and_input(ctx, out, &present, "");
+    return *st ? NULL : hs__object_alloc(ctx, st, size, alloc_offset);
 }
 
 void *hs__realloc(const hs_allocator *a, void *ptr, size_t size)

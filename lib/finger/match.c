@@ -386,11 +386,9 @@ const hs_finger_prepared *hs__prepared_scratch_fill(hs__prepared_scratch *s, con
 hs_status hs_finger_prepare(hs_ctx *ctx, hs_finger_prepared **out, const hs_template *t,
                             uint32_t view)
 {
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    if (!t)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "template is NULL");
+    hs_status st = hs__out_and_input(ctx, out, t, "template");
+    if (st)
+        return st;
     if (view >= t->nviews)
         return hs__error(ctx, HS_ERR_NOT_FOUND, "template has no view %u", view);
     const hs__view *v = &t->views[view];

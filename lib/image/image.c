@@ -231,19 +231,16 @@ hs_status hs_image_decode(hs_ctx *ctx, hs_image **out, const void *data, size_t 
     return s;
 }
 
+static hs_status decode_loaded(hs_ctx *ctx, void *out, const uint8_t *data, size_t size,
+                               const void *flags)
+{
+    return hs_image_decode(ctx, out, data, size, *(const uint32_t *)flags);
+}
+
 hs_status hs_image_load(hs_ctx *ctx, hs_image **out, const char *path, uint32_t flags)
 {
     if (!out)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
     *out = NULL;
-    uint8_t *data;
-    size_t size;
-    hs_status s = hs__read_file(ctx, path, &data, &size);
-    if (s)
-        return s;
-    s = hs_image_decode(ctx, out, data, size, flags);
-    /* the file's bytes are a face or a fingerprint too */
-    hs__memzero(data, size);
-    hs__free(hs__ctx_allocator(ctx), data);
-    return s;
+    return hs__load_file(ctx, out, path, decode_loaded, &flags);
 }

@@ -43,6 +43,10 @@ void *hs__object_alloc(hs_ctx *ctx, hs_status *st, size_t size, size_t alloc_off
 /* The start of a public constructor: refuses a NULL out (HS_ERR_INVALID_ARG),
  * sets *out to NULL, then hs__object_alloc. out is the caller's hs_x **. */
 void *hs__object_new(hs_ctx *ctx, hs_status *st, void *out, size_t size, size_t alloc_offset);
+/* The argument check that opens a function with an hs_x **out and one
+ * required input: HS_ERR_INVALID_ARG when out is NULL; else *out = NULL, then
+ * HS_ERR_INVALID_ARG ("<what> is NULL") when in is NULL; HS_OK otherwise. */
+hs_status hs__out_and_input(hs_ctx *ctx, void *out, const void *in, const char *what);
 #define HS__OBJECT_ALLOC(ctx, st, type) \
     ((type *)hs__object_alloc((ctx), (st), sizeof(type), offsetof(type, alloc)))
 #define HS__OBJECT_NEW(ctx, st, out, type) \
@@ -102,6 +106,13 @@ hs_status hs__struct_out(hs_ctx *ctx, void *dst, const void *src, size_t cur_siz
  * refusing other file types (without blocking on a FIFO) and files over
  * HS_LIMIT_MAX_FILE_BYTES before allocating. The caller frees with hs__free. */
 hs_status hs__read_file(hs_ctx *ctx, const char *path, uint8_t **data, size_t *size);
+/* The loaders' shape: reads path whole (hs__read_file), hands the bytes to
+ * decode(ctx, out, data, size, arg), then wipes and frees them (a file's
+ * bytes are a face or a fingerprint too); decode's status. */
+typedef hs_status (*hs__decode_fn)(hs_ctx *ctx, void *out, const uint8_t *data, size_t size,
+                                   const void *arg);
+hs_status hs__load_file(hs_ctx *ctx, void *out, const char *path, hs__decode_fn decode,
+                        const void *arg);
 
 /* The one atomic-save routine. hs__atomic_open creates a temporary file in
  * path's directory: an unnamed one (O_TMPFILE) where the file system has

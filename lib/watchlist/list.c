@@ -242,6 +242,28 @@ void hs__watchlist_set_save_fault(hs_watchlist *wl, int stage)
 }
 #endif
 
+/* Adds (sign 1) or takes away (sign -1) entry e's share of the list's totals. */
+static void entry_count(hs_watchlist *wl, const hs__wl_entry *e, int sign)
+{
+    hs__wl_face_dims_update(wl, e, sign);
+    if (sign > 0) {
+        wl->nfingers += e->nfingers;
+        wl->rec_bytes += e->len;
+    } else {
+        wl->nfingers -= e->nfingers;
+        wl->rec_bytes -= e->len;
+    }
+}
+
+/* Appends entry e (room reserved) and counts it. */
+static void entry_push(hs_watchlist *wl, const hs__wl_entry *e)
+{
+    wl->e[wl->n] = *e;
+    hash_put(wl, wl->n);
+    wl->n++;
+    entry_count(wl, e, 1);
+}
+
 /* Insert (or replace) a record. With copy, the record is copied into an
  * owned allocation; otherwise ownership of rec passes to the list on
  * success (it must have been allocated with wl->alloc). */
@@ -279,19 +301,13 @@ hs_status hs__wl_insert_entry(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *rec,
     e.owned = 1;
     if (at >= 0) {
         hs__wl_entry *old = &wl->e[at];
-        wl->nfingers -= old->nfingers;
-        wl->rec_bytes -= old->len;
-        hs__wl_face_dims_update(wl, old, -1);
+        entry_count(wl, old, -1);
         entry_free(wl, old);
         *old = e; /* same id: the hash slot stays valid */
+        entry_count(wl, old, 1);
     } else {
-        wl->e[wl->n] = e;
-        hash_put(wl, wl->n);
-        wl->n++;
+        entry_push(wl, &e);
     }
-    hs__wl_face_dims_update(wl, &e, 1);
-    wl->nfingers += e.nfingers;
-    wl->rec_bytes += len;
     return HS_OK;
 }
 
@@ -318,9 +334,7 @@ hs_status hs__wl_remove_index(hs_watchlist *wl, uint32_t i)
     hs__wl_cache_drop(wl);
     hs__wl_entry *e = &wl->e[i];
     hash_del_slot(wl, hash_slot(wl, i));
-    wl->nfingers -= e->nfingers;
-    wl->rec_bytes -= e->len;
-    hs__wl_face_dims_update(wl, e, -1);
+    entry_count(wl, e, -1);
     entry_free(wl, e);
     uint32_t last = wl->n - 1;
     if (i != last) {
@@ -563,12 +577,7 @@ static hs_status decode(hs_ctx *ctx, hs_watchlist **out, uint8_t *buf, size_t si
             st = hs__error(ctx, HS_ERR_CORRUPT, "subject %u: duplicate id", i);
             goto fail;
         }
-        wl->e[wl->n] = e;
-        hash_put(wl, wl->n);
-        wl->n++;
-        hs__wl_face_dims_update(wl, &e, 1);
-        wl->nfingers += e.nfingers;
-        wl->rec_bytes += len;
+        entry_push(wl, &e);
         off += len;
     }
     if (off != psize) {

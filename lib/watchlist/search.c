@@ -222,13 +222,11 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
                               const hs_template *fingers, const float *face, uint32_t face_dim,
                               const hs_watchlist_search_options *opts)
 {
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    if (!wl)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "watchlist is NULL");
+    hs_status st = hs__out_and_input(ctx, out, wl, "watchlist");
+    if (st)
+        return st;
     hs_watchlist_search_options o;
-    hs_status st = check_args(ctx, &o, opts, fingers, face, face_dim);
+    st = check_args(ctx, &o, opts, fingers, face, face_dim);
     if (st)
         return st;
     int8_t fq[HS_WATCHLIST_FACE_DIM_MAX];
