@@ -443,6 +443,14 @@ static void test_seal_receipt(void **state)
                      HS_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(cap, n);
     free(small);
+    /* one pass into a generous buffer */
+    size_t big = n + 4096;
+    uint8_t *one = malloc(big);
+    assert_int_equal(hs_encounter_seal(NULL, one, &big, F.enc, F.box_pk, F.dev_sk, NULL), HS_OK);
+    assert_int_equal(big, n);
+    hs_encounter_receipt r1 = HS_ENCOUNTER_RECEIPT_INIT;
+    assert_int_equal(hs_encounter_sealed_receipt(NULL, &r1, one, big), HS_OK);
+    free(one);
     /* a device key whose halves disagree is refused before anything is sealed */
     uint8_t bad_sk[64];
     memcpy(bad_sk, F.dev_sk, 64);
