@@ -613,19 +613,18 @@ hs_status hs_audit_open(hs_ctx *ctx, hs_audit **out, const char *dir,
                          (unsigned)(o.flags & ~HS_AUDIT_NOWAIT));
     if (sodium_init() < 0)
         return hs__error(ctx, HS_ERR_INTERNAL, "libsodium failed to initialise");
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_audit *l = hs__calloc(a, 1, sizeof *l);
+    hs_audit *l = HS__OBJECT_ALLOC(ctx, &s, hs_audit);
+    if (!l)
+        return s;
     size_t dl = strlen(dir), fl = strlen(HS_AUDIT_FILE_NAME);
-    char *path = hs__malloc(a, dl + fl + 2);
-    if (!l || !path) {
-        hs__free(a, l);
-        hs__free(a, path);
+    char *path = hs__malloc(&l->alloc, dl + fl + 2);
+    if (!path) {
+        hs__free(&l->alloc, l);
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     }
     memcpy(path, dir, dl);
     path[dl] = '/';
     memcpy(path + dl + 1, HS_AUDIT_FILE_NAME, fl + 1);
-    l->alloc = *a;
     l->path = path;
     l->fd = -1;
     l->flags = o.flags;
@@ -1087,13 +1086,14 @@ hs_status hs_audit_view_new(hs_ctx *ctx, hs_audit_view **out, const void *data, 
     *out = NULL;
     if (!data && size)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "data is NULL");
+    hs_status s;
     static const uint8_t empty[1] = {0};
     const uint8_t *p = data ? data : empty;
     if ((uint64_t)size > hs__limit(ctx, HS_LIMIT_MAX_FILE_BYTES))
         return hs__error(ctx, HS_ERR_LIMIT, "audit log of %zu bytes exceeds HS_LIMIT_MAX_FILE_BYTES",
                          size);
     layout l;
-    hs_status s = parse_layout(ctx, &l, p, size);
+    s = parse_layout(ctx, &l, p, size);
     if (s)
         return s;
     /* pass 1: framing, count, string bytes */
@@ -1122,17 +1122,18 @@ hs_status hs_audit_view_new(hs_ctx *ctx, hs_audit_view **out, const void *data, 
                          (unsigned long long)n, (unsigned long long)(l.to - l.from));
     if (strbytes > UINT32_MAX)
         return hs__error(ctx, HS_ERR_LIMIT, "audit log too large to view");
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_audit_view *v = hs__calloc(a, 1, sizeof *v);
+    hs_audit_view *v = HS__OBJECT_ALLOC(ctx, &s, hs_audit_view);
+    if (!v)
+        return s;
+    const hs_allocator *a = &v->alloc;
     view_rec *recs = n ? hs__calloc(a, (size_t)n, sizeof *recs) : NULL;
     char *arena = hs__malloc(a, strbytes ? strbytes : 1);
-    if (!v || (n && !recs) || !arena) {
-        hs__free(a, v);
+    if ((n && !recs) || !arena) {
         hs__free(a, recs);
         hs__free(a, arena);
+        hs__free(a, v);
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     }
-    v->alloc = *a;
     memcpy(v->log_id, l.hdr + 16, 16);
     v->first_seq = l.from;
     v->n = n;
