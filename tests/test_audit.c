@@ -518,6 +518,37 @@ static void test_key_change(void **state)
     hs_ctx_free(ctx);
 }
 
+/* The file changed under an open handle: removed, or rewritten in the
+ * middle. Appends and exports refuse; nothing reads out of bounds. */
+static void test_changed_under_handle(void **state)
+{
+    (void)state;
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    const char *dir = fresh_dir("under");
+    hs_audit *a;
+    assert_int_equal(hs_audit_open(ctx, &a, dir, sk, NULL), HS_OK);
+    append(ctx, a, HS_AUDIT_SEARCH, "1", 0);
+    append(ctx, a, HS_AUDIT_SEARCH, "2", 0);
+    char p[700];
+    log_path(p, sizeof p, dir);
+    /* entry 0's length field made huge, in place */
+    int fd = open(p, O_WRONLY);
+    assert_true(fd >= 0);
+    uint8_t big[4] = {0xff, 0xff, 0, 0};
+    assert_int_equal(pwrite(fd, big, 4, 72), 4);
+    close(fd);
+    size_t size = 0;
+    assert_int_equal(hs_audit_export(ctx, NULL, &size, a, 0, UINT64_MAX), HS_ERR_CORRUPT);
+    /* removed: appends refuse instead of writing into a deleted file */
+    assert_int_equal(unlink(p), 0);
+    hs_audit_entry e = HS_AUDIT_ENTRY_INIT;
+    e.event = HS_AUDIT_SEARCH;
+    assert_int_equal(hs_audit_append(ctx, a, &e), HS_ERR_STATE);
+    hs_audit_close(a);
+    hs_ctx_free(ctx);
+}
+
 /* Two processes appending at once: the lock serialises them, the chain is
  * whole and every entry of both is there. */
 static void test_two_processes(void **state)
@@ -743,6 +774,7 @@ int main(void)
         cmocka_unit_test(test_torn_tail),
         cmocka_unit_test(test_export),
         cmocka_unit_test(test_key_change),
+        cmocka_unit_test(test_changed_under_handle),
         cmocka_unit_test(test_two_processes),
         cmocka_unit_test(test_sigkill),
         cmocka_unit_test(test_encrypted_watchlist),

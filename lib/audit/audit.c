@@ -414,6 +414,12 @@ static hs_status catch_up(hs_ctx *ctx, hs_audit *l, uint8_t *last, uint32_t *las
     struct stat st;
     if (fstat(l->fd, &st) != 0)
         return hs__error(ctx, HS_ERR_IO, "%s: %s", l->path, strerror(errno));
+    /* the path must still name the file this handle appends to: a log
+     * removed or replaced under a running app would swallow its entries */
+    struct stat pst;
+    if (stat(l->path, &pst) != 0 || pst.st_dev != st.st_dev || pst.st_ino != st.st_ino)
+        return hs__error(ctx, HS_ERR_STATE, "%s: the log file was removed or replaced: reopen",
+                         l->path);
     uint64_t size = (uint64_t)st.st_size;
     if (size < l->end)
         return hs__error(ctx, HS_ERR_CORRUPT,
@@ -835,7 +841,16 @@ hs_status hs_audit_export(hs_ctx *ctx, void *buf, size_t *size, hs_audit *l, uin
             b = off;
             break;
         }
-        uint32_t n = le32(file + off);
+        /* the file was checked when this handle read it; it is re-checked
+         * here, as anyone with write access may have changed it since */
+        uint32_t n = off + 4 <= flen ? le32(file + off) : 0;
+        if (n < ENTRY_MIN || n > ENTRY_MAX || n > flen - off || le64(file + off + 8) != i) {
+            s = hs__error(ctx, HS_ERR_CORRUPT,
+                          "%s: entry %llu (offset %zu) changed since it was written: run "
+                          "hs_audit_verify()",
+                          l->path, (unsigned long long)i, off);
+            goto out;
+        }
         if (i + 1 == to)
             hash_bytes(last, file + off, n);
         off += n;
