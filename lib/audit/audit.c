@@ -79,6 +79,8 @@ static uint32_t le32(const uint8_t *p)
 
 static uint64_t le64(const uint8_t *p) { return (uint64_t)le32(p) | ((uint64_t)le32(p + 4) << 32); }
 
+#ifdef HOTSPOT_HAVE_SODIUM /* the writers and the clock serve appends and exports */
+
 static void put16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)v;
@@ -103,6 +105,8 @@ static int64_t now_ms(void)
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+#endif
 
 /* ---- entry framing (no cryptography) -------------------------------------- */
 
@@ -325,6 +329,8 @@ static size_t head_msg(uint8_t *m, const uint8_t log_id[16], uint64_t count,
 
 #endif
 
+#ifdef HOTSPOT_HAVE_SODIUM
+
 /* A KEY_CHANGE entry's ref naming the new key: "ed25519:" + 64 lowercase
  * hex digits. Returns 1 and the key, 0 when the ref is not of that form. */
 static int key_ref(const uint8_t *s, size_t n, uint8_t key[32])
@@ -351,6 +357,8 @@ static bool has_key_prefix(const uint8_t *s, size_t n)
     size_t pl = strlen(KEY_PREFIX);
     return n >= pl && !memcmp(s, KEY_PREFIX, pl);
 }
+
+#endif
 
 const char *hs_audit_event_name(uint32_t event)
 {
@@ -891,13 +899,13 @@ out:
 
 /* ---- verification ---------------------------------------------------------------- */
 
+#ifdef HOTSPOT_HAVE_SODIUM
+
 static void info_fail(hs_audit_verify_info *v, uint64_t index, uint64_t off)
 {
     v->bad_index = index;
     v->bad_offset = off;
 }
-
-#ifdef HOTSPOT_HAVE_SODIUM
 
 static hs_status verify_body(hs_ctx *ctx, hs_audit_verify_info *v, const uint8_t *p, size_t size,
                              const uint8_t pk[32], const hs_audit_head *anchor, uint8_t key[32])
