@@ -501,10 +501,23 @@ static void test_key_change(void **state)
     hs_audit_entry e = HS_AUDIT_ENTRY_INIT;
     e.event = HS_AUDIT_SEARCH;
     assert_int_equal(hs_audit_append(ctx, a, &e), HS_ERR_STATE);
+    size_t xs = 0;
+    /* the old key cannot sign a head after the change */
+    assert_int_equal(hs_audit_export(ctx, NULL, &xs, a, 0, UINT64_MAX), HS_ERR_STATE);
+    assert_int_equal(hs_audit_export(ctx, NULL, &xs, a, 0, 1), HS_OK);
     hs_audit_close(a);
     assert_int_equal(hs_audit_open(ctx, &a, dir, sk, NULL), HS_ERR_STATE);
     assert_int_equal(hs_audit_open(ctx, &a, dir, nsk, NULL), HS_OK);
     append(ctx, a, HS_AUDIT_SEARCH, "2", 0);
+    assert_int_equal(hs_audit_export(ctx, NULL, &xs, a, 0, 1), HS_ERR_STATE);
+    assert_int_equal(hs_audit_export(ctx, NULL, &xs, a, 0, UINT64_MAX), HS_OK);
+    uint8_t *x = malloc(xs);
+    assert_int_equal(hs_audit_export(ctx, x, &xs, a, 0, UINT64_MAX), HS_OK);
+    hs_audit_verify_info xv;
+    /* the centre follows the change from the key it enrolled */
+    assert_int_equal(verify_bytes(ctx, x, xs, NULL, &xv), HS_OK);
+    assert_memory_equal(xv.key_public, npk, 32);
+    free(x);
     hs_audit_close(a);
     char p[700];
     log_path(p, sizeof p, dir);

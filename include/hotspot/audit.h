@@ -177,10 +177,13 @@ HS_API hs_status hs_audit_head_get(hs_ctx *ctx, hs_audit_head *head, const hs_au
  *  @p to = UINT64_MAX for every entry the handle has seen (use
  *  hs_audit_head_get() first and pass its count when the size query and the
  *  export must agree while other processes append). Two-call size query (as
- *  hs_watchlist_encode()). The file is read under the log's lock. Errors:
- *  HS_ERR_INVALID_ARG (from > to, to beyond the entries),
+ *  hs_watchlist_encode()). The file is read under the log's lock. The head
+ *  is signed with the handle's key, which must be the key in force after
+ *  entry to - 1 (after logging a key change, reopen with the new key).
+ *  Errors: HS_ERR_INVALID_ARG (from > to, to beyond the entries),
  *  HS_ERR_BUFFER_TOO_SMALL, HS_ERR_IO, HS_ERR_CORRUPT (the file changed
- *  under the handle), HS_ERR_STATE (the file was removed or replaced),
+ *  under the handle), HS_ERR_STATE (the file was removed or replaced, or
+ *  another key is in force at @p to),
  *  HS_ERR_LOCKED, HS_ERR_LIMIT (larger than HS_LIMIT_MAX_FILE_BYTES),
  *  HS_ERR_NOMEM, HS_ERR_NOT_BUILT.
  *  One thread per object. @since 1.1 */

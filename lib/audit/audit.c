@@ -837,11 +837,14 @@ hs_status hs_audit_export(hs_ctx *ctx, void *buf, size_t *size, hs_audit *l, uin
     }
     if ((s = full_pread(ctx, l, file, flen, 0)))
         goto out;
-    /* find the byte range of entries from .. to-1 (framing was checked by
-     * catch_up under this lock) */
+    /* Find the byte range of entries from .. to-1 and the key in force
+     * after them. The file was checked when this handle read it; its
+     * framing is checked again here, as anyone with write access to the
+     * directory may have changed it since. */
     size_t off = HDR, a = 0, b = 0;
-    uint8_t last[32];
+    uint8_t last[32], key[32];
     hash_bytes(last, file, HDR);
+    memcpy(key, file + 40, 32);
     for (uint64_t i = 0; i <= l->count; i++) {
         if (i == from)
             a = off;
@@ -849,19 +852,29 @@ hs_status hs_audit_export(hs_ctx *ctx, void *buf, size_t *size, hs_audit *l, uin
             b = off;
             break;
         }
-        /* the file was checked when this handle read it; it is re-checked
-         * here, as anyone with write access may have changed it since */
-        uint32_t n = off + 4 <= flen ? le32(file + off) : 0;
-        if (n < ENTRY_MIN || n > ENTRY_MAX || n > flen - off || le64(file + off + 8) != i) {
+        rec r;
+        bool torn;
+        if (parse_rec(NULL, &r, file + off, flen - off, off, i, &torn) || r.seq != i) {
             s = hs__error(ctx, HS_ERR_CORRUPT,
                           "%s: entry %llu (offset %zu) changed since it was written: run "
                           "hs_audit_verify()",
                           l->path, (unsigned long long)i, off);
             goto out;
         }
+        if (r.event == HS_AUDIT_KEY_CHANGE)
+            key_ref(r.str[1], r.slen[1], key);
         if (i + 1 == to)
-            hash_bytes(last, file + off, n);
-        off += n;
+            hash_bytes(last, file + off, r.len);
+        off += r.len;
+    }
+    /* the head is signed with this handle's key: it must be the one a
+     * verifier expects after entry to-1 */
+    if (sodium_memcmp(key, l->pub, 32) != 0) {
+        s = hs__error(ctx, HS_ERR_STATE,
+                      "%s: another device key is in force after entry %llu: export with that "
+                      "key (after a key change, reopen with the new key)",
+                      l->path, (unsigned long long)(to ? to - 1 : 0));
+        goto out;
     }
     size_t need = EXP_HDR + (b - a) + TRAILER;
     if (!buf) {
