@@ -745,6 +745,13 @@ static void test_encrypted_watchlist(void **state)
     size_t plain = 0;
     assert_int_equal(hs_watchlist_encode(ctx, NULL, &plain, wl), HS_OK);
     assert_int_equal(n, 48 + plain + 16);
+    /* no 12-byte run of the plain encoding after its header (records,
+     * quantised faces) is anywhere in the file */
+    uint8_t *pl = malloc(plain);
+    assert_int_equal(hs_watchlist_encode(ctx, pl, &plain, wl), HS_OK);
+    for (size_t i = 64; i + 12 <= plain; i += 4)
+        assert_false(contains(f, n, pl + i, 12));
+    free(pl);
 
     /* wrong key */
     uint8_t wrong[32];
