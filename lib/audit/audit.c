@@ -464,20 +464,20 @@ static hs_status catch_up(hs_ctx *ctx, hs_audit *l, uint8_t *last, uint32_t *las
                 break;
             }
             if (s)
-                goto out;
+                break;
             if (r.seq != l->count) {
                 s = hs__error(ctx, HS_ERR_CORRUPT,
                               "%s: entry at offset %llu has sequence number %llu, %llu expected",
                               l->path, (unsigned long long)(l->end + off),
                               (unsigned long long)r.seq, (unsigned long long)l->count);
-                goto out;
+                break;
             }
             if (sodium_memcmp(r.prev, l->last_hash, 32) != 0) {
                 s = hs__error(ctx, HS_ERR_CORRUPT,
                               "%s: entry %llu (offset %llu) does not link to the one before",
                               l->path, (unsigned long long)r.seq,
                               (unsigned long long)(l->end + off));
-                goto out;
+                break;
             }
             if (last) {
                 memcpy(last, p, r.len);
@@ -491,9 +491,10 @@ static hs_status catch_up(hs_ctx *ctx, hs_audit *l, uint8_t *last, uint32_t *las
             l->count++;
             off += r.len;
         }
+        /* the entries read so far are part of the chain state either way */
+        l->end += off;
         if (s)
             break;
-        l->end += off;
         if (off == 0 && l->end < size) {
             /* cannot happen: a window holds any whole entry */
             s = hs__error(ctx, HS_ERR_INTERNAL, "%s: no progress at offset %llu", l->path,
@@ -501,7 +502,6 @@ static hs_status catch_up(hs_ctx *ctx, hs_audit *l, uint8_t *last, uint32_t *las
             break;
         }
     }
-out:
     hs__free(&l->alloc, win);
     return s;
 }
