@@ -387,6 +387,8 @@ static void test_torn_tail(void **state)
     hs_audit_record r = HS_AUDIT_RECORD_INIT;
     hs_audit_view_entry(ctx, &r, view, 3);
     size_t last = (size_t)r.offset;
+    hs_audit_view_entry(ctx, &r, view, 2);
+    size_t second = (size_t)r.offset;
     hs_audit_view_free(view);
     /* every partial write of the last entry: dropped on open, earlier kept */
     for (size_t cut = last + 1; cut < n; cut += 7) {
@@ -407,16 +409,37 @@ static void test_torn_tail(void **state)
         free(e);
     }
     /* a complete but altered last entry is not "torn": open refuses */
-    d[n - 1] ^= 1;
-    write_log(dir, d, n);
     hs_audit *a = (hs_audit *)1;
+    d[n - 10] ^= 1; /* its signature */
+    write_log(dir, d, n);
     assert_int_equal(hs_audit_open(ctx, &a, dir, sk, NULL), HS_ERR_SIGNATURE);
     assert_null(a);
-    /* and an altered earlier entry's framing is corruption, never dropped */
-    d[n - 1] ^= 1;
-    d[last - 70] ^= 0x40; /* inside entry 2's reserved/prev area */
+    d[n - 10] ^= 1;
+    d[n - 1] ^= 1; /* its end marker */
     write_log(dir, d, n);
-    assert_int_not_equal(hs_audit_open(ctx, &a, dir, sk, NULL), HS_OK);
+    assert_int_equal(hs_audit_open(ctx, &a, dir, sk, NULL), HS_ERR_CORRUPT);
+    d[n - 1] ^= 1;
+    /* damage in an earlier entry never makes open cut anything: the quick
+     * open (from the last entry) keeps the file as it is, verify names it */
+    struct stat st;
+    d[last - 70] ^= 0x40; /* a detail character of entry 2 */
+    write_log(dir, d, n);
+    assert_int_equal(hs_audit_open(ctx, &a, dir, sk, NULL), HS_OK); /* only the tail read */
+    hs_audit_close(a);
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal((size_t)st.st_size, n);
+    hs_audit_verify_info v;
+    assert_int_equal(verify_bytes(ctx, d, n, NULL, &v), HS_ERR_SIGNATURE);
+    assert_int_equal(v.bad_index, 2);
+    d[last - 70] ^= 0x40;
+    /* with an incomplete tail as well, open reads from the start, refuses
+     * the damaged length of entry 2 and cuts nothing */
+    d[second] ^= 0x01;
+    write_log(dir, d, n - 5);
+    assert_int_equal(hs_audit_open(ctx, &a, dir, sk, NULL), HS_ERR_CORRUPT);
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal((size_t)st.st_size, n - 5);
+    d[second] ^= 0x01;
     /* a torn header (creation cut short) starts the log afresh */
     write_log(dir, d, 5);
     assert_int_equal(hs_audit_open(ctx, &a, dir, sk, NULL), HS_OK);

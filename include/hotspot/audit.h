@@ -103,11 +103,14 @@ typedef struct hs_audit hs_audit;
 
 /** Open the log in directory @p dir (which must exist) for appending,
  *  creating "audit.log" (mode 0600, a fresh random log id, the directory
- *  flushed) if it is not there. An existing log is checked: every entry's
- *  framing and sequence number, and the signature of the last entry; an
- *  incomplete last entry (a writer killed in the middle of an append, whose
- *  append never returned) is cut off, never an earlier one. The chain then
- *  continues from the last entry. @p device_sign_secret must be the key in
+ *  flushed) if it is not there. An existing log's tail is checked: the last
+ *  entry is found from the end of the file, and its framing, sequence
+ *  number and signature (with this key) are checked, without reading the
+ *  rest (hs_audit_verify() checks the whole log). When that fails, the log
+ *  is read from the start (framing, sequence numbers and hash links of
+ *  every entry): an incomplete last entry (a crash in the middle of an
+ *  append, which never returned) is cut off, never an earlier one, and
+ *  anything else is refused. The chain then continues from the last entry. @p device_sign_secret must be the key in
  *  force for the log: the one of its last HS_AUDIT_KEY_CHANGE entry, or the
  *  header's. The secret is copied into the handle and wiped on close.
  *  Ownership: *out belongs to the caller (hs_audit_close()); NULL on failure.
