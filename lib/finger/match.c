@@ -41,6 +41,8 @@
 #define ANGLE_TOL 16           /* units of 2*pi/256 (22.5 degrees) */
 #define OVERLAP_DIST 40.0f     /* a minutia with a partner this close is in the overlap */
 #define MIN_NORM 8             /* floor of the overlap counts in the score */
+#define LSIM_REF 0.5f          /* mean local similarity of the pairs that leaves */
+#define LSIM_EXP 0.25f         /* the score unchanged, and the weight's exponent */
 
 /* ===================================================================== */
 /* Preparation                                                            */
@@ -869,7 +871,10 @@ static void refine_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
 /* Score of a pairing: n^2 / (a * b), averaged over two normalisations: the
  * minutia counts of the whole prints, and the counts of minutiae lying in
  * the overlapping area (floored at min_norm, so that two tiny overlaps do
- * not score high on a few chance pairs). */
+ * not score high on a few chance pairs); then weighted by the mean local
+ * (cylinder) similarity of the pairs, relative to LSIM_REF, to the power
+ * LSIM_EXP: chance pairs that agree in position and direction rarely agree
+ * in their neighbourhoods too. */
 static float pairing_score(const pairing *r, const hs_finger_prepared *A,
                            const hs_finger_prepared *B, int min_norm, int wmode, float mixw)
 {
@@ -880,6 +885,7 @@ static float pairing_score(const pairing *r, const hs_finger_prepared *A,
     float na = (float)(r->ova > min_norm ? r->ova : min_norm);
     float nb = (float)(r->ovb > min_norm ? r->ovb : min_norm);
     float s = (1.0f - mixw) * n2 / ((float)A->count * (float)B->count) + mixw * n2 / (na * nb);
+    s *= powf(r->wsum / ((float)r->n * LSIM_REF), LSIM_EXP);
     return s > 1.0f ? 1.0f : s;
 }
 
