@@ -77,6 +77,62 @@ static bool text_ok(const char *s, size_t max)
     return true;
 }
 
+#ifdef HS_IMAGE_FORMAT_WSQ
+/* A copy of @p img at 500 ppi (INT-I's WSQ resolution), pixel centres
+ * aligned: src = (dst + 0.5) / s - 0.5 with s = 500 / ppi. Bilinear when
+ * enlarging or shrinking a little; when shrinking by more than 1.25 each
+ * sample averages the box of source pixels it covers, so ridges do not
+ * alias. */
+static hs_status resample_500(hs_ctx *ctx, hs_image **out, const hs_image *img)
+{
+    uint32_t ppi = hs_image_ppi(img);
+    double sc = 500.0 / ppi;
+    uint32_t sw = hs_image_width(img), sh = hs_image_height(img), st = hs_image_stride(img);
+    uint32_t w = (uint32_t)lround(sw * sc), h = (uint32_t)lround(sh * sc);
+    if (ppi < 150 || ppi > 2000 || w < 1 || h < 1)
+        return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                         "hs_nist_build_search: a finger image of %u ppi cannot be brought to "
+                         "500 ppi (150-2000 ppi accepted)", ppi);
+    hs_status s = hs_image_new(ctx, out, w, h, 500, 255);
+    if (s)
+        return s;
+    const uint8_t *src = hs_image_pixels(img);
+    uint8_t *dst = hs_image_pixels_mut(*out);
+    uint32_t dstride = hs_image_stride(*out);
+    int box = sc < 0.8 ? (int)lround(1.0 / sc) : 1;
+    for (uint32_t y = 0; y < h; y++) {
+        double fy = (y + 0.5) / sc - 0.5;
+        for (uint32_t x = 0; x < w; x++) {
+            double fx = (x + 0.5) / sc - 0.5, v;
+            if (box > 1) {
+                long x0 = lround(fx) - box / 2, y0 = lround(fy) - box / 2;
+                double sum = 0;
+                int cnt = 0;
+                for (long yy = y0; yy < y0 + box; yy++)
+                    for (long xx = x0; xx < x0 + box; xx++)
+                        if (yy >= 0 && yy < (long)sh && xx >= 0 && xx < (long)sw) {
+                            sum += src[(size_t)yy * st + (size_t)xx];
+                            cnt++;
+                        }
+                v = cnt ? sum / cnt : 255.0;
+            } else {
+                double cx = fx < 0 ? 0 : (fx > sw - 1 ? sw - 1 : fx);
+                double cy = fy < 0 ? 0 : (fy > sh - 1 ? sh - 1 : fy);
+                uint32_t x0 = (uint32_t)cx, y0 = (uint32_t)cy;
+                uint32_t x1 = x0 + 1 < sw ? x0 + 1 : x0, y1 = y0 + 1 < sh ? y0 + 1 : y0;
+                double ax = cx - x0, ay = cy - y0;
+                const uint8_t *r0 = src + (size_t)y0 * st, *r1 = src + (size_t)y1 * st;
+                double top = r0[x0] + ax * (r0[x1] - r0[x0]);
+                double bot = r1[x0] + ax * (r1[x1] - r1[x0]);
+                v = top + ay * (bot - top);
+            }
+            dst[(size_t)y * dstride + x] = (uint8_t)lround(v < 0 ? 0 : (v > 255 ? 255 : v));
+        }
+    }
+    return HS_OK;
+}
+#endif
+
 hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, const char *ori,
                                const char *ori_name, const char *dai, const char *dai_name,
                                uint64_t tcn_serial, int64_t when,
@@ -186,11 +242,12 @@ hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, cons
         hs_image_encode_options eo = HS_IMAGE_ENCODE_OPTIONS_INIT;
         if (o.wsq_bitrate > 0)
             eo.wsq_bitrate = o.wsq_bitrate;
-        if (hs_image_ppi(img) != 500) {
-            b.s = hs__error(ctx, HS_ERR_UNSUPPORTED,
-                            "hs_nist_build_search: finger %u is %u ppi; INT-I WSQ needs 500", i,
-                            hs_image_ppi(img));
-            break;
+        hs_image *scaled = NULL;
+        if (hs_image_ppi(img) && hs_image_ppi(img) != 500) {
+            b.s = resample_500(ctx, &scaled, img);
+            if (b.s)
+                break;
+            img = scaled;
         }
         size_t need = 0;
         b.s = hs_image_encode(ctx, NULL, &need, img, HS_IMAGE_FORMAT_WSQ, &eo);
@@ -216,6 +273,7 @@ hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, cons
             fieldf(&b, 22, "%u\x1f%u", fingers[i].position, fingers[i].quality);
         field(&b, 999, wsq, need);
         hs__free(&n->alloc, wsq);
+        hs_image_free(scaled);
 #else
         b.s = hs__error(ctx, HS_ERR_NOT_BUILT,
                         "hs_nist_build_search: this build has no WSQ encoder for finger images");
