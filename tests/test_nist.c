@@ -974,6 +974,198 @@ static void fail_free(void *o, void *p)
     free(p);
 }
 
+/* ---- Transactions and the watchlist --------------------------------------- */
+
+static uint32_t view_position(const hs_template *t, uint32_t v)
+{
+    hs_view_info vi = HS_VIEW_INFO_INIT;
+    assert_int_equal(hs_template_view_info(t, &vi, v), HS_OK);
+    return vi.finger_position;
+}
+
+/* hs_nist_fingers: one view per finger, positions from the records (slaps
+ * and palms passed over, 11/12 taken as thumbs only when 1/6 are absent),
+ * Type-9 minutiae before images of the same IDC, flags, and errors. */
+static void test_fingers(void **state)
+{
+    (void)state;
+    char p[512];
+    if (!tu_shared("fingerprint/an2k-nbis/type_3_wvu.an2", p, sizeof p))
+        skip();
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    /* Ten rolled fingers (Type-3), plain thumbs 11/12 and slaps 13/14. */
+    hs_nist *n = load(p);
+    hs_template *t = NULL;
+    assert_int_equal(hs_nist_fingers(ctx, &t, n, NULL, 0), HS_OK);
+    assert_int_equal(hs_template_view_count(t), 10);
+    for (uint32_t v = 0; v < 10; v++) {
+        assert_int_equal(view_position(t, v), v + 1);
+        uint32_t c = 0;
+        hs_template_minutiae(t, &c, v);
+        assert_true(c >= 10);
+    }
+    hs_template_free(t);
+    /* Without Type-9 records, minutiae only finds nothing. */
+    assert_int_equal(hs_nist_fingers(ctx, &t, n, NULL, HS_NIST_FINGERS_NO_IMAGES),
+                     HS_ERR_NOT_FOUND);
+    assert_null(t);
+    assert_int_equal(hs_nist_fingers(ctx, &t, n, NULL, 0x80), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_nist_fingers(ctx, NULL, n, NULL, 0), HS_ERR_INVALID_ARG);
+    hs_nist_free(n);
+
+    /* 1-bit Type-5 images cannot be decoded: an error, or nothing. */
+    if (tu_shared("fingerprint/an2k-nbis/type_5_wvu.an2", p, sizeof p)) {
+        n = load(p);
+        assert_int_equal(hs_nist_fingers(ctx, &t, n, NULL, 0), HS_ERR_UNSUPPORTED);
+        assert_int_equal(hs_nist_fingers(ctx, &t, n, NULL, HS_NIST_FINGERS_SKIP_BAD),
+                         HS_ERR_NOT_FOUND);
+        hs_nist_free(n);
+    }
+    /* A Type-9 standard-format record of a palm (FGP 28) is passed over. */
+    if (tu_shared("fingerprint/an2k-nbis/valid1.15.an2", p, sizeof p)) {
+        n = load(p);
+        assert_int_equal(hs_nist_fingers(ctx, &t, n, NULL, 0), HS_ERR_NOT_FOUND);
+        hs_nist_free(n);
+    }
+    /* Type-9 minutiae of a finger are taken as they are. */
+    if (tu_shared("fingerprint/format-samples/type9.an2k", p, sizeof p)) {
+        n = load(p);
+        assert_int_equal(hs_nist_fingers(ctx, &t, n, NULL, 0), HS_OK);
+        assert_int_equal(hs_template_view_count(t), 1);
+        uint32_t c = 0;
+        hs_template_minutiae(t, &c, 0);
+        assert_int_equal(c, 28);
+        hs_template_free(t);
+        hs_nist_free(n);
+    }
+
+#ifdef HS_IMAGE_FORMAT_WSQ
+    /* A built CPS with two fingers and the minutiae of the first: that
+     * finger comes from the Type-9 record (same IDC), the other from its
+     * WSQ image; the probe finds the subject enrolled from it. */
+    if (!tu_shared("fingerprint/an2k-nbis/frontline-sample.an2", p, sizeof p))
+        goto done;
+    hs_nist *src = load(p);
+    hs_image *img[2];
+    hs_nist_finger fingers[2];
+    for (uint32_t i = 0; i < 2; i++) {
+        assert_int_equal(hs_nist_image_decode(NULL, &img[i], src, i, 0), HS_OK);
+        fingers[i].image = img[i];
+        fingers[i].position = i ? 7 : 2;
+        fingers[i].quality = 60;
+    }
+    hs_finger_extractor *ex = NULL;
+    assert_int_equal(hs_finger_extractor_new(ctx, &ex), HS_OK);
+    hs_template *m = NULL;
+    assert_int_equal(hs_finger_extract(ctx, &m, ex, img[0]), HS_OK);
+    hs_view_info vi = HS_VIEW_INFO_INIT;
+    assert_int_equal(hs_template_view_info(m, &vi, 0), HS_OK);
+    uint32_t mc = vi.minutia_count;
+    hs_template *m2 = NULL;
+    assert_int_equal(hs_template_new(ctx, &m2), HS_OK);
+    vi.finger_position = 2;
+    uint32_t cnt;
+    const hs_minutia *mm = hs_template_minutiae(m, &cnt, 0);
+    assert_int_equal(hs_template_add_view(ctx, m2, &vi, mm, cnt), HS_OK);
+    hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
+    hs_nist *b = NULL;
+    assert_int_equal(hs_nist_build_search(ctx, &b, "CPS", "LIBHOTSPOT", "test", "INT", "INTERPOL",
+                                          9, 1796558400, fingers, 2, NULL, 0, m2, &o),
+                     HS_OK);
+    assert_int_equal(hs_nist_fingers(ctx, &t, b, ex, 0), HS_OK);
+    assert_int_equal(hs_template_view_count(t), 2);
+    assert_int_equal(view_position(t, 0), 2); /* Type-9 first */
+    assert_int_equal(view_position(t, 1), 7);
+    hs_template_minutiae(t, &cnt, 0);
+    assert_int_equal(cnt, mc);
+    hs_template_free(t);
+    /* Images only: both extracted again, same positions. */
+    assert_int_equal(hs_nist_fingers(ctx, &t, b, ex, HS_NIST_FINGERS_NO_MINUTIAE), HS_OK);
+    assert_int_equal(hs_template_view_count(t), 2);
+    assert_int_equal(view_position(t, 0), 2);
+    assert_int_equal(view_position(t, 1), 7);
+    /* Enrol from the transaction, search with it. */
+    hs_watchlist *wl = NULL;
+    hs_watchlist_subject *sub = NULL;
+    assert_int_equal(hs_watchlist_new(ctx, &wl), HS_OK);
+    assert_int_equal(hs_watchlist_subject_new(ctx, &sub, "S-1"), HS_OK);
+    for (uint32_t v = 0; v < 2; v++)
+        assert_int_equal(hs_watchlist_subject_add_finger(ctx, sub, t, v), HS_OK);
+    assert_int_equal(hs_watchlist_add(ctx, wl, sub), HS_OK);
+    hs_watchlist_result *r = NULL;
+    assert_int_equal(hs_watchlist_search(ctx, &r, wl, t, NULL, 0, NULL), HS_OK);
+    hs_watchlist_candidate c = HS_WATCHLIST_CANDIDATE_INIT;
+    assert_int_equal(hs_watchlist_result_candidate(r, &c, 0), HS_OK);
+    assert_string_equal(c.id, "S-1");
+    assert_int_equal(c.hit, 1);
+    /* The answer names the hit. */
+    hs_nist *sre = NULL;
+    assert_int_equal(hs_nist_build_result(ctx, &sre, b, r, 10, 1796558500), HS_OK);
+    size_t sz;
+    const uint8_t *v65 = hs_nist_field(sre, &sz, 1, 65);
+    assert_non_null(v65);
+    assert_int_equal(sz, 3);
+    assert_memory_equal(v65, "S-1", 3);
+    hs_nist_free(sre);
+    hs_watchlist_result_free(r);
+    hs_watchlist_subject_free(sub);
+    hs_watchlist_free(wl);
+    hs_template_free(t);
+    /* An image of 569 ppi is brought to 500 ppi by the builder. */
+    hs_image *big = NULL;
+    assert_int_equal(hs_image_new(ctx, &big, 569, 569, 569, 128), HS_OK);
+    fingers[0].image = big;
+    assert_int_equal(hs_nist_build_search(ctx, &sre, "CPS", "LIBHOTSPOT", "test", "INT",
+                                          "INTERPOL", 9, 1796558400, fingers, 1, NULL, 0, NULL,
+                                          &o),
+                     HS_OK);
+    hs_nist_image_info ii = HS_NIST_IMAGE_INFO_INIT;
+    assert_int_equal(hs_nist_image_info_get(ctx, &ii, sre, 0), HS_OK);
+    assert_int_equal(ii.width, 500);
+    assert_int_equal(ii.height, 500);
+    assert_int_equal(ii.ppi, 500);
+    hs_nist_free(sre);
+    hs_image_free(big);
+    hs_template_free(m);
+    hs_template_free(m2);
+    hs_finger_extractor_free(ex);
+    hs_nist_free(b);
+    hs_image_free(img[0]);
+    hs_image_free(img[1]);
+    hs_nist_free(src);
+done:;
+#endif
+    /* Faces: arguments, and a transaction without one. */
+    uint32_t dim = 7;
+    float f[4];
+    assert_int_equal(hs_nist_face_embed(ctx, f, 4, &dim, NULL, NULL), HS_ERR_INVALID_ARG);
+    assert_int_equal(dim, 0);
+    hs_face_engine *e = NULL;
+    if (hs_face_engine_new(ctx, &e, NULL) == HS_OK) {
+        uint32_t cap = hs_face_engine_dim(e);
+        float *emb = calloc(cap, sizeof *emb);
+        assert_true(tu_shared("fingerprint/an2k-nbis/type_3_wvu.an2", p, sizeof p));
+        n = load(p);
+        assert_int_equal(hs_nist_face_embed(ctx, emb, cap, &dim, e, n), HS_ERR_NOT_FOUND);
+        hs_nist_free(n);
+        assert_true(tu_shared("fingerprint/an2k-nbis/frontline-sample.an2", p, sizeof p));
+        n = load(p);
+        assert_int_equal(hs_nist_face_embed(ctx, emb, cap, &dim, e, n), HS_OK);
+        assert_int_equal(dim, cap);
+        double norm = 0;
+        for (uint32_t i = 0; i < dim; i++)
+            norm += (double)emb[i] * emb[i];
+        assert_true(fabs(norm - 1.0) < 1e-3);
+        hs_nist_free(n);
+        free(emb);
+        hs_face_engine_free(e);
+    } else {
+        printf("SKIP part: no face engine (%s)\n", hs_ctx_last_error(ctx));
+    }
+    hs_ctx_free(ctx);
+}
+
 static void test_nomem(void **state)
 {
     (void)state;
@@ -1025,6 +1217,7 @@ int main(void)
         cmocka_unit_test(test_edit),
         cmocka_unit_test(test_bad_traditional),
         cmocka_unit_test(test_bad_xml),
+        cmocka_unit_test(test_fingers),
         cmocka_unit_test(test_nomem),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
