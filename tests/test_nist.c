@@ -767,6 +767,75 @@ static void test_validate(void **state)
     assert_int_equal(hs_nist_tcn_check("12a"), 0);
 }
 
+/* Whether a finding of record @p record contains @p text. */
+static bool has_finding(const hs_nist *n, hs_nist_profile prof, uint32_t record,
+                        const char *text)
+{
+    hs_nist_findings *f = NULL;
+    assert_int_equal(hs_nist_validate(NULL, &f, n, prof), HS_OK);
+    bool found = false;
+    for (uint32_t i = 0; i < hs_nist_findings_count(f); i++) {
+        uint32_t r;
+        const char *msg = hs_nist_finding(f, &r, NULL, i);
+        found |= r == record && strstr(msg, text) != NULL;
+    }
+    hs_nist_findings_free(f);
+    return found;
+}
+
+/* WSQ streams of Type-14 (and Type-4) images against their records: the
+ * frame header's size against HLL/VLL, and for INT-I the WSQ 3.1 encoder
+ * number and the NISTCOM resolution. */
+static void test_validate_wsq(void **state)
+{
+    (void)state;
+    char p[512];
+    if (!tu_shared("fingerprint/an2k-nbis/frontline-sample.an2", p, sizeof p))
+        skip();
+    hs_nist *n = load(p);
+    assert_false(has_finding(n, HS_NIST_PROFILE_INT_I, 2, "WSQ"));
+    assert_false(has_finding(n, HS_NIST_PROFILE_BASE, 2, "HLL"));
+    /* Record 3's WSQ with another encoder number, another size and PPI. */
+    size_t size;
+    const uint8_t *d = hs_nist_field(n, &size, 2, 999);
+    assert_non_null(d);
+    uint8_t *w = malloc(size);
+    memcpy(w, d, size);
+    size_t sof = 0;
+    for (size_t i = 2; i + 1 < size && !sof; i++)
+        if (w[i] == 0xFF && w[i + 1] == 0xA2)
+            sof = i;
+    assert_true(sof > 0 && sof + 19 <= size);
+    w[sof + 16] = 1; /* encoder number */
+    assert_int_equal(hs_nist_field_set(NULL, n, 2, 999, w, size), HS_OK);
+    assert_true(has_finding(n, HS_NIST_PROFILE_INT_I, 2, "encoder number 1"));
+    assert_false(has_finding(n, HS_NIST_PROFILE_BASE, 2, "encoder number"));
+    assert_int_equal(hs_nist_field_set(NULL, n, 2, 6, "400", 3), HS_OK);
+    assert_true(has_finding(n, HS_NIST_PROFILE_BASE, 2, "HLL x VLL 400 x 374, but the WSQ "
+                                                       "image is 388 x 374"));
+    /* A stream cut before its frame header. */
+    assert_int_equal(hs_nist_field_set(NULL, n, 2, 999, w, sof + 6), HS_OK);
+    assert_true(has_finding(n, HS_NIST_PROFILE_BASE, 2, "WSQ frame header cannot be read"));
+    free(w);
+    hs_nist_free(n);
+    /* NBIS's valid1.8: HLL/VLL of 1800 x 1000 for a 1600 x 976 WSQ image,
+     * made by an older encoder (number 1). */
+    if (tu_shared("fingerprint/an2k-nbis/valid1.8.an2", p, sizeof p)) {
+        n = load(p);
+        assert_true(has_finding(n, HS_NIST_PROFILE_BASE, 2, "1800 x 1000, but the WSQ image is "
+                                                           "1600 x 976"));
+        assert_true(has_finding(n, HS_NIST_PROFILE_INT_I, 2, "encoder number 1"));
+        hs_nist_free(n);
+    }
+    /* Type-4 WSQ of libbiomeval's slaps: encoder 0, NISTCOM PPI 255. */
+    if (tu_shared("fingerprint/format-samples/type4-slaps.an2k", p, sizeof p)) {
+        n = load(p);
+        assert_true(has_finding(n, HS_NIST_PROFILE_INT_I, 2, "encoder number 0"));
+        assert_true(has_finding(n, HS_NIST_PROFILE_INT_I, 2, "says 255 ppi"));
+        hs_nist_free(n);
+    }
+}
+
 static void test_edit(void **state)
 {
     (void)state;
@@ -1214,6 +1283,7 @@ int main(void)
         cmocka_unit_test(test_build),
         cmocka_unit_test(test_build_result),
         cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_validate_wsq),
         cmocka_unit_test(test_edit),
         cmocka_unit_test(test_bad_traditional),
         cmocka_unit_test(test_bad_xml),
