@@ -196,6 +196,18 @@ int main(int argc, char **argv)
                "for %d/560\n",
                exh ? "exhaustive" : "filter", 100.0 * a / 560, a, 100.0 * b / 560, b, b - a,
                same);
+        if (exh)
+            continue;
+        printf("  per set (raw / transactions, of 70):");
+        for (int st = 0; st < SETS; st++) {
+            int ra = 0, rb = 0;
+            for (int k = st * 70; k < st * 70 + 70; k++) {
+                ra += top_raw[k] == k / 7;
+                rb += top_txn[k] == k / 7;
+            }
+            printf(" %s %d/%d", bu_fvc_sets[st].name + 3, ra, rb);
+        }
+        printf("\n");
     }
     for (int st = 0; st < SETS; st++)
         for (int f = 0; f < FINGERS; f++)

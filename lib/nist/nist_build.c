@@ -11,21 +11,6 @@
 
 #define PI 3.14159265358979323846
 
-/* Civil date from days since 1970-01-01 (Howard Hinnant's algorithm):
- * gmtime() is not reentrant and gmtime_r() is not C11. */
-static void civil(int64_t days, int *y, int *m, int *d)
-{
-    days += 719468;
-    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    int64_t doe = days - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 typedef struct bld {
     hs_ctx *ctx;
     hs_nist *n;
@@ -65,6 +50,54 @@ static void record(bld *b, uint32_t type)
         b->s = hs__nist_add_record(b->ctx, b->n, type, &b->r);
     if (!b->s)
         field(b, 1, "0", 1);
+}
+
+/* DAT, GMT and TCN (YY + 12-digit serial + check character) of a
+ * transaction built at @p when (seconds since 1970, UTC). */
+typedef struct stamp {
+    char date[9], gmt[16], tcn[16];
+} stamp;
+
+static hs_status make_stamp(hs_ctx *ctx, stamp *st, int64_t when, uint64_t serial,
+                            const char *fn)
+{
+    if (!hs__nist_gmt(when, st->gmt) || memcmp(st->gmt, "2000", 4) < 0)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "%s: date out of range", fn);
+    memcpy(st->date, st->gmt, 8);
+    st->date[8] = 0;
+    char digits[48];
+    if (serial > 999999999999ull ||
+        snprintf(digits, sizeof digits, "%.2s%012llu", st->gmt + 2,
+                 (unsigned long long)serial) != 14)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "%s: TCN serial over 12 digits", fn);
+    memcpy(st->tcn, digits, 14);
+    st->tcn[14] = hs_nist_tcn_check(digits);
+    st->tcn[15] = 0;
+    return HS_OK;
+}
+
+/* A new transaction with its Type-1 record and VER 0502. */
+static hs_status start(bld *b, hs_ctx *ctx)
+{
+    b->ctx = ctx;
+    b->r = NULL;
+    b->s = hs_nist_new(ctx, &b->n);
+    if (b->s)
+        return b->s;
+    record(b, 1);
+    field(b, 2, "0502", 4);
+    return b->s;
+}
+
+/* The INT-I Type-1 fields every built transaction has: NSR, NTR (00.00:
+ * no images of Types 3-7), DOM INT-I 6.00, GMT, DCS 3 UTF-8. */
+static void type1_common(bld *b, const stamp *st)
+{
+    field(b, 11, "00.00", 5);
+    field(b, 12, "00.00", 5);
+    field(b, 13, "INT-I\x1f" "06.00", 11);
+    field(b, 14, st->gmt, 15);
+    field(b, 15, "3\x1fUTF-8", 7);
 }
 
 static bool text_ok(const char *s, size_t max)
@@ -192,24 +225,15 @@ hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, cons
         hs_image_free(fi);
     }
 
-    int y, mo, d;
-    int64_t days = when >= 0 ? when / 86400 : (when - 86399) / 86400;
-    int64_t secs = when - days * 86400;
-    civil(days, &y, &mo, &d);
-    if (y < 2000 || y > 9999)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_search: date out of range");
-    char date[16];
-    snprintf(date, sizeof date, "%04d%02d%02d", y, mo, d);
-    char digits[16];
-    snprintf(digits, sizeof digits, "%02d%012llu", y % 100, (unsigned long long)tcn_serial);
-
-    hs_nist *n;
-    hs_status s = hs_nist_new(ctx, &n);
+    stamp st;
+    hs_status s = make_stamp(ctx, &st, when, tcn_serial, "hs_nist_build_search");
     if (s)
         return s;
-    bld b = { ctx, n, NULL, HS_OK };
-    record(&b, 1);
-    field(&b, 2, "0502", 4);
+    const char *date = st.date;
+    bld b;
+    if ((s = start(&b, ctx)) != HS_OK)
+        return s;
+    hs_nist *n = b.n;
     field(&b, 3, "1\x1f" "0", 3); /* rewritten by the encoder from the records */
     fieldf(&b, 4, "%s", tot);
     field(&b, 5, date, 8);
@@ -217,13 +241,8 @@ hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, cons
         fieldf(&b, 6, "%u", o.priority);
     fieldf(&b, 7, "%s", dai);
     fieldf(&b, 8, "%s", ori);
-    fieldf(&b, 9, "%s%c", digits, hs_nist_tcn_check(digits));
-    field(&b, 11, "00.00", 5);
-    field(&b, 12, "00.00", 5);
-    field(&b, 13, "INT-I\x1f" "06.00", 11);
-    fieldf(&b, 14, "%s%02d%02d%02dZ", date, (int)(secs / 3600), (int)(secs / 60 % 60),
-           (int)(secs % 60));
-    field(&b, 15, "3\x1fUTF-8", 7);
+    field(&b, 9, st.tcn, 15);
+    type1_common(&b, &st);
     if (o.dai_country[0] || o.ori_country[0])
         fieldf(&b, 17, "%s\x1f%s\x1f%.3s\x1f%.3s", dai_name, ori_name, o.dai_country,
                o.ori_country);
@@ -410,36 +429,22 @@ hs_status hs_nist_build_result(hs_ctx *ctx, hs_nist **out, const hs_nist *search
     for (uint32_t i = 0; i < 4; i++)
         if (!item_text(search, 17, i, an[i], sizeof an[i]))
             an[i][0] = 0;
-    int y, mo, d;
-    int64_t days = when >= 0 ? when / 86400 : (when - 86399) / 86400;
-    int64_t secs = when - days * 86400;
-    civil(days, &y, &mo, &d);
-    if (y < 2000 || y > 9999)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_result: date out of range");
-    char date[16], digits[16];
-    snprintf(date, sizeof date, "%04d%02d%02d", y, mo, d);
-    snprintf(digits, sizeof digits, "%02d%012llu", y % 100, (unsigned long long)tcn_serial);
-
-    hs_nist *n;
-    hs_status s = hs_nist_new(ctx, &n);
+    stamp st;
+    hs_status s = make_stamp(ctx, &st, when, tcn_serial, "hs_nist_build_result");
     if (s)
         return s;
-    bld b = { ctx, n, NULL, HS_OK };
-    record(&b, 1);
-    field(&b, 2, "0502", 4);
+    bld b;
+    if ((s = start(&b, ctx)) != HS_OK)
+        return s;
+    hs_nist *n = b.n;
     field(&b, 3, "1\x1f" "1\x1e" "2\x1f" "00", 8);
     field(&b, 4, "SRE", 3);
-    field(&b, 5, date, 8);
+    field(&b, 5, st.date, 8);
     fieldf(&b, 7, "%s", ori);
     fieldf(&b, 8, "%s", dai);
-    fieldf(&b, 9, "%s%c", digits, hs_nist_tcn_check(digits));
+    field(&b, 9, st.tcn, 15);
     fieldf(&b, 10, "%s", tcn);
-    field(&b, 11, "00.00", 5);
-    field(&b, 12, "00.00", 5);
-    field(&b, 13, "INT-I\x1f" "06.00", 11);
-    fieldf(&b, 14, "%s%02d%02d%02dZ", date, (int)(secs / 3600), (int)(secs / 60 % 60),
-           (int)(secs % 60));
-    field(&b, 15, "3\x1fUTF-8", 7);
+    type1_common(&b, &st);
     if (an[0][0] && an[1][0]) {
         if (an[2][0] && an[3][0])
             fieldf(&b, 17, "%s\x1f%s\x1f%s\x1f%s", an[1], an[0], an[3], an[2]);

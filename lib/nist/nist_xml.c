@@ -115,26 +115,23 @@ static const xentry table[] = {
         ONE(t, 4, CV_TEXT, FCD "biom:CaptureOrganization/nc:OrganizationIdentification/nc:IdentificationID"), \
         ONE(t, 993, CV_TEXT, FCD "biom:CaptureOrganization/nc:OrganizationName"),         \
         ONE(t, 17, CV_TEXT, FCD "biom:CaptureVerticalPixelDensityValue")
+/* The elements of biom:ImageType after the capture detail, and the
+ * impression code, as Types 13 and 14 order them (P: the image element). */
+#define IMAGE_BODY(t, P)                                                                   \
+    ONE(t, 20, CV_TEXT, P "biom:ImageCommentText"),                                       \
+        ONE(t, 11, CV_TEXT, P "biom:ImageCompressionAlgorithmText"),                      \
+        ONE(t, 6, CV_TEXT, P "biom:ImageHorizontalLineLengthPixelQuantity"),              \
+        ONE(t, 9, CV_TEXT, P "biom:ImageHorizontalPixelDensityValue"),                    \
+        ONE(t, 8, CV_TEXT, P "biom:ImageScaleUnitsCode"),                                 \
+        ONE(t, 7, CV_TEXT, P "biom:ImageVerticalLineLengthPixelQuantity"),                \
+        ONE(t, 10, CV_TEXT, P "biom:ImageVerticalPixelDensityValue"),                     \
+        ONE(t, 3, CV_TEXT, P "biom:FingerprintImageImpressionCaptureCategoryCode")
     FINGER(13),
-    ONE(13, 20, CV_TEXT, FII "biom:ImageCommentText"),
-    ONE(13, 11, CV_TEXT, FII "biom:ImageCompressionAlgorithmText"),
-    ONE(13, 6, CV_TEXT, FII "biom:ImageHorizontalLineLengthPixelQuantity"),
-    ONE(13, 9, CV_TEXT, FII "biom:ImageHorizontalPixelDensityValue"),
-    ONE(13, 8, CV_TEXT, FII "biom:ImageScaleUnitsCode"),
-    ONE(13, 7, CV_TEXT, FII "biom:ImageVerticalLineLengthPixelQuantity"),
-    ONE(13, 10, CV_TEXT, FII "biom:ImageVerticalPixelDensityValue"),
-    ONE(13, 3, CV_TEXT, FII "biom:FingerprintImageImpressionCaptureCategoryCode"),
+    IMAGE_BODY(13, FII),
     ONE(13, 13, CV_TEXT, FII "biom:FingerPositionCode"),
     FINGER(14),
     ONE(14, 30, CV_TEXT, FCD "biom:CaptureDeviceMonitoringModeCode"),
-    ONE(14, 20, CV_TEXT, FII "biom:ImageCommentText"),
-    ONE(14, 11, CV_TEXT, FII "biom:ImageCompressionAlgorithmText"),
-    ONE(14, 6, CV_TEXT, FII "biom:ImageHorizontalLineLengthPixelQuantity"),
-    ONE(14, 9, CV_TEXT, FII "biom:ImageHorizontalPixelDensityValue"),
-    ONE(14, 8, CV_TEXT, FII "biom:ImageScaleUnitsCode"),
-    ONE(14, 7, CV_TEXT, FII "biom:ImageVerticalLineLengthPixelQuantity"),
-    ONE(14, 10, CV_TEXT, FII "biom:ImageVerticalPixelDensityValue"),
-    ONE(14, 3, CV_TEXT, FII "biom:FingerprintImageImpressionCaptureCategoryCode"),
+    IMAGE_BODY(14, FII),
     ONE(14, 901, CV_TEXT, FII "biom:FrictionRidgeCaptureTechnology"),
     ONE(14, 13, CV_TEXT, FII "biom:FingerPositionCode"),
     { 14, 22, CV_TEXT, FII "biom:FingerprintImageNISTQuality",
@@ -290,30 +287,6 @@ static bool tz_ok(const char *p, size_t n)
            digits(p + 4, 2);
 }
 
-/* Days since 1970-01-01 and back (Howard Hinnant's algorithms). */
-static int64_t days_from_civil(long y, long m, long d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t days, int *y, int *m, int *d)
-{
-    days += 719468;
-    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    int64_t doe = days - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 /* Convert an element's text into traditional bytes (appended to w). */
 static bool convert_in(hs__writer *w, const char *text, uint8_t conv)
 {
@@ -352,17 +325,11 @@ static bool convert_in(hs__writer *w, const char *text, uint8_t conv)
         long off = 0;
         if (k < n && text[k] != 'Z')
             off = (text[k] == '-' ? -1 : 1) * (num(text + k + 1, 2) * 60 + num(text + k + 4, 2));
-        int64_t days = days_from_civil(num(text, 4), num(text + 5, 2), num(text + 8, 2));
+        int64_t days = hs__nist_days(num(text, 4), num(text + 5, 2), num(text + 8, 2));
         int64_t t = days * 86400 + num(text + 11, 2) * 3600 + num(text + 14, 2) * 60 +
                     num(text + 17, 2) - off * 60;
-        int64_t d = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-        int64_t sec = t - d * 86400;
-        int y, m, dd;
-        civil_from_days(d, &y, &m, &dd);
-        char buf[24];
-        int len = snprintf(buf, sizeof buf, "%04d%02d%02d%02d%02d%02dZ", y, m, dd,
-                           (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
-        if (len != 15)
+        char buf[16];
+        if (!hs__nist_gmt(t, buf))
             return false;
         hs__wr_bytes(w, buf, 15);
         return true;
