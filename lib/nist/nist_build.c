@@ -76,7 +76,7 @@ static hs_status make_stamp(hs_ctx *ctx, stamp *st, int64_t when, uint64_t seria
     return HS_OK;
 }
 
-/* A new transaction with its Type-1 record and VER 0502. */
+/* A new transaction with its Type-1 record and VER 0502 (none on failure). */
 static hs_status start(bld *b, hs_ctx *ctx)
 {
     b->ctx = ctx;
@@ -86,6 +86,10 @@ static hs_status start(bld *b, hs_ctx *ctx)
         return b->s;
     record(b, 1);
     field(b, 2, "0502", 4);
+    if (b->s) {
+        hs_nist_free(b->n);
+        b->n = NULL;
+    }
     return b->s;
 }
 
