@@ -25,7 +25,8 @@
 #define MAX_DEPTH 256
 
 /* Value conversions between the two encodings. */
-enum { CV_TEXT, CV_DATE, CV_DATETIME, CV_BASE64, CV_BOOL_FMT };
+enum { CV_TEXT, CV_DATE, CV_DATETIME, CV_BASE64, CV_BOOL_FMT,
+       CV_FGP6 /* Type-4 FGP: six items, 255 unused <-> one element per position */ };
 
 typedef struct xitem {
     uint8_t item;     /* 0-based item index in the traditional subfield */
@@ -42,6 +43,13 @@ typedef struct xentry {
 
 #define FII "biom:FingerImpressionImage/"
 #define FCD FII "biom:ImageCaptureDetail/"
+#define FPI "biom:FingerprintImage/"
+#define PPI_ "biom:PalmprintImage/"
+#define PCD PPI_ "biom:ImageCaptureDetail/"
+#define IRI "biom:IrisImage/"
+#define ICD IRI "biom:ImageCaptureDetail/"
+#define CBI "biom:CBEFFImage/"
+#define CBCD CBI "biom:ImageCaptureDetail/"
 #define FACE "biom:FaceImage/"
 #define FACECD FACE "biom:ImageCaptureDetail/"
 #define IDC(t) { t, 2, CV_TEXT, "biom:ImageReferenceIdentification/nc:IdentificationID", { { 0, "" } } }
@@ -106,38 +114,117 @@ static const xentry table[] = {
     ONE(10, 10, CV_TEXT, FACE "biom:ImageVerticalPixelDensityValue"),
     ONE(10, 13, CV_TEXT, FACE "biom:FaceImageAcquisitionProfileCode"),
     ONE(10, 20, CV_TEXT, FACE "biom:FaceImageSubjectPoseCode"),
-    /* Type-13 latent and Type-14 fingerprint images (FingerImpressionImageType). */
-#define FINGER(t)                                                                          \
-    IDC(t), ONE(t, 999, CV_BASE64, FII "nc:BinaryBase64Object"),                          \
-        ONE(t, 12, CV_TEXT, FII "biom:ImageBitsPerPixelQuantity"),                        \
-        ONE(t, 5, CV_DATE, FCD "biom:CaptureDate/nc:Date"),                               \
-        ONE(t, 16, CV_TEXT, FCD "biom:CaptureHorizontalPixelDensityValue"),               \
-        ONE(t, 4, CV_TEXT, FCD "biom:CaptureOrganization/nc:OrganizationIdentification/nc:IdentificationID"), \
-        ONE(t, 993, CV_TEXT, FCD "biom:CaptureOrganization/nc:OrganizationName"),         \
-        ONE(t, 17, CV_TEXT, FCD "biom:CaptureVerticalPixelDensityValue")
-/* The elements of biom:ImageType after the capture detail, and the
- * impression code, as Types 13 and 14 order them (P: the image element). */
-#define IMAGE_BODY(t, P)                                                                   \
+    /* Types 13, 14 and 15: the elements of biom:ImageType in schema order,
+     * before (IMAGE_HEAD: data, depth, capture detail) and after (IMAGE_DIMS)
+     * the capture detail's record-specific elements (P: the image element,
+     * CD: its capture detail). */
+#define IMAGE_HEAD(t, P, CD)                                                               \
+    IDC(t), ONE(t, 999, CV_BASE64, P "nc:BinaryBase64Object"),                            \
+        ONE(t, 12, CV_TEXT, P "biom:ImageBitsPerPixelQuantity"),                          \
+        ONE(t, 5, CV_DATE, CD "biom:CaptureDate/nc:Date"),                                \
+        ONE(t, 16, CV_TEXT, CD "biom:CaptureHorizontalPixelDensityValue"),                \
+        ONE(t, 4, CV_TEXT, CD "biom:CaptureOrganization/nc:OrganizationIdentification/nc:IdentificationID"), \
+        ONE(t, 993, CV_TEXT, CD "biom:CaptureOrganization/nc:OrganizationName"),          \
+        ONE(t, 17, CV_TEXT, CD "biom:CaptureVerticalPixelDensityValue")
+#define IMAGE_DIMS(t, P)                                                                   \
     ONE(t, 20, CV_TEXT, P "biom:ImageCommentText"),                                       \
         ONE(t, 11, CV_TEXT, P "biom:ImageCompressionAlgorithmText"),                      \
         ONE(t, 6, CV_TEXT, P "biom:ImageHorizontalLineLengthPixelQuantity"),              \
         ONE(t, 9, CV_TEXT, P "biom:ImageHorizontalPixelDensityValue"),                    \
         ONE(t, 8, CV_TEXT, P "biom:ImageScaleUnitsCode"),                                 \
         ONE(t, 7, CV_TEXT, P "biom:ImageVerticalLineLengthPixelQuantity"),                \
-        ONE(t, 10, CV_TEXT, P "biom:ImageVerticalPixelDensityValue"),                     \
-        ONE(t, 3, CV_TEXT, P "biom:FingerprintImageImpressionCaptureCategoryCode")
-    FINGER(13),
-    IMAGE_BODY(13, FII),
+        ONE(t, 10, CV_TEXT, P "biom:ImageVerticalPixelDensityValue")
+    /* Type-13 latent and Type-14 fingerprint images (FingerImpressionImageType). */
+    IMAGE_HEAD(13, FII, FCD),
+    IMAGE_DIMS(13, FII),
+    ONE(13, 3, CV_TEXT, FII "biom:FingerprintImageImpressionCaptureCategoryCode"),
     ONE(13, 13, CV_TEXT, FII "biom:FingerPositionCode"),
-    FINGER(14),
+    IMAGE_HEAD(14, FII, FCD),
     ONE(14, 30, CV_TEXT, FCD "biom:CaptureDeviceMonitoringModeCode"),
-    IMAGE_BODY(14, FII),
+    IMAGE_DIMS(14, FII),
+    ONE(14, 3, CV_TEXT, FII "biom:FingerprintImageImpressionCaptureCategoryCode"),
     ONE(14, 901, CV_TEXT, FII "biom:FrictionRidgeCaptureTechnology"),
     ONE(14, 13, CV_TEXT, FII "biom:FingerPositionCode"),
     { 14, 22, CV_TEXT, FII "biom:FingerprintImageNISTQuality",
       { { 0, "biom:FingerPositionCode" }, { 1, "biom:NISTQualityMeasure" } } },
     ONE(14, 31, CV_TEXT, FII "biom:FingerprintImageAcquisitionProfileCode"),
-    IDC(4), IDC(15), IDC(17), IDC(20), IDC(98), IDC(99),
+    /* Type-15 palmprint (biom:PalmprintImage); PQM: position, value,
+     * vendor, product in item order. */
+    IMAGE_HEAD(15, PPI_, PCD),
+    ONE(15, 30, CV_TEXT, PCD "biom:CaptureDeviceMonitoringModeCode"),
+    IMAGE_DIMS(15, PPI_),
+    ONE(15, 3, CV_TEXT, PPI_ "biom:FrictionRidgeImageImpressionCaptureCategoryCode"),
+    ONE(15, 13, CV_TEXT, PPI_ "biom:PalmPositionCode"),
+    { 15, 24, CV_TEXT, PPI_ "biom:PalmprintImageQuality",
+      { { 0, "biom:PalmPositionCode" },
+        { 3, "biom:QualityAlgorithmProductIdentification/nc:IdentificationID" },
+        { 2, "biom:QualityAlgorithmVendorIdentification/nc:IdentificationID" },
+        { 1, "biom:QualityValue" } } },
+    /* Type-4 (binary): biom:FingerprintImage. ISR is the capture resolution
+     * code, GCA the compression code; FGP's six bytes are one element per
+     * position used (255 = unused, restored on reading). */
+    IDC(4),
+    ONE(4, 9, CV_BASE64, FPI "nc:BinaryBase64Object"),
+    ONE(4, 5, CV_TEXT, FPI "biom:ImageCaptureDetail/biom:CaptureResolutionCode"),
+    ONE(4, 8, CV_TEXT, FPI "biom:ImageCompressionAlgorithmCode"),
+    ONE(4, 6, CV_TEXT, FPI "biom:ImageHorizontalLineLengthPixelQuantity"),
+    ONE(4, 7, CV_TEXT, FPI "biom:ImageVerticalLineLengthPixelQuantity"),
+    ONE(4, 4, CV_FGP6, FPI "biom:FingerprintImagePosition/biom:FingerPositionCode"),
+    ONE(4, 3, CV_TEXT, FPI "biom:FingerprintImageImpressionCaptureCategoryCode"),
+    /* Type-17 iris (biom:IrisImage): MMS make/model/serial and IPC
+     * orientation/orientation/scan type are items of one field each. */
+    IDC(17),
+    ONE(17, 999, CV_BASE64, IRI "nc:BinaryBase64Object"),
+    ONE(17, 12, CV_TEXT, IRI "biom:ImageBitsPerPixelQuantity"),
+    ONE(17, 5, CV_DATE, ICD "biom:CaptureDate/nc:Date"),
+    ONE(17, 17, CV_TEXT, ICD "biom:CaptureDeviceIdentification/nc:IdentificationID"),
+    { 17, 19, CV_TEXT, IRI "biom:ImageCaptureDetail",
+      { { 0, "biom:CaptureDeviceMakeText" }, { 1, "biom:CaptureDeviceModelText" },
+        { 2, "biom:CaptureDeviceSerialNumberText" } } },
+    ONE(17, 22, CV_TEXT, ICD "biom:CaptureHorizontalPixelDensityValue"),
+    ONE(17, 4, CV_TEXT, ICD "biom:CaptureOrganization/nc:OrganizationIdentification/nc:IdentificationID"),
+    ONE(17, 993, CV_TEXT, ICD "biom:CaptureOrganization/nc:OrganizationName"),
+    ONE(17, 23, CV_TEXT, ICD "biom:CaptureVerticalPixelDensityValue"),
+    ONE(17, 30, CV_TEXT, ICD "biom:CaptureDeviceMonitoringModeCode"),
+    ONE(17, 13, CV_TEXT, IRI "biom:ImageColorSpaceCode"),
+    ONE(17, 21, CV_TEXT, IRI "biom:ImageCommentText"),
+    ONE(17, 11, CV_TEXT, IRI "biom:ImageCompressionAlgorithmText"),
+    ONE(17, 6, CV_TEXT, IRI "biom:ImageHorizontalLineLengthPixelQuantity"),
+    ONE(17, 9, CV_TEXT, IRI "biom:ImageHorizontalPixelDensityValue"),
+    { 17, 24, CV_TEXT, IRI "biom:ImageQuality",
+      { { 2, "biom:QualityAlgorithmProductIdentification/nc:IdentificationID" },
+        { 0, "biom:QualityValue" },
+        { 1, "biom:QualityAlgorithmVendorIdentification/nc:IdentificationID" } } },
+    ONE(17, 8, CV_TEXT, IRI "biom:ImageScaleUnitsCode"),
+    ONE(17, 7, CV_TEXT, IRI "biom:ImageVerticalLineLengthPixelQuantity"),
+    ONE(17, 10, CV_TEXT, IRI "biom:ImageVerticalPixelDensityValue"),
+    ONE(17, 3, CV_TEXT, IRI "biom:IrisEyePositionCode"),
+    ONE(17, 14, CV_TEXT, IRI "biom:IrisEyeRotationAngleText"),
+    ONE(17, 15, CV_TEXT, IRI "biom:IrisEyeRotationUncertaintyValueText"),
+    { 17, 16, CV_TEXT, IRI "biom:IrisImageCapture",
+      { { 0, "biom:IrisImageHorizontalOrientationCode" }, { 2, "biom:IrisImageScanCategoryCode" },
+        { 1, "biom:IrisImageVerticalOrientationCode" } } },
+    ONE(17, 20, CV_TEXT, IRI "biom:IrisEyeColorAttributeCode"),
+    ONE(17, 25, CV_TEXT, IRI "biom:IrisImageAcquisitionLightingSpectrum/biom:AcquisitionLightingSpectrumCode"),
+    ONE(17, 26, CV_TEXT, IRI "biom:IrisDiameterPixelQuantity"),
+    /* Type-99 CBEFF (biom:CBEFFImage). BCD is a date (2011) or, in files of
+     * the 2007 edition, a GMT time stamp: two entries, the one whose form
+     * the value has is written. */
+    IDC(99),
+    ONE(99, 999, CV_BASE64, CBI "nc:BinaryBase64Object"),
+    ONE(99, 5, CV_DATE, CBCD "biom:CaptureDate/nc:Date"),
+    ONE(99, 5, CV_DATETIME, CBCD "biom:CaptureDate/nc:DateTime"),
+    ONE(99, 4, CV_TEXT, CBCD "biom:CaptureOrganization/nc:OrganizationIdentification/nc:IdentificationID"),
+    ONE(99, 993, CV_TEXT, CBCD "biom:CaptureOrganization/nc:OrganizationName"),
+    { 99, 102, CV_TEXT, CBI "biom:ImageQuality",
+      { { 2, "biom:QualityAlgorithmProductIdentification/nc:IdentificationID" },
+        { 0, "biom:QualityValue" },
+        { 1, "biom:QualityAlgorithmVendorIdentification/nc:IdentificationID" } } },
+    ONE(99, 103, CV_TEXT, CBI "biom:CBEFFFormatOwnerIdentification/nc:IdentificationID"),
+    ONE(99, 104, CV_TEXT, CBI "biom:CBEFFFormatCategoryIdentification/nc:IdentificationID"),
+    ONE(99, 100, CV_TEXT, CBI "biom:CBEFFVersionIdentification/nc:IdentificationID"),
+    ONE(99, 101, CV_TEXT, CBI "biom:CBEFFCategoryCode"),
+    IDC(20), IDC(98),
 };
 
 static const struct { uint32_t type; const char *name; } record_names[] = {
@@ -403,7 +490,7 @@ static hs_status read_entry(xdec *d, hs__nist_record *r, xmlNodePtr rec, const x
         bool any = false;
         size_t start = w->len, last_end = w->len;
         if (sub)
-            hs__wr_u8(w, HS__NIST_RS);
+            hs__wr_u8(w, e->conv == CV_FGP6 ? HS__NIST_US : HS__NIST_RS);
         for (int it = 0; it < nitems; it++) {
             if (it)
                 hs__wr_u8(w, HS__NIST_US);
@@ -436,6 +523,11 @@ static hs_status read_entry(xdec *d, hs__nist_record *r, xmlNodePtr rec, const x
         w->len = last_end; /* trailing empty items are not written */
         sub++;
     }
+    if (e->conv == CV_FGP6 && sub > 6)
+        return hs__error(d->ctx, HS_ERR_CORRUPT,
+                         "XML Type-%u record: more than six finger positions", r->type);
+    for (uint32_t k = sub; e->conv == CV_FGP6 && sub && k < 6; k++)
+        hs__wr_bytes(w, "\x1f" "255", 4); /* unused positions */
     *found = sub > 0;
     return HS_OK;
 }
@@ -809,6 +901,17 @@ static bool xml_value_ok(const uint8_t *p, size_t n, uint8_t conv)
     return true;
 }
 
+/* Whether another entry of the same field takes the value in its form
+ * (a field written as one of two elements, such as a date or a time). */
+static bool alternate_fits(const xentry *e, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (&table[i] != e && table[i].type == e->type && table[i].field == e->field &&
+            xml_value_ok(p, n, table[i].conv))
+            return true;
+    return false;
+}
+
 static bool field_mapped(uint32_t type, uint32_t num)
 {
     if (num == 1)
@@ -899,6 +1002,35 @@ static hs_status gen_record(hs_ctx *ctx, xmlNodePtr root, xmlNsPtr *ns, const hs
             }
             continue;
         }
+        if (e->conv == CV_FGP6) {
+            /* The six FGP items: one element per position, 255 = unused. */
+            const uint8_t *xp;
+            size_t xl;
+            uint32_t written = 0, code;
+            bool gap = false, bad = hs__nist_item_span(f->val, f->len, 1, 0, &xp, &xl);
+            for (uint32_t k = 0; k < 6 && !bad; k++) {
+                if (!hs__nist_item_u32(f, 0, k, &code) || code > 255) {
+                    bad = true;
+                } else if (code == 255) {
+                    gap = true;
+                } else if (gap && !(flags & HS_NIST_ALLOW_LOSS)) {
+                    bad = true;
+                } else {
+                    xmlNodePtr leaf = make_path(rec, ns, e->group, written > 0);
+                    char c[8];
+                    int cl = snprintf(c, sizeof c, "%u", code);
+                    if (!leaf || !set_text(leaf, (const uint8_t *)c, (size_t)cl, CV_TEXT, tmp))
+                        return hs__error(ctx, HS_ERR_NOMEM, "XML: out of memory");
+                    written++;
+                }
+            }
+            if (bad || written == 0)
+                return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                                 "record %u: field %u.%03u is not six positions with the unused "
+                                 "ones (255) last, as the XML position list needs",
+                                 ri + 1, r->type, e->field);
+            continue;
+        }
         uint32_t subs = 1;
         if (e->conv != CV_BASE64)
             for (size_t k = 0; k < f->len; k++)
@@ -936,6 +1068,8 @@ static hs_status gen_record(hs_ctx *ctx, xmlNodePtr root, xmlNsPtr *ns, const hs
                            len == 0) {
                     continue;
                 }
+                if (!xml_value_ok(p, len, e->conv) && alternate_fits(e, p, len))
+                    break; /* another entry of the field writes it */
                 if (!xml_value_ok(p, len, e->conv))
                     return hs__error(ctx, HS_ERR_UNSUPPORTED,
                                      "record %u: field %u.%03u item %u cannot be written as XML "
