@@ -571,6 +571,200 @@ static hs_status keep_record(xdec *d, hs__nist_record *r, xmlNodePtr rec)
     return s;
 }
 
+/* ---- Type-9 standard-format minutiae (itl:Minutiae) ------------------------
+ *
+ * 9.005 OFR, 9.006 FGP, 9.007 FPC, 9.008 CRP, 9.009 DLT, 9.010 MIN,
+ * 9.011 RDG and 9.012 MRC map to itl:Minutiae (the NIST standard block of
+ * the 2011 XML), whose elements split some traditional items: MRC's
+ * XXXXYYYYTTT is three elements, cores and deltas XXXXYYYY two, and each
+ * ridge count "n,c" a MinutiaRidgeCount. Digits are kept as written; on
+ * reading, shorter numbers are zero-padded to their traditional width. */
+
+/* The text of child path @p path of @p node, trimmed and marked, into
+ * buf (NUL-terminated); false when absent or longer than the buffer. */
+static bool leaf_text(xmlNodePtr node, const char *path, char *buf, size_t size)
+{
+    xmlNodePtr leaf = follow(node, path);
+    if (!leaf)
+        return false;
+    xmlChar *t = xmlNodeGetContent(leaf);
+    if (!t)
+        return false;
+    const char *q = (const char *)t;
+    while (*q == ' ' || *q == '\n' || *q == '\t' || *q == '\r')
+        q++;
+    size_t n = strlen(q);
+    while (n && (q[n - 1] == ' ' || q[n - 1] == '\n' || q[n - 1] == '\t' || q[n - 1] == '\r'))
+        n--;
+    bool ok = n < size;
+    if (ok) {
+        memcpy(buf, q, n);
+        buf[n] = 0;
+        mark(leaf);
+    }
+    xmlFree(t);
+    return ok;
+}
+
+/* A number element as @p width digits (zero-padded), or @p wmax as written
+ * (palm coordinates have five digits). */
+static bool put_digits(hs__writer *w, xmlNodePtr node, const char *path, size_t width, size_t wmax)
+{
+    char b[16];
+    if (!leaf_text(node, path, b, sizeof b))
+        return false;
+    size_t n = strlen(b);
+    if (n == 0 || n > wmax || !digits(b, n))
+        return false;
+    for (size_t k = n; k < width; k++)
+        hs__wr_u8(w, '0');
+    hs__wr_bytes(w, b, n);
+    return true;
+}
+
+static void put_text(hs__writer *w, xmlNodePtr node, const char *path)
+{
+    char b[256];
+    if (leaf_text(node, path, b, sizeof b))
+        hs__wr_bytes(w, b, strlen(b));
+}
+
+static hs_status std_field(xdec *d, hs__nist_record *r, uint32_t num, hs__writer *w)
+{
+    if (w->failed)
+        return hs__error(d->ctx, HS_ERR_NOMEM, "XML: out of memory");
+    hs_status s = w->len ? hs__nist_add_field(d->ctx, d->n, r, num, NULL, w->buf, w->len) : HS_OK;
+    w->len = 0;
+    return s;
+}
+
+/* Vertices (cores, deltas) named @p name below rec as XXXXYYYY subfields. */
+static bool read_vertices(hs__writer *w, xmlNodePtr rec, const char *name)
+{
+    uint32_t k = 0;
+    for (xmlNodePtr v = child_named(rec, name, NULL); v; v = child_named(rec, name, v), k++) {
+        if (k)
+            hs__wr_u8(w, HS__NIST_RS);
+        if (!put_digits(w, v, "biom:PositionHorizontalCoordinateValue", 4, 5) ||
+            !put_digits(w, v, "biom:PositionVerticalCoordinateValue", 4, 5))
+            return false;
+    }
+    return true;
+}
+
+static hs_status read_std_minutiae(xdec *d, hs__nist_record *r, xmlNodePtr rec)
+{
+    xmlNodePtr m = child_named(rec, "Minutiae", NULL);
+    if (!m)
+        return HS_OK;
+    xmlNodePtr st = child_named(m, "MinutiaeNISTStandard", NULL);
+    hs__writer w;
+    hs__writer_init(&w, d->a);
+    hs_status s = HS_OK;
+    bool ok = true;
+    xmlNodePtr rs = st ? child_named(st, "MinutiaeReadingSystem", NULL) : NULL;
+    if (rs) { /* 9.005 OFR: name, method, subsystem */
+        put_text(&w, rs, "biom:ReadingSystemName");
+        hs__wr_u8(&w, HS__NIST_US);
+        put_text(&w, rs, "biom:ReadingSystemCodingMethodCode");
+        size_t before = w.len;
+        hs__wr_u8(&w, HS__NIST_US);
+        put_text(&w, rs, "biom:ReadingSystemSubsystemIdentification/nc:IdentificationID");
+        if (w.len == before + 1)
+            w.len = before;
+    }
+    s = std_field(d, r, 5, &w);
+    uint32_t k = 0; /* 9.006 FGP: finger and palm codes in document order */
+    for (xmlNodePtr c = m->children; c && !s; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE || (!name_eq("MinutiaeFingerPositionCode", c->name) &&
+                                            !name_eq("MinutiaePalmPositionCode", c->name)))
+            continue;
+        if (k++)
+            hs__wr_u8(&w, HS__NIST_RS);
+        xmlChar *t = xmlNodeGetContent(c);
+        ok &= t && convert_in(&w, (const char *)t, CV_TEXT);
+        xmlFree(t);
+        mark(c);
+    }
+    if (!s)
+        s = std_field(d, r, 6, &w);
+    k = 0; /* 9.007 FPC: source code, then the pattern codes */
+    for (xmlNodePtr c = child_named(m, "MinutiaeFingerPatternDetail", NULL); c && !s;
+         c = child_named(m, "MinutiaeFingerPatternDetail", c), k++) {
+        if (k)
+            hs__wr_u8(&w, HS__NIST_RS);
+        put_text(&w, c, "itl:FingerPatternCodeSourceCode");
+        for (xmlNodePtr q = c->children; q; q = q->next)
+            if (q->type == XML_ELEMENT_NODE && (name_eq("FingerPatternCode", q->name) ||
+                                                name_eq("FingerPatternText", q->name))) {
+                hs__wr_u8(&w, HS__NIST_US);
+                xmlChar *t = xmlNodeGetContent(q);
+                ok &= t && convert_in(&w, (const char *)t, CV_TEXT);
+                xmlFree(t);
+                mark(q);
+            }
+    }
+    if (!s)
+        s = std_field(d, r, 7, &w);
+    ok &= read_vertices(&w, m, "MinutiaeFingerCorePosition");
+    if (!s)
+        s = std_field(d, r, 8, &w);
+    ok &= read_vertices(&w, m, "MinutiaeFingerDeltaPosition");
+    if (!s)
+        s = std_field(d, r, 9, &w);
+    if (!s && st && follow(st, "biom:MinutiaeQuantity"))
+        put_text(&w, st, "biom:MinutiaeQuantity");
+    if (!s)
+        s = std_field(d, r, 10, &w);
+    char b[16];
+    if (!s && st && leaf_text(st, "biom:MinutiaeRidgeCountIndicator", b, sizeof b)) {
+        bool t = !strcmp(b, "true") || !strcmp(b, "1");
+        ok &= t || !strcmp(b, "false") || !strcmp(b, "0");
+        hs__wr_u8(&w, t ? '1' : '0');
+    }
+    if (!s)
+        s = std_field(d, r, 11, &w);
+    k = 0; /* 9.012 MRC */
+    for (xmlNodePtr md = st ? child_named(st, "MinutiaDetail", NULL) : NULL; md && !s && ok;
+         md = child_named(st, "MinutiaDetail", md), k++) {
+        if (k)
+            hs__wr_u8(&w, HS__NIST_RS);
+        put_text(&w, md, "biom:MinutiaIdentification/nc:IdentificationID");
+        hs__wr_u8(&w, HS__NIST_US);
+        ok &= put_digits(&w, md, "biom:PositionHorizontalCoordinateValue", 4, 5) &&
+              put_digits(&w, md, "biom:PositionVerticalCoordinateValue", 4, 5) &&
+              put_digits(&w, md, "biom:PositionThetaAngleMeasure", 3, 3);
+        size_t keep = w.len, at;
+        hs__wr_u8(&w, HS__NIST_US);
+        at = w.len;
+        put_text(&w, md, "biom:MinutiaQualityValue");
+        if (w.len > at)
+            keep = w.len;
+        hs__wr_u8(&w, HS__NIST_US);
+        at = w.len;
+        put_text(&w, md, "biom:MinutiaCategoryCode");
+        if (w.len > at)
+            keep = w.len;
+        for (xmlNodePtr rc = child_named(md, "MinutiaRidgeCount", NULL); rc;
+             rc = child_named(md, "MinutiaRidgeCount", rc)) {
+            hs__wr_u8(&w, HS__NIST_US);
+            put_text(&w, rc, "biom:RidgeCountReferenceIdentification/nc:IdentificationID");
+            hs__wr_u8(&w, ',');
+            put_text(&w, rc, "biom:RidgeCountValue");
+            keep = w.len;
+        }
+        w.len = keep; /* no empty trailing items */
+    }
+    if (!s)
+        s = std_field(d, r, 12, &w);
+    hs__writer_free(&w);
+    if (!s && !ok)
+        s = hs__error(d->ctx, HS_ERR_CORRUPT,
+                      "XML Type-9 record (line %ld): itl:Minutiae values not in the expected "
+                      "form", xmlGetLineNo(m));
+    return s;
+}
+
 static hs_status read_record(xdec *d, xmlNodePtr rec, uint32_t type)
 {
     hs__nist_record *r;
@@ -646,6 +840,8 @@ static hs_status read_record(xdec *d, xmlNodePtr rec, uint32_t type)
             s = hs__nist_add_field(d->ctx, d->n, r, e->field, NULL, w.buf, w.len);
     }
     hs__writer_free(&w);
+    if (!s && type == 9)
+        s = read_std_minutiae(d, &d->n->r[ri], rec);
     if (s)
         return s;
     r = &d->n->r[ri];
@@ -914,12 +1110,183 @@ static bool alternate_fits(const xentry *e, const uint8_t *p, size_t n)
 
 static bool field_mapped(uint32_t type, uint32_t num)
 {
-    if (num == 1)
+    if (num == 1 || (type == 9 && num >= 5 && num <= 12)) /* 9.005-.012: itl:Minutiae */
         return true;
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (table[i].type == type && table[i].field == num)
             return true;
     return false;
+}
+
+/* One element of text p[0..n) at path below node (a new last element when
+ * @p again). */
+static bool put_leaf(xmlNodePtr node, xmlNsPtr *ns, const char *path, const uint8_t *p,
+                     size_t n, bool again, hs__writer *tmp)
+{
+    xmlNodePtr leaf = make_path(node, ns, path, again);
+    return leaf && set_text(leaf, p, n, CV_TEXT, tmp);
+}
+
+/* Whether item (si, ii) of f is n digits (n 0: any text XML can hold). */
+static bool item_is(const hs__nist_field *f, uint32_t si, uint32_t ii, size_t n,
+                    const uint8_t **p, size_t *len)
+{
+    if (!f || !hs__nist_item_span(f->val, f->len, si, ii, p, len))
+        return false;
+    return n ? *len == n && digits((const char *)*p, n) : xml_value_ok(*p, *len, CV_TEXT);
+}
+
+static uint32_t subfields(const hs__nist_field *f)
+{
+    uint32_t n = f && f->len ? 1 : 0;
+    for (size_t k = 0; f && k < f->len; k++)
+        n += f->val[k] == HS__NIST_RS;
+    return n;
+}
+
+/* 9.005-9.012 as itl:Minutiae (see read_std_minutiae). A value that does
+ * not have its traditional form is refused unless HS_NIST_ALLOW_LOSS, which
+ * drops it. */
+static hs_status gen_std_minutiae(hs_ctx *ctx, xmlNodePtr rec, xmlNsPtr *ns,
+                                  const hs__nist_record *r, uint32_t ri, hs__writer *tmp,
+                                  uint32_t flags)
+{
+    const hs__nist_field *f[13] = { 0 };
+    bool any = false;
+    for (uint32_t k = 5; k <= 12; k++)
+        any |= (f[k] = hs__nist_find(r, k)) != NULL;
+    if (!any)
+        return HS_OK;
+    bool loss = (flags & HS_NIST_ALLOW_LOSS) != 0, bad = false;
+    const uint8_t *p, *q;
+    size_t n, m;
+#define NOMEM hs__error(ctx, HS_ERR_NOMEM, "XML: out of memory")
+    xmlNodePtr mi = make_path(rec, ns, "itl:Minutiae", false);
+    xmlNodePtr st = mi ? make_path(mi, ns, "itl:MinutiaeNISTStandard", false) : NULL;
+    if (!st)
+        return NOMEM;
+    for (uint32_t si = 0; si < subfields(f[12]); si++) {
+        /* XXXXYYYYTTT, or XXXXXYYYYYTTT for palms */
+        if ((!item_is(f[12], si, 1, 11, &p, &n) && !item_is(f[12], si, 1, 13, &p, &n)) ||
+            !item_is(f[12], si, 0, 0, &q, &m)) {
+            bad = true;
+            continue;
+        }
+        size_t c = (n - 3) / 2;
+        xmlNodePtr md = xmlNewChild(st, ns[0], BAD_CAST "MinutiaDetail", NULL);
+        if (!md || !put_leaf(md, ns, "biom:PositionHorizontalCoordinateValue", p, c, false, tmp) ||
+            !put_leaf(md, ns, "biom:PositionVerticalCoordinateValue", p + c, c, false, tmp) ||
+            !put_leaf(md, ns, "biom:MinutiaIdentification/nc:IdentificationID", q, m, false,
+                      tmp) ||
+            !put_leaf(md, ns, "biom:PositionThetaAngleMeasure", p + 2 * c, 3, false, tmp))
+            return NOMEM;
+        if (item_is(f[12], si, 2, 0, &q, &m) && m &&
+            !put_leaf(md, ns, "biom:MinutiaQualityValue", q, m, false, tmp))
+            return NOMEM;
+        if (item_is(f[12], si, 3, 0, &q, &m) && m &&
+            !put_leaf(md, ns, "biom:MinutiaCategoryCode", q, m, false, tmp))
+            return NOMEM;
+        for (uint32_t ii = 4; hs__nist_item_span(f[12]->val, f[12]->len, si, ii, &q, &m); ii++) {
+            const uint8_t *comma = m ? memchr(q, ',', m) : NULL;
+            if (!comma || comma == q || (size_t)(comma - q) + 1 >= m ||
+                !xml_value_ok(q, (size_t)(comma - q), CV_TEXT) ||
+                !xml_value_ok(comma + 1, m - (size_t)(comma - q) - 1, CV_TEXT)) {
+                bad = true;
+                continue;
+            }
+            xmlNodePtr rc = xmlNewChild(md, ns[1], BAD_CAST "MinutiaRidgeCount", NULL);
+            if (!rc ||
+                !put_leaf(rc, ns, "biom:RidgeCountReferenceIdentification/nc:IdentificationID",
+                          q, (size_t)(comma - q), false, tmp) ||
+                !put_leaf(rc, ns, "biom:RidgeCountValue", comma + 1,
+                          m - (size_t)(comma - q) - 1, false, tmp))
+                return NOMEM;
+        }
+    }
+    if (item_is(f[10], 0, 0, 0, &p, &n) &&
+        !put_leaf(st, ns, "biom:MinutiaeQuantity", p, n, false, tmp))
+        return NOMEM;
+    if (f[5]) {
+        static const char *const ofr[3] = { "biom:ReadingSystemName",
+                                            "biom:ReadingSystemCodingMethodCode",
+                                            "biom:ReadingSystemSubsystemIdentification/nc:IdentificationID" };
+        xmlNodePtr rs = make_path(st, ns, "biom:MinutiaeReadingSystem", false);
+        if (!rs)
+            return NOMEM;
+        static const int order[3] = { 1, 0, 2 }; /* schema order */
+        for (int k = 0; k < 3; k++)
+            if (item_is(f[5], 0, (uint32_t)order[k], 0, &p, &n) && n &&
+                !put_leaf(rs, ns, ofr[order[k]], p, n, false, tmp))
+                return NOMEM;
+        bad |= subfields(f[5]) > 1 || hs__nist_item_span(f[5]->val, f[5]->len, 0, 3, &p, &n);
+    }
+    if (f[11]) {
+        bool on = f[11]->len == 1 && f[11]->val[0] == '1';
+        bad |= !(f[11]->len == 1 && (f[11]->val[0] == '0' || on));
+        if (!put_leaf(st, ns, "biom:MinutiaeRidgeCountIndicator",
+                      (const uint8_t *)(on ? "true" : "false"), on ? 4 : 5, false, tmp))
+            return NOMEM;
+    }
+    for (uint32_t k = 8; k <= 9; k++)
+        for (uint32_t si = 0; si < subfields(f[k]); si++) {
+            if (!item_is(f[k], si, 0, 8, &p, &n) && !item_is(f[k], si, 0, 10, &p, &n)) {
+                bad = true;
+                continue;
+            }
+            xmlNodePtr v = xmlNewChild(mi, ns[1], BAD_CAST(k == 8 ? "MinutiaeFingerCorePosition"
+                                                                   : "MinutiaeFingerDeltaPosition"),
+                                       NULL);
+            if (!v || !put_leaf(v, ns, "biom:PositionHorizontalCoordinateValue", p, n / 2, false, tmp) ||
+                !put_leaf(v, ns, "biom:PositionVerticalCoordinateValue", p + n / 2, n / 2, false,
+                          tmp))
+                return NOMEM;
+        }
+    for (uint32_t si = 0; si < subfields(f[7]); si++) {
+        if (!item_is(f[7], si, 0, 1, &p, &n) && !item_is(f[7], si, 0, 0, &p, &n)) {
+            bad = true;
+            continue;
+        }
+        bool text = !(n == 1 && p[0] == 'T');
+        xmlNodePtr pd = xmlNewChild(mi, ns[0], BAD_CAST "MinutiaeFingerPatternDetail", NULL);
+        if (!pd || !put_leaf(pd, ns, "itl:FingerPatternCodeSourceCode", p, n, false, tmp))
+            return NOMEM;
+        for (uint32_t ii = 1; item_is(f[7], si, ii, 0, &q, &m); ii++)
+            if (!put_leaf(pd, ns, text ? "biom:FingerPatternText" : "biom:FingerPatternCode", q,
+                          m, true, tmp))
+                return NOMEM;
+    }
+    /* FGP: finger codes, then palm codes (20-38, 81-86), as the schema
+     * orders them; a palm code before a finger code cannot keep its place. */
+    bool palm_seen = false;
+    for (uint32_t si = 0; si < subfields(f[6]); si++) {
+        uint32_t code;
+        if (!item_is(f[6], si, 0, 0, &p, &n) || !hs__nist_item_u32(f[6], si, 0, &code)) {
+            bad = true;
+            continue;
+        }
+        bool palm = (code >= 20 && code <= 38) || (code >= 81 && code <= 86);
+        bad |= palm_seen && !palm;
+        palm_seen |= palm;
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t si = 0; si < subfields(f[6]); si++) {
+            uint32_t code;
+            if (!item_is(f[6], si, 0, 0, &p, &n) || !hs__nist_item_u32(f[6], si, 0, &code))
+                continue;
+            bool palm = (code >= 20 && code <= 38) || (code >= 81 && code <= 86);
+            if (palm == (pass == 1) &&
+                !put_leaf(mi, ns, palm ? "biom:MinutiaePalmPositionCode"
+                                       : "biom:MinutiaeFingerPositionCode",
+                          p, n, true, tmp))
+                return NOMEM;
+        }
+#undef NOMEM
+    if (bad && !loss)
+        return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                         "record %u: Type-9 standard-format minutiae (9.005-9.012) not in the "
+                         "form itl:Minutiae holds (HS_NIST_ALLOW_LOSS drops what does not fit)",
+                         ri + 1);
+    return HS_OK;
 }
 
 static hs_status gen_record(hs_ctx *ctx, xmlNodePtr root, xmlNsPtr *ns, const hs_nist *n,
@@ -1085,7 +1452,7 @@ static hs_status gen_record(hs_ctx *ctx, xmlNodePtr root, xmlNsPtr *ns, const hs
             }
         }
     }
-    return HS_OK;
+    return r->type == 9 ? gen_std_minutiae(ctx, rec, ns, r, ri, tmp, flags) : HS_OK;
 }
 
 hs_status hs__nist_encode_xml(hs_ctx *ctx, hs__writer *w, const hs_nist *n, uint32_t flags)
