@@ -1043,6 +1043,187 @@ static void fail_free(void *o, void *p)
     free(p);
 }
 
+/* ---- XML of Types 4, 9, 15, 17 and 99 ----------------------------------- */
+
+/* Copy record @p ri of @p src to the end of @p dst, field by field. */
+static void copy_record(hs_nist *dst, const hs_nist *src, uint32_t ri)
+{
+    uint32_t nr = 0;
+    assert_int_equal(hs_nist_record_add(NULL, &nr, dst, hs_nist_record_type(src, ri)), HS_OK);
+    for (uint32_t k = 0; k < hs_nist_field_count(src, ri); k++) {
+        uint32_t num = hs_nist_field_number(src, ri, k);
+        size_t sz;
+        const uint8_t *v = hs_nist_field_at(src, &sz, ri, k);
+        if (num != 1)
+            assert_int_equal(hs_nist_field_set(NULL, dst, nr, num, v, sz), HS_OK);
+    }
+}
+
+/* Whether record @p ri has the same fields (but LEN) in a and b. */
+static bool same_record(const hs_nist *a, const hs_nist *b, uint32_t ri, char *lost, size_t size)
+{
+    bool same = hs_nist_field_count(a, ri) == hs_nist_field_count(b, ri);
+    lost[0] = 0;
+    for (uint32_t k = 0; k < hs_nist_field_count(a, ri); k++) {
+        uint32_t num = hs_nist_field_number(a, ri, k);
+        size_t sa, sb;
+        const uint8_t *pa = hs_nist_field_at(a, &sa, ri, k);
+        const uint8_t *pb = hs_nist_field(b, &sb, ri, num);
+        if (num != 1 && (!pb || sa != sb || memcmp(pa, pb, sa))) {
+            same = false;
+            size_t l = strlen(lost);
+            snprintf(lost + l, size - l, " .%03u", num);
+        }
+    }
+    return same;
+}
+
+/* Every record of Types 4, 9, 15, 17 and 99 of the shared transactions,
+ * grafted onto a built INT-I search: traditional -> XML -> traditional
+ * keeps every field, and the XML validates against int-i.xsd, unless the
+ * record holds what the XML mapping lacks (EFS minutiae), which is refused
+ * without HS_NIST_ALLOW_LOSS. */
+static void test_xml_record_types(void **state)
+{
+    (void)state;
+    char dir[2][512], p[700];
+    if (!tu_shared("fingerprint/an2k-nbis", dir[0], sizeof dir[0]) ||
+        !tu_shared("fingerprint/format-samples", dir[1], sizeof dir[1]))
+        skip();
+    xmlSchemaPtr schema = load_schema();
+    int total = 0, kept = 0, valid = 0, refused = 0;
+    for (int d = 0; d < 2; d++) {
+        char names[64][128];
+        int k = list_dir(dir[d], d ? ".an2k" : ".an2", names, 64);
+        for (int i = 0; i < k; i++) {
+            snprintf(p, sizeof p, "%.500s/%.127s", dir[d], names[i]);
+            hs_nist *src = load(p);
+            for (uint32_t ri = 1; ri < hs_nist_record_count(src); ri++) {
+                uint32_t t = hs_nist_record_type(src, ri);
+                if (t != 4 && t != 9 && t != 15 && t != 17 && t != 98 && t != 99)
+                    continue;
+                hs_nist *n = NULL;
+                hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
+                memcpy(o.dai_country, "XPO", 4);
+                memcpy(o.ori_country, "DEU", 4);
+                assert_int_equal(hs_nist_build_search(NULL, &n, "NPS", "LIBHOTSPOT", "test",
+                                                      "INT", "INTERPOL", 3, 1796558400, NULL,
+                                                      0, NULL, 0, NULL, &o),
+                                 HS_OK);
+                copy_record(n, src, ri);
+                uint32_t nri = hs_nist_record_count(n) - 1;
+                total++;
+                hs_ctx *ctx;
+                assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+                size_t need = 0;
+                hs_status s = hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, 0);
+                if (s) {
+                    /* Refused: only for what the mapping lacks, named. */
+                    /* EFS minutiae (9.3xx) and the 2007 edition's 17.018 GUI. */
+                    assert_int_equal(s, HS_ERR_UNSUPPORTED);
+                    assert_true(strstr(hs_ctx_last_error(ctx), "field 9.3") ||
+                                strstr(hs_ctx_last_error(ctx), "field 17.018"));
+                    refused++;
+                    assert_int_equal(hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML,
+                                                    HS_NIST_ALLOW_LOSS),
+                                     HS_OK);
+                } else {
+                    size_t xs;
+                    uint8_t *x = encode(n, HS_NIST_ENCODING_XML, 0, &xs);
+                    hs_nist *back = NULL;
+                    assert_int_equal(decode_mem(x, xs, &back, NULL), HS_OK);
+                    char lost[256];
+                    bool same = same_record(n, back, nri, lost, sizeof lost);
+                    if (!same)
+                        printf("%s record %u (Type-%u) lost%s\n", names[i], ri + 1, t, lost);
+                    assert_true(same);
+                    kept++;
+                    /* And back to traditional: the record's bytes are its own. */
+                    size_t b_size;
+                    uint8_t *b = encode(back, HS_NIST_ENCODING_TRADITIONAL, 0, &b_size);
+                    hs_nist *again = NULL;
+                    assert_int_equal(decode_mem(b, b_size, &again, NULL), HS_OK);
+                    assert_true(same_record(n, again, nri, lost, sizeof lost));
+                    hs_nist_free(again);
+                    free(b);
+                    if (schema && schema_valid(schema, x, xs, names[i]) == 0)
+                        valid++;
+                    hs_nist_free(back);
+                    free(x);
+                }
+                hs_ctx_free(ctx);
+                hs_nist_free(n);
+            }
+            hs_nist_free(src);
+        }
+    }
+    printf("XML of Types 4/9/15/17/99: %d records; %d keep every field through traditional -> "
+           "XML -> traditional (%d of them schema-valid); %d refused (EFS minutiae, 17.018)\n",
+           total, kept, valid, refused);
+    assert_true(total >= 20);
+    assert_int_equal(kept + refused, total);
+    if (schema)
+        xmlSchemaFree(schema);
+}
+
+static hs_status set_str(hs_nist *n, uint32_t record, uint32_t field, const char *v)
+{
+    return hs_nist_field_set(NULL, n, record, field, v, strlen(v));
+}
+
+/* What the XML mapping cannot hold is refused, naming the field. */
+static void test_xml_refusals(void **state)
+{
+    (void)state;
+    hs_nist *n = NULL;
+    hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
+    memcpy(o.dai_country, "XPO", 4);
+    memcpy(o.ori_country, "DEU", 4);
+    assert_int_equal(hs_nist_build_search(NULL, &n, "NPS", "LIBHOTSPOT", "test", "INT",
+                                          "INTERPOL", 3, 1796558400, NULL, 0, NULL, 0, NULL, &o),
+                     HS_OK);
+    uint32_t r4, r9;
+    assert_int_equal(hs_nist_record_add(NULL, &r4, n, 4), HS_OK);
+    /* A used position after an unused one. */
+    assert_int_equal(set_str(n, r4, 4, "2\x1f" "255\x1f" "3\x1f" "255\x1f"
+                                                       "255\x1f" "255"),
+                     HS_OK);
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    size_t need = 0;
+    assert_int_equal(hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, 0),
+                     HS_ERR_UNSUPPORTED);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "4.004"));
+    assert_int_equal(set_str(n, r4, 4, "2\x1f" "3\x1f" "255\x1f" "255\x1f"
+                                                       "255\x1f" "255"),
+                     HS_OK);
+    assert_int_equal(hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, 0), HS_OK);
+    /* A minutia whose location is not XXXXYYYYTTT. */
+    assert_int_equal(hs_nist_record_add(NULL, &r9, n, 9), HS_OK);
+    assert_int_equal(set_str(n, r9, 3, "0"), HS_OK);
+    assert_int_equal(set_str(n, r9, 4, "S"), HS_OK);
+    assert_int_equal(set_str(n, r9, 10, "1"), HS_OK);
+    assert_int_equal(set_str(n, r9, 12, "001\x1f" "12345\x1f" "10\x1f" "A"),
+                     HS_OK);
+    assert_int_equal(hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, 0),
+                     HS_ERR_UNSUPPORTED);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "9.005-9.012"));
+    assert_int_equal(hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML,
+                                     HS_NIST_ALLOW_LOSS),
+                     HS_OK);
+    /* A field of the record without an element (EFS). */
+    assert_int_equal(hs_nist_field_set(NULL, n, r9, 12, "001\x1f" "01230456090\x1f" "10\x1f" "A",
+                                       22),
+                     HS_OK);
+    assert_int_equal(hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, 0), HS_OK);
+    assert_int_equal(set_str(n, r9, 300, "1"), HS_OK);
+    assert_int_equal(hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, 0),
+                     HS_ERR_UNSUPPORTED);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "9.300"));
+    hs_ctx_free(ctx);
+    hs_nist_free(n);
+}
+
 /* ---- Transactions and the watchlist --------------------------------------- */
 
 static uint32_t view_position(const hs_template *t, uint32_t v)
@@ -1280,6 +1461,8 @@ int main(void)
         cmocka_unit_test(test_minutiae),
         cmocka_unit_test(test_xml_samples),
         cmocka_unit_test(test_traditional_to_xml),
+        cmocka_unit_test(test_xml_record_types),
+        cmocka_unit_test(test_xml_refusals),
         cmocka_unit_test(test_build),
         cmocka_unit_test(test_build_result),
         cmocka_unit_test(test_validate),
