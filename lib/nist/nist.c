@@ -1188,12 +1188,12 @@ static uint32_t ppmm_to_ppi(const hs__nist_field *f)
             scale = 1;
         else if (b[i] >= '0' && b[i] <= '9') {
             v = v * 10 + (b[i] - '0');
-            if (scale)
+            if (scale != 0)
                 scale *= 10;
         } else
             return 0;
     }
-    if (scale)
+    if (scale != 0)
         v /= scale;
     return (uint32_t)lround(v * 25.4);
 }
