@@ -190,7 +190,7 @@ bool hs__nist_item_span(const uint8_t *v, size_t len, uint32_t si, uint32_t ii,
     if (!nth_part(v, len, HS__NIST_RS, si, &pos, &send) ||
         !nth_part(v, send, HS__NIST_US, ii, &pos, &iend))
         return false;
-    *p = v + pos;
+    *p = v ? v + pos : v; /* an empty value has no bytes (and no pointer) */
     *n = iend - pos;
     return true;
 }
@@ -887,6 +887,8 @@ uint32_t hs_nist_item_count(const hs_nist *n, uint32_t record, uint32_t field, u
     size_t len;
     if (!hs__nist_item_span(f->val, f->len, subfield, 0, &p, &len))
         return 0;
+    if (f->len == 0) /* one empty subfield of one empty item */
+        return subfield == 0;
     const uint8_t *end = memchr(p, HS__NIST_RS, f->len - (size_t)(p - f->val));
     size_t slen = end ? (size_t)(end - p) : f->len - (size_t)(p - f->val);
     uint32_t c = 1;
