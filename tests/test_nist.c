@@ -1212,9 +1212,7 @@ static void test_xml_refusals(void **state)
                                      HS_NIST_ALLOW_LOSS),
                      HS_OK);
     /* A field of the record without an element (EFS). */
-    assert_int_equal(hs_nist_field_set(NULL, n, r9, 12, "001\x1f" "01230456090\x1f" "10\x1f" "A",
-                                       22),
-                     HS_OK);
+    assert_int_equal(set_str(n, r9, 12, "001\x1f" "01230456090\x1f" "10\x1f" "A"), HS_OK);
     assert_int_equal(hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, 0), HS_OK);
     assert_int_equal(set_str(n, r9, 300, "1"), HS_OK);
     assert_int_equal(hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, 0),
