@@ -519,10 +519,10 @@ static int wl_search(hs_ctx *ctx, int argc, char **argv)
                 goto out;
             if (face && !face_model_set)
                 o.face_model = face_model;
-        } else if (!strcmp(argv[i], "--face") || !strcmp(argv[i], "--answer") || !strcmp(argv[i], "--top") ||
-                   !strcmp(argv[i], "--threads") || !strcmp(argv[i], "--fmr") ||
-                   !strcmp(argv[i], "--rescore") || !strcmp(argv[i], "--face-model") ||
-                   !strcmp(argv[i], "--ppi")) {
+        } else if (!strcmp(argv[i], "--face") || !strcmp(argv[i], "--answer") ||
+                   !strcmp(argv[i], "--top") || !strcmp(argv[i], "--threads") ||
+                   !strcmp(argv[i], "--fmr") || !strcmp(argv[i], "--rescore") ||
+                   !strcmp(argv[i], "--face-model") || !strcmp(argv[i], "--ppi")) {
             i++;
         }
     }
