@@ -224,7 +224,21 @@ static const xentry table[] = {
     ONE(99, 104, CV_TEXT, CBI "biom:CBEFFFormatCategoryIdentification/nc:IdentificationID"),
     ONE(99, 100, CV_TEXT, CBI "biom:CBEFFVersionIdentification/nc:IdentificationID"),
     ONE(99, 101, CV_TEXT, CBI "biom:CBEFFCategoryCode"),
-    IDC(20), IDC(98),
+    /* Type-98 information assurance: DFO, SRC and SAN, DFT, DCD, ALF (event,
+     * reason, information identifier, agent, old value), ARN. The
+     * user-defined fields 98.200-98.899 have no element. */
+    IDC(98),
+    ONE(98, 3, CV_TEXT, "biom:AssuranceFormatOwnerIdentification/nc:IdentificationID"),
+    ONE(98, 4, CV_TEXT, "biom:AssuranceOrganization/nc:OrganizationIdentification/nc:IdentificationID"),
+    ONE(98, 993, CV_TEXT, "biom:AssuranceOrganization/nc:OrganizationName"),
+    ONE(98, 5, CV_TEXT, "biom:AssuranceFormatIdentification/nc:IdentificationID"),
+    ONE(98, 6, CV_DATETIME, "biom:AssuranceDateTime/nc:DateTime"),
+    { 98, 900, CV_TEXT, "biom:AssuranceLogEntry",
+      { { 0, "biom:AssuranceLogEventCode" }, { 1, "biom:AssuranceLogEventReasonText" },
+        { 2, "biom:AssuranceLogEventLocationText" }, { 3, "biom:AssuranceLogAgentText" },
+        { 4, "biom:AssuranceLogEventOriginalValueText" } } },
+    ONE(98, 901, CV_TEXT, "biom:AssuranceAuditRevisionIdentification/nc:IdentificationID"),
+    IDC(20),
 };
 
 static const struct { uint32_t type; const char *name; } record_names[] = {
