@@ -17,5 +17,7 @@
 #include "hotspot/watchlist.h"
 #include "hotspot/synth.h"
 #include "hotspot/eval.h"
+#include "hotspot/device.h"
+#include "hotspot/audit.h"
 
 #endif /* HOTSPOT_HOTSPOT_H */
