@@ -98,9 +98,10 @@ static int setup(void **state)
         return -1;
     assert_int_equal(hs_encounter_keygen_authority(F.box_pk, F.box_sk, F.asign_pk, F.asign_sk),
                      HS_OK);
-    crypto_sign_keypair(F.dev_pk, F.dev_sk);
-    crypto_sign_keypair(F.dev2_pk, F.dev2_sk);
-    crypto_sign_keypair(F.rogue_pk, F.rogue_sk);
+    uint8_t storage[32];
+    assert_int_equal(hs_device_keygen(F.dev_pk, F.dev_sk, storage), HS_OK);
+    assert_int_equal(hs_device_keygen(F.dev2_pk, F.dev2_sk, storage), HS_OK);
+    assert_int_equal(hs_device_keygen(F.rogue_pk, F.rogue_sk, storage), HS_OK);
     hs_synth *gen = NULL;
     assert_int_equal(hs_synth_new(NULL, &gen, 7), HS_OK);
     for (int i = 0; i < 2; i++) {

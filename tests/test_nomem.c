@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Atomic: a threaded search allocates from its worker threads. */
 typedef struct fail_alloc {
@@ -78,6 +79,7 @@ typedef struct fixture {
     uint8_t *wl_bytes;
     size_t wl_size;
     uint8_t auth_pk[32], auth_sk[64], dev_pk[32], dev_sk[32];
+    uint8_t devsign_pk[32], devsign_sk[64], storage_key[32];
     uint8_t *pkg;
     size_t pkg_size;
     float face[128];
@@ -179,7 +181,7 @@ static hs_status op_image_wsq(hs_ctx *ctx)
     return s;
 }
 
-static char png_path[512], wl_path[512], iso_path[512];
+static char png_path[512], wl_path[512], iso_path[512], enc_path[600];
 
 static hs_status op_image_load(hs_ctx *ctx)
 {
@@ -440,6 +442,66 @@ static hs_status op_watchlist_unpack(hs_ctx *ctx)
     hs_watchlist_free(wl);
     return s;
 }
+
+/* The device: audit log (open, append, export, verify, view) and the
+ * encrypted installed list. */
+static hs_status op_audit(hs_ctx *ctx)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/nomem-audit", tu_tmpdir());
+    mkdir(dir, 0700);
+    hs_audit *a = (hs_audit *)1;
+    hs_status s = hs_audit_open(ctx, &a, dir, fx.devsign_sk, NULL);
+    OUT_NULL_ON_FAIL(s, a);
+    if (s)
+        return s;
+    hs_audit_entry e = HS_AUDIT_ENTRY_INIT;
+    e.event = HS_AUDIT_SEARCH;
+    e.operator_id = "op";
+    e.ref = "42";
+    s = hs_audit_append(ctx, a, &e);
+    size_t size = 0;
+    uint8_t *x = NULL;
+    if (!s)
+        s = hs_audit_export(ctx, NULL, &size, a, 0, UINT64_MAX);
+    if (!s) {
+        x = malloc(size);
+        s = hs_audit_export(ctx, x, &size, a, 0, UINT64_MAX);
+    }
+    hs_audit_close(a);
+    if (!s)
+        s = hs_audit_verify(ctx, NULL, x, size, fx.devsign_pk, NULL);
+    if (!s) {
+        hs_audit_view *v = (hs_audit_view *)1;
+        s = hs_audit_view_new(ctx, &v, x, size);
+        OUT_NULL_ON_FAIL(s, v);
+        if (!s)
+            assert_true(hs_audit_view_count(v) >= 1);
+        hs_audit_view_free(v);
+    }
+    free(x);
+    return s;
+}
+
+static hs_status op_watchlist_save_encrypted(hs_ctx *ctx)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s.saved.enc", wl_path);
+    hs_status s = hs_watchlist_save_encrypted(ctx, path, fx.wl, fx.storage_key, 0);
+    remove(path);
+    return s;
+}
+
+static hs_status op_watchlist_load_encrypted(hs_ctx *ctx)
+{
+    hs_watchlist *wl = (hs_watchlist *)1;
+    hs_status s = hs_watchlist_load_encrypted(ctx, &wl, enc_path, fx.storage_key);
+    OUT_NULL_ON_FAIL(s, wl);
+    if (!s)
+        assert_int_equal(hs_watchlist_count(wl), 3);
+    hs_watchlist_free(wl);
+    return s;
+}
 #endif
 
 static hs_status op_face_gallery(hs_ctx *ctx)
@@ -646,6 +708,42 @@ static hs_status op_encounter_registry(hs_ctx *ctx)
 }
 #endif
 
+#ifdef HS_IMAGE_FORMAT_WSQ
+/* A transaction built from an image and minutiae, then its fingers for the
+ * watchlist (the image decoded and extracted, the minutiae read). */
+static hs_status op_nist_fingers(hs_ctx *ctx)
+{
+    hs_nist_finger f = {fx.img, 2, 60};
+    hs_template *m = NULL;
+    hs_status s = hs_template_new(ctx, &m);
+    if (!s) {
+        hs_view_info vi = HS_VIEW_INFO_INIT;
+        uint32_t n;
+        const hs_minutia *mm = hs_template_minutiae(fx.tpl2, &n, 0);
+        hs_template_view_info(fx.tpl2, &vi, 0);
+        vi.finger_position = 3;
+        s = hs_template_add_view(ctx, m, &vi, mm, n);
+    }
+    hs_nist *txn = (hs_nist *)1;
+    if (!s) {
+        s = hs_nist_build_search(ctx, &txn, "CPS", "ORI", "Origin", "INT", "INTERPOL", 1,
+                                 1796558400, &f, 1, NULL, 0, m, NULL);
+        OUT_NULL_ON_FAIL(s, txn);
+    }
+    hs_template_free(m);
+    if (s)
+        return s;
+    hs_template *t = (hs_template *)1;
+    s = hs_nist_fingers(ctx, &t, txn, NULL, 0);
+    OUT_NULL_ON_FAIL(s, t);
+    if (!s)
+        assert_int_equal(hs_template_view_count(t), 2);
+    hs_template_free(t);
+    hs_nist_free(txn);
+    return s;
+}
+#endif
+
 /* ---- set-up -------------------------------------------------------------- */
 
 static int setup(void **state)
@@ -728,10 +826,10 @@ static int setup(void **state)
     fx.pkg = malloc(fx.pkg_size);
     if (hs_watchlist_pack(fx.ctx, fx.pkg, &fx.pkg_size, fx.wl, NULL, fx.auth_sk, fx.dev_pk, 1))
         return -1;
-    /* encounters: the device signing key is an Ed25519 pair, as
-     * hs_device_keygen() makes; the watchlist's authority keygen makes one */
+    /* encounters: sealed with a device signing key */
+    uint8_t storage[32];
     if (hs_encounter_keygen_authority(fx.box_pk, fx.box_sk, fx.asig_pk, fx.asig_sk) ||
-        hs_watchlist_keygen_authority(fx.edev_pk, fx.edev_sk) ||
+        hs_device_keygen(fx.edev_pk, fx.edev_sk, storage) ||
         build_encounter(fx.ctx, &fx.enc) ||
         hs_encounter_seal(fx.ctx, NULL, &fx.sealed_size, fx.enc, fx.box_pk, fx.edev_sk, NULL))
         return -1;
@@ -747,6 +845,10 @@ static int setup(void **state)
         return -1;
     fx.batch = malloc(fx.batch_size);
     if (hs_encounter_batch_encode(fx.ctx, fx.batch, &fx.batch_size, recs, sizes, 2))
+        return -1;
+    snprintf(enc_path, sizeof enc_path, "%s/nomem.hswl.enc", tu_tmpdir());
+    if (hs_device_keygen(fx.devsign_pk, fx.devsign_sk, fx.storage_key) ||
+        hs_watchlist_save_encrypted(fx.ctx, enc_path, fx.wl, fx.storage_key, 0))
         return -1;
 #endif
     return 0;
@@ -808,9 +910,15 @@ T(test_encounter_open, op_encounter_open)
 T(test_encounter_batch_open, op_encounter_batch_open)
 T(test_encounter_ack, op_encounter_ack)
 T(test_encounter_registry, op_encounter_registry)
+T(test_audit, op_audit)
+T(test_watchlist_save_encrypted, op_watchlist_save_encrypted)
+T(test_watchlist_load_encrypted, op_watchlist_load_encrypted)
 #endif
 T(test_face_gallery, op_face_gallery)
 T(test_synth, op_synth)
+#ifdef HS_IMAGE_FORMAT_WSQ
+T(test_nist_fingers, op_nist_fingers)
+#endif
 
 int main(void)
 {
@@ -844,9 +952,15 @@ int main(void)
         cmocka_unit_test(test_encounter_batch_open),
         cmocka_unit_test(test_encounter_ack),
         cmocka_unit_test(test_encounter_registry),
+        cmocka_unit_test(test_audit),
+        cmocka_unit_test(test_watchlist_save_encrypted),
+        cmocka_unit_test(test_watchlist_load_encrypted),
 #endif
         cmocka_unit_test(test_face_gallery),
         cmocka_unit_test(test_synth),
+#ifdef HS_IMAGE_FORMAT_WSQ
+        cmocka_unit_test(test_nist_fingers),
+#endif
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

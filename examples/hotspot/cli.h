@@ -27,6 +27,8 @@ int cmd_face(int argc, char **argv);
 int cmd_nist(int argc, char **argv);
 int cmd_authority(int argc, char **argv);
 int cmd_encounter(int argc, char **argv);
+int cmd_device(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 #ifdef HOTSPOT_HAVE_CLUSTER
 int cmd_cluster(int argc, char **argv);
 int cmd_shard(int argc, char **argv);
@@ -99,6 +101,17 @@ hs_status cli_load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_templa
 void cli_print_candidate(const hs_watchlist_candidate *c, uint32_t rank, uint32_t nprobe,
                          int json, int details);
 
+/* The watchlist commands' transactions (cmd_watchlist_nist.c): enrol the
+ * fingers and face of transaction @p path into @p sub; add its fingers to
+ * @p probe, its face to *face (face NULL: not used) and keep it in *txn;
+ * write the SRE answer to @p path. Each prints its error and returns
+ * CLI_OK or CLI_ERR. */
+int cli_wl_nist_add(hs_ctx *ctx, hs_watchlist_subject *sub, const char *path);
+int cli_wl_nist_probe(hs_ctx *ctx, hs_nist **txn, hs_template *probe, float **face,
+                      uint32_t *face_dim, uint32_t *face_model, const char *path);
+int cli_wl_nist_answer(hs_ctx *ctx, const char *path, const hs_nist *search,
+                       const hs_watchlist_result *r);
+
 /* Text output to a file through the library's one atomic save: write to
  * o->f (a memory stream), then cli_out_save() saves it (mode 0600 with
  * HS_FILE_PRIVATE) and frees it; cli_out_drop() discards it. Both return
@@ -111,5 +124,28 @@ typedef struct cli_out {
 int cli_out_open(cli_out *o);
 int cli_out_save(hs_ctx *ctx, cli_out *o, const char *path, uint32_t flags);
 void cli_out_drop(cli_out *o);
+
+/* Device options of the commands that read or write the installed list
+ * (cmd_device.c): --storage-key FILE (the list is stored encrypted),
+ * --audit DIR with --device PREFIX (log installs and failed unlocks, signed
+ * with PREFIX.sign.sec; HOTSPOT_OPERATOR names the operator). */
+typedef struct cli_device_opts {
+    const char *storage_key, *audit_dir, *device;
+} cli_device_opts;
+/* Consume argv[*i] if it is a device option (advancing *i past its value):
+ * 1 consumed, 0 not one, -1 usage error printed (return CLI_USAGE). */
+int cli_device_opt(cli_device_opts *d, int argc, char **argv, int *i);
+/* -1 (usage error printed) when the options do not go together. */
+int cli_device_check(const cli_device_opts *d);
+/* hs_watchlist_load / save, encrypted with --storage-key; a failed unlock
+ * is logged (HS_AUDIT_UNLOCK_FAILED) when --audit is given. */
+hs_status cli_list_load(hs_ctx *ctx, hs_watchlist **out, const char *path,
+                        const cli_device_opts *d);
+hs_status cli_list_save(hs_ctx *ctx, const char *path, const hs_watchlist *wl,
+                        const cli_device_opts *d);
+/* Append one entry to the --audit log (nothing without --audit); a failure
+ * is printed, not fatal. */
+void cli_audit_note(const cli_device_opts *d, uint32_t event, const char *ref, int32_t decision,
+                    uint32_t count, const char *detail);
 
 #endif

@@ -2,9 +2,9 @@
  *
  * The central authority's keys (docs/encounter-format.md): PREFIX.pub
  * (box + signing public keys, for devices) and PREFIX.sec (mode 0600).
- * Device signing keys are raw files: DEVICE.pub (32 bytes Ed25519 public
- * key), DEVICE.sec (64 bytes, libsodium's secret key layout), as
- * `hotspot device keygen` writes them. */
+ * Device signing keys are raw files: PREFIX.sign.pub (32 bytes Ed25519
+ * public key), PREFIX.sign.sec (64 bytes, libsodium's secret key layout),
+ * as `hotspot device keygen PREFIX` writes them. */
 #include "cli.h"
 
 #include <errno.h>

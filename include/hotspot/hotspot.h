@@ -17,6 +17,8 @@
 #include "hotspot/watchlist.h"
 #include "hotspot/synth.h"
 #include "hotspot/eval.h"
+#include "hotspot/device.h"
+#include "hotspot/audit.h"
 #include "hotspot/encounter.h"
 
 #endif /* HOTSPOT_HOTSPOT_H */
