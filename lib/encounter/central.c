@@ -190,23 +190,34 @@ struct hs_encounter_registry {
 
 #define REGISTRY_MAX 100000u
 
-hs_status hs_encounter_registry_new(hs_ctx *ctx, hs_encounter_registry **out)
+/* The registry and the seen-id set are both an allocator and one growable
+ * array: one constructor and one destructor serve both. */
+static hs_status array_object_new(hs_ctx *ctx, void *out, size_t size, size_t alloc_offset)
 {
     hs_status st;
-    hs_encounter_registry *r = HS__OBJECT_NEW(ctx, &st, out, hs_encounter_registry);
-    if (!r)
-        return st;
-    *out = r;
-    return HS_OK;
+    void *o = hs__object_new(ctx, &st, out, size, alloc_offset);
+    if (o)
+        memcpy(out, &o, sizeof o);
+    return st;
+}
+
+static void array_object_free(void *object, const hs_allocator *alloc, void *array)
+{
+    if (!object)
+        return;
+    hs_allocator a = *alloc;
+    hs__free(&a, array);
+    hs__free(&a, object);
+}
+
+hs_status hs_encounter_registry_new(hs_ctx *ctx, hs_encounter_registry **out)
+{
+    return array_object_new(ctx, out, sizeof **out, offsetof(hs_encounter_registry, alloc));
 }
 
 void hs_encounter_registry_free(hs_encounter_registry *r)
 {
-    if (!r)
-        return;
-    hs_allocator a = r->alloc;
-    hs__free(&a, r->e);
-    hs__free(&a, r);
+    array_object_free(r, r ? &r->alloc : NULL, r ? r->e : NULL);
 }
 
 static reg_entry *reg_find(const hs_encounter_registry *r, const uint8_t key[32])
@@ -513,21 +524,12 @@ struct hs_encounter_seen {
 
 hs_status hs_encounter_seen_new(hs_ctx *ctx, hs_encounter_seen **out)
 {
-    hs_status st;
-    hs_encounter_seen *s = HS__OBJECT_NEW(ctx, &st, out, hs_encounter_seen);
-    if (!s)
-        return st;
-    *out = s;
-    return HS_OK;
+    return array_object_new(ctx, out, sizeof **out, offsetof(hs_encounter_seen, alloc));
 }
 
 void hs_encounter_seen_free(hs_encounter_seen *s)
 {
-    if (!s)
-        return;
-    hs_allocator a = s->alloc;
-    hs__free(&a, s->ids);
-    hs__free(&a, s);
+    array_object_free(s, s ? &s->alloc : NULL, s ? s->ids : NULL);
 }
 
 /* Index of id, or -(insertion point) - 1. */
