@@ -25,6 +25,8 @@ int cmd_demo(int argc, char **argv);
 int cmd_watchlist(int argc, char **argv);
 int cmd_face(int argc, char **argv);
 int cmd_nist(int argc, char **argv);
+int cmd_authority(int argc, char **argv);
+int cmd_encounter(int argc, char **argv);
 #ifdef HOTSPOT_HAVE_CLUSTER
 int cmd_cluster(int argc, char **argv);
 int cmd_shard(int argc, char **argv);

@@ -17,5 +17,6 @@
 #include "hotspot/watchlist.h"
 #include "hotspot/synth.h"
 #include "hotspot/eval.h"
+#include "hotspot/encounter.h"
 
 #endif /* HOTSPOT_HOTSPOT_H */

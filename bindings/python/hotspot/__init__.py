@@ -2042,3 +2042,9 @@ class Transaction(_Handle):
             return "<hotspot.Transaction closed>"
         return "<hotspot.Transaction %s TOT=%s records=%s>" % (
             self.source_encoding or "built", self.text("tot"), self.records())
+
+
+# ---- encounters (hotspot/encounter.py) ----------------------------------------------
+from . import encounter  # noqa: E402
+from .encounter import *  # noqa: E402,F401,F403
+__all__ += encounter.__all__
