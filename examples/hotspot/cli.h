@@ -25,6 +25,8 @@ int cmd_demo(int argc, char **argv);
 int cmd_watchlist(int argc, char **argv);
 int cmd_face(int argc, char **argv);
 int cmd_nist(int argc, char **argv);
+int cmd_check(int argc, char **argv);  /* cmd_outbox.c */
+int cmd_outbox(int argc, char **argv); /* cmd_outbox.c */
 #ifdef HOTSPOT_HAVE_CLUSTER
 int cmd_cluster(int argc, char **argv);
 int cmd_shard(int argc, char **argv);

@@ -27,6 +27,8 @@ static const struct command commands[] = {
     {"watchlist", cmd_watchlist, "CMD ...            1:N watchlists: create add remove list info search pack unpack keygen"},
     {"face", cmd_face, "detect|embed|compare|eval  face detection, embeddings, verification (docs/face.md)"},
     {"nist", cmd_nist, "info|dump|validate|convert|extract|build  ANSI/NIST-ITL transactions (docs/nist.md)"},
+    {"check", cmd_check, "LIST --outbox DIR ...  offline check: search, seal, queue (docs/device.md)"},
+    {"outbox", cmd_outbox, "list|export|ack|purge|verify DIR  the device's sealed encounters (docs/device.md)"},
 #ifdef HOTSPOT_HAVE_CLUSTER
     {"cluster", cmd_cluster, "CMD ...            central search on NATS: init enrol remove search status load"},
     {"shard", cmd_shard, "--shard I/N --data DIR  serve one shard replica of a cluster (docs/cluster.md)"},
