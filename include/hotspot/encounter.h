@@ -300,10 +300,11 @@ HS_API hs_status hs_encounter_transaction(hs_ctx *ctx, hs_nist **out, const hs_e
 HS_API hs_status hs_encounter_keygen_authority(uint8_t box_public[32], uint8_t box_secret[32],
                                                uint8_t sign_public[32], uint8_t sign_secret[64]);
 
-/** Write the authority's keys to @p public_path (text, box and signing
- *  public keys, shared with devices) and @p secret_path (text, the secret
- *  keys, mode 0600), both through the atomic save; formats in
- *  docs/encounter-format.md. Neither file may exist already. Errors:
+/** Write the authority's keys to @p public_path (72 bytes: magic
+ *  "HSAUTHP1", box and signing public keys; shared with devices) and
+ *  @p secret_path (104 bytes: magic "HSAUTHS1", box secret key, signing
+ *  secret key; mode 0600), both through the atomic save (secret first);
+ *  formats in docs/encounter-format.md. Neither file may exist already. Errors:
  *  HS_ERR_EXISTS (a file exists; nothing written), HS_ERR_IO. One thread
  *  per object. @since 1.1 */
 HS_API hs_status hs_encounter_authority_save(hs_ctx *ctx, const char *public_path,
@@ -320,11 +321,11 @@ HS_API hs_status hs_encounter_authority_save(hs_ctx *ctx, const char *public_pat
 HS_API hs_status hs_encounter_authority_load_public(hs_ctx *ctx, uint8_t box_public[32],
                                                     uint8_t sign_public[32], const char *path);
 
-/** Read an authority secret key file (either output may be NULL). The
- *  secret keys are checked against each other (the signing pair's halves,
- *  nothing for the box key) and the buffers holding the file wiped.
- *  Errors: HS_ERR_IO, HS_ERR_FORMAT, HS_ERR_CORRUPT (the signing secret
- *  key's halves disagree). Outputs untouched on failure. One thread per
+/** Read an authority secret key file (either output may be NULL). A file
+ *  its group or others may access is refused (HS_ERR_IO, as ssh does); the
+ *  signing secret key's seed and public half are checked against each
+ *  other, and the buffers holding the file wiped. Errors: HS_ERR_IO,
+ *  HS_ERR_FORMAT, HS_ERR_CORRUPT (the signing key's halves disagree). Outputs untouched on failure. One thread per
  *  object. @since 1.1 */
 HS_API hs_status hs_encounter_authority_load_secret(hs_ctx *ctx, uint8_t box_secret[32],
                                                     uint8_t sign_secret[64], const char *path);
@@ -521,6 +522,9 @@ typedef struct hs_encounter_seen hs_encounter_seen;
 /** Create an empty set. Errors: HS_ERR_NOMEM. One thread per object.
  *  @since 1.1 */
 HS_API hs_status hs_encounter_seen_new(hs_ctx *ctx, hs_encounter_seen **out);
+
+/** Free a set (NULL accepted). Exclusive. @since 1.1 */
+HS_API void hs_encounter_seen_free(hs_encounter_seen *s);
 
 /** Load a set saved by hs_encounter_seen_save(). flags: 0 or
  *  HS_ENCOUNTER_SEEN_CREATE. Errors: HS_ERR_IO, HS_ERR_FORMAT,
