@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Atomic: a threaded search allocates from its worker threads. */
 typedef struct fail_alloc {
@@ -78,6 +79,7 @@ typedef struct fixture {
     uint8_t *wl_bytes;
     size_t wl_size;
     uint8_t auth_pk[32], auth_sk[64], dev_pk[32], dev_sk[32];
+    uint8_t devsign_pk[32], devsign_sk[64], storage_key[32];
     uint8_t *pkg;
     size_t pkg_size;
     float face[128];
@@ -171,7 +173,7 @@ static hs_status op_image_wsq(hs_ctx *ctx)
     return s;
 }
 
-static char png_path[512], wl_path[512], iso_path[512];
+static char png_path[512], wl_path[512], iso_path[512], enc_path[600];
 
 static hs_status op_image_load(hs_ctx *ctx)
 {
@@ -432,6 +434,66 @@ static hs_status op_watchlist_unpack(hs_ctx *ctx)
     hs_watchlist_free(wl);
     return s;
 }
+
+/* The device: audit log (open, append, export, verify, view) and the
+ * encrypted installed list. */
+static hs_status op_audit(hs_ctx *ctx)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/nomem-audit", tu_tmpdir());
+    mkdir(dir, 0700);
+    hs_audit *a = (hs_audit *)1;
+    hs_status s = hs_audit_open(ctx, &a, dir, fx.devsign_sk, NULL);
+    OUT_NULL_ON_FAIL(s, a);
+    if (s)
+        return s;
+    hs_audit_entry e = HS_AUDIT_ENTRY_INIT;
+    e.event = HS_AUDIT_SEARCH;
+    e.operator_id = "op";
+    e.ref = "42";
+    s = hs_audit_append(ctx, a, &e);
+    size_t size = 0;
+    uint8_t *x = NULL;
+    if (!s)
+        s = hs_audit_export(ctx, NULL, &size, a, 0, UINT64_MAX);
+    if (!s) {
+        x = malloc(size);
+        s = hs_audit_export(ctx, x, &size, a, 0, UINT64_MAX);
+    }
+    hs_audit_close(a);
+    if (!s)
+        s = hs_audit_verify(ctx, NULL, x, size, fx.devsign_pk, NULL);
+    if (!s) {
+        hs_audit_view *v = (hs_audit_view *)1;
+        s = hs_audit_view_new(ctx, &v, x, size);
+        OUT_NULL_ON_FAIL(s, v);
+        if (!s)
+            assert_true(hs_audit_view_count(v) >= 1);
+        hs_audit_view_free(v);
+    }
+    free(x);
+    return s;
+}
+
+static hs_status op_watchlist_save_encrypted(hs_ctx *ctx)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s.saved.enc", wl_path);
+    hs_status s = hs_watchlist_save_encrypted(ctx, path, fx.wl, fx.storage_key, 0);
+    remove(path);
+    return s;
+}
+
+static hs_status op_watchlist_load_encrypted(hs_ctx *ctx)
+{
+    hs_watchlist *wl = (hs_watchlist *)1;
+    hs_status s = hs_watchlist_load_encrypted(ctx, &wl, enc_path, fx.storage_key);
+    OUT_NULL_ON_FAIL(s, wl);
+    if (!s)
+        assert_int_equal(hs_watchlist_count(wl), 3);
+    hs_watchlist_free(wl);
+    return s;
+}
 #endif
 
 static hs_status op_face_gallery(hs_ctx *ctx)
@@ -573,6 +635,10 @@ static int setup(void **state)
     fx.pkg = malloc(fx.pkg_size);
     if (hs_watchlist_pack(fx.ctx, fx.pkg, &fx.pkg_size, fx.wl, NULL, fx.auth_sk, fx.dev_pk, 1))
         return -1;
+    snprintf(enc_path, sizeof enc_path, "%s/nomem.hswl.enc", tu_tmpdir());
+    if (hs_device_keygen(fx.devsign_pk, fx.devsign_sk, fx.storage_key) ||
+        hs_watchlist_save_encrypted(fx.ctx, enc_path, fx.wl, fx.storage_key, 0))
+        return -1;
 #endif
     return 0;
 }
@@ -623,6 +689,9 @@ T(test_watchlist_search_threads, op_watchlist_search_threads)
 #ifdef HOTSPOT_HAVE_SODIUM
 T(test_watchlist_pack, op_watchlist_pack)
 T(test_watchlist_unpack, op_watchlist_unpack)
+T(test_audit, op_audit)
+T(test_watchlist_save_encrypted, op_watchlist_save_encrypted)
+T(test_watchlist_load_encrypted, op_watchlist_load_encrypted)
 #endif
 T(test_face_gallery, op_face_gallery)
 T(test_synth, op_synth)
@@ -653,6 +722,9 @@ int main(void)
 #ifdef HOTSPOT_HAVE_SODIUM
         cmocka_unit_test(test_watchlist_pack),
         cmocka_unit_test(test_watchlist_unpack),
+        cmocka_unit_test(test_audit),
+        cmocka_unit_test(test_watchlist_save_encrypted),
+        cmocka_unit_test(test_watchlist_load_encrypted),
 #endif
         cmocka_unit_test(test_face_gallery),
         cmocka_unit_test(test_synth),

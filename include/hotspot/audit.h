@@ -198,11 +198,12 @@ typedef struct hs_audit_verify_info {
     uint64_t bad_offset;   /**< failure: byte offset of the bad entry or field; else UINT64_MAX */
     uint64_t torn_bytes;   /**< bytes of an incomplete last entry ignored (a log file only) */
     hs_audit_head head;    /**< the head of what verified (the next anchor) */
+    uint8_t key_public[32]; /**< the device key in force after the last entry (key changes followed) */
 } hs_audit_verify_info;
 
 /** Initialiser of hs_audit_verify_info. @since 1.1 */
 #define HS_AUDIT_VERIFY_INFO_INIT \
-    { sizeof(hs_audit_verify_info), 0, 0, 0, 0, 0, 0, HS_AUDIT_HEAD_INIT }
+    { sizeof(hs_audit_verify_info), 0, 0, 0, 0, 0, 0, HS_AUDIT_HEAD_INIT, {0} }
 
 /** Verify a log file's bytes (read with hs_file_read()) or an export from
  *  hs_audit_export(), treated as hostile input, with the device's Ed25519
