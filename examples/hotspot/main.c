@@ -26,6 +26,8 @@ static const struct command commands[] = {
     {"synth", cmd_synth, "--out DIR          synthetic fingerprints + truth [--fingers N --impressions K --seed S --size WxH --ppi P --threads T]"},
     {"watchlist", cmd_watchlist, "CMD ...            1:N watchlists: create add remove list info search pack unpack keygen"},
     {"face", cmd_face, "detect|embed|compare|eval  face detection, embeddings, verification (docs/face.md)"},
+    {"device", cmd_device, "keygen PREFIX      the device's signing and storage keys (docs/audit.md)"},
+    {"audit", cmd_audit, "show|verify|export DIR  the device's tamper-evident audit log (docs/audit.md)"},
     {"nist", cmd_nist, "info|dump|validate|convert|extract|build  ANSI/NIST-ITL transactions (docs/nist.md)"},
     {"check", cmd_check, "LIST --outbox DIR ...  offline check: search, seal, queue (docs/device.md)"},
     {"outbox", cmd_outbox, "list|export|ack|purge|verify DIR  the device's sealed encounters (docs/device.md)"},
