@@ -4,10 +4,13 @@
 #include "testutil.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct keys {
@@ -687,6 +690,263 @@ static void test_struct_sizes(void **state)
     hs_ctx_free(ctx);
 }
 
+
+/* ---- SIGKILL at random moments ------------------------------------------------ */
+
+/* A child appends, exports, acknowledges (making the acknowledgement as the
+ * centre would) and purges without end, with the audit log; it notes in a
+ * journal what it is about to remove ("k"/"p" lines, before the call) and
+ * what a call returned ("A", "K", "P" lines, after). The parent kills it
+ * at a random moment, then checks that every append that returned is there
+ * unless its removal was attempted, that nothing whose removal returned is
+ * there, that nothing once gone comes back, and that the outbox and the
+ * audit log verify. HS_OUTBOX_KILLS rounds (default 30; 200 by hand). */
+typedef struct pool {
+    uint32_t n;
+    uint8_t **sealed;
+    size_t *size;
+    uint8_t (*id)[16];
+} pool;
+
+static int pool_index(const pool *p, const uint8_t *id)
+{
+    for (uint32_t i = 0; i < p->n; i++)
+        if (!memcmp(p->id[i], id, 16))
+            return (int)i;
+    return -1;
+}
+
+static void jline(int fd, char tag, const uint32_t *idx, uint32_t n)
+{
+    char line[4096];
+    int k = snprintf(line, sizeof line, "%c", tag);
+    for (uint32_t i = 0; i < n && k < (int)sizeof line - 16; i++)
+        k += snprintf(line + k, sizeof line - (size_t)k, " %u", (unsigned)idx[i]);
+    line[k++] = '\n';
+    if (write(fd, line, (size_t)k) != k)
+        _exit(3);
+}
+
+static void child_loop(const char *dir, const char *journal, const pool *p, uint32_t seed)
+{
+    hs_ctx *ctx = NULL;
+    hs_audit *log = NULL;
+    hs_outbox *ob = NULL;
+    if (hs_ctx_new(&ctx, NULL) || hs_audit_open(ctx, &log, dir, K.dev_sk, NULL))
+        _exit(2);
+    hs_outbox_options o = HS_OUTBOX_OPTIONS_INIT;
+    memcpy(o.device_public, K.dev_pk, 32);
+    memcpy(o.authority_sign_public, K.auth_pk, 32);
+    o.audit = log;
+    o.retention_ms = 3600 * 1000;
+    if (hs_outbox_open(ctx, &ob, dir, &o))
+        _exit(2);
+    int jfd = open(journal, O_WRONLY | O_APPEND | O_CREAT, 0600);
+    if (jfd < 0)
+        _exit(2);
+    char batch[700];
+    snprintf(batch, sizeof batch, "%s/batch", dir);
+    uint32_t s = seed | 1;
+    for (;;) {
+        s ^= s << 13;
+        s ^= s >> 17;
+        s ^= s << 5;
+        uint32_t r = s % 10, idx[8], n = 0;
+        if (r < 6) {
+            uint32_t i = (s >> 8) % p->n;
+            if (hs_outbox_append(ctx, ob, p->sealed[i], p->size[i]) == HS_OK)
+                jline(jfd, 'A', &i, 1);
+        } else if (r < 8) {
+            uint32_t k;
+            if (hs_outbox_export(ctx, ob, &k, batch, 0))
+                _exit(4);
+        } else if (r == 8) {
+            uint8_t ids[3][16];
+            for (uint32_t i = 0; i < hs_outbox_count(ob) && n < 3; i += 1 + (s >> 20) % 3) {
+                hs_outbox_entry e = HS_OUTBOX_ENTRY_INIT;
+                hs_outbox_entry_at(ob, &e, i);
+                memcpy(ids[n], e.id, 16);
+                idx[n++] = (uint32_t)pool_index(p, e.id);
+            }
+            if (!n)
+                continue;
+            uint8_t ack[4096];
+            size_t asz = sizeof ack;
+            if (hs_encounter_ack_make(ctx, ack, &asz, K.dev_pk, &ids[0][0], n, K.auth_sk))
+                _exit(5);
+            jline(jfd, 'k', idx, n);
+            if (hs_outbox_ack(ctx, ob, NULL, ack, asz))
+                _exit(6);
+            jline(jfd, 'K', idx, n);
+        } else {
+            hs_outbox_entry e = HS_OUTBOX_ENTRY_INIT;
+            if (hs_outbox_entry_at(ob, &e, 0))
+                continue;
+            int64_t cutoff = e.appended_ms + 1;
+            for (uint32_t i = 0; i < hs_outbox_count(ob) && n < 8; i++) {
+                hs_outbox_entry x = HS_OUTBOX_ENTRY_INIT;
+                hs_outbox_entry_at(ob, &x, i);
+                if (x.appended_ms < cutoff)
+                    idx[n++] = (uint32_t)pool_index(p, x.id);
+            }
+            if (n == 8)
+                continue; /* more than the journal line holds: skip */
+            jline(jfd, 'p', idx, n);
+            uint32_t k;
+            if (hs_outbox_purge(ctx, ob, &k, cutoff + o.retention_ms))
+                _exit(7);
+            jline(jfd, 'P', idx, n);
+        }
+    }
+}
+
+static void test_kill_loop(void **state)
+{
+    (void)state;
+    if (no_sodium())
+        skip();
+    const char *env = getenv("HS_OUTBOX_KILLS");
+    uint32_t kills = env ? (uint32_t)atoi(env) : 30;
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    char dir[512], journal[600];
+    snprintf(dir, sizeof dir, "%s", fresh_dir("kill"));
+    snprintf(journal, sizeof journal, "%s/../kill.journal", dir);
+    remove(journal);
+    pool p;
+    p.n = 40 + 3 * kills;
+    p.sealed = calloc(p.n, sizeof *p.sealed);
+    p.size = calloc(p.n, sizeof *p.size);
+    p.id = calloc(p.n, sizeof *p.id);
+    for (uint32_t i = 0; i < p.n; i++) {
+        p.sealed[i] = make_sealed(ctx, &p.size[i], K.dev_sk, (int32_t)(i % 2), NULL, 9000 + i);
+        memcpy(p.id[i], sealed_id(p.sealed[i], p.size[i]), 16);
+    }
+    uint8_t *appended = calloc(p.n, 1), *intent = calloc(p.n, 1), *removed = calloc(p.n, 1);
+    uint8_t *seen = calloc(p.n, 1), *gone = calloc(p.n, 1);
+    uint32_t seed = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+    printf("kill loop: %u rounds, seed %u\n", kills, seed);
+    uint32_t max_present = 0, total_gone = 0;
+    for (uint32_t round = 0; round < kills; round++) {
+        seed = seed * 1103515245u + 12345u;
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0)
+            child_loop(dir, journal, &p, seed);
+        struct timespec ts = {0, (long)((seed >> 8) % 80) * 1000000L};
+        nanosleep(&ts, NULL);
+        kill(pid, SIGKILL);
+        int st;
+        waitpid(pid, &st, 0);
+        if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)) {
+            fprintf(stderr, "round %u: the child ended by itself (status %d)\n", round, st);
+            fail();
+        }
+        /* the journal */
+        FILE *f = fopen(journal, "r");
+        char line[4096];
+        while (f && fgets(line, sizeof line, f)) {
+            char tag = line[0];
+            char *q = line + 1;
+            for (;;) {
+                char *end;
+                unsigned long v = strtoul(q, &end, 10);
+                if (end == q)
+                    break;
+                q = end;
+                if (v >= p.n)
+                    continue;
+                if (tag == 'A')
+                    appended[v] = 1;
+                else if (tag == 'k' || tag == 'p')
+                    intent[v] = 1;
+                else if (tag == 'K' || tag == 'P')
+                    removed[v] = 1;
+            }
+        }
+        if (f)
+            fclose(f);
+        /* recover (a writable open), then check */
+        hs_outbox_options o = HS_OUTBOX_OPTIONS_INIT;
+        hs_outbox *ob = NULL;
+        hs_status s = hs_outbox_open(ctx, &ob, dir, &o);
+        if (s) {
+            fprintf(stderr, "round %u: open after the kill: %s\n", round, hs_ctx_last_error(ctx));
+            fail();
+        }
+        uint8_t *present = calloc(p.n, 1);
+        for (uint32_t i = 0; i < hs_outbox_count(ob); i++) {
+            hs_outbox_entry e = HS_OUTBOX_ENTRY_INIT;
+            assert_int_equal(hs_outbox_entry_at(ob, &e, i), HS_OK);
+            int k = pool_index(&p, e.id);
+            assert_true(k >= 0);
+            assert_true(e.state == HS_OUTBOX_QUEUED || e.state == HS_OUTBOX_EXPORTED);
+            present[k] = 1;
+        }
+        if (hs_outbox_count(ob) > max_present)
+            max_present = hs_outbox_count(ob);
+        hs_outbox_close(ob);
+        for (uint32_t i = 0; i < p.n; i++) {
+            if (appended[i] && !intent[i] && !present[i]) {
+                fprintf(stderr, "round %u: encounter %u was appended and is lost\n", round, i);
+                fail();
+            }
+            if (removed[i] && present[i]) {
+                fprintf(stderr, "round %u: encounter %u was removed and is back\n", round, i);
+                fail();
+            }
+            if (gone[i] && present[i]) {
+                fprintf(stderr, "round %u: encounter %u was gone and came back\n", round, i);
+                fail();
+            }
+            if (seen[i] && !present[i] && !gone[i]) {
+                gone[i] = 1;
+                total_gone++;
+            }
+            seen[i] |= present[i];
+        }
+        free(present);
+        hs_outbox_verify_info vi = HS_OUTBOX_VERIFY_INFO_INIT;
+        s = hs_outbox_verify(ctx, &vi, dir);
+        if (s) {
+            fprintf(stderr, "round %u: verify: %s\n", round, hs_ctx_last_error(ctx));
+            fail();
+        }
+        char ap[700];
+        snprintf(ap, sizeof ap, "%s/%s", dir, HS_AUDIT_FILE_NAME);
+        size_t asz;
+        uint8_t *ad = tu_read(ap, &asz);
+        if (ad) {
+            s = hs_audit_verify(ctx, NULL, ad, asz, K.dev_pk, NULL);
+            if (s) {
+                fprintf(stderr, "round %u: audit: %s\n", round, hs_ctx_last_error(ctx));
+                fail();
+            }
+            free(ad);
+        }
+    }
+    uint32_t na = 0, nr = 0;
+    for (uint32_t i = 0; i < p.n; i++) {
+        na += appended[i];
+        nr += removed[i];
+    }
+    printf("kill loop: %u appends returned, %u removals returned, %u encounters gone, "
+           "at most %u held at once\n", na, nr, total_gone, max_present);
+    /* the loop must have done something of each kind for its checks to mean anything */
+    assert_true(na > 0);
+    for (uint32_t i = 0; i < p.n; i++)
+        free(p.sealed[i]);
+    free(p.sealed);
+    free(p.size);
+    free(p.id);
+    free(appended);
+    free(intent);
+    free(removed);
+    free(seen);
+    free(gone);
+    hs_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -698,6 +958,7 @@ int main(void)
         cmocka_unit_test(test_torn_tail),
         cmocka_unit_test(test_bit_flips),
         cmocka_unit_test(test_struct_sizes),
+        cmocka_unit_test(test_kill_loop),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
