@@ -83,6 +83,14 @@ typedef struct fixture {
     uint8_t *pkg;
     size_t pkg_size;
     float face[128];
+    /* encounters */
+    hs_encounter *enc;
+    uint8_t box_pk[32], box_sk[32], asig_pk[32], asig_sk[64], edev_pk[32], edev_sk[64];
+    uint8_t *sealed;
+    size_t sealed_size;
+    uint8_t *batch;
+    size_t batch_size;
+    hs_encounter_registry *reg;
 } fixture;
 
 static fixture fx;
@@ -636,6 +644,153 @@ static hs_status op_synth(hs_ctx *ctx)
     return s;
 }
 
+/* ---- encounters ------------------------------------------------------------ */
+#ifdef HOTSPOT_HAVE_SODIUM
+
+static hs_status build_encounter(hs_ctx *ctx, hs_encounter **out)
+{
+    hs_encounter *e = (hs_encounter *)1;
+    hs_status s = hs_encounter_new(ctx, &e);
+    OUT_NULL_ON_FAIL(s, e);
+    if (s)
+        return s;
+    hs_template *t = NULL;
+    hs_view_info vi = HS_VIEW_INFO_INIT;
+    uint32_t cnt = 0;
+    const hs_minutia *m = hs_template_minutiae(fx.tpl, &cnt, 0);
+    assert_int_equal(hs_template_view_info(fx.tpl, &vi, 0), HS_OK);
+    vi.finger_position = 3;
+    if (!(s = hs_encounter_set_time(ctx, e, INT64_C(1796558400000))) &&
+        !(s = hs_encounter_set_text(ctx, e, HS_ENCOUNTER_TEXT_SHOWN, "no match")) &&
+        !(s = hs_encounter_set_field(ctx, e, "lane", "2")) &&
+        !(s = hs_encounter_add_finger_image(ctx, e, fx.img, 2, 60)) &&
+        !(s = hs_template_new(ctx, &t)) && !(s = hs_template_add_view(ctx, t, &vi, m, cnt)) &&
+        !(s = hs_encounter_add_finger_template(ctx, e, t, 0)) &&
+        !(s = hs_encounter_set_face(ctx, e, fx.img)) &&
+        !(s = hs_encounter_add_candidate(ctx, e, "P-1", 3.0, 1)))
+        s = hs_encounter_set_decision(ctx, e, HS_ENCOUNTER_HIT);
+    hs_template_free(t);
+    if (s) {
+        hs_encounter_free(e);
+        return s;
+    }
+    *out = e;
+    return HS_OK;
+}
+
+static hs_status op_encounter_build(hs_ctx *ctx)
+{
+    hs_encounter *e = NULL;
+    hs_status s = build_encounter(ctx, &e);
+    if (!s) {
+        assert_int_equal(hs_encounter_finger_count(e), 1);
+        hs_nist *n = (hs_nist *)1;
+        s = hs_encounter_transaction(ctx, &n, e, NULL);
+        OUT_NULL_ON_FAIL(s, n);
+        hs_nist_free(n);
+    }
+    hs_encounter_free(e);
+    return s;
+}
+
+static hs_status op_encounter_seal(hs_ctx *ctx)
+{
+    size_t n = 0;
+    hs_status s = hs_encounter_seal(ctx, NULL, &n, fx.enc, fx.box_pk, fx.edev_sk, NULL);
+    if (s)
+        return s;
+    uint8_t *buf = malloc(n);
+    assert_non_null(buf);
+    s = hs_encounter_seal(ctx, buf, &n, fx.enc, fx.box_pk, fx.edev_sk, NULL);
+    if (!s) {
+        hs_encounter_receipt r = HS_ENCOUNTER_RECEIPT_INIT;
+        assert_int_equal(hs_encounter_sealed_receipt(ctx, &r, buf, n), HS_OK);
+    }
+    free(buf);
+    return s;
+}
+
+static hs_status op_encounter_open(hs_ctx *ctx)
+{
+    hs_encounter_seen *seen = NULL;
+    hs_status s = hs_encounter_seen_new(ctx, &seen);
+    if (s)
+        return s;
+    hs_encounter *e = (hs_encounter *)1;
+    hs_nist *n = (hs_nist *)1;
+    s = hs_encounter_open(ctx, &e, &n, fx.sealed, fx.sealed_size, fx.box_sk, fx.reg, seen);
+    OUT_NULL_ON_FAIL(s, e);
+    OUT_NULL_ON_FAIL(s, n);
+    assert_int_equal(hs_encounter_seen_count(seen), s ? 0 : 1);
+    hs_encounter_free(e);
+    hs_nist_free(n);
+    hs_encounter_seen_free(seen);
+    return s;
+}
+
+static hs_status op_encounter_batch_open(hs_ctx *ctx)
+{
+    hs_encounter_seen *seen = NULL;
+    hs_status s = hs_encounter_seen_new(ctx, &seen);
+    if (s)
+        return s;
+    hs_encounter_batch *b = (hs_encounter_batch *)1;
+    s = hs_encounter_batch_open(ctx, &b, fx.batch, fx.batch_size, fx.box_sk, fx.reg, seen, 0);
+    OUT_NULL_ON_FAIL(s, b);
+    if (!s) {
+        assert_int_equal(hs_encounter_batch_count(b), 2);
+        assert_int_equal(hs_encounter_batch_status(b, NULL, 0), HS_OK);
+        assert_int_equal(hs_encounter_batch_status(b, NULL, 1), HS_ERR_REPLAY);
+    }
+    assert_int_equal(hs_encounter_seen_count(seen), s ? 0 : 1);
+    hs_encounter_batch_free(b);
+    hs_encounter_seen_free(seen);
+    return s;
+}
+
+static hs_status op_encounter_ack(hs_ctx *ctx)
+{
+    uint8_t ids[32];
+    memset(ids, 7, sizeof ids);
+    uint8_t buf[512];
+    size_t n = sizeof buf;
+    hs_status s = hs_encounter_ack_make(ctx, buf, &n, fx.edev_pk, ids, 2, fx.asig_sk);
+    if (s)
+        return s;
+    hs_encounter_ack *a = (hs_encounter_ack *)1;
+    s = hs_encounter_ack_verify(ctx, &a, buf, n, fx.asig_pk, fx.edev_pk);
+    OUT_NULL_ON_FAIL(s, a);
+    if (!s)
+        assert_int_equal(hs_encounter_ack_count(a), 2);
+    hs_encounter_ack_free(a);
+    return s;
+}
+
+static hs_status op_encounter_registry(hs_ctx *ctx)
+{
+    hs_encounter_registry *r = (hs_encounter_registry *)1;
+    hs_status s = hs_encounter_registry_new(ctx, &r);
+    OUT_NULL_ON_FAIL(s, r);
+    if (s)
+        return s;
+    uint8_t k[32];
+    memset(k, 0, sizeof k);
+    for (int i = 0; i < 20 && !s; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "d%d", i);
+        k[0] = (uint8_t)i;
+        s = hs_encounter_registry_add(ctx, r, k, name);
+    }
+    k[0] = 99;
+    if (!s)
+        s = hs_encounter_registry_revoke(ctx, r, k);
+    if (!s)
+        assert_int_equal(hs_encounter_registry_lookup(r, NULL, k), -1);
+    hs_encounter_registry_free(r);
+    return s;
+}
+#endif
+
 /* ---- set-up -------------------------------------------------------------- */
 
 static int setup(void **state)
@@ -722,6 +877,26 @@ static int setup(void **state)
     if (hs_device_keygen(fx.devsign_pk, fx.devsign_sk, fx.storage_key) ||
         hs_watchlist_save_encrypted(fx.ctx, enc_path, fx.wl, fx.storage_key, 0))
         return -1;
+    /* encounters: the device signing key is an Ed25519 pair, as
+     * hs_device_keygen() makes; the watchlist's authority keygen makes one */
+    if (hs_encounter_keygen_authority(fx.box_pk, fx.box_sk, fx.asig_pk, fx.asig_sk) ||
+        hs_watchlist_keygen_authority(fx.edev_pk, fx.edev_sk) ||
+        build_encounter(fx.ctx, &fx.enc) ||
+        hs_encounter_seal(fx.ctx, NULL, &fx.sealed_size, fx.enc, fx.box_pk, fx.edev_sk, NULL))
+        return -1;
+    fx.sealed = malloc(fx.sealed_size);
+    if (hs_encounter_seal(fx.ctx, fx.sealed, &fx.sealed_size, fx.enc, fx.box_pk, fx.edev_sk,
+                          NULL) ||
+        hs_encounter_registry_new(fx.ctx, &fx.reg) ||
+        hs_encounter_registry_add(fx.ctx, fx.reg, fx.edev_pk, "dev"))
+        return -1;
+    const void *recs[2] = {fx.sealed, fx.sealed};
+    size_t sizes[2] = {fx.sealed_size, fx.sealed_size};
+    if (hs_encounter_batch_encode(fx.ctx, NULL, &fx.batch_size, recs, sizes, 2))
+        return -1;
+    fx.batch = malloc(fx.batch_size);
+    if (hs_encounter_batch_encode(fx.ctx, fx.batch, &fx.batch_size, recs, sizes, 2))
+        return -1;
 #endif
     return 0;
 }
@@ -738,6 +913,10 @@ static int teardown(void **state)
     free(fx.iso);
     free(fx.wl_bytes);
     free(fx.pkg);
+    hs_encounter_free(fx.enc);
+    free(fx.sealed);
+    free(fx.batch);
+    hs_encounter_registry_free(fx.reg);
     hs_ctx_free(fx.ctx);
     assert_int_equal(fx.fa.live, 0);
     return 0;
@@ -775,6 +954,12 @@ T(test_watchlist_unpack, op_watchlist_unpack)
 T(test_audit, op_audit)
 T(test_watchlist_save_encrypted, op_watchlist_save_encrypted)
 T(test_watchlist_load_encrypted, op_watchlist_load_encrypted)
+T(test_encounter_build, op_encounter_build)
+T(test_encounter_seal, op_encounter_seal)
+T(test_encounter_open, op_encounter_open)
+T(test_encounter_batch_open, op_encounter_batch_open)
+T(test_encounter_ack, op_encounter_ack)
+T(test_encounter_registry, op_encounter_registry)
 #endif
 T(test_face_gallery, op_face_gallery)
 T(test_synth, op_synth)
@@ -809,6 +994,12 @@ int main(void)
         cmocka_unit_test(test_watchlist_save_encrypted),
         cmocka_unit_test(test_watchlist_load_encrypted),
         cmocka_unit_test(test_outbox),
+        cmocka_unit_test(test_encounter_build),
+        cmocka_unit_test(test_encounter_seal),
+        cmocka_unit_test(test_encounter_open),
+        cmocka_unit_test(test_encounter_batch_open),
+        cmocka_unit_test(test_encounter_ack),
+        cmocka_unit_test(test_encounter_registry),
 #endif
         cmocka_unit_test(test_face_gallery),
         cmocka_unit_test(test_synth),

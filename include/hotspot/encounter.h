@@ -375,7 +375,7 @@ typedef struct hs_encounter_receipt {
 } hs_encounter_receipt;
 
 /** Initialiser. @since 1.1 */
-#define HS_ENCOUNTER_RECEIPT_INIT { sizeof(hs_encounter_receipt) }
+#define HS_ENCOUNTER_RECEIPT_INIT { sizeof(hs_encounter_receipt), {0}, 0, {0}, 0, 0, "" }
 
 /** Parse the plain header of sealed record @p sealed (@p size bytes, the
  *  whole record) into *receipt and check the device signature against the

@@ -821,11 +821,12 @@ hs_status hs_encounter_batch_open(hs_ctx *ctx, hs_encounter_batch **out, const v
     size_t *lens = hs__calloc(a, slots, sizeof *lens);
     uint8_t *bad = hs__calloc(a, slots, 1);
     hs_encounter_batch *b = hs__calloc(a, 1, sizeof *b);
+    if (b)
+        b->alloc = *a;
     if (!offs || !lens || !bad || !b) {
         s = hs__error(ctx, HS_ERR_NOMEM, "out of memory opening a batch");
         goto done;
     }
-    b->alloc = *a;
     s = batch_walk(ctx, &count, offs, lens, bad, data, size);
     if (s)
         goto done;
