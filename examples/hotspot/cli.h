@@ -27,6 +27,8 @@ int cmd_face(int argc, char **argv);
 int cmd_nist(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_authority(int argc, char **argv);
+int cmd_encounter(int argc, char **argv);
 int cmd_check(int argc, char **argv);  /* cmd_outbox.c */
 int cmd_outbox(int argc, char **argv); /* cmd_outbox.c */
 #ifdef HOTSPOT_HAVE_CLUSTER
