@@ -517,7 +517,7 @@ static hs_status scan_header(scan *sc)
     uint8_t h[FILE_HEAD];
     if (sc->size < FILE_HEAD) {
         sc->bad_off = 0;
-        return hs__error(sc->ctx, HS_ERR_TRUNCATED, "%s: %llu bytes, shorter than the %u-byte file header", sc->path,
+        return hs__error(sc->ctx, HS_ERR_TRUNCATED, "%s: truncated at offset %llu, inside the %u-byte file header", sc->path,
                          (unsigned long long)sc->size, FILE_HEAD);
     }
     hs_status s = pread_all(sc->ctx, sc->fd, h, FILE_HEAD, 0, sc->path);
@@ -525,14 +525,14 @@ static hs_status scan_header(scan *sc)
         return s;
     sc->bad_off = 0;
     if (memcmp(h, FILE_MAGIC, 8))
-        return hs__error(sc->ctx, HS_ERR_FORMAT, "%s: not an outbox segment (bad magic)",
+        return hs__error(sc->ctx, HS_ERR_FORMAT, "%s: file header at offset 0: not an outbox segment (bad magic)",
                          sc->path);
     if (get32(h + 48) != hs__crc32c(0, h, 48))
         return hs__error(sc->ctx, HS_ERR_CHECKSUM, "%s: file header at offset 0: checksum mismatch",
                          sc->path);
     uint32_t ver = get32(h + 8);
     if (ver > FILE_VERSION)
-        return hs__error(sc->ctx, HS_ERR_VERSION, "%s: format version %u, this library reads %u",
+        return hs__error(sc->ctx, HS_ERR_VERSION, "%s: file header at offset 8: format version %u, this library reads %u",
                          sc->path, (unsigned)ver, FILE_VERSION);
     if (ver == 0 || get32(h + 12) || get32(h + 52))
         return hs__error(sc->ctx, HS_ERR_CORRUPT, "%s: file header at offset 0: bad version or flags",
