@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Atomic: a threaded search allocates from its worker threads. */
 typedef struct fail_alloc {
@@ -78,6 +79,7 @@ typedef struct fixture {
     uint8_t *wl_bytes;
     size_t wl_size;
     uint8_t auth_pk[32], auth_sk[64], dev_pk[32], dev_sk[32];
+    uint8_t devsign_pk[32], devsign_sk[64], storage_key[32];
     uint8_t *pkg;
     size_t pkg_size;
     float face[128];
@@ -179,7 +181,7 @@ static hs_status op_image_wsq(hs_ctx *ctx)
     return s;
 }
 
-static char png_path[512], wl_path[512], iso_path[512];
+static char png_path[512], wl_path[512], iso_path[512], enc_path[600];
 
 static hs_status op_image_load(hs_ctx *ctx)
 {
@@ -439,6 +441,149 @@ static hs_status op_watchlist_unpack(hs_ctx *ctx)
         assert_int_equal(hs_watchlist_count(wl), 3);
     hs_watchlist_free(wl);
     return s;
+}
+
+/* The device: audit log (open, append, export, verify, view) and the
+ * encrypted installed list. */
+static hs_status op_audit(hs_ctx *ctx)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/nomem-audit", tu_tmpdir());
+    mkdir(dir, 0700);
+    hs_audit *a = (hs_audit *)1;
+    hs_status s = hs_audit_open(ctx, &a, dir, fx.devsign_sk, NULL);
+    OUT_NULL_ON_FAIL(s, a);
+    if (s)
+        return s;
+    hs_audit_entry e = HS_AUDIT_ENTRY_INIT;
+    e.event = HS_AUDIT_SEARCH;
+    e.operator_id = "op";
+    e.ref = "42";
+    s = hs_audit_append(ctx, a, &e);
+    size_t size = 0;
+    uint8_t *x = NULL;
+    if (!s)
+        s = hs_audit_export(ctx, NULL, &size, a, 0, UINT64_MAX);
+    if (!s) {
+        x = malloc(size);
+        s = hs_audit_export(ctx, x, &size, a, 0, UINT64_MAX);
+    }
+    hs_audit_close(a);
+    if (!s)
+        s = hs_audit_verify(ctx, NULL, x, size, fx.devsign_pk, NULL);
+    if (!s) {
+        hs_audit_view *v = (hs_audit_view *)1;
+        s = hs_audit_view_new(ctx, &v, x, size);
+        OUT_NULL_ON_FAIL(s, v);
+        if (!s)
+            assert_true(hs_audit_view_count(v) >= 1);
+        hs_audit_view_free(v);
+    }
+    free(x);
+    return s;
+}
+
+static hs_status op_watchlist_save_encrypted(hs_ctx *ctx)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s.saved.enc", wl_path);
+    hs_status s = hs_watchlist_save_encrypted(ctx, path, fx.wl, fx.storage_key, 0);
+    remove(path);
+    return s;
+}
+
+static hs_status op_watchlist_load_encrypted(hs_ctx *ctx)
+{
+    hs_watchlist *wl = (hs_watchlist *)1;
+    hs_status s = hs_watchlist_load_encrypted(ctx, &wl, enc_path, fx.storage_key);
+    OUT_NULL_ON_FAIL(s, wl);
+    if (!s)
+        assert_int_equal(hs_watchlist_count(wl), 3);
+    hs_watchlist_free(wl);
+    return s;
+}
+#endif
+
+#ifdef HOTSPOT_HAVE_SODIUM
+/* The outbox: open (creating it), append, export, list, acknowledge (the
+ * compaction), verify, close; a fresh directory each run. The sealed
+ * encounter and its acknowledgement are made once, without the failing
+ * allocator. */
+static struct {
+    uint8_t box_pk[32], box_sk[32], auth_pk[32], auth_sk[64], dev_pk[32], dev_sk[64], key[32];
+    uint8_t *sealed, *ack;
+    size_t sealed_size, ack_size;
+    char dir[600], batch[640];
+} obx;
+
+static void outbox_fixture(void)
+{
+    if (obx.sealed)
+        return;
+    assert_int_equal(hs_encounter_keygen_authority(obx.box_pk, obx.box_sk, obx.auth_pk,
+                                                   obx.auth_sk), HS_OK);
+    assert_int_equal(hs_device_keygen(obx.dev_pk, obx.dev_sk, obx.key), HS_OK);
+    hs_encounter *e = NULL;
+    hs_image *img = NULL;
+    assert_int_equal(hs_encounter_new(NULL, &e), HS_OK);
+    assert_int_equal(hs_image_new(NULL, &img, 64, 64, 500, 128), HS_OK);
+    assert_int_equal(hs_encounter_add_finger_image(NULL, e, img, 1, 255), HS_OK);
+    hs_image_free(img);
+    assert_int_equal(hs_encounter_seal(NULL, NULL, &obx.sealed_size, e, obx.box_pk, obx.dev_sk,
+                                       NULL), HS_OK);
+    obx.sealed = malloc(obx.sealed_size);
+    assert_int_equal(hs_encounter_seal(NULL, obx.sealed, &obx.sealed_size, e, obx.box_pk,
+                                       obx.dev_sk, NULL), HS_OK);
+    assert_int_equal(hs_encounter_ack_make(NULL, NULL, &obx.ack_size, obx.dev_pk,
+                                           hs_encounter_id(e), 1, obx.auth_sk), HS_OK);
+    obx.ack = malloc(obx.ack_size);
+    assert_int_equal(hs_encounter_ack_make(NULL, obx.ack, &obx.ack_size, obx.dev_pk,
+                                           hs_encounter_id(e), 1, obx.auth_sk), HS_OK);
+    hs_encounter_free(e);
+    snprintf(obx.dir, sizeof obx.dir, "%s/nomem-outbox", tu_tmpdir());
+    snprintf(obx.batch, sizeof obx.batch, "%s/nomem-outbox.batch", tu_tmpdir());
+    mkdir(obx.dir, 0700);
+}
+
+static hs_status op_outbox(hs_ctx *ctx)
+{
+    char seg[700];
+    snprintf(seg, sizeof seg, "%s/outbox.seg", obx.dir);
+    remove(seg);
+    hs_outbox_options o = HS_OUTBOX_OPTIONS_INIT;
+    memcpy(o.device_public, obx.dev_pk, 32);
+    memcpy(o.authority_sign_public, obx.auth_pk, 32);
+    hs_outbox *ob = (hs_outbox *)1;
+    hs_status s = hs_outbox_open(ctx, &ob, obx.dir, &o);
+    OUT_NULL_ON_FAIL(s, ob);
+    if (s)
+        return s;
+    uint32_t n = 0;
+    s = hs_outbox_append(ctx, ob, obx.sealed, obx.sealed_size);
+    if (!s)
+        s = hs_outbox_export(ctx, ob, &n, obx.batch, 0);
+    if (!s) {
+        hs_outbox_entry e = HS_OUTBOX_ENTRY_INIT;
+        assert_int_equal(hs_outbox_entry_at(ob, &e, 0), HS_OK);
+        assert_int_equal(e.state, HS_OUTBOX_EXPORTED);
+        s = hs_outbox_ack(ctx, ob, &n, obx.ack, obx.ack_size);
+    }
+    if (!s)
+        assert_int_equal(hs_outbox_count(ob), 0);
+    hs_outbox_close(ob);
+    if (!s)
+        s = hs_outbox_verify(ctx, NULL, obx.dir);
+    return s;
+}
+
+static void test_outbox(void **state)
+{
+    (void)state;
+    outbox_fixture();
+    torture("op_outbox", op_outbox);
+    free(obx.sealed);
+    free(obx.ack);
+    obx.sealed = obx.ack = NULL;
 }
 #endif
 
@@ -728,6 +873,10 @@ static int setup(void **state)
     fx.pkg = malloc(fx.pkg_size);
     if (hs_watchlist_pack(fx.ctx, fx.pkg, &fx.pkg_size, fx.wl, NULL, fx.auth_sk, fx.dev_pk, 1))
         return -1;
+    snprintf(enc_path, sizeof enc_path, "%s/nomem.hswl.enc", tu_tmpdir());
+    if (hs_device_keygen(fx.devsign_pk, fx.devsign_sk, fx.storage_key) ||
+        hs_watchlist_save_encrypted(fx.ctx, enc_path, fx.wl, fx.storage_key, 0))
+        return -1;
     /* encounters: the device signing key is an Ed25519 pair, as
      * hs_device_keygen() makes; the watchlist's authority keygen makes one */
     if (hs_encounter_keygen_authority(fx.box_pk, fx.box_sk, fx.asig_pk, fx.asig_sk) ||
@@ -802,6 +951,9 @@ T(test_watchlist_search_threads, op_watchlist_search_threads)
 #ifdef HOTSPOT_HAVE_SODIUM
 T(test_watchlist_pack, op_watchlist_pack)
 T(test_watchlist_unpack, op_watchlist_unpack)
+T(test_audit, op_audit)
+T(test_watchlist_save_encrypted, op_watchlist_save_encrypted)
+T(test_watchlist_load_encrypted, op_watchlist_load_encrypted)
 T(test_encounter_build, op_encounter_build)
 T(test_encounter_seal, op_encounter_seal)
 T(test_encounter_open, op_encounter_open)
@@ -838,6 +990,10 @@ int main(void)
 #ifdef HOTSPOT_HAVE_SODIUM
         cmocka_unit_test(test_watchlist_pack),
         cmocka_unit_test(test_watchlist_unpack),
+        cmocka_unit_test(test_audit),
+        cmocka_unit_test(test_watchlist_save_encrypted),
+        cmocka_unit_test(test_watchlist_load_encrypted),
+        cmocka_unit_test(test_outbox),
         cmocka_unit_test(test_encounter_build),
         cmocka_unit_test(test_encounter_seal),
         cmocka_unit_test(test_encounter_open),

@@ -25,8 +25,12 @@ int cmd_demo(int argc, char **argv);
 int cmd_watchlist(int argc, char **argv);
 int cmd_face(int argc, char **argv);
 int cmd_nist(int argc, char **argv);
+int cmd_device(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_authority(int argc, char **argv);
 int cmd_encounter(int argc, char **argv);
+int cmd_check(int argc, char **argv);  /* cmd_outbox.c */
+int cmd_outbox(int argc, char **argv); /* cmd_outbox.c */
 #ifdef HOTSPOT_HAVE_CLUSTER
 int cmd_cluster(int argc, char **argv);
 int cmd_shard(int argc, char **argv);
@@ -111,5 +115,28 @@ typedef struct cli_out {
 int cli_out_open(cli_out *o);
 int cli_out_save(hs_ctx *ctx, cli_out *o, const char *path, uint32_t flags);
 void cli_out_drop(cli_out *o);
+
+/* Device options of the commands that read or write the installed list
+ * (cmd_device.c): --storage-key FILE (the list is stored encrypted),
+ * --audit DIR with --device PREFIX (log installs and failed unlocks, signed
+ * with PREFIX.sign.sec; HOTSPOT_OPERATOR names the operator). */
+typedef struct cli_device_opts {
+    const char *storage_key, *audit_dir, *device;
+} cli_device_opts;
+/* Consume argv[*i] if it is a device option (advancing *i past its value):
+ * 1 consumed, 0 not one, -1 usage error printed (return CLI_USAGE). */
+int cli_device_opt(cli_device_opts *d, int argc, char **argv, int *i);
+/* -1 (usage error printed) when the options do not go together. */
+int cli_device_check(const cli_device_opts *d);
+/* hs_watchlist_load / save, encrypted with --storage-key; a failed unlock
+ * is logged (HS_AUDIT_UNLOCK_FAILED) when --audit is given. */
+hs_status cli_list_load(hs_ctx *ctx, hs_watchlist **out, const char *path,
+                        const cli_device_opts *d);
+hs_status cli_list_save(hs_ctx *ctx, const char *path, const hs_watchlist *wl,
+                        const cli_device_opts *d);
+/* Append one entry to the --audit log (nothing without --audit); a failure
+ * is printed, not fatal. */
+void cli_audit_note(const cli_device_opts *d, uint32_t event, const char *ref, int32_t decision,
+                    uint32_t count, const char *detail);
 
 #endif

@@ -33,6 +33,8 @@ static const char *const usage_text =
     "          [--version N] --out PACKAGE\n"
     "  unpack PACKAGE --authority AUTHORITY.pub --device DEVICE (DEVICE.pub, DEVICE.sec)\n"
     "          [--installed LIST] [--state FILE] --out LIST\n"
+    "  (list, info, search, unpack: [--storage-key KEY] the installed list is encrypted;\n"
+    "          [--audit DIR --device PREFIX] log installs and failed unlocks)\n"
     "  keygen --authority PREFIX | --device PREFIX";
 
 static int usage_full(void)
@@ -340,20 +342,26 @@ static int wl_remove(hs_ctx *ctx, int argc, char **argv)
 static int wl_list(hs_ctx *ctx, int argc, char **argv, int info_only)
 {
     const char *path = NULL;
-    int json = 0;
+    int json = 0, dk;
+    cli_device_opts dev = {0};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
             json = 1;
-        else if (argv[i][0] == '-')
+        else if ((dk = cli_device_opt(&dev, argc, argv, &i)) != 0) {
+            if (dk < 0)
+                return CLI_USAGE;
+        } else if (argv[i][0] == '-')
             return usage("unknown option %s", argv[i]);
         else
             path = argv[i];
     }
     if (!path)
         return usage("LIST missing");
+    if (cli_device_check(&dev))
+        return CLI_USAGE;
     double t0 = cli_now_ms();
     hs_watchlist *wl;
-    hs_status s = hs_watchlist_load(ctx, &wl, path);
+    hs_status s = cli_list_load(ctx, &wl, path, &dev);
     if (s)
         return fail(ctx, s, path);
     double ms = cli_now_ms() - t0;
@@ -438,11 +446,16 @@ static int wl_search(hs_ctx *ctx, int argc, char **argv)
     int json = 0;
     hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
     unsigned u, ppi = 0, face_model_set = 0;
+    cli_device_opts dev = {0};
+    int k;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--json")) {
             json = 1;
+        } else if ((k = cli_device_opt(&dev, argc, argv, &i)) != 0) {
+            if (k < 0)
+                return CLI_USAGE;
         } else if (!strcmp(a, "--exhaustive")) {
             o.flags |= HS_WATCHLIST_EXHAUSTIVE;
         } else if (!strcmp(a, "--hits")) {
@@ -483,6 +496,8 @@ static int wl_search(hs_ctx *ctx, int argc, char **argv)
     }
     if (!path)
         return usage("search: LIST missing");
+    if (cli_device_check(&dev))
+        return CLI_USAGE;
     hs_template *probe = NULL;
     float *face = NULL;
     uint32_t face_dim = 0, face_model = 0;
@@ -502,7 +517,8 @@ static int wl_search(hs_ctx *ctx, int argc, char **argv)
         } else if (!strcmp(argv[i], "--face") || !strcmp(argv[i], "--top") ||
                    !strcmp(argv[i], "--threads") || !strcmp(argv[i], "--fmr") ||
                    !strcmp(argv[i], "--rescore") || !strcmp(argv[i], "--face-model") ||
-                   !strcmp(argv[i], "--ppi")) {
+                   !strcmp(argv[i], "--ppi") || !strcmp(argv[i], "--storage-key") ||
+                   !strcmp(argv[i], "--audit") || !strcmp(argv[i], "--device")) {
             i++;
         }
     }
@@ -521,7 +537,7 @@ static int wl_search(hs_ctx *ctx, int argc, char **argv)
         rc = usage("search: give --finger and/or --face");
         goto out;
     }
-    s = hs_watchlist_load(ctx, &wl, path);
+    s = cli_list_load(ctx, &wl, path, &dev);
     if (s) {
         cli_error(ctx, s, path);
         goto out;
@@ -536,6 +552,18 @@ static int wl_search(hs_ctx *ctx, int argc, char **argv)
     }
     uint32_t n = hs_watchlist_result_count(r);
     uint32_t nprobe = hs_template_view_count(probe);
+    if (dev.audit_dir) {
+        /* the fact of the search, never who was found */
+        int32_t hits = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            hs_watchlist_candidate c = HS_WATCHLIST_CANDIDATE_INIT;
+            hs_watchlist_result_candidate(r, &c, i);
+            hits += c.hit ? 1 : 0;
+        }
+        char ref[32];
+        snprintf(ref, sizeof ref, "version %" PRIu64, hs_watchlist_version(wl));
+        cli_audit_note(&dev, HS_AUDIT_SEARCH, ref, hits > 0, n, "watchlist search");
+    }
     if (json) {
         printf("{\"subjects\": %" PRIu64 ", \"rescored\": %" PRIu64
                ", \"fmr\": %g, \"threshold\": %.3f, \"ms\": %.1f, \"candidates\": [",
@@ -664,6 +692,8 @@ static hs_status save_state(hs_ctx *ctx, const char *state, uint64_t version)
 static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
 {
     const char *pkg = NULL, *auth = NULL, *dev = NULL, *inst = NULL, *state = NULL, *out = NULL;
+    cli_device_opts dopt = {0};
+    int k;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -677,7 +707,10 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
             state = argv[++i];
         else if (!strcmp(a, "--out") && v)
             out = argv[++i];
-        else if (a[0] == '-')
+        else if ((k = cli_device_opt(&dopt, argc, argv, &i)) != 0) {
+            if (k < 0)
+                return CLI_USAGE;
+        } else if (a[0] == '-')
             return usage("unpack: unknown option or missing value: %s", a);
         else if (!pkg)
             pkg = a;
@@ -686,6 +719,7 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
     }
     if (!pkg || !auth || !dev || !out)
         return usage("unpack: PACKAGE, --authority, --device and --out are required");
+    dopt.device = dev; /* PREFIX.sign.sec signs the --audit log */
     uint8_t apk[32], dpk[32], dsk[32];
     char kp[4096];
     uint8_t *data = NULL;
@@ -739,7 +773,7 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
     void *file = NULL;
     hs_status s = HS_OK;
     const char *failed = pkg;
-    if (inst && (s = hs_watchlist_load(ctx, &installed, inst)) != HS_OK)
+    if (inst && (s = cli_list_load(ctx, &installed, inst, &dopt)) != HS_OK)
         failed = inst;
     if (!s && state && installed) {
         /* The list is saved before the state, so a crash between the two
@@ -766,7 +800,7 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
     }
     if (!s)
         s = hs_watchlist_unpack(ctx, &wl, installed, have, data, size, apk, dpk, dsk);
-    if (!s && (s = hs_watchlist_save(ctx, out, wl)) != HS_OK)
+    if (!s && (s = cli_list_save(ctx, out, wl, &dopt)) != HS_OK)
         failed = out;
     if (s) {
         cli_error(ctx, s, failed);
@@ -776,6 +810,10 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
         goto out;
     printf("%s: version %" PRIu64 ", %" PRIu64 " subjects\n", out, hs_watchlist_version(wl),
            hs_watchlist_count(wl));
+    char ref[32];
+    snprintf(ref, sizeof ref, "version %" PRIu64, hs_watchlist_version(wl));
+    cli_audit_note(&dopt, HS_AUDIT_PACKAGE_INSTALL, ref, -1, (uint32_t)hs_watchlist_count(wl),
+                   NULL);
     rc = CLI_OK;
 out:
     wipe(dsk, sizeof dsk);

@@ -17,6 +17,9 @@
 #include "hotspot/watchlist.h"
 #include "hotspot/synth.h"
 #include "hotspot/eval.h"
+#include "hotspot/device.h"
+#include "hotspot/audit.h"
 #include "hotspot/encounter.h"
+#include "hotspot/outbox.h"
 
 #endif /* HOTSPOT_HOTSPOT_H */

@@ -323,6 +323,46 @@ HS_API hs_status hs_watchlist_save(hs_ctx *ctx, const char *path, const hs_watch
  *  HS_LIMIT_MAX_FILE_BYTES). One thread per object. @since 1.0 */
 HS_API hs_status hs_watchlist_load(hs_ctx *ctx, hs_watchlist **out, const char *path);
 
+/* ---- Encrypted storage on the device (libsodium) ----------------------- */
+
+#define HS_WATCHLIST_STORAGE_KEY_BYTES 32 /**< XChaCha20-Poly1305 key (the device's storage key) */
+
+/** Save the list encrypted under the device's @p storage_key (32 bytes, from
+ *  hs_device_keygen() or the platform keystore), so that the installed list
+ *  is never on the device's storage in the clear. The file is a 48-byte
+ *  header (magic "HSWLENC1", format version, flags, a fresh random 24-byte
+ *  nonce, the plaintext size) followed by the list's file encoding
+ *  (hs_watchlist_encode()) encrypted with XChaCha20-Poly1305, the header
+ *  being the associated data (docs/security.md). Written through the atomic
+ *  save with mode 0600 (as hs_watchlist_save()); the plaintext is encrypted
+ *  in place and never written; the buffer is wiped. @p flags must be 0. No
+ *  output. Errors: HS_ERR_INVALID_ARG (NULL, unknown flag), HS_ERR_LIMIT,
+ *  HS_ERR_IO, HS_ERR_NOMEM, HS_ERR_NOT_BUILT (no libsodium),
+ *  HS_ERR_INTERNAL. The list is read-locked while it is encoded. Locked.
+ *  @since 1.1 */
+HS_API hs_status hs_watchlist_save_encrypted(hs_ctx *ctx, const char *path,
+                                             const hs_watchlist *wl,
+                                             const uint8_t storage_key[32], uint32_t flags);
+
+/** Load a file written by hs_watchlist_save_encrypted() with @p storage_key.
+ *  The header is checked (HS_ERR_FORMAT, HS_ERR_VERSION, HS_ERR_TRUNCATED,
+ *  HS_ERR_CORRUPT: sizes that disagree), then the whole file is
+ *  authenticated before anything is decoded: a wrong key or any altered
+ *  byte, header included, is HS_ERR_DECRYPT and nothing is returned (log it
+ *  as HS_AUDIT_UNLOCK_FAILED). The decrypted bytes are wiped after decoding.
+ *  Outputs and the remaining errors as hs_watchlist_load(). One thread per
+ *  object. @since 1.1 */
+HS_API hs_status hs_watchlist_load_encrypted(hs_ctx *ctx, hs_watchlist **out, const char *path,
+                                             const uint8_t storage_key[32]);
+
+/** In-memory form of hs_watchlist_load_encrypted(): decrypt and decode the
+ *  bytes of an encrypted list file (@p data is only read; the plaintext
+ *  copy is wiped). Errors as hs_watchlist_load_encrypted() without
+ *  HS_ERR_IO. One thread per object. @since 1.1 */
+HS_API hs_status hs_watchlist_decode_encrypted(hs_ctx *ctx, hs_watchlist **out,
+                                               const void *data, size_t size,
+                                               const uint8_t storage_key[32]);
+
 /* ---- Search ------------------------------------------------------------ */
 
 /** Prepare every stored finger for the matcher now and keep the prepared
