@@ -1021,9 +1021,9 @@ hs_status hs_cluster_intake_next(hs_ctx *ctx, hs_cluster_intake_stats *stats,
                 have_dev ? dev : NULL);
     in->cur = NULL;
     if (s) {
-        natsMsg_NakWithDelay(m, (int64_t)in->o.retry_ms * 1000000, NULL);
+        natsMsg_NakWithDelay(m, (int64_t)in->o.retry_ms, NULL);
     } else if (all.incomplete) {
-        ns = natsMsg_NakWithDelay(m, (int64_t)in->o.retry_ms * 1000000, NULL);
+        ns = natsMsg_NakWithDelay(m, (int64_t)in->o.retry_ms, NULL);
     } else {
         jsErrCode je = 0;
         ns = natsMsg_AckSync(m, NULL, &je);
@@ -1251,25 +1251,39 @@ hs_status hs_cluster_fetch(hs_ctx *ctx, hs_cluster_inbox **out, hs_cluster *cl,
     so.Config.AckPolicy = js_AckNone;
     so.Config.DeliverPolicy = js_DeliverAll;
     ns = js_PullSubscribe(&sub, c->js, filter, NULL, NULL, &so, &je);
-    for (int guard = 0; ns == NATS_OK && guard < 100000; guard++) {
+    /* exactly what is waiting now: a fetch asking for more would wait for
+     * its expiry */
+    uint64_t pending = 0;
+    if (ns == NATS_OK) {
+        jsConsumerInfo *ci = NULL;
+        ns = natsSubscription_GetConsumerInfo(&ci, sub, NULL, &je);
+        if (ns == NATS_OK)
+            pending = ci->NumPending;
+        jsConsumerInfo_Destroy(ci);
+    }
+    while (ns == NATS_OK && pending > 0) {
         natsMsgList list = {0};
         jsFetchRequest fr;
         jsFetchRequest_Init(&fr);
-        fr.Batch = 256;
-        fr.NoWait = true;
+        fr.Batch = pending < 256 ? (int)pending : 256;
         fr.Expires = (int64_t)c->opts.timeout_ms * 1000000;
         natsStatus fs = natsSubscription_FetchRequest(&list, sub, &fr);
-        if (fs == NATS_TIMEOUT || fs == NATS_NOT_FOUND || (fs == NATS_OK && list.Count == 0)) {
+        if (fs == NATS_OK && list.Count == 0)
+            fs = NATS_TIMEOUT;
+        if (fs == NATS_TIMEOUT || fs == NATS_NOT_FOUND) {
+            /* fewer than counted: removed meanwhile (a confirmation) */
             natsMsgList_Destroy(&list);
             break;
         }
         if (fs != NATS_OK) {
+            natsMsgList_Destroy(&list);
             ns = fs;
             break;
         }
         for (int i = 0; i < list.Count; i++)
             if (!take_msg(ib, list.Msgs[i], device_public, authority_sign_public, vctx))
                 ns = NATS_NO_MEMORY;
+        pending -= (uint64_t)list.Count < pending ? (uint64_t)list.Count : pending;
         natsMsgList_Destroy(&list);
     }
     if (sub) {
