@@ -847,7 +847,9 @@ static hs_status process(hs_ctx *ctx, hs_cluster_intake_stats *st, hs_cluster_in
             o->status = rs;
             snprintf(o->reason, sizeof o->reason, "%s", why ? why : hs_status_str(rs));
             st->refused++;
-            if (has_receipt) {
+            /* told to the device the record names, unless its signature
+             * failed: then nothing says that device sent it */
+            if (has_receipt && rs != HS_ERR_SIGNATURE) {
                 v.kind = HS_CLUSTER_VERDICT_REFUSED;
                 v.time_ms = now_utc_ms();
                 v.status = rs;

@@ -355,7 +355,6 @@ static void test_loop(void **state)
     CHECK(ctx, hs_cluster_submit(ctx, &info, cl, b, bn));
     assert_int_equal(info.duplicates, 1);
     assert_int_equal(info.sequence, seq);
-    free(b);
 
     hs_cluster_intake *in = intake_new(8000, 1000);
     hs_cluster_intake_stats st = next(in, 10000);
@@ -375,7 +374,6 @@ static void test_loop(void **state)
     /* the duplicate was never delivered */
     st = next(in, 500);
     assert_int_equal(st.messages, 0);
-    hs_cluster_intake_free(in);
 
     hs_cluster_inbox *ib = fetch(dev_pk, sign_pk);
     assert_int_equal(hs_cluster_inbox_refused(ib), 0);
@@ -421,6 +419,31 @@ static void test_loop(void **state)
     ib = fetch(dev_pk, sign_pk);
     assert_int_equal(hs_cluster_inbox_verdicts(ib) + hs_cluster_inbox_acks(ib), 0);
     hs_cluster_inbox_free(ib);
+
+    /* the same batch once more, after the de-duplication window (directly):
+     * answered from the seen ids, acknowledged again, nothing searched */
+    st = (hs_cluster_intake_stats)HS_CLUSTER_INTAKE_STATS_INIT;
+    CHECK(ctx, hs_cluster_intake_process(ctx, &st, in, b, bn));
+    assert_int_equal(st.replayed, N);
+    assert_int_equal(st.searched + st.stored + st.refused, 0);
+    assert_int_equal(st.acks, 1);
+    /* the acknowledgement names the same ids as the first one, which the
+     * device applied and confirmed: the stream drops it as a duplicate */
+    ib = fetch(dev_pk, sign_pk);
+    assert_int_equal(hs_cluster_inbox_verdicts(ib) + hs_cluster_inbox_acks(ib), 0);
+    hs_cluster_inbox_free(ib);
+    /* a batch whose framing is broken: refused whole, with the reason */
+    b[bn - 1] ^= 1;
+    CHECK(ctx, hs_cluster_intake_process(ctx, &st, in, b, bn));
+    assert_int_equal(st.refused, 1);
+    assert_int_equal(st.records + st.searched, 0);
+    assert_int_equal(hs_cluster_intake_outcomes(in), 1);
+    assert_int_equal(hs_cluster_intake_outcome(in, &oc, 0), HS_OK);
+    assert_int_equal(oc.outcome, HS_CLUSTER_OUTCOME_REFUSED);
+    assert_int_not_equal(oc.status, HS_OK);
+    assert_non_null(strstr(oc.reason, "batch refused"));
+    free(b);
+    hs_cluster_intake_free(in);
     hs_outbox_close(ob);
     hs_ctx_free(ctx);
 }

@@ -495,7 +495,8 @@ typedef struct hs_cluster_intake_stats {
     uint32_t refused;      /**< refused (reason in the outcome and a verdict) */
     uint32_t incomplete;   /**< a shard missing: "incomplete" verdict, not acknowledged;
                                 the batch is delivered again after retry_ms */
-    uint32_t acks;         /**< acknowledgements published */
+    uint32_t acks;         /**< acknowledgements published (one naming the same ids as
+                                one stored in the last 24 h is stored once) */
     uint32_t delivery;     /**< delivery count of the message (1 = first) */
     uint64_t sequence;     /**< its intake stream sequence (0: hs_cluster_intake_process) */
     double ms;             /**< processing time */
