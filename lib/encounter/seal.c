@@ -256,9 +256,15 @@ hs_status hs_encounter_seal(hs_ctx *ctx, void *buf, size_t *size, const hs_encou
     }
     if (!sodium_ok())
         return hs__error(ctx, HS_ERR_INTERNAL, "libsodium failed to initialise");
-    uint8_t device_public[32];
-    if (crypto_sign_ed25519_sk_to_pk(device_public, device_sign_secret))
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_encounter_seal: bad device secret key");
+    /* the public half must be the seed's: a damaged key file would
+     * otherwise give records that no one can ever verify */
+    uint8_t device_public[32], derived_pk[32], derived_sk[64];
+    crypto_sign_ed25519_sk_to_pk(device_public, device_sign_secret);
+    crypto_sign_seed_keypair(derived_pk, derived_sk, device_sign_secret);
+    sodium_memzero(derived_sk, sizeof derived_sk);
+    if (sodium_memcmp(derived_pk, device_public, 32))
+        return hs__error(ctx, HS_ERR_INVALID_ARG,
+                         "hs_encounter_seal: the device secret key's halves disagree");
     hs_nist *tx = NULL;
     hs_status s = hs_encounter_transaction(ctx, &tx, e, o.tot);
     if (s)
@@ -481,14 +487,15 @@ hs_status hs_encounter_ack_verify(hs_ctx *ctx, hs_encounter_ack **out, const voi
                          "acknowledgement: the authority's signature does not verify");
     if (sodium_memcmp(p + 32, device_public, 32))
         return hs__error(ctx, HS_ERR_SIGNATURE, "acknowledgement: for another device");
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_encounter_ack *k = hs__calloc(a, 1, sizeof *k);
-    uint8_t *ids = k ? hs__malloc(a, (size_t)count * HS_ENCOUNTER_ID_BYTES) : NULL;
+    hs_status st;
+    hs_encounter_ack *k = HS__OBJECT_ALLOC(ctx, &st, hs_encounter_ack);
+    if (!k)
+        return st;
+    uint8_t *ids = hs__malloc(&k->alloc, (size_t)count * HS_ENCOUNTER_ID_BYTES);
     if (!ids) {
-        hs__free(a, k);
+        hs__free(&k->alloc, k);
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory for the acknowledgement");
     }
-    k->alloc = *a;
     memcpy(k->nonce, p + 8, 16);
     uint64_t t = 0;
     for (int i = 7; i >= 0; i--)
