@@ -1446,8 +1446,12 @@ hs_status hs_outbox_purge(hs_ctx *ctx, hs_outbox *ob, uint32_t *purged, int64_t 
         return s;
     hs_status sa = HS_OK;
     char detail[64];
-    snprintf(detail, sizeof detail, "not acknowledged within %lld ms",
-             (long long)ob->retention_ms);
+    if (ob->retention_ms % 86400000 == 0)
+        snprintf(detail, sizeof detail, "not acknowledged within %lld days",
+                 (long long)(ob->retention_ms / 86400000));
+    else
+        snprintf(detail, sizeof detail, "not acknowledged within %lld ms",
+                 (long long)ob->retention_ms);
     for (size_t i = 0; i < ob->n; i++) {
         ob_entry *e = &ob->e[i];
         if (!live(e) || e->appended_ms >= cutoff)
