@@ -7,10 +7,11 @@
  * the subject being searchable.
  *
  *   bench_cluster [--fingers N] [--shards S] [--servers K] [--probes P]
- *                 [--threads T] [--gallery FILE] [--cli PATH]
+ *                 [--threads T] [--gallery FILE] [--generate-only] [--cli PATH]
  *
  * The gallery is synthetic (hs_synth impressions, one finger per subject);
- * --gallery keeps it in FILE for the next run. docs/cluster.md gives the
+ * --gallery keeps it in FILE for the next run (--generate-only: make and save
+ * it, then stop, so a million can be generated while the machine is busy). docs/cluster.md gives the
  * figures and the command lines. */
 #include "benchutil.h"
 #include "clusterutil.h"
@@ -140,6 +141,7 @@ int main(int argc, char **argv)
 {
     uint32_t n = 100000, shards = 4, servers = 1, probes = 50, threads = 1;
     const char *gfile = NULL, *cli = HS_CLI_PATH;
+    int generate_only = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : "";
         if (!strcmp(argv[i], "--fingers"))
@@ -154,11 +156,14 @@ int main(int argc, char **argv)
             threads = (uint32_t)atol(v), i++;
         else if (!strcmp(argv[i], "--gallery"))
             gfile = v, i++;
+        else if (!strcmp(argv[i], "--generate-only"))
+            generate_only = 1;
         else if (!strcmp(argv[i], "--cli"))
             cli = v, i++;
         else {
             fprintf(stderr, "usage: bench_cluster [--fingers N] [--shards S] [--servers K] "
-                            "[--probes P] [--threads T] [--gallery FILE] [--cli PATH]\n");
+                            "[--probes P] [--threads T] [--gallery FILE] [--generate-only] "
+                            "[--cli PATH]\n");
             return 2;
         }
     }
@@ -168,9 +173,17 @@ int main(int argc, char **argv)
                 CU_SHARDS_MAX);
         return 2;
     }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (generate_only) {
+        if (!gfile) {
+            fprintf(stderr, "bench_cluster: --generate-only needs --gallery FILE\n");
+            return 2;
+        }
+        hs_watchlist_free(gallery(n, 2, gfile));
+        return 0;
+    }
     if (!cu_nats_server())
         return 0;
-    setvbuf(stdout, NULL, _IOLBF, 0);
     hs_ctx *ctx = NULL;
     hs_ctx_new(&ctx, NULL);
     hs_watchlist *wl = gallery(n, 2, gfile);

@@ -224,8 +224,12 @@ static hs_status shard_pair(hs_ctx *ctx, rd *r, const char *what, uint32_t *shar
 }
 
 /* Magic and version; returns HS_OK or the error. */
-static hs_status head(hs_ctx *ctx, rd *r, const char *magic, const char *what, uint16_t *extra)
+static hs_status head(hs_ctx *ctx, rd *r, const void *dst, const void *data, size_t size,
+                      const char *magic, const char *what, uint16_t *extra)
 {
+    if (!dst || (!data && size))
+        return hsc_error(ctx, HS_ERR_INVALID_ARG, "cluster %s: NULL argument", what);
+    *r = (rd){data, size, 0, false};
     const uint8_t *m = take(r, 4);
     if (!m || memcmp(m, magic, 4))
         return hsc_error(ctx, HS_ERR_FORMAT, "cluster %s: not a %.4s message", what, magic);
@@ -240,6 +244,22 @@ static hs_status head(hs_ctx *ctx, rd *r, const char *magic, const char *what, u
     return HS_OK;
 }
 
+/* head() of a message whose 16-bit header field is reserved (zero), then
+ * its shard pair. */
+static hs_status head_shard(hs_ctx *ctx, rd *r, const void *dst, const void *data, size_t size,
+                            const char *magic, const char *what, uint32_t *shard,
+                            uint32_t *shards)
+{
+    uint16_t reserved = 0;
+    hs_status s = head(ctx, r, dst, data, size, magic, what, &reserved);
+    if (s)
+        return s;
+    size_t at = 6;
+    if (reserved)
+        return BAD(what, "reserved field");
+    return shard_pair(ctx, r, what, shard, shards);
+}
+
 static hs_status tail(hs_ctx *ctx, const rd *r, const char *what)
 {
     if (r->overrun)
@@ -251,15 +271,31 @@ static hs_status tail(hs_ctx *ctx, const rd *r, const char *what)
     return HS_OK;
 }
 
+/* The header every message starts with: magic, wire version, a 16-bit
+ * field (operation, answer state, or reserved zero). */
+static void put_head(hsc_buf *b, const char *magic, uint16_t field)
+{
+    hsc_put(b, magic, 4);
+    hsc_put_u16(b, HSC_WIRE_VERSION);
+    hsc_put_u16(b, field);
+}
+
+/* put_head() and the shard pair. */
+static void put_head_shard(hsc_buf *b, const char *magic, uint16_t field, uint32_t shard,
+                           uint32_t shards)
+{
+    put_head(b, magic, field);
+    hsc_put_u32(b, shard);
+    hsc_put_u32(b, shards);
+}
+
 /* ---- updates -------------------------------------------------------------- */
 
 void hsc_update_encode(hsc_buf *b, uint32_t op, const char *id, const void *subject,
                        size_t subject_size)
 {
     size_t n = strlen(id);
-    hsc_put(b, "HSCU", 4);
-    hsc_put_u16(b, HSC_WIRE_VERSION);
-    hsc_put_u16(b, (uint16_t)op);
+    put_head(b, "HSCU", (uint16_t)op);
     hsc_put_u16(b, (uint16_t)n);
     hsc_put(b, id, n);
     hsc_put_u32(b, (uint32_t)subject_size);
@@ -269,11 +305,9 @@ void hsc_update_encode(hsc_buf *b, uint32_t op, const char *id, const void *subj
 hs_status hsc_update_parse(hs_ctx *ctx, hsc_update *u, const void *data, size_t size)
 {
     const char *what = "update";
-    if (!u || (!data && size))
-        return hsc_error(ctx, HS_ERR_INVALID_ARG, "cluster update: NULL argument");
-    rd r = {data, size, 0, false};
+    rd r;
     uint16_t op = 0;
-    hs_status s = head(ctx, &r, "HSCU", what, &op);
+    hs_status s = head(ctx, &r, u, data, size, "HSCU", what, &op);
     if (s)
         return s;
     size_t at = r.pos;
@@ -305,11 +339,7 @@ hs_status hsc_update_parse(hs_ctx *ctx, hsc_update *u, const void *data, size_t 
 
 void hsc_probe_encode(hsc_buf *b, const hsc_probe *p)
 {
-    hsc_put(b, "HSCQ", 4);
-    hsc_put_u16(b, HSC_WIRE_VERSION);
-    hsc_put_u16(b, 0);
-    hsc_put_u32(b, p->shard);
-    hsc_put_u32(b, p->shards);
+    put_head_shard(b, "HSCQ", 0, p->shard, p->shards);
     hsc_put_u64(b, p->min_sequence);
     hsc_put_u32(b, p->wait_ms);
     hsc_put_u32(b, p->max_candidates);
@@ -327,21 +357,13 @@ void hsc_probe_encode(hsc_buf *b, const hsc_probe *p)
 hs_status hsc_probe_parse(hs_ctx *ctx, hsc_probe *p, const void *data, size_t size)
 {
     const char *what = "probe";
-    if (!p || (!data && size))
-        return hsc_error(ctx, HS_ERR_INVALID_ARG, "cluster probe: NULL argument");
-    rd r = {data, size, 0, false};
-    uint16_t reserved = 0;
-    hs_status s = head(ctx, &r, "HSCQ", what, &reserved);
-    if (s)
-        return s;
-    size_t at = 6;
-    if (reserved)
-        return BAD(what, "reserved field");
+    rd r;
     hsc_probe q;
     memset(&q, 0, sizeof q);
-    s = shard_pair(ctx, &r, what, &q.shard, &q.shards);
+    hs_status s = head_shard(ctx, &r, p, data, size, "HSCQ", what, &q.shard, &q.shards);
     if (s)
         return s;
+    size_t at;
     q.min_sequence = g64(&r);
     at = r.pos;
     q.wait_ms = g32(&r);
@@ -394,11 +416,7 @@ hs_status hsc_probe_parse(hs_ctx *ctx, hsc_probe *p, const void *data, size_t si
 
 void hsc_answer_encode(hsc_buf *b, const hsc_answer *a)
 {
-    hsc_put(b, "HSCA", 4);
-    hsc_put_u16(b, HSC_WIRE_VERSION);
-    hsc_put_u16(b, (uint16_t)a->state);
-    hsc_put_u32(b, a->shard);
-    hsc_put_u32(b, a->shards);
+    put_head_shard(b, "HSCA", (uint16_t)a->state, a->shard, a->shards);
     hsc_put_u64(b, a->sequence);
     hsc_put_u64(b, a->subjects);
     hsc_put_u64(b, a->rescored);
@@ -440,11 +458,9 @@ void hsc_answer_clear(hsc_answer *a)
 hs_status hsc_answer_parse(hs_ctx *ctx, hsc_answer *a, const void *data, size_t size)
 {
     const char *what = "answer";
-    if (!a || (!data && size))
-        return hsc_error(ctx, HS_ERR_INVALID_ARG, "cluster answer: NULL argument");
-    rd r = {data, size, 0, false};
+    rd r;
     uint16_t state = 0;
-    hs_status s = head(ctx, &r, "HSCA", what, &state);
+    hs_status s = head(ctx, &r, a, data, size, "HSCA", what, &state);
     if (s)
         return s;
     size_t at = 6;
@@ -541,11 +557,7 @@ fail:
 
 void hsc_state_encode(hsc_buf *b, const hsc_state *st)
 {
-    hsc_put(b, "HSCS", 4);
-    hsc_put_u16(b, HSC_WIRE_VERSION);
-    hsc_put_u16(b, 0);
-    hsc_put_u32(b, st->shard);
-    hsc_put_u32(b, st->shards);
+    put_head_shard(b, "HSCS", 0, st->shard, st->shards);
     hsc_put_u64(b, st->sequence);
     hsc_put_u64(b, st->subjects);
     hsc_put_u64(b, st->fingers);
@@ -559,21 +571,13 @@ void hsc_state_encode(hsc_buf *b, const hsc_state *st)
 hs_status hsc_state_parse(hs_ctx *ctx, hsc_state *st, const void *data, size_t size)
 {
     const char *what = "status";
-    if (!st || (!data && size))
-        return hsc_error(ctx, HS_ERR_INVALID_ARG, "cluster status: NULL argument");
-    rd r = {data, size, 0, false};
-    uint16_t reserved = 0;
-    hs_status s = head(ctx, &r, "HSCS", what, &reserved);
-    if (s)
-        return s;
-    size_t at = 6;
-    if (reserved)
-        return BAD(what, "reserved field");
+    rd r;
     hsc_state x;
     memset(&x, 0, sizeof x);
-    s = shard_pair(ctx, &r, what, &x.shard, &x.shards);
+    hs_status s = head_shard(ctx, &r, st, data, size, "HSCS", what, &x.shard, &x.shards);
     if (s)
         return s;
+    size_t at;
     x.sequence = g64(&r);
     x.subjects = g64(&r);
     x.fingers = g64(&r);

@@ -57,7 +57,7 @@ extern "C" {
 /** Version as one number, MAJOR*10000 + MINOR*100 + PATCH (0.1.0 = 100). */
 #define HS_VERSION_NUMBER \
     (HS_VERSION_MAJOR * 10000 + HS_VERSION_MINOR * 100 + HS_VERSION_PATCH)
-#define HS_VERSION_STRING "1.0.0"
+#define HS_VERSION_STRING "1.1.0"
 
 /** Runtime library version number; compare with HS_VERSION_NUMBER to detect a
  *  header/library mismatch. Cannot fail. Thread-safe. @since 1.0 */

@@ -516,6 +516,20 @@ hs_status hs_file_read(hs_ctx *ctx, void **data, size_t *size, const char *path)
     return s;
 }
 
+hs_status hs__load_file(hs_ctx *ctx, void *out, const char *path, hs__decode_fn decode,
+                        const void *arg)
+{
+    uint8_t *data;
+    size_t size;
+    hs_status s = hs__read_file(ctx, path, &data, &size);
+    if (s)
+        return s;
+    s = decode(ctx, out, data, size, arg);
+    hs__memzero(data, size);
+    hs__free(hs__ctx_allocator(ctx), data);
+    return s;
+}
+
 void hs_file_free(hs_ctx *ctx, void *data, size_t size)
 {
     if (!data)

@@ -84,6 +84,38 @@ void *hs__calloc(const hs_allocator *a, size_t n, size_t size)
     return p;
 }
 
+void *hs__object_alloc(hs_ctx *ctx, hs_status *st, size_t size, size_t alloc_offset)
+{
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    unsigned char *o = hs__calloc(a, 1, size);
+    if (!o) {
+        *st = hs__error(ctx, HS_ERR_NOMEM, "out of memory (%zu bytes)", size);
+        return NULL;
+    }
+    memcpy(o + alloc_offset, a, sizeof *a);
+    *st = HS_OK;
+    return o;
+}
+
+hs_status hs__out_and_input(hs_ctx *ctx, void *out, const void *in, const char *what)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    /* *out = NULL through memcpy: out is an hs_x ** seen as void * */
+    void *const none = NULL;
+    memcpy(out, &none, sizeof none);
+    if (!in)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "%s is NULL", what);
+    return HS_OK;
+}
+
+void *hs__object_new(hs_ctx *ctx, hs_status *st, void *out, size_t size, size_t alloc_offset)
+{
+    static const char present = 0;
+    *st = hs__out_and_input(ctx, out, &present, "");
+    return *st ? NULL : hs__object_alloc(ctx, st, size, alloc_offset);
+}
+
 void *hs__realloc(const hs_allocator *a, void *ptr, size_t size)
 {
     return a->realloc_fn(a->opaque, ptr, size ? size : 1);

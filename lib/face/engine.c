@@ -313,11 +313,11 @@ hs_status hs_face_engine_new(hs_ctx *ctx, hs_face_engine **out, const hs_face_en
         co.cfg_data = o.model_config_data;
         co.cfg_size = o.model_config_size;
     }
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_face_engine *e = hs__calloc(a, 1, sizeof *e);
+    hs_status st;
+    hs_face_engine *e = HS__OBJECT_ALLOC(ctx, &st, hs_face_engine);
     if (!e)
-        return hs__error(ctx, HS_ERR_NOMEM, "face_engine_new: out of memory");
-    e->alloc = *a;
+        return st;
+    const hs_allocator *a = &e->alloc;
     e->model_id = o.model_id;
     preset(e, o.model_id);
     if (o.input_size) {

@@ -35,11 +35,10 @@ hs_status hs_face_gallery_new(hs_ctx *ctx, hs_face_gallery **out, uint32_t dim)
     if (dim < 1 || dim > HS_FACE_MAX_DIM)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "gallery_new: dimension %u outside 1..%u",
                          dim, (unsigned)HS_FACE_MAX_DIM);
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_face_gallery *g = hs__calloc(a, 1, sizeof *g);
+    hs_status st;
+    hs_face_gallery *g = HS__OBJECT_ALLOC(ctx, &st, hs_face_gallery);
     if (!g)
-        return hs__error(ctx, HS_ERR_NOMEM, "gallery_new: out of memory");
-    g->alloc = *a;
+        return st;
     g->dim = dim;
     g->stride = ((size_t)dim + 31) & ~(size_t)31;
     *out = g;

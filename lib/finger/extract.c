@@ -72,14 +72,10 @@ hs_status hs_finger_extractor_get(const hs_finger_extractor *ex, int32_t *value,
 
 hs_status hs_finger_extractor_new(hs_ctx *ctx, hs_finger_extractor **out)
 {
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_finger_extractor *ex = hs__calloc(a, 1, sizeof *ex);
+    hs_status st;
+    hs_finger_extractor *ex = HS__OBJECT_NEW(ctx, &st, out, hs_finger_extractor);
     if (!ex)
-        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-    ex->alloc = *a;
+        return st;
     for (int k = 1; k < HS__FX_NPARAMS; k++)
         ex->params[k] = param_defs[k].def;
     ex->tab_pw = -1;

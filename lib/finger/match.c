@@ -386,11 +386,9 @@ const hs_finger_prepared *hs__prepared_scratch_fill(hs__prepared_scratch *s, con
 hs_status hs_finger_prepare(hs_ctx *ctx, hs_finger_prepared **out, const hs_template *t,
                             uint32_t view)
 {
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    if (!t)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "template is NULL");
+    hs_status st = hs__out_and_input(ctx, out, t, "template");
+    if (st)
+        return st;
     if (view >= t->nviews)
         return hs__error(ctx, HS_ERR_NOT_FOUND, "template has no view %u", view);
     const hs__view *v = &t->views[view];
@@ -489,14 +487,10 @@ static bool set_kernels(hs_finger_matcher *m, int32_t want)
 
 hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out)
 {
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_finger_matcher *m = hs__calloc(a, 1, sizeof *m);
+    hs_status st;
+    hs_finger_matcher *m = HS__OBJECT_NEW(ctx, &st, out, hs_finger_matcher);
     if (!m)
-        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-    m->alloc = *a;
+        return st;
     m->max_rotation = 180;
     m->fast = 0;
     m->fr.pr.tol_base = TOL_BASE;

@@ -20,20 +20,31 @@ hs_status hs__image_check_size(hs_ctx *ctx, uint64_t w, uint64_t h)
     return HS_OK;
 }
 
-hs_status hs__image_alloc(hs_ctx *ctx, hs_image **out, uint32_t w, uint32_t h, int want_rgb)
+/* A w x h image within the ctx's limits, no pixels yet. */
+static hs_status image_shell(hs_ctx *ctx, hs_image **out, uint32_t w, uint32_t h, uint32_t stride)
 {
     *out = NULL;
     hs_status s = hs__image_check_size(ctx, w, h);
     if (s)
         return s;
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_image *img = hs__calloc(a, 1, sizeof *img);
+    hs_image *img = HS__OBJECT_ALLOC(ctx, &s, hs_image);
     if (!img)
-        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-    img->alloc = *a;
+        return s;
     img->width = w;
     img->height = h;
-    img->stride = w;
+    img->stride = stride;
+    *out = img;
+    return HS_OK;
+}
+
+hs_status hs__image_alloc(hs_ctx *ctx, hs_image **out, uint32_t w, uint32_t h, int want_rgb)
+{
+    hs_status s = image_shell(ctx, out, w, h, w);
+    if (s)
+        return s;
+    hs_image *img = *out;
+    *out = NULL;
+    const hs_allocator *a = &img->alloc;
     img->grey = hs__malloc(a, (size_t)w * h);
     if (want_rgb)
         img->rgb = hs__malloc(a, (size_t)w * h * 3);
@@ -91,23 +102,15 @@ hs_status hs_image_wrap(hs_ctx *ctx, hs_image **out, const uint8_t *pixels, uint
     if (!pixels || stride < width || ppi > 10000 || width == 0 || height == 0)
         return hs__error(ctx, HS_ERR_INVALID_ARG,
                          "wrap needs pixels, a non-zero size, stride >= width and ppi <= 10000");
-    hs_status s = hs__image_check_size(ctx, width, height);
+    hs_status s = image_shell(ctx, out, width, height, stride);
     if (s)
         return s;
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_image *img = hs__calloc(a, 1, sizeof *img);
-    if (!img)
-        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-    img->alloc = *a;
-    img->width = width;
-    img->height = height;
-    img->stride = stride;
+    hs_image *img = *out;
     img->ppi = ppi;
     img->view = pixels;
     img->wrapped = 1;
     img->color = HS_IMAGE_COLOR_GREY;
     img->bits = 8;
-    *out = img;
     return HS_OK;
 }
 
@@ -228,19 +231,16 @@ hs_status hs_image_decode(hs_ctx *ctx, hs_image **out, const void *data, size_t 
     return s;
 }
 
+static hs_status decode_loaded(hs_ctx *ctx, void *out, const uint8_t *data, size_t size,
+                               const void *flags)
+{
+    return hs_image_decode(ctx, out, data, size, *(const uint32_t *)flags);
+}
+
 hs_status hs_image_load(hs_ctx *ctx, hs_image **out, const char *path, uint32_t flags)
 {
     if (!out)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
     *out = NULL;
-    uint8_t *data;
-    size_t size;
-    hs_status s = hs__read_file(ctx, path, &data, &size);
-    if (s)
-        return s;
-    s = hs_image_decode(ctx, out, data, size, flags);
-    /* the file's bytes are a face or a fingerprint too */
-    hs__memzero(data, size);
-    hs__free(hs__ctx_allocator(ctx), data);
-    return s;
+    return hs__load_file(ctx, out, path, decode_loaded, &flags);
 }

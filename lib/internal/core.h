@@ -34,6 +34,23 @@ void *hs__malloc(const hs_allocator *a, size_t size);
 void *hs__calloc(const hs_allocator *a, size_t n, size_t size); /* zeroed */
 void *hs__realloc(const hs_allocator *a, void *ptr, size_t size);
 void hs__free(const hs_allocator *a, void *ptr);
+/* A new library object: size zeroed bytes from the ctx's allocator, with a
+ * copy of that allocator written into the object's hs_allocator member at
+ * alloc_offset (objects free themselves with it and may outlive the ctx).
+ * NULL on failure, with *st = HS_ERR_NOMEM and the ctx's error set; *st =
+ * HS_OK otherwise. */
+void *hs__object_alloc(hs_ctx *ctx, hs_status *st, size_t size, size_t alloc_offset);
+/* The start of a public constructor: refuses a NULL out (HS_ERR_INVALID_ARG),
+ * sets *out to NULL, then hs__object_alloc. out is the caller's hs_x **. */
+void *hs__object_new(hs_ctx *ctx, hs_status *st, void *out, size_t size, size_t alloc_offset);
+/* The argument check that opens a function with an hs_x **out and one
+ * required input: HS_ERR_INVALID_ARG when out is NULL; else *out = NULL, then
+ * HS_ERR_INVALID_ARG ("<what> is NULL") when in is NULL; HS_OK otherwise. */
+hs_status hs__out_and_input(hs_ctx *ctx, void *out, const void *in, const char *what);
+#define HS__OBJECT_ALLOC(ctx, st, type) \
+    ((type *)hs__object_alloc((ctx), (st), sizeof(type), offsetof(type, alloc)))
+#define HS__OBJECT_NEW(ctx, st, out, type) \
+    ((type *)hs__object_new((ctx), (st), (out), sizeof(type), offsetof(type, alloc)))
 /* Zero memory the compiler may not optimise away (for biometric data). */
 void hs__memzero(void *p, size_t n);
 /* n*size without overflow; false on overflow. */
@@ -89,6 +106,13 @@ hs_status hs__struct_out(hs_ctx *ctx, void *dst, const void *src, size_t cur_siz
  * refusing other file types (without blocking on a FIFO) and files over
  * HS_LIMIT_MAX_FILE_BYTES before allocating. The caller frees with hs__free. */
 hs_status hs__read_file(hs_ctx *ctx, const char *path, uint8_t **data, size_t *size);
+/* The loaders' shape: reads path whole (hs__read_file), hands the bytes to
+ * decode(ctx, out, data, size, arg), then wipes and frees them (a file's
+ * bytes are a face or a fingerprint too); decode's status. */
+typedef hs_status (*hs__decode_fn)(hs_ctx *ctx, void *out, const uint8_t *data, size_t size,
+                                   const void *arg);
+hs_status hs__load_file(hs_ctx *ctx, void *out, const char *path, hs__decode_fn decode,
+                        const void *arg);
 
 /* The one atomic-save routine. hs__atomic_open creates a temporary file in
  * path's directory: an unnamed one (O_TMPFILE) where the file system has

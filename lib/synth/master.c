@@ -248,11 +248,9 @@ static void dislocate(float *cur, float *tmp, const uint16_t *kidx, int w, int h
 hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth *gen,
                               uint32_t finger)
 {
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    if (!gen)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "generator is NULL");
+    hs_status st = hs__out_and_input(ctx, out, gen, "generator");
+    if (st)
+        return st;
     const hs_allocator *a = hs__ctx_allocator(ctx);
     /* Fast masters grow on a half-resolution grid (sc = 2); all geometry
      * stays in the 500 ppi frame of W x H. */

@@ -157,14 +157,11 @@ float hs__synth_tex(const hs_synth *g, float x, float y)
 
 hs_status hs_synth_new(hs_ctx *ctx, hs_synth **out, uint64_t seed)
 {
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_synth *g = hs__calloc(a, 1, sizeof *g);
+    hs_status st;
+    hs_synth *g = HS__OBJECT_NEW(ctx, &st, out, hs_synth);
     if (!g)
-        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-    g->alloc = *a;
+        return st;
+    const hs_allocator *a = &g->alloc;
     g->seed = seed;
     g->iters = HS__SYNTH_ITERS;
     for (int k = 1; k < HS__SYNTH_NPARAMS; k++)

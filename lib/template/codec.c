@@ -133,6 +133,12 @@ hs_status hs_template_decode(hs_ctx *ctx, hs_template **out, uint32_t *format, c
     return hs__error(ctx, HS_ERR_FORMAT, "not a template (no hst or FMR signature)");
 }
 
+static hs_status decode_loaded(hs_ctx *ctx, void *out, const uint8_t *data, size_t size,
+                               const void *format)
+{
+    return hs_template_decode(ctx, out, (uint32_t *)(uintptr_t)format, data, size);
+}
+
 hs_status hs_template_load(hs_ctx *ctx, hs_template **out, uint32_t *format, const char *path)
 {
     if (format)
@@ -140,15 +146,7 @@ hs_status hs_template_load(hs_ctx *ctx, hs_template **out, uint32_t *format, con
     if (!out || !path)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
     *out = NULL;
-    uint8_t *data;
-    size_t size;
-    hs_status s = hs__read_file(ctx, path, &data, &size);
-    if (s)
-        return s;
-    s = hs_template_decode(ctx, out, format, data, size);
-    hs__memzero(data, size);
-    hs__free(hs__ctx_allocator(ctx), data);
-    return s;
+    return hs__load_file(ctx, out, path, decode_loaded, format);
 }
 
 hs_status hs_template_save(hs_ctx *ctx, const char *path, const hs_template *t, uint32_t format)

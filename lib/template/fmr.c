@@ -95,6 +95,17 @@ static hs_status need(dec *d, size_t n, const char *what, uint32_t view)
 
 static uint32_t ppcm_to_ppi(uint32_t ppcm) { return (ppcm * 254 + 50) / 100; }
 
+/* The record's count of views (what: its name in the format) within the
+ * ctx's HS_LIMIT_MAX_VIEWS. */
+static hs_status views_within_limit(dec *d, uint32_t nviews, const char *what)
+{
+    uint64_t max = hs__limit(d->ctx, HS_LIMIT_MAX_VIEWS);
+    if (nviews > max)
+        return hs__error(d->ctx, HS_ERR_LIMIT, "%s: %u %s exceed the limit of %llu", d->fname,
+                         nviews, what, (unsigned long long)max);
+    return HS_OK;
+}
+
 static hs_status check_res(dec *d, uint32_t xr, uint32_t yr, uint32_t view)
 {
     if (!xr || !yr)
@@ -468,9 +479,8 @@ hs_status hs__fmr_decode(hs_ctx *ctx, hs_template **out, const uint8_t *p, size_
         if (cert > 1)
             s = hs__error(ctx, HS_ERR_CORRUPT, "%s: certification flag %u (0 or 1 expected)",
                           d.fname, cert);
-        if (!s && nviews > hs__limit(ctx, HS_LIMIT_MAX_VIEWS))
-            s = hs__error(ctx, HS_ERR_LIMIT, "%s: %u representations exceed the limit of %llu",
-                          d.fname, nviews, (unsigned long long)hs__limit(ctx, HS_LIMIT_MAX_VIEWS));
+        if (!s)
+            s = views_within_limit(&d, nviews, "representations");
         if (!s)
             s = decode_iso2011(&d, nviews, cert == 1);
     } else {
@@ -490,9 +500,8 @@ hs_status hs__fmr_decode(hs_ctx *ctx, hs_template **out, const uint8_t *p, size_
         if (!s && reserved)
             s = hs__error(ctx, HS_ERR_CORRUPT, "%s: reserved header byte is 0x%02x, not 0",
                           d.fname, reserved);
-        if (!s && nviews > hs__limit(ctx, HS_LIMIT_MAX_VIEWS))
-            s = hs__error(ctx, HS_ERR_LIMIT, "%s: %u finger views exceed the limit of %llu",
-                          d.fname, nviews, (unsigned long long)hs__limit(ctx, HS_LIMIT_MAX_VIEWS));
+        if (!s)
+            s = views_within_limit(&d, nviews, "finger views");
         if (!s)
             s = format == HS_TEMPLATE_FORMAT_ANSI378_2009 ? decode_ansi2009(&d, nviews)
                                                           : decode_2004(&d, nviews, &base);

@@ -8,16 +8,11 @@
 
 hs_status hs_template_new(hs_ctx *ctx, hs_template **out)
 {
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_template *t = hs__calloc(a, 1, sizeof *t);
-    if (!t)
-        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-    t->alloc = *a;
-    *out = t;
-    return HS_OK;
+    hs_status st;
+    hs_template *t = HS__OBJECT_NEW(ctx, &st, out, hs_template);
+    if (t)
+        *out = t;
+    return st;
 }
 
 static void view_clear(const hs_allocator *a, hs__view *v)

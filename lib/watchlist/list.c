@@ -122,14 +122,10 @@ static bool reserve(hs_watchlist *wl, uint32_t n)
 
 hs_status hs_watchlist_new(hs_ctx *ctx, hs_watchlist **out)
 {
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_watchlist *wl = hs__calloc(a, 1, sizeof *wl);
+    hs_status st;
+    hs_watchlist *wl = HS__OBJECT_NEW(ctx, &st, out, hs_watchlist);
     if (!wl)
-        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-    wl->alloc = *a;
+        return st;
     wl->file_format = WL_FORMAT_VERSION;
     /* Writer preference: an update (a device receiving a package while an
      * officer searches) waits for the searches running now, and searches
@@ -145,7 +141,7 @@ hs_status hs_watchlist_new(hs_ctx *ctx, hs_watchlist **out)
         pthread_rwlockattr_destroy(&attr);
     }
     if (rc) {
-        hs__free(a, wl);
+        hs__free(&wl->alloc, wl);
         return hs__error(ctx, HS_ERR_NOMEM, "cannot create the list's lock");
     }
     *out = wl;
@@ -246,6 +242,28 @@ void hs__watchlist_set_save_fault(hs_watchlist *wl, int stage)
 }
 #endif
 
+/* Adds (sign 1) or takes away (sign -1) entry e's share of the list's totals. */
+static void entry_count(hs_watchlist *wl, const hs__wl_entry *e, int sign)
+{
+    hs__wl_face_dims_update(wl, e, sign);
+    if (sign > 0) {
+        wl->nfingers += e->nfingers;
+        wl->rec_bytes += e->len;
+    } else {
+        wl->nfingers -= e->nfingers;
+        wl->rec_bytes -= e->len;
+    }
+}
+
+/* Appends entry e (room reserved) and counts it. */
+static void entry_push(hs_watchlist *wl, const hs__wl_entry *e)
+{
+    wl->e[wl->n] = *e;
+    hash_put(wl, wl->n);
+    wl->n++;
+    entry_count(wl, e, 1);
+}
+
 /* Insert (or replace) a record. With copy, the record is copied into an
  * owned allocation; otherwise ownership of rec passes to the list on
  * success (it must have been allocated with wl->alloc). */
@@ -283,19 +301,13 @@ hs_status hs__wl_insert_entry(hs_ctx *ctx, hs_watchlist *wl, const uint8_t *rec,
     e.owned = 1;
     if (at >= 0) {
         hs__wl_entry *old = &wl->e[at];
-        wl->nfingers -= old->nfingers;
-        wl->rec_bytes -= old->len;
-        hs__wl_face_dims_update(wl, old, -1);
+        entry_count(wl, old, -1);
         entry_free(wl, old);
         *old = e; /* same id: the hash slot stays valid */
+        entry_count(wl, old, 1);
     } else {
-        wl->e[wl->n] = e;
-        hash_put(wl, wl->n);
-        wl->n++;
+        entry_push(wl, &e);
     }
-    hs__wl_face_dims_update(wl, &e, 1);
-    wl->nfingers += e.nfingers;
-    wl->rec_bytes += len;
     return HS_OK;
 }
 
@@ -317,24 +329,12 @@ static hs_status add_or_replace(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlis
     return st;
 }
 
-static hs_status add_unlocked(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s)
-{
-    return add_or_replace(ctx, wl, s, false);
-}
-
-static hs_status replace_unlocked(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s)
-{
-    return add_or_replace(ctx, wl, s, true);
-}
-
 hs_status hs__wl_remove_index(hs_watchlist *wl, uint32_t i)
 {
     hs__wl_cache_drop(wl);
     hs__wl_entry *e = &wl->e[i];
     hash_del_slot(wl, hash_slot(wl, i));
-    wl->nfingers -= e->nfingers;
-    wl->rec_bytes -= e->len;
-    hs__wl_face_dims_update(wl, e, -1);
+    entry_count(wl, e, -1);
     entry_free(wl, e);
     uint32_t last = wl->n - 1;
     if (i != last) {
@@ -368,31 +368,20 @@ static hs_status remove_unlocked(hs_ctx *ctx, hs_watchlist *wl, const char *id)
     return st ? st : hs__wl_remove_index(wl, at);
 }
 
-static hs_status get_unlocked(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
-                           const char *id)
+/* A copy of the subject named id, or (id NULL) of the one at index. */
+static hs_status lookup_unlocked(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
+                                 const char *id, uint64_t index)
 {
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    if (!wl || !id)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
     uint32_t at = 0;
-    hs_status st = find_id(ctx, wl, id, &at);
+    hs_status st = HS_OK;
+    if (id)
+        st = find_id(ctx, wl, id, &at);
+    else if (index >= wl->n)
+        st = hs__error(ctx, HS_ERR_NOT_FOUND, "no subject at index %llu",
+                       (unsigned long long)index);
+    else
+        at = (uint32_t)index;
     return st ? st : hs__wl_record_to_subject(ctx, wl->e[at].rec, wl->e[at].len, out);
-}
-
-static hs_status subject_at_unlocked(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
-                                  uint64_t index)
-{
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    if (!wl)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
-    if (index >= wl->n)
-        return hs__error(ctx, HS_ERR_NOT_FOUND, "no subject at index %llu",
-                         (unsigned long long)index);
-    return hs__wl_record_to_subject(ctx, wl->e[index].rec, wl->e[index].len, out);
 }
 
 static const char *id_at_unlocked(const hs_watchlist *wl, uint64_t index)
@@ -588,12 +577,7 @@ static hs_status decode(hs_ctx *ctx, hs_watchlist **out, uint8_t *buf, size_t si
             st = hs__error(ctx, HS_ERR_CORRUPT, "subject %u: duplicate id", i);
             goto fail;
         }
-        wl->e[wl->n] = e;
-        hash_put(wl, wl->n);
-        wl->n++;
-        hs__wl_face_dims_update(wl, &e, 1);
-        wl->nfingers += e.nfingers;
-        wl->rec_bytes += len;
+        entry_push(wl, &e);
         off += len;
     }
     if (off != psize) {
@@ -792,44 +776,35 @@ hs_status hs__wl_clone(hs_ctx *ctx, const hs_watchlist *src, hs_watchlist **out)
 
 /* ---- public entry points: each holds the list's lock ---------------- */
 
-uint64_t hs_watchlist_count(const hs_watchlist *wl)
+/* A getter that cannot fail, under the read lock. */
+static uint64_t read_u64(const hs_watchlist *wl, uint64_t (*fn)(const hs_watchlist *))
 {
     if (!wl)
         return 0;
     hs__wl_rdlock(wl);
-    uint64_t r = count_unlocked(wl);
+    uint64_t r = fn(wl);
     hs__wl_unlock(wl);
     return r;
+}
+
+uint64_t hs_watchlist_count(const hs_watchlist *wl)
+{
+    return read_u64(wl, count_unlocked);
 }
 
 uint64_t hs_watchlist_finger_count(const hs_watchlist *wl)
 {
-    if (!wl)
-        return 0;
-    hs__wl_rdlock(wl);
-    uint64_t r = finger_count_unlocked(wl);
-    hs__wl_unlock(wl);
-    return r;
+    return read_u64(wl, finger_count_unlocked);
 }
 
 uint64_t hs_watchlist_memory_bytes(const hs_watchlist *wl)
 {
-    if (!wl)
-        return 0;
-    hs__wl_rdlock(wl);
-    uint64_t r = memory_bytes_unlocked(wl);
-    hs__wl_unlock(wl);
-    return r;
+    return read_u64(wl, memory_bytes_unlocked);
 }
 
 uint64_t hs_watchlist_version(const hs_watchlist *wl)
 {
-    if (!wl)
-        return 0;
-    hs__wl_rdlock(wl);
-    uint64_t r = version_unlocked(wl);
-    hs__wl_unlock(wl);
-    return r;
+    return read_u64(wl, version_unlocked);
 }
 
 hs_status hs_watchlist_set_version(hs_watchlist *wl, uint64_t version)
@@ -842,24 +817,26 @@ hs_status hs_watchlist_set_version(hs_watchlist *wl, uint64_t version)
     return r;
 }
 
-hs_status hs_watchlist_add(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s)
+/* Add (replace false) or replace a subject, under the write lock. */
+static hs_status write_subject(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s,
+                               bool replace)
 {
     if (!wl)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
     hs__wl_wrlock(wl);
-    hs_status r = add_unlocked(ctx, wl, s);
+    hs_status r = add_or_replace(ctx, wl, s, replace);
     hs__wl_unlock(wl);
     return r;
 }
 
+hs_status hs_watchlist_add(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s)
+{
+    return write_subject(ctx, wl, s, false);
+}
+
 hs_status hs_watchlist_replace(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s)
 {
-    if (!wl)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
-    hs__wl_wrlock(wl);
-    hs_status r = replace_unlocked(ctx, wl, s);
-    hs__wl_unlock(wl);
-    return r;
+    return write_subject(ctx, wl, s, true);
 }
 
 hs_status hs_watchlist_remove(hs_ctx *ctx, hs_watchlist *wl, const char *id)
@@ -872,32 +849,37 @@ hs_status hs_watchlist_remove(hs_ctx *ctx, hs_watchlist *wl, const char *id)
     return r;
 }
 
+/* hs_watchlist_get (by id) and hs_watchlist_subject_at (id NULL: by index),
+ * under the read lock. */
+static hs_status lookup(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
+                        const char *id, uint64_t index)
+{
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
+    *out = NULL;
+    if (!wl)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
+    hs__wl_rdlock(wl);
+    hs_status r = lookup_unlocked(ctx, out, wl, id, index);
+    hs__wl_unlock(wl);
+    return r;
+}
+
 hs_status hs_watchlist_get(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
                            const char *id)
 {
-    if (!wl) {
+    if (!id) {
         if (out)
             *out = NULL;
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
     }
-    hs__wl_rdlock(wl);
-    hs_status r = get_unlocked(ctx, out, wl, id);
-    hs__wl_unlock(wl);
-    return r;
+    return lookup(ctx, out, wl, id, 0);
 }
 
 hs_status hs_watchlist_subject_at(hs_ctx *ctx, hs_watchlist_subject **out, const hs_watchlist *wl,
                                   uint64_t index)
 {
-    if (!wl) {
-        if (out)
-            *out = NULL;
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
-    }
-    hs__wl_rdlock(wl);
-    hs_status r = subject_at_unlocked(ctx, out, wl, index);
-    hs__wl_unlock(wl);
-    return r;
+    return lookup(ctx, out, wl, NULL, index);
 }
 
 const char *hs_watchlist_id_at(const hs_watchlist *wl, uint64_t index)

@@ -386,12 +386,11 @@ hs_status hs__wl_record_to_subject(hs_ctx *ctx, const uint8_t *rec, uint32_t len
                                    hs_watchlist_subject **out)
 {
     (void)len;
-    *out = NULL;
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_watchlist_subject *s = hs__calloc(a, 1, sizeof *s);
+    hs_status st;
+    hs_watchlist_subject *s = HS__OBJECT_NEW(ctx, &st, out, hs_watchlist_subject);
     if (!s)
-        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-    s->alloc = *a;
+        return st;
+    const hs_allocator *a = &s->alloc;
     uint32_t off = 0;
     uint32_t idn = rec[off++];
     memcpy(s->id, rec + off, idn);
@@ -434,7 +433,7 @@ hs_status hs__wl_record_to_subject(hs_ctx *ctx, const uint8_t *rec, uint32_t len
             hs_watchlist_subject_free(s);
             return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
         }
-        hs_status st = hs_face_dequantize(ctx, v, (const int8_t *)(rec + off + 8), scale, d);
+        st = hs_face_dequantize(ctx, v, (const int8_t *)(rec + off + 8), scale, d);
         if (st) {
             hs__free(a, v);
             hs_watchlist_subject_free(s);

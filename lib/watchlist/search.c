@@ -222,26 +222,23 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
                               const hs_template *fingers, const float *face, uint32_t face_dim,
                               const hs_watchlist_search_options *opts)
 {
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    if (!wl)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "watchlist is NULL");
-    hs_watchlist_search_options o;
-    hs_status st = check_args(ctx, &o, opts, fingers, face, face_dim);
+    hs_status st = hs__out_and_input(ctx, out, wl, "watchlist");
     if (st)
         return st;
-    const hs_allocator *a = hs__ctx_allocator(ctx);
+    hs_watchlist_search_options o;
+    st = check_args(ctx, &o, opts, fingers, face, face_dim);
+    if (st)
+        return st;
     int8_t fq[HS_WATCHLIST_FACE_DIM_MAX];
     float fscale;
     hs__wl_face fp = {face ? fq : NULL, face_dim, o.face_model};
     hs__wl_fusion fu;
     uint32_t *cidx = NULL, ncand = 0;
     hs__wl_cand *cands = NULL;
-    hs_watchlist_result *r = hs__calloc(a, 1, sizeof *r);
+    hs_watchlist_result *r = HS__OBJECT_ALLOC(ctx, &st, hs_watchlist_result);
     if (!r)
-        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-    r->alloc = *a;
+        return st;
+    const hs_allocator *a = hs__ctx_allocator(ctx);
     r->nprobe = fingers ? fingers->nviews : 0;
 
     if (face)

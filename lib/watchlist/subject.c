@@ -105,11 +105,9 @@ static bool key_ok(const char *k, size_t n)
 
 hs_status hs_watchlist_subject_new(hs_ctx *ctx, hs_watchlist_subject **out, const char *id)
 {
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    if (!id)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "id is NULL");
+    hs_status st = hs__out_and_input(ctx, out, id, "id");
+    if (st)
+        return st;
     size_t n = strlen(id);
     if (n < 1 || n > HS_WATCHLIST_ID_MAX)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "subject id of %zu bytes (1..%d allowed)", n,
@@ -121,11 +119,9 @@ hs_status hs_watchlist_subject_new(hs_ctx *ctx, hs_watchlist_subject **out, cons
                          "invisible characters (docs/watchlist-format.md lists them)",
                          hs__quote(q, sizeof q, id));
     }
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_watchlist_subject *s = hs__calloc(a, 1, sizeof *s);
+    hs_watchlist_subject *s = HS__OBJECT_ALLOC(ctx, &st, hs_watchlist_subject);
     if (!s)
-        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-    s->alloc = *a;
+        return st;
     memcpy(s->id, id, n + 1);
     *out = s;
     return HS_OK;
@@ -329,16 +325,14 @@ uint32_t hs_watchlist_subject_finger_count(const hs_watchlist_subject *s)
 hs_status hs_watchlist_subject_finger(hs_ctx *ctx, hs_template **out, const hs_watchlist_subject *s,
                                       uint32_t index)
 {
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
-    *out = NULL;
-    if (!s)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "subject is NULL");
+    hs_status st = hs__out_and_input(ctx, out, s, "subject");
+    if (st)
+        return st;
     if (index >= s->nfingers)
         return hs__error(ctx, HS_ERR_NOT_FOUND, "subject has no finger %u", index);
     const hs__wl_bfinger *f = &s->finger[index];
     hs_template *t;
-    hs_status st = hs_template_new(ctx, &t);
+    st = hs_template_new(ctx, &t);
     if (st)
         return st;
     hs_view_info info;
