@@ -73,7 +73,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t js = 0;
         if (hs_encounter_result_json(ctx, NULL, &js, e) || hs_encounter_seen_count(seen) != 1)
             abort();
-        if (hs_encounter_open(ctx, &e, NULL, in, rec_size, K.box_sk, reg, seen) != HS_ERR_REPLAY)
+        hs_encounter *again = NULL;
+        if (hs_encounter_open(ctx, &again, NULL, in, rec_size, K.box_sk, reg, seen) !=
+                HS_ERR_REPLAY ||
+            again)
             abort();
     }
     hs_encounter_free(e == (hs_encounter *)1 ? NULL : e);

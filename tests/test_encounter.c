@@ -443,6 +443,12 @@ static void test_seal_receipt(void **state)
                      HS_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(cap, n);
     free(small);
+    /* a device key whose halves disagree is refused before anything is sealed */
+    uint8_t bad_sk[64];
+    memcpy(bad_sk, F.dev_sk, 64);
+    bad_sk[40] ^= 1;
+    assert_int_equal(hs_encounter_seal(NULL, NULL, &n, F.enc, F.box_pk, bad_sk, NULL),
+                     HS_ERR_INVALID_ARG);
     /* options: NPS; a wrong tot */
     hs_encounter_seal_options o = HS_ENCOUNTER_SEAL_OPTIONS_INIT;
     memcpy(o.tot, "XYZ", 4);

@@ -444,6 +444,9 @@ HS_PREPARED_ARRAY(candidate, ncandidate)
   }
 }
 
+/* encounter.h: handles, ignores and the hs_py_encounter_* helpers */
+%include "encounter.i"
+
 /* ---- device keys, audit log, encrypted list: hs_py_device_* / hs_py_audit_*
  * helpers at the end take keys as bytes and give records as dicts ---------- */
 HS_OUT_HANDLE(hs_audit)

@@ -351,7 +351,9 @@ typedef struct hs_encounter_seal_options {
  *  the device cannot decrypt what it sealed); an Ed25519 signature by
  *  @p device_sign_secret (from hs_device_keygen()) over header and
  *  ciphertext. Every plaintext buffer is wiped. Layout:
- *  docs/encounter-format.md. Errors: as hs_encounter_transaction(),
+ *  docs/encounter-format.md. Errors: HS_ERR_INVALID_ARG also for a
+ *  device secret key whose public half is not its seed's; as
+ *  hs_encounter_transaction(),
  *  HS_ERR_BUFFER_TOO_SMALL, HS_ERR_NOT_BUILT (no libsodium), HS_ERR_LIMIT
  *  (record beyond 2^31 bytes). One thread per object (the ctx).
  *  @since 1.1 */

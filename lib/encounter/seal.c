@@ -256,9 +256,15 @@ hs_status hs_encounter_seal(hs_ctx *ctx, void *buf, size_t *size, const hs_encou
     }
     if (!sodium_ok())
         return hs__error(ctx, HS_ERR_INTERNAL, "libsodium failed to initialise");
-    uint8_t device_public[32];
-    if (crypto_sign_ed25519_sk_to_pk(device_public, device_sign_secret))
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_encounter_seal: bad device secret key");
+    /* the public half must be the seed's: a damaged key file would
+     * otherwise give records that no one can ever verify */
+    uint8_t device_public[32], derived_pk[32], derived_sk[64];
+    crypto_sign_ed25519_sk_to_pk(device_public, device_sign_secret);
+    crypto_sign_seed_keypair(derived_pk, derived_sk, device_sign_secret);
+    sodium_memzero(derived_sk, sizeof derived_sk);
+    if (sodium_memcmp(derived_pk, device_public, 32))
+        return hs__error(ctx, HS_ERR_INVALID_ARG,
+                         "hs_encounter_seal: the device secret key's halves disagree");
     hs_nist *tx = NULL;
     hs_status s = hs_encounter_transaction(ctx, &tx, e, o.tot);
     if (s)

@@ -2410,3 +2410,9 @@ def outbox_verify(dir):
 
 
 __all__ += ["Outbox", "OutboxEntry", "OUTBOX_STATES", "outbox_verify"]
+
+
+# ---- encounters (hotspot/encounter.py) ----------------------------------------------
+from . import encounter  # noqa: E402
+from .encounter import *  # noqa: E402,F401,F403
+__all__ += encounter.__all__
