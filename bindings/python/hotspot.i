@@ -447,6 +447,48 @@ HS_PREPARED_ARRAY(candidate, ncandidate)
 /* encounter.h: handles, ignores and the hs_py_encounter_* helpers */
 %include "encounter.i"
 
+/* ---- device keys, audit log, encrypted list: hs_py_device_* / hs_py_audit_*
+ * helpers at the end take keys as bytes and give records as dicts ---------- */
+HS_OUT_HANDLE(hs_audit)
+HS_OUT_HANDLE(hs_audit_view)
+%ignore hs_device_keygen;
+%ignore hs_device_sign_public;
+%ignore hs_device_key_save;
+%ignore hs_device_key_load;
+%ignore hs_audit_open;
+%ignore hs_audit_append;
+%ignore hs_audit_head_get;
+%ignore hs_audit_verify;
+%ignore hs_audit_view_entry;
+%ignore hs_audit_view_ident;
+%ignore hs_watchlist_save_encrypted;
+%ignore hs_watchlist_load_encrypted;
+%ignore hs_watchlist_decode_encrypted;
+%ignore hs_audit_entry;
+%ignore hs_audit_record;
+%ignore hs_audit_head;
+%ignore hs_audit_verify_info;
+%ignore hs_audit_options;
+%exception hs_py_device_sign_public { $action if (PyErr_Occurred()) SWIG_fail; }
+%exception hs_py_device_key_save { $action if (PyErr_Occurred()) SWIG_fail; }
+%exception hs_py_audit_open { $action if (PyErr_Occurred()) SWIG_fail; }
+%exception hs_py_audit_verify { $action if (PyErr_Occurred()) SWIG_fail; }
+%exception hs_py_watchlist_save_encrypted { $action if (PyErr_Occurred()) SWIG_fail; }
+%exception hs_py_watchlist_load_encrypted { $action if (PyErr_Occurred()) SWIG_fail; }
+%exception hs_py_watchlist_decode_encrypted { $action if (PyErr_Occurred()) SWIG_fail; }
+%nothread hs_py_device_keygen;
+%nothread hs_py_device_sign_public;
+%nothread hs_py_device_key_load;
+%nothread hs_py_device_key_save;
+%nothread hs_py_audit_open;
+%nothread hs_py_audit_head;
+%nothread hs_py_audit_verify;
+%nothread hs_py_audit_view_entry;
+%nothread hs_py_audit_view_ident;
+%nothread hs_py_watchlist_save_encrypted;
+%nothread hs_py_watchlist_load_encrypted;
+%nothread hs_py_watchlist_decode_encrypted;
+
 /* ---- outbox.h: the device's store of sealed encounters --------------------- */
 HS_OUT_HANDLE(hs_outbox)
 HS_OUT_INFO(hs_outbox_info)
@@ -942,3 +984,224 @@ hs_status hs_py_image_from_rgb(hs_ctx *ctx, hs_image **out, PyObject *rgb, uint3
 }
 %}
 
+/* ---- device keys, audit log, encrypted list ---------------------------------- */
+%inline %{
+static PyObject *hs_py__opt_str(const char *s) {
+  if (s) return PyUnicode_FromString(s);
+  Py_INCREF(Py_None);
+  return Py_None;
+}
+
+/** hs_device_keygen: [status, sign public, sign secret, storage key]. */
+PyObject *hs_py_device_keygen(void) {
+  uint8_t pub[32], sec[64], key[32];
+  hs_status s = hs_device_keygen(pub, sec, key);
+  PyObject *r;
+  if (s != HS_OK) return Py_BuildValue("(iOOO)", s, Py_None, Py_None, Py_None);
+  r = Py_BuildValue("(iy#y#y#)", s, (const char *)pub, (Py_ssize_t)32, (const char *)sec,
+                    (Py_ssize_t)64, (const char *)key, (Py_ssize_t)32);
+  memset(sec, 0, sizeof sec);
+  memset(key, 0, sizeof key);
+  return r;
+}
+
+/** hs_device_sign_public: [status, public bytes or None]. */
+PyObject *hs_py_device_sign_public(hs_ctx *ctx, PyObject *secret) {
+  Py_buffer v;
+  uint8_t pub[32];
+  hs_status s;
+  if (!hs_py__bytes(secret, &v, 64, 0, "signing secret key")) return NULL;
+  s = hs_device_sign_public(ctx, pub, (const uint8_t *)v.buf);
+  PyBuffer_Release(&v);
+  if (s != HS_OK) return Py_BuildValue("(iO)", s, Py_None);
+  return Py_BuildValue("(iy#)", s, (const char *)pub, (Py_ssize_t)32);
+}
+
+/** hs_device_key_load of @p size bytes: [status, bytes or None]. */
+PyObject *hs_py_device_key_load(hs_ctx *ctx, const char *path, unsigned size, unsigned flags) {
+  uint8_t key[64];
+  hs_status s;
+  PyObject *r;
+  if (size > sizeof key) size = 0; /* refused by the library */
+  Py_BEGIN_ALLOW_THREADS
+  s = hs_device_key_load(ctx, key, size, path, flags);
+  Py_END_ALLOW_THREADS
+  if (s != HS_OK) return Py_BuildValue("(iO)", s, Py_None);
+  r = Py_BuildValue("(iy#)", s, (const char *)key, (Py_ssize_t)size);
+  memset(key, 0, sizeof key);
+  return r;
+}
+
+/** hs_device_key_save with the key given as bytes. */
+hs_status hs_py_device_key_save(hs_ctx *ctx, const char *path, PyObject *key, unsigned flags) {
+  Py_buffer v;
+  hs_status s;
+  if (PyObject_GetBuffer(key, &v, PyBUF_SIMPLE) != 0) return HS_ERR_INVALID_ARG;
+  Py_BEGIN_ALLOW_THREADS
+  s = hs_device_key_save(ctx, path, (const uint8_t *)v.buf, (size_t)v.len, flags);
+  Py_END_ALLOW_THREADS
+  PyBuffer_Release(&v);
+  return s;
+}
+
+/** hs_audit_open with the secret as bytes and the options as arguments.
+ *  Returns [status, log]. */
+hs_status hs_py_audit_open(hs_ctx *ctx, hs_audit **out, const char *dir, PyObject *secret,
+                           unsigned flags, unsigned long long max_bytes) {
+  Py_buffer v;
+  hs_status s;
+  hs_audit_options o = HS_AUDIT_OPTIONS_INIT;
+  o.flags = flags;
+  o.max_bytes = max_bytes;
+  if (!hs_py__bytes(secret, &v, 64, 0, "signing secret key")) return HS_ERR_INVALID_ARG;
+  Py_BEGIN_ALLOW_THREADS
+  s = hs_audit_open(ctx, out, dir, (const uint8_t *)v.buf, &o);
+  Py_END_ALLOW_THREADS
+  PyBuffer_Release(&v);
+  return s;
+}
+
+/** hs_audit_append with the entry's fields as arguments (None strings are
+ *  absent). */
+hs_status hs_py_audit_append(hs_ctx *ctx, hs_audit *log, unsigned event, long long time_ms,
+                             const char *operator_id, const char *ref, int decision,
+                             unsigned count, const char *detail) {
+  hs_audit_entry e = HS_AUDIT_ENTRY_INIT;
+  e.event = event;
+  e.time_ms = time_ms;
+  e.operator_id = operator_id;
+  e.ref = ref;
+  e.decision = decision;
+  e.count = count;
+  e.detail = detail;
+  return hs_audit_append(ctx, log, &e);
+}
+
+static PyObject *hs_py__head(const hs_audit_head *h) {
+  return Py_BuildValue("(Ky#y#L)", (unsigned long long)h->count, (const char *)h->log_id,
+                       (Py_ssize_t)16, (const char *)h->last_hash, (Py_ssize_t)32,
+                       (long long)h->time_ms);
+}
+
+/** hs_audit_head_get: [status, (count, log_id, last_hash, time_ms)]. */
+PyObject *hs_py_audit_head(hs_ctx *ctx, const hs_audit *log) {
+  hs_audit_head h = HS_AUDIT_HEAD_INIT;
+  hs_status s = hs_audit_head_get(ctx, &h, log);
+  if (s != HS_OK) return Py_BuildValue("(iO)", s, Py_None);
+  return Py_BuildValue("(iN)", s, hs_py__head(&h));
+}
+
+/** hs_audit_verify: @p anchor None or (count, log_id, last_hash, time_ms).
+ *  Returns [status, dict of hs_audit_verify_info] (filled on failure too). */
+PyObject *hs_py_audit_verify(hs_ctx *ctx, PyObject *data, PyObject *pub, PyObject *anchor) {
+  Py_buffer vd, vp;
+  hs_audit_head a = HS_AUDIT_HEAD_INIT;
+  hs_audit_verify_info info = HS_AUDIT_VERIFY_INFO_INIT;
+  hs_status s;
+  if (anchor != Py_None) {
+    unsigned long long count;
+    long long t;
+    const char *id, *hash;
+    Py_ssize_t idn, hn;
+    if (!PyArg_ParseTuple(anchor, "Ky#y#L", &count, &id, &idn, &hash, &hn, &t)) return NULL;
+    if (idn != 16 || hn != 32) {
+      PyErr_SetString(PyExc_ValueError, "anchor: log_id must be 16 bytes, last_hash 32");
+      return NULL;
+    }
+    a.count = count;
+    memcpy(a.log_id, id, 16);
+    memcpy(a.last_hash, hash, 32);
+    a.time_ms = t;
+  }
+  if (PyObject_GetBuffer(data, &vd, PyBUF_SIMPLE) != 0) return NULL;
+  if (!hs_py__bytes(pub, &vp, 32, 0, "device public key")) {
+    PyBuffer_Release(&vd);
+    return NULL;
+  }
+  Py_BEGIN_ALLOW_THREADS
+  s = hs_audit_verify(ctx, &info, vd.buf, (size_t)vd.len, (const uint8_t *)vp.buf,
+                      anchor != Py_None ? &a : NULL);
+  Py_END_ALLOW_THREADS
+  PyBuffer_Release(&vp);
+  PyBuffer_Release(&vd);
+  return Py_BuildValue("(i{s:O,s:K,s:K,s:L,s:L,s:K,s:N,s:y#})", s,
+                       "exported", info.exported ? Py_True : Py_False,
+                       "first_seq", (unsigned long long)info.first_seq,
+                       "count", (unsigned long long)info.count,
+                       "bad_index", info.bad_index == UINT64_MAX ? -1LL : (long long)info.bad_index,
+                       "bad_offset", info.bad_offset == UINT64_MAX ? -1LL : (long long)info.bad_offset,
+                       "torn_bytes", (unsigned long long)info.torn_bytes,
+                       "head", hs_py__head(&info.head),
+                       "key_public", (const char *)info.key_public, (Py_ssize_t)32);
+}
+
+/** hs_audit_view_entry: [status, dict or None]. */
+PyObject *hs_py_audit_view_entry(hs_ctx *ctx, const hs_audit_view *view,
+                                 unsigned long long index) {
+  hs_audit_record r = HS_AUDIT_RECORD_INIT;
+  hs_status s = hs_audit_view_entry(ctx, &r, view, index);
+  if (s != HS_OK) return Py_BuildValue("(iO)", s, Py_None);
+  return Py_BuildValue("(i{s:K,s:K,s:I,s:s,s:L,s:N,s:N,s:i,s:I,s:N,s:y#})", s,
+                       "seq", (unsigned long long)r.seq, "offset", (unsigned long long)r.offset,
+                       "event", (unsigned)r.event, "event_name", hs_audit_event_name(r.event),
+                       "time_ms", (long long)r.time_ms,
+                       "operator_id", hs_py__opt_str(r.operator_id),
+                       "ref", hs_py__opt_str(r.ref), "decision", (int)r.decision,
+                       "count", (unsigned)r.count, "detail", hs_py__opt_str(r.detail),
+                       "hash", (const char *)r.hash, (Py_ssize_t)32);
+}
+
+/** hs_audit_view_ident: (log_id bytes, first_seq). */
+PyObject *hs_py_audit_view_ident(const hs_audit_view *view) {
+  uint8_t id[16] = {0};
+  uint64_t first = 0;
+  hs_audit_view_ident(view, id, &first);
+  return Py_BuildValue("(y#K)", (const char *)id, (Py_ssize_t)16, (unsigned long long)first);
+}
+
+/** hs_watchlist_save_encrypted with the storage key as bytes. */
+hs_status hs_py_watchlist_save_encrypted(hs_ctx *ctx, const char *path, const hs_watchlist *wl,
+                                         PyObject *key) {
+  Py_buffer v;
+  hs_status s;
+  if (!hs_py__bytes(key, &v, 32, 0, "storage key")) return HS_ERR_INVALID_ARG;
+  Py_BEGIN_ALLOW_THREADS
+  s = hs_watchlist_save_encrypted(ctx, path, wl, (const uint8_t *)v.buf, 0);
+  Py_END_ALLOW_THREADS
+  PyBuffer_Release(&v);
+  return s;
+}
+
+/** hs_watchlist_load_encrypted with the storage key as bytes. Returns
+ *  [status, watchlist]. */
+hs_status hs_py_watchlist_load_encrypted(hs_ctx *ctx, hs_watchlist **out, const char *path,
+                                         PyObject *key) {
+  Py_buffer v;
+  hs_status s;
+  if (!hs_py__bytes(key, &v, 32, 0, "storage key")) return HS_ERR_INVALID_ARG;
+  Py_BEGIN_ALLOW_THREADS
+  s = hs_watchlist_load_encrypted(ctx, out, path, (const uint8_t *)v.buf);
+  Py_END_ALLOW_THREADS
+  PyBuffer_Release(&v);
+  return s;
+}
+
+/** hs_watchlist_decode_encrypted with the data and key as bytes. Returns
+ *  [status, watchlist]. */
+hs_status hs_py_watchlist_decode_encrypted(hs_ctx *ctx, hs_watchlist **out, PyObject *data,
+                                           PyObject *key) {
+  Py_buffer vd, v;
+  hs_status s;
+  if (PyObject_GetBuffer(data, &vd, PyBUF_SIMPLE) != 0) return HS_ERR_INVALID_ARG;
+  if (!hs_py__bytes(key, &v, 32, 0, "storage key")) {
+    PyBuffer_Release(&vd);
+    return HS_ERR_INVALID_ARG;
+  }
+  Py_BEGIN_ALLOW_THREADS
+  s = hs_watchlist_decode_encrypted(ctx, out, vd.buf, (size_t)vd.len, (const uint8_t *)v.buf);
+  Py_END_ALLOW_THREADS
+  PyBuffer_Release(&v);
+  PyBuffer_Release(&vd);
+  return s;
+}
+%}

@@ -130,7 +130,8 @@ HS_API hs_status hs_audit_open(hs_ctx *ctx, hs_audit **out, const char *dir,
  *  the chain continues after them. Errors: HS_ERR_INVALID_ARG (unknown
  *  event, negative time, a string too long, invalid UTF-8 or with a control
  *  character: the message names the field), HS_ERR_FULL (the file would pass
- *  max_bytes), HS_ERR_STATE (another appender changed the device key),
+ *  max_bytes), HS_ERR_STATE (another appender changed the device key, or
+ *  the log file was removed or replaced since the open: reopen),
  *  HS_ERR_CORRUPT (the file shrank or another appender's entry does not
  *  parse), HS_ERR_IO (the write or flush failed; the entry may be absent: it
  *  is never half there for a later reader, as an incomplete tail is cut
@@ -179,7 +180,9 @@ HS_API hs_status hs_audit_head_get(hs_ctx *ctx, hs_audit_head *head, const hs_au
  *  hs_watchlist_encode()). The file is read under the log's lock. Errors:
  *  HS_ERR_INVALID_ARG (from > to, to beyond the entries),
  *  HS_ERR_BUFFER_TOO_SMALL, HS_ERR_IO, HS_ERR_CORRUPT (the file changed
- *  under the handle), HS_ERR_LOCKED, HS_ERR_NOMEM, HS_ERR_NOT_BUILT.
+ *  under the handle), HS_ERR_STATE (the file was removed or replaced),
+ *  HS_ERR_LOCKED, HS_ERR_LIMIT (larger than HS_LIMIT_MAX_FILE_BYTES),
+ *  HS_ERR_NOMEM, HS_ERR_NOT_BUILT.
  *  One thread per object. @since 1.1 */
 HS_API hs_status hs_audit_export(hs_ctx *ctx, void *buf, size_t *size, hs_audit *log,
                                  uint64_t from, uint64_t to);

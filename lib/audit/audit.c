@@ -79,6 +79,8 @@ static uint32_t le32(const uint8_t *p)
 
 static uint64_t le64(const uint8_t *p) { return (uint64_t)le32(p) | ((uint64_t)le32(p + 4) << 32); }
 
+#ifdef HOTSPOT_HAVE_SODIUM /* the writers and the clock serve appends and exports */
+
 static void put16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)v;
@@ -103,6 +105,8 @@ static int64_t now_ms(void)
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+#endif
 
 /* ---- entry framing (no cryptography) -------------------------------------- */
 
@@ -325,6 +329,8 @@ static size_t head_msg(uint8_t *m, const uint8_t log_id[16], uint64_t count,
 
 #endif
 
+#ifdef HOTSPOT_HAVE_SODIUM
+
 /* A KEY_CHANGE entry's ref naming the new key: "ed25519:" + 64 lowercase
  * hex digits. Returns 1 and the key, 0 when the ref is not of that form. */
 static int key_ref(const uint8_t *s, size_t n, uint8_t key[32])
@@ -351,6 +357,8 @@ static bool has_key_prefix(const uint8_t *s, size_t n)
     size_t pl = strlen(KEY_PREFIX);
     return n >= pl && !memcmp(s, KEY_PREFIX, pl);
 }
+
+#endif
 
 const char *hs_audit_event_name(uint32_t event)
 {
@@ -414,6 +422,12 @@ static hs_status catch_up(hs_ctx *ctx, hs_audit *l, uint8_t *last, uint32_t *las
     struct stat st;
     if (fstat(l->fd, &st) != 0)
         return hs__error(ctx, HS_ERR_IO, "%s: %s", l->path, strerror(errno));
+    /* the path must still name the file this handle appends to: a log
+     * removed or replaced under a running app would swallow its entries */
+    struct stat pst;
+    if (stat(l->path, &pst) != 0 || pst.st_dev != st.st_dev || pst.st_ino != st.st_ino)
+        return hs__error(ctx, HS_ERR_STATE, "%s: the log file was removed or replaced: reopen",
+                         l->path);
     uint64_t size = (uint64_t)st.st_size;
     if (size < l->end)
         return hs__error(ctx, HS_ERR_CORRUPT,
@@ -613,19 +627,18 @@ hs_status hs_audit_open(hs_ctx *ctx, hs_audit **out, const char *dir,
                          (unsigned)(o.flags & ~HS_AUDIT_NOWAIT));
     if (sodium_init() < 0)
         return hs__error(ctx, HS_ERR_INTERNAL, "libsodium failed to initialise");
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_audit *l = hs__calloc(a, 1, sizeof *l);
+    hs_audit *l = HS__OBJECT_ALLOC(ctx, &s, hs_audit);
+    if (!l)
+        return s;
     size_t dl = strlen(dir), fl = strlen(HS_AUDIT_FILE_NAME);
-    char *path = hs__malloc(a, dl + fl + 2);
-    if (!l || !path) {
-        hs__free(a, l);
-        hs__free(a, path);
+    char *path = hs__malloc(&l->alloc, dl + fl + 2);
+    if (!path) {
+        hs__free(&l->alloc, l);
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     }
     memcpy(path, dir, dl);
     path[dl] = '/';
     memcpy(path + dl + 1, HS_AUDIT_FILE_NAME, fl + 1);
-    l->alloc = *a;
     l->path = path;
     l->fd = -1;
     l->flags = o.flags;
@@ -836,7 +849,16 @@ hs_status hs_audit_export(hs_ctx *ctx, void *buf, size_t *size, hs_audit *l, uin
             b = off;
             break;
         }
-        uint32_t n = le32(file + off);
+        /* the file was checked when this handle read it; it is re-checked
+         * here, as anyone with write access may have changed it since */
+        uint32_t n = off + 4 <= flen ? le32(file + off) : 0;
+        if (n < ENTRY_MIN || n > ENTRY_MAX || n > flen - off || le64(file + off + 8) != i) {
+            s = hs__error(ctx, HS_ERR_CORRUPT,
+                          "%s: entry %llu (offset %zu) changed since it was written: run "
+                          "hs_audit_verify()",
+                          l->path, (unsigned long long)i, off);
+            goto out;
+        }
         if (i + 1 == to)
             hash_bytes(last, file + off, n);
         off += n;
@@ -877,13 +899,13 @@ out:
 
 /* ---- verification ---------------------------------------------------------------- */
 
+#ifdef HOTSPOT_HAVE_SODIUM
+
 static void info_fail(hs_audit_verify_info *v, uint64_t index, uint64_t off)
 {
     v->bad_index = index;
     v->bad_offset = off;
 }
-
-#ifdef HOTSPOT_HAVE_SODIUM
 
 static hs_status verify_body(hs_ctx *ctx, hs_audit_verify_info *v, const uint8_t *p, size_t size,
                              const uint8_t pk[32], const hs_audit_head *anchor, uint8_t key[32])
@@ -1087,13 +1109,14 @@ hs_status hs_audit_view_new(hs_ctx *ctx, hs_audit_view **out, const void *data, 
     *out = NULL;
     if (!data && size)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "data is NULL");
+    hs_status s;
     static const uint8_t empty[1] = {0};
     const uint8_t *p = data ? data : empty;
     if ((uint64_t)size > hs__limit(ctx, HS_LIMIT_MAX_FILE_BYTES))
         return hs__error(ctx, HS_ERR_LIMIT, "audit log of %zu bytes exceeds HS_LIMIT_MAX_FILE_BYTES",
                          size);
     layout l;
-    hs_status s = parse_layout(ctx, &l, p, size);
+    s = parse_layout(ctx, &l, p, size);
     if (s)
         return s;
     /* pass 1: framing, count, string bytes */
@@ -1122,17 +1145,18 @@ hs_status hs_audit_view_new(hs_ctx *ctx, hs_audit_view **out, const void *data, 
                          (unsigned long long)n, (unsigned long long)(l.to - l.from));
     if (strbytes > UINT32_MAX)
         return hs__error(ctx, HS_ERR_LIMIT, "audit log too large to view");
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_audit_view *v = hs__calloc(a, 1, sizeof *v);
+    hs_audit_view *v = HS__OBJECT_ALLOC(ctx, &s, hs_audit_view);
+    if (!v)
+        return s;
+    const hs_allocator *a = &v->alloc;
     view_rec *recs = n ? hs__calloc(a, (size_t)n, sizeof *recs) : NULL;
     char *arena = hs__malloc(a, strbytes ? strbytes : 1);
-    if (!v || (n && !recs) || !arena) {
-        hs__free(a, v);
+    if ((n && !recs) || !arena) {
         hs__free(a, recs);
         hs__free(a, arena);
+        hs__free(a, v);
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     }
-    v->alloc = *a;
     memcpy(v->log_id, l.hdr + 16, 16);
     v->first_seq = l.from;
     v->n = n;

@@ -66,6 +66,23 @@ hs_status hs_device_key_save(hs_ctx *ctx, const char *path, const uint8_t *key, 
                                  (flags & HS_DEVICE_KEY_SECRET) ? HS_FILE_PRIVATE : 0);
 }
 
+typedef struct key_out {
+    uint8_t *key;
+    size_t size;
+    const char *path;
+} key_out;
+
+static hs_status copy_key(hs_ctx *ctx, void *out, const uint8_t *data, size_t n, const void *arg)
+{
+    (void)arg;
+    key_out *k = out;
+    if (n != k->size)
+        return hs__error(ctx, HS_ERR_CORRUPT, "%s: %zu bytes, a key of %zu expected", k->path, n,
+                         k->size);
+    memcpy(k->key, data, n);
+    return HS_OK;
+}
+
 hs_status hs_device_key_load(hs_ctx *ctx, uint8_t *key, size_t size, const char *path,
                              uint32_t flags)
 {
@@ -73,35 +90,23 @@ hs_status hs_device_key_load(hs_ctx *ctx, uint8_t *key, size_t size, const char 
         return hs__error(ctx, HS_ERR_INVALID_ARG,
                          "key load: NULL path or key, size %zu (1..%d) or unknown flag", size,
                          KEY_MAX);
-    uint8_t *data;
-    size_t n;
-    hs_status s = hs__read_file(ctx, path, &data, &n);
-    if (s)
-        return s;
     if (flags & HS_DEVICE_KEY_SECRET) {
-        /* Checked by name after the read: a file swapped in between by
+        /* Checked by name before the read: a file swapped in between by
          * someone who can write the directory could pass, but such a
-         * person already holds the key. */
+         * person can read the key anyway. */
         struct stat st;
-        if (stat(path, &st) != 0)
-            st.st_mode = 0777;
-        if (st.st_mode & 077) {
-            hs__memzero(data, n);
-            hs__free(hs__ctx_allocator(ctx), data);
+        if (stat(path, &st) == 0 && (st.st_mode & 077))
             return hs__error(ctx, HS_ERR_IO,
                              "%s: a secret key file must not be accessible to group or others "
                              "(mode %03o; chmod 600)",
                              path, (unsigned)(st.st_mode & 0777));
-        }
     }
-    if (n != size) {
-        hs__memzero(data, n);
-        hs__free(hs__ctx_allocator(ctx), data);
-        return hs__error(ctx, HS_ERR_CORRUPT, "%s: %zu bytes, a key of %zu expected", path, n,
-                         size);
-    }
-    memcpy(key, data, size);
-    hs__memzero(data, n);
-    hs__free(hs__ctx_allocator(ctx), data);
-    return HS_OK;
+    /* into a local copy first: key is written only on success */
+    uint8_t tmp[KEY_MAX];
+    key_out k = {tmp, size, path};
+    hs_status s = hs__load_file(ctx, &k, path, copy_key, NULL);
+    if (!s)
+        memcpy(key, tmp, size);
+    hs__memzero(tmp, sizeof tmp);
+    return s;
 }

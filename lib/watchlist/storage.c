@@ -165,22 +165,23 @@ hs_status hs_watchlist_decode_encrypted(hs_ctx *ctx, hs_watchlist **out, const v
 
 #endif
 
+static hs_status decode_file(hs_ctx *ctx, void *out, const uint8_t *data, size_t size,
+                             const void *key)
+{
+    return hs_watchlist_decode_encrypted(ctx, out, data, size, key);
+}
+
 hs_status hs_watchlist_load_encrypted(hs_ctx *ctx, hs_watchlist **out, const char *path,
                                       const uint8_t storage_key[32])
 {
     if (!out)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "out is NULL");
     *out = NULL;
-    uint8_t *buf;
-    size_t size;
-    hs_status st = hs__read_file(ctx, path, &buf, &size);
-    if (st)
-        return st;
-    st = hs_watchlist_decode_encrypted(ctx, out, buf, size, storage_key);
-    /* ciphertext only, but wiped like every file buffer */
-    hs__memzero(buf, size);
-    hs__free(hs__ctx_allocator(ctx), buf);
-    if (st) {
+    if (!storage_key)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "storage key is NULL");
+    hs_status st = hs__load_file(ctx, out, path, decode_file, storage_key);
+    if (st && st != HS_ERR_IO && st != HS_ERR_LIMIT) {
+        /* the file layer's messages name the path already */
         const char *m = hs_ctx_last_error(ctx);
         if (ctx && *m) {
             char tmp[HS__ERRMSG_MAX];

@@ -1509,6 +1509,37 @@ class Watchlist(_Handle):
         with self._use as h:
             _check(_c("hs_watchlist_save")(ctx, p, h), ctx)
 
+    @_cdoc("hs_watchlist_save_encrypted")
+    def save_encrypted(self, path, storage_key):
+        """Save atomically, encrypted under the device's 32-byte
+        ``storage_key`` (see :func:`device_keygen`), so that the installed
+        list is never on the device's storage in the clear."""
+        p = _path(path)
+        ctx = _ctx()
+        with self._use as h:
+            _check(_c("hs_py_watchlist_save_encrypted")(ctx, p, h, storage_key), ctx)
+
+    @classmethod
+    @_cdoc("hs_watchlist_load_encrypted")
+    def load_encrypted(cls, path, storage_key):
+        """Read a file written by :meth:`save_encrypted`; a wrong key or any
+        altered byte raises Error(ERR_DECRYPT)."""
+        p = _path(path)
+        ctx = _ctx()
+        s, h = _c("hs_py_watchlist_load_encrypted")(ctx, p, storage_key)
+        _check(s, ctx)
+        return cls._adopt(h)
+
+    @classmethod
+    @_cdoc("hs_watchlist_decode_encrypted")
+    def decode_encrypted(cls, data, storage_key):
+        """:meth:`load_encrypted` from bytes."""
+        mv = _buffer(data, "Watchlist.decode_encrypted")
+        ctx = _ctx()
+        s, h = _c("hs_py_watchlist_decode_encrypted")(ctx, mv, storage_key)
+        _check(s, ctx)
+        return cls._adopt(h)
+
     @_cdoc("hs_watchlist_encode")
     def encode(self):
         """The list as bytes."""
@@ -2044,10 +2075,191 @@ class Transaction(_Handle):
             self.source_encoding or "built", self.text("tot"), self.records())
 
 
-# ---- encounters (hotspot/encounter.py) ----------------------------------------------
-from . import encounter  # noqa: E402
-from .encounter import *  # noqa: E402,F401,F403
-__all__ += encounter.__all__
+# ---- the device: keys and audit log ------------------------------------------
+
+@_cdoc("hs_device_keygen")
+def device_keygen():
+    """(sign_public 32 bytes, sign_secret 64 bytes, storage_key 32 bytes): a
+    device's Ed25519 signing pair (audit log, encounters) and the key its
+    installed watchlist is stored under. Keep the secrets in the platform
+    keystore."""
+    s, pub, sec, key = _c("hs_py_device_keygen")()
+    _check(s)
+    return pub, sec, key
+
+
+@_cdoc("hs_device_sign_public")
+def device_sign_public(sign_secret):
+    """The 32-byte public key of a 64-byte signing secret (checked)."""
+    ctx = _ctx()
+    s, pub = _c("hs_py_device_sign_public")(ctx, sign_secret)
+    _check(s, ctx)
+    return pub
+
+
+@_cdoc("hs_device_key_save")
+def device_key_save(path, key, secret=False, replace=False):
+    """Write a raw key file atomically (mode 0600 when ``secret``); an
+    existing file raises Error(ERR_EXISTS) unless ``replace``."""
+    flags = (capi.HS_DEVICE_KEY_SECRET if secret else 0) | \
+        (capi.HS_DEVICE_KEY_REPLACE if replace else 0)
+    ctx = _ctx()
+    _check(_c("hs_py_device_key_save")(ctx, _path(path), key, flags), ctx)
+
+
+@_cdoc("hs_device_key_load")
+def device_key_load(path, size, secret=False):
+    """Read a raw key file of exactly ``size`` bytes; with ``secret`` a file
+    its group or others may access is refused (Error(ERR_IO))."""
+    ctx = _ctx()
+    s, key = _c("hs_py_device_key_load")(ctx, _path(path), int(size),
+                                         capi.HS_DEVICE_KEY_SECRET if secret else 0)
+    _check(s, ctx)
+    return key
+
+
+#: The head of an audit log: the anchor the centre keeps (see audit_verify).
+AuditHead = collections.namedtuple("AuditHead", "count log_id last_hash time_ms")
+
+
+class AuditLog(_Handle):
+    """The device's audit log in directory ``dir`` (file audit.log), opened
+    for appending with the device's 64-byte signing secret. Appends from
+    other processes are serialised through the log's file lock."""
+
+    _free = _c("hs_audit_close")
+    _exclusive = True
+
+    @_cdoc("hs_audit_open")
+    def __init__(self, dir, sign_secret, max_bytes=0, nowait=False):
+        ctx = _ctx()
+        s, h = _c("hs_py_audit_open")(ctx, _path(dir), sign_secret,
+                                      capi.HS_AUDIT_NOWAIT if nowait else 0, int(max_bytes))
+        _check(s, ctx)
+        super().__init__(h)
+
+    @_cdoc("hs_audit_append")
+    def append(self, event, operator_id=None, ref=None, decision=-1, count=0, detail=None,
+               time_ms=0):
+        """Append one entry (``event`` an AUDIT_* value); durable on return.
+        Strings: printable UTF-8, never biometric data."""
+        ctx = _ctx()
+        args = [None if v is None else _text(v, n) for v, n in
+                ((operator_id, "operator_id"), (ref, "ref"), (detail, "detail"))]
+        with self._use as h:
+            _check(_c("hs_py_audit_append")(ctx, h, int(event), int(time_ms), args[0], args[1],
+                                            int(decision), int(count), args[2]), ctx)
+
+    @_cdoc("hs_audit_head_get")
+    def head(self):
+        """The log's :class:`AuditHead` as this handle last saw it."""
+        ctx = _ctx()
+        with self._use as h:
+            s, head = _c("hs_py_audit_head")(ctx, h)
+        _check(s, ctx)
+        return AuditHead(*head)
+
+    @_cdoc("hs_audit_export")
+    def export(self, start=0, stop=None):
+        """Entries ``start`` .. ``stop``-1 (all by default) with a signed
+        head, as bytes for the centre (:func:`audit_verify`)."""
+        ctx = _ctx()
+        with self._use as h:
+            if stop is None:
+                stop = _c("hs_py_audit_head")(ctx, h)[1][0]
+            s, n = _c("hs_audit_export")(ctx, None, h, int(start), int(stop))
+            _check(s, ctx)
+            buf = bytearray(n)
+            s, n = _c("hs_audit_export")(ctx, buf, h, int(start), int(stop))
+            _check(s, ctx)
+        return bytes(buf[:n])
+
+
+class AuditError(Error):
+    """audit_verify failed; ``info`` is the dict of what was found (with
+    ``bad_index`` and ``bad_offset`` saying where the log broke)."""
+
+    def __init__(self, status, message, info):
+        super().__init__(status, message)
+        self.info = info
+
+
+@_cdoc("hs_audit_verify")
+def audit_verify(data, device_public, anchor=None):
+    """Verify a log file's bytes or an export with the device's 32-byte
+    public key; ``anchor`` is an :class:`AuditHead` kept from an earlier
+    verification (None: truncation of the end cannot be detected). Returns
+    a dict (count, first_seq, exported, torn_bytes, head (the next anchor),
+    key_public); raises :class:`AuditError` naming the broken entry."""
+    mv = _buffer(data, "audit_verify")
+    ctx = _ctx()
+    if anchor is not None:
+        anchor = tuple(anchor)
+    s, info = _c("hs_py_audit_verify")(ctx, mv, device_public, anchor)
+    info["head"] = AuditHead(*info["head"])
+    if s < 0:
+        raise AuditError(s, _c("hs_ctx_last_error")(ctx), info)
+    return info
+
+
+class AuditView(_Handle):
+    """A parsed, read-only copy of a log file's bytes or an export, for
+    display: ``len(view)``, ``view[i]`` (a dict per entry). Not verified:
+    use :func:`audit_verify`."""
+
+    _free = _c("hs_audit_view_free")
+
+    @_cdoc("hs_audit_view_new")
+    def __init__(self, data):
+        mv = _buffer(data, "AuditView")
+        ctx = _ctx()
+        s, h = _c("hs_audit_view_new")(ctx, mv)
+        _check(s, ctx)
+        super().__init__(h)
+
+    @classmethod
+    def load(cls, path):
+        """The log of a directory (its audit.log) or a log or export file."""
+        p = _path(path)
+        if os.path.isdir(p):
+            p = os.path.join(p, capi.HS_AUDIT_FILE_NAME)
+        with open(p, "rb") as f:
+            return cls(f.read())
+
+    def __len__(self):
+        with self._use as h:
+            return _c("hs_audit_view_count")(h)
+
+    @property
+    def log_id(self):
+        with self._use as h:
+            return _c("hs_py_audit_view_ident")(h)[0]
+
+    @property
+    def first_seq(self):
+        with self._use as h:
+            return _c("hs_py_audit_view_ident")(h)[1]
+
+    def __getitem__(self, index):
+        n = len(self)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError("audit entry %d of %d" % (index, n))
+        ctx = _ctx()
+        with self._use as h:
+            s, rec = _c("hs_py_audit_view_entry")(ctx, h, index)
+        _check(s, ctx)
+        return rec
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+
+__all__ += ["device_keygen", "device_sign_public", "device_key_save", "device_key_load",
+            "AuditHead", "AuditLog", "AuditError", "AuditView", "audit_verify"]
+
 
 # ---- the device's outbox (outbox.h) -------------------------------------------
 
@@ -2198,3 +2410,9 @@ def outbox_verify(dir):
 
 
 __all__ += ["Outbox", "OutboxEntry", "OUTBOX_STATES", "outbox_verify"]
+
+
+# ---- encounters (hotspot/encounter.py) ----------------------------------------------
+from . import encounter  # noqa: E402
+from .encounter import *  # noqa: E402,F401,F403
+__all__ += encounter.__all__

@@ -5,6 +5,7 @@ import os
 import pathlib
 import shutil
 
+import numpy as np
 import pytest
 
 import hotspot
@@ -109,3 +110,43 @@ def test_damage_named(tmp_path):
         assert len(ob) == 2
         assert ob.info["dropped_bytes"] > 0
     assert hotspot.outbox_verify(d2)["encounters"] == 2
+
+
+def _sealed(keys, sign_secret, seed):
+    e = hotspot.Encounter()
+    img = hotspot.Image.from_array(
+        np.random.default_rng(seed).integers(0, 256, (64, 64), dtype="uint8"), ppi=500)
+    e.add_finger_image(img, 2)
+    e.decision = "no_hit"
+    e.set_text("shown", "no hit")
+    return e.id, e.seal(keys.box_public, sign_secret)
+
+
+def test_round_trip_with_audit(tmp_path):
+    pub, sec, _ = hotspot.device_keygen()
+    keys = hotspot.authority_keygen()
+    other = hotspot.authority_keygen()
+    log = hotspot.AuditLog(tmp_path, sec)
+    with hotspot.Outbox(tmp_path, device_public=pub, authority_sign_public=keys.sign_public,
+                        audit=log, operator="officer-1") as ob:
+        made = [_sealed(keys, sec, i) for i in range(3)]
+        for _, s in made:
+            ob.append(s)
+        assert [e.id for e in ob.entries()] == [i for i, _ in made]
+        assert ob.export(tmp_path / "b") == 3
+        ack = hotspot.ack_make(pub, [made[0][0], made[2][0]], keys.sign_secret)
+        with pytest.raises(hotspot.Error) as e:
+            ob.ack(hotspot.ack_make(pub, [made[0][0]], other.sign_secret))
+        assert e.value.status == hotspot.ERR_SIGNATURE
+        assert ob.ack(ack) == 2
+        with pytest.raises(hotspot.Error) as e:
+            ob.ack(ack)
+        assert e.value.status == hotspot.ERR_REPLAY
+        assert [e.id for e in ob.entries()] == [made[1][0]]
+        assert ob.info["acks_applied"] == 1
+    log.close()
+    view = hotspot.AuditView((tmp_path / "audit.log").read_bytes())
+    events = [r["event"] for r in view]
+    assert events.count(hotspot.AUDIT_OUTBOX_APPEND) == 3
+    assert events.count(hotspot.AUDIT_OUTBOX_EXPORT) == 1
+    assert events.count(hotspot.AUDIT_OUTBOX_ACK) == 1
