@@ -527,8 +527,8 @@ HS_CLUSTER_API hs_status hs_cluster_intake_next(hs_ctx *ctx, hs_cluster_intake_s
  *  too); report every refusal (unknown or revoked device, bad signature,
  *  a record that does not open) as a verdict to the device it names and in
  *  the outcomes; save the seen ids. A batch whose framing is broken is
- *  refused as a whole (a verdict with a zero id to the submitting device
- *  when its records name one). *stats may be NULL. Errors (a refusal is
+ *  refused as a whole (one outcome; through hs_cluster_intake_next also a
+ *  verdict with a zero id to the device named by the intake subject). *stats may be NULL. Errors (a refusal is
  *  not an error): HS_ERR_IO (the seen file), HS_ERR_UNAVAILABLE (the
  *  results stream did not store a verdict: nothing acknowledged),
  *  HS_ERR_NOMEM. One thread per object. @since 1.1 */
