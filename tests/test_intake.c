@@ -273,6 +273,8 @@ static int setup(void **state)
     char cdir[600];
     snprintf(cdir, sizeof cdir, "%s/cluster", dir);
     mkdir(cdir, 0755);
+    /* a small maximum payload, so that a batch of image encounters is split */
+    clu.max_payload = 128 * 1024;
     assert_true(cu_start_servers(&clu, cdir, 1, cli));
     clu.shards = 2;
     clu.replicas = 1;
@@ -616,7 +618,16 @@ static void test_worker_killed(void **state)
     char log1[700], log2[700];
     snprintf(log1, sizeof log1, "%s/worker1.log", dir);
     snprintf(log2, sizeof log2, "%s/worker2.log", dir);
-    CHECK(ctx, hs_cluster_submit(ctx, NULL, cl, b, bn));
+    hs_cluster_submit_info info = HS_CLUSTER_SUBMIT_INFO_INIT;
+    CHECK(ctx, hs_cluster_submit(ctx, &info, cl, b, bn));
+    printf("%u encounters, %zu bytes: %u intake messages\n", info.records, bn, info.messages);
+    assert_int_equal(info.records, N);
+    assert_true(bn > 128 * 1024 && info.messages >= 2); /* split to fit the maximum payload */
+    /* sent again, split the same way: every part held already */
+    uint32_t parts = info.messages;
+    CHECK(ctx, hs_cluster_submit(ctx, &info, cl, b, bn));
+    assert_int_equal(info.messages, parts);
+    assert_int_equal(info.duplicates, parts);
     free(b);
     pid_t w = start_worker(log1);
     /* kill it once some verdicts are out and others are not */
