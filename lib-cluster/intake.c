@@ -558,7 +558,7 @@ static hs_status publish_verdict(hs_ctx *ctx, hs_cluster_intake *in, const hsc_v
 
 /* A complete verdict already stored for this encounter (signed by us). */
 static int stored_verdict(hs_cluster_intake *in, hsc_verdict *v, const uint8_t dev[32],
-                          const char *idhex)
+                          const uint8_t id[16], const char *idhex)
 {
     char subj[256];
     subject_results(subj, sizeof subj, in->c, dev, idhex);
@@ -570,10 +570,13 @@ static int stored_verdict(hs_cluster_intake *in, hsc_verdict *v, const uint8_t d
     const uint8_t *d = (const uint8_t *)natsMsg_GetData(m);
     int ok = hsc_verdict_parse(NULL, v, &signed_size, d, n) == HS_OK;
     if (ok && !(verify(d + signed_size, d, signed_size, in->sign_pk) &&
-                v->kind == HS_CLUSTER_VERDICT_COMPLETE && !memcmp(v->device, dev, 32))) {
+                v->kind == HS_CLUSTER_VERDICT_COMPLETE && !memcmp(v->device, dev, 32) &&
+                !memcmp(v->id, id, 16))) {
         hsc_verdict_clear(v);
         ok = 0;
     }
+    if (!ok)
+        memset(v, 0, sizeof *v);
     natsMsg_Destroy(m);
     return ok;
 }
@@ -867,11 +870,12 @@ static hs_status process(hs_ctx *ctx, hs_cluster_intake_stats *st, hs_cluster_in
             s = ack_add(ctx, &acks, &nacks, r.device_public, r.id);
             continue;
         }
-        if (stored_verdict(in, &v, r.device_public, idhex)) {
+        hsc_verdict sv; /* a stored verdict, read into its own struct */
+        if (stored_verdict(in, &sv, r.device_public, r.id, idhex)) {
             o->outcome = HS_CLUSTER_OUTCOME_STORED;
-            o->decision = v.decision;
-            o->candidates = v.count;
-            hsc_verdict_clear(&v);
+            o->decision = sv.decision;
+            o->candidates = sv.count;
+            hsc_verdict_clear(&sv);
             st->stored++;
         } else {
             v.time_ms = now_utc_ms();
