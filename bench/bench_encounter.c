@@ -31,8 +31,8 @@ int main(int argc, char **argv)
     uint8_t box_pk[32], box_sk[32], asp[32], ass[64], dpk[32], dsk[64];
     if ((s = hs_encounter_keygen_authority(box_pk, box_sk, asp, ass)) != HS_OK)
         die("keygen", s);
-    /* an Ed25519 pair, as hs_device_keygen() makes */
-    if ((s = hs_watchlist_keygen_authority(dpk, dsk)) != HS_OK)
+    uint8_t storage[32];
+    if ((s = hs_device_keygen(dpk, dsk, storage)) != HS_OK)
         die("device keygen", s);
     hs_synth *gen = NULL;
     hs_image *finger[2] = {NULL, NULL};

@@ -98,9 +98,10 @@ static int setup(void **state)
         return -1;
     assert_int_equal(hs_encounter_keygen_authority(F.box_pk, F.box_sk, F.asign_pk, F.asign_sk),
                      HS_OK);
-    crypto_sign_keypair(F.dev_pk, F.dev_sk);
-    crypto_sign_keypair(F.dev2_pk, F.dev2_sk);
-    crypto_sign_keypair(F.rogue_pk, F.rogue_sk);
+    uint8_t storage[32];
+    assert_int_equal(hs_device_keygen(F.dev_pk, F.dev_sk, storage), HS_OK);
+    assert_int_equal(hs_device_keygen(F.dev2_pk, F.dev2_sk, storage), HS_OK);
+    assert_int_equal(hs_device_keygen(F.rogue_pk, F.rogue_sk, storage), HS_OK);
     hs_synth *gen = NULL;
     assert_int_equal(hs_synth_new(NULL, &gen, 7), HS_OK);
     for (int i = 0; i < 2; i++) {
@@ -443,6 +444,14 @@ static void test_seal_receipt(void **state)
                      HS_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(cap, n);
     free(small);
+    /* one pass into a generous buffer */
+    size_t big = n + 4096;
+    uint8_t *one = malloc(big);
+    assert_int_equal(hs_encounter_seal(NULL, one, &big, F.enc, F.box_pk, F.dev_sk, NULL), HS_OK);
+    assert_int_equal(big, n);
+    hs_encounter_receipt r1 = HS_ENCOUNTER_RECEIPT_INIT;
+    assert_int_equal(hs_encounter_sealed_receipt(NULL, &r1, one, big), HS_OK);
+    free(one);
     /* a device key whose halves disagree is refused before anything is sealed */
     uint8_t bad_sk[64];
     memcpy(bad_sk, F.dev_sk, 64);

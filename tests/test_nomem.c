@@ -909,14 +909,10 @@ static int setup(void **state)
     fx.pkg = malloc(fx.pkg_size);
     if (hs_watchlist_pack(fx.ctx, fx.pkg, &fx.pkg_size, fx.wl, NULL, fx.auth_sk, fx.dev_pk, 1))
         return -1;
-    snprintf(enc_path, sizeof enc_path, "%s/nomem.hswl.enc", tu_tmpdir());
-    if (hs_device_keygen(fx.devsign_pk, fx.devsign_sk, fx.storage_key) ||
-        hs_watchlist_save_encrypted(fx.ctx, enc_path, fx.wl, fx.storage_key, 0))
-        return -1;
-    /* encounters: the device signing key is an Ed25519 pair, as
-     * hs_device_keygen() makes; the watchlist's authority keygen makes one */
+    /* encounters: sealed with a device signing key */
+    uint8_t storage[32];
     if (hs_encounter_keygen_authority(fx.box_pk, fx.box_sk, fx.asig_pk, fx.asig_sk) ||
-        hs_watchlist_keygen_authority(fx.edev_pk, fx.edev_sk) ||
+        hs_device_keygen(fx.edev_pk, fx.edev_sk, storage) ||
         build_encounter(fx.ctx, &fx.enc) ||
         hs_encounter_seal(fx.ctx, NULL, &fx.sealed_size, fx.enc, fx.box_pk, fx.edev_sk, NULL))
         return -1;
@@ -932,6 +928,10 @@ static int setup(void **state)
         return -1;
     fx.batch = malloc(fx.batch_size);
     if (hs_encounter_batch_encode(fx.ctx, fx.batch, &fx.batch_size, recs, sizes, 2))
+        return -1;
+    snprintf(enc_path, sizeof enc_path, "%s/nomem.hswl.enc", tu_tmpdir());
+    if (hs_device_keygen(fx.devsign_pk, fx.devsign_sk, fx.storage_key) ||
+        hs_watchlist_save_encrypted(fx.ctx, enc_path, fx.wl, fx.storage_key, 0))
         return -1;
 #endif
     return 0;
