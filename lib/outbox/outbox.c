@@ -1465,7 +1465,7 @@ hs_status hs_outbox_purge(hs_ctx *ctx, hs_outbox *ob, uint32_t *purged, int64_t 
     const hs_allocator *a = &ob->alloc;
     if (!now)
         now = now_ms();
-    int64_t cutoff = now - ob->retention_ms;
+    int64_t cutoff = now < INT64_MIN + ob->retention_ms ? INT64_MIN : now - ob->retention_ms;
     size_t n = 0;
     for (size_t i = 0; i < ob->n; i++)
         n += live(&ob->e[i]) && ob->e[i].appended_ms < cutoff;
