@@ -90,9 +90,19 @@ static hs_synth *generator(void)
 static hs_watchlist *gallery(uint32_t n, uint32_t threads, const char *file)
 {
     hs_watchlist *wl = NULL;
-    if (file && hs_watchlist_load(NULL, &wl, file) == HS_OK && hs_watchlist_count(wl) == n) {
-        printf("gallery: %u subjects from %s\n", n, file);
-        return wl;
+    if (file && access(file, F_OK) == 0) {
+        /* a million fingers is a 1.4 GB file: above the default file limit */
+        hs_ctx *lc = NULL;
+        hs_ctx_new(&lc, NULL);
+        hs_ctx_set_limit(lc, HS_LIMIT_MAX_FILE_BYTES, 64ull << 30);
+        if (hs_watchlist_load(lc, &wl, file) == HS_OK && hs_watchlist_count(wl) == n) {
+            printf("gallery: %u subjects from %s\n", n, file);
+            hs_ctx_free(lc);
+            return wl;
+        }
+        printf("gallery: %s not used (%s), generating\n", file,
+               wl ? "another size" : hs_ctx_last_error(lc));
+        hs_ctx_free(lc);
     }
     hs_watchlist_free(wl);
     wl = NULL;

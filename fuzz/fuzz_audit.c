@@ -4,14 +4,26 @@
  * gen_device_seeds signs its seed logs with, so that valid inputs reach
  * the signature and anchor checks. Invariants: a log that verifies can be
  * viewed, with the same number of entries; the view's strings are
- * printable. */
+ * printable. A log file is also opened for appending (written to a scratch
+ * directory, in /dev/shm where there is one): whatever verifies with the
+ * fixed key in force at its end opens, takes one more entry and verifies
+ * again with one entry more (an incomplete tail cut on open). */
 #include <hotspot/hotspot.h>
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static char dir[64]; /* scratch directory of the open/append part */
+
+static void remove_dir(void)
+{
+    rmdir(dir);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -50,5 +62,46 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     }
     hs_audit_view_free(v);
+
+    if (size >= 8 && !memcmp(data, "HSAUDIT1", 8)) {
+        if (!dir[0]) {
+            snprintf(dir, sizeof dir, "%s/hs-fuzz-audit-XXXXXX",
+                     access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+            if (!mkdtemp(dir))
+                abort();
+            atexit(remove_dir);
+        }
+        char path[128], lock[160];
+        snprintf(path, sizeof path, "%s/audit.log", dir);
+        snprintf(lock, sizeof lock, "%s.lock", path);
+        FILE *f = fopen(path, "wb");
+        if (!f || fwrite(data, 1, size, f) != size || fclose(f))
+            abort();
+        hs_audit *a = NULL;
+        hs_status so = hs_audit_open(NULL, &a, dir, sk, NULL);
+        if (s == HS_OK && !info.exported && !memcmp(info.key_public, pk, 32) && so != HS_OK)
+            abort(); /* a log that verifies, with this key in force, opens */
+        if (so == HS_OK) {
+            hs_audit_entry e = HS_AUDIT_ENTRY_INIT;
+            e.event = HS_AUDIT_SEARCH;
+            e.time_ms = 1;
+            hs_status sa = hs_audit_append(NULL, a, &e);
+            hs_audit_close(a);
+            if (s == HS_OK) {
+                if (sa != HS_OK)
+                    abort();
+                void *d = NULL;
+                size_t n = 0;
+                hs_audit_verify_info i2 = HS_AUDIT_VERIFY_INFO_INIT;
+                if (hs_file_read(NULL, &d, &n, path) ||
+                    hs_audit_verify(NULL, &i2, d, n, pk, &info.head) != HS_OK ||
+                    i2.count != info.count + 1 || i2.torn_bytes)
+                    abort();
+                hs_file_free(NULL, d, n);
+            }
+        }
+        unlink(path);
+        unlink(lock);
+    }
     return 0;
 }

@@ -387,6 +387,8 @@ static void test_torn_tail(void **state)
     hs_audit_record r = HS_AUDIT_RECORD_INIT;
     hs_audit_view_entry(ctx, &r, view, 3);
     size_t last = (size_t)r.offset;
+    hs_audit_view_entry(ctx, &r, view, 2);
+    size_t second = (size_t)r.offset;
     hs_audit_view_free(view);
     /* every partial write of the last entry: dropped on open, earlier kept */
     for (size_t cut = last + 1; cut < n; cut += 7) {
@@ -407,16 +409,37 @@ static void test_torn_tail(void **state)
         free(e);
     }
     /* a complete but altered last entry is not "torn": open refuses */
-    d[n - 1] ^= 1;
-    write_log(dir, d, n);
     hs_audit *a = (hs_audit *)1;
+    d[n - 10] ^= 1; /* its signature */
+    write_log(dir, d, n);
     assert_int_equal(hs_audit_open(ctx, &a, dir, sk, NULL), HS_ERR_SIGNATURE);
     assert_null(a);
-    /* and an altered earlier entry's framing is corruption, never dropped */
-    d[n - 1] ^= 1;
-    d[last - 70] ^= 0x40; /* inside entry 2's reserved/prev area */
+    d[n - 10] ^= 1;
+    d[n - 1] ^= 1; /* its end marker */
     write_log(dir, d, n);
-    assert_int_not_equal(hs_audit_open(ctx, &a, dir, sk, NULL), HS_OK);
+    assert_int_equal(hs_audit_open(ctx, &a, dir, sk, NULL), HS_ERR_CORRUPT);
+    d[n - 1] ^= 1;
+    /* damage in an earlier entry never makes open cut anything: the quick
+     * open (from the last entry) keeps the file as it is, verify names it */
+    struct stat st;
+    d[last - 70] ^= 0x40; /* a detail character of entry 2 */
+    write_log(dir, d, n);
+    assert_int_equal(hs_audit_open(ctx, &a, dir, sk, NULL), HS_OK); /* only the tail read */
+    hs_audit_close(a);
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal((size_t)st.st_size, n);
+    hs_audit_verify_info v;
+    assert_int_equal(verify_bytes(ctx, d, n, NULL, &v), HS_ERR_SIGNATURE);
+    assert_int_equal(v.bad_index, 2);
+    d[last - 70] ^= 0x40;
+    /* with an incomplete tail as well, open reads from the start, refuses
+     * the damaged length of entry 2 and cuts nothing */
+    d[second] ^= 0x01;
+    write_log(dir, d, n - 5);
+    assert_int_equal(hs_audit_open(ctx, &a, dir, sk, NULL), HS_ERR_CORRUPT);
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal((size_t)st.st_size, n - 5);
+    d[second] ^= 0x01;
     /* a torn header (creation cut short) starts the log afresh */
     write_log(dir, d, 5);
     assert_int_equal(hs_audit_open(ctx, &a, dir, sk, NULL), HS_OK);
@@ -501,10 +524,23 @@ static void test_key_change(void **state)
     hs_audit_entry e = HS_AUDIT_ENTRY_INIT;
     e.event = HS_AUDIT_SEARCH;
     assert_int_equal(hs_audit_append(ctx, a, &e), HS_ERR_STATE);
+    size_t xs = 0;
+    /* the old key cannot sign a head after the change */
+    assert_int_equal(hs_audit_export(ctx, NULL, &xs, a, 0, UINT64_MAX), HS_ERR_STATE);
+    assert_int_equal(hs_audit_export(ctx, NULL, &xs, a, 0, 1), HS_OK);
     hs_audit_close(a);
     assert_int_equal(hs_audit_open(ctx, &a, dir, sk, NULL), HS_ERR_STATE);
     assert_int_equal(hs_audit_open(ctx, &a, dir, nsk, NULL), HS_OK);
     append(ctx, a, HS_AUDIT_SEARCH, "2", 0);
+    assert_int_equal(hs_audit_export(ctx, NULL, &xs, a, 0, 1), HS_ERR_STATE);
+    assert_int_equal(hs_audit_export(ctx, NULL, &xs, a, 0, UINT64_MAX), HS_OK);
+    uint8_t *x = malloc(xs);
+    assert_int_equal(hs_audit_export(ctx, x, &xs, a, 0, UINT64_MAX), HS_OK);
+    hs_audit_verify_info xv;
+    /* the centre follows the change from the key it enrolled */
+    assert_int_equal(verify_bytes(ctx, x, xs, NULL, &xv), HS_OK);
+    assert_memory_equal(xv.key_public, npk, 32);
+    free(x);
     hs_audit_close(a);
     char p[700];
     log_path(p, sizeof p, dir);
@@ -732,6 +768,13 @@ static void test_encrypted_watchlist(void **state)
     size_t plain = 0;
     assert_int_equal(hs_watchlist_encode(ctx, NULL, &plain, wl), HS_OK);
     assert_int_equal(n, 48 + plain + 16);
+    /* no 12-byte run of the plain encoding after its header (records,
+     * quantised faces) is anywhere in the file */
+    uint8_t *pl = malloc(plain);
+    assert_int_equal(hs_watchlist_encode(ctx, pl, &plain, wl), HS_OK);
+    for (size_t i = 64; i + 12 <= plain; i += 4)
+        assert_false(contains(f, n, pl + i, 12));
+    free(pl);
 
     /* wrong key */
     uint8_t wrong[32];

@@ -167,6 +167,41 @@ static void test_rotation_translation(void **state)
     hs_finger_matcher_free(mt);
 }
 
+/* Minutia quality weighs in the score's whole-print normalisation: extra
+ * (spurious) minutiae of low quality lower a genuine score less than the
+ * same minutiae of full quality (80 and above); unknown quality (0) counts
+ * as full. */
+static void test_quality_counts(void **state)
+{
+    (void)state;
+    rng_state = 11;
+    hs_minutia a[40], b[80], extra[40];
+    hs_finger_matcher *mt = NULL;
+    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    int n = make_set(a, 30, 1000, 1000, 130);
+    for (int i = 0; i < n; i++)
+        a[i].quality = 90;
+    int nb = transform(a, n, b, 0.2f, 1000, 1000, 15, 10, 2.0f, 6);
+    int ne = make_set(extra, 20, 1000, 1000, 130);
+    hs_finger_prepared *pa = prep(a, n, 500);
+    float s[3];
+    const uint8_t q[3] = {90, 0, 10};
+    for (int k = 0; k < 3; k++) {
+        for (int i = 0; i < ne; i++) {
+            b[nb + i] = extra[i];
+            b[nb + i].quality = q[k];
+        }
+        hs_finger_prepared *pb = prep(b, nb + ne, 500);
+        s[k] = score_of(mt, pa, pb);
+        hs_finger_prepared_free(pb);
+    }
+    assert_true(s[0] > tu_thr(1e-4));
+    assert_true(s[1] == s[0]);       /* unknown quality counts fully */
+    assert_true(s[2] > 1.2f * s[0]); /* 20 extras at quality 10 count as 2.5 */
+    hs_finger_prepared_free(pa);
+    hs_finger_matcher_free(mt);
+}
+
 static void test_resolution(void **state)
 {
     (void)state;
@@ -568,6 +603,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_identity_and_symmetry),
         cmocka_unit_test(test_rotation_translation),
+        cmocka_unit_test(test_quality_counts),
         cmocka_unit_test(test_resolution),
         cmocka_unit_test(test_tiny_templates),
         cmocka_unit_test(test_no_nan_random),

@@ -17,7 +17,7 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 fi
 PKGS=(qemu-user gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross
       libpng-dev:arm64 libjpeg62-turbo-dev:arm64 libtiff-dev:arm64 libsodium-dev:arm64
-      libcmocka-dev:arm64 zlib1g-dev:arm64)
+      libcmocka-dev:arm64 zlib1g-dev:arm64 libopenjp2-7-dev:arm64 libxml2-dev:arm64)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

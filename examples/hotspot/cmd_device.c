@@ -417,9 +417,13 @@ static int audit_verify(hs_ctx *ctx, int argc, char **argv)
             printf(", \"bad_index\": %" PRId64 ", \"bad_offset\": %" PRId64,
                    info.bad_index == UINT64_MAX ? (int64_t)-1 : (int64_t)info.bad_index,
                    info.bad_offset == UINT64_MAX ? (int64_t)-1 : (int64_t)info.bad_offset);
-        else
-            printf(", \"log_id\": \"%s\", \"count\": %" PRIu64 ", \"last_hash\": \"%s\"", idh,
-                   info.head.count, hh);
+        else {
+            char kh[65];
+            hex(kh, info.key_public, 32);
+            printf(", \"log_id\": \"%s\", \"count\": %" PRIu64 ", \"last_hash\": \"%s\", "
+                   "\"key_public\": \"%s\"",
+                   idh, info.head.count, hh, kh);
+        }
         printf("}\n");
     }
     if (s) {

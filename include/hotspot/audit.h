@@ -103,11 +103,14 @@ typedef struct hs_audit hs_audit;
 
 /** Open the log in directory @p dir (which must exist) for appending,
  *  creating "audit.log" (mode 0600, a fresh random log id, the directory
- *  flushed) if it is not there. An existing log is checked: every entry's
- *  framing and sequence number, and the signature of the last entry; an
- *  incomplete last entry (a writer killed in the middle of an append, whose
- *  append never returned) is cut off, never an earlier one. The chain then
- *  continues from the last entry. @p device_sign_secret must be the key in
+ *  flushed) if it is not there. An existing log's tail is checked: the last
+ *  entry is found from the end of the file, and its framing, sequence
+ *  number and signature (with this key) are checked, without reading the
+ *  rest (hs_audit_verify() checks the whole log). When that fails, the log
+ *  is read from the start (framing, sequence numbers and hash links of
+ *  every entry): an incomplete last entry (a crash in the middle of an
+ *  append, which never returned) is cut off, never an earlier one, and
+ *  anything else is refused. The chain then continues from the last entry. @p device_sign_secret must be the key in
  *  force for the log: the one of its last HS_AUDIT_KEY_CHANGE entry, or the
  *  header's. The secret is copied into the handle and wiped on close.
  *  Ownership: *out belongs to the caller (hs_audit_close()); NULL on failure.
@@ -177,10 +180,13 @@ HS_API hs_status hs_audit_head_get(hs_ctx *ctx, hs_audit_head *head, const hs_au
  *  @p to = UINT64_MAX for every entry the handle has seen (use
  *  hs_audit_head_get() first and pass its count when the size query and the
  *  export must agree while other processes append). Two-call size query (as
- *  hs_watchlist_encode()). The file is read under the log's lock. Errors:
- *  HS_ERR_INVALID_ARG (from > to, to beyond the entries),
+ *  hs_watchlist_encode()). The file is read under the log's lock. The head
+ *  is signed with the handle's key, which must be the key in force after
+ *  entry to - 1 (after logging a key change, reopen with the new key).
+ *  Errors: HS_ERR_INVALID_ARG (from > to, to beyond the entries),
  *  HS_ERR_BUFFER_TOO_SMALL, HS_ERR_IO, HS_ERR_CORRUPT (the file changed
- *  under the handle), HS_ERR_STATE (the file was removed or replaced),
+ *  under the handle), HS_ERR_STATE (the file was removed or replaced, or
+ *  another key is in force at @p to),
  *  HS_ERR_LOCKED, HS_ERR_LIMIT (larger than HS_LIMIT_MAX_FILE_BYTES),
  *  HS_ERR_NOMEM, HS_ERR_NOT_BUILT.
  *  One thread per object. @since 1.1 */

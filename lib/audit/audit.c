@@ -8,7 +8,7 @@
  *     8  2  format version (1)          10  2  header size (72)
  *    12  4  flags (0)                   16 16  log id (random)
  *    32  8  creation time (ms, UTC)     40 32  device public key at creation
- *   entries, one after the other (136..584 bytes each, little-endian)
+ *   entries, one after the other (140..588 bytes each, little-endian)
  *     0  4  length of the entry (all of it, signature included)
  *     4  4  event                        8  8  sequence number (0, 1, ...)
  *    16  8  time (ms, UTC)              24  4  decision (-1 = none)
@@ -18,7 +18,10 @@
  *                                              (of the header for entry 0)
  *    72  .  operator, ref, detail (UTF-8, no terminator)
  *     . 64  Ed25519 signature of "hotspot audit entry 1\0" + the bytes before
- *   An entry's hash is BLAKE2b-256 of all its bytes, signature included.
+ *     .  4  length of the entry again (end marker: the last entry is found
+ *           from the end of the file)
+ *   An entry's hash is BLAKE2b-256 of all its bytes, signature and end
+ *   marker included.
  *
  * Export (hs_audit_export):
  *     0  8  magic "HSAUDEX1"             8  2  version (1)
@@ -55,7 +58,8 @@
 #define EXP_HDR (32 + HDR)
 #define FIXED 72
 #define SIG 64
-#define ENTRY_MIN (FIXED + SIG)
+#define FOOT 4 /* the entry's length again, so that the last entry can be found from the end */
+#define ENTRY_MIN (FIXED + SIG + FOOT)
 #define ENTRY_MAX (ENTRY_MIN + HS_AUDIT_OPERATOR_MAX + HS_AUDIT_REF_MAX + HS_AUDIT_DETAIL_MAX)
 #define TRAILER (32 + 8 + SIG)
 #define EVENT_MAX 8
@@ -203,6 +207,12 @@ static hs_status parse_rec(hs_ctx *ctx, rec *r, const uint8_t *p, size_t avail, 
         s += r->slen[i];
     }
     r->sig = s;
+    if (le32(s + SIG) != r->len)
+        return hs__error(ctx, HS_ERR_CORRUPT,
+                         "entry %llu (offset %llu): its end marker (%u) disagrees with its "
+                         "length (%u)",
+                         (unsigned long long)index, (unsigned long long)(off + r->len - FOOT),
+                         (unsigned)le32(s + SIG), (unsigned)r->len);
     return HS_OK;
 bad_len:
     return hs__error(ctx, HS_ERR_CORRUPT, "entry %llu (offset %llu): length %u (%d..%d)",
@@ -464,20 +474,20 @@ static hs_status catch_up(hs_ctx *ctx, hs_audit *l, uint8_t *last, uint32_t *las
                 break;
             }
             if (s)
-                goto out;
+                break;
             if (r.seq != l->count) {
                 s = hs__error(ctx, HS_ERR_CORRUPT,
                               "%s: entry at offset %llu has sequence number %llu, %llu expected",
                               l->path, (unsigned long long)(l->end + off),
                               (unsigned long long)r.seq, (unsigned long long)l->count);
-                goto out;
+                break;
             }
             if (sodium_memcmp(r.prev, l->last_hash, 32) != 0) {
                 s = hs__error(ctx, HS_ERR_CORRUPT,
                               "%s: entry %llu (offset %llu) does not link to the one before",
                               l->path, (unsigned long long)r.seq,
                               (unsigned long long)(l->end + off));
-                goto out;
+                break;
             }
             if (last) {
                 memcpy(last, p, r.len);
@@ -491,9 +501,10 @@ static hs_status catch_up(hs_ctx *ctx, hs_audit *l, uint8_t *last, uint32_t *las
             l->count++;
             off += r.len;
         }
+        /* the entries read so far are part of the chain state either way */
+        l->end += off;
         if (s)
             break;
-        l->end += off;
         if (off == 0 && l->end < size) {
             /* cannot happen: a window holds any whole entry */
             s = hs__error(ctx, HS_ERR_INTERNAL, "%s: no progress at offset %llu", l->path,
@@ -501,7 +512,6 @@ static hs_status catch_up(hs_ctx *ctx, hs_audit *l, uint8_t *last, uint32_t *las
             break;
         }
     }
-out:
     hs__free(&l->alloc, win);
     return s;
 }
@@ -548,6 +558,44 @@ static hs_status fsync_dir(hs_ctx *ctx, const char *dir)
     return HS_OK;
 }
 
+/* The quick open of a log that ends with a complete entry signed by this
+ * handle's key: found from the end (its end marker gives its length), its
+ * framing, signature and sequence number checked, the chain continued from
+ * it without reading the rest (hs_audit_verify reads the rest). False when
+ * anything disagrees: the caller then reads the log from the start, which
+ * cuts an incomplete tail and says precisely what is wrong. */
+static bool open_from_end(hs_audit *l, uint64_t size)
+{
+    uint8_t e[ENTRY_MAX];
+    if (size < HDR + ENTRY_MIN || full_pread(NULL, l, e, FOOT, size - FOOT))
+        return false;
+    uint32_t n = le32(e);
+    if (n < ENTRY_MIN || n > ENTRY_MAX || n > size - HDR || full_pread(NULL, l, e, n, size - n))
+        return false;
+    rec r;
+    bool torn;
+    if (parse_rec(NULL, &r, e, n, size - n, 0, &torn) || r.len != n)
+        return false;
+    /* seq+1 entries between the header and the end */
+    uint64_t body = size - HDR;
+    if (r.seq >= body / ENTRY_MIN || body > (r.seq + 1) * (uint64_t)ENTRY_MAX)
+        return false;
+    if (!verify_msg(r.sig, ENTRY_DOMAIN, e, n - SIG - FOOT, l->pub))
+        return false;
+    uint8_t key[32];
+    memcpy(key, l->pub, 32);
+    if (r.event == HS_AUDIT_KEY_CHANGE)
+        key_ref(r.str[1], r.slen[1], key);
+    if (sodium_memcmp(key, l->pub, 32) != 0)
+        return false; /* the slow path explains */
+    l->end = size;
+    l->count = r.seq + 1;
+    hash_bytes(l->last_hash, e, n);
+    l->last_time = r.time_ms;
+    memcpy(l->key, key, 32);
+    return true;
+}
+
 static hs_status open_locked(hs_ctx *ctx, hs_audit *l, const char *dir)
 {
     bool created = false;
@@ -590,15 +638,20 @@ static hs_status open_locked(hs_ctx *ctx, hs_audit *l, const char *dir)
         snprintf(m, sizeof m, "%s", hs_ctx_last_error(ctx));
         return hs__error(ctx, s, "%s: %s", l->path, m);
     }
+    if (size > HDR && open_from_end(l, size))
+        return HS_OK;
+    /* A new log, an incomplete last entry, a key change or damage: read
+     * every entry from the start. */
     l->end = HDR;
+    l->count = 0;
     hash_bytes(l->last_hash, l->header, HDR);
     memcpy(l->key, l->header + 40, 32);
     uint8_t last[ENTRY_MAX], last_key[32];
     uint32_t last_len = 0;
     if ((s = catch_up(ctx, l, last, &last_len, last_key)))
         return s;
-    if (last_len && !verify_msg(last + last_len - SIG, ENTRY_DOMAIN, last, last_len - SIG,
-                                last_key))
+    if (last_len && !verify_msg(last + last_len - SIG - FOOT, ENTRY_DOMAIN, last,
+                                last_len - SIG - FOOT, last_key))
         return hs__error(ctx, HS_ERR_SIGNATURE,
                          "%s: the last entry (%llu) does not verify: run hs_audit_verify()",
                          l->path, (unsigned long long)(l->count - 1));
@@ -745,6 +798,7 @@ hs_status hs_audit_append(hs_ctx *ctx, hs_audit *l, const hs_audit_entry *entry)
     put16(r + 38, 0);
     memcpy(r + 40, l->last_hash, 32);
     sign_msg(r + o, ENTRY_DOMAIN, r, o, l->secret);
+    put32(r + o + SIG, (uint32_t)n);
     /* One write on the O_APPEND file; a short write (disk full) is cut back
      * so that no half entry stays behind this writer's back. */
     size_t done = 0;
@@ -837,11 +891,14 @@ hs_status hs_audit_export(hs_ctx *ctx, void *buf, size_t *size, hs_audit *l, uin
     }
     if ((s = full_pread(ctx, l, file, flen, 0)))
         goto out;
-    /* find the byte range of entries from .. to-1 (framing was checked by
-     * catch_up under this lock) */
+    /* Find the byte range of entries from .. to-1 and the key in force
+     * after them. The file was checked when this handle read it; its
+     * framing is checked again here, as anyone with write access to the
+     * directory may have changed it since. */
     size_t off = HDR, a = 0, b = 0;
-    uint8_t last[32];
+    uint8_t last[32], key[32];
     hash_bytes(last, file, HDR);
+    memcpy(key, file + 40, 32);
     for (uint64_t i = 0; i <= l->count; i++) {
         if (i == from)
             a = off;
@@ -849,19 +906,29 @@ hs_status hs_audit_export(hs_ctx *ctx, void *buf, size_t *size, hs_audit *l, uin
             b = off;
             break;
         }
-        /* the file was checked when this handle read it; it is re-checked
-         * here, as anyone with write access may have changed it since */
-        uint32_t n = off + 4 <= flen ? le32(file + off) : 0;
-        if (n < ENTRY_MIN || n > ENTRY_MAX || n > flen - off || le64(file + off + 8) != i) {
+        rec r;
+        bool torn;
+        if (parse_rec(NULL, &r, file + off, flen - off, off, i, &torn) || r.seq != i) {
             s = hs__error(ctx, HS_ERR_CORRUPT,
                           "%s: entry %llu (offset %zu) changed since it was written: run "
                           "hs_audit_verify()",
                           l->path, (unsigned long long)i, off);
             goto out;
         }
+        if (r.event == HS_AUDIT_KEY_CHANGE)
+            key_ref(r.str[1], r.slen[1], key);
         if (i + 1 == to)
-            hash_bytes(last, file + off, n);
-        off += n;
+            hash_bytes(last, file + off, r.len);
+        off += r.len;
+    }
+    /* the head is signed with this handle's key: it must be the one a
+     * verifier expects after entry to-1 */
+    if (sodium_memcmp(key, l->pub, 32) != 0) {
+        s = hs__error(ctx, HS_ERR_STATE,
+                      "%s: another device key is in force after entry %llu: export with that "
+                      "key (after a key change, reopen with the new key)",
+                      l->path, (unsigned long long)(to ? to - 1 : 0));
+        goto out;
     }
     size_t need = EXP_HDR + (b - a) + TRAILER;
     if (!buf) {
@@ -988,7 +1055,7 @@ static hs_status verify_body(hs_ctx *ctx, hs_audit_verify_info *v, const uint8_t
                                         "before (that entry altered, or one removed)",
                              (unsigned long long)(seq == 0 ? off : seq), (unsigned long long)off);
         }
-        if (!verify_msg(r.sig, ENTRY_DOMAIN, r.base, r.len - SIG, key)) {
+        if (!verify_msg(r.sig, ENTRY_DOMAIN, r.base, r.len - SIG - FOOT, key)) {
             info_fail(v, seq, off);
             return hs__error(ctx, HS_ERR_SIGNATURE,
                              "entry %llu (offset %llu): signature does not verify (entry altered)",

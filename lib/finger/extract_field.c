@@ -430,10 +430,13 @@ static void cells(hs_finger_extractor *ex)
             int pb = (int)lrintf((per - HS__FX_PER_MIN) / HS__FX_PER_STEP);
             if (pb < 0) pb = 0;
             if (pb > HS__FX_NPER - 1) pb = HS__FX_NPER - 1;
-            /* Long smoothing along straight, clear ridges only: it would
-             * blur curved ones (cores, deltas). */
+            /* Long smoothing along fairly straight ridges only: it would
+             * blur curved ones (cores, deltas). The bar is moderate (0.5,
+             * was 0.7): the broken ridges of dry prints lower the coherence
+             * of straight ridges too, and those breaks are what the long
+             * smoothing bridges. */
             float coh = block_at(ex, ex->b_coh, x, y);
-            if (coh > 0.7f)
+            if (coh > 0.5f)
                 ob |= 128;
             ex->cell_ori[cy * ex->cw + cx] = (uint8_t)ob;
             ex->cell_per[cy * ex->cw + cx] = (uint8_t)pb;

@@ -41,6 +41,9 @@
 #define ANGLE_TOL 16           /* units of 2*pi/256 (22.5 degrees) */
 #define OVERLAP_DIST 40.0f     /* a minutia with a partner this close is in the overlap */
 #define MIN_NORM 8             /* floor of the overlap counts in the score */
+#define QUAL_FULL 80           /* minutia quality from which a minutia counts fully */
+#define LSIM_REF 0.5f          /* mean local similarity of the pairs that leaves */
+#define LSIM_EXP 0.25f         /* the score unchanged, and the weight's exponent */
 
 /* ===================================================================== */
 /* Preparation                                                            */
@@ -860,12 +863,31 @@ static void refine_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
 }
 
 
+/* Expected number of minutiae of p that a second impression would show
+ * again: each counts min(1, quality / QUAL_FULL); unknown quality (0, as in
+ * most ISO records) counts 1. Spurious minutiae of dry or smudged areas,
+ * which our extractor marks with low quality, then weigh less in the
+ * whole-print normalisation. */
+static float expected_count(const hs_finger_prepared *p)
+{
+    float c = 0.0f;
+    for (uint32_t i = 0; i < p->count; i++) {
+        uint8_t q = p->min[i].quality;
+        c += q == 0 || q >= QUAL_FULL ? 1.0f : (float)q * (1.0f / (float)QUAL_FULL);
+    }
+    return c;
+}
+
 /* Score of a pairing: n^2 / (a * b), averaged over two normalisations: the
- * minutia counts of the whole prints, and the counts of minutiae lying in
+ * expected minutia counts of the whole prints (ca, cb: expected_count), and
+ * the counts of minutiae lying in
  * the overlapping area (floored at min_norm, so that two tiny overlaps do
- * not score high on a few chance pairs). */
-static float pairing_score(const pairing *r, const hs_finger_prepared *A,
-                           const hs_finger_prepared *B, int min_norm, int wmode, float mixw)
+ * not score high on a few chance pairs); then weighted by the mean local
+ * (cylinder) similarity of the pairs, relative to LSIM_REF, to the power
+ * LSIM_EXP: chance pairs that agree in position and direction rarely agree
+ * in their neighbourhoods too. */
+static float pairing_score(const pairing *r, float ca, float cb, int min_norm, int wmode,
+                           float mixw)
 {
     if (r->n < 2)
         return 0.0f;
@@ -873,7 +895,8 @@ static float pairing_score(const pairing *r, const hs_finger_prepared *A,
     float n2 = ne * ne;
     float na = (float)(r->ova > min_norm ? r->ova : min_norm);
     float nb = (float)(r->ovb > min_norm ? r->ovb : min_norm);
-    float s = (1.0f - mixw) * n2 / ((float)A->count * (float)B->count) + mixw * n2 / (na * nb);
+    float s = (1.0f - mixw) * n2 / (ca * cb) + mixw * n2 / (na * nb);
+    s *= powf(r->wsum / ((float)r->n * LSIM_REF), LSIM_EXP);
     return s > 1.0f ? 1.0f : s;
 }
 
@@ -993,6 +1016,7 @@ hs_status hs_finger_match(hs_finger_matcher *m, float *score,
             nbest++;
     }
     float top = 0.0f;
+    const float ca = expected_count(A), cb = expected_count(B);
     for (int k = 0; k < nbest; k++) {
         m->kern.make_frame(&m->fr, &bestg[k], A, B);
         pairing r = m->kern.pair_cands(m, nc, A, B, &m->fr, usea, useb);
@@ -1002,7 +1026,7 @@ hs_status hs_finger_match(hs_finger_matcher *m, float *score,
             r = m->kern.pair_cands(m, nc, A, B, &m->fr, usea, useb);
         }
         m->kern.refine(m, A, B, &m->fr, usea, useb, &r);
-        float s = pairing_score(&r, A, B, m->fr.pr.min_norm, m->wmode, m->mixw);
+        float s = pairing_score(&r, ca, cb, m->fr.pr.min_norm, m->wmode, m->mixw);
         if (s > top)
             top = s;
     }

@@ -54,6 +54,17 @@ chmod 644 wrong.key
 "$cli" watchlist list data/list.enc --audit data >/dev/null 2>&1; [ $? -eq 2 ] \
     || fail "--audit without --device should exit 2"
 
+# a delta applied to the encrypted installed list (read and written encrypted)
+cp l.hswl v2.hswl
+"$cli" watchlist add v2.hswl --id SECRET-SUBJECT-3 --finger sy/101_2.hst >/dev/null || fail "add 3"
+"$cli" watchlist pack v2.hswl --version 2 --base l.hswl --key auth.sec --to dev.pub \
+    --out d2.pkg >/dev/null || fail "pack delta"
+"$cli" watchlist unpack d2.pkg --authority auth.pub --device dev --storage-key dev.storage.key \
+    --installed data/list.enc --out data/list2.enc >/dev/null || fail "delta onto encrypted list"
+"$cli" watchlist info --json data/list2.enc --storage-key dev.storage.key \
+    | grep -q '"version": 2, "subjects": 3' || fail "delta content"
+grep -q "SECRET-SUBJECT" data/list2.enc && fail "delta list in the clear"
+
 # the log: three entries, shown and verified
 out=$("$cli" audit show data) || fail "audit show"
 echo "$out" | grep -q "package_install .*ref=version 1 .*count=2" || fail "install entry: $out"
