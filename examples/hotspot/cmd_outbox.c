@@ -270,6 +270,8 @@ static int check_main(hs_ctx *ctx, int argc, char **argv)
         else
             return cli_usage("check", "one list only (%s)", a);
     }
+    if (!operator_id)
+        operator_id = getenv("HOTSPOT_OPERATOR"); /* as the watchlist commands' audit entries */
     if (!list || !dir || !auth || !device)
         return cli_usage("check", "LIST, --outbox, --authority and --device are needed\n%s",
                          check_usage_text);
@@ -542,6 +544,8 @@ static int parse_ob(const char *sub, int argc, char **argv, ob_args *a)
     }
     if (!a->dir)
         return cli_usage(OB, "%s: DIR missing\n%s", sub, outbox_usage_text);
+    if (!a->operator_id)
+        a->operator_id = getenv("HOTSPOT_OPERATOR");
     return -1;
 }
 
