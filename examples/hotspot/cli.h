@@ -25,10 +25,12 @@ int cmd_demo(int argc, char **argv);
 int cmd_watchlist(int argc, char **argv);
 int cmd_face(int argc, char **argv);
 int cmd_nist(int argc, char **argv);
-int cmd_authority(int argc, char **argv);
-int cmd_encounter(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_authority(int argc, char **argv);
+int cmd_encounter(int argc, char **argv);
+int cmd_check(int argc, char **argv);  /* cmd_outbox.c */
+int cmd_outbox(int argc, char **argv); /* cmd_outbox.c */
 #ifdef HOTSPOT_HAVE_CLUSTER
 int cmd_cluster(int argc, char **argv);
 int cmd_shard(int argc, char **argv);

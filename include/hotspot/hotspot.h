@@ -20,5 +20,6 @@
 #include "hotspot/device.h"
 #include "hotspot/audit.h"
 #include "hotspot/encounter.h"
+#include "hotspot/outbox.h"
 
 #endif /* HOTSPOT_HOTSPOT_H */
