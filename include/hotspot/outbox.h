@@ -277,7 +277,8 @@ typedef struct hs_outbox_verify_info {
 /** Check every byte of the outbox in @p dir without changing it: the file
  *  header, every record's header and body checksums, the structure of
  *  every state record, and every sealed encounter's device signature and
- *  receipt against the one stored beside it. @p info (may be NULL) receives
+ *  receipt against the one stored beside it (the signatures only in builds
+ *  with libsodium). @p info (may be NULL) receives
  *  the counts and the offset of the first failure. Takes no lock.
  *  Errors (the message names the offset and record number):
  *  HS_ERR_CHECKSUM (a flipped bit), HS_ERR_TRUNCATED (the file ends inside
