@@ -98,9 +98,10 @@ static int setup(void **state)
         return -1;
     assert_int_equal(hs_encounter_keygen_authority(F.box_pk, F.box_sk, F.asign_pk, F.asign_sk),
                      HS_OK);
-    crypto_sign_keypair(F.dev_pk, F.dev_sk);
-    crypto_sign_keypair(F.dev2_pk, F.dev2_sk);
-    crypto_sign_keypair(F.rogue_pk, F.rogue_sk);
+    uint8_t storage[32];
+    assert_int_equal(hs_device_keygen(F.dev_pk, F.dev_sk, storage), HS_OK);
+    assert_int_equal(hs_device_keygen(F.dev2_pk, F.dev2_sk, storage), HS_OK);
+    assert_int_equal(hs_device_keygen(F.rogue_pk, F.rogue_sk, storage), HS_OK);
     hs_synth *gen = NULL;
     assert_int_equal(hs_synth_new(NULL, &gen, 7), HS_OK);
     for (int i = 0; i < 2; i++) {
@@ -351,6 +352,36 @@ static void check_transaction(const hs_nist *n)
     assert_string_equal(tot, "CPS");
 }
 
+/* 0 when the XML encoding of n is valid against the schema at xsd. */
+static int schema_check(const char *xsd, const hs_nist *n, const char *what)
+{
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    size_t xs = 0;
+    hs_status st = hs_nist_encode(ctx, NULL, &xs, n, HS_NIST_ENCODING_XML, 0);
+    if (st)
+        printf("%s: XML: %s\n", what, hs_ctx_last_error(ctx));
+    assert_int_equal(st, HS_OK);
+    hs_ctx_free(ctx);
+    uint8_t *x = malloc(xs);
+    assert_int_equal(hs_nist_encode(NULL, x, &xs, n, HS_NIST_ENCODING_XML, 0), HS_OK);
+    xmlSchemaParserCtxtPtr pc = xmlSchemaNewParserCtxt(xsd);
+    xmlSchemaPtr schema = xmlSchemaParse(pc);
+    xmlSchemaFreeParserCtxt(pc);
+    assert_non_null(schema);
+    xmlDocPtr doc = xmlReadMemory((const char *)x, (int)xs, NULL, NULL, XML_PARSE_NONET);
+    assert_non_null(doc);
+    xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
+    int rc = xmlSchemaValidateDoc(vc, doc);
+    if (rc)
+        printf("%s: not valid against the INT-I schema (%d)\n", what, rc);
+    xmlSchemaFreeValidCtxt(vc);
+    xmlFreeDoc(doc);
+    xmlSchemaFree(schema);
+    free(x);
+    return rc;
+}
+
 static void test_transaction(void **state)
 {
     (void)state;
@@ -366,13 +397,10 @@ static void test_transaction(void **state)
          * the one finding test_nist allows too */
         int c = count_findings(n, 1);
         assert_true(c <= 1);
-        /* and the INT-I XML schema on its XML encoding */
-        size_t xs = 0;
-        hs_ctx *ctx = NULL;
-        assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
-        /* the XML writer has no element for the Type-9 standard-format
-         * minutiae (test_nist shows the same), so the schema check is on the
-         * images-only transaction; the sealed form is the traditional one */
+        /* the whole transaction, Type-9 minutiae included, in the XML
+         * encoding against the INT-I schema */
+        assert_int_equal(schema_check(p, n, "encounter transaction"), 0);
+        /* and an NPS with images only */
         hs_encounter *io = NULL;
         assert_int_equal(hs_encounter_new(NULL, &io), HS_OK);
         assert_int_equal(hs_encounter_set_time(NULL, io, hs_encounter_time(F.enc)), HS_OK);
@@ -388,25 +416,7 @@ static void test_transaction(void **state)
         assert_int_equal(hs_encounter_transaction(NULL, &n, io, "NPS"), HS_OK);
         hs_encounter_free(io);
         assert_true(count_findings(n, 1) <= 1);
-        hs_status xst = hs_nist_encode(ctx, NULL, &xs, n, HS_NIST_ENCODING_XML, 0);
-        if (xst)
-            printf("XML: %s\n", hs_ctx_last_error(ctx));
-        assert_int_equal(xst, HS_OK);
-        hs_ctx_free(ctx);
-        uint8_t *x = malloc(xs);
-        assert_int_equal(hs_nist_encode(NULL, x, &xs, n, HS_NIST_ENCODING_XML, 0), HS_OK);
-        xmlSchemaParserCtxtPtr pc = xmlSchemaNewParserCtxt(p);
-        xmlSchemaPtr schema = xmlSchemaParse(pc);
-        xmlSchemaFreeParserCtxt(pc);
-        assert_non_null(schema);
-        xmlDocPtr doc = xmlReadMemory((const char *)x, (int)xs, NULL, NULL, XML_PARSE_NONET);
-        assert_non_null(doc);
-        xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
-        assert_int_equal(xmlSchemaValidateDoc(vc, doc), 0);
-        xmlSchemaFreeValidCtxt(vc);
-        xmlFreeDoc(doc);
-        xmlSchemaFree(schema);
-        free(x);
+        assert_int_equal(schema_check(p, n, "images-only transaction"), 0);
     }
     hs_nist_free(n);
     /* NPS, and the errors */
@@ -443,6 +453,14 @@ static void test_seal_receipt(void **state)
                      HS_ERR_BUFFER_TOO_SMALL);
     assert_int_equal(cap, n);
     free(small);
+    /* one pass into a generous buffer */
+    size_t big = n + 4096;
+    uint8_t *one = malloc(big);
+    assert_int_equal(hs_encounter_seal(NULL, one, &big, F.enc, F.box_pk, F.dev_sk, NULL), HS_OK);
+    assert_int_equal(big, n);
+    hs_encounter_receipt r1 = HS_ENCOUNTER_RECEIPT_INIT;
+    assert_int_equal(hs_encounter_sealed_receipt(NULL, &r1, one, big), HS_OK);
+    free(one);
     /* a device key whose halves disagree is refused before anything is sealed */
     uint8_t bad_sk[64];
     memcpy(bad_sk, F.dev_sk, 64);

@@ -791,6 +791,42 @@ static hs_status op_encounter_registry(hs_ctx *ctx)
 }
 #endif
 
+#ifdef HS_IMAGE_FORMAT_WSQ
+/* A transaction built from an image and minutiae, then its fingers for the
+ * watchlist (the image decoded and extracted, the minutiae read). */
+static hs_status op_nist_fingers(hs_ctx *ctx)
+{
+    hs_nist_finger f = {fx.img, 2, 60};
+    hs_template *m = NULL;
+    hs_status s = hs_template_new(ctx, &m);
+    if (!s) {
+        hs_view_info vi = HS_VIEW_INFO_INIT;
+        uint32_t n;
+        const hs_minutia *mm = hs_template_minutiae(fx.tpl2, &n, 0);
+        hs_template_view_info(fx.tpl2, &vi, 0);
+        vi.finger_position = 3;
+        s = hs_template_add_view(ctx, m, &vi, mm, n);
+    }
+    hs_nist *txn = (hs_nist *)1;
+    if (!s) {
+        s = hs_nist_build_search(ctx, &txn, "CPS", "ORI", "Origin", "INT", "INTERPOL", 1,
+                                 1796558400, &f, 1, NULL, 0, m, NULL);
+        OUT_NULL_ON_FAIL(s, txn);
+    }
+    hs_template_free(m);
+    if (s)
+        return s;
+    hs_template *t = (hs_template *)1;
+    s = hs_nist_fingers(ctx, &t, txn, NULL, 0);
+    OUT_NULL_ON_FAIL(s, t);
+    if (!s)
+        assert_int_equal(hs_template_view_count(t), 2);
+    hs_template_free(t);
+    hs_nist_free(txn);
+    return s;
+}
+#endif
+
 /* ---- set-up -------------------------------------------------------------- */
 
 static int setup(void **state)
@@ -873,14 +909,10 @@ static int setup(void **state)
     fx.pkg = malloc(fx.pkg_size);
     if (hs_watchlist_pack(fx.ctx, fx.pkg, &fx.pkg_size, fx.wl, NULL, fx.auth_sk, fx.dev_pk, 1))
         return -1;
-    snprintf(enc_path, sizeof enc_path, "%s/nomem.hswl.enc", tu_tmpdir());
-    if (hs_device_keygen(fx.devsign_pk, fx.devsign_sk, fx.storage_key) ||
-        hs_watchlist_save_encrypted(fx.ctx, enc_path, fx.wl, fx.storage_key, 0))
-        return -1;
-    /* encounters: the device signing key is an Ed25519 pair, as
-     * hs_device_keygen() makes; the watchlist's authority keygen makes one */
+    /* encounters: sealed with a device signing key */
+    uint8_t storage[32];
     if (hs_encounter_keygen_authority(fx.box_pk, fx.box_sk, fx.asig_pk, fx.asig_sk) ||
-        hs_watchlist_keygen_authority(fx.edev_pk, fx.edev_sk) ||
+        hs_device_keygen(fx.edev_pk, fx.edev_sk, storage) ||
         build_encounter(fx.ctx, &fx.enc) ||
         hs_encounter_seal(fx.ctx, NULL, &fx.sealed_size, fx.enc, fx.box_pk, fx.edev_sk, NULL))
         return -1;
@@ -896,6 +928,10 @@ static int setup(void **state)
         return -1;
     fx.batch = malloc(fx.batch_size);
     if (hs_encounter_batch_encode(fx.ctx, fx.batch, &fx.batch_size, recs, sizes, 2))
+        return -1;
+    snprintf(enc_path, sizeof enc_path, "%s/nomem.hswl.enc", tu_tmpdir());
+    if (hs_device_keygen(fx.devsign_pk, fx.devsign_sk, fx.storage_key) ||
+        hs_watchlist_save_encrypted(fx.ctx, enc_path, fx.wl, fx.storage_key, 0))
         return -1;
 #endif
     return 0;
@@ -963,6 +999,9 @@ T(test_encounter_registry, op_encounter_registry)
 #endif
 T(test_face_gallery, op_face_gallery)
 T(test_synth, op_synth)
+#ifdef HS_IMAGE_FORMAT_WSQ
+T(test_nist_fingers, op_nist_fingers)
+#endif
 
 int main(void)
 {
@@ -1003,6 +1042,9 @@ int main(void)
 #endif
         cmocka_unit_test(test_face_gallery),
         cmocka_unit_test(test_synth),
+#ifdef HS_IMAGE_FORMAT_WSQ
+        cmocka_unit_test(test_nist_fingers),
+#endif
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -245,13 +245,19 @@ PyObject *hs_py_encounter_seal(hs_ctx *ctx, const hs_encounter *e, PyObject *box
     return NULL;
   }
   snprintf(o.tot, sizeof o.tot, "%s", tot ? tot : "");
+  /* one pass into a generous buffer, the size query only when needed */
   Py_BEGIN_ALLOW_THREADS
-  s = hs_encounter_seal(ctx, NULL, &n, e, (const uint8_t *)vb.buf, (const uint8_t *)vs.buf, &o);
-  if (!s) {
-    buf = (uint8_t *)malloc(n ? n : 1);
-    s = buf ? hs_encounter_seal(ctx, buf, &n, e, (const uint8_t *)vb.buf,
-                                (const uint8_t *)vs.buf, &o)
-            : HS_ERR_NOMEM;
+  n = (size_t)4 << 20;
+  buf = (uint8_t *)malloc(n);
+  s = buf ? hs_encounter_seal(ctx, buf, &n, e, (const uint8_t *)vb.buf,
+                              (const uint8_t *)vs.buf, &o)
+          : HS_ERR_NOMEM;
+  if (s == HS_ERR_BUFFER_TOO_SMALL) {
+    uint8_t *bigger = (uint8_t *)realloc(buf, n);
+    if (bigger) buf = bigger;
+    s = bigger ? hs_encounter_seal(ctx, buf, &n, e, (const uint8_t *)vb.buf,
+                                   (const uint8_t *)vs.buf, &o)
+               : HS_ERR_NOMEM;
   }
   Py_END_ALLOW_THREADS
   PyBuffer_Release(&vs);

@@ -103,6 +103,17 @@ hs_status cli_load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_templa
 void cli_print_candidate(const hs_watchlist_candidate *c, uint32_t rank, uint32_t nprobe,
                          int json, int details);
 
+/* The watchlist commands' transactions (cmd_watchlist_nist.c): enrol the
+ * fingers and face of transaction @p path into @p sub; add its fingers to
+ * @p probe, its face to *face (face NULL: not used) and keep it in *txn;
+ * write the SRE answer to @p path. Each prints its error and returns
+ * CLI_OK or CLI_ERR. */
+int cli_wl_nist_add(hs_ctx *ctx, hs_watchlist_subject *sub, const char *path);
+int cli_wl_nist_probe(hs_ctx *ctx, hs_nist **txn, hs_template *probe, float **face,
+                      uint32_t *face_dim, uint32_t *face_model, const char *path);
+int cli_wl_nist_answer(hs_ctx *ctx, const char *path, const hs_nist *search,
+                       const hs_watchlist_result *r);
+
 /* Text output to a file through the library's one atomic save: write to
  * o->f (a memory stream), then cli_out_save() saves it (mode 0600 with
  * HS_FILE_PRIVATE) and frees it; cli_out_drop() discards it. Both return

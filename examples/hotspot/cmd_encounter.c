@@ -2,9 +2,9 @@
  *
  * The central authority's keys (docs/encounter-format.md): PREFIX.pub
  * (box + signing public keys, for devices) and PREFIX.sec (mode 0600).
- * Device signing keys are raw files: DEVICE.pub (32 bytes Ed25519 public
- * key), DEVICE.sec (64 bytes, libsodium's secret key layout), as
- * `hotspot device keygen` writes them. */
+ * Device signing keys are raw files: PREFIX.sign.pub (32 bytes Ed25519
+ * public key), PREFIX.sign.sec (64 bytes, libsodium's secret key layout),
+ * as `hotspot device keygen PREFIX` writes them. */
 #include "cli.h"
 
 #include <errno.h>
@@ -288,13 +288,16 @@ static int enc_make(hs_ctx *ctx, int argc, char **argv)
         rc = fail(ctx, s, devkey);
         goto done;
     }
-    size_t n = 0;
-    s = hs_encounter_seal(ctx, NULL, &n, e, box, dsk, &o);
-    uint8_t *buf = s ? NULL : malloc(n);
-    if (!s && !buf)
-        s = HS_ERR_NOMEM;
-    if (!s)
-        s = hs_encounter_seal(ctx, buf, &n, e, box, dsk, &o);
+    /* one pass into a generous buffer; the size query only when it is
+     * not enough (each call builds the transaction, WSQ included) */
+    size_t n = (size_t)4 << 20;
+    uint8_t *buf = malloc(n);
+    s = buf ? hs_encounter_seal(ctx, buf, &n, e, box, dsk, &o) : HS_ERR_NOMEM;
+    if (s == HS_ERR_BUFFER_TOO_SMALL) {
+        uint8_t *bigger = realloc(buf, n);
+        s = bigger ? hs_encounter_seal(ctx, bigger, &n, e, box, dsk, &o) : HS_ERR_NOMEM;
+        buf = bigger ? bigger : buf;
+    }
     wipe(dsk, sizeof dsk);
     if (!s)
         s = hs_file_save(ctx, out, buf, n, HS_FILE_PRIVATE);

@@ -34,7 +34,7 @@ static const struct command commands[] = {
     {"check", cmd_check, "LIST --outbox DIR ...  offline check: search, seal, queue (docs/device.md)"},
     {"outbox", cmd_outbox, "list|export|ack|purge|verify DIR  the device's sealed encounters (docs/device.md)"},
 #ifdef HOTSPOT_HAVE_CLUSTER
-    {"cluster", cmd_cluster, "CMD ...            central search on NATS: init enrol remove search status load"},
+    {"cluster", cmd_cluster, "CMD ...            central search on NATS: init enrol remove search status load submit intake fetch"},
     {"shard", cmd_shard, "--shard I/N --data DIR  serve one shard replica of a cluster (docs/cluster.md)"},
 #endif
 };

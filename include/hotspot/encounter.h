@@ -344,7 +344,9 @@ typedef struct hs_encounter_seal_options {
 /** Seal @p e for the authority, two-call size query (buf NULL: *size gets
  *  the exact size; the transaction is built for it, so a size query costs
  *  about as much as the seal; the size is the same on the second call, the
- *  bytes are not, as the ephemeral key is fresh). The record: a plain header holding exactly the receipt
+ *  bytes are not, as the ephemeral key is fresh). To seal in one pass, pass
+ *  a buffer of generous capacity (a few MiB for fingers and a face) and
+ *  fall back to the size query only on HS_ERR_BUFFER_TOO_SMALL. The record: a plain header holding exactly the receipt
  *  fields; the plaintext (transaction in the traditional encoding, offline
  *  result, metadata, device key) encrypted to @p authority_box_public with
  *  libsodium's crypto_box_seal (a fresh X25519 key per record, thrown away:

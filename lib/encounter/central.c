@@ -5,6 +5,8 @@
 #include "internal/encounter_wire.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,28 +190,34 @@ struct hs_encounter_registry {
 
 #define REGISTRY_MAX 100000u
 
+/* The registry and the seen-id set are both an allocator and one growable
+ * array: one constructor and one destructor serve both. */
+static hs_status array_object_new(hs_ctx *ctx, void *out, size_t size, size_t alloc_offset)
+{
+    hs_status st;
+    void *o = hs__object_new(ctx, &st, out, size, alloc_offset);
+    if (o)
+        memcpy(out, &o, sizeof o);
+    return st;
+}
+
+static void array_object_free(void *object, const hs_allocator *alloc, void *array)
+{
+    if (!object)
+        return;
+    hs_allocator a = *alloc;
+    hs__free(&a, array);
+    hs__free(&a, object);
+}
+
 hs_status hs_encounter_registry_new(hs_ctx *ctx, hs_encounter_registry **out)
 {
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_encounter_registry_new: out is NULL");
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_encounter_registry *r = hs__calloc(a, 1, sizeof *r);
-    if (!r) {
-        *out = NULL;
-        return hs__error(ctx, HS_ERR_NOMEM, "out of memory for a registry");
-    }
-    r->alloc = *a;
-    *out = r;
-    return HS_OK;
+    return array_object_new(ctx, out, sizeof **out, offsetof(hs_encounter_registry, alloc));
 }
 
 void hs_encounter_registry_free(hs_encounter_registry *r)
 {
-    if (!r)
-        return;
-    hs_allocator a = r->alloc;
-    hs__free(&a, r->e);
-    hs__free(&a, r);
+    array_object_free(r, r ? &r->alloc : NULL, r ? r->e : NULL);
 }
 
 static reg_entry *reg_find(const hs_encounter_registry *r, const uint8_t key[32])
@@ -516,26 +524,12 @@ struct hs_encounter_seen {
 
 hs_status hs_encounter_seen_new(hs_ctx *ctx, hs_encounter_seen **out)
 {
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_encounter_seen_new: out is NULL");
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_encounter_seen *s = hs__calloc(a, 1, sizeof *s);
-    if (!s) {
-        *out = NULL;
-        return hs__error(ctx, HS_ERR_NOMEM, "out of memory for the seen ids");
-    }
-    s->alloc = *a;
-    *out = s;
-    return HS_OK;
+    return array_object_new(ctx, out, sizeof **out, offsetof(hs_encounter_seen, alloc));
 }
 
 void hs_encounter_seen_free(hs_encounter_seen *s)
 {
-    if (!s)
-        return;
-    hs_allocator a = s->alloc;
-    hs__free(&a, s->ids);
-    hs__free(&a, s);
+    array_object_free(s, s ? &s->alloc : NULL, s ? s->ids : NULL);
 }
 
 /* Index of id, or -(insertion point) - 1. */
@@ -629,54 +623,53 @@ hs_status hs_encounter_seen_save(hs_ctx *ctx, const char *path, const hs_encount
     return st;
 }
 
-hs_status hs_encounter_seen_load(hs_ctx *ctx, hs_encounter_seen **out, const char *path,
-                                 uint32_t flags)
+/* hs__decode_fn of hs_encounter_seen_load(); arg is the path, for messages. */
+static hs_status seen_decode(hs_ctx *ctx, void *out, const uint8_t *data, size_t size,
+                             const void *arg)
 {
-    if (!out || !path || (flags & ~HS_ENCOUNTER_SEEN_CREATE))
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_encounter_seen_load: bad argument");
-    *out = NULL;
     char q[96];
-    if (flags & HS_ENCOUNTER_SEEN_CREATE) {
-        FILE *f = fopen(path, "rb");
-        if (!f)
-            return hs_encounter_seen_new(ctx, out);
-        fclose(f);
-    }
-    uint8_t *data = NULL;
-    size_t size = 0;
-    hs_status st = hs__read_file(ctx, path, &data, &size);
-    if (st)
-        return st;
-    hs_encounter_seen *s = NULL;
+    const char *path = hs__quote(q, sizeof q, arg);
     if (size < 16 || memcmp(data, HS__SEEN_MAGIC, 4))
-        st = hs__error(ctx, HS_ERR_FORMAT, "%s: not a seen-ids file", hs__quote(q, sizeof q, path));
-    else if (data[4] != HS__ENC_VERSION || data[5] || data[6] || data[7])
-        st = hs__error(ctx, data[4] > HS__ENC_VERSION || data[5] ? HS_ERR_VERSION : HS_ERR_CORRUPT,
-                       "%s: version or reserved bytes", hs__quote(q, sizeof q, path));
-    else {
-        uint32_t n = get_le32(data + 8);
-        if (n > SEEN_MAX || (uint64_t)n * 16 + 16 != size)
-            st = hs__error(ctx, HS_ERR_CORRUPT, "%s: %u ids disagree with %zu bytes",
-                           hs__quote(q, sizeof q, path), n, size);
-        else if (hs__crc32c(0, data, size - 4) != get_le32(data + size - 4))
-            st = hs__error(ctx, HS_ERR_CHECKSUM, "%s: checksum mismatch",
-                           hs__quote(q, sizeof q, path));
-        else if (!(st = hs_encounter_seen_new(ctx, &s)) && !(st = seen_reserve(ctx, s, n ? n : 1))) {
-            memcpy(s->ids, data + 12, (size_t)n * 16);
-            s->n = n;
-            for (uint32_t i = 1; i < n && !st; i++)
-                if (memcmp(s->ids + (size_t)(i - 1) * 16, s->ids + (size_t)i * 16, 16) >= 0)
-                    st = hs__error(ctx, HS_ERR_CORRUPT, "%s: ids not sorted at %u",
-                                   hs__quote(q, sizeof q, path), i);
-        }
-    }
-    hs__free(hs__ctx_allocator(ctx), data);
+        return hs__error(ctx, HS_ERR_FORMAT, "%s: not a seen-ids file", path);
+    if (data[4] != HS__ENC_VERSION || data[5] || data[6] || data[7])
+        return hs__error(ctx,
+                         data[4] > HS__ENC_VERSION || data[5] ? HS_ERR_VERSION : HS_ERR_CORRUPT,
+                         "%s: version or reserved bytes", path);
+    uint32_t n = get_le32(data + 8);
+    if (n > SEEN_MAX || (uint64_t)n * 16 + 16 != size)
+        return hs__error(ctx, HS_ERR_CORRUPT, "%s: %u ids disagree with %zu bytes", path, n,
+                         size);
+    if (hs__crc32c(0, data, size - 4) != get_le32(data + size - 4))
+        return hs__error(ctx, HS_ERR_CHECKSUM, "%s: checksum mismatch", path);
+    for (uint32_t i = 1; i < n; i++)
+        if (memcmp(data + 12 + (size_t)(i - 1) * 16, data + 12 + (size_t)i * 16, 16) >= 0)
+            return hs__error(ctx, HS_ERR_CORRUPT, "%s: ids not sorted at %u", path, i);
+    hs_encounter_seen *s = NULL;
+    hs_status st = hs_encounter_seen_new(ctx, &s);
+    if (!st)
+        st = seen_reserve(ctx, s, n ? n : 1);
     if (st) {
         hs_encounter_seen_free(s);
         return st;
     }
-    *out = s;
+    memcpy(s->ids, data + 12, (size_t)n * 16);
+    s->n = n;
+    *(hs_encounter_seen **)out = s;
     return HS_OK;
+}
+
+hs_status hs_encounter_seen_load(hs_ctx *ctx, hs_encounter_seen **out, const char *path,
+                                 uint32_t flags)
+{
+    hs_status st = hs__out_and_input(ctx, out, path, "path");
+    if (st)
+        return st;
+    if (flags & ~HS_ENCOUNTER_SEEN_CREATE)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_encounter_seen_load: unknown flag");
+    struct stat sb;
+    if ((flags & HS_ENCOUNTER_SEEN_CREATE) && lstat(path, &sb) != 0 && errno == ENOENT)
+        return hs_encounter_seen_new(ctx, out);
+    return hs__load_file(ctx, out, path, seen_decode, path);
 }
 
 /* ---- opening ------------------------------------------------------------------------- */
@@ -820,9 +813,8 @@ hs_status hs_encounter_batch_open(hs_ctx *ctx, hs_encounter_batch **out, const v
     size_t *offs = hs__calloc(a, slots, sizeof *offs);
     size_t *lens = hs__calloc(a, slots, sizeof *lens);
     uint8_t *bad = hs__calloc(a, slots, 1);
-    hs_encounter_batch *b = hs__calloc(a, 1, sizeof *b);
-    if (b)
-        b->alloc = *a;
+    hs_status bst = HS_OK;
+    hs_encounter_batch *b = HS__OBJECT_ALLOC(ctx, &bst, hs_encounter_batch);
     if (!offs || !lens || !bad || !b) {
         s = hs__error(ctx, HS_ERR_NOMEM, "out of memory opening a batch");
         goto done;

@@ -22,11 +22,10 @@ int64_t hs__encounter_now_ms(void)
 
 hs_status hs__encounter_alloc(hs_ctx *ctx, hs_encounter **out)
 {
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_encounter *e = hs__calloc(a, 1, sizeof *e);
+    hs_status st;
+    hs_encounter *e = HS__OBJECT_ALLOC(ctx, &st, hs_encounter);
     if (!e)
-        return hs__error(ctx, HS_ERR_NOMEM, "out of memory for an encounter");
-    e->alloc = *a;
+        return st;
     e->decision = HS_ENCOUNTER_NOT_SEARCHED;
     *out = e;
     return HS_OK;

@@ -487,14 +487,15 @@ hs_status hs_encounter_ack_verify(hs_ctx *ctx, hs_encounter_ack **out, const voi
                          "acknowledgement: the authority's signature does not verify");
     if (sodium_memcmp(p + 32, device_public, 32))
         return hs__error(ctx, HS_ERR_SIGNATURE, "acknowledgement: for another device");
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    hs_encounter_ack *k = hs__calloc(a, 1, sizeof *k);
-    uint8_t *ids = k ? hs__malloc(a, (size_t)count * HS_ENCOUNTER_ID_BYTES) : NULL;
+    hs_status st;
+    hs_encounter_ack *k = HS__OBJECT_ALLOC(ctx, &st, hs_encounter_ack);
+    if (!k)
+        return st;
+    uint8_t *ids = hs__malloc(&k->alloc, (size_t)count * HS_ENCOUNTER_ID_BYTES);
     if (!ids) {
-        hs__free(a, k);
+        hs__free(&k->alloc, k);
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory for the acknowledgement");
     }
-    k->alloc = *a;
     memcpy(k->nonce, p + 8, 16);
     uint64_t t = 0;
     for (int i = 7; i >= 0; i--)

@@ -27,18 +27,18 @@ f1=$(ls synth/*.png | head -1); f2=$(ls synth/*.png | sed -n 2p)
 "$cli" authority keygen auth >out 2>&1; check "authority keygen refuses to overwrite" 1 $?
 has "overwrite named" out "exists"
 
-# device signing keys: raw Ed25519 files (the watchlist's authority keygen
-# writes the same layout as hotspot device keygen)
+# device signing keys (PREFIX.sign.pub, PREFIX.sign.sec); the registry
+# names each device after its .pub file
 mkdir devices
 for d in dev1 dev2 lost rogue; do
-    "$cli" watchlist keygen --authority "$d" >/dev/null || { echo "FAIL: keygen $d"; fails=$((fails + 1)); }
+    "$cli" device keygen "$d" >/dev/null || { echo "FAIL: keygen $d"; fails=$((fails + 1)); }
 done
-cp dev1.pub dev2.pub lost.pub devices/
+for d in dev1 dev2 lost; do cp "$d.sign.pub" "devices/$d.pub"; done
 printf '# lost on 2026-11-30\nlost\n' > devices/revoked
 
 make() { # make NAME DEVICE [extra...]
     local n=$1 d=$2; shift 2
-    "$cli" encounter make --authority auth.pub --device-key "$d.sec" --out "$n.hse" \
+    "$cli" encounter make --authority auth.pub --device-key "$d.sign.sec" --out "$n.hse" \
         --finger "2:$f1" --finger "7:$f2" --face face.jpg --operator officer-7 --location CP-3 \
         --field lane=2 --watchlist-version 42 --candidate S-0001:3.5 --decision no_hit \
         --shown "no match" "$@" >"$n.out" 2>&1
@@ -75,12 +75,12 @@ an2=$(ls opened/*.an2 | head -1)
 grep -l '"subject":"S-0009"' opened/*.json >/dev/null && echo "ok: offline result kept" || { echo "FAIL: offline result"; fails=$((fails + 1)); }
 [ -f day1.ack.dev1 ] && [ -f day1.ack.dev2 ] && echo "ok: one ack per device" || { echo "FAIL: ack files"; ls; fails=$((fails + 1)); }
 
-"$cli" encounter ack-verify day1.ack.dev1 --authority auth.pub --device dev1.pub >out 2>&1; check "ack for dev1 verifies" 0 $?
+"$cli" encounter ack-verify day1.ack.dev1 --authority auth.pub --device dev1.sign.pub >out 2>&1; check "ack for dev1 verifies" 0 $?
 has "dev1 ack names two encounters" out "2 encounters"
-"$cli" encounter ack-verify day1.ack.dev1 --authority auth.pub --device dev2.pub >out 2>&1; check "ack for another device refused" 1 $?
+"$cli" encounter ack-verify day1.ack.dev1 --authority auth.pub --device dev2.sign.pub >out 2>&1; check "ack for another device refused" 1 $?
 has "another device" out "another device"
 "$cli" authority keygen other >/dev/null
-"$cli" encounter ack-verify day1.ack.dev1 --authority other.pub --device dev1.pub >out 2>&1; check "ack from another authority refused" 1 $?
+"$cli" encounter ack-verify day1.ack.dev1 --authority other.pub --device dev1.sign.pub >out 2>&1; check "ack from another authority refused" 1 $?
 has "signature named" out "signature"
 
 # replay: the same batch again; replays are acknowledged again, not reopened
@@ -92,7 +92,7 @@ has "replay named" out "replay"
 [ -f again.ack.dev1 ] && echo "ok: a lost ack can be had again" || { echo "FAIL: no ack for the replays"; fails=$((fails + 1)); }
 
 # a batch from one device: one ack file named as given
-"$cli" encounter make --authority auth.pub --device-key dev1.sec --out f.hse --finger "3:$f1" >/dev/null 2>&1
+"$cli" encounter make --authority auth.pub --device-key dev1.sign.sec --out f.hse --finger "3:$f1" >/dev/null 2>&1
 "$cli" encounter batch --out one.batch f.hse >/dev/null 2>&1
 "$cli" encounter open one.batch --authority auth.sec --devices devices --out opened3 \
     --receipt one.ack --seen seen.ids >out 2>&1; check "clean batch exits 0" 0 $?

@@ -2023,6 +2023,41 @@ class Transaction(_Handle):
         _check(s, ctx)
         return FingerTemplate._adopt(t)
 
+    @_cdoc("hs_nist_fingers")
+    def fingers(self, extractor=None, minutiae=True, images=True, skip_bad=False):
+        """The fingers of the transaction as one :class:`FingerTemplate` for a
+        :class:`Watchlist` (one view per finger, positions from the records):
+        Type-9 minutiae where present (``minutiae``), else minutiae extracted
+        from the finger images (``images``) with ``extractor`` (an
+        :class:`Extractor`, None for a default one). ``skip_bad`` passes over
+        fingers that cannot be decoded instead of raising."""
+        flags = ((0 if minutiae else capi.HS_NIST_FINGERS_NO_MINUTIAE)
+                 | (0 if images else capi.HS_NIST_FINGERS_NO_IMAGES)
+                 | (capi.HS_NIST_FINGERS_SKIP_BAD if skip_bad else 0))
+        ctx = _ctx()
+        if extractor is None:
+            with self._use as h:
+                s, t = _c("hs_nist_fingers")(ctx, h, None, flags)
+        else:
+            ex = _handle_of(extractor, Extractor, "extractor")
+            with self._use as h, ex._use as eh:
+                s, t = _c("hs_nist_fingers")(ctx, h, eh, flags)
+        _check(s, ctx)
+        return FingerTemplate._adopt(t)
+
+    @_cdoc("hs_nist_face_embed")
+    def face_embedding(self, engine):
+        """Embedding (float32 array) of the transaction's first Type-10 face
+        with ``engine`` (a :class:`FaceEngine`); Error(ERR_NOT_FOUND) without
+        a face record, Error(ERR_NO_FACE) when none is found in it."""
+        e = _handle_of(engine, FaceEngine, "engine")
+        out = np.empty(max(e.dim, 1), np.float32)
+        ctx = _ctx()
+        with self._use as h, e._use as eh:
+            s, dim = _c("hs_nist_face_embed")(ctx, out, eh, h)
+        _check(s, ctx)
+        return out[:dim]
+
     @_cdoc("hs_nist_validate")
     def validate(self, profile="int-i"):
         """Findings as a list of (record or None, field, message); empty when

@@ -16,8 +16,8 @@ def fx():
     img1, truth = syn.impression(0, 0)
     img2, _ = syn.impression(1, 0)
     keys = hotspot.authority_keygen()
-    dev_pk, dev_sk = hotspot.keygen_authority()   # an Ed25519 pair, as device keygen makes
-    other_pk, other_sk = hotspot.keygen_authority()
+    dev_pk, dev_sk, _ = hotspot.device_keygen()
+    other_pk, other_sk, _ = hotspot.device_keygen()
     e = hotspot.Encounter()
     e.time_ms = 1796558400123
     e.set_text("operator_id", "officer-7")
