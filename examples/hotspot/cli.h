@@ -34,6 +34,14 @@ int cmd_outbox(int argc, char **argv); /* cmd_outbox.c */
 #ifdef HOTSPOT_HAVE_CLUSTER
 int cmd_cluster(int argc, char **argv);
 int cmd_shard(int argc, char **argv);
+/* hs_encounter_seal into a new malloc'd buffer (*out, *size; the caller
+ * wipes and frees it): one pass into a generous buffer, the size query only
+ * when that is not enough, since each call builds the whole transaction
+ * (WSQ-encoding every finger). */
+hs_status cli_seal(hs_ctx *ctx, uint8_t **out, size_t *size, const hs_encounter *e,
+                   const uint8_t box_public[32], const uint8_t device_secret[64],
+                   const hs_encounter_seal_options *opts);
+
 #endif
 
 /* Print "hotspot: <what>: <status text>[: <detail>]" to stderr. */

@@ -381,3 +381,27 @@ bool cli_parse_u64(const char *s, uint64_t *out)
     *out = v;
     return true;
 }
+
+hs_status cli_seal(hs_ctx *ctx, uint8_t **out, size_t *size, const hs_encounter *e,
+                   const uint8_t box_public[32], const uint8_t device_secret[64],
+                   const hs_encounter_seal_options *opts)
+{
+    size_t n = (size_t)4 << 20;
+    uint8_t *buf = malloc(n);
+    hs_status s = buf ? hs_encounter_seal(ctx, buf, &n, e, box_public, device_secret, opts)
+                      : HS_ERR_NOMEM;
+    if (s == HS_ERR_BUFFER_TOO_SMALL) {
+        uint8_t *bigger = realloc(buf, n);
+        if (bigger)
+            buf = bigger;
+        s = bigger ? hs_encounter_seal(ctx, buf, &n, e, box_public, device_secret, opts)
+                   : HS_ERR_NOMEM;
+    }
+    if (s) {
+        free(buf);
+        return s;
+    }
+    *out = buf;
+    *size = n;
+    return HS_OK;
+}

@@ -288,16 +288,9 @@ static int enc_make(hs_ctx *ctx, int argc, char **argv)
         rc = fail(ctx, s, devkey);
         goto done;
     }
-    /* one pass into a generous buffer; the size query only when it is
-     * not enough (each call builds the transaction, WSQ included) */
-    size_t n = (size_t)4 << 20;
-    uint8_t *buf = malloc(n);
-    s = buf ? hs_encounter_seal(ctx, buf, &n, e, box, dsk, &o) : HS_ERR_NOMEM;
-    if (s == HS_ERR_BUFFER_TOO_SMALL) {
-        uint8_t *bigger = realloc(buf, n);
-        s = bigger ? hs_encounter_seal(ctx, bigger, &n, e, box, dsk, &o) : HS_ERR_NOMEM;
-        buf = bigger ? bigger : buf;
-    }
+    size_t n = 0;
+    uint8_t *buf = NULL;
+    s = cli_seal(ctx, &buf, &n, e, box, dsk, &o);
     wipe(dsk, sizeof dsk);
     if (!s)
         s = hs_file_save(ctx, out, buf, n, HS_FILE_PRIVATE);

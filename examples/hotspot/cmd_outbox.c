@@ -385,14 +385,7 @@ static int check_main(hs_ctx *ctx, int argc, char **argv)
 
     /* seal, log the search, append (which logs the append) */
     what = "seal";
-    if ((s = hs_encounter_seal(ctx, NULL, &sealed_size, e, box_pk, sk, NULL)))
-        goto out;
-    sealed = malloc(sealed_size);
-    if (!sealed) {
-        s = HS_ERR_NOMEM;
-        goto out;
-    }
-    if ((s = hs_encounter_seal(ctx, sealed, &sealed_size, e, box_pk, sk, NULL)))
+    if ((s = cli_seal(ctx, &sealed, &sealed_size, e, box_pk, sk, NULL)))
         goto out;
     what = dir;
     if ((s = open_audit(ctx, &log, dir, sk)))
