@@ -1,5 +1,7 @@
 /* Fuzz the cluster wire parsers (lib-cluster/wire.c): updates, probes,
- * answers and status reports arrive from the network. Whatever a parser
+ * answers, status reports and deferred-check verdicts arrive from the
+ * network (a verdict's signature is checked after parsing: here the 64
+ * signature bytes are carried along as they are). Whatever a parser
  * accepts must re-encode to the same bytes (the encoding is canonical), so
  * nothing is accepted that the format does not describe. */
 #include "wire.h"
@@ -41,6 +43,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (uint32_t i = 1; i < a.count; i++)
             (void)hsc_cand_cmp(&a.cand[i - 1], &a.cand[i]);
         hsc_answer_clear(&a);
+    }
+    hsc_verdict v;
+    size_t signed_size = 0;
+    if (hsc_verdict_parse(NULL, &v, &signed_size, data, size) == HS_OK) {
+        hsc_buf b = {0};
+        hsc_verdict_encode(&b, &v);
+        if (b.len != signed_size)
+            abort();
+        hsc_put(&b, data + signed_size, size - signed_size);
+        same(&b, data, size);
+        hsc_buf_free(&b);
+        hsc_verdict_clear(&v);
     }
     hsc_state s;
     if (hsc_state_parse(NULL, &s, data, size) == HS_OK) {

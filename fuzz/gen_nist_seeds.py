@@ -108,7 +108,45 @@ x9 = (9, '<itl:PackageMinutiaeRecord><biom:RecordCategoryCode>9</biom:RecordCate
          '</biom:MinutiaeImpressionCaptureCategoryCode><biom:MinutiaeFormatNISTStandardIndicator>false'
          '</biom:MinutiaeFormatNISTStandardIndicator><biom:INCITSMinutiae><biom:MinutiaeQuantity>0'
          '</biom:MinutiaeQuantity></biom:INCITSMinutiae></itl:PackageMinutiaeRecord>')
-xmls = {'nps_finger': xml([x2, x14]), 'minutiae': xml([x2, x9]), 'header_only': xml([x2])}
+x4 = (4, '<itl:PackageHighResolutionGrayscaleImageRecord><biom:RecordCategoryCode>4</biom:RecordCategoryCode>'
+         '<biom:ImageReferenceIdentification><nc:IdentificationID>3</nc:IdentificationID>'
+         '</biom:ImageReferenceIdentification><biom:FingerprintImage><nc:BinaryBase64Object>%s'
+         '</nc:BinaryBase64Object><biom:ImageCaptureDetail><biom:CaptureResolutionCode>0'
+         '</biom:CaptureResolutionCode></biom:ImageCaptureDetail>'
+         '<biom:ImageCompressionAlgorithmCode>0</biom:ImageCompressionAlgorithmCode>'
+         '<biom:ImageHorizontalLineLengthPixelQuantity>16</biom:ImageHorizontalLineLengthPixelQuantity>'
+         '<biom:ImageVerticalLineLengthPixelQuantity>16</biom:ImageVerticalLineLengthPixelQuantity>'
+         '<biom:FingerprintImagePosition><biom:FingerPositionCode>1</biom:FingerPositionCode>'
+         '<biom:FingerPositionCode>6</biom:FingerPositionCode></biom:FingerprintImagePosition>'
+         '<biom:FingerprintImageImpressionCaptureCategoryCode>1'
+         '</biom:FingerprintImageImpressionCaptureCategoryCode></biom:FingerprintImage>'
+         '</itl:PackageHighResolutionGrayscaleImageRecord>' % base64.b64encode(bytes(256)).decode())
+x9std = (9, '<itl:PackageMinutiaeRecord><biom:RecordCategoryCode>9</biom:RecordCategoryCode>'
+            '<biom:ImageReferenceIdentification><nc:IdentificationID>03</nc:IdentificationID>'
+            '</biom:ImageReferenceIdentification><biom:MinutiaeImpressionCaptureCategoryCode>0'
+            '</biom:MinutiaeImpressionCaptureCategoryCode><biom:MinutiaeFormatNISTStandardIndicator>true'
+            '</biom:MinutiaeFormatNISTStandardIndicator><itl:Minutiae><itl:MinutiaeNISTStandard>'
+            '<itl:MinutiaDetail><biom:PositionHorizontalCoordinateValue>100</biom:PositionHorizontalCoordinateValue>'
+            '<biom:PositionVerticalCoordinateValue>0200</biom:PositionVerticalCoordinateValue>'
+            '<biom:MinutiaIdentification><nc:IdentificationID>001</nc:IdentificationID></biom:MinutiaIdentification>'
+            '<biom:PositionThetaAngleMeasure>90</biom:PositionThetaAngleMeasure>'
+            '<biom:MinutiaQualityValue>40</biom:MinutiaQualityValue><biom:MinutiaCategoryCode>A'
+            '</biom:MinutiaCategoryCode><biom:MinutiaRidgeCount><biom:RidgeCountReferenceIdentification>'
+            '<nc:IdentificationID>2</nc:IdentificationID></biom:RidgeCountReferenceIdentification>'
+            '<biom:RidgeCountValue>3</biom:RidgeCountValue></biom:MinutiaRidgeCount></itl:MinutiaDetail>'
+            '<biom:MinutiaeQuantity>1</biom:MinutiaeQuantity><biom:MinutiaeReadingSystem>'
+            '<biom:ReadingSystemCodingMethodCode>A</biom:ReadingSystemCodingMethodCode>'
+            '<biom:ReadingSystemName>SEED</biom:ReadingSystemName></biom:MinutiaeReadingSystem>'
+            '<biom:MinutiaeRidgeCountIndicator>true</biom:MinutiaeRidgeCountIndicator></itl:MinutiaeNISTStandard>'
+            '<biom:MinutiaeFingerCorePosition><biom:PositionHorizontalCoordinateValue>1000'
+            '</biom:PositionHorizontalCoordinateValue><biom:PositionVerticalCoordinateValue>1200'
+            '</biom:PositionVerticalCoordinateValue></biom:MinutiaeFingerCorePosition>'
+            '<itl:MinutiaeFingerPatternDetail><itl:FingerPatternCodeSourceCode>T</itl:FingerPatternCodeSourceCode>'
+            '<biom:FingerPatternCode>UN</biom:FingerPatternCode></itl:MinutiaeFingerPatternDetail>'
+            '<biom:MinutiaeFingerPositionCode>1</biom:MinutiaeFingerPositionCode></itl:Minutiae>'
+            '</itl:PackageMinutiaeRecord>')
+xmls = {'nps_finger': xml([x2, x14]), 'minutiae': xml([x2, x9]), 'header_only': xml([x2]),
+        'type4_type9std': xml([x2, x4, x9std])}
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'corpus')
 for target, files in (('fuzz_nist_traditional', trad), ('fuzz_nist_xml', xmls),

@@ -48,6 +48,8 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
     natsMsg_Destroy(msg);
 }
 
+hsc_conn *hsc_cluster_conn(hs_cluster *cl) { return &cl->c; }
+
 uint32_t hs_cluster_shards(const hs_cluster *cl) { return cl ? cl->shards : 0; }
 uint64_t hs_cluster_last_sequence(const hs_cluster *cl) { return cl ? cl->last_seq : 0; }
 
@@ -152,6 +154,11 @@ hs_status hs_cluster_init(hs_ctx *ctx, hs_cluster *cl, uint32_t shards, uint32_t
         if (s != NATS_OK)
             return hsc_nats_error(ctx, s, "creating the cluster's stream");
     }
+    /* the deferred checks' intake and results streams (1.1): created here
+     * too, so that devices can submit before any intake worker runs */
+    hs = hsc_deferred_streams(ctx, &cl->c, 1);
+    if (hs)
+        return hs;
     return set_shards(ctx, cl, shards);
 }
 

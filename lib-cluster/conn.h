@@ -42,6 +42,16 @@ void hsc_subject_update(char *buf, size_t cap, const hsc_conn *c, uint32_t shard
 void hsc_subject_search(char *buf, size_t cap, const hsc_conn *c, uint32_t shard);
 void hsc_subject_status(char *buf, size_t cap, const hsc_conn *c);
 
+/* Deferred checks (intake.c): stream names, and their creation with the
+ * cluster stream's replication when @p create (else only checked).
+ * HS_ERR_STATE when the cluster or, without create, the streams are
+ * missing. */
+void hsc_stream_intake(char *buf, size_t cap, const hsc_conn *c);
+void hsc_stream_results(char *buf, size_t cap, const hsc_conn *c);
+hs_status hsc_deferred_streams(hs_ctx *ctx, hsc_conn *c, int create);
+/* The connection of a client handle (client.c). */
+hsc_conn *hsc_cluster_conn(hs_cluster *cl);
+
 /* Monotonic milliseconds. */
 double hsc_now_ms(void);
 void hsc_sleep_ms(unsigned ms);

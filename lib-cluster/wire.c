@@ -641,3 +641,134 @@ uint32_t hs_cluster_shard_of(const char *id, uint32_t shards)
     }
     return (uint32_t)b + 1;
 }
+
+/* ---- verdicts --------------------------------------------------------------- */
+
+void hsc_verdict_encode(hsc_buf *b, const hsc_verdict *v)
+{
+    put_head(b, "HSCR", (uint16_t)v->kind);
+    hsc_put(b, v->id, 16);
+    hsc_put(b, v->device, 32);
+    hsc_put_u64(b, (uint64_t)v->time_ms);
+    hsc_put_u32(b, (uint32_t)v->decision);
+    hsc_put_u32(b, (uint32_t)v->status);
+    hsc_put_u64(b, v->gallery_sequence);
+    hsc_put_u16(b, (uint16_t)v->shards);
+    hsc_put_u16(b, (uint16_t)v->missing);
+    hsc_put_u16(b, (uint16_t)v->fingers);
+    size_t r = strlen(v->reason);
+    hsc_put_u16(b, (uint16_t)r);
+    hsc_put(b, v->reason, r);
+    hsc_put_u16(b, (uint16_t)v->count);
+    for (uint32_t i = 0; i < v->count; i++) {
+        size_t n = strlen(v->cand[i].id);
+        hsc_put_u8(b, (uint8_t)n);
+        hsc_put(b, v->cand[i].id, n);
+        hsc_put_f64(b, v->cand[i].score);
+        hsc_put_u8(b, (uint8_t)v->cand[i].hit);
+    }
+}
+
+void hsc_verdict_clear(hsc_verdict *v)
+{
+    if (v) {
+        free(v->cand);
+        v->cand = NULL;
+        v->count = 0;
+    }
+}
+
+hs_status hsc_verdict_parse(hs_ctx *ctx, hsc_verdict *v, size_t *signed_size, const void *data,
+                            size_t size)
+{
+    static const char what[] = "verdict";
+    rd r;
+    uint16_t kind = 0;
+    hs_status s = head(ctx, &r, v, data, size, "HSCR", what, &kind);
+    if (s)
+        return s;
+    memset(v, 0, sizeof *v);
+    size_t at = 6;
+    if (kind < HS_CLUSTER_VERDICT_COMPLETE || kind > HS_CLUSTER_VERDICT_REFUSED)
+        return BAD(what, "kind");
+    v->kind = kind;
+    const uint8_t *q = take(&r, 16);
+    if (q)
+        memcpy(v->id, q, 16);
+    q = take(&r, 32);
+    if (q)
+        memcpy(v->device, q, 32);
+    at = r.pos;
+    v->time_ms = (int64_t)g64(&r);
+    if (!r.overrun && v->time_ms < 0)
+        return BAD(what, "time");
+    at = r.pos;
+    v->decision = (int32_t)g32(&r);
+    if (!r.overrun && (v->decision < HS_ENCOUNTER_NO_HIT || v->decision > HS_ENCOUNTER_NOT_SEARCHED ||
+                       (kind != HS_CLUSTER_VERDICT_COMPLETE &&
+                        v->decision != HS_ENCOUNTER_NOT_SEARCHED)))
+        return BAD(what, "decision");
+    at = r.pos;
+    v->status = (int32_t)g32(&r);
+    if (!r.overrun && (v->status > 0 || v->status < -1000 ||
+                       (kind == HS_CLUSTER_VERDICT_COMPLETE) != (v->status == 0)))
+        return BAD(what, "status");
+    v->gallery_sequence = g64(&r);
+    at = r.pos;
+    v->shards = g16(&r);
+    v->missing = g16(&r);
+    if (!r.overrun && (v->shards > HS_CLUSTER_SHARDS_MAX || v->missing > v->shards ||
+                       (kind == HS_CLUSTER_VERDICT_COMPLETE && v->missing)))
+        return BAD(what, "shard counts");
+    at = r.pos;
+    v->fingers = g16(&r);
+    if (!r.overrun && v->fingers > HS_WATCHLIST_FINGERS_MAX)
+        return BAD(what, "finger count");
+    at = r.pos;
+    uint16_t rl = g16(&r);
+    if (r.overrun)
+        return TRUNC(what);
+    if (rl >= sizeof v->reason || (rl && !gtext(&r, v->reason, sizeof v->reason, rl)))
+        return r.overrun ? TRUNC(what) : BAD(what, "reason");
+    at = r.pos;
+    uint16_t count = g16(&r);
+    if (r.overrun)
+        return TRUNC(what);
+    if (count > HSC_VERDICT_CANDIDATES_MAX || (count && kind != HS_CLUSTER_VERDICT_COMPLETE))
+        return BAD(what, "candidate count");
+    if ((size_t)count * 11 > size - r.pos)
+        return TRUNC(what);
+    if (count && !(v->cand = calloc(count, sizeof *v->cand)))
+        return hsc_error(ctx, HS_ERR_NOMEM, "out of memory");
+    v->count = count;
+    for (uint32_t i = 0; i < count; i++) {
+        hsc_vcand *c = &v->cand[i];
+        at = r.pos;
+        uint8_t n = g8(&r);
+        if (!r.overrun && (n == 0 || !gtext(&r, c->id, sizeof c->id, n)))
+            s = r.overrun ? TRUNC(what) : BAD(what, "candidate id");
+        at = r.pos;
+        c->score = gf64(&r);
+        if (!s && !r.overrun && !isfinite(c->score))
+            s = BAD(what, "candidate score");
+        at = r.pos;
+        c->hit = g8(&r);
+        if (!s && !r.overrun && c->hit > 1)
+            s = BAD(what, "candidate hit");
+        if (!s && r.overrun)
+            s = TRUNC(what);
+        if (s) {
+            hsc_verdict_clear(v);
+            return s;
+        }
+    }
+    *signed_size = r.pos;
+    if (size - r.pos != HSC_VERDICT_SIG_BYTES) {
+        hsc_verdict_clear(v);
+        return size - r.pos < HSC_VERDICT_SIG_BYTES
+                   ? TRUNC(what)
+                   : hsc_error(ctx, HS_ERR_CORRUPT, "cluster verdict: %zu bytes after the end",
+                               size - r.pos - HSC_VERDICT_SIG_BYTES);
+    }
+    return HS_OK;
+}

@@ -124,4 +124,37 @@ hs_status hsc_state_parse(hs_ctx *ctx, hsc_state *s, const void *data, size_t si
  * decreasing, then id. */
 int hsc_cand_cmp(const hsc_cand *a, const hsc_cand *b);
 
+/* ---- verdicts (HSCR): the centre's signed answer to one deferred check --- */
+
+#define HSC_VERDICT_CANDIDATES_MAX 1000
+#define HSC_VERDICT_SIG_BYTES 64
+
+typedef struct hsc_vcand {
+    char id[HS_WATCHLIST_ID_MAX + 1];
+    double score;
+    uint32_t hit;
+} hsc_vcand;
+
+typedef struct hsc_verdict {
+    uint32_t kind;                        /* HS_CLUSTER_VERDICT_* */
+    uint8_t id[16];                       /* encounter id; zero: the whole batch */
+    uint8_t device[32];                   /* device's Ed25519 public key */
+    int64_t time_ms;
+    int32_t decision, status;
+    uint64_t gallery_sequence;
+    uint32_t shards, missing, fingers;
+    char reason[256];
+    uint32_t count;
+    hsc_vcand *cand;                      /* count entries (malloc) */
+} hsc_verdict;
+
+/* The signed part (everything before the 64-byte signature). */
+void hsc_verdict_encode(hsc_buf *b, const hsc_verdict *v);
+/* Parse a whole record: the body, then exactly 64 signature bytes, whose
+ * offset goes to *signed_size (the signature is not checked here). */
+hs_status hsc_verdict_parse(hs_ctx *ctx, hsc_verdict *v, size_t *signed_size, const void *data,
+                            size_t size);
+void hsc_verdict_clear(hsc_verdict *v);
+
+
 #endif

@@ -131,6 +131,8 @@ bool cu_start_servers(cu_cluster *c, const char *dir, int n, const char *cli)
         if (!f)
             return false;
         fprintf(f, "server_name: n%d\nlisten: 127.0.0.1:%d\n", i + 1, c->port[i]);
+        if (c->max_payload > 0)
+            fprintf(f, "max_payload: %d\n", c->max_payload);
         fprintf(f, "jetstream { store_dir: \"%s/n%d\", max_memory_store: 64MB, "
                    "max_file_store: 8GB }\n",
                 dir, i + 1);

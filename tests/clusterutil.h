@@ -21,6 +21,7 @@ typedef struct cu_cluster {
     int port[CU_SERVERS_MAX], cport[CU_SERVERS_MAX];
     char urls[512];
     int shards, replicas, threads;
+    int max_payload; /* the servers' max_payload in bytes; 0 = NATS's default (1 MiB) */
     pid_t shard[CU_SHARDS_MAX + 1][CU_REPLICAS_MAX + 1]; /* [1..shards][1..replicas] */
 } cu_cluster;
 

@@ -1,6 +1,7 @@
 /* The device's keys, audit log and encrypted watchlist storage. */
 #include "testutil.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -682,7 +683,13 @@ static void test_sigkill(void **state)
             returned += (uint64_t)r;
         close(fds[0]);
         struct stat before, after;
-        assert_int_equal(stat(p, &before), 0);
+        if (stat(p, &before) != 0) {
+            /* killed before it created the log (a loaded machine): only
+             * possible while no append has returned yet */
+            assert_int_equal(errno, ENOENT);
+            assert_int_equal(done_before + returned, 0);
+            continue;
+        }
         hs_audit *a;
         assert_int_equal(hs_audit_open(ctx, &a, dir, sk, NULL), HS_OK);
         hs_audit_head h = HS_AUDIT_HEAD_INIT;

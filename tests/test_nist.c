@@ -767,6 +767,75 @@ static void test_validate(void **state)
     assert_int_equal(hs_nist_tcn_check("12a"), 0);
 }
 
+/* Whether a finding of record @p record contains @p text. */
+static bool has_finding(const hs_nist *n, hs_nist_profile prof, uint32_t record,
+                        const char *text)
+{
+    hs_nist_findings *f = NULL;
+    assert_int_equal(hs_nist_validate(NULL, &f, n, prof), HS_OK);
+    bool found = false;
+    for (uint32_t i = 0; i < hs_nist_findings_count(f); i++) {
+        uint32_t r;
+        const char *msg = hs_nist_finding(f, &r, NULL, i);
+        found |= r == record && strstr(msg, text) != NULL;
+    }
+    hs_nist_findings_free(f);
+    return found;
+}
+
+/* WSQ streams of Type-14 (and Type-4) images against their records: the
+ * frame header's size against HLL/VLL, and for INT-I the WSQ 3.1 encoder
+ * number and the NISTCOM resolution. */
+static void test_validate_wsq(void **state)
+{
+    (void)state;
+    char p[512];
+    if (!tu_shared("fingerprint/an2k-nbis/frontline-sample.an2", p, sizeof p))
+        skip();
+    hs_nist *n = load(p);
+    assert_false(has_finding(n, HS_NIST_PROFILE_INT_I, 2, "WSQ"));
+    assert_false(has_finding(n, HS_NIST_PROFILE_BASE, 2, "HLL"));
+    /* Record 3's WSQ with another encoder number, another size and PPI. */
+    size_t size;
+    const uint8_t *d = hs_nist_field(n, &size, 2, 999);
+    assert_non_null(d);
+    uint8_t *w = malloc(size);
+    memcpy(w, d, size);
+    size_t sof = 0;
+    for (size_t i = 2; i + 1 < size && !sof; i++)
+        if (w[i] == 0xFF && w[i + 1] == 0xA2)
+            sof = i;
+    assert_true(sof > 0 && sof + 19 <= size);
+    w[sof + 16] = 1; /* encoder number */
+    assert_int_equal(hs_nist_field_set(NULL, n, 2, 999, w, size), HS_OK);
+    assert_true(has_finding(n, HS_NIST_PROFILE_INT_I, 2, "encoder number 1"));
+    assert_false(has_finding(n, HS_NIST_PROFILE_BASE, 2, "encoder number"));
+    assert_int_equal(hs_nist_field_set(NULL, n, 2, 6, "400", 3), HS_OK);
+    assert_true(has_finding(n, HS_NIST_PROFILE_BASE, 2, "HLL x VLL 400 x 374, but the WSQ "
+                                                       "image is 388 x 374"));
+    /* A stream cut before its frame header. */
+    assert_int_equal(hs_nist_field_set(NULL, n, 2, 999, w, sof + 6), HS_OK);
+    assert_true(has_finding(n, HS_NIST_PROFILE_BASE, 2, "WSQ frame header cannot be read"));
+    free(w);
+    hs_nist_free(n);
+    /* NBIS's valid1.8: HLL/VLL of 1800 x 1000 for a 1600 x 976 WSQ image,
+     * made by an older encoder (number 1). */
+    if (tu_shared("fingerprint/an2k-nbis/valid1.8.an2", p, sizeof p)) {
+        n = load(p);
+        assert_true(has_finding(n, HS_NIST_PROFILE_BASE, 2, "1800 x 1000, but the WSQ image is "
+                                                           "1600 x 976"));
+        assert_true(has_finding(n, HS_NIST_PROFILE_INT_I, 2, "encoder number 1"));
+        hs_nist_free(n);
+    }
+    /* Type-4 WSQ of libbiomeval's slaps: encoder 0, NISTCOM PPI 255. */
+    if (tu_shared("fingerprint/format-samples/type4-slaps.an2k", p, sizeof p)) {
+        n = load(p);
+        assert_true(has_finding(n, HS_NIST_PROFILE_INT_I, 2, "encoder number 0"));
+        assert_true(has_finding(n, HS_NIST_PROFILE_INT_I, 2, "says 255 ppi"));
+        hs_nist_free(n);
+    }
+}
+
 static void test_edit(void **state)
 {
     (void)state;
@@ -974,6 +1043,429 @@ static void fail_free(void *o, void *p)
     free(p);
 }
 
+/* ---- XML of Types 4, 9, 15, 17 and 99 ----------------------------------- */
+
+/* Copy record @p ri of @p src to the end of @p dst, field by field. */
+static void copy_record(hs_nist *dst, const hs_nist *src, uint32_t ri)
+{
+    uint32_t nr = 0;
+    assert_int_equal(hs_nist_record_add(NULL, &nr, dst, hs_nist_record_type(src, ri)), HS_OK);
+    for (uint32_t k = 0; k < hs_nist_field_count(src, ri); k++) {
+        uint32_t num = hs_nist_field_number(src, ri, k);
+        size_t sz;
+        const uint8_t *v = hs_nist_field_at(src, &sz, ri, k);
+        if (num != 1)
+            assert_int_equal(hs_nist_field_set(NULL, dst, nr, num, v, sz), HS_OK);
+    }
+}
+
+/* Whether record @p ri has the same fields (but LEN) in a and b. */
+static bool same_record(const hs_nist *a, const hs_nist *b, uint32_t ri, char *lost, size_t size)
+{
+    bool same = hs_nist_field_count(a, ri) == hs_nist_field_count(b, ri);
+    lost[0] = 0;
+    for (uint32_t k = 0; k < hs_nist_field_count(a, ri); k++) {
+        uint32_t num = hs_nist_field_number(a, ri, k);
+        size_t sa, sb;
+        const uint8_t *pa = hs_nist_field_at(a, &sa, ri, k);
+        const uint8_t *pb = hs_nist_field(b, &sb, ri, num);
+        if (num != 1 && (!pb || sa != sb || memcmp(pa, pb, sa))) {
+            same = false;
+            size_t l = strlen(lost);
+            snprintf(lost + l, size - l, " .%03u", num);
+        }
+    }
+    return same;
+}
+
+/* Every record of Types 4, 9, 15, 17 and 99 of the shared transactions,
+ * grafted onto a built INT-I search: traditional -> XML -> traditional
+ * keeps every field, and the XML validates against int-i.xsd, unless the
+ * record holds what the XML mapping lacks (EFS minutiae), which is refused
+ * without HS_NIST_ALLOW_LOSS. */
+static void test_xml_record_types(void **state)
+{
+    (void)state;
+    char dir[2][512], p[700];
+    if (!tu_shared("fingerprint/an2k-nbis", dir[0], sizeof dir[0]) ||
+        !tu_shared("fingerprint/format-samples", dir[1], sizeof dir[1]))
+        skip();
+    xmlSchemaPtr schema = load_schema();
+    int total = 0, kept = 0, valid = 0, refused = 0;
+    for (int d = 0; d < 2; d++) {
+        char names[64][128];
+        int k = list_dir(dir[d], d ? ".an2k" : ".an2", names, 64);
+        for (int i = 0; i < k; i++) {
+            snprintf(p, sizeof p, "%.500s/%.127s", dir[d], names[i]);
+            hs_nist *src = load(p);
+            for (uint32_t ri = 1; ri < hs_nist_record_count(src); ri++) {
+                uint32_t t = hs_nist_record_type(src, ri);
+                if (t != 4 && t != 9 && t != 15 && t != 17 && t != 98 && t != 99)
+                    continue;
+                hs_nist *n = NULL;
+                hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
+                memcpy(o.dai_country, "XPO", 4);
+                memcpy(o.ori_country, "DEU", 4);
+                assert_int_equal(hs_nist_build_search(NULL, &n, "NPS", "LIBHOTSPOT", "test",
+                                                      "INT", "INTERPOL", 3, 1796558400, NULL,
+                                                      0, NULL, 0, NULL, &o),
+                                 HS_OK);
+                copy_record(n, src, ri);
+                uint32_t nri = hs_nist_record_count(n) - 1;
+                total++;
+                hs_ctx *ctx;
+                assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+                size_t need = 0;
+                hs_status s = hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, 0);
+                if (s) {
+                    /* Refused: only for what the mapping lacks, named. */
+                    /* EFS minutiae (9.3xx) and the 2007 edition's 17.018 GUI. */
+                    assert_int_equal(s, HS_ERR_UNSUPPORTED);
+                    assert_true(strstr(hs_ctx_last_error(ctx), "field 9.3") ||
+                                strstr(hs_ctx_last_error(ctx), "field 17.018"));
+                    refused++;
+                    assert_int_equal(hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML,
+                                                    HS_NIST_ALLOW_LOSS),
+                                     HS_OK);
+                } else {
+                    size_t xs;
+                    uint8_t *x = encode(n, HS_NIST_ENCODING_XML, 0, &xs);
+                    hs_nist *back = NULL;
+                    assert_int_equal(decode_mem(x, xs, &back, NULL), HS_OK);
+                    char lost[256];
+                    bool same = same_record(n, back, nri, lost, sizeof lost);
+                    if (!same)
+                        printf("%s record %u (Type-%u) lost%s\n", names[i], ri + 1, t, lost);
+                    assert_true(same);
+                    kept++;
+                    /* And back to traditional: the record's bytes are its own. */
+                    size_t b_size;
+                    uint8_t *b = encode(back, HS_NIST_ENCODING_TRADITIONAL, 0, &b_size);
+                    hs_nist *again = NULL;
+                    assert_int_equal(decode_mem(b, b_size, &again, NULL), HS_OK);
+                    assert_true(same_record(n, again, nri, lost, sizeof lost));
+                    hs_nist_free(again);
+                    free(b);
+                    if (schema && schema_valid(schema, x, xs, names[i]) == 0)
+                        valid++;
+                    hs_nist_free(back);
+                    free(x);
+                }
+                hs_ctx_free(ctx);
+                hs_nist_free(n);
+            }
+            hs_nist_free(src);
+        }
+    }
+    printf("XML of Types 4/9/15/17/99: %d records; %d keep every field through traditional -> "
+           "XML -> traditional (%d of them schema-valid); %d refused (EFS minutiae, 17.018)\n",
+           total, kept, valid, refused);
+    assert_true(total >= 20);
+    assert_int_equal(kept + refused, total);
+    if (schema)
+        xmlSchemaFree(schema);
+}
+
+static hs_status set_str(hs_nist *n, uint32_t record, uint32_t field, const char *v)
+{
+    return hs_nist_field_set(NULL, n, record, field, v, strlen(v));
+}
+
+/* Type-98 (no shared transaction has one): a made-up record converts to
+ * XML that validates against int-i.xsd and back with every field. */
+static void test_xml_type98(void **state)
+{
+    (void)state;
+    hs_nist *n = NULL;
+    hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
+    memcpy(o.dai_country, "XPO", 4);
+    memcpy(o.ori_country, "DEU", 4);
+    assert_int_equal(hs_nist_build_search(NULL, &n, "NPS", "LIBHOTSPOT", "test", "INT",
+                                          "INTERPOL", 3, 1796558400, NULL, 0, NULL, 0, NULL, &o),
+                     HS_OK);
+    uint32_t r;
+    assert_int_equal(hs_nist_record_add(NULL, &r, n, 98), HS_OK);
+    assert_int_equal(set_str(n, r, 3, "001B"), HS_OK);
+    assert_int_equal(set_str(n, r, 4, "LIBHOTSPOT"), HS_OK);
+    assert_int_equal(set_str(n, r, 5, "0001"), HS_OK);
+    assert_int_equal(set_str(n, r, 6, "20261206120000Z"), HS_OK);
+    assert_int_equal(set_str(n, r, 900, "Modified\x1f" "corrected\x1f" "2,2.018,NA,NA\x1f"
+                                        "operator 7\x1f" "DOE\x1e" "Added\x1f\x1f"
+                                        "3,14.013,NA,NA\x1f" "device"),
+                     HS_OK);
+    assert_int_equal(set_str(n, r, 901, "2"), HS_OK);
+    assert_int_equal(set_str(n, r, 993, "libhotspot tests"), HS_OK);
+    size_t xs;
+    uint8_t *x = encode(n, HS_NIST_ENCODING_XML, 0, &xs);
+    hs_nist *back = NULL;
+    assert_int_equal(decode_mem(x, xs, &back, NULL), HS_OK);
+    char lost[256];
+    bool same = same_record(n, back, r, lost, sizeof lost);
+    if (!same)
+        printf("Type-98 lost%s\n", lost);
+    assert_true(same);
+    xmlSchemaPtr schema = load_schema();
+    if (schema) {
+        assert_int_equal(schema_valid(schema, x, xs, "Type-98"), 0);
+        xmlSchemaFree(schema);
+    }
+    /* A user-defined field has no element. */
+    assert_int_equal(set_str(n, r, 200, "mine"), HS_OK);
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    size_t need = 0;
+    assert_int_equal(hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, 0),
+                     HS_ERR_UNSUPPORTED);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "98.200"));
+    hs_ctx_free(ctx);
+    hs_nist_free(back);
+    free(x);
+    hs_nist_free(n);
+}
+
+/* What the XML mapping cannot hold is refused, naming the field. */
+static void test_xml_refusals(void **state)
+{
+    (void)state;
+    hs_nist *n = NULL;
+    hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
+    memcpy(o.dai_country, "XPO", 4);
+    memcpy(o.ori_country, "DEU", 4);
+    assert_int_equal(hs_nist_build_search(NULL, &n, "NPS", "LIBHOTSPOT", "test", "INT",
+                                          "INTERPOL", 3, 1796558400, NULL, 0, NULL, 0, NULL, &o),
+                     HS_OK);
+    uint32_t r4, r9;
+    assert_int_equal(hs_nist_record_add(NULL, &r4, n, 4), HS_OK);
+    /* A used position after an unused one. */
+    assert_int_equal(set_str(n, r4, 4, "2\x1f" "255\x1f" "3\x1f" "255\x1f"
+                                                       "255\x1f" "255"),
+                     HS_OK);
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    size_t need = 0;
+    assert_int_equal(hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, 0),
+                     HS_ERR_UNSUPPORTED);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "4.004"));
+    assert_int_equal(set_str(n, r4, 4, "2\x1f" "3\x1f" "255\x1f" "255\x1f"
+                                                       "255\x1f" "255"),
+                     HS_OK);
+    assert_int_equal(hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, 0), HS_OK);
+    /* A minutia whose location is not XXXXYYYYTTT. */
+    assert_int_equal(hs_nist_record_add(NULL, &r9, n, 9), HS_OK);
+    assert_int_equal(set_str(n, r9, 3, "0"), HS_OK);
+    assert_int_equal(set_str(n, r9, 4, "S"), HS_OK);
+    assert_int_equal(set_str(n, r9, 10, "1"), HS_OK);
+    assert_int_equal(set_str(n, r9, 12, "001\x1f" "12345\x1f" "10\x1f" "A"),
+                     HS_OK);
+    assert_int_equal(hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, 0),
+                     HS_ERR_UNSUPPORTED);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "9.005-9.012"));
+    assert_int_equal(hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML,
+                                     HS_NIST_ALLOW_LOSS),
+                     HS_OK);
+    /* A field of the record without an element (EFS). */
+    assert_int_equal(set_str(n, r9, 12, "001\x1f" "01230456090\x1f" "10\x1f" "A"), HS_OK);
+    assert_int_equal(hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, 0), HS_OK);
+    assert_int_equal(set_str(n, r9, 300, "1"), HS_OK);
+    assert_int_equal(hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, 0),
+                     HS_ERR_UNSUPPORTED);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "9.300"));
+    hs_ctx_free(ctx);
+    hs_nist_free(n);
+}
+
+/* ---- Transactions and the watchlist --------------------------------------- */
+
+static uint32_t view_position(const hs_template *t, uint32_t v)
+{
+    hs_view_info vi = HS_VIEW_INFO_INIT;
+    assert_int_equal(hs_template_view_info(t, &vi, v), HS_OK);
+    return vi.finger_position;
+}
+
+/* hs_nist_fingers: one view per finger, positions from the records (slaps
+ * and palms passed over, 11/12 taken as thumbs only when 1/6 are absent),
+ * Type-9 minutiae before images of the same IDC, flags, and errors. */
+static void test_fingers(void **state)
+{
+    (void)state;
+    char p[512];
+    if (!tu_shared("fingerprint/an2k-nbis/type_3_wvu.an2", p, sizeof p))
+        skip();
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    /* Ten rolled fingers (Type-3), plain thumbs 11/12 and slaps 13/14. */
+    hs_nist *n = load(p);
+    hs_template *t = NULL;
+    assert_int_equal(hs_nist_fingers(ctx, &t, n, NULL, 0), HS_OK);
+    assert_int_equal(hs_template_view_count(t), 10);
+    for (uint32_t v = 0; v < 10; v++) {
+        assert_int_equal(view_position(t, v), v + 1);
+        uint32_t c = 0;
+        hs_template_minutiae(t, &c, v);
+        assert_true(c >= 10);
+    }
+    hs_template_free(t);
+    /* Without Type-9 records, minutiae only finds nothing. */
+    assert_int_equal(hs_nist_fingers(ctx, &t, n, NULL, HS_NIST_FINGERS_NO_IMAGES),
+                     HS_ERR_NOT_FOUND);
+    assert_null(t);
+    assert_int_equal(hs_nist_fingers(ctx, &t, n, NULL, 0x80), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_nist_fingers(ctx, NULL, n, NULL, 0), HS_ERR_INVALID_ARG);
+    hs_nist_free(n);
+
+    /* 1-bit Type-5 images cannot be decoded: an error, or nothing. */
+    if (tu_shared("fingerprint/an2k-nbis/type_5_wvu.an2", p, sizeof p)) {
+        n = load(p);
+        assert_int_equal(hs_nist_fingers(ctx, &t, n, NULL, 0), HS_ERR_UNSUPPORTED);
+        assert_int_equal(hs_nist_fingers(ctx, &t, n, NULL, HS_NIST_FINGERS_SKIP_BAD),
+                         HS_ERR_NOT_FOUND);
+        hs_nist_free(n);
+    }
+    /* A Type-9 standard-format record of a palm (FGP 28) is passed over. */
+    if (tu_shared("fingerprint/an2k-nbis/valid1.15.an2", p, sizeof p)) {
+        n = load(p);
+        assert_int_equal(hs_nist_fingers(ctx, &t, n, NULL, 0), HS_ERR_NOT_FOUND);
+        hs_nist_free(n);
+    }
+    /* Type-9 minutiae of a finger are taken as they are. */
+    if (tu_shared("fingerprint/format-samples/type9.an2k", p, sizeof p)) {
+        n = load(p);
+        assert_int_equal(hs_nist_fingers(ctx, &t, n, NULL, 0), HS_OK);
+        assert_int_equal(hs_template_view_count(t), 1);
+        uint32_t c = 0;
+        hs_template_minutiae(t, &c, 0);
+        assert_int_equal(c, 28);
+        hs_template_free(t);
+        hs_nist_free(n);
+    }
+
+#ifdef HS_IMAGE_FORMAT_WSQ
+    /* A built CPS with two fingers and the minutiae of the first: that
+     * finger comes from the Type-9 record (same IDC), the other from its
+     * WSQ image; the probe finds the subject enrolled from it. */
+    if (!tu_shared("fingerprint/an2k-nbis/frontline-sample.an2", p, sizeof p))
+        goto done;
+    hs_nist *src = load(p);
+    hs_image *img[2];
+    hs_nist_finger fingers[2];
+    for (uint32_t i = 0; i < 2; i++) {
+        assert_int_equal(hs_nist_image_decode(NULL, &img[i], src, i, 0), HS_OK);
+        fingers[i].image = img[i];
+        fingers[i].position = i ? 7 : 2;
+        fingers[i].quality = 60;
+    }
+    hs_finger_extractor *ex = NULL;
+    assert_int_equal(hs_finger_extractor_new(ctx, &ex), HS_OK);
+    hs_template *m = NULL;
+    assert_int_equal(hs_finger_extract(ctx, &m, ex, img[0]), HS_OK);
+    hs_view_info vi = HS_VIEW_INFO_INIT;
+    assert_int_equal(hs_template_view_info(m, &vi, 0), HS_OK);
+    uint32_t mc = vi.minutia_count;
+    hs_template *m2 = NULL;
+    assert_int_equal(hs_template_new(ctx, &m2), HS_OK);
+    vi.finger_position = 2;
+    uint32_t cnt;
+    const hs_minutia *mm = hs_template_minutiae(m, &cnt, 0);
+    assert_int_equal(hs_template_add_view(ctx, m2, &vi, mm, cnt), HS_OK);
+    hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
+    hs_nist *b = NULL;
+    assert_int_equal(hs_nist_build_search(ctx, &b, "CPS", "LIBHOTSPOT", "test", "INT", "INTERPOL",
+                                          9, 1796558400, fingers, 2, NULL, 0, m2, &o),
+                     HS_OK);
+    assert_int_equal(hs_nist_fingers(ctx, &t, b, ex, 0), HS_OK);
+    assert_int_equal(hs_template_view_count(t), 2);
+    assert_int_equal(view_position(t, 0), 2); /* Type-9 first */
+    assert_int_equal(view_position(t, 1), 7);
+    hs_template_minutiae(t, &cnt, 0);
+    assert_int_equal(cnt, mc);
+    hs_template_free(t);
+    /* Images only: both extracted again, same positions. */
+    assert_int_equal(hs_nist_fingers(ctx, &t, b, ex, HS_NIST_FINGERS_NO_MINUTIAE), HS_OK);
+    assert_int_equal(hs_template_view_count(t), 2);
+    assert_int_equal(view_position(t, 0), 2);
+    assert_int_equal(view_position(t, 1), 7);
+    /* Enrol from the transaction, search with it. */
+    hs_watchlist *wl = NULL;
+    hs_watchlist_subject *sub = NULL;
+    assert_int_equal(hs_watchlist_new(ctx, &wl), HS_OK);
+    assert_int_equal(hs_watchlist_subject_new(ctx, &sub, "S-1"), HS_OK);
+    for (uint32_t v = 0; v < 2; v++)
+        assert_int_equal(hs_watchlist_subject_add_finger(ctx, sub, t, v), HS_OK);
+    assert_int_equal(hs_watchlist_add(ctx, wl, sub), HS_OK);
+    hs_watchlist_result *r = NULL;
+    assert_int_equal(hs_watchlist_search(ctx, &r, wl, t, NULL, 0, NULL), HS_OK);
+    hs_watchlist_candidate c = HS_WATCHLIST_CANDIDATE_INIT;
+    assert_int_equal(hs_watchlist_result_candidate(r, &c, 0), HS_OK);
+    assert_string_equal(c.id, "S-1");
+    assert_int_equal(c.hit, 1);
+    /* The answer names the hit. */
+    hs_nist *sre = NULL;
+    assert_int_equal(hs_nist_build_result(ctx, &sre, b, r, 10, 1796558500), HS_OK);
+    size_t sz;
+    const uint8_t *v65 = hs_nist_field(sre, &sz, 1, 65);
+    assert_non_null(v65);
+    assert_int_equal(sz, 3);
+    assert_memory_equal(v65, "S-1", 3);
+    hs_nist_free(sre);
+    hs_watchlist_result_free(r);
+    hs_watchlist_subject_free(sub);
+    hs_watchlist_free(wl);
+    hs_template_free(t);
+    /* An image of 569 ppi is brought to 500 ppi by the builder. */
+    hs_image *big = NULL;
+    assert_int_equal(hs_image_new(ctx, &big, 569, 569, 569, 128), HS_OK);
+    fingers[0].image = big;
+    assert_int_equal(hs_nist_build_search(ctx, &sre, "CPS", "LIBHOTSPOT", "test", "INT",
+                                          "INTERPOL", 9, 1796558400, fingers, 1, NULL, 0, NULL,
+                                          &o),
+                     HS_OK);
+    hs_nist_image_info ii = HS_NIST_IMAGE_INFO_INIT;
+    assert_int_equal(hs_nist_image_info_get(ctx, &ii, sre, 0), HS_OK);
+    assert_int_equal(ii.width, 500);
+    assert_int_equal(ii.height, 500);
+    assert_int_equal(ii.ppi, 500);
+    hs_nist_free(sre);
+    hs_image_free(big);
+    hs_template_free(m);
+    hs_template_free(m2);
+    hs_finger_extractor_free(ex);
+    hs_nist_free(b);
+    hs_image_free(img[0]);
+    hs_image_free(img[1]);
+    hs_nist_free(src);
+done:;
+#endif
+    /* Faces: arguments, and a transaction without one. */
+    uint32_t dim = 7;
+    float f[4];
+    assert_int_equal(hs_nist_face_embed(ctx, f, 4, &dim, NULL, NULL), HS_ERR_INVALID_ARG);
+    assert_int_equal(dim, 0);
+    hs_face_engine *e = NULL;
+    if (hs_face_engine_new(ctx, &e, NULL) == HS_OK) {
+        uint32_t cap = hs_face_engine_dim(e);
+        float *emb = calloc(cap, sizeof *emb);
+        assert_true(tu_shared("fingerprint/an2k-nbis/type_3_wvu.an2", p, sizeof p));
+        n = load(p);
+        assert_int_equal(hs_nist_face_embed(ctx, emb, cap, &dim, e, n), HS_ERR_NOT_FOUND);
+        hs_nist_free(n);
+        assert_true(tu_shared("fingerprint/an2k-nbis/frontline-sample.an2", p, sizeof p));
+        n = load(p);
+        assert_int_equal(hs_nist_face_embed(ctx, emb, cap, &dim, e, n), HS_OK);
+        assert_int_equal(dim, cap);
+        double norm = 0;
+        for (uint32_t i = 0; i < dim; i++)
+            norm += (double)emb[i] * emb[i];
+        assert_true(fabs(norm - 1.0) < 1e-3);
+        hs_nist_free(n);
+        free(emb);
+        hs_face_engine_free(e);
+    } else {
+        printf("SKIP part: no face engine (%s)\n", hs_ctx_last_error(ctx));
+    }
+    hs_ctx_free(ctx);
+}
+
 static void test_nomem(void **state)
 {
     (void)state;
@@ -1019,12 +1511,17 @@ int main(void)
         cmocka_unit_test(test_minutiae),
         cmocka_unit_test(test_xml_samples),
         cmocka_unit_test(test_traditional_to_xml),
+        cmocka_unit_test(test_xml_record_types),
+        cmocka_unit_test(test_xml_refusals),
+        cmocka_unit_test(test_xml_type98),
         cmocka_unit_test(test_build),
         cmocka_unit_test(test_build_result),
         cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_validate_wsq),
         cmocka_unit_test(test_edit),
         cmocka_unit_test(test_bad_traditional),
         cmocka_unit_test(test_bad_xml),
+        cmocka_unit_test(test_fingers),
         cmocka_unit_test(test_nomem),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,6 +83,14 @@ typedef struct fixture {
     uint8_t *pkg;
     size_t pkg_size;
     float face[128];
+    /* encounters */
+    hs_encounter *enc;
+    uint8_t box_pk[32], box_sk[32], asig_pk[32], asig_sk[64], edev_pk[32], edev_sk[64];
+    uint8_t *sealed;
+    size_t sealed_size;
+    uint8_t *batch;
+    size_t batch_size;
+    hs_encounter_registry *reg;
 } fixture;
 
 static fixture fx;
@@ -496,6 +504,89 @@ static hs_status op_watchlist_load_encrypted(hs_ctx *ctx)
 }
 #endif
 
+#ifdef HOTSPOT_HAVE_SODIUM
+/* The outbox: open (creating it), append, export, list, acknowledge (the
+ * compaction), verify, close; a fresh directory each run. The sealed
+ * encounter and its acknowledgement are made once, without the failing
+ * allocator. */
+static struct {
+    uint8_t box_pk[32], box_sk[32], auth_pk[32], auth_sk[64], dev_pk[32], dev_sk[64], key[32];
+    uint8_t *sealed, *ack;
+    size_t sealed_size, ack_size;
+    char dir[600], batch[640];
+} obx;
+
+static void outbox_fixture(void)
+{
+    if (obx.sealed)
+        return;
+    assert_int_equal(hs_encounter_keygen_authority(obx.box_pk, obx.box_sk, obx.auth_pk,
+                                                   obx.auth_sk), HS_OK);
+    assert_int_equal(hs_device_keygen(obx.dev_pk, obx.dev_sk, obx.key), HS_OK);
+    hs_encounter *e = NULL;
+    hs_image *img = NULL;
+    assert_int_equal(hs_encounter_new(NULL, &e), HS_OK);
+    assert_int_equal(hs_image_new(NULL, &img, 64, 64, 500, 128), HS_OK);
+    assert_int_equal(hs_encounter_add_finger_image(NULL, e, img, 1, 255), HS_OK);
+    hs_image_free(img);
+    assert_int_equal(hs_encounter_seal(NULL, NULL, &obx.sealed_size, e, obx.box_pk, obx.dev_sk,
+                                       NULL), HS_OK);
+    obx.sealed = malloc(obx.sealed_size);
+    assert_int_equal(hs_encounter_seal(NULL, obx.sealed, &obx.sealed_size, e, obx.box_pk,
+                                       obx.dev_sk, NULL), HS_OK);
+    assert_int_equal(hs_encounter_ack_make(NULL, NULL, &obx.ack_size, obx.dev_pk,
+                                           hs_encounter_id(e), 1, obx.auth_sk), HS_OK);
+    obx.ack = malloc(obx.ack_size);
+    assert_int_equal(hs_encounter_ack_make(NULL, obx.ack, &obx.ack_size, obx.dev_pk,
+                                           hs_encounter_id(e), 1, obx.auth_sk), HS_OK);
+    hs_encounter_free(e);
+    snprintf(obx.dir, sizeof obx.dir, "%s/nomem-outbox", tu_tmpdir());
+    snprintf(obx.batch, sizeof obx.batch, "%s/nomem-outbox.batch", tu_tmpdir());
+    mkdir(obx.dir, 0700);
+}
+
+static hs_status op_outbox(hs_ctx *ctx)
+{
+    char seg[700];
+    snprintf(seg, sizeof seg, "%s/outbox.seg", obx.dir);
+    remove(seg);
+    hs_outbox_options o = HS_OUTBOX_OPTIONS_INIT;
+    memcpy(o.device_public, obx.dev_pk, 32);
+    memcpy(o.authority_sign_public, obx.auth_pk, 32);
+    hs_outbox *ob = (hs_outbox *)1;
+    hs_status s = hs_outbox_open(ctx, &ob, obx.dir, &o);
+    OUT_NULL_ON_FAIL(s, ob);
+    if (s)
+        return s;
+    uint32_t n = 0;
+    s = hs_outbox_append(ctx, ob, obx.sealed, obx.sealed_size);
+    if (!s)
+        s = hs_outbox_export(ctx, ob, &n, obx.batch, 0);
+    if (!s) {
+        hs_outbox_entry e = HS_OUTBOX_ENTRY_INIT;
+        assert_int_equal(hs_outbox_entry_at(ob, &e, 0), HS_OK);
+        assert_int_equal(e.state, HS_OUTBOX_EXPORTED);
+        s = hs_outbox_ack(ctx, ob, &n, obx.ack, obx.ack_size);
+    }
+    if (!s)
+        assert_int_equal(hs_outbox_count(ob), 0);
+    hs_outbox_close(ob);
+    if (!s)
+        s = hs_outbox_verify(ctx, NULL, obx.dir);
+    return s;
+}
+
+static void test_outbox(void **state)
+{
+    (void)state;
+    outbox_fixture();
+    torture("op_outbox", op_outbox);
+    free(obx.sealed);
+    free(obx.ack);
+    obx.sealed = obx.ack = NULL;
+}
+#endif
+
 static hs_status op_face_gallery(hs_ctx *ctx)
 {
     hs_face_gallery *g = (hs_face_gallery *)1;
@@ -552,6 +643,189 @@ static hs_status op_synth(hs_ctx *ctx)
     hs_synth_free(gen);
     return s;
 }
+
+/* ---- encounters ------------------------------------------------------------ */
+#ifdef HOTSPOT_HAVE_SODIUM
+
+static hs_status build_encounter(hs_ctx *ctx, hs_encounter **out)
+{
+    hs_encounter *e = (hs_encounter *)1;
+    hs_status s = hs_encounter_new(ctx, &e);
+    OUT_NULL_ON_FAIL(s, e);
+    if (s)
+        return s;
+    hs_template *t = NULL;
+    hs_view_info vi = HS_VIEW_INFO_INIT;
+    uint32_t cnt = 0;
+    const hs_minutia *m = hs_template_minutiae(fx.tpl, &cnt, 0);
+    assert_int_equal(hs_template_view_info(fx.tpl, &vi, 0), HS_OK);
+    vi.finger_position = 3;
+    if (!(s = hs_encounter_set_time(ctx, e, INT64_C(1796558400000))) &&
+        !(s = hs_encounter_set_text(ctx, e, HS_ENCOUNTER_TEXT_SHOWN, "no match")) &&
+        !(s = hs_encounter_set_field(ctx, e, "lane", "2")) &&
+        !(s = hs_encounter_add_finger_image(ctx, e, fx.img, 2, 60)) &&
+        !(s = hs_template_new(ctx, &t)) && !(s = hs_template_add_view(ctx, t, &vi, m, cnt)) &&
+        !(s = hs_encounter_add_finger_template(ctx, e, t, 0)) &&
+        !(s = hs_encounter_set_face(ctx, e, fx.img)) &&
+        !(s = hs_encounter_add_candidate(ctx, e, "P-1", 3.0, 1)))
+        s = hs_encounter_set_decision(ctx, e, HS_ENCOUNTER_HIT);
+    hs_template_free(t);
+    if (s) {
+        hs_encounter_free(e);
+        return s;
+    }
+    *out = e;
+    return HS_OK;
+}
+
+static hs_status op_encounter_build(hs_ctx *ctx)
+{
+    hs_encounter *e = NULL;
+    hs_status s = build_encounter(ctx, &e);
+    if (!s) {
+        assert_int_equal(hs_encounter_finger_count(e), 1);
+        hs_nist *n = (hs_nist *)1;
+        s = hs_encounter_transaction(ctx, &n, e, NULL);
+        OUT_NULL_ON_FAIL(s, n);
+        hs_nist_free(n);
+    }
+    hs_encounter_free(e);
+    return s;
+}
+
+static hs_status op_encounter_seal(hs_ctx *ctx)
+{
+    size_t n = 0;
+    hs_status s = hs_encounter_seal(ctx, NULL, &n, fx.enc, fx.box_pk, fx.edev_sk, NULL);
+    if (s)
+        return s;
+    uint8_t *buf = malloc(n);
+    assert_non_null(buf);
+    s = hs_encounter_seal(ctx, buf, &n, fx.enc, fx.box_pk, fx.edev_sk, NULL);
+    if (!s) {
+        hs_encounter_receipt r = HS_ENCOUNTER_RECEIPT_INIT;
+        assert_int_equal(hs_encounter_sealed_receipt(ctx, &r, buf, n), HS_OK);
+    }
+    free(buf);
+    return s;
+}
+
+static hs_status op_encounter_open(hs_ctx *ctx)
+{
+    hs_encounter_seen *seen = NULL;
+    hs_status s = hs_encounter_seen_new(ctx, &seen);
+    if (s)
+        return s;
+    hs_encounter *e = (hs_encounter *)1;
+    hs_nist *n = (hs_nist *)1;
+    s = hs_encounter_open(ctx, &e, &n, fx.sealed, fx.sealed_size, fx.box_sk, fx.reg, seen);
+    OUT_NULL_ON_FAIL(s, e);
+    OUT_NULL_ON_FAIL(s, n);
+    assert_int_equal(hs_encounter_seen_count(seen), s ? 0 : 1);
+    hs_encounter_free(e);
+    hs_nist_free(n);
+    hs_encounter_seen_free(seen);
+    return s;
+}
+
+static hs_status op_encounter_batch_open(hs_ctx *ctx)
+{
+    hs_encounter_seen *seen = NULL;
+    hs_status s = hs_encounter_seen_new(ctx, &seen);
+    if (s)
+        return s;
+    hs_encounter_batch *b = (hs_encounter_batch *)1;
+    s = hs_encounter_batch_open(ctx, &b, fx.batch, fx.batch_size, fx.box_sk, fx.reg, seen, 0);
+    OUT_NULL_ON_FAIL(s, b);
+    if (!s) {
+        assert_int_equal(hs_encounter_batch_count(b), 2);
+        assert_int_equal(hs_encounter_batch_status(b, NULL, 0), HS_OK);
+        assert_int_equal(hs_encounter_batch_status(b, NULL, 1), HS_ERR_REPLAY);
+    }
+    assert_int_equal(hs_encounter_seen_count(seen), s ? 0 : 1);
+    hs_encounter_batch_free(b);
+    hs_encounter_seen_free(seen);
+    return s;
+}
+
+static hs_status op_encounter_ack(hs_ctx *ctx)
+{
+    uint8_t ids[32];
+    memset(ids, 7, sizeof ids);
+    uint8_t buf[512];
+    size_t n = sizeof buf;
+    hs_status s = hs_encounter_ack_make(ctx, buf, &n, fx.edev_pk, ids, 2, fx.asig_sk);
+    if (s)
+        return s;
+    hs_encounter_ack *a = (hs_encounter_ack *)1;
+    s = hs_encounter_ack_verify(ctx, &a, buf, n, fx.asig_pk, fx.edev_pk);
+    OUT_NULL_ON_FAIL(s, a);
+    if (!s)
+        assert_int_equal(hs_encounter_ack_count(a), 2);
+    hs_encounter_ack_free(a);
+    return s;
+}
+
+static hs_status op_encounter_registry(hs_ctx *ctx)
+{
+    hs_encounter_registry *r = (hs_encounter_registry *)1;
+    hs_status s = hs_encounter_registry_new(ctx, &r);
+    OUT_NULL_ON_FAIL(s, r);
+    if (s)
+        return s;
+    uint8_t k[32];
+    memset(k, 0, sizeof k);
+    for (int i = 0; i < 20 && !s; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "d%d", i);
+        k[0] = (uint8_t)i;
+        s = hs_encounter_registry_add(ctx, r, k, name);
+    }
+    k[0] = 99;
+    if (!s)
+        s = hs_encounter_registry_revoke(ctx, r, k);
+    if (!s)
+        assert_int_equal(hs_encounter_registry_lookup(r, NULL, k), -1);
+    hs_encounter_registry_free(r);
+    return s;
+}
+#endif
+
+#ifdef HS_IMAGE_FORMAT_WSQ
+/* A transaction built from an image and minutiae, then its fingers for the
+ * watchlist (the image decoded and extracted, the minutiae read). */
+static hs_status op_nist_fingers(hs_ctx *ctx)
+{
+    hs_nist_finger f = {fx.img, 2, 60};
+    hs_template *m = NULL;
+    hs_status s = hs_template_new(ctx, &m);
+    if (!s) {
+        hs_view_info vi = HS_VIEW_INFO_INIT;
+        uint32_t n;
+        const hs_minutia *mm = hs_template_minutiae(fx.tpl2, &n, 0);
+        hs_template_view_info(fx.tpl2, &vi, 0);
+        vi.finger_position = 3;
+        s = hs_template_add_view(ctx, m, &vi, mm, n);
+    }
+    hs_nist *txn = (hs_nist *)1;
+    if (!s) {
+        s = hs_nist_build_search(ctx, &txn, "CPS", "ORI", "Origin", "INT", "INTERPOL", 1,
+                                 1796558400, &f, 1, NULL, 0, m, NULL);
+        OUT_NULL_ON_FAIL(s, txn);
+    }
+    hs_template_free(m);
+    if (s)
+        return s;
+    hs_template *t = (hs_template *)1;
+    s = hs_nist_fingers(ctx, &t, txn, NULL, 0);
+    OUT_NULL_ON_FAIL(s, t);
+    if (!s)
+        assert_int_equal(hs_template_view_count(t), 2);
+    hs_template_free(t);
+    hs_nist_free(txn);
+    return s;
+}
+#endif
 
 /* ---- set-up -------------------------------------------------------------- */
 
@@ -635,6 +909,26 @@ static int setup(void **state)
     fx.pkg = malloc(fx.pkg_size);
     if (hs_watchlist_pack(fx.ctx, fx.pkg, &fx.pkg_size, fx.wl, NULL, fx.auth_sk, fx.dev_pk, 1))
         return -1;
+    /* encounters: sealed with a device signing key */
+    uint8_t storage[32];
+    if (hs_encounter_keygen_authority(fx.box_pk, fx.box_sk, fx.asig_pk, fx.asig_sk) ||
+        hs_device_keygen(fx.edev_pk, fx.edev_sk, storage) ||
+        build_encounter(fx.ctx, &fx.enc) ||
+        hs_encounter_seal(fx.ctx, NULL, &fx.sealed_size, fx.enc, fx.box_pk, fx.edev_sk, NULL))
+        return -1;
+    fx.sealed = malloc(fx.sealed_size);
+    if (hs_encounter_seal(fx.ctx, fx.sealed, &fx.sealed_size, fx.enc, fx.box_pk, fx.edev_sk,
+                          NULL) ||
+        hs_encounter_registry_new(fx.ctx, &fx.reg) ||
+        hs_encounter_registry_add(fx.ctx, fx.reg, fx.edev_pk, "dev"))
+        return -1;
+    const void *recs[2] = {fx.sealed, fx.sealed};
+    size_t sizes[2] = {fx.sealed_size, fx.sealed_size};
+    if (hs_encounter_batch_encode(fx.ctx, NULL, &fx.batch_size, recs, sizes, 2))
+        return -1;
+    fx.batch = malloc(fx.batch_size);
+    if (hs_encounter_batch_encode(fx.ctx, fx.batch, &fx.batch_size, recs, sizes, 2))
+        return -1;
     snprintf(enc_path, sizeof enc_path, "%s/nomem.hswl.enc", tu_tmpdir());
     if (hs_device_keygen(fx.devsign_pk, fx.devsign_sk, fx.storage_key) ||
         hs_watchlist_save_encrypted(fx.ctx, enc_path, fx.wl, fx.storage_key, 0))
@@ -655,6 +949,10 @@ static int teardown(void **state)
     free(fx.iso);
     free(fx.wl_bytes);
     free(fx.pkg);
+    hs_encounter_free(fx.enc);
+    free(fx.sealed);
+    free(fx.batch);
+    hs_encounter_registry_free(fx.reg);
     hs_ctx_free(fx.ctx);
     assert_int_equal(fx.fa.live, 0);
     return 0;
@@ -692,9 +990,18 @@ T(test_watchlist_unpack, op_watchlist_unpack)
 T(test_audit, op_audit)
 T(test_watchlist_save_encrypted, op_watchlist_save_encrypted)
 T(test_watchlist_load_encrypted, op_watchlist_load_encrypted)
+T(test_encounter_build, op_encounter_build)
+T(test_encounter_seal, op_encounter_seal)
+T(test_encounter_open, op_encounter_open)
+T(test_encounter_batch_open, op_encounter_batch_open)
+T(test_encounter_ack, op_encounter_ack)
+T(test_encounter_registry, op_encounter_registry)
 #endif
 T(test_face_gallery, op_face_gallery)
 T(test_synth, op_synth)
+#ifdef HS_IMAGE_FORMAT_WSQ
+T(test_nist_fingers, op_nist_fingers)
+#endif
 
 int main(void)
 {
@@ -725,9 +1032,19 @@ int main(void)
         cmocka_unit_test(test_audit),
         cmocka_unit_test(test_watchlist_save_encrypted),
         cmocka_unit_test(test_watchlist_load_encrypted),
+        cmocka_unit_test(test_outbox),
+        cmocka_unit_test(test_encounter_build),
+        cmocka_unit_test(test_encounter_seal),
+        cmocka_unit_test(test_encounter_open),
+        cmocka_unit_test(test_encounter_batch_open),
+        cmocka_unit_test(test_encounter_ack),
+        cmocka_unit_test(test_encounter_registry),
 #endif
         cmocka_unit_test(test_face_gallery),
         cmocka_unit_test(test_synth),
+#ifdef HS_IMAGE_FORMAT_WSQ
+        cmocka_unit_test(test_nist_fingers),
+#endif
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -27,6 +27,10 @@ int cmd_face(int argc, char **argv);
 int cmd_nist(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_authority(int argc, char **argv);
+int cmd_encounter(int argc, char **argv);
+int cmd_check(int argc, char **argv);  /* cmd_outbox.c */
+int cmd_outbox(int argc, char **argv); /* cmd_outbox.c */
 #ifdef HOTSPOT_HAVE_CLUSTER
 int cmd_cluster(int argc, char **argv);
 int cmd_shard(int argc, char **argv);
@@ -98,6 +102,17 @@ hs_status cli_load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_templa
  * cosine to the row. */
 void cli_print_candidate(const hs_watchlist_candidate *c, uint32_t rank, uint32_t nprobe,
                          int json, int details);
+
+/* The watchlist commands' transactions (cmd_watchlist_nist.c): enrol the
+ * fingers and face of transaction @p path into @p sub; add its fingers to
+ * @p probe, its face to *face (face NULL: not used) and keep it in *txn;
+ * write the SRE answer to @p path. Each prints its error and returns
+ * CLI_OK or CLI_ERR. */
+int cli_wl_nist_add(hs_ctx *ctx, hs_watchlist_subject *sub, const char *path);
+int cli_wl_nist_probe(hs_ctx *ctx, hs_nist **txn, hs_template *probe, float **face,
+                      uint32_t *face_dim, uint32_t *face_model, const char *path);
+int cli_wl_nist_answer(hs_ctx *ctx, const char *path, const hs_nist *search,
+                       const hs_watchlist_result *r);
 
 /* Text output to a file through the library's one atomic save: write to
  * o->f (a memory stream), then cli_out_save() saves it (mode 0600 with

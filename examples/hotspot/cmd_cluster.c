@@ -5,7 +5,10 @@
  * template (any format) or a fingerprint image, extracted on the fly. */
 #include "cli.h"
 
+#include <hotspot/audit.h>
 #include <hotspot/cluster.h>
+#include <hotspot/device.h>
+#include <hotspot/outbox.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define CL "cluster"
 
@@ -26,6 +30,10 @@ static const char *const usage_text =
     "         [--exhaustive] [--hits] [--deadline-ms N] [--after SEQ] [--json]\n"
     "  status [--wait-ms N] [--json]\n"
     "  load LIST [--replace]\n"
+    "  submit BATCH                       a device's exported outbox batch, to the intake\n"
+    "  intake --authority AUTH.sec --devices DIR --seen FILE [--top K] [--deadline-ms N]\n"
+    "         [--retry-ms N] [--ack-wait-ms N] [--exhaustive] [--fmr F] [--until-idle MS]\n"
+    "  fetch --device PREFIX --outbox DIR --authority AUTH.pub [--json] [--no-confirm]\n"
     "       hotspot shard --shard I/N --data DIR [--replica NAME] [--threads T]\n"
     "             [--save-interval-ms N] [--nats URL[,URL...]] [--cluster NAME]\n"
     "connection options (every command): --nats URLS (default nats://127.0.0.1:4222),\n"
@@ -559,6 +567,365 @@ static int cl_load(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
     return rc;
 }
 
+/* ---- deferred checks ------------------------------------------------------- */
+
+static void hexs(char *out, const uint8_t *p, size_t n)
+{
+    static const char d[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = d[p[i] >> 4];
+        out[2 * i + 1] = d[p[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+static void wipe(void *p, size_t n)
+{
+    volatile unsigned char *v = p;
+    while (n--)
+        *v++ = 0;
+}
+
+static const char *decision_name(int32_t d)
+{
+    switch (d) {
+    case HS_ENCOUNTER_NO_HIT: return "no_hit";
+    case HS_ENCOUNTER_HIT: return "hit";
+    case HS_ENCOUNTER_POSSIBLE_HIT: return "possible_hit";
+    default: return "not_searched";
+    }
+}
+
+static int cl_submit(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
+{
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!argv[i])
+            continue;
+        if (argv[i][0] == '-' || path)
+            return usage("submit: BATCH, not %s", argv[i]);
+        path = argv[i];
+    }
+    if (!path)
+        return usage("submit: BATCH missing");
+    void *data = NULL;
+    size_t size = 0;
+    hs_status s = hs_file_read(ctx, &data, &size, path);
+    if (s)
+        return fail(ctx, s, path);
+    hs_cluster *cl = NULL;
+    int rc = connect_or_fail(ctx, &cl, c);
+    if (!rc) {
+        hs_cluster_submit_info info = HS_CLUSTER_SUBMIT_INFO_INIT;
+        s = hs_cluster_submit(ctx, &info, cl, data, size);
+        if (s) {
+            rc = fail(ctx, s, path);
+        } else {
+            char dev[65];
+            hexs(dev, info.device_public, 32);
+            printf("submitted %u encounters of device %.16s: %u messages (%u held already), "
+                   "intake sequence %" PRIu64 "\n",
+                   info.records, dev, info.messages, info.duplicates, info.sequence);
+        }
+    }
+    hs_cluster_free(cl);
+    hs_file_free(ctx, data, size);
+    return rc;
+}
+
+static const char *outcome_name(uint32_t o)
+{
+    switch (o) {
+    case HS_CLUSTER_OUTCOME_SEARCHED: return "searched";
+    case HS_CLUSTER_OUTCOME_STORED: return "stored";
+    case HS_CLUSTER_OUTCOME_REPLAYED: return "replayed";
+    case HS_CLUSTER_OUTCOME_INCOMPLETE: return "incomplete";
+    default: return "refused";
+    }
+}
+
+/* hotspot cluster intake: the central worker, until SIGTERM/SIGINT (or,
+ * with --until-idle MS, until no batch came for that long). */
+static int cl_intake(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
+{
+    const char *auth = NULL, *devices = NULL, *seen = NULL;
+    hs_cluster_intake_options o = HS_CLUSTER_INTAKE_OPTIONS_INIT;
+    unsigned idle = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!a)
+            continue;
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--authority") && v)
+            auth = argv[++i];
+        else if (!strcmp(a, "--devices") && v)
+            devices = argv[++i];
+        else if (!strcmp(a, "--seen") && v)
+            seen = argv[++i];
+        else if (!strcmp(a, "--exhaustive"))
+            o.flags |= HS_WATCHLIST_EXHAUSTIVE;
+        else if (!strcmp(a, "--top") && v) {
+            if (!cli_parse_u32(argv[++i], 1, 1000, &o.max_candidates))
+                return usage("--top must be 1..1000");
+        } else if (!strcmp(a, "--deadline-ms") && v) {
+            if (!cli_parse_u32(argv[++i], 10, 600000, &o.deadline_ms))
+                return usage("--deadline-ms must be 10..600000");
+        } else if (!strcmp(a, "--retry-ms") && v) {
+            if (!cli_parse_u32(argv[++i], 100, 86400000, &o.retry_ms))
+                return usage("--retry-ms must be 100..86400000");
+        } else if (!strcmp(a, "--ack-wait-ms") && v) {
+            if (!cli_parse_u32(argv[++i], 1000, 3600000, &o.ack_wait_ms))
+                return usage("--ack-wait-ms must be 1000..3600000");
+        } else if (!strcmp(a, "--until-idle") && v) {
+            if (!cli_parse_u32(argv[++i], 1, 600000, &idle))
+                return usage("--until-idle must be 1..600000 ms");
+        } else if (!strcmp(a, "--fmr") && v) {
+            char *end;
+            o.fmr = strtod(argv[++i], &end);
+            if (*end || !(o.fmr >= 1e-12 && o.fmr <= 0.5))
+                return usage("--fmr must be 1e-12..0.5");
+        } else
+            return usage("intake: unknown argument %s", a);
+    }
+    if (!auth || !devices || !seen)
+        return usage("intake: --authority AUTH.sec, --devices DIR and --seen FILE are required");
+    /* the signals are looked at between batches: a batch is never cut */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    uint8_t box_sk[32], sign_sk[64];
+    hs_status s = hs_encounter_authority_load_secret(ctx, box_sk, sign_sk, auth);
+    if (s)
+        return fail(ctx, s, auth);
+    hs_encounter_registry *reg = NULL;
+    hs_cluster *cl = NULL;
+    hs_cluster_intake *in = NULL;
+    int rc = CLI_ERR;
+    if ((s = hs_encounter_registry_load(ctx, &reg, devices)) != HS_OK) {
+        cli_error(ctx, s, devices);
+        goto out;
+    }
+    if ((rc = connect_or_fail(ctx, &cl, c)) != CLI_OK)
+        goto out;
+    rc = CLI_ERR;
+    if ((s = hs_cluster_intake_new(ctx, &in, cl, box_sk, sign_sk, reg, seen, &o)) != HS_OK) {
+        cli_error(ctx, s, "intake");
+        goto out;
+    }
+    wipe(box_sk, sizeof box_sk);
+    wipe(sign_sk, sizeof sign_sk);
+    fprintf(stderr, "hotspot cluster intake: waiting for batches\n");
+    double last = cli_now_ms();
+    uint64_t total = 0;
+    for (;;) {
+        sigset_t pend;
+        sigemptyset(&pend);
+        sigpending(&pend);
+        if (sigismember(&pend, SIGTERM) || sigismember(&pend, SIGINT)) {
+            fprintf(stderr, "hotspot cluster intake: signal, stopping\n");
+            break;
+        }
+        if (idle && cli_now_ms() - last >= idle)
+            break;
+        hs_cluster_intake_stats st = HS_CLUSTER_INTAKE_STATS_INIT;
+        s = hs_cluster_intake_next(ctx, &st, in, 200);
+        if (s) {
+            cli_error(ctx, s, "intake");
+            if (s != HS_ERR_UNAVAILABLE)
+                goto out;
+            struct timespec ts = {0, 500000000L}; /* the servers come back: go on */
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        if (!st.messages)
+            continue;
+        last = cli_now_ms();
+        for (uint32_t i = 0; i < hs_cluster_intake_outcomes(in); i++) {
+            hs_cluster_outcome oc = HS_CLUSTER_OUTCOME_INIT;
+            hs_cluster_intake_outcome(in, &oc, i);
+            char id[33], dev[65];
+            hexs(id, oc.id, 16);
+            hexs(dev, oc.device_public, 32);
+            printf("intake %" PRIu64 " [%u] %s device %.16s %-10s %-12s %u candidates%s%s\n",
+                   st.sequence, i, id, dev, outcome_name(oc.outcome), decision_name(oc.decision),
+                   oc.candidates, oc.reason[0] ? "  " : "", oc.reason);
+        }
+        total += st.records;
+        printf("intake %" PRIu64 " (delivery %u): %u encounters: %u searched, %u stored, %u "
+               "replayed, %u refused, %u incomplete; %u acks; %.1f ms\n",
+               st.sequence, st.delivery, st.records, st.searched, st.stored, st.replayed,
+               st.refused, st.incomplete, st.acks, st.ms);
+        fflush(stdout);
+    }
+    fprintf(stderr, "hotspot cluster intake: %" PRIu64 " encounters processed\n", total);
+    rc = CLI_OK;
+out:
+    wipe(box_sk, sizeof box_sk);
+    wipe(sign_sk, sizeof sign_sk);
+    hs_cluster_intake_free(in);
+    hs_cluster_free(cl);
+    hs_encounter_registry_free(reg);
+    return rc;
+}
+
+static const char *verdict_name(uint32_t k)
+{
+    return k == HS_CLUSTER_VERDICT_COMPLETE     ? "complete"
+           : k == HS_CLUSTER_VERDICT_INCOMPLETE ? "incomplete"
+                                                : "refused";
+}
+
+/* hotspot cluster fetch: the device's verdicts and acknowledgements, checked
+ * against the authority's key; the acknowledgements applied to the outbox,
+ * then the fetched messages confirmed (deleted at the centre). */
+static int cl_fetch(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
+{
+    const char *prefix = NULL, *dir = NULL, *auth = NULL;
+    int json = 0, confirm = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!a)
+            continue;
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--device") && v)
+            prefix = argv[++i];
+        else if (!strcmp(a, "--outbox") && v)
+            dir = argv[++i];
+        else if (!strcmp(a, "--authority") && v)
+            auth = argv[++i];
+        else if (!strcmp(a, "--json"))
+            json = 1;
+        else if (!strcmp(a, "--no-confirm"))
+            confirm = 0;
+        else
+            return usage("fetch: unknown argument %s", a);
+    }
+    if (!prefix || !dir || !auth)
+        return usage("fetch: --device PREFIX, --outbox DIR and --authority AUTH.pub are required");
+    uint8_t sk[64], pk[32], auth_pk[32];
+    char path[4096];
+    snprintf(path, sizeof path, "%s.sign.sec", prefix);
+    const char *what = path;
+    hs_audit *log = NULL;
+    hs_outbox *ob = NULL;
+    hs_cluster *cl = NULL;
+    hs_cluster_inbox *ib = NULL;
+    int rc = CLI_ERR;
+    hs_status s = hs_device_key_load(ctx, sk, 64, path, HS_DEVICE_KEY_SECRET);
+    if (!s)
+        s = hs_device_sign_public(ctx, pk, sk);
+    if (!s) {
+        what = auth;
+        s = hs_encounter_authority_load_public(ctx, NULL, auth_pk, auth);
+    }
+    if (!s) {
+        what = dir;
+        s = hs_audit_open(ctx, &log, dir, sk, NULL);
+    }
+    hs_outbox_options oo = HS_OUTBOX_OPTIONS_INIT;
+    memcpy(oo.device_public, pk, 32);
+    memcpy(oo.authority_sign_public, auth_pk, 32);
+    oo.audit = log;
+    if (!s)
+        s = hs_outbox_open(ctx, &ob, dir, &oo);
+    if (s) {
+        cli_error(ctx, s, what);
+        goto out;
+    }
+    if ((rc = connect_or_fail(ctx, &cl, c)) != CLI_OK)
+        goto out;
+    rc = CLI_ERR;
+    if ((s = hs_cluster_fetch(ctx, &ib, cl, pk, auth_pk)) != HS_OK) {
+        cli_error(ctx, s, "fetch");
+        goto out;
+    }
+    /* the acknowledgements first: applied (or applied before) */
+    uint32_t na = hs_cluster_inbox_acks(ib), acked = 0, replayed = 0;
+    for (uint32_t k = 0; k < na; k++) {
+        size_t n = 0;
+        const uint8_t *a = hs_cluster_inbox_ack(ib, &n, k);
+        uint32_t got = 0;
+        s = hs_outbox_ack(ctx, ob, &got, a, n);
+        if (s == HS_ERR_REPLAY) {
+            replayed++;
+            continue;
+        }
+        if (s) {
+            cli_error(ctx, s, "applying an acknowledgement to the outbox (nothing confirmed)");
+            goto out;
+        }
+        acked += got;
+    }
+    uint32_t nv = hs_cluster_inbox_verdicts(ib), nr = hs_cluster_inbox_refused(ib);
+    if (json)
+        printf("{\"verdicts\": [");
+    for (uint32_t i = 0; i < nv; i++) {
+        hs_cluster_verdict v = HS_CLUSTER_VERDICT_INIT;
+        hs_cluster_inbox_verdict(ib, &v, i);
+        char id[33];
+        hexs(id, v.id, 16);
+        if (json) {
+            printf("%s\n {\"id\": \"%s\", \"state\": \"%s\", \"decision\": \"%s\", "
+                   "\"time_ms\": %" PRId64 ", \"gallery_sequence\": %" PRIu64
+                   ", \"shards\": %u, \"missing\": %u, \"fingers\": %u, \"reason\": ",
+                   i ? "," : "", id, verdict_name(v.kind), decision_name(v.decision),
+                   v.time_ms, v.gallery_sequence, v.shards, v.missing, v.fingers);
+            cli_json_str(stdout, v.reason);
+            printf(", \"candidates\": [");
+        } else {
+            printf("%s  %-10s %-12s %u candidates%s%s\n", id, verdict_name(v.kind),
+                   decision_name(v.decision), v.candidates, v.reason[0] ? "  " : "", v.reason);
+        }
+        for (uint32_t j = 0; j < v.candidates; j++) {
+            const char *cid = NULL;
+            double score = 0;
+            uint32_t hit = 0;
+            hs_cluster_inbox_candidate(ib, &cid, &score, &hit, i, j);
+            if (json) {
+                printf("%s{\"rank\": %u, \"id\": ", j ? ", " : "", j + 1);
+                cli_json_str(stdout, cid);
+                printf(", \"score\": %.4f, \"hit\": %s}", score, hit ? "true" : "false");
+            } else {
+                printf("    %3u  %-24s %8.3f %s\n", j + 1, cid, score, hit ? "HIT" : "");
+            }
+        }
+        if (json)
+            printf("]}");
+    }
+    if (json) {
+        printf("%s], \"refused\": [", nv ? "\n" : "");
+        for (uint32_t k = 0; k < nr; k++) {
+            printf("%s", k ? ", " : "");
+            cli_json_str(stdout, hs_cluster_inbox_refusal(ib, k));
+        }
+        printf("], \"acks\": %u, \"acks_replayed\": %u, \"acknowledged\": %u, "
+               "\"outbox_left\": %u, \"confirmed\": %s}\n",
+               na, replayed, acked, hs_outbox_count(ob), confirm ? "true" : "false");
+    } else {
+        for (uint32_t k = 0; k < nr; k++)
+            printf("REFUSED %s\n", hs_cluster_inbox_refusal(ib, k));
+        printf("%u verdicts, %u acknowledgements (%u applied before): %u encounters "
+               "acknowledged, %u left in the outbox; %u messages refused\n",
+               nv, na, replayed, acked, hs_outbox_count(ob), nr);
+    }
+    for (uint32_t k = 0; k < nr; k++)
+        fprintf(stderr, "hotspot: cluster fetch: refused %s\n", hs_cluster_inbox_refusal(ib, k));
+    if (confirm && (s = hs_cluster_fetch_confirm(ctx, cl, ib)) != HS_OK) {
+        cli_error(ctx, s, "confirm");
+        goto out;
+    }
+    rc = nr ? CLI_ERR : CLI_OK;
+out:
+    wipe(sk, sizeof sk);
+    hs_cluster_inbox_free(ib);
+    hs_cluster_free(cl);
+    hs_outbox_close(ob);
+    hs_audit_close(log);
+    return rc;
+}
+
 int cmd_cluster(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
@@ -587,6 +954,12 @@ int cmd_cluster(int argc, char **argv)
         rc = cl_status(ctx, &c, argc - 1, argv + 1);
     else if (!strcmp(sub, "load"))
         rc = cl_load(ctx, &c, argc - 1, argv + 1);
+    else if (!strcmp(sub, "submit"))
+        rc = cl_submit(ctx, &c, argc - 1, argv + 1);
+    else if (!strcmp(sub, "intake"))
+        rc = cl_intake(ctx, &c, argc - 1, argv + 1);
+    else if (!strcmp(sub, "fetch"))
+        rc = cl_fetch(ctx, &c, argc - 1, argv + 1);
     else
         rc = usage("unknown cluster command '%s'", sub);
     hs_ctx_free(ctx);

@@ -23,12 +23,13 @@ static const char *const usage_text =
     "usage: hotspot watchlist <command> ...\n"
     "  create LIST [--version N] [--force]\n"
     "  add LIST --id ID [--field KEY=VALUE]... [--finger [POS:]FILE]... [--face FILE.hsfe]\n"
-    "          [--replace] [--ppi N]\n"
+    "          [--nist TRANSACTION] [--replace] [--ppi N]\n"
     "  remove LIST ID...\n"
     "  list LIST [--json]\n"
     "  info LIST [--json]\n"
     "  search LIST [--finger [POS:]FILE]... [--face FILE.hsfe] [--face-model N] [--top K]\n"
     "          [--threads N] [--fmr F] [--rescore M] [--exhaustive] [--hits] [--json]\n"
+    "          [--nist TRANSACTION [--answer SRE-OUT]]\n"
     "  pack LIST --key AUTHORITY.sec --to DEVICE.pub [--to ...] [--base OLDLIST]\n"
     "          [--version N] --out PACKAGE\n"
     "  unpack PACKAGE --authority AUTHORITY.pub --device DEVICE (DEVICE.pub, DEVICE.sec)\n"
@@ -215,7 +216,8 @@ static int wl_add(hs_ctx *ctx, int argc, char **argv)
             replace = 1;
         } else if (!strcmp(a, "--id") && i + 1 < argc) {
             id = argv[++i];
-        } else if ((!strcmp(a, "--field") || !strcmp(a, "--finger") || !strcmp(a, "--face")) &&
+        } else if ((!strcmp(a, "--field") || !strcmp(a, "--finger") || !strcmp(a, "--face") ||
+                    !strcmp(a, "--nist")) &&
                    i + 1 < argc) {
             i++;
         } else if (!strcmp(a, "--ppi") && i + 1 < argc) {
@@ -284,6 +286,9 @@ static int wl_add(hs_ctx *ctx, int argc, char **argv)
                 cli_error(ctx, s, argv[i]);
                 goto out;
             }
+        } else if (!strcmp(a, "--nist") && i + 1 < argc) {
+            if (cli_wl_nist_add(ctx, sub, argv[++i]))
+                goto out;
         } else if (!strcmp(a, "--id") || !strcmp(a, "--ppi")) {
             i++;
         }
@@ -442,8 +447,9 @@ static int wl_list(hs_ctx *ctx, int argc, char **argv, int info_only)
 
 static int wl_search(hs_ctx *ctx, int argc, char **argv)
 {
-    const char *path = NULL, *face_path = NULL;
-    int json = 0;
+    const char *path = NULL, *face_path = NULL, *answer = NULL;
+    hs_nist *txn = NULL;
+    int json = 0, nist = 0;
     hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
     unsigned u, ppi = 0, face_model_set = 0;
     cli_device_opts dev = {0};
@@ -462,6 +468,12 @@ static int wl_search(hs_ctx *ctx, int argc, char **argv)
             o.flags |= HS_WATCHLIST_HITS_ONLY;
         } else if (!strcmp(a, "--finger") && v) {
             i++;
+        } else if (!strcmp(a, "--nist") && v) {
+            if (nist++)
+                return usage("search: one --nist transaction only");
+            i++;
+        } else if (!strcmp(a, "--answer") && v) {
+            answer = argv[++i];
         } else if (!strcmp(a, "--face") && v) {
             face_path = argv[++i];
         } else if (!strcmp(a, "--top") && v) {
@@ -496,6 +508,8 @@ static int wl_search(hs_ctx *ctx, int argc, char **argv)
     }
     if (!path)
         return usage("search: LIST missing");
+    if (answer && !nist)
+        return usage("search: --answer needs the search as --nist TRANSACTION");
     if (cli_device_check(&dev))
         return CLI_USAGE;
     hs_template *probe = NULL;
@@ -514,11 +528,18 @@ static int wl_search(hs_ctx *ctx, int argc, char **argv)
             hs_template_free(t);
             if (s)
                 cli_error(ctx, s, argv[i]);
-        } else if (!strcmp(argv[i], "--face") || !strcmp(argv[i], "--top") ||
-                   !strcmp(argv[i], "--threads") || !strcmp(argv[i], "--fmr") ||
-                   !strcmp(argv[i], "--rescore") || !strcmp(argv[i], "--face-model") ||
-                   !strcmp(argv[i], "--ppi") || !strcmp(argv[i], "--storage-key") ||
-                   !strcmp(argv[i], "--audit") || !strcmp(argv[i], "--device")) {
+        } else if (!strcmp(argv[i], "--nist") && i + 1 < argc) {
+            if (cli_wl_nist_probe(ctx, &txn, probe, face_path ? NULL : &face, &face_dim,
+                                  &face_model, argv[++i]))
+                goto out;
+            if (face && !face_model_set)
+                o.face_model = face_model;
+        } else if (!strcmp(argv[i], "--face") || !strcmp(argv[i], "--answer") ||
+                   !strcmp(argv[i], "--top") || !strcmp(argv[i], "--threads") ||
+                   !strcmp(argv[i], "--fmr") || !strcmp(argv[i], "--rescore") ||
+                   !strcmp(argv[i], "--face-model") || !strcmp(argv[i], "--ppi") ||
+                   !strcmp(argv[i], "--storage-key") || !strcmp(argv[i], "--audit") ||
+                   !strcmp(argv[i], "--device")) {
             i++;
         }
     }
@@ -584,8 +605,9 @@ static int wl_search(hs_ctx *ctx, int argc, char **argv)
     }
     if (json)
         printf("%s]}\n", n ? "\n" : "");
-    rc = CLI_OK;
+    rc = answer ? cli_wl_nist_answer(ctx, answer, txn, r) : CLI_OK;
 out:
+    hs_nist_free(txn);
     hs_watchlist_result_free(r);
     hs_watchlist_free(wl);
     hs_template_free(probe);

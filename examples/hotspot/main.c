@@ -29,8 +29,12 @@ static const struct command commands[] = {
     {"device", cmd_device, "keygen PREFIX      the device's signing and storage keys (docs/audit.md)"},
     {"audit", cmd_audit, "show|verify|export DIR  the device's tamper-evident audit log (docs/audit.md)"},
     {"nist", cmd_nist, "info|dump|validate|convert|extract|build  ANSI/NIST-ITL transactions (docs/nist.md)"},
+    {"authority", cmd_authority, "keygen PREFIX      the central authority's keys for sealed encounters"},
+    {"encounter", cmd_encounter, "make|batch|show|open|ack-verify  sealed encounters (docs/encounter-format.md)"},
+    {"check", cmd_check, "LIST --outbox DIR ...  offline check: search, seal, queue (docs/device.md)"},
+    {"outbox", cmd_outbox, "list|export|ack|purge|verify DIR  the device's sealed encounters (docs/device.md)"},
 #ifdef HOTSPOT_HAVE_CLUSTER
-    {"cluster", cmd_cluster, "CMD ...            central search on NATS: init enrol remove search status load"},
+    {"cluster", cmd_cluster, "CMD ...            central search on NATS: init enrol remove search status load submit intake fetch"},
     {"shard", cmd_shard, "--shard I/N --data DIR  serve one shard replica of a cluster (docs/cluster.md)"},
 #endif
 };

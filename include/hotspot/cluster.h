@@ -40,6 +40,7 @@
 #define HOTSPOT_CLUSTER_H
 
 #include "hotspot/common.h"
+#include "hotspot/encounter.h"
 #include "hotspot/template.h"
 #include "hotspot/watchlist.h"
 
@@ -381,6 +382,284 @@ HS_CLUSTER_API uint64_t hs_cluster_shard_count(const hs_cluster_shard *sh);
 /** Stop answering, finish the change being applied, save the partition,
  *  disconnect and free (NULL accepted). Exclusive. @since 1.0 */
 HS_CLUSTER_API void hs_cluster_shard_free(hs_cluster_shard *sh);
+
+/* ---- Deferred checks: device -> centre -> device ------------------------ */
+/* A device checks people offline, seals each encounter to the authority and
+ * keeps it in its outbox (encounter.h, outbox.h). When it is online it
+ * submits the exported batch to the cluster's intake stream
+ * (hs_cluster_submit); the centre's intake worker (hs_cluster_intake_*)
+ * opens the batch, searches each encounter against the cluster, and
+ * publishes per device a verdict signed by the authority for each
+ * encounter and an acknowledgement of those fully searched; the device
+ * fetches them (hs_cluster_fetch), applies the acknowledgement to its
+ * outbox and confirms (hs_cluster_fetch_confirm). Streams, subjects,
+ * formats and guarantees: docs/cluster.md, "Deferred checks". */
+
+/** What hs_cluster_submit did. Output struct: set struct_size (use the
+ *  _INIT macro). @since 1.1 */
+typedef struct hs_cluster_submit_info {
+    uint32_t struct_size;   /**< sizeof(hs_cluster_submit_info), set by the caller */
+    uint32_t records;       /**< sealed encounters submitted */
+    uint32_t messages;      /**< intake messages published (a batch larger than the
+                                 server's maximum payload is split) */
+    uint32_t duplicates;    /**< of which the stream held already (a re-sent batch:
+                                 stored once, processed once) */
+    uint64_t sequence;      /**< intake stream sequence of the last message */
+    uint8_t device_public[32]; /**< the device whose encounters they are */
+} hs_cluster_submit_info;
+
+#define HS_CLUSTER_SUBMIT_INFO_INIT { sizeof(hs_cluster_submit_info), 0, 0, 0, 0, {0} }
+
+/** Submit batch @p batch of @p size bytes (hs_encounter_batch_encode()
+ *  output, as `hotspot outbox export` writes it) to the cluster's intake
+ *  stream, on the subject of its device, and return once JetStream has
+ *  stored it (on a quorum of its replicas): from then on the centre has it,
+ *  even if this device never connects again. Every record's framing,
+ *  checksum and device signature are checked first, and all must be signed
+ *  by one device. Each message's Nats-Msg-Id is the SHA-256 of its bytes:
+ *  a batch sent again (a lost acknowledgement, a retry) within the
+ *  de-duplication window (24 h) is stored once (counted in
+ *  info->duplicates); later, the centre's record of seen encounters still
+ *  keeps it from being searched twice. A batch above the server's maximum
+ *  payload is split into batches that fit, in order. Retries while the
+ *  stream elects a leader, as writes do. @p info may be NULL. Errors:
+ *  HS_ERR_INVALID_ARG (records of several devices, an empty batch), the
+ *  batch errors of hs_encounter_batch_record() and
+ *  hs_encounter_sealed_receipt(), HS_ERR_LIMIT (one record above the
+ *  maximum payload), HS_ERR_STATE (no intake stream: `hotspot cluster
+ *  init`), HS_ERR_UNAVAILABLE, HS_ERR_NOT_BUILT (no libsodium),
+ *  HS_ERR_NOMEM. One thread per object. @since 1.1 */
+HS_CLUSTER_API hs_status hs_cluster_submit(hs_ctx *ctx, hs_cluster_submit_info *info,
+                                           hs_cluster *cl, const void *batch, size_t size);
+
+/** Intake worker options. Grows at the end; set struct_size (use the _INIT
+ *  macro). @since 1.1 */
+typedef struct hs_cluster_intake_options {
+    uint32_t struct_size;    /**< sizeof(hs_cluster_intake_options) */
+    uint32_t max_candidates; /**< candidates per verdict (1..1000, default 10) */
+    uint32_t deadline_ms;    /**< per search, as hs_cluster_search (default 5000) */
+    uint32_t retry_ms;       /**< a batch with an incomplete search (a shard
+                                  missing) is delivered again after this long
+                                  (100..86400000, default 30000) */
+    uint32_t ack_wait_ms;    /**< a batch whose worker died is delivered again
+                                  after this long (1000..3600000, default 60000);
+                                  a live worker extends it while it works */
+    uint32_t flags;          /**< HS_WATCHLIST_EXHAUSTIVE */
+    double fmr;              /**< decision FMR per subject (default 1e-4) */
+} hs_cluster_intake_options;
+
+#define HS_CLUSTER_INTAKE_OPTIONS_INIT \
+    { sizeof(hs_cluster_intake_options), 10, 5000, 30000, 60000, 0, 1e-4 }
+
+/** A central intake worker. */
+typedef struct hs_cluster_intake hs_cluster_intake;
+
+/** Start an intake worker on client @p cl (borrowed, used for the searches;
+ *  keep it until hs_cluster_intake_free and use it from this worker's
+ *  thread only): create the intake and results streams if absent (with the
+ *  cluster stream's replication) and the durable consumer
+ *  "<cluster>_intake" of the intake stream, load the set of encounter ids
+ *  already answered from @p seen_path (created when absent: the first run),
+ *  and copy the authority's keys (@p authority_box_secret opens the
+ *  encounters, @p authority_sign_secret signs verdicts and
+ *  acknowledgements; wiped on free). @p registry (borrowed) holds the
+ *  device keys. One worker per seen file: several workers on one cluster
+ *  need their own files and share the consumer (each batch goes to one),
+ *  and then the stored verdicts, not the seen files, keep a re-delivered
+ *  batch from being searched twice. Ownership: *out is freed with
+ *  hs_cluster_intake_free. Errors: HS_ERR_INVALID_ARG, the errors of
+ *  hs_encounter_seen_load(), HS_ERR_STATE (cluster not initialised),
+ *  HS_ERR_UNAVAILABLE, HS_ERR_NOT_BUILT, HS_ERR_NOMEM. One thread per
+ *  object. @since 1.1 */
+HS_CLUSTER_API hs_status hs_cluster_intake_new(hs_ctx *ctx, hs_cluster_intake **out,
+                                               hs_cluster *cl,
+                                               const uint8_t authority_box_secret[32],
+                                               const uint8_t authority_sign_secret[64],
+                                               const hs_encounter_registry *registry,
+                                               const char *seen_path,
+                                               const hs_cluster_intake_options *opts);
+
+/** Free a worker (NULL accepted); a batch taken but not finished is
+ *  delivered again later. Keys wiped. Exclusive. @since 1.1 */
+HS_CLUSTER_API void hs_cluster_intake_free(hs_cluster_intake *in);
+
+/** What one intake message gave. Output struct: set struct_size. @since 1.1 */
+typedef struct hs_cluster_intake_stats {
+    uint32_t struct_size;  /**< sizeof(hs_cluster_intake_stats), set by the caller */
+    uint32_t messages;     /**< 1 when a batch was processed, 0 when none came */
+    uint32_t records;      /**< encounters in the batch */
+    uint32_t searched;     /**< searched now: complete verdict published */
+    uint32_t stored;       /**< complete verdict found stored already (a batch
+                                delivered again after a crash): not searched again */
+    uint32_t replayed;     /**< answered before (seen): acknowledged again, no new verdict */
+    uint32_t refused;      /**< refused (reason in the outcome and a verdict) */
+    uint32_t incomplete;   /**< a shard missing: "incomplete" verdict, not acknowledged;
+                                the batch is delivered again after retry_ms */
+    uint32_t acks;         /**< acknowledgements published (one naming the same ids as
+                                one stored in the last 24 h is stored once) */
+    uint32_t delivery;     /**< delivery count of the message (1 = first) */
+    uint64_t sequence;     /**< its intake stream sequence (0: hs_cluster_intake_process) */
+    double ms;             /**< processing time */
+} hs_cluster_intake_stats;
+
+#define HS_CLUSTER_INTAKE_STATS_INIT { sizeof(hs_cluster_intake_stats), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+/** Take the next batch from the intake stream (waiting up to @p wait_ms,
+ *  1..600000) and process it as hs_cluster_intake_process, then
+ *  acknowledge it to JetStream, only after every verdict and
+ *  acknowledgement is stored in the results stream and the seen ids are
+ *  saved; with an incomplete search, ask for it again after retry_ms
+ *  instead. A worker that dies before that gets the batch again after
+ *  ack_wait_ms (at-least-once); the stored verdicts and the seen ids make
+ *  the second processing publish nothing new and search nothing again.
+ *  *stats (may be NULL) says what happened; messages is 0 when nothing
+ *  came. Errors: those of hs_cluster_intake_process, HS_ERR_UNAVAILABLE.
+ *  One thread per object. @since 1.1 */
+HS_CLUSTER_API hs_status hs_cluster_intake_next(hs_ctx *ctx, hs_cluster_intake_stats *stats,
+                                                hs_cluster_intake *in, uint32_t wait_ms);
+
+/** Process one batch (the bytes of one intake message): open it with
+ *  hs_encounter_batch_open(); for each encounter not answered before,
+ *  search its fingers (the templates it carries, else the minutiae
+ *  extracted from its images) with hs_cluster_search, and publish its
+ *  signed verdict to the results stream; acknowledge per device the
+ *  encounters answered completely (hs_encounter_ack_make(), published
+ *  too); report every refusal (unknown or revoked device, bad signature,
+ *  a record that does not open) as a verdict to the device it names and in
+ *  the outcomes; save the seen ids. A batch whose framing is broken is
+ *  refused as a whole (one outcome; through hs_cluster_intake_next also a
+ *  verdict with a zero id to the device named by the intake subject). *stats may be NULL. Errors (a refusal is
+ *  not an error): HS_ERR_IO (the seen file), HS_ERR_UNAVAILABLE (the
+ *  results stream did not store a verdict: nothing acknowledged),
+ *  HS_ERR_NOMEM. One thread per object. @since 1.1 */
+HS_CLUSTER_API hs_status hs_cluster_intake_process(hs_ctx *ctx, hs_cluster_intake_stats *stats,
+                                                   hs_cluster_intake *in, const void *batch,
+                                                   size_t size);
+
+/** Outcomes of hs_cluster_intake_outcome. @since 1.1 */
+#define HS_CLUSTER_OUTCOME_SEARCHED   1u /**< searched now, complete verdict published */
+#define HS_CLUSTER_OUTCOME_STORED     2u /**< complete verdict stored before: not searched again */
+#define HS_CLUSTER_OUTCOME_REPLAYED   3u /**< answered before: acknowledged again */
+#define HS_CLUSTER_OUTCOME_INCOMPLETE 4u /**< a shard missing: retried later */
+#define HS_CLUSTER_OUTCOME_REFUSED    5u /**< refused; status and reason say why */
+
+/** One encounter of the last batch processed. Output struct: set
+ *  struct_size. @since 1.1 */
+typedef struct hs_cluster_outcome {
+    uint32_t struct_size;      /**< sizeof(hs_cluster_outcome), set by the caller */
+    uint32_t outcome;          /**< HS_CLUSTER_OUTCOME_* */
+    int32_t status;            /**< HS_OK, or the refusal's status */
+    int32_t decision;          /**< HS_ENCOUNTER_HIT or NO_HIT when searched or
+                                    stored, else HS_ENCOUNTER_NOT_SEARCHED */
+    uint8_t id[16];            /**< encounter id (zero when its header did not parse) */
+    uint8_t device_public[32]; /**< its device (zero when unknown) */
+    uint32_t candidates;       /**< candidates of the verdict */
+    uint32_t missing;          /**< shards that did not answer */
+    char reason[256];          /**< the refusal's reason, or the missing shards */
+} hs_cluster_outcome;
+
+#define HS_CLUSTER_OUTCOME_INIT { sizeof(hs_cluster_outcome), 0, 0, 0, {0}, {0}, 0, 0, "" }
+
+/** Number of encounters of the last batch processed (0 for NULL).
+ *  Concurrent readers. @since 1.1 */
+HS_CLUSTER_API uint32_t hs_cluster_intake_outcomes(const hs_cluster_intake *in);
+
+/** Outcome of encounter @p index of the last batch processed. Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND. Concurrent readers. @since 1.1 */
+HS_CLUSTER_API hs_status hs_cluster_intake_outcome(const hs_cluster_intake *in,
+                                                   hs_cluster_outcome *o, uint32_t index);
+
+/** Kinds of a verdict (hs_cluster_verdict.kind). @since 1.1 */
+#define HS_CLUSTER_VERDICT_COMPLETE   1u /**< searched against every shard */
+#define HS_CLUSTER_VERDICT_INCOMPLETE 2u /**< a shard did not answer: to be retried */
+#define HS_CLUSTER_VERDICT_REFUSED    3u /**< the centre refused the encounter (or batch) */
+
+/** The centre's verdict on one deferred check, as the device reads it
+ *  after its signature by the authority checked. Output struct: set
+ *  struct_size. @since 1.1 */
+typedef struct hs_cluster_verdict {
+    uint32_t struct_size;      /**< sizeof(hs_cluster_verdict), set by the caller */
+    uint32_t kind;             /**< HS_CLUSTER_VERDICT_* */
+    uint8_t id[16];            /**< encounter id (all zero: the whole batch was refused) */
+    uint8_t device_public[32]; /**< the device it answers */
+    int64_t time_ms;           /**< when the centre made it (UTC ms) */
+    int32_t decision;          /**< HS_ENCOUNTER_HIT or NO_HIT (complete), else
+                                    HS_ENCOUNTER_NOT_SEARCHED */
+    int32_t status;            /**< HS_OK (complete), HS_ERR_UNAVAILABLE
+                                    (incomplete), the refusal's status */
+    uint64_t gallery_sequence; /**< cluster stream sequence the search saw */
+    uint32_t shards;           /**< shards searched */
+    uint32_t missing;          /**< of which did not answer */
+    uint32_t fingers;          /**< probe finger views searched */
+    uint32_t candidates;       /**< candidates (hs_cluster_inbox_candidate) */
+    char reason[256];          /**< why refused or incomplete ("" when complete) */
+} hs_cluster_verdict;
+
+#define HS_CLUSTER_VERDICT_INIT { sizeof(hs_cluster_verdict), 0, {0}, {0}, 0, 0, 0, 0, 0, 0, 0, 0, "" }
+
+/** What a device fetched from the centre. */
+typedef struct hs_cluster_inbox hs_cluster_inbox;
+
+/** Fetch every verdict and acknowledgement waiting for device
+ *  @p device_public, and check each against the authority's signing key
+ *  @p authority_sign_public: verdicts and acknowledgements that verify
+ *  (and name this device) are kept, in the order the centre stored them;
+ *  anything else (a wrong key, altered bytes, another device) is refused,
+ *  counted and described (hs_cluster_inbox_refusal) and never confirmed.
+ *  Fetching changes nothing: the same messages come again until
+ *  hs_cluster_fetch_confirm. Ownership: *out is freed with
+ *  hs_cluster_inbox_free. Errors: HS_ERR_INVALID_ARG, HS_ERR_STATE (no
+ *  results stream), HS_ERR_UNAVAILABLE, HS_ERR_NOT_BUILT, HS_ERR_NOMEM.
+ *  One thread per object. @since 1.1 */
+HS_CLUSTER_API hs_status hs_cluster_fetch(hs_ctx *ctx, hs_cluster_inbox **out, hs_cluster *cl,
+                                          const uint8_t device_public[32],
+                                          const uint8_t authority_sign_public[32]);
+
+/** Delete from the results stream what @p ib holds that verified (its
+ *  verdicts and acknowledgements), so that they are not fetched again.
+ *  Call it once the acknowledgements are applied to the outbox
+ *  (hs_outbox_ack(); HS_ERR_REPLAY there means applied before): a crash in
+ *  between fetches them again, which is harmless. Errors:
+ *  HS_ERR_UNAVAILABLE, HS_ERR_STATE. One thread per object. @since 1.1 */
+HS_CLUSTER_API hs_status hs_cluster_fetch_confirm(hs_ctx *ctx, hs_cluster *cl,
+                                                  const hs_cluster_inbox *ib);
+
+/** Free an inbox (NULL accepted). Exclusive. @since 1.1 */
+HS_CLUSTER_API void hs_cluster_inbox_free(hs_cluster_inbox *ib);
+
+/** Number of verified verdicts (0 for NULL). Concurrent readers. @since 1.1 */
+HS_CLUSTER_API uint32_t hs_cluster_inbox_verdicts(const hs_cluster_inbox *ib);
+
+/** Verdict @p index. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND.
+ *  Concurrent readers. @since 1.1 */
+HS_CLUSTER_API hs_status hs_cluster_inbox_verdict(const hs_cluster_inbox *ib,
+                                                  hs_cluster_verdict *v, uint32_t index);
+
+/** Candidate @p index (0 = best) of verdict @p verdict: *id borrowed until
+ *  @p ib is freed, *score the fused score, *hit 0 or 1; outputs may be
+ *  NULL. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND. Concurrent readers.
+ *  @since 1.1 */
+HS_CLUSTER_API hs_status hs_cluster_inbox_candidate(const hs_cluster_inbox *ib, const char **id,
+                                                    double *score, uint32_t *hit,
+                                                    uint32_t verdict, uint32_t index);
+
+/** Number of verified acknowledgements (0 for NULL). Concurrent readers.
+ *  @since 1.1 */
+HS_CLUSTER_API uint32_t hs_cluster_inbox_acks(const hs_cluster_inbox *ib);
+
+/** Acknowledgement @p index as the authority signed it (the bytes for
+ *  hs_outbox_ack()), *size its length; borrowed until @p ib is freed; NULL
+ *  past the end. Concurrent readers. @since 1.1 */
+HS_CLUSTER_API const uint8_t *hs_cluster_inbox_ack(const hs_cluster_inbox *ib, size_t *size,
+                                                   uint32_t index);
+
+/** Number of messages refused by the fetch (0 for NULL). Concurrent
+ *  readers. @since 1.1 */
+HS_CLUSTER_API uint32_t hs_cluster_inbox_refused(const hs_cluster_inbox *ib);
+
+/** Why refused message @p index was refused (borrowed until @p ib is
+ *  freed; NULL past the end). Concurrent readers. @since 1.1 */
+HS_CLUSTER_API const char *hs_cluster_inbox_refusal(const hs_cluster_inbox *ib, uint32_t index);
 
 /** @} */
 

@@ -19,5 +19,7 @@
 #include "hotspot/eval.h"
 #include "hotspot/device.h"
 #include "hotspot/audit.h"
+#include "hotspot/encounter.h"
+#include "hotspot/outbox.h"
 
 #endif /* HOTSPOT_HOTSPOT_H */

@@ -31,6 +31,8 @@
 #define HOTSPOT_NIST_H
 
 #include "hotspot/common.h"
+#include "hotspot/face.h"
+#include "hotspot/finger.h"
 #include "hotspot/image.h"
 #include "hotspot/template.h"
 #include "hotspot/watchlist.h"
@@ -333,6 +335,50 @@ HS_API hs_status hs_nist_build_result(hs_ctx *ctx, hs_nist **out, const hs_nist 
  *  23 indexes "ZABCDEFGHJKLMNPQRTUVWXY". Returns 0 for bad input. Thread-safe.
  *  @since 1.0 */
 HS_API char hs_nist_tcn_check(const char *digits);
+
+/* ---- Transactions and watchlists --------------------------------------- */
+
+/** Flags of hs_nist_fingers(). @since 1.1 */
+#define HS_NIST_FINGERS_NO_MINUTIAE 0x1u /**< ignore Type-9 records: extract every image */
+#define HS_NIST_FINGERS_NO_IMAGES   0x2u /**< Type-9 minutiae only: extract no image */
+#define HS_NIST_FINGERS_SKIP_BAD    0x4u /**< pass over a finger whose image cannot be
+                                              decoded or shows no fingerprint, or whose
+                                              minutiae are malformed, instead of failing */
+
+/** The fingers of transaction @p n as one template for the watchlist
+ *  (hs_watchlist_subject_add_finger() per view to enrol, or the whole
+ *  template as the probe of hs_watchlist_search()): one view per finger, at
+ *  most HS_WATCHLIST_FINGERS_MAX. First the minutiae of every Type-9 record
+ *  (hs_nist_minutiae(); records without a standard-format block or an
+ *  embedded ISO/ANSI template, such as EFS-only ones, are passed over),
+ *  then, for every finger image (Types 3-6, 13, 14) whose IDC has no Type-9
+ *  minutiae, the image decoded (hs_nist_image_decode(): WSQ, JPEG 2000, ...)
+ *  and its minutiae extracted with @p ex (NULL: a default extractor for the
+ *  call). Positions come from the records' FGP: 1-10 as they are, 11 and 12
+ *  (plain thumbs) as 1 and 6, several candidate codes (latents) or none as 0
+ *  (unknown); images of several fingers (slaps 13-15) and other codes are
+ *  passed over. A known position is taken once, from the first record that
+ *  gives it in that order. Impression codes 0-3 are kept. *out belongs to
+ *  the caller (hs_template_free()); NULL on failure. Errors:
+ *  HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND (no finger at all), HS_ERR_LIMIT
+ *  (more than HS_WATCHLIST_FINGERS_MAX fingers), HS_ERR_NOMEM, and without
+ *  HS_NIST_FINGERS_SKIP_BAD those of hs_nist_minutiae(),
+ *  hs_nist_image_decode() and hs_finger_extract() (HS_ERR_UNSUPPORTED for a
+ *  1-bit image, HS_ERR_NO_FINGERPRINT, ...). It writes the extractor's
+ *  scratch. One thread per object. @since 1.1 */
+HS_API hs_status hs_nist_fingers(hs_ctx *ctx, hs_template **out, const hs_nist *n,
+                                 hs_finger_extractor *ex, uint32_t flags);
+
+/** Embed the first face of transaction @p n (the first Type-10 record with
+ *  IMT FACE, decoded with its colour) with engine @p e, as hs_face_embed()
+ *  does for the largest face found: hs_face_engine_dim() floats into the
+ *  caller's @p out (room for @p cap), *dim the dimension (0 on failure).
+ *  Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND (no face record), the
+ *  decoder's errors and those of hs_face_embed() (HS_ERR_NO_FACE,
+ *  HS_ERR_NOT_BUILT without OpenCV, ...). It writes the engine's scratch.
+ *  One thread per object. @since 1.1 */
+HS_API hs_status hs_nist_face_embed(hs_ctx *ctx, float *out, uint32_t cap, uint32_t *dim,
+                                    hs_face_engine *e, const hs_nist *n);
 
 /* ---- Validation ---------------------------------------------------------- */
 

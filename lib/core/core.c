@@ -353,6 +353,15 @@ hs_status hs__verror(hs_ctx *ctx, hs_status status, const char *fmt, va_list ap)
     return status;
 }
 
+hs_status hs__error_prefix(hs_ctx *ctx, hs_status status, const char *prefix)
+{
+    if (!ctx || !ctx->last_error[0])
+        return status;
+    char tmp[HS__ERRMSG_MAX];
+    snprintf(tmp, sizeof tmp, "%s", ctx->last_error);
+    return hs__error(ctx, status, "%s: %s", prefix, tmp);
+}
+
 hs_status hs__error(hs_ctx *ctx, hs_status status, const char *fmt, ...)
 {
     va_list ap;

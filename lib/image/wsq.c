@@ -601,11 +601,11 @@ static hs_status seg_dht(wsq_dec *d, hs__reader *r, size_t off)
     return HS_OK;
 }
 
-/* NISTCOM: "PPI <n>" on its own line gives the resolution. */
-static void seg_com(wsq_dec *d, const uint8_t *p, size_t n)
+/* NISTCOM: "PPI <n>" on its own line gives the resolution (0 = none). */
+static uint32_t com_ppi(const uint8_t *p, size_t n)
 {
     if (n < 8 || memcmp(p, "NIST_COM", 8) != 0)
-        return;
+        return 0;
     for (size_t i = 0; i + 4 <= n; i++) {
         if ((i == 0 || p[i - 1] == '\n') && !memcmp(p + i, "PPI ", 4)) {
             uint32_t v = 0;
@@ -616,10 +616,51 @@ static void seg_com(wsq_dec *d, const uint8_t *p, size_t n)
                 j++;
                 digits++;
             }
-            if (digits && (j == n || p[j] == '\n' || p[j] == '\r') && v >= 1 && v <= 10000)
-                d->ppi = v;
-            return;
+            return digits && (j == n || p[j] == '\n' || p[j] == '\r') && v >= 1 && v <= 10000
+                       ? v
+                       : 0;
         }
+    }
+    return 0;
+}
+
+static void seg_com(wsq_dec *d, const uint8_t *p, size_t n)
+{
+    uint32_t ppi = com_ppi(p, n);
+    if (ppi)
+        d->ppi = ppi;
+}
+
+hs_status hs__wsq_read_header(hs_ctx *ctx, hs__wsq_header *h, const uint8_t *data, size_t size)
+{
+    memset(h, 0, sizeof *h);
+    if (size < 2 || data[0] != 0xFF || data[1] != 0xA0)
+        return hs__error(ctx, HS_ERR_FORMAT, "WSQ: no SOI marker");
+    size_t pos = 2;
+    for (;;) {
+        if (size - pos < 4)
+            return hs__error(ctx, HS_ERR_TRUNCATED, "WSQ: no frame header (SOF)");
+        uint32_t mk = (uint32_t)data[pos] << 8 | data[pos + 1];
+        size_t len = (size_t)data[pos + 2] << 8 | data[pos + 3];
+        if (mk < M_SOF || mk > M_COM || mk == M_SOB || len < 2 || len > size - pos - 2)
+            return hs__error(ctx, HS_ERR_CORRUPT,
+                             "WSQ: segment %04x at offset %zu before the frame header", mk, pos);
+        const uint8_t *p = data + pos + 4;
+        if (mk == M_COM) {
+            uint32_t ppi = com_ppi(p, len - 2);
+            if (ppi)
+                h->ppi = ppi;
+        } else if (mk == M_SOF) {
+            if (len < 17)
+                return hs__error(ctx, HS_ERR_TRUNCATED, "WSQ: SOF at offset %zu ends early",
+                                 pos);
+            h->height = (uint32_t)p[2] << 8 | p[3];
+            h->width = (uint32_t)p[4] << 8 | p[5];
+            h->encoder = p[12];
+            h->software = (uint32_t)p[13] << 8 | p[14];
+            return HS_OK;
+        }
+        pos += 2 + len;
     }
 }
 

@@ -63,6 +63,10 @@ hs_status hs__error(hs_ctx *ctx, hs_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* Puts "prefix: " before the ctx's last error message (a loader naming its
+ * file), keeping status; returns status. Nothing when ctx is NULL or has no
+ * message. */
+hs_status hs__error_prefix(hs_ctx *ctx, hs_status status, const char *prefix);
 hs_status hs__verror(hs_ctx *ctx, hs_status status, const char *fmt, va_list ap)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 0)))

@@ -41,6 +41,13 @@ hs_status hs__decode_jpeg(hs_ctx *ctx, hs_image **out, const uint8_t *data, size
 hs_status hs__decode_tiff(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
 hs_status hs__decode_pnm(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
 hs_status hs__decode_wsq(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);
+/* A WSQ stream's frame header, read without decoding: the SOF's size,
+ * encoder number and software implementation number, and the PPI of a
+ * NISTCOM comment before it (0 = none). */
+typedef struct hs__wsq_header {
+    uint32_t width, height, encoder, software, ppi;
+} hs__wsq_header;
+hs_status hs__wsq_read_header(hs_ctx *ctx, hs__wsq_header *h, const uint8_t *data, size_t size);
 /* JP2 signature box or a raw codestream's SOC + SIZ. */
 int hs__is_jp2(const uint8_t *p, size_t n);
 hs_status hs__decode_jp2(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size, uint32_t flags);

@@ -57,6 +57,12 @@ bool hs__nist_item_u32(const hs__nist_field *f, uint32_t si, uint32_t ii, uint32
 /* Drop any kept XML of a record (after a change). */
 void hs__nist_record_touched(hs_nist *n, hs__nist_record *r);
 
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+int64_t hs__nist_days(long y, long m, long d);
+/* Seconds since 1970 (UTC) as "YYYYMMDDhhmmssZ" into out; false for a year
+ * outside 0-9999. */
+bool hs__nist_gmt(int64_t t, char out[16]);
+
 /* Encodings. */
 hs_status hs__nist_decode_traditional(hs_ctx *ctx, hs_nist *n, const uint8_t *p, size_t size);
 hs_status hs__nist_encode_traditional(hs_ctx *ctx, hs__writer *w, const hs_nist *n,

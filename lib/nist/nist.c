@@ -18,6 +18,35 @@ bool hs__nist_is_binary(uint32_t type)
     return type >= 3 && type <= 8;
 }
 
+/* The header of a binary record after its 4-byte LEN (.001): its fields in
+ * order, each `items` numbers of `bytes` bytes (big-endian); the data field
+ * (.009, Type-8 .008) follows. Types 3-7: IDC, IMP, FGP (six bytes, 255 =
+ * unused), ISR, HLL, VLL, GCA; Type-8: IDC, SIG, SRT, ISR, HLL, VLL. */
+typedef struct bin_field {
+    uint8_t num, bytes, items;
+} bin_field;
+
+static const bin_field layout_image[] = {
+    { 2, 1, 1 }, { 3, 1, 1 }, { 4, 1, 6 }, { 5, 1, 1 }, { 6, 2, 1 }, { 7, 2, 1 }, { 8, 1, 1 },
+};
+static const bin_field layout_signature[] = {
+    { 2, 1, 1 }, { 3, 1, 1 }, { 4, 1, 1 }, { 5, 1, 1 }, { 6, 2, 1 }, { 7, 2, 1 },
+};
+
+/* The layout of binary type @p type: *count fields, the data field's number
+ * and the header size (LEN included). */
+static const bin_field *bin_layout(uint32_t type, size_t *count, uint32_t *data_num, size_t *hdr)
+{
+    const bin_field *l = type == 8 ? layout_signature : layout_image;
+    *count = type == 8 ? sizeof layout_signature / sizeof layout_signature[0]
+                       : sizeof layout_image / sizeof layout_image[0];
+    *data_num = type == 8 ? 8 : 9;
+    *hdr = 4;
+    for (size_t i = 0; i < *count; i++)
+        *hdr += (size_t)l[i].bytes * l[i].items;
+    return l;
+}
+
 /* Fields whose value is one binary item (never split at RS/US). */
 static bool is_data_field(uint32_t type, uint32_t num)
 {
@@ -136,27 +165,32 @@ void hs__nist_record_touched(hs_nist *n, hs__nist_record *r)
     r->xml_unmapped = 0;
 }
 
+/* Span [*pos, returned end) of the part of v[0..len) that begins after
+ * @p skip separators @p sep from *pos and runs to the next one (or len);
+ * false when there are fewer than @p skip. */
+static bool nth_part(const uint8_t *v, size_t len, uint8_t sep, uint32_t skip, size_t *pos,
+                     size_t *end)
+{
+    for (uint32_t k = 0;; k++) {
+        const uint8_t *q = len > *pos ? memchr(v + *pos, sep, len - *pos) : NULL;
+        if (k == skip) {
+            *end = q ? (size_t)(q - v) : len;
+            return true;
+        }
+        if (!q)
+            return false;
+        *pos = (size_t)(q - v) + 1;
+    }
+}
+
 bool hs__nist_item_span(const uint8_t *v, size_t len, uint32_t si, uint32_t ii,
                         const uint8_t **p, size_t *n)
 {
-    size_t pos = 0;
-    for (uint32_t s = 0; s < si; s++) {
-        const uint8_t *rs = len > pos ? memchr(v + pos, HS__NIST_RS, len - pos) : NULL;
-        if (!rs)
-            return false;
-        pos = (size_t)(rs - v) + 1;
-    }
-    const uint8_t *end = len > pos ? memchr(v + pos, HS__NIST_RS, len - pos) : NULL;
-    size_t send = end ? (size_t)(end - v) : len;
-    for (uint32_t i = 0; i < ii; i++) {
-        const uint8_t *us = send > pos ? memchr(v + pos, HS__NIST_US, send - pos) : NULL;
-        if (!us)
-            return false;
-        pos = (size_t)(us - v) + 1;
-    }
-    const uint8_t *us = send > pos ? memchr(v + pos, HS__NIST_US, send - pos) : NULL;
-    size_t iend = us ? (size_t)(us - v) : send;
-    *p = v + pos;
+    size_t pos = 0, send, iend;
+    if (!nth_part(v, len, HS__NIST_RS, si, &pos, &send) ||
+        !nth_part(v, send, HS__NIST_US, ii, &pos, &iend))
+        return false;
+    *p = v ? v + pos : v; /* an empty value has no bytes (and no pointer) */
     *n = iend - pos;
     return true;
 }
@@ -195,31 +229,72 @@ typedef struct tdec {
 
 /* Parse "T.NNN:" at p[pos..end); on success *type, *num, the tag text and
  * the position after ':'. */
+/* Days since 1970-01-01 of a civil date and back (Howard Hinnant's
+ * algorithms): gmtime() is not reentrant and gmtime_r() is not C11. */
+int64_t hs__nist_days(long y, long m, long d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+bool hs__nist_gmt(int64_t t, char out[16])
+{
+    int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+    int64_t sec = t - days * 86400;
+    days += 719468;
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    int64_t doe = days - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    int64_t y = yoe + era * 400 + (m <= 2);
+    if (y < 0 || y > 9999)
+        return false;
+    char buf[48];
+    if (snprintf(buf, sizeof buf, "%04d%02d%02d%02d%02d%02dZ", (int)y, m, d, (int)(sec / 3600),
+                 (int)(sec / 60 % 60), (int)(sec % 60)) != 15)
+        return false;
+    memcpy(out, buf, 16);
+    return true;
+}
+
+/* One number of a tag: 1 to @p max digits at p[*i] into *v (copied to
+ * tag[*k...]), then the character @p sep (copied, except ':'). */
+static bool tag_part(const uint8_t *p, size_t *i, size_t end, size_t max, uint32_t *v,
+                     char *tag, size_t *k, char sep)
+{
+    size_t digits = 0;
+    *v = 0;
+    while (*i < end && p[*i] >= '0' && p[*i] <= '9' && digits < max) {
+        *v = *v * 10 + (uint32_t)(p[*i] - '0');
+        tag[(*k)++] = (char)p[(*i)++];
+        digits++;
+    }
+    if (digits == 0 || *i >= end || p[*i] != (uint8_t)sep)
+        return false;
+    if (sep != ':')
+        tag[(*k)++] = (char)p[*i];
+    (*i)++;
+    return true;
+}
+
 static bool parse_tag(const uint8_t *p, size_t pos, size_t end, uint32_t *type, uint32_t *num,
                       char tag[16], size_t *after)
 {
     size_t i = pos, k = 0;
-    uint32_t t = 0, f = 0;
-    size_t td = 0, fd = 0;
-    while (i < end && p[i] >= '0' && p[i] <= '9' && td < 3) {
-        t = t * 10 + (uint32_t)(p[i] - '0');
-        tag[k++] = (char)p[i++];
-        td++;
-    }
-    if (td == 0 || i >= end || p[i] != '.')
-        return false;
-    tag[k++] = (char)p[i++];
-    while (i < end && p[i] >= '0' && p[i] <= '9' && fd < 9) {
-        f = f * 10 + (uint32_t)(p[i] - '0');
-        tag[k++] = (char)p[i++];
-        fd++;
-    }
-    if (fd == 0 || i >= end || p[i] != ':')
+    uint32_t t, f;
+    if (!tag_part(p, &i, end, 3, &t, tag, &k, '.') || !tag_part(p, &i, end, 9, &f, tag, &k, ':'))
         return false;
     tag[k] = 0;
     *type = t;
     *num = f;
-    *after = i + 1;
+    *after = i;
     return true;
 }
 
@@ -330,8 +405,9 @@ static hs_status add_num_field(hs_ctx *ctx, hs_nist *n, hs__nist_record *r, uint
 static hs_status decode_binary(tdec *d, size_t *pos, uint32_t type, uint32_t index)
 {
     hs_ctx *ctx = d->ctx;
-    size_t start = *pos;
-    size_t hdr = type == 8 ? 12 : 18;
+    size_t start = *pos, nparts, hdr;
+    uint32_t data_num;
+    const bin_field *lay = bin_layout(type, &nparts, &data_num, &hdr);
     if (d->size - start < 4)
         return hs__error(ctx, HS_ERR_TRUNCATED,
                          "record %u (Type-%u) at offset %zu: no room for its 4-byte length",
@@ -352,39 +428,17 @@ static hs_status decode_binary(tdec *d, size_t *pos, uint32_t type, uint32_t ind
     if (s)
         return s;
     s = add_num_field(ctx, d->n, r, 1, len);
-    if (!s)
-        s = add_num_field(ctx, d->n, r, 2, hs__rd_u8(&rd));
-    if (type == 8) {
-        for (uint32_t f = 3; f <= 5 && !s; f++)
-            s = add_num_field(ctx, d->n, r, f, hs__rd_u8(&rd));
-        if (!s)
-            s = add_num_field(ctx, d->n, r, 6, hs__rd_be16(&rd));
-        if (!s)
-            s = add_num_field(ctx, d->n, r, 7, hs__rd_be16(&rd));
-        if (!s)
-            s = hs__nist_add_field(ctx, d->n, r, 8, NULL, d->p + start + hdr, len - hdr);
-    } else {
-        if (!s)
-            s = add_num_field(ctx, d->n, r, 3, hs__rd_u8(&rd));
-        if (!s) {
-            char fgp[6 * 4];
-            int k = 0;
-            for (int i = 0; i < 6; i++)
-                k += snprintf(fgp + k, sizeof fgp - (size_t)k, i ? "\x1f%u" : "%u",
-                              hs__rd_u8(&rd));
-            s = hs__nist_add_field(ctx, d->n, r, 4, NULL, fgp, (size_t)k);
-        }
-        if (!s)
-            s = add_num_field(ctx, d->n, r, 5, hs__rd_u8(&rd));
-        if (!s)
-            s = add_num_field(ctx, d->n, r, 6, hs__rd_be16(&rd));
-        if (!s)
-            s = add_num_field(ctx, d->n, r, 7, hs__rd_be16(&rd));
-        if (!s)
-            s = add_num_field(ctx, d->n, r, 8, hs__rd_u8(&rd));
-        if (!s)
-            s = hs__nist_add_field(ctx, d->n, r, 9, NULL, d->p + start + hdr, len - hdr);
+    for (size_t k = 0; k < nparts && !s; k++) {
+        char text[6 * 6];
+        int tl = 0;
+        for (uint32_t i = 0; i < lay[k].items; i++)
+            tl += snprintf(text + tl, sizeof text - (size_t)tl, i ? "\x1f%u" : "%u",
+                           lay[k].bytes == 2 ? (unsigned)hs__rd_be16(&rd)
+                                             : (unsigned)hs__rd_u8(&rd));
+        s = hs__nist_add_field(ctx, d->n, r, lay[k].num, NULL, text, (size_t)tl);
     }
+    if (!s)
+        s = hs__nist_add_field(ctx, d->n, r, data_num, NULL, d->p + start + hdr, len - hdr);
     if (s)
         return s;
     *pos = start + len;
@@ -586,40 +640,31 @@ static hs_status bin_value(hs_ctx *ctx, const hs__nist_record *r, uint32_t num, 
 
 static hs_status encode_binary(hs_ctx *ctx, hs__writer *w, const hs__nist_record *r)
 {
-    uint32_t dnum = r->type == 8 ? 8 : 9;
-    size_t hdr = r->type == 8 ? 12 : 18;
-    const hs__nist_field *data = hs__nist_find(r, dnum);
+    size_t nparts, hdr;
+    uint32_t data_num;
+    const bin_field *lay = bin_layout(r->type, &nparts, &data_num, &hdr);
+    const hs__nist_field *data = hs__nist_find(r, data_num);
     size_t dlen = data ? data->len : 0;
     if (dlen > UINT32_MAX - hdr)
         return hs__error(ctx, HS_ERR_CORRUPT, "Type-%u record: data too large", r->type);
-    uint32_t v[12];
-    hs_status s;
-    if (r->type == 8) {
-        if ((s = bin_value(ctx, r, 2, 0, 255, &v[0])) || (s = bin_value(ctx, r, 3, 0, 255, &v[1])) ||
-            (s = bin_value(ctx, r, 4, 0, 255, &v[2])) || (s = bin_value(ctx, r, 5, 0, 255, &v[3])) ||
-            (s = bin_value(ctx, r, 6, 0, 65535, &v[4])) || (s = bin_value(ctx, r, 7, 0, 65535, &v[5])))
-            return s;
-        hs__wr_be32(w, (uint32_t)(hdr + dlen));
-        for (int i = 0; i < 4; i++)
-            hs__wr_u8(w, (uint8_t)v[i]);
-        hs__wr_be16(w, (uint16_t)v[4]);
-        hs__wr_be16(w, (uint16_t)v[5]);
-    } else {
-        if ((s = bin_value(ctx, r, 2, 0, 255, &v[0])) || (s = bin_value(ctx, r, 3, 0, 255, &v[1])))
-            return s;
-        for (uint32_t i = 0; i < 6; i++)
-            if ((s = bin_value(ctx, r, 4, i, 255, &v[2 + i])))
+    uint32_t v[16];
+    uint32_t nv = 0;
+    for (size_t k = 0; k < nparts; k++)
+        for (uint32_t i = 0; i < lay[k].items; i++) {
+            hs_status s = bin_value(ctx, r, lay[k].num, i, lay[k].bytes == 2 ? 65535 : 255,
+                                    &v[nv++]);
+            if (s)
                 return s;
-        if ((s = bin_value(ctx, r, 5, 0, 255, &v[8])) || (s = bin_value(ctx, r, 6, 0, 65535, &v[9])) ||
-            (s = bin_value(ctx, r, 7, 0, 65535, &v[10])) || (s = bin_value(ctx, r, 8, 0, 255, &v[11])))
-            return s;
-        hs__wr_be32(w, (uint32_t)(hdr + dlen));
-        for (int i = 0; i < 9; i++)
-            hs__wr_u8(w, (uint8_t)v[i]);
-        hs__wr_be16(w, (uint16_t)v[9]);
-        hs__wr_be16(w, (uint16_t)v[10]);
-        hs__wr_u8(w, (uint8_t)v[11]);
-    }
+        }
+    hs__wr_be32(w, (uint32_t)(hdr + dlen));
+    nv = 0;
+    for (size_t k = 0; k < nparts; k++)
+        for (uint32_t i = 0; i < lay[k].items; i++, nv++) {
+            if (lay[k].bytes == 2)
+                hs__wr_be16(w, (uint16_t)v[nv]);
+            else
+                hs__wr_u8(w, (uint8_t)v[nv]);
+        }
     if (dlen)
         hs__wr_bytes(w, data->val, dlen);
     return HS_OK;
@@ -717,19 +762,25 @@ hs_status hs_nist_load(hs_ctx *ctx, hs_nist **out, uint32_t *encoding, const cha
     return s;
 }
 
+/* Encode @p n into a new writer *w (freed by the caller in every case). */
 static hs_status encode_any(hs_ctx *ctx, hs__writer *w, const hs_nist *n,
-                            hs_nist_encoding encoding, uint32_t flags)
+                            hs_nist_encoding encoding, uint32_t flags, const char *fn)
 {
+    hs__writer_init(w, hs__ctx_allocator(ctx));
     if (!n)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_encode: transaction is NULL");
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "%s: transaction is NULL", fn);
     if (flags & ~HS_NIST_ALLOW_LOSS)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_encode: unknown flags 0x%x", flags);
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "%s: unknown flags 0x%x", fn, flags);
+    hs_status s;
     if (encoding == HS_NIST_ENCODING_TRADITIONAL)
-        return hs__nist_encode_traditional(ctx, w, n, flags);
-    if (encoding == HS_NIST_ENCODING_XML)
-        return hs__nist_encode_xml(ctx, w, n, flags);
-    return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_encode: unknown encoding %d",
-                     (int)encoding);
+        s = hs__nist_encode_traditional(ctx, w, n, flags);
+    else if (encoding == HS_NIST_ENCODING_XML)
+        s = hs__nist_encode_xml(ctx, w, n, flags);
+    else
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "%s: unknown encoding %d", fn, (int)encoding);
+    if (!s && w->failed)
+        s = hs__error(ctx, HS_ERR_NOMEM, "%s: out of memory", fn);
+    return s;
 }
 
 hs_status hs_nist_encode(hs_ctx *ctx, void *buf, size_t *size, const hs_nist *n,
@@ -738,10 +789,7 @@ hs_status hs_nist_encode(hs_ctx *ctx, void *buf, size_t *size, const hs_nist *n,
     if (!size)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_encode: size is NULL");
     hs__writer w;
-    hs__writer_init(&w, hs__ctx_allocator(ctx));
-    hs_status s = encode_any(ctx, &w, n, encoding, flags);
-    if (!s && w.failed)
-        s = hs__error(ctx, HS_ERR_NOMEM, "hs_nist_encode: out of memory");
+    hs_status s = encode_any(ctx, &w, n, encoding, flags, "hs_nist_encode");
     if (!s)
         s = hs__writer_output(ctx, &w, buf, size);
     hs__writer_free(&w);
@@ -754,10 +802,7 @@ hs_status hs_nist_save(hs_ctx *ctx, const char *path, const hs_nist *n,
     if (!path)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_save: path is NULL");
     hs__writer w;
-    hs__writer_init(&w, hs__ctx_allocator(ctx));
-    hs_status s = encode_any(ctx, &w, n, encoding, flags);
-    if (!s && w.failed)
-        s = hs__error(ctx, HS_ERR_NOMEM, "hs_nist_save: out of memory");
+    hs_status s = encode_any(ctx, &w, n, encoding, flags, "hs_nist_save");
     if (!s)
         s = hs__write_file_atomic(ctx, path, w.buf, w.len, HS_FILE_PRIVATE);
     hs__writer_free(&w);
@@ -842,6 +887,8 @@ uint32_t hs_nist_item_count(const hs_nist *n, uint32_t record, uint32_t field, u
     size_t len;
     if (!hs__nist_item_span(f->val, f->len, subfield, 0, &p, &len))
         return 0;
+    if (f->len == 0) /* one empty subfield of one empty item */
+        return subfield == 0;
     const uint8_t *end = memchr(p, HS__NIST_RS, f->len - (size_t)(p - f->val));
     size_t slen = end ? (size_t)(end - p) : f->len - (size_t)(p - f->val);
     uint32_t c = 1;
@@ -911,15 +958,17 @@ hs_status hs_nist_record_add(hs_ctx *ctx, uint32_t *record, hs_nist *n, uint32_t
     char b[8];
     s = add_num_field(ctx, n, r, 1, 0);
     if (!s && hs__nist_is_binary(type)) {
-        uint32_t last = type == 8 ? 8 : 9;
-        for (uint32_t f = 2; f < last && !s; f++) {
-            if (f == 2)
+        size_t nparts, hdr;
+        uint32_t last;
+        const bin_field *lay = bin_layout(type, &nparts, &last, &hdr);
+        for (size_t k = 0; k < nparts && !s; k++) {
+            if (lay[k].num == 2)
                 s = add_num_field(ctx, n, r, 2, idc > 255 ? 255 : idc);
-            else if (f == 4 && type != 8)
-                s = hs__nist_add_field(ctx, n, r, 4, NULL,
+            else if (lay[k].items == 6) /* FGP: no position */
+                s = hs__nist_add_field(ctx, n, r, lay[k].num, NULL,
                                        "255\x1f" "255\x1f" "255\x1f" "255\x1f" "255\x1f" "255", 23);
             else
-                s = add_num_field(ctx, n, r, f, 0);
+                s = add_num_field(ctx, n, r, lay[k].num, 0);
         }
         if (!s)
             s = hs__nist_add_field(ctx, n, r, last, NULL, NULL, 0);
@@ -956,12 +1005,16 @@ hs_status hs_nist_field_set(hs_ctx *ctx, hs_nist *n, uint32_t record, uint32_t f
         return hs__error(ctx, HS_ERR_CORRUPT, "field %u.%03u: FS or GS inside the value", r->type,
                          field);
     if (hs__nist_is_binary(r->type)) {
-        uint32_t last = r->type == 8 ? 8 : 9;
-        if (field > last)
+        size_t nparts, hdr, k = 0;
+        uint32_t last;
+        const bin_field *lay = bin_layout(r->type, &nparts, &last, &hdr);
+        while (k < nparts && lay[k].num != field)
+            k++;
+        if (k == nparts && field != last)
             return hs__error(ctx, HS_ERR_CORRUPT, "Type-%u record has no field %u", r->type, field);
         if (field != last) {
-            uint32_t items = (field == 4 && r->type != 8) ? 6 : 1;
-            uint32_t max = (field == 6 || field == 7) ? 65535 : 255;
+            uint32_t items = lay[k].items;
+            uint32_t max = lay[k].bytes == 2 ? 65535 : 255;
             hs__nist_field tmp = { field, "", (uint8_t *)(uintptr_t)p, size };
             for (uint32_t i = 0; i < items; i++) {
                 uint32_t v;
@@ -1137,12 +1190,12 @@ static uint32_t ppmm_to_ppi(const hs__nist_field *f)
             scale = 1;
         else if (b[i] >= '0' && b[i] <= '9') {
             v = v * 10 + (b[i] - '0');
-            if (scale)
+            if (scale != 0)
                 scale *= 10;
         } else
             return 0;
     }
-    if (scale)
+    if (scale != 0)
         v /= scale;
     return (uint32_t)lround(v * 25.4);
 }

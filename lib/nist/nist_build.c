@@ -11,21 +11,6 @@
 
 #define PI 3.14159265358979323846
 
-/* Civil date from days since 1970-01-01 (Howard Hinnant's algorithm):
- * gmtime() is not reentrant and gmtime_r() is not C11. */
-static void civil(int64_t days, int *y, int *m, int *d)
-{
-    days += 719468;
-    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    int64_t doe = days - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 typedef struct bld {
     hs_ctx *ctx;
     hs_nist *n;
@@ -67,6 +52,58 @@ static void record(bld *b, uint32_t type)
         field(b, 1, "0", 1);
 }
 
+/* DAT, GMT and TCN (YY + 12-digit serial + check character) of a
+ * transaction built at @p when (seconds since 1970, UTC). */
+typedef struct stamp {
+    char date[9], gmt[16], tcn[16];
+} stamp;
+
+static hs_status make_stamp(hs_ctx *ctx, stamp *st, int64_t when, uint64_t serial,
+                            const char *fn)
+{
+    if (!hs__nist_gmt(when, st->gmt) || memcmp(st->gmt, "2000", 4) < 0)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "%s: date out of range", fn);
+    memcpy(st->date, st->gmt, 8);
+    st->date[8] = 0;
+    char digits[48];
+    if (serial > 999999999999ull ||
+        snprintf(digits, sizeof digits, "%.2s%012llu", st->gmt + 2,
+                 (unsigned long long)serial) != 14)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "%s: TCN serial over 12 digits", fn);
+    memcpy(st->tcn, digits, 14);
+    st->tcn[14] = hs_nist_tcn_check(digits);
+    st->tcn[15] = 0;
+    return HS_OK;
+}
+
+/* A new transaction with its Type-1 record and VER 0502 (none on failure). */
+static hs_status start(bld *b, hs_ctx *ctx)
+{
+    b->ctx = ctx;
+    b->r = NULL;
+    b->s = hs_nist_new(ctx, &b->n);
+    if (b->s)
+        return b->s;
+    record(b, 1);
+    field(b, 2, "0502", 4);
+    if (b->s) {
+        hs_nist_free(b->n);
+        b->n = NULL;
+    }
+    return b->s;
+}
+
+/* The INT-I Type-1 fields every built transaction has: NSR, NTR (00.00:
+ * no images of Types 3-7), DOM INT-I 6.00, GMT, DCS 3 UTF-8. */
+static void type1_common(bld *b, const stamp *st)
+{
+    field(b, 11, "00.00", 5);
+    field(b, 12, "00.00", 5);
+    field(b, 13, "INT-I\x1f" "06.00", 11);
+    field(b, 14, st->gmt, 15);
+    field(b, 15, "3\x1fUTF-8", 7);
+}
+
 static bool text_ok(const char *s, size_t max)
 {
     if (!s || !*s || strlen(s) > max)
@@ -76,6 +113,62 @@ static bool text_ok(const char *s, size_t max)
             return false;
     return true;
 }
+
+#ifdef HS_IMAGE_FORMAT_WSQ
+/* A copy of @p img at 500 ppi (INT-I's WSQ resolution), pixel centres
+ * aligned: src = (dst + 0.5) / s - 0.5 with s = 500 / ppi. Bilinear when
+ * enlarging or shrinking a little; when shrinking by more than 1.25 each
+ * sample averages the box of source pixels it covers, so ridges do not
+ * alias. */
+static hs_status resample_500(hs_ctx *ctx, hs_image **out, const hs_image *img)
+{
+    uint32_t ppi = hs_image_ppi(img);
+    double sc = 500.0 / ppi;
+    uint32_t sw = hs_image_width(img), sh = hs_image_height(img), st = hs_image_stride(img);
+    uint32_t w = (uint32_t)lround(sw * sc), h = (uint32_t)lround(sh * sc);
+    if (ppi < 150 || ppi > 2000 || w < 1 || h < 1)
+        return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                         "hs_nist_build_search: a finger image of %u ppi cannot be brought to "
+                         "500 ppi (150-2000 ppi accepted)", ppi);
+    hs_status s = hs_image_new(ctx, out, w, h, 500, 255);
+    if (s)
+        return s;
+    const uint8_t *src = hs_image_pixels(img);
+    uint8_t *dst = hs_image_pixels_mut(*out);
+    uint32_t dstride = hs_image_stride(*out);
+    int box = sc < 0.8 ? (int)lround(1.0 / sc) : 1;
+    for (uint32_t y = 0; y < h; y++) {
+        double fy = (y + 0.5) / sc - 0.5;
+        for (uint32_t x = 0; x < w; x++) {
+            double fx = (x + 0.5) / sc - 0.5, v;
+            if (box > 1) {
+                long x0 = lround(fx) - box / 2, y0 = lround(fy) - box / 2;
+                double sum = 0;
+                int cnt = 0;
+                for (long yy = y0; yy < y0 + box; yy++)
+                    for (long xx = x0; xx < x0 + box; xx++)
+                        if (yy >= 0 && yy < (long)sh && xx >= 0 && xx < (long)sw) {
+                            sum += src[(size_t)yy * st + (size_t)xx];
+                            cnt++;
+                        }
+                v = cnt ? sum / cnt : 255.0;
+            } else {
+                double cx = fx < 0 ? 0 : (fx > sw - 1 ? sw - 1 : fx);
+                double cy = fy < 0 ? 0 : (fy > sh - 1 ? sh - 1 : fy);
+                uint32_t x0 = (uint32_t)cx, y0 = (uint32_t)cy;
+                uint32_t x1 = x0 + 1 < sw ? x0 + 1 : x0, y1 = y0 + 1 < sh ? y0 + 1 : y0;
+                double ax = cx - x0, ay = cy - y0;
+                const uint8_t *r0 = src + (size_t)y0 * st, *r1 = src + (size_t)y1 * st;
+                double top = r0[x0] + ax * (r0[x1] - r0[x0]);
+                double bot = r1[x0] + ax * (r1[x1] - r1[x0]);
+                v = top + ay * (bot - top);
+            }
+            dst[(size_t)y * dstride + x] = (uint8_t)lround(v < 0 ? 0 : (v > 255 ? 255 : v));
+        }
+    }
+    return HS_OK;
+}
+#endif
 
 hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, const char *ori,
                                const char *ori_name, const char *dai, const char *dai_name,
@@ -136,24 +229,15 @@ hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, cons
         hs_image_free(fi);
     }
 
-    int y, mo, d;
-    int64_t days = when >= 0 ? when / 86400 : (when - 86399) / 86400;
-    int64_t secs = when - days * 86400;
-    civil(days, &y, &mo, &d);
-    if (y < 2000 || y > 9999)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_search: date out of range");
-    char date[16];
-    snprintf(date, sizeof date, "%04d%02d%02d", y, mo, d);
-    char digits[16];
-    snprintf(digits, sizeof digits, "%02d%012llu", y % 100, (unsigned long long)tcn_serial);
-
-    hs_nist *n;
-    hs_status s = hs_nist_new(ctx, &n);
+    stamp st;
+    hs_status s = make_stamp(ctx, &st, when, tcn_serial, "hs_nist_build_search");
     if (s)
         return s;
-    bld b = { ctx, n, NULL, HS_OK };
-    record(&b, 1);
-    field(&b, 2, "0502", 4);
+    const char *date = st.date;
+    bld b;
+    if ((s = start(&b, ctx)) != HS_OK)
+        return s;
+    hs_nist *n = b.n;
     field(&b, 3, "1\x1f" "0", 3); /* rewritten by the encoder from the records */
     fieldf(&b, 4, "%s", tot);
     field(&b, 5, date, 8);
@@ -161,13 +245,8 @@ hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, cons
         fieldf(&b, 6, "%u", o.priority);
     fieldf(&b, 7, "%s", dai);
     fieldf(&b, 8, "%s", ori);
-    fieldf(&b, 9, "%s%c", digits, hs_nist_tcn_check(digits));
-    field(&b, 11, "00.00", 5);
-    field(&b, 12, "00.00", 5);
-    field(&b, 13, "INT-I\x1f" "06.00", 11);
-    fieldf(&b, 14, "%s%02d%02d%02dZ", date, (int)(secs / 3600), (int)(secs / 60 % 60),
-           (int)(secs % 60));
-    field(&b, 15, "3\x1fUTF-8", 7);
+    field(&b, 9, st.tcn, 15);
+    type1_common(&b, &st);
     if (o.dai_country[0] || o.ori_country[0])
         fieldf(&b, 17, "%s\x1f%s\x1f%.3s\x1f%.3s", dai_name, ori_name, o.dai_country,
                o.ori_country);
@@ -186,11 +265,12 @@ hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, cons
         hs_image_encode_options eo = HS_IMAGE_ENCODE_OPTIONS_INIT;
         if (o.wsq_bitrate > 0)
             eo.wsq_bitrate = o.wsq_bitrate;
-        if (hs_image_ppi(img) != 500) {
-            b.s = hs__error(ctx, HS_ERR_UNSUPPORTED,
-                            "hs_nist_build_search: finger %u is %u ppi; INT-I WSQ needs 500", i,
-                            hs_image_ppi(img));
-            break;
+        hs_image *scaled = NULL;
+        if (hs_image_ppi(img) && hs_image_ppi(img) != 500) {
+            b.s = resample_500(ctx, &scaled, img);
+            if (b.s)
+                break;
+            img = scaled;
         }
         size_t need = 0;
         b.s = hs_image_encode(ctx, NULL, &need, img, HS_IMAGE_FORMAT_WSQ, &eo);
@@ -216,6 +296,7 @@ hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, cons
             fieldf(&b, 22, "%u\x1f%u", fingers[i].position, fingers[i].quality);
         field(&b, 999, wsq, need);
         hs__free(&n->alloc, wsq);
+        hs_image_free(scaled);
 #else
         b.s = hs__error(ctx, HS_ERR_NOT_BUILT,
                         "hs_nist_build_search: this build has no WSQ encoder for finger images");
@@ -352,36 +433,22 @@ hs_status hs_nist_build_result(hs_ctx *ctx, hs_nist **out, const hs_nist *search
     for (uint32_t i = 0; i < 4; i++)
         if (!item_text(search, 17, i, an[i], sizeof an[i]))
             an[i][0] = 0;
-    int y, mo, d;
-    int64_t days = when >= 0 ? when / 86400 : (when - 86399) / 86400;
-    int64_t secs = when - days * 86400;
-    civil(days, &y, &mo, &d);
-    if (y < 2000 || y > 9999)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_result: date out of range");
-    char date[16], digits[16];
-    snprintf(date, sizeof date, "%04d%02d%02d", y, mo, d);
-    snprintf(digits, sizeof digits, "%02d%012llu", y % 100, (unsigned long long)tcn_serial);
-
-    hs_nist *n;
-    hs_status s = hs_nist_new(ctx, &n);
+    stamp st;
+    hs_status s = make_stamp(ctx, &st, when, tcn_serial, "hs_nist_build_result");
     if (s)
         return s;
-    bld b = { ctx, n, NULL, HS_OK };
-    record(&b, 1);
-    field(&b, 2, "0502", 4);
+    bld b;
+    if ((s = start(&b, ctx)) != HS_OK)
+        return s;
+    hs_nist *n = b.n;
     field(&b, 3, "1\x1f" "1\x1e" "2\x1f" "00", 8);
     field(&b, 4, "SRE", 3);
-    field(&b, 5, date, 8);
+    field(&b, 5, st.date, 8);
     fieldf(&b, 7, "%s", ori);
     fieldf(&b, 8, "%s", dai);
-    fieldf(&b, 9, "%s%c", digits, hs_nist_tcn_check(digits));
+    field(&b, 9, st.tcn, 15);
     fieldf(&b, 10, "%s", tcn);
-    field(&b, 11, "00.00", 5);
-    field(&b, 12, "00.00", 5);
-    field(&b, 13, "INT-I\x1f" "06.00", 11);
-    fieldf(&b, 14, "%s%02d%02d%02dZ", date, (int)(secs / 3600), (int)(secs / 60 % 60),
-           (int)(secs % 60));
-    field(&b, 15, "3\x1fUTF-8", 7);
+    type1_common(&b, &st);
     if (an[0][0] && an[1][0]) {
         if (an[2][0] && an[3][0])
             fieldf(&b, 17, "%s\x1f%s\x1f%s\x1f%s", an[1], an[0], an[3], an[2]);

@@ -2,6 +2,7 @@
  * 6.00 profile. The rules are ours, written from the facts of ANSI/NIST-ITL
  * 1-2011 Update 2015 and of the INT-I field and code tables; docs/nist.md
  * lists them. Findings are data, not errors: only allocation fails. */
+#include "internal/image.h"
 #include "internal/nist.h"
 
 #include <stdarg.h>
@@ -175,6 +176,36 @@ static bool data_starts(const hs__nist_field *d, const char *magic, size_t n)
     return d && d->len >= n && !memcmp(d->val, magic, n);
 }
 
+/* The WSQ stream of an image record against the record: its frame header
+ * must be readable, of the record's HLL x VLL; for INT-I fingerprints
+ * (Type-14, Type-4) made by a WSQ 3.1 encoder (encoder number 2 in the
+ * frame header, which version 3 of the specification assigns) and, when
+ * its NISTCOM comment gives a resolution, at 500 ppi. */
+static void check_wsq(hs_nist_findings *fs, const hs__nist_record *r, uint32_t ri,
+                      const hs__nist_field *d, bool inti)
+{
+    uint32_t t = r->type;
+    hs__wsq_header h;
+    if (!d || hs__wsq_read_header(NULL, &h, d->val, d->len) != HS_OK) {
+        add(fs, ri, d ? d->num : 0, "%u.%03u: the WSQ frame header cannot be read", t,
+            d ? d->num : 0);
+        return;
+    }
+    uint32_t hll = 0, vll = 0;
+    if (hs__nist_item_u32(hs__nist_find(r, 6), 0, 0, &hll) &&
+        hs__nist_item_u32(hs__nist_find(r, 7), 0, 0, &vll) &&
+        (hll != h.width || vll != h.height))
+        add(fs, ri, 6, "%u.006/.007 HLL x VLL %u x %u, but the WSQ image is %u x %u", t, hll,
+            vll, h.width, h.height);
+    if (!inti || (t != 14 && t != 4))
+        return;
+    if (h.encoder != 2)
+        add(fs, ri, d->num, "INT-I: WSQ data must be WSQ 3.1 (encoder number 2), this stream "
+            "has encoder number %u", h.encoder);
+    if (h.ppi && h.ppi != 500)
+        add(fs, ri, d->num, "INT-I: the WSQ stream says %u ppi, INT-I needs 500", h.ppi);
+}
+
 static void check_image(hs_nist_findings *fs, const hs_nist *n, uint32_t ri, bool inti)
 {
     const hs__nist_record *r = &n->r[ri];
@@ -207,6 +238,8 @@ static void check_image(hs_nist_findings *fs, const hs_nist *n, uint32_t ri, boo
         if (magic && !data_starts(d, magic, ml))
             add(fs, ri, 999, "%u.999 data does not begin as %.*s data does", t, (int)cga->len,
                 (const char *)cga->val);
+        if (eq(cga, "WSQ20") && data_starts(d, "\xFF\xA0", 2))
+            check_wsq(fs, r, ri, d, inti);
         if ((eq(cga, "JP2") || eq(cga, "JP2L")) && !data_starts(d, "\x00\x00\x00\x0CjP", 6) &&
             !data_starts(d, "\xFF\x4F", 2))
             add(fs, ri, 999, "%u.999 data is neither a JP2 file nor a J2K codestream", t);
@@ -238,8 +271,6 @@ static void check_image(hs_nist_findings *fs, const hs_nist *n, uint32_t ri, boo
             if (ppi != 500)
                 add(fs, ri, 9, "INT-I: WSQ fingerprint images must be 500 ppi, this one is %u",
                     ppi);
-            if (d && d->len >= 2 && !data_starts(d, "\xFF\xA0", 2))
-                add(fs, ri, 999, "INT-I: WSQ data must be WSQ 3.1");
         } else if (eq(cga, "JP2") || eq(cga, "JP2L")) {
             if (ppi != 1000)
                 add(fs, ri, 9, "INT-I: JPEG 2000 fingerprint images must be 1000 ppi, this one is %u",
@@ -315,6 +346,12 @@ hs_status hs_nist_validate(hs_ctx *ctx, hs_nist_findings **out, const hs_nist *n
                 hs__nist_item_u32(hs__nist_find(r, 8), 0, 0, &gca);
                 if (gca != 1)
                     add(fs, i, 8, "INT-I: Type-4 images must be WSQ (GCA 1)");
+            }
+            if (r->type == 3 || r->type == 4) { /* grey: GCA 1 is WSQ */
+                uint32_t gca = 0;
+                hs__nist_item_u32(hs__nist_find(r, 8), 0, 0, &gca);
+                if (gca == 1)
+                    check_wsq(fs, r, i, hs__nist_find(r, 9), inti);
             }
             check_image(fs, n, i, inti);
         }

@@ -25,7 +25,8 @@
 #define MAX_DEPTH 256
 
 /* Value conversions between the two encodings. */
-enum { CV_TEXT, CV_DATE, CV_DATETIME, CV_BASE64, CV_BOOL_FMT };
+enum { CV_TEXT, CV_DATE, CV_DATETIME, CV_BASE64, CV_BOOL_FMT,
+       CV_FGP6 /* Type-4 FGP: six items, 255 unused <-> one element per position */ };
 
 typedef struct xitem {
     uint8_t item;     /* 0-based item index in the traditional subfield */
@@ -42,6 +43,13 @@ typedef struct xentry {
 
 #define FII "biom:FingerImpressionImage/"
 #define FCD FII "biom:ImageCaptureDetail/"
+#define FPI "biom:FingerprintImage/"
+#define PPI_ "biom:PalmprintImage/"
+#define PCD PPI_ "biom:ImageCaptureDetail/"
+#define IRI "biom:IrisImage/"
+#define ICD IRI "biom:ImageCaptureDetail/"
+#define CBI "biom:CBEFFImage/"
+#define CBCD CBI "biom:ImageCaptureDetail/"
 #define FACE "biom:FaceImage/"
 #define FACECD FACE "biom:ImageCaptureDetail/"
 #define IDC(t) { t, 2, CV_TEXT, "biom:ImageReferenceIdentification/nc:IdentificationID", { { 0, "" } } }
@@ -106,41 +114,131 @@ static const xentry table[] = {
     ONE(10, 10, CV_TEXT, FACE "biom:ImageVerticalPixelDensityValue"),
     ONE(10, 13, CV_TEXT, FACE "biom:FaceImageAcquisitionProfileCode"),
     ONE(10, 20, CV_TEXT, FACE "biom:FaceImageSubjectPoseCode"),
+    /* Types 13, 14 and 15: the elements of biom:ImageType in schema order,
+     * before (IMAGE_HEAD: data, depth, capture detail) and after (IMAGE_DIMS)
+     * the capture detail's record-specific elements (P: the image element,
+     * CD: its capture detail). */
+#define IMAGE_HEAD(t, P, CD)                                                               \
+    IDC(t), ONE(t, 999, CV_BASE64, P "nc:BinaryBase64Object"),                            \
+        ONE(t, 12, CV_TEXT, P "biom:ImageBitsPerPixelQuantity"),                          \
+        ONE(t, 5, CV_DATE, CD "biom:CaptureDate/nc:Date"),                                \
+        ONE(t, 16, CV_TEXT, CD "biom:CaptureHorizontalPixelDensityValue"),                \
+        ONE(t, 4, CV_TEXT, CD "biom:CaptureOrganization/nc:OrganizationIdentification/nc:IdentificationID"), \
+        ONE(t, 993, CV_TEXT, CD "biom:CaptureOrganization/nc:OrganizationName"),          \
+        ONE(t, 17, CV_TEXT, CD "biom:CaptureVerticalPixelDensityValue")
+#define IMAGE_DIMS(t, P)                                                                   \
+    ONE(t, 20, CV_TEXT, P "biom:ImageCommentText"),                                       \
+        ONE(t, 11, CV_TEXT, P "biom:ImageCompressionAlgorithmText"),                      \
+        ONE(t, 6, CV_TEXT, P "biom:ImageHorizontalLineLengthPixelQuantity"),              \
+        ONE(t, 9, CV_TEXT, P "biom:ImageHorizontalPixelDensityValue"),                    \
+        ONE(t, 8, CV_TEXT, P "biom:ImageScaleUnitsCode"),                                 \
+        ONE(t, 7, CV_TEXT, P "biom:ImageVerticalLineLengthPixelQuantity"),                \
+        ONE(t, 10, CV_TEXT, P "biom:ImageVerticalPixelDensityValue")
     /* Type-13 latent and Type-14 fingerprint images (FingerImpressionImageType). */
-#define FINGER(t)                                                                          \
-    IDC(t), ONE(t, 999, CV_BASE64, FII "nc:BinaryBase64Object"),                          \
-        ONE(t, 12, CV_TEXT, FII "biom:ImageBitsPerPixelQuantity"),                        \
-        ONE(t, 5, CV_DATE, FCD "biom:CaptureDate/nc:Date"),                               \
-        ONE(t, 16, CV_TEXT, FCD "biom:CaptureHorizontalPixelDensityValue"),               \
-        ONE(t, 4, CV_TEXT, FCD "biom:CaptureOrganization/nc:OrganizationIdentification/nc:IdentificationID"), \
-        ONE(t, 993, CV_TEXT, FCD "biom:CaptureOrganization/nc:OrganizationName"),         \
-        ONE(t, 17, CV_TEXT, FCD "biom:CaptureVerticalPixelDensityValue")
-    FINGER(13),
-    ONE(13, 20, CV_TEXT, FII "biom:ImageCommentText"),
-    ONE(13, 11, CV_TEXT, FII "biom:ImageCompressionAlgorithmText"),
-    ONE(13, 6, CV_TEXT, FII "biom:ImageHorizontalLineLengthPixelQuantity"),
-    ONE(13, 9, CV_TEXT, FII "biom:ImageHorizontalPixelDensityValue"),
-    ONE(13, 8, CV_TEXT, FII "biom:ImageScaleUnitsCode"),
-    ONE(13, 7, CV_TEXT, FII "biom:ImageVerticalLineLengthPixelQuantity"),
-    ONE(13, 10, CV_TEXT, FII "biom:ImageVerticalPixelDensityValue"),
+    IMAGE_HEAD(13, FII, FCD),
+    IMAGE_DIMS(13, FII),
     ONE(13, 3, CV_TEXT, FII "biom:FingerprintImageImpressionCaptureCategoryCode"),
     ONE(13, 13, CV_TEXT, FII "biom:FingerPositionCode"),
-    FINGER(14),
+    IMAGE_HEAD(14, FII, FCD),
     ONE(14, 30, CV_TEXT, FCD "biom:CaptureDeviceMonitoringModeCode"),
-    ONE(14, 20, CV_TEXT, FII "biom:ImageCommentText"),
-    ONE(14, 11, CV_TEXT, FII "biom:ImageCompressionAlgorithmText"),
-    ONE(14, 6, CV_TEXT, FII "biom:ImageHorizontalLineLengthPixelQuantity"),
-    ONE(14, 9, CV_TEXT, FII "biom:ImageHorizontalPixelDensityValue"),
-    ONE(14, 8, CV_TEXT, FII "biom:ImageScaleUnitsCode"),
-    ONE(14, 7, CV_TEXT, FII "biom:ImageVerticalLineLengthPixelQuantity"),
-    ONE(14, 10, CV_TEXT, FII "biom:ImageVerticalPixelDensityValue"),
+    IMAGE_DIMS(14, FII),
     ONE(14, 3, CV_TEXT, FII "biom:FingerprintImageImpressionCaptureCategoryCode"),
     ONE(14, 901, CV_TEXT, FII "biom:FrictionRidgeCaptureTechnology"),
     ONE(14, 13, CV_TEXT, FII "biom:FingerPositionCode"),
     { 14, 22, CV_TEXT, FII "biom:FingerprintImageNISTQuality",
       { { 0, "biom:FingerPositionCode" }, { 1, "biom:NISTQualityMeasure" } } },
     ONE(14, 31, CV_TEXT, FII "biom:FingerprintImageAcquisitionProfileCode"),
-    IDC(4), IDC(15), IDC(17), IDC(20), IDC(98), IDC(99),
+    /* Type-15 palmprint (biom:PalmprintImage); PQM: position, value,
+     * vendor, product in item order. */
+    IMAGE_HEAD(15, PPI_, PCD),
+    ONE(15, 30, CV_TEXT, PCD "biom:CaptureDeviceMonitoringModeCode"),
+    IMAGE_DIMS(15, PPI_),
+    ONE(15, 3, CV_TEXT, PPI_ "biom:FrictionRidgeImageImpressionCaptureCategoryCode"),
+    ONE(15, 13, CV_TEXT, PPI_ "biom:PalmPositionCode"),
+    { 15, 24, CV_TEXT, PPI_ "biom:PalmprintImageQuality",
+      { { 0, "biom:PalmPositionCode" },
+        { 3, "biom:QualityAlgorithmProductIdentification/nc:IdentificationID" },
+        { 2, "biom:QualityAlgorithmVendorIdentification/nc:IdentificationID" },
+        { 1, "biom:QualityValue" } } },
+    /* Type-4 (binary): biom:FingerprintImage. ISR is the capture resolution
+     * code, GCA the compression code; FGP's six bytes are one element per
+     * position used (255 = unused, restored on reading). */
+    IDC(4),
+    ONE(4, 9, CV_BASE64, FPI "nc:BinaryBase64Object"),
+    ONE(4, 5, CV_TEXT, FPI "biom:ImageCaptureDetail/biom:CaptureResolutionCode"),
+    ONE(4, 8, CV_TEXT, FPI "biom:ImageCompressionAlgorithmCode"),
+    ONE(4, 6, CV_TEXT, FPI "biom:ImageHorizontalLineLengthPixelQuantity"),
+    ONE(4, 7, CV_TEXT, FPI "biom:ImageVerticalLineLengthPixelQuantity"),
+    ONE(4, 4, CV_FGP6, FPI "biom:FingerprintImagePosition/biom:FingerPositionCode"),
+    ONE(4, 3, CV_TEXT, FPI "biom:FingerprintImageImpressionCaptureCategoryCode"),
+    /* Type-17 iris (biom:IrisImage): MMS make/model/serial and IPC
+     * orientation/orientation/scan type are items of one field each. */
+    IDC(17),
+    ONE(17, 999, CV_BASE64, IRI "nc:BinaryBase64Object"),
+    ONE(17, 12, CV_TEXT, IRI "biom:ImageBitsPerPixelQuantity"),
+    ONE(17, 5, CV_DATE, ICD "biom:CaptureDate/nc:Date"),
+    ONE(17, 17, CV_TEXT, ICD "biom:CaptureDeviceIdentification/nc:IdentificationID"),
+    { 17, 19, CV_TEXT, IRI "biom:ImageCaptureDetail",
+      { { 0, "biom:CaptureDeviceMakeText" }, { 1, "biom:CaptureDeviceModelText" },
+        { 2, "biom:CaptureDeviceSerialNumberText" } } },
+    ONE(17, 22, CV_TEXT, ICD "biom:CaptureHorizontalPixelDensityValue"),
+    ONE(17, 4, CV_TEXT, ICD "biom:CaptureOrganization/nc:OrganizationIdentification/nc:IdentificationID"),
+    ONE(17, 993, CV_TEXT, ICD "biom:CaptureOrganization/nc:OrganizationName"),
+    ONE(17, 23, CV_TEXT, ICD "biom:CaptureVerticalPixelDensityValue"),
+    ONE(17, 30, CV_TEXT, ICD "biom:CaptureDeviceMonitoringModeCode"),
+    ONE(17, 13, CV_TEXT, IRI "biom:ImageColorSpaceCode"),
+    ONE(17, 21, CV_TEXT, IRI "biom:ImageCommentText"),
+    ONE(17, 11, CV_TEXT, IRI "biom:ImageCompressionAlgorithmText"),
+    ONE(17, 6, CV_TEXT, IRI "biom:ImageHorizontalLineLengthPixelQuantity"),
+    ONE(17, 9, CV_TEXT, IRI "biom:ImageHorizontalPixelDensityValue"),
+    { 17, 24, CV_TEXT, IRI "biom:ImageQuality",
+      { { 2, "biom:QualityAlgorithmProductIdentification/nc:IdentificationID" },
+        { 0, "biom:QualityValue" },
+        { 1, "biom:QualityAlgorithmVendorIdentification/nc:IdentificationID" } } },
+    ONE(17, 8, CV_TEXT, IRI "biom:ImageScaleUnitsCode"),
+    ONE(17, 7, CV_TEXT, IRI "biom:ImageVerticalLineLengthPixelQuantity"),
+    ONE(17, 10, CV_TEXT, IRI "biom:ImageVerticalPixelDensityValue"),
+    ONE(17, 3, CV_TEXT, IRI "biom:IrisEyePositionCode"),
+    ONE(17, 14, CV_TEXT, IRI "biom:IrisEyeRotationAngleText"),
+    ONE(17, 15, CV_TEXT, IRI "biom:IrisEyeRotationUncertaintyValueText"),
+    { 17, 16, CV_TEXT, IRI "biom:IrisImageCapture",
+      { { 0, "biom:IrisImageHorizontalOrientationCode" }, { 2, "biom:IrisImageScanCategoryCode" },
+        { 1, "biom:IrisImageVerticalOrientationCode" } } },
+    ONE(17, 20, CV_TEXT, IRI "biom:IrisEyeColorAttributeCode"),
+    ONE(17, 25, CV_TEXT, IRI "biom:IrisImageAcquisitionLightingSpectrum/biom:AcquisitionLightingSpectrumCode"),
+    ONE(17, 26, CV_TEXT, IRI "biom:IrisDiameterPixelQuantity"),
+    /* Type-99 CBEFF (biom:CBEFFImage). BCD is a date (2011) or, in files of
+     * the 2007 edition, a GMT time stamp: two entries, the one whose form
+     * the value has is written. */
+    IDC(99),
+    ONE(99, 999, CV_BASE64, CBI "nc:BinaryBase64Object"),
+    ONE(99, 5, CV_DATE, CBCD "biom:CaptureDate/nc:Date"),
+    ONE(99, 5, CV_DATETIME, CBCD "biom:CaptureDate/nc:DateTime"),
+    ONE(99, 4, CV_TEXT, CBCD "biom:CaptureOrganization/nc:OrganizationIdentification/nc:IdentificationID"),
+    ONE(99, 993, CV_TEXT, CBCD "biom:CaptureOrganization/nc:OrganizationName"),
+    { 99, 102, CV_TEXT, CBI "biom:ImageQuality",
+      { { 2, "biom:QualityAlgorithmProductIdentification/nc:IdentificationID" },
+        { 0, "biom:QualityValue" },
+        { 1, "biom:QualityAlgorithmVendorIdentification/nc:IdentificationID" } } },
+    ONE(99, 103, CV_TEXT, CBI "biom:CBEFFFormatOwnerIdentification/nc:IdentificationID"),
+    ONE(99, 104, CV_TEXT, CBI "biom:CBEFFFormatCategoryIdentification/nc:IdentificationID"),
+    ONE(99, 100, CV_TEXT, CBI "biom:CBEFFVersionIdentification/nc:IdentificationID"),
+    ONE(99, 101, CV_TEXT, CBI "biom:CBEFFCategoryCode"),
+    /* Type-98 information assurance: DFO, SRC and SAN, DFT, DCD, ALF (event,
+     * reason, information identifier, agent, old value), ARN. The
+     * user-defined fields 98.200-98.899 have no element. */
+    IDC(98),
+    ONE(98, 3, CV_TEXT, "biom:AssuranceFormatOwnerIdentification/nc:IdentificationID"),
+    ONE(98, 4, CV_TEXT, "biom:AssuranceOrganization/nc:OrganizationIdentification/nc:IdentificationID"),
+    ONE(98, 993, CV_TEXT, "biom:AssuranceOrganization/nc:OrganizationName"),
+    ONE(98, 5, CV_TEXT, "biom:AssuranceFormatIdentification/nc:IdentificationID"),
+    ONE(98, 6, CV_DATETIME, "biom:AssuranceDateTime/nc:DateTime"),
+    { 98, 900, CV_TEXT, "biom:AssuranceLogEntry",
+      { { 0, "biom:AssuranceLogEventCode" }, { 1, "biom:AssuranceLogEventReasonText" },
+        { 2, "biom:AssuranceLogEventLocationText" }, { 3, "biom:AssuranceLogAgentText" },
+        { 4, "biom:AssuranceLogEventOriginalValueText" } } },
+    ONE(98, 901, CV_TEXT, "biom:AssuranceAuditRevisionIdentification/nc:IdentificationID"),
+    IDC(20),
 };
 
 static const struct { uint32_t type; const char *name; } record_names[] = {
@@ -290,30 +388,6 @@ static bool tz_ok(const char *p, size_t n)
            digits(p + 4, 2);
 }
 
-/* Days since 1970-01-01 and back (Howard Hinnant's algorithms). */
-static int64_t days_from_civil(long y, long m, long d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t days, int *y, int *m, int *d)
-{
-    days += 719468;
-    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    int64_t doe = days - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 /* Convert an element's text into traditional bytes (appended to w). */
 static bool convert_in(hs__writer *w, const char *text, uint8_t conv)
 {
@@ -352,17 +426,11 @@ static bool convert_in(hs__writer *w, const char *text, uint8_t conv)
         long off = 0;
         if (k < n && text[k] != 'Z')
             off = (text[k] == '-' ? -1 : 1) * (num(text + k + 1, 2) * 60 + num(text + k + 4, 2));
-        int64_t days = days_from_civil(num(text, 4), num(text + 5, 2), num(text + 8, 2));
+        int64_t days = hs__nist_days(num(text, 4), num(text + 5, 2), num(text + 8, 2));
         int64_t t = days * 86400 + num(text + 11, 2) * 3600 + num(text + 14, 2) * 60 +
                     num(text + 17, 2) - off * 60;
-        int64_t d = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-        int64_t sec = t - d * 86400;
-        int y, m, dd;
-        civil_from_days(d, &y, &m, &dd);
-        char buf[24];
-        int len = snprintf(buf, sizeof buf, "%04d%02d%02d%02d%02d%02dZ", y, m, dd,
-                           (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
-        if (len != 15)
+        char buf[16];
+        if (!hs__nist_gmt(t, buf))
             return false;
         hs__wr_bytes(w, buf, 15);
         return true;
@@ -436,7 +504,7 @@ static hs_status read_entry(xdec *d, hs__nist_record *r, xmlNodePtr rec, const x
         bool any = false;
         size_t start = w->len, last_end = w->len;
         if (sub)
-            hs__wr_u8(w, HS__NIST_RS);
+            hs__wr_u8(w, e->conv == CV_FGP6 ? HS__NIST_US : HS__NIST_RS);
         for (int it = 0; it < nitems; it++) {
             if (it)
                 hs__wr_u8(w, HS__NIST_US);
@@ -469,6 +537,11 @@ static hs_status read_entry(xdec *d, hs__nist_record *r, xmlNodePtr rec, const x
         w->len = last_end; /* trailing empty items are not written */
         sub++;
     }
+    if (e->conv == CV_FGP6 && sub > 6)
+        return hs__error(d->ctx, HS_ERR_CORRUPT,
+                         "XML Type-%u record: more than six finger positions", r->type);
+    for (uint32_t k = sub; e->conv == CV_FGP6 && sub && k < 6; k++)
+        hs__wr_bytes(w, "\x1f" "255", 4); /* unused positions */
     *found = sub > 0;
     return HS_OK;
 }
@@ -509,6 +582,200 @@ static hs_status keep_record(xdec *d, hs__nist_record *r, xmlNodePtr rec)
     if (buf)
         xmlBufferFree(buf);
     xmlFreeDoc(doc);
+    return s;
+}
+
+/* ---- Type-9 standard-format minutiae (itl:Minutiae) ------------------------
+ *
+ * 9.005 OFR, 9.006 FGP, 9.007 FPC, 9.008 CRP, 9.009 DLT, 9.010 MIN,
+ * 9.011 RDG and 9.012 MRC map to itl:Minutiae (the NIST standard block of
+ * the 2011 XML), whose elements split some traditional items: MRC's
+ * XXXXYYYYTTT is three elements, cores and deltas XXXXYYYY two, and each
+ * ridge count "n,c" a MinutiaRidgeCount. Digits are kept as written; on
+ * reading, shorter numbers are zero-padded to their traditional width. */
+
+/* The text of child path @p path of @p node, trimmed and marked, into
+ * buf (NUL-terminated); false when absent or longer than the buffer. */
+static bool leaf_text(xmlNodePtr node, const char *path, char *buf, size_t size)
+{
+    xmlNodePtr leaf = follow(node, path);
+    if (!leaf)
+        return false;
+    xmlChar *t = xmlNodeGetContent(leaf);
+    if (!t)
+        return false;
+    const char *q = (const char *)t;
+    while (*q == ' ' || *q == '\n' || *q == '\t' || *q == '\r')
+        q++;
+    size_t n = strlen(q);
+    while (n && (q[n - 1] == ' ' || q[n - 1] == '\n' || q[n - 1] == '\t' || q[n - 1] == '\r'))
+        n--;
+    bool ok = n < size;
+    if (ok) {
+        memcpy(buf, q, n);
+        buf[n] = 0;
+        mark(leaf);
+    }
+    xmlFree(t);
+    return ok;
+}
+
+/* A number element as @p width digits (zero-padded), or @p wmax as written
+ * (palm coordinates have five digits). */
+static bool put_digits(hs__writer *w, xmlNodePtr node, const char *path, size_t width, size_t wmax)
+{
+    char b[16];
+    if (!leaf_text(node, path, b, sizeof b))
+        return false;
+    size_t n = strlen(b);
+    if (n == 0 || n > wmax || !digits(b, n))
+        return false;
+    for (size_t k = n; k < width; k++)
+        hs__wr_u8(w, '0');
+    hs__wr_bytes(w, b, n);
+    return true;
+}
+
+static void put_text(hs__writer *w, xmlNodePtr node, const char *path)
+{
+    char b[256];
+    if (leaf_text(node, path, b, sizeof b))
+        hs__wr_bytes(w, b, strlen(b));
+}
+
+static hs_status std_field(xdec *d, hs__nist_record *r, uint32_t num, hs__writer *w)
+{
+    if (w->failed)
+        return hs__error(d->ctx, HS_ERR_NOMEM, "XML: out of memory");
+    hs_status s = w->len ? hs__nist_add_field(d->ctx, d->n, r, num, NULL, w->buf, w->len) : HS_OK;
+    w->len = 0;
+    return s;
+}
+
+/* Vertices (cores, deltas) named @p name below rec as XXXXYYYY subfields. */
+static bool read_vertices(hs__writer *w, xmlNodePtr rec, const char *name)
+{
+    uint32_t k = 0;
+    for (xmlNodePtr v = child_named(rec, name, NULL); v; v = child_named(rec, name, v), k++) {
+        if (k)
+            hs__wr_u8(w, HS__NIST_RS);
+        if (!put_digits(w, v, "biom:PositionHorizontalCoordinateValue", 4, 5) ||
+            !put_digits(w, v, "biom:PositionVerticalCoordinateValue", 4, 5))
+            return false;
+    }
+    return true;
+}
+
+static hs_status read_std_minutiae(xdec *d, hs__nist_record *r, xmlNodePtr rec)
+{
+    xmlNodePtr m = child_named(rec, "Minutiae", NULL);
+    if (!m)
+        return HS_OK;
+    xmlNodePtr st = child_named(m, "MinutiaeNISTStandard", NULL);
+    hs__writer w;
+    hs__writer_init(&w, d->a);
+    hs_status s = HS_OK;
+    bool ok = true;
+    xmlNodePtr rs = st ? child_named(st, "MinutiaeReadingSystem", NULL) : NULL;
+    if (rs) { /* 9.005 OFR: name, method, subsystem */
+        put_text(&w, rs, "biom:ReadingSystemName");
+        hs__wr_u8(&w, HS__NIST_US);
+        put_text(&w, rs, "biom:ReadingSystemCodingMethodCode");
+        size_t before = w.len;
+        hs__wr_u8(&w, HS__NIST_US);
+        put_text(&w, rs, "biom:ReadingSystemSubsystemIdentification/nc:IdentificationID");
+        if (w.len == before + 1)
+            w.len = before;
+    }
+    s = std_field(d, r, 5, &w);
+    uint32_t k = 0; /* 9.006 FGP: finger and palm codes in document order */
+    for (xmlNodePtr c = m->children; c && !s; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE || (!name_eq("MinutiaeFingerPositionCode", c->name) &&
+                                            !name_eq("MinutiaePalmPositionCode", c->name)))
+            continue;
+        if (k++)
+            hs__wr_u8(&w, HS__NIST_RS);
+        xmlChar *t = xmlNodeGetContent(c);
+        ok &= t && convert_in(&w, (const char *)t, CV_TEXT);
+        xmlFree(t);
+        mark(c);
+    }
+    if (!s)
+        s = std_field(d, r, 6, &w);
+    k = 0; /* 9.007 FPC: source code, then the pattern codes */
+    for (xmlNodePtr c = child_named(m, "MinutiaeFingerPatternDetail", NULL); c && !s;
+         c = child_named(m, "MinutiaeFingerPatternDetail", c), k++) {
+        if (k)
+            hs__wr_u8(&w, HS__NIST_RS);
+        put_text(&w, c, "itl:FingerPatternCodeSourceCode");
+        for (xmlNodePtr q = c->children; q; q = q->next)
+            if (q->type == XML_ELEMENT_NODE && (name_eq("FingerPatternCode", q->name) ||
+                                                name_eq("FingerPatternText", q->name))) {
+                hs__wr_u8(&w, HS__NIST_US);
+                xmlChar *t = xmlNodeGetContent(q);
+                ok &= t && convert_in(&w, (const char *)t, CV_TEXT);
+                xmlFree(t);
+                mark(q);
+            }
+    }
+    if (!s)
+        s = std_field(d, r, 7, &w);
+    ok &= read_vertices(&w, m, "MinutiaeFingerCorePosition");
+    if (!s)
+        s = std_field(d, r, 8, &w);
+    ok &= read_vertices(&w, m, "MinutiaeFingerDeltaPosition");
+    if (!s)
+        s = std_field(d, r, 9, &w);
+    if (!s && st && follow(st, "biom:MinutiaeQuantity"))
+        put_text(&w, st, "biom:MinutiaeQuantity");
+    if (!s)
+        s = std_field(d, r, 10, &w);
+    char b[16];
+    if (!s && st && leaf_text(st, "biom:MinutiaeRidgeCountIndicator", b, sizeof b)) {
+        bool t = !strcmp(b, "true") || !strcmp(b, "1");
+        ok &= t || !strcmp(b, "false") || !strcmp(b, "0");
+        hs__wr_u8(&w, t ? '1' : '0');
+    }
+    if (!s)
+        s = std_field(d, r, 11, &w);
+    k = 0; /* 9.012 MRC */
+    for (xmlNodePtr md = st ? child_named(st, "MinutiaDetail", NULL) : NULL; md && !s && ok;
+         md = child_named(st, "MinutiaDetail", md), k++) {
+        if (k)
+            hs__wr_u8(&w, HS__NIST_RS);
+        put_text(&w, md, "biom:MinutiaIdentification/nc:IdentificationID");
+        hs__wr_u8(&w, HS__NIST_US);
+        ok &= put_digits(&w, md, "biom:PositionHorizontalCoordinateValue", 4, 5) &&
+              put_digits(&w, md, "biom:PositionVerticalCoordinateValue", 4, 5) &&
+              put_digits(&w, md, "biom:PositionThetaAngleMeasure", 3, 3);
+        size_t keep = w.len, at;
+        hs__wr_u8(&w, HS__NIST_US);
+        at = w.len;
+        put_text(&w, md, "biom:MinutiaQualityValue");
+        if (w.len > at)
+            keep = w.len;
+        hs__wr_u8(&w, HS__NIST_US);
+        at = w.len;
+        put_text(&w, md, "biom:MinutiaCategoryCode");
+        if (w.len > at)
+            keep = w.len;
+        for (xmlNodePtr rc = child_named(md, "MinutiaRidgeCount", NULL); rc;
+             rc = child_named(md, "MinutiaRidgeCount", rc)) {
+            hs__wr_u8(&w, HS__NIST_US);
+            put_text(&w, rc, "biom:RidgeCountReferenceIdentification/nc:IdentificationID");
+            hs__wr_u8(&w, ',');
+            put_text(&w, rc, "biom:RidgeCountValue");
+            keep = w.len;
+        }
+        w.len = keep; /* no empty trailing items */
+    }
+    if (!s)
+        s = std_field(d, r, 12, &w);
+    hs__writer_free(&w);
+    if (!s && !ok)
+        s = hs__error(d->ctx, HS_ERR_CORRUPT,
+                      "XML Type-9 record (line %ld): itl:Minutiae values not in the expected "
+                      "form", xmlGetLineNo(m));
     return s;
 }
 
@@ -587,6 +854,8 @@ static hs_status read_record(xdec *d, xmlNodePtr rec, uint32_t type)
             s = hs__nist_add_field(d->ctx, d->n, r, e->field, NULL, w.buf, w.len);
     }
     hs__writer_free(&w);
+    if (!s && type == 9)
+        s = read_std_minutiae(d, &d->n->r[ri], rec);
     if (s)
         return s;
     r = &d->n->r[ri];
@@ -842,14 +1111,196 @@ static bool xml_value_ok(const uint8_t *p, size_t n, uint8_t conv)
     return true;
 }
 
+/* Whether another entry of the same field takes the value in its form
+ * (a field written as one of two elements, such as a date or a time). */
+static bool alternate_fits(const xentry *e, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (&table[i] != e && table[i].type == e->type && table[i].field == e->field &&
+            xml_value_ok(p, n, table[i].conv))
+            return true;
+    return false;
+}
+
 static bool field_mapped(uint32_t type, uint32_t num)
 {
-    if (num == 1)
+    if (num == 1 || (type == 9 && num >= 5 && num <= 12)) /* 9.005-.012: itl:Minutiae */
         return true;
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (table[i].type == type && table[i].field == num)
             return true;
     return false;
+}
+
+/* One element of text p[0..n) at path below node (a new last element when
+ * @p again). */
+static bool put_leaf(xmlNodePtr node, xmlNsPtr *ns, const char *path, const uint8_t *p,
+                     size_t n, bool again, hs__writer *tmp)
+{
+    xmlNodePtr leaf = make_path(node, ns, path, again);
+    return leaf && set_text(leaf, p, n, CV_TEXT, tmp);
+}
+
+/* Whether item (si, ii) of f is n digits (n 0: any text XML can hold). */
+static bool item_is(const hs__nist_field *f, uint32_t si, uint32_t ii, size_t n,
+                    const uint8_t **p, size_t *len)
+{
+    if (!f || !hs__nist_item_span(f->val, f->len, si, ii, p, len))
+        return false;
+    return n ? *len == n && digits((const char *)*p, n) : xml_value_ok(*p, *len, CV_TEXT);
+}
+
+static uint32_t subfields(const hs__nist_field *f)
+{
+    uint32_t n = f && f->len ? 1 : 0;
+    for (size_t k = 0; f && k < f->len; k++)
+        n += f->val[k] == HS__NIST_RS;
+    return n;
+}
+
+/* 9.005-9.012 as itl:Minutiae (see read_std_minutiae). A value that does
+ * not have its traditional form is refused unless HS_NIST_ALLOW_LOSS, which
+ * drops it. */
+static hs_status gen_std_minutiae(hs_ctx *ctx, xmlNodePtr rec, xmlNsPtr *ns,
+                                  const hs__nist_record *r, uint32_t ri, hs__writer *tmp,
+                                  uint32_t flags)
+{
+    const hs__nist_field *f[13] = { 0 };
+    bool any = false;
+    for (uint32_t k = 5; k <= 12; k++)
+        any |= (f[k] = hs__nist_find(r, k)) != NULL;
+    if (!any)
+        return HS_OK;
+    bool loss = (flags & HS_NIST_ALLOW_LOSS) != 0, bad = false;
+    const uint8_t *p, *q;
+    size_t n, m;
+#define NOMEM hs__error(ctx, HS_ERR_NOMEM, "XML: out of memory")
+    xmlNodePtr mi = make_path(rec, ns, "itl:Minutiae", false);
+    xmlNodePtr st = mi ? make_path(mi, ns, "itl:MinutiaeNISTStandard", false) : NULL;
+    if (!st)
+        return NOMEM;
+    for (uint32_t si = 0; si < subfields(f[12]); si++) {
+        /* XXXXYYYYTTT, or XXXXXYYYYYTTT for palms */
+        if ((!item_is(f[12], si, 1, 11, &p, &n) && !item_is(f[12], si, 1, 13, &p, &n)) ||
+            !item_is(f[12], si, 0, 0, &q, &m)) {
+            bad = true;
+            continue;
+        }
+        size_t c = (n - 3) / 2;
+        xmlNodePtr md = xmlNewChild(st, ns[0], BAD_CAST "MinutiaDetail", NULL);
+        if (!md || !put_leaf(md, ns, "biom:PositionHorizontalCoordinateValue", p, c, false, tmp) ||
+            !put_leaf(md, ns, "biom:PositionVerticalCoordinateValue", p + c, c, false, tmp) ||
+            !put_leaf(md, ns, "biom:MinutiaIdentification/nc:IdentificationID", q, m, false,
+                      tmp) ||
+            !put_leaf(md, ns, "biom:PositionThetaAngleMeasure", p + 2 * c, 3, false, tmp))
+            return NOMEM;
+        if (item_is(f[12], si, 2, 0, &q, &m) && m &&
+            !put_leaf(md, ns, "biom:MinutiaQualityValue", q, m, false, tmp))
+            return NOMEM;
+        if (item_is(f[12], si, 3, 0, &q, &m) && m &&
+            !put_leaf(md, ns, "biom:MinutiaCategoryCode", q, m, false, tmp))
+            return NOMEM;
+        for (uint32_t ii = 4; hs__nist_item_span(f[12]->val, f[12]->len, si, ii, &q, &m); ii++) {
+            const uint8_t *comma = m ? memchr(q, ',', m) : NULL;
+            if (!comma || comma == q || (size_t)(comma - q) + 1 >= m ||
+                !xml_value_ok(q, (size_t)(comma - q), CV_TEXT) ||
+                !xml_value_ok(comma + 1, m - (size_t)(comma - q) - 1, CV_TEXT)) {
+                bad = true;
+                continue;
+            }
+            xmlNodePtr rc = xmlNewChild(md, ns[1], BAD_CAST "MinutiaRidgeCount", NULL);
+            if (!rc ||
+                !put_leaf(rc, ns, "biom:RidgeCountReferenceIdentification/nc:IdentificationID",
+                          q, (size_t)(comma - q), false, tmp) ||
+                !put_leaf(rc, ns, "biom:RidgeCountValue", comma + 1,
+                          m - (size_t)(comma - q) - 1, false, tmp))
+                return NOMEM;
+        }
+    }
+    if (item_is(f[10], 0, 0, 0, &p, &n) &&
+        !put_leaf(st, ns, "biom:MinutiaeQuantity", p, n, false, tmp))
+        return NOMEM;
+    if (f[5]) {
+        static const char *const ofr[3] = { "biom:ReadingSystemName",
+                                            "biom:ReadingSystemCodingMethodCode",
+                                            "biom:ReadingSystemSubsystemIdentification/nc:IdentificationID" };
+        xmlNodePtr rs = make_path(st, ns, "biom:MinutiaeReadingSystem", false);
+        if (!rs)
+            return NOMEM;
+        static const int order[3] = { 1, 0, 2 }; /* schema order */
+        for (int k = 0; k < 3; k++)
+            if (item_is(f[5], 0, (uint32_t)order[k], 0, &p, &n) && n &&
+                !put_leaf(rs, ns, ofr[order[k]], p, n, false, tmp))
+                return NOMEM;
+        bad |= subfields(f[5]) > 1 || hs__nist_item_span(f[5]->val, f[5]->len, 0, 3, &p, &n);
+    }
+    if (f[11]) {
+        bool on = f[11]->len == 1 && f[11]->val[0] == '1';
+        bad |= !(f[11]->len == 1 && (f[11]->val[0] == '0' || on));
+        if (!put_leaf(st, ns, "biom:MinutiaeRidgeCountIndicator",
+                      (const uint8_t *)(on ? "true" : "false"), on ? 4 : 5, false, tmp))
+            return NOMEM;
+    }
+    for (uint32_t k = 8; k <= 9; k++)
+        for (uint32_t si = 0; si < subfields(f[k]); si++) {
+            if (!item_is(f[k], si, 0, 8, &p, &n) && !item_is(f[k], si, 0, 10, &p, &n)) {
+                bad = true;
+                continue;
+            }
+            xmlNodePtr v = xmlNewChild(mi, ns[1], BAD_CAST(k == 8 ? "MinutiaeFingerCorePosition"
+                                                                   : "MinutiaeFingerDeltaPosition"),
+                                       NULL);
+            if (!v || !put_leaf(v, ns, "biom:PositionHorizontalCoordinateValue", p, n / 2, false, tmp) ||
+                !put_leaf(v, ns, "biom:PositionVerticalCoordinateValue", p + n / 2, n / 2, false,
+                          tmp))
+                return NOMEM;
+        }
+    for (uint32_t si = 0; si < subfields(f[7]); si++) {
+        if (!item_is(f[7], si, 0, 1, &p, &n) && !item_is(f[7], si, 0, 0, &p, &n)) {
+            bad = true;
+            continue;
+        }
+        bool text = !(n == 1 && p[0] == 'T');
+        xmlNodePtr pd = xmlNewChild(mi, ns[0], BAD_CAST "MinutiaeFingerPatternDetail", NULL);
+        if (!pd || !put_leaf(pd, ns, "itl:FingerPatternCodeSourceCode", p, n, false, tmp))
+            return NOMEM;
+        for (uint32_t ii = 1; item_is(f[7], si, ii, 0, &q, &m); ii++)
+            if (!put_leaf(pd, ns, text ? "biom:FingerPatternText" : "biom:FingerPatternCode", q,
+                          m, true, tmp))
+                return NOMEM;
+    }
+    /* FGP: finger codes, then palm codes (20-38, 81-86), as the schema
+     * orders them; a palm code before a finger code cannot keep its place. */
+    bool palm_seen = false;
+    for (uint32_t si = 0; si < subfields(f[6]); si++) {
+        uint32_t code;
+        if (!item_is(f[6], si, 0, 0, &p, &n) || !hs__nist_item_u32(f[6], si, 0, &code)) {
+            bad = true;
+            continue;
+        }
+        bool palm = (code >= 20 && code <= 38) || (code >= 81 && code <= 86);
+        bad |= palm_seen && !palm;
+        palm_seen |= palm;
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t si = 0; si < subfields(f[6]); si++) {
+            uint32_t code;
+            if (!item_is(f[6], si, 0, 0, &p, &n) || !hs__nist_item_u32(f[6], si, 0, &code))
+                continue;
+            bool palm = (code >= 20 && code <= 38) || (code >= 81 && code <= 86);
+            if (palm == (pass == 1) &&
+                !put_leaf(mi, ns, palm ? "biom:MinutiaePalmPositionCode"
+                                       : "biom:MinutiaeFingerPositionCode",
+                          p, n, true, tmp))
+                return NOMEM;
+        }
+#undef NOMEM
+    if (bad && !loss)
+        return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                         "record %u: Type-9 standard-format minutiae (9.005-9.012) not in the "
+                         "form itl:Minutiae holds (HS_NIST_ALLOW_LOSS drops what does not fit)",
+                         ri + 1);
+    return HS_OK;
 }
 
 static hs_status gen_record(hs_ctx *ctx, xmlNodePtr root, xmlNsPtr *ns, const hs_nist *n,
@@ -932,6 +1383,35 @@ static hs_status gen_record(hs_ctx *ctx, xmlNodePtr root, xmlNsPtr *ns, const hs
             }
             continue;
         }
+        if (e->conv == CV_FGP6) {
+            /* The six FGP items: one element per position, 255 = unused. */
+            const uint8_t *xp;
+            size_t xl;
+            uint32_t written = 0, code;
+            bool gap = false, bad = hs__nist_item_span(f->val, f->len, 1, 0, &xp, &xl);
+            for (uint32_t k = 0; k < 6 && !bad; k++) {
+                if (!hs__nist_item_u32(f, 0, k, &code) || code > 255) {
+                    bad = true;
+                } else if (code == 255) {
+                    gap = true;
+                } else if (gap && !(flags & HS_NIST_ALLOW_LOSS)) {
+                    bad = true;
+                } else {
+                    xmlNodePtr leaf = make_path(rec, ns, e->group, written > 0);
+                    char c[8];
+                    int cl = snprintf(c, sizeof c, "%u", code);
+                    if (!leaf || !set_text(leaf, (const uint8_t *)c, (size_t)cl, CV_TEXT, tmp))
+                        return hs__error(ctx, HS_ERR_NOMEM, "XML: out of memory");
+                    written++;
+                }
+            }
+            if (bad || written == 0)
+                return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                                 "record %u: field %u.%03u is not six positions with the unused "
+                                 "ones (255) last, as the XML position list needs",
+                                 ri + 1, r->type, e->field);
+            continue;
+        }
         uint32_t subs = 1;
         if (e->conv != CV_BASE64)
             for (size_t k = 0; k < f->len; k++)
@@ -969,6 +1449,8 @@ static hs_status gen_record(hs_ctx *ctx, xmlNodePtr root, xmlNsPtr *ns, const hs
                            len == 0) {
                     continue;
                 }
+                if (!xml_value_ok(p, len, e->conv) && alternate_fits(e, p, len))
+                    break; /* another entry of the field writes it */
                 if (!xml_value_ok(p, len, e->conv))
                     return hs__error(ctx, HS_ERR_UNSUPPORTED,
                                      "record %u: field %u.%03u item %u cannot be written as XML "
@@ -984,7 +1466,7 @@ static hs_status gen_record(hs_ctx *ctx, xmlNodePtr root, xmlNsPtr *ns, const hs
             }
         }
     }
-    return HS_OK;
+    return r->type == 9 ? gen_std_minutiae(ctx, rec, ns, r, ri, tmp, flags) : HS_OK;
 }
 
 hs_status hs__nist_encode_xml(hs_ctx *ctx, hs__writer *w, const hs_nist *n, uint32_t flags)

@@ -628,12 +628,7 @@ hs_status hs_watchlist_load(hs_ctx *ctx, hs_watchlist **out, const char *path)
         const hs_allocator *a = hs__ctx_allocator(ctx);
         hs__memzero(buf, size);
         hs__free(a, buf);
-        const char *m = hs_ctx_last_error(ctx);
-        if (ctx && *m) {
-            char tmp[HS__ERRMSG_MAX];
-            snprintf(tmp, sizeof tmp, "%s", m);
-            hs__error(ctx, st, "%s: %s", path, tmp);
-        }
+        hs__error_prefix(ctx, st, path);
     }
     return st;
 }

@@ -182,12 +182,7 @@ hs_status hs_watchlist_load_encrypted(hs_ctx *ctx, hs_watchlist **out, const cha
     hs_status st = hs__load_file(ctx, out, path, decode_file, storage_key);
     if (st && st != HS_ERR_IO && st != HS_ERR_LIMIT) {
         /* the file layer's messages name the path already */
-        const char *m = hs_ctx_last_error(ctx);
-        if (ctx && *m) {
-            char tmp[HS__ERRMSG_MAX];
-            snprintf(tmp, sizeof tmp, "%s", m);
-            hs__error(ctx, st, "%s: %s", path, tmp);
-        }
+        hs__error_prefix(ctx, st, path);
     }
     return st;
 }

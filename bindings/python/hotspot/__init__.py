@@ -2023,6 +2023,41 @@ class Transaction(_Handle):
         _check(s, ctx)
         return FingerTemplate._adopt(t)
 
+    @_cdoc("hs_nist_fingers")
+    def fingers(self, extractor=None, minutiae=True, images=True, skip_bad=False):
+        """The fingers of the transaction as one :class:`FingerTemplate` for a
+        :class:`Watchlist` (one view per finger, positions from the records):
+        Type-9 minutiae where present (``minutiae``), else minutiae extracted
+        from the finger images (``images``) with ``extractor`` (an
+        :class:`Extractor`, None for a default one). ``skip_bad`` passes over
+        fingers that cannot be decoded instead of raising."""
+        flags = ((0 if minutiae else capi.HS_NIST_FINGERS_NO_MINUTIAE)
+                 | (0 if images else capi.HS_NIST_FINGERS_NO_IMAGES)
+                 | (capi.HS_NIST_FINGERS_SKIP_BAD if skip_bad else 0))
+        ctx = _ctx()
+        if extractor is None:
+            with self._use as h:
+                s, t = _c("hs_nist_fingers")(ctx, h, None, flags)
+        else:
+            ex = _handle_of(extractor, Extractor, "extractor")
+            with self._use as h, ex._use as eh:
+                s, t = _c("hs_nist_fingers")(ctx, h, eh, flags)
+        _check(s, ctx)
+        return FingerTemplate._adopt(t)
+
+    @_cdoc("hs_nist_face_embed")
+    def face_embedding(self, engine):
+        """Embedding (float32 array) of the transaction's first Type-10 face
+        with ``engine`` (a :class:`FaceEngine`); Error(ERR_NOT_FOUND) without
+        a face record, Error(ERR_NO_FACE) when none is found in it."""
+        e = _handle_of(engine, FaceEngine, "engine")
+        out = np.empty(max(e.dim, 1), np.float32)
+        ctx = _ctx()
+        with self._use as h, e._use as eh:
+            s, dim = _c("hs_nist_face_embed")(ctx, out, eh, h)
+        _check(s, ctx)
+        return out[:dim]
+
     @_cdoc("hs_nist_validate")
     def validate(self, profile="int-i"):
         """Findings as a list of (record or None, field, message); empty when
@@ -2259,3 +2294,160 @@ class AuditView(_Handle):
 
 __all__ += ["device_keygen", "device_sign_public", "device_key_save", "device_key_load",
             "AuditHead", "AuditLog", "AuditError", "AuditView", "audit_verify"]
+
+
+# ---- the device's outbox (outbox.h) -------------------------------------------
+
+#: Encounter states in an :class:`Outbox` entry, by name.
+OUTBOX_STATES = {1: "queued", 2: "exported", 3: "acknowledged", 4: "purged"}
+
+OutboxEntry = collections.namedtuple(
+    "OutboxEntry", "id state time_ms appended_ms exported_ms decision candidate_count "
+                   "sealed_bytes shown")
+OutboxEntry.__doc__ = """One encounter of an outbox: its receipt (no biometric data) and state.
+``id`` is 16 bytes, ``state`` a name of OUTBOX_STATES, times UTC ms."""
+
+
+class Outbox(_Handle):
+    """The device's crash-safe store of sealed encounters (outbox.h).
+
+    ``Outbox(dir, device_public=..., authority_sign_public=..., audit=...)``
+    opens (or creates, when ``device_public`` is given) the outbox in ``dir``;
+    a writable outbox holds the directory's lock until :meth:`close`.
+    ``append(sealed)`` returns once the sealed encounter (bytes from the
+    encounter module) is on disk; :meth:`export` writes the unacknowledged
+    ones as one batch for the centre; :meth:`ack` applies the centre's signed
+    acknowledgement (wiping what it names; a replay raises Error with
+    ERR_REPLAY); :meth:`purge` removes what was not acknowledged within the
+    retention period; :func:`outbox_verify` checks every byte of a directory.
+    ``audit`` is an audit log handle object (its C handle in ``._h``) that
+    every append, export, ack and purge is logged to; keep it open while the
+    outbox is.
+    """
+    _free = _c("hs_outbox_close")
+    _exclusive = True
+
+    @_cdoc("hs_outbox_open")
+    def __init__(self, dir, device_public=None, authority_sign_public=None, audit=None,
+                 operator=None, max_bytes=0, max_count=0, retention_ms=0, readonly=False,
+                 nowait=False):
+        flags = (capi.HS_OUTBOX_OPEN_READONLY if readonly else 0) | \
+                (capi.HS_OUTBOX_OPEN_NOWAIT if nowait else 0)
+        ah = None
+        if audit is not None:
+            ah = getattr(audit, "_h", audit)
+            if ah is None:
+                raise ClosedError(type(audit).__name__)
+        ctx = _ctx()
+        s, h = _c("hs_py_outbox_open")(
+            ctx, _path(dir), flags, int(max_bytes), int(max_count), int(retention_ms), ah,
+            None if operator is None else _text(operator, "operator"),
+            None if device_public is None else bytes(_buffer(device_public, "device_public")),
+            None if authority_sign_public is None
+            else bytes(_buffer(authority_sign_public, "authority_sign_public")))
+        _check(s, ctx)
+        _Handle.__init__(self, h, keep=audit)
+
+    def __len__(self):
+        with self._use as h:
+            return _c("hs_outbox_count")(h)
+
+    @_cdoc("hs_outbox_append")
+    def append(self, sealed):
+        """Append a sealed encounter; durable on return."""
+        ctx = _ctx()
+        with self._write as h:
+            _check(_c("hs_outbox_append")(ctx, h, _buffer(sealed, "sealed")), ctx)
+
+    def entry(self, index):
+        """Encounter ``index`` (0 = oldest) as an :class:`OutboxEntry`."""
+        with self._use as h:
+            d = _c("hs_py_outbox_entry")(h, int(index))
+        if d is None:
+            raise IndexError("outbox index %d out of range" % index)
+        d["state"] = OUTBOX_STATES.get(d["state"], d["state"])
+        return OutboxEntry(**d)
+
+    def entries(self):
+        """Every encounter, oldest first."""
+        return [self.entry(i) for i in range(len(self))]
+
+    @_cdoc("hs_outbox_sealed")
+    def sealed(self, index):
+        """The sealed bytes of encounter ``index`` (checked against their checksum)."""
+        ctx = _ctx()
+        with self._use as h:
+            s, n = _c("hs_outbox_sealed")(ctx, None, h, int(index))
+            _check(s, ctx)
+            buf = bytearray(n)
+            s, n = _c("hs_outbox_sealed")(ctx, buf, h, int(index))
+            _check(s, ctx)
+        return bytes(buf[:n])
+
+    @property
+    @_cdoc("hs_outbox_info_get")
+    def info(self):
+        """Fill level and counters as a dict (count, queued, exported,
+        max_count, fill_permille, bytes, max_bytes, oldest_ms, dropped_bytes,
+        acks_applied, forgotten)."""
+        with self._use as h:
+            s, i = _c("hs_outbox_info_get")(h)
+        _check(s)
+        return {k: getattr(i, k) for k in ("count", "queued", "exported", "max_count",
+                                            "fill_permille", "bytes", "max_bytes", "oldest_ms",
+                                            "dropped_bytes", "acks_applied", "forgotten")}
+
+    @_cdoc("hs_outbox_export")
+    def export(self, path, new_only=False):
+        """Write the unacknowledged encounters as one batch to ``path``;
+        returns how many (0: nothing written)."""
+        ctx = _ctx()
+        with self._write as h:
+            s, n = _c("hs_outbox_export")(ctx, h, _path(path),
+                                          capi.HS_OUTBOX_EXPORT_NEW_ONLY if new_only else 0)
+        _check(s, ctx)
+        return n
+
+    @_cdoc("hs_outbox_ack")
+    def ack(self, data):
+        """Apply the authority's acknowledgement (bytes); returns how many
+        encounters it removed."""
+        ctx = _ctx()
+        with self._write as h:
+            s, n = _c("hs_outbox_ack")(ctx, h, _buffer(data, "acknowledgement"))
+        _check(s, ctx)
+        return n
+
+    @_cdoc("hs_outbox_purge")
+    def purge(self, now_ms=0):
+        """Purge what was not acknowledged within the retention period
+        (``now_ms`` 0: the clock); returns how many."""
+        ctx = _ctx()
+        with self._write as h:
+            s, n = _c("hs_outbox_purge")(ctx, h, int(now_ms))
+        _check(s, ctx)
+        return n
+
+    def __repr__(self):
+        if self._h is None:
+            return "<hotspot.Outbox closed>"
+        return "<hotspot.Outbox %d encounters>" % len(self)
+
+
+@_cdoc("hs_outbox_verify")
+def outbox_verify(dir):
+    """Check every byte of the outbox in ``dir``; returns a dict (records,
+    encounters, bytes); raises Error naming the offset of the first damage."""
+    ctx = _ctx()
+    s, i = _c("hs_outbox_verify")(ctx, _path(dir))
+    _check(s, ctx)
+    return {"records": i.records, "encounters": i.encounters, "bytes": i.bytes}
+
+
+__all__ += ["Outbox", "OutboxEntry", "OUTBOX_STATES", "outbox_verify"]
+
+
+# ---- encounters (hotspot/encounter.py) ----------------------------------------------
+from . import encounter  # noqa: E402
+from .encounter import *  # noqa: E402,F401,F403
+__all__ += encounter.__all__

@@ -48,3 +48,21 @@ def test_build_and_errors(shared_data):
     assert e.value.status in (hotspot.ERR_TRUNCATED, hotspot.ERR_CORRUPT)
     with pytest.raises(hotspot.Error):
         hotspot.Transaction.build("XYZ", "A", "B")
+
+
+def test_fingers_for_the_watchlist(shared_data):
+    t = hotspot.Transaction.load(shared_data / "fingerprint/an2k-nbis/type_3_wvu.an2")
+    fingers = t.fingers(extractor=hotspot.Extractor())
+    assert len(fingers) == 10
+    assert [v["finger"] for v in fingers.views] == list(range(1, 11))
+    with pytest.raises(hotspot.Error) as e:
+        t.fingers(images=False)
+    assert e.value.status == hotspot.ERR_NOT_FOUND
+    wl = hotspot.Watchlist()
+    wl.add("WVU", fingers=fingers)
+    best = wl.search(fingers=t.fingers())[0]
+    assert best.id == "WVU" and best.hit
+    m = hotspot.Transaction.load(shared_data / "fingerprint/format-samples/type9.an2k")
+    assert len(m.fingers().minutiae(0)) == 28
+    with pytest.raises(TypeError):
+        t.face_embedding(None)

@@ -1,0 +1,803 @@
+/* Deferred checks closed end to end (docs/cluster.md, "Deferred checks"),
+ * against a real nats-server on 127.0.0.1 and 2 shards x 1 replica
+ * (`hotspot shard`) holding a synthetic gallery:
+ *  - a device seals encounters (mates of gallery subjects as templates,
+ *    strangers, and finger images the centre must extract), keeps them in
+ *    its outbox, exports and submits; a re-sent batch is stored once; the
+ *    intake worker searches each; the device fetches: every encounter has a
+ *    verdict, mates are found at rank 1, the acknowledgement empties the
+ *    outbox, a confirmed fetch does not come back;
+ *  - a batch of an unknown device is refused with its reason, and the
+ *    device is told;
+ *  - verdicts checked with the wrong key, or altered on the way, are refused;
+ *  - the intake worker (`hotspot cluster intake`) killed with SIGKILL in the
+ *    middle of a batch and started again: every encounter gets exactly one
+ *    verdict, those published before the kill are not searched again;
+ *  - a shard missing: "incomplete" verdicts, no acknowledgement, the batch
+ *    retried and completed once the shard is back.
+ * Skips (with the reason printed) when nats-server is not installed. */
+#include "clusterutil.h"
+#include "testutil.h"
+
+#include <hotspot/cluster.h>
+#include <hotspot/device.h>
+#include <hotspot/outbox.h>
+
+#include <nats/nats.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MASTERS 24 /* gallery: G00.. (impression 0, ground-truth template) */
+
+static cu_cluster clu;
+static hs_cluster *cl;
+static hs_synth *gen;
+static uint8_t box_pk[32], box_sk[32], sign_pk[32], sign_sk[64];
+static uint8_t dev_pk[32], dev_sk[64];
+static hs_encounter_registry *reg;
+static char dir[512], seen_path[600], auth_sec[600], devices[600];
+static int ready;
+
+static hs_ctx *ctx_new(void)
+{
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    return ctx;
+}
+
+#define CHECK(ctx, call)                                                                         \
+    do {                                                                                         \
+        hs_status s_ = (call);                                                                   \
+        if (s_)                                                                                  \
+            fail_msg("%s: %s: %s", #call, hs_status_str(s_), hs_ctx_last_error(ctx));            \
+    } while (0)
+
+/* Impression k of master m: its ground-truth template, or its image. */
+static hs_template *truth(uint32_t m, uint32_t k)
+{
+    hs_synth_master *ms = NULL;
+    hs_template *t = NULL;
+    assert_int_equal(hs_synth_master_new(NULL, &ms, gen, m), HS_OK);
+    assert_int_equal(hs_synth_impression(NULL, NULL, &t, gen, ms, k), HS_OK);
+    hs_synth_master_free(ms);
+    return t;
+}
+
+static hs_image *image(uint32_t m, uint32_t k)
+{
+    hs_synth_master *ms = NULL;
+    hs_image *img = NULL;
+    assert_int_equal(hs_synth_master_new(NULL, &ms, gen, m), HS_OK);
+    assert_int_equal(hs_synth_impression(NULL, &img, NULL, gen, ms, k), HS_OK);
+    hs_synth_master_free(ms);
+    return img;
+}
+
+/* A sealed encounter of master m, impression 1 (template or image), signed
+ * by the device key sk; its id into id (may be NULL). */
+static uint8_t *seal(size_t *size, uint32_t m, int with_image, const uint8_t sk[64],
+                     uint8_t id[16])
+{
+    hs_ctx *ctx = ctx_new();
+    hs_encounter *e = NULL;
+    CHECK(ctx, hs_encounter_new(ctx, &e));
+    if (with_image) {
+        hs_image *img = image(m, 1);
+        CHECK(ctx, hs_encounter_add_finger_image(ctx, e, img, 2, 255));
+        hs_image_free(img);
+    } else {
+        hs_template *t = truth(m, 1);
+        hs_view_info vi;
+        memset(&vi, 0, sizeof vi);
+        vi.struct_size = sizeof vi;
+        assert_int_equal(hs_template_view_info(t, &vi, 0), HS_OK);
+        if (vi.finger_position < 1 || vi.finger_position > 10) {
+            /* a position is needed: copy the view with position 2 */
+            hs_template *p = NULL;
+            uint32_t n = 0;
+            const hs_minutia *mi = hs_template_minutiae(t, &n, 0);
+            vi.finger_position = 2;
+            CHECK(ctx, hs_template_new(ctx, &p));
+            CHECK(ctx, hs_template_add_view(ctx, p, &vi, mi, n));
+            hs_template_free(t);
+            t = p;
+        }
+        CHECK(ctx, hs_encounter_add_finger_template(ctx, e, t, 0));
+        hs_template_free(t);
+    }
+    CHECK(ctx, hs_encounter_set_text(ctx, e, HS_ENCOUNTER_TEXT_LOCATION, "TEST-1"));
+    size_t n = 0;
+    CHECK(ctx, hs_encounter_seal(ctx, NULL, &n, e, box_pk, sk, NULL));
+    uint8_t *buf = malloc(n);
+    assert_non_null(buf);
+    CHECK(ctx, hs_encounter_seal(ctx, buf, &n, e, box_pk, sk, NULL));
+    if (id)
+        memcpy(id, hs_encounter_id(e), 16);
+    hs_encounter_free(e);
+    hs_ctx_free(ctx);
+    *size = n;
+    return buf;
+}
+
+/* A batch of sealed records (hs_encounter_batch_encode). */
+static uint8_t *batch_of(size_t *size, uint8_t **rec, size_t *rs, uint32_t n)
+{
+    hs_ctx *ctx = ctx_new();
+    size_t bn = 0;
+    CHECK(ctx, hs_encounter_batch_encode(ctx, NULL, &bn, (const void *const *)rec, rs, n));
+    uint8_t *b = malloc(bn);
+    assert_non_null(b);
+    CHECK(ctx, hs_encounter_batch_encode(ctx, b, &bn, (const void *const *)rec, rs, n));
+    hs_ctx_free(ctx);
+    *size = bn;
+    return b;
+}
+
+static hs_outbox *outbox_open(const char *name)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    mkdir(path, 0700);
+    hs_outbox_options o = HS_OUTBOX_OPTIONS_INIT;
+    memcpy(o.device_public, dev_pk, 32);
+    memcpy(o.authority_sign_public, sign_pk, 32);
+    hs_ctx *ctx = ctx_new();
+    hs_outbox *ob = NULL;
+    CHECK(ctx, hs_outbox_open(ctx, &ob, path, &o));
+    hs_ctx_free(ctx);
+    return ob;
+}
+
+/* The outbox's export as bytes. */
+static uint8_t *export(hs_outbox *ob, size_t *size, uint32_t want)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/export.batch", dir);
+    unlink(path);
+    hs_ctx *ctx = ctx_new();
+    uint32_t n = 0;
+    CHECK(ctx, hs_outbox_export(ctx, ob, &n, path, 0));
+    assert_int_equal(n, want);
+    void *data = NULL;
+    CHECK(ctx, hs_file_read(ctx, &data, size, path));
+    uint8_t *copy = malloc(*size);
+    memcpy(copy, data, *size);
+    hs_file_free(ctx, data, *size);
+    hs_ctx_free(ctx);
+    return copy;
+}
+
+static hs_cluster_intake *intake_new(uint32_t deadline_ms, uint32_t retry_ms)
+{
+    hs_cluster_intake_options o = HS_CLUSTER_INTAKE_OPTIONS_INIT;
+    o.deadline_ms = deadline_ms;
+    o.retry_ms = retry_ms;
+    o.ack_wait_ms = 5000;
+    hs_ctx *ctx = ctx_new();
+    hs_cluster_intake *in = NULL;
+    CHECK(ctx, hs_cluster_intake_new(ctx, &in, cl, box_sk, sign_sk, reg, seen_path, &o));
+    hs_ctx_free(ctx);
+    return in;
+}
+
+static hs_cluster_intake_stats next(hs_cluster_intake *in, uint32_t wait_ms)
+{
+    hs_cluster_intake_stats st = HS_CLUSTER_INTAKE_STATS_INIT;
+    hs_ctx *ctx = ctx_new();
+    CHECK(ctx, hs_cluster_intake_next(ctx, &st, in, wait_ms));
+    hs_ctx_free(ctx);
+    return st;
+}
+
+static hs_cluster_inbox *fetch(const uint8_t dev[32], const uint8_t auth[32])
+{
+    hs_ctx *ctx = ctx_new();
+    hs_cluster_inbox *ib = NULL;
+    CHECK(ctx, hs_cluster_fetch(ctx, &ib, cl, dev, auth));
+    hs_ctx_free(ctx);
+    return ib;
+}
+
+static void confirm(hs_cluster_inbox *ib)
+{
+    hs_ctx *ctx = ctx_new();
+    CHECK(ctx, hs_cluster_fetch_confirm(ctx, cl, ib));
+    hs_ctx_free(ctx);
+}
+
+/* Apply every acknowledgement of ib to ob; returns the encounters removed. */
+static uint32_t apply(hs_outbox *ob, hs_cluster_inbox *ib)
+{
+    uint32_t total = 0;
+    hs_ctx *ctx = ctx_new();
+    for (uint32_t k = 0; k < hs_cluster_inbox_acks(ib); k++) {
+        size_t n = 0;
+        const uint8_t *a = hs_cluster_inbox_ack(ib, &n, k);
+        assert_non_null(a);
+        uint32_t got = 0;
+        CHECK(ctx, hs_outbox_ack(ctx, ob, &got, a, n));
+        total += got;
+    }
+    hs_ctx_free(ctx);
+    return total;
+}
+
+static void write_file(const char *path, const void *p, size_t n, uint32_t flags)
+{
+    hs_ctx *ctx = ctx_new();
+    CHECK(ctx, hs_file_save(ctx, path, p, n, flags));
+    hs_ctx_free(ctx);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *cli = getenv("HS_CLI");
+    if (!cli)
+        printf("SKIP: HS_CLI (the hotspot tool that runs the shards) is not set\n");
+    if (!cu_nats_server() || !cli)
+        return 0;
+    if (hs_encounter_keygen_authority(box_pk, box_sk, sign_pk, sign_sk) == HS_ERR_NOT_BUILT) {
+        printf("SKIP: built without libsodium\n");
+        return 0;
+    }
+    uint8_t storage[32];
+    assert_int_equal(hs_device_keygen(dev_pk, dev_sk, storage), HS_OK);
+    assert_int_equal(hs_synth_new(NULL, &gen, 20261207), HS_OK);
+    assert_int_equal(hs_synth_set(gen, HS_SYNTH_FAST, 1), HS_OK);
+
+    snprintf(dir, sizeof dir, "%s/intake", tu_tmpdir());
+    mkdir(dir, 0755);
+    snprintf(seen_path, sizeof seen_path, "%s/seen.ids", dir);
+    snprintf(devices, sizeof devices, "%s/devices", dir);
+    mkdir(devices, 0755);
+    char path[700];
+    snprintf(path, sizeof path, "%s/dev.pub", devices);
+    write_file(path, dev_pk, 32, 0);
+    char auth_pub[600];
+    snprintf(auth_pub, sizeof auth_pub, "%s/auth.pub", dir);
+    snprintf(auth_sec, sizeof auth_sec, "%s/auth.sec", dir);
+    hs_ctx *ctx = ctx_new();
+    CHECK(ctx, hs_encounter_authority_save(ctx, auth_pub, auth_sec, box_pk, box_sk, sign_pk,
+                                           sign_sk));
+    CHECK(ctx, hs_encounter_registry_new(ctx, &reg));
+    CHECK(ctx, hs_encounter_registry_add(ctx, reg, dev_pk, "dev"));
+
+    char cdir[600];
+    snprintf(cdir, sizeof cdir, "%s/cluster", dir);
+    mkdir(cdir, 0755);
+    /* a small maximum payload, so that a batch of image encounters is split */
+    clu.max_payload = 128 * 1024;
+    assert_true(cu_start_servers(&clu, cdir, 1, cli));
+    clu.shards = 2;
+    clu.replicas = 1;
+    double end = cu_now_ms() + 30000;
+    hs_status s = HS_ERR_UNAVAILABLE;
+    while (cu_now_ms() < end) {
+        if (!cl)
+            hs_cluster_connect(ctx, &cl, clu.urls, NULL);
+        if (cl && (s = hs_cluster_init(ctx, cl, 2, 1)) == HS_OK)
+            break;
+        cu_sleep_ms(200);
+    }
+    if (s)
+        fail_msg("cluster init: %s: %s", hs_status_str(s), hs_ctx_last_error(ctx));
+    assert_true(cu_start_shard(&clu, 1, 1));
+    assert_true(cu_start_shard(&clu, 2, 1));
+    hs_watchlist *wl = NULL;
+    CHECK(ctx, hs_watchlist_new(ctx, &wl));
+    for (uint32_t m = 0; m < MASTERS; m++) {
+        char id[16];
+        snprintf(id, sizeof id, "G%02u", m);
+        hs_watchlist_subject *sub = NULL;
+        hs_template *t = truth(m, 0);
+        CHECK(ctx, hs_watchlist_subject_new(ctx, &sub, id));
+        CHECK(ctx, hs_watchlist_subject_add_finger(ctx, sub, t, 0));
+        CHECK(ctx, hs_watchlist_add(ctx, wl, sub));
+        hs_watchlist_subject_free(sub);
+        hs_template_free(t);
+    }
+    CHECK(ctx, hs_cluster_load(ctx, NULL, cl, wl, 0));
+    hs_watchlist_free(wl);
+    hs_ctx_free(ctx);
+    ready = 1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    hs_cluster_free(cl);
+    cu_stop_all();
+    hs_encounter_registry_free(reg);
+    hs_synth_free(gen);
+    return 0;
+}
+
+#define NEED_CLUSTER()                                                                           \
+    do {                                                                                         \
+        if (!ready)                                                                              \
+            skip();                                                                              \
+    } while (0)
+
+/* The whole loop: seal, outbox, export, submit (twice), intake, fetch,
+ * apply, confirm. */
+static void test_loop(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    enum { N = 8 }; /* 0..5 mates (templates), 6 a stranger, 7 a mate as an image */
+    const uint32_t master[N] = {0, 3, 5, 8, 13, 21, MASTERS + 4, 2};
+    uint8_t ids[N][16];
+    hs_outbox *ob = outbox_open("box");
+    hs_ctx *ctx = ctx_new();
+    for (int i = 0; i < N; i++) {
+        size_t n = 0;
+        uint8_t *rec = seal(&n, master[i], i == 7, dev_sk, ids[i]);
+        CHECK(ctx, hs_outbox_append(ctx, ob, rec, n));
+        free(rec);
+    }
+    size_t bn = 0;
+    uint8_t *b = export(ob, &bn, N);
+    hs_cluster_submit_info info = HS_CLUSTER_SUBMIT_INFO_INIT;
+    CHECK(ctx, hs_cluster_submit(ctx, &info, cl, b, bn));
+    assert_int_equal(info.records, N);
+    assert_int_equal(info.messages, 1);
+    assert_int_equal(info.duplicates, 0);
+    assert_memory_equal(info.device_public, dev_pk, 32);
+    uint64_t seq = info.sequence;
+    /* sent again (the device did not see the first acknowledgement) */
+    CHECK(ctx, hs_cluster_submit(ctx, &info, cl, b, bn));
+    assert_int_equal(info.duplicates, 1);
+    assert_int_equal(info.sequence, seq);
+
+    hs_cluster_intake *in = intake_new(8000, 1000);
+    hs_cluster_intake_stats st = next(in, 10000);
+    assert_int_equal(st.messages, 1);
+    assert_int_equal(st.records, N);
+    assert_int_equal(st.searched, N);
+    assert_int_equal(st.refused + st.incomplete + st.stored + st.replayed, 0);
+    assert_int_equal(st.acks, 1);
+    printf("intake: %u encounters (one extracted from its image) in %.1f ms: %.1f per second\n",
+           st.records, st.ms, st.records * 1000.0 / st.ms);
+    assert_int_equal(hs_cluster_intake_outcomes(in), N);
+    hs_cluster_outcome oc = HS_CLUSTER_OUTCOME_INIT;
+    assert_int_equal(hs_cluster_intake_outcome(in, &oc, 0), HS_OK);
+    assert_int_equal(oc.outcome, HS_CLUSTER_OUTCOME_SEARCHED);
+    assert_memory_equal(oc.id, ids[0], 16);
+    assert_int_equal(oc.decision, HS_ENCOUNTER_HIT);
+    /* the duplicate was never delivered */
+    st = next(in, 500);
+    assert_int_equal(st.messages, 0);
+
+    hs_cluster_inbox *ib = fetch(dev_pk, sign_pk);
+    assert_int_equal(hs_cluster_inbox_refused(ib), 0);
+    assert_int_equal(hs_cluster_inbox_verdicts(ib), N);
+    assert_int_equal(hs_cluster_inbox_acks(ib), 1);
+    for (uint32_t i = 0; i < N; i++) {
+        hs_cluster_verdict v = HS_CLUSTER_VERDICT_INIT;
+        assert_int_equal(hs_cluster_inbox_verdict(ib, &v, i), HS_OK);
+        assert_memory_equal(v.id, ids[i], 16);
+        assert_memory_equal(v.device_public, dev_pk, 32);
+        assert_int_equal(v.kind, HS_CLUSTER_VERDICT_COMPLETE);
+        assert_int_equal(v.missing, 0);
+        assert_int_equal(v.shards, 2);
+        assert_int_equal(v.fingers, 1);
+        assert_true(v.gallery_sequence >= MASTERS);
+        const char *top = NULL;
+        double score = 0;
+        uint32_t hit = 0;
+        assert_int_equal(hs_cluster_inbox_candidate(ib, &top, &score, &hit, i, 0), HS_OK);
+        char want[16];
+        snprintf(want, sizeof want, "G%02u", master[i]);
+        if (i == 7) {
+            printf("image encounter: rank 1 %s (%.2f, hit %u), mate %s\n", top, score, hit, want);
+            assert_string_equal(top, want);
+        } else if (master[i] < MASTERS) {
+            assert_string_equal(top, want);
+            assert_int_equal(hit, 1);
+            assert_int_equal(v.decision, HS_ENCOUNTER_HIT);
+        } else {
+            assert_int_equal(v.decision, HS_ENCOUNTER_NO_HIT);
+            assert_int_equal(hit, 0);
+        }
+    }
+    assert_int_equal(hs_outbox_count(ob), N);
+    assert_int_equal(apply(ob, ib), N);
+    assert_int_equal(hs_outbox_count(ob), 0);
+    /* the same acknowledgement again: refused by the outbox as a replay */
+    size_t an = 0;
+    const uint8_t *a = hs_cluster_inbox_ack(ib, &an, 0);
+    assert_int_equal(hs_outbox_ack(ctx, ob, NULL, a, an), HS_ERR_REPLAY);
+    confirm(ib);
+    hs_cluster_inbox_free(ib);
+    ib = fetch(dev_pk, sign_pk);
+    assert_int_equal(hs_cluster_inbox_verdicts(ib) + hs_cluster_inbox_acks(ib), 0);
+    hs_cluster_inbox_free(ib);
+
+    /* the same batch once more, after the de-duplication window (directly):
+     * answered from the seen ids, acknowledged again, nothing searched */
+    st = (hs_cluster_intake_stats)HS_CLUSTER_INTAKE_STATS_INIT;
+    CHECK(ctx, hs_cluster_intake_process(ctx, &st, in, b, bn));
+    assert_int_equal(st.replayed, N);
+    assert_int_equal(st.searched + st.stored + st.refused, 0);
+    assert_int_equal(st.acks, 1);
+    /* the acknowledgement names the same ids as the first one, which the
+     * device applied and confirmed: the stream drops it as a duplicate */
+    ib = fetch(dev_pk, sign_pk);
+    assert_int_equal(hs_cluster_inbox_verdicts(ib) + hs_cluster_inbox_acks(ib), 0);
+    hs_cluster_inbox_free(ib);
+    /* a batch whose framing is broken: refused whole, with the reason */
+    b[bn - 1] ^= 1;
+    CHECK(ctx, hs_cluster_intake_process(ctx, &st, in, b, bn));
+    assert_int_equal(st.refused, 1);
+    assert_int_equal(st.records + st.searched, 0);
+    assert_int_equal(hs_cluster_intake_outcomes(in), 1);
+    assert_int_equal(hs_cluster_intake_outcome(in, &oc, 0), HS_OK);
+    assert_int_equal(oc.outcome, HS_CLUSTER_OUTCOME_REFUSED);
+    assert_int_not_equal(oc.status, HS_OK);
+    assert_non_null(strstr(oc.reason, "batch refused"));
+    free(b);
+    hs_cluster_intake_free(in);
+    hs_outbox_close(ob);
+    hs_ctx_free(ctx);
+}
+
+/* An unknown device: refused with the reason, told so, nothing acknowledged. */
+static void test_unknown_device(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    uint8_t pk[32], sk[64], storage[32];
+    assert_int_equal(hs_device_keygen(pk, sk, storage), HS_OK);
+    size_t n = 0, bn = 0;
+    uint8_t id[16];
+    uint8_t *rec = seal(&n, 1, 0, sk, id);
+    uint8_t *b = batch_of(&bn, &rec, &n, 1);
+    hs_ctx *ctx = ctx_new();
+    CHECK(ctx, hs_cluster_submit(ctx, NULL, cl, b, bn));
+    hs_cluster_intake *in = intake_new(8000, 1000);
+    hs_cluster_intake_stats st = next(in, 10000);
+    assert_int_equal(st.records, 1);
+    assert_int_equal(st.refused, 1);
+    assert_int_equal(st.searched + st.acks, 0);
+    hs_cluster_outcome oc = HS_CLUSTER_OUTCOME_INIT;
+    assert_int_equal(hs_cluster_intake_outcome(in, &oc, 0), HS_OK);
+    assert_int_equal(oc.outcome, HS_CLUSTER_OUTCOME_REFUSED);
+    assert_int_equal(oc.status, HS_ERR_REVOKED);
+    assert_non_null(strstr(oc.reason, "unknown device"));
+    hs_cluster_intake_free(in);
+    hs_cluster_inbox *ib = fetch(pk, sign_pk);
+    assert_int_equal(hs_cluster_inbox_verdicts(ib), 1);
+    assert_int_equal(hs_cluster_inbox_acks(ib), 0);
+    hs_cluster_verdict v = HS_CLUSTER_VERDICT_INIT;
+    assert_int_equal(hs_cluster_inbox_verdict(ib, &v, 0), HS_OK);
+    assert_int_equal(v.kind, HS_CLUSTER_VERDICT_REFUSED);
+    assert_int_equal(v.status, HS_ERR_REVOKED);
+    assert_memory_equal(v.id, id, 16);
+    assert_non_null(strstr(v.reason, "unknown device"));
+    assert_int_equal(hs_cluster_inbox_candidate(ib, NULL, NULL, NULL, 0, 0), HS_ERR_NOT_FOUND);
+    confirm(ib);
+    hs_cluster_inbox_free(ib);
+    /* records of two devices in one batch are not submitted */
+    size_t n2 = 0;
+    uint8_t *rec2 = seal(&n2, 2, 0, dev_sk, NULL);
+    uint8_t *recs[2] = {rec, rec2};
+    size_t rs[2] = {n, n2};
+    free(b);
+    b = batch_of(&bn, recs, rs, 2);
+    assert_int_equal(hs_cluster_submit(ctx, NULL, cl, b, bn), HS_ERR_INVALID_ARG);
+    /* nor a damaged batch */
+    b[bn / 2] ^= 1;
+    assert_int_not_equal(hs_cluster_submit(ctx, NULL, cl, b, bn), HS_OK);
+    free(b);
+    free(rec);
+    free(rec2);
+    hs_ctx_free(ctx);
+}
+
+/* Verdicts checked with another key, or altered on the way: refused. */
+static void test_forged(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    size_t n = 0, bn = 0;
+    uint8_t *rec = seal(&n, 4, 0, dev_sk, NULL);
+    uint8_t *b = batch_of(&bn, &rec, &n, 1);
+    hs_ctx *ctx = ctx_new();
+    CHECK(ctx, hs_cluster_submit(ctx, NULL, cl, b, bn));
+    hs_cluster_intake *in = intake_new(8000, 1000);
+    hs_cluster_intake_stats st = next(in, 10000);
+    assert_int_equal(st.searched, 1);
+    hs_cluster_intake_free(in);
+    /* another authority's key: nothing verifies */
+    uint8_t bp[32], bs[32], fp[32], fs[64];
+    assert_int_equal(hs_encounter_keygen_authority(bp, bs, fp, fs), HS_OK);
+    hs_cluster_inbox *ib = fetch(dev_pk, fp);
+    assert_int_equal(hs_cluster_inbox_verdicts(ib) + hs_cluster_inbox_acks(ib), 0);
+    assert_int_equal(hs_cluster_inbox_refused(ib), 2);
+    assert_non_null(strstr(hs_cluster_inbox_refusal(ib, 0), "signature"));
+    hs_cluster_inbox_free(ib);
+    /* a verdict altered in the stream: copy the genuine one with a score
+     * changed onto the device's subject */
+    ib = fetch(dev_pk, sign_pk);
+    assert_int_equal(hs_cluster_inbox_verdicts(ib), 1);
+    hs_cluster_verdict v = HS_CLUSTER_VERDICT_INIT;
+    assert_int_equal(hs_cluster_inbox_verdict(ib, &v, 0), HS_OK);
+    hs_cluster_inbox_free(ib);
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    assert_int_equal(natsConnection_ConnectTo(&nc, clu.urls), NATS_OK);
+    assert_int_equal(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+    char subj[256], dev[65], idh[33];
+    static const char hx[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++)
+        dev[2 * i] = hx[dev_pk[i] >> 4], dev[2 * i + 1] = hx[dev_pk[i] & 15];
+    dev[64] = 0;
+    for (int i = 0; i < 16; i++)
+        idh[2 * i] = hx[v.id[i] >> 4], idh[2 * i + 1] = hx[v.id[i] & 15];
+    idh[32] = 0;
+    snprintf(subj, sizeof subj, "hs.hotspot.results.%s.%s", dev, idh);
+    natsMsg *m = NULL;
+    assert_int_equal(js_GetLastMsg(&m, js, "HOTSPOT_hotspot_RESULTS", subj, NULL, NULL), NATS_OK);
+    int len = natsMsg_GetDataLength(m);
+    uint8_t *copy = malloc((size_t)len);
+    memcpy(copy, natsMsg_GetData(m), (size_t)len);
+    natsMsg_Destroy(m);
+    copy[len - 64 - 3] ^= 0x40; /* inside the last candidate's score */
+    jsPubAck *pa = NULL;
+    assert_int_equal(js_Publish(&pa, js, subj, copy, len, NULL, NULL), NATS_OK);
+    uint64_t altered = pa->Sequence;
+    jsPubAck_Destroy(pa);
+    free(copy);
+    ib = fetch(dev_pk, sign_pk);
+    assert_int_equal(hs_cluster_inbox_verdicts(ib), 1); /* the genuine one */
+    assert_int_equal(hs_cluster_inbox_acks(ib), 1);
+    assert_int_equal(hs_cluster_inbox_refused(ib), 1); /* the altered copy */
+    confirm(ib);
+    hs_cluster_inbox_free(ib);
+    /* the refused copy is not confirmed: it stays for the operators */
+    ib = fetch(dev_pk, sign_pk);
+    assert_int_equal(hs_cluster_inbox_verdicts(ib) + hs_cluster_inbox_acks(ib), 0);
+    assert_int_equal(hs_cluster_inbox_refused(ib), 1);
+    hs_cluster_inbox_free(ib);
+    /* the operators remove it */
+    assert_int_equal(js_DeleteMsg(js, "HOTSPOT_hotspot_RESULTS", altered, NULL, NULL), NATS_OK);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    free(b);
+    free(rec);
+    hs_ctx_free(ctx);
+}
+
+static pid_t start_worker(const char *log)
+{
+    char urls[600];
+    snprintf(urls, sizeof urls, "%s", clu.urls);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        char *argv[] = {(char *)clu.cli, "cluster", "intake", "--nats", urls, "--authority",
+                        auth_sec, "--devices", devices, "--seen", seen_path, "--ack-wait-ms",
+                        "2000", "--until-idle", "6000", NULL};
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* The worker killed mid-batch and restarted: nothing lost, nothing twice. */
+static void test_worker_killed(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    enum { N = 40 }; /* finger images: the worker extracts each, which takes a while */
+    hs_ctx *ctx = ctx_new();
+    hs_outbox *ob = outbox_open("box-kill");
+    uint8_t ids[N][16];
+    for (int i = 0; i < N; i++) {
+        size_t n = 0;
+        uint8_t *rec = seal(&n, (uint32_t)i, 1, dev_sk, ids[i]);
+        CHECK(ctx, hs_outbox_append(ctx, ob, rec, n));
+        free(rec);
+    }
+    size_t bn = 0;
+    uint8_t *b = export(ob, &bn, N);
+    char log1[700], log2[700];
+    snprintf(log1, sizeof log1, "%s/worker1.log", dir);
+    snprintf(log2, sizeof log2, "%s/worker2.log", dir);
+    hs_cluster_submit_info info = HS_CLUSTER_SUBMIT_INFO_INIT;
+    CHECK(ctx, hs_cluster_submit(ctx, &info, cl, b, bn));
+    printf("%u encounters, %zu bytes: %u intake messages\n", info.records, bn, info.messages);
+    assert_int_equal(info.records, N);
+    assert_true(bn > 128 * 1024 && info.messages >= 2); /* split to fit the maximum payload */
+    /* sent again, split the same way: every part held already */
+    uint32_t parts = info.messages;
+    CHECK(ctx, hs_cluster_submit(ctx, &info, cl, b, bn));
+    assert_int_equal(info.messages, parts);
+    assert_int_equal(info.duplicates, parts);
+    free(b);
+    pid_t w = start_worker(log1);
+    /* kill it once some verdicts are out and others are not */
+    uint32_t before = 0;
+    double end = cu_now_ms() + 60000;
+    while (cu_now_ms() < end) {
+        hs_cluster_inbox *ib = fetch(dev_pk, sign_pk);
+        before = hs_cluster_inbox_verdicts(ib);
+        hs_cluster_inbox_free(ib);
+        if (before >= 1)
+            break;
+    }
+    kill(w, SIGKILL);
+    waitpid(w, NULL, 0);
+    printf("worker killed with %u of %u verdicts published\n", before, N);
+    assert_true(before >= 1);
+    hs_cluster_inbox *ib = fetch(dev_pk, sign_pk);
+    uint32_t at_kill = hs_cluster_inbox_verdicts(ib);
+    uint32_t acks_at_kill = hs_cluster_inbox_acks(ib);
+    hs_cluster_inbox_free(ib);
+    if (at_kill == N)
+        fail_msg("the worker finished all %u encounters before the kill (%u acks): the "
+                 "batch is too small for this machine",
+                 N, acks_at_kill);
+    /* restarted: the batch comes again after the ack wait (2 s) */
+    w = start_worker(log2);
+    int status = 0;
+    assert_int_equal(waitpid(w, &status, 0), w);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ib = fetch(dev_pk, sign_pk);
+    assert_int_equal(hs_cluster_inbox_refused(ib), 0);
+    assert_int_equal(hs_cluster_inbox_verdicts(ib), N);
+    for (uint32_t i = 0; i < N; i++) {
+        hs_cluster_verdict v = HS_CLUSTER_VERDICT_INIT;
+        assert_int_equal(hs_cluster_inbox_verdict(ib, &v, i), HS_OK);
+        assert_int_equal(v.kind, HS_CLUSTER_VERDICT_COMPLETE);
+        int found = 0;
+        for (uint32_t k = 0; k < N; k++)
+            found += !memcmp(v.id, ids[k], 16);
+        assert_int_equal(found, 1);
+        for (uint32_t j = 0; j < i; j++) {
+            hs_cluster_verdict u = HS_CLUSTER_VERDICT_INIT;
+            hs_cluster_inbox_verdict(ib, &u, j);
+            assert_memory_not_equal(u.id, v.id, 16); /* one verdict per encounter */
+        }
+    }
+    assert_int_equal(apply(ob, ib), N);
+    assert_int_equal(hs_outbox_count(ob), 0);
+    confirm(ib);
+    hs_cluster_inbox_free(ib);
+    /* the restarted worker found the verdicts published before the kill */
+    FILE *f = fopen(log2, "r");
+    assert_non_null(f);
+    char line[1024];
+    uint32_t searched = 0, stored = 0, seen = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned a, b2, c;
+        const char *p = strstr(line, " encounters: ");
+        if (p && sscanf(p, " encounters: %u searched, %u stored, %u replayed", &a, &b2, &c) == 3) {
+            searched += a;
+            stored += b2;
+            seen += c;
+        }
+    }
+    fclose(f);
+    printf("restarted worker: %u searched, %u stored, %u replayed\n", searched, stored, seen);
+    assert_int_equal(searched + stored + seen, N);
+    assert_true(stored + seen >= at_kill);
+    hs_outbox_close(ob);
+    hs_ctx_free(ctx);
+}
+
+/* A shard missing: incomplete verdicts, no acknowledgement, the batch
+ * retried and answered once the shard is back. Last: it kills a shard. */
+static void test_shard_missing(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    hs_ctx *ctx = ctx_new();
+    hs_outbox *ob = outbox_open("box-missing");
+    for (uint32_t i = 0; i < 2; i++) {
+        size_t n = 0;
+        uint8_t *rec = seal(&n, 6 + i, 0, dev_sk, NULL);
+        CHECK(ctx, hs_outbox_append(ctx, ob, rec, n));
+        free(rec);
+    }
+    size_t bn = 0;
+    uint8_t *b = export(ob, &bn, 2);
+    cu_kill_shard(&clu, 2, 1, SIGKILL);
+    CHECK(ctx, hs_cluster_submit(ctx, NULL, cl, b, bn));
+    free(b);
+    hs_cluster_intake *in = intake_new(500, 1000);
+    hs_cluster_intake_stats st = next(in, 10000);
+    assert_int_equal(st.records, 2);
+    assert_int_equal(st.incomplete, 2);
+    assert_int_equal(st.searched + st.acks, 0);
+    hs_cluster_inbox *ib = fetch(dev_pk, sign_pk);
+    assert_int_equal(hs_cluster_inbox_verdicts(ib), 2);
+    assert_int_equal(hs_cluster_inbox_acks(ib), 0);
+    hs_cluster_verdict v = HS_CLUSTER_VERDICT_INIT;
+    assert_int_equal(hs_cluster_inbox_verdict(ib, &v, 0), HS_OK);
+    assert_int_equal(v.kind, HS_CLUSTER_VERDICT_INCOMPLETE);
+    assert_int_equal(v.status, HS_ERR_UNAVAILABLE);
+    assert_int_equal(v.missing, 1);
+    assert_non_null(strstr(v.reason, "2 (no answer)"));
+    assert_int_equal(apply(ob, ib), 0);
+    /* not confirmed: the retry must not be confused by them */
+    hs_cluster_inbox_free(ib);
+    assert_int_equal(hs_outbox_count(ob), 2);
+    /* the shard comes back; the batch is delivered again after retry_ms */
+    assert_true(cu_start_shard(&clu, 2, 1));
+    uint32_t searched = 0;
+    double end = cu_now_ms() + 60000;
+    while (searched < 2 && cu_now_ms() < end) {
+        st = next(in, 3000);
+        searched += st.searched;
+        if (st.messages)
+            printf("after the shard's restart: delivery %u: %u searched, %u incomplete\n",
+                   st.delivery, st.searched, st.incomplete);
+    }
+    assert_int_equal(searched, 2);
+    hs_cluster_intake_free(in);
+    ib = fetch(dev_pk, sign_pk);
+    assert_int_equal(hs_cluster_inbox_verdicts(ib), 4); /* 2 incomplete, then 2 complete */
+    for (uint32_t i = 2; i < 4; i++) {
+        assert_int_equal(hs_cluster_inbox_verdict(ib, &v, i), HS_OK);
+        assert_int_equal(v.kind, HS_CLUSTER_VERDICT_COMPLETE);
+        assert_int_equal(v.missing, 0);
+        assert_string_equal(v.reason, ""); /* nothing left of the incomplete try */
+    }
+    assert_int_equal(apply(ob, ib), 2);
+    assert_int_equal(hs_outbox_count(ob), 0);
+    confirm(ib);
+    hs_cluster_inbox_free(ib);
+    hs_outbox_close(ob);
+    hs_ctx_free(ctx);
+}
+
+/* Bad arguments never reach the network. */
+static void test_arguments(void **state)
+{
+    (void)state;
+    hs_ctx *ctx = ctx_new();
+    hs_cluster_intake *in = NULL;
+    uint8_t k[64] = {0};
+    assert_int_equal(hs_cluster_intake_new(ctx, &in, NULL, k, k, NULL, "x", NULL),
+                     HS_ERR_INVALID_ARG);
+    assert_null(in);
+    assert_int_equal(hs_cluster_submit(ctx, NULL, NULL, "x", 1), HS_ERR_INVALID_ARG);
+    hs_cluster_inbox *ib = NULL;
+    assert_int_equal(hs_cluster_fetch(ctx, &ib, NULL, k, k), HS_ERR_INVALID_ARG);
+    assert_null(ib);
+    assert_int_equal(hs_cluster_inbox_verdicts(NULL), 0);
+    assert_null(hs_cluster_inbox_ack(NULL, NULL, 0));
+    assert_null(hs_cluster_inbox_refusal(NULL, 0));
+    assert_int_equal(hs_cluster_intake_outcomes(NULL), 0);
+    hs_cluster_intake_free(NULL);
+    hs_cluster_inbox_free(NULL);
+    hs_ctx_free(ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_arguments),
+        cmocka_unit_test(test_loop),
+        cmocka_unit_test(test_unknown_device),
+        cmocka_unit_test(test_forged),
+        cmocka_unit_test(test_worker_killed),
+        cmocka_unit_test(test_shard_missing),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
