@@ -393,7 +393,8 @@ static void test_export_ack(void **state)
     assert_int_equal(hs_outbox_ack(ctx, ob, &n, wrong_auth, xsize), HS_ERR_SIGNATURE);
     free(wrong_auth);
     uint8_t *other_dev = make_ack(ctx, &xsize, K2.dev_pk, &ackids[0][0], 3, K.auth_sk);
-    assert_true(HS_FAILED(hs_outbox_ack(ctx, ob, &n, other_dev, xsize)));
+    assert_int_equal(hs_outbox_ack(ctx, ob, &n, other_dev, xsize), HS_ERR_SIGNATURE);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "another device"));
     free(other_dev);
     uint8_t *tampered = malloc(asize);
     memcpy(tampered, ack, asize);

@@ -238,9 +238,10 @@ HS_API hs_status hs_outbox_export(hs_ctx *ctx, hs_outbox *ob, uint32_t *exported
  *  same acknowledgement is refused later, and an acknowledged id never
  *  comes back. *acknowledged (may be NULL) receives the number of
  *  encounters it removed. Errors: HS_ERR_REPLAY (this acknowledgement was
- *  applied before), HS_ERR_SIGNATURE (not signed by the authority),
- *  HS_ERR_STATE (for another device; no authority key in the options;
- *  read-only handle), HS_ERR_FORMAT, HS_ERR_CORRUPT, HS_ERR_TRUNCATED (not
+ *  applied before), HS_ERR_SIGNATURE (not signed by the authority, altered,
+ *  or made for another device: the message says "for another device"),
+ *  HS_ERR_STATE (no authority key in the options; read-only handle),
+ *  HS_ERR_FORMAT, HS_ERR_CORRUPT, HS_ERR_TRUNCATED (not
  *  an acknowledgement), HS_ERR_IO, HS_ERR_NOMEM. A failure of the final
  *  rewrite leaves the acknowledgement applied (the encounters are listed as
  *  acknowledged and wiped at the next open). One thread per object.
@@ -277,7 +278,8 @@ typedef struct hs_outbox_verify_info {
 /** Check every byte of the outbox in @p dir without changing it: the file
  *  header, every record's header and body checksums, the structure of
  *  every state record, and every sealed encounter's device signature and
- *  receipt against the one stored beside it. @p info (may be NULL) receives
+ *  receipt against the one stored beside it (the signatures only in builds
+ *  with libsodium). @p info (may be NULL) receives
  *  the counts and the offset of the first failure. Takes no lock.
  *  Errors (the message names the offset and record number):
  *  HS_ERR_CHECKSUM (a flipped bit), HS_ERR_TRUNCATED (the file ends inside

@@ -674,6 +674,21 @@ hs_status hs_encounter_seen_load(hs_ctx *ctx, hs_encounter_seen **out, const cha
 
 /* ---- opening ------------------------------------------------------------------------- */
 
+typedef struct batch_item {
+    hs_status status;
+    int has_header;
+    hs__enc_header h; /* pointers inside are cleared: the data is not kept */
+    char reason[HS__ERRMSG_MAX];
+    hs_encounter *e;
+    hs_nist *tx;
+} batch_item;
+
+struct hs_encounter_batch {
+    hs_allocator alloc;
+    uint32_t n;
+    batch_item *items;
+};
+
 #ifdef HOTSPOT_HAVE_SODIUM
 
 /* Open with the header already parsed into h (signature not yet checked). */
@@ -759,21 +774,6 @@ hs_status hs_encounter_open(hs_ctx *ctx, hs_encounter **encounter, hs_nist **tra
     return open_parsed(ctx, encounter, transaction, &h, sealed, authority_box_secret, registry,
                        seen);
 }
-
-typedef struct batch_item {
-    hs_status status;
-    int has_header;
-    hs__enc_header h; /* pointers inside are cleared: the data is not kept */
-    char reason[HS__ERRMSG_MAX];
-    hs_encounter *e;
-    hs_nist *tx;
-} batch_item;
-
-struct hs_encounter_batch {
-    hs_allocator alloc;
-    uint32_t n;
-    batch_item *items;
-};
 
 void hs_encounter_batch_free(hs_encounter_batch *b)
 {
@@ -885,21 +885,6 @@ hs_status hs_encounter_open(hs_ctx *ctx, hs_encounter **encounter, hs_nist **tra
     (void)sealed, (void)size, (void)authority_box_secret, (void)registry, (void)seen;
     return hs__error(ctx, HS_ERR_NOT_BUILT, "built without libsodium");
 }
-
-typedef struct batch_item {
-    hs_status status;
-    int has_header;
-    hs__enc_header h;
-    char reason[4];
-    hs_encounter *e;
-    hs_nist *tx;
-} batch_item;
-
-struct hs_encounter_batch {
-    hs_allocator alloc;
-    uint32_t n;
-    batch_item *items;
-};
 
 void hs_encounter_batch_free(hs_encounter_batch *b) { (void)b; }
 

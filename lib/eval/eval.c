@@ -57,10 +57,15 @@ static hs_status copy_sorted(hs_ctx *ctx, double **out, const double *v, size_t 
     return HS_OK;
 }
 
-static hs_status scores_load(hs_ctx *ctx, scores *s, const double *g, size_t ng,
-                             const double *im, size_t ni, uint32_t flags)
+/* The start of every evaluation: the caller's output (out, named what) is
+ * there, the flags are known, and both score sets copied and sorted. */
+static hs_status scores_load(hs_ctx *ctx, scores *s, const void *out, const char *what,
+                             const double *g, size_t ng, const double *im, size_t ni,
+                             uint32_t flags)
 {
     memset(s, 0, sizeof *s);
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "%s is NULL", what);
     s->alloc = hs__ctx_allocator(ctx);
     if (flags & ~(uint32_t)EVAL_FLAGS)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "unknown eval flags 0x%x",
@@ -129,10 +134,9 @@ hs_status hs_eval_rates(hs_ctx *ctx, hs_eval_result *out, const double *genuine,
                         size_t genuine_count, const double *impostor, size_t impostor_count,
                         uint32_t flags)
 {
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "eval_rates: out is NULL");
     scores s;
-    hs_status st = scores_load(ctx, &s, genuine, genuine_count, impostor, impostor_count, flags);
+    hs_status st = scores_load(ctx, &s, out, "eval_rates: out", genuine, genuine_count, impostor,
+                               impostor_count, flags);
     if (st != HS_OK)
         return st;
 
@@ -188,7 +192,8 @@ hs_status hs_eval_threshold_for_fmr(hs_ctx *ctx, hs_eval_point *out, const doubl
     if (!(fmr >= 0.0 && fmr <= 1.0))
         return hs__error(ctx, HS_ERR_INVALID_ARG, "target FMR %g not in [0, 1]", fmr);
     scores s;
-    hs_status st = scores_load(ctx, &s, genuine, genuine_count, impostor, impostor_count, flags);
+    hs_status st = scores_load(ctx, &s, out, "eval_threshold_for_fmr: out", genuine,
+                               genuine_count, impostor, impostor_count, flags);
     if (st != HS_OK)
         return st;
     /* The same comparison as hs_eval_rates, so that a target of 0.01 gives
@@ -207,10 +212,9 @@ hs_status hs_eval_det(hs_ctx *ctx, hs_eval_point *points, size_t *count, const d
                       size_t genuine_count, const double *impostor, size_t impostor_count,
                       uint32_t flags)
 {
-    if (!count)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "eval_det: count is NULL");
     scores s;
-    hs_status st = scores_load(ctx, &s, genuine, genuine_count, impostor, impostor_count, flags);
+    hs_status st = scores_load(ctx, &s, count, "eval_det: count", genuine, genuine_count,
+                               impostor, impostor_count, flags);
     if (st != HS_OK)
         return st;
     hs_eval_point p;

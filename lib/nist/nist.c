@@ -783,17 +783,27 @@ static hs_status encode_any(hs_ctx *ctx, hs__writer *w, const hs_nist *n,
     return s;
 }
 
+/* hs_nist_encode (path NULL: into buf, a size query) and hs_nist_save (the
+ * file at path, through the atomic save); fn names the caller in errors. */
+static hs_status encode_out(hs_ctx *ctx, void *buf, size_t *size, const char *path,
+                            const hs_nist *n, hs_nist_encoding encoding, uint32_t flags,
+                            const char *fn)
+{
+    hs__writer w;
+    hs_status s = encode_any(ctx, &w, n, encoding, flags, fn);
+    if (!s)
+        s = path ? hs__write_file_atomic(ctx, path, w.buf, w.len, HS_FILE_PRIVATE)
+                 : hs__writer_output(ctx, &w, buf, size);
+    hs__writer_free(&w);
+    return s;
+}
+
 hs_status hs_nist_encode(hs_ctx *ctx, void *buf, size_t *size, const hs_nist *n,
                          hs_nist_encoding encoding, uint32_t flags)
 {
     if (!size)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_encode: size is NULL");
-    hs__writer w;
-    hs_status s = encode_any(ctx, &w, n, encoding, flags, "hs_nist_encode");
-    if (!s)
-        s = hs__writer_output(ctx, &w, buf, size);
-    hs__writer_free(&w);
-    return s;
+    return encode_out(ctx, buf, size, NULL, n, encoding, flags, "hs_nist_encode");
 }
 
 hs_status hs_nist_save(hs_ctx *ctx, const char *path, const hs_nist *n,
@@ -801,12 +811,7 @@ hs_status hs_nist_save(hs_ctx *ctx, const char *path, const hs_nist *n,
 {
     if (!path)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_save: path is NULL");
-    hs__writer w;
-    hs_status s = encode_any(ctx, &w, n, encoding, flags, "hs_nist_save");
-    if (!s)
-        s = hs__write_file_atomic(ctx, path, w.buf, w.len, HS_FILE_PRIVATE);
-    hs__writer_free(&w);
-    return s;
+    return encode_out(ctx, NULL, NULL, path, n, encoding, flags, "hs_nist_save");
 }
 
 /* ---- field access --------------------------------------------------------- */

@@ -444,6 +444,11 @@ static hs_status check_receipt(scan *sc, const uint8_t *body, uint32_t len, cons
     hs_encounter_receipt rc;
     receipt_init(&rc);
     hs_status s = hs_encounter_sealed_receipt(sc->ctx, &rc, body, len);
+    if (s == HS_ERR_NOT_BUILT) {
+        /* no libsodium: the checksums are all this build can check */
+        hs_ctx_clear_error(sc->ctx);
+        return HS_OK;
+    }
     if (s) {
         char msg[HS__ERRMSG_MAX];
         snprintf(msg, sizeof msg, "sealed encounter does not check: %s",
