@@ -232,7 +232,12 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
      * unfiltered set (mark) and applied together. */
     int spur_len = (int)lrintf(1.5f * per);
     int short_len = (int)lrintf(2.2f * per);
-    int bridge_len = (int)lrintf(1.5f * per);
+    /* Bridges and lakes: 1.2 p (was 1.5 p until 2026-12-06). Two forks
+     * facing each other a little more than a period apart are as often a
+     * true pair (a short ridge joining two ridges, an enclosure) as a
+     * bridge of a wet print; removing them lost true minutiae on the FVC
+     * sets (docs/accuracy.md, "Issue 20"). */
+    int bridge_len = (int)lrintf(1.2f * per);
     int dir_len = (int)lrintf(1.3f * per);
     trace_result tr;
     for (int i = 0; i < nc; i++) {
@@ -333,7 +338,10 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
 
     /* Pairwise rules on what is left: broken ridges (two endings facing each
      * other), close pairs, then clusters. */
-    float broken = 1.8f * per, close = 0.7f * per, clus = 1.8f * per;
+    /* Close pairs: 0.5 p (was 0.7 p until 2026-12-06): the spur, bridge
+     * and short-ridge rules already remove the structural pairs, and true
+     * minutiae 0.5-0.7 p apart (a fork next to an ending) were lost. */
+    float broken = 1.8f * per, close = 0.5f * per, clus = 1.8f * per;
     for (int i = 0; i < nc; i++)
         ex->cand[i].mark = 0;
     for (int i = 0; i < nc; i++) {
