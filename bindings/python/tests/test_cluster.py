@@ -192,6 +192,54 @@ def test_errors(local, prints):
         c2.search(fingers=prints[0])
 
 
+def test_deferred_checks(local, prints, tmp_path):
+    """A device's sealed encounter submitted, searched by the central intake
+    worker (`hotspot cluster intake`), its verdict fetched and confirmed."""
+    if not hasattr(hotspot.capi, "hs_py_encounter_seal"):
+        pytest.skip("libhotspot built without libsodium (sealed encounters)")
+    cl = local.client
+    cl.enrol("D-5", fingers=prints[10])
+    keys = hotspot.authority_keygen()
+    hotspot.authority_save(str(tmp_path / "auth.pub"), str(tmp_path / "auth.sec"), keys)
+    dev_pk, dev_sk, _ = hotspot.device_keygen()
+    (tmp_path / "devices").mkdir()
+    hotspot.device_key_save(str(tmp_path / "devices" / "dev.pub"), dev_pk)
+    vi = prints[11].view(0)
+    probe = hotspot.FingerTemplate()     # the encounter needs a finger position
+    probe.add_view(prints[11].minutiae(0), vi["width"], vi["height"], ppi=vi["ppi_x"], finger=2)
+    e = hotspot.Encounter()
+    e.add_finger_template(probe, 0)
+    batch = hotspot.batch_encode([e.seal(keys.box_public, dev_sk)])
+
+    info = cl.submit(batch)
+    assert info["records"] == 1 and info["messages"] == 1 and info["duplicates"] == 0
+    assert info["device_public"] == dev_pk and info["sequence"] > 0
+    assert cl.submit(batch)["duplicates"] == 1           # a re-sent batch is stored once
+    with pytest.raises(hotspot.Error):
+        cl.submit(b"not a batch")
+
+    out = subprocess.run([local.cli, "cluster", "intake", "--nats", local.urls,
+                          "--authority", str(tmp_path / "auth.sec"),
+                          "--devices", str(tmp_path / "devices"),
+                          "--seen", str(tmp_path / "seen.ids"), "--until-idle", "1500"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+    forger = hotspot.authority_keygen()
+    with cl.fetch(dev_pk, forger.sign_public) as forged:
+        assert forged.verdicts == [] and forged.acks == [] and forged.refusals
+    with cl.fetch(dev_pk, keys.sign_public) as inbox:
+        assert inbox.refusals == []
+        assert len(inbox.verdicts) == 1 and len(inbox.acks) == 1
+        v = inbox.verdicts[0]
+        assert v["kind"] == cluster.VERDICT_COMPLETE and v["missing"] == 0
+        assert v["id"] == e.id and v["device_public"] == dev_pk
+        assert v["candidates"][0][0] == "D-5" and v["candidates"][0][2] is True
+        cl.fetch_confirm(inbox)
+    with cl.fetch(dev_pk, keys.sign_public) as again:
+        assert again.verdicts == [] and again.acks == []
+
+
 def test_missing_shard(local, prints):
     """Runs last: stops shard 2's only replica."""
     cl = local.client
