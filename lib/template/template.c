@@ -15,16 +15,25 @@ hs_status hs_template_new(hs_ctx *ctx, hs_template **out)
     return st;
 }
 
+/* Give v the extended-data area ext of size bytes (ext may be NULL), wiping
+ * and freeing the one it had. */
+static void view_take_ext(const hs_allocator *a, hs__view *v, uint8_t *ext, size_t size)
+{
+    if (v->ext) {
+        hs__memzero(v->ext, v->ext_size);
+        hs__free(a, v->ext);
+    }
+    v->ext = ext;
+    v->ext_size = size;
+}
+
 static void view_clear(const hs_allocator *a, hs__view *v)
 {
     if (v->minutiae) {
         hs__memzero(v->minutiae, (size_t)v->count * sizeof *v->minutiae);
         hs__free(a, v->minutiae);
     }
-    if (v->ext) {
-        hs__memzero(v->ext, v->ext_size);
-        hs__free(a, v->ext);
-    }
+    view_take_ext(a, v, NULL, 0);
     memset(v, 0, sizeof *v);
 }
 
@@ -313,12 +322,7 @@ hs_status hs__template_block_set(hs_ctx *ctx, hs_template *t, uint32_t view, uin
         memcpy(h + HS__TBLOCK_HDR, data, size);
     if (had && v->ext_size > off + old)
         memcpy(h + HS__TBLOCK_HDR + size, v->ext + off + old, v->ext_size - off - old);
-    if (v->ext) {
-        hs__memzero(v->ext, v->ext_size);
-        hs__free(&t->alloc, v->ext);
-    }
-    v->ext = n;
-    v->ext_size = nsize;
+    view_take_ext(&t->alloc, v, n, nsize);
     return HS_OK;
 }
 
@@ -351,11 +355,6 @@ hs_status hs__template_set_ext(hs_ctx *ctx, hs_template *t, uint32_t view, const
             return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
         memcpy(n, area, size);
     }
-    if (v->ext) {
-        hs__memzero(v->ext, v->ext_size);
-        hs__free(&t->alloc, v->ext);
-    }
-    v->ext = n;
-    v->ext_size = size;
+    view_take_ext(&t->alloc, v, n, size);
     return HS_OK;
 }
