@@ -207,6 +207,21 @@ static hs_status idset_add(const hs_allocator *a, idset *s, const uint8_t *id)
     return HS_OK;
 }
 
+/* Room for `more` ids beyond those the set holds, so that adding them
+ * cannot fail. */
+static hs_status idset_reserve(const hs_allocator *a, idset *s, size_t more)
+{
+    size_t need = s->n + more;
+    if (need <= s->cap)
+        return HS_OK;
+    uint8_t *v = hs__realloc(a, s->v, need * ID_BYTES);
+    if (!v)
+        return HS_ERR_NOMEM;
+    s->v = v;
+    s->cap = need;
+    return HS_OK;
+}
+
 static void idset_sort(idset *s)
 {
     if (!s->sorted && s->n > 1)
@@ -411,6 +426,34 @@ static hs_status read_ids(scan *sc, hs__reader *r, uint64_t off, const uint8_t *
     return HS_OK;
 }
 
+/* Read the id list that ends a state record and check that nothing follows it. */
+static hs_status read_last_ids(scan *sc, hs__reader *r, uint32_t body_len, uint64_t off,
+                               const uint8_t **ids, uint32_t *count)
+{
+    hs_status s = read_ids(sc, r, off, ids, count);
+    if (s)
+        return s;
+    if (hs__reader_left(r) || body_len)
+        return bad(sc, HS_ERR_CORRUPT, off, "state record has trailing bytes");
+    return HS_OK;
+}
+
+/* The encounters named by ids leave the outbox: a live one takes state `to`
+ * and each id is remembered as forgotten, so it never comes back. */
+static hs_status settle_ids(scan *sc, const uint8_t *ids, uint32_t count, uint32_t to)
+{
+    hs_outbox *ob = sc->ob;
+    for (uint32_t i = 0; i < count; i++) {
+        const uint8_t *id = ids + (size_t)i * ID_BYTES;
+        ob_entry *e = find_entry(ob, id);
+        if (e && live(e))
+            e->state = to;
+        if (idset_add(&ob->alloc, &ob->forgotten, id))
+            return hs__error(sc->ctx, HS_ERR_NOMEM, "out of memory");
+    }
+    return HS_OK;
+}
+
 static hs_status parse_encounter_meta(scan *sc, const uint8_t *meta, uint32_t len, uint64_t off,
                                       ob_entry *e)
 {
@@ -498,26 +541,18 @@ static hs_status apply(scan *sc, unsigned type, const uint8_t *meta, uint32_t me
     case REC_EXPORTED:
     case REC_PURGED: {
         int64_t t = (int64_t)hs__rd_le64(&r);
-        if ((s = read_ids(sc, &r, off, &ids, &count)))
+        if ((s = read_last_ids(sc, &r, body_len, off, &ids, &count)))
             return s;
-        if (hs__reader_left(&r) || body_len)
-            return bad(sc, HS_ERR_CORRUPT, off, "state record has trailing bytes");
         if (!ob)
             return HS_OK;
+        if (type == REC_PURGED)
+            return settle_ids(sc, ids, count, HS_OUTBOX_PURGED);
         for (uint32_t i = 0; i < count; i++) {
-            const uint8_t *id = ids + (size_t)i * ID_BYTES;
-            ob_entry *e = find_entry(ob, id);
-            if (type == REC_EXPORTED) {
-                if (e && e->state == HS_OUTBOX_QUEUED)
-                    e->state = HS_OUTBOX_EXPORTED;
-                if (e && t > e->exported_ms)
-                    e->exported_ms = t;
-            } else {
-                if (e && live(e))
-                    e->state = HS_OUTBOX_PURGED;
-                if (idset_add(&ob->alloc, &ob->forgotten, id))
-                    return hs__error(sc->ctx, HS_ERR_NOMEM, "out of memory");
-            }
+            ob_entry *e = find_entry(ob, ids + (size_t)i * ID_BYTES);
+            if (e && e->state == HS_OUTBOX_QUEUED)
+                e->state = HS_OUTBOX_EXPORTED;
+            if (e && t > e->exported_ms)
+                e->exported_ms = t;
         }
         return HS_OK;
     }
@@ -526,31 +561,20 @@ static hs_status apply(scan *sc, unsigned type, const uint8_t *meta, uint32_t me
         hs__rd_le64(&r); /* the authority's time */
         uint8_t nonce[16];
         hs__rd_bytes(&r, nonce, 16);
-        if ((s = read_ids(sc, &r, off, &ids, &count)))
+        if ((s = read_last_ids(sc, &r, body_len, off, &ids, &count)))
             return s;
-        if (hs__reader_left(&r) || body_len)
-            return bad(sc, HS_ERR_CORRUPT, off, "state record has trailing bytes");
         if (!ob)
             return HS_OK;
         if (idset_add(&ob->alloc, &ob->nonces, nonce))
             return hs__error(sc->ctx, HS_ERR_NOMEM, "out of memory");
-        for (uint32_t i = 0; i < count; i++) {
-            const uint8_t *id = ids + (size_t)i * ID_BYTES;
-            ob_entry *e = find_entry(ob, id);
-            if (e && live(e))
-                e->state = HS_OUTBOX_ACKNOWLEDGED;
-            if (idset_add(&ob->alloc, &ob->forgotten, id))
-                return hs__error(sc->ctx, HS_ERR_NOMEM, "out of memory");
-        }
-        return HS_OK;
+        return settle_ids(sc, ids, count, HS_OUTBOX_ACKNOWLEDGED);
     }
     case REC_FORGOTTEN: {
         const uint8_t *nonces = NULL;
         uint32_t nn = 0;
-        if ((s = read_ids(sc, &r, off, &nonces, &nn)) || (s = read_ids(sc, &r, off, &ids, &count)))
+        if ((s = read_ids(sc, &r, off, &nonces, &nn)) ||
+            (s = read_last_ids(sc, &r, body_len, off, &ids, &count)))
             return s;
-        if (hs__reader_left(&r) || body_len)
-            return bad(sc, HS_ERR_CORRUPT, off, "state record has trailing bytes");
         if (!ob)
             return HS_OK;
         for (uint32_t i = 0; i < nn; i++)
@@ -1438,16 +1462,8 @@ hs_status hs_outbox_ack(hs_ctx *ctx, hs_outbox *ob, uint32_t *acknowledged, cons
      * written: after it nothing may fail for want of memory */
     if (!m.failed && !idset_add(a, &ob->nonces, nonce)) {
         ob->nonces.n--; /* reserved only */
-        size_t need = ob->forgotten.n + count;
-        if (need > ob->forgotten.cap) {
-            uint8_t *v = hs__realloc(a, ob->forgotten.v, need * ID_BYTES);
-            if (!v)
-                m.failed = true;
-            else {
-                ob->forgotten.v = v;
-                ob->forgotten.cap = need;
-            }
-        }
+        if (idset_reserve(a, &ob->forgotten, count))
+            m.failed = true;
     } else {
         m.failed = true;
     }
@@ -1511,16 +1527,8 @@ hs_status hs_outbox_purge(hs_ctx *ctx, hs_outbox *ob, uint32_t *purged, int64_t 
     for (size_t i = 0; i < ob->n; i++)
         if (live(&ob->e[i]) && ob->e[i].appended_ms < cutoff)
             hs__wr_bytes(&m, ob->e[i].id, ID_BYTES);
-    size_t need = ob->forgotten.n + n;
-    if (!m.failed && need > ob->forgotten.cap) {
-        uint8_t *v = hs__realloc(a, ob->forgotten.v, need * ID_BYTES);
-        if (!v)
-            m.failed = true;
-        else {
-            ob->forgotten.v = v;
-            ob->forgotten.cap = need;
-        }
-    }
+    if (!m.failed && idset_reserve(a, &ob->forgotten, n))
+        m.failed = true;
     if (m.failed) {
         hs__writer_free(&m);
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
