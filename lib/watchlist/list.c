@@ -120,6 +120,16 @@ static bool reserve(hs_watchlist *wl, uint32_t n)
 
 /* ---- list ---------------------------------------------------------------- */
 
+hs_status hs__wl_format_version(hs_ctx *ctx, const uint8_t *p, const char *what, uint32_t *fv)
+{
+    *fv = (uint32_t)p[4] | ((uint32_t)p[5] << 8);
+    if (*fv < 1 || *fv > WL_FORMAT_VERSION)
+        return hs__error(ctx, *fv > WL_FORMAT_VERSION ? HS_ERR_VERSION : HS_ERR_CORRUPT,
+                         "%s format version %u (this library reads 1..%d)", what, *fv,
+                         WL_FORMAT_VERSION);
+    return HS_OK;
+}
+
 hs_status hs_watchlist_new(hs_ctx *ctx, hs_watchlist **out)
 {
     hs_status st;
@@ -500,11 +510,10 @@ static hs_status decode(hs_ctx *ctx, hs_watchlist **out, uint8_t *buf, size_t si
         return hs__error(ctx, HS_ERR_TRUNCATED, "watchlist header truncated (%zu bytes)", size);
     if (hs__crc32c(0, p, 60) != get_le32(p + 60))
         return hs__error(ctx, HS_ERR_CHECKSUM, "watchlist header checksum mismatch");
-    uint32_t fv = (uint32_t)p[4] | ((uint32_t)p[5] << 8);
-    if (fv < 1 || fv > WL_FORMAT_VERSION)
-        return hs__error(ctx, fv > WL_FORMAT_VERSION ? HS_ERR_VERSION : HS_ERR_CORRUPT,
-                         "watchlist format version %u (this library reads 1..%d)", fv,
-                         WL_FORMAT_VERSION);
+    uint32_t fv;
+    hs_status st = hs__wl_format_version(ctx, p, "watchlist", &fv);
+    if (st)
+        return st;
     uint32_t hsize = (uint32_t)p[6] | ((uint32_t)p[7] << 8);
     if (hsize != WL_HEADER_SIZE || get_le32(p + 8) != 0)
         return hs__error(ctx, HS_ERR_CORRUPT, "unexpected header size or flags");
@@ -530,7 +539,7 @@ static hs_status decode(hs_ctx *ctx, hs_watchlist **out, uint8_t *buf, size_t si
         return hs__error(ctx, HS_ERR_CORRUPT, "subject count %u impossible for the payload",
                          nsub);
     hs_watchlist *wl;
-    hs_status st = hs_watchlist_new(ctx, &wl);
+    st = hs_watchlist_new(ctx, &wl);
     if (st)
         return st;
     wl->version = get_le64(p + 24);

@@ -59,11 +59,10 @@ static hs_status parse_layout(hs_ctx *ctx, const uint8_t *p, size_t size, pkg_la
     }
     if (size < PKG_HDR)
         return hs__error(ctx, HS_ERR_TRUNCATED, "package header truncated");
-    uint32_t fv = (uint32_t)p[4] | ((uint32_t)p[5] << 8);
-    if (fv < 1 || fv > PKG_VERSION)
-        return hs__error(ctx, fv > PKG_VERSION ? HS_ERR_VERSION : HS_ERR_CORRUPT,
-                         "package format version %u (this library reads 1..%d)", fv,
-                         PKG_VERSION);
+    uint32_t fv;
+    hs_status st = hs__wl_format_version(ctx, p, "package", &fv);
+    if (st)
+        return st;
     l->format = fv;
     if (p[6] > 1 || p[7] != 0 || get_le32(p + 28) != 0)
         return hs__error(ctx, HS_ERR_CORRUPT, "bad package kind or reserved bytes");
@@ -186,24 +185,26 @@ static bool sodium_ready(void)
     return sodium_init() >= 0;
 }
 
-hs_status hs_watchlist_keygen_authority(uint8_t public_key[32], uint8_t secret_key[64])
+/* A fresh key pair from libsodium's generator gen (sign or box). */
+static hs_status keygen(int (*gen)(unsigned char *, unsigned char *), uint8_t *public_key,
+                        uint8_t *secret_key)
 {
     if (!public_key || !secret_key)
         return HS_ERR_INVALID_ARG;
     if (!sodium_ready())
         return HS_ERR_INTERNAL;
-    crypto_sign_keypair(public_key, secret_key);
+    gen(public_key, secret_key);
     return HS_OK;
+}
+
+hs_status hs_watchlist_keygen_authority(uint8_t public_key[32], uint8_t secret_key[64])
+{
+    return keygen(crypto_sign_keypair, public_key, secret_key);
 }
 
 hs_status hs_watchlist_keygen_device(uint8_t public_key[32], uint8_t secret_key[32])
 {
-    if (!public_key || !secret_key)
-        return HS_ERR_INVALID_ARG;
-    if (!sodium_ready())
-        return HS_ERR_INTERNAL;
-    crypto_box_keypair(public_key, secret_key);
-    return HS_OK;
+    return keygen(crypto_box_keypair, public_key, secret_key);
 }
 
 static void key_id(uint8_t id[PKG_KEYID], const uint8_t pk[32])
