@@ -745,21 +745,27 @@ hs_status hs_nist_decode(hs_ctx *ctx, hs_nist **out, uint32_t *encoding, const v
     return HS_OK;
 }
 
+/* hs_nist_load's arguments for the decode of the file's bytes. */
+typedef struct load_args {
+    uint32_t *encoding;
+    uint32_t flags;
+} load_args;
+
+static hs_status decode_loaded(hs_ctx *ctx, void *out, const uint8_t *data, size_t size,
+                               const void *arg)
+{
+    const load_args *la = arg;
+    return hs_nist_decode(ctx, out, la->encoding, data, size, la->flags);
+}
+
 hs_status hs_nist_load(hs_ctx *ctx, hs_nist **out, uint32_t *encoding, const char *path,
                        uint32_t flags)
 {
     if (!out)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_load: out is NULL");
     *out = NULL;
-    uint8_t *data;
-    size_t size;
-    hs_status s = hs__read_file(ctx, path, &data, &size);
-    if (s)
-        return s;
-    s = hs_nist_decode(ctx, out, encoding, data, size, flags);
-    hs__memzero(data, size);
-    hs__free(hs__ctx_allocator(ctx), data);
-    return s;
+    load_args la = {encoding, flags};
+    return hs__load_file(ctx, out, path, decode_loaded, &la);
 }
 
 /* Encode @p n into a new writer *w (freed by the caller in every case). */
