@@ -95,17 +95,13 @@ void hs_nist_free(hs_nist *n)
 
 hs_status hs__nist_add_record(hs_ctx *ctx, hs_nist *n, uint32_t type, hs__nist_record **out)
 {
+    if (out)
+        *out = NULL;
     if (n->nr >= HS__NIST_MAX_RECORDS)
         return hs__error(ctx, HS_ERR_LIMIT, "transaction: more than %u records",
                          HS__NIST_MAX_RECORDS);
-    if (n->nr == n->cap) {
-        uint32_t cap = n->cap ? n->cap * 2 : 8;
-        hs__nist_record *r = hs__realloc(&n->alloc, n->r, (size_t)cap * sizeof *r);
-        if (!r)
-            return hs__error(ctx, HS_ERR_NOMEM, "transaction: out of memory for records");
-        n->r = r;
-        n->cap = cap;
-    }
+    if (!HS__ARRAY_ROOM(&n->alloc, n->r, n->nr, n->cap, 8))
+        return hs__error(ctx, HS_ERR_NOMEM, "transaction: out of memory for records");
     hs__nist_record *r = &n->r[n->nr++];
     memset(r, 0, sizeof *r);
     r->type = type;
@@ -120,14 +116,8 @@ hs_status hs__nist_add_field(hs_ctx *ctx, hs_nist *n, hs__nist_record *r, uint32
     if (r->nf >= HS__NIST_MAX_FIELDS)
         return hs__error(ctx, HS_ERR_LIMIT, "Type-%u record: more than %u fields", r->type,
                          HS__NIST_MAX_FIELDS);
-    if (r->nf == r->cap) {
-        uint32_t cap = r->cap ? r->cap * 2 : 16;
-        hs__nist_field *f = hs__realloc(&n->alloc, r->f, (size_t)cap * sizeof *f);
-        if (!f)
-            return hs__error(ctx, HS_ERR_NOMEM, "Type-%u record: out of memory", r->type);
-        r->f = f;
-        r->cap = cap;
-    }
+    if (!HS__ARRAY_ROOM(&n->alloc, r->f, r->nf, r->cap, 16))
+        return hs__error(ctx, HS_ERR_NOMEM, "Type-%u record: out of memory", r->type);
     hs__nist_field *f = &r->f[r->nf];
     memset(f, 0, sizeof *f);
     f->num = num;

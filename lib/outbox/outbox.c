@@ -107,20 +107,6 @@ static void hex16(char out[33], const uint8_t id[16])
     out[32] = 0;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
-
 static int all_zero(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -323,22 +309,22 @@ static void rec_head(uint8_t h[REC_HEAD], unsigned type, const uint8_t *meta, ui
                      const uint8_t *body, uint32_t body_len)
 {
     memset(h, 0, REC_HEAD);
-    put32(h, REC_MAGIC);
+    hs__put_le32(h, REC_MAGIC);
     h[4] = (uint8_t)type;
-    put32(h + 8, meta_len);
-    put32(h + 12, body_len);
-    put32(h + 16, hs__crc32c(0, meta, meta_len));
-    put32(h + 20, hs__crc32c(0, body, body_len));
-    put32(h + 24, hs__crc32c(0, h, 24));
+    hs__put_le32(h + 8, meta_len);
+    hs__put_le32(h + 12, body_len);
+    hs__put_le32(h + 16, hs__crc32c(0, meta, meta_len));
+    hs__put_le32(h + 20, hs__crc32c(0, body, body_len));
+    hs__put_le32(h + 24, hs__crc32c(0, h, 24));
 }
 
 static void file_head(uint8_t h[FILE_HEAD], const uint8_t device_public[32])
 {
     memset(h, 0, FILE_HEAD);
     memcpy(h, FILE_MAGIC, 8);
-    put32(h + 8, FILE_VERSION);
+    hs__put_le32(h + 8, FILE_VERSION);
     memcpy(h + 16, device_public, 32);
-    put32(h + 48, hs__crc32c(0, h, 48));
+    hs__put_le32(h + 48, hs__crc32c(0, h, 48));
 }
 
 /* Append one record and make it durable. On failure the file is cut back
@@ -605,14 +591,14 @@ static hs_status scan_header(scan *sc)
     if (memcmp(h, FILE_MAGIC, 8))
         return hs__error(sc->ctx, HS_ERR_FORMAT, "%s: file header at offset 0: not an outbox segment (bad magic)",
                          sc->path);
-    if (get32(h + 48) != hs__crc32c(0, h, 48))
+    if (hs__get_le32(h + 48) != hs__crc32c(0, h, 48))
         return hs__error(sc->ctx, HS_ERR_CHECKSUM, "%s: file header at offset 0: checksum mismatch",
                          sc->path);
-    uint32_t ver = get32(h + 8);
+    uint32_t ver = hs__get_le32(h + 8);
     if (ver > FILE_VERSION)
         return hs__error(sc->ctx, HS_ERR_VERSION, "%s: file header at offset 8: format version %u, this library reads %u",
                          sc->path, (unsigned)ver, FILE_VERSION);
-    if (ver == 0 || get32(h + 12) || get32(h + 52))
+    if (ver == 0 || hs__get_le32(h + 12) || hs__get_le32(h + 52))
         return hs__error(sc->ctx, HS_ERR_CORRUPT, "%s: file header at offset 0: bad version or flags",
                          sc->path);
     memcpy(sc->device_public, h + 16, 32);
@@ -645,8 +631,8 @@ static hs_status scan_records(scan *sc)
         }
         if ((s = pread_all(sc->ctx, sc->fd, h, REC_HEAD, off, sc->path)))
             break;
-        if (get32(h) != REC_MAGIC || get32(h + 24) != hs__crc32c(0, h, 24) || h[5] || h[6] ||
-            h[7] || get32(h + 28)) {
+        if (hs__get_le32(h) != REC_MAGIC || hs__get_le32(h + 24) != hs__crc32c(0, h, 24) || h[5] || h[6] ||
+            h[7] || hs__get_le32(h + 28)) {
             /* zeros to the end: a tail page that never reached the disk */
             int zeros = all_zero(h, REC_HEAD);
             for (uint64_t o = off + REC_HEAD; zeros && o < sc->size;) {
@@ -661,12 +647,12 @@ static hs_status scan_records(scan *sc)
                 sc->torn_off = off;
                 break;
             }
-            s = bad(sc, get32(h) == REC_MAGIC ? HS_ERR_CHECKSUM : HS_ERR_CORRUPT, off,
-                    get32(h) == REC_MAGIC ? "record header checksum mismatch"
+            s = bad(sc, hs__get_le32(h) == REC_MAGIC ? HS_ERR_CHECKSUM : HS_ERR_CORRUPT, off,
+                    hs__get_le32(h) == REC_MAGIC ? "record header checksum mismatch"
                                           : "no record header here");
             break;
         }
-        uint32_t type = h[4], meta_len = get32(h + 8), body_len = get32(h + 12);
+        uint32_t type = h[4], meta_len = hs__get_le32(h + 8), body_len = hs__get_le32(h + 12);
         if (meta_len > META_MAX || body_len > BODY_MAX) {
             s = bad(sc, HS_ERR_CORRUPT, off, "record length out of range");
             break;
@@ -690,8 +676,8 @@ static hs_status scan_records(scan *sc)
         if ((s = pread_all(sc->ctx, sc->fd, buf, need, off + REC_HEAD, sc->path)))
             break;
         const uint8_t *body = need > meta_len ? buf + meta_len : NULL;
-        int meta_ok = get32(h + 16) == hs__crc32c(0, buf, meta_len);
-        int body_ok = !body || get32(h + 20) == hs__crc32c(0, body, body_len);
+        int meta_ok = hs__get_le32(h + 16) == hs__crc32c(0, buf, meta_len);
+        int body_ok = !body || hs__get_le32(h + 20) == hs__crc32c(0, body, body_len);
         if (!meta_ok || !body_ok) {
             if (last && has_zero_run(buf, need)) {
                 sc->torn_off = off;
@@ -707,7 +693,7 @@ static hs_status scan_records(scan *sc)
         prev_off = body ? UINT64_MAX : off;
         prev_meta = meta_len;
         prev_body = body_len;
-        prev_crc = get32(h + 20);
+        prev_crc = hs__get_le32(h + 20);
         off += len;
     }
     /* Dropping a torn tail makes the record before it the last one, which
@@ -863,8 +849,8 @@ static hs_status compact(hs_ctx *ctx, hs_outbox *ob)
         }
         if ((s = pread_all(ctx, ob->fd, rec, len, e->off, ob->path)))
             break;
-        if (get32(rec + 16) != hs__crc32c(0, rec + REC_HEAD, e->meta_len) ||
-            get32(rec + 20) != hs__crc32c(0, rec + REC_HEAD + e->meta_len, e->body_len)) {
+        if (hs__get_le32(rec + 16) != hs__crc32c(0, rec + REC_HEAD, e->meta_len) ||
+            hs__get_le32(rec + 20) != hs__crc32c(0, rec + REC_HEAD + e->meta_len, e->body_len)) {
             s = hs__error(ctx, HS_ERR_CHECKSUM,
                           "%s: record at offset %llu: checksum mismatch (not compacted)",
                           ob->path, (unsigned long long)e->off);
@@ -1163,7 +1149,7 @@ static hs_status read_body(hs_ctx *ctx, const hs_outbox *ob, const ob_entry *e, 
     if (!b)
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     s = pread_all(ctx, ob->fd, b, e->body_len, e->off + REC_HEAD + e->meta_len, ob->path);
-    if (!s && get32(h + 20) != hs__crc32c(0, b, e->body_len))
+    if (!s && hs__get_le32(h + 20) != hs__crc32c(0, b, e->body_len))
         s = hs__error(ctx, HS_ERR_CHECKSUM,
                       "%s: record at offset %llu: sealed body checksum mismatch", ob->path,
                       (unsigned long long)e->off);
@@ -1284,9 +1270,9 @@ hs_status hs_outbox_append(hs_ctx *ctx, hs_outbox *ob, const void *sealed, size_
         meta[ml++] = (uint8_t)((uint64_t)rc.time_ms >> (8 * i));
     for (int i = 0; i < 8; i++)
         meta[ml++] = (uint8_t)((uint64_t)t >> (8 * i));
-    put32(meta + ml, (uint32_t)rc.decision);
+    hs__put_le32(meta + ml, (uint32_t)rc.decision);
     ml += 4;
-    put32(meta + ml, rc.candidate_count);
+    hs__put_le32(meta + ml, rc.candidate_count);
     ml += 4;
     memcpy(meta + ml, rc.device_public, 32);
     ml += 32;

@@ -121,14 +121,8 @@ hs_status hs_template_add_view(hs_ctx *ctx, hs_template *t, const hs_view_info *
         if (why)
             return hs__error(ctx, HS_ERR_INVALID_ARG, "minutia %u: %s", i, why);
     }
-    if (t->nviews == t->cap) {
-        uint32_t ncap = t->cap ? t->cap * 2 : 2;
-        hs__view *nv = hs__realloc(&t->alloc, t->views, (size_t)ncap * sizeof *nv);
-        if (!nv)
-            return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-        t->views = nv;
-        t->cap = ncap;
-    }
+    if (!HS__ARRAY_ROOM(&t->alloc, t->views, t->nviews, t->cap, 2))
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     hs__view v;
     memset(&v, 0, sizeof v);
     v.info = *info;
@@ -220,13 +214,6 @@ hs_status hs_template_clone(hs_ctx *ctx, hs_template **out, const hs_template *t
 
 /* ---- typed optional blocks ------------------------------------------- */
 
-static uint16_t ld16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static uint32_t ld32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
-
 bool hs__tblock_next(const uint8_t *area, size_t area_size, size_t *pos, hs__tblock *b,
                      bool *bad)
 {
@@ -238,13 +225,13 @@ bool hs__tblock_next(const uint8_t *area, size_t area_size, size_t *pos, hs__tbl
         return false;
     }
     const uint8_t *h = area + *pos;
-    uint32_t len = ld32(h + 4);
+    uint32_t len = hs__get_le32(h + 4);
     if (len > area_size - *pos - HS__TBLOCK_HDR) {
         *bad = true;
         return false;
     }
-    b->type = ld16(h);
-    b->flags = ld16(h + 2);
+    b->type = hs__get_le16(h);
+    b->flags = hs__get_le16(h + 2);
     b->data = h + HS__TBLOCK_HDR;
     b->size = len;
     *pos += HS__TBLOCK_HDR + (size_t)len;

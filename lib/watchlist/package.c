@@ -25,17 +25,6 @@
 #define DELTA_MAGIC_0_1 "HSWD"
 #define DIGEST_BYTES 32
 
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-    return (uint64_t)get_le32(p) | ((uint64_t)get_le32(p + 4) << 32);
-}
-
 /* Parsed outer layout (no cryptography). */
 typedef struct pkg_layout {
     uint32_t delta, format;
@@ -64,12 +53,12 @@ static hs_status parse_layout(hs_ctx *ctx, const uint8_t *p, size_t size, pkg_la
     if (st)
         return st;
     l->format = fv;
-    if (p[6] > 1 || p[7] != 0 || get_le32(p + 28) != 0)
+    if (p[6] > 1 || p[7] != 0 || hs__get_le32(p + 28) != 0)
         return hs__error(ctx, HS_ERR_CORRUPT, "bad package kind or reserved bytes");
     l->delta = p[6];
-    l->version = get_le64(p + 8);
-    l->base_version = get_le64(p + 16);
-    l->nrec = get_le32(p + 24);
+    l->version = hs__get_le64(p + 8);
+    l->base_version = hs__get_le64(p + 16);
+    l->nrec = hs__get_le32(p + 24);
     if (l->nrec < 1 || l->nrec > PKG_MAX_RECIPIENTS)
         return hs__error(ctx, HS_ERR_CORRUPT, "%u recipients (1..%d allowed)", l->nrec,
                          PKG_MAX_RECIPIENTS);
@@ -83,7 +72,7 @@ static hs_status parse_layout(hs_ctx *ctx, const uint8_t *p, size_t size, pkg_la
     off += (size_t)l->nrec * PKG_RECIPIENT;
     l->nonce = p + off;
     off += PKG_NONCE;
-    l->ct_len = get_le64(p + off);
+    l->ct_len = hs__get_le64(p + off);
     off += 8;
     l->ad_len = off;
     if (l->ct_len < PKG_TAG)
