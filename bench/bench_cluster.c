@@ -4,10 +4,16 @@
  * and of hs_watchlist_search in this process; the cluster's own overhead
  * (its latency less its slowest shard's search time); bulk enrolment
  * throughput; and the time from a single enrolment's acknowledgement to
- * the subject being searchable.
+ * the subject being searchable; the memory of each shard process (VmRSS
+ * once its partition is loaded); and, with --load K, the searches per
+ * second that K client threads sustain, each with its own connection,
+ * sending searches back to back for --load-seconds S (a bounded load
+ * generator: at most K searches in flight), with the latency median and
+ * p99 under that load.
  *
  *   bench_cluster [--fingers N] [--shards S] [--servers K] [--probes P]
  *                 [--threads T] [--gallery FILE] [--generate-only] [--cli PATH]
+ *                 [--load K] [--load-seconds S]
  *
  * The gallery is synthetic (hs_synth impressions, one finger per subject);
  * --gallery keeps it in FILE for the next run (--generate-only: make and save
@@ -140,6 +146,130 @@ static double pct(double *v, size_t n, double q)
     return v[i < n ? i : n - 1];
 }
 
+/* VmRSS of process pid in MiB (from /proc/<pid>/status), or -1. */
+static double rss_mib(pid_t pid)
+{
+    char path[64], line[256];
+    if (pid > 0)
+        snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+    else
+        snprintf(path, sizeof path, "/proc/self/status");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    double v = -1;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmRSS:", 6)) {
+            v = atof(line + 6) / 1024.0; /* kB */
+            break;
+        }
+    fclose(f);
+    return v;
+}
+
+/* The bounded load generator: each thread has its own connection and sends
+ * searches back to back (one in flight per thread) until the end time. */
+typedef struct load_job {
+    const char *urls;
+    hs_template **probe;
+    uint32_t probes, first;
+    double end_ms;
+    double *lat; /* latencies, grown */
+    size_t n, cap;
+    uint32_t incomplete, failed;
+} load_job;
+
+static void *load_worker(void *arg)
+{
+    load_job *j = arg;
+    hs_ctx *ctx = NULL;
+    hs_cluster *cl = NULL;
+    if (hs_ctx_new(&ctx, NULL) || hs_cluster_connect(ctx, &cl, j->urls, NULL)) {
+        j->failed++;
+        hs_ctx_free(ctx);
+        return NULL;
+    }
+    hs_cluster_search_options co = HS_CLUSTER_SEARCH_OPTIONS_INIT;
+    co.deadline_ms = 60000;
+    co.flags = HS_CLUSTER_PARTIAL_OK;
+    for (uint32_t p = j->first; bu_wall_ms() < j->end_ms; p++) {
+        hs_cluster_result *r = NULL;
+        double a = bu_wall_ms();
+        hs_status s = hs_cluster_search(ctx, &r, cl, j->probe[p % j->probes], NULL, 0, &co);
+        double b = bu_wall_ms();
+        if (s != HS_OK) {
+            j->failed++;
+            continue;
+        }
+        if (hs_cluster_result_missing(r))
+            j->incomplete++;
+        hs_cluster_result_free(r);
+        if (j->n == j->cap) {
+            size_t cap = j->cap ? 2 * j->cap : 256;
+            double *v = realloc(j->lat, cap * sizeof *v);
+            if (!v) {
+                j->failed++;
+                break;
+            }
+            j->lat = v;
+            j->cap = cap;
+        }
+        j->lat[j->n++] = b - a;
+    }
+    hs_cluster_free(cl);
+    hs_ctx_free(ctx);
+    return NULL;
+}
+
+static void run_load(const char *urls, hs_template **probe, uint32_t probes, uint32_t k,
+                     uint32_t seconds, uint32_t shards)
+{
+    load_job *jobs = calloc(k, sizeof *jobs);
+    pthread_t *th = calloc(k, sizeof *th);
+    if (!jobs || !th) {
+        free(jobs);
+        free(th);
+        return;
+    }
+    double t0 = bu_wall_ms();
+    for (uint32_t i = 0; i < k; i++) {
+        jobs[i].urls = urls;
+        jobs[i].probe = probe;
+        jobs[i].probes = probes;
+        jobs[i].first = i * (probes / k + 1);
+        jobs[i].end_ms = t0 + seconds * 1000.0;
+        pthread_create(&th[i], NULL, load_worker, &jobs[i]);
+    }
+    size_t total = 0;
+    uint32_t incomplete = 0, failed = 0;
+    for (uint32_t i = 0; i < k; i++) {
+        pthread_join(th[i], NULL);
+        total += jobs[i].n;
+        incomplete += jobs[i].incomplete;
+        failed += jobs[i].failed;
+    }
+    double t1 = bu_wall_ms();
+    double *all = total ? calloc(total, sizeof *all) : NULL;
+    size_t m = 0;
+    for (uint32_t i = 0; i < k; i++) {
+        if (all)
+            memcpy(all + m, jobs[i].lat, jobs[i].n * sizeof *all);
+        m += jobs[i].n;
+        free(jobs[i].lat);
+    }
+    if (all && total)
+        printf("load: %u client threads searching back to back for %.1f s, cluster of %u: "
+               "%zu searches, %.2f searches/s; latency median %.1f ms, p99 %.1f ms; "
+               "%u incomplete, %u failed\n",
+               k, (t1 - t0) / 1000, shards, total, total * 1000.0 / (t1 - t0),
+               pct(all, total, 0.5), pct(all, total, 0.99), incomplete, failed);
+    else
+        printf("load: no search completed (%u failed)\n", failed);
+    free(all);
+    free(jobs);
+    free(th);
+}
+
 static void die(hs_ctx *ctx, const char *what)
 {
     fprintf(stderr, "%s: %s\n", what, hs_ctx_last_error(ctx));
@@ -150,6 +280,7 @@ static void die(hs_ctx *ctx, const char *what)
 int main(int argc, char **argv)
 {
     uint32_t n = 100000, shards = 4, servers = 1, probes = 50, threads = 1;
+    uint32_t load = 0, load_seconds = 20;
     const char *gfile = NULL, *cli = HS_CLI_PATH;
     int generate_only = 0;
     for (int i = 1; i < argc; i++) {
@@ -166,6 +297,10 @@ int main(int argc, char **argv)
             threads = (uint32_t)atol(v), i++;
         else if (!strcmp(argv[i], "--gallery"))
             gfile = v, i++;
+        else if (!strcmp(argv[i], "--load"))
+            load = (uint32_t)atol(v), i++;
+        else if (!strcmp(argv[i], "--load-seconds"))
+            load_seconds = (uint32_t)atol(v), i++;
         else if (!strcmp(argv[i], "--generate-only"))
             generate_only = 1;
         else if (!strcmp(argv[i], "--cli"))
@@ -173,13 +308,15 @@ int main(int argc, char **argv)
         else {
             fprintf(stderr, "usage: bench_cluster [--fingers N] [--shards S] [--servers K] "
                             "[--probes P] [--threads T] [--gallery FILE] [--generate-only] "
-                            "[--cli PATH]\n");
+                            "[--cli PATH] [--load K] [--load-seconds S]\n");
             return 2;
         }
     }
     if (n < 1000 || shards < 1 || shards > CU_SHARDS_MAX || servers < 1 || servers > 3 ||
-        probes < 2 || probes > 10000 || threads < 1 || threads > 64) {
-        fprintf(stderr, "bench_cluster: fingers >= 1000, shards 1..%d, servers 1..3\n",
+        probes < 2 || probes > 10000 || threads < 1 || threads > 64 || load > 256 ||
+        load_seconds < 1 || load_seconds > 3600) {
+        fprintf(stderr, "bench_cluster: fingers >= 1000, shards 1..%d, servers 1..3, "
+                        "load 0..256, load-seconds 1..3600\n",
                 CU_SHARDS_MAX);
         return 2;
     }
@@ -266,6 +403,12 @@ int main(int argc, char **argv)
            n, (t_ack - t0) / 1000, n * 1000.0 / (t_ack - t0), (t_all - t_ack) / 1000,
            (unsigned long long)last);
 
+    /* memory per shard, once its partition is loaded */
+    printf("memory (VmRSS): this process (one-process gallery, probes, clients) %.0f MiB;",
+           rss_mib(0));
+    for (uint32_t i = 1; i <= shards; i++)
+        printf(" shard %u %.0f MiB%s", i, rss_mib(c.shard[i][1]), i < shards ? "," : "\n");
+
     /* search latency: one process vs the cluster, probe by probe */
     double *one = calloc(probes, sizeof *one), *clu = calloc(probes, sizeof *clu);
     double *over = calloc(probes, sizeof *over);
@@ -308,6 +451,9 @@ int main(int argc, char **argv)
            "p99 %.2f ms\n",
            pct(over, probes, 0.5), pct(over, probes, 0.99));
     printf("  same top candidate as one process: %u of %u probes\n", agree, probes);
+
+    if (load)
+        run_load(c.urls, probe, probes, load, load_seconds, shards);
 
     /* the round trip alone: a face probe, which this finger gallery answers
      * at once in every shard and in one process */

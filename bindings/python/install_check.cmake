@@ -18,3 +18,13 @@ execute_process(COMMAND ${PYTHON} -c
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "installed hotspot module does not import")
 endif()
+# hotspot.cluster (when libhotspot-cluster is built) finds the installed
+# libhotspot-cluster through its RUNPATH, with no LD_LIBRARY_PATH.
+if(EXISTS ${WORK}/prefix/${SITE}/hotspot/cluster.py)
+  execute_process(COMMAND ${PYTHON} -c
+    "import hotspot.cluster as c, sys; assert c.__file__.startswith(sys.argv[1]), c.__file__; assert 1 <= c.shard_of('P-1', 4) <= 4"
+    ${WORK}/prefix WORKING_DIRECTORY ${WORK} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "installed hotspot.cluster module does not import")
+  endif()
+endif()
