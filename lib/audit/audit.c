@@ -73,35 +73,7 @@ static const char *const str_name[3] = {"operator_id", "ref", "detail"};
 
 /* ---- little-endian helpers ------------------------------------------------ */
 
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
-
-static uint64_t le64(const uint8_t *p) { return (uint64_t)le32(p) | ((uint64_t)le32(p + 4) << 32); }
-
 #ifdef HOTSPOT_HAVE_SODIUM /* the writers and the clock serve appends and exports */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
 
 static int64_t now_ms(void)
 {
@@ -143,8 +115,8 @@ static hs_status parse_rec(hs_ctx *ctx, rec *r, const uint8_t *p, size_t avail, 
                            uint64_t index, bool *torn)
 {
     *torn = false;
-    if (avail < 4 || avail < le32(p)) {
-        if (avail >= 4 && (le32(p) < ENTRY_MIN || le32(p) > ENTRY_MAX))
+    if (avail < 4 || avail < hs__get_le32(p)) {
+        if (avail >= 4 && (hs__get_le32(p) < ENTRY_MIN || hs__get_le32(p) > ENTRY_MAX))
             goto bad_len;
         /* A torn write leaves a prefix of the entry: what is there must
          * agree with the length, so that a damaged length field in an
@@ -152,36 +124,36 @@ static hs_status parse_rec(hs_ctx *ctx, rec *r, const uint8_t *p, size_t avail, 
         if (avail >= 40) {
             size_t total = ENTRY_MIN;
             for (int i = 0; i < 3; i++)
-                total += le16(p + 32 + 2 * i);
-            if (total != le32(p) || le16(p + 38) != 0)
+                total += hs__get_le16(p + 32 + 2 * i);
+            if (total != hs__get_le32(p) || hs__get_le16(p + 38) != 0)
                 return hs__error(ctx, HS_ERR_CORRUPT,
                                  "entry %llu (offset %llu): length %u disagrees with its fields "
                                  "(%zu) or reserved bytes set",
                                  (unsigned long long)index, (unsigned long long)off,
-                                 (unsigned)le32(p), total);
+                                 (unsigned)hs__get_le32(p), total);
         }
-        if (avail >= 16 && le64(p + 8) != index)
+        if (avail >= 16 && hs__get_le64(p + 8) != index)
             return hs__error(ctx, HS_ERR_CORRUPT,
                              "entry %llu (offset %llu): sequence number %llu, %llu expected",
                              (unsigned long long)index, (unsigned long long)off,
-                             (unsigned long long)le64(p + 8), (unsigned long long)index);
+                             (unsigned long long)hs__get_le64(p + 8), (unsigned long long)index);
         *torn = true;
         return hs__error(ctx, HS_ERR_TRUNCATED,
                          "entry %llu (offset %llu): incomplete, %zu bytes to the end",
                          (unsigned long long)index, (unsigned long long)off, avail);
     }
-    r->len = le32(p);
+    r->len = hs__get_le32(p);
     if (r->len < ENTRY_MIN || r->len > ENTRY_MAX)
         goto bad_len;
     r->base = p;
-    r->event = le32(p + 4);
-    r->seq = le64(p + 8);
-    r->time_ms = (int64_t)le64(p + 16);
-    r->decision = (int32_t)le32(p + 24);
-    r->count = le32(p + 28);
+    r->event = hs__get_le32(p + 4);
+    r->seq = hs__get_le64(p + 8);
+    r->time_ms = (int64_t)hs__get_le64(p + 16);
+    r->decision = (int32_t)hs__get_le32(p + 24);
+    r->count = hs__get_le32(p + 28);
     size_t total = ENTRY_MIN;
     for (int i = 0; i < 3; i++) {
-        r->slen[i] = le16(p + 32 + 2 * i);
+        r->slen[i] = hs__get_le16(p + 32 + 2 * i);
         if (r->slen[i] > str_max[i])
             return hs__error(ctx, HS_ERR_CORRUPT,
                              "entry %llu (offset %llu): %s of %u bytes (at most %zu)",
@@ -189,7 +161,7 @@ static hs_status parse_rec(hs_ctx *ctx, rec *r, const uint8_t *p, size_t avail, 
                              (unsigned)r->slen[i], str_max[i]);
         total += r->slen[i];
     }
-    if (le16(p + 38) != 0 || total != r->len)
+    if (hs__get_le16(p + 38) != 0 || total != r->len)
         return hs__error(ctx, HS_ERR_CORRUPT,
                          "entry %llu (offset %llu): length %u disagrees with its fields (%zu) "
                          "or reserved bytes set",
@@ -207,16 +179,16 @@ static hs_status parse_rec(hs_ctx *ctx, rec *r, const uint8_t *p, size_t avail, 
         s += r->slen[i];
     }
     r->sig = s;
-    if (le32(s + SIG) != r->len)
+    if (hs__get_le32(s + SIG) != r->len)
         return hs__error(ctx, HS_ERR_CORRUPT,
                          "entry %llu (offset %llu): its end marker (%u) disagrees with its "
                          "length (%u)",
                          (unsigned long long)index, (unsigned long long)(off + r->len - FOOT),
-                         (unsigned)le32(s + SIG), (unsigned)r->len);
+                         (unsigned)hs__get_le32(s + SIG), (unsigned)r->len);
     return HS_OK;
 bad_len:
     return hs__error(ctx, HS_ERR_CORRUPT, "entry %llu (offset %llu): length %u (%d..%d)",
-                     (unsigned long long)index, (unsigned long long)off, (unsigned)le32(p),
+                     (unsigned long long)index, (unsigned long long)off, (unsigned)hs__get_le32(p),
                      ENTRY_MIN, ENTRY_MAX);
 }
 
@@ -233,15 +205,15 @@ static hs_status check_header(hs_ctx *ctx, const uint8_t *p, size_t avail, uint6
     if (avail < HDR)
         return hs__error(ctx, HS_ERR_TRUNCATED, "audit log header truncated (%zu of %d bytes)",
                          avail, HDR);
-    unsigned v = le16(p + 8);
+    unsigned v = hs__get_le16(p + 8);
     if (v != FORMAT_VERSION)
         return hs__error(ctx, v > FORMAT_VERSION ? HS_ERR_VERSION : HS_ERR_CORRUPT,
                          "audit log format version %u (this library reads %d)", v,
                          FORMAT_VERSION);
-    if (le16(p + 10) != HDR || le32(p + 12) != 0)
+    if (hs__get_le16(p + 10) != HDR || hs__get_le32(p + 12) != 0)
         return hs__error(ctx, HS_ERR_CORRUPT,
                          "audit log header (offset %llu): size %u (expected %d) or flags set",
-                         (unsigned long long)off, (unsigned)le16(p + 10), HDR);
+                         (unsigned long long)off, (unsigned)hs__get_le16(p + 10), HDR);
     return HS_OK;
 }
 
@@ -261,7 +233,7 @@ static hs_status parse_layout(hs_ctx *ctx, layout *l, const uint8_t *p, size_t s
         if (size < EXP_HDR + TRAILER)
             return hs__error(ctx, HS_ERR_TRUNCATED, "audit export of %zu bytes (at least %d)",
                              size, EXP_HDR + TRAILER);
-        unsigned v = le16(p + 8);
+        unsigned v = hs__get_le16(p + 8);
         if (v != FORMAT_VERSION)
             return hs__error(ctx, v > FORMAT_VERSION ? HS_ERR_VERSION : HS_ERR_CORRUPT,
                              "audit export format version %u (this library reads %d)", v,
@@ -270,8 +242,8 @@ static hs_status parse_layout(hs_ctx *ctx, layout *l, const uint8_t *p, size_t s
             if (p[i])
                 return hs__error(ctx, HS_ERR_CORRUPT, "audit export: reserved byte %d set", i);
         l->exported = 1;
-        l->from = le64(p + 16);
-        l->to = le64(p + 24);
+        l->from = hs__get_le64(p + 16);
+        l->to = hs__get_le64(p + 24);
         if (l->to < l->from)
             return hs__error(ctx, HS_ERR_CORRUPT, "audit export: range %llu..%llu",
                              (unsigned long long)l->from, (unsigned long long)l->to);
@@ -331,9 +303,9 @@ static size_t head_msg(uint8_t *m, const uint8_t log_id[16], uint64_t count,
                        const uint8_t hash[32], int64_t time_ms)
 {
     memcpy(m, log_id, 16);
-    put64(m + 16, count);
+    hs__put_le64(m + 16, count);
     memcpy(m + 24, hash, 32);
-    put64(m + 56, (uint64_t)time_ms);
+    hs__put_le64(m + 56, (uint64_t)time_ms);
     return 64;
 }
 
@@ -528,10 +500,10 @@ static hs_status write_header(hs_ctx *ctx, hs_audit *l)
     uint8_t *h = l->header;
     memset(h, 0, HDR);
     memcpy(h, LOG_MAGIC, 8);
-    put16(h + 8, FORMAT_VERSION);
-    put16(h + 10, HDR);
+    hs__put_le16(h + 8, FORMAT_VERSION);
+    hs__put_le16(h + 10, HDR);
     randombytes_buf(h + 16, 16);
-    put64(h + 32, (uint64_t)now_ms());
+    hs__put_le64(h + 32, (uint64_t)now_ms());
     memcpy(h + 40, l->pub, 32);
     if (ftruncate(l->fd, 0) != 0)
         return hs__error(ctx, HS_ERR_IO, "%s: %s", l->path, strerror(errno));
@@ -569,7 +541,7 @@ static bool open_from_end(hs_audit *l, uint64_t size)
     uint8_t e[ENTRY_MAX];
     if (size < HDR + ENTRY_MIN || full_pread(NULL, l, e, FOOT, size - FOOT))
         return false;
-    uint32_t n = le32(e);
+    uint32_t n = hs__get_le32(e);
     if (n < ENTRY_MIN || n > ENTRY_MAX || n > size - HDR || full_pread(NULL, l, e, n, size - n))
         return false;
     rec r;
@@ -782,23 +754,23 @@ hs_status hs_audit_append(hs_ctx *ctx, hs_audit *l, const hs_audit_entry *entry)
         goto out;
     }
     int64_t t = e.time_ms ? e.time_ms : now_ms();
-    put32(r, (uint32_t)n);
-    put32(r + 4, e.event);
-    put64(r + 8, l->count);
-    put64(r + 16, (uint64_t)t);
-    put32(r + 24, (uint32_t)e.decision);
-    put32(r + 28, e.count);
+    hs__put_le32(r, (uint32_t)n);
+    hs__put_le32(r + 4, e.event);
+    hs__put_le64(r + 8, l->count);
+    hs__put_le64(r + 16, (uint64_t)t);
+    hs__put_le32(r + 24, (uint32_t)e.decision);
+    hs__put_le32(r + 28, e.count);
     size_t o = FIXED;
     for (int i = 0; i < 3; i++) {
-        put16(r + 32 + 2 * i, (uint16_t)len[i]);
+        hs__put_le16(r + 32 + 2 * i, (uint16_t)len[i]);
         if (len[i])
             memcpy(r + o, str[i], len[i]);
         o += len[i];
     }
-    put16(r + 38, 0);
+    hs__put_le16(r + 38, 0);
     memcpy(r + 40, l->last_hash, 32);
     sign_msg(r + o, ENTRY_DOMAIN, r, o, l->secret);
-    put32(r + o + SIG, (uint32_t)n);
+    hs__put_le32(r + o + SIG, (uint32_t)n);
     /* One write on the O_APPEND file; a short write (disk full) is cut back
      * so that no half entry stays behind this writer's back. */
     size_t done = 0;
@@ -943,15 +915,15 @@ hs_status hs_audit_export(hs_ctx *ctx, void *buf, size_t *size, hs_audit *l, uin
     uint8_t *p = buf;
     memset(p, 0, EXP_HDR);
     memcpy(p, EXP_MAGIC, 8);
-    put16(p + 8, FORMAT_VERSION);
-    put64(p + 16, from);
-    put64(p + 24, to);
+    hs__put_le16(p + 8, FORMAT_VERSION);
+    hs__put_le64(p + 16, from);
+    hs__put_le64(p + 24, to);
     memcpy(p + 32, file, HDR);
     memcpy(p + EXP_HDR, file + a, b - a);
     uint8_t *t = p + EXP_HDR + (b - a);
     int64_t now = now_ms();
     memcpy(t, last, 32);
-    put64(t + 32, (uint64_t)now);
+    hs__put_le64(t + 32, (uint64_t)now);
     uint8_t m[64];
     size_t ml = head_msg(m, file + 16, to, last, now);
     sign_msg(t + 40, HEAD_DOMAIN, m, ml, l->secret);
@@ -1093,7 +1065,7 @@ static hs_status verify_body(hs_ctx *ctx, hs_audit_verify_info *v, const uint8_t
         memcpy(last, t, 32);
         have = true;
         uint8_t m[64];
-        size_t ml = head_msg(m, l.hdr + 16, l.to, t, (int64_t)le64(t + 32));
+        size_t ml = head_msg(m, l.hdr + 16, l.to, t, (int64_t)hs__get_le64(t + 32));
         if (!verify_msg(t + 40, HEAD_DOMAIN, m, ml, key)) {
             info_fail(v, NONE, l.end);
             return hs__error(ctx, HS_ERR_SIGNATURE,

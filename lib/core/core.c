@@ -121,6 +121,57 @@ void *hs__realloc(const hs_allocator *a, void *ptr, size_t size)
     return a->realloc_fn(a->opaque, ptr, size ? size : 1);
 }
 
+bool hs__array_room(const hs_allocator *a, void *arr, uint32_t n, uint32_t *cap, size_t elem,
+                    uint32_t first)
+{
+    if (n < *cap)
+        return true;
+    uint32_t ncap = *cap ? *cap * 2 : first;
+    void *old;
+    memcpy(&old, arr, sizeof old);
+    void *p = hs__realloc(a, old, (size_t)ncap * elem);
+    if (!p)
+        return false;
+    memcpy(arr, &p, sizeof p);
+    *cap = ncap;
+    return true;
+}
+
+size_t hs__utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
+{
+    uint32_t c = s[0];
+    size_t len;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if ((c & 0xe0) == 0xc0) {
+        len = 2;
+        c &= 0x1fu;
+    } else if ((c & 0xf0) == 0xe0) {
+        len = 3;
+        c &= 0x0fu;
+    } else if ((c & 0xf8) == 0xf0) {
+        len = 4;
+        c &= 0x07u;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t k = 1; k < len; k++) {
+        if ((s[k] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[k] & 0x3fu);
+    }
+    /* overlong forms, surrogates, beyond U+10FFFF */
+    if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+        (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+        return 0;
+    *cp = c;
+    return len;
+}
+
 void hs__free(const hs_allocator *a, void *ptr)
 {
     if (ptr)

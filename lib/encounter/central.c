@@ -17,17 +17,6 @@
 
 /* ---- batch framing ----------------------------------------------------------- */
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 hs_status hs_encounter_batch_encode(hs_ctx *ctx, void *buf, size_t *size,
                                     const void *const *sealed, const size_t *sizes, uint32_t count)
 {
@@ -73,15 +62,15 @@ hs_status hs_encounter_batch_encode(hs_ctx *ctx, void *buf, size_t *size,
     p[4] = HS__ENC_VERSION;
     p[5] = 0;
     p[6] = p[7] = 0;
-    put_le32(p + 8, count);
+    hs__put_le32(p + 8, count);
     size_t off = HS__BATCH_HEADER;
     for (uint32_t i = 0; i < count; i++) {
-        put_le32(p + off, (uint32_t)sizes[i]);
+        hs__put_le32(p + off, (uint32_t)sizes[i]);
         memcpy(p + off + 4, sealed[i], sizes[i]);
-        put_le32(p + off + 4 + sizes[i], hs__crc32c(0, sealed[i], sizes[i]));
+        hs__put_le32(p + off + 4 + sizes[i], hs__crc32c(0, sealed[i], sizes[i]));
         off += 8 + sizes[i];
     }
-    put_le32(p + off, hs__crc32c(0, p, off));
+    hs__put_le32(p + off, hs__crc32c(0, p, off));
     *size = off + 4;
     return HS_OK;
 }
@@ -105,7 +94,7 @@ static hs_status batch_walk(hs_ctx *ctx, uint32_t *count_out, size_t *offs, size
     if (ver != HS__ENC_VERSION || p[6] || p[7])
         return hs__error(ctx, HS_ERR_CORRUPT, "batch: version %u or reserved bytes at offset 6",
                          ver);
-    uint32_t count = get_le32(p + 8);
+    uint32_t count = hs__get_le32(p + 8);
     if (count > HS_ENCOUNTER_BATCH_MAX)
         return hs__error(ctx, HS_ERR_CORRUPT, "batch: count %u at offset 8, at most %d", count,
                          HS_ENCOUNTER_BATCH_MAX);
@@ -116,13 +105,13 @@ static hs_status batch_walk(hs_ctx *ctx, uint32_t *count_out, size_t *offs, size
             return hs__error(ctx, HS_ERR_TRUNCATED,
                              "batch: record %u of %u at offset %zu: the file ends in its length",
                              i, count, off);
-        uint32_t len = get_le32(p + off);
+        uint32_t len = hs__get_le32(p + off);
         if ((uint64_t)len + 8 + 4 > size - off)
             return hs__error(ctx, HS_ERR_TRUNCATED,
                              "batch: record %u of %u at offset %zu: %u bytes, the file ends "
                              "%zu bytes later",
                              i, count, off, len, size - off - 4);
-        uint32_t crc = get_le32(p + off + 4 + len);
+        uint32_t crc = hs__get_le32(p + off + 4 + len);
         int bad = hs__crc32c(0, p + off + 4, len) != crc;
         if (bad && !rec_bad)
             return hs__error(ctx, HS_ERR_CHECKSUM,
@@ -141,7 +130,7 @@ static hs_status batch_walk(hs_ctx *ctx, uint32_t *count_out, size_t *offs, size
         return hs__error(ctx, HS_ERR_CORRUPT,
                          "batch: %zu bytes after record %u of %u (offset %zu), 4 expected",
                          size - off, count ? count - 1 : 0, count, off);
-    if (hs__crc32c(0, p, off) != get_le32(p + off) && !any_bad)
+    if (hs__crc32c(0, p, off) != hs__get_le32(p + off) && !any_bad)
         return hs__error(ctx, HS_ERR_CHECKSUM,
                          "batch: file checksum mismatch in the header (offsets 0-11) or the "
                          "record lengths");
@@ -168,9 +157,9 @@ hs_status hs_encounter_batch_record(hs_ctx *ctx, const uint8_t **record, size_t 
     const uint8_t *p = data;
     size_t off = HS__BATCH_HEADER;
     for (uint32_t i = 0; i < index; i++)
-        off += 8 + (size_t)get_le32(p + off);
+        off += 8 + (size_t)hs__get_le32(p + off);
     *record = p + off + 4;
-    *record_size = get_le32(p + off);
+    *record_size = hs__get_le32(p + off);
     return HS_OK;
 }
 
@@ -255,14 +244,8 @@ static hs_status reg_push(hs_ctx *ctx, hs_encounter_registry *r, const uint8_t k
 {
     if (r->n >= REGISTRY_MAX)
         return hs__error(ctx, HS_ERR_LIMIT, "registry: more than %u keys", REGISTRY_MAX);
-    if (r->n == r->cap) {
-        uint32_t cap = r->cap ? r->cap * 2 : 16;
-        reg_entry *ne = hs__realloc(&r->alloc, r->e, (size_t)cap * sizeof *ne);
-        if (!ne)
-            return hs__error(ctx, HS_ERR_NOMEM, "out of memory for the registry");
-        r->e = ne;
-        r->cap = cap;
-    }
+    if (!HS__ARRAY_ROOM(&r->alloc, r->e, r->n, r->cap, 16))
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory for the registry");
     reg_entry *en = &r->e[r->n++];
     memset(en, 0, sizeof *en);
     memcpy(en->key, key, 32);
@@ -635,11 +618,11 @@ static hs_status seen_decode(hs_ctx *ctx, void *out, const uint8_t *data, size_t
         return hs__error(ctx,
                          data[4] > HS__ENC_VERSION || data[5] ? HS_ERR_VERSION : HS_ERR_CORRUPT,
                          "%s: version or reserved bytes", path);
-    uint32_t n = get_le32(data + 8);
+    uint32_t n = hs__get_le32(data + 8);
     if (n > SEEN_MAX || (uint64_t)n * 16 + 16 != size)
         return hs__error(ctx, HS_ERR_CORRUPT, "%s: %u ids disagree with %zu bytes", path, n,
                          size);
-    if (hs__crc32c(0, data, size - 4) != get_le32(data + size - 4))
+    if (hs__crc32c(0, data, size - 4) != hs__get_le32(data + size - 4))
         return hs__error(ctx, HS_ERR_CHECKSUM, "%s: checksum mismatch", path);
     for (uint32_t i = 1; i < n; i++)
         if (memcmp(data + 12 + (size_t)(i - 1) * 16, data + 12 + (size_t)i * 16, 16) >= 0)
@@ -806,7 +789,7 @@ hs_status hs_encounter_batch_open(hs_ctx *ctx, hs_encounter_batch **out, const v
     /* the framing first, without allocating per record */
     uint32_t count = 0;
     hs_status s = HS_OK;
-    size_t probe = size < HS__BATCH_HEADER ? 0 : get_le32((const uint8_t *)data + 8);
+    size_t probe = size < HS__BATCH_HEADER ? 0 : hs__get_le32((const uint8_t *)data + 8);
     if (probe > HS_ENCOUNTER_BATCH_MAX)
         probe = HS_ENCOUNTER_BATCH_MAX + 1; /* batch_walk reports it */
     size_t slots = probe ? probe : 1;

@@ -45,6 +45,23 @@ void set_msg(char *msg, size_t len, const std::string &s)
     std::snprintf(msg, len, "%s", t.c_str());
 }
 
+// Called inside a catch block: the status for the exception in flight
+// (HS_ERR_NOMEM for bad_alloc, else `status`), with "<what>: <its text>" put
+// in msg. cv::Exception is a std::exception whose what() is its message.
+int caught(const std::string &what, int status, char *msg, size_t msglen)
+{
+    try {
+        throw;
+    } catch (const std::bad_alloc &) {
+        return HS_ERR_NOMEM;
+    } catch (const std::exception &e) {
+        set_msg(msg, msglen, what + ": " + e.what());
+    } catch (...) {
+        set_msg(msg, msglen, what + ": unknown exception");
+    }
+    return status;
+}
+
 bool readable(const char *path)
 {
     std::FILE *f = std::fopen(path, "rb");
@@ -578,21 +595,10 @@ extern "C" int hs__face_cv_new(hs__face_cv **out, const hs__face_cv_opts *o, uin
                 return s;
             }
         }
-    } catch (const cv::Exception &e) {
-        set_msg(msg, msglen, std::string(stage) + ": " + e.what());
-        delete cv;
-        return HS_ERR_MODEL;
-    } catch (const std::bad_alloc &) {
-        delete cv;
-        return HS_ERR_NOMEM;
-    } catch (const std::exception &e) {
-        set_msg(msg, msglen, std::string(stage) + ": " + e.what());
-        delete cv;
-        return HS_ERR_MODEL;
     } catch (...) {
-        set_msg(msg, msglen, std::string(stage) + ": unknown exception");
+        int s = caught(stage, HS_ERR_MODEL, msg, msglen);
         delete cv;
-        return HS_ERR_MODEL;
+        return s;
     }
     *dim = cv->dim;
     *out = cv;
@@ -649,16 +655,9 @@ extern "C" int hs__face_cv_detect(hs__face_cv *cv, const uint8_t *rgb, int w, in
         }
         *count = n;
         return HS_OK;
-    } catch (const std::bad_alloc &) {
-        return HS_ERR_NOMEM;
-    } catch (const cv::Exception &e) {
-        set_msg(msg, msglen, std::string("detection: ") + e.what());
-    } catch (const std::exception &e) {
-        set_msg(msg, msglen, std::string("detection: ") + e.what());
     } catch (...) {
-        set_msg(msg, msglen, "detection: unknown exception");
+        return caught("detection", HS_ERR_INTERNAL, msg, msglen);
     }
-    return HS_ERR_INTERNAL;
 }
 
 
@@ -674,16 +673,9 @@ extern "C" int hs__face_cv_warp(const uint8_t *rgb, int w, int h, const double m
         if (dst.data != crop) // warpAffine reallocated: should not happen, copy back
             std::memcpy(crop, dst.data, (size_t)size * size * 3);
         return HS_OK;
-    } catch (const std::bad_alloc &) {
-        return HS_ERR_NOMEM;
-    } catch (const cv::Exception &e) {
-        set_msg(msg, msglen, std::string("alignment: ") + e.what());
-    } catch (const std::exception &e) {
-        set_msg(msg, msglen, std::string("alignment: ") + e.what());
     } catch (...) {
-        set_msg(msg, msglen, "alignment: unknown exception");
+        return caught("alignment", HS_ERR_INTERNAL, msg, msglen);
     }
-    return HS_ERR_INTERNAL;
 }
 
 extern "C" int hs__face_cv_embed(hs__face_cv *cv, const uint8_t *crop, int size, double scale,
@@ -706,16 +698,11 @@ extern "C" int hs__face_cv_embed(hs__face_cv *cv, const uint8_t *crop, int size,
         std::memcpy(out, c.ptr<float>(), cv->dim * sizeof(float));
         *dim = cv->dim;
         return HS_OK;
-    } catch (const std::bad_alloc &) {
-        return HS_ERR_NOMEM;
     } catch (const cv::Exception &e) {
         // The net rejects this input (size or layout it was not made for).
         set_msg(msg, msglen, std::string("embedding net failed on the crop: ") + e.what());
         return HS_ERR_MODEL;
-    } catch (const std::exception &e) {
-        set_msg(msg, msglen, std::string("embedding: ") + e.what());
     } catch (...) {
-        set_msg(msg, msglen, "embedding: unknown exception");
+        return caught("embedding", HS_ERR_INTERNAL, msg, msglen);
     }
-    return HS_ERR_INTERNAL;
 }

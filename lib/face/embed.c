@@ -211,29 +211,16 @@ hs_status hs_face_scan_q8(hs_ctx *ctx, float *scores, const int8_t *probe, float
 #define HSFE_VERSION 1
 #define HSFE_HEAD 12
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static void put_f32(uint8_t *p, float f)
 {
     uint32_t u;
     memcpy(&u, &f, 4);
-    put_le32(p, u);
+    hs__put_le32(p, u);
 }
 
 static float get_f32(const uint8_t *p)
 {
-    uint32_t u = get_le32(p);
+    uint32_t u = hs__get_le32(p);
     float f;
     memcpy(&f, &u, 4);
     return f;
@@ -275,7 +262,7 @@ hs_status hs_face_embedding_encode(hs_ctx *ctx, void *buf, size_t *size, const f
     p[5] = (uint8_t)kind;
     p[6] = (uint8_t)model_id;
     p[7] = (uint8_t)(model_id >> 8);
-    put_le32(p + 8, dim);
+    hs__put_le32(p + 8, dim);
     double inv = 1.0 / sqrt(sq);
     if (kind == HS_FACE_ENC_F32) {
         for (uint32_t i = 0; i < dim; i++)
@@ -287,7 +274,7 @@ hs_status hs_face_embedding_encode(hs_ctx *ctx, void *buf, size_t *size, const f
         hs_face_quantize(ctx, (int8_t *)(p + HSFE_HEAD + 4), &sc, v, dim);
         put_f32(p + HSFE_HEAD, (float)(sc * inv));
     }
-    put_le32(p + need - 4, hs__crc32c(0, p, need - 4));
+    hs__put_le32(p + need - 4, hs__crc32c(0, p, need - 4));
     *size = need;
     return HS_OK;
 }
@@ -305,7 +292,7 @@ hs_status hs_face_embedding_decode(hs_ctx *ctx, float *out, uint32_t cap, uint32
     if (p[4] != HSFE_VERSION)
         return hs__error(ctx, HS_ERR_VERSION, "decode: record version %u (this library reads 1)",
                          p[4]);
-    uint32_t kind = p[5], d = get_le32(p + 8);
+    uint32_t kind = p[5], d = hs__get_le32(p + 8);
     if (kind != HS_FACE_ENC_F32 && kind != HS_FACE_ENC_Q8)
         return hs__error(ctx, HS_ERR_CORRUPT, "decode: unknown kind %u", kind);
     if (!dim_ok(d))
@@ -317,7 +304,7 @@ hs_status hs_face_embedding_decode(hs_ctx *ctx, float *out, uint32_t cap, uint32
                          size);
     if (size > need)
         return hs__error(ctx, HS_ERR_CORRUPT, "decode: %zu trailing bytes", size - need);
-    if (hs__crc32c(0, p, need - 4) != get_le32(p + need - 4))
+    if (hs__crc32c(0, p, need - 4) != hs__get_le32(p + need - 4))
         return hs__error(ctx, HS_ERR_CHECKSUM, "decode: CRC-32C mismatch");
     /* The values are checked whether or not the caller asked for them, so
      * that the size query and the full decode accept the same records (a

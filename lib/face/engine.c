@@ -391,20 +391,29 @@ hs_status hs_face_engine_get_param(const hs_face_engine *e, double *value, hs_fa
 
 /* ---- image preparation ------------------------------------------------ */
 
+/* An image as interleaved RGB for the detector and the aligner. */
+typedef struct face_rgb {
+    const uint8_t *px; /* w x h x 3 bytes */
+    uint32_t w, h;
+    uint8_t *owned;    /* grey replicated here, or NULL: rgb_release frees it */
+} face_rgb;
+
 /* Interleaved RGB of img, after checking its size: its own RGB plane, or
- * grey replicated into a buffer allocated here (*owned set; caller frees). */
-static hs_status image_rgb(hs_ctx *ctx, const hs_image *img, const uint8_t **rgb,
-                           uint8_t **owned)
+ * grey replicated into a buffer allocated here (v->owned set). The caller
+ * calls rgb_release whatever this returns. */
+static hs_status image_rgb(hs_ctx *ctx, const hs_image *img, face_rgb *v)
 {
-    *owned = NULL;
-    *rgb = NULL;
     uint32_t w = hs_image_width(img), h = hs_image_height(img), st = hs_image_stride(img);
+    v->px = NULL;
+    v->owned = NULL;
+    v->w = w;
+    v->h = h;
     if (w < 16 || h < 16)
         return hs__error(ctx, HS_ERR_LIMIT, "face: image %ux%u is under 16 px a side", w, h);
     if (w > 32768 || h > 32768)
         return hs__error(ctx, HS_ERR_LIMIT, "face: image %ux%u over 32768 px a side", w, h);
-    *rgb = hs_image_rgb(img);
-    if (*rgb)
+    v->px = hs_image_rgb(img);
+    if (v->px)
         return HS_OK;
     const uint8_t *g = hs_image_pixels(img);
     size_t n;
@@ -419,9 +428,15 @@ static hs_status image_rgb(hs_ctx *ctx, const hs_image *img, const uint8_t **rgb
         for (uint32_t x = 0; x < w; x++)
             dst[3 * x] = dst[3 * x + 1] = dst[3 * x + 2] = src[x];
     }
-    *rgb = b;
-    *owned = b;
+    v->px = b;
+    v->owned = b;
     return HS_OK;
+}
+
+static void rgb_release(hs_ctx *ctx, face_rgb *v)
+{
+    hs__free(hs__ctx_allocator(ctx), v->owned);
+    v->owned = NULL;
 }
 
 static hs_status ensure_crop(hs_ctx *ctx, hs_face_engine *e, int size)
@@ -614,13 +629,11 @@ hs_status hs_face_detect(hs_ctx *ctx, hs_face *faces, uint32_t cap, uint32_t *co
         *count = 0;
     if (!e || !img || !count || (cap && !faces))
         return hs__error(ctx, HS_ERR_INVALID_ARG, "face_detect: NULL argument");
-    const uint8_t *rgb;
-    uint8_t *owned;
-    hs_status s = image_rgb(ctx, img, &rgb, &owned);
-    if (s)
-        return s;
-    s = detect_rgb(ctx, e, rgb, hs_image_width(img), hs_image_height(img), faces, cap, count);
-    hs__free(hs__ctx_allocator(ctx), owned);
+    face_rgb v;
+    hs_status s = image_rgb(ctx, img, &v);
+    if (!s)
+        s = detect_rgb(ctx, e, v.px, v.w, v.h, faces, cap, count);
+    rgb_release(ctx, &v);
     return s;
 }
 
@@ -633,13 +646,11 @@ hs_status hs_face_align(hs_ctx *ctx, uint8_t *rgb_out, size_t rgb_size,
     size_t need = (size_t)size * size * 3;
     if (rgb_size < need)
         return hs__error(ctx, HS_ERR_BUFFER_TOO_SMALL, "face_align: needs %zu bytes", need);
-    const uint8_t *rgb;
-    uint8_t *owned;
-    hs_status s = image_rgb(ctx, img, &rgb, &owned);
-    if (s)
-        return s;
-    s = align_rgb(ctx, e, rgb, hs_image_width(img), hs_image_height(img), face, size, rgb_out);
-    hs__free(hs__ctx_allocator(ctx), owned);
+    face_rgb v;
+    hs_status s = image_rgb(ctx, img, &v);
+    if (!s)
+        s = align_rgb(ctx, e, v.px, v.w, v.h, face, size, rgb_out);
+    rgb_release(ctx, &v);
     return s;
 }
 
@@ -656,24 +667,24 @@ hs_status hs_face_embed(hs_ctx *ctx, float *out, uint32_t cap,
     if (cap < e->dim)
         return hs__error(ctx, HS_ERR_BUFFER_TOO_SMALL, "face_embed: dimension %u, room for %u",
                          e->dim, cap);
-    const uint8_t *rgb;
-    uint8_t *owned;
-    hs_status s = image_rgb(ctx, img, &rgb, &owned);
-    if (s)
+    face_rgb v;
+    hs_status s = image_rgb(ctx, img, &v);
+    if (s) {
+        rgb_release(ctx, &v);
         return s;
-    uint32_t w = hs_image_width(img), h = hs_image_height(img);
+    }
     hs_face f;
     if (face) {
         f = *face;
     } else {
         uint32_t n = 0;
-        s = detect_rgb(ctx, e, rgb, w, h, &f, 1, &n);
+        s = detect_rgb(ctx, e, v.px, v.w, v.h, &f, 1, &n);
     }
     int size = (int)e->params[HS_FACE_PARAM_INPUT_SIZE];
     if (!s)
         s = ensure_crop(ctx, e, size);
     if (!s)
-        s = align_rgb(ctx, e, rgb, w, h, &f, size, e->crop);
+        s = align_rgb(ctx, e, v.px, v.w, v.h, &f, size, e->crop);
     if (!s) {
         char msg[HS__ERRMSG_MAX] = "";
         uint32_t d = 0;
@@ -690,7 +701,7 @@ hs_status hs_face_embed(hs_ctx *ctx, float *out, uint32_t cap,
     }
     if (!s && used)
         *used = f;
-    hs__free(hs__ctx_allocator(ctx), owned);
+    rgb_release(ctx, &v);
     return s;
 }
 

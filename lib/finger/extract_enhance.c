@@ -66,6 +66,15 @@ static void build_tables(hs_finger_extractor *ex)
     ex->tab_pw = pw;
 }
 
+/* One oriented filter at p: n taps of weights wt at offsets off. */
+static inline float filter_at(const float *p, const int32_t *off, const float *wt, int n)
+{
+    float acc = 0.0f;
+    for (int k = 0; k < n; k++)
+        acc += wt[k] * p[off[k]];
+    return acc;
+}
+
 static void replicate_pad(hs_finger_extractor *ex, float *f)
 {
     int w = ex->w, h = ex->h, pw = ex->pw;
@@ -170,13 +179,8 @@ void hs__fx_enhance(hs_finger_extractor *ex)
         const uint8_t *co = ex->cell_ori + (y / HS__FX_CELL) * cw;
         for (int x = sx0; x <= sx1; x++) {
             int o = co[x / HS__FX_CELL] & 127, len = co[x / HS__FX_CELL] >> 7;
-            const int32_t *off = ex->off_along[o];
-            const float *wt = ex->w_along[len][o];
-            const float *p = src + x;
-            float acc = 0.0f;
-            for (int k = 0; k < 2 * HS__FX_ALONG_R + 1; k++)
-                acc += wt[k] * p[off[k]];
-            dst[x] = acc;
+            dst[x] = filter_at(src + x, ex->off_along[o], ex->w_along[len][o],
+                               2 * HS__FX_ALONG_R + 1);
         }
     }
     replicate_pad(ex, ex->tmp);
@@ -195,12 +199,8 @@ void hs__fx_enhance(hs_finger_extractor *ex)
                 continue;
             }
             int o = co[x / HS__FX_CELL] & 127, pb = cp[x / HS__FX_CELL];
-            const int32_t *off = ex->off_across[o];
-            const float *wt = ex->w_across[o][pb];
-            const float *p = src + x;
-            float acc = 0.0f;
-            for (int k = 0; k < 2 * HS__FX_ACROSS_R + 1; k++)
-                acc += wt[k] * p[off[k]];
+            float acc = filter_at(src + x, ex->off_across[o], ex->w_across[o][pb],
+                                  2 * HS__FX_ACROSS_R + 1);
             dst[x] = acc;
             b[x] = acc < 0.0f; /* ridges are dark */
         }

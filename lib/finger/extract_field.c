@@ -13,6 +13,23 @@
 #define SIG_N 32  /* samples across the ridges in a period signature */
 #define SIG_M 12  /* samples along the ridges averaged into each */
 
+/* The kernel k of radius r at sample c of a line of n samples `step` apart,
+ * over num and den at once; samples beyond the ends are left out. */
+static void blur_at(const float *k, int r, const float *num, const float *den, int c, int n,
+                    int step, float *sn_out, float *sd_out)
+{
+    float sn = 0.0f, sd = 0.0f;
+    for (int i = -r; i <= r; i++) {
+        int cc = c + i;
+        if (cc < 0 || cc >= n)
+            continue;
+        sn += k[i + r] * num[cc * step];
+        sd += k[i + r] * den[cc * step];
+    }
+    *sn_out = sn;
+    *sd_out = sd;
+}
+
 /* Weighted separable Gaussian on the block grid, in place:
  * v = G*(w v) / G*w (w NULL: all ones). Edges renormalise. */
 static void smooth_blocks(hs_finger_extractor *ex, float *v, const float *wgt, float sigma)
@@ -32,28 +49,13 @@ static void smooth_blocks(hs_finger_extractor *ex, float *v, const float *wgt, f
     /* The label map is free whenever fields are smoothed. */
     float *tden = (float *)(void *)ex->label;
     for (int y = 0; y < bh; y++)
-        for (int x = 0; x < bw; x++) {
-            float sn = 0.0f, sd = 0.0f;
-            for (int i = -r; i <= r; i++) {
-                int xx = x + i;
-                if (xx < 0 || xx >= bw)
-                    continue;
-                sn += k[i + r] * num[y * bw + xx];
-                sd += k[i + r] * den[y * bw + xx];
-            }
-            tn[y * bw + x] = sn;
-            tden[y * bw + x] = sd;
-        }
+        for (int x = 0; x < bw; x++)
+            blur_at(k, r, num + y * bw, den + y * bw, x, bw, 1, &tn[y * bw + x],
+                    &tden[y * bw + x]);
     for (int y = 0; y < bh; y++)
         for (int x = 0; x < bw; x++) {
-            float sn = 0.0f, sd = 0.0f;
-            for (int i = -r; i <= r; i++) {
-                int yy = y + i;
-                if (yy < 0 || yy >= bh)
-                    continue;
-                sn += k[i + r] * tn[yy * bw + x];
-                sd += k[i + r] * tden[yy * bw + x];
-            }
+            float sn, sd;
+            blur_at(k, r, tn + x, tden + x, y, bh, bw, &sn, &sd);
             v[y * bw + x] = sd > 1e-6f ? sn / sd : 0.0f;
         }
 }

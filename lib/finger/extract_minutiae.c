@@ -193,6 +193,17 @@ static void debug_minutiae(hs_finger_extractor *ex)
     hs__fx_debug(ex, "minutiae", ex->dbg);
 }
 
+/* Apply a rule's decisions: the marked candidates die, and the marks are
+ * cleared for the next rule. */
+static void drop_marked(hs_finger_extractor *ex, int nc)
+{
+    for (int i = 0; i < nc; i++) {
+        if (ex->cand[i].mark)
+            ex->cand[i].alive = 0;
+        ex->cand[i].mark = 0;
+    }
+}
+
 void hs__fx_minutiae(hs_finger_extractor *ex)
 {
     const int w = ex->w, h = ex->h, sw = w + 2;
@@ -315,9 +326,7 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
         c->dx = dx;
         c->dy = dy;
     }
-    for (int i = 0; i < nc; i++)
-        if (ex->cand[i].mark)
-            ex->cand[i].alive = 0;
+    drop_marked(ex, nc);
 
     /* Border: ridges end where the foreground does. */
     float border = 0.8f * per;
@@ -342,8 +351,6 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
      * and short-ridge rules already remove the structural pairs, and true
      * minutiae 0.5-0.7 p apart (a fork next to an ending) were lost. */
     float broken = 1.8f * per, close = 0.5f * per, clus = 1.8f * per;
-    for (int i = 0; i < nc; i++)
-        ex->cand[i].mark = 0;
     for (int i = 0; i < nc; i++) {
         const hs__fx_cand *a = &ex->cand[i];
         if (!a->alive)
@@ -372,11 +379,7 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
             }
         }
     }
-    for (int i = 0; i < nc; i++)
-        if (ex->cand[i].mark)
-            ex->cand[i].alive = 0;
-    for (int i = 0; i < nc; i++)
-        ex->cand[i].mark = 0;
+    drop_marked(ex, nc);
     for (int i = 0; i < nc; i++) {
         const hs__fx_cand *a = &ex->cand[i];
         if (!a->alive)
@@ -393,9 +396,7 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
         if (cnt >= 3)
             ex->cand[i].mark = 1;
     }
-    for (int i = 0; i < nc; i++)
-        if (ex->cand[i].mark)
-            ex->cand[i].alive = 0;
+    drop_marked(ex, nc);
 
     /* Quality: ridge coherence, distance into the foreground, contrast. */
     for (int i = 0; i < nc; i++) {

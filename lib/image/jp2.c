@@ -160,6 +160,17 @@ static uint8_t to8(OPJ_INT32 v, OPJ_UINT32 prec, OPJ_UINT32 sgnd)
     return (uint8_t)x;
 }
 
+/* What a decode or an encode holds; any of the three may be NULL. */
+static void jp2_release(opj_stream_t *st, opj_codec_t *codec, opj_image_t *im)
+{
+    if (st)
+        opj_stream_destroy(st);
+    if (codec)
+        opj_destroy_codec(codec);
+    if (im)
+        opj_image_destroy(im);
+}
+
 hs_status hs__decode_jp2(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size,
                          uint32_t flags)
 {
@@ -279,11 +290,7 @@ hs_status hs__decode_jp2(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_
     img = NULL;
 done:
     hs_image_free(img);
-    if (im)
-        opj_image_destroy(im);
-    if (st)
-        opj_stream_destroy(st);
-    opj_destroy_codec(codec);
+    jp2_release(st, codec, im);
     return s;
 }
 
@@ -360,10 +367,6 @@ hs_status hs__encode_jp2(hs_ctx *ctx, hs__writer *w, const hs_image *img, int lo
         s = hs__error(ctx, w->failed ? HS_ERR_NOMEM : HS_ERR_INTERNAL, "JPEG 2000: %s",
                       msg.text[0] ? msg.text : "encode error");
 done:
-    if (st)
-        opj_stream_destroy(st);
-    if (codec)
-        opj_destroy_codec(codec);
-    opj_image_destroy(im);
+    jp2_release(st, codec, im);
     return s;
 }

@@ -76,6 +76,18 @@ static void on_emit_message(j_common_ptr cinfo, int level)
         e->bad_warnings++;
 }
 
+/* An error manager that longjmps to e->jb with the message kept in e->msg
+ * and prints nothing. */
+static struct jpeg_error_mgr *jerr_init(struct jerr *e)
+{
+    memset(e, 0, sizeof *e);
+    struct jpeg_error_mgr *m = jpeg_std_error(&e->pub);
+    e->pub.error_exit = on_error_exit;
+    e->pub.output_message = on_output_message;
+    e->first_warning = -1;
+    return m;
+}
+
 static hs_status failure_status(const struct jerr *e, int jump)
 {
     if (jump == 3)
@@ -93,12 +105,8 @@ hs_status hs__decode_jpeg(hs_ctx *ctx, hs_image **out, const uint8_t *data, size
     *out = NULL;
     struct jpeg_decompress_struct cinfo;
     struct jerr err;
-    memset(&err, 0, sizeof err);
-    cinfo.err = jpeg_std_error(&err.pub);
-    err.pub.error_exit = on_error_exit;
-    err.pub.output_message = on_output_message;
+    cinfo.err = jerr_init(&err);
     err.pub.emit_message = on_emit_message;
-    err.first_warning = -1;
     struct jprogress prog;
     memset(&prog, 0, sizeof prog);
     prog.pub.progress_monitor = on_progress;
@@ -245,11 +253,7 @@ hs_status hs__encode_jpeg(hs_ctx *ctx, hs__writer *w, const hs_image *img, int q
                          img->width, img->height);
     struct jpeg_compress_struct cinfo;
     struct jerr err;
-    memset(&err, 0, sizeof err);
-    cinfo.err = jpeg_std_error(&err.pub);
-    err.pub.error_exit = on_error_exit;
-    err.pub.output_message = on_output_message;
-    err.first_warning = -1;
+    cinfo.err = jerr_init(&err);
     struct jdest dest;
     memset(&dest, 0, sizeof dest);
     dest.w = w;

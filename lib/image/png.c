@@ -59,6 +59,26 @@ static void png_dealloc(png_structp png, png_voidp p)
     hs__free(a, p);
 }
 
+/* libpng's read or write struct on the context's allocator, with its info
+ * struct; on failure nothing is left to free. */
+static hs_status png_begin(hs_ctx *ctx, struct png_io *io, int write, png_structp *png,
+                           png_infop *info)
+{
+    png_voidp a = (png_voidp)hs__ctx_allocator(ctx);
+    *png = write ? png_create_write_struct_2(PNG_LIBPNG_VER_STRING, io, on_error, on_warning, a,
+                                             png_alloc, png_dealloc)
+                 : png_create_read_struct_2(PNG_LIBPNG_VER_STRING, io, on_error, on_warning, a,
+                                            png_alloc, png_dealloc);
+    *info = *png ? png_create_info_struct(*png) : NULL;
+    if (*info)
+        return HS_OK;
+    if (write)
+        png_destroy_write_struct(png, NULL);
+    else
+        png_destroy_read_struct(png, NULL, NULL);
+    return hs__error(ctx, HS_ERR_NOMEM, "PNG: out of memory");
+}
+
 hs_status hs__decode_png(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_t size,
                          uint32_t flags)
 {
@@ -68,16 +88,12 @@ hs_status hs__decode_png(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_
     io.ctx = ctx;
     io.data = data;
     io.size = size;
+    png_structp png;
+    png_infop info;
+    hs_status st = png_begin(ctx, &io, 0, &png, &info);
+    if (st)
+        return st;
     const hs_allocator *a = hs__ctx_allocator(ctx);
-    png_structp png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, &io, on_error, on_warning,
-                                               (png_voidp)a, png_alloc, png_dealloc);
-    if (!png)
-        return hs__error(ctx, HS_ERR_NOMEM, "PNG: out of memory");
-    png_infop info = png_create_info_struct(png);
-    if (!info) {
-        png_destroy_read_struct(&png, NULL, NULL);
-        return hs__error(ctx, HS_ERR_NOMEM, "PNG: out of memory");
-    }
     /* volatile: modified between setjmp and a possible longjmp */
     hs_image *volatile img = NULL;
     uint8_t *volatile row = NULL;
@@ -232,16 +248,11 @@ hs_status hs__encode_png(hs_ctx *ctx, hs__writer *w, const hs_image *img)
 {
     struct png_io io;
     memset(&io, 0, sizeof io);
-    const hs_allocator *a = hs__ctx_allocator(ctx);
-    png_structp png = png_create_write_struct_2(PNG_LIBPNG_VER_STRING, &io, on_error, on_warning,
-                                                (png_voidp)a, png_alloc, png_dealloc);
-    if (!png)
-        return hs__error(ctx, HS_ERR_NOMEM, "PNG: out of memory");
-    png_infop info = png_create_info_struct(png);
-    if (!info) {
-        png_destroy_write_struct(&png, NULL);
-        return hs__error(ctx, HS_ERR_NOMEM, "PNG: out of memory");
-    }
+    png_structp png;
+    png_infop info;
+    hs_status st = png_begin(ctx, &io, 1, &png, &info);
+    if (st)
+        return st;
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
         return hs__error(ctx, w->failed || io.nomem ? HS_ERR_NOMEM : HS_ERR_INTERNAL, "PNG: %s",

@@ -34,6 +34,52 @@ void *hs__malloc(const hs_allocator *a, size_t size);
 void *hs__calloc(const hs_allocator *a, size_t n, size_t size); /* zeroed */
 void *hs__realloc(const hs_allocator *a, void *ptr, size_t size);
 void hs__free(const hs_allocator *a, void *ptr);
+/* Room for one more element in a growing array of elem-byte elements that
+ * holds n of *cap: when it is full, *arr (a T **) is reallocated to twice
+ * *cap elements (first when empty). False, with nothing changed, when out of
+ * memory. HS__ARRAY_ROOM passes the array and its element size. */
+bool hs__array_room(const hs_allocator *a, void *arr, uint32_t n, uint32_t *cap, size_t elem,
+                    uint32_t first);
+#define HS__ARRAY_ROOM(a, arr, n, cap, first) \
+    hs__array_room((a), &(arr), (n), &(cap), sizeof *(arr), (first))
+
+/* Little-endian integers at p (a byte buffer of any alignment). */
+static inline uint16_t hs__get_le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+static inline uint32_t hs__get_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+}
+static inline uint64_t hs__get_le64(const uint8_t *p)
+{
+    return (uint64_t)hs__get_le32(p) | ((uint64_t)hs__get_le32(p + 4) << 32);
+}
+static inline void hs__put_le16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static inline void hs__put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+static inline void hs__put_le64(uint8_t *p, uint64_t v)
+{
+    hs__put_le32(p, (uint32_t)v);
+    hs__put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* The code point *cp that the n > 0 bytes at s begin with, in well-formed
+ * UTF-8; returns its length in bytes (1-4), or 0 for a bad lead or
+ * continuation byte, a cut-off sequence, an overlong form, a surrogate or a
+ * value beyond U+10FFFF. */
+size_t hs__utf8_decode(const uint8_t *s, size_t n, uint32_t *cp);
 /* A new library object: size zeroed bytes from the ctx's allocator, with a
  * copy of that allocator written into the object's hs_allocator member at
  * alloc_offset (objects free themselves with it and may outlive the ctx).

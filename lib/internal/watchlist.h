@@ -155,6 +155,10 @@ bool hs__wl_utf8_ok(const uint8_t *s, size_t n);
 bool hs__wl_id_ok(const uint8_t *s, size_t n);
 /* Field value text: UTF-8 without C0/C1 controls. */
 bool hs__wl_value_ok(const uint8_t *s, size_t n);
+/* The format version in bytes 4-5 of a list or package header p (at least
+ * 6 bytes), refused outside 1..HS__WL_FORMAT; what names the kind of file
+ * in the error. */
+hs_status hs__wl_format_version(hs_ctx *ctx, const uint8_t *p, const char *what, uint32_t *fv);
 
 #ifdef HOTSPOT_TESTING
 /* Test hook (HOTSPOT_TESTING builds only): make the next save of this list

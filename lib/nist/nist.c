@@ -95,17 +95,13 @@ void hs_nist_free(hs_nist *n)
 
 hs_status hs__nist_add_record(hs_ctx *ctx, hs_nist *n, uint32_t type, hs__nist_record **out)
 {
+    if (out)
+        *out = NULL;
     if (n->nr >= HS__NIST_MAX_RECORDS)
         return hs__error(ctx, HS_ERR_LIMIT, "transaction: more than %u records",
                          HS__NIST_MAX_RECORDS);
-    if (n->nr == n->cap) {
-        uint32_t cap = n->cap ? n->cap * 2 : 8;
-        hs__nist_record *r = hs__realloc(&n->alloc, n->r, (size_t)cap * sizeof *r);
-        if (!r)
-            return hs__error(ctx, HS_ERR_NOMEM, "transaction: out of memory for records");
-        n->r = r;
-        n->cap = cap;
-    }
+    if (!HS__ARRAY_ROOM(&n->alloc, n->r, n->nr, n->cap, 8))
+        return hs__error(ctx, HS_ERR_NOMEM, "transaction: out of memory for records");
     hs__nist_record *r = &n->r[n->nr++];
     memset(r, 0, sizeof *r);
     r->type = type;
@@ -120,14 +116,8 @@ hs_status hs__nist_add_field(hs_ctx *ctx, hs_nist *n, hs__nist_record *r, uint32
     if (r->nf >= HS__NIST_MAX_FIELDS)
         return hs__error(ctx, HS_ERR_LIMIT, "Type-%u record: more than %u fields", r->type,
                          HS__NIST_MAX_FIELDS);
-    if (r->nf == r->cap) {
-        uint32_t cap = r->cap ? r->cap * 2 : 16;
-        hs__nist_field *f = hs__realloc(&n->alloc, r->f, (size_t)cap * sizeof *f);
-        if (!f)
-            return hs__error(ctx, HS_ERR_NOMEM, "Type-%u record: out of memory", r->type);
-        r->f = f;
-        r->cap = cap;
-    }
+    if (!HS__ARRAY_ROOM(&n->alloc, r->f, r->nf, r->cap, 16))
+        return hs__error(ctx, HS_ERR_NOMEM, "Type-%u record: out of memory", r->type);
     hs__nist_field *f = &r->f[r->nf];
     memset(f, 0, sizeof *f);
     f->num = num;
@@ -745,21 +735,27 @@ hs_status hs_nist_decode(hs_ctx *ctx, hs_nist **out, uint32_t *encoding, const v
     return HS_OK;
 }
 
+/* hs_nist_load's arguments for the decode of the file's bytes. */
+typedef struct load_args {
+    uint32_t *encoding;
+    uint32_t flags;
+} load_args;
+
+static hs_status decode_loaded(hs_ctx *ctx, void *out, const uint8_t *data, size_t size,
+                               const void *arg)
+{
+    const load_args *la = arg;
+    return hs_nist_decode(ctx, out, la->encoding, data, size, la->flags);
+}
+
 hs_status hs_nist_load(hs_ctx *ctx, hs_nist **out, uint32_t *encoding, const char *path,
                        uint32_t flags)
 {
     if (!out)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_load: out is NULL");
     *out = NULL;
-    uint8_t *data;
-    size_t size;
-    hs_status s = hs__read_file(ctx, path, &data, &size);
-    if (s)
-        return s;
-    s = hs_nist_decode(ctx, out, encoding, data, size, flags);
-    hs__memzero(data, size);
-    hs__free(hs__ctx_allocator(ctx), data);
-    return s;
+    load_args la = {encoding, flags};
+    return hs__load_file(ctx, out, path, decode_loaded, &la);
 }
 
 /* Encode @p n into a new writer *w (freed by the caller in every case). */

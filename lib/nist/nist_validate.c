@@ -28,15 +28,9 @@ static void add(hs_nist_findings *fs, uint32_t record, uint32_t field, const cha
 {
     if (fs->failed)
         return;
-    if (fs->n == fs->cap) {
-        uint32_t cap = fs->cap ? fs->cap * 2 : 16;
-        finding *f = hs__realloc(&fs->alloc, fs->f, (size_t)cap * sizeof *f);
-        if (!f) {
-            fs->failed = true;
-            return;
-        }
-        fs->f = f;
-        fs->cap = cap;
+    if (!HS__ARRAY_ROOM(&fs->alloc, fs->f, fs->n, fs->cap, 16)) {
+        fs->failed = true;
+        return;
     }
     finding *f = &fs->f[fs->n++];
     f->record = record;

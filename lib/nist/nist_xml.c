@@ -1083,29 +1083,10 @@ static bool xml_value_ok(const uint8_t *p, size_t n, uint8_t conv)
               p[n - 1] == '\t' || p[n - 1] == '\n'))
         return false; /* the reader trims the ends */
     for (size_t i = 0; i < n;) {
-        uint32_t c = p[i], len = 1;
-        if (c >= 0x80) {
-            if (c >= 0xC2 && c <= 0xDF)
-                len = 2, c &= 0x1F;
-            else if (c >= 0xE0 && c <= 0xEF)
-                len = 3, c &= 0x0F;
-            else if (c >= 0xF0 && c <= 0xF4)
-                len = 4, c &= 0x07;
-            else
-                return false;
-            if (n - i < len)
-                return false;
-            for (uint32_t k = 1; k < len; k++) {
-                if ((p[i + k] & 0xC0) != 0x80)
-                    return false;
-                c = (c << 6) | (p[i + k] & 0x3Fu);
-            }
-            if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
-                (c >= 0xD800 && c <= 0xDFFF) || c == 0xFFFE || c == 0xFFFF)
-                return false;
-        } else if (c < 0x20 && c != '\t' && c != '\n') {
+        uint32_t c;
+        size_t len = hs__utf8_decode(p + i, n - i, &c);
+        if (!len || c == 0xFFFE || c == 0xFFFF || (c < 0x20 && c != '\t' && c != '\n'))
             return false;
-        }
         i += len;
     }
     return true;

@@ -107,20 +107,6 @@ static void hex16(char out[33], const uint8_t id[16])
     out[32] = 0;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
-
 static int all_zero(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -204,6 +190,21 @@ static hs_status idset_add(const hs_allocator *a, idset *s, const uint8_t *id)
     memcpy(s->v + s->n * ID_BYTES, id, ID_BYTES);
     s->n++;
     s->sorted = 0;
+    return HS_OK;
+}
+
+/* Room for `more` ids beyond those the set holds, so that adding them
+ * cannot fail. */
+static hs_status idset_reserve(const hs_allocator *a, idset *s, size_t more)
+{
+    size_t need = s->n + more;
+    if (need <= s->cap)
+        return HS_OK;
+    uint8_t *v = hs__realloc(a, s->v, need * ID_BYTES);
+    if (!v)
+        return HS_ERR_NOMEM;
+    s->v = v;
+    s->cap = need;
     return HS_OK;
 }
 
@@ -308,22 +309,22 @@ static void rec_head(uint8_t h[REC_HEAD], unsigned type, const uint8_t *meta, ui
                      const uint8_t *body, uint32_t body_len)
 {
     memset(h, 0, REC_HEAD);
-    put32(h, REC_MAGIC);
+    hs__put_le32(h, REC_MAGIC);
     h[4] = (uint8_t)type;
-    put32(h + 8, meta_len);
-    put32(h + 12, body_len);
-    put32(h + 16, hs__crc32c(0, meta, meta_len));
-    put32(h + 20, hs__crc32c(0, body, body_len));
-    put32(h + 24, hs__crc32c(0, h, 24));
+    hs__put_le32(h + 8, meta_len);
+    hs__put_le32(h + 12, body_len);
+    hs__put_le32(h + 16, hs__crc32c(0, meta, meta_len));
+    hs__put_le32(h + 20, hs__crc32c(0, body, body_len));
+    hs__put_le32(h + 24, hs__crc32c(0, h, 24));
 }
 
 static void file_head(uint8_t h[FILE_HEAD], const uint8_t device_public[32])
 {
     memset(h, 0, FILE_HEAD);
     memcpy(h, FILE_MAGIC, 8);
-    put32(h + 8, FILE_VERSION);
+    hs__put_le32(h + 8, FILE_VERSION);
     memcpy(h + 16, device_public, 32);
-    put32(h + 48, hs__crc32c(0, h, 48));
+    hs__put_le32(h + 48, hs__crc32c(0, h, 48));
 }
 
 /* Append one record and make it durable. On failure the file is cut back
@@ -408,6 +409,34 @@ static hs_status read_ids(scan *sc, hs__reader *r, uint64_t off, const uint8_t *
         return bad(sc, HS_ERR_CORRUPT, off, "id count beyond the record");
     *ids = r->p + r->pos;
     hs__skip(r, (size_t)*count * ID_BYTES);
+    return HS_OK;
+}
+
+/* Read the id list that ends a state record and check that nothing follows it. */
+static hs_status read_last_ids(scan *sc, hs__reader *r, uint32_t body_len, uint64_t off,
+                               const uint8_t **ids, uint32_t *count)
+{
+    hs_status s = read_ids(sc, r, off, ids, count);
+    if (s)
+        return s;
+    if (hs__reader_left(r) || body_len)
+        return bad(sc, HS_ERR_CORRUPT, off, "state record has trailing bytes");
+    return HS_OK;
+}
+
+/* The encounters named by ids leave the outbox: a live one takes state `to`
+ * and each id is remembered as forgotten, so it never comes back. */
+static hs_status settle_ids(scan *sc, const uint8_t *ids, uint32_t count, uint32_t to)
+{
+    hs_outbox *ob = sc->ob;
+    for (uint32_t i = 0; i < count; i++) {
+        const uint8_t *id = ids + (size_t)i * ID_BYTES;
+        ob_entry *e = find_entry(ob, id);
+        if (e && live(e))
+            e->state = to;
+        if (idset_add(&ob->alloc, &ob->forgotten, id))
+            return hs__error(sc->ctx, HS_ERR_NOMEM, "out of memory");
+    }
     return HS_OK;
 }
 
@@ -498,26 +527,18 @@ static hs_status apply(scan *sc, unsigned type, const uint8_t *meta, uint32_t me
     case REC_EXPORTED:
     case REC_PURGED: {
         int64_t t = (int64_t)hs__rd_le64(&r);
-        if ((s = read_ids(sc, &r, off, &ids, &count)))
+        if ((s = read_last_ids(sc, &r, body_len, off, &ids, &count)))
             return s;
-        if (hs__reader_left(&r) || body_len)
-            return bad(sc, HS_ERR_CORRUPT, off, "state record has trailing bytes");
         if (!ob)
             return HS_OK;
+        if (type == REC_PURGED)
+            return settle_ids(sc, ids, count, HS_OUTBOX_PURGED);
         for (uint32_t i = 0; i < count; i++) {
-            const uint8_t *id = ids + (size_t)i * ID_BYTES;
-            ob_entry *e = find_entry(ob, id);
-            if (type == REC_EXPORTED) {
-                if (e && e->state == HS_OUTBOX_QUEUED)
-                    e->state = HS_OUTBOX_EXPORTED;
-                if (e && t > e->exported_ms)
-                    e->exported_ms = t;
-            } else {
-                if (e && live(e))
-                    e->state = HS_OUTBOX_PURGED;
-                if (idset_add(&ob->alloc, &ob->forgotten, id))
-                    return hs__error(sc->ctx, HS_ERR_NOMEM, "out of memory");
-            }
+            ob_entry *e = find_entry(ob, ids + (size_t)i * ID_BYTES);
+            if (e && e->state == HS_OUTBOX_QUEUED)
+                e->state = HS_OUTBOX_EXPORTED;
+            if (e && t > e->exported_ms)
+                e->exported_ms = t;
         }
         return HS_OK;
     }
@@ -526,31 +547,20 @@ static hs_status apply(scan *sc, unsigned type, const uint8_t *meta, uint32_t me
         hs__rd_le64(&r); /* the authority's time */
         uint8_t nonce[16];
         hs__rd_bytes(&r, nonce, 16);
-        if ((s = read_ids(sc, &r, off, &ids, &count)))
+        if ((s = read_last_ids(sc, &r, body_len, off, &ids, &count)))
             return s;
-        if (hs__reader_left(&r) || body_len)
-            return bad(sc, HS_ERR_CORRUPT, off, "state record has trailing bytes");
         if (!ob)
             return HS_OK;
         if (idset_add(&ob->alloc, &ob->nonces, nonce))
             return hs__error(sc->ctx, HS_ERR_NOMEM, "out of memory");
-        for (uint32_t i = 0; i < count; i++) {
-            const uint8_t *id = ids + (size_t)i * ID_BYTES;
-            ob_entry *e = find_entry(ob, id);
-            if (e && live(e))
-                e->state = HS_OUTBOX_ACKNOWLEDGED;
-            if (idset_add(&ob->alloc, &ob->forgotten, id))
-                return hs__error(sc->ctx, HS_ERR_NOMEM, "out of memory");
-        }
-        return HS_OK;
+        return settle_ids(sc, ids, count, HS_OUTBOX_ACKNOWLEDGED);
     }
     case REC_FORGOTTEN: {
         const uint8_t *nonces = NULL;
         uint32_t nn = 0;
-        if ((s = read_ids(sc, &r, off, &nonces, &nn)) || (s = read_ids(sc, &r, off, &ids, &count)))
+        if ((s = read_ids(sc, &r, off, &nonces, &nn)) ||
+            (s = read_last_ids(sc, &r, body_len, off, &ids, &count)))
             return s;
-        if (hs__reader_left(&r) || body_len)
-            return bad(sc, HS_ERR_CORRUPT, off, "state record has trailing bytes");
         if (!ob)
             return HS_OK;
         for (uint32_t i = 0; i < nn; i++)
@@ -581,14 +591,14 @@ static hs_status scan_header(scan *sc)
     if (memcmp(h, FILE_MAGIC, 8))
         return hs__error(sc->ctx, HS_ERR_FORMAT, "%s: file header at offset 0: not an outbox segment (bad magic)",
                          sc->path);
-    if (get32(h + 48) != hs__crc32c(0, h, 48))
+    if (hs__get_le32(h + 48) != hs__crc32c(0, h, 48))
         return hs__error(sc->ctx, HS_ERR_CHECKSUM, "%s: file header at offset 0: checksum mismatch",
                          sc->path);
-    uint32_t ver = get32(h + 8);
+    uint32_t ver = hs__get_le32(h + 8);
     if (ver > FILE_VERSION)
         return hs__error(sc->ctx, HS_ERR_VERSION, "%s: file header at offset 8: format version %u, this library reads %u",
                          sc->path, (unsigned)ver, FILE_VERSION);
-    if (ver == 0 || get32(h + 12) || get32(h + 52))
+    if (ver == 0 || hs__get_le32(h + 12) || hs__get_le32(h + 52))
         return hs__error(sc->ctx, HS_ERR_CORRUPT, "%s: file header at offset 0: bad version or flags",
                          sc->path);
     memcpy(sc->device_public, h + 16, 32);
@@ -621,8 +631,8 @@ static hs_status scan_records(scan *sc)
         }
         if ((s = pread_all(sc->ctx, sc->fd, h, REC_HEAD, off, sc->path)))
             break;
-        if (get32(h) != REC_MAGIC || get32(h + 24) != hs__crc32c(0, h, 24) || h[5] || h[6] ||
-            h[7] || get32(h + 28)) {
+        if (hs__get_le32(h) != REC_MAGIC || hs__get_le32(h + 24) != hs__crc32c(0, h, 24) || h[5] || h[6] ||
+            h[7] || hs__get_le32(h + 28)) {
             /* zeros to the end: a tail page that never reached the disk */
             int zeros = all_zero(h, REC_HEAD);
             for (uint64_t o = off + REC_HEAD; zeros && o < sc->size;) {
@@ -637,12 +647,12 @@ static hs_status scan_records(scan *sc)
                 sc->torn_off = off;
                 break;
             }
-            s = bad(sc, get32(h) == REC_MAGIC ? HS_ERR_CHECKSUM : HS_ERR_CORRUPT, off,
-                    get32(h) == REC_MAGIC ? "record header checksum mismatch"
+            s = bad(sc, hs__get_le32(h) == REC_MAGIC ? HS_ERR_CHECKSUM : HS_ERR_CORRUPT, off,
+                    hs__get_le32(h) == REC_MAGIC ? "record header checksum mismatch"
                                           : "no record header here");
             break;
         }
-        uint32_t type = h[4], meta_len = get32(h + 8), body_len = get32(h + 12);
+        uint32_t type = h[4], meta_len = hs__get_le32(h + 8), body_len = hs__get_le32(h + 12);
         if (meta_len > META_MAX || body_len > BODY_MAX) {
             s = bad(sc, HS_ERR_CORRUPT, off, "record length out of range");
             break;
@@ -666,8 +676,8 @@ static hs_status scan_records(scan *sc)
         if ((s = pread_all(sc->ctx, sc->fd, buf, need, off + REC_HEAD, sc->path)))
             break;
         const uint8_t *body = need > meta_len ? buf + meta_len : NULL;
-        int meta_ok = get32(h + 16) == hs__crc32c(0, buf, meta_len);
-        int body_ok = !body || get32(h + 20) == hs__crc32c(0, body, body_len);
+        int meta_ok = hs__get_le32(h + 16) == hs__crc32c(0, buf, meta_len);
+        int body_ok = !body || hs__get_le32(h + 20) == hs__crc32c(0, body, body_len);
         if (!meta_ok || !body_ok) {
             if (last && has_zero_run(buf, need)) {
                 sc->torn_off = off;
@@ -683,7 +693,7 @@ static hs_status scan_records(scan *sc)
         prev_off = body ? UINT64_MAX : off;
         prev_meta = meta_len;
         prev_body = body_len;
-        prev_crc = get32(h + 20);
+        prev_crc = hs__get_le32(h + 20);
         off += len;
     }
     /* Dropping a torn tail makes the record before it the last one, which
@@ -839,8 +849,8 @@ static hs_status compact(hs_ctx *ctx, hs_outbox *ob)
         }
         if ((s = pread_all(ctx, ob->fd, rec, len, e->off, ob->path)))
             break;
-        if (get32(rec + 16) != hs__crc32c(0, rec + REC_HEAD, e->meta_len) ||
-            get32(rec + 20) != hs__crc32c(0, rec + REC_HEAD + e->meta_len, e->body_len)) {
+        if (hs__get_le32(rec + 16) != hs__crc32c(0, rec + REC_HEAD, e->meta_len) ||
+            hs__get_le32(rec + 20) != hs__crc32c(0, rec + REC_HEAD + e->meta_len, e->body_len)) {
             s = hs__error(ctx, HS_ERR_CHECKSUM,
                           "%s: record at offset %llu: checksum mismatch (not compacted)",
                           ob->path, (unsigned long long)e->off);
@@ -1139,7 +1149,7 @@ static hs_status read_body(hs_ctx *ctx, const hs_outbox *ob, const ob_entry *e, 
     if (!b)
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     s = pread_all(ctx, ob->fd, b, e->body_len, e->off + REC_HEAD + e->meta_len, ob->path);
-    if (!s && get32(h + 20) != hs__crc32c(0, b, e->body_len))
+    if (!s && hs__get_le32(h + 20) != hs__crc32c(0, b, e->body_len))
         s = hs__error(ctx, HS_ERR_CHECKSUM,
                       "%s: record at offset %llu: sealed body checksum mismatch", ob->path,
                       (unsigned long long)e->off);
@@ -1260,9 +1270,9 @@ hs_status hs_outbox_append(hs_ctx *ctx, hs_outbox *ob, const void *sealed, size_
         meta[ml++] = (uint8_t)((uint64_t)rc.time_ms >> (8 * i));
     for (int i = 0; i < 8; i++)
         meta[ml++] = (uint8_t)((uint64_t)t >> (8 * i));
-    put32(meta + ml, (uint32_t)rc.decision);
+    hs__put_le32(meta + ml, (uint32_t)rc.decision);
     ml += 4;
-    put32(meta + ml, rc.candidate_count);
+    hs__put_le32(meta + ml, rc.candidate_count);
     ml += 4;
     memcpy(meta + ml, rc.device_public, 32);
     ml += 32;
@@ -1438,16 +1448,8 @@ hs_status hs_outbox_ack(hs_ctx *ctx, hs_outbox *ob, uint32_t *acknowledged, cons
      * written: after it nothing may fail for want of memory */
     if (!m.failed && !idset_add(a, &ob->nonces, nonce)) {
         ob->nonces.n--; /* reserved only */
-        size_t need = ob->forgotten.n + count;
-        if (need > ob->forgotten.cap) {
-            uint8_t *v = hs__realloc(a, ob->forgotten.v, need * ID_BYTES);
-            if (!v)
-                m.failed = true;
-            else {
-                ob->forgotten.v = v;
-                ob->forgotten.cap = need;
-            }
-        }
+        if (idset_reserve(a, &ob->forgotten, count))
+            m.failed = true;
     } else {
         m.failed = true;
     }
@@ -1511,16 +1513,8 @@ hs_status hs_outbox_purge(hs_ctx *ctx, hs_outbox *ob, uint32_t *purged, int64_t 
     for (size_t i = 0; i < ob->n; i++)
         if (live(&ob->e[i]) && ob->e[i].appended_ms < cutoff)
             hs__wr_bytes(&m, ob->e[i].id, ID_BYTES);
-    size_t need = ob->forgotten.n + n;
-    if (!m.failed && need > ob->forgotten.cap) {
-        uint8_t *v = hs__realloc(a, ob->forgotten.v, need * ID_BYTES);
-        if (!v)
-            m.failed = true;
-        else {
-            ob->forgotten.v = v;
-            ob->forgotten.cap = need;
-        }
-    }
+    if (!m.failed && idset_reserve(a, &ob->forgotten, n))
+        m.failed = true;
     if (m.failed) {
         hs__writer_free(&m);
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");

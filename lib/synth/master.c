@@ -245,6 +245,25 @@ static void dislocate(float *cur, float *tmp, const uint16_t *kidx, int w, int h
     }
 }
 
+/* One pass of the 5-tap blur k over a w x h plane, along x or (vertical)
+ * along y, the edges clamped. */
+static void blur5(const float *k, const float *src, float *dst, int w, int h, bool vertical)
+{
+    int n = vertical ? h : w;
+    size_t step = vertical ? (size_t)w : 1;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int c = vertical ? y : x;
+            const float *line = src + (size_t)y * w + x - (size_t)c * step;
+            float acc = 0;
+            for (int d = -2; d <= 2; d++) {
+                int cc = c + d < 0 ? 0 : (c + d >= n ? n - 1 : c + d);
+                acc += k[d + 2] * line[(size_t)cc * step];
+            }
+            dst[(size_t)y * w + x] = acc;
+        }
+}
+
 hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth *gen,
                               uint32_t finger)
 {
@@ -393,24 +412,8 @@ hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth
     static const float bn5[5] = {1 / 16.0f, 4 / 16.0f, 6 / 16.0f, 4 / 16.0f, 1 / 16.0f};
     static const float bn3[5] = {0, 0.25f, 0.5f, 0.25f, 0};
     const float *bn = sc == 1 ? bn5 : bn3;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            float acc = 0;
-            for (int d = -2; d <= 2; d++) {
-                int xx = x + d < 0 ? 0 : (x + d >= w ? w - 1 : x + d);
-                acc += bn[d + 2] * cur[(size_t)y * w + xx];
-            }
-            nxt[(size_t)y * w + x] = acc;
-        }
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            float acc = 0;
-            for (int d = -2; d <= 2; d++) {
-                int yy = y + d < 0 ? 0 : (y + d >= h ? h - 1 : y + d);
-                acc += bn[d + 2] * nxt[(size_t)yy * w + x];
-            }
-            cur[(size_t)y * w + x] = acc;
-        }
+    blur5(bn, cur, nxt, w, h, false);
+    blur5(bn, nxt, cur, w, h, true);
     if (cur != m->ridge)
         memcpy(m->ridge, cur, n * sizeof(float));
     hs__free(a, buf);

@@ -15,16 +15,25 @@ hs_status hs_template_new(hs_ctx *ctx, hs_template **out)
     return st;
 }
 
+/* Give v the extended-data area ext of size bytes (ext may be NULL), wiping
+ * and freeing the one it had. */
+static void view_take_ext(const hs_allocator *a, hs__view *v, uint8_t *ext, size_t size)
+{
+    if (v->ext) {
+        hs__memzero(v->ext, v->ext_size);
+        hs__free(a, v->ext);
+    }
+    v->ext = ext;
+    v->ext_size = size;
+}
+
 static void view_clear(const hs_allocator *a, hs__view *v)
 {
     if (v->minutiae) {
         hs__memzero(v->minutiae, (size_t)v->count * sizeof *v->minutiae);
         hs__free(a, v->minutiae);
     }
-    if (v->ext) {
-        hs__memzero(v->ext, v->ext_size);
-        hs__free(a, v->ext);
-    }
+    view_take_ext(a, v, NULL, 0);
     memset(v, 0, sizeof *v);
 }
 
@@ -112,14 +121,8 @@ hs_status hs_template_add_view(hs_ctx *ctx, hs_template *t, const hs_view_info *
         if (why)
             return hs__error(ctx, HS_ERR_INVALID_ARG, "minutia %u: %s", i, why);
     }
-    if (t->nviews == t->cap) {
-        uint32_t ncap = t->cap ? t->cap * 2 : 2;
-        hs__view *nv = hs__realloc(&t->alloc, t->views, (size_t)ncap * sizeof *nv);
-        if (!nv)
-            return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-        t->views = nv;
-        t->cap = ncap;
-    }
+    if (!HS__ARRAY_ROOM(&t->alloc, t->views, t->nviews, t->cap, 2))
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     hs__view v;
     memset(&v, 0, sizeof v);
     v.info = *info;
@@ -211,13 +214,6 @@ hs_status hs_template_clone(hs_ctx *ctx, hs_template **out, const hs_template *t
 
 /* ---- typed optional blocks ------------------------------------------- */
 
-static uint16_t ld16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static uint32_t ld32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
-
 bool hs__tblock_next(const uint8_t *area, size_t area_size, size_t *pos, hs__tblock *b,
                      bool *bad)
 {
@@ -229,13 +225,13 @@ bool hs__tblock_next(const uint8_t *area, size_t area_size, size_t *pos, hs__tbl
         return false;
     }
     const uint8_t *h = area + *pos;
-    uint32_t len = ld32(h + 4);
+    uint32_t len = hs__get_le32(h + 4);
     if (len > area_size - *pos - HS__TBLOCK_HDR) {
         *bad = true;
         return false;
     }
-    b->type = ld16(h);
-    b->flags = ld16(h + 2);
+    b->type = hs__get_le16(h);
+    b->flags = hs__get_le16(h + 2);
     b->data = h + HS__TBLOCK_HDR;
     b->size = len;
     *pos += HS__TBLOCK_HDR + (size_t)len;
@@ -313,12 +309,7 @@ hs_status hs__template_block_set(hs_ctx *ctx, hs_template *t, uint32_t view, uin
         memcpy(h + HS__TBLOCK_HDR, data, size);
     if (had && v->ext_size > off + old)
         memcpy(h + HS__TBLOCK_HDR + size, v->ext + off + old, v->ext_size - off - old);
-    if (v->ext) {
-        hs__memzero(v->ext, v->ext_size);
-        hs__free(&t->alloc, v->ext);
-    }
-    v->ext = n;
-    v->ext_size = nsize;
+    view_take_ext(&t->alloc, v, n, nsize);
     return HS_OK;
 }
 
@@ -351,11 +342,6 @@ hs_status hs__template_set_ext(hs_ctx *ctx, hs_template *t, uint32_t view, const
             return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
         memcpy(n, area, size);
     }
-    if (v->ext) {
-        hs__memzero(v->ext, v->ext_size);
-        hs__free(&t->alloc, v->ext);
-    }
-    v->ext = n;
-    v->ext_size = size;
+    view_take_ext(&t->alloc, v, n, size);
     return HS_OK;
 }

@@ -120,6 +120,16 @@ static bool reserve(hs_watchlist *wl, uint32_t n)
 
 /* ---- list ---------------------------------------------------------------- */
 
+hs_status hs__wl_format_version(hs_ctx *ctx, const uint8_t *p, const char *what, uint32_t *fv)
+{
+    *fv = (uint32_t)p[4] | ((uint32_t)p[5] << 8);
+    if (*fv < 1 || *fv > WL_FORMAT_VERSION)
+        return hs__error(ctx, *fv > WL_FORMAT_VERSION ? HS_ERR_VERSION : HS_ERR_CORRUPT,
+                         "%s format version %u (this library reads 1..%d)", what, *fv,
+                         WL_FORMAT_VERSION);
+    return HS_OK;
+}
+
 hs_status hs_watchlist_new(hs_ctx *ctx, hs_watchlist **out)
 {
     hs_status st;
@@ -393,31 +403,6 @@ static const char *id_at_unlocked(const hs_watchlist *wl, uint64_t index)
 
 /* ---- encoding ------------------------------------------------------------ */
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-    put_le32(p, (uint32_t)v);
-    put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-    return (uint64_t)get_le32(p) | ((uint64_t)get_le32(p + 4) << 32);
-}
-
 static uint64_t payload_size(const hs_watchlist *wl)
 {
     return wl->rec_bytes + 4ull * wl->n;
@@ -449,13 +434,13 @@ static void make_header(const hs_watchlist *wl, uint32_t payload_crc, uint8_t h[
     memcpy(h, WL_MAGIC, 4);
     h[4] = list_format(wl);
     h[6] = WL_HEADER_SIZE;
-    put_le32(h + 12, wl->n);
-    put_le64(h + 16, wl->nfingers);
-    put_le64(h + 24, wl->version);
-    put_le64(h + 32, payload_size(wl));
-    put_le32(h + 40, payload_crc);
-    put_le32(h + 44, WL_CODE_SCHEME);
-    put_le32(h + 60, hs__crc32c(0, h, 60));
+    hs__put_le32(h + 12, wl->n);
+    hs__put_le64(h + 16, wl->nfingers);
+    hs__put_le64(h + 24, wl->version);
+    hs__put_le64(h + 32, payload_size(wl));
+    hs__put_le32(h + 40, payload_crc);
+    hs__put_le32(h + 44, WL_CODE_SCHEME);
+    hs__put_le32(h + 60, hs__crc32c(0, h, 60));
 }
 
 hs_status hs__wl_encode(hs_ctx *ctx, void *buf, size_t *size, const hs_watchlist *wl)
@@ -477,7 +462,7 @@ hs_status hs__wl_encode(hs_ctx *ctx, void *buf, size_t *size, const hs_watchlist
     uint8_t *p = buf;
     uint8_t *q = p + WL_HEADER_SIZE;
     for (uint32_t i = 0; i < wl->n; i++) {
-        put_le32(q, wl->e[i].len);
+        hs__put_le32(q, wl->e[i].len);
         memcpy(q + 4, wl->e[i].rec, wl->e[i].len);
         q += 4 + (size_t)wl->e[i].len;
     }
@@ -498,25 +483,24 @@ static hs_status decode(hs_ctx *ctx, hs_watchlist **out, uint8_t *buf, size_t si
     }
     if (size < WL_HEADER_SIZE)
         return hs__error(ctx, HS_ERR_TRUNCATED, "watchlist header truncated (%zu bytes)", size);
-    if (hs__crc32c(0, p, 60) != get_le32(p + 60))
+    if (hs__crc32c(0, p, 60) != hs__get_le32(p + 60))
         return hs__error(ctx, HS_ERR_CHECKSUM, "watchlist header checksum mismatch");
-    uint32_t fv = (uint32_t)p[4] | ((uint32_t)p[5] << 8);
-    if (fv < 1 || fv > WL_FORMAT_VERSION)
-        return hs__error(ctx, fv > WL_FORMAT_VERSION ? HS_ERR_VERSION : HS_ERR_CORRUPT,
-                         "watchlist format version %u (this library reads 1..%d)", fv,
-                         WL_FORMAT_VERSION);
+    uint32_t fv;
+    hs_status st = hs__wl_format_version(ctx, p, "watchlist", &fv);
+    if (st)
+        return st;
     uint32_t hsize = (uint32_t)p[6] | ((uint32_t)p[7] << 8);
-    if (hsize != WL_HEADER_SIZE || get_le32(p + 8) != 0)
+    if (hsize != WL_HEADER_SIZE || hs__get_le32(p + 8) != 0)
         return hs__error(ctx, HS_ERR_CORRUPT, "unexpected header size or flags");
-    if (get_le32(p + 44) != WL_CODE_SCHEME)
+    if (hs__get_le32(p + 44) != WL_CODE_SCHEME)
         return hs__error(ctx, HS_ERR_VERSION, "unknown filter code scheme %u",
-                         get_le32(p + 44));
+                         hs__get_le32(p + 44));
     for (int i = 48; i < 60; i++)
         if (p[i])
             return hs__error(ctx, HS_ERR_CORRUPT, "reserved header bytes not zero");
-    uint32_t nsub = get_le32(p + 12);
-    uint64_t nfing = get_le64(p + 16);
-    uint64_t psize = get_le64(p + 32);
+    uint32_t nsub = hs__get_le32(p + 12);
+    uint64_t nfing = hs__get_le64(p + 16);
+    uint64_t psize = hs__get_le64(p + 32);
     if (psize > size - WL_HEADER_SIZE)
         return hs__error(ctx, HS_ERR_TRUNCATED,
                          "watchlist file truncated: payload of %llu bytes, %zu present",
@@ -524,16 +508,16 @@ static hs_status decode(hs_ctx *ctx, hs_watchlist **out, uint8_t *buf, size_t si
     if (psize < size - WL_HEADER_SIZE)
         return hs__error(ctx, HS_ERR_CORRUPT, "%zu bytes after the end of the watchlist",
                          (size_t)(size - WL_HEADER_SIZE - psize));
-    if (hs__crc32c(0, p + WL_HEADER_SIZE, (size_t)psize) != get_le32(p + 40))
+    if (hs__crc32c(0, p + WL_HEADER_SIZE, (size_t)psize) != hs__get_le32(p + 40))
         return hs__error(ctx, HS_ERR_CHECKSUM, "watchlist payload checksum mismatch");
     if (nsub > WL_MAX_SUBJECTS || (uint64_t)nsub * 8 > psize + 8)
         return hs__error(ctx, HS_ERR_CORRUPT, "subject count %u impossible for the payload",
                          nsub);
     hs_watchlist *wl;
-    hs_status st = hs_watchlist_new(ctx, &wl);
+    st = hs_watchlist_new(ctx, &wl);
     if (st)
         return st;
-    wl->version = get_le64(p + 24);
+    wl->version = hs__get_le64(p + 24);
     wl->file_format = fv;
     if (!reserve(wl, nsub)) {
         hs_watchlist_free(wl);
@@ -557,7 +541,7 @@ static hs_status decode(hs_ctx *ctx, hs_watchlist **out, uint8_t *buf, size_t si
             st = hs__error(ctx, HS_ERR_CORRUPT, "subject %u: record length missing", i);
             goto fail;
         }
-        uint32_t len = get_le32(recs + off);
+        uint32_t len = hs__get_le32(recs + off);
         off += 4;
         if (len > psize - off) {
             st = hs__error(ctx, HS_ERR_CORRUPT, "subject %u: record beyond the payload", i);
@@ -716,7 +700,7 @@ static hs_status save_unlocked(hs_ctx *ctx, const char *path, const hs_watchlist
     uint32_t crc = 0;
     for (uint32_t i = 0; ok && i < wl->n; i++) {
         uint8_t l[4];
-        put_le32(l, wl->e[i].len);
+        hs__put_le32(l, wl->e[i].len);
         crc = hs__crc32c(crc, l, 4);
         crc = hs__crc32c(crc, wl->e[i].rec, wl->e[i].len);
         ok = sink_put(s, l, 4) && sink_put(s, wl->e[i].rec, wl->e[i].len);

@@ -25,17 +25,6 @@
 #define DELTA_MAGIC_0_1 "HSWD"
 #define DIGEST_BYTES 32
 
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-    return (uint64_t)get_le32(p) | ((uint64_t)get_le32(p + 4) << 32);
-}
-
 /* Parsed outer layout (no cryptography). */
 typedef struct pkg_layout {
     uint32_t delta, format;
@@ -59,18 +48,17 @@ static hs_status parse_layout(hs_ctx *ctx, const uint8_t *p, size_t size, pkg_la
     }
     if (size < PKG_HDR)
         return hs__error(ctx, HS_ERR_TRUNCATED, "package header truncated");
-    uint32_t fv = (uint32_t)p[4] | ((uint32_t)p[5] << 8);
-    if (fv < 1 || fv > PKG_VERSION)
-        return hs__error(ctx, fv > PKG_VERSION ? HS_ERR_VERSION : HS_ERR_CORRUPT,
-                         "package format version %u (this library reads 1..%d)", fv,
-                         PKG_VERSION);
+    uint32_t fv;
+    hs_status st = hs__wl_format_version(ctx, p, "package", &fv);
+    if (st)
+        return st;
     l->format = fv;
-    if (p[6] > 1 || p[7] != 0 || get_le32(p + 28) != 0)
+    if (p[6] > 1 || p[7] != 0 || hs__get_le32(p + 28) != 0)
         return hs__error(ctx, HS_ERR_CORRUPT, "bad package kind or reserved bytes");
     l->delta = p[6];
-    l->version = get_le64(p + 8);
-    l->base_version = get_le64(p + 16);
-    l->nrec = get_le32(p + 24);
+    l->version = hs__get_le64(p + 8);
+    l->base_version = hs__get_le64(p + 16);
+    l->nrec = hs__get_le32(p + 24);
     if (l->nrec < 1 || l->nrec > PKG_MAX_RECIPIENTS)
         return hs__error(ctx, HS_ERR_CORRUPT, "%u recipients (1..%d allowed)", l->nrec,
                          PKG_MAX_RECIPIENTS);
@@ -84,7 +72,7 @@ static hs_status parse_layout(hs_ctx *ctx, const uint8_t *p, size_t size, pkg_la
     off += (size_t)l->nrec * PKG_RECIPIENT;
     l->nonce = p + off;
     off += PKG_NONCE;
-    l->ct_len = get_le64(p + off);
+    l->ct_len = hs__get_le64(p + off);
     off += 8;
     l->ad_len = off;
     if (l->ct_len < PKG_TAG)
@@ -186,24 +174,26 @@ static bool sodium_ready(void)
     return sodium_init() >= 0;
 }
 
-hs_status hs_watchlist_keygen_authority(uint8_t public_key[32], uint8_t secret_key[64])
+/* A fresh key pair from libsodium's generator gen (sign or box). */
+static hs_status keygen(int (*gen)(unsigned char *, unsigned char *), uint8_t *public_key,
+                        uint8_t *secret_key)
 {
     if (!public_key || !secret_key)
         return HS_ERR_INVALID_ARG;
     if (!sodium_ready())
         return HS_ERR_INTERNAL;
-    crypto_sign_keypair(public_key, secret_key);
+    gen(public_key, secret_key);
     return HS_OK;
+}
+
+hs_status hs_watchlist_keygen_authority(uint8_t public_key[32], uint8_t secret_key[64])
+{
+    return keygen(crypto_sign_keypair, public_key, secret_key);
 }
 
 hs_status hs_watchlist_keygen_device(uint8_t public_key[32], uint8_t secret_key[32])
 {
-    if (!public_key || !secret_key)
-        return HS_ERR_INVALID_ARG;
-    if (!sodium_ready())
-        return HS_ERR_INTERNAL;
-    crypto_box_keypair(public_key, secret_key);
-    return HS_OK;
+    return keygen(crypto_box_keypair, public_key, secret_key);
 }
 
 static void key_id(uint8_t id[PKG_KEYID], const uint8_t pk[32])

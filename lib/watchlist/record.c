@@ -10,11 +10,6 @@
 
 #define TWO_PI 6.28318530717958647692
 
-static uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
 static float rdf32(const uint8_t *p)
 {
     uint32_t u = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
@@ -127,12 +122,12 @@ uint32_t hs__wl_finger_read(const uint8_t *rec, uint32_t off, hs__wl_fview *f)
     f->impression = p[1];
     f->quality = p[2];
     f->count = p[3];
-    f->width = rd16(p + 4);
-    f->height = rd16(p + 6);
-    f->ppi_x = rd16(p + 8);
-    f->ppi_y = rd16(p + 10);
-    f->ncodes = rd16(p + 12);
-    f->flags = rd16(p + 14);
+    f->width = hs__get_le16(p + 4);
+    f->height = hs__get_le16(p + 6);
+    f->ppi_x = hs__get_le16(p + 8);
+    f->ppi_y = hs__get_le16(p + 10);
+    f->ncodes = hs__get_le16(p + 12);
+    f->flags = hs__get_le16(p + 14);
     f->minutiae = p + HS__WL_FINGER_HDR;
     f->codes = f->minutiae + (size_t)f->count * HS__WL_MINUTIA_BYTES;
     f->dirs = f->flags & HS__WL_FINGER_POSE ? f->codes + 2 * (size_t)f->ncodes : NULL;
@@ -144,9 +139,9 @@ uint32_t hs__wl_finger_read(const uint8_t *rec, uint32_t off, hs__wl_fview *f)
 void hs__wl_minutia_read(const hs__wl_fview *f, uint32_t i, hs_minutia *m)
 {
     const uint8_t *p = f->minutiae + (size_t)i * HS__WL_MINUTIA_BYTES;
-    m->x = (float)rd16(p) * 0.5f;
-    m->y = (float)rd16(p + 2) * 0.5f;
-    m->angle = (float)((double)rd16(p + 4) * (TWO_PI / 65536.0));
+    m->x = (float)hs__get_le16(p) * 0.5f;
+    m->y = (float)hs__get_le16(p + 2) * 0.5f;
+    m->angle = (float)((double)hs__get_le16(p + 4) * (TWO_PI / 65536.0));
     m->type = p[6];
     m->quality = p[7];
     m->reserved[0] = m->reserved[1] = 0;
@@ -157,10 +152,10 @@ void hs__wl_face_read(const hs__wl_entry *e, uint32_t j, uint32_t *dim, uint32_t
 {
     uint32_t off = e->faces_off + 1;
     for (uint32_t i = 0;; i++) {
-        uint32_t d = rd16(e->rec + off);
+        uint32_t d = hs__get_le16(e->rec + off);
         if (i == j) {
             *dim = d;
-            *model = rd16(e->rec + off + 2);
+            *model = hs__get_le16(e->rec + off + 2);
             *scale = rdf32(e->rec + off + 4);
             *vals = (const int8_t *)(e->rec + off + 8);
             return;
@@ -228,8 +223,8 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, 
             return "record ends in a finger";
         const uint8_t *p = rec + r.pos;
         uint32_t pos = p[0], q = p[2], cnt = p[3];
-        uint32_t w = rd16(p + 4), h = rd16(p + 6), px = rd16(p + 8), py = rd16(p + 10);
-        uint32_t nc = rd16(p + 12);
+        uint32_t w = hs__get_le16(p + 4), h = hs__get_le16(p + 6), px = hs__get_le16(p + 8), py = hs__get_le16(p + 10);
+        uint32_t nc = hs__get_le16(p + 12);
         if (pos > 10)
             return "finger position above 10";
         if (pos && (seen & (1u << pos)))
@@ -247,7 +242,7 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, 
             return "resolution outside 1..10000 ppi";
         if (nc > HS__WL_CODES_MAX)
             return "more than 256 filter codes";
-        uint32_t flags = rd16(p + 14);
+        uint32_t flags = hs__get_le16(p + 14);
         if (flags & ~(fmt >= 2 ? (uint32_t)HS__WL_FINGER_POSE : 0u))
             return "unknown finger flags";
         bool pose = flags & HS__WL_FINGER_POSE;
@@ -263,9 +258,9 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, 
                 if (mp[(size_t)cnt * HS__WL_MINUTIA_BYTES + 3 * (size_t)nc + k] >= cnt)
                     return "filter code of a minutia that does not exist";
         for (uint32_t k = 0; k < cnt; k++, mp += HS__WL_MINUTIA_BYTES) {
-            if (w && rd16(mp) > 2 * w)
+            if (w && hs__get_le16(mp) > 2 * w)
                 return "minutia x beyond the image width";
-            if (h && rd16(mp + 2) > 2 * h)
+            if (h && hs__get_le16(mp + 2) > 2 * h)
                 return "minutia y beyond the image height";
             if (mp[6] > HS_MINUTIA_BIFURCATION)
                 return "unknown minutia type";
@@ -402,7 +397,7 @@ hs_status hs__wl_record_to_subject(hs_ctx *ctx, const uint8_t *rec, uint32_t len
         memcpy(s->key[i], rec + off, kn);
         s->key[i][kn] = 0;
         off += kn + 1;
-        uint32_t vn = rd16(rec + off);
+        uint32_t vn = hs__get_le16(rec + off);
         off += 2;
         memcpy(s->value[i], rec + off, vn);
         s->value[i][vn] = 0;
@@ -426,7 +421,7 @@ hs_status hs__wl_record_to_subject(hs_ctx *ctx, const uint8_t *rec, uint32_t len
     }
     uint32_t nfaces = rec[off++];
     for (uint32_t i = 0; i < nfaces; i++) {
-        uint32_t d = rd16(rec + off), model = rd16(rec + off + 2);
+        uint32_t d = hs__get_le16(rec + off), model = hs__get_le16(rec + off + 2);
         float scale = rdf32(rec + off + 4);
         float *v = hs__malloc(a, (size_t)d * sizeof *v);
         if (!v) {

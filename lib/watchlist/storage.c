@@ -24,20 +24,6 @@
 #define ENC_HDR 48
 #define ENC_TAG 16
 
-static uint64_t get_le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 #ifdef HOTSPOT_HAVE_SODIUM
 
 hs_status hs_watchlist_save_encrypted(hs_ctx *ctx, const char *path, const hs_watchlist *wl,
@@ -76,7 +62,7 @@ hs_status hs_watchlist_save_encrypted(hs_ctx *ctx, const char *path, const hs_wa
         buf[11] = 0;
         memset(buf + 12, 0, 4);
         randombytes_buf(buf + 16, 24);
-        put_le64(buf + 40, (uint64_t)plain);
+        hs__put_le64(buf + 40, (uint64_t)plain);
         unsigned long long clen;
         /* in place: the plaintext is overwritten by its ciphertext */
         crypto_aead_xchacha20poly1305_ietf_encrypt(buf + ENC_HDR, &clen, buf + ENC_HDR, plain,
@@ -117,7 +103,7 @@ hs_status hs_watchlist_decode_encrypted(hs_ctx *ctx, hs_watchlist **out, const v
         return hs__error(ctx, HS_ERR_CORRUPT,
                          "encrypted list: header size %u (expected %d) or flags not 0", hsz,
                          ENC_HDR);
-    uint64_t plain = get_le64(p + 40);
+    uint64_t plain = hs__get_le64(p + 40);
     uint64_t body = (uint64_t)(size - ENC_HDR);
     if (body < ENC_TAG || plain != body - ENC_TAG)
         return hs__error(ctx, (body < ENC_TAG || plain > body - ENC_TAG) ? HS_ERR_TRUNCATED : HS_ERR_CORRUPT,

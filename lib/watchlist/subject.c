@@ -17,34 +17,9 @@ bool hs__wl_utf8_ok(const uint8_t *s, size_t n)
         uint8_t c = s[i];
         if (c < 0x20 || c == 0x7f)
             return false;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
         uint32_t cp;
-        if ((c & 0xe0) == 0xc0) {
-            len = 2;
-            cp = c & 0x1fu;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3;
-            cp = c & 0x0fu;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4;
-            cp = c & 0x07u;
-        } else {
-            return false;
-        }
-        if (n - i < len)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3fu);
-        }
-        /* overlong forms, surrogates, beyond U+10FFFF */
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        size_t len = hs__utf8_decode(s + i, n - i, &cp);
+        if (!len)
             return false;
         i += len;
     }
