@@ -158,4 +158,15 @@ hs_status cli_list_save(hs_ctx *ctx, const char *path, const hs_watchlist *wl,
 void cli_audit_note(const cli_device_opts *d, uint32_t event, const char *ref, int32_t decision,
                     uint32_t count, const char *detail);
 
+/* Lower-case hex of n bytes into out (2n + 1 chars with the NUL). */
+void cli_hex(char *out, const uint8_t *p, size_t n);
+/* Exactly 2n hex digits (either case) and the end of s into n bytes; false
+ * otherwise (out then unspecified). */
+bool cli_unhex(uint8_t *out, const char *s, size_t n);
+/* Zeroes n bytes in a way the compiler keeps (keys, sealed data). */
+void cli_wipe(void *p, size_t n);
+/* "no_hit", "hit", "possible_hit", "not_searched", or "?" for a decision
+ * code of encounter.h. */
+const char *cli_decision_name(int32_t d);
+
 #endif

@@ -405,3 +405,48 @@ hs_status cli_seal(hs_ctx *ctx, uint8_t **out, size_t *size, const hs_encounter 
     *size = n;
     return HS_OK;
 }
+
+void cli_hex(char *out, const uint8_t *p, size_t n)
+{
+    static const char d[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = d[p[i] >> 4];
+        out[2 * i + 1] = d[p[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+bool cli_unhex(uint8_t *out, const char *s, size_t n)
+{
+    if (strlen(s) != 2 * n)
+        return false;
+    for (size_t i = 0; i < 2 * n; i++) {
+        char c = s[i];
+        int x = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (x < 0)
+            return false;
+        out[i / 2] = (uint8_t)(i % 2 ? (out[i / 2] << 4) | x : x);
+    }
+    return true;
+}
+
+static void *(*const volatile wipe_memset)(void *, int, size_t) = memset;
+
+void cli_wipe(void *p, size_t n)
+{
+    wipe_memset(p, 0, n);
+}
+
+const char *cli_decision_name(int32_t d)
+{
+    switch (d) {
+    case HS_ENCOUNTER_NO_HIT: return "no_hit";
+    case HS_ENCOUNTER_HIT: return "hit";
+    case HS_ENCOUNTER_POSSIBLE_HIT: return "possible_hit";
+    case HS_ENCOUNTER_NOT_SEARCHED: return "not_searched";
+    default: return "?";
+    }
+}

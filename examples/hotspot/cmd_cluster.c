@@ -569,33 +569,6 @@ static int cl_load(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
 
 /* ---- deferred checks ------------------------------------------------------- */
 
-static void hexs(char *out, const uint8_t *p, size_t n)
-{
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[p[i] >> 4];
-        out[2 * i + 1] = d[p[i] & 15];
-    }
-    out[2 * n] = 0;
-}
-
-static void wipe(void *p, size_t n)
-{
-    volatile unsigned char *v = p;
-    while (n--)
-        *v++ = 0;
-}
-
-static const char *decision_name(int32_t d)
-{
-    switch (d) {
-    case HS_ENCOUNTER_NO_HIT: return "no_hit";
-    case HS_ENCOUNTER_HIT: return "hit";
-    case HS_ENCOUNTER_POSSIBLE_HIT: return "possible_hit";
-    default: return "not_searched";
-    }
-}
-
 static int cl_submit(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
 {
     const char *path = NULL;
@@ -622,7 +595,7 @@ static int cl_submit(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
             rc = fail(ctx, s, path);
         } else {
             char dev[65];
-            hexs(dev, info.device_public, 32);
+            cli_hex(dev, info.device_public, 32);
             printf("submitted %u encounters of device %.16s: %u messages (%u held already), "
                    "intake sequence %" PRIu64 "\n",
                    info.records, dev, info.messages, info.duplicates, info.sequence);
@@ -714,8 +687,8 @@ static int cl_intake(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
         cli_error(ctx, s, "intake");
         goto out;
     }
-    wipe(box_sk, sizeof box_sk);
-    wipe(sign_sk, sizeof sign_sk);
+    cli_wipe(box_sk, sizeof box_sk);
+    cli_wipe(sign_sk, sizeof sign_sk);
     fprintf(stderr, "hotspot cluster intake: waiting for batches\n");
     double last = cli_now_ms();
     uint64_t total = 0;
@@ -746,10 +719,10 @@ static int cl_intake(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
             hs_cluster_outcome oc = HS_CLUSTER_OUTCOME_INIT;
             hs_cluster_intake_outcome(in, &oc, i);
             char id[33], dev[65];
-            hexs(id, oc.id, 16);
-            hexs(dev, oc.device_public, 32);
+            cli_hex(id, oc.id, 16);
+            cli_hex(dev, oc.device_public, 32);
             printf("intake %" PRIu64 " [%u] %s device %.16s %-10s %-12s %u candidates%s%s\n",
-                   st.sequence, i, id, dev, outcome_name(oc.outcome), decision_name(oc.decision),
+                   st.sequence, i, id, dev, outcome_name(oc.outcome), cli_decision_name(oc.decision),
                    oc.candidates, oc.reason[0] ? "  " : "", oc.reason);
         }
         total += st.records;
@@ -762,8 +735,8 @@ static int cl_intake(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
     fprintf(stderr, "hotspot cluster intake: %" PRIu64 " encounters processed\n", total);
     rc = CLI_OK;
 out:
-    wipe(box_sk, sizeof box_sk);
-    wipe(sign_sk, sizeof sign_sk);
+    cli_wipe(box_sk, sizeof box_sk);
+    cli_wipe(sign_sk, sizeof sign_sk);
     hs_cluster_intake_free(in);
     hs_cluster_free(cl);
     hs_encounter_registry_free(reg);
@@ -865,18 +838,18 @@ static int cl_fetch(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
         hs_cluster_verdict v = HS_CLUSTER_VERDICT_INIT;
         hs_cluster_inbox_verdict(ib, &v, i);
         char id[33];
-        hexs(id, v.id, 16);
+        cli_hex(id, v.id, 16);
         if (json) {
             printf("%s\n {\"id\": \"%s\", \"state\": \"%s\", \"decision\": \"%s\", "
                    "\"time_ms\": %" PRId64 ", \"gallery_sequence\": %" PRIu64
                    ", \"shards\": %u, \"missing\": %u, \"fingers\": %u, \"reason\": ",
-                   i ? "," : "", id, verdict_name(v.kind), decision_name(v.decision),
+                   i ? "," : "", id, verdict_name(v.kind), cli_decision_name(v.decision),
                    v.time_ms, v.gallery_sequence, v.shards, v.missing, v.fingers);
             cli_json_str(stdout, v.reason);
             printf(", \"candidates\": [");
         } else {
             printf("%s  %-10s %-12s %u candidates%s%s\n", id, verdict_name(v.kind),
-                   decision_name(v.decision), v.candidates, v.reason[0] ? "  " : "", v.reason);
+                   cli_decision_name(v.decision), v.candidates, v.reason[0] ? "  " : "", v.reason);
         }
         for (uint32_t j = 0; j < v.candidates; j++) {
             const char *cid = NULL;
@@ -918,7 +891,7 @@ static int cl_fetch(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
     }
     rc = nr ? CLI_ERR : CLI_OK;
 out:
-    wipe(sk, sizeof sk);
+    cli_wipe(sk, sizeof sk);
     hs_cluster_inbox_free(ib);
     hs_cluster_free(cl);
     hs_outbox_close(ob);

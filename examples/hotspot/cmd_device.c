@@ -19,35 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static void *(*const volatile wipe_memset)(void *, int, size_t) = memset;
-
-static void wipe(void *p, size_t n)
-{
-    wipe_memset(p, 0, n);
-}
 
 static void key_path(char *buf, size_t n, const char *prefix, const char *suffix)
 {
     snprintf(buf, n, "%s.%s", prefix, suffix);
-}
-
-static void hex(char *out, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", p[i]);
-}
-
-static int unhex(uint8_t *out, const char *s, size_t n)
-{
-    if (strlen(s) != 2 * n)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(s + 2 * i, "%2x", &v) != 1)
-            return -1;
-        out[i] = (uint8_t)v;
-    }
-    return 0;
 }
 
 /* ---- device keygen ------------------------------------------------------------ */
@@ -82,7 +57,7 @@ static int device_keygen(int argc, char **argv)
         !(s = hs_device_key_save(ctx, failed = sto, key, 32, HS_DEVICE_KEY_SECRET)) &&
         !(s = hs_device_key_save(ctx, failed = pub, pk, 32, 0))) {
         char h[65];
-        hex(h, pk, 32);
+        cli_hex(h, pk, 32);
         printf("device keys: %s (Ed25519 secret, mode 0600), %s (public %s), %s (storage key, "
                "mode 0600)\n",
                sec, pub, h, sto);
@@ -94,8 +69,8 @@ static int device_keygen(int argc, char **argv)
         unlink(sto);
         unlink(pub);
     }
-    wipe(sk, sizeof sk);
-    wipe(key, sizeof key);
+    cli_wipe(sk, sizeof sk);
+    cli_wipe(key, sizeof key);
     hs_ctx_free(ctx);
     return rc;
 }
@@ -156,7 +131,7 @@ void cli_audit_note(const cli_device_opts *d, uint32_t event, const char *ref, i
     hs_status s = hs_device_key_load(ctx, sk, sizeof sk, p, HS_DEVICE_KEY_SECRET);
     if (!s)
         s = hs_audit_open(ctx, &a, d->audit_dir, sk, NULL);
-    wipe(sk, sizeof sk);
+    cli_wipe(sk, sizeof sk);
     if (!s) {
         hs_audit_entry e = HS_AUDIT_ENTRY_INIT;
         e.event = event;
@@ -183,7 +158,7 @@ hs_status cli_list_load(hs_ctx *ctx, hs_watchlist **out, const char *path,
     hs_status s = hs_device_key_load(ctx, key, sizeof key, d->storage_key, HS_DEVICE_KEY_SECRET);
     if (!s)
         s = hs_watchlist_load_encrypted(ctx, out, path, key);
-    wipe(key, sizeof key);
+    cli_wipe(key, sizeof key);
     if (s == HS_ERR_DECRYPT) {
         /* keep the message for the caller's cli_error */
         char msg[512];
@@ -203,7 +178,7 @@ hs_status cli_list_save(hs_ctx *ctx, const char *path, const hs_watchlist *wl,
     hs_status s = hs_device_key_load(ctx, key, sizeof key, d->storage_key, HS_DEVICE_KEY_SECRET);
     if (!s)
         s = hs_watchlist_save_encrypted(ctx, path, wl, key, 0);
-    wipe(key, sizeof key);
+    cli_wipe(key, sizeof key);
     return s;
 }
 
@@ -274,7 +249,7 @@ static int audit_show(hs_ctx *ctx, int argc, char **argv)
     uint64_t first = 0, n = hs_audit_view_count(v);
     hs_audit_view_ident(v, id, &first);
     char idh[33];
-    hex(idh, id, 16);
+    cli_hex(idh, id, 16);
     if (json)
         printf("{\"log_id\": \"%s\", \"first_seq\": %" PRIu64 ", \"count\": %" PRIu64
                ", \"entries\": [",
@@ -289,7 +264,7 @@ static int audit_show(hs_ctx *ctx, int argc, char **argv)
             break;
         char t[96], hh[65];
         iso_time(t, sizeof t, r.time_ms);
-        hex(hh, r.hash, 32);
+        cli_hex(hh, r.hash, 32);
         if (json) {
             printf("%s\n  {\"seq\": %" PRIu64 ", \"time\": \"%s\", \"time_ms\": %" PRId64
                    ", \"event\": \"%s\", \"event_code\": %u",
@@ -343,7 +318,7 @@ static int read_head(hs_ctx *ctx, const char *path, hs_audit_head *h)
     long long t;
     if (sscanf(line, "hotspot-audit-head %u %63s %" SCNu64 " %127s %lld", &ver, idh, &count, hh,
                &t) != 5 ||
-        ver != 1 || unhex(h->log_id, idh, 16) || unhex(h->last_hash, hh, 32)) {
+        ver != 1 || !cli_unhex(h->log_id, idh, 16) || !cli_unhex(h->last_hash, hh, 32)) {
         fprintf(stderr, "hotspot: %s: not an audit head file\n", path);
         return -1;
     }
@@ -403,8 +378,8 @@ static int audit_verify(hs_ctx *ctx, int argc, char **argv)
     s = hs_audit_verify(ctx, &info, data, size, pk, anchor ? &head : NULL);
     hs_file_free(ctx, data, size);
     char idh[33], hh[65];
-    hex(idh, info.head.log_id, 16);
-    hex(hh, info.head.last_hash, 32);
+    cli_hex(idh, info.head.log_id, 16);
+    cli_hex(hh, info.head.last_hash, 32);
     if (json) {
         printf("{\"ok\": %s, \"status\": ", s ? "false" : "true");
         cli_json_str(stdout, hs_status_str(s));
@@ -419,7 +394,7 @@ static int audit_verify(hs_ctx *ctx, int argc, char **argv)
                    info.bad_offset == UINT64_MAX ? (int64_t)-1 : (int64_t)info.bad_offset);
         else {
             char kh[65];
-            hex(kh, info.key_public, 32);
+            cli_hex(kh, info.key_public, 32);
             printf(", \"log_id\": \"%s\", \"count\": %" PRIu64 ", \"last_hash\": \"%s\", "
                    "\"key_public\": \"%s\"",
                    idh, info.head.count, hh, kh);
@@ -487,7 +462,7 @@ static int audit_export(hs_ctx *ctx, int argc, char **argv)
         failed = dir;
         s = hs_audit_open(ctx, &a, dir, sk, NULL);
     }
-    wipe(sk, sizeof sk);
+    cli_wipe(sk, sizeof sk);
     hs_audit_head h = HS_AUDIT_HEAD_INIT;
     size_t size = 0;
     uint8_t *buf = NULL;

@@ -29,23 +29,11 @@ static const char *const usage_text =
 
 #define usage(...) cli_usage(ENC, __VA_ARGS__)
 
-static void *(*const volatile wipe_memset)(void *, int, size_t) = memset;
-static void wipe(void *p, size_t n) { wipe_memset(p, 0, n); }
 
 static int fail(hs_ctx *ctx, hs_status s, const char *what)
 {
     cli_error(ctx, s, what);
     return CLI_ERR;
-}
-
-static void hex(char *out, const uint8_t *p, size_t n)
-{
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[p[i] >> 4];
-        out[2 * i + 1] = d[p[i] & 15];
-    }
-    out[2 * n] = 0;
 }
 
 /* A raw key file of exactly n bytes. */
@@ -76,17 +64,6 @@ static void iso_time(char *buf, size_t size, int64_t ms)
     snprintf(buf + l, size - l, ".%03dZ", (int)(ms % 1000));
 }
 
-static const char *decision_name(int32_t d)
-{
-    switch (d) {
-    case HS_ENCOUNTER_NO_HIT: return "no_hit";
-    case HS_ENCOUNTER_HIT: return "hit";
-    case HS_ENCOUNTER_POSSIBLE_HIT: return "possible_hit";
-    case HS_ENCOUNTER_NOT_SEARCHED: return "not_searched";
-    default: return "?";
-    }
-}
-
 /* ---- authority keygen ----------------------------------------------------- */
 
 int cmd_authority(int argc, char **argv)
@@ -107,8 +84,8 @@ int cmd_authority(int argc, char **argv)
     }
     hs_ctx *ctx = NULL;
     if (hs_ctx_new(&ctx, NULL)) {
-        wipe(bs, sizeof bs);
-        wipe(ss, sizeof ss);
+        cli_wipe(bs, sizeof bs);
+        cli_wipe(ss, sizeof ss);
         return CLI_ERR;
     }
     size_t n = strlen(argv[2]) + 5;
@@ -129,8 +106,8 @@ int cmd_authority(int argc, char **argv)
     }
     free(pub);
     free(sec);
-    wipe(bs, sizeof bs);
-    wipe(ss, sizeof ss);
+    cli_wipe(bs, sizeof bs);
+    cli_wipe(ss, sizeof ss);
     hs_ctx_free(ctx);
     return rc;
 }
@@ -291,7 +268,7 @@ static int enc_make(hs_ctx *ctx, int argc, char **argv)
     size_t n = 0;
     uint8_t *buf = NULL;
     s = cli_seal(ctx, &buf, &n, e, box, dsk, &o);
-    wipe(dsk, sizeof dsk);
+    cli_wipe(dsk, sizeof dsk);
     if (!s)
         s = hs_file_save(ctx, out, buf, n, HS_FILE_PRIVATE);
     free(buf);
@@ -300,7 +277,7 @@ static int enc_make(hs_ctx *ctx, int argc, char **argv)
         goto done;
     }
     char idh[33];
-    hex(idh, hs_encounter_id(e), 16);
+    cli_hex(idh, hs_encounter_id(e), 16);
     printf("sealed encounter %s: %s (%zu bytes)\n", idh, out, n);
     rc = CLI_OK;
 done:
@@ -369,21 +346,21 @@ static void print_receipt(const hs_encounter_receipt *r, const char *file, uint3
                           int json, int first)
 {
     char idh[33], dev[65], when[48];
-    hex(idh, r->id, 16);
-    hex(dev, r->device_public, 32);
+    cli_hex(idh, r->id, 16);
+    cli_hex(dev, r->device_public, 32);
     iso_time(when, sizeof when, r->time_ms);
     if (json) {
         printf("%s{\"file\":", first ? "" : ",");
         cli_json_str(stdout, file);
         printf(",\"index\":%u,\"id\":\"%s\",\"time\":\"%s\",\"time_ms\":%lld,\"device\":\"%s\","
                "\"decision\":\"%s\",\"candidates\":%u,\"shown\":",
-               index, idh, when, (long long)r->time_ms, dev, decision_name(r->decision),
+               index, idh, when, (long long)r->time_ms, dev, cli_decision_name(r->decision),
                r->candidate_count);
         cli_json_str(stdout, r->shown);
         printf("}");
     } else {
         printf("%s[%u] %s  %s  device %.16s...  %-12s %u candidates  \"%s\"\n", file, index, idh,
-               when, dev, decision_name(r->decision), r->candidate_count, r->shown);
+               when, dev, cli_decision_name(r->decision), r->candidate_count, r->shown);
     }
 }
 
@@ -526,7 +503,7 @@ static int enc_open(hs_ctx *ctx, int argc, char **argv)
         int has_receipt = hs_encounter_batch_receipt(b, &r, i) == HS_OK;
         char idh[33] = "?";
         if (has_receipt)
-            hex(idh, r.id, 16);
+            cli_hex(idh, r.id, 16);
         if (st == HS_OK) {
             const hs_encounter *e = hs_encounter_batch_encounter(b, i);
             snprintf(path, plen, "%s/%s.an2", outdir, idh);
@@ -552,7 +529,7 @@ static int enc_open(hs_ctx *ctx, int argc, char **argv)
                 continue;
             }
             opened++;
-            printf("opened  [%u] %s  %s\n", i, idh, decision_name(r.decision));
+            printf("opened  [%u] %s  %s\n", i, idh, cli_decision_name(r.decision));
         } else {
             refused++;
             printf("refused [%u] %s  %s: %s\n", i, idh, hs_status_str(st), why);
@@ -623,8 +600,8 @@ done:
     for (uint32_t d = 0; devs && d < ndev; d++)
         free(devs[d].ids);
     free(devs);
-    wipe(box_sk, sizeof box_sk);
-    wipe(sign_sk, sizeof sign_sk);
+    cli_wipe(box_sk, sizeof box_sk);
+    cli_wipe(sign_sk, sizeof sign_sk);
     hs_encounter_batch_free(b);
     hs_file_free(ctx, data, size);
     hs_encounter_seen_free(seen);
@@ -669,14 +646,14 @@ static int enc_ack_verify(hs_ctx *ctx, int argc, char **argv)
         return fail(ctx, s, file);
     char when[48], nonce[33], idh[33];
     iso_time(when, sizeof when, hs_encounter_ack_time(a));
-    hex(nonce, hs_encounter_ack_nonce(a), 16);
+    cli_hex(nonce, hs_encounter_ack_nonce(a), 16);
     uint32_t n = hs_encounter_ack_count(a);
     if (json)
         printf("{\"time\":\"%s\",\"nonce\":\"%s\",\"ids\":[", when, nonce);
     else
         printf("acknowledgement of %s, nonce %s: %u encounters\n", when, nonce, n);
     for (uint32_t i = 0; i < n; i++) {
-        hex(idh, hs_encounter_ack_id(a, i), 16);
+        cli_hex(idh, hs_encounter_ack_id(a, i), 16);
         if (json)
             printf("%s\"%s\"", i ? "," : "", idh);
         else

@@ -34,24 +34,12 @@ static const char *const outbox_usage_text =
 
 /* Wipe key material; the volatile function pointer keeps the compiler
  * from dropping the stores as dead. */
-static void *(*const volatile wipe_memset)(void *, int, size_t) = memset;
 
-static void wipe(void *p, size_t n) { wipe_memset(p, 0, n); }
 
 static int fail(hs_ctx *ctx, hs_status s, const char *what)
 {
     cli_error(ctx, s, what);
     return CLI_ERR;
-}
-
-static void hex(char *out, const uint8_t *b, size_t n)
-{
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[b[i] >> 4];
-        out[2 * i + 1] = d[b[i] & 15];
-    }
-    out[2 * n] = 0;
 }
 
 static void utc(char *buf, size_t size, int64_t ms)
@@ -69,17 +57,6 @@ static const char *state_name(uint32_t s)
     case HS_OUTBOX_EXPORTED: return "exported";
     case HS_OUTBOX_ACKNOWLEDGED: return "acknowledged";
     case HS_OUTBOX_PURGED: return "purged";
-    default: return "unknown";
-    }
-}
-
-static const char *decision_name(int32_t d)
-{
-    switch (d) {
-    case HS_ENCOUNTER_NO_HIT: return "no hit";
-    case HS_ENCOUNTER_HIT: return "HIT";
-    case HS_ENCOUNTER_POSSIBLE_HIT: return "possible hit";
-    case HS_ENCOUNTER_NOT_SEARCHED: return "not searched";
     default: return "unknown";
     }
 }
@@ -307,7 +284,7 @@ static int check_main(hs_ctx *ctx, int argc, char **argv)
             goto out;
         }
         s = hs_watchlist_load_encrypted(ctx, &wl, list, skey);
-        wipe(skey, sizeof skey);
+        cli_wipe(skey, sizeof skey);
     } else {
         s = hs_watchlist_load(ctx, &wl, list);
     }
@@ -377,7 +354,7 @@ static int check_main(hs_ctx *ctx, int argc, char **argv)
     if (hits)
         snprintf(shown, sizeof shown, "HIT: %u of %u candidates, refer to the centre", hits, n);
     else
-        snprintf(shown, sizeof shown, "%s", decision_name(decision));
+        snprintf(shown, sizeof shown, "%s", cli_decision_name(decision));
     if ((s = hs_encounter_set_decision(ctx, e, decision)) ||
         (s = hs_encounter_set_watchlist_version(ctx, e, hs_watchlist_version(wl))) ||
         (s = hs_encounter_set_text(ctx, e, HS_ENCOUNTER_TEXT_SHOWN, shown)))
@@ -418,11 +395,11 @@ static int check_main(hs_ctx *ctx, int argc, char **argv)
     hs_outbox_info_get(ob, &info);
 
     char idhex[33];
-    hex(idhex, hs_encounter_id(e), 16);
+    cli_hex(idhex, hs_encounter_id(e), 16);
     uint32_t nprobe = hs_template_view_count(probe);
     if (json) {
         printf("{\"encounter\": \"%s\", \"decision\": ", idhex);
-        cli_json_str(stdout, decision_name(decision));
+        cli_json_str(stdout, cli_decision_name(decision));
         printf(", \"list_version\": %" PRIu64 ", \"subjects\": %" PRIu64
                ", \"search_ms\": %.1f, \"face_searched\": %s, \"sealed_bytes\": %zu"
                ", \"outbox\": {\"count\": %u, \"bytes\": %" PRIu64 ", \"fill_permille\": %u}"
@@ -438,7 +415,7 @@ static int check_main(hs_ctx *ctx, int argc, char **argv)
         printf("%s]}\n", n ? "\n" : "");
     } else {
         printf("%s  (list version %" PRIu64 ", %" PRIu64 " subjects, %.1f ms)\n",
-               decision_name(decision), hs_watchlist_version(wl), hs_watchlist_count(wl), ms);
+               cli_decision_name(decision), hs_watchlist_version(wl), hs_watchlist_count(wl), ms);
         if (n) {
             printf("%4s  %-24s %7s %4s %7s %7s\n", "rank", "id", "score", "hit", "finger",
                    "face");
@@ -458,15 +435,15 @@ static int check_main(hs_ctx *ctx, int argc, char **argv)
 out:
     if (rc != CLI_OK)
         cli_error(ctx, s, what);
-    wipe(sk, sizeof sk);
+    cli_wipe(sk, sizeof sk);
     hs_outbox_close(ob);
     hs_audit_close(log);
     if (sealed) {
-        wipe(sealed, sealed_size);
+        cli_wipe(sealed, sealed_size);
         free(sealed);
     }
     if (emb) {
-        wipe(emb, (size_t)dim * sizeof *emb);
+        cli_wipe(emb, (size_t)dim * sizeof *emb);
         free(emb);
     }
     hs_watchlist_result_free(r);
@@ -567,7 +544,7 @@ static int ob_list(hs_ctx *ctx, const ob_args *a)
         hs_outbox_entry e = HS_OUTBOX_ENTRY_INIT;
         hs_outbox_entry_at(ob, &e, i);
         char id[33], t[32], ta[32];
-        hex(id, e.id, 16);
+        cli_hex(id, e.id, 16);
         utc(t, sizeof t, e.time_ms);
         utc(ta, sizeof ta, e.appended_ms);
         if (a->json) {
@@ -580,7 +557,7 @@ static int ob_list(hs_ctx *ctx, const ob_args *a)
             printf("}");
         } else {
             printf("%s  %-9s %s  %-12s %3u cand. %7u B  %s\n", id, state_name(e.state), t,
-                   decision_name(e.decision), e.candidate_count, e.sealed_bytes, e.shown);
+                   cli_decision_name(e.decision), e.candidate_count, e.sealed_bytes, e.shown);
         }
     }
     if (a->json)
@@ -684,7 +661,7 @@ static int ob_change(hs_ctx *ctx, const char *sub, const ob_args *a)
 out:
     if (rc != CLI_OK)
         cli_error(ctx, s, what);
-    wipe(sk, sizeof sk);
+    cli_wipe(sk, sizeof sk);
     hs_file_free(ctx, ack, ack_size);
     hs_outbox_close(ob);
     hs_audit_close(log);

@@ -48,12 +48,6 @@ static int usage_full(void)
 
 /* Wipe key material; the volatile function pointer keeps the compiler
  * from dropping the stores as dead. */
-static void *(*const volatile wipe_memset)(void *, int, size_t) = memset;
-
-static void wipe(void *p, size_t n)
-{
-    wipe_memset(p, 0, n);
-}
 
 static int fail(hs_ctx *ctx, hs_status s, const char *what)
 {
@@ -691,7 +685,7 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
            nto, nto == 1 ? "" : "s");
     rc = CLI_OK;
 out:
-    wipe(sk, sizeof sk);
+    cli_wipe(sk, sizeof sk);
     free(rcp);
     free(buf);
     hs_file_lock_release(lock);
@@ -838,7 +832,7 @@ static int wl_unpack(hs_ctx *ctx, int argc, char **argv)
                    NULL);
     rc = CLI_OK;
 out:
-    wipe(dsk, sizeof dsk);
+    cli_wipe(dsk, sizeof dsk);
     hs_file_lock_release(lock);
     hs_file_free(ctx, data, size);
     hs_watchlist_free(installed);
@@ -871,7 +865,7 @@ static int wl_keygen(int argc, char **argv)
             unlink(sec);
         }
     }
-    wipe(sk, sizeof sk);
+    cli_wipe(sk, sizeof sk);
     return rc;
 }
 
