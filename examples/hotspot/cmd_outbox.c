@@ -61,6 +61,19 @@ static const char *state_name(uint32_t s)
     }
 }
 
+/* The decision as the officer reads it (the receipt's shown text and the
+ * check's output: "HIT" stands out), not the JSON token of cli_decision_name. */
+static const char *decision_text(int32_t d)
+{
+    switch (d) {
+    case HS_ENCOUNTER_NO_HIT: return "no hit";
+    case HS_ENCOUNTER_HIT: return "HIT";
+    case HS_ENCOUNTER_POSSIBLE_HIT: return "possible hit";
+    case HS_ENCOUNTER_NOT_SEARCHED: return "not searched";
+    default: return "unknown";
+    }
+}
+
 /* ---- device keys ------------------------------------------------------------ */
 
 /* The device's signing key pair from the files `hotspot device keygen
@@ -354,7 +367,7 @@ static int check_main(hs_ctx *ctx, int argc, char **argv)
     if (hits)
         snprintf(shown, sizeof shown, "HIT: %u of %u candidates, refer to the centre", hits, n);
     else
-        snprintf(shown, sizeof shown, "%s", cli_decision_name(decision));
+        snprintf(shown, sizeof shown, "%s", decision_text(decision));
     if ((s = hs_encounter_set_decision(ctx, e, decision)) ||
         (s = hs_encounter_set_watchlist_version(ctx, e, hs_watchlist_version(wl))) ||
         (s = hs_encounter_set_text(ctx, e, HS_ENCOUNTER_TEXT_SHOWN, shown)))
@@ -399,7 +412,7 @@ static int check_main(hs_ctx *ctx, int argc, char **argv)
     uint32_t nprobe = hs_template_view_count(probe);
     if (json) {
         printf("{\"encounter\": \"%s\", \"decision\": ", idhex);
-        cli_json_str(stdout, cli_decision_name(decision));
+        cli_json_str(stdout, decision_text(decision));
         printf(", \"list_version\": %" PRIu64 ", \"subjects\": %" PRIu64
                ", \"search_ms\": %.1f, \"face_searched\": %s, \"sealed_bytes\": %zu"
                ", \"outbox\": {\"count\": %u, \"bytes\": %" PRIu64 ", \"fill_permille\": %u}"
@@ -415,7 +428,7 @@ static int check_main(hs_ctx *ctx, int argc, char **argv)
         printf("%s]}\n", n ? "\n" : "");
     } else {
         printf("%s  (list version %" PRIu64 ", %" PRIu64 " subjects, %.1f ms)\n",
-               cli_decision_name(decision), hs_watchlist_version(wl), hs_watchlist_count(wl), ms);
+               decision_text(decision), hs_watchlist_version(wl), hs_watchlist_count(wl), ms);
         if (n) {
             printf("%4s  %-24s %7s %4s %7s %7s\n", "rank", "id", "score", "hit", "finger",
                    "face");
@@ -557,7 +570,7 @@ static int ob_list(hs_ctx *ctx, const ob_args *a)
             printf("}");
         } else {
             printf("%s  %-9s %s  %-12s %3u cand. %7u B  %s\n", id, state_name(e.state), t,
-                   cli_decision_name(e.decision), e.candidate_count, e.sealed_bytes, e.shown);
+                   decision_text(e.decision), e.candidate_count, e.sealed_bytes, e.shown);
         }
     }
     if (a->json)
