@@ -169,4 +169,11 @@ void cli_wipe(void *p, size_t n);
  * code of encounter.h. */
 const char *cli_decision_name(int32_t d);
 
+/* Append every view of src to dst. */
+hs_status cli_append_views(hs_ctx *ctx, hs_template *dst, const hs_template *src);
+/* A face embedding file (hs_face_embedding_encode) into a new malloc'd
+ * vector *out of *dim values, with its model in *model. */
+hs_status cli_load_face(hs_ctx *ctx, const char *path, float **out, uint32_t *dim,
+                        uint32_t *model);
+
 #endif

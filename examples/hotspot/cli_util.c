@@ -450,3 +450,41 @@ const char *cli_decision_name(int32_t d)
     default: return "?";
     }
 }
+
+hs_status cli_append_views(hs_ctx *ctx, hs_template *dst, const hs_template *src)
+{
+    for (uint32_t v = 0; v < hs_template_view_count(src); v++) {
+        hs_view_info info;
+        memset(&info, 0, sizeof info);
+        info.struct_size = sizeof info;
+        hs_template_view_info(src, &info, v);
+        uint32_t n;
+        const hs_minutia *m = hs_template_minutiae(src, &n, v);
+        hs_status s = hs_template_add_view(ctx, dst, &info, m, n);
+        if (s)
+            return s;
+    }
+    return HS_OK;
+}
+
+hs_status cli_load_face(hs_ctx *ctx, const char *path, float **out, uint32_t *dim,
+                        uint32_t *model)
+{
+    *out = NULL;
+    void *data = NULL;
+    size_t size = 0;
+    hs_status s = hs_file_read(ctx, &data, &size, path);
+    if (s)
+        return s;
+    s = hs_face_embedding_decode(ctx, NULL, 0, dim, model, data, size);
+    if (s == HS_ERR_BUFFER_TOO_SMALL || (s == HS_OK && *dim)) {
+        float *v = malloc((size_t)*dim * sizeof *v);
+        s = v ? hs_face_embedding_decode(ctx, v, *dim, dim, model, data, size) : HS_ERR_NOMEM;
+        if (s)
+            free(v);
+        else
+            *out = v;
+    }
+    hs_file_free(ctx, data, size);
+    return s;
+}

@@ -108,39 +108,8 @@ static hs_status add_finger(hs_ctx *ctx, hs_template *dst, const char *spec, uns
     hs_status s = cli_load_finger(ctx, spec, ppi, &t);
     if (s)
         return s;
-    uint32_t nv = hs_template_view_count(t);
-    for (uint32_t v = 0; v < nv && !s; v++) {
-        hs_view_info info;
-        memset(&info, 0, sizeof info);
-        info.struct_size = sizeof info;
-        hs_template_view_info(t, &info, v);
-        uint32_t n;
-        const hs_minutia *m = hs_template_minutiae(t, &n, v);
-        s = hs_template_add_view(ctx, dst, &info, m, n);
-    }
+    s = cli_append_views(ctx, dst, t);
     hs_template_free(t);
-    return s;
-}
-
-static hs_status load_face(hs_ctx *ctx, const char *path, float **out, uint32_t *dim,
-                           uint32_t *model)
-{
-    *out = NULL;
-    void *data = NULL;
-    size_t size = 0;
-    hs_status s = hs_file_read(ctx, &data, &size, path);
-    if (s)
-        return s;
-    s = hs_face_embedding_decode(ctx, NULL, 0, dim, model, data, size);
-    if (s == HS_ERR_BUFFER_TOO_SMALL || (s == HS_OK && *dim)) {
-        float *v = malloc((size_t)*dim * sizeof *v);
-        s = v ? hs_face_embedding_decode(ctx, v, *dim, dim, model, data, size) : HS_ERR_NOMEM;
-        if (s)
-            free(v);
-        else
-            *out = v;
-    }
-    hs_file_free(ctx, data, size);
     return s;
 }
 
@@ -255,7 +224,7 @@ static int cl_enrol(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
     }
     if (face_path) {
         uint32_t dim = 0, model = 0;
-        s = load_face(ctx, face_path, &face, &dim, &model);
+        s = cli_load_face(ctx, face_path, &face, &dim, &model);
         if (!s)
             s = hs_watchlist_subject_add_face(ctx, sub, face, dim, model);
         if (s) {
@@ -379,7 +348,7 @@ static int cl_search(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
     if (s)
         goto out;
     if (face_path) {
-        s = load_face(ctx, face_path, &face, &face_dim, &face_model);
+        s = cli_load_face(ctx, face_path, &face, &face_dim, &face_model);
         if (s) {
             cli_error(ctx, s, face_path);
             goto out;

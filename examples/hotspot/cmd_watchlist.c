@@ -46,9 +46,6 @@ static int usage_full(void)
 
 #define usage(...) cli_usage(WL, __VA_ARGS__)
 
-/* Wipe key material; the volatile function pointer keeps the compiler
- * from dropping the stores as dead. */
-
 static int fail(hs_ctx *ctx, hs_status s, const char *what)
 {
     cli_error(ctx, s, what);
@@ -56,47 +53,6 @@ static int fail(hs_ctx *ctx, hs_status s, const char *what)
 }
 
 /* ---- inputs --------------------------------------------------------------- */
-
-
-/* Append every view of src to dst. */
-static hs_status append_views(hs_ctx *ctx, hs_template *dst, const hs_template *src)
-{
-    for (uint32_t v = 0; v < hs_template_view_count(src); v++) {
-        hs_view_info info;
-        memset(&info, 0, sizeof info);
-        info.struct_size = sizeof info;
-        hs_template_view_info(src, &info, v);
-        uint32_t n;
-        const hs_minutia *m = hs_template_minutiae(src, &n, v);
-        hs_status s = hs_template_add_view(ctx, dst, &info, m, n);
-        if (s)
-            return s;
-    }
-    return HS_OK;
-}
-
-static hs_status load_face(hs_ctx *ctx, const char *path, float **out, uint32_t *dim,
-                           uint32_t *model)
-{
-    *out = NULL;
-    void *file;
-    size_t size;
-    hs_status s = hs_file_read(ctx, &file, &size, path);
-    if (s)
-        return s;
-    const uint8_t *data = file;
-    s = hs_face_embedding_decode(ctx, NULL, 0, dim, model, data, size);
-    if (s == HS_ERR_BUFFER_TOO_SMALL || (s == HS_OK && *dim)) {
-        float *v = malloc((size_t)*dim * sizeof *v);
-        s = v ? hs_face_embedding_decode(ctx, v, *dim, dim, model, data, size) : HS_ERR_NOMEM;
-        if (s)
-            free(v);
-        else
-            *out = v;
-    }
-    hs_file_free(ctx, file, size);
-    return s;
-}
 
 static int read_key(const char *path, uint8_t *key, size_t n)
 {
@@ -272,7 +228,7 @@ static int wl_add(hs_ctx *ctx, int argc, char **argv)
         } else if (!strcmp(a, "--face") && i + 1 < argc) {
             float *v;
             uint32_t dim, model;
-            s = load_face(ctx, argv[++i], &v, &dim, &model);
+            s = cli_load_face(ctx, argv[++i], &v, &dim, &model);
             if (!s)
                 s = hs_watchlist_subject_add_face(ctx, sub, v, dim, model);
             free(v);
@@ -518,7 +474,7 @@ static int wl_search(hs_ctx *ctx, int argc, char **argv)
             hs_template *t;
             s = cli_load_finger(ctx, argv[++i], ppi, &t);
             if (!s)
-                s = append_views(ctx, probe, t);
+                s = cli_append_views(ctx, probe, t);
             hs_template_free(t);
             if (s)
                 cli_error(ctx, s, argv[i]);
@@ -540,7 +496,7 @@ static int wl_search(hs_ctx *ctx, int argc, char **argv)
     if (s)
         goto out;
     if (face_path) {
-        s = load_face(ctx, face_path, &face, &face_dim, &face_model);
+        s = cli_load_face(ctx, face_path, &face, &face_dim, &face_model);
         if (s) {
             cli_error(ctx, s, face_path);
             goto out;
