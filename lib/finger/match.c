@@ -44,6 +44,15 @@
 #define QUAL_FULL 80           /* minutia quality from which a minutia counts fully */
 #define LSIM_REF 0.5f          /* mean local similarity of the pairs that leaves */
 #define LSIM_EXP 0.25f         /* the score unchanged, and the weight's exponent */
+/* Constrained affine refit of the best anchor (docs/finger-matching.md) */
+#define AFF_MIN_PAIRS 8         /* fewer pairs: no affine stage */
+#define AFF_STRETCH_LO 0.85     /* bounds of the principal stretches */
+#define AFF_STRETCH_HI 1.18
+#define AFF_ANISO 1.3           /* largest ratio of the two stretches */
+#define AFF_AREA_LO 0.8         /* bounds of the area ratio (determinant) */
+#define AFF_AREA_HI 1.25
+#define AFF_ITER 2              /* refit, pair, score rounds */
+#define AFF_TOL_SLOPE 0.08f     /* tolerance growth under the affine frame */
 
 /* ===================================================================== */
 /* Preparation                                                            */
@@ -422,6 +431,8 @@ static align make_align(const hs__pmin *pa, const hs__pmin *pb)
     g.s = sinf(r);
     g.tx = (float)pa->x - (g.c * (float)pb->x - g.s * (float)pb->y);
     g.ty = (float)pa->y - (g.s * (float)pb->x + g.c * (float)pb->y);
+    g.u = g.s;
+    g.v = g.c;
     g.ax = pa->x;
     g.ay = pa->y;
     g.bx = pb->x;
@@ -437,7 +448,7 @@ static void make_frame_c(frame *f, const align *g, const hs_finger_prepared *A,
     for (uint32_t j = 0; j < B->count; j++) {
         const hs__pmin *b = &B->min[j];
         f->tbx[j] = g->c * (float)b->x - g->s * (float)b->y + g->tx;
-        f->tby[j] = g->s * (float)b->x + g->c * (float)b->y + g->ty;
+        f->tby[j] = g->u * (float)b->x + g->v * (float)b->y + g->ty;
         f->tba[j] = (uint8_t)(b->angle + g->rot);
         float dx = (float)b->x - g->bx, dy = (float)b->y - g->by;
         f->rb[j] = 0.5f * f->pr.tol_slope * sqrtf(dx * dx + dy * dy);
@@ -507,6 +518,8 @@ hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out)
     m->mixw = 0.3f;
     m->rank_cands = RANK_CANDS;
     m->refine = REFINE_ANCHORS;
+    for (int t = 0; t < 256; t++)
+        m->cos_units[t] = cosf(ang_of((uint8_t)t));
     set_kernels(m, HS_MATCH_KERNELS_AUTO);
     *out = m;
     return HS_OK;
@@ -945,11 +958,170 @@ static bool fit_align(const hs_finger_prepared *A, const hs_finger_prepared *B,
     g->rot = ang_quant(r);
     g->tx = sax - (g->c * sbx - g->s * sby);
     g->ty = say - (g->s * sbx + g->c * sby);
+    g->u = g->s;
+    g->v = g->c;
     g->ax = sax;
     g->ay = say;
     g->bx = sbx;
     g->by = sby;
     return true;
+}
+
+/* Least-squares affine alignment of the pairs recorded in usea (mate + 1),
+ * with its linear part constrained to what skin distortion and sensor
+ * scale differences produce: L = R S (polar decomposition, R a rotation, S
+ * symmetric), the eigenvalues of S (the principal stretches) clamped to
+ * [AFF_STRETCH_LO, AFF_STRETCH_HI], their ratio to at most AFF_ANISO (same
+ * area) and their product (the area ratio) to [AFF_AREA_LO, AFF_AREA_HI].
+ * Centred on the centroids, as fit_align(); g->rot is R's angle, and
+ * stretch[] = S (s00, s01, s11) after the constraints, for the minutia
+ * directions. False when fewer than AFF_MIN_PAIRS pairs or degenerate.
+ * Computed in double, outside the kernels, so every kernel set gets the
+ * same frame. */
+static bool fit_affine(const hs_finger_prepared *A, const hs_finger_prepared *B,
+                       const uint8_t *usea, align *g, float *stretch)
+{
+    double sax = 0, say = 0, sbx = 0, sby = 0;
+    int n = 0;
+    for (uint32_t i = 0; i < A->count; i++) {
+        if (!usea[i])
+            continue;
+        const hs__pmin *a = &A->min[i], *b = &B->min[usea[i] - 1];
+        sax += a->x;
+        say += a->y;
+        sbx += b->x;
+        sby += b->y;
+        n++;
+    }
+    if (n < AFF_MIN_PAIRS)
+        return false;
+    sax /= n;
+    say /= n;
+    sbx /= n;
+    sby /= n;
+    double bxx = 0, bxy = 0, byy = 0, axbx = 0, axby = 0, aybx = 0, ayby = 0;
+    for (uint32_t i = 0; i < A->count; i++) {
+        if (!usea[i])
+            continue;
+        const hs__pmin *a = &A->min[i], *b = &B->min[usea[i] - 1];
+        double ax = a->x - sax, ay = a->y - say, bx = b->x - sbx, by = b->y - sby;
+        bxx += bx * bx;
+        bxy += bx * by;
+        byy += by * by;
+        axbx += ax * bx;
+        axby += ax * by;
+        aybx += ay * bx;
+        ayby += ay * by;
+    }
+    double det = bxx * byy - bxy * bxy;
+    if (!(det > 1e-6 * (bxx + byy) * (bxx + byy))) /* pairs (nearly) on a line */
+        return false;
+    /* L = Sab Sbb^-1 */
+    double l00 = (axbx * byy - axby * bxy) / det, l01 = (axby * bxx - axbx * bxy) / det;
+    double l10 = (aybx * byy - ayby * bxy) / det, l11 = (ayby * bxx - aybx * bxy) / det;
+    /* R: the rotation closest to L */
+    double p = l00 + l11, q = l10 - l01, nr = sqrt(p * p + q * q);
+    if (!(nr > 0))
+        return false;
+    double c = p / nr, s = q / nr;
+    /* S = R^T L, symmetrised: mean stretch mm, deviatoric part (d, s01) of
+     * size r; eigenvalues mm +- r */
+    double s00 = c * l00 + s * l10, s11 = -s * l01 + c * l11;
+    double s01 = 0.5 * ((c * l01 + s * l11) + (-s * l00 + c * l10));
+    double mm = 0.5 * (s00 + s11), d = 0.5 * (s00 - s11), r = sqrt(d * d + s01 * s01);
+    double l1 = mm + r, l2 = mm - r;
+    l1 = l1 < AFF_STRETCH_LO ? AFF_STRETCH_LO : l1 > AFF_STRETCH_HI ? AFF_STRETCH_HI : l1;
+    l2 = l2 < AFF_STRETCH_LO ? AFF_STRETCH_LO : l2 > AFF_STRETCH_HI ? AFF_STRETCH_HI : l2;
+    if (l1 > AFF_ANISO * l2) {
+        double ar = sqrt(l1 * l2), k = sqrt(AFF_ANISO);
+        l1 = ar * k;
+        l2 = ar / k;
+    }
+    double area = l1 * l2;
+    if (area > AFF_AREA_HI || area < AFF_AREA_LO) {
+        double k = sqrt((area > AFF_AREA_HI ? AFF_AREA_HI : AFF_AREA_LO) / area);
+        l1 *= k;
+        l2 *= k;
+    }
+    /* S' with the same principal axes and the constrained stretches */
+    double m2 = 0.5 * (l1 + l2), r2 = 0.5 * (l1 - l2);
+    double e00 = m2, e11 = m2, e01 = 0;
+    if (r > 0) {
+        e00 += r2 * d / r;
+        e11 -= r2 * d / r;
+        e01 = r2 * s01 / r;
+    }
+    stretch[0] = (float)e00;
+    stretch[1] = (float)e01;
+    stretch[2] = (float)e11;
+    /* L' = R S' as (c, -s; u, v) */
+    g->c = (float)(c * e00 - s * e01);
+    g->s = (float)-(c * e01 - s * e11);
+    g->u = (float)(s * e00 + c * e01);
+    g->v = (float)(s * e01 + c * e11);
+    float rr = atan2f((float)s, (float)c);
+    if (rr < 0)
+        rr += TWO_PI_F;
+    g->rot = ang_quant(rr);
+    float fax = (float)sax, fay = (float)say, fbx = (float)sbx, fby = (float)sby;
+    g->tx = fax - (g->c * fbx - g->s * fby);
+    g->ty = fay - (g->u * fbx + g->v * fby);
+    g->ax = fax;
+    g->ay = fay;
+    g->bx = fbx;
+    g->by = fby;
+    return true;
+}
+
+/* Affine stage after a rigid refinement whose pairs are in usea: refit
+ * the constrained affine alignment on them, pair the candidates and the
+ * remaining minutiae again under it, AFF_ITER times, with a tolerance that
+ * grows more slowly from the centre (AFF_TOL_SLOPE: the alignment follows
+ * part of the distortion). Returns the best of s (the rigid score) and the
+ * affine scores.
+ *
+ * A minutia direction theta maps to rot + the angle of S (cos, sin)(theta):
+ * that correction (corr, angle units) is added to the frame's directions,
+ * and, for the vector kernels, which test the angle of a candidate as
+ * cdang - rot, taken off the candidates' cdang while they pair, then put
+ * back. */
+static float affine_stage(hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
+                          const hs_finger_prepared *B, uint8_t *usea, uint8_t *useb, float ca,
+                          float cb, float s)
+{
+    align ga;
+    float st[3];
+    uint8_t corr[MAXN];
+    frame *f = &m->fr;
+    const params save = f->pr;
+    f->pr.tol_slope = AFF_TOL_SLOPE;
+    const bool arrays = m->kernels != HS_MATCH_KERNELS_PORTABLE;
+    for (int it = 0; it < AFF_ITER && fit_affine(A, B, usea, &ga, st); it++) {
+        m->kern.make_frame(f, &ga, A, B);
+        for (uint32_t j = 0; j < B->count; j++) {
+            uint8_t t = B->min[j].angle;
+            float cs = m->cos_units[t], sn = m->cos_units[(uint8_t)(t - 64)];
+            float sx = st[0] * cs + st[1] * sn, sy = st[1] * cs + st[2] * sn;
+            /* atan(x) ~ x: |x| < 0.27 within the constraints, an error
+             * below 0.6 units */
+            float x = (cs * sy - sn * sx) / (cs * sx + sn * sy);
+            corr[j] = (uint8_t)lrintf(x * (256.0f / TWO_PI_F));
+            f->tba[j] = (uint8_t)(f->tba[j] + corr[j]);
+        }
+        if (arrays)
+            for (int c = 0; c < nc; c++)
+                m->cdang[c] = (int32_t)(uint8_t)(m->cdang[c] - corr[m->cib[c]]);
+        pairing r = m->kern.pair_cands(m, nc, A, B, f, usea, useb);
+        if (arrays)
+            for (int c = 0; c < nc; c++)
+                m->cdang[c] = (int32_t)(uint8_t)(m->cdang[c] + corr[m->cib[c]]);
+        m->kern.refine(m, A, B, f, usea, useb, &r);
+        float sa = pairing_score(&r, ca, cb, f->pr.min_norm, m->wmode, m->mixw);
+        if (sa > s)
+            s = sa;
+    }
+    f->pr = save;
+    return s;
 }
 
 /* Order the two templates canonically so that match(a, b) == match(b, a). */
@@ -1027,6 +1199,8 @@ hs_status hs_finger_match(hs_finger_matcher *m, float *score,
         }
         m->kern.refine(m, A, B, &m->fr, usea, useb, &r);
         float s = pairing_score(&r, ca, cb, m->fr.pr.min_norm, m->wmode, m->mixw);
+        if (k == 0) /* the best anchor: the affine stage */
+            s = affine_stage(m, nc, A, B, usea, useb, ca, cb, s);
         if (s > top)
             top = s;
     }

@@ -341,6 +341,7 @@ static void make_frame_avx2(frame *f, const align *g, const hs_finger_prepared *
                             const hs_finger_prepared *B)
 {
     const __m256 gc = _mm256_set1_ps(g->c), gs = _mm256_set1_ps(g->s);
+    const __m256 gu = _mm256_set1_ps(g->u), gv = _mm256_set1_ps(g->v);
     const __m256 tx = _mm256_set1_ps(g->tx), ty = _mm256_set1_ps(g->ty);
     const __m256 slope = _mm256_set1_ps(0.5f * f->pr.tol_slope);
     const __m256 base = _mm256_set1_ps(f->pr.tol_base);
@@ -353,7 +354,7 @@ static void make_frame_avx2(frame *f, const align *g, const hs_finger_prepared *
         __m256i ang;
         load_min8(&B->min[j], B->count - j, &bx, &by, &ang);
         __m256 x = _mm256_add_ps(_mm256_sub_ps(_mm256_mul_ps(gc, bx), _mm256_mul_ps(gs, by)), tx);
-        __m256 y = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(gs, bx), _mm256_mul_ps(gc, by)), ty);
+        __m256 y = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(gu, bx), _mm256_mul_ps(gv, by)), ty);
         _mm256_storeu_ps(&f->tbx[j], x);
         _mm256_storeu_ps(&f->tby[j], y);
         __m256 dx = _mm256_sub_ps(bx, _mm256_set1_ps(g->bx));

@@ -42,7 +42,10 @@
 static inline int ang_diff(uint8_t a, uint8_t b) { return (int)(int8_t)(uint8_t)(a - b); }
 
 typedef struct align {
-    float c, s, tx, ty; /* b -> a frame: (c*x - s*y + tx, s*x + c*y + ty) */
+    /* b -> a frame: (c*x - s*y + tx, u*x + v*y + ty); rigid when u = s and
+     * v = c (anchors and rank_anchor use c and s only) */
+    float c, s, tx, ty;
+    float u, v;
     uint8_t rot;
     float ax, ay, bx, by; /* anchor positions, for the elastic tolerance */
 } align;
@@ -111,6 +114,7 @@ struct hs_finger_matcher {
     int rank_cands;
     frame fr;
     int anchors, refine;
+    float cos_units[256]; /* cos of each angle unit (2 pi / 256) */
 };
 
 /* Does pair (i, j) agree with the alignment? The tolerance grows with the

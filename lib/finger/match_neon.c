@@ -292,6 +292,7 @@ static void make_frame_neon(frame *f, const align *g, const hs_finger_prepared *
 {
     _Static_assert(sizeof(hs__pmin) == 8, "four minutia records are 16 halfwords");
     const float32x4_t gc = vdupq_n_f32(g->c), gs = vdupq_n_f32(g->s);
+    const float32x4_t gu = vdupq_n_f32(g->u), gv = vdupq_n_f32(g->v);
     const float32x4_t tx = vdupq_n_f32(g->tx), ty = vdupq_n_f32(g->ty);
     const float32x4_t slope = vdupq_n_f32(0.5f * f->pr.tol_slope);
     const float32x4_t base = vdupq_n_f32(f->pr.tol_base);
@@ -305,7 +306,7 @@ static void make_frame_neon(frame *f, const align *g, const hs_finger_prepared *
         uint16x4_t ang;
         load_min4(&B->min[j], B->count - j, &bx, &by, &ang);
         float32x4_t x = vaddq_f32(vsubq_f32(vmulq_f32(gc, bx), vmulq_f32(gs, by)), tx);
-        float32x4_t y = vaddq_f32(vaddq_f32(vmulq_f32(gs, bx), vmulq_f32(gc, by)), ty);
+        float32x4_t y = vaddq_f32(vaddq_f32(vmulq_f32(gu, bx), vmulq_f32(gv, by)), ty);
         if (B->count - j < 4) {
             /* lanes past the count: far away, so that refine_neon() needs
              * no lane mask (the squared distance overflows to infinity) */
