@@ -38,16 +38,7 @@ static int key_ok(int key)
     return key >= 1 && key < HS__FX_NPARAMS;
 }
 
-hs_status hs_finger_param_bounds(int32_t *min_value, int32_t *max_value, hs_finger_param key)
-{
-    if (!key_ok((int)key) || (!min_value && !max_value))
-        return HS_ERR_INVALID_ARG;
-    if (min_value)
-        *min_value = param_defs[key].lo;
-    if (max_value)
-        *max_value = param_defs[key].hi;
-    return HS_OK;
-}
+HS__DEFINE_BOUNDS(hs_finger_param_bounds, int32_t, hs_finger_param, param_defs, lo, hi)
 
 hs_status hs_finger_extractor_set(hs_finger_extractor *ex, hs_finger_param key, int32_t value)
 {
