@@ -65,13 +65,13 @@ hs_status hs_finger_extractor_new(hs_ctx *ctx, hs_finger_extractor **out)
 {
     hs_status st;
     hs_finger_extractor *ex = HS__OBJECT_NEW(ctx, &st, out, hs_finger_extractor);
-    if (!ex)
-        return st;
-    for (int k = 1; k < HS__FX_NPARAMS; k++)
-        ex->params[k] = param_defs[k].def;
-    ex->tab_pw = -1;
-    *out = ex;
-    return HS_OK;
+    if (ex) {
+        for (int k = 1; k < HS__FX_NPARAMS; k++)
+            ex->params[k] = param_defs[k].def;
+        ex->tab_pw = -1;
+        *out = ex;
+    }
+    return st;
 }
 
 void hs_finger_extractor_free(hs_finger_extractor *ex)
