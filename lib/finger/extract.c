@@ -78,13 +78,8 @@ void hs_finger_extractor_free(hs_finger_extractor *ex)
 {
     if (!ex)
         return;
-    hs_allocator a = ex->alloc;
-    if (ex->arena) {
-        hs__memzero(ex->arena, ex->arena_cap);
-        hs__free(&a, ex->arena);
-    }
-    hs__memzero(ex, sizeof *ex);
-    hs__free(&a, ex);
+    hs__free_wiped(&ex->alloc, ex->arena, ex->arena_cap);
+    HS__OBJECT_FREE(ex, hs_finger_extractor, sizeof *ex);
 }
 
 #ifdef HOTSPOT_TESTING
