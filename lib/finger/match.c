@@ -551,19 +551,18 @@ hs_status hs_finger_matcher_set(hs_finger_matcher *m, hs_finger_matcher_param ke
 #ifdef HOTSPOT_TESTING
 bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value)
 {
-    params *p = &m->fr.pr;
     if (!strcmp(name, "tol_base"))
-        p->tol_base = value;
+        m->fr.pr.tol_base = value;
     else if (!strcmp(name, "tol_slope"))
-        p->tol_slope = value;
+        m->fr.pr.tol_slope = value;
     else if (!strcmp(name, "tol_max"))
-        p->tol_max = value;
+        m->fr.pr.tol_max = value;
     else if (!strcmp(name, "angle_tol"))
-        p->angle_tol = (int)value;
+        m->fr.pr.angle_tol = (int)value;
     else if (!strcmp(name, "overlap"))
-        p->ov_dist = value;
+        m->fr.pr.ov_dist = value;
     else if (!strcmp(name, "min_norm"))
-        p->min_norm = (int)value;
+        m->fr.pr.min_norm = (int)value;
     else if (!strcmp(name, "rank_cands"))
         m->rank_cands = (int)value;
     else if (!strcmp(name, "mixw"))
