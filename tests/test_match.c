@@ -167,6 +167,46 @@ static void test_rotation_translation(void **state)
     hs_finger_matcher_free(mt);
 }
 
+/* Skin distortion and sensor scale: a copy stretched by 12% along one axis
+ * and compressed by 10% along the other (then rotated, jittered, a third of
+ * the minutiae dropped) keeps most of the score of an unstretched copy
+ * (0.86-0.93 of it here): the affine stage follows such a stretch, where the
+ * rigid alignment alone lost the pairs far from the centre (0.40 of it
+ * before the affine stage). */
+static void test_stretch(void **state)
+{
+    (void)state;
+    rng_state = 11;
+    hs_minutia a[80], st[80], b[80];
+    hs_finger_matcher *mt = NULL;
+    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    float t3 = tu_thr(1e-3);
+    for (int trial = 0; trial < 4; trial++) {
+        int n = make_set(a, 60, 1000, 1000, 200);
+        hs_finger_prepared *pa = prep(a, n, 500);
+        const float sx = 1.12f, sy = 0.90f;
+        for (int i = 0; i < n; i++) { /* y up, as transform() */
+            float dx = a[i].x - 1000, dy = -(a[i].y - 1000);
+            st[i] = a[i];
+            st[i].x = 1000 + sx * dx;
+            st[i].y = 1000 - sy * dy;
+            st[i].angle = wrap(atan2f(sy * sinf(a[i].angle), sx * cosf(a[i].angle)));
+        }
+        int nb = transform(a, n, b, 0.4f, 1000, 1000, 30, -20, 2.5f, 3);
+        hs_finger_prepared *plain = prep(b, nb, 500);
+        nb = transform(st, n, b, 0.4f, 1000, 1000, 30, -20, 2.5f, 3);
+        hs_finger_prepared *stretched = prep(b, nb, 500);
+        float s0 = score_of(mt, pa, plain), s1 = score_of(mt, pa, stretched);
+        assert_true(s1 > t3);
+        assert_true(s1 > 0.7f * s0);
+        assert_true(fabsf(s1 - score_of(mt, stretched, pa)) <= 1e-6f);
+        hs_finger_prepared_free(pa);
+        hs_finger_prepared_free(plain);
+        hs_finger_prepared_free(stretched);
+    }
+    hs_finger_matcher_free(mt);
+}
+
 /* Minutia quality weighs in the score's whole-print normalisation: extra
  * (spurious) minutiae of low quality lower a genuine score less than the
  * same minutiae of full quality (80 and above); unknown quality (0) counts
@@ -603,6 +643,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_identity_and_symmetry),
         cmocka_unit_test(test_rotation_translation),
+        cmocka_unit_test(test_stretch),
         cmocka_unit_test(test_quality_counts),
         cmocka_unit_test(test_resolution),
         cmocka_unit_test(test_tiny_templates),
