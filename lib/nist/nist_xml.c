@@ -1404,7 +1404,7 @@ static bool alternate_fits(const xentry *e, const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (&table[i] != e && table[i].type == e->type && table[i].field == e->field &&
-            xml_value_ok(p, n, table[i].conv))
+            e->sel == SEL_ANY && table[i].sel == SEL_ANY && xml_value_ok(p, n, table[i].conv))
             return true;
     return false;
 }
