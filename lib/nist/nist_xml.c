@@ -80,6 +80,12 @@ typedef struct xentry {
       { { 2, "biom:QualityAlgorithmProductIdentification/nc:IdentificationID" },          \
         { 0, "biom:QualityValue" },                                                       \
         { 1, "biom:QualityAlgorithmVendorIdentification/nc:IdentificationID" } } }
+/* IDC, the image data (P: the image element), and its depth and capture
+ * date (CD: its capture detail), which begin most image records. */
+#define IMAGE_DATA(t, P) IDC(t), ONE(t, 999, CV_BASE64, P "nc:BinaryBase64Object")
+#define IMAGE_BPX_DATE(t, P, CD)                                                           \
+    IMAGE_DATA(t, P), ONE(t, 12, CV_TEXT, P "biom:ImageBitsPerPixelQuantity"),            \
+        ONE(t, 5, CV_DATE, CD "biom:CaptureDate/nc:Date")
 #define ID_OF(e) e "/nc:IdentificationID"
 #define HC "biom:ImageLocationHorizontalCoordinateMeasure"
 #define VC "biom:ImageLocationVerticalCoordinateMeasure"
@@ -312,8 +318,7 @@ static const xentry table[] = {
     { 9, 373, CV_POLY, EFS "biom:MinutiaeImageRidgePathRepresentation/biom:MinutiaeRidgePathSegment",
       { { 0, "" } } },
     /* Type-10 face (biom:FaceImageType: nc:ImageType, biom:ImageType, face). */
-    IDC(10),
-    ONE(10, 999, CV_BASE64, FACE "nc:BinaryBase64Object"),
+    IMAGE_DATA(10, FACE),
     ONE(10, 5, CV_DATE, FACECD "biom:CaptureDate/nc:Date"),
     CAPTURE_ORG(10, FACECD),
     ONE(10, 12, CV_TEXT, FACE "biom:ImageColorSpaceCode"),
@@ -331,10 +336,7 @@ static const xentry table[] = {
      * the capture detail's record-specific elements (P: the image element,
      * CD: its capture detail). */
 #define IMAGE_HEAD(t, P, CD)                                                               \
-    IDC(t), ONE(t, 999, CV_BASE64, P "nc:BinaryBase64Object"),                            \
-        ONE(t, 12, CV_TEXT, P "biom:ImageBitsPerPixelQuantity"),                          \
-        ONE(t, 5, CV_DATE, CD "biom:CaptureDate/nc:Date"),                                \
-        ONE(t, 16, CV_TEXT, CD "biom:CaptureHorizontalPixelDensityValue"),                \
+    IMAGE_BPX_DATE(t, P, CD), ONE(t, 16, CV_TEXT, CD "biom:CaptureHorizontalPixelDensityValue"),                \
         CAPTURE_ORG(t, CD),                                                               \
         ONE(t, 17, CV_TEXT, CD "biom:CaptureVerticalPixelDensityValue")
 #define IMAGE_DIMS(t, P)                                                                   \
@@ -384,10 +386,7 @@ static const xentry table[] = {
     ONE(4, 3, CV_TEXT, FPI "biom:FingerprintImageImpressionCaptureCategoryCode"),
     /* Type-17 iris (biom:IrisImage): MMS make/model/serial and IPC
      * orientation/orientation/scan type are items of one field each. */
-    IDC(17),
-    ONE(17, 999, CV_BASE64, IRI "nc:BinaryBase64Object"),
-    ONE(17, 12, CV_TEXT, IRI "biom:ImageBitsPerPixelQuantity"),
-    ONE(17, 5, CV_DATE, ICD "biom:CaptureDate/nc:Date"),
+    IMAGE_BPX_DATE(17, IRI, ICD),
     ONE(17, 17, CV_TEXT, ICD "biom:CaptureDeviceIdentification/nc:IdentificationID"),
     { 17, 19, CV_TEXT, IRI "biom:ImageCaptureDetail",
       { { 0, "biom:CaptureDeviceMakeText" }, { 1, "biom:CaptureDeviceModelText" },
@@ -417,8 +416,7 @@ static const xentry table[] = {
     /* Type-99 CBEFF (biom:CBEFFImage). BCD is a date (2011) or, in files of
      * the 2007 edition, a GMT time stamp: two entries, the one whose form
      * the value has is written. */
-    IDC(99),
-    ONE(99, 999, CV_BASE64, CBI "nc:BinaryBase64Object"),
+    IMAGE_DATA(99, CBI),
     ONE(99, 5, CV_DATE, CBCD "biom:CaptureDate/nc:Date"),
     ONE(99, 5, CV_DATETIME, CBCD "biom:CaptureDate/nc:DateTime"),
     CAPTURE_ORG(99, CBCD),
@@ -912,6 +910,16 @@ static bool put_digits(hs__writer *w, xmlNodePtr node, const char *path, size_t 
     return true;
 }
 
+/* The text of node itself (marked); false if not in the traditional form. */
+static bool put_content(hs__writer *w, xmlNodePtr node)
+{
+    xmlChar *t = xmlNodeGetContent(node);
+    bool ok = t && convert_in(w, (const char *)t, CV_TEXT);
+    xmlFree(t);
+    mark(node);
+    return ok;
+}
+
 static void put_text(hs__writer *w, xmlNodePtr node, const char *path)
 {
     char b[256];
@@ -971,10 +979,7 @@ static hs_status read_std_minutiae(xdec *d, hs__nist_record *r, xmlNodePtr rec)
             continue;
         if (k++)
             hs__wr_u8(&w, HS__NIST_RS);
-        xmlChar *t = xmlNodeGetContent(c);
-        ok &= t && convert_in(&w, (const char *)t, CV_TEXT);
-        xmlFree(t);
-        mark(c);
+        ok &= put_content(&w, c);
     }
     if (!s)
         s = std_field(d, r, 6, &w);
@@ -988,10 +993,7 @@ static hs_status read_std_minutiae(xdec *d, hs__nist_record *r, xmlNodePtr rec)
             if (q->type == XML_ELEMENT_NODE && (name_eq("FingerPatternCode", q->name) ||
                                                 name_eq("FingerPatternText", q->name))) {
                 hs__wr_u8(&w, HS__NIST_US);
-                xmlChar *t = xmlNodeGetContent(q);
-                ok &= t && convert_in(&w, (const char *)t, CV_TEXT);
-                xmlFree(t);
-                mark(q);
+                ok &= put_content(&w, q);
             }
     }
     if (!s)
