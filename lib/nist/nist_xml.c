@@ -130,16 +130,93 @@ static const xentry table[] = {
       { { 1, "biom:CharacterSetCommonNameCode" }, { 0, "biom:CharacterSetIndexCode" },
         { 2, "biom:CharacterSetVersionIdentification/nc:IdentificationID" } } },
     IDC(2),
-    /* INT-I 2.064 RLS, the respondents list of a search result: CSI, MVI,
-     * CTQ, CAC, SRC in item order. */
-    { 2, 64, CV_TEXT,
-      "itl:UserDefinedDescriptiveDetail/int-i:DomainDefinedDescriptiveDetail/"
-      "int-i:TransactionResponseData/int-i:RespondentsList",
+    /* INT-I's Type-2 (int-i:DomainDefinedDescriptiveDetail), in the
+     * schema's order. Items follow the letters of the INT-I field table
+     * (A, B, ... as items 1, 2, ...); where the table gives only XML
+     * components (names, addresses, dates as date or time) they are items
+     * in the table's order: a name is prefix, given, middle, surname,
+     * suffix, maiden, extended; an address is its full text, then street
+     * number, street, city, county, state, country, postal code. */
+#define DDD "itl:UserDefinedDescriptiveDetail/int-i:DomainDefinedDescriptiveDetail/"
+#define ADDRESS(P, first)                                                                  \
+    { first + 1, P "nc:StructuredAddress/nc:LocationStreet/nc:StreetNumberText" },         \
+        { first + 2, P "nc:StructuredAddress/nc:LocationStreet/nc:StreetName" },           \
+        { first + 3, P "nc:StructuredAddress/nc:LocationCityName" },                       \
+        { first + 4, P "nc:StructuredAddress/nc:LocationCountyName" },                     \
+        { first + 5, P "nc:StructuredAddress/nc:LocationStateName" },                      \
+        { first + 6, P "nc:StructuredAddress/nc:LocationCountryISO3166Alpha3Code" },       \
+        { first + 7, P "nc:StructuredAddress/nc:LocationPostalCode" },                     \
+        { first, P "nc:AddressFullText" }
+#define PERSON_NAME                                                                        \
+    { { 0, "nc:PersonNamePrefixText" }, { 1, "nc:PersonGivenName" }, { 2, "nc:PersonMiddleName" }, \
+      { 3, "nc:PersonSurName" }, { 4, "nc:PersonNameSuffixText" }, { 5, "nc:PersonMaidenName" },   \
+      { 6, "int-i:PersonExtendedName" } }
+#define DATE_OR_TIME { { 0, "nc:Date", CV_DATE }, { 0, "nc:DateTime", CV_DATETIME } }
+#define COUNTRY_ID { { 0, "int-i:LocationCountryISO3166Alpha3Code" }, { 1, "nc:IdentificationID" } }
+#define MISC DDD "int-i:RecordMetadata/int-i:MiscellaneousIdentification/"
+    { 2, 19, CV_TEXT, DDD "int-i:RecordActivity/biom:RecordCreationDate", DATE_OR_TIME },
+    { 2, 23, CV_TEXT, DDD "int-i:RecordActivity/int-i:CaptureOrganization",
+      { { 0, ID_OF("nc:OrganizationIdentification") }, { 1, "nc:OrganizationName" },
+        ADDRESS("nc:LocationAddress/", 2) } },
+    { 2, 35, CV_TEXT, DDD "int-i:RecordSubject/nc:PersonBirthDate", DATE_OR_TIME },
+    { 2, 37, CV_TEXT, DDD "int-i:RecordSubject/nc:PersonBirthLocation/nc:LocationAddress",
+      { ADDRESS("", 0) } },
+    ONE(2, 38, CV_TEXT, DDD "int-i:RecordSubject/nc:PersonCitizenshipISO3166Alpha3Code"),
+    { 2, 30, CV_TEXT, DDD "int-i:RecordSubject/int-i:PersonName", PERSON_NAME },
+    { 2, 34, CV_TEXT, DDD "int-i:RecordSubject/int-i:PersonAliases/int-i:PersonName", PERSON_NAME },
+    { 2, 36, CV_TEXT, DDD "int-i:RecordSubject/int-i:PersonBirthDateRange",
+      { { 0, "nc:StartDate/nc:Date", CV_DATE }, { 1, "nc:EndDate/nc:Date", CV_DATE } } },
+    ONE(2, 39, CV_TEXT, DDD "int-i:RecordSubject/int-i:PersonSexCode"),
+    { 2, 75, CV_TEXT, DDD "int-i:RecordSubject/int-i:PersonFather", PERSON_NAME },
+    { 2, 76, CV_TEXT, DDD "int-i:RecordSubject/int-i:PersonMother", PERSON_NAME },
+    ONE(2, 21, CV_TEXT, DDD "int-i:RecordOffence/int-i:OffenceDescriptionCode"),
+    ONE(2, 54, CV_TEXT, DDD "int-i:RecordOffence/int-i:OffenceDescriptionText"),
+    { 2, 22, CV_TEXT, DDD "int-i:RecordOffence/int-i:ArrestLocation/nc:LocationAddress",
+      { ADDRESS("", 0) } },
+    { 2, 55, CV_TEXT, DDD "int-i:RecordOffence/int-i:OffenceDateTime", DATE_OR_TIME },
+    { 2, 56, CV_TEXT, DDD "int-i:RecordOffence/int-i:OffenceDateTimeRange",
+      { { 0, "nc:StartDate/nc:Date", CV_DATE }, { 0, "nc:StartDate/nc:DateTime", CV_DATETIME },
+        { 1, "nc:EndDate/nc:Date", CV_DATE }, { 1, "nc:EndDate/nc:DateTime", CV_DATETIME } } },
+    ONE(2, 95, CV_TEXT, DDD "int-i:RecordCivil/int-i:CivilDescriptionCode"),
+    ONE(2, 96, CV_TEXT, DDD "int-i:RecordCivil/int-i:CivilDescriptionText"),
+    ONE(2, 90, CV_TEXT, MISC "int-i:InterpolReferenceNumber"),
+    { 2, 10, CV_TEXT, MISC "int-i:NationalPersonIdentifier", COUNTRY_ID },
+    { 2, 91, CV_TEXT, MISC "int-i:NationalPersonInquiryIdentifier", COUNTRY_ID },
+    { 2, 7, CV_TEXT, MISC "int-i:NationalCaseIdentifier", COUNTRY_ID },
+    ONE(2, 8, CV_TEXT, MISC "int-i:LatentCaseEvidenceIdentifier"),
+    ONE(2, 9, CV_TEXT, MISC "int-i:LatentIdentifier"),
+    ONE(2, 93, CV_TEXT, MISC "int-i:LatentUniqueIdentifier"),
+    { 2, 11, CV_TEXT, MISC "int-i:NationalBusinessReference", COUNTRY_ID },
+    { 2, 12, CV_TEXT, MISC "int-i:MiscellaneousIdentificationID1",
+      { { 0, "int-i:MiscIDType" }, { 1, "nc:IdentificationID" } } },
+    { 2, 13, CV_TEXT, MISC "int-i:MiscellaneousIdentificationID2",
+      { { 0, "int-i:MiscIDType" }, { 1, "nc:IdentificationID" } } },
+    { 2, 14, CV_TEXT, MISC "int-i:MiscellaneousIdentificationID3",
+      { { 0, "int-i:MiscIDType" }, { 1, "nc:IdentificationID" } } },
+    { 2, 15, CV_TEXT, MISC "int-i:MiscellaneousIdentificationID4",
+      { { 0, "int-i:MiscIDType" }, { 1, "nc:IdentificationID" } } },
+    { 2, 16, CV_TEXT, MISC "int-i:MiscellaneousIdentificationID5",
+      { { 0, "int-i:MiscIDType" }, { 1, "nc:IdentificationID" } } },
+    { 2, 63, CV_TEXT, DDD "int-i:RecordMetadata/int-i:ContactInformation",
+      { { 0, "nc:ContactTelephoneNumber/nc:FullTelephoneNumber/nc:TelephoneNumberFullID" },
+        { 1, "nc:OrganizationName" }, { 2, "nc:PersonFullName" },
+        { 3, "int-i:AdditionalContactInformationText" } } },
+    { 2, 92, CV_TEXT, DDD "int-i:RecordMetadata/nc:ExpirationDate", DATE_OR_TIME },
+    { 2, 4, CV_TEXT, DDD "int-i:RecordMetadata/int-i:RecordCreationDate", DATE_OR_TIME },
+    { 2, 5, CV_TEXT, DDD "int-i:RecordMetadata/int-i:RecordLastUpdateDate", DATE_OR_TIME },
+    { 2, 74, CV_TEXT, DDD "int-i:TransactionResponseData/int-i:ErrorMessage",
+      { { 0, "int-i:ErrorCode" }, { 1, "int-i:ErrorFieldMnemonicCode" }, { 2, "int-i:ErrorMessageText" } } },
+    /* 2.064 RLS, the respondents list of a search result: CSI, MVI, CTQ,
+     * CAC, SRC in item order. */
+    { 2, 64, CV_TEXT, DDD "int-i:TransactionResponseData/int-i:RespondentsList",
       { { 0, "int-i:TransactionCandidate/int-i:CandidateSequenceID/nc:IdentificationID" },
         { 1, "int-i:TransactionCandidate/int-i:TransactionCandidateManualVerificationIndicator" },
         { 2, "int-i:TransactionCandidatesTotalQuantity" },
         { 3, "int-i:TransactionCategoryCode" },
         { 4, "int-i:TransactionSearchResultsCode" } } },
+    { 2, 77, CV_TEXT, DDD "int-i:TransactionResponseData/int-i:LatentMatchingPosition",
+      { { 0, "int-i:LatentMatchingPositionSearch" }, { 1, "int-i:LatentMatchingPositionCandidate" } } },
+    ONE(2, 94, CV_TEXT, DDD "int-i:TransactionMetadata/int-i:ResultDeterminationMode"),
     /* Type-9: the header; the minutiae blocks stay in the kept XML. */
     IDC(9),
     ONE(9, 3, CV_TEXT, "biom:MinutiaeImpressionCaptureCategoryCode"),
@@ -546,6 +623,18 @@ static void mark(xmlNodePtr node)
     node->_private = (void *)node;
 }
 
+/* Whether an element holds text other than white space (an empty element
+ * carries nothing a field would lose). */
+static bool has_text(xmlNodePtr node)
+{
+    xmlChar *t = xmlNodeGetContent(node);
+    bool any = false;
+    for (const xmlChar *q = t; q && *q && !any; q++)
+        any = *q != ' ' && *q != '\n' && *q != '\t' && *q != '\r';
+    xmlFree(t);
+    return any;
+}
+
 static uint32_t count_unmarked(xmlNodePtr node)
 {
     uint32_t c = 0;
@@ -556,7 +645,7 @@ static uint32_t count_unmarked(xmlNodePtr node)
             c += count_unmarked(ch);
         }
     }
-    if (leaf && node->_private == NULL)
+    if (leaf && node->_private == NULL && has_text(node))
         c++;
     return c;
 }
