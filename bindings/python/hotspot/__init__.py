@@ -1465,6 +1465,11 @@ class Candidate:
                                                        " HIT" if self.hit else "")
 
 
+def _candidates(r):
+    return [Candidate(_c("hs_py_watchlist_candidate")(r, i))
+            for i in range(_c("hs_watchlist_result_count")(r))]
+
+
 class Watchlist(_Handle):
     """Subjects (id, text fields, fingers, face embeddings) searched 1:N.
 
@@ -1710,7 +1715,7 @@ class Watchlist(_Handle):
 
     @_cdoc("hs_watchlist_search")
     def search(self, fingers=None, face=None, max_candidates=10, fmr=1e-4, threads=1,
-               exhaustive=False, hits_only=False, rescore=0, face_model=0):
+               exhaustive=False, hits_only=False, rescore=0, face_model=0, _keep_result=False):
         """Search the list with probe ``fingers`` (a FingerTemplate: each view
         a finger) and/or a ``face`` embedding (made by model ``face_model``). Returns a list of
         :class:`Candidate`, best first; ``hit`` says whether a candidate
@@ -1737,9 +1742,10 @@ class Watchlist(_Handle):
             else:
                 s, r = _c("hs_watchlist_search")(ctx, h, None, fv, opt)
             _check(s, ctx)
+        if _keep_result:
+            return r  # the caller frees it (Transaction.build_result)
         try:
-            return [Candidate(_c("hs_py_watchlist_candidate")(r, i))
-                    for i in range(_c("hs_watchlist_result_count")(r))]
+            return _candidates(r)
         finally:
             _c("hs_watchlist_result_free")(r)
 
@@ -1938,6 +1944,34 @@ class Transaction(_Handle):
         _check(s, ctx)
         t = cls._from(h)
         t._keep = [f[0] for f in fingers]
+        return t
+
+    @classmethod
+    @_cdoc("hs_nist_build_result")
+    def build_result(cls, search, watchlist, fingers=None, face=None, tcn_serial=0, when=None,
+                     **options):
+        """The INT-I search result (TOT SRE) answering transaction ``search``:
+        ``watchlist`` is searched with ``fingers`` and/or ``face`` (the
+        ``options`` of :meth:`Watchlist.search`), and the answer swaps DAI and
+        ORI, names the search's TCN in 1.010 TCR and the candidates in 2.064
+        RLS and 2.065. ``when``: seconds since 1970 (default now). Returns the
+        new Transaction; its ``candidates`` attribute holds the search's
+        :class:`Candidate` list, best first."""
+        import time
+        _handle_of(search, Transaction, "build_result search")
+        _handle_of(watchlist, Watchlist, "build_result watchlist")
+        r = watchlist.search(fingers=fingers, face=face, _keep_result=True, **options)
+        try:
+            cands = _candidates(r)
+            ctx = _ctx()
+            with search._use as sh:
+                s, h = _c("hs_nist_build_result")(
+                    ctx, sh, r, int(tcn_serial), int(time.time() if when is None else when))
+            _check(s, ctx)
+        finally:
+            _c("hs_watchlist_result_free")(r)
+        t = cls._from(h)
+        t.candidates = cands
         return t
 
     def records(self):
