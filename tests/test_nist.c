@@ -1361,6 +1361,37 @@ static void test_xml_efs(void **state)
     hs_nist *again = NULL;
     assert_int_equal(decode_mem(t, ts, &again, NULL), HS_OK);
     assert_true(same_record(n, again, r, lost, sizeof lost));
+    /* What the reader accepts it can write back: elements whose values the
+     * traditional form cannot hold are refused as corrupt. */
+    static const struct { const char *from, *to; } bad[] = {
+        { "<biom:FingerPositionCode>2</biom:FingerPositionCode>",     /* palm code, finger element */
+          "<biom:FingerPositionCode>22</biom:FingerPositionCode>" },
+        { "<biom:MinutiaeNoPoresPresentIndicator>true<", "<biom:MinutiaeNoPoresPresentIndicator>maybe<" },
+        { "<biom:ImageLocationHorizontalCoordinateMeasure>0<",        /* a ',' inside a polygon */
+          "<biom:ImageLocationHorizontalCoordinateMeasure>0,5<" },
+        { "<biom:INCITSRidgeCountAlgorithmCode>1</biom:INCITSRidgeCountAlgorithmCode>", "" },
+        { "<biom:MinutiaeValueAssessmentDateTime>\n", "<biom:MinutiaeValueAssessmentDateTime><nc:Date>x</nc:Date>\n" },
+    };
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        const char *at = NULL;
+        for (size_t q = 0; !at && q + strlen(bad[b].from) <= xs; q++)
+            if (!memcmp(x + q, bad[b].from, strlen(bad[b].from)))
+                at = (const char *)x + q;
+        assert_non_null(at);
+        size_t fl = strlen(bad[b].from), tl = strlen(bad[b].to), off = (size_t)(at - (const char *)x);
+        uint8_t *m = malloc(xs - fl + tl);
+        assert_non_null(m);
+        memcpy(m, x, off);
+        memcpy(m + off, bad[b].to, tl);
+        memcpy(m + off + tl, x + off + fl, xs - off - fl);
+        hs_nist *mn = NULL;
+        hs_status ms = decode_mem(m, xs - fl + tl, &mn, NULL);
+        if (ms != HS_ERR_CORRUPT)
+            printf("EFS/INCITS mutation %zu read as %d\n", b, ms);
+        assert_int_equal(ms, HS_ERR_CORRUPT);
+        assert_null(mn);
+        free(m);
+    }
     xmlSchemaPtr schema = load_schema();
     if (schema) {
         assert_int_equal(schema_valid(schema, x, xs, "EFS/INCITS"), 0);

@@ -48,6 +48,16 @@ enum { SEL_ANY, SEL_FIRST, SEL_REST, SEL_FINGER, SEL_PALM, SEL_PLANTAR };
  * made (9.141 ADA's angles inside 9.140 DIN's deltas). */
 enum { XF_REPEAT = 1, XF_SAME_GROUPS = 2 };
 
+/* Whether FPP position code c is of the kind of SEL_FINGER/PALM/PLANTAR. */
+static bool code_fits(uint8_t sel, uint32_t c)
+{
+    if (sel == SEL_FINGER)
+        return c <= 19 || (c >= 40 && c <= 54);
+    if (sel == SEL_PALM)
+        return (c >= 20 && c <= 38) || (c >= 81 && c <= 86);
+    return sel == SEL_PLANTAR && c >= 60 && c <= 79;
+}
+
 typedef struct xentry {
     uint8_t type;
     uint16_t field;
@@ -821,6 +831,8 @@ static bool read_vertices_xy(hs__writer *w, xmlNodePtr node)
     return k > 0;
 }
 
+static bool xml_value_ok(const uint8_t *p, size_t n, uint8_t conv);
+
 static hs_status read_entry(xdec *d, hs__nist_record *r, xmlNodePtr rec, const xentry *e,
                             hs__writer *w, bool *found)
 {
@@ -851,9 +863,11 @@ static hs_status read_entry(xdec *d, hs__nist_record *r, xmlNodePtr rec, const x
         size_t start = w->len, last_end = w->len;
         if (sub || *found)
             hs__wr_u8(w, e->conv == CV_FGP6 ? HS__NIST_US : HS__NIST_RS);
+        size_t first = w->len; /* item 0 */
         for (int it = 0; it < nitems; it++) {
             if (it)
                 hs__wr_u8(w, HS__NIST_US);
+            size_t item_start = w->len;
             for (int k = 0; k < XITEMS && e->items[k].path; k++) {
                 if (e->items[k].item != it)
                     continue;
@@ -863,32 +877,32 @@ static hs_status read_entry(xdec *d, hs__nist_record *r, xmlNodePtr rec, const x
                     last_end = w->len;
                     continue;
                 }
+                if (w->len > item_start)
+                    break; /* another form of the item was there first */
                 xmlNodePtr leaf = e->items[k].path[0] ? follow(grp, e->items[k].path) : grp;
                 if (!leaf)
                     continue;
+                bool ok;
                 if (conv == CV_POLY) {
-                    if (!read_vertices_xy(w, leaf))
-                        return hs__error(d->ctx, HS_ERR_CORRUPT,
-                                         "XML Type-%u record, field %u.%03u (line %ld): a "
-                                         "polygon without vertices or coordinates",
-                                         r->type, r->type, e->field, xmlGetLineNo(leaf));
-                    mark(leaf);
-                    any = true;
-                    last_end = w->len;
-                    continue;
+                    ok = read_vertices_xy(w, leaf);
+                } else {
+                    xmlChar *text = xmlNodeGetContent(leaf);
+                    if (!text)
+                        return hs__error(d->ctx, HS_ERR_NOMEM, "XML: out of memory");
+                    ok = convert_in(w, (const char *)text, conv);
+                    xmlFree(text);
                 }
-                xmlChar *text = xmlNodeGetContent(leaf);
-                if (!text)
-                    return hs__error(d->ctx, HS_ERR_NOMEM, "XML: out of memory");
-                bool ok = convert_in(w, (const char *)text, conv);
-                xmlFree(text);
-                if (!ok)
+                /* Whatever is read can be written back the same. */
+                if (!ok || (w->len > item_start &&
+                            !xml_value_ok(w->buf + item_start, w->len - item_start, conv)))
                     return hs__error(d->ctx, HS_ERR_CORRUPT,
                                      "XML Type-%u record, field %u.%03u (element %s, line %ld): "
                                      "value not in the expected form",
                                      r->type, r->type, e->field, (const char *)leaf->name,
                                      xmlGetLineNo(leaf));
                 mark(leaf);
+                if (w->len == item_start)
+                    continue; /* an empty element: no value */
                 any = true;
                 last_end = w->len;
             }
@@ -898,6 +912,25 @@ static hs_status read_entry(xdec *d, hs__nist_record *r, xmlNodePtr rec, const x
             continue;
         }
         w->len = last_end; /* trailing empty items are not written */
+        if (e->sel >= SEL_FINGER) {
+            /* The position code must be of the element's kind. */
+            uint32_t code = 0;
+            size_t q = first;
+            while (q < w->len && q < first + 3 && w->buf[q] >= '0' && w->buf[q] <= '9')
+                code = code * 10 + (uint32_t)(w->buf[q++] - '0');
+            if (q == first || (q < w->len && w->buf[q] != HS__NIST_US) || !code_fits(e->sel, code))
+                return hs__error(d->ctx, HS_ERR_CORRUPT,
+                                 "XML Type-%u record, field %u.%03u (line %ld): %s holds a "
+                                 "position code of another kind",
+                                 r->type, r->type, e->field, xmlGetLineNo(grp),
+                                 (const char *)grp->name);
+        }
+        if (e->sel == SEL_REST && !sub && !*found)
+            return hs__error(d->ctx, HS_ERR_CORRUPT,
+                             "XML Type-%u record, field %u.%03u (line %ld): %s without the "
+                             "element that comes first",
+                             r->type, r->type, e->field, xmlGetLineNo(grp),
+                             (const char *)grp->name);
         sub++;
     }
     if (e->conv == CV_FGP6 && sub > 6)
@@ -1693,11 +1726,9 @@ static bool sel_match(const xentry *e, const hs__nist_field *f, uint32_t sfi)
     case SEL_REST:
         return sfi > 0;
     case SEL_FINGER:
-        return hs__nist_item_u32(f, sfi, 0, &c) && (c <= 19 || (c >= 40 && c <= 54));
     case SEL_PALM:
-        return hs__nist_item_u32(f, sfi, 0, &c) && ((c >= 20 && c <= 38) || (c >= 81 && c <= 86));
     case SEL_PLANTAR:
-        return hs__nist_item_u32(f, sfi, 0, &c) && c >= 60 && c <= 79;
+        return hs__nist_item_u32(f, sfi, 0, &c) && code_fits(e->sel, c);
     default:
         return true;
     }
