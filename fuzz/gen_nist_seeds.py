@@ -235,7 +235,19 @@ x9efs = (9, '<itl:PackageMinutiaeRecord><biom:RecordCategoryCode>9</biom:RecordC
             '<biom:MinutiaeImageRidgePathRepresentation><biom:MinutiaeRidgePathSegment>' + VERTS[:VERTS.rindex('<biom:ImageSegmentVertex>')] +
             '</biom:MinutiaeRidgePathSegment></biom:MinutiaeImageRidgePathRepresentation>'
             '</biom:ExtendedFeatureSetMinutiae></itl:PackageMinutiaeRecord>')
-xmls = {'efs_incits_detail': xml([x2d, x9efs]),
+x20 = (20, '<itl:PackageSourceRepresentationRecord><biom:RecordCategoryCode>20</biom:RecordCategoryCode>'
+           '<biom:ImageReferenceIdentification><nc:IdentificationID>6</nc:IdentificationID>'
+           '</biom:ImageReferenceIdentification><biom:SourceRecordCardinalityCode>D'
+           '</biom:SourceRecordCardinalityCode><biom:SourceAcquisition><biom:AcquisitionSourceCode>6'
+           '</biom:AcquisitionSourceCode></biom:SourceAcquisition><biom:SourceFileFormat>'
+           '<biom:SourceFileCategoryText>PNG</biom:SourceFileCategoryText></biom:SourceFileFormat>'
+           '<biom:SourceIdentification><nc:IdentificationID>1</nc:IdentificationID></biom:SourceIdentification>'
+           '<biom:SourceImage><nc:BinaryBase64Object>%s</nc:BinaryBase64Object><biom:ImageCaptureDetail>'
+           '<biom:CaptureDate><nc:Date>2026-12-06</nc:Date></biom:CaptureDate></biom:ImageCaptureDetail>'
+           '<biom:ImageCompressionAlgorithmText>PNG</biom:ImageCompressionAlgorithmText>'
+           '</biom:SourceImage></itl:PackageSourceRepresentationRecord>'
+           % base64.b64encode(b'\x89PNG\r\n\x1a\n' + bytes(8)).decode())
+xmls = {'efs_incits_detail': xml([x2d, x9efs, x20]),
         'nps_finger': xml([x2, x14]), 'minutiae': xml([x2, x9]), 'header_only': xml([x2]),
         'type4_type9std': xml([x2, x4, x9std])}
 

@@ -526,7 +526,30 @@ static const xentry table[] = {
         { 2, "biom:AssuranceLogEventLocationText" }, { 3, "biom:AssuranceLogAgentText" },
         { 4, "biom:AssuranceLogEventOriginalValueText" } } },
     ONE(98, 901, CV_TEXT, "biom:AssuranceAuditRevisionIdentification/nc:IdentificationID"),
+    /* Type-20 source representation (not INT-I; in its MPS sample): CAR,
+     * AQS (its source type code; the other items have no mapping here),
+     * SFT (file type, decoding instructions), COM, SRN, then the image
+     * (biom:SourceImage) as the other image records, SRD a date or a GMT
+     * stamp. */
     IDC(20),
+    ONE(20, 3, CV_TEXT, "biom:SourceRecordCardinalityCode"),
+    { 20, 14, CV_TEXT, "biom:SourceAcquisition", { { 0, "biom:AcquisitionSourceCode" } },
+      SEL_ANY, XF_REPEAT },
+    { 20, 15, CV_TEXT, "biom:SourceFileFormat",
+      { { 0, "biom:SourceFileCategoryText" }, { 1, "biom:SourceFileDecodingInstructionsText" } } },
+    ONE(20, 20, CV_TEXT, "biom:SourceCommentText"),
+    ONE(20, 21, CV_TEXT, ID_OF("biom:SourceIdentification")),
+    ONE(20, 999, CV_BASE64, "biom:SourceImage/nc:BinaryBase64Object"),
+    ONE(20, 12, CV_TEXT, "biom:SourceImage/biom:ImageBitsPerPixelQuantity"),
+    { 20, 5, CV_TEXT, "biom:SourceImage/biom:ImageCaptureDetail/biom:CaptureDate", DATE_OR_TIME },
+    CAPTURE_ORG(20, "biom:SourceImage/biom:ImageCaptureDetail/"),
+    ONE(20, 13, CV_TEXT, "biom:SourceImage/biom:ImageColorSpaceCode"),
+    ONE(20, 11, CV_TEXT, "biom:SourceImage/biom:ImageCompressionAlgorithmText"),
+    ONE(20, 6, CV_TEXT, "biom:SourceImage/biom:ImageHorizontalLineLengthPixelQuantity"),
+    ONE(20, 9, CV_TEXT, "biom:SourceImage/biom:ImageHorizontalPixelDensityValue"),
+    ONE(20, 8, CV_TEXT, "biom:SourceImage/biom:ImageScaleUnitsCode"),
+    ONE(20, 7, CV_TEXT, "biom:SourceImage/biom:ImageVerticalLineLengthPixelQuantity"),
+    ONE(20, 10, CV_TEXT, "biom:SourceImage/biom:ImageVerticalPixelDensityValue"),
 };
 #pragma GCC diagnostic pop
 
