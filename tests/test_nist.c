@@ -1707,6 +1707,46 @@ static void test_nomem(void **state)
     }
     assert_true(nomem > 10);
     free(orig);
+    /* The INCITS/EFS mapping: type9-efs.an2k to XML and back. */
+    if (!tu_shared("fingerprint/format-samples/type9-efs.an2k", p, sizeof p)) {
+        printf("format-samples/type9-efs.an2k absent: the EFS part is skipped\n");
+        return;
+    }
+    orig = tu_read(p, &size);
+    nomem = 0;
+    for (long nth = 0;; nth++) {
+        fail_state.left = 1 << 30;
+        hs_ctx *ctx;
+        assert_int_equal(hs_ctx_new(&ctx, &a), HS_OK);
+        fail_state.left = nth;
+        hs_nist *n = NULL, *x = NULL;
+        uint8_t *buf = NULL;
+        size_t need = 0;
+        hs_status s = hs_nist_decode(ctx, &n, NULL, orig, size, 0);
+        if (!s)
+            s = hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, 0);
+        if (!s) {
+            fail_state.left = 1 << 30;
+            buf = malloc(need);
+            assert_non_null(buf);
+            assert_int_equal(hs_nist_encode(ctx, buf, &need, n, HS_NIST_ENCODING_XML, 0), HS_OK);
+            fail_state.left = nth;
+            s = hs_nist_decode(ctx, &x, NULL, buf, need, 0);
+        }
+        if (!s)
+            s = hs_nist_encode(ctx, NULL, &need, x, HS_NIST_ENCODING_TRADITIONAL, 0);
+        fail_state.left = 1 << 30;
+        free(buf);
+        hs_nist_free(x);
+        hs_nist_free(n);
+        hs_ctx_free(ctx);
+        if (s == HS_OK)
+            break;
+        assert_int_equal(s, HS_ERR_NOMEM);
+        nomem++;
+    }
+    assert_true(nomem > 10);
+    free(orig);
 }
 
 int main(void)
