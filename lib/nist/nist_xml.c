@@ -1863,6 +1863,17 @@ static hs_status gen_entry(hs_ctx *ctx, xmlNodePtr rec, xmlNsPtr *ns, const hs__
         if (!repeat)
             subs = 1;
     }
+    if (e->sel == SEL_REST && ti > 0 && table[ti - 1].sel == SEL_FIRST &&
+        !follow(rec, table[ti - 1].group) && subs > 1) {
+        /* The rest without the first subfield's element (9.138 RCI items
+         * without the method) would not read back. */
+        if (loss)
+            return HS_OK;
+        return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                         "record %u: field %u.%03u has no first subfield for the XML to hold "
+                         "the others (HS_NIST_ALLOW_LOSS drops them)",
+                         ri + 1, r->type, e->field);
+    }
     uint32_t made = 0;
     for (uint32_t sfi = 0; sfi < subs; sfi++) {
         if (!sel_match(e, f, sfi))
