@@ -1465,6 +1465,7 @@ static void test_xml_refusals(void **state)
         { 353, "VALUE\x1f" "Doe\x1f" "J\x1f" "NIST\x1f" "2020", "9.353" }, /* neither date nor time */
         { 138, "1\x1f" "1\x1f" "0", "9.138" },                        /* filler not 0 */
         { 138, "\x1f" "0\x1f" "0\x1e" "1\x1f" "2\x1f" "3", "9.138" },   /* counts, no method */
+        { 138, "\x1f" "0\x1f" "0", "9.138" },                          /* fillers only */
         { 141, "10\x1f" "20", "9.141" },                              /* ADA without DIN */
     };
     for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {

@@ -1890,6 +1890,7 @@ static hs_status gen_entry(hs_ctx *ctx, xmlNodePtr rec, xmlNsPtr *ns, const hs__
                                  ri + 1, r->type, e->field, sfi + 1, e->group);
         }
         uint32_t done = 0; /* items written (an item may have two forms) */
+        bool deferred = false;
         for (int k = 0; k < XITEMS && e->items[k].path; k++) {
             const xitem *it = &e->items[k];
             uint8_t conv = item_conv(e, k);
@@ -1911,8 +1912,10 @@ static hs_status gen_entry(hs_ctx *ctx, xmlNodePtr rec, xmlNsPtr *ns, const hs__
                              xml_value_ok(p, len, item_conv(e, k2));
                 if (other)
                     continue;
-                if (alternate_fits(e, p, len))
+                if (alternate_fits(e, p, len)) {
+                    deferred = true;
                     break; /* another entry of the field writes it */
+                }
                 if (loss)
                     continue;
                 return hs__error(ctx, HS_ERR_UNSUPPORTED,
@@ -1935,6 +1938,12 @@ static hs_status gen_entry(hs_ctx *ctx, xmlNodePtr rec, xmlNsPtr *ns, const hs__
                                            : set_text(leaf, p, len, conv, tmp)))
                 return hs__error(ctx, HS_ERR_NOMEM, "XML: out of memory");
         }
+        if (done && !grp && !deferred && !loss)
+            /* Only fillers: nothing would be written, the value not read back. */
+            return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                             "record %u: field %u.%03u subfield %u holds only filler items, "
+                             "which have no element (HS_NIST_ALLOW_LOSS drops it)",
+                             ri + 1, r->type, e->field, sfi + 1);
     }
     return HS_OK;
 }
