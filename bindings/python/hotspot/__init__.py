@@ -1928,19 +1928,27 @@ class Transaction(_Handle):
     @classmethod
     @_cdoc("hs_nist_build_search")
     def build(cls, tot, ori, dai, ori_name=None, dai_name=None, ori_country="",
-              dai_country="", tcn_serial=0, when=None, fingers=(), face=None):
+              dai_country="", tcn_serial=0, when=None, fingers=(), face=None, minutiae=None):
         """An INT-I search (tot "CPS" or "NPS"): ``fingers`` as (Image,
         position[, quality]) tuples (WSQ-coded; needs a build with the WSQ
-        encoder), ``face`` the bytes of a JPEG, ``when`` seconds since 1970
-        (default now)."""
+        encoder), ``face`` the bytes of a JPEG, ``minutiae`` a
+        :class:`FingerTemplate` whose views become Type-9 standard-format
+        records, ``when`` seconds since 1970 (default now)."""
         import time
         fl = [(_handle_of(f[0], Image, "finger image")._h,) + tuple(int(v) for v in f[1:])
               for f in fingers]
+        if minutiae is not None:
+            _handle_of(minutiae, FingerTemplate, "build minutiae")
         ctx = _ctx()
-        s, h = _c("hs_py_nist_build_search")(
-            ctx, str(tot), str(ori), str(ori_name or ori), str(dai), str(dai_name or dai),
-            int(tcn_serial), int(time.time() if when is None else when), fl or None,
-            None if face is None else _buffer(face, "face"), str(ori_country), str(dai_country))
+        args = (ctx, str(tot), str(ori), str(ori_name or ori), str(dai), str(dai_name or dai),
+                int(tcn_serial), int(time.time() if when is None else when), fl or None,
+                None if face is None else _buffer(face, "face"), str(ori_country),
+                str(dai_country))
+        if minutiae is None:
+            s, h = _c("hs_py_nist_build_search")(*args, None)
+        else:
+            with minutiae._use as mh:
+                s, h = _c("hs_py_nist_build_search")(*args, mh)
         _check(s, ctx)
         t = cls._from(h)
         t._keep = [f[0] for f in fingers]

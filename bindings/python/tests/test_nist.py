@@ -90,3 +90,15 @@ def test_build_result_answers_a_search(shared_data):
     assert none.candidates == [] and none.field(1, 64).split(b"\x1f")[-1] == b"N"
     with pytest.raises(TypeError):
         hotspot.Transaction.build_result(None, wl, fingers=fingers)
+
+
+def test_build_with_minutiae(shared_data):
+    m = hotspot.Transaction.load(shared_data / "fingerprint/format-samples/type9.an2k").fingers()
+    t = hotspot.Transaction.build("CPS", "BKA", "INT", ori_country="DEU", dai_country="XPO",
+                                  minutiae=m, when=1796558400)
+    assert t.records().count(9) == len(m)
+    back = hotspot.Transaction.decode(t.encode("xml"))
+    assert len(back.fingers().minutiae(0)) == len(m.minutiae(0))
+    assert t.validate("int-i") == []
+    with pytest.raises(TypeError):
+        hotspot.Transaction.build("CPS", "A", "B", minutiae=b"not a template")
