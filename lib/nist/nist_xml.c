@@ -96,6 +96,11 @@ typedef struct xentry {
 #define IMAGE_BPX_DATE(t, P, CD)                                                           \
     IMAGE_DATA(t, P), ONE(t, 12, CV_TEXT, P "biom:ImageBitsPerPixelQuantity"),            \
         ONE(t, 5, CV_DATE, CD "biom:CaptureDate/nc:Date")
+/* The line length and pixel density of one axis (AX: "Horizontal" or
+ * "Vertical") of the image element below P, fields ll and pd. */
+#define AXIS(t, ll, pd, P, AX)                                                             \
+    ONE(t, ll, CV_TEXT, P "biom:Image" AX "LineLengthPixelQuantity"),                     \
+        ONE(t, pd, CV_TEXT, P "biom:Image" AX "PixelDensityValue")
 #define ID_OF(e) e "/nc:IdentificationID"
 #define HC "biom:ImageLocationHorizontalCoordinateMeasure"
 #define VC "biom:ImageLocationVerticalCoordinateMeasure"
@@ -239,11 +244,9 @@ static const xentry table[] = {
         { 2, ID_OF("biom:CBEFFProductIdentification") } } },
     { 9, 127, CV_TEXT, INC "biom:ImageCaptureDetail",
       { { 1, ID_OF("biom:CaptureDeviceIdentification") }, { 0, "biom:CaptureDeviceCertificationCode" } } },
-    ONE(9, 128, CV_TEXT, INC FII "biom:ImageHorizontalLineLengthPixelQuantity"),
-    ONE(9, 131, CV_TEXT, INC FII "biom:ImageHorizontalPixelDensityValue"),
+    AXIS(9, 128, 131, INC FII, "Horizontal"),
     ONE(9, 130, CV_TEXT, INC FII "biom:ImageScaleUnitsCode"),
-    ONE(9, 129, CV_TEXT, INC FII "biom:ImageVerticalLineLengthPixelQuantity"),
-    ONE(9, 132, CV_TEXT, INC FII "biom:ImageVerticalPixelDensityValue"),
+    AXIS(9, 129, 132, INC FII, "Vertical"),
     ONE(9, 134, CV_TEXT, INC FII "biom:FingerPositionCode"),
     ONE(9, 133, CV_TEXT, INC "biom:FingerViewNumeric"),
     QUALITY(9, 135, INC "biom:MinutiaeQuality"),
@@ -410,12 +413,10 @@ static const xentry table[] = {
     CAPTURE_ORG(10, FACECD),
     ONE(10, 12, CV_TEXT, FACE "biom:ImageColorSpaceCode"),
     ONE(10, 11, CV_TEXT, FACE "biom:ImageCompressionAlgorithmText"),
-    ONE(10, 6, CV_TEXT, FACE "biom:ImageHorizontalLineLengthPixelQuantity"),
-    ONE(10, 9, CV_TEXT, FACE "biom:ImageHorizontalPixelDensityValue"),
+    AXIS(10, 6, 9, FACE, "Horizontal"),
     ONE(10, 8, CV_TEXT, FACE "biom:ImageScaleUnitsCode"),
     ONE(10, 3, CV_TEXT, FACE "biom:ImageCategoryCode"),
-    ONE(10, 7, CV_TEXT, FACE "biom:ImageVerticalLineLengthPixelQuantity"),
-    ONE(10, 10, CV_TEXT, FACE "biom:ImageVerticalPixelDensityValue"),
+    AXIS(10, 7, 10, FACE, "Vertical"),
     ONE(10, 13, CV_TEXT, FACE "biom:FaceImageAcquisitionProfileCode"),
     ONE(10, 20, CV_TEXT, FACE "biom:FaceImageSubjectPoseCode"),
     /* Types 13, 14 and 15: the elements of biom:ImageType in schema order,
@@ -429,19 +430,19 @@ static const xentry table[] = {
 #define IMAGE_DIMS(t, P)                                                                   \
     ONE(t, 20, CV_TEXT, P "biom:ImageCommentText"),                                       \
         ONE(t, 11, CV_TEXT, P "biom:ImageCompressionAlgorithmText"),                      \
-        ONE(t, 6, CV_TEXT, P "biom:ImageHorizontalLineLengthPixelQuantity"),              \
-        ONE(t, 9, CV_TEXT, P "biom:ImageHorizontalPixelDensityValue"),                    \
+        AXIS(t, 6, 9, P, "Horizontal"),                                                   \
         ONE(t, 8, CV_TEXT, P "biom:ImageScaleUnitsCode"),                                 \
-        ONE(t, 7, CV_TEXT, P "biom:ImageVerticalLineLengthPixelQuantity"),                \
-        ONE(t, 10, CV_TEXT, P "biom:ImageVerticalPixelDensityValue")
+        AXIS(t, 7, 10, P, "Vertical")
+/* Types 14 and 15 also give the device's monitoring mode (.030) in between. */
+#define IMAGE_HEAD_DIMS_DMM(t, P, CD)                                                      \
+    IMAGE_HEAD(t, P, CD), ONE(t, 30, CV_TEXT, CD "biom:CaptureDeviceMonitoringModeCode"),  \
+        IMAGE_DIMS(t, P)
     /* Type-13 latent and Type-14 fingerprint images (FingerImpressionImageType). */
     IMAGE_HEAD(13, FII, FCD),
     IMAGE_DIMS(13, FII),
     ONE(13, 3, CV_TEXT, FII "biom:FingerprintImageImpressionCaptureCategoryCode"),
     ONE(13, 13, CV_TEXT, FII "biom:FingerPositionCode"),
-    IMAGE_HEAD(14, FII, FCD),
-    ONE(14, 30, CV_TEXT, FCD "biom:CaptureDeviceMonitoringModeCode"),
-    IMAGE_DIMS(14, FII),
+    IMAGE_HEAD_DIMS_DMM(14, FII, FCD),
     ONE(14, 3, CV_TEXT, FII "biom:FingerprintImageImpressionCaptureCategoryCode"),
     ONE(14, 901, CV_TEXT, FII "biom:FrictionRidgeCaptureTechnology"),
     ONE(14, 13, CV_TEXT, FII "biom:FingerPositionCode"),
@@ -450,9 +451,7 @@ static const xentry table[] = {
     ONE(14, 31, CV_TEXT, FII "biom:FingerprintImageAcquisitionProfileCode"),
     /* Type-15 palmprint (biom:PalmprintImage); PQM: position, value,
      * vendor, product in item order. */
-    IMAGE_HEAD(15, PPI_, PCD),
-    ONE(15, 30, CV_TEXT, PCD "biom:CaptureDeviceMonitoringModeCode"),
-    IMAGE_DIMS(15, PPI_),
+    IMAGE_HEAD_DIMS_DMM(15, PPI_, PCD),
     ONE(15, 3, CV_TEXT, PPI_ "biom:FrictionRidgeImageImpressionCaptureCategoryCode"),
     ONE(15, 13, CV_TEXT, PPI_ "biom:PalmPositionCode"),
     { 15, 24, CV_TEXT, PPI_ "biom:PalmprintImageQuality",
@@ -485,12 +484,10 @@ static const xentry table[] = {
     ONE(17, 13, CV_TEXT, IRI "biom:ImageColorSpaceCode"),
     ONE(17, 21, CV_TEXT, IRI "biom:ImageCommentText"),
     ONE(17, 11, CV_TEXT, IRI "biom:ImageCompressionAlgorithmText"),
-    ONE(17, 6, CV_TEXT, IRI "biom:ImageHorizontalLineLengthPixelQuantity"),
-    ONE(17, 9, CV_TEXT, IRI "biom:ImageHorizontalPixelDensityValue"),
+    AXIS(17, 6, 9, IRI, "Horizontal"),
     QUALITY(17, 24, IRI "biom:ImageQuality"),
     ONE(17, 8, CV_TEXT, IRI "biom:ImageScaleUnitsCode"),
-    ONE(17, 7, CV_TEXT, IRI "biom:ImageVerticalLineLengthPixelQuantity"),
-    ONE(17, 10, CV_TEXT, IRI "biom:ImageVerticalPixelDensityValue"),
+    AXIS(17, 7, 10, IRI, "Vertical"),
     ONE(17, 3, CV_TEXT, IRI "biom:IrisEyePositionCode"),
     ONE(17, 14, CV_TEXT, IRI "biom:IrisEyeRotationAngleText"),
     ONE(17, 15, CV_TEXT, IRI "biom:IrisEyeRotationUncertaintyValueText"),
@@ -545,11 +542,9 @@ static const xentry table[] = {
     CAPTURE_ORG(20, "biom:SourceImage/biom:ImageCaptureDetail/"),
     ONE(20, 13, CV_TEXT, "biom:SourceImage/biom:ImageColorSpaceCode"),
     ONE(20, 11, CV_TEXT, "biom:SourceImage/biom:ImageCompressionAlgorithmText"),
-    ONE(20, 6, CV_TEXT, "biom:SourceImage/biom:ImageHorizontalLineLengthPixelQuantity"),
-    ONE(20, 9, CV_TEXT, "biom:SourceImage/biom:ImageHorizontalPixelDensityValue"),
+    AXIS(20, 6, 9, "biom:SourceImage/", "Horizontal"),
     ONE(20, 8, CV_TEXT, "biom:SourceImage/biom:ImageScaleUnitsCode"),
-    ONE(20, 7, CV_TEXT, "biom:SourceImage/biom:ImageVerticalLineLengthPixelQuantity"),
-    ONE(20, 10, CV_TEXT, "biom:SourceImage/biom:ImageVerticalPixelDensityValue"),
+    AXIS(20, 7, 10, "biom:SourceImage/", "Vertical"),
 };
 #pragma GCC diagnostic pop
 
