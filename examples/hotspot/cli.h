@@ -31,9 +31,6 @@ int cmd_authority(int argc, char **argv);
 int cmd_encounter(int argc, char **argv);
 int cmd_check(int argc, char **argv);  /* cmd_outbox.c */
 int cmd_outbox(int argc, char **argv); /* cmd_outbox.c */
-#ifdef HOTSPOT_HAVE_CLUSTER
-int cmd_cluster(int argc, char **argv);
-int cmd_shard(int argc, char **argv);
 /* hs_encounter_seal into a new malloc'd buffer (*out, *size; the caller
  * wipes and frees it): one pass into a generous buffer, the size query only
  * when that is not enough, since each call builds the whole transaction
@@ -42,6 +39,9 @@ hs_status cli_seal(hs_ctx *ctx, uint8_t **out, size_t *size, const hs_encounter 
                    const uint8_t box_public[32], const uint8_t device_secret[64],
                    const hs_encounter_seal_options *opts);
 
+#ifdef HOTSPOT_HAVE_CLUSTER
+int cmd_cluster(int argc, char **argv);
+int cmd_shard(int argc, char **argv);
 #endif
 
 /* Print "hotspot: <what>: <status text>[: <detail>]" to stderr. */
