@@ -284,6 +284,55 @@ static void test_writer_size_query(void **state)
     hs__writer_free(&w);
 }
 
+/* The shared allocation helpers that destructors, growing arrays and the
+ * option readers use (issue #14 folded their copies into these). */
+static void test_alloc_helpers(void **state)
+{
+    (void)state;
+    const hs_allocator *a = hs__default_allocator();
+    /* Capacity: doubled from first (or cap) until it holds want, capped. */
+    assert_int_equal(hs__grown_cap(0, 1, 64, 1000), 64);
+    assert_int_equal(hs__grown_cap(0, 200, 64, 1000), 256);
+    assert_int_equal(hs__grown_cap(64, 65, 64, 1000), 128);
+    assert_int_equal(hs__grown_cap(512, 900, 64, 1000), 1000);
+    /* Slot tables: zeroed, a power of two holding need, old one replaced. */
+    uint32_t *slots = NULL, cap = 0;
+    assert_true(hs__slots_grow(a, &slots, &cap, 40, 32));
+    assert_int_equal(cap, 64);
+    for (uint32_t i = 0; i < cap; i++)
+        assert_int_equal(slots[i], 0);
+    slots[3] = 7;
+    assert_true(hs__slots_grow(a, &slots, &cap, 65, 32));
+    assert_int_equal(cap, 128);
+    assert_int_equal(slots[3], 0);
+    uint32_t *before = slots;
+    assert_false(hs__slots_grow(a, &slots, &cap, (1ull << 31) + 1, 32));
+    assert_ptr_equal(slots, before);
+    assert_int_equal(cap, 128);
+    hs__free_wiped(a, slots, cap * sizeof *slots);
+    hs__free_wiped(a, NULL, 100); /* nothing */
+    /* memdup: a copy, or NULL for nothing. */
+    const uint8_t src[5] = {1, 2, 3, 4, 5};
+    uint8_t *copy = (uint8_t *)src;
+    assert_int_equal(hs__memdup(NULL, a, &copy, src, 0), HS_OK);
+    assert_null(copy);
+    assert_int_equal(hs__memdup(NULL, a, &copy, src, sizeof src), HS_OK);
+    assert_non_null(copy);
+    assert_memory_equal(copy, src, sizeof src);
+    hs__free(a, copy);
+    /* Options not given keep the defaults. */
+    hs_image_info def = HS_IMAGE_INFO_INIT, o = def;
+    o.width = 9;
+    assert_int_equal(hs__struct_in(NULL, &o, sizeof o, NULL, sizeof o, "hs_image_info"), HS_OK);
+    assert_int_equal(o.width, 9);
+    assert_int_equal(o.struct_size, sizeof o);
+    /* An object freed through the allocator copy it holds (NULL: nothing). */
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    HS__OBJECT_FREE(ctx, hs_ctx, sizeof *ctx);
+    HS__OBJECT_FREE((hs_ctx *)NULL, hs_ctx, 0);
+}
+
 static void test_crc32c(void **state)
 {
     (void)state;
@@ -386,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_file_save),
         cmocka_unit_test(test_reader),
         cmocka_unit_test(test_writer_size_query),
+        cmocka_unit_test(test_alloc_helpers),
         cmocka_unit_test(test_crc32c),
         cmocka_unit_test(test_file_lock),
         cmocka_unit_test(test_template_checks),

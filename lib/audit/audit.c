@@ -644,8 +644,8 @@ hs_status hs_audit_open(hs_ctx *ctx, hs_audit **out, const char *dir,
     if (!dir || !*dir || !device_sign_secret)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "audit_open: NULL or empty argument");
     hs_audit_options o = HS_AUDIT_OPTIONS_INIT;
-    hs_status s;
-    if (opts && (s = hs__struct_in(ctx, &o, sizeof o, opts, sizeof o, "hs_audit_options")))
+    hs_status s = hs__struct_in(ctx, &o, sizeof o, opts, sizeof o, "hs_audit_options");
+    if (s)
         return s;
     if (o.flags & ~HS_AUDIT_NOWAIT)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "audit options: unknown flags 0x%x",
@@ -809,12 +809,10 @@ void hs_audit_close(hs_audit *l)
 {
     if (!l)
         return;
-    hs_allocator a = l->alloc;
     if (l->fd >= 0)
         close(l->fd);
-    hs__free(&a, l->path);
-    hs__memzero(l, sizeof *l);
-    hs__free(&a, l);
+    hs__free(&l->alloc, l->path);
+    HS__OBJECT_FREE(l, hs_audit, sizeof *l);
 }
 
 hs_status hs_audit_head_get(hs_ctx *ctx, hs_audit_head *head, const hs_audit *l)
@@ -1096,7 +1094,7 @@ hs_status hs_audit_verify(hs_ctx *ctx, hs_audit_verify_info *info, const void *d
     if (info && (info->struct_size < sizeof *info || info->struct_size % 4))
         return hs__struct_out(ctx, info, &v, sizeof v, sizeof v, "hs_audit_verify_info");
     hs_audit_head an = HS_AUDIT_HEAD_INIT;
-    if (anchor && (s = hs__struct_in(ctx, &an, sizeof an, anchor, sizeof an, "hs_audit_head")))
+    if ((s = hs__struct_in(ctx, &an, sizeof an, anchor, sizeof an, "hs_audit_head")))
         return s;
     if ((!data && size) || !device_sign_public) {
         s = hs__error(ctx, HS_ERR_INVALID_ARG, "audit_verify: NULL argument");
@@ -1269,10 +1267,9 @@ void hs_audit_view_free(hs_audit_view *view)
 {
     if (!view)
         return;
-    hs_allocator a = view->alloc;
-    hs__free(&a, view->recs);
-    hs__free(&a, view->arena);
-    hs__free(&a, view);
+    hs__free(&view->alloc, view->recs);
+    hs__free(&view->alloc, view->arena);
+    HS__OBJECT_FREE(view, hs_audit_view, 0);
 }
 
 #ifndef HOTSPOT_HAVE_SODIUM

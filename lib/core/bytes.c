@@ -116,10 +116,8 @@ void hs__writer_init(hs__writer *w, const hs_allocator *alloc)
 void hs__writer_free(hs__writer *w)
 {
     /* Encoded templates and images are biometric data: wipe them. */
-    if (w->alloc && w->buf) {
-        hs__memzero(w->buf, w->cap);
-        hs__free(w->alloc, w->buf);
-    }
+    if (w->alloc)
+        hs__free_wiped(w->alloc, w->buf, w->cap);
     w->buf = NULL;
     w->len = w->cap = 0;
 }
@@ -299,8 +297,7 @@ hs_status hs__read_file(hs_ctx *ctx, const char *path, uint8_t **data, size_t *s
         if (r <= 0) {
             int e = r < 0 ? errno : 0;
             close(fd);
-            hs__memzero(buf, got);
-            hs__free(a, buf);
+            hs__free_wiped(a, buf, got);
             if (e)
                 return hs__error(ctx, HS_ERR_IO, "%s: read error: %s", path, strerror(e));
             return hs__error(ctx, HS_ERR_IO, "%s: file shrank while being read", path);
@@ -522,20 +519,16 @@ hs_status hs__load_file(hs_ctx *ctx, void *out, const char *path, hs__decode_fn 
     uint8_t *data;
     size_t size;
     hs_status s = hs__read_file(ctx, path, &data, &size);
-    if (s)
-        return s;
-    s = decode(ctx, out, data, size, arg);
-    hs__memzero(data, size);
-    hs__free(hs__ctx_allocator(ctx), data);
+    if (!s) {
+        s = decode(ctx, out, data, size, arg);
+        hs__free_wiped(hs__ctx_allocator(ctx), data, size);
+    }
     return s;
 }
 
 void hs_file_free(hs_ctx *ctx, void *data, size_t size)
 {
-    if (!data)
-        return;
-    hs__memzero(data, size);
-    hs__free(hs__ctx_allocator(ctx), data);
+    hs__free_wiped(hs__ctx_allocator(ctx), data, size);
 }
 
 hs_status hs_file_save(hs_ctx *ctx, const char *path, const void *data, size_t size,
@@ -636,10 +629,9 @@ void hs_file_lock_release(hs_file_lock *lock)
 {
     if (!lock)
         return;
-    hs_allocator a = lock->alloc;
     flock(lock->fd, LOCK_UN);
     close(lock->fd);
-    hs__free(&a, lock);
+    HS__OBJECT_FREE(lock, hs_file_lock, 0);
 }
 
 /* ---- CRC-32C ----------------------------------------------------------- */

@@ -97,6 +97,15 @@ void *hs__object_alloc(hs_ctx *ctx, hs_status *st, size_t size, size_t alloc_off
     return o;
 }
 
+void hs__object_free(void *obj, size_t alloc_offset, size_t wipe)
+{
+    if (!obj)
+        return;
+    hs_allocator a; /* the object's copy is wiped with it */
+    memcpy(&a, (unsigned char *)obj + alloc_offset, sizeof a);
+    hs__free_wiped(&a, obj, wipe);
+}
+
 hs_status hs__out_and_input(hs_ctx *ctx, void *out, const void *in, const char *what)
 {
     if (!out)
@@ -114,6 +123,30 @@ void *hs__object_new(hs_ctx *ctx, hs_status *st, void *out, size_t size, size_t 
     static const char present = 0;
     *st = hs__out_and_input(ctx, out, &present, "");
     return *st ? NULL : hs__object_alloc(ctx, st, size, alloc_offset);
+}
+
+hs_status hs__memdup(hs_ctx *ctx, const hs_allocator *a, void *out, const void *src, size_t n)
+{
+    void *copy = n ? hs__malloc(a, n) : NULL;
+    if (copy)
+        memcpy(copy, src, n);
+    memcpy(out, &copy, sizeof copy);
+    return n && !copy ? hs__error(ctx, HS_ERR_NOMEM, "out of memory") : HS_OK;
+}
+
+bool hs__slots_grow(const hs_allocator *a, uint32_t **slots, uint32_t *cap, uint64_t need,
+                    uint32_t first)
+{
+    if (need > (1u << 31))
+        return false;
+    size_t ncap = hs__grown_cap(*cap, (size_t)need, first, (size_t)1 << 31);
+    uint32_t *v = hs__calloc(a, ncap, sizeof *v);
+    if (!v)
+        return false;
+    hs__free(a, *slots);
+    *slots = v;
+    *cap = (uint32_t)ncap;
+    return true;
 }
 
 void *hs__realloc(const hs_allocator *a, void *ptr, size_t size)
@@ -178,6 +211,14 @@ void hs__free(const hs_allocator *a, void *ptr)
         a->free_fn(a->opaque, ptr);
 }
 
+void hs__free_wiped(const hs_allocator *a, void *ptr, size_t n)
+{
+    if (!ptr)
+        return;
+    hs__memzero(ptr, n);
+    a->free_fn(a->opaque, ptr);
+}
+
 void hs__memzero(void *p, size_t n)
 {
 #if defined(__GNUC__) || defined(__clang__)
@@ -217,16 +258,7 @@ static const char *const limit_names[] = {
     "max_file_bytes", "max_views",
 };
 
-hs_status hs_limit_bounds(uint64_t *min_value, uint64_t *max_value, hs_limit key)
-{
-    if ((int)key <= 0 || (int)key >= LIMIT_KEYS || (!min_value && !max_value))
-        return HS_ERR_INVALID_ARG;
-    if (min_value)
-        *min_value = limit_table[key].min;
-    if (max_value)
-        *max_value = limit_table[key].max;
-    return HS_OK;
-}
+HS__DEFINE_BOUNDS(hs_limit_bounds, uint64_t, hs_limit, limit_table, min, max)
 
 hs_status hs_ctx_new(hs_ctx **out, const hs_allocator *alloc)
 {
@@ -249,10 +281,7 @@ hs_status hs_ctx_new(hs_ctx **out, const hs_allocator *alloc)
 
 void hs_ctx_free(hs_ctx *ctx)
 {
-    if (!ctx)
-        return;
-    hs_allocator a = ctx->alloc;
-    hs__free(&a, ctx);
+    HS__OBJECT_FREE(ctx, hs_ctx, 0);
 }
 
 hs_status hs_ctx_set_limit(hs_ctx *ctx, hs_limit key, uint64_t value)
@@ -339,6 +368,8 @@ static hs_status struct_size_of(hs_ctx *ctx, uint32_t *n, const void *s, size_t 
 hs_status hs__struct_in(hs_ctx *ctx, void *dst, size_t cur_size, const void *src,
                         size_t min_size, const char *name)
 {
+    if (!src)
+        return HS_OK;
     uint32_t n;
     hs_status st = struct_size_of(ctx, &n, src, cur_size, min_size, name);
     if (st)

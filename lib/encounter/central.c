@@ -544,13 +544,7 @@ static hs_status seen_reserve(hs_ctx *ctx, hs_encounter_seen *s, uint32_t want)
 {
     if (want <= s->cap)
         return HS_OK;
-    if (want > SEEN_MAX)
-        return hs__error(ctx, HS_ERR_LIMIT, "seen ids: more than %u", SEEN_MAX);
-    uint32_t cap = s->cap ? s->cap : 64;
-    while (cap < want)
-        cap *= 2;
-    if (cap > SEEN_MAX)
-        cap = SEEN_MAX;
+    uint32_t cap = (uint32_t)hs__grown_cap(s->cap, want, 64, SEEN_MAX);
     uint8_t *n = hs__realloc(&s->alloc, s->ids, (size_t)cap * 16);
     if (!n)
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory for the seen ids");
@@ -567,6 +561,8 @@ hs_status hs_encounter_seen_add(hs_ctx *ctx, hs_encounter_seen *s,
     int64_t at = seen_find(s, id);
     if (at >= 0)
         return hs__error(ctx, HS_ERR_EXISTS, "seen ids: already present");
+    if (s->n >= SEEN_MAX)
+        return hs__error(ctx, HS_ERR_LIMIT, "seen ids: more than %u", SEEN_MAX);
     hs_status st = seen_reserve(ctx, s, s->n + 1);
     if (st)
         return st;
@@ -645,10 +641,10 @@ hs_status hs_encounter_seen_load(hs_ctx *ctx, hs_encounter_seen **out, const cha
                                  uint32_t flags)
 {
     hs_status st = hs__out_and_input(ctx, out, path, "path");
+    if (!st && (flags & ~HS_ENCOUNTER_SEEN_CREATE))
+        st = hs__error(ctx, HS_ERR_INVALID_ARG, "hs_encounter_seen_load: unknown flag");
     if (st)
         return st;
-    if (flags & ~HS_ENCOUNTER_SEEN_CREATE)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_encounter_seen_load: unknown flag");
     struct stat sb;
     if ((flags & HS_ENCOUNTER_SEEN_CREATE) && lstat(path, &sb) != 0 && errno == ENOENT)
         return hs_encounter_seen_new(ctx, out);
@@ -762,15 +758,12 @@ void hs_encounter_batch_free(hs_encounter_batch *b)
 {
     if (!b)
         return;
-    hs_allocator a = b->alloc;
     for (uint32_t i = 0; i < b->n; i++) {
         hs_encounter_free(b->items[i].e);
         hs_nist_free(b->items[i].tx);
     }
-    if (b->items)
-        hs__memzero(b->items, (size_t)b->n * sizeof *b->items);
-    hs__free(&a, b->items);
-    hs__free(&a, b);
+    hs__free_wiped(&b->alloc, b->items, (size_t)b->n * sizeof *b->items);
+    HS__OBJECT_FREE(b, hs_encounter_batch, 0);
 }
 
 hs_status hs_encounter_batch_open(hs_ctx *ctx, hs_encounter_batch **out, const void *data,

@@ -58,16 +58,11 @@ void hs_encounter_free(hs_encounter *e)
 {
     if (!e)
         return;
-    hs_allocator a = e->alloc;
     for (uint32_t i = 0; i < e->nfingers; i++)
         hs_image_free(e->finger[i]);
     hs_template_free(e->tmpl);
-    if (e->face) {
-        hs__memzero(e->face, e->face_size);
-        hs__free(&a, e->face);
-    }
-    hs__memzero(e, sizeof *e);
-    hs__free(&a, e);
+    hs__free_wiped(&e->alloc, e->face, e->face_size);
+    HS__OBJECT_FREE(e, hs_encounter, sizeof *e);
 }
 
 const uint8_t *hs_encounter_id(const hs_encounter *e) { return e ? e->id : NULL; }
@@ -381,10 +376,7 @@ hs_status hs_encounter_set_face_jpeg(hs_ctx *ctx, hs_encounter *e, const void *j
             return hs__error(ctx, HS_ERR_NOMEM, "out of memory for the face");
         memcpy(copy, jpeg, size);
     }
-    if (e->face) {
-        hs__memzero(e->face, e->face_size);
-        hs__free(&e->alloc, e->face);
-    }
+    hs__free_wiped(&e->alloc, e->face, e->face_size);
     e->face = copy;
     e->face_size = copy ? size : 0;
     return HS_OK;

@@ -526,10 +526,8 @@ void hs_encounter_ack_free(hs_encounter_ack *a)
 {
     if (!a)
         return;
-    hs_allocator al = a->alloc;
-    hs__free(&al, a->ids);
-    hs__memzero(a, sizeof *a);
-    hs__free(&al, a);
+    hs__free(&a->alloc, a->ids);
+    HS__OBJECT_FREE(a, hs_encounter_ack, sizeof *a);
 }
 
 /* ---- authority key files ------------------------------------------------------ */

@@ -36,16 +36,7 @@ static const struct param_desc param_table[] = {
 };
 #define PARAM_KEYS ((int)(sizeof param_table / sizeof param_table[0]))
 
-hs_status hs_face_param_bounds(double *min_value, double *max_value, hs_face_param key)
-{
-    if ((int)key <= 0 || (int)key >= PARAM_KEYS || (!min_value && !max_value))
-        return HS_ERR_INVALID_ARG;
-    if (min_value)
-        *min_value = param_table[key].min;
-    if (max_value)
-        *max_value = param_table[key].max;
-    return HS_OK;
-}
+HS__DEFINE_BOUNDS(hs_face_param_bounds, double, hs_face_param, param_table, min, max)
 
 #ifndef HOTSPOT_HAVE_OPENCV
 
@@ -248,15 +239,13 @@ hs_status hs_face_engine_new(hs_ctx *ctx, hs_face_engine **out, const hs_face_en
     hs_face_engine_options o;
     memset(&o, 0, sizeof o);
     o.struct_size = sizeof o;
-    if (opt) {
-        /* The first 1.0 layout ends with the model config buffer; callers
-         * built before the landmark and models_dir fields get them zero. */
-        hs_status st = hs__struct_in(ctx, &o, sizeof o, opt,
-                                     HS__SIZE_TO(hs_face_engine_options, model_config_size),
-                                     "hs_face_engine_options");
-        if (st)
-            return st;
-    }
+    /* The first 1.0 layout ends with the model config buffer; callers built
+     * before the landmark and models_dir fields get them zero. */
+    hs_status st = hs__struct_in(ctx, &o, sizeof o, opt,
+                                 HS__SIZE_TO(hs_face_engine_options, model_config_size),
+                                 "hs_face_engine_options");
+    if (st)
+        return st;
     if (o.model_id > HS_FACE_MODEL_FR_FEATURE)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "face_engine_new: unknown model id %u",
                          o.model_id);
@@ -313,7 +302,6 @@ hs_status hs_face_engine_new(hs_ctx *ctx, hs_face_engine **out, const hs_face_en
         co.cfg_data = o.model_config_data;
         co.cfg_size = o.model_config_size;
     }
-    hs_status st;
     hs_face_engine *e = HS__OBJECT_ALLOC(ctx, &st, hs_face_engine);
     if (!e)
         return st;
@@ -349,13 +337,10 @@ void hs_face_engine_free(hs_face_engine *e)
 {
     if (!e)
         return;
-    hs_allocator a = e->alloc;
     hs__face_cv_free(e->cv);
-    if (e->crop)
-        hs__memzero(e->crop, e->crop_cap);
-    hs__free(&a, e->crop);
+    hs__free_wiped(&e->alloc, e->crop, e->crop_cap);
     hs__memzero(e->rows, sizeof e->rows);
-    hs__free(&a, e);
+    HS__OBJECT_FREE(e, hs_face_engine, 0);
 }
 
 uint32_t hs_face_engine_dim(const hs_face_engine *e) { return e ? e->dim : 0; }
@@ -447,9 +432,7 @@ static hs_status ensure_crop(hs_ctx *ctx, hs_face_engine *e, int size)
     uint8_t *c = hs__malloc(&e->alloc, need);
     if (!c)
         return hs__error(ctx, HS_ERR_NOMEM, "face: out of memory for the crop");
-    if (e->crop)
-        hs__memzero(e->crop, e->crop_cap);
-    hs__free(&e->alloc, e->crop);
+    hs__free_wiped(&e->alloc, e->crop, e->crop_cap);
     e->crop = c;
     e->crop_cap = need;
     return HS_OK;
@@ -617,9 +600,32 @@ static hs_status detect_rgb(hs_ctx *ctx, hs_face_engine *e, const uint8_t *rgb, 
             memcpy(faces, all, (cap < kept ? cap : kept) * sizeof *faces);
         *count = (uint32_t)n;
     }
-    hs__memzero(all, kept * sizeof *all);
-    hs__free(&e->alloc, all);
+    hs__free_wiped(&e->alloc, all, kept * sizeof *all);
     return st;
+}
+
+/* What hs_face_detect (face NULL) or hs_face_align (face given) does with
+ * the RGB pixels of an image. */
+typedef struct rgb_step {
+    hs_face *faces; /* detect: up to cap faces, *count found */
+    uint32_t cap;
+    uint32_t *count;
+    const hs_face *face; /* align: into size x size x 3 bytes at rgb_out */
+    int size;
+    uint8_t *rgb_out;
+} rgb_step;
+
+static hs_status on_image(hs_ctx *ctx, hs_face_engine *e, const hs_image *img,
+                          const rgb_step *step)
+{
+    face_rgb v;
+    hs_status s = image_rgb(ctx, img, &v);
+    if (!s && step->face)
+        s = align_rgb(ctx, e, v.px, v.w, v.h, step->face, step->size, step->rgb_out);
+    else if (!s)
+        s = detect_rgb(ctx, e, v.px, v.w, v.h, step->faces, step->cap, step->count);
+    rgb_release(ctx, &v);
+    return s;
 }
 
 hs_status hs_face_detect(hs_ctx *ctx, hs_face *faces, uint32_t cap, uint32_t *count,
@@ -629,12 +635,8 @@ hs_status hs_face_detect(hs_ctx *ctx, hs_face *faces, uint32_t cap, uint32_t *co
         *count = 0;
     if (!e || !img || !count || (cap && !faces))
         return hs__error(ctx, HS_ERR_INVALID_ARG, "face_detect: NULL argument");
-    face_rgb v;
-    hs_status s = image_rgb(ctx, img, &v);
-    if (!s)
-        s = detect_rgb(ctx, e, v.px, v.w, v.h, faces, cap, count);
-    rgb_release(ctx, &v);
-    return s;
+    const rgb_step detect = {.faces = faces, .cap = cap, .count = count};
+    return on_image(ctx, e, img, &detect);
 }
 
 hs_status hs_face_align(hs_ctx *ctx, uint8_t *rgb_out, size_t rgb_size,
@@ -646,12 +648,8 @@ hs_status hs_face_align(hs_ctx *ctx, uint8_t *rgb_out, size_t rgb_size,
     size_t need = (size_t)size * size * 3;
     if (rgb_size < need)
         return hs__error(ctx, HS_ERR_BUFFER_TOO_SMALL, "face_align: needs %zu bytes", need);
-    face_rgb v;
-    hs_status s = image_rgb(ctx, img, &v);
-    if (!s)
-        s = align_rgb(ctx, e, v.px, v.w, v.h, face, size, rgb_out);
-    rgb_release(ctx, &v);
-    return s;
+    const rgb_step align = {.face = face, .size = size, .rgb_out = rgb_out};
+    return on_image(ctx, e, img, &align);
 }
 
 hs_status hs_face_embed(hs_ctx *ctx, float *out, uint32_t cap,

@@ -45,21 +45,20 @@ hs_status hs_face_gallery_new(hs_ctx *ctx, hs_face_gallery **out, uint32_t dim)
     return HS_OK;
 }
 
+/* Wipes and frees the three arrays (cap rows each). */
+static void free_arrays(hs_face_gallery *g)
+{
+    hs__free_wiped(&g->alloc, g->rows, g->cap * g->stride);
+    hs__free_wiped(&g->alloc, g->scales, g->cap * sizeof *g->scales);
+    hs__free_wiped(&g->alloc, g->labels, g->cap * sizeof *g->labels);
+}
+
 void hs_face_gallery_free(hs_face_gallery *g)
 {
     if (!g)
         return;
-    hs_allocator a = g->alloc;
-    if (g->rows)
-        hs__memzero(g->rows, g->cap * g->stride);
-    if (g->scales)
-        hs__memzero(g->scales, g->cap * sizeof *g->scales);
-    if (g->labels)
-        hs__memzero(g->labels, g->cap * sizeof *g->labels);
-    hs__free(&a, g->rows);
-    hs__free(&a, g->scales);
-    hs__free(&a, g->labels);
-    hs__free(&a, g);
+    free_arrays(g);
+    HS__OBJECT_FREE(g, hs_face_gallery, 0);
 }
 
 uint32_t hs_face_gallery_count(const hs_face_gallery *g) { return g ? (uint32_t)g->count : 0; }
@@ -73,11 +72,7 @@ static hs_status reserve(hs_ctx *ctx, hs_face_gallery *g, size_t want)
         return HS_OK;
     if (want > MAX_ROWS)
         return hs__error(ctx, HS_ERR_LIMIT, "gallery: more than %u rows", MAX_ROWS);
-    size_t ncap = g->cap ? g->cap * 2 : 64;
-    if (ncap < want)
-        ncap = want;
-    if (ncap > MAX_ROWS)
-        ncap = MAX_ROWS;
+    size_t ncap = hs__grown_cap(g->cap, want, 64, MAX_ROWS);
     size_t rb, sb, lb;
     if (!hs__mul_ok(ncap, g->stride, &rb) || !hs__mul_ok(ncap, sizeof(float), &sb) ||
         !hs__mul_ok(ncap, sizeof(uint64_t), &lb))
@@ -97,14 +92,7 @@ static hs_status reserve(hs_ctx *ctx, hs_face_gallery *g, size_t want)
         memcpy(s, g->scales, g->count * sizeof *s);
         memcpy(l, g->labels, g->count * sizeof *l);
     }
-    if (g->rows) {
-        hs__memzero(g->rows, g->cap * g->stride);
-        hs__memzero(g->scales, g->cap * sizeof *s);
-        hs__memzero(g->labels, g->cap * sizeof *l);
-    }
-    hs__free(&g->alloc, g->rows);
-    hs__free(&g->alloc, g->scales);
-    hs__free(&g->alloc, g->labels);
+    free_arrays(g);
     g->rows = r;
     g->scales = s;
     g->labels = l;
@@ -352,8 +340,7 @@ hs_status hs_face_gallery_search(hs_ctx *ctx, hs_face_hit *hits, uint32_t cap,
         *count = t->n;
     }
     hs__memzero(q, sizeof q);
-    hs__memzero(heaps, nheap);
-    hs__free(a, heaps);
+    hs__free_wiped(a, heaps, nheap);
     hs__free(a, r);
     return s;
 }

@@ -38,16 +38,7 @@ static int key_ok(int key)
     return key >= 1 && key < HS__FX_NPARAMS;
 }
 
-hs_status hs_finger_param_bounds(int32_t *min_value, int32_t *max_value, hs_finger_param key)
-{
-    if (!key_ok((int)key) || (!min_value && !max_value))
-        return HS_ERR_INVALID_ARG;
-    if (min_value)
-        *min_value = param_defs[key].lo;
-    if (max_value)
-        *max_value = param_defs[key].hi;
-    return HS_OK;
-}
+HS__DEFINE_BOUNDS(hs_finger_param_bounds, int32_t, hs_finger_param, param_defs, lo, hi)
 
 hs_status hs_finger_extractor_set(hs_finger_extractor *ex, hs_finger_param key, int32_t value)
 {
@@ -74,26 +65,21 @@ hs_status hs_finger_extractor_new(hs_ctx *ctx, hs_finger_extractor **out)
 {
     hs_status st;
     hs_finger_extractor *ex = HS__OBJECT_NEW(ctx, &st, out, hs_finger_extractor);
-    if (!ex)
-        return st;
-    for (int k = 1; k < HS__FX_NPARAMS; k++)
-        ex->params[k] = param_defs[k].def;
-    ex->tab_pw = -1;
-    *out = ex;
-    return HS_OK;
+    if (ex) {
+        for (int k = 1; k < HS__FX_NPARAMS; k++)
+            ex->params[k] = param_defs[k].def;
+        ex->tab_pw = -1;
+        *out = ex;
+    }
+    return st;
 }
 
 void hs_finger_extractor_free(hs_finger_extractor *ex)
 {
     if (!ex)
         return;
-    hs_allocator a = ex->alloc;
-    if (ex->arena) {
-        hs__memzero(ex->arena, ex->arena_cap);
-        hs__free(&a, ex->arena);
-    }
-    hs__memzero(ex, sizeof *ex);
-    hs__free(&a, ex);
+    hs__free_wiped(&ex->alloc, ex->arena, ex->arena_cap);
+    HS__OBJECT_FREE(ex, hs_finger_extractor, sizeof *ex);
 }
 
 #ifdef HOTSPOT_TESTING

@@ -74,11 +74,8 @@ hs_status hs__prepared_alloc(hs_ctx *ctx, hs_finger_prepared **out, uint32_t n)
 
 void hs_finger_prepared_free(hs_finger_prepared *p)
 {
-    if (!p)
-        return;
-    hs_allocator a = p->alloc;
-    hs__memzero(p, p->block);
-    hs__free(&a, p);
+    if (p)
+        HS__OBJECT_FREE(p, hs_finger_prepared, p->block);
 }
 
 uint32_t hs_finger_prepared_count(const hs_finger_prepared *p) { return p ? p->count : 0; }
@@ -514,11 +511,7 @@ hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out)
 
 void hs_finger_matcher_free(hs_finger_matcher *m)
 {
-    if (!m)
-        return;
-    hs_allocator a = m->alloc;
-    hs__memzero(m, sizeof *m);
-    hs__free(&a, m);
+    HS__OBJECT_FREE(m, hs_finger_matcher, sizeof *m);
 }
 
 hs_status hs_finger_matcher_bounds(int32_t *min_value, int32_t *max_value,
@@ -558,19 +551,18 @@ hs_status hs_finger_matcher_set(hs_finger_matcher *m, hs_finger_matcher_param ke
 #ifdef HOTSPOT_TESTING
 bool hs__matcher_tune(hs_finger_matcher *m, const char *name, float value)
 {
-    params *p = &m->fr.pr;
     if (!strcmp(name, "tol_base"))
-        p->tol_base = value;
+        m->fr.pr.tol_base = value;
     else if (!strcmp(name, "tol_slope"))
-        p->tol_slope = value;
+        m->fr.pr.tol_slope = value;
     else if (!strcmp(name, "tol_max"))
-        p->tol_max = value;
+        m->fr.pr.tol_max = value;
     else if (!strcmp(name, "angle_tol"))
-        p->angle_tol = (int)value;
+        m->fr.pr.angle_tol = (int)value;
     else if (!strcmp(name, "overlap"))
-        p->ov_dist = value;
+        m->fr.pr.ov_dist = value;
     else if (!strcmp(name, "min_norm"))
-        p->min_norm = (int)value;
+        m->fr.pr.min_norm = (int)value;
     else if (!strcmp(name, "rank_cands"))
         m->rank_cands = (int)value;
     else if (!strcmp(name, "mixw"))

@@ -75,10 +75,10 @@ hs_status hs_finger_prepared_encode(hs_ctx *ctx, void *buf, size_t *size,
 hs_status hs_finger_prepared_decode(hs_ctx *ctx, hs_finger_prepared **out, const void *buf,
                                     size_t size)
 {
-    hs_status st = hs__out_and_input(ctx, out, buf, "buffer");
+    const uint8_t *in = buf;
+    hs_status st = hs__out_and_input(ctx, out, in, "buffer");
     if (st)
         return st;
-    const uint8_t *in = buf;
     if (size < 4 || memcmp(in, "HSFP", 4) != 0)
         return hs__error(ctx, HS_ERR_FORMAT, "not a prepared fingerprint (magic)");
     if (size < HS__PREPARED_HEADER + 4)

@@ -61,16 +61,9 @@ void hs_image_free(hs_image *img)
 {
     if (!img)
         return;
-    hs_allocator a = img->alloc;
-    if (img->grey) {
-        hs__memzero(img->grey, (size_t)img->stride * img->height);
-        hs__free(&a, img->grey);
-    }
-    if (img->rgb) {
-        hs__memzero(img->rgb, (size_t)img->width * img->height * 3);
-        hs__free(&a, img->rgb);
-    }
-    hs__free(&a, img);
+    hs__free_wiped(&img->alloc, img->grey, (size_t)img->stride * img->height);
+    hs__free_wiped(&img->alloc, img->rgb, (size_t)img->width * img->height * 3);
+    HS__OBJECT_FREE(img, hs_image, 0);
 }
 
 hs_status hs_image_new(hs_ctx *ctx, hs_image **out, uint32_t width, uint32_t height,
@@ -164,15 +157,17 @@ hs_status hs_image_get_info(const hs_image *img, hs_image_info *info)
 {
     if (!img || !info)
         return HS_ERR_INVALID_ARG;
-    hs_image_info all;
-    memset(&all, 0, sizeof all);
-    all.width = img->width;
-    all.height = img->height;
-    all.ppi = img->ppi;
-    all.format = img->format;
-    all.color = img->color;
-    all.bits_per_sample = img->bits;
-    all.has_rgb = img->rgb != NULL;
+    /* hs__struct_out sets struct_size; the struct has no padding */
+    hs_image_info all = {
+        .width = img->width,
+        .height = img->height,
+        .ppi = img->ppi,
+        .has_rgb = img->rgb != NULL,
+        /* what the source file held */
+        .format = img->format,
+        .color = img->color,
+        .bits_per_sample = img->bits,
+    };
     return hs__struct_out(NULL, info, &all, sizeof all, IMAGE_INFO_SIZE_1_0, "hs_image_info");
 }
 

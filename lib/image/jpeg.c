@@ -186,8 +186,7 @@ hs_status hs__decode_jpeg(hs_ctx *ctx, hs_image **out, const uint8_t *data, size
         for (size_t i = 0; i < (size_t)w * h; i++)
             im->grey[i] = hs__luma(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]);
         if (!want_rgb) {
-            hs__memzero(im->rgb, (size_t)w * h * 3);
-            hs__free(&im->alloc, im->rgb);
+            hs__free_wiped(&im->alloc, im->rgb, (size_t)w * h * 3);
             im->rgb = NULL;
         }
     }

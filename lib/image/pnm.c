@@ -197,8 +197,7 @@ hs_status hs__decode_pnm(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_
         for (uint64_t i = 0; i < npix; i++)
             img->grey[i] = hs__luma(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]);
         if (!want_rgb) {
-            hs__memzero(img->rgb, (size_t)npix * 3);
-            hs__free(&img->alloc, img->rgb);
+            hs__free_wiped(&img->alloc, img->rgb, (size_t)npix * 3);
             img->rgb = NULL;
         }
     }

@@ -952,19 +952,10 @@ hs_status hs__decode_wsq(hs_ctx *ctx, hs_image **out, const uint8_t *data, size_
         img = NULL;
     }
     hs_image_free(img);
-    if (plane) {
-        hs__memzero(plane, (size_t)d->width * d->height * sizeof *plane);
-        hs__free(a, plane);
-    }
-    if (tmp) {
-        hs__memzero(tmp, (size_t)d->width * d->height * sizeof *tmp);
-        hs__free(a, tmp);
-    }
+    hs__free_wiped(a, plane, (size_t)d->width * d->height * sizeof *plane);
+    hs__free_wiped(a, tmp, (size_t)d->width * d->height * sizeof *tmp);
     hs__free(a, pad);
-    if (d->coef) {
-        hs__memzero(d->coef, d->ncoef * sizeof *d->coef);
-        hs__free(a, d->coef);
-    }
+    hs__free_wiped(a, d->coef, d->ncoef * sizeof *d->coef);
     hs__free(a, d);
     return s;
 }

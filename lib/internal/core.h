@@ -34,6 +34,9 @@ void *hs__malloc(const hs_allocator *a, size_t size);
 void *hs__calloc(const hs_allocator *a, size_t n, size_t size); /* zeroed */
 void *hs__realloc(const hs_allocator *a, void *ptr, size_t size);
 void hs__free(const hs_allocator *a, void *ptr);
+/* Frees ptr (NULL: nothing) after wiping its first n bytes: for a buffer
+ * that held biometric data, keys or sealed records. */
+void hs__free_wiped(const hs_allocator *a, void *ptr, size_t n);
 /* Room for one more element in a growing array of elem-byte elements that
  * holds n of *cap: when it is full, *arr (a T **) is reallocated to twice
  * *cap elements (first when empty). False, with nothing changed, when out of
@@ -42,6 +45,22 @@ bool hs__array_room(const hs_allocator *a, void *arr, uint32_t n, uint32_t *cap,
                     uint32_t first);
 #define HS__ARRAY_ROOM(a, arr, n, cap, first) \
     hs__array_room((a), &(arr), (n), &(cap), sizeof *(arr), (first))
+/* The capacity a growing array moves to when it must hold want items: cap
+ * (first when 0) doubled until it does, but at most max (want <= max). */
+static inline size_t hs__grown_cap(size_t cap, size_t want, size_t first, size_t max)
+{
+    size_t n = cap ? cap : first;
+    while (n < want)
+        n *= 2;
+    return n < max ? n : max;
+}
+/* Replaces the slot table of a linear-probing index (entry index + 1 in
+ * each uint32_t slot, 0 = empty) by a zeroed one of at least need slots:
+ * *cap (first when 0; both powers of two) doubled until it holds need. The
+ * caller then puts its entries back. False, with nothing changed, when out
+ * of memory or beyond 2^31 slots. */
+bool hs__slots_grow(const hs_allocator *a, uint32_t **slots, uint32_t *cap, uint64_t need,
+                    uint32_t first);
 
 /* Little-endian integers at p (a byte buffer of any alignment). */
 static inline uint16_t hs__get_le16(const uint8_t *p)
@@ -97,6 +116,15 @@ hs_status hs__out_and_input(hs_ctx *ctx, void *out, const void *in, const char *
     ((type *)hs__object_alloc((ctx), (st), sizeof(type), offsetof(type, alloc)))
 #define HS__OBJECT_NEW(ctx, st, out, type) \
     ((type *)hs__object_new((ctx), (st), (out), sizeof(type), offsetof(type, alloc)))
+/* The end of a destructor, the mirror of hs__object_alloc: wipes the first
+ * wipe bytes of obj (0: nothing to wipe), then frees obj with the copy of the
+ * allocator it holds at alloc_offset. Nothing when obj is NULL. The members
+ * obj owns are freed before, through &obj->alloc. */
+void hs__object_free(void *obj, size_t alloc_offset, size_t wipe);
+#define HS__OBJECT_FREE(obj, type, wipe) hs__object_free((obj), offsetof(type, alloc), (wipe))
+/* *out (a T **) = a copy of the n bytes at src, allocated from a; NULL when
+ * n is 0. HS_ERR_NOMEM ("out of memory") with *out NULL on failure. */
+hs_status hs__memdup(hs_ctx *ctx, const hs_allocator *a, void *out, const void *src, size_t n);
 /* Zero memory the compiler may not optimise away (for biometric data). */
 void hs__memzero(void *p, size_t n);
 /* n*size without overflow; false on overflow. */
@@ -119,6 +147,24 @@ hs_status hs__verror(hs_ctx *ctx, hs_status status, const char *fmt, va_list ap)
 #endif
     ;
 
+/* Defines the bounds query of a tunable (hs_limit_bounds and every
+ * hs_*_param_bounds), hs_status name(type *min_value, type *max_value,
+ * key_type key), over table: row key (from 1; row 0 unused) holds the lowest
+ * and highest value in its members lo and hi. HS_ERR_INVALID_ARG when the
+ * key is outside the table or both outputs are NULL. */
+#define HS__DEFINE_BOUNDS(name, type, key_type, table, lo, hi)                              \
+    hs_status name(type *min_value, type *max_value, key_type key)                          \
+    {                                                                                      \
+        if ((int)key <= 0 || (int)key >= (int)(sizeof(table) / sizeof(table)[0]) ||        \
+            (!min_value && !max_value))                                                    \
+            return HS_ERR_INVALID_ARG;                                                     \
+        if (min_value)                                                                     \
+            *min_value = (table)[key].lo;                                                  \
+        if (max_value)                                                                     \
+            *max_value = (table)[key].hi;                                                  \
+        return HS_OK;                                                                      \
+    }
+
 /* Limit value for ctx (defaults when ctx is NULL). */
 uint64_t hs__limit(const hs_ctx *ctx, int key);
 
@@ -137,7 +183,8 @@ const char *hs__quote(char *buf, size_t cap, const char *s);
  * @p src replaces them as far as its struct_size reaches. Sizes from
  * min_size (the 1.0 size) to cur_size are accepted; a larger size only when
  * every byte beyond cur_size is zero (a newer caller leaving new fields at
- * their defaults), else HS_ERR_UNSUPPORTED.
+ * their defaults), else HS_ERR_UNSUPPORTED. A NULL src (options not given)
+ * leaves the defaults.
  *
  * hs__struct_out: copy @p src (cur_size bytes, fully filled by the library)
  * into the caller's @p dst as far as dst->struct_size reaches, and set

@@ -57,12 +57,8 @@ static bool is_data_field(uint32_t type, uint32_t num)
 
 static void free_record(const hs_allocator *a, hs__nist_record *r)
 {
-    for (uint32_t i = 0; i < r->nf; i++) {
-        if (r->f[i].val) {
-            hs__memzero(r->f[i].val, r->f[i].len);
-            hs__free(a, r->f[i].val);
-        }
-    }
+    for (uint32_t i = 0; i < r->nf; i++)
+        hs__free_wiped(a, r->f[i].val, r->f[i].len);
     hs__free(a, r->f);
     hs__free(a, r->xml);
     memset(r, 0, sizeof *r);
@@ -86,11 +82,10 @@ void hs_nist_free(hs_nist *n)
 {
     if (!n)
         return;
-    hs_allocator a = n->alloc;
-    for (uint32_t i = 0; i < n->nr; i++)
-        free_record(&a, &n->r[i]);
-    hs__free(&a, n->r);
-    hs__free(&a, n);
+    while (n->nr)
+        free_record(&n->alloc, &n->r[--n->nr]);
+    hs__free(&n->alloc, n->r);
+    HS__OBJECT_FREE(n, hs_nist, 0);
 }
 
 hs_status hs__nist_add_record(hs_ctx *ctx, hs_nist *n, uint32_t type, hs__nist_record **out)
@@ -1029,19 +1024,12 @@ hs_status hs_nist_field_set(hs_ctx *ctx, hs_nist *n, uint32_t record, uint32_t f
             }
         }
     }
-    uint8_t *copy = NULL;
-    if (size) {
-        copy = hs__malloc(&n->alloc, size);
-        if (!copy)
-            return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-        memcpy(copy, p, size);
-    }
+    uint8_t *copy;
+    if (hs__memdup(ctx, &n->alloc, &copy, p, size))
+        return HS_ERR_NOMEM;
     hs__nist_field *f = hs__nist_find(r, field);
     if (f) {
-        if (f->val) {
-            hs__memzero(f->val, f->len);
-            hs__free(&n->alloc, f->val);
-        }
+        hs__free_wiped(&n->alloc, f->val, f->len);
         f->val = copy;
         f->len = size;
         hs__nist_record_touched(n, r);
@@ -1079,10 +1067,7 @@ hs_status hs_nist_field_remove(hs_ctx *ctx, hs_nist *n, uint32_t record, uint32_
     uint32_t k = 0, removed = 0;
     for (uint32_t i = 0; i < r->nf; i++) {
         if (r->f[i].num == field) {
-            if (r->f[i].val) {
-                hs__memzero(r->f[i].val, r->f[i].len);
-                hs__free(&n->alloc, r->f[i].val);
-            }
+            hs__free_wiped(&n->alloc, r->f[i].val, r->f[i].len);
             removed++;
         } else {
             r->f[k++] = r->f[i];
@@ -1452,8 +1437,7 @@ hs_status hs_nist_minutiae(hs_ctx *ctx, hs_template **out, const hs_nist *n, uin
                 *out = t;
         }
     }
-    hs__memzero(m, (size_t)(nmn ? nmn : 1) * sizeof *m);
-    hs__free(a, m);
+    hs__free_wiped(a, m, (size_t)(nmn ? nmn : 1) * sizeof *m);
     return s;
 }
 

@@ -181,13 +181,11 @@ hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, cons
         return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_search: out is NULL");
     *out = NULL;
     hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
-    if (opts) {
-        hs_status s = hs__struct_in(ctx, &o, sizeof o, opts,
-                                    HS__SIZE_TO(hs_nist_build_options, impression),
-                                    "hs_nist_build_options");
-        if (s)
-            return s;
-    }
+    hs_status s = hs__struct_in(ctx, &o, sizeof o, opts,
+                                HS__SIZE_TO(hs_nist_build_options, impression),
+                                "hs_nist_build_options");
+    if (s)
+        return s;
     if (!tot || (strcmp(tot, "CPS") && strcmp(tot, "NPS")))
         return hs__error(ctx, HS_ERR_UNSUPPORTED, "hs_nist_build_search: TOT must be CPS or NPS");
     if (!text_ok(ori, 64) || !text_ok(dai, 64) || !text_ok(ori_name, 125) ||
@@ -221,7 +219,7 @@ hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, cons
         if (face_size < 4 || fp[0] != 0xFF || fp[1] != 0xD8)
             return hs__error(ctx, HS_ERR_FORMAT, "hs_nist_build_search: the face is not a JPEG");
         hs_image *fi;
-        hs_status s = hs_image_decode(ctx, &fi, face_jpeg, face_size, 0);
+        s = hs_image_decode(ctx, &fi, face_jpeg, face_size, 0);
         if (s)
             return s;
         face_w = hs_image_width(fi);
@@ -230,7 +228,7 @@ hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, cons
     }
 
     stamp st;
-    hs_status s = make_stamp(ctx, &st, when, tcn_serial, "hs_nist_build_search");
+    s = make_stamp(ctx, &st, when, tcn_serial, "hs_nist_build_search");
     if (s)
         return s;
     const char *date = st.date;

@@ -362,9 +362,8 @@ void hs_nist_findings_free(hs_nist_findings *f)
 {
     if (!f)
         return;
-    hs_allocator a = f->alloc;
-    hs__free(&a, f->f);
-    hs__free(&a, f);
+    hs__free(&f->alloc, f->f);
+    HS__OBJECT_FREE(f, hs_nist_findings, 0);
 }
 
 uint32_t hs_nist_findings_count(const hs_nist_findings *f)

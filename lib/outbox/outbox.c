@@ -81,7 +81,7 @@ struct hs_outbox {
     ob_entry *e;
     size_t n, cap;
     uint32_t *slot; /* id index: open addressing, entry index + 1, 0 = empty */
-    size_t nslot;   /* a power of two, at least twice n */
+    uint32_t nslot; /* a power of two, at least twice n */
     idset nonces, forgotten;
     uint64_t end; /* bytes of the segment that hold records */
     uint64_t dropped;
@@ -223,10 +223,7 @@ static int idset_has(idset *s, const uint8_t *id)
 
 static void idset_free(const hs_allocator *a, idset *s)
 {
-    if (s->v) {
-        hs__memzero(s->v, s->cap * ID_BYTES);
-        hs__free(a, s->v);
-    }
+    hs__free_wiped(a, s->v, s->cap * ID_BYTES);
     memset(s, 0, sizeof *s);
 }
 
@@ -272,15 +269,8 @@ static hs_status index_reserve(hs_outbox *ob)
     }
     if ((ob->n + 1) * 2 <= ob->nslot)
         return HS_OK;
-    size_t n = ob->nslot ? ob->nslot * 2 : 128;
-    while (n < (ob->n + 1) * 2)
-        n *= 2;
-    uint32_t *v = hs__calloc(&ob->alloc, n, sizeof *v);
-    if (!v)
+    if (!hs__slots_grow(&ob->alloc, &ob->slot, &ob->nslot, (uint64_t)(ob->n + 1) * 2, 128))
         return HS_ERR_NOMEM;
-    hs__free(&ob->alloc, ob->slot);
-    ob->slot = v;
-    ob->nslot = n;
     index_refill(ob);
     return HS_OK;
 }
@@ -347,8 +337,7 @@ static hs_status append_record(hs_ctx *ctx, hs_outbox *ob, unsigned type, const 
     hs_status s = write_all(ctx, ob->fd, buf, total, ob->path);
     if (!s && fdatasync(ob->fd) != 0)
         s = hs__error(ctx, HS_ERR_IO, "%s: fdatasync: %s", ob->path, strerror(errno));
-    hs__memzero(buf, total);
-    hs__free(a, buf);
+    hs__free_wiped(a, buf, total);
     if (s) {
         /* Best effort: a failed cut leaves a torn tail, dropped at the next open. */
         if (ftruncate(ob->fd, (off_t)ob->end) == 0)
@@ -713,15 +702,11 @@ static hs_status scan_records(scan *sc)
                               "%s: record %u at offset %llu: sealed body checksum mismatch",
                               sc->path, (unsigned)sc->records, (unsigned long long)prev_off);
             }
-            hs__memzero(b, prev_body);
-            hs__free(sc->a, b);
+            hs__free_wiped(sc->a, b, prev_body);
         }
     }
 out:
-    if (buf) {
-        hs__memzero(buf, cap);
-        hs__free(sc->a, buf);
-    }
+    hs__free_wiped(sc->a, buf, cap);
     return s;
 }
 
@@ -862,10 +847,7 @@ static hs_status compact(hs_ctx *ctx, hs_outbox *ob)
         if (e->state == HS_OUTBOX_EXPORTED)
             ex[nex++] = e;
     }
-    if (rec) {
-        hs__memzero(rec, rcap);
-        hs__free(a, rec);
-    }
+    hs__free_wiped(a, rec, rcap);
     /* one EXPORTED record per export time, so that each keeps its time */
     if (!s && nex) {
         qsort(ex, nex, sizeof *ex, exp_cmp);
@@ -951,32 +933,26 @@ void hs_outbox_close(hs_outbox *ob)
 {
     if (!ob)
         return;
-    hs_allocator a = ob->alloc;
+    const hs_allocator *a = &ob->alloc;
     if (ob->fd >= 0)
         close(ob->fd);
     hs_file_lock_release(ob->lock);
-    if (ob->e) {
-        hs__memzero(ob->e, ob->cap * sizeof *ob->e);
-        hs__free(&a, ob->e);
-    }
-    hs__free(&a, ob->slot);
-    idset_free(&a, &ob->nonces);
-    idset_free(&a, &ob->forgotten);
-    hs__free(&a, ob->path);
-    hs__free(&a, ob->operator_id);
-    hs__memzero(ob, sizeof *ob);
-    hs__free(&a, ob);
+    hs__free_wiped(a, ob->e, ob->cap * sizeof *ob->e);
+    hs__free(a, ob->slot);
+    idset_free(a, &ob->nonces);
+    idset_free(a, &ob->forgotten);
+    hs__free(a, ob->path);
+    hs__free(a, ob->operator_id);
+    HS__OBJECT_FREE(ob, hs_outbox, sizeof *ob);
 }
 
 static hs_status check_options(hs_ctx *ctx, hs_outbox_options *o, const hs_outbox_options *opts)
 {
     hs_outbox_options def = HS_OUTBOX_OPTIONS_INIT;
     *o = def;
-    if (opts) {
-        hs_status s = hs__struct_in(ctx, o, sizeof *o, opts, OPTIONS_SIZE_1_1, "outbox options");
-        if (s)
-            return s;
-    }
+    hs_status s = hs__struct_in(ctx, o, sizeof *o, opts, OPTIONS_SIZE_1_1, "outbox options");
+    if (s)
+        return s;
     if (o->flags & ~(uint32_t)(HS_OUTBOX_OPEN_READONLY | HS_OUTBOX_OPEN_NOWAIT))
         return hs__error(ctx, HS_ERR_INVALID_ARG, "outbox options: unknown flags 0x%x",
                          (unsigned)o->flags);
@@ -1120,8 +1096,7 @@ hs_status hs_outbox_entry_at(const hs_outbox *ob, hs_outbox_entry *e, uint32_t i
         return HS_ERR_NOT_FOUND;
     const ob_entry *x = &ob->e[index];
     hs_outbox_entry v;
-    memset(&v, 0, sizeof v);
-    v.struct_size = sizeof v;
+    memset(&v, 0, sizeof v); /* hs__struct_out sets struct_size */
     v.state = x->state;
     memcpy(v.id, x->id, ID_BYTES);
     v.time_ms = x->time_ms;
@@ -1392,18 +1367,13 @@ done:
     hs__writer_free(&m);
     if (bodies) {
         for (size_t i = 0; i < n; i++)
-            if (bodies[i]) {
-                hs__memzero(bodies[i], sizes[i]);
-                hs__free(a, bodies[i]);
-            }
+            if (bodies[i]) /* sizes may be NULL when bodies is all NULL */
+                hs__free_wiped(a, bodies[i], sizes[i]);
     }
     hs__free(a, bodies);
     hs__free(a, sizes);
     hs__free(a, which);
-    if (batch) {
-        hs__memzero(batch, bsize);
-        hs__free(a, batch);
-    }
+    hs__free_wiped(a, batch, bsize);
     return s;
 }
 
@@ -1584,8 +1554,7 @@ hs_status hs_outbox_verify(hs_ctx *ctx, hs_outbox_verify_info *info, const char 
     hs__free(a, path);
     if (info) {
         hs_outbox_verify_info v;
-        memset(&v, 0, sizeof v);
-        v.struct_size = sizeof v;
+        memset(&v, 0, sizeof v); /* hs__struct_out sets struct_size */
         v.records = sc.records;
         v.encounters = sc.encounters;
         v.bytes = sc.size;

@@ -264,8 +264,7 @@ static hs_status render(hs_ctx *ctx, const hs_synth *g, const hs_synth_master *m
             px[(size_t)v * W + u] = (uint8_t)(val < 0 ? 0 : (val > 255 ? 255 : val + 0.5f));
         }
     }
-    hs__memzero(f, sizeof(float) * (size_t)W * H * 2);
-    hs__free(a, f);
+    hs__free_wiped(a, f, sizeof(float) * (size_t)W * H * 2);
     *out = img;
     return HS_OK;
 }
@@ -314,8 +313,7 @@ static hs_status truth_of(hs_ctx *ctx, const hs_synth *g, const hs_synth_master 
     hs_status s = hs_template_new(ctx, &t);
     if (!s)
         s = hs_template_add_view(ctx, t, &vi, mm, k);
-    hs__memzero(mm, sizeof *mm * (m->nmin ? m->nmin : 1));
-    hs__free(a, mm);
+    hs__free_wiped(a, mm, sizeof *mm * (m->nmin ? m->nmin : 1));
     if (s) {
         hs_template_free(t);
         return s;

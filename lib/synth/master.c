@@ -448,8 +448,7 @@ hs_status hs_synth_master_new(hs_ctx *ctx, hs_synth_master **out, const hs_synth
             inside[q] = dx * dx + dy * dy <= 1.0f && xf >= 16 && yf >= 16 && xf < W - 16 && yf < H - 16;
         }
     hs_status s = hs__synth_minutiae(a, bin, w, h, inside, sc, &m->min, &m->nmin);
-    hs__memzero(bin, 2 * n);
-    hs__free(a, bin);
+    hs__free_wiped(a, bin, 2 * n);
     if (s) {
         hs_synth_master_free(m);
         return hs__error(ctx, s, "out of memory");

@@ -268,8 +268,7 @@ hs_status hs__synth_minutiae(const hs_allocator *a, const uint8_t *bin, int w, i
         k++;
     }
     hs__free(a, c);
-    hs__memzero(sk, 2 * n);
-    hs__free(a, sk);
+    hs__free_wiped(a, sk, 2 * n);
     *out = res;
     *count = (uint32_t)k;
     return HS_OK;

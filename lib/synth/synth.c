@@ -11,35 +11,27 @@ typedef struct param_def {
 } param_def;
 
 /* Indexed by HS_SYNTH_* key; entry 0 unused. */
+#define SWITCH(def) {def, 0, 1} /* an on/off setting */
 static const param_def params[HS__SYNTH_NPARAMS] = {
-    {0, 0, 0},
-    {400, 64, 4096},   /* WIDTH */
-    {400, 64, 4096},   /* HEIGHT */
-    {500, 250, 1000},  /* PPI */
-    {0, 0, 5},         /* CLASS */
-    {20, 0, 180},      /* MAX_ROTATION */
-    {60, 0, 200},      /* MAX_TRANSLATION */
-    {100, 0, 300},     /* DISTORTION */
-    {100, 0, 300},     /* NOISE */
-    {100, 0, 300},     /* SKIN */
-    {100, 50, 150},    /* PRESSURE */
-    {100, 25, 400},    /* MINUTIAE */
-    {1, 0, 1},         /* PROTOCOL */
-    {0, 0, 1},         /* FAST */
+    [HS_SYNTH_WIDTH] = {400, 64, 4096},
+    [HS_SYNTH_HEIGHT] = {400, 64, 4096},
+    [HS_SYNTH_PPI] = {500, 250, 1000},
+    [HS_SYNTH_CLASS] = {0, 0, 5},
+    [HS_SYNTH_MAX_ROTATION] = {20, 0, 180},
+    [HS_SYNTH_MAX_TRANSLATION] = {60, 0, 200},
+    [HS_SYNTH_DISTORTION] = {100, 0, 300},
+    [HS_SYNTH_NOISE] = {100, 0, 300},
+    [HS_SYNTH_SKIN] = {100, 0, 300},
+    [HS_SYNTH_PRESSURE] = {100, 50, 150},
+    [HS_SYNTH_MINUTIAE] = {100, 25, 400},
+    [HS_SYNTH_PROTOCOL] = SWITCH(1),
+    [HS_SYNTH_FAST] = SWITCH(0),
 };
+#undef SWITCH
 
 static int key_ok(int key) { return key >= 1 && key < HS__SYNTH_NPARAMS; }
 
-hs_status hs_synth_param_bounds(int32_t *min_value, int32_t *max_value, hs_synth_param key)
-{
-    if (!key_ok((int)key) || (!min_value && !max_value))
-        return HS_ERR_INVALID_ARG;
-    if (min_value)
-        *min_value = params[key].lo;
-    if (max_value)
-        *max_value = params[key].hi;
-    return HS_OK;
-}
+HS__DEFINE_BOUNDS(hs_synth_param_bounds, int32_t, hs_synth_param, params, lo, hi)
 
 hs_status hs_synth_set(hs_synth *gen, hs_synth_param key, int32_t value)
 {
@@ -194,11 +186,10 @@ void hs_synth_free(hs_synth *gen)
 {
     if (!gen)
         return;
-    hs_allocator a = gen->alloc;
-    hs__free(&a, gen->bank);
-    hs__free(&a, gen->bank_h);
-    hs__free(&a, gen->tex);
-    hs__free(&a, gen);
+    hs__free(&gen->alloc, gen->bank);
+    hs__free(&gen->alloc, gen->bank_h);
+    hs__free(&gen->alloc, gen->tex);
+    HS__OBJECT_FREE(gen, hs_synth, 0);
 }
 
 uint32_t hs_synth_master_class(const hs_synth_master *master)
@@ -210,17 +201,9 @@ void hs_synth_master_free(hs_synth_master *m)
 {
     if (!m)
         return;
-    hs_allocator a = m->alloc;
-    if (m->ridge) {
-        hs__memzero(m->ridge, sizeof(float) * (size_t)m->rw * (size_t)m->rh);
-        hs__free(&a, m->ridge);
-    }
-    if (m->min) {
-        hs__memzero(m->min, sizeof *m->min * m->nmin);
-        hs__free(&a, m->min);
-    }
-    hs__memzero(m, sizeof *m);
-    hs__free(&a, m);
+    hs__free_wiped(&m->alloc, m->ridge, sizeof(float) * (size_t)m->rw * (size_t)m->rh);
+    hs__free_wiped(&m->alloc, m->min, sizeof *m->min * m->nmin);
+    HS__OBJECT_FREE(m, hs_synth_master, sizeof *m);
 }
 
 static int in_finger(const hs_synth_master *m, float x, float y)
@@ -273,8 +256,7 @@ hs_status hs_synth_master_image(hs_ctx *ctx, hs_image **img, hs_template **truth
         s = hs_template_new(ctx, &t);
         if (!s)
             s = hs_template_add_view(ctx, t, &vi, mm, cnt);
-        hs__memzero(mm, sizeof *mm * m->nmin);
-        hs__free(hs__ctx_allocator(ctx), mm);
+        hs__free_wiped(hs__ctx_allocator(ctx), mm, sizeof *mm * m->nmin);
         if (s) {
             hs_template_free(t);
             hs_image_free(im);

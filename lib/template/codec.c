@@ -164,7 +164,6 @@ hs_status hs_template_save(hs_ctx *ctx, const char *path, const hs_template *t, 
     s = hs_template_encode(ctx, buf, &size, t, format);
     if (!s)
         s = hs__write_file_atomic(ctx, path, buf, size, HS_FILE_PRIVATE);
-    hs__memzero(buf, size);
-    hs__free(a, buf);
+    hs__free_wiped(a, buf, size);
     return s;
 }

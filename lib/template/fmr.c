@@ -249,8 +249,7 @@ static hs_status read_edb(dec *d, uint32_t view, bool last)
         memcpy(blk + 3, p, take);
     s = hs__template_block_set(d->ctx, d->t, d->t->nviews - 1, HS__TBLOCK_FMR_EDB, blk,
                                take + 3);
-    hs__memzero(blk, take + 3);
-    hs__free(a, blk);
+    hs__free_wiped(a, blk, take + 3);
     return s;
 }
 
@@ -509,8 +508,7 @@ hs_status hs__fmr_decode(hs_ctx *ctx, hs_template **out, const uint8_t *p, size_
     if (!s && hs__reader_left(&d.r))
         s = hs__error(ctx, HS_ERR_CORRUPT, "%s: %zu bytes left after the last view", d.fname,
                       hs__reader_left(&d.r));
-    hs__memzero(d.mins, 255 * sizeof *d.mins);
-    hs__free(a, d.mins);
+    hs__free_wiped(a, d.mins, 255 * sizeof *d.mins);
     if (s) {
         hs_template_free(d.t);
         return s;

@@ -237,8 +237,7 @@ hs_status hs__hst_decode(hs_ctx *ctx, hs_template **out, const uint8_t *p, size_
     if (!s && hs__reader_left(&r))
         s = hs__error(ctx, HS_ERR_CORRUPT, "hst: %zu bytes left after the last view",
                       hs__reader_left(&r));
-    hs__memzero(mins, (mcap ? mcap : 1) * sizeof *mins);
-    hs__free(a, mins);
+    hs__free_wiped(a, mins, (mcap ? mcap : 1) * sizeof *mins);
     if (s) {
         hs_template_free(t);
         return s;

@@ -19,20 +19,14 @@ hs_status hs_template_new(hs_ctx *ctx, hs_template **out)
  * and freeing the one it had. */
 static void view_take_ext(const hs_allocator *a, hs__view *v, uint8_t *ext, size_t size)
 {
-    if (v->ext) {
-        hs__memzero(v->ext, v->ext_size);
-        hs__free(a, v->ext);
-    }
+    hs__free_wiped(a, v->ext, v->ext_size);
     v->ext = ext;
     v->ext_size = size;
 }
 
 static void view_clear(const hs_allocator *a, hs__view *v)
 {
-    if (v->minutiae) {
-        hs__memzero(v->minutiae, (size_t)v->count * sizeof *v->minutiae);
-        hs__free(a, v->minutiae);
-    }
+    hs__free_wiped(a, v->minutiae, (size_t)v->count * sizeof *v->minutiae);
     view_take_ext(a, v, NULL, 0);
     memset(v, 0, sizeof *v);
 }
@@ -41,11 +35,10 @@ void hs_template_free(hs_template *t)
 {
     if (!t)
         return;
-    hs_allocator a = t->alloc;
     for (uint32_t i = 0; i < t->nviews; i++)
-        view_clear(&a, &t->views[i]);
-    hs__free(&a, t->views);
-    hs__free(&a, t);
+        view_clear(&t->alloc, &t->views[i]);
+    hs__free(&t->alloc, t->views);
+    HS__OBJECT_FREE(t, hs_template, 0);
 }
 
 const char *hs__minutia_check(const hs_minutia *m, const hs_view_info *info)
@@ -129,14 +122,11 @@ hs_status hs_template_add_view(hs_ctx *ctx, hs_template *t, const hs_view_info *
     v.info.struct_size = sizeof(hs_view_info);
     v.info.minutia_count = count;
     v.count = count;
-    if (count) {
-        v.minutiae = hs__malloc(&t->alloc, (size_t)count * sizeof *v.minutiae);
-        if (!v.minutiae)
-            return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-        memcpy(v.minutiae, minutiae, (size_t)count * sizeof *v.minutiae);
-        for (uint32_t i = 0; i < count; i++)
-            memset(v.minutiae[i].reserved, 0, sizeof v.minutiae[i].reserved);
-    }
+    s = hs__memdup(ctx, &t->alloc, &v.minutiae, minutiae, (size_t)count * sizeof *v.minutiae);
+    if (s)
+        return s;
+    for (uint32_t i = 0; i < count; i++)
+        memset(v.minutiae[i].reserved, 0, sizeof v.minutiae[i].reserved);
     t->views[t->nviews++] = v;
     return HS_OK;
 }
@@ -188,26 +178,18 @@ hs_status hs_template_clone(hs_ctx *ctx, hs_template **out, const hs_template *t
     hs_status s = hs_template_new(ctx, &c);
     if (s)
         return s;
-    c->capture_equipment = t->capture_equipment;
-    c->cbeff_product_id = t->cbeff_product_id;
     for (uint32_t i = 0; i < t->nviews; i++) {
         const hs__view *v = &t->views[i];
         s = hs_template_add_view(ctx, c, &v->info, v->minutiae, v->count);
-        if (!s && v->ext_size) {
-            hs__view *cv = &c->views[c->nviews - 1];
-            cv->ext = hs__malloc(&c->alloc, v->ext_size);
-            if (!cv->ext)
-                s = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-            else {
-                memcpy(cv->ext, v->ext, v->ext_size);
-                cv->ext_size = v->ext_size;
-            }
-        }
+        if (!s && v->ext_size)
+            s = hs__template_set_ext(ctx, c, c->nviews - 1, v->ext, v->ext_size);
         if (s) {
             hs_template_free(c);
             return s;
         }
     }
+    c->capture_equipment = t->capture_equipment;
+    c->cbeff_product_id = t->cbeff_product_id;
     *out = c;
     return HS_OK;
 }
@@ -335,13 +317,9 @@ hs_status hs__template_set_ext(hs_ctx *ctx, hs_template *t, uint32_t view, const
     if (!t || view >= t->nviews)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "no view %u", view);
     hs__view *v = &t->views[view];
-    uint8_t *n = NULL;
-    if (size) {
-        n = hs__malloc(&t->alloc, size);
-        if (!n)
-            return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-        memcpy(n, area, size);
-    }
-    view_take_ext(&t->alloc, v, n, size);
+    uint8_t *copy;
+    if (hs__memdup(ctx, &t->alloc, &copy, area, size))
+        return HS_ERR_NOMEM;
+    view_take_ext(&t->alloc, v, copy, size);
     return HS_OK;
 }

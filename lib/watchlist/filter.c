@@ -164,11 +164,8 @@ hs_status hs__wl_filter_new(hs_ctx *ctx, hs__wl_filter **out, const hs_template 
 
 void hs__wl_filter_free(hs__wl_filter *f)
 {
-    if (!f)
-        return;
-    hs_allocator a = f->alloc;
-    hs__memzero(f, f->bytes);
-    hs__free(&a, f);
+    if (f)
+        HS__OBJECT_FREE(f, hs__wl_filter, f->bytes);
 }
 
 /* ---- stage 1: rotation votes --------------------------------------------- */

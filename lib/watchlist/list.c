@@ -103,15 +103,8 @@ static bool reserve(hs_watchlist *wl, uint32_t n)
         wl->cap = ncap;
     }
     if ((uint64_t)n * 2 > wl->hcap) {
-        uint32_t hcap = wl->hcap ? wl->hcap : 32;
-        while ((uint64_t)n * 2 > hcap)
-            hcap *= 2;
-        uint32_t *nh = hs__calloc(&wl->alloc, hcap, sizeof *nh);
-        if (!nh)
+        if (!hs__slots_grow(&wl->alloc, &wl->hash, &wl->hcap, (uint64_t)n * 2, 32))
             return false;
-        hs__free(&wl->alloc, wl->hash);
-        wl->hash = nh;
-        wl->hcap = hcap;
         for (uint32_t i = 0; i < wl->n; i++)
             hash_put(wl, i);
     }
@@ -122,12 +115,12 @@ static bool reserve(hs_watchlist *wl, uint32_t n)
 
 hs_status hs__wl_format_version(hs_ctx *ctx, const uint8_t *p, const char *what, uint32_t *fv)
 {
-    *fv = (uint32_t)p[4] | ((uint32_t)p[5] << 8);
-    if (*fv < 1 || *fv > WL_FORMAT_VERSION)
-        return hs__error(ctx, *fv > WL_FORMAT_VERSION ? HS_ERR_VERSION : HS_ERR_CORRUPT,
-                         "%s format version %u (this library reads 1..%d)", what, *fv,
-                         WL_FORMAT_VERSION);
-    return HS_OK;
+    *fv = hs__get_le16(p + 4);
+    if (*fv >= 1 && *fv <= WL_FORMAT_VERSION)
+        return HS_OK;
+    return hs__error(ctx, *fv > WL_FORMAT_VERSION ? HS_ERR_VERSION : HS_ERR_CORRUPT,
+                     "%s format version %u (this library reads 1..%d)", what, *fv,
+                     WL_FORMAT_VERSION);
 }
 
 hs_status hs_watchlist_new(hs_ctx *ctx, hs_watchlist **out)
@@ -151,7 +144,7 @@ hs_status hs_watchlist_new(hs_ctx *ctx, hs_watchlist **out)
         pthread_rwlockattr_destroy(&attr);
     }
     if (rc) {
-        hs__free(&wl->alloc, wl);
+        HS__OBJECT_FREE(wl, hs_watchlist, 0);
         return hs__error(ctx, HS_ERR_NOMEM, "cannot create the list's lock");
     }
     *out = wl;
@@ -188,8 +181,7 @@ static void entry_free(hs_watchlist *wl, hs__wl_entry *e)
 {
     if (e->owned) {
         uint8_t *p = (uint8_t *)(uintptr_t)e->rec;
-        hs__memzero(p, e->len);
-        hs__free(&wl->alloc, p);
+        hs__free_wiped(&wl->alloc, p, e->len);
     }
     e->rec = NULL;
 }
@@ -199,18 +191,14 @@ void hs_watchlist_free(hs_watchlist *wl)
     if (!wl)
         return;
     hs__wl_cache_drop(wl);
-    hs_allocator a = wl->alloc;
+    const hs_allocator *a = &wl->alloc;
     for (uint32_t i = 0; i < wl->n; i++)
         entry_free(wl, &wl->e[i]);
-    hs__free(&a, wl->e);
-    hs__free(&a, wl->hash);
-    if (wl->blob) {
-        hs__memzero(wl->blob, wl->blob_size);
-        hs__free(&a, wl->blob);
-    }
+    hs__free(a, wl->e);
+    hs__free(a, wl->hash);
+    hs__free_wiped(a, wl->blob, wl->blob_size);
     pthread_rwlock_destroy(&wl->lock);
-    hs__memzero(wl, sizeof *wl);
-    hs__free(&a, wl);
+    HS__OBJECT_FREE(wl, hs_watchlist, sizeof *wl);
 }
 
 static uint64_t count_unlocked(const hs_watchlist *wl)
@@ -332,10 +320,8 @@ static hs_status add_or_replace(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlis
     if (st)
         return st;
     st = hs__wl_insert_entry(ctx, wl, rec, len, false, replace);
-    if (st) {
-        hs__memzero(rec, len);
-        hs__free(&wl->alloc, rec);
-    }
+    if (st)
+        hs__free_wiped(&wl->alloc, rec, len);
     return st;
 }
 
@@ -607,11 +593,11 @@ hs_status hs_watchlist_load(hs_ctx *ctx, hs_watchlist **out, const char *path)
     hs_status st = hs__read_file(ctx, path, &buf, &size);
     if (st)
         return st;
+    /* Unlike hs__load_file, the list keeps the bytes (it reads its records
+     * in place); only a failed decode gives them back. */
     st = decode(ctx, out, buf, size, true);
     if (st) {
-        const hs_allocator *a = hs__ctx_allocator(ctx);
-        hs__memzero(buf, size);
-        hs__free(a, buf);
+        hs__free_wiped(hs__ctx_allocator(ctx), buf, size);
         hs__error_prefix(ctx, st, path);
     }
     return st;
@@ -796,36 +782,35 @@ hs_status hs_watchlist_set_version(hs_watchlist *wl, uint64_t version)
     return r;
 }
 
-/* Add (replace false) or replace a subject, under the write lock. */
-static hs_status write_subject(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s,
-                               bool replace)
+/* hs_watchlist_add, hs_watchlist_replace (s) and hs_watchlist_remove (id),
+ * under the write lock. */
+typedef enum { SUBJECT_ADD, SUBJECT_REPLACE, SUBJECT_REMOVE } subject_op;
+
+static hs_status write_subject(hs_ctx *ctx, hs_watchlist *wl, subject_op op,
+                               const hs_watchlist_subject *s, const char *id)
 {
     if (!wl)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
     hs__wl_wrlock(wl);
-    hs_status r = add_or_replace(ctx, wl, s, replace);
+    hs_status r = op == SUBJECT_REMOVE ? remove_unlocked(ctx, wl, id)
+                                       : add_or_replace(ctx, wl, s, op == SUBJECT_REPLACE);
     hs__wl_unlock(wl);
     return r;
 }
 
 hs_status hs_watchlist_add(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s)
 {
-    return write_subject(ctx, wl, s, false);
+    return write_subject(ctx, wl, SUBJECT_ADD, s, NULL);
 }
 
 hs_status hs_watchlist_replace(hs_ctx *ctx, hs_watchlist *wl, const hs_watchlist_subject *s)
 {
-    return write_subject(ctx, wl, s, true);
+    return write_subject(ctx, wl, SUBJECT_REPLACE, s, NULL);
 }
 
 hs_status hs_watchlist_remove(hs_ctx *ctx, hs_watchlist *wl, const char *id)
 {
-    if (!wl)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
-    hs__wl_wrlock(wl);
-    hs_status r = remove_unlocked(ctx, wl, id);
-    hs__wl_unlock(wl);
-    return r;
+    return write_subject(ctx, wl, SUBJECT_REMOVE, NULL, id);
 }
 
 /* hs_watchlist_get (by id) and hs_watchlist_subject_at (id NULL: by index),
@@ -871,22 +856,25 @@ const char *hs_watchlist_id_at(const hs_watchlist *wl, uint64_t index)
     return r;
 }
 
-hs_status hs_watchlist_save(hs_ctx *ctx, const char *path, const hs_watchlist *wl)
+/* hs_watchlist_save (to_file: to path) and hs_watchlist_encode (into buf),
+ * under the read lock. */
+static hs_status write_list(hs_ctx *ctx, bool to_file, const char *path, void *buf, size_t *size,
+                            const hs_watchlist *wl)
 {
     if (!wl)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
     hs__wl_rdlock(wl);
-    hs_status r = save_unlocked(ctx, path, wl);
+    hs_status r = to_file ? save_unlocked(ctx, path, wl) : hs__wl_encode(ctx, buf, size, wl);
     hs__wl_unlock(wl);
     return r;
 }
 
+hs_status hs_watchlist_save(hs_ctx *ctx, const char *path, const hs_watchlist *wl)
+{
+    return write_list(ctx, true, path, NULL, NULL, wl);
+}
+
 hs_status hs_watchlist_encode(hs_ctx *ctx, void *buf, size_t *size, const hs_watchlist *wl)
 {
-    if (!wl)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL argument");
-    hs__wl_rdlock(wl);
-    hs_status r = hs__wl_encode(ctx, buf, size, wl);
-    hs__wl_unlock(wl);
-    return r;
+    return write_list(ctx, false, NULL, buf, size, wl);
 }

@@ -104,13 +104,13 @@ hs_status hs_watchlist_package_info_get(hs_ctx *ctx, hs_watchlist_package_info *
     hs_status st = parse_layout(ctx, pkg, size, &l);
     if (st)
         return st;
-    hs_watchlist_package_info all;
-    memset(&all, 0, sizeof all);
-    all.struct_size = sizeof all;
-    all.delta = l.delta;
-    all.version = l.version;
-    all.base_version = l.base_version;
-    all.recipients = l.nrec;
+    /* hs__struct_out sets struct_size; the struct has no padding */
+    const hs_watchlist_package_info all = {
+        .delta = l.delta,
+        .version = l.version,
+        .base_version = l.base_version,
+        .recipients = l.nrec,
+    };
     return hs__struct_out(ctx, info, &all, sizeof all, PACKAGE_INFO_SIZE_1_0,
                           "hs_watchlist_package_info");
 }

@@ -166,6 +166,18 @@ void hs__wl_face_read(const hs__wl_entry *e, uint32_t j, uint32_t *dim, uint32_t
 
 /* ---- validation --------------------------------------------------------- */
 
+/* The count byte that opens the fingers or the faces of a record, at most
+ * max, and its offset in *off; NULL, or why the record is bad (cut, many). */
+static const char *section_start(hs__reader *r, uint32_t *off, uint8_t *n, unsigned max,
+                                 const char *cut, const char *many)
+{
+    *off = (uint32_t)r->pos;
+    *n = hs__rd_u8(r);
+    if (r->overrun)
+        return cut;
+    return *n > max ? many : NULL;
+}
+
 const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, hs__wl_entry *e)
 {
     hs__reader r;
@@ -211,12 +223,11 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, 
     }
     if (r.overrun)
         return "record ends in the fields";
-    e->fingers_off = (uint32_t)r.pos;
-    uint8_t nfing = hs__rd_u8(&r);
-    if (r.overrun)
-        return "record ends before the fingers";
-    if (nfing > HS_WATCHLIST_FINGERS_MAX)
-        return "more than ten fingers";
+    uint8_t nfing;
+    const char *why = section_start(&r, &e->fingers_off, &nfing, HS_WATCHLIST_FINGERS_MAX,
+                                    "record ends before the fingers", "more than ten fingers");
+    if (why)
+        return why;
     uint32_t seen = 0;
     for (uint32_t i = 0; i < nfing; i++) {
         if (hs__reader_left(&r) < HS__WL_FINGER_HDR)
@@ -269,12 +280,11 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, 
         }
         hs__skip(&r, body);
     }
-    e->faces_off = (uint32_t)r.pos;
-    uint8_t nface = hs__rd_u8(&r);
-    if (r.overrun)
-        return "record ends before the faces";
-    if (nface > HS_WATCHLIST_FACES_MAX)
-        return "too many faces";
+    uint8_t nface;
+    why = section_start(&r, &e->faces_off, &nface, HS_WATCHLIST_FACES_MAX,
+                        "record ends before the faces", "too many faces");
+    if (why)
+        return why;
     for (uint32_t i = 0; i < nface; i++) {
         uint16_t d = hs__rd_le16(&r);
         hs__rd_le16(&r); /* model id: any value */

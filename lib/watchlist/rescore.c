@@ -137,10 +137,7 @@ hs_status hs__wl_rescore(hs_ctx *ctx, hs__wl_cand *out, const hs_watchlist *wl,
         st = hs__run_tasks(ctx, r.nthreads, rescore_task, &r);
     for (uint32_t t = 0; t < r.nthreads; t++) {
         hs_finger_matcher_free(r.w[t].m);
-        if (r.w[t].scratch) {
-            hs__memzero(r.w[t].scratch, sizeof *r.w[t].scratch);
-            hs__free(a, r.w[t].scratch);
-        }
+        hs__free_wiped(a, r.w[t].scratch, sizeof *r.w[t].scratch);
     }
     for (uint32_t v = 0; v < r.nprobe; v++)
         hs_finger_prepared_free(r.probe[v]);

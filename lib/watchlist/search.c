@@ -38,13 +38,8 @@ void hs_watchlist_result_free(hs_watchlist_result *r)
 {
     if (!r)
         return;
-    hs_allocator a = r->alloc;
-    if (r->c) {
-        hs__memzero(r->c, (size_t)r->n * sizeof *r->c);
-        hs__free(&a, r->c);
-    }
-    hs__memzero(r, sizeof *r);
-    hs__free(&a, r);
+    hs__free_wiped(&r->alloc, r->c, (size_t)r->n * sizeof *r->c);
+    HS__OBJECT_FREE(r, hs_watchlist_result, sizeof *r);
 }
 
 /* First published sizes of the search structs (1.0). */
@@ -129,12 +124,10 @@ static hs_status check_args(hs_ctx *ctx, hs_watchlist_search_options *o,
 {
     hs_watchlist_search_options def = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
     *o = def;
-    if (opts) {
-        hs_status st = hs__struct_in(ctx, o, sizeof *o, opts, SEARCH_OPTIONS_SIZE_1_0,
-                                     "hs_watchlist_search_options");
-        if (st)
-            return st;
-    }
+    hs_status st = hs__struct_in(ctx, o, sizeof *o, opts, SEARCH_OPTIONS_SIZE_1_0,
+                                 "hs_watchlist_search_options");
+    if (st)
+        return st;
     if (o->max_candidates < 1 || o->max_candidates > MAX_CANDIDATES || o->threads < 1 ||
         o->threads > HS__THREADS_MAX || !(o->fmr >= 1e-12 && o->fmr <= 0.5) ||
         (o->flags & ~(HS_WATCHLIST_EXHAUSTIVE | HS_WATCHLIST_HITS_ONLY)))
@@ -273,10 +266,7 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
         *out = r;
         r = NULL;
     }
-    if (cands) {
-        hs__memzero(cands, (size_t)ncand * sizeof *cands);
-        hs__free(a, cands);
-    }
+    hs__free_wiped(a, cands, (size_t)ncand * sizeof *cands);
     hs__free(a, cidx);
     hs__memzero(fq, sizeof fq);
     hs_watchlist_result_free(r);

@@ -69,10 +69,7 @@ hs_status hs_watchlist_save_encrypted(hs_ctx *ctx, const char *path, const hs_wa
                                                    buf, ENC_HDR, NULL, buf + 16, storage_key);
         st = hs__write_file_atomic(ctx, path, buf, total, HS_FILE_PRIVATE);
     }
-    if (buf) {
-        hs__memzero(buf, total);
-        hs__free(a, buf);
-    }
+    hs__free_wiped(a, buf, total);
     return st;
 }
 
@@ -124,8 +121,7 @@ hs_status hs_watchlist_decode_encrypted(hs_ctx *ctx, hs_watchlist **out, const v
                        "encrypted list: wrong storage key, or the file was altered");
     else
         st = hs_watchlist_decode(ctx, out, m, n);
-    hs__memzero(m, n);
-    hs__free(a, m);
+    hs__free_wiped(a, m, n);
     return st;
 }
 

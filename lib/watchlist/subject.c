@@ -106,13 +106,9 @@ void hs_watchlist_subject_free(hs_watchlist_subject *s)
 {
     if (!s)
         return;
-    hs_allocator a = s->alloc;
-    for (uint32_t i = 0; i < s->nfaces; i++) {
-        hs__memzero(s->face[i], (size_t)s->face_dim[i] * sizeof(float));
-        hs__free(&a, s->face[i]);
-    }
-    hs__memzero(s, sizeof *s);
-    hs__free(&a, s);
+    for (uint32_t i = 0; i < s->nfaces; i++)
+        hs__free_wiped(&s->alloc, s->face[i], (size_t)s->face_dim[i] * sizeof(float));
+    HS__OBJECT_FREE(s, hs_watchlist_subject, sizeof *s);
 }
 
 const char *hs_watchlist_subject_id(const hs_watchlist_subject *s)
@@ -169,9 +165,7 @@ hs_status hs_watchlist_subject_set_field(hs_ctx *ctx, hs_watchlist_subject *s, c
 
 const char *hs_watchlist_subject_field(const hs_watchlist_subject *s, const char *key)
 {
-    if (!s || !key)
-        return NULL;
-    int i = field_find(s, key);
+    int i = s && key ? field_find(s, key) : -1;
     return i < 0 ? NULL : s->value[i];
 }
 
@@ -264,14 +258,12 @@ hs_status hs_watchlist_subject_add_finger(hs_ctx *ctx, hs_watchlist_subject *s,
     if (n > HS_WATCHLIST_MINUTIAE_MAX) {
         /* keep the best-quality minutiae; sort a scratch copy */
         const hs_allocator *a = &s->alloc;
-        hs_minutia *tmp = hs__malloc(a, (size_t)n * sizeof *tmp);
-        if (!tmp)
-            return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-        memcpy(tmp, v->minutiae, (size_t)n * sizeof *tmp);
+        hs_minutia *tmp;
+        if (hs__memdup(ctx, a, &tmp, v->minutiae, (size_t)n * sizeof *tmp))
+            return HS_ERR_NOMEM;
         qsort(tmp, n, sizeof *tmp, by_quality_desc);
         memcpy(f->m, tmp, HS_WATCHLIST_MINUTIAE_MAX * sizeof *tmp);
-        hs__memzero(tmp, (size_t)n * sizeof *tmp);
-        hs__free(a, tmp);
+        hs__free_wiped(a, tmp, (size_t)n * sizeof *tmp);
         n = HS_WATCHLIST_MINUTIAE_MAX;
     } else if (n) {
         memcpy(f->m, v->minutiae, (size_t)n * sizeof *f->m);
@@ -301,25 +293,25 @@ hs_status hs_watchlist_subject_finger(hs_ctx *ctx, hs_template **out, const hs_w
                                       uint32_t index)
 {
     hs_status st = hs__out_and_input(ctx, out, s, "subject");
+    if (!st && index >= s->nfingers)
+        st = hs__error(ctx, HS_ERR_NOT_FOUND, "subject has no finger %u", index);
     if (st)
         return st;
-    if (index >= s->nfingers)
-        return hs__error(ctx, HS_ERR_NOT_FOUND, "subject has no finger %u", index);
     const hs__wl_bfinger *f = &s->finger[index];
     hs_template *t;
     st = hs_template_new(ctx, &t);
     if (st)
         return st;
-    hs_view_info info;
-    memset(&info, 0, sizeof info);
-    info.struct_size = sizeof info;
-    info.width = f->width;
-    info.height = f->height;
-    info.ppi_x = f->ppi_x;
-    info.ppi_y = f->ppi_y;
-    info.finger_position = f->position;
-    info.impression_type = f->impression;
-    info.quality = f->quality;
+    const hs_view_info info = {
+        .struct_size = sizeof info,
+        .width = f->width,
+        .height = f->height,
+        .ppi_x = f->ppi_x,
+        .ppi_y = f->ppi_y,
+        .finger_position = f->position,
+        .impression_type = f->impression,
+        .quality = f->quality,
+    };
     st = hs_template_add_view(ctx, t, &info, f->m, f->count);
     if (st) {
         hs_template_free(t);
@@ -359,10 +351,7 @@ hs_status hs_watchlist_subject_add_face(hs_ctx *ctx, hs_watchlist_subject *s,
     hs_status st = q ? hs_face_quantize(ctx, q, &scale, embedding, dim) : HS_ERR_NOMEM;
     if (!st)
         st = hs_face_dequantize(ctx, v, q, scale, dim);
-    if (q) {
-        hs__memzero(q, dim);
-        hs__free(&s->alloc, q);
-    }
+    hs__free_wiped(&s->alloc, q, dim);
     if (st) {
         hs__free(&s->alloc, v);
         return st == HS_ERR_NOMEM ? hs__error(ctx, st, "out of memory") : st;
