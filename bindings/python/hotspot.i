@@ -830,7 +830,7 @@ hs_status hs_py_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, c
                                   const char *ori_name, const char *dai, const char *dai_name,
                                   uint64_t tcn_serial, int64_t when, PyObject *fingers,
                                   PyObject *face, const char *ori_country,
-                                  const char *dai_country) {
+                                  const char *dai_country, const hs_template *minutiae) {
   hs_nist_finger f[14];
   Py_ssize_t i, nf = 0;
   Py_buffer vf;
@@ -869,7 +869,7 @@ hs_status hs_py_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, c
   Py_BEGIN_ALLOW_THREADS
   s = hs_nist_build_search(ctx, out, tot, ori, ori_name, dai, dai_name, tcn_serial, when,
                            nf ? f : NULL, (uint32_t)nf, face_ok ? vf.buf : NULL,
-                           face_ok ? (size_t)vf.len : 0, NULL, &o);
+                           face_ok ? (size_t)vf.len : 0, minutiae, &o);
   Py_END_ALLOW_THREADS
   if (face_ok) PyBuffer_Release(&vf);
   return s;

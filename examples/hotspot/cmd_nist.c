@@ -22,7 +22,7 @@ static void usage_text(FILE *f)
             "       hotspot nist build --tot CPS|NPS --ori AGENCY --dai AGENCY\n"
             "                [--ori-name NAME] [--dai-name NAME] [--ori-country ISO3]\n"
             "                [--dai-country ISO3] [--tcn-serial N] [--finger POS:IMAGE]...\n"
-            "                [--face JPEG] [--field N.NNN=VALUE]... OUT\n"
+            "                [--face JPEG] [--minutiae TEMPLATE] [--field N.NNN=VALUE]... OUT\n"
             "ANSI/NIST-ITL 1-2011 transactions, traditional (.an2, .eft) or XML encoding\n"
             "(detected by content; build and convert write XML when OUT ends in .xml).\n"
             "In --field values, %%1E and %%1F stand for the subfield and item separators.\n"
@@ -431,7 +431,7 @@ static size_t unescape(char *s)
 static int build(int argc, char **argv)
 {
     const char *tot = NULL, *ori = NULL, *dai = NULL, *ori_name = NULL, *dai_name = NULL;
-    const char *face = NULL, *out = NULL;
+    const char *face = NULL, *out = NULL, *minutiae = NULL;
     const char *ori_c = "", *dai_c = "";
     unsigned long long serial = 0;
     hs_nist_finger fingers[14];
@@ -464,6 +464,8 @@ static int build(int argc, char **argv)
                 return cli_usage("nist build", "--tcn-serial takes 0-999999999999");
         } else if (!strcmp(a, "--face") && v)
             face = argv[++i];
+        else if (!strcmp(a, "--minutiae") && v)
+            minutiae = argv[++i];
         else if (!strcmp(a, "--finger") && v) {
             const char *colon = strchr(v, ':');
             unsigned pos;
@@ -504,7 +506,16 @@ static int build(int argc, char **argv)
     uint8_t *jpeg = NULL;
     size_t jpeg_size = 0;
     hs_nist *n = NULL;
+    hs_template *mt = NULL;
     hs_status s = HS_OK;
+    if (minutiae) {
+        uint32_t fmt;
+        s = hs_template_load(ctx, &mt, &fmt, minutiae);
+        if (s) {
+            cli_error(ctx, s, minutiae);
+            goto done;
+        }
+    }
     for (uint32_t i = 0; i < nf && !s; i++) {
         s = hs_image_load(ctx, &imgs[i], finger_paths[i], 0);
         if (s) {
@@ -531,7 +542,7 @@ static int build(int argc, char **argv)
     snprintf(o.dai_country, sizeof o.dai_country, "%s", dai_c);
     s = hs_nist_build_search(ctx, &n, tot, ori, ori_name ? ori_name : ori, dai,
                              dai_name ? dai_name : dai, serial, (int64_t)time(NULL),
-                             nf ? fingers : NULL, nf, jpeg, jpeg_size, NULL, &o);
+                             nf ? fingers : NULL, nf, jpeg, jpeg_size, mt, &o);
     if (s) {
         cli_error(ctx, s, out);
         goto done;
@@ -567,6 +578,7 @@ static int build(int argc, char **argv)
     rc = CLI_OK;
 done:
     hs_nist_free(n);
+    hs_template_free(mt);
     hs_file_free(ctx, jpeg, jpeg_size);
     for (uint32_t i = 0; i < nf; i++)
         hs_image_free(imgs[i]);

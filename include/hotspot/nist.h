@@ -15,9 +15,11 @@
  * written back unchanged; a conforming traditional transaction re-encodes to
  * the same bytes (see docs/nist.md for the exceptions). The XML encoding
  * covers the record types INT-I uses (1, 2, 4, 9, 10, 13, 14, 15, 17, 98,
- * 99); XML elements without a traditional field (such as INT-I's Type-2
- * descriptive detail) are kept for writing XML back and are reported when a
- * conversion to the traditional encoding would drop them.
+ * 99) and Type-20, including INT-I's Type-2 descriptive detail and the
+ * INCITS and EFS minutiae blocks of Type-9; XML elements without a
+ * traditional field (docs/nist.md lists them) are kept for writing XML back
+ * and are reported when a conversion to the traditional encoding would drop
+ * them.
  *
  * Input is treated as hostile: every length and count is checked against
  * the bytes present and the ctx limits (HS_LIMIT_MAX_FILE_BYTES bounds a

@@ -26,19 +26,45 @@
 
 /* Value conversions between the two encodings. */
 enum { CV_TEXT, CV_DATE, CV_DATETIME, CV_BASE64, CV_BOOL_FMT,
-       CV_FGP6 /* Type-4 FGP: six items, 255 unused <-> one element per position */ };
+       CV_FGP6, /* Type-4 FGP: six items, 255 unused <-> one element per position */
+       CV_YES,  /* EFS presence flags: Y/N (and 1/0) <-> true/false (and 1/0) */
+       CV_POLY, /* "x,y-x,y-..." <-> biom:ImageSegmentVertex elements */
+       CV_ZERO  /* a filler item that is always "0" and has no element */ };
+
+#define XITEMS 12
 
 typedef struct xitem {
     uint8_t item;     /* 0-based item index in the traditional subfield */
-    const char *path; /* below the group element; "" = the group's own text */
+    const char *path; /* below the group element; "" = the group itself; a step
+                       * "name#n" is the n-th element of that name */
+    uint8_t conv;     /* 0: the entry's */
 } xitem;
+
+/* Which subfields an entry writes (a field whose subfields go to different
+ * elements has one entry per kind, adjacent, in schema order). */
+enum { SEL_ANY, SEL_FIRST, SEL_REST, SEL_FINGER, SEL_PALM, SEL_PLANTAR };
+/* XF_REPEAT: one group element per subfield even for a single item path;
+ * XF_SAME_GROUPS: subfield n goes into the n-th group element another field
+ * made (9.141 ADA's angles inside 9.140 DIN's deltas). */
+enum { XF_REPEAT = 1, XF_SAME_GROUPS = 2 };
+
+/* Whether FPP position code c is of the kind of SEL_FINGER/PALM/PLANTAR. */
+static bool code_fits(uint8_t sel, uint32_t c)
+{
+    if (sel == SEL_FINGER)
+        return c <= 19 || (c >= 40 && c <= 54);
+    if (sel == SEL_PALM)
+        return (c >= 20 && c <= 38) || (c >= 81 && c <= 86);
+    return sel == SEL_PLANTAR && c >= 60 && c <= 79;
+}
 
 typedef struct xentry {
     uint8_t type;
     uint16_t field;
     uint8_t conv;
-    const char *group; /* repeated once per subfield, below the record element */
-    xitem items[6];    /* in schema order */
+    const char *group;   /* repeated once per subfield, below the record element */
+    xitem items[XITEMS]; /* in schema order */
+    uint8_t sel, flags;
 } xentry;
 
 #define FII "biom:FingerImpressionImage/"
@@ -54,7 +80,42 @@ typedef struct xentry {
 #define FACECD FACE "biom:ImageCaptureDetail/"
 #define IDC(t) { t, 2, CV_TEXT, "biom:ImageReferenceIdentification/nc:IdentificationID", { { 0, "" } } }
 #define ONE(t, f, c, g) { t, f, c, g, { { 0, "" } } }
+/* 4 SRC and 993 SAN: the capturing organisation below a capture detail CD. */
+#define CAPTURE_ORG(t, CD)                                                                 \
+    ONE(t, 4, CV_TEXT, CD "biom:CaptureOrganization/nc:OrganizationIdentification/nc:IdentificationID"), \
+        ONE(t, 993, CV_TEXT, CD "biom:CaptureOrganization/nc:OrganizationName")
+/* A quality triple (value, vendor, product in item order) as biom:ImageQualityType. */
+#define QUALITY(t, f, G)                                                                   \
+    { t, f, CV_TEXT, G,                                                                   \
+      { { 2, "biom:QualityAlgorithmProductIdentification/nc:IdentificationID" },          \
+        { 0, "biom:QualityValue" },                                                       \
+        { 1, "biom:QualityAlgorithmVendorIdentification/nc:IdentificationID" } } }
+/* IDC, the image data (P: the image element), and its depth and capture
+ * date (CD: its capture detail), which begin most image records. */
+#define IMAGE_DATA(t, P) IDC(t), ONE(t, 999, CV_BASE64, P "nc:BinaryBase64Object")
+#define IMAGE_BPX_DATE(t, P, CD)                                                           \
+    IMAGE_DATA(t, P), ONE(t, 12, CV_TEXT, P "biom:ImageBitsPerPixelQuantity"),            \
+        ONE(t, 5, CV_DATE, CD "biom:CaptureDate/nc:Date")
+/* The line length and pixel density of one axis (AX: "Horizontal" or
+ * "Vertical") of the image element below P, fields ll and pd. */
+#define AXIS(t, ll, pd, P, AX)                                                             \
+    ONE(t, ll, CV_TEXT, P "biom:Image" AX "LineLengthPixelQuantity"),                     \
+        ONE(t, pd, CV_TEXT, P "biom:Image" AX "PixelDensityValue")
+#define ID_OF(e) e "/nc:IdentificationID"
+#define HC "biom:ImageLocationHorizontalCoordinateMeasure"
+#define VC "biom:ImageLocationVerticalCoordinateMeasure"
+#define INC "biom:INCITSMinutiae/"
+#define EFS "biom:ExtendedFeatureSetMinutiae/"
+#define EXAMINER_GIVEN "biom:MinutiaeExaminer/nc:PersonName/nc:PersonGivenName"
+#define EXAMINER_SUR "biom:MinutiaeExaminer/nc:PersonName/nc:PersonSurName"
+#define EXAMINER_ORG "biom:MinutiaeExaminerAffiliation/nc:OrganizationName"
+#define COMMENT "biom:MinutiaeCommentText"
+#define POLYGON "biom:ImageSegmentPolygon"
 
+/* Entries leave out the members they do not use (item conversions, sel,
+ * flags: zero). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const xentry table[] = {
     /* Type-1, in biom:TransactionType order (1.002 VER and 1.003 CNT are
      * converted by code). */
@@ -84,34 +145,278 @@ static const xentry table[] = {
       { { 1, "biom:CharacterSetCommonNameCode" }, { 0, "biom:CharacterSetIndexCode" },
         { 2, "biom:CharacterSetVersionIdentification/nc:IdentificationID" } } },
     IDC(2),
-    /* INT-I 2.064 RLS, the respondents list of a search result: CSI, MVI,
-     * CTQ, CAC, SRC in item order. */
-    { 2, 64, CV_TEXT,
-      "itl:UserDefinedDescriptiveDetail/int-i:DomainDefinedDescriptiveDetail/"
-      "int-i:TransactionResponseData/int-i:RespondentsList",
+    /* INT-I's Type-2 (int-i:DomainDefinedDescriptiveDetail), in the
+     * schema's order. Items follow the letters of the INT-I field table
+     * (A, B, ... as items 1, 2, ...); where the table gives only XML
+     * components (names, addresses, dates as date or time) they are items
+     * in the table's order: a name is prefix, given, middle, surname,
+     * suffix, maiden, extended; an address is its full text, then street
+     * number, street, city, county, state, country, postal code. */
+#define DDD "itl:UserDefinedDescriptiveDetail/int-i:DomainDefinedDescriptiveDetail/"
+#define ADDRESS(P, first)                                                                  \
+    { first + 1, P "nc:StructuredAddress/nc:LocationStreet/nc:StreetNumberText" },         \
+        { first + 2, P "nc:StructuredAddress/nc:LocationStreet/nc:StreetName" },           \
+        { first + 3, P "nc:StructuredAddress/nc:LocationCityName" },                       \
+        { first + 4, P "nc:StructuredAddress/nc:LocationCountyName" },                     \
+        { first + 5, P "nc:StructuredAddress/nc:LocationStateName" },                      \
+        { first + 6, P "nc:StructuredAddress/nc:LocationCountryISO3166Alpha3Code" },       \
+        { first + 7, P "nc:StructuredAddress/nc:LocationPostalCode" },                     \
+        { first, P "nc:AddressFullText" }
+#define PERSON_NAME                                                                        \
+    { { 0, "nc:PersonNamePrefixText" }, { 1, "nc:PersonGivenName" }, { 2, "nc:PersonMiddleName" }, \
+      { 3, "nc:PersonSurName" }, { 4, "nc:PersonNameSuffixText" }, { 5, "nc:PersonMaidenName" },   \
+      { 6, "int-i:PersonExtendedName" } }
+#define DATE_OR_TIME { { 0, "nc:Date", CV_DATE }, { 0, "nc:DateTime", CV_DATETIME } }
+#define COUNTRY_ID { { 0, "int-i:LocationCountryISO3166Alpha3Code" }, { 1, "nc:IdentificationID" } }
+#define MISC DDD "int-i:RecordMetadata/int-i:MiscellaneousIdentification/"
+    { 2, 19, CV_TEXT, DDD "int-i:RecordActivity/biom:RecordCreationDate", DATE_OR_TIME },
+    { 2, 23, CV_TEXT, DDD "int-i:RecordActivity/int-i:CaptureOrganization",
+      { { 0, ID_OF("nc:OrganizationIdentification") }, { 1, "nc:OrganizationName" },
+        ADDRESS("nc:LocationAddress/", 2) } },
+    { 2, 35, CV_TEXT, DDD "int-i:RecordSubject/nc:PersonBirthDate", DATE_OR_TIME },
+    { 2, 37, CV_TEXT, DDD "int-i:RecordSubject/nc:PersonBirthLocation/nc:LocationAddress",
+      { ADDRESS("", 0) } },
+    ONE(2, 38, CV_TEXT, DDD "int-i:RecordSubject/nc:PersonCitizenshipISO3166Alpha3Code"),
+    { 2, 30, CV_TEXT, DDD "int-i:RecordSubject/int-i:PersonName", PERSON_NAME },
+    { 2, 34, CV_TEXT, DDD "int-i:RecordSubject/int-i:PersonAliases/int-i:PersonName", PERSON_NAME },
+    { 2, 36, CV_TEXT, DDD "int-i:RecordSubject/int-i:PersonBirthDateRange",
+      { { 0, "nc:StartDate/nc:Date", CV_DATE }, { 1, "nc:EndDate/nc:Date", CV_DATE } } },
+    ONE(2, 39, CV_TEXT, DDD "int-i:RecordSubject/int-i:PersonSexCode"),
+    { 2, 75, CV_TEXT, DDD "int-i:RecordSubject/int-i:PersonFather", PERSON_NAME },
+    { 2, 76, CV_TEXT, DDD "int-i:RecordSubject/int-i:PersonMother", PERSON_NAME },
+    ONE(2, 21, CV_TEXT, DDD "int-i:RecordOffence/int-i:OffenceDescriptionCode"),
+    ONE(2, 54, CV_TEXT, DDD "int-i:RecordOffence/int-i:OffenceDescriptionText"),
+    { 2, 22, CV_TEXT, DDD "int-i:RecordOffence/int-i:ArrestLocation/nc:LocationAddress",
+      { ADDRESS("", 0) } },
+    { 2, 55, CV_TEXT, DDD "int-i:RecordOffence/int-i:OffenceDateTime", DATE_OR_TIME },
+    { 2, 56, CV_TEXT, DDD "int-i:RecordOffence/int-i:OffenceDateTimeRange",
+      { { 0, "nc:StartDate/nc:Date", CV_DATE }, { 0, "nc:StartDate/nc:DateTime", CV_DATETIME },
+        { 1, "nc:EndDate/nc:Date", CV_DATE }, { 1, "nc:EndDate/nc:DateTime", CV_DATETIME } } },
+    ONE(2, 95, CV_TEXT, DDD "int-i:RecordCivil/int-i:CivilDescriptionCode"),
+    ONE(2, 96, CV_TEXT, DDD "int-i:RecordCivil/int-i:CivilDescriptionText"),
+    ONE(2, 90, CV_TEXT, MISC "int-i:InterpolReferenceNumber"),
+    { 2, 10, CV_TEXT, MISC "int-i:NationalPersonIdentifier", COUNTRY_ID },
+    { 2, 91, CV_TEXT, MISC "int-i:NationalPersonInquiryIdentifier", COUNTRY_ID },
+    { 2, 7, CV_TEXT, MISC "int-i:NationalCaseIdentifier", COUNTRY_ID },
+    ONE(2, 8, CV_TEXT, MISC "int-i:LatentCaseEvidenceIdentifier"),
+    ONE(2, 9, CV_TEXT, MISC "int-i:LatentIdentifier"),
+    ONE(2, 93, CV_TEXT, MISC "int-i:LatentUniqueIdentifier"),
+    { 2, 11, CV_TEXT, MISC "int-i:NationalBusinessReference", COUNTRY_ID },
+    { 2, 12, CV_TEXT, MISC "int-i:MiscellaneousIdentificationID1",
+      { { 0, "int-i:MiscIDType" }, { 1, "nc:IdentificationID" } } },
+    { 2, 13, CV_TEXT, MISC "int-i:MiscellaneousIdentificationID2",
+      { { 0, "int-i:MiscIDType" }, { 1, "nc:IdentificationID" } } },
+    { 2, 14, CV_TEXT, MISC "int-i:MiscellaneousIdentificationID3",
+      { { 0, "int-i:MiscIDType" }, { 1, "nc:IdentificationID" } } },
+    { 2, 15, CV_TEXT, MISC "int-i:MiscellaneousIdentificationID4",
+      { { 0, "int-i:MiscIDType" }, { 1, "nc:IdentificationID" } } },
+    { 2, 16, CV_TEXT, MISC "int-i:MiscellaneousIdentificationID5",
+      { { 0, "int-i:MiscIDType" }, { 1, "nc:IdentificationID" } } },
+    { 2, 63, CV_TEXT, DDD "int-i:RecordMetadata/int-i:ContactInformation",
+      { { 0, "nc:ContactTelephoneNumber/nc:FullTelephoneNumber/nc:TelephoneNumberFullID" },
+        { 1, "nc:OrganizationName" }, { 2, "nc:PersonFullName" },
+        { 3, "int-i:AdditionalContactInformationText" } } },
+    { 2, 92, CV_TEXT, DDD "int-i:RecordMetadata/nc:ExpirationDate", DATE_OR_TIME },
+    { 2, 4, CV_TEXT, DDD "int-i:RecordMetadata/int-i:RecordCreationDate", DATE_OR_TIME },
+    { 2, 5, CV_TEXT, DDD "int-i:RecordMetadata/int-i:RecordLastUpdateDate", DATE_OR_TIME },
+    { 2, 74, CV_TEXT, DDD "int-i:TransactionResponseData/int-i:ErrorMessage",
+      { { 0, "int-i:ErrorCode" }, { 1, "int-i:ErrorFieldMnemonicCode" }, { 2, "int-i:ErrorMessageText" } } },
+    /* 2.064 RLS, the respondents list of a search result: CSI, MVI, CTQ,
+     * CAC, SRC in item order. */
+    { 2, 64, CV_TEXT, DDD "int-i:TransactionResponseData/int-i:RespondentsList",
       { { 0, "int-i:TransactionCandidate/int-i:CandidateSequenceID/nc:IdentificationID" },
         { 1, "int-i:TransactionCandidate/int-i:TransactionCandidateManualVerificationIndicator" },
         { 2, "int-i:TransactionCandidatesTotalQuantity" },
         { 3, "int-i:TransactionCategoryCode" },
         { 4, "int-i:TransactionSearchResultsCode" } } },
+    { 2, 77, CV_TEXT, DDD "int-i:TransactionResponseData/int-i:LatentMatchingPosition",
+      { { 0, "int-i:LatentMatchingPositionSearch" }, { 1, "int-i:LatentMatchingPositionCandidate" } } },
+    ONE(2, 94, CV_TEXT, DDD "int-i:TransactionMetadata/int-i:ResultDeterminationMode"),
     /* Type-9: the header; the minutiae blocks stay in the kept XML. */
     IDC(9),
     ONE(9, 3, CV_TEXT, "biom:MinutiaeImpressionCaptureCategoryCode"),
     ONE(9, 4, CV_BOOL_FMT, "biom:MinutiaeFormatNISTStandardIndicator"),
+    ONE(9, 901, CV_TEXT, "biom:MinutiaeUniversalLatentWorkstationAnnotationText"),
+    /* INCITS 378 (M1) minutiae, 9.126-9.141 (biom:INCITSMinutiae). */
+    { 9, 126, CV_TEXT, "biom:INCITSMinutiae",
+      { { 0, ID_OF("biom:CBEFFFormatOwnerIdentification") },
+        { 1, ID_OF("biom:CBEFFFormatCategoryIdentification") },
+        { 2, ID_OF("biom:CBEFFProductIdentification") } } },
+    { 9, 127, CV_TEXT, INC "biom:ImageCaptureDetail",
+      { { 1, ID_OF("biom:CaptureDeviceIdentification") }, { 0, "biom:CaptureDeviceCertificationCode" } } },
+    AXIS(9, 128, 131, INC FII, "Horizontal"),
+    ONE(9, 130, CV_TEXT, INC FII "biom:ImageScaleUnitsCode"),
+    AXIS(9, 129, 132, INC FII, "Vertical"),
+    ONE(9, 134, CV_TEXT, INC FII "biom:FingerPositionCode"),
+    ONE(9, 133, CV_TEXT, INC "biom:FingerViewNumeric"),
+    QUALITY(9, 135, INC "biom:MinutiaeQuality"),
+    ONE(9, 136, CV_TEXT, INC "biom:MinutiaeQuantity"),
+    { 9, 137, CV_TEXT, INC "biom:INCITSMinutia",
+      { { 0, ID_OF("biom:MinutiaIdentification") },
+        { 1, "biom:INCITSMinutiaLocation/biom:PositionHorizontalCoordinateValue" },
+        { 2, "biom:INCITSMinutiaLocation/biom:PositionVerticalCoordinateValue" },
+        { 3, "biom:INCITSMinutiaLocation/biom:ImageLocationThetaAngleMeasure" },
+        { 4, "biom:INCITSMinutiaCategoryCode" }, { 5, "biom:MinutiaQualityValue" } } },
+    /* RCI: the first subfield is the method and two fillers, the others
+     * one ridge count each. */
+    { 9, 138, CV_TEXT, INC "biom:MinutiaeRidgeCountDetail",
+      { { 0, "biom:INCITSRidgeCountAlgorithmCode" }, { 1, "", CV_ZERO }, { 2, "", CV_ZERO } },
+      SEL_FIRST, 0 },
+    { 9, 138, CV_TEXT, INC "biom:MinutiaeRidgeCountDetail/biom:MinutiaeRidgeCountItem",
+      { { 0, ID_OF("biom:MinutiaIdentification") }, { 1, ID_OF("biom:MinutiaReferenceIdentification") },
+        { 2, "biom:RidgeCountValue" } },
+      SEL_REST, 0 },
+    { 9, 139, CV_TEXT, INC "biom:FingerprintPatternCoreLocation",
+      { { 0, "biom:PositionHorizontalCoordinateValue" }, { 1, "biom:PositionVerticalCoordinateValue" },
+        { 2, "biom:ImageLocationThetaAngleMeasure" } } },
+    { 9, 140, CV_TEXT, INC "biom:FingerprintPatternDeltaLocation",
+      { { 0, "biom:PositionHorizontalCoordinateValue" }, { 1, "biom:PositionVerticalCoordinateValue" },
+        { 2, "biom:ImageLocationThetaAngleMeasure" } } },
+    /* ADA: the second and third angles of each DIN delta. */
+    { 9, 141, CV_TEXT, INC "biom:FingerprintPatternDeltaLocation",
+      { { 0, "biom:ImageLocationThetaAngleMeasure#2" }, { 1, "biom:ImageLocationThetaAngleMeasure#3" } },
+      SEL_ANY, XF_SAME_GROUPS },
+    /* Extended feature set, 9.300-9.373 (biom:ExtendedFeatureSetMinutiae),
+     * in the schema's order; X/Y are ImageLocation...CoordinateMeasure. */
+    { 9, 303, CV_TEXT, EFS "biom:ExtendedFeatureSetProfileIdentification",
+      { { 0, "nc:IdentificationID" } }, SEL_ANY, XF_REPEAT },
+    { 9, 300, CV_TEXT, EFS "biom:FrictionRidgeImageRegionOfInterest",
+      { { 0, "biom:ImageSegmentWidthMeasure" }, { 1, "biom:ImageSegmentHeightMeasure" },
+        { 2, "biom:ImageSegmentHorizontalOffsetMeasure" }, { 3, "biom:ImageSegmentVerticalOffsetMeasure" },
+        { 4, POLYGON, CV_POLY } } },
+    { 9, 301, CV_TEXT, EFS "biom:FingerprintImageFingerprintOrientation",
+      { { 0, "biom:OrientationAngleValue" }, { 1, "biom:OrientationAngleUncertaintyValue" } } },
+    { 9, 302, CV_TEXT, EFS "biom:MinutiaeFingerLocation",
+      { { 0, "biom:FingerPositionCode" }, { 1, "biom:SegmentLocationCode" },
+        { 2, "biom:FingerprintOffCenterCode" }, { 3, POLYGON, CV_POLY } },
+      SEL_FINGER, 0 },
+    { 9, 302, CV_TEXT, EFS "biom:MinutiaePalmLocation",
+      { { 0, "biom:PalmPositionCode" }, { 3, POLYGON, CV_POLY } }, SEL_PALM, 0 },
+    { 9, 302, CV_TEXT, EFS "biom:MinutiaePlantarLocation",
+      { { 0, "biom:PlantarPositionCode" }, { 3, POLYGON, CV_POLY } }, SEL_PLANTAR, 0 },
+    { 9, 307, CV_TEXT, EFS "biom:FingerprintPatternClassification",
+      { { 0, "biom:FingerprintPatternGeneralClassCode" }, { 1, "biom:FingerprintPatternSubClassCode" },
+        { 2, "biom:FingerprintPatternWhorlDeltaRelationshipCode" } } },
+    /* The three maps: format field (size, format), then the rows. */
+    { 9, 309, CV_TEXT, EFS "biom:MinutiaeRidgeQualityMap",
+      { { 0, "biom:MinutiaeRidgeQualityMapCellSizeValue" }, { 1, "biom:MinutiaeRidgeQualityMapFormatCode" } } },
+    ONE(9, 308, CV_TEXT, EFS "biom:MinutiaeRidgeQualityMap/biom:MinutiaeRidgeQualityMapRowText"),
+    { 9, 311, CV_TEXT, EFS "biom:MinutiaeRidgeFlowMap",
+      { { 0, "biom:MinutiaeRidgeFlowMapSamplingFrequencyValue" }, { 1, "biom:MinutiaeRidgeFlowMapFormatCode" } } },
+    ONE(9, 310, CV_TEXT, EFS "biom:MinutiaeRidgeFlowMap/biom:MinutiaeRidgeFlowMapRowText"),
+    { 9, 313, CV_TEXT, EFS "biom:MinutiaeRidgeWavelengthMap",
+      { { 0, "biom:MinutiaeRidgeWavelengthMapSamplingFrequencyValue" },
+        { 1, "biom:MinutiaeRidgeWavelengthMapFormatCode" } } },
+    ONE(9, 312, CV_TEXT, EFS "biom:MinutiaeRidgeWavelengthMap/biom:MinutiaeRidgeWavelengthMapRowText"),
+    ONE(9, 314, CV_TEXT, EFS "biom:FrictionRidgeImageTonalReversalCode"),
+    ONE(9, 315, CV_TEXT, EFS "biom:FrictionRidgeImageLateralReversalCode"),
+    QUALITY(9, 316, EFS "biom:ImageQuality"),
+    { 9, 317, CV_TEXT, EFS "biom:MinutiaeGrowthOrShrinkage",
+      { { 0, "biom:MinutiaeGrowthOrShrinkageCode" }, { 1, COMMENT } } },
+    ONE(9, 325, CV_YES, EFS "biom:MinutiaeNoCoresPresentIndicator"),
+    { 9, 320, CV_TEXT, EFS "biom:MinutiaeCore",
+      { { 0, HC }, { 1, VC }, { 2, "biom:MinutiaeCoreDirectionMeasure" },
+        { 3, "biom:ImageLocationUncertaintyRadiusMeasure" },
+        { 4, "biom:MinutiaeCoreDirectionUncertaintyValue" } } },
+    ONE(9, 326, CV_YES, EFS "biom:MinutiaeNoDeltasPresentIndicator"),
+    { 9, 321, CV_TEXT, EFS "biom:MinutiaeDelta",
+      { { 0, HC }, { 1, VC }, { 2, "biom:MinutiaeDeltaDirectionUpMeasure" },
+        { 3, "biom:MinutiaeDeltaDirectionLeftMeasure" }, { 4, "biom:MinutiaeDeltaDirectionRightMeasure" },
+        { 5, "biom:MinutiaeDeltaCategoryCode" }, { 6, "biom:ImageLocationUncertaintyRadiusMeasure" },
+        { 7, "biom:MinutiaeDeltaDirectionUpUncertaintyValue" },
+        { 8, "biom:MinutiaeDeltaDirectionLeftUncertaintyValue" },
+        { 9, "biom:MinutiaeDeltaDirectionRightUncertaintyValue" } } },
+    { 9, 322, CV_TEXT, EFS "biom:MinutiaeRidgeCountCoreToDelta",
+      { { 0, ID_OF("biom:MinutiaeCoreIdentification") }, { 1, ID_OF("biom:MinutiaeDeltaIdentification") },
+        { 2, "biom:RidgeCountMinimumValue" }, { 3, "biom:RidgeCountMaximumValue" } } },
+    { 9, 323, CV_TEXT, EFS "biom:FrictionRidgeImageCenter",
+      { { 0, "biom:FrictionRidgeImageCenterLocationMethodCode" }, { 1, HC }, { 2, VC },
+        { 3, "biom:ImageLocationUncertaintyRadiusMeasure" } } },
+    ONE(9, 327, CV_YES, EFS "biom:MinutiaeNoDistinctiveFeaturesPresentIndicator"),
+    { 9, 324, CV_TEXT, EFS "biom:MinutiaeDistinctiveFeature",
+      { { 0, "biom:MinutiaeDistinctiveFeatureCategoryCode" }, { 1, POLYGON, CV_POLY }, { 2, COMMENT } } },
+    ONE(9, 334, CV_YES, EFS "biom:MinutiaeNoMinutiaePresentIndicator"),
+    { 9, 331, CV_TEXT, EFS "biom:EFSMinutia",
+      { { 0, HC }, { 1, VC }, { 2, "biom:ImageLocationThetaAngleMeasure" },
+        { 3, "biom:EFSMinutiaCategoryCode" }, { 4, "biom:ImageLocationUncertaintyRadiusMeasure" },
+        { 5, "biom:MinutiaDirectionUncertaintyValue" } } },
+    ONE(9, 332, CV_TEXT, EFS "biom:EFSRidgeCountAlgorithmCode"),
+    { 9, 333, CV_TEXT, EFS "biom:EFSRidgeCountItem",
+      { { 0, ID_OF("biom:MinutiaIdentification") }, { 1, ID_OF("biom:MinutiaReferenceIdentification") },
+        { 2, "biom:RidgeCountValue" }, { 3, "biom:MinutiaeRidgeCountOctantNumeric" },
+        { 4, "biom:MinutiaeRidgeCountResidualCode" } } },
+    { 9, 335, CV_TEXT, EFS "biom:MinutiaeRidgeCountConfidence",
+      { { 0, "biom:MinutiaLocationPoint/" HC }, { 1, "biom:MinutiaLocationPoint/" VC },
+        { 2, "biom:MinutiaLocationReferencePoint/" HC }, { 3, "biom:MinutiaLocationReferencePoint/" VC },
+        { 4, "biom:MinutiaeRidgeCountMethodCode" }, { 5, "biom:MinutiaeRidgeCountConfidenceValue" } } },
+    ONE(9, 346, CV_YES, EFS "biom:MinutiaeNoDotsPresentIndicator"),
+    { 9, 340, CV_TEXT, EFS "biom:MinutiaeDot", { { 0, HC }, { 1, VC }, { 2, "biom:MinutiaeDotLengthMeasure" } } },
+    ONE(9, 347, CV_YES, EFS "biom:MinutiaeNoIncipientRidgesPresentIndicator"),
+    { 9, 341, CV_TEXT, EFS "biom:MinutiaeIncipientRidge",
+      { { 0, "biom:MinutiaLocationPoint/" HC }, { 1, "biom:MinutiaLocationPoint/" VC },
+        { 2, "biom:MinutiaLocationReferencePoint/" HC }, { 3, "biom:MinutiaLocationReferencePoint/" VC } } },
+    ONE(9, 348, CV_YES, EFS "biom:MinutiaeNoCreasesPresentIndicator"),
+    { 9, 342, CV_TEXT, EFS "biom:MinutiaeFlexionCrease",
+      { { 0, "biom:MinutiaLocationPoint/" HC }, { 1, "biom:MinutiaLocationPoint/" VC },
+        { 2, "biom:MinutiaLocationReferencePoint/" HC }, { 3, "biom:MinutiaLocationReferencePoint/" VC },
+        { 4, "biom:MinutiaeFlexionCreaseCategoryCode" } } },
+    ONE(9, 349, CV_YES, EFS "biom:MinutiaeNoRidgeEdgeFeaturesPresentIndicator"),
+    { 9, 343, CV_TEXT, EFS "biom:MinutiaeRidgeEdgeOrDiscontinuity",
+      { { 0, HC }, { 1, VC }, { 2, "biom:MinutiaeRidgeEdgeOrDiscontinuityCategoryCode" } } },
+    ONE(9, 344, CV_YES, EFS "biom:MinutiaeNoPoresPresentIndicator"),
+    { 9, 345, CV_TEXT, EFS "biom:MinutiaePore", { { 0, HC }, { 1, VC } } },
+    /* MFD, EAA, ECD: the examiner's surname and given name are items in
+     * that order, elements the other way round; the time is a GMT stamp
+     * (nc:DateTime) or, as some files have it, a date (nc:Date). */
+    { 9, 350, CV_TEXT, EFS "biom:MinutiaeFeatureDetection",
+      { { 0, "biom:MinutiaeFeatureDetectionFieldListText" }, { 1, "biom:MinutiaeFeatureDetectionMethodCode" },
+        { 2, ID_OF("biom:MinutiaeAlgorithmVendorIdentification") },
+        { 3, ID_OF("biom:MinutiaeAlgorithmIdentification") }, { 5, EXAMINER_GIVEN }, { 4, EXAMINER_SUR },
+        { 6, EXAMINER_ORG }, { 7, "biom:MinutiaeFeatureDetectionDateTime/nc:Date", CV_DATE },
+        { 7, "biom:MinutiaeFeatureDetectionDateTime/nc:DateTime", CV_DATETIME }, { 8, COMMENT } } },
+    ONE(9, 351, CV_TEXT, EFS COMMENT),
+    ONE(9, 352, CV_TEXT, EFS "biom:LatentProcessingCategoryCode"),
+    { 9, 353, CV_TEXT, EFS "biom:MinutiaeValueAssessment",
+      { { 0, "biom:MinutiaeValueAssessmentResultCode" }, { 2, EXAMINER_GIVEN }, { 1, EXAMINER_SUR },
+        { 3, EXAMINER_ORG }, { 4, "biom:MinutiaeValueAssessmentDateTime/nc:Date", CV_DATE },
+        { 4, "biom:MinutiaeValueAssessmentDateTime/nc:DateTime", CV_DATETIME },
+        { 6, "biom:MinutiaeAnalysisComplexityCode" }, { 5, COMMENT } } },
+    { 9, 354, CV_TEXT, EFS "biom:MinutiaeFraudEvidence",
+      { { 0, "biom:MinutiaeFraudEvidenceCategoryCode" }, { 1, COMMENT } } },
+    { 9, 355, CV_TEXT, EFS "biom:MinutiaeLatentSubstrate",
+      { { 0, "biom:MinutiaeLatentSubstrateCategoryCode" }, { 1, "biom:MinutiaeLatentSubstrateDescriptionText" } } },
+    { 9, 356, CV_TEXT, EFS "biom:MinutiaeLatentMatrix",
+      { { 0, "biom:MinutiaeLatentMatrixCategoryCode" }, { 1, COMMENT } } },
+    { 9, 357, CV_TEXT, EFS "biom:MinutiaeLocalQualityIssues",
+      { { 0, "biom:MinutiaeLocalQualityIssuesCategoryCode" }, { 1, POLYGON, CV_POLY }, { 2, COMMENT } } },
+    { 9, 360, CV_TEXT, EFS "biom:FrictionRidgeImageAreaOfCorrespondence",
+      { { 0, ID_OF("biom:ImageReferenceIdentification") }, { 1, POLYGON, CV_POLY }, { 2, COMMENT } } },
+    { 9, 361, CV_TEXT, EFS "biom:MinutiaeFeatureCorrespondence",
+      { { 0, ID_OF("biom:MinutiaeFeatureIdentification") }, { 1, "biom:MinutiaeFeatureCorrespondenceCategoryCode" },
+        { 2, "biom:MinutiaeFeatureCategoryCode" }, { 3, ID_OF("biom:MinutiaeFeatureReferenceIdentification") },
+        { 4, HC }, { 5, VC }, { 6, COMMENT } } },
+    { 9, 362, CV_TEXT, EFS "biom:MinutiaeExaminerComparisonDetermination",
+      { { 0, ID_OF("biom:ImageReferenceIdentification") },
+        { 1, "biom:MinutiaeExaminerComparisonDeterminationResultCode" }, { 2, "biom:MinutiaeExaminerProgressCode" },
+        { 4, EXAMINER_GIVEN }, { 3, EXAMINER_SUR }, { 5, EXAMINER_ORG },
+        { 6, "biom:MinutiaeExaminerComparisonDeterminationDateTime/nc:Date", CV_DATE },
+        { 6, "biom:MinutiaeExaminerComparisonDeterminationDateTime/nc:DateTime", CV_DATETIME },
+        { 8, "biom:MinutiaeComparisonComplexityCode" }, { 7, COMMENT } } },
+    { 9, 363, CV_TEXT, EFS "biom:FrictionRidgeImageRelativeRotation",
+      { { 0, ID_OF("biom:ImageReferenceIdentification") }, { 1, "biom:ImageRelativeOverallRotationValue" } } },
+    ONE(9, 372, CV_TEXT, EFS "biom:FrictionRidgeSkeletonizedImageBinaryObject"),
+    { 9, 373, CV_POLY, EFS "biom:MinutiaeImageRidgePathRepresentation/biom:MinutiaeRidgePathSegment",
+      { { 0, "" } } },
     /* Type-10 face (biom:FaceImageType: nc:ImageType, biom:ImageType, face). */
-    IDC(10),
-    ONE(10, 999, CV_BASE64, FACE "nc:BinaryBase64Object"),
+    IMAGE_DATA(10, FACE),
     ONE(10, 5, CV_DATE, FACECD "biom:CaptureDate/nc:Date"),
-    ONE(10, 4, CV_TEXT, FACECD "biom:CaptureOrganization/nc:OrganizationIdentification/nc:IdentificationID"),
-    ONE(10, 993, CV_TEXT, FACECD "biom:CaptureOrganization/nc:OrganizationName"),
+    CAPTURE_ORG(10, FACECD),
     ONE(10, 12, CV_TEXT, FACE "biom:ImageColorSpaceCode"),
     ONE(10, 11, CV_TEXT, FACE "biom:ImageCompressionAlgorithmText"),
-    ONE(10, 6, CV_TEXT, FACE "biom:ImageHorizontalLineLengthPixelQuantity"),
-    ONE(10, 9, CV_TEXT, FACE "biom:ImageHorizontalPixelDensityValue"),
+    AXIS(10, 6, 9, FACE, "Horizontal"),
     ONE(10, 8, CV_TEXT, FACE "biom:ImageScaleUnitsCode"),
     ONE(10, 3, CV_TEXT, FACE "biom:ImageCategoryCode"),
-    ONE(10, 7, CV_TEXT, FACE "biom:ImageVerticalLineLengthPixelQuantity"),
-    ONE(10, 10, CV_TEXT, FACE "biom:ImageVerticalPixelDensityValue"),
+    AXIS(10, 7, 10, FACE, "Vertical"),
     ONE(10, 13, CV_TEXT, FACE "biom:FaceImageAcquisitionProfileCode"),
     ONE(10, 20, CV_TEXT, FACE "biom:FaceImageSubjectPoseCode"),
     /* Types 13, 14 and 15: the elements of biom:ImageType in schema order,
@@ -119,29 +424,25 @@ static const xentry table[] = {
      * the capture detail's record-specific elements (P: the image element,
      * CD: its capture detail). */
 #define IMAGE_HEAD(t, P, CD)                                                               \
-    IDC(t), ONE(t, 999, CV_BASE64, P "nc:BinaryBase64Object"),                            \
-        ONE(t, 12, CV_TEXT, P "biom:ImageBitsPerPixelQuantity"),                          \
-        ONE(t, 5, CV_DATE, CD "biom:CaptureDate/nc:Date"),                                \
-        ONE(t, 16, CV_TEXT, CD "biom:CaptureHorizontalPixelDensityValue"),                \
-        ONE(t, 4, CV_TEXT, CD "biom:CaptureOrganization/nc:OrganizationIdentification/nc:IdentificationID"), \
-        ONE(t, 993, CV_TEXT, CD "biom:CaptureOrganization/nc:OrganizationName"),          \
+    IMAGE_BPX_DATE(t, P, CD), ONE(t, 16, CV_TEXT, CD "biom:CaptureHorizontalPixelDensityValue"),                \
+        CAPTURE_ORG(t, CD),                                                               \
         ONE(t, 17, CV_TEXT, CD "biom:CaptureVerticalPixelDensityValue")
 #define IMAGE_DIMS(t, P)                                                                   \
     ONE(t, 20, CV_TEXT, P "biom:ImageCommentText"),                                       \
         ONE(t, 11, CV_TEXT, P "biom:ImageCompressionAlgorithmText"),                      \
-        ONE(t, 6, CV_TEXT, P "biom:ImageHorizontalLineLengthPixelQuantity"),              \
-        ONE(t, 9, CV_TEXT, P "biom:ImageHorizontalPixelDensityValue"),                    \
+        AXIS(t, 6, 9, P, "Horizontal"),                                                   \
         ONE(t, 8, CV_TEXT, P "biom:ImageScaleUnitsCode"),                                 \
-        ONE(t, 7, CV_TEXT, P "biom:ImageVerticalLineLengthPixelQuantity"),                \
-        ONE(t, 10, CV_TEXT, P "biom:ImageVerticalPixelDensityValue")
+        AXIS(t, 7, 10, P, "Vertical")
+/* Types 14 and 15 also give the device's monitoring mode (.030) in between. */
+#define IMAGE_HEAD_DIMS_DMM(t, P, CD)                                                      \
+    IMAGE_HEAD(t, P, CD), ONE(t, 30, CV_TEXT, CD "biom:CaptureDeviceMonitoringModeCode"),  \
+        IMAGE_DIMS(t, P)
     /* Type-13 latent and Type-14 fingerprint images (FingerImpressionImageType). */
     IMAGE_HEAD(13, FII, FCD),
     IMAGE_DIMS(13, FII),
     ONE(13, 3, CV_TEXT, FII "biom:FingerprintImageImpressionCaptureCategoryCode"),
     ONE(13, 13, CV_TEXT, FII "biom:FingerPositionCode"),
-    IMAGE_HEAD(14, FII, FCD),
-    ONE(14, 30, CV_TEXT, FCD "biom:CaptureDeviceMonitoringModeCode"),
-    IMAGE_DIMS(14, FII),
+    IMAGE_HEAD_DIMS_DMM(14, FII, FCD),
     ONE(14, 3, CV_TEXT, FII "biom:FingerprintImageImpressionCaptureCategoryCode"),
     ONE(14, 901, CV_TEXT, FII "biom:FrictionRidgeCaptureTechnology"),
     ONE(14, 13, CV_TEXT, FII "biom:FingerPositionCode"),
@@ -150,9 +451,7 @@ static const xentry table[] = {
     ONE(14, 31, CV_TEXT, FII "biom:FingerprintImageAcquisitionProfileCode"),
     /* Type-15 palmprint (biom:PalmprintImage); PQM: position, value,
      * vendor, product in item order. */
-    IMAGE_HEAD(15, PPI_, PCD),
-    ONE(15, 30, CV_TEXT, PCD "biom:CaptureDeviceMonitoringModeCode"),
-    IMAGE_DIMS(15, PPI_),
+    IMAGE_HEAD_DIMS_DMM(15, PPI_, PCD),
     ONE(15, 3, CV_TEXT, PPI_ "biom:FrictionRidgeImageImpressionCaptureCategoryCode"),
     ONE(15, 13, CV_TEXT, PPI_ "biom:PalmPositionCode"),
     { 15, 24, CV_TEXT, PPI_ "biom:PalmprintImageQuality",
@@ -173,31 +472,22 @@ static const xentry table[] = {
     ONE(4, 3, CV_TEXT, FPI "biom:FingerprintImageImpressionCaptureCategoryCode"),
     /* Type-17 iris (biom:IrisImage): MMS make/model/serial and IPC
      * orientation/orientation/scan type are items of one field each. */
-    IDC(17),
-    ONE(17, 999, CV_BASE64, IRI "nc:BinaryBase64Object"),
-    ONE(17, 12, CV_TEXT, IRI "biom:ImageBitsPerPixelQuantity"),
-    ONE(17, 5, CV_DATE, ICD "biom:CaptureDate/nc:Date"),
+    IMAGE_BPX_DATE(17, IRI, ICD),
     ONE(17, 17, CV_TEXT, ICD "biom:CaptureDeviceIdentification/nc:IdentificationID"),
     { 17, 19, CV_TEXT, IRI "biom:ImageCaptureDetail",
       { { 0, "biom:CaptureDeviceMakeText" }, { 1, "biom:CaptureDeviceModelText" },
         { 2, "biom:CaptureDeviceSerialNumberText" } } },
     ONE(17, 22, CV_TEXT, ICD "biom:CaptureHorizontalPixelDensityValue"),
-    ONE(17, 4, CV_TEXT, ICD "biom:CaptureOrganization/nc:OrganizationIdentification/nc:IdentificationID"),
-    ONE(17, 993, CV_TEXT, ICD "biom:CaptureOrganization/nc:OrganizationName"),
+    CAPTURE_ORG(17, ICD),
     ONE(17, 23, CV_TEXT, ICD "biom:CaptureVerticalPixelDensityValue"),
     ONE(17, 30, CV_TEXT, ICD "biom:CaptureDeviceMonitoringModeCode"),
     ONE(17, 13, CV_TEXT, IRI "biom:ImageColorSpaceCode"),
     ONE(17, 21, CV_TEXT, IRI "biom:ImageCommentText"),
     ONE(17, 11, CV_TEXT, IRI "biom:ImageCompressionAlgorithmText"),
-    ONE(17, 6, CV_TEXT, IRI "biom:ImageHorizontalLineLengthPixelQuantity"),
-    ONE(17, 9, CV_TEXT, IRI "biom:ImageHorizontalPixelDensityValue"),
-    { 17, 24, CV_TEXT, IRI "biom:ImageQuality",
-      { { 2, "biom:QualityAlgorithmProductIdentification/nc:IdentificationID" },
-        { 0, "biom:QualityValue" },
-        { 1, "biom:QualityAlgorithmVendorIdentification/nc:IdentificationID" } } },
+    AXIS(17, 6, 9, IRI, "Horizontal"),
+    QUALITY(17, 24, IRI "biom:ImageQuality"),
     ONE(17, 8, CV_TEXT, IRI "biom:ImageScaleUnitsCode"),
-    ONE(17, 7, CV_TEXT, IRI "biom:ImageVerticalLineLengthPixelQuantity"),
-    ONE(17, 10, CV_TEXT, IRI "biom:ImageVerticalPixelDensityValue"),
+    AXIS(17, 7, 10, IRI, "Vertical"),
     ONE(17, 3, CV_TEXT, IRI "biom:IrisEyePositionCode"),
     ONE(17, 14, CV_TEXT, IRI "biom:IrisEyeRotationAngleText"),
     ONE(17, 15, CV_TEXT, IRI "biom:IrisEyeRotationUncertaintyValueText"),
@@ -210,16 +500,11 @@ static const xentry table[] = {
     /* Type-99 CBEFF (biom:CBEFFImage). BCD is a date (2011) or, in files of
      * the 2007 edition, a GMT time stamp: two entries, the one whose form
      * the value has is written. */
-    IDC(99),
-    ONE(99, 999, CV_BASE64, CBI "nc:BinaryBase64Object"),
+    IMAGE_DATA(99, CBI),
     ONE(99, 5, CV_DATE, CBCD "biom:CaptureDate/nc:Date"),
     ONE(99, 5, CV_DATETIME, CBCD "biom:CaptureDate/nc:DateTime"),
-    ONE(99, 4, CV_TEXT, CBCD "biom:CaptureOrganization/nc:OrganizationIdentification/nc:IdentificationID"),
-    ONE(99, 993, CV_TEXT, CBCD "biom:CaptureOrganization/nc:OrganizationName"),
-    { 99, 102, CV_TEXT, CBI "biom:ImageQuality",
-      { { 2, "biom:QualityAlgorithmProductIdentification/nc:IdentificationID" },
-        { 0, "biom:QualityValue" },
-        { 1, "biom:QualityAlgorithmVendorIdentification/nc:IdentificationID" } } },
+    CAPTURE_ORG(99, CBCD),
+    QUALITY(99, 102, CBI "biom:ImageQuality"),
     ONE(99, 103, CV_TEXT, CBI "biom:CBEFFFormatOwnerIdentification/nc:IdentificationID"),
     ONE(99, 104, CV_TEXT, CBI "biom:CBEFFFormatCategoryIdentification/nc:IdentificationID"),
     ONE(99, 100, CV_TEXT, CBI "biom:CBEFFVersionIdentification/nc:IdentificationID"),
@@ -238,8 +523,30 @@ static const xentry table[] = {
         { 2, "biom:AssuranceLogEventLocationText" }, { 3, "biom:AssuranceLogAgentText" },
         { 4, "biom:AssuranceLogEventOriginalValueText" } } },
     ONE(98, 901, CV_TEXT, "biom:AssuranceAuditRevisionIdentification/nc:IdentificationID"),
+    /* Type-20 source representation (not INT-I; in its MPS sample): CAR,
+     * AQS (its source type code; the other items have no mapping here),
+     * SFT (file type, decoding instructions), COM, SRN, then the image
+     * (biom:SourceImage) as the other image records, SRD a date or a GMT
+     * stamp. */
     IDC(20),
+    ONE(20, 3, CV_TEXT, "biom:SourceRecordCardinalityCode"),
+    { 20, 14, CV_TEXT, "biom:SourceAcquisition", { { 0, "biom:AcquisitionSourceCode" } },
+      SEL_ANY, XF_REPEAT },
+    { 20, 15, CV_TEXT, "biom:SourceFileFormat",
+      { { 0, "biom:SourceFileCategoryText" }, { 1, "biom:SourceFileDecodingInstructionsText" } } },
+    ONE(20, 20, CV_TEXT, "biom:SourceCommentText"),
+    ONE(20, 21, CV_TEXT, ID_OF("biom:SourceIdentification")),
+    ONE(20, 999, CV_BASE64, "biom:SourceImage/nc:BinaryBase64Object"),
+    ONE(20, 12, CV_TEXT, "biom:SourceImage/biom:ImageBitsPerPixelQuantity"),
+    { 20, 5, CV_TEXT, "biom:SourceImage/biom:ImageCaptureDetail/biom:CaptureDate", DATE_OR_TIME },
+    CAPTURE_ORG(20, "biom:SourceImage/biom:ImageCaptureDetail/"),
+    ONE(20, 13, CV_TEXT, "biom:SourceImage/biom:ImageColorSpaceCode"),
+    ONE(20, 11, CV_TEXT, "biom:SourceImage/biom:ImageCompressionAlgorithmText"),
+    AXIS(20, 6, 9, "biom:SourceImage/", "Horizontal"),
+    ONE(20, 8, CV_TEXT, "biom:SourceImage/biom:ImageScaleUnitsCode"),
+    AXIS(20, 7, 10, "biom:SourceImage/", "Vertical"),
 };
+#pragma GCC diagnostic pop
 
 static const struct { uint32_t type; const char *name; } record_names[] = {
     { 1, "PackageInformationRecord" },
@@ -273,14 +580,25 @@ static bool name_eq(const char *want, const xmlChar *have)
     return !strcmp(want, "FingerImpressionImage") && !strcmp(h, "FingerprintImage");
 }
 
-/* One step "prefix:Local" of a path: the local name (into buf). */
-static const char *step(const char *path, char *buf, size_t size, const char **prefix_end)
+/* One step "prefix:Local[#n]" of a path: the local name (into buf); *nth
+ * is n (0 without "#n"). */
+static const char *step(const char *path, char *buf, size_t size, const char **prefix_end,
+                        unsigned *nth)
 {
     const char *slash = strchr(path, '/');
     size_t n = slash ? (size_t)(slash - path) : strlen(path);
     const char *colon = memchr(path, ':', n);
     const char *local = colon ? colon + 1 : path;
     size_t ln = n - (size_t)(local - path);
+    const char *hash = memchr(local, '#', ln);
+    unsigned k = 0;
+    if (hash) {
+        for (const char *q = hash + 1; q < local + ln; q++)
+            k = k * 10 + (unsigned)(*q - '0');
+        ln = (size_t)(hash - local);
+    }
+    if (nth)
+        *nth = k;
     if (ln >= size)
         ln = size - 1;
     memcpy(buf, local, ln);
@@ -297,14 +615,24 @@ static xmlNodePtr child_named(xmlNodePtr parent, const char *local, xmlNodePtr a
     return NULL;
 }
 
-/* Follow a path below node (first match at every step). */
+/* The n-th (1-based; 0 = first) child element named local, or NULL. */
+static xmlNodePtr child_nth(xmlNodePtr parent, const char *local, unsigned nth)
+{
+    xmlNodePtr c = child_named(parent, local, NULL);
+    for (unsigned k = 1; c && k < nth; k++)
+        c = child_named(parent, local, c);
+    return c;
+}
+
+/* Follow a path below node (first match at every step, or the "#n"-th). */
 static xmlNodePtr follow(xmlNodePtr node, const char *path)
 {
     while (node && *path) {
         char local[96];
         const char *next;
-        step(path, local, sizeof local, &next);
-        node = child_named(node, local, NULL);
+        unsigned nth;
+        step(path, local, sizeof local, &next, &nth);
+        node = child_nth(node, local, nth);
         path = next;
     }
     return node;
@@ -323,6 +651,18 @@ static void mark(xmlNodePtr node)
     node->_private = (void *)node;
 }
 
+/* Whether an element holds text other than white space (an empty element
+ * carries nothing a field would lose). */
+static bool has_text(xmlNodePtr node)
+{
+    xmlChar *t = xmlNodeGetContent(node);
+    bool any = false;
+    for (const xmlChar *q = t; q && *q && !any; q++)
+        any = *q != ' ' && *q != '\n' && *q != '\t' && *q != '\r';
+    xmlFree(t);
+    return any;
+}
+
 static uint32_t count_unmarked(xmlNodePtr node)
 {
     uint32_t c = 0;
@@ -333,7 +673,7 @@ static uint32_t count_unmarked(xmlNodePtr node)
             c += count_unmarked(ch);
         }
     }
-    if (leaf && node->_private == NULL)
+    if (leaf && node->_private == NULL && has_text(node))
         c++;
     return c;
 }
@@ -435,6 +775,14 @@ static bool convert_in(hs__writer *w, const char *text, uint8_t conv)
         hs__wr_bytes(w, buf, 15);
         return true;
     }
+    case CV_YES: /* true/false <-> Y/N; 1/0 stay 1/0 */
+        if (n == 4 && !memcmp(text, "true", 4))
+            text = "Y", n = 1;
+        else if (n == 5 && !memcmp(text, "false", 5))
+            text = "N", n = 1;
+        else if (!(n == 1 && (text[0] == '1' || text[0] == '0')))
+            return false;
+        break;
     case CV_BOOL_FMT:
         if (n == 4 && !memcmp(text, "true", 4)) {
             hs__wr_u8(w, 'S');
@@ -475,6 +823,34 @@ static bool convert_in(hs__writer *w, const char *text, uint8_t conv)
     return true;
 }
 
+/* A polygon or path: the biom:ImageSegmentVertex children of node as
+ * "x,y-x,y-..." (marked). */
+static bool read_vertices_xy(hs__writer *w, xmlNodePtr node)
+{
+    uint32_t k = 0;
+    for (xmlNodePtr v = child_named(node, "ImageSegmentVertex", NULL); v;
+         v = child_named(node, "ImageSegmentVertex", v), k++) {
+        xmlNodePtr x = follow(v, HC), y = follow(v, VC);
+        if (!x || !y)
+            return false;
+        if (k)
+            hs__wr_u8(w, '-');
+        xmlChar *a = xmlNodeGetContent(x), *b = xmlNodeGetContent(y);
+        bool ok = a && b && convert_in(w, (const char *)a, CV_TEXT);
+        hs__wr_u8(w, ',');
+        ok = ok && convert_in(w, (const char *)b, CV_TEXT);
+        xmlFree(a);
+        xmlFree(b);
+        if (!ok)
+            return false;
+        mark(x);
+        mark(y);
+    }
+    return k > 0;
+}
+
+static bool xml_value_ok(const uint8_t *p, size_t n, uint8_t conv);
+
 static hs_status read_entry(xdec *d, hs__nist_record *r, xmlNodePtr rec, const xentry *e,
                             hs__writer *w, bool *found)
 {
@@ -485,7 +861,7 @@ static hs_status read_entry(xdec *d, hs__nist_record *r, xmlNodePtr rec, const x
     char local[96];
     const char *next;
     for (;;) {
-        step(g, local, sizeof local, &next);
+        step(g, local, sizeof local, &next, NULL);
         if (!*next)
             break;
         parent = child_named(parent, local, NULL);
@@ -498,34 +874,53 @@ static hs_status read_entry(xdec *d, hs__nist_record *r, xmlNodePtr rec, const x
          grp = child_named(parent, local, grp)) {
         /* Items in traditional order. */
         int nitems = 0;
-        for (int k = 0; k < 6 && e->items[k].path; k++)
+        for (int k = 0; k < XITEMS && e->items[k].path; k++)
             if (e->items[k].item + 1 > nitems)
                 nitems = e->items[k].item + 1;
         bool any = false;
         size_t start = w->len, last_end = w->len;
-        if (sub)
+        if (sub || *found)
             hs__wr_u8(w, e->conv == CV_FGP6 ? HS__NIST_US : HS__NIST_RS);
+        size_t first = w->len; /* item 0 */
         for (int it = 0; it < nitems; it++) {
             if (it)
                 hs__wr_u8(w, HS__NIST_US);
-            for (int k = 0; k < 6 && e->items[k].path; k++) {
+            size_t item_start = w->len;
+            for (int k = 0; k < XITEMS && e->items[k].path; k++) {
                 if (e->items[k].item != it)
                     continue;
+                uint8_t conv = e->items[k].conv ? e->items[k].conv : e->conv;
+                if (conv == CV_ZERO) {
+                    hs__wr_u8(w, '0');
+                    last_end = w->len;
+                    continue;
+                }
+                if (w->len > item_start)
+                    break; /* another form of the item was there first */
                 xmlNodePtr leaf = e->items[k].path[0] ? follow(grp, e->items[k].path) : grp;
                 if (!leaf)
                     continue;
-                xmlChar *text = xmlNodeGetContent(leaf);
-                if (!text)
-                    return hs__error(d->ctx, HS_ERR_NOMEM, "XML: out of memory");
-                bool ok = convert_in(w, (const char *)text, e->conv);
-                xmlFree(text);
-                if (!ok)
+                bool ok;
+                if (conv == CV_POLY) {
+                    ok = read_vertices_xy(w, leaf);
+                } else {
+                    xmlChar *text = xmlNodeGetContent(leaf);
+                    if (!text)
+                        return hs__error(d->ctx, HS_ERR_NOMEM, "XML: out of memory");
+                    ok = convert_in(w, (const char *)text, conv);
+                    xmlFree(text);
+                }
+                /* Whatever is read can be written back the same. */
+                if (!ok || (w->len > item_start &&
+                            !xml_value_ok(w->buf + item_start, w->len - item_start, conv)))
                     return hs__error(d->ctx, HS_ERR_CORRUPT,
                                      "XML Type-%u record, field %u.%03u (element %s, line %ld): "
                                      "value not in the expected form",
                                      r->type, r->type, e->field, (const char *)leaf->name,
                                      xmlGetLineNo(leaf));
                 mark(leaf);
+                if (w->len == item_start)
+                    continue; /* an empty element: no value */
                 any = true;
                 last_end = w->len;
             }
@@ -535,6 +930,25 @@ static hs_status read_entry(xdec *d, hs__nist_record *r, xmlNodePtr rec, const x
             continue;
         }
         w->len = last_end; /* trailing empty items are not written */
+        if (e->sel >= SEL_FINGER) {
+            /* The position code must be of the element's kind. */
+            uint32_t code = 0;
+            size_t q = first;
+            while (q < w->len && q < first + 3 && w->buf[q] >= '0' && w->buf[q] <= '9')
+                code = code * 10 + (uint32_t)(w->buf[q++] - '0');
+            if (q == first || (q < w->len && w->buf[q] != HS__NIST_US) || !code_fits(e->sel, code))
+                return hs__error(d->ctx, HS_ERR_CORRUPT,
+                                 "XML Type-%u record, field %u.%03u (line %ld): %s holds a "
+                                 "position code of another kind",
+                                 r->type, r->type, e->field, xmlGetLineNo(grp),
+                                 (const char *)grp->name);
+        }
+        if (e->sel == SEL_REST && !sub && !*found)
+            return hs__error(d->ctx, HS_ERR_CORRUPT,
+                             "XML Type-%u record, field %u.%03u (line %ld): %s without the "
+                             "element that comes first",
+                             r->type, r->type, e->field, xmlGetLineNo(grp),
+                             (const char *)grp->name);
         sub++;
     }
     if (e->conv == CV_FGP6 && sub > 6)
@@ -542,7 +956,7 @@ static hs_status read_entry(xdec *d, hs__nist_record *r, xmlNodePtr rec, const x
                          "XML Type-%u record: more than six finger positions", r->type);
     for (uint32_t k = sub; e->conv == CV_FGP6 && sub && k < 6; k++)
         hs__wr_bytes(w, "\x1f" "255", 4); /* unused positions */
-    *found = sub > 0;
+    *found |= sub > 0;
     return HS_OK;
 }
 
@@ -636,6 +1050,16 @@ static bool put_digits(hs__writer *w, xmlNodePtr node, const char *path, size_t 
     return true;
 }
 
+/* The text of node itself (marked); false if not in the traditional form. */
+static bool put_content(hs__writer *w, xmlNodePtr node)
+{
+    xmlChar *t = xmlNodeGetContent(node);
+    bool ok = t && convert_in(w, (const char *)t, CV_TEXT);
+    xmlFree(t);
+    mark(node);
+    return ok;
+}
+
 static void put_text(hs__writer *w, xmlNodePtr node, const char *path)
 {
     char b[256];
@@ -695,10 +1119,7 @@ static hs_status read_std_minutiae(xdec *d, hs__nist_record *r, xmlNodePtr rec)
             continue;
         if (k++)
             hs__wr_u8(&w, HS__NIST_RS);
-        xmlChar *t = xmlNodeGetContent(c);
-        ok &= t && convert_in(&w, (const char *)t, CV_TEXT);
-        xmlFree(t);
-        mark(c);
+        ok &= put_content(&w, c);
     }
     if (!s)
         s = std_field(d, r, 6, &w);
@@ -712,10 +1133,7 @@ static hs_status read_std_minutiae(xdec *d, hs__nist_record *r, xmlNodePtr rec)
             if (q->type == XML_ELEMENT_NODE && (name_eq("FingerPatternCode", q->name) ||
                                                 name_eq("FingerPatternText", q->name))) {
                 hs__wr_u8(&w, HS__NIST_US);
-                xmlChar *t = xmlNodeGetContent(q);
-                ok &= t && convert_in(&w, (const char *)t, CV_TEXT);
-                xmlFree(t);
-                mark(q);
+                ok &= put_content(&w, q);
             }
     }
     if (!s)
@@ -789,12 +1207,13 @@ static hs_status read_record(xdec *d, xmlNodePtr rec, uint32_t type)
     hs__writer w;
     hs__writer_init(&w, d->a);
     s = hs__nist_add_field(d->ctx, d->n, r, 1, NULL, "0", 1); /* LEN, computed on output */
+    bool found = false; /* adjacent entries of one field add to one value */
     for (size_t i = 0; i < sizeof table / sizeof table[0] && !s; i++) {
         const xentry *e = &table[i];
         if (e->type != type)
             continue;
-        w.len = 0;
-        bool found = false;
+        bool more = i + 1 < sizeof table / sizeof table[0] && table[i + 1].type == type &&
+                    table[i + 1].field == e->field;
         if (type == 1 && e->field == 3) {
             /* CNT: 1 US quantity, then type US IDC per record summary. */
             xmlNodePtr cs = follow(rec, e->group);
@@ -850,8 +1269,12 @@ static hs_status read_record(xdec *d, xmlNodePtr rec, uint32_t type)
         }
         if (!s && w.failed)
             s = hs__error(d->ctx, HS_ERR_NOMEM, "XML: out of memory");
+        if (more)
+            continue;
         if (!s && found)
             s = hs__nist_add_field(d->ctx, d->n, r, e->field, NULL, w.buf, w.len);
+        w.len = 0;
+        found = false;
     }
     hs__writer_free(&w);
     if (!s && type == 9)
@@ -1008,8 +1431,10 @@ static xmlNodePtr make_path(xmlNodePtr node, xmlNsPtr *ns, const char *path, boo
     while (node && *path) {
         char local[96];
         const char *next;
-        step(path, local, sizeof local, &next);
-        xmlNodePtr c = (*next || !new_last) ? child_named(node, local, NULL) : NULL;
+        unsigned nth;
+        step(path, local, sizeof local, &next, &nth);
+        xmlNodePtr c = nth ? child_nth(node, local, nth)
+                           : (*next || !new_last) ? child_named(node, local, NULL) : NULL;
         if (!c)
             c = xmlNewChild(node, ns_for(ns, path), BAD_CAST local, NULL);
         node = c;
@@ -1042,6 +1467,9 @@ static bool set_text(xmlNodePtr node, const uint8_t *p, size_t n, uint8_t conv, 
         hs__wr_bytes(tmp, p + 12, 3);
     } else if (conv == CV_BOOL_FMT) {
         const char *v = n == 1 && p[0] == 'S' ? "true" : "false";
+        hs__wr_bytes(tmp, v, strlen(v));
+    } else if (conv == CV_YES && n == 1 && (p[0] == 'Y' || p[0] == 'N')) {
+        const char *v = p[0] == 'Y' ? "true" : "false";
         hs__wr_bytes(tmp, v, strlen(v));
     } else if (conv == CV_BASE64) {
         for (size_t i = 0; i < n; i += 3) {
@@ -1079,6 +1507,26 @@ static bool xml_value_ok(const uint8_t *p, size_t n, uint8_t conv)
         return n == 15 && digits((const char *)p, 14) && p[14] == 'Z';
     if (conv == CV_BOOL_FMT)
         return n == 1 && (p[0] == 'S' || p[0] == 'U');
+    if (conv == CV_YES)
+        return n == 1 && (p[0] == 'Y' || p[0] == 'N' || p[0] == '1' || p[0] == '0');
+    if (conv == CV_ZERO)
+        return n == 1 && p[0] == '0';
+    if (conv == CV_POLY) { /* x,y pairs of digits joined by '-' */
+        size_t i = 0;
+        while (i < n) {
+            size_t a = i;
+            while (i < n && p[i] >= '0' && p[i] <= '9')
+                i++;
+            if (i == a || i >= n || p[i++] != ',')
+                return false;
+            a = i;
+            while (i < n && p[i] >= '0' && p[i] <= '9')
+                i++;
+            if (i == a || (i < n && p[i] != '-') || (i < n && ++i == n))
+                return false;
+        }
+        return n > 0;
+    }
     if (n && (p[0] == ' ' || p[0] == '\t' || p[0] == '\n' || p[n - 1] == ' ' ||
               p[n - 1] == '\t' || p[n - 1] == '\n'))
         return false; /* the reader trims the ends */
@@ -1098,7 +1546,7 @@ static bool alternate_fits(const xentry *e, const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (&table[i] != e && table[i].type == e->type && table[i].field == e->field &&
-            xml_value_ok(p, n, table[i].conv))
+            e->sel == SEL_ANY && table[i].sel == SEL_ANY && xml_value_ok(p, n, table[i].conv))
             return true;
     return false;
 }
@@ -1284,6 +1732,217 @@ static hs_status gen_std_minutiae(hs_ctx *ctx, xmlNodePtr rec, xmlNsPtr *ns,
     return HS_OK;
 }
 
+#define NTABLE (sizeof table / sizeof table[0])
+
+/* Whether subfield sfi of f is of the kind entry e writes (SEL_*). */
+static bool sel_match(const xentry *e, const hs__nist_field *f, uint32_t sfi)
+{
+    uint32_t c;
+    switch (e->sel) {
+    case SEL_FIRST:
+        return sfi == 0;
+    case SEL_REST:
+        return sfi > 0;
+    case SEL_FINGER:
+    case SEL_PALM:
+    case SEL_PLANTAR:
+        return hs__nist_item_u32(f, sfi, 0, &c) && code_fits(e->sel, c);
+    default:
+        return true;
+    }
+}
+
+static uint8_t item_conv(const xentry *e, int k)
+{
+    return e->items[k].conv ? e->items[k].conv : e->conv;
+}
+
+/* Whether every non-empty item of subfield sfi has an element in e. */
+static bool sub_fits(const xentry *e, const hs__nist_field *f, uint32_t sfi)
+{
+    const uint8_t *p;
+    size_t len;
+    for (uint32_t ii = 0; hs__nist_item_span(f->val, f->len, sfi, ii, &p, &len); ii++) {
+        bool mapped = len == 0;
+        for (int k = 0; k < XITEMS && e->items[k].path && !mapped; k++)
+            mapped = e->items[k].item == ii;
+        if (!mapped)
+            return false;
+    }
+    return true;
+}
+
+/* The n-th (1-based) element at path group below rec (earlier steps: the
+ * first of their name). */
+static xmlNodePtr group_nth(xmlNodePtr rec, const char *group, unsigned n)
+{
+    xmlNodePtr node = rec;
+    while (node && *group) {
+        char local[96];
+        const char *next;
+        step(group, local, sizeof local, &next, NULL);
+        node = *next ? child_named(node, local, NULL) : child_nth(node, local, n);
+        group = next;
+    }
+    return node;
+}
+
+/* "x,y-x,y-..." (checked by xml_value_ok) as biom:ImageSegmentVertex
+ * elements of node. */
+static bool put_vertices(xmlNodePtr node, xmlNsPtr *ns, const uint8_t *p, size_t n,
+                         hs__writer *tmp)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t a = i;
+        while (p[i] != ',')
+            i++;
+        size_t b = ++i;
+        while (i < n && p[i] != '-')
+            i++;
+        xmlNodePtr v = xmlNewChild(node, ns[1], BAD_CAST "ImageSegmentVertex", NULL);
+        if (!v || !put_leaf(v, ns, HC, p + a, b - 1 - a, false, tmp) ||
+            !put_leaf(v, ns, VC, p + b, i - b, false, tmp))
+            return false;
+        i++;
+    }
+    return true;
+}
+
+/* Table entry ti for field f of record r (see the table's comments). */
+static hs_status gen_entry(hs_ctx *ctx, xmlNodePtr rec, xmlNsPtr *ns, const hs__nist_record *r,
+                           uint32_t ri, const hs__nist_field *f, size_t ti, hs__writer *tmp,
+                           uint32_t flags)
+{
+    const xentry *e = &table[ti];
+    bool loss = (flags & HS_NIST_ALLOW_LOSS) != 0;
+    uint32_t subs = 1;
+    if (e->conv != CV_BASE64)
+        for (size_t k = 0; k < f->len; k++)
+            subs += f->val[k] == HS__NIST_RS;
+    /* Subfields repeat the group element, except in Type-1, whose groups
+     * are shared containers of single values. */
+    bool repeat = r->type != 1 && (e->items[0].path[0] == 0 || e->items[1].path != NULL ||
+                                   (e->flags & XF_REPEAT));
+    if (e->sel != SEL_ANY && (ti == 0 || table[ti - 1].type != e->type ||
+                              table[ti - 1].field != e->field)) {
+        /* A field of several kinds (first entry): every subfield has one,
+         * in the order of the entries (the schema's). */
+        size_t last = ti;
+        for (uint32_t sfi = 0; sfi < subs; sfi++) {
+            size_t k = ti;
+            while (k < NTABLE && table[k].type == e->type && table[k].field == e->field &&
+                   !sel_match(&table[k], f, sfi))
+                k++;
+            bool none = !(k < NTABLE && table[k].type == e->type && table[k].field == e->field);
+            if ((none || k < last) && !loss)
+                return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                                 "record %u: field %u.%03u subfield %u %s (HS_NIST_ALLOW_LOSS "
+                                 "drops or reorders it)",
+                                 ri + 1, r->type, e->field, sfi + 1,
+                                 none ? "has no XML element here"
+                                      : "comes after one that the XML puts later");
+            if (!none)
+                last = k;
+        }
+    }
+    if (e->conv != CV_BASE64) {
+        bool extra = !repeat && subs > 1;
+        for (uint32_t sfi = 0; sfi < subs && !extra; sfi++)
+            extra = sel_match(e, f, sfi) && !sub_fits(e, f, sfi);
+        if (extra && !loss)
+            return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                             "record %u: field %u.%03u has more subfields or items than its "
+                             "XML elements hold (HS_NIST_ALLOW_LOSS drops them)",
+                             ri + 1, r->type, e->field);
+        if (!repeat)
+            subs = 1;
+    }
+    if (e->sel == SEL_REST && ti > 0 && table[ti - 1].sel == SEL_FIRST &&
+        !follow(rec, table[ti - 1].group) && subs > 1) {
+        /* The rest without the first subfield's element (9.138 RCI items
+         * without the method) would not read back. */
+        if (loss)
+            return HS_OK;
+        return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                         "record %u: field %u.%03u has no first subfield for the XML to hold "
+                         "the others (HS_NIST_ALLOW_LOSS drops them)",
+                         ri + 1, r->type, e->field);
+    }
+    uint32_t made = 0;
+    for (uint32_t sfi = 0; sfi < subs; sfi++) {
+        if (!sel_match(e, f, sfi))
+            continue;
+        xmlNodePtr grp = NULL;
+        if (e->flags & XF_SAME_GROUPS) {
+            grp = group_nth(rec, e->group, sfi + 1);
+            if (!grp && loss)
+                continue;
+            if (!grp)
+                return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                                 "record %u: field %u.%03u subfield %u has no element of the "
+                                 "field it belongs to (%s)",
+                                 ri + 1, r->type, e->field, sfi + 1, e->group);
+        }
+        uint32_t done = 0; /* items written (an item may have two forms) */
+        bool deferred = false;
+        for (int k = 0; k < XITEMS && e->items[k].path; k++) {
+            const xitem *it = &e->items[k];
+            uint8_t conv = item_conv(e, k);
+            const uint8_t *p;
+            size_t len;
+            if (e->conv == CV_BASE64) {
+                p = f->val;
+                len = f->len;
+            } else if (!hs__nist_item_span(f->val, f->len, sfi, it->item, &p, &len) ||
+                       len == 0) {
+                continue;
+            }
+            if (it->item < 32 && ((done >> it->item) & 1))
+                continue;
+            if (!xml_value_ok(p, len, conv)) {
+                bool other = false;
+                for (int k2 = k + 1; k2 < XITEMS && e->items[k2].path; k2++)
+                    other |= e->items[k2].item == it->item &&
+                             xml_value_ok(p, len, item_conv(e, k2));
+                if (other)
+                    continue;
+                if (alternate_fits(e, p, len)) {
+                    deferred = true;
+                    break; /* another entry of the field writes it */
+                }
+                if (loss)
+                    continue;
+                return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                                 "record %u: field %u.%03u item %u cannot be written as XML "
+                                 "(a control character, invalid UTF-8, white space at an end, "
+                                 "or not the date, time, indicator, polygon or filler form the "
+                                 "element needs)",
+                                 ri + 1, r->type, e->field, it->item + 1);
+            }
+            if (it->item < 32)
+                done |= 1u << it->item;
+            if (conv == CV_ZERO)
+                continue;
+            if (!grp) {
+                grp = make_path(rec, ns, e->group, repeat && made > 0);
+                made++;
+            }
+            xmlNodePtr leaf = it->path[0] ? make_path(grp, ns, it->path, false) : grp;
+            if (!leaf || !(conv == CV_POLY ? put_vertices(leaf, ns, p, len, tmp)
+                                           : set_text(leaf, p, len, conv, tmp)))
+                return hs__error(ctx, HS_ERR_NOMEM, "XML: out of memory");
+        }
+        if (done && !grp && !deferred && !loss)
+            /* Only fillers: nothing would be written, the value not read back. */
+            return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                             "record %u: field %u.%03u subfield %u holds only filler items, "
+                             "which have no element (HS_NIST_ALLOW_LOSS drops it)",
+                             ri + 1, r->type, e->field, sfi + 1);
+    }
+    return HS_OK;
+}
+
 static hs_status gen_record(hs_ctx *ctx, xmlNodePtr root, xmlNsPtr *ns, const hs_nist *n,
                             uint32_t ri, hs__writer *tmp, uint32_t flags)
 {
@@ -1393,59 +2052,9 @@ static hs_status gen_record(hs_ctx *ctx, xmlNodePtr root, xmlNsPtr *ns, const hs
                                  ri + 1, r->type, e->field);
             continue;
         }
-        uint32_t subs = 1;
-        if (e->conv != CV_BASE64)
-            for (size_t k = 0; k < f->len; k++)
-                subs += f->val[k] == HS__NIST_RS;
-        /* Subfields repeat the group element, except in Type-1, whose groups
-         * are shared containers of single values. */
-        bool repeat = r->type != 1 && (e->items[0].path[0] == 0 || e->items[1].path != NULL);
-        int maxitem = 0;
-        for (int k = 0; k < 6 && e->items[k].path; k++)
-            if (e->items[k].item > maxitem)
-                maxitem = e->items[k].item;
-        if (e->conv != CV_BASE64) {
-            const uint8_t *xp;
-            size_t xl;
-            bool extra = !repeat && subs > 1;
-            for (uint32_t sfi = 0; sfi < subs && !extra; sfi++)
-                extra = hs__nist_item_span(f->val, f->len, sfi, (uint32_t)maxitem + 1, &xp, &xl);
-            if (extra && !(flags & HS_NIST_ALLOW_LOSS))
-                return hs__error(ctx, HS_ERR_UNSUPPORTED,
-                                 "record %u: field %u.%03u has more subfields or items than its "
-                                 "XML elements hold (HS_NIST_ALLOW_LOSS drops them)",
-                                 ri + 1, r->type, e->field);
-            if (!repeat)
-                subs = 1;
-        }
-        for (uint32_t sfi = 0; sfi < subs; sfi++) {
-            xmlNodePtr grp = NULL;
-            for (int k = 0; k < 6 && e->items[k].path; k++) {
-                const uint8_t *p;
-                size_t len;
-                if (e->conv == CV_BASE64) {
-                    p = f->val;
-                    len = f->len;
-                } else if (!hs__nist_item_span(f->val, f->len, sfi, e->items[k].item, &p, &len) ||
-                           len == 0) {
-                    continue;
-                }
-                if (!xml_value_ok(p, len, e->conv) && alternate_fits(e, p, len))
-                    break; /* another entry of the field writes it */
-                if (!xml_value_ok(p, len, e->conv))
-                    return hs__error(ctx, HS_ERR_UNSUPPORTED,
-                                     "record %u: field %u.%03u item %u cannot be written as XML "
-                                     "(a control character, invalid UTF-8, white space at an end, "
-                                     "or not the date, time or indicator form the element needs)",
-                                     ri + 1, r->type, e->field, e->items[k].item + 1);
-                if (!grp)
-                    grp = make_path(rec, ns, e->group, repeat && sfi > 0);
-                xmlNodePtr leaf = e->items[k].path[0] ? make_path(grp, ns, e->items[k].path, false)
-                                                      : grp;
-                if (!leaf || !set_text(leaf, p, len, e->conv, tmp))
-                    return hs__error(ctx, HS_ERR_NOMEM, "XML: out of memory");
-            }
-        }
+        hs_status gs = gen_entry(ctx, rec, ns, r, ri, f, i, tmp, flags);
+        if (gs)
+            return gs;
     }
     return r->type == 9 ? gen_std_minutiae(ctx, rec, ns, r, ri, tmp, flags) : HS_OK;
 }

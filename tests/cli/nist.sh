@@ -66,6 +66,22 @@ if "$cli" image-info "$work/x/frontline-sample-r03-t14-finger-p2.wsq" >/dev/null
 else
     echo "SKIP part: no WSQ decoder in this build"
 fi
+# Type-9 minutiae from a template file (one standard-format record per view).
+fmr="$data/fingerprint/format-samples/fmr.iso2005"
+if [ -f "$fmr" ]; then
+    for out in "$work/minutiae.an2" "$work/minutiae.xml"; do
+        "$cli" nist build --tot CPS --ori BKA --ori-name BKA --ori-country DEU --dai INT \
+            --dai-name INTERPOL --dai-country XPO --minutiae "$fmr" "$out"
+        check "build with --minutiae $(basename "$out")" 0 $?
+        "$cli" nist validate --profile int-i "$out" >/dev/null
+        check "built minutiae $(basename "$out") validate" 0 $?
+        "$cli" nist dump "$out" | grep -q '\[9.012\]='; check "$(basename "$out") has 9.012" 0 $?
+    done
+else
+    echo "SKIP part: format-samples/fmr.iso2005 absent"
+fi
+"$cli" nist build --tot CPS --ori A --dai B --minutiae "$work/none.iso" "$work/m.an2" 2>/dev/null
+check "a missing minutiae file exits 1" 1 $?
 "$cli" nist build --tot NPS --ori A --dai B --field 2.018=X "$work/lossy.xml" 2>/dev/null
 check "a field without an XML element is refused in XML" 1 $?
 "$cli" nist dump "$work/built.an2" | grep -q '^2.3.1.2 \[2.018\]=JOHN$'; check "--field items" 0 $?

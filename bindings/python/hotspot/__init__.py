@@ -1465,6 +1465,11 @@ class Candidate:
                                                        " HIT" if self.hit else "")
 
 
+def _candidates(r):
+    return [Candidate(_c("hs_py_watchlist_candidate")(r, i))
+            for i in range(_c("hs_watchlist_result_count")(r))]
+
+
 class Watchlist(_Handle):
     """Subjects (id, text fields, fingers, face embeddings) searched 1:N.
 
@@ -1710,7 +1715,7 @@ class Watchlist(_Handle):
 
     @_cdoc("hs_watchlist_search")
     def search(self, fingers=None, face=None, max_candidates=10, fmr=1e-4, threads=1,
-               exhaustive=False, hits_only=False, rescore=0, face_model=0):
+               exhaustive=False, hits_only=False, rescore=0, face_model=0, _keep_result=False):
         """Search the list with probe ``fingers`` (a FingerTemplate: each view
         a finger) and/or a ``face`` embedding (made by model ``face_model``). Returns a list of
         :class:`Candidate`, best first; ``hit`` says whether a candidate
@@ -1737,9 +1742,10 @@ class Watchlist(_Handle):
             else:
                 s, r = _c("hs_watchlist_search")(ctx, h, None, fv, opt)
             _check(s, ctx)
+        if _keep_result:
+            return r  # the caller frees it (Transaction.build_result)
         try:
-            return [Candidate(_c("hs_py_watchlist_candidate")(r, i))
-                    for i in range(_c("hs_watchlist_result_count")(r))]
+            return _candidates(r)
         finally:
             _c("hs_watchlist_result_free")(r)
 
@@ -1922,22 +1928,58 @@ class Transaction(_Handle):
     @classmethod
     @_cdoc("hs_nist_build_search")
     def build(cls, tot, ori, dai, ori_name=None, dai_name=None, ori_country="",
-              dai_country="", tcn_serial=0, when=None, fingers=(), face=None):
+              dai_country="", tcn_serial=0, when=None, fingers=(), face=None, minutiae=None):
         """An INT-I search (tot "CPS" or "NPS"): ``fingers`` as (Image,
         position[, quality]) tuples (WSQ-coded; needs a build with the WSQ
-        encoder), ``face`` the bytes of a JPEG, ``when`` seconds since 1970
-        (default now)."""
+        encoder), ``face`` the bytes of a JPEG, ``minutiae`` a
+        :class:`FingerTemplate` whose views become Type-9 standard-format
+        records, ``when`` seconds since 1970 (default now)."""
         import time
         fl = [(_handle_of(f[0], Image, "finger image")._h,) + tuple(int(v) for v in f[1:])
               for f in fingers]
+        if minutiae is not None:
+            _handle_of(minutiae, FingerTemplate, "build minutiae")
         ctx = _ctx()
-        s, h = _c("hs_py_nist_build_search")(
-            ctx, str(tot), str(ori), str(ori_name or ori), str(dai), str(dai_name or dai),
-            int(tcn_serial), int(time.time() if when is None else when), fl or None,
-            None if face is None else _buffer(face, "face"), str(ori_country), str(dai_country))
+        args = (ctx, str(tot), str(ori), str(ori_name or ori), str(dai), str(dai_name or dai),
+                int(tcn_serial), int(time.time() if when is None else when), fl or None,
+                None if face is None else _buffer(face, "face"), str(ori_country),
+                str(dai_country))
+        if minutiae is None:
+            s, h = _c("hs_py_nist_build_search")(*args, None)
+        else:
+            with minutiae._use as mh:
+                s, h = _c("hs_py_nist_build_search")(*args, mh)
         _check(s, ctx)
         t = cls._from(h)
         t._keep = [f[0] for f in fingers]
+        return t
+
+    @classmethod
+    @_cdoc("hs_nist_build_result")
+    def build_result(cls, search, watchlist, fingers=None, face=None, tcn_serial=0, when=None,
+                     **options):
+        """The INT-I search result (TOT SRE) answering transaction ``search``:
+        ``watchlist`` is searched with ``fingers`` and/or ``face`` (the
+        ``options`` of :meth:`Watchlist.search`), and the answer swaps DAI and
+        ORI, names the search's TCN in 1.010 TCR and the candidates in 2.064
+        RLS and 2.065. ``when``: seconds since 1970 (default now). Returns the
+        new Transaction; its ``candidates`` attribute holds the search's
+        :class:`Candidate` list, best first."""
+        import time
+        _handle_of(search, Transaction, "build_result search")
+        _handle_of(watchlist, Watchlist, "build_result watchlist")
+        r = watchlist.search(fingers=fingers, face=face, _keep_result=True, **options)
+        try:
+            cands = _candidates(r)
+            ctx = _ctx()
+            with search._use as sh:
+                s, h = _c("hs_nist_build_result")(
+                    ctx, sh, r, int(tcn_serial), int(time.time() if when is None else when))
+            _check(s, ctx)
+        finally:
+            _c("hs_watchlist_result_free")(r)
+        t = cls._from(h)
+        t.candidates = cands
         return t
 
     def records(self):

@@ -66,3 +66,39 @@ def test_fingers_for_the_watchlist(shared_data):
     assert len(m.fingers().minutiae(0)) == 28
     with pytest.raises(TypeError):
         t.face_embedding(None)
+
+
+def test_build_result_answers_a_search(shared_data):
+    t = hotspot.Transaction.load(shared_data / "fingerprint/an2k-nbis/type_3_wvu.an2")
+    fingers = t.fingers(extractor=hotspot.Extractor())
+    wl = hotspot.Watchlist()
+    wl.add("WVU", fingers=fingers)
+    search = hotspot.Transaction.build("CPS", "BKA", "INT", ori_name="BKA", dai_name="INTERPOL",
+                                       ori_country="DEU", dai_country="XPO", tcn_serial=7,
+                                       when=1796558400)
+    sre = hotspot.Transaction.build_result(search, wl, fingers=fingers, tcn_serial=8,
+                                           when=1796558400)
+    assert sre.text("tot") == "SRE"
+    assert sre.text("tcr") == search.text("tcn")
+    assert sre.text("dai") == "BKA" and sre.text("ori") == "INT"
+    assert [c.id for c in sre.candidates][:1] == ["WVU"] and sre.candidates[0].hit
+    rls = sre.field(1, 64).split(b"\x1f")
+    assert rls[3:] == [b"CPS", b"I"]
+    assert sre.field(1, 65) == b"WVU"
+    assert sre.validate("int-i") == []
+    none = hotspot.Transaction.build_result(search, hotspot.Watchlist(), fingers=fingers)
+    assert none.candidates == [] and none.field(1, 64).split(b"\x1f")[-1] == b"N"
+    with pytest.raises(TypeError):
+        hotspot.Transaction.build_result(None, wl, fingers=fingers)
+
+
+def test_build_with_minutiae(shared_data):
+    m = hotspot.Transaction.load(shared_data / "fingerprint/format-samples/type9.an2k").fingers()
+    t = hotspot.Transaction.build("CPS", "BKA", "INT", ori_country="DEU", dai_country="XPO",
+                                  minutiae=m, when=1796558400)
+    assert t.records().count(9) == len(m)
+    back = hotspot.Transaction.decode(t.encode("xml"))
+    assert len(back.fingers().minutiae(0)) == len(m.minutiae(0))
+    assert t.validate("int-i") == []
+    with pytest.raises(TypeError):
+        hotspot.Transaction.build("CPS", "A", "B", minutiae=b"not a template")
