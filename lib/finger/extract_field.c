@@ -12,6 +12,9 @@
 #define TWO_PI_F 6.28318530717959f
 #define SIG_N 32  /* samples across the ridges in a period signature */
 #define SIG_M 12  /* samples along the ridges averaged into each */
+#define MED_R 4   /* radius of the local period median, blocks */
+#define MED_STEP 0.05f /* period histogram bin of that median, px */
+#define MED_N 240 /* bins: 4.0 .. 16.0 px */
 
 /* The kernel k of radius r at sample c of a line of n samples `step` apart,
  * over num and den at once; samples beyond the ends are left out. */
@@ -126,6 +129,8 @@ static void orientation(hs_finger_extractor *ex)
 
 /* Foreground: enough gradient energy and coherent ridges, cleaned by a
  * majority filter, kept to the main component(s), holes filled. */
+static void clean_mask(hs_finger_extractor *ex);
+
 static void segment(hs_finger_extractor *ex)
 {
     int bw = ex->bw, bh = ex->bh, nb = bw * bh;
@@ -138,9 +143,19 @@ static void segment(hs_finger_extractor *ex)
     float p90 = sorted[(nb * 9) / 10];
     float thr = 0.12f * p90;
     if (thr < 40.0f) thr = 40.0f; /* Sobel units: a few grey levels of contrast */
-    uint8_t *m = ex->b_mask, *t = ex->b_m2;
+    uint8_t *m = ex->b_mask;
     for (int i = 0; i < nb; i++)
         m[i] = es[i] > thr && ex->b_coh[i] > 0.15f && ex->b_std[i] > 4.0f;
+    clean_mask(ex);
+}
+
+/* Clean the block mask: majority filter, main component(s), holes filled;
+ * then the foreground statistics. */
+static void clean_mask(hs_finger_extractor *ex)
+{
+    int bw = ex->bw, bh = ex->bh, nb = bw * bh;
+    float *sorted = ex->b_t1; /* scratch */
+    uint8_t *m = ex->b_mask, *t = ex->b_m2;
     /* Majority filter, twice. */
     for (int pass = 0; pass < 2; pass++) {
         for (int y = 0; y < bh; y++)
@@ -300,10 +315,70 @@ static void pixel_mask(hs_finger_extractor *ex)
     }
 }
 
+/* Robust local period: on each foreground block, the confidence-weighted
+ * median of the periods measured within MED_R blocks (a histogram of
+ * MED_STEP bins), so that a few blocks whose signature locked onto a wrong
+ * period (dashes and pores of dry prints, creases, half or double the true
+ * period) do not pull the field as a mean does; then a light smoothing
+ * (sigma 1.25 blocks) for continuity. Blocks with no measurement within
+ * MED_R get no weight in that smoothing. */
+static void period_median(hs_finger_extractor *ex, float *per, const float *conf)
+{
+    int bw = ex->bw, bh = ex->bh, nb = bw * bh;
+    float *med = ex->b_a, *has = ex->b_b; /* free after the orientation */
+    float hist[MED_N];
+    memset(hist, 0, sizeof hist);
+    for (int by = 0; by < bh; by++)
+        for (int bx = 0; bx < bw; bx++) {
+            int i = by * bw + bx;
+            med[i] = 0.0f;
+            has[i] = 0.0f;
+            if (!ex->b_mask[i])
+                continue;
+            int hmin = MED_N, hmax = -1;
+            float tot = 0.0f;
+            int ylo = by - MED_R < 0 ? 0 : by - MED_R;
+            int yhi = by + MED_R >= bh ? bh - 1 : by + MED_R;
+            for (int yy = ylo; yy <= yhi; yy++) {
+                int dy = yy - by, rx = 0;
+                while ((rx + 1) * (rx + 1) + dy * dy <= MED_R * MED_R)
+                    rx++;
+                int xlo = bx - rx < 0 ? 0 : bx - rx, xhi = bx + rx >= bw ? bw - 1 : bx + rx;
+                for (int xx = xlo; xx <= xhi; xx++) {
+                    int j = yy * bw + xx;
+                    if (conf[j] <= 0.0f)
+                        continue;
+                    int hb = (int)((per[j] - HS__FX_PER_MIN) * (1.0f / MED_STEP) + 0.5f);
+                    if (hb < 0) hb = 0;
+                    if (hb > MED_N - 1) hb = MED_N - 1;
+                    hist[hb] += conf[j];
+                    tot += conf[j];
+                    if (hb < hmin) hmin = hb;
+                    if (hb > hmax) hmax = hb;
+                }
+            }
+            if (hmax < 0)
+                continue;
+            float acc = 0.0f;
+            int k = hmin;
+            for (; k < hmax; k++) {
+                acc += hist[k];
+                if (acc >= 0.5f * tot)
+                    break;
+            }
+            med[i] = HS__FX_PER_MIN + MED_STEP * (float)k;
+            has[i] = 1.0f;
+            memset(hist + hmin, 0, (size_t)(hmax - hmin + 1) * sizeof *hist);
+        }
+    memcpy(per, med, (size_t)nb * sizeof *per);
+    smooth_blocks(ex, per, has, 1.25f);
+}
+
 /* Ridge period per block from the spectrum of an oriented signature: grey
  * levels averaged along the ridges, sampled across them, Hann-windowed and
- * evaluated at each candidate period. Computed on every other block, then
- * spread by confidence-weighted smoothing. */
+ * evaluated at each candidate period. Measured on every foreground block
+ * (every other block until 2026-12-06: the local median below needs the
+ * samples), then spread by period_median. */
 static void frequency(hs_finger_extractor *ex)
 {
     int bw = ex->bw, bh = ex->bh, nb = bw * bh, pw = ex->pw;
@@ -328,8 +403,8 @@ static void frequency(hs_finger_extractor *ex)
         per[i] = 0.0f;
         conf[i] = 0.0f;
     }
-    for (int by = 0; by < bh; by += 2)
-        for (int bx = 0; bx < bw; bx += 2) {
+    for (int by = 0; by < bh; by++)
+        for (int bx = 0; bx < bw; bx++) {
             int i = by * bw + bx;
             if (!ex->b_mask[i])
                 continue;
@@ -338,17 +413,25 @@ static void frequency(hs_finger_extractor *ex)
             float nx = cosf(phi), ny = sinf(phi), tx = -ny, ty = nx;
             float cx = (float)bx * HS__FX_BLOCK + 0.5f * HS__FX_BLOCK - 0.5f;
             float cy = (float)by * HS__FX_BLOCK + 0.5f * HS__FX_BLOCK - 0.5f;
+            /* Samples reach at most 16.5 px from the centre: only blocks at
+             * the right and bottom edges can leave the padding. */
+            int edge = cx + 17.0f > (float)hix || cy + 17.0f > (float)hiy;
             float sig[SIG_N], mean = 0.0f;
             for (int k = 0; k < SIG_N; k++) {
                 float u = (float)k - 0.5f * SIG_N + 0.5f, acc = 0.0f;
+                /* Rounding by +64.5 and truncation (coordinates are above
+                 * -17): no lrintf call in the inner loop. */
+                float ux = cx + u * nx + 64.5f, uy = cy + u * ny + 64.5f;
                 for (int j = 0; j < SIG_M; j++) {
                     float v = (float)j - 0.5f * SIG_M + 0.5f;
-                    int x = (int)lrintf(cx + u * nx + v * tx);
-                    int y = (int)lrintf(cy + u * ny + v * ty);
-                    if (x < lo) x = lo;
-                    if (x > hix) x = hix;
-                    if (y < lo) y = lo;
-                    if (y > hiy) y = hiy;
+                    int x = (int)(ux + v * tx) - 64;
+                    int y = (int)(uy + v * ty) - 64;
+                    if (edge) {
+                        if (x < lo) x = lo;
+                        if (x > hix) x = hix;
+                        if (y < lo) y = lo;
+                        if (y > hiy) y = hiy;
+                    }
                     acc += ex->img[(y + HS__FX_PAD) * pw + x + HS__FX_PAD];
                 }
                 sig[k] = acc / SIG_M;
@@ -396,7 +479,7 @@ static void frequency(hs_finger_extractor *ex)
     }
     float gper = sc > 0.0f ? sp / sc : 9.0f;
     ex->mean_per = gper;
-    smooth_blocks(ex, per, conf, 2.0f);
+    period_median(ex, per, conf);
     /* Where nothing was measured nearby, use the global period. */
     for (int i = 0; i < nb; i++) {
         if (per[i] < HS__FX_PER_MIN) per[i] = gper;
@@ -443,6 +526,30 @@ static void cells(hs_finger_extractor *ex)
             ex->cell_ori[cy * ex->cw + cx] = (uint8_t)ob;
             ex->cell_per[cy * ex->cw + cx] = (uint8_t)pb;
         }
+}
+
+/* Quality-aware segmentation: a foreground block is dropped when almost no
+ * block around it has a ridge period (the signature's share of energy at
+ * its best period, 0 where below the 0.2 bar, averaged over the
+ * foreground with sigma 1.5 blocks, is below 0.075). Coherent but
+ * aperiodic areas end here: the bright edge of a sensor window, smudges,
+ * a single crease, where the enhancement would otherwise draw ridges
+ * along the smoothed orientation. Returns whether any block was dropped. */
+static int drop_aperiodic(hs_finger_extractor *ex)
+{
+    int nb = ex->bw * ex->bh, drop = 0;
+    float *q = ex->b_a, *ind = ex->b_b; /* free after the frequency stage */
+    for (int i = 0; i < nb; i++) {
+        q[i] = ex->b_mask[i] ? sqrtf(ex->b_pw[i]) : 0.0f;
+        ind[i] = ex->b_mask[i] ? 1.0f : 0.0f;
+    }
+    smooth_blocks(ex, q, ind, 1.5f);
+    for (int i = 0; i < nb; i++)
+        if (ex->b_mask[i] && q[i] < 0.075f) {
+            ex->b_mask[i] = 0;
+            drop = 1;
+        }
+    return drop;
 }
 
 static void debug_fields(hs_finger_extractor *ex)
@@ -499,6 +606,12 @@ void hs__fx_fields(hs_finger_extractor *ex)
         return;
     pixel_mask(ex);
     frequency(ex);
+    if (drop_aperiodic(ex)) {
+        clean_mask(ex);
+        if (ex->fg_blocks == 0)
+            return;
+        pixel_mask(ex);
+    }
     /* Local grey statistics for the normalisation before enhancement. */
     memcpy(ex->b_lstd, ex->b_std, (size_t)ex->bw * (size_t)ex->bh * sizeof(float));
     smooth_blocks(ex, ex->b_lstd, NULL, 2.0f);

@@ -207,7 +207,6 @@ static void drop_marked(hs_finger_extractor *ex, int nc)
 void hs__fx_minutiae(hs_finger_extractor *ex)
 {
     const int w = ex->w, h = ex->h, sw = w + 2;
-    const float per = ex->mean_per > 5.0f ? (ex->mean_per < 14.0f ? ex->mean_per : 14.0f) : 5.0f;
     const uint8_t *sk = ex->skel;
     int off[8];
     ring_offsets(sw, off);
@@ -233,6 +232,8 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
             c->type = cn == 1 ? HS_MINUTIA_ENDING : HS_MINUTIA_BIFURCATION;
             c->cn = (uint8_t)cn;
             c->alive = 1;
+            float lp = block_val(ex, ex->b_per, x, y);
+            c->lp = lp < 5.0f ? 5.0f : lp > 14.0f ? 14.0f : lp;
             ex->label[y * w + x] = nc;
             if (++nc == HS__FX_MAX_CAND)
                 break;
@@ -240,19 +241,23 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
     ex->ncand = nc;
 
     /* Structural filters on the skeleton graph; decisions are taken on the
-     * unfiltered set (mark) and applied together. */
-    int spur_len = (int)lrintf(1.5f * per);
-    int short_len = (int)lrintf(2.2f * per);
+     * unfiltered set (mark) and applied together. Every length is in units
+     * of the local ridge period at the candidate (the image's mean period
+     * until 2026-12-06: fingers whose period varies, and distorted
+     * impressions, had their rules too long in fine areas and too short in
+     * coarse ones; docs/accuracy.md, "Third round"). */
     /* Bridges and lakes: 1.2 p (was 1.5 p until 2026-12-06). Two forks
      * facing each other a little more than a period apart are as often a
      * true pair (a short ridge joining two ridges, an enclosure) as a
      * bridge of a wet print; removing them lost true minutiae on the FVC
      * sets (docs/accuracy.md, "Issue 20"). */
-    int bridge_len = (int)lrintf(1.2f * per);
-    int dir_len = (int)lrintf(1.3f * per);
     trace_result tr;
     for (int i = 0; i < nc; i++) {
         hs__fx_cand *c = &ex->cand[i];
+        int spur_len = (int)lrintf(1.5f * c->lp);
+        int short_len = (int)lrintf(2.2f * c->lp);
+        int bridge_len = (int)lrintf(1.2f * c->lp);
+        int dir_len = (int)lrintf(1.3f * c->lp);
         int p = (c->py + 1) * sw + c->px + 1;
         int br[8];
         int nbr = branches(sk, p, off, br);
@@ -329,15 +334,15 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
     drop_marked(ex, nc);
 
     /* Border: ridges end where the foreground does. */
-    float border = 0.8f * per;
     for (int i = 0; i < nc; i++) {
         hs__fx_cand *c = &ex->cand[i];
+        float border = 0.8f * c->lp;
         if (c->alive && (float)ex->dist[c->py * w + c->px] < border)
             c->alive = 0;
         /* An ending whose ridge would continue straight out of the
          * foreground within a short way is where the print stops, not where
          * the ridge does. */
-        float look = 2.5f * per;
+        float look = 2.5f * c->lp;
         if (c->alive && c->type == HS_MINUTIA_ENDING && look > 0.0f) {
             int qx = (int)lrintf(c->x - look * c->dx), qy = (int)lrintf(c->y - look * c->dy);
             if (qx < 0 || qy < 0 || qx >= w || qy >= h || !ex->mask[qy * w + qx])
@@ -350,17 +355,22 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
     /* Close pairs: 0.5 p (was 0.7 p until 2026-12-06): the spur, bridge
      * and short-ridge rules already remove the structural pairs, and true
      * minutiae 0.5-0.7 p apart (a fork next to an ending) were lost. */
-    float broken = 1.8f * per, close = 0.5f * per, clus = 1.8f * per;
+    float lpmax = 5.0f;
+    for (int i = 0; i < nc; i++)
+        if (ex->cand[i].lp > lpmax)
+            lpmax = ex->cand[i].lp;
     for (int i = 0; i < nc; i++) {
         const hs__fx_cand *a = &ex->cand[i];
         if (!a->alive)
             continue;
         for (int j = i + 1; j < nc; j++) {
             const hs__fx_cand *b = &ex->cand[j];
-            if (b->py - a->py > (int)broken + 1)
+            if (b->py - a->py > (int)(1.8f * lpmax) + 1)
                 break; /* candidates are in raster order */
             if (!b->alive)
                 continue;
+            float pp = 0.5f * (a->lp + b->lp); /* the pair's period */
+            float broken = 1.8f * pp, close = 0.5f * pp;
             float vx = b->x - a->x, vy = b->y - a->y;
             float d = sqrtf(vx * vx + vy * vy);
             if (d > broken)
@@ -385,6 +395,7 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
         if (!a->alive)
             continue;
         int cnt = 0;
+        float clus = 1.8f * a->lp;
         for (int j = 0; j < nc; j++) {
             const hs__fx_cand *b = &ex->cand[j];
             if (j == i || !b->alive || abs(b->py - a->py) > (int)clus)
@@ -405,7 +416,7 @@ void hs__fx_minutiae(hs_finger_extractor *ex)
             continue;
         float coh = block_val(ex, ex->b_coh, c->px, c->py);
         float qc = (coh - 0.2f) / 0.5f;
-        float qd = (float)ex->dist[c->py * w + c->px] / (3.0f * per);
+        float qd = (float)ex->dist[c->py * w + c->px] / (3.0f * c->lp);
         float qs = block_val(ex, ex->b_std, c->px, c->py) / ex->med_std;
         qc = qc < 0.05f ? 0.05f : qc > 1.0f ? 1.0f : qc;
         qd = qd > 1.0f ? 1.0f : qd;

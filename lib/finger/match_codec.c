@@ -151,14 +151,15 @@ hs_status hs_finger_prepared_decode(hs_ctx *ctx, hs_finger_prepared **out, const
  * --calibrate). Equal weights keep the largest source (Neurotechnology, with
  * the lowest impostor scores) from making the thresholds optimistic for the
  * others. 1e-5 and 1e-6 extrapolate an exponential tail from the 1e-4 point
- * with a decay of 0.027 per e-fold, which puts the largest impostor score
+ * with a decay of 0.0183 per e-fold, which puts the largest impostor score
  * seen (0.1768, 1 in 23,040 ISO pairs: 1.4e-5 in the mixture) at 1.1e-5.
  * docs/finger-matching.md has the derivation. Between decades the threshold
  * is interpolated linearly in log10(FMR). Re-derived on 2026-12-06 after
  * the score gained its local-similarity weight and its quality-weighted
- * minutia counts, and again after the constrained affine refit (which
- * raises impostor scores a little too). */
-static const float fmr_thresholds[5] = {0.0582f, 0.0882f, 0.1161f, 0.1783f, 0.2404f};
+ * minutia counts, again after the constrained affine refit (which
+ * raises impostor scores a little too), and again after the extractor's
+ * local ridge period and the floor of 10 on the expected counts. */
+static const float fmr_thresholds[5] = {0.0588f, 0.0938f, 0.1364f, 0.1785f, 0.2207f};
 
 float hs__finger_threshold(double fmr)
 {

@@ -36,6 +36,7 @@ typedef struct hs__fx_cand {
     float x, y;        /* working frame */
     float dx, dy;      /* unit direction, image frame (y down) */
     float quality;     /* 0..1 */
+    float lp;          /* local ridge period at the candidate, px (5..14) */
     int32_t px, py;    /* skeleton pixel */
     uint8_t type;      /* HS_MINUTIA_ENDING / _BIFURCATION */
     uint8_t alive;
