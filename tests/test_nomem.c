@@ -871,12 +871,14 @@ static int setup(void **state)
         fx.face[i] = (float)sin(0.7 * i + 1.0);
     if (hs_watchlist_new(fx.ctx, &fx.wl))
         return -1;
+    /* P-1 holds the probe's own finger (tpl2) and face, so it ranks first
+     * whatever the fusion's calibration; P-2 and P-3 another impression. */
     for (int k = 1; k <= 3; k++) {
         char id[16];
         snprintf(id, sizeof id, "P-%d", k);
         hs_watchlist_subject *s = NULL;
         if (hs_watchlist_subject_new(fx.ctx, &s, id) ||
-            hs_watchlist_subject_add_finger(fx.ctx, s, k == 1 ? fx.tpl : fx.tpl2, 0))
+            hs_watchlist_subject_add_finger(fx.ctx, s, k == 1 ? fx.tpl2 : fx.tpl, 0))
             return -1;
         if (k == 1 && hs_watchlist_subject_add_face(fx.ctx, s, fx.face, 128, 0))
             return -1;
