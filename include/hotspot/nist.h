@@ -289,7 +289,7 @@ typedef struct hs_nist_build_options {
     uint32_t result_flags;      /**< HS_NIST_RESULT_* (0 = none). @since 1.1 */
     char subject_country[4];    /**< ISO 3166 alpha-3 owning the subject ids (2.010 CRN
                                      item 1); "" = the search's destination country
-                                     (1.017 ANM item 4). @since 1.1 */
+                                     (1.017 ANM item 3). @since 1.1 */
     const char *contact_phone;  /**< 2.063 INF telephone number (digits, at most 64);
                                      NULL = none. Borrowed for the call. @since 1.1 */
     const char *contact_org;    /**< 2.063 INF organisation name (1-64); NULL = none. @since 1.1 */
