@@ -102,6 +102,14 @@ static hs_finger_prepared *prep(const hs_minutia *m, int n, uint32_t ppi)
     return p;
 }
 
+/* A matcher with the default parameters (the test fails if none). */
+static hs_finger_matcher *new_matcher(void)
+{
+    hs_finger_matcher *mt = NULL;
+    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    return mt;
+}
+
 static float score_of(hs_finger_matcher *mt, const hs_finger_prepared *a,
                       const hs_finger_prepared *b)
 {
@@ -117,8 +125,7 @@ static void test_identity_and_symmetry(void **state)
     (void)state;
     rng_state = 1;
     hs_minutia a[60], b[60];
-    hs_finger_matcher *mt = NULL;
-    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    hs_finger_matcher *mt = new_matcher();
     float t6 = tu_thr(1e-6);
     for (int trial = 0; trial < 5; trial++) {
         int n = make_set(a, 40, 1000, 1000, 150);
@@ -139,8 +146,7 @@ static void test_rotation_translation(void **state)
     (void)state;
     rng_state = 7;
     hs_minutia a[60], b[60], c[60];
-    hs_finger_matcher *mt = NULL;
-    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    hs_finger_matcher *mt = new_matcher();
     float t4 = tu_thr(1e-4);
     int n = make_set(a, 40, 1000, 1000, 150);
     int nc = make_set(c, 40, 1000, 1000, 150); /* another finger */
@@ -178,8 +184,7 @@ static void test_stretch(void **state)
     (void)state;
     rng_state = 11;
     hs_minutia a[80], st[80], b[80];
-    hs_finger_matcher *mt = NULL;
-    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    hs_finger_matcher *mt = new_matcher();
     float t3 = tu_thr(1e-3);
     for (int trial = 0; trial < 4; trial++) {
         int n = make_set(a, 60, 1000, 1000, 200);
@@ -216,8 +221,7 @@ static void test_quality_counts(void **state)
     (void)state;
     rng_state = 11;
     hs_minutia a[40], b[80], extra[40];
-    hs_finger_matcher *mt = NULL;
-    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    hs_finger_matcher *mt = new_matcher();
     int n = make_set(a, 30, 1000, 1000, 130);
     for (int i = 0; i < n; i++)
         a[i].quality = 90;
@@ -253,8 +257,7 @@ static void test_resolution(void **state)
         b[i].x = a[i].x * 2.0f;
         b[i].y = a[i].y * 2.0f;
     }
-    hs_finger_matcher *mt = NULL;
-    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    hs_finger_matcher *mt = new_matcher();
     hs_finger_prepared *pa = prep(a, n, 500), *pb = prep(b, n, 1000), *pw = prep(b, n, 500);
     float same = score_of(mt, pa, pb), wrong = score_of(mt, pa, pw);
     assert_true(same > tu_thr(1e-6));
@@ -271,8 +274,7 @@ static void test_tiny_templates(void **state)
     rng_state = 3;
     hs_minutia a[40];
     int n = make_set(a, 30, 300, 300, 120);
-    hs_finger_matcher *mt = NULL;
-    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    hs_finger_matcher *mt = new_matcher();
     hs_finger_prepared *p0 = prep(a, 0, 500), *p1 = prep(a, 1, 500), *pa = prep(a, n, 500);
     assert_int_equal(hs_finger_prepared_count(p0), 0);
     assert_true(score_of(mt, p0, p0) == 0.0f);
@@ -299,8 +301,7 @@ static void test_no_nan_random(void **state)
 {
     (void)state;
     rng_state = 99;
-    hs_finger_matcher *mt = NULL;
-    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    hs_finger_matcher *mt = new_matcher();
     hs_minutia a[200], b[200];
     for (int trial = 0; trial < 30; trial++) {
         int na = make_set(a, 2 + (int)(rnd() % 150), 800, 800, 50 + (float)(rnd() % 400));
@@ -410,8 +411,7 @@ static void test_vector_kernels(void **state)
 static void test_params(void **state)
 {
     (void)state;
-    hs_finger_matcher *mt = NULL;
-    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    hs_finger_matcher *mt = new_matcher();
     int32_t lo, hi;
     assert_int_equal(hs_finger_matcher_bounds(&lo, &hi, HS_MATCH_MAX_ROTATION), HS_OK);
     assert_int_equal(lo, 0);
@@ -490,8 +490,7 @@ static void test_multi(void **state)
     assert_int_equal(hs_finger_prepare(NULL, &pc, tc, 0), HS_OK);
     assert_int_equal(hs_finger_prepare(NULL, &pb2, tb2, 0), HS_OK);
     assert_int_equal(hs_finger_prepared_position(pa), HS_FINGER_RIGHT_INDEX);
-    hs_finger_matcher *mt = NULL;
-    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    hs_finger_matcher *mt = new_matcher();
     const hs_finger_prepared *probe[2] = {pa, pc};
     const hs_finger_prepared *cand[2] = {pc, pb};
     const hs_finger_prepared *cand_wrong[1] = {pb2};
@@ -540,8 +539,7 @@ static void test_codec(void **state)
     hs_finger_prepared *pd = NULL;
     assert_int_equal(hs_finger_prepared_decode(NULL, &pd, buf, size), HS_OK);
     assert_int_equal(hs_finger_prepared_count(pd), hs_finger_prepared_count(pa));
-    hs_finger_matcher *mt = NULL;
-    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    hs_finger_matcher *mt = new_matcher();
     assert_true(score_of(mt, pd, pb) == score_of(mt, pa, pb));
     /* re-encoding gives the same bytes */
     uint8_t *buf2 = malloc(size);
@@ -596,8 +594,7 @@ static void test_shared_iso(void **state)
         skip();
         return;
     }
-    hs_finger_matcher *mt = NULL;
-    assert_int_equal(hs_finger_matcher_new(NULL, &mt), HS_OK);
+    hs_finger_matcher *mt = new_matcher();
     for (int s = 0; s < 8; s++) {
         hs_finger_prepared *p[5][4];
         for (int f = 0; f < 5; f++)

@@ -911,30 +911,49 @@ static float pairing_score(const pairing *r, float ca, float cb, int min_norm, i
     return s > 1.0f ? 1.0f : s;
 }
 
+/* Centroids of the paired minutiae of A and B (ax, ay, bx, by) for the
+ * pairs recorded in usea (mate + 1), summed in float for the rigid fit and
+ * in double for the affine one (each keeps the rounding its thresholds were
+ * calibrated with). Returns the number of pairs (0: centroids unset). */
+typedef struct {
+    float f[4];
+    double d[4];
+} centroids;
+
+static int pair_centroids(const hs_finger_prepared *A, const hs_finger_prepared *B,
+                          const uint8_t *usea, centroids *c)
+{
+    float f[4] = {0, 0, 0, 0};
+    double d[4] = {0, 0, 0, 0};
+    int n = 0;
+    for (uint32_t i = 0; i < A->count; i++) {
+        if (!usea[i])
+            continue;
+        const hs__pmin *a = &A->min[i], *b = &B->min[usea[i] - 1];
+        const float v[4] = {a->x, a->y, b->x, b->y};
+        for (int k = 0; k < 4; k++) {
+            f[k] += v[k];
+            d[k] += v[k];
+        }
+        n++;
+    }
+    for (int k = 0; n && k < 4; k++) {
+        c->f[k] = f[k] / (float)n;
+        c->d[k] = d[k] / n;
+    }
+    return n;
+}
+
 /* Least-squares rigid alignment of the pairs recorded in usea (mate + 1),
  * centred on their centroid so that the elastic tolerance grows from the
  * middle of the paired area. False when fewer than 3 pairs. */
 static bool fit_align(const hs_finger_prepared *A, const hs_finger_prepared *B,
                       const uint8_t *usea, align *g)
 {
-    float sax = 0, say = 0, sbx = 0, sby = 0;
-    int n = 0;
-    for (uint32_t i = 0; i < A->count; i++) {
-        if (!usea[i])
-            continue;
-        const hs__pmin *a = &A->min[i], *b = &B->min[usea[i] - 1];
-        sax += a->x;
-        say += a->y;
-        sbx += b->x;
-        sby += b->y;
-        n++;
-    }
-    if (n < 3)
+    centroids cen;
+    if (pair_centroids(A, B, usea, &cen) < 3)
         return false;
-    sax /= (float)n;
-    say /= (float)n;
-    sbx /= (float)n;
-    sby /= (float)n;
+    const float sax = cen.f[0], say = cen.f[1], sbx = cen.f[2], sby = cen.f[3];
     float sc = 0, ss = 0;
     for (uint32_t i = 0; i < A->count; i++) {
         if (!usea[i])
@@ -979,24 +998,10 @@ static bool fit_align(const hs_finger_prepared *A, const hs_finger_prepared *B,
 static bool fit_affine(const hs_finger_prepared *A, const hs_finger_prepared *B,
                        const uint8_t *usea, align *g, float *stretch)
 {
-    double sax = 0, say = 0, sbx = 0, sby = 0;
-    int n = 0;
-    for (uint32_t i = 0; i < A->count; i++) {
-        if (!usea[i])
-            continue;
-        const hs__pmin *a = &A->min[i], *b = &B->min[usea[i] - 1];
-        sax += a->x;
-        say += a->y;
-        sbx += b->x;
-        sby += b->y;
-        n++;
-    }
-    if (n < AFF_MIN_PAIRS)
+    centroids cen;
+    if (pair_centroids(A, B, usea, &cen) < AFF_MIN_PAIRS)
         return false;
-    sax /= n;
-    say /= n;
-    sbx /= n;
-    sby /= n;
+    const double sax = cen.d[0], say = cen.d[1], sbx = cen.d[2], sby = cen.d[3];
     double bxx = 0, bxy = 0, byy = 0, axbx = 0, axby = 0, aybx = 0, ayby = 0;
     for (uint32_t i = 0; i < A->count; i++) {
         if (!usea[i])
