@@ -70,6 +70,13 @@ typedef struct v10_eval_result {
     v10_eval_point fmr100, fmr1000, zero_fmr;
 } v10_eval_result;
 
+typedef struct v10_nist_build_options {
+    uint32_t struct_size, priority;
+    float wsq_bitrate;
+    uint32_t impression;
+    char dai_country[4], ori_country[4];
+} v10_nist_build_options;
+
 /* Every 1.0 field is where a 1.0 caller put it. */
 #define SAME(cur, old, f) \
     _Static_assert(offsetof(cur, f) == offsetof(old, f), #cur "." #f " moved")
@@ -89,6 +96,9 @@ SAME(hs_face_search_options, v10_face_search_options, one_per_label);
 SAME(hs_eval_result, v10_eval_result, eer);
 SAME(hs_eval_result, v10_eval_result, zero_fmr);
 SAME(hs_eval_point, v10_eval_point, fnmr);
+SAME(hs_nist_build_options, v10_nist_build_options, impression);
+SAME(hs_nist_build_options, v10_nist_build_options, ori_country);
+_Static_assert(sizeof(hs_nist_build_options) >= sizeof(v10_nist_build_options), "shrank");
 _Static_assert(sizeof(hs_eval_point) == sizeof(v10_eval_point), "hs_eval_point is frozen");
 _Static_assert(sizeof(hs_eval_result) >= sizeof(v10_eval_result), "hs_eval_result shrank");
 _Static_assert(sizeof(hs_image_info) >= sizeof(v10_image_info), "hs_image_info shrank");
@@ -347,6 +357,46 @@ static void test_image_encode_options(void **state)
     hs_image_free(img);
 }
 
+/* hs_nist_build_options gained the SRE hit fields in 1.1: a 1.0 caller's
+ * struct still builds a search and is taken by hs_nist_build_result_hit()
+ * (which then finds no hit in an empty result), a short one is refused. */
+static void test_nist_build_options(void **state)
+{
+    (void)state;
+    v10_nist_build_options old = {sizeof old, 3, 0.0f, 0, "XPO", "DEU"};
+    hs_nist *search = NULL;
+    assert_int_equal(hs_nist_build_search(NULL, &search, "CPS", "BKA", "Bundeskriminalamt", "INT",
+                                          "INTERPOL", 1, 1796558400, NULL, 0, NULL, 0, NULL,
+                                          (const hs_nist_build_options *)&old),
+                     HS_OK);
+    char item[8];
+    size_t sz = sizeof item;
+    assert_int_equal(hs_nist_item(NULL, item, &sz, search, 0, 17, 0, 2), HS_OK);
+    assert_string_equal(item, "XPO"); /* the 1.0 field was read */
+    hs_watchlist *wl = NULL;
+    assert_int_equal(hs_watchlist_new(NULL, &wl), HS_OK);
+    hs_template *t = one_view_template();
+    hs_watchlist_result *r = NULL;
+    hs_status s = hs_watchlist_search(NULL, &r, wl, t, NULL, 0, NULL);
+    if (s == HS_OK) {
+        hs_nist *sre = NULL;
+        assert_int_equal(hs_nist_build_result_hit(NULL, &sre, search, r, 0, 2, 1796558400,
+                                                  (const hs_nist_build_options *)&old),
+                         HS_ERR_NOT_FOUND);
+        assert_null(sre);
+        old.struct_size = 12;
+        assert_int_equal(hs_nist_build_result_hit(NULL, &sre, search, r, 0, 2, 1796558400,
+                                                  (const hs_nist_build_options *)&old),
+                         HS_ERR_INVALID_ARG);
+        hs_watchlist_result_free(r);
+    } else {
+        assert_int_equal(s, HS_ERR_NOT_BUILT);
+    }
+    hs_template_free(t);
+    hs_watchlist_free(wl);
+    hs_nist_free(search);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_watchlist_structs),
         cmocka_unit_test(test_face_search_options),
         cmocka_unit_test(test_image_encode_options),
+        cmocka_unit_test(test_nist_build_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

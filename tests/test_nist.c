@@ -1493,6 +1493,138 @@ static uint32_t view_position(const hs_template *t, uint32_t v)
     return vi.finger_position;
 }
 
+#ifdef HS_IMAGE_FORMAT_WSQ
+/* The text of item (subfield 0) @p item of field 2.@p field, "" when absent. */
+static const char *t2_item(const hs_nist *n, uint32_t field, uint32_t item)
+{
+    static char buf[128];
+    size_t sz = sizeof buf;
+    if (hs_nist_item(NULL, buf, &sz, n, 1, field, 0, item) != HS_OK)
+        buf[0] = 0;
+    return buf;
+}
+
+/* Encoded as XML and as the traditional encoding, @p sre validates (INT-I
+ * profile; the XML against int-i.xsd) and reads back field for field. */
+static void assert_sre_round_trips(const hs_nist *sre, const char *what)
+{
+    assert_int_equal(count_findings(sre, HS_NIST_PROFILE_INT_I, 1), 0);
+    size_t xs;
+    uint8_t *x = encode(sre, HS_NIST_ENCODING_XML, 0, &xs); /* no HS_NIST_ALLOW_LOSS */
+    xmlSchemaPtr schema = load_schema();
+    if (schema) {
+        assert_int_equal(schema_valid(schema, x, xs, what), 0);
+        xmlSchemaFree(schema);
+    }
+    hs_nist *back = NULL;
+    assert_int_equal(decode_mem(x, xs, &back, NULL), HS_OK);
+    assert_fields_kept(sre, back, what);
+    assert_int_equal(count_findings(back, HS_NIST_PROFILE_INT_I, 1), 0);
+    hs_nist_free(back);
+    free(x);
+    x = encode(sre, HS_NIST_ENCODING_TRADITIONAL, 0, &xs);
+    assert_int_equal(decode_mem(x, xs, &back, NULL), HS_OK);
+    assert_fields_kept(sre, back, what);
+    hs_nist_free(back);
+    free(x);
+}
+
+/* hs_nist_build_result_hit() on result @p r (one hit, "S-1") of search
+ * @p search (with the agencies' countries) and @p nocountry (without). */
+static void test_result_hit(hs_ctx *ctx, const hs_nist *search, const hs_nist *nocountry,
+                            const hs_watchlist_result *r)
+{
+    hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
+    hs_nist *sre = NULL;
+    /* Defaults: CRN with the search's destination country, MVI false, no INF. */
+    assert_int_equal(hs_nist_build_result_hit(ctx, &sre, search, r, 0, 11, 1796558600, NULL),
+                     HS_OK);
+    assert_string_equal(t2_item(sre, 10, 0), "XPO");
+    assert_string_equal(t2_item(sre, 10, 1), "S-1");
+    assert_string_equal(t2_item(sre, 64, 0), "1");
+    assert_string_equal(t2_item(sre, 64, 1), "false");
+    assert_string_equal(t2_item(sre, 64, 2), "1");
+    assert_string_equal(t2_item(sre, 64, 3), "CPS");
+    assert_string_equal(t2_item(sre, 64, 4), "I");
+    size_t sz;
+    assert_null(hs_nist_field(sre, &sz, 1, 63));
+    assert_null(hs_nist_field(sre, &sz, 1, 65)); /* the id is in CRN: nothing lost in XML */
+    assert_null(hs_nist_field(sre, &sz, 1, 90));
+    char buf[64];
+    sz = sizeof buf;
+    assert_int_equal(hs_nist_text_get(ctx, buf, &sz, sre, HS_NIST_TEXT_TOT), HS_OK);
+    assert_string_equal(buf, "SRE");
+    assert_sre_round_trips(sre, "SRE hit, defaults");
+    hs_nist_free(sre);
+    /* Every option: the owner's country, a verified candidate, the contact point. */
+    memcpy(o.subject_country, "FRA", 4);
+    o.result_flags = HS_NIST_RESULT_VERIFIED;
+    o.contact_phone = "33472447000";
+    o.contact_org = "Interpol";
+    o.contact_person = "Jules Maigret";
+    o.contact_text = "Contact the duty officer";
+    assert_int_equal(hs_nist_build_result_hit(ctx, &sre, search, r, 0, 12, 1796558600, &o),
+                     HS_OK);
+    assert_string_equal(t2_item(sre, 10, 0), "FRA");
+    assert_string_equal(t2_item(sre, 10, 1), "S-1");
+    assert_string_equal(t2_item(sre, 63, 0), "33472447000");
+    assert_string_equal(t2_item(sre, 63, 1), "Interpol");
+    assert_string_equal(t2_item(sre, 63, 2), "Jules Maigret");
+    assert_string_equal(t2_item(sre, 63, 3), "Contact the duty officer");
+    assert_string_equal(t2_item(sre, 64, 1), "true");
+    assert_sre_round_trips(sre, "SRE hit, all options");
+    hs_nist_free(sre);
+    /* A contact with the organisation only; the id as IRN instead of CRN. */
+    o.contact_phone = o.contact_person = o.contact_text = NULL;
+    o.result_flags = HS_NIST_RESULT_IRN;
+    assert_int_equal(hs_nist_build_result_hit(ctx, &sre, search, r, 0, 13, 1796558600, &o),
+                     HS_OK);
+    assert_null(hs_nist_field(sre, &sz, 1, 10));
+    const uint8_t *irn = hs_nist_field(sre, &sz, 1, 90);
+    assert_non_null(irn);
+    assert_int_equal(sz, 3);
+    assert_memory_equal(irn, "S-1", 3);
+    assert_string_equal(t2_item(sre, 63, 1), "Interpol");
+    assert_string_equal(t2_item(sre, 64, 1), "false");
+    assert_sre_round_trips(sre, "SRE hit, IRN");
+    hs_nist_free(sre);
+    /* Errors, nothing built. */
+    sre = (hs_nist *)1;
+    assert_int_equal(hs_nist_build_result_hit(ctx, &sre, search, r, 1, 14, 1796558600, &o),
+                     HS_ERR_NOT_FOUND); /* one hit only */
+    assert_null(sre);
+    o.result_flags = 0;
+    o.contact_phone = "+33 4";
+    assert_int_equal(hs_nist_build_result_hit(ctx, &sre, search, r, 0, 14, 1796558600, &o),
+                     HS_ERR_INVALID_ARG);
+    assert_null(sre);
+    o.contact_phone = NULL;
+    o.contact_org = "Interpol ";
+    assert_int_equal(hs_nist_build_result_hit(ctx, &sre, search, r, 0, 14, 1796558600, &o),
+                     HS_ERR_INVALID_ARG);
+    o.contact_org = "a\x1f" "b";
+    assert_int_equal(hs_nist_build_result_hit(ctx, &sre, search, r, 0, 14, 1796558600, &o),
+                     HS_ERR_INVALID_ARG);
+    o.contact_org = NULL;
+    assert_int_equal(hs_nist_build_result_hit(ctx, &sre, search, r, 0, 14, 1796558600, &o),
+                     HS_OK);
+    hs_nist_free(sre);
+    /* CRN without a country: none given, none in the search's ANM. */
+    assert_int_equal(hs_nist_build_result_hit(ctx, &sre, nocountry, r, 0, 14, 1796558600, NULL),
+                     HS_ERR_INVALID_ARG);
+    assert_null(sre);
+    memcpy(o.subject_country, "fr", 3);
+    assert_int_equal(hs_nist_build_result_hit(ctx, &sre, search, r, 0, 14, 1796558600, &o),
+                     HS_ERR_INVALID_ARG);
+    o.result_flags = HS_NIST_RESULT_IRN; /* IRN needs no country */
+    assert_int_equal(hs_nist_build_result_hit(ctx, &sre, nocountry, r, 0, 14, 1796558600, &o),
+                     HS_OK);
+    hs_nist_free(sre);
+    assert_int_equal(hs_nist_build_result_hit(ctx, NULL, search, r, 0, 14, 1796558600, NULL),
+                     HS_ERR_INVALID_ARG);
+}
+#endif
+
 /* hs_nist_fingers: one view per finger, positions from the records (slaps
  * and palms passed over, 11/12 taken as thumbs only when 1/6 are absent),
  * Type-9 minutiae before images of the same IDC, flags, and errors. */
@@ -1580,6 +1712,14 @@ static void test_fingers(void **state)
     assert_int_equal(hs_template_add_view(ctx, m2, &vi, mm, cnt), HS_OK);
     hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
     hs_nist *b = NULL;
+    /* Without the agencies' countries first: the hit detail below needs one. */
+    assert_int_equal(hs_nist_build_search(ctx, &b, "CPS", "LIBHOTSPOT", "test", "INT", "INTERPOL",
+                                          9, 1796558400, fingers, 1, NULL, 0, NULL, &o),
+                     HS_OK);
+    hs_nist *nocountry = b;
+    b = NULL;
+    memcpy(o.dai_country, "XPO", 4);
+    memcpy(o.ori_country, "FRA", 4);
     assert_int_equal(hs_nist_build_search(ctx, &b, "CPS", "LIBHOTSPOT", "test", "INT", "INTERPOL",
                                           9, 1796558400, fingers, 2, NULL, 0, m2, &o),
                      HS_OK);
@@ -1618,6 +1758,8 @@ static void test_fingers(void **state)
     assert_int_equal(sz, 3);
     assert_memory_equal(v65, "S-1", 3);
     hs_nist_free(sre);
+    test_result_hit(ctx, b, nocountry, r);
+    hs_nist_free(nocountry);
     hs_watchlist_result_free(r);
     hs_watchlist_subject_free(sub);
     hs_watchlist_free(wl);

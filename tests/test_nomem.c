@@ -791,6 +791,41 @@ static hs_status op_encounter_registry(hs_ctx *ctx)
 }
 #endif
 
+/* A search transaction, a watchlist search and the SRE detailing its best hit
+ * (hs_nist_build_result_hit with a contact point). */
+static hs_status op_nist_result_hit(hs_ctx *ctx)
+{
+    hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
+    memcpy(o.dai_country, "XPO", 4);
+    memcpy(o.ori_country, "FRA", 4);
+    o.contact_org = "Interpol";
+    o.contact_text = "Call back";
+    hs_nist *txn = (hs_nist *)1;
+    hs_status s = hs_nist_build_search(ctx, &txn, "CPS", "ORI", "Origin", "INT", "INTERPOL", 1,
+                                       1796558400, NULL, 0, NULL, 0, NULL, &o);
+    OUT_NULL_ON_FAIL(s, txn);
+    if (s)
+        return s;
+    hs_watchlist_result *r = (hs_watchlist_result *)1;
+    s = hs_watchlist_search(ctx, &r, fx.wl, fx.tpl2, fx.face, 128, NULL);
+    OUT_NULL_ON_FAIL(s, r);
+    if (!s) {
+        hs_nist *sre = (hs_nist *)1;
+        s = hs_nist_build_result_hit(ctx, &sre, txn, r, 0, 2, 1796558500, &o);
+        OUT_NULL_ON_FAIL(s, sre);
+        if (!s) {
+            size_t sz;
+            assert_non_null(hs_nist_field(sre, &sz, 1, 63));
+            assert_non_null(hs_nist_field(sre, &sz, 1, 10));
+        }
+        assert_true(s == HS_OK || s == HS_ERR_NOMEM);
+        hs_nist_free(sre);
+        hs_watchlist_result_free(r);
+    }
+    hs_nist_free(txn);
+    return s;
+}
+
 #ifdef HS_IMAGE_FORMAT_WSQ
 /* A transaction built from an image and minutiae, then its fingers for the
  * watchlist (the image decoded and extracted, the minutiae read). */
@@ -871,12 +906,14 @@ static int setup(void **state)
         fx.face[i] = (float)sin(0.7 * i + 1.0);
     if (hs_watchlist_new(fx.ctx, &fx.wl))
         return -1;
+    /* P-1 holds the probe's own finger (tpl2) and face, so it ranks first
+     * whatever the fusion's calibration; P-2 and P-3 another impression. */
     for (int k = 1; k <= 3; k++) {
         char id[16];
         snprintf(id, sizeof id, "P-%d", k);
         hs_watchlist_subject *s = NULL;
         if (hs_watchlist_subject_new(fx.ctx, &s, id) ||
-            hs_watchlist_subject_add_finger(fx.ctx, s, k == 1 ? fx.tpl : fx.tpl2, 0))
+            hs_watchlist_subject_add_finger(fx.ctx, s, k == 1 ? fx.tpl2 : fx.tpl, 0))
             return -1;
         if (k == 1 && hs_watchlist_subject_add_face(fx.ctx, s, fx.face, 128, 0))
             return -1;
@@ -999,6 +1036,7 @@ T(test_encounter_registry, op_encounter_registry)
 #endif
 T(test_face_gallery, op_face_gallery)
 T(test_synth, op_synth)
+T(test_nist_result_hit, op_nist_result_hit)
 #ifdef HS_IMAGE_FORMAT_WSQ
 T(test_nist_fingers, op_nist_fingers)
 #endif
@@ -1045,6 +1083,7 @@ int main(void)
 #ifdef HS_IMAGE_FORMAT_WSQ
         cmocka_unit_test(test_nist_fingers),
 #endif
+        cmocka_unit_test(test_nist_result_hit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -407,6 +407,13 @@ HS_PREPARED_ARRAY(candidate, ncandidate)
 %ignore hs_face_dequantize;
 %ignore hs_face_similarity_q8;
 %ignore hs_face_scan_q8;
+/* The contact texts of hs_nist_build_options are borrowed for the call:
+ * read-only here (Python passes them to hs_py_nist_build_result_hit). */
+%immutable hs_nist_build_options::contact_phone;
+%immutable hs_nist_build_options::contact_org;
+%immutable hs_nist_build_options::contact_person;
+%immutable hs_nist_build_options::contact_text;
+
 /* Python reads and frees files itself; hs_file_save is wrapped. */
 %ignore hs_file_read;
 %ignore hs_file_free;
@@ -608,6 +615,7 @@ PyObject *hs_py_outbox_entry(const hs_outbox *ob, uint32_t index) {
 %nothread hs_py_nist_image_data;
 %nothread hs_py_nist_finding;
 %nothread hs_py_nist_build_search;
+%nothread hs_py_nist_build_result_hit;
 %inline %{
 /** Grey pixels of @p img as bytes, rows packed (width*height bytes, the
  *  stride removed). */
@@ -872,6 +880,32 @@ hs_status hs_py_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, c
                            face_ok ? (size_t)vf.len : 0, minutiae, &o);
   Py_END_ALLOW_THREADS
   if (face_ok) PyBuffer_Release(&vf);
+  return s;
+}
+
+/** hs_nist_build_result_hit with the options as arguments (None or "" = not
+ *  given). Returns [status, transaction]. */
+hs_status hs_py_nist_build_result_hit(hs_ctx *ctx, hs_nist **out, const hs_nist *search,
+                                      const hs_watchlist_result *result, uint32_t hit,
+                                      uint64_t tcn_serial, int64_t when, uint32_t flags,
+                                      const char *subject_country, const char *contact_phone,
+                                      const char *contact_org, const char *contact_person,
+                                      const char *contact_text) {
+  hs_status s;
+  hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
+  *out = NULL;
+  if (subject_country && strlen(subject_country) >= sizeof o.subject_country)
+    return HS_ERR_INVALID_ARG;
+  snprintf(o.subject_country, sizeof o.subject_country, "%s",
+           subject_country ? subject_country : "");
+  o.result_flags = flags;
+  o.contact_phone = contact_phone && *contact_phone ? contact_phone : NULL;
+  o.contact_org = contact_org && *contact_org ? contact_org : NULL;
+  o.contact_person = contact_person && *contact_person ? contact_person : NULL;
+  o.contact_text = contact_text && *contact_text ? contact_text : NULL;
+  Py_BEGIN_ALLOW_THREADS
+  s = hs_nist_build_result_hit(ctx, out, search, result, hit, tcn_serial, when, &o);
+  Py_END_ALLOW_THREADS
   return s;
 }
 

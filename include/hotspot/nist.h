@@ -285,10 +285,28 @@ typedef struct hs_nist_build_options {
     char dai_country[4];  /**< ISO 3166 alpha-3 of the destination ("XPO" for
                                INTERPOL), NUL-terminated; "" = none */
     char ori_country[4];  /**< ISO 3166 alpha-3 of the originating agency; "" = none */
+    /* The fields below are read by hs_nist_build_result_hit() only. @since 1.1 */
+    uint32_t result_flags;      /**< HS_NIST_RESULT_* (0 = none). @since 1.1 */
+    char subject_country[4];    /**< ISO 3166 alpha-3 owning the subject ids (2.010 CRN
+                                     item 1); "" = the search's destination country
+                                     (1.017 ANM item 3). @since 1.1 */
+    const char *contact_phone;  /**< 2.063 INF telephone number (digits, at most 64);
+                                     NULL = none. Borrowed for the call. @since 1.1 */
+    const char *contact_org;    /**< 2.063 INF organisation name (1-64); NULL = none. @since 1.1 */
+    const char *contact_person; /**< 2.063 INF person's full name (1-64); NULL = none. @since 1.1 */
+    const char *contact_text;   /**< 2.063 INF additional text (1-64); NULL = none. @since 1.1 */
 } hs_nist_build_options;
 
-/** Initialiser. @since 1.0 */
-#define HS_NIST_BUILD_OPTIONS_INIT { sizeof(hs_nist_build_options), 0, 0.0f, 0, "", "" }
+/** Initialiser. @since 1.0 (the 1.1 fields zero / NULL) */
+#define HS_NIST_BUILD_OPTIONS_INIT \
+    { sizeof(hs_nist_build_options), 0, 0.0f, 0, "", "", 0, "", NULL, NULL, NULL, NULL }
+
+/** hs_nist_build_options.result_flags: the subject id goes into 2.090 IRN
+ *  (INTERPOL reference number) instead of 2.010 CRN. @since 1.1 */
+#define HS_NIST_RESULT_IRN 0x1u
+/** hs_nist_build_options.result_flags: 2.064 MVI "true" (the candidate was
+ *  verified by an examiner), else "false". @since 1.1 */
+#define HS_NIST_RESULT_VERIFIED 0x2u
 
 /** One finger for hs_nist_build_search(): frozen layout. @since 1.0 */
 typedef struct hs_nist_finger {
@@ -331,6 +349,31 @@ HS_API hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *to
 HS_API hs_status hs_nist_build_result(hs_ctx *ctx, hs_nist **out, const hs_nist *search,
                                       const hs_watchlist_result *result,
                                       uint64_t tcn_serial, int64_t when);
+
+/** Build the INT-I search result detailing hit @p hit (0-based among the
+ *  hit candidates of @p result, in its order: best first). INT-I carries
+ *  one candidate per SRE ("as many SRE messages as candidates"), so a
+ *  service answering N hits builds N of these. Type-1 as for
+ *  hs_nist_build_result(); the Type-2 holds 2.010 CRN (the country of
+ *  @p opts subject_country, else the search's destination country, and the
+ *  candidate's subject id; with HS_NIST_RESULT_IRN the id goes into 2.090
+ *  IRN instead), 2.063 INF when @p opts gives a contact item (telephone,
+ *  organisation, person, text), and 2.064 RLS with CSI = @p hit + 1, MVI
+ *  (HS_NIST_RESULT_VERIFIED), CTQ = the number of hits, the search's TOT and
+ *  "I". Every field has its INT-I XML element, so the XML encoding is
+ *  lossless. The candidate's score has no INT-I field and is not written.
+ *  Of @p opts (NULL = defaults) only the 1.1 fields are read. *out belongs
+ *  to the caller (hs_nist_free()); NULL on failure. Errors:
+ *  HS_ERR_NOT_FOUND (the search lacks TOT, TCN, ORI or DAI; @p hit not
+ *  below the number of hits), HS_ERR_INVALID_ARG (no country for CRN;
+ *  subject id over 32 bytes; contact items not 1-64 characters, with
+ *  separators, control characters or white space at an end; telephone not
+ *  digits), HS_ERR_CORRUPT (a separator inside a subject id), HS_ERR_NOMEM.
+ *  One thread per object. @since 1.1 */
+HS_API hs_status hs_nist_build_result_hit(hs_ctx *ctx, hs_nist **out, const hs_nist *search,
+                                          const hs_watchlist_result *result, uint32_t hit,
+                                          uint64_t tcn_serial, int64_t when,
+                                          const hs_nist_build_options *opts);
 
 /** Compute the TCN check character of @p digits (YY + serial, decimal
  *  digits only, at most 18), the INT-I check character: the number modulo

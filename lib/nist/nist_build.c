@@ -413,26 +413,95 @@ static bool item_text(const hs_nist *n, uint32_t field, uint32_t item, char *buf
     return true;
 }
 
-hs_status hs_nist_build_result(hs_ctx *ctx, hs_nist **out, const hs_nist *search,
-                               const hs_watchlist_result *result, uint64_t tcn_serial,
-                               int64_t when)
+/* Text of an option for a field of the answer: NULL or 1..max bytes, no
+ * control characters, no white space at either end (the XML encoding
+ * collapses it), digits only when @p digits. */
+static bool opt_text_ok(const char *s, size_t max, bool digits)
+{
+    if (!s)
+        return true;
+    size_t len = strlen(s);
+    if (!text_ok(s, max) || s[0] == ' ' || s[len - 1] == ' ')
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((digits && (s[i] < '0' || s[i] > '9')) || s[i] == 0x7f)
+            return false;
+    return true;
+}
+
+static bool has_separator(const char *s)
+{
+    return strpbrk(s, "\x1c\x1d\x1e\x1f") != NULL;
+}
+
+/* The SRE answering @p search: the summary form (every hit's id in 2.065)
+ * when @p hit is UINT32_MAX, else the detail of hit @p hit (0-based among
+ * the hit candidates, in the result's order). */
+static hs_status build_sre(hs_ctx *ctx, hs_nist **out, const hs_nist *search,
+                           const hs_watchlist_result *result, uint32_t hit, uint64_t tcn_serial,
+                           int64_t when, const hs_nist_build_options *o, const char *fn)
 {
     if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_result: out is NULL");
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "%s: out is NULL", fn);
     *out = NULL;
     if (!search || !result || tcn_serial > 999999999999ull)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_result: bad arguments");
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "%s: bad arguments", fn);
     char tot[8], tcn[64], ori[128], dai[128], an[4][128];
     if (search->nr == 0 || search->r[0].type != 1 || !item_text(search, 4, 0, tot, sizeof tot) ||
         !item_text(search, 9, 0, tcn, sizeof tcn) || !item_text(search, 8, 0, ori, sizeof ori) ||
         !item_text(search, 7, 0, dai, sizeof dai))
-        return hs__error(ctx, HS_ERR_NOT_FOUND,
-                         "hs_nist_build_result: the search lacks TOT, TCN, ORI or DAI");
+        return hs__error(ctx, HS_ERR_NOT_FOUND, "%s: the search lacks TOT, TCN, ORI or DAI", fn);
     for (uint32_t i = 0; i < 4; i++)
         if (!item_text(search, 17, i, an[i], sizeof an[i]))
             an[i][0] = 0;
+    uint32_t count = hs_watchlist_result_count(result), hits = 0;
+    /* The hit this answer details, and how many there are (CTQ). */
+    hs_watchlist_candidate pick = HS_WATCHLIST_CANDIDATE_INIT;
+    pick.id = NULL;
+    for (uint32_t i = 0; i < count; i++) {
+        hs_watchlist_candidate c = HS_WATCHLIST_CANDIDATE_INIT;
+        hs_status cs = hs_watchlist_result_candidate(result, &c, i);
+        if (cs)
+            return hs__error(ctx, cs, "%s: candidate %u unreadable", fn, i);
+        if (!c.hit || !c.id)
+            continue;
+        if (has_separator(c.id))
+            return hs__error(ctx, HS_ERR_CORRUPT, "%s: candidate %u: separator inside the subject id",
+                             fn, i);
+        if (hits++ == hit)
+            pick = c;
+    }
+    const char *country = NULL;
+    if (hit != UINT32_MAX) {
+        if (!pick.id)
+            return hs__error(ctx, HS_ERR_NOT_FOUND, "%s: no hit %u (the result has %u)", fn, hit,
+                             hits);
+        if (strlen(pick.id) > 32 || pick.id[0] == ' ' || pick.id[strlen(pick.id) - 1] == ' ')
+            return hs__error(ctx, HS_ERR_INVALID_ARG,
+                             "%s: the subject id is over 32 bytes or has white space at an end "
+                             "(2.010 CRN, 2.090 IRN)", fn);
+        if (!(o->result_flags & HS_NIST_RESULT_IRN)) {
+            country = o->subject_country[0] ? o->subject_country : an[2];
+            bool ok = strlen(country) == 3;
+            for (int i = 0; ok && i < 3; i++)
+                ok = country[i] >= 'A' && country[i] <= 'Z';
+            if (!ok)
+                return hs__error(ctx, HS_ERR_INVALID_ARG,
+                                 "%s: 2.010 CRN needs a country: subject_country, or the search's "
+                                 "ANM with the destination's country", fn);
+        }
+        if (!opt_text_ok(o->contact_phone, 64, true) || !opt_text_ok(o->contact_org, 64, false) ||
+            !opt_text_ok(o->contact_person, 64, false) || !opt_text_ok(o->contact_text, 64, false) ||
+            (o->contact_org && has_separator(o->contact_org)) ||
+            (o->contact_person && has_separator(o->contact_person)) ||
+            (o->contact_text && has_separator(o->contact_text)))
+            return hs__error(ctx, HS_ERR_INVALID_ARG,
+                             "%s: contact items are 1-64 characters without separators, control "
+                             "characters or white space at an end; the telephone number digits",
+                             fn);
+    }
     stamp st;
-    hs_status s = make_stamp(ctx, &st, when, tcn_serial, "hs_nist_build_result");
+    hs_status s = make_stamp(ctx, &st, when, tcn_serial, fn);
     if (s)
         return s;
     bld b;
@@ -455,35 +524,86 @@ hs_status hs_nist_build_result(hs_ctx *ctx, hs_nist **out, const hs_nist *search
     }
     record(&b, 2);
     field(&b, 2, "00", 2);
-    uint32_t count = hs_watchlist_result_count(result), hits = 0;
-    hs__writer w;
-    hs__writer_init(&w, &n->alloc);
-    for (uint32_t i = 0; i < count && !b.s; i++) {
-        hs_watchlist_candidate c = HS_WATCHLIST_CANDIDATE_INIT;
-        b.s = hs_watchlist_result_candidate(result, &c, i);
-        if (b.s || !c.hit || !c.id)
-            continue;
-        size_t idl = strlen(c.id);
-        if (memchr(c.id, HS__NIST_RS, idl) || memchr(c.id, HS__NIST_US, idl) ||
-            memchr(c.id, HS__NIST_GS, idl) || memchr(c.id, HS__NIST_FS, idl)) {
-            b.s = hs__error(ctx, HS_ERR_CORRUPT, "candidate %u: separator inside the subject id", i);
-            break;
+    if (hit != UINT32_MAX) {
+        /* One candidate per SRE (INT-I 2.064): its reference in 2.010 CRN
+         * (country, id) or 2.090 IRN, the contact point in 2.063 INF. */
+        if (country)
+            fieldf(&b, 10, "%s\x1f%s", country, pick.id);
+        /* INF items up to the last one given (the XML reader keeps no
+         * trailing empty items). */
+        const char *inf[4] = {o->contact_phone, o->contact_org, o->contact_person,
+                              o->contact_text};
+        int last = 3;
+        while (last >= 0 && !inf[last])
+            last--;
+        if (last >= 0) {
+            char v[4 * 65 + 4];
+            size_t k = 0;
+            for (int i = 0; i <= last; i++) {
+                size_t l = inf[i] ? strlen(inf[i]) : 0; /* at most 64, checked above */
+                if (i)
+                    v[k++] = HS__NIST_US;
+                memcpy(v + k, inf[i] ? inf[i] : "", l);
+                k += l;
+            }
+            field(&b, 63, v, k);
         }
-        if (hits++)
-            hs__wr_u8(&w, HS__NIST_RS);
-        hs__wr_bytes(&w, c.id, idl);
+        fieldf(&b, 64, "%u\x1f%s\x1f%u\x1f%s\x1fI", hit + 1,
+               (o->result_flags & HS_NIST_RESULT_VERIFIED) ? "true" : "false", hits, tot);
+        if (!country)
+            fieldf(&b, 90, "%s", pick.id);
+    } else {
+        hs__writer w;
+        hs__writer_init(&w, &n->alloc);
+        for (uint32_t i = 0, k = 0; i < count && !b.s; i++) {
+            hs_watchlist_candidate c = HS_WATCHLIST_CANDIDATE_INIT;
+            b.s = hs_watchlist_result_candidate(result, &c, i);
+            if (b.s || !c.hit || !c.id)
+                continue;
+            if (k++)
+                hs__wr_u8(&w, HS__NIST_RS);
+            hs__wr_bytes(&w, c.id, strlen(c.id));
+        }
+        fieldf(&b, 64, "1\x1f" "false\x1f%u\x1f%s\x1f%s", count, tot, hits ? "I" : "N");
+        if (hits && !b.s) {
+            if (w.failed)
+                b.s = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
+            field(&b, 65, w.buf, w.len);
+        }
+        hs__writer_free(&w);
     }
-    fieldf(&b, 64, "1\x1f" "false\x1f%u\x1f%s\x1f%s", count, tot, hits ? "I" : "N");
-    if (hits && !b.s) {
-        if (w.failed)
-            b.s = hs__error(ctx, HS_ERR_NOMEM, "out of memory");
-        field(&b, 65, w.buf, w.len);
-    }
-    hs__writer_free(&w);
     if (b.s) {
         hs_nist_free(n);
         return b.s;
     }
     *out = n;
     return HS_OK;
+}
+
+hs_status hs_nist_build_result(hs_ctx *ctx, hs_nist **out, const hs_nist *search,
+                               const hs_watchlist_result *result, uint64_t tcn_serial,
+                               int64_t when)
+{
+    hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
+    return build_sre(ctx, out, search, result, UINT32_MAX, tcn_serial, when, &o,
+                     "hs_nist_build_result");
+}
+
+hs_status hs_nist_build_result_hit(hs_ctx *ctx, hs_nist **out, const hs_nist *search,
+                                   const hs_watchlist_result *result, uint32_t hit,
+                                   uint64_t tcn_serial, int64_t when,
+                                   const hs_nist_build_options *opts)
+{
+    if (out)
+        *out = NULL;
+    hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
+    hs_status s = hs__struct_in(ctx, &o, sizeof o, opts,
+                                HS__SIZE_TO(hs_nist_build_options, impression),
+                                "hs_nist_build_options");
+    if (s)
+        return s;
+    if (hit == UINT32_MAX)
+        return hs__error(ctx, HS_ERR_NOT_FOUND, "hs_nist_build_result_hit: no hit %u", hit);
+    return build_sre(ctx, out, search, result, hit, tcn_serial, when, &o,
+                     "hs_nist_build_result_hit");
 }

@@ -77,6 +77,14 @@ if [ -f "$fmr" ]; then
         check "built minutiae $(basename "$out") validate" 0 $?
         "$cli" nist dump "$out" | grep -q '\[9.012\]='; check "$(basename "$out") has 9.012" 0 $?
     done
+    # The XML form against INT-I's own schema (libxml2's validator, at test time).
+    xsd="$data/int-i/XMLschemas/int-i/1.0/int-i.xsd"
+    if command -v xmllint >/dev/null 2>&1 && [ -f "$xsd" ]; then
+        xmllint --noout --schema "$xsd" "$work/minutiae.xml" 2>/dev/null
+        check "built minutiae XML validates against int-i.xsd" 0 $?
+    else
+        echo "SKIP part: xmllint or int-i.xsd absent"
+    fi
 else
     echo "SKIP part: format-samples/fmr.iso2005 absent"
 fi

@@ -1957,24 +1957,47 @@ class Transaction(_Handle):
     @classmethod
     @_cdoc("hs_nist_build_result")
     def build_result(cls, search, watchlist, fingers=None, face=None, tcn_serial=0, when=None,
-                     **options):
+                     hit=None, subject_country="", irn=False, verified=False,
+                     contact_phone=None, contact_org=None, contact_person=None,
+                     contact_text=None, **options):
         """The INT-I search result (TOT SRE) answering transaction ``search``:
         ``watchlist`` is searched with ``fingers`` and/or ``face`` (the
         ``options`` of :meth:`Watchlist.search`), and the answer swaps DAI and
-        ORI, names the search's TCN in 1.010 TCR and the candidates in 2.064
-        RLS and 2.065. ``when``: seconds since 1970 (default now). Returns the
-        new Transaction; its ``candidates`` attribute holds the search's
-        :class:`Candidate` list, best first."""
+        ORI and names the search's TCN in 1.010 TCR. ``when``: seconds since
+        1970 (default now).
+
+        With ``hit=None`` the answer is the summary (hs_nist_build_result):
+        every hit's id in 2.065 and 2.064 RLS ``I`` or ``N``. With ``hit=k``
+        it details the k-th hit (0-based, best first; hs_nist_build_result_hit,
+        since 1.1; INT-I sends one SRE per candidate): the subject id in 2.010
+        CRN with ``subject_country`` (default: the search's destination
+        country), or in 2.090 IRN when ``irn``; 2.064 MVI from ``verified``;
+        2.063 INF from ``contact_phone`` (digits), ``contact_org``,
+        ``contact_person`` and ``contact_text``. Returns the new Transaction;
+        its ``candidates`` attribute holds the search's :class:`Candidate`
+        list, best first."""
         import time
         _handle_of(search, Transaction, "build_result search")
         _handle_of(watchlist, Watchlist, "build_result watchlist")
+        detail = (subject_country or irn or verified or contact_phone or contact_org
+                  or contact_person or contact_text)
+        if hit is None and detail:
+            raise TypeError("build_result: the hit options need hit=")
         r = watchlist.search(fingers=fingers, face=face, _keep_result=True, **options)
         try:
             cands = _candidates(r)
             ctx = _ctx()
+            stamp = int(time.time() if when is None else when)
             with search._use as sh:
-                s, h = _c("hs_nist_build_result")(
-                    ctx, sh, r, int(tcn_serial), int(time.time() if when is None else when))
+                if hit is None:
+                    s, h = _c("hs_nist_build_result")(ctx, sh, r, int(tcn_serial), stamp)
+                else:
+                    flags = ((capi.HS_NIST_RESULT_IRN if irn else 0)
+                             | (capi.HS_NIST_RESULT_VERIFIED if verified else 0))
+                    s, h = _c("hs_py_nist_build_result_hit")(
+                        ctx, sh, r, int(hit), int(tcn_serial), stamp, flags,
+                        subject_country or "", contact_phone or "", contact_org or "",
+                        contact_person or "", contact_text or "")
             _check(s, ctx)
         finally:
             _c("hs_watchlist_result_free")(r)

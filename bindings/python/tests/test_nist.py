@@ -90,6 +90,28 @@ def test_build_result_answers_a_search(shared_data):
     assert none.candidates == [] and none.field(1, 64).split(b"\x1f")[-1] == b"N"
     with pytest.raises(TypeError):
         hotspot.Transaction.build_result(None, wl, fingers=fingers)
+    # One SRE per hit (hs_nist_build_result_hit): the id in 2.010 CRN, the contact in 2.063.
+    one = hotspot.Transaction.build_result(search, wl, fingers=fingers, tcn_serial=9,
+                                           when=1796558400, hit=0, verified=True,
+                                           contact_org="Interpol", contact_text="Call back")
+    assert one.field(1, 10) == b"XPO\x1fWVU"
+    assert one.field(1, 63) == b"\x1fInterpol\x1f\x1fCall back"
+    assert one.field(1, 64).split(b"\x1f") == [b"1", b"true", b"1", b"CPS", b"I"]
+    assert one.field(1, 65) is None
+    assert one.validate("int-i") == []
+    back = hotspot.Transaction.decode(one.encode("xml"))
+    assert back.fields(1) == one.fields(1)
+    irn = hotspot.Transaction.build_result(search, wl, fingers=fingers, hit=0, irn=True,
+                                           subject_country="FRA")
+    assert irn.field(1, 90) == b"WVU" and irn.field(1, 10) is None
+    with pytest.raises(hotspot.Error) as e:
+        hotspot.Transaction.build_result(search, wl, fingers=fingers, hit=1)
+    assert e.value.status == hotspot.ERR_NOT_FOUND
+    with pytest.raises(hotspot.Error) as e:
+        hotspot.Transaction.build_result(search, wl, fingers=fingers, hit=0, contact_phone="+33")
+    assert e.value.status == hotspot.ERR_INVALID_ARG
+    with pytest.raises(TypeError):
+        hotspot.Transaction.build_result(search, wl, fingers=fingers, contact_org="Interpol")
 
 
 def test_build_with_minutiae(shared_data):
