@@ -1236,11 +1236,27 @@ static hs_status set_str(hs_nist *n, uint32_t record, uint32_t field, const char
     return hs_nist_field_set(NULL, n, record, field, v, strlen(v));
 }
 
-/* Type-98 (no shared transaction has one): a made-up record converts to
- * XML that validates against int-i.xsd and back with every field. */
-static void test_xml_type98(void **state)
+/* n encoded as XML (*x, *xs; the caller frees) and read back: record r
+ * comes back with every field (else the test fails, printing what was lost
+ * under the name what). */
+static hs_nist *xml_round_trip(const hs_nist *n, uint32_t r, const char *what, uint8_t **x,
+                               size_t *xs)
 {
-    (void)state;
+    *x = encode(n, HS_NIST_ENCODING_XML, 0, xs);
+    hs_nist *back = NULL;
+    assert_int_equal(decode_mem(*x, *xs, &back, NULL), HS_OK);
+    char lost[512];
+    bool same = same_record(n, back, r, lost, sizeof lost);
+    if (!same)
+        printf("%s lost%s\n", what, lost);
+    assert_true(same);
+    return back;
+}
+
+/* A built NPS with no fingers, face or minutiae (Type-1 and Type-2 only), to
+ * which a test adds the records it needs. */
+static hs_nist *empty_nps(void)
+{
     hs_nist *n = NULL;
     hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
     memcpy(o.dai_country, "XPO", 4);
@@ -1248,6 +1264,15 @@ static void test_xml_type98(void **state)
     assert_int_equal(hs_nist_build_search(NULL, &n, "NPS", "LIBHOTSPOT", "test", "INT",
                                           "INTERPOL", 3, 1796558400, NULL, 0, NULL, 0, NULL, &o),
                      HS_OK);
+    return n;
+}
+
+/* Type-98 (no shared transaction has one): a made-up record converts to
+ * XML that validates against int-i.xsd and back with every field. */
+static void test_xml_type98(void **state)
+{
+    (void)state;
+    hs_nist *n = empty_nps();
     uint32_t r;
     assert_int_equal(hs_nist_record_add(NULL, &r, n, 98), HS_OK);
     assert_int_equal(set_str(n, r, 3, "001B"), HS_OK);
@@ -1261,14 +1286,8 @@ static void test_xml_type98(void **state)
     assert_int_equal(set_str(n, r, 901, "2"), HS_OK);
     assert_int_equal(set_str(n, r, 993, "libhotspot tests"), HS_OK);
     size_t xs;
-    uint8_t *x = encode(n, HS_NIST_ENCODING_XML, 0, &xs);
-    hs_nist *back = NULL;
-    assert_int_equal(decode_mem(x, xs, &back, NULL), HS_OK);
-    char lost[256];
-    bool same = same_record(n, back, r, lost, sizeof lost);
-    if (!same)
-        printf("Type-98 lost%s\n", lost);
-    assert_true(same);
+    uint8_t *x = NULL;
+    hs_nist *back = xml_round_trip(n, r, "Type-98", &x, &xs);
     xmlSchemaPtr schema = load_schema();
     if (schema) {
         assert_int_equal(schema_valid(schema, x, xs, "Type-98"), 0);
@@ -1327,13 +1346,7 @@ static void test_xml_efs(void **state)
         { 362, "1\x1f" "INDIV\x1f" "FINAL\x1f" "Doe\x1f" "John\x1f" "NIST\x1f" "20261206120000Z\x1f" "done\x1f" "COMPLEX" },
         { 363, "1\x1f" "-15" }, { 372, "AAEC" }, { 373, "1,1-2,2-3,3\x1e" "4,4-5,5" },
     };
-    hs_nist *n = NULL;
-    hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
-    memcpy(o.dai_country, "XPO", 4);
-    memcpy(o.ori_country, "DEU", 4);
-    assert_int_equal(hs_nist_build_search(NULL, &n, "NPS", "LIBHOTSPOT", "test", "INT",
-                                          "INTERPOL", 3, 1796558400, NULL, 0, NULL, 0, NULL, &o),
-                     HS_OK);
+    hs_nist *n = empty_nps();
     uint32_t r;
     assert_int_equal(hs_nist_record_add(NULL, &r, n, 9), HS_OK);
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
@@ -1346,14 +1359,9 @@ static void test_xml_efs(void **state)
         printf("EFS/INCITS: %s\n", hs_ctx_last_error(ctx));
     assert_int_equal(es, HS_OK);
     hs_ctx_free(ctx);
-    uint8_t *x = encode(n, HS_NIST_ENCODING_XML, 0, &xs);
-    hs_nist *back = NULL;
-    assert_int_equal(decode_mem(x, xs, &back, NULL), HS_OK);
+    uint8_t *x = NULL;
+    hs_nist *back = xml_round_trip(n, r, "EFS/INCITS", &x, &xs);
     char lost[512];
-    bool same = same_record(n, back, r, lost, sizeof lost);
-    if (!same)
-        printf("EFS/INCITS lost%s\n", lost);
-    assert_true(same);
     /* Nothing of the record was left without a field: it converts. */
     size_t ts;
     uint8_t *t = encode(back, HS_NIST_ENCODING_TRADITIONAL, 0, &ts);
@@ -1409,13 +1417,7 @@ static void test_xml_efs(void **state)
 static void test_xml_refusals(void **state)
 {
     (void)state;
-    hs_nist *n = NULL;
-    hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
-    memcpy(o.dai_country, "XPO", 4);
-    memcpy(o.ori_country, "DEU", 4);
-    assert_int_equal(hs_nist_build_search(NULL, &n, "NPS", "LIBHOTSPOT", "test", "INT",
-                                          "INTERPOL", 3, 1796558400, NULL, 0, NULL, 0, NULL, &o),
-                     HS_OK);
+    hs_nist *n = empty_nps();
     uint32_t r4, r9;
     assert_int_equal(hs_nist_record_add(NULL, &r4, n, 4), HS_OK);
     /* A used position after an unused one. */
@@ -1529,6 +1531,14 @@ static void assert_sre_round_trips(const hs_nist *sre, const char *what)
     free(x);
 }
 
+/* The items of Type-2 field `field` of sre are want[0], want[1], ... (a
+ * NULL-terminated list). */
+static void expect_items(const hs_nist *sre, uint32_t field, const char *const *want)
+{
+    for (uint32_t i = 0; want[i]; i++)
+        assert_string_equal(t2_item(sre, field, i), want[i]);
+}
+
 /* hs_nist_build_result_hit() on result @p r (one hit, "S-1") of search
  * @p search (with the agencies' countries) and @p nocountry (without). */
 static void test_result_hit(hs_ctx *ctx, const hs_nist *search, const hs_nist *nocountry,
@@ -1541,11 +1551,7 @@ static void test_result_hit(hs_ctx *ctx, const hs_nist *search, const hs_nist *n
                      HS_OK);
     assert_string_equal(t2_item(sre, 10, 0), "XPO");
     assert_string_equal(t2_item(sre, 10, 1), "S-1");
-    assert_string_equal(t2_item(sre, 64, 0), "1");
-    assert_string_equal(t2_item(sre, 64, 1), "false");
-    assert_string_equal(t2_item(sre, 64, 2), "1");
-    assert_string_equal(t2_item(sre, 64, 3), "CPS");
-    assert_string_equal(t2_item(sre, 64, 4), "I");
+    expect_items(sre, 64, (const char *[]){"1", "false", "1", "CPS", "I", NULL});
     size_t sz;
     assert_null(hs_nist_field(sre, &sz, 1, 63));
     assert_null(hs_nist_field(sre, &sz, 1, 65)); /* the id is in CRN: nothing lost in XML */
@@ -1567,10 +1573,8 @@ static void test_result_hit(hs_ctx *ctx, const hs_nist *search, const hs_nist *n
                      HS_OK);
     assert_string_equal(t2_item(sre, 10, 0), "FRA");
     assert_string_equal(t2_item(sre, 10, 1), "S-1");
-    assert_string_equal(t2_item(sre, 63, 0), "33472447000");
-    assert_string_equal(t2_item(sre, 63, 1), "Interpol");
-    assert_string_equal(t2_item(sre, 63, 2), "Jules Maigret");
-    assert_string_equal(t2_item(sre, 63, 3), "Contact the duty officer");
+    expect_items(sre, 63, (const char *[]){"33472447000", "Interpol", "Jules Maigret",
+                                            "Contact the duty officer", NULL});
     assert_string_equal(t2_item(sre, 64, 1), "true");
     assert_sre_round_trips(sre, "SRE hit, all options");
     hs_nist_free(sre);
@@ -1818,12 +1822,57 @@ done:;
     hs_ctx_free(ctx);
 }
 
-static void test_nomem(void **state)
+/* Decode the file, encode it as XML (loss allowed) and size the traditional
+ * encoding. */
+static hs_status nomem_frontline(hs_ctx *ctx, const uint8_t *orig, size_t size)
 {
-    (void)state;
+    hs_nist *n = NULL;
+    hs_status s = hs_nist_decode(ctx, &n, NULL, orig, size, 0);
+    size_t need = 0;
+    if (!s) {
+        s = hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, HS_NIST_ALLOW_LOSS);
+        if (!s)
+            s = hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_TRADITIONAL, 0);
+    }
+    hs_nist_free(n);
+    return s;
+}
+
+/* The INCITS/EFS mapping: decode, XML (no loss), decode that, size the
+ * traditional encoding. The XML bytes are written with allocations allowed. */
+static hs_status nomem_efs(hs_ctx *ctx, const uint8_t *orig, size_t size)
+{
+    hs_nist *n = NULL, *x = NULL;
+    uint8_t *buf = NULL;
+    size_t need = 0;
+    hs_status s = hs_nist_decode(ctx, &n, NULL, orig, size, 0);
+    if (!s)
+        s = hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, 0);
+    if (!s) {
+        long left = fail_state.left;
+        fail_state.left = 1 << 30;
+        buf = malloc(need);
+        assert_non_null(buf);
+        assert_int_equal(hs_nist_encode(ctx, buf, &need, n, HS_NIST_ENCODING_XML, 0), HS_OK);
+        fail_state.left = left;
+        s = hs_nist_decode(ctx, &x, NULL, buf, need, 0);
+    }
+    if (!s)
+        s = hs_nist_encode(ctx, NULL, &need, x, HS_NIST_ENCODING_TRADITIONAL, 0);
+    free(buf);
+    hs_nist_free(x);
+    hs_nist_free(n);
+    return s;
+}
+
+/* Run op on the shared file rel with the Nth allocation failing, for every N
+ * until it succeeds: each failure must be HS_ERR_NOMEM (no crash, no leak
+ * under ASan); more than 10 of them. False when the file is absent. */
+static bool nomem_loop(const char *rel, hs_status (*op)(hs_ctx *, const uint8_t *, size_t))
+{
     char p[512];
-    if (!tu_shared("fingerprint/an2k-nbis/frontline-sample.an2", p, sizeof p))
-        skip();
+    if (!tu_shared(rel, p, sizeof p))
+        return false;
     size_t size;
     uint8_t *orig = tu_read(p, &size);
     hs_allocator a = {fail_malloc, fail_realloc, fail_free, NULL};
@@ -1833,16 +1882,8 @@ static void test_nomem(void **state)
         hs_ctx *ctx;
         assert_int_equal(hs_ctx_new(&ctx, &a), HS_OK);
         fail_state.left = nth;
-        hs_nist *n = NULL;
-        hs_status s = hs_nist_decode(ctx, &n, NULL, orig, size, 0);
-        size_t need = 0;
-        if (!s) {
-            s = hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, HS_NIST_ALLOW_LOSS);
-            if (!s)
-                s = hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_TRADITIONAL, 0);
-        }
+        hs_status s = op(ctx, orig, size);
         fail_state.left = 1 << 30;
-        hs_nist_free(n);
         hs_ctx_free(ctx);
         if (s == HS_OK)
             break;
@@ -1851,46 +1892,16 @@ static void test_nomem(void **state)
     }
     assert_true(nomem > 10);
     free(orig);
-    /* The INCITS/EFS mapping: type9-efs.an2k to XML and back. */
-    if (!tu_shared("fingerprint/format-samples/type9-efs.an2k", p, sizeof p)) {
+    return true;
+}
+
+static void test_nomem(void **state)
+{
+    (void)state;
+    if (!nomem_loop("fingerprint/an2k-nbis/frontline-sample.an2", nomem_frontline))
+        skip();
+    if (!nomem_loop("fingerprint/format-samples/type9-efs.an2k", nomem_efs))
         printf("format-samples/type9-efs.an2k absent: the EFS part is skipped\n");
-        return;
-    }
-    orig = tu_read(p, &size);
-    nomem = 0;
-    for (long nth = 0;; nth++) {
-        fail_state.left = 1 << 30;
-        hs_ctx *ctx;
-        assert_int_equal(hs_ctx_new(&ctx, &a), HS_OK);
-        fail_state.left = nth;
-        hs_nist *n = NULL, *x = NULL;
-        uint8_t *buf = NULL;
-        size_t need = 0;
-        hs_status s = hs_nist_decode(ctx, &n, NULL, orig, size, 0);
-        if (!s)
-            s = hs_nist_encode(ctx, NULL, &need, n, HS_NIST_ENCODING_XML, 0);
-        if (!s) {
-            fail_state.left = 1 << 30;
-            buf = malloc(need);
-            assert_non_null(buf);
-            assert_int_equal(hs_nist_encode(ctx, buf, &need, n, HS_NIST_ENCODING_XML, 0), HS_OK);
-            fail_state.left = nth;
-            s = hs_nist_decode(ctx, &x, NULL, buf, need, 0);
-        }
-        if (!s)
-            s = hs_nist_encode(ctx, NULL, &need, x, HS_NIST_ENCODING_TRADITIONAL, 0);
-        fail_state.left = 1 << 30;
-        free(buf);
-        hs_nist_free(x);
-        hs_nist_free(n);
-        hs_ctx_free(ctx);
-        if (s == HS_OK)
-            break;
-        assert_int_equal(s, HS_ERR_NOMEM);
-        nomem++;
-    }
-    assert_true(nomem > 10);
-    free(orig);
 }
 
 int main(void)

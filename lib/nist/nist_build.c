@@ -170,6 +170,16 @@ static hs_status resample_500(hs_ctx *ctx, hs_image **out, const hs_image *img)
 }
 #endif
 
+/* The caller's options (NULL: the defaults) as the current struct; every
+ * size from 1.0's (up to `impression`) on is accepted. */
+static hs_status build_options(hs_ctx *ctx, hs_nist_build_options *o,
+                               const hs_nist_build_options *opts)
+{
+    *o = (hs_nist_build_options)HS_NIST_BUILD_OPTIONS_INIT;
+    return hs__struct_in(ctx, o, sizeof *o, opts, HS__SIZE_TO(hs_nist_build_options, impression),
+                         "hs_nist_build_options");
+}
+
 hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, const char *ori,
                                const char *ori_name, const char *dai, const char *dai_name,
                                uint64_t tcn_serial, int64_t when,
@@ -180,10 +190,8 @@ hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, cons
     if (!out)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_search: out is NULL");
     *out = NULL;
-    hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
-    hs_status s = hs__struct_in(ctx, &o, sizeof o, opts,
-                                HS__SIZE_TO(hs_nist_build_options, impression),
-                                "hs_nist_build_options");
+    hs_nist_build_options o;
+    hs_status s = build_options(ctx, &o, opts);
     if (s)
         return s;
     if (!tot || (strcmp(tot, "CPS") && strcmp(tot, "NPS")))
@@ -596,10 +604,8 @@ hs_status hs_nist_build_result_hit(hs_ctx *ctx, hs_nist **out, const hs_nist *se
 {
     if (out)
         *out = NULL;
-    hs_nist_build_options o = HS_NIST_BUILD_OPTIONS_INIT;
-    hs_status s = hs__struct_in(ctx, &o, sizeof o, opts,
-                                HS__SIZE_TO(hs_nist_build_options, impression),
-                                "hs_nist_build_options");
+    hs_nist_build_options o;
+    hs_status s = build_options(ctx, &o, opts);
     if (s)
         return s;
     if (hit == UINT32_MAX)
