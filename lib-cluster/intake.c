@@ -690,18 +690,22 @@ static hs_status search_encounter(hs_ctx *ctx, hs_cluster_intake *in, const hs_n
                  "no finger to search (no minutiae record, no usable finger image)");
         return HS_OK;
     }
-    hs_cluster_search_options so = HS_CLUSTER_SEARCH_OPTIONS_INIT;
-    so.max_candidates = in->o.max_candidates;
-    so.deadline_ms = in->o.deadline_ms;
-    so.fmr = in->o.fmr;
-    so.flags = HS_CLUSTER_PARTIAL_OK | (in->o.flags & HS_WATCHLIST_EXHAUSTIVE);
-    hs_cluster_result *r = NULL;
-    hs_status ss = hs_cluster_search(in->sctx, &r, in->cl, probe, NULL, 0, &so);
-    hs_template_free(probe);
+    /* The gallery as the stream holds it now: every shard answers only once
+     * it has applied the changes up to here (a lagging replica waits, within
+     * the deadline), so the verdict's gallery_sequence is what was searched. */
     uint64_t last = 0;
     uint32_t shards = 0;
     if (hsc_stream_info(NULL, in->c, &shards, &last) == HS_OK)
         v->gallery_sequence = last;
+    hs_cluster_search_options so = HS_CLUSTER_SEARCH_OPTIONS_INIT;
+    so.max_candidates = in->o.max_candidates;
+    so.deadline_ms = in->o.deadline_ms;
+    so.fmr = in->o.fmr;
+    so.min_sequence = last;
+    so.flags = HS_CLUSTER_PARTIAL_OK | (in->o.flags & HS_WATCHLIST_EXHAUSTIVE);
+    hs_cluster_result *r = NULL;
+    hs_status ss = hs_cluster_search(in->sctx, &r, in->cl, probe, NULL, 0, &so);
+    hs_template_free(probe);
     if (ss == HS_ERR_NOMEM) {
         return hsc_error(ctx, HS_ERR_NOMEM, "out of memory");
     }

@@ -587,7 +587,9 @@ typedef struct hs_cluster_verdict {
                                     HS_ENCOUNTER_NOT_SEARCHED */
     int32_t status;            /**< HS_OK (complete), HS_ERR_UNAVAILABLE
                                     (incomplete), the refusal's status */
-    uint64_t gallery_sequence; /**< cluster stream sequence the search saw */
+    uint64_t gallery_sequence; /**< the stream's last sequence when the search
+                                    began; every shard that answered had
+                                    applied it */
     uint32_t shards;           /**< shards searched */
     uint32_t missing;          /**< of which did not answer */
     uint32_t fingers;          /**< probe finger views searched */
