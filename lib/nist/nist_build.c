@@ -170,11 +170,15 @@ static hs_status resample_500(hs_ctx *ctx, hs_image **out, const hs_image *img)
 }
 #endif
 
-/* The caller's options (NULL: the defaults) as the current struct; every
- * size from 1.0's (up to `impression`) on is accepted. */
-static hs_status build_options(hs_ctx *ctx, hs_nist_build_options *o,
-                               const hs_nist_build_options *opts)
+/* The start of a builder fn: *out NULL (HS_ERR_INVALID_ARG when out is),
+ * and the caller's options (NULL: the defaults) as the current struct in *o;
+ * every size from 1.0's (up to `impression`) on is accepted. */
+static hs_status build_start(hs_ctx *ctx, hs_nist **out, hs_nist_build_options *o,
+                             const hs_nist_build_options *opts, const char *fn)
 {
+    if (!out)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "%s: out is NULL", fn);
+    *out = NULL;
     *o = (hs_nist_build_options)HS_NIST_BUILD_OPTIONS_INIT;
     return hs__struct_in(ctx, o, sizeof *o, opts, HS__SIZE_TO(hs_nist_build_options, impression),
                          "hs_nist_build_options");
@@ -187,11 +191,8 @@ hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot, cons
                                const void *face_jpeg, size_t face_size,
                                const hs_template *minutiae, const hs_nist_build_options *opts)
 {
-    if (!out)
-        return hs__error(ctx, HS_ERR_INVALID_ARG, "hs_nist_build_search: out is NULL");
-    *out = NULL;
     hs_nist_build_options o;
-    hs_status s = build_options(ctx, &o, opts);
+    hs_status s = build_start(ctx, out, &o, opts, "hs_nist_build_search");
     if (s)
         return s;
     if (!tot || (strcmp(tot, "CPS") && strcmp(tot, "NPS")))
@@ -602,10 +603,8 @@ hs_status hs_nist_build_result_hit(hs_ctx *ctx, hs_nist **out, const hs_nist *se
                                    uint64_t tcn_serial, int64_t when,
                                    const hs_nist_build_options *opts)
 {
-    if (out)
-        *out = NULL;
     hs_nist_build_options o;
-    hs_status s = build_options(ctx, &o, opts);
+    hs_status s = build_start(ctx, out, &o, opts, "hs_nist_build_result_hit");
     if (s)
         return s;
     if (hit == UINT32_MAX)
