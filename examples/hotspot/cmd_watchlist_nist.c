@@ -129,28 +129,63 @@ int cli_wl_nist_probe(hs_ctx *ctx, hs_nist **txn, hs_template *probe, float **fa
     return CLI_OK;
 }
 
+/* path with "-hitN" before its extension (if any): the SRE of hit N. */
+static bool hit_path(char *buf, size_t cap, const char *path, uint32_t n)
+{
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash : path, '.');
+    size_t stem = dot ? (size_t)(dot - path) : strlen(path);
+    int w = snprintf(buf, cap, "%.*s-hit%u%s", (int)stem, path, n, dot ? dot : "");
+    return w > 0 && (size_t)w < cap;
+}
+
+static hs_status save_answer(hs_ctx *ctx, const char *path, const hs_nist *sre)
+{
+    size_t len = strlen(path);
+    bool xml = len >= 4 && !strcmp(path + len - 4, ".xml");
+    /* 2.065 (the hit subjects' ids) has no INT-I XML element: dropped in
+     * the XML summary, which keeps the respondents list (2.064). */
+    return hs_nist_save(ctx, path, sre,
+                        xml ? HS_NIST_ENCODING_XML : HS_NIST_ENCODING_TRADITIONAL,
+                        xml ? HS_NIST_ALLOW_LOSS : 0);
+}
+
 int cli_wl_nist_answer(hs_ctx *ctx, const char *path, const hs_nist *search,
                        const hs_watchlist_result *r)
 {
     /* The answer's TCN serial: seconds of the day it is built on and a
-     * counter would need state; the time in seconds (12 digits) is unique
-     * enough for one answering command. */
+     * counter would need state; the time in seconds (12 digits), plus the
+     * hit number for the per-hit answers, is unique enough for one
+     * answering command. */
     int64_t now = (int64_t)time(NULL);
+    uint64_t serial = (uint64_t)now % 1000000000000ull;
     hs_nist *sre = NULL;
-    hs_status s = hs_nist_build_result(ctx, &sre, search, r, (uint64_t)now % 1000000000000ull,
-                                       now);
-    size_t len = strlen(path);
-    bool xml = len >= 4 && !strcmp(path + len - 4, ".xml");
-    /* 2.065 (the hit subjects' ids) has no INT-I XML element: dropped in
-     * the XML answer, which keeps the respondents list (2.064). */
+    hs_status s = hs_nist_build_result(ctx, &sre, search, r, serial, now);
     if (!s)
-        s = hs_nist_save(ctx, path, sre,
-                         xml ? HS_NIST_ENCODING_XML : HS_NIST_ENCODING_TRADITIONAL,
-                         xml ? HS_NIST_ALLOW_LOSS : 0);
+        s = save_answer(ctx, path, sre);
     hs_nist_free(sre);
     if (s) {
         cli_error(ctx, s, path);
         return CLI_ERR;
     }
-    return CLI_OK;
+    /* INT-I answers a hit with one SRE per candidate (the candidate named
+     * in 2.010, its rank in 2.064): OUT-hit1, OUT-hit2, ... beside OUT. */
+    for (uint32_t k = 0;; k++) {
+        char hp[4096];
+        if (!hit_path(hp, sizeof hp, path, k + 1)) {
+            fprintf(stderr, "hotspot: %s: path too long for the per-hit answers\n", path);
+            return CLI_ERR;
+        }
+        s = hs_nist_build_result_hit(ctx, &sre, search, r, k, (serial + 1 + k) % 1000000000000ull,
+                                     now, NULL);
+        if (s == HS_ERR_NOT_FOUND)
+            return CLI_OK;
+        if (!s)
+            s = save_answer(ctx, hp, sre);
+        hs_nist_free(sre);
+        if (s) {
+            cli_error(ctx, s, hp);
+            return CLI_ERR;
+        }
+    }
 }

@@ -68,9 +68,18 @@ ptcn=$("$cli" nist dump "$work/probe.xml" | sed -n 's/^1\.[0-9.]* \[1\.009\]=//p
 case "$dump" in *"[1.004]=SRE"*"[1.010]=$ptcn"*"[2.064]=I"*"[2.065]=S1"*) echo "ok: SRE names the search and the hit";;
     *) echo "FAIL: answer: $dump"; fails=$((fails + 1));; esac
 "$cli" nist validate --profile int-i "$work/answer.an2" >/dev/null; check "answer is INT-I valid" 0 $?
+hits=$(echo "$out" | grep -o '"hit": true' | wc -l)
+[ "$hits" -ge 1 ] && [ -f "$work/answer-hit$hits.an2" ] && [ ! -e "$work/answer-hit$((hits + 1)).an2" ]
+check "one SRE per hit ($hits)" 0 $?
+hdump=$("$cli" nist dump "$work/answer-hit1.an2"); check "hit answer reads" 0 $?
+case "$hdump" in *"[1.004]=SRE"*"[1.010]=$ptcn"*"[2.010]="*S1*"[2.064]=1"*) echo "ok: hit 1 names S1";;
+    *) echo "FAIL: hit answer: $hdump"; fails=$((fails + 1));; esac
+"$cli" nist validate --profile int-i "$work/answer-hit1.an2" >/dev/null; check "hit answer is INT-I valid" 0 $?
 "$cli" watchlist search "$wl" --nist "$work/probe.xml" --answer "$work/answer.xml" >/dev/null
 check "XML answer" 0 $?
 "$cli" nist validate --profile int-i "$work/answer.xml" >/dev/null; check "XML answer is INT-I valid" 0 $?
+"$cli" nist validate --profile int-i "$work/answer-hit1.xml" >/dev/null
+check "XML hit answer is INT-I valid" 0 $?
 "$cli" watchlist search "$wl" --nist "$work/probe.xml" --nist "$work/g2.xml" >/dev/null 2>&1
 check "two --nist exits 2" 2 $?
 
