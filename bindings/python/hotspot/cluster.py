@@ -147,7 +147,23 @@ class SearchResult:
             len(self.candidates), self.answered, self.missing)
 
 
-class Inbox:
+class _Closing:
+    """close() on leaving a with block and when garbage-collected."""
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Inbox(_Closing):
     """What a device fetched from the centre (:meth:`Cluster.fetch`):
     ``verdicts`` (list of dicts: kind, id, device_public, time_ms, decision,
     status, gallery_sequence, shards, missing, fingers, reason, candidates
@@ -166,20 +182,9 @@ class Inbox:
         if h is not None:
             _c.hs_pyc_inbox_free(h)
 
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
-class Cluster:
+class Cluster(_Closing):
     """A client of a hotspot cluster (hs_cluster_connect).
 
     ``urls``: comma-separated NATS URLs; ``name``: the cluster's name
@@ -226,18 +231,6 @@ class Cluster:
             h, self._h = self._h, None
         if h is not None:
             _c.hs_pyc_free(h)
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     # -- properties
     @property
