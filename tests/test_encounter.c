@@ -1,8 +1,8 @@
 /* Encounters: the object, its INT-I transaction, sealing to the authority,
  * receipts, batches, acknowledgements and the central open. */
 #include "testutil.h"
+#include "xsdutil.h"
 
-#include <libxml/xmlschemas.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,18 +365,8 @@ static int schema_check(const char *xsd, const hs_nist *n, const char *what)
     hs_ctx_free(ctx);
     uint8_t *x = malloc(xs);
     assert_int_equal(hs_nist_encode(NULL, x, &xs, n, HS_NIST_ENCODING_XML, 0), HS_OK);
-    xmlSchemaParserCtxtPtr pc = xmlSchemaNewParserCtxt(xsd);
-    xmlSchemaPtr schema = xmlSchemaParse(pc);
-    xmlSchemaFreeParserCtxt(pc);
-    assert_non_null(schema);
-    xmlDocPtr doc = xmlReadMemory((const char *)x, (int)xs, NULL, NULL, XML_PARSE_NONET);
-    assert_non_null(doc);
-    xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
-    int rc = xmlSchemaValidateDoc(vc, doc);
-    if (rc)
-        printf("%s: not valid against the INT-I schema (%d)\n", what, rc);
-    xmlSchemaFreeValidCtxt(vc);
-    xmlFreeDoc(doc);
+    xmlSchemaPtr schema = tu_xsd_load(xsd);
+    int rc = tu_xsd_valid(schema, x, xs, what);
     xmlSchemaFree(schema);
     free(x);
     return rc;

@@ -3,11 +3,10 @@
  * INT-I XML samples read and write back as schema-valid XML, conversions
  * keep the fields, built transactions validate, hostile input. */
 #include "testutil.h"
+#include "xsdutil.h"
 
 #include <dirent.h>
 #include <math.h>
-#include <libxml/parser.h>
-#include <libxml/xmlschemas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,25 +425,7 @@ static xmlSchemaPtr load_schema(void)
     char p[512];
     if (!tu_shared("int-i/XMLschemas/int-i/1.0/int-i.xsd", p, sizeof p))
         return NULL;
-    xmlSchemaParserCtxtPtr pc = xmlSchemaNewParserCtxt(p);
-    assert_non_null(pc);
-    xmlSchemaPtr schema = xmlSchemaParse(pc);
-    xmlSchemaFreeParserCtxt(pc);
-    assert_non_null(schema);
-    return schema;
-}
-
-static int schema_valid(xmlSchemaPtr schema, const uint8_t *xml, size_t size, const char *what)
-{
-    xmlDocPtr doc = xmlReadMemory((const char *)xml, (int)size, NULL, NULL, XML_PARSE_NONET);
-    assert_non_null(doc);
-    xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(schema);
-    int rc = xmlSchemaValidateDoc(vc, doc);
-    if (rc)
-        printf("%s: schema validation failed (%d)\n", what, rc);
-    xmlSchemaFreeValidCtxt(vc);
-    xmlFreeDoc(doc);
-    return rc;
+    return tu_xsd_load(p);
 }
 
 /* Every field of a equals the same field of b (same records and order). */
@@ -489,7 +470,7 @@ static void test_xml_samples(void **state)
         /* XML -> XML: schema-valid. */
         size_t xs;
         uint8_t *x = encode(n, HS_NIST_ENCODING_XML, 0, &xs);
-        assert_int_equal(schema_valid(schema, x, xs, names[i]), 0);
+        assert_int_equal(tu_xsd_valid(schema, x, xs, names[i]), 0);
         valid_kept++;
         hs_nist *nx = NULL;
         assert_int_equal(decode_mem(x, xs, &nx, NULL), HS_OK);
@@ -527,7 +508,7 @@ static void test_xml_samples(void **state)
         assert_int_equal(decode_mem(t, ts, &nt, NULL), HS_OK);
         assert_fields_kept(n, nt, names[i]);
         uint8_t *x2 = encode(nt, HS_NIST_ENCODING_XML, HS_NIST_ALLOW_LOSS, &xs);
-        if (schema_valid(schema, x2, xs, names[i]) == 0)
+        if (tu_xsd_valid(schema, x2, xs, names[i]) == 0)
             valid_generated++;
         hs_nist *n2 = NULL;
         assert_int_equal(decode_mem(x2, xs, &n2, NULL), HS_OK);
@@ -640,7 +621,7 @@ static void test_build(void **state)
         assert_int_equal(count_findings(back, HS_NIST_PROFILE_INT_I, 1), 0);
         assert_fields_kept(n, back, enc == 1 ? "built, traditional" : "built, XML");
         if (enc == 2 && schema)
-            assert_int_equal(schema_valid(schema, b, bs, "built NPS"), 0);
+            assert_int_equal(tu_xsd_valid(schema, b, bs, "built NPS"), 0);
         hs_nist_free(back);
         free(b);
     }
@@ -742,7 +723,7 @@ static void test_build_result(void **state)
         size_t xs;
         uint8_t *x = encode(sre, HS_NIST_ENCODING_XML, 0, &xs);
         if (schema) {
-            assert_int_equal(schema_valid(schema, x, xs, "built SRE"), 0);
+            assert_int_equal(tu_xsd_valid(schema, x, xs, "built SRE"), 0);
             xmlSchemaFree(schema);
         }
         hs_nist *back = NULL;
@@ -1204,7 +1185,7 @@ static void test_xml_record_types(void **state)
                     free(b);
                     bool is_efs = t == 9 && hs_nist_field(n, &need, nri, 300) != NULL;
                     efs += is_efs;
-                    if (schema && schema_valid(schema, x, xs, names[i]) == 0) {
+                    if (schema && tu_xsd_valid(schema, x, xs, names[i]) == 0) {
                         valid++;
                         efs_valid += is_efs;
                     }
@@ -1290,7 +1271,7 @@ static void test_xml_type98(void **state)
     hs_nist *back = xml_round_trip(n, r, "Type-98", &x, &xs);
     xmlSchemaPtr schema = load_schema();
     if (schema) {
-        assert_int_equal(schema_valid(schema, x, xs, "Type-98"), 0);
+        assert_int_equal(tu_xsd_valid(schema, x, xs, "Type-98"), 0);
         xmlSchemaFree(schema);
     }
     /* A user-defined field has no element. */
@@ -1401,7 +1382,7 @@ static void test_xml_efs(void **state)
     }
     xmlSchemaPtr schema = load_schema();
     if (schema) {
-        assert_int_equal(schema_valid(schema, x, xs, "EFS/INCITS"), 0);
+        assert_int_equal(tu_xsd_valid(schema, x, xs, "EFS/INCITS"), 0);
         xmlSchemaFree(schema);
     } else {
         printf("int-i.xsd absent: schema validation of the EFS/INCITS record skipped\n");
@@ -1515,7 +1496,7 @@ static void assert_sre_round_trips(const hs_nist *sre, const char *what)
     uint8_t *x = encode(sre, HS_NIST_ENCODING_XML, 0, &xs); /* no HS_NIST_ALLOW_LOSS */
     xmlSchemaPtr schema = load_schema();
     if (schema) {
-        assert_int_equal(schema_valid(schema, x, xs, what), 0);
+        assert_int_equal(tu_xsd_valid(schema, x, xs, what), 0);
         xmlSchemaFree(schema);
     }
     hs_nist *back = NULL;
