@@ -159,32 +159,27 @@ int cli_wl_nist_answer(hs_ctx *ctx, const char *path, const hs_nist *search,
      * answering command. */
     int64_t now = (int64_t)time(NULL);
     uint64_t serial = (uint64_t)now % 1000000000000ull;
-    hs_nist *sre = NULL;
-    hs_status s = hs_nist_build_result(ctx, &sre, search, r, serial, now);
-    if (!s)
-        s = save_answer(ctx, path, sre);
-    hs_nist_free(sre);
-    if (s) {
-        cli_error(ctx, s, path);
-        return CLI_ERR;
-    }
-    /* INT-I answers a hit with one SRE per candidate (the candidate named
-     * in 2.010, its rank in 2.064): OUT-hit1, OUT-hit2, ... beside OUT. */
+    /* k = 0: the summary SRE at path; then, as INT-I answers a hit with one
+     * SRE per candidate (named in 2.010, its rank in 2.064), hit k at
+     * path-hitk until there is none. */
     for (uint32_t k = 0;; k++) {
         char hp[4096];
-        if (!hit_path(hp, sizeof hp, path, k + 1)) {
+        if (k && !hit_path(hp, sizeof hp, path, k)) {
             fprintf(stderr, "hotspot: %s: path too long for the per-hit answers\n", path);
             return CLI_ERR;
         }
-        s = hs_nist_build_result_hit(ctx, &sre, search, r, k, (serial + 1 + k) % 1000000000000ull,
-                                     now, NULL);
-        if (s == HS_ERR_NOT_FOUND)
+        const char *out = k ? hp : path;
+        hs_nist *sre = NULL;
+        uint64_t tcn = (serial + k) % 1000000000000ull;
+        hs_status s = k ? hs_nist_build_result_hit(ctx, &sre, search, r, k - 1, tcn, now, NULL)
+                        : hs_nist_build_result(ctx, &sre, search, r, tcn, now);
+        if (k && s == HS_ERR_NOT_FOUND)
             return CLI_OK;
         if (!s)
-            s = save_answer(ctx, hp, sre);
+            s = save_answer(ctx, out, sre);
         hs_nist_free(sre);
         if (s) {
-            cli_error(ctx, s, hp);
+            cli_error(ctx, s, out);
             return CLI_ERR;
         }
     }
