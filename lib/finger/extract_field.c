@@ -328,6 +328,13 @@ static void period_median(hs_finger_extractor *ex, float *per, const float *conf
     float *med = ex->b_a, *has = ex->b_b; /* free after the orientation */
     float hist[MED_N];
     memset(hist, 0, sizeof hist);
+    int rxs[2 * MED_R + 1]; /* half-width of the disc's row at dy = index - MED_R */
+    for (int dy = -MED_R; dy <= MED_R; dy++) {
+        int rx = 0;
+        while ((rx + 1) * (rx + 1) + dy * dy <= MED_R * MED_R)
+            rx++;
+        rxs[dy + MED_R] = rx;
+    }
     for (int by = 0; by < bh; by++)
         for (int bx = 0; bx < bw; bx++) {
             int i = by * bw + bx;
@@ -340,9 +347,7 @@ static void period_median(hs_finger_extractor *ex, float *per, const float *conf
             int ylo = by - MED_R < 0 ? 0 : by - MED_R;
             int yhi = by + MED_R >= bh ? bh - 1 : by + MED_R;
             for (int yy = ylo; yy <= yhi; yy++) {
-                int dy = yy - by, rx = 0;
-                while ((rx + 1) * (rx + 1) + dy * dy <= MED_R * MED_R)
-                    rx++;
+                int rx = rxs[yy - by + MED_R];
                 int xlo = bx - rx < 0 ? 0 : bx - rx, xhi = bx + rx >= bw ? bw - 1 : bx + rx;
                 for (int xx = xlo; xx <= xhi; xx++) {
                     int j = yy * bw + xx;
