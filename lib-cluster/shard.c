@@ -531,8 +531,14 @@ hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *
     sh->applied = sh->horizon = sh->saved = hs_watchlist_version(sh->wl);
     if ((s = hsc_connect(ctx, &sh->c, urls, &o, NULL, NULL)) != HS_OK)
         goto fail;
+    /* JetStream may not answer at once (its meta leader electing, a loaded
+     * server): a timeout is retried, as a write is, until write_timeout_ms. */
     uint32_t have = 0;
-    if ((s = hsc_stream_info(ctx, &sh->c, &have, NULL)) != HS_OK)
+    double end = hsc_now_ms() + sh->c.opts.write_timeout_ms;
+    while ((s = hsc_stream_info(ctx, &sh->c, &have, NULL)) == HS_ERR_UNAVAILABLE &&
+           hsc_now_ms() + 100 < end)
+        hsc_sleep_ms(100);
+    if (s != HS_OK)
         goto fail;
     if (have != shards) {
         s = have ? hsc_error(ctx, HS_ERR_STATE, "cluster %s has %u shards, not %u", sh->c.name,
