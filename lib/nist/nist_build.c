@@ -499,11 +499,9 @@ static hs_status build_sre(hs_ctx *ctx, hs_nist **out, const hs_nist *search,
                                  "%s: 2.010 CRN needs a country: subject_country, or the search's "
                                  "ANM with the destination's country", fn);
         }
+        /* (text_ok refuses control characters, the separators among them) */
         if (!opt_text_ok(o->contact_phone, 64, true) || !opt_text_ok(o->contact_org, 64, false) ||
-            !opt_text_ok(o->contact_person, 64, false) || !opt_text_ok(o->contact_text, 64, false) ||
-            (o->contact_org && has_separator(o->contact_org)) ||
-            (o->contact_person && has_separator(o->contact_person)) ||
-            (o->contact_text && has_separator(o->contact_text)))
+            !opt_text_ok(o->contact_person, 64, false) || !opt_text_ok(o->contact_text, 64, false))
             return hs__error(ctx, HS_ERR_INVALID_ARG,
                              "%s: contact items are 1-64 characters without separators, control "
                              "characters or white space at an end; the telephone number digits",
