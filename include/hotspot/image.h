@@ -76,8 +76,8 @@ typedef struct hs_image hs_image;
  *  name (one projection onto the file's constraints; docs/wsq.md,
  *  "Restoration"). The pixels are then no longer the specification's decode,
  *  so leave it off for conformance and re-encoding; other formats and WSQ
- *  files at or above 0.75 bit per pixel decode as without it. Costs about two
- *  decodes' time and four more float planes. @since 1.1 */
+ *  files at or above 0.75 bit per pixel decode as without it. A restored decode
+ *  takes about five times as long and four more float planes. @since 1.1 */
 #define HS_IMAGE_WSQ_RESTORE 0x2u
 
 /** What is known about an image. Grows at the end; set struct_size. */
