@@ -181,6 +181,33 @@ static hs_status op_image_wsq(hs_ctx *ctx)
     return s;
 }
 
+/* The restored decode of a low-rate stream (HS_IMAGE_WSQ_RESTORE). */
+static hs_status op_image_wsq_restore(hs_ctx *ctx)
+{
+    hs_image_encode_options o = HS_IMAGE_ENCODE_OPTIONS_INIT;
+    o.wsq_bitrate = 0.2f;
+    size_t n = 0;
+    hs_status s = hs_image_encode(ctx, NULL, &n, fx.img, HS_IMAGE_FORMAT_WSQ, &o);
+    if (s)
+        return s;
+    uint8_t *buf = malloc(n);
+    assert_non_null(buf);
+    s = hs_image_encode(ctx, buf, &n, fx.img, HS_IMAGE_FORMAT_WSQ, &o);
+    if (!s) {
+        /* below the restoration's 0.75 bit per pixel */
+        assert_true(8.0 * (double)n <
+                    0.75 * (double)hs_image_width(fx.img) * (double)hs_image_height(fx.img));
+        hs_image *img = (hs_image *)1;
+        s = hs_image_decode(ctx, &img, buf, n, HS_IMAGE_WSQ_RESTORE);
+        OUT_NULL_ON_FAIL(s, img);
+        if (!s)
+            assert_int_equal(hs_image_width(img), hs_image_width(fx.img));
+        hs_image_free(img);
+    }
+    free(buf);
+    return s;
+}
+
 static char png_path[512], wl_path[512], iso_path[512], enc_path[600];
 
 static hs_status op_image_load(hs_ctx *ctx)
@@ -1005,6 +1032,7 @@ T(test_ctx_new, op_ctx_new)
 T(test_image_decode, op_image_decode)
 T(test_image_new, op_image_new)
 T(test_image_wsq, op_image_wsq)
+T(test_image_wsq_restore, op_image_wsq_restore)
 T(test_image_load, op_image_load)
 T(test_template_load, op_template_load)
 T(test_watchlist_load, op_watchlist_load)
@@ -1047,6 +1075,7 @@ int main(void)
         cmocka_unit_test(test_ctx_new),
         cmocka_unit_test(test_image_decode),
         cmocka_unit_test(test_image_wsq),
+        cmocka_unit_test(test_image_wsq_restore),
         cmocka_unit_test(test_image_new),
         cmocka_unit_test(test_image_load),
         cmocka_unit_test(test_template_load),

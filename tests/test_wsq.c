@@ -351,6 +351,96 @@ static void test_wsq_roundtrip(void **state)
     hs_image_free(src);
 }
 
+static hs_image *decode_flags(const void *data, size_t n, uint32_t flags)
+{
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_image *img = NULL;
+    assert_int_equal(hs_image_decode(ctx, &img, data, n, flags), HS_OK);
+    hs_ctx_free(ctx);
+    return img;
+}
+
+/* HS_IMAGE_WSQ_RESTORE: a low-rate stream is restored (other pixels than
+ * the plain decode, closer to the noise-free ridges, every pixel still
+ * near the plain decode), a high-rate one and other formats decode as
+ * without the flag, and the plain decode is unchanged by its existence. */
+static void test_wsq_restore(void **state)
+{
+    (void)state;
+    const uint32_t w = 320, h = 400;
+    const size_t npix = (size_t)w * h;
+    hs_image *src = ridges(w, h, 500);
+    /* the pattern of ridges() without its noise */
+    uint8_t *clean = malloc(npix);
+    double cx = w * 0.45, cy = h * 0.55;
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++) {
+            double dx = x - cx, dy = (y - cy) * 0.8;
+            double r = sqrt(dx * dx + dy * dy);
+            double e = exp(-(r * r) / (2.0 * (0.35 * w) * (0.35 * w)));
+            double v = 180.0 + 70.0 * e * sin(r * 0.7 + 0.3 * sin(x * 0.05)) - 0.5;
+            clean[(size_t)y * w + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : lrint(v));
+        }
+    hs_image_encode_options o = HS_IMAGE_ENCODE_OPTIONS_INIT;
+    o.wsq_bitrate = 0.3f;
+    size_t n;
+    uint8_t *low = encode(src, HS_IMAGE_FORMAT_WSQ, &o, &n);
+    assert_true(8.0 * (double)n < 0.75 * (double)npix);
+    hs_image *plain = decode(low, n);
+    hs_image *rest = decode_flags(low, n, HS_IMAGE_WSQ_RESTORE);
+    hs_image *both = decode_flags(low, n, HS_IMAGE_WSQ_RESTORE | HS_IMAGE_KEEP_COLOR);
+    assert_memory_equal(hs_image_pixels(rest), hs_image_pixels(both), npix);
+    hs_image_info info = HS_IMAGE_INFO_INIT;
+    assert_int_equal(hs_image_get_info(rest, &info), HS_OK);
+    assert_int_equal(info.format, HS_IMAGE_FORMAT_WSQ);
+    const uint8_t *pp = hs_image_pixels(plain), *pr = hs_image_pixels(rest);
+    size_t changed = 0;
+    int worst = 0;
+    for (size_t i = 0; i < npix; i++) {
+        int d = abs((int)pp[i] - (int)pr[i]);
+        changed += d != 0;
+        worst = d > worst ? d : worst;
+    }
+    double p_plain = psnr(pp, clean, npix), p_rest = psnr(pr, clean, npix);
+    print_message("restore: %zu of %zu pixels changed, at most %d; PSNR against the ridges "
+                  "%.2f -> %.2f dB\n", changed, npix, worst, p_plain, p_rest);
+    assert_true(changed > npix / 10);
+    assert_true(worst < 40);
+    assert_true(p_rest > p_plain);
+    hs_image_free(plain);
+    hs_image_free(rest);
+    hs_image_free(both);
+    free(low);
+
+    /* a high-rate stream is left as it is */
+    o.wsq_bitrate = 2.25f;
+    uint8_t *high = encode(src, HS_IMAGE_FORMAT_WSQ, &o, &n);
+    assert_true(8.0 * (double)n >= 0.75 * (double)npix);
+    plain = decode(high, n);
+    rest = decode_flags(high, n, HS_IMAGE_WSQ_RESTORE);
+    assert_memory_equal(hs_image_pixels(plain), hs_image_pixels(rest), npix);
+    hs_image_free(plain);
+    hs_image_free(rest);
+    free(high);
+
+    /* other formats ignore it */
+    uint8_t *png = encode(src, HS_IMAGE_FORMAT_PNG, NULL, &n);
+    rest = decode_flags(png, n, HS_IMAGE_WSQ_RESTORE);
+    assert_memory_equal(hs_image_pixels(src), hs_image_pixels(rest), npix);
+    hs_image_free(rest);
+    /* an unknown flag is refused */
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_image *img = (hs_image *)ctx;
+    assert_int_equal(hs_image_decode(ctx, &img, png, n, 0x4u), HS_ERR_INVALID_ARG);
+    assert_null(img);
+    hs_ctx_free(ctx);
+    free(png);
+    free(clean);
+    hs_image_free(src);
+}
+
 static void test_wsq_odd_sizes(void **state)
 {
     (void)state;
@@ -863,13 +953,26 @@ static void test_alloc_failure(void **state)
             assert_int_equal(s, HS_ERR_NOMEM);
             assert_true(k < 10000);
         }
-        /* decoding a WSQ file under allocation failure */
+        /* decoding a WSQ file under allocation failure, plain and restored
+         * (a stream below the restoration's rate) */
+        hs_image_encode_options lo = HS_IMAGE_ENCODE_OPTIONS_INIT;
+        lo.wsq_bitrate = 0.2f;
+        size_t nlow = 0;
+        hs_image *big = f == 0 ? ridges(256, 256, 500) : NULL;
+        uint8_t *low = f == 0 ? encode(big, HS_IMAGE_FORMAT_WSQ, &lo, &nlow) : NULL;
+        hs_image_free(big);
+        assert_true(f != 0 || 8.0 * (double)nlow < 0.75 * 256.0 * 256.0);
         for (long k = 1; f == 0; k++) {
             struct counter c;
             hs_ctx *ctx = counting_ctx(&c);
             c.fail_at = k;
             hs_image *img = NULL;
             hs_status s = hs_image_decode(ctx, &img, ok, want, 0);
+            if (s == HS_OK) {
+                hs_image_free(img);
+                img = NULL;
+                s = hs_image_decode(ctx, &img, low, nlow, HS_IMAGE_WSQ_RESTORE);
+            }
             if (s == HS_OK) {
                 hs_image_free(img);
                 assert_int_equal(c.live, 0);
@@ -881,6 +984,7 @@ static void test_alloc_failure(void **state)
             assert_int_equal(c.live, 0);
             hs_ctx_free(ctx);
         }
+        free(low);
         free(ok);
     }
     hs_image_free(src);
@@ -892,6 +996,7 @@ int main(void)
         cmocka_unit_test(test_nbis_decode),
         cmocka_unit_test(test_nbis_encode),
         cmocka_unit_test(test_wsq_roundtrip),
+        cmocka_unit_test(test_wsq_restore),
         cmocka_unit_test(test_wsq_odd_sizes),
         cmocka_unit_test(test_wsq_colour_source),
         cmocka_unit_test(test_wsq_restart_markers),

@@ -327,7 +327,7 @@ hs_status cli_load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_templa
     hs_status s = hs_template_load(ctx, &t, NULL, path);
     if (s == HS_ERR_FORMAT) {
         hs_image *img = NULL;
-        s = hs_image_load(ctx, &img, path, 0);
+        s = hs_image_load(ctx, &img, path, HS_IMAGE_WSQ_RESTORE);
         if (s == HS_OK) {
             hs_finger_extractor *ex = NULL;
             s = hs_finger_extractor_new(ctx, &ex);

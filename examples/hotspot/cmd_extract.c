@@ -143,7 +143,7 @@ int cmd_extract(int argc, char **argv)
         cli_stem(path, stem, sizeof stem);
         dbg.stem = stem;
         hs_image *img;
-        hs_status s = hs_image_load(ctx, &img, path, 0);
+        hs_status s = hs_image_load(ctx, &img, path, HS_IMAGE_WSQ_RESTORE);
         if (s) {
             cli_error(ctx, s, path);
             failed++;

@@ -48,7 +48,7 @@ static hs_status load_prepared(loader *L, const char *path, hs_finger_prepared *
     s = hs_template_decode(L->ctx, &t, NULL, data, size);
     if (s == HS_ERR_FORMAT) {
         hs_image *img = NULL;
-        hs_status si = hs_image_decode(L->ctx, &img, data, size, 0);
+        hs_status si = hs_image_decode(L->ctx, &img, data, size, HS_IMAGE_WSQ_RESTORE);
         if (si == HS_OK) {
             *is_image = 1;
             if (hs_image_ppi(img) == 0) {

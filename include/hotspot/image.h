@@ -70,6 +70,15 @@ typedef struct hs_image hs_image;
 
 /** Decode flags. */
 #define HS_IMAGE_KEEP_COLOR 0x1u /**< also keep an RGB copy of colour sources */
+/** Restore low-rate WSQ streams for fingerprint extraction: a WSQ file below
+ *  0.75 bit per pixel (file size over pixels) is decoded, then smoothed along its ridges where their
+ *  direction is clear and brought back into the quantiser bins its indices
+ *  name (one projection onto the file's constraints; docs/wsq.md,
+ *  "Restoration"). The pixels are then no longer the specification's decode,
+ *  so leave it off for conformance and re-encoding; other formats and WSQ
+ *  files at or above 0.75 bit per pixel decode as without it. A restored decode
+ *  takes about five times as long and four more float planes. @since 1.1 */
+#define HS_IMAGE_WSQ_RESTORE 0x2u
 
 /** What is known about an image. Grows at the end; set struct_size. */
 typedef struct hs_image_info {
@@ -87,7 +96,7 @@ typedef struct hs_image_info {
 #define HS_IMAGE_INFO_INIT { sizeof(hs_image_info), 0, 0, 0, 0, 0, 0, 0 }
 
 /** Decode an image file (read whole, as hs_file_read()), detecting its
- *  format by content. flags: 0 or HS_IMAGE_KEEP_COLOR. *out belongs to the
+ *  format by content. flags: 0 or HS_IMAGE_KEEP_COLOR and/or HS_IMAGE_WSQ_RESTORE. *out belongs to the
  *  caller (hs_image_free()), keeps the ctx's allocator and may outlive ctx.
  *  Errors: HS_ERR_IO (cannot open or read, not a regular file),
  *  HS_ERR_FORMAT (not a known image), HS_ERR_TRUNCATED, HS_ERR_CORRUPT,

@@ -397,7 +397,8 @@ HS_API char hs_nist_tcn_check(const char *digits);
  *  (hs_nist_minutiae(); records without a standard-format block or an
  *  embedded ISO/ANSI template, such as EFS-only ones, are passed over),
  *  then, for every finger image (Types 3-6, 13, 14) whose IDC has no Type-9
- *  minutiae, the image decoded (hs_nist_image_decode(): WSQ, JPEG 2000, ...)
+ *  minutiae, the image decoded (hs_nist_image_decode(): WSQ, JPEG 2000, ...;
+ *  WSQ below 0.75 bit/pixel with HS_IMAGE_WSQ_RESTORE since 1.1)
  *  and its minutiae extracted with @p ex (NULL: a default extractor for the
  *  call). Positions come from the records' FGP: 1-10 as they are, 11 and 12
  *  (plain thumbs) as 1 and 6, several candidate codes (latents) or none as 0

@@ -194,7 +194,7 @@ hs_status hs_image_decode(hs_ctx *ctx, hs_image **out, const void *data, size_t 
     *out = NULL;
     if (!data && size)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "data is NULL");
-    if (flags & ~HS_IMAGE_KEEP_COLOR)
+    if (flags & ~(HS_IMAGE_KEEP_COLOR | HS_IMAGE_WSQ_RESTORE))
         return hs__error(ctx, HS_ERR_INVALID_ARG, "unknown flags 0x%x", flags);
     const uint8_t *p = (const uint8_t *)data;
     if (size < 2)

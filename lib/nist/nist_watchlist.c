@@ -156,7 +156,9 @@ hs_status hs_nist_fingers(hs_ctx *ctx, hs_template **out, const hs_nist *n,
         }
         hs_image *img = NULL;
         hs_template *t = NULL;
-        hs_status e = hs_nist_image_decode(ctx, &img, n, i, 0);
+        /* Low-rate WSQ restored for extraction, as the tool's extract,
+         * match and eval do (image.h, HS_IMAGE_WSQ_RESTORE). */
+        hs_status e = hs_nist_image_decode(ctx, &img, n, i, HS_IMAGE_WSQ_RESTORE);
         if (!e)
             e = hs_finger_extract(ctx, &t, ex ? ex : own, img);
         hs_image_free(img);

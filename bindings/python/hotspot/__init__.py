@@ -374,6 +374,11 @@ def _handle_of(obj, cls, what):
 
 # ---- images ---------------------------------------------------------------------
 
+def _decode_flags(keep_color, restore_wsq):
+    return ((capi.HS_IMAGE_KEEP_COLOR if keep_color else 0)
+            | (capi.HS_IMAGE_WSQ_RESTORE if restore_wsq else 0))
+
+
 class Image(_Handle):
     """A decoded 8-bit grey image (optionally with an RGB copy) and its
     resolution in pixels per inch (0 = unknown).
@@ -394,22 +399,25 @@ class Image(_Handle):
 
     @classmethod
     @_cdoc("hs_image_load")
-    def load(cls, path, keep_color=False):
+    def load(cls, path, keep_color=False, restore_wsq=False):
         """Decode an image file (format detected from its content).
-        ``keep_color=True`` also keeps the RGB pixels of colour sources."""
+        ``keep_color=True`` also keeps the RGB pixels of colour sources;
+        ``restore_wsq=True`` restores WSQ files below 0.75 bit/pixel for
+        fingerprint extraction (HS_IMAGE_WSQ_RESTORE, since 1.1)."""
         p = _path(path)
         ctx = _ctx()
-        s, h = _c("hs_image_load")(ctx, p, capi.HS_IMAGE_KEEP_COLOR if keep_color else 0)
+        s, h = _c("hs_image_load")(ctx, p, _decode_flags(keep_color, restore_wsq))
         _check(s, ctx)
         return cls._adopt(h)
 
     @classmethod
     @_cdoc("hs_image_decode")
-    def decode(cls, data, keep_color=False):
-        """Decode an image file held in memory (bytes-like); not kept."""
+    def decode(cls, data, keep_color=False, restore_wsq=False):
+        """Decode an image file held in memory (bytes-like); not kept.
+        The keywords as for load()."""
         mv = _buffer(data, "Image.decode")
         ctx = _ctx()
-        s, h = _c("hs_image_decode")(ctx, mv, capi.HS_IMAGE_KEEP_COLOR if keep_color else 0)
+        s, h = _c("hs_image_decode")(ctx, mv, _decode_flags(keep_color, restore_wsq))
         _check(s, ctx)
         return cls._adopt(h)
 

@@ -25,6 +25,20 @@ def test_wsq_bytes_round_trip(ridges):
     assert psnr(back.pixels, ridges) > psnr(hotspot.Image.decode(low).pixels, ridges) > 25
 
 
+def test_wsq_restore(ridges, tmp_path):
+    im = hotspot.Image.from_array(ridges, ppi=500)
+    low = im.encode("wsq", bitrate=0.3)
+    assert len(low) * 8 < 0.75 * ridges.size     # below the restoration's rate
+    plain = hotspot.Image.decode(low).pixels
+    rest = hotspot.Image.decode(low, restore_wsq=True).pixels
+    assert rest.shape == plain.shape and np.count_nonzero(rest != plain) > ridges.size // 20
+    (tmp_path / "low.wsq").write_bytes(low)
+    assert np.array_equal(hotspot.Image.load(tmp_path / "low.wsq", restore_wsq=True).pixels, rest)
+    high = im.encode("wsq", bitrate=2.25)        # above it: decoded as without the flag
+    assert np.array_equal(hotspot.Image.decode(high, restore_wsq=True).pixels,
+                          hotspot.Image.decode(high).pixels)
+
+
 def test_wsq_and_jp2_files(ridges, tmp_path):
     im = hotspot.Image.from_array(ridges, ppi=500)
     im.save(tmp_path / "r.wsq", bitrate=1.5)
