@@ -102,6 +102,27 @@ typedef enum hs_finger_matcher_param {
                                      scores. hs_finger_matcher_get() on a
                                      matcher returns the set in use, never
                                      AUTO. @since 1.0 */
+    HS_MATCH_THOROUGH = 4, /**< 1: second-stage mode, default 0. The
+                                     consolidation ranks 16 anchors (default
+                                     6), refines the 4 best different
+                                     alignments (default 2) and one more
+                                     found by an alignment vote over the
+                                     candidate pairs. It costs about @@COST@@ times
+                                     the default comparison and is more
+                                     accurate; it is meant for re-scoring the
+                                     short list of an identification (the
+                                     best 5-10 candidates of a default-mode
+                                     search) or for a 1:1 check where time
+                                     allows. Scores are on the same scale
+                                     but not identical to the default
+                                     mode's, so the thresholds of
+                                     hs_finger_threshold_for_fmr() hold
+                                     approximately (@@CAL@@).
+                                     Bit-identical across kernel sets like
+                                     the default. Not combinable with
+                                     HS_MATCH_FAST: a comparison with both
+                                     set fails with HS_ERR_INVALID_ARG.
+                                     @since 1.1 */
 } hs_finger_matcher_param;
 
 /** Kernel sets (values of HS_MATCH_KERNELS). Append only. */
@@ -144,7 +165,8 @@ HS_API hs_status hs_finger_matcher_bounds(int32_t *min_value, int32_t *max_value
 
 /** Compare two prepared templates; *score receives the similarity in [0, 1]
  *  (see the scale above), 0 on failure. Does not allocate. Errors:
- *  HS_ERR_INVALID_ARG (NULL argument). The prepared templates are only read;
+ *  HS_ERR_INVALID_ARG (NULL argument; HS_MATCH_FAST and HS_MATCH_THOROUGH
+ *  both set, since 1.1). The prepared templates are only read;
  *  the matcher's scratch is written. One thread per object. @since 1.0 */
 HS_API hs_status hs_finger_match(hs_finger_matcher *m, float *score,
                                  const hs_finger_prepared *probe,
@@ -181,7 +203,8 @@ HS_API hs_status hs_finger_threshold_for_fmr(float *threshold, double fmr);
  *  keeps its best score. Each probe finger contributes one score (0 when it
  *  has no partner); @p rule (HS_FUSION_*) fuses them. *score is in [0, 1],
  *  0 on failure. Does not allocate. Errors: HS_ERR_INVALID_ARG (NULL argument
- *  or array entry, zero counts, unknown rule). Like hs_finger_match(), it
+ *  or array entry, zero counts, unknown rule; HS_MATCH_FAST and
+ *  HS_MATCH_THOROUGH both set, since 1.1). Like hs_finger_match(), it
  *  writes the matcher's scratch. One thread per object. @since 1.0 */
 HS_API hs_status hs_finger_match_multi(hs_finger_matcher *m,
                                        float *score, const hs_finger_prepared *const *probe,

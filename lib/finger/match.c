@@ -32,11 +32,14 @@
 #define MAX_ANCHORS 6
 #define FAST_ANCHORS 4
 #define REFINE_ANCHORS 2
+#define THOROUGH_ANCHORS 16     /* HS_MATCH_THOROUGH: anchors ranked and */
+#define THOROUGH_REFINE 4       /* different alignments refined among them */
 #define SAME_ROT 4              /* anchors within this rotation (angle units) and */
 #define SAME_DIST 24.0f         /* translation (px at the anchor) are the same alignment */
 #define RANK_CANDS 30           /* candidates used to rank the anchors */
 #define ANCHOR_CAP 32           /* bounds of the tuning hook */
 #define REFINE_CAP 4
+_Static_assert(THOROUGH_ANCHORS <= ANCHOR_CAP && MAX_ANCHORS <= ANCHOR_CAP, "room for the anchors");
 #define TOL_BASE 8.0f          /* pixels at the anchor */
 #define TOL_SLOPE 0.12f        /* extra tolerance per pixel from the anchor */
 #define TOL_MAX 28.0f
@@ -541,6 +544,7 @@ hs_status hs_finger_matcher_bounds(int32_t *min_value, int32_t *max_value,
     switch (key) {
     case HS_MATCH_MAX_ROTATION: lo = 0; hi = 180; break;
     case HS_MATCH_FAST: lo = 0; hi = 1; break;
+    case HS_MATCH_THOROUGH: lo = 0; hi = 1; break;
     case HS_MATCH_KERNELS: lo = HS_MATCH_KERNELS_AUTO; hi = HS_MATCH_KERNELS_NEON; break;
     default: return HS_ERR_INVALID_ARG;
     }
@@ -561,6 +565,8 @@ hs_status hs_finger_matcher_set(hs_finger_matcher *m, hs_finger_matcher_param ke
         m->max_rotation = value;
     else if (key == HS_MATCH_FAST)
         m->fast = value;
+    else if (key == HS_MATCH_THOROUGH)
+        m->thorough = value;
     else if (!set_kernels(m, value))
         return HS_ERR_UNSUPPORTED;
     return HS_OK;
@@ -605,6 +611,7 @@ hs_status hs_finger_matcher_get(const hs_finger_matcher *m, int32_t *value,
     switch (key) {
     case HS_MATCH_MAX_ROTATION: *value = m ? m->max_rotation : 180; return HS_OK;
     case HS_MATCH_FAST: *value = m ? m->fast : 0; return HS_OK;
+    case HS_MATCH_THOROUGH: *value = m ? m->thorough : 0; return HS_OK;
     case HS_MATCH_KERNELS: *value = m ? m->kernels : HS_MATCH_KERNELS_AUTO; return HS_OK;
     default: return HS_ERR_INVALID_ARG;
     }
@@ -1129,6 +1136,54 @@ static float affine_stage(hs_finger_matcher *m, int nc, const hs_finger_prepared
     return s;
 }
 
+/* Is v among the n first entries of list? */
+static bool in_list(const int *list, int n, int v)
+{
+    for (int q = 0; q < n; q++)
+        if (list[q] == v)
+            return true;
+    return false;
+}
+
+/* Choose the anchors to refine among the first n ranked ones (rankings rk,
+ * alignments gk): the keep best by (pairs, similarity), passing over an
+ * anchor that ranks no better than a kept one with the same alignment, so
+ * that the refinements go to different alignments. Their indices, best
+ * first, into out; returns how many. */
+static int select_anchors(const pairing *rk, const align *gk, int n, int keep, int *out)
+{
+    int nbest = 0;
+    for (int k = 0; k < n; k++) {
+        const pairing r = rk[k];
+        const align g = gk[k];
+        bool same = false;
+        for (int q = 0; q < nbest && !same; q++) {
+            const align *h = &gk[out[q]];
+            const pairing *b = &rk[out[q]];
+            float px = h->c * g.bx - h->s * g.by + h->tx - g.ax;
+            float py = h->s * g.bx + h->c * g.by + h->ty - g.ay;
+            same = !(r.n > b->n || (r.n == b->n && r.wsum > b->wsum)) &&
+                   abs(ang_diff(g.rot, h->rot)) <= SAME_ROT &&
+                   px * px + py * py <= SAME_DIST * SAME_DIST;
+        }
+        if (same)
+            continue;
+        int pos = nbest;
+        while (pos > 0 && (r.n > rk[out[pos - 1]].n ||
+                           (r.n == rk[out[pos - 1]].n && r.wsum > rk[out[pos - 1]].wsum)))
+            pos--;
+        if (pos >= keep)
+            continue;
+        int last = nbest < keep ? nbest : keep - 1;
+        for (int q = last; q > pos; q--)
+            out[q] = out[q - 1];
+        out[pos] = k;
+        if (nbest < keep)
+            nbest++;
+    }
+    return nbest;
+}
+
 /* Order the two templates canonically so that match(a, b) == match(b, a). */
 static bool swap_needed(const hs_finger_prepared *a, const hs_finger_prepared *b)
 {
@@ -1158,57 +1213,44 @@ hs_status hs_finger_match(hs_finger_matcher *m, float *score,
         A = candidate;
         B = probe;
     }
+    if (m->fast && m->thorough)
+        return HS_ERR_INVALID_ARG;
     if (A->count < 2 || B->count < 2)
         return HS_OK;
     int rot_units = (int)lrintf((float)m->max_rotation * (256.0f / 360.0f));
     m->kern.sim_matrix(m, A, B, rot_units);
     int nc = collect_cands(m, A, B);
-    int nanch = m->fast ? FAST_ANCHORS : m->anchors;
+    /* the anchors: the most similar candidates, each ranked quickly */
+    const int ndef = m->fast ? FAST_ANCHORS : m->anchors;
+    int nanch = m->thorough && THOROUGH_ANCHORS > ndef ? THOROUGH_ANCHORS : ndef;
     if (nanch > nc)
         nanch = nc;
     uint8_t usea[MAXN], useb[MAXN];
-    pairing best[REFINE_CAP];
-    align bestg[REFINE_CAP];
-    const int keep = m->fast ? 1 : m->refine;
-    int nbest = 0;
+    pairing rk[ANCHOR_CAP];
+    align gk[ANCHOR_CAP];
     for (int k = 0; k < nanch; k++) {
-        align g = make_align(&A->min[m->cands[k].a], &B->min[m->cands[k].b]);
-        pairing r = m->kern.rank_anchor(m, nc < m->rank_cands ? nc : m->rank_cands, A, B, &g, usea,
-                                useb);
-        /* an anchor no better than a kept one with the same alignment is
-         * not kept: the refinements go to different alignments */
-        bool same = false;
-        for (int q = 0; q < nbest && !same; q++) {
-            const align *h = &bestg[q];
-            float px = h->c * g.bx - h->s * g.by + h->tx - g.ax;
-            float py = h->s * g.bx + h->c * g.by + h->ty - g.ay;
-            same = !(r.n > best[q].n || (r.n == best[q].n && r.wsum > best[q].wsum)) &&
-                   abs(ang_diff(g.rot, h->rot)) <= SAME_ROT &&
-                   px * px + py * py <= SAME_DIST * SAME_DIST;
-        }
-        if (same)
-            continue;
-        /* keep the keep best by (pairs, similarity) */
-        int pos = nbest;
-        while (pos > 0 && (r.n > best[pos - 1].n ||
-                           (r.n == best[pos - 1].n && r.wsum > best[pos - 1].wsum)))
-            pos--;
-        if (pos >= keep)
-            continue;
-        int last = nbest < keep ? nbest : keep - 1;
-        for (int q = last; q > pos; q--) {
-            best[q] = best[q - 1];
-            bestg[q] = bestg[q - 1];
-        }
-        best[pos] = r;
-        bestg[pos] = g;
-        if (nbest < keep)
-            nbest++;
+        gk[k] = make_align(&A->min[m->cands[k].a], &B->min[m->cands[k].b]);
+        rk[k] = m->kern.rank_anchor(m, nc < m->rank_cands ? nc : m->rank_cands, A, B, &gk[k],
+                                    usea, useb);
+    }
+    /* refined: the default mode's choice among its anchors, then in
+     * thorough mode the choice among all of them minus those already
+     * refined, so that a thorough score is the maximum of the default
+     * score of the pair and the scores of the further alignments */
+    int sel[REFINE_CAP + THOROUGH_REFINE];
+    const int ndsel = select_anchors(rk, gk, ndef < nanch ? ndef : nanch, m->fast ? 1 : m->refine, sel);
+    int nsel = ndsel;
+    if (m->thorough) {
+        int more[THOROUGH_REFINE];
+        int nm = select_anchors(rk, gk, nanch, THOROUGH_REFINE, more);
+        for (int q = 0; q < nm; q++)
+            if (!in_list(sel, nsel, more[q]))
+                sel[nsel++] = more[q];
     }
     float top = 0.0f;
     const float ca = expected_count(A), cb = expected_count(B);
-    for (int k = 0; k < nbest; k++) {
-        m->kern.make_frame(&m->fr, &bestg[k], A, B);
+    for (int k = 0; k < nsel; k++) {
+        m->kern.make_frame(&m->fr, &gk[sel[k]], A, B);
         pairing r = m->kern.pair_cands(m, nc, A, B, &m->fr, usea, useb);
         align g2;
         if (fit_align(A, B, usea, &g2)) {
@@ -1217,7 +1259,9 @@ hs_status hs_finger_match(hs_finger_matcher *m, float *score,
         }
         m->kern.refine(m, A, B, &m->fr, usea, useb, &r);
         float s = pairing_score(&r, ca, cb, m->fr.pr.min_norm, m->wmode, m->mixw);
-        if (k == 0 && s >= AFF_MIN_SCORE) /* the best anchor: the affine stage */
+        /* the affine stage for the best anchor, and in thorough mode for
+         * the best of the further ones */
+        if ((k == 0 || k == ndsel) && s >= AFF_MIN_SCORE)
             s = affine_stage(m, nc, A, B, usea, useb, ca, cb, s);
         if (s > top)
             top = s;
@@ -1259,6 +1303,8 @@ hs_status hs_finger_match_multi(hs_finger_matcher *m, float *score,
     *score = 0.0f;
     if (!m || !probe || !candidate || nprobe == 0 || ncandidate == 0 ||
         (rule != HS_FUSION_MAX && rule != HS_FUSION_MEAN && rule != HS_FUSION_SUM_TOP2))
+        return HS_ERR_INVALID_ARG;
+    if (m->fast && m->thorough)
         return HS_ERR_INVALID_ARG;
     for (size_t i = 0; i < nprobe; i++)
         if (!probe[i])

@@ -100,6 +100,7 @@ struct hs_finger_matcher {
     hs_allocator alloc;
     int32_t max_rotation;
     int32_t fast;
+    int32_t thorough; /* HS_MATCH_THOROUGH */
     int32_t kernels; /* HS_MATCH_KERNELS_* in use (never AUTO) */
     struct hs__match_kernels kern; /* the kernels in use */
     uint16_t sim[MAXN * MAXN]; /* quantised local similarities, row-major */
