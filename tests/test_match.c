@@ -408,6 +408,74 @@ static void test_vector_kernels(void **state)
 }
 #undef NSETS
 
+/* HS_MATCH_THOROUGH: refines the default mode's alignments first, then more,
+ * and keeps the best, so on every pair its score is at least the default
+ * score (exactly); it is symmetric and the same on every kernel set like the
+ * default; and it does find better alignments on some pairs. With
+ * HS_MATCH_FAST also set a comparison is refused. */
+#define NSETS 4
+static void test_thorough(void **state)
+{
+    (void)state;
+    const int32_t set[NSETS] = {HS_MATCH_KERNELS_PORTABLE, HS_MATCH_KERNELS_AVX2,
+                                HS_MATCH_KERNELS_AVX512, HS_MATCH_KERNELS_NEON};
+    hs_finger_matcher *mt[NSETS], *def = new_matcher();
+    for (int k = 0; k < NSETS; k++) {
+        mt[k] = new_matcher();
+        if (hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS, set[k]) != HS_OK)
+            assert_int_equal(hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS,
+                                                   HS_MATCH_KERNELS_PORTABLE), HS_OK);
+        assert_int_equal(hs_finger_matcher_set(mt[k], HS_MATCH_THOROUGH, 1), HS_OK);
+    }
+    rng_state = 777;
+    hs_minutia a[256], b[256];
+    int higher = 0, mated_high = 0;
+    for (int trial = 0; trial < 120; trial++) {
+        int na = make_set(a, 2 + (int)(rnd() % 120), 800, 800, 60 + (float)(rnd() % 250));
+        int nb;
+        int mated = trial % 2 == 0;
+        if (mated) /* strong distortion: the default's first alignments can miss */
+            nb = transform(a, na, b, frand(-3.1f, 3.1f), 800, 800, frand(-80, 80),
+                           frand(-80, 80), frand(0, 10), 2 + (int)(rnd() % 3));
+        else
+            nb = make_set(b, 2 + (int)(rnd() % 120), 800, 800, 60 + (float)(rnd() % 250));
+        hs_finger_prepared *pa = prep(a, na, 500), *pb = prep(b, nb, 500);
+        float d = score_of(def, pa, pb), sc[NSETS];
+        for (int k = 0; k < NSETS; k++)
+            sc[k] = score_of(mt[k], pa, pb);
+        for (int k = 1; k < NSETS; k++)
+            assert_true(sc[k] == sc[0]);
+        assert_true(sc[0] >= d);
+        assert_true(score_of(mt[0], pb, pa) == sc[0]);
+        higher += sc[0] > d;
+        mated_high += mated && sc[0] > tu_thr(1e-4);
+        hs_finger_prepared_free(pa);
+        hs_finger_prepared_free(pb);
+    }
+    printf("note: thorough mode scored above the default on %d of 120 pairs\n", higher);
+    assert_true(higher >= 1);
+    assert_true(mated_high >= 30);
+    /* FAST and THOROUGH together: refused at comparison time, score 0 */
+    int n = make_set(a, 30, 800, 800, 150);
+    hs_finger_prepared *p = prep(a, n, 500);
+    assert_int_equal(hs_finger_matcher_set(mt[0], HS_MATCH_FAST, 1), HS_OK);
+    float s = 0.5f;
+    assert_int_equal(hs_finger_match(mt[0], &s, p, p), HS_ERR_INVALID_ARG);
+    assert_true(s == 0.0f);
+    const hs_finger_prepared *one[1] = {p};
+    s = 0.5f;
+    assert_int_equal(hs_finger_match_multi(mt[0], &s, one, 1, one, 1, HS_FUSION_MAX),
+                     HS_ERR_INVALID_ARG);
+    assert_true(s == 0.0f);
+    assert_int_equal(hs_finger_matcher_set(mt[0], HS_MATCH_THOROUGH, 0), HS_OK);
+    assert_true(score_of(mt[0], p, p) > tu_thr(1e-6)); /* fast alone runs */
+    hs_finger_prepared_free(p);
+    for (int k = 0; k < NSETS; k++)
+        hs_finger_matcher_free(mt[k]);
+    hs_finger_matcher_free(def);
+}
+#undef NSETS
+
 static void test_params(void **state)
 {
     (void)state;
@@ -450,6 +518,21 @@ static void test_params(void **state)
     assert_int_equal(tu_mget(mt, HS_MATCH_KERNELS), auto_set);
     assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_FAST, 1), HS_OK);
     assert_int_equal(tu_mget(mt, HS_MATCH_FAST), 1);
+    /* thorough mode (1.1): 0 or 1, default 0; refused values leave it */
+    assert_int_equal(hs_finger_matcher_bounds(&lo, &hi, HS_MATCH_THOROUGH), HS_OK);
+    assert_int_equal(lo, 0);
+    assert_int_equal(hi, 1);
+    assert_int_equal(tu_mget(mt, HS_MATCH_THOROUGH), 0);
+    assert_int_equal(tu_mget(NULL, HS_MATCH_THOROUGH), 0);
+    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_THOROUGH, 1), HS_OK);
+    assert_int_equal(tu_mget(mt, HS_MATCH_THOROUGH), 1);
+    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_THOROUGH, 2), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_THOROUGH, -1), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_finger_matcher_set(NULL, HS_MATCH_THOROUGH, 1), HS_ERR_INVALID_ARG);
+    assert_int_equal(tu_mget(mt, HS_MATCH_THOROUGH), 1);
+    assert_int_equal(tu_mget(mt, HS_MATCH_FAST), 1); /* independent of each other */
+    assert_int_equal(hs_finger_matcher_set(mt, HS_MATCH_THOROUGH, 0), HS_OK);
+    assert_int_equal(tu_mget(mt, HS_MATCH_THOROUGH), 0);
     /* thresholds rise as the FMR falls, and are clamped */
     float prev = -1;
     for (double f = 1e-2; f >= 1e-6 * 0.99; f /= 10) {
@@ -646,6 +729,7 @@ int main(void)
         cmocka_unit_test(test_tiny_templates),
         cmocka_unit_test(test_no_nan_random),
         cmocka_unit_test(test_vector_kernels),
+        cmocka_unit_test(test_thorough),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_multi),
         cmocka_unit_test(test_codec),

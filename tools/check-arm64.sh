@@ -43,8 +43,9 @@ run "$B/fuzz/fuzz_prepared_replay" fuzz/corpus/fuzz_prepared >"$B/fuzz_prepared.
   { cat "$B/fuzz_prepared.log"; exit 1; }
 DATA=${HS_SHARED_DATA:-../shared/data}
 if [ -d "$DATA/fingerprint/iso19794-2-secugen" ] && [ -x build/bench/bench_match ]; then
-  # the default mode, the fast mode and a 60-degree rotation bound
-  for mode in default --fast "--max-rotation 60"; do
+  # the default mode, the fast mode, a 60-degree rotation bound and the
+  # thorough mode
+  for mode in default --fast "--max-rotation 60" --thorough; do
     opt=(); [ "$mode" = default ] || read -r -a opt <<<"$mode"
     tag=${mode//[- ]/}
     HS_SHARED_DATA=$DATA run "$B/bench/bench_match" --pairs 0 "${opt[@]}" \

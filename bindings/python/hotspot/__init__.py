@@ -950,7 +950,10 @@ class Matcher(_Handle):
     """1:1 fingerprint comparison (scores in [0, 1], higher = more similar).
 
     Options: ``max_rotation`` (degrees, 0-180), ``fast`` (first-stage
-    filter mode) and ``kernels`` (MATCH_KERNELS_AUTO, _PORTABLE, _AVX2,
+    filter mode), ``thorough`` (second-stage mode: about 1.6 times the cost,
+    a score never below the default one; for re-scoring the best few
+    candidates of a search or a 1:1 check where time allows; not with
+    ``fast``, matching then raises Error) and ``kernels`` (MATCH_KERNELS_AUTO, _PORTABLE, _AVX2,
     _AVX512 or _NEON: speed only, every set gives the same scores; ``get("kernels")``
     tells which set runs). A matcher holds scratch space: calls on one matcher from
     several threads are serialised; use one matcher per thread to run them
@@ -959,10 +962,10 @@ class Matcher(_Handle):
     _free = _c("hs_finger_matcher_free")
     _exclusive = True
     _keys = {"max_rotation": capi.HS_MATCH_MAX_ROTATION, "fast": capi.HS_MATCH_FAST,
-             "kernels": capi.HS_MATCH_KERNELS}
+             "kernels": capi.HS_MATCH_KERNELS, "thorough": capi.HS_MATCH_THOROUGH}
 
     @_cdoc("hs_finger_matcher_new")
-    def __init__(self, max_rotation=None, fast=None, kernels=None):
+    def __init__(self, max_rotation=None, fast=None, kernels=None, thorough=None):
         ctx = _ctx()
         s, h = _c("hs_finger_matcher_new")(ctx)
         _check(s, ctx)
@@ -973,6 +976,8 @@ class Matcher(_Handle):
             self.set(capi.HS_MATCH_FAST, int(bool(fast)))
         if kernels is not None:
             self.set(capi.HS_MATCH_KERNELS, kernels)
+        if thorough is not None:
+            self.set(capi.HS_MATCH_THOROUGH, int(bool(thorough)))
 
     @_cdoc("hs_finger_matcher_set")
     def set(self, key, value):
@@ -1031,8 +1036,9 @@ class Matcher(_Handle):
     def __repr__(self):
         if self._h is None:
             return "<hotspot.Matcher closed>"
-        return "<hotspot.Matcher max_rotation=%d fast=%d>" % (
-            self.get(capi.HS_MATCH_MAX_ROTATION), self.get(capi.HS_MATCH_FAST))
+        return "<hotspot.Matcher max_rotation=%d fast=%d thorough=%d>" % (
+            self.get(capi.HS_MATCH_MAX_ROTATION), self.get(capi.HS_MATCH_FAST),
+            self.get(capi.HS_MATCH_THOROUGH))
 
 
 @_cdoc("hs_finger_compare")

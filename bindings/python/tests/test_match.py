@@ -46,6 +46,28 @@ def test_matcher_options_and_fusion():
         m.match_multi([a for a in p] + ["x"], q)
 
 
+def test_thorough_mode():
+    m = hotspot.Matcher(thorough=True)
+    assert m.get("thorough") == 1 and m.get(hotspot.MATCH_THOROUGH) == 1
+    assert "thorough=1" in repr(m)
+    default = hotspot.Matcher()
+    assert default.get("thorough") == 0
+    p = [_template(i).prepare() for i in range(10, 16)]
+    for x in p:
+        for y in p:
+            # the default mode's alignments and more, the best kept
+            assert m.match(x, y) >= default.match(x, y)
+    with pytest.raises(hotspot.Error) as ei:
+        m.set("thorough", 2)
+    assert ei.value.status == hotspot.ERR_INVALID_ARG
+    m.set("fast", 1)  # both modes: the comparison is refused
+    with pytest.raises(hotspot.Error) as ei:
+        m.match(p[0], p[1])
+    assert ei.value.status == hotspot.ERR_INVALID_ARG
+    m.set("thorough", 0)
+    assert m.match(p[0], p[0]) > 0.5
+
+
 def test_kernel_sets_give_the_same_scores():
     a, b = _template(5).prepare(), _template(6).prepare()
     auto = hotspot.Matcher()
