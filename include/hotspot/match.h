@@ -102,27 +102,29 @@ typedef enum hs_finger_matcher_param {
                                      scores. hs_finger_matcher_get() on a
                                      matcher returns the set in use, never
                                      AUTO. @since 1.0 */
-    HS_MATCH_THOROUGH = 4, /**< 1: second-stage mode, default 0. The
-                                     consolidation ranks 16 anchors (default
-                                     6), refines the 4 best different
-                                     alignments (default 2) and one more
-                                     found by an alignment vote over the
-                                     candidate pairs. It costs about @@COST@@ times
-                                     the default comparison and is more
-                                     accurate; it is meant for re-scoring the
+    HS_MATCH_THOROUGH = 4, /**< 1: second-stage mode, default 0. A
+                                     comparison does what the default mode
+                                     does and then ranks 16 anchors (default
+                                     6) and refines up to 4 more different
+                                     alignments among them; the best score
+                                     counts, so a thorough score is never
+                                     below the default score of the pair.
+                                     It costs about 1.6 times a default
+                                     comparison; meant for re-scoring the
                                      short list of an identification (the
                                      best 5-10 candidates of a default-mode
-                                     search) or for a 1:1 check where time
-                                     allows. Scores are on the same scale
-                                     but not identical to the default
-                                     mode's, so the thresholds of
+                                     search) or a 1:1 check where time
+                                     allows. Same scale as the default
+                                     scores but not identical: the
+                                     thresholds of
                                      hs_finger_threshold_for_fmr() hold
-                                     approximately (@@CAL@@).
-                                     Bit-identical across kernel sets like
-                                     the default. Not combinable with
-                                     HS_MATCH_FAST: a comparison with both
-                                     set fails with HS_ERR_INVALID_ARG.
-                                     @since 1.1 */
+                                     approximately (at its 1e-2 and 1e-3
+                                     thresholds about 1.3 times the
+                                     default's share of impostors pass;
+                                     docs/finger-matching.md). Same scores
+                                     on every kernel set. With HS_MATCH_FAST
+                                     also set, comparisons fail with
+                                     HS_ERR_INVALID_ARG. @since 1.1 */
 } hs_finger_matcher_param;
 
 /** Kernel sets (values of HS_MATCH_KERNELS). Append only. */
