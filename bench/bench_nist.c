@@ -103,13 +103,16 @@ int main(int argc, char **argv)
 {
     float bitrate = 0.75f;
     uint32_t threads = 1;
+    int with_minutiae = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--bitrate") && i + 1 < argc)
+        if (!strcmp(argv[i], "--minutiae"))
+            with_minutiae = 1;
+        else if (!strcmp(argv[i], "--bitrate") && i + 1 < argc)
             bitrate = (float)atof(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             threads = (uint32_t)atoi(argv[++i]);
         else {
-            fprintf(stderr, "usage: bench_nist [--bitrate B] [--threads T]\n");
+            fprintf(stderr, "usage: bench_nist [--bitrate B] [--threads T] [--minutiae]\n");
             return 2;
         }
     }
@@ -156,7 +159,8 @@ int main(int argc, char **argv)
                 hs_nist *n = NULL, *back = NULL;
                 s = hs_nist_build_search(ctx, &n, "CPS", "BKA", "Bundeskriminalamt", "INT",
                                          "INTERPOL", (uint64_t)(st * 100 + f * 10 + i),
-                                         1796558400, &fg, 1, NULL, 0, NULL, &bo);
+                                         1796558400, &fg, 1, NULL, 0,
+                                         with_minutiae ? raw[st][f][i] : NULL, &bo);
                 if (s)
                     die(ctx, "build", s);
                 hs_nist_encoding enc = i ? HS_NIST_ENCODING_XML : HS_NIST_ENCODING_TRADITIONAL;

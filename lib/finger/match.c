@@ -32,6 +32,8 @@
 #define MAX_ANCHORS 6
 #define FAST_ANCHORS 4
 #define REFINE_ANCHORS 2
+#define SAME_ROT 4              /* anchors within this rotation (angle units) and */
+#define SAME_DIST 24.0f         /* translation (px at the anchor) are the same alignment */
 #define RANK_CANDS 30           /* candidates used to rank the anchors */
 #define ANCHOR_CAP 32           /* bounds of the tuning hook */
 #define REFINE_CAP 4
@@ -1173,6 +1175,19 @@ hs_status hs_finger_match(hs_finger_matcher *m, float *score,
         align g = make_align(&A->min[m->cands[k].a], &B->min[m->cands[k].b]);
         pairing r = m->kern.rank_anchor(m, nc < m->rank_cands ? nc : m->rank_cands, A, B, &g, usea,
                                 useb);
+        /* an anchor no better than a kept one with the same alignment is
+         * not kept: the refinements go to different alignments */
+        bool same = false;
+        for (int q = 0; q < nbest && !same; q++) {
+            const align *h = &bestg[q];
+            float px = h->c * g.bx - h->s * g.by + h->tx - g.ax;
+            float py = h->s * g.bx + h->c * g.by + h->ty - g.ay;
+            same = !(r.n > best[q].n || (r.n == best[q].n && r.wsum > best[q].wsum)) &&
+                   abs(ang_diff(g.rot, h->rot)) <= SAME_ROT &&
+                   px * px + py * py <= SAME_DIST * SAME_DIST;
+        }
+        if (same)
+            continue;
         /* keep the keep best by (pairs, similarity) */
         int pos = nbest;
         while (pos > 0 && (r.n > best[pos - 1].n ||
