@@ -80,6 +80,13 @@ int main(int argc, char **argv)
         return 1;
     save("wsq", "b_restart.wsq", w.buf, w.len);
     hs__writer_free(&w);
+    /* low enough a rate for HS_IMAGE_WSQ_RESTORE (below 0.75 bit/pixel
+     * with the tables counted), which image_fuzz.h asks for when bit 1 of
+     * the size is set */
+    hs_image *c = pattern(192, 128);
+    o.wsq_bitrate = 0.2f;
+    put("wsq", "c_restore.wsq", c, HS_IMAGE_FORMAT_WSQ, &o, 0);
+    hs_image_free(c);
 
     o = (hs_image_encode_options)HS_IMAGE_ENCODE_OPTIONS_INIT;
     put("jp2", "a_lossless.jp2", a, HS_IMAGE_FORMAT_JP2, &o, 1);

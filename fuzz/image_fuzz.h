@@ -34,6 +34,8 @@ static int hs_fuzz_image(const uint8_t *data, size_t size, const uint8_t *magic,
     hs_ctx_set_limit(ctx, HS_LIMIT_MAX_DIMENSION, 2048);
     hs_ctx_set_limit(ctx, HS_LIMIT_MAX_PIXELS, 1u << 20);
     uint32_t flags = (size & 1) ? HS_IMAGE_KEEP_COLOR : 0;
+    if (size & 2) /* the WSQ restoration (other formats ignore the flag) */
+        flags |= HS_IMAGE_WSQ_RESTORE;
     hs_image *img = (hs_image *)buf;
     hs_status s = hs_image_decode(ctx, &img, buf, size, flags);
     if (s != HS_OK) {
