@@ -39,7 +39,7 @@
 #define RANK_CANDS 30           /* candidates used to rank the anchors */
 #define ANCHOR_CAP 32           /* bounds of the tuning hook */
 #define REFINE_CAP 4
-_Static_assert(THOROUGH_ANCHORS <= ANCHOR_CAP && MAX_ANCHORS <= ANCHOR_CAP, "room for the anchors");
+_Static_assert(THOROUGH_ANCHORS <= ANCHOR_CAP && MAX_ANCHORS <= ANCHOR_CAP, "anchor room");
 #define TOL_BASE 8.0f          /* pixels at the anchor */
 #define TOL_SLOPE 0.12f        /* extra tolerance per pixel from the anchor */
 #define TOL_MAX 28.0f
@@ -1238,7 +1238,8 @@ hs_status hs_finger_match(hs_finger_matcher *m, float *score,
      * refined, so that a thorough score is the maximum of the default
      * score of the pair and the scores of the further alignments */
     int sel[REFINE_CAP + THOROUGH_REFINE];
-    const int ndsel = select_anchors(rk, gk, ndef < nanch ? ndef : nanch, m->fast ? 1 : m->refine, sel);
+    const int ndsel =
+        select_anchors(rk, gk, ndef < nanch ? ndef : nanch, m->fast ? 1 : m->refine, sel);
     int nsel = ndsel;
     if (m->thorough) {
         int more[THOROUGH_REFINE];
