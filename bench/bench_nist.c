@@ -4,7 +4,7 @@
  * searching the 560 others gives the same rank-1 as enrolling the images
  * directly").
  *
- *   bench_nist [--bitrate B] [--threads T]
+ *   bench_nist [--bitrate B] [--threads T] [--minutiae] [--thorough N]
  *
  * For each of the 640 images of the eight FVC2002/2004 B sets
  * (../shared/data/fingerprint, resolution from the data README):
@@ -18,7 +18,10 @@
  * so that the comparisons counted are the same) in a watchlist; the 560
  * other impressions search it (filter and exhaustive). Prints rank-1 of each,
  * how many probes have the same top candidate, the mean transaction size and
- * the time per transaction. Exits 0 with "SKIP" when the data is absent. */
+ * the time per transaction. With --thorough N (up to 4 times) the searches
+ * run again with hs_watchlist_search_options.thorough = N (the best N
+ * re-scored in the matcher's thorough mode): rank-1 and the median time per
+ * search, with and without, in the same run. Exits 0 with "SKIP" when the data is absent. */
 #include "benchutil.h"
 
 #include <hotspot/hotspot.h>
@@ -58,10 +61,12 @@ static hs_template *at_position(hs_ctx *ctx, const hs_template *t, uint32_t pos)
 }
 
 /* Rank-1 of the 560 probes against the 80 first impressions. top[] gets
- * each probe's top candidate (index of the finger, -1 none). */
+ * each probe's top candidate (index of the finger, -1 none); *ms the median
+ * wall time of a search (options.thorough = thorough). */
 static int rank1(hs_template *t[SETS][FINGERS][IMPR], uint32_t flags, uint32_t threads,
-                 int *top)
+                 uint32_t thorough, int *top, double *ms)
 {
+    static double times[560];
     hs_ctx *ctx = NULL;
     hs_ctx_new(&ctx, NULL);
     hs_watchlist *wl = NULL;
@@ -82,11 +87,14 @@ static int rank1(hs_template *t[SETS][FINGERS][IMPR], uint32_t flags, uint32_t t
     hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
     o.flags = flags;
     o.threads = threads;
+    o.thorough = thorough;
     int ok = 0, k = 0;
     for (int g = 0; g < SETS * FINGERS; g++)
         for (int i = 1; i < IMPR; i++, k++) {
             hs_watchlist_result *r = NULL;
+            double t0 = bu_wall_ms();
             s = hs_watchlist_search(ctx, &r, wl, t[g / FINGERS][g % FINGERS][i], NULL, 0, &o);
+            times[k] = bu_wall_ms() - t0;
             if (s)
                 die(ctx, "search", s);
             hs_watchlist_candidate c = HS_WATCHLIST_CANDIDATE_INIT;
@@ -96,13 +104,14 @@ static int rank1(hs_template *t[SETS][FINGERS][IMPR], uint32_t flags, uint32_t t
         }
     hs_watchlist_free(wl);
     hs_ctx_free(ctx);
+    *ms = bu_median(times, 560);
     return ok;
 }
 
 int main(int argc, char **argv)
 {
     float bitrate = 0.75f;
-    uint32_t threads = 1;
+    uint32_t threads = 1, thorough[4], nthorough = 0;
     int with_minutiae = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--minutiae"))
@@ -111,8 +120,11 @@ int main(int argc, char **argv)
             bitrate = (float)atof(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             threads = (uint32_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--thorough") && i + 1 < argc && nthorough < 4)
+            thorough[nthorough++] = (uint32_t)atoi(argv[++i]);
         else {
-            fprintf(stderr, "usage: bench_nist [--bitrate B] [--threads T] [--minutiae]\n");
+            fprintf(stderr, "usage: bench_nist [--bitrate B] [--threads T] [--minutiae] "
+                            "[--thorough N]\n");
             return 2;
         }
     }
@@ -190,8 +202,9 @@ int main(int argc, char **argv)
     static int top_raw[560], top_txn[560];
     for (int exh = 0; exh < 2; exh++) {
         uint32_t flags = exh ? HS_WATCHLIST_EXHAUSTIVE : 0;
-        int a = rank1(raw, flags, threads, top_raw);
-        int b = rank1(txn, flags, threads, top_txn);
+        double ma, mb;
+        int a = rank1(raw, flags, threads, 0, top_raw, &ma);
+        int b = rank1(txn, flags, threads, 0, top_txn, &mb);
         int same = 0;
         for (int k = 0; k < 560; k++)
             same += top_raw[k] == top_txn[k];
@@ -200,6 +213,17 @@ int main(int argc, char **argv)
                "for %d/560\n",
                exh ? "exhaustive" : "filter", 100.0 * a / 560, a, 100.0 * b / 560, b, b - a,
                same);
+        for (uint32_t q = 0; q < nthorough; q++) {
+            static int top2[560];
+            double ta, tb;
+            int a2 = rank1(raw, flags, threads, thorough[q], top2, &ta);
+            int b2 = rank1(txn, flags, threads, thorough[q], top2, &tb);
+            printf("  thorough %u: rank-1 raw %.2f%% (%d/560, %+d), transactions %.2f%% "
+                   "(%d/560, %+d); median ms per search raw %.3f -> %.3f (x%.2f), "
+                   "transactions %.3f -> %.3f (x%.2f)\n",
+                   thorough[q], 100.0 * a2 / 560, a2, a2 - a, 100.0 * b2 / 560, b2, b2 - b, ma, ta,
+                   ta / ma, mb, tb, tb / mb);
+        }
         if (exh)
             continue;
         printf("  per set (raw / transactions, of 70):");

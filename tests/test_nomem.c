@@ -425,10 +425,11 @@ static hs_status op_watchlist_add(hs_ctx *ctx)
     return s;
 }
 
-static hs_status search_with(hs_ctx *ctx, uint32_t threads)
+static hs_status search_with(hs_ctx *ctx, uint32_t threads, uint32_t thorough)
 {
     hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
     o.threads = threads;
+    o.thorough = thorough;
     hs_watchlist_result *r = (hs_watchlist_result *)1;
     hs_status s = hs_watchlist_search(ctx, &r, fx.wl, fx.tpl2, fx.face, 128, &o);
     OUT_NULL_ON_FAIL(s, r);
@@ -442,8 +443,9 @@ static hs_status search_with(hs_ctx *ctx, uint32_t threads)
     return s;
 }
 
-static hs_status op_watchlist_search(hs_ctx *ctx) { return search_with(ctx, 1); }
-static hs_status op_watchlist_search_threads(hs_ctx *ctx) { return search_with(ctx, 2); }
+static hs_status op_watchlist_search(hs_ctx *ctx) { return search_with(ctx, 1, 0); }
+static hs_status op_watchlist_search_threads(hs_ctx *ctx) { return search_with(ctx, 2, 0); }
+static hs_status op_watchlist_search_thorough(hs_ctx *ctx) { return search_with(ctx, 2, 3); }
 
 #ifdef HOTSPOT_HAVE_SODIUM
 static hs_status op_watchlist_pack(hs_ctx *ctx)
@@ -1049,6 +1051,7 @@ T(test_watchlist_decode, op_watchlist_decode)
 T(test_watchlist_add, op_watchlist_add)
 T(test_watchlist_search, op_watchlist_search)
 T(test_watchlist_search_threads, op_watchlist_search_threads)
+T(test_watchlist_search_thorough, op_watchlist_search_thorough)
 #ifdef HOTSPOT_HAVE_SODIUM
 T(test_watchlist_pack, op_watchlist_pack)
 T(test_watchlist_unpack, op_watchlist_unpack)
@@ -1093,6 +1096,7 @@ int main(void)
         cmocka_unit_test(test_watchlist_add),
         cmocka_unit_test(test_watchlist_search),
         cmocka_unit_test(test_watchlist_search_threads),
+        cmocka_unit_test(test_watchlist_search_thorough),
 #ifdef HOTSPOT_HAVE_SODIUM
         cmocka_unit_test(test_watchlist_pack),
         cmocka_unit_test(test_watchlist_unpack),

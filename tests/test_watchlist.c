@@ -1005,6 +1005,138 @@ static void test_top_k_is_prefix(void **state)
     hs_watchlist_free(wl);
 }
 
+/* The thorough stage (options.thorough = N): it re-scores the best N of
+ * the first stage's order, whose finger similarities can only rise; every
+ * other candidate keeps its record; the answer is the same for any thread
+ * count, with and without the prepared cache. */
+static void search_all(hs_watchlist_result **r, const hs_watchlist *wl, const hs_template *t,
+                       const float *face, uint32_t thorough, uint32_t threads, uint32_t flags)
+{
+    hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+    o.max_candidates = 1000;
+    o.flags = flags;
+    o.thorough = thorough;
+    o.threads = threads;
+    assert_int_equal(hs_watchlist_search(NULL, r, wl, t, face, face ? 128 : 0, &o), HS_OK);
+}
+
+static void assert_same_result_exact(const hs_watchlist_result *a, const hs_watchlist_result *b)
+{
+    assert_int_equal(hs_watchlist_result_count(a), hs_watchlist_result_count(b));
+    for (uint32_t i = 0; i < hs_watchlist_result_count(a); i++) {
+        hs_watchlist_candidate x = HS_WATCHLIST_CANDIDATE_INIT, y = x;
+        assert_int_equal(hs_watchlist_result_candidate(a, &x, i), HS_OK);
+        assert_int_equal(hs_watchlist_result_candidate(b, &y, i), HS_OK);
+        assert_string_equal(x.id, y.id);
+        assert_true(x.score == y.score);
+        assert_memory_equal(x.finger_similarity, y.finger_similarity,
+                            sizeof x.finger_similarity);
+        assert_memory_equal(x.finger_position, y.finger_position, sizeof x.finger_position);
+    }
+}
+
+static void check_thorough(const hs_watchlist *wl, const hs_template *t, const float *face,
+                           uint32_t flags, uint32_t n, int *changed)
+{
+    hs_watchlist_result *base, *th[3];
+    search_all(&base, wl, t, face, 0, 1, flags);
+    for (uint32_t k = 0; k < 3; k++)
+        search_all(&th[k], wl, t, face, n, k + 1, flags);
+    assert_same_result_exact(th[0], th[1]);
+    assert_same_result_exact(th[0], th[2]);
+    uint32_t cnt = hs_watchlist_result_count(base);
+    assert_int_equal(hs_watchlist_result_count(th[0]), cnt);
+    assert_int_equal(hs_watchlist_result_rescored(th[0]), hs_watchlist_result_rescored(base));
+    uint32_t differ = 0;
+    for (uint32_t i = 0; i < cnt; i++) {
+        hs_watchlist_candidate b = HS_WATCHLIST_CANDIDATE_INIT, c = b;
+        assert_int_equal(hs_watchlist_result_candidate(base, &b, i), HS_OK);
+        /* the same subject in the thorough result */
+        uint32_t j = 0;
+        for (; j < cnt; j++) {
+            assert_int_equal(hs_watchlist_result_candidate(th[0], &c, j), HS_OK);
+            if (!strcmp(b.id, c.id))
+                break;
+        }
+        assert_true(j < cnt);
+        bool same = true;
+        for (uint32_t v = 0; v < b.finger_count; v++) {
+            assert_true(c.finger_similarity[v] >= b.finger_similarity[v]);
+            same = same && c.finger_similarity[v] == b.finger_similarity[v];
+        }
+        assert_true(c.face_similarity == b.face_similarity);
+        if (i >= n) /* not among the best n of the first stage: untouched */
+            assert_true(same && c.score == b.score);
+        differ += !same;
+    }
+    *changed += (int)differ;
+    hs_watchlist_result_free(base);
+    for (uint32_t k = 0; k < 3; k++)
+        hs_watchlist_result_free(th[k]);
+}
+
+static void test_search_thorough(void **state)
+{
+    (void)state;
+    hs_watchlist *wl = make_list(40, 1);
+    int changed = 0;
+    for (uint32_t s = 3; s < 40; s += 9) {
+        hs_template *t;
+        float face[128];
+        probe_for(s, &t, face);
+        check_thorough(wl, t, NULL, HS_WATCHLIST_EXHAUSTIVE, 5, &changed);
+        check_thorough(wl, t, face, HS_WATCHLIST_EXHAUSTIVE, 10, &changed);
+        check_thorough(wl, t, NULL, 0, 1000, &changed); /* more than the stage scored */
+        hs_template_free(t);
+    }
+    /* the thorough mode found more for some candidate (else this test
+     * compares the default mode with itself) */
+    assert_true(changed > 0);
+    assert_int_equal(hs_watchlist_cache_prepared(NULL, wl, 2), HS_OK);
+    hs_template *t;
+    float face[128];
+    probe_for(12, &t, face);
+    check_thorough(wl, t, face, 0, 7, &changed);
+    /* a face-only probe ignores the option */
+    hs_watchlist_result *a, *b;
+    search_all(&a, wl, NULL, face, 0, 1, 0);
+    search_all(&b, wl, NULL, face, 10, 2, 0);
+    assert_same_result_exact(a, b);
+    hs_watchlist_result_free(a);
+    hs_watchlist_result_free(b);
+
+    /* bounds: 1000 at most; the explicit padding must stay zero */
+    hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+    hs_watchlist_result *r = (hs_watchlist_result *)1;
+    o.thorough = 1001;
+    assert_int_equal(hs_watchlist_search(NULL, &r, wl, t, NULL, 0, &o), HS_ERR_INVALID_ARG);
+    assert_null(r);
+    o.thorough = 1000;
+    assert_int_equal(hs_watchlist_search(NULL, &r, wl, t, NULL, 0, &o), HS_OK);
+    hs_watchlist_result_free(r);
+    o.thorough = 1;
+    o.reserved = 1;
+    assert_int_equal(hs_watchlist_search(NULL, &r, wl, t, NULL, 0, &o), HS_ERR_UNSUPPORTED);
+    assert_null(r);
+
+    /* a caller of the 1.0 header: its struct ends at fmr, so whatever lies
+     * beyond is not read and the stage stays off */
+    o = (hs_watchlist_search_options)HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+    o.struct_size = (uint32_t)(offsetof(hs_watchlist_search_options, fmr) + sizeof(double));
+    assert_int_equal(o.struct_size, 32);
+    o.max_candidates = 1000;
+    o.flags = HS_WATCHLIST_EXHAUSTIVE;
+    o.thorough = 40;
+    o.reserved = 7;
+    assert_int_equal(hs_watchlist_search(NULL, &a, wl, t, NULL, 0, &o), HS_OK);
+    search_all(&b, wl, t, NULL, 0, 1, HS_WATCHLIST_EXHAUSTIVE);
+    assert_same_result_exact(a, b);
+    hs_watchlist_result_free(a);
+    hs_watchlist_result_free(b);
+    hs_template_free(t);
+    hs_watchlist_free(wl);
+}
+
 /* FVC identification through the watchlist agrees with direct matching: the
  * 80 first impressions of the eight FVC B sets (ISO templates) enrolled, the
  * second impressions as probes (the full 560-probe run is in
@@ -1355,9 +1487,14 @@ static void test_search_nomem(void **state)
     nomem_search(wl, NULL, face, &o); /* face only */
     o.flags = HS_WATCHLIST_EXHAUSTIVE;
     nomem_search(wl, t, face, &o);
+    o.thorough = 5; /* the thorough stage without the cache */
+    nomem_search(wl, t, face, &o);
+    o.thorough = 0;
     assert_int_equal(hs_watchlist_cache_prepared(NULL, wl, 2), HS_OK);
     o.flags = 0;
     nomem_search(wl, t, face, &o); /* with the prepared cache */
+    o.thorough = 3;                /* and the thorough second stage */
+    nomem_search(wl, t, face, &o);
     hs_template_free(t);
     hs_watchlist_free(wl);
 }
@@ -1475,6 +1612,7 @@ int main(void)
         cmocka_unit_test(test_face_probe_dimension),
         cmocka_unit_test(test_prepared_cache),
         cmocka_unit_test(test_top_k_is_prefix),
+        cmocka_unit_test(test_search_thorough),
         cmocka_unit_test(test_fvc_identification),
         cmocka_unit_test(test_codes_invariant),
         cmocka_unit_test(test_format_v1_compat),

@@ -400,10 +400,23 @@ typedef struct hs_watchlist_search_options {
                                and selects the face calibration */
     double fmr;           /**< decision false match rate per subject,
                                1e-12..0.5 (default 1e-4) */
+    uint32_t thorough;    /**< the best N candidates of the full matcher's
+                               stage (by fused score, the result's order)
+                               re-scored with HS_MATCH_THOROUGH before
+                               fusion and ranking: 0 = off (default),
+                               1..1000 (above: HS_ERR_INVALID_ARG; more than
+                               the stage scored: all of them). About 1.6
+                               times a comparison for each re-scored
+                               subject; their finger similarities are never
+                               lower, and their fused scores slightly
+                               optimistic (docs/watchlist-search.md).
+                               Ignored without probe fingers. @since 1.1 */
+    uint32_t reserved;    /**< zero (the padding made explicit; a non-zero
+                               value is HS_ERR_UNSUPPORTED). @since 1.1 */
 } hs_watchlist_search_options;
 
 #define HS_WATCHLIST_SEARCH_OPTIONS_INIT \
-    { sizeof(hs_watchlist_search_options), 10, 1, 0, 0, 0, 1e-4 }
+    { sizeof(hs_watchlist_search_options), 10, 1, 0, 0, 0, 1e-4, 0, 0 }
 
 /** One candidate of a search result. Grows at the end; set struct_size.
  *  @since 1.0 */

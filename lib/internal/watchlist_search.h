@@ -89,9 +89,12 @@ double hs__wl_face_best(const hs__wl_face *face, const hs__wl_entry *e);
  * fingers (may be NULL) against the compatible stored fingers, with the
  * prepared cache where the list has it and per-thread scratch otherwise,
  * and the face; then fusion. Uses up to `threads` threads; matchers and
- * scratch come from ctx's allocator. */
+ * scratch come from ctx's allocator. With `thorough` the matchers run in
+ * HS_MATCH_THOROUGH mode (the second stage of hs_watchlist_search_options
+ * .thorough). */
 hs_status hs__wl_rescore(hs_ctx *ctx, hs__wl_cand *out, const hs_watchlist *wl,
                          const uint32_t *cidx, uint32_t ncand, const hs_template *fingers,
-                         const hs__wl_face *face, const hs__wl_fusion *fu, uint32_t threads);
+                         const hs__wl_face *face, const hs__wl_fusion *fu, uint32_t threads,
+                         bool thorough);
 
 #endif

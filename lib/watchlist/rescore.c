@@ -105,7 +105,8 @@ static hs_status rescore_task(void *arg, uint32_t t, hs__task_error *err)
 
 hs_status hs__wl_rescore(hs_ctx *ctx, hs__wl_cand *out, const hs_watchlist *wl,
                          const uint32_t *cidx, uint32_t ncand, const hs_template *fingers,
-                         const hs__wl_face *face, const hs__wl_fusion *fu, uint32_t threads)
+                         const hs__wl_face *face, const hs__wl_fusion *fu, uint32_t threads,
+                         bool thorough)
 {
     if (!ncand)
         return HS_OK;
@@ -127,6 +128,8 @@ hs_status hs__wl_rescore(hs_ctx *ctx, hs__wl_cand *out, const hs_watchlist *wl,
     }
     for (uint32_t t = 0; t < r.nthreads && r.nprobe && !st; t++) {
         st = hs_finger_matcher_new(ctx, &r.w[t].m);
+        if (!st && thorough && hs_finger_matcher_set(r.w[t].m, HS_MATCH_THOROUGH, 1) != HS_OK)
+            st = hs__error(ctx, HS_ERR_INTERNAL, "the matcher refused its thorough mode");
         if (!st && !wl->cache) {
             r.w[t].scratch = hs__malloc(a, sizeof *r.w[t].scratch);
             if (!r.w[t].scratch)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #define MAX_CANDIDATES 1000 /* of a result: hs_watchlist_search_options */
+#define MAX_THOROUGH 1000   /* hs_watchlist_search_options.thorough */
 
 /* ---- result ------------------------------------------------------------- */
 
@@ -130,11 +131,16 @@ static hs_status check_args(hs_ctx *ctx, hs_watchlist_search_options *o,
         return st;
     if (o->max_candidates < 1 || o->max_candidates > MAX_CANDIDATES || o->threads < 1 ||
         o->threads > HS__THREADS_MAX || !(o->fmr >= 1e-12 && o->fmr <= 0.5) ||
-        (o->flags & ~(HS_WATCHLIST_EXHAUSTIVE | HS_WATCHLIST_HITS_ONLY)))
+        (o->flags & ~(HS_WATCHLIST_EXHAUSTIVE | HS_WATCHLIST_HITS_ONLY)) ||
+        o->thorough > MAX_THOROUGH)
         return hs__error(ctx, HS_ERR_INVALID_ARG,
                          "options out of range (max_candidates 1..%u, threads 1..%u, "
-                         "fmr 1e-12..0.5, known flags)",
-                         MAX_CANDIDATES, HS__THREADS_MAX);
+                         "fmr 1e-12..0.5, known flags, thorough 0..%u)",
+                         MAX_CANDIDATES, HS__THREADS_MAX, MAX_THOROUGH);
+    /* a field a later header may give the padding's place */
+    if (o->reserved)
+        return hs__error(ctx, HS_ERR_UNSUPPORTED,
+                         "hs_watchlist_search_options.reserved is set; it needs a newer library");
     uint32_t nprobe = fingers ? fingers->nviews : 0;
     if (nprobe > HS_WATCHLIST_FINGERS_MAX)
         return hs__error(ctx, HS_ERR_LIMIT, "probe of %u fingers (at most %d)", nprobe,
@@ -209,6 +215,38 @@ static hs_status result_fill(hs_ctx *ctx, hs_watchlist_result *r, const hs__wl_c
     return HS_OK;
 }
 
+/* The second stage (options.thorough): the best `thorough` of the n
+ * scored candidates, in the result's order (a total order, so the same
+ * subjects whatever the thread count), scored again by the matcher in
+ * HS_MATCH_THOROUGH mode and fused again; they replace their first-stage
+ * records in c, and the ranking that follows sees the new scores. */
+static hs_status thorough_stage(hs_ctx *ctx, hs__wl_cand *c, uint32_t n, const hs_watchlist *wl,
+                                const hs_template *fingers, const hs__wl_face *face,
+                                const hs__wl_fusion *fu, const hs_watchlist_search_options *o)
+{
+    uint32_t k = n < o->thorough ? n : o->thorough;
+    if (!k)
+        return HS_OK;
+    const hs_allocator *a = hs__ctx_allocator(ctx);
+    uint32_t h[MAX_THOROUGH], hn = 0;
+    for (uint32_t i = 0; i < n; i++)
+        best_cands_push(h, &hn, k, c, i);
+    uint32_t *cidx = hs__malloc(a, (size_t)hn * sizeof *cidx);
+    hs__wl_cand *t = hs__calloc(a, hn, sizeof *t);
+    hs_status st = HS_OK;
+    if (!cidx || !t)
+        st = hs__error(ctx, HS_ERR_NOMEM, "out of memory for %u thorough candidates", hn);
+    for (uint32_t i = 0; i < hn && !st; i++)
+        cidx[i] = c[h[i]].idx;
+    if (!st)
+        st = hs__wl_rescore(ctx, t, wl, cidx, hn, fingers, face, fu, o->threads, true);
+    for (uint32_t i = 0; i < hn && !st; i++)
+        c[h[i]] = t[i];
+    hs__free_wiped(a, t, (size_t)hn * sizeof *t);
+    hs__free(a, cidx);
+    return st;
+}
+
 /* ---- search ------------------------------------------------------------------- */
 
 hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_watchlist *wl,
@@ -256,7 +294,9 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
     if (!st && ncand && !(cands = hs__calloc(a, ncand, sizeof *cands)))
         st = hs__error(ctx, HS_ERR_NOMEM, "out of memory for %u candidates", ncand);
     if (!st)
-        st = hs__wl_rescore(ctx, cands, wl, cidx, ncand, fingers, &fp, &fu, o.threads);
+        st = hs__wl_rescore(ctx, cands, wl, cidx, ncand, fingers, &fp, &fu, o.threads, false);
+    if (!st && o.thorough && r->nprobe)
+        st = thorough_stage(ctx, cands, ncand, wl, fingers, &fp, &fu, &o);
     hs__wl_unlock(wl);
     r->rescored = ncand;
     if (!st)

@@ -1729,11 +1729,14 @@ class Watchlist(_Handle):
 
     @_cdoc("hs_watchlist_search")
     def search(self, fingers=None, face=None, max_candidates=10, fmr=1e-4, threads=1,
-               exhaustive=False, hits_only=False, rescore=0, face_model=0, _keep_result=False):
+               exhaustive=False, hits_only=False, rescore=0, face_model=0, thorough=0,
+               _keep_result=False):
         """Search the list with probe ``fingers`` (a FingerTemplate: each view
         a finger) and/or a ``face`` embedding (made by model ``face_model``). Returns a list of
         :class:`Candidate`, best first; ``hit`` says whether a candidate
-        passes the false match rate ``fmr`` (per subject compared)."""
+        passes the false match rate ``fmr`` (per subject compared). ``thorough=N``
+        (0..1000, since 1.1) re-scores the best N candidates with the matcher's
+        thorough mode before ranking (docs/watchlist-search.md)."""
         if fingers is not None:
             _handle_of(fingers, FingerTemplate, "Watchlist.search fingers")
         if face is not None and not isinstance(face, (bytes, bytearray, memoryview, str)) \
@@ -1746,6 +1749,10 @@ class Watchlist(_Handle):
         opt.max_candidates, opt.threads, opt.rescore = int(max_candidates), int(threads), int(rescore)
         opt.fmr = float(fmr)
         opt.face_model = int(face_model)
+        if thorough:
+            if not hasattr(opt, "thorough"):
+                raise Error(capi.HS_ERR_UNSUPPORTED, "thorough: needs libhotspot 1.1")
+            opt.thorough = int(thorough)
         opt.flags = ((capi.HS_WATCHLIST_EXHAUSTIVE if exhaustive else 0)
                      | (capi.HS_WATCHLIST_HITS_ONLY if hits_only else 0))
         ctx = _ctx()

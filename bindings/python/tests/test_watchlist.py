@@ -98,6 +98,25 @@ def test_finger_search(wl):
     assert res[0].id == "person-2" and res[0].hit
 
 
+def test_finger_search_thorough(wl):
+    base = wl.search(fingers=_finger(2), exhaustive=True, max_candidates=6)
+    by_id = {c.id: c for c in base}
+    for threads in (1, 2):
+        res = wl.search(fingers=_finger(2), exhaustive=True, max_candidates=6, thorough=3,
+                        threads=threads)
+        assert res[0].id == "person-2" and res[0].hit
+        assert len(res) == len(base)
+        for c in res:
+            assert c.finger_similarity[0] >= by_id[c.id].finger_similarity[0]
+        if threads == 1:
+            first = res
+        else:
+            assert [(c.id, c.score) for c in res] == [(c.id, c.score) for c in first]
+    with pytest.raises(hotspot.Error) as ei:
+        wl.search(fingers=_finger(2), thorough=1001)
+    assert ei.value.status == hotspot.ERR_INVALID_ARG
+
+
 def test_files_round_trip(wl, tmp_path):
     back = hotspot.Watchlist.decode(wl.encode())
     assert sorted(back.ids()) == sorted(wl.ids())
