@@ -28,7 +28,8 @@ static const char *const usage_text =
     "  list LIST [--json]\n"
     "  info LIST [--json]\n"
     "  search LIST [--finger [POS:]FILE]... [--face FILE.hsfe] [--face-model N] [--top K]\n"
-    "          [--threads N] [--fmr F] [--rescore M] [--exhaustive] [--hits] [--json]\n"
+    "          [--threads N] [--fmr F] [--rescore M] [--thorough N] [--exhaustive] [--hits]\n"
+    "          [--json]\n"
     "          [--nist TRANSACTION [--answer SRE-OUT]]\n"
     "  pack LIST --key AUTHORITY.sec --to DEVICE.pub [--to ...] [--base OLDLIST]\n"
     "          [--version N] --out PACKAGE\n"
@@ -435,6 +436,9 @@ static int wl_search(hs_ctx *ctx, int argc, char **argv)
         } else if (!strcmp(a, "--rescore") && v) {
             if (!cli_parse_u32(argv[++i], 1, 100000000, &o.rescore))
                 return usage("--rescore must be a positive count, not '%s'", v);
+        } else if (!strcmp(a, "--thorough") && v) {
+            if (!cli_parse_u32(argv[++i], 0, 1000, &o.thorough))
+                return usage("--thorough must be 0..1000, not '%s'", v);
         } else if (!strcmp(a, "--face-model") && v) {
             if (!cli_parse_u32(argv[++i], 0, 65535, &u))
                 return usage("--face-model must be 0..65535, not '%s'", v);
@@ -487,6 +491,7 @@ static int wl_search(hs_ctx *ctx, int argc, char **argv)
         } else if (!strcmp(argv[i], "--face") || !strcmp(argv[i], "--answer") ||
                    !strcmp(argv[i], "--top") || !strcmp(argv[i], "--threads") ||
                    !strcmp(argv[i], "--fmr") || !strcmp(argv[i], "--rescore") ||
+                   !strcmp(argv[i], "--thorough") ||
                    !strcmp(argv[i], "--face-model") || !strcmp(argv[i], "--ppi") ||
                    !strcmp(argv[i], "--storage-key") || !strcmp(argv[i], "--audit") ||
                    !strcmp(argv[i], "--device")) {

@@ -404,13 +404,16 @@ typedef struct hs_watchlist_search_options {
                                stage (by fused score, the result's order)
                                re-scored with HS_MATCH_THOROUGH before
                                fusion and ranking: 0 = off (default),
-                               1..1000 (above: HS_ERR_INVALID_ARG; more than
-                               the stage scored: all of them). About 1.6
-                               times a comparison for each re-scored
-                               subject; their finger similarities are never
-                               lower, and their fused scores slightly
-                               optimistic (docs/watchlist-search.md).
-                               Ignored without probe fingers. @since 1.1 */
+                               1..1000 (above: HS_ERR_INVALID_ARG); min(N,
+                               hs_watchlist_result_rescored()) subjects are
+                               re-scored, the same for any thread count.
+                               About 1.6 times a comparison for each stored
+                               finger compared; their finger similarities
+                               are never lower, and their fused p-values
+                               optimistic by about 1.3 times per finger (the
+                               thorough mode's impostor scores are higher
+                               too; docs/watchlist-search.md). Ignored
+                               without probe fingers. @since 1.1 */
     uint32_t reserved;    /**< zero (the padding made explicit; a non-zero
                                value is HS_ERR_UNSUPPORTED). @since 1.1 */
 } hs_watchlist_search_options;

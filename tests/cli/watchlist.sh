@@ -132,4 +132,9 @@ fi
 [ $rc -eq 0 ] || fail "search: $out"
 echo "$out" | grep -q '"rank": 1, "id": "F103"' || fail "rank 1 should be F103: $out"
 "$cli" watchlist search s.hswl --finger "$iso/103_2.iso" | grep -q "^   1  F103" || fail "table"
+out=$("$cli" watchlist search s.hswl --finger "$iso/103_2.iso" --thorough 2 --json 2>&1) ||
+    fail "search --thorough: $out"
+echo "$out" | grep -q '"rank": 1, "id": "F103"' || fail "--thorough: rank 1 should be F103: $out"
+"$cli" watchlist search s.hswl --finger "$iso/103_2.iso" --thorough 1001 >/dev/null 2>&1
+[ $? -eq 2 ] || fail "--thorough 1001 should be a usage error"
 exit 0
