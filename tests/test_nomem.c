@@ -159,19 +159,27 @@ static hs_status op_image_decode(hs_ctx *ctx)
     return s;
 }
 
-/* WSQ: encoding into memory and decoding what it made */
-static hs_status op_image_wsq(hs_ctx *ctx)
+/* WSQ: encoding into memory (at @p bitrate, 0 = the default) and decoding
+ * what it made with @p flags. */
+static hs_status wsq_round_trip(hs_ctx *ctx, float bitrate, uint32_t flags)
 {
+    hs_image_encode_options o = HS_IMAGE_ENCODE_OPTIONS_INIT;
+    if (bitrate > 0)
+        o.wsq_bitrate = bitrate;
     size_t n = 0;
-    hs_status s = hs_image_encode(ctx, NULL, &n, fx.img, HS_IMAGE_FORMAT_WSQ, NULL);
+    hs_status s = hs_image_encode(ctx, NULL, &n, fx.img, HS_IMAGE_FORMAT_WSQ, &o);
     if (s)
         return s;
     uint8_t *buf = malloc(n);
     assert_non_null(buf);
-    s = hs_image_encode(ctx, buf, &n, fx.img, HS_IMAGE_FORMAT_WSQ, NULL);
+    s = hs_image_encode(ctx, buf, &n, fx.img, HS_IMAGE_FORMAT_WSQ, &o);
     if (!s) {
+        /* the restored decode must be one: below its 0.75 bit per pixel */
+        if (flags & HS_IMAGE_WSQ_RESTORE)
+            assert_true(8.0 * (double)n <
+                        0.75 * (double)hs_image_width(fx.img) * (double)hs_image_height(fx.img));
         hs_image *img = (hs_image *)1;
-        s = hs_image_decode(ctx, &img, buf, n, 0);
+        s = hs_image_decode(ctx, &img, buf, n, flags);
         OUT_NULL_ON_FAIL(s, img);
         if (!s)
             assert_int_equal(hs_image_width(img), hs_image_width(fx.img));
@@ -181,31 +189,15 @@ static hs_status op_image_wsq(hs_ctx *ctx)
     return s;
 }
 
+static hs_status op_image_wsq(hs_ctx *ctx)
+{
+    return wsq_round_trip(ctx, 0, 0);
+}
+
 /* The restored decode of a low-rate stream (HS_IMAGE_WSQ_RESTORE). */
 static hs_status op_image_wsq_restore(hs_ctx *ctx)
 {
-    hs_image_encode_options o = HS_IMAGE_ENCODE_OPTIONS_INIT;
-    o.wsq_bitrate = 0.2f;
-    size_t n = 0;
-    hs_status s = hs_image_encode(ctx, NULL, &n, fx.img, HS_IMAGE_FORMAT_WSQ, &o);
-    if (s)
-        return s;
-    uint8_t *buf = malloc(n);
-    assert_non_null(buf);
-    s = hs_image_encode(ctx, buf, &n, fx.img, HS_IMAGE_FORMAT_WSQ, &o);
-    if (!s) {
-        /* below the restoration's 0.75 bit per pixel */
-        assert_true(8.0 * (double)n <
-                    0.75 * (double)hs_image_width(fx.img) * (double)hs_image_height(fx.img));
-        hs_image *img = (hs_image *)1;
-        s = hs_image_decode(ctx, &img, buf, n, HS_IMAGE_WSQ_RESTORE);
-        OUT_NULL_ON_FAIL(s, img);
-        if (!s)
-            assert_int_equal(hs_image_width(img), hs_image_width(fx.img));
-        hs_image_free(img);
-    }
-    free(buf);
-    return s;
+    return wsq_round_trip(ctx, 0.2f, HS_IMAGE_WSQ_RESTORE);
 }
 
 static char png_path[512], wl_path[512], iso_path[512], enc_path[600];

@@ -68,19 +68,25 @@ static hs_ctx *counting_ctx(struct counter *c)
 
 /* A synthetic ridge pattern: concentric, slowly changing frequency, on a
  * light background with noise; never biometric data. */
+/* The pattern's grey level at (x, y) of a w x h image, before the noise. */
+static double ridge_level(uint32_t x, uint32_t y, uint32_t w, uint32_t h)
+{
+    double cx = w * 0.45, cy = h * 0.55;
+    double dx = x - cx, dy = (y - cy) * 0.8;
+    double r = sqrt(dx * dx + dy * dy);
+    double e = exp(-(r * r) / (2.0 * (0.35 * w) * (0.35 * w)));
+    return 180.0 + 70.0 * e * sin(r * 0.7 + 0.3 * sin(x * 0.05));
+}
+
 static hs_image *ridges(uint32_t w, uint32_t h, uint32_t ppi)
 {
     hs_image *img = NULL;
     assert_int_equal(hs_image_new(NULL, &img, w, h, ppi, 255), HS_OK);
     uint8_t *p = hs_image_pixels_mut(img);
     uint32_t seed = 12345;
-    double cx = w * 0.45, cy = h * 0.55;
     for (uint32_t y = 0; y < h; y++)
         for (uint32_t x = 0; x < w; x++) {
-            double dx = x - cx, dy = (y - cy) * 0.8;
-            double r = sqrt(dx * dx + dy * dy);
-            double e = exp(-(r * r) / (2.0 * (0.35 * w) * (0.35 * w)));
-            double v = 180.0 + 70.0 * e * sin(r * 0.7 + 0.3 * sin(x * 0.05));
+            double v = ridge_level(x, y, w, h);
             seed = seed * 1103515245u + 12345u;
             v += (double)((seed >> 16) % 9) - 4.0;
             p[(size_t)y * w + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
@@ -373,13 +379,9 @@ static void test_wsq_restore(void **state)
     hs_image *src = ridges(w, h, 500);
     /* the pattern of ridges() without its noise */
     uint8_t *clean = malloc(npix);
-    double cx = w * 0.45, cy = h * 0.55;
     for (uint32_t y = 0; y < h; y++)
         for (uint32_t x = 0; x < w; x++) {
-            double dx = x - cx, dy = (y - cy) * 0.8;
-            double r = sqrt(dx * dx + dy * dy);
-            double e = exp(-(r * r) / (2.0 * (0.35 * w) * (0.35 * w)));
-            double v = 180.0 + 70.0 * e * sin(r * 0.7 + 0.3 * sin(x * 0.05)) - 0.5;
+            double v = ridge_level(x, y, w, h) - 0.5;
             clean[(size_t)y * w + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : lrint(v));
         }
     hs_image_encode_options o = HS_IMAGE_ENCODE_OPTIONS_INIT;

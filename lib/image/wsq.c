@@ -779,9 +779,12 @@ static hs_status decode_block(wsq_dec *d, const huff_dec *t, size_t *pos)
     return HS_OK;
 }
 
-/* The coefficients' reconstruction values (bin centres), transformed back
- * to the normalised plane (pixel = value * R + M). */
-static void dequantise(wsq_dec *d, float *img, float *pad, float *tmp)
+/* Every coded coefficient's plane value, band by band: with @p clamp 0 its
+ * reconstruction value (the bin's centre as the specification gives it),
+ * with 1 the plane's value clamped into the quantiser bin its index names
+ * (p > 0: ((p-1)Q + Z/2, pQ + Z/2]; 0: [-Z/2, Z/2]; mirrored below; the
+ * restoration's projection). Subbands that were not coded are 0 either way. */
+static void band_values(const wsq_dec *d, float *img, int clamp)
 {
     uint32_t w = d->width;
     size_t i = 0;
@@ -796,13 +799,36 @@ static void dequantise(wsq_dec *d, float *img, float *pad, float *tmp)
             }
             for (uint32_t x = 0; x < r.w; x++) {
                 int32_t p = d->coef[i++];
-                row[x] = p > 0   ? ((float)p - cc) * q + z2
-                         : p < 0 ? ((float)p + cc) * q - z2
-                                 : 0.0f;
+                if (!clamp) {
+                    row[x] = p > 0   ? ((float)p - cc) * q + z2
+                             : p < 0 ? ((float)p + cc) * q - z2
+                                     : 0.0f;
+                    continue;
+                }
+                float lo, hi;
+                if (p > 0) {
+                    lo = (float)(p - 1) * q + z2;
+                    hi = (float)p * q + z2;
+                } else if (p < 0) {
+                    lo = (float)p * q - z2;
+                    hi = (float)(p + 1) * q - z2;
+                } else {
+                    lo = -z2;
+                    hi = z2;
+                }
+                float v = row[x];
+                row[x] = v < lo ? lo : v > hi ? hi : v;
             }
         }
     }
-    inverse_transform(&d->filt, &d->geom, img, w, pad, tmp);
+}
+
+/* The coefficients' reconstruction values (bin centres), transformed back
+ * to the normalised plane (pixel = value * R + M). */
+static void dequantise(wsq_dec *d, float *img, float *pad, float *tmp)
+{
+    band_values(d, img, 0);
+    inverse_transform(&d->filt, &d->geom, img, d->width, pad, tmp);
 }
 
 static void render(const wsq_dec *d, const float *img, uint8_t *out)
@@ -833,39 +859,6 @@ static void render(const wsq_dec *d, const float *img, uint8_t *out)
 #define RESTORE_COH 0.4f    /* coherence from which the plane is smoothed */
 #define RESTORE_SIGMA 1.5f  /* along-ridge Gaussian, px (the weights' table below) */
 #define RESTORE_TAPS 4      /* each side: 2.5 sigma, rounded up */
-
-static void restore_clamp(const wsq_dec *d, float *img)
-{
-    uint32_t w = d->width;
-    size_t i = 0;
-    for (int k = 0; k < NBANDS; k++) {
-        wsq_rect r = d->geom.band[k];
-        float q = (float)d->qbin[k], z2 = (float)(d->zbin[k] / 2.0);
-        for (uint32_t y = 0; y < r.h; y++) {
-            float *row = img + (size_t)(r.y + y) * w + r.x;
-            if (d->qbin[k] == 0.0) {
-                memset(row, 0, sizeof(float) * r.w);
-                continue;
-            }
-            for (uint32_t x = 0; x < r.w; x++) {
-                int32_t p = d->coef[i++];
-                float lo, hi; /* the quantiser's bin of index p */
-                if (p > 0) {
-                    lo = (float)(p - 1) * q + z2;
-                    hi = (float)p * q + z2;
-                } else if (p < 0) {
-                    lo = (float)p * q - z2;
-                    hi = (float)(p + 1) * q - z2;
-                } else {
-                    lo = -z2;
-                    hi = z2;
-                }
-                float v = row[x];
-                row[x] = v < lo ? lo : v > hi ? hi : v;
-            }
-        }
-    }
-}
 
 /* In-place box filter of radius RESTORE_RADIUS, edges replicated: running
  * sums (in double, so that the result does not drift along a row). */
@@ -979,7 +972,7 @@ static void restore(const wsq_dec *d, float *img, float *pad, float *tmp, float 
         }
     memcpy(img, sm, n * sizeof *img);
     forward_transform(&d->filt, &d->geom, img, w, pad, tmp);
-    restore_clamp(d, img);
+    band_values(d, img, 1);
     inverse_transform(&d->filt, &d->geom, img, w, pad, tmp);
 }
 
