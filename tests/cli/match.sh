@@ -51,5 +51,11 @@ grep -q "FVC2002_DB1_B" "$work/eval" || fail "eval prints no folder line"
 grep -q " 280/45 " "$work/eval" || fail "eval fvc protocol should count 280 genuine / 45 impostor pairs"
 grep -q "<polyline" "$work/det.svg" || fail "DET SVG has no curve"
 "$cli" eval --impostors bogus "$iso" >/dev/null 2>&1; [ $? = 2 ] || fail "bad --impostors should exit 2"
+"$cli" eval --impostors fvc --thorough "$iso" > "$work/eval-thorough" || fail "eval --thorough exits non-zero"
+grep -q " 280/45 " "$work/eval-thorough" || fail "eval --thorough should count the same pairs"
+# the thorough mode's scores differ from the default's, so the figures may too; the
+# folder line must be there with four rates
+awk '$1 == "FVC2002_DB1_B" && NF >= 9 { ok = 1 } END { exit !ok }' "$work/eval-thorough" ||
+    fail "eval --thorough prints no folder line"
 
 [ $fails = 0 ] && echo "ok: match and eval" || exit 1
