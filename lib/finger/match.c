@@ -1145,6 +1145,13 @@ static bool in_list(const int *list, int n, int v)
     return false;
 }
 
+/* Does ranking r come before ranking b: more pairs, or as many with a
+ * higher similarity sum? */
+static bool ranks_before(const pairing *r, const pairing *b)
+{
+    return r->n > b->n || (r->n == b->n && r->wsum > b->wsum);
+}
+
 /* Choose the anchors to refine among the first n ranked ones (rankings rk,
  * alignments gk): the keep best by (pairs, similarity), passing over an
  * anchor that ranks no better than a kept one with the same alignment, so
@@ -1159,18 +1166,16 @@ static int select_anchors(const pairing *rk, const align *gk, int n, int keep, i
         bool same = false;
         for (int q = 0; q < nbest && !same; q++) {
             const align *h = &gk[out[q]];
-            const pairing *b = &rk[out[q]];
             float px = h->c * g.bx - h->s * g.by + h->tx - g.ax;
             float py = h->s * g.bx + h->c * g.by + h->ty - g.ay;
-            same = !(r.n > b->n || (r.n == b->n && r.wsum > b->wsum)) &&
+            same = !ranks_before(&r, &rk[out[q]]) &&
                    abs(ang_diff(g.rot, h->rot)) <= SAME_ROT &&
                    px * px + py * py <= SAME_DIST * SAME_DIST;
         }
         if (same)
             continue;
         int pos = nbest;
-        while (pos > 0 && (r.n > rk[out[pos - 1]].n ||
-                           (r.n == rk[out[pos - 1]].n && r.wsum > rk[out[pos - 1]].wsum)))
+        while (pos > 0 && ranks_before(&r, &rk[out[pos - 1]]))
             pos--;
         if (pos >= keep)
             continue;
