@@ -15,6 +15,8 @@
 #define MED_R 4   /* radius of the local period median, blocks */
 #define MED_STEP 0.05f /* period histogram bin of that median, px */
 #define MED_N 240 /* bins: 4.0 .. 16.0 px */
+#define BLOB_R 4       /* wet blobs: no grey level above the local mean within R px */
+#define BLOB_AREA 500  /* ... over a 4-connected area of at least this many px */
 
 /* The kernel k of radius r at sample c of a line of n samples `step` apart,
  * over num and den at once; samples beyond the ends are left out. */
@@ -258,8 +260,9 @@ static void clean_mask(hs_finger_extractor *ex)
     if (ex->med_std < 1.0f) ex->med_std = 1.0f;
 }
 
-/* Pixel mask from the block mask (bilinear, so edges are not blocky) and
- * the chamfer distance of every pixel to the background or image edge. */
+static void distance(hs_finger_extractor *ex);
+
+/* Pixel mask from the block mask (bilinear, so edges are not blocky). */
 static void pixel_mask(hs_finger_extractor *ex)
 {
     int w = ex->w, h = ex->h, bw = ex->bw, bh = ex->bh;
@@ -280,7 +283,13 @@ static void pixel_mask(hs_finger_extractor *ex)
             ex->mask[y * w + x] = top + ay * (bot - top) >= 0.5f;
         }
     }
-    /* Chamfer 3-4 distance, in thirds of a pixel, then to pixels. */
+}
+
+/* Chamfer 3-4 distance of every pixel to the background or image edge, in
+ * thirds of a pixel, then to pixels (clipped at 255). */
+static void distance(hs_finger_extractor *ex)
+{
+    int w = ex->w, h = ex->h;
     int32_t *d = ex->label;
     const int32_t big = 3 * 255;
     for (int y = 0; y < h; y++)
@@ -602,6 +611,108 @@ static void debug_fields(hs_finger_extractor *ex)
     hs__fx_debug(ex, "frequency", d);
 }
 
+/* Wet blobs: areas of a wet or over-inked print where the ridges have run
+ * together into dark patches and no valley is left. The enhancement would
+ * draw ridges through them along the smoothed orientation, and the minutiae
+ * it finds there are the print's most misleading ones (docs/accuracy.md,
+ * issue 20, fifth and sixth rounds). A foreground pixel is a blob pixel when
+ * no grey level within BLOB_R px (a square) rises above the local mean (the
+ * smoothed block mean of the enhancement's normalisation): no valley
+ * anywhere near. Blob pixels whose 4-connected component holds at least
+ * BLOB_AREA pixels leave the pixel mask. The distance to the background is
+ * computed after this, so that the border rules of the minutiae stage also
+ * drop what the blob edges would create. */
+static void wet_blobs(hs_finger_extractor *ex)
+{
+    const int R = BLOB_R;
+    int w = ex->w, h = ex->h, bw = ex->bw, bh = ex->bh;
+    uint8_t *bl = ex->dbg; /* 1 blob, 2 visited; free until the debug pictures */
+    /* Bounding box of the mask, from the block mask (a pixel is foreground
+     * only next to a foreground block): nothing outside it can be a blob. */
+    int x0 = w, y0 = h, x1 = -1, y1 = -1;
+    for (int by = 0; by < bh; by++)
+        for (int bx = 0; bx < bw; bx++)
+            if (ex->b_mask[by * bw + bx]) {
+                int ax = (bx - 1) * HS__FX_BLOCK, ay = (by - 1) * HS__FX_BLOCK;
+                if (ax < x0) x0 = ax;
+                if (ay < y0) y0 = ay;
+                if (ax + 3 * HS__FX_BLOCK > x1) x1 = ax + 3 * HS__FX_BLOCK;
+                if (ay + 3 * HS__FX_BLOCK > y1) y1 = ay + 3 * HS__FX_BLOCK;
+            }
+    x0 = x0 < 0 ? 0 : x0;
+    y0 = y0 < 0 ? 0 : y0;
+    x1 = x1 > w - 1 ? w - 1 : x1;
+    y1 = y1 > h - 1 ? h - 1 : y1;
+    memset(bl, 0, (size_t)w * (size_t)h);
+    if (x1 < 0)
+        return;
+    /* Row maxima over [x - R, x + R] (edges clipped) in tmp, free until the
+     * enhancement, for the rows the vertical pass reads; then the column
+     * maxima of those, row by row, in enh (also free). Fixed-length inner
+     * loops, which the compiler vectorises. */
+    int ry0 = y0 - R < 0 ? 0 : y0 - R, ry1 = y1 + R > h - 1 ? h - 1 : y1 + R;
+    for (int y = ry0; y <= ry1; y++) {
+        float *src = ex->img + hs__fx_pidx(ex, 0, y);
+        float *dst = ex->tmp + hs__fx_pidx(ex, 0, y);
+        /* the padding (HS__FX_PAD >= R px each side) replicates the edge
+         * pixels, which a clipped window holds anyway */
+        for (int x = x0; x <= x1; x++) {
+            float m = src[x - R];
+            for (int k = -R + 1; k <= R; k++)
+                m = src[x + k] > m ? src[x + k] : m;
+            dst[x] = m;
+        }
+    }
+    float *vm = ex->enh + hs__fx_pidx(ex, 0, 0);
+    for (int y = y0; y <= y1; y++) {
+        int a = y - R < 0 ? 0 : y - R, b = y + R > h - 1 ? h - 1 : y + R;
+        memcpy(vm + x0, ex->tmp + hs__fx_pidx(ex, x0, a), (size_t)(x1 - x0 + 1) * sizeof *vm);
+        for (int k = a + 1; k <= b; k++) {
+            const float *r = ex->tmp + hs__fx_pidx(ex, 0, k);
+            for (int x = x0; x <= x1; x++)
+                vm[x] = r[x] > vm[x] ? r[x] : vm[x];
+        }
+        int by0, by1;
+        float ay = hs__fx_block_pos((float)y, bh, &by0, &by1);
+        const float *m0 = ex->b_mean + by0 * bw, *m1 = ex->b_mean + by1 * bw;
+        for (int x = x0; x <= x1; x++) {
+            if (!ex->mask[y * w + x])
+                continue;
+            int bx0, bx1;
+            float ax = hs__fx_block_pos((float)x, bw, &bx0, &bx1);
+            float mt = m0[bx0] + ax * (m0[bx1] - m0[bx0]);
+            float mb = m1[bx0] + ax * (m1[bx1] - m1[bx0]);
+            bl[y * w + x] = vm[x] < mt + ay * (mb - mt);
+        }
+    }
+    /* 4-connected components, breadth first; the queue (label, free here)
+     * ends up holding the component's pixels. */
+    int32_t *q = ex->label;
+    for (int y = y0; y <= y1; y++)
+        for (int x = x0; x <= x1; x++) {
+            int i = y * w + x;
+            if (bl[i] != 1)
+                continue;
+            int head = 0, tail = 0;
+            q[tail++] = i;
+            bl[i] = 2;
+            while (head < tail) {
+                int j = q[head++], jx = j % w, jy = j / w;
+                int nb4[4] = {jx > 0 ? j - 1 : -1, jx < w - 1 ? j + 1 : -1, jy > 0 ? j - w : -1,
+                              jy < h - 1 ? j + w : -1};
+                for (int k = 0; k < 4; k++)
+                    if (nb4[k] >= 0 && bl[nb4[k]] == 1) {
+                        bl[nb4[k]] = 2;
+                        q[tail++] = nb4[k];
+                    }
+            }
+            if (tail >= BLOB_AREA) {
+                for (int k = 0; k < tail; k++)
+                    ex->mask[q[k]] = 0;
+            }
+        }
+}
+
 void hs__fx_fields(hs_finger_extractor *ex)
 {
     block_stats(ex);
@@ -621,6 +732,8 @@ void hs__fx_fields(hs_finger_extractor *ex)
     memcpy(ex->b_lstd, ex->b_std, (size_t)ex->bw * (size_t)ex->bh * sizeof(float));
     smooth_blocks(ex, ex->b_lstd, NULL, 2.0f);
     smooth_blocks(ex, ex->b_mean, NULL, 2.0f);
+    wet_blobs(ex);
+    distance(ex); /* from the final mask: only the minutiae stage reads it */
     cells(ex);
     if (HS__FX_DEBUGGING(ex))
         debug_fields(ex);

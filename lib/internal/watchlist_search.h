@@ -85,15 +85,30 @@ double hs__wl_face_best(const hs__wl_face *face, const hs__wl_entry *e);
 
 /* ---- rescore.c: the full matcher -------------------------------------- */
 
-/* Re-score subjects cidx[0..ncand) into out[0..ncand): every view of
- * fingers (may be NULL) against the compatible stored fingers, with the
- * prepared cache where the list has it and per-thread scratch otherwise,
- * and the face; then fusion. Uses up to `threads` threads; matchers and
- * scratch come from ctx's allocator. With `thorough` the matchers run in
- * HS_MATCH_THOROUGH mode (the second stage of hs_watchlist_search_options
- * .thorough). */
+/* The probe's fingers, prepared once for every stage of a search that
+ * runs the full matcher: p[v] and the finger position pos[v] of each of
+ * the template's n views. */
+typedef struct hs__wl_probe {
+    hs_finger_prepared *p[HS_WATCHLIST_FINGERS_MAX];
+    uint32_t pos[HS_WATCHLIST_FINGERS_MAX];
+    uint32_t n;
+} hs__wl_probe;
+
+/* Prepare every view of fingers (may be NULL: n = 0) into p, with ctx's
+ * allocator; on failure p holds nothing. */
+hs_status hs__wl_probe_prepare(hs_ctx *ctx, hs__wl_probe *p, const hs_template *fingers);
+/* Free what hs__wl_probe_prepare made (p may be zeroed). */
+void hs__wl_probe_free(hs__wl_probe *p);
+
+/* Re-score subjects cidx[0..ncand) into out[0..ncand): every view of the
+ * prepared probe (n may be 0) against the compatible stored fingers, with
+ * the prepared cache where the list has it and per-thread scratch
+ * otherwise, and the face; then fusion. Uses up to `threads` threads;
+ * matchers and scratch come from ctx's allocator. With `thorough` the
+ * matchers run in HS_MATCH_THOROUGH mode (the second stage of
+ * hs_watchlist_search_options .thorough). */
 hs_status hs__wl_rescore(hs_ctx *ctx, hs__wl_cand *out, const hs_watchlist *wl,
-                         const uint32_t *cidx, uint32_t ncand, const hs_template *fingers,
+                         const uint32_t *cidx, uint32_t ncand, const hs__wl_probe *probe,
                          const hs__wl_face *face, const hs__wl_fusion *fu, uint32_t threads,
                          bool thorough);
 

@@ -30,8 +30,7 @@ typedef struct rescore_run {
     const uint32_t *cidx;
     hs__wl_cand *out;
     uint32_t ncand, nthreads, nprobe;
-    hs_finger_prepared *probe[HS_WATCHLIST_FINGERS_MAX];
-    uint32_t probe_pos[HS_WATCHLIST_FINGERS_MAX];
+    const hs__wl_probe *probe;
     const hs__wl_face *face;
     const hs__wl_fusion *fu;
     rescore_worker w[HS__THREADS_MAX];
@@ -50,7 +49,7 @@ static void match_subject(const rescore_run *r, const rescore_worker *w, uint32_
         off = hs__wl_finger_read(e->rec, off, &f);
         bool any = false;
         for (uint32_t v = 0; v < r->nprobe; v++)
-            any = any || hs__wl_compatible(r->probe_pos[v], f.position);
+            any = any || hs__wl_compatible(r->probe->pos[v], f.position);
         if (!any)
             continue;
         const hs_finger_prepared *gp =
@@ -62,10 +61,10 @@ static void match_subject(const rescore_run *r, const rescore_worker *w, uint32_
             hs__memzero(m, n * sizeof *m);
         }
         for (uint32_t v = 0; v < r->nprobe; v++) {
-            if (!hs__wl_compatible(r->probe_pos[v], f.position))
+            if (!hs__wl_compatible(r->probe->pos[v], f.position))
                 continue;
             float s = 0;
-            if (hs_finger_match(w->m, &s, r->probe[v], gp) != HS_OK)
+            if (hs_finger_match(w->m, &s, r->probe->p[v], gp) != HS_OK)
                 s = 0;
             ncomp[v]++;
             if (c->fpos[v] == 255 || s > c->fsim[v]) {
@@ -103,8 +102,30 @@ static hs_status rescore_task(void *arg, uint32_t t, hs__task_error *err)
     return HS_OK;
 }
 
+hs_status hs__wl_probe_prepare(hs_ctx *ctx, hs__wl_probe *p, const hs_template *fingers)
+{
+    memset(p, 0, sizeof *p);
+    hs_status st = HS_OK;
+    uint32_t n = fingers ? fingers->nviews : 0;
+    for (uint32_t v = 0; v < n && !st; v++) {
+        st = hs_finger_prepare(ctx, &p->p[v], fingers, v);
+        p->pos[v] = fingers->views[v].info.finger_position;
+        p->n = v + 1;
+    }
+    if (st)
+        hs__wl_probe_free(p);
+    return st;
+}
+
+void hs__wl_probe_free(hs__wl_probe *p)
+{
+    for (uint32_t v = 0; v < p->n; v++)
+        hs_finger_prepared_free(p->p[v]);
+    memset(p, 0, sizeof *p);
+}
+
 hs_status hs__wl_rescore(hs_ctx *ctx, hs__wl_cand *out, const hs_watchlist *wl,
-                         const uint32_t *cidx, uint32_t ncand, const hs_template *fingers,
+                         const uint32_t *cidx, uint32_t ncand, const hs__wl_probe *probe,
                          const hs__wl_face *face, const hs__wl_fusion *fu, uint32_t threads,
                          bool thorough)
 {
@@ -116,16 +137,13 @@ hs_status hs__wl_rescore(hs_ctx *ctx, hs__wl_cand *out, const hs_watchlist *wl,
                      .out = out,
                      .ncand = ncand,
                      .nthreads = threads > ncand ? ncand : threads,
-                     .nprobe = fingers ? fingers->nviews : 0,
+                     .nprobe = probe->n,
+                     .probe = probe,
                      .face = face,
                      .fu = fu};
     hs_status st = HS_OK;
     /* everything the workers need is made here, on the caller's thread and
      * with its context: the workers cannot fail */
-    for (uint32_t v = 0; v < r.nprobe && !st; v++) {
-        st = hs_finger_prepare(ctx, &r.probe[v], fingers, v);
-        r.probe_pos[v] = fingers->views[v].info.finger_position;
-    }
     for (uint32_t t = 0; t < r.nthreads && r.nprobe && !st; t++) {
         st = hs_finger_matcher_new(ctx, &r.w[t].m);
         if (!st && thorough && hs_finger_matcher_set(r.w[t].m, HS_MATCH_THOROUGH, 1) != HS_OK)
@@ -142,8 +160,6 @@ hs_status hs__wl_rescore(hs_ctx *ctx, hs__wl_cand *out, const hs_watchlist *wl,
         hs_finger_matcher_free(r.w[t].m);
         hs__free_wiped(a, r.w[t].scratch, sizeof *r.w[t].scratch);
     }
-    for (uint32_t v = 0; v < r.nprobe; v++)
-        hs_finger_prepared_free(r.probe[v]);
     return st;
 }
 

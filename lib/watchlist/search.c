@@ -221,7 +221,7 @@ static hs_status result_fill(hs_ctx *ctx, hs_watchlist_result *r, const hs__wl_c
  * HS_MATCH_THOROUGH mode and fused again; they replace their first-stage
  * records in c, and the ranking that follows sees the new scores. */
 static hs_status thorough_stage(hs_ctx *ctx, hs__wl_cand *c, uint32_t n, const hs_watchlist *wl,
-                                const hs_template *fingers, const hs__wl_face *face,
+                                const hs__wl_probe *probe, const hs__wl_face *face,
                                 const hs__wl_fusion *fu, const hs_watchlist_search_options *o)
 {
     uint32_t k = n < o->thorough ? n : o->thorough;
@@ -239,7 +239,7 @@ static hs_status thorough_stage(hs_ctx *ctx, hs__wl_cand *c, uint32_t n, const h
     for (uint32_t i = 0; i < hn && !st; i++)
         cidx[i] = c[h[i]].idx;
     if (!st)
-        st = hs__wl_rescore(ctx, t, wl, cidx, hn, fingers, face, fu, o->threads, true);
+        st = hs__wl_rescore(ctx, t, wl, cidx, hn, probe, face, fu, o->threads, true);
     for (uint32_t i = 0; i < hn && !st; i++)
         c[h[i]] = t[i];
     hs__free_wiped(a, t, (size_t)hn * sizeof *t);
@@ -266,6 +266,7 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
     hs__wl_fusion fu;
     uint32_t *cidx = NULL, ncand = 0;
     hs__wl_cand *cands = NULL;
+    hs__wl_probe probe = {.n = 0};
     hs_watchlist_result *r = HS__OBJECT_ALLOC(ctx, &st, hs_watchlist_result);
     if (!r)
         return st;
@@ -293,10 +294,14 @@ hs_status hs_watchlist_search(hs_ctx *ctx, hs_watchlist_result **out, const hs_w
         st = choose_candidates(ctx, &cidx, &ncand, wl, fingers, &fp, &o);
     if (!st && ncand && !(cands = hs__calloc(a, ncand, sizeof *cands)))
         st = hs__error(ctx, HS_ERR_NOMEM, "out of memory for %u candidates", ncand);
+    /* the probe's fingers are prepared once, for both matcher stages */
+    if (!st && ncand)
+        st = hs__wl_probe_prepare(ctx, &probe, fingers);
     if (!st)
-        st = hs__wl_rescore(ctx, cands, wl, cidx, ncand, fingers, &fp, &fu, o.threads, false);
+        st = hs__wl_rescore(ctx, cands, wl, cidx, ncand, &probe, &fp, &fu, o.threads, false);
     if (!st && o.thorough && r->nprobe)
-        st = thorough_stage(ctx, cands, ncand, wl, fingers, &fp, &fu, &o);
+        st = thorough_stage(ctx, cands, ncand, wl, &probe, &fp, &fu, &o);
+    hs__wl_probe_free(&probe);
     hs__wl_unlock(wl);
     r->rescored = ncand;
     if (!st)
