@@ -29,7 +29,7 @@ typedef struct rescore_run {
     const hs_watchlist *wl;
     const uint32_t *cidx;
     hs__wl_cand *out;
-    uint32_t ncand, nthreads, nprobe;
+    uint32_t ncand, nthreads;
     const hs__wl_probe *probe;
     const hs__wl_face *face;
     const hs__wl_fusion *fu;
@@ -48,7 +48,7 @@ static void match_subject(const rescore_run *r, const rescore_worker *w, uint32_
         hs__wl_fview f;
         off = hs__wl_finger_read(e->rec, off, &f);
         bool any = false;
-        for (uint32_t v = 0; v < r->nprobe; v++)
+        for (uint32_t v = 0; v < r->probe->n; v++)
             any = any || hs__wl_compatible(r->probe->pos[v], f.position);
         if (!any)
             continue;
@@ -60,7 +60,7 @@ static void match_subject(const rescore_run *r, const rescore_worker *w, uint32_
             gp = hs__prepared_scratch_fill(w->scratch, m, n, f.ppi_x, f.ppi_y, f.position);
             hs__memzero(m, n * sizeof *m);
         }
-        for (uint32_t v = 0; v < r->nprobe; v++) {
+        for (uint32_t v = 0; v < r->probe->n; v++) {
             if (!hs__wl_compatible(r->probe->pos[v], f.position))
                 continue;
             float s = 0;
@@ -87,15 +87,15 @@ static hs_status rescore_task(void *arg, uint32_t t, hs__task_error *err)
         c->idx = idx;
         c->face_sim = -2.0;
         uint32_t ncomp[HS_WATCHLIST_FINGERS_MAX];
-        for (uint32_t v = 0; v < r->nprobe; v++) {
+        for (uint32_t v = 0; v < r->probe->n; v++) {
             c->fpos[v] = 255;
             ncomp[v] = 0;
         }
-        if (r->nprobe)
+        if (r->probe->n)
             match_subject(r, &r->w[t], idx, e, c, ncomp);
         if (r->face->q && e->nfaces)
             c->face_sim = hs__wl_face_best(r->face, e);
-        hs__wl_fuse(r->fu, c, r->nprobe, ncomp);
+        hs__wl_fuse(r->fu, c, r->probe->n, ncomp);
         memcpy(c->id, e->rec + 1, e->id_len);
         c->id[e->id_len] = 0;
     }
@@ -137,14 +137,13 @@ hs_status hs__wl_rescore(hs_ctx *ctx, hs__wl_cand *out, const hs_watchlist *wl,
                      .out = out,
                      .ncand = ncand,
                      .nthreads = threads > ncand ? ncand : threads,
-                     .nprobe = probe->n,
                      .probe = probe,
                      .face = face,
                      .fu = fu};
     hs_status st = HS_OK;
     /* everything the workers need is made here, on the caller's thread and
      * with its context: the workers cannot fail */
-    for (uint32_t t = 0; t < r.nthreads && r.nprobe && !st; t++) {
+    for (uint32_t t = 0; t < r.nthreads && r.probe->n && !st; t++) {
         st = hs_finger_matcher_new(ctx, &r.w[t].m);
         if (!st && thorough && hs_finger_matcher_set(r.w[t].m, HS_MATCH_THOROUGH, 1) != HS_OK)
             st = hs__error(ctx, HS_ERR_INTERNAL, "the matcher refused its thorough mode");
