@@ -46,11 +46,16 @@ typedef struct hs_finger_prepared hs_finger_prepared;
 
 /** Prepare view @p view of template @p t for matching: coordinates are
  *  normalised to 500 ppi using the view's resolution, and each minutia gets
- *  its local descriptor. Views with 0 or 1 minutiae are accepted (they match
+ *  its local descriptor. Since 1.2 the view's ridge orientation field (which
+ *  hs_finger_extract() stores in its templates and the native format keeps;
+ *  ISO and ANSI records have none) is prepared too: the matcher uses it to
+ *  find one more alignment when both prints have one. Views with 0 or 1
+ *  minutiae are accepted (they match
  *  nothing). *out belongs to the caller (hs_finger_prepared_free()) and does
  *  not refer to @p t; on failure it is NULL. Errors: HS_ERR_INVALID_ARG (NULL
  *  argument), HS_ERR_NOT_FOUND (no such view), HS_ERR_LIMIT (more than 255
- *  minutiae in the view), HS_ERR_NOMEM. Concurrent readers. @since 1.0 */
+ *  minutiae in the view), HS_ERR_CORRUPT (a malformed orientation field
+ *  block, since 1.2), HS_ERR_NOMEM. Concurrent readers. @since 1.0 */
 HS_API hs_status hs_finger_prepare(hs_ctx *ctx, hs_finger_prepared **out,
                                    const hs_template *t, uint32_t view);
 
@@ -68,7 +73,10 @@ HS_API uint32_t hs_finger_prepared_position(const hs_finger_prepared *p);
 
 /** Serialise a prepared template into the caller's @p buf as a compact,
  *  versioned byte string (magic "HSFP", version, CRC-32C; 16 + 48 bytes per
- *  minutia). With @p buf NULL, *size receives the needed size and HS_OK is
+ *  minutia, plus, since 1.2, 12 bytes and one per cell of the ridge
+ *  orientation field when the template carried one: our extractor's
+ *  templates, typically 150-500 bytes; templates without a field encode as
+ *  in 1.0). With @p buf NULL, *size receives the needed size and HS_OK is
  *  returned; with *size too small the call returns HS_ERR_BUFFER_TOO_SMALL,
  *  sets *size to the size needed and leaves buf unwritten. On success *size
  *  is the bytes written. Does not allocate. Errors: HS_ERR_BUFFER_TOO_SMALL.

@@ -260,6 +260,82 @@ static int cmp_pos(const void *a, const void *b)
     return (x->x > y->x) - (x->x < y->x);
 }
 
+/* The coarse ridge orientation field of the template (HS__TBLOCK_FIELD,
+ * internal/template.h): cells of FIELD_CELL working pixels, a cell counted
+ * when at least half its pixels are foreground; the orientation is the mean
+ * of the smoothed doubled-angle vectors of its four blocks, the coherence
+ * class their mean coherence. Written into out (room for the whole grid);
+ * returns the block's size, 0 when no cell is foreground. The matcher uses
+ * it to choose one more alignment to refine (match.c, "orientation
+ * anchor"). */
+#define FIELD_CELL 16
+#define FIELD_COH1 0.45f /* coherence class bounds */
+#define FIELD_COH2 0.70f
+static size_t field_block(const hs_finger_extractor *ex, float s, uint8_t *out, size_t cap)
+{
+    const int cw = (ex->w + FIELD_CELL - 1) / FIELD_CELL, chh = (ex->h + FIELD_CELL - 1) / FIELD_CELL;
+    uint8_t *v = out + HS__FIELD_HDR;
+    if (cw > HS__FIELD_MAX_DIM || chh > HS__FIELD_MAX_DIM ||
+        cap < HS__FIELD_HDR + (size_t)cw * (size_t)chh)
+        return 0;
+    int x0 = cw, y0 = chh, x1 = -1, y1 = -1;
+    for (int cj = 0; cj < chh; cj++)
+        for (int ci = 0; ci < cw; ci++) {
+            int fg = 0, tot = 0;
+            for (int y = cj * FIELD_CELL; y < (cj + 1) * FIELD_CELL && y < ex->h; y++)
+                for (int x = ci * FIELD_CELL; x < (ci + 1) * FIELD_CELL && x < ex->w; x++) {
+                    fg += ex->mask[y * ex->w + x] != 0;
+                    tot++;
+                }
+            float ox = 0.0f, oy = 0.0f, coh = 0.0f;
+            int nb = 0;
+            for (int by = 2 * cj; by < 2 * cj + 2 && by < ex->bh; by++)
+                for (int bx = 2 * ci; bx < 2 * ci + 2 && bx < ex->bw; bx++) {
+                    int i = by * ex->bw + bx;
+                    ox += ex->b_ox[i];
+                    oy += ex->b_oy[i];
+                    coh += ex->b_coh[i];
+                    nb++;
+                }
+            uint8_t val = 0;
+            if (2 * fg >= tot && nb > 0 && ox * ox + oy * oy > 1e-12f) {
+                /* (ox, oy) is the doubled angle of the ridge normal, y down:
+                 * the ridge's doubled angle, y up, is -(that + pi) */
+                float d = -atan2f(oy, ox) - PI_F;
+                while (d < 0.0f)
+                    d += TWO_PI_F;
+                int q = (int)lrintf(d * (64.0f / TWO_PI_F)) & 63;
+                coh /= (float)nb;
+                int c = coh < FIELD_COH1 ? 1 : coh < FIELD_COH2 ? 2 : 3;
+                val = (uint8_t)(q | c << 6);
+                x0 = ci < x0 ? ci : x0;
+                x1 = ci > x1 ? ci : x1;
+                y0 = cj < y0 ? cj : y0;
+                y1 = cj > y1 ? cj : y1;
+            }
+            v[cj * cw + ci] = val;
+        }
+    if (x1 < 0)
+        return 0;
+    const int gw = x1 - x0 + 1, gh = y1 - y0 + 1;
+    for (int j = 0; j < gh; j++) /* the bounding box to the front */
+        memmove(v + j * gw, v + (y0 + j) * cw + x0, (size_t)gw);
+    /* cell size in the view's pixels: working pixels are source pixels
+     * times s (resample) */
+    long cell16 = lrintf((float)FIELD_CELL * 16.0f / s);
+    if (cell16 < 16 || cell16 > 65535)
+        return 0;
+    const unsigned hdr[5] = {(unsigned)cell16, (unsigned)gw, (unsigned)gh, (unsigned)x0,
+                             (unsigned)y0};
+    out[0] = 1;
+    out[1] = 0;
+    for (int k = 0; k < 5; k++) {
+        out[2 + 2 * k] = (uint8_t)(hdr[k] & 255u);
+        out[3 + 2 * k] = (uint8_t)(hdr[k] >> 8);
+    }
+    return HS__FIELD_HDR + (size_t)gw * (size_t)gh;
+}
+
 /* Image quality 0-100 from the foreground area, its ridge coherence and the
  * share of blocks with a clear ridge frequency. */
 static uint32_t image_quality(const hs_finger_extractor *ex, int nmin)
@@ -383,6 +459,14 @@ hs_status hs_finger_extract(hs_ctx *ctx, hs_template **out, hs_finger_extractor 
         return st;
     st = hs_template_add_view(ctx, t, &info, m, (uint32_t)kept);
     hs__memzero(m, (size_t)kept * sizeof *m);
+    if (!st) {
+        /* the label map is free again: room for the field's grid */
+        uint8_t *fb = (uint8_t *)(void *)ex->label;
+        size_t fn = field_block(ex, s, fb, (size_t)ex->w * (size_t)ex->h * sizeof *ex->label);
+        if (fn)
+            st = hs__template_block_set(ctx, t, 0, HS__TBLOCK_FIELD, fb, fn);
+        hs__memzero(fb, fn);
+    }
     if (st) {
         hs_template_free(t);
         return st;

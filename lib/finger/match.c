@@ -59,6 +59,8 @@ _Static_assert(THOROUGH_ANCHORS <= ANCHOR_CAP && MAX_ANCHORS <= ANCHOR_CAP, "anc
 #define AFF_AREA_HI 1.25
 #define AFF_ITER 2              /* refit, pair, score rounds */
 #define AFF_TOL_SLOPE 0.08f     /* tolerance growth under the affine frame */
+#define OF_CANDS 20             /* orientation anchor: candidates scored by field agreement */
+#define OF_MIN_AGREE 0.85f      /* mean agreement (cosine of the doubled angles) it needs */
 #define AFF_MIN_SCORE 0.015f    /* rigid scores below it skip the stage (speed: none
                                    of the eight FVC sets' figures moves) */
 
@@ -66,11 +68,32 @@ _Static_assert(THOROUGH_ANCHORS <= ANCHOR_CAP && MAX_ANCHORS <= ANCHOR_CAP, "anc
 /* Preparation                                                            */
 /* ===================================================================== */
 
+/* The sampled cells of a field grid: every HS__FIELD_STEP-th cell of every
+ * HS__FIELD_STEP-th row, the rows staggered, where the grid has ridges. */
+static uint32_t field_sample_count(const uint8_t *grid, uint32_t gw, uint32_t gh)
+{
+    uint32_t ns = 0;
+    for (uint32_t j = 0; j < gh; j += HS__FIELD_STEP)
+        for (uint32_t i = (j / HS__FIELD_STEP) % HS__FIELD_STEP; i < gw; i += HS__FIELD_STEP)
+            ns += grid[j * gw + i] != 0;
+    return ns;
+}
+
 hs_finger_prepared *hs__prepared_new(const hs_allocator *a, uint32_t n)
+{
+    return hs__prepared_new_field(a, n, NULL, 0, 0);
+}
+
+hs_finger_prepared *hs__prepared_new_field(const hs_allocator *a, uint32_t n, const uint8_t *grid,
+                                           uint32_t gw, uint32_t gh)
 {
     size_t head = (sizeof(hs_finger_prepared) + 63u) & ~(size_t)63u;
     size_t cyl_bytes = (size_t)n * HS__CYL_WORDS * sizeof(uint64_t);
-    size_t bytes = head + cyl_bytes + (size_t)n * sizeof(hs__pmin);
+    size_t min_bytes = (size_t)n * sizeof(hs__pmin);
+    size_t ns = grid ? field_sample_count(grid, gw, gh) : 0;
+    /* samples (i16 x, i16 y, then u8 angles) before the grid, for alignment */
+    size_t field_bytes = grid ? ns * 5u + (size_t)gw * gh : 0;
+    size_t bytes = head + cyl_bytes + min_bytes + (min_bytes & 1u) + field_bytes;
     uint8_t *blk = hs__calloc(a, 1, bytes);
     if (!blk)
         return NULL;
@@ -80,7 +103,44 @@ hs_finger_prepared *hs__prepared_new(const hs_allocator *a, uint32_t n)
     p->cyl = (uint64_t *)(blk + head);
     p->min = (hs__pmin *)(blk + head + cyl_bytes);
     p->block = bytes;
+    if (grid) {
+        uint8_t *f = blk + head + cyl_bytes + min_bytes + (min_bytes & 1u);
+        p->fns = (uint32_t)ns;
+        p->fsx = (const int16_t *)(void *)f;
+        p->fsy = p->fsx + ns;
+        p->fsd = f + 4u * ns;
+        p->field = f + 5u * ns;
+    }
     return p;
+}
+
+void hs__prepared_set_field(hs_finger_prepared *p, const uint8_t *grid, uint32_t gw, uint32_t gh,
+                            uint32_t x0, uint32_t y0, uint32_t fcx64, uint32_t fcy64)
+{
+    uint8_t *dst = (uint8_t *)(uintptr_t)p->field;
+    int16_t *sx = (int16_t *)(uintptr_t)p->fsx, *sy = (int16_t *)(uintptr_t)p->fsy;
+    uint8_t *sd = (uint8_t *)(uintptr_t)p->fsd;
+    memcpy(dst, grid, (size_t)gw * gh);
+    p->fgw = (uint16_t)gw;
+    p->fgh = (uint16_t)gh;
+    p->fx0 = (uint16_t)x0;
+    p->fy0 = (uint16_t)y0;
+    p->fcx64 = (uint16_t)fcx64;
+    p->fcy64 = (uint16_t)fcy64;
+    p->fcx = (float)fcx64 * (1.0f / 64.0f);
+    p->fcy = (float)fcy64 * (1.0f / 64.0f);
+    uint32_t k = 0;
+    for (uint32_t j = 0; j < gh; j += HS__FIELD_STEP)
+        for (uint32_t i = (j / HS__FIELD_STEP) % HS__FIELD_STEP; i < gw; i += HS__FIELD_STEP) {
+            uint8_t v = grid[j * gw + i];
+            if (!v)
+                continue;
+            float x = ((float)(x0 + i) + 0.5f) * p->fcx, y = ((float)(y0 + j) + 0.5f) * p->fcy;
+            sx[k] = (int16_t)lrintf(x < 32000.0f ? x : 32000.0f);
+            sy[k] = (int16_t)-lrintf(y < 32000.0f ? y : 32000.0f);
+            sd[k] = (uint8_t)((v & 63u) * 4u); /* pi / 64 -> 2 pi / 256, doubled */
+            k++;
+        }
 }
 
 hs_status hs__prepared_alloc(hs_ctx *ctx, hs_finger_prepared **out, uint32_t n)
@@ -396,6 +456,7 @@ const hs_finger_prepared *hs__prepared_scratch_fill(hs__prepared_scratch *s, con
     p->cyl = s->cyl;
     p->min = s->min;
     p->block = 0;
+    p->field = NULL; /* the watchlist's records carry no field */
     hs__finger_prepare_into(p, m, n, ppi_x, ppi_y, position);
     return p;
 }
@@ -412,12 +473,46 @@ hs_status hs_finger_prepare(hs_ctx *ctx, hs_finger_prepared **out, const hs_temp
     uint32_t n = v->count;
     if (n > MAXN - 1)
         return hs__error(ctx, HS_ERR_LIMIT, "view has %u minutiae (at most %d)", n, MAXN - 1);
-    hs_finger_prepared *p = NULL;
-    hs_status s = hs__prepared_alloc(ctx, &p, n);
-    if (s != HS_OK)
-        return s;
+    /* the orientation field, when the extractor left one */
+    size_t fsz = 0;
+    const uint8_t *fb = hs__template_block_get(t, view, HS__TBLOCK_FIELD, &fsz);
+    const uint8_t *grid = NULL;
+    uint32_t gw = 0, gh = 0, x0 = 0, y0 = 0, fcx64 = 0, fcy64 = 0;
+    if (fb) {
+        uint32_t h[5];
+        for (int k = 0; fsz >= HS__FIELD_HDR && k < 5; k++)
+            h[k] = (uint32_t)fb[2 + 2 * k] | (uint32_t)fb[3 + 2 * k] << 8;
+        if (fsz < HS__FIELD_HDR || fb[0] != 1 || fb[1] != 0)
+            return hs__error(ctx, HS_ERR_CORRUPT, "view %u: bad orientation field header", view);
+        gw = h[1];
+        gh = h[2];
+        x0 = h[3];
+        y0 = h[4];
+        if (!gw || !gh || gw > HS__FIELD_MAX_DIM || gh > HS__FIELD_MAX_DIM ||
+            fsz != HS__FIELD_HDR + (size_t)gw * gh || h[0] < 16)
+            return hs__error(ctx, HS_ERR_CORRUPT, "view %u: bad orientation field size", view);
+        /* cell size into the prepared frame (500 ppi), in 1/64 px */
+        double sx = v->info.ppi_x ? 500.0 / v->info.ppi_x : 1.0;
+        double sy = v->info.ppi_y ? 500.0 / v->info.ppi_y : sx;
+        double cx = floor((double)h[0] * 4.0 * sx + 0.5), cy = floor((double)h[0] * 4.0 * sy + 0.5);
+        if (cx < HS__FIELD_CELL64_MIN || cy < HS__FIELD_CELL64_MIN || cx > HS__FIELD_CELL64_MAX ||
+            cy > HS__FIELD_CELL64_MAX)
+            return hs__error(ctx, HS_ERR_CORRUPT, "view %u: orientation field cell size out of range",
+                             view);
+        if ((x0 + gw) * cx / 64.0 > 32000.0 || (y0 + gh) * cy / 64.0 > 32000.0)
+            return hs__error(ctx, HS_ERR_CORRUPT, "view %u: orientation field beyond the image",
+                             view);
+        fcx64 = (uint32_t)cx;
+        fcy64 = (uint32_t)cy;
+        grid = fb + HS__FIELD_HDR;
+    }
+    hs_finger_prepared *p = hs__prepared_new_field(hs__ctx_allocator(ctx), n, grid, gw, gh);
+    if (!p)
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     hs__finger_prepare_into(p, v->minutiae, n, v->info.ppi_x, v->info.ppi_y,
                             v->info.finger_position);
+    if (grid)
+        hs__prepared_set_field(p, grid, gw, gh, x0, y0, fcx64, fcy64);
     *out = p;
     return HS_OK;
 }
@@ -1189,6 +1284,79 @@ static int select_anchors(const pairing *rk, const align *gk, int n, int keep, i
     return nbest;
 }
 
+/* Orientation-field agreement of A and B under the rigid alignment that
+ * takes minutia pb of B onto minutia pa of A: the mean cosine of the
+ * doubled-angle differences over A's sampled cells that fall on ridge cells
+ * of B (their count in *nov). The rotation comes from the angle table, the
+ * loop has no data-dependent branch, and the sum runs in one order in
+ * every kernel set (shared code). */
+static float field_agreement(const hs_finger_matcher *m, const hs_finger_prepared *A,
+                             const hs_finger_prepared *B, const hs__pmin *pa, const hs__pmin *pb,
+                             int *nov)
+{
+    const uint8_t rot = (uint8_t)(pa->angle - pb->angle);
+    const float c = m->cos_units[rot], sn = m->cos_units[(uint8_t)(rot - 64)];
+    const float tx = (float)pa->x - (c * (float)pb->x - sn * (float)pb->y);
+    const float ty = (float)pa->y - (sn * (float)pb->x + c * (float)pb->y);
+    /* A's point -> B's frame (inverse rotation) -> B's grid coordinates */
+    const float ic = 1.0f / B->fcx, jc = 1.0f / B->fcy;
+    const float a1 = c * ic, b1 = sn * ic, k1 = -(c * tx + sn * ty) * ic - (float)B->fx0;
+    const float a2 = sn * jc, b2 = -c * jc, k2 = (c * ty - sn * tx) * jc - (float)B->fy0;
+    const float gw = (float)B->fgw, gh = (float)B->fgh;
+    const uint8_t r2 = (uint8_t)(2 * rot);
+    float sum = 0.0f;
+    int n = 0;
+    for (uint32_t k = 0; k < A->fns; k++) {
+        float x = (float)A->fsx[k], y = (float)A->fsy[k];
+        float fi = a1 * x + b1 * y + k1, fj = a2 * x + b2 * y + k2;
+        int in = (fi >= 0.0f) & (fj >= 0.0f) & (fi < gw) & (fj < gh);
+        int idx = in ? (int)fj * B->fgw + (int)fi : 0;
+        uint8_t vb = B->field[idx];
+        int ok = in & (vb != 0);
+        float cv = m->cos_units[(uint8_t)(A->fsd[k] - (vb & 63u) * 4u - r2)];
+        sum += ok ? cv : 0.0f;
+        n += ok;
+    }
+    *nov = n;
+    return n ? sum / (float)n : 0.0f;
+}
+
+/* The orientation anchor: among the OF_CANDS most similar candidate pairs,
+ * the one whose alignment makes the two ridge orientation fields agree best
+ * (mean agreement at least OF_MIN_AGREE, weighted by the square root of the
+ * overlap), unless it is the same alignment as one of the n refined anchors
+ * g[sel[]]. Its index into m->cands, or -1. Prints whose minutiae are few or
+ * unreliable (dry, wet, partial) often rank a wrong alignment first; the
+ * ridge flow still tells the right one. */
+static int field_anchor(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
+                        const hs_finger_prepared *B, const align *g, const int *sel, int n)
+{
+    int best = -1;
+    float bestv = 0.0f;
+    const int lim = nc < OF_CANDS ? nc : OF_CANDS;
+    for (int k = 0; k < lim; k++) {
+        int nov;
+        float ag = field_agreement(m, A, B, &A->min[m->cands[k].a], &B->min[m->cands[k].b], &nov);
+        float v = ag * sqrtf((float)nov);
+        if (ag >= OF_MIN_AGREE && v > bestv) {
+            bestv = v;
+            best = k;
+        }
+    }
+    if (best < 0)
+        return -1;
+    const hs__pmin *qa = &A->min[m->cands[best].a], *qb = &B->min[m->cands[best].b];
+    for (int q = 0; q < n; q++) {
+        const align *h = &g[sel[q]];
+        float px = h->c * (float)qb->x - h->s * (float)qb->y + h->tx - (float)qa->x;
+        float py = h->s * (float)qb->x + h->c * (float)qb->y + h->ty - (float)qa->y;
+        if (abs(ang_diff((uint8_t)(qa->angle - qb->angle), h->rot)) <= SAME_ROT &&
+            px * px + py * py <= SAME_DIST * SAME_DIST)
+            return -1;
+    }
+    return best;
+}
+
 /* Order the two templates canonically so that match(a, b) == match(b, a). */
 static bool swap_needed(const hs_finger_prepared *a, const hs_finger_prepared *b)
 {
@@ -1232,7 +1400,7 @@ hs_status hs_finger_match(hs_finger_matcher *m, float *score,
         nanch = nc;
     uint8_t usea[MAXN], useb[MAXN];
     pairing rk[ANCHOR_CAP];
-    align gk[ANCHOR_CAP];
+    align gk[ANCHOR_CAP + 1]; /* + the orientation anchor */
     for (int k = 0; k < nanch; k++) {
         gk[k] = make_align(&A->min[m->cands[k].a], &B->min[m->cands[k].b]);
         rk[k] = m->kern.rank_anchor(m, nc < m->rank_cands ? nc : m->rank_cands, A, B, &gk[k],
@@ -1242,7 +1410,7 @@ hs_status hs_finger_match(hs_finger_matcher *m, float *score,
      * thorough mode the choice among all of them minus those already
      * refined, so that a thorough score is the maximum of the default
      * score of the pair and the scores of the further alignments */
-    int sel[REFINE_CAP + THOROUGH_REFINE];
+    int sel[REFINE_CAP + THOROUGH_REFINE + 1];
     const int ndsel =
         select_anchors(rk, gk, ndef < nanch ? ndef : nanch, m->fast ? 1 : m->refine, sel);
     int nsel = ndsel;
@@ -1253,9 +1421,20 @@ hs_status hs_finger_match(hs_finger_matcher *m, float *score,
             if (!in_list(sel, nsel, more[q]))
                 sel[nsel++] = more[q];
     }
+    /* the orientation anchor (not in the fast mode), tested against the
+     * default mode's choice only, so that a thorough score stays the maximum
+     * of the default one and further alignments */
+    int nref = nsel;
+    if (!m->fast && A->field && B->field) {
+        int k = field_anchor(m, nc, A, B, gk, sel, ndsel);
+        if (k >= 0) {
+            gk[ANCHOR_CAP] = make_align(&A->min[m->cands[k].a], &B->min[m->cands[k].b]);
+            sel[nref++] = ANCHOR_CAP;
+        }
+    }
     float top = 0.0f;
     const float ca = expected_count(A), cb = expected_count(B);
-    for (int k = 0; k < nsel; k++) {
+    for (int k = 0; k < nref; k++) {
         m->kern.make_frame(&m->fr, &gk[sel[k]], A, B);
         pairing r = m->kern.pair_cands(m, nc, A, B, &m->fr, usea, useb);
         align g2;
@@ -1267,7 +1446,7 @@ hs_status hs_finger_match(hs_finger_matcher *m, float *score,
         float s = pairing_score(&r, ca, cb, m->fr.pr.min_norm, m->wmode, m->mixw);
         /* the affine stage for the best anchor, and in thorough mode for
          * the best of the further ones */
-        if ((k == 0 || k == ndsel) && s >= AFF_MIN_SCORE)
+        if ((k == 0 || k == ndsel || k == nsel) && s >= AFF_MIN_SCORE)
             s = affine_stage(m, nc, A, B, usea, useb, ca, cb, s);
         if (s > top)
             top = s;

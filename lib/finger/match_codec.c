@@ -11,23 +11,37 @@
  *   n x     i16 x, i16 y (500 ppi, y up), u8 angle (2*pi/256), u8 type,
  *           u8 quality, u8 zero
  *   n x     u64 mask, u64 bits[HS__CYL_ND]
+ *   (version 2 only: the orientation field, since 1.2)
+ *   u16     gw, gh  grid cells (1-1024 each)
+ *   u16     x0, y0  grid offset, cells
+ *   u16     cell width and height in the prepared frame, 1/64 px
+ *   gw*gh   grid bytes (HS__TBLOCK_FIELD's, internal/template.h)
  *   u32     CRC-32C of everything before it
+ * Version 1 is written when the template has no field (ISO and ANSI
+ * records), so those encodings are unchanged; both versions are read.
  * The decoder trusts nothing: it checks every length, the CRC, the value
  * ranges and that each cylinder's values lie inside its mask.
  */
 #include "internal/match.h"
+#include "internal/template.h"
 
 #include <math.h>
 #include <string.h>
 
-#define PREP_VERSION 1u
+#define PREP_VERSION 2u
+#define FIELD_HDR 12u
+
+static size_t encoded_size(const hs_finger_prepared *p)
+{
+    return HS__PREPARED_BYTES(p->count) + (p->field ? FIELD_HDR + (size_t)p->fgw * p->fgh : 0);
+}
 
 hs_status hs_finger_prepared_encode(hs_ctx *ctx, void *buf, size_t *size,
                                     const hs_finger_prepared *p)
 {
     if (!p || !size)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "prepared template or size is NULL");
-    size_t need = HS__PREPARED_BYTES(p->count);
+    size_t need = encoded_size(p);
     if (!buf) {
         *size = need;
         return HS_OK;
@@ -38,7 +52,7 @@ hs_status hs_finger_prepared_encode(hs_ctx *ctx, void *buf, size_t *size,
     }
     uint8_t *o = buf;
     memcpy(o, "HSFP", 4);
-    o[4] = (uint8_t)PREP_VERSION;
+    o[4] = (uint8_t)(p->field ? 2u : 1u);
     o[5] = (uint8_t)HS__CYL_ND;
     o[6] = (uint8_t)(p->count & 0xffu);
     o[7] = (uint8_t)(p->count >> 8);
@@ -65,6 +79,15 @@ hs_status hs_finger_prepared_encode(hs_ctx *ctx, void *buf, size_t *size,
                 *q++ = (uint8_t)(w >> (8 * b));
         }
     }
+    if (p->field) {
+        const uint16_t h[6] = {p->fgw, p->fgh, p->fx0, p->fy0, p->fcx64, p->fcy64};
+        for (int k = 0; k < 6; k++) {
+            *q++ = (uint8_t)(h[k] & 0xffu);
+            *q++ = (uint8_t)(h[k] >> 8);
+        }
+        memcpy(q, p->field, (size_t)p->fgw * p->fgh);
+        q += (size_t)p->fgw * p->fgh;
+    }
     uint32_t crc = hs__crc32c(0, o, (size_t)(q - o));
     for (int b = 0; b < 4; b++)
         *q++ = (uint8_t)(crc >> (8 * b));
@@ -86,12 +109,30 @@ hs_status hs_finger_prepared_decode(hs_ctx *ctx, hs_finger_prepared **out, const
     if (in[4] > PREP_VERSION)
         return hs__error(ctx, HS_ERR_VERSION, "prepared format version %u is newer than %u",
                          in[4], PREP_VERSION);
-    if (in[4] != PREP_VERSION || in[5] != HS__CYL_ND)
+    if (in[4] < 1 || in[5] != HS__CYL_ND)
         return hs__error(ctx, HS_ERR_CORRUPT, "bad prepared version or cylinder shape");
     uint32_t n = (uint32_t)in[6] | ((uint32_t)in[7] << 8);
     if (n > hs__limit(ctx, HS_LIMIT_MAX_MINUTIAE) || n > 255)
         return hs__error(ctx, HS_ERR_LIMIT, "%u minutiae exceed the limit", n);
     size_t need = HS__PREPARED_BYTES(n);
+    /* version 2: the field's header after the cylinders, its grid after it */
+    uint32_t fh[6] = {0, 0, 0, 0, 0, 0};
+    const uint8_t *grid = NULL;
+    if (in[4] == 2) {
+        size_t at = need - 4;
+        if (size < need + FIELD_HDR)
+            return hs__error(ctx, HS_ERR_TRUNCATED, "prepared fingerprint truncated");
+        for (int k = 0; k < 6; k++)
+            fh[k] = (uint32_t)in[at + 2 * k] | ((uint32_t)in[at + 2 * k + 1] << 8);
+        if (!fh[0] || !fh[1] || fh[0] > HS__FIELD_MAX_DIM || fh[1] > HS__FIELD_MAX_DIM ||
+            fh[4] < HS__FIELD_CELL64_MIN || fh[4] > HS__FIELD_CELL64_MAX ||
+            fh[5] < HS__FIELD_CELL64_MIN || fh[5] > HS__FIELD_CELL64_MAX ||
+            (double)(fh[2] + fh[0]) * fh[4] / 64.0 > 32000.0 ||
+            (double)(fh[3] + fh[1]) * fh[5] / 64.0 > 32000.0)
+            return hs__error(ctx, HS_ERR_CORRUPT, "bad orientation field geometry");
+        grid = in + at + FIELD_HDR;
+        need += FIELD_HDR + (size_t)fh[0] * fh[1];
+    }
     if (size < need)
         return hs__error(ctx, HS_ERR_TRUNCATED, "prepared fingerprint truncated");
     if (size > need)
@@ -107,10 +148,9 @@ hs_status hs_finger_prepared_decode(hs_ctx *ctx, hs_finger_prepared **out, const
     for (uint32_t i = 0; i < n; i++)
         if (q[8 * i + 5] > HS_MINUTIA_BIFURCATION || q[8 * i + 6] > 100 || q[8 * i + 7])
             return hs__error(ctx, HS_ERR_CORRUPT, "bad minutia %u", i);
-    hs_finger_prepared *p = NULL;
-    hs_status s = hs__prepared_alloc(ctx, &p, n);
-    if (s != HS_OK)
-        return s;
+    hs_finger_prepared *p = hs__prepared_new_field(hs__ctx_allocator(ctx), n, grid, fh[0], fh[1]);
+    if (!p)
+        return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     p->position = in[8];
     for (uint32_t i = 0; i < n; i++, q += 8) {
         p->min[i].x = (int16_t)(uint16_t)((uint32_t)q[0] | ((uint32_t)q[1] << 8));
@@ -138,6 +178,8 @@ hs_status hs_finger_prepared_decode(hs_ctx *ctx, hs_finger_prepared **out, const
         }
         p->min[i].nvalid = (uint8_t)__builtin_popcountll(w[0]);
     }
+    if (grid)
+        hs__prepared_set_field(p, grid, fh[0], fh[1], fh[2], fh[3], fh[4], fh[5]);
     *out = p;
     return HS_OK;
 }

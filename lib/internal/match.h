@@ -35,7 +35,35 @@ struct hs_finger_prepared {
      * word w of minutia i, w = 0 the mask, w = 1 + k section k. Same block. */
     uint64_t *cyl;
     size_t block;  /* bytes of the whole allocation (for wiping) */
+    /* The coarse ridge orientation field (HS__TBLOCK_FIELD) in the prepared
+     * frame (500 ppi, y up), NULL when the template had none (ISO and ANSI
+     * records, older templates); same block. Cell (i, j) of the gw x gh grid
+     * covers x in [(fx0 + i) fcx, (fx0 + i + 1) fcx) and -y in
+     * [(fy0 + j) fcy, ...); fcx, fcy are multiples of 1/64. Sampled cells
+     * (every HS__FIELD_STEP-th, staggered) for the matcher's agreement:
+     * centres fsx, fsy and doubled ridge angles fsd (2 pi / 256). */
+    const uint8_t *field;
+    uint16_t fgw, fgh, fx0, fy0;
+    uint16_t fcx64, fcy64; /* fcx, fcy times 64 */
+    float fcx, fcy;
+    uint32_t fns;
+    const int16_t *fsx, *fsy;
+    const uint8_t *fsd;
 };
+
+#define HS__FIELD_STEP 4
+
+/* A prepared template of n minutiae with room for a field of gw x gh cells
+ * (0 x 0: none); NULL when out of memory. */
+hs_finger_prepared *hs__prepared_new_field(const hs_allocator *a, uint32_t n, const uint8_t *grid,
+                                           uint32_t gw, uint32_t gh);
+/* Copy the grid (validated by the caller) and geometry into p, whose room
+ * hs__prepared_new_field() made for it, and derive the samples. */
+void hs__prepared_set_field(hs_finger_prepared *p, const uint8_t *grid, uint32_t gw, uint32_t gh,
+                            uint32_t x0, uint32_t y0, uint32_t fcx64, uint32_t fcy64);
+/* Bounds of a cell's size in the prepared frame, 1/64 px (codec checks). */
+#define HS__FIELD_CELL64_MIN 64u      /* 1 px */
+#define HS__FIELD_CELL64_MAX (256u * 64u)
 
 /* Bytes of an encoded prepared template with n minutiae. */
 #define HS__PREPARED_HEADER 12u

@@ -39,7 +39,20 @@ const char *hs__minutia_check(const hs_minutia *m, const hs_view_info *info);
 #define HS__TBLOCK_FMR_EDB   0x0001 /* ISO/ANSI extended data block, see fmr.c */
 #define HS__TBLOCK_FMR_QALG  0x0002 /* ANSI 2009 view: quality algorithm vendor+id, 4 bytes */
 #define HS__TBLOCK_MATCHER   0x0010 /* the matcher's prepared form (match module) */
+#define HS__TBLOCK_FIELD     0x0011 /* coarse ridge orientation field (since 1.2), below */
 #define HS__TBLOCK_PRIVATE   0x8000 /* 0x8000-0xFFFE: application/experimental */
+/* HS__TBLOCK_FIELD, written by the extractor, read by hs_finger_prepare():
+ *   u8  version (1), u8 zero
+ *   u16 cell size in the view's pixels, 1/16 px units (cells are square)
+ *   u16 gw, gh    cells of the grid (1-1024 each)
+ *   u16 x0, y0    grid offset in cells from the image's top-left corner
+ *   gw*gh bytes   row-major from the top: 0 = no ridges there, else bits
+ *                 0-5 the ridge orientation q (angle q * pi / 64,
+ *                 counter-clockwise from the x axis, y up) and bits 6-7
+ *                 its coherence class 1-3 (low, middle, high)
+ * Little-endian; the block is exactly 12 + gw*gh bytes. */
+#define HS__FIELD_HDR        12
+#define HS__FIELD_MAX_DIM    1024
 #define HS__TBLOCK_HDR       8      /* bytes of type+flags+length per block */
 #define HS__TBLOCK_MAX_DATA  0x7FFFFFFFu
 
