@@ -3,6 +3,7 @@
  * data is present) FVC images: minutia counts and 90-degree rotation. */
 #include "testutil.h"
 #include "internal/finger.h"
+#include "internal/template.h"
 #include "hotspot/synth.h"
 
 #include <math.h>
@@ -87,6 +88,39 @@ static void check_synthetic(hs_finger_extractor *ex, int bifurcation, double alp
     assert_int_equal(info.width, 300);
     assert_int_equal(info.ppi_x, 500);
     assert_true(info.quality <= 100);
+    /* the ridge orientation field (1.2): 16 px cells over the print, the
+     * ridges' angle (-alpha, y up, modulo pi) away from the minutia */
+    size_t len = 0;
+    const uint8_t *fb = hs__template_block_get(t, 0, HS__TBLOCK_FIELD, &len);
+    assert_non_null(fb);
+    assert_true(len > HS__FIELD_HDR);
+    unsigned cell16 = fb[2] | fb[3] << 8, gw = fb[4] | fb[5] << 8, gh = fb[6] | fb[7] << 8;
+    unsigned fx0 = fb[8] | fb[9] << 8, fy0 = fb[10] | fb[11] << 8;
+    assert_int_equal(fb[0], 1);
+    assert_int_equal(cell16, 16 * 16);
+    assert_int_equal(len, HS__FIELD_HDR + (size_t)gw * gh);
+    assert_true(gw >= 14 && gw <= 17 && gh >= 16 && gh <= 19); /* the 250 x 280 ellipse */
+    int ridge = 0, far = 0, off = 0;
+    for (unsigned j = 0; j < gh; j++)
+        for (unsigned i = 0; i < gw; i++) {
+            uint8_t v = fb[HS__FIELD_HDR + j * gw + i];
+            if (!v)
+                continue;
+            ridge++;
+            assert_true(v >> 6 >= 1);
+            double cx = (fx0 + i + 0.5) * 16.0, cy = (fy0 + j + 0.5) * 16.0;
+            double qx = (cx - 150.0) / 125.0, qy = (cy - 150.0) / 140.0;
+            if (hypot(cx - x0, cy - y0) < 48.0 || qx * qx + qy * qy > 0.6)
+                continue; /* near the minutia or the print's edge */
+            double want_o = fmod(-alpha + 4.0 * PI, PI), got = (v & 63) * PI / 64.0;
+            double d = fabs(got - want_o);
+            d = d > PI / 2.0 ? PI - d : d;
+            far++;
+            off += d > 6.0 * PI / 180.0;
+        }
+    assert_true(ridge >= 150); /* of the ellipse's ~215 cells */
+    assert_true(far >= 80);
+    assert_int_equal(off, 0); /* inside the print, every cell within 6 degrees */
     hs_template_free(t);
     hs_image_free(img);
 }

@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include "internal/match.h"
+#include "internal/template.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -664,6 +665,171 @@ static void test_codec(void **state)
     hs_finger_matcher_free(mt);
 }
 
+
+/* ---- The orientation field (1.2) ----------------------------------------- */
+
+/* A loop-like ridge orientation field of "finger" a (minutiae around (800,
+ * 800)), seen through transform(rot, tx, ty) when rot or tx, ty are set:
+ * the HS__TBLOCK_FIELD block of a 56 x 56 grid of 16 px cells covering
+ * [352, 1248) on both axes, every cell within 400 px of the centre
+ * carrying ridges. Returns the block's size. */
+#define FG 56
+static size_t field_of(uint8_t *blk, float rot, float tx, float ty)
+{
+    const int x0 = 22, y0 = 22; /* 22 * 16 = 352 */
+    const uint16_t h[5] = {16 * 16, FG, FG, x0, y0};
+    blk[0] = 1;
+    blk[1] = 0;
+    for (int k = 0; k < 5; k++) {
+        blk[2 + 2 * k] = (uint8_t)(h[k] & 255);
+        blk[3 + 2 * k] = (uint8_t)(h[k] >> 8);
+    }
+    float c = cosf(-rot), s = sinf(-rot);
+    for (int j = 0; j < FG; j++)
+        for (int i = 0; i < FG; i++) {
+            /* the cell's centre, back to a's frame (y up about the centre) */
+            float px = ((float)(x0 + i) + 0.5f) * 16.0f - tx - 800.0f;
+            float py = -(((float)(y0 + j) + 0.5f) * 16.0f - ty - 800.0f);
+            float X = c * px - s * py, Y = s * px + c * py;
+            uint8_t v = 0;
+            if (X * X + Y * Y < 400.0f * 400.0f) {
+                float th = 0.5f * atan2f(Y, X) + 0.3f + rot; /* ridge angle, y up */
+                long q = lrintf(th * 64.0f / (float)(TWO_PI / 2.0)) & 63;
+                v = (uint8_t)(q | 3 << 6);
+            }
+            blk[HS__FIELD_HDR + j * FG + i] = v;
+        }
+    return HS__FIELD_HDR + FG * FG;
+}
+
+static hs_finger_prepared *prep_field(const hs_minutia *m, int n, const uint8_t *blk, size_t len)
+{
+    hs_template *t = tpl(m, n, 500, 0);
+    assert_int_equal(hs__template_block_set(NULL, t, 0, HS__TBLOCK_FIELD, blk, len), HS_OK);
+    hs_finger_prepared *p = NULL;
+    assert_int_equal(hs_finger_prepare(NULL, &p, t, 0), HS_OK);
+    hs_template_free(t);
+    return p;
+}
+
+/* With both fields the matcher refines one more alignment, so no score is
+ * lower than without them, and some pairs whose minutiae mislead the first
+ * anchors score higher; every kernel set agrees, both orders agree, and the
+ * prepared codec (format version 2) keeps the field. A malformed block is
+ * refused. */
+static void test_orientation_field(void **state)
+{
+    (void)state;
+    const int32_t set[3] = {HS_MATCH_KERNELS_PORTABLE, HS_MATCH_KERNELS_AVX2,
+                            HS_MATCH_KERNELS_AVX512};
+    hs_finger_matcher *mt[3];
+    for (int k = 0; k < 3; k++) {
+        mt[k] = new_matcher();
+        if (hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS, set[k]) != HS_OK)
+            assert_int_equal(hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS,
+                                                   HS_MATCH_KERNELS_PORTABLE), HS_OK);
+    }
+    hs_finger_matcher *th = new_matcher();
+    assert_int_equal(hs_finger_matcher_set(th, HS_MATCH_THOROUGH, 1), HS_OK);
+    static uint8_t fa[HS__FIELD_HDR + FG * FG], fb[HS__FIELD_HDR + FG * FG];
+    rng_state = 4242;
+    hs_minutia a[256], b[256];
+    int higher = 0;
+    for (int trial = 0; trial < 120; trial++) {
+        int na = make_set(a, 8 + (int)(rnd() % 40), 800, 800, 120 + (float)(rnd() % 150));
+        float rot = frand(-1.5f, 1.5f), tx = frand(-60, 60), ty = frand(-60, 60);
+        /* heavy jitter and many minutiae lost: few reliable pairs */
+        int nb = transform(a, na, b, rot, 800, 800, tx, ty, frand(3, 9), 2 + (int)(rnd() % 2));
+        if (trial % 4 == 3) /* and unrelated prints with the same flow */
+            nb = make_set(b, 8 + (int)(rnd() % 40), 800, 800, 150);
+        size_t la = field_of(fa, 0, 0, 0), lb = field_of(fb, rot, tx, ty);
+        hs_finger_prepared *pa = prep(a, na, 500), *pb = prep(b, nb, 500);
+        hs_finger_prepared *qa = prep_field(a, na, fa, la), *qb = prep_field(b, nb, fb, lb);
+        float plain = score_of(mt[0], pa, pb), with = score_of(mt[0], qa, qb);
+        for (int k = 1; k < 3; k++)
+            assert_true(score_of(mt[k], qa, qb) == with);
+        assert_true(score_of(mt[0], qb, qa) == with);
+        assert_true(with >= plain);
+        assert_true(score_of(th, qa, qb) >= with); /* thorough >= default */
+        /* one field alone changes nothing */
+        assert_true(score_of(mt[0], qa, pb) == plain);
+        higher += with > plain;
+        if (trial == 0) { /* the codec: version 2, same bytes and scores back */
+            size_t size = 0;
+            assert_int_equal(hs_finger_prepared_encode(NULL, NULL, &size, qa), HS_OK);
+            size_t plain_size = 0;
+            assert_int_equal(hs_finger_prepared_encode(NULL, NULL, &plain_size, pa), HS_OK);
+            assert_int_equal(size, plain_size + 12 + FG * FG);
+            uint8_t *buf = malloc(size), *buf2 = malloc(size);
+            assert_non_null(buf);
+            assert_non_null(buf2);
+            assert_int_equal(hs_finger_prepared_encode(NULL, buf, &size, qa), HS_OK);
+            assert_int_equal(buf[4], 2);
+            hs_finger_prepared *d = NULL;
+            assert_int_equal(hs_finger_prepared_decode(NULL, &d, buf, size), HS_OK);
+            assert_true(score_of(mt[0], d, qb) == with);
+            size_t size2 = size;
+            assert_int_equal(hs_finger_prepared_encode(NULL, buf2, &size2, d), HS_OK);
+            assert_memory_equal(buf, buf2, size);
+            hs_finger_prepared_free(d);
+            /* a field header that lies about the grid: refused even with a
+             * good CRC */
+            memcpy(buf2, buf, size);
+            size_t at = HS__PREPARED_BYTES(hs_finger_prepared_count(qa)) - 4;
+            buf2[at] = 0; /* gw 0 */
+            buf2[at + 1] = 0;
+            uint32_t crc = hs__crc32c(0, buf2, size - 4);
+            for (int k = 0; k < 4; k++)
+                buf2[size - 4 + (size_t)k] = (uint8_t)(crc >> (8 * k));
+            d = (hs_finger_prepared *)1;
+            assert_int_equal(hs_finger_prepared_decode(NULL, &d, buf2, size), HS_ERR_CORRUPT);
+            assert_null(d);
+            /* version 1 when there is no field: 1.0's bytes */
+            assert_int_equal(hs_finger_prepared_encode(NULL, buf2, &plain_size, pa), HS_OK);
+            assert_int_equal(buf2[4], 1);
+            free(buf);
+            free(buf2);
+        }
+        hs_finger_prepared_free(pa);
+        hs_finger_prepared_free(pb);
+        hs_finger_prepared_free(qa);
+        hs_finger_prepared_free(qb);
+    }
+    printf("note: the orientation anchor raised %d of 120 scores\n", higher);
+    assert_true(higher >= 1);
+
+    /* malformed blocks: refused by hs_finger_prepare */
+    int na = make_set(a, 30, 800, 800, 150);
+    size_t la = field_of(fa, 0, 0, 0);
+    hs_template *t = tpl(a, na, 500, 0);
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    const struct {
+        size_t at;
+        uint8_t v;
+    } bad[] = {{0, 2}, {1, 1}, {2, 0}, {3, 0}, {4, 0}, {6, 0}, {5, 9}};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        memcpy(fb, fa, la);
+        fb[bad[k].at] = bad[k].v;
+        if (bad[k].at == 2 || bad[k].at == 3) /* cell size 0 */
+            fb[2] = fb[3] = 0;
+        assert_int_equal(hs__template_block_set(NULL, t, 0, HS__TBLOCK_FIELD, fb, la), HS_OK);
+        hs_finger_prepared *p = (hs_finger_prepared *)1;
+        assert_int_equal(hs_finger_prepare(ctx, &p, t, 0), HS_ERR_CORRUPT);
+        assert_null(p);
+    }
+    assert_int_equal(hs__template_block_set(NULL, t, 0, HS__TBLOCK_FIELD, fa, la - 1), HS_OK);
+    hs_finger_prepared *p = (hs_finger_prepared *)1;
+    assert_int_equal(hs_finger_prepare(ctx, &p, t, 0), HS_ERR_CORRUPT);
+    assert_null(p);
+    hs_ctx_free(ctx);
+    hs_template_free(t);
+    for (int k = 0; k < 3; k++)
+        hs_finger_matcher_free(mt[k]);
+    hs_finger_matcher_free(th);
+}
+#undef FG
+
 /* Shared data: genuine scores well above impostor scores on every FVC set
  * (ISO templates of a commercial extractor; fingers 1-5, impressions 1-4). */
 static void test_shared_iso(void **state)
@@ -733,6 +899,7 @@ int main(void)
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_multi),
         cmocka_unit_test(test_codec),
+        cmocka_unit_test(test_orientation_field),
         cmocka_unit_test(test_shared_iso),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
