@@ -91,9 +91,12 @@ hs_finger_prepared *hs__prepared_new_field(const hs_allocator *a, uint32_t n, co
     size_t cyl_bytes = (size_t)n * HS__CYL_WORDS * sizeof(uint64_t);
     size_t min_bytes = (size_t)n * sizeof(hs__pmin);
     size_t ns = grid ? field_sample_count(grid, gw, gh) : 0;
-    /* samples (i16 x, i16 y, then u8 angles) before the grid, for alignment */
-    size_t field_bytes = grid ? ns * 5u + (size_t)gw * gh : 0;
-    size_t bytes = head + cyl_bytes + min_bytes + (min_bytes & 1u) + field_bytes;
+    /* samples (i16 x, i16 y, then u8 angles), padded to whole vectors of 16
+     * with zeros, then the grid and 3 bytes that a 32-bit gather of its
+     * last cell reads */
+    size_t npad = (ns + 15u) & ~(size_t)15u;
+    size_t field_bytes = grid ? npad * 5u + (size_t)gw * gh + 3u : 0;
+    size_t bytes = head + cyl_bytes + min_bytes + field_bytes;
     uint8_t *blk = hs__calloc(a, 1, bytes);
     if (!blk)
         return NULL;
@@ -104,12 +107,12 @@ hs_finger_prepared *hs__prepared_new_field(const hs_allocator *a, uint32_t n, co
     p->min = (hs__pmin *)(blk + head + cyl_bytes);
     p->block = bytes;
     if (grid) {
-        uint8_t *f = blk + head + cyl_bytes + min_bytes + (min_bytes & 1u);
+        uint8_t *f = blk + head + cyl_bytes + min_bytes; /* 8-byte aligned */
         p->fns = (uint32_t)ns;
         p->fsx = (const int16_t *)(void *)f;
-        p->fsy = p->fsx + ns;
-        p->fsd = f + 4u * ns;
-        p->field = f + 5u * ns;
+        p->fsy = p->fsx + npad;
+        p->fsd = f + 4u * npad;
+        p->field = f + 5u * npad;
     }
     return p;
 }
@@ -618,8 +621,10 @@ hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out)
     m->mixw = 0.3f;
     m->rank_cands = RANK_CANDS;
     m->refine = REFINE_ANCHORS;
-    for (int t = 0; t < 256; t++)
+    for (int t = 0; t < 256; t++) {
         m->cos_units[t] = cosf(ang_of((uint8_t)t));
+        m->icos[t] = (int32_t)lrintf(m->cos_units[t] * (float)ICOS_ONE);
+    }
     set_kernels(m, HS_MATCH_KERNELS_AUTO);
     *out = m;
     return HS_OK;
@@ -1284,12 +1289,33 @@ static int select_anchors(const pairing *rk, const align *gk, int n, int keep, i
     return nbest;
 }
 
+/* The portable field_sum (match_impl.h): the vector kernels repeat its float
+ * operations lane by lane and sum integers, so every set gives the same. */
+void hs__field_sum_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
+                     const hs_finger_prepared *B, const float *k, uint32_t r2, int32_t *sum,
+                     int32_t *n)
+{
+    int32_t acc = 0, cnt = 0;
+    for (uint32_t i = 0; i < A->fns; i++) {
+        float x = (float)A->fsx[i], y = (float)A->fsy[i];
+        float fi = k[0] * x + k[1] * y + k[2], fj = k[3] * x + k[4] * y + k[5];
+        int in = (fi >= 0.0f) & (fj >= 0.0f) & (fi < k[6]) & (fj < k[7]);
+        int idx = in ? (int)fj * (int)B->fgw + (int)fi : 0;
+        uint32_t vb = in ? B->field[idx] : 0u;
+        int ok = vb != 0;
+        int32_t c = m->icos[(A->fsd[i] - (vb & 63u) * 4u - r2) & 255u];
+        acc += ok ? c : 0;
+        cnt += ok;
+    }
+    *sum = acc;
+    *n = cnt;
+}
+
 /* Orientation-field agreement of A and B under the rigid alignment that
  * takes minutia pb of B onto minutia pa of A: the mean cosine of the
  * doubled-angle differences over A's sampled cells that fall on ridge cells
- * of B (their count in *nov). The rotation comes from the angle table, the
- * loop has no data-dependent branch, and the sum runs in one order in
- * every kernel set (shared code). */
+ * of B (their count in *nov). The rotation comes from the angle table and
+ * the kernels sum integers, so the value is the same in every kernel set. */
 static float field_agreement(const hs_finger_matcher *m, const hs_finger_prepared *A,
                              const hs_finger_prepared *B, const hs__pmin *pa, const hs__pmin *pb,
                              int *nov)
@@ -1300,25 +1326,18 @@ static float field_agreement(const hs_finger_matcher *m, const hs_finger_prepare
     const float ty = (float)pa->y - (sn * (float)pb->x + c * (float)pb->y);
     /* A's point -> B's frame (inverse rotation) -> B's grid coordinates */
     const float ic = 1.0f / B->fcx, jc = 1.0f / B->fcy;
-    const float a1 = c * ic, b1 = sn * ic, k1 = -(c * tx + sn * ty) * ic - (float)B->fx0;
-    const float a2 = sn * jc, b2 = -c * jc, k2 = (c * ty - sn * tx) * jc - (float)B->fy0;
-    const float gw = (float)B->fgw, gh = (float)B->fgh;
-    const uint8_t r2 = (uint8_t)(2 * rot);
-    float sum = 0.0f;
-    int n = 0;
-    for (uint32_t k = 0; k < A->fns; k++) {
-        float x = (float)A->fsx[k], y = (float)A->fsy[k];
-        float fi = a1 * x + b1 * y + k1, fj = a2 * x + b2 * y + k2;
-        int in = (fi >= 0.0f) & (fj >= 0.0f) & (fi < gw) & (fj < gh);
-        int idx = in ? (int)fj * B->fgw + (int)fi : 0;
-        uint8_t vb = B->field[idx];
-        int ok = in & (vb != 0);
-        float cv = m->cos_units[(uint8_t)(A->fsd[k] - (vb & 63u) * 4u - r2)];
-        sum += ok ? cv : 0.0f;
-        n += ok;
-    }
+    const float k[8] = {c * ic,
+                        sn * ic,
+                        -(c * tx + sn * ty) * ic - (float)B->fx0,
+                        sn * jc,
+                        -c * jc,
+                        (c * ty - sn * tx) * jc - (float)B->fy0,
+                        (float)B->fgw,
+                        (float)B->fgh};
+    int32_t sum = 0, n = 0;
+    m->kern.field_sum(m, A, B, k, (uint32_t)(uint8_t)(2 * rot), &sum, &n);
     *nov = n;
-    return n ? sum / (float)n : 0.0f;
+    return n ? (float)sum / ((float)ICOS_ONE * (float)n) : 0.0f;
 }
 
 /* The orientation anchor: among the OF_CANDS most similar candidate pairs,
@@ -1371,7 +1390,8 @@ static bool swap_needed(const hs_finger_prepared *a, const hs_finger_prepared *b
 
 
 const struct hs__match_kernels hs__match_kernels_c = {
-    sim_matrix_c, sort_keys_c, rank_anchor_c, make_frame_c, pair_cands_c, refine_c};
+    sim_matrix_c, sort_keys_c, rank_anchor_c, make_frame_c, pair_cands_c, refine_c,
+    hs__field_sum_c};
 
 hs_status hs_finger_match(hs_finger_matcher *m, float *score,
                           const hs_finger_prepared *probe, const hs_finger_prepared *candidate)
@@ -1444,8 +1464,8 @@ hs_status hs_finger_match(hs_finger_matcher *m, float *score,
         }
         m->kern.refine(m, A, B, &m->fr, usea, useb, &r);
         float s = pairing_score(&r, ca, cb, m->fr.pr.min_norm, m->wmode, m->mixw);
-        /* the affine stage for the best anchor, and in thorough mode for
-         * the best of the further ones */
+        /* the affine stage for the best anchor, in thorough mode for the
+         * best of the further ones, and for the orientation anchor (last) */
         if ((k == 0 || k == ndsel || k == nsel) && s >= AFF_MIN_SCORE)
             s = affine_stage(m, nc, A, B, usea, useb, ca, cb, s);
         if (s > top)

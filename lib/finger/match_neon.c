@@ -396,7 +396,8 @@ static void refine_neon(const hs_finger_matcher *m, const hs_finger_prepared *A,
 
 const struct hs__match_kernels hs__match_kernels_neon = {
     sim_matrix_neon, rank_sort_neon,  rank_anchor_neon,
-    make_frame_neon, pair_cands_neon, refine_neon};
+    make_frame_neon, pair_cands_neon, refine_neon,
+    hs__field_sum_c};
 
 #else
 /* ISO C wants a translation unit to declare something. */

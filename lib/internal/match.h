@@ -46,7 +46,7 @@ struct hs_finger_prepared {
     uint16_t fgw, fgh, fx0, fy0;
     uint16_t fcx64, fcy64; /* fcx, fcy times 64 */
     float fcx, fcy;
-    uint32_t fns;
+    uint32_t fns;                 /* samples; the arrays hold a multiple of 16 */
     const int16_t *fsx, *fsy;
     const uint8_t *fsd;
 };
