@@ -735,13 +735,26 @@ static void test_orientation_field(void **state)
     rng_state = 4242;
     hs_minutia a[256], b[256];
     int higher = 0;
-    for (int trial = 0; trial < 120; trial++) {
-        int na = make_set(a, 8 + (int)(rnd() % 40), 800, 800, 120 + (float)(rnd() % 150));
-        float rot = frand(-1.5f, 1.5f), tx = frand(-60, 60), ty = frand(-60, 60);
+    for (int trial = 0; trial < 240; trial++) {
+        /* (one random draw per statement: the order in which a call's
+         * arguments are evaluated differs between compilers and targets) */
+        int want = 8 + (int)(rnd() % 40);
+        float radius = 120 + (float)(rnd() % 150);
+        int na = make_set(a, want, 800, 800, radius);
+        float rot = frand(-1.5f, 1.5f);
+        float tx = frand(-60, 60);
+        float ty = frand(-60, 60);
+        float jit = frand(4, 12);
+        int drop = 2 + (int)(rnd() % 2);
         /* heavy jitter and many minutiae lost: few reliable pairs */
-        int nb = transform(a, na, b, rot, 800, 800, tx, ty, frand(3, 9), 2 + (int)(rnd() % 2));
-        if (trial % 4 == 3) /* and unrelated prints with the same flow */
-            nb = make_set(b, 8 + (int)(rnd() % 40), 800, 800, 150);
+        int nb = transform(a, na, b, rot, 800, 800, tx, ty, jit, drop);
+        /* and spurious minutiae, as in dry or wet areas */
+        int extra = make_set(b + nb, (int)(rnd() % 4), 800 + tx, 800 + ty, radius);
+        nb += extra;
+        if (trial % 4 == 3) { /* unrelated prints with the same flow */
+            want = 8 + (int)(rnd() % 40);
+            nb = make_set(b, want, 800, 800, 150);
+        }
         size_t la = field_of(fa, 0, 0, 0), lb = field_of(fb, rot, tx, ty);
         hs_finger_prepared *pa = prep(a, na, 500), *pb = prep(b, nb, 500);
         hs_finger_prepared *qa = prep_field(a, na, fa, la), *qb = prep_field(b, nb, fb, lb);
@@ -795,7 +808,7 @@ static void test_orientation_field(void **state)
         hs_finger_prepared_free(qa);
         hs_finger_prepared_free(qb);
     }
-    printf("note: the orientation anchor raised %d of 120 scores\n", higher);
+    printf("note: the orientation anchor raised %d of 240 scores\n", higher);
     assert_true(higher >= 1);
 
     /* malformed blocks: refused by hs_finger_prepare */

@@ -75,7 +75,7 @@ HS_API uint32_t hs_finger_prepared_position(const hs_finger_prepared *p);
  *  versioned byte string (magic "HSFP", version, CRC-32C; 16 + 48 bytes per
  *  minutia, plus, since 1.2, 12 bytes and one per cell of the ridge
  *  orientation field when the template carried one: our extractor's
- *  templates, typically 150-500 bytes; templates without a field encode as
+ *  templates, typically 120-620 bytes; templates without a field encode as
  *  in 1.0). With @p buf NULL, *size receives the needed size and HS_OK is
  *  returned; with *size too small the call returns HS_ERR_BUFFER_TOO_SMALL,
  *  sets *size to the size needed and leaves buf unwritten. On success *size
