@@ -88,7 +88,7 @@ static void check_synthetic(hs_finger_extractor *ex, int bifurcation, double alp
     assert_int_equal(info.width, 300);
     assert_int_equal(info.ppi_x, 500);
     assert_true(info.quality <= 100);
-    /* the ridge orientation field (1.2): 16 px cells over the print, the
+    /* the ridge orientation field (1.1): 16 px cells over the print, the
      * ridges' angle (-alpha, y up, modulo pi) away from the minutia */
     size_t len = 0;
     const uint8_t *fb = hs__template_block_get(t, 0, HS__TBLOCK_FIELD, &len);

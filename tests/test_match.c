@@ -666,7 +666,7 @@ static void test_codec(void **state)
 }
 
 
-/* ---- The orientation field (1.2) ----------------------------------------- */
+/* ---- The orientation field (1.1) ----------------------------------------- */
 
 /* A loop-like ridge orientation field of "finger" a (minutiae around (800,
  * 800)), seen through transform(rot, tx, ty) when rot or tx, ty are set:

@@ -46,7 +46,7 @@ typedef struct hs_finger_prepared hs_finger_prepared;
 
 /** Prepare view @p view of template @p t for matching: coordinates are
  *  normalised to 500 ppi using the view's resolution, and each minutia gets
- *  its local descriptor. Since 1.2 the view's ridge orientation field (which
+ *  its local descriptor. Since 1.1 the view's ridge orientation field (which
  *  hs_finger_extract() stores in its templates and the native format keeps;
  *  ISO and ANSI records have none) is prepared too: the matcher uses it to
  *  find one more alignment when both prints have one. Views with 0 or 1
@@ -55,7 +55,7 @@ typedef struct hs_finger_prepared hs_finger_prepared;
  *  not refer to @p t; on failure it is NULL. Errors: HS_ERR_INVALID_ARG (NULL
  *  argument), HS_ERR_NOT_FOUND (no such view), HS_ERR_LIMIT (more than 255
  *  minutiae in the view), HS_ERR_CORRUPT (a malformed orientation field
- *  block, since 1.2), HS_ERR_NOMEM. Concurrent readers. @since 1.0 */
+ *  block, since 1.1), HS_ERR_NOMEM. Concurrent readers. @since 1.0 */
 HS_API hs_status hs_finger_prepare(hs_ctx *ctx, hs_finger_prepared **out,
                                    const hs_template *t, uint32_t view);
 
@@ -73,7 +73,7 @@ HS_API uint32_t hs_finger_prepared_position(const hs_finger_prepared *p);
 
 /** Serialise a prepared template into the caller's @p buf as a compact,
  *  versioned byte string (magic "HSFP", version, CRC-32C; 16 + 48 bytes per
- *  minutia, plus, since 1.2, 12 bytes and one per cell of the ridge
+ *  minutia, plus, since 1.1, 12 bytes and one per cell of the ridge
  *  orientation field when the template carried one: our extractor's
  *  templates, typically 120-620 bytes; templates without a field encode as
  *  in 1.0). With @p buf NULL, *size receives the needed size and HS_OK is

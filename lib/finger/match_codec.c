@@ -11,7 +11,7 @@
  *   n x     i16 x, i16 y (500 ppi, y up), u8 angle (2*pi/256), u8 type,
  *           u8 quality, u8 zero
  *   n x     u64 mask, u64 bits[HS__CYL_ND]
- *   (version 2 only: the orientation field, since 1.2)
+ *   (version 2 only: the orientation field, since 1.1)
  *   u16     gw, gh  grid cells (1-1024 each)
  *   u16     x0, y0  grid offset, cells
  *   u16     cell width and height in the prepared frame, 1/64 px

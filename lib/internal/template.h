@@ -39,7 +39,7 @@ const char *hs__minutia_check(const hs_minutia *m, const hs_view_info *info);
 #define HS__TBLOCK_FMR_EDB   0x0001 /* ISO/ANSI extended data block, see fmr.c */
 #define HS__TBLOCK_FMR_QALG  0x0002 /* ANSI 2009 view: quality algorithm vendor+id, 4 bytes */
 #define HS__TBLOCK_MATCHER   0x0010 /* the matcher's prepared form (match module) */
-#define HS__TBLOCK_FIELD     0x0011 /* coarse ridge orientation field (since 1.2), below */
+#define HS__TBLOCK_FIELD     0x0011 /* coarse ridge orientation field (since 1.1), below */
 #define HS__TBLOCK_PRIVATE   0x8000 /* 0x8000-0xFFFE: application/experimental */
 /* HS__TBLOCK_FIELD, written by the extractor, read by hs_finger_prepare():
  *   u8  version (1), u8 zero
