@@ -835,6 +835,48 @@ static void test_orientation_field(void **state)
     hs_finger_prepared *p = (hs_finger_prepared *)1;
     assert_int_equal(hs_finger_prepare(ctx, &p, t, 0), HS_ERR_CORRUPT);
     assert_null(p);
+    /* cells of 4 px (below 8), a ridge cell without a coherence class */
+    memcpy(fb, fa, la);
+    fb[2] = 64;
+    fb[3] = 0;
+    assert_int_equal(hs__template_block_set(NULL, t, 0, HS__TBLOCK_FIELD, fb, la), HS_OK);
+    assert_int_equal(hs_finger_prepare(ctx, &p, t, 0), HS_ERR_CORRUPT);
+    memcpy(fb, fa, la);
+    fb[HS__FIELD_HDR + 28 * FG + 28] &= 63;
+    assert_int_equal(hs__template_block_set(NULL, t, 0, HS__TBLOCK_FIELD, fb, la), HS_OK);
+    assert_int_equal(hs_finger_prepare(ctx, &p, t, 0), HS_ERR_CORRUPT);
+    assert_null(p);
+
+    /* the same minutiae with two different fields: both orders agree */
+    hs_finger_prepared *q1 = prep_field(a, na, fa, la);
+    size_t lb = field_of(fb, 0.3f, 10.0f, -5.0f);
+    hs_finger_prepared *q2 = prep_field(a, na, fb, lb);
+    assert_true(score_of(mt[0], q1, q2) == score_of(mt[0], q2, q1));
+    hs_finger_prepared_free(q1);
+    hs_finger_prepared_free(q2);
+
+    /* a view whose x and y resolutions differ: its field is not used */
+    hs_template *an = tpl(a, na, 500, 0);
+    hs_view_info vi;
+    memset(&vi, 0, sizeof vi);
+    vi.struct_size = sizeof vi;
+    assert_int_equal(hs_template_view_info(an, &vi, 0), HS_OK);
+    hs_template *an2 = NULL;
+    assert_int_equal(hs_template_new(NULL, &an2), HS_OK);
+    vi.ppi_y = 600;
+    uint32_t cnt = 0;
+    const hs_minutia *mm = hs_template_minutiae(an, &cnt, 0);
+    assert_int_equal(hs_template_add_view(NULL, an2, &vi, mm, cnt), HS_OK);
+    assert_int_equal(hs__template_block_set(NULL, an2, 0, HS__TBLOCK_FIELD, fa, la), HS_OK);
+    assert_int_equal(hs_finger_prepare(ctx, &p, an2, 0), HS_OK);
+    size_t sz = 0;
+    uint8_t hdr[HS__PREPARED_BYTES(255)];
+    sz = sizeof hdr;
+    assert_int_equal(hs_finger_prepared_encode(NULL, hdr, &sz, p), HS_OK);
+    assert_int_equal(hdr[4], 1);
+    hs_finger_prepared_free(p);
+    hs_template_free(an);
+    hs_template_free(an2);
     hs_ctx_free(ctx);
     hs_template_free(t);
     for (int k = 0; k < 3; k++)

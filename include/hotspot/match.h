@@ -49,7 +49,9 @@ typedef struct hs_finger_prepared hs_finger_prepared;
  *  its local descriptor. Since 1.1 the view's ridge orientation field (which
  *  hs_finger_extract() stores in its templates and the native format keeps;
  *  ISO and ANSI records have none) is prepared too: the matcher uses it to
- *  find one more alignment when both prints have one. Views with 0 or 1
+ *  find one more alignment when both prints have one (not in
+ *  HS_MATCH_FAST). The field of a view whose x and y resolutions differ is
+ *  not used. Views with 0 or 1
  *  minutiae are accepted (they match
  *  nothing). *out belongs to the caller (hs_finger_prepared_free()) and does
  *  not refer to @p t; on failure it is NULL. Errors: HS_ERR_INVALID_ARG (NULL

@@ -271,13 +271,16 @@ static int cmp_pos(const void *a, const void *b)
 #define FIELD_CELL 16
 #define FIELD_COH1 0.45f /* coherence class bounds */
 #define FIELD_COH2 0.70f
-static size_t field_block(const hs_finger_extractor *ex, float s, uint8_t *out, size_t cap)
+static size_t field_block(const hs_finger_extractor *ex, float s, uint8_t *out, size_t cap,
+                          size_t *touched)
 {
     const int cw = (ex->w + FIELD_CELL - 1) / FIELD_CELL, chh = (ex->h + FIELD_CELL - 1) / FIELD_CELL;
     uint8_t *v = out + HS__FIELD_HDR;
+    *touched = 0;
     if (cw > HS__FIELD_MAX_DIM || chh > HS__FIELD_MAX_DIM ||
         cap < HS__FIELD_HDR + (size_t)cw * (size_t)chh)
         return 0;
+    *touched = HS__FIELD_HDR + (size_t)cw * (size_t)chh; /* for the caller's wipe */
     int x0 = cw, y0 = chh, x1 = -1, y1 = -1;
     for (int cj = 0; cj < chh; cj++)
         for (int ci = 0; ci < cw; ci++) {
@@ -462,10 +465,12 @@ hs_status hs_finger_extract(hs_ctx *ctx, hs_template **out, hs_finger_extractor 
     if (!st) {
         /* the label map is free again: room for the field's grid */
         uint8_t *fb = (uint8_t *)(void *)ex->label;
-        size_t fn = field_block(ex, s, fb, (size_t)ex->w * (size_t)ex->h * sizeof *ex->label);
+        size_t touched = 0;
+        size_t fn = field_block(ex, s, fb, (size_t)ex->w * (size_t)ex->h * sizeof *ex->label,
+                                &touched);
         if (fn)
             st = hs__template_block_set(ctx, t, 0, HS__TBLOCK_FIELD, fb, fn);
-        hs__memzero(fb, fn);
+        hs__memzero(fb, touched);
     }
     if (st) {
         hs_template_free(t);

@@ -79,6 +79,21 @@ static uint32_t field_sample_count(const uint8_t *grid, uint32_t gw, uint32_t gh
     return ns;
 }
 
+const char *hs__field_check(const uint8_t *grid, uint32_t gw, uint32_t gh, uint32_t x0,
+                            uint32_t y0, uint32_t fc64)
+{
+    if (!gw || !gh || gw > HS__FIELD_MAX_DIM || gh > HS__FIELD_MAX_DIM)
+        return "grid size out of range";
+    if (fc64 < HS__FIELD_CELL64_MIN || fc64 > HS__FIELD_CELL64_MAX)
+        return "cell size out of range (8-64 px at 500 ppi)";
+    if ((double)(x0 + gw) * fc64 / 64.0 > 32000.0 || (double)(y0 + gh) * fc64 / 64.0 > 32000.0)
+        return "grid beyond the 32,000 px frame";
+    for (size_t i = 0; i < (size_t)gw * gh; i++)
+        if (grid[i] && !(grid[i] >> 6))
+            return "cell with ridges but no coherence class";
+    return NULL;
+}
+
 hs_finger_prepared *hs__prepared_new(const hs_allocator *a, uint32_t n)
 {
     return hs__prepared_new_field(a, n, NULL, 0, 0);
@@ -496,18 +511,17 @@ hs_status hs_finger_prepare(hs_ctx *ctx, hs_finger_prepared **out, const hs_temp
             return hs__error(ctx, HS_ERR_CORRUPT, "view %u: bad orientation field size", view);
         /* cell size into the prepared frame (500 ppi), in 1/64 px */
         double sx = v->info.ppi_x ? 500.0 / v->info.ppi_x : 1.0;
-        double sy = v->info.ppi_y ? 500.0 / v->info.ppi_y : sx;
-        double cx = floor((double)h[0] * 4.0 * sx + 0.5), cy = floor((double)h[0] * 4.0 * sy + 0.5);
-        if (cx < HS__FIELD_CELL64_MIN || cy < HS__FIELD_CELL64_MIN || cx > HS__FIELD_CELL64_MAX ||
-            cy > HS__FIELD_CELL64_MAX)
-            return hs__error(ctx, HS_ERR_CORRUPT, "view %u: orientation field cell size out of range",
-                             view);
-        if ((x0 + gw) * cx / 64.0 > 32000.0 || (y0 + gh) * cy / 64.0 > 32000.0)
-            return hs__error(ctx, HS_ERR_CORRUPT, "view %u: orientation field beyond the image",
-                             view);
-        fcx64 = (uint32_t)cx;
-        fcy64 = (uint32_t)cy;
-        grid = fb + HS__FIELD_HDR;
+        double cx = floor((double)h[0] * 4.0 * sx + 0.5);
+        const char *why = hs__field_check(fb + HS__FIELD_HDR, gw, gh, x0, y0,
+                                          cx < 65536.0 ? (uint32_t)cx : 65536u);
+        if (why)
+            return hs__error(ctx, HS_ERR_CORRUPT, "view %u: orientation field: %s", view, why);
+        /* a view whose two resolutions differ would need its angles turned
+         * as its minutiae's are: its field is not used */
+        if (v->info.ppi_x == v->info.ppi_y) {
+            fcx64 = fcy64 = (uint32_t)cx;
+            grid = fb + HS__FIELD_HDR;
+        }
     }
     hs_finger_prepared *p = hs__prepared_new_field(hs__ctx_allocator(ctx), n, grid, gw, gh);
     if (!p)
@@ -1384,7 +1398,17 @@ static bool swap_needed(const hs_finger_prepared *a, const hs_finger_prepared *b
     int c = memcmp(a->min, b->min, (size_t)a->count * sizeof(hs__pmin));
     if (c == 0)
         c = memcmp(a->cyl, b->cyl, (size_t)a->count * HS__CYL_WORDS * sizeof(uint64_t));
-    return c > 0;
+    if (c != 0)
+        return c > 0;
+    /* the same minutiae: the fields decide (the agreement is not symmetric) */
+    if (!a->field || !b->field)
+        return a->field && !b->field;
+    const uint16_t ga[5] = {a->fgw, a->fgh, a->fx0, a->fy0, a->fcx64};
+    const uint16_t gb[5] = {b->fgw, b->fgh, b->fx0, b->fy0, b->fcx64};
+    for (int k = 0; k < 5; k++)
+        if (ga[k] != gb[k])
+            return ga[k] > gb[k];
+    return memcmp(a->field, b->field, (size_t)a->fgw * a->fgh) > 0;
 }
 
 

@@ -12,9 +12,10 @@
  *           u8 quality, u8 zero
  *   n x     u64 mask, u64 bits[HS__CYL_ND]
  *   (version 2 only: the orientation field, since 1.1)
- *   u16     gw, gh  grid cells (1-1024 each)
+ *   u16     gw, gh  grid cells (1-256 each)
  *   u16     x0, y0  grid offset, cells
- *   u16     cell width and height in the prepared frame, 1/64 px
+ *   u16     cell width and height in the prepared frame, 1/64 px (equal,
+ *           512-4096: 8-64 px)
  *   gw*gh   grid bytes (HS__TBLOCK_FIELD's, internal/template.h)
  *   u32     CRC-32C of everything before it
  * Version 1 is written when the template has no field (ISO and ANSI
@@ -125,16 +126,16 @@ hs_status hs_finger_prepared_decode(hs_ctx *ctx, hs_finger_prepared **out, const
         for (int k = 0; k < 6; k++)
             fh[k] = (uint32_t)in[at + 2 * k] | ((uint32_t)in[at + 2 * k + 1] << 8);
         if (!fh[0] || !fh[1] || fh[0] > HS__FIELD_MAX_DIM || fh[1] > HS__FIELD_MAX_DIM ||
-            fh[4] < HS__FIELD_CELL64_MIN || fh[4] > HS__FIELD_CELL64_MAX ||
-            fh[5] < HS__FIELD_CELL64_MIN || fh[5] > HS__FIELD_CELL64_MAX ||
-            (double)(fh[2] + fh[0]) * fh[4] / 64.0 > 32000.0 ||
-            (double)(fh[3] + fh[1]) * fh[5] / 64.0 > 32000.0)
+            fh[4] != fh[5])
             return hs__error(ctx, HS_ERR_CORRUPT, "bad orientation field geometry");
         grid = in + at + FIELD_HDR;
         need += FIELD_HDR + (size_t)fh[0] * fh[1];
     }
     if (size < need)
         return hs__error(ctx, HS_ERR_TRUNCATED, "prepared fingerprint truncated");
+    const char *why = grid ? hs__field_check(grid, fh[0], fh[1], fh[2], fh[3], fh[4]) : NULL;
+    if (why)
+        return hs__error(ctx, HS_ERR_CORRUPT, "orientation field: %s", why);
     if (size > need)
         return hs__error(ctx, HS_ERR_CORRUPT, "trailing bytes after prepared fingerprint");
     if (in[8] > 10 || in[9] || in[10] || in[11])

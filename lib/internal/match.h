@@ -61,9 +61,14 @@ hs_finger_prepared *hs__prepared_new_field(const hs_allocator *a, uint32_t n, co
  * hs__prepared_new_field() made for it, and derive the samples. */
 void hs__prepared_set_field(hs_finger_prepared *p, const uint8_t *grid, uint32_t gw, uint32_t gh,
                             uint32_t x0, uint32_t y0, uint32_t fcx64, uint32_t fcy64);
-/* Bounds of a cell's size in the prepared frame, 1/64 px (codec checks). */
-#define HS__FIELD_CELL64_MIN 64u      /* 1 px */
-#define HS__FIELD_CELL64_MAX (256u * 64u)
+/* Bounds of a cell's size in the prepared frame, 1/64 px: 8-64 px (the
+ * extractor's are 16 px). */
+#define HS__FIELD_CELL64_MIN (8u * 64u)
+#define HS__FIELD_CELL64_MAX (64u * 64u)
+/* The checks of a field shared by hs_finger_prepare() and the codec (square
+ * cells of fc64 / 64 px): NULL when it is acceptable, else the reason. */
+const char *hs__field_check(const uint8_t *grid, uint32_t gw, uint32_t gh, uint32_t x0,
+                            uint32_t y0, uint32_t fc64);
 
 /* Bytes of an encoded prepared template with n minutiae. */
 #define HS__PREPARED_HEADER 12u

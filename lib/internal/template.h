@@ -44,15 +44,19 @@ const char *hs__minutia_check(const hs_minutia *m, const hs_view_info *info);
 /* HS__TBLOCK_FIELD, written by the extractor, read by hs_finger_prepare():
  *   u8  version (1), u8 zero
  *   u16 cell size in the view's pixels, 1/16 px units (cells are square)
- *   u16 gw, gh    cells of the grid (1-1024 each)
+ *   u16 gw, gh    cells of the grid (1-256 each)
  *   u16 x0, y0    grid offset in cells from the image's top-left corner
  *   gw*gh bytes   row-major from the top: 0 = no ridges there, else bits
  *                 0-5 the ridge orientation q (angle q * pi / 64,
  *                 counter-clockwise from the x axis, y up) and bits 6-7
- *                 its coherence class 1-3 (low, middle, high)
- * Little-endian; the block is exactly 12 + gw*gh bytes. */
+ *                 its coherence class 1-3 (low, middle, high; never 0
+ *                 in a cell with ridges)
+ * Little-endian; the block is exactly 12 + gw*gh bytes. hs_finger_prepare()
+ * also needs the cell to measure 8-64 px at 500 ppi and the grid to end
+ * within 32,000 px; it ignores the field of a view whose x and y
+ * resolutions differ. */
 #define HS__FIELD_HDR        12
-#define HS__FIELD_MAX_DIM    1024
+#define HS__FIELD_MAX_DIM    256   /* 4096 px of 16 px cells: the extractor's largest image */
 #define HS__TBLOCK_HDR       8      /* bytes of type+flags+length per block */
 #define HS__TBLOCK_MAX_DATA  0x7FFFFFFFu
 
