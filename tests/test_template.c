@@ -999,6 +999,71 @@ static void test_blocks(void **state)
     hs_template_free(t);
 }
 
+/* The orientation field (block 0x0011, since 1.1) travels through the ISO
+ * and ANSI formats as a vendor area of the extended data ("HS", magic
+ * "HSOF"): each view's field comes back byte for byte, the record decodes
+ * and re-encodes to the same bytes, and a view with extended data of its own
+ * keeps it as read (no area added). */
+static void test_field_area(void **state)
+{
+    (void)state;
+    static const uint32_t fmts[3] = {HS_TEMPLATE_FORMAT_ISO19794_2_2005, HS_TEMPLATE_FORMAT_ANSI378_2004,
+                                     HS_TEMPLATE_FORMAT_ANSI378_2009};
+    hs_template *t = make_template(2, 12, 300, 400, 500);
+    uint8_t fa[HS__FIELD_HDR + 6 * 5], fb[HS__FIELD_HDR + 3 * 2];
+    const uint8_t ha[HS__FIELD_HDR] = {1, 0, 0, 1, 6, 0, 5, 0, 2, 0, 3, 0};
+    const uint8_t hb[HS__FIELD_HDR] = {1, 0, 0, 1, 3, 0, 2, 0, 0, 0, 0, 0};
+    memcpy(fa, ha, sizeof ha);
+    memcpy(fb, hb, sizeof hb);
+    for (size_t i = HS__FIELD_HDR; i < sizeof fa; i++)
+        fa[i] = (uint8_t)(i % 3 ? (i * 7) % 64 | 2u << 6 : 0);
+    for (size_t i = HS__FIELD_HDR; i < sizeof fb; i++)
+        fb[i] = (uint8_t)((i * 5) % 64 | 3u << 6);
+    assert_int_equal(hs__template_block_set(NULL, t, 0, HS__TBLOCK_FIELD, fa, sizeof fa), HS_OK);
+    assert_int_equal(hs__template_block_set(NULL, t, 1, HS__TBLOCK_FIELD, fb, sizeof fb), HS_OK);
+    size_t plain_n;
+    hs_template *plain = make_template(2, 12, 300, 400, 500);
+    for (int f = 0; f < 3; f++) {
+        size_t n, n2, k;
+        uint8_t *rec = encode(t, fmts[f], &n);
+        uint8_t *ref = encode(plain, fmts[f], &plain_n);
+        assert_int_equal(n, plain_n + 8 + sizeof fa + 8 + sizeof fb);
+        free(ref);
+        hs_template *d = NULL;
+        uint32_t fmt = 0;
+        assert_int_equal(hs_template_decode(NULL, &d, &fmt, rec, n), HS_OK);
+        assert_int_equal(fmt, fmts[f]);
+        const uint8_t *g = hs__template_block_get(d, 0, HS__TBLOCK_FIELD, &k);
+        assert_non_null(g);
+        assert_int_equal(k, sizeof fa);
+        assert_memory_equal(g, fa, sizeof fa);
+        g = hs__template_block_get(d, 1, HS__TBLOCK_FIELD, &k);
+        assert_non_null(g);
+        assert_int_equal(k, sizeof fb);
+        assert_memory_equal(g, fb, sizeof fb);
+        uint8_t *again = encode(d, fmts[f], &n2);
+        assert_int_equal(n2, n);
+        assert_memory_equal(again, rec, n);
+        free(again);
+        hs_template_free(d);
+        /* a damaged area (grid size that disagrees) is kept as extended data
+         * but gives no field */
+        for (size_t i = 0; i + 4 < n; i++)
+            if (!memcmp(rec + i, "HSOF", 4)) {
+                rec[i + 4 + 4] = 7; /* gw of view 0 */
+                break;
+            }
+        assert_int_equal(hs_template_decode(NULL, &d, &fmt, rec, n), HS_OK);
+        assert_null(hs__template_block_get(d, 0, HS__TBLOCK_FIELD, &k));
+        assert_non_null(hs__template_block_get(d, 0, HS__TBLOCK_FMR_EDB, &k));
+        assert_non_null(hs__template_block_get(d, 1, HS__TBLOCK_FIELD, &k));
+        hs_template_free(d);
+        free(rec);
+    }
+    hs_template_free(plain);
+    hs_template_free(t);
+}
+
 /* ANSI 378-2009 quality 254/255 (not reported / failed). */
 static void test_ansi2009_special_quality(void **state)
 {
@@ -1047,6 +1112,7 @@ int main(void)
         cmocka_unit_test(test_idempotent),
         cmocka_unit_test(test_large_records),
         cmocka_unit_test(test_blocks),
+        cmocka_unit_test(test_field_area),
         cmocka_unit_test(test_ansi2009_special_quality),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

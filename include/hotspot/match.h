@@ -48,7 +48,8 @@ typedef struct hs_finger_prepared hs_finger_prepared;
  *  normalised to 500 ppi using the view's resolution, and each minutia gets
  *  its local descriptor. Since 1.1 the view's ridge orientation field (which
  *  hs_finger_extract() stores in its templates and the native format keeps;
- *  ISO and ANSI records have none) is prepared too: the matcher uses it to
+ *  the ISO and ANSI encoders carry it as vendor extended data; records from
+ *  other extractors have none) is prepared too: the matcher uses it to
  *  find one more alignment when both prints have one (not in
  *  HS_MATCH_FAST). The field of a view whose x and y resolutions differ is
  *  not used. Views with 0 or 1

@@ -18,7 +18,8 @@
  *           512-4096: 8-64 px)
  *   gw*gh   grid bytes (HS__TBLOCK_FIELD's, internal/template.h)
  *   u32     CRC-32C of everything before it
- * Version 1 is written when the template has no field (ISO and ANSI
+ * Version 1 is written when the template has no field (other extractors'
+ * records; older templates
  * records), so those encodings are unchanged; both versions are read.
  * The decoder trusts nothing: it checks every length, the CRC, the value
  * ranges and that each cylinder's values lie inside its mask.

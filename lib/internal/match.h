@@ -36,7 +36,7 @@ struct hs_finger_prepared {
     uint64_t *cyl;
     size_t block;  /* bytes of the whole allocation (for wiping) */
     /* The coarse ridge orientation field (HS__TBLOCK_FIELD) in the prepared
-     * frame (500 ppi, y up), NULL when the template had none (ISO and ANSI
+     * frame (500 ppi, y up), NULL when the template had none (other extractors' records, the
      * records, older templates); same block. Cell (i, j) of the gw x gh grid
      * covers x in [(fx0 + i) fcx, (fx0 + i + 1) fcx) and -y in
      * [(fy0 + j) fcy, ...); fcx, fcy are multiples of 1/64. Sampled cells

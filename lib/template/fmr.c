@@ -210,6 +210,56 @@ static hs_status check_edb(dec *d, const uint8_t *p, size_t n, uint32_t view)
     return HS_OK;
 }
 
+/* Our orientation field (block HS__TBLOCK_FIELD) travels in the extended
+ * data as a vendor area (types 0x0100-0xFFFF are vendor-defined): type
+ * FIELD_AREA, then the magic "HSOF" and the block's bytes. Written when the
+ * view has a field and no extended data of its own (a decoded record's is
+ * written back as read, with the area if it had one); read back into the
+ * field block when it parses. */
+#define FIELD_AREA 0x4853u /* "HS" */
+static const uint8_t FIELD_MAGIC[4] = {'H', 'S', 'O', 'F'};
+
+/* Bytes of the field's area for view vi (0: none written). */
+static size_t field_area_bytes(const hs_template *t, uint32_t vi, const uint8_t **field,
+                               size_t *fsz)
+{
+    *field = NULL;
+    *fsz = 0;
+    size_t n;
+    if (hs__template_block_get(t, vi, HS__TBLOCK_FMR_EDB, &n))
+        return 0;
+    const uint8_t *f = hs__template_block_get(t, vi, HS__TBLOCK_FIELD, &n);
+    if (!f || n < HS__FIELD_HDR || n + 8u > 0xFFFFu)
+        return 0;
+    *field = f;
+    *fsz = n;
+    return 8u + n;
+}
+
+/* A field block found in extended data p[0..n) (well-formed areas), or NULL;
+ * *fsz its size. Only the block's framing is checked here: the matcher
+ * checks the rest when it prepares the view. */
+static const uint8_t *field_area_find(const uint8_t *p, size_t n, size_t *fsz)
+{
+    size_t pos = 0;
+    while (n - pos >= 4) {
+        uint32_t type = be16(p + pos), len = be16(p + pos + 2);
+        if (len < 4 || len > n - pos)
+            return NULL;
+        if (type == FIELD_AREA && len >= 8u + HS__FIELD_HDR &&
+            !memcmp(p + pos + 4, FIELD_MAGIC, 4)) {
+            const uint8_t *f = p + pos + 8;
+            size_t gw = (size_t)f[4] | (size_t)f[5] << 8, gh = (size_t)f[6] | (size_t)f[7] << 8;
+            if (f[0] == 1 && len - 8u == HS__FIELD_HDR + gw * gh) {
+                *fsz = len - 8u;
+                return f;
+            }
+        }
+        pos += len;
+    }
+    return NULL;
+}
+
 /* Extended data block: u16 length, then that many bytes. Kept as block
  * HS__TBLOCK_FMR_EDB = u8 source format, u16le declared length, content.
  * The last view's block runs to the end of the record: a declared length
@@ -250,6 +300,10 @@ static hs_status read_edb(dec *d, uint32_t view, bool last)
     s = hs__template_block_set(d->ctx, d->t, d->t->nviews - 1, HS__TBLOCK_FMR_EDB, blk,
                                take + 3);
     hs__free_wiped(a, blk, take + 3);
+    size_t fsz = 0;
+    const uint8_t *f = exact ? field_area_find(p, take, &fsz) : NULL;
+    if (!s && f)
+        s = hs__template_block_set(d->ctx, d->t, d->t->nviews - 1, HS__TBLOCK_FIELD, f, fsz);
     return s;
 }
 
@@ -662,7 +716,15 @@ static hs_status write_edb(hs_ctx *ctx, const hs_template *t, uint32_t vi, bool 
     size_t n;
     const uint8_t *b = hs__template_block_get(t, vi, HS__TBLOCK_FMR_EDB, &n);
     if (!b || n < 3) {
-        hs__wr_be16(w, 0);
+        const uint8_t *f;
+        size_t fsz, area = field_area_bytes(t, vi, &f, &fsz);
+        hs__wr_be16(w, (uint16_t)area);
+        if (area) {
+            hs__wr_be16(w, (uint16_t)FIELD_AREA);
+            hs__wr_be16(w, (uint16_t)area);
+            hs__wr_bytes(w, FIELD_MAGIC, 4);
+            hs__wr_bytes(w, f, fsz);
+        }
         return HS_OK;
     }
     uint32_t declared = (uint32_t)b[1] | ((uint32_t)b[2] << 8);
@@ -745,7 +807,9 @@ hs_status hs__fmr_encode(hs_ctx *ctx, const hs_template *t, uint32_t format, hs_
     for (uint32_t i = 0; i < t->nviews; i++) {
         size_t n;
         const uint8_t *b = hs__template_block_get(t, i, HS__TBLOCK_FMR_EDB, &n);
-        body += (a2009 ? 17 : 4) + (size_t)t->views[i].count * 6 + 2 + (b && n >= 3 ? n - 3 : 0);
+        const uint8_t *f;
+        size_t fsz, area = field_area_bytes(t, i, &f, &fsz);
+        body += (a2009 ? 17 : 4) + (size_t)t->views[i].count * 6 + 2 + (b && n >= 3 ? n - 3 : area);
     }
     size_t hdr = iso ? 24 : a2009 ? 20 : 26;
     size_t total = hdr + body;
