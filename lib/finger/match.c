@@ -102,32 +102,42 @@ hs_finger_prepared *hs__prepared_new(const hs_allocator *a, uint32_t n)
 hs_finger_prepared *hs__prepared_new_field(const hs_allocator *a, uint32_t n, const uint8_t *grid,
                                            uint32_t gw, uint32_t gh)
 {
+    _Static_assert(sizeof(hs__pfield) % 8 == 0, "the field's samples follow it aligned");
+    _Static_assert(sizeof(void *) != 8 || sizeof(hs_finger_prepared) == 64,
+                   "the cylinders start on the first cache line after the header");
     size_t head = (sizeof(hs_finger_prepared) + 63u) & ~(size_t)63u;
     size_t cyl_bytes = (size_t)n * HS__CYL_WORDS * sizeof(uint64_t);
     size_t min_bytes = (size_t)n * sizeof(hs__pmin);
     size_t ns = grid ? field_sample_count(grid, gw, gh) : 0;
-    /* samples (i16 x, i16 y, then u8 angles), padded to whole vectors of 16
-     * with zeros, then the grid and 3 bytes that a 32-bit gather of its
-     * last cell reads */
+    /* the field: its description, the samples (i16 x, i16 y, then u8
+     * angles) padded to whole vectors of 16 with zeros, then the grid and 3
+     * bytes that a 32-bit gather of its last cell reads */
     size_t npad = (ns + 15u) & ~(size_t)15u;
-    size_t field_bytes = grid ? npad * 5u + (size_t)gw * gh + 3u : 0;
+    size_t field_bytes = grid ? sizeof(hs__pfield) + npad * 5u + (size_t)gw * gh + 3u : 0;
     size_t bytes = head + cyl_bytes + min_bytes + field_bytes;
+    if (bytes > UINT32_MAX)
+        return NULL;
     uint8_t *blk = hs__calloc(a, 1, bytes);
     if (!blk)
         return NULL;
     hs_finger_prepared *p = (hs_finger_prepared *)blk;
     p->alloc = *a;
-    p->count = n;
+    p->count = (uint16_t)n;
     p->cyl = (uint64_t *)(blk + head);
     p->min = (hs__pmin *)(blk + head + cyl_bytes);
-    p->block = bytes;
+    p->block = (uint32_t)bytes;
     if (grid) {
         uint8_t *f = blk + head + cyl_bytes + min_bytes; /* 8-byte aligned */
-        p->fns = (uint32_t)ns;
-        p->fsx = (const int16_t *)(void *)f;
-        p->fsy = p->fsx + npad;
-        p->fsd = f + 4u * npad;
-        p->field = f + 5u * npad;
+        hs__pfield *fd = (hs__pfield *)(void *)f;
+        f += sizeof *fd;
+        fd->ns = (uint32_t)ns;
+        fd->sx = (const int16_t *)(void *)f;
+        fd->sy = fd->sx + npad;
+        fd->sd = f + 4u * npad;
+        fd->grid = f + 5u * npad;
+        fd->gw = (uint16_t)gw;
+        fd->gh = (uint16_t)gh;
+        p->fd = fd;
     }
     return p;
 }
@@ -135,25 +145,26 @@ hs_finger_prepared *hs__prepared_new_field(const hs_allocator *a, uint32_t n, co
 void hs__prepared_set_field(hs_finger_prepared *p, const uint8_t *grid, uint32_t gw, uint32_t gh,
                             uint32_t x0, uint32_t y0, uint32_t fcx64, uint32_t fcy64)
 {
-    uint8_t *dst = (uint8_t *)(uintptr_t)p->field;
-    int16_t *sx = (int16_t *)(uintptr_t)p->fsx, *sy = (int16_t *)(uintptr_t)p->fsy;
-    uint8_t *sd = (uint8_t *)(uintptr_t)p->fsd;
+    hs__pfield *fd = (hs__pfield *)(uintptr_t)p->fd;
+    uint8_t *dst = (uint8_t *)(uintptr_t)fd->grid;
+    int16_t *sx = (int16_t *)(uintptr_t)fd->sx, *sy = (int16_t *)(uintptr_t)fd->sy;
+    uint8_t *sd = (uint8_t *)(uintptr_t)fd->sd;
     memcpy(dst, grid, (size_t)gw * gh);
-    p->fgw = (uint16_t)gw;
-    p->fgh = (uint16_t)gh;
-    p->fx0 = (uint16_t)x0;
-    p->fy0 = (uint16_t)y0;
-    p->fcx64 = (uint16_t)fcx64;
-    p->fcy64 = (uint16_t)fcy64;
-    p->fcx = (float)fcx64 * (1.0f / 64.0f);
-    p->fcy = (float)fcy64 * (1.0f / 64.0f);
+    fd->gw = (uint16_t)gw;
+    fd->gh = (uint16_t)gh;
+    fd->x0 = (uint16_t)x0;
+    fd->y0 = (uint16_t)y0;
+    fd->cx64 = (uint16_t)fcx64;
+    fd->cy64 = (uint16_t)fcy64;
+    fd->cx = (float)fcx64 * (1.0f / 64.0f);
+    fd->cy = (float)fcy64 * (1.0f / 64.0f);
     uint32_t k = 0;
     for (uint32_t j = 0; j < gh; j += HS__FIELD_STEP)
         for (uint32_t i = (j / HS__FIELD_STEP) % HS__FIELD_STEP; i < gw; i += HS__FIELD_STEP) {
             uint8_t v = grid[j * gw + i];
             if (!v)
                 continue;
-            float x = ((float)(x0 + i) + 0.5f) * p->fcx, y = ((float)(y0 + j) + 0.5f) * p->fcy;
+            float x = ((float)(x0 + i) + 0.5f) * fd->cx, y = ((float)(y0 + j) + 0.5f) * fd->cy;
             sx[k] = (int16_t)lrintf(x < 32000.0f ? x : 32000.0f);
             sy[k] = (int16_t)-lrintf(y < 32000.0f ? y : 32000.0f);
             sd[k] = (uint8_t)((v & 63u) * 4u); /* pi / 64 -> 2 pi / 256, doubled */
@@ -474,7 +485,7 @@ const hs_finger_prepared *hs__prepared_scratch_fill(hs__prepared_scratch *s, con
     p->cyl = s->cyl;
     p->min = s->min;
     p->block = 0;
-    p->field = NULL; /* the watchlist's records carry no field */
+    p->fd = NULL; /* the watchlist's records carry no field */
     hs__finger_prepare_into(p, m, n, ppi_x, ppi_y, position);
     return p;
 }
@@ -1310,14 +1321,14 @@ void hs__field_sum_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
                      int32_t *n)
 {
     int32_t acc = 0, cnt = 0;
-    for (uint32_t i = 0; i < A->fns; i++) {
-        float x = (float)A->fsx[i], y = (float)A->fsy[i];
+    for (uint32_t i = 0; i < A->fd->ns; i++) {
+        float x = (float)A->fd->sx[i], y = (float)A->fd->sy[i];
         float fi = k[0] * x + k[1] * y + k[2], fj = k[3] * x + k[4] * y + k[5];
         int in = (fi >= 0.0f) & (fj >= 0.0f) & (fi < k[6]) & (fj < k[7]);
-        int idx = in ? (int)fj * (int)B->fgw + (int)fi : 0;
-        uint32_t vb = in ? B->field[idx] : 0u;
+        int idx = in ? (int)fj * (int)B->fd->gw + (int)fi : 0;
+        uint32_t vb = in ? B->fd->grid[idx] : 0u;
         int ok = vb != 0;
-        int32_t c = m->icos[(A->fsd[i] - (vb & 63u) * 4u - r2) & 255u];
+        int32_t c = m->icos[(A->fd->sd[i] - (vb & 63u) * 4u - r2) & 255u];
         acc += ok ? c : 0;
         cnt += ok;
     }
@@ -1339,15 +1350,15 @@ static float field_agreement(const hs_finger_matcher *m, const hs_finger_prepare
     const float tx = (float)pa->x - (c * (float)pb->x - sn * (float)pb->y);
     const float ty = (float)pa->y - (sn * (float)pb->x + c * (float)pb->y);
     /* A's point -> B's frame (inverse rotation) -> B's grid coordinates */
-    const float ic = 1.0f / B->fcx, jc = 1.0f / B->fcy;
+    const float ic = 1.0f / B->fd->cx, jc = 1.0f / B->fd->cy;
     const float k[8] = {c * ic,
                         sn * ic,
-                        -(c * tx + sn * ty) * ic - (float)B->fx0,
+                        -(c * tx + sn * ty) * ic - (float)B->fd->x0,
                         sn * jc,
                         -c * jc,
-                        (c * ty - sn * tx) * jc - (float)B->fy0,
-                        (float)B->fgw,
-                        (float)B->fgh};
+                        (c * ty - sn * tx) * jc - (float)B->fd->y0,
+                        (float)B->fd->gw,
+                        (float)B->fd->gh};
     int32_t sum = 0, n = 0;
     m->kern.field_sum(m, A, B, k, (uint32_t)(uint8_t)(2 * rot), &sum, &n);
     *nov = n;
@@ -1401,14 +1412,14 @@ static bool swap_needed(const hs_finger_prepared *a, const hs_finger_prepared *b
     if (c != 0)
         return c > 0;
     /* the same minutiae: the fields decide (the agreement is not symmetric) */
-    if (!a->field || !b->field)
-        return a->field && !b->field;
-    const uint16_t ga[5] = {a->fgw, a->fgh, a->fx0, a->fy0, a->fcx64};
-    const uint16_t gb[5] = {b->fgw, b->fgh, b->fx0, b->fy0, b->fcx64};
+    if (!a->fd || !b->fd)
+        return a->fd && !b->fd;
+    const uint16_t ga[5] = {a->fd->gw, a->fd->gh, a->fd->x0, a->fd->y0, a->fd->cx64};
+    const uint16_t gb[5] = {b->fd->gw, b->fd->gh, b->fd->x0, b->fd->y0, b->fd->cx64};
     for (int k = 0; k < 5; k++)
         if (ga[k] != gb[k])
             return ga[k] > gb[k];
-    return memcmp(a->field, b->field, (size_t)a->fgw * a->fgh) > 0;
+    return memcmp(a->fd->grid, b->fd->grid, (size_t)a->fd->gw * a->fd->gh) > 0;
 }
 
 
@@ -1469,7 +1480,7 @@ hs_status hs_finger_match(hs_finger_matcher *m, float *score,
      * default mode's choice only, so that a thorough score stays the maximum
      * of the default one and further alignments */
     int nref = nsel;
-    if (!m->fast && A->field && B->field) {
+    if (!m->fast && A->fd && B->fd) {
         int k = field_anchor(m, nc, A, B, gk, sel, ndsel);
         if (k >= 0) {
             gk[ANCHOR_CAP] = make_align(&A->min[m->cands[k].a], &B->min[m->cands[k].b]);

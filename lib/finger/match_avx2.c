@@ -388,17 +388,17 @@ static void field_sum_avx2(const hs_finger_matcher *m, const hs_finger_prepared 
     const __m256 a1 = _mm256_set1_ps(k[0]), b1 = _mm256_set1_ps(k[1]), k1 = _mm256_set1_ps(k[2]);
     const __m256 a2 = _mm256_set1_ps(k[3]), b2 = _mm256_set1_ps(k[4]), k2 = _mm256_set1_ps(k[5]);
     const __m256 gw = _mm256_set1_ps(k[6]), gh = _mm256_set1_ps(k[7]), zf = _mm256_setzero_ps();
-    const __m256i gwi = _mm256_set1_epi32((int)B->fgw), r2v = _mm256_set1_epi32((int)r2);
+    const __m256i gwi = _mm256_set1_epi32((int)B->fd->gw), r2v = _mm256_set1_epi32((int)r2);
     const __m256i m255 = _mm256_set1_epi32(255), m63 = _mm256_set1_epi32(63);
     const __m256i zi = _mm256_setzero_si256(), lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     __m256i acc = zi;
     int32_t cnt = 0;
-    for (uint32_t i = 0; i < A->fns; i += 8) {
-        __m256i lm = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(A->fns - i)), lanes);
+    for (uint32_t i = 0; i < A->fd->ns; i += 8) {
+        __m256i lm = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(A->fd->ns - i)), lanes);
         __m256 x = _mm256_cvtepi32_ps(
-            _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(const void *)(A->fsx + i))));
+            _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(const void *)(A->fd->sx + i))));
         __m256 y = _mm256_cvtepi32_ps(
-            _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(const void *)(A->fsy + i))));
+            _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(const void *)(A->fd->sy + i))));
         __m256 fi = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(a1, x), _mm256_mul_ps(b1, y)), k1);
         __m256 fj = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(a2, x), _mm256_mul_ps(b2, y)), k2);
         __m256 inf = _mm256_and_ps(
@@ -408,10 +408,10 @@ static void field_sum_avx2(const hs_finger_matcher *m, const hs_finger_prepared 
         __m256i idx = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_cvttps_epi32(fj), gwi),
                                        _mm256_cvttps_epi32(fi));
         idx = _mm256_and_si256(idx, in);
-        __m256i v = _mm256_mask_i32gather_epi32(zi, (const int *)(const void *)B->field, idx, in, 1);
+        __m256i v = _mm256_mask_i32gather_epi32(zi, (const int *)(const void *)B->fd->grid, idx, in, 1);
         v = _mm256_and_si256(_mm256_and_si256(v, m255), in);
         __m256i ok = _mm256_andnot_si256(_mm256_cmpeq_epi32(v, zi), in);
-        __m256i sd = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(A->fsd + i)));
+        __m256i sd = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(A->fd->sd + i)));
         __m256i d = _mm256_and_si256(
             _mm256_sub_epi32(_mm256_sub_epi32(sd, _mm256_slli_epi32(_mm256_and_si256(v, m63), 2)), r2v),
             m255);

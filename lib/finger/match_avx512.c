@@ -320,17 +320,17 @@ static void field_sum_avx512(const hs_finger_matcher *m, const hs_finger_prepare
     const __m512 a1 = _mm512_set1_ps(k[0]), b1 = _mm512_set1_ps(k[1]), k1 = _mm512_set1_ps(k[2]);
     const __m512 a2 = _mm512_set1_ps(k[3]), b2 = _mm512_set1_ps(k[4]), k2 = _mm512_set1_ps(k[5]);
     const __m512 gw = _mm512_set1_ps(k[6]), gh = _mm512_set1_ps(k[7]), zf = _mm512_setzero_ps();
-    const __m512i gwi = _mm512_set1_epi32((int)B->fgw), r2v = _mm512_set1_epi32((int)r2);
+    const __m512i gwi = _mm512_set1_epi32((int)B->fd->gw), r2v = _mm512_set1_epi32((int)r2);
     const __m512i m255 = _mm512_set1_epi32(255), m63 = _mm512_set1_epi32(63);
     const __m512i zi = _mm512_setzero_si512();
     __m512i acc = zi;
     int32_t cnt = 0;
-    for (uint32_t i = 0; i < A->fns; i += 16) {
-        __mmask16 lm = tail16(A->fns - i);
+    for (uint32_t i = 0; i < A->fd->ns; i += 16) {
+        __mmask16 lm = tail16(A->fd->ns - i);
         __m512 x = _mm512_cvtepi32_ps(
-            _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(A->fsx + i))));
+            _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(A->fd->sx + i))));
         __m512 y = _mm512_cvtepi32_ps(
-            _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(A->fsy + i))));
+            _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(A->fd->sy + i))));
         __m512 fi = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(a1, x), _mm512_mul_ps(b1, y)), k1);
         __m512 fj = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(a2, x), _mm512_mul_ps(b2, y)), k2);
         __mmask16 in = lm & _mm512_cmp_ps_mask(fi, zf, _CMP_GE_OQ) &
@@ -338,10 +338,10 @@ static void field_sum_avx512(const hs_finger_matcher *m, const hs_finger_prepare
                        _mm512_cmp_ps_mask(fj, gh, _CMP_LT_OQ);
         __m512i idx = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_cvttps_epi32(fj), gwi),
                                        _mm512_cvttps_epi32(fi));
-        __m512i v = _mm512_mask_i32gather_epi32(zi, in, idx, (const void *)B->field, 1);
+        __m512i v = _mm512_mask_i32gather_epi32(zi, in, idx, (const void *)B->fd->grid, 1);
         v = _mm512_and_si512(v, m255);
         __mmask16 ok = _mm512_mask_cmpneq_epi32_mask(in, v, zi);
-        __m512i sd = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(A->fsd + i)));
+        __m512i sd = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(A->fd->sd + i)));
         __m512i d = _mm512_and_si512(
             _mm512_sub_epi32(_mm512_sub_epi32(sd, _mm512_slli_epi32(_mm512_and_si512(v, m63), 2)), r2v),
             m255);

@@ -35,7 +35,7 @@
 
 static size_t encoded_size(const hs_finger_prepared *p)
 {
-    return HS__PREPARED_BYTES(p->count) + (p->field ? FIELD_HDR + (size_t)p->fgw * p->fgh : 0);
+    return HS__PREPARED_BYTES(p->count) + (p->fd ? FIELD_HDR + (size_t)p->fd->gw * p->fd->gh : 0);
 }
 
 hs_status hs_finger_prepared_encode(hs_ctx *ctx, void *buf, size_t *size,
@@ -54,7 +54,7 @@ hs_status hs_finger_prepared_encode(hs_ctx *ctx, void *buf, size_t *size,
     }
     uint8_t *o = buf;
     memcpy(o, "HSFP", 4);
-    o[4] = (uint8_t)(p->field ? 2u : 1u);
+    o[4] = (uint8_t)(p->fd ? 2u : 1u);
     o[5] = (uint8_t)HS__CYL_ND;
     o[6] = (uint8_t)(p->count & 0xffu);
     o[7] = (uint8_t)(p->count >> 8);
@@ -81,14 +81,14 @@ hs_status hs_finger_prepared_encode(hs_ctx *ctx, void *buf, size_t *size,
                 *q++ = (uint8_t)(w >> (8 * b));
         }
     }
-    if (p->field) {
-        const uint16_t h[6] = {p->fgw, p->fgh, p->fx0, p->fy0, p->fcx64, p->fcy64};
+    if (p->fd) {
+        const uint16_t h[6] = {p->fd->gw, p->fd->gh, p->fd->x0, p->fd->y0, p->fd->cx64, p->fd->cy64};
         for (int k = 0; k < 6; k++) {
             *q++ = (uint8_t)(h[k] & 0xffu);
             *q++ = (uint8_t)(h[k] >> 8);
         }
-        memcpy(q, p->field, (size_t)p->fgw * p->fgh);
-        q += (size_t)p->fgw * p->fgh;
+        memcpy(q, p->fd->grid, (size_t)p->fd->gw * p->fd->gh);
+        q += (size_t)p->fd->gw * p->fd->gh;
     }
     uint32_t crc = hs__crc32c(0, o, (size_t)(q - o));
     for (int b = 0; b < 4; b++)

@@ -25,31 +25,40 @@ typedef struct hs__pmin {
  * one value word per direction section (values are a subset of the mask). */
 #define HS__CYL_WORDS (1 + HS__CYL_ND)
 
+/* The coarse ridge orientation field (HS__TBLOCK_FIELD) of a prepared
+ * template in its frame (500 ppi, y up); it lives in the prepared block.
+ * Cell (i, j) of the gw x gh grid covers x in [(x0 + i) cx, (x0 + i + 1) cx)
+ * and -y in [(y0 + j) cy, ...); cx = cx64 / 64 (cells are square: cy = cx).
+ * Sampled cells (every HS__FIELD_STEP-th, staggered) for the matcher's
+ * agreement: centres sx, sy and doubled ridge angles sd (2 pi / 256); the
+ * arrays hold a multiple of 16 entries (zeros past ns), and 3 readable
+ * bytes follow the grid (the kernels' 32-bit gathers). */
+typedef struct hs__pfield {
+    const uint8_t *grid;
+    const int16_t *sx, *sy;
+    const uint8_t *sd;
+    uint32_t ns;
+    uint16_t gw, gh, x0, y0;
+    uint16_t cx64, cy64;
+    float cx, cy;
+} hs__pfield;
+
 struct hs_finger_prepared {
     hs_allocator alloc;
-    uint32_t count;
-    uint32_t position;
     hs__pmin *min; /* count entries, same block as the struct */
     /* Cylinders, word-major (structure of arrays, so that the matcher loads
      * the same word of consecutive minutiae at once): cyl[w * count + i] is
      * word w of minutia i, w = 0 the mask, w = 1 + k section k. Same block. */
     uint64_t *cyl;
-    size_t block;  /* bytes of the whole allocation (for wiping) */
-    /* The coarse ridge orientation field (HS__TBLOCK_FIELD) in the prepared
-     * frame (500 ppi, y up), NULL when the template had none (other extractors' records, the
-     * records, older templates); same block. Cell (i, j) of the gw x gh grid
-     * covers x in [(fx0 + i) fcx, (fx0 + i + 1) fcx) and -y in
-     * [(fy0 + j) fcy, ...); fcx, fcy are multiples of 1/64. Sampled cells
-     * (every HS__FIELD_STEP-th, staggered) for the matcher's agreement:
-     * centres fsx, fsy and doubled ridge angles fsd (2 pi / 256). */
-    const uint8_t *field;
-    uint16_t fgw, fgh, fx0, fy0;
-    uint16_t fcx64, fcy64; /* fcx, fcy times 64 */
-    float fcx, fcy;
-    uint32_t fns;                 /* samples; the arrays hold a multiple of 16 */
-    const int16_t *fsx, *fsy;
-    const uint8_t *fsd;
+    /* The orientation field, NULL when the template had none (other
+     * extractors' records, older templates); same block. */
+    const hs__pfield *fd;
+    uint32_t block;    /* bytes of the whole allocation (for wiping) */
+    uint16_t count;    /* minutiae, at most HS__PREPARED_MAX */
+    uint8_t position;  /* finger position 0-10 */
+    uint8_t reserved;
 };
+/* 64 bytes on LP64: the cylinders start at the next cache line. */
 
 #define HS__FIELD_STEP 4
 
