@@ -869,9 +869,8 @@ static void test_orientation_field(void **state)
     assert_int_equal(hs_template_add_view(NULL, an2, &vi, mm, cnt), HS_OK);
     assert_int_equal(hs__template_block_set(NULL, an2, 0, HS__TBLOCK_FIELD, fa, la), HS_OK);
     assert_int_equal(hs_finger_prepare(ctx, &p, an2, 0), HS_OK);
-    size_t sz = 0;
     uint8_t hdr[HS__PREPARED_BYTES(255)];
-    sz = sizeof hdr;
+    size_t sz = sizeof hdr;
     assert_int_equal(hs_finger_prepared_encode(NULL, hdr, &sz, p), HS_OK);
     assert_int_equal(hdr[4], 1);
     hs_finger_prepared_free(p);
