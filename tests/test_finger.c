@@ -139,6 +139,36 @@ static void test_synthetic(void **state)
     hs_finger_extractor_free(ex);
 }
 
+/* The orientation field is optional: a template held to a limit it would
+ * break is extracted without it (1.1). */
+static void test_field_limit(void **state)
+{
+    (void)state;
+    hs_finger_extractor *ex;
+    assert_int_equal(hs_finger_extractor_new(NULL, &ex), HS_OK);
+    hs_image *img = synth(1, 0.6, 150.0, 150.0);
+    assert_non_null(img);
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_template *t = NULL;
+    assert_int_equal(hs_finger_extract(ctx, &t, ex, img), HS_OK);
+    size_t len = 0, full = 0;
+    assert_non_null(hs__template_block_get(t, 0, HS__TBLOCK_FIELD, &len));
+    assert_int_equal(hs_template_encode(ctx, NULL, &full, t, HS_TEMPLATE_FORMAT_HST), HS_OK);
+    hs_template_free(t);
+    /* room for the minutiae, not for the field */
+    assert_int_equal(hs_ctx_set_limit(ctx, HS_LIMIT_MAX_TEMPLATE_BYTES, full - len / 2), HS_OK);
+    assert_int_equal(hs_finger_extract(ctx, &t, ex, img), HS_OK);
+    assert_null(hs__template_block_get(t, 0, HS__TBLOCK_FIELD, &len));
+    uint32_t n = 0;
+    assert_non_null(hs_template_minutiae(t, &n, 0));
+    assert_true(n >= 1); /* the minutiae are all there */
+    hs_template_free(t);
+    hs_ctx_free(ctx);
+    hs_image_free(img);
+    hs_finger_extractor_free(ex);
+}
+
 /* Wet blobs (finger-extraction.md): a dark patch painted over the middle of
  * synthetic impressions, where the ridges have run together and no valley
  * is left, must not be drawn through: the unpainted impressions have
@@ -478,6 +508,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_synthetic),
+        cmocka_unit_test(test_field_limit),
         cmocka_unit_test(test_wet_blob),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_bad_input),

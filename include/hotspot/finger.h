@@ -97,7 +97,8 @@ HS_API hs_status hs_finger_param_bounds(int32_t *min_value, int32_t *max_value,
  *  also carries the print's coarse ridge orientation field (an optional
  *  block of the native format, docs/template-format.md), which the matcher
  *  uses to propose one more alignment; the ISO and ANSI encoders carry it
- *  as a vendor area of the extended data.
+ *  as a vendor area of the extended data. It is left out when it would
+ *  make the template exceed HS_LIMIT_MAX_TEMPLATE_BYTES.
  *  Errors: HS_ERR_INVALID_ARG (NULL argument), HS_ERR_UNSUPPORTED
  *  (resolution outside 150-2000 ppi), HS_ERR_NO_FINGERPRINT (image too small
  *  or no ridge area found: blank, noise), HS_ERR_LIMIT (image beyond the ctx
