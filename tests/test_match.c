@@ -720,10 +720,10 @@ static hs_finger_prepared *prep_field(const hs_minutia *m, int n, const uint8_t 
 static void test_orientation_field(void **state)
 {
     (void)state;
-    const int32_t set[3] = {HS_MATCH_KERNELS_PORTABLE, HS_MATCH_KERNELS_AVX2,
-                            HS_MATCH_KERNELS_AVX512};
-    hs_finger_matcher *mt[3];
-    for (int k = 0; k < 3; k++) {
+    const int32_t set[4] = {HS_MATCH_KERNELS_PORTABLE, HS_MATCH_KERNELS_AVX2,
+                            HS_MATCH_KERNELS_AVX512, HS_MATCH_KERNELS_NEON};
+    hs_finger_matcher *mt[4];
+    for (int k = 0; k < 4; k++) {
         mt[k] = new_matcher();
         if (hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS, set[k]) != HS_OK)
             assert_int_equal(hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS,
@@ -759,7 +759,7 @@ static void test_orientation_field(void **state)
         hs_finger_prepared *pa = prep(a, na, 500), *pb = prep(b, nb, 500);
         hs_finger_prepared *qa = prep_field(a, na, fa, la), *qb = prep_field(b, nb, fb, lb);
         float plain = score_of(mt[0], pa, pb), with = score_of(mt[0], qa, qb);
-        for (int k = 1; k < 3; k++)
+        for (int k = 1; k < 4; k++)
             assert_true(score_of(mt[k], qa, qb) == with);
         assert_true(score_of(mt[0], qb, qa) == with);
         assert_true(with >= plain);
@@ -878,7 +878,7 @@ static void test_orientation_field(void **state)
     hs_template_free(an2);
     hs_ctx_free(ctx);
     hs_template_free(t);
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 4; k++)
         hs_finger_matcher_free(mt[k]);
     hs_finger_matcher_free(th);
 }

@@ -104,7 +104,7 @@ struct hs__match_kernels {
                       int32_t *n);
 };
 
-/* The portable field_sum, which the NEON set shares (it has no gather). */
+/* The portable field_sum. */
 void hs__field_sum_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
                      const hs_finger_prepared *B, const float *k, uint32_t r2, int32_t *sum,
                      int32_t *n);

@@ -394,10 +394,47 @@ static void refine_neon(const hs_finger_matcher *m, const hs_finger_prepared *A,
     r->ovb = nov;
 }
 
+/* field_sum with NEON: the grid coordinates of four samples at a time (the
+ * same float operations as hs__field_sum_c; the sample arrays are padded
+ * to whole vectors), then the grid and cosine lookups lane by lane (NEON has
+ * no gather), summed as integers in the portable order. */
+static void field_sum_neon(const hs_finger_matcher *m, const hs_finger_prepared *A,
+                           const hs_finger_prepared *B, const float *k, uint32_t r2, int32_t *sum,
+                           int32_t *n)
+{
+    const hs__pfield *fa = A->fd, *fb = B->fd;
+    const float32x4_t a1 = vdupq_n_f32(k[0]), b1 = vdupq_n_f32(k[1]), k1 = vdupq_n_f32(k[2]);
+    const float32x4_t a2 = vdupq_n_f32(k[3]), b2 = vdupq_n_f32(k[4]), k2 = vdupq_n_f32(k[5]);
+    const float32x4_t gw = vdupq_n_f32(k[6]), gh = vdupq_n_f32(k[7]), zf = vdupq_n_f32(0.0f);
+    const int32x4_t gwi = vdupq_n_s32((int32_t)fb->gw);
+    int32_t acc = 0, cnt = 0;
+    for (uint32_t i = 0; i < fa->ns; i += 4) {
+        float32x4_t x = vcvtq_f32_s32(vmovl_s16(vld1_s16(fa->sx + i)));
+        float32x4_t y = vcvtq_f32_s32(vmovl_s16(vld1_s16(fa->sy + i)));
+        float32x4_t fi = vaddq_f32(vaddq_f32(vmulq_f32(a1, x), vmulq_f32(b1, y)), k1);
+        float32x4_t fj = vaddq_f32(vaddq_f32(vmulq_f32(a2, x), vmulq_f32(b2, y)), k2);
+        uint32x4_t in = vandq_u32(vandq_u32(vcgeq_f32(fi, zf), vcgeq_f32(fj, zf)),
+                                  vandq_u32(vcltq_f32(fi, gw), vcltq_f32(fj, gh)));
+        int32x4_t idx = vmlaq_s32(vcvtq_s32_f32(fi), vcvtq_s32_f32(fj), gwi);
+        unsigned lanes = bits4(in) & tail4((int)(fa->ns - i));
+        int32_t il[4];
+        vst1q_s32(il, idx);
+        for (uint32_t l = 0; l < 4; l++) {
+            uint32_t vb = lanes >> l & 1u ? fb->grid[il[l]] : 0u;
+            int ok = vb != 0;
+            int32_t c = m->icos[(fa->sd[i + l] - (vb & 63u) * 4u - r2) & 255u];
+            acc += ok ? c : 0;
+            cnt += ok;
+        }
+    }
+    *sum = acc;
+    *n = cnt;
+}
+
 const struct hs__match_kernels hs__match_kernels_neon = {
     sim_matrix_neon, rank_sort_neon,  rank_anchor_neon,
     make_frame_neon, pair_cands_neon, refine_neon,
-    hs__field_sum_c};
+    field_sum_neon};
 
 #else
 /* ISO C wants a translation unit to declare something. */
