@@ -328,14 +328,12 @@ static size_t field_block(const hs_finger_extractor *ex, float s, uint8_t *out, 
     long cell16 = lrintf((float)FIELD_CELL * 16.0f / s);
     if (cell16 < 16 || cell16 > 65535)
         return 0;
-    const unsigned hdr[5] = {(unsigned)cell16, (unsigned)gw, (unsigned)gh, (unsigned)x0,
-                             (unsigned)y0};
+    const uint16_t hdr[5] = {(uint16_t)cell16, (uint16_t)gw, (uint16_t)gh, (uint16_t)x0,
+                             (uint16_t)y0};
     out[0] = 1;
     out[1] = 0;
-    for (int k = 0; k < 5; k++) {
-        out[2 + 2 * k] = (uint8_t)(hdr[k] & 255u);
-        out[3 + 2 * k] = (uint8_t)(hdr[k] >> 8);
-    }
+    for (int k = 0; k < 5; k++)
+        hs__put_le16(out + 2 + 2 * k, hdr[k]);
     return HS__FIELD_HDR + (size_t)gw * (size_t)gh;
 }
 

@@ -96,11 +96,12 @@ const char *hs__field_check(const uint8_t *grid, uint32_t gw, uint32_t gh, uint3
 
 hs_finger_prepared *hs__prepared_new(const hs_allocator *a, uint32_t n)
 {
-    return hs__prepared_new_field(a, n, NULL, 0, 0);
+    return hs__prepared_new_field(a, n, NULL, 0, 0, 0, 0, 0);
 }
 
 hs_finger_prepared *hs__prepared_new_field(const hs_allocator *a, uint32_t n, const uint8_t *grid,
-                                           uint32_t gw, uint32_t gh)
+                                           uint32_t gw, uint32_t gh, uint32_t x0, uint32_t y0,
+                                           uint32_t c64)
 {
     _Static_assert(sizeof(hs__pfield) % 8 == 0, "the field's samples follow it aligned");
     _Static_assert(sizeof(void *) != 8 || sizeof(hs_finger_prepared) == 64,
@@ -126,50 +127,39 @@ hs_finger_prepared *hs__prepared_new_field(const hs_allocator *a, uint32_t n, co
     p->cyl = (uint64_t *)(blk + head);
     p->min = (hs__pmin *)(blk + head + cyl_bytes);
     p->block = (uint32_t)bytes;
-    if (grid) {
-        uint8_t *f = blk + head + cyl_bytes + min_bytes; /* 8-byte aligned */
-        hs__pfield *fd = (hs__pfield *)(void *)f;
-        f += sizeof *fd;
-        fd->ns = (uint32_t)ns;
-        fd->sx = (const int16_t *)(void *)f;
-        fd->sy = fd->sx + npad;
-        fd->sd = f + 4u * npad;
-        fd->grid = f + 5u * npad;
-        fd->gw = (uint16_t)gw;
-        fd->gh = (uint16_t)gh;
-        p->fd = fd;
-    }
-    return p;
-}
-
-void hs__prepared_set_field(hs_finger_prepared *p, const uint8_t *grid, uint32_t gw, uint32_t gh,
-                            uint32_t x0, uint32_t y0, uint32_t fcx64, uint32_t fcy64)
-{
-    hs__pfield *fd = (hs__pfield *)(uintptr_t)p->fd;
-    uint8_t *dst = (uint8_t *)(uintptr_t)fd->grid;
-    int16_t *sx = (int16_t *)(uintptr_t)fd->sx, *sy = (int16_t *)(uintptr_t)fd->sy;
-    uint8_t *sd = (uint8_t *)(uintptr_t)fd->sd;
+    if (!grid)
+        return p;
+    uint8_t *f = blk + head + cyl_bytes + min_bytes; /* 8-byte aligned */
+    hs__pfield *fd = (hs__pfield *)(void *)f;
+    f += sizeof *fd;
+    int16_t *sx = (int16_t *)(void *)f, *sy = sx + npad;
+    uint8_t *sd = f + 4u * npad, *dst = f + 5u * npad;
     memcpy(dst, grid, (size_t)gw * gh);
+    fd->grid = dst;
+    fd->sx = sx;
+    fd->sy = sy;
+    fd->sd = sd;
+    fd->ns = (uint32_t)ns;
     fd->gw = (uint16_t)gw;
     fd->gh = (uint16_t)gh;
     fd->x0 = (uint16_t)x0;
     fd->y0 = (uint16_t)y0;
-    fd->cx64 = (uint16_t)fcx64;
-    fd->cy64 = (uint16_t)fcy64;
-    fd->cx = (float)fcx64 * (1.0f / 64.0f);
-    fd->cy = (float)fcy64 * (1.0f / 64.0f);
+    fd->c64 = (uint16_t)c64;
+    fd->c = (float)c64 * (1.0f / 64.0f);
     uint32_t k = 0;
     for (uint32_t j = 0; j < gh; j += HS__FIELD_STEP)
         for (uint32_t i = (j / HS__FIELD_STEP) % HS__FIELD_STEP; i < gw; i += HS__FIELD_STEP) {
             uint8_t v = grid[j * gw + i];
             if (!v)
                 continue;
-            float x = ((float)(x0 + i) + 0.5f) * fd->cx, y = ((float)(y0 + j) + 0.5f) * fd->cy;
+            float x = ((float)(x0 + i) + 0.5f) * fd->c, y = ((float)(y0 + j) + 0.5f) * fd->c;
             sx[k] = (int16_t)lrintf(x < 32000.0f ? x : 32000.0f);
             sy[k] = (int16_t)-lrintf(y < 32000.0f ? y : 32000.0f);
             sd[k] = (uint8_t)((v & 63u) * 4u); /* pi / 64 -> 2 pi / 256, doubled */
             k++;
         }
+    p->fd = fd;
+    return p;
 }
 
 hs_status hs__prepared_alloc(hs_ctx *ctx, hs_finger_prepared **out, uint32_t n)
@@ -506,41 +496,29 @@ hs_status hs_finger_prepare(hs_ctx *ctx, hs_finger_prepared **out, const hs_temp
     size_t fsz = 0;
     const uint8_t *fb = hs__template_block_get(t, view, HS__TBLOCK_FIELD, &fsz);
     const uint8_t *grid = NULL;
-    uint32_t gw = 0, gh = 0, x0 = 0, y0 = 0, fcx64 = 0, fcy64 = 0;
+    uint32_t h[5] = {0, 0, 0, 0, 0}, c64 = 0;
     if (fb) {
-        uint32_t h[5];
-        for (int k = 0; fsz >= HS__FIELD_HDR && k < 5; k++)
-            h[k] = (uint32_t)fb[2 + 2 * k] | (uint32_t)fb[3 + 2 * k] << 8;
-        if (fsz < HS__FIELD_HDR || fb[0] != 1 || fb[1] != 0)
-            return hs__error(ctx, HS_ERR_CORRUPT, "view %u: bad orientation field header", view);
-        gw = h[1];
-        gh = h[2];
-        x0 = h[3];
-        y0 = h[4];
-        if (!gw || !gh || gw > HS__FIELD_MAX_DIM || gh > HS__FIELD_MAX_DIM ||
-            fsz != HS__FIELD_HDR + (size_t)gw * gh || h[0] < 16)
-            return hs__error(ctx, HS_ERR_CORRUPT, "view %u: bad orientation field size", view);
+        if (!hs__field_header(fb, fsz, h) || fb[1] != 0 || h[0] < 16)
+            return hs__error(ctx, HS_ERR_CORRUPT, "view %u: bad orientation field header or size",
+                             view);
         /* cell size into the prepared frame (500 ppi), in 1/64 px */
         double sx = v->info.ppi_x ? 500.0 / v->info.ppi_x : 1.0;
         double cx = floor((double)h[0] * 4.0 * sx + 0.5);
-        const char *why = hs__field_check(fb + HS__FIELD_HDR, gw, gh, x0, y0,
-                                          cx < 65536.0 ? (uint32_t)cx : 65536u);
+        c64 = cx < 65536.0 ? (uint32_t)cx : 65536u;
+        const char *why = hs__field_check(fb + HS__FIELD_HDR, h[1], h[2], h[3], h[4], c64);
         if (why)
             return hs__error(ctx, HS_ERR_CORRUPT, "view %u: orientation field: %s", view, why);
         /* a view whose two resolutions differ would need its angles turned
          * as its minutiae's are: its field is not used */
-        if (v->info.ppi_x == v->info.ppi_y) {
-            fcx64 = fcy64 = (uint32_t)cx;
+        if (v->info.ppi_x == v->info.ppi_y)
             grid = fb + HS__FIELD_HDR;
-        }
     }
-    hs_finger_prepared *p = hs__prepared_new_field(hs__ctx_allocator(ctx), n, grid, gw, gh);
+    hs_finger_prepared *p =
+        hs__prepared_new_field(hs__ctx_allocator(ctx), n, grid, h[1], h[2], h[3], h[4], c64);
     if (!p)
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     hs__finger_prepare_into(p, v->minutiae, n, v->info.ppi_x, v->info.ppi_y,
                             v->info.finger_position);
-    if (grid)
-        hs__prepared_set_field(p, grid, gw, gh, x0, y0, fcx64, fcy64);
     *out = p;
     return HS_OK;
 }
@@ -1277,6 +1255,15 @@ static bool ranks_before(const pairing *r, const pairing *b)
     return r->n > b->n || (r->n == b->n && r->wsum > b->wsum);
 }
 
+/* Is g the alignment h already is: rotations within SAME_ROT units, and h
+ * mapping g's anchor minutia of B within SAME_DIST px of its minutia of A? */
+static bool same_alignment(const align *h, const align *g)
+{
+    float px = h->c * g->bx - h->s * g->by + h->tx - g->ax;
+    float py = h->s * g->bx + h->c * g->by + h->ty - g->ay;
+    return abs(ang_diff(g->rot, h->rot)) <= SAME_ROT && px * px + py * py <= SAME_DIST * SAME_DIST;
+}
+
 /* Choose the anchors to refine among the first n ranked ones (rankings rk,
  * alignments gk): the keep best by (pairs, similarity), passing over an
  * anchor that ranks no better than a kept one with the same alignment, so
@@ -1289,14 +1276,8 @@ static int select_anchors(const pairing *rk, const align *gk, int n, int keep, i
         const pairing r = rk[k];
         const align g = gk[k];
         bool same = false;
-        for (int q = 0; q < nbest && !same; q++) {
-            const align *h = &gk[out[q]];
-            float px = h->c * g.bx - h->s * g.by + h->tx - g.ax;
-            float py = h->s * g.bx + h->c * g.by + h->ty - g.ay;
-            same = !ranks_before(&r, &rk[out[q]]) &&
-                   abs(ang_diff(g.rot, h->rot)) <= SAME_ROT &&
-                   px * px + py * py <= SAME_DIST * SAME_DIST;
-        }
+        for (int q = 0; q < nbest && !same; q++)
+            same = !ranks_before(&r, &rk[out[q]]) && same_alignment(&gk[out[q]], &g);
         if (same)
             continue;
         int pos = nbest;
@@ -1350,13 +1331,13 @@ static float field_agreement(const hs_finger_matcher *m, const hs_finger_prepare
     const float tx = (float)pa->x - (c * (float)pb->x - sn * (float)pb->y);
     const float ty = (float)pa->y - (sn * (float)pb->x + c * (float)pb->y);
     /* A's point -> B's frame (inverse rotation) -> B's grid coordinates */
-    const float ic = 1.0f / B->fd->cx, jc = 1.0f / B->fd->cy;
+    const float ic = 1.0f / B->fd->c;
     const float k[8] = {c * ic,
                         sn * ic,
                         -(c * tx + sn * ty) * ic - (float)B->fd->x0,
-                        sn * jc,
-                        -c * jc,
-                        (c * ty - sn * tx) * jc - (float)B->fd->y0,
+                        sn * ic,
+                        -c * ic,
+                        (c * ty - sn * tx) * ic - (float)B->fd->y0,
                         (float)B->fd->gw,
                         (float)B->fd->gh};
     int32_t sum = 0, n = 0;
@@ -1368,12 +1349,11 @@ static float field_agreement(const hs_finger_matcher *m, const hs_finger_prepare
 /* The orientation anchor: among the OF_CANDS most similar candidate pairs,
  * the one whose alignment makes the two ridge orientation fields agree best
  * (mean agreement at least OF_MIN_AGREE, weighted by the square root of the
- * overlap), unless it is the same alignment as one of the n refined anchors
- * g[sel[]]. Its index into m->cands, or -1. Prints whose minutiae are few or
+ * overlap). Its index into m->cands, or -1. Prints whose minutiae are few or
  * unreliable (dry, wet, partial) often rank a wrong alignment first; the
  * ridge flow still tells the right one. */
 static int field_anchor(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
-                        const hs_finger_prepared *B, const align *g, const int *sel, int n)
+                        const hs_finger_prepared *B)
 {
     int best = -1;
     float bestv = 0.0f;
@@ -1386,17 +1366,6 @@ static int field_anchor(const hs_finger_matcher *m, int nc, const hs_finger_prep
             bestv = v;
             best = k;
         }
-    }
-    if (best < 0)
-        return -1;
-    const hs__pmin *qa = &A->min[m->cands[best].a], *qb = &B->min[m->cands[best].b];
-    for (int q = 0; q < n; q++) {
-        const align *h = &g[sel[q]];
-        float px = h->c * (float)qb->x - h->s * (float)qb->y + h->tx - (float)qa->x;
-        float py = h->s * (float)qb->x + h->c * (float)qb->y + h->ty - (float)qa->y;
-        if (abs(ang_diff((uint8_t)(qa->angle - qb->angle), h->rot)) <= SAME_ROT &&
-            px * px + py * py <= SAME_DIST * SAME_DIST)
-            return -1;
     }
     return best;
 }
@@ -1414,8 +1383,8 @@ static bool swap_needed(const hs_finger_prepared *a, const hs_finger_prepared *b
     /* the same minutiae: the fields decide (the agreement is not symmetric) */
     if (!a->fd || !b->fd)
         return a->fd && !b->fd;
-    const uint16_t ga[5] = {a->fd->gw, a->fd->gh, a->fd->x0, a->fd->y0, a->fd->cx64};
-    const uint16_t gb[5] = {b->fd->gw, b->fd->gh, b->fd->x0, b->fd->y0, b->fd->cx64};
+    const uint16_t ga[5] = {a->fd->gw, a->fd->gh, a->fd->x0, a->fd->y0, a->fd->c64};
+    const uint16_t gb[5] = {b->fd->gw, b->fd->gh, b->fd->x0, b->fd->y0, b->fd->c64};
     for (int k = 0; k < 5; k++)
         if (ga[k] != gb[k])
             return ga[k] > gb[k];
@@ -1476,14 +1445,22 @@ hs_status hs_finger_match(hs_finger_matcher *m, float *score,
             if (!in_list(sel, nsel, more[q]))
                 sel[nsel++] = more[q];
     }
-    /* the orientation anchor (not in the fast mode), tested against the
-     * default mode's choice only, so that a thorough score stays the maximum
-     * of the default one and further alignments */
+    /* the orientation anchor (not in the fast mode), unless it is the
+     * alignment of an anchor of the default mode's choice (tested against
+     * that choice only, so that a thorough score stays the maximum of the
+     * default one and further alignments) */
     int nref = nsel;
-    if (!m->fast && A->fd && B->fd) {
-        int k = field_anchor(m, nc, A, B, gk, sel, ndsel);
-        if (k >= 0) {
-            gk[ANCHOR_CAP] = make_align(&A->min[m->cands[k].a], &B->min[m->cands[k].b]);
+    const int kf = !m->fast && A->fd && B->fd ? field_anchor(m, nc, A, B) : -1;
+    if (kf >= 0) {
+        const hs__pmin *pa = &A->min[m->cands[kf].a], *pb = &B->min[m->cands[kf].b];
+        /* the test needs the anchor pair only, not the trigonometry */
+        const align pair = {.rot = (uint8_t)(pa->angle - pb->angle),
+                            .ax = pa->x, .ay = pa->y, .bx = pb->x, .by = pb->y};
+        bool same = false;
+        for (int q = 0; q < ndsel && !same; q++)
+            same = same_alignment(&gk[sel[q]], &pair);
+        if (!same) {
+            gk[ANCHOR_CAP] = make_align(pa, pb);
             sel[nref++] = ANCHOR_CAP;
         }
     }

@@ -19,8 +19,8 @@
  *   gw*gh   grid bytes (HS__TBLOCK_FIELD's, internal/template.h)
  *   u32     CRC-32C of everything before it
  * Version 1 is written when the template has no field (other extractors'
- * records; older templates
- * records), so those encodings are unchanged; both versions are read.
+ * records, older templates), so those encodings are unchanged; both
+ * versions are read.
  * The decoder trusts nothing: it checks every length, the CRC, the value
  * ranges and that each cylinder's values lie inside its mask.
  */
@@ -82,11 +82,10 @@ hs_status hs_finger_prepared_encode(hs_ctx *ctx, void *buf, size_t *size,
         }
     }
     if (p->fd) {
-        const uint16_t h[6] = {p->fd->gw, p->fd->gh, p->fd->x0, p->fd->y0, p->fd->cx64, p->fd->cy64};
-        for (int k = 0; k < 6; k++) {
-            *q++ = (uint8_t)(h[k] & 0xffu);
-            *q++ = (uint8_t)(h[k] >> 8);
-        }
+        /* the cells are square: their width and height are the same */
+        const uint16_t h[6] = {p->fd->gw, p->fd->gh, p->fd->x0, p->fd->y0, p->fd->c64, p->fd->c64};
+        for (int k = 0; k < 6; k++, q += 2)
+            hs__put_le16(q, h[k]);
         memcpy(q, p->fd->grid, (size_t)p->fd->gw * p->fd->gh);
         q += (size_t)p->fd->gw * p->fd->gh;
     }
@@ -125,7 +124,7 @@ hs_status hs_finger_prepared_decode(hs_ctx *ctx, hs_finger_prepared **out, const
         if (size < need + FIELD_HDR)
             return hs__error(ctx, HS_ERR_TRUNCATED, "prepared fingerprint truncated");
         for (int k = 0; k < 6; k++)
-            fh[k] = (uint32_t)in[at + 2 * k] | ((uint32_t)in[at + 2 * k + 1] << 8);
+            fh[k] = hs__get_le16(in + at + 2 * k);
         if (!fh[0] || !fh[1] || fh[0] > HS__FIELD_MAX_DIM || fh[1] > HS__FIELD_MAX_DIM ||
             fh[4] != fh[5])
             return hs__error(ctx, HS_ERR_CORRUPT, "bad orientation field geometry");
@@ -150,7 +149,8 @@ hs_status hs_finger_prepared_decode(hs_ctx *ctx, hs_finger_prepared **out, const
     for (uint32_t i = 0; i < n; i++)
         if (q[8 * i + 5] > HS_MINUTIA_BIFURCATION || q[8 * i + 6] > 100 || q[8 * i + 7])
             return hs__error(ctx, HS_ERR_CORRUPT, "bad minutia %u", i);
-    hs_finger_prepared *p = hs__prepared_new_field(hs__ctx_allocator(ctx), n, grid, fh[0], fh[1]);
+    hs_finger_prepared *p = hs__prepared_new_field(hs__ctx_allocator(ctx), n, grid, fh[0], fh[1],
+                                                   fh[2], fh[3], fh[4]);
     if (!p)
         return hs__error(ctx, HS_ERR_NOMEM, "out of memory");
     p->position = in[8];
@@ -180,8 +180,6 @@ hs_status hs_finger_prepared_decode(hs_ctx *ctx, hs_finger_prepared **out, const
         }
         p->min[i].nvalid = (uint8_t)__builtin_popcountll(w[0]);
     }
-    if (grid)
-        hs__prepared_set_field(p, grid, fh[0], fh[1], fh[2], fh[3], fh[4], fh[5]);
     *out = p;
     return HS_OK;
 }

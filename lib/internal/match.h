@@ -27,8 +27,8 @@ typedef struct hs__pmin {
 
 /* The coarse ridge orientation field (HS__TBLOCK_FIELD) of a prepared
  * template in its frame (500 ppi, y up); it lives in the prepared block.
- * Cell (i, j) of the gw x gh grid covers x in [(x0 + i) cx, (x0 + i + 1) cx)
- * and -y in [(y0 + j) cy, ...); cx = cx64 / 64 (cells are square: cy = cx).
+ * Cell (i, j) of the gw x gh grid covers x in [(x0 + i) c, (x0 + i + 1) c)
+ * and -y in [(y0 + j) c, ...); the cells are square, c = c64 / 64 px.
  * Sampled cells (every HS__FIELD_STEP-th, staggered) for the matcher's
  * agreement: centres sx, sy and doubled ridge angles sd (2 pi / 256); the
  * arrays hold a multiple of 16 entries (zeros past ns), and 3 readable
@@ -39,8 +39,8 @@ typedef struct hs__pfield {
     const uint8_t *sd;
     uint32_t ns;
     uint16_t gw, gh, x0, y0;
-    uint16_t cx64, cy64;
-    float cx, cy;
+    uint16_t c64;
+    float c;
 } hs__pfield;
 
 struct hs_finger_prepared {
@@ -62,14 +62,13 @@ struct hs_finger_prepared {
 
 #define HS__FIELD_STEP 4
 
-/* A prepared template of n minutiae with room for a field of gw x gh cells
- * (0 x 0: none); NULL when out of memory. */
+/* A prepared template of n minutiae (their values still to be written) and,
+ * when grid is not NULL, the field of that gw x gh grid (validated by the
+ * caller with hs__field_check) at offset x0, y0 with cells of c64 / 64 px,
+ * copied and sampled; NULL when out of memory. */
 hs_finger_prepared *hs__prepared_new_field(const hs_allocator *a, uint32_t n, const uint8_t *grid,
-                                           uint32_t gw, uint32_t gh);
-/* Copy the grid (validated by the caller) and geometry into p, whose room
- * hs__prepared_new_field() made for it, and derive the samples. */
-void hs__prepared_set_field(hs_finger_prepared *p, const uint8_t *grid, uint32_t gw, uint32_t gh,
-                            uint32_t x0, uint32_t y0, uint32_t fcx64, uint32_t fcy64);
+                                           uint32_t gw, uint32_t gh, uint32_t x0, uint32_t y0,
+                                           uint32_t c64);
 /* Bounds of a cell's size in the prepared frame, 1/64 px: 8-64 px (the
  * extractor's are 16 px). */
 #define HS__FIELD_CELL64_MIN (8u * 64u)

@@ -57,6 +57,19 @@ const char *hs__minutia_check(const hs_minutia *m, const hs_view_info *info);
  * resolutions differ. */
 #define HS__FIELD_HDR        12
 #define HS__FIELD_MAX_DIM    256   /* 4096 px of 16 px cells: the extractor's largest image */
+
+/* The framing of a HS__TBLOCK_FIELD block of n bytes at b: its five u16
+ * (cell size, gw, gh, x0, y0) into h; false unless it is of version 1 and
+ * exactly 12 + gw * gh bytes long. The rest is hs_finger_prepare()'s to
+ * check. */
+static inline bool hs__field_header(const uint8_t *b, size_t n, uint32_t h[5])
+{
+    if (n < HS__FIELD_HDR || b[0] != 1)
+        return false;
+    for (int k = 0; k < 5; k++)
+        h[k] = hs__get_le16(b + 2 + 2 * k);
+    return n == HS__FIELD_HDR + (size_t)h[1] * h[2];
+}
 #define HS__TBLOCK_HDR       8      /* bytes of type+flags+length per block */
 #define HS__TBLOCK_MAX_DATA  0x7FFFFFFFu
 

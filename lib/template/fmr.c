@@ -249,8 +249,8 @@ static const uint8_t *field_area_find(const uint8_t *p, size_t n, size_t *fsz)
         if (type == FIELD_AREA && len >= 8u + HS__FIELD_HDR &&
             !memcmp(p + pos + 4, FIELD_MAGIC, 4)) {
             const uint8_t *f = p + pos + 8;
-            size_t gw = (size_t)f[4] | (size_t)f[5] << 8, gh = (size_t)f[6] | (size_t)f[7] << 8;
-            if (f[0] == 1 && len - 8u == HS__FIELD_HDR + gw * gh) {
+            uint32_t h[5];
+            if (hs__field_header(f, len - 8u, h)) {
                 *fsz = len - 8u;
                 return f;
             }
