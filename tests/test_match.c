@@ -726,6 +726,68 @@ static hs_finger_prepared *prep_field(const hs_minutia *m, int n, const uint8_t 
  * anchors score higher; every kernel set agrees, both orders agree, and the
  * prepared codec (format version 2) keeps the field. A malformed block is
  * refused. */
+/* The field's samples are stored in the spread order: a permutation of
+ * the row order (every 4th cell of every 4th row, staggered) in which the
+ * first 16 reach from the first rows to the last ones. */
+static void test_field_sample_order(void **state)
+{
+    (void)state;
+    const hs_allocator *al = hs__default_allocator();
+    static uint8_t grid[120 * 90], used[120 * 90];
+    rng_state = 99;
+    for (int trial = 0; trial < 60; trial++) {
+        uint32_t gw = 1 + rnd() % 120;
+        uint32_t gh = 1 + rnd() % 90;
+        uint32_t holes = rnd() % 4;
+        for (uint32_t c = 0; c < gw * gh; c++) {
+            uint32_t r = rnd();
+            grid[c] = r % 4 < holes ? 0 : (uint8_t)(64 | (r >> 8) % 64);
+        }
+        /* 16 px cells from (3, 5): centre of cell (i, j) at 16 (3 + i) + 8 */
+        hs_finger_prepared *p = hs__prepared_new_field(al, 4, grid, gw, gh, 3, 5, 16 * 64);
+        assert_non_null(p);
+        uint32_t ns = 0, first_j = 0, last_j = 0;
+        for (uint32_t j = 0; j < gh; j += HS__FIELD_STEP)
+            for (uint32_t i = (j / HS__FIELD_STEP) % HS__FIELD_STEP; i < gw; i += HS__FIELD_STEP)
+                if (grid[j * gw + i]) {
+                    if (!ns)
+                        first_j = j;
+                    last_j = j;
+                    ns++;
+                }
+        assert_int_equal(p->fd->ns, ns);
+        /* every stored sample is a sampled ridge cell's centre, each once */
+        memset(used, 0, sizeof used);
+        uint32_t j16[16];
+        for (uint32_t k = 0; k < ns; k++) {
+            int32_t i = (p->fd->sx[k] - 8) / 16 - 3, j = (-p->fd->sy[k] - 8) / 16 - 5;
+            assert_true(i >= 0 && i < (int32_t)gw && j >= 0 && j < (int32_t)gh);
+            assert_int_equal(p->fd->sx[k], 16 * (3 + i) + 8);
+            assert_int_equal(-p->fd->sy[k], 16 * (5 + j) + 8);
+            assert_int_equal(j % HS__FIELD_STEP, 0);
+            assert_int_equal((i - (j / HS__FIELD_STEP) % HS__FIELD_STEP) % HS__FIELD_STEP, 0);
+            uint8_t v = grid[j * (int32_t)gw + i];
+            assert_true(v != 0);
+            assert_int_equal(p->fd->sd[k], (uint8_t)((v & 63u) * 4u));
+            assert_int_equal(used[j * (int32_t)gw + i], 0);
+            used[j * (int32_t)gw + i] = 1;
+            if (k < 16)
+                j16[k] = (uint32_t)j;
+        }
+        if (ns >= 32) {
+            /* the first chunk reaches from the first sampled row to the last */
+            int has_first = 0, has_last = 0;
+            for (uint32_t k = 0; k < 16; k++) {
+                has_first |= j16[k] == first_j;
+                has_last |= j16[k] + 2 * HS__FIELD_STEP >= last_j;
+            }
+            assert_true(has_first);
+            assert_true(has_last);
+        }
+        hs_finger_prepared_free(p);
+    }
+}
+
 static void test_orientation_field(void **state)
 {
     (void)state;
@@ -959,6 +1021,7 @@ int main(void)
         cmocka_unit_test(test_multi),
         cmocka_unit_test(test_codec),
         cmocka_unit_test(test_orientation_field),
+        cmocka_unit_test(test_field_sample_order),
         cmocka_unit_test(test_shared_iso),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

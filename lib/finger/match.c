@@ -61,6 +61,8 @@ _Static_assert(THOROUGH_ANCHORS <= ANCHOR_CAP && MAX_ANCHORS <= ANCHOR_CAP, "anc
 #define AFF_TOL_SLOPE 0.08f     /* tolerance growth under the affine frame */
 #define OF_CANDS 20             /* orientation anchor: candidates scored by field agreement */
 #define OF_MIN_AGREE 0.85f      /* mean agreement (cosine of the doubled angles) it needs */
+#define OF_CHUNK 16u            /* samples summed between the tests for giving up */
+#define OF_EXIT_MARGIN 1e-3     /* relative margin of those tests */
 #define AFF_MIN_SCORE 0.015f    /* rigid scores below it skip the stage (speed: none
                                    of the eight FVC sets' figures moves) */
 
@@ -146,17 +148,28 @@ hs_finger_prepared *hs__prepared_new_field(const hs_allocator *a, uint32_t n, co
     fd->y0 = (uint16_t)y0;
     fd->c64 = (uint16_t)c64;
     fd->c = (float)c64 * (1.0f / 64.0f);
-    uint32_t k = 0;
+    /* spread order: sample o of the row order (o = q * s + r, s the number
+     * of chunks of OF_CHUNK, q < OF_CHUNK) goes after every sample of a
+     * smaller r and after those of its r with a smaller q, so that the
+     * first chunk holds every s-th sample of the print, the next chunk the
+     * ones after them, and so on */
+    const uint32_t s = (uint32_t)((ns + OF_CHUNK - 1) / OF_CHUNK);
+    uint32_t o = 0;
     for (uint32_t j = 0; j < gh; j += HS__FIELD_STEP)
         for (uint32_t i = (j / HS__FIELD_STEP) % HS__FIELD_STEP; i < gw; i += HS__FIELD_STEP) {
             uint8_t v = grid[j * gw + i];
             if (!v)
                 continue;
+            /* before it: for each r' < r, the samples q' s + r' < ns */
+            uint32_t q = o / s, r = o % s, k = q;
+            if (r)
+                k += r * (uint32_t)(((size_t)ns - 1u) / s + 1u) -
+                     (r > ((uint32_t)ns - 1u) % s + 1u ? r - (((uint32_t)ns - 1u) % s + 1u) : 0u);
             float x = ((float)(x0 + i) + 0.5f) * fd->c, y = ((float)(y0 + j) + 0.5f) * fd->c;
             sx[k] = (int16_t)lrintf(x < 32000.0f ? x : 32000.0f);
             sy[k] = (int16_t)-lrintf(y < 32000.0f ? y : 32000.0f);
             sd[k] = (uint8_t)((v & 63u) * 4u); /* pi / 64 -> 2 pi / 256, doubled */
-            k++;
+            o++;
         }
     p->fd = fd;
     return p;
@@ -628,6 +641,8 @@ hs_status hs_finger_matcher_new(hs_ctx *ctx, hs_finger_matcher **out)
         m->cos_units[t] = cosf(ang_of((uint8_t)t));
         m->icos[t] = (int32_t)lrintf(m->cos_units[t] * (float)ICOS_ONE);
     }
+    for (int t = 0; t < 128; t++)
+        m->icos_even[t] = m->icos[2 * t];
     set_kernels(m, HS_MATCH_KERNELS_AUTO);
     *out = m;
     return HS_OK;
@@ -1298,11 +1313,11 @@ static int select_anchors(const pairing *rk, const align *gk, int n, int keep, i
 /* The portable field_sum (match_impl.h): the vector kernels repeat its float
  * operations lane by lane and sum integers, so every set gives the same. */
 void hs__field_sum_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
-                     const hs_finger_prepared *B, const float *k, uint32_t r2, int32_t *sum,
-                     int32_t *n)
+                     const hs_finger_prepared *B, const float *k, uint32_t r2, uint32_t i0,
+                     uint32_t i1, int32_t *sum, int32_t *n)
 {
     int32_t acc = 0, cnt = 0;
-    for (uint32_t i = 0; i < A->fd->ns; i++) {
+    for (uint32_t i = i0; i < i1; i++) {
         float x = (float)A->fd->sx[i], y = (float)A->fd->sy[i];
         float fi = k[0] * x + k[1] * y + k[2], fj = k[3] * x + k[4] * y + k[5];
         int in = (fi >= 0.0f) & (fj >= 0.0f) & (fi < k[6]) & (fj < k[7]);
@@ -1321,10 +1336,18 @@ void hs__field_sum_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
  * takes minutia pb of B onto minutia pa of A: the mean cosine of the
  * doubled-angle differences over A's sampled cells that fall on ridge cells
  * of B (their count in *nov). The rotation comes from the angle table and
- * the kernels sum integers, so the value is the same in every kernel set. */
+ * the kernels sum integers, so the value is the same in every kernel set.
+ *
+ * The samples are summed OF_CHUNK at a time (they are stored spread over
+ * the print, so that any first ones cover all of it). Between chunks, the
+ * sum is given up (-1 returned) when even perfect agreement on every
+ * sample left could not bring the mean to OF_MIN_AGREE, nor the ranking
+ * value (mean x sqrt(overlap)) above beat: such a candidate could not be
+ * chosen, so giving up changes no result. The bounds keep a margin of
+ * OF_EXIT_MARGIN for the float rounding of the final values. */
 static float field_agreement(const hs_finger_matcher *m, const hs_finger_prepared *A,
                              const hs_finger_prepared *B, const hs__pmin *pa, const hs__pmin *pb,
-                             int *nov)
+                             float beat, int *nov)
 {
     const uint8_t rot = (uint8_t)(pa->angle - pb->angle);
     const float c = m->cos_units[rot], sn = m->cos_units[(uint8_t)(rot - 64)];
@@ -1340,8 +1363,25 @@ static float field_agreement(const hs_finger_matcher *m, const hs_finger_prepare
                         (c * ty - sn * tx) * ic - (float)B->fd->y0,
                         (float)B->fd->gw,
                         (float)B->fd->gh};
+    const uint32_t ns = A->fd->ns, r2 = (uint32_t)(uint8_t)(2 * rot);
     int32_t sum = 0, n = 0;
-    m->kern.field_sum(m, A, B, k, (uint32_t)(uint8_t)(2 * rot), &sum, &n);
+    for (uint32_t i0 = 0; i0 < ns; i0 += OF_CHUNK) {
+        uint32_t i1 = ns - i0 > OF_CHUNK ? i0 + OF_CHUNK : ns;
+        int32_t s1, n1;
+        m->kern.field_sum(m, A, B, k, r2, i0, i1, &s1, &n1);
+        sum += s1;
+        n += n1;
+        if (i1 < ns) {
+            /* the best the rest could do: every sample inside, agreeing */
+            double left = (double)(ns - i1), nmax = (double)n + left;
+            double smax = (double)sum / (double)ICOS_ONE + left;
+            if (smax < (OF_MIN_AGREE - OF_EXIT_MARGIN) * nmax ||
+                smax < beat * (1.0 - OF_EXIT_MARGIN) * sqrt(nmax)) {
+                *nov = n;
+                return -1.0f;
+            }
+        }
+    }
     *nov = n;
     return n ? (float)sum / ((float)ICOS_ONE * (float)n) : 0.0f;
 }
@@ -1360,7 +1400,8 @@ static int field_anchor(const hs_finger_matcher *m, int nc, const hs_finger_prep
     const int lim = nc < OF_CANDS ? nc : OF_CANDS;
     for (int k = 0; k < lim; k++) {
         int nov;
-        float ag = field_agreement(m, A, B, &A->min[m->cands[k].a], &B->min[m->cands[k].b], &nov);
+        float ag = field_agreement(m, A, B, &A->min[m->cands[k].a], &B->min[m->cands[k].b],
+                                   bestv, &nov);
         float v = ag * sqrtf((float)nov);
         if (ag >= OF_MIN_AGREE && v > bestv) {
             bestv = v;

@@ -382,7 +382,8 @@ static void make_frame_avx2(frame *f, const align *g, const hs_finger_prepared *
  * grid and cosine lookups as masked gathers. */
 HS_AVX2_TARGET
 static void field_sum_avx2(const hs_finger_matcher *m, const hs_finger_prepared *A,
-                           const hs_finger_prepared *B, const float *k, uint32_t r2, int32_t *sum,
+                           const hs_finger_prepared *B, const float *k, uint32_t r2, uint32_t i0,
+                             uint32_t i1, int32_t *sum,
                            int32_t *n)
 {
     const __m256 a1 = _mm256_set1_ps(k[0]), b1 = _mm256_set1_ps(k[1]), k1 = _mm256_set1_ps(k[2]);
@@ -393,8 +394,8 @@ static void field_sum_avx2(const hs_finger_matcher *m, const hs_finger_prepared 
     const __m256i zi = _mm256_setzero_si256(), lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     __m256i acc = zi;
     int32_t cnt = 0;
-    for (uint32_t i = 0; i < A->fd->ns; i += 8) {
-        __m256i lm = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(A->fd->ns - i)), lanes);
+    for (uint32_t i = i0; i < i1; i += 8) {
+        __m256i lm = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(i1 - i)), lanes);
         __m256 x = _mm256_cvtepi32_ps(
             _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(const void *)(A->fd->sx + i))));
         __m256 y = _mm256_cvtepi32_ps(

@@ -311,11 +311,12 @@ static void refine_avx512(const hs_finger_matcher *m, const hs_finger_prepared *
 
 /* field_sum with AVX-512: hs__field_sum_c sixteen samples at a time (the
  * sample arrays are padded to whole vectors; lanes past the count are
- * masked), the grid and cosine lookups as masked gathers. */
+ * masked), the grid lookup as a masked gather, the cosine one as
+ * permutations of icos_even (a gather is slow on some cores). */
 HS_AVX512_TARGET
 static void field_sum_avx512(const hs_finger_matcher *m, const hs_finger_prepared *A,
                              const hs_finger_prepared *B, const float *k, uint32_t r2,
-                             int32_t *sum, int32_t *n)
+                             uint32_t i0, uint32_t i1, int32_t *sum, int32_t *n)
 {
     const __m512 a1 = _mm512_set1_ps(k[0]), b1 = _mm512_set1_ps(k[1]), k1 = _mm512_set1_ps(k[2]);
     const __m512 a2 = _mm512_set1_ps(k[3]), b2 = _mm512_set1_ps(k[4]), k2 = _mm512_set1_ps(k[5]);
@@ -323,10 +324,18 @@ static void field_sum_avx512(const hs_finger_matcher *m, const hs_finger_prepare
     const __m512i gwi = _mm512_set1_epi32((int)B->fd->gw), r2v = _mm512_set1_epi32((int)r2);
     const __m512i m255 = _mm512_set1_epi32(255), m63 = _mm512_set1_epi32(63);
     const __m512i zi = _mm512_setzero_si512();
+    /* m->icos by permutation instead of a gather: the differences are even,
+     * so half-units 0-127 index icos_even, 32 entries per permutation */
+    const int32_t *ie = m->icos_even;
+    const __m512i t0 = _mm512_loadu_si512(ie), t1 = _mm512_loadu_si512(ie + 16);
+    const __m512i t2 = _mm512_loadu_si512(ie + 32), t3 = _mm512_loadu_si512(ie + 48);
+    const __m512i t4 = _mm512_loadu_si512(ie + 64), t5 = _mm512_loadu_si512(ie + 80);
+    const __m512i t6 = _mm512_loadu_si512(ie + 96), t7 = _mm512_loadu_si512(ie + 112);
+    const __m512i b32 = _mm512_set1_epi32(32), b64 = _mm512_set1_epi32(64);
     __m512i acc = zi;
     int32_t cnt = 0;
-    for (uint32_t i = 0; i < A->fd->ns; i += 16) {
-        __mmask16 lm = tail16(A->fd->ns - i);
+    for (uint32_t i = i0; i < i1; i += 16) {
+        __mmask16 lm = tail16(i1 - i);
         __m512 x = _mm512_cvtepi32_ps(
             _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(A->fd->sx + i))));
         __m512 y = _mm512_cvtepi32_ps(
@@ -345,7 +354,13 @@ static void field_sum_avx512(const hs_finger_matcher *m, const hs_finger_prepare
         __m512i d = _mm512_and_si512(
             _mm512_sub_epi32(_mm512_sub_epi32(sd, _mm512_slli_epi32(_mm512_and_si512(v, m63), 2)), r2v),
             m255);
-        acc = _mm512_add_epi32(acc, _mm512_mask_i32gather_epi32(zi, ok, d, (const void *)m->icos, 4));
+        __m512i h = _mm512_srli_epi32(d, 1);
+        __mmask16 h32 = _mm512_test_epi32_mask(h, b32), h64 = _mm512_test_epi32_mask(h, b64);
+        __m512i q0 = _mm512_mask_blend_epi32(h32, _mm512_permutex2var_epi32(t0, h, t1),
+                                             _mm512_permutex2var_epi32(t2, h, t3));
+        __m512i q1 = _mm512_mask_blend_epi32(h32, _mm512_permutex2var_epi32(t4, h, t5),
+                                             _mm512_permutex2var_epi32(t6, h, t7));
+        acc = _mm512_mask_add_epi32(acc, ok, acc, _mm512_mask_blend_epi32(h64, q0, q1));
         cnt += __builtin_popcount((unsigned)ok);
     }
     *sum = _mm512_reduce_add_epi32(acc);

@@ -94,20 +94,21 @@ struct hs__match_kernels {
     void (*refine)(const hs_finger_matcher *m, const hs_finger_prepared *A,
                    const hs_finger_prepared *B, const frame *f, uint8_t *usea, uint8_t *useb,
                    pairing *r);
-    /* Orientation-field agreement: over A's sampled cells, with k = {a1, b1,
+    /* Orientation-field agreement: over A's sampled cells i0 to i1 - 1 (i0
+     * a multiple of 16, i1 at most the count), with k = {a1, b1,
      * k1, a2, b2, k2, gw, gh} mapping a cell centre (x, y) to B's grid
      * coordinates fi = (a1 x + b1 y) + k1, fj = (a2 x + b2 y) + k2 (in that
      * order of operations), the sum of m->icos[(sd - 4 q_B - r2) & 255] over
      * the cells inside B's grid on a cell with ridges, and their count. */
     void (*field_sum)(const hs_finger_matcher *m, const hs_finger_prepared *A,
-                      const hs_finger_prepared *B, const float *k, uint32_t r2, int32_t *sum,
-                      int32_t *n);
+                      const hs_finger_prepared *B, const float *k, uint32_t r2, uint32_t i0,
+                      uint32_t i1, int32_t *sum, int32_t *n);
 };
 
 /* The portable field_sum. */
 void hs__field_sum_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
-                     const hs_finger_prepared *B, const float *k, uint32_t r2, int32_t *sum,
-                     int32_t *n);
+                     const hs_finger_prepared *B, const float *k, uint32_t r2, uint32_t i0,
+                     uint32_t i1, int32_t *sum, int32_t *n);
 #define ICOS_ONE 16384 /* m->icos: cosines in units of 1/ICOS_ONE */
 
 struct hs_finger_matcher {
@@ -131,6 +132,9 @@ struct hs_finger_matcher {
     int anchors, refine;
     float cos_units[256]; /* cos of each angle unit (2 pi / 256) */
     int32_t icos[256];    /* the same in units of 1 / ICOS_ONE, summed exactly */
+    /* icos at the even units (field_sum's angle differences are even: every
+     * term is a multiple of 2), for table lookups by permutation */
+    int32_t icos_even[128];
 };
 
 /* Does pair (i, j) agree with the alignment? The tolerance grows with the

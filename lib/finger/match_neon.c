@@ -399,7 +399,8 @@ static void refine_neon(const hs_finger_matcher *m, const hs_finger_prepared *A,
  * to whole vectors), then the grid and cosine lookups lane by lane (NEON has
  * no gather), summed as integers in the portable order. */
 static void field_sum_neon(const hs_finger_matcher *m, const hs_finger_prepared *A,
-                           const hs_finger_prepared *B, const float *k, uint32_t r2, int32_t *sum,
+                           const hs_finger_prepared *B, const float *k, uint32_t r2, uint32_t i0,
+                             uint32_t i1, int32_t *sum,
                            int32_t *n)
 {
     const hs__pfield *fa = A->fd, *fb = B->fd;
@@ -408,7 +409,7 @@ static void field_sum_neon(const hs_finger_matcher *m, const hs_finger_prepared 
     const float32x4_t gw = vdupq_n_f32(k[6]), gh = vdupq_n_f32(k[7]), zf = vdupq_n_f32(0.0f);
     const int32x4_t gwi = vdupq_n_s32((int32_t)fb->gw);
     int32_t acc = 0, cnt = 0;
-    for (uint32_t i = 0; i < fa->ns; i += 4) {
+    for (uint32_t i = i0; i < i1; i += 4) {
         float32x4_t x = vcvtq_f32_s32(vmovl_s16(vld1_s16(fa->sx + i)));
         float32x4_t y = vcvtq_f32_s32(vmovl_s16(vld1_s16(fa->sy + i)));
         float32x4_t fi = vaddq_f32(vaddq_f32(vmulq_f32(a1, x), vmulq_f32(b1, y)), k1);
@@ -416,7 +417,7 @@ static void field_sum_neon(const hs_finger_matcher *m, const hs_finger_prepared 
         uint32x4_t in = vandq_u32(vandq_u32(vcgeq_f32(fi, zf), vcgeq_f32(fj, zf)),
                                   vandq_u32(vcltq_f32(fi, gw), vcltq_f32(fj, gh)));
         int32x4_t idx = vmlaq_s32(vcvtq_s32_f32(fi), vcvtq_s32_f32(fj), gwi);
-        unsigned lanes = bits4(in) & tail4((int)(fa->ns - i));
+        unsigned lanes = bits4(in) & tail4((int)(i1 - i));
         int32_t il[4];
         vst1q_s32(il, idx);
         for (uint32_t l = 0; l < 4; l++) {
