@@ -15,11 +15,58 @@
 
 /* ---- loading ------------------------------------------------------------ */
 
+/* A perturbation of each image before extraction (hotspot eval --perturb):
+ * the robustness check of docs/accuracy.md. */
+typedef struct perturb {
+    unsigned crop_x, crop_y; /* columns and rows dropped at the left and top */
+    unsigned noise;          /* uniform integer noise in [-noise, noise] */
+    unsigned seed;           /* of the noise, mixed with the file's name */
+} perturb;
+
 typedef struct loader {
     hs_ctx *ctx;
     hs_finger_extractor *ex; /* created on the first image */
     unsigned ppi_hint;       /* for images without a resolution (0: FVC table, else 500) */
+    const perturb *pt;       /* NULL: images as they are */
 } loader;
+
+/* Apply pt to *img (replaced by the perturbed copy). The noise depends on
+ * the seed and the file's name only, so every run draws the same. */
+static hs_status perturb_image(hs_ctx *ctx, hs_image **img, const perturb *pt, const char *path)
+{
+    uint32_t w = hs_image_width(*img), h = hs_image_height(*img);
+    if (pt->crop_x >= w || pt->crop_y >= h)
+        return cli_fail(HS_ERR_INVALID_ARG, "%s: --perturb crops the whole image", path);
+    uint32_t nw = w - pt->crop_x, nh = h - pt->crop_y, stride = hs_image_stride(*img);
+    hs_image *out = NULL;
+    hs_status s = hs_image_new(ctx, &out, nw, nh, hs_image_ppi(*img), 0);
+    if (s != HS_OK)
+        return s;
+    const uint8_t *src = hs_image_pixels(*img);
+    uint8_t *dst = hs_image_pixels_mut(out);
+    uint32_t ds = hs_image_stride(out);
+    const char *base = strrchr(path, '/');
+    uint64_t x = 0xcbf29ce484222325u ^ pt->seed;
+    for (const char *c = base ? base + 1 : path; *c; c++)
+        x = (x ^ (uint8_t)*c) * 0x100000001b3u;
+    for (uint32_t y = 0; y < nh; y++)
+        for (uint32_t i = 0; i < nw; i++) {
+            int v = src[(size_t)(y + pt->crop_y) * stride + i + pt->crop_x];
+            if (pt->noise) {
+                /* splitmix64 */
+                uint64_t z = (x += 0x9e3779b97f4a7c15u);
+                z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+                z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+                z ^= z >> 31;
+                v += (int)(z % (2u * pt->noise + 1u)) - (int)pt->noise;
+                v = v < 0 ? 0 : v > 255 ? 255 : v;
+            }
+            dst[(size_t)y * ds + i] = (uint8_t)v;
+        }
+    hs_image_free(*img);
+    *img = out;
+    return HS_OK;
+}
 
 static double thread_ms(void)
 {
@@ -55,8 +102,8 @@ static hs_status load_prepared(loader *L, const char *path, hs_finger_prepared *
                 unsigned ppi = L->ppi_hint ? L->ppi_hint : cli_fvc_ppi(path);
                 hs_image_set_ppi(img, ppi ? ppi : 500);
             }
-            s = HS_OK;
-            if (!L->ex)
+            s = L->pt ? perturb_image(L->ctx, &img, L->pt, path) : HS_OK;
+            if (s == HS_OK && !L->ex)
                 s = hs_finger_extractor_new(L->ctx, &L->ex);
             if (s == HS_OK) {
                 double t0 = thread_ms();
@@ -208,7 +255,7 @@ int cmd_match(int argc, char **argv)
         return CLI_ERR;
     }
     hs_finger_matcher_set(m, HS_MATCH_MAX_ROTATION, (int32_t)rot);
-    loader L = {ctx, NULL, ppi};
+    loader L = {ctx, NULL, ppi, NULL};
     table tab = {NULL, 0, 0};
     int rc = CLI_OK;
     if (!pairs) {
@@ -352,6 +399,7 @@ typedef struct job {
     folder *fo;
     size_t begin, end; /* samples to prepare */
     unsigned ppi;
+    const perturb *pt;
     int fvc_impostors;
     int thorough; /* HS_MATCH_THOROUGH for every comparison */
     int phase; /* 0 prepare, 1 compare */
@@ -372,7 +420,7 @@ static void *worker(void *arg)
     if (j->phase == 0) {
         hs_ctx *ctx = NULL;
         hs_ctx_new(&ctx, NULL);
-        loader L = {ctx, NULL, j->ppi};
+        loader L = {ctx, NULL, j->ppi, j->pt};
         for (size_t i = j->begin; i < j->end; i++) {
             sample *s = &fo->s[i];
             hs_status st = load_prepared(&L, s->path, &s->p, &s->extract_ms, &s->is_image);
@@ -428,7 +476,8 @@ static void run_jobs(job *jobs, int n)
     }
 }
 
-static int eval_folder(folder *fo, int threads, int fvc_impostors, int thorough, unsigned ppi)
+static int eval_folder(folder *fo, int threads, int fvc_impostors, int thorough, unsigned ppi,
+                       const perturb *pt)
 {
     if (list_folder(fo) != 0)
         return -1;
@@ -443,6 +492,7 @@ static int eval_folder(folder *fo, int threads, int fvc_impostors, int thorough,
         jobs[i].begin = fo->n * (size_t)i / (size_t)threads;
         jobs[i].end = fo->n * (size_t)(i + 1) / (size_t)threads;
         jobs[i].ppi = ppi;
+        jobs[i].pt = pt;
         jobs[i].fvc_impostors = fvc_impostors;
         jobs[i].thorough = thorough;
         jobs[i].threads = threads;
@@ -451,6 +501,10 @@ static int eval_folder(folder *fo, int threads, int fvc_impostors, int thorough,
     run_jobs(jobs, threads);
     for (size_t i = 0; i < fo->n; i++)
         fo->fte += fo->s[i].failed;
+    if ((size_t)fo->fte == fo->n) {
+        fprintf(stderr, "hotspot: %s: no sample could be read or extracted\n", fo->dir);
+        return -1;
+    }
     /* count slots */
     size_t total = 0;
     for (size_t a = 0; a < fo->n; a++)
@@ -601,7 +655,12 @@ static void eval_usage(FILE *f)
                "  --thorough           every comparison in the matcher's thorough mode\n"
                "                       (HS_MATCH_THOROUGH; about 1.6 times the time)\n"
                "  --ppi N              resolution of images that carry none (default:\n"
-               "                       the FVC set table by folder name, else 500)\n");
+               "                       the FVC set table by folder name, else 500)\n"
+               "  --perturb SPEC       change every image a little before extraction, to see\n"
+               "                       how much the figures owe to the exact pixels:\n"
+               "                       crop:X,Y drops X columns at the left and Y rows at\n"
+               "                       the top; noise:A,SEED adds uniform integer noise in\n"
+               "                       [-A, A] (the same for every run with SEED)\n");
 }
 
 int cmd_eval(int argc, char **argv)
@@ -609,6 +668,8 @@ int cmd_eval(int argc, char **argv)
     int fvc = 0, thorough = 0;
     unsigned threads = 1, ppi = 0;
     const char *det = NULL;
+    perturb pt = {0, 0, 0, 0};
+    int use_pt = 0;
     int ai = 1;
     for (; ai < argc && argv[ai][0] == '-'; ai++) {
         if (!strcmp(argv[ai], "--")) {
@@ -633,6 +694,30 @@ int cmd_eval(int argc, char **argv)
         } else if (!strcmp(argv[ai], "--ppi") && ai + 1 < argc) {
             if (!cli_parse_u32(argv[++ai], 50, 5000, &ppi))
                 return cli_usage("eval", "--ppi must be 50..5000, not '%s'", argv[ai]);
+        } else if (!strcmp(argv[ai], "--perturb") && ai + 1 < argc) {
+            const char *v = argv[++ai];
+            char a[16], b[16];
+            const char *comma = strchr(v, ',');
+            int crop = !strncmp(v, "crop:", 5), noise = !strncmp(v, "noise:", 6);
+            const char *num = v + (crop ? 5 : 6);
+            if ((!crop && !noise) || !comma || comma - num <= 0 || comma - num >= 16 ||
+                strlen(comma + 1) >= 16)
+                return cli_usage("eval", "--perturb takes crop:X,Y or noise:A,SEED, not '%s'", v);
+            memcpy(a, num, (size_t)(comma - num));
+            a[comma - num] = 0;
+            strcpy(b, comma + 1);
+            unsigned x, y;
+            if (!cli_parse_u32(a, 0, crop ? 4096 : 255, &x) ||
+                !cli_parse_u32(b, 0, crop ? 4096 : UINT32_MAX, &y))
+                return cli_usage("eval", "--perturb: bad numbers in '%s'", v);
+            if (crop) {
+                pt.crop_x = x;
+                pt.crop_y = y;
+            } else {
+                pt.noise = x;
+                pt.seed = y;
+            }
+            use_pt = 1;
         } else {
             return cli_usage("eval", "unknown option '%s'", argv[ai]);
         }
@@ -650,7 +735,7 @@ int cmd_eval(int argc, char **argv)
     for (int i = 0; i < nf; i++) {
         folder *fo = &fos[i];
         fo->dir = argv[ai + i];
-        if (eval_folder(fo, (int)threads, fvc, thorough, ppi) != 0) {
+        if (eval_folder(fo, (int)threads, fvc, thorough, ppi, use_pt ? &pt : NULL) != 0) {
             rc = CLI_ERR;
             break;
         }

@@ -58,4 +58,25 @@ grep -q " 280/45 " "$work/eval-thorough" || fail "eval --thorough should count t
 awk '$1 == "FVC2002_DB1_B" && NF >= 9 { ok = 1 } END { exit !ok }' "$work/eval-thorough" ||
     fail "eval --thorough prints no folder line"
 
+# --perturb: the identity crop changes nothing, the noise is the same on every run,
+# a real change still evaluates, bad specs are refused
+cols='$1 == "FVC2002_DB1_B" { print $2, $3, $4, $5, $6 }'
+"$cli" eval --threads 2 "$img" | awk "$cols" > "$work/p-none" || fail "eval on images"
+"$cli" eval --threads 2 --perturb crop:0,0 "$img" | awk "$cols" > "$work/p-id" ||
+    fail "eval --perturb crop:0,0"
+[ -s "$work/p-none" ] && cmp -s "$work/p-none" "$work/p-id" ||
+    fail "crop:0,0 should change nothing: $(cat "$work/p-none") / $(cat "$work/p-id")"
+"$cli" eval --threads 2 --perturb noise:1,7 "$img" | awk "$cols" > "$work/p-n1" || fail "noise:1,7"
+"$cli" eval --threads 2 --perturb noise:1,7 "$img" | awk "$cols" > "$work/p-n2" || fail "noise:1,7 again"
+[ -s "$work/p-n1" ] && cmp -s "$work/p-n1" "$work/p-n2" || fail "noise:1,7 differs between runs"
+"$cli" eval --threads 2 --perturb crop:3,2 "$img" | awk "$cols" > "$work/p-c" || fail "crop:3,2"
+[ -s "$work/p-c" ] || fail "crop:3,2 printed no folder line"
+for bad in crop:1 crop:a,1 blur:1,1 noise:300,1 crop:1,1x; do
+    "$cli" eval --perturb "$bad" "$img" >/dev/null 2>&1; rc=$?
+    [ $rc = 2 ] || fail "--perturb $bad: exit $rc, expected 2"
+done
+out=$("$cli" eval --perturb crop:4000,0 "$img" 2>&1); rc=$?
+[ $rc = 1 ] || fail "crop:4000,0: exit $rc, expected 1"
+case $out in *"crops the whole image"*) ;; *) fail "crop:4000,0 message: $out" ;; esac
+
 [ $fails = 0 ] && echo "ok: match and eval" || exit 1
