@@ -1332,22 +1332,11 @@ void hs__field_sum_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
     *n = cnt;
 }
 
-/* Orientation-field agreement of A and B under the rigid alignment that
- * takes minutia pb of B onto minutia pa of A: the mean cosine of the
- * doubled-angle differences over A's sampled cells that fall on ridge cells
- * of B (their count in *nov). The rotation comes from the angle table and
- * the kernels sum integers, so the value is the same in every kernel set.
- *
- * The samples are summed OF_CHUNK at a time (they are stored spread over
- * the print, so that any first ones cover all of it). Between chunks, the
- * sum is given up (-1 returned) when even perfect agreement on every
- * sample left could not bring the mean to OF_MIN_AGREE, nor the ranking
- * value (mean x sqrt(overlap)) above beat: such a candidate could not be
- * chosen, so giving up changes no result. The bounds keep a margin of
- * OF_EXIT_MARGIN for the float rounding of the final values. */
-static float field_agreement(const hs_finger_matcher *m, const hs_finger_prepared *A,
-                             const hs_finger_prepared *B, const hs__pmin *pa, const hs__pmin *pb,
-                             float beat, int *nov)
+/* The map of A's sampled cells into B's grid under the rigid alignment that
+ * takes minutia pb of B onto minutia pa of A (field_sum's k), and the
+ * doubled rotation r2. The rotation comes from the angle table. */
+static void field_map(const hs_finger_matcher *m, const hs_finger_prepared *B, const hs__pmin *pa,
+                      const hs__pmin *pb, float *k, uint32_t *r2)
 {
     const uint8_t rot = (uint8_t)(pa->angle - pb->angle);
     const float c = m->cos_units[rot], sn = m->cos_units[(uint8_t)(rot - 64)];
@@ -1355,35 +1344,28 @@ static float field_agreement(const hs_finger_matcher *m, const hs_finger_prepare
     const float ty = (float)pa->y - (sn * (float)pb->x + c * (float)pb->y);
     /* A's point -> B's frame (inverse rotation) -> B's grid coordinates */
     const float ic = 1.0f / B->fd->c;
-    const float k[8] = {c * ic,
-                        sn * ic,
-                        -(c * tx + sn * ty) * ic - (float)B->fd->x0,
-                        sn * ic,
-                        -c * ic,
-                        (c * ty - sn * tx) * ic - (float)B->fd->y0,
-                        (float)B->fd->gw,
-                        (float)B->fd->gh};
-    const uint32_t ns = A->fd->ns, r2 = (uint32_t)(uint8_t)(2 * rot);
-    int32_t sum = 0, n = 0;
-    for (uint32_t i0 = 0; i0 < ns; i0 += OF_CHUNK) {
-        uint32_t i1 = ns - i0 > OF_CHUNK ? i0 + OF_CHUNK : ns;
-        int32_t s1, n1;
-        m->kern.field_sum(m, A, B, k, r2, i0, i1, &s1, &n1);
-        sum += s1;
-        n += n1;
-        if (i1 < ns) {
-            /* the best the rest could do: every sample inside, agreeing */
-            double left = (double)(ns - i1), nmax = (double)n + left;
-            double smax = (double)sum / (double)ICOS_ONE + left;
-            if (smax < (OF_MIN_AGREE - OF_EXIT_MARGIN) * nmax ||
-                smax < beat * (1.0 - OF_EXIT_MARGIN) * sqrt(nmax)) {
-                *nov = n;
-                return -1.0f;
-            }
-        }
-    }
-    *nov = n;
-    return n ? (float)sum / ((float)ICOS_ONE * (float)n) : 0.0f;
+    k[0] = c * ic;
+    k[1] = sn * ic;
+    k[2] = -(c * tx + sn * ty) * ic - (float)B->fd->x0;
+    k[3] = sn * ic;
+    k[4] = -c * ic;
+    k[5] = (c * ty - sn * tx) * ic - (float)B->fd->y0;
+    k[6] = (float)B->fd->gw;
+    k[7] = (float)B->fd->gh;
+    *r2 = (uint32_t)(uint8_t)(2 * rot);
+}
+
+/* Could a candidate whose first i1 of ns samples sum to sum over n ridge
+ * cells still be chosen: reach OF_MIN_AGREE, and a ranking value (mean x
+ * sqrt(overlap)) above beat, if every sample left agreed perfectly? The
+ * bounds keep a margin of OF_EXIT_MARGIN for the float rounding of the
+ * final values, so a candidate given up could never have been chosen. */
+static bool field_can_win(int32_t sum, int32_t n, uint32_t i1, uint32_t ns, float beat)
+{
+    double left = (double)(ns - i1), nmax = (double)n + left;
+    double smax = (double)sum / (double)ICOS_ONE + left;
+    return !(smax < (OF_MIN_AGREE - OF_EXIT_MARGIN) * nmax ||
+             smax < beat * (1.0 - OF_EXIT_MARGIN) * sqrt(nmax));
 }
 
 /* The orientation anchor: among the OF_CANDS most similar candidate pairs,
@@ -1391,24 +1373,63 @@ static float field_agreement(const hs_finger_matcher *m, const hs_finger_prepare
  * (mean agreement at least OF_MIN_AGREE, weighted by the square root of the
  * overlap). Its index into m->cands, or -1. Prints whose minutiae are few or
  * unreliable (dry, wet, partial) often rank a wrong alignment first; the
- * ridge flow still tells the right one. */
+ * ridge flow still tells the right one.
+ *
+ * The agreement under a candidate's alignment is the mean cosine of the
+ * doubled-angle differences over A's sampled cells that fall on ridge cells
+ * of B (their number is the overlap). The kernels sum integers, so the value
+ * is the same in every kernel set. The samples are summed OF_CHUNK at a
+ * time (they are stored spread over the print, so that any first ones cover
+ * all of it): the first chunk of every candidate in one kernel call, then,
+ * candidate by candidate, the rest unless field_can_win() says the
+ * candidate can no longer be chosen; giving up changes no result. */
 static int field_anchor(const hs_finger_matcher *m, int nc, const hs_finger_prepared *A,
                         const hs_finger_prepared *B)
 {
     int best = -1;
     float bestv = 0.0f;
     const int lim = nc < OF_CANDS ? nc : OF_CANDS;
-    for (int k = 0; k < lim; k++) {
-        int nov;
-        float ag = field_agreement(m, A, B, &A->min[m->cands[k].a], &B->min[m->cands[k].b],
-                                   bestv, &nov);
-        float v = ag * sqrtf((float)nov);
+    const uint32_t ns = A->fd->ns, i1 = ns > OF_CHUNK ? OF_CHUNK : ns;
+    float k[OF_CANDS][8];
+    uint32_t r2[OF_CANDS];
+    int32_t sum[OF_CANDS], cnt[OF_CANDS];
+    for (int c = 0; c < lim; c++)
+        field_map(m, B, &A->min[m->cands[c].a], &B->min[m->cands[c].b], k[c], &r2[c]);
+    m->kern.field_sums(m, A, B, (const float(*)[8])k, r2, lim, i1, sum, cnt);
+    for (int c = 0; c < lim; c++) {
+        int32_t s = sum[c], n = cnt[c];
+        bool live = true;
+        for (uint32_t i0 = i1; i0 < ns && live; i0 += OF_CHUNK) {
+            if (!field_can_win(s, n, i0, ns, bestv)) {
+                live = false;
+                break;
+            }
+            uint32_t e = ns - i0 > OF_CHUNK ? i0 + OF_CHUNK : ns;
+            int32_t s1, n1;
+            m->kern.field_sum(m, A, B, k[c], r2[c], i0, e, &s1, &n1);
+            s += s1;
+            n += n1;
+        }
+        if (!live)
+            continue;
+        float ag = n ? (float)s / ((float)ICOS_ONE * (float)n) : 0.0f;
+        float v = ag * sqrtf((float)n);
         if (ag >= OF_MIN_AGREE && v > bestv) {
             bestv = v;
-            best = k;
+            best = c;
         }
     }
     return best;
+}
+
+/* The first i1 samples under each of nc alignments, one field_sum call
+ * each (the kernel sets without a batched form). */
+void hs__field_sums_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
+                      const hs_finger_prepared *B, const float (*k)[8], const uint32_t *r2,
+                      int nc, uint32_t i1, int32_t *sum, int32_t *cnt)
+{
+    for (int c = 0; c < nc; c++)
+        m->kern.field_sum(m, A, B, k[c], r2[c], 0, i1, &sum[c], &cnt[c]);
 }
 
 /* Order the two templates canonically so that match(a, b) == match(b, a). */
@@ -1436,7 +1457,7 @@ static bool swap_needed(const hs_finger_prepared *a, const hs_finger_prepared *b
 
 const struct hs__match_kernels hs__match_kernels_c = {
     sim_matrix_c, sort_keys_c, rank_anchor_c, make_frame_c, pair_cands_c, refine_c,
-    hs__field_sum_c};
+    hs__field_sum_c, hs__field_sums_c};
 
 hs_status hs_finger_match(hs_finger_matcher *m, float *score,
                           const hs_finger_prepared *probe, const hs_finger_prepared *candidate)

@@ -428,7 +428,7 @@ static void field_sum_avx2(const hs_finger_matcher *m, const hs_finger_prepared 
 
 const struct hs__match_kernels hs__match_kernels_avx2 = {
     sim_matrix_avx2, rank_sort_avx2,  rank_anchor_avx2,
-    make_frame_avx2,           pair_cands_avx2, refine_avx2, field_sum_avx2};
+    make_frame_avx2,           pair_cands_avx2, refine_avx2, field_sum_avx2, hs__field_sums_c};
 
 #else
 /* ISO C wants a translation unit to declare something. */

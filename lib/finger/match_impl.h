@@ -103,12 +103,21 @@ struct hs__match_kernels {
     void (*field_sum)(const hs_finger_matcher *m, const hs_finger_prepared *A,
                       const hs_finger_prepared *B, const float *k, uint32_t r2, uint32_t i0,
                       uint32_t i1, int32_t *sum, int32_t *n);
+    /* field_sum over samples 0 to i1 - 1 under each of nc alignments k[c],
+     * r2[c] (nc at most 32), into sum[c] and cnt[c]. */
+    void (*field_sums)(const hs_finger_matcher *m, const hs_finger_prepared *A,
+                       const hs_finger_prepared *B, const float (*k)[8], const uint32_t *r2,
+                       int nc, uint32_t i1, int32_t *sum, int32_t *cnt);
 };
 
 /* The portable field_sum. */
 void hs__field_sum_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
                      const hs_finger_prepared *B, const float *k, uint32_t r2, uint32_t i0,
                      uint32_t i1, int32_t *sum, int32_t *n);
+/* The batched one of the kernel sets without their own: a loop of field_sum. */
+void hs__field_sums_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
+                      const hs_finger_prepared *B, const float (*k)[8], const uint32_t *r2,
+                      int nc, uint32_t i1, int32_t *sum, int32_t *cnt);
 #define ICOS_ONE 16384 /* m->icos: cosines in units of 1/ICOS_ONE */
 
 struct hs_finger_matcher {

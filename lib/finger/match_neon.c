@@ -435,7 +435,7 @@ static void field_sum_neon(const hs_finger_matcher *m, const hs_finger_prepared 
 const struct hs__match_kernels hs__match_kernels_neon = {
     sim_matrix_neon, rank_sort_neon,  rank_anchor_neon,
     make_frame_neon, pair_cands_neon, refine_neon,
-    field_sum_neon};
+    field_sum_neon, hs__field_sums_c};
 
 #else
 /* ISO C wants a translation unit to declare something. */
