@@ -62,6 +62,7 @@ _Static_assert(THOROUGH_ANCHORS <= ANCHOR_CAP && MAX_ANCHORS <= ANCHOR_CAP, "anc
 #define OF_CANDS 20             /* orientation anchor: candidates scored by field agreement */
 #define OF_MIN_AGREE 0.85f      /* mean agreement (cosine of the doubled angles) it needs */
 #define OF_CHUNK 16u            /* samples summed between the tests for giving up */
+_Static_assert(OF_CANDS <= 32, "field_sums takes at most 32 alignments");
 #define OF_EXIT_MARGIN 1e-3     /* relative margin of those tests */
 #define AFF_MIN_SCORE 0.015f    /* rigid scores below it skip the stage (speed: none
                                    of the eight FVC sets' figures moves) */

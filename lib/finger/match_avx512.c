@@ -312,34 +312,29 @@ static void refine_avx512(const hs_finger_matcher *m, const hs_finger_prepared *
 /* field_sum with AVX-512: hs__field_sum_c sixteen samples at a time (the
  * sample arrays are padded to whole vectors; lanes past the count are
  * masked), the grid lookup as a masked gather, the cosine one as
- * permutations of icos_even (a gather is slow on some cores). */
+ * permutations of the tables t (m->icos_even, loaded by field_tables: a
+ * gather is slow on some cores; the differences are even, so half-units
+ * 0-127 index 128 entries, 32 per permutation). */
 HS_AVX512_TARGET
-static void field_sum_avx512(const hs_finger_matcher *m, const hs_finger_prepared *A,
-                             const hs_finger_prepared *B, const float *k, uint32_t r2,
-                             uint32_t i0, uint32_t i1, int32_t *sum, int32_t *n)
+static inline void field_run(const __m512i *t, const hs__pfield *fa, const hs__pfield *fb,
+                             const float *k, uint32_t r2, uint32_t i0, uint32_t i1,
+                             int32_t *sum, int32_t *n)
 {
     const __m512 a1 = _mm512_set1_ps(k[0]), b1 = _mm512_set1_ps(k[1]), k1 = _mm512_set1_ps(k[2]);
     const __m512 a2 = _mm512_set1_ps(k[3]), b2 = _mm512_set1_ps(k[4]), k2 = _mm512_set1_ps(k[5]);
     const __m512 gw = _mm512_set1_ps(k[6]), gh = _mm512_set1_ps(k[7]), zf = _mm512_setzero_ps();
-    const __m512i gwi = _mm512_set1_epi32((int)B->fd->gw), r2v = _mm512_set1_epi32((int)r2);
+    const __m512i gwi = _mm512_set1_epi32((int)fb->gw), r2v = _mm512_set1_epi32((int)r2);
     const __m512i m255 = _mm512_set1_epi32(255), m63 = _mm512_set1_epi32(63);
     const __m512i zi = _mm512_setzero_si512();
-    /* m->icos by permutation instead of a gather: the differences are even,
-     * so half-units 0-127 index icos_even, 32 entries per permutation */
-    const int32_t *ie = m->icos_even;
-    const __m512i t0 = _mm512_loadu_si512(ie), t1 = _mm512_loadu_si512(ie + 16);
-    const __m512i t2 = _mm512_loadu_si512(ie + 32), t3 = _mm512_loadu_si512(ie + 48);
-    const __m512i t4 = _mm512_loadu_si512(ie + 64), t5 = _mm512_loadu_si512(ie + 80);
-    const __m512i t6 = _mm512_loadu_si512(ie + 96), t7 = _mm512_loadu_si512(ie + 112);
     const __m512i b32 = _mm512_set1_epi32(32), b64 = _mm512_set1_epi32(64);
     __m512i acc = zi;
     int32_t cnt = 0;
     for (uint32_t i = i0; i < i1; i += 16) {
         __mmask16 lm = tail16(i1 - i);
         __m512 x = _mm512_cvtepi32_ps(
-            _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(A->fd->sx + i))));
+            _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(fa->sx + i))));
         __m512 y = _mm512_cvtepi32_ps(
-            _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(A->fd->sy + i))));
+            _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(fa->sy + i))));
         __m512 fi = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(a1, x), _mm512_mul_ps(b1, y)), k1);
         __m512 fj = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(a2, x), _mm512_mul_ps(b2, y)), k2);
         __mmask16 in = lm & _mm512_cmp_ps_mask(fi, zf, _CMP_GE_OQ) &
@@ -347,19 +342,19 @@ static void field_sum_avx512(const hs_finger_matcher *m, const hs_finger_prepare
                        _mm512_cmp_ps_mask(fj, gh, _CMP_LT_OQ);
         __m512i idx = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_cvttps_epi32(fj), gwi),
                                        _mm512_cvttps_epi32(fi));
-        __m512i v = _mm512_mask_i32gather_epi32(zi, in, idx, (const void *)B->fd->grid, 1);
+        __m512i v = _mm512_mask_i32gather_epi32(zi, in, idx, (const void *)fb->grid, 1);
         v = _mm512_and_si512(v, m255);
         __mmask16 ok = _mm512_mask_cmpneq_epi32_mask(in, v, zi);
-        __m512i sd = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(A->fd->sd + i)));
+        __m512i sd = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(fa->sd + i)));
         __m512i d = _mm512_and_si512(
             _mm512_sub_epi32(_mm512_sub_epi32(sd, _mm512_slli_epi32(_mm512_and_si512(v, m63), 2)), r2v),
             m255);
         __m512i h = _mm512_srli_epi32(d, 1);
         __mmask16 h32 = _mm512_test_epi32_mask(h, b32), h64 = _mm512_test_epi32_mask(h, b64);
-        __m512i q0 = _mm512_mask_blend_epi32(h32, _mm512_permutex2var_epi32(t0, h, t1),
-                                             _mm512_permutex2var_epi32(t2, h, t3));
-        __m512i q1 = _mm512_mask_blend_epi32(h32, _mm512_permutex2var_epi32(t4, h, t5),
-                                             _mm512_permutex2var_epi32(t6, h, t7));
+        __m512i q0 = _mm512_mask_blend_epi32(h32, _mm512_permutex2var_epi32(t[0], h, t[1]),
+                                             _mm512_permutex2var_epi32(t[2], h, t[3]));
+        __m512i q1 = _mm512_mask_blend_epi32(h32, _mm512_permutex2var_epi32(t[4], h, t[5]),
+                                             _mm512_permutex2var_epi32(t[6], h, t[7]));
         acc = _mm512_mask_add_epi32(acc, ok, acc, _mm512_mask_blend_epi32(h64, q0, q1));
         cnt += __builtin_popcount((unsigned)ok);
     }
@@ -367,68 +362,40 @@ static void field_sum_avx512(const hs_finger_matcher *m, const hs_finger_prepare
     *n = cnt;
 }
 
-/* field_sums with AVX-512: field_sum_avx512's loop for each alignment in
- * turn, the tables and constants loaded once; with no branch between the
- * alignments but the loop's, their gathers overlap. */
+HS_AVX512_TARGET
+static inline void field_tables(const hs_finger_matcher *m, __m512i *t)
+{
+    for (int q = 0; q < 8; q++)
+        t[q] = _mm512_loadu_si512(m->icos_even + 16 * q);
+}
+
+HS_AVX512_TARGET
+static void field_sum_avx512(const hs_finger_matcher *m, const hs_finger_prepared *A,
+                             const hs_finger_prepared *B, const float *k, uint32_t r2,
+                             uint32_t i0, uint32_t i1, int32_t *sum, int32_t *n)
+{
+    __m512i t[8];
+    field_tables(m, t);
+    field_run(t, A->fd, B->fd, k, r2, i0, i1, sum, n);
+}
+
+/* field_sums with AVX-512: field_run for each alignment in turn, the
+ * tables loaded once; with no branch between the alignments but the
+ * loop's, their gathers overlap. */
 HS_AVX512_TARGET
 static void field_sums_avx512(const hs_finger_matcher *m, const hs_finger_prepared *A,
                               const hs_finger_prepared *B, const float (*k)[8],
-                              const uint32_t *r2s, int nc, uint32_t i1, int32_t *sum,
+                              const uint32_t *r2, int nc, uint32_t i1, int32_t *sum,
                               int32_t *cnt)
 {
-    const __m512 zf = _mm512_setzero_ps();
-    const __m512i gwi = _mm512_set1_epi32((int)B->fd->gw);
-    const __m512i m255 = _mm512_set1_epi32(255), m63 = _mm512_set1_epi32(63);
-    const __m512i zi = _mm512_setzero_si512();
-    const int32_t *ie = m->icos_even;
-    const __m512i t0 = _mm512_loadu_si512(ie), t1 = _mm512_loadu_si512(ie + 16);
-    const __m512i t2 = _mm512_loadu_si512(ie + 32), t3 = _mm512_loadu_si512(ie + 48);
-    const __m512i t4 = _mm512_loadu_si512(ie + 64), t5 = _mm512_loadu_si512(ie + 80);
-    const __m512i t6 = _mm512_loadu_si512(ie + 96), t7 = _mm512_loadu_si512(ie + 112);
-    const __m512i b32 = _mm512_set1_epi32(32), b64 = _mm512_set1_epi32(64);
-    const int16_t *fsx = A->fd->sx, *fsy = A->fd->sy;
-    const uint8_t *fsd = A->fd->sd, *grid = B->fd->grid;
+    __m512i t[8];
+    field_tables(m, t);
+    int32_t s[32], n[32]; /* local: stores to sum / cnt could alias the tables */
+    for (int c = 0; c < nc; c++)
+        field_run(t, A->fd, B->fd, k[c], r2[c], 0, i1, &s[c], &n[c]);
     for (int c = 0; c < nc; c++) {
-        const float *kc = k[c];
-        const __m512 a1 = _mm512_set1_ps(kc[0]), b1 = _mm512_set1_ps(kc[1]);
-        const __m512 k1 = _mm512_set1_ps(kc[2]), a2 = _mm512_set1_ps(kc[3]);
-        const __m512 b2 = _mm512_set1_ps(kc[4]), k2 = _mm512_set1_ps(kc[5]);
-        const __m512 gw = _mm512_set1_ps(kc[6]), gh = _mm512_set1_ps(kc[7]);
-        const __m512i r2v = _mm512_set1_epi32((int)r2s[c]);
-        __m512i acc = zi;
-        int32_t n = 0;
-        for (uint32_t i = 0; i < i1; i += 16) {
-            __mmask16 lm = tail16(i1 - i);
-            __m512 x = _mm512_cvtepi32_ps(
-                _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(fsx + i))));
-            __m512 y = _mm512_cvtepi32_ps(
-                _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(fsy + i))));
-            __m512 fi = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(a1, x), _mm512_mul_ps(b1, y)), k1);
-            __m512 fj = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(a2, x), _mm512_mul_ps(b2, y)), k2);
-            __mmask16 in = lm & _mm512_cmp_ps_mask(fi, zf, _CMP_GE_OQ) &
-                           _mm512_cmp_ps_mask(fj, zf, _CMP_GE_OQ) &
-                           _mm512_cmp_ps_mask(fi, gw, _CMP_LT_OQ) &
-                           _mm512_cmp_ps_mask(fj, gh, _CMP_LT_OQ);
-            __m512i idx = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_cvttps_epi32(fj), gwi),
-                                           _mm512_cvttps_epi32(fi));
-            __m512i v = _mm512_mask_i32gather_epi32(zi, in, idx, (const void *)grid, 1);
-            v = _mm512_and_si512(v, m255);
-            __mmask16 ok = _mm512_mask_cmpneq_epi32_mask(in, v, zi);
-            __m512i sd = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(fsd + i)));
-            __m512i d = _mm512_and_si512(
-                _mm512_sub_epi32(_mm512_sub_epi32(sd, _mm512_slli_epi32(_mm512_and_si512(v, m63), 2)), r2v),
-                m255);
-            __m512i h = _mm512_srli_epi32(d, 1);
-            __mmask16 h32 = _mm512_test_epi32_mask(h, b32), h64 = _mm512_test_epi32_mask(h, b64);
-            __m512i q0 = _mm512_mask_blend_epi32(h32, _mm512_permutex2var_epi32(t0, h, t1),
-                                                 _mm512_permutex2var_epi32(t2, h, t3));
-            __m512i q1 = _mm512_mask_blend_epi32(h32, _mm512_permutex2var_epi32(t4, h, t5),
-                                                 _mm512_permutex2var_epi32(t6, h, t7));
-            acc = _mm512_mask_add_epi32(acc, ok, acc, _mm512_mask_blend_epi32(h64, q0, q1));
-            n += __builtin_popcount((unsigned)ok);
-        }
-        sum[c] = _mm512_reduce_add_epi32(acc);
-        cnt[c] = n;
+        sum[c] = s[c];
+        cnt[c] = n[c];
     }
 }
 
