@@ -187,29 +187,6 @@ static hs_status read_minutiae(dec *d, const hs_view_info *vi, uint32_t view, ui
     return HS_OK;
 }
 
-/* Check that an extended data block is a sequence of areas (type, length
- * including the 4 header bytes, data). */
-static hs_status check_edb(dec *d, const uint8_t *p, size_t n, uint32_t view)
-{
-    size_t pos = 0;
-    while (pos < n) {
-        if (n - pos < 4)
-            return hs__error(d->ctx, HS_ERR_CORRUPT,
-                             "%s: view %u: extended data ends inside an area header", d->fname,
-                             view);
-        uint32_t type = be16(p + pos), len = be16(p + pos + 2);
-        if (type == 0)
-            return hs__error(d->ctx, HS_ERR_CORRUPT,
-                             "%s: view %u: extended data area type 0 is reserved", d->fname, view);
-        if (len < 4 || len > n - pos)
-            return hs__error(d->ctx, HS_ERR_CORRUPT,
-                             "%s: view %u: extended data area of type 0x%04x claims %u bytes, %zu left",
-                             d->fname, view, type, len, n - pos);
-        pos += len;
-    }
-    return HS_OK;
-}
-
 /* Our orientation field (block HS__TBLOCK_FIELD) travels in the extended
  * data as a vendor area (types 0x0100-0xFFFF are vendor-defined): type
  * FIELD_AREA, then the magic "HSOF" and the block's bytes. Written when the
@@ -236,29 +213,48 @@ static size_t field_area_bytes(const hs_template *t, uint32_t vi, const uint8_t 
     return 8u + n;
 }
 
-/* A field block found in extended data p[0..n) (well-formed areas), or NULL;
- * *fsz its size. Only the block's framing is checked here: the matcher
- * checks the rest when it prepares the view. */
-static const uint8_t *field_area_find(const uint8_t *p, size_t n, size_t *fsz)
+/* The field block carried by area a (type, len bytes with its header), or
+ * NULL; *fsz its size. Only the block's framing is checked here: the
+ * matcher checks the rest when it prepares the view. */
+static const uint8_t *field_in_area(const uint8_t *a, uint32_t type, uint32_t len, size_t *fsz)
+{
+    uint32_t h[5];
+    if (type != FIELD_AREA || len < 8u + HS__FIELD_HDR || memcmp(a + 4, FIELD_MAGIC, 4) ||
+        !hs__field_header(a + 8, len - 8u, h))
+        return NULL;
+    *fsz = len - 8u;
+    return a + 8;
+}
+
+/* Check that an extended data block is a sequence of areas (type, length
+ * including the 4 header bytes, data); *field gets the first of them that
+ * carries our orientation field (FIELD_AREA, above), *fsz its size, or
+ * NULL. */
+static hs_status check_edb(dec *d, const uint8_t *p, size_t n, uint32_t view,
+                           const uint8_t **field, size_t *fsz)
 {
     size_t pos = 0;
-    while (n - pos >= 4) {
+    *field = NULL;
+    while (pos < n) {
+        if (n - pos < 4)
+            return hs__error(d->ctx, HS_ERR_CORRUPT,
+                             "%s: view %u: extended data ends inside an area header", d->fname,
+                             view);
         uint32_t type = be16(p + pos), len = be16(p + pos + 2);
+        if (type == 0)
+            return hs__error(d->ctx, HS_ERR_CORRUPT,
+                             "%s: view %u: extended data area type 0 is reserved", d->fname, view);
         if (len < 4 || len > n - pos)
-            return NULL;
-        if (type == FIELD_AREA && len >= 8u + HS__FIELD_HDR &&
-            !memcmp(p + pos + 4, FIELD_MAGIC, 4)) {
-            const uint8_t *f = p + pos + 8;
-            uint32_t h[5];
-            if (hs__field_header(f, len - 8u, h)) {
-                *fsz = len - 8u;
-                return f;
-            }
-        }
+            return hs__error(d->ctx, HS_ERR_CORRUPT,
+                             "%s: view %u: extended data area of type 0x%04x claims %u bytes, %zu left",
+                             d->fname, view, type, len, n - pos);
+        if (!*field)
+            *field = field_in_area(p + pos, type, len, fsz);
         pos += len;
     }
-    return NULL;
+    return HS_OK;
 }
+
 
 /* Extended data block: u16 length, then that many bytes. Kept as block
  * HS__TBLOCK_FMR_EDB = u8 source format, u16le declared length, content.
@@ -283,7 +279,9 @@ static hs_status read_edb(dec *d, uint32_t view, bool last)
                          d->fname, view, len, left);
     }
     const uint8_t *p = d->r.p + d->r.pos;
-    if (exact && (s = check_edb(d, p, take, view)))
+    const uint8_t *f = NULL;
+    size_t fsz = 0;
+    if (exact && (s = check_edb(d, p, take, view, &f, &fsz)))
         return s;
     hs__skip(&d->r, take);
     if (!take && len == 0)
@@ -300,8 +298,6 @@ static hs_status read_edb(dec *d, uint32_t view, bool last)
     s = hs__template_block_set(d->ctx, d->t, d->t->nviews - 1, HS__TBLOCK_FMR_EDB, blk,
                                take + 3);
     hs__free_wiped(a, blk, take + 3);
-    size_t fsz = 0;
-    const uint8_t *f = exact ? field_area_find(p, take, &fsz) : NULL;
     if (!s && f)
         s = hs__template_block_set(d->ctx, d->t, d->t->nviews - 1, HS__TBLOCK_FIELD, f, fsz);
     return s;
