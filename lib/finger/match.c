@@ -155,17 +155,20 @@ hs_finger_prepared *hs__prepared_new_field(const hs_allocator *a, uint32_t n, co
      * first chunk holds every s-th sample of the print, the next chunk the
      * ones after them, and so on */
     const uint32_t s = (uint32_t)((ns + OF_CHUNK - 1) / OF_CHUNK);
+    /* the first `longer` residues r hold `per` samples each, the others
+     * per - 1 (per = ceil(ns / s)) */
+    const uint32_t per = ns ? (uint32_t)(ns - 1) / s + 1u : 0;
+    const uint32_t longer = ns ? (uint32_t)(ns - 1) % s + 1u : 0;
     uint32_t o = 0;
     for (uint32_t j = 0; j < gh; j += HS__FIELD_STEP)
         for (uint32_t i = (j / HS__FIELD_STEP) % HS__FIELD_STEP; i < gw; i += HS__FIELD_STEP) {
             uint8_t v = grid[j * gw + i];
             if (!v)
                 continue;
-            /* before it: for each r' < r, the samples q' s + r' < ns */
-            uint32_t q = o / s, r = o % s, k = q;
-            if (r)
-                k += r * (uint32_t)(((size_t)ns - 1u) / s + 1u) -
-                     (r > ((uint32_t)ns - 1u) % s + 1u ? r - (((uint32_t)ns - 1u) % s + 1u) : 0u);
+            /* before it: the samples of every residue r' < r, then those of
+             * its own with a smaller q */
+            uint32_t q = o / s, r = o % s;
+            uint32_t k = r * per - (r > longer ? r - longer : 0u) + q;
             float x = ((float)(x0 + i) + 0.5f) * fd->c, y = ((float)(y0 + j) + 0.5f) * fd->c;
             sx[k] = (int16_t)lrintf(x < 32000.0f ? x : 32000.0f);
             sy[k] = (int16_t)-lrintf(y < 32000.0f ? y : 32000.0f);
@@ -1399,19 +1402,15 @@ static int field_anchor(const hs_finger_matcher *m, int nc, const hs_finger_prep
     m->kern.field_sums(m, A, B, (const float(*)[8])k, r2, lim, i1, sum, cnt);
     for (int c = 0; c < lim; c++) {
         int32_t s = sum[c], n = cnt[c];
-        bool live = true;
-        for (uint32_t i0 = i1; i0 < ns && live; i0 += OF_CHUNK) {
-            if (!field_can_win(s, n, i0, ns, bestv)) {
-                live = false;
-                break;
-            }
+        uint32_t i0 = i1;
+        for (; i0 < ns && field_can_win(s, n, i0, ns, bestv); i0 += OF_CHUNK) {
             uint32_t e = ns - i0 > OF_CHUNK ? i0 + OF_CHUNK : ns;
             int32_t s1, n1;
             m->kern.field_sum(m, A, B, k[c], r2[c], i0, e, &s1, &n1);
             s += s1;
             n += n1;
         }
-        if (!live)
+        if (i0 < ns) /* given up */
             continue;
         float ag = n ? (float)s / ((float)ICOS_ONE * (float)n) : 0.0f;
         float v = ag * sqrtf((float)n);

@@ -383,8 +383,7 @@ static void make_frame_avx2(frame *f, const align *g, const hs_finger_prepared *
 HS_AVX2_TARGET
 static void field_sum_avx2(const hs_finger_matcher *m, const hs_finger_prepared *A,
                            const hs_finger_prepared *B, const float *k, uint32_t r2, uint32_t i0,
-                             uint32_t i1, int32_t *sum,
-                           int32_t *n)
+                           uint32_t i1, int32_t *sum, int32_t *n)
 {
     const __m256 a1 = _mm256_set1_ps(k[0]), b1 = _mm256_set1_ps(k[1]), k1 = _mm256_set1_ps(k[2]);
     const __m256 a2 = _mm256_set1_ps(k[3]), b2 = _mm256_set1_ps(k[4]), k2 = _mm256_set1_ps(k[5]);

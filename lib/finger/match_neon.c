@@ -400,8 +400,7 @@ static void refine_neon(const hs_finger_matcher *m, const hs_finger_prepared *A,
  * no gather), summed as integers in the portable order. */
 static void field_sum_neon(const hs_finger_matcher *m, const hs_finger_prepared *A,
                            const hs_finger_prepared *B, const float *k, uint32_t r2, uint32_t i0,
-                             uint32_t i1, int32_t *sum,
-                           int32_t *n)
+                           uint32_t i1, int32_t *sum, int32_t *n)
 {
     const hs__pfield *fa = A->fd, *fb = B->fd;
     const float32x4_t a1 = vdupq_n_f32(k[0]), b1 = vdupq_n_f32(k[1]), k1 = vdupq_n_f32(k[2]);
