@@ -89,3 +89,38 @@ def test_template_file_errors(tmp_path):
         t.encode(1.5)
     with pytest.raises(TypeError):
         hotspot.FingerTemplate.load(None)
+
+
+def test_minutia_stability_tool(tmp_path):
+    """tools/minutia-stability.py (docs/accuracy.md, "Grid phase"): a crop by
+    the extractor's block size (8 px at 500 ppi) leaves the minutiae where
+    they were, away from the cropped strip; a 1 px crop moves some."""
+    import os
+    import re
+    import subprocess
+    import sys
+    src = os.environ.get("HS_SOURCE_DIR")
+    if not src:
+        pytest.skip("HS_SOURCE_DIR unset (run through ctest)")
+    tool = os.path.join(src, "tools", "minutia-stability.py")
+    syn = hotspot.Synth(5, width=320, height=360)
+    paths = []
+    for f in range(3):
+        img, _ = syn.impression(f, 0)
+        p = tmp_path / ("%d.png" % f)
+        img.save(p)
+        paths.append(str(p))
+
+    def unstable(spec):
+        out = subprocess.run([sys.executable, tool, "--perturb", spec] + paths,
+                             capture_output=True, text=True, check=True).stdout
+        m = re.match(r"%s: 3 images, (\d+) minutiae, unstable ([0-9.]+) %%" % re.escape(spec), out)
+        assert m, out
+        assert int(m.group(1)) > 20
+        return float(m.group(2))
+
+    assert unstable("crop:8,8") <= 3.0
+    assert 0.0 <= unstable("crop:1,0") <= 100.0
+    r = subprocess.run([sys.executable, tool, "--perturb", "blur:1"] + paths,
+                       capture_output=True, text=True)
+    assert r.returncode != 0 and "crop:X,Y or noise:A" in r.stderr
