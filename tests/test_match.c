@@ -721,11 +721,6 @@ static hs_finger_prepared *prep_field(const hs_minutia *m, int n, const uint8_t 
     return p;
 }
 
-/* With both fields the matcher refines one more alignment, so no score is
- * lower than without them, and some pairs whose minutiae mislead the first
- * anchors score higher; every kernel set agrees, both orders agree, and the
- * prepared codec (format version 2) keeps the field. A malformed block is
- * refused. */
 /* The field's samples are stored in the spread order: a permutation of
  * the row order (every 4th cell of every 4th row, staggered) in which the
  * first 16 reach from the first rows to the last ones. */
@@ -788,6 +783,11 @@ static void test_field_sample_order(void **state)
     }
 }
 
+/* With both fields the matcher refines one more alignment, so no score is
+ * lower than without them, and some pairs whose minutiae mislead the first
+ * anchors score higher; every kernel set agrees, both orders agree, and the
+ * prepared codec (format version 2) keeps the field. A malformed block is
+ * refused. */
 static void test_orientation_field(void **state)
 {
     (void)state;

@@ -255,7 +255,6 @@ static hs_status check_edb(dec *d, const uint8_t *p, size_t n, uint32_t view,
     return HS_OK;
 }
 
-
 /* Extended data block: u16 length, then that many bytes. Kept as block
  * HS__TBLOCK_FMR_EDB = u8 source format, u16le declared length, content.
  * The last view's block runs to the end of the record: a declared length
