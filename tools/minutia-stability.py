@@ -24,22 +24,35 @@ import numpy as np
 import hotspot
 
 
-def perturb(pix, spec, seed):
+def parse_spec(spec):
+    """--perturb's value as ("crop", x, y) or ("noise", a)."""
     kind, _, arg = spec.partition(":")
-    if kind == "crop":
-        x, y = (int(v) for v in arg.split(","))
+    try:
+        v = tuple(int(n) for n in arg.split(","))
+    except ValueError:
+        v = ()
+    if kind == "crop" and len(v) == 2 and min(v) >= 0:
+        return ("crop",) + v
+    if kind == "noise" and len(v) == 1 and 0 <= v[0] <= 255:
+        return ("noise",) + v
+    raise argparse.ArgumentTypeError("crop:X,Y or noise:A, got %r" % spec)
+
+
+def perturb(pix, spec, seed):
+    """The perturbed pixels and the crop to undo (x, y)."""
+    if spec[0] == "crop":
+        x, y = spec[1], spec[2]
         return np.ascontiguousarray(pix[y:, x:]), x, y
-    if kind == "noise":
-        a = int(arg)
-        rng = np.random.default_rng(seed)
-        v = pix.astype(np.int16) + rng.integers(-a, a + 1, size=pix.shape, dtype=np.int16)
-        return np.clip(v, 0, 255).astype(np.uint8), 0, 0
-    raise SystemExit("--perturb: crop:X,Y or noise:A, got %r" % spec)
+    a = spec[1]
+    rng = np.random.default_rng(seed)
+    v = pix.astype(np.int16) + rng.integers(-a, a + 1, size=pix.shape, dtype=np.int16)
+    return np.clip(v, 0, 255).astype(np.uint8), 0, 0
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--perturb", required=True, help="crop:X,Y or noise:A")
+    ap.add_argument("--perturb", required=True, type=parse_spec, metavar="SPEC",
+                    help="crop:X,Y or noise:A")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--ppi", type=int, default=0, help="resolution of images that carry none")
     ap.add_argument("images", nargs="+")
@@ -62,8 +75,9 @@ def main():
     if not rows:
         raise SystemExit("no minutiae found")
     r = np.array(rows, dtype=float)
+    name = "%s:%s" % (a.perturb[0], ",".join(str(v) for v in a.perturb[1:]))
     print("%s: %d images, %d minutiae, unstable %.1f %%"
-          % (a.perturb, len(a.images), len(r), 100.0 * (1.0 - r[:, 0].mean())))
+          % (name, len(a.images), len(r), 100.0 * (1.0 - r[:, 0].mean())))
     for lo, hi in ((1, 40), (40, 60), (60, 80), (80, 101)):
         s = (r[:, 1] >= lo) & (r[:, 1] < hi)
         if s.any():

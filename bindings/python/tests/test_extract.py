@@ -94,7 +94,7 @@ def test_template_file_errors(tmp_path):
 def test_minutia_stability_tool(tmp_path):
     """tools/minutia-stability.py (docs/accuracy.md, "Grid phase"): a crop by
     the extractor's block size (8 px at 500 ppi) leaves the minutiae where
-    they were, away from the cropped strip; a 1 px crop moves some."""
+    they were, away from the cropped strip; after a 1 px crop most stay."""
     import os
     import re
     import subprocess
@@ -120,7 +120,8 @@ def test_minutia_stability_tool(tmp_path):
         return float(m.group(2))
 
     assert unstable("crop:8,8") <= 3.0
-    assert 0.0 <= unstable("crop:1,0") <= 100.0
-    r = subprocess.run([sys.executable, tool, "--perturb", "blur:1"] + paths,
-                       capture_output=True, text=True)
-    assert r.returncode != 0 and "crop:X,Y or noise:A" in r.stderr
+    assert unstable("crop:1,0") < 50.0
+    for bad in ("blur:1", "crop:1", "crop:a,1", "noise:300"):
+        r = subprocess.run([sys.executable, tool, "--perturb", bad] + paths,
+                           capture_output=True, text=True)
+        assert r.returncode != 0 and "crop:X,Y or noise:A" in r.stderr, (bad, r.stderr)
