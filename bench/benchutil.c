@@ -49,6 +49,7 @@ const char *bu_shared_root(void)
     return e && *e ? e : HS_SOURCE_DIR "/../shared/data";
 }
 
+#ifndef BU_NO_LIBRARY /* bench_match_ab loads its libraries at run time */
 float bu_thr(double fmr)
 {
     float t = 0.0f;
@@ -58,3 +59,4 @@ float bu_thr(double fmr)
     }
     return t;
 }
+#endif

@@ -22,7 +22,8 @@ extern const bu_fvc_set bu_fvc_sets[8];
  * the source tree this benchmark was built from. */
 const char *bu_shared_root(void);
 
-/* Finger threshold for a valid FMR (exits with a message on failure). */
+/* Finger threshold for a valid FMR (exits with a message on failure); not
+ * in builds with BU_NO_LIBRARY. */
 float bu_thr(double fmr);
 
 #endif
