@@ -1320,17 +1320,26 @@ void hs__field_sum_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
                      const hs_finger_prepared *B, const float *k, uint32_t r2, uint32_t i0,
                      uint32_t i1, int32_t *sum, int32_t *n)
 {
+    /* Branch-free: whether a sample falls inside B's grid, and on a ridge
+     * cell, is as good as random, so branches on it were mispredicted. The
+     * cell index is computed in unsigned arithmetic whatever the sample
+     * (the truncations are defined: |fi|, |fj| stay far below 2^31 for
+     * coordinates of at most 2^15 px and cells of at least 1/64 px), and
+     * masked to cell 0 outside the grid, where the cell read is masked to
+     * "no ridges" too. */
+    const hs__pfield *fa = A->fd, *fb = B->fd;
+    const uint32_t gw = fb->gw;
     int32_t acc = 0, cnt = 0;
     for (uint32_t i = i0; i < i1; i++) {
-        float x = (float)A->fd->sx[i], y = (float)A->fd->sy[i];
+        float x = (float)fa->sx[i], y = (float)fa->sy[i];
         float fi = k[0] * x + k[1] * y + k[2], fj = k[3] * x + k[4] * y + k[5];
-        int in = (fi >= 0.0f) & (fj >= 0.0f) & (fi < k[6]) & (fj < k[7]);
-        int idx = in ? (int)fj * (int)B->fd->gw + (int)fi : 0;
-        uint32_t vb = in ? B->fd->grid[idx] : 0u;
-        int ok = vb != 0;
-        int32_t c = m->icos[(A->fd->sd[i] - (vb & 63u) * 4u - r2) & 255u];
-        acc += ok ? c : 0;
-        cnt += ok;
+        uint32_t in = 0u - (uint32_t)((fi >= 0.0f) & (fj >= 0.0f) & (fi < k[6]) & (fj < k[7]));
+        uint32_t idx = ((uint32_t)(int32_t)fj * gw + (uint32_t)(int32_t)fi) & in;
+        uint32_t vb = fb->grid[idx] & in;
+        uint32_t ok = (uint32_t)(vb != 0);
+        int32_t c = m->icos[(fa->sd[i] - (vb & 63u) * 4u - r2) & 255u];
+        acc += c & (int32_t)(0u - ok);
+        cnt += (int32_t)ok;
     }
     *sum = acc;
     *n = cnt;
