@@ -1323,10 +1323,10 @@ void hs__field_sum_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
     /* Branch-free: whether a sample falls inside B's grid, and on a ridge
      * cell, is as good as random, so branches on it were mispredicted. The
      * cell index is computed in unsigned arithmetic whatever the sample
-     * (the truncations are defined: |fi|, |fj| stay far below 2^31 for
-     * coordinates of at most 2^15 px and cells of at least 1/64 px), and
-     * masked to cell 0 outside the grid, where the cell read is masked to
-     * "no ridges" too. */
+     * (the truncations are defined: with coordinates below 2^15 px and
+     * cells of at least 8 px, HS__FIELD_CELL64_MIN, |fi| and |fj| stay
+     * below 2^15), and masked to cell 0 outside the grid, where the cell
+     * read is masked to "no ridges" too. */
     const hs__pfield *fa = A->fd, *fb = B->fd;
     const uint32_t gw = fb->gw;
     int32_t acc = 0, cnt = 0;
