@@ -16,11 +16,18 @@
  * and how many of the 25,280 scores differ between the sides (0 when only
  * the speed changed and both sides compare the same templates).
  *
+ * Within one process the per-set ratios agree to a few percent, but a
+ * process as a whole can land on a lucky or unlucky memory layout for one
+ * side; --runs N repeats the measurement in N fresh processes (one after
+ * the other) and prints, per kernel set, the medians over them and the
+ * range of the per-process ratios.
+ *
  * Usage: bench_match_ab LIB_A LIB_B [--images] [--thorough] [--rounds N]
- *                       [--kernels portable|avx2|avx512|neon|all]
+ *                       [--runs N] [--kernels portable|avx2|avx512|neon|all]
  * e.g. a build of the start of issue 20 (a68c92d) as LIB_A and this tree's
- * libhotspot.so.1 as LIB_B. --kernels all (the default) measures every set
- * both libraries run on this CPU. Needs glibc (dlmopen). */
+ * libhotspot.so.1 as LIB_B, --rounds 3 --runs 5 (docs/accuracy.md, "Speed").
+ * --kernels all (the default) measures every set both libraries run on this
+ * CPU. Needs glibc (dlmopen). */
 #include "benchutil.h"
 
 #include <hotspot/hotspot.h>
@@ -29,11 +36,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define NSETS 8
 #define NPER 80
 #define MAX_ROUNDS 32
+#define MAX_RUNS 15
 
 typedef hs_status (*tload_f)(hs_ctx *, hs_template **, uint32_t *, const char *);
 typedef void (*tfree_f)(hs_template *);
@@ -172,18 +181,25 @@ static double quantile(double *v, int n, double q)
     return v[i];
 }
 
-static void measure(side *A, side *B, int32_t kernels, const char *kname, int thorough,
-                    int rounds)
+/* One kernel set's figures from one process. */
+typedef struct result {
+    int ran;                 /* 0: a side cannot run the kernel set here */
+    double ra, rb;           /* comparisons per second, medians over the rounds */
+    double med, q1, q3;      /* per-set B / A speed ratios: median, quartiles */
+    long differ;             /* scores that differ between the sides */
+} result;
+
+static result measure(side *A, side *B, int32_t kernels, int thorough, int rounds)
 {
+    result res = {0, 0, 0, 0, 0, 0, 0};
     hs_finger_matcher *ma = NULL, *mb = NULL;
     if (A->mnew(NULL, &ma) != HS_OK || B->mnew(NULL, &mb) != HS_OK)
         exit(1);
     if (A->mset(ma, HS_MATCH_KERNELS, kernels) != HS_OK ||
         B->mset(mb, HS_MATCH_KERNELS, kernels) != HS_OK) {
-        printf("%-9s not run by both libraries on this CPU\n", kname);
         A->mfree(ma);
         B->mfree(mb);
-        return;
+        return res;
     }
     if (thorough && (A->mset(ma, HS_MATCH_THOROUGH, 1) != HS_OK ||
                      B->mset(mb, HS_MATCH_THOROUGH, 1) != HS_OK)) {
@@ -214,23 +230,59 @@ static void measure(side *A, side *B, int32_t kernels, const char *kname, int th
     long differ = 0;
     for (long i = 0; i < npairs; i++)
         differ += memcmp(&A->scores[i], &B->scores[i], sizeof(float)) != 0;
-    double med = bu_median(ratio, (size_t)nr);
-    printf("%-9s A %8.0f/s  B %8.0f/s  B/A %.3f (quartiles %.3f-%.3f, %d set runs)  "
-           "scores differing: %ld of %ld\n",
-           kname, bu_median(ra, (size_t)rounds), bu_median(rb, (size_t)rounds), med,
-           quantile(ratio, nr, 0.25), quantile(ratio, nr, 0.75), nr, differ, npairs);
+    res.ran = 1;
+    res.med = bu_median(ratio, (size_t)nr);
+    res.q1 = quantile(ratio, nr, 0.25);
+    res.q3 = quantile(ratio, nr, 0.75);
+    res.ra = bu_median(ra, (size_t)rounds);
+    res.rb = bu_median(rb, (size_t)rounds);
+    res.differ = differ;
     A->mfree(ma);
     B->mfree(mb);
+    return res;
+}
+
+static const struct {
+    const char *name;
+    int32_t k;
+} ksets[] = {{"portable", HS_MATCH_KERNELS_PORTABLE},
+             {"avx2", HS_MATCH_KERNELS_AVX2},
+             {"avx512", HS_MATCH_KERNELS_AVX512},
+             {"neon", HS_MATCH_KERNELS_NEON}};
+#define NKSETS ((int)(sizeof ksets / sizeof ksets[0]))
+
+static void print_result(const char *kname, const result *r, int rounds)
+{
+    const long npairs = (long)NSETS * NPER * (NPER - 1) / 2;
+    if (!r->ran)
+        printf("%-9s not run by both libraries on this CPU\n", kname);
+    else
+        printf("%-9s A %8.0f/s  B %8.0f/s  B/A %.3f (quartiles %.3f-%.3f, %d set runs)  "
+               "scores differing: %ld of %ld\n",
+               kname, r->ra, r->rb, r->med, r->q1, r->q3, rounds * NSETS, r->differ, npairs);
+    fflush(stdout);
+}
+
+/* One process's measurement of the chosen kernel sets (want[i]) into res. */
+static void one_run(const char *lib_a, const char *lib_b, int images, int thorough, int rounds,
+                    const int *want, result *res)
+{
+    static side A, B;
+    setup(&A, lib_a, images);
+    setup(&B, lib_b, images);
+    for (int i = 0; i < NKSETS; i++)
+        if (want[i])
+            res[i] = measure(&A, &B, ksets[i].k, thorough, rounds);
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr, "usage: bench_match_ab LIB_A LIB_B [--images] [--thorough] "
-                        "[--rounds N] [--kernels portable|avx2|avx512|neon|all]\n");
+                        "[--rounds N] [--runs N] [--kernels portable|avx2|avx512|neon|all]\n");
         return 2;
     }
-    int images = 0, thorough = 0, rounds = 7;
+    int images = 0, thorough = 0, rounds = 7, runs = 1;
     const char *kernels = "all";
     for (int i = 3; i < argc; i++) {
         if (!strcmp(argv[i], "--images"))
@@ -241,6 +293,8 @@ int main(int argc, char **argv)
             rounds = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--kernels") && i + 1 < argc)
             kernels = argv[++i];
+        else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = atoi(argv[++i]);
         else {
             fprintf(stderr, "bench_match_ab: unknown argument %s\n", argv[i]);
             return 2;
@@ -248,6 +302,10 @@ int main(int argc, char **argv)
     }
     if (rounds < 1 || rounds > MAX_ROUNDS) {
         fprintf(stderr, "bench_match_ab: --rounds takes 1..%d\n", MAX_ROUNDS);
+        return 2;
+    }
+    if (runs < 1 || runs > MAX_RUNS) {
+        fprintf(stderr, "bench_match_ab: --runs takes 1..%d\n", MAX_RUNS);
         return 2;
     }
     char probe[1024];
@@ -258,28 +316,96 @@ int main(int argc, char **argv)
         printf("SKIP: shared data absent or unreadable under %s\n", bu_shared_root());
         return 0;
     }
-    static side A, B;
-    setup(&A, argv[1], images);
-    setup(&B, argv[2], images);
-    printf("A = %s\nB = %s\ntemplates: %s; %s mode; %d rounds of the 8 sets\n", argv[1], argv[2],
-           images ? "each side's extractor on the FVC images" : "SecuGen ISO",
-           thorough ? "thorough" : "default", rounds);
-    static const struct {
-        const char *name;
-        int32_t k;
-    } sets[] = {{"portable", HS_MATCH_KERNELS_PORTABLE},
-                {"avx2", HS_MATCH_KERNELS_AVX2},
-                {"avx512", HS_MATCH_KERNELS_AVX512},
-                {"neon", HS_MATCH_KERNELS_NEON}};
-    int any = 0;
-    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
-        if (!strcmp(kernels, "all") || !strcmp(kernels, sets[i].name)) {
-            measure(&A, &B, sets[i].k, sets[i].name, thorough, rounds);
-            any = 1;
-        }
+    int want[NKSETS], any = 0;
+    for (int i = 0; i < NKSETS; i++) {
+        want[i] = !strcmp(kernels, "all") || !strcmp(kernels, ksets[i].name);
+        any |= want[i];
+    }
     if (!any) {
         fprintf(stderr, "bench_match_ab: unknown kernel set %s\n", kernels);
         return 2;
+    }
+    printf("A = %s\nB = %s\ntemplates: %s; %s mode; %d rounds of the 8 sets; %d process%s\n",
+           argv[1], argv[2], images ? "each side's extractor on the FVC images" : "SecuGen ISO",
+           thorough ? "thorough" : "default", rounds, runs, runs > 1 ? "es" : "");
+    fflush(stdout);
+    if (runs == 1) {
+        result res[NKSETS];
+        one_run(argv[1], argv[2], images, thorough, rounds, want, res);
+        for (int i = 0; i < NKSETS; i++)
+            if (want[i])
+                print_result(ksets[i].name, &res[i], rounds);
+        return 0;
+    }
+    /* several processes, one after the other: each loads both libraries
+     * afresh (so a lucky or unlucky memory layout is one sample), reports
+     * through a pipe, and the medians over the processes are printed */
+    static result all[MAX_RUNS][NKSETS];
+    for (int r = 0; r < runs; r++) {
+        int fd[2];
+        if (pipe(fd) != 0) {
+            perror("bench_match_ab: pipe");
+            return 1;
+        }
+        pid_t pid = fork();
+        if (pid < 0) {
+            perror("bench_match_ab: fork");
+            return 1;
+        }
+        if (pid == 0) {
+            close(fd[0]);
+            result res[NKSETS];
+            memset(res, 0, sizeof res);
+            one_run(argv[1], argv[2], images, thorough, rounds, want, res);
+            size_t off = 0;
+            while (off < sizeof res) {
+                ssize_t w = write(fd[1], (const char *)res + off, sizeof res - off);
+                if (w <= 0)
+                    _exit(1);
+                off += (size_t)w;
+            }
+            _exit(0);
+        }
+        close(fd[1]);
+        size_t off = 0;
+        while (off < sizeof all[r]) {
+            ssize_t n = read(fd[0], (char *)all[r] + off, sizeof all[r] - off);
+            if (n <= 0)
+                break;
+            off += (size_t)n;
+        }
+        close(fd[0]);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        if (off != sizeof all[r] || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            fprintf(stderr, "bench_match_ab: run %d failed\n", r + 1);
+            return 1;
+        }
+        printf("run %d:\n", r + 1);
+        for (int i = 0; i < NKSETS; i++)
+            if (want[i])
+                print_result(ksets[i].name, &all[r][i], rounds);
+    }
+    printf("medians over the %d processes (range of the per-process B/A in brackets):\n", runs);
+    for (int i = 0; i < NKSETS; i++) {
+        if (!want[i])
+            continue;
+        double ra[MAX_RUNS], rb[MAX_RUNS], med[MAX_RUNS];
+        int n = 0;
+        for (int r = 0; r < runs; r++)
+            if (all[r][i].ran) {
+                ra[n] = all[r][i].ra;
+                rb[n] = all[r][i].rb;
+                med[n] = all[r][i].med;
+                n++;
+            }
+        if (!n) {
+            printf("%-9s not run by both libraries on this CPU\n", ksets[i].name);
+            continue;
+        }
+        double m = bu_median(med, (size_t)n); /* sorts med */
+        printf("%-9s A %8.0f/s  B %8.0f/s  B/A %.3f (%.3f-%.3f)\n", ksets[i].name,
+               bu_median(ra, (size_t)n), bu_median(rb, (size_t)n), m, med[0], med[n - 1]);
     }
     return 0;
 }
