@@ -17,10 +17,11 @@
  * the speed changed and both sides compare the same templates).
  *
  * Within one process the per-set ratios agree to a few percent, but a
- * process as a whole can land on a lucky or unlucky memory layout for one
- * side; --runs N repeats the measurement in N fresh processes (one after
- * the other) and prints, per kernel set, the medians over them and the
- * range of the per-process ratios.
+ * process as a whole can be off (one run in five on the shared machine of
+ * docs/accuracy.md, one side slower throughout: an unlucky placement in
+ * memory is the likely cause); --runs N repeats the measurement in N fresh
+ * processes (one after the other) and prints, per kernel set, the medians
+ * over them and the range of the per-process ratios.
  *
  * Usage: bench_match_ab LIB_A LIB_B [--images] [--thorough] [--rounds N]
  *                       [--runs N] [--kernels portable|avx2|avx512|neon|all]
@@ -338,7 +339,7 @@ int main(int argc, char **argv)
         return 0;
     }
     /* several processes, one after the other: each loads both libraries
-     * afresh (so a lucky or unlucky memory layout is one sample), reports
+     * afresh (so an unlucky placement is one sample of several), reports
      * through a pipe, and the medians over the processes are printed */
     static result all[MAX_RUNS][NKSETS];
     for (int r = 0; r < runs; r++) {
