@@ -419,12 +419,16 @@ static void field_sum_neon(const hs_finger_matcher *m, const hs_finger_prepared 
         unsigned lanes = bits4(in) & tail4((int)(i1 - i));
         int32_t il[4];
         vst1q_s32(il, idx);
+        /* without branches on the lanes (inside the grid or not is as
+         * good as random): a lane outside reads cell 0 and is masked, as
+         * in hs__field_sum_c */
         for (uint32_t l = 0; l < 4; l++) {
-            uint32_t vb = lanes >> l & 1u ? fb->grid[il[l]] : 0u;
-            int ok = vb != 0;
+            uint32_t live = 0u - (lanes >> l & 1u);
+            uint32_t vb = fb->grid[(uint32_t)il[l] & live] & live;
+            uint32_t ok = (uint32_t)(vb != 0);
             int32_t c = m->icos[(fa->sd[i + l] - (vb & 63u) * 4u - r2) & 255u];
-            acc += ok ? c : 0;
-            cnt += ok;
+            acc += c & (int32_t)(0u - ok);
+            cnt += (int32_t)ok;
         }
     }
     *sum = acc;
