@@ -394,10 +394,11 @@ static void refine_neon(const hs_finger_matcher *m, const hs_finger_prepared *A,
     r->ovb = nov;
 }
 
-/* field_sum with NEON: the grid coordinates of four samples at a time (the
- * same float operations as hs__field_sum_c; the sample arrays are padded
- * to whole vectors), then the grid and cosine lookups lane by lane (NEON has
- * no gather), summed as integers in the portable order. */
+/* field_sum with NEON: four samples at a time, the grid coordinates with
+ * the same float operations as hs__field_sum_c (the sample arrays are
+ * padded to whole vectors), the grid and cosine lookups lane by lane (NEON
+ * has no gather), the rest as vector operations; integer sums, so the same
+ * value as the portable loop's. */
 static void field_sum_neon(const hs_finger_matcher *m, const hs_finger_prepared *A,
                            const hs_finger_prepared *B, const float *k, uint32_t r2, uint32_t i0,
                            uint32_t i1, int32_t *sum, int32_t *n)
@@ -407,32 +408,42 @@ static void field_sum_neon(const hs_finger_matcher *m, const hs_finger_prepared 
     const float32x4_t a2 = vdupq_n_f32(k[3]), b2 = vdupq_n_f32(k[4]), k2 = vdupq_n_f32(k[5]);
     const float32x4_t gw = vdupq_n_f32(k[6]), gh = vdupq_n_f32(k[7]), zf = vdupq_n_f32(0.0f);
     const int32x4_t gwi = vdupq_n_s32((int32_t)fb->gw);
-    int32_t acc = 0, cnt = 0;
+    static const uint32_t lane_ix[4] = {0, 1, 2, 3};
+    const uint32x4_t lanes = vld1q_u32(lane_ix), r2v = vdupq_n_u32(r2);
+    const uint32x4_t m63 = vdupq_n_u32(63), m255 = vdupq_n_u32(255);
+    int32x4_t accv = vdupq_n_s32(0), cntv = vdupq_n_s32(0);
     for (uint32_t i = i0; i < i1; i += 4) {
         float32x4_t x = vcvtq_f32_s32(vmovl_s16(vld1_s16(fa->sx + i)));
         float32x4_t y = vcvtq_f32_s32(vmovl_s16(vld1_s16(fa->sy + i)));
         float32x4_t fi = vaddq_f32(vaddq_f32(vmulq_f32(a1, x), vmulq_f32(b1, y)), k1);
         float32x4_t fj = vaddq_f32(vaddq_f32(vmulq_f32(a2, x), vmulq_f32(b2, y)), k2);
-        uint32x4_t in = vandq_u32(vandq_u32(vcgeq_f32(fi, zf), vcgeq_f32(fj, zf)),
-                                  vandq_u32(vcltq_f32(fi, gw), vcltq_f32(fj, gh)));
+        /* live lanes: inside B's grid and before i1. Without branches on
+         * them (inside or not is as good as random): a dead lane reads
+         * cell 0 and is masked, as in hs__field_sum_c; the masks, the
+         * cosine indices and the sums are vector operations, only the two
+         * table lookups go lane by lane. The sums are of integers, so
+         * their order does not matter. */
+        uint32x4_t live = vandq_u32(vandq_u32(vcgeq_f32(fi, zf), vcgeq_f32(fj, zf)),
+                                    vandq_u32(vcltq_f32(fi, gw), vcltq_f32(fj, gh)));
+        live = vandq_u32(live, vcltq_u32(lanes, vdupq_n_u32(i1 - i)));
         int32x4_t idx = vmlaq_s32(vcvtq_s32_f32(fi), vcvtq_s32_f32(fj), gwi);
-        unsigned lanes = bits4(in) & tail4((int)(i1 - i));
-        int32_t il[4];
-        vst1q_s32(il, idx);
-        /* without branches on the lanes (inside the grid or not is as
-         * good as random): a lane outside reads cell 0 and is masked, as
-         * in hs__field_sum_c */
-        for (uint32_t l = 0; l < 4; l++) {
-            uint32_t live = 0u - (lanes >> l & 1u);
-            uint32_t vb = fb->grid[(uint32_t)il[l] & live] & live;
-            uint32_t ok = (uint32_t)(vb != 0);
-            int32_t c = m->icos[(fa->sd[i + l] - (vb & 63u) * 4u - r2) & 255u];
-            acc += c & (int32_t)(0u - ok);
-            cnt += (int32_t)ok;
-        }
+        uint32_t il[4];
+        vst1q_u32(il, vandq_u32(vreinterpretq_u32_s32(idx), live));
+        uint32_t g[4] = {fb->grid[il[0]], fb->grid[il[1]], fb->grid[il[2]], fb->grid[il[3]]};
+        uint32x4_t vb = vandq_u32(vld1q_u32(g), live);
+        uint32x4_t ok = vtstq_u32(vb, vb);
+        const uint32_t s4[4] = {fa->sd[i], fa->sd[i + 1], fa->sd[i + 2], fa->sd[i + 3]};
+        uint32x4_t sd = vld1q_u32(s4);
+        uint32x4_t ci = vandq_u32(
+            vsubq_u32(vsubq_u32(sd, vshlq_n_u32(vandq_u32(vb, m63), 2)), r2v), m255);
+        uint32_t cl[4];
+        vst1q_u32(cl, ci);
+        const int32_t c[4] = {m->icos[cl[0]], m->icos[cl[1]], m->icos[cl[2]], m->icos[cl[3]]};
+        accv = vaddq_s32(accv, vandq_s32(vld1q_s32(c), vreinterpretq_s32_u32(ok)));
+        cntv = vsubq_s32(cntv, vreinterpretq_s32_u32(ok)); /* ok lanes are -1 */
     }
-    *sum = acc;
-    *n = cnt;
+    *sum = vaddvq_s32(accv);
+    *n = vaddvq_s32(cntv);
 }
 
 const struct hs__match_kernels hs__match_kernels_neon = {
