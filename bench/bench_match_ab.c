@@ -48,7 +48,6 @@
 typedef hs_status (*tload_f)(hs_ctx *, hs_template **, uint32_t *, const char *);
 typedef void (*tfree_f)(hs_template *);
 typedef hs_status (*prep_f)(hs_ctx *, hs_finger_prepared **, const hs_template *, uint32_t);
-typedef void (*pfree_f)(hs_finger_prepared *);
 typedef hs_status (*mnew_f)(hs_ctx *, hs_finger_matcher **);
 typedef void (*mfree_f)(hs_finger_matcher *);
 typedef hs_status (*mset_f)(hs_finger_matcher *, hs_finger_matcher_param, int32_t);
@@ -68,8 +67,7 @@ typedef struct side {
     mfree_f mfree;
     mset_f mset;
     match_f match;
-    pfree_f pfree;
-    hs_finger_prepared *p[NSETS][NPER];
+    hs_finger_prepared *p[NSETS][NPER]; /* kept until the process ends */
     float *scores; /* the last round's, in pair order */
 } side;
 
@@ -101,7 +99,6 @@ static void setup(side *s, const char *path, int images)
     SYM(s, tfree, "hs_template_free");
     prep_f prep;
     SYM(s, prep, "hs_finger_prepare");
-    SYM(s, s->pfree, "hs_finger_prepared_free");
     SYM(s, s->mnew, "hs_finger_matcher_new");
     SYM(s, s->mfree, "hs_finger_matcher_free");
     SYM(s, s->mset, "hs_finger_matcher_set");
