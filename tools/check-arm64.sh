@@ -44,33 +44,34 @@ echo "arm64: fuzz_prepared corpus (kernel cross-check)"
 run "$B/fuzz/fuzz_prepared_replay" fuzz/corpus/fuzz_prepared >"$B/fuzz_prepared.log" 2>&1 ||
   { cat "$B/fuzz_prepared.log"; exit 1; }
 DATA=${HS_SHARED_DATA:-../shared/data}
-if [ -d "$DATA/fingerprint/iso19794-2-secugen" ] && [ -x build/bench/bench_match ]; then
-  # the default mode, the fast mode, a 60-degree rotation bound and the
-  # thorough mode
-  for mode in default --fast "--max-rotation 60" --thorough; do
+# compare SOURCE LABEL MODE...: the ARM build's scores of all FVC pairs
+# against the x86-64 build's portable ones in each MODE ("default" or the
+# bench_match options), on the SecuGen ISO templates (SOURCE "") or on our
+# extractor's (SOURCE --images)
+compare() {
+  local src=$1 label=$2 mode tag
+  shift 2
+  for mode in "$@"; do
     opt=(); [ "$mode" = default ] || read -r -a opt <<<"$mode"
-    tag=${mode//[- ]/}
+    [ -z "$src" ] || opt=("$src" "${opt[@]}")
+    tag=${src//-/}${mode//[- ]/}
     HS_SHARED_DATA=$DATA run "$B/bench/bench_match" --pairs 0 "${opt[@]}" \
       --dump "$B/scores-arm64-$tag.txt" >/dev/null
     HS_SHARED_DATA=$DATA build/bench/bench_match --pairs 0 --kernels portable "${opt[@]}" \
       --dump "$B/scores-x86-$tag.txt" >/dev/null
     cmp "$B/scores-arm64-$tag.txt" "$B/scores-x86-$tag.txt"
-    echo "arm64: all $(wc -l <"$B/scores-arm64-$tag.txt") FVC pair scores ($mode) identical to the x86-64 build"
+    echo "arm64: all $(wc -l <"$B/scores-arm64-$tag.txt") FVC pair scores$label ($mode) identical to the x86-64 build"
   done
+}
+if [ -d "$DATA/fingerprint/iso19794-2-secugen" ] && [ -x build/bench/bench_match ]; then
+  # the default mode, the fast mode, a 60-degree rotation bound and the
+  # thorough mode
+  compare "" "" default --fast "--max-rotation 60" --thorough
   # our extractor's templates carry the orientation field, which the ISO
   # records lack: the same comparison on them covers the field agreement's
   # kernels (and the extractor, which must give the same templates on ARM)
   if [ -d "$DATA/fingerprint/FVC2002_DB1_B" ]; then
-    for mode in default --thorough; do
-      opt=(); [ "$mode" = default ] || opt=("$mode")
-      tag=images${mode//[- ]/}
-      HS_SHARED_DATA=$DATA run "$B/bench/bench_match" --images --pairs 0 "${opt[@]}" \
-        --dump "$B/scores-arm64-$tag.txt" >/dev/null
-      HS_SHARED_DATA=$DATA build/bench/bench_match --images --pairs 0 --kernels portable \
-        "${opt[@]}" --dump "$B/scores-x86-$tag.txt" >/dev/null
-      cmp "$B/scores-arm64-$tag.txt" "$B/scores-x86-$tag.txt"
-      echo "arm64: all $(wc -l <"$B/scores-arm64-$tag.txt") FVC pair scores of our extractor's templates ($mode) identical to the x86-64 build"
-    done
+    compare --images " of our extractor's templates" default --thorough
   fi
 else
   echo "arm64: score comparison skipped (no shared data or no x86 build/bench/bench_match)"
