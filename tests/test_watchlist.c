@@ -1369,8 +1369,21 @@ static void test_format_v1_compat(void **state)
     for (int k = 0; k < 4; k++)
         b2v1[60 + k] = (uint8_t)(c >> (8 * k));
     assert_int_equal(hs_watchlist_decode(NULL, &bad, b2v1, n2), HS_ERR_CORRUPT);
-    /* version 3 is from the future */
+    /* a version 3 file without orientation fields loads and saves back as
+     * it is */
     b2v1[4] = 3;
+    c = hs__crc32c(0, b2v1, 60);
+    for (int k = 0; k < 4; k++)
+        b2v1[60 + k] = (uint8_t)(c >> (8 * k));
+    assert_int_equal(hs_watchlist_decode(NULL, &bad, b2v1, n2), HS_OK);
+    size_t n3;
+    uint8_t *b3 = encode(bad, &n3);
+    assert_int_equal(n3, n2);
+    assert_memory_equal(b3, b2v1, n2);
+    free(b3);
+    hs_watchlist_free(bad);
+    /* version 4 is from the future */
+    b2v1[4] = 4;
     c = hs__crc32c(0, b2v1, 60);
     for (int k = 0; k < 4; k++)
         b2v1[60 + k] = (uint8_t)(c >> (8 * k));
@@ -1380,6 +1393,337 @@ static void test_format_v1_compat(void **state)
     free(b2);
     hs_watchlist_free(old);
     hs_watchlist_free(wl);
+}
+
+/* ---- orientation fields (format 3, since 1.1) ------------------------------------ */
+
+#define FL_SUBJECTS 6
+
+/* Our extractor's templates of impression k of synthetic fingers 0..n-1:
+ * they carry the ridge orientation field. */
+static void field_templates(hs_template **t, uint32_t n, uint32_t k)
+{
+    hs_synth *gen;
+    assert_int_equal(hs_synth_new(NULL, &gen, 31), HS_OK);
+    hs_finger_extractor *ex;
+    assert_int_equal(hs_finger_extractor_new(NULL, &ex), HS_OK);
+    for (uint32_t i = 0; i < n; i++) {
+        hs_synth_master *m;
+        assert_int_equal(hs_synth_master_new(NULL, &m, gen, 200 + i), HS_OK);
+        hs_image *img;
+        assert_int_equal(hs_synth_impression(NULL, &img, NULL, gen, m, k), HS_OK);
+        assert_int_equal(hs_finger_extract(NULL, &t[i], ex, img), HS_OK);
+        size_t fsz = 0;
+        assert_non_null(hs__template_block_get(t[i], 0, HS__TBLOCK_FIELD, &fsz));
+        hs_image_free(img);
+        hs_synth_master_free(m);
+    }
+    hs_finger_extractor_free(ex);
+    hs_synth_free(gen);
+}
+
+static hs_watchlist *field_list(hs_template *const *t, uint32_t n)
+{
+    hs_watchlist *wl;
+    assert_int_equal(hs_watchlist_new(NULL, &wl), HS_OK);
+    for (uint32_t i = 0; i < n; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "F%02u", i);
+        hs_watchlist_subject *s;
+        assert_int_equal(hs_watchlist_subject_new(NULL, &s, id), HS_OK);
+        assert_int_equal(hs_watchlist_subject_add_finger(NULL, s, t[i], 0), HS_OK);
+        assert_int_equal(hs_watchlist_add(NULL, wl, s), HS_OK);
+        hs_watchlist_subject_free(s);
+    }
+    return wl;
+}
+
+/* Exhaustive search of probe p: the finger similarity of every subject
+ * F00..F(n-1) into sim[]. */
+static void field_search(const hs_watchlist *wl, const hs_template *p, float *sim, uint32_t n)
+{
+    hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+    o.flags = HS_WATCHLIST_EXHAUSTIVE;
+    o.max_candidates = n;
+    hs_watchlist_result *r;
+    assert_int_equal(hs_watchlist_search(NULL, &r, wl, p, NULL, 0, &o), HS_OK);
+    assert_int_equal(hs_watchlist_result_count(r), n);
+    for (uint32_t i = 0; i < n; i++) {
+        hs_watchlist_candidate c = {sizeof c, 0, NULL, 0, 0, 0, 0, 0, 0, {0}, {0}};
+        assert_int_equal(hs_watchlist_result_candidate(r, &c, i), HS_OK);
+        unsigned j = 0;
+        assert_int_equal(sscanf(c.id, "F%02u", &j), 1);
+        assert_true(j < n);
+        sim[j] = c.finger_similarity[0];
+    }
+    hs_watchlist_result_free(r);
+}
+
+/* Rewrite the format version of an encoded list (and its header CRC). */
+static void set_list_version(uint8_t *b, uint8_t v)
+{
+    b[4] = v;
+    uint32_t c = hs__crc32c(0, b, 60);
+    for (int k = 0; k < 4; k++)
+        b[60 + k] = (uint8_t)(c >> (8 * k));
+}
+
+/* A stored finger keeps its template's orientation field: the list is
+ * written as version 3, the field comes back from the subject, and a
+ * search scores each stored finger exactly as hs_finger_compare() scores
+ * the probe against the stored template (so the matcher's orientation
+ * anchor works in 1:N search), with and without the prepared cache. */
+static void test_field_stored(void **state)
+{
+    (void)state;
+    hs_template *g[FL_SUBJECTS], *pr[FL_SUBJECTS];
+    field_templates(g, FL_SUBJECTS, 0);
+    field_templates(pr, FL_SUBJECTS, 3);
+    hs_watchlist *wl = field_list(g, FL_SUBJECTS);
+    size_t n;
+    uint8_t *b = encode(wl, &n);
+    assert_int_equal(b[4], 3);
+    /* decode, encode: the same bytes */
+    hs_watchlist *back;
+    assert_int_equal(hs_watchlist_decode(NULL, &back, b, n), HS_OK);
+    size_t n2;
+    uint8_t *b2 = encode(back, &n2);
+    assert_int_equal(n2, n);
+    assert_memory_equal(b2, b, n);
+    free(b2);
+    hs_template *st[FL_SUBJECTS], *bare[FL_SUBJECTS];
+    for (uint32_t i = 0; i < FL_SUBJECTS; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "F%02u", i);
+        hs_watchlist_subject *s;
+        assert_int_equal(hs_watchlist_get(NULL, &s, back, id), HS_OK);
+        assert_int_equal(hs_watchlist_subject_finger(NULL, &st[i], s, 0), HS_OK);
+        assert_int_equal(hs_watchlist_subject_finger(NULL, &bare[i], s, 0), HS_OK);
+        assert_int_equal(hs__template_block_remove(bare[i], 0, HS__TBLOCK_FIELD), HS_OK);
+        size_t fa = 0, fb = 0;
+        const void *ba = hs__template_block_get(g[i], 0, HS__TBLOCK_FIELD, &fa);
+        const void *bb = hs__template_block_get(st[i], 0, HS__TBLOCK_FIELD, &fb);
+        assert_non_null(bb);
+        assert_int_equal(fa, fb);
+        assert_memory_equal(ba, bb, fa);
+        hs_watchlist_subject_free(s);
+    }
+    /* every similarity of the search is the 1:1 matcher's on the stored
+     * finger, field included: without the field some differ */
+    int differ = 0;
+    for (int cached = 0; cached < 2; cached++) {
+        if (cached)
+            assert_int_equal(hs_watchlist_cache_prepared(NULL, back, 2), HS_OK);
+        for (uint32_t i = 0; i < FL_SUBJECTS; i++) {
+            float sim[FL_SUBJECTS];
+            field_search(back, pr[i], sim, FL_SUBJECTS);
+            for (uint32_t j = 0; j < FL_SUBJECTS; j++) {
+                float ref = -1, without = -1;
+                assert_int_equal(hs_finger_compare(NULL, &ref, pr[i], st[j]), HS_OK);
+                assert_int_equal(hs_finger_compare(NULL, &without, pr[i], bare[j]), HS_OK);
+                assert_true(sim[j] == ref);
+                differ += ref != without;
+            }
+        }
+    }
+    printf("with the field: %d of %d similarities differ from those without it\n", differ,
+           2 * FL_SUBJECTS * FL_SUBJECTS);
+    assert_true(differ > 0);
+    for (uint32_t i = 0; i < FL_SUBJECTS; i++) {
+        hs_template_free(st[i]);
+        hs_template_free(bare[i]);
+    }
+    /* a version 2 reader refuses the field flag */
+    uint8_t *b2v = malloc(n);
+    memcpy(b2v, b, n);
+    set_list_version(b2v, 2);
+    hs_watchlist *bad = NULL;
+    assert_int_equal(hs_watchlist_decode(NULL, &bad, b2v, n), HS_ERR_CORRUPT);
+    free(b2v);
+    /* removing every finger with a field brings the list back to version 2 */
+    for (uint32_t i = 0; i < FL_SUBJECTS; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "F%02u", i);
+        assert_int_equal(hs_watchlist_remove(NULL, wl, id), HS_OK);
+    }
+    free(b);
+    b = encode(wl, &n);
+    assert_int_equal(b[4], 2);
+    free(b);
+    hs_watchlist_free(back);
+    hs_watchlist_free(wl);
+    for (uint32_t i = 0; i < FL_SUBJECTS; i++) {
+        hs_template_free(g[i]);
+        hs_template_free(pr[i]);
+    }
+}
+
+/* Packages take the oldest format version that holds their content: 2
+ * (what 1.0 devices read) without orientation fields, 3 with one, for full
+ * packages and deltas alike; the device gets the fields. */
+static void test_field_package(void **state)
+{
+    (void)state;
+    keys k;
+    if (!make_keys(&k)) {
+        printf("built without libsodium: package tests skipped\n");
+        skip();
+    }
+    hs_template *g[2];
+    field_templates(g, 2, 0);
+    hs_watchlist *v1 = make_list(10, 1), *v2 = make_list(10, 2), *v3 = make_list(10, 3);
+    hs_watchlist_subject *s = make_subject("NEW-1", 1001, 1, 0);
+    assert_int_equal(hs_watchlist_add(NULL, v2, s), HS_OK);
+    assert_int_equal(hs_watchlist_add(NULL, v3, s), HS_OK);
+    hs_watchlist_subject_free(s);
+    assert_int_equal(hs_watchlist_subject_new(NULL, &s, "FIELD"), HS_OK);
+    assert_int_equal(hs_watchlist_subject_add_finger(NULL, s, g[0], 0), HS_OK);
+    assert_int_equal(hs_watchlist_add(NULL, v3, s), HS_OK);
+    hs_watchlist_subject_free(s);
+    size_t n1, n3, nd12, nd23, nd13;
+    uint8_t *p1 = pack(v1, NULL, &k, k.dpk, 1, &n1);
+    uint8_t *p3 = pack(v3, NULL, &k, k.dpk, 1, &n3);
+    uint8_t *d12 = pack(v2, v1, &k, k.dpk, 1, &nd12);
+    uint8_t *d23 = pack(v3, v2, &k, k.dpk, 1, &nd23);
+    uint8_t *d13 = pack(v3, v1, &k, k.dpk, 1, &nd13);
+    assert_int_equal(p1[4], 2);
+    assert_int_equal(p3[4], 3);
+    assert_int_equal(d12[4], 2);
+    assert_int_equal(d23[4], 3);
+    assert_int_equal(d13[4], 3);
+    size_t nref;
+    uint8_t *ref = encode(v3, &nref);
+    /* full, and v1 -> v2 -> v3 by deltas: the same list as v3 */
+    hs_watchlist *a, *b, *c;
+    assert_int_equal(hs_watchlist_unpack(NULL, &a, NULL, 0, p3, n3, k.apk, k.dpk, k.dsk), HS_OK);
+    assert_int_equal(hs_watchlist_unpack(NULL, &b, NULL, 0, p1, n1, k.apk, k.dpk, k.dsk), HS_OK);
+    assert_int_equal(hs_watchlist_unpack(NULL, &c, b, 0, d12, nd12, k.apk, k.dpk, k.dsk), HS_OK);
+    hs_watchlist_free(b);
+    assert_int_equal(hs_watchlist_unpack(NULL, &b, c, 0, d23, nd23, k.apk, k.dpk, k.dsk), HS_OK);
+    hs_watchlist *got[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        size_t n;
+        uint8_t *e = encode(got[i], &n);
+        assert_int_equal(e[4], 3);
+        assert_int_equal(n, nref);
+        assert_memory_equal(e + 64, ref + 64, n - 64);
+        free(e);
+        hs_watchlist_subject *f;
+        assert_int_equal(hs_watchlist_get(NULL, &f, got[i], "FIELD"), HS_OK);
+        hs_template *t;
+        assert_int_equal(hs_watchlist_subject_finger(NULL, &t, f, 0), HS_OK);
+        size_t fsz = 0;
+        assert_non_null(hs__template_block_get(t, 0, HS__TBLOCK_FIELD, &fsz));
+        hs_template_free(t);
+        hs_watchlist_subject_free(f);
+    }
+    /* a delta of version 2 that carries a field: refused (the flag is
+     * unknown there); the signature covers the version byte, so a package
+     * changed after signing is refused first */
+    d23[4] = 2;
+    hs_watchlist *bad = NULL;
+    assert_int_equal(hs_watchlist_unpack(NULL, &bad, c, 0, d23, nd23, k.apk, k.dpk, k.dsk),
+                     HS_ERR_SIGNATURE);
+    assert_null(bad);
+    free(ref);
+    free(p1);
+    free(p3);
+    free(d12);
+    free(d23);
+    free(d13);
+    hs_watchlist_free(a);
+    hs_watchlist_free(b);
+    hs_watchlist_free(c);
+    hs_watchlist_free(v1);
+    hs_watchlist_free(v2);
+    hs_watchlist_free(v3);
+    hs_template_free(g[0]);
+    hs_template_free(g[1]);
+}
+
+/* Every byte of a stored field is checked: bad fields, a field in a record
+ * of a finger with two resolutions, and truncation are refused; a bad
+ * field in a template is refused when the finger is added; a field too
+ * large to store (or of a template with two resolutions) is left out. */
+static void test_field_checks(void **state)
+{
+    (void)state;
+    hs_template *g[1];
+    field_templates(g, 1, 0);
+    size_t fsz = 0;
+    const uint8_t *fb = hs__template_block_get(g[0], 0, HS__TBLOCK_FIELD, &fsz);
+    uint8_t *orig = malloc(fsz);
+    memcpy(orig, fb, fsz);
+    hs_watchlist *wl = field_list(g, 1);
+    size_t n;
+    uint8_t *b = encode(wl, &n);
+    /* the field is the record's last bytes before the face count */
+    size_t at = n - 1 - fsz;
+    assert_memory_equal(b + at, orig, fsz);
+    struct {
+        size_t off;
+        uint8_t val;
+    } bad[] = {
+        {0, 2},             /* field version */
+        {1, 1},             /* the zero byte */
+        {3, 0},             /* cell size 0 (it was 256 sixteenths) */
+        {3, 0},             /* with byte 2 = 15: below 1 px */
+        {HS__FIELD_HDR, 5}, /* a ridge cell without coherence class */
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        uint8_t *c = malloc(n);
+        memcpy(c, b, n);
+        if (k == 3)
+            c[at + 2] = 15;
+        c[at + bad[k].off] = bad[k].val;
+        /* fix the payload CRC so that the record check is what refuses */
+        uint32_t crc = hs__crc32c(0, c + 64, n - 64);
+        for (int q = 0; q < 4; q++)
+            c[40 + q] = (uint8_t)(crc >> (8 * q));
+        set_list_version(c, 3);
+        hs_watchlist *out = NULL;
+        assert_int_equal(hs_watchlist_decode(NULL, &out, c, n), HS_ERR_CORRUPT);
+        assert_null(out);
+        free(c);
+    }
+    free(b);
+    hs_watchlist_free(wl);
+    /* a template whose field has a ridge cell without coherence: refused */
+    uint8_t *f2 = malloc(fsz);
+    memcpy(f2, orig, fsz);
+    size_t ridge = HS__FIELD_HDR;
+    while (ridge < fsz && !f2[ridge])
+        ridge++;
+    assert_true(ridge < fsz);
+    f2[ridge] &= 63;
+    assert_int_equal(hs__template_block_set(NULL, g[0], 0, HS__TBLOCK_FIELD, f2, fsz), HS_OK);
+    hs_watchlist_subject *s;
+    assert_int_equal(hs_watchlist_subject_new(NULL, &s, "X"), HS_OK);
+    assert_int_equal(hs_watchlist_subject_add_finger(NULL, s, g[0], 0), HS_ERR_CORRUPT);
+    assert_int_equal(hs_watchlist_subject_finger_count(s), 0);
+    /* 65 x 64 cells: more than a finger, not stored */
+    size_t big = HS__FIELD_HDR + 65 * 64;
+    uint8_t *f3 = calloc(1, big);
+    memcpy(f3, orig, HS__FIELD_HDR);
+    f3[4] = 65;
+    f3[5] = 0;
+    f3[6] = 64;
+    f3[7] = 0;
+    f3[8] = f3[9] = f3[10] = f3[11] = 0;
+    f3[HS__FIELD_HDR + 100] = 3 << 6 | 10;
+    assert_int_equal(hs__template_block_set(NULL, g[0], 0, HS__TBLOCK_FIELD, f3, big), HS_OK);
+    assert_int_equal(hs_watchlist_subject_add_finger(NULL, s, g[0], 0), HS_OK);
+    hs_template *st;
+    assert_int_equal(hs_watchlist_subject_finger(NULL, &st, s, 0), HS_OK);
+    size_t got = 1;
+    assert_null(hs__template_block_get(st, 0, HS__TBLOCK_FIELD, &got));
+    assert_int_equal(got, 0);
+    hs_template_free(st);
+    hs_watchlist_subject_free(s);
+    free(f3);
+    free(f2);
+    free(orig);
+    hs_template_free(g[0]);
 }
 
 /* ---- allocation failure -------------------------------------------------------- */
@@ -1604,6 +1948,9 @@ int main(void)
         cmocka_unit_test(test_fvc_identification),
         cmocka_unit_test(test_codes_invariant),
         cmocka_unit_test(test_format_v1_compat),
+        cmocka_unit_test(test_field_stored),
+        cmocka_unit_test(test_field_checks),
+        cmocka_unit_test(test_field_package),
         cmocka_unit_test(test_search_nomem),
         cmocka_unit_test(test_face_gallery_search_nomem),
     };

@@ -97,42 +97,40 @@ const char *hs__field_check(const uint8_t *grid, uint32_t gw, uint32_t gh, uint3
     return NULL;
 }
 
+const char *hs__field_block_check(const uint8_t *b, size_t n, uint32_t ppi_x, uint32_t h[5],
+                                  uint32_t *c64)
+{
+    *c64 = 0;
+    if (!hs__field_header(b, n, h) || b[1] != 0 || h[0] < 16)
+        return "bad header or size";
+    /* cell size into the prepared frame (500 ppi), in 1/64 px */
+    double sx = ppi_x ? 500.0 / ppi_x : 1.0;
+    double cx = floor((double)h[0] * 4.0 * sx + 0.5);
+    *c64 = cx < 65536.0 ? (uint32_t)cx : 65536u;
+    return hs__field_check(b + HS__FIELD_HDR, h[1], h[2], h[3], h[4], *c64);
+}
+
 hs_finger_prepared *hs__prepared_new(const hs_allocator *a, uint32_t n)
 {
     return hs__prepared_new_field(a, n, NULL, 0, 0, 0, 0, 0);
 }
 
-hs_finger_prepared *hs__prepared_new_field(const hs_allocator *a, uint32_t n, const uint8_t *grid,
-                                           uint32_t gw, uint32_t gh, uint32_t x0, uint32_t y0,
-                                           uint32_t c64)
+/* Bytes of a field's area in a prepared block (its description, the
+ * samples padded to whole vectors of 16, the grid and 3 bytes that a 32-bit
+ * gather of its last cell reads) for ns samples of a gw x gh grid. */
+static size_t field_area_bytes(size_t ns, uint32_t gw, uint32_t gh)
 {
-    _Static_assert(sizeof(hs__pfield) % 8 == 0, "the field's samples follow it aligned");
-    _Static_assert(sizeof(void *) != 8 || sizeof(hs_finger_prepared) == 64,
-                   "the cylinders start on the first cache line after the header");
-    size_t head = (sizeof(hs_finger_prepared) + 63u) & ~(size_t)63u;
-    size_t cyl_bytes = (size_t)n * HS__CYL_WORDS * sizeof(uint64_t);
-    size_t min_bytes = (size_t)n * sizeof(hs__pmin);
-    size_t ns = grid ? field_sample_count(grid, gw, gh) : 0;
-    /* the field: its description, the samples (i16 x, i16 y, then u8
-     * angles) padded to whole vectors of 16 with zeros, then the grid and 3
-     * bytes that a 32-bit gather of its last cell reads */
     size_t npad = (ns + 15u) & ~(size_t)15u;
-    size_t field_bytes = grid ? sizeof(hs__pfield) + npad * 5u + (size_t)gw * gh + 3u : 0;
-    size_t bytes = head + cyl_bytes + min_bytes + field_bytes;
-    if (bytes > UINT32_MAX)
-        return NULL;
-    uint8_t *blk = hs__calloc(a, 1, bytes);
-    if (!blk)
-        return NULL;
-    hs_finger_prepared *p = (hs_finger_prepared *)blk;
-    p->alloc = *a;
-    p->count = (uint16_t)n;
-    p->cyl = (uint64_t *)(blk + head);
-    p->min = (hs__pmin *)(blk + head + cyl_bytes);
-    p->block = (uint32_t)bytes;
-    if (!grid)
-        return p;
-    uint8_t *f = blk + head + cyl_bytes + min_bytes; /* 8-byte aligned */
+    return sizeof(hs__pfield) + npad * 5u + (size_t)gw * gh + 3u;
+}
+
+/* Lay the field out in the zeroed, 8-byte aligned area f of
+ * field_area_bytes(ns, gw, gh) bytes: description, samples in spread order,
+ * grid. */
+static const hs__pfield *field_fill(uint8_t *f, size_t ns, const uint8_t *grid, uint32_t gw,
+                                    uint32_t gh, uint32_t x0, uint32_t y0, uint32_t c64)
+{
+    size_t npad = (ns + 15u) & ~(size_t)15u;
     hs__pfield *fd = (hs__pfield *)(void *)f;
     f += sizeof *fd;
     int16_t *sx = (int16_t *)(void *)f, *sy = sx + npad;
@@ -175,7 +173,35 @@ hs_finger_prepared *hs__prepared_new_field(const hs_allocator *a, uint32_t n, co
             sd[k] = (uint8_t)((v & 63u) * 4u); /* pi / 64 -> 2 pi / 256, doubled */
             o++;
         }
-    p->fd = fd;
+    return fd;
+}
+
+hs_finger_prepared *hs__prepared_new_field(const hs_allocator *a, uint32_t n, const uint8_t *grid,
+                                           uint32_t gw, uint32_t gh, uint32_t x0, uint32_t y0,
+                                           uint32_t c64)
+{
+    _Static_assert(sizeof(hs__pfield) % 8 == 0, "the field's samples follow it aligned");
+    _Static_assert(sizeof(void *) != 8 || sizeof(hs_finger_prepared) == 64,
+                   "the cylinders start on the first cache line after the header");
+    size_t head = (sizeof(hs_finger_prepared) + 63u) & ~(size_t)63u;
+    size_t cyl_bytes = (size_t)n * HS__CYL_WORDS * sizeof(uint64_t);
+    size_t min_bytes = (size_t)n * sizeof(hs__pmin);
+    size_t ns = grid ? field_sample_count(grid, gw, gh) : 0;
+    size_t field_bytes = grid ? field_area_bytes(ns, gw, gh) : 0;
+    size_t bytes = head + cyl_bytes + min_bytes + field_bytes;
+    if (bytes > UINT32_MAX)
+        return NULL;
+    uint8_t *blk = hs__calloc(a, 1, bytes);
+    if (!blk)
+        return NULL;
+    hs_finger_prepared *p = (hs_finger_prepared *)blk;
+    p->alloc = *a;
+    p->count = (uint16_t)n;
+    p->cyl = (uint64_t *)(blk + head);
+    p->min = (hs__pmin *)(blk + head + cyl_bytes);
+    p->block = (uint32_t)bytes;
+    if (grid) /* 8-byte aligned after the minutiae */
+        p->fd = field_fill(blk + head + cyl_bytes + min_bytes, ns, grid, gw, gh, x0, y0, c64);
     return p;
 }
 
@@ -483,7 +509,8 @@ void hs__finger_prepare_into(hs_finger_prepared *p, const hs_minutia *m, uint32_
 
 const hs_finger_prepared *hs__prepared_scratch_fill(hs__prepared_scratch *s, const hs_minutia *m,
                                                     uint32_t n, uint32_t ppi_x, uint32_t ppi_y,
-                                                    uint32_t position)
+                                                    uint32_t position, const uint8_t *field,
+                                                    size_t field_len)
 {
     if (n > HS__PREPARED_MAX)
         n = HS__PREPARED_MAX;
@@ -492,7 +519,18 @@ const hs_finger_prepared *hs__prepared_scratch_fill(hs__prepared_scratch *s, con
     p->cyl = s->cyl;
     p->min = s->min;
     p->block = 0;
-    p->fd = NULL; /* the watchlist's records carry no field */
+    p->fd = NULL;
+    uint32_t h[5], c64;
+    if (field && ppi_x == ppi_y && !hs__field_block_check(field, field_len, ppi_x, h, &c64) &&
+        (size_t)h[1] * h[2] <= HS__SCRATCH_FIELD_CELLS) {
+        const uint8_t *grid = field + HS__FIELD_HDR;
+        size_t ns = field_sample_count(grid, h[1], h[2]);
+        size_t bytes = field_area_bytes(ns, h[1], h[2]);
+        if (bytes <= sizeof s->field) { /* always, by the bound on the samples */
+            memset(s->field, 0, bytes);
+            p->fd = field_fill((uint8_t *)s->field, ns, grid, h[1], h[2], h[3], h[4], c64);
+        }
+    }
     hs__finger_prepare_into(p, m, n, ppi_x, ppi_y, position);
     return p;
 }
@@ -515,14 +553,7 @@ hs_status hs_finger_prepare(hs_ctx *ctx, hs_finger_prepared **out, const hs_temp
     const uint8_t *grid = NULL;
     uint32_t h[5] = {0, 0, 0, 0, 0}, c64 = 0;
     if (fb) {
-        if (!hs__field_header(fb, fsz, h) || fb[1] != 0 || h[0] < 16)
-            return hs__error(ctx, HS_ERR_CORRUPT, "view %u: bad orientation field header or size",
-                             view);
-        /* cell size into the prepared frame (500 ppi), in 1/64 px */
-        double sx = v->info.ppi_x ? 500.0 / v->info.ppi_x : 1.0;
-        double cx = floor((double)h[0] * 4.0 * sx + 0.5);
-        c64 = cx < 65536.0 ? (uint32_t)cx : 65536u;
-        const char *why = hs__field_check(fb + HS__FIELD_HDR, h[1], h[2], h[3], h[4], c64);
+        const char *why = hs__field_block_check(fb, fsz, v->info.ppi_x, h, &c64);
         if (why)
             return hs__error(ctx, HS_ERR_CORRUPT, "view %u: orientation field: %s", view, why);
         /* a view whose two resolutions differ would need its angles turned

@@ -78,6 +78,13 @@ hs_finger_prepared *hs__prepared_new_field(const hs_allocator *a, uint32_t n, co
 const char *hs__field_check(const uint8_t *grid, uint32_t gw, uint32_t gh, uint32_t x0,
                             uint32_t y0, uint32_t fc64);
 
+/* The checks of a whole HS__TBLOCK_FIELD block (internal/template.h) of n
+ * bytes at b for a view of horizontal resolution ppi_x (0: 500): NULL when
+ * hs_finger_prepare() accepts it, with its header's five u16 in h and the
+ * cell size in the prepared frame (1/64 px) in *c64; else the reason. */
+const char *hs__field_block_check(const uint8_t *b, size_t n, uint32_t ppi_x, uint32_t h[5],
+                                  uint32_t *c64);
+
 /* Bytes of an encoded prepared template with n minutiae. */
 #define HS__PREPARED_HEADER 12u
 #define HS__PREPARED_BYTES(n) (HS__PREPARED_HEADER + (size_t)(n) * (8u + 8u * (1u + HS__CYL_ND)) + 4u)
@@ -99,21 +106,33 @@ hs_status hs__prepared_alloc(hs_ctx *ctx, hs_finger_prepared **out, uint32_t n);
 void hs__finger_prepare_into(hs_finger_prepared *p, const hs_minutia *m, uint32_t n,
                              uint32_t ppi_x, uint32_t ppi_y, uint32_t position);
 
+/* Most cells of a field a scratch holds (a watchlist's largest), and its
+ * most samples: at most ceil(gh / 4) ceil(gw / 4) <= (4096 + 3 (256 + 16)
+ * + 9) / 16 < 308 for gw gh <= 4096 and gw, gh <= 256, rounded up to 16. */
+#define HS__SCRATCH_FIELD_CELLS 4096u
+#define HS__SCRATCH_FIELD_SAMPLES 320u
+
 /* Room for one prepared finger, owned by its user (one per thread): a
  * search prepares each stored finger it re-scores into it instead of
- * allocating a prepared template per finger. About 12 KiB. */
+ * allocating a prepared template per finger. About 18 KiB. */
 typedef struct hs__prepared_scratch {
     hs_finger_prepared p;
     uint64_t cyl[HS__PREPARED_MAX * HS__CYL_WORDS];
     hs__pmin min[HS__PREPARED_MAX];
+    uint64_t field[(sizeof(hs__pfield) + 5u * HS__SCRATCH_FIELD_SAMPLES +
+                    HS__SCRATCH_FIELD_CELLS + 3u + 7u) / 8u];
 } hs__prepared_scratch;
 
 /* Prepare a finger into s (at most HS__PREPARED_MAX minutiae are used) and
- * return it; valid until the next fill of s. Never fails, never allocates.
- * The caller wipes s (hs__memzero) when done: it holds biometric data. */
+ * return it; valid until the next fill of s. field (field_len bytes, NULL
+ * for none) is its HS__TBLOCK_FIELD block, used when hs_finger_prepare()
+ * would use it and it fits the scratch (at most HS__SCRATCH_FIELD_CELLS
+ * cells). Never fails, never allocates. The caller wipes s (hs__memzero)
+ * when done: it holds biometric data. */
 const hs_finger_prepared *hs__prepared_scratch_fill(hs__prepared_scratch *s, const hs_minutia *m,
                                                     uint32_t n, uint32_t ppi_x, uint32_t ppi_y,
-                                                    uint32_t position);
+                                                    uint32_t position, const uint8_t *field,
+                                                    size_t field_len);
 
 #ifdef HOTSPOT_TESTING
 /* Tuning hook for experiments (HOTSPOT_TESTING builds only): set an

@@ -17,12 +17,21 @@
 #define HS__WL_MINUTIA_BYTES 8
 /* Finger flag (format 2): each code is followed by its pose bytes. */
 #define HS__WL_FINGER_POSE 1
+/* Finger flag (format 3): the finger's ridge orientation field follows, a
+ * template HS__TBLOCK_FIELD block as it is (internal/template.h). */
+#define HS__WL_FINGER_FIELD 2
+/* Most cells of a stored field (64 x 64 cells of 16 px: over 2 inches
+ * square at 500 ppi, more than any finger); a larger one is not stored. */
+#define HS__WL_FIELD_CELLS_MAX 4096
+#define HS__WL_FIELD_BYTES_MAX (12 + HS__WL_FIELD_CELLS_MAX)
 
 typedef struct hs__wl_bfinger {
     uint32_t position, impression, quality;
     uint32_t width, height, ppi_x, ppi_y;
     uint32_t count;
     hs_minutia m[HS_WATCHLIST_MINUTIAE_MAX]; /* already quantised */
+    uint32_t field_len; /* 0: no orientation field */
+    uint8_t field[HS__WL_FIELD_BYTES_MAX];
 } hs__wl_bfinger;
 
 struct hs_watchlist_subject {
@@ -102,6 +111,10 @@ typedef struct hs__wl_fview {
     /* pose bytes (NULL in fingers without HS__WL_FINGER_POSE): per code the
      * direction of the pair's line in 256 bins and its first minutia */
     const uint8_t *dirs, *firsts;
+    /* the ridge orientation field block (HS__WL_FINGER_FIELD), validated:
+     * NULL with field_len 0 when the finger has none */
+    const uint8_t *field;
+    uint32_t field_len;
 } hs__wl_fview;
 
 /* Decode the finger at rec+off into *f; returns the offset after it. The
@@ -114,11 +127,25 @@ void hs__wl_face_read(const hs__wl_entry *e, uint32_t j, uint32_t *dim, uint32_t
                       float *scale, const int8_t **vals);
 
 /* Validate a record body of len bytes as found in a file or package of
- * format version fmt (1 or 2: finger flags allowed from 2 on); fills the
+ * format version fmt (1 to 3: pose bytes allowed from 2 on, fields from 3
+ * on); fills the
  * offsets of *e (not rec, owned). Returns NULL or a static reason. */
 const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, hs__wl_entry *e);
 /* Format version of the files, packages and records this library writes. */
-#define HS__WL_FORMAT 2
+#define HS__WL_FORMAT 3
+/* The version a new list is written in until a finger needs a later one
+ * (list.c: the oldest version that holds the content, so that readers of
+ * 1.0 keep reading lists without orientation fields). */
+#define HS__WL_FORMAT_BASE 2
+/* Lowest format version that holds a validated record: 3 when a finger
+ * has an orientation field, else 2 when one has pose bytes (every record
+ * this library builds has them), else 1. */
+uint32_t hs__wl_record_format(const uint8_t *rec, const hs__wl_entry *e);
+/* Format version the list is written in (list.c). */
+uint32_t hs__wl_list_format(const hs_watchlist *wl);
+/* A stored finger prepared for the matcher with allocator a (its field
+ * too, when it has one the matcher can use); NULL when out of memory. */
+hs_finger_prepared *hs__wl_finger_prepared_new(const hs_allocator *a, const hs__wl_fview *f);
 /* Serialise a subject to a record body (allocated with a); *len its size. */
 hs_status hs__wl_record_build(hs_ctx *ctx, const hs_allocator *a,
                               const hs_watchlist_subject *s, uint8_t **rec, uint32_t *len);

@@ -129,7 +129,7 @@ hs_status hs_watchlist_new(hs_ctx *ctx, hs_watchlist **out)
     hs_watchlist *wl = HS__OBJECT_NEW(ctx, &st, out, hs_watchlist);
     if (!wl)
         return st;
-    wl->file_format = WL_FORMAT_VERSION;
+    wl->file_format = HS__WL_FORMAT_BASE;
     /* Writer preference: an update (a device receiving a package while an
      * officer searches) waits for the searches running now, and searches
      * that start after it wait for the update, so a stream of searches
@@ -394,31 +394,26 @@ static uint64_t payload_size(const hs_watchlist *wl)
     return wl->rec_bytes + 4ull * wl->n;
 }
 
-/* Format version a list is written in: 2 when a stored finger carries pose
- * bytes, else the version it was loaded from (2 for a new list), so that
- * loading and saving a file gives the same bytes. */
-static uint8_t list_format(const hs_watchlist *wl)
+/* Format version a list is written in: the oldest that holds its records
+ * (3 when a stored finger has an orientation field, 2 with pose bytes),
+ * but never older than the version it was loaded from (a new list:
+ * HS__WL_FORMAT_BASE), so that loading and saving a file gives the same
+ * bytes and readers of 1.0 keep reading lists without fields. */
+uint32_t hs__wl_list_format(const hs_watchlist *wl)
 {
-    if (wl->file_format >= WL_FORMAT_VERSION)
-        return WL_FORMAT_VERSION;
-    for (uint32_t i = 0; i < wl->n; i++) {
-        const hs__wl_entry *e = &wl->e[i];
-        uint32_t off = e->fingers_off + 1;
-        for (uint32_t g = 0; g < e->nfingers; g++) {
-            hs__wl_fview f;
-            off = hs__wl_finger_read(e->rec, off, &f);
-            if (f.flags)
-                return WL_FORMAT_VERSION;
-        }
+    uint32_t fmt = wl->file_format;
+    for (uint32_t i = 0; i < wl->n && fmt < WL_FORMAT_VERSION; i++) {
+        uint32_t r = hs__wl_record_format(wl->e[i].rec, &wl->e[i]);
+        fmt = r > fmt ? r : fmt;
     }
-    return (uint8_t)wl->file_format;
+    return fmt;
 }
 
 static void make_header(const hs_watchlist *wl, uint32_t payload_crc, uint8_t h[WL_HEADER_SIZE])
 {
     memset(h, 0, WL_HEADER_SIZE);
     memcpy(h, WL_MAGIC, 4);
-    h[4] = list_format(wl);
+    h[4] = (uint8_t)hs__wl_list_format(wl);
     h[6] = WL_HEADER_SIZE;
     hs__put_le32(h + 12, wl->n);
     hs__put_le64(h + 16, wl->nfingers);

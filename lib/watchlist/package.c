@@ -10,7 +10,7 @@
 #endif
 
 #define PKG_MAGIC "HSWP"
-#define PKG_VERSION HS__WL_FORMAT
+#define PKG_VERSION_BASE HS__WL_FORMAT_BASE
 #define PKG_HDR 32
 #define PKG_KEYID 16
 #define PKG_SEALED 80 /* 32-byte content key + crypto_box_SEALBYTES */
@@ -284,9 +284,12 @@ hs_status hs_watchlist_digest(hs_ctx *ctx, uint8_t digest[32], const hs_watchlis
     return st;
 }
 
-static void delta_write(hs__writer *w, const hs_watchlist *wl, const hs_watchlist *base,
-                        const uint8_t base_digest[DIGEST_BYTES])
+/* Write the delta from base to wl; returns the package format version its
+ * records need (at least PKG_VERSION_BASE). */
+static uint32_t delta_write(hs__writer *w, const hs_watchlist *wl, const hs_watchlist *base,
+                            const uint8_t base_digest[DIGEST_BYTES])
 {
+    uint32_t fmt = PKG_VERSION_BASE;
     uint32_t nrem = 0, nadd = 0;
     for (uint32_t i = 0; i < base->n; i++)
         if (hs__wl_find(wl, (const char *)base->e[i].rec + 1, base->e[i].id_len) < 0)
@@ -313,8 +316,11 @@ static void delta_write(hs__writer *w, const hs_watchlist *wl, const hs_watchlis
         if (b < 0 || !same_record(e, &base->e[b])) {
             hs__wr_le32(w, e->len);
             hs__wr_bytes(w, e->rec, e->len);
+            uint32_t r = hs__wl_record_format(e->rec, e);
+            fmt = r > fmt ? r : fmt;
         }
     }
+    return fmt;
 }
 
 /* ---- pack ------------------------------------------------------------------ */
@@ -366,6 +372,9 @@ static hs_status pack_unlocked(hs_ctx *ctx, void *buf, size_t *size, const hs_wa
     const hs_allocator *a = hs__ctx_allocator(ctx);
     hs__writer plain;
     hs__writer_init(&plain, a);
+    /* the oldest version that holds the content, so that devices of 1.0
+     * keep taking packages without orientation fields */
+    uint32_t fmt = PKG_VERSION_BASE;
     if (base) {
         uint8_t d[DIGEST_BYTES];
         hs_status ds = list_digest(ctx, d, base);
@@ -373,8 +382,10 @@ static hs_status pack_unlocked(hs_ctx *ctx, void *buf, size_t *size, const hs_wa
             hs__writer_free(&plain);
             return ds;
         }
-        delta_write(&plain, wl, base, d);
+        fmt = delta_write(&plain, wl, base, d);
     } else {
+        uint32_t lf = hs__wl_list_format(wl);
+        fmt = lf > fmt ? lf : fmt;
         size_t n = 0;
         hs__wl_encode(ctx, NULL, &n, wl);
         uint8_t *tmp = hs__malloc(a, n);
@@ -406,7 +417,7 @@ static hs_status pack_unlocked(hs_ctx *ctx, void *buf, size_t *size, const hs_wa
     uint8_t *p = buf;
     memset(p, 0, PKG_HDR);
     memcpy(p, PKG_MAGIC, 4);
-    p[4] = PKG_VERSION;
+    p[4] = (uint8_t)fmt;
     p[6] = base ? 1 : 0;
     for (int i = 0; i < 8; i++) {
         p[8 + i] = (uint8_t)(wl->version >> (8 * i));

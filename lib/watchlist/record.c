@@ -1,6 +1,7 @@
 /* Subject records (the serialised form shared by files, packages and the
  * in-memory list) and the first-stage filter codes. Layout: see
  * docs/watchlist-format.md. */
+#include "internal/match.h"
 #include "internal/template.h"
 #include "internal/watchlist.h"
 #include "hotspot/face.h"
@@ -132,8 +133,47 @@ uint32_t hs__wl_finger_read(const uint8_t *rec, uint32_t off, hs__wl_fview *f)
     f->codes = f->minutiae + (size_t)f->count * HS__WL_MINUTIA_BYTES;
     f->dirs = f->flags & HS__WL_FINGER_POSE ? f->codes + 2 * (size_t)f->ncodes : NULL;
     f->firsts = f->dirs ? f->dirs + f->ncodes : NULL;
-    return off + HS__WL_FINGER_HDR + f->count * HS__WL_MINUTIA_BYTES +
-           f->ncodes * (f->dirs ? 4u : 2u);
+    off += HS__WL_FINGER_HDR + f->count * HS__WL_MINUTIA_BYTES + f->ncodes * (f->dirs ? 4u : 2u);
+    f->field = NULL;
+    f->field_len = 0;
+    if (f->flags & HS__WL_FINGER_FIELD) {
+        f->field = rec + off;
+        f->field_len = HS__FIELD_HDR + hs__get_le16(f->field + 4) * hs__get_le16(f->field + 6);
+        off += f->field_len;
+    }
+    return off;
+}
+
+uint32_t hs__wl_record_format(const uint8_t *rec, const hs__wl_entry *e)
+{
+    uint32_t fmt = 1, off = e->fingers_off + 1;
+    for (uint32_t g = 0; g < e->nfingers; g++) {
+        hs__wl_fview f;
+        off = hs__wl_finger_read(rec, off, &f);
+        if (f.flags & HS__WL_FINGER_FIELD)
+            return 3;
+        if (f.flags & HS__WL_FINGER_POSE)
+            fmt = 2;
+    }
+    return fmt;
+}
+
+hs_finger_prepared *hs__wl_finger_prepared_new(const hs_allocator *a, const hs__wl_fview *f)
+{
+    hs_minutia m[HS_WATCHLIST_MINUTIAE_MAX];
+    for (uint32_t i = 0; i < f->count; i++)
+        hs__wl_minutia_read(f, i, &m[i]);
+    uint32_t h[5] = {0, 0, 0, 0, 0}, c64 = 0;
+    const uint8_t *grid = NULL;
+    /* validated when the record entered the list: the check only recovers
+     * the header and the cell size */
+    if (f->field && !hs__field_block_check(f->field, f->field_len, f->ppi_x, h, &c64))
+        grid = f->field + HS__FIELD_HDR;
+    hs_finger_prepared *p = hs__prepared_new_field(a, f->count, grid, h[1], h[2], h[3], h[4], c64);
+    if (p)
+        hs__finger_prepare_into(p, m, f->count, f->ppi_x, f->ppi_y, f->position);
+    hs__memzero(m, f->count * sizeof *m);
+    return p;
 }
 
 void hs__wl_minutia_read(const hs__wl_fview *f, uint32_t i, hs_minutia *m)
@@ -254,7 +294,9 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, 
         if (nc > HS__WL_CODES_MAX)
             return "more than 256 filter codes";
         uint32_t flags = hs__get_le16(p + 14);
-        if (flags & ~(fmt >= 2 ? (uint32_t)HS__WL_FINGER_POSE : 0u))
+        uint32_t known = (fmt >= 2 ? (uint32_t)HS__WL_FINGER_POSE : 0u) |
+                         (fmt >= 3 ? (uint32_t)HS__WL_FINGER_FIELD : 0u);
+        if (flags & ~known)
             return "unknown finger flags";
         bool pose = flags & HS__WL_FINGER_POSE;
         if (pose && 8 * cnt + 4 * nc > 2032)
@@ -279,6 +321,22 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, 
                 return "minutia quality above 100";
         }
         hs__skip(&r, body);
+        if (flags & HS__WL_FINGER_FIELD) {
+            if (px != py)
+                return "orientation field on a finger of two resolutions";
+            if (hs__reader_left(&r) < HS__FIELD_HDR)
+                return "record ends in an orientation field";
+            const uint8_t *fb = rec + r.pos;
+            size_t cells = (size_t)hs__get_le16(fb + 4) * hs__get_le16(fb + 6);
+            if (cells > HS__WL_FIELD_CELLS_MAX)
+                return "orientation field of more than 4,096 cells";
+            if (hs__reader_left(&r) < HS__FIELD_HDR + cells)
+                return "record ends in an orientation field";
+            uint32_t fh[5], c64;
+            if (hs__field_block_check(fb, HS__FIELD_HDR + cells, px, fh, &c64))
+                return "bad orientation field";
+            hs__skip(&r, HS__FIELD_HDR + cells);
+        }
     }
     uint8_t nface;
     why = section_start(&r, &e->faces_off, &nface, HS_WATCHLIST_FACES_MAX,
@@ -348,7 +406,7 @@ hs_status hs__wl_record_build(hs_ctx *ctx, const hs_allocator *a, const hs_watch
         hs__wr_le16(&w, (uint16_t)f->ppi_x);
         hs__wr_le16(&w, (uint16_t)f->ppi_y);
         hs__wr_le16(&w, (uint16_t)nc);
-        hs__wr_le16(&w, HS__WL_FINGER_POSE);
+        hs__wr_le16(&w, (uint16_t)(HS__WL_FINGER_POSE | (f->field_len ? HS__WL_FINGER_FIELD : 0)));
         for (uint32_t k = 0; k < f->count; k++) {
             const hs_minutia *m = &f->m[k];
             /* values were quantised when the finger was added */
@@ -363,6 +421,7 @@ hs_status hs__wl_record_build(hs_ctx *ctx, const hs_allocator *a, const hs_watch
             hs__wr_le16(&w, codes[k]);
         hs__wr_bytes(&w, dirs, nc);
         hs__wr_bytes(&w, firsts, nc);
+        hs__wr_bytes(&w, f->field, f->field_len);
     }
     hs__wr_u8(&w, (uint8_t)s->nfaces);
     for (uint32_t i = 0; i < s->nfaces; i++) {
@@ -428,6 +487,9 @@ hs_status hs__wl_record_to_subject(hs_ctx *ctx, const uint8_t *rec, uint32_t len
         f->count = fv.count;
         for (uint32_t k = 0; k < fv.count; k++)
             hs__wl_minutia_read(&fv, k, &f->m[k]);
+        f->field_len = fv.field_len;
+        if (fv.field_len)
+            memcpy(f->field, fv.field, fv.field_len);
     }
     uint32_t nfaces = rec[off++];
     for (uint32_t i = 0; i < nfaces; i++) {

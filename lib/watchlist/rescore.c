@@ -57,7 +57,8 @@ static void match_subject(const rescore_run *r, const rescore_worker *w, uint32_
         if (!gp) {
             hs_minutia m[HS_WATCHLIST_MINUTIAE_MAX];
             uint32_t n = finger_minutiae(&f, m);
-            gp = hs__prepared_scratch_fill(w->scratch, m, n, f.ppi_x, f.ppi_y, f.position);
+            gp = hs__prepared_scratch_fill(w->scratch, m, n, f.ppi_x, f.ppi_y, f.position,
+                                           f.field, f.field_len);
             hs__memzero(m, n * sizeof *m);
         }
         for (uint32_t v = 0; v < r->probe->n; v++) {
@@ -184,12 +185,7 @@ static hs_status cache_task(void *arg, uint32_t t, hs__task_error *err)
         for (uint32_t g = 0; g < e->nfingers; g++) {
             hs__wl_fview f;
             off = hs__wl_finger_read(e->rec, off, &f);
-            hs_minutia m[HS_WATCHLIST_MINUTIAE_MAX];
-            uint32_t n = finger_minutiae(&f, m);
-            hs_finger_prepared *p = hs__prepared_new(&wl->alloc, n);
-            if (p)
-                hs__finger_prepare_into(p, m, n, f.ppi_x, f.ppi_y, f.position);
-            hs__memzero(m, n * sizeof *m);
+            hs_finger_prepared *p = hs__wl_finger_prepared_new(&wl->alloc, &f);
             if (!p)
                 return hs__task_fail(err, HS_ERR_NOMEM,
                                      "out of memory preparing the cache (subject %u, finger %u)",

@@ -1,5 +1,6 @@
 /* Subject builder: id, fields, fingers (quantised as they will be stored)
  * and face embeddings. */
+#include "internal/match.h"
 #include "internal/template.h"
 #include "internal/watchlist.h"
 #include "hotspot/face.h"
@@ -242,8 +243,24 @@ hs_status hs_watchlist_subject_add_finger(hs_ctx *ctx, hs_watchlist_subject *s,
     if (v->info.ppi_x < 1 || v->info.ppi_x > 10000 || v->info.ppi_y < 1 ||
         v->info.ppi_y > 10000 || v->info.width > 32768 || v->info.height > 32768)
         return hs__error(ctx, HS_ERR_INVALID_ARG, "view size or resolution out of range");
+    /* the ridge orientation field, kept whole when the matcher can use it
+     * (one resolution) and it has at most HS__WL_FIELD_CELLS_MAX cells */
+    size_t fsz = 0;
+    const uint8_t *fb = hs__template_block_get(t, view, HS__TBLOCK_FIELD, &fsz);
+    if (fb) {
+        uint32_t h[5], c64;
+        const char *why = hs__field_block_check(fb, fsz, v->info.ppi_x, h, &c64);
+        if (why)
+            return hs__error(ctx, HS_ERR_CORRUPT, "view %u: orientation field: %s", view, why);
+        if (v->info.ppi_x != v->info.ppi_y || fsz > HS__WL_FIELD_BYTES_MAX)
+            fb = NULL;
+    }
     hs__wl_bfinger *f = &s->finger[s->nfingers];
     memset(f, 0, sizeof *f);
+    if (fb) {
+        memcpy(f->field, fb, fsz);
+        f->field_len = (uint32_t)fsz;
+    }
     f->position = pos;
     /* template.h accepts 0-3 and 8 */
     f->impression = (v->info.impression_type <= 3 || v->info.impression_type == 8)
@@ -313,6 +330,8 @@ hs_status hs_watchlist_subject_finger(hs_ctx *ctx, hs_template **out, const hs_w
         .quality = f->quality,
     };
     st = hs_template_add_view(ctx, t, &info, f->m, f->count);
+    if (!st && f->field_len)
+        st = hs__template_block_set(ctx, t, 0, HS__TBLOCK_FIELD, f->field, f->field_len);
     if (st) {
         hs_template_free(t);
         return st;
