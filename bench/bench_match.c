@@ -48,38 +48,17 @@
 
 static hs_finger_prepared *prep[NSETS][NPER];
 
-static int load_iso(const char *root, hs_finger_extractor *ex)
+static int load_iso(hs_finger_extractor *ex)
 {
     double ms[NSETS * NPER];
     int n = 0;
     for (int s = 0; s < NSETS; s++)
         for (int k = 0; k < NPER; k++) {
-            char path[1024];
-            hs_template *t = NULL;
-            if (ex) {
-                snprintf(path, sizeof path, "%s/fingerprint/%s/%d_%d.tif", root,
-                         bu_fvc_sets[s].name, 101 + k / 8, 1 + k % 8);
-                hs_image *img = NULL;
-                hs_status st = hs_image_load(NULL, &img, path, 0);
-                if (st == HS_OK) {
-                    hs_image_set_ppi(img, bu_fvc_sets[s].ppi);
-                    st = hs_finger_extract(NULL, &t, ex, img);
-                }
-                hs_image_free(img);
-                if (st != HS_OK) {
-                    /* a failure to extract stays in the protocol as an empty view */
-                    hs_view_info vi = {sizeof vi, 1, 1, 500, 500, 0, 0, 0, 0, 0};
-                    if (hs_template_new(NULL, &t) != HS_OK ||
-                        hs_template_add_view(NULL, t, &vi, NULL, 0) != HS_OK)
-                        return -1;
-                }
-            } else {
-                snprintf(path, sizeof path, "%s/fingerprint/iso19794-2-secugen/%s/%d_%d.iso", root,
-                         bu_fvc_sets[s].name, 101 + k / 8, 1 + k % 8);
-                if (hs_template_load(NULL, &t, NULL, path) != HS_OK) {
-                    fprintf(stderr, "bench_match: cannot load %s\n", path);
-                    return -1;
-                }
+            hs_template *t = bu_fvc_template(s, 101 + k / 8, 1 + k % 8, ex);
+            if (!t) {
+                fprintf(stderr, "bench_match: cannot load %s %d_%d\n", bu_fvc_sets[s].name,
+                        101 + k / 8, 1 + k % 8);
+                return -1;
             }
             double t0 = bu_thread_cpu_ms();
             hs_status st = hs_finger_prepare(NULL, &prep[s][k], t, 0);
@@ -475,7 +454,7 @@ int main(int argc, char **argv)
     if (images && hs_finger_extractor_new(NULL, &ex) != HS_OK)
         return 1;
     printf("templates: %s\n", images ? "our extractor on the FVC images" : "SecuGen ISO");
-    int lrc = load_iso(root, ex);
+    int lrc = load_iso(ex);
     hs_finger_extractor_free(ex);
     if (lrc != 0) {
         printf("SKIP: shared data absent or unreadable under %s\n", root);

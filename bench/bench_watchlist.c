@@ -3,7 +3,7 @@
  *   bench_watchlist [N] [--threads T] [--exhaustive-probes K] [--probes P] [--file PATH]
  *                   [--no-cache] [--distractors synth|perturbed] [--gallery PATH]
  *                   [--reference-cached] [--reference-unscored] [--pressure P]
- *                   [--dump PATH]
+ *                   [--dump PATH] [--images]
  *
  * --distractors synth (default): ground-truth minutiae of synthetic
  *   impressions (synth.h, fast masters), max(10, N / 20000) impressions per
@@ -30,6 +30,14 @@
  * --dump PATH: write every search's candidate list (ids, fused scores and
  *   matcher scores, in order) to PATH, one line per search, so that two
  *   builds can be compared with diff (their timings cannot be).
+ *
+ * --images: our extractor's templates of the FVC images instead of the
+ *   SecuGen ISO records; part 1, then the 560 probes against a gallery of N
+ *   synthetic distractors extracted from their images by our extractor
+ *   (pressure P) plus the 80 planted prints, filtered and exhaustive; each
+ *   twice in one run: with the templates as extracted (their orientation
+ *   fields stored in the list) and with copies holding the minutiae only
+ *   (as lists of format 2 stored them). Parts 2 and 3 are not run.
  *
  * Uses the ISO templates of the eight FVC B sets (../shared/data/fingerprint/
  * iso19794-2-secugen): the first impression of each of the 80 fingers is
@@ -80,20 +88,44 @@ static double proc_cpu_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static int load_fvc(void)
+static int load_fvc(hs_finger_extractor *ex)
 {
-    char path[4096];
     for (int s = 0; s < SETS; s++)
         for (int f = 0; f < FINGERS; f++)
             for (int i = 0; i < IMPR; i++) {
-                snprintf(path, sizeof path, "%s/fingerprint/iso19794-2-secugen/%s/%d_%d.iso",
-                         bu_shared_root(), bu_fvc_sets[s].name, 101 + f, i + 1);
-                if (hs_template_load(NULL, &tmpl[s][f][i], NULL, path) != HS_OK) {
-                    printf("SKIP: cannot read %s\n", path);
+                tmpl[s][f][i] = bu_fvc_template(s, 101 + f, i + 1, ex);
+                if (!tmpl[s][f][i]) {
+                    printf("SKIP: cannot read %s %d_%d under %s\n", bu_fvc_sets[s].name,
+                           101 + f, i + 1, bu_shared_root());
                     return 0;
                 }
             }
     return 1;
+}
+
+/* The same templates without their extended data (the orientation field of
+ * our extractor's): the minutiae and view information only, as lists of
+ * format 2 stored every finger. */
+static void strip_fvc(void)
+{
+    for (int s = 0; s < SETS; s++)
+        for (int f = 0; f < FINGERS; f++)
+            for (int i = 0; i < IMPR; i++) {
+                hs_template *t = tmpl[s][f][i], *c = NULL;
+                hs_view_info info;
+                memset(&info, 0, sizeof info);
+                info.struct_size = sizeof info;
+                uint32_t n = 0;
+                const hs_minutia *m = hs_template_minutiae(t, &n, 0);
+                if (hs_template_view_info(t, &info, 0) != HS_OK ||
+                    hs_template_new(NULL, &c) != HS_OK ||
+                    hs_template_add_view(NULL, c, &info, m, n) != HS_OK) {
+                    fprintf(stderr, "cannot copy a template\n");
+                    exit(1);
+                }
+                hs_template_free(t);
+                tmpl[s][f][i] = c;
+            }
 }
 
 /* Probe p (0..559) of the FVC sets: impression 2..8 of finger p / 7, with
@@ -178,6 +210,7 @@ typedef struct synth_job {
     pthread_mutex_t *mu;
     uint32_t next_master, masters, ipm, n; /* shared: next master to make */
     int failed;
+    int images; /* our extractor on the impressions' images, not their truth */
 } synth_job;
 
 static uint64_t rs_next(uint64_t *s)
@@ -240,6 +273,9 @@ static void *synth_worker(void *arg)
 {
     synth_job *j = arg;
     hs_watchlist_subject **subs = calloc(j->ipm, sizeof *subs);
+    hs_finger_extractor *ex = NULL;
+    if (j->images && hs_finger_extractor_new(NULL, &ex) != HS_OK)
+        j->failed = 1;
     for (;;) {
         pthread_mutex_lock(j->mu);
         uint32_t mi = j->next_master++;
@@ -257,6 +293,16 @@ static void *synth_worker(void *arg)
             char id[32];
             snprintf(id, sizeof id, "D%07u", mi * j->ipm + k);
             subs[k] = NULL;
+            if (j->images) {
+                hs_image *img = NULL;
+                if (hs_synth_impression(NULL, &img, NULL, j->gen, ms, k) == HS_OK &&
+                    hs_finger_extract(NULL, &nt, ex, img) == HS_OK &&
+                    hs_watchlist_subject_new(NULL, &subs[k], id) == HS_OK)
+                    hs_watchlist_subject_add_finger(NULL, subs[k], nt, 0);
+                hs_image_free(img);
+                hs_template_free(nt);
+                continue;
+            }
             if (hs_synth_impression(NULL, NULL, &t, j->gen, ms, k) == HS_OK &&
                 (nt = noisy(t, (uint64_t)mi * j->ipm + k)) != NULL &&
                 hs_watchlist_subject_new(NULL, &subs[k], id) == HS_OK)
@@ -274,17 +320,19 @@ static void *synth_worker(void *arg)
             hs_watchlist_subject_free(subs[q]);
     }
     free(subs);
+    hs_finger_extractor_free(ex);
     return NULL;
 }
 
-static int synth_gallery(hs_watchlist *wl, uint32_t n, uint32_t threads, int32_t pressure)
+static int synth_gallery(hs_watchlist *wl, uint32_t n, uint32_t threads, int32_t pressure,
+                         int images)
 {
     hs_synth *gen = NULL;
     if (hs_synth_new(NULL, &gen, 20261123) || hs_synth_set(gen, HS_SYNTH_FAST, 1) ||
         hs_synth_set(gen, HS_SYNTH_PRESSURE, pressure))
         return 0;
     pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-    synth_job j = {gen, wl, &mu, 0, 0, n / 20000 > 10 ? n / 20000 : 10, n, 0};
+    synth_job j = {gen, wl, &mu, 0, 0, n / 20000 > 10 ? n / 20000 : 10, n, 0, images};
     j.masters = (n + j.ipm - 1) / j.ipm;
     pthread_t th[64];
     if (threads > 64)
@@ -295,8 +343,8 @@ static int synth_gallery(hs_watchlist *wl, uint32_t n, uint32_t threads, int32_t
     for (uint32_t t = 1; t < threads; t++)
         pthread_join(th[t], NULL);
     hs_synth_free(gen);
-    printf("synthetic distractors: %u masters x %u impressions, pressure %d\n", j.masters, j.ipm,
-           (int)pressure);
+    printf("synthetic distractors: %u masters x %u impressions, pressure %d%s\n", j.masters,
+           j.ipm, (int)pressure, images ? ", our extractor on their images" : "");
     return !j.failed;
 }
 
@@ -368,11 +416,151 @@ static int search_top(const hs_watchlist *wl, const hs_template *probe,
     return 0;
 }
 
+/* A copy of wl whose fingers hold their minutiae only (no orientation
+ * field), through the public API. */
+static hs_watchlist *strip_list(const hs_watchlist *wl)
+{
+    hs_watchlist *out;
+    if (hs_watchlist_new(NULL, &out) != HS_OK)
+        exit(1);
+    for (uint64_t i = 0; i < hs_watchlist_count(wl); i++) {
+        hs_watchlist_subject *s, *c;
+        if (hs_watchlist_subject_at(NULL, &s, wl, i) != HS_OK ||
+            hs_watchlist_subject_new(NULL, &c, hs_watchlist_subject_id(s)) != HS_OK)
+            exit(1);
+        for (uint32_t f = 0; f < hs_watchlist_subject_finger_count(s); f++) {
+            hs_template *t, *b = NULL;
+            hs_view_info info;
+            memset(&info, 0, sizeof info);
+            info.struct_size = sizeof info;
+            uint32_t n = 0;
+            if (hs_watchlist_subject_finger(NULL, &t, s, f) != HS_OK)
+                exit(1);
+            const hs_minutia *m = hs_template_minutiae(t, &n, 0);
+            if (hs_template_view_info(t, &info, 0) != HS_OK || hs_template_new(NULL, &b) != HS_OK ||
+                hs_template_add_view(NULL, b, &info, m, n) != HS_OK ||
+                hs_watchlist_subject_add_finger(NULL, c, b, 0) != HS_OK)
+                exit(1);
+            hs_template_free(t);
+            hs_template_free(b);
+        }
+        if (hs_watchlist_add(NULL, out, c) != HS_OK)
+            exit(1);
+        hs_watchlist_subject_free(s);
+        hs_watchlist_subject_free(c);
+    }
+    return out;
+}
+
+/* Rank-1 of the 560 FVC probes against a gallery, filtered and exhaustive,
+ * with the median wall time per search. */
+static void gallery_rank(const hs_watchlist *wl, uint32_t T, const char *label)
+{
+    hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+    o.threads = T;
+    char id[64], top[64];
+    double *ms = calloc(560, sizeof *ms);
+    for (int ex = 0; ex < 2; ex++) {
+        o.flags = ex ? HS_WATCHLIST_EXHAUSTIVE : 0;
+        int ok = 0;
+        for (int p = 0; p < 560; p++) {
+            const hs_template *probe = fvc_probe(p, id);
+            search_top(wl, probe, &o, top, &ms[p]);
+            ok += !strcmp(top, id);
+        }
+        printf("%s%s search of %llu subjects: rank-1 %.2f%% (%d/560), median %.1f ms per search "
+               "on %u threads\n",
+               label, ex ? "exhaustive" : "filtered", (unsigned long long)hs_watchlist_count(wl),
+               100.0 * ok / 560, ok, bu_median(ms, 560), T);
+    }
+    free(ms);
+}
+
+/* 1. Direct identification (the FVC first impressions enrolled, the other
+ * 560 probes) with hs_finger_match, and the same through a watchlist of 80
+ * subjects, filtered and exhaustive; label opens each printed line. */
+static void identify(uint32_t T, const char *label)
+{
+    hs_finger_prepared *prep[SETS][FINGERS][IMPR];
+    for (int s = 0; s < SETS; s++)
+        for (int f = 0; f < FINGERS; f++)
+            for (int i = 0; i < IMPR; i++)
+                hs_finger_prepare(NULL, &prep[s][f][i], tmpl[s][f][i], 0);
+    hs_finger_matcher *m;
+    hs_finger_matcher_new(NULL, &m);
+    int direct_ok = 0, direct_top[SETS][FINGERS][IMPR];
+    double t0 = bu_thread_cpu_ms();
+    for (int s = 0; s < SETS; s++)
+        for (int f = 0; f < FINGERS; f++)
+            for (int i = 1; i < IMPR; i++) {
+                float best = -1;
+                int bi = -1;
+                for (int g = 0; g < SETS * FINGERS; g++) {
+                    float sc;
+                    hs_finger_match(m, &sc, prep[s][f][i], prep[g / FINGERS][g % FINGERS][0]);
+                    if (sc > best) {
+                        best = sc;
+                        bi = g;
+                    }
+                }
+                direct_top[s][f][i] = bi;
+                direct_ok += bi == s * FINGERS + f;
+            }
+    double direct_ms = bu_thread_cpu_ms() - t0;
+    printf("%sdirect matching, 80 enrolled x 560 probes: rank-1 %.2f%% (%d/560), "
+           "%.0f comparisons/s on 1 thread (prepared)\n",
+           label, 100.0 * direct_ok / 560, direct_ok, 44800 / (direct_ms / 1000));
+
+    hs_watchlist *wl;
+    hs_watchlist_new(NULL, &wl);
+    char id[64], top[64];
+    for (int s = 0; s < SETS; s++)
+        for (int f = 0; f < FINGERS; f++) {
+            snprintf(id, sizeof id, "%s/%d", bu_fvc_sets[s].name, 101 + f);
+            enroll(wl, id, tmpl[s][f][0]);
+        }
+    hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+    o.threads = T;
+    for (int ex = 0; ex < 2; ex++) {
+        o.flags = ex ? HS_WATCHLIST_EXHAUSTIVE : 0;
+        int ok = 0, agree = 0;
+        double ms;
+        for (int s = 0; s < SETS; s++)
+            for (int f = 0; f < FINGERS; f++)
+                for (int i = 1; i < IMPR; i++) {
+                    search_top(wl, tmpl[s][f][i], &o, top, &ms);
+                    snprintf(id, sizeof id, "%s/%d", bu_fvc_sets[s].name, 101 + f);
+                    ok += !strcmp(top, id);
+                    int g = direct_top[s][f][i];
+                    snprintf(id, sizeof id, "%s/%d", bu_fvc_sets[g / FINGERS].name,
+                             101 + g % FINGERS);
+                    agree += !strcmp(top, id);
+                }
+        printf("%swatchlist (%s), 80 subjects: rank-1 %.2f%% (%d/560), same top candidate as "
+               "direct matching for %d/560 probes\n",
+               label, ex ? "exhaustive" : "filter", 100.0 * ok / 560, ok, agree);
+    }
+    size_t fbytes = 0;
+    hs_watchlist_encode(NULL, NULL, &fbytes, wl);
+    uint64_t mem = hs_watchlist_memory_bytes(wl);
+    hs_watchlist_cache_prepared(NULL, wl, T);
+    printf("%slist of 80 fingers: file %zu bytes (%.0f per finger), memory %.0f bytes per finger, "
+           "%.0f with the prepared cache\n",
+           label, fbytes, fbytes / 80.0, mem / 80.0, hs_watchlist_memory_bytes(wl) / 80.0);
+    hs_watchlist_free(wl);
+    hs_finger_matcher_free(m);
+    for (int s = 0; s < SETS; s++)
+        for (int f = 0; f < FINGERS; f++)
+            for (int i = 0; i < IMPR; i++)
+                hs_finger_prepared_free(prep[s][f][i]);
+
+}
+
 int main(int argc, char **argv)
 {
     uint32_t N = 10000, T = 2, KEX = 56, P = 560;
     const char *file = "bench_watchlist.hswl";
-    int cache = 1, synth = 1, ref_cached = 0, ref_unscored = 0;
+    int cache = 1, synth = 1, ref_cached = 0, ref_unscored = 0, images = 0;
     const char *gallery = NULL;
     int32_t pressure = 100;
     for (int i = 1; i < argc; i++) {
@@ -384,6 +572,8 @@ int main(int argc, char **argv)
             P = (uint32_t)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--no-cache"))
             cache = 0;
+        else if (!strcmp(argv[i], "--images"))
+            images = 1;
         else if (!strcmp(argv[i], "--reference-cached"))
             ref_cached = 1;
         else if (!strcmp(argv[i], "--reference-unscored"))
@@ -411,74 +601,50 @@ int main(int argc, char **argv)
     if (!cache)
         ref_cached = ref_unscored = 0;
     setvbuf(stdout, NULL, _IOLBF, 0); /* long runs: show each figure as it comes */
-    if (!load_fvc())
+    hs_finger_extractor *fx = NULL;
+    if (images && hs_finger_extractor_new(NULL, &fx) != HS_OK)
+        return 1;
+    int loaded = load_fvc(fx);
+    hs_finger_extractor_free(fx);
+    if (!loaded)
         return 0;
 
     /* 1. direct identification */
-    hs_finger_prepared *prep[SETS][FINGERS][IMPR];
-    for (int s = 0; s < SETS; s++)
-        for (int f = 0; f < FINGERS; f++)
-            for (int i = 0; i < IMPR; i++)
-                hs_finger_prepare(NULL, &prep[s][f][i], tmpl[s][f][i], 0);
-    hs_finger_matcher *m;
-    hs_finger_matcher_new(NULL, &m);
-    int direct_ok = 0, direct_top[SETS][FINGERS][IMPR];
-    double t0 = bu_thread_cpu_ms();
-    for (int s = 0; s < SETS; s++)
-        for (int f = 0; f < FINGERS; f++)
-            for (int i = 1; i < IMPR; i++) {
-                float best = -1;
-                int bi = -1;
-                for (int g = 0; g < SETS * FINGERS; g++) {
-                    float sc;
-                    hs_finger_match(m, &sc, prep[s][f][i], prep[g / FINGERS][g % FINGERS][0]);
-                    if (sc > best) {
-                        best = sc;
-                        bi = g;
-                    }
-                }
-                direct_top[s][f][i] = bi;
-                direct_ok += bi == s * FINGERS + f;
+    identify(T, images ? "our templates with their fields: " : "");
+    if (images) {
+        /* a gallery of N distractors extracted like the planted prints */
+        hs_watchlist *gl, *bare;
+        if (hs_watchlist_new(NULL, &gl) != HS_OK || !synth_gallery(gl, N, T, pressure, 1))
+            return 1;
+        for (int s = 0; s < SETS; s++)
+            for (int f = 0; f < FINGERS; f++) {
+                char gid[64];
+                snprintf(gid, sizeof gid, "%s/%d", bu_fvc_sets[s].name, 101 + f);
+                enroll(gl, gid, tmpl[s][f][0]);
             }
-    double direct_ms = bu_thread_cpu_ms() - t0;
-    printf("direct matching, 80 enrolled x 560 probes: rank-1 %.2f%% (%d/560), "
-           "%.0f comparisons/s on 1 thread (prepared)\n",
-           100.0 * direct_ok / 560, direct_ok, 44800 / (direct_ms / 1000));
+        bare = strip_list(gl);
+        gallery_rank(gl, T, "our templates with their fields: ");
+        strip_fvc();
+        gallery_rank(bare, T, "the same, minutiae only: ");
+        hs_watchlist_free(gl);
+        hs_watchlist_free(bare);
+        identify(T, "the same, minutiae only: ");
 
-    hs_watchlist *wl;
-    hs_watchlist_new(NULL, &wl);
-    char id[64], top[64];
-    for (int s = 0; s < SETS; s++)
-        for (int f = 0; f < FINGERS; f++) {
-            snprintf(id, sizeof id, "%s/%d", bu_fvc_sets[s].name, 101 + f);
-            enroll(wl, id, tmpl[s][f][0]);
-        }
-    hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
-    o.threads = T;
-    for (int ex = 0; ex < 2; ex++) {
-        o.flags = ex ? HS_WATCHLIST_EXHAUSTIVE : 0;
-        int ok = 0, agree = 0;
-        double ms;
         for (int s = 0; s < SETS; s++)
             for (int f = 0; f < FINGERS; f++)
-                for (int i = 1; i < IMPR; i++) {
-                    search_top(wl, tmpl[s][f][i], &o, top, &ms);
-                    snprintf(id, sizeof id, "%s/%d", bu_fvc_sets[s].name, 101 + f);
-                    ok += !strcmp(top, id);
-                    int g = direct_top[s][f][i];
-                    snprintf(id, sizeof id, "%s/%d", bu_fvc_sets[g / FINGERS].name,
-                             101 + g % FINGERS);
-                    agree += !strcmp(top, id);
-                }
-        printf("watchlist (%s), 80 subjects: rank-1 %.2f%% (%d/560), same top candidate as "
-               "direct matching for %d/560 probes\n",
-               ex ? "exhaustive" : "filter", 100.0 * ok / 560, ok, agree);
+                for (int i = 0; i < IMPR; i++)
+                    hs_template_free(tmpl[s][f][i]);
+        if (dump)
+            fclose(dump);
+        return 0;
     }
+    hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+    o.threads = T;
+    char id[64], top[64];
 
     /* 2. distractors (first, so that a cached gallery can be loaded), then
      * the 80 planted fingers */
-    hs_watchlist *wl80 = wl;
-    wl = NULL;
+    hs_watchlist *wl = NULL;
     double tb = bu_wall_ms();
     /* (a synthetic impression can come out empty: the list may hold a few
      * fewer than N) */
@@ -493,7 +659,7 @@ int main(int argc, char **argv)
         hs_watchlist_free(wl);
         hs_watchlist_new(NULL, &wl);
         if (synth) {
-            if (!synth_gallery(wl, N, T, pressure)) {
+            if (!synth_gallery(wl, N, T, pressure, 0)) {
                 fprintf(stderr, "synthetic gallery failed\n");
                 return 1;
             }
@@ -514,7 +680,6 @@ int main(int argc, char **argv)
             snprintf(id, sizeof id, "%s/%d", bu_fvc_sets[s].name, 101 + f);
             enroll(wl, id, tmpl[s][f][0]);
         }
-    hs_watchlist_free(wl80);
     double build_ms = bu_wall_ms() - tb;
     uint64_t nf = hs_watchlist_finger_count(wl);
     printf("gallery: %llu subjects (%u %s distractors + 80 planted), built in %.1f s; memory %.1f "
@@ -676,14 +841,11 @@ int main(int argc, char **argv)
 
     hs_watchlist_free(wl);
     hs_ctx_free(big);
-    hs_finger_matcher_free(m);
     if (dump)
         fclose(dump);
     for (int s = 0; s < SETS; s++)
         for (int f = 0; f < FINGERS; f++)
-            for (int i = 0; i < IMPR; i++) {
-                hs_finger_prepared_free(prep[s][f][i]);
+            for (int i = 0; i < IMPR; i++)
                 hs_template_free(tmpl[s][f][i]);
-            }
     return 0;
 }

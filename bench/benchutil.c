@@ -59,4 +59,34 @@ float bu_thr(double fmr)
     }
     return t;
 }
+
+hs_template *bu_fvc_template(int set, int finger, int impression, hs_finger_extractor *ex)
+{
+    char path[4096];
+    hs_template *t = NULL;
+    if (!ex) {
+        snprintf(path, sizeof path, "%s/fingerprint/iso19794-2-secugen/%s/%d_%d.iso",
+                 bu_shared_root(), bu_fvc_sets[set].name, finger, impression);
+        return hs_template_load(NULL, &t, NULL, path) == HS_OK ? t : NULL;
+    }
+    snprintf(path, sizeof path, "%s/fingerprint/%s/%d_%d.tif", bu_shared_root(),
+             bu_fvc_sets[set].name, finger, impression);
+    hs_image *img = NULL;
+    if (hs_image_load(NULL, &img, path, 0) != HS_OK)
+        return NULL;
+    hs_image_set_ppi(img, bu_fvc_sets[set].ppi);
+    hs_status st = hs_finger_extract(NULL, &t, ex, img);
+    hs_image_free(img);
+    if (st != HS_OK) {
+        /* a failure to extract stays in the protocol as an empty view */
+        hs_view_info vi = {sizeof vi, 1, 1, 500, 500, 0, 0, 0, 0, 0};
+        if (hs_template_new(NULL, &t) != HS_OK)
+            return NULL;
+        if (hs_template_add_view(NULL, t, &vi, NULL, 0) != HS_OK) {
+            hs_template_free(t);
+            return NULL;
+        }
+    }
+    return t;
+}
 #endif

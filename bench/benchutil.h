@@ -26,4 +26,14 @@ const char *bu_shared_root(void);
  * in builds with BU_NO_LIBRARY. */
 float bu_thr(double fmr);
 
+#ifndef BU_NO_LIBRARY
+#include <hotspot/hotspot.h>
+/* Template of impression `impression` (1-8) of finger `finger` (101-110) of
+ * FVC set `set` (0-7): the SecuGen ISO record, or with ex our extractor's on
+ * the image at the set's resolution (a failure to extract gives a template
+ * with one empty view, which stays in the protocol); NULL when the file
+ * cannot be read. The caller frees it. */
+hs_template *bu_fvc_template(int set, int finger, int impression, hs_finger_extractor *ex);
+#endif
+
 #endif

@@ -56,6 +56,22 @@ static void check(const uint8_t *data, size_t size)
     if (hs_watchlist_search(NULL, &r, wl, NULL, face, 4, NULL) != HS_OK)
         abort();
     hs_watchlist_result_free(r);
+    /* an exhaustive finger search with the first stored finger as the
+     * probe: every stored finger (minutiae and orientation field) is
+     * prepared from its record and compared */
+    hs_watchlist_subject *s0 = NULL;
+    hs_template *probe = NULL;
+    if (n && hs_watchlist_subject_at(NULL, &s0, wl, 0) == HS_OK &&
+        hs_watchlist_subject_finger_count(s0) &&
+        hs_watchlist_subject_finger(NULL, &probe, s0, 0) == HS_OK) {
+        hs_watchlist_search_options o = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+        o.flags = HS_WATCHLIST_EXHAUSTIVE;
+        if (hs_watchlist_search(NULL, &r, wl, probe, NULL, 0, &o) != HS_OK)
+            abort();
+        hs_watchlist_result_free(r);
+    }
+    hs_template_free(probe);
+    hs_watchlist_subject_free(s0);
     size_t m = 0;
     if (hs_watchlist_encode(NULL, NULL, &m, wl) != HS_OK || m != size)
         abort();

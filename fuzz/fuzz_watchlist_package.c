@@ -2,7 +2,8 @@
  *  0: hs_watchlist_package_info_get + hs_watchlist_unpack with fixed keys
  *     (the outer layout and the checks before any decryption);
  *  1: the delta payload parser applied to a small list (what a device runs
- *     after a package has been verified and decrypted). */
+ *     after a package has been verified and decrypted), as found in a
+ *     package of format 2 or, with bit 1 of the first byte set, 3. */
 #include <hotspot/hotspot.h>
 #include "internal/watchlist.h"
 
@@ -54,8 +55,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         hs_watchlist_free(base);
         return 0;
     }
+    /* bit 1 of the first byte: the package format the delta came in (2, or
+     * 3 where records may carry orientation fields) */
+    uint32_t fmt = data[-1] & 2 ? 3 : 2;
     hs_watchlist *wl = base_list();
-    if (hs__wl_delta_apply(NULL, wl, data, size, 2) == HS_OK) {
+    if (hs__wl_delta_apply(NULL, wl, data, size, fmt) == HS_OK) {
         size_t m = 0;
         if (hs_watchlist_encode(NULL, NULL, &m, wl) != HS_OK)
             abort();

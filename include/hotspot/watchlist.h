@@ -15,6 +15,11 @@
  * direction of the pair and its first minutia) and a 16-byte header: at
  * most 2,048 bytes per finger (about 1,400 bytes for a typical 50-minutia
  * finger). Coordinates are kept to 1/2 pixel and angles to 2*pi/65536.
+ * Since 1.1 a finger also keeps its template's ridge orientation field
+ * (our extractor's templates; 120-620 bytes on FVC images, at most 4,108),
+ * so that the full matcher's orientation anchor works in searches as in
+ * 1:1 comparisons; lists holding one are written in format version 3,
+ * which 1.0 refuses (docs/watchlist-format.md).
  *
  * Search (hs_watchlist_search): the first stage scores every gallery finger
  * with its signature: each stored pair code found among the probe's votes
@@ -155,8 +160,13 @@ HS_API hs_status hs_watchlist_subject_field_at(const hs_watchlist_subject *s, co
  *  output. Errors: HS_ERR_INVALID_ARG (also position beyond 10, image side
  *  beyond 32768 or resolution outside 1..10000 ppi), HS_ERR_NOT_FOUND (no such
  *  view), HS_ERR_EXISTS (position already present), HS_ERR_LIMIT
- *  (HS_WATCHLIST_FINGERS_MAX fingers already), HS_ERR_NOMEM; the subject is
- *  unchanged on failure. Exclusive. @since 1.0 */
+ *  (HS_WATCHLIST_FINGERS_MAX fingers already), HS_ERR_NOMEM, HS_ERR_CORRUPT
+ *  (since 1.1: the view's orientation field is one hs_finger_prepare()
+ *  refuses); the subject is unchanged on failure. Since 1.1 the view's
+ *  orientation field is stored with the finger, unless the view's two
+ *  resolutions differ (the matcher would not use it) or the field has more
+ *  than 4,096 cells (more than a finger: the finger is then stored without
+ *  it). Exclusive. @since 1.0 */
 HS_API hs_status hs_watchlist_subject_add_finger(hs_ctx *ctx, hs_watchlist_subject *s,
                                                  const hs_template *t, uint32_t view);
 
@@ -165,7 +175,7 @@ HS_API hs_status hs_watchlist_subject_add_finger(hs_ctx *ctx, hs_watchlist_subje
 HS_API uint32_t hs_watchlist_subject_finger_count(const hs_watchlist_subject *s);
 
 /** Finger @p index as a new one-view template (the stored, quantised
- *  minutiae). *out belongs to the caller (hs_template_free()), is allocated
+ *  minutiae; since 1.1 with the stored orientation field). *out belongs to the caller (hs_template_free()), is allocated
  *  with the ctx's allocator and does not refer to the subject; on failure it
  *  is NULL. Errors: HS_ERR_INVALID_ARG, HS_ERR_NOT_FOUND (no such finger),
  *  HS_ERR_LIMIT (the view beyond the ctx's template limits), HS_ERR_NOMEM.
