@@ -468,7 +468,7 @@ static void test_package_roundtrip_and_tampering(void **state)
     hs_watchlist *wl = make_list(2, 5);
     size_t n;
     uint8_t *p = pack(wl, NULL, &k, k.dpk, 1, &n);
-    hs_watchlist_package_info info = {sizeof info, 0, 0, 0, 0, 0};
+    hs_watchlist_package_info info = HS_WATCHLIST_PACKAGE_INFO_INIT;
     assert_int_equal(hs_watchlist_package_info_get(NULL, &info, p, n), HS_OK);
     assert_int_equal(info.version, 5);
     assert_int_equal(info.delta, 0);
@@ -1588,6 +1588,16 @@ static void test_field_package(void **state)
     uint8_t *d13 = pack(v3, v1, &k, k.dpk, 1, &nd13);
     assert_int_equal(p1[4], 2);
     assert_int_equal(p3[4], 3);
+    assert_int_equal(hs_watchlist_format_version(v1), 2);
+    assert_int_equal(hs_watchlist_format_version(v3), 3);
+    assert_int_equal(hs_watchlist_format_version(NULL), 0);
+    hs_watchlist_package_info info = HS_WATCHLIST_PACKAGE_INFO_INIT;
+    assert_int_equal(hs_watchlist_package_info_get(NULL, &info, p3, n3), HS_OK);
+    assert_int_equal(info.format, 3);
+    assert_int_equal(info.reserved2, 0);
+    assert_int_equal(hs_watchlist_package_info_get(NULL, &info, d12, nd12), HS_OK);
+    assert_int_equal(info.format, 2);
+    assert_int_equal(info.delta, 1);
     assert_int_equal(d12[4], 2);
     assert_int_equal(d23[4], 3);
     assert_int_equal(d13[4], 3);

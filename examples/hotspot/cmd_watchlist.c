@@ -331,13 +331,16 @@ static int wl_list(hs_ctx *ctx, int argc, char **argv, int info_only)
             cli_json_str(stdout, path);
             printf(", \"version\": %" PRIu64 ", \"subjects\": %" PRIu64 ", \"fingers\": %" PRIu64
                    ", \"file_bytes\": %lld, \"memory_bytes\": %" PRIu64
-                   ", \"load_ms\": %.1f}\n",
-                   hs_watchlist_version(wl), n, nf, bytes, hs_watchlist_memory_bytes(wl), ms);
+                   ", \"load_ms\": %.1f, \"format\": %u}\n",
+                   hs_watchlist_version(wl), n, nf, bytes, hs_watchlist_memory_bytes(wl), ms,
+                   hs_watchlist_format_version(wl));
         } else {
+            uint32_t fmt = hs_watchlist_format_version(wl);
             printf("%s: version %" PRIu64 ", %" PRIu64 " subjects, %" PRIu64
-                   " fingers, %lld bytes (%.0f per finger), loaded in %.1f ms\n",
+                   " fingers, %lld bytes (%.0f per finger), loaded in %.1f ms; format %u%s\n",
                    path, hs_watchlist_version(wl), n, nf, bytes,
-                   nf ? (double)bytes / (double)nf : 0.0, ms);
+                   nf ? (double)bytes / (double)nf : 0.0, ms, fmt,
+                   fmt >= 3 ? " (orientation fields: libhotspot 1.1 or later reads it)" : "");
         }
         hs_watchlist_free(wl);
         return CLI_OK;
@@ -641,9 +644,13 @@ static int wl_pack(hs_ctx *ctx, int argc, char **argv)
         cli_error(ctx, s, path);
         goto out;
     }
-    printf("%s: %s package, version %" PRIu64 "%s, %zu bytes, %d recipient%s\n", out,
-           base ? "delta" : "full", hs_watchlist_version(wl), base ? " (from base)" : "", size,
-           nto, nto == 1 ? "" : "s");
+    hs_watchlist_package_info pi = HS_WATCHLIST_PACKAGE_INFO_INIT;
+    if (hs_watchlist_package_info_get(ctx, &pi, buf, size) != HS_OK)
+        pi.format = 0;
+    printf("%s: %s package, version %" PRIu64 "%s, %zu bytes, %d recipient%s; format %u%s\n",
+           out, base ? "delta" : "full", hs_watchlist_version(wl), base ? " (from base)" : "",
+           size, nto, nto == 1 ? "" : "s", pi.format,
+           pi.format >= 3 ? " (orientation fields: devices need libhotspot 1.1 or later)" : "");
     rc = CLI_OK;
 out:
     cli_wipe(sk, sizeof sk);

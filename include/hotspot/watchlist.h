@@ -241,6 +241,15 @@ HS_API uint64_t hs_watchlist_memory_bytes(const hs_watchlist *wl);
  *  fail. Locked. @since 1.0 */
 HS_API uint64_t hs_watchlist_version(const hs_watchlist *wl);
 
+/** Format version the list would be written in now by hs_watchlist_save() /
+ *  hs_watchlist_encode() (docs/watchlist-format.md): 3 when a stored finger
+ *  keeps an orientation field (libhotspot 1.0 refuses such files and
+ *  packages with HS_ERR_VERSION), else 2, or 1 for a list loaded from a
+ *  version 1 file that has no finger with pose bytes; 0 for NULL. A full
+ *  package of the list has the same version (at least 2). Cannot fail.
+ *  Locked. @since 1.1 */
+HS_API uint32_t hs_watchlist_format_version(const hs_watchlist *wl);
+
 /** Set the version (it changes the digest, not the subjects or the
  *  prepared cache). No output; no ctx, so no message. Errors:
  *  HS_ERR_INVALID_ARG (@p wl NULL) only. Locked. @since 1.0 */
@@ -558,10 +567,14 @@ typedef struct hs_watchlist_package_info {
     uint64_t base_version;  /**< delta: the version it applies to; else 0 */
     uint32_t recipients;    /**< number of device keys it is sealed to */
     uint32_t reserved;
+    /** Package format version (1.1): 3 when its content holds an orientation
+     *  field (libhotspot 1.0 devices refuse it), else 2 or 1. @since 1.1 */
+    uint32_t format;
+    uint32_t reserved2;     /**< zero (1.1) */
 } hs_watchlist_package_info;
 
 /** Initialiser: sets struct_size, zeroes the rest. @since 1.0 */
-#define HS_WATCHLIST_PACKAGE_INFO_INIT { sizeof(hs_watchlist_package_info), 0, 0, 0, 0, 0 }
+#define HS_WATCHLIST_PACKAGE_INFO_INIT { sizeof(hs_watchlist_package_info), 0, 0, 0, 0, 0, 0, 0 }
 
 /** Read the unauthenticated header of a package into the caller's *info
  *  (set info->struct_size first; filled as far as that size, which becomes

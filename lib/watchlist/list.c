@@ -767,6 +767,16 @@ uint64_t hs_watchlist_version(const hs_watchlist *wl)
     return read_u64(wl, version_unlocked);
 }
 
+static uint64_t format_unlocked(const hs_watchlist *wl)
+{
+    return hs__wl_list_format(wl);
+}
+
+uint32_t hs_watchlist_format_version(const hs_watchlist *wl)
+{
+    return (uint32_t)read_u64(wl, format_unlocked);
+}
+
 hs_status hs_watchlist_set_version(hs_watchlist *wl, uint64_t version)
 {
     if (!wl)

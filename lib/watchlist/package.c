@@ -110,6 +110,7 @@ hs_status hs_watchlist_package_info_get(hs_ctx *ctx, hs_watchlist_package_info *
         .version = l.version,
         .base_version = l.base_version,
         .recipients = l.nrec,
+        .format = l.format,
     };
     return hs__struct_out(ctx, info, &all, sizeof all, PACKAGE_INFO_SIZE_1_0,
                           "hs_watchlist_package_info");

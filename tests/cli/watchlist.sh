@@ -62,6 +62,21 @@ if "$cli" watchlist keygen --authority auth >/dev/null 2>&1; then
         --out d3.pkg >/dev/null || fail "pack delta 3"
     "$cli" watchlist unpack d3.pkg --authority auth.pub --device dev --installed dev2.hswl \
         --state state --out dev3.hswl >/dev/null || fail "unpack delta 3 on the device's v2"
+    # a finger of our extractor keeps its orientation field: format 3, said
+    # by info and pack; the lists above (no fields) stay format 2
+    "$cli" watchlist info v3.hswl | grep -q "format 2\$" || fail "format 2 list"
+    "$cli" synth --fingers 1 --impressions 1 --truth none --fast --out syn >/dev/null \
+        || fail "synth"
+    "$cli" extract --out syn syn/101_1.png >/dev/null || fail "extract"
+    cp v3.hswl v4.hswl
+    "$cli" watchlist add v4.hswl --id E-5 --finger syn/101_1.hst >/dev/null || fail "add E-5"
+    "$cli" watchlist info v4.hswl | grep -q "format 3 (orientation fields" || fail "format 3 list"
+    "$cli" watchlist info --json v4.hswl | grep -q '"format": 3}' || fail "format 3 json"
+    "$cli" watchlist pack v4.hswl --version 4 --base v3.hswl --key auth.sec --to dev.pub \
+        --out d4.pkg | grep -q "delta package, version 4.*format 3" || fail "pack format 3"
+    "$cli" watchlist unpack d4.pkg --authority auth.pub --device dev --installed dev3.hswl \
+        --state state --out dev4.hswl >/dev/null || fail "unpack delta 4 with a field"
+    "$cli" watchlist info dev4.hswl | grep -q "format 3" || fail "device list format 3"
     # rollback protection fails closed: a state that cannot be read refuses
     # the package instead of counting as version 0
     ln -s loop1 loop2; ln -s loop2 loop1

@@ -1727,6 +1727,14 @@ class Watchlist(_Handle):
         with self._write as h:
             _check(_c("hs_watchlist_set_version")(h, int(value)))
 
+    @property
+    def format_version(self):
+        """The file format version the list is written in (since 1.1): 3 when
+        a stored finger keeps an orientation field (libhotspot 1.0 refuses
+        such lists and their packages), else 2 (or 1)."""
+        with self._use as h:
+            return _c("hs_watchlist_format_version")(h)
+
     @_cdoc("hs_watchlist_search")
     def search(self, fingers=None, face=None, max_candidates=10, fmr=1e-4, threads=1,
                exhaustive=False, hits_only=False, rescore=0, face_model=0, thorough=0,
@@ -1798,13 +1806,14 @@ def keygen_device():
 @_cdoc("hs_watchlist_package_info_get")
 def package_info(package):
     """The unauthenticated header of a package, for display only: dict with
-    delta, version, base_version, recipients."""
+    delta, version, base_version, recipients and (since 1.1) format, the
+    package format version (3: holds orientation fields, refused by 1.0)."""
     mv = _buffer(package, "package_info")
     ctx = _ctx()
     s, i = _c("hs_watchlist_package_info_get")(ctx, mv)
     _check(s, ctx)
     return {"delta": bool(i.delta), "version": i.version, "base_version": i.base_version,
-            "recipients": i.recipients}
+            "recipients": i.recipients, "format": i.format}
 
 
 # ---- synthetic fingerprints -----------------------------------------------------------

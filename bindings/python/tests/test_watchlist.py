@@ -117,6 +117,39 @@ def test_finger_search_thorough(wl):
     assert ei.value.status == hotspot.ERR_INVALID_ARG
 
 
+@built("hs_watchlist_format_version")
+def test_orientation_field_stored(wl):
+    """Our extractor's templates keep their orientation field in the list
+    (format 3); the search scores a stored finger as compare() does."""
+    assert wl.format_version == 2
+    syn = hotspot.Synth(seed=3)
+    ex = hotspot.Extractor()
+    prints = []
+    for f in range(2):
+        m = syn.master(f)
+        prints.append([ex.extract(syn.impression(m, k)[0]) for k in (0, 2)])
+    w = hotspot.Watchlist()
+    for f in range(2):
+        w.add("syn-%d" % f, fingers=prints[f][0])
+    assert w.format_version == 3
+    back = hotspot.Watchlist.decode(w.encode())
+    assert back.format_version == 3
+    for f in range(2):
+        stored = back.get("syn-%d" % f)["fingers"][0]
+        res = back.search(fingers=prints[f][1], exhaustive=True, max_candidates=2)
+        sim = {c.id: c.finger_similarity[0] for c in res}
+        assert sim["syn-%d" % f] == pytest.approx(hotspot.compare(prints[f][1], stored), abs=0)
+    try:
+        apub, asec = hotspot.keygen_authority()
+    except hotspot.Error as e:
+        if e.status == hotspot.ERR_NOT_BUILT:
+            return
+        raise
+    dpub, _ = hotspot.keygen_device()
+    assert hotspot.package_info(w.pack(asec, [dpub]))["format"] == 3
+    assert hotspot.package_info(wl.pack(asec, [dpub]))["format"] == 2
+
+
 def test_files_round_trip(wl, tmp_path):
     back = hotspot.Watchlist.decode(wl.encode())
     assert sorted(back.ids()) == sorted(wl.ids())
@@ -179,7 +212,7 @@ def test_packages_full_delta_and_attacks(wl):
     wl.version = 7
     pkg = wl.pack(asec, [dpub, other_pub])
     assert hotspot.package_info(pkg) == {"delta": False, "version": 7, "base_version": 0,
-                                         "recipients": 2}
+                                         "recipients": 2, "format": 2}
     dev = hotspot.Watchlist.unpack(pkg, apub, dpub, dsec)
     assert sorted(dev.ids()) == sorted(wl.ids()) and dev.version == 7
     newer = hotspot.Watchlist.decode(wl.encode())
