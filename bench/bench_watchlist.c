@@ -297,8 +297,11 @@ static void *synth_worker(void *arg)
                 hs_image *img = NULL;
                 if (hs_synth_impression(NULL, &img, NULL, j->gen, ms, k) == HS_OK &&
                     hs_finger_extract(NULL, &nt, ex, img) == HS_OK &&
-                    hs_watchlist_subject_new(NULL, &subs[k], id) == HS_OK)
-                    hs_watchlist_subject_add_finger(NULL, subs[k], nt, 0);
+                    hs_watchlist_subject_new(NULL, &subs[k], id) == HS_OK &&
+                    hs_watchlist_subject_add_finger(NULL, subs[k], nt, 0) != HS_OK) {
+                    hs_watchlist_subject_free(subs[k]);
+                    subs[k] = NULL;
+                }
                 hs_image_free(img);
                 hs_template_free(nt);
                 continue;

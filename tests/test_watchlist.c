@@ -1369,17 +1369,18 @@ static void test_format_v1_compat(void **state)
     for (int k = 0; k < 4; k++)
         b2v1[60 + k] = (uint8_t)(c >> (8 * k));
     assert_int_equal(hs_watchlist_decode(NULL, &bad, b2v1, n2), HS_ERR_CORRUPT);
-    /* a version 3 file without orientation fields loads and saves back as
-     * it is */
+    /* a version 3 file without orientation fields loads, and saves back as
+     * version 2 (the oldest that holds it), otherwise the same bytes */
     b2v1[4] = 3;
     c = hs__crc32c(0, b2v1, 60);
     for (int k = 0; k < 4; k++)
         b2v1[60 + k] = (uint8_t)(c >> (8 * k));
     assert_int_equal(hs_watchlist_decode(NULL, &bad, b2v1, n2), HS_OK);
+    assert_int_equal(hs_watchlist_format_version(bad), 2);
     size_t n3;
     uint8_t *b3 = encode(bad, &n3);
     assert_int_equal(n3, n2);
-    assert_memory_equal(b3, b2v1, n2);
+    assert_memory_equal(b3, b2, n2);
     free(b3);
     hs_watchlist_free(bad);
     /* version 4 is from the future */
@@ -1540,14 +1541,22 @@ static void test_field_stored(void **state)
     hs_watchlist *bad = NULL;
     assert_int_equal(hs_watchlist_decode(NULL, &bad, b2v, n), HS_ERR_CORRUPT);
     free(b2v);
-    /* removing every finger with a field brings the list back to version 2 */
+    /* removing every finger with a field brings the list back to version 2,
+     * also when it was loaded from a version 3 file */
     for (uint32_t i = 0; i < FL_SUBJECTS; i++) {
         char id[16];
         snprintf(id, sizeof id, "F%02u", i);
         assert_int_equal(hs_watchlist_remove(NULL, wl, id), HS_OK);
+        if (i == FL_SUBJECTS - 1)
+            assert_int_equal(hs_watchlist_format_version(back), 3);
+        assert_int_equal(hs_watchlist_remove(NULL, back, id), HS_OK);
     }
+    assert_int_equal(hs_watchlist_format_version(back), 2);
     free(b);
     b = encode(wl, &n);
+    assert_int_equal(b[4], 2);
+    free(b);
+    b = encode(back, &n);
     assert_int_equal(b[4], 2);
     free(b);
     hs_watchlist_free(back);

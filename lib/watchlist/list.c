@@ -395,13 +395,14 @@ static uint64_t payload_size(const hs_watchlist *wl)
 }
 
 /* Format version a list is written in: the oldest that holds its records
- * (3 when a stored finger has an orientation field, 2 with pose bytes),
- * but never older than the version it was loaded from (a new list:
- * HS__WL_FORMAT_BASE), so that loading and saving a file gives the same
- * bytes and readers of 1.0 keep reading lists without fields. */
+ * (3 when a stored finger has an orientation field, 2 with pose bytes), and
+ * at least the version it was loaded from up to 2 (a new list:
+ * HS__WL_FORMAT_BASE), so that loading and saving a file of version 1 or 2
+ * gives the same bytes, and a list whose last field is removed goes back to
+ * 2, which readers of 1.0 read. */
 uint32_t hs__wl_list_format(const hs_watchlist *wl)
 {
-    uint32_t fmt = wl->file_format;
+    uint32_t fmt = wl->file_format < HS__WL_FORMAT_BASE ? wl->file_format : HS__WL_FORMAT_BASE;
     for (uint32_t i = 0; i < wl->n && fmt < WL_FORMAT_VERSION; i++) {
         uint32_t r = hs__wl_record_format(wl->e[i].rec, &wl->e[i]);
         fmt = r > fmt ? r : fmt;

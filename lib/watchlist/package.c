@@ -566,6 +566,12 @@ static hs_status unpack_unlocked(hs_ctx *ctx, hs_watchlist **out, const hs_watch
             st = hs__wl_delta_apply(ctx, wl, plain, plen, l.format);
     } else {
         st = hs_watchlist_decode(ctx, &wl, plain, plen);
+        /* the header says which readers can take the package: its list may
+         * not need a newer one */
+        uint32_t need = wl ? hs__wl_list_format(wl) : 0;
+        if (!st && need > l.format && need > PKG_VERSION_BASE)
+            st = hs__error(ctx, HS_ERR_CORRUPT,
+                           "package of format %u holds a list of format %u", l.format, need);
     }
     if (st) {
         hs_watchlist_free(wl);

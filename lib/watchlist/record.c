@@ -144,6 +144,9 @@ uint32_t hs__wl_finger_read(const uint8_t *rec, uint32_t off, hs__wl_fview *f)
     return off;
 }
 
+_Static_assert(HS__WL_FIELD_CELLS_MAX <= HS__SCRATCH_FIELD_CELLS,
+               "a search's scratch holds every field a list stores");
+
 uint32_t hs__wl_record_format(const uint8_t *rec, const hs__wl_entry *e)
 {
     uint32_t fmt = 1, off = e->fingers_off + 1;
