@@ -1578,8 +1578,8 @@ static void test_field_package(void **state)
         printf("built without libsodium: package tests skipped\n");
         skip();
     }
-    hs_template *g[2];
-    field_templates(g, 2, 0);
+    hs_template *g[1];
+    field_templates(g, 1, 0);
     hs_watchlist *v1 = make_list(10, 1), *v2 = make_list(10, 2), *v3 = make_list(10, 3);
     hs_watchlist_subject *s = make_subject("NEW-1", 1001, 1, 0);
     assert_int_equal(hs_watchlist_add(NULL, v2, s), HS_OK);
@@ -1657,7 +1657,6 @@ static void test_field_package(void **state)
     hs_watchlist_free(v2);
     hs_watchlist_free(v3);
     hs_template_free(g[0]);
-    hs_template_free(g[1]);
 }
 
 /* Every byte of a stored field is checked: bad fields, a field in a record
