@@ -247,9 +247,11 @@ static void entry_count(hs_watchlist *wl, const hs__wl_entry *e, int sign)
     if (sign > 0) {
         wl->nfingers += e->nfingers;
         wl->rec_bytes += e->len;
+        wl->nfmt[e->fmt]++;
     } else {
         wl->nfingers -= e->nfingers;
         wl->rec_bytes -= e->len;
+        wl->nfmt[e->fmt]--;
     }
 }
 
@@ -403,10 +405,9 @@ static uint64_t payload_size(const hs_watchlist *wl)
 uint32_t hs__wl_list_format(const hs_watchlist *wl)
 {
     uint32_t fmt = wl->file_format < HS__WL_FORMAT_BASE ? wl->file_format : HS__WL_FORMAT_BASE;
-    for (uint32_t i = 0; i < wl->n && fmt < WL_FORMAT_VERSION; i++) {
-        uint32_t r = hs__wl_record_format(wl->e[i].rec, &wl->e[i]);
-        fmt = r > fmt ? r : fmt;
-    }
+    for (uint32_t v = fmt + 1; v <= WL_FORMAT_VERSION; v++)
+        if (wl->nfmt[v])
+            fmt = v;
     return fmt;
 }
 

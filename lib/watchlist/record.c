@@ -147,20 +147,6 @@ uint32_t hs__wl_finger_read(const uint8_t *rec, uint32_t off, hs__wl_fview *f)
 _Static_assert(HS__WL_FIELD_CELLS_MAX <= HS__SCRATCH_FIELD_CELLS,
                "a search's scratch holds every field a list stores");
 
-uint32_t hs__wl_record_format(const uint8_t *rec, const hs__wl_entry *e)
-{
-    uint32_t fmt = 1, off = e->fingers_off + 1;
-    for (uint32_t g = 0; g < e->nfingers; g++) {
-        hs__wl_fview f;
-        off = hs__wl_finger_read(rec, off, &f);
-        if (f.flags & HS__WL_FINGER_FIELD)
-            return 3;
-        if (f.flags & HS__WL_FINGER_POSE)
-            fmt = 2;
-    }
-    return fmt;
-}
-
 hs_finger_prepared *hs__wl_finger_prepared_new(const hs_allocator *a, const hs__wl_fview *f)
 {
     hs_minutia m[HS_WATCHLIST_MINUTIAE_MAX];
@@ -271,7 +257,7 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, 
                                     "record ends before the fingers", "more than ten fingers");
     if (why)
         return why;
-    uint32_t seen = 0;
+    uint32_t seen = 0, need = 1;
     for (uint32_t i = 0; i < nfing; i++) {
         if (hs__reader_left(&r) < HS__WL_FINGER_HDR)
             return "record ends in a finger";
@@ -302,6 +288,7 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, 
         if (flags & ~known)
             return "unknown finger flags";
         bool pose = flags & HS__WL_FINGER_POSE;
+        need = flags & HS__WL_FINGER_FIELD ? 3 : pose && need < 2 ? 2 : need;
         if (pose && 8 * cnt + 4 * nc > 2032)
             return "finger larger than 2 KiB";
         hs__skip(&r, HS__WL_FINGER_HDR);
@@ -370,6 +357,7 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, 
     e->nfingers = nfing;
     e->nfaces = nface;
     e->id_len = idn;
+    e->fmt = (uint8_t)need;
     return NULL;
 }
 
