@@ -596,13 +596,7 @@ static hs_status probe_of(hs_ctx *ctx, hs_cluster_intake *in, const hs_nist *tx,
             continue;
         hs_template *t = NULL;
         if (hs_nist_minutiae(NULL, &t, tx, r) == HS_OK && hs_template_view_count(t) > 0) {
-            hs_view_info info;
-            memset(&info, 0, sizeof info);
-            info.struct_size = sizeof info;
-            hs_template_view_info(t, &info, 0);
-            uint32_t nm = 0;
-            const hs_minutia *m = hs_template_minutiae(t, &nm, 0);
-            s = hs_template_add_view(ctx, p, &info, m, nm);
+            s = hs_template_copy_view(ctx, p, t, 0, NULL);
         }
         hs_template_free(t);
     }
@@ -624,9 +618,8 @@ static hs_status probe_of(hs_ctx *ctx, hs_cluster_intake *in, const hs_nist *tx,
             hs_template_view_info(t, &info, 0);
             if (ii.position >= 1 && ii.position <= 10)
                 info.finger_position = ii.position;
-            uint32_t nm = 0;
-            const hs_minutia *m = hs_template_minutiae(t, &nm, 0);
-            s = hs_template_add_view(ctx, p, &info, m, nm);
+            /* with the orientation field, which the shards' matcher uses */
+            s = hs_template_copy_view(ctx, p, t, 0, &info);
         }
         hs_template_free(t);
         hs_image_free(img);

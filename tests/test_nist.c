@@ -1728,6 +1728,9 @@ static void test_fingers(void **state)
     for (uint32_t v = 0; v < 2; v++)
         assert_int_equal(hs_watchlist_subject_add_finger(ctx, sub, t, v), HS_OK);
     assert_int_equal(hs_watchlist_add(ctx, wl, sub), HS_OK);
+    /* the extracted fingers kept their orientation fields through
+     * hs_nist_fingers (so the list is of format 3) */
+    assert_int_equal(hs_watchlist_format_version(wl), 3);
     hs_watchlist_result *r = NULL;
     assert_int_equal(hs_watchlist_search(ctx, &r, wl, t, NULL, 0, NULL), HS_OK);
     hs_watchlist_candidate c = HS_WATCHLIST_CANDIDATE_INIT;

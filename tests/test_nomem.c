@@ -332,6 +332,23 @@ static hs_status op_template_clone(hs_ctx *ctx)
     return s;
 }
 
+/* A copy of an extracted view (its orientation field included) at a new
+ * position: on failure the destination keeps no view. */
+static hs_status op_template_copy_view(hs_ctx *ctx)
+{
+    hs_template *t = NULL;
+    hs_status s = hs_template_new(ctx, &t);
+    if (s)
+        return s;
+    hs_view_info vi = HS_VIEW_INFO_INIT;
+    assert_int_equal(hs_template_view_info(fx.tpl, &vi, 0), HS_OK);
+    vi.finger_position = 3;
+    s = hs_template_copy_view(ctx, t, fx.tpl, 0, &vi);
+    assert_int_equal(hs_template_view_count(t), s ? 0 : 1);
+    hs_template_free(t);
+    return s;
+}
+
 static hs_status op_eval(hs_ctx *ctx)
 {
     static const double g[] = {0.9, 0.8, 0.7, 0.6, 0.2}, im[] = {0.1, 0.3, 0.5, 0.05, 0.0};
@@ -1037,6 +1054,7 @@ T(test_compare, op_compare)
 T(test_template_encode, op_template_encode)
 T(test_template_decode, op_template_decode)
 T(test_template_clone, op_template_clone)
+T(test_template_copy_view, op_template_copy_view)
 T(test_eval, op_eval)
 T(test_file, op_file)
 T(test_watchlist_decode, op_watchlist_decode)
@@ -1082,6 +1100,7 @@ int main(void)
         cmocka_unit_test(test_template_encode),
         cmocka_unit_test(test_template_decode),
         cmocka_unit_test(test_template_clone),
+        cmocka_unit_test(test_template_copy_view),
         cmocka_unit_test(test_eval),
         cmocka_unit_test(test_file),
         cmocka_unit_test(test_watchlist_decode),

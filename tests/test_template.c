@@ -999,6 +999,63 @@ static void test_blocks(void **state)
     hs_template_free(t);
 }
 
+/* hs_template_copy_view (1.1) appends a view with its extended data, under
+ * the source's information or the caller's; dst is unchanged on failure. */
+static void test_copy_view(void **state)
+{
+    (void)state;
+    hs_template *src = make_template(2, 12, 300, 400, 500);
+    const uint8_t blk[5] = {1, 2, 3, 4, 5};
+    assert_int_equal(hs__template_block_set(NULL, src, 1, 0x8001, blk, sizeof blk), HS_OK);
+    hs_template *dst;
+    assert_int_equal(hs_template_new(NULL, &dst), HS_OK);
+    assert_int_equal(hs_template_copy_view(NULL, dst, src, 1, NULL), HS_OK);
+    hs_view_info a = HS_VIEW_INFO_INIT, b = HS_VIEW_INFO_INIT;
+    assert_int_equal(hs_template_view_info(src, &a, 1), HS_OK);
+    assert_int_equal(hs_template_view_info(dst, &b, 0), HS_OK);
+    assert_memory_equal(&a, &b, sizeof a);
+    uint32_t na, nb;
+    const hs_minutia *ma = hs_template_minutiae(src, &na, 1), *mb = hs_template_minutiae(dst, &nb, 0);
+    assert_int_equal(na, nb);
+    assert_memory_equal(ma, mb, na * sizeof *ma);
+    size_t k = 0;
+    const uint8_t *g = hs__template_block_get(dst, 0, 0x8001, &k);
+    assert_non_null(g);
+    assert_int_equal(k, sizeof blk);
+    assert_memory_equal(g, blk, sizeof blk);
+    /* a new position: the same view otherwise, its block kept */
+    a.finger_position = 7;
+    assert_int_equal(hs_template_copy_view(NULL, dst, src, 1, &a), HS_OK);
+    assert_int_equal(hs_template_view_info(dst, &b, 1), HS_OK);
+    assert_int_equal(b.finger_position, 7);
+    assert_non_null(hs__template_block_get(dst, 1, 0x8001, &k));
+    /* a view without blocks gets none */
+    assert_int_equal(hs_template_copy_view(NULL, dst, src, 0, NULL), HS_OK);
+    assert_null(hs__template_block_get(dst, 2, 0x8001, &k));
+    assert_int_equal(hs_template_view_count(dst), 3);
+    /* refusals leave dst as it was */
+    a.finger_position = 11;
+    assert_int_equal(hs_template_copy_view(NULL, dst, src, 1, &a), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_template_copy_view(NULL, dst, src, 2, NULL), HS_ERR_NOT_FOUND);
+    assert_int_equal(hs_template_copy_view(NULL, dst, dst, 0, NULL), HS_ERR_INVALID_ARG);
+    assert_int_equal(hs_template_copy_view(NULL, NULL, src, 0, NULL), HS_ERR_INVALID_ARG);
+    a.finger_position = 7;
+    a.width = 10; /* the minutiae lie beyond it */
+    assert_int_equal(hs_template_copy_view(NULL, dst, src, 1, &a), HS_ERR_INVALID_ARG);
+    hs_ctx *ctx;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    assert_int_equal(hs_ctx_set_limit(ctx, HS_LIMIT_MAX_TEMPLATE_BYTES, 64), HS_OK);
+    hs_template *small;
+    assert_int_equal(hs_template_new(ctx, &small), HS_OK);
+    assert_int_equal(hs_template_copy_view(ctx, small, src, 1, NULL), HS_ERR_LIMIT);
+    assert_int_equal(hs_template_view_count(small), 0);
+    hs_template_free(small);
+    hs_ctx_free(ctx);
+    assert_int_equal(hs_template_view_count(dst), 3);
+    hs_template_free(dst);
+    hs_template_free(src);
+}
+
 /* The orientation field (block 0x0011, since 1.1) travels through the ISO
  * and ANSI formats as a vendor area of the extended data ("HS", magic
  * "HSOF"): each view's field comes back byte for byte, the record decodes
@@ -1113,6 +1170,7 @@ int main(void)
         cmocka_unit_test(test_large_records),
         cmocka_unit_test(test_blocks),
         cmocka_unit_test(test_field_area),
+        cmocka_unit_test(test_copy_view),
         cmocka_unit_test(test_ansi2009_special_quality),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -352,12 +352,12 @@ hs_status cli_load_finger(hs_ctx *ctx, const char *spec, unsigned ppi, hs_templa
         info.struct_size = sizeof info;
         hs_template_view_info(t, &info, 0);
         info.finger_position = (uint32_t)pos;
-        uint32_t n;
-        const hs_minutia *m = hs_template_minutiae(t, &n, 0);
+        /* a copy with the new position that keeps the view's extended data
+         * (the orientation field the matcher uses) */
         hs_template *u = NULL;
         s = hs_template_new(ctx, &u);
         if (!s)
-            s = hs_template_add_view(ctx, u, &info, m, n);
+            s = hs_template_copy_view(ctx, u, t, 0, &info);
         hs_template_free(t);
         if (s) {
             hs_template_free(u);
@@ -454,13 +454,7 @@ const char *cli_decision_name(int32_t d)
 hs_status cli_append_views(hs_ctx *ctx, hs_template *dst, const hs_template *src)
 {
     for (uint32_t v = 0; v < hs_template_view_count(src); v++) {
-        hs_view_info info;
-        memset(&info, 0, sizeof info);
-        info.struct_size = sizeof info;
-        hs_template_view_info(src, &info, v);
-        uint32_t n;
-        const hs_minutia *m = hs_template_minutiae(src, &n, v);
-        hs_status s = hs_template_add_view(ctx, dst, &info, m, n);
+        hs_status s = hs_template_copy_view(ctx, dst, src, v, NULL);
         if (s)
             return s;
     }

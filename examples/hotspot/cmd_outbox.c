@@ -149,9 +149,7 @@ static hs_status add_finger(hs_ctx *ctx, hs_encounter *e, hs_template *probe,
         hs_template_view_info(t, &info, v);
         if (hs_template_view_count(t) == 1 || !info.finger_position)
             info.finger_position = pos;
-        uint32_t n;
-        const hs_minutia *m = hs_template_minutiae(t, &n, v);
-        s = hs_template_add_view(ctx, probe, &info, m, n);
+        s = hs_template_copy_view(ctx, probe, t, v, &info);
         if (!s && !is_image)
             s = hs_encounter_add_finger_template(ctx, e, probe,
                                                  hs_template_view_count(probe) - 1);

@@ -103,14 +103,8 @@ int cli_wl_nist_probe(hs_ctx *ctx, hs_nist **txn, hs_template *probe, float **fa
     hs_status s = hs_nist_fingers(ctx, &t, *txn, NULL, HS_NIST_FINGERS_SKIP_BAD);
     if (s == HS_ERR_NOT_FOUND)
         s = HS_OK;
-    for (uint32_t v = 0; !s && t && v < hs_template_view_count(t); v++) {
-        hs_view_info vi = HS_VIEW_INFO_INIT;
-        uint32_t count;
-        const hs_minutia *m = hs_template_minutiae(t, &count, v);
-        s = hs_template_view_info(t, &vi, v);
-        if (!s)
-            s = hs_template_add_view(ctx, probe, &vi, m, count);
-    }
+    for (uint32_t v = 0; !s && t && v < hs_template_view_count(t); v++)
+        s = hs_template_copy_view(ctx, probe, t, v, NULL);
     hs_template_free(t);
     if (!s && !*face) {
         float *v = NULL;

@@ -127,6 +127,22 @@ HS_API hs_status hs_template_add_view(hs_ctx *ctx, hs_template *t, const hs_view
  *  HS_ERR_INVALID_ARG (t NULL), HS_ERR_NOT_FOUND. Exclusive. @since 1.0 */
 HS_API hs_status hs_template_remove_view(hs_template *t, uint32_t view);
 
+/** Append a copy of view @p view of @p src to @p dst: its minutiae and its
+ *  extended data (among them our extractor's ridge orientation field, which
+ *  the matcher's orientation anchor and the watchlist use), described by
+ *  *info when @p info is not NULL (checked as by hs_template_add_view(),
+ *  whose rules the minutiae must meet; its minutia_count is ignored), else
+ *  by the source view's information. Use it instead of
+ *  hs_template_add_view() with the source's minutiae, which loses the
+ *  extended data, to gather fingers into one probe or set a view's finger
+ *  position. No output. Errors: HS_ERR_INVALID_ARG (NULL, @p dst the same
+ *  template as @p src, or a bad *info or minutia for it), HS_ERR_NOT_FOUND
+ *  (no such view), HS_ERR_LIMIT (the ctx's template limits), HS_ERR_NOMEM;
+ *  @p dst is unchanged on failure. Exclusive on @p dst, concurrent readers
+ *  on @p src. @since 1.1 */
+HS_API hs_status hs_template_copy_view(hs_ctx *ctx, hs_template *dst, const hs_template *src,
+                                       uint32_t view, const hs_view_info *info);
+
 /** Number of views (0 for NULL). Cannot fail. Concurrent readers.
  *  @since 1.0 */
 HS_API uint32_t hs_template_view_count(const hs_template *t);

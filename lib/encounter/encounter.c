@@ -328,13 +328,13 @@ hs_status hs_encounter_add_finger_template(hs_ctx *ctx, hs_encounter *e, const h
     if (n >= HS_ENCOUNTER_FINGERS_MAX)
         return hs__error(ctx, HS_ERR_LIMIT, "hs_encounter_add_finger_template: %d views already",
                          HS_ENCOUNTER_FINGERS_MAX);
-    uint32_t count = 0;
-    const hs_minutia *m = hs_template_minutiae(t, &count, view);
     hs_template *dst = e->tmpl;
     hs_status s = HS_OK;
     if (!dst && (s = hs_template_new(ctx, &dst)) != HS_OK)
         return s;
-    s = hs_template_add_view(ctx, dst, &vi, m, count);
+    /* with the view's extended data (an extracted finger's orientation
+     * field, which the centre's matcher uses) */
+    s = hs_template_copy_view(ctx, dst, t, view, &vi);
     if (s) {
         if (dst != e->tmpl)
             hs_template_free(dst);

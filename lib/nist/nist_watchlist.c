@@ -74,9 +74,9 @@ static hs_status add_view(fingers *fs, const hs_template *src, uint32_t v, int p
     vi.finger_position = (uint32_t)pos;
     if (imp <= 3)
         vi.impression_type = imp;
-    uint32_t count;
-    const hs_minutia *m = hs_template_minutiae(src, &count, v);
-    s = hs_template_add_view(fs->ctx, fs->t, &vi, m, count);
+    /* with the view's extended data: an extracted finger's orientation
+     * field is what the matcher's orientation anchor needs */
+    s = hs_template_copy_view(fs->ctx, fs->t, src, v, &vi);
     if (!s && pos > 0)
         fs->taken |= 1u << pos;
     return s;

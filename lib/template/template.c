@@ -144,6 +144,30 @@ hs_status hs_template_remove_view(hs_template *t, uint32_t view)
     return HS_OK;
 }
 
+static size_t template_bytes(const hs_template *t);
+
+hs_status hs_template_copy_view(hs_ctx *ctx, hs_template *dst, const hs_template *src,
+                                uint32_t view, const hs_view_info *info)
+{
+    if (!dst || !src || dst == src)
+        return hs__error(ctx, HS_ERR_INVALID_ARG, "NULL template, or the same one twice");
+    if (view >= src->nviews)
+        return hs__error(ctx, HS_ERR_NOT_FOUND, "template has no view %u", view);
+    const hs__view *v = &src->views[view];
+    uint64_t lim = hs__limit(ctx, HS_LIMIT_MAX_TEMPLATE_BYTES);
+    uint64_t add = v->ext_size + (uint64_t)v->count * sizeof(hs_minutia);
+    if ((uint64_t)template_bytes(dst) + add > lim)
+        return hs__error(ctx, HS_ERR_LIMIT, "the view's %llu bytes exceed the template limit of %llu",
+                         (unsigned long long)add, (unsigned long long)lim);
+    hs_status st = hs_template_add_view(ctx, dst, info ? info : &v->info, v->minutiae, v->count);
+    if (st || !v->ext_size)
+        return st;
+    st = hs__template_set_ext(ctx, dst, dst->nviews - 1, v->ext, v->ext_size);
+    if (st)
+        hs_template_remove_view(dst, dst->nviews - 1);
+    return st;
+}
+
 uint32_t hs_template_view_count(const hs_template *t) { return t ? t->nviews : 0; }
 
 hs_status hs_template_view_info(const hs_template *t, hs_view_info *info, uint32_t view)

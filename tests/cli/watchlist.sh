@@ -67,9 +67,9 @@ if "$cli" watchlist keygen --authority auth >/dev/null 2>&1; then
     "$cli" watchlist info v3.hswl | grep -q "format 2\$" || fail "format 2 list"
     "$cli" synth --fingers 1 --impressions 1 --truth none --fast --out syn >/dev/null \
         || fail "synth"
-    "$cli" extract --out syn syn/101_1.png >/dev/null || fail "extract"
     cp v3.hswl v4.hswl
-    "$cli" watchlist add v4.hswl --id E-5 --finger syn/101_1.hst >/dev/null || fail "add E-5"
+    # (a position given with the file: the copy at that position keeps the field)
+    "$cli" watchlist add v4.hswl --id E-5 --finger 3:syn/101_1.png >/dev/null || fail "add E-5"
     "$cli" watchlist info v4.hswl | grep -q "format 3 (orientation fields" || fail "format 3 list"
     "$cli" watchlist info --json v4.hswl | grep -q '"format": 3}' || fail "format 3 json"
     "$cli" watchlist pack v4.hswl --version 4 --base v3.hswl --key auth.sec --to dev.pub \

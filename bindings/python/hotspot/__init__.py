@@ -692,6 +692,29 @@ class FingerTemplate(_Handle):
             _check(_c("hs_template_add_view")(ctx, h, info, memoryview(a).cast("B")), ctx)
         return self
 
+    @_cdoc("hs_template_copy_view")
+    def copy_view(self, src, view=0, finger=None):
+        """Append a copy of view ``view`` of the FingerTemplate ``src`` with
+        its extended data (our extractor's ridge orientation field, which the
+        matcher and the watchlist use), with ISO finger position ``finger``
+        when given (since 1.1). ``add_view`` with the source's minutiae would
+        lose the field."""
+        _handle_of(src, FingerTemplate, "FingerTemplate.copy_view")
+        if src is self:
+            raise Error(capi.HS_ERR_INVALID_ARG, "copy_view: src is this template")
+        ctx = _ctx()
+        with src._use as sh:
+            info = None
+            if finger is not None:
+                s, info = _c("hs_template_view_info")(sh, int(view))
+                if s < 0:
+                    raise Error(s, "view %d of a template with %d views"
+                                % (view, _c("hs_template_view_count")(sh)))
+                info.finger_position = int(finger)
+            with self._write as h:
+                _check(_c("hs_template_copy_view")(ctx, h, sh, int(view), info), ctx)
+        return self
+
     def remove_view(self, view):
         """Remove view number ``view`` (Error ERR_NOT_FOUND if absent)."""
         with self._write as h:

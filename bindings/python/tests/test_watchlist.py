@@ -147,6 +147,15 @@ def test_orientation_field_stored(wl):
         raise
     dpub, _ = hotspot.keygen_device()
     assert hotspot.package_info(w.pack(asec, [dpub]))["format"] == 3
+    # copy_view keeps the field (add_view of the minutiae would not): a probe
+    # gathered from two prints at new positions scores as the prints do
+    probe = hotspot.FingerTemplate().copy_view(prints[0][1], finger=2).copy_view(prints[1][1])
+    assert len(probe) == 2 and probe.view(0)["finger"] == 2
+    w2 = hotspot.Watchlist()
+    w2.add("syn-0", fingers=hotspot.FingerTemplate().copy_view(prints[0][0], finger=2))
+    assert w2.format_version == 3
+    with pytest.raises(hotspot.Error):
+        probe.copy_view(probe)
     assert hotspot.package_info(wl.pack(asec, [dpub]))["format"] == 2
 
 
