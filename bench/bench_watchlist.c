@@ -103,27 +103,33 @@ static int load_fvc(hs_finger_extractor *ex)
     return 1;
 }
 
-/* The same templates without their extended data (the orientation field of
+/* A copy of view 0 of t without its extended data (the orientation field of
  * our extractor's): the minutiae and view information only, as lists of
  * format 2 stored every finger. */
+static hs_template *minutiae_only(const hs_template *t)
+{
+    hs_template *c = NULL;
+    hs_view_info info;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    uint32_t n = 0;
+    const hs_minutia *m = hs_template_minutiae(t, &n, 0);
+    if (hs_template_view_info(t, &info, 0) != HS_OK || hs_template_new(NULL, &c) != HS_OK ||
+        hs_template_add_view(NULL, c, &info, m, n) != HS_OK) {
+        fprintf(stderr, "cannot copy a template\n");
+        exit(1);
+    }
+    return c;
+}
+
+/* The FVC templates replaced by such copies. */
 static void strip_fvc(void)
 {
     for (int s = 0; s < SETS; s++)
         for (int f = 0; f < FINGERS; f++)
             for (int i = 0; i < IMPR; i++) {
-                hs_template *t = tmpl[s][f][i], *c = NULL;
-                hs_view_info info;
-                memset(&info, 0, sizeof info);
-                info.struct_size = sizeof info;
-                uint32_t n = 0;
-                const hs_minutia *m = hs_template_minutiae(t, &n, 0);
-                if (hs_template_view_info(t, &info, 0) != HS_OK ||
-                    hs_template_new(NULL, &c) != HS_OK ||
-                    hs_template_add_view(NULL, c, &info, m, n) != HS_OK) {
-                    fprintf(stderr, "cannot copy a template\n");
-                    exit(1);
-                }
-                hs_template_free(t);
+                hs_template *c = minutiae_only(tmpl[s][f][i]);
+                hs_template_free(tmpl[s][f][i]);
                 tmpl[s][f][i] = c;
             }
 }
@@ -432,17 +438,11 @@ static hs_watchlist *strip_list(const hs_watchlist *wl)
             hs_watchlist_subject_new(NULL, &c, hs_watchlist_subject_id(s)) != HS_OK)
             exit(1);
         for (uint32_t f = 0; f < hs_watchlist_subject_finger_count(s); f++) {
-            hs_template *t, *b = NULL;
-            hs_view_info info;
-            memset(&info, 0, sizeof info);
-            info.struct_size = sizeof info;
-            uint32_t n = 0;
+            hs_template *t, *b;
             if (hs_watchlist_subject_finger(NULL, &t, s, f) != HS_OK)
                 exit(1);
-            const hs_minutia *m = hs_template_minutiae(t, &n, 0);
-            if (hs_template_view_info(t, &info, 0) != HS_OK || hs_template_new(NULL, &b) != HS_OK ||
-                hs_template_add_view(NULL, b, &info, m, n) != HS_OK ||
-                hs_watchlist_subject_add_finger(NULL, c, b, 0) != HS_OK)
+            b = minutiae_only(t);
+            if (hs_watchlist_subject_add_finger(NULL, c, b, 0) != HS_OK)
                 exit(1);
             hs_template_free(t);
             hs_template_free(b);
