@@ -97,16 +97,24 @@ const char *hs__field_check(const uint8_t *grid, uint32_t gw, uint32_t gh, uint3
     return NULL;
 }
 
-const char *hs__field_block_check(const uint8_t *b, size_t n, uint32_t ppi_x, uint32_t h[5],
-                                  uint32_t *c64)
+bool hs__field_geometry(const uint8_t *b, size_t n, uint32_t ppi_x, uint32_t h[5],
+                        uint32_t *c64)
 {
     *c64 = 0;
     if (!hs__field_header(b, n, h) || b[1] != 0 || h[0] < 16)
-        return "bad header or size";
+        return false;
     /* cell size into the prepared frame (500 ppi), in 1/64 px */
     double sx = ppi_x ? 500.0 / ppi_x : 1.0;
     double cx = floor((double)h[0] * 4.0 * sx + 0.5);
     *c64 = cx < 65536.0 ? (uint32_t)cx : 65536u;
+    return true;
+}
+
+const char *hs__field_block_check(const uint8_t *b, size_t n, uint32_t ppi_x, uint32_t h[5],
+                                  uint32_t *c64)
+{
+    if (!hs__field_geometry(b, n, ppi_x, h, c64))
+        return "bad header or size";
     return hs__field_check(b + HS__FIELD_HDR, h[1], h[2], h[3], h[4], *c64);
 }
 
@@ -521,7 +529,7 @@ const hs_finger_prepared *hs__prepared_scratch_fill(hs__prepared_scratch *s, con
     p->block = 0;
     p->fd = NULL;
     uint32_t h[5], c64;
-    if (field && ppi_x == ppi_y && !hs__field_block_check(field, field_len, ppi_x, h, &c64) &&
+    if (field && ppi_x == ppi_y && hs__field_geometry(field, field_len, ppi_x, h, &c64) &&
         (size_t)h[1] * h[2] <= HS__SCRATCH_FIELD_CELLS) {
         const uint8_t *grid = field + HS__FIELD_HDR;
         size_t ns = field_sample_count(grid, h[1], h[2]);

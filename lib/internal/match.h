@@ -84,6 +84,11 @@ const char *hs__field_check(const uint8_t *grid, uint32_t gw, uint32_t gh, uint3
  * cell size in the prepared frame (1/64 px) in *c64; else the reason. */
 const char *hs__field_block_check(const uint8_t *b, size_t n, uint32_t ppi_x, uint32_t h[5],
                                   uint32_t *c64);
+/* Its first part alone, for a block that passed it before: the framing,
+ * the header into h and the cell size into *c64; false when the framing is
+ * wrong. The cells are not looked at. */
+bool hs__field_geometry(const uint8_t *b, size_t n, uint32_t ppi_x, uint32_t h[5],
+                        uint32_t *c64);
 
 /* Bytes of an encoded prepared template with n minutiae. */
 #define HS__PREPARED_HEADER 12u
@@ -125,9 +130,11 @@ typedef struct hs__prepared_scratch {
 
 /* Prepare a finger into s (at most HS__PREPARED_MAX minutiae are used) and
  * return it; valid until the next fill of s. field (field_len bytes, NULL
- * for none) is its HS__TBLOCK_FIELD block, used when hs_finger_prepare()
- * would use it and it fits the scratch (at most HS__SCRATCH_FIELD_CELLS
- * cells). Never fails, never allocates. The caller wipes s (hs__memzero)
+ * for none) is its HS__TBLOCK_FIELD block, which passed
+ * hs__field_block_check() (a watchlist's records did when they entered the
+ * list: the cells are not checked again for every search); it is used when
+ * the two resolutions are equal, as hs_finger_prepare() does, and it fits
+ * the scratch (at most HS__SCRATCH_FIELD_CELLS cells). Never fails, never allocates. The caller wipes s (hs__memzero)
  * when done: it holds biometric data. */
 const hs_finger_prepared *hs__prepared_scratch_fill(hs__prepared_scratch *s, const hs_minutia *m,
                                                     uint32_t n, uint32_t ppi_x, uint32_t ppi_y,

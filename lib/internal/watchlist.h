@@ -61,7 +61,6 @@ typedef struct hs__wl_entry {
     uint8_t nfaces;
     uint8_t owned;
     uint8_t id_len;
-    uint8_t fmt;          /* lowest format version that holds the record (1-3) */
 } hs__wl_entry;
 
 struct hs_watchlist {
@@ -130,7 +129,7 @@ void hs__wl_face_read(const hs__wl_entry *e, uint32_t j, uint32_t *dim, uint32_t
 
 /* Validate a record body of len bytes as found in a file or package of
  * format version fmt (1 to 3: pose bytes allowed from 2 on, fields from 3
- * on); fills the lowest format that holds it (e->fmt) and the
+ * on); fills the
  * offsets of *e (not rec, owned). Returns NULL or a static reason. */
 const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, hs__wl_entry *e);
 /* Format version of the files, packages and records this library writes. */
@@ -139,11 +138,13 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, 
  * (list.c: the oldest version that holds the content, so that readers of
  * 1.0 keep reading lists without orientation fields). */
 #define HS__WL_FORMAT_BASE 2
+/* Lowest format version that holds a validated record: 3 when a finger
+ * has an orientation field, else 2 when one has pose bytes (every record
+ * this library builds has them), else 1. Derived when a record enters or
+ * leaves a list rather than stored with each entry (a million subjects). */
+uint32_t hs__wl_record_format(const hs__wl_entry *e);
 /* Format version the list is written in (list.c). */
 uint32_t hs__wl_list_format(const hs_watchlist *wl);
-/* A stored finger prepared for the matcher with allocator a (its field
- * too, when it has one the matcher can use); NULL when out of memory. */
-hs_finger_prepared *hs__wl_finger_prepared_new(const hs_allocator *a, const hs__wl_fview *f);
 /* Serialise a subject to a record body (allocated with a); *len its size. */
 hs_status hs__wl_record_build(hs_ctx *ctx, const hs_allocator *a,
                               const hs_watchlist_subject *s, uint8_t **rec, uint32_t *len);

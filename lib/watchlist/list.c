@@ -247,11 +247,11 @@ static void entry_count(hs_watchlist *wl, const hs__wl_entry *e, int sign)
     if (sign > 0) {
         wl->nfingers += e->nfingers;
         wl->rec_bytes += e->len;
-        wl->nfmt[e->fmt]++;
+        wl->nfmt[hs__wl_record_format(e)]++;
     } else {
         wl->nfingers -= e->nfingers;
         wl->rec_bytes -= e->len;
-        wl->nfmt[e->fmt]--;
+        wl->nfmt[hs__wl_record_format(e)]--;
     }
 }
 

@@ -317,7 +317,8 @@ static uint32_t delta_write(hs__writer *w, const hs_watchlist *wl, const hs_watc
         if (b < 0 || !same_record(e, &base->e[b])) {
             hs__wr_le32(w, e->len);
             hs__wr_bytes(w, e->rec, e->len);
-            fmt = e->fmt > fmt ? e->fmt : fmt;
+            uint32_t r = hs__wl_record_format(e);
+            fmt = r > fmt ? r : fmt;
         }
     }
     return fmt;

@@ -147,23 +147,20 @@ uint32_t hs__wl_finger_read(const uint8_t *rec, uint32_t off, hs__wl_fview *f)
 _Static_assert(HS__WL_FIELD_CELLS_MAX <= HS__SCRATCH_FIELD_CELLS,
                "a search's scratch holds every field a list stores");
 
-hs_finger_prepared *hs__wl_finger_prepared_new(const hs_allocator *a, const hs__wl_fview *f)
+uint32_t hs__wl_record_format(const hs__wl_entry *e)
 {
-    hs_minutia m[HS_WATCHLIST_MINUTIAE_MAX];
-    for (uint32_t i = 0; i < f->count; i++)
-        hs__wl_minutia_read(f, i, &m[i]);
-    uint32_t h[5] = {0, 0, 0, 0, 0}, c64 = 0;
-    const uint8_t *grid = NULL;
-    /* validated when the record entered the list: the check only recovers
-     * the header and the cell size */
-    if (f->field && !hs__field_block_check(f->field, f->field_len, f->ppi_x, h, &c64))
-        grid = f->field + HS__FIELD_HDR;
-    hs_finger_prepared *p = hs__prepared_new_field(a, f->count, grid, h[1], h[2], h[3], h[4], c64);
-    if (p)
-        hs__finger_prepare_into(p, m, f->count, f->ppi_x, f->ppi_y, f->position);
-    hs__memzero(m, f->count * sizeof *m);
-    return p;
+    uint32_t fmt = 1, off = e->fingers_off + 1;
+    for (uint32_t g = 0; g < e->nfingers; g++) {
+        hs__wl_fview f;
+        off = hs__wl_finger_read(e->rec, off, &f);
+        if (f.flags & HS__WL_FINGER_FIELD)
+            return 3;
+        if (f.flags & HS__WL_FINGER_POSE)
+            fmt = 2;
+    }
+    return fmt;
 }
+
 
 void hs__wl_minutia_read(const hs__wl_fview *f, uint32_t i, hs_minutia *m)
 {
@@ -257,7 +254,7 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, 
                                     "record ends before the fingers", "more than ten fingers");
     if (why)
         return why;
-    uint32_t seen = 0, need = 1;
+    uint32_t seen = 0;
     for (uint32_t i = 0; i < nfing; i++) {
         if (hs__reader_left(&r) < HS__WL_FINGER_HDR)
             return "record ends in a finger";
@@ -288,7 +285,6 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, 
         if (flags & ~known)
             return "unknown finger flags";
         bool pose = flags & HS__WL_FINGER_POSE;
-        need = flags & HS__WL_FINGER_FIELD ? 3 : pose && need < 2 ? 2 : need;
         if (pose && 8 * cnt + 4 * nc > 2032)
             return "finger larger than 2 KiB";
         hs__skip(&r, HS__WL_FINGER_HDR);
@@ -357,7 +353,6 @@ const char *hs__wl_record_check(const uint8_t *rec, uint32_t len, uint32_t fmt, 
     e->nfingers = nfing;
     e->nfaces = nface;
     e->id_len = idn;
-    e->fmt = (uint8_t)need;
     return NULL;
 }
 

@@ -17,6 +17,24 @@ static uint32_t finger_minutiae(const hs__wl_fview *f, hs_minutia *m)
     return n;
 }
 
+/* Stored finger f prepared for the matcher with allocator a, its field too
+ * (validated when the record entered the list: only its header is read
+ * again); NULL when out of memory. */
+static hs_finger_prepared *prepared_of(const hs_allocator *a, const hs__wl_fview *f)
+{
+    hs_minutia m[HS_WATCHLIST_MINUTIAE_MAX];
+    uint32_t n = finger_minutiae(f, m);
+    uint32_t h[5] = {0, 0, 0, 0, 0}, c64 = 0;
+    const uint8_t *grid = NULL;
+    if (f->field && hs__field_geometry(f->field, f->field_len, f->ppi_x, h, &c64))
+        grid = f->field + HS__FIELD_HDR;
+    hs_finger_prepared *p = hs__prepared_new_field(a, n, grid, h[1], h[2], h[3], h[4], c64);
+    if (p)
+        hs__finger_prepare_into(p, m, n, f->ppi_x, f->ppi_y, f->position);
+    hs__memzero(m, n * sizeof *m);
+    return p;
+}
+
 /* ---- re-scoring ---------------------------------------------------------- */
 
 /* Per thread: a matcher and room to prepare one stored finger. */
@@ -185,7 +203,7 @@ static hs_status cache_task(void *arg, uint32_t t, hs__task_error *err)
         for (uint32_t g = 0; g < e->nfingers; g++) {
             hs__wl_fview f;
             off = hs__wl_finger_read(e->rec, off, &f);
-            hs_finger_prepared *p = hs__wl_finger_prepared_new(&wl->alloc, &f);
+            hs_finger_prepared *p = prepared_of(&wl->alloc, &f);
             if (!p)
                 return hs__task_fail(err, HS_ERR_NOMEM,
                                      "out of memory preparing the cache (subject %u, finger %u)",
