@@ -409,6 +409,64 @@ static void test_vector_kernels(void **state)
 }
 #undef NSETS
 
+/* The candidate-key sort of every kernel set gives the portable one's
+ * output: random keys of every length up to the largest list the matcher
+ * makes (3 per minutia), with few distinct values (many equal keys: the
+ * matcher makes none, but each set must still give a permutation), with
+ * all distinct and with the extremes 0 and 0xffffffff (unsigned order). */
+#define NSETS 4
+static void test_sort_kernels(void **state)
+{
+    (void)state;
+    const int32_t set[NSETS] = {HS_MATCH_KERNELS_PORTABLE, HS_MATCH_KERNELS_AVX2,
+                                HS_MATCH_KERNELS_AVX512, HS_MATCH_KERNELS_NEON};
+    hs_finger_matcher *mt[NSETS] = {NULL, NULL, NULL, NULL};
+    for (int k = 0; k < NSETS; k++) {
+        assert_int_equal(hs_finger_matcher_new(NULL, &mt[k]), HS_OK);
+        if (hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS, set[k]) != HS_OK)
+            assert_int_equal(hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS,
+                                                   HS_MATCH_KERNELS_PORTABLE), HS_OK);
+    }
+    enum { CAP = 3 * 255 + 8 };
+    static uint32_t in[CAP], out[NSETS][CAP];
+    rng_state = 777;
+    int checked = 0;
+    for (int trial = 0; trial < 400; trial++) {
+        const int n = trial < 40 ? trial : (int)(rnd() % (3 * 255 + 1));
+        const int kind = trial % 4;
+        for (int i = 0; i < CAP; i++) {
+            uint32_t v = (uint32_t)rnd() << 16 ^ (uint32_t)rnd();
+            in[i] = kind == 0   ? v % 5u                                  /* many equal */
+                    : kind == 1 ? (v & 0xffff0000u) | (uint32_t)i         /* distinct */
+                    : kind == 2 ? (v & 1u ? 0xffffffffu - v % 3u : v % 3u) /* extremes */
+                                : v;
+        }
+        for (int k = 0; k < NSETS; k++) {
+            memset(out[k], 0xa5, sizeof out[k]);
+            hs__match_sort_keys(mt[k], in, out[k], n);
+        }
+        for (int i = 1; i < n; i++)
+            assert_true(out[0][i - 1] >= out[0][i]);
+        /* a permutation: the same multiset (sums and xors of both) */
+        uint64_t si = 0, so = 0;
+        uint32_t xi = 0, xo = 0;
+        for (int i = 0; i < n; i++) {
+            si += in[i];
+            so += out[0][i];
+            xi ^= in[i] * 2654435761u;
+            xo ^= out[0][i] * 2654435761u;
+        }
+        assert_true(si == so && xi == xo);
+        for (int k = 1; k < NSETS; k++)
+            assert_memory_equal(out[k], out[0], (size_t)n * sizeof(uint32_t));
+        checked++;
+    }
+    assert_int_equal(checked, 400);
+    for (int k = 0; k < NSETS; k++)
+        hs_finger_matcher_free(mt[k]);
+}
+#undef NSETS
+
 /* HS_MATCH_THOROUGH: refines the default mode's alignments first, then more,
  * and keeps the best, so on every pair its score is at least the default
  * score (exactly); it is symmetric and the same on every kernel set like the
@@ -1016,6 +1074,7 @@ int main(void)
         cmocka_unit_test(test_tiny_templates),
         cmocka_unit_test(test_no_nan_random),
         cmocka_unit_test(test_vector_kernels),
+        cmocka_unit_test(test_sort_kernels),
         cmocka_unit_test(test_thorough),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_multi),

@@ -994,10 +994,13 @@ static void refine_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
     memset(ovb, 0, nb);
     int ova = 0;
     float d2s[MAXN];
+    /* near[j]: B's minutia j is free and within the largest tolerance (whole
+     * words of 8 flags, so that the search skips 8 at a time) */
+    uint8_t near[MAXN + 8];
     for (uint32_t i = 0; i < na; i++) {
         const hs__pmin *a = &A->min[i];
         const float ax = (float)a->x, ay = (float)a->y;
-        /* distances and overlap flags first, branch-free (vectorised) */
+        /* distances and flags first, branch-free (vectorised) */
         uint8_t any = 0;
         for (uint32_t j = 0; j < nb; j++) {
             float dx = f->tbx[j] - ax, dy = f->tby[j] - ay;
@@ -1006,21 +1009,29 @@ static void refine_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
             uint8_t fl = (uint8_t)(d2 <= ov2);
             ovb[j] |= fl;
             any |= fl;
+            near[j] = (uint8_t)((d2 <= tmax2) & !useb[j]);
         }
         float best = 1e30f;
         int bj = -1;
         float bw = 0.0f;
         bool in = any != 0;
         if (!usea[i]) {
-            for (uint32_t j = 0; j < nb; j++) {
-                float d2 = d2s[j];
-                if (d2 > tmax2 || d2 >= best || useb[j])
+            memset(near + nb, 0, 8);
+            for (uint32_t j0 = 0; j0 < nb; j0 += 8) {
+                uint64_t w;
+                memcpy(&w, near + j0, 8);
+                if (!w)
                     continue;
-                float dd, w;
-                if (consistent(f, a, i, j, &dd, &w)) {
-                    best = d2;
-                    bj = (int)j;
-                    bw = w;
+                for (uint32_t j = j0; j < j0 + 8; j++) {
+                    float d2 = d2s[j];
+                    if (!near[j] || d2 >= best)
+                        continue;
+                    float dd, wt;
+                    if (consistent(f, a, i, j, &dd, &wt)) {
+                        best = d2;
+                        bj = (int)j;
+                        bw = wt;
+                    }
                 }
             }
         }
@@ -1502,6 +1513,11 @@ static bool swap_needed(const hs_finger_prepared *a, const hs_finger_prepared *b
 }
 
 
+
+void hs__match_sort_keys(const hs_finger_matcher *m, const uint32_t *in, uint32_t *out, int n)
+{
+    m->kern.sort(in, out, n);
+}
 
 const struct hs__match_kernels hs__match_kernels_c = {
     sim_matrix_c, sort_keys_c, rank_anchor_c, make_frame_c, pair_cands_c, refine_c,

@@ -141,11 +141,14 @@ static void sim_matrix_avx2(hs_finger_matcher *m, const hs_finger_prepared *A,
     }
 }
 
-/* refine_c() eight B minutiae per step: the distances and overlap flags in
- * vectors, then the minutiae within the largest tolerance, as bit masks,
- * visited in index order, so the pairs are those refine_c() finds. Reads the
- * frame arrays up to the next multiple of 8 (within their MAXN entries; the
- * lanes past the count are masked off). */
+/* refine_c() eight B minutiae per step, the whole consistency test of
+ * consistent() in vectors (distance within the pair's tolerance with the
+ * same float operations, angle difference within the tolerance, partner
+ * still free); the nearest such partner is the least distance among the
+ * lanes left, the lowest index on a tie, and a later step wins only with a
+ * strictly smaller one: the pairs refine_c() finds. Reads the frame arrays
+ * up to the next multiple of 8 (within their MAXN entries; the lanes past
+ * the count are masked off). */
 HS_AVX2_TARGET
 static void refine_avx2(const hs_finger_matcher *m, const hs_finger_prepared *A,
                         const hs_finger_prepared *B, const frame *f, uint8_t *usea,
@@ -153,16 +156,20 @@ static void refine_avx2(const hs_finger_matcher *m, const hs_finger_prepared *A,
 {
     const uint32_t na = A->count, nb = B->count;
     const __m256 ov2 = _mm256_set1_ps(f->pr.ov_dist * f->pr.ov_dist);
-    const __m256 tmax2 = _mm256_set1_ps(f->pr.tol_max * f->pr.tol_max);
+    const __m256 tmax = _mm256_set1_ps(f->pr.tol_max);
+    const __m256 inf = _mm256_set1_ps(1e30f);
+    const int at = f->pr.angle_tol < 0 ? -1 : f->pr.angle_tol > 255 ? 255 : f->pr.angle_tol;
+    const __m128i atol = _mm_set1_epi8((char)(uint8_t)(at < 0 ? 0 : at));
     uint64_t ovw[MAXN / 64] = {0}, usew[MAXN / 64];
     use_bits(useb, nb, usew);
     int ova = 0;
-    float d2s[8];
     for (uint32_t i = 0; i < na; i++) {
         const hs__pmin *a = &A->min[i];
         const __m256 ax = _mm256_set1_ps((float)a->x), ay = _mm256_set1_ps((float)a->y);
-        const bool free_a = !usea[i];
-        float best = 1e30f, bw = 0.0f;
+        const __m256 rai = _mm256_set1_ps(f->ra[i]);
+        const __m128i aang = _mm_set1_epi8((char)a->angle);
+        const bool free_a = !usea[i] && at >= 0;
+        float best = 1e30f;
         int bj = -1;
         bool in = false;
         for (uint32_t j = 0; j < nb; j += 8) {
@@ -175,14 +182,37 @@ static void refine_avx2(const hs_finger_matcher *m, const hs_finger_prepared *A,
             in |= o != 0;
             if (!free_a)
                 continue;
-            unsigned c = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(d2, tmax2, _CMP_LE_OQ)) & t &
-                         ~(unsigned)(usew[j >> 6] >> (j & 63));
+            unsigned c = t & ~(unsigned)(usew[j >> 6] >> (j & 63));
             if (!c)
                 continue;
-            _mm256_storeu_ps(d2s, d2);
-            refine_nearest(f, a, i, j, c, d2s, &best, &bj, &bw);
+            __m128i da = _mm_abs_epi8(
+                _mm_sub_epi8(aang, _mm_loadl_epi64((const __m128i *)(const void *)&f->tba[j])));
+            c &= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(da, atol), da));
+            __m256 tol = _mm256_min_ps(_mm256_add_ps(rai, _mm256_loadu_ps(&f->rb[j])), tmax);
+            c &= (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(d2, _mm256_mul_ps(tol, tol), _CMP_LE_OQ));
+            if (!c)
+                continue;
+            /* the lanes left keep their distance, the others +1e30 */
+            const __m256i lanes = _mm256_and_si256(
+                _mm256_set1_epi32((int)c), _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128));
+            __m256 v = _mm256_blendv_ps(
+                inf, d2, _mm256_castsi256_ps(_mm256_cmpgt_epi32(lanes, _mm256_setzero_si256())));
+            __m256 h = _mm256_min_ps(v, _mm256_permute2f128_ps(v, v, 1));
+            h = _mm256_min_ps(h, _mm256_permute_ps(h, 0x4e));
+            h = _mm256_min_ps(h, _mm256_permute_ps(h, 0xb1));
+            float mn = _mm256_cvtss_f32(h);
+            if (mn < best) {
+                unsigned e = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(d2, h, _CMP_EQ_OQ)) & c;
+                best = mn;
+                bj = (int)(j + (uint32_t)__builtin_ctz(e));
+            }
         }
         ova += in;
+        float bw = 0.0f;
+        if (bj >= 0) {
+            float dd;
+            consistent(f, a, i, (uint32_t)bj, &dd, &bw);
+        }
         refine_take(m, i, nb, bj, bw, usea, useb, usew, r);
     }
     refine_finish(ovw, ova, r);
@@ -211,27 +241,47 @@ static inline unsigned ang_ok8(__m256i ad, int angle_tol)
     return bits_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(angle_tol + 1), ad)));
 }
 
-/* The candidate-key sort of the portable code, by rank counting (eight
- * unsigned comparisons per step, via the sign flip). */
+/* The candidate-key sort of the portable code, by rank counting: the rank
+ * of key c is the number of keys above it plus the number of equal keys
+ * before it (the callers make no equal keys, but the output is a
+ * permutation either way), i.e. the keys j < c at or above it and the keys
+ * j > c above it; eight keys are ranked at once against each key in turn
+ * (unsigned order: the sign bits flipped for the signed compares). Reads
+ * the keys up to the next multiple of 8 (the key arrays have room). */
 HS_AVX2_TARGET
 static void rank_sort_avx2(const uint32_t *k, uint32_t *out, int n)
 {
     const __m256i flip = _mm256_set1_epi32((int)0x80000000u);
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    for (int c = 0; c < n; c++) {
-        const __m256i v = _mm256_set1_epi32((int)(k[c] ^ 0x80000000u));
-        const __m256i cv = _mm256_set1_epi32(c);
-        int rank = 0;
-        for (int j = 0; j < n; j += 8) {
-            __m256i w = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)&k[j]), flip);
-            __m256i gt = _mm256_cmpgt_epi32(w, v);
-            __m256i before = _mm256_and_si256(_mm256_cmpeq_epi32(w, v),
-                                              _mm256_cmpgt_epi32(cv, _mm256_add_epi32(
-                                                                         lane, _mm256_set1_epi32(j))));
-            unsigned bits = bits_ps(_mm256_castsi256_ps(_mm256_or_si256(gt, before))) & tail8(n - j);
-            rank += __builtin_popcount(bits);
+    for (int c0 = 0; c0 < n; c0 += 8) {
+        const __m256i v = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)&k[c0]), flip);
+        const __m256i cv = _mm256_add_epi32(lane, _mm256_set1_epi32(c0));
+        /* rank = keys at or above (j < c0): j - those below; then minus the
+         * all-ones lanes of each "above" */
+        __m256i below = _mm256_setzero_si256(), above = _mm256_setzero_si256();
+        const int d1 = c0 + 8 < n ? c0 + 8 : n;
+        int j = 0;
+        for (; j < c0; j++)
+            below = _mm256_sub_epi32(
+                below, _mm256_cmpgt_epi32(v, _mm256_set1_epi32((int)(k[j] ^ 0x80000000u))));
+        for (; j < d1; j++) {
+            const __m256i w = _mm256_set1_epi32((int)(k[j] ^ 0x80000000u));
+            const __m256i before = _mm256_cmpgt_epi32(cv, _mm256_set1_epi32(j));
+            /* before c: at or above = not below; after: above */
+            const __m256i up = _mm256_blendv_epi8(_mm256_cmpgt_epi32(w, v),
+                                                  _mm256_xor_si256(_mm256_cmpgt_epi32(v, w),
+                                                                   _mm256_set1_epi32(-1)),
+                                                  before);
+            above = _mm256_sub_epi32(above, up);
         }
-        out[rank] = k[c];
+        for (; j < n; j++)
+            above = _mm256_sub_epi32(
+                above, _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(k[j] ^ 0x80000000u)), v));
+        uint32_t r[8];
+        _mm256_storeu_si256((__m256i *)(void *)r,
+                            _mm256_add_epi32(_mm256_sub_epi32(_mm256_set1_epi32(c0), below), above));
+        for (int l = 0; l < d1 - c0; l++)
+            out[r[l]] = k[c0 + l];
     }
 }
 

@@ -99,26 +99,37 @@ static void sim_matrix_avx512(hs_finger_matcher *m, const hs_finger_prepared *A,
     }
 }
 
-/* Sort distinct keys in decreasing order by rank: the rank of a key is the
- * number of keys above it (equal keys, which the callers never make, are
- * ranked by position, so the output is always a permutation). */
+/* Sort keys in decreasing order by rank: the rank of key c is the number
+ * of keys above it plus the number of equal keys before it (the callers
+ * make no equal keys, but the output is a permutation either way), i.e.
+ * the keys j < c at or above it and the keys j > c above it. Sixteen keys
+ * are ranked at once against each key in turn. */
 HS_AVX512_TARGET
 static void rank_sort_avx512(const uint32_t *k, uint32_t *out, int n)
 {
     const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-    for (int c = 0; c < n; c++) {
-        const __m512i v = _mm512_set1_epi32((int)k[c]);
-        const __m512i cv = _mm512_set1_epi32(c);
-        int rank = 0;
-        for (int j = 0; j < n; j += 16) {
-            const __mmask16 t = tail16((uint32_t)(n - j));
-            __m512i w = _mm512_maskz_loadu_epi32(t, &k[j]);
-            __mmask16 gt = _mm512_mask_cmpgt_epu32_mask(t, w, v);
-            __mmask16 eq = _mm512_mask_cmpeq_epu32_mask(t, w, v);
-            eq = _mm512_mask_cmplt_epi32_mask(eq, _mm512_add_epi32(lane, _mm512_set1_epi32(j)), cv);
-            rank += __builtin_popcount((unsigned)gt) + __builtin_popcount((unsigned)eq);
+    const __m512i one = _mm512_set1_epi32(1);
+    for (int c0 = 0; c0 < n; c0 += 16) {
+        const __mmask16 t = tail16((uint32_t)(n - c0));
+        const __m512i v = _mm512_maskz_loadu_epi32(t, &k[c0]);
+        const __m512i cv = _mm512_add_epi32(lane, _mm512_set1_epi32(c0));
+        __m512i rank = _mm512_setzero_si512();
+        const int d1 = c0 + 16 < n ? c0 + 16 : n;
+        int j = 0;
+        for (; j < c0; j++) /* before every key of the block: at or above */
+            rank = _mm512_mask_add_epi32(
+                rank, _mm512_cmpge_epu32_mask(_mm512_set1_epi32((int)k[j]), v), rank, one);
+        for (; j < d1; j++) { /* within the block: at or above before c, above after */
+            const __m512i w = _mm512_set1_epi32((int)k[j]);
+            const __mmask16 before = _mm512_cmpgt_epi32_mask(cv, _mm512_set1_epi32(j));
+            const __mmask16 up = (_mm512_cmpge_epu32_mask(w, v) & before) |
+                                 (_mm512_cmpgt_epu32_mask(w, v) & (__mmask16)~before);
+            rank = _mm512_mask_add_epi32(rank, up, rank, one);
         }
-        out[rank] = k[c];
+        for (; j < n; j++) /* after every key of the block: above */
+            rank = _mm512_mask_add_epi32(
+                rank, _mm512_cmpgt_epu32_mask(_mm512_set1_epi32((int)k[j]), v), rank, one);
+        _mm512_mask_i32scatter_epi32(out, t, rank, v, 4);
     }
 }
 
@@ -264,9 +275,13 @@ static void make_frame_avx512(frame *f, const align *g, const hs_finger_prepared
     }
 }
 
-/* refine() sixteen B minutiae at a time: the distances and overlap flags in
- * vectors, the bit masks of the B minutiae within the largest tolerance then
- * visited in index order, so the pairs are those refine_c() finds. */
+/* refine() sixteen B minutiae at a time, the whole consistency test of
+ * consistent() in vectors: distance within the pair's tolerance (the same
+ * float operations), angle difference within the tolerance, partner still
+ * free. The nearest such partner is the least distance among the lanes
+ * left, the lowest index on a tie, and a later vector wins only with a
+ * strictly smaller one: the pairs refine_c() finds. Its closeness weight
+ * comes from consistent() itself. */
 HS_AVX512_TARGET
 static void refine_avx512(const hs_finger_matcher *m, const hs_finger_prepared *A,
                           const hs_finger_prepared *B, const frame *f, uint8_t *usea,
@@ -274,16 +289,19 @@ static void refine_avx512(const hs_finger_matcher *m, const hs_finger_prepared *
 {
     const uint32_t na = A->count, nb = B->count;
     const __m512 ov2 = _mm512_set1_ps(f->pr.ov_dist * f->pr.ov_dist);
-    const __m512 tmax2 = _mm512_set1_ps(f->pr.tol_max * f->pr.tol_max);
+    const __m512 tmax = _mm512_set1_ps(f->pr.tol_max);
+    const int at = f->pr.angle_tol < 0 ? -1 : f->pr.angle_tol > 255 ? 255 : f->pr.angle_tol;
+    const __m128i atol = _mm_set1_epi8((char)(uint8_t)(at < 0 ? 0 : at));
     uint64_t ovw[MAXN / 64] = {0}, usew[MAXN / 64];
     use_bits(useb, nb, usew);
     int ova = 0;
-    float d2s[16];
     for (uint32_t i = 0; i < na; i++) {
         const hs__pmin *a = &A->min[i];
         const __m512 ax = _mm512_set1_ps((float)a->x), ay = _mm512_set1_ps((float)a->y);
-        const bool free_a = !usea[i];
-        float best = 1e30f, bw = 0.0f;
+        const __m512 rai = _mm512_set1_ps(f->ra[i]);
+        const __m128i aang = _mm_set1_epi8((char)a->angle);
+        const bool free_a = !usea[i] && at >= 0;
+        float best = 1e30f;
         int bj = -1;
         bool in = false;
         for (uint32_t j = 0; j < nb; j += 16) {
@@ -296,14 +314,26 @@ static void refine_avx512(const hs_finger_matcher *m, const hs_finger_prepared *
             in |= o != 0;
             if (!free_a)
                 continue;
-            __mmask16 c = _mm512_mask_cmp_ps_mask(t, d2, tmax2, _CMP_LE_OQ) &
-                          (__mmask16) ~(usew[j >> 6] >> (j & 63));
+            __mmask16 c = t & (__mmask16) ~(usew[j >> 6] >> (j & 63));
+            __m128i da = _mm_abs_epi8(_mm_sub_epi8(aang, _mm_maskz_loadu_epi8(c, &f->tba[j])));
+            c = _mm_mask_cmple_epu8_mask(c, da, atol);
+            __m512 tol = _mm512_min_ps(_mm512_add_ps(rai, _mm512_maskz_loadu_ps(c, &f->rb[j])), tmax);
+            c = _mm512_mask_cmp_ps_mask(c, d2, _mm512_mul_ps(tol, tol), _CMP_LE_OQ);
             if (!c)
                 continue;
-            _mm512_storeu_ps(d2s, d2);
-            refine_nearest(f, a, i, j, c, d2s, &best, &bj, &bw);
+            float mn = _mm512_mask_reduce_min_ps(c, d2);
+            if (mn < best) {
+                __mmask16 e = _mm512_mask_cmp_ps_mask(c, d2, _mm512_set1_ps(mn), _CMP_EQ_OQ);
+                best = mn;
+                bj = (int)(j + (uint32_t)__builtin_ctz((unsigned)e));
+            }
         }
         ova += in;
+        float bw = 0.0f;
+        if (bj >= 0) {
+            float dd;
+            consistent(f, a, i, (uint32_t)bj, &dd, &bw);
+        }
         refine_take(m, i, nb, bj, bw, usea, useb, usew, r);
     }
     refine_finish(ovw, ova, r);

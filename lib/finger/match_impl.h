@@ -216,23 +216,6 @@ static inline void take_paired(const hs_finger_matcher *m, int c0, uint32_t ok, 
     }
 }
 
-/* Refinement: the nearest consistent free minutia of B among those in ok
- * (d2[b]: squared distance of minutia j0 + b), as in refine_c(). */
-static inline void refine_nearest(const frame *f, const hs__pmin *a, uint32_t i, uint32_t j0,
-                                  uint32_t ok, const float *d2, float *best, int *bj, float *bw)
-{
-    while (ok) {
-        unsigned b = (unsigned)__builtin_ctz(ok);
-        ok &= ok - 1u;
-        float dd, w;
-        if (d2[b] < *best && consistent(f, a, i, j0 + b, &dd, &w)) {
-            *best = d2[b];
-            *bj = (int)(j0 + b);
-            *bw = w;
-        }
-    }
-}
-
 /* Refinement: the used minutiae of B as bits. */
 static inline void use_bits(const uint8_t *useb, uint32_t nb, uint64_t *usew)
 {

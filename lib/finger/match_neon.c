@@ -350,7 +350,10 @@ static void refine_neon(const hs_finger_matcher *m, const hs_finger_prepared *A,
 {
     const uint32_t na = A->count, nb = B->count, nb4 = (nb + 3u) & ~3u;
     const float32x4_t ov2 = vdupq_n_f32(f->pr.ov_dist * f->pr.ov_dist);
-    const float32x4_t tmax2 = vdupq_n_f32(f->pr.tol_max * f->pr.tol_max);
+    const float32x4_t tmax = vdupq_n_f32(f->pr.tol_max);
+    const float32x4_t inf = vdupq_n_f32(1e30f);
+    const int at = f->pr.angle_tol < 0 ? -1 : f->pr.angle_tol > 255 ? 255 : f->pr.angle_tol;
+    const uint32x4_t atol = vdupq_n_u32((uint32_t)(at < 0 ? 0 : at));
     uint32_t ovb[MAXN], freeb[MAXN];
     uint64_t usew[MAXN / 64];
     use_bits(useb, nb, usew);
@@ -359,12 +362,13 @@ static void refine_neon(const hs_finger_matcher *m, const hs_finger_prepared *A,
         freeb[j] = j < nb && !useb[j] ? ~0u : 0u;
     }
     int ova = 0;
-    float d2s[4];
     for (uint32_t i = 0; i < na; i++) {
         const hs__pmin *a = &A->min[i];
         const float32x4_t ax = vdupq_n_f32((float)a->x), ay = vdupq_n_f32((float)a->y);
-        const bool free_a = !usea[i];
-        float best = 1e30f, bw = 0.0f;
+        const float32x4_t rai = vdupq_n_f32(f->ra[i]);
+        const uint8x8_t aang = vdup_n_u8(a->angle);
+        const bool free_a = !usea[i] && at >= 0;
+        float best = 1e30f;
         int bj = -1;
         uint32x4_t in = vdupq_n_u32(0);
         for (uint32_t j = 0; j < nb4; j += 4) {
@@ -376,13 +380,36 @@ static void refine_neon(const hs_finger_matcher *m, const hs_finger_prepared *A,
             in = vorrq_u32(in, o);
             if (!free_a)
                 continue;
-            uint32x4_t c = vandq_u32(vcleq_f32(d2, tmax2), vld1q_u32(&freeb[j]));
+            uint32x4_t c = vld1q_u32(&freeb[j]);
             if (!vmaxvq_u32(c))
                 continue;
-            vst1q_f32(d2s, d2);
-            refine_nearest(f, a, i, j, bits4(c), d2s, &best, &bj, &bw);
+            /* the whole test of consistent(): angle difference within the
+             * tolerance (|signed 8-bit difference|, -128 read as 128),
+             * distance within the pair's tolerance (same float operations) */
+            uint32_t tb4;
+            memcpy(&tb4, &f->tba[j], 4);
+            uint8x8_t da = vreinterpret_u8_s8(
+                vabs_s8(vreinterpret_s8_u8(vsub_u8(aang, vreinterpret_u8_u32(vdup_n_u32(tb4))))));
+            c = vandq_u32(c, vcleq_u32(vmovl_u16(vget_low_u16(vmovl_u8(da))), atol));
+            float32x4_t tol = vminq_f32(vaddq_f32(rai, vld1q_f32(&f->rb[j])), tmax);
+            c = vandq_u32(c, vcleq_f32(d2, vmulq_f32(tol, tol)));
+            if (!vmaxvq_u32(c))
+                continue;
+            /* the nearest: least distance, lowest lane on a tie; a later
+             * step wins only with a strictly smaller one */
+            float mn = vminvq_f32(vbslq_f32(c, d2, inf));
+            if (mn < best) {
+                best = mn;
+                bj = (int)(j + (uint32_t)__builtin_ctz(
+                                   bits4(vandq_u32(c, vceqq_f32(d2, vdupq_n_f32(mn))))));
+            }
         }
         ova += vmaxvq_u32(in) != 0;
+        float bw = 0.0f;
+        if (bj >= 0) {
+            float dd;
+            consistent(f, a, i, (uint32_t)bj, &dd, &bw);
+        }
         refine_take(m, i, nb, bj, bw, usea, useb, usew, r);
         if (bj >= 0)
             freeb[bj] = 0;

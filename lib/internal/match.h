@@ -141,6 +141,14 @@ const hs_finger_prepared *hs__prepared_scratch_fill(hs__prepared_scratch *s, con
                                                     uint32_t position, const uint8_t *field,
                                                     size_t field_len);
 
+/* The candidate-key sort of m's kernel set: in[0..n-1] into out in
+ * decreasing order, equal keys included (the matcher makes none, but every
+ * set must still give the same permutation). in must be readable up to n
+ * rounded up to a multiple of 8 (the AVX2 kernel loads whole vectors; the
+ * matcher's key arrays have that room). test_match compares every set with
+ * the portable one. */
+void hs__match_sort_keys(const hs_finger_matcher *m, const uint32_t *in, uint32_t *out, int n);
+
 #ifdef HOTSPOT_TESTING
 /* Tuning hook for experiments (HOTSPOT_TESTING builds only): set an
  * internal matcher parameter by name ("tol_base", "tol_slope", "tol_max",
