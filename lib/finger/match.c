@@ -789,10 +789,10 @@ hs_status hs_finger_matcher_get(const hs_finger_matcher *m, int32_t *value,
  * vector kernel gets the same integer from a correctly rounded division). */
 static inline uint32_t dice_q(int c, int d)
 {
-    if (d <= 0)
-        return 0;
+    /* no branch: 0 for d = 0 by selection, after a division by 2 */
     uint32_t n = (uint32_t)c * 131070u; /* 2c * 65535 */
-    return (2u * n + (uint32_t)d) / (2u * (uint32_t)d);
+    uint32_t q = (2u * n + (uint32_t)d) / (2u * (uint32_t)(d + (d == 0)));
+    return d > 0 ? q : 0u;
 }
 
 /* Local similarity of every pair (rows: a, columns: b), quantised to 16
@@ -820,21 +820,23 @@ static void sim_matrix_c(hs_finger_matcher *m, const hs_finger_prepared *A,
         uint16_t *row = &m->sim[i * nb];
         uint32_t r1 = 0, r2 = 0;
         for (uint32_t j = 0; j < nb; j++) {
-            uint32_t q = 0;
             uint64_t mk = amask & B->cyl[j];
-            if ((anyrot || abs(ang_diff(ai, B->min[j].angle)) <= rot_units) &&
-                __builtin_popcountll(mk) >= CYL_MIN_COMMON) {
-                /* Dice coefficient of the values inside the common cells:
-                 * 2 |a & b| / (|a| + |b|), with |a| + |b| = |a ^ b| + 2 |a & b|;
-                 * values lie inside their own masks, so a & b needs no mask */
-                int x = 0, c = 0;
-                for (uint32_t k = 0; k < HS__CYL_ND; k++) {
-                    uint64_t vb = B->cyl[(1 + k) * nb + j];
-                    x += __builtin_popcountll((abits[k] ^ vb) & mk);
-                    c += __builtin_popcountll(abits[k] & vb);
-                }
-                q = dice_q(c, x + 2 * c);
+            const bool valid = (anyrot || abs(ang_diff(ai, B->min[j].angle)) <= rot_units) &&
+                               __builtin_popcountll(mk) >= CYL_MIN_COMMON;
+            /* Dice coefficient of the values inside the common cells:
+             * 2 |a & b| / (|a| + |b|), with |a| + |b| = |a ^ b| + 2 |a & b|;
+             * values lie inside their own masks, so a & b needs no mask.
+             * Computed for every pair and kept for the valid ones: a branch
+             * on validity is mispredicted often enough that skipping the
+             * work for the invalid pairs was slower (session 14: 1.025 times
+             * as fast without it) */
+            int x = 0, c = 0;
+            for (uint32_t k = 0; k < HS__CYL_ND; k++) {
+                uint64_t vb = B->cyl[(1 + k) * nb + j];
+                x += __builtin_popcountll((abits[k] ^ vb) & mk);
+                c += __builtin_popcountll(abits[k] & vb);
             }
+            const uint32_t q = valid ? dice_q(c, x + 2 * c) : 0u;
             row[j] = (uint16_t)q;
             /* Top-2 tracking on integer keys: max/min compile to
              * conditional moves, where compares became unpredictable
