@@ -1004,6 +1004,8 @@ static void refine_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
     /* near[j]: B's minutia j is free and within the largest tolerance; the
      * search skips 8 at a time where none is */
     uint32_t near[MAXN + 8];
+    for (uint32_t j = nb; j < nb + 8; j++) /* the last group's padding */
+        near[j] = 0;
     for (uint32_t i = 0; i < na; i++) {
         const hs__pmin *a = &A->min[i];
         const float ax = (float)a->x, ay = (float)a->y;
@@ -1023,8 +1025,6 @@ static void refine_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
         float bw = 0.0f;
         bool in = any != 0;
         if (!usea[i]) {
-            for (uint32_t j = nb; j < nb + 8; j++)
-                near[j] = 0;
             for (uint32_t j0 = 0; j0 < nb; j0 += 8) {
                 if (!(near[j0] | near[j0 + 1] | near[j0 + 2] | near[j0 + 3] | near[j0 + 4] |
                       near[j0 + 5] | near[j0 + 6] | near[j0 + 7]))

@@ -158,7 +158,7 @@ static void refine_avx2(const hs_finger_matcher *m, const hs_finger_prepared *A,
     const __m256 ov2 = _mm256_set1_ps(f->pr.ov_dist * f->pr.ov_dist);
     const __m256 tmax = _mm256_set1_ps(f->pr.tol_max);
     const __m256 inf = _mm256_set1_ps(1e30f);
-    const int at = f->pr.angle_tol < 0 ? -1 : f->pr.angle_tol > 255 ? 255 : f->pr.angle_tol;
+    const int at = refine_angle_tol(&f->pr);
     const __m128i atol = _mm_set1_epi8((char)(uint8_t)(at < 0 ? 0 : at));
     uint64_t ovw[MAXN / 64] = {0}, usew[MAXN / 64];
     use_bits(useb, nb, usew);
@@ -208,12 +208,7 @@ static void refine_avx2(const hs_finger_matcher *m, const hs_finger_prepared *A,
             }
         }
         ova += in;
-        float bw = 0.0f;
-        if (bj >= 0) {
-            float dd;
-            consistent(f, a, i, (uint32_t)bj, &dd, &bw);
-        }
-        refine_take(m, i, nb, bj, bw, usea, useb, usew, r);
+        refine_take(m, f, a, i, nb, bj, usea, useb, usew, r);
     }
     refine_finish(ovw, ova, r);
 }

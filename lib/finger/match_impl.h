@@ -235,19 +235,31 @@ static inline void refine_finish(const uint64_t *ovw, int ova, pairing *r)
     r->ovb = nov;
 }
 
-/* Refinement: pair minutia i with bj (if any) and count it. */
-static inline void refine_take(const hs_finger_matcher *m, uint32_t i, uint32_t nb, int bj,
-                               float bw, uint8_t *usea, uint8_t *useb, uint64_t *usew,
-                               pairing *r)
+/* Refinement: pair A's minutia i (at a) with B's bj (if any) and count it,
+ * with the closeness weight consistent() gives the pair. */
+static inline void refine_take(const hs_finger_matcher *m, const frame *f, const hs__pmin *a,
+                               uint32_t i, uint32_t nb, int bj, uint8_t *usea, uint8_t *useb,
+                               uint64_t *usew, pairing *r)
 {
     if (bj < 0)
         return;
+    float dd, bw = 0.0f;
+    consistent(f, a, i, (uint32_t)bj, &dd, &bw);
     usea[i] = (uint8_t)(bj + 1);
     useb[bj] = 1;
     usew[(uint32_t)bj >> 6] |= (uint64_t)1 << (bj & 63);
     r->n++;
     r->q += bw;
     r->wsum += 0.5f * (1.0f / 65535.0f) * (float)m->sim[i * nb + (uint32_t)bj];
+}
+
+/* Refinement: the angle tolerance for the vector kernels' unsigned byte
+ * compare of |angle difference| (0..128): -1 when nothing can pair (a
+ * negative tolerance), else clamped to 255 (every difference passes, as in
+ * consistent()). */
+static inline int refine_angle_tol(const params *pr)
+{
+    return pr->angle_tol < 0 ? -1 : pr->angle_tol > 255 ? 255 : pr->angle_tol;
 }
 
 /* The kernel sets. hs__match_kernels_avx512 may only be used when

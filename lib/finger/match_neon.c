@@ -353,7 +353,7 @@ static void refine_neon(const hs_finger_matcher *m, const hs_finger_prepared *A,
     const float32x4_t tmax = vdupq_n_f32(f->pr.tol_max);
     const float32x4_t tmax2 = vmulq_f32(tmax, tmax);
     const float32x4_t inf = vdupq_n_f32(1e30f);
-    const int at = f->pr.angle_tol < 0 ? -1 : f->pr.angle_tol > 255 ? 255 : f->pr.angle_tol;
+    const int at = refine_angle_tol(&f->pr);
     const uint32x4_t atol = vdupq_n_u32((uint32_t)(at < 0 ? 0 : at));
     uint32_t ovb[MAXN], freeb[MAXN];
     uint64_t usew[MAXN / 64];
@@ -410,12 +410,7 @@ static void refine_neon(const hs_finger_matcher *m, const hs_finger_prepared *A,
             }
         }
         ova += vmaxvq_u32(in) != 0;
-        float bw = 0.0f;
-        if (bj >= 0) {
-            float dd;
-            consistent(f, a, i, (uint32_t)bj, &dd, &bw);
-        }
-        refine_take(m, i, nb, bj, bw, usea, useb, usew, r);
+        refine_take(m, f, a, i, nb, bj, usea, useb, usew, r);
         if (bj >= 0)
             freeb[bj] = 0;
     }

@@ -161,7 +161,6 @@ uint32_t hs__wl_record_format(const hs__wl_entry *e)
     return fmt;
 }
 
-
 void hs__wl_minutia_read(const hs__wl_fview *f, uint32_t i, hs_minutia *m)
 {
     const uint8_t *p = f->minutiae + (size_t)i * HS__WL_MINUTIA_BYTES;
