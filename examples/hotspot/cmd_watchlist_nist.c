@@ -103,8 +103,8 @@ int cli_wl_nist_probe(hs_ctx *ctx, hs_nist **txn, hs_template *probe, float **fa
     hs_status s = hs_nist_fingers(ctx, &t, *txn, NULL, HS_NIST_FINGERS_SKIP_BAD);
     if (s == HS_ERR_NOT_FOUND)
         s = HS_OK;
-    for (uint32_t v = 0; !s && t && v < hs_template_view_count(t); v++)
-        s = hs_template_copy_view(ctx, probe, t, v, NULL);
+    if (!s && t)
+        s = cli_append_views(ctx, probe, t);
     hs_template_free(t);
     if (!s && !*face) {
         float *v = NULL;
