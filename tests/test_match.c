@@ -320,21 +320,17 @@ static void test_no_nan_random(void **state)
     hs_finger_matcher_free(mt);
 }
 
-/* The vector kernels (AVX-512 or AVX2 on x86-64, NEON on AArch64, chosen at
- * run time) must give exactly the scores of the portable code: random pairs,
- * mated pairs (rotated, shifted, jittered, with dropped minutiae), every
- * matcher mode. */
+/* One matcher per kernel set: portable, AVX2, AVX-512, NEON, each where
+ * the CPU runs it; the portable set stands in for the others (with a note).
+ * Returns how many vector sets run. */
 #define NSETS 4
-static void test_vector_kernels(void **state)
+static int kernel_matchers(hs_finger_matcher *mt[NSETS])
 {
-    (void)state;
-    /* portable, AVX2, AVX-512, NEON (each where the CPU runs it) */
     const int32_t set[NSETS] = {HS_MATCH_KERNELS_PORTABLE, HS_MATCH_KERNELS_AVX2,
                                 HS_MATCH_KERNELS_AVX512, HS_MATCH_KERNELS_NEON};
-    hs_finger_matcher *mt[NSETS] = {NULL, NULL, NULL, NULL};
     int vector_sets = 0;
     for (int k = 0; k < NSETS; k++) {
-        assert_int_equal(hs_finger_matcher_new(NULL, &mt[k]), HS_OK);
+        mt[k] = new_matcher();
         hs_status s = hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS, set[k]);
         if (s == HS_ERR_UNSUPPORTED) {
             printf("note: kernel set %d not run on this CPU; the portable set stands in\n", set[k]);
@@ -344,8 +340,21 @@ static void test_vector_kernels(void **state)
             assert_int_equal(s, HS_OK);
             vector_sets += k > 0;
         }
-        assert_int_not_equal(tu_mget(mt[k], HS_MATCH_KERNELS), HS_MATCH_KERNELS_AUTO);
     }
+    return vector_sets;
+}
+
+/* The vector kernels (AVX-512 or AVX2 on x86-64, NEON on AArch64, chosen at
+ * run time) must give exactly the scores of the portable code: random pairs,
+ * mated pairs (rotated, shifted, jittered, with dropped minutiae), every
+ * matcher mode. */
+static void test_vector_kernels(void **state)
+{
+    (void)state;
+    hs_finger_matcher *mt[NSETS] = {NULL, NULL, NULL, NULL};
+    int vector_sets = kernel_matchers(mt);
+    for (int k = 0; k < NSETS; k++)
+        assert_int_not_equal(tu_mget(mt[k], HS_MATCH_KERNELS), HS_MATCH_KERNELS_AUTO);
 #ifdef __aarch64__
     assert_int_equal(vector_sets, 1); /* NEON: every AArch64 CPU has it */
 #else
@@ -407,26 +416,17 @@ static void test_vector_kernels(void **state)
     for (int k = 0; k < NSETS; k++)
         hs_finger_matcher_free(mt[k]);
 }
-#undef NSETS
 
 /* The candidate-key sort of every kernel set gives the portable one's
  * output: random keys of every length up to the largest list the matcher
  * makes (3 per minutia), with few distinct values (many equal keys: the
  * matcher makes none, but each set must still give a permutation), with
  * all distinct and with the extremes 0 and 0xffffffff (unsigned order). */
-#define NSETS 4
 static void test_sort_kernels(void **state)
 {
     (void)state;
-    const int32_t set[NSETS] = {HS_MATCH_KERNELS_PORTABLE, HS_MATCH_KERNELS_AVX2,
-                                HS_MATCH_KERNELS_AVX512, HS_MATCH_KERNELS_NEON};
     hs_finger_matcher *mt[NSETS] = {NULL, NULL, NULL, NULL};
-    for (int k = 0; k < NSETS; k++) {
-        assert_int_equal(hs_finger_matcher_new(NULL, &mt[k]), HS_OK);
-        if (hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS, set[k]) != HS_OK)
-            assert_int_equal(hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS,
-                                                   HS_MATCH_KERNELS_PORTABLE), HS_OK);
-    }
+    kernel_matchers(mt);
     enum { CAP = 3 * 255 + 8 };
     static uint32_t in[CAP], out[NSETS][CAP];
     rng_state = 777;
@@ -465,27 +465,19 @@ static void test_sort_kernels(void **state)
     for (int k = 0; k < NSETS; k++)
         hs_finger_matcher_free(mt[k]);
 }
-#undef NSETS
 
 /* HS_MATCH_THOROUGH: refines the default mode's alignments first, then more,
  * and keeps the best, so on every pair its score is at least the default
  * score (exactly); it is symmetric and the same on every kernel set like the
  * default; and it does find better alignments on some pairs. With
  * HS_MATCH_FAST also set a comparison is refused. */
-#define NSETS 4
 static void test_thorough(void **state)
 {
     (void)state;
-    const int32_t set[NSETS] = {HS_MATCH_KERNELS_PORTABLE, HS_MATCH_KERNELS_AVX2,
-                                HS_MATCH_KERNELS_AVX512, HS_MATCH_KERNELS_NEON};
     hs_finger_matcher *mt[NSETS], *def = new_matcher();
-    for (int k = 0; k < NSETS; k++) {
-        mt[k] = new_matcher();
-        if (hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS, set[k]) != HS_OK)
-            assert_int_equal(hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS,
-                                                   HS_MATCH_KERNELS_PORTABLE), HS_OK);
+    kernel_matchers(mt);
+    for (int k = 0; k < NSETS; k++)
         assert_int_equal(hs_finger_matcher_set(mt[k], HS_MATCH_THOROUGH, 1), HS_OK);
-    }
     rng_state = 777;
     hs_minutia a[256], b[256];
     int higher = 0, mated_high = 0;
@@ -533,7 +525,6 @@ static void test_thorough(void **state)
         hs_finger_matcher_free(mt[k]);
     hs_finger_matcher_free(def);
 }
-#undef NSETS
 
 static void test_params(void **state)
 {
