@@ -640,6 +640,68 @@ static int write_det(const char *path, folder *fos, int nf)
     return rc;
 }
 
+/* Rank-1 identification over all folders: the gallery is the first
+ * impression of every finger of every folder, each other sample a probe
+ * searched against the whole gallery. A probe is a hit when its finger's
+ * gallery entry scores highest (ties go to the earlier gallery entry, the
+ * rule of bench_match); a probe or gallery entry that failed to extract
+ * matches nothing. Returns -1 when the folders hold no probe. */
+static int eval_rank1(const folder *fos, int nf, size_t *hits, size_t *probes, size_t *gallery)
+{
+    size_t ng = 0, cap = 0;
+    const sample **gal = NULL;
+    for (int i = 0; i < nf; i++)
+        for (size_t k = 0; k < fos[i].n; k++)
+            if (k == 0 || strcmp(fos[i].s[k].finger, fos[i].s[k - 1].finger)) {
+                if (ng == cap) {
+                    cap = cap ? 2 * cap : 256;
+                    const sample **ng2 = realloc(gal, cap * sizeof *gal);
+                    if (!ng2) {
+                        free(gal);
+                        return -1;
+                    }
+                    gal = ng2;
+                }
+                gal[ng++] = &fos[i].s[k];
+            }
+    hs_finger_matcher *m = NULL;
+    if (hs_finger_matcher_new(NULL, &m) != HS_OK) {
+        free(gal);
+        return -1;
+    }
+    size_t h = 0, np = 0, gi = 0;
+    for (int i = 0; i < nf; i++)
+        for (size_t k = 0; k < fos[i].n; k++) {
+            const sample *pr = &fos[i].s[k];
+            if (gi < ng && gal[gi] == pr) {
+                gi++; /* a gallery entry, not a probe */
+                continue;
+            }
+            np++;
+            if (!pr->p)
+                continue;
+            const sample *best = NULL;
+            float bs = -1.0f;
+            for (size_t g = 0; g < ng; g++) {
+                float sc = 0.0f;
+                if (gal[g]->p)
+                    hs_finger_match(m, &sc, pr->p, gal[g]->p);
+                if (sc > bs) {
+                    bs = sc;
+                    best = gal[g];
+                }
+            }
+            /* the finger's gallery entry is the last one before this probe */
+            h += best == gal[gi - 1];
+        }
+    hs_finger_matcher_free(m);
+    free(gal);
+    *hits = h;
+    *probes = np;
+    *gallery = ng;
+    return np ? 0 : -1;
+}
+
 static void eval_usage(FILE *f)
 {
     fprintf(f, "usage: hotspot eval [options] DIR...\n"
@@ -652,6 +714,9 @@ static void eval_usage(FILE *f)
                "  --impostors all|fvc  impostor pairs (default all)\n"
                "  --det FILE.svg       write the DET curves (FNMR vs FMR, log axes)\n"
                "  --threads N          worker threads (default 1)\n"
+               "  --rank1              also rank-1 identification over all folders: the\n"
+               "                       first impression of every finger is the gallery,\n"
+               "                       every other sample a probe searched against it\n"
                "  --thorough           every comparison in the matcher's thorough mode\n"
                "                       (HS_MATCH_THOROUGH; about 1.6 times the time)\n"
                "  --ppi N              resolution of images that carry none (default:\n"
@@ -665,7 +730,7 @@ static void eval_usage(FILE *f)
 
 int cmd_eval(int argc, char **argv)
 {
-    int fvc = 0, thorough = 0;
+    int fvc = 0, thorough = 0, rank1 = 0;
     unsigned threads = 1, ppi = 0;
     const char *det = NULL;
     perturb pt = {0, 0, 0, 0};
@@ -688,6 +753,8 @@ int cmd_eval(int argc, char **argv)
             det = argv[++ai];
         } else if (!strcmp(argv[ai], "--thorough")) {
             thorough = 1;
+        } else if (!strcmp(argv[ai], "--rank1")) {
+            rank1 = 1;
         } else if (!strcmp(argv[ai], "--threads") && ai + 1 < argc) {
             if (!cli_parse_u32(argv[++ai], 1, 64, &threads))
                 return cli_usage("eval", "--threads must be 1..64, not '%s'", argv[ai]);
@@ -762,6 +829,16 @@ int cmd_eval(int argc, char **argv)
     if (rc == CLI_OK && nf > 1)
         printf("%-24s %7.2f %7.2f %7.2f %7.2f\n", "mean", 100 * s_eer / nf, 100 * s_100 / nf,
                100 * s_1000 / nf, 100 * s_zero / nf);
+    if (rc == CLI_OK && rank1) {
+        size_t hits = 0, probes = 0, gallery = 0;
+        if (eval_rank1(fos, nf, &hits, &probes, &gallery) != 0) {
+            fprintf(stderr, "hotspot: eval --rank1: no probes (every finger has one sample)\n");
+            rc = CLI_ERR;
+        } else {
+            printf("rank-1 (%zu gallery, %zu probes): %.2f%% (%zu hits)\n", gallery, probes,
+                   100.0 * (double)hits / (double)probes, hits);
+        }
+    }
     if (rc == CLI_OK && det && write_det(det, fos, nf) != 0)
         rc = CLI_ERR;
     for (int i = 0; i < nf; i++) {

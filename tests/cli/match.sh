@@ -58,6 +58,18 @@ grep -q " 280/45 " "$work/eval-thorough" || fail "eval --thorough should count t
 awk '$1 == "FVC2002_DB1_B" && NF >= 9 { ok = 1 } END { exit !ok }' "$work/eval-thorough" ||
     fail "eval --thorough prints no folder line"
 
+# --rank1: the first impression of every finger is the gallery. A probe that is a copy
+# of its own finger's gallery entry is a hit, one that copies another finger's a miss.
+mkdir -p "$work/r1"
+cp "$iso/101_1.iso" "$work/r1/101_1.iso"; cp "$iso/101_1.iso" "$work/r1/101_2.iso"
+cp "$iso/102_1.iso" "$work/r1/102_1.iso"; cp "$iso/101_1.iso" "$work/r1/102_2.iso"
+"$cli" eval --rank1 "$work/r1" > "$work/r1.out" || fail "eval --rank1 exits non-zero"
+grep -q "^rank-1 (2 gallery, 2 probes): 50.00% (1 hits)$" "$work/r1.out" ||
+    fail "eval --rank1 on the copies: $(tail -1 "$work/r1.out")"
+"$cli" eval --rank1 "$iso" "$work/r1" > "$work/r1b.out" || fail "eval --rank1 on two folders"
+grep -q "^rank-1 (12 gallery, 72 probes): " "$work/r1b.out" ||
+    fail "eval --rank1 should search 72 probes in a gallery of 12: $(tail -1 "$work/r1b.out")"
+
 # --perturb: the identity crop changes nothing, the noise is the same on every run,
 # a real change still evaluates, bad specs are refused
 cols='$1 == "FVC2002_DB1_B" { print $2, $3, $4, $5, $6 }'
