@@ -110,6 +110,16 @@ bool hs__field_geometry(const uint8_t *b, size_t n, uint32_t ppi_x, uint32_t h[5
     return true;
 }
 
+const uint8_t *hs__field_grid(const uint8_t *b, size_t n, uint32_t ppi_x, uint32_t ppi_y,
+                              uint32_t h[5], uint32_t *c64)
+{
+    if (b && ppi_x == ppi_y && hs__field_geometry(b, n, ppi_x, h, c64))
+        return b + HS__FIELD_HDR;
+    memset(h, 0, 5 * sizeof *h);
+    *c64 = 0;
+    return NULL;
+}
+
 const char *hs__field_block_check(const uint8_t *b, size_t n, uint32_t ppi_x, uint32_t h[5],
                                   uint32_t *c64)
 {
@@ -529,9 +539,8 @@ const hs_finger_prepared *hs__prepared_scratch_fill(hs__prepared_scratch *s, con
     p->block = 0;
     p->fd = NULL;
     uint32_t h[5], c64;
-    if (field && ppi_x == ppi_y && hs__field_geometry(field, field_len, ppi_x, h, &c64) &&
-        (size_t)h[1] * h[2] <= HS__SCRATCH_FIELD_CELLS) {
-        const uint8_t *grid = field + HS__FIELD_HDR;
+    const uint8_t *grid = hs__field_grid(field, field_len, ppi_x, ppi_y, h, &c64);
+    if (grid && (size_t)h[1] * h[2] <= HS__SCRATCH_FIELD_CELLS) {
         size_t ns = field_sample_count(grid, h[1], h[2]);
         size_t bytes = field_area_bytes(ns, h[1], h[2]);
         if (bytes <= sizeof s->field) { /* always, by the bound on the samples */
@@ -564,10 +573,8 @@ hs_status hs_finger_prepare(hs_ctx *ctx, hs_finger_prepared **out, const hs_temp
         const char *why = hs__field_block_check(fb, fsz, v->info.ppi_x, h, &c64);
         if (why)
             return hs__error(ctx, HS_ERR_CORRUPT, "view %u: orientation field: %s", view, why);
-        /* a view whose two resolutions differ would need its angles turned
-         * as its minutiae's are: its field is not used */
-        if (v->info.ppi_x == v->info.ppi_y)
-            grid = fb + HS__FIELD_HDR;
+        /* not used on a view whose two resolutions differ */
+        grid = hs__field_grid(fb, fsz, v->info.ppi_x, v->info.ppi_y, h, &c64);
     }
     hs_finger_prepared *p =
         hs__prepared_new_field(hs__ctx_allocator(ctx), n, grid, h[1], h[2], h[3], h[4], c64);

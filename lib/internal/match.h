@@ -89,6 +89,16 @@ const char *hs__field_block_check(const uint8_t *b, size_t n, uint32_t ppi_x, ui
  * wrong. The cells are not looked at. */
 bool hs__field_geometry(const uint8_t *b, size_t n, uint32_t ppi_x, uint32_t h[5],
                         uint32_t *c64);
+/* The grid of a field block that passed hs__field_block_check() before, when
+ * the matcher uses it for a view of resolutions ppi_x, ppi_y: the header in
+ * h and the cell size in *c64 as hs__field_geometry() gives them. NULL (h
+ * and *c64 zeroed) when there is no block, its framing is wrong, or the two
+ * resolutions differ (the field's angles would need turning as the
+ * minutiae's are). hs_finger_prepare(), the watchlist's cache and its
+ * per-search scratch all decide with it, so a stored finger scores alike on
+ * every path. */
+const uint8_t *hs__field_grid(const uint8_t *b, size_t n, uint32_t ppi_x, uint32_t ppi_y,
+                              uint32_t h[5], uint32_t *c64);
 
 /* Bytes of an encoded prepared template with n minutiae. */
 #define HS__PREPARED_HEADER 12u

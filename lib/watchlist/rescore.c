@@ -24,10 +24,8 @@ static hs_finger_prepared *prepared_of(const hs_allocator *a, const hs__wl_fview
 {
     hs_minutia m[HS_WATCHLIST_MINUTIAE_MAX];
     uint32_t n = finger_minutiae(f, m);
-    uint32_t h[5] = {0, 0, 0, 0, 0}, c64 = 0;
-    const uint8_t *grid = NULL;
-    if (f->field && hs__field_geometry(f->field, f->field_len, f->ppi_x, h, &c64))
-        grid = f->field + HS__FIELD_HDR;
+    uint32_t h[5], c64;
+    const uint8_t *grid = hs__field_grid(f->field, f->field_len, f->ppi_x, f->ppi_y, h, &c64);
     hs_finger_prepared *p = hs__prepared_new_field(a, n, grid, h[1], h[2], h[3], h[4], c64);
     if (p)
         hs__finger_prepare_into(p, m, n, f->ppi_x, f->ppi_y, f->position);
