@@ -684,8 +684,9 @@ static int eval_rank1(const folder *fos, int nf, size_t *hits, size_t *probes, s
             float bs = -1.0f;
             for (size_t g = 0; g < ng; g++) {
                 float sc = 0.0f;
-                if (gal[g]->p)
-                    hs_finger_match(m, &sc, pr->p, gal[g]->p);
+                if (!gal[g]->p)
+                    continue; /* failed to extract: never the best */
+                hs_finger_match(m, &sc, pr->p, gal[g]->p);
                 if (sc > bs) {
                     bs = sc;
                     best = gal[g];
