@@ -117,11 +117,18 @@ typedef enum hs_finger_matcher_param {
                                      comparison does what the default mode
                                      does and then ranks 16 anchors (default
                                      6) and refines up to 4 more different
-                                     alignments among them; the best score
-                                     counts, so a thorough score is never
-                                     below the default score of the pair.
-                                     It costs about 1.6 times a default
-                                     comparison; meant for re-scoring the
+                                     alignments among them; when both
+                                     prints carry orientation fields (our
+                                     extractor's templates) it also runs
+                                     the default mode again on local
+                                     similarities that add the agreement
+                                     of the ridge flow around each
+                                     minutia.
+                                     The best score counts, so a thorough
+                                     score is never below the default score
+                                     of the pair. It costs about 1.6 times a
+                                     default comparison, about 4 times with
+                                     fields; meant for re-scoring the
                                      short list of an identification (the
                                      best 5-10 candidates of a default-mode
                                      search) or a 1:1 check where time
@@ -131,8 +138,9 @@ typedef enum hs_finger_matcher_param {
                                      hs_finger_threshold_for_fmr() hold
                                      approximately (at its 1e-2 and 1e-3
                                      thresholds about 1.3 times the
-                                     default's share of impostors pass;
-                                     docs/finger-matching.md). Same scores
+                                     default's share of impostors pass
+                                     without fields, about 1.9 times with
+                                     them; docs/finger-matching.md). Same scores
                                      on every kernel set. With HS_MATCH_FAST
                                      also set, comparisons fail with
                                      HS_ERR_INVALID_ARG. @since 1.1 */

@@ -426,10 +426,12 @@ typedef struct hs_watchlist_search_options {
                                1..1000 (above: HS_ERR_INVALID_ARG); min(N,
                                hs_watchlist_result_rescored()) subjects are
                                re-scored, the same for any thread count.
-                               About 1.6 times a comparison for each stored
-                               finger compared; their finger similarities
-                               are never lower, and their fused p-values
-                               optimistic by about 1.3 times per finger (the
+                               About 1.6 times a comparison (4 times for
+                               fingers with orientation fields) for each
+                               stored finger compared; their finger
+                               similarities are never lower, and their fused
+                               p-values optimistic by about 1.3 times per
+                               finger (1.9 times with fields; the
                                thorough mode's impostor scores are higher
                                too; docs/watchlist-search.md). Ignored
                                without probe fingers. @since 1.1 */

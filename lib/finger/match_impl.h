@@ -118,6 +118,7 @@ void hs__field_sum_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
 void hs__field_sums_c(const hs_finger_matcher *m, const hs_finger_prepared *A,
                       const hs_finger_prepared *B, const float (*k)[8], const uint32_t *r2,
                       int nc, uint32_t i1, int32_t *sum, int32_t *cnt);
+#define OD_SAMPLES 24   /* thorough mode: orientation samples per minutia */
 #define ICOS_ONE 16384 /* m->icos: cosines in units of 1/ICOS_ONE */
 
 struct hs_finger_matcher {
@@ -144,6 +145,10 @@ struct hs_finger_matcher {
     /* icos at the even units (field_sum's angle differences are even: every
      * term is a multiple of 2), for table lookups by permutation */
     int32_t icos_even[128];
+    /* thorough mode's orientation descriptors (OD_SAMPLES per minutia of
+     * each print) and which samples lie on the ridge area (bit k: sample k) */
+    uint8_t oda[MAXN][OD_SAMPLES], odb[MAXN][OD_SAMPLES];
+    uint32_t odma[MAXN], odmb[MAXN];
 };
 
 /* Does pair (i, j) agree with the alignment? The tolerance grows with the

@@ -974,6 +974,7 @@ class Matcher(_Handle):
 
     Options: ``max_rotation`` (degrees, 0-180), ``fast`` (first-stage
     filter mode), ``thorough`` (second-stage mode: about 1.6 times the cost,
+    about 4 times for templates with orientation fields,
     a score never below the default one; for re-scoring the best few
     candidates of a search or a 1:1 check where time allows; not with
     ``fast``, matching then raises Error) and ``kernels`` (MATCH_KERNELS_AUTO, _PORTABLE, _AVX2,
