@@ -802,6 +802,20 @@ static inline uint32_t dice_q(int c, int d)
     return d > 0 ? q : 0u;
 }
 
+/* The running top keys (similarity << 8 | index) of a similarity q of pair
+ * (i, j): the two best of row i (*r1, *r2) and the best of column j (*c1).
+ * Integer max/min compile to conditional moves, where compares became
+ * unpredictable branches. */
+static inline void track_top(uint32_t q, uint32_t i, uint32_t j, uint32_t *r1, uint32_t *r2,
+                             uint32_t *c1)
+{
+    uint32_t kr = (q << 8) | j, kc = (q << 8) | i;
+    uint32_t lo = kr < *r1 ? kr : *r1;
+    *r1 = kr > *r1 ? kr : *r1;
+    *r2 = lo > *r2 ? lo : *r2;
+    *c1 = kc > *c1 ? kc : *c1;
+}
+
 /* Local similarity of every pair (rows: a, columns: b), quantised to 16
  * bits; 0 for pairs whose directions differ more than the rotation bound or
  * whose cylinders share fewer than CYL_MIN_COMMON valid cells. Tracks the
@@ -845,14 +859,7 @@ static void sim_matrix_c(hs_finger_matcher *m, const hs_finger_prepared *A,
             }
             const uint32_t q = valid ? dice_q(c, x + 2 * c) : 0u;
             row[j] = (uint16_t)q;
-            /* Top-2 tracking on integer keys: max/min compile to
-             * conditional moves, where compares became unpredictable
-             * branches. */
-            uint32_t kr = (q << 8) | j, kc = (q << 8) | i;
-            uint32_t lo = kr < r1 ? kr : r1;
-            r1 = kr > r1 ? kr : r1;
-            r2 = lo > r2 ? lo : r2;
-            c1[j] = kc > c1[j] ? kc : c1[j];
+            track_top(q, i, j, &r1, &r2, &c1[j]);
         }
         m->r1[i] = r1;
         m->r2[i] = r2;
@@ -1631,11 +1638,7 @@ static void od_similarity(hs_finger_matcher *m, const hs_finger_prepared *A,
                     q = 1u; /* still a valid pair */
                 row[j] = (uint16_t)q;
             }
-            uint32_t kr = (q << 8) | j, kc = (q << 8) | i;
-            uint32_t lo = kr < r1 ? kr : r1;
-            r1 = kr > r1 ? kr : r1;
-            r2 = lo > r2 ? lo : r2;
-            c1[j] = kc > c1[j] ? kc : c1[j];
+            track_top(q, i, j, &r1, &r2, &c1[j]);
         }
         m->r1[i] = r1;
         m->r2[i] = r2;
