@@ -153,14 +153,17 @@ static int setup(void **state)
     assert_true(cu_start_servers(&clu, dir, 3, cli));
     clu.shards = SHARDS;
     clu.replicas = REPLICAS;
-    double end = cu_now_ms() + 30000;
+    /* JetStream answers once its meta leader is elected and every peer has
+     * joined: seconds, but on a slow machine once more than 30 s ("no
+     * suitable peers for placement", session 15); the loop ends as soon as
+     * the cluster is ready */
+    double end = cu_now_ms() + 120000;
     hs_status s = HS_ERR_UNAVAILABLE;
     hs_ctx *ctx = NULL;
     assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
     while (cu_now_ms() < end) {
         if (!cl)
             hs_cluster_connect(ctx, &cl, clu.urls, NULL);
-        /* JetStream answers once its meta leader is elected */
         if (cl && (s = hs_cluster_init(ctx, cl, SHARDS, 3)) == HS_OK)
             break;
         cu_sleep_ms(200);
