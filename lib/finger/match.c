@@ -1614,12 +1614,11 @@ static void od_similarity(hs_finger_matcher *m, const hs_finger_prepared *A,
         uint32_t r1 = 0, r2 = 0;
         for (uint32_t j = 0; j < nb; j++) {
             uint32_t q = row[j];
-            uint32_t common = ma & m->odmb[j];
-            const int32_t n = __builtin_popcount(common);
             if (q) {
                 /* the agreement in 1/65535, rounded down; 0 on too few
                  * common samples */
-                uint32_t os = 0;
+                uint32_t os = 0, common = ma & m->odmb[j];
+                const int32_t n = __builtin_popcount(common);
                 if (n >= OD_MIN_COMMON) {
                     const uint8_t *db = m->odb[j];
                     int32_t sum = 0;
@@ -1645,16 +1644,13 @@ static void od_similarity(hs_finger_matcher *m, const hs_finger_prepared *A,
     }
 }
 
-/* One comparison of the canonically ordered A and B: the default mode's
- * anchors and refinements, with thorough's further ones when thorough,
- * on the cylinders' similarities or, with od, on od_similarity()'s. */
+/* One comparison of the canonically ordered A and B on the similarity
+ * matrix and top keys in m (the kernel's sim_matrix, or od_similarity()
+ * on it): the default mode's anchors and refinements, with thorough's
+ * further ones when thorough. Reads the matrix, never writes it. */
 static float match_pass(hs_finger_matcher *m, const hs_finger_prepared *A,
-                        const hs_finger_prepared *B, bool thorough, bool od)
+                        const hs_finger_prepared *B, bool thorough)
 {
-    int rot_units = (int)lrintf((float)m->max_rotation * (256.0f / 360.0f));
-    m->kern.sim_matrix(m, A, B, rot_units);
-    if (od)
-        od_similarity(m, A, B);
     int nc = collect_cands(m, A, B);
     /* the anchors: the most similar candidates, each ranked quickly */
     const int ndef = m->fast ? FAST_ANCHORS : m->anchors;
@@ -1744,12 +1740,15 @@ hs_status hs_finger_match(hs_finger_matcher *m, float *score,
         return HS_ERR_INVALID_ARG;
     if (A->count < 2 || B->count < 2)
         return HS_OK;
-    float top = match_pass(m, A, B, m->thorough != 0, false);
+    int rot_units = (int)lrintf((float)m->max_rotation * (256.0f / 360.0f));
+    m->kern.sim_matrix(m, A, B, rot_units);
+    float top = match_pass(m, A, B, m->thorough != 0);
     /* thorough mode, prints with fields: also the default mode's pass on
-     * the similarities with the orientation descriptors; the better score
-     * counts, so a thorough score stays at least the default one */
+     * the same matrix with the orientation descriptors added; the better
+     * score counts, so a thorough score stays at least the default one */
     if (m->thorough && A->fd && B->fd) {
-        float s = match_pass(m, A, B, false, true);
+        od_similarity(m, A, B);
+        float s = match_pass(m, A, B, false);
         if (s > top)
             top = s;
     }
