@@ -842,24 +842,12 @@ static void test_field_sample_order(void **state)
 static void test_orientation_field(void **state)
 {
     (void)state;
-    const int32_t set[4] = {HS_MATCH_KERNELS_PORTABLE, HS_MATCH_KERNELS_AVX2,
-                            HS_MATCH_KERNELS_AVX512, HS_MATCH_KERNELS_NEON};
-    hs_finger_matcher *mt[4];
-    for (int k = 0; k < 4; k++) {
-        mt[k] = new_matcher();
-        if (hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS, set[k]) != HS_OK)
-            assert_int_equal(hs_finger_matcher_set(mt[k], HS_MATCH_KERNELS,
-                                                   HS_MATCH_KERNELS_PORTABLE), HS_OK);
-    }
-    hs_finger_matcher *th = new_matcher(), *tht[4];
+    hs_finger_matcher *mt[NSETS], *tht[NSETS], *th = new_matcher();
+    kernel_matchers(mt);
+    kernel_matchers(tht); /* thorough on every kernel set (its orientation pass) */
     assert_int_equal(hs_finger_matcher_set(th, HS_MATCH_THOROUGH, 1), HS_OK);
-    for (int k = 0; k < 4; k++) { /* thorough on every kernel set (its orientation pass) */
-        tht[k] = new_matcher();
-        if (hs_finger_matcher_set(tht[k], HS_MATCH_KERNELS, set[k]) != HS_OK)
-            assert_int_equal(hs_finger_matcher_set(tht[k], HS_MATCH_KERNELS,
-                                                   HS_MATCH_KERNELS_PORTABLE), HS_OK);
+    for (int k = 0; k < NSETS; k++)
         assert_int_equal(hs_finger_matcher_set(tht[k], HS_MATCH_THOROUGH, 1), HS_OK);
-    }
     int th_higher = 0;
     static uint8_t fa[HS__FIELD_HDR + FG * FG], fb[HS__FIELD_HDR + FG * FG];
     rng_state = 4242;
@@ -889,13 +877,13 @@ static void test_orientation_field(void **state)
         hs_finger_prepared *pa = prep(a, na, 500), *pb = prep(b, nb, 500);
         hs_finger_prepared *qa = prep_field(a, na, fa, la), *qb = prep_field(b, nb, fb, lb);
         float plain = score_of(mt[0], pa, pb), with = score_of(mt[0], qa, qb);
-        for (int k = 1; k < 4; k++)
+        for (int k = 1; k < NSETS; k++)
             assert_true(score_of(mt[k], qa, qb) == with);
         assert_true(score_of(mt[0], qb, qa) == with);
         assert_true(with >= plain);
         const float thw = score_of(th, qa, qb);
         assert_true(thw >= with); /* thorough >= default */
-        for (int k = 0; k < 4; k++)
+        for (int k = 0; k < NSETS; k++)
             assert_true(score_of(tht[k], qa, qb) == thw);
         assert_true(score_of(tht[0], qb, qa) == thw);
         th_higher += thw > with;
@@ -927,7 +915,7 @@ static void test_orientation_field(void **state)
             buf2[at] = 0; /* gw 0 */
             buf2[at + 1] = 0;
             uint32_t crc = hs__crc32c(0, buf2, size - 4);
-            for (int k = 0; k < 4; k++)
+            for (int k = 0; k < NSETS; k++)
                 buf2[size - 4 + (size_t)k] = (uint8_t)(crc >> (8 * k));
             d = (hs_finger_prepared *)1;
             assert_int_equal(hs_finger_prepared_decode(NULL, &d, buf2, size), HS_ERR_CORRUPT);
@@ -1009,7 +997,7 @@ static void test_orientation_field(void **state)
     hs_template_free(an2);
     hs_ctx_free(ctx);
     hs_template_free(t);
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < NSETS; k++) {
         hs_finger_matcher_free(mt[k]);
         hs_finger_matcher_free(tht[k]);
     }
