@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define SEARCH_OPTIONS_SIZE_1_0 sizeof(hs_cluster_search_options)
 #define CANDIDATE_SIZE_1_0 sizeof(hs_watchlist_candidate)
@@ -434,6 +435,133 @@ typedef struct leg {
     hsc_answer ans;
 } leg;
 
+/* The replies of one scatter-gather, queued by its subscription's delivery
+ * thread. An asynchronous subscription, because a synchronous one's NextMsg
+ * turns the server's "no responders" status into NATS_NO_RESPONDERS and
+ * drops the message with its subject, which names the shard: the shard
+ * would then wait half the time left for a resend instead of 25 ms (a
+ * replica restarted in the failure test was reached after 90 s of a 180 s
+ * deadline, session 16). */
+typedef struct rxq {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    natsMsg **m;
+    size_t head, n, cap; /* queued: m[head..n) */
+    int lost;            /* a reply dropped for want of memory: resend all */
+    int complete;        /* the subscription will deliver nothing more */
+} rxq;
+
+static void rx_on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void)nc;
+    (void)sub;
+    rxq *q = closure;
+    pthread_mutex_lock(&q->mu);
+    if (q->n == q->cap && q->head) {
+        memmove(q->m, q->m + q->head, (q->n - q->head) * sizeof *q->m);
+        q->n -= q->head;
+        q->head = 0;
+    }
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? 2 * q->cap : 16;
+        natsMsg **g = realloc(q->m, cap * sizeof *g);
+        if (g) {
+            q->m = g;
+            q->cap = cap;
+        }
+    }
+    if (q->n < q->cap) {
+        q->m[q->n++] = msg;
+    } else {
+        q->lost = 1;
+        natsMsg_Destroy(msg);
+    }
+    pthread_cond_signal(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static void rx_on_complete(void *closure)
+{
+    rxq *q = closure;
+    pthread_mutex_lock(&q->mu);
+    q->complete = 1;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* The next reply, waiting until the monotonic time `until` (ms); NULL at
+ * that time. *lost is set (and the flag cleared) when a reply was dropped. */
+static natsMsg *rx_next(rxq *q, double until, int *lost)
+{
+    natsMsg *m = NULL;
+    pthread_mutex_lock(&q->mu);
+    while (q->head == q->n && !q->lost) {
+        double left = until - hsc_now_ms();
+        if (left <= 0)
+            break;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        long long ns = (long long)ts.tv_nsec + (long long)(left * 1e6);
+        ts.tv_sec += (time_t)(ns / 1000000000LL);
+        ts.tv_nsec = (long)(ns % 1000000000LL);
+        pthread_cond_timedwait(&q->cv, &q->mu, &ts);
+    }
+    if (q->head < q->n)
+        m = q->m[q->head++];
+    *lost = q->lost;
+    q->lost = 0;
+    pthread_mutex_unlock(&q->mu);
+    return m;
+}
+
+static hs_status rx_init(hs_ctx *ctx, rxq *q)
+{
+    memset(q, 0, sizeof *q);
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca))
+        return hsc_error(ctx, HS_ERR_NOMEM, "out of memory");
+    int e = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    if (!e && (e = pthread_cond_init(&q->cv, &ca)) == 0 &&
+        (e = pthread_mutex_init(&q->mu, NULL)) != 0)
+        pthread_cond_destroy(&q->cv);
+    pthread_condattr_destroy(&ca);
+    return e ? hsc_error(ctx, HS_ERR_NOMEM, "cluster search: cannot make a reply queue") : HS_OK;
+}
+
+/* Close the subscription and free the queue once its delivery thread has
+ * let go of it. Should that never be confirmed (it always is with this
+ * client library), the queue is left allocated rather than freed under a
+ * running callback. */
+static void rx_close(natsSubscription *sub, rxq *q)
+{
+    int complete = 1;
+    if (sub) {
+        natsSubscription_Unsubscribe(sub);
+        pthread_mutex_lock(&q->mu);
+        double until = hsc_now_ms() + 10000;
+        while (!q->complete && hsc_now_ms() < until) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            ts.tv_nsec += 10000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&q->cv, &q->mu, &ts);
+        }
+        complete = q->complete;
+        pthread_mutex_unlock(&q->mu);
+        natsSubscription_Destroy(sub);
+    }
+    if (!complete)
+        return;
+    for (size_t i = q->head; i < q->n; i++)
+        natsMsg_Destroy(q->m[i]);
+    free(q->m);
+    pthread_cond_destroy(&q->cv);
+    pthread_mutex_destroy(&q->mu);
+}
+
 hs_status hs_cluster_search(hs_ctx *ctx, hs_cluster_result **out, hs_cluster *cl,
                             const hs_template *fingers, const float *face, uint32_t face_dim,
                             const hs_cluster_search_options *opts)
@@ -477,6 +605,8 @@ hs_status hs_cluster_search(hs_ctx *ctx, hs_cluster_result **out, hs_cluster *cl
     hsc_buf b = {0};
     natsInbox *inbox = NULL;
     natsSubscription *sub = NULL;
+    rxq rx;
+    int rx_ready = 0;
     if (!p || !legs || !r) {
         s = hsc_error(ctx, HS_ERR_NOMEM, "out of memory");
         goto out;
@@ -502,12 +632,17 @@ hs_status hs_cluster_search(hs_ctx *ctx, hs_cluster_result **out, hs_cluster *cl
     if (p->face_dim)
         memcpy(p->face, face, face_dim * sizeof *face);
 
+    if ((s = rx_init(ctx, &rx)) != HS_OK)
+        goto out;
+    rx_ready = 1;
     natsStatus ns = natsInbox_Create(&inbox);
     char wild[128];
     if (ns == NATS_OK) {
         snprintf(wild, sizeof wild, "%s.*", inbox);
-        ns = natsConnection_SubscribeSync(&sub, cl->c.nc, wild);
+        ns = natsConnection_Subscribe(&sub, cl->c.nc, wild, rx_on_msg, &rx);
     }
+    if (ns == NATS_OK)
+        ns = natsSubscription_SetOnCompleteCB(sub, rx_on_complete, &rx);
     if (ns == NATS_OK)
         ns = natsSubscription_SetPendingLimits(sub, -1, -1);
     if (ns != NATS_OK) {
@@ -559,15 +694,14 @@ hs_status hs_cluster_search(hs_ctx *ctx, hs_cluster_result **out, hs_cluster *cl
             if (t < next)
                 next = t;
         }
-        natsMsg *m = NULL;
-        int64_t wait = (int64_t)ceil(fmax(1, fmin(next, end) - hsc_now_ms()));
-        ns = natsSubscription_NextMsg(&m, sub, wait);
-        if (ns == NATS_TIMEOUT)
+        int lost = 0;
+        natsMsg *m = rx_next(&rx, fmin(next, end), &lost);
+        if (lost) /* a reply was dropped (no memory): ask every shard again */
+            for (uint32_t i = 1; i <= N; i++)
+                if (!legs[i].done)
+                    legs[i].retry_at = hsc_now_ms();
+        if (!m)
             continue;
-        if (ns != NATS_OK) {
-            hsc_sleep_ms(5); /* disconnected: the client reconnects by itself */
-            continue;
-        }
         const char *subj = natsMsg_GetSubject(m);
         const char *dot = subj ? strrchr(subj, '.') : NULL;
         unsigned long i = dot ? strtoul(dot + 1, NULL, 10) : 0;
@@ -650,10 +784,10 @@ hs_status hs_cluster_search(hs_ctx *ctx, hs_cluster_result **out, hs_cluster *cl
     *out = r;
     r = NULL;
 out:
-    if (sub) {
-        natsSubscription_Unsubscribe(sub);
+    if (rx_ready)
+        rx_close(sub, &rx);
+    else if (sub)
         natsSubscription_Destroy(sub);
-    }
     natsInbox_Destroy(inbox);
     hsc_buf_free(&b);
     for (uint32_t i = 0; legs && i <= N; i++)

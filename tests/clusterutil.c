@@ -181,3 +181,30 @@ void cu_stop_all(void)
         reap(&c->server[i], SIGTERM);
     active = NULL;
 }
+
+int cu_sanitizer_reports(const cu_cluster *c)
+{
+    int found = 0;
+    for (int s = 1; s <= CU_SHARDS_MAX; s++)
+        for (int r = 1; r <= CU_REPLICAS_MAX; r++) {
+            char log[600], line[1024];
+            snprintf(log, sizeof log, "%s/s%dr%d.log", c->dir, s, r);
+            FILE *f = fopen(log, "r");
+            if (!f)
+                continue;
+            int show = 0; /* lines of a report still to print */
+            while (fgets(line, sizeof line, f)) {
+                if (strstr(line, "Sanitizer") || strstr(line, "runtime error:")) {
+                    if (!show)
+                        found++;
+                    show = 40;
+                }
+                if (show > 0) {
+                    printf("%s: %s", log, line);
+                    show--;
+                }
+            }
+            fclose(f);
+        }
+    return found;
+}

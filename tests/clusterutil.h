@@ -40,6 +40,12 @@ void cu_kill_server(cu_cluster *c, int i, int sig);
 void cu_kill_shard(cu_cluster *c, int s, int r, int sig);
 /* Stop everything (shards with SIGTERM first, then the servers). */
 void cu_stop_all(void);
+/* After cu_stop_all: print every sanitizer report (AddressSanitizer,
+ * LeakSanitizer, ThreadSanitizer, UndefinedBehaviorSanitizer) the shard
+ * processes wrote to their logs and return how many there were. A replica
+ * that a sanitizer stops is replaced by its sibling and the cluster still
+ * answers, so the tests look at the logs instead of relying on a failure. */
+int cu_sanitizer_reports(const cu_cluster *c);
 
 /* Milliseconds of monotonic time. */
 double cu_now_ms(void);

@@ -789,6 +789,19 @@ static void test_arguments(void **state)
     hs_ctx_free(ctx);
 }
 
+/* Last: stop the shard processes (LeakSanitizer reports at exit) and fail
+ * on any sanitizer report in their logs, which the answers alone would not
+ * show (a replica a sanitizer stops is replaced by its sibling). */
+static void test_shard_logs_clean(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    cu_stop_all();
+    int reports = cu_sanitizer_reports(&clu);
+    if (reports)
+        fail_msg("%d sanitizer report(s) in the shard processes' logs (above)", reports);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -798,6 +811,7 @@ int main(void)
         cmocka_unit_test(test_forged),
         cmocka_unit_test(test_worker_killed),
         cmocka_unit_test(test_shard_missing),
+        cmocka_unit_test(test_shard_logs_clean),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
