@@ -21,13 +21,20 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:ha
   ctest --test-dir build-asan --output-on-failure -j"$(nproc)" -E '^(consumer|abi_symbols|header_test)$'
 echo "== tests (ThreadSanitizer: the threaded parts)"
 # The watchlist (readers-writer lock, search workers, the shared thread
-# runner) and the face gallery's parallel search, built with clang's
-# -fsanitize=thread; any data race fails the run.
+# runner), the face gallery's parallel search, and the cluster (the shard's
+# applier and NATS delivery threads, the client's reply queue, the intake
+# worker) with its `hotspot shard` processes, built with clang's
+# -fsanitize=thread (HOTSPOT_TSAN); any data race fails the run, in the
+# shard processes through their logs (test_shard_logs_clean).
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
       -DCMAKE_CXX_COMPILER=clang++ -DHOTSPOT_WITH_OPENCV=OFF -DHOTSPOT_BENCH=OFF \
-      -DCMAKE_C_FLAGS="-fsanitize=thread -O1 -g" -DCMAKE_CXX_FLAGS="-fsanitize=thread -O1 -g" \
-      -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread \
-      >/dev/null
-cmake --build build-tsan -j"$(nproc)" --target test_watchlist test_face test_nomem
-TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure \
-  -R '^(test_watchlist|test_face|test_nomem)$'
+      -DHOTSPOT_TSAN=ON -DCMAKE_C_FLAGS="-O1 -g" -DCMAKE_CXX_FLAGS="-O1 -g" \
+      -DCMAKE_EXE_LINKER_FLAGS= -DCMAKE_SHARED_LINKER_FLAGS= >/dev/null
+tsan_tests="test_watchlist test_face test_nomem"
+case "$(cmake --build build-tsan --target help)" in
+  *" test_cluster"*) tsan_tests="$tsan_tests test_cluster test_intake" ;; # libnats found
+esac
+# shellcheck disable=SC2086
+cmake --build build-tsan -j"$(nproc)" --target $tsan_tests hotspot_cli
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$(nproc)" \
+  -R "^($(echo $tsan_tests | tr ' ' '|'))\$"
