@@ -1,0 +1,543 @@
+/* libhotspot-cluster under random failures: three nats-server processes in a
+ * JetStream cluster (stream replicated 3 times) and 2 shards x 2 replicas of
+ * `hotspot shard`, while one client enrols, removes and searches. Every 1.5-4
+ * s a random fault: a server or a replica killed (SIGKILL, or SIGTERM for a
+ * replica), or a dead one started again; up to two servers may be down at
+ * once (the stream then has no quorum and writes fail). What must hold:
+ *
+ *  - a write acknowledged to the client is never lost; a write that failed
+ *    is uncertain (it may be stored) and is made again after the faults;
+ *  - a search that answers is never stale for this client (read-your-writes):
+ *    a subject it enrolled is found (its own template: a hit), a subject it
+ *    removed is not; a search that cannot be answered says so
+ *    (HS_ERR_UNAVAILABLE), never a silently partial list;
+ *  - once everything runs again, every replica reaches the stream's end and
+ *    the cluster's answers equal one list's holding what the client wrote,
+ *    probe by probe (ids and exact scores), and replicas refuse only the
+ *    writes made twice;
+ *  - no shard process wrote a sanitizer report.
+ *
+ * The faults follow a seeded generator (HS_CHAOS_SEED, printed; default 16)
+ * for HS_CHAOS_SECONDS (default 40); the timing, and so the interleaving,
+ * differs from run to run. Skips (with the reason printed) when nats-server
+ * is not installed. */
+#include "clusterutil.h"
+#include "testutil.h"
+
+#include <hotspot/cluster.h>
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SERVERS 3
+#define SHARDS 2
+#define REPLICAS 2
+#define POOL 140   /* subjects C000..: the first INITIAL enrolled at setup */
+#define INITIAL 30
+
+enum { NEVER, PRESENT, REMOVED, ENROL_UNSURE, REMOVE_UNSURE };
+
+static cu_cluster clu;
+static hs_cluster *cl;
+static hs_watchlist *model; /* what the cluster must hold */
+static hs_template *pool[POOL];
+static int state[POOL];
+static int next_enrol;
+static uint64_t rng_state;
+static double t_start;
+static int ready;
+static uint32_t reissued[SHARDS + 1]; /* uncertain writes made again, per shard */
+static uint64_t shard_last[SHARDS + 1]; /* last sequence acknowledged, per shard */
+#define RESERVE 10 /* pool subjects kept for the final writes */
+
+static void acknowledged(int k, uint64_t seq)
+{
+    char id[16];
+    snprintf(id, sizeof id, "C%03d", k);
+    uint32_t sh = hs_cluster_shard_of(id, SHARDS);
+    if (seq > shard_last[sh])
+        shard_last[sh] = seq;
+}
+
+static uint64_t rnd(void)
+{
+    /* SplitMix64 */
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static int rnd_below(int n) { return (int)(rnd() % (uint64_t)n); }
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    printf("[%6.1f s] ", (cu_now_ms() - t_start) / 1000.0);
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    fflush(stdout);
+}
+
+static void id_of(int k, char *id, size_t n) { snprintf(id, n, "C%03d", k); }
+
+static hs_watchlist_subject *subject(int k)
+{
+    char id[16];
+    id_of(k, id, sizeof id);
+    hs_watchlist_subject *s = NULL;
+    assert_int_equal(hs_watchlist_subject_new(NULL, &s, id), HS_OK);
+    assert_int_equal(hs_watchlist_subject_add_finger(NULL, s, pool[k], 0), HS_OK);
+    return s;
+}
+
+/* ---- the faults ------------------------------------------------------------ */
+
+static int servers_down(void)
+{
+    int n = 0;
+    for (int i = 0; i < SERVERS; i++)
+        n += clu.server[i] <= 0;
+    return n;
+}
+
+static void fault(void)
+{
+    int down = servers_down();
+    int dead_rep = 0, live_rep = 0;
+    for (int s = 1; s <= SHARDS; s++)
+        for (int r = 1; r <= REPLICAS; r++) {
+            if (clu.shard[s][r] > 0)
+                live_rep++;
+            else
+                dead_rep++;
+        }
+    /* weights: kill a server, restart one, kill a replica, stop one, restart one */
+    int w[5] = {down == 0 ? 30 : down == 1 ? 20 : 0, down ? 40 : 0, live_rep ? 25 : 0,
+                live_rep ? 10 : 0, dead_rep ? 40 : 0};
+    int total = w[0] + w[1] + w[2] + w[3] + w[4], pick = rnd_below(total), a = 0;
+    while (pick >= w[a])
+        pick -= w[a++];
+    if (a == 0 || a == 1) {
+        int cand[SERVERS], n = 0;
+        for (int i = 0; i < SERVERS; i++)
+            if ((clu.server[i] > 0) == (a == 0))
+                cand[n++] = i;
+        int i = cand[rnd_below(n)];
+        if (a == 0) {
+            cu_kill_server(&clu, i, SIGKILL);
+            say("fault: server n%d killed (%d down)", i + 1, servers_down());
+        } else {
+            assert_true(cu_start_server(&clu, i));
+            say("fault: server n%d started (%d down)", i + 1, servers_down());
+        }
+    } else {
+        int cs[SHARDS * REPLICAS], cr[SHARDS * REPLICAS], n = 0;
+        for (int s = 1; s <= SHARDS; s++)
+            for (int r = 1; r <= REPLICAS; r++)
+                if ((clu.shard[s][r] > 0) == (a != 4)) {
+                    cs[n] = s;
+                    cr[n++] = r;
+                }
+        int k = rnd_below(n);
+        if (a == 4) {
+            assert_true(cu_start_shard(&clu, cs[k], cr[k]));
+            say("fault: replica s%dr%d started", cs[k], cr[k]);
+        } else {
+            cu_kill_shard(&clu, cs[k], cr[k], a == 2 ? SIGKILL : SIGTERM);
+            say("fault: replica s%dr%d %s", cs[k], cr[k], a == 2 ? "killed" : "stopped");
+        }
+    }
+}
+
+/* ---- the client's operations ----------------------------------------------- */
+
+static int writes_ok, writes_unsure, searches_ok, searches_unavailable;
+
+static void enrol(int k)
+{
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_watchlist_subject *s = subject(k);
+    uint64_t seq = 0;
+    hs_status st = hs_cluster_enrol(ctx, &seq, cl, s);
+    if (st == HS_OK) {
+        acknowledged(k, seq);
+        state[k] = PRESENT;
+        assert_int_equal(hs_watchlist_add(NULL, model, s), HS_OK);
+        writes_ok++;
+    } else if (st == HS_ERR_UNAVAILABLE) {
+        state[k] = ENROL_UNSURE;
+        writes_unsure++;
+    } else {
+        fail_msg("enrol C%03d: %s: %s", k, hs_status_str(st), hs_ctx_last_error(ctx));
+    }
+    hs_watchlist_subject_free(s);
+    hs_ctx_free(ctx);
+}
+
+static void remove_one(int k)
+{
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    char id[16];
+    id_of(k, id, sizeof id);
+    uint64_t seq = 0;
+    hs_status st = hs_cluster_remove(ctx, &seq, cl, id);
+    if (st == HS_OK) {
+        acknowledged(k, seq);
+        state[k] = REMOVED;
+        assert_int_equal(hs_watchlist_remove(NULL, model, id), HS_OK);
+        writes_ok++;
+    } else if (st == HS_ERR_UNAVAILABLE) {
+        state[k] = REMOVE_UNSURE;
+        writes_unsure++;
+    } else {
+        fail_msg("remove %s: %s: %s", id, hs_status_str(st), hs_ctx_last_error(ctx));
+    }
+    hs_ctx_free(ctx);
+}
+
+/* Search with subject k's own template: found (a hit) when it is present,
+ * absent when removed; or no answer, said so. */
+static void check(int k)
+{
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_cluster_search_options co = HS_CLUSTER_SEARCH_OPTIONS_INIT;
+    co.max_candidates = 5;
+    co.deadline_ms = 4000;
+    hs_cluster_result *r = NULL;
+    hs_status st = hs_cluster_search(ctx, &r, cl, pool[k], NULL, 0, &co);
+    if (st == HS_ERR_UNAVAILABLE) {
+        assert_null(r);
+        searches_unavailable++;
+        hs_ctx_free(ctx);
+        return;
+    }
+    if (st)
+        fail_msg("search C%03d: %s: %s", k, hs_status_str(st), hs_ctx_last_error(ctx));
+    assert_int_equal(hs_cluster_result_missing(r), 0);
+    char id[16];
+    id_of(k, id, sizeof id);
+    int found = 0;
+    for (uint32_t i = 0; i < hs_cluster_result_count(r); i++) {
+        hs_watchlist_candidate c = HS_WATCHLIST_CANDIDATE_INIT;
+        assert_int_equal(hs_cluster_result_candidate(r, &c, i), HS_OK);
+        if (!strcmp(c.id, id))
+            found = 1 + (int)c.hit;
+    }
+    if (state[k] == PRESENT && found != 2)
+        fail_msg("C%03d, enrolled by this client, %s", k,
+                 found ? "found without a hit" : "not found (a stale answer)");
+    if (state[k] == REMOVED && found)
+        fail_msg("C%03d, removed by this client, still found (a stale answer)", k);
+    searches_ok++;
+    hs_cluster_result_free(r);
+    hs_ctx_free(ctx);
+}
+
+static int pick(int want)
+{
+    int cand[POOL], n = 0;
+    for (int k = 0; k < next_enrol; k++)
+        if (state[k] == want)
+            cand[n++] = k;
+    return n ? cand[rnd_below(n)] : -1;
+}
+
+/* ---- convergence ------------------------------------------------------------- */
+
+/* Wait (bounded) until every replica answers status having applied the
+ * last write acknowledged on its shard (the caller makes sure that no
+ * later write can exist: no uncertain write is left). */
+static void converge(double limit_ms)
+{
+    double end = cu_now_ms() + limit_ms;
+    char last[200] = "no status";
+    while (cu_now_ms() < end) {
+        hs_cluster_status_report *st = NULL;
+        if (hs_cluster_status(NULL, &st, cl, 300) == HS_OK) {
+            uint32_t n = hs_cluster_status_replicas(st), current = 0;
+            for (uint32_t i = 0; i < n; i++) {
+                hs_cluster_replica_info ri = HS_CLUSTER_REPLICA_INFO_INIT;
+                assert_int_equal(hs_cluster_status_replica(st, &ri, i), HS_OK);
+                assert_in_range(ri.shard, 1, SHARDS);
+                current += ri.sequence >= shard_last[ri.shard];
+            }
+            snprintf(last, sizeof last, "%u replicas answered, %u had applied their shard's last write",
+                     n, current);
+            hs_cluster_status_free(st);
+            if (n == SHARDS * REPLICAS && current == n)
+                return;
+        }
+        cu_sleep_ms(200);
+    }
+    fail_msg("the cluster did not converge in %.0f s: %s", limit_ms / 1000, last);
+}
+
+/* A write made again after the faults: it must succeed now. */
+static void remake(int k)
+{
+    double end = cu_now_ms() + 60000;
+    hs_status st = HS_ERR_UNAVAILABLE;
+    char id[16];
+    id_of(k, id, sizeof id);
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    while (st == HS_ERR_UNAVAILABLE && cu_now_ms() < end) {
+        uint64_t seq = 0;
+        if (state[k] == ENROL_UNSURE) {
+            hs_watchlist_subject *s = subject(k);
+            st = hs_cluster_enrol(ctx, &seq, cl, s);
+            if (st == HS_OK)
+                assert_int_equal(hs_watchlist_add(NULL, model, s), HS_OK);
+            hs_watchlist_subject_free(s);
+        } else {
+            st = hs_cluster_remove(ctx, &seq, cl, id);
+            if (st == HS_OK)
+                assert_int_equal(hs_watchlist_remove(NULL, model, id), HS_OK);
+        }
+        if (st == HS_OK)
+            acknowledged(k, seq);
+    }
+    if (st)
+        fail_msg("%s made again: %s: %s", id, hs_status_str(st), hs_ctx_last_error(ctx));
+    state[k] = state[k] == ENROL_UNSURE ? PRESENT : REMOVED;
+    reissued[hs_cluster_shard_of(id, SHARDS)]++;
+    hs_ctx_free(ctx);
+}
+
+/* ---- the test ---------------------------------------------------------------- */
+
+static int setup(void **state_)
+{
+    (void)state_;
+    const char *cli = getenv("HS_CLI");
+    if (!cli)
+        printf("SKIP: HS_CLI (the hotspot tool that runs the shards) is not set\n");
+    if (!cu_nats_server() || !cli)
+        return 0;
+    t_start = cu_now_ms();
+    const char *seed = getenv("HS_CHAOS_SEED");
+    rng_state = seed ? strtoull(seed, NULL, 10) : 16;
+    printf("HS_CHAOS_SEED=%llu\n", (unsigned long long)rng_state);
+    hs_synth *gen = NULL;
+    assert_int_equal(hs_synth_new(NULL, &gen, 20261207), HS_OK);
+    assert_int_equal(hs_synth_set(gen, HS_SYNTH_FAST, 1), HS_OK);
+    for (int m = 0; m < POOL; m++) {
+        hs_synth_master *ms = NULL;
+        assert_int_equal(hs_synth_master_new(NULL, &ms, gen, (uint32_t)m), HS_OK);
+        assert_int_equal(hs_synth_impression(NULL, NULL, &pool[m], gen, ms, 0), HS_OK);
+        hs_synth_master_free(ms);
+    }
+    hs_synth_free(gen);
+    assert_int_equal(hs_watchlist_new(NULL, &model), HS_OK);
+    say("gallery made");
+
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/chaos", tu_tmpdir());
+    mkdir(dir, 0755);
+    assert_true(cu_start_servers(&clu, dir, SERVERS, cli));
+    clu.shards = SHARDS;
+    clu.replicas = REPLICAS;
+    hs_cluster_options o = HS_CLUSTER_OPTIONS_INIT;
+    o.timeout_ms = 2000;
+    o.write_timeout_ms = 8000; /* a write without quorum fails in 8 s */
+    double end = cu_now_ms() + 120000;
+    hs_status s = HS_ERR_UNAVAILABLE;
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    while (cu_now_ms() < end) {
+        if (!cl)
+            hs_cluster_connect(ctx, &cl, clu.urls, &o);
+        if (cl && (s = hs_cluster_init(ctx, cl, SHARDS, 3)) == HS_OK)
+            break;
+        cu_sleep_ms(200);
+    }
+    if (s)
+        fail_msg("cluster init: %s: %s", hs_status_str(s), hs_ctx_last_error(ctx));
+    hs_ctx_free(ctx);
+    for (int sh = 1; sh <= SHARDS; sh++)
+        for (int r = 1; r <= REPLICAS; r++)
+            assert_true(cu_start_shard(&clu, sh, r));
+    for (next_enrol = 0; next_enrol < INITIAL; next_enrol++)
+        enrol(next_enrol);
+    assert_int_equal(writes_unsure, 0);
+    converge(120000);
+    say("cluster up, %d subjects", INITIAL);
+    ready = 1;
+    return 0;
+}
+
+static int teardown(void **state_)
+{
+    (void)state_;
+    hs_cluster_free(cl);
+    cu_stop_all();
+    hs_watchlist_free(model);
+    for (int k = 0; k < POOL; k++)
+        hs_template_free(pool[k]);
+    return 0;
+}
+
+#define NEED_CLUSTER()                                                                           \
+    do {                                                                                         \
+        if (!ready)                                                                              \
+            skip();                                                                              \
+    } while (0)
+
+static void test_random_faults(void **state_)
+{
+    (void)state_;
+    NEED_CLUSTER();
+    const char *env = getenv("HS_CHAOS_SECONDS");
+    const double seconds = env ? atof(env) : 40.0;
+    const double end = cu_now_ms() + seconds * 1000.0;
+    double next_fault = cu_now_ms() + 1000;
+    int faults = 0;
+    while (cu_now_ms() < end) {
+        if (cu_now_ms() >= next_fault) {
+            fault();
+            faults++;
+            next_fault = cu_now_ms() + 1500 + rnd_below(2500);
+        }
+        int op = rnd_below(10), k;
+        if (op < 4 && next_enrol < POOL - RESERVE)
+            enrol(next_enrol++);
+        else if (op < 6 && (k = pick(PRESENT)) >= 0)
+            remove_one(k);
+        else if (op < 9 && (k = pick(PRESENT)) >= 0)
+            check(k);
+        else if ((k = pick(REMOVED)) >= 0)
+            check(k);
+        cu_sleep_ms(50 + rnd_below(150));
+    }
+    printf("%d faults; writes: %d acknowledged, %d failed (made again below); searches: %d "
+           "answered and checked, %d unavailable (said so)\n",
+           faults, writes_ok, writes_unsure, searches_ok, searches_unavailable);
+    fflush(stdout);
+    assert_true(searches_ok > 0);
+
+    /* heal: everything runs again, the uncertain writes are made again */
+    for (int i = 0; i < SERVERS; i++)
+        if (clu.server[i] <= 0)
+            assert_true(cu_start_server(&clu, i));
+    for (int s = 1; s <= SHARDS; s++)
+        for (int r = 1; r <= REPLICAS; r++)
+            if (clu.shard[s][r] <= 0)
+                assert_true(cu_start_shard(&clu, s, r));
+    say("healed: every server and replica running");
+    for (int k = 0; k < next_enrol; k++)
+        if (state[k] == ENROL_UNSURE || state[k] == REMOVE_UNSURE)
+            remake(k);
+    /* one more enrolment on every shard, so that its last write is known
+     * (an uncertain write made again may have been stored twice, later) */
+    for (int sh = 1; sh <= SHARDS; sh++) {
+        int k = next_enrol;
+        char id[16];
+        for (;; k++) {
+            assert_true(k < POOL);
+            id_of(k, id, sizeof id);
+            if (state[k] == NEVER && hs_cluster_shard_of(id, SHARDS) == (uint32_t)sh)
+                break;
+        }
+        state[k] = ENROL_UNSURE;
+        remake(k);
+        reissued[sh]--; /* made once */
+        if (k >= next_enrol)
+            next_enrol = k + 1;
+    }
+    converge(180000);
+    say("converged: every replica at the stream's end");
+
+    /* every replica holds its shard's subjects, and refused at most the
+     * writes made twice on it */
+    uint64_t expect[SHARDS + 1] = {0};
+    for (int k = 0; k < next_enrol; k++)
+        if (state[k] == PRESENT) {
+            char id[16];
+            id_of(k, id, sizeof id);
+            expect[hs_cluster_shard_of(id, SHARDS)]++;
+        }
+    hs_cluster_status_report *st = NULL;
+    assert_int_equal(hs_cluster_status(NULL, &st, cl, 500), HS_OK);
+    assert_int_equal(hs_cluster_status_replicas(st), SHARDS * REPLICAS);
+    for (uint32_t i = 0; i < hs_cluster_status_replicas(st); i++) {
+        hs_cluster_replica_info ri = HS_CLUSTER_REPLICA_INFO_INIT;
+        assert_int_equal(hs_cluster_status_replica(st, &ri, i), HS_OK);
+        if (ri.refused > reissued[ri.shard])
+            fail_msg("replica %s refused %llu changes, %u were made twice", ri.replica,
+                     (unsigned long long)ri.refused, reissued[ri.shard]);
+        assert_in_range(ri.shard, 1, SHARDS);
+        if (ri.subjects != expect[ri.shard])
+            fail_msg("replica %s holds %llu subjects, not %llu", ri.replica,
+                     (unsigned long long)ri.subjects, (unsigned long long)expect[ri.shard]);
+        printf("replica %s: sequence %llu, %llu subjects, %llu refused\n", ri.replica,
+               (unsigned long long)ri.sequence, (unsigned long long)ri.subjects,
+               (unsigned long long)ri.refused);
+    }
+    hs_cluster_status_free(st);
+
+    /* the cluster's answers equal one list's holding what the client wrote:
+     * every subject ever enrolled as a probe (present and removed ones) */
+    int probes = 0;
+    for (int k = 0; k < next_enrol; k++) {
+        hs_watchlist_search_options wo = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+        hs_cluster_search_options co = HS_CLUSTER_SEARCH_OPTIONS_INIT;
+        wo.max_candidates = co.max_candidates = 10;
+        wo.flags = co.flags = HS_WATCHLIST_EXHAUSTIVE;
+        co.deadline_ms = 30000;
+        hs_watchlist_result *wr = NULL;
+        hs_cluster_result *cr = NULL;
+        assert_int_equal(hs_watchlist_search(NULL, &wr, model, pool[k], NULL, 0, &wo), HS_OK);
+        hs_ctx *ctx = NULL;
+        assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+        hs_status s = hs_cluster_search(ctx, &cr, cl, pool[k], NULL, 0, &co);
+        if (s)
+            fail_msg("final search C%03d: %s: %s", k, hs_status_str(s), hs_ctx_last_error(ctx));
+        hs_ctx_free(ctx);
+        assert_int_equal(hs_cluster_result_count(cr), hs_watchlist_result_count(wr));
+        for (uint32_t i = 0; i < hs_watchlist_result_count(wr); i++) {
+            hs_watchlist_candidate a = HS_WATCHLIST_CANDIDATE_INIT, b = HS_WATCHLIST_CANDIDATE_INIT;
+            assert_int_equal(hs_watchlist_result_candidate(wr, &a, i), HS_OK);
+            assert_int_equal(hs_cluster_result_candidate(cr, &b, i), HS_OK);
+            if (strcmp(a.id, b.id) || a.score != b.score)
+                fail_msg("probe C%03d rank %u: one list %s %.17g, cluster %s %.17g", k, i + 1,
+                         a.id, a.score, b.id, b.score);
+            assert_int_equal(a.hit, b.hit);
+        }
+        hs_watchlist_result_free(wr);
+        hs_cluster_result_free(cr);
+        probes++;
+    }
+    printf("%d probes answered as one list's (%u subjects)\n", probes,
+           (unsigned)hs_watchlist_count(model));
+}
+
+/* Last: the shard processes' logs hold no sanitizer report. */
+static void test_shard_logs_clean(void **state_)
+{
+    (void)state_;
+    NEED_CLUSTER();
+    cu_stop_all();
+    int reports = cu_sanitizer_reports(&clu);
+    if (reports)
+        fail_msg("%d sanitizer report(s) in the shard processes' logs (above)", reports);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_random_faults),
+        cmocka_unit_test(test_shard_logs_clean),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
