@@ -356,22 +356,13 @@ int main(int argc, char **argv)
     if (!cu_start_servers(&c, dir, (int)servers, cli))
         die(ctx, "nats-server");
     hs_cluster *cl = NULL, *reader = NULL;
-    double end = cu_now_ms() + 30000;
-    hs_status s = HS_ERR_UNAVAILABLE;
-    while (cu_now_ms() < end) {
-        if (!cl)
-            hs_cluster_connect(ctx, &cl, c.urls, NULL);
-        if (cl && (s = hs_cluster_init(ctx, cl, shards, servers)) == HS_OK)
-            break;
-        cu_sleep_ms(200);
-    }
-    if (s)
+    if (cu_cluster_init(ctx, &c, &cl, NULL, shards, servers, 30000))
         die(ctx, "cluster init");
     if (hs_cluster_connect(ctx, &reader, c.urls, NULL))
         die(ctx, "second client");
     for (uint32_t i = 1; i <= shards; i++)
         cu_start_shard(&c, (int)i, 1);
-    for (end = cu_now_ms() + 30000; cu_now_ms() < end;) {
+    for (double end = cu_now_ms() + 30000; cu_now_ms() < end;) {
         hs_cluster_status_report *st = NULL;
         uint32_t got = 0;
         if (hs_cluster_status(ctx, &st, cl, 200) == HS_OK)

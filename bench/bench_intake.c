@@ -88,15 +88,7 @@ int main(int argc, char **argv)
     c.shards = (int)shards;
     c.replicas = 1;
     hs_cluster *cl = NULL;
-    double end = cu_now_ms() + 30000;
-    hs_status s = HS_ERR_UNAVAILABLE;
-    while (cu_now_ms() < end) {
-        if (!cl)
-            hs_cluster_connect(ctx, &cl, c.urls, NULL);
-        if (cl && (s = hs_cluster_init(ctx, cl, shards, 1)) == HS_OK)
-            break;
-        cu_sleep_ms(200);
-    }
+    hs_status s = cu_cluster_init(ctx, &c, &cl, NULL, shards, 1, 30000);
     if (s)
         die(ctx, s, "cluster init");
     for (unsigned i = 1; i <= shards; i++)

@@ -500,10 +500,7 @@ static natsMsg *rx_next(rxq *q, double until, int *lost)
         if (left <= 0)
             break;
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        long long ns = (long long)ts.tv_nsec + (long long)(left * 1e6);
-        ts.tv_sec += (time_t)(ns / 1000000000LL);
-        ts.tv_nsec = (long)(ns % 1000000000LL);
+        hsc_abstime(&ts, CLOCK_MONOTONIC, left);
         pthread_cond_timedwait(&q->cv, &q->mu, &ts);
     }
     if (q->head < q->n)
@@ -541,12 +538,7 @@ static void rx_close(natsSubscription *sub, rxq *q)
         double until = hsc_now_ms() + 10000;
         while (!q->complete && hsc_now_ms() < until) {
             struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            ts.tv_nsec += 10000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
+            hsc_abstime(&ts, CLOCK_MONOTONIC, 10);
             pthread_cond_timedwait(&q->cv, &q->mu, &ts);
         }
         complete = q->complete;

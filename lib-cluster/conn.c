@@ -16,6 +16,14 @@ double hsc_now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+void hsc_abstime(struct timespec *ts, clockid_t clk, double ms)
+{
+    clock_gettime(clk, ts);
+    long long ns = (long long)ts->tv_nsec + (long long)(ms * 1e6);
+    ts->tv_sec += (time_t)(ns / 1000000000LL);
+    ts->tv_nsec = (long)(ns % 1000000000LL);
+}
+
 void hsc_sleep_ms(unsigned ms)
 {
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};

@@ -6,6 +6,7 @@
 #include "wire.h"
 
 #include <nats/nats.h>
+#include <time.h>
 
 typedef struct hsc_conn {
     natsConnection *nc;
@@ -55,5 +56,8 @@ hsc_conn *hsc_cluster_conn(hs_cluster *cl);
 /* Monotonic milliseconds. */
 double hsc_now_ms(void);
 void hsc_sleep_ms(unsigned ms);
+/* The absolute time ms milliseconds from now on clock clk, for
+ * pthread_cond_timedwait on a condition variable of that clock. */
+void hsc_abstime(struct timespec *ts, clockid_t clk, double ms);
 
 #endif

@@ -365,10 +365,7 @@ static void on_search(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
         if (left <= 0)
             break;
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        long long ns = (long long)ts.tv_nsec + (long long)(left * 1e6);
-        ts.tv_sec += (time_t)(ns / 1000000000LL);
-        ts.tv_nsec = (long)(ns % 1000000000LL);
+        hsc_abstime(&ts, CLOCK_REALTIME, left);
         pthread_cond_timedwait(&sh->cv, &sh->mu, &ts);
     }
     uint64_t reached = sh->applied > sh->horizon ? sh->applied : sh->horizon;

@@ -41,6 +41,14 @@ const char *cu_nats_server(void)
     return NULL;
 }
 
+const char *cu_cli(void)
+{
+    const char *cli = getenv("HS_CLI");
+    if (!cli)
+        printf("SKIP: HS_CLI (the hotspot tool that runs the shards) is not set\n");
+    return cu_nats_server() && cli ? cli : NULL;
+}
+
 static int free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -165,6 +173,22 @@ bool cu_start_shard(cu_cluster *c, int s, int r)
     return c->shard[s][r] > 0;
 }
 
+hs_status cu_cluster_init(hs_ctx *ctx, const cu_cluster *c, hs_cluster **cl,
+                          const hs_cluster_options *o, uint32_t shards, uint32_t replicas,
+                          double limit_ms)
+{
+    double end = cu_now_ms() + limit_ms;
+    hs_status s = HS_ERR_UNAVAILABLE;
+    while (cu_now_ms() < end) {
+        if (!*cl)
+            s = hs_cluster_connect(ctx, cl, c->urls, o);
+        if (*cl && (s = hs_cluster_init(ctx, *cl, shards, replicas)) == HS_OK)
+            break;
+        cu_sleep_ms(200);
+    }
+    return s;
+}
+
 void cu_kill_server(cu_cluster *c, int i, int sig) { reap(&c->server[i], sig); }
 
 void cu_kill_shard(cu_cluster *c, int s, int r, int sig) { reap(&c->shard[s][r], sig); }
@@ -182,8 +206,9 @@ void cu_stop_all(void)
     active = NULL;
 }
 
-int cu_sanitizer_reports(const cu_cluster *c)
+int cu_stop_and_scan_logs(const cu_cluster *c)
 {
+    cu_stop_all();
     int found = 0;
     for (int s = 1; s <= CU_SHARDS_MAX; s++)
         for (int r = 1; r <= CU_REPLICAS_MAX; r++) {

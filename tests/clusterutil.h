@@ -6,6 +6,8 @@
 #ifndef HOTSPOT_CLUSTERUTIL_H
 #define HOTSPOT_CLUSTERUTIL_H
 
+#include <hotspot/cluster.h>
+
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -27,6 +29,9 @@ typedef struct cu_cluster {
 
 /* Path of nats-server, or NULL (with the reason printed) when absent. */
 const char *cu_nats_server(void);
+/* The hotspot tool that runs the shards (HS_CLI) when it and nats-server
+ * are there, else NULL with the reason printed: the test skips. */
+const char *cu_cli(void);
 
 /* Write the configurations and start n servers (a JetStream cluster when
  * n > 1) under dir; returns false on failure. */
@@ -40,12 +45,30 @@ void cu_kill_server(cu_cluster *c, int i, int sig);
 void cu_kill_shard(cu_cluster *c, int s, int r, int sig);
 /* Stop everything (shards with SIGTERM first, then the servers). */
 void cu_stop_all(void);
-/* After cu_stop_all: print every sanitizer report (AddressSanitizer,
- * LeakSanitizer, ThreadSanitizer, UndefinedBehaviorSanitizer) the shard
- * processes wrote to their logs and return how many there were. A replica
- * that a sanitizer stops is replaced by its sibling and the cluster still
- * answers, so the tests look at the logs instead of relying on a failure. */
-int cu_sanitizer_reports(const cu_cluster *c);
+/* cu_stop_all (LeakSanitizer reports at exit), then print every sanitizer
+ * report (AddressSanitizer, LeakSanitizer, ThreadSanitizer,
+ * UndefinedBehaviorSanitizer) the shard processes wrote to their logs and
+ * return how many there were. A replica that a sanitizer stops is replaced
+ * by its sibling and the cluster still answers, so the tests look at the
+ * logs instead of relying on a failure. */
+int cu_stop_and_scan_logs(const cu_cluster *c);
+
+/* Connect *cl (when NULL) to c's servers with options o (NULL: defaults)
+ * and create the cluster's stream, retrying every 200 ms for at most
+ * limit_ms: JetStream answers once its metadata leader is elected and every
+ * peer has joined, seconds, but on a slow machine once more than 30 s ("no
+ * suitable peers for placement", session 15). Returns the last status (the
+ * reason in ctx); *cl may be set on failure too (the caller frees it). */
+hs_status cu_cluster_init(hs_ctx *ctx, const cu_cluster *c, hs_cluster **cl,
+                          const hs_cluster_options *o, uint32_t shards, uint32_t replicas,
+                          double limit_ms);
+
+/* In a cmocka test: skip unless the cluster of the setup is ready. */
+#define CU_NEED(ready)                                                                           \
+    do {                                                                                         \
+        if (!(ready))                                                                            \
+            skip();                                                                              \
+    } while (0)
 
 /* Milliseconds of monotonic time. */
 double cu_now_ms(void);

@@ -129,10 +129,8 @@ static void wait_replicas(int want)
 static int setup(void **state)
 {
     (void)state;
-    const char *cli = getenv("HS_CLI");
+    const char *cli = cu_cli();
     if (!cli)
-        printf("SKIP: HS_CLI (the hotspot tool that runs the shards) is not set\n");
-    if (!cu_nats_server() || !cli)
         return 0;
     t_start = cu_now_ms();
     /* the gallery */
@@ -168,21 +166,9 @@ static int setup(void **state)
     assert_true(cu_start_servers(&clu, dir, 3, cli));
     clu.shards = SHARDS;
     clu.replicas = REPLICAS;
-    /* JetStream answers once its meta leader is elected and every peer has
-     * joined: seconds, but on a slow machine once more than 30 s ("no
-     * suitable peers for placement", session 15); the loop ends as soon as
-     * the cluster is ready */
-    double end = cu_now_ms() + 120000;
-    hs_status s = HS_ERR_UNAVAILABLE;
     hs_ctx *ctx = NULL;
     assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
-    while (cu_now_ms() < end) {
-        if (!cl)
-            hs_cluster_connect(ctx, &cl, clu.urls, NULL);
-        if (cl && (s = hs_cluster_init(ctx, cl, SHARDS, 3)) == HS_OK)
-            break;
-        cu_sleep_ms(200);
-    }
+    hs_status s = cu_cluster_init(ctx, &clu, &cl, NULL, SHARDS, 3, 120000);
     if (s)
         fail_msg("cluster init: %s: %s", hs_status_str(s), hs_ctx_last_error(ctx));
     hs_ctx_free(ctx);
@@ -213,11 +199,7 @@ static int teardown(void **state)
     return 0;
 }
 
-#define NEED_CLUSTER()                                                                           \
-    do {                                                                                         \
-        if (!ready)                                                                              \
-            skip();                                                                              \
-    } while (0)
+#define NEED_CLUSTER() CU_NEED(ready)
 
 /* Routing is a fixed function of the id: these values are part of the
  * format (docs/cluster.md); growing N moves ids only to the new shard. */
@@ -435,10 +417,7 @@ static void test_shard_logs_clean(void **state)
 {
     (void)state;
     NEED_CLUSTER();
-    cu_stop_all();
-    int reports = cu_sanitizer_reports(&clu);
-    if (reports)
-        fail_msg("%d sanitizer report(s) in the shard processes' logs (above)", reports);
+    assert_int_equal(cu_stop_and_scan_logs(&clu), 0); /* the reports are printed above */
 }
 
 int main(void)

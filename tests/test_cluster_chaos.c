@@ -161,46 +161,41 @@ static void fault(void)
 
 static int writes_ok, writes_unsure, searches_ok, searches_unavailable;
 
-static void enrol(int k)
+/* Enrol subject k, or remove it; when acknowledged, the model follows. */
+static hs_status try_write(hs_ctx *ctx, int k, int removal)
 {
-    hs_ctx *ctx = NULL;
-    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
-    hs_watchlist_subject *s = subject(k);
-    uint64_t seq = 0;
-    hs_status st = hs_cluster_enrol(ctx, &seq, cl, s);
-    if (st == HS_OK) {
-        acknowledged(k, seq);
-        state[k] = PRESENT;
-        assert_int_equal(hs_watchlist_add(NULL, model, s), HS_OK);
-        writes_ok++;
-    } else if (st == HS_ERR_UNAVAILABLE) {
-        state[k] = ENROL_UNSURE;
-        writes_unsure++;
-    } else {
-        fail_msg("enrol C%03d: %s: %s", k, hs_status_str(st), hs_ctx_last_error(ctx));
-    }
-    hs_watchlist_subject_free(s);
-    hs_ctx_free(ctx);
-}
-
-static void remove_one(int k)
-{
-    hs_ctx *ctx = NULL;
-    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
     char id[16];
     id_of(k, id, sizeof id);
+    hs_watchlist_subject *s = removal ? NULL : subject(k);
     uint64_t seq = 0;
-    hs_status st = hs_cluster_remove(ctx, &seq, cl, id);
+    hs_status st = removal ? hs_cluster_remove(ctx, &seq, cl, id)
+                           : hs_cluster_enrol(ctx, &seq, cl, s);
     if (st == HS_OK) {
         acknowledged(k, seq);
-        state[k] = REMOVED;
-        assert_int_equal(hs_watchlist_remove(NULL, model, id), HS_OK);
+        state[k] = removal ? REMOVED : PRESENT;
+        assert_int_equal(removal ? hs_watchlist_remove(NULL, model, id)
+                                 : hs_watchlist_add(NULL, model, s),
+                         HS_OK);
+    }
+    hs_watchlist_subject_free(s);
+    return st;
+}
+
+/* A write during the faults: acknowledged, or failed with
+ * HS_ERR_UNAVAILABLE and then uncertain (made again after the faults). */
+static void write_one(int k, int removal)
+{
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_status st = try_write(ctx, k, removal);
+    if (st == HS_OK) {
         writes_ok++;
     } else if (st == HS_ERR_UNAVAILABLE) {
-        state[k] = REMOVE_UNSURE;
+        state[k] = removal ? REMOVE_UNSURE : ENROL_UNSURE;
         writes_unsure++;
     } else {
-        fail_msg("remove %s: %s: %s", id, hs_status_str(st), hs_ctx_last_error(ctx));
+        fail_msg("%s C%03d: %s: %s", removal ? "remove" : "enrol", k, hs_status_str(st),
+                 hs_ctx_last_error(ctx));
     }
     hs_ctx_free(ctx);
 }
@@ -286,31 +281,17 @@ static void converge(double limit_ms)
 /* A write made again after the faults: it must succeed now. */
 static void remake(int k)
 {
+    const int removal = state[k] == REMOVE_UNSURE;
     double end = cu_now_ms() + 60000;
-    hs_status st = HS_ERR_UNAVAILABLE;
-    char id[16];
-    id_of(k, id, sizeof id);
     hs_ctx *ctx = NULL;
     assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
-    while (st == HS_ERR_UNAVAILABLE && cu_now_ms() < end) {
-        uint64_t seq = 0;
-        if (state[k] == ENROL_UNSURE) {
-            hs_watchlist_subject *s = subject(k);
-            st = hs_cluster_enrol(ctx, &seq, cl, s);
-            if (st == HS_OK)
-                assert_int_equal(hs_watchlist_add(NULL, model, s), HS_OK);
-            hs_watchlist_subject_free(s);
-        } else {
-            st = hs_cluster_remove(ctx, &seq, cl, id);
-            if (st == HS_OK)
-                assert_int_equal(hs_watchlist_remove(NULL, model, id), HS_OK);
-        }
-        if (st == HS_OK)
-            acknowledged(k, seq);
-    }
+    hs_status st = HS_ERR_UNAVAILABLE;
+    while (st == HS_ERR_UNAVAILABLE && cu_now_ms() < end)
+        st = try_write(ctx, k, removal);
     if (st)
-        fail_msg("%s made again: %s: %s", id, hs_status_str(st), hs_ctx_last_error(ctx));
-    state[k] = state[k] == ENROL_UNSURE ? PRESENT : REMOVED;
+        fail_msg("C%03d made again: %s: %s", k, hs_status_str(st), hs_ctx_last_error(ctx));
+    char id[16];
+    id_of(k, id, sizeof id);
     reissued[hs_cluster_shard_of(id, SHARDS)]++;
     hs_ctx_free(ctx);
 }
@@ -320,10 +301,8 @@ static void remake(int k)
 static int setup(void **state_)
 {
     (void)state_;
-    const char *cli = getenv("HS_CLI");
+    const char *cli = cu_cli();
     if (!cli)
-        printf("SKIP: HS_CLI (the hotspot tool that runs the shards) is not set\n");
-    if (!cu_nats_server() || !cli)
         return 0;
     t_start = cu_now_ms();
     const char *seed = getenv("HS_CHAOS_SEED");
@@ -351,17 +330,9 @@ static int setup(void **state_)
     hs_cluster_options o = HS_CLUSTER_OPTIONS_INIT;
     o.timeout_ms = 2000;
     o.write_timeout_ms = 8000; /* a write without quorum fails in 8 s */
-    double end = cu_now_ms() + 120000;
-    hs_status s = HS_ERR_UNAVAILABLE;
     hs_ctx *ctx = NULL;
     assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
-    while (cu_now_ms() < end) {
-        if (!cl)
-            hs_cluster_connect(ctx, &cl, clu.urls, &o);
-        if (cl && (s = hs_cluster_init(ctx, cl, SHARDS, 3)) == HS_OK)
-            break;
-        cu_sleep_ms(200);
-    }
+    hs_status s = cu_cluster_init(ctx, &clu, &cl, &o, SHARDS, 3, 120000);
     if (s)
         fail_msg("cluster init: %s: %s", hs_status_str(s), hs_ctx_last_error(ctx));
     hs_ctx_free(ctx);
@@ -369,7 +340,7 @@ static int setup(void **state_)
         for (int r = 1; r <= REPLICAS; r++)
             assert_true(cu_start_shard(&clu, sh, r));
     for (next_enrol = 0; next_enrol < INITIAL; next_enrol++)
-        enrol(next_enrol);
+        write_one(next_enrol, 0);
     assert_int_equal(writes_unsure, 0);
     converge(120000);
     say("cluster up, %d subjects", INITIAL);
@@ -380,19 +351,15 @@ static int setup(void **state_)
 static int teardown(void **state_)
 {
     (void)state_;
-    hs_cluster_free(cl);
     cu_stop_all();
-    hs_watchlist_free(model);
+    hs_cluster_free(cl);
     for (int k = 0; k < POOL; k++)
         hs_template_free(pool[k]);
+    hs_watchlist_free(model);
     return 0;
 }
 
-#define NEED_CLUSTER()                                                                           \
-    do {                                                                                         \
-        if (!ready)                                                                              \
-            skip();                                                                              \
-    } while (0)
+#define NEED_CLUSTER() CU_NEED(ready)
 
 static void test_random_faults(void **state_)
 {
@@ -411,9 +378,9 @@ static void test_random_faults(void **state_)
         }
         int op = rnd_below(10), k;
         if (op < 4 && next_enrol < POOL - RESERVE)
-            enrol(next_enrol++);
+            write_one(next_enrol++, 0);
         else if (op < 6 && (k = pick(PRESENT)) >= 0)
-            remove_one(k);
+            write_one(k, 1);
         else if (op < 9 && (k = pick(PRESENT)) >= 0)
             check(k);
         else if ((k = pick(REMOVED)) >= 0)
@@ -527,10 +494,7 @@ static void test_shard_logs_clean(void **state_)
 {
     (void)state_;
     NEED_CLUSTER();
-    cu_stop_all();
-    int reports = cu_sanitizer_reports(&clu);
-    if (reports)
-        fail_msg("%d sanitizer report(s) in the shard processes' logs (above)", reports);
+    assert_int_equal(cu_stop_and_scan_logs(&clu), 0); /* the reports are printed above */
 }
 
 int main(void)
