@@ -82,7 +82,7 @@ hs_status hs_cluster_connect(hs_ctx *ctx, hs_cluster **out, const char *urls,
     if (!cl)
         return hsc_error(ctx, HS_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&cl->mu, NULL);
-    s = hsc_connect(ctx, &cl->c, urls, &o, on_ack, cl);
+    s = hsc_connect(ctx, &cl->c, urls, &o, on_ack, cl, false);
     if (s) {
         pthread_mutex_destroy(&cl->mu);
         free(cl);

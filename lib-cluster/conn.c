@@ -156,7 +156,7 @@ static bool loopback(const char *host)
 }
 
 hs_status hsc_connect(hs_ctx *ctx, hsc_conn *c, const char *urls, const hs_cluster_options *o,
-                      jsPubAckHandler ack, void *ack_closure)
+                      jsPubAckHandler ack, void *ack_closure, bool send_asap)
 {
     memset(c, 0, sizeof *c);
     if (!urls || !*urls || strlen(urls) > 8192)
@@ -219,6 +219,8 @@ hs_status hsc_connect(hs_ctx *ctx, hsc_conn *c, const char *urls, const hs_clust
         s = natsOptions_SetMaxPingsOut(no, 2);
     if (s == NATS_OK)
         s = natsOptions_SetName(no, "libhotspot-cluster");
+    if (s == NATS_OK && send_asap)
+        s = natsOptions_SetSendAsap(no, true);
     if (s == NATS_OK && (any_tls || o->tls_ca_file))
         s = natsOptions_SetSecure(no, true);
     if (s == NATS_OK && o->tls_ca_file) {

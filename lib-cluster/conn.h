@@ -6,6 +6,7 @@
 #include "wire.h"
 
 #include <nats/nats.h>
+#include <stdbool.h>
 #include <time.h>
 
 typedef struct hsc_conn {
@@ -26,9 +27,13 @@ hs_status hsc_struct_out(hs_ctx *ctx, void *dst, const void *src, size_t cur_siz
 
 hs_status hsc_options(hs_ctx *ctx, hs_cluster_options *o, const hs_cluster_options *in);
 
-/* Connect (o already checked); nothing is left open on failure. */
+/* Connect (o already checked); nothing is left open on failure. With
+ * send_asap, every message is written to the socket at once instead of
+ * being left to libnats's flusher (about 1 ms later): a shard's replies,
+ * fetch requests and acknowledgements; a client's bulk publishes are
+ * better batched. */
 hs_status hsc_connect(hs_ctx *ctx, hsc_conn *c, const char *urls, const hs_cluster_options *o,
-                      jsPubAckHandler ack, void *ack_closure);
+                      jsPubAckHandler ack, void *ack_closure, bool send_asap);
 void hsc_disconnect(hsc_conn *c);
 
 /* A NATS failure as an hs_status with a message naming what failed. */

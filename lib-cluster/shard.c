@@ -526,7 +526,7 @@ hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *
     if (s)
         goto fail;
     sh->applied = sh->horizon = sh->saved = hs_watchlist_version(sh->wl);
-    if ((s = hsc_connect(ctx, &sh->c, urls, &o, NULL, NULL)) != HS_OK)
+    if ((s = hsc_connect(ctx, &sh->c, urls, &o, NULL, NULL, true)) != HS_OK)
         goto fail;
     /* JetStream may not answer at once (its meta leader electing, a loaded
      * server): a timeout is retried, as a write is, until write_timeout_ms. */
