@@ -511,24 +511,31 @@ static natsMsg *rx_next(rxq *q, double until, int *lost)
     return m;
 }
 
-static hs_status rx_init(hs_ctx *ctx, rxq *q)
+static hs_status rx_init(hs_ctx *ctx, rxq **out)
 {
-    memset(q, 0, sizeof *q);
-    pthread_condattr_t ca;
-    if (pthread_condattr_init(&ca))
+    rxq *q = calloc(1, sizeof *q);
+    if (!q)
         return hsc_error(ctx, HS_ERR_NOMEM, "out of memory");
-    int e = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    if (!e && (e = pthread_cond_init(&q->cv, &ca)) == 0 &&
-        (e = pthread_mutex_init(&q->mu, NULL)) != 0)
-        pthread_cond_destroy(&q->cv);
-    pthread_condattr_destroy(&ca);
-    return e ? hsc_error(ctx, HS_ERR_NOMEM, "cluster search: cannot make a reply queue") : HS_OK;
+    pthread_condattr_t ca;
+    int e = pthread_condattr_init(&ca);
+    if (!e) {
+        if (!(e = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) &&
+            !(e = pthread_cond_init(&q->cv, &ca)) && (e = pthread_mutex_init(&q->mu, NULL)))
+            pthread_cond_destroy(&q->cv);
+        pthread_condattr_destroy(&ca);
+    }
+    if (e) {
+        free(q);
+        return hsc_error(ctx, HS_ERR_NOMEM, "cluster search: cannot make a reply queue");
+    }
+    *out = q;
+    return HS_OK;
 }
 
 /* Close the subscription and free the queue once its delivery thread has
  * let go of it. Should that never be confirmed (it always is with this
  * client library), the queue is left allocated rather than freed under a
- * running callback. */
+ * running callback: it lives on the heap for that reason. */
 static void rx_close(natsSubscription *sub, rxq *q)
 {
     int complete = 1;
@@ -552,6 +559,7 @@ static void rx_close(natsSubscription *sub, rxq *q)
     free(q->m);
     pthread_cond_destroy(&q->cv);
     pthread_mutex_destroy(&q->mu);
+    free(q);
 }
 
 hs_status hs_cluster_search(hs_ctx *ctx, hs_cluster_result **out, hs_cluster *cl,
@@ -597,8 +605,7 @@ hs_status hs_cluster_search(hs_ctx *ctx, hs_cluster_result **out, hs_cluster *cl
     hsc_buf b = {0};
     natsInbox *inbox = NULL;
     natsSubscription *sub = NULL;
-    rxq rx;
-    int rx_ready = 0;
+    rxq *rx = NULL; /* on the heap: see rx_close */
     if (!p || !legs || !r) {
         s = hsc_error(ctx, HS_ERR_NOMEM, "out of memory");
         goto out;
@@ -626,15 +633,14 @@ hs_status hs_cluster_search(hs_ctx *ctx, hs_cluster_result **out, hs_cluster *cl
 
     if ((s = rx_init(ctx, &rx)) != HS_OK)
         goto out;
-    rx_ready = 1;
     natsStatus ns = natsInbox_Create(&inbox);
     char wild[128];
     if (ns == NATS_OK) {
         snprintf(wild, sizeof wild, "%s.*", inbox);
-        ns = natsConnection_Subscribe(&sub, cl->c.nc, wild, rx_on_msg, &rx);
+        ns = natsConnection_Subscribe(&sub, cl->c.nc, wild, rx_on_msg, rx);
     }
     if (ns == NATS_OK)
-        ns = natsSubscription_SetOnCompleteCB(sub, rx_on_complete, &rx);
+        ns = natsSubscription_SetOnCompleteCB(sub, rx_on_complete, rx);
     if (ns == NATS_OK)
         ns = natsSubscription_SetPendingLimits(sub, -1, -1);
     if (ns != NATS_OK) {
@@ -687,7 +693,7 @@ hs_status hs_cluster_search(hs_ctx *ctx, hs_cluster_result **out, hs_cluster *cl
                 next = t;
         }
         int lost = 0;
-        natsMsg *m = rx_next(&rx, fmin(next, end), &lost);
+        natsMsg *m = rx_next(rx, fmin(next, end), &lost);
         if (lost) /* a reply was dropped (no memory): ask every shard again */
             for (uint32_t i = 1; i <= N; i++)
                 if (!legs[i].done)
@@ -776,8 +782,8 @@ hs_status hs_cluster_search(hs_ctx *ctx, hs_cluster_result **out, hs_cluster *cl
     *out = r;
     r = NULL;
 out:
-    if (rx_ready)
-        rx_close(sub, &rx);
+    if (rx)
+        rx_close(sub, rx);
     else if (sub)
         natsSubscription_Destroy(sub);
     natsInbox_Destroy(inbox);

@@ -21,6 +21,11 @@
 #define SHARD_OPTIONS_SIZE_1_0 sizeof(hs_cluster_shard_options)
 #define FETCH_BATCH 256
 #define FETCH_WAIT_MS 200
+/* The stall watchdog: while fetches bring nothing, every WATCH_MS the
+ * replica reads its subject's last message from the stream leader; behind
+ * it STALL_CHECKS times in a row, it makes its consumer anew. */
+#define WATCH_MS 1000
+#define STALL_CHECKS 3
 
 struct hs_cluster_shard {
     hsc_conn c;
@@ -115,6 +120,14 @@ static natsStatus consumer_reset(hs_cluster_shard *sh)
     cc.AckPolicy = js_AckAll;
     cc.AckWait = (int64_t)30 * 1000000000;
     cc.MaxAckPending = 4 * FETCH_BATCH;
+    /* One copy in memory: the saved partition, not the consumer, is the
+     * state to resume from, and a replicated consumer's own Raft group can
+     * stall for good after servers are killed and restarted (nats-server
+     * 2.9: "consumer ... has NO quorum, stalled" with every server back,
+     * found by test_cluster_chaos, session 16); a consumer lost with its
+     * server is made anew by the stall watchdog. */
+    cc.Replicas = 1;
+    cc.MemoryStorage = true;
     pthread_mutex_lock(&sh->mu);
     uint64_t from = sh->applied + 1;
     pthread_mutex_unlock(&sh->mu);
@@ -134,6 +147,8 @@ static natsStatus consumer_reset(hs_cluster_shard *sh)
     so.Stream = sh->c.stream;
     so.Consumer = sh->durable;
     so.ManualAck = true;
+    so.Config.Replicas = cc.Replicas; /* libnats checks them against the consumer's */
+    so.Config.MemoryStorage = cc.MemoryStorage;
     s = js_PullSubscribe(&sh->pull, sh->c.js, filter, sh->durable, NULL, &so, &je);
     sh->expect_dseq = 1;
     return s;
@@ -192,22 +207,25 @@ static uint64_t stream_last(hs_cluster_shard *sh, int *ok)
  * view cannot prove it: with a replicated stream it reads the copy of the
  * server it lives on, which may lag the leader that acknowledged a write.
  * Used for a probe that waits for a sequence written on another shard. */
-static void probe_horizon(hs_cluster_shard *sh)
+/* The stream sequence of the last change of this shard, read from the
+ * stream leader (0: none yet); false when the stream cannot tell now. */
+static bool shard_last(hs_cluster_shard *sh, uint64_t *seq)
 {
-    int ok = 0;
-    uint64_t last = stream_last(sh, &ok);
-    if (!ok)
-        return;
     char subj[128];
     hsc_subject_update(subj, sizeof subj, &sh->c, sh->shard);
     natsMsg *m = NULL;
     jsErrCode je = 0;
     natsStatus s = js_GetLastMsg(&m, sh->c.js, sh->c.stream, subj, NULL, &je);
-    uint64_t mine = 0;
-    if (s == NATS_OK)
-        mine = natsMsg_GetSequence(m);
+    *seq = s == NATS_OK ? natsMsg_GetSequence(m) : 0;
     natsMsg_Destroy(m);
-    if (s != NATS_OK && s != NATS_NOT_FOUND)
+    return s == NATS_OK || s == NATS_NOT_FOUND;
+}
+
+static void probe_horizon(hs_cluster_shard *sh)
+{
+    int ok = 0;
+    uint64_t last = stream_last(sh, &ok), mine = 0;
+    if (!ok || !shard_last(sh, &mine))
         return;
     pthread_mutex_lock(&sh->mu);
     if (mine <= sh->applied && last > sh->horizon) {
@@ -221,7 +239,8 @@ static void *applier(void *arg)
 {
     hs_cluster_shard *sh = arg;
     int need_reset = sh->pull == NULL;
-    double last_save = hsc_now_ms();
+    double last_save = hsc_now_ms(), next_watch = hsc_now_ms() + WATCH_MS;
+    int behind = 0; /* watchdog checks in a row that found the replica behind */
     while (!atomic_load(&sh->stop)) {
         if (need_reset) {
             if (consumer_reset(sh) != NATS_OK) {
@@ -254,12 +273,27 @@ static void *applier(void *arg)
             }
         }
         if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND) {
-            /* nothing to apply */
+            /* nothing to apply, or a consumer that delivers nothing any
+             * more (lost with its server): the watchdog tells */
+            if (hsc_now_ms() >= next_watch) {
+                uint64_t last = 0;
+                pthread_mutex_lock(&sh->mu);
+                uint64_t applied = sh->applied;
+                pthread_mutex_unlock(&sh->mu);
+                if (shard_last(sh, &last))
+                    behind = last > applied ? behind + 1 : 0;
+                if (behind >= STALL_CHECKS) {
+                    behind = 0;
+                    need_reset = 1;
+                }
+                next_watch = hsc_now_ms() + WATCH_MS;
+            }
         } else if (s != NATS_OK) {
             need_reset = 1;
             hsc_sleep_ms(100);
             continue;
         } else {
+            behind = 0;
             natsMsg *acked = NULL;
             pthread_rwlock_wrlock(&sh->lock);
             for (int i = 0; i < list.Count; i++) {

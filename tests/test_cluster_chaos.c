@@ -256,19 +256,22 @@ static int pick(int want)
 static void converge(double limit_ms)
 {
     double end = cu_now_ms() + limit_ms;
-    char last[200] = "no status";
+    char last[400] = "no status";
     while (cu_now_ms() < end) {
         hs_cluster_status_report *st = NULL;
         if (hs_cluster_status(NULL, &st, cl, 300) == HS_OK) {
             uint32_t n = hs_cluster_status_replicas(st), current = 0;
+            size_t len = (size_t)snprintf(last, sizeof last, "%u replicas answered:", n);
             for (uint32_t i = 0; i < n; i++) {
                 hs_cluster_replica_info ri = HS_CLUSTER_REPLICA_INFO_INIT;
                 assert_int_equal(hs_cluster_status_replica(st, &ri, i), HS_OK);
                 assert_in_range(ri.shard, 1, SHARDS);
                 current += ri.sequence >= shard_last[ri.shard];
+                if (len < sizeof last)
+                    len += (size_t)snprintf(last + len, sizeof last - len, " %s at %llu of %llu;",
+                                            ri.replica, (unsigned long long)ri.sequence,
+                                            (unsigned long long)shard_last[ri.shard]);
             }
-            snprintf(last, sizeof last, "%u replicas answered, %u had applied their shard's last write",
-                     n, current);
             hs_cluster_status_free(st);
             if (n == SHARDS * REPLICAS && current == n)
                 return;
