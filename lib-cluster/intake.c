@@ -394,7 +394,98 @@ struct hs_cluster_intake {
     hs_cluster_outcome *out;
     uint32_t nout, capout;
     natsMsg *cur; /* the message being processed: kept alive with InProgress */
+    double next_watch; /* the stall watchdog's next look (hs_cluster_intake_next) */
+    int stalled;       /* its looks in a row that found batches it was not given */
 };
+
+/* Make (or keep) the shared durable consumer of the intake stream and bind
+ * a pull subscription to it. One copy in memory, for the reason a shard
+ * replica's is (shard.c): a replicated consumer's Raft group can stall for
+ * good after servers are killed; losing this one with its server only
+ * loses acknowledgements of batches still in the work-queue stream, which
+ * then come again and are replayed (every step is idempotent). With
+ * `anew`, or when it exists with settings that cannot be updated (an older
+ * release's replicated consumer), it is deleted and made again. */
+static natsStatus intake_bind(hs_cluster_intake *in, int anew)
+{
+    if (in->pull) {
+        natsSubscription_Unsubscribe(in->pull);
+        natsSubscription_Destroy(in->pull);
+        in->pull = NULL;
+    }
+    char filter[128];
+    snprintf(filter, sizeof filter, "hs.%s.intake.*", in->c->name);
+    jsConsumerConfig cc;
+    jsConsumerConfig_Init(&cc);
+    cc.Durable = in->durable;
+    cc.FilterSubject = filter;
+    cc.AckPolicy = js_AckExplicit;
+    cc.AckWait = (int64_t)in->o.ack_wait_ms * 1000000;
+    cc.MaxDeliver = -1;
+    cc.MaxAckPending = 1000;
+    cc.DeliverPolicy = js_DeliverAll;
+    cc.Replicas = 1;
+    cc.MemoryStorage = true;
+    jsConsumerInfo *ci = NULL;
+    jsErrCode je = 0;
+    if (anew)
+        js_DeleteConsumer(in->c->js, in->intake, in->durable, NULL, &je);
+    natsStatus ns = js_AddConsumer(&ci, in->c->js, in->intake, &cc, NULL, &je);
+    jsConsumerInfo_Destroy(ci);
+    if (ns != NATS_OK) {
+        /* it exists with other settings (another ack wait): update it */
+        ci = NULL;
+        ns = js_UpdateConsumer(&ci, in->c->js, in->intake, &cc, NULL, &je);
+        jsConsumerInfo_Destroy(ci);
+    }
+    if (ns != NATS_OK && !anew) {
+        ci = NULL;
+        js_DeleteConsumer(in->c->js, in->intake, in->durable, NULL, &je);
+        ns = js_AddConsumer(&ci, in->c->js, in->intake, &cc, NULL, &je);
+        jsConsumerInfo_Destroy(ci);
+    }
+    if (ns == NATS_OK) {
+        jsSubOptions so;
+        jsSubOptions_Init(&so);
+        so.Stream = in->intake;
+        so.Consumer = in->durable;
+        so.ManualAck = true;
+        so.Config.Replicas = cc.Replicas; /* libnats checks them against the consumer's */
+        so.Config.MemoryStorage = cc.MemoryStorage;
+        ns = js_PullSubscribe(&in->pull, in->c->js, filter, in->durable, NULL, &so, &je);
+    }
+    return ns;
+}
+
+/* The stall watchdog, after a fetch that brought nothing: at most every 2
+ * s, ask the consumer how many batches wait undelivered. Three looks in a
+ * row that find some waiting, or no consumer at all (lost with its server,
+ * deleted), while this worker is given nothing: the consumer is made anew. */
+static void intake_watch(hs_cluster_intake *in)
+{
+    if (hsc_now_ms() < in->next_watch)
+        return;
+    in->next_watch = hsc_now_ms() + 2000;
+    jsConsumerInfo *ci = NULL;
+    jsErrCode je = 0;
+    natsStatus ns = js_GetConsumerInfo(&ci, in->c->js, in->intake, in->durable, NULL, &je);
+    int waiting = ns == NATS_OK ? ci->NumPending > 0 : ns == NATS_NOT_FOUND;
+    jsConsumerInfo_Destroy(ci);
+    if (ns != NATS_OK && ns != NATS_NOT_FOUND) {
+        /* the API does not answer for the consumer (no quorum, a leader
+         * being elected, its server gone): look at the stream instead */
+        jsStreamInfo *si = NULL;
+        if (js_GetStreamInfo(&si, in->c->js, in->intake, NULL, &je) != NATS_OK) {
+            jsStreamInfo_Destroy(si);
+            return;
+        }
+        waiting = si->State.Msgs > 0;
+        jsStreamInfo_Destroy(si);
+    }
+    in->stalled = waiting ? in->stalled + 1 : 0;
+    if (in->stalled >= 3 && intake_bind(in, 1) == NATS_OK)
+        in->stalled = 0;
+}
 
 uint32_t hs_cluster_intake_outcomes(const hs_cluster_intake *in) { return in ? in->nout : 0; }
 
@@ -479,35 +570,7 @@ hs_status hs_cluster_intake_new(hs_ctx *ctx, hs_cluster_intake **out, hs_cluster
         goto fail;
     if ((s = hsc_deferred_streams(ctx, in->c, 1)) != HS_OK)
         goto fail;
-    char filter[128];
-    snprintf(filter, sizeof filter, "hs.%s.intake.*", in->c->name);
-    jsConsumerConfig cc;
-    jsConsumerConfig_Init(&cc);
-    cc.Durable = in->durable;
-    cc.FilterSubject = filter;
-    cc.AckPolicy = js_AckExplicit;
-    cc.AckWait = (int64_t)o.ack_wait_ms * 1000000;
-    cc.MaxDeliver = -1;
-    cc.MaxAckPending = 1000;
-    cc.DeliverPolicy = js_DeliverAll;
-    jsConsumerInfo *ci = NULL;
-    jsErrCode je = 0;
-    natsStatus ns = js_AddConsumer(&ci, in->c->js, in->intake, &cc, NULL, &je);
-    jsConsumerInfo_Destroy(ci);
-    if (ns != NATS_OK) {
-        /* it exists with other settings (another ack wait): update it */
-        ci = NULL;
-        ns = js_UpdateConsumer(&ci, in->c->js, in->intake, &cc, NULL, &je);
-        jsConsumerInfo_Destroy(ci);
-    }
-    if (ns == NATS_OK) {
-        jsSubOptions so;
-        jsSubOptions_Init(&so);
-        so.Stream = in->intake;
-        so.Consumer = in->durable;
-        so.ManualAck = true;
-        ns = js_PullSubscribe(&in->pull, in->c->js, filter, in->durable, NULL, &so, &je);
-    }
+    natsStatus ns = intake_bind(in, 0);
     if (ns != NATS_OK) {
         s = hsc_nats_error(ctx, ns, "intake consumer");
         goto fail;
@@ -998,9 +1061,14 @@ hs_status hs_cluster_intake_next(hs_ctx *ctx, hs_cluster_intake_stats *stats,
     if (s)
         return s;
     natsMsgList list = {0};
-    natsStatus ns = natsSubscription_Fetch(&list, in->pull, 1, (int64_t)wait_ms, NULL);
-    if (ns == NATS_TIMEOUT || (ns == NATS_OK && list.Count == 0)) {
+    natsStatus ns = in->pull ? natsSubscription_Fetch(&list, in->pull, 1, (int64_t)wait_ms, NULL)
+                             : NATS_NOT_FOUND;
+    if (ns == NATS_TIMEOUT || ns == NATS_NOT_FOUND || ns == NATS_NO_RESPONDERS ||
+        (ns == NATS_OK && list.Count == 0)) {
         natsMsgList_Destroy(&list);
+        if (!in->pull) /* a failed rebinding: the watchdog tries again */
+            hsc_sleep_ms(wait_ms < 200 ? wait_ms : 200);
+        intake_watch(in);
         return HS_OK;
     }
     if (ns != NATS_OK)

@@ -752,6 +752,48 @@ static void test_shard_missing(void **state)
     hs_ctx_free(ctx);
 }
 
+/* The intake consumer lost behind the worker's back (its server gone, or
+ * deleted): the worker's watchdog makes it anew and the batch submitted
+ * meanwhile is processed. */
+static void test_consumer_lost(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    hs_cluster_intake *in = intake_new(8000, 1000);
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    assert_int_equal(natsConnection_ConnectTo(&nc, clu.urls), NATS_OK);
+    assert_int_equal(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+    assert_int_equal(js_DeleteConsumer(js, "HOTSPOT_hotspot_INTAKE", "hotspot_intake", NULL, NULL),
+                     NATS_OK);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    /* a record of an unknown device: refused, no search needed */
+    uint8_t pk[32], sk[64], storage[32];
+    assert_int_equal(hs_device_keygen(pk, sk, storage), HS_OK);
+    size_t n = 0, bn = 0;
+    uint8_t *rec = seal(&n, 1, 0, sk, NULL);
+    uint8_t *b = batch_of(&bn, &rec, &n, 1);
+    hs_ctx *ctx = ctx_new();
+    CHECK(ctx, hs_cluster_submit(ctx, NULL, cl, b, bn));
+    double t0 = cu_now_ms(), end = t0 + 60000;
+    hs_cluster_intake_stats st = HS_CLUSTER_INTAKE_STATS_INIT;
+    while (!st.records && cu_now_ms() < end)
+        st = next(in, 500);
+    printf("batch processed %.0f ms after its submission, the consumer having been deleted\n",
+           cu_now_ms() - t0);
+    assert_int_equal(st.records, 1);
+    assert_int_equal(st.refused, 1);
+    hs_cluster_intake_free(in);
+    hs_cluster_inbox *ib = fetch(pk, sign_pk);
+    assert_int_equal(hs_cluster_inbox_verdicts(ib), 1);
+    confirm(ib);
+    hs_cluster_inbox_free(ib);
+    free(b);
+    free(rec);
+    hs_ctx_free(ctx);
+}
+
 /* Bad arguments never reach the network. */
 static void test_arguments(void **state)
 {
@@ -794,6 +836,7 @@ int main(void)
         cmocka_unit_test(test_forged),
         cmocka_unit_test(test_worker_killed),
         cmocka_unit_test(test_shard_missing),
+        cmocka_unit_test(test_consumer_lost),
         cmocka_unit_test(test_shard_logs_clean),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
