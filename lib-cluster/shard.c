@@ -199,14 +199,6 @@ static uint64_t stream_last(hs_cluster_shard *sh, int *ok)
     return v;
 }
 
-/* Prove that every change of this shard up to the stream's current end is
- * applied, and raise the horizon to that end: read the end L from the
- * stream leader, then the last message on this shard's subject, also from
- * the leader; when that message is applied, so is every change of this
- * shard up to L (any later one gets a sequence above L). The consumer's
- * view cannot prove it: with a replicated stream it reads the copy of the
- * server it lives on, which may lag the leader that acknowledged a write.
- * Used for a probe that waits for a sequence written on another shard. */
 /* The stream sequence of the last change of this shard, read from the
  * stream leader (0: none yet); false when the stream cannot tell now. */
 static bool shard_last(hs_cluster_shard *sh, uint64_t *seq)
@@ -221,6 +213,14 @@ static bool shard_last(hs_cluster_shard *sh, uint64_t *seq)
     return s == NATS_OK || s == NATS_NOT_FOUND;
 }
 
+/* Prove that every change of this shard up to the stream's current end is
+ * applied, and raise the horizon to that end: read the end L from the
+ * stream leader, then the last message on this shard's subject, also from
+ * the leader; when that message is applied, so is every change of this
+ * shard up to L (any later one gets a sequence above L). The consumer's
+ * view cannot prove it: with a replicated stream it reads the copy of the
+ * server it lives on, which may lag the leader that acknowledged a write.
+ * Used for a probe that waits for a sequence written on another shard. */
 static void probe_horizon(hs_cluster_shard *sh)
 {
     int ok = 0;
