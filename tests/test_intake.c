@@ -686,6 +686,94 @@ static void test_worker_killed(void **state)
     hs_ctx_free(ctx);
 }
 
+/* The nats-server killed while the worker is in a batch, and started
+ * again (its file store keeps the streams; the consumers, in memory, are
+ * gone, and the worker's and the replicas' watchdogs make them anew):
+ * every encounter gets one complete verdict, none is lost. */
+static void test_server_killed(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    enum { N = 20 };
+    hs_ctx *ctx = ctx_new();
+    hs_outbox *ob = outbox_open("box-server");
+    uint8_t ids[N][16];
+    for (int i = 0; i < N; i++) {
+        size_t n = 0;
+        uint8_t *rec = seal(&n, (uint32_t)i, 1, dev_sk, ids[i]);
+        CHECK(ctx, hs_outbox_append(ctx, ob, rec, n));
+        free(rec);
+    }
+    size_t bn = 0;
+    uint8_t *b = export(ob, &bn, N);
+    CHECK(ctx, hs_cluster_submit(ctx, NULL, cl, b, bn));
+    free(b);
+    char log[700];
+    snprintf(log, sizeof log, "%s/worker-server.log", dir);
+    pid_t w = start_worker(log);
+    uint32_t before = 0;
+    double end = cu_now_ms() + 60000;
+    while (before < 1 && cu_now_ms() < end) {
+        hs_cluster_inbox *ib = fetch(dev_pk, sign_pk);
+        before = hs_cluster_inbox_verdicts(ib);
+        hs_cluster_inbox_free(ib);
+    }
+    assert_true(before >= 1);
+    cu_kill_server(&clu, 0, SIGKILL);
+    double t0 = cu_now_ms();
+    cu_sleep_ms(1000);
+    assert_true(cu_start_server(&clu, 0));
+    /* the worker goes on (or, idle for 6 s while the server was away, has
+     * stopped and is started again) until every encounter has its verdict */
+    uint32_t have = 0, workers = 1;
+    hs_cluster_inbox *ib = NULL;
+    end = cu_now_ms() + 120000;
+    while (cu_now_ms() < end) {
+        int status = 0;
+        if (waitpid(w, &status, WNOHANG) == w) {
+            w = start_worker(log);
+            workers++;
+        }
+        hs_cluster_inbox_free(ib);
+        ib = NULL;
+        hs_ctx *fctx = ctx_new();
+        if (hs_cluster_fetch(fctx, &ib, cl, dev_pk, sign_pk) == HS_OK)
+            have = hs_cluster_inbox_verdicts(ib);
+        hs_ctx_free(fctx);
+        if (have >= N)
+            break;
+        cu_sleep_ms(500);
+    }
+    printf("server killed with %u of %u verdicts out; all %u %.0f ms after the kill (%u worker "
+           "runs)\n",
+           before, N, have, cu_now_ms() - t0, workers);
+    kill(w, SIGTERM);
+    waitpid(w, NULL, 0);
+    assert_non_null(ib);
+    assert_int_equal(hs_cluster_inbox_verdicts(ib), N);
+    assert_int_equal(hs_cluster_inbox_refused(ib), 0);
+    for (uint32_t i = 0; i < N; i++) {
+        hs_cluster_verdict v = HS_CLUSTER_VERDICT_INIT;
+        assert_int_equal(hs_cluster_inbox_verdict(ib, &v, i), HS_OK);
+        assert_int_equal(v.kind, HS_CLUSTER_VERDICT_COMPLETE);
+        int found = 0;
+        for (uint32_t k = 0; k < N; k++)
+            found += !memcmp(v.id, ids[k], 16);
+        assert_int_equal(found, 1);
+        for (uint32_t j = 0; j < i; j++) {
+            hs_cluster_verdict u = HS_CLUSTER_VERDICT_INIT;
+            hs_cluster_inbox_verdict(ib, &u, j);
+            assert_memory_not_equal(u.id, v.id, 16); /* one verdict per encounter */
+        }
+    }
+    assert_int_equal(apply(ob, ib), N);
+    assert_int_equal(hs_outbox_count(ob), 0);
+    confirm(ib);
+    hs_cluster_inbox_free(ib);
+    hs_outbox_close(ob);
+    hs_ctx_free(ctx);
+}
+
 /* A shard missing: incomplete verdicts, no acknowledgement, the batch
  * retried and answered once the shard is back. Last: it kills a shard. */
 static void test_shard_missing(void **state)
@@ -835,6 +923,7 @@ int main(void)
         cmocka_unit_test(test_unknown_device),
         cmocka_unit_test(test_forged),
         cmocka_unit_test(test_worker_killed),
+        cmocka_unit_test(test_server_killed),
         cmocka_unit_test(test_shard_missing),
         cmocka_unit_test(test_consumer_lost),
         cmocka_unit_test(test_shard_logs_clean),
