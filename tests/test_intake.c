@@ -563,6 +563,49 @@ static void test_forged(void **state)
     hs_ctx_free(ctx);
 }
 
+/* n encounters of the registered device with finger images (masters 0 to
+ * n - 1; the worker extracts each, which takes a while) into ob, their ids
+ * into ids. */
+static void fill(hs_outbox *ob, uint8_t (*ids)[16], uint32_t n)
+{
+    hs_ctx *ctx = ctx_new();
+    for (uint32_t i = 0; i < n; i++) {
+        size_t size = 0;
+        uint8_t *rec = seal(&size, i, 1, dev_sk, ids[i]);
+        CHECK(ctx, hs_outbox_append(ctx, ob, rec, size));
+        free(rec);
+    }
+    hs_ctx_free(ctx);
+}
+
+/* The inbox holds exactly one complete verdict for each of the n
+ * encounters ids, and no refusal; the device applies them (its outbox
+ * empties), confirms, and the inbox is freed. */
+static void complete_once(hs_cluster_inbox *ib, hs_outbox *ob, uint8_t (*ids)[16],
+                          uint32_t n)
+{
+    assert_int_equal(hs_cluster_inbox_refused(ib), 0);
+    assert_int_equal(hs_cluster_inbox_verdicts(ib), n);
+    for (uint32_t i = 0; i < n; i++) {
+        hs_cluster_verdict v = HS_CLUSTER_VERDICT_INIT;
+        assert_int_equal(hs_cluster_inbox_verdict(ib, &v, i), HS_OK);
+        assert_int_equal(v.kind, HS_CLUSTER_VERDICT_COMPLETE);
+        int found = 0;
+        for (uint32_t k = 0; k < n; k++)
+            found += !memcmp(v.id, ids[k], 16);
+        assert_int_equal(found, 1);
+        for (uint32_t j = 0; j < i; j++) {
+            hs_cluster_verdict u = HS_CLUSTER_VERDICT_INIT;
+            hs_cluster_inbox_verdict(ib, &u, j);
+            assert_memory_not_equal(u.id, v.id, 16); /* one verdict per encounter */
+        }
+    }
+    assert_int_equal(apply(ob, ib), n);
+    assert_int_equal(hs_outbox_count(ob), 0);
+    confirm(ib);
+    hs_cluster_inbox_free(ib);
+}
+
 static pid_t start_worker(const char *log)
 {
     char urls[600];
@@ -593,12 +636,7 @@ static void test_worker_killed(void **state)
     hs_ctx *ctx = ctx_new();
     hs_outbox *ob = outbox_open("box-kill");
     uint8_t ids[N][16];
-    for (int i = 0; i < N; i++) {
-        size_t n = 0;
-        uint8_t *rec = seal(&n, (uint32_t)i, 1, dev_sk, ids[i]);
-        CHECK(ctx, hs_outbox_append(ctx, ob, rec, n));
-        free(rec);
-    }
+    fill(ob, ids, N);
     size_t bn = 0;
     uint8_t *b = export(ob, &bn, N);
     char log1[700], log2[700];
@@ -644,26 +682,7 @@ static void test_worker_killed(void **state)
     assert_int_equal(waitpid(w, &status, 0), w);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     ib = fetch(dev_pk, sign_pk);
-    assert_int_equal(hs_cluster_inbox_refused(ib), 0);
-    assert_int_equal(hs_cluster_inbox_verdicts(ib), N);
-    for (uint32_t i = 0; i < N; i++) {
-        hs_cluster_verdict v = HS_CLUSTER_VERDICT_INIT;
-        assert_int_equal(hs_cluster_inbox_verdict(ib, &v, i), HS_OK);
-        assert_int_equal(v.kind, HS_CLUSTER_VERDICT_COMPLETE);
-        int found = 0;
-        for (uint32_t k = 0; k < N; k++)
-            found += !memcmp(v.id, ids[k], 16);
-        assert_int_equal(found, 1);
-        for (uint32_t j = 0; j < i; j++) {
-            hs_cluster_verdict u = HS_CLUSTER_VERDICT_INIT;
-            hs_cluster_inbox_verdict(ib, &u, j);
-            assert_memory_not_equal(u.id, v.id, 16); /* one verdict per encounter */
-        }
-    }
-    assert_int_equal(apply(ob, ib), N);
-    assert_int_equal(hs_outbox_count(ob), 0);
-    confirm(ib);
-    hs_cluster_inbox_free(ib);
+    complete_once(ib, ob, ids, N);
     /* the restarted worker found the verdicts published before the kill */
     FILE *f = fopen(log2, "r");
     assert_non_null(f);
@@ -698,12 +717,7 @@ static void test_server_killed(void **state)
     hs_ctx *ctx = ctx_new();
     hs_outbox *ob = outbox_open("box-server");
     uint8_t ids[N][16];
-    for (int i = 0; i < N; i++) {
-        size_t n = 0;
-        uint8_t *rec = seal(&n, (uint32_t)i, 1, dev_sk, ids[i]);
-        CHECK(ctx, hs_outbox_append(ctx, ob, rec, n));
-        free(rec);
-    }
+    fill(ob, ids, N);
     size_t bn = 0;
     uint8_t *b = export(ob, &bn, N);
     CHECK(ctx, hs_cluster_submit(ctx, NULL, cl, b, bn));
@@ -750,26 +764,7 @@ static void test_server_killed(void **state)
     kill(w, SIGTERM);
     waitpid(w, NULL, 0);
     assert_non_null(ib);
-    assert_int_equal(hs_cluster_inbox_verdicts(ib), N);
-    assert_int_equal(hs_cluster_inbox_refused(ib), 0);
-    for (uint32_t i = 0; i < N; i++) {
-        hs_cluster_verdict v = HS_CLUSTER_VERDICT_INIT;
-        assert_int_equal(hs_cluster_inbox_verdict(ib, &v, i), HS_OK);
-        assert_int_equal(v.kind, HS_CLUSTER_VERDICT_COMPLETE);
-        int found = 0;
-        for (uint32_t k = 0; k < N; k++)
-            found += !memcmp(v.id, ids[k], 16);
-        assert_int_equal(found, 1);
-        for (uint32_t j = 0; j < i; j++) {
-            hs_cluster_verdict u = HS_CLUSTER_VERDICT_INIT;
-            hs_cluster_inbox_verdict(ib, &u, j);
-            assert_memory_not_equal(u.id, v.id, 16); /* one verdict per encounter */
-        }
-    }
-    assert_int_equal(apply(ob, ib), N);
-    assert_int_equal(hs_outbox_count(ob), 0);
-    confirm(ib);
-    hs_cluster_inbox_free(ib);
+    complete_once(ib, ob, ids, N);
     hs_outbox_close(ob);
     hs_ctx_free(ctx);
 }
