@@ -980,7 +980,10 @@ int cmd_shard(int argc, char **argv)
             shard, shards, hs_cluster_shard_count(sh), hs_cluster_shard_sequence(sh));
     int sig = 0;
     sigwait(&set, &sig);
-    fprintf(stderr, "hotspot shard %u/%u: signal %d, saving and stopping\n", shard, shards, sig);
+    fprintf(stderr,
+            "hotspot shard %u/%u: signal %d at sequence %" PRIu64 " (%" PRIu64
+            " subjects), saving and stopping\n",
+            shard, shards, sig, hs_cluster_shard_sequence(sh), hs_cluster_shard_count(sh));
     hs_cluster_shard_free(sh);
     hs_ctx_free(ctx);
     return CLI_OK;
