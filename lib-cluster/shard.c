@@ -183,8 +183,11 @@ static void apply(hs_cluster_shard *sh, const void *data, size_t size)
         else if ((s = hs_watchlist_replace(ctx, sh->wl, sub)) == HS_ERR_NOT_FOUND)
             s = hs_watchlist_add(ctx, sh->wl, sub);
     }
-    if (s)
+    if (s) {
+        pthread_mutex_lock(&sh->mu); /* on_status reads it under mu */
         sh->refused++;
+        pthread_mutex_unlock(&sh->mu);
+    }
     hs_watchlist_subject_free(sub);
     hs_watchlist_free(one);
 }
