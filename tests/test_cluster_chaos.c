@@ -286,9 +286,8 @@ static void converge(double limit_ms)
              * once, as a supervisor would, and reported: one run of ~20
              * under ThreadSanitizer (session 16) had a replica started at the
              * heal, its consumer made and "serving", that no status request
-             * reached for 180 s; the cause was not found (suspected: its
-             * subscriptions' interest lost while the server it joined was
-             * forming its routes). Its sibling answered throughout. */
+             * reached for 180 s; the cause was not found (docs/cluster.md,
+             * "Random faults"). Its sibling answered throughout. */
             if (!restarted && cu_now_ms() - t0 > 60000)
                 for (int sh = 1; sh <= SHARDS; sh++)
                     for (int r = 1; r <= REPLICAS; r++)
