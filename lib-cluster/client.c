@@ -2,6 +2,7 @@
  * status. */
 #include "conn.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -541,13 +542,11 @@ static void rx_close(natsSubscription *sub, rxq *q)
     int complete = 1;
     if (sub) {
         natsSubscription_Unsubscribe(sub);
+        struct timespec ts;
+        hsc_abstime(&ts, CLOCK_MONOTONIC, 10000); /* rx_on_complete broadcasts */
         pthread_mutex_lock(&q->mu);
-        double until = hsc_now_ms() + 10000;
-        while (!q->complete && hsc_now_ms() < until) {
-            struct timespec ts;
-            hsc_abstime(&ts, CLOCK_MONOTONIC, 10);
-            pthread_cond_timedwait(&q->cv, &q->mu, &ts);
-        }
+        while (!q->complete && pthread_cond_timedwait(&q->cv, &q->mu, &ts) != ETIMEDOUT)
+            ;
         complete = q->complete;
         pthread_mutex_unlock(&q->mu);
         natsSubscription_Destroy(sub);
@@ -782,10 +781,8 @@ hs_status hs_cluster_search(hs_ctx *ctx, hs_cluster_result **out, hs_cluster *cl
     *out = r;
     r = NULL;
 out:
-    if (rx)
+    if (rx) /* sub is made after rx */
         rx_close(sub, rx);
-    else if (sub)
-        natsSubscription_Destroy(sub);
     natsInbox_Destroy(inbox);
     hsc_buf_free(&b);
     for (uint32_t i = 0; legs && i <= N; i++)

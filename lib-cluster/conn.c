@@ -24,6 +24,12 @@ void hsc_abstime(struct timespec *ts, clockid_t clk, double ms)
     ts->tv_nsec = (long)(ns % 1000000000LL);
 }
 
+void hsc_consumer_in_memory(jsConsumerConfig *cc, jsSubOptions *so)
+{
+    cc->Replicas = so->Config.Replicas = 1;
+    cc->MemoryStorage = so->Config.MemoryStorage = true;
+}
+
 void hsc_sleep_ms(unsigned ms)
 {
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};

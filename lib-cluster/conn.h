@@ -36,6 +36,17 @@ hs_status hsc_connect(hs_ctx *ctx, hsc_conn *c, const char *urls, const hs_clust
                       jsPubAckHandler ack, void *ack_closure, bool send_asap);
 void hsc_disconnect(hsc_conn *c);
 
+/* A consumer of one copy in memory (cc) and the same settings for the
+ * pull subscription that binds to it (so; libnats checks them against the
+ * consumer's). A shard replica resumes from its saved partition and the
+ * intake worker's batches stay in their work-queue stream, so neither needs
+ * the consumer to survive its server; a replicated consumer's own Raft
+ * group, by contrast, was found stalled for good after servers were killed
+ * and restarted (nats-server 2.9: "consumer ... has NO quorum, stalled"
+ * with every server back; test_cluster_chaos, session 16). A consumer lost
+ * with its server is made anew by the owner's stall watchdog. */
+void hsc_consumer_in_memory(jsConsumerConfig *cc, jsSubOptions *so);
+
 /* A NATS failure as an hs_status with a message naming what failed. */
 hs_status hsc_nats_error(hs_ctx *ctx, natsStatus s, const char *what);
 

@@ -399,11 +399,10 @@ struct hs_cluster_intake {
 };
 
 /* Make (or keep) the shared durable consumer of the intake stream and bind
- * a pull subscription to it. One copy in memory, for the reason a shard
- * replica's is (shard.c): a replicated consumer's Raft group can stall for
- * good after servers are killed; losing this one with its server only
- * loses acknowledgements of batches still in the work-queue stream, which
- * then come again and are replayed (every step is idempotent). With
+ * a pull subscription to it. One copy in memory (hsc_consumer_in_memory):
+ * losing it with its server only loses acknowledgements of batches still in
+ * the work-queue stream, which then come again and are replayed (every step
+ * is idempotent). With
  * `anew`, or when it exists with settings that cannot be updated (an older
  * release's replicated consumer), it is deleted and made again. */
 static natsStatus intake_bind(hs_cluster_intake *in, int anew)
@@ -424,8 +423,9 @@ static natsStatus intake_bind(hs_cluster_intake *in, int anew)
     cc.MaxDeliver = -1;
     cc.MaxAckPending = 1000;
     cc.DeliverPolicy = js_DeliverAll;
-    cc.Replicas = 1;
-    cc.MemoryStorage = true;
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    hsc_consumer_in_memory(&cc, &so);
     jsConsumerInfo *ci = NULL;
     jsErrCode je = 0;
     if (anew)
@@ -445,13 +445,9 @@ static natsStatus intake_bind(hs_cluster_intake *in, int anew)
         jsConsumerInfo_Destroy(ci);
     }
     if (ns == NATS_OK) {
-        jsSubOptions so;
-        jsSubOptions_Init(&so);
         so.Stream = in->intake;
         so.Consumer = in->durable;
         so.ManualAck = true;
-        so.Config.Replicas = cc.Replicas; /* libnats checks them against the consumer's */
-        so.Config.MemoryStorage = cc.MemoryStorage;
         ns = js_PullSubscribe(&in->pull, in->c->js, filter, in->durable, NULL, &so, &je);
     }
     return ns;

@@ -120,17 +120,10 @@ static natsStatus consumer_reset(hs_cluster_shard *sh)
     cc.AckPolicy = js_AckAll;
     cc.AckWait = (int64_t)30 * 1000000000;
     cc.MaxAckPending = 4 * FETCH_BATCH;
-    /* One copy in memory: the saved partition, not the consumer, is the
-     * state to resume from, and a replicated consumer's own Raft group can
-     * stall for good after servers are killed and restarted (nats-server
-     * 2.9: "consumer ... has NO quorum, stalled" with every server back,
-     * found by test_cluster_chaos, session 16); a consumer lost with its
-     * server is made anew by the stall watchdog. */
-    cc.Replicas = 1;
-    cc.MemoryStorage = true;
-    pthread_mutex_lock(&sh->mu);
-    uint64_t from = sh->applied + 1;
-    pthread_mutex_unlock(&sh->mu);
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    hsc_consumer_in_memory(&cc, &so);
+    const uint64_t from = hs_cluster_shard_sequence(sh) + 1;
     if (from > 1) {
         cc.DeliverPolicy = js_DeliverByStartSequence;
         cc.OptStartSeq = from;
@@ -142,13 +135,9 @@ static natsStatus consumer_reset(hs_cluster_shard *sh)
     jsConsumerInfo_Destroy(ci);
     if (s != NATS_OK)
         return s;
-    jsSubOptions so;
-    jsSubOptions_Init(&so);
     so.Stream = sh->c.stream;
     so.Consumer = sh->durable;
     so.ManualAck = true;
-    so.Config.Replicas = cc.Replicas; /* libnats checks them against the consumer's */
-    so.Config.MemoryStorage = cc.MemoryStorage;
     s = js_PullSubscribe(&sh->pull, sh->c.js, filter, sh->durable, NULL, &so, &je);
     sh->expect_dseq = 1;
     return s;
@@ -280,11 +269,8 @@ static void *applier(void *arg)
              * more (lost with its server): the watchdog tells */
             if (hsc_now_ms() >= next_watch) {
                 uint64_t last = 0;
-                pthread_mutex_lock(&sh->mu);
-                uint64_t applied = sh->applied;
-                pthread_mutex_unlock(&sh->mu);
                 if (shard_last(sh, &last))
-                    behind = last > applied ? behind + 1 : 0;
+                    behind = last > hs_cluster_shard_sequence(sh) ? behind + 1 : 0;
                 if (behind >= STALL_CHECKS) {
                     behind = 0;
                     need_reset = 1;
