@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,4 +233,73 @@ int cu_stop_and_scan_logs(const cu_cluster *c)
             fclose(f);
         }
     return found;
+}
+
+void cu_say(double t0_ms, const char *fmt, ...)
+{
+    printf("[%7.1f s] ", (cu_now_ms() - t0_ms) / 1000.0);
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    fflush(stdout);
+}
+
+static bool same_candidate(const hs_watchlist_candidate *a, const hs_watchlist_candidate *b)
+{
+    return b->id && !strcmp(a->id, b->id) && a->score == b->score && a->hit == b->hit &&
+           a->finger_count == b->finger_count &&
+           a->finger_similarity[0] == b->finger_similarity[0] &&
+           a->finger_position[0] == b->finger_position[0];
+}
+
+bool cu_same_as_list(hs_cluster *cl, const hs_watchlist *wl, const hs_template *probe,
+                     uint32_t flags, uint32_t deadline_ms, char *why, size_t why_size)
+{
+    hs_watchlist_search_options wo = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
+    hs_cluster_search_options co = HS_CLUSTER_SEARCH_OPTIONS_INIT;
+    wo.max_candidates = co.max_candidates = 10;
+    wo.flags = flags;
+    co.flags = flags;
+    co.deadline_ms = deadline_ms;
+    hs_watchlist_result *wr = NULL;
+    hs_cluster_result *cr = NULL;
+    hs_ctx *ctx = NULL;
+    bool same = false;
+    hs_status s = hs_ctx_new(&ctx, NULL);
+    if (!s)
+        s = hs_watchlist_search(ctx, &wr, wl, probe, NULL, 0, &wo);
+    if (!s)
+        s = hs_cluster_search(ctx, &cr, cl, probe, NULL, 0, &co);
+    if (s) {
+        snprintf(why, why_size, "search: %s: %s", hs_status_str(s),
+                 ctx ? hs_ctx_last_error(ctx) : "no context");
+    } else if (hs_cluster_result_missing(cr)) {
+        snprintf(why, why_size, "%u shards missing", hs_cluster_result_missing(cr));
+    } else if (hs_cluster_result_count(cr) != hs_watchlist_result_count(wr)) {
+        snprintf(why, why_size, "%u candidates, one list %u", hs_cluster_result_count(cr),
+                 hs_watchlist_result_count(wr));
+    } else {
+        same = true;
+        for (uint32_t i = 0; i < hs_watchlist_result_count(wr) && same; i++) {
+            hs_watchlist_candidate a = HS_WATCHLIST_CANDIDATE_INIT, b = HS_WATCHLIST_CANDIDATE_INIT;
+            same = hs_watchlist_result_candidate(wr, &a, i) == HS_OK &&
+                   hs_cluster_result_candidate(cr, &b, i) == HS_OK && same_candidate(&a, &b);
+            if (!same)
+                snprintf(why, why_size, "rank %u differs (lists above)", i + 1);
+        }
+        for (uint32_t j = 0; !same && j < hs_watchlist_result_count(wr); j++) {
+            hs_watchlist_candidate a = HS_WATCHLIST_CANDIDATE_INIT, b = HS_WATCHLIST_CANDIDATE_INIT;
+            hs_watchlist_result_candidate(wr, &a, j);
+            hs_cluster_result_candidate(cr, &b, j);
+            printf("rank %u: one list %s %.17g %d %.9g | cluster %s %.17g %d %.9g\n", j + 1,
+                   a.id, a.score, a.hit, (double)a.finger_similarity[0], b.id ? b.id : "-",
+                   b.score, b.hit, (double)b.finger_similarity[0]);
+        }
+    }
+    hs_watchlist_result_free(wr);
+    hs_cluster_result_free(cr);
+    hs_ctx_free(ctx);
+    return same;
 }

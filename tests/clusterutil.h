@@ -63,6 +63,19 @@ hs_status cu_cluster_init(hs_ctx *ctx, const cu_cluster *c, hs_cluster **cl,
                           const hs_cluster_options *o, uint32_t shards, uint32_t replicas,
                           double limit_ms);
 
+/* Print "[  12.3 s] " (seconds since t0_ms, cu_now_ms's clock) and the
+ * message on a line of its own, flushed: where a test's time goes. */
+void cu_say(double t0_ms, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Search the cluster and the single list wl for probe (top 10, flags,
+ * deadline): true when the cluster's answer is complete and equals the
+ * list's candidate by candidate (ids, exact scores, hits, finger counts,
+ * the first finger's similarity and position). Else false with the reason
+ * in why (the cluster's error, or the first difference; both lists are
+ * printed then). */
+bool cu_same_as_list(hs_cluster *cl, const hs_watchlist *wl, const hs_template *probe,
+                     uint32_t flags, uint32_t deadline_ms, char *why, size_t why_size);
+
 /* In a cmocka test: skip unless the cluster of the setup is ready. */
 #define CU_NEED(ready)                                                                           \
     do {                                                                                         \

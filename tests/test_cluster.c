@@ -27,14 +27,7 @@ static hs_watchlist *all;   /* every subject the cluster should hold */
 static hs_template *probe[PROBES];
 static hs_template *extra[2]; /* masters beyond the gallery, for late enrolments */
 static int ready;
-static double t_start;
-
-/* Where the time goes (JetStream's waits dominate the test's run time). */
-static void phase(const char *what)
-{
-    printf("[%7.1f s] %s\n", (cu_now_ms() - t_start) / 1000.0, what);
-    fflush(stdout);
-}
+static double t_start; /* cu_say: where the time goes */
 
 static hs_template *impression(hs_synth *gen, hs_synth_master *m, uint32_t k)
 {
@@ -56,56 +49,11 @@ static void same_answers(uint32_t flags, uint32_t deadline_ms)
 {
     const double t0 = cu_now_ms();
     for (int p = 0; p < PROBES; p++) {
-        hs_watchlist_search_options wo = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
-        hs_cluster_search_options co = HS_CLUSTER_SEARCH_OPTIONS_INIT;
-        wo.max_candidates = co.max_candidates = 10;
-        co.deadline_ms = deadline_ms;
-        co.flags = flags;
-        hs_watchlist_result *wr = NULL;
-        hs_cluster_result *cr = NULL;
-        assert_int_equal(hs_watchlist_search(NULL, &wr, all, probe[p], NULL, 0, &wo), HS_OK);
-        hs_ctx *ctx = NULL;
-        assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
-        hs_status s = hs_cluster_search(ctx, &cr, cl, probe[p], NULL, 0, &co);
-        if (s)
-            fail_msg("cluster search: %s: %s", hs_status_str(s), hs_ctx_last_error(ctx));
-        hs_ctx_free(ctx);
-        assert_int_equal(hs_cluster_result_missing(cr), 0);
-        for (uint32_t i = 0; i < hs_watchlist_result_count(wr); i++) {
-            hs_watchlist_candidate a = HS_WATCHLIST_CANDIDATE_INIT, b = HS_WATCHLIST_CANDIDATE_INIT;
-            hs_watchlist_result_candidate(wr, &a, i);
-            hs_cluster_result_candidate(cr, &b, i);
-            if (!b.id || strcmp(a.id, b.id) || a.score != b.score) {
-                /* print both lists before the assertions below fail */
-                for (uint32_t j = 0; j < hs_watchlist_result_count(wr); j++) {
-                    hs_watchlist_result_candidate(wr, &a, j);
-                    hs_cluster_result_candidate(cr, &b, j);
-                    printf("probe %d rank %u: one list %s %.17g %.9g | cluster %s %.17g %.9g\n", p,
-                           j + 1, a.id, a.score, (double)a.finger_similarity[0],
-                           b.id ? b.id : "-", b.score, (double)b.finger_similarity[0]);
-                }
-                break;
-            }
-        }
-        assert_int_equal(hs_cluster_result_count(cr), hs_watchlist_result_count(wr));
-        for (uint32_t i = 0; i < hs_watchlist_result_count(wr); i++) {
-            hs_watchlist_candidate a = HS_WATCHLIST_CANDIDATE_INIT, b = HS_WATCHLIST_CANDIDATE_INIT;
-            assert_int_equal(hs_watchlist_result_candidate(wr, &a, i), HS_OK);
-            assert_int_equal(hs_cluster_result_candidate(cr, &b, i), HS_OK);
-            assert_string_equal(a.id, b.id);
-            assert_true(a.score == b.score);
-            assert_int_equal(a.hit, b.hit);
-            assert_int_equal(a.finger_count, b.finger_count);
-            assert_true(a.finger_similarity[0] == b.finger_similarity[0]);
-            assert_int_equal(a.finger_position[0], b.finger_position[0]);
-        }
-        hs_watchlist_result_free(wr);
-        hs_cluster_result_free(cr);
+        char why[300];
+        if (!cu_same_as_list(cl, all, probe[p], flags, deadline_ms, why, sizeof why))
+            fail_msg("probe %d: %s", p, why);
     }
-    char what[96];
-    snprintf(what, sizeof what, "%d probes answered as one list's in %.0f ms", PROBES,
-             cu_now_ms() - t0);
-    phase(what);
+    cu_say(t_start, "%d probes answered as one list's in %.0f ms", PROBES, cu_now_ms() - t0);
 }
 
 /* Wait until every live replica has applied the stream (bounded). */
@@ -157,7 +105,7 @@ static int setup(void **state)
         hs_synth_master_free(ms);
     }
     hs_synth_free(gen);
-    phase("gallery made");
+    cu_say(t_start, "gallery made");
 
     /* the servers, the stream, the shards */
     char dir[512];
@@ -172,16 +120,16 @@ static int setup(void **state)
     if (s)
         fail_msg("cluster init: %s: %s", hs_status_str(s), hs_ctx_last_error(ctx));
     hs_ctx_free(ctx);
-    phase("servers up, stream created");
+    cu_say(t_start, "servers up, stream created");
     for (int sh = 1; sh <= SHARDS; sh++)
         for (int r = 1; r <= REPLICAS; r++)
             assert_true(cu_start_shard(&clu, sh, r));
     wait_replicas(SHARDS * REPLICAS);
-    phase("replicas answer status");
+    cu_say(t_start, "replicas answer status");
     uint64_t seq = 0;
     assert_int_equal(hs_cluster_load(NULL, &seq, cl, all, 0), HS_OK);
     assert_int_equal(seq, MASTERS);
-    phase("gallery loaded");
+    cu_say(t_start, "gallery loaded");
     ready = 1;
     return 0;
 }
@@ -285,7 +233,7 @@ static void test_server_killed(void **state)
     assert_true(found);
     hs_cluster_result_free(r);
     hs_ctx_free(ctx);
-    phase("the late enrolment found");
+    cu_say(t_start, "the late enrolment found");
     same_answers(0, 30000);
 }
 
@@ -355,7 +303,7 @@ static void test_replica_restarted(void **state)
     hs_watchlist_subject_free(s);
     assert_true(seq > saved_seq);
     assert_true(cu_start_shard(&clu, 2, 1));
-    phase("replica s2r1 restarted");
+    cu_say(t_start, "replica s2r1 restarted");
     /* waits for seq through read-your-writes; a restart on a JetStream
      * cluster that lost its metadata leader takes seconds to get its
      * consumer (5-26 s here): the search returns as soon as every shard has

@@ -27,7 +27,6 @@
 #include <hotspot/cluster.h>
 
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,17 +73,6 @@ static uint64_t rnd(void)
 
 static int rnd_below(int n) { return (int)(rnd() % (uint64_t)n); }
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-    printf("[%6.1f s] ", (cu_now_ms() - t_start) / 1000.0);
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    fflush(stdout);
-}
 
 static void id_of(int k, char *id, size_t n) { snprintf(id, n, "C%03d", k); }
 
@@ -133,10 +121,10 @@ static void fault(void)
         int i = cand[rnd_below(n)];
         if (a == 0) {
             cu_kill_server(&clu, i, SIGKILL);
-            say("fault: server n%d killed (%d down)", i + 1, servers_down());
+            cu_say(t_start, "fault: server n%d killed (%d down)", i + 1, servers_down());
         } else {
             assert_true(cu_start_server(&clu, i));
-            say("fault: server n%d started (%d down)", i + 1, servers_down());
+            cu_say(t_start, "fault: server n%d started (%d down)", i + 1, servers_down());
         }
     } else {
         int cs[SHARDS * REPLICAS], cr[SHARDS * REPLICAS], n = 0;
@@ -149,10 +137,10 @@ static void fault(void)
         int k = rnd_below(n);
         if (a == 4) {
             assert_true(cu_start_shard(&clu, cs[k], cr[k]));
-            say("fault: replica s%dr%d started", cs[k], cr[k]);
+            cu_say(t_start, "fault: replica s%dr%d started", cs[k], cr[k]);
         } else {
             cu_kill_shard(&clu, cs[k], cr[k], a == 2 ? SIGKILL : SIGTERM);
-            say("fault: replica s%dr%d %s", cs[k], cr[k], a == 2 ? "killed" : "stopped");
+            cu_say(t_start, "fault: replica s%dr%d %s", cs[k], cr[k], a == 2 ? "killed" : "stopped");
         }
     }
 }
@@ -292,7 +280,7 @@ static void converge(double limit_ms)
                 for (int sh = 1; sh <= SHARDS; sh++)
                     for (int r = 1; r <= REPLICAS; r++)
                         if (!heard[sh][r]) {
-                            say("SUPERVISOR: replica s%dr%d has not answered status for 60 s: "
+                            cu_say(t_start, "SUPERVISOR: replica s%dr%d has not answered status for 60 s: "
                                 "restarted", sh, r);
                             cu_kill_shard(&clu, sh, r, SIGTERM);
                             assert_true(cu_start_shard(&clu, sh, r));
@@ -346,7 +334,7 @@ static int setup(void **state_)
     }
     hs_synth_free(gen);
     assert_int_equal(hs_watchlist_new(NULL, &model), HS_OK);
-    say("gallery made");
+    cu_say(t_start, "gallery made");
 
     char dir[512];
     snprintf(dir, sizeof dir, "%s/chaos", tu_tmpdir());
@@ -370,7 +358,7 @@ static int setup(void **state_)
         write_one(next_enrol, 0);
     assert_int_equal(writes_unsure, 0);
     converge(120000);
-    say("cluster up, %d subjects", INITIAL);
+    cu_say(t_start, "cluster up, %d subjects", INITIAL);
     ready = 1;
     return 0;
 }
@@ -429,7 +417,7 @@ static void test_random_faults(void **state_)
         for (int r = 1; r <= REPLICAS; r++)
             if (clu.shard[s][r] <= 0)
                 assert_true(cu_start_shard(&clu, s, r));
-    say("healed: every server and replica running");
+    cu_say(t_start, "healed: every server and replica running");
     for (int k = 0; k < next_enrol; k++)
         if (state[k] == ENROL_UNSURE || state[k] == REMOVE_UNSURE)
             remake(k);
@@ -451,7 +439,7 @@ static void test_random_faults(void **state_)
             next_enrol = k + 1;
     }
     converge(180000);
-    say("converged: every replica at the stream's end");
+    cu_say(t_start, "converged: every replica at the stream's end");
 
     /* every replica holds its shard's subjects, and refused at most the
      * writes made twice on it */
@@ -485,32 +473,9 @@ static void test_random_faults(void **state_)
      * every subject ever enrolled as a probe (present and removed ones) */
     int probes = 0;
     for (int k = 0; k < next_enrol; k++) {
-        hs_watchlist_search_options wo = HS_WATCHLIST_SEARCH_OPTIONS_INIT;
-        hs_cluster_search_options co = HS_CLUSTER_SEARCH_OPTIONS_INIT;
-        wo.max_candidates = co.max_candidates = 10;
-        wo.flags = co.flags = HS_WATCHLIST_EXHAUSTIVE;
-        co.deadline_ms = 30000;
-        hs_watchlist_result *wr = NULL;
-        hs_cluster_result *cr = NULL;
-        assert_int_equal(hs_watchlist_search(NULL, &wr, model, pool[k], NULL, 0, &wo), HS_OK);
-        hs_ctx *ctx = NULL;
-        assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
-        hs_status s = hs_cluster_search(ctx, &cr, cl, pool[k], NULL, 0, &co);
-        if (s)
-            fail_msg("final search C%03d: %s: %s", k, hs_status_str(s), hs_ctx_last_error(ctx));
-        hs_ctx_free(ctx);
-        assert_int_equal(hs_cluster_result_count(cr), hs_watchlist_result_count(wr));
-        for (uint32_t i = 0; i < hs_watchlist_result_count(wr); i++) {
-            hs_watchlist_candidate a = HS_WATCHLIST_CANDIDATE_INIT, b = HS_WATCHLIST_CANDIDATE_INIT;
-            assert_int_equal(hs_watchlist_result_candidate(wr, &a, i), HS_OK);
-            assert_int_equal(hs_cluster_result_candidate(cr, &b, i), HS_OK);
-            if (strcmp(a.id, b.id) || a.score != b.score)
-                fail_msg("probe C%03d rank %u: one list %s %.17g, cluster %s %.17g", k, i + 1,
-                         a.id, a.score, b.id, b.score);
-            assert_int_equal(a.hit, b.hit);
-        }
-        hs_watchlist_result_free(wr);
-        hs_cluster_result_free(cr);
+        char why[300];
+        if (!cu_same_as_list(cl, model, pool[k], HS_WATCHLIST_EXHAUSTIVE, 30000, why, sizeof why))
+            fail_msg("final search C%03d: %s", k, why);
         probes++;
     }
     printf("%d probes answered as one list's (%u subjects); %d supervisor restarts\n", probes,
