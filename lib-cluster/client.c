@@ -154,7 +154,7 @@ hs_status hs_cluster_init(hs_ctx *ctx, hs_cluster *cl, uint32_t shards, uint32_t
         natsStatus s = js_AddStream(&si, cl->c.js, &sc, NULL, &je);
         jsStreamInfo_Destroy(si);
         if (s != NATS_OK)
-            return hsc_nats_error(ctx, s, "creating the cluster's stream");
+            return hsc_js_error(ctx, s, je, "creating the cluster's stream");
     }
     /* the deferred checks' intake and results streams (1.1): created here
      * too, so that devices can submit before any intake worker runs */
@@ -209,7 +209,7 @@ static hs_status publish(hs_ctx *ctx, uint64_t *seq, hs_cluster *cl, uint32_t sh
         }
         if (s == NATS_MAX_PAYLOAD || s == NATS_NO_MEMORY || s == NATS_INVALID_ARG ||
             hsc_now_ms() + 100 >= end)
-            return hsc_nats_error(ctx, s, "writing to the cluster's stream");
+            return hsc_js_error(ctx, s, je, "writing to the cluster's stream");
         hsc_sleep_ms(100);
     }
 }

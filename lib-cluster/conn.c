@@ -103,9 +103,32 @@ hs_status hsc_options(hs_ctx *ctx, hs_cluster_options *o, const hs_cluster_optio
     return HS_OK;
 }
 
-hs_status hsc_nats_error(hs_ctx *ctx, natsStatus s, const char *what)
+/* JetStream's answers that say "not now": no quorum or no leader for the
+ * stream, the consumer or the meta group (servers killed, restarting, or
+ * electing), no peers to place on. They pass when the servers do, so the
+ * caller may try again, as after a timeout (HS_ERR_UNAVAILABLE). */
+static bool js_unavailable(jsErrCode je, const char *detail)
+{
+    switch ((int)je) {
+    case JSClusterIncompleteErr:
+    case JSClusterNoPeersErr:
+    case JSClusterNotAssignedErr:
+    case JSClusterNotAvailErr:
+    case JSClusterNotLeaderErr:
+    case JSRaftGeneralErr:
+    case JSStreamOfflineErr:
+    case JSConsumerOfflineErr:
+        return true;
+    default:
+        /* the same answer where libnats does not pass its code on */
+        return je == 0 && detail && strstr(detail, "temporarily unavailable");
+    }
+}
+
+hs_status hsc_js_error(hs_ctx *ctx, natsStatus s, jsErrCode je, const char *what)
 {
     hs_status h;
+    const char *detail = nats_GetLastError(NULL);
     switch (s) {
     case NATS_NO_MEMORY: h = HS_ERR_NOMEM; break;
     case NATS_NO_SERVER:
@@ -122,11 +145,15 @@ hs_status hsc_nats_error(hs_ctx *ctx, natsStatus s, const char *what)
     case NATS_IO_ERROR: h = HS_ERR_IO; break;
     case NATS_NOT_FOUND: h = HS_ERR_NOT_FOUND; break;
     case NATS_INVALID_ARG: h = HS_ERR_INVALID_ARG; break;
-    default: h = HS_ERR_STATE; break;
+    default: h = js_unavailable(je, detail) ? HS_ERR_UNAVAILABLE : HS_ERR_STATE; break;
     }
-    const char *detail = nats_GetLastError(NULL);
     return hsc_error(ctx, h, "%s: %s%s%s", what, natsStatus_GetText(s),
                      detail && *detail ? ": " : "", detail ? detail : "");
+}
+
+hs_status hsc_nats_error(hs_ctx *ctx, natsStatus s, const char *what)
+{
+    return hsc_js_error(ctx, s, 0, what);
 }
 
 /* Host of a URL ("nats://user:pw@host:port", "tls://[::1]:4222",
@@ -292,7 +319,7 @@ hs_status hsc_stream_info(hs_ctx *ctx, hsc_conn *c, uint32_t *shards, uint64_t *
     if (s == NATS_NOT_FOUND)
         return HS_OK;
     if (s != NATS_OK)
-        return hsc_nats_error(ctx, s, "reading the cluster's stream");
+        return hsc_js_error(ctx, s, je, "reading the cluster's stream");
     unsigned n = 0;
     const char *d = si->Config && si->Config->Description ? si->Config->Description : "";
     const char *k = strstr(d, "shards=");

@@ -49,6 +49,10 @@ void hsc_consumer_in_memory(jsConsumerConfig *cc, jsSubOptions *so);
 
 /* A NATS failure as an hs_status with a message naming what failed. */
 hs_status hsc_nats_error(hs_ctx *ctx, natsStatus s, const char *what);
+/* The same for a JetStream call that gave the error code je (0: none):
+ * JetStream's "not now" answers (no quorum, no leader, offline, no peers)
+ * are HS_ERR_UNAVAILABLE too. */
+hs_status hsc_js_error(hs_ctx *ctx, natsStatus s, jsErrCode je, const char *what);
 
 /* The cluster's shard count (0 when the stream does not exist) and the
  * stream's last sequence. */

@@ -157,7 +157,7 @@ hs_status hsc_deferred_streams(hs_ctx *ctx, hsc_conn *c, int create)
         return hsc_error(ctx, HS_ERR_STATE, "cluster %s is not initialised (hotspot cluster init)",
                          c->name);
     if (s != NATS_OK)
-        return hsc_nats_error(ctx, s, "reading the cluster's stream");
+        return hsc_js_error(ctx, s, je, "reading the cluster's stream");
     int64_t replicas = si->Config ? si->Config->Replicas : 1;
     jsStreamInfo_Destroy(si);
     for (int k = 0; k < 2; k++) {
@@ -179,7 +179,7 @@ hs_status hsc_deferred_streams(hs_ctx *ctx, hsc_conn *c, int create)
         if (s == NATS_OK)
             continue;
         if (s != NATS_NOT_FOUND)
-            return hsc_nats_error(ctx, s, name);
+            return hsc_js_error(ctx, s, je, name);
         if (!create)
             return hsc_error(ctx, HS_ERR_STATE,
                              "cluster %s has no stream %s (hotspot cluster init, or start the "
@@ -208,7 +208,7 @@ hs_status hsc_deferred_streams(hs_ctx *ctx, hsc_conn *c, int create)
             natsStatus s2 = js_GetStreamInfo(&si, c->js, name, NULL, &je);
             jsStreamInfo_Destroy(si);
             if (s2 != NATS_OK)
-                return hsc_nats_error(ctx, s, name);
+                return hsc_js_error(ctx, s, je, name);
         }
     }
     return HS_OK;
@@ -250,7 +250,7 @@ static hs_status js_put(hs_ctx *ctx, hsc_conn *c, const char *subj, const char *
         }
         if (s == NATS_MAX_PAYLOAD || s == NATS_NO_MEMORY || s == NATS_INVALID_ARG ||
             hsc_now_ms() + 100 >= end)
-            return hsc_nats_error(ctx, s, stream);
+            return hsc_js_error(ctx, s, je, stream);
         hsc_sleep_ms(100);
     }
 }
@@ -1067,8 +1067,18 @@ hs_status hs_cluster_intake_next(hs_ctx *ctx, hs_cluster_intake_stats *stats,
         intake_watch(in);
         return HS_OK;
     }
-    if (ns != NATS_OK)
-        return hsc_nats_error(ctx, ns, "intake fetch");
+    if (ns != NATS_OK) {
+        /* the consumer deleted or its leader changing (JetStream's 409
+         * answers), the connection reconnecting: not now; the watchdog
+         * remakes a consumer that is gone */
+        natsMsgList_Destroy(&list);
+        intake_watch(in);
+        if (ns == NATS_NO_MEMORY)
+            return hsc_error(ctx, HS_ERR_NOMEM, "out of memory");
+        const char *detail = nats_GetLastError(NULL);
+        return hsc_error(ctx, HS_ERR_UNAVAILABLE, "intake fetch: %s%s%s", natsStatus_GetText(ns),
+                         detail && *detail ? ": " : "", detail ? detail : "");
+    }
     double t0 = hsc_now_ms();
     natsMsg *m = list.Msgs[0];
     jsMsgMetaData *md = NULL;
@@ -1095,7 +1105,7 @@ hs_status hs_cluster_intake_next(hs_ctx *ctx, hs_cluster_intake_stats *stats,
         jsErrCode je = 0;
         ns = natsMsg_AckSync(m, NULL, &je);
         if (ns != NATS_OK)
-            s = hsc_nats_error(ctx, ns, "acknowledging the intake message (it will come again)");
+            s = hsc_js_error(ctx, ns, je, "acknowledging the intake message (it will come again)");
     }
     natsMsgList_Destroy(&list);
     all.ms = hsc_now_ms() - t0;
@@ -1302,7 +1312,7 @@ hs_status hs_cluster_fetch(hs_ctx *ctx, hs_cluster_inbox **out, hs_cluster *cl,
         return hsc_error(ctx, HS_ERR_STATE, "cluster %s has no stream %s (hotspot cluster init)",
                          c->name, stream);
     if (ns != NATS_OK)
-        return hsc_nats_error(ctx, ns, stream);
+        return hsc_js_error(ctx, ns, je, stream);
     hs_cluster_inbox *ib = calloc(1, sizeof *ib);
     hs_ctx *vctx = NULL;
     if (!ib || hs_ctx_new(&vctx, NULL)) {
@@ -1360,7 +1370,7 @@ hs_status hs_cluster_fetch(hs_ctx *ctx, hs_cluster_inbox **out, hs_cluster *cl,
     hs_ctx_free(vctx);
     if (ns != NATS_OK) {
         hs_cluster_inbox_free(ib);
-        return hsc_nats_error(ctx, ns, "cluster fetch");
+        return hsc_js_error(ctx, ns, je, "cluster fetch");
     }
     *out = ib;
     return HS_OK;
@@ -1379,10 +1389,14 @@ hs_status hs_cluster_fetch_confirm(hs_ctx *ctx, hs_cluster *cl, const hs_cluster
             continue;
         jsErrCode je = 0;
         natsStatus ns = js_DeleteMsg(c->js, stream, seq, NULL, &je);
-        /* deleted already (a confirmation that crashed half-way) is fine */
+        /* deleted already (a confirmation that crashed half-way, or whose
+         * answer was lost with a server) is fine; nats-server 2.9 says so
+         * with its generic deletion error and "no message found" */
+        const char *detail = ns != NATS_OK ? nats_GetLastError(NULL) : NULL;
         if (ns != NATS_OK && ns != NATS_NOT_FOUND && je != JSSequenceNotFoundErr &&
-            je != JSNoMessageFoundErr)
-            return hsc_nats_error(ctx, ns, "cluster fetch confirm");
+            je != JSNoMessageFoundErr &&
+            !(je == JSStreamMsgDeleteFailed && detail && strstr(detail, "no message found")))
+            return hsc_js_error(ctx, ns, je, "cluster fetch confirm");
     }
     return HS_OK;
 }

@@ -25,7 +25,6 @@
 
 #include <nats/nats.h>
 
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,10 +38,8 @@
 static cu_cluster clu;
 static hs_cluster *cl;
 static hs_synth *gen;
-static uint8_t box_pk[32], box_sk[32], sign_pk[32], sign_sk[64];
-static uint8_t dev_pk[32], dev_sk[64];
+static cu_authority au;
 static hs_encounter_registry *reg;
-static char dir[512], seen_path[600], auth_sec[600], devices[600];
 static int ready;
 
 static hs_ctx *ctx_new(void)
@@ -52,36 +49,23 @@ static hs_ctx *ctx_new(void)
     return ctx;
 }
 
-#define CHECK(ctx, call)                                                                         \
-    do {                                                                                         \
-        hs_status s_ = (call);                                                                   \
-        if (s_)                                                                                  \
-            fail_msg("%s: %s: %s", #call, hs_status_str(s_), hs_ctx_last_error(ctx));            \
-    } while (0)
+#define CHECK CU_CHECK
 
 /* Impression k of master m: its ground-truth template, or its image. */
 static hs_template *truth(uint32_t m, uint32_t k)
 {
-    hs_synth_master *ms = NULL;
     hs_template *t = NULL;
-    assert_int_equal(hs_synth_master_new(NULL, &ms, gen, m), HS_OK);
-    assert_int_equal(hs_synth_impression(NULL, NULL, &t, gen, ms, k), HS_OK);
-    hs_synth_master_free(ms);
+    assert_int_equal(cu_impression(NULL, gen, m, k, &t, NULL), HS_OK);
     return t;
 }
 
 static hs_image *image(uint32_t m, uint32_t k)
 {
-    hs_synth_master *ms = NULL;
     hs_image *img = NULL;
-    assert_int_equal(hs_synth_master_new(NULL, &ms, gen, m), HS_OK);
-    assert_int_equal(hs_synth_impression(NULL, &img, NULL, gen, ms, k), HS_OK);
-    hs_synth_master_free(ms);
+    assert_int_equal(cu_impression(NULL, gen, m, k, NULL, &img), HS_OK);
     return img;
 }
 
-/* A sealed encounter of master m, impression 1 (template or image), signed
- * by the device key sk; its id into id (may be NULL). */
 static uint8_t *seal(size_t *size, uint32_t m, int with_image, const uint8_t sk[64],
                      uint8_t id[16])
 {
@@ -114,10 +98,10 @@ static uint8_t *seal(size_t *size, uint32_t m, int with_image, const uint8_t sk[
     }
     CHECK(ctx, hs_encounter_set_text(ctx, e, HS_ENCOUNTER_TEXT_LOCATION, "TEST-1"));
     size_t n = 0;
-    CHECK(ctx, hs_encounter_seal(ctx, NULL, &n, e, box_pk, sk, NULL));
+    CHECK(ctx, hs_encounter_seal(ctx, NULL, &n, e, au.box_pk, sk, NULL));
     uint8_t *buf = malloc(n);
     assert_non_null(buf);
-    CHECK(ctx, hs_encounter_seal(ctx, buf, &n, e, box_pk, sk, NULL));
+    CHECK(ctx, hs_encounter_seal(ctx, buf, &n, e, au.box_pk, sk, NULL));
     if (id)
         memcpy(id, hs_encounter_id(e), 16);
     hs_encounter_free(e);
@@ -143,11 +127,11 @@ static uint8_t *batch_of(size_t *size, uint8_t **rec, size_t *rs, uint32_t n)
 static hs_outbox *outbox_open(const char *name)
 {
     char path[700];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(path, sizeof path, "%s/%s", au.dir, name);
     mkdir(path, 0700);
     hs_outbox_options o = HS_OUTBOX_OPTIONS_INIT;
-    memcpy(o.device_public, dev_pk, 32);
-    memcpy(o.authority_sign_public, sign_pk, 32);
+    memcpy(o.device_public, au.dev_pk, 32);
+    memcpy(o.authority_sign_public, au.sign_pk, 32);
     hs_ctx *ctx = ctx_new();
     hs_outbox *ob = NULL;
     CHECK(ctx, hs_outbox_open(ctx, &ob, path, &o));
@@ -159,7 +143,7 @@ static hs_outbox *outbox_open(const char *name)
 static uint8_t *export(hs_outbox *ob, size_t *size, uint32_t want)
 {
     char path[700];
-    snprintf(path, sizeof path, "%s/export.batch", dir);
+    snprintf(path, sizeof path, "%s/export.batch", au.dir);
     unlink(path);
     hs_ctx *ctx = ctx_new();
     uint32_t n = 0;
@@ -182,7 +166,7 @@ static hs_cluster_intake *intake_new(uint32_t deadline_ms, uint32_t retry_ms)
     o.ack_wait_ms = 5000;
     hs_ctx *ctx = ctx_new();
     hs_cluster_intake *in = NULL;
-    CHECK(ctx, hs_cluster_intake_new(ctx, &in, cl, box_sk, sign_sk, reg, seen_path, &o));
+    CHECK(ctx, hs_cluster_intake_new(ctx, &in, cl, au.box_sk, au.sign_sk, reg, au.seen, &o));
     hs_ctx_free(ctx);
     return in;
 }
@@ -229,73 +213,41 @@ static uint32_t apply(hs_outbox *ob, hs_cluster_inbox *ib)
     return total;
 }
 
-static void write_file(const char *path, const void *p, size_t n, uint32_t flags)
-{
-    hs_ctx *ctx = ctx_new();
-    CHECK(ctx, hs_file_save(ctx, path, p, n, flags));
-    hs_ctx_free(ctx);
-}
-
 static int setup(void **state)
 {
     (void)state;
     const char *cli = cu_cli();
     if (!cli)
         return 0;
-    if (hs_encounter_keygen_authority(box_pk, box_sk, sign_pk, sign_sk) == HS_ERR_NOT_BUILT) {
+    char d[512];
+    snprintf(d, sizeof d, "%s/intake", tu_tmpdir());
+    hs_ctx *ctx = ctx_new();
+    hs_status s = cu_authority_make(ctx, &au, d);
+    if (s == HS_ERR_NOT_BUILT) {
         printf("SKIP: built without libsodium\n");
+        hs_ctx_free(ctx);
         return 0;
     }
-    uint8_t storage[32];
-    assert_int_equal(hs_device_keygen(dev_pk, dev_sk, storage), HS_OK);
+    CHECK(ctx, s);
     assert_int_equal(hs_synth_new(NULL, &gen, 20261207), HS_OK);
     assert_int_equal(hs_synth_set(gen, HS_SYNTH_FAST, 1), HS_OK);
-
-    snprintf(dir, sizeof dir, "%s/intake", tu_tmpdir());
-    mkdir(dir, 0755);
-    snprintf(seen_path, sizeof seen_path, "%s/seen.ids", dir);
-    snprintf(devices, sizeof devices, "%s/devices", dir);
-    mkdir(devices, 0755);
-    char path[700];
-    snprintf(path, sizeof path, "%s/dev.pub", devices);
-    write_file(path, dev_pk, 32, 0);
-    char auth_pub[600];
-    snprintf(auth_pub, sizeof auth_pub, "%s/auth.pub", dir);
-    snprintf(auth_sec, sizeof auth_sec, "%s/auth.sec", dir);
-    hs_ctx *ctx = ctx_new();
-    CHECK(ctx, hs_encounter_authority_save(ctx, auth_pub, auth_sec, box_pk, box_sk, sign_pk,
-                                           sign_sk));
     CHECK(ctx, hs_encounter_registry_new(ctx, &reg));
-    CHECK(ctx, hs_encounter_registry_add(ctx, reg, dev_pk, "dev"));
+    CHECK(ctx, hs_encounter_registry_add(ctx, reg, au.dev_pk, "dev"));
 
     char cdir[600];
-    snprintf(cdir, sizeof cdir, "%s/cluster", dir);
+    snprintf(cdir, sizeof cdir, "%s/cluster", au.dir);
     mkdir(cdir, 0755);
     /* a small maximum payload, so that a batch of image encounters is split */
     clu.max_payload = 128 * 1024;
     assert_true(cu_start_servers(&clu, cdir, 1, cli));
     clu.shards = 2;
     clu.replicas = 1;
-    hs_status s = cu_cluster_init(ctx, &clu, &cl, NULL, 2, 1, 30000);
+    s = cu_cluster_init(ctx, &clu, &cl, NULL, 2, 1, 30000);
     if (s)
         fail_msg("cluster init: %s: %s", hs_status_str(s), hs_ctx_last_error(ctx));
     assert_true(cu_start_shard(&clu, 1, 1));
     assert_true(cu_start_shard(&clu, 2, 1));
-    hs_watchlist *wl = NULL;
-    CHECK(ctx, hs_watchlist_new(ctx, &wl));
-    for (uint32_t m = 0; m < MASTERS; m++) {
-        char id[16];
-        snprintf(id, sizeof id, "G%02u", m);
-        hs_watchlist_subject *sub = NULL;
-        hs_template *t = truth(m, 0);
-        CHECK(ctx, hs_watchlist_subject_new(ctx, &sub, id));
-        CHECK(ctx, hs_watchlist_subject_add_finger(ctx, sub, t, 0));
-        CHECK(ctx, hs_watchlist_add(ctx, wl, sub));
-        hs_watchlist_subject_free(sub);
-        hs_template_free(t);
-    }
-    CHECK(ctx, hs_cluster_load(ctx, NULL, cl, wl, 0));
-    hs_watchlist_free(wl);
+    CHECK(ctx, cu_load_gallery(ctx, cl, gen, MASTERS));
     hs_ctx_free(ctx);
     ready = 1;
     return 0;
@@ -326,7 +278,7 @@ static void test_loop(void **state)
     hs_ctx *ctx = ctx_new();
     for (int i = 0; i < N; i++) {
         size_t n = 0;
-        uint8_t *rec = seal(&n, master[i], i == 7, dev_sk, ids[i]);
+        uint8_t *rec = seal(&n, master[i], i == 7, au.dev_sk, ids[i]);
         CHECK(ctx, hs_outbox_append(ctx, ob, rec, n));
         free(rec);
     }
@@ -337,7 +289,7 @@ static void test_loop(void **state)
     assert_int_equal(info.records, N);
     assert_int_equal(info.messages, 1);
     assert_int_equal(info.duplicates, 0);
-    assert_memory_equal(info.device_public, dev_pk, 32);
+    assert_memory_equal(info.device_public, au.dev_pk, 32);
     uint64_t seq = info.sequence;
     /* sent again (the device did not see the first acknowledgement) */
     CHECK(ctx, hs_cluster_submit(ctx, &info, cl, b, bn));
@@ -363,7 +315,7 @@ static void test_loop(void **state)
     st = next(in, 500);
     assert_int_equal(st.messages, 0);
 
-    hs_cluster_inbox *ib = fetch(dev_pk, sign_pk);
+    hs_cluster_inbox *ib = fetch(au.dev_pk, au.sign_pk);
     assert_int_equal(hs_cluster_inbox_refused(ib), 0);
     assert_int_equal(hs_cluster_inbox_verdicts(ib), N);
     assert_int_equal(hs_cluster_inbox_acks(ib), 1);
@@ -371,7 +323,7 @@ static void test_loop(void **state)
         hs_cluster_verdict v = HS_CLUSTER_VERDICT_INIT;
         assert_int_equal(hs_cluster_inbox_verdict(ib, &v, i), HS_OK);
         assert_memory_equal(v.id, ids[i], 16);
-        assert_memory_equal(v.device_public, dev_pk, 32);
+        assert_memory_equal(v.device_public, au.dev_pk, 32);
         assert_int_equal(v.kind, HS_CLUSTER_VERDICT_COMPLETE);
         assert_int_equal(v.missing, 0);
         assert_int_equal(v.shards, 2);
@@ -403,8 +355,9 @@ static void test_loop(void **state)
     const uint8_t *a = hs_cluster_inbox_ack(ib, &an, 0);
     assert_int_equal(hs_outbox_ack(ctx, ob, NULL, a, an), HS_ERR_REPLAY);
     confirm(ib);
+    confirm(ib); /* again, as after a lost answer: deleted already is fine */
     hs_cluster_inbox_free(ib);
-    ib = fetch(dev_pk, sign_pk);
+    ib = fetch(au.dev_pk, au.sign_pk);
     assert_int_equal(hs_cluster_inbox_verdicts(ib) + hs_cluster_inbox_acks(ib), 0);
     hs_cluster_inbox_free(ib);
 
@@ -417,7 +370,7 @@ static void test_loop(void **state)
     assert_int_equal(st.acks, 1);
     /* the acknowledgement names the same ids as the first one, which the
      * device applied and confirmed: the stream drops it as a duplicate */
-    ib = fetch(dev_pk, sign_pk);
+    ib = fetch(au.dev_pk, au.sign_pk);
     assert_int_equal(hs_cluster_inbox_verdicts(ib) + hs_cluster_inbox_acks(ib), 0);
     hs_cluster_inbox_free(ib);
     /* a batch whose framing is broken: refused whole, with the reason */
@@ -460,7 +413,7 @@ static void test_unknown_device(void **state)
     assert_int_equal(oc.status, HS_ERR_REVOKED);
     assert_non_null(strstr(oc.reason, "unknown device"));
     hs_cluster_intake_free(in);
-    hs_cluster_inbox *ib = fetch(pk, sign_pk);
+    hs_cluster_inbox *ib = fetch(pk, au.sign_pk);
     assert_int_equal(hs_cluster_inbox_verdicts(ib), 1);
     assert_int_equal(hs_cluster_inbox_acks(ib), 0);
     hs_cluster_verdict v = HS_CLUSTER_VERDICT_INIT;
@@ -472,9 +425,9 @@ static void test_unknown_device(void **state)
     assert_int_equal(hs_cluster_inbox_candidate(ib, NULL, NULL, NULL, 0, 0), HS_ERR_NOT_FOUND);
     confirm(ib);
     hs_cluster_inbox_free(ib);
-    /* records of two devices in one batch are not submitted */
+    /* records of two au.devices in one batch are not submitted */
     size_t n2 = 0;
-    uint8_t *rec2 = seal(&n2, 2, 0, dev_sk, NULL);
+    uint8_t *rec2 = seal(&n2, 2, 0, au.dev_sk, NULL);
     uint8_t *recs[2] = {rec, rec2};
     size_t rs[2] = {n, n2};
     free(b);
@@ -495,7 +448,7 @@ static void test_forged(void **state)
     (void)state;
     NEED_CLUSTER();
     size_t n = 0, bn = 0;
-    uint8_t *rec = seal(&n, 4, 0, dev_sk, NULL);
+    uint8_t *rec = seal(&n, 4, 0, au.dev_sk, NULL);
     uint8_t *b = batch_of(&bn, &rec, &n, 1);
     hs_ctx *ctx = ctx_new();
     CHECK(ctx, hs_cluster_submit(ctx, NULL, cl, b, bn));
@@ -506,14 +459,14 @@ static void test_forged(void **state)
     /* another authority's key: nothing verifies */
     uint8_t bp[32], bs[32], fp[32], fs[64];
     assert_int_equal(hs_encounter_keygen_authority(bp, bs, fp, fs), HS_OK);
-    hs_cluster_inbox *ib = fetch(dev_pk, fp);
+    hs_cluster_inbox *ib = fetch(au.dev_pk, fp);
     assert_int_equal(hs_cluster_inbox_verdicts(ib) + hs_cluster_inbox_acks(ib), 0);
     assert_int_equal(hs_cluster_inbox_refused(ib), 2);
     assert_non_null(strstr(hs_cluster_inbox_refusal(ib, 0), "signature"));
     hs_cluster_inbox_free(ib);
     /* a verdict altered in the stream: copy the genuine one with a score
      * changed onto the device's subject */
-    ib = fetch(dev_pk, sign_pk);
+    ib = fetch(au.dev_pk, au.sign_pk);
     assert_int_equal(hs_cluster_inbox_verdicts(ib), 1);
     hs_cluster_verdict v = HS_CLUSTER_VERDICT_INIT;
     assert_int_equal(hs_cluster_inbox_verdict(ib, &v, 0), HS_OK);
@@ -525,7 +478,7 @@ static void test_forged(void **state)
     char subj[256], dev[65], idh[33];
     static const char hx[] = "0123456789abcdef";
     for (int i = 0; i < 32; i++)
-        dev[2 * i] = hx[dev_pk[i] >> 4], dev[2 * i + 1] = hx[dev_pk[i] & 15];
+        dev[2 * i] = hx[au.dev_pk[i] >> 4], dev[2 * i + 1] = hx[au.dev_pk[i] & 15];
     dev[64] = 0;
     for (int i = 0; i < 16; i++)
         idh[2 * i] = hx[v.id[i] >> 4], idh[2 * i + 1] = hx[v.id[i] & 15];
@@ -543,14 +496,14 @@ static void test_forged(void **state)
     uint64_t altered = pa->Sequence;
     jsPubAck_Destroy(pa);
     free(copy);
-    ib = fetch(dev_pk, sign_pk);
+    ib = fetch(au.dev_pk, au.sign_pk);
     assert_int_equal(hs_cluster_inbox_verdicts(ib), 1); /* the genuine one */
     assert_int_equal(hs_cluster_inbox_acks(ib), 1);
     assert_int_equal(hs_cluster_inbox_refused(ib), 1); /* the altered copy */
     confirm(ib);
     hs_cluster_inbox_free(ib);
     /* the refused copy is not confirmed: it stays for the operators */
-    ib = fetch(dev_pk, sign_pk);
+    ib = fetch(au.dev_pk, au.sign_pk);
     assert_int_equal(hs_cluster_inbox_verdicts(ib) + hs_cluster_inbox_acks(ib), 0);
     assert_int_equal(hs_cluster_inbox_refused(ib), 1);
     hs_cluster_inbox_free(ib);
@@ -571,7 +524,7 @@ static void fill(hs_outbox *ob, uint8_t (*ids)[16], uint32_t n)
     hs_ctx *ctx = ctx_new();
     for (uint32_t i = 0; i < n; i++) {
         size_t size = 0;
-        uint8_t *rec = seal(&size, i, 1, dev_sk, ids[i]);
+        uint8_t *rec = seal(&size, i, 1, au.dev_sk, ids[i]);
         CHECK(ctx, hs_outbox_append(ctx, ob, rec, size));
         free(rec);
     }
@@ -608,23 +561,8 @@ static void complete_once(hs_cluster_inbox *ib, hs_outbox *ob, uint8_t (*ids)[16
 
 static pid_t start_worker(const char *log)
 {
-    char urls[600];
-    snprintf(urls, sizeof urls, "%s", clu.urls);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        char *argv[] = {(char *)clu.cli, "cluster", "intake", "--nats", urls, "--authority",
-                        auth_sec, "--devices", devices, "--seen", seen_path, "--ack-wait-ms",
-                        "2000", "--until-idle", "6000", NULL};
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
+    const char *more[] = {"--until-idle", "6000", NULL};
+    return cu_start_worker(&clu, &au, log, "2000", more);
 }
 
 /* The worker killed mid-batch and restarted: nothing lost, nothing twice. */
@@ -640,8 +578,8 @@ static void test_worker_killed(void **state)
     size_t bn = 0;
     uint8_t *b = export(ob, &bn, N);
     char log1[700], log2[700];
-    snprintf(log1, sizeof log1, "%s/worker1.log", dir);
-    snprintf(log2, sizeof log2, "%s/worker2.log", dir);
+    snprintf(log1, sizeof log1, "%s/worker1.log", au.dir);
+    snprintf(log2, sizeof log2, "%s/worker2.log", au.dir);
     hs_cluster_submit_info info = HS_CLUSTER_SUBMIT_INFO_INIT;
     CHECK(ctx, hs_cluster_submit(ctx, &info, cl, b, bn));
     printf("%u encounters, %zu bytes: %u intake messages\n", info.records, bn, info.messages);
@@ -658,7 +596,7 @@ static void test_worker_killed(void **state)
     uint32_t before = 0;
     double end = cu_now_ms() + 60000;
     while (cu_now_ms() < end) {
-        hs_cluster_inbox *ib = fetch(dev_pk, sign_pk);
+        hs_cluster_inbox *ib = fetch(au.dev_pk, au.sign_pk);
         before = hs_cluster_inbox_verdicts(ib);
         hs_cluster_inbox_free(ib);
         if (before >= 1)
@@ -668,7 +606,7 @@ static void test_worker_killed(void **state)
     waitpid(w, NULL, 0);
     printf("worker killed with %u of %u verdicts published\n", before, N);
     assert_true(before >= 1);
-    hs_cluster_inbox *ib = fetch(dev_pk, sign_pk);
+    hs_cluster_inbox *ib = fetch(au.dev_pk, au.sign_pk);
     uint32_t at_kill = hs_cluster_inbox_verdicts(ib);
     uint32_t acks_at_kill = hs_cluster_inbox_acks(ib);
     hs_cluster_inbox_free(ib);
@@ -681,7 +619,7 @@ static void test_worker_killed(void **state)
     int status = 0;
     assert_int_equal(waitpid(w, &status, 0), w);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    ib = fetch(dev_pk, sign_pk);
+    ib = fetch(au.dev_pk, au.sign_pk);
     complete_once(ib, ob, ids, N);
     /* the restarted worker found the verdicts published before the kill */
     FILE *f = fopen(log2, "r");
@@ -723,12 +661,12 @@ static void test_server_killed(void **state)
     CHECK(ctx, hs_cluster_submit(ctx, NULL, cl, b, bn));
     free(b);
     char log[700];
-    snprintf(log, sizeof log, "%s/worker-server.log", dir);
+    snprintf(log, sizeof log, "%s/worker-server.log", au.dir);
     pid_t w = start_worker(log);
     uint32_t before = 0;
     double end = cu_now_ms() + 60000;
     while (before < 1 && cu_now_ms() < end) {
-        hs_cluster_inbox *ib = fetch(dev_pk, sign_pk);
+        hs_cluster_inbox *ib = fetch(au.dev_pk, au.sign_pk);
         before = hs_cluster_inbox_verdicts(ib);
         hs_cluster_inbox_free(ib);
     }
@@ -751,7 +689,7 @@ static void test_server_killed(void **state)
         hs_cluster_inbox_free(ib);
         ib = NULL;
         hs_ctx *fctx = ctx_new();
-        if (hs_cluster_fetch(fctx, &ib, cl, dev_pk, sign_pk) == HS_OK)
+        if (hs_cluster_fetch(fctx, &ib, cl, au.dev_pk, au.sign_pk) == HS_OK)
             have = hs_cluster_inbox_verdicts(ib);
         hs_ctx_free(fctx);
         if (have >= N)
@@ -779,7 +717,7 @@ static void test_shard_missing(void **state)
     hs_outbox *ob = outbox_open("box-missing");
     for (uint32_t i = 0; i < 2; i++) {
         size_t n = 0;
-        uint8_t *rec = seal(&n, 6 + i, 0, dev_sk, NULL);
+        uint8_t *rec = seal(&n, 6 + i, 0, au.dev_sk, NULL);
         CHECK(ctx, hs_outbox_append(ctx, ob, rec, n));
         free(rec);
     }
@@ -793,7 +731,7 @@ static void test_shard_missing(void **state)
     assert_int_equal(st.records, 2);
     assert_int_equal(st.incomplete, 2);
     assert_int_equal(st.searched + st.acks, 0);
-    hs_cluster_inbox *ib = fetch(dev_pk, sign_pk);
+    hs_cluster_inbox *ib = fetch(au.dev_pk, au.sign_pk);
     assert_int_equal(hs_cluster_inbox_verdicts(ib), 2);
     assert_int_equal(hs_cluster_inbox_acks(ib), 0);
     hs_cluster_verdict v = HS_CLUSTER_VERDICT_INIT;
@@ -819,7 +757,7 @@ static void test_shard_missing(void **state)
     }
     assert_int_equal(searched, 2);
     hs_cluster_intake_free(in);
-    ib = fetch(dev_pk, sign_pk);
+    ib = fetch(au.dev_pk, au.sign_pk);
     assert_int_equal(hs_cluster_inbox_verdicts(ib), 4); /* 2 incomplete, then 2 complete */
     for (uint32_t i = 2; i < 4; i++) {
         assert_int_equal(hs_cluster_inbox_verdict(ib, &v, i), HS_OK);
@@ -868,7 +806,7 @@ static void test_consumer_lost(void **state)
     assert_int_equal(st.records, 1);
     assert_int_equal(st.refused, 1);
     hs_cluster_intake_free(in);
-    hs_cluster_inbox *ib = fetch(pk, sign_pk);
+    hs_cluster_inbox *ib = fetch(pk, au.sign_pk);
     assert_int_equal(hs_cluster_inbox_verdicts(ib), 1);
     confirm(ib);
     hs_cluster_inbox_free(ib);
