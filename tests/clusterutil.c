@@ -1,6 +1,10 @@
 /* Local cluster processes for tests and benchmarks (clusterutil.h). */
 #include "clusterutil.h"
 
+#include <hotspot/device.h>
+#include <hotspot/encounter.h>
+#include <hotspot/synth.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -68,7 +72,7 @@ static int free_port(void)
     return port;
 }
 
-static pid_t spawn(char *const argv[], const char *log)
+pid_t cu_spawn(char *const argv[], const char *log)
 {
     pid_t pid = fork();
     if (pid == 0) {
@@ -110,7 +114,7 @@ bool cu_start_server(cu_cluster *c, int i)
     if (!ns)
         return false;
     char *argv[] = {(char *)ns, "-c", conf, NULL};
-    c->server[i] = spawn(argv, log);
+    c->server[i] = cu_spawn(argv, log);
     return c->server[i] > 0;
 }
 
@@ -170,7 +174,7 @@ bool cu_start_shard(cu_cluster *c, int s, int r)
     snprintf(thr, sizeof thr, "%d", c->threads > 0 ? c->threads : 1);
     char *argv[] = {(char *)c->cli, "shard", "--nats", c->urls, "--shard", shard, "--data",
                     data, "--replica", rep, "--threads", thr, "--save-interval-ms", "200", NULL};
-    c->shard[s][r] = spawn(argv, log);
+    c->shard[s][r] = cu_spawn(argv, log);
     return c->shard[s][r] > 0;
 }
 
@@ -207,32 +211,125 @@ void cu_stop_all(void)
     active = NULL;
 }
 
+int cu_scan_log(const char *path)
+{
+    char line[1024];
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int found = 0, show = 0; /* lines of a report still to print */
+    while (fgets(line, sizeof line, f)) {
+        if (strstr(line, "Sanitizer") || strstr(line, "runtime error:")) {
+            if (!show)
+                found++;
+            show = 40;
+        }
+        if (show > 0) {
+            printf("%s: %s", path, line);
+            show--;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
 int cu_stop_and_scan_logs(const cu_cluster *c)
 {
     cu_stop_all();
     int found = 0;
     for (int s = 1; s <= CU_SHARDS_MAX; s++)
         for (int r = 1; r <= CU_REPLICAS_MAX; r++) {
-            char log[600], line[1024];
+            char log[600];
             snprintf(log, sizeof log, "%s/s%dr%d.log", c->dir, s, r);
-            FILE *f = fopen(log, "r");
-            if (!f)
-                continue;
-            int show = 0; /* lines of a report still to print */
-            while (fgets(line, sizeof line, f)) {
-                if (strstr(line, "Sanitizer") || strstr(line, "runtime error:")) {
-                    if (!show)
-                        found++;
-                    show = 40;
-                }
-                if (show > 0) {
-                    printf("%s: %s", log, line);
-                    show--;
-                }
-            }
-            fclose(f);
+            found += cu_scan_log(log);
         }
     return found;
+}
+
+uint64_t cu_rnd(uint64_t *state)
+{
+    /* SplitMix64 */
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+int cu_rnd_below(uint64_t *state, int n) { return (int)(cu_rnd(state) % (uint64_t)n); }
+
+int cu_servers_down(const cu_cluster *c)
+{
+    int n = 0;
+    for (int i = 0; i < c->nservers; i++)
+        n += c->server[i] <= 0;
+    return n;
+}
+
+bool cu_fault(cu_cluster *c, uint64_t *rng, double t0_ms)
+{
+    int down = cu_servers_down(c);
+    int dead_rep = 0, live_rep = 0;
+    for (int s = 1; s <= c->shards; s++)
+        for (int r = 1; r <= c->replicas; r++) {
+            if (c->shard[s][r] > 0)
+                live_rep++;
+            else
+                dead_rep++;
+        }
+    /* weights: kill a server (while fewer than two are down), restart one,
+     * kill a replica, stop one, restart one */
+    int w[5] = {down == 0 ? 30 : down == 1 ? 20 : 0, down ? 40 : 0, live_rep ? 25 : 0,
+                live_rep ? 10 : 0, dead_rep ? 40 : 0};
+    int total = w[0] + w[1] + w[2] + w[3] + w[4], pick = cu_rnd_below(rng, total), a = 0;
+    while (pick >= w[a])
+        pick -= w[a++];
+    if (a == 0 || a == 1) {
+        int cand[CU_SERVERS_MAX], n = 0;
+        for (int i = 0; i < c->nservers; i++)
+            if ((c->server[i] > 0) == (a == 0))
+                cand[n++] = i;
+        int i = cand[cu_rnd_below(rng, n)];
+        if (a == 0) {
+            cu_kill_server(c, i, SIGKILL);
+            cu_say(t0_ms, "fault: server n%d killed (%d down)", i + 1, cu_servers_down(c));
+        } else {
+            if (!cu_start_server(c, i))
+                return false;
+            cu_say(t0_ms, "fault: server n%d started (%d down)", i + 1, cu_servers_down(c));
+        }
+    } else {
+        int cs[CU_SHARDS_MAX * CU_REPLICAS_MAX], cr[CU_SHARDS_MAX * CU_REPLICAS_MAX], n = 0;
+        for (int s = 1; s <= c->shards; s++)
+            for (int r = 1; r <= c->replicas; r++)
+                if ((c->shard[s][r] > 0) == (a != 4)) {
+                    cs[n] = s;
+                    cr[n++] = r;
+                }
+        int k = cu_rnd_below(rng, n);
+        if (a == 4) {
+            if (!cu_start_shard(c, cs[k], cr[k]))
+                return false;
+            cu_say(t0_ms, "fault: replica s%dr%d started", cs[k], cr[k]);
+        } else {
+            cu_kill_shard(c, cs[k], cr[k], a == 2 ? SIGKILL : SIGTERM);
+            cu_say(t0_ms, "fault: replica s%dr%d %s", cs[k], cr[k], a == 2 ? "killed" : "stopped");
+        }
+    }
+    return true;
+}
+
+bool cu_heal(cu_cluster *c, double t0_ms)
+{
+    for (int i = 0; i < c->nservers; i++)
+        if (c->server[i] <= 0 && !cu_start_server(c, i))
+            return false;
+    cu_sleep_ms(2000); /* the servers form their routes before the replicas join */
+    for (int s = 1; s <= c->shards; s++)
+        for (int r = 1; r <= c->replicas; r++)
+            if (c->shard[s][r] <= 0 && !cu_start_shard(c, s, r))
+                return false;
+    cu_say(t0_ms, "healed: every server and replica running");
+    return true;
 }
 
 void cu_say(double t0_ms, const char *fmt, ...)
@@ -302,4 +399,92 @@ bool cu_same_as_list(hs_cluster *cl, const hs_watchlist *wl, const hs_template *
     hs_cluster_result_free(cr);
     hs_ctx_free(ctx);
     return same;
+}
+
+bool cu_chaos_start(hs_ctx *ctx, cu_cluster *c, const char *dir, hs_cluster **cl)
+{
+    const char *cli = cu_cli();
+    if (!cli || !cu_start_servers(c, dir, 3, cli))
+        return false;
+    c->shards = 2;
+    c->replicas = 2;
+    hs_cluster_options o = HS_CLUSTER_OPTIONS_INIT;
+    o.timeout_ms = 2000;
+    o.write_timeout_ms = 8000; /* a write without quorum fails in 8 s */
+    if (cu_cluster_init(ctx, c, cl, &o, 2, 3, 120000) != HS_OK)
+        return false;
+    for (int s = 1; s <= 2; s++)
+        for (int r = 1; r <= 2; r++)
+            if (!cu_start_shard(c, s, r))
+                return false;
+    return true;
+}
+
+hs_status cu_authority_make(hs_ctx *ctx, cu_authority *a, const char *dir)
+{
+    hs_status s = hs_encounter_keygen_authority(a->box_pk, a->box_sk, a->sign_pk, a->sign_sk);
+    if (s)
+        return s;
+    uint8_t storage[32];
+    if ((s = hs_device_keygen(a->dev_pk, a->dev_sk, storage)) != HS_OK)
+        return s;
+    snprintf(a->dir, sizeof a->dir, "%s", dir);
+    mkdir(a->dir, 0755);
+    snprintf(a->seen, sizeof a->seen, "%s/seen.ids", dir);
+    snprintf(a->devices, sizeof a->devices, "%s/devices", dir);
+    mkdir(a->devices, 0755);
+    snprintf(a->auth_sec, sizeof a->auth_sec, "%s/auth.sec", dir);
+    char path[700];
+    snprintf(path, sizeof path, "%s/dev.pub", a->devices);
+    if ((s = hs_file_save(ctx, path, a->dev_pk, 32, 0)) != HS_OK)
+        return s;
+    snprintf(path, sizeof path, "%s/auth.pub", dir);
+    return hs_encounter_authority_save(ctx, path, a->auth_sec, a->box_pk, a->box_sk, a->sign_pk,
+                                       a->sign_sk);
+}
+
+hs_status cu_impression(hs_ctx *ctx, hs_synth *gen, uint32_t m, uint32_t k, hs_template **t,
+                        hs_image **img)
+{
+    hs_synth_master *ms = NULL;
+    hs_status s = hs_synth_master_new(ctx, &ms, gen, m);
+    if (!s)
+        s = hs_synth_impression(ctx, img, t, gen, ms, k);
+    hs_synth_master_free(ms);
+    return s;
+}
+
+hs_status cu_load_gallery(hs_ctx *ctx, hs_cluster *cl, hs_synth *gen, uint32_t n)
+{
+    hs_watchlist *wl = NULL;
+    hs_status s = hs_watchlist_new(ctx, &wl);
+    for (uint32_t m = 0; m < n && !s; m++) {
+        char id[16];
+        snprintf(id, sizeof id, "G%02u", m);
+        hs_watchlist_subject *sub = NULL;
+        hs_template *t = NULL;
+        if ((s = cu_impression(ctx, gen, m, 0, &t, NULL)) == HS_OK &&
+            (s = hs_watchlist_subject_new(ctx, &sub, id)) == HS_OK &&
+            (s = hs_watchlist_subject_add_finger(ctx, sub, t, 0)) == HS_OK)
+            s = hs_watchlist_add(ctx, wl, sub);
+        hs_watchlist_subject_free(sub);
+        hs_template_free(t);
+    }
+    if (!s)
+        s = hs_cluster_load(ctx, NULL, cl, wl, 0);
+    hs_watchlist_free(wl);
+    return s;
+}
+
+pid_t cu_start_worker(const cu_cluster *c, const cu_authority *a, const char *log,
+                      const char *ack_wait_ms, const char *more[])
+{
+    char *argv[32] = {(char *)c->cli, "cluster", "intake", "--nats", (char *)c->urls,
+                      "--authority", (char *)a->auth_sec, "--devices", (char *)a->devices,
+                      "--seen", (char *)a->seen, "--ack-wait-ms", (char *)ack_wait_ms};
+    int n = 13;
+    for (int i = 0; more && more[i] && n < 31; i++)
+        argv[n++] = (char *)more[i];
+    argv[n] = NULL;
+    return cu_spawn(argv, log);
 }

@@ -7,6 +7,7 @@
 #define HOTSPOT_CLUSTERUTIL_H
 
 #include <hotspot/cluster.h>
+#include <hotspot/synth.h>
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -52,6 +53,66 @@ void cu_stop_all(void);
  * by its sibling and the cluster still answers, so the tests look at the
  * logs instead of relying on a failure. */
 int cu_stop_and_scan_logs(const cu_cluster *c);
+
+/* Print every sanitizer report (AddressSanitizer, LeakSanitizer,
+ * ThreadSanitizer, UndefinedBehaviorSanitizer) in the log at path and
+ * return how many there were (0 when there is no such file). */
+int cu_scan_log(const char *path);
+
+/* The chaos tests' seeded generator (SplitMix64 on *state), and n > 0
+ * values from it. */
+uint64_t cu_rnd(uint64_t *state);
+int cu_rnd_below(uint64_t *state, int n);
+/* Servers of c not running. */
+int cu_servers_down(const cu_cluster *c);
+/* One random fault from rng, printed with cu_say: a server killed (SIGKILL,
+ * while fewer than two are down), a dead server started, a replica killed
+ * (SIGKILL) or stopped (SIGTERM), or a dead replica started. False when a
+ * process could not be started. */
+bool cu_fault(cu_cluster *c, uint64_t *rng, double t0_ms);
+/* Start every dead server, wait 2 s (their routes form before the replicas
+ * join), then every dead replica; printed with cu_say. */
+bool cu_heal(cu_cluster *c, double t0_ms);
+
+/* fork and exec argv[0] with stdout and stderr appended to log; the pid
+ * (the caller reaps it), or -1. */
+pid_t cu_spawn(char *const argv[], const char *log);
+
+/* The chaos tests' cluster under dir: 3 servers, the stream replicated 3
+ * times, 2 shards x 2 replicas started; *cl connected with a 2 s request
+ * timeout and an 8 s write timeout (a write without quorum fails then).
+ * False (the reason in ctx when the init failed) on failure. */
+bool cu_chaos_start(hs_ctx *ctx, cu_cluster *c, const char *dir, hs_cluster **cl);
+
+/* The intake tests' authority and one registered device: fresh keys, and
+ * under dir (made) auth.pub, auth.sec, devices/dev.pub; seen names the
+ * worker's seen file. HS_ERR_NOT_BUILT without libsodium. */
+typedef struct cu_authority {
+    uint8_t box_pk[32], box_sk[32], sign_pk[32], sign_sk[64];
+    uint8_t dev_pk[32], dev_sk[64];
+    char dir[512], seen[600], auth_sec[600], devices[600];
+} cu_authority;
+hs_status cu_authority_make(hs_ctx *ctx, cu_authority *a, const char *dir);
+/* Impression k of synthetic master m: its ground-truth template into *t
+ * and/or its image into *img (either may be NULL). */
+hs_status cu_impression(hs_ctx *ctx, hs_synth *gen, uint32_t m, uint32_t k, hs_template **t,
+                        hs_image **img);
+/* The gallery G00..: impression 0 of masters 0 to n - 1, loaded into cl. */
+hs_status cu_load_gallery(hs_ctx *ctx, hs_cluster *cl, hs_synth *gen, uint32_t n);
+/* `hotspot cluster intake` for a's authority, devices and seen file on c's
+ * servers, with --ack-wait-ms and the NULL-terminated arguments more (may
+ * be NULL), output appended to log; its pid, or -1. */
+pid_t cu_start_worker(const cu_cluster *c, const cu_authority *a, const char *log,
+                      const char *ack_wait_ms, const char *more[]);
+
+/* In a cmocka test: a call that must return HS_OK, else the test fails
+ * with the status and ctx's message. */
+#define CU_CHECK(ctx, call)                                                                      \
+    do {                                                                                         \
+        hs_status s_ = (call);                                                                   \
+        if (s_)                                                                                  \
+            fail_msg("%s: %s: %s", #call, hs_status_str(s_), hs_ctx_last_error(ctx));            \
+    } while (0)
 
 /* Connect *cl (when NULL) to c's servers with options o (NULL: defaults)
  * and create the cluster's stream, retrying every 200 ms for at most

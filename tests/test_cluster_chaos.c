@@ -32,8 +32,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define SERVERS 3
-#define SHARDS 2
+#define SHARDS 2 /* cu_chaos_start's cluster */
 #define REPLICAS 2
 #define POOL 140   /* subjects C000..: the first INITIAL enrolled at setup */
 #define INITIAL 30
@@ -62,17 +61,7 @@ static void acknowledged(int k, uint64_t seq)
         shard_last[sh] = seq;
 }
 
-static uint64_t rnd(void)
-{
-    /* SplitMix64 */
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static int rnd_below(int n) { return (int)(rnd() % (uint64_t)n); }
-
+static int rnd_below(int n) { return cu_rnd_below(&rng_state, n); }
 
 static void id_of(int k, char *id, size_t n) { snprintf(id, n, "C%03d", k); }
 
@@ -84,65 +73,6 @@ static hs_watchlist_subject *subject(int k)
     assert_int_equal(hs_watchlist_subject_new(NULL, &s, id), HS_OK);
     assert_int_equal(hs_watchlist_subject_add_finger(NULL, s, pool[k], 0), HS_OK);
     return s;
-}
-
-/* ---- the faults ------------------------------------------------------------ */
-
-static int servers_down(void)
-{
-    int n = 0;
-    for (int i = 0; i < SERVERS; i++)
-        n += clu.server[i] <= 0;
-    return n;
-}
-
-static void fault(void)
-{
-    int down = servers_down();
-    int dead_rep = 0, live_rep = 0;
-    for (int s = 1; s <= SHARDS; s++)
-        for (int r = 1; r <= REPLICAS; r++) {
-            if (clu.shard[s][r] > 0)
-                live_rep++;
-            else
-                dead_rep++;
-        }
-    /* weights: kill a server, restart one, kill a replica, stop one, restart one */
-    int w[5] = {down == 0 ? 30 : down == 1 ? 20 : 0, down ? 40 : 0, live_rep ? 25 : 0,
-                live_rep ? 10 : 0, dead_rep ? 40 : 0};
-    int total = w[0] + w[1] + w[2] + w[3] + w[4], pick = rnd_below(total), a = 0;
-    while (pick >= w[a])
-        pick -= w[a++];
-    if (a == 0 || a == 1) {
-        int cand[SERVERS], n = 0;
-        for (int i = 0; i < SERVERS; i++)
-            if ((clu.server[i] > 0) == (a == 0))
-                cand[n++] = i;
-        int i = cand[rnd_below(n)];
-        if (a == 0) {
-            cu_kill_server(&clu, i, SIGKILL);
-            cu_say(t_start, "fault: server n%d killed (%d down)", i + 1, servers_down());
-        } else {
-            assert_true(cu_start_server(&clu, i));
-            cu_say(t_start, "fault: server n%d started (%d down)", i + 1, servers_down());
-        }
-    } else {
-        int cs[SHARDS * REPLICAS], cr[SHARDS * REPLICAS], n = 0;
-        for (int s = 1; s <= SHARDS; s++)
-            for (int r = 1; r <= REPLICAS; r++)
-                if ((clu.shard[s][r] > 0) == (a != 4)) {
-                    cs[n] = s;
-                    cr[n++] = r;
-                }
-        int k = rnd_below(n);
-        if (a == 4) {
-            assert_true(cu_start_shard(&clu, cs[k], cr[k]));
-            cu_say(t_start, "fault: replica s%dr%d started", cs[k], cr[k]);
-        } else {
-            cu_kill_shard(&clu, cs[k], cr[k], a == 2 ? SIGKILL : SIGTERM);
-            cu_say(t_start, "fault: replica s%dr%d %s", cs[k], cr[k], a == 2 ? "killed" : "stopped");
-        }
-    }
 }
 
 /* ---- the client's operations ----------------------------------------------- */
@@ -316,8 +246,7 @@ static void remake(int k)
 static int setup(void **state_)
 {
     (void)state_;
-    const char *cli = cu_cli();
-    if (!cli)
+    if (!cu_cli())
         return 0;
     t_start = cu_now_ms();
     const char *seed = getenv("HS_CHAOS_SEED");
@@ -326,12 +255,8 @@ static int setup(void **state_)
     hs_synth *gen = NULL;
     assert_int_equal(hs_synth_new(NULL, &gen, 20261207), HS_OK);
     assert_int_equal(hs_synth_set(gen, HS_SYNTH_FAST, 1), HS_OK);
-    for (int m = 0; m < POOL; m++) {
-        hs_synth_master *ms = NULL;
-        assert_int_equal(hs_synth_master_new(NULL, &ms, gen, (uint32_t)m), HS_OK);
-        assert_int_equal(hs_synth_impression(NULL, NULL, &pool[m], gen, ms, 0), HS_OK);
-        hs_synth_master_free(ms);
-    }
+    for (int m = 0; m < POOL; m++)
+        assert_int_equal(cu_impression(NULL, gen, (uint32_t)m, 0, &pool[m], NULL), HS_OK);
     hs_synth_free(gen);
     assert_int_equal(hs_watchlist_new(NULL, &model), HS_OK);
     cu_say(t_start, "gallery made");
@@ -339,21 +264,11 @@ static int setup(void **state_)
     char dir[512];
     snprintf(dir, sizeof dir, "%s/chaos", tu_tmpdir());
     mkdir(dir, 0755);
-    assert_true(cu_start_servers(&clu, dir, SERVERS, cli));
-    clu.shards = SHARDS;
-    clu.replicas = REPLICAS;
-    hs_cluster_options o = HS_CLUSTER_OPTIONS_INIT;
-    o.timeout_ms = 2000;
-    o.write_timeout_ms = 8000; /* a write without quorum fails in 8 s */
     hs_ctx *ctx = NULL;
     assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
-    hs_status s = cu_cluster_init(ctx, &clu, &cl, &o, SHARDS, 3, 120000);
-    if (s)
-        fail_msg("cluster init: %s: %s", hs_status_str(s), hs_ctx_last_error(ctx));
+    if (!cu_chaos_start(ctx, &clu, dir, &cl))
+        fail_msg("cluster start: %s", hs_ctx_last_error(ctx));
     hs_ctx_free(ctx);
-    for (int sh = 1; sh <= SHARDS; sh++)
-        for (int r = 1; r <= REPLICAS; r++)
-            assert_true(cu_start_shard(&clu, sh, r));
     for (next_enrol = 0; next_enrol < INITIAL; next_enrol++)
         write_one(next_enrol, 0);
     assert_int_equal(writes_unsure, 0);
@@ -387,7 +302,7 @@ static void test_random_faults(void **state_)
     int faults = 0;
     while (cu_now_ms() < end) {
         if (cu_now_ms() >= next_fault) {
-            fault();
+            assert_true(cu_fault(&clu, &rng_state, t_start));
             faults++;
             next_fault = cu_now_ms() + 1500 + rnd_below(2500);
         }
@@ -409,15 +324,7 @@ static void test_random_faults(void **state_)
     assert_true(searches_ok > 0);
 
     /* heal: everything runs again, the uncertain writes are made again */
-    for (int i = 0; i < SERVERS; i++)
-        if (clu.server[i] <= 0)
-            assert_true(cu_start_server(&clu, i));
-    cu_sleep_ms(2000); /* the servers form their routes before the replicas join */
-    for (int s = 1; s <= SHARDS; s++)
-        for (int r = 1; r <= REPLICAS; r++)
-            if (clu.shard[s][r] <= 0)
-                assert_true(cu_start_shard(&clu, s, r));
-    cu_say(t_start, "healed: every server and replica running");
+    assert_true(cu_heal(&clu, t_start));
     for (int k = 0; k < next_enrol; k++)
         if (state[k] == ENROL_UNSURE || state[k] == REMOVE_UNSURE)
             remake(k);
