@@ -662,8 +662,8 @@ hs_status hs_cluster_search(hs_ctx *ctx, hs_cluster_result **out, hs_cluster *cl
                 continue;
             /* resend: planned retry, or no answer in half the time left
              * (the replica it reached may have died meanwhile) */
-            if ((L->retry_at && now >= L->retry_at) ||
-                (!L->retry_at && now - L->sent >= (end - L->sent) / 2 && now - L->sent > 50)) {
+            if ((L->retry_at > 0 && now >= L->retry_at) ||
+                (L->retry_at <= 0 && now - L->sent >= (end - L->sent) / 2 && now - L->sent > 50)) {
                 pthread_mutex_lock(&cl->mu);
                 uint64_t mine = cl->written[i];
                 pthread_mutex_unlock(&cl->mu);
@@ -687,7 +687,7 @@ hs_status hs_cluster_search(hs_ctx *ctx, hs_cluster_result **out, hs_cluster *cl
                 L->sent = now;
                 L->retry_at = 0;
             }
-            double t = L->retry_at ? L->retry_at : L->sent + fmax((end - L->sent) / 2, 50);
+            double t = L->retry_at > 0 ? L->retry_at : L->sent + fmax((end - L->sent) / 2, 50);
             if (t < next)
                 next = t;
         }

@@ -405,7 +405,9 @@ struct hs_cluster_intake {
  * is idempotent). With
  * `anew`, or when it exists with settings that cannot be updated (an older
  * release's replicated consumer), it is deleted and made again. */
-static natsStatus intake_bind(hs_cluster_intake *in, int anew)
+/* (Re)make the durable consumer and its pull subscription; *jeo (may be
+ * NULL) receives JetStream's error code. */
+static natsStatus intake_bind(hs_cluster_intake *in, int anew, jsErrCode *jeo)
 {
     if (in->pull) {
         natsSubscription_Unsubscribe(in->pull);
@@ -450,6 +452,8 @@ static natsStatus intake_bind(hs_cluster_intake *in, int anew)
         so.ManualAck = true;
         ns = js_PullSubscribe(&in->pull, in->c->js, filter, in->durable, NULL, &so, &je);
     }
+    if (jeo)
+        *jeo = je;
     return ns;
 }
 
@@ -479,7 +483,7 @@ static void intake_watch(hs_cluster_intake *in)
         jsStreamInfo_Destroy(si);
     }
     in->stalled = waiting ? in->stalled + 1 : 0;
-    if (in->stalled >= 3 && intake_bind(in, 1) == NATS_OK)
+    if (in->stalled >= 3 && intake_bind(in, 1, NULL) == NATS_OK)
         in->stalled = 0;
 }
 
@@ -564,13 +568,24 @@ hs_status hs_cluster_intake_new(hs_ctx *ctx, hs_cluster_intake **out, hs_cluster
     if ((s = hs_encounter_seen_load(ctx, &in->seen, seen_path, HS_ENCOUNTER_SEEN_CREATE)) !=
         HS_OK)
         goto fail;
-    if ((s = hsc_deferred_streams(ctx, in->c, 1)) != HS_OK)
-        goto fail;
-    natsStatus ns = intake_bind(in, 0);
-    if (ns != NATS_OK) {
-        s = hsc_nats_error(ctx, ns, "intake consumer");
-        goto fail;
+    /* JetStream may not answer at once (a server down or restarting, its
+     * groups electing leaders): retried, as a write is, until
+     * write_timeout_ms */
+    const double end = hsc_now_ms() + in->c->opts.write_timeout_ms;
+    for (;;) {
+        s = hsc_deferred_streams(ctx, in->c, 1);
+        if (s == HS_OK) {
+            jsErrCode je = 0;
+            natsStatus ns = intake_bind(in, 0, &je);
+            if (ns != NATS_OK)
+                s = hsc_js_error(ctx, ns, je, "intake consumer");
+        }
+        if (s != HS_ERR_UNAVAILABLE || hsc_now_ms() + 200 >= end)
+            break;
+        hsc_sleep_ms(200);
     }
+    if (s)
+        goto fail;
     *out = in;
     return HS_OK;
 fail:

@@ -586,6 +586,15 @@ static const char *outcome_name(uint32_t o)
     }
 }
 
+/* SIGTERM or SIGINT pending (they are blocked while the worker runs). */
+static bool stop_pending(void)
+{
+    sigset_t pend;
+    sigemptyset(&pend);
+    sigpending(&pend);
+    return sigismember(&pend, SIGTERM) || sigismember(&pend, SIGINT);
+}
+
 /* hotspot cluster intake: the central worker, until SIGTERM/SIGINT (or,
  * with --until-idle MS, until no batch came for that long). */
 static int cl_intake(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
@@ -652,7 +661,16 @@ static int cl_intake(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
     if ((rc = connect_or_fail(ctx, &cl, c)) != CLI_OK)
         goto out;
     rc = CLI_ERR;
-    if ((s = hs_cluster_intake_new(ctx, &in, cl, box_sk, sign_sk, reg, seen, &o)) != HS_OK) {
+    /* a worker started while JetStream cannot answer (servers down or
+     * restarting) waits for it, as it does between batches */
+    while ((s = hs_cluster_intake_new(ctx, &in, cl, box_sk, sign_sk, reg, seen, &o)) ==
+               HS_ERR_UNAVAILABLE &&
+           !stop_pending()) {
+        cli_error(ctx, s, "intake (trying again)");
+        struct timespec ts = {1, 0};
+        nanosleep(&ts, NULL);
+    }
+    if (s != HS_OK) {
         cli_error(ctx, s, "intake");
         goto out;
     }
@@ -662,10 +680,7 @@ static int cl_intake(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
     double last = cli_now_ms();
     uint64_t total = 0;
     for (;;) {
-        sigset_t pend;
-        sigemptyset(&pend);
-        sigpending(&pend);
-        if (sigismember(&pend, SIGTERM) || sigismember(&pend, SIGINT)) {
+        if (stop_pending()) {
             fprintf(stderr, "hotspot cluster intake: signal, stopping\n");
             break;
         }
@@ -969,7 +984,16 @@ int cmd_shard(int argc, char **argv)
     if (hs_ctx_new(&ctx, NULL) != HS_OK)
         return CLI_ERR;
     hs_cluster_shard *sh = NULL;
-    hs_status s = hs_cluster_shard_new(ctx, &sh, c.urls, shard, shards, dir, &c.o, &so);
+    hs_status s;
+    /* started while JetStream cannot answer (servers down or restarting):
+     * wait for it rather than leave the shard to a supervisor */
+    while ((s = hs_cluster_shard_new(ctx, &sh, c.urls, shard, shards, dir, &c.o, &so)) ==
+               HS_ERR_UNAVAILABLE &&
+           !stop_pending()) {
+        cli_error(ctx, s, "shard (trying again)");
+        struct timespec ts = {1, 0};
+        nanosleep(&ts, NULL);
+    }
     if (s) {
         rc = fail(ctx, s, "shard");
         hs_ctx_free(ctx);

@@ -469,8 +469,9 @@ typedef struct hs_cluster_intake hs_cluster_intake;
  *  batch from being searched twice. Ownership: *out is freed with
  *  hs_cluster_intake_free. Errors: HS_ERR_INVALID_ARG, the errors of
  *  hs_encounter_seen_load(), HS_ERR_STATE (cluster not initialised),
- *  HS_ERR_UNAVAILABLE, HS_ERR_NOT_BUILT, HS_ERR_NOMEM. One thread per
- *  object. @since 1.1 */
+ *  HS_ERR_UNAVAILABLE (JetStream did not answer within the client's
+ *  write_timeout_ms: try again later), HS_ERR_NOT_BUILT, HS_ERR_NOMEM.
+ *  One thread per object. @since 1.1 */
 HS_CLUSTER_API hs_status hs_cluster_intake_new(hs_ctx *ctx, hs_cluster_intake **out,
                                                hs_cluster *cl,
                                                const uint8_t authority_box_secret[32],
@@ -621,8 +622,11 @@ HS_CLUSTER_API hs_status hs_cluster_fetch(hs_ctx *ctx, hs_cluster_inbox **out, h
  *  verdicts and acknowledgements), so that they are not fetched again.
  *  Call it once the acknowledgements are applied to the outbox
  *  (hs_outbox_ack(); HS_ERR_REPLAY there means applied before): a crash in
- *  between fetches them again, which is harmless. Errors:
- *  HS_ERR_UNAVAILABLE, HS_ERR_STATE. One thread per object. @since 1.1 */
+ *  between fetches them again, which is harmless. Messages deleted
+ *  already (a confirmation made again after its answer was lost) are
+ *  fine. Errors: HS_ERR_UNAVAILABLE (no server, or JetStream without
+ *  quorum or leader: try again), HS_ERR_STATE. One thread per object.
+ *  @since 1.1 */
 HS_CLUSTER_API hs_status hs_cluster_fetch_confirm(hs_ctx *ctx, hs_cluster *cl,
                                                   const hs_cluster_inbox *ib);
 
