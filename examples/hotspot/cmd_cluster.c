@@ -658,14 +658,14 @@ static int cl_intake(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
         cli_error(ctx, s, devices);
         goto out;
     }
-    if ((rc = connect_or_fail(ctx, &cl, c)) != CLI_OK)
-        goto out;
-    rc = CLI_ERR;
     /* a worker started while JetStream cannot answer (servers down or
      * restarting) waits for it, as it does between batches */
-    while ((s = hs_cluster_intake_new(ctx, &in, cl, box_sk, sign_sk, reg, seen, &o)) ==
-               HS_ERR_UNAVAILABLE &&
-           !stop_pending()) {
+    for (;;) {
+        s = cl ? HS_OK : hs_cluster_connect(ctx, &cl, c->urls, &c->o);
+        if (s == HS_OK)
+            s = hs_cluster_intake_new(ctx, &in, cl, box_sk, sign_sk, reg, seen, &o);
+        if (s != HS_ERR_UNAVAILABLE || stop_pending())
+            break;
         cli_error(ctx, s, "intake (trying again)");
         struct timespec ts = {1, 0};
         nanosleep(&ts, NULL);
