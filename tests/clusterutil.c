@@ -107,6 +107,11 @@ static void reap(pid_t *pid, int sig)
 
 bool cu_start_server(cu_cluster *c, int i)
 {
+    if (c->frozen[i] && c->server[i] > 0) {
+        c->frozen[i] = false;
+        return kill(c->server[i], SIGCONT) == 0;
+    }
+    c->frozen[i] = false;
     char conf[600], log[600];
     snprintf(conf, sizeof conf, "%s/n%d.conf", c->dir, i + 1);
     snprintf(log, sizeof log, "%s/n%d.log", c->dir, i + 1);
@@ -194,7 +199,13 @@ hs_status cu_cluster_init(hs_ctx *ctx, const cu_cluster *c, hs_cluster **cl,
     return s;
 }
 
-void cu_kill_server(cu_cluster *c, int i, int sig) { reap(&c->server[i], sig); }
+void cu_kill_server(cu_cluster *c, int i, int sig)
+{
+    if (c->frozen[i] && c->server[i] > 0 && sig != SIGKILL)
+        kill(c->server[i], SIGCONT); /* else the signal waits for it */
+    c->frozen[i] = false;
+    reap(&c->server[i], sig);
+}
 
 void cu_kill_shard(cu_cluster *c, int s, int r, int sig) { reap(&c->shard[s][r], sig); }
 
@@ -207,7 +218,7 @@ void cu_stop_all(void)
         for (int r = 0; r <= CU_REPLICAS_MAX; r++)
             reap(&c->shard[s][r], SIGTERM);
     for (int i = 0; i < c->nservers; i++)
-        reap(&c->server[i], SIGTERM);
+        cu_kill_server(c, i, SIGTERM);
     active = NULL;
 }
 
@@ -261,7 +272,7 @@ int cu_servers_down(const cu_cluster *c)
 {
     int n = 0;
     for (int i = 0; i < c->nservers; i++)
-        n += c->server[i] <= 0;
+        n += c->server[i] <= 0 || c->frozen[i];
     return n;
 }
 
@@ -277,25 +288,31 @@ bool cu_fault(cu_cluster *c, uint64_t *rng, double t0_ms)
                 dead_rep++;
         }
     /* weights: kill a server (while fewer than two are down), restart one,
-     * kill a replica, stop one, restart one */
-    int w[5] = {down == 0 ? 30 : down == 1 ? 20 : 0, down ? 40 : 0, live_rep ? 25 : 0,
-                live_rep ? 10 : 0, dead_rep ? 40 : 0};
-    int total = w[0] + w[1] + w[2] + w[3] + w[4], pick = cu_rnd_below(rng, total), a = 0;
+     * kill a replica, stop one, restart one, freeze a server */
+    int w[6] = {down == 0 ? 30 : down == 1 ? 20 : 0, down ? 40 : 0, live_rep ? 25 : 0,
+                live_rep ? 10 : 0, dead_rep ? 40 : 0, down == 0 ? 12 : down == 1 ? 8 : 0};
+    int total = w[0] + w[1] + w[2] + w[3] + w[4] + w[5], pick = cu_rnd_below(rng, total), a = 0;
     while (pick >= w[a])
         pick -= w[a++];
-    if (a == 0 || a == 1) {
+    if (a == 0 || a == 1 || a == 5) {
         int cand[CU_SERVERS_MAX], n = 0;
         for (int i = 0; i < c->nservers; i++)
-            if ((c->server[i] > 0) == (a == 0))
+            if ((c->server[i] > 0 && !c->frozen[i]) == (a != 1))
                 cand[n++] = i;
         int i = cand[cu_rnd_below(rng, n)];
         if (a == 0) {
             cu_kill_server(c, i, SIGKILL);
             cu_say(t0_ms, "fault: server n%d killed (%d down)", i + 1, cu_servers_down(c));
+        } else if (a == 5) {
+            kill(c->server[i], SIGSTOP);
+            c->frozen[i] = true;
+            cu_say(t0_ms, "fault: server n%d frozen (%d down)", i + 1, cu_servers_down(c));
         } else {
+            const bool thaw = c->frozen[i];
             if (!cu_start_server(c, i))
                 return false;
-            cu_say(t0_ms, "fault: server n%d started (%d down)", i + 1, cu_servers_down(c));
+            cu_say(t0_ms, "fault: server n%d %s (%d down)", i + 1, thaw ? "continued" : "started",
+                   cu_servers_down(c));
         }
     } else {
         int cs[CU_SHARDS_MAX * CU_REPLICAS_MAX], cr[CU_SHARDS_MAX * CU_REPLICAS_MAX], n = 0;
@@ -321,7 +338,7 @@ bool cu_fault(cu_cluster *c, uint64_t *rng, double t0_ms)
 bool cu_heal(cu_cluster *c, double t0_ms)
 {
     for (int i = 0; i < c->nservers; i++)
-        if (c->server[i] <= 0 && !cu_start_server(c, i))
+        if ((c->server[i] <= 0 || c->frozen[i]) && !cu_start_server(c, i))
             return false;
     cu_sleep_ms(2000); /* the servers form their routes before the replicas join */
     for (int s = 1; s <= c->shards; s++)

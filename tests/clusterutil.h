@@ -25,6 +25,7 @@ typedef struct cu_cluster {
     char urls[512];
     int shards, replicas, threads;
     int max_payload; /* the servers' max_payload in bytes; 0 = NATS's default (1 MiB) */
+    bool frozen[CU_SERVERS_MAX]; /* stopped with SIGSTOP by cu_fault (a pause, a partition) */
     pid_t shard[CU_SHARDS_MAX + 1][CU_REPLICAS_MAX + 1]; /* [1..shards][1..replicas] */
 } cu_cluster;
 
@@ -37,7 +38,8 @@ const char *cu_cli(void);
 /* Write the configurations and start n servers (a JetStream cluster when
  * n > 1) under dir; returns false on failure. */
 bool cu_start_servers(cu_cluster *c, const char *dir, int n, const char *cli);
-/* (Re)start server i (0-based) with its configuration and store. */
+/* (Re)start server i (0-based) with its configuration and store; a frozen
+ * one is continued (SIGCONT). */
 bool cu_start_server(cu_cluster *c, int i);
 /* Start replica r (1-based) of shard s (1-based), data in dir/s<s>r<r>. */
 bool cu_start_shard(cu_cluster *c, int s, int r);
@@ -63,12 +65,13 @@ int cu_scan_log(const char *path);
  * values from it. */
 uint64_t cu_rnd(uint64_t *state);
 int cu_rnd_below(uint64_t *state, int n);
-/* Servers of c not running. */
+/* Servers of c not running, or frozen. */
 int cu_servers_down(const cu_cluster *c);
-/* One random fault from rng, printed with cu_say: a server killed (SIGKILL,
- * while fewer than two are down), a dead server started, a replica killed
- * (SIGKILL) or stopped (SIGTERM), or a dead replica started. False when a
- * process could not be started. */
+/* One random fault from rng, printed with cu_say: a server killed (SIGKILL)
+ * or frozen (SIGSTOP: a pause or a network partition, its connections left
+ * open), while fewer than two are down; a dead server started or a frozen
+ * one continued; a replica killed (SIGKILL) or stopped (SIGTERM); or a dead
+ * replica started. False when a process could not be started. */
 bool cu_fault(cu_cluster *c, uint64_t *rng, double t0_ms);
 /* Start every dead server, wait 2 s (their routes form before the replicas
  * join), then every dead replica; printed with cu_say. */

@@ -1,9 +1,11 @@
 /* libhotspot-cluster under random failures: three nats-server processes in a
  * JetStream cluster (stream replicated 3 times) and 2 shards x 2 replicas of
  * `hotspot shard`, while one client enrols, removes and searches. Every 1.5-4
- * s a random fault: a server or a replica killed (SIGKILL, or SIGTERM for a
- * replica), or a dead one started again; up to two servers may be down at
- * once (the stream then has no quorum and writes fail). What must hold:
+ * s a random fault (cu_fault): a server or a replica killed (SIGKILL, or
+ * SIGTERM for a replica), a server frozen (SIGSTOP: a pause or a partition,
+ * its connections left open), or a dead one started again or a frozen one
+ * continued; up to two servers may be down or frozen at once (the stream
+ * then has no quorum and writes fail). What must hold:
  *
  *  - a write acknowledged to the client is never lost; a write that failed
  *    is uncertain (it may be stored) and is made again after the faults;

@@ -8,8 +8,8 @@
  * and now and then every unacknowledged one again, as a device that lost a
  * batch would), fetches its verdicts, applies the acknowledgements and
  * confirms; meanwhile, every 1.5-4 s, a seeded random fault: a server or a
- * replica killed or stopped, or started again (cu_fault), or the worker
- * killed with SIGKILL, or started again. Then everything runs again and the
+ * replica killed or stopped, a server frozen (SIGSTOP), or started again or
+ * continued (cu_fault), or the worker killed with SIGKILL, or started again. Then everything runs again and the
  * device goes on until its outbox is empty. What must hold:
  *
  *  - no check is lost: every encounter gets a complete verdict, and the
