@@ -23,7 +23,8 @@ echo "== tests (ThreadSanitizer: the threaded parts)"
 # The watchlist (readers-writer lock, search workers, the shared thread
 # runner), the face gallery's parallel search, and the cluster (the shard's
 # applier and NATS delivery threads, the client's reply queue, the intake
-# worker) with its `hotspot shard` processes, built with clang's
+# worker, also under random faults) with its `hotspot shard` and worker
+# processes, built with clang's
 # -fsanitize=thread (HOTSPOT_TSAN); any data race fails the run, in the
 # shard processes through their logs (test_shard_logs_clean).
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
@@ -32,7 +33,7 @@ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
       -DCMAKE_EXE_LINKER_FLAGS= -DCMAKE_SHARED_LINKER_FLAGS= >/dev/null
 tsan_tests="test_watchlist test_face test_nomem"
 case "$(cmake --build build-tsan --target help)" in
-  *" test_cluster"*) tsan_tests="$tsan_tests test_cluster test_intake" ;; # libnats found
+  *" test_cluster"*) tsan_tests="$tsan_tests test_cluster test_intake test_intake_chaos" ;; # libnats found
 esac
 # shellcheck disable=SC2086
 cmake --build build-tsan -j"$(nproc)" --target $tsan_tests hotspot_cli
