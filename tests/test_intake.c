@@ -42,13 +42,6 @@ static cu_authority au;
 static hs_encounter_registry *reg;
 static int ready;
 
-static hs_ctx *ctx_new(void)
-{
-    hs_ctx *ctx = NULL;
-    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
-    return ctx;
-}
-
 #define CHECK CU_CHECK
 
 /* Impression k of master m: its ground-truth template, or its image. */
@@ -69,7 +62,7 @@ static hs_image *image(uint32_t m, uint32_t k)
 static uint8_t *seal(size_t *size, uint32_t m, int with_image, const uint8_t sk[64],
                      uint8_t id[16])
 {
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     hs_encounter *e = NULL;
     CHECK(ctx, hs_encounter_new(ctx, &e));
     if (with_image) {
@@ -113,7 +106,7 @@ static uint8_t *seal(size_t *size, uint32_t m, int with_image, const uint8_t sk[
 /* A batch of sealed records (hs_encounter_batch_encode). */
 static uint8_t *batch_of(size_t *size, uint8_t **rec, size_t *rs, uint32_t n)
 {
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     size_t bn = 0;
     CHECK(ctx, hs_encounter_batch_encode(ctx, NULL, &bn, (const void *const *)rec, rs, n));
     uint8_t *b = malloc(bn);
@@ -132,7 +125,7 @@ static hs_outbox *outbox_open(const char *name)
     hs_outbox_options o = HS_OUTBOX_OPTIONS_INIT;
     memcpy(o.device_public, au.dev_pk, 32);
     memcpy(o.authority_sign_public, au.sign_pk, 32);
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     hs_outbox *ob = NULL;
     CHECK(ctx, hs_outbox_open(ctx, &ob, path, &o));
     hs_ctx_free(ctx);
@@ -145,7 +138,7 @@ static uint8_t *export(hs_outbox *ob, size_t *size, uint32_t want)
     char path[700];
     snprintf(path, sizeof path, "%s/export.batch", au.dir);
     unlink(path);
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     uint32_t n = 0;
     CHECK(ctx, hs_outbox_export(ctx, ob, &n, path, 0));
     assert_int_equal(n, want);
@@ -164,7 +157,7 @@ static hs_cluster_intake *intake_new(uint32_t deadline_ms, uint32_t retry_ms)
     o.deadline_ms = deadline_ms;
     o.retry_ms = retry_ms;
     o.ack_wait_ms = 5000;
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     hs_cluster_intake *in = NULL;
     CHECK(ctx, hs_cluster_intake_new(ctx, &in, cl, au.box_sk, au.sign_sk, reg, au.seen, &o));
     hs_ctx_free(ctx);
@@ -174,7 +167,7 @@ static hs_cluster_intake *intake_new(uint32_t deadline_ms, uint32_t retry_ms)
 static hs_cluster_intake_stats next(hs_cluster_intake *in, uint32_t wait_ms)
 {
     hs_cluster_intake_stats st = HS_CLUSTER_INTAKE_STATS_INIT;
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     CHECK(ctx, hs_cluster_intake_next(ctx, &st, in, wait_ms));
     hs_ctx_free(ctx);
     return st;
@@ -182,7 +175,7 @@ static hs_cluster_intake_stats next(hs_cluster_intake *in, uint32_t wait_ms)
 
 static hs_cluster_inbox *fetch(const uint8_t dev[32], const uint8_t auth[32])
 {
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     hs_cluster_inbox *ib = NULL;
     CHECK(ctx, hs_cluster_fetch(ctx, &ib, cl, dev, auth));
     hs_ctx_free(ctx);
@@ -191,7 +184,7 @@ static hs_cluster_inbox *fetch(const uint8_t dev[32], const uint8_t auth[32])
 
 static void confirm(hs_cluster_inbox *ib)
 {
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     CHECK(ctx, hs_cluster_fetch_confirm(ctx, cl, ib));
     hs_ctx_free(ctx);
 }
@@ -200,7 +193,7 @@ static void confirm(hs_cluster_inbox *ib)
 static uint32_t apply(hs_outbox *ob, hs_cluster_inbox *ib)
 {
     uint32_t total = 0;
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     for (uint32_t k = 0; k < hs_cluster_inbox_acks(ib); k++) {
         size_t n = 0;
         const uint8_t *a = hs_cluster_inbox_ack(ib, &n, k);
@@ -221,7 +214,7 @@ static int setup(void **state)
         return 0;
     char d[512];
     snprintf(d, sizeof d, "%s/intake", tu_tmpdir());
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     hs_status s = cu_authority_make(ctx, &au, d);
     if (s == HS_ERR_NOT_BUILT) {
         printf("SKIP: built without libsodium\n");
@@ -275,7 +268,7 @@ static void test_loop(void **state)
     const uint32_t master[N] = {0, 3, 5, 8, 13, 21, MASTERS + 4, 2};
     uint8_t ids[N][16];
     hs_outbox *ob = outbox_open("box");
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     for (int i = 0; i < N; i++) {
         size_t n = 0;
         uint8_t *rec = seal(&n, master[i], i == 7, au.dev_sk, ids[i]);
@@ -400,7 +393,7 @@ static void test_unknown_device(void **state)
     uint8_t id[16];
     uint8_t *rec = seal(&n, 1, 0, sk, id);
     uint8_t *b = batch_of(&bn, &rec, &n, 1);
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     CHECK(ctx, hs_cluster_submit(ctx, NULL, cl, b, bn));
     hs_cluster_intake *in = intake_new(8000, 1000);
     hs_cluster_intake_stats st = next(in, 10000);
@@ -450,7 +443,7 @@ static void test_forged(void **state)
     size_t n = 0, bn = 0;
     uint8_t *rec = seal(&n, 4, 0, au.dev_sk, NULL);
     uint8_t *b = batch_of(&bn, &rec, &n, 1);
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     CHECK(ctx, hs_cluster_submit(ctx, NULL, cl, b, bn));
     hs_cluster_intake *in = intake_new(8000, 1000);
     hs_cluster_intake_stats st = next(in, 10000);
@@ -521,7 +514,7 @@ static void test_forged(void **state)
  * into ids. */
 static void fill(hs_outbox *ob, uint8_t (*ids)[16], uint32_t n)
 {
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     for (uint32_t i = 0; i < n; i++) {
         size_t size = 0;
         uint8_t *rec = seal(&size, i, 1, au.dev_sk, ids[i]);
@@ -571,7 +564,7 @@ static void test_worker_killed(void **state)
     (void)state;
     NEED_CLUSTER();
     enum { N = 40 }; /* finger images: the worker extracts each, which takes a while */
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     hs_outbox *ob = outbox_open("box-kill");
     uint8_t ids[N][16];
     fill(ob, ids, N);
@@ -652,7 +645,7 @@ static void test_server_killed(void **state)
     (void)state;
     NEED_CLUSTER();
     enum { N = 20 };
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     hs_outbox *ob = outbox_open("box-server");
     uint8_t ids[N][16];
     fill(ob, ids, N);
@@ -688,7 +681,7 @@ static void test_server_killed(void **state)
         }
         hs_cluster_inbox_free(ib);
         ib = NULL;
-        hs_ctx *fctx = ctx_new();
+        hs_ctx *fctx = tu_ctx();
         if (hs_cluster_fetch(fctx, &ib, cl, au.dev_pk, au.sign_pk) == HS_OK)
             have = hs_cluster_inbox_verdicts(ib);
         hs_ctx_free(fctx);
@@ -713,7 +706,7 @@ static void test_shard_missing(void **state)
 {
     (void)state;
     NEED_CLUSTER();
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     hs_outbox *ob = outbox_open("box-missing");
     for (uint32_t i = 0; i < 2; i++) {
         size_t n = 0;
@@ -795,7 +788,7 @@ static void test_consumer_lost(void **state)
     size_t n = 0, bn = 0;
     uint8_t *rec = seal(&n, 1, 0, sk, NULL);
     uint8_t *b = batch_of(&bn, &rec, &n, 1);
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     CHECK(ctx, hs_cluster_submit(ctx, NULL, cl, b, bn));
     double t0 = cu_now_ms(), end = t0 + 60000;
     hs_cluster_intake_stats st = HS_CLUSTER_INTAKE_STATS_INIT;
@@ -819,7 +812,7 @@ static void test_consumer_lost(void **state)
 static void test_arguments(void **state)
 {
     (void)state;
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     hs_cluster_intake *in = NULL;
     uint8_t k[64] = {0};
     assert_int_equal(hs_cluster_intake_new(ctx, &in, NULL, k, k, NULL, "x", NULL),

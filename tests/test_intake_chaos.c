@@ -77,13 +77,6 @@ static struct {
 } seen_verdicts[4 * ENC_MAX];
 static int nseen;
 
-static hs_ctx *ctx_new(void)
-{
-    hs_ctx *ctx = NULL;
-    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
-    return ctx;
-}
-
 #define CHECK CU_CHECK
 
 static int rnd_below(int n) { return cu_rnd_below(&rng_state, n); }
@@ -123,7 +116,7 @@ static void encounter(hs_outbox *ob)
     int kind = rnd_below(10);
     e->master = kind < 2 ? STRANGER + (uint32_t)nenc : (uint32_t)rnd_below(MASTERS);
     e->image = kind == 2;
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     hs_encounter *en = NULL;
     CHECK(ctx, hs_encounter_new(ctx, &en));
     if (e->image) {
@@ -196,7 +189,7 @@ static hs_status submit(hs_outbox *ob, int new_only)
     char path[700];
     snprintf(path, sizeof path, "%s/export.batch", dir);
     unlink(path);
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     uint32_t n = 0;
     CHECK(ctx, hs_outbox_export(ctx, ob, &n, path, new_only ? HS_OUTBOX_EXPORT_NEW_ONLY : 0));
     hs_status s = HS_OK;
@@ -228,7 +221,7 @@ static enc *find(const uint8_t id[16])
 /* Fetch, check every verdict, apply the acknowledgements, confirm. */
 static void fetch(hs_outbox *ob)
 {
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     hs_cluster_inbox *ib = NULL;
     hs_status s = hs_cluster_fetch(ctx, &ib, cl, au.dev_pk, au.sign_pk);
     if (s == HS_ERR_UNAVAILABLE) {
@@ -321,7 +314,7 @@ static int setup(void **state)
     printf("HS_CHAOS_SEED=%llu\n", (unsigned long long)rng_state);
     snprintf(dir, sizeof dir, "%s/intake-chaos", tu_tmpdir());
     snprintf(worker_log, sizeof worker_log, "%s/worker.log", dir);
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     hs_status s = cu_authority_make(ctx, &au, dir);
     if (s == HS_ERR_NOT_BUILT) {
         printf("SKIP: built without libsodium\n");
@@ -367,7 +360,7 @@ static void test_random_faults(void **state)
     memcpy(oo.device_public, au.dev_pk, 32);
     memcpy(oo.authority_sign_public, au.sign_pk, 32);
     hs_outbox *ob = NULL;
-    hs_ctx *ctx = ctx_new();
+    hs_ctx *ctx = tu_ctx();
     CHECK(ctx, hs_outbox_open(ctx, &ob, path, &oo));
 
     const char *env = getenv("HS_CHAOS_SECONDS");

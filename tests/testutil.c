@@ -71,3 +71,10 @@ int32_t tu_mget(const hs_finger_matcher *m, hs_finger_matcher_param key)
     assert_int_equal(hs_finger_matcher_get(m, &v, key), HS_OK);
     return v;
 }
+
+hs_ctx *tu_ctx(void)
+{
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    return ctx;
+}

@@ -30,4 +30,8 @@ float tu_thr(double fmr);
 /* Matcher parameter (asserts the call succeeds). */
 int32_t tu_mget(const hs_finger_matcher *m, hs_finger_matcher_param key);
 
+/* A new context with the default allocator (asserts it is made); freed
+ * with hs_ctx_free. */
+hs_ctx *tu_ctx(void);
+
 #endif
