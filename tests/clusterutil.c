@@ -460,6 +460,16 @@ hs_status cu_authority_make(hs_ctx *ctx, cu_authority *a, const char *dir)
                                        a->sign_sk);
 }
 
+hs_status cu_intake_setup(hs_ctx *ctx, cu_authority *a, const char *dir, hs_synth **gen)
+{
+    hs_status s = cu_authority_make(ctx, a, dir);
+    if (s == HS_ERR_NOT_BUILT)
+        printf("SKIP: built without libsodium\n");
+    if (!s && (s = hs_synth_new(ctx, gen, 20261207)) == HS_OK)
+        s = hs_synth_set(*gen, HS_SYNTH_FAST, 1);
+    return s;
+}
+
 hs_status cu_impression(hs_ctx *ctx, hs_synth *gen, uint32_t m, uint32_t k, hs_template **t,
                         hs_image **img)
 {

@@ -96,6 +96,10 @@ typedef struct cu_authority {
     char dir[512], seen[600], auth_sec[600], devices[600];
 } cu_authority;
 hs_status cu_authority_make(hs_ctx *ctx, cu_authority *a, const char *dir);
+/* The intake tests' setup: cu_authority_make under dir, and into *gen the
+ * synthetic generator (seed 20261207, fast mode). HS_ERR_NOT_BUILT, with
+ * "SKIP: ..." printed, without libsodium. */
+hs_status cu_intake_setup(hs_ctx *ctx, cu_authority *a, const char *dir, hs_synth **gen);
 /* Impression k of synthetic master m: its ground-truth template into *t
  * and/or its image into *img (either may be NULL). */
 hs_status cu_impression(hs_ctx *ctx, hs_synth *gen, uint32_t m, uint32_t k, hs_template **t,

@@ -215,15 +215,12 @@ static int setup(void **state)
     char d[512];
     snprintf(d, sizeof d, "%s/intake", tu_tmpdir());
     hs_ctx *ctx = tu_ctx();
-    hs_status s = cu_authority_make(ctx, &au, d);
+    hs_status s = cu_intake_setup(ctx, &au, d, &gen);
     if (s == HS_ERR_NOT_BUILT) {
-        printf("SKIP: built without libsodium\n");
         hs_ctx_free(ctx);
         return 0;
     }
     CHECK(ctx, s);
-    assert_int_equal(hs_synth_new(NULL, &gen, 20261207), HS_OK);
-    assert_int_equal(hs_synth_set(gen, HS_SYNTH_FAST, 1), HS_OK);
     CHECK(ctx, hs_encounter_registry_new(ctx, &reg));
     CHECK(ctx, hs_encounter_registry_add(ctx, reg, au.dev_pk, "dev"));
 

@@ -315,15 +315,12 @@ static int setup(void **state)
     snprintf(dir, sizeof dir, "%s/intake-chaos", tu_tmpdir());
     snprintf(worker_log, sizeof worker_log, "%s/worker.log", dir);
     hs_ctx *ctx = tu_ctx();
-    hs_status s = cu_authority_make(ctx, &au, dir);
+    hs_status s = cu_intake_setup(ctx, &au, dir, &gen);
     if (s == HS_ERR_NOT_BUILT) {
-        printf("SKIP: built without libsodium\n");
         hs_ctx_free(ctx);
         return 0;
     }
     CHECK(ctx, s);
-    assert_int_equal(hs_synth_new(NULL, &gen, 20261207), HS_OK);
-    assert_int_equal(hs_synth_set(gen, HS_SYNTH_FAST, 1), HS_OK);
     char cdir[600];
     snprintf(cdir, sizeof cdir, "%s/cluster", dir);
     mkdir(cdir, 0755);
