@@ -404,9 +404,8 @@ struct hs_cluster_intake {
  * the work-queue stream, which then come again and are replayed (every step
  * is idempotent). With
  * `anew`, or when it exists with settings that cannot be updated (an older
- * release's replicated consumer), it is deleted and made again. */
-/* (Re)make the durable consumer and its pull subscription; *jeo (may be
- * NULL) receives JetStream's error code. */
+ * release's replicated consumer), it is deleted and made again. *jeo (may
+ * be NULL) receives JetStream's error code of the last step. */
 static natsStatus intake_bind(hs_cluster_intake *in, int anew, jsErrCode *jeo)
 {
     if (in->pull) {
