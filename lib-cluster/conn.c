@@ -125,10 +125,16 @@ static bool js_unavailable(jsErrCode je, const char *detail)
     }
 }
 
+hs_status hsc_nats_error_as(hs_ctx *ctx, hs_status h, natsStatus s, const char *what)
+{
+    const char *detail = nats_GetLastError(NULL);
+    return hsc_error(ctx, h, "%s: %s%s%s", what, natsStatus_GetText(s),
+                     detail && *detail ? ": " : "", detail ? detail : "");
+}
+
 hs_status hsc_js_error(hs_ctx *ctx, natsStatus s, jsErrCode je, const char *what)
 {
     hs_status h;
-    const char *detail = nats_GetLastError(NULL);
     switch (s) {
     case NATS_NO_MEMORY: h = HS_ERR_NOMEM; break;
     case NATS_NO_SERVER:
@@ -145,10 +151,11 @@ hs_status hsc_js_error(hs_ctx *ctx, natsStatus s, jsErrCode je, const char *what
     case NATS_IO_ERROR: h = HS_ERR_IO; break;
     case NATS_NOT_FOUND: h = HS_ERR_NOT_FOUND; break;
     case NATS_INVALID_ARG: h = HS_ERR_INVALID_ARG; break;
-    default: h = js_unavailable(je, detail) ? HS_ERR_UNAVAILABLE : HS_ERR_STATE; break;
+    default:
+        h = js_unavailable(je, nats_GetLastError(NULL)) ? HS_ERR_UNAVAILABLE : HS_ERR_STATE;
+        break;
     }
-    return hsc_error(ctx, h, "%s: %s%s%s", what, natsStatus_GetText(s),
-                     detail && *detail ? ": " : "", detail ? detail : "");
+    return hsc_nats_error_as(ctx, h, s, what);
 }
 
 hs_status hsc_nats_error(hs_ctx *ctx, natsStatus s, const char *what)

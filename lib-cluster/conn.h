@@ -53,6 +53,8 @@ hs_status hsc_nats_error(hs_ctx *ctx, natsStatus s, const char *what);
  * JetStream's "not now" answers (no quorum, no leader, offline, no peers)
  * are HS_ERR_UNAVAILABLE too. */
 hs_status hsc_js_error(hs_ctx *ctx, natsStatus s, jsErrCode je, const char *what);
+/* The message of hsc_nats_error with the status h chosen by the caller. */
+hs_status hsc_nats_error_as(hs_ctx *ctx, hs_status h, natsStatus s, const char *what);
 
 /* The cluster's shard count (0 when the stream does not exist) and the
  * stream's last sequence. */

@@ -1087,11 +1087,8 @@ hs_status hs_cluster_intake_next(hs_ctx *ctx, hs_cluster_intake_stats *stats,
          * remakes a consumer that is gone */
         natsMsgList_Destroy(&list);
         intake_watch(in);
-        if (ns == NATS_NO_MEMORY)
-            return hsc_error(ctx, HS_ERR_NOMEM, "out of memory");
-        const char *detail = nats_GetLastError(NULL);
-        return hsc_error(ctx, HS_ERR_UNAVAILABLE, "intake fetch: %s%s%s", natsStatus_GetText(ns),
-                         detail && *detail ? ": " : "", detail ? detail : "");
+        return hsc_nats_error_as(ctx, ns == NATS_NO_MEMORY ? HS_ERR_NOMEM : HS_ERR_UNAVAILABLE,
+                                 ns, "intake fetch");
     }
     double t0 = hsc_now_ms();
     natsMsg *m = list.Msgs[0];

@@ -595,6 +595,19 @@ static bool stop_pending(void)
     return sigismember(&pend, SIGTERM) || sigismember(&pend, SIGINT);
 }
 
+/* A service's start (shard, intake worker) that failed with status s: true
+ * when JetStream cannot answer yet (HS_ERR_UNAVAILABLE) and no stop signal
+ * is pending, after saying so and waiting a second: try again. */
+static bool try_again(hs_ctx *ctx, hs_status s, const char *what)
+{
+    if (s != HS_ERR_UNAVAILABLE || stop_pending())
+        return false;
+    cli_error(ctx, s, what);
+    struct timespec ts = {1, 0};
+    nanosleep(&ts, NULL);
+    return true;
+}
+
 /* hotspot cluster intake: the central worker, until SIGTERM/SIGINT (or,
  * with --until-idle MS, until no batch came for that long). */
 static int cl_intake(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
@@ -660,16 +673,11 @@ static int cl_intake(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
     }
     /* a worker started while JetStream cannot answer (servers down or
      * restarting) waits for it, as it does between batches */
-    for (;;) {
+    do {
         s = cl ? HS_OK : hs_cluster_connect(ctx, &cl, c->urls, &c->o);
         if (s == HS_OK)
             s = hs_cluster_intake_new(ctx, &in, cl, box_sk, sign_sk, reg, seen, &o);
-        if (s != HS_ERR_UNAVAILABLE || stop_pending())
-            break;
-        cli_error(ctx, s, "intake (trying again)");
-        struct timespec ts = {1, 0};
-        nanosleep(&ts, NULL);
-    }
+    } while (try_again(ctx, s, "intake (trying again)"));
     if (s != HS_OK) {
         cli_error(ctx, s, "intake");
         goto out;
@@ -987,13 +995,9 @@ int cmd_shard(int argc, char **argv)
     hs_status s;
     /* started while JetStream cannot answer (servers down or restarting):
      * wait for it rather than leave the shard to a supervisor */
-    while ((s = hs_cluster_shard_new(ctx, &sh, c.urls, shard, shards, dir, &c.o, &so)) ==
-               HS_ERR_UNAVAILABLE &&
-           !stop_pending()) {
-        cli_error(ctx, s, "shard (trying again)");
-        struct timespec ts = {1, 0};
-        nanosleep(&ts, NULL);
-    }
+    do
+        s = hs_cluster_shard_new(ctx, &sh, c.urls, shard, shards, dir, &c.o, &so);
+    while (try_again(ctx, s, "shard (trying again)"));
     if (s) {
         rc = fail(ctx, s, "shard");
         hs_ctx_free(ctx);
