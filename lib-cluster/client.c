@@ -1,6 +1,7 @@
 /* The cluster client: writes through the stream, scatter-gather search,
  * status. */
 #include "conn.h"
+#include "seen.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -14,7 +15,7 @@
 #define SEARCH_OPTIONS_SIZE_1_0 sizeof(hs_cluster_search_options)
 #define CANDIDATE_SIZE_1_0 sizeof(hs_watchlist_candidate)
 #define SHARD_RESULT_SIZE_1_0 sizeof(hs_cluster_shard_result)
-#define REPLICA_INFO_SIZE_1_0 sizeof(hs_cluster_replica_info)
+#define REPLICA_INFO_SIZE_1_0 offsetof(hs_cluster_replica_info, duplicates)
 
 struct hs_cluster {
     hsc_conn c;
@@ -147,7 +148,7 @@ hs_status hs_cluster_init(hs_ctx *ctx, hs_cluster *cl, uint32_t shards, uint32_t
         sc.Storage = js_FileStorage;
         sc.Replicas = replicas;
         sc.Retention = js_LimitsPolicy;
-        sc.Duplicates = (int64_t)600 * 1000000000; /* de-duplication window: 10 min */
+        sc.Duplicates = (int64_t)HSC_DEDUP_WINDOW_S * 1000000000;
         sc.MaxMsgSize = 1 << 20;
         jsStreamInfo *si = NULL;
         jsErrCode je = 0;
@@ -337,7 +338,7 @@ hs_status hs_cluster_load(hs_ctx *ctx, uint64_t *seq, hs_cluster *cl, const hs_w
     natsStatus ns = js_PublishAsyncComplete(cl->c.js, &po);
     natsMsgList pending = {0};
     if (js_PublishAsyncGetPendingList(&pending, cl->c.js) == NATS_OK) {
-        if (pending.Count && failed_from == UINT64_MAX)
+        if (pending.Count)
             failed_from = 0;
         natsMsgList_Destroy(&pending);
     }
@@ -347,12 +348,13 @@ hs_status hs_cluster_load(hs_ctx *ctx, uint64_t *seq, hs_cluster *cl, const hs_w
     uint64_t nfail = cl->async_failed;
     cl->async_failed = 0;
     pthread_mutex_unlock(&cl->mu);
-    if ((ns != NATS_OK || nfail) && failed_from == UINT64_MAX)
+    if (ns != NATS_OK || nfail)
         failed_from = 0;
     /* Something went wrong: publish again synchronously with the same
-     * message ids from the first failure (or from the start when the
-     * failures were reported by acknowledgements); the stream answers the
-     * copies it already has with their original sequence. */
+     * message ids from the first failure, or from the start when an
+     * acknowledgement failed or never came (that may be any earlier
+     * message's, even when a later publish failed at once); the stream
+     * answers the copies it already has with their original sequence. */
     uint64_t save_next = cl->msgid_next;
     for (uint64_t i = failed_from; failed_from != UINT64_MAX && i < n && !s; i++) {
         hs_watchlist_subject *sub = NULL;
@@ -838,6 +840,7 @@ hs_status hs_cluster_status_replica(const hs_cluster_status_report *st,
     all.fingers = x->fingers;
     all.refused = x->refused;
     all.saved_sequence = x->saved_sequence;
+    all.duplicates = x->duplicates;
     snprintf(all.replica, sizeof all.replica, "%s", x->replica);
     return hsc_struct_out(NULL, info, &all, sizeof all, REPLICA_INFO_SIZE_1_0,
                           "hs_cluster_replica_info");

@@ -7,6 +7,7 @@
  * sequences by a mutex with a condition variable that searches waiting for
  * a minimum sequence sleep on. */
 #include "conn.h"
+#include "seen.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -43,7 +44,10 @@ struct hs_cluster_shard {
     uint64_t horizon;  /* every change of this shard up to here is applied */
     uint64_t saved;    /* sequence of the partition on disk */
     uint64_t refused;
+    uint64_t duplicates;  /* copies of changes applied already, skipped */
     uint64_t expect_dseq; /* next consumer delivery sequence */
+    hsc_seen seen;        /* ids of the changes applied (applier only; seen.h) */
+    uint64_t window_until; /* reading the ids of the changes up to here again */
     atomic_int stop;
     int started;
     pthread_t applier;
@@ -124,14 +128,31 @@ static natsStatus consumer_reset(hs_cluster_shard *sh)
     jsSubOptions_Init(&so);
     hsc_consumer_in_memory(&cc, &so);
     const uint64_t from = hs_cluster_shard_sequence(sh) + 1;
-    if (from > 1) {
+    natsStatus s = NATS_OK;
+    if (sh->window_until) {
+        /* started from a saved partition: from the window before its last
+         * change, to read the ids of the changes applied (see above) */
+        natsMsg *last = NULL;
+        s = js_GetMsg(&last, sh->c.js, sh->c.stream, sh->window_until, NULL, &je);
+        int64_t t = s == NATS_OK ? natsMsg_GetTime(last) : 0;
+        natsMsg_Destroy(last);
+        if (s == NATS_NOT_FOUND || (s == NATS_OK && t <= HSC_SEEN_KEEP_NS + HSC_SEEN_SKEW_NS))
+            sh->window_until = 0; /* gone from the stream (or no time): nothing to read */
+        else if (s != NATS_OK)
+            return s;
+        else
+            cc.OptStartTime = t - HSC_SEEN_KEEP_NS - HSC_SEEN_SKEW_NS;
+    }
+    if (sh->window_until) {
+        cc.DeliverPolicy = js_DeliverByStartTime;
+    } else if (from > 1) {
         cc.DeliverPolicy = js_DeliverByStartSequence;
         cc.OptStartSeq = from;
     } else {
         cc.DeliverPolicy = js_DeliverAll;
     }
     jsConsumerInfo *ci = NULL;
-    natsStatus s = js_AddConsumer(&ci, sh->c.js, sh->c.stream, &cc, NULL, &je);
+    s = js_AddConsumer(&ci, sh->c.js, sh->c.stream, &cc, NULL, &je);
     jsConsumerInfo_Destroy(ci);
     if (s != NATS_OK)
         return s;
@@ -284,14 +305,17 @@ static void *applier(void *arg)
         } else {
             behind = 0;
             natsMsg *acked = NULL;
+            int nomem = 0;
             pthread_rwlock_wrlock(&sh->lock);
             for (int i = 0; i < list.Count; i++) {
+                natsMsg *m = list.Msgs[i];
                 jsMsgMetaData *md = NULL;
-                if (natsMsg_GetMetaData(&md, list.Msgs[i]) != NATS_OK) {
+                if (natsMsg_GetMetaData(&md, m) != NATS_OK) {
                     need_reset = 1;
                     break;
                 }
                 uint64_t sseq = md->Sequence.Stream, dseq = md->Sequence.Consumer;
+                int64_t ts = md->Timestamp;
                 jsMsgMetaData_Destroy(md);
                 if (dseq != sh->expect_dseq) {
                     /* a delivery was lost (reconnection): start again
@@ -299,19 +323,35 @@ static void *applier(void *arg)
                     need_reset = 1;
                     break;
                 }
+                const char *id = NULL;
+                if (natsMsgHeader_Get(m, "Nats-Msg-Id", &id) != NATS_OK || !id ||
+                    strlen(id) > HSC_SEEN_ID_MAX)
+                    id = NULL;
+                const int copy = id && sseq > sh->applied && hsc_seen_copy(&sh->seen, id, sseq, ts);
+                if (id && !copy && !hsc_seen_add(&sh->seen, id, sseq, ts)) {
+                    /* never apply a change unremembered: later, from here */
+                    need_reset = nomem = 1;
+                    break;
+                }
                 sh->expect_dseq++;
-                acked = list.Msgs[i];
+                acked = m;
+                if (sseq >= sh->window_until)
+                    sh->window_until = 0; /* the window is read */
                 if (sseq <= sh->applied)
                     continue;
-                apply(sh, natsMsg_GetData(list.Msgs[i]), (size_t)natsMsg_GetDataLength(list.Msgs[i]));
+                if (!copy)
+                    apply(sh, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
                 hs_watchlist_set_version(sh->wl, sseq);
                 pthread_mutex_lock(&sh->mu);
+                sh->duplicates += (uint64_t)copy;
                 sh->applied = sseq;
                 if (sseq > sh->horizon)
                     sh->horizon = sseq;
                 pthread_mutex_unlock(&sh->mu);
             }
             pthread_rwlock_unlock(&sh->lock);
+            if (nomem)
+                hsc_sleep_ms(100);
             if (acked)
                 natsMsg_Ack(acked, NULL);
             pthread_mutex_lock(&sh->mu);
@@ -478,6 +518,8 @@ static void on_status(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
         pthread_mutex_lock(&sh->mu);
         st.sequence = sh->applied;
         st.refused = sh->refused;
+        st.duplicates = sh->duplicates;
+        st.flags = HSC_STATE_DUPLICATES;
         st.saved_sequence = sh->saved;
         pthread_mutex_unlock(&sh->mu);
         snprintf(st.replica, sizeof st.replica, "%s", sh->replica);
@@ -548,7 +590,7 @@ hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *
         s = hsc_error(ctx, HS_ERR_IO, "%s: %s", sh->path, strerror(errno));
     if (s)
         goto fail;
-    sh->applied = sh->horizon = sh->saved = hs_watchlist_version(sh->wl);
+    sh->applied = sh->horizon = sh->saved = sh->window_until = hs_watchlist_version(sh->wl);
     if ((s = hsc_connect(ctx, &sh->c, urls, &o, NULL, NULL, true)) != HS_OK)
         goto fail;
     /* JetStream may not answer at once (its meta leader electing, a loaded
@@ -635,6 +677,7 @@ void hs_cluster_shard_free(hs_cluster_shard *sh)
         save(sh->actx, sh);
     hsc_disconnect(&sh->c);
     hs_watchlist_free(sh->wl);
+    hsc_seen_free(&sh->seen);
     hs_ctx_free(sh->actx);
     hs_ctx_free(sh->qctx);
     pthread_rwlock_destroy(&sh->lock);

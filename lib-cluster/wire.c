@@ -557,7 +557,7 @@ fail:
 
 void hsc_state_encode(hsc_buf *b, const hsc_state *st)
 {
-    put_head_shard(b, "HSCS", 0, st->shard, st->shards);
+    put_head_shard(b, "HSCS", (uint16_t)st->flags, st->shard, st->shards);
     hsc_put_u64(b, st->sequence);
     hsc_put_u64(b, st->subjects);
     hsc_put_u64(b, st->fingers);
@@ -566,18 +566,26 @@ void hsc_state_encode(hsc_buf *b, const hsc_state *st)
     size_t n = strlen(st->replica);
     hsc_put_u8(b, (uint8_t)n);
     hsc_put(b, st->replica, n);
+    if (st->flags & HSC_STATE_DUPLICATES)
+        hsc_put_u64(b, st->duplicates);
 }
 
 hs_status hsc_state_parse(hs_ctx *ctx, hsc_state *st, const void *data, size_t size)
 {
     const char *what = "status";
-    rd r;
+    rd r = {0};
     hsc_state x;
     memset(&x, 0, sizeof x);
-    hs_status s = head_shard(ctx, &r, st, data, size, "HSCS", what, &x.shard, &x.shards);
+    uint16_t flags = 0;
+    hs_status s = head(ctx, &r, st, data, size, "HSCS", what, &flags);
     if (s)
         return s;
-    size_t at;
+    size_t at = 6;
+    if (flags & ~HSC_STATE_DUPLICATES)
+        return BAD(what, "flags");
+    x.flags = flags;
+    if ((s = shard_pair(ctx, &r, what, &x.shard, &x.shards)) != HS_OK)
+        return s;
     x.sequence = g64(&r);
     x.subjects = g64(&r);
     x.fingers = g64(&r);
@@ -590,6 +598,8 @@ hs_status hsc_state_parse(hs_ctx *ctx, hsc_state *st, const void *data, size_t s
     if (!gtext(&r, x.replica, sizeof x.replica, n) ||
         !hsc_name_ok(x.replica, HS_CLUSTER_REPLICA_MAX))
         return r.overrun ? TRUNC(what) : BAD(what, "replica name");
+    if (flags & HSC_STATE_DUPLICATES)
+        x.duplicates = g64(&r);
     if ((s = tail(ctx, &r, what)) != HS_OK)
         return s;
     *st = x;

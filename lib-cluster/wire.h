@@ -95,9 +95,15 @@ typedef struct hsc_answer {
     hsc_cand *cand;                       /* count entries (malloc) */
 } hsc_answer;
 
+/* A replica's status. The header's field holds flags: with
+ * HSC_STATE_DUPLICATES (set by every replica since 1.1, session 18) the
+ * count of skipped copies follows the replica name; without it (earlier
+ * replicas) the message ends there. */
+#define HSC_STATE_DUPLICATES 1u
 typedef struct hsc_state {
+    uint32_t flags; /* HSC_STATE_* */
     uint32_t shard, shards;
-    uint64_t sequence, subjects, fingers, refused, saved_sequence;
+    uint64_t sequence, subjects, fingers, refused, saved_sequence, duplicates;
     char replica[HS_CLUSTER_REPLICA_MAX + 1];
 } hsc_state;
 

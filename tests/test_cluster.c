@@ -3,12 +3,15 @@
  * replicas (`hotspot shard`), a synthetic gallery. The cluster's answers
  * are compared with hs_watchlist_search of one list holding every subject,
  * before and after a replica is killed, a server is killed, a whole shard
- * is lost and a replica comes back from its saved partition. Skips (with
+ * is lost and a replica comes back from its saved partition; and a late
+ * copy of an enrolment, stored by the stream after the subject's removal,
+ * is skipped by every replica, restarted ones too. Skips (with
  * the reason printed) when nats-server is not installed. */
 #include "clusterutil.h"
 #include "testutil.h"
 
 #include <hotspot/cluster.h>
+#include <nats/nats.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -334,6 +337,146 @@ static void test_replica_restarted(void **state)
     hs_cluster_status_free(st);
 }
 
+/* ---- copies of a write --------------------------------------------------- */
+
+/* The stream's de-duplication window, in seconds (raw JetStream). */
+static void set_dedup_window(jsCtx *js, int seconds)
+{
+    jsStreamInfo *si = NULL;
+    assert_int_equal(js_GetStreamInfo(&si, js, "HOTSPOT_hotspot", NULL, NULL), NATS_OK);
+    si->Config->Duplicates = (int64_t)seconds * 1000000000;
+    jsStreamInfo *si2 = NULL;
+    jsErrCode je = 0;
+    natsStatus ns = js_UpdateStream(&si2, js, si->Config, NULL, &je);
+    if (ns != NATS_OK)
+        fail_msg("stream update: %s (JetStream error %d)", natsStatus_GetText(ns), (int)je);
+    jsStreamInfo_Destroy(si2);
+    jsStreamInfo_Destroy(si);
+}
+
+/* Store a copy of message @p seq (same subject, data and Nats-Msg-Id) as a
+ * new message, as nats-server 2.9 can after a leader change: the test
+ * shrinks the stream's window to 1 s and waits it out, so that JetStream
+ * no longer drops the copy. Returns the copy's sequence. */
+static uint64_t store_copy(jsCtx *js, uint64_t seq)
+{
+    natsMsg *m = NULL, *copy = NULL;
+    assert_int_equal(js_GetMsg(&m, js, "HOTSPOT_hotspot", seq, NULL, NULL), NATS_OK);
+    const char *id = NULL;
+    assert_int_equal(natsMsgHeader_Get(m, "Nats-Msg-Id", &id), NATS_OK);
+    assert_int_equal(natsMsg_Create(&copy, natsMsg_GetSubject(m), NULL, natsMsg_GetData(m),
+                                    natsMsg_GetDataLength(m)),
+                     NATS_OK);
+    assert_int_equal(natsMsgHeader_Set(copy, "Nats-Msg-Id", id), NATS_OK);
+    set_dedup_window(js, 1);
+    cu_sleep_ms(2500);
+    jsPubAck *pa = NULL;
+    jsErrCode je = 0;
+    natsStatus ns = js_PublishMsg(&pa, js, copy, NULL, &je);
+    set_dedup_window(js, 600);
+    if (ns != NATS_OK)
+        fail_msg("copy of %llu: %s (JetStream error %d)", (unsigned long long)seq,
+                 natsStatus_GetText(ns), (int)je);
+    if (pa->Duplicate)
+        fail_msg("JetStream dropped the copy of %llu as a duplicate", (unsigned long long)seq);
+    uint64_t q = pa->Sequence;
+    jsPubAck_Destroy(pa);
+    natsMsg_Destroy(copy);
+    natsMsg_Destroy(m);
+    return q;
+}
+
+/* Every replica of @p shard (bounded wait) at @p seq or beyond; their
+ * subjects and skipped copies into the arrays, by replica number. */
+static void shard_state(uint32_t shard, uint64_t seq, uint64_t *subjects, uint64_t *dups)
+{
+    double end = cu_now_ms() + 60000;
+    while (cu_now_ms() < end) {
+        hs_cluster_status_report *st = NULL;
+        int current = 0;
+        if (hs_cluster_status(NULL, &st, cl, 300) == HS_OK) {
+            for (uint32_t i = 0; i < hs_cluster_status_replicas(st); i++) {
+                hs_cluster_replica_info ri = HS_CLUSTER_REPLICA_INFO_INIT;
+                assert_int_equal(hs_cluster_status_replica(st, &ri, i), HS_OK);
+                int r = 0;
+                if (ri.shard != shard || ri.sequence < seq ||
+                    sscanf(ri.replica, "s%*dr%d", &r) != 1 || r < 1 || r > REPLICAS)
+                    continue;
+                subjects[r] = ri.subjects;
+                dups[r] = ri.duplicates;
+                current++;
+            }
+            hs_cluster_status_free(st);
+        }
+        if (current == REPLICAS)
+            return;
+        cu_sleep_ms(100);
+    }
+    fail_msg("the replicas of shard %u did not reach sequence %llu", shard,
+             (unsigned long long)seq);
+}
+
+/* (6) nats-server 2.9 can store a second copy of a write after a leader
+ * change (lib-cluster/shard.c, "Copies of a write"); test_cluster_chaos
+ * once saw a late copy of an enrolment bring back a removed subject. Every
+ * replica skips a copy of a change it applied (by its writer's message id),
+ * and a replica started from its saved partition skips one too: it reads
+ * the window's ids again first. */
+static void test_copies_skipped(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    const uint32_t shard = 3;
+    char id[32] = "";
+    for (int i = 0; i < 100; i++) {
+        snprintf(id, sizeof id, "COPY-%d", i + 1);
+        if (hs_cluster_shard_of(id, SHARDS) == shard)
+            break;
+    }
+    uint64_t before[REPLICAS + 1] = {0}, after[REPLICAS + 1] = {0};
+    uint64_t dups0[REPLICAS + 1] = {0}, dups[REPLICAS + 1] = {0};
+    shard_state(shard, 0, before, dups0);
+    hs_watchlist_subject *s = subject(id, extra[0]);
+    uint64_t enrolled = 0, removed = 0;
+    assert_int_equal(hs_cluster_enrol(NULL, &enrolled, cl, s), HS_OK);
+    assert_int_equal(hs_cluster_remove(NULL, &removed, cl, id), HS_OK);
+    hs_watchlist_subject_free(s);
+
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    assert_int_equal(natsConnection_ConnectTo(&nc, clu.urls), NATS_OK);
+    assert_int_equal(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+    uint64_t copy = store_copy(js, enrolled);
+    assert_true(copy > removed);
+    shard_state(shard, copy, after, dups);
+    for (int r = 1; r <= REPLICAS; r++) {
+        if (after[r] != before[r])
+            fail_msg("replica s%ur%d holds %llu subjects after the copy, %llu before", shard,
+                     r, (unsigned long long)after[r], (unsigned long long)before[r]);
+        assert_int_equal(dups[r], dups0[r] + 1);
+    }
+    cu_say(t_start, "a late copy of an enrolment (%llu at %llu) skipped by both replicas",
+           (unsigned long long)enrolled, (unsigned long long)copy);
+
+    /* a replica stopped (its partition saved past the copy), another copy
+     * while it is down, then started: it must skip it as well */
+    cu_kill_shard(&clu, (int)shard, 1, SIGTERM);
+    uint64_t copy2 = store_copy(js, enrolled);
+    assert_true(cu_start_shard(&clu, (int)shard, 1));
+    shard_state(shard, copy2, after, dups);
+    for (int r = 1; r <= REPLICAS; r++)
+        if (after[r] != before[r])
+            fail_msg("replica s%ur%d holds %llu subjects after a copy while it was down, %llu "
+                     "before", shard, r, (unsigned long long)after[r],
+                     (unsigned long long)before[r]);
+    assert_int_equal(dups[1], 1);            /* counted since its start */
+    assert_int_equal(dups[2], dups0[2] + 2); /* counted throughout */
+    cu_say(t_start, "and by a replica started from its saved partition");
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    same_answers(0, 30000);
+}
+
 /* Bad arguments never reach the network. */
 static void test_arguments(void **state)
 {
@@ -378,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_server_killed),
         cmocka_unit_test(test_shard_lost),
         cmocka_unit_test(test_replica_restarted),
+        cmocka_unit_test(test_copies_skipped),
         cmocka_unit_test(test_shard_logs_clean),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -24,6 +24,8 @@
  * differs from run to run. Skips (with the reason printed) when nats-server
  * is not installed. */
 #include "clusterutil.h"
+
+#include <nats/nats.h>
 #include "testutil.h"
 
 #include <hotspot/cluster.h>
@@ -52,6 +54,22 @@ static double t_start;
 static int ready;
 static uint32_t reissued[SHARDS + 1]; /* uncertain writes made again, per shard */
 static uint64_t shard_last[SHARDS + 1]; /* last sequence acknowledged, per shard */
+/* What happened to each subject, printed when a replica disagrees:
+ * e/r/L = enrol/remove/bulk load, @seq acknowledged, ? uncertain, at s */
+static char history[POOL][160];
+
+static void note(int k, const char *what, uint64_t seq)
+{
+    size_t len = strlen(history[k]);
+    if (len + 40 >= sizeof history[k])
+        return;
+    if (seq)
+        snprintf(history[k] + len, sizeof history[k] - len, " %s@%llu(%.1fs)", what,
+                 (unsigned long long)seq, (cu_now_ms() - t_start) / 1000);
+    else
+        snprintf(history[k] + len, sizeof history[k] - len, " %s?(%.1fs)", what,
+                 (cu_now_ms() - t_start) / 1000);
+}
 #define RESERVE 10 /* pool subjects kept for the final writes */
 
 static void acknowledged(int k, uint64_t seq)
@@ -90,6 +108,7 @@ static hs_status try_write(hs_ctx *ctx, int k, int removal)
     uint64_t seq = 0;
     hs_status st = removal ? hs_cluster_remove(ctx, &seq, cl, id)
                            : hs_cluster_enrol(ctx, &seq, cl, s);
+    note(k, removal ? "r" : "e", st == HS_OK ? seq : 0);
     if (st == HS_OK) {
         acknowledged(k, seq);
         state[k] = removal ? REMOVED : PRESENT;
@@ -137,12 +156,14 @@ static void load_some(int k, int n)
     }
     hs_ctx *ctx = NULL;
     assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
-    hs_status st = hs_cluster_load(ctx, NULL, cl, wl, 0);
+    uint64_t seq = 0;
+    hs_status st = hs_cluster_load(ctx, &seq, cl, wl, 0);
     if (st != HS_OK && st != HS_ERR_UNAVAILABLE)
         fail_msg("bulk load C%03d..C%03d: %s: %s", k, k + n - 1, hs_status_str(st),
                  hs_ctx_last_error(ctx));
     for (int i = k; i < k + n; i++) {
         state[i] = st == HS_OK ? PRESENT : ENROL_UNSURE;
+        note(i, "L", st == HS_OK ? seq : 0);
         if (st == HS_OK) {
             hs_watchlist_subject *s = subject(i);
             assert_int_equal(hs_watchlist_add(NULL, model, s), HS_OK);
@@ -260,6 +281,77 @@ static void converge(double limit_ms)
         cu_sleep_ms(200);
     }
     fail_msg("the cluster did not converge in %.0f s: %s", limit_ms / 1000, last);
+}
+
+/* Every message of the cluster's stream about subject @p id (its id at
+ * offset 10), with its sequence, operation and message id: evidence for a
+ * replica that disagrees with the client. */
+static void show_stream(const char *id)
+{
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    jsStreamInfo *si = NULL;
+    if (natsConnection_ConnectTo(&nc, clu.urls) != NATS_OK ||
+        natsConnection_JetStream(&js, nc, NULL) != NATS_OK ||
+        js_GetStreamInfo(&si, js, "HOTSPOT_hotspot", NULL, NULL) != NATS_OK) {
+        printf("    (the stream cannot be read)\n");
+    } else {
+        const size_t n = strlen(id);
+        for (uint64_t q = si->State.FirstSeq; q <= si->State.LastSeq; q++) {
+            natsMsg *m = NULL;
+            if (js_GetMsg(&m, js, "HOTSPOT_hotspot", q, NULL, NULL) != NATS_OK)
+                continue;
+            const unsigned char *d = (const unsigned char *)natsMsg_GetData(m);
+            int len = natsMsg_GetDataLength(m);
+            if (len >= (int)(10 + n) && !memcmp(d, "HSCU", 4) && d[8] == n && !d[9] &&
+                !memcmp(d + 10, id, n)) {
+                const char *mid = NULL;
+                natsMsgHeader_Get(m, "Nats-Msg-Id", &mid);
+                printf("    stream %llu: %s, %s %s\n", (unsigned long long)q,
+                       d[6] == 1 ? "enrol" : d[6] == 2 ? "replace" : "remove",
+                       natsMsg_GetSubject(m), mid ? mid : "(no message id)");
+            }
+            natsMsg_Destroy(m);
+        }
+    }
+    jsStreamInfo_Destroy(si);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+}
+
+/* A replica that disagrees with the client: the subjects of its saved
+ * partition (saved every 200 ms) that differ from the model, with their
+ * histories. */
+static void show_partition(const char *replica, uint32_t shard)
+{
+    char path[800];
+    snprintf(path, sizeof path, "%s/%s/shard-%u-of-%d.hswl", clu.dir, replica, shard, SHARDS);
+    cu_sleep_ms(1000);
+    hs_ctx *ctx = NULL;
+    hs_watchlist *wl = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    if (hs_watchlist_load(ctx, &wl, path) != HS_OK) {
+        printf("  %s: %s\n", path, hs_ctx_last_error(ctx));
+        hs_ctx_free(ctx);
+        return;
+    }
+    printf("  %s: version %llu\n", path, (unsigned long long)hs_watchlist_version(wl));
+    for (int k = 0; k < next_enrol; k++) {
+        char id[16];
+        id_of(k, id, sizeof id);
+        if (hs_cluster_shard_of(id, SHARDS) != shard)
+            continue;
+        hs_watchlist_subject *s = NULL;
+        int held = hs_watchlist_get(NULL, &s, wl, id) == HS_OK;
+        hs_watchlist_subject_free(s);
+        if (held != (state[k] == PRESENT)) {
+            printf("  %s %s, the client says %s:%s\n", id, held ? "held" : "not held",
+                   state[k] == PRESENT ? "present" : "absent", history[k]);
+            show_stream(id);
+        }
+    }
+    hs_watchlist_free(wl);
+    hs_ctx_free(ctx);
 }
 
 /* A write made again after the faults: it must succeed now. */
@@ -405,22 +497,29 @@ static void test_random_faults(void **state_)
         }
     hs_cluster_status_report *st = NULL;
     assert_int_equal(hs_cluster_status(NULL, &st, cl, 500), HS_OK);
-    assert_int_equal(hs_cluster_status_replicas(st), SHARDS * REPLICAS);
-    for (uint32_t i = 0; i < hs_cluster_status_replicas(st); i++) {
+    const uint32_t nrep = hs_cluster_status_replicas(st);
+    int wrong = 0;
+    for (uint32_t i = 0; i < nrep; i++) {
         hs_cluster_replica_info ri = HS_CLUSTER_REPLICA_INFO_INIT;
         assert_int_equal(hs_cluster_status_replica(st, &ri, i), HS_OK);
-        if (ri.refused > reissued[ri.shard])
-            fail_msg("replica %s refused %llu changes, %u were made twice", ri.replica,
-                     (unsigned long long)ri.refused, reissued[ri.shard]);
         assert_in_range(ri.shard, 1, SHARDS);
-        if (ri.subjects != expect[ri.shard])
-            fail_msg("replica %s holds %llu subjects, not %llu", ri.replica,
-                     (unsigned long long)ri.subjects, (unsigned long long)expect[ri.shard]);
-        printf("replica %s: sequence %llu, %llu subjects, %llu refused\n", ri.replica,
-               (unsigned long long)ri.sequence, (unsigned long long)ri.subjects,
-               (unsigned long long)ri.refused);
+        printf("replica %s: sequence %llu, %llu subjects (%llu expected), %llu refused (%u "
+               "made twice), %llu copies skipped\n",
+               ri.replica, (unsigned long long)ri.sequence, (unsigned long long)ri.subjects,
+               (unsigned long long)expect[ri.shard], (unsigned long long)ri.refused,
+               reissued[ri.shard], (unsigned long long)ri.duplicates);
+        if (ri.refused > reissued[ri.shard] || ri.subjects != expect[ri.shard]) {
+            wrong++;
+            show_partition(ri.replica, ri.shard);
+        }
     }
     hs_cluster_status_free(st);
+    fflush(stdout);
+    assert_int_equal(nrep, SHARDS * REPLICAS);
+    if (wrong)
+        fail_msg("%d replicas hold other subjects than the client wrote, or refused more "
+                 "changes than were made twice",
+                 wrong);
 
     /* the cluster's answers equal one list's holding what the client wrote:
      * every subject ever enrolled as a probe (present and removed ones) */

@@ -472,13 +472,16 @@ static int cl_status(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
             printf("%s\n {\"shard\": %u, \"replica\": ", i ? "," : "", ri.shard);
             cli_json_str(stdout, ri.replica);
             printf(", \"sequence\": %" PRIu64 ", \"saved\": %" PRIu64 ", \"subjects\": %" PRIu64
-                   ", \"fingers\": %" PRIu64 ", \"refused\": %" PRIu64 "}",
-                   ri.sequence, ri.saved_sequence, ri.subjects, ri.fingers, ri.refused);
+                   ", \"fingers\": %" PRIu64 ", \"refused\": %" PRIu64
+                   ", \"duplicates\": %" PRIu64 "}",
+                   ri.sequence, ri.saved_sequence, ri.subjects, ri.fingers, ri.refused,
+                   ri.duplicates);
         } else {
             printf("  shard %u/%u  %-16s sequence %-10" PRIu64 " saved %-10" PRIu64
-                   " %8" PRIu64 " subjects %8" PRIu64 " fingers  %" PRIu64 " refused\n",
+                   " %8" PRIu64 " subjects %8" PRIu64 " fingers  %" PRIu64 " refused  %" PRIu64
+                   " duplicates\n",
                    ri.shard, N, ri.replica, ri.sequence, ri.saved_sequence, ri.subjects,
-                   ri.fingers, ri.refused);
+                   ri.fingers, ri.refused, ri.duplicates);
         }
     }
     int missing = 0;

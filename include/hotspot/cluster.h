@@ -299,9 +299,15 @@ typedef struct hs_cluster_replica_info {
     uint64_t saved_sequence; /**< sequence of its last saved partition */
     char replica[HS_CLUSTER_REPLICA_MAX + 1]; /**< its name */
     char reserved[7];
+    /** Copies of changes it had applied already (the same writer's message
+     *  id, stored again by the stream within its 10-minute de-duplication
+     *  window) that it skipped; 0 from a replica older than 1.1. A 1.0-size
+     *  struct ends before it. @since 1.1 */
+    uint64_t duplicates;
 } hs_cluster_replica_info;
 
-#define HS_CLUSTER_REPLICA_INFO_INIT { sizeof(hs_cluster_replica_info), 0, 0, 0, 0, 0, 0, {0}, {0} }
+#define HS_CLUSTER_REPLICA_INFO_INIT                                                              \
+    { sizeof(hs_cluster_replica_info), 0, 0, 0, 0, 0, 0, {0}, {0}, 0 }
 
 /** Opaque status report. */
 typedef struct hs_cluster_status_report hs_cluster_status_report;

@@ -321,7 +321,8 @@ class Cluster(_Closing):
     def status(self, wait_ms=1000):
         """Ask every replica for its state: dict with ``sequence`` (the
         stream's last) and ``replicas`` (list of dicts: shard, replica,
-        sequence, subjects, fingers, refused, saved_sequence)."""
+        sequence, subjects, fingers, refused, saved_sequence, duplicates:
+        copies of changes it had applied, skipped)."""
         with self._lock:
             s, seq, reps = _c.hs_pyc_status(self._handle(), int(wait_ms))
             self._check(s)
