@@ -130,8 +130,10 @@ static natsStatus consumer_reset(hs_cluster_shard *sh)
     const uint64_t from = hs_cluster_shard_sequence(sh) + 1;
     natsStatus s = NATS_OK;
     if (sh->window_until) {
-        /* started from a saved partition: from the window before its last
-         * change, to read the ids of the changes applied (see above) */
+        /* started from a saved partition: from the de-duplication window
+         * before its last change, whose changes are read again for their
+         * ids only (seen.h), so that this replica skips the copies a
+         * replica that never stopped skips */
         natsMsg *last = NULL;
         s = js_GetMsg(&last, sh->c.js, sh->c.stream, sh->window_until, NULL, &je);
         int64_t t = s == NATS_OK ? natsMsg_GetTime(last) : 0;
@@ -323,6 +325,7 @@ static void *applier(void *arg)
                     need_reset = 1;
                     break;
                 }
+                /* a copy of a change applied before is skipped (seen.h) */
                 const char *id = NULL;
                 if (natsMsgHeader_Get(m, "Nats-Msg-Id", &id) != NATS_OK || !id ||
                     strlen(id) > HSC_SEEN_ID_MAX)
