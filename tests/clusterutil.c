@@ -288,9 +288,15 @@ bool cu_fault(cu_cluster *c, uint64_t *rng, double t0_ms)
                 dead_rep++;
         }
     /* weights: kill a server (while fewer than two are down), restart one,
-     * kill a replica, stop one, restart one, freeze a server */
-    int w[6] = {down == 0 ? 30 : down == 1 ? 20 : 0, down ? 40 : 0, live_rep ? 25 : 0,
-                live_rep ? 10 : 0, dead_rep ? 40 : 0, down == 0 ? 12 : down == 1 ? 8 : 0};
+     * kill a replica, stop one, restart one, freeze a server; with
+     * HS_CHAOS_ALL_DOWN=W (weight, against 40 for a restart), the last
+     * running server too, killed or frozen: the whole cluster down (not in
+     * ctest's runs; docs/cluster.md) */
+    const char *all = getenv("HS_CHAOS_ALL_DOWN");
+    const int third = all && down == 2 && down < c->nservers ? atoi(all) : 0;
+    int w[6] = {down == 0 ? 30 : down == 1 ? 20 : third > 0 ? third : 0, down ? 40 : 0,
+                live_rep ? 25 : 0, live_rep ? 10 : 0, dead_rep ? 40 : 0,
+                down == 0 ? 12 : down == 1 ? 8 : third > 0 ? (third + 1) / 2 : 0};
     int total = w[0] + w[1] + w[2] + w[3] + w[4] + w[5], pick = cu_rnd_below(rng, total), a = 0;
     while (pick >= w[a])
         pick -= w[a++];

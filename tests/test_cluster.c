@@ -491,6 +491,47 @@ static void test_copies_skipped(void **state)
     same_answers(0, 30000);
 }
 
+/* (7) the whole cluster down: every nats-server killed at once. A search
+ * fails with HS_ERR_UNAVAILABLE by its deadline, never with a partial or
+ * stale list; once the servers are started again from their stores, the
+ * replicas (their consumers lost with the servers' memory) come back on
+ * their own: a new enrolment is acknowledged, applied, and every answer
+ * equals one list's again. */
+static void test_all_servers_killed(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    for (int i = 0; i < clu.nservers; i++)
+        cu_kill_server(&clu, i, SIGKILL);
+    hs_ctx *ctx = NULL;
+    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_cluster_search_options co = HS_CLUSTER_SEARCH_OPTIONS_INIT;
+    co.deadline_ms = 1500;
+    hs_cluster_result *r = NULL;
+    hs_status st = hs_cluster_search(ctx, &r, cl, probe[1], NULL, 0, &co);
+    if (st != HS_ERR_UNAVAILABLE)
+        fail_msg("search with every server down: %s, not HS_ERR_UNAVAILABLE", hs_status_str(st));
+    assert_null(r);
+    cu_say(t_start, "every server killed: %s", hs_ctx_last_error(ctx));
+    cu_sleep_ms(1000);
+    for (int i = 0; i < clu.nservers; i++)
+        assert_true(cu_start_server(&clu, i));
+    cu_say(t_start, "every server started again");
+    hs_watchlist_subject *s = subject("AFTER-ALL", probe[3]);
+    uint64_t seq = 0;
+    const double t0 = cu_now_ms();
+    while ((st = hs_cluster_enrol(ctx, &seq, cl, s)) == HS_ERR_UNAVAILABLE &&
+           cu_now_ms() - t0 < 120000)
+        cu_sleep_ms(500);
+    if (st)
+        fail_msg("enrol after the outage: %s: %s", hs_status_str(st), hs_ctx_last_error(ctx));
+    assert_int_equal(hs_watchlist_add(NULL, all, s), HS_OK);
+    hs_watchlist_subject_free(s);
+    hs_ctx_free(ctx);
+    cu_say(t_start, "enrolled %.0f ms after the servers were started", cu_now_ms() - t0);
+    same_answers(0, 120000);
+}
+
 /* Bad arguments never reach the network. */
 static void test_arguments(void **state)
 {
@@ -536,6 +577,7 @@ int main(void)
         cmocka_unit_test(test_shard_lost),
         cmocka_unit_test(test_replica_restarted),
         cmocka_unit_test(test_copies_skipped),
+        cmocka_unit_test(test_all_servers_killed),
         cmocka_unit_test(test_shard_logs_clean),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
