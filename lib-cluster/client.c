@@ -27,7 +27,18 @@ struct hs_cluster {
     /* bulk load: acknowledgements arrive on a library thread */
     pthread_mutex_t mu;
     uint64_t async_failed;
+    uint64_t async_failed_min; /* lowest message-id counter that failed */
 };
+
+/* The counter of one of our message ids ("<base>-<counter>"), or 0. */
+static uint64_t msgid_counter(natsMsg *msg)
+{
+    const char *id = NULL;
+    if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) != NATS_OK || !id)
+        return 0;
+    const char *dash = strrchr(id, '-');
+    return dash ? strtoull(dash + 1, NULL, 10) : 0;
+}
 
 /* Acknowledgement of an asynchronous publish (hs_cluster_load): the
  * sequence raises the shard's read-your-writes mark. */
@@ -46,6 +57,9 @@ static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void
             cl->last_seq = pa->Sequence;
     } else {
         cl->async_failed++;
+        uint64_t k = msgid_counter(msg);
+        if (k < cl->async_failed_min)
+            cl->async_failed_min = k;
     }
     pthread_mutex_unlock(&cl->mu);
     natsMsg_Destroy(msg);
@@ -302,6 +316,10 @@ hs_status hs_cluster_load(hs_ctx *ctx, uint64_t *seq, hs_cluster *cl, const hs_w
      * whatever failed is published again synchronously (the stream drops
      * a copy that had arrived after all). */
     uint64_t n = hs_watchlist_count(wl);
+    pthread_mutex_lock(&cl->mu);
+    cl->async_failed = 0;
+    cl->async_failed_min = UINT64_MAX;
+    pthread_mutex_unlock(&cl->mu);
     uint64_t first_id = cl->msgid_next + 1;
     cl->msgid_next += n;
     uint64_t failed_from = UINT64_MAX;
@@ -336,25 +354,37 @@ hs_status hs_cluster_load(hs_ctx *ctx, uint64_t *seq, hs_cluster *cl, const hs_w
     jsPubOptions_Init(&po);
     po.MaxWait = cl->c.opts.write_timeout_ms;
     natsStatus ns = js_PublishAsyncComplete(cl->c.js, &po);
+    /* The lowest message whose publish failed at once, whose
+     * acknowledgement failed, or that is still waiting for one (any
+     * earlier than a later publish that failed at once): published again
+     * from there, synchronously, with the same message ids (the stream
+     * answers the copies it already has with their original sequence). A
+     * failure that cannot be placed sends everything again. */
+    uint64_t low = UINT64_MAX;
     natsMsgList pending = {0};
     if (js_PublishAsyncGetPendingList(&pending, cl->c.js) == NATS_OK) {
-        if (pending.Count)
-            failed_from = 0;
+        for (int i = 0; i < pending.Count; i++) {
+            uint64_t k = msgid_counter(pending.Msgs[i]);
+            if (k < low)
+                low = k;
+        }
         natsMsgList_Destroy(&pending);
     }
-    if (s)
-        return s;
     pthread_mutex_lock(&cl->mu);
-    uint64_t nfail = cl->async_failed;
+    const uint64_t nfail = cl->async_failed, fmin = cl->async_failed_min;
     cl->async_failed = 0;
     pthread_mutex_unlock(&cl->mu);
-    if (ns != NATS_OK || nfail)
-        failed_from = 0;
-    /* Something went wrong: publish again synchronously with the same
-     * message ids from the first failure, or from the start when an
-     * acknowledgement failed or never came (that may be any earlier
-     * message's, even when a later publish failed at once); the stream
-     * answers the copies it already has with their original sequence. */
+    if (s)
+        return s;
+    if (nfail && fmin < low)
+        low = fmin;
+    if (low != UINT64_MAX)
+        failed_from = low >= first_id && low < first_id + n ? (low - first_id < failed_from
+                                                                   ? low - first_id
+                                                                   : failed_from)
+                                                            : 0;
+    if (ns != NATS_OK && !nfail && low == UINT64_MAX)
+        failed_from = 0; /* the wait failed, naming nothing */
     uint64_t save_next = cl->msgid_next;
     for (uint64_t i = failed_from; failed_from != UINT64_MAX && i < n && !s; i++) {
         hs_watchlist_subject *sub = NULL;

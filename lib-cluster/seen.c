@@ -62,13 +62,21 @@ bool hsc_seen_add(hsc_seen *ss, const char *id, uint64_t seq, int64_t ts)
 {
     if (!seq || strlen(id) > HSC_SEEN_ID_MAX)
         return true; /* not remembered (documented) */
-    if (find(ss, id))
+    hsc_seen_entry *e = ss->cap ? &ss->e[slot(ss, id)] : NULL;
+    if (e && e->seq) {
+        if (seq > e->seq) { /* the latest occurrence */
+            e->seq = seq;
+            e->ts = ts;
+            if (ts > ss->newest)
+                ss->newest = ts;
+        }
         return true;
+    }
     if (4 * (ss->n + 1) > 3 * ss->cap && !rebuild(ss))
         return false;
     if (ts > ss->newest)
         ss->newest = ts;
-    hsc_seen_entry *e = &ss->e[slot(ss, id)];
+    e = &ss->e[slot(ss, id)];
     e->seq = seq;
     e->ts = ts;
     snprintf(e->id, sizeof e->id, "%s", id);

@@ -7,13 +7,16 @@
  * leader change (a new leader checking ids against a map that lacks the
  * last entries; upstream fixed it in 2.11): test_cluster_chaos saw an
  * enrolment's late copy, stored after the subject's removal, bring the
- * subject back on a replica (CI, session 18). So a replica remembers the id
- * of every change it applied, with the change's stream sequence and time,
- * and skips a change whose id it applied at an earlier sequence at most
- * HSC_SEEN_KEEP_NS before: decided from the stream alone, alike on every
- * replica. Ids longer than HSC_SEEN_ID_MAX (never the library's) are not
- * remembered. 64 bytes per id, in an open-addressing table a half to three
- * quarters full. One thread at a time. */
+ * subject back on a replica (CI, session 18). So a replica remembers, for
+ * the id of every change it read, the stream sequence and time of the id's
+ * latest occurrence (applied, skipped as a copy, or read again at start),
+ * and skips a change whose id occurred at an earlier sequence at most
+ * HSC_SEEN_KEEP_NS before: a decision made from the stream's messages of
+ * that window alone, alike on every replica whatever it remembered before
+ * (leaders' clocks apart by less than the window). Ids longer than
+ * HSC_SEEN_ID_MAX (never the library's) are not remembered. 64 bytes per
+ * id, in an open-addressing table a half to three quarters full. One
+ * thread at a time. */
 #ifndef HOTSPOT_CLUSTER_SEEN_H
 #define HOTSPOT_CLUSTER_SEEN_H
 
@@ -42,11 +45,11 @@ typedef struct {
     int64_t newest;
 } hsc_seen;
 
-/* A copy of a change applied before: @p id remembered at a sequence below
- * @p seq, at most HSC_SEEN_KEEP_NS before @p ts. */
+/* A copy of an earlier change: @p id's latest occurrence remembered at a
+ * sequence below @p seq, at most HSC_SEEN_KEEP_NS before @p ts. */
 bool hsc_seen_copy(const hsc_seen *ss, const char *id, uint64_t seq, int64_t ts);
-/* Remember that the change @p id was applied at @p seq, stream time @p ts
- * (ns); the first sequence is kept. False (nothing changed) when out of
+/* Remember that the change @p id occurs at @p seq, stream time @p ts (ns);
+ * the latest occurrence is kept. False (nothing changed) when out of
  * memory. Makes room by forgetting ids more than twice HSC_SEEN_KEEP_NS
  * older than the newest time seen: no later change can match them. */
 bool hsc_seen_add(hsc_seen *ss, const char *id, uint64_t seq, int64_t ts);

@@ -27,6 +27,9 @@
  * it STALL_CHECKS times in a row, it makes its consumer anew. */
 #define WATCH_MS 1000
 #define STALL_CHECKS 3
+/* A restarted replica asks this many times for its partition's last change
+ * (to read the ids before it, seen.h) before it does without them. */
+#define WINDOW_TRIES 25
 
 struct hs_cluster_shard {
     hsc_conn c;
@@ -48,6 +51,7 @@ struct hs_cluster_shard {
     uint64_t expect_dseq; /* next consumer delivery sequence */
     hsc_seen seen;        /* ids of the changes applied (applier only; seen.h) */
     uint64_t window_until; /* reading the ids of the changes up to here again */
+    int window_misses;     /* times its last change was not found */
     atomic_int stop;
     int started;
     pthread_t applier;
@@ -138,12 +142,24 @@ static natsStatus consumer_reset(hs_cluster_shard *sh)
         s = js_GetMsg(&last, sh->c.js, sh->c.stream, sh->window_until, NULL, &je);
         int64_t t = s == NATS_OK ? natsMsg_GetTime(last) : 0;
         natsMsg_Destroy(last);
-        if (s == NATS_NOT_FOUND || (s == NATS_OK && t <= HSC_SEEN_KEEP_NS + HSC_SEEN_SKEW_NS))
-            sh->window_until = 0; /* gone from the stream (or no time): nothing to read */
-        else if (s != NATS_OK)
+        if (s == NATS_NOT_FOUND) {
+            /* gone from the stream (purged), or not yet on a leader that
+             * lags (the very defect this works around): asked again a few
+             * times unless the stream says it starts after it */
+            jsStreamInfo *si = NULL;
+            natsStatus is = js_GetStreamInfo(&si, sh->c.js, sh->c.stream, NULL, &je);
+            const int gone = is == NATS_OK && si->State.FirstSeq > sh->window_until;
+            jsStreamInfo_Destroy(si);
+            if (!gone && ++sh->window_misses < WINDOW_TRIES)
+                return is == NATS_OK ? s : is;
+            sh->window_until = 0; /* nothing to read */
+        } else if (s != NATS_OK) {
             return s;
-        else
+        } else if (t <= HSC_SEEN_KEEP_NS + HSC_SEEN_SKEW_NS) {
+            sh->window_until = 0; /* no time to start from */
+        } else {
             cc.OptStartTime = t - HSC_SEEN_KEEP_NS - HSC_SEEN_SKEW_NS;
+        }
     }
     if (sh->window_until) {
         cc.DeliverPolicy = js_DeliverByStartTime;
@@ -155,7 +171,16 @@ static natsStatus consumer_reset(hs_cluster_shard *sh)
     }
     jsConsumerInfo *ci = NULL;
     s = js_AddConsumer(&ci, sh->c.js, sh->c.stream, &cc, NULL, &je);
+    /* a start by time lands on the first message stored at or after it;
+     * with leaders' clocks far apart that could be past the first change
+     * not applied yet: then by sequence after all */
+    const int past = s == NATS_OK && sh->window_until && ci &&
+                     ci->Delivered.Stream > sh->window_until;
     jsConsumerInfo_Destroy(ci);
+    if (past) {
+        sh->window_until = 0;
+        return NATS_ERR; /* made again by sequence at the next round */
+    }
     if (s != NATS_OK)
         return s;
     so.Stream = sh->c.stream;
@@ -306,10 +331,13 @@ static void *applier(void *arg)
             continue;
         } else {
             behind = 0;
-            natsMsg *acked = NULL;
-            int nomem = 0;
-            pthread_rwlock_wrlock(&sh->lock);
-            for (int i = 0; i < list.Count; i++) {
+            /* first the ids (seen.h), outside the partition's lock (a
+             * table rebuild takes a while): which changes are accepted, in
+             * order, and which of them are copies */
+            uint64_t seqs[FETCH_BATCH];
+            unsigned char copy[FETCH_BATCH];
+            int take = 0, nomem = 0, fresh = 0;
+            for (int i = 0; i < list.Count && i < FETCH_BATCH; i++) {
                 natsMsg *m = list.Msgs[i];
                 jsMsgMetaData *md = NULL;
                 if (natsMsg_GetMetaData(&md, m) != NATS_OK) {
@@ -325,34 +353,43 @@ static void *applier(void *arg)
                     need_reset = 1;
                     break;
                 }
-                /* a copy of a change applied before is skipped (seen.h) */
                 const char *id = NULL;
                 if (natsMsgHeader_Get(m, "Nats-Msg-Id", &id) != NATS_OK || !id ||
                     strlen(id) > HSC_SEEN_ID_MAX)
                     id = NULL;
-                const int copy = id && sseq > sh->applied && hsc_seen_copy(&sh->seen, id, sseq, ts);
-                if (id && !copy && !hsc_seen_add(&sh->seen, id, sseq, ts)) {
+                const int c = id && sseq > sh->applied && hsc_seen_copy(&sh->seen, id, sseq, ts);
+                if (id && !hsc_seen_add(&sh->seen, id, sseq, ts)) {
                     /* never apply a change unremembered: later, from here */
                     need_reset = nomem = 1;
                     break;
                 }
                 sh->expect_dseq++;
-                acked = m;
                 if (sseq >= sh->window_until)
                     sh->window_until = 0; /* the window is read */
-                if (sseq <= sh->applied)
-                    continue;
-                if (!copy)
-                    apply(sh, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
-                hs_watchlist_set_version(sh->wl, sseq);
-                pthread_mutex_lock(&sh->mu);
-                sh->duplicates += (uint64_t)copy;
-                sh->applied = sseq;
-                if (sseq > sh->horizon)
-                    sh->horizon = sseq;
-                pthread_mutex_unlock(&sh->mu);
+                seqs[take] = sseq;
+                copy[take++] = (unsigned char)c;
+                fresh += sseq > sh->applied;
             }
-            pthread_rwlock_unlock(&sh->lock);
+            /* then the changes, under the lock */
+            if (fresh) {
+                pthread_rwlock_wrlock(&sh->lock);
+                for (int i = 0; i < take; i++) {
+                    if (seqs[i] <= sh->applied)
+                        continue;
+                    if (!copy[i])
+                        apply(sh, natsMsg_GetData(list.Msgs[i]),
+                              (size_t)natsMsg_GetDataLength(list.Msgs[i]));
+                    hs_watchlist_set_version(sh->wl, seqs[i]);
+                    pthread_mutex_lock(&sh->mu);
+                    sh->duplicates += copy[i];
+                    sh->applied = seqs[i];
+                    if (seqs[i] > sh->horizon)
+                        sh->horizon = seqs[i];
+                    pthread_mutex_unlock(&sh->mu);
+                }
+                pthread_rwlock_unlock(&sh->lock);
+            }
+            natsMsg *acked = take ? list.Msgs[take - 1] : NULL;
             if (nomem)
                 hsc_sleep_ms(100);
             if (acked)

@@ -29,9 +29,13 @@ static void test_copies(void **state)
     assert_true(hsc_seen_copy(&ss, "A-1", 9, T0 + HSC_SEEN_KEEP_NS));     /* the window's end */
     assert_false(hsc_seen_copy(&ss, "A-1", 9, T0 + HSC_SEEN_KEEP_NS + 1)); /* beyond */
     assert_true(HSC_SEEN_KEEP_NS >= (int64_t)HSC_DEDUP_WINDOW_S * S);
-    /* the first sequence is kept: a copy noted again changes nothing */
-    assert_true(hsc_seen_add(&ss, "A-1", 9, T0 + S));
-    assert_true(hsc_seen_copy(&ss, "A-1", 7, T0 + S));
+    /* the latest occurrence is kept: a copy at 9 noted, the window runs
+     * from it (a copy of a copy is a copy), an earlier one changes nothing */
+    assert_true(hsc_seen_add(&ss, "A-1", 9, T0 + 5 * S));
+    assert_true(hsc_seen_add(&ss, "A-1", 7, T0 + 3 * S));
+    assert_false(hsc_seen_copy(&ss, "A-1", 9, T0 + 5 * S));
+    assert_true(hsc_seen_copy(&ss, "A-1", 12, T0 + 5 * S + HSC_SEEN_KEEP_NS));
+    assert_false(hsc_seen_copy(&ss, "A-1", 12, T0 + 5 * S + HSC_SEEN_KEEP_NS + 1));
     assert_int_equal(ss.n, 1);
     hsc_seen_free(&ss);
     assert_null(ss.e);
