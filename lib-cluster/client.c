@@ -378,11 +378,12 @@ hs_status hs_cluster_load(hs_ctx *ctx, uint64_t *seq, hs_cluster *cl, const hs_w
         return s;
     if (nfail && fmin < low)
         low = fmin;
-    if (low != UINT64_MAX)
-        failed_from = low >= first_id && low < first_id + n ? (low - first_id < failed_from
-                                                                   ? low - first_id
-                                                                   : failed_from)
-                                                            : 0;
+    if (low != UINT64_MAX) {
+        /* an id of another load (a late answer) cannot be placed: all */
+        const uint64_t k = low >= first_id && low < first_id + n ? low - first_id : 0;
+        if (k < failed_from)
+            failed_from = k;
+    }
     if (ns != NATS_OK && !nfail && low == UINT64_MAX)
         failed_from = 0; /* the wait failed, naming nothing */
     uint64_t save_next = cl->msgid_next;

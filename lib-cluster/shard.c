@@ -353,9 +353,9 @@ static void *applier(void *arg)
                     need_reset = 1;
                     break;
                 }
+                /* (an id too long to remember is never a copy: seen.h) */
                 const char *id = NULL;
-                if (natsMsgHeader_Get(m, "Nats-Msg-Id", &id) != NATS_OK || !id ||
-                    strlen(id) > HSC_SEEN_ID_MAX)
+                if (natsMsgHeader_Get(m, "Nats-Msg-Id", &id) != NATS_OK || !id)
                     id = NULL;
                 const int c = id && sseq > sh->applied && hsc_seen_copy(&sh->seen, id, sseq, ts);
                 if (id && !hsc_seen_add(&sh->seen, id, sseq, ts)) {

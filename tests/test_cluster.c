@@ -117,8 +117,7 @@ static int setup(void **state)
     assert_true(cu_start_servers(&clu, dir, 3, cli));
     clu.shards = SHARDS;
     clu.replicas = REPLICAS;
-    hs_ctx *ctx = NULL;
-    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_ctx *ctx = tu_ctx();
     hs_status s = cu_cluster_init(ctx, &clu, &cl, NULL, SHARDS, 3, 120000);
     if (s)
         fail_msg("cluster init: %s: %s", hs_status_str(s), hs_ctx_last_error(ctx));
@@ -204,8 +203,7 @@ static void test_server_killed(void **state)
     cu_kill_server(&clu, 0, SIGKILL);
     /* probe 0's own template under a new id: a hit */
     hs_watchlist_subject *s = subject("LATE-0", probe[0]);
-    hs_ctx *ctx = NULL;
-    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_ctx *ctx = tu_ctx();
     uint64_t seq = 0;
     double t0 = cu_now_ms();
     hs_status st = hs_cluster_enrol(ctx, &seq, cl, s);
@@ -249,8 +247,7 @@ static void test_shard_lost(void **state)
     cu_kill_shard(&clu, 2, 2, SIGKILL);
     hs_cluster_search_options co = HS_CLUSTER_SEARCH_OPTIONS_INIT;
     co.deadline_ms = 1500;
-    hs_ctx *ctx = NULL;
-    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_ctx *ctx = tu_ctx();
     hs_cluster_result *r = NULL;
     double t0 = cu_now_ms();
     assert_int_equal(hs_cluster_search(ctx, &r, cl, probe[1], NULL, 0, &co), HS_ERR_UNAVAILABLE);
@@ -512,8 +509,7 @@ static void test_all_servers_killed(void **state)
     NEED_CLUSTER();
     for (int i = 0; i < clu.nservers; i++)
         cu_kill_server(&clu, i, SIGKILL);
-    hs_ctx *ctx = NULL;
-    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_ctx *ctx = tu_ctx();
     hs_cluster_search_options co = HS_CLUSTER_SEARCH_OPTIONS_INIT;
     co.deadline_ms = 1500;
     hs_cluster_result *r = NULL;
@@ -546,8 +542,7 @@ static void test_arguments(void **state)
 {
     (void)state;
     hs_cluster *c = NULL;
-    hs_ctx *ctx = NULL;
-    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_ctx *ctx = tu_ctx();
     assert_int_equal(hs_cluster_connect(ctx, &c, "nats://10.1.2.3:4222", NULL),
                      HS_ERR_INVALID_ARG);
     assert_non_null(strstr(hs_ctx_last_error(ctx), "TLS"));

@@ -124,8 +124,7 @@ static hs_status try_write(hs_ctx *ctx, int k, int removal)
  * HS_ERR_UNAVAILABLE and then uncertain (made again after the faults). */
 static void write_one(int k, int removal)
 {
-    hs_ctx *ctx = NULL;
-    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_ctx *ctx = tu_ctx();
     hs_status st = try_write(ctx, k, removal);
     if (st == HS_OK) {
         writes_ok++;
@@ -154,8 +153,7 @@ static void load_some(int k, int n)
         assert_int_equal(hs_watchlist_add(NULL, wl, s), HS_OK);
         hs_watchlist_subject_free(s);
     }
-    hs_ctx *ctx = NULL;
-    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_ctx *ctx = tu_ctx();
     uint64_t seq = 0;
     hs_status st = hs_cluster_load(ctx, &seq, cl, wl, 0);
     if (st != HS_OK && st != HS_ERR_UNAVAILABLE)
@@ -182,8 +180,7 @@ static void load_some(int k, int n)
  * absent when removed; or no answer, said so. */
 static void check(int k)
 {
-    hs_ctx *ctx = NULL;
-    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_ctx *ctx = tu_ctx();
     hs_cluster_search_options co = HS_CLUSTER_SEARCH_OPTIONS_INIT;
     co.max_candidates = 5;
     co.deadline_ms = 4000;
@@ -327,9 +324,8 @@ static void show_partition(const char *replica, uint32_t shard)
     char path[800];
     snprintf(path, sizeof path, "%s/%s/shard-%u-of-%d.hswl", clu.dir, replica, shard, SHARDS);
     cu_sleep_ms(1000);
-    hs_ctx *ctx = NULL;
+    hs_ctx *ctx = tu_ctx();
     hs_watchlist *wl = NULL;
-    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
     if (hs_watchlist_load(ctx, &wl, path) != HS_OK) {
         printf("  %s: %s\n", path, hs_ctx_last_error(ctx));
         hs_ctx_free(ctx);
@@ -359,8 +355,7 @@ static void remake(int k)
 {
     const int removal = state[k] == REMOVE_UNSURE;
     double end = cu_now_ms() + 60000;
-    hs_ctx *ctx = NULL;
-    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_ctx *ctx = tu_ctx();
     hs_status st = HS_ERR_UNAVAILABLE;
     while (st == HS_ERR_UNAVAILABLE && cu_now_ms() < end)
         st = try_write(ctx, k, removal);
@@ -395,8 +390,7 @@ static int setup(void **state_)
     char dir[512];
     snprintf(dir, sizeof dir, "%s/chaos", tu_tmpdir());
     mkdir(dir, 0755);
-    hs_ctx *ctx = NULL;
-    assert_int_equal(hs_ctx_new(&ctx, NULL), HS_OK);
+    hs_ctx *ctx = tu_ctx();
     if (!cu_chaos_start(ctx, &clu, dir, &cl))
         fail_msg("cluster start: %s", hs_ctx_last_error(ctx));
     hs_ctx_free(ctx);

@@ -9,8 +9,9 @@
  * batch would), fetches its verdicts, applies the acknowledgements and
  * confirms; meanwhile, every 1.5-4 s, a seeded random fault: a server or a
  * replica killed or stopped, a server frozen (SIGSTOP), or started again or
- * continued (cu_fault), or the worker killed with SIGKILL, or started again. Then everything runs again and the
- * device goes on until its outbox is empty. What must hold:
+ * continued (cu_fault), or the worker killed with SIGKILL, or started
+ * again. Then everything runs again and the device goes on until its
+ * outbox is empty. What must hold:
  *
  *  - no check is lost: every encounter gets a complete verdict, and the
  *    device's outbox empties (every encounter acknowledged);
