@@ -129,12 +129,13 @@ HS_CLUSTER_API hs_status hs_cluster_connect(hs_ctx *ctx, hs_cluster **out, const
  *  @since 1.0 */
 HS_CLUSTER_API void hs_cluster_free(hs_cluster *cl);
 
-/** Number of shards of the connected cluster (0 before hs_cluster_init).
- *  One thread per object. @since 1.0 */
+/** Number of shards of the connected cluster (0 before hs_cluster_init,
+ *  0 for NULL). Cannot fail. One thread per object. @since 1.0 */
 HS_CLUSTER_API uint32_t hs_cluster_shards(const hs_cluster *cl);
 
-/** Highest stream sequence this handle has written (0 before any write);
- *  searches on this handle wait for it. One thread per object. @since 1.0 */
+/** Highest stream sequence this handle has written (0 before any write,
+ *  0 for NULL); searches on this handle wait for it. Cannot fail. One
+ *  thread per object. @since 1.0 */
 HS_CLUSTER_API uint64_t hs_cluster_last_sequence(const hs_cluster *cl);
 
 /** Create the cluster's stream: @p shards shards (1..HS_CLUSTER_SHARDS_MAX)
@@ -273,7 +274,8 @@ HS_CLUSTER_API hs_status hs_cluster_result_candidate(const hs_cluster_result *r,
 HS_CLUSTER_API uint32_t hs_cluster_result_shards(const hs_cluster_result *r);
 
 /** Number of shards that did not answer (state other than ANSWERED): the
- *  result is complete when this is 0. Concurrent readers. @since 1.0 */
+ *  result is complete when this is 0 (0 for NULL: check the search's
+ *  status first). Cannot fail. Concurrent readers. @since 1.0 */
 HS_CLUSTER_API uint32_t hs_cluster_result_missing(const hs_cluster_result *r);
 
 /** Part of shard @p index (0..shards-1, i.e. shard index+1); set
@@ -320,12 +322,12 @@ typedef struct hs_cluster_status_report hs_cluster_status_report;
 HS_CLUSTER_API hs_status hs_cluster_status(hs_ctx *ctx, hs_cluster_status_report **out,
                                            hs_cluster *cl, uint32_t wait_ms);
 
-/** Last sequence of the stream when the report was made. Concurrent
- *  readers. @since 1.0 */
+/** Last sequence of the stream when the report was made (0 for NULL).
+ *  Cannot fail. Concurrent readers. @since 1.0 */
 HS_CLUSTER_API uint64_t hs_cluster_status_sequence(const hs_cluster_status_report *st);
 
-/** Number of replicas that answered, sorted by shard then name.
- *  Concurrent readers. @since 1.0 */
+/** Number of replicas that answered, sorted by shard then name (0 for
+ *  NULL). Cannot fail. Concurrent readers. @since 1.0 */
 HS_CLUSTER_API uint32_t hs_cluster_status_replicas(const hs_cluster_status_report *st);
 
 /** Replica @p index; set info->struct_size first. Errors:
@@ -378,11 +380,12 @@ HS_CLUSTER_API hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **ou
  *  HS_ERR_IO, HS_ERR_NOMEM. Exclusive. @since 1.0 */
 HS_CLUSTER_API hs_status hs_cluster_shard_save(hs_ctx *ctx, hs_cluster_shard *sh);
 
-/** Last stream sequence the replica has applied. Concurrent readers.
- *  @since 1.0 */
+/** Last stream sequence the replica has applied (0 for NULL). Cannot
+ *  fail. Concurrent readers. @since 1.0 */
 HS_CLUSTER_API uint64_t hs_cluster_shard_sequence(const hs_cluster_shard *sh);
 
-/** Number of subjects of the partition. Concurrent readers. @since 1.0 */
+/** Number of subjects of the partition (0 for NULL). Cannot fail.
+ *  Concurrent readers. @since 1.0 */
 HS_CLUSTER_API uint64_t hs_cluster_shard_count(const hs_cluster_shard *sh);
 
 /** Stop answering, finish the change being applied, save the partition,

@@ -487,7 +487,8 @@ HS_API hs_status hs_encounter_registry_new(hs_ctx *ctx, hs_encounter_registry **
  *  device being named NAME; the file "revoked", when present, lists
  *  revoked keys, one per line as 64 hex digits or a device NAME, '#'
  *  comments. Files are read with the library's file layer; other entries
- *  are ignored. Errors: HS_ERR_IO (the directory cannot be read),
+ *  are ignored. *out belongs to the caller (hs_encounter_registry_free());
+ *  NULL on failure. Errors: HS_ERR_IO (the directory cannot be read),
  *  HS_ERR_FORMAT (a file that holds no key, or a revoked line naming
  *  nothing known: the message names it), HS_ERR_LIMIT (more than 100,000
  *  keys), HS_ERR_NOMEM. One thread per object. @since 1.1 */
@@ -523,15 +524,17 @@ typedef struct hs_encounter_seen hs_encounter_seen;
  *  file does not silently open replays. */
 #define HS_ENCOUNTER_SEEN_CREATE 0x1u
 
-/** Create an empty set. Errors: HS_ERR_NOMEM. One thread per object.
- *  @since 1.1 */
+/** Create an empty set. *out belongs to the caller
+ *  (hs_encounter_seen_free()); NULL on failure. Errors: HS_ERR_NOMEM. One
+ *  thread per object. @since 1.1 */
 HS_API hs_status hs_encounter_seen_new(hs_ctx *ctx, hs_encounter_seen **out);
 
 /** Free a set (NULL accepted). Exclusive. @since 1.1 */
 HS_API void hs_encounter_seen_free(hs_encounter_seen *s);
 
 /** Load a set saved by hs_encounter_seen_save(). flags: 0 or
- *  HS_ENCOUNTER_SEEN_CREATE. Errors: HS_ERR_IO, HS_ERR_FORMAT,
+ *  HS_ENCOUNTER_SEEN_CREATE. *out belongs to the caller
+ *  (hs_encounter_seen_free()); NULL on failure. Errors: HS_ERR_IO, HS_ERR_FORMAT,
  *  HS_ERR_CHECKSUM, HS_ERR_CORRUPT, HS_ERR_LIMIT, HS_ERR_NOMEM. One thread
  *  per object. @since 1.1 */
 HS_API hs_status hs_encounter_seen_load(hs_ctx *ctx, hs_encounter_seen **out, const char *path,
@@ -542,7 +545,8 @@ HS_API hs_status hs_encounter_seen_load(hs_ctx *ctx, hs_encounter_seen **out, co
 HS_API hs_status hs_encounter_seen_save(hs_ctx *ctx, const char *path,
                                         const hs_encounter_seen *s);
 
-/** 1 when @p id is in the set, else 0. Concurrent readers. @since 1.1 */
+/** 1 when @p id is in the set, else 0 (0 for NULL). Cannot fail.
+ *  Concurrent readers. @since 1.1 */
 HS_API int32_t hs_encounter_seen_contains(const hs_encounter_seen *s,
                                           const uint8_t id[HS_ENCOUNTER_ID_BYTES]);
 

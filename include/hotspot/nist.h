@@ -84,8 +84,9 @@ HS_API void hs_nist_free(hs_nist *n);
 HS_API hs_status hs_nist_decode(hs_ctx *ctx, hs_nist **out, uint32_t *encoding,
                                 const void *data, size_t size, uint32_t flags);
 
-/** Read a transaction file (either encoding). Errors: as hs_nist_decode(),
- *  plus HS_ERR_IO. One thread per object. @since 1.0 */
+/** Read a transaction file (either encoding). Outputs as hs_nist_decode():
+ *  *out belongs to the caller (hs_nist_free()), NULL on failure. Errors: as
+ *  hs_nist_decode(), plus HS_ERR_IO. One thread per object. @since 1.0 */
 HS_API hs_status hs_nist_load(hs_ctx *ctx, hs_nist **out, uint32_t *encoding,
                               const char *path, uint32_t flags);
 
@@ -253,7 +254,8 @@ HS_API hs_status hs_nist_image_info_get(hs_ctx *ctx, hs_nist_image_info *info,
  *  readers. @since 1.0 */
 HS_API const uint8_t *hs_nist_image_data(const hs_nist *n, size_t *size, uint32_t index);
 
-/** Decode image @p index into a new hs_image: WSQ, JPEG, JPEG 2000 and PNG
+/** Decode image @p index into a new hs_image (*out belongs to the caller,
+ *  hs_image_free(); NULL on failure): WSQ, JPEG, JPEG 2000 and PNG
  *  streams through hs_image_decode(), uncompressed 8-bit grey from
  *  HLL x VLL bytes. The image's ppi is set from the record. flags as for
  *  hs_image_decode(). Errors: HS_ERR_NOT_FOUND, HS_ERR_UNSUPPORTED
@@ -263,7 +265,8 @@ HS_API const uint8_t *hs_nist_image_data(const hs_nist *n, size_t *size, uint32_
 HS_API hs_status hs_nist_image_decode(hs_ctx *ctx, hs_image **out, const hs_nist *n,
                                       uint32_t index, uint32_t flags);
 
-/** Minutiae of Type-9 record @p record as a one-view template: the
+/** Minutiae of Type-9 record @p record as a one-view template (*out
+ *  belongs to the caller, hs_template_free(); NULL on failure): the
  *  standard-format block (9.004 FMT "S": 9.010 NMN, 9.012 MRC; X/Y in
  *  0.01 mm from the bottom-left corner, converted to 500 ppi pixels from the
  *  top-left), or an ISO/IEC 19794-2 / ANSI 378 record held in a field of
@@ -324,7 +327,8 @@ typedef struct hs_nist_finger {
  *  Type-14 per finger (WSQ 3.1 at 500 ppi, NQM), the face as a Type-10
  *  JPEGB sRGB record when @p face_jpeg is given (the JPEG bytes are
  *  stored as they are), and the minutiae of @p minutiae (optional) as
- *  Type-9 standard-format records. Errors: HS_ERR_UNSUPPORTED (tot not CPS
+ *  Type-9 standard-format records. The inputs are copied; *out belongs to
+ *  the caller (hs_nist_free()), NULL on failure. Errors: HS_ERR_UNSUPPORTED (tot not CPS
  *  or NPS; no WSQ encoder in this build), HS_ERR_FORMAT (face_jpeg not a
  *  JPEG). One thread per object. @since 1.0 */
 HS_API hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *tot,
@@ -343,8 +347,9 @@ HS_API hs_status hs_nist_build_search(hs_ctx *ctx, hs_nist **out, const char *to
  *  manual verification "false", the candidate count, the search's TOT and
  *  "I" when a candidate is a hit, else "N"; the hit candidates' subject
  *  ids go into 2.065 (one subfield per hit, a field without an XML element:
- *  the XML encoding needs HS_NIST_ALLOW_LOSS for it). Errors:
- *  HS_ERR_NOT_FOUND (the search lacks TOT, TCN, ORI or DAI). One thread per
+ *  the XML encoding needs HS_NIST_ALLOW_LOSS for it). The inputs are only
+ *  read; *out belongs to the caller (hs_nist_free()), NULL on failure.
+ *  Errors: HS_ERR_NOT_FOUND (the search lacks TOT, TCN, ORI or DAI). One thread per
  *  object. @since 1.0 */
 HS_API hs_status hs_nist_build_result(hs_ctx *ctx, hs_nist **out, const hs_nist *search,
                                       const hs_watchlist_result *result,
@@ -438,7 +443,8 @@ typedef enum hs_nist_profile {
 typedef struct hs_nist_findings hs_nist_findings;
 
 /** Check @p n against @p profile; *out receives the findings (possibly
- *  none: the transaction conforms to what the library checks). The rules
+ *  none: the transaction conforms to what the library checks), which belong
+ *  to the caller (hs_nist_findings_free()); NULL on failure. The rules
  *  are listed in docs/nist.md. Errors: HS_ERR_NOMEM only; findings are not
  *  errors. Concurrent readers. @since 1.0 */
 HS_API hs_status hs_nist_validate(hs_ctx *ctx, hs_nist_findings **out, const hs_nist *n,

@@ -26,7 +26,8 @@ typedef void (*hs_finger_debug_fn)(void *user, const char *stage, const uint8_t 
 
 /** Install (@p fn non-NULL) or remove (@p fn NULL) the stage-picture hook of
  *  @p ex; @p user is passed to it. Errors: HS_ERR_INVALID_ARG (ex NULL).
- *  Exclusive. Only in HOTSPOT_TESTING builds. */
+ *  Exclusive. Only in HOTSPOT_TESTING builds, and not part of the stable
+ *  ABI. @since 1.0 */
 HS_API hs_status hs_finger_extractor_set_debug(hs_finger_extractor *ex, hs_finger_debug_fn fn,
                                                void *user);
 
