@@ -30,6 +30,13 @@
 /* A restarted replica asks this many times for its partition's last change
  * (to read the ids before it, seen.h) before it does without them. */
 #define WINDOW_TRIES 25
+/* JetStream deletes this replica's consumer after so long without a fetch
+ * (a replica stopped for good, or renamed), so that consumers of replicas
+ * that are gone do not pile up; a replica back after that makes it anew
+ * from its saved partition, as at every start. */
+#define CONSUMER_INACTIVE_S 3600
+/* How long hs_cluster_shard_free waits for the search handlers to return. */
+#define SHUTDOWN_WAIT_MS 120000
 
 struct hs_cluster_shard {
     hsc_conn c;
@@ -54,6 +61,7 @@ struct hs_cluster_shard {
     int window_misses;     /* times its last change was not found */
     atomic_int stop;
     int started;
+    int subs_open; /* search and status subscriptions whose handler may still run (mu) */
     pthread_t applier;
     natsSubscription *pull, *qsub, *ssub;
 };
@@ -128,6 +136,7 @@ static natsStatus consumer_reset(hs_cluster_shard *sh)
     cc.AckPolicy = js_AckAll;
     cc.AckWait = (int64_t)30 * 1000000000;
     cc.MaxAckPending = 4 * FETCH_BATCH;
+    cc.InactiveThreshold = (int64_t)CONSUMER_INACTIVE_S * 1000000000;
     jsSubOptions so;
     jsSubOptions_Init(&so);
     hsc_consumer_in_memory(&cc, &so);
@@ -193,8 +202,10 @@ static natsStatus consumer_reset(hs_cluster_shard *sh)
 
 /* Apply one change. Something this replica must not or cannot apply (a
  * malformed message, an id of another shard, an enrolment of a present id,
- * a removal of an absent one) is counted as refused and skipped. */
-static void apply(hs_cluster_shard *sh, const void *data, size_t size)
+ * a removal of an absent one) is counted as refused and skipped: every
+ * replica decides alike. A lack of memory is not a decision: false, the
+ * change is left unapplied and taken again later. */
+static bool apply(hs_cluster_shard *sh, const void *data, size_t size)
 {
     hs_ctx *ctx = sh->actx;
     hsc_update u;
@@ -220,21 +231,26 @@ static void apply(hs_cluster_shard *sh, const void *data, size_t size)
         else if ((s = hs_watchlist_replace(ctx, sh->wl, sub)) == HS_ERR_NOT_FOUND)
             s = hs_watchlist_add(ctx, sh->wl, sub);
     }
-    if (s) {
+    if (s && s != HS_ERR_NOMEM) {
         pthread_mutex_lock(&sh->mu); /* on_status reads it under mu */
         sh->refused++;
         pthread_mutex_unlock(&sh->mu);
     }
     hs_watchlist_subject_free(sub);
     hs_watchlist_free(one);
+    return s != HS_ERR_NOMEM;
 }
 
-static uint64_t stream_last(hs_cluster_shard *sh, int *ok)
+/* The stream's last sequence, from its leader, and the leader's name
+ * (empty when the stream is not clustered). */
+static uint64_t stream_last(hs_cluster_shard *sh, int *ok, char *leader, size_t cap)
 {
     jsStreamInfo *si = NULL;
     jsErrCode je = 0;
     *ok = js_GetStreamInfo(&si, sh->c.js, sh->c.stream, NULL, &je) == NATS_OK;
     uint64_t v = *ok ? si->State.LastSeq : 0;
+    snprintf(leader, cap, "%s",
+             *ok && si->Cluster && si->Cluster->Leader ? si->Cluster->Leader : "");
     jsStreamInfo_Destroy(si);
     return v;
 }
@@ -260,12 +276,19 @@ static bool shard_last(hs_cluster_shard *sh, uint64_t *seq)
  * shard up to L (any later one gets a sequence above L). The consumer's
  * view cannot prove it: with a replicated stream it reads the copy of the
  * server it lives on, which may lag the leader that acknowledged a write.
- * Used for a probe that waits for a sequence written on another shard. */
+ * Used for a probe that waits for a sequence written on another shard.
+ * Both answers must come from the same leader: a leader elected between the
+ * two reads may not have stored the latest changes yet (nats-server 2.9),
+ * and its older "last message" would prove too much. */
 static void probe_horizon(hs_cluster_shard *sh)
 {
-    int ok = 0;
-    uint64_t last = stream_last(sh, &ok), mine = 0;
+    int ok = 0, ok2 = 0;
+    char lead[256], lead2[256];
+    uint64_t last = stream_last(sh, &ok, lead, sizeof lead), mine = 0;
     if (!ok || !shard_last(sh, &mine))
+        return;
+    (void)stream_last(sh, &ok2, lead2, sizeof lead2);
+    if (!ok2 || strcmp(lead, lead2))
         return;
     pthread_mutex_lock(&sh->mu);
     if (mine <= sh->applied && last > sh->horizon) {
@@ -376,9 +399,14 @@ static void *applier(void *arg)
                 for (int i = 0; i < take; i++) {
                     if (seqs[i] <= sh->applied)
                         continue;
-                    if (!copy[i])
-                        apply(sh, natsMsg_GetData(list.Msgs[i]),
-                              (size_t)natsMsg_GetDataLength(list.Msgs[i]));
+                    if (!copy[i] && !apply(sh, natsMsg_GetData(list.Msgs[i]),
+                                           (size_t)natsMsg_GetDataLength(list.Msgs[i]))) {
+                        /* out of memory: acknowledged up to the change
+                         * before, this one taken again after a pause */
+                        take = i;
+                        need_reset = nomem = 1;
+                        break;
+                    }
                     hs_watchlist_set_version(sh->wl, seqs[i]);
                     pthread_mutex_lock(&sh->mu);
                     sh->duplicates += copy[i];
@@ -572,6 +600,65 @@ static void on_status(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
     natsMsg_Destroy(msg);
 }
 
+/* libnats calls this once a closed subscription's handler has returned
+ * for the last time (the handlers run on its delivery threads, which it
+ * never joins). */
+static void on_sub_done(void *closure)
+{
+    hs_cluster_shard *sh = closure;
+    pthread_mutex_lock(&sh->mu);
+    sh->subs_open--;
+    pthread_cond_broadcast(&sh->cv);
+    pthread_mutex_unlock(&sh->mu);
+}
+
+/* Subscribe @p cb on @p subj (in queue group @p group when not NULL),
+ * counted in subs_open until its handler is done for good. */
+static natsStatus subscribe(hs_cluster_shard *sh, natsSubscription **sub, const char *subj,
+                            const char *group, natsMsgHandler cb)
+{
+    natsStatus ns = group ? natsConnection_QueueSubscribe(sub, sh->c.nc, subj, group, cb, sh)
+                          : natsConnection_Subscribe(sub, sh->c.nc, subj, cb, sh);
+    if (ns != NATS_OK)
+        return ns;
+    ns = natsSubscription_SetOnCompleteCB(*sub, on_sub_done, sh);
+    if (ns != NATS_OK) { /* never called then: close it here and now */
+        natsSubscription_Unsubscribe(*sub);
+        natsSubscription_Destroy(*sub);
+        *sub = NULL;
+        return ns;
+    }
+    pthread_mutex_lock(&sh->mu);
+    sh->subs_open++;
+    pthread_mutex_unlock(&sh->mu);
+    return NATS_OK;
+}
+
+/* The name of a replica started without one: "r" and 16 hex digits of a
+ * hash of the host's name and the data directory (its device and inode,
+ * else its path as given). The same on every start of the replica (so it
+ * finds its own consumer again and no other), different for replicas on
+ * other hosts or containers, or over other directories. */
+static void default_name(char *buf, size_t cap, const char *data_dir)
+{
+    char host[256] = "", dir[64];
+    if (gethostname(host, sizeof host - 1) != 0)
+        host[0] = 0;
+    struct stat st;
+    const int known = stat(data_dir, &st) == 0;
+    if (known)
+        snprintf(dir, sizeof dir, "%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
+    const char *parts[2] = {host, known ? dir : data_dir};
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (int k = 0; k < 2; k++)
+        for (const char *c = parts[k];; c++) {
+            h = (h ^ (unsigned char)*c) * 1099511628211ull;
+            if (!*c)
+                break;
+        }
+    snprintf(buf, cap, "r%016" PRIx64, h);
+}
+
 hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *urls,
                                uint32_t shard, uint32_t shards, const char *data_dir,
                                const hs_cluster_options *opts,
@@ -612,7 +699,7 @@ hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *
     if (so.replica)
         snprintf(sh->replica, sizeof sh->replica, "%s", so.replica);
     else
-        snprintf(sh->replica, sizeof sh->replica, "r%ld", (long)getpid());
+        default_name(sh->replica, sizeof sh->replica, data_dir);
     snprintf(sh->durable, sizeof sh->durable, "%s_s%u_%s", o.name, shard, sh->replica);
     int n = snprintf(sh->path, sizeof sh->path, "%s/shard-%u-of-%u.hswl", data_dir, shard, shards);
     if (n < 0 || (size_t)n >= sizeof sh->path) {
@@ -636,12 +723,28 @@ hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *
     /* JetStream may not answer at once (its meta leader electing, a loaded
      * server): a timeout is retried, as a write is, until write_timeout_ms. */
     uint32_t have = 0;
+    uint64_t last = 0;
     double end = hsc_now_ms() + sh->c.opts.write_timeout_ms;
-    while ((s = hsc_stream_info(ctx, &sh->c, &have, NULL)) == HS_ERR_UNAVAILABLE &&
+    /* A partition saved past the stream's end belongs to another stream
+     * (the cluster made anew: hotspot cluster init on fresh servers): its
+     * changes are not this stream's, and the sequences it would report
+     * would prove writes read that it never saw. Asked again until the
+     * write timeout, as a new leader may not have stored the last changes
+     * yet (nats-server 2.9), then refused. */
+    while (((s = hsc_stream_info(ctx, &sh->c, &have, &last)) == HS_ERR_UNAVAILABLE ||
+            (s == HS_OK && have && sh->applied > last)) &&
            hsc_now_ms() + 100 < end)
         hsc_sleep_ms(100);
     if (s != HS_OK)
         goto fail;
+    if (have && sh->applied > last) {
+        s = hsc_error(ctx, HS_ERR_STATE,
+                      "%s holds the changes up to sequence %" PRIu64 " but the stream of "
+                      "cluster %s ends at %" PRIu64 ": it was made for another stream (the "
+                      "cluster made anew?); remove it to start this replica empty",
+                      sh->path, sh->applied, sh->c.name, last);
+        goto fail;
+    }
     if (have != shards) {
         s = have ? hsc_error(ctx, HS_ERR_STATE, "cluster %s has %u shards, not %u", sh->c.name,
                              have, shards)
@@ -666,12 +769,12 @@ hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *
     char subj[128], group[64];
     hsc_subject_search(subj, sizeof subj, &sh->c, shard);
     snprintf(group, sizeof group, "s%u", shard);
-    ns = natsConnection_QueueSubscribe(&sh->qsub, sh->c.nc, subj, group, on_search, sh);
+    ns = subscribe(sh, &sh->qsub, subj, group, on_search);
     if (ns == NATS_OK)
         ns = natsSubscription_SetPendingLimits(sh->qsub, 65536, 1 << 30);
     if (ns == NATS_OK) {
         hsc_subject_status(subj, sizeof subj, &sh->c);
-        ns = natsConnection_Subscribe(&sh->ssub, sh->c.nc, subj, on_status, sh);
+        ns = subscribe(sh, &sh->ssub, subj, NULL, on_status);
     }
     if (ns == NATS_OK)
         ns = natsConnection_Flush(sh->c.nc);
@@ -691,6 +794,8 @@ static void drain(natsSubscription **sub)
     if (*sub) {
         if (natsSubscription_Drain(*sub) == NATS_OK)
             natsSubscription_WaitForDrainCompletion(*sub, 5000);
+        else
+            natsSubscription_Unsubscribe(*sub);
         natsSubscription_Destroy(*sub);
         *sub = NULL;
     }
@@ -700,12 +805,24 @@ void hs_cluster_shard_free(hs_cluster_shard *sh)
 {
     if (!sh)
         return;
-    /* stop taking searches first, let those in progress finish */
+    /* stop taking searches first, let those queued be answered (for up to
+     * 5 s); then searches still waiting for a sequence give up, and
+     * nothing is freed before every handler has returned for good */
     drain(&sh->qsub);
     drain(&sh->ssub);
     atomic_store(&sh->stop, 1);
     pthread_mutex_lock(&sh->mu);
     pthread_cond_broadcast(&sh->cv);
+    /* a search's handler ends within its search (seconds on the largest
+     * partitions); should libnats never report the end, the replica is
+     * left allocated rather than freed under a running handler */
+    const double end = hsc_now_ms() + SHUTDOWN_WAIT_MS;
+    while (sh->subs_open > 0 && hsc_now_ms() < end) {
+        struct timespec ts;
+        hsc_abstime(&ts, CLOCK_REALTIME, 100);
+        pthread_cond_timedwait(&sh->cv, &sh->mu, &ts);
+    }
+    const int busy = sh->subs_open > 0;
     pthread_mutex_unlock(&sh->mu);
     if (sh->started)
         pthread_join(sh->applier, NULL);
@@ -713,8 +830,13 @@ void hs_cluster_shard_free(hs_cluster_shard *sh)
         natsSubscription_Unsubscribe(sh->pull);
         natsSubscription_Destroy(sh->pull);
     }
-    if (sh->wl && sh->started && sh->applied != sh->saved)
+    if (sh->wl && sh->started && sh->applied != sh->saved) {
+        pthread_rwlock_rdlock(&sh->lock);
         save(sh->actx, sh);
+        pthread_rwlock_unlock(&sh->lock);
+    }
+    if (busy)
+        return;
     hsc_disconnect(&sh->c);
     hs_watchlist_free(sh->wl);
     hsc_seen_free(&sh->seen);

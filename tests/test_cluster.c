@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MASTERS 100 /* subjects S000.. (impression 0) */
 #define PROBES 16   /* impression 1 of the first masters */
@@ -497,7 +498,123 @@ static void test_copies_skipped(void **state)
     same_answers(0, 30000);
 }
 
-/* (7) the whole cluster down: every nats-server killed at once. A search
+/* (7) a replica's own consumer and partition, in process, on a cluster of
+ * its own ("own", one shard): started without a name, it takes the same
+ * name on every start (derived from the host and the data directory, not
+ * the process), so it finds its own durable consumer again; JetStream
+ * drops that consumer after an hour without fetches; and a partition saved
+ * from another stream (the cluster made anew while the data directory
+ * stayed) is refused, not served with sequences it never saw. */
+static hs_status own_replica(hs_ctx *ctx, hs_cluster_shard **sh, const char *dir,
+                             const hs_cluster_options *o)
+{
+    hs_status st;
+    const double end = cu_now_ms() + 60000; /* JetStream busy: tried again, as the CLI does */
+    while ((st = hs_cluster_shard_new(ctx, sh, clu.urls, 1, 1, dir, o, NULL)) ==
+               HS_ERR_UNAVAILABLE &&
+           cu_now_ms() < end)
+        cu_sleep_ms(500);
+    return st;
+}
+
+static void test_own_stream(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    hs_ctx *ctx = tu_ctx();
+    char dir[512], path[600];
+    snprintf(dir, sizeof dir, "%s/own", tu_tmpdir());
+    mkdir(dir, 0755);
+    snprintf(path, sizeof path, "%s/shard-1-of-1.hswl", dir);
+    hs_cluster_options o = HS_CLUSTER_OPTIONS_INIT;
+    o.name = "own";
+    o.write_timeout_ms = 1500; /* how long a replica re-reads the stream's end */
+    hs_cluster *c2 = NULL;
+    hs_status st = cu_cluster_init(ctx, &clu, &c2, &o, 1, 3, 120000);
+    if (st)
+        fail_msg("cluster own: %s: %s", hs_status_str(st), hs_ctx_last_error(ctx));
+    hs_cluster_shard *sh = NULL;
+    st = own_replica(ctx, &sh, dir, &o);
+    if (st)
+        fail_msg("replica: %s: %s", hs_status_str(st), hs_ctx_last_error(ctx));
+    uint64_t seq = 0;
+    for (int i = 0; i < 3; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "OWN-%d", i);
+        hs_watchlist_subject *s = subject(id, probe[i]);
+        assert_int_equal(hs_cluster_enrol(ctx, &seq, c2, s), HS_OK);
+        hs_watchlist_subject_free(s);
+    }
+    double end = cu_now_ms() + 30000;
+    while (hs_cluster_shard_sequence(sh) < seq && cu_now_ms() < end)
+        cu_sleep_ms(50);
+    assert_int_equal(hs_cluster_shard_sequence(sh), seq);
+    /* the name, from status */
+    char name[HS_CLUSTER_REPLICA_MAX + 1] = "";
+    hs_cluster_status_report *rep = NULL;
+    assert_int_equal(hs_cluster_status(ctx, &rep, c2, 1000), HS_OK);
+    assert_int_equal(hs_cluster_status_replicas(rep), 1);
+    hs_cluster_replica_info ri = HS_CLUSTER_REPLICA_INFO_INIT;
+    assert_int_equal(hs_cluster_status_replica(rep, &ri, 0), HS_OK);
+    snprintf(name, sizeof name, "%s", ri.replica);
+    hs_cluster_status_free(rep);
+    assert_int_equal(strlen(name), 17);
+    assert_int_equal(name[0], 'r');
+    assert_int_equal(strspn(name + 1, "0123456789abcdef"), 16);
+    /* its consumer: named after it, dropped after an hour idle */
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    assert_int_equal(natsConnection_ConnectTo(&nc, clu.urls), NATS_OK);
+    assert_int_equal(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+    char durable[128];
+    snprintf(durable, sizeof durable, "own_s1_%s", name);
+    jsConsumerInfo *ci = NULL;
+    jsErrCode je = 0;
+    assert_int_equal(js_GetConsumerInfo(&ci, js, "HOTSPOT_own", durable, NULL, &je), NATS_OK);
+    assert_true(ci->Config->InactiveThreshold == (int64_t)3600 * 1000000000);
+    jsConsumerInfo_Destroy(ci);
+    hs_cluster_shard_free(sh); /* saves at seq */
+    sh = NULL;
+    /* started again: the same name */
+    st = own_replica(ctx, &sh, dir, &o);
+    if (st)
+        fail_msg("replica again: %s: %s", hs_status_str(st), hs_ctx_last_error(ctx));
+    assert_int_equal(hs_cluster_shard_sequence(sh), seq);
+    assert_int_equal(hs_cluster_status(ctx, &rep, c2, 1000), HS_OK);
+    assert_int_equal(hs_cluster_status_replicas(rep), 1);
+    assert_int_equal(hs_cluster_status_replica(rep, &ri, 0), HS_OK);
+    assert_string_equal(ri.replica, name);
+    hs_cluster_status_free(rep);
+    hs_cluster_shard_free(sh);
+    sh = NULL;
+    /* the cluster made anew: its stream starts empty again */
+    assert_int_equal(js_DeleteStream(js, "HOTSPOT_own", NULL, &je), NATS_OK);
+    st = cu_cluster_init(ctx, &clu, &c2, &o, 1, 3, 120000);
+    if (st)
+        fail_msg("cluster own made anew: %s: %s", hs_status_str(st), hs_ctx_last_error(ctx));
+    st = own_replica(ctx, &sh, dir, &o);
+    if (st != HS_ERR_STATE)
+        fail_msg("a partition of another stream: %s, not HS_ERR_STATE", hs_status_str(st));
+    assert_null(sh);
+    assert_non_null(strstr(hs_ctx_last_error(ctx), "another stream"));
+    cu_say(t_start, "a partition of another stream refused: %s", hs_ctx_last_error(ctx));
+    /* removed, the replica starts empty */
+    assert_int_equal(unlink(path), 0);
+    st = own_replica(ctx, &sh, dir, &o);
+    if (st)
+        fail_msg("replica without its partition: %s: %s", hs_status_str(st),
+                 hs_ctx_last_error(ctx));
+    assert_int_equal(hs_cluster_shard_sequence(sh), 0);
+    hs_cluster_shard_free(sh);
+    js_DeleteStream(js, "HOTSPOT_own", NULL, &je); /* (its resources back) */
+    js_DeleteStream(js, "HOTSPOT_own_INTAKE", NULL, &je);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    hs_cluster_free(c2);
+    hs_ctx_free(ctx);
+}
+
+/* (8) the whole cluster down: every nats-server killed at once. A search
  * fails with HS_ERR_UNAVAILABLE by its deadline, never with a partial or
  * stale list; once the servers are started again from their stores, the
  * replicas (their consumers lost with the servers' memory) come back on
@@ -581,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_shard_lost),
         cmocka_unit_test(test_replica_restarted),
         cmocka_unit_test(test_copies_skipped),
+        cmocka_unit_test(test_own_stream),
         cmocka_unit_test(test_all_servers_killed),
         cmocka_unit_test(test_shard_logs_clean),
     };

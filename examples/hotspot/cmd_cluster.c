@@ -1015,7 +1015,13 @@ int cmd_shard(int argc, char **argv)
             "hotspot shard %u/%u: signal %d at sequence %" PRIu64 " (%" PRIu64
             " subjects), saving and stopping\n",
             shard, shards, sig, hs_cluster_shard_sequence(sh), hs_cluster_shard_count(sh));
+    /* saved here first so that a failure (disk full, no permission) is
+     * said and ends in an error; the free saves again only what was
+     * applied since, and the next start replays the rest from the stream */
+    rc = CLI_OK;
+    if ((s = hs_cluster_shard_save(ctx, sh)) != HS_OK)
+        rc = fail(ctx, s, "shard: saving the partition");
     hs_cluster_shard_free(sh);
     hs_ctx_free(ctx);
-    return CLI_OK;
+    return rc;
 }

@@ -345,7 +345,10 @@ typedef struct hs_cluster_shard_options {
     uint32_t struct_size;     /**< sizeof(hs_cluster_shard_options) */
     uint32_t threads;         /**< threads per search (1..64, default 1) */
     const char *replica;      /**< replica name ([A-Za-z0-9_-], 1..64 bytes);
-                                   NULL = "r" + the process id */
+                                   NULL = "r" + 16 hex digits derived from
+                                   the host's name and the data directory,
+                                   the same at every start (1.0: "r" + the
+                                   process id) */
     uint32_t save_interval_ms; /**< save the partition at most this often
                                    while changes arrive (100..3600000,
                                    default 5000); always on free */
@@ -368,8 +371,10 @@ typedef struct hs_cluster_shard hs_cluster_shard;
  *  up to the probe's deadline, then answers "behind". Ownership: *out is
  *  freed with hs_cluster_shard_free. Errors: as hs_cluster_connect and
  *  hs_watchlist_load, HS_ERR_STATE (cluster not initialised or with another
- *  shard count), HS_ERR_THREAD. One thread per object (the new shard runs
- *  on threads of its own). @since 1.0 */
+ *  shard count; since 1.1 also a partition saved past the stream's end,
+ *  i.e. from a stream since made anew: remove it to start empty),
+ *  HS_ERR_THREAD. One thread per object (the new shard runs on threads of
+ *  its own). @since 1.0 */
 HS_CLUSTER_API hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out,
                                               const char *urls, uint32_t shard, uint32_t shards,
                                               const char *data_dir,
@@ -388,8 +393,14 @@ HS_CLUSTER_API uint64_t hs_cluster_shard_sequence(const hs_cluster_shard *sh);
  *  Concurrent readers. @since 1.0 */
 HS_CLUSTER_API uint64_t hs_cluster_shard_count(const hs_cluster_shard *sh);
 
-/** Stop answering, finish the change being applied, save the partition,
- *  disconnect and free (NULL accepted). Exclusive. @since 1.0 */
+/** Stop answering (searches already queued are answered for up to 5 s,
+ *  then those waiting for a sequence answer "behind"; nothing is freed
+ *  before every search handler has returned: should one still run after 2
+ *  minutes, the replica's memory and connection are left allocated rather
+ *  than freed under it), finish the change being
+ *  applied, save the partition, disconnect and free (NULL accepted). A
+ *  failed save is not reported here: call hs_cluster_shard_save() first to
+ *  know. Exclusive. @since 1.0 */
 HS_CLUSTER_API void hs_cluster_shard_free(hs_cluster_shard *sh);
 
 /* ---- Deferred checks: device -> centre -> device ------------------------ */

@@ -12,7 +12,8 @@ command -v nats-server >/dev/null || { echo "SKIP: nats-server is not installed"
 "$cli" cluster --help >/dev/null 2>&1 || { echo "SKIP: hotspot built without libhotspot-cluster"; exit 77; }
 rm -rf "$work"; mkdir -p "$work"; cd "$work" || exit 1
 fail() { echo "FAIL: $*"; exit 1; }
-trap '"$src/tools/cluster.sh" stop "$work/c"' EXIT
+xpid=
+trap '[ -n "$xpid" ] && kill -KILL "$xpid" 2>/dev/null; "$src/tools/cluster.sh" stop "$work/c"' EXIT
 
 "$cli" cluster >/dev/null 2>&1; [ $? -eq 2 ] || fail "no subcommand should exit 2"
 "$cli" cluster status --nats nats://10.9.9.9:4222 2>&1 | grep -q "TLS" \
@@ -71,4 +72,26 @@ sleep 0.5
 grep -q '"shards_missing": \[{"shard": 1, "state": "no answer"}\], "complete": false' m.json \
   || fail "missing shard not named: $(cat m.json)"
 grep -q "shard 1/2: no answer" m.err || fail "stderr: $(cat m.err)"
+# a replica without --replica: named from its host and data directory
+# ("r" + 16 hex digits); its partition cannot be saved at SIGTERM (a
+# directory stands in the way): said, and exit 1
+"$cli" shard "${N[@]}" --shard 2/2 --data x2 --save-interval-ms 100 2> x2.err &
+xpid=$!
+ok=0
+for _ in $(seq 1 100); do
+  "$cli" cluster status "${N[@]}" --json > x.json 2>/dev/null  # exit 1: shard 1 has no replica
+  python3 -c '
+import json, re, sys
+s = json.load(open("x.json"))
+r = [x for x in s["replicas"] if re.fullmatch("r[0-9a-f]{16}", x["replica"])]
+o = [x for x in s["replicas"] if x["replica"] == "s2r1"]
+sys.exit(0 if r and o and r[0]["shard"] == 2 and r[0]["sequence"] == o[0]["sequence"] else 1)' && { ok=1; break; }
+  sleep 0.2
+done
+[ $ok = 1 ] || fail "replica without a name: $(cat x.json; cat x2.err)"
+sleep 0.5
+rm -f x2/shard-2-of-2.hswl && mkdir x2/shard-2-of-2.hswl && : > x2/shard-2-of-2.hswl/in-the-way
+kill -TERM "$xpid"; wait "$xpid"; rc=$?; xpid=
+[ $rc -eq 1 ] || fail "a failed save at SIGTERM should exit 1, not $rc: $(cat x2.err)"
+grep -q "saving the partition" x2.err || fail "failed save not said: $(cat x2.err)"
 echo "cluster CLI ok"
