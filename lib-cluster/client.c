@@ -798,10 +798,13 @@ hs_status hs_cluster_search(hs_ctx *ctx, hs_cluster_result **out, hs_cluster *cl
                                                         : HS_CLUSTER_SHARD_FAILED;
             r->missing++;
             size_t len = strlen(missing);
-            snprintf(missing + len, sizeof missing - len, "%s%u (%s)", len ? ", " : "", i,
+            /* a replica's reason for failing is said (the last answer's) */
+            snprintf(missing + len, sizeof missing - len, "%s%u (%s%s%s)", len ? ", " : "", i,
                      sr->state == HS_CLUSTER_SHARD_MISSING  ? "no answer"
                      : sr->state == HS_CLUSTER_SHARD_BEHIND ? "behind"
-                                                            : "failed");
+                                                            : "failed",
+                     sr->state == HS_CLUSTER_SHARD_FAILED && a->message[0] ? ": " : "",
+                     sr->state == HS_CLUSTER_SHARD_FAILED ? a->message : "");
         }
     }
     qsort(r->c, k, sizeof *r->c, cand_qsort);
