@@ -409,13 +409,20 @@ static uint64_t store_copy(jsCtx *js, uint64_t seq)
 static void shard_state(uint32_t shard, uint64_t seq, uint64_t *subjects, uint64_t *dups)
 {
     double end = cu_now_ms() + 60000;
+    char seen[256] = "no status answered";
     while (cu_now_ms() < end) {
         hs_cluster_status_report *st = NULL;
         int current = 0;
         if (hs_cluster_status(NULL, &st, cl, 300) == HS_OK) {
+            seen[0] = 0;
             for (uint32_t i = 0; i < hs_cluster_status_replicas(st); i++) {
                 hs_cluster_replica_info ri = HS_CLUSTER_REPLICA_INFO_INIT;
                 assert_int_equal(hs_cluster_status_replica(st, &ri, i), HS_OK);
+                if (ri.shard == shard) {
+                    size_t len = strlen(seen);
+                    snprintf(seen + len, sizeof seen - len, "%s%s at %llu", len ? ", " : "",
+                             ri.replica, (unsigned long long)ri.sequence);
+                }
                 int r = 0;
                 if (ri.shard != shard || ri.sequence < seq ||
                     sscanf(ri.replica, "s%*dr%d", &r) != 1 || r < 1 || r > REPLICAS)
@@ -430,8 +437,8 @@ static void shard_state(uint32_t shard, uint64_t seq, uint64_t *subjects, uint64
             return;
         cu_sleep_ms(100);
     }
-    fail_msg("the replicas of shard %u did not reach sequence %llu", shard,
-             (unsigned long long)seq);
+    fail_msg("the replicas of shard %u did not reach sequence %llu in 60 s (last status: %s)",
+             shard, (unsigned long long)seq, seen[0] ? seen : "no replica of the shard");
 }
 
 /* (6) nats-server 2.9 can store a second copy of a write after a leader
