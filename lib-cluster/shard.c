@@ -1,8 +1,9 @@
 /* A shard replica: its partition in memory, the stream applied in order
  * through a durable consumer, searches answered in the shard's queue group.
  *
- * Threads: libnats delivers searches on one thread and status requests on
- * another; the applier is a thread of ours. The partition is guarded by a
+ * Threads: libnats delivers searches on SEARCH_SUBS threads (one per
+ * subscription of the queue group) and status requests on another; the
+ * applier is a thread of ours. The partition is guarded by a
  * read-write lock (searches and saves read, the applier writes); the
  * sequences by a mutex with a condition variable that searches waiting for
  * a minimum sequence sleep on. */
@@ -37,6 +38,19 @@
 #define CONSUMER_INACTIVE_S 3600
 /* How long hs_cluster_shard_free waits for the search handlers to return. */
 #define SHUTDOWN_WAIT_MS 120000
+/* Subscriptions of a replica to its shard's search subject, in the shard's
+ * queue group: each has its own delivery thread, so a probe waiting for a
+ * sequence the replica has not applied holds up one of them, not every
+ * search the replica gets (NATS spreads the probes over them at random). */
+#define SEARCH_SUBS 4
+
+/* A subscription with what its handler needs: the replica, and for a
+ * search subscription a context of its own (one thread per context). */
+typedef struct qslot {
+    hs_cluster_shard *sh;
+    hs_ctx *ctx;
+    natsSubscription *sub;
+} qslot;
 
 struct hs_cluster_shard {
     hsc_conn c;
@@ -45,7 +59,6 @@ struct hs_cluster_shard {
     char durable[HS_CLUSTER_NAME_MAX + HS_CLUSTER_REPLICA_MAX + 16];
     char path[4096];
     hs_ctx *actx; /* applier's context */
-    hs_ctx *qctx; /* searcher's context */
     hs_watchlist *wl;
     pthread_rwlock_t lock;
     pthread_mutex_t mu;
@@ -63,7 +76,8 @@ struct hs_cluster_shard {
     int started;
     int subs_open; /* search and status subscriptions whose handler may still run (mu) */
     pthread_t applier;
-    natsSubscription *pull, *qsub, *ssub;
+    natsSubscription *pull;
+    qslot search[SEARCH_SUBS], status;
 };
 
 uint64_t hs_cluster_shard_sequence(const hs_cluster_shard *sh)
@@ -453,8 +467,8 @@ static void reply(natsConnection *nc, natsMsg *msg, const hsc_answer *a)
 static void on_search(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
 {
     (void)sub;
-    hs_cluster_shard *sh = closure;
-    hs_ctx *ctx = sh->qctx;
+    hs_cluster_shard *sh = ((qslot *)closure)->sh;
+    hs_ctx *ctx = ((qslot *)closure)->ctx;
     double t0 = hsc_now_ms();
     hsc_probe *p = malloc(sizeof *p);
     hsc_answer a;
@@ -572,7 +586,7 @@ send:
 static void on_status(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
 {
     (void)sub;
-    hs_cluster_shard *sh = closure;
+    hs_cluster_shard *sh = ((qslot *)closure)->sh;
     const char *to = natsMsg_GetReply(msg);
     if (to) {
         hsc_state st;
@@ -605,23 +619,25 @@ static void on_status(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
  * never joins). */
 static void on_sub_done(void *closure)
 {
-    hs_cluster_shard *sh = closure;
+    hs_cluster_shard *sh = ((qslot *)closure)->sh;
     pthread_mutex_lock(&sh->mu);
     sh->subs_open--;
     pthread_cond_broadcast(&sh->cv);
     pthread_mutex_unlock(&sh->mu);
 }
 
-/* Subscribe @p cb on @p subj (in queue group @p group when not NULL),
- * counted in subs_open until its handler is done for good. */
-static natsStatus subscribe(hs_cluster_shard *sh, natsSubscription **sub, const char *subj,
-                            const char *group, natsMsgHandler cb)
+/* Subscribe @p cb on @p subj (in queue group @p group when not NULL) with
+ * slot @p q (q->sh set) as its closure, counted in subs_open until its
+ * handler is done for good. */
+static natsStatus subscribe(hs_cluster_shard *sh, qslot *q, const char *subj, const char *group,
+                            natsMsgHandler cb)
 {
-    natsStatus ns = group ? natsConnection_QueueSubscribe(sub, sh->c.nc, subj, group, cb, sh)
-                          : natsConnection_Subscribe(sub, sh->c.nc, subj, cb, sh);
+    natsSubscription **sub = &q->sub;
+    natsStatus ns = group ? natsConnection_QueueSubscribe(sub, sh->c.nc, subj, group, cb, q)
+                          : natsConnection_Subscribe(sub, sh->c.nc, subj, cb, q);
     if (ns != NATS_OK)
         return ns;
-    ns = natsSubscription_SetOnCompleteCB(*sub, on_sub_done, sh);
+    ns = natsSubscription_SetOnCompleteCB(*sub, on_sub_done, q);
     if (ns != NATS_OK) { /* never called then: close it here and now */
         natsSubscription_Unsubscribe(*sub);
         natsSubscription_Destroy(*sub);
@@ -706,8 +722,14 @@ hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *
         s = hsc_error(ctx, HS_ERR_INVALID_ARG, "shard: data directory path too long");
         goto fail;
     }
-    if ((s = hs_ctx_new(&sh->actx, NULL)) != HS_OK || (s = hs_ctx_new(&sh->qctx, NULL)) != HS_OK)
+    if ((s = hs_ctx_new(&sh->actx, NULL)) != HS_OK)
         goto fail;
+    sh->status.sh = sh;
+    for (int q = 0; q < SEARCH_SUBS; q++) {
+        sh->search[q].sh = sh;
+        if ((s = hs_ctx_new(&sh->search[q].ctx, NULL)) != HS_OK)
+            goto fail;
+    }
     struct stat st;
     if (stat(sh->path, &st) == 0)
         s = hs_watchlist_load(ctx, &sh->wl, sh->path);
@@ -769,12 +791,15 @@ hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *
     char subj[128], group[64];
     hsc_subject_search(subj, sizeof subj, &sh->c, shard);
     snprintf(group, sizeof group, "s%u", shard);
-    ns = subscribe(sh, &sh->qsub, subj, group, on_search);
-    if (ns == NATS_OK)
-        ns = natsSubscription_SetPendingLimits(sh->qsub, 65536, 1 << 30);
+    ns = NATS_OK;
+    for (int q = 0; q < SEARCH_SUBS && ns == NATS_OK; q++) {
+        ns = subscribe(sh, &sh->search[q], subj, group, on_search);
+        if (ns == NATS_OK)
+            ns = natsSubscription_SetPendingLimits(sh->search[q].sub, 65536, 1 << 30);
+    }
     if (ns == NATS_OK) {
         hsc_subject_status(subj, sizeof subj, &sh->c);
-        ns = subscribe(sh, &sh->ssub, subj, NULL, on_status);
+        ns = subscribe(sh, &sh->status, subj, NULL, on_status);
     }
     if (ns == NATS_OK)
         ns = natsConnection_Flush(sh->c.nc);
@@ -789,15 +814,27 @@ fail:
     return s;
 }
 
-static void drain(natsSubscription **sub)
+/* Stop the replica's search and status subscriptions: each stops taking
+ * messages at once, those queued are handled for up to 5 s in all. */
+static void drain_all(hs_cluster_shard *sh)
 {
-    if (*sub) {
-        if (natsSubscription_Drain(*sub) == NATS_OK)
-            natsSubscription_WaitForDrainCompletion(*sub, 5000);
-        else
-            natsSubscription_Unsubscribe(*sub);
-        natsSubscription_Destroy(*sub);
-        *sub = NULL;
+    natsSubscription **subs[SEARCH_SUBS + 1];
+    int ok[SEARCH_SUBS + 1];
+    for (int q = 0; q <= SEARCH_SUBS; q++) {
+        subs[q] = q < SEARCH_SUBS ? &sh->search[q].sub : &sh->status.sub;
+        ok[q] = *subs[q] && natsSubscription_Drain(*subs[q]) == NATS_OK;
+        if (*subs[q] && !ok[q])
+            natsSubscription_Unsubscribe(*subs[q]);
+    }
+    const double end = hsc_now_ms() + 5000;
+    for (int q = 0; q <= SEARCH_SUBS; q++) {
+        if (!*subs[q])
+            continue;
+        double left = end - hsc_now_ms();
+        if (ok[q] && left >= 1)
+            natsSubscription_WaitForDrainCompletion(*subs[q], (int64_t)left);
+        natsSubscription_Destroy(*subs[q]);
+        *subs[q] = NULL;
     }
 }
 
@@ -808,8 +845,7 @@ void hs_cluster_shard_free(hs_cluster_shard *sh)
     /* stop taking searches first, let those queued be answered (for up to
      * 5 s); then searches still waiting for a sequence give up, and
      * nothing is freed before every handler has returned for good */
-    drain(&sh->qsub);
-    drain(&sh->ssub);
+    drain_all(sh);
     atomic_store(&sh->stop, 1);
     pthread_mutex_lock(&sh->mu);
     pthread_cond_broadcast(&sh->cv);
@@ -841,7 +877,8 @@ void hs_cluster_shard_free(hs_cluster_shard *sh)
     hs_watchlist_free(sh->wl);
     hsc_seen_free(&sh->seen);
     hs_ctx_free(sh->actx);
-    hs_ctx_free(sh->qctx);
+    for (int q = 0; q < SEARCH_SUBS; q++)
+        hs_ctx_free(sh->search[q].ctx);
     pthread_rwlock_destroy(&sh->lock);
     pthread_mutex_destroy(&sh->mu);
     pthread_cond_destroy(&sh->cv);

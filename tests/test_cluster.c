@@ -13,6 +13,7 @@
 #include <hotspot/cluster.h>
 #include <nats/nats.h>
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -512,6 +513,29 @@ static void test_copies_skipped(void **state)
  * drops that consumer after an hour without fetches; and a partition saved
  * from another stream (the cluster made anew while the data directory
  * stayed) is refused, not served with sequences it never saw. */
+/* A search on cluster "own" that waits for a sequence never written: the
+ * replica holds it (one of its search subscriptions) until it answers
+ * "behind" at 3/4 of the deadline. */
+typedef struct {
+    hs_cluster *cl;
+    uint64_t seq;
+    hs_status st;
+} waiting_search;
+
+static void *search_waiting(void *arg)
+{
+    waiting_search *w = arg;
+    hs_ctx *ctx = tu_ctx();
+    hs_cluster_search_options so = HS_CLUSTER_SEARCH_OPTIONS_INIT;
+    so.deadline_ms = 8000;
+    so.min_sequence = w->seq;
+    hs_cluster_result *r = NULL;
+    w->st = hs_cluster_search(ctx, &r, w->cl, probe[0], NULL, 0, &so);
+    hs_cluster_result_free(r);
+    hs_ctx_free(ctx);
+    return NULL;
+}
+
 static hs_status own_replica(hs_ctx *ctx, hs_cluster_shard **sh, const char *dir,
                              const hs_cluster_options *o)
 {
@@ -556,6 +580,29 @@ static void test_own_stream(void **state)
     while (hs_cluster_shard_sequence(sh) < seq && cu_now_ms() < end)
         cu_sleep_ms(50);
     assert_int_equal(hs_cluster_shard_sequence(sh), seq);
+    /* a search waiting for a sequence the replica will not see holds up
+     * no other search (until session 19 it held up all of them: one
+     * delivery thread per replica) */
+    hs_cluster *c3 = NULL;
+    assert_int_equal(hs_cluster_connect(ctx, &c3, clu.urls, &o), HS_OK);
+    waiting_search w = {c3, seq + 1000, HS_OK};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, search_waiting, &w), 0);
+    cu_sleep_ms(500); /* its probe reached the replica */
+    hs_cluster_search_options so = HS_CLUSTER_SEARCH_OPTIONS_INIT;
+    so.deadline_ms = 3000;
+    hs_cluster_result *res = NULL;
+    const double t0 = cu_now_ms();
+    st = hs_cluster_search(ctx, &res, c2, probe[1], NULL, 0, &so);
+    if (st)
+        fail_msg("a search beside one waiting for a sequence: %s: %s", hs_status_str(st),
+                 hs_ctx_last_error(ctx));
+    cu_say(t_start, "a search answered in %.0f ms beside one waiting for a sequence",
+           cu_now_ms() - t0);
+    hs_cluster_result_free(res);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(w.st, HS_ERR_UNAVAILABLE); /* "behind" to the end */
+    hs_cluster_free(c3);
     /* the name, from status */
     char name[HS_CLUSTER_REPLICA_MAX + 1] = "";
     hs_cluster_status_report *rep = NULL;
