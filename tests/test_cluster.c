@@ -506,13 +506,6 @@ static void test_copies_skipped(void **state)
     same_answers(0, 30000);
 }
 
-/* (7) a replica's own consumer and partition, in process, on a cluster of
- * its own ("own", one shard): started without a name, it takes the same
- * name on every start (derived from the host and the data directory, not
- * the process), so it finds its own durable consumer again; JetStream
- * drops that consumer after an hour without fetches; and a partition saved
- * from another stream (the cluster made anew while the data directory
- * stayed) is refused, not served with sequences it never saw. */
 /* A search on cluster "own" that waits for a sequence never written: the
  * replica holds it (one of its search subscriptions) until it answers
  * "behind" at 3/4 of the deadline. */
@@ -548,6 +541,14 @@ static hs_status own_replica(hs_ctx *ctx, hs_cluster_shard **sh, const char *dir
     return st;
 }
 
+/* (7) a replica's own consumer and partition, in process, on a cluster of
+ * its own ("own", one shard): a search waiting for a sequence never written
+ * holds up no other search; started without a name, it takes the same
+ * name on every start (derived from the host and the data directory, not
+ * the process), so it finds its own durable consumer again; JetStream
+ * drops that consumer after an hour without fetches; and a partition saved
+ * from another stream (the cluster made anew while the data directory
+ * stayed) is refused, not served with sequences it never saw. */
 static void test_own_stream(void **state)
 {
     (void)state;
