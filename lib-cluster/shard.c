@@ -7,6 +7,9 @@
  * read-write lock (searches and saves read, the applier writes); the
  * sequences by a mutex with a condition variable that searches waiting for
  * a minimum sequence sleep on. */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np (glibc) */
+#endif
 #include "conn.h"
 #include "seen.h"
 
@@ -413,12 +416,20 @@ static void *applier(void *arg)
                 for (int i = 0; i < take; i++) {
                     if (seqs[i] <= sh->applied)
                         continue;
-                    if (!copy[i] && !apply(sh, natsMsg_GetData(list.Msgs[i]),
-                                           (size_t)natsMsg_GetDataLength(list.Msgs[i]))) {
-                        /* out of memory: acknowledged up to the change
-                         * before, this one taken again after a pause */
+                    /* out of memory: the same change again after a pause,
+                     * the lock released meanwhile (the batch's ids are
+                     * noted already: it is finished, not fetched again) */
+                    int gave_up = 0;
+                    while (!copy[i] && !apply(sh, natsMsg_GetData(list.Msgs[i]),
+                                              (size_t)natsMsg_GetDataLength(list.Msgs[i]))) {
+                        pthread_rwlock_unlock(&sh->lock);
+                        hsc_sleep_ms(100);
+                        pthread_rwlock_wrlock(&sh->lock);
+                        if ((gave_up = atomic_load(&sh->stop)) != 0)
+                            break;
+                    }
+                    if (gave_up) { /* stopping: acknowledged up to the change before */
                         take = i;
-                        need_reset = nomem = 1;
                         break;
                     }
                     hs_watchlist_set_version(sh->wl, seqs[i]);
@@ -705,7 +716,16 @@ hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *
     hs_cluster_shard *sh = calloc(1, sizeof *sh);
     if (!sh)
         return hsc_error(ctx, HS_ERR_NOMEM, "out of memory");
-    pthread_rwlock_init(&sh->lock, NULL);
+    /* writers first: with several searches holding the partition read
+     * back to back, the applier would otherwise wait for a moment with no
+     * reader, which may not come */
+    pthread_rwlockattr_t la;
+    pthread_rwlockattr_init(&la);
+#if defined(__GLIBC__)
+    pthread_rwlockattr_setkind_np(&la, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+#endif
+    pthread_rwlock_init(&sh->lock, &la);
+    pthread_rwlockattr_destroy(&la);
     pthread_mutex_init(&sh->mu, NULL);
     pthread_cond_init(&sh->cv, NULL);
     sh->shard = shard;

@@ -558,15 +558,16 @@ static void test_own_stream(void **state)
     snprintf(dir, sizeof dir, "%s/own", tu_tmpdir());
     mkdir(dir, 0755);
     snprintf(path, sizeof path, "%s/shard-1-of-1.hswl", dir);
-    hs_cluster_options o = HS_CLUSTER_OPTIONS_INIT;
+    hs_cluster_options o = HS_CLUSTER_OPTIONS_INIT; /* the clients' */
     o.name = "own";
-    o.write_timeout_ms = 1500; /* how long a replica re-reads the stream's end */
+    hs_cluster_options orep = o; /* the replica's: */
+    orep.write_timeout_ms = 1500; /* how long it re-reads the stream's end */
     hs_cluster *c2 = NULL;
     hs_status st = cu_cluster_init(ctx, &clu, &c2, &o, 1, 3, 120000);
     if (st)
         fail_msg("cluster own: %s: %s", hs_status_str(st), hs_ctx_last_error(ctx));
     hs_cluster_shard *sh = NULL;
-    st = own_replica(ctx, &sh, dir, &o);
+    st = own_replica(ctx, &sh, dir, &orep);
     if (st)
         fail_msg("replica: %s: %s", hs_status_str(st), hs_ctx_last_error(ctx));
     uint64_t seq = 0;
@@ -631,7 +632,7 @@ static void test_own_stream(void **state)
     hs_cluster_shard_free(sh); /* saves at seq */
     sh = NULL;
     /* started again: the same name */
-    st = own_replica(ctx, &sh, dir, &o);
+    st = own_replica(ctx, &sh, dir, &orep);
     if (st)
         fail_msg("replica again: %s: %s", hs_status_str(st), hs_ctx_last_error(ctx));
     assert_int_equal(hs_cluster_shard_sequence(sh), seq);
@@ -647,7 +648,7 @@ static void test_own_stream(void **state)
     st = cu_cluster_init(ctx, &clu, &c2, &o, 1, 3, 120000);
     if (st)
         fail_msg("cluster own made anew: %s: %s", hs_status_str(st), hs_ctx_last_error(ctx));
-    st = own_replica(ctx, &sh, dir, &o);
+    st = own_replica(ctx, &sh, dir, &orep);
     if (st != HS_ERR_STATE)
         fail_msg("a partition of another stream: %s, not HS_ERR_STATE", hs_status_str(st));
     assert_null(sh);
@@ -655,7 +656,7 @@ static void test_own_stream(void **state)
     cu_say(t_start, "a partition of another stream refused: %s", hs_ctx_last_error(ctx));
     /* removed, the replica starts empty */
     assert_int_equal(unlink(path), 0);
-    st = own_replica(ctx, &sh, dir, &o);
+    st = own_replica(ctx, &sh, dir, &orep);
     if (st)
         fail_msg("replica without its partition: %s: %s", hs_status_str(st),
                  hs_ctx_last_error(ctx));

@@ -346,8 +346,9 @@ typedef struct hs_cluster_shard_options {
     uint32_t threads;         /**< threads per search (1..64, default 1) */
     const char *replica;      /**< replica name ([A-Za-z0-9_-], 1..64 bytes);
                                    NULL = "r" + 16 hex digits derived from
-                                   the host's name and the data directory,
-                                   the same at every start (1.0: "r" + the
+                                   the host's name and the data directory's
+                                   device and inode, the same at every
+                                   start on one file system (1.0: "r" + the
                                    process id) */
     uint32_t save_interval_ms; /**< save the partition at most this often
                                    while changes arrive (100..3600000,

@@ -90,7 +90,8 @@ sys.exit(0 if r and o and r[0]["shard"] == 2 and r[0]["sequence"] == o[0]["seque
 done
 [ $ok = 1 ] || fail "replica without a name: $(cat x.json; cat x2.err)"
 sleep 0.5
-rm -f x2/shard-2-of-2.hswl && mkdir x2/shard-2-of-2.hswl && : > x2/shard-2-of-2.hswl/in-the-way
+rm -f x2/shard-2-of-2.hswl && mkdir x2/shard-2-of-2.hswl && : > x2/shard-2-of-2.hswl/in-the-way \
+  || fail "could not put a directory where the partition goes"
 kill -TERM "$xpid"; wait "$xpid"; rc=$?; xpid=
 [ $rc -eq 1 ] || fail "a failed save at SIGTERM should exit 1, not $rc: $(cat x2.err)"
 grep -q "saving the partition" x2.err || fail "failed save not said: $(cat x2.err)"
