@@ -1,15 +1,15 @@
 /* The ids of the changes a replica applied (seen.h). */
 #include "seen.h"
 
+#include "hash.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static size_t slot(const hsc_seen *ss, const char *id)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
+    uint64_t h = hsc_fnv1a(HSC_FNV1A_OFFSET, id);
     h ^= h >> 29; /* the low bits pick the slot */
     size_t i = (size_t)h & (ss->cap - 1);
     while (ss->e[i].seq && strcmp(ss->e[i].id, id))

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np (glibc) */
 #endif
 #include "conn.h"
+#include "hash.h"
 #include "seen.h"
 
 #include <errno.h>
@@ -675,14 +676,10 @@ static void default_name(char *buf, size_t cap, const char *data_dir)
     const int known = stat(data_dir, &st) == 0;
     if (known)
         snprintf(dir, sizeof dir, "%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
-    const char *parts[2] = {host, known ? dir : data_dir};
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (int k = 0; k < 2; k++)
-        for (const char *c = parts[k];; c++) {
-            h = (h ^ (unsigned char)*c) * 1099511628211ull;
-            if (!*c)
-                break;
-        }
+    /* host and directory apart: a '/' can be in neither a host name nor
+     * the device:inode form (a path as given is the rare fallback) */
+    uint64_t h = hsc_fnv1a(hsc_fnv1a(hsc_fnv1a(HSC_FNV1A_OFFSET, host), "/"),
+                           known ? dir : data_dir);
     snprintf(buf, cap, "r%016" PRIx64, h);
 }
 

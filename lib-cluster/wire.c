@@ -11,6 +11,8 @@
  */
 #include "wire.h"
 
+#include "hash.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -632,11 +634,7 @@ uint32_t hs_cluster_shard_of(const char *id, uint32_t shards)
         return 0;
     /* FNV-1a 64 over the id's bytes, then the SplitMix64 finaliser so that
      * ids differing in their last bytes spread over all 64 bits */
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
-        h ^= *p;
-        h *= 0x100000001b3ull;
-    }
+    uint64_t h = hsc_fnv1a(HSC_FNV1A_OFFSET, id);
     h ^= h >> 30;
     h *= 0xbf58476d1ce4e5b9ull;
     h ^= h >> 27;

@@ -529,6 +529,18 @@ static void *search_waiting(void *arg)
     return NULL;
 }
 
+/* The name of the one replica of cluster @p c (status must list exactly one). */
+static void only_replica(hs_ctx *ctx, hs_cluster *c, char name[HS_CLUSTER_REPLICA_MAX + 1])
+{
+    hs_cluster_status_report *rep = NULL;
+    assert_int_equal(hs_cluster_status(ctx, &rep, c, 1000), HS_OK);
+    assert_int_equal(hs_cluster_status_replicas(rep), 1);
+    hs_cluster_replica_info ri = HS_CLUSTER_REPLICA_INFO_INIT;
+    assert_int_equal(hs_cluster_status_replica(rep, &ri, 0), HS_OK);
+    snprintf(name, HS_CLUSTER_REPLICA_MAX + 1, "%s", ri.replica);
+    hs_cluster_status_free(rep);
+}
+
 static hs_status own_replica(hs_ctx *ctx, hs_cluster_shard **sh, const char *dir,
                              const hs_cluster_options *o)
 {
@@ -606,14 +618,8 @@ static void test_own_stream(void **state)
     assert_int_equal(w.st, HS_ERR_UNAVAILABLE); /* "behind" to the end */
     hs_cluster_free(c3);
     /* the name, from status */
-    char name[HS_CLUSTER_REPLICA_MAX + 1] = "";
-    hs_cluster_status_report *rep = NULL;
-    assert_int_equal(hs_cluster_status(ctx, &rep, c2, 1000), HS_OK);
-    assert_int_equal(hs_cluster_status_replicas(rep), 1);
-    hs_cluster_replica_info ri = HS_CLUSTER_REPLICA_INFO_INIT;
-    assert_int_equal(hs_cluster_status_replica(rep, &ri, 0), HS_OK);
-    snprintf(name, sizeof name, "%s", ri.replica);
-    hs_cluster_status_free(rep);
+    char name[HS_CLUSTER_REPLICA_MAX + 1] = "", again[HS_CLUSTER_REPLICA_MAX + 1] = "";
+    only_replica(ctx, c2, name);
     assert_int_equal(strlen(name), 17);
     assert_int_equal(name[0], 'r');
     assert_int_equal(strspn(name + 1, "0123456789abcdef"), 16);
@@ -636,11 +642,8 @@ static void test_own_stream(void **state)
     if (st)
         fail_msg("replica again: %s: %s", hs_status_str(st), hs_ctx_last_error(ctx));
     assert_int_equal(hs_cluster_shard_sequence(sh), seq);
-    assert_int_equal(hs_cluster_status(ctx, &rep, c2, 1000), HS_OK);
-    assert_int_equal(hs_cluster_status_replicas(rep), 1);
-    assert_int_equal(hs_cluster_status_replica(rep, &ri, 0), HS_OK);
-    assert_string_equal(ri.replica, name);
-    hs_cluster_status_free(rep);
+    only_replica(ctx, c2, again);
+    assert_string_equal(again, name);
     hs_cluster_shard_free(sh);
     sh = NULL;
     /* the cluster made anew: its stream starts empty again */
