@@ -316,20 +316,249 @@ static void probe_horizon(hs_cluster_shard *sh)
     pthread_mutex_unlock(&sh->mu);
 }
 
+/* One change read from the stream, from the consumer or from the leader. */
+typedef struct {
+    uint64_t sseq; /* stream sequence */
+    int64_t ts;    /* stream time, ns */
+    const char *id; /* the writer's message id, or NULL */
+    const void *data;
+    size_t size;
+} change;
+
+/* Take changes read in stream order: first their ids (seen.h), outside the
+ * partition's lock (a table rebuild takes a while), which tell the copies;
+ * then, under the lock, those not applied yet. Returns how many were taken,
+ * a prefix of @p n: fewer when the ids table lacked memory (*nomem set) or
+ * when stopping; the caller reads again from the first not taken. */
+static int absorb(hs_cluster_shard *sh, const change *ch, int n, int *nomem)
+{
+    unsigned char copy[FETCH_BATCH];
+    int take = 0, fresh = 0;
+    *nomem = 0;
+    for (; take < n && take < FETCH_BATCH; take++) {
+        const change *c = &ch[take];
+        /* (an id too long to remember is never a copy: seen.h) */
+        const int dup =
+            c->id && c->sseq > sh->applied && hsc_seen_copy(&sh->seen, c->id, c->sseq, c->ts);
+        if (c->id && !hsc_seen_add(&sh->seen, c->id, c->sseq, c->ts)) {
+            /* never apply a change unremembered: later, from here */
+            *nomem = 1;
+            break;
+        }
+        if (c->sseq >= sh->window_until)
+            sh->window_until = 0; /* the window is read */
+        copy[take] = (unsigned char)dup;
+        fresh += c->sseq > sh->applied;
+    }
+    if (fresh) {
+        pthread_rwlock_wrlock(&sh->lock);
+        for (int i = 0; i < take; i++) {
+            if (ch[i].sseq <= sh->applied)
+                continue;
+            /* out of memory: the same change again after a pause, the
+             * lock released meanwhile (the batch's ids are noted already:
+             * it is finished, not read again) */
+            int gave_up = 0;
+            while (!copy[i] && !apply(sh, ch[i].data, ch[i].size)) {
+                pthread_rwlock_unlock(&sh->lock);
+                hsc_sleep_ms(100);
+                pthread_rwlock_wrlock(&sh->lock);
+                if ((gave_up = atomic_load(&sh->stop)) != 0)
+                    break;
+            }
+            if (gave_up) { /* stopping: taken up to the change before */
+                take = i;
+                break;
+            }
+            hs_watchlist_set_version(sh->wl, ch[i].sseq);
+            pthread_mutex_lock(&sh->mu);
+            sh->duplicates += copy[i];
+            sh->applied = ch[i].sseq;
+            if (ch[i].sseq > sh->horizon)
+                sh->horizon = ch[i].sseq;
+            pthread_mutex_unlock(&sh->mu);
+        }
+        pthread_rwlock_unlock(&sh->lock);
+    }
+    pthread_mutex_lock(&sh->mu);
+    pthread_cond_broadcast(&sh->cv);
+    pthread_mutex_unlock(&sh->mu);
+    return take;
+}
+
+/* The first sequence of the window of ids to read again (a replica started
+ * from its saved partition), by the times of the leader's messages: the
+ * first at or after @p from_ns in [first, until]. A message not found (an
+ * operator deleted it) counts as after: the window starts earlier, which
+ * only reads more ids (a copy is judged by the times, not by what is
+ * read). */
+static natsStatus window_first(hs_cluster_shard *sh, int64_t from_ns, uint64_t first,
+                               uint64_t until, uint64_t *out)
+{
+    uint64_t lo = first, hi = until;
+    while (lo < hi) {
+        const uint64_t mid = lo + (hi - lo) / 2;
+        natsMsg *m = NULL;
+        jsErrCode je = 0;
+        natsStatus s = js_GetMsg(&m, sh->c.js, sh->c.stream, mid, NULL, &je);
+        if (s != NATS_OK && s != NATS_NOT_FOUND)
+            return s;
+        if (s == NATS_OK && natsMsg_GetTime(m) < from_ns)
+            lo = mid + 1;
+        else
+            hi = mid;
+        natsMsg_Destroy(m);
+    }
+    *out = lo;
+    return NATS_OK;
+}
+
+/* Reading from the stream leader. A consumer delivers from the copy of the
+ * stream on the server JetStream placed it on; a copy can lag the leader
+ * for minutes (nats-server 2.9.10: the copy on a restarted server, a server
+ * frozen or cut off), and JetStream placed a consumer made anew on the same
+ * server again (27 times in a row in one test run). So when the
+ * watchdog finds the replica behind, the replica reads the missing changes
+ * from the leader itself, message by message (js_GetMsg is answered by
+ * the leader only), up to the leader's last change of this shard, then
+ * makes its consumer anew after them. Changes are taken as from the
+ * consumer, in order, copies skipped alike; a replica started from its
+ * saved partition first reads the window's ids again, from the first
+ * message of the window's start time on. */
+typedef struct {
+    uint64_t next, last; /* next sequence to read; up to here */
+    int started;
+} leader_read;
+
+#define LEADER_ROUND 512 /* sequences read per round (the loop checks stop between) */
+
+/* One round: 1 caught up, 0 more to read, -1 failed (the consumer again). */
+static int leader_round(hs_cluster_shard *sh, leader_read *lr)
+{
+    jsErrCode je = 0;
+    if (!lr->started) {
+        lr->next = hs_cluster_shard_sequence(sh) + 1;
+        if (sh->window_until) {
+            natsMsg *m = NULL;
+            natsStatus s = js_GetMsg(&m, sh->c.js, sh->c.stream, sh->window_until, NULL, &je);
+            const int64_t t = s == NATS_OK ? natsMsg_GetTime(m) : 0;
+            natsMsg_Destroy(m);
+            if (s != NATS_OK)
+                return -1; /* (not found: consumer_reset decides) */
+            jsStreamInfo *si = NULL;
+            if (js_GetStreamInfo(&si, sh->c.js, sh->c.stream, NULL, &je) != NATS_OK)
+                return -1;
+            const uint64_t first = si->State.FirstSeq;
+            jsStreamInfo_Destroy(si);
+            uint64_t w = 0;
+            if (t > HSC_SEEN_KEEP_NS + HSC_SEEN_SKEW_NS &&
+                window_first(sh, t - HSC_SEEN_KEEP_NS - HSC_SEEN_SKEW_NS, first,
+                             sh->window_until, &w) != NATS_OK)
+                return -1;
+            if (w && w < lr->next)
+                lr->next = w;
+        }
+        lr->started = 1;
+    }
+    char subj[128];
+    hsc_subject_update(subj, sizeof subj, &sh->c, sh->shard);
+    natsMsg *held[FETCH_BATCH];
+    change ch[FETCH_BATCH];
+    int n = 0, rc = 0;
+    for (int i = 0; i < LEADER_ROUND && lr->next <= lr->last && !atomic_load(&sh->stop); i++) {
+        natsMsg *m = NULL;
+        natsStatus s = js_GetMsg(&m, sh->c.js, sh->c.stream, lr->next, NULL, &je);
+        if (s == NATS_NOT_FOUND) {
+            /* deleted (by an operator), or not stored yet on a leader just
+             * elected: passed over only when the leader's stream goes
+             * beyond it */
+            jsStreamInfo *si = NULL;
+            s = js_GetStreamInfo(&si, sh->c.js, sh->c.stream, NULL, &je);
+            const uint64_t first = s == NATS_OK ? si->State.FirstSeq : 0;
+            const uint64_t end = s == NATS_OK ? si->State.LastSeq : 0;
+            jsStreamInfo_Destroy(si);
+            if (s != NATS_OK || end < lr->next) {
+                rc = -1;
+                break;
+            }
+            lr->next = first > lr->next ? first : lr->next + 1;
+            continue;
+        }
+        if (s != NATS_OK) {
+            rc = -1;
+            break;
+        }
+        const char *subject = natsMsg_GetSubject(m);
+        if (!subject || strcmp(subject, subj)) { /* another shard's */
+            natsMsg_Destroy(m);
+            lr->next++;
+            continue;
+        }
+        const char *id = NULL;
+        if (natsMsgHeader_Get(m, "Nats-Msg-Id", &id) != NATS_OK || !id)
+            id = NULL;
+        held[n] = m;
+        ch[n++] = (change){lr->next, natsMsg_GetTime(m), id, natsMsg_GetData(m),
+                           (size_t)natsMsg_GetDataLength(m)};
+        lr->next++;
+        if (n == FETCH_BATCH)
+            break;
+    }
+    if (n) {
+        int nomem = 0;
+        const int take = absorb(sh, ch, n, &nomem);
+        if (take < n) {
+            lr->next = ch[take].sseq; /* read again from there */
+            rc = -1;
+            if (nomem)
+                hsc_sleep_ms(100);
+        }
+        for (int i = 0; i < n; i++)
+            natsMsg_Destroy(held[i]);
+    }
+    if (rc == 0 && lr->next > lr->last)
+        rc = 1;
+    return rc;
+}
+
 static void *applier(void *arg)
 {
     hs_cluster_shard *sh = arg;
     int need_reset = sh->pull == NULL;
     double last_save = hsc_now_ms(), next_watch = hsc_now_ms() + WATCH_MS;
     int behind = 0; /* watchdog checks in a row that found the replica behind */
+    leader_read lr = {0, 0, 0};
+    int leading = 0; /* reading from the leader */
     while (!atomic_load(&sh->stop)) {
-        if (need_reset) {
+        if (leading) {
+            const int r = leader_round(sh, &lr);
+            if (r) {
+                /* caught up, or the leader cannot tell now: the consumer
+                 * again, made anew after what is applied */
+                leading = 0;
+                need_reset = 1;
+                next_watch = hsc_now_ms() + WATCH_MS;
+                if (r < 0)
+                    hsc_sleep_ms(200);
+            }
+        } else if (need_reset) {
             if (consumer_reset(sh) != NATS_OK) {
-                hsc_sleep_ms(200);
+                /* JetStream cannot make the consumer now (its metadata
+                 * leader being elected, the server it placed it on frozen):
+                 * meanwhile the changes, if any, from the stream leader */
+                uint64_t last = 0;
+                if (shard_last(sh, &last) && last > hs_cluster_shard_sequence(sh)) {
+                    leading = 1;
+                    lr = (leader_read){0, last, 0};
+                } else {
+                    hsc_sleep_ms(200);
+                }
                 continue;
             }
             need_reset = 0;
         }
+        if (leading || need_reset)
+            goto save;
         /* Take what is there without waiting; when nothing is, wait for
          * the next change (a batch of one returns as soon as it arrives). */
         natsMsgList list = {0};
@@ -354,15 +583,17 @@ static void *applier(void *arg)
             }
         }
         if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND) {
-            /* nothing to apply, or a consumer that delivers nothing any
-             * more (lost with its server): the watchdog tells */
+            /* nothing to apply, or a consumer that delivers nothing (lost
+             * with its server, or on a copy of the stream that lags): the
+             * watchdog tells, and has the leader read */
             if (hsc_now_ms() >= next_watch) {
                 uint64_t last = 0;
                 if (shard_last(sh, &last))
                     behind = last > hs_cluster_shard_sequence(sh) ? behind + 1 : 0;
                 if (behind >= STALL_CHECKS) {
                     behind = 0;
-                    need_reset = 1;
+                    leading = 1;
+                    lr = (leader_read){0, last, 0};
                 }
                 next_watch = hsc_now_ms() + WATCH_MS;
             }
@@ -372,12 +603,8 @@ static void *applier(void *arg)
             continue;
         } else {
             behind = 0;
-            /* first the ids (seen.h), outside the partition's lock (a
-             * table rebuild takes a while): which changes are accepted, in
-             * order, and which of them are copies */
-            uint64_t seqs[FETCH_BATCH];
-            unsigned char copy[FETCH_BATCH];
-            int take = 0, nomem = 0, fresh = 0;
+            change ch[FETCH_BATCH];
+            int n = 0;
             for (int i = 0; i < list.Count && i < FETCH_BATCH; i++) {
                 natsMsg *m = list.Msgs[i];
                 jsMsgMetaData *md = NULL;
@@ -385,8 +612,8 @@ static void *applier(void *arg)
                     need_reset = 1;
                     break;
                 }
-                uint64_t sseq = md->Sequence.Stream, dseq = md->Sequence.Consumer;
-                int64_t ts = md->Timestamp;
+                const uint64_t sseq = md->Sequence.Stream, dseq = md->Sequence.Consumer;
+                const int64_t ts = md->Timestamp;
                 jsMsgMetaData_Destroy(md);
                 if (dseq != sh->expect_dseq) {
                     /* a delivery was lost (reconnection): start again
@@ -394,65 +621,24 @@ static void *applier(void *arg)
                     need_reset = 1;
                     break;
                 }
-                /* (an id too long to remember is never a copy: seen.h) */
+                sh->expect_dseq++;
                 const char *id = NULL;
                 if (natsMsgHeader_Get(m, "Nats-Msg-Id", &id) != NATS_OK || !id)
                     id = NULL;
-                const int c = id && sseq > sh->applied && hsc_seen_copy(&sh->seen, id, sseq, ts);
-                if (id && !hsc_seen_add(&sh->seen, id, sseq, ts)) {
-                    /* never apply a change unremembered: later, from here */
-                    need_reset = nomem = 1;
-                    break;
-                }
-                sh->expect_dseq++;
-                if (sseq >= sh->window_until)
-                    sh->window_until = 0; /* the window is read */
-                seqs[take] = sseq;
-                copy[take++] = (unsigned char)c;
-                fresh += sseq > sh->applied;
+                ch[n++] = (change){sseq, ts, id, natsMsg_GetData(m),
+                                   (size_t)natsMsg_GetDataLength(m)};
             }
-            /* then the changes, under the lock */
-            if (fresh) {
-                pthread_rwlock_wrlock(&sh->lock);
-                for (int i = 0; i < take; i++) {
-                    if (seqs[i] <= sh->applied)
-                        continue;
-                    /* out of memory: the same change again after a pause,
-                     * the lock released meanwhile (the batch's ids are
-                     * noted already: it is finished, not fetched again) */
-                    int gave_up = 0;
-                    while (!copy[i] && !apply(sh, natsMsg_GetData(list.Msgs[i]),
-                                              (size_t)natsMsg_GetDataLength(list.Msgs[i]))) {
-                        pthread_rwlock_unlock(&sh->lock);
-                        hsc_sleep_ms(100);
-                        pthread_rwlock_wrlock(&sh->lock);
-                        if ((gave_up = atomic_load(&sh->stop)) != 0)
-                            break;
-                    }
-                    if (gave_up) { /* stopping: acknowledged up to the change before */
-                        take = i;
-                        break;
-                    }
-                    hs_watchlist_set_version(sh->wl, seqs[i]);
-                    pthread_mutex_lock(&sh->mu);
-                    sh->duplicates += copy[i];
-                    sh->applied = seqs[i];
-                    if (seqs[i] > sh->horizon)
-                        sh->horizon = seqs[i];
-                    pthread_mutex_unlock(&sh->mu);
-                }
-                pthread_rwlock_unlock(&sh->lock);
-            }
-            natsMsg *acked = take ? list.Msgs[take - 1] : NULL;
+            int nomem = 0;
+            const int take = n ? absorb(sh, ch, n, &nomem) : 0;
+            if (take < n)
+                need_reset = 1; /* from the first not taken */
             if (nomem)
                 hsc_sleep_ms(100);
-            if (acked)
-                natsMsg_Ack(acked, NULL);
-            pthread_mutex_lock(&sh->mu);
-            pthread_cond_broadcast(&sh->cv);
-            pthread_mutex_unlock(&sh->mu);
+            if (take)
+                natsMsg_Ack(list.Msgs[take - 1], NULL);
             natsMsgList_Destroy(&list);
         }
+    save:;
         pthread_mutex_lock(&sh->mu);
         int dirty = sh->applied != sh->saved;
         pthread_mutex_unlock(&sh->mu);

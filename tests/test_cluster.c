@@ -553,6 +553,144 @@ static hs_status own_replica(hs_ctx *ctx, hs_cluster_shard **sh, const char *dir
     return st;
 }
 
+/* Stream @p stream's state: its leader ("" when it cannot tell now), the
+ * state of the copy on server @p server (*current: caught up, when it is a
+ * follower), whether every other follower is caught up (*others), and a
+ * description for messages. */
+typedef struct {
+    char leader[64];
+    bool current, others;
+    char text[512];
+} stream_view;
+
+static void view_stream(jsCtx *js, const char *stream, const char *server, stream_view *v)
+{
+    jsStreamInfo *si = NULL;
+    jsErrCode je = 0;
+    memset(v, 0, sizeof *v);
+    snprintf(v->text, sizeof v->text, "no stream info");
+    if (js_GetStreamInfo(&si, js, stream, NULL, &je) != NATS_OK || !si->Cluster ||
+        !si->Cluster->Leader) {
+        jsStreamInfo_Destroy(si);
+        return;
+    }
+    snprintf(v->leader, sizeof v->leader, "%s", si->Cluster->Leader);
+    v->current = v->others = true;
+    size_t len = (size_t)snprintf(v->text, sizeof v->text, "leader %s, last %llu", v->leader,
+                                  (unsigned long long)si->State.LastSeq);
+    for (int k = 0; k < si->Cluster->ReplicasLen; k++) {
+        const jsPeerInfo *pi = si->Cluster->Replicas[k];
+        const bool ok = pi->Current && !pi->Offline;
+        if (!strcmp(pi->Name, server))
+            v->current = ok;
+        else
+            v->others = v->others && ok;
+        if (len < sizeof v->text)
+            len += (size_t)snprintf(v->text + len, sizeof v->text - len, "; %s %s%s lag %llu",
+                                    pi->Name, pi->Current ? "current" : "not current",
+                                    pi->Offline ? " offline" : "", (unsigned long long)pi->Lag);
+    }
+    jsStreamInfo_Destroy(si);
+}
+
+/* (2b) the server a replica's consumer lives on frozen (SIGSTOP: a pause,
+ * or a partition), the stream's leader elsewhere: a change written
+ * meanwhile reaches that replica all the same. Its consumer delivers from
+ * the frozen server's copy of the stream, and JetStream places the
+ * consumer it makes anew on that server again (lib-cluster/shard.c, the
+ * leader read): the replica reads the change from the stream's leader.
+ * Done while every copy of the stream is current (before step 3 restarts
+ * a server), so the two others keep a quorum. */
+static void test_consumer_server_frozen(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    const uint32_t shard = 3;
+    const char *stream = "HOTSPOT_hotspot", *durable = "hotspot_s3_s3r2";
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    assert_int_equal(natsConnection_ConnectTo(&nc, clu.urls), NATS_OK);
+    assert_int_equal(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+    char server[64] = "";
+    stream_view v;
+    int frozen = -1;
+    const double end = cu_now_ms() + 30000;
+    while (frozen < 0 && cu_now_ms() < end) {
+        jsConsumerInfo *ci = NULL;
+        jsErrCode je = 0;
+        server[0] = 0;
+        if (js_GetConsumerInfo(&ci, js, stream, durable, NULL, &je) == NATS_OK &&
+            ci->Cluster && ci->Cluster->Leader)
+            snprintf(server, sizeof server, "%s", ci->Cluster->Leader);
+        jsConsumerInfo_Destroy(ci);
+        view_stream(js, stream, server, &v);
+        const int i = server[0] == 'n' ? atoi(server + 1) - 1 : -1;
+        if (i < 0 || i >= clu.nservers || !v.leader[0] || !v.current || !v.others) {
+            cu_sleep_ms(500); /* (being made, electing, or catching up) */
+        } else if (!strcmp(v.leader, server)) {
+            natsMsg *r = NULL;
+            natsConnection_RequestString(&r, nc, "$JS.API.STREAM.LEADER.STEPDOWN.HOTSPOT_hotspot",
+                                         "", 5000);
+            natsMsg_Destroy(r);
+            cu_sleep_ms(1000);
+        } else {
+            kill(clu.server[i], SIGSTOP);
+            clu.frozen[i] = true;
+            frozen = i;
+        }
+    }
+    if (frozen < 0)
+        fail_msg("%s: consumer %s (on %s) not off the leader with every copy current in 30 s: "
+                 "%s", stream, durable, server, v.text);
+    cu_say(t_start, "server %s, where %s lives, frozen (%s)", server, durable, v.text);
+    char id[32] = "";
+    for (int k = 0; k < 100; k++) {
+        snprintf(id, sizeof id, "FROZEN-%d", k);
+        if (hs_cluster_shard_of(id, SHARDS) == shard)
+            break;
+    }
+    hs_watchlist_subject *s = subject(id, probe[5]);
+    hs_ctx *ctx = tu_ctx();
+    uint64_t seq = 0;
+    const double t0 = cu_now_ms();
+    hs_status st;
+    while ((st = hs_cluster_enrol(ctx, &seq, cl, s)) == HS_ERR_UNAVAILABLE &&
+           cu_now_ms() < t0 + 30000)
+        cu_sleep_ms(200); /* (the client's connection may be on the frozen server) */
+    if (st)
+        fail_msg("enrolment with %s frozen: %s: %s", server, hs_status_str(st),
+                 hs_ctx_last_error(ctx));
+    assert_int_equal(hs_watchlist_add(NULL, all, s), HS_OK);
+    hs_watchlist_subject_free(s);
+    const double t1 = cu_now_ms();
+    uint64_t at = 0;
+    while (cu_now_ms() < t1 + 30000) {
+        hs_cluster_status_report *rep = NULL;
+        if (hs_cluster_status(NULL, &rep, cl, 300) == HS_OK) {
+            for (uint32_t k = 0; k < hs_cluster_status_replicas(rep); k++) {
+                hs_cluster_replica_info ri = HS_CLUSTER_REPLICA_INFO_INIT;
+                if (hs_cluster_status_replica(rep, &ri, k) == HS_OK &&
+                    !strcmp(ri.replica, "s3r2"))
+                    at = ri.sequence;
+            }
+            hs_cluster_status_free(rep);
+        }
+        if (at >= seq)
+            break;
+        cu_sleep_ms(100);
+    }
+    if (at < seq)
+        fail_msg("replica s3r2 at %llu, not %llu, 30 s after the enrolment with %s frozen",
+                 (unsigned long long)at, (unsigned long long)seq, server);
+    cu_say(t_start, "enrolled in %.0f ms, applied by s3r2 %.0f ms later", t1 - t0,
+           cu_now_ms() - t1);
+    assert_true(cu_start_server(&clu, frozen)); /* continued */
+    hs_ctx_free(ctx);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    same_answers(0, 30000);
+}
+
 /* (7) a replica's own consumer and partition, in process, on a cluster of
  * its own ("own", one shard): a search waiting for a sequence never written
  * holds up no other search; started without a name, it takes the same
@@ -753,6 +891,7 @@ int main(void)
         cmocka_unit_test(test_arguments),
         cmocka_unit_test(test_same_as_one_list),
         cmocka_unit_test(test_replica_killed),
+        cmocka_unit_test(test_consumer_server_frozen),
         cmocka_unit_test(test_server_killed),
         cmocka_unit_test(test_shard_lost),
         cmocka_unit_test(test_replica_restarted),
