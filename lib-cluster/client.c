@@ -875,6 +875,7 @@ hs_status hs_cluster_status_replica(const hs_cluster_status_report *st,
     all.refused = x->refused;
     all.saved_sequence = x->saved_sequence;
     all.duplicates = x->duplicates;
+    all.leader_reads = x->leader_reads;
     snprintf(all.replica, sizeof all.replica, "%s", x->replica);
     return hsc_struct_out(NULL, info, &all, sizeof all, REPLICA_INFO_SIZE_1_0,
                           "hs_cluster_replica_info");

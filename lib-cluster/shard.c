@@ -72,6 +72,7 @@ struct hs_cluster_shard {
     uint64_t saved;    /* sequence of the partition on disk */
     uint64_t refused;
     uint64_t duplicates;  /* copies of changes applied already, skipped */
+    uint64_t leader_reads; /* changes read from the stream leader (mu) */
     uint64_t expect_dseq; /* next consumer delivery sequence */
     hsc_seen seen;        /* ids of the changes applied (applier only; seen.h) */
     uint64_t window_until; /* reading the ids of the changes up to here again */
@@ -507,6 +508,9 @@ static int leader_round(hs_cluster_shard *sh, leader_read *lr)
     if (n) {
         int nomem = 0;
         const int take = absorb(sh, ch, n, &nomem);
+        pthread_mutex_lock(&sh->mu); /* on_status reads it under mu */
+        sh->leader_reads += (uint64_t)take;
+        pthread_mutex_unlock(&sh->mu);
         if (take < n) {
             lr->next = ch[take].sseq; /* read again from there */
             rc = -1;
@@ -799,7 +803,8 @@ static void on_status(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
         st.sequence = sh->applied;
         st.refused = sh->refused;
         st.duplicates = sh->duplicates;
-        st.flags = HSC_STATE_DUPLICATES;
+        st.leader_reads = sh->leader_reads;
+        st.flags = HSC_STATE_DUPLICATES | HSC_STATE_LEADER_READS;
         st.saved_sequence = sh->saved;
         pthread_mutex_unlock(&sh->mu);
         snprintf(st.replica, sizeof st.replica, "%s", sh->replica);

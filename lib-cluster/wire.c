@@ -570,6 +570,8 @@ void hsc_state_encode(hsc_buf *b, const hsc_state *st)
     hsc_put(b, st->replica, n);
     if (st->flags & HSC_STATE_DUPLICATES)
         hsc_put_u64(b, st->duplicates);
+    if (st->flags & HSC_STATE_LEADER_READS)
+        hsc_put_u64(b, st->leader_reads);
 }
 
 hs_status hsc_state_parse(hs_ctx *ctx, hsc_state *st, const void *data, size_t size)
@@ -583,7 +585,8 @@ hs_status hsc_state_parse(hs_ctx *ctx, hsc_state *st, const void *data, size_t s
     if (s)
         return s;
     size_t at = 6;
-    if (flags & ~HSC_STATE_DUPLICATES)
+    if ((flags & ~(HSC_STATE_DUPLICATES | HSC_STATE_LEADER_READS)) ||
+        ((flags & HSC_STATE_LEADER_READS) && !(flags & HSC_STATE_DUPLICATES)))
         return BAD(what, "flags");
     x.flags = flags;
     if ((s = shard_pair(ctx, &r, what, &x.shard, &x.shards)) != HS_OK)
@@ -602,6 +605,8 @@ hs_status hsc_state_parse(hs_ctx *ctx, hsc_state *st, const void *data, size_t s
         return r.overrun ? TRUNC(what) : BAD(what, "replica name");
     if (flags & HSC_STATE_DUPLICATES)
         x.duplicates = g64(&r);
+    if (flags & HSC_STATE_LEADER_READS)
+        x.leader_reads = g64(&r);
     if ((s = tail(ctx, &r, what)) != HS_OK)
         return s;
     *st = x;

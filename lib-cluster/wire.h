@@ -100,10 +100,14 @@ typedef struct hsc_answer {
  * count of skipped copies follows the replica name; without it (earlier
  * replicas) the message ends there. */
 #define HSC_STATE_DUPLICATES 1u
+/* With HSC_STATE_LEADER_READS (replicas since session 20), the count of
+ * changes read from the stream leader follows the skipped copies (it needs
+ * HSC_STATE_DUPLICATES). */
+#define HSC_STATE_LEADER_READS 2u
 typedef struct hsc_state {
     uint32_t flags; /* HSC_STATE_* */
     uint32_t shard, shards;
-    uint64_t sequence, subjects, fingers, refused, saved_sequence, duplicates;
+    uint64_t sequence, subjects, fingers, refused, saved_sequence, duplicates, leader_reads;
     char replica[HS_CLUSTER_REPLICA_MAX + 1];
 } hsc_state;
 

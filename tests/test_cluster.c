@@ -593,6 +593,26 @@ static void view_stream(jsCtx *js, const char *stream, const char *server, strea
     jsStreamInfo_Destroy(si);
 }
 
+/* Replica @p name's applied sequence and changes read from the leader, by
+ * its status (false: it did not answer). */
+static bool replica_state(const char *name, uint64_t *seq, uint64_t *leader_reads)
+{
+    hs_cluster_status_report *rep = NULL;
+    bool found = false;
+    if (hs_cluster_status(NULL, &rep, cl, 300) != HS_OK)
+        return false;
+    for (uint32_t k = 0; k < hs_cluster_status_replicas(rep); k++) {
+        hs_cluster_replica_info ri = HS_CLUSTER_REPLICA_INFO_INIT;
+        if (hs_cluster_status_replica(rep, &ri, k) == HS_OK && !strcmp(ri.replica, name)) {
+            *seq = ri.sequence;
+            *leader_reads = ri.leader_reads;
+            found = true;
+        }
+    }
+    hs_cluster_status_free(rep);
+    return found;
+}
+
 /* (2b) the server a replica's consumer lives on frozen (SIGSTOP: a pause,
  * or a partition), the stream's leader elsewhere: a change written
  * meanwhile reaches that replica all the same. Its consumer delivers from
@@ -614,6 +634,7 @@ static void test_consumer_server_frozen(void **state)
     char server[64] = "";
     stream_view v;
     int frozen = -1;
+    uint64_t at0 = 0, reads0 = 0;
     const double end = cu_now_ms() + 30000;
     while (frozen < 0 && cu_now_ms() < end) {
         jsConsumerInfo *ci = NULL;
@@ -633,6 +654,8 @@ static void test_consumer_server_frozen(void **state)
                                          "", 5000);
             natsMsg_Destroy(r);
             cu_sleep_ms(1000);
+        } else if (!replica_state("s3r2", &at0, &reads0)) {
+            cu_sleep_ms(500); /* (its count before) */
         } else {
             kill(clu.server[i], SIGSTOP);
             clu.frozen[i] = true;
@@ -663,27 +686,20 @@ static void test_consumer_server_frozen(void **state)
     assert_int_equal(hs_watchlist_add(NULL, all, s), HS_OK);
     hs_watchlist_subject_free(s);
     const double t1 = cu_now_ms();
-    uint64_t at = 0;
+    uint64_t at = 0, reads = 0;
     while (cu_now_ms() < t1 + 30000) {
-        hs_cluster_status_report *rep = NULL;
-        if (hs_cluster_status(NULL, &rep, cl, 300) == HS_OK) {
-            for (uint32_t k = 0; k < hs_cluster_status_replicas(rep); k++) {
-                hs_cluster_replica_info ri = HS_CLUSTER_REPLICA_INFO_INIT;
-                if (hs_cluster_status_replica(rep, &ri, k) == HS_OK &&
-                    !strcmp(ri.replica, "s3r2"))
-                    at = ri.sequence;
-            }
-            hs_cluster_status_free(rep);
-        }
-        if (at >= seq)
+        if (replica_state("s3r2", &at, &reads) && at >= seq)
             break;
         cu_sleep_ms(100);
     }
     if (at < seq)
         fail_msg("replica s3r2 at %llu, not %llu, 30 s after the enrolment with %s frozen",
                  (unsigned long long)at, (unsigned long long)seq, server);
-    cu_say(t_start, "enrolled in %.0f ms, applied by s3r2 %.0f ms later", t1 - t0,
-           cu_now_ms() - t1);
+    cu_say(t_start, "enrolled in %.0f ms, applied by s3r2 %.0f ms later, %llu change(s) read "
+           "from the leader", t1 - t0, cu_now_ms() - t1, (unsigned long long)reads);
+    /* read from the leader, not through a consumer made anew elsewhere by
+     * luck (before session 20 the only way, 19.2 s in one run) */
+    assert_true(reads > reads0);
     assert_true(cu_start_server(&clu, frozen)); /* continued */
     hs_ctx_free(ctx);
     jsCtx_Destroy(js);

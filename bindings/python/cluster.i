@@ -378,6 +378,7 @@ PyObject *hs_pyc_status(hs_pyc *p, uint32_t wait_ms) {
         hs_pyc__set(d, "fingers", PyLong_FromUnsignedLongLong(ri.fingers)) ||
         hs_pyc__set(d, "refused", PyLong_FromUnsignedLongLong(ri.refused)) ||
         hs_pyc__set(d, "duplicates", PyLong_FromUnsignedLongLong(ri.duplicates)) ||
+        hs_pyc__set(d, "leader_reads", PyLong_FromUnsignedLongLong(ri.leader_reads)) ||
         hs_pyc__set(d, "saved_sequence", PyLong_FromUnsignedLongLong(ri.saved_sequence)) ||
         PyList_Append(l, d) != 0) {
       Py_XDECREF(d);

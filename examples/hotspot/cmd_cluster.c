@@ -473,15 +473,15 @@ static int cl_status(hs_ctx *ctx, const conn_args *c, int argc, char **argv)
             cli_json_str(stdout, ri.replica);
             printf(", \"sequence\": %" PRIu64 ", \"saved\": %" PRIu64 ", \"subjects\": %" PRIu64
                    ", \"fingers\": %" PRIu64 ", \"refused\": %" PRIu64
-                   ", \"duplicates\": %" PRIu64 "}",
+                   ", \"duplicates\": %" PRIu64 ", \"leader_reads\": %" PRIu64 "}",
                    ri.sequence, ri.saved_sequence, ri.subjects, ri.fingers, ri.refused,
-                   ri.duplicates);
+                   ri.duplicates, ri.leader_reads);
         } else {
             printf("  shard %u/%u  %-16s sequence %-10" PRIu64 " saved %-10" PRIu64
                    " %8" PRIu64 " subjects %8" PRIu64 " fingers  %" PRIu64 " refused  %" PRIu64
-                   " duplicates\n",
+                   " duplicates  %" PRIu64 " read from the leader\n",
                    ri.shard, N, ri.replica, ri.sequence, ri.saved_sequence, ri.subjects,
-                   ri.fingers, ri.refused, ri.duplicates);
+                   ri.fingers, ri.refused, ri.duplicates, ri.leader_reads);
         }
     }
     int missing = 0;

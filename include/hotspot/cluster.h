@@ -306,10 +306,17 @@ typedef struct hs_cluster_replica_info {
      *  window) that it skipped; 0 from a replica older than 1.1. A 1.0-size
      *  struct ends before it. @since 1.1 */
     uint64_t duplicates;
+    /** Changes it read from the stream's leader rather than through its
+     *  consumer, because the consumer delivered nothing while the leader
+     *  had changes it lacked (the consumer's copy of the stream lagging, or
+     *  its server frozen or gone): a count that keeps rising points at a
+     *  JetStream server that does not keep up. 0 from a replica that
+     *  predates it (1.1 development builds before it, and 1.0). @since 1.1 */
+    uint64_t leader_reads;
 } hs_cluster_replica_info;
 
 #define HS_CLUSTER_REPLICA_INFO_INIT                                                              \
-    { sizeof(hs_cluster_replica_info), 0, 0, 0, 0, 0, 0, {0}, {0}, 0 }
+    { sizeof(hs_cluster_replica_info), 0, 0, 0, 0, 0, 0, {0}, {0}, 0, 0 }
 
 /** Opaque status report. */
 typedef struct hs_cluster_status_report hs_cluster_status_report;

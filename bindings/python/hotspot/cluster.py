@@ -322,7 +322,9 @@ class Cluster(_Closing):
         """Ask every replica for its state: dict with ``sequence`` (the
         stream's last) and ``replicas`` (list of dicts: shard, replica,
         sequence, subjects, fingers, refused, saved_sequence, duplicates:
-        copies of changes it had applied, skipped)."""
+        copies of changes it had applied, skipped; leader_reads: changes it
+        read from the stream's leader because its consumer delivered
+        nothing)."""
         with self._lock:
             s, seq, reps = _c.hs_pyc_status(self._handle(), int(wait_ms))
             self._check(s)

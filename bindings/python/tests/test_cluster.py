@@ -158,6 +158,7 @@ def test_enrol_search_remove(local, prints):
         assert st["sequence"] >= seq
         assert {r["shard"] for r in st["replicas"]} == set(range(1, SHARDS + 1))
         assert all(r["duplicates"] == 0 for r in st["replicas"])
+        assert all(isinstance(r["leader_reads"], int) for r in st["replicas"])
 
 
 def test_load_and_replace(local, prints):
