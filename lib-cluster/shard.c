@@ -131,6 +131,41 @@ hs_status hs_cluster_shard_save(hs_ctx *ctx, hs_cluster_shard *sh)
     return s;
 }
 
+/* The stream's first and last sequences and its leader's name (empty when
+ * the stream is not clustered), each when not NULL, from its leader. */
+static natsStatus stream_state(hs_cluster_shard *sh, uint64_t *first, uint64_t *last,
+                               char *leader, size_t cap)
+{
+    jsStreamInfo *si = NULL;
+    jsErrCode je = 0;
+    natsStatus s = js_GetStreamInfo(&si, sh->c.js, sh->c.stream, NULL, &je);
+    if (first)
+        *first = s == NATS_OK ? si->State.FirstSeq : 0;
+    if (last)
+        *last = s == NATS_OK ? si->State.LastSeq : 0;
+    if (leader)
+        snprintf(leader, cap, "%s",
+                 s == NATS_OK && si->Cluster && si->Cluster->Leader ? si->Cluster->Leader : "");
+    jsStreamInfo_Destroy(si);
+    return s;
+}
+
+/* Where the window of ids to read again starts (a replica started from its
+ * saved partition): HSC_SEEN_KEEP_NS + HSC_SEEN_SKEW_NS before the time of
+ * its last change, window_until; *from_ns 0 when that time is too early to
+ * start from. NATS_NOT_FOUND when the stream does not hold that change. */
+static natsStatus window_from(hs_cluster_shard *sh, int64_t *from_ns)
+{
+    natsMsg *m = NULL;
+    jsErrCode je = 0;
+    natsStatus s = js_GetMsg(&m, sh->c.js, sh->c.stream, sh->window_until, NULL, &je);
+    const int64_t t = s == NATS_OK ? natsMsg_GetTime(m) : 0;
+    natsMsg_Destroy(m);
+    const int64_t back = HSC_SEEN_KEEP_NS + HSC_SEEN_SKEW_NS;
+    *from_ns = t > back ? t - back : 0;
+    return s;
+}
+
 /* (Re)create this replica's durable consumer so that it delivers the
  * shard's changes after the applied sequence, and bind a pull
  * subscription to it. The consumer is made anew rather than resumed: the
@@ -166,27 +201,24 @@ static natsStatus consumer_reset(hs_cluster_shard *sh)
          * before its last change, whose changes are read again for their
          * ids only (seen.h), so that this replica skips the copies a
          * replica that never stopped skips */
-        natsMsg *last = NULL;
-        s = js_GetMsg(&last, sh->c.js, sh->c.stream, sh->window_until, NULL, &je);
-        int64_t t = s == NATS_OK ? natsMsg_GetTime(last) : 0;
-        natsMsg_Destroy(last);
+        int64_t start = 0;
+        s = window_from(sh, &start);
         if (s == NATS_NOT_FOUND) {
             /* gone from the stream (purged), or not yet on a leader that
              * lags (the very defect this works around): asked again a few
              * times unless the stream says it starts after it */
-            jsStreamInfo *si = NULL;
-            natsStatus is = js_GetStreamInfo(&si, sh->c.js, sh->c.stream, NULL, &je);
-            const int gone = is == NATS_OK && si->State.FirstSeq > sh->window_until;
-            jsStreamInfo_Destroy(si);
+            uint64_t first = 0;
+            natsStatus is = stream_state(sh, &first, NULL, NULL, 0);
+            const int gone = is == NATS_OK && first > sh->window_until;
             if (!gone && ++sh->window_misses < WINDOW_TRIES)
                 return is == NATS_OK ? s : is;
             sh->window_until = 0; /* nothing to read */
         } else if (s != NATS_OK) {
             return s;
-        } else if (t <= HSC_SEEN_KEEP_NS + HSC_SEEN_SKEW_NS) {
+        } else if (!start) {
             sh->window_until = 0; /* no time to start from */
         } else {
-            cc.OptStartTime = t - HSC_SEEN_KEEP_NS - HSC_SEEN_SKEW_NS;
+            cc.OptStartTime = start;
         }
     }
     if (sh->window_until) {
@@ -264,13 +296,8 @@ static bool apply(hs_cluster_shard *sh, const void *data, size_t size)
  * (empty when the stream is not clustered). */
 static uint64_t stream_last(hs_cluster_shard *sh, int *ok, char *leader, size_t cap)
 {
-    jsStreamInfo *si = NULL;
-    jsErrCode je = 0;
-    *ok = js_GetStreamInfo(&si, sh->c.js, sh->c.stream, NULL, &je) == NATS_OK;
-    uint64_t v = *ok ? si->State.LastSeq : 0;
-    snprintf(leader, cap, "%s",
-             *ok && si->Cluster && si->Cluster->Leader ? si->Cluster->Leader : "");
-    jsStreamInfo_Destroy(si);
+    uint64_t v = 0;
+    *ok = stream_state(sh, NULL, &v, leader, cap) == NATS_OK;
     return v;
 }
 
@@ -440,21 +467,12 @@ static int leader_round(hs_cluster_shard *sh, leader_read *lr)
     if (!lr->started) {
         lr->next = hs_cluster_shard_sequence(sh) + 1;
         if (sh->window_until) {
-            natsMsg *m = NULL;
-            natsStatus s = js_GetMsg(&m, sh->c.js, sh->c.stream, sh->window_until, NULL, &je);
-            const int64_t t = s == NATS_OK ? natsMsg_GetTime(m) : 0;
-            natsMsg_Destroy(m);
-            if (s != NATS_OK)
-                return -1; /* (not found: consumer_reset decides) */
-            jsStreamInfo *si = NULL;
-            if (js_GetStreamInfo(&si, sh->c.js, sh->c.stream, NULL, &je) != NATS_OK)
+            int64_t start = 0;
+            uint64_t first = 0, w = 0;
+            if (window_from(sh, &start) != NATS_OK) /* (not found: consumer_reset decides) */
                 return -1;
-            const uint64_t first = si->State.FirstSeq;
-            jsStreamInfo_Destroy(si);
-            uint64_t w = 0;
-            if (t > HSC_SEEN_KEEP_NS + HSC_SEEN_SKEW_NS &&
-                window_first(sh, t - HSC_SEEN_KEEP_NS - HSC_SEEN_SKEW_NS, first,
-                             sh->window_until, &w) != NATS_OK)
+            if (start && (stream_state(sh, &first, NULL, NULL, 0) != NATS_OK ||
+                          window_first(sh, start, first, sh->window_until, &w) != NATS_OK))
                 return -1;
             if (w && w < lr->next)
                 lr->next = w;
@@ -473,12 +491,8 @@ static int leader_round(hs_cluster_shard *sh, leader_read *lr)
             /* deleted (by an operator), or not stored yet on a leader just
              * elected: passed over only when the leader's stream goes
              * beyond it */
-            jsStreamInfo *si = NULL;
-            s = js_GetStreamInfo(&si, sh->c.js, sh->c.stream, NULL, &je);
-            const uint64_t first = s == NATS_OK ? si->State.FirstSeq : 0;
-            const uint64_t end = s == NATS_OK ? si->State.LastSeq : 0;
-            jsStreamInfo_Destroy(si);
-            if (s != NATS_OK || end < lr->next) {
+            uint64_t first = 0, end = 0;
+            if (stream_state(sh, &first, &end, NULL, 0) != NATS_OK || end < lr->next) {
                 rc = -1;
                 break;
             }
