@@ -396,7 +396,16 @@ struct hs_cluster_intake {
     natsMsg *cur; /* the message being processed: kept alive with InProgress */
     double next_watch; /* the stall watchdog's next look (hs_cluster_intake_next) */
     int stalled;       /* its looks in a row that found batches it was not given */
+    char server[64];   /* the consumer's server, as it last said ("": not known) */
 };
+
+/* JetStream options for a request whose answer may come from a server that
+ * stalled: waited for a second at most (the client's timeout if shorter). */
+static void short_wait(const hs_cluster_intake *in, jsOptions *jo)
+{
+    jsOptions_Init(jo);
+    jo->Wait = in->c->opts.timeout_ms < 1000 ? in->c->opts.timeout_ms : 1000;
+}
 
 /* Make (or keep) the shared durable consumer of the intake stream and bind
  * a pull subscription to it. One copy in memory (hsc_consumer_in_memory):
@@ -429,22 +438,30 @@ static natsStatus intake_bind(hs_cluster_intake *in, int anew, jsErrCode *jeo)
     hsc_consumer_in_memory(&cc, &so);
     jsConsumerInfo *ci = NULL;
     jsErrCode je = 0;
-    if (anew)
-        js_DeleteConsumer(in->c->js, in->intake, in->durable, NULL, &je);
+    if (anew) {
+        /* the answer comes from the consumer's server, which may be the
+         * one that stalled: not waited for long (the removal goes ahead) */
+        jsOptions jo;
+        short_wait(in, &jo);
+        js_DeleteConsumer(in->c->js, in->intake, in->durable, &jo, &je);
+    }
     natsStatus ns = js_AddConsumer(&ci, in->c->js, in->intake, &cc, NULL, &je);
-    jsConsumerInfo_Destroy(ci);
-    if (ns != NATS_OK) {
+    if (ns != NATS_OK && !anew) {
         /* it exists with other settings (another ack wait): update it */
+        jsConsumerInfo_Destroy(ci);
         ci = NULL;
         ns = js_UpdateConsumer(&ci, in->c->js, in->intake, &cc, NULL, &je);
-        jsConsumerInfo_Destroy(ci);
     }
     if (ns != NATS_OK && !anew) {
+        jsConsumerInfo_Destroy(ci);
         ci = NULL;
         js_DeleteConsumer(in->c->js, in->intake, in->durable, NULL, &je);
         ns = js_AddConsumer(&ci, in->c->js, in->intake, &cc, NULL, &je);
-        jsConsumerInfo_Destroy(ci);
     }
+    in->server[0] = 0;
+    if (ns == NATS_OK && ci && ci->Cluster && ci->Cluster->Leader)
+        snprintf(in->server, sizeof in->server, "%s", ci->Cluster->Leader);
+    jsConsumerInfo_Destroy(ci);
     if (ns == NATS_OK) {
         so.Stream = in->intake;
         so.Consumer = in->durable;
@@ -456,33 +473,82 @@ static natsStatus intake_bind(hs_cluster_intake *in, int anew, jsErrCode *jeo)
     return ns;
 }
 
-/* The stall watchdog, after a fetch that brought nothing: at most every 2
- * s, ask the consumer how many batches wait undelivered. Three looks in a
- * row that find some waiting, or no consumer at all (lost with its server,
- * deleted), while this worker is given nothing: the consumer is made anew. */
+/* Remove batch seq, acknowledged, from the intake stream through its
+ * leader. The work queue should drop it on the acknowledgement, but
+ * nats-server 2.9 does so only on the server of the consumer: with the
+ * consumer on a follower of the stream the leader and the other copies
+ * keep it, for the stream's 30 days, and every consumer made anew (a
+ * server lost, the watchdog) delivers it again, to be replayed. Deleted
+ * already, or a deletion that fails (the leader away): the batch is
+ * replayed if it comes again, which is harmless. */
+static void intake_remove(hs_cluster_intake *in, uint64_t seq)
+{
+    jsOptions jo;
+    short_wait(in, &jo);
+    jsErrCode je = 0;
+    js_DeleteMsg(in->c->js, in->intake, seq, &jo, &je);
+}
+
+/* Make the consumer anew (intake_bind) because the one on server `from`
+ * stalled; one that JetStream places on that server again is made anew
+ * again, up to three times (JetStream has placed remade consumers on one
+ * server many times in a row, docs/cluster.md). */
+static natsStatus intake_remake(hs_cluster_intake *in, const char *from)
+{
+    natsStatus ns = NATS_ERR;
+    for (int k = 0; k < 3; k++) {
+        ns = intake_bind(in, 1, NULL);
+        if (ns != NATS_OK || !from[0] || strcmp(in->server, from))
+            break;
+    }
+    return ns;
+}
+
+/* The stall watchdog, after a fetch that brought nothing: at most every
+ * second, the stream's leader is asked how many batches it holds (its
+ * work queue keeps them until they are acknowledged). When it holds some,
+ * they wait for this worker while the consumer
+ *  - does not answer within a second (its server frozen, gone, electing),
+ *  - is gone (deleted, lost with its server),
+ *  - has some it has not delivered, or
+ *  - counts fewer than the leader holds, undelivered and unacknowledged
+ *    together: its server's copy of the stream lags the leader (for
+ *    minutes, with nats-server 2.9 after a restart), so it cannot deliver
+ *    them.
+ * Three looks in a row that find batches waiting make the consumer anew,
+ * elsewhere when JetStream allows (intake_remake). A leader that does not
+ * answer tells nothing: the look does not count. */
 static void intake_watch(hs_cluster_intake *in)
 {
     if (hsc_now_ms() < in->next_watch)
         return;
-    in->next_watch = hsc_now_ms() + 2000;
-    jsConsumerInfo *ci = NULL;
+    in->next_watch = hsc_now_ms() + 1000;
     jsErrCode je = 0;
-    natsStatus ns = js_GetConsumerInfo(&ci, in->c->js, in->intake, in->durable, NULL, &je);
-    int waiting = ns == NATS_OK ? ci->NumPending > 0 : ns == NATS_NOT_FOUND;
-    jsConsumerInfo_Destroy(ci);
-    if (ns != NATS_OK && ns != NATS_NOT_FOUND) {
-        /* the API does not answer for the consumer (no quorum, a leader
-         * being elected, its server gone): look at the stream instead */
-        jsStreamInfo *si = NULL;
-        if (js_GetStreamInfo(&si, in->c->js, in->intake, NULL, &je) != NATS_OK) {
-            jsStreamInfo_Destroy(si);
-            return;
-        }
-        waiting = si->State.Msgs > 0;
+    jsStreamInfo *si = NULL;
+    if (js_GetStreamInfo(&si, in->c->js, in->intake, NULL, &je) != NATS_OK) {
         jsStreamInfo_Destroy(si);
+        return;
+    }
+    const uint64_t held = si->State.Msgs;
+    jsStreamInfo_Destroy(si);
+    int waiting = 0;
+    char from[64];
+    snprintf(from, sizeof from, "%s", in->server);
+    if (held > 0) {
+        jsOptions jo;
+        short_wait(in, &jo);
+        jsConsumerInfo *ci = NULL;
+        if (js_GetConsumerInfo(&ci, in->c->js, in->intake, in->durable, &jo, &je) == NATS_OK) {
+            waiting = ci->NumPending > 0 || held > ci->NumPending + (uint64_t)ci->NumAckPending;
+            if (ci->Cluster && ci->Cluster->Leader)
+                snprintf(in->server, sizeof in->server, "%s", ci->Cluster->Leader);
+        } else {
+            waiting = 1;
+        }
+        jsConsumerInfo_Destroy(ci);
     }
     in->stalled = waiting ? in->stalled + 1 : 0;
-    if (in->stalled >= 3 && intake_bind(in, 1, NULL) == NATS_OK)
+    if (in->stalled >= 3 && intake_remake(in, from) == NATS_OK)
         in->stalled = 0;
 }
 
@@ -1117,6 +1183,8 @@ hs_status hs_cluster_intake_next(hs_ctx *ctx, hs_cluster_intake_stats *stats,
         ns = natsMsg_AckSync(m, NULL, &je);
         if (ns != NATS_OK)
             s = hsc_js_error(ctx, ns, je, "acknowledging the intake message (it will come again)");
+        else if (all.sequence)
+            intake_remove(in, all.sequence);
     }
     natsMsgList_Destroy(&list);
     all.ms = hsc_now_ms() - t0;

@@ -521,3 +521,71 @@ pid_t cu_start_worker(const cu_cluster *c, const cu_authority *a, const char *lo
     argv[n] = NULL;
     return cu_spawn(argv, log);
 }
+
+void cu_view_stream(jsCtx *js, const char *stream, const char *server, cu_stream_view *v)
+{
+    jsStreamInfo *si = NULL;
+    jsErrCode je = 0;
+    memset(v, 0, sizeof *v);
+    snprintf(v->text, sizeof v->text, "no stream info");
+    if (js_GetStreamInfo(&si, js, stream, NULL, &je) != NATS_OK || !si->Cluster ||
+        !si->Cluster->Leader) {
+        jsStreamInfo_Destroy(si);
+        return;
+    }
+    snprintf(v->leader, sizeof v->leader, "%s", si->Cluster->Leader);
+    v->current = v->others = true;
+    size_t len = (size_t)snprintf(v->text, sizeof v->text, "leader %s, last %llu", v->leader,
+                                  (unsigned long long)si->State.LastSeq);
+    for (int k = 0; k < si->Cluster->ReplicasLen; k++) {
+        const jsPeerInfo *pi = si->Cluster->Replicas[k];
+        const bool ok = pi->Current && !pi->Offline;
+        if (!strcmp(pi->Name, server))
+            v->current = ok;
+        else
+            v->others = v->others && ok;
+        if (len < sizeof v->text)
+            len += (size_t)snprintf(v->text + len, sizeof v->text - len, "; %s %s%s lag %llu",
+                                    pi->Name, pi->Current ? "current" : "not current",
+                                    pi->Offline ? " offline" : "", (unsigned long long)pi->Lag);
+    }
+    jsStreamInfo_Destroy(si);
+}
+
+int cu_consumer_off_leader(cu_cluster *c, jsCtx *js, natsConnection *nc, const char *stream,
+                           const char *durable, char server[64], cu_stream_view *v,
+                           double limit_ms)
+{
+    const double end = cu_now_ms() + limit_ms;
+    memset(v, 0, sizeof *v);
+    while (cu_now_ms() < end) {
+        jsConsumerInfo *ci = NULL;
+        jsErrCode je = 0;
+        server[0] = 0;
+        if (js_GetConsumerInfo(&ci, js, stream, durable, NULL, &je) == NATS_OK && ci->Cluster &&
+            ci->Cluster->Leader)
+            snprintf(server, 64, "%s", ci->Cluster->Leader);
+        jsConsumerInfo_Destroy(ci);
+        cu_view_stream(js, stream, server, v);
+        const int i = server[0] == 'n' ? atoi(server + 1) - 1 : -1;
+        if (i < 0 || i >= c->nservers || !v->leader[0] || !v->current || !v->others) {
+            cu_sleep_ms(500); /* (being made, electing, or catching up) */
+        } else if (!strcmp(v->leader, server)) {
+            char subj[300];
+            snprintf(subj, sizeof subj, "$JS.API.STREAM.LEADER.STEPDOWN.%s", stream);
+            natsMsg *r = NULL;
+            natsConnection_RequestString(&r, nc, subj, "", 5000);
+            natsMsg_Destroy(r);
+            cu_sleep_ms(1000);
+        } else {
+            return i;
+        }
+    }
+    return -1;
+}
+
+void cu_freeze_server(cu_cluster *c, int i)
+{
+    kill(c->server[i], SIGSTOP);
+    c->frozen[i] = true;
+}

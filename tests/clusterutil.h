@@ -8,6 +8,7 @@
 
 #include <hotspot/cluster.h>
 #include <hotspot/synth.h>
+#include <nats/nats.h>
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -111,6 +112,30 @@ hs_status cu_load_gallery(hs_ctx *ctx, hs_cluster *cl, hs_synth *gen, uint32_t n
  * be NULL), output appended to log; its pid, or -1. */
 pid_t cu_start_worker(const cu_cluster *c, const cu_authority *a, const char *log,
                       const char *ack_wait_ms, const char *more[]);
+
+/* Stream @p stream's state: its leader ("" when it cannot tell now), the
+ * state of the copy on server @p server (current: caught up, when it is a
+ * follower), whether every other follower is caught up (others), and a
+ * description for messages. */
+typedef struct cu_stream_view {
+    char leader[64];
+    bool current, others;
+    char text[512];
+} cu_stream_view;
+void cu_view_stream(jsCtx *js, const char *stream, const char *server, cu_stream_view *v);
+
+/* The server that consumer @p durable of @p stream lives on, once that
+ * server is not the stream's leader (the leader is asked to step down when
+ * it is) and every copy of the stream is current, so that the two others
+ * keep a quorum when it is frozen (cu_freeze_server). Tries for at most
+ * limit_ms; the server's index, or -1 with the last state in v. Its name
+ * (n1, n2, ...) into server. */
+int cu_consumer_off_leader(cu_cluster *c, jsCtx *js, natsConnection *nc, const char *stream,
+                           const char *durable, char server[64], cu_stream_view *v,
+                           double limit_ms);
+/* Freeze server i (SIGSTOP: a pause, or a partition with its connections
+ * left open); cu_start_server continues it. */
+void cu_freeze_server(cu_cluster *c, int i);
 
 /* In a cmocka test: a call that must return HS_OK, else the test fails
  * with the status and ctx's message. */

@@ -553,46 +553,6 @@ static hs_status own_replica(hs_ctx *ctx, hs_cluster_shard **sh, const char *dir
     return st;
 }
 
-/* Stream @p stream's state: its leader ("" when it cannot tell now), the
- * state of the copy on server @p server (*current: caught up, when it is a
- * follower), whether every other follower is caught up (*others), and a
- * description for messages. */
-typedef struct {
-    char leader[64];
-    bool current, others;
-    char text[512];
-} stream_view;
-
-static void view_stream(jsCtx *js, const char *stream, const char *server, stream_view *v)
-{
-    jsStreamInfo *si = NULL;
-    jsErrCode je = 0;
-    memset(v, 0, sizeof *v);
-    snprintf(v->text, sizeof v->text, "no stream info");
-    if (js_GetStreamInfo(&si, js, stream, NULL, &je) != NATS_OK || !si->Cluster ||
-        !si->Cluster->Leader) {
-        jsStreamInfo_Destroy(si);
-        return;
-    }
-    snprintf(v->leader, sizeof v->leader, "%s", si->Cluster->Leader);
-    v->current = v->others = true;
-    size_t len = (size_t)snprintf(v->text, sizeof v->text, "leader %s, last %llu", v->leader,
-                                  (unsigned long long)si->State.LastSeq);
-    for (int k = 0; k < si->Cluster->ReplicasLen; k++) {
-        const jsPeerInfo *pi = si->Cluster->Replicas[k];
-        const bool ok = pi->Current && !pi->Offline;
-        if (!strcmp(pi->Name, server))
-            v->current = ok;
-        else
-            v->others = v->others && ok;
-        if (len < sizeof v->text)
-            len += (size_t)snprintf(v->text + len, sizeof v->text - len, "; %s %s%s lag %llu",
-                                    pi->Name, pi->Current ? "current" : "not current",
-                                    pi->Offline ? " offline" : "", (unsigned long long)pi->Lag);
-    }
-    jsStreamInfo_Destroy(si);
-}
-
 /* Replica @p name's applied sequence and changes read from the leader, by
  * its status (false: it did not answer). */
 static bool replica_state(const char *name, uint64_t *seq, uint64_t *leader_reads)
@@ -632,39 +592,18 @@ static void test_consumer_server_frozen(void **state)
     assert_int_equal(natsConnection_ConnectTo(&nc, clu.urls), NATS_OK);
     assert_int_equal(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
     char server[64] = "";
-    stream_view v;
-    int frozen = -1;
-    uint64_t at0 = 0, reads0 = 0;
-    const double end = cu_now_ms() + 30000;
-    while (frozen < 0 && cu_now_ms() < end) {
-        jsConsumerInfo *ci = NULL;
-        jsErrCode je = 0;
-        server[0] = 0;
-        if (js_GetConsumerInfo(&ci, js, stream, durable, NULL, &je) == NATS_OK &&
-            ci->Cluster && ci->Cluster->Leader)
-            snprintf(server, sizeof server, "%s", ci->Cluster->Leader);
-        jsConsumerInfo_Destroy(ci);
-        view_stream(js, stream, server, &v);
-        const int i = server[0] == 'n' ? atoi(server + 1) - 1 : -1;
-        if (i < 0 || i >= clu.nservers || !v.leader[0] || !v.current || !v.others) {
-            cu_sleep_ms(500); /* (being made, electing, or catching up) */
-        } else if (!strcmp(v.leader, server)) {
-            natsMsg *r = NULL;
-            natsConnection_RequestString(&r, nc, "$JS.API.STREAM.LEADER.STEPDOWN.HOTSPOT_hotspot",
-                                         "", 5000);
-            natsMsg_Destroy(r);
-            cu_sleep_ms(1000);
-        } else if (!replica_state("s3r2", &at0, &reads0)) {
-            cu_sleep_ms(500); /* (its count before) */
-        } else {
-            kill(clu.server[i], SIGSTOP);
-            clu.frozen[i] = true;
-            frozen = i;
-        }
-    }
+    cu_stream_view v;
+    const int frozen = cu_consumer_off_leader(&clu, js, nc, stream, durable, server, &v, 30000);
     if (frozen < 0)
         fail_msg("%s: consumer %s (on %s) not off the leader with every copy current in 30 s: "
                  "%s", stream, durable, server, v.text);
+    uint64_t at0 = 0, reads0 = 0; /* its count before */
+    for (double end = cu_now_ms() + 30000; !replica_state("s3r2", &at0, &reads0);) {
+        if (cu_now_ms() > end)
+            fail_msg("replica s3r2 does not answer");
+        cu_sleep_ms(500);
+    }
+    cu_freeze_server(&clu, frozen);
     cu_say(t_start, "server %s, where %s lives, frozen (%s)", server, durable, v.text);
     char id[32] = "";
     for (int k = 0; k < 100; k++) {

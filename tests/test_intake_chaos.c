@@ -110,13 +110,12 @@ static hs_template *impression(uint32_t m, uint32_t k, hs_image **img)
 
 /* A new encounter into the outbox: a mate as a template (most), a mate as
  * an image (the worker extracts it), or a stranger. */
-static void encounter(hs_outbox *ob)
+static void encounter_of(hs_outbox *ob, uint32_t master, int image)
 {
     assert_true(nenc < ENC_MAX);
     enc *e = &encs[nenc];
-    int kind = rnd_below(10);
-    e->master = kind < 2 ? STRANGER + (uint32_t)nenc : (uint32_t)rnd_below(MASTERS);
-    e->image = kind == 2;
+    e->master = master;
+    e->image = image;
     hs_ctx *ctx = tu_ctx();
     hs_encounter *en = NULL;
     CHECK(ctx, hs_encounter_new(ctx, &en));
@@ -142,6 +141,13 @@ static void encounter(hs_outbox *ob)
     hs_encounter_free(en);
     hs_ctx_free(ctx);
     nenc++;
+}
+
+static void encounter(hs_outbox *ob)
+{
+    int kind = rnd_below(10);
+    encounter_of(ob, kind < 2 ? STRANGER + (uint32_t)nenc : (uint32_t)rnd_below(MASTERS),
+                 kind == 2);
 }
 
 /* ---- the worker ------------------------------------------------------------- */
@@ -345,6 +351,119 @@ static int teardown(void **state)
     return 0;
 }
 
+/* ---- the intake consumer's server frozen --------------------------------------- */
+
+static hs_outbox *outbox_open(const char *name)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    mkdir(path, 0700);
+    hs_outbox_options oo = HS_OUTBOX_OPTIONS_INIT;
+    memcpy(oo.device_public, au.dev_pk, 32);
+    memcpy(oo.authority_sign_public, au.sign_pk, 32);
+    hs_outbox *ob = NULL;
+    hs_ctx *ctx = tu_ctx();
+    CHECK(ctx, hs_outbox_open(ctx, &ob, path, &oo));
+    hs_ctx_free(ctx);
+    return ob;
+}
+
+/* Submit the new encounters (tried again for up to 30 s: the client's
+ * connection may be on a frozen server), then fetch until every encounter
+ * has its verdict and the outbox is empty, for at most limit_ms; the time
+ * that took. */
+static double answered_within(hs_outbox *ob, double limit_ms)
+{
+    const double t0 = cu_now_ms();
+    while (submit(ob, 1) != HS_OK && cu_now_ms() < t0 + 30000)
+        cu_sleep_ms(200);
+    while ((unanswered() || hs_outbox_count(ob)) && cu_now_ms() < t0 + limit_ms) {
+        worker_alive();
+        fetch(ob);
+        cu_sleep_ms(200);
+    }
+    return cu_now_ms() - t0;
+}
+
+/* The batches the intake stream's leader holds (its work queue keeps them
+ * until they are acknowledged), or -1 when it does not answer. */
+static long long intake_held(jsCtx *js)
+{
+    jsStreamInfo *si = NULL;
+    jsErrCode je = 0;
+    long long n = -1;
+    if (js_GetStreamInfo(&si, js, "HOTSPOT_hotspot_INTAKE", NULL, &je) == NATS_OK)
+        n = (long long)si->State.Msgs;
+    jsStreamInfo_Destroy(si);
+    return n;
+}
+
+/* Before the random faults, the intake consumer on a follower of the
+ * intake stream (its leader elsewhere):
+ *  - an encounter answered leaves no batch in the stream: nats-server 2.9
+ *    drops an acknowledged batch only on the consumer's server, so the
+ *    worker removes it through the leader (lib-cluster/intake.c); before,
+ *    the leader kept every batch for the stream's 30 days and every
+ *    consumer made anew delivered them all again;
+ *  - with that server frozen (SIGSTOP: a pause, or a partition), an
+ *    encounter submitted meanwhile is answered all the same: the worker's
+ *    watchdog finds batches waiting that the consumer does not deliver and
+ *    makes the consumer anew, on another server. */
+static void test_consumer_server_frozen(void **state)
+{
+    (void)state;
+    CU_NEED(ready);
+    hs_outbox *ob = outbox_open("outbox-frozen");
+    encounter_of(ob, 3, 0);
+    double ms = answered_within(ob, 60000);
+    if (unanswered() || hs_outbox_count(ob))
+        fail_msg("the first encounter not answered in %.0f ms", ms);
+    cu_say(t_start, "first encounter answered in %.0f ms", ms);
+
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    assert_int_equal(natsConnection_ConnectTo(&nc, clu.urls), NATS_OK);
+    assert_int_equal(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+    const char *stream = "HOTSPOT_hotspot_INTAKE", *durable = "hotspot_intake";
+    char server[64] = "";
+    cu_stream_view v;
+    const int i = cu_consumer_off_leader(&clu, js, nc, stream, durable, server, &v, 30000);
+    if (i < 0)
+        fail_msg("%s: consumer %s (on %s) not off the leader with every copy current in 30 s: "
+                 "%s", stream, durable, server, v.text);
+    encounter_of(ob, 4, 0);
+    ms = answered_within(ob, 60000);
+    if (unanswered() || hs_outbox_count(ob))
+        fail_msg("an encounter not answered in %.0f ms", ms);
+    long long held = intake_held(js);
+    cu_say(t_start, "consumer on %s (%s): an encounter answered in %.0f ms, %lld batches held",
+           server, v.text, ms, held);
+    assert_int_equal(held, 0);
+
+    cu_freeze_server(&clu, i);
+    cu_say(t_start, "server %s, where %s lives, frozen", server, durable);
+    encounter_of(ob, 5, 0);
+    ms = answered_within(ob, 60000);
+    if (unanswered() || hs_outbox_count(ob))
+        fail_msg("an encounter submitted with %s frozen not answered in %.0f ms", server, ms);
+    held = intake_held(js);
+    char now[64] = "";
+    jsConsumerInfo *ci = NULL;
+    jsErrCode je = 0;
+    if (js_GetConsumerInfo(&ci, js, stream, durable, NULL, &je) == NATS_OK && ci->Cluster &&
+        ci->Cluster->Leader)
+        snprintf(now, sizeof now, "%s", ci->Cluster->Leader);
+    jsConsumerInfo_Destroy(ci);
+    cu_say(t_start, "encounter submitted with %s frozen answered in %.0f ms; consumer now on %s, "
+           "%lld batches held", server, ms, now, held);
+    assert_string_not_equal(now, server);
+    assert_int_equal(held, 0);
+    assert_true(cu_start_server(&clu, i)); /* continued */
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    hs_outbox_close(ob);
+}
+
 /* ---- the test ----------------------------------------------------------------- */
 
 static void test_random_faults(void **state)
@@ -455,6 +574,7 @@ static void test_logs_clean(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_consumer_server_frozen),
         cmocka_unit_test(test_random_faults),
         cmocka_unit_test(test_logs_clean),
     };
