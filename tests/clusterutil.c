@@ -552,9 +552,19 @@ void cu_view_stream(jsCtx *js, const char *stream, const char *server, cu_stream
     jsStreamInfo_Destroy(si);
 }
 
+/* Ask stream's leader to step down. */
+static void step_down(natsConnection *nc, const char *stream)
+{
+    char subj[300];
+    snprintf(subj, sizeof subj, "$JS.API.STREAM.LEADER.STEPDOWN.%s", stream);
+    natsMsg *r = NULL;
+    natsConnection_RequestString(&r, nc, subj, "", 5000);
+    natsMsg_Destroy(r);
+}
+
 int cu_consumer_off_leader(cu_cluster *c, jsCtx *js, natsConnection *nc, const char *stream,
-                           const char *durable, char server[64], cu_stream_view *v,
-                           double limit_ms)
+                           const char *durable, const char *const *also, char server[64],
+                           cu_stream_view *v, double limit_ms)
 {
     const double end = cu_now_ms() + limit_ms;
     memset(v, 0, sizeof *v);
@@ -566,26 +576,69 @@ int cu_consumer_off_leader(cu_cluster *c, jsCtx *js, natsConnection *nc, const c
             ci->Cluster->Leader)
             snprintf(server, 64, "%s", ci->Cluster->Leader);
         jsConsumerInfo_Destroy(ci);
-        cu_view_stream(js, stream, server, v);
         const int i = server[0] == 'n' ? atoi(server + 1) - 1 : -1;
-        if (i < 0 || i >= c->nservers || !v->leader[0] || !v->current || !v->others) {
-            cu_sleep_ms(500); /* (being made, electing, or catching up) */
-        } else if (!strcmp(v->leader, server)) {
-            char subj[300];
-            snprintf(subj, sizeof subj, "$JS.API.STREAM.LEADER.STEPDOWN.%s", stream);
-            natsMsg *r = NULL;
-            natsConnection_RequestString(&r, nc, subj, "", 5000);
-            natsMsg_Destroy(r);
-            cu_sleep_ms(1000);
-        } else {
-            return i;
+        bool ready = i >= 0 && i < c->nservers, stepped = false;
+        for (int k = -1; ready && (k < 0 || (also && also[k])); k++) {
+            cu_stream_view w;
+            cu_view_stream(js, k < 0 ? stream : also[k], server, &w);
+            if (k < 0)
+                *v = w;
+            if (!w.leader[0] || !w.current || !w.others) {
+                ready = false; /* (electing, or catching up) */
+            } else if (!strcmp(w.leader, server)) {
+                step_down(nc, k < 0 ? stream : also[k]);
+                ready = false;
+                stepped = true;
+            }
         }
+        if (ready)
+            return i;
+        cu_sleep_ms(stepped ? 1000 : 500);
     }
     return -1;
+}
+
+bool cu_streams_current(jsCtx *js, const char *const *streams, cu_stream_view *v,
+                        double limit_ms)
+{
+    const double end = cu_now_ms() + limit_ms;
+    for (;;) {
+        bool all = true;
+        for (int k = 0; all && streams[k]; k++) {
+            cu_view_stream(js, streams[k], "", v);
+            all = v->leader[0] && v->others;
+        }
+        if (all)
+            return true;
+        if (cu_now_ms() >= end)
+            return false;
+        cu_sleep_ms(500);
+    }
 }
 
 void cu_freeze_server(cu_cluster *c, int i)
 {
     kill(c->server[i], SIGSTOP);
     c->frozen[i] = true;
+}
+
+bool cu_connect_live(const cu_cluster *c, natsConnection **nc, jsCtx **js)
+{
+    char urls[512];
+    size_t u = 0;
+    urls[0] = 0;
+    for (int i = 0; i < c->nservers; i++)
+        if (c->server[i] > 0 && !c->frozen[i] && u < sizeof urls)
+            u += (size_t)snprintf(urls + u, sizeof urls - u, "%snats://127.0.0.1:%d",
+                                  u ? "," : "", c->port[i]);
+    *nc = NULL;
+    *js = NULL;
+    if (!u || u >= sizeof urls || natsConnection_ConnectTo(nc, urls) != NATS_OK)
+        return false;
+    if (natsConnection_JetStream(js, *nc, NULL) != NATS_OK) {
+        natsConnection_Destroy(*nc);
+        *nc = NULL;
+        return false;
+    }
+    return true;
 }

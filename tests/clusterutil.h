@@ -125,14 +125,23 @@ typedef struct cu_stream_view {
 void cu_view_stream(jsCtx *js, const char *stream, const char *server, cu_stream_view *v);
 
 /* The server that consumer @p durable of @p stream lives on, once that
- * server is not the stream's leader (the leader is asked to step down when
- * it is) and every copy of the stream is current, so that the two others
- * keep a quorum when it is frozen (cu_freeze_server). Tries for at most
+ * server leads neither that stream nor the streams of the NULL-terminated
+ * list also (may be NULL; each leader there is asked to step down) and
+ * every copy of those streams is current, so that the two others keep a
+ * quorum of each when it is frozen (cu_freeze_server). Tries for at most
  * limit_ms; the server's index, or -1 with the last state in v. Its name
  * (n1, n2, ...) into server. */
 int cu_consumer_off_leader(cu_cluster *c, jsCtx *js, natsConnection *nc, const char *stream,
-                           const char *durable, char server[64], cu_stream_view *v,
-                           double limit_ms);
+                           const char *durable, const char *const *also, char server[64],
+                           cu_stream_view *v, double limit_ms);
+/* Wait at most limit_ms until every copy of each stream of the
+ * NULL-terminated list is current; false (the last state in v) if not. */
+bool cu_streams_current(jsCtx *js, const char *const *streams, cu_stream_view *v,
+                        double limit_ms);
+/* Connect *nc and *js to the servers of c that run and are not frozen (a
+ * connection to a frozen server would wait for the client's pings to give
+ * it up); false when there is none or the connection fails. */
+bool cu_connect_live(const cu_cluster *c, natsConnection **nc, jsCtx **js);
 /* Freeze server i (SIGSTOP: a pause, or a partition with its connections
  * left open); cu_start_server continues it. */
 void cu_freeze_server(cu_cluster *c, int i);

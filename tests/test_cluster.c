@@ -593,7 +593,8 @@ static void test_consumer_server_frozen(void **state)
     assert_int_equal(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
     char server[64] = "";
     cu_stream_view v;
-    const int frozen = cu_consumer_off_leader(&clu, js, nc, stream, durable, server, &v, 30000);
+    const int frozen =
+        cu_consumer_off_leader(&clu, js, nc, stream, durable, NULL, server, &v, 30000);
     if (frozen < 0)
         fail_msg("%s: consumer %s (on %s) not off the leader with every copy current in 30 s: "
                  "%s", stream, durable, server, v.text);

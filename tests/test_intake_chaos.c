@@ -398,8 +398,8 @@ static long long intake_held(jsCtx *js)
     return n;
 }
 
-/* Before the random faults, the intake consumer on a follower of the
- * intake stream (its leader elsewhere):
+/* (HS_INTAKE_FROZEN) The intake consumer on a follower of the intake
+ * stream (its leader elsewhere):
  *  - an encounter answered leaves no batch in the stream: nats-server 2.9
  *    drops an acknowledged batch only on the consumer's server, so the
  *    worker removes it through the leader (lib-cluster/intake.c); before,
@@ -425,9 +425,13 @@ static void test_consumer_server_frozen(void **state)
     assert_int_equal(natsConnection_ConnectTo(&nc, clu.urls), NATS_OK);
     assert_int_equal(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
     const char *stream = "HOTSPOT_hotspot_INTAKE", *durable = "hotspot_intake";
+    /* the server frozen leads none of the cluster's streams, so only the
+     * consumer is lost with it */
+    const char *const others[] = {"HOTSPOT_hotspot", "HOTSPOT_hotspot_RESULTS", NULL};
+    const char *const all[] = {stream, others[0], others[1], NULL};
     char server[64] = "";
     cu_stream_view v;
-    const int i = cu_consumer_off_leader(&clu, js, nc, stream, durable, server, &v, 30000);
+    const int i = cu_consumer_off_leader(&clu, js, nc, stream, durable, others, server, &v, 30000);
     if (i < 0)
         fail_msg("%s: consumer %s (on %s) not off the leader with every copy current in 30 s: "
                  "%s", stream, durable, server, v.text);
@@ -446,6 +450,11 @@ static void test_consumer_server_frozen(void **state)
     ms = answered_within(ob, 60000);
     if (unanswered() || hs_outbox_count(ob))
         fail_msg("an encounter submitted with %s frozen not answered in %.0f ms", server, ms);
+    /* asked through the servers that run: this connection may be on the
+     * frozen one */
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    assert_true(cu_connect_live(&clu, &nc, &js));
     held = intake_held(js);
     char now[64] = "";
     jsConsumerInfo *ci = NULL;
@@ -459,6 +468,10 @@ static void test_consumer_server_frozen(void **state)
     assert_string_not_equal(now, server);
     assert_int_equal(held, 0);
     assert_true(cu_start_server(&clu, i)); /* continued */
+    /* the cluster heals: every copy current again */
+    if (!cu_streams_current(js, all, &v, 60000))
+        fail_msg("the streams' copies not current 60 s after %s was continued: %s", server,
+                 v.text);
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
     hs_outbox_close(ob);
@@ -571,12 +584,23 @@ static void test_logs_clean(void **state)
     assert_int_equal(found, 0); /* the reports are printed above */
 }
 
+/* HS_INTAKE_FROZEN set (ctest's test_intake_frozen): the frozen consumer
+ * server alone, on a cluster of its own; else the random faults. Apart,
+ * because JetStream does not always recover cleanly from the freeze (a
+ * consumer made on the frozen server while it slept can come back beside
+ * its successor and deliver every batch a second time), and the random
+ * faults are meant to start from a healthy cluster. */
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
+    const struct CMUnitTest frozen[] = {
         cmocka_unit_test(test_consumer_server_frozen),
+        cmocka_unit_test(test_logs_clean),
+    };
+    const struct CMUnitTest faults[] = {
         cmocka_unit_test(test_random_faults),
         cmocka_unit_test(test_logs_clean),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    if (getenv("HS_INTAKE_FROZEN"))
+        return cmocka_run_group_tests(frozen, setup, teardown);
+    return cmocka_run_group_tests(faults, setup, teardown);
 }
