@@ -483,15 +483,8 @@ static void test_random_faults(void **state)
 {
     (void)state;
     CU_NEED(ready);
-    char path[700];
-    snprintf(path, sizeof path, "%s/outbox", dir);
-    mkdir(path, 0700);
-    hs_outbox_options oo = HS_OUTBOX_OPTIONS_INIT;
-    memcpy(oo.device_public, au.dev_pk, 32);
-    memcpy(oo.authority_sign_public, au.sign_pk, 32);
-    hs_outbox *ob = NULL;
+    hs_outbox *ob = outbox_open("outbox");
     hs_ctx *ctx = tu_ctx();
-    CHECK(ctx, hs_outbox_open(ctx, &ob, path, &oo));
 
     const char *env = getenv("HS_CHAOS_SECONDS");
     const double seconds = env ? atof(env) : 40.0;
