@@ -447,16 +447,18 @@ static natsStatus intake_bind(hs_cluster_intake *in, int anew, jsErrCode *jeo)
     }
     natsStatus ns = js_AddConsumer(&ci, in->c->js, in->intake, &cc, NULL, &je);
     if (ns != NATS_OK && !anew) {
-        /* it exists with other settings (another ack wait): update it */
+        /* it exists with other settings (another ack wait): update it, or
+         * when that cannot be (an older release's replicated one) make it
+         * again */
         jsConsumerInfo_Destroy(ci);
         ci = NULL;
         ns = js_UpdateConsumer(&ci, in->c->js, in->intake, &cc, NULL, &je);
-    }
-    if (ns != NATS_OK && !anew) {
-        jsConsumerInfo_Destroy(ci);
-        ci = NULL;
-        js_DeleteConsumer(in->c->js, in->intake, in->durable, NULL, &je);
-        ns = js_AddConsumer(&ci, in->c->js, in->intake, &cc, NULL, &je);
+        if (ns != NATS_OK) {
+            jsConsumerInfo_Destroy(ci);
+            ci = NULL;
+            js_DeleteConsumer(in->c->js, in->intake, in->durable, NULL, &je);
+            ns = js_AddConsumer(&ci, in->c->js, in->intake, &cc, NULL, &je);
+        }
     }
     in->server[0] = 0;
     if (ns == NATS_OK && ci && ci->Cluster && ci->Cluster->Leader)

@@ -552,6 +552,17 @@ void cu_view_stream(jsCtx *js, const char *stream, const char *server, cu_stream
     jsStreamInfo_Destroy(si);
 }
 
+void cu_consumer_server(jsCtx *js, const char *stream, const char *durable, char server[64])
+{
+    jsConsumerInfo *ci = NULL;
+    jsErrCode je = 0;
+    server[0] = 0;
+    if (js_GetConsumerInfo(&ci, js, stream, durable, NULL, &je) == NATS_OK && ci->Cluster &&
+        ci->Cluster->Leader)
+        snprintf(server, 64, "%s", ci->Cluster->Leader);
+    jsConsumerInfo_Destroy(ci);
+}
+
 /* Ask stream's leader to step down. */
 static void step_down(natsConnection *nc, const char *stream)
 {
@@ -569,13 +580,7 @@ int cu_consumer_off_leader(cu_cluster *c, jsCtx *js, natsConnection *nc, const c
     const double end = cu_now_ms() + limit_ms;
     memset(v, 0, sizeof *v);
     while (cu_now_ms() < end) {
-        jsConsumerInfo *ci = NULL;
-        jsErrCode je = 0;
-        server[0] = 0;
-        if (js_GetConsumerInfo(&ci, js, stream, durable, NULL, &je) == NATS_OK && ci->Cluster &&
-            ci->Cluster->Leader)
-            snprintf(server, 64, "%s", ci->Cluster->Leader);
-        jsConsumerInfo_Destroy(ci);
+        cu_consumer_server(js, stream, durable, server);
         const int i = server[0] == 'n' ? atoi(server + 1) - 1 : -1;
         bool ready = i >= 0 && i < c->nservers, stepped = false;
         for (int k = -1; ready && (k < 0 || (also && also[k])); k++) {

@@ -124,6 +124,9 @@ typedef struct cu_stream_view {
 } cu_stream_view;
 void cu_view_stream(jsCtx *js, const char *stream, const char *server, cu_stream_view *v);
 
+/* The name of the server consumer @p durable of @p stream lives on into
+ * server ("" when it does not answer or has no leader). */
+void cu_consumer_server(jsCtx *js, const char *stream, const char *durable, char server[64]);
 /* The server that consumer @p durable of @p stream lives on, once that
  * server leads neither that stream nor the streams of the NULL-terminated
  * list also (may be NULL; each leader there is asked to step down) and

@@ -589,8 +589,7 @@ static void test_consumer_server_frozen(void **state)
     const char *stream = "HOTSPOT_hotspot", *durable = "hotspot_s3_s3r2";
     natsConnection *nc = NULL;
     jsCtx *js = NULL;
-    assert_int_equal(natsConnection_ConnectTo(&nc, clu.urls), NATS_OK);
-    assert_int_equal(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+    assert_true(cu_connect_live(&clu, &nc, &js));
     char server[64] = "";
     cu_stream_view v;
     const int frozen =

@@ -387,12 +387,12 @@ static double answered_within(hs_outbox *ob, double limit_ms)
 
 /* The batches the intake stream's leader holds (its work queue keeps them
  * until they are acknowledged), or -1 when it does not answer. */
-static long long intake_held(jsCtx *js)
+static long long intake_held(jsCtx *js, const char *stream)
 {
     jsStreamInfo *si = NULL;
     jsErrCode je = 0;
     long long n = -1;
-    if (js_GetStreamInfo(&si, js, "HOTSPOT_hotspot_INTAKE", NULL, &je) == NATS_OK)
+    if (js_GetStreamInfo(&si, js, stream, NULL, &je) == NATS_OK)
         n = (long long)si->State.Msgs;
     jsStreamInfo_Destroy(si);
     return n;
@@ -422,8 +422,7 @@ static void test_consumer_server_frozen(void **state)
 
     natsConnection *nc = NULL;
     jsCtx *js = NULL;
-    assert_int_equal(natsConnection_ConnectTo(&nc, clu.urls), NATS_OK);
-    assert_int_equal(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+    assert_true(cu_connect_live(&clu, &nc, &js));
     const char *stream = "HOTSPOT_hotspot_INTAKE", *durable = "hotspot_intake";
     /* the server frozen leads none of the cluster's streams, so only the
      * consumer is lost with it */
@@ -439,7 +438,7 @@ static void test_consumer_server_frozen(void **state)
     ms = answered_within(ob, 60000);
     if (unanswered() || hs_outbox_count(ob))
         fail_msg("an encounter not answered in %.0f ms", ms);
-    long long held = intake_held(js);
+    long long held = intake_held(js, stream);
     cu_say(t_start, "consumer on %s (%s): an encounter answered in %.0f ms, %lld batches held",
            server, v.text, ms, held);
     assert_int_equal(held, 0);
@@ -455,14 +454,9 @@ static void test_consumer_server_frozen(void **state)
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
     assert_true(cu_connect_live(&clu, &nc, &js));
-    held = intake_held(js);
-    char now[64] = "";
-    jsConsumerInfo *ci = NULL;
-    jsErrCode je = 0;
-    if (js_GetConsumerInfo(&ci, js, stream, durable, NULL, &je) == NATS_OK && ci->Cluster &&
-        ci->Cluster->Leader)
-        snprintf(now, sizeof now, "%s", ci->Cluster->Leader);
-    jsConsumerInfo_Destroy(ci);
+    held = intake_held(js, stream);
+    char now[64];
+    cu_consumer_server(js, stream, durable, now);
     cu_say(t_start, "encounter submitted with %s frozen answered in %.0f ms; consumer now on %s, "
            "%lld batches held", server, ms, now, held);
     assert_string_not_equal(now, server);
