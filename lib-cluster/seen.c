@@ -25,10 +25,14 @@ static const hsc_seen_entry *find(const hsc_seen *ss, const char *id)
     return e->seq ? e : NULL;
 }
 
-bool hsc_seen_copy(const hsc_seen *ss, const char *id, uint64_t seq, int64_t ts)
+bool hsc_seen_copy(const hsc_seen *ss, const char *id, uint64_t seq, int64_t ts,
+                   uint64_t *earlier)
 {
     const hsc_seen_entry *e = find(ss, id);
-    return e && e->seq < seq && e->ts >= ts - HSC_SEEN_KEEP_NS;
+    const bool copy = e && e->seq < seq && e->ts >= ts - HSC_SEEN_KEEP_NS;
+    if (earlier)
+        *earlier = copy ? e->seq : 0;
+    return copy;
 }
 
 /* Drop the ids no later change can match, then size the table to at most

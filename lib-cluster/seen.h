@@ -46,8 +46,10 @@ typedef struct {
 } hsc_seen;
 
 /* A copy of an earlier change: @p id's latest occurrence remembered at a
- * sequence below @p seq, at most HSC_SEEN_KEEP_NS before @p ts. */
-bool hsc_seen_copy(const hsc_seen *ss, const char *id, uint64_t seq, int64_t ts);
+ * sequence below @p seq, at most HSC_SEEN_KEEP_NS before @p ts; that
+ * sequence into @p *earlier (when not NULL; 0 when not a copy). */
+bool hsc_seen_copy(const hsc_seen *ss, const char *id, uint64_t seq, int64_t ts,
+                   uint64_t *earlier);
 /* Remember that the change @p id occurs at @p seq, stream time @p ts (ns);
  * the latest occurrence is kept. False (nothing changed) when out of
  * memory. Makes room by forgetting ids more than twice HSC_SEEN_KEEP_NS

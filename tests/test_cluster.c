@@ -362,23 +362,34 @@ static void set_dedup_window(jsCtx *js, int seconds)
 /* Store a copy of message @p seq (same subject, data and Nats-Msg-Id) as a
  * new message, as nats-server 2.9 can after a leader change: the test
  * shrinks the stream's window to 1 s and waits it out, so that JetStream
- * no longer drops the copy. Returns the copy's sequence. */
-static uint64_t store_copy(jsCtx *js, uint64_t seq)
+ * no longer drops the copy. The @p ndel messages @p del are deleted from
+ * the stream first. Returns the copy's sequence. */
+static uint64_t store_copy(jsCtx *js, uint64_t seq, const uint64_t *del, int ndel)
 {
     natsMsg *m = NULL, *copy = NULL;
     natsStatus gs = NATS_ERR;
+    jsErrCode gje = 0;
     for (int tries = 0; tries < 20 && gs != NATS_OK; tries++) { /* a leader electing */
         if (tries)
             cu_sleep_ms(500);
-        gs = js_GetMsg(&m, js, "HOTSPOT_hotspot", seq, NULL, NULL);
+        gs = js_GetMsg(&m, js, "HOTSPOT_hotspot", seq, NULL, &gje);
     }
-    assert_int_equal(gs, NATS_OK);
+    if (gs != NATS_OK)
+        fail_msg("reading %llu: %s (JetStream error %d; %s)", (unsigned long long)seq,
+                 natsStatus_GetText(gs), (int)gje, nats_GetLastError(NULL));
     const char *id = NULL;
     assert_int_equal(natsMsgHeader_Get(m, "Nats-Msg-Id", &id), NATS_OK);
     assert_int_equal(natsMsg_Create(&copy, natsMsg_GetSubject(m), NULL, natsMsg_GetData(m),
                                     natsMsg_GetDataLength(m)),
                      NATS_OK);
     assert_int_equal(natsMsgHeader_Set(copy, "Nats-Msg-Id", id), NATS_OK);
+    for (int i = 0; i < ndel; i++) {
+        jsErrCode je = 0;
+        natsStatus ds = js_DeleteMsg(js, "HOTSPOT_hotspot", del[i], NULL, &je);
+        if (ds != NATS_OK)
+            fail_msg("deleting %llu: %s (JetStream error %d)", (unsigned long long)del[i],
+                     natsStatus_GetText(ds), (int)je);
+    }
     set_dedup_window(js, 1);
     jsPubAck *pa = NULL;
     jsErrCode je = 0;
@@ -475,7 +486,7 @@ static void test_copies_skipped(void **state)
     jsCtx *js = NULL;
     assert_int_equal(natsConnection_ConnectTo(&nc, clu.urls), NATS_OK);
     assert_int_equal(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
-    uint64_t copy = store_copy(js, enrolled);
+    uint64_t copy = store_copy(js, enrolled, NULL, 0);
     assert_true(copy > removed);
     shard_state(shard, copy, after, dups);
     for (int r = 1; r <= REPLICAS; r++) {
@@ -490,7 +501,7 @@ static void test_copies_skipped(void **state)
     /* a replica stopped (its partition saved past the copy), another copy
      * while it is down, then started: it must skip it as well */
     cu_kill_shard(&clu, (int)shard, 1, SIGTERM);
-    uint64_t copy2 = store_copy(js, enrolled);
+    uint64_t copy2 = store_copy(js, enrolled, NULL, 0);
     assert_true(cu_start_shard(&clu, (int)shard, 1));
     shard_state(shard, copy2, after, dups);
     for (int r = 1; r <= REPLICAS; r++)
@@ -501,6 +512,31 @@ static void test_copies_skipped(void **state)
     assert_int_equal(dups[1], 1);            /* counted since its start */
     assert_int_equal(dups[2], dups0[2] + 2); /* counted throughout */
     cu_say(t_start, "and by a replica started from its saved partition");
+
+    /* a copy is confirmed by the stream's leader: an occurrence a replica
+     * remembers that the leader does not hold (test_cluster_chaos: one read
+     * from a copy of the stream that diverged; here every earlier one
+     * deleted) makes no copy. The stream then holds the enrolment once,
+     * after the removal: every replica applies it, as one reading the
+     * stream afresh would */
+    const uint64_t gone[] = {enrolled, copy, copy2};
+    uint64_t copy3 = store_copy(js, copy2, gone, 3);
+    shard_state(shard, copy3, after, dups);
+    for (int r = 1; r <= REPLICAS; r++) {
+        if (after[r] != before[r] + 1)
+            fail_msg("replica s%ur%d holds %llu subjects after the only enrolment left, %llu "
+                     "before it (a copy of an occurrence the stream no longer holds?)", shard,
+                     r, (unsigned long long)after[r], (unsigned long long)before[r]);
+    }
+    assert_int_equal(dups[1], 1);
+    assert_int_equal(dups[2], dups0[2] + 2);
+    uint64_t removed2 = 0;
+    assert_int_equal(hs_cluster_remove(NULL, &removed2, cl, id), HS_OK);
+    shard_state(shard, removed2, after, dups);
+    for (int r = 1; r <= REPLICAS; r++)
+        assert_int_equal(after[r], before[r]);
+    cu_say(t_start, "an enrolment whose earlier occurrences the stream lost (%llu) applied by "
+           "both", (unsigned long long)copy3);
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
     same_answers(0, 30000);

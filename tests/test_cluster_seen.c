@@ -18,24 +18,29 @@ static void test_copies(void **state)
 {
     (void)state;
     hsc_seen ss = {0};
-    assert_false(hsc_seen_copy(&ss, "A-1", 9, T0)); /* empty */
+    assert_false(hsc_seen_copy(&ss, "A-1", 9, T0, NULL)); /* empty */
     assert_true(hsc_seen_add(&ss, "A-1", 5, T0));
-    assert_true(hsc_seen_copy(&ss, "A-1", 9, T0 + S));        /* a later copy */
-    assert_true(hsc_seen_copy(&ss, "A-1", 9, T0 - 30 * S));   /* an earlier leader's clock */
-    assert_false(hsc_seen_copy(&ss, "A-1", 5, T0));           /* itself, read again */
-    assert_false(hsc_seen_copy(&ss, "A-1", 4, T0));           /* before it */
-    assert_false(hsc_seen_copy(&ss, "A-2", 9, T0 + S));       /* another write */
-    assert_false(hsc_seen_copy(&ss, "A-", 9, T0 + S));
-    assert_true(hsc_seen_copy(&ss, "A-1", 9, T0 + HSC_SEEN_KEEP_NS));     /* the window's end */
-    assert_false(hsc_seen_copy(&ss, "A-1", 9, T0 + HSC_SEEN_KEEP_NS + 1)); /* beyond */
+    assert_true(hsc_seen_copy(&ss, "A-1", 9, T0 + S, NULL));        /* a later copy */
+    assert_true(hsc_seen_copy(&ss, "A-1", 9, T0 - 30 * S, NULL));   /* an earlier leader's clock */
+    assert_false(hsc_seen_copy(&ss, "A-1", 5, T0, NULL));           /* itself, read again */
+    assert_false(hsc_seen_copy(&ss, "A-1", 4, T0, NULL));           /* before it */
+    assert_false(hsc_seen_copy(&ss, "A-2", 9, T0 + S, NULL));       /* another write */
+    assert_false(hsc_seen_copy(&ss, "A-", 9, T0 + S, NULL));
+    assert_true(hsc_seen_copy(&ss, "A-1", 9, T0 + HSC_SEEN_KEEP_NS, NULL));     /* the window's end */
+    assert_false(hsc_seen_copy(&ss, "A-1", 9, T0 + HSC_SEEN_KEEP_NS + 1, NULL)); /* beyond */
     assert_true(HSC_SEEN_KEEP_NS >= (int64_t)HSC_DEDUP_WINDOW_S * S);
     /* the latest occurrence is kept: a copy at 9 noted, the window runs
      * from it (a copy of a copy is a copy), an earlier one changes nothing */
     assert_true(hsc_seen_add(&ss, "A-1", 9, T0 + 5 * S));
     assert_true(hsc_seen_add(&ss, "A-1", 7, T0 + 3 * S));
-    assert_false(hsc_seen_copy(&ss, "A-1", 9, T0 + 5 * S));
-    assert_true(hsc_seen_copy(&ss, "A-1", 12, T0 + 5 * S + HSC_SEEN_KEEP_NS));
-    assert_false(hsc_seen_copy(&ss, "A-1", 12, T0 + 5 * S + HSC_SEEN_KEEP_NS + 1));
+    assert_false(hsc_seen_copy(&ss, "A-1", 9, T0 + 5 * S, NULL));
+    assert_true(hsc_seen_copy(&ss, "A-1", 12, T0 + 5 * S + HSC_SEEN_KEEP_NS, NULL));
+    assert_false(hsc_seen_copy(&ss, "A-1", 12, T0 + 5 * S + HSC_SEEN_KEEP_NS + 1, NULL));
+    uint64_t earlier = 1;
+    assert_true(hsc_seen_copy(&ss, "A-1", 12, T0 + 6 * S, &earlier));
+    assert_int_equal(earlier, 9); /* the occurrence the caller checks */
+    assert_false(hsc_seen_copy(&ss, "A-1", 9, T0 + 6 * S, &earlier));
+    assert_int_equal(earlier, 0);
     assert_int_equal(ss.n, 1);
     hsc_seen_free(&ss);
     assert_null(ss.e);
@@ -49,10 +54,10 @@ static void test_long_ids_not_remembered(void **state)
     memset(id, 'x', sizeof id - 1);
     id[sizeof id - 1] = 0; /* one byte too long */
     assert_true(hsc_seen_add(&ss, id, 3, T0));
-    assert_false(hsc_seen_copy(&ss, id, 4, T0));
+    assert_false(hsc_seen_copy(&ss, id, 4, T0, NULL));
     id[HSC_SEEN_ID_MAX] = 0; /* the longest remembered */
     assert_true(hsc_seen_add(&ss, id, 3, T0));
-    assert_true(hsc_seen_copy(&ss, id, 4, T0));
+    assert_true(hsc_seen_copy(&ss, id, 4, T0, NULL));
     /* the library's ids fit: a 22-character base, '-', a 20-digit counter */
     char lib[64];
     snprintf(lib, sizeof lib, "%s-%llu", "ABCDEFGHIJKLMNOPQRSTUV", 18446744073709551615ull);
@@ -75,7 +80,7 @@ static void test_a_million(void **state)
     assert_int_equal(ss.n, n);
     for (uint64_t i = 1; i <= n; i++) {
         snprintf(id, sizeof id, "ABCDEFGHIJKLMNOPQRSTUV-%llu", (unsigned long long)i);
-        if (!hsc_seen_copy(&ss, id, 2 * n + i, T0 + 60 * S))
+        if (!hsc_seen_copy(&ss, id, 2 * n + i, T0 + 60 * S, NULL))
             fail_msg("%s forgotten", id);
     }
     const double per = (double)(ss.cap * sizeof(hsc_seen_entry)) / (double)n;
@@ -110,16 +115,16 @@ static void test_forgetting(void **state)
     int old_kept = 0;
     for (int i = 0; i < 1000; i++) {
         snprintf(id, sizeof id, "OLD-%d", i);
-        old_kept += hsc_seen_copy(&ss, id, seq + 1, T0 + S);
+        old_kept += hsc_seen_copy(&ss, id, seq + 1, T0 + S, NULL);
     }
     assert_int_equal(old_kept, 0);
     for (int i = 0; i < 1000; i++) {
         snprintf(id, sizeof id, "MID-%d", i);
-        assert_true(hsc_seen_copy(&ss, id, seq + 1, T0 + 3 * S));
+        assert_true(hsc_seen_copy(&ss, id, seq + 1, T0 + 3 * S, NULL));
     }
     for (int i = 0; i < 5000; i++) {
         snprintf(id, sizeof id, "NEW-%d", i);
-        assert_true(hsc_seen_copy(&ss, id, seq + 1, later));
+        assert_true(hsc_seen_copy(&ss, id, seq + 1, later, NULL));
     }
     hsc_seen_free(&ss);
 }
