@@ -1200,12 +1200,18 @@ typedef struct inbox_ack {
     uint8_t *p;
     size_t n;
     uint64_t seq;
+    uint8_t sum[32]; /* SHA-256 of the message as fetched */
 } inbox_ack;
+
+typedef struct {
+    uint64_t seq;
+    uint8_t sum[32];
+} inbox_ref;
 
 struct hs_cluster_inbox {
     uint32_t nv, na, nr;
     hsc_verdict *v;
-    uint64_t *vseq;
+    inbox_ref *vref; /* where each verdict was fetched from */
     inbox_ack *a;
     char **why;
 };
@@ -1221,7 +1227,7 @@ void hs_cluster_inbox_free(hs_cluster_inbox *ib)
     for (uint32_t i = 0; i < ib->nr; i++)
         free(ib->why[i]);
     free(ib->v);
-    free(ib->vseq);
+    free(ib->vref);
     free(ib->a);
     free(ib->why);
     free(ib);
@@ -1335,6 +1341,7 @@ static int take_msg(hs_cluster_inbox *ib, natsMsg *m, const uint8_t dev[32],
         memcpy(q[ib->na].p, d, n);
         q[ib->na].n = n;
         q[ib->na].seq = seq;
+        sha256(q[ib->na].sum, d, n);
         ib->na++;
         return 1;
     }
@@ -1355,17 +1362,18 @@ static int take_msg(hs_cluster_inbox *ib, natsMsg *m, const uint8_t dev[32],
         return refuse(ib, seq, "verdict refused", "it answers another device");
     }
     hsc_verdict *q = realloc(ib->v, (ib->nv + 1) * sizeof *q);
-    uint64_t *qs = q ? realloc(ib->vseq, (ib->nv + 1) * sizeof *qs) : NULL;
+    inbox_ref *qs = q ? realloc(ib->vref, (ib->nv + 1) * sizeof *qs) : NULL;
     if (q)
         ib->v = q;
     if (qs)
-        ib->vseq = qs;
+        ib->vref = qs;
     if (!q || !qs) {
         hsc_verdict_clear(&v);
         return 0;
     }
     ib->v[ib->nv] = v;
-    ib->vseq[ib->nv] = seq;
+    ib->vref[ib->nv].seq = seq;
+    sha256(ib->vref[ib->nv].sum, d, n);
     ib->nv++;
     return 1;
 }
@@ -1465,11 +1473,36 @@ hs_status hs_cluster_fetch_confirm(hs_ctx *ctx, hs_cluster *cl, const hs_cluster
     char stream[96];
     hsc_stream_results(stream, sizeof stream, c);
     for (uint32_t i = 0; i < ib->nv + ib->na; i++) {
-        uint64_t seq = i < ib->nv ? ib->vseq[i] : ib->a[i - ib->nv].seq;
+        const uint64_t seq = i < ib->nv ? ib->vref[i].seq : ib->a[i - ib->nv].seq;
+        const uint8_t *sum = i < ib->nv ? ib->vref[i].sum : ib->a[i - ib->nv].sum;
         if (!seq)
             continue;
+        /* Deleted by its sequence, through the stream's leader, only when
+         * the leader holds the very message fetched there. The fetch
+         * reads the copy of the stream on its consumer's server, and a
+         * copy can diverge from the leader's (nats-server 2.9 after a
+         * server froze: docs/cluster.md); the results stream may also
+         * have been made anew since. Another message at that sequence
+         * (another device's verdict) is left alone; the one fetched, if
+         * the leader holds it elsewhere, comes again at the next fetch. */
         jsErrCode je = 0;
-        natsStatus ns = js_DeleteMsg(c->js, stream, seq, NULL, &je);
+        natsMsg *m = NULL;
+        natsStatus ns = js_GetMsg(&m, c->js, stream, seq, NULL, &je);
+        int same = 0;
+        if (ns == NATS_OK) {
+            uint8_t now[32];
+            sha256(now, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
+            same = !memcmp(now, sum, 32);
+        }
+        natsMsg_Destroy(m);
+        if (ns == NATS_NOT_FOUND || je == JSNoMessageFoundErr)
+            continue; /* deleted already */
+        if (ns != NATS_OK)
+            return hsc_js_error(ctx, ns, je, "cluster fetch confirm");
+        if (!same)
+            continue;
+        je = 0;
+        ns = js_DeleteMsg(c->js, stream, seq, NULL, &je);
         /* deleted already (a confirmation that crashed half-way, or whose
          * answer was lost with a server) is fine; nats-server 2.9 says so
          * with its generic deletion error and "no message found" */

@@ -805,6 +805,79 @@ static void test_consumer_lost(void **state)
     hs_ctx_free(ctx);
 }
 
+/* A confirmation deletes only what the leader holds as fetched: the device
+ * deletes by sequence, and the sequences it fetched may hold other
+ * messages at the leader (a copy of the stream that diverged, nats-server
+ * 2.9; here the results stream made anew between the fetch and the
+ * confirmation, and other devices' messages stored at those sequences). */
+static void test_confirm_guarded(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    size_t n = 0, bn = 0;
+    uint8_t *rec = seal(&n, 5, 0, au.dev_sk, NULL);
+    uint8_t *b = batch_of(&bn, &rec, &n, 1);
+    hs_ctx *ctx = tu_ctx();
+    CHECK(ctx, hs_cluster_submit(ctx, NULL, cl, b, bn));
+    hs_cluster_intake *in = intake_new(8000, 1000);
+    hs_cluster_intake_stats st = next(in, 10000);
+    assert_int_equal(st.searched, 1);
+    hs_cluster_intake_free(in);
+    hs_cluster_inbox *ib = fetch(au.dev_pk, au.sign_pk);
+    assert_true(hs_cluster_inbox_verdicts(ib) >= 1);
+    assert_true(hs_cluster_inbox_acks(ib) >= 1);
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    assert_int_equal(natsConnection_ConnectTo(&nc, clu.urls), NATS_OK);
+    assert_int_equal(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+    const char *rs = "HOTSPOT_hotspot_RESULTS";
+    jsStreamInfo *si = NULL, *si2 = NULL;
+    jsErrCode je = 0;
+    assert_int_equal(js_GetStreamInfo(&si, js, rs, NULL, &je), NATS_OK);
+    const uint64_t last = si->State.LastSeq; /* every sequence fetched is at most this */
+    assert_int_equal(js_DeleteStream(js, rs, NULL, &je), NATS_OK);
+    natsStatus ns = NATS_ERR;
+    for (int tries = 0; tries < 20 && ns != NATS_OK; tries++) { /* a leader electing */
+        if (tries)
+            cu_sleep_ms(500);
+        jsStreamInfo_Destroy(si2);
+        si2 = NULL;
+        ns = js_AddStream(&si2, js, si->Config, NULL, &je);
+    }
+    if (ns != NATS_OK)
+        fail_msg("the results stream made anew: %s (JetStream error %d)",
+                 natsStatus_GetText(ns), (int)je);
+    jsStreamInfo_Destroy(si2);
+    jsStreamInfo_Destroy(si);
+    for (uint64_t q = 1; q <= last; q++) {
+        char subj[128], body[64];
+        snprintf(subj, sizeof subj, "hs.hotspot.results.another-device.%llu",
+                 (unsigned long long)q);
+        snprintf(body, sizeof body, "another device's message %llu", (unsigned long long)q);
+        jsPubAck *pa = NULL;
+        assert_int_equal(js_Publish(&pa, js, subj, body, (int)strlen(body), NULL, &je), NATS_OK);
+        assert_int_equal(pa->Sequence, q);
+        jsPubAck_Destroy(pa);
+    }
+    confirm(ib);
+    hs_cluster_inbox_free(ib);
+    si = NULL;
+    assert_int_equal(js_GetStreamInfo(&si, js, rs, NULL, &je), NATS_OK);
+    if (si->State.Msgs != last)
+        fail_msg("the confirmation deleted %llu of the %llu other messages at the sequences "
+                 "it had fetched", (unsigned long long)(last - si->State.Msgs),
+                 (unsigned long long)last);
+    jsStreamInfo_Destroy(si);
+    printf("a confirmation after the results stream was made anew: %llu other messages at "
+           "the fetched sequences left alone\n", (unsigned long long)last);
+    assert_int_equal(js_PurgeStream(js, rs, NULL, &je), NATS_OK);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    free(b);
+    free(rec);
+    hs_ctx_free(ctx);
+}
+
 /* Bad arguments never reach the network. */
 static void test_arguments(void **state)
 {
@@ -849,6 +922,7 @@ int main(void)
         cmocka_unit_test(test_server_killed),
         cmocka_unit_test(test_shard_missing),
         cmocka_unit_test(test_consumer_lost),
+        cmocka_unit_test(test_confirm_guarded),
         cmocka_unit_test(test_shard_logs_clean),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
