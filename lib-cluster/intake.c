@@ -475,20 +475,34 @@ static natsStatus intake_bind(hs_cluster_intake *in, int anew, jsErrCode *jeo)
     return ns;
 }
 
-/* Remove batch seq, acknowledged, from the intake stream through its
- * leader. The work queue should drop it on the acknowledgement, but
- * nats-server 2.9 does so only on the server of the consumer: with the
- * consumer on a follower of the stream the leader and the other copies
- * keep it, for the stream's 30 days, and every consumer made anew (a
- * server lost, the watchdog) delivers it again, to be replayed. Deleted
- * already, or a deletion that fails (the leader away): the batch is
- * replayed if it comes again, which is harmless. */
-static void intake_remove(hs_cluster_intake *in, uint64_t seq)
+/* Remove batch @p done, acknowledged, stored at @p seq, from the intake
+ * stream through its leader. The work queue should drop it on the
+ * acknowledgement, but nats-server 2.9 does so only on the server of the
+ * consumer: with the consumer on a follower of the stream the leader and
+ * the other copies keep it, for the stream's 30 days, and every consumer
+ * made anew (a server lost, the watchdog) delivers it again, to be
+ * replayed. Deleted only when the leader holds the same batch at that
+ * sequence: the consumer read a server's copy of the stream, and a copy
+ * can diverge from the leader's (docs/cluster.md, Copies of a write), where
+ * another device's batch, not answered yet, may sit at that sequence.
+ * Deleted already (the consumer on the leader), or a deletion that fails
+ * (the leader away): the batch is replayed if it comes again, which is
+ * harmless. */
+static void intake_remove(hs_cluster_intake *in, uint64_t seq, natsMsg *done)
 {
     jsOptions jo;
     short_wait(in, &jo);
     jsErrCode je = 0;
-    js_DeleteMsg(in->c->js, in->intake, seq, &jo, &je);
+    natsMsg *m = NULL;
+    if (js_GetMsg(&m, in->c->js, in->intake, seq, &jo, &je) != NATS_OK)
+        return;
+    const char *a = natsMsg_GetSubject(m), *b = natsMsg_GetSubject(done);
+    const int n = natsMsg_GetDataLength(m);
+    const int same = a && b && !strcmp(a, b) && n == natsMsg_GetDataLength(done) &&
+                     (!n || !memcmp(natsMsg_GetData(m), natsMsg_GetData(done), (size_t)n));
+    natsMsg_Destroy(m);
+    if (same)
+        js_DeleteMsg(in->c->js, in->intake, seq, &jo, &je);
 }
 
 /* Make the consumer anew (intake_bind) because the one on server `from`
@@ -1186,7 +1200,7 @@ hs_status hs_cluster_intake_next(hs_ctx *ctx, hs_cluster_intake_stats *stats,
         if (ns != NATS_OK)
             s = hsc_js_error(ctx, ns, je, "acknowledging the intake message (it will come again)");
         else if (all.sequence)
-            intake_remove(in, all.sequence);
+            intake_remove(in, all.sequence, m);
     }
     natsMsgList_Destroy(&list);
     all.ms = hsc_now_ms() - t0;
