@@ -432,13 +432,12 @@ static void test_unknown_device(void **state)
     hs_ctx_free(ctx);
 }
 
-/* Verdicts checked with another key, or altered on the way: refused. */
-static void test_forged(void **state)
+/* One encounter of the registered device (master @p m, a template)
+ * submitted and answered by a worker made for it. */
+static void answer_one(uint32_t m)
 {
-    (void)state;
-    NEED_CLUSTER();
     size_t n = 0, bn = 0;
-    uint8_t *rec = seal(&n, 4, 0, au.dev_sk, NULL);
+    uint8_t *rec = seal(&n, m, 0, au.dev_sk, NULL);
     uint8_t *b = batch_of(&bn, &rec, &n, 1);
     hs_ctx *ctx = tu_ctx();
     CHECK(ctx, hs_cluster_submit(ctx, NULL, cl, b, bn));
@@ -446,6 +445,17 @@ static void test_forged(void **state)
     hs_cluster_intake_stats st = next(in, 10000);
     assert_int_equal(st.searched, 1);
     hs_cluster_intake_free(in);
+    free(b);
+    free(rec);
+    hs_ctx_free(ctx);
+}
+
+/* Verdicts checked with another key, or altered on the way: refused. */
+static void test_forged(void **state)
+{
+    (void)state;
+    NEED_CLUSTER();
+    answer_one(4);
     /* another authority's key: nothing verifies */
     uint8_t bp[32], bs[32], fp[32], fs[64];
     assert_int_equal(hs_encounter_keygen_authority(bp, bs, fp, fs), HS_OK);
@@ -501,9 +511,6 @@ static void test_forged(void **state)
     assert_int_equal(js_DeleteMsg(js, "HOTSPOT_hotspot_RESULTS", altered, NULL, NULL), NATS_OK);
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
-    free(b);
-    free(rec);
-    hs_ctx_free(ctx);
 }
 
 /* n encounters of the registered device with finger images (masters 0 to
@@ -814,15 +821,7 @@ static void test_confirm_guarded(void **state)
 {
     (void)state;
     NEED_CLUSTER();
-    size_t n = 0, bn = 0;
-    uint8_t *rec = seal(&n, 5, 0, au.dev_sk, NULL);
-    uint8_t *b = batch_of(&bn, &rec, &n, 1);
-    hs_ctx *ctx = tu_ctx();
-    CHECK(ctx, hs_cluster_submit(ctx, NULL, cl, b, bn));
-    hs_cluster_intake *in = intake_new(8000, 1000);
-    hs_cluster_intake_stats st = next(in, 10000);
-    assert_int_equal(st.searched, 1);
-    hs_cluster_intake_free(in);
+    answer_one(5);
     hs_cluster_inbox *ib = fetch(au.dev_pk, au.sign_pk);
     assert_true(hs_cluster_inbox_verdicts(ib) >= 1);
     assert_true(hs_cluster_inbox_acks(ib) >= 1);
@@ -873,9 +872,6 @@ static void test_confirm_guarded(void **state)
     assert_int_equal(js_PurgeStream(js, rs, NULL, &je), NATS_OK);
     jsCtx_Destroy(js);
     natsConnection_Destroy(nc);
-    free(b);
-    free(rec);
-    hs_ctx_free(ctx);
 }
 
 /* Bad arguments never reach the network. */
