@@ -354,12 +354,13 @@ typedef struct {
 } change;
 
 /* Whether the stream's leader holds the change @p id at @p earlier, which
- * makes the change at @p seq a copy of it: 1 it does; 0 it holds another
- * message there, or none while its stream reaches @p seq (an occurrence the
- * replica read from a copy of the stream that diverged, or one deleted
- * since: a replica reading the stream afresh would apply the change too);
- * -1 it cannot tell now. */
-static int copy_confirmed(hs_cluster_shard *sh, const char *id, uint64_t earlier, uint64_t seq)
+ * makes the change read at a later sequence a copy of it: 1 it does; 0 it
+ * holds another message there, or none while its stream reaches @p earlier
+ * (an occurrence the replica read from a copy of the stream that diverged,
+ * or one deleted since: a replica reading the stream afresh would apply the
+ * change too); -1 it cannot tell now (no leader, or a leader whose stream
+ * ends before @p earlier). */
+static int copy_confirmed(hs_cluster_shard *sh, const char *id, uint64_t earlier)
 {
     natsMsg *m = NULL;
     jsErrCode je = 0;
@@ -370,7 +371,7 @@ static int copy_confirmed(hs_cluster_shard *sh, const char *id, uint64_t earlier
         r = natsMsgHeader_Get(m, "Nats-Msg-Id", &mid) == NATS_OK && mid && !strcmp(mid, id);
     } else if (s == NATS_NOT_FOUND) {
         uint64_t last = 0;
-        if (stream_state(sh, NULL, &last, NULL, 0) == NATS_OK && last >= seq)
+        if (stream_state(sh, NULL, &last, NULL, 0) == NATS_OK && last >= earlier)
             r = 0;
     }
     natsMsg_Destroy(m);
@@ -404,7 +405,7 @@ static int absorb(hs_cluster_shard *sh, const change *ch, int n, int *pause)
         uint64_t earlier = 0;
         int dup = c->id && c->sseq > sh->applied &&
                   hsc_seen_copy(&sh->seen, c->id, c->sseq, c->ts, &earlier);
-        if (dup && (dup = copy_confirmed(sh, c->id, earlier, c->sseq)) < 0) {
+        if (dup && (dup = copy_confirmed(sh, c->id, earlier)) < 0) {
             *pause = 1; /* undecided: later, from here */
             break;
         }

@@ -653,9 +653,9 @@ HS_CLUSTER_API hs_status hs_cluster_fetch(hs_ctx *ctx, hs_cluster_inbox **out, h
  *  between fetches them again, which is harmless. Messages deleted
  *  already (a confirmation made again after its answer was lost) are
  *  fine. Each is deleted by its stream sequence only when the stream's
- *  leader holds the same bytes there as were fetched (since 1.1, session
- *  22): another message at that sequence (a server's copy of the stream
- *  that diverged, the stream made anew) is left alone. Errors: HS_ERR_UNAVAILABLE (no server, or JetStream without
+ *  leader holds the same bytes there as were fetched: another message at
+ *  that sequence (a server's copy of the stream that diverged, the stream
+ *  made anew) is left alone. Errors: HS_ERR_UNAVAILABLE (no server, or JetStream without
  *  quorum or leader: try again), HS_ERR_STATE. One thread per object.
  *  @since 1.1 */
 HS_CLUSTER_API hs_status hs_cluster_fetch_confirm(hs_ctx *ctx, hs_cluster *cl,
