@@ -48,6 +48,19 @@
  * search the replica gets (NATS spreads the probes over them at random). */
 #define SEARCH_SUBS 4
 
+/* Probes parked at once, waiting for a sequence; past it, a probe's
+ * handler answers "behind" at once (the client asks again or another
+ * replica). */
+#define PARKED_MAX 4096
+
+/* A probe parked until the replica reaches its minimum sequence. */
+typedef struct parked {
+    struct parked *next;
+    natsMsg *msg;
+    hsc_probe *p;
+    double t0, end; /* received; answered "behind" from then on (ms) */
+} parked;
+
 /* A subscription with what its handler needs: the replica, and for a
  * search subscription a context of its own (one thread per context). */
 typedef struct qslot {
@@ -81,6 +94,11 @@ struct hs_cluster_shard {
     int started;
     int subs_open; /* search and status subscriptions whose handler may still run (mu) */
     pthread_t applier;
+    pthread_t waiter;       /* answers the parked probes */
+    int waiter_started;     /* (mu) */
+    hs_ctx *wctx;           /* the waiter's context */
+    parked *parked;         /* probes waiting for a sequence (mu) */
+    uint32_t nparked;       /* (mu) */
     natsSubscription *pull;
     qslot search[SEARCH_SUBS], status;
 };
@@ -722,13 +740,19 @@ static void reply(natsConnection *nc, natsMsg *msg, const hsc_answer *a)
     hsc_buf_free(&b);
 }
 
-static void on_search(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+/* Reached by the replica: every change up to @p seq applied, or proven
+ * to be of other shards (mu held). */
+static int reached(const hs_cluster_shard *sh, uint64_t seq)
 {
-    (void)sub;
-    hs_cluster_shard *sh = ((qslot *)closure)->sh;
-    hs_ctx *ctx = ((qslot *)closure)->ctx;
-    double t0 = hsc_now_ms();
-    hsc_probe *p = malloc(sizeof *p);
+    return (sh->applied > sh->horizon ? sh->applied : sh->horizon) >= seq;
+}
+
+/* Answer probe @p p of message @p msg, received at @p t0 (ms): "behind"
+ * when the replica has not reached its minimum sequence, else the search
+ * of the partition. Takes @p p and @p msg (NULL p: answered as failed with
+ * ctx's last error). */
+static void answer(hs_cluster_shard *sh, hs_ctx *ctx, natsMsg *msg, hsc_probe *p, double t0)
+{
     hsc_answer a;
     memset(&a, 0, sizeof a);
     a.shard = sh->shard;
@@ -736,46 +760,18 @@ static void on_search(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
     snprintf(a.replica, sizeof a.replica, "%s", sh->replica);
     hs_template *t = NULL;
     hs_watchlist_result *r = NULL;
-    hs_status s = p ? hsc_probe_parse(ctx, p, natsMsg_GetData(msg),
-                                      (size_t)natsMsg_GetDataLength(msg))
-                    : hsc_error(ctx, HS_ERR_NOMEM, "out of memory");
-    if (!s && (p->shard != sh->shard || p->shards != sh->shards))
-        s = hsc_error(ctx, HS_ERR_STATE, "probe for shard %u/%u reached shard %u/%u", p->shard,
-                      p->shards, sh->shard, sh->shards);
-    if (s) {
+    hs_status s = HS_OK;
+    if (!p) {
         a.state = HSC_ANSWER_FAILED;
         snprintf(a.message, sizeof a.message, "%s", hs_ctx_last_error(ctx));
         goto send;
     }
-    /* read-your-writes: wait until the minimum sequence is applied (the
-     * applier wakes us); a sequence written on another shard is proven
-     * reached by asking the stream and the consumer, every 20 ms */
     pthread_mutex_lock(&sh->mu);
-    double end = t0 + p->wait_ms;
-    while ((sh->applied > sh->horizon ? sh->applied : sh->horizon) < p->min_sequence &&
-           !atomic_load(&sh->stop)) {
-        double left = end - hsc_now_ms();
-        if (left <= 0)
-            break;
-        pthread_mutex_unlock(&sh->mu);
-        probe_horizon(sh);
-        pthread_mutex_lock(&sh->mu);
-        if ((sh->applied > sh->horizon ? sh->applied : sh->horizon) >= p->min_sequence)
-            break;
-        left = end - hsc_now_ms();
-        if (left > 20)
-            left = 20;
-        if (left <= 0)
-            break;
-        struct timespec ts;
-        hsc_abstime(&ts, CLOCK_REALTIME, left);
-        pthread_cond_timedwait(&sh->cv, &sh->mu, &ts);
-    }
-    uint64_t reached = sh->applied > sh->horizon ? sh->applied : sh->horizon;
+    const uint64_t at = sh->applied > sh->horizon ? sh->applied : sh->horizon;
     pthread_mutex_unlock(&sh->mu);
-    if (reached < p->min_sequence) {
+    if (at < p->min_sequence) {
         a.state = HSC_ANSWER_BEHIND;
-        a.sequence = reached;
+        a.sequence = at;
         goto send;
     }
     if (p->fingers)
@@ -830,7 +826,7 @@ static void on_search(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
     a.state = HSC_ANSWER_OK;
 send:
     a.search_us = (uint32_t)((hsc_now_ms() - t0) * 1000);
-    reply(nc, msg, &a);
+    reply(sh->c.nc, msg, &a);
     free(a.cand);
     hs_watchlist_result_free(r);
     hs_template_free(t);
@@ -839,6 +835,107 @@ send:
         free(p);
     }
     natsMsg_Destroy(msg);
+}
+
+/* Read-your-writes: a probe whose minimum sequence the replica has not
+ * reached is parked, not waited for in its handler, so that it holds up no
+ * delivery thread (with SEARCH_SUBS of them busy waiting, every other
+ * probe NATS gave this replica would wait too, until the client sent it
+ * again at half its deadline). One thread, the waiter, answers the parked
+ * probes: each as soon as the applier reaches its sequence, or a sequence
+ * written on another shard is proven reached (by asking the stream and
+ * the consumer, every 20 ms while any waits), else "behind" at its
+ * deadline or when the replica stops. */
+static void *waiter(void *arg)
+{
+    hs_cluster_shard *sh = arg;
+    double next_probe = 0;
+    pthread_mutex_lock(&sh->mu);
+    for (;;) {
+        const int stop = atomic_load(&sh->stop);
+        if (stop && !sh->parked)
+            break;
+        const double now = hsc_now_ms();
+        parked **pp = &sh->parked, *ready = NULL;
+        double first_end = 0;
+        for (; *pp; pp = &(*pp)->next) {
+            parked *k = *pp;
+            if (stop || k->end <= now || reached(sh, k->p->min_sequence)) {
+                ready = k;
+                *pp = k->next;
+                sh->nparked--;
+                break;
+            }
+            if (!first_end || k->end < first_end)
+                first_end = k->end;
+        }
+        if (ready) {
+            pthread_mutex_unlock(&sh->mu);
+            answer(sh, sh->wctx, ready->msg, ready->p, ready->t0);
+            free(ready);
+            pthread_mutex_lock(&sh->mu);
+            continue;
+        }
+        struct timespec ts;
+        if (!sh->parked) {
+            hsc_abstime(&ts, CLOCK_REALTIME, 1000);
+            pthread_cond_timedwait(&sh->cv, &sh->mu, &ts);
+            continue;
+        }
+        if (now >= next_probe) {
+            pthread_mutex_unlock(&sh->mu);
+            probe_horizon(sh);
+            next_probe = hsc_now_ms() + 20;
+            pthread_mutex_lock(&sh->mu);
+            continue;
+        }
+        double left = next_probe - now;
+        if (first_end - now < left)
+            left = first_end - now;
+        hsc_abstime(&ts, CLOCK_REALTIME, left > 1 ? left : 1);
+        pthread_cond_timedwait(&sh->cv, &sh->mu, &ts);
+    }
+    pthread_mutex_unlock(&sh->mu);
+    return NULL;
+}
+
+static void on_search(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void)sub;
+    (void)nc;
+    hs_cluster_shard *sh = ((qslot *)closure)->sh;
+    hs_ctx *ctx = ((qslot *)closure)->ctx;
+    const double t0 = hsc_now_ms();
+    hsc_probe *p = malloc(sizeof *p);
+    hs_status s = p ? hsc_probe_parse(ctx, p, natsMsg_GetData(msg),
+                                      (size_t)natsMsg_GetDataLength(msg))
+                    : hsc_error(ctx, HS_ERR_NOMEM, "out of memory");
+    if (!s && (p->shard != sh->shard || p->shards != sh->shards))
+        s = hsc_error(ctx, HS_ERR_STATE, "probe for shard %u/%u reached shard %u/%u", p->shard,
+                      p->shards, sh->shard, sh->shards);
+    if (s) {
+        if (p) {
+            memset(p, 0, sizeof *p);
+            free(p);
+        }
+        answer(sh, ctx, msg, NULL, t0);
+        return;
+    }
+    pthread_mutex_lock(&sh->mu);
+    if (!reached(sh, p->min_sequence) && p->wait_ms && !atomic_load(&sh->stop) &&
+        sh->waiter_started && sh->nparked < PARKED_MAX) {
+        parked *k = malloc(sizeof *k);
+        if (k) {
+            *k = (parked){sh->parked, msg, p, t0, t0 + p->wait_ms};
+            sh->parked = k;
+            sh->nparked++;
+            pthread_cond_broadcast(&sh->cv);
+            pthread_mutex_unlock(&sh->mu);
+            return;
+        }
+    }
+    pthread_mutex_unlock(&sh->mu);
+    answer(sh, ctx, msg, p, t0); /* reached, or "behind" at once */
 }
 
 static void on_status(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
@@ -986,7 +1083,7 @@ hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *
         s = hsc_error(ctx, HS_ERR_INVALID_ARG, "shard: data directory path too long");
         goto fail;
     }
-    if ((s = hs_ctx_new(&sh->actx, NULL)) != HS_OK)
+    if ((s = hs_ctx_new(&sh->actx, NULL)) != HS_OK || (s = hs_ctx_new(&sh->wctx, NULL)) != HS_OK)
         goto fail;
     sh->status.sh = sh;
     for (int q = 0; q < SEARCH_SUBS; q++) {
@@ -1052,6 +1149,13 @@ hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *
         goto fail;
     }
     sh->started = 1;
+    if (pthread_create(&sh->waiter, NULL, waiter, sh)) {
+        s = hsc_error(ctx, HS_ERR_THREAD, "shard: cannot start the waiter thread");
+        goto fail;
+    }
+    pthread_mutex_lock(&sh->mu);
+    sh->waiter_started = 1;
+    pthread_mutex_unlock(&sh->mu);
     char subj[128], group[64];
     hsc_subject_search(subj, sizeof subj, &sh->c, shard);
     snprintf(group, sizeof group, "s%u", shard);
@@ -1123,7 +1227,12 @@ void hs_cluster_shard_free(hs_cluster_shard *sh)
         pthread_cond_timedwait(&sh->cv, &sh->mu, &ts);
     }
     const int busy = sh->subs_open > 0;
+    const int waiting = sh->waiter_started;
     pthread_mutex_unlock(&sh->mu);
+    /* the parked probes answered "behind" (no handler parks one after the
+     * stop) */
+    if (waiting)
+        pthread_join(sh->waiter, NULL);
     if (sh->started)
         pthread_join(sh->applier, NULL);
     if (sh->pull) {
@@ -1141,6 +1250,7 @@ void hs_cluster_shard_free(hs_cluster_shard *sh)
     hs_watchlist_free(sh->wl);
     hsc_seen_free(&sh->seen);
     hs_ctx_free(sh->actx);
+    hs_ctx_free(sh->wctx);
     for (int q = 0; q < SEARCH_SUBS; q++)
         hs_ctx_free(sh->search[q].ctx);
     pthread_rwlock_destroy(&sh->lock);

@@ -719,6 +719,24 @@ static void test_own_stream(void **state)
     o.name = "own";
     hs_cluster_options orep = o; /* the replica's: */
     orep.write_timeout_ms = 1500; /* how long it re-reads the stream's end */
+    /* on every server: step 3 left server n1 down, and JetStream (2.9.10)
+     * still counts a server down as a peer. A stream made meanwhile took
+     * 10-25 s of timed-out requests to make, and the replica's consumer,
+     * placed among its peers, went missing (CI once asked for it while it
+     * was made anew) */
+    if (clu.server[0] <= 0) {
+        assert_true(cu_start_server(&clu, 0));
+        natsConnection *nc0 = NULL;
+        jsCtx *js0 = NULL;
+        assert_true(cu_connect_live(&clu, &nc0, &js0));
+        const char *const streams[] = {"HOTSPOT_hotspot", NULL};
+        cu_stream_view v;
+        if (!cu_streams_current(js0, streams, &v, 60000))
+            fail_msg("server n1 started again: the copies not current in 60 s: %s", v.text);
+        jsCtx_Destroy(js0);
+        natsConnection_Destroy(nc0);
+        cu_say(t_start, "server n1 started again, every copy current");
+    }
     hs_cluster *c2 = NULL;
     hs_status st = cu_cluster_init(ctx, &clu, &c2, &o, 1, 3, 120000);
     if (st)
@@ -742,29 +760,41 @@ static void test_own_stream(void **state)
         cu_sleep_ms(50);
     assert_int_equal(hs_cluster_shard_sequence(sh), seq);
     cu_say(t_start, "3 enrolments applied");
-    /* a search waiting for a sequence the replica will not see holds up
-     * no other search (until session 19 it held up all of them: one
-     * delivery thread per replica) */
-    hs_cluster *c3 = NULL;
-    assert_int_equal(hs_cluster_connect(ctx, &c3, clu.urls, &o), HS_OK);
-    waiting_search w = {c3, seq + 1000, HS_OK};
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, search_waiting, &w), 0);
-    cu_sleep_ms(500); /* its probe reached the replica */
+    /* searches waiting for a sequence the replica will not see, more of
+     * them than it has delivery threads, hold up no other search: each is
+     * parked, not waited for on a delivery thread (until session 19 one
+     * held up every search; until session 23 four of them did, and one
+     * search in four NATS gave a busy thread waited for the client to send
+     * it again, at half its deadline: here 1504 ms) */
+    enum { WAITING = 12 };
+    hs_cluster *c3[WAITING] = {0};
+    waiting_search w[WAITING];
+    pthread_t th[WAITING];
+    for (int i = 0; i < WAITING; i++) {
+        assert_int_equal(hs_cluster_connect(ctx, &c3[i], clu.urls, &o), HS_OK);
+        w[i] = (waiting_search){c3[i], seq + 1000, HS_OK};
+        assert_int_equal(pthread_create(&th[i], NULL, search_waiting, &w[i]), 0);
+    }
+    cu_sleep_ms(500); /* their probes reached the replica */
     hs_cluster_search_options so = HS_CLUSTER_SEARCH_OPTIONS_INIT;
-    so.deadline_ms = 3000;
+    so.deadline_ms = 3000; /* less than the waiting ones' 6 s at the replica */
     hs_cluster_result *res = NULL;
-    const double t0 = cu_now_ms();
-    st = hs_cluster_search(ctx, &res, c2, probe[1], NULL, 0, &so);
-    if (st)
-        fail_msg("a search beside one waiting for a sequence: %s: %s", hs_status_str(st),
-                 hs_ctx_last_error(ctx));
-    cu_say(t_start, "a search answered in %.0f ms beside one waiting for a sequence",
-           cu_now_ms() - t0);
-    hs_cluster_result_free(res);
-    assert_int_equal(pthread_join(th, NULL), 0);
-    assert_int_equal(w.st, HS_ERR_UNAVAILABLE); /* "behind" to the end */
-    hs_cluster_free(c3);
+    for (int k = 0; k < 4; k++) {
+        const double t0 = cu_now_ms();
+        st = hs_cluster_search(ctx, &res, c2, probe[1 + k], NULL, 0, &so);
+        if (st)
+            fail_msg("a search beside %d waiting for a sequence: %s: %s", WAITING,
+                     hs_status_str(st), hs_ctx_last_error(ctx));
+        cu_say(t_start, "a search answered in %.0f ms beside %d waiting for a sequence",
+               cu_now_ms() - t0, WAITING);
+        hs_cluster_result_free(res);
+        res = NULL;
+    }
+    for (int i = 0; i < WAITING; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(w[i].st, HS_ERR_UNAVAILABLE); /* "behind" to the end */
+        hs_cluster_free(c3[i]);
+    }
     /* the name, from status */
     char name[HS_CLUSTER_REPLICA_MAX + 1] = "", again[HS_CLUSTER_REPLICA_MAX + 1] = "";
     only_replica(ctx, c2, name);
