@@ -52,6 +52,9 @@
  * handler answers "behind" at once (the client asks again or another
  * replica). */
 #define PARKED_MAX 4096
+/* The longest wait of each request that proves a sequence of another shard
+ * reached (three per proof). */
+#define PROBE_WAIT_MS 1000
 
 /* A probe parked until the replica reaches its minimum sequence. */
 typedef struct parked {
@@ -94,11 +97,17 @@ struct hs_cluster_shard {
     int started;
     int subs_open; /* search and status subscriptions whose handler may still run (mu) */
     pthread_t applier;
-    pthread_t waiter;       /* answers the parked probes */
-    int waiter_started;     /* (mu) */
-    hs_ctx *wctx;           /* the waiter's context */
-    parked *parked;         /* probes waiting for a sequence (mu) */
+    pthread_t waiter;       /* decides when a parked probe is answered */
+    pthread_t worker[SEARCH_SUBS]; /* answer the probes the waiter releases */
+    hs_ctx *wctx[SEARCH_SUBS]; /* their contexts */
+    int nworkers;           /* workers started */
+    int waiter_started;     /* (mu) probes may be parked */
+    int waiter_done;        /* (mu) the waiter released every probe and ended */
+    parked *parked;         /* probes waiting for a sequence, oldest first (mu) */
+    parked **parked_tail;   /* (mu) */
     uint32_t nparked;       /* (mu) */
+    parked *ready, **ready_tail; /* released, to be answered, oldest first (mu) */
+    pthread_cond_t rcv;     /* a probe released, or the waiter ended (mu) */
     natsSubscription *pull;
     qslot search[SEARCH_SUBS], status;
 };
@@ -150,13 +159,14 @@ hs_status hs_cluster_shard_save(hs_ctx *ctx, hs_cluster_shard *sh)
 }
 
 /* The stream's first and last sequences and its leader's name (empty when
- * the stream is not clustered), each when not NULL, from its leader. */
-static natsStatus stream_state(hs_cluster_shard *sh, uint64_t *first, uint64_t *last,
-                               char *leader, size_t cap)
+ * the stream is not clustered), each when not NULL, from its leader; @p jo
+ * (may be NULL) bounds the request's wait. */
+static natsStatus stream_state_w(hs_cluster_shard *sh, uint64_t *first, uint64_t *last,
+                                 char *leader, size_t cap, jsOptions *jo)
 {
     jsStreamInfo *si = NULL;
     jsErrCode je = 0;
-    natsStatus s = js_GetStreamInfo(&si, sh->c.js, sh->c.stream, NULL, &je);
+    natsStatus s = js_GetStreamInfo(&si, sh->c.js, sh->c.stream, jo, &je);
     if (first)
         *first = s == NATS_OK ? si->State.FirstSeq : 0;
     if (last)
@@ -166,6 +176,13 @@ static natsStatus stream_state(hs_cluster_shard *sh, uint64_t *first, uint64_t *
                  s == NATS_OK && si->Cluster && si->Cluster->Leader ? si->Cluster->Leader : "");
     jsStreamInfo_Destroy(si);
     return s;
+}
+
+/* As stream_state_w, with the client's wait. */
+static natsStatus stream_state(hs_cluster_shard *sh, uint64_t *first, uint64_t *last,
+                               char *leader, size_t cap)
+{
+    return stream_state_w(sh, first, last, leader, cap, NULL);
 }
 
 /* Where the window of ids to read again starts (a replica started from its
@@ -312,26 +329,30 @@ static bool apply(hs_cluster_shard *sh, const void *data, size_t size)
 
 /* The stream's last sequence, from its leader, and the leader's name
  * (empty when the stream is not clustered). */
-static uint64_t stream_last(hs_cluster_shard *sh, int *ok, char *leader, size_t cap)
+static uint64_t stream_last(hs_cluster_shard *sh, int *ok, char *leader, size_t cap,
+                            jsOptions *jo)
 {
     uint64_t v = 0;
-    *ok = stream_state(sh, NULL, &v, leader, cap) == NATS_OK;
+    *ok = stream_state_w(sh, NULL, &v, leader, cap, jo) == NATS_OK;
     return v;
 }
 
 /* The stream sequence of the last change of this shard, read from the
- * stream leader (0: none yet); false when the stream cannot tell now. */
-static bool shard_last(hs_cluster_shard *sh, uint64_t *seq)
+ * stream leader (0: none yet); false when the stream cannot tell now. @p jo
+ * (may be NULL) bounds the request's wait. */
+static bool shard_last_w(hs_cluster_shard *sh, uint64_t *seq, jsOptions *jo)
 {
     char subj[128];
     hsc_subject_update(subj, sizeof subj, &sh->c, sh->shard);
     natsMsg *m = NULL;
     jsErrCode je = 0;
-    natsStatus s = js_GetLastMsg(&m, sh->c.js, sh->c.stream, subj, NULL, &je);
+    natsStatus s = js_GetLastMsg(&m, sh->c.js, sh->c.stream, subj, jo, &je);
     *seq = s == NATS_OK ? natsMsg_GetSequence(m) : 0;
     natsMsg_Destroy(m);
     return s == NATS_OK || s == NATS_NOT_FOUND;
 }
+
+static bool shard_last(hs_cluster_shard *sh, uint64_t *seq) { return shard_last_w(sh, seq, NULL); }
 
 /* Prove that every change of this shard up to the stream's current end is
  * applied, and raise the horizon to that end: read the end L from the
@@ -348,10 +369,14 @@ static void probe_horizon(hs_cluster_shard *sh)
 {
     int ok = 0, ok2 = 0;
     char lead[256], lead2[256];
-    uint64_t last = stream_last(sh, &ok, lead, sizeof lead), mine = 0;
-    if (!ok || !shard_last(sh, &mine))
+    /* a short wait: the waiter asks while probes wait for their deadlines */
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.Wait = sh->c.opts.timeout_ms < PROBE_WAIT_MS ? sh->c.opts.timeout_ms : PROBE_WAIT_MS;
+    uint64_t last = stream_last(sh, &ok, lead, sizeof lead, &jo), mine = 0;
+    if (!ok || !shard_last_w(sh, &mine, &jo))
         return;
-    (void)stream_last(sh, &ok2, lead2, sizeof lead2);
+    (void)stream_last(sh, &ok2, lead2, sizeof lead2, &jo);
     if (!ok2 || strcmp(lead, lead2))
         return;
     pthread_mutex_lock(&sh->mu);
@@ -841,11 +866,13 @@ send:
  * reached is parked, not waited for in its handler, so that it holds up no
  * delivery thread (with SEARCH_SUBS of them busy waiting, every other
  * probe NATS gave this replica would wait too, until the client sent it
- * again at half its deadline). One thread, the waiter, answers the parked
- * probes: each as soon as the applier reaches its sequence, or a sequence
- * written on another shard is proven reached (by asking the stream and
- * the consumer, every 20 ms while any waits), else "behind" at its
- * deadline or when the replica stops. */
+ * again at half its deadline). One thread, the waiter, releases each
+ * parked probe as soon as the applier reaches its sequence, or a sequence
+ * written on another shard is proven reached (by asking the stream leader,
+ * every 20 ms while any probe is parked, with a short request timeout), or
+ * at its deadline, or when the replica stops; SEARCH_SUBS workers answer
+ * the released probes (searched, or "behind"), so that a search holds up
+ * neither the waiter nor another released probe. */
 static void *waiter(void *arg)
 {
     hs_cluster_shard *sh = arg;
@@ -853,32 +880,33 @@ static void *waiter(void *arg)
     pthread_mutex_lock(&sh->mu);
     for (;;) {
         const int stop = atomic_load(&sh->stop);
-        if (stop && !sh->parked)
-            break;
         const double now = hsc_now_ms();
-        parked **pp = &sh->parked, *ready = NULL;
         double first_end = 0;
-        for (; *pp; pp = &(*pp)->next) {
+        int released = 0;
+        parked **pp = &sh->parked;
+        while (*pp) {
             parked *k = *pp;
             if (stop || k->end <= now || reached(sh, k->p->min_sequence)) {
-                ready = k;
                 *pp = k->next;
                 sh->nparked--;
-                break;
+                k->next = NULL;
+                *sh->ready_tail = k;
+                sh->ready_tail = &k->next;
+                released = 1;
+                continue;
             }
             if (!first_end || k->end < first_end)
                 first_end = k->end;
+            pp = &k->next;
         }
-        if (ready) {
-            pthread_mutex_unlock(&sh->mu);
-            answer(sh, sh->wctx, ready->msg, ready->p, ready->t0);
-            free(ready);
-            pthread_mutex_lock(&sh->mu);
-            continue;
-        }
+        sh->parked_tail = pp;
+        if (released)
+            pthread_cond_broadcast(&sh->rcv);
+        if (stop)
+            break; /* every probe released */
         struct timespec ts;
         if (!sh->parked) {
-            hsc_abstime(&ts, CLOCK_REALTIME, 1000);
+            hsc_abstime(&ts, CLOCK_MONOTONIC, 1000);
             pthread_cond_timedwait(&sh->cv, &sh->mu, &ts);
             continue;
         }
@@ -889,11 +917,46 @@ static void *waiter(void *arg)
             pthread_mutex_lock(&sh->mu);
             continue;
         }
-        double left = next_probe - now;
-        if (first_end - now < left)
-            left = first_end - now;
-        hsc_abstime(&ts, CLOCK_REALTIME, left > 1 ? left : 1);
+        double left = (first_end < next_probe ? first_end : next_probe) - now;
+        hsc_abstime(&ts, CLOCK_MONOTONIC, left > 1 ? left : 1);
         pthread_cond_timedwait(&sh->cv, &sh->mu, &ts);
+    }
+    sh->waiter_done = 1;
+    pthread_cond_broadcast(&sh->rcv);
+    pthread_mutex_unlock(&sh->mu);
+    return NULL;
+}
+
+typedef struct {
+    hs_cluster_shard *sh;
+    int i;
+} worker_arg;
+
+/* A worker: answers the probes the waiter releases, until the waiter has
+ * ended and none is left. */
+static void *worker(void *arg)
+{
+    hs_cluster_shard *sh = ((worker_arg *)arg)->sh;
+    hs_ctx *ctx = sh->wctx[((worker_arg *)arg)->i];
+    free(arg);
+    pthread_mutex_lock(&sh->mu);
+    for (;;) {
+        parked *k = sh->ready;
+        if (k) {
+            sh->ready = k->next;
+            if (!sh->ready)
+                sh->ready_tail = &sh->ready;
+            pthread_mutex_unlock(&sh->mu);
+            answer(sh, ctx, k->msg, k->p, k->t0);
+            free(k);
+            pthread_mutex_lock(&sh->mu);
+            continue;
+        }
+        if (sh->waiter_done)
+            break;
+        struct timespec ts;
+        hsc_abstime(&ts, CLOCK_MONOTONIC, 1000);
+        pthread_cond_timedwait(&sh->rcv, &sh->mu, &ts);
     }
     pthread_mutex_unlock(&sh->mu);
     return NULL;
@@ -926,8 +989,9 @@ static void on_search(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
         sh->waiter_started && sh->nparked < PARKED_MAX) {
         parked *k = malloc(sizeof *k);
         if (k) {
-            *k = (parked){sh->parked, msg, p, t0, t0 + p->wait_ms};
-            sh->parked = k;
+            *k = (parked){NULL, msg, p, t0, t0 + p->wait_ms};
+            *sh->parked_tail = k;
+            sh->parked_tail = &k->next;
             sh->nparked++;
             pthread_cond_broadcast(&sh->cv);
             pthread_mutex_unlock(&sh->mu);
@@ -1068,7 +1132,16 @@ hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *
     pthread_rwlock_init(&sh->lock, &la);
     pthread_rwlockattr_destroy(&la);
     pthread_mutex_init(&sh->mu, NULL);
-    pthread_cond_init(&sh->cv, NULL);
+    /* timed waits on the monotonic clock: a step of the wall clock moves
+     * no deadline */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&sh->cv, &ca);
+    pthread_cond_init(&sh->rcv, &ca);
+    pthread_condattr_destroy(&ca);
+    sh->parked_tail = &sh->parked;
+    sh->ready_tail = &sh->ready;
     sh->shard = shard;
     sh->shards = shards;
     sh->threads = so.threads;
@@ -1083,8 +1156,11 @@ hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *
         s = hsc_error(ctx, HS_ERR_INVALID_ARG, "shard: data directory path too long");
         goto fail;
     }
-    if ((s = hs_ctx_new(&sh->actx, NULL)) != HS_OK || (s = hs_ctx_new(&sh->wctx, NULL)) != HS_OK)
+    if ((s = hs_ctx_new(&sh->actx, NULL)) != HS_OK)
         goto fail;
+    for (int q = 0; q < SEARCH_SUBS; q++)
+        if ((s = hs_ctx_new(&sh->wctx[q], NULL)) != HS_OK)
+            goto fail;
     sh->status.sh = sh;
     for (int q = 0; q < SEARCH_SUBS; q++) {
         sh->search[q].sh = sh;
@@ -1149,6 +1225,17 @@ hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *
         goto fail;
     }
     sh->started = 1;
+    for (; sh->nworkers < SEARCH_SUBS; sh->nworkers++) {
+        worker_arg *wa = malloc(sizeof *wa);
+        if (wa)
+            *wa = (worker_arg){sh, sh->nworkers};
+        if (!wa || pthread_create(&sh->worker[sh->nworkers], NULL, worker, wa)) {
+            free(wa);
+            s = wa ? hsc_error(ctx, HS_ERR_THREAD, "shard: cannot start a search thread")
+                   : hsc_error(ctx, HS_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+    }
     if (pthread_create(&sh->waiter, NULL, waiter, sh)) {
         s = hsc_error(ctx, HS_ERR_THREAD, "shard: cannot start the waiter thread");
         goto fail;
@@ -1223,16 +1310,24 @@ void hs_cluster_shard_free(hs_cluster_shard *sh)
     const double end = hsc_now_ms() + SHUTDOWN_WAIT_MS;
     while (sh->subs_open > 0 && hsc_now_ms() < end) {
         struct timespec ts;
-        hsc_abstime(&ts, CLOCK_REALTIME, 100);
+        hsc_abstime(&ts, CLOCK_MONOTONIC, 100);
         pthread_cond_timedwait(&sh->cv, &sh->mu, &ts);
     }
     const int busy = sh->subs_open > 0;
     const int waiting = sh->waiter_started;
     pthread_mutex_unlock(&sh->mu);
-    /* the parked probes answered "behind" (no handler parks one after the
-     * stop) */
-    if (waiting)
+    /* the parked probes released, answered "behind" (no handler parks one
+     * after the stop); the workers end when none is left */
+    if (waiting) {
         pthread_join(sh->waiter, NULL);
+    } else {
+        pthread_mutex_lock(&sh->mu);
+        sh->waiter_done = 1;
+        pthread_cond_broadcast(&sh->rcv);
+        pthread_mutex_unlock(&sh->mu);
+    }
+    for (int q = 0; q < sh->nworkers; q++)
+        pthread_join(sh->worker[q], NULL);
     if (sh->started)
         pthread_join(sh->applier, NULL);
     if (sh->pull) {
@@ -1250,11 +1345,13 @@ void hs_cluster_shard_free(hs_cluster_shard *sh)
     hs_watchlist_free(sh->wl);
     hsc_seen_free(&sh->seen);
     hs_ctx_free(sh->actx);
-    hs_ctx_free(sh->wctx);
+    for (int q = 0; q < SEARCH_SUBS; q++)
+        hs_ctx_free(sh->wctx[q]);
     for (int q = 0; q < SEARCH_SUBS; q++)
         hs_ctx_free(sh->search[q].ctx);
     pthread_rwlock_destroy(&sh->lock);
     pthread_mutex_destroy(&sh->mu);
     pthread_cond_destroy(&sh->cv);
+    pthread_cond_destroy(&sh->rcv);
     free(sh);
 }

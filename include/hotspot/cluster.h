@@ -232,7 +232,7 @@ typedef struct hs_cluster_shard_result {
     uint64_t sequence;       /**< stream sequence it had applied */
     uint64_t subjects;       /**< subjects it holds */
     uint64_t rescored;       /**< subjects its full matcher scored */
-    double search_ms;        /**< its search time */
+    double search_ms;        /**< its time at the replica, a wait for the min. sequence included */
     char replica[HS_CLUSTER_REPLICA_MAX + 1]; /**< replica that answered ("" if none) */
     char reserved[3];
 } hs_cluster_shard_result;
