@@ -100,6 +100,40 @@ static void sha256(uint8_t out[32], const void *p, size_t n)
 #endif
 }
 
+/* Whether the leader of @p stream holds at @p seq the very message a
+ * consumer read there from a server's copy: the same bytes (@p data, or
+ * when NULL bytes whose SHA-256 is @p sum) and, when @p subject is not
+ * NULL, the same subject. A copy can diverge from the leader's
+ * (docs/cluster.md, Copies of a write), and a stream can be made anew, so
+ * that another message sits at that sequence: deleting by sequence
+ * without this check could delete it. 1 it does; 0 it does not (*ns
+ * NATS_OK: another message there; else what the leader said, with *je). */
+static int leader_holds(jsCtx *js, const char *stream, uint64_t seq, const char *subject,
+                        const void *data, size_t n, const uint8_t sum[32], jsOptions *jo,
+                        natsStatus *ns, jsErrCode *je)
+{
+    natsMsg *m = NULL;
+    *je = 0;
+    *ns = js_GetMsg(&m, js, stream, seq, jo, je);
+    int same = 0;
+    if (*ns == NATS_OK) {
+        const char *at = natsMsg_GetSubject(m);
+        const void *d = natsMsg_GetData(m);
+        const size_t dn = (size_t)natsMsg_GetDataLength(m);
+        if (!subject || (at && !strcmp(at, subject))) {
+            if (data) {
+                same = dn == n && (!n || !memcmp(d, data, n));
+            } else if (sum) {
+                uint8_t now[32];
+                sha256(now, d, dn);
+                same = !memcmp(now, sum, 32);
+            }
+        }
+    }
+    natsMsg_Destroy(m);
+    return same;
+}
+
 static void sign(uint8_t sig[64], const void *p, size_t n, const uint8_t sk[64])
 {
 #ifdef HOTSPOT_HAVE_SODIUM
@@ -493,15 +527,10 @@ static void intake_remove(hs_cluster_intake *in, uint64_t seq, natsMsg *done)
     jsOptions jo;
     short_wait(in, &jo);
     jsErrCode je = 0;
-    natsMsg *m = NULL;
-    if (js_GetMsg(&m, in->c->js, in->intake, seq, &jo, &je) != NATS_OK)
-        return;
-    const char *a = natsMsg_GetSubject(m), *b = natsMsg_GetSubject(done);
-    const int n = natsMsg_GetDataLength(m);
-    const int same = a && b && !strcmp(a, b) && n == natsMsg_GetDataLength(done) &&
-                     (!n || !memcmp(natsMsg_GetData(m), natsMsg_GetData(done), (size_t)n));
-    natsMsg_Destroy(m);
-    if (same)
+    natsStatus ns = NATS_OK;
+    const char *subject = natsMsg_GetSubject(done);
+    if (subject && leader_holds(in->c->js, in->intake, seq, subject, natsMsg_GetData(done),
+                                (size_t)natsMsg_GetDataLength(done), NULL, &jo, &ns, &je))
         js_DeleteMsg(in->c->js, in->intake, seq, &jo, &je);
 }
 
@@ -1500,15 +1529,8 @@ hs_status hs_cluster_fetch_confirm(hs_ctx *ctx, hs_cluster *cl, const hs_cluster
          * (another device's verdict) is left alone; the one fetched, if
          * the leader holds it elsewhere, comes again at the next fetch. */
         jsErrCode je = 0;
-        natsMsg *m = NULL;
-        natsStatus ns = js_GetMsg(&m, c->js, stream, seq, NULL, &je);
-        int same = 0;
-        if (ns == NATS_OK) {
-            uint8_t now[32];
-            sha256(now, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
-            same = !memcmp(now, sum, 32);
-        }
-        natsMsg_Destroy(m);
+        natsStatus ns = NATS_OK;
+        const int same = leader_holds(c->js, stream, seq, NULL, NULL, 0, sum, NULL, &ns, &je);
         if (ns == NATS_NOT_FOUND || je == JSNoMessageFoundErr)
             continue; /* deleted already */
         if (ns != NATS_OK)

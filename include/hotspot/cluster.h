@@ -376,7 +376,8 @@ typedef struct hs_cluster_shard hs_cluster_shard;
  *  consumer of this replica, and answer searches in the shard's queue group
  *  and status requests, on threads of its own, until hs_cluster_shard_free.
  *  A search whose minimum sequence the replica has not applied waits for it
- *  up to the probe's deadline, then answers "behind". Ownership: *out is
+ *  up to the probe's deadline, then answers "behind"; since 1.1 it waits
+ *  parked, holding up no other search. Ownership: *out is
  *  freed with hs_cluster_shard_free. Errors: as hs_cluster_connect and
  *  hs_watchlist_load, HS_ERR_STATE (cluster not initialised or with another
  *  shard count; since 1.1 also a partition saved past the stream's end,
