@@ -106,6 +106,7 @@ struct hs_cluster_shard {
     parked *parked;         /* probes waiting for a sequence, oldest first (mu) */
     parked **parked_tail;   /* (mu) */
     uint32_t nparked;       /* (mu) */
+    int parked_fresh;       /* (mu) a probe parked since the waiter last asked the leader */
     parked *ready, **ready_tail; /* released, to be answered, oldest first (mu) */
     pthread_cond_t rcv;     /* a probe released, or the waiter ended (mu) */
     natsSubscription *pull;
@@ -910,7 +911,11 @@ static void *waiter(void *arg)
             pthread_cond_timedwait(&sh->cv, &sh->mu, &ts);
             continue;
         }
-        if (now >= next_probe) {
+        if (sh->parked_fresh || now >= next_probe) {
+            /* at once for a probe just parked (a sequence written on
+             * another shard moments ago is proven reached in one round
+             * trip), then every 20 ms */
+            sh->parked_fresh = 0;
             pthread_mutex_unlock(&sh->mu);
             probe_horizon(sh);
             next_probe = hsc_now_ms() + 20;
@@ -993,6 +998,7 @@ static void on_search(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
             *sh->parked_tail = k;
             sh->parked_tail = &k->next;
             sh->nparked++;
+            sh->parked_fresh = 1;
             pthread_cond_broadcast(&sh->cv);
             pthread_mutex_unlock(&sh->mu);
             return;
