@@ -101,16 +101,14 @@ static void sha256(uint8_t out[32], const void *p, size_t n)
 }
 
 /* Whether the leader of @p stream holds at @p seq the very message a
- * consumer read there from a server's copy: the same bytes (@p data, or
- * when NULL bytes whose SHA-256 is @p sum) and, when @p subject is not
- * NULL, the same subject. A copy can diverge from the leader's
+ * consumer read there from a server's copy: bytes whose SHA-256 is @p sum
+ * and, when @p subject is not NULL, the same subject. A copy can diverge from the leader's
  * (docs/cluster.md, Copies of a write), and a stream can be made anew, so
  * that another message sits at that sequence: deleting by sequence
  * without this check could delete it. 1 it does; 0 it does not (*ns
  * NATS_OK: another message there; else what the leader said, with *je). */
 static int leader_holds(jsCtx *js, const char *stream, uint64_t seq, const char *subject,
-                        const void *data, size_t n, const uint8_t sum[32], jsOptions *jo,
-                        natsStatus *ns, jsErrCode *je)
+                        const uint8_t sum[32], jsOptions *jo, natsStatus *ns, jsErrCode *je)
 {
     natsMsg *m = NULL;
     *je = 0;
@@ -118,16 +116,10 @@ static int leader_holds(jsCtx *js, const char *stream, uint64_t seq, const char 
     int same = 0;
     if (*ns == NATS_OK) {
         const char *at = natsMsg_GetSubject(m);
-        const void *d = natsMsg_GetData(m);
-        const size_t dn = (size_t)natsMsg_GetDataLength(m);
         if (!subject || (at && !strcmp(at, subject))) {
-            if (data) {
-                same = dn == n && (!n || !memcmp(d, data, n));
-            } else if (sum) {
-                uint8_t now[32];
-                sha256(now, d, dn);
-                same = !memcmp(now, sum, 32);
-            }
+            uint8_t now[32];
+            sha256(now, natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m));
+            same = !memcmp(now, sum, 32);
         }
     }
     natsMsg_Destroy(m);
@@ -529,8 +521,9 @@ static void intake_remove(hs_cluster_intake *in, uint64_t seq, natsMsg *done)
     jsErrCode je = 0;
     natsStatus ns = NATS_OK;
     const char *subject = natsMsg_GetSubject(done);
-    if (subject && leader_holds(in->c->js, in->intake, seq, subject, natsMsg_GetData(done),
-                                (size_t)natsMsg_GetDataLength(done), NULL, &jo, &ns, &je))
+    uint8_t sum[32]; /* (the worker needs libsodium: need_sodium) */
+    sha256(sum, natsMsg_GetData(done), (size_t)natsMsg_GetDataLength(done));
+    if (subject && leader_holds(in->c->js, in->intake, seq, subject, sum, &jo, &ns, &je))
         js_DeleteMsg(in->c->js, in->intake, seq, &jo, &je);
 }
 
@@ -1530,7 +1523,7 @@ hs_status hs_cluster_fetch_confirm(hs_ctx *ctx, hs_cluster *cl, const hs_cluster
          * the leader holds it elsewhere, comes again at the next fetch. */
         jsErrCode je = 0;
         natsStatus ns = NATS_OK;
-        const int same = leader_holds(c->js, stream, seq, NULL, NULL, 0, sum, NULL, &ns, &je);
+        const int same = leader_holds(c->js, stream, seq, NULL, sum, NULL, &ns, &je);
         if (ns == NATS_NOT_FOUND || je == JSNoMessageFoundErr)
             continue; /* deleted already */
         if (ns != NATS_OK)

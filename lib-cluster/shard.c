@@ -65,7 +65,8 @@ typedef struct parked {
 } parked;
 
 /* A subscription with what its handler needs: the replica, and for a
- * search subscription a context of its own (one thread per context). */
+ * search subscription a context of its own (one thread per context); also
+ * a worker's, without a subscription. */
 typedef struct qslot {
     hs_cluster_shard *sh;
     hs_ctx *ctx;
@@ -99,7 +100,7 @@ struct hs_cluster_shard {
     pthread_t applier;
     pthread_t waiter;       /* decides when a parked probe is answered */
     pthread_t worker[SEARCH_SUBS]; /* answer the probes the waiter releases */
-    hs_ctx *wctx[SEARCH_SUBS]; /* their contexts */
+    qslot work[SEARCH_SUBS]; /* theirs (no subscription) */
     int nworkers;           /* workers started */
     int waiter_started;     /* (mu) probes may be parked */
     int waiter_done;        /* (mu) the waiter released every probe and ended */
@@ -162,8 +163,8 @@ hs_status hs_cluster_shard_save(hs_ctx *ctx, hs_cluster_shard *sh)
 /* The stream's first and last sequences and its leader's name (empty when
  * the stream is not clustered), each when not NULL, from its leader; @p jo
  * (may be NULL) bounds the request's wait. */
-static natsStatus stream_state_w(hs_cluster_shard *sh, uint64_t *first, uint64_t *last,
-                                 char *leader, size_t cap, jsOptions *jo)
+static natsStatus stream_state(hs_cluster_shard *sh, uint64_t *first, uint64_t *last,
+                               char *leader, size_t cap, jsOptions *jo)
 {
     jsStreamInfo *si = NULL;
     jsErrCode je = 0;
@@ -177,13 +178,6 @@ static natsStatus stream_state_w(hs_cluster_shard *sh, uint64_t *first, uint64_t
                  s == NATS_OK && si->Cluster && si->Cluster->Leader ? si->Cluster->Leader : "");
     jsStreamInfo_Destroy(si);
     return s;
-}
-
-/* As stream_state_w, with the client's wait. */
-static natsStatus stream_state(hs_cluster_shard *sh, uint64_t *first, uint64_t *last,
-                               char *leader, size_t cap)
-{
-    return stream_state_w(sh, first, last, leader, cap, NULL);
 }
 
 /* Where the window of ids to read again starts (a replica started from its
@@ -244,7 +238,7 @@ static natsStatus consumer_reset(hs_cluster_shard *sh)
              * lags (the very defect this works around): asked again a few
              * times unless the stream says it starts after it */
             uint64_t first = 0;
-            natsStatus is = stream_state(sh, &first, NULL, NULL, 0);
+            natsStatus is = stream_state(sh, &first, NULL, NULL, 0, NULL);
             const int gone = is == NATS_OK && first > sh->window_until;
             if (!gone && ++sh->window_misses < WINDOW_TRIES)
                 return is == NATS_OK ? s : is;
@@ -334,14 +328,14 @@ static uint64_t stream_last(hs_cluster_shard *sh, int *ok, char *leader, size_t 
                             jsOptions *jo)
 {
     uint64_t v = 0;
-    *ok = stream_state_w(sh, NULL, &v, leader, cap, jo) == NATS_OK;
+    *ok = stream_state(sh, NULL, &v, leader, cap, jo) == NATS_OK;
     return v;
 }
 
 /* The stream sequence of the last change of this shard, read from the
  * stream leader (0: none yet); false when the stream cannot tell now. @p jo
  * (may be NULL) bounds the request's wait. */
-static bool shard_last_w(hs_cluster_shard *sh, uint64_t *seq, jsOptions *jo)
+static bool shard_last(hs_cluster_shard *sh, uint64_t *seq, jsOptions *jo)
 {
     char subj[128];
     hsc_subject_update(subj, sizeof subj, &sh->c, sh->shard);
@@ -352,8 +346,6 @@ static bool shard_last_w(hs_cluster_shard *sh, uint64_t *seq, jsOptions *jo)
     natsMsg_Destroy(m);
     return s == NATS_OK || s == NATS_NOT_FOUND;
 }
-
-static bool shard_last(hs_cluster_shard *sh, uint64_t *seq) { return shard_last_w(sh, seq, NULL); }
 
 /* Prove that every change of this shard up to the stream's current end is
  * applied, and raise the horizon to that end: read the end L from the
@@ -375,7 +367,7 @@ static void probe_horizon(hs_cluster_shard *sh)
     jsOptions_Init(&jo);
     jo.Wait = sh->c.opts.timeout_ms < PROBE_WAIT_MS ? sh->c.opts.timeout_ms : PROBE_WAIT_MS;
     uint64_t last = stream_last(sh, &ok, lead, sizeof lead, &jo), mine = 0;
-    if (!ok || !shard_last_w(sh, &mine, &jo))
+    if (!ok || !shard_last(sh, &mine, &jo))
         return;
     (void)stream_last(sh, &ok2, lead2, sizeof lead2, &jo);
     if (!ok2 || strcmp(lead, lead2))
@@ -415,7 +407,7 @@ static int copy_confirmed(hs_cluster_shard *sh, const char *id, uint64_t earlier
         r = natsMsgHeader_Get(m, "Nats-Msg-Id", &mid) == NATS_OK && mid && !strcmp(mid, id);
     } else if (s == NATS_NOT_FOUND) {
         uint64_t last = 0;
-        if (stream_state(sh, NULL, &last, NULL, 0) == NATS_OK && last >= earlier)
+        if (stream_state(sh, NULL, &last, NULL, 0, NULL) == NATS_OK && last >= earlier)
             r = 0;
     }
     natsMsg_Destroy(m);
@@ -557,7 +549,7 @@ static int leader_round(hs_cluster_shard *sh, leader_read *lr)
             uint64_t first = 0, w = 0;
             if (window_from(sh, &start) != NATS_OK) /* (not found: consumer_reset decides) */
                 return -1;
-            if (start && (stream_state(sh, &first, NULL, NULL, 0) != NATS_OK ||
+            if (start && (stream_state(sh, &first, NULL, NULL, 0, NULL) != NATS_OK ||
                           window_first(sh, start, first, sh->window_until, &w) != NATS_OK))
                 return -1;
             if (w && w < lr->next)
@@ -578,7 +570,7 @@ static int leader_round(hs_cluster_shard *sh, leader_read *lr)
              * elected: passed over only when the leader's stream goes
              * beyond it */
             uint64_t first = 0, end = 0;
-            if (stream_state(sh, &first, &end, NULL, 0) != NATS_OK || end < lr->next) {
+            if (stream_state(sh, &first, &end, NULL, 0, NULL) != NATS_OK || end < lr->next) {
                 rc = -1;
                 break;
             }
@@ -651,7 +643,7 @@ static void *applier(void *arg)
                  * leader being elected, the server it placed it on frozen):
                  * meanwhile the changes, if any, from the stream leader */
                 uint64_t last = 0;
-                if (shard_last(sh, &last) && last > hs_cluster_shard_sequence(sh)) {
+                if (shard_last(sh, &last, NULL) && last > hs_cluster_shard_sequence(sh)) {
                     leading = 1;
                     lr = (leader_read){0, last, 0};
                 } else {
@@ -692,7 +684,7 @@ static void *applier(void *arg)
              * watchdog tells, and has the leader read */
             if (hsc_now_ms() >= next_watch) {
                 uint64_t last = 0;
-                if (shard_last(sh, &last))
+                if (shard_last(sh, &last, NULL))
                     behind = last > hs_cluster_shard_sequence(sh) ? behind + 1 : 0;
                 if (behind >= STALL_CHECKS) {
                     behind = 0;
@@ -766,11 +758,11 @@ static void reply(natsConnection *nc, natsMsg *msg, const hsc_answer *a)
     hsc_buf_free(&b);
 }
 
-/* Reached by the replica: every change up to @p seq applied, or proven
- * to be of other shards (mu held). */
-static int reached(const hs_cluster_shard *sh, uint64_t seq)
+/* The sequence the replica has reached: every change up to it applied,
+ * or proven to be of other shards (mu held). */
+static uint64_t reached(const hs_cluster_shard *sh)
 {
-    return (sh->applied > sh->horizon ? sh->applied : sh->horizon) >= seq;
+    return sh->applied > sh->horizon ? sh->applied : sh->horizon;
 }
 
 /* Answer probe @p p of message @p msg, received at @p t0 (ms): "behind"
@@ -793,7 +785,7 @@ static void answer(hs_cluster_shard *sh, hs_ctx *ctx, natsMsg *msg, hsc_probe *p
         goto send;
     }
     pthread_mutex_lock(&sh->mu);
-    const uint64_t at = sh->applied > sh->horizon ? sh->applied : sh->horizon;
+    const uint64_t at = reached(sh);
     pthread_mutex_unlock(&sh->mu);
     if (at < p->min_sequence) {
         a.state = HSC_ANSWER_BEHIND;
@@ -812,7 +804,7 @@ static void answer(hs_cluster_shard *sh, hs_ctx *ctx, natsMsg *msg, hsc_probe *p
         o.fmr = p->fmr;
         pthread_rwlock_rdlock(&sh->lock);
         pthread_mutex_lock(&sh->mu);
-        a.sequence = sh->applied > sh->horizon ? sh->applied : sh->horizon;
+        a.sequence = reached(sh);
         pthread_mutex_unlock(&sh->mu);
         a.subjects = hs_watchlist_count(sh->wl);
         s = hs_watchlist_search(ctx, &r, sh->wl, t, p->face_dim ? p->face : NULL, p->face_dim,
@@ -887,7 +879,7 @@ static void *waiter(void *arg)
         parked **pp = &sh->parked;
         while (*pp) {
             parked *k = *pp;
-            if (stop || k->end <= now || reached(sh, k->p->min_sequence)) {
+            if (stop || k->end <= now || reached(sh) >= k->p->min_sequence) {
                 *pp = k->next;
                 sh->nparked--;
                 k->next = NULL;
@@ -932,18 +924,12 @@ static void *waiter(void *arg)
     return NULL;
 }
 
-typedef struct {
-    hs_cluster_shard *sh;
-    int i;
-} worker_arg;
-
 /* A worker: answers the probes the waiter releases, until the waiter has
  * ended and none is left. */
 static void *worker(void *arg)
 {
-    hs_cluster_shard *sh = ((worker_arg *)arg)->sh;
-    hs_ctx *ctx = sh->wctx[((worker_arg *)arg)->i];
-    free(arg);
+    hs_cluster_shard *sh = ((qslot *)arg)->sh;
+    hs_ctx *ctx = ((qslot *)arg)->ctx;
     pthread_mutex_lock(&sh->mu);
     for (;;) {
         parked *k = sh->ready;
@@ -990,7 +976,7 @@ static void on_search(natsConnection *nc, natsSubscription *sub, natsMsg *msg, v
         return;
     }
     pthread_mutex_lock(&sh->mu);
-    if (!reached(sh, p->min_sequence) && p->wait_ms && !atomic_load(&sh->stop) &&
+    if (reached(sh) < p->min_sequence && p->wait_ms && !atomic_load(&sh->stop) &&
         sh->waiter_started && sh->nparked < PARKED_MAX) {
         parked *k = malloc(sizeof *k);
         if (k) {
@@ -1164,9 +1150,11 @@ hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *
     }
     if ((s = hs_ctx_new(&sh->actx, NULL)) != HS_OK)
         goto fail;
-    for (int q = 0; q < SEARCH_SUBS; q++)
-        if ((s = hs_ctx_new(&sh->wctx[q], NULL)) != HS_OK)
+    for (int q = 0; q < SEARCH_SUBS; q++) {
+        sh->work[q].sh = sh;
+        if ((s = hs_ctx_new(&sh->work[q].ctx, NULL)) != HS_OK)
             goto fail;
+    }
     sh->status.sh = sh;
     for (int q = 0; q < SEARCH_SUBS; q++) {
         sh->search[q].sh = sh;
@@ -1232,13 +1220,8 @@ hs_status hs_cluster_shard_new(hs_ctx *ctx, hs_cluster_shard **out, const char *
     }
     sh->started = 1;
     for (; sh->nworkers < SEARCH_SUBS; sh->nworkers++) {
-        worker_arg *wa = malloc(sizeof *wa);
-        if (wa)
-            *wa = (worker_arg){sh, sh->nworkers};
-        if (!wa || pthread_create(&sh->worker[sh->nworkers], NULL, worker, wa)) {
-            free(wa);
-            s = wa ? hsc_error(ctx, HS_ERR_THREAD, "shard: cannot start a search thread")
-                   : hsc_error(ctx, HS_ERR_NOMEM, "out of memory");
+        if (pthread_create(&sh->worker[sh->nworkers], NULL, worker, &sh->work[sh->nworkers])) {
+            s = hsc_error(ctx, HS_ERR_THREAD, "shard: cannot start a search thread");
             goto fail;
         }
     }
@@ -1352,7 +1335,7 @@ void hs_cluster_shard_free(hs_cluster_shard *sh)
     hsc_seen_free(&sh->seen);
     hs_ctx_free(sh->actx);
     for (int q = 0; q < SEARCH_SUBS; q++)
-        hs_ctx_free(sh->wctx[q]);
+        hs_ctx_free(sh->work[q].ctx);
     for (int q = 0; q < SEARCH_SUBS; q++)
         hs_ctx_free(sh->search[q].ctx);
     pthread_rwlock_destroy(&sh->lock);
